@@ -1,0 +1,54 @@
+import js from '@eslint/js';
+import tseslint from 'typescript-eslint';
+
+/** Layers import only downward (see design.md): each entry lists what a layer may not import. */
+const layerRules = [
+	{ layer: 'src/policy', forbidden: ['client', 'server', 'extension', 'webview'], vscode: false },
+	{ layer: 'src/client', forbidden: ['server', 'extension', 'webview'], vscode: false },
+	{ layer: 'src/server', forbidden: ['client', 'extension', 'webview'], vscode: false },
+	{ layer: 'src/extension', forbidden: ['server'], vscode: true },
+	{ layer: 'src/webview', forbidden: ['policy', 'client', 'server', 'extension'], vscode: false },
+];
+
+const layering = layerRules.map(({ layer, forbidden, vscode }) => ({
+	files: [`${layer}/**/*.ts`],
+	rules: {
+		'no-restricted-imports': [
+			'error',
+			{
+				paths: vscode ? [] : [{ name: 'vscode', message: `${layer} must not import vscode (it runs in plain Node).` }],
+				patterns: [
+					{
+						regex: `^(\\.\\./)+(${forbidden.join('|')})(/|$)`,
+						message: `${layer} may not import ${forbidden.map((name) => `src/${name}`).join(', ')}: imports only go downward (design.md, Layers).`,
+					},
+				],
+			},
+		],
+	},
+}));
+
+export default tseslint.config(
+	{ ignores: ['dist/**', 'dist-vsix/**', 'node_modules/**', 'out/**', '.tools/**', 'test-results/**', 'media/**'] },
+	js.configs.recommended,
+	...tseslint.configs.recommended,
+	{
+		languageOptions: { ecmaVersion: 2023, sourceType: 'module' },
+		rules: {
+			'@typescript-eslint/no-explicit-any': 'error',
+			'@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+			'no-restricted-syntax': ['error', { selector: 'ExportDefaultDeclaration', message: 'Use named exports.' }],
+			eqeqeq: ['error', 'always'],
+			curly: 'error',
+		},
+	},
+	{
+		files: ['**/*.mjs', '**/*.cjs', 'scripts/**', 'bench/**', 'test/**/*.mjs'],
+		languageOptions: {
+			globals: { process: 'readonly', console: 'readonly', Buffer: 'readonly', URL: 'readonly', setTimeout: 'readonly', clearTimeout: 'readonly', require: 'readonly', module: 'writable', __dirname: 'readonly' },
+		},
+		rules: { 'no-restricted-syntax': 'off', '@typescript-eslint/no-require-imports': 'off' },
+	},
+	{ files: ['eslint.config.mjs'], rules: { 'no-restricted-syntax': 'off' } },
+	...layering,
+);

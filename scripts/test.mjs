@@ -1,0 +1,67 @@
+// Runs the test suites in order and ends with one "N passed, N failed" line summing them all.
+// Usage: node scripts/test.mjs [unit|server|e2e|integration ...] (default: all of them)
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { assertSupportedNode } from './node-version.mjs';
+
+assertSupportedNode();
+
+const root = new URL('..', import.meta.url).pathname;
+const mocha = join(root, 'node_modules/mocha/bin/mocha.js');
+const reporter = join(root, 'test/support/counting-reporter.cjs');
+
+const suites = {
+	unit: { needsBuild: false, command: [process.execPath, mocha, '--reporter', reporter, '--config', join(root, 'test/unit/.mocharc.json')] },
+	server: { needsBuild: false, command: [process.execPath, mocha, '--reporter', reporter, '--config', join(root, 'test/server/.mocharc.json')] },
+	e2e: { needsBuild: true, command: [process.execPath, mocha, '--reporter', reporter, '--config', join(root, 'test/e2e/.mocharc.json')] },
+	integration: { needsBuild: true, command: [process.execPath, join(root, 'test/integration/launch.mjs')] },
+};
+
+const requested = process.argv.slice(2);
+const names = requested.length > 0 ? requested : Object.keys(suites);
+for (const name of names) {
+	if (!(name in suites)) {
+		console.error(`unknown suite "${name}"; choose from ${Object.keys(suites).join(', ')}`);
+		process.exit(2);
+	}
+}
+
+function run(command, env) {
+	return new Promise((resolve) => {
+		const child = spawn(command[0], command.slice(1), { stdio: 'inherit', env: { ...process.env, ...env }, cwd: root });
+		child.on('exit', (code, signal) => resolve(code ?? (signal ? 1 : 0)));
+	});
+}
+
+if (names.some((name) => suites[name].needsBuild)) {
+	const code = await run([process.execPath, join(root, 'esbuild.config.mjs')], {});
+	if (code !== 0) {
+		console.error('build failed');
+		process.exit(code);
+	}
+}
+
+const statsDir = mkdtempSync(join(tmpdir(), 'opp-test-stats-'));
+const totals = { passed: 0, failed: 0, skipped: 0 };
+const summary = [];
+for (const name of names) {
+	const statsFile = join(statsDir, `${name}.json`);
+	console.log(`\n━━ ${name} ━━`);
+	const code = await run(suites[name].command, { TEST_STATS_FILE: statsFile });
+	const stats = existsSync(statsFile) ? JSON.parse(readFileSync(statsFile, 'utf8')) : { passed: 0, failed: 0, skipped: 0 };
+	if (code !== 0 && stats.failed === 0) {
+		// The runner died before reporting (crash, hang, launcher failure): count the suite as one failure.
+		stats.failed = 1;
+	}
+	totals.passed += stats.passed;
+	totals.failed += stats.failed;
+	totals.skipped += stats.skipped;
+	summary.push(`${name}: ${stats.passed} passed, ${stats.failed} failed${stats.skipped ? `, ${stats.skipped} skipped` : ''}`);
+}
+rmSync(statsDir, { recursive: true, force: true });
+
+console.log(`\n${summary.join('\n')}`);
+console.log(`${totals.passed} passed, ${totals.failed} failed${totals.skipped ? `, ${totals.skipped} skipped` : ''}`);
+process.exit(totals.failed > 0 ? 1 : 0);

@@ -1,0 +1,5 @@
+export * from './canonical';
+export * from './errors';
+export * from './etag';
+export * from './schema';
+export * from './signature';

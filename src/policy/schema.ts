@@ -1,0 +1,292 @@
+import { z } from 'zod';
+
+/**
+ * Schema version 1 of the provider policy: the one definition both programs import.
+ * Every rule refuses with a message that, joined to the issue's path, names the field.
+ */
+
+export const SCHEMA_VERSION = 1;
+export const OPENAI_COMPATIBLE = 'openai-compatible';
+export const DEFAULT_AZURE_SCOPE = 'https://cognitiveservices.azure.com/.default';
+
+export const LIMITS = {
+	nameLength: 200,
+	urlLength: 2048,
+	headerCount: 32,
+	headerNameLength: 128,
+	headerValueLength: 4096,
+	modelCount: 200,
+	modelNameLength: 200,
+} as const;
+
+/** Headers the HTTP stack owns: a policy may not set them. */
+const FRAMING_HEADERS = new Set([
+	'host',
+	'content-length',
+	'transfer-encoding',
+	'connection',
+	'keep-alive',
+	'proxy-connection',
+	'te',
+	'trailer',
+	'upgrade',
+]);
+
+const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+const ORGANIZATION_ID = /^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$/;
+const DATED_API_VERSION = /^(\d{4})-(\d{2})-(\d{2})(-preview)?$/;
+const TENANT_ID = /^(?:[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}|[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+)$/;
+// eslint-disable-next-line no-control-regex
+const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f]/;
+
+const text = (max: number) =>
+	z
+		.string('must be a string')
+		.min(1, 'must not be empty')
+		.max(max, `must be at most ${max} characters`)
+		.refine((value) => !CONTROL_CHARACTERS.test(value), 'must not contain control characters');
+
+export function isLoopbackHost(hostname: string): boolean {
+	const host = hostname.replace(/^\[|\]$/g, '').toLowerCase();
+	return host === 'localhost' || host.endsWith('.localhost') || host === '::1' || /^127(?:\.\d{1,3}){3}$/.test(host);
+}
+
+function baseUrlProblem(value: string): string | undefined {
+	let url: URL;
+	try {
+		url = new URL(value);
+	} catch {
+		return 'must be an absolute URL, e.g. https://example.openai.azure.com';
+	}
+	if (url.protocol === 'http:') {
+		if (!isLoopbackHost(url.hostname)) {
+			return 'must use https: (plain http: is allowed only for loopback hosts)';
+		}
+	} else if (url.protocol !== 'https:') {
+		return `must use https:, not ${url.protocol}`;
+	}
+	if (url.username || url.password) {
+		return 'must not contain credentials (put them in a header or the member API key)';
+	}
+	if (url.hash || value.includes('#')) {
+		return 'must not contain a fragment (#…)';
+	}
+	return undefined;
+}
+
+export const BaseUrlSchema = z
+	.string('must be a string')
+	.min(1, 'is required')
+	.max(LIMITS.urlLength, `must be at most ${LIMITS.urlLength} characters`)
+	.superRefine((value, ctx) => {
+		const problem = baseUrlProblem(value);
+		if (problem) {
+			ctx.addIssue({ code: 'custom', message: problem });
+		}
+	});
+
+function headerValueProblem(value: string): string | undefined {
+	if (/[\r\n]/.test(value)) {
+		return 'value contains a line break';
+	}
+	if (value.includes('\u0000')) {
+		return 'value contains a NUL character';
+	}
+	if ([...value].some((char) => char !== '\t' && CONTROL_CHARACTERS.test(char))) {
+		return 'value contains a control character';
+	}
+	if (value.length > LIMITS.headerValueLength) {
+		return `value must be at most ${LIMITS.headerValueLength} characters`;
+	}
+	return undefined;
+}
+
+export const HeadersSchema = z
+	.record(z.string(), z.string('value must be a string'), 'must be an object of header names to values')
+	.superRefine((headers, ctx) => {
+		const names = Object.keys(headers);
+		if (names.length > LIMITS.headerCount) {
+			ctx.addIssue({ code: 'custom', message: `at most ${LIMITS.headerCount} headers` });
+		}
+		const seen = new Map<string, string>();
+		for (const name of names) {
+			const lower = name.toLowerCase();
+			const problem =
+				name.length === 0
+					? 'header name must not be empty'
+					: name.length > LIMITS.headerNameLength
+						? `header name must be at most ${LIMITS.headerNameLength} characters`
+						: !TOKEN.test(name)
+							? 'header name must be an RFC 7230 token (letters, digits and !#$%&\'*+-.^_`|~)'
+							: FRAMING_HEADERS.has(lower)
+								? `${name} is set by the HTTP client and cannot be overridden`
+								: seen.has(lower)
+									? `duplicates header ${seen.get(lower)} (header names are case-insensitive)`
+									: headerValueProblem(headers[name] ?? '');
+			if (problem) {
+				ctx.addIssue({ code: 'custom', message: problem, path: [name] });
+			}
+			seen.set(lower, name);
+		}
+	});
+
+function apiVersionProblem(value: string): string | undefined {
+	if (value === 'preview' || value === 'latest') {
+		return undefined;
+	}
+	const match = DATED_API_VERSION.exec(value);
+	if (!match) {
+		return 'must look like YYYY-MM-DD or YYYY-MM-DD-preview (or preview/latest for the v1 API)';
+	}
+	const [year, month, day] = [Number(match[1]), Number(match[2]), Number(match[3])];
+	const date = new Date(Date.UTC(year, month - 1, day));
+	if (date.getUTCFullYear() !== year || date.getUTCMonth() !== month - 1 || date.getUTCDate() !== day) {
+		return `${value.slice(0, 10)} is not a calendar date`;
+	}
+	return undefined;
+}
+
+export const AzureSchema = z.strictObject({
+	apiVersion: z
+		.string('must be a string')
+		.max(32, 'must be at most 32 characters')
+		.superRefine((value, ctx) => {
+			const problem = apiVersionProblem(value);
+			if (problem) {
+				ctx.addIssue({ code: 'custom', message: problem });
+			}
+		})
+		.optional(),
+	identityAuth: z.boolean('must be true or false').default(false),
+	tenantId: z.string('must be a string').regex(TENANT_ID, 'must be a tenant GUID or a domain such as contoso.onmicrosoft.com').optional(),
+	scope: z
+		.url({ protocol: /^https$/, error: 'must be an https URL ending in /.default' })
+		.max(LIMITS.urlLength, `must be at most ${LIMITS.urlLength} characters`)
+		.refine((value) => value.endsWith('/.default'), 'must be an https URL ending in /.default')
+		.default(DEFAULT_AZURE_SCOPE),
+});
+
+export const ModelsSchema = z
+	.strictObject({
+		allowed: z
+			.array(text(LIMITS.modelNameLength), 'must be a list of model names')
+			.min(1, 'must name at least one model')
+			.max(LIMITS.modelCount, `must name at most ${LIMITS.modelCount} models`),
+		default: text(LIMITS.modelNameLength).optional(),
+	})
+	.superRefine((models, ctx) => {
+		const seen = new Set<string>();
+		models.allowed.forEach((model, index) => {
+			if (seen.has(model)) {
+				ctx.addIssue({ code: 'custom', message: `${model} is listed twice`, path: ['allowed', index] });
+			}
+			seen.add(model);
+		});
+		if (models.default !== undefined && !seen.has(models.default)) {
+			ctx.addIssue({ code: 'custom', message: `${models.default} is not in models.allowed`, path: ['default'] });
+		}
+	});
+
+/** Names of the header the client itself sends for the member's credential. */
+export function credentialHeaderNames(provider: { azure?: unknown }): string[] {
+	return provider.azure ? ['authorization', 'api-key'] : ['authorization'];
+}
+
+export const ProviderSchema = z
+	.strictObject({
+		id: z.literal(OPENAI_COMPATIBLE, `only "${OPENAI_COMPATIBLE}" can be enforced in schema version ${SCHEMA_VERSION}`),
+		baseUrl: BaseUrlSchema,
+		headers: HeadersSchema.default({}),
+		apiKeyRequired: z.boolean('must be true or false').default(true),
+		azure: AzureSchema.optional(),
+		models: ModelsSchema.optional(),
+	})
+	.superRefine((provider, ctx) => {
+		const memberCredential = provider.apiKeyRequired || provider.azure?.identityAuth === true;
+		if (!memberCredential) {
+			return;
+		}
+		const reserved = credentialHeaderNames(provider);
+		for (const name of Object.keys(provider.headers)) {
+			if (reserved.includes(name.toLowerCase())) {
+				ctx.addIssue({
+					code: 'custom',
+					message: `${name} would replace the member's own credential; allowed only when apiKeyRequired is false and Azure identity authentication is off`,
+					path: ['headers', name],
+				});
+			}
+		}
+	});
+
+export const OrganizationSchema = z.strictObject({
+	id: z.string('must be a string').regex(ORGANIZATION_ID, 'must be 1–64 lowercase letters, digits or hyphens'),
+	name: text(LIMITS.nameLength),
+	adminContact: text(LIMITS.nameLength).optional(),
+});
+
+/** What an admin writes; the service adds organization, revision and authorship. */
+export const PolicySettingsSchema = z
+	.strictObject({
+		enabled: z.boolean('must be true or false'),
+		provider: ProviderSchema.optional(),
+		adminContact: text(LIMITS.nameLength).optional(),
+	})
+	.superRefine((settings, ctx) => {
+		if (settings.enabled && !settings.provider) {
+			ctx.addIssue({ code: 'custom', message: 'is required when enabled is true', path: ['provider'] });
+		}
+	});
+
+export const PolicyDocumentSchema = z
+	.strictObject({
+		schemaVersion: z.literal(SCHEMA_VERSION, `must be ${SCHEMA_VERSION}`),
+		organization: OrganizationSchema,
+		revision: z.int('must be a whole number').min(1, 'must be at least 1'),
+		updatedAt: z.iso.datetime({ offset: true, error: 'must be an ISO 8601 date-time' }),
+		updatedBy: text(320),
+		enabled: z.boolean('must be true or false'),
+		provider: ProviderSchema.optional(),
+	})
+	.superRefine((document, ctx) => {
+		if (document.enabled && !document.provider) {
+			ctx.addIssue({ code: 'custom', message: 'is required when enabled is true', path: ['provider'] });
+		}
+	});
+
+export type AzureSettings = z.infer<typeof AzureSchema>;
+export type ModelSettings = z.infer<typeof ModelsSchema>;
+export type ProviderSettings = z.infer<typeof ProviderSchema>;
+export type ProviderSettingsInput = z.input<typeof ProviderSchema>;
+export type Organization = z.infer<typeof OrganizationSchema>;
+export type PolicySettings = z.infer<typeof PolicySettingsSchema>;
+export type PolicySettingsInput = z.input<typeof PolicySettingsSchema>;
+export type PolicyDocument = z.infer<typeof PolicyDocumentSchema>;
+
+export interface DocumentStamp {
+	organization: { id: string; name: string };
+	revision: number;
+	updatedAt: string;
+	updatedBy: string;
+}
+
+/** The document an admin's settings become once the service stamps them. */
+export function buildPolicyDocument(settings: PolicySettings, stamp: DocumentStamp): PolicyDocument {
+	const { adminContact, ...rest } = settings;
+	return PolicyDocumentSchema.parse({
+		schemaVersion: SCHEMA_VERSION,
+		organization: { ...stamp.organization, ...(adminContact ? { adminContact } : {}) },
+		revision: stamp.revision,
+		updatedAt: stamp.updatedAt,
+		updatedBy: stamp.updatedBy,
+		...rest,
+	});
+}
+
+/** The admin-editable part of a document, e.g. to prefill the console. */
+export function settingsOf(document: PolicyDocument): PolicySettings {
+	return {
+		enabled: document.enabled,
+		...(document.provider ? { provider: document.provider } : {}),
+		...(document.organization.adminContact ? { adminContact: document.organization.adminContact } : {}),
+	};
+}

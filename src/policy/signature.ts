@@ -1,0 +1,131 @@
+import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync, sign, verify, type KeyObject } from 'node:crypto';
+import { z } from 'zod';
+import { canonicalJson } from './canonical';
+import { formatFieldError, parseWith } from './errors';
+import { PolicyDocumentSchema, type PolicyDocument } from './schema';
+
+/**
+ * Ed25519 signatures over the canonical encoding of a policy document. The member pins the
+ * public key at sign-in, so a tampered cache or a swapped response fails verification.
+ */
+
+export interface PolicySigningKey {
+	readonly alg: 'Ed25519';
+	readonly keyId: string;
+	/** Raw 32-byte Ed25519 public key, base64url. */
+	readonly publicKey: string;
+}
+
+export interface SigningKeyPair {
+	readonly publicKey: PolicySigningKey;
+	/** PKCS#8 PEM; stays with the service. */
+	readonly privateKeyPem: string;
+}
+
+export const PolicySigningKeySchema = z.strictObject({
+	alg: z.literal('Ed25519'),
+	keyId: z.string().min(1).max(64),
+	publicKey: z.string().regex(/^[A-Za-z0-9_-]{43}$/, 'must be a base64url Ed25519 public key'),
+});
+
+export const SignedPolicySchema = z.strictObject({
+	policy: z.record(z.string(), z.unknown(), 'must be an object'),
+	signature: z.strictObject({
+		alg: z.literal('Ed25519', 'must be Ed25519'),
+		keyId: z.string().min(1).max(64),
+		value: z.string().regex(/^[A-Za-z0-9_-]{86}$/, 'must be a base64url Ed25519 signature'),
+	}),
+});
+
+export interface SignedPolicy {
+	readonly policy: PolicyDocument;
+	readonly signature: { readonly alg: 'Ed25519'; readonly keyId: string; readonly value: string };
+}
+
+export function keyIdOf(publicKey: string): string {
+	return createHash('sha256').update(Buffer.from(publicKey, 'base64url')).digest('base64url').slice(0, 16);
+}
+
+export function generateSigningKeyPair(): SigningKeyPair {
+	const { publicKey, privateKey } = generateKeyPairSync('ed25519');
+	return {
+		publicKey: describePublicKey(publicKey),
+		privateKeyPem: privateKey.export({ format: 'pem', type: 'pkcs8' }).toString(),
+	};
+}
+
+export function publicKeyFromPrivatePem(privateKeyPem: string): PolicySigningKey {
+	return describePublicKey(createPublicKey(createPrivateKey(privateKeyPem)));
+}
+
+function describePublicKey(key: KeyObject): PolicySigningKey {
+	const jwk = key.export({ format: 'jwk' });
+	if (jwk.crv !== 'Ed25519' || typeof jwk.x !== 'string') {
+		throw new Error('not an Ed25519 key');
+	}
+	return { alg: 'Ed25519', keyId: keyIdOf(jwk.x), publicKey: jwk.x };
+}
+
+export function signPolicy(policy: PolicyDocument, privateKeyPem: string): SignedPolicy {
+	const key = createPrivateKey(privateKeyPem);
+	const value = sign(null, Buffer.from(canonicalJson(policy), 'utf8'), key).toString('base64url');
+	return { policy, signature: { alg: 'Ed25519', keyId: describePublicKey(createPublicKey(key)).keyId, value } };
+}
+
+export type PolicyRejection =
+	| 'malformed'
+	| 'unknown-key'
+	| 'bad-signature'
+	| 'invalid-document'
+	| 'wrong-organization';
+
+export class PolicyRejectedError extends Error {
+	override readonly name = 'PolicyRejectedError';
+	constructor(
+		readonly reason: PolicyRejection,
+		message: string,
+	) {
+		super(message);
+	}
+}
+
+export interface PolicyTrust {
+	readonly signingKey: PolicySigningKey;
+	readonly organizationId: string;
+}
+
+/**
+ * Verifies the signature over the bytes as received (before any schema defaults are applied),
+ * then validates the document and its organization. Throws {@link PolicyRejectedError}.
+ */
+export function verifySignedPolicy(envelope: unknown, trust: PolicyTrust): SignedPolicy {
+	const shape = parseWith(SignedPolicySchema, envelope);
+	if (!shape.ok) {
+		throw new PolicyRejectedError('malformed', `not a signed policy: ${shape.errors.map(formatFieldError).join('; ')}`);
+	}
+	const { policy: raw, signature } = shape.value;
+	if (signature.keyId !== trust.signingKey.keyId) {
+		throw new PolicyRejectedError('unknown-key', `signed with key ${signature.keyId}, but this organization's key is ${trust.signingKey.keyId}`);
+	}
+	let payload: Buffer;
+	try {
+		payload = Buffer.from(canonicalJson(raw), 'utf8');
+	} catch (error) {
+		throw new PolicyRejectedError('malformed', `not a JSON document: ${(error as Error).message}`);
+	}
+	const publicKey = createPublicKey({ key: { kty: 'OKP', crv: 'Ed25519', x: trust.signingKey.publicKey }, format: 'jwk' });
+	if (!verify(null, payload, publicKey, Buffer.from(signature.value, 'base64url'))) {
+		throw new PolicyRejectedError('bad-signature', 'the signature does not match the policy (it was altered or signed by someone else)');
+	}
+	const document = parseWith(PolicyDocumentSchema, raw);
+	if (!document.ok) {
+		throw new PolicyRejectedError('invalid-document', document.errors.map(formatFieldError).join('; '));
+	}
+	if (document.value.organization.id !== trust.organizationId) {
+		throw new PolicyRejectedError(
+			'wrong-organization',
+			`the policy belongs to organization ${document.value.organization.id}, not ${trust.organizationId}`,
+		);
+	}
+	return { policy: document.value, signature };
+}

@@ -1,0 +1,44 @@
+import assert from 'node:assert/strict';
+import { ESLint } from 'eslint';
+import { join } from 'node:path';
+
+const root = join(__dirname, '..', '..');
+
+async function restrictedImports(file: string, source: string): Promise<string[]> {
+	const eslint = new ESLint({ cwd: root });
+	const [result] = await eslint.lintText(source, { filePath: join(root, file) });
+	return (result?.messages ?? []).filter((message) => message.ruleId === 'no-restricted-imports').map((message) => message.message);
+}
+
+describe('layering lint rule', function () {
+	this.timeout(30_000);
+
+	const forbidden: [string, string][] = [
+		['src/policy/fixture.ts', "import * as vscode from 'vscode';"],
+		['src/client/fixture.ts', "import { window } from 'vscode';"],
+		['src/client/nested/fixture.ts', "import { x } from '../../extension/x';"],
+		['src/server/fixture.ts', "import { activate } from '../extension/extension';"],
+		['src/server/routes/fixture.ts', "import { createClient } from '../../client/factory';"],
+		['src/server/fixture.ts', "import type * as vscode from 'vscode';"],
+		['src/policy/fixture.ts', "export { x } from '../client/x';"],
+		['src/extension/fixture.ts', "import { start } from '../server/main';"],
+		['src/webview/fixture.ts', "import { PolicyDocumentSchema } from '../policy';"],
+	];
+	for (const [file, source] of forbidden) {
+		it(`rejects ${source} in ${file}`, async () => {
+			const messages = await restrictedImports(file, `${source}\nexport const y = 1;\n`);
+			assert.equal(messages.length, 1, `lint accepted a forbidden import: ${source}`);
+		});
+	}
+
+	const allowed: [string, string][] = [
+		['src/client/fixture.ts', "import { PolicyDocumentSchema } from '../policy';"],
+		['src/server/fixture.ts', "import { signPolicy } from '../policy/signature';"],
+		['src/extension/fixture.ts', "import * as vscode from 'vscode';\nimport { createClient } from '../client/factory';"],
+	];
+	for (const [file, source] of allowed) {
+		it(`allows ${source.split('\n').pop()} in ${file}`, async () => {
+			assert.deepEqual(await restrictedImports(file, `${source}\nexport const y = 1;\n`), []);
+		});
+	}
+});

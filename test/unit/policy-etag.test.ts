@@ -1,0 +1,21 @@
+import assert from 'node:assert/strict';
+import { etagOf, ifNoneMatchHits, parseIfMatch } from '../../src/policy';
+
+describe('policy ETags', () => {
+	it('quotes the revision', () => assert.equal(etagOf(12), '"12"'));
+	it('If-None-Match compares weakly and accepts lists and *', () => {
+		assert.equal(ifNoneMatchHits('"12"', 12), true);
+		assert.equal(ifNoneMatchHits('W/"12"', 12), true);
+		assert.equal(ifNoneMatchHits('"11", "12"', 12), true);
+		assert.equal(ifNoneMatchHits('*', 12), true);
+		assert.equal(ifNoneMatchHits('"11"', 12), false);
+		assert.equal(ifNoneMatchHits(undefined, 12), false);
+	});
+	it('If-Match names one strong revision', () => {
+		assert.deepEqual(parseIfMatch('"7"'), { kind: 'revision', revision: 7 });
+		assert.deepEqual(parseIfMatch('*'), { kind: 'any' });
+		assert.deepEqual(parseIfMatch(undefined), { kind: 'absent' });
+		assert.deepEqual(parseIfMatch('W/"7"'), { kind: 'invalid' });
+		assert.deepEqual(parseIfMatch('7'), { kind: 'invalid' });
+	});
+});
