@@ -126,7 +126,7 @@ function reorderKeys(value: unknown, seed: number): unknown {
 	}
 	if (value && typeof value === 'object') {
 		const entries = Object.entries(value);
-		const rotated = entries.map((entry, index) => entries[(index + Math.abs(seed)) % entries.length]!);
+		const rotated = entries.map((_entry, index) => entries[(index + Math.abs(seed)) % entries.length]!);
 		return Object.fromEntries(rotated.reverse().map(([key, item]) => [key, reorderKeys(item, seed + 1)]));
 	}
 	return value;

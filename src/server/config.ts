@@ -1,0 +1,86 @@
+import { parseArgs } from 'node:util';
+import { z } from 'zod';
+import { fieldErrorsOf, formatFieldError } from '../policy';
+
+/** Flags win over `ORG_POLICY_*` environment variables, which win over defaults. */
+const ServerConfigSchema = z
+	.strictObject({
+		host: z.string().min(1).default('127.0.0.1'),
+		port: z.coerce.number('must be a number').int('must be a whole number').min(0).max(65535, 'must be at most 65535').default(8787),
+		publicUrl: z.url({ protocol: /^https?$/, error: 'must be an absolute http(s) URL' }).optional(),
+		dataDir: z.string().min(1).default('.data'),
+		databaseUrl: z
+			.string()
+			.regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL')
+			.optional(),
+		orgId: z
+			.string()
+			.regex(/^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$/, 'must be 1–64 lowercase letters, digits or hyphens')
+			.default('default'),
+		orgName: z.string().min(1).max(200).default('My Organization'),
+		adminEmail: z.email('must be an email address').optional(),
+		adminPassword: z.string().min(12, 'must be at least 12 characters').optional(),
+		logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+		heartbeatSeconds: z.coerce.number().positive().default(15),
+		trustProxy: z.stringbool().default(false),
+	})
+	.transform((config) => ({ ...config, publicUrl: (config.publicUrl ?? `http://${config.host}:${config.port}`).replace(/\/+$/, '') }));
+
+export type ServerConfig = z.infer<typeof ServerConfigSchema>;
+export type ServerConfigInput = z.input<typeof ServerConfigSchema>;
+
+const FLAGS = {
+	host: 'ORG_POLICY_HOST',
+	port: 'ORG_POLICY_PORT',
+	'public-url': 'ORG_POLICY_PUBLIC_URL',
+	'data-dir': 'ORG_POLICY_DATA_DIR',
+	'database-url': 'ORG_POLICY_DATABASE_URL',
+	'org-id': 'ORG_POLICY_ORG_ID',
+	'org-name': 'ORG_POLICY_ORG_NAME',
+	'admin-email': 'ORG_POLICY_ADMIN_EMAIL',
+	'admin-password': 'ORG_POLICY_ADMIN_PASSWORD',
+	'log-level': 'ORG_POLICY_LOG_LEVEL',
+	'heartbeat-seconds': 'ORG_POLICY_HEARTBEAT_SECONDS',
+	'trust-proxy': 'ORG_POLICY_TRUST_PROXY',
+} as const;
+
+export class ConfigError extends Error {
+	override readonly name = 'ConfigError';
+}
+
+const camel = (flag: string) => flag.replace(/-([a-z])/g, (_, letter: string) => letter.toUpperCase());
+
+export function parseConfig(argv: readonly string[], env: NodeJS.ProcessEnv): ServerConfig {
+	let values: Record<string, string | boolean | undefined>;
+	try {
+		({ values } = parseArgs({
+			args: [...argv],
+			options: Object.fromEntries(Object.keys(FLAGS).map((flag) => [flag, { type: 'string' as const }])),
+			strict: true,
+			allowPositionals: false,
+		}));
+	} catch (error) {
+		throw new ConfigError((error as Error).message);
+	}
+	const input: Record<string, unknown> = {};
+	for (const [flag, variable] of Object.entries(FLAGS)) {
+		const value = values[flag] ?? env[variable];
+		if (value !== undefined && value !== '') {
+			input[camel(flag)] = value;
+		}
+	}
+	const result = ServerConfigSchema.safeParse(input, { reportInput: true });
+	if (!result.success) {
+		const lines = fieldErrorsOf(result.error).map((error) => {
+			const flag = Object.keys(FLAGS).find((candidate) => camel(candidate) === error.path);
+			return flag ? `--${flag} (${FLAGS[flag as keyof typeof FLAGS]}): ${error.message}` : formatFieldError(error);
+		});
+		throw new ConfigError(`invalid configuration:\n  ${lines.join('\n  ')}`);
+	}
+	return result.data;
+}
+
+/** Config for tests and embedding, with the same validation as the command line. */
+export function configFrom(input: ServerConfigInput): ServerConfig {
+	return ServerConfigSchema.parse(input);
+}

@@ -1,0 +1,71 @@
+/** HTML with every interpolated value escaped, unless it is already {@link SafeHtml}. */
+export class SafeHtml {
+	constructor(readonly value: string) {}
+	toString(): string {
+		return this.value;
+	}
+}
+
+const ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
+
+export function escapeHtml(value: string): string {
+	return value.replace(/[&<>"']/g, (char) => ESCAPES[char]!);
+}
+
+type Interpolation = SafeHtml | string | number | boolean | null | undefined | Interpolation[];
+
+function render(value: Interpolation): string {
+	if (value instanceof SafeHtml) {
+		return value.value;
+	}
+	if (Array.isArray(value)) {
+		return value.map(render).join('');
+	}
+	return value === null || value === undefined || value === false ? '' : escapeHtml(String(value));
+}
+
+export function html(strings: TemplateStringsArray, ...values: Interpolation[]): SafeHtml {
+	return new SafeHtml(strings.reduce((out, part, index) => out + part + (index < values.length ? render(values[index]!) : ''), ''));
+}
+
+/** JSON for a `<script type="application/json">` block: `<` escaped so it cannot close the tag. */
+export function jsonForScript(value: unknown): SafeHtml {
+	return new SafeHtml(JSON.stringify(value).replace(/</g, '\\u003c'));
+}
+
+export interface PageOptions {
+	title: string;
+	organization?: string;
+	user?: { email: string; role: string };
+	csrfToken?: string;
+	active?: 'settings' | 'revisions' | 'members';
+	scripts?: string[];
+}
+
+export function page(options: PageOptions, body: SafeHtml): string {
+	const nav = options.user
+		? html`<nav class="topbar">
+				<span class="brand">Org Provider Policy${options.organization ? html` · <strong>${options.organization}</strong>` : ''}</span>
+				<a href="/console/settings" class="${options.active === 'settings' ? 'active' : ''}">Settings</a>
+				<a href="/console/revisions" class="${options.active === 'revisions' ? 'active' : ''}">Revisions</a>
+				<a href="/console/members" class="${options.active === 'members' ? 'active' : ''}">Members</a>
+				<span class="spacer"></span>
+				<span class="who">${options.user.email} (${options.user.role})</span>
+				<form method="post" action="/console/logout" class="inline"><input type="hidden" name="csrf" value="${options.csrfToken ?? ''}"><button type="submit" class="link">Sign out</button></form>
+			</nav>`
+		: html``;
+	return `<!doctype html>${html`<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="csrf-token" content="${options.csrfToken ?? ''}">
+<title>${options.title} · Org Provider Policy</title>
+<link rel="stylesheet" href="/console/assets/console.css">
+${(options.scripts ?? []).map((src) => html`<script src="${src}" defer></script>`)}
+</head>
+<body>
+${nav}
+<main>${body}</main>
+</body>
+</html>`}`;
+}

@@ -1,0 +1,174 @@
+import type { PolicySettings } from '../../policy';
+import { DEFAULT_AZURE_SCOPE } from '../../policy';
+import type { MemberView } from '../routes/admin';
+import type { revisionView } from '../routes/admin';
+import { MASK } from '../revision-diff';
+import type { InvitationRecord } from '../store/store';
+import { html, jsonForScript, type SafeHtml } from './html';
+
+type RevisionRow = ReturnType<typeof revisionView>;
+
+const errorSlot = (path: string) => html`<div class="field-error" data-error-for="${path}" role="alert"></div>`;
+
+function headerRow(name: string, saved: boolean): SafeHtml {
+	return html`<div class="header-row" data-saved="${saved ? 'true' : 'false'}">
+		<input class="header-name" aria-label="Header name" placeholder="X-Header-Name" value="${name}" spellcheck="false">
+		<input class="header-value" aria-label="Header value" type="password" placeholder="${saved ? `${MASK} saved — type to replace` : 'value'}" autocomplete="off">
+		<button type="button" class="remove-header icon" title="Remove header" aria-label="Remove header">✕</button>
+		${errorSlot(`provider.headers.${name}`)}
+	</div>`;
+}
+
+export function adminRoutesViews() {
+	return {
+		settings(state: { settings: PolicySettings; revision: number; updatedBy: string; updatedAt: string }): SafeHtml {
+			const { settings } = state;
+			const provider = settings.provider;
+			const azure = provider?.azure;
+			const enabledProvider = settings.enabled && provider ? 'OpenAI Compatible' : 'None (members choose their own provider)';
+			return html`<section class="card">
+				<header class="card-header">
+					<h1>Provider settings</h1>
+					<p class="muted">Revision <span id="revision">${state.revision}</span>, saved by <span id="updated-by">${state.updatedBy}</span> at <time id="updated-at">${state.updatedAt}</time></p>
+				</header>
+				<div id="status" class="status" role="status" aria-live="polite"></div>
+				<form id="settings-form" novalidate>
+					<div class="field toggle">
+						<label><input type="checkbox" id="enabled" ${settings.enabled ? 'checked' : ''}> Enable settings</label>
+						<p class="hint">When on, every member's extension uses the provider below and nothing else.</p>
+						${errorSlot('enabled')}
+					</div>
+					<div class="field">
+						<label for="enabled-provider">Enabled provider</label>
+						<output id="enabled-provider">${enabledProvider}</output>
+					</div>
+					<div class="field">
+						<label for="api-provider">API Provider</label>
+						<select id="api-provider">
+							<option value="openai-compatible" selected>OpenAI Compatible</option>
+							<option value="openai" disabled>OpenAI (not enforceable)</option>
+							<option value="anthropic" disabled>Anthropic (not enforceable)</option>
+						</select>
+						${errorSlot('provider.id')}
+					</div>
+					<fieldset id="openai-compatible-panel">
+						<legend>OpenAI Compatible</legend>
+						<div class="field">
+							<label for="base-url">Base URL <span class="required">required</span></label>
+							<input id="base-url" type="url" placeholder="https://your-resource.openai.azure.com" value="${provider?.baseUrl ?? ''}" spellcheck="false">
+							${errorSlot('provider.baseUrl')}
+						</div>
+						<div class="field">
+							<label>Custom Headers</label>
+							<div id="headers">${Object.keys(provider?.headers ?? {}).map((name) => headerRow(name, true))}</div>
+							<button type="button" id="add-header">+ Add header</button>
+							${errorSlot('provider.headers')}
+						</div>
+						<div class="field toggle">
+							<label><input type="checkbox" id="api-key-required" ${provider?.apiKeyRequired ?? true ? 'checked' : ''}> Members enter their own API key</label>
+							${errorSlot('provider.apiKeyRequired')}
+						</div>
+						<div class="field toggle">
+							<label><input type="checkbox" id="azure" ${azure ? 'checked' : ''}> Azure OpenAI / Azure AI Foundry endpoint</label>
+						</div>
+						<div id="azure-panel" class="subpanel" ${azure ? '' : 'hidden'}>
+							<div class="field">
+								<label for="api-version">Azure API Version</label>
+								<input id="api-version" placeholder="2024-06-01 (leave empty for the v1 API)" value="${azure?.apiVersion ?? ''}" spellcheck="false">
+								${errorSlot('provider.azure.apiVersion')}
+							</div>
+							<div class="field toggle">
+								<label><input type="checkbox" id="identity-auth" ${azure?.identityAuth ? 'checked' : ''}> Azure Identity Authentication (Entra ID)</label>
+								${errorSlot('provider.azure.identityAuth')}
+							</div>
+							<div class="field">
+								<label for="tenant-id">Tenant</label>
+								<input id="tenant-id" placeholder="contoso.onmicrosoft.com or tenant GUID (optional)" value="${azure?.tenantId ?? ''}" spellcheck="false">
+								${errorSlot('provider.azure.tenantId')}
+							</div>
+							<div class="field">
+								<label for="scope">Token scope</label>
+								<input id="scope" placeholder="${DEFAULT_AZURE_SCOPE}" value="${azure?.scope && azure.scope !== DEFAULT_AZURE_SCOPE ? azure.scope : ''}" spellcheck="false">
+								${errorSlot('provider.azure.scope')}
+							</div>
+						</div>
+						<div class="field">
+							<label for="allowed-models">Allowed models</label>
+							<input id="allowed-models" placeholder="gpt-4o, gpt-4o-mini (empty: any model the endpoint lists)" value="${(provider?.models?.allowed ?? []).join(', ')}" spellcheck="false">
+							${errorSlot('provider.models.allowed')}
+						</div>
+						<div class="field">
+							<label for="default-model">Default model</label>
+							<input id="default-model" value="${provider?.models?.default ?? ''}" spellcheck="false">
+							${errorSlot('provider.models.default')}
+						</div>
+					</fieldset>
+					<div class="field">
+						<label for="admin-contact">Admin contact shown to members</label>
+						<input id="admin-contact" placeholder="ai-platform@example.com" value="${settings.adminContact ?? ''}">
+						${errorSlot('adminContact')}
+					</div>
+					<div class="actions">
+						<button type="submit" id="save" class="primary" disabled>Save</button>
+					</div>
+				</form>
+				<script type="application/json" id="console-state">${jsonForScript({ revision: state.revision })}</script>
+			</section>`;
+		},
+
+		revisions(rows: RevisionRow[]): SafeHtml {
+			return html`<section class="card">
+				<h1>Revisions</h1>
+				<table id="revisions">
+					<thead><tr><th>Revision</th><th>Saved by</th><th>When</th><th>Enabled</th><th>What changed</th></tr></thead>
+					<tbody>
+						${rows.map(
+							(row) => html`<tr>
+								<td>${row.revision}</td>
+								<td>${row.updatedBy}</td>
+								<td><time>${row.updatedAt}</time></td>
+								<td>${row.enabled ? 'yes' : 'no'}</td>
+								<td><ul class="changes">${row.changes.map(
+									(change) => html`<li><code>${change.path}</code>: ${change.before ?? '—'} → ${change.after ?? '—'}</li>`,
+								)}</ul></td>
+							</tr>`,
+						)}
+					</tbody>
+				</table>
+			</section>`;
+		},
+
+		members(members: MemberView[], invitations: InvitationRecord[], currentRevision: number, selfId: string): SafeHtml {
+			return html`<section class="card">
+				<h1>Members</h1>
+				<p class="muted">Current revision ${currentRevision}.</p>
+				<div id="status" class="status" role="status" aria-live="polite"></div>
+				<table id="members">
+					<thead><tr><th>Email</th><th>Role</th><th>Last seen</th><th>Applied revision</th><th>Sync</th><th></th></tr></thead>
+					<tbody>
+						${members.map(
+							(member) => html`<tr data-member-id="${member.id}">
+								<td>${member.email}</td>
+								<td>${member.role}</td>
+								<td>${member.lastSeenAt ?? 'never'}</td>
+								<td>${member.appliedRevision ?? '—'}</td>
+								<td><span class="badge ${member.sync.replace(/ /g, '-')}">${member.sync}</span></td>
+								<td>${member.id === selfId ? '' : html`<button type="button" class="remove-member" data-id="${member.id}" data-email="${member.email}">Remove</button>`}</td>
+							</tr>`,
+						)}
+					</tbody>
+				</table>
+				${invitations.length
+					? html`<h2>Pending invitations</h2><ul id="invitations">${invitations.map((invitation) => html`<li>${invitation.email} (${invitation.role}), expires ${invitation.expiresAt}</li>`)}</ul>`
+					: ''}
+				<h2>Add a member</h2>
+				<form id="add-member" class="row">
+					<input type="email" id="member-email" placeholder="name@example.com" required aria-label="Email">
+					<select id="member-role" aria-label="Role"><option value="member">member</option><option value="admin">admin</option></select>
+					<button type="submit" class="primary">Invite</button>
+				</form>
+				<p id="invite-link" class="muted"></p>
+			</section>`;
+		},
+	};
+}

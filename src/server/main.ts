@@ -1,0 +1,59 @@
+import { buildApp } from './app';
+import { ConfigError, parseConfig } from './config';
+import { SqliteStore } from './store/sqlite';
+import type { Store } from './store/store';
+
+async function openStore(config: ReturnType<typeof parseConfig>): Promise<Store> {
+	if (config.databaseUrl) {
+		throw new ConfigError('--database-url (PostgreSQL) is not available in this build yet; omit it to use the embedded SQLite store in --data-dir');
+	}
+	return SqliteStore.open(config.dataDir);
+}
+
+async function main(): Promise<void> {
+	let config;
+	try {
+		config = parseConfig(process.argv.slice(2), process.env);
+	} catch (error) {
+		if (error instanceof ConfigError) {
+			console.error(`org-policy-server: ${error.message}`);
+			process.exit(2);
+		}
+		throw error;
+	}
+	const store = await openStore(config);
+	const { app, bootstrap } = await buildApp({
+		config,
+		store,
+		logger: config.logLevel === 'silent' ? false : { level: config.logLevel },
+	});
+
+	let stopping = false;
+	const stop = async (signal: string) => {
+		if (stopping) {
+			return;
+		}
+		stopping = true;
+		app.log.info({ signal }, 'shutting down: finishing in-flight requests and closing event streams');
+		await app.close();
+		await store.close();
+		process.exit(0);
+	};
+	process.once('SIGTERM', () => void stop('SIGTERM'));
+	process.once('SIGINT', () => void stop('SIGINT'));
+
+	await app.listen({ host: config.host, port: config.port });
+	const address = app.server.address();
+	const port = typeof address === 'object' && address ? address.port : config.port;
+	console.log(`Org Provider Policy service listening on http://${config.host}:${port} (public URL ${config.publicUrl}, data in ${config.dataDir})`);
+	console.log(`Admin console: ${config.publicUrl}/console`);
+	if (bootstrap.setupLink) {
+		console.log(`\nFirst start: organization "${config.orgName}" (${config.orgId}) created.`);
+		console.log(`Set the bootstrap admin's password with this one-time link:\n  ${bootstrap.setupLink}\n`);
+	}
+}
+
+main().catch((error: unknown) => {
+	console.error('org-policy-server failed to start:', error instanceof Error ? error.message : error);
+	process.exit(1);
+});

@@ -1,0 +1,43 @@
+import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
+
+export class ServiceMetrics {
+	readonly registry = new Registry();
+	readonly requests = new Counter({
+		name: 'org_policy_http_requests_total',
+		help: 'HTTP requests by route and status.',
+		labelNames: ['method', 'route', 'status'] as const,
+		registers: [this.registry],
+	});
+	readonly sseSubscribers = new Gauge({
+		name: 'org_policy_sse_subscribers',
+		help: 'Open policy event streams.',
+		registers: [this.registry],
+	});
+	readonly currentRevision = new Gauge({
+		name: 'org_policy_current_revision',
+		help: 'Newest policy revision per organization.',
+		labelNames: ['org'] as const,
+		registers: [this.registry],
+	});
+	readonly revisionsPublished = new Counter({
+		name: 'org_policy_revisions_published_total',
+		help: 'Policy revisions saved and fanned out.',
+		labelNames: ['org'] as const,
+		registers: [this.registry],
+	});
+	readonly eventsSent = new Counter({
+		name: 'org_policy_sse_events_sent_total',
+		help: 'Policy events written to member streams (propagation).',
+		registers: [this.registry],
+	});
+	readonly revisionsApplied = new Counter({
+		name: 'org_policy_revisions_applied_total',
+		help: 'Revisions members reported as applied (propagation acknowledged).',
+		labelNames: ['org'] as const,
+		registers: [this.registry],
+	});
+
+	constructor() {
+		collectDefaultMetrics({ register: this.registry, prefix: 'org_policy_' });
+	}
+}

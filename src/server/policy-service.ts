@@ -1,0 +1,154 @@
+import { EventEmitter } from 'node:events';
+import {
+	buildPolicyDocument,
+	canonicalJson,
+	PolicySettingsSchema,
+	parseWith,
+	publicKeyFromPrivatePem,
+	settingsOf,
+	signPolicy,
+	type FieldError,
+	type PolicyDocument,
+	type PolicySettings,
+	type PolicySigningKey,
+	type SignedPolicy,
+} from '../policy';
+import { isoAt, type Clock } from './clock';
+import type { RevisionRecord, Store } from './store/store';
+
+export interface PublishedRevision {
+	readonly orgId: string;
+	readonly revision: number;
+	/** The signed envelope as sent on the wire. */
+	readonly json: string;
+	readonly signed: SignedPolicy;
+	readonly createdAt: string;
+	readonly createdBy: string;
+}
+
+export type SaveResult =
+	| { kind: 'saved'; revision: PublishedRevision }
+	| { kind: 'invalid'; errors: FieldError[] }
+	| { kind: 'conflict'; current: PublishedRevision | undefined };
+
+/** Fans saved revisions out to live subscribers (SSE streams, metrics) of this instance. */
+export class PolicyEvents {
+	private readonly emitter = new EventEmitter();
+
+	constructor() {
+		this.emitter.setMaxListeners(0);
+	}
+
+	onRevision(listener: (revision: PublishedRevision) => void): () => void {
+		this.emitter.on('revision', listener);
+		return () => this.emitter.off('revision', listener);
+	}
+
+	onUserRevoked(listener: (userId: string) => void): () => void {
+		this.emitter.on('revoked', listener);
+		return () => this.emitter.off('revoked', listener);
+	}
+
+	publishRevision(revision: PublishedRevision): void {
+		this.emitter.emit('revision', revision);
+	}
+
+	publishUserRevoked(userId: string): void {
+		this.emitter.emit('revoked', userId);
+	}
+}
+
+export function toPublished(record: RevisionRecord): PublishedRevision {
+	return {
+		orgId: record.orgId,
+		revision: record.revision,
+		json: record.signedJson,
+		signed: JSON.parse(record.signedJson) as SignedPolicy,
+		createdAt: record.createdAt,
+		createdBy: record.createdBy,
+	};
+}
+
+export class PolicyService {
+	/** The newest revision per organization, so reads do not touch the database. */
+	private readonly latest = new Map<string, PublishedRevision>();
+
+	constructor(
+		private readonly store: Store,
+		private readonly events: PolicyEvents,
+		private readonly clock: Clock,
+	) {}
+
+	async current(orgId: string): Promise<PublishedRevision | undefined> {
+		const cached = this.latest.get(orgId);
+		if (cached) {
+			return cached;
+		}
+		const record = await this.store.latestRevision(orgId);
+		if (!record) {
+			return undefined;
+		}
+		return this.remember(toPublished(record));
+	}
+
+	async signingKey(orgId: string): Promise<PolicySigningKey | undefined> {
+		const key = await this.store.getSigningKey(orgId);
+		return key && publicKeyFromPrivatePem(key.privateKeyPem);
+	}
+
+	async history(orgId: string, limit: number): Promise<PublishedRevision[]> {
+		return (await this.store.listRevisions(orgId, limit)).map(toPublished);
+	}
+
+	async save(orgId: string, input: unknown, expected: number | 'any', author: string): Promise<SaveResult> {
+		const parsed = parseWith(PolicySettingsSchema, input);
+		if (!parsed.ok) {
+			return { kind: 'invalid', errors: parsed.errors };
+		}
+		const [organization, key] = await Promise.all([this.store.getOrganization(orgId), this.store.getSigningKey(orgId)]);
+		if (!organization || !key) {
+			throw new Error(`organization ${orgId} is not set up`);
+		}
+		const updatedAt = isoAt(this.clock);
+		const result = await this.store.appendRevision(orgId, expected, (revision) => {
+			const document = buildPolicyDocument(parsed.value, {
+				organization: { id: organization.id, name: organization.name },
+				revision,
+				updatedAt,
+				updatedBy: author,
+			});
+			return { orgId, revision, signedJson: encodeSigned(signPolicy(document, key.privateKeyPem)), createdAt: updatedAt, createdBy: author };
+		});
+		if (!result.ok) {
+			return { kind: 'conflict', current: result.current && this.remember(toPublished(result.current)) };
+		}
+		const published = this.remember(toPublished(result.record));
+		this.events.publishRevision(published);
+		return { kind: 'saved', revision: published };
+	}
+
+	/** Forgets cached state, e.g. when another instance wrote a revision (PostgreSQL NOTIFY). */
+	async refresh(orgId: string): Promise<void> {
+		this.latest.delete(orgId);
+		const current = await this.current(orgId);
+		if (current) {
+			this.events.publishRevision(current);
+		}
+	}
+
+	private remember(revision: PublishedRevision): PublishedRevision {
+		const known = this.latest.get(revision.orgId);
+		if (!known || known.revision <= revision.revision) {
+			this.latest.set(revision.orgId, revision);
+		}
+		return revision;
+	}
+}
+
+export function encodeSigned(signed: SignedPolicy): string {
+	return canonicalJson(signed);
+}
+
+export function settingsOfRevision(revision: PublishedRevision): PolicySettings {
+	return settingsOf(revision.signed.policy as PolicyDocument);
+}

@@ -1,0 +1,132 @@
+/**
+ * The service's storage contract. SQLite is the embedded default; PostgreSQL implements the
+ * same interface for several stateless instances. Every method that writes is one transaction.
+ */
+
+export type Role = 'admin' | 'member';
+export type TokenKind = 'access' | 'refresh' | 'admin_api' | 'console_session';
+export type DeviceStatus = 'pending' | 'approved' | 'denied' | 'used';
+
+export interface OrganizationRecord {
+	id: string;
+	name: string;
+	createdAt: string;
+}
+
+export interface SigningKeyRecord {
+	orgId: string;
+	privateKeyPem: string;
+	createdAt: string;
+}
+
+export interface RevisionRecord {
+	orgId: string;
+	revision: number;
+	/** The signed envelope exactly as served (canonical document + signature). */
+	signedJson: string;
+	createdAt: string;
+	createdBy: string;
+}
+
+export interface UserRecord {
+	id: string;
+	orgId: string;
+	email: string;
+	role: Role;
+	passwordHash: string | null;
+	createdAt: string;
+	lastSeenAt: string | null;
+	appliedRevision: number | null;
+	appliedAt: string | null;
+}
+
+export interface InvitationRecord {
+	tokenHash: string;
+	orgId: string;
+	email: string;
+	role: Role;
+	createdBy: string;
+	createdAt: string;
+	expiresAt: string;
+	acceptedAt: string | null;
+}
+
+export interface DeviceCodeRecord {
+	deviceCodeHash: string;
+	userCode: string;
+	clientId: string;
+	expiresAt: number;
+	intervalSeconds: number;
+	lastPolledAt: number | null;
+	status: DeviceStatus;
+	userId: string | null;
+}
+
+export interface TokenRecord {
+	tokenHash: string;
+	kind: TokenKind;
+	userId: string;
+	orgId: string;
+	familyId: string | null;
+	expiresAt: number | null;
+	createdAt: number;
+	usedAt: number | null;
+	revokedAt: number | null;
+	csrfToken: string | null;
+	label: string | null;
+}
+
+export type AppendResult = { ok: true; record: RevisionRecord } | { ok: false; current: RevisionRecord | undefined };
+
+export interface Store {
+	readonly kind: 'sqlite' | 'postgres';
+	ping(): Promise<void>;
+	close(): Promise<void>;
+
+	getOrganization(id: string): Promise<OrganizationRecord | undefined>;
+	listOrganizations(): Promise<OrganizationRecord[]>;
+	/** Creates the organization with its signing key and first revision, all or nothing. */
+	createOrganization(org: OrganizationRecord, key: SigningKeyRecord, firstRevision: (revision: number) => RevisionRecord): Promise<void>;
+	getSigningKey(orgId: string): Promise<SigningKeyRecord | undefined>;
+
+	latestRevision(orgId: string): Promise<RevisionRecord | undefined>;
+	listRevisions(orgId: string, limit: number): Promise<RevisionRecord[]>;
+	/**
+	 * Appends the next revision if the latest is still `expected` (or always, for `any`).
+	 * Revisions are append-only: this is the only way one is written.
+	 */
+	appendRevision(orgId: string, expected: number | 'any', build: (revision: number) => RevisionRecord): Promise<AppendResult>;
+
+	createUser(user: UserRecord): Promise<void>;
+	getUser(id: string): Promise<UserRecord | undefined>;
+	findUserByEmail(orgId: string, email: string): Promise<UserRecord | undefined>;
+	/** The accounts with this email in every organization (one person may belong to several). */
+	findUsersByEmail(email: string): Promise<UserRecord[]>;
+	listUsers(orgId: string): Promise<UserRecord[]>;
+	/** Deletes the user and revokes every token they hold, in one transaction. */
+	removeUser(id: string, at: number): Promise<boolean>;
+	setPassword(userId: string, passwordHash: string): Promise<void>;
+	recordSeen(userId: string, at: string): Promise<void>;
+	recordApplied(userId: string, revision: number, at: string): Promise<void>;
+
+	createInvitation(invitation: InvitationRecord): Promise<void>;
+	getInvitation(tokenHash: string): Promise<InvitationRecord | undefined>;
+	/** Marks the invitation accepted and creates its user, in one transaction. */
+	acceptInvitation(tokenHash: string, user: UserRecord, at: string): Promise<boolean>;
+	listInvitations(orgId: string): Promise<InvitationRecord[]>;
+
+	createDeviceCode(code: DeviceCodeRecord): Promise<void>;
+	getDeviceCode(deviceCodeHash: string): Promise<DeviceCodeRecord | undefined>;
+	findDeviceCodeByUserCode(userCode: string): Promise<DeviceCodeRecord | undefined>;
+	updateDeviceCode(deviceCodeHash: string, change: Partial<Pick<DeviceCodeRecord, 'status' | 'userId' | 'lastPolledAt' | 'intervalSeconds'>>): Promise<void>;
+	/** Moves an approved code to `used` exactly once; false when another poll got there first. */
+	consumeDeviceCode(deviceCodeHash: string): Promise<boolean>;
+
+	insertTokens(tokens: TokenRecord[]): Promise<void>;
+	getToken(tokenHash: string): Promise<TokenRecord | undefined>;
+	/** Marks a refresh token used; false when it was already used (a replay). */
+	markTokenUsed(tokenHash: string, at: number): Promise<boolean>;
+	revokeToken(tokenHash: string, at: number): Promise<void>;
+	revokeFamily(familyId: string, at: number): Promise<void>;
+	listTokens(userId: string, kind: TokenKind): Promise<TokenRecord[]>;
+}

@@ -1,0 +1,231 @@
+import assert from 'node:assert/strict';
+import { verifySignedPolicy } from '../../src/policy';
+import { validSettings } from '../support/policy-fixtures';
+import { addOrganization, ADMIN, bearer, EventReader, putPolicy, startService, type RunningService, type TokenSet } from '../support/service';
+
+describe('policy API over HTTP', () => {
+	let service: RunningService;
+	let admin: TokenSet;
+	let member: TokenSet;
+
+	beforeEach(async () => {
+		service = await startService();
+		await service.addUser('dev@acme.example', 'member');
+		admin = await service.signIn(ADMIN.email);
+		member = await service.signIn('dev@acme.example');
+	});
+	afterEach(async () => service.close());
+
+	const getPolicy = (token: string, headers: Record<string, string> = {}) => fetch(`${service.url}/api/v1/policy`, { headers: bearer(token, headers) });
+	const revisionNow = async () => Number((await getPolicy(member.access_token)).headers.get('etag')!.replace(/"/g, ''));
+
+	it('serves the signed policy with an ETag, 304 on If-None-Match, 401 without a token', async () => {
+		const response = await getPolicy(member.access_token);
+		assert.equal(response.status, 200);
+		assert.equal(response.headers.get('etag'), '"1"');
+		const verified = verifySignedPolicy(await response.json(), { signingKey: member.policy_signing_key, organizationId: 'acme' });
+		assert.equal(verified.policy.enabled, false);
+		assert.equal((await getPolicy(member.access_token, { 'if-none-match': '"1"' })).status, 304);
+		assert.equal((await getPolicy(member.access_token, { 'if-none-match': '"0"' })).status, 200);
+		const anonymous = await fetch(`${service.url}/api/v1/policy`);
+		assert.equal(anonymous.status, 401);
+		assert.equal((await anonymous.json()).error, 'unauthorized');
+		assert.equal((await getPolicy('opp_at_forged')).status, 401);
+	});
+
+	it('saves a valid policy as the next revision, signed and stamped with its author', async () => {
+		const response = await putPolicy(service.url, admin.access_token, validSettings.azureDeployment, '"1"');
+		assert.equal(response.status, 200);
+		assert.equal(response.headers.get('etag'), '"2"');
+		const { policy } = verifySignedPolicy(await response.json(), { signingKey: admin.policy_signing_key, organizationId: 'acme' });
+		assert.equal(policy.revision, 2);
+		assert.equal(policy.updatedBy, ADMIN.email);
+		assert.equal(policy.provider?.headers['X-Tenant'], 'acme');
+		assert.equal(await revisionNow(), 2);
+	});
+
+	describe('refuses bad writes, storing nothing', () => {
+		const cases: [string, () => Promise<Response>, number, string | RegExp][] = [
+			['a stale If-Match', () => putPolicy(service.url, admin.access_token, validSettings.plainCompatible, '"0"'), 412, 'stale_revision'],
+			['a missing If-Match', () => putPolicy(service.url, admin.access_token, validSettings.plainCompatible), 428, 'precondition_required'],
+			['a malformed If-Match', () => putPolicy(service.url, admin.access_token, validSettings.plainCompatible, 'W/"1"'), 400, 'invalid_request'],
+			['malformed JSON', () => putPolicy(service.url, admin.access_token, '{"enabled": tru', '"1"'), 400, 'invalid_request'],
+			[
+				'a wrong content type',
+				() => fetch(`${service.url}/api/v1/admin/policy`, { method: 'PUT', headers: bearer(admin.access_token, { 'content-type': 'text/csv', 'if-match': '"1"' }), body: 'a,b' }),
+				415,
+				'unsupported_media_type',
+			],
+			['an oversized body', () => putPolicy(service.url, admin.access_token, { enabled: false, adminContact: 'x'.repeat(300_000) }, '"1"'), 413, 'payload_too_large'],
+		];
+		for (const [name, request, status, code] of cases) {
+			it(`${name} → ${status}`, async () => {
+				const response = await request();
+				assert.equal(response.status, status);
+				const body = await response.json();
+				assert.equal(body.error, code);
+				assert.equal(typeof body.message, 'string');
+				assert.equal(await revisionNow(), 1);
+			});
+		}
+
+		const invalid: [string, unknown, string][] = [
+			['an unknown field', { ...validSettings.plainCompatible, colour: 'blue' }, 'colour'],
+			['CR/LF in a header value', { enabled: true, provider: { id: 'openai-compatible', baseUrl: 'https://llm.acme.example', headers: { 'X-Foo': 'a\r\nb' } } }, 'provider.headers.X-Foo'],
+			['a non-https base URL', { enabled: true, provider: { id: 'openai-compatible', baseUrl: 'http://example.com' } }, 'provider.baseUrl'],
+			['an invalid api-version', { enabled: true, provider: { id: 'openai-compatible', baseUrl: 'https://a.openai.azure.com', azure: { apiVersion: 'v1' } } }, 'provider.azure.apiVersion'],
+		];
+		for (const [name, body, path] of invalid) {
+			it(`${name} → 400 naming ${path}`, async () => {
+				const response = await putPolicy(service.url, admin.access_token, body, '"1"');
+				assert.equal(response.status, 400);
+				const answer = await response.json();
+				assert.equal(answer.error, 'invalid_policy');
+				assert.ok(answer.fieldErrors.some((error: { path: string }) => error.path === path), JSON.stringify(answer));
+				assert.equal(await revisionNow(), 1);
+			});
+		}
+	});
+
+	it('refuses the second of two admins editing the same revision, saying who changed it', async () => {
+		const other = await service.addUser('second-admin@acme.example', 'admin');
+		const secondAdmin = await service.signIn(other.email);
+		assert.equal((await putPolicy(service.url, admin.access_token, validSettings.plainCompatible, '"1"')).status, 200);
+		const conflict = await putPolicy(service.url, secondAdmin.access_token, validSettings.azureV1, '"1"');
+		assert.equal(conflict.status, 412);
+		const body = await conflict.json();
+		assert.equal(body.revision, 2);
+		assert.equal(body.updatedBy, ADMIN.email);
+		assert.match(body.message, /revision 2 by admin@acme\.example/);
+	});
+
+	it('keeps members, anonymous callers and other organizations out of admin endpoints', async () => {
+		await addOrganization(service, 'globex', 'Globex');
+		await service.addUser('boss@globex.example', 'admin', 'globex');
+		const foreignAdmin = await service.signIn('boss@globex.example');
+		const memberId = member.user.id;
+		const endpoints: [string, string, unknown?][] = [
+			['PUT', '/api/v1/admin/policy', validSettings.plainCompatible],
+			['GET', '/api/v1/admin/policy/revisions'],
+			['GET', '/api/v1/admin/members'],
+			['POST', '/api/v1/admin/members', { email: 'new@acme.example' }],
+			['DELETE', `/api/v1/admin/members/${memberId}`],
+			['POST', '/api/v1/admin/tokens', { label: 'ci' }],
+		];
+		for (const [method, path, body] of endpoints) {
+			const request = (token?: string) =>
+				fetch(`${service.url}${path}`, {
+					method,
+					headers: { ...(token ? bearer(token) : {}), ...(body ? { 'content-type': 'application/json' } : {}), 'if-match': '"1"' },
+					...(body ? { body: JSON.stringify(body) } : {}),
+				});
+			assert.equal((await request()).status, 401, `anonymous ${method} ${path}`);
+			assert.equal((await request(member.access_token)).status, 403, `member ${method} ${path}`);
+		}
+		// Another organization's admin only ever reaches their own organization.
+		const foreignPolicy = await (await getPolicy(foreignAdmin.access_token)).json();
+		assert.equal(foreignPolicy.policy.organization.id, 'globex');
+		assert.equal((await fetch(`${service.url}/api/v1/admin/members/${memberId}`, { method: 'DELETE', headers: bearer(foreignAdmin.access_token) })).status, 404);
+		const foreignMembers = await (await fetch(`${service.url}/api/v1/admin/members`, { headers: bearer(foreignAdmin.access_token) })).json();
+		assert.deepEqual(foreignMembers.members.map((m: { email: string }) => m.email), ['boss@globex.example']);
+		assert.equal((await putPolicy(service.url, foreignAdmin.access_token, validSettings.plainCompatible, '"1"')).status, 200);
+		assert.equal(await revisionNow(), 1, "a foreign admin's save must not touch acme's policy");
+	});
+
+	it('delivers a new revision over SSE to every subscriber, with Last-Event-ID catch-up', async () => {
+		const subscribe = (headers: Record<string, string> = {}) =>
+			fetch(`${service.url}/api/v1/policy/events`, { headers: bearer(member.access_token, { accept: 'text/event-stream', ...headers }) });
+		const readers = await Promise.all([subscribe(), subscribe(), subscribe()]).then((responses) => responses.map((response) => new EventReader(response)));
+		for (const reader of readers) {
+			const first = await reader.next();
+			assert.equal(first?.id, '1');
+			assert.equal(first?.event, 'policy');
+		}
+		assert.equal((await putPolicy(service.url, admin.access_token, validSettings.plainCompatible, '"1"')).status, 200);
+		for (const reader of readers) {
+			const event = await reader.next();
+			assert.equal(event?.id, '2');
+			const { policy } = verifySignedPolicy(JSON.parse(event!.data!), { signingKey: member.policy_signing_key, organizationId: 'acme' });
+			assert.equal(policy.provider?.baseUrl, 'https://llm.acme.example/v1');
+		}
+		await Promise.all(readers.map((reader) => reader.cancel()));
+
+		// A member who saw revision 1 reconnects and catches up on revision 2 at once...
+		const behind = new EventReader(await subscribe({ 'last-event-id': '1' }));
+		assert.equal((await behind.next())?.id, '2');
+		await behind.cancel();
+		// ...one who is current gets nothing until the next save.
+		const current = new EventReader(await subscribe({ 'last-event-id': '2' }));
+		await assert.rejects(current.next(300), /no event/);
+		assert.equal((await putPolicy(service.url, admin.access_token, { enabled: false }, '"2"')).status, 200);
+		assert.equal((await current.next())?.id, '3');
+		await current.cancel();
+	});
+
+	it('sends heartbeats on an idle stream', async () => {
+		await service.close();
+		service = await startService({ heartbeatSeconds: 0.05 });
+		await service.addUser('dev@acme.example', 'member');
+		member = await service.signIn('dev@acme.example');
+		const reader = new EventReader(await fetch(`${service.url}/api/v1/policy/events`, { headers: bearer(member.access_token, { 'last-event-id': '1' }) }));
+		assert.equal((await reader.next())?.comment, 'heartbeat');
+		await reader.cancel();
+	});
+
+	it('records what each member applied and shows them in sync, behind or never synced', async () => {
+		const members = async () => (await (await fetch(`${service.url}/api/v1/admin/members`, { headers: bearer(admin.access_token) })).json()).members as { email: string; sync: string; appliedRevision: number | null }[];
+		const ack = (revision: unknown) =>
+			fetch(`${service.url}/api/v1/policy/applied`, { method: 'POST', headers: bearer(member.access_token, { 'content-type': 'application/json' }), body: JSON.stringify({ revision }) });
+		assert.equal((await members()).find((m) => m.email === 'dev@acme.example')?.sync, 'never synced');
+		assert.equal((await ack(1)).status, 204);
+		assert.equal((await members()).find((m) => m.email === 'dev@acme.example')?.sync, 'in sync');
+		await putPolicy(service.url, admin.access_token, validSettings.plainCompatible, '"1"');
+		assert.equal((await members()).find((m) => m.email === 'dev@acme.example')?.sync, 'behind');
+		assert.equal((await ack(2)).status, 204);
+		assert.deepEqual((await members()).find((m) => m.email === 'dev@acme.example'), {
+			...(await members()).find((m) => m.email === 'dev@acme.example'),
+			sync: 'in sync',
+			appliedRevision: 2,
+		});
+		assert.equal((await ack(99)).status, 400);
+		assert.equal((await ack('two')).status, 400);
+	});
+
+	it('lists revisions newest first with a field diff that masks header values', async () => {
+		await putPolicy(service.url, admin.access_token, validSettings.azureDeployment, '"1"');
+		const changed = structuredClone(validSettings.azureDeployment);
+		changed.provider.headers['X-Tenant'] = 'acme-secret-2';
+		await putPolicy(service.url, admin.access_token, changed, '"2"');
+		const response = await fetch(`${service.url}/api/v1/admin/policy/revisions`, { headers: bearer(admin.access_token) });
+		const text = await response.text();
+		assert.ok(!text.includes('acme-secret-2'), 'a header value leaked into the history');
+		const { revisions } = JSON.parse(text);
+		assert.deepEqual(revisions.map((r: { revision: number }) => r.revision), [3, 2, 1]);
+		assert.deepEqual(revisions[0].changes, [{ path: 'provider.headers.X-Tenant', before: '••••••', after: '••••••' }]);
+		assert.ok(revisions[1].changes.some((c: { path: string; after: string }) => c.path === 'provider.baseUrl' && c.after === '"https://acme.openai.azure.com"'));
+		assert.equal(revisions[1].updatedBy, ADMIN.email);
+	});
+
+	it('lets an admin API token automate policy writes', async () => {
+		const created = await fetch(`${service.url}/api/v1/admin/tokens`, { method: 'POST', headers: bearer(admin.access_token, { 'content-type': 'application/json' }), body: JSON.stringify({ label: 'git sync' }) });
+		assert.equal(created.status, 201);
+		const { token } = await created.json();
+		assert.equal((await putPolicy(service.url, token, validSettings.plainCompatible, '"1"')).status, 200);
+	});
+
+	it('answers health, readiness, metrics and the generated OpenAPI document', async () => {
+		assert.deepEqual(await (await fetch(`${service.url}/healthz`)).json(), { status: 'ok' });
+		assert.deepEqual(await (await fetch(`${service.url}/readyz`)).json(), { status: 'ready', store: 'sqlite' });
+		await putPolicy(service.url, admin.access_token, validSettings.plainCompatible, '"1"');
+		const metrics = await (await fetch(`${service.url}/metrics`)).text();
+		assert.match(metrics, /org_policy_current_revision\{org="acme"\} 2/);
+		assert.match(metrics, /org_policy_http_requests_total\{method="PUT",route="\/api\/v1\/admin\/policy",status="200"\} 1/);
+		assert.match(metrics, /org_policy_sse_subscribers 0/);
+		const openapi = await (await fetch(`${service.url}/api/v1/openapi.json`)).json();
+		assert.equal(openapi.openapi, '3.1.0');
+		const settings = openapi.components.schemas.PolicySettings;
+		assert.deepEqual(settings.required, ['enabled']);
+		assert.equal(settings.properties.provider.properties.id.const, 'openai-compatible');
+		assert.ok(openapi.paths['/api/v1/admin/policy'].put);
+	});
+});

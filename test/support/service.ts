@@ -1,0 +1,177 @@
+import type { AddressInfo } from 'node:net';
+import { buildApp, type AppOptions, type PolicyApp } from '../../src/server/app';
+import type { Clock } from '../../src/server/clock';
+import { configFrom } from '../../src/server/config';
+import { generateSigningKeyPair, buildPolicyDocument, signPolicy } from '../../src/policy';
+import { encodeSigned } from '../../src/server/policy-service';
+import { SqliteStore } from '../../src/server/store/sqlite';
+import type { Role } from '../../src/server/store/store';
+
+export class ManualClock implements Clock {
+	constructor(public time = Date.parse('2026-11-26T10:00:00Z')) {}
+	now(): number {
+		return this.time;
+	}
+	advance(ms: number): void {
+		this.time += ms;
+	}
+}
+
+export const ADMIN = { email: 'admin@acme.example', password: 'correct horse battery' };
+
+export interface RunningService extends PolicyApp {
+	url: string;
+	store: SqliteStore;
+	/** A signed-in account's access token, through the real device flow. */
+	signIn(email: string, password?: string): Promise<TokenSet>;
+	addUser(email: string, role: Role, orgId?: string): Promise<{ id: string; email: string; password: string }>;
+	close(): Promise<void>;
+}
+
+export interface TokenSet {
+	access_token: string;
+	refresh_token: string;
+	organization: { id: string; name: string };
+	policy_signing_key: { alg: 'Ed25519'; keyId: string; publicKey: string };
+	user: { id: string };
+}
+
+export async function form(url: string, fields: Record<string, string>, headers: Record<string, string> = {}): Promise<Response> {
+	return fetch(url, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers }, body: new URLSearchParams(fields), redirect: 'manual' });
+}
+
+export async function startService(options: Partial<Omit<AppOptions, 'config' | 'store'>> & { dataDir?: string; heartbeatSeconds?: number } = {}): Promise<RunningService> {
+	const store = SqliteStore.open(options.dataDir ?? ':memory:');
+	const config = configFrom({
+		host: '127.0.0.1',
+		port: 0,
+		orgId: 'acme',
+		orgName: 'Acme Corp',
+		adminEmail: ADMIN.email,
+		adminPassword: ADMIN.password,
+		logLevel: 'silent',
+		heartbeatSeconds: options.heartbeatSeconds ?? 15,
+	});
+	const built = await buildApp({ config, store, ...options });
+	await built.app.listen({ host: '127.0.0.1', port: 0 });
+	const url = `http://127.0.0.1:${(built.app.server.address() as AddressInfo).port}`;
+	// The public URL is only known once listening; the device page links are built from config.
+	config.publicUrl = url;
+
+	const service: RunningService = {
+		...built,
+		url,
+		store,
+		async addUser(email, role, orgId = 'acme') {
+			const password = `pw-${email}-long-enough`;
+			const user = await built.accounts.createUser(orgId, email, role, password);
+			return { id: user.id, email, password };
+		},
+		async signIn(email, password = email === ADMIN.email ? ADMIN.password : `pw-${email}-long-enough`) {
+			const started = (await (await form(`${url}/oauth/device_authorization`, { client_id: 'vscode' })).json()) as { device_code: string; user_code: string };
+			// Approve through the verification page, exactly as a member does in the browser.
+			const approval = await form(`${url}/device`, { user_code: started.user_code, email, password, action: 'approve' });
+			if (approval.status !== 200) {
+				throw new Error(`approval failed: ${approval.status} ${await approval.text()}`);
+			}
+			const response = await form(`${url}/oauth/token`, {
+				grant_type: 'urn:ietf:params:oauth:grant-type:device_code',
+				device_code: started.device_code,
+				client_id: 'vscode',
+			});
+			if (response.status !== 200) {
+				throw new Error(`token request failed: ${response.status} ${await response.text()}`);
+			}
+			return (await response.json()) as TokenSet;
+		},
+		async close() {
+			await built.app.close();
+			await store.close();
+		},
+	};
+	return service;
+}
+
+/** A second organization on the same service, with its own admin. */
+export async function addOrganization(service: RunningService, id: string, name: string): Promise<void> {
+	const keys = generateSigningKeyPair();
+	const now = new Date().toISOString();
+	await service.store.createOrganization({ id, name, createdAt: now }, { orgId: id, privateKeyPem: keys.privateKeyPem, createdAt: now }, (revision) => ({
+		orgId: id,
+		revision,
+		signedJson: encodeSigned(signPolicy(buildPolicyDocument({ enabled: false }, { organization: { id, name }, revision, updatedAt: now, updatedBy: 'system' }), keys.privateKeyPem)),
+		createdAt: now,
+		createdBy: 'system',
+	}));
+}
+
+export function bearer(token: string, extra: Record<string, string> = {}): Record<string, string> {
+	return { authorization: `Bearer ${token}`, ...extra };
+}
+
+export async function putPolicy(url: string, token: string, body: unknown, ifMatch?: string): Promise<Response> {
+	return fetch(`${url}/api/v1/admin/policy`, {
+		method: 'PUT',
+		headers: bearer(token, { 'content-type': 'application/json', ...(ifMatch ? { 'if-match': ifMatch } : {}) }),
+		body: typeof body === 'string' ? body : JSON.stringify(body),
+	});
+}
+
+/** Reads Server-Sent Events from a fetch response, one parsed event at a time. */
+export class EventReader {
+	private buffer = '';
+	private readonly reader: ReadableStreamDefaultReader<Uint8Array>;
+	private readonly decoder = new TextDecoder();
+	private pending: Promise<ReadableStreamReadResult<Uint8Array>> | undefined;
+
+	constructor(response: Response) {
+		this.reader = response.body!.getReader();
+	}
+
+	async next(timeoutMs = 5000): Promise<{ id?: string; event?: string; data?: string; comment?: string } | undefined> {
+		const deadline = Date.now() + timeoutMs;
+		for (;;) {
+			const end = this.buffer.indexOf('\n\n');
+			if (end >= 0) {
+				const block = this.buffer.slice(0, end);
+				this.buffer = this.buffer.slice(end + 2);
+				const event: { id?: string; event?: string; data?: string; comment?: string; retry?: string } = {};
+				for (const line of block.split('\n')) {
+					if (line.startsWith(':')) {
+						event.comment = line.slice(1).trim();
+					} else {
+						const colon = line.indexOf(':');
+						const field = line.slice(0, colon) as 'id' | 'event' | 'data' | 'retry';
+						event[field] = line.slice(colon + 1).replace(/^ /, '');
+					}
+				}
+				if (event.retry !== undefined && !event.data && !event.event) {
+					continue;
+				}
+				return event;
+			}
+			const remaining = deadline - Date.now();
+			if (remaining <= 0) {
+				throw new Error('no event within the time allowed');
+			}
+			// A read outlives a timed-out wait, so the chunk it brings is kept for the next call.
+			this.pending ??= this.reader.read();
+			let timer: NodeJS.Timeout | undefined;
+			const chunk = await Promise.race([
+				this.pending,
+				new Promise<never>((_, reject) => {
+					timer = setTimeout(() => reject(new Error('no event within the time allowed')), remaining);
+				}),
+			]).finally(() => clearTimeout(timer));
+			this.pending = undefined;
+			if (chunk.done) {
+				return undefined;
+			}
+			this.buffer += this.decoder.decode(chunk.value, { stream: true });
+		}
+	}
+
+	async cancel(): Promise<void> {
+		await this.reader.cancel().catch(() => undefined);
+	}
+}
