@@ -97,10 +97,11 @@ export async function buildApp(options: AppOptions): Promise<PolicyApp> {
 		metrics.revisionsPublished.inc({ org: revision.orgId });
 	});
 
-	oauthRoutes(app, accounts, config.publicUrl);
+	const publicUrl = () => config.publicUrl;
+	oauthRoutes(app, accounts, publicUrl);
 	policyRoutes(app, { accounts, policies, events, store, metrics, clock, heartbeatMs: config.heartbeatSeconds * 1000, streams });
-	adminRoutes(app, { accounts, policies, store, publicUrl: config.publicUrl });
-	opsRoutes(app, { store, metrics, publicUrl: config.publicUrl, isClosing: () => closing });
+	adminRoutes(app, { accounts, policies, store, publicUrl });
+	opsRoutes(app, { store, metrics, publicUrl, isClosing: () => closing });
 	consoleRoutes(app, { accounts, policies, store, config, loginRateLimit: options.loginRateLimit ?? 10 });
 
 	const bootstrapped = await bootstrap(store, accounts, clock, config);

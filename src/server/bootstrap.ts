@@ -2,14 +2,13 @@ import { buildPolicyDocument, generateSigningKeyPair, signPolicy } from '../poli
 import type { Accounts } from './accounts';
 import { isoAt, type Clock } from './clock';
 import type { ServerConfig } from './config';
-import { newSecret } from './crypto';
 import { encodeSigned } from './policy-service';
 import type { Store } from './store/store';
 
 export interface BootstrapResult {
 	created: boolean;
-	/** One-time link for the bootstrap admin to set a password (when none was configured). */
-	setupLink?: string;
+	/** One-time invitation for the bootstrap admin to set a password (when none was configured). */
+	setupToken?: string;
 }
 
 /**
@@ -31,7 +30,6 @@ export async function bootstrap(store: Store, accounts: Accounts, clock: Clock, 
 		return { created: true };
 	}
 	const invitation = await accounts.invite(config.orgId, config.adminEmail ?? 'admin@localhost', 'admin', 'system');
-	return { created: true, setupLink: `${config.publicUrl}/invite/${invitation.token}` };
+	return { created: true, setupToken: invitation.token };
 }
 
-export { newSecret };

@@ -45,11 +45,14 @@ async function main(): Promise<void> {
 	await app.listen({ host: config.host, port: config.port });
 	const address = app.server.address();
 	const port = typeof address === 'object' && address ? address.port : config.port;
+	if (config.port === 0 && !process.argv.includes('--public-url') && !process.env.ORG_POLICY_PUBLIC_URL) {
+		config.publicUrl = `http://${config.host}:${port}`;
+	}
 	console.log(`Org Provider Policy service listening on http://${config.host}:${port} (public URL ${config.publicUrl}, data in ${config.dataDir})`);
 	console.log(`Admin console: ${config.publicUrl}/console`);
-	if (bootstrap.setupLink) {
+	if (bootstrap.setupToken) {
 		console.log(`\nFirst start: organization "${config.orgName}" (${config.orgId}) created.`);
-		console.log(`Set the bootstrap admin's password with this one-time link:\n  ${bootstrap.setupLink}\n`);
+		console.log(`Set the bootstrap admin's password with this one-time link:\n  ${config.publicUrl}/invite/${bootstrap.setupToken}\n`);
 	}
 }
 

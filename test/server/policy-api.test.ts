@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { verifySignedPolicy } from '../../src/policy';
 import { validSettings } from '../support/policy-fixtures';
-import { addOrganization, ADMIN, bearer, EventReader, putPolicy, startService, type RunningService, type TokenSet } from '../support/service';
+import { addOrganization, ADMIN, bearer, EventReader, putPolicy, startService, type RunningService, type TokenSet, jsonOf } from '../support/service';
 
 describe('policy API over HTTP', () => {
 	let service: RunningService;
@@ -23,13 +23,13 @@ describe('policy API over HTTP', () => {
 		const response = await getPolicy(member.access_token);
 		assert.equal(response.status, 200);
 		assert.equal(response.headers.get('etag'), '"1"');
-		const verified = verifySignedPolicy(await response.json(), { signingKey: member.policy_signing_key, organizationId: 'acme' });
+		const verified = verifySignedPolicy(await jsonOf(response), { signingKey: member.policy_signing_key, organizationId: 'acme' });
 		assert.equal(verified.policy.enabled, false);
 		assert.equal((await getPolicy(member.access_token, { 'if-none-match': '"1"' })).status, 304);
 		assert.equal((await getPolicy(member.access_token, { 'if-none-match': '"0"' })).status, 200);
 		const anonymous = await fetch(`${service.url}/api/v1/policy`);
 		assert.equal(anonymous.status, 401);
-		assert.equal((await anonymous.json()).error, 'unauthorized');
+		assert.equal((await jsonOf(anonymous)).error, 'unauthorized');
 		assert.equal((await getPolicy('opp_at_forged')).status, 401);
 	});
 
@@ -37,7 +37,7 @@ describe('policy API over HTTP', () => {
 		const response = await putPolicy(service.url, admin.access_token, validSettings.azureDeployment, '"1"');
 		assert.equal(response.status, 200);
 		assert.equal(response.headers.get('etag'), '"2"');
-		const { policy } = verifySignedPolicy(await response.json(), { signingKey: admin.policy_signing_key, organizationId: 'acme' });
+		const { policy } = verifySignedPolicy(await jsonOf(response), { signingKey: admin.policy_signing_key, organizationId: 'acme' });
 		assert.equal(policy.revision, 2);
 		assert.equal(policy.updatedBy, ADMIN.email);
 		assert.equal(policy.provider?.headers['X-Tenant'], 'acme');
@@ -62,7 +62,7 @@ describe('policy API over HTTP', () => {
 			it(`${name} → ${status}`, async () => {
 				const response = await request();
 				assert.equal(response.status, status);
-				const body = await response.json();
+				const body = await jsonOf(response);
 				assert.equal(body.error, code);
 				assert.equal(typeof body.message, 'string');
 				assert.equal(await revisionNow(), 1);
@@ -79,7 +79,7 @@ describe('policy API over HTTP', () => {
 			it(`${name} → 400 naming ${path}`, async () => {
 				const response = await putPolicy(service.url, admin.access_token, body, '"1"');
 				assert.equal(response.status, 400);
-				const answer = await response.json();
+				const answer = await jsonOf(response);
 				assert.equal(answer.error, 'invalid_policy');
 				assert.ok(answer.fieldErrors.some((error: { path: string }) => error.path === path), JSON.stringify(answer));
 				assert.equal(await revisionNow(), 1);
@@ -93,7 +93,7 @@ describe('policy API over HTTP', () => {
 		assert.equal((await putPolicy(service.url, admin.access_token, validSettings.plainCompatible, '"1"')).status, 200);
 		const conflict = await putPolicy(service.url, secondAdmin.access_token, validSettings.azureV1, '"1"');
 		assert.equal(conflict.status, 412);
-		const body = await conflict.json();
+		const body = await jsonOf(conflict);
 		assert.equal(body.revision, 2);
 		assert.equal(body.updatedBy, ADMIN.email);
 		assert.match(body.message, /revision 2 by admin@acme\.example/);
@@ -123,10 +123,10 @@ describe('policy API over HTTP', () => {
 			assert.equal((await request(member.access_token)).status, 403, `member ${method} ${path}`);
 		}
 		// Another organization's admin only ever reaches their own organization.
-		const foreignPolicy = await (await getPolicy(foreignAdmin.access_token)).json();
+		const foreignPolicy = await jsonOf(await getPolicy(foreignAdmin.access_token));
 		assert.equal(foreignPolicy.policy.organization.id, 'globex');
 		assert.equal((await fetch(`${service.url}/api/v1/admin/members/${memberId}`, { method: 'DELETE', headers: bearer(foreignAdmin.access_token) })).status, 404);
-		const foreignMembers = await (await fetch(`${service.url}/api/v1/admin/members`, { headers: bearer(foreignAdmin.access_token) })).json();
+		const foreignMembers = await jsonOf(await fetch(`${service.url}/api/v1/admin/members`, { headers: bearer(foreignAdmin.access_token) }));
 		assert.deepEqual(foreignMembers.members.map((m: { email: string }) => m.email), ['boss@globex.example']);
 		assert.equal((await putPolicy(service.url, foreignAdmin.access_token, validSettings.plainCompatible, '"1"')).status, 200);
 		assert.equal(await revisionNow(), 1, "a foreign admin's save must not touch acme's policy");
@@ -173,7 +173,7 @@ describe('policy API over HTTP', () => {
 	});
 
 	it('records what each member applied and shows them in sync, behind or never synced', async () => {
-		const members = async () => (await (await fetch(`${service.url}/api/v1/admin/members`, { headers: bearer(admin.access_token) })).json()).members as { email: string; sync: string; appliedRevision: number | null }[];
+		const members = async () => (await jsonOf(await fetch(`${service.url}/api/v1/admin/members`, { headers: bearer(admin.access_token) }))).members as { email: string; sync: string; appliedRevision: number | null }[];
 		const ack = (revision: unknown) =>
 			fetch(`${service.url}/api/v1/policy/applied`, { method: 'POST', headers: bearer(member.access_token, { 'content-type': 'application/json' }), body: JSON.stringify({ revision }) });
 		assert.equal((await members()).find((m) => m.email === 'dev@acme.example')?.sync, 'never synced');
@@ -209,19 +209,19 @@ describe('policy API over HTTP', () => {
 	it('lets an admin API token automate policy writes', async () => {
 		const created = await fetch(`${service.url}/api/v1/admin/tokens`, { method: 'POST', headers: bearer(admin.access_token, { 'content-type': 'application/json' }), body: JSON.stringify({ label: 'git sync' }) });
 		assert.equal(created.status, 201);
-		const { token } = await created.json();
+		const { token } = await jsonOf(created);
 		assert.equal((await putPolicy(service.url, token, validSettings.plainCompatible, '"1"')).status, 200);
 	});
 
 	it('answers health, readiness, metrics and the generated OpenAPI document', async () => {
-		assert.deepEqual(await (await fetch(`${service.url}/healthz`)).json(), { status: 'ok' });
-		assert.deepEqual(await (await fetch(`${service.url}/readyz`)).json(), { status: 'ready', store: 'sqlite' });
+		assert.deepEqual(await jsonOf(await fetch(`${service.url}/healthz`)), { status: 'ok' });
+		assert.deepEqual(await jsonOf(await fetch(`${service.url}/readyz`)), { status: 'ready', store: 'sqlite' });
 		await putPolicy(service.url, admin.access_token, validSettings.plainCompatible, '"1"');
 		const metrics = await (await fetch(`${service.url}/metrics`)).text();
 		assert.match(metrics, /org_policy_current_revision\{org="acme"\} 2/);
 		assert.match(metrics, /org_policy_http_requests_total\{method="PUT",route="\/api\/v1\/admin\/policy",status="200"\} 1/);
 		assert.match(metrics, /org_policy_sse_subscribers 0/);
-		const openapi = await (await fetch(`${service.url}/api/v1/openapi.json`)).json();
+		const openapi = await jsonOf(await fetch(`${service.url}/api/v1/openapi.json`));
 		assert.equal(openapi.openapi, '3.1.0');
 		const settings = openapi.components.schemas.PolicySettings;
 		assert.deepEqual(settings.required, ['enabled']);

@@ -105,6 +105,11 @@ export async function addOrganization(service: RunningService, id: string, name:
 	}));
 }
 
+/** A response body as JSON; tests assert on its shape, so it is as loosely typed as JSON.parse. */
+export async function jsonOf(response: Response) {
+	return JSON.parse(await response.text());
+}
+
 export function bearer(token: string, extra: Record<string, string> = {}): Record<string, string> {
 	return { authorization: `Bearer ${token}`, ...extra };
 }
@@ -122,7 +127,7 @@ export class EventReader {
 	private buffer = '';
 	private readonly reader: ReadableStreamDefaultReader<Uint8Array>;
 	private readonly decoder = new TextDecoder();
-	private pending: Promise<ReadableStreamReadResult<Uint8Array>> | undefined;
+	private pending: ReturnType<ReadableStreamDefaultReader<Uint8Array>['read']> | undefined;
 
 	constructor(response: Response) {
 		this.reader = response.body!.getReader();

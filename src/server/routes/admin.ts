@@ -90,7 +90,7 @@ export async function savePolicy(policies: PolicyService, orgId: string, body: u
 	}
 }
 
-export function adminRoutes(app: FastifyInstance, deps: { accounts: Accounts; policies: PolicyService; store: Store; publicUrl: string }): void {
+export function adminRoutes(app: FastifyInstance, deps: { accounts: Accounts; policies: PolicyService; store: Store; publicUrl: () => string }): void {
 	const { accounts, policies, store } = deps;
 	const admin = requireRole(accounts, 'admin');
 
@@ -134,7 +134,7 @@ export function adminRoutes(app: FastifyInstance, deps: { accounts: Accounts; po
 		}
 		const invitation = await accounts.invite(user.orgId, email, role, user.email);
 		return reply.code(201).send({
-			invitation: { email, role, expiresAt: invitation.expiresAt, link: `${deps.publicUrl}/invite/${invitation.token}` },
+			invitation: { email, role, expiresAt: invitation.expiresAt, link: `${deps.publicUrl()}/invite/${invitation.token}` },
 		});
 	});
 

@@ -10,12 +10,12 @@ const TokenRequestSchema = z.discriminatedUnion('grant_type', [
 ]);
 
 /** RFC 8628 device authorization, RFC 6749 token endpoint (device code + refresh), RFC 7009 revocation. */
-export function oauthRoutes(app: FastifyInstance, accounts: Accounts, publicUrl: string): void {
+export function oauthRoutes(app: FastifyInstance, accounts: Accounts, publicUrl: () => string): void {
 	app.post('/oauth/device_authorization', async (request, reply) => {
 		const body = (request.body ?? {}) as Record<string, unknown>;
 		const clientId = typeof body.client_id === 'string' ? body.client_id : '';
 		const started = await accounts.startDeviceAuthorization(clientId);
-		const verificationUri = `${publicUrl}/device`;
+		const verificationUri = `${publicUrl()}/device`;
 		reply.header('cache-control', 'no-store');
 		return {
 			device_code: started.deviceCode,

@@ -97,7 +97,7 @@ export function openApiDocument(publicUrl: string) {
 	};
 }
 
-export function opsRoutes(app: FastifyInstance, deps: { store: Store; metrics: ServiceMetrics; publicUrl: string; isClosing: () => boolean }): void {
+export function opsRoutes(app: FastifyInstance, deps: { store: Store; metrics: ServiceMetrics; publicUrl: () => string; isClosing: () => boolean }): void {
 	app.get('/healthz', async () => ({ status: 'ok' }));
 	app.get('/readyz', async (_request, reply) => {
 		if (deps.isClosing()) {
@@ -107,6 +107,5 @@ export function opsRoutes(app: FastifyInstance, deps: { store: Store; metrics: S
 		return { status: 'ready', store: deps.store.kind };
 	});
 	app.get('/metrics', async (_request, reply) => reply.type(deps.metrics.registry.contentType).send(await deps.metrics.registry.metrics()));
-	const openApi = openApiDocument(deps.publicUrl);
-	app.get('/api/v1/openapi.json', async () => openApi);
+	app.get('/api/v1/openapi.json', async () => openApiDocument(deps.publicUrl()));
 }
