@@ -15,7 +15,7 @@ const reporter = join(root, 'test/support/counting-reporter.cjs');
 const suites = {
 	unit: { needsBuild: false, command: [process.execPath, mocha, '--reporter', reporter, '--config', join(root, 'test/unit/.mocharc.json')] },
 	server: { needsBuild: false, command: [process.execPath, mocha, '--reporter', reporter, '--config', join(root, 'test/server/.mocharc.json')] },
-	e2e: { needsBuild: true, command: [process.execPath, mocha, '--reporter', reporter, '--config', join(root, 'test/e2e/.mocharc.json')] },
+	e2e: { needsBuild: false, command: [process.execPath, mocha, '--reporter', reporter, '--config', join(root, 'test/e2e/.mocharc.json')] },
 	integration: { needsBuild: true, command: [process.execPath, join(root, 'test/integration/launch.mjs')] },
 };
 

@@ -13,7 +13,7 @@ const errorSlot = (path: string) => html`<div class="field-error" data-error-for
 function headerRow(name: string, saved: boolean): SafeHtml {
 	return html`<div class="header-row" data-saved="${saved ? 'true' : 'false'}">
 		<input class="header-name" aria-label="Header name" placeholder="X-Header-Name" value="${name}" spellcheck="false">
-		<input class="header-value" aria-label="Header value" type="password" placeholder="${saved ? `${MASK} saved — type to replace` : 'value'}" autocomplete="off">
+		<textarea class="header-value" aria-label="Header value" rows="1" placeholder="${saved ? `${MASK} saved — type to replace` : 'value'}" autocomplete="off" spellcheck="false"></textarea>
 		<button type="button" class="remove-header icon" title="Remove header" aria-label="Remove header">✕</button>
 		${errorSlot(`provider.headers.${name}`)}
 	</div>`;

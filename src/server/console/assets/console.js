@@ -45,7 +45,9 @@
 			row.dataset.saved = 'false';
 			row.innerHTML =
 				'<input class="header-name" aria-label="Header name" placeholder="X-Header-Name" spellcheck="false">' +
-				'<input class="header-value" aria-label="Header value" type="password" placeholder="value" autocomplete="off">' +
+				// A textarea keeps a pasted value exactly (an input would silently drop line breaks), so the
+				// service can name what is wrong with it.
+				'<textarea class="header-value" aria-label="Header value" rows="1" placeholder="value" autocomplete="off" spellcheck="false"></textarea>' +
 				'<button type="button" class="remove-header icon" title="Remove header" aria-label="Remove header">✕</button>' +
 				'<div class="field-error" role="alert"></div>';
 			return row;

@@ -1,0 +1,190 @@
+import assert from 'node:assert/strict';
+import { existsSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { verifySignedPolicy } from '../../src/policy';
+import { ADMIN, bearer, jsonOf, startService, type RunningService, type TokenSet } from '../support/service';
+
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const ARTIFACTS = join(__dirname, '..', '..', 'test-results');
+
+describe('admin console in headless Chromium', function () {
+	this.timeout(60_000);
+	let browser: Browser;
+	let service: RunningService;
+	let page: Page;
+	let member: TokenSet;
+
+	before(async () => {
+		assert.ok(existsSync(CHROMIUM), `Chromium is missing at ${CHROMIUM}: apt-get install chromium (or set CHROMIUM_PATH)`);
+		browser = await chromium.launch({
+			executablePath: CHROMIUM,
+			args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+		});
+	});
+	after(async () => browser?.close());
+
+	beforeEach(async () => {
+		service = await startService();
+		await service.addUser('dev@acme.example', 'member');
+		member = await service.signIn('dev@acme.example');
+		page = await browser.newPage();
+		await page.goto(`${service.url}/console`);
+		await page.fill('#email', ADMIN.email);
+		await page.fill('#password', ADMIN.password);
+		await page.click('#sign-in');
+		await page.waitForURL(/\/console\/settings$/);
+	});
+	afterEach(async () => {
+		await page?.close();
+		await service?.close();
+	});
+
+	const currentPolicy = async () => jsonOf(await fetch(`${service.url}/api/v1/policy`, { headers: bearer(member.access_token) }));
+
+	async function addHeader(name: string, value: string) {
+		await page.click('#add-header');
+		const row = page.locator('.header-row').last();
+		await row.locator('.header-name').fill(name);
+		await row.locator('.header-value').fill(value);
+	}
+
+	it('sets every field, saves, and shows every value again after a reload', async () => {
+		assert.equal(await page.isDisabled('#save'), true, 'Save is disabled until something changes');
+		assert.equal(await page.textContent('#enabled-provider'), 'None (members choose their own provider)');
+		await page.check('#enabled');
+		assert.equal(await page.inputValue('#api-provider'), 'openai-compatible');
+		await page.fill('#base-url', 'https://acme.openai.azure.com');
+		await addHeader('X-Tenant', 'acme-tenant-secret');
+		await addHeader('X-Cost-Center', 'cc-4242-secret');
+		await page.uncheck('#api-key-required');
+		await page.check('#azure');
+		await page.fill('#api-version', '2024-06-01');
+		await page.check('#identity-auth');
+		await page.fill('#tenant-id', 'contoso.onmicrosoft.com');
+		await page.fill('#scope', 'https://ai.azure.com/.default');
+		await page.fill('#allowed-models', 'gpt-4o, gpt-4o-mini');
+		await page.fill('#default-model', 'gpt-4o');
+		await page.fill('#admin-contact', 'ai-platform@acme.example');
+		assert.equal(await page.isDisabled('#save'), false);
+		await page.click('#save');
+		await page.waitForSelector('#status.success');
+		assert.match((await page.textContent('#status'))!, /Saved revision 2/);
+		assert.equal(await page.textContent('#enabled-provider'), 'OpenAI Compatible');
+		assert.equal(await page.isDisabled('#save'), true);
+
+		const { policy } = verifySignedPolicy(await currentPolicy(), { signingKey: member.policy_signing_key, organizationId: 'acme' });
+		assert.deepEqual(policy.provider, {
+			id: 'openai-compatible',
+			baseUrl: 'https://acme.openai.azure.com',
+			headers: { 'X-Tenant': 'acme-tenant-secret', 'X-Cost-Center': 'cc-4242-secret' },
+			apiKeyRequired: false,
+			azure: { apiVersion: '2024-06-01', identityAuth: true, tenantId: 'contoso.onmicrosoft.com', scope: 'https://ai.azure.com/.default' },
+			models: { allowed: ['gpt-4o', 'gpt-4o-mini'], default: 'gpt-4o' },
+		});
+		assert.equal(policy.organization.adminContact, 'ai-platform@acme.example');
+
+		await page.reload();
+		assert.equal(await page.isChecked('#enabled'), true);
+		assert.equal(await page.textContent('#enabled-provider'), 'OpenAI Compatible');
+		assert.equal(await page.inputValue('#base-url'), 'https://acme.openai.azure.com');
+		assert.deepEqual(await page.locator('.header-name').evaluateAll((inputs) => inputs.map((input) => (input as unknown as { value: string }).value)), ['X-Cost-Center', 'X-Tenant'], 'headers come back in canonical (sorted) order');
+		assert.equal(await page.isChecked('#api-key-required'), false);
+		assert.equal(await page.isChecked('#azure'), true);
+		assert.equal(await page.inputValue('#api-version'), '2024-06-01');
+		assert.equal(await page.isChecked('#identity-auth'), true);
+		assert.equal(await page.inputValue('#tenant-id'), 'contoso.onmicrosoft.com');
+		assert.equal(await page.inputValue('#scope'), 'https://ai.azure.com/.default');
+		assert.equal(await page.inputValue('#allowed-models'), 'gpt-4o, gpt-4o-mini');
+		assert.equal(await page.inputValue('#default-model'), 'gpt-4o');
+		assert.equal(await page.inputValue('#admin-contact'), 'ai-platform@acme.example');
+		assert.equal(await page.textContent('#revision'), '2');
+		const html = await page.content();
+		assert.ok(!html.includes('acme-tenant-secret') && !html.includes('cc-4242-secret'), 'a saved header value reached the console HTML');
+
+		// Saving again without touching the masked values keeps them.
+		await page.fill('#default-model', 'gpt-4o-mini');
+		await page.click('#save');
+		await page.waitForSelector('#status.success');
+		const again = verifySignedPolicy(await currentPolicy(), { signingKey: member.policy_signing_key, organizationId: 'acme' }).policy;
+		assert.equal(again.revision, 3);
+		assert.deepEqual(again.provider?.headers, { 'X-Tenant': 'acme-tenant-secret', 'X-Cost-Center': 'cc-4242-secret' });
+		assert.equal(again.provider?.models?.default, 'gpt-4o-mini');
+
+		mkdirSync(ARTIFACTS, { recursive: true });
+		await page.screenshot({ path: join(ARTIFACTS, 'console-settings.png'), fullPage: true });
+	});
+
+	it('shows inline errors for a plain-http base URL and a header value with a line break, and saves nothing', async () => {
+		await page.check('#enabled');
+		await page.fill('#base-url', 'http://example.com');
+		await addHeader('X-Foo', 'first line\nInjected: yes');
+		await page.click('#save');
+		await page.waitForSelector('#status.error');
+		assert.match((await page.textContent('[data-error-for="provider.baseUrl"]'))!, /must use https:/);
+		assert.match((await page.locator('.header-row').last().locator('.field-error').textContent())!, /value contains a line break/);
+		assert.equal(await page.inputValue('#base-url'), 'http://example.com', 'what the admin typed stays, to be fixed');
+		assert.equal((await currentPolicy()).policy.revision, 1, 'nothing was saved');
+		mkdirSync(ARTIFACTS, { recursive: true });
+		await page.screenshot({ path: join(ARTIFACTS, 'console-settings-errors.png'), fullPage: true });
+
+		await page.fill('#base-url', 'https://llm.acme.example/v1');
+		await page.locator('.header-row').last().locator('.header-value').fill('one line');
+		await page.click('#save');
+		await page.waitForSelector('#status.success');
+		assert.equal((await currentPolicy()).policy.revision, 2);
+	});
+
+	it('says who changed the policy when another admin saved first', async () => {
+		const other = await service.signIn(ADMIN.email);
+		const response = await fetch(`${service.url}/api/v1/admin/policy`, {
+			method: 'PUT',
+			headers: bearer(other.access_token, { 'content-type': 'application/json', 'if-match': '"1"' }),
+			body: JSON.stringify({ enabled: false, adminContact: 'someone-else@acme.example' }),
+		});
+		assert.equal(response.status, 200);
+		await page.fill('#admin-contact', 'me@acme.example');
+		await page.click('#save');
+		await page.waitForSelector('#status.error');
+		assert.match((await page.textContent('#status'))!, /Changed by admin@acme\.example at .* \(revision 2\) — reload/);
+	});
+
+	it('shows the revision history and the members with their sync state', async () => {
+		await fetch(`${service.url}/api/v1/policy/applied`, { method: 'POST', headers: bearer(member.access_token, { 'content-type': 'application/json' }), body: JSON.stringify({ revision: 1 }) });
+		await page.click('#add-header');
+		await page.fill('#base-url', 'https://llm.acme.example');
+		await page.locator('.header-row').last().locator('.header-name').fill('X-Team');
+		await page.locator('.header-row').last().locator('.header-value').fill('platform-secret');
+		await page.check('#enabled');
+		await page.click('#save');
+		await page.waitForSelector('#status.success');
+
+		await page.click('a[href="/console/revisions"]');
+		const history = await page.textContent('#revisions');
+		assert.match(history!, /provider\.baseUrl: — → "https:\/\/llm\.acme\.example"/);
+		assert.match(history!, /provider\.headers\.X-Team: — → ••••••/);
+		assert.ok(!history!.includes('platform-secret'));
+
+		await page.click('a[href="/console/members"]');
+		const row = page.locator('tr', { hasText: 'dev@acme.example' });
+		assert.equal(await row.locator('.badge').textContent(), 'behind');
+		await page.fill('#member-email', 'new@acme.example');
+		await page.click('#add-member button[type=submit]');
+		await page.waitForSelector('#invite-link:has-text("/invite/")');
+		page.once('dialog', (dialog) => void dialog.accept());
+		await row.locator('.remove-member').click();
+		await page.waitForSelector('#status.success');
+		assert.equal((await fetch(`${service.url}/api/v1/policy`, { headers: bearer(member.access_token) })).status, 401, 'removal revoked the member');
+	});
+
+	it('refuses console writes without the CSRF token and sets strict cookies and CSP', async () => {
+		const cookies = await page.context().cookies();
+		const session = cookies.find((cookie) => cookie.name === 'opp_session')!;
+		assert.equal(session.httpOnly, true);
+		assert.equal(session.sameSite, 'Strict');
+		const status = await page.evaluate(async () => (await fetch('/console/api/policy', { method: 'PUT', headers: { 'content-type': 'application/json', 'if-match': '"1"' }, body: '{"settings":{"enabled":false}}' })).status);
+		assert.equal(status, 403);
+		const response = await fetch(`${service.url}/console/login`);
+		assert.match(response.headers.get('content-security-policy')!, /default-src 'none'; script-src 'self'/);
+	});
+});
