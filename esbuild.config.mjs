@@ -1,4 +1,4 @@
-// Bundles the extension, the policy service, the admin CLI and the chat webview.
+// Bundles the policy service and the admin CLI.
 // Usage: node esbuild.config.mjs [--production] [--watch]
 import * as esbuild from 'esbuild';
 import { cpSync, mkdirSync } from 'node:fs';
@@ -22,35 +22,22 @@ const node = {
 	target: 'node22',
 };
 
+// The extension (dist/extension.js, vscode external, @azure/identity in a lazy chunk) and the chat
+// webview (browser iife) join this list with their sources (issues 3 and 4).
 const builds = [
-	{
-		...node,
-		entryPoints: { extension: 'src/extension/extension.ts' },
-		outdir: 'dist',
-		// Loaded on demand only (Entra ID): keep it out of the activation bundle.
-		external: ['vscode', '@azure/identity'],
-	},
 	{
 		...node,
 		entryPoints: { server: 'src/server/main.ts', cli: 'src/server/cli.ts' },
 		outdir: 'dist',
+		// Native addon: loaded from node_modules at run time, never bundled.
 		external: ['better-sqlite3', 'pg-native'],
 		banner: { js: '#!/usr/bin/env node' },
-	},
-	{
-		...common,
-		entryPoints: { chat: 'src/webview/chat/main.ts' },
-		outdir: 'dist/webview',
-		platform: 'browser',
-		format: 'iife',
-		target: 'es2022',
 	},
 ];
 
 function copyStaticAssets() {
-	mkdirSync('dist/media', { recursive: true });
-	cpSync('node_modules/@vscode/codicons/dist/codicon.css', 'dist/media/codicon.css');
-	cpSync('node_modules/@vscode/codicons/dist/codicon.ttf', 'dist/media/codicon.ttf');
+	mkdirSync('dist/console-assets', { recursive: true });
+	cpSync('src/server/console/assets', 'dist/console-assets', { recursive: true });
 }
 
 copyStaticAssets();

@@ -1,0 +1,117 @@
+import { readFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { formatFieldError, parseWith, PolicySettingsSchema, settingsOf, type FieldError, type PolicyDocument } from '../policy';
+
+const USAGE = `usage: org-policy [--server URL] [--token TOKEN] <command>
+
+commands:
+  policy get                         print the current settings as JSON (for keeping in git)
+  policy set FILE --revision N       save FILE as the next revision, if N is still current
+  policy set FILE --force            save FILE whatever the current revision is
+  policy history [--limit N]         list revisions: who, when, what changed
+
+The server and an admin API token come from --server/--token or ORG_POLICY_SERVER/ORG_POLICY_TOKEN.`;
+
+class CliError extends Error {}
+
+interface Options {
+	server: string;
+	token: string;
+}
+
+async function call(options: Options, method: string, path: string, init: { body?: unknown; headers?: Record<string, string> } = {}) {
+	let response: Response;
+	try {
+		response = await fetch(`${options.server.replace(/\/+$/, '')}${path}`, {
+			method,
+			headers: { authorization: `Bearer ${options.token}`, ...(init.body !== undefined ? { 'content-type': 'application/json' } : {}), ...init.headers },
+			...(init.body !== undefined ? { body: JSON.stringify(init.body) } : {}),
+		});
+	} catch (error) {
+		throw new CliError(`cannot reach ${options.server}: ${(error as Error & { cause?: Error }).cause?.message ?? (error as Error).message}`);
+	}
+	const text = await response.text();
+	const body = text ? (JSON.parse(text) as Record<string, unknown>) : {};
+	if (!response.ok) {
+		const fieldErrors = (body.fieldErrors as FieldError[] | undefined)?.map((error) => `\n  ${formatFieldError(error)}`).join('') ?? '';
+		throw new CliError(`${response.status} ${String(body.message ?? body.error ?? response.statusText)}${fieldErrors}`);
+	}
+	return { response, body };
+}
+
+async function run(argv: string[]): Promise<void> {
+	const { values, positionals } = parseArgs({
+		args: argv,
+		options: {
+			server: { type: 'string' },
+			token: { type: 'string' },
+			revision: { type: 'string' },
+			force: { type: 'boolean' },
+			limit: { type: 'string' },
+			help: { type: 'boolean', short: 'h' },
+		},
+		allowPositionals: true,
+	});
+	if (values.help || positionals[0] !== 'policy' || !positionals[1]) {
+		console.log(USAGE);
+		if (!values.help) {
+			process.exitCode = 2;
+		}
+		return;
+	}
+	const options = {
+		server: values.server ?? process.env.ORG_POLICY_SERVER ?? 'http://127.0.0.1:8787',
+		token: values.token ?? process.env.ORG_POLICY_TOKEN ?? '',
+	};
+	if (!options.token) {
+		throw new CliError('an admin API token is required: --token or ORG_POLICY_TOKEN (create one in the console or with POST /api/v1/admin/tokens)');
+	}
+	switch (positionals[1]) {
+		case 'get': {
+			const { body } = await call(options, 'GET', '/api/v1/policy');
+			const document = body.policy as PolicyDocument;
+			console.error(`revision ${document.revision}, saved by ${document.updatedBy} at ${document.updatedAt}`);
+			console.log(JSON.stringify(settingsOf(document), null, 2));
+			return;
+		}
+		case 'set': {
+			const file = positionals[2];
+			if (!file) {
+				throw new CliError('policy set needs a FILE');
+			}
+			if (!values.force && !values.revision) {
+				throw new CliError('pass --revision N (the revision your file was based on, from `policy get`) or --force to overwrite whatever is current');
+			}
+			let settings: unknown;
+			try {
+				settings = JSON.parse(readFileSync(file, 'utf8'));
+			} catch (error) {
+				throw new CliError(`${file}: ${(error as Error).message}`);
+			}
+			const checked = parseWith(PolicySettingsSchema, settings);
+			if (!checked.ok) {
+				throw new CliError(`${file} is not a valid policy:${checked.errors.map((error) => `\n  ${formatFieldError(error)}`).join('')}`);
+			}
+			const { body } = await call(options, 'PUT', '/api/v1/admin/policy', { body: settings, headers: { 'if-match': values.force ? '*' : `"${values.revision}"` } });
+			console.log(`saved revision ${(body.policy as PolicyDocument).revision}`);
+			return;
+		}
+		case 'history': {
+			const { body } = await call(options, 'GET', `/api/v1/admin/policy/revisions?limit=${Number(values.limit ?? 20)}`);
+			for (const revision of body.revisions as { revision: number; updatedAt: string; updatedBy: string; changes: { path: string; before?: string; after?: string }[] }[]) {
+				console.log(`${revision.revision}\t${revision.updatedAt}\t${revision.updatedBy}`);
+				for (const change of revision.changes) {
+					console.log(`\t${change.path}: ${change.before ?? '—'} → ${change.after ?? '—'}`);
+				}
+			}
+			return;
+		}
+		default:
+			throw new CliError(`unknown command "policy ${positionals[1]}"\n\n${USAGE}`);
+	}
+}
+
+run(process.argv.slice(2)).catch((error: unknown) => {
+	console.error(`org-policy: ${error instanceof Error ? error.message : String(error)}`);
+	process.exitCode = 1;
+});
