@@ -31,6 +31,13 @@ describe('policy API over HTTP', () => {
 		assert.equal(anonymous.status, 401);
 		assert.equal((await jsonOf(anonymous)).error, 'unauthorized');
 		assert.equal((await getPolicy('opp_at_forged')).status, 401);
+		for (const [method, path] of [
+			['GET', '/api/v1/policy/events'],
+			['POST', '/api/v1/policy/applied'],
+		]) {
+			assert.equal((await fetch(`${service.url}${path}`, { method })).status, 401, `anonymous ${method} ${path}`);
+			assert.equal((await fetch(`${service.url}${path}`, { method, headers: bearer('opp_at_forged') })).status, 401, `forged ${method} ${path}`);
+		}
 	});
 
 	it('saves a valid policy as the next revision, signed and stamped with its author', async () => {
