@@ -69,7 +69,7 @@ export function policyRoutes(app: FastifyInstance, deps: PolicyRouteDeps): void 
 		const { user } = principalOf(request);
 		const current = await currentOrThrow(policies, user.orgId);
 		const lastEventId = Number(request.headers['last-event-id']);
-		void store.recordSeen(user.id, new Date(clock.now()).toISOString());
+		store.recordSeen(user.id, new Date(clock.now()).toISOString()).catch((error: unknown) => request.log.warn({ err: error }, 'could not record last-seen time'));
 
 		reply.hijack();
 		const stream = reply.raw;
