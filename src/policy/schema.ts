@@ -224,6 +224,12 @@ export const OrganizationSchema = z.strictObject({
 	adminContact: text(LIMITS.nameLength).optional(),
 });
 
+function requireProviderWhenEnabled(value: { enabled: boolean; provider?: unknown }, ctx: z.RefinementCtx): void {
+	if (value.enabled && !value.provider) {
+		ctx.addIssue({ code: 'custom', message: 'is required when enabled is true', path: ['provider'] });
+	}
+}
+
 /** What an admin writes; the service adds organization, revision and authorship. */
 export const PolicySettingsSchema = z
 	.strictObject({
@@ -231,11 +237,7 @@ export const PolicySettingsSchema = z
 		provider: ProviderSchema.optional(),
 		adminContact: text(LIMITS.nameLength).optional(),
 	})
-	.superRefine((settings, ctx) => {
-		if (settings.enabled && !settings.provider) {
-			ctx.addIssue({ code: 'custom', message: 'is required when enabled is true', path: ['provider'] });
-		}
-	});
+	.superRefine(requireProviderWhenEnabled);
 
 export const PolicyDocumentSchema = z
 	.strictObject({
@@ -247,11 +249,7 @@ export const PolicyDocumentSchema = z
 		enabled: z.boolean('must be true or false'),
 		provider: ProviderSchema.optional(),
 	})
-	.superRefine((document, ctx) => {
-		if (document.enabled && !document.provider) {
-			ctx.addIssue({ code: 'custom', message: 'is required when enabled is true', path: ['provider'] });
-		}
-	});
+	.superRefine(requireProviderWhenEnabled);
 
 export type AzureSettings = z.infer<typeof AzureSchema>;
 export type ModelSettings = z.infer<typeof ModelsSchema>;

@@ -1,8 +1,7 @@
-import { buildPolicyDocument, generateSigningKeyPair, signPolicy } from '../policy';
 import type { Accounts } from './accounts';
 import { isoAt, type Clock } from './clock';
 import type { ServerConfig } from './config';
-import { encodeSigned } from './policy-service';
+import { createOrganizationWithPolicy } from './policy-service';
 import type { Store } from './store/store';
 
 export interface BootstrapResult {
@@ -11,20 +10,12 @@ export interface BootstrapResult {
 	setupToken?: string;
 }
 
-/**
- * First start: the organization, its signing key, revision 1 (disabled: members choose freely
- * until an admin saves) and a bootstrap admin.
- */
+/** First start: the organization (with its signing key and revision 1) and a bootstrap admin. */
 export async function bootstrap(store: Store, accounts: Accounts, clock: Clock, config: ServerConfig): Promise<BootstrapResult> {
 	if (await store.getOrganization(config.orgId)) {
 		return { created: false };
 	}
-	const keys = generateSigningKeyPair();
-	const now = isoAt(clock);
-	await store.createOrganization({ id: config.orgId, name: config.orgName, createdAt: now }, { orgId: config.orgId, privateKeyPem: keys.privateKeyPem, createdAt: now }, (revision) => {
-		const document = buildPolicyDocument({ enabled: false }, { organization: { id: config.orgId, name: config.orgName }, revision, updatedAt: now, updatedBy: 'system' });
-		return { orgId: config.orgId, revision, signedJson: encodeSigned(signPolicy(document, keys.privateKeyPem)), createdAt: now, createdBy: 'system' };
-	});
+	await createOrganizationWithPolicy(store, { id: config.orgId, name: config.orgName }, isoAt(clock));
 	if (config.adminEmail && config.adminPassword) {
 		await accounts.createUser(config.orgId, config.adminEmail, 'admin', config.adminPassword);
 		return { created: true };

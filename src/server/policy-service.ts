@@ -2,6 +2,7 @@ import { EventEmitter } from 'node:events';
 import {
 	buildPolicyDocument,
 	canonicalJson,
+	generateSigningKeyPair,
 	PolicySettingsSchema,
 	parseWith,
 	publicKeyFromPrivatePem,
@@ -110,15 +111,9 @@ export class PolicyService {
 			throw new Error(`organization ${orgId} is not set up`);
 		}
 		const updatedAt = isoAt(this.clock);
-		const result = await this.store.appendRevision(orgId, expected, (revision) => {
-			const document = buildPolicyDocument(parsed.value, {
-				organization: { id: organization.id, name: organization.name },
-				revision,
-				updatedAt,
-				updatedBy: author,
-			});
-			return { orgId, revision, signedJson: encodeSigned(signPolicy(document, key.privateKeyPem)), createdAt: updatedAt, createdBy: author };
-		});
+		const result = await this.store.appendRevision(orgId, expected, (revision) =>
+			signedRevisionRecord(parsed.value, { id: organization.id, name: organization.name }, revision, updatedAt, author, key.privateKeyPem),
+		);
 		if (!result.ok) {
 			return { kind: 'conflict', current: result.current && this.remember(toPublished(result.current)) };
 		}
@@ -147,6 +142,27 @@ export class PolicyService {
 
 export function encodeSigned(signed: SignedPolicy): string {
 	return canonicalJson(signed);
+}
+
+/** Stamps, signs and encodes settings as the revision record the store appends. */
+export function signedRevisionRecord(
+	settings: PolicySettings,
+	organization: { id: string; name: string },
+	revision: number,
+	at: string,
+	author: string,
+	privateKeyPem: string,
+): RevisionRecord {
+	const document = buildPolicyDocument(settings, { organization, revision, updatedAt: at, updatedBy: author });
+	return { orgId: organization.id, revision, signedJson: encodeSigned(signPolicy(document, privateKeyPem)), createdAt: at, createdBy: author };
+}
+
+/** A new organization with its own signing key and revision 1: disabled, so members choose freely until an admin saves. */
+export async function createOrganizationWithPolicy(store: Store, organization: { id: string; name: string }, at: string): Promise<void> {
+	const keys = generateSigningKeyPair();
+	await store.createOrganization({ ...organization, createdAt: at }, { orgId: organization.id, privateKeyPem: keys.privateKeyPem, createdAt: at }, (revision) =>
+		signedRevisionRecord({ enabled: false }, organization, revision, at, 'system', keys.privateKeyPem),
+	);
 }
 
 export function settingsOfRevision(revision: PublishedRevision): PolicySettings {

@@ -2,8 +2,7 @@ import type { AddressInfo } from 'node:net';
 import { buildApp, type AppOptions, type PolicyApp } from '../../src/server/app';
 import type { Clock } from '../../src/server/clock';
 import { configFrom } from '../../src/server/config';
-import { generateSigningKeyPair, buildPolicyDocument, signPolicy } from '../../src/policy';
-import { encodeSigned } from '../../src/server/policy-service';
+import { createOrganizationWithPolicy } from '../../src/server/policy-service';
 import { SqliteStore } from '../../src/server/store/sqlite';
 import type { Role } from '../../src/server/store/store';
 
@@ -94,15 +93,7 @@ export async function startService(options: Partial<Omit<AppOptions, 'config' | 
 
 /** A second organization on the same service, with its own admin. */
 export async function addOrganization(service: RunningService, id: string, name: string): Promise<void> {
-	const keys = generateSigningKeyPair();
-	const now = new Date().toISOString();
-	await service.store.createOrganization({ id, name, createdAt: now }, { orgId: id, privateKeyPem: keys.privateKeyPem, createdAt: now }, (revision) => ({
-		orgId: id,
-		revision,
-		signedJson: encodeSigned(signPolicy(buildPolicyDocument({ enabled: false }, { organization: { id, name }, revision, updatedAt: now, updatedBy: 'system' }), keys.privateKeyPem)),
-		createdAt: now,
-		createdBy: 'system',
-	}));
+	await createOrganizationWithPolicy(service.store, { id, name }, new Date().toISOString());
 }
 
 /** A response body as JSON; tests assert on its shape, so it is as loosely typed as JSON.parse. */
