@@ -1,0 +1,55 @@
+import { readFileSync } from 'node:fs';
+import { rootCertificates } from 'node:tls';
+import { EnvHttpProxyAgent, fetch as undiciFetch, type Dispatcher } from 'undici';
+
+/** Network settings as VS Code (`http.proxy`, `http.proxyStrictSSL`, `http.noProxy`) and the environment give them. */
+export interface HttpOptions {
+	proxy?: string | undefined;
+	noProxy?: readonly string[] | undefined;
+	/** `http.proxyStrictSSL`: false accepts any certificate (a member's explicit choice). */
+	strictSSL?: boolean | undefined;
+	/** Extra CA certificate files (PEM), e.g. a corporate TLS-inspection root. */
+	caFiles?: readonly string[] | undefined;
+	connectTimeoutMs?: number | undefined;
+	headersTimeoutMs?: number | undefined;
+	bodyTimeoutMs?: number | undefined;
+	env?: NodeJS.ProcessEnv | undefined;
+}
+
+export type FetchFunction = (input: string | URL | Request, init?: RequestInit) => Promise<Response>;
+
+function certificates(options: HttpOptions): string[] | undefined {
+	const env = options.env ?? process.env;
+	const files = [...(options.caFiles ?? []), ...(env.NODE_EXTRA_CA_CERTS ? [env.NODE_EXTRA_CA_CERTS] : [])];
+	if (files.length === 0) {
+		return undefined;
+	}
+	// Giving `ca` replaces Node's bundled roots, so keep them alongside the extra ones.
+	return [...rootCertificates, ...files.map((file) => readFileSync(file, 'utf8'))];
+}
+
+/**
+ * The one dispatcher every request goes through: keep-alive, connect/headers/body timeouts,
+ * proxy from settings or the standard environment variables, extra CA certificates.
+ */
+export function createDispatcher(options: HttpOptions = {}): Dispatcher {
+	const env = options.env ?? process.env;
+	const tls = { ca: certificates(options), rejectUnauthorized: options.strictSSL ?? true };
+	const noProxy = options.noProxy?.length ? options.noProxy.join(',') : (env.NO_PROXY ?? env.no_proxy);
+	return new EnvHttpProxyAgent({
+		httpProxy: options.proxy ?? env.HTTP_PROXY ?? env.http_proxy,
+		httpsProxy: options.proxy ?? env.HTTPS_PROXY ?? env.https_proxy ?? env.HTTP_PROXY ?? env.http_proxy,
+		...(noProxy !== undefined ? { noProxy } : {}),
+		connect: { ...tls, timeout: options.connectTimeoutMs ?? 10_000 },
+		requestTls: tls,
+		headersTimeout: options.headersTimeoutMs ?? 60_000,
+		bodyTimeout: options.bodyTimeoutMs ?? 120_000,
+		keepAliveTimeout: 30_000,
+	});
+}
+
+/** A fetch bound to the dispatcher, for the openai SDK's `fetch` option. */
+export function fetchThrough(dispatcher: Dispatcher): FetchFunction {
+	return ((input: string | URL | Request, init?: RequestInit) =>
+		undiciFetch(input as Parameters<typeof undiciFetch>[0], { ...(init as Parameters<typeof undiciFetch>[1]), dispatcher })) as unknown as FetchFunction;
+}

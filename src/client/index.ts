@@ -1,0 +1,4 @@
+export * from './chat-client';
+export * from './credentials';
+export * from './endpoint';
+export * from './http';

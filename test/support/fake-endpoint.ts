@@ -1,0 +1,145 @@
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+/** One request as the endpoint received it. */
+export interface RecordedRequest {
+	method: string;
+	path: string;
+	query: Record<string, string[]>;
+	headers: Record<string, string | string[] | undefined>;
+	body: unknown;
+}
+
+export interface FakeBehaviour {
+	/** Answer every request with this status and an OpenAI-style error body. */
+	status?: number;
+	models?: string[];
+	/** The streamed answer, as SSE chunks of these texts. */
+	answer?: string[];
+	/** Split the SSE bytes into pieces of this size, so chunks land at awkward boundaries. */
+	splitBytes?: number;
+	/** Fail after this many content chunks with a broken stream. */
+	failAfterChunks?: number;
+	/** Never answer (for timeouts). */
+	hang?: boolean;
+	/** Delay between streamed chunks. */
+	chunkDelayMs?: number;
+}
+
+/**
+ * A local OpenAI-compatible endpoint that records every request (method, path, query, headers,
+ * body) and answers in the wire format of the OpenAI and Azure OpenAI specifications.
+ */
+export class FakeEndpoint {
+	readonly requests: RecordedRequest[] = [];
+	behaviour: FakeBehaviour = {};
+	private server!: Server;
+	url = '';
+
+	static async start(options: { tls?: { key: string; cert: string } } = {}): Promise<FakeEndpoint> {
+		const endpoint = new FakeEndpoint();
+		const handler = (request: IncomingMessage, response: ServerResponse) => void endpoint.handle(request, response);
+		endpoint.server = options.tls ? createHttpsServer(options.tls, handler) : createHttpServer(handler);
+		await new Promise<void>((resolve) => endpoint.server.listen(0, '127.0.0.1', resolve));
+		const { port } = endpoint.server.address() as AddressInfo;
+		endpoint.url = `${options.tls ? 'https' : 'http'}://127.0.0.1:${port}`;
+		return endpoint;
+	}
+
+	async close(): Promise<void> {
+		this.server.closeAllConnections?.();
+		await new Promise<void>((resolve) => this.server.close(() => resolve()));
+	}
+
+	private async handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
+		const chunks: Buffer[] = [];
+		for await (const chunk of request) {
+			chunks.push(chunk as Buffer);
+		}
+		const raw = Buffer.concat(chunks).toString('utf8');
+		const url = new URL(request.url ?? '/', 'http://fake');
+		const query: Record<string, string[]> = {};
+		for (const [key, value] of url.searchParams) {
+			(query[key] ??= []).push(value);
+		}
+		const record: RecordedRequest = { method: request.method ?? '', path: url.pathname, query, headers: request.headers, body: raw ? JSON.parse(raw) : undefined };
+		this.requests.push(record);
+		const behaviour = this.behaviour;
+		if (behaviour.hang) {
+			return;
+		}
+		if (behaviour.status) {
+			response.writeHead(behaviour.status, { 'content-type': 'application/json' });
+			response.end(JSON.stringify({ error: { message: `fake failure ${behaviour.status}`, type: 'invalid_request_error', code: String(behaviour.status) } }));
+			return;
+		}
+		if (request.method === 'GET' && url.pathname.endsWith('/models')) {
+			response.writeHead(200, { 'content-type': 'application/json' });
+			response.end(JSON.stringify({ object: 'list', data: (behaviour.models ?? ['gpt-4o', 'gpt-4o-mini']).map((id) => ({ id, object: 'model', created: 1700000000, owned_by: 'org' })) }));
+			return;
+		}
+		if (request.method === 'POST' && url.pathname.endsWith('/chat/completions')) {
+			const body = record.body as { model: string; stream?: boolean };
+			const answer = behaviour.answer ?? ['Hello', ' from', ' the', ' endpoint', ' ✓'];
+			if (!body.stream) {
+				response.writeHead(200, { 'content-type': 'application/json' });
+				response.end(
+					JSON.stringify({
+						id: 'chatcmpl-1',
+						object: 'chat.completion',
+						created: 1700000000,
+						model: body.model,
+						choices: [{ index: 0, message: { role: 'assistant', content: answer.join('') }, finish_reason: 'stop', logprobs: null }],
+						usage: { prompt_tokens: 5, completion_tokens: answer.length, total_tokens: 5 + answer.length },
+					}),
+				);
+				return;
+			}
+			response.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
+			const event = (delta: Record<string, string>, finish: string | null) =>
+				`data: ${JSON.stringify({ id: 'chatcmpl-1', object: 'chat.completion.chunk', created: 1700000000, model: body.model, choices: [{ index: 0, delta, finish_reason: finish, logprobs: null }] })}\n\n`;
+			const events = [event({ role: 'assistant', content: '' }, null), ...answer.map((text) => event({ content: text }, null)), event({}, 'stop'), 'data: [DONE]\n\n'];
+			const limit = behaviour.failAfterChunks;
+			const bytes = Buffer.from((limit === undefined ? events : events.slice(0, limit + 1)).join(''), 'utf8');
+			const size = behaviour.splitBytes ?? bytes.length;
+			for (let offset = 0; offset < bytes.length; offset += size) {
+				response.write(bytes.subarray(offset, offset + size));
+				await new Promise((resolve) => setTimeout(resolve, behaviour.chunkDelayMs ?? 1));
+			}
+			if (limit !== undefined) {
+				response.destroy(new Error('connection lost mid-stream'));
+				return;
+			}
+			response.end();
+			return;
+		}
+		response.writeHead(404, { 'content-type': 'application/json' });
+		response.end(JSON.stringify({ error: { message: 'Resource not found', code: '404' } }));
+	}
+}
+
+/** A throwaway CA and a server certificate for 127.0.0.1 signed by it (openssl). */
+export function makeTestCertificates(): { caFile: string; ca: string; key: string; cert: string; selfSignedKey: string; selfSignedCert: string; cleanup: () => void } {
+	const dir = mkdtempSync(join(tmpdir(), 'opp-tls-'));
+	const run = (...args: string[]) => execFileSync('openssl', args, { cwd: dir, stdio: 'pipe' });
+	run('req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', 'ca.key', '-out', 'ca.pem', '-days', '2', '-subj', '/CN=Org Provider Policy test CA');
+	run('req', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', 'server.key', '-out', 'server.csr', '-subj', '/CN=127.0.0.1');
+	writeFileSync(join(dir, 'ext.cnf'), 'subjectAltName=IP:127.0.0.1,DNS:localhost\n');
+	run('x509', '-req', '-in', 'server.csr', '-CA', 'ca.pem', '-CAkey', 'ca.key', '-CAcreateserial', '-out', 'server.pem', '-days', '2', '-extfile', 'ext.cnf');
+	run('req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', 'self.key', '-out', 'self.pem', '-days', '2', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1');
+	const read = (name: string) => readFileSync(join(dir, name), 'utf8');
+	return {
+		caFile: join(dir, 'ca.pem'),
+		ca: read('ca.pem'),
+		key: read('server.key'),
+		cert: read('server.pem'),
+		selfSignedKey: read('self.key'),
+		selfSignedCert: read('self.pem'),
+		cleanup: () => rmSync(dir, { recursive: true, force: true }),
+	};
+}

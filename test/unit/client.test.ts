@@ -1,0 +1,265 @@
+import assert from 'node:assert/strict';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import Ajv from 'ajv';
+import { apiKeyCredential, ChatRequestError, createChatClient, createDispatcher, entraCredential, noCredential, type EffectiveProvider, type CredentialSource, type HttpOptions } from '../../src/client';
+import { FakeEndpoint, makeTestCertificates, type RecordedRequest } from '../support/fake-endpoint';
+
+const KEY = 'sk-member-secret-1234567890';
+const SPECS = join(__dirname, '..', '..', '..', 'shared', 'specs');
+
+function provider(baseUrl: string, extra: Partial<EffectiveProvider> = {}): EffectiveProvider {
+	return { baseUrl, headers: { 'X-Tenant': 'acme', 'X-Cost-Center': 'cc-42' }, apiKeyRequired: true, ...extra };
+}
+
+const withKey = apiKeyCredential(async () => KEY);
+
+describe('chat-completions client', () => {
+	let endpoint: FakeEndpoint;
+	const dispatcher = createDispatcher({ headersTimeoutMs: 2000, connectTimeoutMs: 2000 });
+
+	beforeEach(async () => {
+		endpoint = await FakeEndpoint.start();
+	});
+	afterEach(async () => endpoint.close());
+
+	const client = (settings: EffectiveProvider, credentials: CredentialSource = withKey, http?: HttpOptions) =>
+		createChatClient(settings, { dispatcher: http ? createDispatcher(http) : dispatcher, credentials });
+	const last = (): RecordedRequest => endpoint.requests[endpoint.requests.length - 1]!;
+	const drain = async (stream: AsyncIterable<string>) => {
+		let text = '';
+		for await (const piece of stream) {
+			text += piece;
+		}
+		return text;
+	};
+
+	it('plain OpenAI-compatible: /v1 paths, Bearer key, custom headers on chat and models', async () => {
+		const chat = client(provider(`${endpoint.url}/v1`));
+		assert.deepEqual(await chat.listModels(), ['gpt-4o', 'gpt-4o-mini']);
+		const models = last();
+		assert.equal(models.method, 'GET');
+		assert.equal(models.path, '/v1/models');
+		assert.equal(await drain(chat.streamChat([{ role: 'user', content: 'hi' }], 'gpt-4o')), 'Hello from the endpoint ✓');
+		const request = last();
+		assert.equal(request.method, 'POST');
+		assert.equal(request.path, '/v1/chat/completions');
+		assert.deepEqual(request.query, {});
+		for (const recorded of [models, request]) {
+			assert.equal(recorded.headers.authorization, `Bearer ${KEY}`);
+			assert.equal(recorded.headers['x-tenant'], 'acme');
+			assert.equal(recorded.headers['x-cost-center'], 'cc-42');
+			assert.equal(recorded.headers['api-key'], undefined);
+		}
+		assert.deepEqual(request.body, { model: 'gpt-4o', messages: [{ role: 'user', content: 'hi' }], stream: true });
+	});
+
+	it('Azure deployments: /openai/deployments/{model}/chat/completions?api-version=…, key in api-key', async () => {
+		const chat = client(provider(endpoint.url, { azure: { apiVersion: '2024-06-01', identityAuth: false, scope: 'https://cognitiveservices.azure.com/.default' } }));
+		assert.equal(await chat.complete([{ role: 'user', content: 'hi' }], 'gpt-4o'), 'Hello from the endpoint ✓');
+		const request = last();
+		assert.equal(request.path, '/openai/deployments/gpt-4o/chat/completions');
+		assert.deepEqual(request.query, { 'api-version': ['2024-06-01'] });
+		assert.equal(request.headers['api-key'], KEY);
+		assert.equal(request.headers.authorization, undefined);
+		assert.equal(request.headers['x-tenant'], 'acme');
+		await chat.listModels();
+		assert.equal(last().path, '/openai/models');
+		assert.deepEqual(last().query, { 'api-version': ['2024-06-01'] });
+		assert.equal(last().headers['x-cost-center'], 'cc-42');
+	});
+
+	it('sends api-version exactly once when the admin also pasted it into the base URL', async () => {
+		const chat = client(provider(`${endpoint.url}/openai?api-version=2023-05-15`, { azure: { apiVersion: '2024-06-01', identityAuth: false, scope: 'https://cognitiveservices.azure.com/.default' } }));
+		await chat.complete([{ role: 'user', content: 'hi' }], 'gpt-4o');
+		assert.equal(last().path, '/openai/deployments/gpt-4o/chat/completions');
+		assert.deepEqual(last().query, { 'api-version': ['2024-06-01'] });
+		const pastedOnly = client(provider(`${endpoint.url}?api-version=2024-10-21`, { azure: { identityAuth: false, scope: 'https://cognitiveservices.azure.com/.default' } }));
+		await pastedOnly.complete([{ role: 'user', content: 'hi' }], 'gpt-4o');
+		assert.deepEqual(last().query, { 'api-version': ['2024-10-21'] });
+	});
+
+	it('Azure v1 API: /openai/v1 paths without api-version, or with preview once', async () => {
+		const azure = { identityAuth: false, scope: 'https://cognitiveservices.azure.com/.default' };
+		await client(provider(endpoint.url, { azure })).complete([{ role: 'user', content: 'hi' }], 'gpt-4o');
+		assert.equal(last().path, '/openai/v1/chat/completions');
+		assert.deepEqual(last().query, {});
+		assert.equal(last().headers['api-key'], KEY);
+		assert.equal(last().headers.authorization, undefined);
+		await client(provider(`${endpoint.url}/openai/v1`, { azure: { ...azure, apiVersion: 'preview' } })).complete([{ role: 'user', content: 'hi' }], 'gpt-4o');
+		assert.equal(last().path, '/openai/v1/chat/completions');
+		assert.deepEqual(last().query, { 'api-version': ['preview'] });
+	});
+
+	it('Entra ID: Authorization: Bearer <token>, no api-key, a fresh token per request', async () => {
+		let issued = 0;
+		const entra = entraCredential(async () => `entra-token-${++issued}`);
+		const chat = client(provider(endpoint.url, { apiKeyRequired: false, azure: { apiVersion: '2024-06-01', identityAuth: true, scope: 'https://cognitiveservices.azure.com/.default' } }), entra);
+		await chat.complete([{ role: 'user', content: 'hi' }], 'gpt-4o');
+		assert.equal(last().headers.authorization, 'Bearer entra-token-1');
+		assert.equal(last().headers['api-key'], undefined);
+		await chat.complete([{ role: 'user', content: 'again' }], 'gpt-4o');
+		assert.equal(last().headers.authorization, 'Bearer entra-token-2');
+	});
+
+	it('no member key: no credential header of ours; a gateway header in the policy is sent as is', async () => {
+		await client(provider(`${endpoint.url}/v1`, { apiKeyRequired: false }), noCredential).complete([{ role: 'user', content: 'hi' }], 'm');
+		assert.equal(last().headers.authorization, undefined);
+		await client(provider(`${endpoint.url}/v1`, { apiKeyRequired: false, headers: { Authorization: 'Bearer gateway' } }), noCredential).complete([{ role: 'user', content: 'hi' }], 'm');
+		assert.equal(last().headers.authorization, 'Bearer gateway');
+	});
+
+	it('asks for a key when none is set, without calling the endpoint', async () => {
+		const chat = client(provider(`${endpoint.url}/v1`), apiKeyCredential(async () => undefined));
+		await assert.rejects(chat.complete([{ role: 'user', content: 'hi' }], 'm'), (error: ChatRequestError) => error.kind === 'missing-key' && /Set API Key/.test(error.message));
+		assert.equal(endpoint.requests.length, 0);
+	});
+
+	describe('streaming', () => {
+		for (const splitBytes of [1, 7, 64]) {
+			it(`reassembles chunks split every ${splitBytes} byte(s), through [DONE]`, async () => {
+				endpoint.behaviour = { splitBytes, answer: ['naïve ', 'café ', '— ✓ ', '日本'] };
+				assert.equal(await drain(client(provider(`${endpoint.url}/v1`)).streamChat([{ role: 'user', content: 'x' }], 'm')), 'naïve café — ✓ 日本');
+			});
+		}
+
+		it('stops when aborted mid-stream', async () => {
+			endpoint.behaviour = { answer: Array.from({ length: 200 }, (_, i) => `t${i} `), chunkDelayMs: 5, splitBytes: 40 };
+			const controller = new AbortController();
+			const received: string[] = [];
+			await assert.rejects(async () => {
+				for await (const piece of client(provider(`${endpoint.url}/v1`)).streamChat([{ role: 'user', content: 'x' }], 'm', controller.signal)) {
+					received.push(piece);
+					if (received.length === 3) {
+						controller.abort();
+					}
+				}
+			}, /abort/i);
+			assert.ok(received.length >= 3 && received.length < 200, `received ${received.length} pieces`);
+		});
+
+		it('reports a server failure mid-stream as an error, after the text that arrived', async () => {
+			endpoint.behaviour = { failAfterChunks: 2 };
+			const received: string[] = [];
+			await assert.rejects(async () => {
+				for await (const piece of client(provider(`${endpoint.url}/v1`)).streamChat([{ role: 'user', content: 'x' }], 'm')) {
+					received.push(piece);
+				}
+			}, ChatRequestError);
+			assert.deepEqual(received, ['Hello', ' from']);
+		});
+	});
+
+	describe('Test Connection explains each real failure', () => {
+		const azure = { apiVersion: '2024-06-01', identityAuth: false, scope: 'https://cognitiveservices.azure.com/.default' };
+		const entraAzure = { ...azure, identityAuth: true };
+
+		it('a closed port → unreachable', async () => {
+			const closed = await FakeEndpoint.start();
+			await closed.close();
+			const report = await client(provider(`${closed.url}/v1`)).testConnection();
+			assert.equal(report.kind, 'unreachable');
+			assert.match(report.message, /unreachable from this machine.*Base URL, your firewall and proxy/);
+		});
+
+		it('a server that never answers → timeout', async () => {
+			endpoint.behaviour = { hang: true };
+			const report = await client(provider(`${endpoint.url}/v1`), withKey, { headersTimeoutMs: 300 }).testConnection();
+			assert.equal(report.kind, 'timeout');
+			assert.match(report.message, /did not answer in time/);
+		});
+
+		it('a self-signed certificate → not trusted; the same endpoint trusted through a CA file → ok', async () => {
+			const certs = makeTestCertificates();
+			const selfSigned = await FakeEndpoint.start({ tls: { key: certs.selfSignedKey, cert: certs.selfSignedCert } });
+			const signed = await FakeEndpoint.start({ tls: { key: certs.key, cert: certs.cert } });
+			try {
+				const untrusted = await client(provider(`${selfSigned.url}/v1`), withKey, {}).testConnection();
+				assert.equal(untrusted.kind, 'tls');
+				assert.match(untrusted.message, /certificate of 127\.0\.0\.1:\d+ is not trusted.*caCertificates/);
+				const trusted = await client(provider(`${signed.url}/v1`), withKey, { caFiles: [certs.caFile] }).testConnection();
+				assert.equal(trusted.ok, true, trusted.message);
+				assert.equal(signed.requests[0]?.headers.authorization, `Bearer ${KEY}`);
+			} finally {
+				await selfSigned.close();
+				await signed.close();
+				certs.cleanup();
+			}
+		});
+
+		const statusCases: [string, number, Partial<EffectiveProvider>, CredentialSource, string, RegExp][] = [
+			['401 with a key → key rejected', 401, {}, withKey, 'key-rejected', /rejected your API key/],
+			['401 with Entra ID → tenant or role', 401, { apiKeyRequired: false, azure: entraAzure }, entraCredential(async () => 't'), 'azure-role', /Cognitive Services OpenAI User/],
+			['403 with Entra ID → missing Azure role', 403, { apiKeyRequired: false, azure: entraAzure }, entraCredential(async () => 't'), 'azure-role', /lacks a role.*Cognitive Services OpenAI User/],
+			['403 with a key → forbidden', 403, {}, withKey, 'forbidden', /refused the request \(403\)/],
+			['404 on Azure → deployment or api-version mismatch', 404, { azure }, withKey, 'not-found', /deployment name or the api-version \(2024-06-01\)/],
+		];
+		for (const [name, status, extra, credentials, kind, message] of statusCases) {
+			it(name, async () => {
+				endpoint.behaviour = { status };
+				const report = await client(provider(endpoint.url, extra), credentials).testConnection();
+				assert.equal(report.ok, false);
+				assert.equal(report.kind, kind);
+				assert.equal(report.status, status);
+				assert.match(report.message, message);
+			});
+		}
+
+		it('lists the headers sent with values masked, and never a secret', async () => {
+			const report = await client(provider(`${endpoint.url}/v1`)).testConnection();
+			assert.equal(report.ok, true);
+			assert.deepEqual(Object.keys(report.headersSent).sort(), ['Authorization', 'X-Cost-Center', 'X-Tenant']);
+			const text = JSON.stringify(report);
+			assert.ok(!text.includes(KEY) && !text.includes('cc-42'), text);
+			endpoint.behaviour = { status: 401 };
+			const failed = JSON.stringify(await client(provider(`${endpoint.url}/v1`)).testConnection());
+			assert.ok(!failed.includes(KEY) && !failed.includes('cc-42'), failed);
+		});
+
+		it('warns about an Azure host without Azure settings instead of rewriting it', async () => {
+			const report = await client(provider('https://acme.openai.azure.com/v1'), withKey, { connectTimeoutMs: 200, headersTimeoutMs: 200 }).testConnection();
+			assert.match(report.warnings[0] ?? '', /Azure OpenAI host but the policy has no Azure settings/);
+			assert.equal(report.endpoint, 'https://acme.openai.azure.com/v1');
+		});
+	});
+
+	describe('Azure requests match the published inference spec (2024-06-01)', () => {
+		it('chat completions: operation, path and query parameters, and body schema', async function () {
+			const specFile = join(SPECS, 'azure-openai-inference-2024-06-01.json');
+			assert.ok(existsSync(specFile), `missing ${specFile} (shared/specs beside the repository)`);
+			const spec = JSON.parse(readFileSync(specFile, 'utf8'));
+			await client(provider(endpoint.url, { azure: { apiVersion: '2024-06-01', identityAuth: false, scope: 'https://cognitiveservices.azure.com/.default' } })).complete(
+				[
+					{ role: 'system', content: 'be brief' },
+					{ role: 'user', content: 'hi' },
+				],
+				'gpt-4o',
+			);
+			const request = last();
+			const server = new URL(spec.servers[0].url.replace('{endpoint}', 'x'));
+			assert.ok(request.path.startsWith(server.pathname), `${request.path} is under ${server.pathname}`);
+			const relative = request.path.slice(server.pathname.length);
+			const match = Object.entries(spec.paths as Record<string, Record<string, { parameters: { in: string; name: string; required?: boolean }[]; requestBody: { content: { 'application/json': { schema: { $ref: string } } } } }>>).find(
+				([template]) => new RegExp(`^${template.replace(/\{[^}]+\}/g, '[^/]+')}$`).test(relative),
+			);
+			assert.ok(match, `no operation in the spec for ${relative}`);
+			const operation = match[1][request.method.toLowerCase()];
+			assert.ok(operation, `the spec has no ${request.method} for ${match[0]}`);
+			for (const parameter of operation.parameters) {
+				if (parameter.in === 'query' && parameter.required) {
+					assert.equal(request.query[parameter.name]?.length, 1, `query parameter ${parameter.name} must appear exactly once`);
+				}
+			}
+			assert.deepEqual(Object.keys(request.query).filter((name) => !operation.parameters.some((p) => p.in === 'query' && p.name === name)), [], 'no query parameters beyond the spec');
+			const security = (spec.components.securitySchemes as Record<string, { type: string; name?: string; in?: string }>).apiKey!;
+			assert.equal(security.in, 'header');
+			assert.equal(request.headers[security.name!.toLowerCase()], KEY);
+
+			const ajv = new Ajv({ strict: false, allErrors: true });
+			ajv.addSchema({ ...spec, $id: 'azure-inference' });
+			const validate = ajv.getSchema(`azure-inference${operation.requestBody.content['application/json'].schema.$ref}`)!;
+			assert.ok(validate(request.body), JSON.stringify(validate.errors));
+			assert.equal(validate({ messages: 'not a list' }), false, 'the schema check can fail');
+		});
+	});
+});
