@@ -1,7 +1,8 @@
-// Bundles the policy service and the admin CLI.
+// Bundles the extension (with Entra ID support in a lazy chunk), the chat webview, the policy
+// service and the admin CLI.
 // Usage: node esbuild.config.mjs [--production] [--watch]
 import * as esbuild from 'esbuild';
-import { cpSync, mkdirSync } from 'node:fs';
+import { cpSync, mkdirSync, rmSync } from 'node:fs';
 
 const production = process.argv.includes('--production');
 const watch = process.argv.includes('--watch');
@@ -22,9 +23,27 @@ const node = {
 	target: 'node22',
 };
 
-// The extension (dist/extension.js, vscode external, @azure/identity in a lazy chunk) and the chat
-// webview (browser iife) join this list with their sources (issues 3 and 4).
 const builds = [
+	{
+		...node,
+		entryPoints: { extension: 'src/extension/extension.ts' },
+		outdir: 'dist',
+		external: ['vscode'],
+	},
+	{
+		// Entra ID support, required at run time only when a policy turns it on.
+		...node,
+		entryPoints: { entra: 'src/client/entra.ts' },
+		outdir: 'dist',
+	},
+	{
+		...common,
+		entryPoints: { chat: 'src/webview/chat/main.ts' },
+		outdir: 'dist/webview',
+		platform: 'browser',
+		format: 'iife',
+		target: 'es2022',
+	},
 	{
 		...node,
 		entryPoints: { server: 'src/server/main.ts', cli: 'src/server/cli.ts' },
@@ -38,8 +57,17 @@ const builds = [
 function copyStaticAssets() {
 	mkdirSync('dist/console-assets', { recursive: true });
 	cpSync('src/server/console/assets', 'dist/console-assets', { recursive: true });
+	mkdirSync('dist/media', { recursive: true });
+	cpSync('node_modules/@vscode/codicons/dist/codicon.css', 'dist/media/codicon.css');
+	cpSync('node_modules/@vscode/codicons/dist/codicon.ttf', 'dist/media/codicon.ttf');
+	mkdirSync('dist/webview', { recursive: true });
+	cpSync('src/webview/chat/chat.css', 'dist/webview/chat.css');
 }
 
+if (!watch) {
+	// A clean folder, so no stale file (a source map from a development build) reaches the .vsix.
+	rmSync('dist', { recursive: true, force: true });
+}
 copyStaticAssets();
 if (watch) {
 	const contexts = await Promise.all(builds.map((options) => esbuild.context(options)));

@@ -1,0 +1,165 @@
+import { z } from 'zod';
+import { PolicySigningKeySchema } from '../../policy';
+import { Disposable, Emitter, type IDisposable } from '../base/disposable';
+import type { Scheduler } from '../base/scheduler';
+import { formBody, serviceFetch, ServiceUnreachableError, type ServiceConnection } from '../sync/service-http';
+import { CLIENT_ID, runDeviceFlow, TokenResponseSchema, type DeviceFlowUi, type TokenResponse } from './device-flow';
+
+/** The slice of VS Code's `SecretStorage` the extension uses; tests pass an in-memory one. */
+export interface SecretStore {
+	get(key: string): PromiseLike<string | undefined>;
+	store(key: string, value: string): PromiseLike<void>;
+	delete(key: string): PromiseLike<void>;
+	onDidChange(listener: (event: { key: string }) => void): IDisposable;
+}
+
+const StoredSessionSchema = z.object({
+	serverUrl: z.string(),
+	accessToken: z.string(),
+	refreshToken: z.string(),
+	expiresAt: z.number(),
+	organization: z.object({ id: z.string(), name: z.string() }),
+	account: z.object({ id: z.string(), email: z.string(), role: z.enum(['admin', 'member']) }),
+	signingKey: PolicySigningKeySchema,
+});
+
+export type StoredSession = z.infer<typeof StoredSessionSchema>;
+
+export const SESSION_SECRET_KEY = 'orgProviderPolicy.session';
+/** Refresh this long before the access token expires. */
+const REFRESH_MARGIN_MS = 120_000;
+
+export type SignOutReason = 'user' | 'revoked';
+
+/**
+ * Holds the member's tokens (in secret storage only), refreshes them before expiry and after a
+ * 401, and follows changes other windows make to the same secret.
+ */
+export class SessionManager extends Disposable {
+	private current: StoredSession | undefined;
+	private refreshing: Promise<boolean> | undefined;
+	private readonly changed = this._register(new Emitter<{ session: StoredSession | undefined; reason?: SignOutReason }>());
+	readonly onDidChange = this.changed.event;
+
+	constructor(
+		private readonly secrets: SecretStore,
+		private readonly connection: () => ServiceConnection | undefined,
+		private readonly scheduler: Scheduler,
+	) {
+		super();
+		this._register(
+			secrets.onDidChange(({ key }) => {
+				if (key === SESSION_SECRET_KEY) {
+					void this.reload();
+				}
+			}),
+		);
+	}
+
+	get session(): StoredSession | undefined {
+		return this.current;
+	}
+
+	/** Reads the stored session; another window may have signed in or out. */
+	async reload(): Promise<StoredSession | undefined> {
+		const raw = await this.secrets.get(SESSION_SECRET_KEY);
+		let next: StoredSession | undefined;
+		try {
+			next = raw ? StoredSessionSchema.parse(JSON.parse(raw)) : undefined;
+		} catch {
+			next = undefined;
+		}
+		const before = this.current;
+		this.current = next;
+		if (before?.accessToken !== next?.accessToken || before?.account.id !== next?.account.id) {
+			this.changed.fire({ session: next, ...(next ? {} : { reason: 'user' as const }) });
+		}
+		return next;
+	}
+
+	async signIn(ui: DeviceFlowUi, signal: AbortSignal): Promise<StoredSession> {
+		const connection = this.requireConnection();
+		const tokens = await runDeviceFlow(connection, this.scheduler, ui, signal);
+		return this.save(connection.serverUrl, tokens);
+	}
+
+	async signOut(reason: SignOutReason = 'user'): Promise<void> {
+		const session = this.current;
+		this.current = undefined;
+		await this.secrets.delete(SESSION_SECRET_KEY);
+		if (session && reason === 'user') {
+			const connection = this.connection();
+			// Best effort: the tokens are gone locally whether or not the service hears of it.
+			await (connection ? serviceFetch(connection, '/oauth/revoke', formBody({ token: session.refreshToken })).catch(() => undefined) : undefined);
+		}
+		this.changed.fire({ session: undefined, reason });
+	}
+
+	/** A valid access token, refreshed first when it is about to expire. */
+	async accessToken(): Promise<string | undefined> {
+		const session = this.current;
+		if (!session) {
+			return undefined;
+		}
+		if (session.expiresAt - this.scheduler.now() < REFRESH_MARGIN_MS) {
+			await this.refresh();
+		}
+		return this.current?.accessToken;
+	}
+
+	/**
+	 * After a 401: tries the refresh token once. A refused refresh (revoked, reused, member
+	 * removed) signs the member out; an unreachable service keeps the session for later.
+	 */
+	refresh(): Promise<boolean> {
+		this.refreshing ??= this.doRefresh().finally(() => (this.refreshing = undefined));
+		return this.refreshing;
+	}
+
+	private async doRefresh(): Promise<boolean> {
+		const session = this.current;
+		const connection = this.connection();
+		if (!session || !connection) {
+			return false;
+		}
+		let response: Response;
+		try {
+			response = await serviceFetch(connection, '/oauth/token', formBody({ grant_type: 'refresh_token', refresh_token: session.refreshToken, client_id: CLIENT_ID }));
+		} catch (error) {
+			if (error instanceof ServiceUnreachableError) {
+				return false;
+			}
+			throw error;
+		}
+		if (!response.ok) {
+			await this.signOut('revoked');
+			return false;
+		}
+		await this.save(session.serverUrl, TokenResponseSchema.parse(await response.json()));
+		return true;
+	}
+
+	private async save(serverUrl: string, tokens: TokenResponse): Promise<StoredSession> {
+		const session: StoredSession = {
+			serverUrl,
+			accessToken: tokens.access_token,
+			refreshToken: tokens.refresh_token,
+			expiresAt: this.scheduler.now() + tokens.expires_in * 1000,
+			organization: tokens.organization,
+			account: tokens.user,
+			signingKey: tokens.policy_signing_key,
+		};
+		this.current = session;
+		await this.secrets.store(SESSION_SECRET_KEY, JSON.stringify(session));
+		this.changed.fire({ session });
+		return session;
+	}
+
+	private requireConnection(): ServiceConnection {
+		const connection = this.connection();
+		if (!connection) {
+			throw new Error('No policy server is configured: set "orgProviderPolicy.serverUrl", or ask IT for the managed bootstrap file.');
+		}
+		return connection;
+	}
+}

@@ -1,0 +1,108 @@
+import * as vscode from 'vscode';
+import type { DeviceAuthorization } from '../auth/device-flow';
+import { DeviceFlowError } from '../auth/device-flow';
+import type { SessionManager, StoredSession } from '../auth/session-manager';
+import { Disposable, Emitter } from '../base/disposable';
+
+export const AUTH_PROVIDER_ID = 'org-provider-policy';
+
+function toSession(session: StoredSession): vscode.AuthenticationSession {
+	return {
+		id: session.account.id,
+		accessToken: session.accessToken,
+		account: { id: session.account.id, label: `${session.account.email} (${session.organization.name})` },
+		scopes: [],
+	};
+}
+
+/**
+ * The organization account in VS Code's Accounts menu, signed in with the device flow:
+ * a notification shows the code, *Copy & Open* opens the verification page.
+ */
+export class AuthFeature extends Disposable implements vscode.AuthenticationProvider {
+	private readonly sessionsChanged = this._register(new Emitter<vscode.AuthenticationProviderAuthenticationSessionsChangeEvent>());
+	readonly onDidChangeSessions = this.sessionsChanged.event;
+	private readonly codeShown = this._register(new Emitter<{ userCode: string; verificationUri: string }>());
+	/** Public: lets a helper (or a test) show the code somewhere else too. */
+	readonly onDidShowDeviceCode = this.codeShown.event;
+
+	constructor(
+		private readonly sessions: SessionManager,
+		private readonly log: vscode.LogOutputChannel,
+	) {
+		super();
+		this._register(vscode.authentication.registerAuthenticationProvider(AUTH_PROVIDER_ID, 'Org Provider Policy', this, { supportsMultipleAccounts: false }));
+		let previous = sessions.session;
+		this._register(
+			sessions.onDidChange(({ session }) => {
+				const added = session && !previous ? [toSession(session)] : [];
+				const removed = previous && !session ? [toSession(previous)] : [];
+				const changed = session && previous ? [toSession(session)] : [];
+				previous = session;
+				this.sessionsChanged.fire({ added, removed, changed });
+			}),
+		);
+		this._register(vscode.commands.registerCommand('orgProviderPolicy.signIn', () => this.signIn()));
+		this._register(vscode.commands.registerCommand('orgProviderPolicy.signOut', () => this.signOut()));
+	}
+
+	async getSessions(): Promise<vscode.AuthenticationSession[]> {
+		const session = this.sessions.session;
+		return session ? [toSession(session)] : [];
+	}
+
+	async createSession(): Promise<vscode.AuthenticationSession> {
+		const session = await this.signIn();
+		if (!session) {
+			throw new Error('Sign-in did not complete');
+		}
+		return toSession(session);
+	}
+
+	async removeSession(): Promise<void> {
+		await this.sessions.signOut('user');
+	}
+
+	async signIn(): Promise<StoredSession | undefined> {
+		try {
+			const session = await vscode.window.withProgress(
+				{ location: vscode.ProgressLocation.Notification, title: 'Org Provider Policy: signing in', cancellable: true },
+				async (progress, token) => {
+					const controller = new AbortController();
+					token.onCancellationRequested(() => controller.abort());
+					return this.sessions.signIn({ showCode: (authorization) => this.showCode(authorization, progress) }, controller.signal);
+				},
+			);
+			this.log.info(`signed in to ${session.organization.name} as ${session.account.email}`);
+			void vscode.window.showInformationMessage(`Signed in to ${session.organization.name} as ${session.account.email}.`);
+			return session;
+		} catch (error) {
+			if (error instanceof DeviceFlowError && error.reason === 'cancelled') {
+				return undefined;
+			}
+			const message = error instanceof Error ? error.message : String(error);
+			this.log.warn(`sign-in failed: ${message}`);
+			void vscode.window.showErrorMessage(`Sign-in failed: ${message}`);
+			return undefined;
+		}
+	}
+
+	private showCode(authorization: DeviceAuthorization, progress: vscode.Progress<{ message?: string }>): void {
+		const target = authorization.verification_uri_complete ?? authorization.verification_uri;
+		progress.report({ message: `enter code ${authorization.user_code} at ${authorization.verification_uri}` });
+		this.codeShown.fire({ userCode: authorization.user_code, verificationUri: target });
+		void vscode.window
+			.showInformationMessage(`Your sign-in code is ${authorization.user_code}. Approve it in the browser to sign in to your organization.`, 'Copy & Open')
+			.then(async (choice) => {
+				if (choice === 'Copy & Open') {
+					await vscode.env.clipboard.writeText(authorization.user_code);
+					await vscode.env.openExternal(vscode.Uri.parse(target));
+				}
+			});
+	}
+
+	async signOut(): Promise<void> {
+		await this.sessions.signOut('user');
+		void vscode.window.showInformationMessage('Signed out of Org Provider Policy. A provider your organization locked stays locked until you sign in again.');
+	}
+}

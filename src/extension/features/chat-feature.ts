@@ -1,0 +1,189 @@
+import { randomBytes } from 'node:crypto';
+import * as vscode from 'vscode';
+import { APIUserAbortError } from 'openai';
+import { ChatRequestError } from '../../client';
+import { FromWebviewSchema, ToWebviewSchema, type ChatEntry, type ToWebview } from '../../webview/chat/protocol';
+import { Disposable } from '../base/disposable';
+import type { ProviderService } from '../provider-service';
+
+export const CHAT_VIEW_ID = 'orgProviderPolicy.chat';
+
+/** The chat webview: streamed answers, stop, model choice and the provider badge. */
+export class ChatFeature extends Disposable implements vscode.WebviewViewProvider {
+	private view: vscode.WebviewView | undefined;
+	private readonly conversation: ChatEntry[] = [];
+	private running: AbortController | undefined;
+	private models: string[] = [];
+	private model: string | undefined;
+	private notice: string | undefined;
+
+	constructor(
+		private readonly extensionUri: vscode.Uri,
+		private readonly provider: ProviderService,
+		private readonly log: vscode.LogOutputChannel,
+	) {
+		super();
+		this._register(vscode.window.registerWebviewViewProvider(CHAT_VIEW_ID, this));
+		this._register(vscode.commands.registerCommand('orgProviderPolicy.openChat', () => vscode.commands.executeCommand(`${CHAT_VIEW_ID}.focus`)));
+		this._register(vscode.commands.registerCommand('orgProviderPolicy.sendChatMessage', (text: unknown) => (typeof text === 'string' ? this.send(text) : undefined)));
+		this._register(provider.onDidChange(() => void this.refreshModels()));
+	}
+
+	resolveWebviewView(view: vscode.WebviewView): void {
+		this.view = view;
+		const media = vscode.Uri.joinPath(this.extensionUri, 'dist');
+		view.webview.options = { enableScripts: true, localResourceRoots: [media] };
+		view.webview.html = this.html(view.webview, media);
+		const listener = this._register(view.webview.onDidReceiveMessage((raw: unknown) => void this.receive(raw)));
+		view.onDidDispose(() => {
+			listener.dispose();
+			this.view = undefined;
+		});
+	}
+
+	private html(webview: vscode.Webview, media: vscode.Uri): string {
+		const nonce = randomBytes(16).toString('base64');
+		const script = webview.asWebviewUri(vscode.Uri.joinPath(media, 'webview', 'chat.js'));
+		const style = webview.asWebviewUri(vscode.Uri.joinPath(media, 'webview', 'chat.css'));
+		const codicons = webview.asWebviewUri(vscode.Uri.joinPath(media, 'media', 'codicon.css'));
+		const csp = [`default-src 'none'`, `style-src ${webview.cspSource}`, `font-src ${webview.cspSource}`, `img-src ${webview.cspSource} data:`, `script-src 'nonce-${nonce}'`].join('; ');
+		return `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta http-equiv="Content-Security-Policy" content="${csp}">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<link rel="stylesheet" href="${codicons}">
+<link rel="stylesheet" href="${style}">
+<title>Chat</title>
+</head>
+<body>
+<header class="bar">
+	<button id="badge" class="badge" title="Select API Provider"><span id="badge-icon" class="codicon"></span><span id="badge-label"></span></button>
+	<select id="model" aria-label="Model"></select>
+</header>
+<main id="conversation" aria-live="polite"></main>
+<div id="notice" class="notice" hidden></div>
+<form id="composer">
+	<textarea id="input" rows="3" placeholder="Ask anything…" aria-label="Message"></textarea>
+	<div class="actions">
+		<button type="button" id="clear" title="New conversation" class="icon"><span class="codicon codicon-clear-all"></span></button>
+		<button type="button" id="stop" hidden title="Stop"><span class="codicon codicon-debug-stop"></span> Stop</button>
+		<button type="submit" id="send"><span class="codicon codicon-send"></span> Send</button>
+	</div>
+</form>
+<script nonce="${nonce}" src="${script}"></script>
+</body>
+</html>`;
+	}
+
+	private post(message: ToWebview): void {
+		void this.view?.webview.postMessage(ToWebviewSchema.parse(message));
+	}
+
+	private postState(): void {
+		const effective = this.provider.current;
+		this.post({
+			type: 'state',
+			conversation: this.conversation,
+			models: this.models,
+			...(this.model ? { model: this.model } : {}),
+			badge: { label: effective.locked ? `OpenAI Compatible · managed by ${effective.organization?.name}` : effective.label, locked: effective.locked },
+			busy: this.running !== undefined,
+			...(this.notice ? { notice: this.notice } : {}),
+		});
+	}
+
+	private async refreshModels(): Promise<void> {
+		try {
+			const { models, selected } = await this.provider.models();
+			this.models = models;
+			this.model = selected;
+			this.notice = undefined;
+		} catch (error) {
+			this.models = [];
+			this.model = undefined;
+			this.notice = error instanceof Error ? error.message : String(error);
+		}
+		this.postState();
+	}
+
+	private async receive(raw: unknown): Promise<void> {
+		const parsed = FromWebviewSchema.safeParse(raw);
+		if (!parsed.success) {
+			this.log.warn('ignored a malformed message from the chat view');
+			return;
+		}
+		const message = parsed.data;
+		switch (message.type) {
+			case 'ready':
+				this.postState();
+				await this.refreshModels();
+				return;
+			case 'send':
+				await this.send(message.text);
+				return;
+			case 'stop':
+				this.running?.abort();
+				return;
+			case 'selectModel':
+				try {
+					await this.provider.selectModel(message.model);
+					this.model = message.model;
+				} catch (error) {
+					this.notice = (error as Error).message;
+				}
+				this.postState();
+				return;
+			case 'selectProvider':
+				await vscode.commands.executeCommand('orgProviderPolicy.selectProvider');
+				return;
+			case 'clear':
+				this.running?.abort();
+				this.conversation.length = 0;
+				this.postState();
+				return;
+		}
+	}
+
+	/** Sends a message and streams the answer; returns the answer text (also for automation). */
+	async send(text: string): Promise<string> {
+		if (this.running) {
+			throw new Error('an answer is still streaming');
+		}
+		if (!this.model) {
+			await this.refreshModels();
+		}
+		const question: ChatEntry = { id: randomBytes(6).toString('hex'), role: 'user', content: text };
+		const answer: ChatEntry = { id: randomBytes(6).toString('hex'), role: 'assistant', content: '' };
+		this.conversation.push(question, answer);
+		const controller = new AbortController();
+		this.running = controller;
+		this.postState();
+		try {
+			if (!this.model) {
+				throw new Error(this.notice ?? 'No model is available: check the provider with Test Connection.');
+			}
+			const history = this.conversation.filter((entry) => entry !== answer && !entry.error).map(({ role, content }) => ({ role, content }));
+			for await (const piece of this.provider.client().streamChat(history, this.model, controller.signal)) {
+				answer.content += piece;
+				this.post({ type: 'delta', id: answer.id, text: piece });
+			}
+		} catch (error) {
+			if (error instanceof APIUserAbortError || controller.signal.aborted) {
+				answer.stopped = true;
+			} else {
+				answer.error = error instanceof ChatRequestError || error instanceof Error ? error.message : String(error);
+				this.log.warn(`chat request failed: ${answer.error}`);
+			}
+		} finally {
+			this.running = undefined;
+			this.post({ type: 'done', id: answer.id });
+			this.postState();
+		}
+		if (answer.error) {
+			throw new Error(answer.error);
+		}
+		return answer.content;
+	}
+}

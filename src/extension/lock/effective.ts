@@ -1,0 +1,83 @@
+import type { EffectiveProvider } from '../../client';
+import type { PolicyDocument } from '../../policy';
+
+/** Providers a member may choose from when no policy is in force. */
+export const PRESETS = [
+	{ id: 'openai', label: 'OpenAI', baseUrl: 'https://api.openai.com/v1', apiKeyRequired: true },
+	{ id: 'openrouter', label: 'OpenRouter', baseUrl: 'https://openrouter.ai/api/v1', apiKeyRequired: true },
+	{ id: 'ollama', label: 'Ollama', baseUrl: 'http://localhost:11434/v1', apiKeyRequired: false },
+	{ id: 'lmstudio', label: 'LM Studio', baseUrl: 'http://localhost:1234/v1', apiKeyRequired: false },
+	{ id: 'custom', label: 'OpenAI Compatible (any URL)', baseUrl: undefined, apiKeyRequired: true },
+] as const;
+
+export type PresetId = (typeof PRESETS)[number]['id'];
+
+/** The member's own provider settings (`orgProviderPolicy.provider.*`). */
+export interface MemberProviderSettings {
+	preset: PresetId;
+	baseUrl: string | undefined;
+	headers: Record<string, string>;
+}
+
+export interface EffectiveSettings {
+	locked: boolean;
+	source: 'policy' | 'member';
+	organization: { id: string; name: string; adminContact?: string | undefined } | undefined;
+	/** Undefined when the member's choice is incomplete (e.g. custom without a URL). */
+	provider: EffectiveProvider | undefined;
+	/** What the picker and the badge show. */
+	label: string;
+}
+
+export function managedLabel(organization: string): string {
+	return `OpenAI Compatible — managed by ${organization}`;
+}
+
+/** Effective settings = the policy when it is enabled, otherwise the member's own. */
+export function effectiveSettings(policy: PolicyDocument | undefined, member: MemberProviderSettings): EffectiveSettings {
+	if (policy?.enabled && policy.provider) {
+		return {
+			locked: true,
+			source: 'policy',
+			organization: policy.organization,
+			provider: policy.provider,
+			label: managedLabel(policy.organization.name),
+		};
+	}
+	const preset = PRESETS.find((candidate) => candidate.id === member.preset) ?? PRESETS[0];
+	const baseUrl = member.baseUrl || preset.baseUrl;
+	return {
+		locked: false,
+		source: 'member',
+		organization: policy?.organization,
+		provider: baseUrl ? { baseUrl, headers: member.headers, apiKeyRequired: preset.apiKeyRequired } : undefined,
+		label: preset.label,
+	};
+}
+
+export interface ProviderChoice {
+	id: PresetId | 'managed';
+	label: string;
+	detail: string | undefined;
+	locked: boolean;
+}
+
+/** What the provider picker offers: only the managed provider while locked, the presets otherwise. */
+export function providerChoices(effective: EffectiveSettings): ProviderChoice[] {
+	if (effective.locked) {
+		return [{ id: 'managed', label: effective.label, detail: effective.provider?.baseUrl, locked: true }];
+	}
+	return PRESETS.map((preset) => ({ id: preset.id, label: preset.label, detail: preset.baseUrl ?? 'enter any OpenAI-compatible base URL', locked: false }));
+}
+
+/** Models a member may pick: the policy's allowed list, else whatever the endpoint lists. */
+export function allowedModels(provider: EffectiveProvider | undefined, listed: readonly string[]): { models: string[]; preferred: string | undefined } {
+	const allowed = provider?.models?.allowed;
+	return allowed ? { models: [...allowed], preferred: provider?.models?.default ?? allowed[0] } : { models: [...listed], preferred: listed[0] };
+}
+
+/** The one message for a member who edited settings the organization manages. */
+export function managedSettingsMessage(effective: EffectiveSettings): string {
+	const contact = effective.organization?.adminContact ? ` Contact ${effective.organization.adminContact} to change them.` : '';
+	return `${effective.organization?.name ?? 'Your organization'} manages the AI provider settings; your changes to them are ignored while its policy is in force.${contact}`;
+}

@@ -1,0 +1,123 @@
+import * as vscode from 'vscode';
+import { apiKeyCredential, createChatClient, entraCredential, noCredential, type ChatClient, type CredentialSource } from '../client';
+import type { Dispatcher } from 'undici';
+import { Disposable, Emitter } from './base/disposable';
+import { allowedModels, effectiveSettings, type EffectiveSettings } from './lock/effective';
+import { readMemberProvider } from './settings';
+import type { PolicySync } from './sync/policy-sync';
+
+type EntraModule = typeof import('../client/entra');
+
+/**
+ * The member's effective provider (policy or own choice), its credentials and its chat client.
+ * Keys live in secret storage per organization and base URL, never in settings.
+ */
+export class ProviderService extends Disposable {
+	private readonly changed = this._register(new Emitter<EffectiveSettings>());
+	readonly onDidChange = this.changed.event;
+	private effective: EffectiveSettings;
+	private entraModule: EntraModule | undefined;
+
+	constructor(
+		private readonly context: vscode.ExtensionContext,
+		private readonly sync: PolicySync,
+		private readonly dispatcher: () => Dispatcher,
+		private readonly loadEntra: () => EntraModule,
+	) {
+		super();
+		this.effective = this.compute();
+		this._register(sync.onDidChangeState(() => this.recompute()));
+	}
+
+	get current(): EffectiveSettings {
+		return this.effective;
+	}
+
+	recompute(): void {
+		const next = this.compute();
+		if (JSON.stringify(next) !== JSON.stringify(this.effective)) {
+			this.effective = next;
+			this.changed.fire(next);
+		}
+	}
+
+	private compute(): EffectiveSettings {
+		return effectiveSettings(this.sync.current.policy?.document, readMemberProvider());
+	}
+
+	private keyName(): string {
+		const organization = this.effective.locked ? this.effective.organization?.id : 'personal';
+		return `orgProviderPolicy.apiKey.${organization}.${this.effective.provider?.baseUrl ?? ''}`;
+	}
+
+	async setApiKey(key: string): Promise<void> {
+		await this.context.secrets.store(this.keyName(), key);
+	}
+
+	async clearApiKey(): Promise<void> {
+		await this.context.secrets.delete(this.keyName());
+	}
+
+	async hasApiKey(): Promise<boolean> {
+		return (await this.context.secrets.get(this.keyName())) !== undefined;
+	}
+
+	credentials(): CredentialSource {
+		const provider = this.effective.provider;
+		const azure = provider?.azure;
+		if (azure?.identityAuth) {
+			return entraCredential(() => this.entraToken(azure.scope, azure.tenantId));
+		}
+		if (provider && !provider.apiKeyRequired) {
+			return noCredential;
+		}
+		const name = this.keyName();
+		return apiKeyCredential(async () => this.context.secrets.get(name));
+	}
+
+	private async entraToken(scope: string, tenantId: string | undefined): Promise<string> {
+		const scopes = tenantId ? [scope, `VSCODE_TENANT:${tenantId}`] : [scope];
+		try {
+			const session = await vscode.authentication.getSession('microsoft', scopes, { createIfNone: true });
+			return session.accessToken;
+		} catch {
+			// No Microsoft sign-in here (e.g. a remote or web host): fall back to @azure/identity.
+		}
+		this.entraModule ??= this.loadEntra();
+		const provider = this.entraModule.createEntraTokenProvider({
+			scope,
+			tenantId,
+			onDeviceCode: (message) => void vscode.window.showInformationMessage(message, { modal: false }),
+		});
+		return provider();
+	}
+
+	client(): ChatClient {
+		const provider = this.effective.provider;
+		if (!provider) {
+			throw new Error('No provider is set: run "Org Provider Policy: Select API Provider".');
+		}
+		return createChatClient(provider, { dispatcher: this.dispatcher(), credentials: this.credentials() });
+	}
+
+	private modelKey(): string {
+		return `orgProviderPolicy.model.${this.effective.organization?.id ?? 'personal'}`;
+	}
+
+	async models(): Promise<{ models: string[]; selected: string | undefined }> {
+		const provider = this.effective.provider;
+		const listed = provider?.models?.allowed ? [] : await this.client().listModels();
+		const { models, preferred } = allowedModels(provider, listed);
+		const stored = this.context.globalState.get<string>(this.modelKey());
+		return { models, selected: stored && models.includes(stored) ? stored : preferred };
+	}
+
+	async selectModel(model: string): Promise<void> {
+		const { models } = await this.models();
+		if (!models.includes(model)) {
+			throw new Error(`${model} is not an allowed model`);
+		}
+		await this.context.globalState.update(this.modelKey(), model);
+		this.changed.fire(this.effective);
+	}
+}

@@ -1,0 +1,72 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import * as vscode from 'vscode';
+import { z } from 'zod';
+import type { HttpOptions } from '../client';
+import { PRESETS, type MemberProviderSettings, type PresetId } from './lock/effective';
+
+export const SECTION = 'orgProviderPolicy';
+
+/** The device-management bootstrap IT can drop on a machine so the extension arrives configured. */
+export function bootstrapFilePath(platform: NodeJS.Platform = process.platform, env: NodeJS.ProcessEnv = process.env): string {
+	switch (platform) {
+		case 'win32':
+			return join(env.ProgramData ?? 'C:\\ProgramData', 'OrgProviderPolicy', 'bootstrap.json');
+		case 'darwin':
+			return '/Library/Application Support/OrgProviderPolicy/bootstrap.json';
+		default:
+			return '/etc/org-provider-policy/bootstrap.json';
+	}
+}
+
+const BootstrapSchema = z.object({ serverUrl: z.url(), organization: z.string().optional() });
+
+export interface ServerSettings {
+	serverUrl: string | undefined;
+	organization: string | undefined;
+	source: 'settings' | 'managed bootstrap' | 'none';
+}
+
+export function readServerSettings(file = process.env.ORG_PROVIDER_POLICY_BOOTSTRAP ?? bootstrapFilePath()): ServerSettings {
+	const config = vscode.workspace.getConfiguration(SECTION);
+	const serverUrl = config.get<string>('serverUrl')?.trim();
+	if (serverUrl) {
+		return { serverUrl, organization: config.get<string>('organization') || undefined, source: 'settings' };
+	}
+	try {
+		const bootstrap = BootstrapSchema.parse(JSON.parse(readFileSync(file, 'utf8')));
+		return { serverUrl: bootstrap.serverUrl, organization: bootstrap.organization, source: 'managed bootstrap' };
+	} catch {
+		return { serverUrl: undefined, organization: undefined, source: 'none' };
+	}
+}
+
+export function readMemberProvider(): MemberProviderSettings {
+	const config = vscode.workspace.getConfiguration(SECTION);
+	const preset = config.get<string>('provider.preset') ?? 'openai';
+	return {
+		preset: (PRESETS.some((candidate) => candidate.id === preset) ? preset : 'openai') as PresetId,
+		baseUrl: config.get<string>('provider.baseUrl') || undefined,
+		headers: config.get<Record<string, string>>('provider.headers') ?? {},
+	};
+}
+
+export async function writeMemberProvider(preset: PresetId, baseUrl: string | undefined): Promise<void> {
+	const config = vscode.workspace.getConfiguration(SECTION);
+	await config.update('provider.preset', preset, vscode.ConfigurationTarget.Global);
+	await config.update('provider.baseUrl', baseUrl ?? '', vscode.ConfigurationTarget.Global);
+}
+
+/** VS Code's proxy settings, and our extra CA certificates. */
+export function readHttpOptions(): HttpOptions {
+	const http = vscode.workspace.getConfiguration('http');
+	const ours = vscode.workspace.getConfiguration(SECTION);
+	return {
+		proxy: http.get<string>('proxy') || undefined,
+		strictSSL: http.get<boolean>('proxyStrictSSL') ?? true,
+		noProxy: http.get<string[]>('noProxy') ?? [],
+		caFiles: ours.get<string[]>('http.caCertificates') ?? [],
+	};
+}
+
+export const PROVIDER_SETTING_KEYS = ['provider.preset', 'provider.baseUrl', 'provider.headers'].map((key) => `${SECTION}.${key}`);

@@ -1,0 +1,111 @@
+import MarkdownIt from 'markdown-it';
+import { ToWebviewSchema, type ChatEntry, type FromWebview } from './protocol';
+
+interface VsCodeApi {
+	postMessage(message: unknown): void;
+	getState(): unknown;
+	setState(state: unknown): void;
+}
+declare function acquireVsCodeApi(): VsCodeApi;
+
+const vscode = acquireVsCodeApi();
+// html: false escapes any HTML in answers, so the rendered Markdown is safe to insert.
+const markdown = new MarkdownIt({ html: false, linkify: true, breaks: false });
+
+const byId = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
+const conversationBox = byId<HTMLElement>('conversation');
+const input = byId<HTMLTextAreaElement>('input');
+const send = byId<HTMLButtonElement>('send');
+const stop = byId<HTMLButtonElement>('stop');
+const modelSelect = byId<HTMLSelectElement>('model');
+const notice = byId<HTMLElement>('notice');
+
+let entries: ChatEntry[] = [];
+const post = (message: FromWebview) => vscode.postMessage(message);
+
+function renderEntry(entry: ChatEntry): HTMLElement {
+	const element = document.createElement('article');
+	element.className = `entry ${entry.role}`;
+	element.dataset.id = entry.id;
+	const body = document.createElement('div');
+	body.className = 'body';
+	body.innerHTML = entry.role === 'assistant' ? markdown.render(entry.content) : '';
+	if (entry.role === 'user') {
+		body.textContent = entry.content;
+	}
+	element.append(body);
+	if (entry.error) {
+		const error = document.createElement('div');
+		error.className = 'error';
+		error.innerHTML = '<span class="codicon codicon-error"></span> ';
+		error.append(document.createTextNode(entry.error));
+		element.append(error);
+	}
+	if (entry.stopped) {
+		const stopped = document.createElement('div');
+		stopped.className = 'stopped';
+		stopped.textContent = 'Stopped.';
+		element.append(stopped);
+	}
+	return element;
+}
+
+function renderAll(): void {
+	conversationBox.replaceChildren(...entries.map(renderEntry));
+	conversationBox.scrollTop = conversationBox.scrollHeight;
+}
+
+window.addEventListener('message', (event: MessageEvent<unknown>) => {
+	const parsed = ToWebviewSchema.safeParse(event.data);
+	if (!parsed.success) {
+		return;
+	}
+	const message = parsed.data;
+	if (message.type === 'state') {
+		entries = message.conversation;
+		renderAll();
+		byId('badge-label').textContent = message.badge.label;
+		byId('badge-icon').className = `codicon ${message.badge.locked ? 'codicon-lock' : 'codicon-unlock'}`;
+		byId('badge').classList.toggle('locked', message.badge.locked);
+		modelSelect.replaceChildren(...message.models.map((model) => new Option(model, model, false, model === message.model)));
+		modelSelect.disabled = message.models.length === 0;
+		send.hidden = message.busy;
+		stop.hidden = !message.busy;
+		notice.hidden = !message.notice;
+		notice.textContent = message.notice ?? '';
+		vscode.setState({ draft: input.value });
+	} else if (message.type === 'delta') {
+		const entry = entries.find((candidate) => candidate.id === message.id);
+		if (entry) {
+			entry.content += message.text;
+			const element = conversationBox.querySelector<HTMLElement>(`[data-id="${message.id}"] .body`);
+			if (element) {
+				element.innerHTML = markdown.render(entry.content);
+			}
+			conversationBox.scrollTop = conversationBox.scrollHeight;
+		}
+	}
+});
+
+byId<HTMLFormElement>('composer').addEventListener('submit', (event) => {
+	event.preventDefault();
+	const text = input.value.trim();
+	if (text) {
+		post({ type: 'send', text });
+		input.value = '';
+	}
+});
+input.addEventListener('keydown', (event) => {
+	if (event.key === 'Enter' && !event.shiftKey) {
+		event.preventDefault();
+		byId<HTMLFormElement>('composer').requestSubmit();
+	}
+});
+stop.addEventListener('click', () => post({ type: 'stop' }));
+byId('clear').addEventListener('click', () => post({ type: 'clear' }));
+byId('badge').addEventListener('click', () => post({ type: 'selectProvider' }));
+modelSelect.addEventListener('change', () => post({ type: 'selectModel', model: modelSelect.value }));
+
+const saved = vscode.getState() as { draft?: string } | undefined;
+input.value = saved?.draft ?? '';
+post({ type: 'ready' });

@@ -1,0 +1,38 @@
+import { z } from 'zod';
+
+/** The typed message protocol between the chat view and the extension, validated on both sides. */
+
+export const ChatEntrySchema = z.object({
+	id: z.string(),
+	role: z.enum(['user', 'assistant']),
+	content: z.string(),
+	error: z.string().optional(),
+	stopped: z.boolean().optional(),
+});
+
+export const FromWebviewSchema = z.discriminatedUnion('type', [
+	z.object({ type: z.literal('ready') }),
+	z.object({ type: z.literal('send'), text: z.string().min(1).max(100_000) }),
+	z.object({ type: z.literal('stop') }),
+	z.object({ type: z.literal('selectModel'), model: z.string().min(1).max(200) }),
+	z.object({ type: z.literal('selectProvider') }),
+	z.object({ type: z.literal('clear') }),
+]);
+
+export const ToWebviewSchema = z.discriminatedUnion('type', [
+	z.object({
+		type: z.literal('state'),
+		conversation: z.array(ChatEntrySchema),
+		models: z.array(z.string()),
+		model: z.string().optional(),
+		badge: z.object({ label: z.string(), locked: z.boolean() }),
+		busy: z.boolean(),
+		notice: z.string().optional(),
+	}),
+	z.object({ type: z.literal('delta'), id: z.string(), text: z.string() }),
+	z.object({ type: z.literal('done'), id: z.string() }),
+]);
+
+export type ChatEntry = z.infer<typeof ChatEntrySchema>;
+export type FromWebview = z.infer<typeof FromWebviewSchema>;
+export type ToWebview = z.infer<typeof ToWebviewSchema>;
