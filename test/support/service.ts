@@ -39,7 +39,7 @@ export async function form(url: string, fields: Record<string, string>, headers:
 	return fetch(url, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers }, body: new URLSearchParams(fields), redirect: 'manual' });
 }
 
-export async function startService(options: Partial<Omit<AppOptions, 'config' | 'store'>> & { dataDir?: string; heartbeatSeconds?: number } = {}): Promise<RunningService> {
+export async function startService(options: Partial<Omit<AppOptions, 'config' | 'store'>> & { dataDir?: string; heartbeatSeconds?: number; port?: number } = {}): Promise<RunningService> {
 	const store = SqliteStore.open(options.dataDir ?? ':memory:');
 	const config = configFrom({
 		host: '127.0.0.1',
@@ -52,7 +52,7 @@ export async function startService(options: Partial<Omit<AppOptions, 'config' | 
 		heartbeatSeconds: options.heartbeatSeconds ?? 15,
 	});
 	const built = await buildApp({ config, store, ...options });
-	await built.app.listen({ host: '127.0.0.1', port: 0 });
+	await built.app.listen({ host: '127.0.0.1', port: options.port ?? 0 });
 	const url = `http://127.0.0.1:${(built.app.server.address() as AddressInfo).port}`;
 	// The public URL is only known once listening; the device page links are built from config.
 	config.publicUrl = url;

@@ -219,7 +219,11 @@ export class PolicySync extends Disposable {
 			parser.feed(decoder.decode(chunk, { stream: true }));
 			for (const event of events.splice(0)) {
 				if (event.event === 'revoked') {
-					throw new SignedOut();
+					// The service ended this member's tokens; the refresh fails and signs the member out.
+					if (!(await session.refresh())) {
+						throw new SignedOut();
+					}
+					return;
 				}
 				if (event.event === 'policy') {
 					await this.receive(session, JSON.parse(event.data), signal);

@@ -1,0 +1,41 @@
+import assert from 'node:assert/strict';
+import { allowedModels, effectiveSettings, managedSettingsMessage, providerChoices, type MemberProviderSettings } from '../../src/extension/lock/effective';
+import { buildPolicyDocument, PolicySettingsSchema } from '../../src/policy';
+import { stamp, validSettings } from '../support/policy-fixtures';
+
+const member: MemberProviderSettings = { preset: 'custom', baseUrl: 'https://my-own.example/v1', headers: { 'X-Mine': '1' } };
+const enabled = buildPolicyDocument(PolicySettingsSchema.parse(validSettings.azureDeployment), stamp);
+const disabled = buildPolicyDocument(PolicySettingsSchema.parse({ ...validSettings.azureDeployment, enabled: false }), stamp);
+
+describe('lock rules and settings precedence', () => {
+	it('an enabled policy wins over the member settings and locks the picker to the managed provider', () => {
+		const effective = effectiveSettings(enabled, member);
+		assert.equal(effective.locked, true);
+		assert.equal(effective.source, 'policy');
+		assert.equal(effective.provider?.baseUrl, 'https://acme.openai.azure.com');
+		assert.deepEqual(effective.provider?.headers, { 'X-Tenant': 'acme', 'X-Cost-Center': '42' });
+		assert.deepEqual(providerChoices(effective), [{ id: 'managed', label: 'OpenAI Compatible — managed by Acme Corp', detail: 'https://acme.openai.azure.com', locked: true }]);
+		assert.match(managedSettingsMessage(effective), /Acme Corp manages the AI provider settings.*Contact ai-platform@acme\.example/);
+	});
+
+	it('a disabled policy, or none, leaves the member free among the presets, keeping their choice', () => {
+		for (const policy of [disabled, undefined]) {
+			const effective = effectiveSettings(policy, member);
+			assert.equal(effective.locked, false);
+			assert.equal(effective.source, 'member');
+			assert.equal(effective.provider?.baseUrl, 'https://my-own.example/v1');
+			assert.deepEqual(
+				providerChoices(effective).map((choice) => choice.label),
+				['OpenAI', 'OpenRouter', 'Ollama', 'LM Studio', 'OpenAI Compatible (any URL)'],
+			);
+		}
+		assert.equal(effectiveSettings(undefined, { preset: 'ollama', baseUrl: undefined, headers: {} }).provider?.baseUrl, 'http://localhost:11434/v1');
+		assert.equal(effectiveSettings(undefined, { preset: 'ollama', baseUrl: undefined, headers: {} }).provider?.apiKeyRequired, false);
+		assert.equal(effectiveSettings(undefined, { preset: 'custom', baseUrl: undefined, headers: {} }).provider, undefined);
+	});
+
+	it('offers only the allowed models, preselecting the default', () => {
+		assert.deepEqual(allowedModels(effectiveSettings(enabled, member).provider, ['other']), { models: ['gpt-4o', 'gpt-4o-mini'], preferred: 'gpt-4o' });
+		assert.deepEqual(allowedModels(effectiveSettings(undefined, member).provider, ['a', 'b']), { models: ['a', 'b'], preferred: 'a' });
+	});
+});

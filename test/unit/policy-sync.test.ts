@@ -1,0 +1,281 @@
+import assert from 'node:assert/strict';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { buildPolicyDocument, generateSigningKeyPair, PolicySettingsSchema, signPolicy } from '../../src/policy';
+import { SessionManager, SESSION_SECRET_KEY } from '../../src/extension/auth/session-manager';
+import { backoffDelay, BACKOFF, POLL_INTERVAL_MS, PolicySync, type SyncSession, type SyncState } from '../../src/extension/sync/policy-sync';
+import { hashSecret } from '../../src/server/crypto';
+import { InMemoryMemento, InMemorySecrets, ManualScheduler } from '../support/manual-scheduler';
+import { validSettings } from '../support/policy-fixtures';
+import { ADMIN, bearer, form, jsonOf, ManualClock, putPolicy, startService, type RunningService } from '../support/service';
+
+/** Resolves when the sync state matches, failing after 5 s (an event wait, not a sleep). */
+function stateWhere(sync: PolicySync, predicate: (state: SyncState) => boolean, what: string): Promise<SyncState> {
+	if (predicate(sync.current)) {
+		return Promise.resolve(sync.current);
+	}
+	return new Promise((resolve, reject) => {
+		const timer = setTimeout(() => {
+			listener.dispose();
+			reject(new Error(`timed out waiting for ${what}; state is ${JSON.stringify({ ...sync.current, policy: sync.current.policy?.document.revision })}`));
+		}, 5000);
+		const listener = sync.onDidChangeState((state) => {
+			if (predicate(state)) {
+				clearTimeout(timer);
+				listener.dispose();
+				resolve(state);
+			}
+		});
+	});
+}
+
+const revisionIs = (revision: number, status = 'in-sync') => (state: SyncState) => state.status === status && state.policy?.document.revision === revision;
+
+describe('policy sync against the real service', () => {
+	let clock: ManualClock;
+	let scheduler: ManualScheduler;
+	let service: RunningService;
+	let dataDir: string;
+	let secrets: InMemorySecrets;
+	let memento: InMemoryMemento;
+	let sessions: SessionManager;
+	let sync: PolicySync;
+	let admin: string;
+
+	const syncSession = (): SyncSession => ({
+		connection: { serverUrl: service.url, fetch: globalThis.fetch },
+		trust: { signingKey: sessions.session!.signingKey, organizationId: sessions.session!.organization.id },
+		accessToken: () => sessions.accessToken(),
+		refresh: () => sessions.refresh(),
+	});
+
+	beforeEach(async () => {
+		clock = new ManualClock();
+		scheduler = new ManualScheduler(clock, true);
+		dataDir = mkdtempSync(join(tmpdir(), 'opp-sync-'));
+		service = await startService({ clock, dataDir });
+		await service.addUser('dev@acme.example', 'member');
+		admin = (await service.signIn(ADMIN.email)).access_token;
+		secrets = new InMemorySecrets();
+		memento = new InMemoryMemento();
+		sessions = new SessionManager(secrets, () => ({ serverUrl: service.url, fetch: globalThis.fetch }), scheduler);
+		await sessions.signIn(
+			{ showCode: (code) => void form(`${service.url}/device`, { user_code: code.user_code, email: 'dev@acme.example', password: 'pw-dev@acme.example-long-enough', action: 'approve' }) },
+			new AbortController().signal,
+		);
+		scheduler.autoAdvance = false;
+		sync = new PolicySync(memento, scheduler);
+		sessions.onDidChange(({ session }) => !session && sync.signedOut());
+	});
+	afterEach(async () => {
+		sync.dispose();
+		sessions.dispose();
+		await service.close().catch(() => undefined);
+		rmSync(dataDir, { recursive: true, force: true });
+	});
+
+	it('keeps tokens only in secret storage', () => {
+		assert.deepEqual(secrets.keys(), [SESSION_SECRET_KEY]);
+		assert.equal(sessions.session?.organization.name, 'Acme Corp');
+	});
+
+	it('fetches, applies, caches and acknowledges; then follows new revisions over the stream', async () => {
+		sync.start(syncSession());
+		await stateWhere(sync, revisionIs(1), 'revision 1');
+		assert.equal(sync.current.policy?.source, 'live');
+		assert.ok(memento.values.has('orgProviderPolicy.cache.acme'), 'the applied revision is cached');
+
+		assert.equal((await putPolicy(service.url, admin, validSettings.azureDeployment, '"1"')).status, 200);
+		const state = await stateWhere(sync, revisionIs(2), 'revision 2 from the stream');
+		assert.equal(state.policy?.document.provider?.baseUrl, 'https://acme.openai.azure.com');
+		const members = await jsonOf(await fetch(`${service.url}/api/v1/admin/members`, { headers: bearer(admin) }));
+		await new Promise((resolve) => setImmediate(resolve));
+		const dev = members.members.find((m: { email: string }) => m.email === 'dev@acme.example');
+		assert.ok(dev.appliedRevision >= 1, JSON.stringify(dev));
+	});
+
+	it('answers a refresh with 304 when nothing changed', async () => {
+		sync.start(syncSession());
+		await stateWhere(sync, revisionIs(1), 'revision 1');
+		await sync.refreshNow(syncSession());
+		const metrics = await (await fetch(`${service.url}/metrics`)).text();
+		assert.match(metrics, /org_policy_http_requests_total\{method="GET",route="\/api\/v1\/policy",status="304"\} 1/);
+		assert.equal(sync.current.status, 'in-sync');
+	});
+
+	it('goes stale when the service is gone, backs off within 1–30 s, and catches up when it returns', async () => {
+		sync.start(syncSession());
+		await stateWhere(sync, revisionIs(1), 'revision 1');
+		const port = Number(new URL(service.url).port);
+		await service.close();
+		const stale = await stateWhere(sync, (state) => state.status === 'stale', 'stale');
+		assert.equal(stale.policy?.document.revision, 1, 'the last good revision stays applied');
+		assert.equal(stale.since, clock.now());
+		const delays: number[] = [];
+		for (let i = 0; i < 7; i++) {
+			const delay = await scheduler.pendingSleep();
+			delays.push(delay);
+			scheduler.advance(delay);
+		}
+		assert.ok(delays.every((ms) => ms >= BACKOFF.initialMs && ms <= BACKOFF.maxMs), `delays ${delays}`);
+		assert.ok(delays[3]! > delays[0]!, `delays grow: ${delays}`);
+		assert.equal(sync.current.status, 'stale');
+
+		service = await startService({ clock, dataDir, port });
+		admin = (await service.signIn(ADMIN.email)).access_token;
+		assert.equal((await putPolicy(service.url, admin, validSettings.plainCompatible, '"1"')).status, 200);
+		scheduler.advance(await scheduler.pendingSleep());
+		await stateWhere(sync, revisionIs(2), 'revision 2 after reconnecting');
+	});
+
+	it('after a 401 refreshes the token once and carries on', async () => {
+		sync.start(syncSession());
+		await stateWhere(sync, revisionIs(1), 'revision 1');
+		const oldAccess = sessions.session!.accessToken;
+		await service.store.revokeToken(hashSecret(oldAccess), clock.now());
+		await sync.refreshNow(syncSession());
+		assert.notEqual(sessions.session?.accessToken, oldAccess, 'a new access token was issued');
+		assert.equal(sync.current.status, 'in-sync');
+	});
+
+	it('refreshes an access token that is about to expire before using it', async () => {
+		const first = sessions.session!.accessToken;
+		clock.advance(3550_000);
+		await sessions.accessToken();
+		assert.notEqual(sessions.session!.accessToken, first);
+	});
+
+	it('when the member is removed: signed out, secrets cleared, and the locked policy stays (fail closed)', async () => {
+		assert.equal((await putPolicy(service.url, admin, validSettings.azureDeployment, '"1"')).status, 200);
+		sync.start(syncSession());
+		await stateWhere(sync, revisionIs(2), 'revision 2');
+		const memberId = sessions.session!.account.id;
+		assert.equal((await fetch(`${service.url}/api/v1/admin/members/${memberId}`, { method: 'DELETE', headers: bearer(admin) })).status, 204);
+		const state = await stateWhere(sync, (s) => s.status === 'signed-out', 'signed out');
+		assert.equal(state.policy?.document.enabled, true);
+		assert.equal(state.policy?.document.revision, 2);
+		assert.equal(sessions.session, undefined);
+		assert.deepEqual(secrets.keys(), []);
+	});
+
+	it('applies a verified cache at start-up, and ignores a tampered one', async () => {
+		sync.start(syncSession());
+		await stateWhere(sync, revisionIs(1), 'revision 1');
+		sync.stop();
+		const restarted = new PolicySync(memento, scheduler);
+		restarted.loadCached(syncSession().trust);
+		assert.equal(restarted.current.policy?.source, 'cached');
+		assert.equal(restarted.current.policy?.document.revision, 1);
+
+		const cached = memento.get<{ envelope: { policy: { enabled: boolean } } }>('orgProviderPolicy.cache.acme')!;
+		cached.envelope.policy.enabled = true;
+		await memento.update('orgProviderPolicy.cache.acme', cached);
+		const tampered = new PolicySync(memento, scheduler);
+		tampered.loadCached(syncSession().trust);
+		assert.equal(tampered.current.policy, undefined, 'a tampered cache is not applied');
+		restarted.dispose();
+		tampered.dispose();
+	});
+});
+
+describe('policy sync refuses bad policies and keeps the last good one', () => {
+	const trustedKeys = generateSigningKeyPair();
+	const foreignKeys = generateSigningKeyPair();
+	const stampFor = (revision: number, org = { id: 'acme', name: 'Acme Corp' }) => ({ organization: org, revision, updatedAt: '2026-11-26T10:00:00Z', updatedBy: 'admin@acme.example' });
+	const good = (revision: number) => signPolicy(buildPolicyDocument(PolicySettingsSchema.parse(validSettings.plainCompatible), stampFor(revision)), trustedKeys.privateKeyPem);
+
+	let server: Server;
+	let body: unknown;
+	let url: string;
+	let scheduler: ManualScheduler;
+	let sync: PolicySync;
+	const acks: number[] = [];
+
+	beforeEach(async () => {
+		// Speaks the service's protocol, without an event stream, so the client must poll.
+		server = createServer((request, response) => {
+			if (request.url === '/api/v1/policy') {
+				response.writeHead(200, { 'content-type': 'application/json', etag: '"x"' });
+				response.end(JSON.stringify(body));
+			} else if (request.url === '/api/v1/policy/applied') {
+				let raw = '';
+				request.on('data', (chunk) => (raw += chunk)).on('end', () => {
+					acks.push(JSON.parse(raw).revision);
+					response.writeHead(204).end();
+				});
+			} else {
+				response.writeHead(404, { 'content-type': 'application/json' }).end('{"error":"not_found"}');
+			}
+		});
+		await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+		url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+		scheduler = new ManualScheduler(new ManualClock(), false);
+		sync = new PolicySync(new InMemoryMemento(), scheduler);
+		body = good(1);
+		acks.length = 0;
+	});
+	afterEach(async () => {
+		sync.dispose();
+		server.closeAllConnections();
+		await new Promise((resolve) => server.close(resolve));
+	});
+
+	const session = (): SyncSession => ({
+		connection: { serverUrl: url, fetch: globalThis.fetch },
+		trust: { signingKey: trustedKeys.publicKey, organizationId: 'acme' },
+		accessToken: async () => 'token',
+		refresh: async () => false,
+	});
+
+	const badPolicies: [string, () => unknown, string][] = [
+		['malformed', () => ({ policy: 'not an object', signature: 'x' }), 'malformed'],
+		['unsigned', () => ({ policy: good(2).policy }), 'malformed'],
+		['wrongly signed', () => ({ ...good(2), signature: { ...good(2).signature, value: signPolicy(good(2).policy, foreignKeys.privateKeyPem).signature.value } }), 'bad-signature'],
+		[
+			"another organization's",
+			() => signPolicy(buildPolicyDocument(PolicySettingsSchema.parse(validSettings.plainCompatible), stampFor(2, { id: 'globex', name: 'Globex' })), trustedKeys.privateKeyPem),
+			'wrong-organization',
+		],
+	];
+	for (const [name, make, reason] of badPolicies) {
+		it(`refuses a ${name} policy once, polling on, with revision 1 in force`, async () => {
+			const rejections: string[] = [];
+			sync.onDidRejectPolicy((error) => rejections.push(error.reason));
+			sync.start(session());
+			await stateWhere(sync, revisionIs(1), 'revision 1');
+			assert.equal(await scheduler.pendingSleep(), POLL_INTERVAL_MS, 'no event stream: the client polls');
+			assert.deepEqual(acks, [1]);
+			body = make();
+			scheduler.advance(POLL_INTERVAL_MS);
+			const refused = await stateWhere(sync, (state) => state.status === 'error', 'error');
+			assert.equal(refused.policy?.document.revision, 1);
+			assert.match(refused.message!, /revision 1 stays in force/);
+			scheduler.advance(await scheduler.pendingSleep());
+			scheduler.advance(await scheduler.pendingSleep());
+			assert.deepEqual(rejections, [reason], 'the member hears about it once');
+			assert.equal(sync.current.policy?.document.revision, 1);
+			body = good(3);
+			scheduler.advance(await scheduler.pendingSleep());
+			await stateWhere(sync, revisionIs(3), 'revision 3 once a good policy returns');
+		});
+	}
+});
+
+describe('backoff delays', () => {
+	it('stay within 1–30 s, grow exponentially, and spread with jitter', () => {
+		for (let attempt = 0; attempt < 12; attempt++) {
+			for (const random of [0, 0.25, 0.5, 0.999]) {
+				const delay = backoffDelay(attempt, random);
+				assert.ok(delay >= 1000 && delay <= 30_000, `attempt ${attempt}: ${delay}`);
+			}
+		}
+		assert.equal(backoffDelay(0, 0.999), 1000);
+		assert.equal(backoffDelay(3, 0), 4000);
+		assert.equal(backoffDelay(3, 0.999), 7996);
+		assert.equal(backoffDelay(10, 0.999), 29_985);
+		assert.equal(backoffDelay(10, 0), 15_000);
+	});
+});
