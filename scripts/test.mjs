@@ -1,5 +1,5 @@
 // Runs the test suites in order and ends with one "N passed, N failed" line summing them all.
-// Usage: node scripts/test.mjs [unit|server|e2e ...] (default: all of them)
+// Usage: node scripts/test.mjs [unit|server|e2e|integration ...] (default: all of them)
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -16,6 +16,7 @@ const suites = {
 	unit: { needsBuild: false, command: [process.execPath, mocha, '--reporter', reporter, '--config', join(root, 'test/unit/.mocharc.json')] },
 	server: { needsBuild: false, command: [process.execPath, mocha, '--reporter', reporter, '--config', join(root, 'test/server/.mocharc.json')] },
 	e2e: { needsBuild: true, command: [process.execPath, mocha, '--reporter', reporter, '--config', join(root, 'test/e2e/.mocharc.json')] },
+	integration: { needsBuild: true, command: [process.execPath, '--import', 'tsx', join(root, 'test/integration/launch.ts')] },
 };
 
 const requested = process.argv.slice(2);

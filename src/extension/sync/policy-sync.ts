@@ -253,8 +253,9 @@ export class PolicySync extends Disposable {
 		if (newer) {
 			const receivedAt = this.scheduler.now();
 			await this.cache.update(cacheKey(session.trust.organizationId), { envelope, receivedAt });
-			this.setState({ status: 'in-sync', policy: { document, source: 'live', receivedAt } });
+			// Acknowledge first, so "in sync" here means the service's members view agrees.
 			await this.acknowledge(session, document.revision, signal);
+			this.setState({ status: 'in-sync', policy: { document, source: 'live', receivedAt } });
 		} else {
 			this.setState({ ...this.state, status: 'in-sync', message: undefined, since: undefined });
 		}

@@ -1,0 +1,300 @@
+/**
+ * Runs test/integration/suite inside a real VS Code extension host, against a real policy
+ * service and a recording OpenAI-compatible endpoint on loopback.
+ *
+ * Host: the Electron build through @vscode/test-electron when VSCODE_EXECUTABLE_PATH is set
+ * (or ORG_POLICY_VSCODE_DOWNLOAD=1 allows a download); otherwise the offline host — code-server's
+ * VS Code server from the npm registry, driven by headless Chromium (shared/vscode-host.md).
+ */
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { createServer, type IncomingMessage, type Server } from 'node:http';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { format } from 'node:util';
+import * as esbuild from 'esbuild';
+import { chromium, type Frame, type Page } from 'playwright-core';
+import { FakeEndpoint } from '../support/fake-endpoint';
+import { ADMIN, bearer, jsonOf, startService, type RunningService } from '../support/service';
+
+const root = join(__dirname, '..', '..');
+const artifacts = join(root, 'test-results');
+const HOST_TIMEOUT_MS = Number(process.env.ORG_POLICY_INTEGRATION_TIMEOUT_MS ?? 300_000);
+const MEMBER = { email: 'dev@acme.example', password: 'pw-dev@acme.example-long-enough' };
+
+function log(message: string): void {
+	console.log(`[integration] ${message}`);
+}
+
+async function buildSuite(): Promise<string> {
+	const outdir = join(root, 'out', 'integration');
+	await esbuild.build({
+		entryPoints: { index: join(root, 'test/integration/suite/index.ts') },
+		bundle: true,
+		platform: 'node',
+		format: 'cjs',
+		target: 'node22',
+		outdir,
+		external: ['vscode', 'mocha'],
+		sourcemap: 'inline',
+		logLevel: 'warning',
+	});
+	return join(outdir, 'index');
+}
+
+async function freePort(): Promise<number> {
+	const server = createServer();
+	await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+	const { port } = server.address() as AddressInfo;
+	await new Promise((resolve) => server.close(resolve));
+	return port;
+}
+
+async function readBody(request: IncomingMessage): Promise<string> {
+	let body = '';
+	for await (const chunk of request) {
+		body += String(chunk);
+	}
+	return body;
+}
+
+interface World {
+	service: RunningService | undefined;
+	servicePort: number;
+	dataDir: string;
+	endpoint: FakeEndpoint;
+	stats: { passed: number; failed: number; skipped: number } | undefined;
+	page: Page | undefined;
+}
+
+async function startWorld(): Promise<{ world: World; env: Record<string, string>; control: Server }> {
+	const dataDir = mkdtempSync(join(tmpdir(), 'opp-integration-db-'));
+	const servicePort = await freePort();
+	const service = await startService({ dataDir, port: servicePort });
+	await service.addUser(MEMBER.email, 'member');
+	const admin = await service.signIn(ADMIN.email);
+	const token = (await jsonOf(await fetch(`${service.url}/api/v1/admin/tokens`, { method: 'POST', headers: bearer(admin.access_token, { 'content-type': 'application/json' }), body: '{"label":"integration"}' }))).token as string;
+	const endpoint = await FakeEndpoint.start();
+	const world: World = { service, servicePort, dataDir, endpoint, stats: undefined, page: undefined };
+
+	const control = createServer((request, response) => {
+		const reply = (status: number, body: unknown) => response.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
+		void (async () => {
+			try {
+				switch (`${request.method} ${request.url}`) {
+					case 'GET /endpoint/requests':
+						return reply(200, world.endpoint.requests);
+					case 'POST /service/stop':
+						await world.service?.close();
+						world.service = undefined;
+						log('policy service stopped');
+						return reply(200, {});
+					case 'POST /service/start':
+						world.service = await startService({ dataDir: world.dataDir, port: world.servicePort });
+						log('policy service started again');
+						return reply(200, {});
+					case 'POST /stats':
+						world.stats = JSON.parse(await readBody(request));
+						return reply(200, {});
+					case 'POST /ui-check':
+						return reply(200, world.page ? await uiCheck(world.page) : { skipped: 'the Electron host has no browser page to drive' });
+					default:
+						return reply(404, { error: 'unknown control request' });
+				}
+			} catch (error) {
+				return reply(500, { error: String(error) });
+			}
+		})();
+	});
+	await new Promise<void>((resolve) => control.listen(0, '127.0.0.1', resolve));
+	const bootstrap = join(dataDir, 'bootstrap.json');
+	// The managed bootstrap file, as IT would deploy it.
+	writeFileSync(bootstrap, JSON.stringify({ serverUrl: service.url, organization: 'acme' }));
+	const env = {
+		ORG_POLICY_TEST_CONTROL: `http://127.0.0.1:${(control.address() as AddressInfo).port}`,
+		ORG_POLICY_TEST_SERVICE: service.url,
+		ORG_POLICY_TEST_ENDPOINT: endpoint.url,
+		ORG_POLICY_TEST_ADMIN_TOKEN: token,
+		ORG_POLICY_TEST_MEMBER_EMAIL: MEMBER.email,
+		ORG_POLICY_TEST_MEMBER_PASSWORD: MEMBER.password,
+		ORG_PROVIDER_POLICY_BOOTSTRAP: bootstrap,
+	};
+	return { world, env, control };
+}
+
+/** Drives the real workbench once: open the chat view, send a message, read the answer, badge and status bar. */
+async function uiCheck(page: Page): Promise<{ ok: boolean; detail: string }> {
+	try {
+		await page.keyboard.press('F1');
+		await page.keyboard.type('Org Provider Policy: Open Chat');
+		await page.waitForTimeout(300);
+		await page.keyboard.press('Enter');
+		const chat = await chatFrame(page);
+		await chat.locator('#badge-label').filter({ hasText: 'managed by Acme Corp' }).waitFor({ timeout: 10_000 });
+		const lockIcon = await chat.locator('#badge-icon').getAttribute('class');
+		await chat.locator('#input').fill('Hello from the workbench');
+		await chat.locator('#input').press('Enter');
+		await chat.locator('.entry.assistant .body').filter({ hasText: 'Hello from the endpoint ✓' }).last().waitFor({ timeout: 20_000 });
+		const status = page.locator('.statusbar-item[aria-label*="Org Provider Policy"]').first();
+		await status.waitFor({ timeout: 10_000 });
+		const statusLabel = (await status.getAttribute('aria-label')) ?? '';
+		mkdirSync(artifacts, { recursive: true });
+		await page.screenshot({ path: join(artifacts, 'integration-chat-view.png') });
+		const ok = /codicon-lock/.test(lockIcon ?? '') && /Acme Corp/.test(statusLabel) && /in sync/.test(statusLabel);
+		return { ok, detail: `badge icon: ${lockIcon}; status bar: ${statusLabel}` };
+	} catch (error) {
+		mkdirSync(artifacts, { recursive: true });
+		await page.screenshot({ path: join(artifacts, 'integration-chat-view-failed.png') }).catch(() => undefined);
+		return { ok: false, detail: String(error) };
+	}
+}
+
+/** The chat view's document: webviews are nested frames, found by what they contain. */
+async function chatFrame(page: Page): Promise<Frame> {
+	const deadline = Date.now() + 20_000;
+	while (Date.now() < deadline) {
+		for (const frame of page.frames()) {
+			if (await frame.$('#badge-label').catch(() => null)) {
+				return frame;
+			}
+		}
+		await page.waitForTimeout(200);
+	}
+	throw new Error('the chat view did not open');
+}
+
+async function runOffline(suitePath: string, env: Record<string, string>, world: World): Promise<number> {
+	const { installHost } = (await import('../../scripts/vscode-host.mjs')) as { installHost: () => string };
+	const codeServer = installHost();
+	const port = await freePort();
+	const home = mkdtempSync(join(tmpdir(), 'opp-integration-home-'));
+	const logs = join(artifacts, 'integration-logs');
+	mkdirSync(logs, { recursive: true });
+	const folder = join(home, 'workspace');
+	mkdirSync(folder, { recursive: true });
+	const configFile = join(home, 'config.yaml');
+	writeFileSync(configFile, 'auth: none\ncert: false\n');
+	log(`host: offline (code-server ${codeServer.split('/').slice(-3, -2)[0] ?? ''} with VS Code's server, headless Chromium) on port ${port}`);
+	const server: ChildProcess = spawn(
+		process.execPath,
+		[join(codeServer, 'out', 'node', 'entry.js'), '--auth', 'none', '--bind-addr', `127.0.0.1:${port}`, '--disable-telemetry', '--disable-update-check', '--disable-workspace-trust', '--user-data-dir', join(home, 'data'), '--extensions-dir', join(home, 'extensions'), '--config', configFile, folder],
+		{ env: { ...process.env, ...env, HOME: home, EXTENSIONS_GALLERY: '{}' }, detached: true, stdio: ['ignore', 'pipe', 'pipe'] },
+	);
+	let serverLog = '';
+	server.stdout?.on('data', (chunk) => (serverLog += String(chunk)));
+	server.stderr?.on('data', (chunk) => (serverLog += String(chunk)));
+	const browser = await chromium.launch({
+		executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+		args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+	});
+	const hostLog: string[] = [];
+	try {
+		const base = `http://127.0.0.1:${port}`;
+		for (let attempt = 0; ; attempt++) {
+			const healthy = await fetch(`${base}/healthz`).then((response) => response.ok).catch(() => false);
+			if (healthy) {
+				break;
+			}
+			if (attempt > 300 || server.exitCode !== null) {
+				throw new Error(`code-server did not start:\n${serverLog}`);
+			}
+			await new Promise((resolve) => setTimeout(resolve, 100));
+		}
+		const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+		world.page = page;
+		const exit = new Promise<number>((resolve) => {
+			void page.exposeFunction('codeAutomationExit', (code: number) => resolve(code));
+		});
+		await page.exposeFunction('codeAutomationLog', (level: string, args: unknown[]) => {
+			// Arguments arrive as console.log gave them (format string first).
+			const line = format(...(Array.isArray(args) ? args : [args]));
+			hostLog.push(`[${level}] ${line}`);
+			console.log(line);
+		});
+		const remote = (path: string) => `vscode-remote://127.0.0.1:${port}${path}`;
+		const payload = JSON.stringify([
+			['extensionDevelopmentPath', remote(root)],
+			['extensionTestsPath', remote(suitePath)],
+		]);
+		await page.goto(`${base}/?folder=${encodeURIComponent(folder)}&payload=${encodeURIComponent(payload)}`);
+		let timer: NodeJS.Timeout | undefined;
+		const code = await Promise.race([
+			exit,
+			new Promise<number>((resolve) => {
+				timer = setTimeout(() => {
+					console.error(`[integration] the extension host did not finish within ${HOST_TIMEOUT_MS / 1000} s; logs kept in ${logs}`);
+					resolve(124);
+				}, HOST_TIMEOUT_MS);
+			}),
+		]).finally(() => clearTimeout(timer));
+		if (code !== 0) {
+			await page.screenshot({ path: join(artifacts, 'integration-host-at-exit.png') }).catch(() => undefined);
+		}
+		return code;
+	} finally {
+		writeFileSync(join(logs, 'code-server.log'), serverLog);
+		writeFileSync(join(logs, 'extension-host.log'), hostLog.join('\n'));
+		world.page = undefined;
+		await browser.close().catch(() => undefined);
+		try {
+			process.kill(-server.pid!, 'SIGTERM');
+		} catch {
+			// already gone
+		}
+		rmSync(home, { recursive: true, force: true });
+	}
+}
+
+async function runElectron(suitePath: string, env: Record<string, string>): Promise<number> {
+	if (!process.env.DISPLAY && process.platform === 'linux' && !process.env.ORG_POLICY_UNDER_XVFB) {
+		log('no display: re-running under xvfb-run');
+		const result = spawnSync('xvfb-run', ['-a', process.execPath, ...process.execArgv, __filename], { stdio: 'inherit', env: { ...process.env, ORG_POLICY_UNDER_XVFB: '1' } });
+		return result.status ?? 1;
+	}
+	const { runTests } = await import('@vscode/test-electron');
+	const userData = mkdtempSync(join(tmpdir(), 'opp-electron-'));
+	log(`host: Electron (${process.env.VSCODE_EXECUTABLE_PATH ?? 'downloaded VS Code'})`);
+	try {
+		return await runTests({
+			...(process.env.VSCODE_EXECUTABLE_PATH ? { vscodeExecutablePath: process.env.VSCODE_EXECUTABLE_PATH } : {}),
+			extensionDevelopmentPath: root,
+			extensionTestsPath: suitePath,
+			extensionTestsEnv: env,
+			launchArgs: ['--disable-extensions', '--disable-workspace-trust', '--user-data-dir', userData, '--skip-welcome', '--skip-release-notes'],
+		});
+	} catch {
+		return 1;
+	} finally {
+		rmSync(userData, { recursive: true, force: true });
+	}
+}
+
+async function main(): Promise<void> {
+	const electron = Boolean(process.env.VSCODE_EXECUTABLE_PATH) || process.env.ORG_POLICY_VSCODE_DOWNLOAD === '1';
+	if (!existsSync(join(root, 'dist', 'extension.js'))) {
+		throw new Error('dist/extension.js is missing: run npm run build first');
+	}
+	const suitePath = await buildSuite();
+	const { world, env, control } = await startWorld();
+	let code = 1;
+	try {
+		code = electron ? await runElectron(suitePath, env) : await runOffline(suitePath, env, world);
+	} finally {
+		await world.service?.close().catch(() => undefined);
+		await world.endpoint.close();
+		control.close();
+		rmSync(world.dataDir, { recursive: true, force: true });
+	}
+	const stats = world.stats ?? { passed: 0, failed: code === 0 ? 0 : 1, skipped: 0 };
+	if (process.env.TEST_STATS_FILE) {
+		writeFileSync(process.env.TEST_STATS_FILE, JSON.stringify(stats));
+	}
+	log(`extension host exited with ${code}: ${stats.passed} passed, ${stats.failed} failed${stats.skipped ? `, ${stats.skipped} skipped` : ''}`);
+	process.exit(code === 0 && stats.failed === 0 ? 0 : 1);
+}
+
+main().catch((error: unknown) => {
+	console.error('[integration] launcher failed:', error);
+	process.exit(1);
+});

@@ -1,0 +1,23 @@
+import Mocha from 'mocha';
+import { memberDay } from './member-day';
+
+/**
+ * The extension-host entry (`extensionTestsPath`): the same for the Electron launcher and the
+ * offline host. Mocha's report goes to the console, the totals to the launcher's control endpoint.
+ */
+export async function run(): Promise<void> {
+	const mocha = new Mocha({ ui: 'bdd', reporter: 'spec', color: false, timeout: 60_000 });
+	mocha.suite.emit('pre-require', globalThis, 'member-day', mocha);
+	memberDay();
+	const { failures, stats } = await new Promise<{ failures: number; stats: Mocha.Stats | undefined }>((resolve) => {
+		const runner = mocha.run((count) => resolve({ failures: count, stats: runner.stats }));
+	});
+	await fetch(`${process.env.ORG_POLICY_TEST_CONTROL}/stats`, {
+		method: 'POST',
+		headers: { 'content-type': 'application/json' },
+		body: JSON.stringify({ passed: stats?.passes ?? 0, failed: stats?.failures ?? failures, skipped: stats?.pending ?? 0 }),
+	}).catch(() => undefined);
+	if (failures > 0) {
+		throw new Error(`${failures} integration test(s) failed`);
+	}
+}

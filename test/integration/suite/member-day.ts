@@ -1,0 +1,196 @@
+import assert from 'node:assert/strict';
+import * as vscode from 'vscode';
+import type { OrgProviderPolicyApi } from '../../../src/extension/api';
+
+const env = (name: string): string => {
+	const value = process.env[name];
+	if (!value) {
+		throw new Error(`${name} is not set: run this suite through test/integration/launch.ts`);
+	}
+	return value;
+};
+
+interface RecordedRequest {
+	method: string;
+	path: string;
+	query: Record<string, string[]>;
+	headers: Record<string, string | undefined>;
+	body: unknown;
+}
+
+const MEMBER_KEY = 'sk-member-integration-key-0001';
+
+/** The member's whole day, asserted through the `vscode` API and the extension's public API. */
+export function memberDay(): void {
+	const control = env('ORG_POLICY_TEST_CONTROL');
+	const service = () => env('ORG_POLICY_TEST_SERVICE');
+	const endpoint = env('ORG_POLICY_TEST_ENDPOINT');
+	const adminToken = env('ORG_POLICY_TEST_ADMIN_TOKEN');
+	let api: OrgProviderPolicyApi;
+	let revision = 1;
+
+	const admin = async (method: string, path: string, body?: unknown, headers: Record<string, string> = {}) => {
+		const response = await fetch(`${service()}${path}`, {
+			method,
+			headers: { authorization: `Bearer ${adminToken}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...headers },
+			...(body === undefined ? {} : { body: JSON.stringify(body) }),
+		});
+		const text = await response.text();
+		return { status: response.status, body: text ? JSON.parse(text) : undefined };
+	};
+	const savePolicy = async (settings: unknown) => {
+		const saved = await admin('PUT', '/api/v1/admin/policy', settings, { 'if-match': `"${revision}"` });
+		assert.equal(saved.status, 200, JSON.stringify(saved.body));
+		revision = saved.body.policy.revision;
+		return revision;
+	};
+	const requests = async (): Promise<RecordedRequest[]> => (await fetch(`${control}/endpoint/requests`)).json() as Promise<RecordedRequest[]>;
+	const lastChat = async () => (await requests()).filter((request) => request.path.endsWith('/chat/completions')).pop()!;
+	const providerChoices = () => vscode.commands.executeCommand<{ id: string; label: string; locked: boolean }[]>('orgProviderPolicy.providerChoices');
+
+	/** Waits on the extension's change event (never a sleep), failing after 10 s. */
+	const until = (what: string, predicate: () => boolean, timeoutMs = 10_000) =>
+		new Promise<void>((resolve, reject) => {
+			if (predicate()) {
+				resolve();
+				return;
+			}
+			const timer = setTimeout(() => {
+				listener.dispose();
+				reject(new Error(`timed out after ${timeoutMs} ms waiting for ${what}; sync state: ${JSON.stringify({ ...api.syncState(), policy: api.policy()?.revision })}`));
+			}, timeoutMs);
+			const listener = api.onDidChange(() => {
+				if (predicate()) {
+					clearTimeout(timer);
+					listener.dispose();
+					resolve();
+				}
+			});
+		});
+	const inSyncAt = (wanted: number) => () => api.syncState().status === 'in-sync' && api.policy()?.revision === wanted;
+
+	const policyFor = (baseUrl: string, headers: Record<string, string>) => ({
+		enabled: true,
+		adminContact: 'ai-platform@acme.example',
+		provider: { id: 'openai-compatible', baseUrl, headers, apiKeyRequired: true, azure: { apiVersion: '2024-06-01' }, models: { allowed: ['gpt-4o', 'gpt-4o-mini'], default: 'gpt-4o' } },
+	});
+
+	describe("a member's day with Org Provider Policy", () => {
+		it('activates; with no policy the provider picker offers the presets', async () => {
+			const extension = vscode.extensions.getExtension<OrgProviderPolicyApi>('org-provider-policy.org-provider-policy');
+			assert.ok(extension, 'the extension is installed in the host');
+			api = await extension.activate();
+			assert.equal(api.version, 1);
+			const choices = await providerChoices();
+			assert.deepEqual(
+				choices.map((choice) => choice.label),
+				['OpenAI', 'OpenRouter', 'Ollama', 'LM Studio', 'OpenAI Compatible (any URL)'],
+			);
+			assert.ok(choices.every((choice) => !choice.locked));
+		});
+
+		it('signs in with the device flow, approved on the service /device page as the member would', async () => {
+			const shown = new Promise<{ userCode: string }>((resolve) => api.onDidShowDeviceCode(resolve));
+			const signIn = vscode.commands.executeCommand('orgProviderPolicy.signIn');
+			const { userCode } = await shown;
+			const page = await fetch(`${service()}/device?user_code=${encodeURIComponent(userCode)}`);
+			assert.match(await page.text(), /Acme Corp/);
+			const approval = await fetch(`${service()}/device`, {
+				method: 'POST',
+				headers: { 'content-type': 'application/x-www-form-urlencoded' },
+				body: new URLSearchParams({ user_code: userCode, email: env('ORG_POLICY_TEST_MEMBER_EMAIL'), password: env('ORG_POLICY_TEST_MEMBER_PASSWORD'), action: 'approve' }),
+			});
+			assert.equal(approval.status, 200);
+			await signIn;
+			const accounts = await vscode.authentication.getAccounts('org-provider-policy');
+			assert.deepEqual(
+				accounts.map((account) => account.label),
+				['dev@acme.example (Acme Corp)'],
+				'the organization account is visible through vscode.authentication',
+			);
+			await until('the first revision', inSyncAt(1));
+		});
+
+		it("applies the admin's policy: only the managed provider is offered; settings edits are ignored", async () => {
+			const saved = await savePolicy(policyFor(`${endpoint}/openai`, { 'X-Tenant': 'acme', 'X-Cost-Center': 'cc-42' }));
+			await until(`revision ${saved}`, inSyncAt(saved));
+			const effective = api.effectiveSettings();
+			assert.equal(effective.locked, true);
+			assert.deepEqual(await providerChoices(), [{ id: 'managed', label: 'OpenAI Compatible — managed by Acme Corp', detail: `${endpoint}/openai`, locked: true }]);
+			await vscode.workspace.getConfiguration('orgProviderPolicy').update('provider.preset', 'ollama', vscode.ConfigurationTarget.Global);
+			await vscode.workspace.getConfiguration('orgProviderPolicy').update('provider.baseUrl', 'http://127.0.0.1:9/v1', vscode.ConfigurationTarget.Global);
+			assert.equal(api.effectiveSettings().provider?.baseUrl, `${endpoint}/openai`, 'the policy still wins');
+			assert.equal(api.effectiveSettings().locked, true);
+			assert.deepEqual((await api.models()).models, ['gpt-4o', 'gpt-4o-mini']);
+		});
+
+		it('sends a chat completion with both custom headers, api-version once and the key from SecretStorage', async () => {
+			await vscode.commands.executeCommand('orgProviderPolicy.setApiKey', MEMBER_KEY);
+			const answer = await vscode.commands.executeCommand<string>('orgProviderPolicy.sendChatMessage', 'Hello from the integration suite');
+			assert.equal(answer, 'Hello from the endpoint ✓');
+			const request = await lastChat();
+			assert.equal(request.method, 'POST');
+			assert.equal(request.path, '/openai/deployments/gpt-4o/chat/completions');
+			assert.deepEqual(request.query, { 'api-version': ['2024-06-01'] });
+			assert.equal(request.headers['x-tenant'], 'acme');
+			assert.equal(request.headers['x-cost-center'], 'cc-42');
+			assert.equal(request.headers['api-key'], MEMBER_KEY);
+			assert.equal(request.headers.authorization, undefined);
+		});
+
+		it('applies a changed policy without a reload; the service shows the member in sync; the next request uses it', async () => {
+			const saved = await savePolicy(policyFor(`${endpoint}/v2/openai`, { 'X-Tenant': 'acme-eu', 'X-Region': 'westeurope' }));
+			await until(`revision ${saved}`, inSyncAt(saved));
+			const members = await admin('GET', '/api/v1/admin/members');
+			const member = members.body.members.find((candidate: { email: string }) => candidate.email === env('ORG_POLICY_TEST_MEMBER_EMAIL'));
+			assert.equal(member.sync, 'in sync');
+			assert.equal(member.appliedRevision, saved);
+			await vscode.commands.executeCommand('orgProviderPolicy.setApiKey', MEMBER_KEY);
+			await vscode.commands.executeCommand<string>('orgProviderPolicy.sendChatMessage', 'And again');
+			const request = await lastChat();
+			assert.equal(request.path, '/v2/openai/deployments/gpt-4o/chat/completions');
+			assert.equal(request.headers['x-tenant'], 'acme-eu');
+			assert.equal(request.headers['x-region'], 'westeurope');
+			assert.equal(request.headers['x-cost-center'], undefined, 'a removed header is no longer sent');
+		});
+
+		it('shows the chat view with the streamed answer, the lock badge and the status bar (UI evidence)', async function () {
+			const result = (await (await fetch(`${control}/ui-check`, { method: 'POST' })).json()) as { skipped?: string; ok?: boolean; detail?: string };
+			if (result.skipped) {
+				this.skip();
+			}
+			assert.equal(result.ok, true, result.detail);
+		});
+
+		it('unlocks the picker live when the admin disables the policy', async () => {
+			const saved = await savePolicy({ enabled: false });
+			await until('the unlocked picker', () => inSyncAt(saved)() && !api.effectiveSettings().locked);
+			const choices = await providerChoices();
+			assert.equal(choices.length, 5);
+			assert.ok(choices.every((choice) => !choice.locked));
+			assert.equal(api.effectiveSettings().provider?.baseUrl, 'http://127.0.0.1:9/v1', "the member's own choice applies again");
+		});
+
+		it('keeps the cached revision and reports stale while the service is down; in sync again when it is back', async () => {
+			const before = api.policy()?.revision;
+			assert.equal((await fetch(`${control}/service/stop`, { method: 'POST' })).status, 200);
+			await until('stale', () => api.syncState().status === 'stale');
+			assert.equal(api.policy()?.revision, before, 'the last good revision stays applied');
+			assert.ok(api.syncState().since, 'stale says since when');
+			assert.equal((await fetch(`${control}/service/start`, { method: 'POST' })).status, 200);
+			await until('in sync after the service returns', () => api.syncState().status === 'in-sync', 40_000);
+		});
+
+		it('signs the member out when the admin removes them, and the provider stays locked', async () => {
+			const saved = await savePolicy(policyFor(`${endpoint}/openai`, { 'X-Tenant': 'acme' }));
+			await until(`revision ${saved}`, () => inSyncAt(saved)() && api.effectiveSettings().locked);
+			const members = await admin('GET', '/api/v1/admin/members');
+			const member = members.body.members.find((candidate: { email: string }) => candidate.email === env('ORG_POLICY_TEST_MEMBER_EMAIL'));
+			assert.equal((await admin('DELETE', `/api/v1/admin/members/${member.id}`)).status, 204);
+			await until('signed out', () => api.syncState().status === 'signed-out');
+			assert.equal(api.effectiveSettings().locked, true, 'fail closed: the provider stays locked');
+			assert.equal((await providerChoices()).length, 1);
+			assert.deepEqual(await vscode.authentication.getAccounts('org-provider-policy'), [], 'the account is gone from vscode.authentication');
+		});
+	});
+}
