@@ -277,7 +277,7 @@ async function main(): Promise<void> {
 	}
 	const suitePath = await buildSuite();
 	const { world, env, control } = await startWorld();
-	let code = 1;
+	let code: number;
 	try {
 		code = electron ? await runElectron(suitePath, env) : await runOffline(suitePath, env, world);
 	} finally {
