@@ -148,11 +148,8 @@ export class Accounts {
 	}
 
 	async resolveBearer(token: string): Promise<Principal | undefined> {
-		const record = await this.store.getToken(hashSecret(token));
-		if (!record || (record.kind !== 'access' && record.kind !== 'admin_api')) {
-			return undefined;
-		}
-		return this.principalOf(record);
+		const found = await this.store.getTokenWithUser(hashSecret(token));
+		return found && (found.token.kind === 'access' || found.token.kind === 'admin_api') ? this.validPrincipal(found) : undefined;
 	}
 
 	async createAdminApiToken(user: UserRecord, label: string): Promise<string> {
@@ -200,20 +197,19 @@ export class Accounts {
 	}
 
 	async resolveSession(cookie: string): Promise<Principal | undefined> {
-		const record = await this.store.getToken(hashSecret(cookie));
-		return record?.kind === 'console_session' ? this.principalOf(record) : undefined;
+		const found = await this.store.getTokenWithUser(hashSecret(cookie));
+		return found?.token.kind === 'console_session' ? this.validPrincipal(found) : undefined;
 	}
 
 	async endSession(cookie: string): Promise<void> {
 		await this.store.revokeToken(hashSecret(cookie), this.clock.now());
 	}
 
-	private async principalOf(record: TokenRecord): Promise<Principal | undefined> {
-		if (record.revokedAt !== null || (record.expiresAt !== null && record.expiresAt <= this.clock.now())) {
+	private validPrincipal({ token, user }: { token: TokenRecord; user: UserRecord }): Principal | undefined {
+		if (token.revokedAt !== null || (token.expiresAt !== null && token.expiresAt <= this.clock.now())) {
 			return undefined;
 		}
-		const user = await this.store.getUser(record.userId);
-		return user && user.orgId === record.orgId ? { user, token: record } : undefined;
+		return user.orgId === token.orgId ? { user, token } : undefined;
 	}
 
 	// ── members ────────────────────────────────────────────────────────────────

@@ -253,9 +253,11 @@ export class PolicySync extends Disposable {
 		if (newer) {
 			const receivedAt = this.scheduler.now();
 			await this.cache.update(cacheKey(session.trust.organizationId), { envelope, receivedAt });
-			// Acknowledge first, so "in sync" here means the service's members view agrees.
+			const policy: AppliedPolicy = { document, source: 'live', receivedAt };
+			// Applied at once; "in sync" only once the service has heard so, so both sides agree.
+			this.setState({ status: 'syncing', policy });
 			await this.acknowledge(session, document.revision, signal);
-			this.setState({ status: 'in-sync', policy: { document, source: 'live', receivedAt } });
+			this.setState({ status: 'in-sync', policy });
 		} else {
 			this.setState({ ...this.state, status: 'in-sync', message: undefined, since: undefined });
 		}

@@ -154,6 +154,18 @@ export class SqliteStore implements Store {
 		return new SqliteStore(new Database(join(dataDir, 'policy.sqlite')));
 	}
 
+	private readonly statements = new Map<string, Database.Statement>();
+
+	/** Prepared once per SQL text: preparing is a large share of a small query's cost. */
+	private stmt(sql: string): Database.Statement {
+		let statement = this.statements.get(sql);
+		if (!statement) {
+			statement = this.db.prepare(sql);
+			this.statements.set(sql, statement);
+		}
+		return statement;
+	}
+
 	private constructor(db: Database.Database) {
 		this.db = db;
 		db.pragma('journal_mode = WAL');
@@ -165,24 +177,24 @@ export class SqliteStore implements Store {
 
 	private migrate(): void {
 		this.db.exec('CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL)');
-		const applied = new Set(this.db.prepare('SELECT version FROM schema_migrations').pluck().all() as number[]);
+		const applied = new Set(this.stmt('SELECT version FROM schema_migrations').pluck().all() as number[]);
 		MIGRATIONS.forEach((sql, index) => {
 			const version = index + 1;
 			if (!applied.has(version)) {
 				this.db.transaction(() => {
 					this.db.exec(sql);
-					this.db.prepare('INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)').run(version, new Date().toISOString());
+					this.stmt('INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)').run(version, new Date().toISOString());
 				})();
 			}
 		});
 	}
 
 	schemaVersion(): number {
-		return this.db.prepare('SELECT MAX(version) FROM schema_migrations').pluck().get() as number;
+		return this.stmt('SELECT MAX(version) FROM schema_migrations').pluck().get() as number;
 	}
 
 	async ping(): Promise<void> {
-		this.db.prepare('SELECT 1').get();
+		this.stmt('SELECT 1').get();
 	}
 
 	async close(): Promise<void> {
@@ -192,12 +204,12 @@ export class SqliteStore implements Store {
 	}
 
 	async getOrganization(id: string): Promise<OrganizationRecord | undefined> {
-		const row = this.db.prepare('SELECT id, name, created_at FROM organizations WHERE id = ?').get(id) as Row | undefined;
+		const row = this.stmt('SELECT id, name, created_at FROM organizations WHERE id = ?').get(id) as Row | undefined;
 		return row && { id: row.id as string, name: row.name as string, createdAt: row.created_at as string };
 	}
 
 	async listOrganizations(): Promise<OrganizationRecord[]> {
-		return (this.db.prepare('SELECT id, name, created_at FROM organizations ORDER BY created_at').all() as Row[]).map((row) => ({
+		return (this.stmt('SELECT id, name, created_at FROM organizations ORDER BY created_at').all() as Row[]).map((row) => ({
 			id: row.id as string,
 			name: row.name as string,
 			createdAt: row.created_at as string,
@@ -206,25 +218,25 @@ export class SqliteStore implements Store {
 
 	async createOrganization(org: OrganizationRecord, key: SigningKeyRecord, firstRevision: (revision: number) => RevisionRecord): Promise<void> {
 		this.db.transaction(() => {
-			this.db.prepare('INSERT INTO organizations (id, name, created_at) VALUES (?, ?, ?)').run(org.id, org.name, org.createdAt);
-			this.db.prepare('INSERT INTO signing_keys (org_id, private_key_pem, created_at) VALUES (?, ?, ?)').run(key.orgId, key.privateKeyPem, key.createdAt);
+			this.stmt('INSERT INTO organizations (id, name, created_at) VALUES (?, ?, ?)').run(org.id, org.name, org.createdAt);
+			this.stmt('INSERT INTO signing_keys (org_id, private_key_pem, created_at) VALUES (?, ?, ?)').run(key.orgId, key.privateKeyPem, key.createdAt);
 			this.insertRevision(firstRevision(1));
 		})();
 	}
 
 	async getSigningKey(orgId: string): Promise<SigningKeyRecord | undefined> {
-		const row = this.db.prepare('SELECT org_id, private_key_pem, created_at FROM signing_keys WHERE org_id = ?').get(orgId) as Row | undefined;
+		const row = this.stmt('SELECT org_id, private_key_pem, created_at FROM signing_keys WHERE org_id = ?').get(orgId) as Row | undefined;
 		return row && { orgId: row.org_id as string, privateKeyPem: row.private_key_pem as string, createdAt: row.created_at as string };
 	}
 
 	private insertRevision(record: RevisionRecord): void {
-		this.db
-			.prepare('INSERT INTO policy_revisions (org_id, revision, signed_json, created_at, created_by) VALUES (?, ?, ?, ?, ?)')
+		this
+			.stmt('INSERT INTO policy_revisions (org_id, revision, signed_json, created_at, created_by) VALUES (?, ?, ?, ?, ?)')
 			.run(record.orgId, record.revision, record.signedJson, record.createdAt, record.createdBy);
 	}
 
 	private latest(orgId: string): RevisionRecord | undefined {
-		const row = this.db.prepare('SELECT * FROM policy_revisions WHERE org_id = ? ORDER BY revision DESC LIMIT 1').get(orgId) as Row | undefined;
+		const row = this.stmt('SELECT * FROM policy_revisions WHERE org_id = ? ORDER BY revision DESC LIMIT 1').get(orgId) as Row | undefined;
 		return row && toRevision(row);
 	}
 
@@ -233,7 +245,7 @@ export class SqliteStore implements Store {
 	}
 
 	async listRevisions(orgId: string, limit: number): Promise<RevisionRecord[]> {
-		return (this.db.prepare('SELECT * FROM policy_revisions WHERE org_id = ? ORDER BY revision DESC LIMIT ?').all(orgId, limit) as Row[]).map(toRevision);
+		return (this.stmt('SELECT * FROM policy_revisions WHERE org_id = ? ORDER BY revision DESC LIMIT ?').all(orgId, limit) as Row[]).map(toRevision);
 	}
 
 	async appendRevision(orgId: string, expected: number | 'any', build: (revision: number) => RevisionRecord): Promise<AppendResult> {
@@ -257,62 +269,62 @@ export class SqliteStore implements Store {
 	}
 
 	private insertUser(user: UserRecord): void {
-		this.db
-			.prepare('INSERT INTO users (id, org_id, email, role, password_hash, created_at) VALUES (?, ?, ?, ?, ?, ?)')
+		this
+			.stmt('INSERT INTO users (id, org_id, email, role, password_hash, created_at) VALUES (?, ?, ?, ?, ?, ?)')
 			.run(user.id, user.orgId, user.email, user.role, user.passwordHash, user.createdAt);
 	}
 
 	async getUser(id: string): Promise<UserRecord | undefined> {
-		const row = this.db.prepare('SELECT * FROM users WHERE id = ?').get(id) as Row | undefined;
+		const row = this.stmt('SELECT * FROM users WHERE id = ?').get(id) as Row | undefined;
 		return row && toUser(row);
 	}
 
 	async findUserByEmail(orgId: string, email: string): Promise<UserRecord | undefined> {
-		const row = this.db.prepare('SELECT * FROM users WHERE org_id = ? AND email = ?').get(orgId, email.toLowerCase()) as Row | undefined;
+		const row = this.stmt('SELECT * FROM users WHERE org_id = ? AND email = ?').get(orgId, email.toLowerCase()) as Row | undefined;
 		return row && toUser(row);
 	}
 
 	async findUsersByEmail(email: string): Promise<UserRecord[]> {
-		return (this.db.prepare('SELECT * FROM users WHERE email = ? ORDER BY created_at').all(email.toLowerCase()) as Row[]).map(toUser);
+		return (this.stmt('SELECT * FROM users WHERE email = ? ORDER BY created_at').all(email.toLowerCase()) as Row[]).map(toUser);
 	}
 
 	async listUsers(orgId: string): Promise<UserRecord[]> {
-		return (this.db.prepare('SELECT * FROM users WHERE org_id = ? ORDER BY email').all(orgId) as Row[]).map(toUser);
+		return (this.stmt('SELECT * FROM users WHERE org_id = ? ORDER BY email').all(orgId) as Row[]).map(toUser);
 	}
 
 	async removeUser(id: string, at: number): Promise<boolean> {
 		return this.db.transaction(() => {
-			this.db.prepare('UPDATE tokens SET revoked_at = ? WHERE user_id = ? AND revoked_at IS NULL').run(at, id);
-			return this.db.prepare('DELETE FROM users WHERE id = ?').run(id).changes > 0;
+			this.stmt('UPDATE tokens SET revoked_at = ? WHERE user_id = ? AND revoked_at IS NULL').run(at, id);
+			return this.stmt('DELETE FROM users WHERE id = ?').run(id).changes > 0;
 		})();
 	}
 
 	async setPassword(userId: string, passwordHash: string): Promise<void> {
-		this.db.prepare('UPDATE users SET password_hash = ? WHERE id = ?').run(passwordHash, userId);
+		this.stmt('UPDATE users SET password_hash = ? WHERE id = ?').run(passwordHash, userId);
 	}
 
 	async recordSeen(userId: string, at: string): Promise<void> {
-		this.db.prepare('UPDATE users SET last_seen_at = ? WHERE id = ?').run(at, userId);
+		this.stmt('UPDATE users SET last_seen_at = ? WHERE id = ?').run(at, userId);
 	}
 
 	async recordApplied(userId: string, revision: number, at: string): Promise<void> {
-		this.db.prepare('UPDATE users SET applied_revision = ?, applied_at = ?, last_seen_at = ? WHERE id = ?').run(revision, at, at, userId);
+		this.stmt('UPDATE users SET applied_revision = ?, applied_at = ?, last_seen_at = ? WHERE id = ?').run(revision, at, at, userId);
 	}
 
 	async createInvitation(invitation: InvitationRecord): Promise<void> {
-		this.db
-			.prepare('INSERT INTO invitations (token_hash, org_id, email, role, created_by, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?)')
+		this
+			.stmt('INSERT INTO invitations (token_hash, org_id, email, role, created_by, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?)')
 			.run(invitation.tokenHash, invitation.orgId, invitation.email, invitation.role, invitation.createdBy, invitation.createdAt, invitation.expiresAt);
 	}
 
 	async getInvitation(tokenHash: string): Promise<InvitationRecord | undefined> {
-		const row = this.db.prepare('SELECT * FROM invitations WHERE token_hash = ?').get(tokenHash) as Row | undefined;
+		const row = this.stmt('SELECT * FROM invitations WHERE token_hash = ?').get(tokenHash) as Row | undefined;
 		return row && toInvitation(row);
 	}
 
 	async acceptInvitation(tokenHash: string, user: UserRecord, at: string): Promise<boolean> {
 		return this.db.transaction(() => {
-			const changed = this.db.prepare('UPDATE invitations SET accepted_at = ? WHERE token_hash = ? AND accepted_at IS NULL').run(at, tokenHash).changes;
+			const changed = this.stmt('UPDATE invitations SET accepted_at = ? WHERE token_hash = ? AND accepted_at IS NULL').run(at, tokenHash).changes;
 			if (changed === 0) {
 				return false;
 			}
@@ -322,22 +334,22 @@ export class SqliteStore implements Store {
 	}
 
 	async listInvitations(orgId: string): Promise<InvitationRecord[]> {
-		return (this.db.prepare('SELECT * FROM invitations WHERE org_id = ? AND accepted_at IS NULL ORDER BY created_at').all(orgId) as Row[]).map(toInvitation);
+		return (this.stmt('SELECT * FROM invitations WHERE org_id = ? AND accepted_at IS NULL ORDER BY created_at').all(orgId) as Row[]).map(toInvitation);
 	}
 
 	async createDeviceCode(code: DeviceCodeRecord): Promise<void> {
-		this.db
-			.prepare('INSERT INTO device_codes (device_code_hash, user_code, client_id, expires_at, interval_seconds, status) VALUES (?, ?, ?, ?, ?, ?)')
+		this
+			.stmt('INSERT INTO device_codes (device_code_hash, user_code, client_id, expires_at, interval_seconds, status) VALUES (?, ?, ?, ?, ?, ?)')
 			.run(code.deviceCodeHash, code.userCode, code.clientId, code.expiresAt, code.intervalSeconds, code.status);
 	}
 
 	async getDeviceCode(deviceCodeHash: string): Promise<DeviceCodeRecord | undefined> {
-		const row = this.db.prepare('SELECT * FROM device_codes WHERE device_code_hash = ?').get(deviceCodeHash) as Row | undefined;
+		const row = this.stmt('SELECT * FROM device_codes WHERE device_code_hash = ?').get(deviceCodeHash) as Row | undefined;
 		return row && toDevice(row);
 	}
 
 	async findDeviceCodeByUserCode(userCode: string): Promise<DeviceCodeRecord | undefined> {
-		const row = this.db.prepare('SELECT * FROM device_codes WHERE user_code = ?').get(userCode) as Row | undefined;
+		const row = this.stmt('SELECT * FROM device_codes WHERE user_code = ?').get(userCode) as Row | undefined;
 		return row && toDevice(row);
 	}
 
@@ -351,15 +363,15 @@ export class SqliteStore implements Store {
 			return;
 		}
 		const assignments = entries.map(([key]) => `${columns[key]} = ?`).join(', ');
-		this.db.prepare(`UPDATE device_codes SET ${assignments} WHERE device_code_hash = ?`).run(...entries.map(([, value]) => value), deviceCodeHash);
+		this.stmt(`UPDATE device_codes SET ${assignments} WHERE device_code_hash = ?`).run(...entries.map(([, value]) => value), deviceCodeHash);
 	}
 
 	async consumeDeviceCode(deviceCodeHash: string): Promise<boolean> {
-		return this.db.prepare("UPDATE device_codes SET status = 'used' WHERE device_code_hash = ? AND status = 'approved'").run(deviceCodeHash).changes === 1;
+		return this.stmt("UPDATE device_codes SET status = 'used' WHERE device_code_hash = ? AND status = 'approved'").run(deviceCodeHash).changes === 1;
 	}
 
 	async insertTokens(tokens: TokenRecord[]): Promise<void> {
-		const insert = this.db.prepare(
+		const insert = this.stmt(
 			'INSERT INTO tokens (token_hash, kind, user_id, org_id, family_id, expires_at, created_at, csrf_token, label) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
 		);
 		this.db.transaction(() => {
@@ -370,23 +382,36 @@ export class SqliteStore implements Store {
 	}
 
 	async getToken(tokenHash: string): Promise<TokenRecord | undefined> {
-		const row = this.db.prepare('SELECT * FROM tokens WHERE token_hash = ?').get(tokenHash) as Row | undefined;
+		const row = this.stmt('SELECT * FROM tokens WHERE token_hash = ?').get(tokenHash) as Row | undefined;
 		return row && toToken(row);
 	}
 
+	async getTokenWithUser(tokenHash: string): Promise<{ token: TokenRecord; user: UserRecord } | undefined> {
+		const row = this.stmt(
+			`SELECT t.*, u.id AS u_id, u.org_id AS u_org_id, u.email AS u_email, u.role AS u_role, u.password_hash AS u_password_hash,
+				u.created_at AS u_created_at, u.last_seen_at AS u_last_seen_at, u.applied_revision AS u_applied_revision, u.applied_at AS u_applied_at
+			FROM tokens t JOIN users u ON u.id = t.user_id WHERE t.token_hash = ?`,
+		).get(tokenHash) as Row | undefined;
+		if (!row) {
+			return undefined;
+		}
+		const user = Object.fromEntries(Object.entries(row).filter(([key]) => key.startsWith('u_')).map(([key, value]) => [key.slice(2), value]));
+		return { token: toToken(row), user: toUser(user) };
+	}
+
 	async markTokenUsed(tokenHash: string, at: number): Promise<boolean> {
-		return this.db.prepare('UPDATE tokens SET used_at = ? WHERE token_hash = ? AND used_at IS NULL').run(at, tokenHash).changes === 1;
+		return this.stmt('UPDATE tokens SET used_at = ? WHERE token_hash = ? AND used_at IS NULL').run(at, tokenHash).changes === 1;
 	}
 
 	async revokeToken(tokenHash: string, at: number): Promise<void> {
-		this.db.prepare('UPDATE tokens SET revoked_at = ? WHERE token_hash = ? AND revoked_at IS NULL').run(at, tokenHash);
+		this.stmt('UPDATE tokens SET revoked_at = ? WHERE token_hash = ? AND revoked_at IS NULL').run(at, tokenHash);
 	}
 
 	async revokeFamily(familyId: string, at: number): Promise<void> {
-		this.db.prepare('UPDATE tokens SET revoked_at = ? WHERE family_id = ? AND revoked_at IS NULL').run(at, familyId);
+		this.stmt('UPDATE tokens SET revoked_at = ? WHERE family_id = ? AND revoked_at IS NULL').run(at, familyId);
 	}
 
 	async listTokens(userId: string, kind: TokenKind): Promise<TokenRecord[]> {
-		return (this.db.prepare('SELECT * FROM tokens WHERE user_id = ? AND kind = ? ORDER BY created_at').all(userId, kind) as Row[]).map(toToken);
+		return (this.stmt('SELECT * FROM tokens WHERE user_id = ? AND kind = ? ORDER BY created_at').all(userId, kind) as Row[]).map(toToken);
 	}
 }

@@ -124,6 +124,8 @@ export interface Store {
 
 	insertTokens(tokens: TokenRecord[]): Promise<void>;
 	getToken(tokenHash: string): Promise<TokenRecord | undefined>;
+	/** The token and its user in one read: every authenticated request does this. */
+	getTokenWithUser(tokenHash: string): Promise<{ token: TokenRecord; user: UserRecord } | undefined>;
 	/** Marks a refresh token used; false when it was already used (a replay). */
 	markTokenUsed(tokenHash: string, at: number): Promise<boolean>;
 	revokeToken(tokenHash: string, at: number): Promise<void>;

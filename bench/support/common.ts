@@ -1,0 +1,92 @@
+import { fork, spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+export const root = join(__dirname, '..', '..');
+export const smoke = process.argv.includes('--smoke');
+
+/** A clock comparable across processes on this machine, with sub-millisecond resolution. */
+export function wallClock(): number {
+	return performance.timeOrigin + performance.now();
+}
+
+export function percentile(values: readonly number[], p: number): number {
+	if (values.length === 0) {
+		return Number.NaN;
+	}
+	const sorted = [...values].sort((a, b) => a - b);
+	return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))]!;
+}
+
+export function mean(values: readonly number[]): number {
+	return values.reduce((sum, value) => sum + value, 0) / values.length;
+}
+
+export function rssOf(pid: number): number {
+	const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+	return Number(/VmRSS:\s+(\d+) kB/.exec(status)?.[1] ?? Number.NaN) * 1024;
+}
+
+export function mb(bytes: number): string {
+	return `${(bytes / 1024 / 1024).toFixed(1)} MB`;
+}
+
+export function ms(value: number): string {
+	return `${value.toFixed(value < 10 ? 2 : 1)} ms`;
+}
+
+export interface BenchResult {
+	name: string;
+	/** Markdown written into bench/results.md. */
+	markdown: string;
+	targets: { description: string; met: boolean; measured: string }[];
+}
+
+/** Writes the result where bench/run.mjs expects it (the path after --out). */
+export function report(result: BenchResult): void {
+	const index = process.argv.indexOf('--out');
+	const text = JSON.stringify(result, null, 2);
+	if (index >= 0) {
+		writeFileSync(process.argv[index + 1]!, text);
+	} else {
+		console.log(result.markdown);
+	}
+}
+
+/** Starts the built policy service as its own process, so its memory is its own. */
+export async function startServiceProcess(dataDir: string, port: number, admin: { email: string; password: string }): Promise<{ child: ChildProcess; url: string }> {
+	const child = spawn(process.execPath, [join(root, 'dist', 'server.js'), '--port', String(port), '--data-dir', dataDir, '--org-id', 'acme', '--org-name', 'Acme Corp', '--log-level', 'silent', '--admin-email', admin.email, '--admin-password', admin.password], {
+		stdio: ['ignore', 'pipe', 'inherit'],
+	});
+	const url = await new Promise<string>((resolve, reject) => {
+		let output = '';
+		child.stdout!.on('data', (chunk) => {
+			output += String(chunk);
+			const match = /listening on (http:\/\/\S+)/.exec(output);
+			if (match) {
+				resolve(match[1]!);
+			}
+		});
+		child.once('exit', (code) => reject(new Error(`service exited with ${code}: ${output}`)));
+	});
+	return { child, url };
+}
+
+export function forkWorker(file: string, args: string[]): ChildProcess {
+	return fork(file, args, { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+}
+
+export async function form(url: string, fields: Record<string, string>): Promise<Response> {
+	return fetch(url, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams(fields), redirect: 'manual' });
+}
+
+/** Signs in through the service's real device flow and /device page. */
+export async function deviceSignIn(url: string, email: string, password: string): Promise<{ access_token: string; refresh_token: string; policy_signing_key: { alg: 'Ed25519'; keyId: string; publicKey: string } }> {
+	const started = (await (await form(`${url}/oauth/device_authorization`, { client_id: 'vscode' })).json()) as { device_code: string; user_code: string };
+	const approval = await form(`${url}/device`, { user_code: started.user_code, email, password, action: 'approve' });
+	if (approval.status !== 200) {
+		throw new Error(`approval failed: ${approval.status}`);
+	}
+	const tokens = await form(`${url}/oauth/token`, { grant_type: 'urn:ietf:params:oauth:grant-type:device_code', device_code: started.device_code, client_id: 'vscode' });
+	return tokens.json() as Promise<{ access_token: string; refresh_token: string; policy_signing_key: { alg: 'Ed25519'; keyId: string; publicKey: string } }>;
+}
