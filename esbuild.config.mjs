@@ -31,9 +31,9 @@ const builds = [
 		external: ['vscode'],
 	},
 	{
-		// Entra ID support, required at run time only when a policy turns it on.
+		// Required at run time on first use: the chat client (openai SDK) and Entra ID support.
 		...node,
-		entryPoints: { entra: 'src/client/entra.ts' },
+		entryPoints: { http: 'src/client/http.ts', 'chat-client': 'src/client/chat-client.ts', entra: 'src/client/entra.ts' },
 		outdir: 'dist',
 	},
 	{

@@ -45,7 +45,7 @@ export default tseslint.config(
 	{
 		files: ['**/*.mjs', '**/*.cjs', 'scripts/**', 'bench/**', 'test/**/*.mjs'],
 		languageOptions: {
-			globals: { process: 'readonly', console: 'readonly', Buffer: 'readonly', URL: 'readonly', setTimeout: 'readonly', clearTimeout: 'readonly', require: 'readonly', module: 'writable', __dirname: 'readonly' },
+			globals: { process: 'readonly', console: 'readonly', Buffer: 'readonly', URL: 'readonly', setTimeout: 'readonly', clearTimeout: 'readonly', require: 'readonly', module: 'writable', exports: 'writable', __dirname: 'readonly' },
 		},
 		rules: { 'no-restricted-syntax': 'off', '@typescript-eslint/no-require-imports': 'off' },
 	},

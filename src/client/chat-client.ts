@@ -1,9 +1,8 @@
 import OpenAI, { APIConnectionError, APIConnectionTimeoutError, APIError, APIUserAbortError, AzureOpenAI } from 'openai';
-import type { Dispatcher } from 'undici';
 import type { ProviderSettings } from '../policy';
 import { MissingCredentialError, type CredentialSource } from './credentials';
 import { looksLikeAzureHost, planEndpoint, type EndpointPlan } from './endpoint';
-import { fetchThrough } from './http';
+import type { FetchFunction } from './http';
 
 export interface ChatMessage {
 	role: 'system' | 'user' | 'assistant';
@@ -48,7 +47,8 @@ export class ChatRequestError extends Error {
 }
 
 export interface ClientDeps {
-	dispatcher: Dispatcher;
+	/** A fetch bound to the one dispatcher (see `fetchThrough`). */
+	fetch: FetchFunction;
 	credentials: CredentialSource;
 	/** Request timeout; the dispatcher has its own connect/headers/body timeouts. */
 	timeoutMs?: number;
@@ -145,13 +145,22 @@ export function createChatClient(provider: EffectiveProvider, deps: ClientDeps):
 	const plan = planEndpoint(provider);
 	const credential = deps.credentials;
 	const common = {
-		fetch: fetchThrough(deps.dispatcher),
+		fetch: deps.fetch,
 		maxRetries: 0,
 		timeout: deps.timeoutMs ?? 120_000,
 		defaultQuery: plan.query,
 	};
 
-	const build = async (): Promise<OpenAI> => {
+	// One SDK client per chat client: constructing it costs more than a local request.
+	let sdk: Promise<OpenAI> | undefined;
+	const build = (): Promise<OpenAI> => {
+		sdk ??= construct().catch((error: unknown) => {
+			sdk = undefined;
+			throw error;
+		});
+		return sdk;
+	};
+	const construct = async (): Promise<OpenAI> => {
 		const apiKey = credential.kind === 'api-key' ? await credential.getApiKey() : undefined;
 		if (credential.kind === 'api-key' && !apiKey) {
 			throw new MissingCredentialError('No API key is set for this endpoint.');

@@ -4,9 +4,18 @@ import type { OrgProviderPolicyApi } from './api';
 import { OrgPolicyExtension } from './org-policy-extension';
 
 export function activate(context: vscode.ExtensionContext): OrgProviderPolicyApi {
-	// @azure/identity is bundled apart (dist/entra.js) and required only when a policy turns Entra ID on.
-	// eslint-disable-next-line @typescript-eslint/no-require-imports
-	const extension = new OrgPolicyExtension(context, () => require(join(__dirname, 'entra.js')));
+	// Bundled apart and required on first use, to keep them off the activation path: undici
+	// (dist/http.js) on the first request, the openai SDK
+	// (dist/chat-client.js) when the member first chats, @azure/identity (dist/entra.js) only when a
+	// policy turns Entra ID on.
+	const extension = new OrgPolicyExtension(context, {
+		// eslint-disable-next-line @typescript-eslint/no-require-imports
+		http: () => require(join(__dirname, 'http.js')),
+		// eslint-disable-next-line @typescript-eslint/no-require-imports
+		chatClient: () => require(join(__dirname, 'chat-client.js')),
+		// eslint-disable-next-line @typescript-eslint/no-require-imports
+		entra: () => require(join(__dirname, 'entra.js')),
+	});
 	context.subscriptions.push(extension);
 	return extension.api;
 }

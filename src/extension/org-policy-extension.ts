@@ -1,6 +1,6 @@
 import * as vscode from 'vscode';
 import type { Dispatcher } from 'undici';
-import { createDispatcher, fetchThrough } from '../client';
+import type { FetchFunction } from '../client/http';
 import type { OrgProviderPolicyApi } from './api';
 import { SessionManager } from './auth/session-manager';
 import { Disposable, Emitter } from './base/disposable';
@@ -9,40 +9,59 @@ import { AuthFeature } from './features/auth-feature';
 import { ChatFeature } from './features/chat-feature';
 import { ProviderFeature } from './features/provider-feature';
 import { SyncFeature } from './features/sync-feature';
-import { ProviderService } from './provider-service';
+import { ProviderService, type ChatClientModule } from './provider-service';
 import { readHttpOptions, readServerSettings } from './settings';
 import { PolicySync } from './sync/policy-sync';
 import type { ServiceConnection } from './sync/service-http';
 
 type EntraModule = typeof import('../client/entra');
 
+export interface LazyModules {
+	/** undici and the dispatcher: needed from the first request, not at activation. */
+	http: () => typeof import('../client/http');
+	chatClient: () => ChatClientModule;
+	entra: () => EntraModule;
+}
+
 /** Builds the adapters and services once; each feature registers its own commands and views. */
 export class OrgPolicyExtension extends Disposable {
 	readonly api: OrgProviderPolicyApi;
-	private dispatcher: Dispatcher;
+	private dispatcher: Dispatcher | undefined;
+	private boundFetch: FetchFunction | undefined;
 
-	constructor(context: vscode.ExtensionContext, loadEntra: () => EntraModule) {
+	constructor(context: vscode.ExtensionContext, lazy: LazyModules) {
 		super();
 		const log = this._register(vscode.window.createOutputChannel('Org Provider Policy', { log: true }));
-		this.dispatcher = createDispatcher(readHttpOptions());
-		this._register({ dispose: () => void this.dispatcher.close() });
+		// The one dispatcher, made on the first request and remade when the proxy or CA settings change.
+		const fetch = (): FetchFunction => {
+			if (!this.boundFetch) {
+				const http = lazy.http();
+				this.dispatcher = http.createDispatcher(readHttpOptions());
+				this.boundFetch = http.fetchThrough(this.dispatcher);
+			}
+			return this.boundFetch;
+		};
+		this._register({ dispose: () => void this.dispatcher?.close() });
 		this._register(
 			vscode.workspace.onDidChangeConfiguration((event) => {
 				if (event.affectsConfiguration('http') || event.affectsConfiguration('orgProviderPolicy.http')) {
-					const previous = this.dispatcher;
-					this.dispatcher = createDispatcher(readHttpOptions());
-					void previous.close();
+					void this.dispatcher?.close();
+					this.dispatcher = undefined;
+					this.boundFetch = undefined;
 				}
 			}),
 		);
 		const connection = (): ServiceConnection | undefined => {
 			const { serverUrl } = readServerSettings();
-			return serverUrl ? { serverUrl, fetch: fetchThrough(this.dispatcher) } : undefined;
+			// The fetch is resolved per request, so the sync follows a changed proxy setting.
+			return serverUrl ? { serverUrl, fetch: (input, init) => fetch()(input, init) } : undefined;
 		};
 
 		const sessions = this._register(new SessionManager(context.secrets, connection, realScheduler));
 		const sync = this._register(new PolicySync(context.globalState, realScheduler));
-		const provider = this._register(new ProviderService(context, sync, () => this.dispatcher, loadEntra));
+		// A signed-out member keeps the last policy they had (fail closed), even across restarts.
+		sync.restoreLastKnown();
+		const provider = this._register(new ProviderService(context, sync, fetch, lazy.chatClient, lazy.entra));
 		const auth = this._register(new AuthFeature(sessions, log));
 		const syncFeature = this._register(new SyncFeature(sessions, sync, provider, connection, log));
 		this._register(new ProviderFeature(provider, log));

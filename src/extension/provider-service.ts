@@ -1,12 +1,14 @@
 import * as vscode from 'vscode';
-import { apiKeyCredential, createChatClient, entraCredential, noCredential, type ChatClient, type CredentialSource } from '../client';
-import type { Dispatcher } from 'undici';
+import type { ChatClient } from '../client/chat-client';
+import { apiKeyCredential, entraCredential, noCredential, type CredentialSource } from '../client/credentials';
+import type { FetchFunction } from '../client/http';
 import { Disposable, Emitter } from './base/disposable';
 import { allowedModels, effectiveSettings, type EffectiveSettings } from './lock/effective';
 import { readMemberProvider } from './settings';
 import type { PolicySync } from './sync/policy-sync';
 
 type EntraModule = typeof import('../client/entra');
+export type ChatClientModule = typeof import('../client/chat-client');
 
 /**
  * The member's effective provider (policy or own choice), its credentials and its chat client.
@@ -21,7 +23,9 @@ export class ProviderService extends Disposable {
 	constructor(
 		private readonly context: vscode.ExtensionContext,
 		private readonly sync: PolicySync,
-		private readonly dispatcher: () => Dispatcher,
+		private readonly fetch: () => FetchFunction,
+		/** The openai SDK is bundled apart and loaded on first use, off the activation path. */
+		private readonly loadChatClient: () => ChatClientModule,
 		private readonly loadEntra: () => EntraModule,
 	) {
 		super();
@@ -97,7 +101,7 @@ export class ProviderService extends Disposable {
 		if (!provider) {
 			throw new Error('No provider is set: run "Org Provider Policy: Select API Provider".');
 		}
-		return createChatClient(provider, { dispatcher: this.dispatcher(), credentials: this.credentials() });
+		return this.loadChatClient().createChatClient(provider, { fetch: this.fetch(), credentials: this.credentials() });
 	}
 
 	private modelKey(): string {

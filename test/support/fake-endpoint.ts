@@ -109,7 +109,9 @@ export class FakeEndpoint {
 			const size = behaviour.splitBytes ?? bytes.length;
 			for (let offset = 0; offset < bytes.length; offset += size) {
 				response.write(bytes.subarray(offset, offset + size));
-				await new Promise((resolve) => setTimeout(resolve, behaviour.chunkDelayMs ?? 1));
+				if (behaviour.chunkDelayMs !== 0) {
+					await new Promise((resolve) => setTimeout(resolve, behaviour.chunkDelayMs ?? 1));
+				}
 			}
 			if (limit !== undefined) {
 				response.destroy(new Error('connection lost mid-stream'));

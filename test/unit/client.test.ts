@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Ajv from 'ajv';
-import { apiKeyCredential, ChatRequestError, createChatClient, createDispatcher, entraCredential, noCredential, type EffectiveProvider, type CredentialSource, type HttpOptions } from '../../src/client';
+import { apiKeyCredential, ChatRequestError, createChatClient, createDispatcher, entraCredential, fetchThrough, noCredential, type EffectiveProvider, type CredentialSource, type HttpOptions } from '../../src/client';
 import { FakeEndpoint, makeTestCertificates, type RecordedRequest } from '../support/fake-endpoint';
 
 const KEY = 'sk-member-secret-1234567890';
@@ -24,7 +24,7 @@ describe('chat-completions client', () => {
 	afterEach(async () => endpoint.close());
 
 	const client = (settings: EffectiveProvider, credentials: CredentialSource = withKey, http?: HttpOptions) =>
-		createChatClient(settings, { dispatcher: http ? createDispatcher(http) : dispatcher, credentials });
+		createChatClient(settings, { fetch: fetchThrough(http ? createDispatcher(http) : dispatcher), credentials });
 	const last = (): RecordedRequest => endpoint.requests[endpoint.requests.length - 1]!;
 	const drain = async (stream: AsyncIterable<string>) => {
 		let text = '';

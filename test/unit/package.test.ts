@@ -17,7 +17,7 @@ describe('extension package', function () {
 			.filter(Boolean);
 		const allowed = (file: string) => /^(dist\/|media\/)/.test(file) || ['package.json', 'README.md', 'LICENSE'].includes(file);
 		assert.deepEqual(files.filter((file) => !allowed(file)), []);
-		for (const required of ['dist/extension.js', 'dist/entra.js', 'dist/webview/chat.js', 'dist/webview/chat.css', 'dist/media/codicon.css', 'package.json', 'README.md', 'LICENSE']) {
+		for (const required of ['dist/extension.js', 'dist/http.js', 'dist/chat-client.js', 'dist/entra.js', 'dist/webview/chat.js', 'dist/webview/chat.css', 'dist/media/codicon.css', 'package.json', 'README.md', 'LICENSE']) {
 			assert.ok(files.includes(required), `${required} is missing from ${files.join(', ')}`);
 		}
 		assert.deepEqual(files.filter((file) => file.endsWith('.map') || file.startsWith('dist/server') || file.startsWith('dist/cli')), [], 'no source maps or service code in the extension');

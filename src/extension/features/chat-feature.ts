@@ -1,7 +1,5 @@
 import { randomBytes } from 'node:crypto';
 import * as vscode from 'vscode';
-import { APIUserAbortError } from 'openai';
-import { ChatRequestError } from '../../client';
 import { FromWebviewSchema, ToWebviewSchema, type ChatEntry, type ToWebview } from '../../webview/chat/protocol';
 import { Disposable } from '../base/disposable';
 import type { ProviderService } from '../provider-service';
@@ -170,10 +168,10 @@ export class ChatFeature extends Disposable implements vscode.WebviewViewProvide
 				this.post({ type: 'delta', id: answer.id, text: piece });
 			}
 		} catch (error) {
-			if (error instanceof APIUserAbortError || controller.signal.aborted) {
+			if (controller.signal.aborted) {
 				answer.stopped = true;
 			} else {
-				answer.error = error instanceof ChatRequestError || error instanceof Error ? error.message : String(error);
+				answer.error = error instanceof Error ? error.message : String(error);
 				this.log.warn(`chat request failed: ${answer.error}`);
 			}
 		} finally {

@@ -40,6 +40,7 @@ export const BACKOFF = { initialMs: 1000, maxMs: 30_000, resetAfterMs: 60_000 } 
 export const POLL_INTERVAL_MS = 60_000;
 
 const cacheKey = (orgId: string) => `orgProviderPolicy.cache.${orgId}`;
+const TRUST_KEY = 'orgProviderPolicy.trust';
 
 class SignedOut extends Error {}
 class StreamUnsupported extends Error {}
@@ -91,9 +92,21 @@ export class PolicySync extends Disposable {
 		}
 	}
 
+	/**
+	 * At start-up, before any sign-in: applies the cached policy of the organization last signed
+	 * in to, with the key pinned then, so a locked provider stays locked after a restart.
+	 */
+	restoreLastKnown(): void {
+		const trust = this.cache.get<PolicyTrust>(TRUST_KEY);
+		if (trust) {
+			this.loadCached(trust);
+		}
+	}
+
 	start(session: SyncSession): void {
 		this.stop();
 		this.lastRejection = undefined;
+		void this.cache.update(TRUST_KEY, session.trust);
 		this.loadCached(session.trust);
 		const run = new AbortController();
 		this.run = run;

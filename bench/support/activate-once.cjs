@@ -1,0 +1,87 @@
+'use strict';
+// Loads an extension bundle in a fresh process with the `vscode` module stubbed, activates it
+// with the given secrets and global state, and prints timings as JSON.
+const Module = require('node:module');
+const { performance } = require('node:perf_hooks');
+const fs = require('node:fs');
+
+const [bundle, fixtureFile] = process.argv.slice(2);
+const fixture = fixtureFile ? JSON.parse(fs.readFileSync(fixtureFile, 'utf8')) : { secrets: {}, globalState: {} };
+
+const disposable = () => ({ dispose() {} });
+class EventEmitter {
+	constructor() {
+		this.listeners = new Set();
+		this.event = (listener) => {
+			this.listeners.add(listener);
+			return { dispose: () => this.listeners.delete(listener) };
+		};
+	}
+	fire(value) {
+		for (const listener of this.listeners) {listener(value);}
+	}
+	dispose() {
+		this.listeners.clear();
+	}
+}
+const uri = (path) => ({ scheme: 'file', path, fsPath: path, toString: () => `file://${path}` });
+const vscode = {
+	EventEmitter,
+	Uri: { parse: (value) => uri(value), file: (path) => uri(path), joinPath: (base, ...parts) => uri([base.path, ...parts].join('/')) },
+	StatusBarAlignment: { Left: 1, Right: 2 },
+	ProgressLocation: { SourceControl: 1, Window: 10, Notification: 15 },
+	ConfigurationTarget: { Global: 1, Workspace: 2, WorkspaceFolder: 3 },
+	MarkdownString: class {
+		constructor(value = '') {
+			this.value = value;
+		}
+		appendMarkdown(text) {
+			this.value += text;
+			return this;
+		}
+	},
+	window: {
+		createOutputChannel: () => ({ info() {}, warn() {}, error() {}, debug() {}, trace() {}, appendLine() {}, show() {}, dispose() {} }),
+		createStatusBarItem: () => ({ show() {}, hide() {}, dispose() {} }),
+		registerWebviewViewProvider: disposable,
+		showInformationMessage: async () => undefined,
+		showWarningMessage: async () => undefined,
+		showErrorMessage: async () => undefined,
+		withProgress: async (_options, task) => task({ report() {} }, { onCancellationRequested: disposable }),
+	},
+	workspace: {
+		getConfiguration: () => ({ get: (_key, fallback) => fallback, update: async () => undefined }),
+		onDidChangeConfiguration: disposable,
+		registerTextDocumentContentProvider: disposable,
+	},
+	commands: { registerCommand: disposable, executeCommand: async () => undefined },
+	authentication: { registerAuthenticationProvider: disposable, getSession: async () => undefined },
+	env: { clipboard: { writeText: async () => undefined }, openExternal: async () => true },
+};
+const load = Module._load;
+Module._load = function (request, ...rest) {
+	return request === 'vscode' ? vscode : load.call(this, request, ...rest);
+};
+
+const secrets = new Map(Object.entries(fixture.secrets));
+const state = new Map(Object.entries(fixture.globalState));
+const context = {
+	subscriptions: [],
+	extensionUri: uri('/ext'),
+	secrets: { get: async (key) => secrets.get(key), store: async (key, value) => void secrets.set(key, value), delete: async (key) => void secrets.delete(key), onDidChange: disposable },
+	globalState: { get: (key) => state.get(key), update: async (key, value) => void state.set(key, value), keys: () => [...state.keys()] },
+};
+
+const start = performance.now();
+const extension = require(bundle);
+const loaded = performance.now();
+const api = extension.activate(context);
+const activated = performance.now();
+const azureLoaded = Object.keys(require.cache).some((file) => file.includes('@azure') || file.endsWith('entra.js'));
+const lazyLoaded = Object.keys(require.cache).filter((file) => /(http|chat-client|entra)\.js$/.test(file)).map((file) => file.split('/').pop());
+// Let the asynchronous start (session reload, cached policy) run before reporting.
+setTimeout(() => {
+	const policy = api && typeof api.policy === 'function' ? api.policy() : undefined;
+	process.stdout.write(JSON.stringify({ loadMs: loaded - start, activateMs: activated - loaded, azureLoaded, lazyLoaded, cachedRevision: policy ? policy.revision : null }));
+	process.exit(0);
+}, 50);

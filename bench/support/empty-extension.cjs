@@ -1,0 +1,4 @@
+'use strict';
+// The smallest extension: the baseline for load and activation in the same harness.
+exports.activate = () => ({});
+exports.deactivate = () => undefined;
