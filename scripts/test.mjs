@@ -1,5 +1,5 @@
 // Runs the test suites in order and ends with one "N passed, N failed" line summing them all.
-// Usage: node scripts/test.mjs [unit|server|e2e|integration ...] (default: all of them)
+// Usage: node scripts/test.mjs [unit|server|e2e|integration|bench ...] (default: all of them)
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -17,6 +17,8 @@ const suites = {
 	server: { needsBuild: false, command: [process.execPath, mocha, '--reporter', reporter, '--config', join(root, 'test/server/.mocharc.json')] },
 	e2e: { needsBuild: true, command: [process.execPath, mocha, '--reporter', reporter, '--config', join(root, 'test/e2e/.mocharc.json')] },
 	integration: { needsBuild: true, command: [process.execPath, '--import', 'tsx', join(root, 'test/integration/launch.ts')] },
+	// The benchmarks in a tiny smoke mode: they still run; their targets are read from bench/results.md.
+	bench: { needsBuild: false, command: [process.execPath, join(root, 'bench/run.mjs'), '--smoke'] },
 };
 
 const requested = process.argv.slice(2);
