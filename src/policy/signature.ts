@@ -72,6 +72,21 @@ export function signPolicy(policy: PolicyDocument, privateKeyPem: string): Signe
 	return { policy, signature: { alg: 'Ed25519', keyId: describePublicKey(createPublicKey(key)).keyId, value } };
 }
 
+const importedKeys = new Map<string, KeyObject>();
+
+/** Pinned keys are few and reused for every revision: import each once. */
+function importedKey(publicKey: string): KeyObject {
+	let key = importedKeys.get(publicKey);
+	if (!key) {
+		key = createPublicKey({ key: { kty: 'OKP', crv: 'Ed25519', x: publicKey }, format: 'jwk' });
+		if (importedKeys.size > 64) {
+			importedKeys.clear();
+		}
+		importedKeys.set(publicKey, key);
+	}
+	return key;
+}
+
 export type PolicyRejection =
 	| 'malformed'
 	| 'unknown-key'
@@ -113,7 +128,7 @@ export function verifySignedPolicy(envelope: unknown, trust: PolicyTrust): Signe
 	} catch (error) {
 		throw new PolicyRejectedError('malformed', `not a JSON document: ${(error as Error).message}`);
 	}
-	const publicKey = createPublicKey({ key: { kty: 'OKP', crv: 'Ed25519', x: trust.signingKey.publicKey }, format: 'jwk' });
+	const publicKey = importedKey(trust.signingKey.publicKey);
 	if (!verify(null, payload, publicKey, Buffer.from(signature.value, 'base64url'))) {
 		throw new PolicyRejectedError('bad-signature', 'the signature does not match the policy (it was altered or signed by someone else)');
 	}

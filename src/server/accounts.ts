@@ -47,7 +47,18 @@ export class OAuthError extends HttpError {
 	}
 }
 
+/** How long a resolved token may be reused without reading the store again. */
+const PRINCIPAL_CACHE_MS = 5000;
+const PRINCIPAL_CACHE_SIZE = 20_000;
+
 export class Accounts {
+	/**
+	 * Resolved bearer tokens, so a read of the policy costs no query. Every revocation in this
+	 * process clears it at once; the short lifetime bounds what another instance's revocation
+	 * (PostgreSQL, later) could leave behind.
+	 */
+	private readonly principals = new Map<string, { found: { token: TokenRecord; user: UserRecord } | undefined; at: number }>();
+
 	constructor(
 		private readonly store: Store,
 		private readonly events: PolicyEvents,
@@ -125,6 +136,7 @@ export class Accounts {
 		if (!(await this.store.markTokenUsed(record.tokenHash, now))) {
 			// A rotated-out refresh token came back: someone holds a copy. End the whole family.
 			await this.store.revokeFamily(record.familyId ?? '', now);
+			this.forgetPrincipals();
 			throw new OAuthError('invalid_grant', 'the refresh token was already used; every session it started has been revoked');
 		}
 		const user = await this.store.getUser(record.userId);
@@ -145,11 +157,27 @@ export class Accounts {
 		} else {
 			await this.store.revokeToken(record.tokenHash, this.clock.now());
 		}
+		this.forgetPrincipals();
 	}
 
 	async resolveBearer(token: string): Promise<Principal | undefined> {
-		const found = await this.store.getTokenWithUser(hashSecret(token));
+		const hash = hashSecret(token);
+		const now = this.clock.now();
+		let cached = this.principals.get(hash);
+		if (!cached || now - cached.at > PRINCIPAL_CACHE_MS) {
+			cached = { found: await this.store.getTokenWithUser(hash), at: now };
+			if (this.principals.size >= PRINCIPAL_CACHE_SIZE) {
+				this.principals.clear();
+			}
+			this.principals.set(hash, cached);
+		}
+		const found = cached.found;
 		return found && (found.token.kind === 'access' || found.token.kind === 'admin_api') ? this.validPrincipal(found) : undefined;
+	}
+
+	/** Any revocation: forget every resolved token, so none outlives it. */
+	private forgetPrincipals(): void {
+		this.principals.clear();
 	}
 
 	async createAdminApiToken(user: UserRecord, label: string): Promise<string> {
@@ -203,6 +231,7 @@ export class Accounts {
 
 	async endSession(cookie: string): Promise<void> {
 		await this.store.revokeToken(hashSecret(cookie), this.clock.now());
+		this.forgetPrincipals();
 	}
 
 	private validPrincipal({ token, user }: { token: TokenRecord; user: UserRecord }): Principal | undefined {
@@ -226,6 +255,7 @@ export class Accounts {
 			}
 		}
 		await this.store.removeUser(userId, this.clock.now());
+		this.forgetPrincipals();
 		this.events.publishUserRevoked(userId);
 	}
 

@@ -2,7 +2,6 @@ import cookie from '@fastify/cookie';
 import formbody from '@fastify/formbody';
 import rateLimit from '@fastify/rate-limit';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
-import type { ServerResponse } from 'node:http';
 import { Accounts, DEFAULT_TIMINGS, OAuthError, type AccountTimings } from './accounts';
 import { bootstrap, type BootstrapResult } from './bootstrap';
 import { systemClock, type Clock } from './clock';
@@ -11,6 +10,7 @@ import { consoleRoutes } from './console/routes';
 import { HttpError } from './http-error';
 import { ServiceMetrics } from './metrics';
 import { PolicyEvents, PolicyService } from './policy-service';
+import { StreamHub } from './stream-hub';
 import { adminRoutes } from './routes/admin';
 import { oauthRoutes } from './routes/oauth';
 import { opsRoutes } from './routes/ops';
@@ -50,7 +50,7 @@ export async function buildApp(options: AppOptions): Promise<PolicyApp> {
 	const metrics = new ServiceMetrics();
 	const policies = new PolicyService(store, events, clock);
 	const accounts = new Accounts(store, events, clock, { ...DEFAULT_TIMINGS, ...options.timings }, (orgId) => policies.signingKey(orgId));
-	const streams = new Set<ServerResponse>();
+	const hub = new StreamHub(events, metrics, config.heartbeatSeconds * 1000);
 	let closing = false;
 
 	await app.register(cookie);
@@ -88,9 +88,8 @@ export async function buildApp(options: AppOptions): Promise<PolicyApp> {
 	});
 	app.addHook('preClose', async () => {
 		closing = true;
-		for (const stream of streams) {
-			stream.end();
-		}
+		hub.endAll();
+		hub.dispose();
 	});
 	events.onRevision((revision) => {
 		metrics.currentRevision.set({ org: revision.orgId }, revision.revision);
@@ -99,7 +98,7 @@ export async function buildApp(options: AppOptions): Promise<PolicyApp> {
 
 	const publicUrl = () => config.publicUrl;
 	oauthRoutes(app, accounts, publicUrl);
-	policyRoutes(app, { accounts, policies, events, store, metrics, clock, heartbeatMs: config.heartbeatSeconds * 1000, streams });
+	policyRoutes(app, { accounts, policies, store, metrics, clock, hub });
 	adminRoutes(app, { accounts, policies, store, publicUrl });
 	opsRoutes(app, { store, metrics, publicUrl, isClosing: () => closing });
 	consoleRoutes(app, { accounts, policies, store, config, loginRateLimit: options.loginRateLimit ?? 10 });

@@ -1,5 +1,4 @@
 import type { FastifyInstance } from 'fastify';
-import type { ServerResponse } from 'node:http';
 import { z } from 'zod';
 import { etagOf, ifNoneMatchHits } from '../../policy';
 import type { Accounts } from '../accounts';
@@ -7,19 +6,17 @@ import { principalOf, requireRole } from '../auth';
 import type { Clock } from '../clock';
 import { HttpError } from '../http-error';
 import type { ServiceMetrics } from '../metrics';
-import type { PolicyEvents, PolicyService, PublishedRevision } from '../policy-service';
+import type { PolicyService, PublishedRevision } from '../policy-service';
+import { revisionFrame, type StreamHub } from '../stream-hub';
 import type { Store } from '../store/store';
 
 export interface PolicyRouteDeps {
 	accounts: Accounts;
 	policies: PolicyService;
-	events: PolicyEvents;
 	store: Store;
 	metrics: ServiceMetrics;
 	clock: Clock;
-	heartbeatMs: number;
-	/** Open streams, so a graceful shutdown can end them. */
-	streams: Set<ServerResponse>;
+	hub: StreamHub;
 }
 
 const AckSchema = z.strictObject({ revision: z.int().min(1) });
@@ -32,12 +29,8 @@ export async function currentOrThrow(policies: PolicyService, orgId: string): Pr
 	return current;
 }
 
-function writeEvent(stream: ServerResponse, revision: PublishedRevision): void {
-	stream.write(`id: ${revision.revision}\nevent: policy\ndata: ${revision.json}\n\n`);
-}
-
 export function policyRoutes(app: FastifyInstance, deps: PolicyRouteDeps): void {
-	const { accounts, policies, events, store, metrics, clock } = deps;
+	const { accounts, policies, store, metrics, clock } = deps;
 	const signedIn = requireRole(accounts);
 
 	app.get('/api/v1/policy', { preHandler: signedIn }, async (request, reply) => {
@@ -81,31 +74,10 @@ export function policyRoutes(app: FastifyInstance, deps: PolicyRouteDeps): void 
 		});
 		stream.write('retry: 2000\n\n');
 		if (!(Number.isInteger(lastEventId) && lastEventId >= current.revision)) {
-			writeEvent(stream, current);
+			stream.write(revisionFrame(current));
 			metrics.eventsSent.inc();
 		}
 
-		deps.streams.add(stream);
-		metrics.sseSubscribers.inc();
-		const stopRevisions = events.onRevision((revision) => {
-			if (revision.orgId === user.orgId) {
-				writeEvent(stream, revision);
-				metrics.eventsSent.inc();
-			}
-		});
-		const stopRevoked = events.onUserRevoked((userId) => {
-			if (userId === user.id) {
-				stream.end('event: revoked\ndata: {}\n\n');
-			}
-		});
-		const heartbeat = setInterval(() => stream.write(': heartbeat\n\n'), deps.heartbeatMs);
-		heartbeat.unref();
-		stream.once('close', () => {
-			clearInterval(heartbeat);
-			stopRevisions();
-			stopRevoked();
-			deps.streams.delete(stream);
-			metrics.sseSubscribers.dec();
-		});
+		deps.hub.add(user.orgId, user.id, stream);
 	});
 }
