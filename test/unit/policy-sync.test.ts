@@ -31,6 +31,17 @@ function stateWhere(sync: PolicySync, predicate: (state: SyncState) => boolean, 
 	});
 }
 
+/** Waits for a condition on another party's state (the service, a fake server), failing after 5 s. */
+async function eventually(what: string, condition: () => boolean | Promise<boolean>): Promise<void> {
+	const deadline = Date.now() + 5000;
+	while (!(await condition())) {
+		if (Date.now() > deadline) {
+			throw new Error(`timed out waiting for ${what}`);
+		}
+		await new Promise((resolve) => setImmediate(resolve));
+	}
+}
+
 const revisionIs = (revision: number, status = 'in-sync') => (state: SyncState) => state.status === status && state.policy?.document.revision === revision;
 
 describe('policy sync against the real service', () => {
@@ -66,7 +77,7 @@ describe('policy sync against the real service', () => {
 			new AbortController().signal,
 		);
 		scheduler.autoAdvance = false;
-		sync = new PolicySync(memento, scheduler);
+		sync = new PolicySync(memento, scheduler, { ackSpreadMs: 0 });
 		sessions.onDidChange(({ session }) => !session && sync.signedOut());
 	});
 	afterEach(async () => {
@@ -90,10 +101,10 @@ describe('policy sync against the real service', () => {
 		assert.equal((await putPolicy(service.url, admin, validSettings.azureDeployment, '"1"')).status, 200);
 		const state = await stateWhere(sync, revisionIs(2), 'revision 2 from the stream');
 		assert.equal(state.policy?.document.provider?.baseUrl, 'https://acme.openai.azure.com');
-		const members = await jsonOf(await fetch(`${service.url}/api/v1/admin/members`, { headers: bearer(admin) }));
-		await new Promise((resolve) => setImmediate(resolve));
-		const dev = members.members.find((m: { email: string }) => m.email === 'dev@acme.example');
-		assert.ok(dev.appliedRevision >= 1, JSON.stringify(dev));
+		await eventually('the service to record revision 2 as applied', async () => {
+			const members = await jsonOf(await fetch(`${service.url}/api/v1/admin/members`, { headers: bearer(admin) }));
+			return members.members.find((m: { email: string }) => m.email === 'dev@acme.example').appliedRevision === 2;
+		});
 	});
 
 	it('answers a refresh with 304 when nothing changed', async () => {
@@ -216,7 +227,7 @@ describe('policy sync refuses bad policies and keeps the last good one', () => {
 		await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
 		url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 		scheduler = new ManualScheduler(new ManualClock(), false);
-		sync = new PolicySync(new InMemoryMemento(), scheduler);
+		sync = new PolicySync(new InMemoryMemento(), scheduler, { ackSpreadMs: 0 });
 		body = good(1);
 		acks.length = 0;
 	});
@@ -250,6 +261,7 @@ describe('policy sync refuses bad policies and keeps the last good one', () => {
 			sync.start(session());
 			await stateWhere(sync, revisionIs(1), 'revision 1');
 			assert.equal(await scheduler.pendingSleep(), POLL_INTERVAL_MS, 'no event stream: the client polls');
+			await eventually('the acknowledgement of revision 1', () => acks.length === 1);
 			assert.deepEqual(acks, [1]);
 			body = make();
 			scheduler.advance(POLL_INTERVAL_MS);

@@ -37,6 +37,16 @@ export interface SyncSession {
 }
 
 export const BACKOFF = { initialMs: 1000, maxMs: 30_000, resetAfterMs: 60_000 } as const;
+
+export interface SyncOptions {
+	/**
+	 * Members report an applied revision after a random delay within this window, so one save
+	 * does not bring every member's report to the service in the same instant.
+	 */
+	ackSpreadMs: number;
+}
+
+export const DEFAULT_SYNC_OPTIONS: SyncOptions = { ackSpreadMs: 2000 };
 export const POLL_INTERVAL_MS = 60_000;
 
 const cacheKey = (orgId: string) => `orgProviderPolicy.cache.${orgId}`;
@@ -60,6 +70,7 @@ export class PolicySync extends Disposable {
 	private state: SyncState = { status: 'signed-out', policy: undefined };
 	private run: AbortController | undefined;
 	private lastRejection: string | undefined;
+	private acknowledged: number | undefined;
 	private readonly stateChanged = this._register(new Emitter<SyncState>());
 	private readonly rejected = this._register(new Emitter<PolicyRejectedError>());
 	/** Fires on every state change (status or applied policy). */
@@ -70,6 +81,7 @@ export class PolicySync extends Disposable {
 	constructor(
 		private readonly cache: PolicyCacheStore,
 		private readonly scheduler: Scheduler,
+		private readonly options: SyncOptions = DEFAULT_SYNC_OPTIONS,
 	) {
 		super();
 	}
@@ -106,6 +118,7 @@ export class PolicySync extends Disposable {
 	start(session: SyncSession): void {
 		this.stop();
 		this.lastRejection = undefined;
+		this.acknowledged = undefined;
 		void this.cache.update(TRUST_KEY, session.trust);
 		this.loadCached(session.trust);
 		const run = new AbortController();
@@ -202,6 +215,7 @@ export class PolicySync extends Disposable {
 		const response = await this.authorized(session, '/api/v1/policy', { headers: revision ? { 'if-none-match': etagOf(revision) } : {} }, signal);
 		if (response.status === 304) {
 			this.setState({ ...this.state, status: 'in-sync', message: undefined, since: undefined });
+			this.acknowledgeLater(session, signal);
 			return;
 		}
 		if (!response.ok) {
@@ -266,19 +280,41 @@ export class PolicySync extends Disposable {
 		if (newer) {
 			const receivedAt = this.scheduler.now();
 			await this.cache.update(cacheKey(session.trust.organizationId), { envelope, receivedAt });
-			const policy: AppliedPolicy = { document, source: 'live', receivedAt };
-			// Applied at once; "in sync" only once the service has heard so, so both sides agree.
-			this.setState({ status: 'syncing', policy });
-			await this.acknowledge(session, document.revision, signal);
-			this.setState({ status: 'in-sync', policy });
+			this.setState({ status: 'in-sync', policy: { document, source: 'live', receivedAt } });
 		} else {
 			this.setState({ ...this.state, status: 'in-sync', message: undefined, since: undefined });
 		}
+		this.acknowledgeLater(session, signal);
 	}
 
-	private async acknowledge(session: SyncSession, revision: number, signal: AbortSignal): Promise<void> {
-		const response = await this.authorized(session, '/api/v1/policy/applied', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ revision }) }, signal);
-		await response.body?.cancel();
+	/**
+	 * Reports the applied revision to the service, once per revision, after a spread delay. A
+	 * report that fails is made again on the next successful fetch.
+	 */
+	private acknowledgeLater(session: SyncSession, signal: AbortSignal): void {
+		const revision = this.state.policy?.source === 'live' ? this.state.policy.document.revision : undefined;
+		if (revision === undefined || this.acknowledged === revision) {
+			return;
+		}
+		this.acknowledged = revision;
+		void (async () => {
+			try {
+				const delay = Math.floor(this.scheduler.random() * this.options.ackSpreadMs);
+				if (delay > 0) {
+					await this.scheduler.sleep(delay, signal);
+				}
+				const response = await this.authorized(session, '/api/v1/policy/applied', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ revision }) }, signal);
+				await response.body?.cancel();
+				if (!response.ok) {
+					throw new Error(`the service answered ${response.status}`);
+				}
+			} catch {
+				// Stopped, offline or signed out: the sync loop reports that; report again later.
+				if (this.acknowledged === revision) {
+					this.acknowledged = undefined;
+				}
+			}
+		})();
 	}
 
 	private setState(next: SyncState): void {

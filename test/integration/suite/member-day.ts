@@ -141,10 +141,15 @@ export function memberDay(): void {
 		it('applies a changed policy without a reload; the service shows the member in sync; the next request uses it', async () => {
 			const saved = await savePolicy(policyFor(`${endpoint}/v2/openai`, { 'X-Tenant': 'acme-eu', 'X-Region': 'westeurope' }));
 			await until(`revision ${saved}`, inSyncAt(saved));
-			const members = await admin('GET', '/api/v1/admin/members');
-			const member = members.body.members.find((candidate: { email: string }) => candidate.email === env('ORG_POLICY_TEST_MEMBER_EMAIL'));
-			assert.equal(member.sync, 'in sync');
-			assert.equal(member.appliedRevision, saved);
+			// Members report within a couple of seconds (spread so a save does not bring every report at once).
+			const deadline = Date.now() + 10_000;
+			let member: { sync: string; appliedRevision: number } | undefined;
+			do {
+				const members = await admin('GET', '/api/v1/admin/members');
+				member = members.body.members.find((candidate: { email: string }) => candidate.email === env('ORG_POLICY_TEST_MEMBER_EMAIL'));
+			} while (member?.sync !== 'in sync' && Date.now() < deadline && (await new Promise((resolve) => setTimeout(resolve, 200, true))));
+			assert.equal(member?.sync, 'in sync', 'the service shows the member in sync');
+			assert.equal(member?.appliedRevision, saved);
 			await vscode.commands.executeCommand('orgProviderPolicy.setApiKey', MEMBER_KEY);
 			await vscode.commands.executeCommand<string>('orgProviderPolicy.sendChatMessage', 'And again');
 			const request = await lastChat();
