@@ -87,6 +87,23 @@ describe('policy sync against the real service', () => {
 		rmSync(dataDir, { recursive: true, force: true });
 	});
 
+	it('follows a sign-out and a sign-in made in another window', async () => {
+		const otherWindow = new SessionManager(secrets, () => ({ serverUrl: service.url, fetch: globalThis.fetch }), scheduler);
+		try {
+			assert.equal((await otherWindow.reload())?.account.email, 'dev@acme.example');
+			await sessions.signOut('user');
+			await eventually('the other window to see the sign-out', () => otherWindow.session === undefined);
+			scheduler.autoAdvance = true;
+			await sessions.signIn(
+				{ showCode: (code) => void form(`${service.url}/device`, { user_code: code.user_code, email: 'dev@acme.example', password: 'pw-dev@acme.example-long-enough', action: 'approve' }) },
+				new AbortController().signal,
+			);
+			await eventually('the other window to see the sign-in', () => otherWindow.session?.accessToken === sessions.session?.accessToken);
+		} finally {
+			otherWindow.dispose();
+		}
+	});
+
 	it('keeps tokens only in secret storage', () => {
 		assert.deepEqual(secrets.keys(), [SESSION_SECRET_KEY]);
 		assert.equal(sessions.session?.organization.name, 'Acme Corp');

@@ -150,6 +150,15 @@ export function memberDay(): void {
 			} while (member?.sync !== 'in sync' && Date.now() < deadline && (await new Promise((resolve) => setTimeout(resolve, 200, true))));
 			assert.equal(member?.sync, 'in sync', 'the service shows the member in sync');
 			assert.equal(member?.appliedRevision, saved);
+			await vscode.commands.executeCommand('orgProviderPolicy.showEffectivePolicy');
+			const shown = vscode.window.activeTextEditor?.document.getText() ?? '';
+			assert.match(shown, /Organization: Acme Corp \(acme\)/);
+			assert.match(shown, new RegExp(`Revision: ${saved}, saved by`));
+			assert.match(shown, /Source: live from the policy service/);
+			assert.match(shown, /Custom headers: X-Region: ••••••, X-Tenant: ••••••/);
+			assert.ok(!shown.includes('acme-eu') && !shown.includes('westeurope'), 'header values are masked');
+			await vscode.commands.executeCommand('workbench.action.closeActiveEditor');
+
 			await vscode.commands.executeCommand('orgProviderPolicy.setApiKey', MEMBER_KEY);
 			await vscode.commands.executeCommand<string>('orgProviderPolicy.sendChatMessage', 'And again');
 			const request = await lastChat();
