@@ -1,4 +1,5 @@
 import { buildApp } from './app';
+import { requestLogSerializers } from './log-redaction';
 import { ConfigError, parseConfig } from './config';
 import { SqliteStore } from './store/sqlite';
 import type { Store } from './store/store';
@@ -25,7 +26,7 @@ async function main(): Promise<void> {
 	const { app, bootstrap } = await buildApp({
 		config,
 		store,
-		logger: config.logLevel === 'silent' ? false : { level: config.logLevel },
+		logger: config.logLevel === 'silent' ? false : { level: config.logLevel, serializers: requestLogSerializers },
 	});
 
 	let stopping = false;

@@ -136,6 +136,10 @@ export function memberDay(): void {
 			assert.equal(request.headers['x-cost-center'], 'cc-42');
 			assert.equal(request.headers['api-key'], MEMBER_KEY);
 			assert.equal(request.headers.authorization, undefined);
+
+			const report = await vscode.commands.executeCommand<{ ok: boolean; headersSent: Record<string, string>; message: string }>('orgProviderPolicy.testConnection');
+			assert.equal(report.ok, true, report.message);
+			assert.deepEqual(report.headersSent, { 'X-Cost-Center': '••••••', 'X-Tenant': '••••••', 'api-key': '•••••• (your API key)' });
 		});
 
 		it('applies a changed policy without a reload; the service shows the member in sync; the next request uses it', async () => {
