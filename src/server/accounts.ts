@@ -175,8 +175,8 @@ export class Accounts {
 		return found && (found.token.kind === 'access' || found.token.kind === 'admin_api') ? this.validPrincipal(found) : undefined;
 	}
 
-	/** Any revocation: forget every resolved token, so none outlives it. */
-	private forgetPrincipals(): void {
+	/** Any revocation (here, or on another instance): forget every resolved token, so none outlives it. */
+	forgetPrincipals(): void {
 		this.principals.clear();
 	}
 

@@ -91,6 +91,17 @@ export async function buildApp(options: AppOptions): Promise<PolicyApp> {
 		hub.endAll();
 		hub.dispose();
 	});
+	const stopExternal = store.onExternalChange?.((change) => {
+		if (change.kind === 'revision') {
+			policies.refresh(change.orgId).catch((error: unknown) => app.log.error({ err: error }, 'could not read a revision saved by another instance'));
+		} else {
+			accounts.forgetPrincipals();
+			if (change.userId) {
+				events.publishUserRevoked(change.userId);
+			}
+		}
+	});
+	app.addHook('onClose', async () => stopExternal?.());
 	events.onRevision((revision) => {
 		metrics.currentRevision.set({ org: revision.orgId }, revision.revision);
 		metrics.revisionsPublished.inc({ org: revision.orgId });

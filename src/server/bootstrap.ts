@@ -15,7 +15,15 @@ export async function bootstrap(store: Store, accounts: Accounts, clock: Clock, 
 	if (await store.getOrganization(config.orgId)) {
 		return { created: false };
 	}
-	await createOrganizationWithPolicy(store, { id: config.orgId, name: config.orgName }, isoAt(clock));
+	try {
+		await createOrganizationWithPolicy(store, { id: config.orgId, name: config.orgName }, isoAt(clock));
+	} catch (error) {
+		// Several instances starting together on one database: another one created it first.
+		if (await store.getOrganization(config.orgId)) {
+			return { created: false };
+		}
+		throw error;
+	}
 	if (config.adminEmail && config.adminPassword) {
 		await accounts.createUser(config.orgId, config.adminEmail, 'admin', config.adminPassword);
 		return { created: true };

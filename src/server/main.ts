@@ -1,14 +1,12 @@
 import { buildApp } from './app';
 import { requestLogSerializers } from './log-redaction';
 import { ConfigError, parseConfig } from './config';
+import { PostgresStore } from './store/postgres';
 import { SqliteStore } from './store/sqlite';
 import type { Store } from './store/store';
 
 async function openStore(config: ReturnType<typeof parseConfig>): Promise<Store> {
-	if (config.databaseUrl) {
-		throw new ConfigError('--database-url (PostgreSQL) is not available in this build yet; omit it to use the embedded SQLite store in --data-dir');
-	}
-	return SqliteStore.open(config.dataDir);
+	return config.databaseUrl ? PostgresStore.open(config.databaseUrl) : SqliteStore.open(config.dataDir);
 }
 
 async function main(): Promise<void> {
@@ -22,7 +20,13 @@ async function main(): Promise<void> {
 		}
 		throw error;
 	}
-	const store = await openStore(config);
+	let store: Store;
+	try {
+		store = await openStore(config);
+	} catch (error) {
+		console.error(`org-policy-server: cannot open the ${config.databaseUrl ? 'PostgreSQL database' : `SQLite database in ${config.dataDir}`}: ${(error as Error).message}`);
+		process.exit(1);
+	}
 	const { app, bootstrap } = await buildApp({
 		config,
 		store,
@@ -49,7 +53,8 @@ async function main(): Promise<void> {
 	if (config.port === 0 && !process.argv.includes('--public-url') && !process.env.ORG_POLICY_PUBLIC_URL) {
 		config.publicUrl = `http://${config.host}:${port}`;
 	}
-	console.log(`Org Provider Policy service listening on http://${config.host}:${port} (public URL ${config.publicUrl}, data in ${config.dataDir})`);
+	const storage = config.databaseUrl ? 'PostgreSQL' : `SQLite in ${config.dataDir}`;
+	console.log(`Org Provider Policy service listening on http://${config.host}:${port} (public URL ${config.publicUrl}, data: ${storage})`);
 	console.log(`Admin console: ${config.publicUrl}/console`);
 	if (bootstrap.setupToken) {
 		console.log(`\nFirst start: organization "${config.orgName}" (${config.orgId}) created.`);

@@ -122,12 +122,12 @@ export class PolicyService {
 		return { kind: 'saved', revision: published };
 	}
 
-	/** Forgets cached state, e.g. when another instance wrote a revision (PostgreSQL NOTIFY). */
+	/** Another instance saved a revision (PostgreSQL NOTIFY): read it and fan it out here too. */
 	async refresh(orgId: string): Promise<void> {
-		this.latest.delete(orgId);
-		const current = await this.current(orgId);
-		if (current) {
-			this.events.publishRevision(current);
+		const record = await this.store.latestRevision(orgId);
+		const known = this.latest.get(orgId);
+		if (record && (!known || record.revision > known.revision)) {
+			this.events.publishRevision(this.remember(toPublished(record)));
 		}
 	}
 

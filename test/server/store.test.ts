@@ -3,75 +3,145 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
+import { PG_MIGRATIONS, PostgresStore } from '../../src/server/store/postgres';
 import { MIGRATIONS, SqliteStore } from '../../src/server/store/sqlite';
-import type { RevisionRecord } from '../../src/server/store/store';
+import type { RevisionRecord, Store } from '../../src/server/store/store';
+import { freshDatabase, TEST_DATABASE_URL } from '../support/postgres';
 
 const org = { id: 'acme', name: 'Acme Corp', createdAt: '2026-11-26T10:00:00.000Z' };
 const key = { orgId: 'acme', privateKeyPem: 'pem', createdAt: org.createdAt };
 const revision = (n: number, by = 'admin@acme.example'): RevisionRecord => ({ orgId: 'acme', revision: n, signedJson: `{"r":${n}}`, createdAt: org.createdAt, createdBy: by });
+const user = (id: string) => ({ id, orgId: 'acme', email: `${id}@acme.example`, role: 'member' as const, passwordHash: null, createdAt: org.createdAt, lastSeenAt: null, appliedRevision: null, appliedAt: null });
+const token = { userId: 'u1', orgId: 'acme', familyId: 'f', expiresAt: 1_800_000_000_000, createdAt: 1_790_000_000_000, usedAt: null, revokedAt: null, csrfToken: null, label: null };
 
-describe('SQLite store contract', () => {
-	let dir: string;
-	let store: SqliteStore;
+interface Harness {
+	open(): Promise<Store>;
+	cleanup(): Promise<void>;
+}
 
-	beforeEach(async () => {
-		dir = mkdtempSync(join(tmpdir(), 'opp-store-'));
-		store = SqliteStore.open(dir);
-		await store.createOrganization(org, key, revision);
+/** The same contract, whichever store is behind it. */
+function storeContract(name: string, makeHarness: () => Promise<Harness>): void {
+	describe(`${name} store contract`, function () {
+		this.timeout(20_000);
+		let harness: Harness;
+		let store: Store;
+
+		beforeEach(async function () {
+			harness = await makeHarness();
+			store = await harness.open();
+			await store.createOrganization(org, key, revision);
+		});
+		afterEach(async () => {
+			await store.close();
+			await harness.cleanup();
+		});
+
+		it('applies migrations once and keeps data across reopening', async () => {
+			await store.close();
+			store = await harness.open();
+			assert.equal((await store.latestRevision('acme'))?.revision, 1);
+			assert.equal((await store.getOrganization('acme'))?.name, 'Acme Corp');
+		});
+
+		it('appends revisions monotonically and refuses a stale expectation without writing', async () => {
+			assert.equal((await store.appendRevision('acme', 1, (n) => revision(n))).ok, true);
+			const stale = await store.appendRevision('acme', 1, (n) => revision(n, 'late@acme.example'));
+			assert.equal(stale.ok, false);
+			assert.equal(stale.ok ? undefined : stale.current?.revision, 2);
+			assert.equal((await store.appendRevision('acme', 'any', (n) => revision(n))).ok, true);
+			assert.deepEqual((await store.listRevisions('acme', 10)).map((r) => r.revision), [3, 2, 1]);
+		});
+
+		it('lets exactly one of two concurrent writers of the same revision win', async () => {
+			const results = await Promise.all([store.appendRevision('acme', 1, (n) => revision(n, 'a')), store.appendRevision('acme', 1, (n) => revision(n, 'b'))]);
+			assert.deepEqual(results.map((result) => result.ok).sort(), [false, true]);
+			assert.deepEqual((await store.listRevisions('acme', 10)).map((r) => r.revision), [2, 1]);
+		});
+
+		it('rolls a failed organization setup back whole', async () => {
+			await assert.rejects(
+				store.createOrganization({ ...org, id: 'globex' }, { ...key, orgId: 'globex' }, () => {
+					throw new Error('signing failed');
+				}),
+				/signing failed/,
+			);
+			assert.equal(await store.getOrganization('globex'), undefined);
+			assert.equal(await store.getSigningKey('globex'), undefined);
+		});
+
+		it('removes a user and revokes every token they hold in one step', async () => {
+			await store.createUser(user('u1'));
+			await store.insertTokens([
+				{ ...token, tokenHash: 'a', kind: 'access' },
+				{ ...token, tokenHash: 'r', kind: 'refresh' },
+			]);
+			assert.equal((await store.getTokenWithUser('a'))?.user.email, 'u1@acme.example');
+			assert.equal(await store.removeUser('u1', 42), true);
+			assert.equal((await store.getToken('a'))?.revokedAt, 42);
+			assert.equal((await store.getToken('r'))?.revokedAt, 42);
+			assert.equal(await store.getUser('u1'), undefined);
+		});
+
+		it('keeps millisecond timestamps exact and marks a refresh token used exactly once', async () => {
+			await store.insertTokens([{ ...token, tokenHash: 'r', kind: 'refresh' }]);
+			assert.equal((await store.getToken('r'))?.expiresAt, 1_800_000_000_000);
+			assert.equal(await store.markTokenUsed('r', 5), true);
+			assert.equal(await store.markTokenUsed('r', 6), false);
+		});
+
+		it('accepts an invitation once, creating its user', async () => {
+			await store.createInvitation({ tokenHash: 'inv', orgId: 'acme', email: 'new@acme.example', role: 'member', createdBy: 'admin', createdAt: org.createdAt, expiresAt: '2030-01-01T00:00:00Z', acceptedAt: null });
+			assert.equal(await store.acceptInvitation('inv', { ...user('u2'), email: 'new@acme.example' }, org.createdAt), true);
+			assert.equal(await store.acceptInvitation('inv', { ...user('u3'), email: 'new@acme.example' }, org.createdAt), false);
+			assert.deepEqual((await store.listUsers('acme')).map((u) => u.id), ['u2']);
+		});
 	});
-	afterEach(async () => {
-		await store.close();
-		rmSync(dir, { recursive: true, force: true });
+}
+
+storeContract('SQLite', async () => {
+	const dir = mkdtempSync(join(tmpdir(), 'opp-store-'));
+	return { open: async () => SqliteStore.open(dir), cleanup: async () => rmSync(dir, { recursive: true, force: true }) };
+});
+
+if (TEST_DATABASE_URL) {
+	storeContract('PostgreSQL', async () => {
+		const database = await freshDatabase();
+		return { open: () => PostgresStore.open(database.url), cleanup: database.drop };
+	});
+} else {
+	describe('PostgreSQL store contract', () => {
+		it('runs when ORG_POLICY_TEST_DATABASE_URL names a server (.ci/run starts one: scripts/test-postgres.sh start)', function () {
+			this.skip();
+		});
+	});
+}
+
+describe('store specifics', () => {
+	it('SQLite keeps its data in one WAL-mode file with versioned migrations', async () => {
+		const dir = mkdtempSync(join(tmpdir(), 'opp-store-'));
+		try {
+			const store = SqliteStore.open(dir);
+			assert.equal(store.schemaVersion(), MIGRATIONS.length);
+			await store.close();
+			const raw = new Database(join(dir, 'policy.sqlite'), { readonly: true });
+			assert.equal(raw.pragma('journal_mode', { simple: true }), 'wal');
+			assert.equal(raw.prepare('SELECT COUNT(*) FROM schema_migrations').pluck().get(), MIGRATIONS.length);
+			raw.close();
+		} finally {
+			rmSync(dir, { recursive: true, force: true });
+		}
 	});
 
-	it('keeps its data in one WAL-mode file and applies each migration once', async () => {
-		assert.equal(store.schemaVersion(), MIGRATIONS.length);
-		await store.close();
-		store = SqliteStore.open(dir);
-		assert.equal(store.schemaVersion(), MIGRATIONS.length);
-		assert.equal((await store.latestRevision('acme'))?.revision, 1);
-		const raw = new Database(join(dir, 'policy.sqlite'), { readonly: true });
-		assert.equal(raw.pragma('journal_mode', { simple: true }), 'wal');
-		assert.equal(raw.prepare('SELECT COUNT(*) FROM schema_migrations').pluck().get(), MIGRATIONS.length);
-		raw.close();
-	});
-
-	it('appends revisions monotonically and refuses a stale expectation without writing', async () => {
-		assert.deepEqual((await store.appendRevision('acme', 1, (n) => revision(n))).ok, true);
-		const stale = await store.appendRevision('acme', 1, (n) => revision(n, 'late@acme.example'));
-		assert.equal(stale.ok, false);
-		assert.equal(stale.ok ? undefined : stale.current?.revision, 2);
-		assert.equal((await store.appendRevision('acme', 'any', (n) => revision(n))).ok, true);
-		assert.deepEqual((await store.listRevisions('acme', 10)).map((r) => r.revision), [3, 2, 1]);
-	});
-
-	it('rolls a failed organization setup back whole', async () => {
-		await assert.rejects(
-			store.createOrganization({ ...org, id: 'globex' }, { ...key, orgId: 'globex' }, () => {
-				throw new Error('signing failed');
-			}),
-			/signing failed/,
-		);
-		assert.equal(await store.getOrganization('globex'), undefined);
-		assert.equal(await store.getSigningKey('globex'), undefined);
-	});
-
-	it('removes a user and revokes every token they hold in one step', async () => {
-		await store.createUser({ id: 'u1', orgId: 'acme', email: 'dev@acme.example', role: 'member', passwordHash: null, createdAt: org.createdAt, lastSeenAt: null, appliedRevision: null, appliedAt: null });
-		const token = { userId: 'u1', orgId: 'acme', familyId: 'f', expiresAt: null, createdAt: 1, usedAt: null, revokedAt: null, csrfToken: null, label: null };
-		await store.insertTokens([
-			{ ...token, tokenHash: 'a', kind: 'access' },
-			{ ...token, tokenHash: 'r', kind: 'refresh' },
-		]);
-		assert.equal(await store.removeUser('u1', 42), true);
-		assert.equal((await store.getToken('a'))?.revokedAt, 42);
-		assert.equal((await store.getToken('r'))?.revokedAt, 42);
-		assert.equal(await store.getUser('u1'), undefined);
-	});
-
-	it('marks a refresh token used exactly once', async () => {
-		await store.insertTokens([{ tokenHash: 'r', kind: 'refresh', userId: 'u', orgId: 'acme', familyId: 'f', expiresAt: null, createdAt: 1, usedAt: null, revokedAt: null, csrfToken: null, label: null }]);
-		assert.equal(await store.markTokenUsed('r', 5), true);
-		assert.equal(await store.markTokenUsed('r', 6), false);
+	(TEST_DATABASE_URL ? it : it.skip)('PostgreSQL migrates once even when several instances start together', async () => {
+		const database = await freshDatabase();
+		try {
+			const stores = await Promise.all([PostgresStore.open(database.url), PostgresStore.open(database.url), PostgresStore.open(database.url)]);
+			for (const store of stores) {
+				assert.equal(await store.schemaVersion(), PG_MIGRATIONS.length);
+				await store.close();
+			}
+		} finally {
+			await database.drop();
+		}
 	});
 });

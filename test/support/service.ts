@@ -3,8 +3,9 @@ import { buildApp, type AppOptions, type PolicyApp } from '../../src/server/app'
 import type { Clock } from '../../src/server/clock';
 import { configFrom } from '../../src/server/config';
 import { createOrganizationWithPolicy } from '../../src/server/policy-service';
+import { PostgresStore } from '../../src/server/store/postgres';
 import { SqliteStore } from '../../src/server/store/sqlite';
-import type { Role } from '../../src/server/store/store';
+import type { Role, Store } from '../../src/server/store/store';
 
 export class ManualClock implements Clock {
 	constructor(public time = Date.parse('2026-11-26T10:00:00Z')) {}
@@ -20,7 +21,7 @@ export const ADMIN = { email: 'admin@acme.example', password: 'correct horse bat
 
 export interface RunningService extends PolicyApp {
 	url: string;
-	store: SqliteStore;
+	store: Store;
 	/** A signed-in account's access token, through the real device flow. */
 	signIn(email: string, password?: string): Promise<TokenSet>;
 	addUser(email: string, role: Role, orgId?: string): Promise<{ id: string; email: string; password: string }>;
@@ -39,8 +40,10 @@ export async function form(url: string, fields: Record<string, string>, headers:
 	return fetch(url, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers }, body: new URLSearchParams(fields), redirect: 'manual' });
 }
 
-export async function startService(options: Partial<Omit<AppOptions, 'config' | 'store'>> & { dataDir?: string; heartbeatSeconds?: number; port?: number } = {}): Promise<RunningService> {
-	const store = SqliteStore.open(options.dataDir ?? ':memory:');
+export async function startService(
+	options: Partial<Omit<AppOptions, 'config' | 'store'>> & { dataDir?: string; databaseUrl?: string; heartbeatSeconds?: number; port?: number } = {},
+): Promise<RunningService> {
+	const store: Store = options.databaseUrl ? await PostgresStore.open(options.databaseUrl) : SqliteStore.open(options.dataDir ?? ':memory:');
 	const config = configFrom({
 		host: '127.0.0.1',
 		port: 0,

@@ -76,11 +76,19 @@ export interface TokenRecord {
 	label: string | null;
 }
 
+/** A change another service instance made to the shared store. */
+export type ExternalChange = { kind: 'revision'; orgId: string } | { kind: 'revoked'; userId?: string };
+
 export type AppendResult = { ok: true; record: RevisionRecord } | { ok: false; current: RevisionRecord | undefined };
 
 export interface Store {
 	readonly kind: 'sqlite' | 'postgres';
 	ping(): Promise<void>;
+	/**
+	 * Changes made by other instances sharing this store (PostgreSQL LISTEN/NOTIFY). An embedded
+	 * store has no other instances and no such method.
+	 */
+	onExternalChange?(listener: (change: ExternalChange) => void): () => void;
 	close(): Promise<void>;
 
 	getOrganization(id: string): Promise<OrganizationRecord | undefined>;
