@@ -1,18 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
-import type {
-	AppendResult,
-	DeviceCodeRecord,
-	ExternalChange,
-	InvitationRecord,
-	OrganizationRecord,
-	RevisionRecord,
-	SigningKeyRecord,
-	Store,
-	TokenKind,
-	TokenRecord,
-	UserRecord,
-} from './store';
+import { toDevice, toInvitation, toRevision, toToken, toTokenWithUser, toUser, TOKEN_WITH_USER_SELECT, type Row } from './rows';
+import type { AppendResult, DeviceCodeRecord, ExternalChange, InvitationRecord, OrganizationRecord, RevisionRecord, SigningKeyRecord, Store, TokenKind, TokenRecord, UserRecord } from './store';
 
 /** The same schema as SQLite's, with 64-bit integers for millisecond timestamps. */
 export const PG_MIGRATIONS: readonly string[] = [
@@ -44,62 +33,7 @@ export const PG_MIGRATIONS: readonly string[] = [
 const CHANNEL = 'org_policy_changes';
 const BIGINT_OID = 20;
 
-type Row = Record<string, unknown>;
 type Queryable = Pick<pg.PoolClient, 'query'>;
-
-const nullable = <T>(value: unknown) => (value ?? null) as T | null;
-
-const toUser = (row: Row): UserRecord => ({
-	id: row.id as string,
-	orgId: row.org_id as string,
-	email: row.email as string,
-	role: row.role as UserRecord['role'],
-	passwordHash: nullable<string>(row.password_hash),
-	createdAt: row.created_at as string,
-	lastSeenAt: nullable<string>(row.last_seen_at),
-	appliedRevision: nullable<number>(row.applied_revision),
-	appliedAt: nullable<string>(row.applied_at),
-});
-const toRevision = (row: Row): RevisionRecord => ({
-	orgId: row.org_id as string,
-	revision: row.revision as number,
-	signedJson: row.signed_json as string,
-	createdAt: row.created_at as string,
-	createdBy: row.created_by as string,
-});
-const toInvitation = (row: Row): InvitationRecord => ({
-	tokenHash: row.token_hash as string,
-	orgId: row.org_id as string,
-	email: row.email as string,
-	role: row.role as InvitationRecord['role'],
-	createdBy: row.created_by as string,
-	createdAt: row.created_at as string,
-	expiresAt: row.expires_at as string,
-	acceptedAt: nullable<string>(row.accepted_at),
-});
-const toDevice = (row: Row): DeviceCodeRecord => ({
-	deviceCodeHash: row.device_code_hash as string,
-	userCode: row.user_code as string,
-	clientId: row.client_id as string,
-	expiresAt: row.expires_at as number,
-	intervalSeconds: row.interval_seconds as number,
-	lastPolledAt: nullable<number>(row.last_polled_at),
-	status: row.status as DeviceCodeRecord['status'],
-	userId: nullable<string>(row.user_id),
-});
-const toToken = (row: Row): TokenRecord => ({
-	tokenHash: row.token_hash as string,
-	kind: row.kind as TokenKind,
-	userId: row.user_id as string,
-	orgId: row.org_id as string,
-	familyId: nullable<string>(row.family_id),
-	expiresAt: nullable<number>(row.expires_at),
-	createdAt: row.created_at as number,
-	usedAt: nullable<number>(row.used_at),
-	revokedAt: nullable<number>(row.revoked_at),
-	csrfToken: nullable<string>(row.csrf_token),
-	label: nullable<string>(row.label),
-});
 
 /**
  * The scale-out store: several stateless service instances share one PostgreSQL database and
@@ -123,6 +57,9 @@ export class PostgresStore implements Store {
 	private constructor(private readonly connectionString: string) {
 		const types = { getTypeParser: ((oid: number, format?: string) => (oid === BIGINT_OID ? (value: string) => Number(value) : pg.types.getTypeParser(oid, format as 'text'))) as typeof pg.types.getTypeParser };
 		this.pool = new pg.Pool({ connectionString, max: 10, types });
+		// An idle connection can die (server restart, failover); the pool replaces it on demand.
+		// Unhandled, pg would raise it as an uncaught error and stop the service.
+		this.pool.on('error', (error) => console.error(`org-policy: a PostgreSQL connection failed: ${error.message}`));
 	}
 
 	private async migrate(): Promise<void> {
@@ -408,17 +345,7 @@ export class PostgresStore implements Store {
 	}
 
 	async getTokenWithUser(tokenHash: string): Promise<{ token: TokenRecord; user: UserRecord } | undefined> {
-		const row = await this.one(
-			`SELECT t.*, u.id AS u_id, u.org_id AS u_org_id, u.email AS u_email, u.role AS u_role, u.password_hash AS u_password_hash,
-				u.created_at AS u_created_at, u.last_seen_at AS u_last_seen_at, u.applied_revision AS u_applied_revision, u.applied_at AS u_applied_at
-			FROM tokens t JOIN users u ON u.id = t.user_id WHERE t.token_hash = $1`,
-			[tokenHash],
-		);
-		if (!row) {
-			return undefined;
-		}
-		const user = Object.fromEntries(Object.entries(row).filter(([key]) => key.startsWith('u_')).map(([key, value]) => [key.slice(2), value]));
-		return { token: toToken(row), user: toUser(user) };
+		return toTokenWithUser(await this.one(`${TOKEN_WITH_USER_SELECT} WHERE t.token_hash = $1`, [tokenHash]));
 	}
 
 	async markTokenUsed(tokenHash: string, at: number): Promise<boolean> {

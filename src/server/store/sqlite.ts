@@ -1,18 +1,8 @@
 import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import type {
-	AppendResult,
-	DeviceCodeRecord,
-	InvitationRecord,
-	OrganizationRecord,
-	RevisionRecord,
-	SigningKeyRecord,
-	Store,
-	TokenKind,
-	TokenRecord,
-	UserRecord,
-} from './store';
+import { toDevice, toInvitation, toRevision, toToken, toTokenWithUser, toUser, TOKEN_WITH_USER_SELECT, type Row } from './rows';
+import type { AppendResult, DeviceCodeRecord, InvitationRecord, OrganizationRecord, RevisionRecord, SigningKeyRecord, Store, TokenKind, TokenRecord, UserRecord } from './store';
 
 /** Versioned schema migrations; a migration is never edited once released, only appended. */
 export const MIGRATIONS: readonly string[] = [
@@ -82,64 +72,6 @@ export const MIGRATIONS: readonly string[] = [
 	CREATE INDEX tokens_by_user ON tokens (user_id, kind);
 	CREATE INDEX tokens_by_family ON tokens (family_id);`,
 ];
-
-type Row = Record<string, unknown>;
-
-const toUser = (row: Row): UserRecord => ({
-	id: row.id as string,
-	orgId: row.org_id as string,
-	email: row.email as string,
-	role: row.role as UserRecord['role'],
-	passwordHash: (row.password_hash as string | null) ?? null,
-	createdAt: row.created_at as string,
-	lastSeenAt: (row.last_seen_at as string | null) ?? null,
-	appliedRevision: (row.applied_revision as number | null) ?? null,
-	appliedAt: (row.applied_at as string | null) ?? null,
-});
-
-const toRevision = (row: Row): RevisionRecord => ({
-	orgId: row.org_id as string,
-	revision: row.revision as number,
-	signedJson: row.signed_json as string,
-	createdAt: row.created_at as string,
-	createdBy: row.created_by as string,
-});
-
-const toInvitation = (row: Row): InvitationRecord => ({
-	tokenHash: row.token_hash as string,
-	orgId: row.org_id as string,
-	email: row.email as string,
-	role: row.role as InvitationRecord['role'],
-	createdBy: row.created_by as string,
-	createdAt: row.created_at as string,
-	expiresAt: row.expires_at as string,
-	acceptedAt: (row.accepted_at as string | null) ?? null,
-});
-
-const toDevice = (row: Row): DeviceCodeRecord => ({
-	deviceCodeHash: row.device_code_hash as string,
-	userCode: row.user_code as string,
-	clientId: row.client_id as string,
-	expiresAt: row.expires_at as number,
-	intervalSeconds: row.interval_seconds as number,
-	lastPolledAt: (row.last_polled_at as number | null) ?? null,
-	status: row.status as DeviceCodeRecord['status'],
-	userId: (row.user_id as string | null) ?? null,
-});
-
-const toToken = (row: Row): TokenRecord => ({
-	tokenHash: row.token_hash as string,
-	kind: row.kind as TokenKind,
-	userId: row.user_id as string,
-	orgId: row.org_id as string,
-	familyId: (row.family_id as string | null) ?? null,
-	expiresAt: (row.expires_at as number | null) ?? null,
-	createdAt: row.created_at as number,
-	usedAt: (row.used_at as number | null) ?? null,
-	revokedAt: (row.revoked_at as number | null) ?? null,
-	csrfToken: (row.csrf_token as string | null) ?? null,
-	label: (row.label as string | null) ?? null,
-});
 
 export class SqliteStore implements Store {
 	readonly kind = 'sqlite';
@@ -387,16 +319,7 @@ export class SqliteStore implements Store {
 	}
 
 	async getTokenWithUser(tokenHash: string): Promise<{ token: TokenRecord; user: UserRecord } | undefined> {
-		const row = this.stmt(
-			`SELECT t.*, u.id AS u_id, u.org_id AS u_org_id, u.email AS u_email, u.role AS u_role, u.password_hash AS u_password_hash,
-				u.created_at AS u_created_at, u.last_seen_at AS u_last_seen_at, u.applied_revision AS u_applied_revision, u.applied_at AS u_applied_at
-			FROM tokens t JOIN users u ON u.id = t.user_id WHERE t.token_hash = ?`,
-		).get(tokenHash) as Row | undefined;
-		if (!row) {
-			return undefined;
-		}
-		const user = Object.fromEntries(Object.entries(row).filter(([key]) => key.startsWith('u_')).map(([key, value]) => [key.slice(2), value]));
-		return { token: toToken(row), user: toUser(user) };
+		return toTokenWithUser(this.stmt(`${TOKEN_WITH_USER_SELECT} WHERE t.token_hash = ?`).get(tokenHash) as Row | undefined);
 	}
 
 	async markTokenUsed(tokenHash: string, at: number): Promise<boolean> {
