@@ -296,6 +296,33 @@ describe('policy sync refuses bad policies and keeps the last good one', () => {
 	}
 });
 
+describe('policy sync at start-up', () => {
+	it("restores the last organization's cached policy before any sign-in, and drops it when another organization signs in", async () => {
+		const keys = generateSigningKeyPair();
+		const document = buildPolicyDocument(PolicySettingsSchema.parse(validSettings.plainCompatible), { organization: { id: 'acme', name: 'Acme Corp' }, revision: 4, updatedAt: '2026-11-26T10:00:00Z', updatedBy: 'a@acme.example' });
+		const memento = new InMemoryMemento();
+		await memento.update('orgProviderPolicy.cache.acme', { envelope: JSON.parse(JSON.stringify(signPolicy(document, keys.privateKeyPem))), receivedAt: 1 });
+		await memento.update('orgProviderPolicy.trust', { signingKey: keys.publicKey, organizationId: 'acme' });
+		const scheduler = new ManualScheduler(new ManualClock(), false);
+		const sync = new PolicySync(memento, scheduler, { ackSpreadMs: 0 });
+		try {
+			sync.restoreLastKnown();
+			assert.equal(sync.current.policy?.document.revision, 4);
+			assert.equal(sync.current.policy?.source, 'cached');
+			assert.equal(sync.current.status, 'signed-out');
+			sync.start({
+				connection: { serverUrl: 'http://127.0.0.1:9', fetch: globalThis.fetch },
+				trust: { signingKey: generateSigningKeyPair().publicKey, organizationId: 'globex' },
+				accessToken: async () => 'token',
+				refresh: async () => false,
+			});
+			assert.equal(sync.current.policy, undefined, "acme's policy does not apply to a globex member");
+		} finally {
+			sync.dispose();
+		}
+	});
+});
+
 describe('backoff delays', () => {
 	it('stay within 1–30 s, grow exponentially, and spread with jitter', () => {
 		for (let attempt = 0; attempt < 12; attempt++) {

@@ -119,6 +119,10 @@ export class PolicySync extends Disposable {
 		this.stop();
 		this.lastRejection = undefined;
 		this.acknowledged = undefined;
+		if (this.state.policy && this.state.policy.document.organization.id !== session.trust.organizationId) {
+			// Signed in to another organization: the previous one's policy no longer applies.
+			this.setState({ status: this.state.status, policy: undefined });
+		}
 		void this.cache.update(TRUST_KEY, session.trust);
 		this.loadCached(session.trust);
 		const run = new AbortController();
