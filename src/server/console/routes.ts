@@ -11,7 +11,7 @@ import { HttpError } from '../http-error';
 import type { PolicyService } from '../policy-service';
 import { settingsOfRevision } from '../policy-service';
 import { maskSettings, MASK } from '../revision-diff';
-import { adminRoutesViews } from './views';
+import { consoleViews } from './views';
 import { expectedRevision, memberView, revisionView, savePolicy } from '../routes/admin';
 import { currentOrThrow } from '../routes/policy';
 import type { Store } from '../store/store';
@@ -142,7 +142,7 @@ export function consoleRoutes(app: FastifyInstance, deps: ConsoleDeps): void {
 		request.principal = principal;
 	};
 
-	const views = adminRoutesViews();
+	const views = consoleViews();
 
 	app.get('/console/settings', { preHandler: consolePage }, async (request, reply) => {
 		const { user, token } = principalOf(request);

@@ -19,7 +19,7 @@ function headerRow(name: string, saved: boolean): SafeHtml {
 	</div>`;
 }
 
-export function adminRoutesViews() {
+export function consoleViews() {
 	return {
 		settings(state: { settings: PolicySettings; revision: number; updatedBy: string; updatedAt: string }): SafeHtml {
 			const { settings } = state;
