@@ -1,5 +1,5 @@
 // Runs the test suites in order and ends with one "N passed, N failed" line summing them all.
-// Usage: node scripts/test.mjs [unit|server|e2e|integration|bench ...] (default: all of them)
+// Usage: node scripts/test.mjs [unit|server|server-pg|e2e|integration|bench ...] (default: all of them)
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -15,6 +15,13 @@ const reporter = join(root, 'test/support/counting-reporter.cjs');
 const suites = {
 	unit: { needsBuild: false, command: [process.execPath, mocha, '--reporter', reporter, '--config', join(root, 'test/unit/.mocharc.json')] },
 	server: { needsBuild: false, command: [process.execPath, mocha, '--reporter', reporter, '--config', join(root, 'test/server/.mocharc.json')] },
+	// The API suites again with every service on PostgreSQL (runs when a server is given).
+	'server-pg': {
+		needsBuild: false,
+		when: () => Boolean(process.env.ORG_POLICY_TEST_DATABASE_URL),
+		env: { ORG_POLICY_TEST_STORE: 'postgres' },
+		command: [process.execPath, mocha, '--reporter', reporter, '--node-option', 'import=tsx', '--timeout', '20000', ...['policy-api', 'oauth', 'cli', 'log-redaction'].map((name) => join(root, `test/server/${name}.test.ts`))],
+	},
 	e2e: { needsBuild: true, command: [process.execPath, mocha, '--reporter', reporter, '--config', join(root, 'test/e2e/.mocharc.json')] },
 	integration: { needsBuild: true, command: [process.execPath, '--import', 'tsx', join(root, 'test/integration/launch.ts')] },
 	// The benchmarks in a tiny smoke mode: they still run; their targets are read from bench/results.md.
@@ -22,7 +29,14 @@ const suites = {
 };
 
 const requested = process.argv.slice(2);
-const names = requested.length > 0 ? requested : Object.keys(suites);
+const names = requested.length > 0 ? requested : Object.keys(suites).filter((name) => {
+	const when = suites[name].when;
+	if (when && !when()) {
+		console.log(`(suite ${name} not run: set ORG_POLICY_TEST_DATABASE_URL to a PostgreSQL server, e.g. from scripts/test-postgres.sh start)`);
+		return false;
+	}
+	return true;
+});
 for (const name of names) {
 	if (!(name in suites)) {
 		console.error(`unknown suite "${name}"; choose from ${Object.keys(suites).join(', ')}`);
@@ -51,7 +65,7 @@ const summary = [];
 for (const name of names) {
 	const statsFile = join(statsDir, `${name}.json`);
 	console.log(`\n━━ ${name} ━━`);
-	const code = await run(suites[name].command, { TEST_STATS_FILE: statsFile });
+	const code = await run(suites[name].command, { ...suites[name].env, TEST_STATS_FILE: statsFile });
 	const stats = existsSync(statsFile) ? JSON.parse(readFileSync(statsFile, 'utf8')) : { passed: 0, failed: 0, skipped: 0 };
 	if (code !== 0 && stats.failed === 0) {
 		// The runner died before reporting (crash, hang, launcher failure): count the suite as one failure.

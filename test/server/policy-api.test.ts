@@ -222,7 +222,7 @@ describe('policy API over HTTP', () => {
 
 	it('answers health, readiness, metrics and the generated OpenAPI document', async () => {
 		assert.deepEqual(await jsonOf(await fetch(`${service.url}/healthz`)), { status: 'ok' });
-		assert.deepEqual(await jsonOf(await fetch(`${service.url}/readyz`)), { status: 'ready', store: 'sqlite' });
+		assert.deepEqual(await jsonOf(await fetch(`${service.url}/readyz`)), { status: 'ready', store: service.store.kind });
 		await putPolicy(service.url, admin.access_token, validSettings.plainCompatible, '"1"');
 		const metrics = await (await fetch(`${service.url}/metrics`)).text();
 		assert.match(metrics, /org_policy_current_revision\{org="acme"\} 2/);

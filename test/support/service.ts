@@ -4,6 +4,7 @@ import type { Clock } from '../../src/server/clock';
 import { configFrom } from '../../src/server/config';
 import { createOrganizationWithPolicy } from '../../src/server/policy-service';
 import { PostgresStore } from '../../src/server/store/postgres';
+import { freshDatabase } from './postgres';
 import { SqliteStore } from '../../src/server/store/sqlite';
 import type { Role, Store } from '../../src/server/store/store';
 
@@ -43,7 +44,10 @@ export async function form(url: string, fields: Record<string, string>, headers:
 export async function startService(
 	options: Partial<Omit<AppOptions, 'config' | 'store'>> & { dataDir?: string; databaseUrl?: string; heartbeatSeconds?: number; port?: number } = {},
 ): Promise<RunningService> {
-	const store: Store = options.databaseUrl ? await PostgresStore.open(options.databaseUrl) : SqliteStore.open(options.dataDir ?? ':memory:');
+	// ORG_POLICY_TEST_STORE=postgres runs a suite's services on PostgreSQL, each on a fresh database.
+	const database = !options.databaseUrl && !options.dataDir && process.env.ORG_POLICY_TEST_STORE === 'postgres' ? await freshDatabase() : undefined;
+	const databaseUrl = options.databaseUrl ?? database?.url;
+	const store: Store = databaseUrl ? await PostgresStore.open(databaseUrl) : SqliteStore.open(options.dataDir ?? ':memory:');
 	const config = configFrom({
 		host: '127.0.0.1',
 		port: 0,
@@ -89,6 +93,7 @@ export async function startService(
 		async close() {
 			await built.app.close();
 			await store.close();
+			await database?.drop();
 		},
 	};
 	return service;
