@@ -76,17 +76,4 @@ export function forkWorker(file: string, args: string[]): ChildProcess {
 	return fork(file, args, { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
 }
 
-export async function form(url: string, fields: Record<string, string>): Promise<Response> {
-	return fetch(url, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams(fields), redirect: 'manual' });
-}
-
-/** Signs in through the service's real device flow and /device page. */
-export async function deviceSignIn(url: string, email: string, password: string): Promise<{ access_token: string; refresh_token: string; policy_signing_key: { alg: 'Ed25519'; keyId: string; publicKey: string } }> {
-	const started = (await (await form(`${url}/oauth/device_authorization`, { client_id: 'vscode' })).json()) as { device_code: string; user_code: string };
-	const approval = await form(`${url}/device`, { user_code: started.user_code, email, password, action: 'approve' });
-	if (approval.status !== 200) {
-		throw new Error(`approval failed: ${approval.status}`);
-	}
-	const tokens = await form(`${url}/oauth/token`, { grant_type: 'urn:ietf:params:oauth:grant-type:device_code', device_code: started.device_code, client_id: 'vscode' });
-	return tokens.json() as Promise<{ access_token: string; refresh_token: string; policy_signing_key: { alg: 'Ed25519'; keyId: string; publicKey: string } }>;
-}
+export { deviceSignIn, form } from '../../test/support/device-sign-in';

@@ -17,8 +17,3 @@ export function entraCredential(getToken: () => Promise<string>): CredentialSour
 }
 
 export const noCredential: CredentialSource = { kind: 'none' };
-
-/** Masks a secret for display: enough to tell two apart, never enough to use. */
-export function maskSecret(value: string): string {
-	return value.length <= 8 ? '••••' : `${value.slice(0, 3)}••••${value.slice(-2)}`;
-}

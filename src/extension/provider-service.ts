@@ -19,6 +19,9 @@ export class ProviderService extends Disposable {
 	readonly onDidChange = this.changed.event;
 	private effective: EffectiveSettings;
 	private entraModule: EntraModule | undefined;
+	private readonly entraProviders = new Map<string, () => Promise<string>>();
+	/** Reused until the settings or the key change, so the SDK client is built once, not per request. */
+	private cachedClient: ChatClient | undefined;
 
 	constructor(
 		private readonly context: vscode.ExtensionContext,
@@ -31,6 +34,8 @@ export class ProviderService extends Disposable {
 		super();
 		this.effective = this.compute();
 		this._register(sync.onDidChangeState(() => this.recompute()));
+		// A key set or cleared in another window: build the next client with it.
+		this._register(context.secrets.onDidChange(({ key }) => key.startsWith('orgProviderPolicy.apiKey.') && (this.cachedClient = undefined)));
 	}
 
 	get current(): EffectiveSettings {
@@ -41,6 +46,7 @@ export class ProviderService extends Disposable {
 		const next = this.compute();
 		if (JSON.stringify(next) !== JSON.stringify(this.effective)) {
 			this.effective = next;
+			this.cachedClient = undefined;
 			this.changed.fire(next);
 		}
 	}
@@ -56,14 +62,12 @@ export class ProviderService extends Disposable {
 
 	async setApiKey(key: string): Promise<void> {
 		await this.context.secrets.store(this.keyName(), key);
+		this.cachedClient = undefined;
 	}
 
 	async clearApiKey(): Promise<void> {
 		await this.context.secrets.delete(this.keyName());
-	}
-
-	async hasApiKey(): Promise<boolean> {
-		return (await this.context.secrets.get(this.keyName())) !== undefined;
+		this.cachedClient = undefined;
 	}
 
 	credentials(): CredentialSource {
@@ -87,12 +91,18 @@ export class ProviderService extends Disposable {
 		} catch {
 			// No Microsoft sign-in here (e.g. a remote or web host): fall back to @azure/identity.
 		}
-		this.entraModule ??= this.loadEntra();
-		const provider = this.entraModule.createEntraTokenProvider({
-			scope,
-			tenantId,
-			onDeviceCode: (message) => void vscode.window.showInformationMessage(message, { modal: false }),
-		});
+		// One provider per scope and tenant: it caches the token until shortly before expiry.
+		const key = `${scope} ${tenantId ?? ''}`;
+		let provider = this.entraProviders.get(key);
+		if (!provider) {
+			this.entraModule ??= this.loadEntra();
+			provider = this.entraModule.createEntraTokenProvider({
+				scope,
+				tenantId,
+				onDeviceCode: (message) => void vscode.window.showInformationMessage(message, { modal: false }),
+			});
+			this.entraProviders.set(key, provider);
+		}
 		return provider();
 	}
 
@@ -101,7 +111,9 @@ export class ProviderService extends Disposable {
 		if (!provider) {
 			throw new Error('No provider is set: run "Org Provider Policy: Select API Provider".');
 		}
-		return this.loadChatClient().createChatClient(provider, { fetch: this.fetch(), credentials: this.credentials() });
+		// The fetch is looked up per request, so a changed proxy setting applies to a reused client too.
+		this.cachedClient ??= this.loadChatClient().createChatClient(provider, { fetch: (input, init) => this.fetch()(input, init), credentials: this.credentials() });
+		return this.cachedClient;
 	}
 
 	private modelKey(): string {

@@ -6,13 +6,6 @@ export interface FieldError {
 	readonly message: string;
 }
 
-export class PolicyValidationError extends Error {
-	override readonly name = 'PolicyValidationError';
-	constructor(readonly fieldErrors: readonly FieldError[]) {
-		super(fieldErrors.map(formatFieldError).join('; '));
-	}
-}
-
 export function formatFieldError(error: FieldError): string {
 	return error.path ? `${error.path}: ${error.message}` : error.message;
 }
@@ -52,12 +45,4 @@ export type ParseResult<T> = { ok: true; value: T } | { ok: false; errors: Field
 export function parseWith<S extends z.ZodType>(schema: S, input: unknown): ParseResult<z.infer<S>> {
 	const result = schema.safeParse(input, { reportInput: true });
 	return result.success ? { ok: true, value: result.data } : { ok: false, errors: fieldErrorsOf(result.error) };
-}
-
-export function parseOrThrow<S extends z.ZodType>(schema: S, input: unknown): z.infer<S> {
-	const result = parseWith(schema, input);
-	if (!result.ok) {
-		throw new PolicyValidationError(result.errors);
-	}
-	return result.value;
 }

@@ -67,11 +67,21 @@ export class Accounts {
 		private readonly signingKeyOf: (orgId: string) => Promise<PolicySigningKey | undefined>,
 	) {}
 
+	/** Normalizes the email and refuses one that already belongs to a member of the organization. */
+	private async newMemberEmail(orgId: string, email: string): Promise<string> {
+		const normalized = email.trim().toLowerCase();
+		if (await this.store.findUserByEmail(orgId, normalized)) {
+			throw new HttpError(409, 'conflict', `${normalized} is already a member of this organization`);
+		}
+		return normalized;
+	}
+
 	async createUser(orgId: string, email: string, role: Role, password: string | null): Promise<UserRecord> {
+		// Checked before hashing: scrypt is the expensive part.
 		const user: UserRecord = {
 			id: newId(),
 			orgId,
-			email: email.trim().toLowerCase(),
+			email: await this.newMemberEmail(orgId, email),
 			role,
 			passwordHash: password === null ? null : await hashPassword(password),
 			createdAt: isoAt(this.clock),
@@ -79,9 +89,6 @@ export class Accounts {
 			appliedRevision: null,
 			appliedAt: null,
 		};
-		if (await this.store.findUserByEmail(orgId, user.email)) {
-			throw new HttpError(409, 'conflict', `${user.email} is already a member of this organization`);
-		}
 		await this.store.createUser(user);
 		return user;
 	}
@@ -260,10 +267,7 @@ export class Accounts {
 	}
 
 	async invite(orgId: string, email: string, role: Role, invitedBy: string): Promise<{ token: string; expiresAt: string }> {
-		const normalized = email.trim().toLowerCase();
-		if (await this.store.findUserByEmail(orgId, normalized)) {
-			throw new HttpError(409, 'conflict', `${normalized} is already a member of this organization`);
-		}
+		const normalized = await this.newMemberEmail(orgId, email);
 		const token = newSecret('opp_inv');
 		const now = this.clock.now();
 		const expiresAt = new Date(now + this.timings.invitationSeconds * 1000).toISOString();

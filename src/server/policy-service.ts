@@ -73,6 +73,7 @@ export function toPublished(record: RevisionRecord): PublishedRevision {
 export class PolicyService {
 	/** The newest revision per organization, so reads do not touch the database. */
 	private readonly latest = new Map<string, PublishedRevision>();
+	private readonly publicKeys = new Map<string, PolicySigningKey>();
 
 	constructor(
 		private readonly store: Store,
@@ -92,9 +93,17 @@ export class PolicyService {
 		return this.remember(toPublished(record));
 	}
 
+	/** The public half of an organization's key, sent with every token response; keys never change. */
 	async signingKey(orgId: string): Promise<PolicySigningKey | undefined> {
-		const key = await this.store.getSigningKey(orgId);
-		return key && publicKeyFromPrivatePem(key.privateKeyPem);
+		let known = this.publicKeys.get(orgId);
+		if (!known) {
+			const key = await this.store.getSigningKey(orgId);
+			known = key && publicKeyFromPrivatePem(key.privateKeyPem);
+			if (known) {
+				this.publicKeys.set(orgId, known);
+			}
+		}
+		return known;
 	}
 
 	async history(orgId: string, limit: number): Promise<PublishedRevision[]> {
@@ -140,10 +149,6 @@ export class PolicyService {
 	}
 }
 
-export function encodeSigned(signed: SignedPolicy): string {
-	return canonicalJson(signed);
-}
-
 /** Stamps, signs and encodes settings as the revision record the store appends. */
 export function signedRevisionRecord(
 	settings: PolicySettings,
@@ -154,7 +159,7 @@ export function signedRevisionRecord(
 	privateKeyPem: string,
 ): RevisionRecord {
 	const document = buildPolicyDocument(settings, { organization, revision, updatedAt: at, updatedBy: author });
-	return { orgId: organization.id, revision, signedJson: encodeSigned(signPolicy(document, privateKeyPem)), createdAt: at, createdBy: author };
+	return { orgId: organization.id, revision, signedJson: canonicalJson(signPolicy(document, privateKeyPem)), createdAt: at, createdBy: author };
 }
 
 /** A new organization with its own signing key and revision 1: disabled, so members choose freely until an admin saves. */

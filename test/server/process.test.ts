@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseConfig } from '../../src/server/config';
-import { bearer, EventReader, form, jsonOf } from '../support/service';
+import { bearer, deviceSignIn, EventReader, form } from '../support/service';
 
 const root = join(__dirname, '..', '..');
 
@@ -79,9 +79,7 @@ describe('service process', function () {
 			assert.ok(link!.startsWith(`${url}/invite/`));
 			assert.equal((await form(link!, { password: 'the first admin password' })).status, 303);
 
-			const started = await jsonOf(await form(`${url}/oauth/device_authorization`, { client_id: 'vscode' }));
-			assert.equal((await form(`${url}/device`, { user_code: started.user_code, email: 'admin@localhost', password: 'the first admin password', action: 'approve' })).status, 200);
-			const tokens = await jsonOf(await form(`${url}/oauth/token`, { grant_type: 'urn:ietf:params:oauth:grant-type:device_code', device_code: started.device_code, client_id: 'vscode' }));
+			const tokens = await deviceSignIn(url!, 'admin@localhost', 'the first admin password');
 			const stream = new EventReader(await fetch(`${url}/api/v1/policy/events`, { headers: bearer(tokens.access_token) }));
 			assert.equal((await stream.next())?.id, '1');
 

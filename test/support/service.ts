@@ -4,7 +4,10 @@ import type { Clock } from '../../src/server/clock';
 import { configFrom } from '../../src/server/config';
 import { createOrganizationWithPolicy } from '../../src/server/policy-service';
 import { PostgresStore } from '../../src/server/store/postgres';
+import { deviceSignIn, type TokenSet } from './device-sign-in';
 import { freshDatabase } from './postgres';
+
+export { deviceSignIn, form, type TokenSet } from './device-sign-in';
 import { SqliteStore } from '../../src/server/store/sqlite';
 import type { Role, Store } from '../../src/server/store/store';
 
@@ -29,17 +32,7 @@ export interface RunningService extends PolicyApp {
 	close(): Promise<void>;
 }
 
-export interface TokenSet {
-	access_token: string;
-	refresh_token: string;
-	organization: { id: string; name: string };
-	policy_signing_key: { alg: 'Ed25519'; keyId: string; publicKey: string };
-	user: { id: string };
-}
 
-export async function form(url: string, fields: Record<string, string>, headers: Record<string, string> = {}): Promise<Response> {
-	return fetch(url, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers }, body: new URLSearchParams(fields), redirect: 'manual' });
-}
 
 export async function startService(
 	options: Partial<Omit<AppOptions, 'config' | 'store'>> & { dataDir?: string; databaseUrl?: string; heartbeatSeconds?: number; port?: number } = {},
@@ -74,21 +67,7 @@ export async function startService(
 			return { id: user.id, email, password };
 		},
 		async signIn(email, password = email === ADMIN.email ? ADMIN.password : `pw-${email}-long-enough`) {
-			const started = (await (await form(`${url}/oauth/device_authorization`, { client_id: 'vscode' })).json()) as { device_code: string; user_code: string };
-			// Approve through the verification page, exactly as a member does in the browser.
-			const approval = await form(`${url}/device`, { user_code: started.user_code, email, password, action: 'approve' });
-			if (approval.status !== 200) {
-				throw new Error(`approval failed: ${approval.status} ${await approval.text()}`);
-			}
-			const response = await form(`${url}/oauth/token`, {
-				grant_type: 'urn:ietf:params:oauth:grant-type:device_code',
-				device_code: started.device_code,
-				client_id: 'vscode',
-			});
-			if (response.status !== 200) {
-				throw new Error(`token request failed: ${response.status} ${await response.text()}`);
-			}
-			return (await response.json()) as TokenSet;
+			return deviceSignIn(url, email, password);
 		},
 		async close() {
 			await built.app.close();

@@ -83,11 +83,8 @@ export function consoleRoutes(app: FastifyInstance, deps: ConsoleDeps): void {
 		reply.setCookie(SESSION_COOKIE, cookie, { path: '/', httpOnly: true, sameSite: 'strict', secure, maxAge: 12 * 3600 });
 
 	const sessionPrincipal = async (request: FastifyRequest): Promise<Principal | undefined> => {
-		try {
-			return request.cookies[SESSION_COOKIE] ? await accounts.resolveSession(request.cookies[SESSION_COOKIE]) : undefined;
-		} catch {
-			return undefined;
-		}
+		const cookie = request.cookies[SESSION_COOKIE];
+		return cookie ? accounts.resolveSession(cookie) : undefined;
 	};
 
 	const loginLimit = { rateLimit: { max: deps.loginRateLimit, timeWindow: '1 minute' } };

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { toDevice, toInvitation, toRevision, toToken, toTokenWithUser, toUser, TOKEN_WITH_USER_SELECT, type Row } from './rows';
-import type { AppendResult, DeviceCodeRecord, ExternalChange, InvitationRecord, OrganizationRecord, RevisionRecord, SigningKeyRecord, Store, TokenKind, TokenRecord, UserRecord } from './store';
+import type { AppendResult, DeviceCodeRecord, ExternalChange, InvitationRecord, OrganizationRecord, RevisionRecord, SigningKeyRecord, Store, TokenRecord, UserRecord } from './store';
 
 /** The same schema as SQLite's, with 64-bit integers for millisecond timestamps. */
 export const PG_MIGRATIONS: readonly string[] = [
@@ -249,10 +249,6 @@ export class PostgresStore implements Store {
 		});
 	}
 
-	async setPassword(userId: string, passwordHash: string): Promise<void> {
-		await this.pool.query('UPDATE users SET password_hash = $1 WHERE id = $2', [passwordHash, userId]);
-	}
-
 	async recordSeen(userId: string, at: string): Promise<void> {
 		await this.pool.query('UPDATE users SET last_seen_at = $1 WHERE id = $2', [at, userId]);
 	}
@@ -366,7 +362,4 @@ export class PostgresStore implements Store {
 		});
 	}
 
-	async listTokens(userId: string, kind: TokenKind): Promise<TokenRecord[]> {
-		return (await this.all('SELECT * FROM tokens WHERE user_id = $1 AND kind = $2 ORDER BY created_at', [userId, kind])).map(toToken);
-	}
 }

@@ -2,7 +2,7 @@ import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { toDevice, toInvitation, toRevision, toToken, toTokenWithUser, toUser, TOKEN_WITH_USER_SELECT, type Row } from './rows';
-import type { AppendResult, DeviceCodeRecord, InvitationRecord, OrganizationRecord, RevisionRecord, SigningKeyRecord, Store, TokenKind, TokenRecord, UserRecord } from './store';
+import type { AppendResult, DeviceCodeRecord, InvitationRecord, OrganizationRecord, RevisionRecord, SigningKeyRecord, Store, TokenRecord, UserRecord } from './store';
 
 /** Versioned schema migrations; a migration is never edited once released, only appended. */
 export const MIGRATIONS: readonly string[] = [
@@ -231,10 +231,6 @@ export class SqliteStore implements Store {
 		})();
 	}
 
-	async setPassword(userId: string, passwordHash: string): Promise<void> {
-		this.stmt('UPDATE users SET password_hash = ? WHERE id = ?').run(passwordHash, userId);
-	}
-
 	async recordSeen(userId: string, at: string): Promise<void> {
 		this.stmt('UPDATE users SET last_seen_at = ? WHERE id = ?').run(at, userId);
 	}
@@ -334,7 +330,4 @@ export class SqliteStore implements Store {
 		this.stmt('UPDATE tokens SET revoked_at = ? WHERE family_id = ? AND revoked_at IS NULL').run(at, familyId);
 	}
 
-	async listTokens(userId: string, kind: TokenKind): Promise<TokenRecord[]> {
-		return (this.stmt('SELECT * FROM tokens WHERE user_id = ? AND kind = ? ORDER BY created_at').all(userId, kind) as Row[]).map(toToken);
-	}
 }

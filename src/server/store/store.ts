@@ -113,7 +113,6 @@ export interface Store {
 	listUsers(orgId: string): Promise<UserRecord[]>;
 	/** Deletes the user and revokes every token they hold, in one transaction. */
 	removeUser(id: string, at: number): Promise<boolean>;
-	setPassword(userId: string, passwordHash: string): Promise<void>;
 	recordSeen(userId: string, at: string): Promise<void>;
 	recordApplied(userId: string, revision: number, at: string): Promise<void>;
 
@@ -138,5 +137,4 @@ export interface Store {
 	markTokenUsed(tokenHash: string, at: number): Promise<boolean>;
 	revokeToken(tokenHash: string, at: number): Promise<void>;
 	revokeFamily(familyId: string, at: number): Promise<void>;
-	listTokens(userId: string, kind: TokenKind): Promise<TokenRecord[]>;
 }

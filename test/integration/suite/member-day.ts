@@ -148,10 +148,14 @@ export function memberDay(): void {
 			// Members report within a couple of seconds (spread so a save does not bring every report at once).
 			const deadline = Date.now() + 10_000;
 			let member: { sync: string; appliedRevision: number } | undefined;
-			do {
+			for (;;) {
 				const members = await admin('GET', '/api/v1/admin/members');
 				member = members.body.members.find((candidate: { email: string }) => candidate.email === env('ORG_POLICY_TEST_MEMBER_EMAIL'));
-			} while (member?.sync !== 'in sync' && Date.now() < deadline && (await new Promise((resolve) => setTimeout(resolve, 200, true))));
+				if (member?.sync === 'in sync' || Date.now() > deadline) {
+					break;
+				}
+				await new Promise((resolve) => setTimeout(resolve, 200));
+			}
 			assert.equal(member?.sync, 'in sync', 'the service shows the member in sync');
 			assert.equal(member?.appliedRevision, saved);
 			await vscode.commands.executeCommand('orgProviderPolicy.showEffectivePolicy');
