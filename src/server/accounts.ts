@@ -1,5 +1,5 @@
 import type { PolicySigningKey } from '../policy';
-import { isoAt, type Clock } from './clock';
+import type { Clock } from './clock';
 import { hashPassword, hashSecret, newId, newSecret, newUserCode, normalizeUserCode, verifyPassword } from './crypto';
 import { HttpError } from './http-error';
 import type { PolicyEvents } from './policy-service';
@@ -84,7 +84,7 @@ export class Accounts {
 			email: await this.newMemberEmail(orgId, email),
 			role,
 			passwordHash: password === null ? null : await hashPassword(password),
-			createdAt: isoAt(this.clock),
+			createdAt: this.clock.now(),
 			lastSeenAt: null,
 			appliedRevision: null,
 			appliedAt: null,
@@ -266,18 +266,18 @@ export class Accounts {
 		this.events.publishUserRevoked(userId);
 	}
 
-	async invite(orgId: string, email: string, role: Role, invitedBy: string): Promise<{ token: string; expiresAt: string }> {
+	async invite(orgId: string, email: string, role: Role, invitedBy: string): Promise<{ token: string; expiresAt: number }> {
 		const normalized = await this.newMemberEmail(orgId, email);
 		const token = newSecret('opp_inv');
 		const now = this.clock.now();
-		const expiresAt = new Date(now + this.timings.invitationSeconds * 1000).toISOString();
+		const expiresAt = now + this.timings.invitationSeconds * 1000;
 		await this.store.createInvitation({
 			tokenHash: hashSecret(token),
 			orgId,
 			email: normalized,
 			role,
 			createdBy: invitedBy,
-			createdAt: new Date(now).toISOString(),
+			createdAt: now,
 			expiresAt,
 			acceptedAt: null,
 		});
@@ -289,7 +289,7 @@ export class Accounts {
 		if (!invitation || invitation.acceptedAt !== null) {
 			throw new HttpError(404, 'invalid_invitation', 'this invitation link is not valid or was already used');
 		}
-		if (Date.parse(invitation.expiresAt) <= this.clock.now()) {
+		if (invitation.expiresAt <= this.clock.now()) {
 			throw new HttpError(410, 'expired_invitation', 'this invitation link has expired; ask your admin for a new one');
 		}
 		const user: UserRecord = {
@@ -298,7 +298,7 @@ export class Accounts {
 			email: invitation.email,
 			role: invitation.role,
 			passwordHash: await hashPassword(password),
-			createdAt: isoAt(this.clock),
+			createdAt: this.clock.now(),
 			lastSeenAt: null,
 			appliedRevision: null,
 			appliedAt: null,

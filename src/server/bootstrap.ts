@@ -1,5 +1,5 @@
 import type { Accounts } from './accounts';
-import { isoAt, type Clock } from './clock';
+import type { Clock } from './clock';
 import type { ServerConfig } from './config';
 import { createOrganizationWithPolicy } from './policy-service';
 import type { Store } from './store/store';
@@ -16,7 +16,7 @@ export async function bootstrap(store: Store, accounts: Accounts, clock: Clock, 
 		return { created: false };
 	}
 	try {
-		await createOrganizationWithPolicy(store, { id: config.orgId, name: config.orgName }, isoAt(clock));
+		await createOrganizationWithPolicy(store, { id: config.orgId, name: config.orgName }, clock.now());
 	} catch (error) {
 		// Several instances starting together on one database: another one created it first.
 		if (await store.getOrganization(config.orgId)) {

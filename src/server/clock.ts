@@ -5,6 +5,9 @@ export interface Clock {
 
 export const systemClock: Clock = { now: () => Date.now() };
 
-export function isoAt(clock: Clock): string {
-	return new Date(clock.now()).toISOString();
+/** How timestamps cross the wire: ISO 8601 in UTC, or null when there is none. */
+export function isoTime(at: number): string;
+export function isoTime(at: number | null): string | null;
+export function isoTime(at: number | null): string | null {
+	return at === null ? null : new Date(at).toISOString();
 }

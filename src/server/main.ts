@@ -1,12 +1,12 @@
 import { buildApp } from './app';
 import { requestLogSerializers } from './log-redaction';
 import { ConfigError, parseConfig } from './config';
-import { PostgresStore } from './store/postgres';
-import { SqliteStore } from './store/sqlite';
+import { openPostgresStore } from './store/postgres';
+import { openSqliteStore } from './store/sqlite';
 import type { Store } from './store/store';
 
 async function openStore(config: ReturnType<typeof parseConfig>): Promise<Store> {
-	return config.databaseUrl ? PostgresStore.open(config.databaseUrl) : SqliteStore.open(config.dataDir);
+	return config.databaseUrl ? openPostgresStore(config.databaseUrl) : openSqliteStore(config.dataDir);
 }
 
 async function main(): Promise<void> {

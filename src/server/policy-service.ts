@@ -14,7 +14,7 @@ import {
 	type PolicySigningKey,
 	type SignedPolicy,
 } from '../policy';
-import { isoAt, type Clock } from './clock';
+import type { Clock } from './clock';
 import type { RevisionRecord, Store } from './store/store';
 
 export interface PublishedRevision {
@@ -23,7 +23,8 @@ export interface PublishedRevision {
 	/** The signed envelope as sent on the wire. */
 	readonly json: string;
 	readonly signed: SignedPolicy;
-	readonly createdAt: string;
+	/** Milliseconds since the epoch. */
+	readonly createdAt: number;
 	readonly createdBy: string;
 }
 
@@ -119,7 +120,7 @@ export class PolicyService {
 		if (!organization || !key) {
 			throw new Error(`organization ${orgId} is not set up`);
 		}
-		const updatedAt = isoAt(this.clock);
+		const updatedAt = this.clock.now();
 		const result = await this.store.appendRevision(orgId, expected, (revision) =>
 			signedRevisionRecord(parsed.value, { id: organization.id, name: organization.name }, revision, updatedAt, author, key.privateKeyPem),
 		);
@@ -154,16 +155,16 @@ export function signedRevisionRecord(
 	settings: PolicySettings,
 	organization: { id: string; name: string },
 	revision: number,
-	at: string,
+	at: number,
 	author: string,
 	privateKeyPem: string,
 ): RevisionRecord {
-	const document = buildPolicyDocument(settings, { organization, revision, updatedAt: at, updatedBy: author });
+	const document = buildPolicyDocument(settings, { organization, revision, updatedAt: new Date(at).toISOString(), updatedBy: author });
 	return { orgId: organization.id, revision, signedJson: canonicalJson(signPolicy(document, privateKeyPem)), createdAt: at, createdBy: author };
 }
 
 /** A new organization with its own signing key and revision 1: disabled, so members choose freely until an admin saves. */
-export async function createOrganizationWithPolicy(store: Store, organization: { id: string; name: string }, at: string): Promise<void> {
+export async function createOrganizationWithPolicy(store: Store, organization: { id: string; name: string }, at: number): Promise<void> {
 	const keys = generateSigningKeyPair();
 	await store.createOrganization({ ...organization, createdAt: at }, { orgId: organization.id, privateKeyPem: keys.privateKeyPem, createdAt: at }, (revision) =>
 		signedRevisionRecord({ enabled: false }, organization, revision, at, 'system', keys.privateKeyPem),

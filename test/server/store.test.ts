@@ -3,12 +3,13 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { PG_MIGRATIONS, PostgresStore } from '../../src/server/store/postgres';
-import { MIGRATIONS, SqliteStore } from '../../src/server/store/sqlite';
+import { MIGRATIONS } from '../../src/server/store/migrations';
+import { openPostgresStore } from '../../src/server/store/postgres';
+import { openSqliteStore } from '../../src/server/store/sqlite';
 import type { RevisionRecord, Store } from '../../src/server/store/store';
 import { freshDatabase, TEST_DATABASE_URL } from '../support/postgres';
 
-const org = { id: 'acme', name: 'Acme Corp', createdAt: '2026-11-26T10:00:00.000Z' };
+const org = { id: 'acme', name: 'Acme Corp', createdAt: Date.parse('2026-11-26T10:00:00.000Z') };
 const key = { orgId: 'acme', privateKeyPem: 'pem', createdAt: org.createdAt };
 const revision = (n: number, by = 'admin@acme.example'): RevisionRecord => ({ orgId: 'acme', revision: n, signedJson: `{"r":${n}}`, createdAt: org.createdAt, createdBy: by });
 const user = (id: string) => ({ id, orgId: 'acme', email: `${id}@acme.example`, role: 'member' as const, passwordHash: null, createdAt: org.createdAt, lastSeenAt: null, appliedRevision: null, appliedAt: null });
@@ -90,7 +91,7 @@ function storeContract(name: string, makeHarness: () => Promise<Harness>): void 
 		});
 
 		it('accepts an invitation once, creating its user', async () => {
-			await store.createInvitation({ tokenHash: 'inv', orgId: 'acme', email: 'new@acme.example', role: 'member', createdBy: 'admin', createdAt: org.createdAt, expiresAt: '2030-01-01T00:00:00Z', acceptedAt: null });
+			await store.createInvitation({ tokenHash: 'inv', orgId: 'acme', email: 'new@acme.example', role: 'member', createdBy: 'admin', createdAt: org.createdAt, expiresAt: Date.parse('2030-01-01T00:00:00Z'), acceptedAt: null });
 			assert.equal(await store.acceptInvitation('inv', { ...user('u2'), email: 'new@acme.example' }, org.createdAt), true);
 			assert.equal(await store.acceptInvitation('inv', { ...user('u3'), email: 'new@acme.example' }, org.createdAt), false);
 			assert.deepEqual((await store.listUsers('acme')).map((u) => u.id), ['u2']);
@@ -100,13 +101,13 @@ function storeContract(name: string, makeHarness: () => Promise<Harness>): void 
 
 storeContract('SQLite', async () => {
 	const dir = mkdtempSync(join(tmpdir(), 'opp-store-'));
-	return { open: async () => SqliteStore.open(dir), cleanup: async () => rmSync(dir, { recursive: true, force: true }) };
+	return { open: () => openSqliteStore(dir), cleanup: async () => rmSync(dir, { recursive: true, force: true }) };
 });
 
 if (TEST_DATABASE_URL) {
 	storeContract('PostgreSQL', async () => {
 		const database = await freshDatabase();
-		return { open: () => PostgresStore.open(database.url), cleanup: database.drop };
+		return { open: () => openPostgresStore(database.url), cleanup: database.drop };
 	});
 } else {
 	describe('PostgreSQL store contract', () => {
@@ -120,12 +121,12 @@ describe('store specifics', () => {
 	it('SQLite keeps its data in one WAL-mode file with versioned migrations', async () => {
 		const dir = mkdtempSync(join(tmpdir(), 'opp-store-'));
 		try {
-			const store = SqliteStore.open(dir);
-			assert.equal(store.schemaVersion(), MIGRATIONS.length);
+			const store = await openSqliteStore(dir);
+			assert.deepEqual(await store.appliedMigrations(), Object.keys(MIGRATIONS));
 			await store.close();
 			const raw = new Database(join(dir, 'policy.sqlite'), { readonly: true });
 			assert.equal(raw.pragma('journal_mode', { simple: true }), 'wal');
-			assert.equal(raw.prepare('SELECT COUNT(*) FROM schema_migrations').pluck().get(), MIGRATIONS.length);
+			assert.equal(raw.prepare('SELECT COUNT(*) FROM kysely_migration').pluck().get(), Object.keys(MIGRATIONS).length);
 			raw.close();
 		} finally {
 			rmSync(dir, { recursive: true, force: true });
@@ -135,9 +136,9 @@ describe('store specifics', () => {
 	(TEST_DATABASE_URL ? it : it.skip)('PostgreSQL migrates once even when several instances start together', async () => {
 		const database = await freshDatabase();
 		try {
-			const stores = await Promise.all([PostgresStore.open(database.url), PostgresStore.open(database.url), PostgresStore.open(database.url)]);
+			const stores = await Promise.all([openPostgresStore(database.url), openPostgresStore(database.url), openPostgresStore(database.url)]);
 			for (const store of stores) {
-				assert.equal(await store.schemaVersion(), PG_MIGRATIONS.length);
+				assert.deepEqual(await store.appliedMigrations(), Object.keys(MIGRATIONS));
 				await store.close();
 			}
 		} finally {

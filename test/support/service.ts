@@ -3,12 +3,12 @@ import { buildApp, type AppOptions, type PolicyApp } from '../../src/server/app'
 import type { Clock } from '../../src/server/clock';
 import { configFrom } from '../../src/server/config';
 import { createOrganizationWithPolicy } from '../../src/server/policy-service';
-import { PostgresStore } from '../../src/server/store/postgres';
+import { openPostgresStore } from '../../src/server/store/postgres';
 import { deviceSignIn, type TokenSet } from './device-sign-in';
 import { freshDatabase } from './postgres';
 
 export { deviceSignIn, form, type TokenSet } from './device-sign-in';
-import { SqliteStore } from '../../src/server/store/sqlite';
+import { openSqliteStore } from '../../src/server/store/sqlite';
 import type { Role, Store } from '../../src/server/store/store';
 
 export class ManualClock implements Clock {
@@ -40,7 +40,7 @@ export async function startService(
 	// ORG_POLICY_TEST_STORE=postgres runs a suite's services on PostgreSQL, each on a fresh database.
 	const database = !options.databaseUrl && !options.dataDir && process.env.ORG_POLICY_TEST_STORE === 'postgres' ? await freshDatabase() : undefined;
 	const databaseUrl = options.databaseUrl ?? database?.url;
-	const store: Store = databaseUrl ? await PostgresStore.open(databaseUrl) : SqliteStore.open(options.dataDir ?? ':memory:');
+	const store: Store = databaseUrl ? await openPostgresStore(databaseUrl) : await openSqliteStore(options.dataDir ?? ':memory:');
 	const config = configFrom({
 		host: '127.0.0.1',
 		port: 0,
@@ -80,7 +80,7 @@ export async function startService(
 
 /** A second organization on the same service, with its own admin. */
 export async function addOrganization(service: RunningService, id: string, name: string): Promise<void> {
-	await createOrganizationWithPolicy(service.store, { id, name }, new Date().toISOString());
+	await createOrganizationWithPolicy(service.store, { id, name }, Date.now());
 }
 
 /** A response body as JSON; tests assert on its shape, so it is as loosely typed as JSON.parse. */

@@ -5,6 +5,7 @@ import { z } from 'zod';
 import type { PolicySettings } from '../../policy';
 import type { Accounts, Principal } from '../accounts';
 import { principalOf, requireRole, SESSION_COOKIE } from '../auth';
+import { isoTime } from '../clock';
 import type { ServerConfig } from '../config';
 import { normalizeUserCode } from '../crypto';
 import { HttpError } from '../http-error';
@@ -151,7 +152,7 @@ export function consoleRoutes(app: FastifyInstance, deps: ConsoleDeps): void {
 			.send(
 				page(
 					{ title: 'Provider settings', organization, user, csrfToken: token.csrfToken ?? '', active: 'settings', scripts: ['/console/assets/console.js'] },
-					views.settings({ settings, revision: current.revision, updatedBy: current.createdBy, updatedAt: current.createdAt }),
+					views.settings({ settings, revision: current.revision, updatedBy: current.createdBy, updatedAt: isoTime(current.createdAt) }),
 				),
 			);
 	});
@@ -166,7 +167,7 @@ export function consoleRoutes(app: FastifyInstance, deps: ConsoleDeps): void {
 		const current = await currentOrThrow(policies, user.orgId);
 		const settings = restoreKeptHeaders(parsed.data.settings, parsed.data.keepHeaderValues, settingsOfRevision(current));
 		const saved = await savePolicy(policies, user.orgId, settings, expected, user.email);
-		return { revision: saved.revision, settings: maskSettings(settingsOfRevision(saved)), updatedBy: saved.createdBy, updatedAt: saved.createdAt };
+		return { revision: saved.revision, settings: maskSettings(settingsOfRevision(saved)), updatedBy: saved.createdBy, updatedAt: isoTime(saved.createdAt) };
 	});
 
 	app.get('/console/revisions', { preHandler: consolePage }, async (request, reply) => {

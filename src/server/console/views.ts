@@ -2,6 +2,7 @@ import type { PolicySettings } from '../../policy';
 import { DEFAULT_AZURE_SCOPE } from '../../policy';
 import type { MemberView } from '../routes/admin';
 import type { revisionView } from '../routes/admin';
+import { isoTime } from '../clock';
 import { MASK } from '../revision-diff';
 import type { InvitationRecord } from '../store/store';
 import { html, jsonForScript, type SafeHtml } from './html';
@@ -159,7 +160,7 @@ export function consoleViews() {
 					</tbody>
 				</table>
 				${invitations.length
-					? html`<h2>Pending invitations</h2><ul id="invitations">${invitations.map((invitation) => html`<li>${invitation.email} (${invitation.role}), expires ${invitation.expiresAt}</li>`)}</ul>`
+					? html`<h2>Pending invitations</h2><ul id="invitations">${invitations.map((invitation) => html`<li>${invitation.email} (${invitation.role}), expires ${isoTime(invitation.expiresAt)}</li>`)}</ul>`
 					: ''}
 				<h2>Add a member</h2>
 				<form id="add-member" class="row">

@@ -7,6 +7,7 @@ import { HttpError } from '../http-error';
 import type { PolicyService, PublishedRevision } from '../policy-service';
 import { settingsOfRevision } from '../policy-service';
 import { diffSettings } from '../revision-diff';
+import { isoTime } from '../clock';
 import type { Store, UserRecord } from '../store/store';
 import { currentOrThrow } from './policy';
 
@@ -28,10 +29,10 @@ export function memberView(user: UserRecord, currentRevision: number): MemberVie
 		id: user.id,
 		email: user.email,
 		role: user.role,
-		createdAt: user.createdAt,
-		lastSeenAt: user.lastSeenAt,
+		createdAt: isoTime(user.createdAt),
+		lastSeenAt: isoTime(user.lastSeenAt),
 		appliedRevision: user.appliedRevision,
-		appliedAt: user.appliedAt,
+		appliedAt: isoTime(user.appliedAt),
 		sync: user.appliedRevision === null ? 'never synced' : user.appliedRevision >= currentRevision ? 'in sync' : 'behind',
 	};
 }
@@ -39,7 +40,7 @@ export function memberView(user: UserRecord, currentRevision: number): MemberVie
 export function revisionView(revision: PublishedRevision, previous: PublishedRevision | undefined) {
 	return {
 		revision: revision.revision,
-		updatedAt: revision.createdAt,
+		updatedAt: isoTime(revision.createdAt),
 		updatedBy: revision.createdBy,
 		enabled: revision.signed.policy.enabled,
 		changes: diffSettings(previous && settingsOfRevision(previous), settingsOfRevision(revision)),
@@ -80,9 +81,9 @@ export async function savePolicy(policies: PolicyService, orgId: string, body: u
 				412,
 				'stale_revision',
 				current
-					? `the policy changed since you loaded it: revision ${current.revision} by ${current.createdBy} at ${current.createdAt}; reload and apply your change again`
+					? `the policy changed since you loaded it: revision ${current.revision} by ${current.createdBy} at ${isoTime(current.createdAt)}; reload and apply your change again`
 					: 'the policy changed since you loaded it; reload',
-				{ details: current ? { revision: current.revision, updatedBy: current.createdBy, updatedAt: current.createdAt } : {} },
+				{ details: current ? { revision: current.revision, updatedBy: current.createdBy, updatedAt: isoTime(current.createdAt) } : {} },
 			);
 		}
 		case 'saved':
@@ -116,7 +117,7 @@ export function adminRoutes(app: FastifyInstance, deps: { accounts: Accounts; po
 		return {
 			currentRevision: current.revision,
 			members: users.map((member) => memberView(member, current.revision)),
-			invitations: invitations.map(({ email, role, createdAt, expiresAt, createdBy }) => ({ email, role, createdAt, expiresAt, createdBy })),
+			invitations: invitations.map(({ email, role, createdAt, expiresAt, createdBy }) => ({ email, role, createdAt: isoTime(createdAt), expiresAt: isoTime(expiresAt), createdBy })),
 		};
 	});
 
@@ -134,7 +135,7 @@ export function adminRoutes(app: FastifyInstance, deps: { accounts: Accounts; po
 		}
 		const invitation = await accounts.invite(user.orgId, email, role, user.email);
 		return reply.code(201).send({
-			invitation: { email, role, expiresAt: invitation.expiresAt, link: `${deps.publicUrl()}/invite/${invitation.token}` },
+			invitation: { email, role, expiresAt: isoTime(invitation.expiresAt), link: `${deps.publicUrl()}/invite/${invitation.token}` },
 		});
 	});
 

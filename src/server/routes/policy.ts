@@ -53,7 +53,7 @@ export function policyRoutes(app: FastifyInstance, deps: PolicyRouteDeps): void 
 		if (parsed.data.revision > current.revision) {
 			throw new HttpError(400, 'invalid_request', `revision: ${parsed.data.revision} does not exist yet (newest is ${current.revision})`);
 		}
-		await store.recordApplied(user.id, parsed.data.revision, new Date(clock.now()).toISOString());
+		await store.recordApplied(user.id, parsed.data.revision, clock.now());
 		metrics.revisionsApplied.inc({ org: user.orgId });
 		return reply.code(204).send();
 	});
@@ -62,7 +62,7 @@ export function policyRoutes(app: FastifyInstance, deps: PolicyRouteDeps): void 
 		const { user } = principalOf(request);
 		const current = await currentOrThrow(policies, user.orgId);
 		const lastEventId = Number(request.headers['last-event-id']);
-		store.recordSeen(user.id, new Date(clock.now()).toISOString()).catch((error: unknown) => request.log.warn({ err: error }, 'could not record last-seen time'));
+		store.recordSeen(user.id, clock.now()).catch((error: unknown) => request.log.warn({ err: error }, 'could not record last-seen time'));
 
 		reply.hijack();
 		const stream = reply.raw;

@@ -1,6 +1,7 @@
 /**
- * The service's storage contract. SQLite is the embedded default; PostgreSQL implements the
- * same interface for several stateless instances. Every method that writes is one transaction.
+ * The service's storage contract. One implementation (`SqlStore`) serves both databases: SQLite,
+ * the embedded default, and PostgreSQL for several stateless instances. Every method that writes
+ * is one transaction. Every timestamp is milliseconds since the epoch.
  */
 
 export type Role = 'admin' | 'member';
@@ -10,13 +11,13 @@ export type DeviceStatus = 'pending' | 'approved' | 'denied' | 'used';
 export interface OrganizationRecord {
 	id: string;
 	name: string;
-	createdAt: string;
+	createdAt: number;
 }
 
 export interface SigningKeyRecord {
 	orgId: string;
 	privateKeyPem: string;
-	createdAt: string;
+	createdAt: number;
 }
 
 export interface RevisionRecord {
@@ -24,7 +25,7 @@ export interface RevisionRecord {
 	revision: number;
 	/** The signed envelope exactly as served (canonical document + signature). */
 	signedJson: string;
-	createdAt: string;
+	createdAt: number;
 	createdBy: string;
 }
 
@@ -34,10 +35,10 @@ export interface UserRecord {
 	email: string;
 	role: Role;
 	passwordHash: string | null;
-	createdAt: string;
-	lastSeenAt: string | null;
+	createdAt: number;
+	lastSeenAt: number | null;
 	appliedRevision: number | null;
-	appliedAt: string | null;
+	appliedAt: number | null;
 }
 
 export interface InvitationRecord {
@@ -46,9 +47,9 @@ export interface InvitationRecord {
 	email: string;
 	role: Role;
 	createdBy: string;
-	createdAt: string;
-	expiresAt: string;
-	acceptedAt: string | null;
+	createdAt: number;
+	expiresAt: number;
+	acceptedAt: number | null;
 }
 
 export interface DeviceCodeRecord {
@@ -113,13 +114,13 @@ export interface Store {
 	listUsers(orgId: string): Promise<UserRecord[]>;
 	/** Deletes the user and revokes every token they hold, in one transaction. */
 	removeUser(id: string, at: number): Promise<boolean>;
-	recordSeen(userId: string, at: string): Promise<void>;
-	recordApplied(userId: string, revision: number, at: string): Promise<void>;
+	recordSeen(userId: string, at: number): Promise<void>;
+	recordApplied(userId: string, revision: number, at: number): Promise<void>;
 
 	createInvitation(invitation: InvitationRecord): Promise<void>;
 	getInvitation(tokenHash: string): Promise<InvitationRecord | undefined>;
 	/** Marks the invitation accepted and creates its user, in one transaction. */
-	acceptInvitation(tokenHash: string, user: UserRecord, at: string): Promise<boolean>;
+	acceptInvitation(tokenHash: string, user: UserRecord, at: number): Promise<boolean>;
 	listInvitations(orgId: string): Promise<InvitationRecord[]>;
 
 	createDeviceCode(code: DeviceCodeRecord): Promise<void>;

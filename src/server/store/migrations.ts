@@ -1,0 +1,86 @@
+import { sql, type Kysely } from 'kysely';
+import type { Migration } from 'kysely/migration';
+
+/**
+ * The schema, once, for both databases: Kysely's schema builder writes each dialect's DDL.
+ * A migration is never edited once released, only appended (names sort in order of application).
+ */
+export const MIGRATIONS: Readonly<Record<string, Migration>> = {
+	'0001_initial': {
+		async up(db: Kysely<unknown>): Promise<void> {
+			const roles = sql`CHECK (role IN ('admin', 'member'))`;
+			await db.schema
+				.createTable('organizations')
+				.addColumn('id', 'text', (c) => c.primaryKey())
+				.addColumn('name', 'text', (c) => c.notNull())
+				.addColumn('created_at', 'bigint', (c) => c.notNull())
+				.execute();
+			await db.schema
+				.createTable('signing_keys')
+				.addColumn('org_id', 'text', (c) => c.primaryKey().references('organizations.id'))
+				.addColumn('private_key_pem', 'text', (c) => c.notNull())
+				.addColumn('created_at', 'bigint', (c) => c.notNull())
+				.execute();
+			await db.schema
+				.createTable('policy_revisions')
+				.addColumn('org_id', 'text', (c) => c.notNull().references('organizations.id'))
+				.addColumn('revision', 'integer', (c) => c.notNull())
+				.addColumn('signed_json', 'text', (c) => c.notNull())
+				.addColumn('created_at', 'bigint', (c) => c.notNull())
+				.addColumn('created_by', 'text', (c) => c.notNull())
+				.addPrimaryKeyConstraint('policy_revisions_pk', ['org_id', 'revision'])
+				.execute();
+			await db.schema
+				.createTable('users')
+				.addColumn('id', 'text', (c) => c.primaryKey())
+				.addColumn('org_id', 'text', (c) => c.notNull().references('organizations.id'))
+				.addColumn('email', 'text', (c) => c.notNull())
+				.addColumn('role', 'text', (c) => c.notNull().modifyEnd(roles))
+				.addColumn('password_hash', 'text')
+				.addColumn('created_at', 'bigint', (c) => c.notNull())
+				.addColumn('last_seen_at', 'bigint')
+				.addColumn('applied_revision', 'integer')
+				.addColumn('applied_at', 'bigint')
+				.addUniqueConstraint('users_org_email', ['org_id', 'email'])
+				.execute();
+			await db.schema
+				.createTable('invitations')
+				.addColumn('token_hash', 'text', (c) => c.primaryKey())
+				.addColumn('org_id', 'text', (c) => c.notNull().references('organizations.id'))
+				.addColumn('email', 'text', (c) => c.notNull())
+				.addColumn('role', 'text', (c) => c.notNull().modifyEnd(roles))
+				.addColumn('created_by', 'text', (c) => c.notNull())
+				.addColumn('created_at', 'bigint', (c) => c.notNull())
+				.addColumn('expires_at', 'bigint', (c) => c.notNull())
+				.addColumn('accepted_at', 'bigint')
+				.execute();
+			await db.schema
+				.createTable('device_codes')
+				.addColumn('device_code_hash', 'text', (c) => c.primaryKey())
+				.addColumn('user_code', 'text', (c) => c.notNull().unique())
+				.addColumn('client_id', 'text', (c) => c.notNull())
+				.addColumn('expires_at', 'bigint', (c) => c.notNull())
+				.addColumn('interval_seconds', 'integer', (c) => c.notNull())
+				.addColumn('last_polled_at', 'bigint')
+				.addColumn('status', 'text', (c) => c.notNull().modifyEnd(sql`CHECK (status IN ('pending', 'approved', 'denied', 'used'))`))
+				.addColumn('user_id', 'text')
+				.execute();
+			await db.schema
+				.createTable('tokens')
+				.addColumn('token_hash', 'text', (c) => c.primaryKey())
+				.addColumn('kind', 'text', (c) => c.notNull().modifyEnd(sql`CHECK (kind IN ('access', 'refresh', 'admin_api', 'console_session'))`))
+				.addColumn('user_id', 'text', (c) => c.notNull())
+				.addColumn('org_id', 'text', (c) => c.notNull())
+				.addColumn('family_id', 'text')
+				.addColumn('expires_at', 'bigint')
+				.addColumn('created_at', 'bigint', (c) => c.notNull())
+				.addColumn('used_at', 'bigint')
+				.addColumn('revoked_at', 'bigint')
+				.addColumn('csrf_token', 'text')
+				.addColumn('label', 'text')
+				.execute();
+			await db.schema.createIndex('tokens_by_user').on('tokens').columns(['user_id', 'kind']).execute();
+			await db.schema.createIndex('tokens_by_family').on('tokens').column('family_id').execute();
+		},
+	},
+};

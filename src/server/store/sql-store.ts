@@ -1,0 +1,329 @@
+import type { Kysely, Transaction } from 'kysely';
+import { Migrator } from 'kysely/migration';
+import { MIGRATIONS } from './migrations';
+import type {
+	AppendResult,
+	DeviceCodeRecord,
+	ExternalChange,
+	InvitationRecord,
+	OrganizationRecord,
+	RevisionRecord,
+	SigningKeyRecord,
+	Store,
+	TokenRecord,
+	UserRecord,
+} from './store';
+import { revisionRow, toDevice, toInvitation, toOrganization, toRevision, toToken, toUser, userRow, type Row } from './rows';
+import type { Tables } from './tables';
+
+/**
+ * What only one database does. Everything else — every query, the schema, the migrations — is
+ * written once in {@link SqlStore}.
+ */
+export interface DialectSpecifics {
+	readonly kind: Store['kind'];
+	/** Inside a write transaction: waits until no writer of this organization's revisions (on any instance) is left. */
+	serializeOrganization(trx: Transaction<Tables>, orgId: string): Promise<void>;
+	/** Inside a write transaction: tells the other instances, delivered only if the transaction commits. */
+	announce(trx: Transaction<Tables>, change: ExternalChange): Promise<void>;
+	/** A primary-key or unique constraint refused the write. */
+	isUniqueViolation(error: unknown): boolean;
+	onExternalChange?(listener: (change: ExternalChange) => void): () => void;
+	/** Releases what the dialect holds beyond the query connection (PostgreSQL's listening connection). */
+	close(): Promise<void>;
+}
+
+/** Brings the schema up to date; Kysely's migrator locks, so several instances may start together. */
+export async function migrateToLatest(db: Kysely<Tables>): Promise<void> {
+	const migrator = new Migrator({ db, provider: { getMigrations: async () => MIGRATIONS } });
+	const { error, results } = await migrator.migrateToLatest();
+	if (error) {
+		const failed = results?.find((result) => result.status === 'Error')?.migrationName;
+		throw new Error(`database migration${failed ? ` ${failed}` : ''} failed: ${error instanceof Error ? error.message : String(error)}`);
+	}
+}
+
+export class SqlStore implements Store {
+	readonly kind: Store['kind'];
+
+	constructor(
+		private readonly db: Kysely<Tables>,
+		private readonly dialect: DialectSpecifics,
+	) {
+		this.kind = dialect.kind;
+		if (dialect.onExternalChange) {
+			this.onExternalChange = (listener) => dialect.onExternalChange!(listener);
+		}
+	}
+
+	onExternalChange?: (listener: (change: ExternalChange) => void) => () => void;
+
+	/** The names of the migrations applied, oldest first. */
+	async appliedMigrations(): Promise<string[]> {
+		const migrator = new Migrator({ db: this.db, provider: { getMigrations: async () => MIGRATIONS } });
+		return (await migrator.getMigrations()).filter((migration) => migration.executedAt !== undefined).map((migration) => migration.name);
+	}
+
+	async ping(): Promise<void> {
+		await this.db.selectNoFrom((eb) => eb.lit(1).as('one')).execute();
+	}
+
+	async close(): Promise<void> {
+		await this.dialect.close();
+		await this.db.destroy();
+	}
+
+	async getOrganization(id: string): Promise<OrganizationRecord | undefined> {
+		const row = await this.db.selectFrom('organizations').selectAll().where('id', '=', id).executeTakeFirst();
+		return row && toOrganization(row);
+	}
+
+	async listOrganizations(): Promise<OrganizationRecord[]> {
+		return (await this.db.selectFrom('organizations').selectAll().orderBy('created_at').execute()).map(toOrganization);
+	}
+
+	async createOrganization(org: OrganizationRecord, key: SigningKeyRecord, firstRevision: (revision: number) => RevisionRecord): Promise<void> {
+		await this.db.transaction().execute(async (trx) => {
+			await trx.insertInto('organizations').values({ id: org.id, name: org.name, created_at: org.createdAt }).execute();
+			await trx.insertInto('signing_keys').values({ org_id: key.orgId, private_key_pem: key.privateKeyPem, created_at: key.createdAt }).execute();
+			await trx.insertInto('policy_revisions').values(revisionRow(firstRevision(1))).execute();
+		});
+	}
+
+	async getSigningKey(orgId: string): Promise<SigningKeyRecord | undefined> {
+		const row = await this.db.selectFrom('signing_keys').selectAll().where('org_id', '=', orgId).executeTakeFirst();
+		return row && { orgId: row.org_id, privateKeyPem: row.private_key_pem, createdAt: row.created_at };
+	}
+
+	private latestQuery(db: Kysely<Tables>, orgId: string) {
+		return db.selectFrom('policy_revisions').selectAll().where('org_id', '=', orgId).orderBy('revision', 'desc').limit(1);
+	}
+
+	async latestRevision(orgId: string): Promise<RevisionRecord | undefined> {
+		const row = await this.latestQuery(this.db, orgId).executeTakeFirst();
+		return row && toRevision(row);
+	}
+
+	async listRevisions(orgId: string, limit: number): Promise<RevisionRecord[]> {
+		const rows = await this.db.selectFrom('policy_revisions').selectAll().where('org_id', '=', orgId).orderBy('revision', 'desc').limit(limit).execute();
+		return rows.map(toRevision);
+	}
+
+	async appendRevision(orgId: string, expected: number | 'any', build: (revision: number) => RevisionRecord): Promise<AppendResult> {
+		try {
+			return await this.db.transaction().execute(async (trx): Promise<AppendResult> => {
+				await this.dialect.serializeOrganization(trx, orgId);
+				const row = await this.latestQuery(trx, orgId).executeTakeFirst();
+				const current = row && toRevision(row);
+				const latest = current?.revision ?? 0;
+				if (expected !== 'any' && expected !== latest) {
+					return { ok: false, current };
+				}
+				const record = build(latest + 1);
+				await trx.insertInto('policy_revisions').values(revisionRow(record)).execute();
+				await this.dialect.announce(trx, { kind: 'revision', orgId });
+				return { ok: true, record };
+			});
+		} catch (error) {
+			// Another writer took the same revision number first (the primary key is the last guard).
+			if (this.dialect.isUniqueViolation(error)) {
+				return { ok: false, current: await this.latestRevision(orgId) };
+			}
+			throw error;
+		}
+	}
+
+	async createUser(user: UserRecord): Promise<void> {
+		await this.db.insertInto('users').values(userRow(user)).execute();
+	}
+
+	async getUser(id: string): Promise<UserRecord | undefined> {
+		const row = await this.db.selectFrom('users').selectAll().where('id', '=', id).executeTakeFirst();
+		return row && toUser(row);
+	}
+
+	async findUserByEmail(orgId: string, email: string): Promise<UserRecord | undefined> {
+		const row = await this.db.selectFrom('users').selectAll().where('org_id', '=', orgId).where('email', '=', email.toLowerCase()).executeTakeFirst();
+		return row && toUser(row);
+	}
+
+	async findUsersByEmail(email: string): Promise<UserRecord[]> {
+		return (await this.db.selectFrom('users').selectAll().where('email', '=', email.toLowerCase()).orderBy('created_at').execute()).map(toUser);
+	}
+
+	async listUsers(orgId: string): Promise<UserRecord[]> {
+		return (await this.db.selectFrom('users').selectAll().where('org_id', '=', orgId).orderBy('email').execute()).map(toUser);
+	}
+
+	async removeUser(id: string, at: number): Promise<boolean> {
+		return this.db.transaction().execute(async (trx) => {
+			await trx.updateTable('tokens').set({ revoked_at: at }).where('user_id', '=', id).where('revoked_at', 'is', null).execute();
+			const deleted = await trx.deleteFrom('users').where('id', '=', id).executeTakeFirst();
+			await this.dialect.announce(trx, { kind: 'revoked', userId: id });
+			return deleted.numDeletedRows > 0n;
+		});
+	}
+
+	async recordSeen(userId: string, at: number): Promise<void> {
+		await this.db.updateTable('users').set({ last_seen_at: at }).where('id', '=', userId).execute();
+	}
+
+	async recordApplied(userId: string, revision: number, at: number): Promise<void> {
+		await this.db.updateTable('users').set({ applied_revision: revision, applied_at: at, last_seen_at: at }).where('id', '=', userId).execute();
+	}
+
+	async createInvitation(invitation: InvitationRecord): Promise<void> {
+		await this.db
+			.insertInto('invitations')
+			.values({
+				token_hash: invitation.tokenHash,
+				org_id: invitation.orgId,
+				email: invitation.email,
+				role: invitation.role,
+				created_by: invitation.createdBy,
+				created_at: invitation.createdAt,
+				expires_at: invitation.expiresAt,
+			})
+			.execute();
+	}
+
+	async getInvitation(tokenHash: string): Promise<InvitationRecord | undefined> {
+		const row = await this.db.selectFrom('invitations').selectAll().where('token_hash', '=', tokenHash).executeTakeFirst();
+		return row && toInvitation(row);
+	}
+
+	async acceptInvitation(tokenHash: string, user: UserRecord, at: number): Promise<boolean> {
+		return this.db.transaction().execute(async (trx) => {
+			const accepted = await trx.updateTable('invitations').set({ accepted_at: at }).where('token_hash', '=', tokenHash).where('accepted_at', 'is', null).executeTakeFirst();
+			if (accepted.numUpdatedRows === 0n) {
+				return false;
+			}
+			await trx.insertInto('users').values(userRow(user)).execute();
+			return true;
+		});
+	}
+
+	async listInvitations(orgId: string): Promise<InvitationRecord[]> {
+		const rows = await this.db.selectFrom('invitations').selectAll().where('org_id', '=', orgId).where('accepted_at', 'is', null).orderBy('created_at').execute();
+		return rows.map(toInvitation);
+	}
+
+	async createDeviceCode(code: DeviceCodeRecord): Promise<void> {
+		await this.db
+			.insertInto('device_codes')
+			.values({
+				device_code_hash: code.deviceCodeHash,
+				user_code: code.userCode,
+				client_id: code.clientId,
+				expires_at: code.expiresAt,
+				interval_seconds: code.intervalSeconds,
+				status: code.status,
+			})
+			.execute();
+	}
+
+	async getDeviceCode(deviceCodeHash: string): Promise<DeviceCodeRecord | undefined> {
+		const row = await this.db.selectFrom('device_codes').selectAll().where('device_code_hash', '=', deviceCodeHash).executeTakeFirst();
+		return row && toDevice(row);
+	}
+
+	async findDeviceCodeByUserCode(userCode: string): Promise<DeviceCodeRecord | undefined> {
+		const row = await this.db.selectFrom('device_codes').selectAll().where('user_code', '=', userCode).executeTakeFirst();
+		return row && toDevice(row);
+	}
+
+	async updateDeviceCode(deviceCodeHash: string, change: Partial<Pick<DeviceCodeRecord, 'status' | 'userId' | 'lastPolledAt' | 'intervalSeconds'>>): Promise<void> {
+		const set = {
+			...(change.status !== undefined ? { status: change.status } : {}),
+			...(change.userId !== undefined ? { user_id: change.userId } : {}),
+			...(change.lastPolledAt !== undefined ? { last_polled_at: change.lastPolledAt } : {}),
+			...(change.intervalSeconds !== undefined ? { interval_seconds: change.intervalSeconds } : {}),
+		};
+		if (Object.keys(set).length > 0) {
+			await this.db.updateTable('device_codes').set(set).where('device_code_hash', '=', deviceCodeHash).execute();
+		}
+	}
+
+	async consumeDeviceCode(deviceCodeHash: string): Promise<boolean> {
+		const result = await this.db.updateTable('device_codes').set({ status: 'used' }).where('device_code_hash', '=', deviceCodeHash).where('status', '=', 'approved').executeTakeFirst();
+		return result.numUpdatedRows === 1n;
+	}
+
+	async insertTokens(tokens: TokenRecord[]): Promise<void> {
+		await this.db
+			.insertInto('tokens')
+			.values(
+				tokens.map((token) => ({
+					token_hash: token.tokenHash,
+					kind: token.kind,
+					user_id: token.userId,
+					org_id: token.orgId,
+					family_id: token.familyId,
+					expires_at: token.expiresAt,
+					created_at: token.createdAt,
+					csrf_token: token.csrfToken,
+					label: token.label,
+				})),
+			)
+			.execute();
+	}
+
+	async getToken(tokenHash: string): Promise<TokenRecord | undefined> {
+		const row = await this.db.selectFrom('tokens').selectAll().where('token_hash', '=', tokenHash).executeTakeFirst();
+		return row && toToken(row);
+	}
+
+	async getTokenWithUser(tokenHash: string): Promise<{ token: TokenRecord; user: UserRecord } | undefined> {
+		const row = await this.db
+			.selectFrom('tokens as t')
+			.innerJoin('users as u', 'u.id', 't.user_id')
+			.selectAll('t')
+			.select([
+				'u.id as u_id',
+				'u.org_id as u_org_id',
+				'u.email as u_email',
+				'u.role as u_role',
+				'u.password_hash as u_password_hash',
+				'u.created_at as u_created_at',
+				'u.last_seen_at as u_last_seen_at',
+				'u.applied_revision as u_applied_revision',
+				'u.applied_at as u_applied_at',
+			])
+			.where('t.token_hash', '=', tokenHash)
+			.executeTakeFirst();
+		if (!row) {
+			return undefined;
+		}
+		const user: Row<'users'> = {
+			id: row.u_id,
+			org_id: row.u_org_id,
+			email: row.u_email,
+			role: row.u_role,
+			password_hash: row.u_password_hash,
+			created_at: row.u_created_at,
+			last_seen_at: row.u_last_seen_at,
+			applied_revision: row.u_applied_revision,
+			applied_at: row.u_applied_at,
+		};
+		return { token: toToken(row), user: toUser(user) };
+	}
+
+	async markTokenUsed(tokenHash: string, at: number): Promise<boolean> {
+		const result = await this.db.updateTable('tokens').set({ used_at: at }).where('token_hash', '=', tokenHash).where('used_at', 'is', null).executeTakeFirst();
+		return result.numUpdatedRows === 1n;
+	}
+
+	async revokeToken(tokenHash: string, at: number): Promise<void> {
+		await this.db.transaction().execute(async (trx) => {
+			await trx.updateTable('tokens').set({ revoked_at: at }).where('token_hash', '=', tokenHash).where('revoked_at', 'is', null).execute();
+			await this.dialect.announce(trx, { kind: 'revoked' });
+		});
+	}
+
+	async revokeFamily(familyId: string, at: number): Promise<void> {
+		await this.db.transaction().execute(async (trx) => {
+			await trx.updateTable('tokens').set({ revoked_at: at }).where('family_id', '=', familyId).where('revoked_at', 'is', null).execute();
+			await this.dialect.announce(trx, { kind: 'revoked' });
+		});
+	}
+}

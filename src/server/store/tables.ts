@@ -1,0 +1,55 @@
+import type { DeviceStatus, Role, TokenKind } from './store';
+
+/**
+ * The database as Kysely sees it. Column names are the SQL ones; every timestamp is an integer
+ * of milliseconds since the epoch (BIGINT on PostgreSQL), the one representation the domain uses.
+ */
+export interface Tables {
+	organizations: { id: string; name: string; created_at: number };
+	signing_keys: { org_id: string; private_key_pem: string; created_at: number };
+	policy_revisions: { org_id: string; revision: number; signed_json: string; created_at: number; created_by: string };
+	users: {
+		id: string;
+		org_id: string;
+		email: string;
+		role: Role;
+		password_hash: string | null;
+		created_at: number;
+		last_seen_at: number | null;
+		applied_revision: number | null;
+		applied_at: number | null;
+	};
+	invitations: {
+		token_hash: string;
+		org_id: string;
+		email: string;
+		role: Role;
+		created_by: string;
+		created_at: number;
+		expires_at: number;
+		accepted_at: number | null;
+	};
+	device_codes: {
+		device_code_hash: string;
+		user_code: string;
+		client_id: string;
+		expires_at: number;
+		interval_seconds: number;
+		last_polled_at: number | null;
+		status: DeviceStatus;
+		user_id: string | null;
+	};
+	tokens: {
+		token_hash: string;
+		kind: TokenKind;
+		user_id: string;
+		org_id: string;
+		family_id: string | null;
+		expires_at: number | null;
+		created_at: number;
+		used_at: number | null;
+		revoked_at: number | null;
+		csrf_token: string | null;
+		label: string | null;
+	};
+}
