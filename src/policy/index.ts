@@ -3,3 +3,4 @@ export * from './errors';
 export * from './etag';
 export * from './schema';
 export * from './signature';
+export * from './oauth';

@@ -1,20 +1,24 @@
 import cookie from '@fastify/cookie';
 import formbody from '@fastify/formbody';
 import rateLimit from '@fastify/rate-limit';
+import swagger from '@fastify/swagger';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
-import { Accounts, DEFAULT_TIMINGS, OAuthError, type AccountTimings } from './accounts';
+import { createJsonSchemaTransform, createJsonSchemaTransformObject, serializerCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
+import { createAccounts, DEFAULT_TIMINGS, type AccountTimings, type Accounts } from './accounts';
 import { bootstrap, type BootstrapResult } from './bootstrap';
 import { systemClock, type Clock } from './clock';
 import type { ServerConfig } from './config';
-import { consoleRoutes } from './console/routes';
-import { HttpError } from './http-error';
+import { consolePlugin } from './console/plugin';
+import { createErrorHandler } from './http/errors';
+import { apiSchemaRegistry } from './http/schemas';
+import { zodValidatorCompiler } from './http/validation';
 import { ServiceMetrics } from './metrics';
 import { PolicyEvents, PolicyService } from './policy-service';
-import { StreamHub } from './stream-hub';
 import { adminRoutes } from './routes/admin';
 import { oauthRoutes } from './routes/oauth';
 import { opsRoutes } from './routes/ops';
 import { policyRoutes } from './routes/policy';
+import { StreamHub } from './stream-hub';
 import type { Store } from './store/store';
 
 export interface AppOptions {
@@ -33,10 +37,13 @@ export interface PolicyApp {
 	policies: PolicyService;
 	events: PolicyEvents;
 	bootstrap: BootstrapResult;
+	/** Every route registered, and whether the OpenAPI document leaves it out (console pages do). */
+	routes: readonly { method: string; url: string; hidden: boolean }[];
 }
 
 export const BODY_LIMIT_BYTES = 256 * 1024;
 
+/** The composition root: builds the services once and hands each route plugin what it uses. */
 export async function buildApp(options: AppOptions): Promise<PolicyApp> {
 	const { config, store } = options;
 	const clock = options.clock ?? systemClock;
@@ -45,43 +52,36 @@ export async function buildApp(options: AppOptions): Promise<PolicyApp> {
 		bodyLimit: BODY_LIMIT_BYTES,
 		trustProxy: config.trustProxy,
 		forceCloseConnections: 'idle',
-	});
+	}).withTypeProvider<ZodTypeProvider>();
 	const events = new PolicyEvents();
 	const metrics = new ServiceMetrics();
 	const policies = new PolicyService(store, events, clock);
-	const accounts = new Accounts(store, events, clock, { ...DEFAULT_TIMINGS, ...options.timings }, (orgId) => policies.signingKey(orgId));
+	const accounts = createAccounts(store, events, clock, { ...DEFAULT_TIMINGS, ...options.timings }, (orgId) => policies.signingKey(orgId));
 	const hub = new StreamHub(events, metrics, config.heartbeatSeconds * 1000);
+	const auth = { tokens: accounts.tokens, sessions: accounts.sessions };
+	const publicUrl = () => config.publicUrl;
 	let closing = false;
 
+	const registered: { method: string | string[]; url: string; schema?: { hide?: boolean } }[] = [];
+	// Hooks of plugins registered later (the console hides its pages) still change these options.
+	app.addHook('onRoute', (route) => void registered.push(route));
+	app.setValidatorCompiler(zodValidatorCompiler);
+	app.setSerializerCompiler(serializerCompiler);
+	app.setErrorHandler(createErrorHandler(BODY_LIMIT_BYTES));
+	app.setNotFoundHandler((request, reply) => reply.code(404).send({ error: 'not_found', message: `no route for ${request.method} ${request.url.split('?')[0]}` }));
+
+	await app.register(swagger, {
+		openapi: {
+			openapi: '3.1.0',
+			info: { title: 'Org Provider Policy service', version: '1.0.0' },
+			components: { securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer' } } },
+		},
+		transform: createJsonSchemaTransform({ schemaRegistry: apiSchemaRegistry }),
+		transformObject: createJsonSchemaTransformObject({ schemaRegistry: apiSchemaRegistry }),
+	});
 	await app.register(cookie);
 	await app.register(formbody);
 	await app.register(rateLimit, { global: false });
-
-	app.setErrorHandler((error, request, reply) => {
-		if (error instanceof OAuthError) {
-			return reply.code(error.statusCode).send({ error: error.code, error_description: error.message });
-		}
-		if (error instanceof HttpError) {
-			for (const [name, value] of Object.entries(error.extra.headers ?? {})) {
-				reply.header(name, value);
-			}
-			return reply.code(error.statusCode).send({
-				error: error.code,
-				message: error.message,
-				...(error.extra.fieldErrors ? { fieldErrors: error.extra.fieldErrors } : {}),
-				...error.extra.details,
-			});
-		}
-		const status = typeof (error as { statusCode?: unknown }).statusCode === 'number' ? (error as { statusCode: number }).statusCode : 500;
-		if (status >= 500) {
-			request.log.error({ err: error }, 'request failed');
-			return reply.code(500).send({ error: 'internal', message: 'internal error; see the service log' });
-		}
-		const code = status === 413 ? 'payload_too_large' : status === 415 ? 'unsupported_media_type' : status === 429 ? 'rate_limited' : 'invalid_request';
-		const message = status === 413 ? `the body is larger than ${BODY_LIMIT_BYTES} bytes` : (error as Error).message;
-		return reply.code(status).send({ error: code, message });
-	});
-	app.setNotFoundHandler((request, reply) => reply.code(404).send({ error: 'not_found', message: `no route for ${request.method} ${request.url.split('?')[0]}` }));
 
 	app.addHook('onResponse', async (request, reply) => {
 		metrics.requests.inc({ method: request.method, route: request.routeOptions.url ?? 'unmatched', status: String(reply.statusCode) });
@@ -95,7 +95,7 @@ export async function buildApp(options: AppOptions): Promise<PolicyApp> {
 		if (change.kind === 'revision') {
 			policies.refresh(change.orgId).catch((error: unknown) => app.log.error({ err: error }, 'could not read a revision saved by another instance'));
 		} else {
-			accounts.forgetPrincipals();
+			accounts.tokens.forgetPrincipals();
 			if (change.userId) {
 				events.publishUserRevoked(change.userId);
 			}
@@ -107,19 +107,19 @@ export async function buildApp(options: AppOptions): Promise<PolicyApp> {
 		metrics.revisionsPublished.inc({ org: revision.orgId });
 	});
 
-	const publicUrl = () => config.publicUrl;
-	oauthRoutes(app, accounts, publicUrl);
-	policyRoutes(app, { accounts, policies, store, metrics, clock, hub });
-	adminRoutes(app, { accounts, policies, store, publicUrl });
-	opsRoutes(app, { store, metrics, publicUrl, isClosing: () => closing });
-	consoleRoutes(app, { accounts, policies, store, config, loginRateLimit: options.loginRateLimit ?? 10 });
+	await app.register(oauthRoutes, { prefix: '/oauth', devices: accounts.devices, tokens: accounts.tokens, publicUrl });
+	await app.register(policyRoutes, { prefix: '/api/v1/policy', auth, policies, store, metrics, clock, hub });
+	await app.register(adminRoutes, { prefix: '/api/v1/admin', auth, members: accounts.members, tokens: accounts.tokens, policies, store, publicUrl });
+	await app.register(opsRoutes, { store, metrics, publicUrl, isClosing: () => closing });
+	await app.register(consolePlugin, { accounts, policies, store, config, loginRateLimit: options.loginRateLimit ?? 10 });
 
-	const bootstrapped = await bootstrap(store, accounts, clock, config);
+	const bootstrapped = await bootstrap(store, accounts.members, clock, config);
 	for (const org of await store.listOrganizations()) {
 		const current = await policies.current(org.id);
 		if (current) {
 			metrics.currentRevision.set({ org: org.id }, current.revision);
 		}
 	}
-	return { app, accounts, policies, events, bootstrap: bootstrapped };
+	const routes = registered.flatMap((route) => [route.method].flat().map((method) => ({ method, url: route.url, hidden: Boolean(route.schema?.hide) })));
+	return { app, accounts, policies, events, bootstrap: bootstrapped, routes };
 }

@@ -1,4 +1,4 @@
-import type { Accounts } from './accounts';
+import type { Members } from './accounts';
 import type { Clock } from './clock';
 import type { ServerConfig } from './config';
 import { createOrganizationWithPolicy } from './policy-service';
@@ -11,7 +11,7 @@ export interface BootstrapResult {
 }
 
 /** First start: the organization (with its signing key and revision 1) and a bootstrap admin. */
-export async function bootstrap(store: Store, accounts: Accounts, clock: Clock, config: ServerConfig): Promise<BootstrapResult> {
+export async function bootstrap(store: Store, members: Pick<Members, 'create' | 'invite'>, clock: Clock, config: ServerConfig): Promise<BootstrapResult> {
 	if (await store.getOrganization(config.orgId)) {
 		return { created: false };
 	}
@@ -25,10 +25,10 @@ export async function bootstrap(store: Store, accounts: Accounts, clock: Clock, 
 		throw error;
 	}
 	if (config.adminEmail && config.adminPassword) {
-		await accounts.createUser(config.orgId, config.adminEmail, 'admin', config.adminPassword);
+		await members.create(config.orgId, config.adminEmail, 'admin', config.adminPassword);
 		return { created: true };
 	}
-	const invitation = await accounts.invite(config.orgId, config.adminEmail ?? 'admin@localhost', 'admin', 'system');
+	const invitation = await members.invite(config.orgId, config.adminEmail ?? 'admin@localhost', 'admin', 'system');
 	return { created: true, setupToken: invitation.token };
 }
 

@@ -235,4 +235,16 @@ describe('policy API over HTTP', () => {
 		assert.equal(settings.properties.provider.properties.id.const, 'openai-compatible');
 		assert.ok(openapi.paths['/api/v1/admin/policy'].put);
 	});
+
+	it('documents every API route in the OpenAPI document, generated from the route schemas', async () => {
+		const openapi = await jsonOf(await fetch(`${service.url}/api/v1/openapi.json`));
+		const documented = new Set(Object.entries(openapi.paths as Record<string, Record<string, unknown>>).flatMap(([path, methods]) => Object.keys(methods).map((method) => `${method.toUpperCase()} ${path}`)));
+		const routes = service.routes.filter((route) => !route.hidden && route.method !== 'HEAD');
+		assert.ok(routes.length >= 14, `only ${routes.length} routes seen`);
+		for (const route of routes) {
+			const path = route.url.replace(/:(\w+)/g, '{$1}').replace(/(.)\/$/, '$1');
+			assert.ok(documented.has(`${route.method} ${path}`), `${route.method} ${path} is not in the OpenAPI document`);
+		}
+		assert.ok(service.routes.some((route) => route.url === '/console/settings' && route.hidden), 'console pages are left out');
+	});
 });

@@ -63,7 +63,7 @@ export async function startService(
 		store,
 		async addUser(email, role, orgId = 'acme') {
 			const password = `pw-${email}-long-enough`;
-			const user = await built.accounts.createUser(orgId, email, role, password);
+			const user = await built.accounts.members.create(orgId, email, role, password);
 			return { id: user.id, email, password };
 		},
 		async signIn(email, password = email === ADMIN.email ? ADMIN.password : `pw-${email}-long-enough`) {

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
-import { DeviceFlowError, runDeviceFlow, type DeviceAuthorization } from '../../src/extension/auth/device-flow';
+import type { DeviceAuthorization } from '../../src/policy';
+import { DeviceFlowError, runDeviceFlow } from '../../src/extension/auth/device-flow';
 import { ManualScheduler } from '../support/manual-scheduler';
 import { form, ManualClock, startService, type RunningService } from '../support/service';
 

@@ -1,32 +1,6 @@
-import { z } from 'zod';
-import { PolicySigningKeySchema } from '../../policy';
+import { CLIENT_ID, DEVICE_CODE_GRANT, DeviceAuthorizationSchema, TokenResponseSchema, type DeviceAuthorization, type TokenResponse } from '../../policy';
 import type { Scheduler } from '../base/scheduler';
 import { formBody, serviceFetch, type ServiceConnection } from '../sync/service-http';
-
-export const CLIENT_ID = 'vscode';
-const DEVICE_GRANT = 'urn:ietf:params:oauth:grant-type:device_code';
-
-const DeviceAuthorizationSchema = z.object({
-	device_code: z.string().min(1),
-	user_code: z.string().min(1),
-	verification_uri: z.url(),
-	verification_uri_complete: z.url().optional(),
-	expires_in: z.number().positive(),
-	interval: z.number().positive().default(5),
-});
-
-export const TokenResponseSchema = z.object({
-	access_token: z.string().min(1),
-	token_type: z.string(),
-	expires_in: z.number().positive(),
-	refresh_token: z.string().min(1),
-	organization: z.object({ id: z.string(), name: z.string() }),
-	user: z.object({ id: z.string(), email: z.string(), role: z.enum(['admin', 'member']) }),
-	policy_signing_key: PolicySigningKeySchema,
-});
-
-export type TokenResponse = z.infer<typeof TokenResponseSchema>;
-export type DeviceAuthorization = z.infer<typeof DeviceAuthorizationSchema>;
 
 export type DeviceFlowFailure = 'expired' | 'denied' | 'cancelled' | 'protocol';
 
@@ -69,7 +43,7 @@ export async function runDeviceFlow(connection: ServiceConnection, scheduler: Sc
 			throw new DeviceFlowError('expired', 'the sign-in code expired before it was approved; run Sign In again');
 		}
 		const response = await serviceFetch(connection, '/oauth/token', {
-			...formBody({ grant_type: DEVICE_GRANT, device_code: authorization.device_code, client_id: CLIENT_ID }),
+			...formBody({ grant_type: DEVICE_CODE_GRANT, device_code: authorization.device_code, client_id: CLIENT_ID }),
 			signal,
 		});
 		const body = (await response.json()) as { error?: string };

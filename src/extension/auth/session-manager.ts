@@ -3,7 +3,8 @@ import { PolicySigningKeySchema } from '../../policy';
 import { Disposable, Emitter, type IDisposable } from '../base/disposable';
 import type { Scheduler } from '../base/scheduler';
 import { formBody, serviceFetch, ServiceUnreachableError, type ServiceConnection } from '../sync/service-http';
-import { CLIENT_ID, runDeviceFlow, TokenResponseSchema, type DeviceFlowUi, type TokenResponse } from './device-flow';
+import { CLIENT_ID, TokenResponseSchema, type TokenResponse } from '../../policy';
+import { runDeviceFlow, type DeviceFlowUi } from './device-flow';
 
 /** The slice of VS Code's `SecretStorage` the extension uses; tests pass an in-memory one. */
 export interface SecretStore {

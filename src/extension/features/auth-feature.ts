@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import type { DeviceAuthorization } from '../auth/device-flow';
+import type { DeviceAuthorization } from '../../policy';
 import { DeviceFlowError } from '../auth/device-flow';
 import type { SessionManager, StoredSession } from '../auth/session-manager';
 import { Disposable, Emitter } from '../base/disposable';

@@ -1,53 +1,80 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { OAuthError, type Accounts } from '../accounts';
+import {
+	DEVICE_CODE_GRANT,
+	DeviceAuthorizationRequestSchema,
+	DeviceAuthorizationSchema,
+	OAuthErrorSchema,
+	REFRESH_TOKEN_GRANT,
+	RevocationRequestSchema,
+	TokenRequestSchema,
+	TokenResponseSchema,
+} from '../../policy';
+import { OAuthError, type DeviceAuthorizations, type Tokens } from '../accounts';
+import { RequestValidationError } from '../http/validation';
 
-const DEVICE_GRANT = 'urn:ietf:params:oauth:grant-type:device_code';
-
-const TokenRequestSchema = z.discriminatedUnion('grant_type', [
-	z.object({ grant_type: z.literal(DEVICE_GRANT), device_code: z.string().min(1), client_id: z.string().min(1) }),
-	z.object({ grant_type: z.literal('refresh_token'), refresh_token: z.string().min(1), client_id: z.string().min(1) }),
-]);
-
-/** RFC 8628 device authorization, RFC 6749 token endpoint (device code + refresh), RFC 7009 revocation. */
-export function oauthRoutes(app: FastifyInstance, accounts: Accounts, publicUrl: () => string): void {
-	app.post('/oauth/device_authorization', async (request, reply) => {
-		const body = (request.body ?? {}) as Record<string, unknown>;
-		const clientId = typeof body.client_id === 'string' ? body.client_id : '';
-		const started = await accounts.startDeviceAuthorization(clientId);
-		const verificationUri = `${publicUrl()}/device`;
-		reply.header('cache-control', 'no-store');
-		return {
-			device_code: started.deviceCode,
-			user_code: started.userCode,
-			verification_uri: verificationUri,
-			verification_uri_complete: `${verificationUri}?user_code=${encodeURIComponent(started.userCode)}`,
-			expires_in: started.expiresIn,
-			interval: started.interval,
-		};
-	});
-
-	app.post('/oauth/token', async (request, reply) => {
-		reply.header('cache-control', 'no-store');
-		const body = (request.body ?? {}) as Record<string, unknown>;
-		if (body.grant_type !== DEVICE_GRANT && body.grant_type !== 'refresh_token') {
-			throw new OAuthError('unsupported_grant_type', `grant_type must be ${DEVICE_GRANT} or refresh_token`);
-		}
-		const parsed = TokenRequestSchema.safeParse(body);
-		if (!parsed.success) {
-			throw new OAuthError('invalid_request', `missing ${parsed.error.issues.map((issue) => issue.path.join('.')).join(', ')}`);
-		}
-		const grant = parsed.data;
-		return grant.grant_type === DEVICE_GRANT ? accounts.pollDeviceCode(grant.device_code, grant.client_id) : accounts.refresh(grant.refresh_token);
-	});
-
-	app.post('/oauth/revoke', async (request, reply) => {
-		const body = (request.body ?? {}) as Record<string, unknown>;
-		if (typeof body.token !== 'string' || body.token === '') {
-			throw new OAuthError('invalid_request', 'token is required');
-		}
-		await accounts.revoke(body.token);
-		// RFC 7009 §2.2: the same answer whether or not the token was known.
-		return reply.code(200).send({});
-	});
+export interface OAuthRouteOptions {
+	readonly devices: Pick<DeviceAuthorizations, 'start' | 'poll'>;
+	readonly tokens: Pick<Tokens, 'refresh' | 'revoke'>;
+	readonly publicUrl: () => string;
 }
+
+const GRANTS = new Set([DEVICE_CODE_GRANT, REFRESH_TOKEN_GRANT]);
+
+/**
+ * RFC 8628 device authorization, the RFC 6749 token endpoint (device code and refresh grants) and
+ * RFC 7009 revocation, under /oauth. Errors keep the OAuth shape `{ error, error_description }`.
+ */
+export const oauthRoutes: FastifyPluginAsyncZod<OAuthRouteOptions> = async (app, { devices, tokens, publicUrl }) => {
+	// Token responses must never be cached (RFC 6749 §5.1), errors included.
+	app.addHook('onRequest', async (_request, reply) => {
+		reply.header('cache-control', 'no-store').header('pragma', 'no-cache');
+	});
+	app.setErrorHandler((error, request) => {
+		if (error instanceof RequestValidationError) {
+			const grant = (request.body as { grant_type?: unknown } | undefined)?.grant_type;
+			const oauth =
+				request.url.endsWith('/token') && typeof grant === 'string' && !GRANTS.has(grant)
+					? new OAuthError('unsupported_grant_type', `grant_type must be ${DEVICE_CODE_GRANT} or ${REFRESH_TOKEN_GRANT}`)
+					: new OAuthError('invalid_request', error.message);
+			throw oauth;
+		}
+		throw error;
+	});
+
+	app.post(
+		'/device_authorization',
+		{ schema: { summary: 'RFC 8628 device authorization request', body: DeviceAuthorizationRequestSchema, response: { 200: DeviceAuthorizationSchema, 401: OAuthErrorSchema } } },
+		async (request) => {
+			const started = await devices.start(request.body.client_id ?? '');
+			const verificationUri = `${publicUrl()}/device`;
+			return {
+				device_code: started.deviceCode,
+				user_code: started.userCode,
+				verification_uri: verificationUri,
+				verification_uri_complete: `${verificationUri}?user_code=${encodeURIComponent(started.userCode)}`,
+				expires_in: started.expiresIn,
+				interval: started.interval,
+			};
+		},
+	);
+
+	app.post(
+		'/token',
+		{ schema: { summary: 'Token endpoint: device_code and refresh_token grants', body: TokenRequestSchema, response: { 200: TokenResponseSchema, 400: OAuthErrorSchema } } },
+		async (request) => {
+			const grant = request.body;
+			return grant.grant_type === DEVICE_CODE_GRANT ? devices.poll(grant.device_code, grant.client_id) : tokens.refresh(grant.refresh_token);
+		},
+	);
+
+	app.post(
+		'/revoke',
+		{ schema: { summary: 'RFC 7009 token revocation', body: RevocationRequestSchema, response: { 200: z.object({}) } } },
+		async (request) => {
+			await tokens.revoke(request.body.token);
+			// RFC 7009 §2.2: the same answer whether or not the token was known.
+			return {};
+		},
+	);
+};

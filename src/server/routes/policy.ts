@@ -1,83 +1,103 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { etagOf, ifNoneMatchHits } from '../../policy';
-import type { Accounts } from '../accounts';
-import { principalOf, requireRole } from '../auth';
 import type { Clock } from '../clock';
-import { HttpError } from '../http-error';
+import { principalOf, requireRole, type Authenticators } from '../http/auth';
+import { HttpError } from '../http/http-error';
+import { currentOrThrow } from '../http/policy-http';
+import { ErrorSchema, sendStoredJson, signedPolicyResponse } from '../http/schemas';
 import type { ServiceMetrics } from '../metrics';
-import type { PolicyService, PublishedRevision } from '../policy-service';
+import type { PolicyService } from '../policy-service';
 import { revisionFrame, type StreamHub } from '../stream-hub';
 import type { Store } from '../store/store';
 
-export interface PolicyRouteDeps {
-	accounts: Accounts;
-	policies: PolicyService;
-	store: Store;
-	metrics: ServiceMetrics;
-	clock: Clock;
-	hub: StreamHub;
+export interface PolicyRouteOptions {
+	readonly auth: Authenticators;
+	readonly policies: Pick<PolicyService, 'current'>;
+	readonly store: Pick<Store, 'recordApplied' | 'recordSeen'>;
+	readonly metrics: ServiceMetrics;
+	readonly clock: Clock;
+	readonly hub: StreamHub;
 }
 
-const AckSchema = z.strictObject({ revision: z.int().min(1) });
+const bearer = [{ bearerAuth: [] }];
 
-export async function currentOrThrow(policies: PolicyService, orgId: string): Promise<PublishedRevision> {
-	const current = await policies.current(orgId);
-	if (!current) {
-		throw new HttpError(404, 'no_policy', 'this organization has no policy yet');
-	}
-	return current;
-}
+/** What members read under /api/v1/policy: the signed policy, its event stream, and the applied-revision report. */
+export const policyRoutes: FastifyPluginAsyncZod<PolicyRouteOptions> = async (app, { auth, policies, store, metrics, clock, hub }) => {
+	const signedIn = requireRole(auth);
 
-export function policyRoutes(app: FastifyInstance, deps: PolicyRouteDeps): void {
-	const { accounts, policies, store, metrics, clock } = deps;
-	const signedIn = requireRole(accounts);
+	app.get(
+		'',
+		{
+			preValidation: signedIn,
+			schema: {
+				summary: "The member's organization policy, signed; ETag is the revision",
+				security: bearer,
+				headers: z.looseObject({ 'if-none-match': z.string().optional() }),
+				response: { 200: signedPolicyResponse, 304: z.null().describe('Unchanged'), 401: ErrorSchema },
+			},
+		},
+		async (request, reply) => {
+			const { user } = principalOf(request);
+			const current = await currentOrThrow(policies, user.orgId);
+			reply.header('etag', etagOf(current.revision)).header('cache-control', 'private, no-cache');
+			if (ifNoneMatchHits(request.headers['if-none-match'], current.revision)) {
+				return reply.code(304).send(null);
+			}
+			// Sent as stored: the signature covers these exact bytes' canonical form.
+			return sendStoredJson(reply, current.json);
+		},
+	);
 
-	app.get('/api/v1/policy', { preHandler: signedIn }, async (request, reply) => {
-		const { user } = principalOf(request);
-		const current = await currentOrThrow(policies, user.orgId);
-		reply.header('etag', etagOf(current.revision)).header('cache-control', 'private, no-cache');
-		if (ifNoneMatchHits(request.headers['if-none-match'], current.revision)) {
-			return reply.code(304).send();
-		}
-		return reply.type('application/json; charset=utf-8').send(current.json);
-	});
+	app.post(
+		'/applied',
+		{
+			preValidation: signedIn,
+			schema: { summary: 'Report the revision this member applied', security: bearer, body: z.strictObject({ revision: z.int().min(1) }), response: { 204: z.null(), 400: ErrorSchema } },
+		},
+		async (request, reply) => {
+			const { user } = principalOf(request);
+			const current = await currentOrThrow(policies, user.orgId);
+			if (request.body.revision > current.revision) {
+				throw new HttpError(400, 'invalid_request', `revision: ${request.body.revision} does not exist yet (newest is ${current.revision})`);
+			}
+			await store.recordApplied(user.id, request.body.revision, clock.now());
+			metrics.revisionsApplied.inc({ org: user.orgId });
+			return reply.code(204).send(null);
+		},
+	);
 
-	app.post('/api/v1/policy/applied', { preHandler: signedIn }, async (request, reply) => {
-		const { user } = principalOf(request);
-		const parsed = AckSchema.safeParse(request.body);
-		if (!parsed.success) {
-			throw new HttpError(400, 'invalid_request', 'revision: must be a whole number of at least 1');
-		}
-		const current = await currentOrThrow(policies, user.orgId);
-		if (parsed.data.revision > current.revision) {
-			throw new HttpError(400, 'invalid_request', `revision: ${parsed.data.revision} does not exist yet (newest is ${current.revision})`);
-		}
-		await store.recordApplied(user.id, parsed.data.revision, clock.now());
-		metrics.revisionsApplied.inc({ org: user.orgId });
-		return reply.code(204).send();
-	});
+	app.get(
+		'/events',
+		{
+			preValidation: signedIn,
+			schema: {
+				summary: 'Server-Sent Events: the current signed policy, then every new revision (id = revision), and a heartbeat',
+				security: bearer,
+				headers: z.looseObject({ 'last-event-id': z.string().optional() }),
+				response: { 200: { description: 'An event stream', content: { 'text/event-stream': { schema: z.string() } } } },
+			},
+		},
+		async (request, reply) => {
+			const { user } = principalOf(request);
+			const current = await currentOrThrow(policies, user.orgId);
+			const lastEventId = Number(request.headers['last-event-id']);
+			store.recordSeen(user.id, clock.now()).catch((error: unknown) => request.log.warn({ err: error }, 'could not record last-seen time'));
 
-	app.get('/api/v1/policy/events', { preHandler: signedIn }, async (request, reply) => {
-		const { user } = principalOf(request);
-		const current = await currentOrThrow(policies, user.orgId);
-		const lastEventId = Number(request.headers['last-event-id']);
-		store.recordSeen(user.id, clock.now()).catch((error: unknown) => request.log.warn({ err: error }, 'could not record last-seen time'));
-
-		reply.hijack();
-		const stream = reply.raw;
-		stream.writeHead(200, {
-			'content-type': 'text/event-stream; charset=utf-8',
-			'cache-control': 'no-cache, no-transform',
-			connection: 'keep-alive',
-			'x-accel-buffering': 'no',
-		});
-		stream.write('retry: 2000\n\n');
-		if (!(Number.isInteger(lastEventId) && lastEventId >= current.revision)) {
-			stream.write(revisionFrame(current));
-			metrics.eventsSent.inc();
-		}
-
-		deps.hub.add(user.orgId, user.id, stream);
-	});
-}
+			reply.hijack();
+			const stream = reply.raw;
+			stream.writeHead(200, {
+				'content-type': 'text/event-stream; charset=utf-8',
+				'cache-control': 'no-cache, no-transform',
+				connection: 'keep-alive',
+				'x-accel-buffering': 'no',
+			});
+			stream.write('retry: 2000\n\n');
+			if (!(Number.isInteger(lastEventId) && lastEventId >= current.revision)) {
+				stream.write(revisionFrame(current));
+				metrics.eventsSent.inc();
+			}
+			hub.add(user.orgId, user.id, stream);
+		},
+	);
+};

@@ -4,7 +4,9 @@
  * is one transaction. Every timestamp is milliseconds since the epoch.
  */
 
-export type Role = 'admin' | 'member';
+import type { Role } from '../../policy';
+
+export type { Role };
 export type TokenKind = 'access' | 'refresh' | 'admin_api' | 'console_session';
 export type DeviceStatus = 'pending' | 'approved' | 'denied' | 'used';
 

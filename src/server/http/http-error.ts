@@ -1,4 +1,4 @@
-import type { FieldError } from '../policy';
+import type { FieldError } from '../../policy';
 
 /** The one error shape every endpoint answers with: `{ error, message, fieldErrors? }`. */
 export class HttpError extends Error {

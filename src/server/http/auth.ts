@@ -1,7 +1,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import type { Accounts, Principal } from './accounts';
+import type { ConsoleSessions, Principal, Tokens } from '../accounts';
+import type { Role } from '../store/store';
 import { HttpError } from './http-error';
-import type { Role } from './store/store';
 
 export const SESSION_COOKIE = 'opp_session';
 export const CSRF_HEADER = 'x-csrf-token';
@@ -12,32 +12,39 @@ declare module 'fastify' {
 	}
 }
 
+/** What resolves a caller: bearer tokens and console session cookies. */
+export interface Authenticators {
+	readonly tokens: Pick<Tokens, 'resolveBearer'>;
+	readonly sessions: Pick<ConsoleSessions, 'resolve'>;
+}
+
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
 /**
  * Who is calling: a bearer token (members' VS Code, admin automation) or a console session
  * cookie, which must bring its CSRF token on every unsafe request.
  */
-export async function identify(accounts: Accounts, request: FastifyRequest): Promise<Principal | undefined> {
+export async function identify(auth: Authenticators, request: FastifyRequest): Promise<Principal | undefined> {
 	const header = request.headers.authorization;
 	if (header !== undefined) {
 		const match = /^Bearer\s+(\S+)$/i.exec(header);
-		return match ? accounts.resolveBearer(match[1]!) : undefined;
+		return match ? auth.tokens.resolveBearer(match[1]!) : undefined;
 	}
 	const cookie = request.cookies[SESSION_COOKIE];
 	if (!cookie) {
 		return undefined;
 	}
-	const principal = await accounts.resolveSession(cookie);
+	const principal = await auth.sessions.resolve(cookie);
 	if (principal && !SAFE_METHODS.has(request.method) && request.headers[CSRF_HEADER] !== principal.token.csrfToken) {
 		throw new HttpError(403, 'csrf', 'missing or wrong CSRF token; reload the page');
 	}
 	return principal;
 }
 
-export function requireRole(accounts: Accounts, ...roles: Role[]) {
+/** A pre-handler that admits only a signed-in caller (with one of the roles, when given). */
+export function requireRole(auth: Authenticators, ...roles: Role[]) {
 	return async (request: FastifyRequest, reply: FastifyReply): Promise<void> => {
-		const principal = await identify(accounts, request);
+		const principal = await identify(auth, request);
 		if (!principal) {
 			reply.header('www-authenticate', 'Bearer realm="org-policy"');
 			throw new HttpError(401, 'unauthorized', 'sign in first: the access token is missing, expired or revoked');

@@ -1,0 +1,36 @@
+/**
+ * What the account domain refuses, in its own words. The HTTP layer alone decides which status
+ * code each one becomes (`src/server/http/errors.ts`).
+ */
+export type DomainErrorCode = 'already_member' | 'not_found' | 'last_admin' | 'invalid_invitation' | 'expired_invitation';
+
+export class DomainError extends Error {
+	override readonly name = 'DomainError';
+	constructor(
+		readonly code: DomainErrorCode,
+		message: string,
+	) {
+		super(message);
+	}
+}
+
+/** The error codes of RFC 6749 §5.2 and RFC 8628 §3.5 that the token endpoints answer with. */
+export type OAuthErrorCode =
+	| 'invalid_request'
+	| 'invalid_client'
+	| 'invalid_grant'
+	| 'unsupported_grant_type'
+	| 'authorization_pending'
+	| 'slow_down'
+	| 'access_denied'
+	| 'expired_token';
+
+export class OAuthError extends Error {
+	override readonly name = 'OAuthError';
+	constructor(
+		readonly code: OAuthErrorCode,
+		message: string,
+	) {
+		super(message);
+	}
+}

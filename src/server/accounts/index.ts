@@ -1,0 +1,38 @@
+import type { PolicySigningKey } from '../../policy';
+import type { Clock } from '../clock';
+import type { PolicyEvents } from '../policy-service';
+import type { Store } from '../store/store';
+import { DeviceAuthorizations } from './device-authorization';
+import { Members } from './members';
+import { ConsoleSessions } from './sessions';
+import type { AccountTimings } from './timings';
+import { Tokens } from './tokens';
+
+export { DomainError, OAuthError, type DomainErrorCode, type OAuthErrorCode } from './errors';
+export { DEFAULT_TIMINGS, type AccountTimings } from './timings';
+export type { Principal } from './tokens';
+export type { Tokens, Members, ConsoleSessions, DeviceAuthorizations };
+
+/** The account services, wired to each other; routes take only the ones they use. */
+export interface Accounts {
+	readonly tokens: Tokens;
+	readonly members: Members;
+	readonly sessions: ConsoleSessions;
+	readonly devices: DeviceAuthorizations;
+}
+
+export function createAccounts(
+	store: Store,
+	events: PolicyEvents,
+	clock: Clock,
+	timings: AccountTimings,
+	signingKeyOf: (orgId: string) => Promise<PolicySigningKey | undefined>,
+): Accounts {
+	const tokens = new Tokens(store, clock, timings, signingKeyOf);
+	return {
+		tokens,
+		members: new Members(store, events, clock, timings, tokens),
+		sessions: new ConsoleSessions(store, clock, timings, tokens),
+		devices: new DeviceAuthorizations(store, clock, timings, tokens),
+	};
+}

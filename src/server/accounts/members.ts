@@ -1,0 +1,95 @@
+import type { Clock } from '../clock';
+import { hashPassword, hashSecret, newId, newSecret, verifyPassword } from '../crypto';
+import type { PolicyEvents } from '../policy-service';
+import type { Role, Store, UserRecord } from '../store/store';
+import { DomainError } from './errors';
+import type { AccountTimings } from './timings';
+import type { Tokens } from './tokens';
+
+/** Who belongs to an organization: added with a password, invited, checked at sign-in, removed. */
+export class Members {
+	constructor(
+		private readonly store: Store,
+		private readonly events: PolicyEvents,
+		private readonly clock: Clock,
+		private readonly timings: AccountTimings,
+		private readonly tokens: Tokens,
+	) {}
+
+	/** Normalizes the email and refuses one that already belongs to a member of the organization. */
+	private async newMemberEmail(orgId: string, email: string): Promise<string> {
+		const normalized = email.trim().toLowerCase();
+		if (await this.store.findUserByEmail(orgId, normalized)) {
+			throw new DomainError('already_member', `${normalized} is already a member of this organization`);
+		}
+		return normalized;
+	}
+
+	private newUser(orgId: string, email: string, role: Role, passwordHash: string | null): UserRecord {
+		return { id: newId(), orgId, email, role, passwordHash, createdAt: this.clock.now(), lastSeenAt: null, appliedRevision: null, appliedAt: null };
+	}
+
+	async create(orgId: string, email: string, role: Role, password: string | null): Promise<UserRecord> {
+		// Checked before hashing: scrypt is the expensive part.
+		const normalized = await this.newMemberEmail(orgId, email);
+		const user = this.newUser(orgId, normalized, role, password === null ? null : await hashPassword(password));
+		await this.store.createUser(user);
+		return user;
+	}
+
+	/** The account these credentials open, in whichever organization holds it. */
+	async checkPassword(email: string, password: string): Promise<UserRecord | undefined> {
+		const candidates = await this.store.findUsersByEmail(email.trim().toLowerCase());
+		if (candidates.length === 0) {
+			// The same work as a real check, so timing does not tell which emails exist.
+			await verifyPassword(password, null);
+			return undefined;
+		}
+		for (const user of candidates) {
+			if (await verifyPassword(password, user.passwordHash)) {
+				return user;
+			}
+		}
+		return undefined;
+	}
+
+	async remove(orgId: string, userId: string): Promise<void> {
+		const user = await this.store.getUser(userId);
+		if (!user || user.orgId !== orgId) {
+			throw new DomainError('not_found', 'no such member in this organization');
+		}
+		if (user.role === 'admin') {
+			const admins = (await this.store.listUsers(orgId)).filter((candidate) => candidate.role === 'admin');
+			if (admins.length <= 1) {
+				throw new DomainError('last_admin', 'the last admin of an organization cannot be removed');
+			}
+		}
+		await this.store.removeUser(userId, this.clock.now());
+		this.tokens.forgetPrincipals();
+		this.events.publishUserRevoked(userId);
+	}
+
+	async invite(orgId: string, email: string, role: Role, invitedBy: string): Promise<{ token: string; expiresAt: number }> {
+		const normalized = await this.newMemberEmail(orgId, email);
+		const token = newSecret('opp_inv');
+		const now = this.clock.now();
+		const expiresAt = now + this.timings.invitationSeconds * 1000;
+		await this.store.createInvitation({ tokenHash: hashSecret(token), orgId, email: normalized, role, createdBy: invitedBy, createdAt: now, expiresAt, acceptedAt: null });
+		return { token, expiresAt };
+	}
+
+	async acceptInvitation(token: string, password: string): Promise<UserRecord> {
+		const invitation = await this.store.getInvitation(hashSecret(token));
+		if (!invitation || invitation.acceptedAt !== null) {
+			throw new DomainError('invalid_invitation', 'this invitation link is not valid or was already used');
+		}
+		if (invitation.expiresAt <= this.clock.now()) {
+			throw new DomainError('expired_invitation', 'this invitation link has expired; ask your admin for a new one');
+		}
+		const user = this.newUser(invitation.orgId, invitation.email, invitation.role, await hashPassword(password));
+		if (!(await this.store.acceptInvitation(invitation.tokenHash, user, user.createdAt))) {
+			throw new DomainError('invalid_invitation', 'this invitation link was already used');
+		}
+		return user;
+	}
+}

@@ -1,0 +1,137 @@
+import type { PolicySigningKey, TokenResponse } from '../../policy';
+import type { Clock } from '../clock';
+import { hashSecret, newId, newSecret } from '../crypto';
+import type { Store, TokenRecord, UserRecord } from '../store/store';
+import { OAuthError } from './errors';
+import type { AccountTimings } from './timings';
+
+export interface Principal {
+	readonly user: UserRecord;
+	readonly token: TokenRecord;
+}
+
+/** How long a resolved token may be reused without reading the store again. */
+const PRINCIPAL_CACHE_MS = 5000;
+const PRINCIPAL_CACHE_SIZE = 20_000;
+
+/** Bearer tokens: issued at sign-in, rotated on refresh, revoked per RFC 7009, resolved per request. */
+export class Tokens {
+	/**
+	 * Resolved bearer tokens, so a read of the policy costs no query. Every revocation in this
+	 * process clears it at once; the short lifetime bounds what another instance's revocation
+	 * could leave behind if its notification were lost.
+	 */
+	private readonly principals = new Map<string, { found: Principal | undefined; at: number }>();
+
+	constructor(
+		private readonly store: Store,
+		private readonly clock: Clock,
+		private readonly timings: AccountTimings,
+		private readonly signingKeyOf: (orgId: string) => Promise<PolicySigningKey | undefined>,
+	) {}
+
+	async issue(user: UserRecord, familyId = newId()): Promise<TokenResponse> {
+		const now = this.clock.now();
+		const accessToken = newSecret('opp_at');
+		const refreshToken = newSecret('opp_rt');
+		const base = { userId: user.id, orgId: user.orgId, familyId, createdAt: now, usedAt: null, revokedAt: null, csrfToken: null, label: null };
+		await this.store.insertTokens([
+			{ ...base, tokenHash: hashSecret(accessToken), kind: 'access', expiresAt: now + this.timings.accessTokenSeconds * 1000 },
+			{ ...base, tokenHash: hashSecret(refreshToken), kind: 'refresh', expiresAt: now + this.timings.refreshTokenSeconds * 1000 },
+		]);
+		const [organization, signingKey] = await Promise.all([this.store.getOrganization(user.orgId), this.signingKeyOf(user.orgId)]);
+		if (!organization || !signingKey) {
+			throw new Error(`organization ${user.orgId} is not set up`);
+		}
+		return {
+			access_token: accessToken,
+			token_type: 'Bearer',
+			expires_in: this.timings.accessTokenSeconds,
+			refresh_token: refreshToken,
+			organization: { id: organization.id, name: organization.name },
+			user: { id: user.id, email: user.email, role: user.role },
+			policy_signing_key: signingKey,
+		};
+	}
+
+	async refresh(refreshToken: string): Promise<TokenResponse> {
+		const now = this.clock.now();
+		const record = await this.store.getToken(hashSecret(refreshToken));
+		if (!record || record.kind !== 'refresh' || record.revokedAt !== null || (record.expiresAt !== null && record.expiresAt <= now)) {
+			throw new OAuthError('invalid_grant', 'the refresh token is invalid, expired or revoked');
+		}
+		if (!(await this.store.markTokenUsed(record.tokenHash, now))) {
+			// A rotated-out refresh token came back: someone holds a copy. End the whole family.
+			await this.store.revokeFamily(record.familyId ?? '', now);
+			this.forgetPrincipals();
+			throw new OAuthError('invalid_grant', 'the refresh token was already used; every session it started has been revoked');
+		}
+		const user = await this.store.getUser(record.userId);
+		if (!user) {
+			throw new OAuthError('invalid_grant', 'the account no longer exists');
+		}
+		return this.issue(user, record.familyId ?? newId());
+	}
+
+	/** Revokes a token and, for access and refresh tokens, the rest of its sign-in (RFC 7009). */
+	async revoke(token: string): Promise<void> {
+		const record = await this.store.getToken(hashSecret(token));
+		if (!record) {
+			return;
+		}
+		if (record.familyId) {
+			await this.store.revokeFamily(record.familyId, this.clock.now());
+		} else {
+			await this.store.revokeToken(record.tokenHash, this.clock.now());
+		}
+		this.forgetPrincipals();
+	}
+
+	async resolveBearer(token: string): Promise<Principal | undefined> {
+		const hash = hashSecret(token);
+		const now = this.clock.now();
+		let cached = this.principals.get(hash);
+		if (!cached || now - cached.at > PRINCIPAL_CACHE_MS) {
+			cached = { found: await this.store.getTokenWithUser(hash), at: now };
+			if (this.principals.size >= PRINCIPAL_CACHE_SIZE) {
+				this.principals.clear();
+			}
+			this.principals.set(hash, cached);
+		}
+		const found = cached.found;
+		return found && (found.token.kind === 'access' || found.token.kind === 'admin_api') ? this.validPrincipal(found) : undefined;
+	}
+
+	/** Any revocation (here, or on another instance): forget every resolved token, so none outlives it. */
+	forgetPrincipals(): void {
+		this.principals.clear();
+	}
+
+	async createAdminApiToken(user: UserRecord, label: string): Promise<string> {
+		const token = newSecret('opp_admin');
+		await this.store.insertTokens([
+			{
+				tokenHash: hashSecret(token),
+				kind: 'admin_api',
+				userId: user.id,
+				orgId: user.orgId,
+				familyId: null,
+				expiresAt: null,
+				createdAt: this.clock.now(),
+				usedAt: null,
+				revokedAt: null,
+				csrfToken: null,
+				label,
+			},
+		]);
+		return token;
+	}
+
+	/** The principal a stored token stands for, while it is neither revoked nor expired. */
+	validPrincipal({ token, user }: Principal): Principal | undefined {
+		if (token.revokedAt !== null || (token.expiresAt !== null && token.expiresAt <= this.clock.now())) {
+			return undefined;
+		}
+		return user.orgId === token.orgId ? { user, token } : undefined;
+	}
+}

@@ -1,0 +1,231 @@
+import type { PolicySettings } from '../../policy';
+import { DEFAULT_AZURE_SCOPE } from '../../policy';
+import type { InvitationView, MemberView, RevisionView } from '../http/views';
+import { MASK } from '../revision-diff';
+import { html, jsonForScript, page, type SafeHtml } from './html';
+
+const errorSlot = (path: string) => html`<div class="field-error" data-error-for="${path}" role="alert"></div>`;
+
+function headerRow(name: string, saved: boolean): SafeHtml {
+	return html`<div class="header-row" data-saved="${saved ? 'true' : 'false'}">
+		<input class="header-name" aria-label="Header name" placeholder="X-Header-Name" value="${name}" spellcheck="false">
+		<textarea class="header-value" aria-label="Header value" rows="1" placeholder="${saved ? `${MASK} saved — type to replace` : 'value'}" autocomplete="off" spellcheck="false"></textarea>
+		<button type="button" class="remove-header icon" title="Remove header" aria-label="Remove header">✕</button>
+		${errorSlot(`provider.headers.${name}`)}
+	</div>`;
+}
+
+/** Every page of the console, the device-approval page and the invitation pages, in one place. */
+export const consolePages = {
+	settings(state: { settings: PolicySettings; revision: number; updatedBy: string; updatedAt: string }): SafeHtml {
+		const { settings } = state;
+		const provider = settings.provider;
+		const azure = provider?.azure;
+		const enabledProvider = settings.enabled && provider ? 'OpenAI Compatible' : 'None (members choose their own provider)';
+		return html`<section class="card">
+			<header class="card-header">
+				<h1>Provider settings</h1>
+				<p class="muted">Revision <span id="revision">${state.revision}</span>, saved by <span id="updated-by">${state.updatedBy}</span> at <time id="updated-at">${state.updatedAt}</time></p>
+			</header>
+			<div id="status" class="status" role="status" aria-live="polite"></div>
+			<form id="settings-form" novalidate>
+				<div class="field toggle">
+					<label><input type="checkbox" id="enabled" ${settings.enabled ? 'checked' : ''}> Enable settings</label>
+					<p class="hint">When on, every member's extension uses the provider below and nothing else.</p>
+					${errorSlot('enabled')}
+				</div>
+				<div class="field">
+					<label for="enabled-provider">Enabled provider</label>
+					<output id="enabled-provider">${enabledProvider}</output>
+				</div>
+				<div class="field">
+					<label for="api-provider">API Provider</label>
+					<select id="api-provider">
+						<option value="openai-compatible" selected>OpenAI Compatible</option>
+						<option value="openai" disabled>OpenAI (not enforceable)</option>
+						<option value="anthropic" disabled>Anthropic (not enforceable)</option>
+					</select>
+					${errorSlot('provider.id')}
+				</div>
+				<fieldset id="openai-compatible-panel">
+					<legend>OpenAI Compatible</legend>
+					<div class="field">
+						<label for="base-url">Base URL <span class="required">required</span></label>
+						<input id="base-url" type="url" placeholder="https://your-resource.openai.azure.com" value="${provider?.baseUrl ?? ''}" spellcheck="false">
+						${errorSlot('provider.baseUrl')}
+					</div>
+					<div class="field">
+						<label>Custom Headers</label>
+						<div id="headers">${Object.keys(provider?.headers ?? {}).map((name) => headerRow(name, true))}</div>
+						<button type="button" id="add-header">+ Add header</button>
+						${errorSlot('provider.headers')}
+					</div>
+					<div class="field toggle">
+						<label><input type="checkbox" id="api-key-required" ${provider?.apiKeyRequired ?? true ? 'checked' : ''}> Members enter their own API key</label>
+						${errorSlot('provider.apiKeyRequired')}
+					</div>
+					<div class="field toggle">
+						<label><input type="checkbox" id="azure" ${azure ? 'checked' : ''}> Azure OpenAI / Azure AI Foundry endpoint</label>
+					</div>
+					<div id="azure-panel" class="subpanel" ${azure ? '' : 'hidden'}>
+						<div class="field">
+							<label for="api-version">Azure API Version</label>
+							<input id="api-version" placeholder="2024-06-01 (leave empty for the v1 API)" value="${azure?.apiVersion ?? ''}" spellcheck="false">
+							${errorSlot('provider.azure.apiVersion')}
+						</div>
+						<div class="field toggle">
+							<label><input type="checkbox" id="identity-auth" ${azure?.identityAuth ? 'checked' : ''}> Azure Identity Authentication (Entra ID)</label>
+							${errorSlot('provider.azure.identityAuth')}
+						</div>
+						<div class="field">
+							<label for="tenant-id">Tenant</label>
+							<input id="tenant-id" placeholder="contoso.onmicrosoft.com or tenant GUID (optional)" value="${azure?.tenantId ?? ''}" spellcheck="false">
+							${errorSlot('provider.azure.tenantId')}
+						</div>
+						<div class="field">
+							<label for="scope">Token scope</label>
+							<input id="scope" placeholder="${DEFAULT_AZURE_SCOPE}" value="${azure?.scope && azure.scope !== DEFAULT_AZURE_SCOPE ? azure.scope : ''}" spellcheck="false">
+							${errorSlot('provider.azure.scope')}
+						</div>
+					</div>
+					<div class="field">
+						<label for="allowed-models">Allowed models</label>
+						<input id="allowed-models" placeholder="gpt-4o, gpt-4o-mini (empty: any model the endpoint lists)" value="${(provider?.models?.allowed ?? []).join(', ')}" spellcheck="false">
+						${errorSlot('provider.models.allowed')}
+					</div>
+					<div class="field">
+						<label for="default-model">Default model</label>
+						<input id="default-model" value="${provider?.models?.default ?? ''}" spellcheck="false">
+						${errorSlot('provider.models.default')}
+					</div>
+				</fieldset>
+				<div class="field">
+					<label for="admin-contact">Admin contact shown to members</label>
+					<input id="admin-contact" placeholder="ai-platform@example.com" value="${settings.adminContact ?? ''}">
+					${errorSlot('adminContact')}
+				</div>
+				<div class="actions">
+					<button type="submit" id="save" class="primary" disabled>Save</button>
+				</div>
+			</form>
+			<script type="application/json" id="console-state">${jsonForScript({ revision: state.revision })}</script>
+		</section>`;
+	},
+
+	revisions(rows: RevisionView[]): SafeHtml {
+		return html`<section class="card">
+			<h1>Revisions</h1>
+			<table id="revisions">
+				<thead><tr><th>Revision</th><th>Saved by</th><th>When</th><th>Enabled</th><th>What changed</th></tr></thead>
+				<tbody>
+					${rows.map(
+						(row) => html`<tr>
+							<td>${row.revision}</td>
+							<td>${row.updatedBy}</td>
+							<td><time>${row.updatedAt}</time></td>
+							<td>${row.enabled ? 'yes' : 'no'}</td>
+							<td><ul class="changes">${row.changes.map(
+								(change) => html`<li><code>${change.path}</code>: ${change.before ?? '—'} → ${change.after ?? '—'}</li>`,
+							)}</ul></td>
+						</tr>`,
+					)}
+				</tbody>
+			</table>
+		</section>`;
+	},
+
+	members(members: MemberView[], invitations: InvitationView[], currentRevision: number, selfId: string): SafeHtml {
+		return html`<section class="card">
+			<h1>Members</h1>
+			<p class="muted">Current revision ${currentRevision}.</p>
+			<div id="status" class="status" role="status" aria-live="polite"></div>
+			<table id="members">
+				<thead><tr><th>Email</th><th>Role</th><th>Last seen</th><th>Applied revision</th><th>Sync</th><th></th></tr></thead>
+				<tbody>
+					${members.map(
+						(member) => html`<tr data-member-id="${member.id}">
+							<td>${member.email}</td>
+							<td>${member.role}</td>
+							<td>${member.lastSeenAt ?? 'never'}</td>
+							<td>${member.appliedRevision ?? '—'}</td>
+							<td><span class="badge ${member.sync.replace(/ /g, '-')}">${member.sync}</span></td>
+							<td>${member.id === selfId ? '' : html`<button type="button" class="remove-member" data-id="${member.id}" data-email="${member.email}">Remove</button>`}</td>
+						</tr>`,
+					)}
+				</tbody>
+			</table>
+			${invitations.length
+				? html`<h2>Pending invitations</h2><ul id="invitations">${invitations.map((invitation) => html`<li>${invitation.email} (${invitation.role}), expires ${invitation.expiresAt}</li>`)}</ul>`
+				: ''}
+			<h2>Add a member</h2>
+			<form id="add-member" class="row">
+				<input type="email" id="member-email" placeholder="name@example.com" required aria-label="Email">
+				<select id="member-role" aria-label="Role"><option value="member">member</option><option value="admin">admin</option></select>
+				<button type="submit" class="primary">Invite</button>
+			</form>
+			<p id="invite-link" class="muted"></p>
+		</section>`;
+	},
+
+	login(error?: string, email = ''): string {
+		return page(
+			{ title: 'Sign in' },
+			html`<section class="card narrow">
+				<h1>Sign in to the admin console</h1>
+				${error ? html`<p class="error" role="alert">${error}</p>` : ''}
+				<form method="post" action="/console/login">
+					<label>Email <input type="email" name="email" id="email" autocomplete="username" required value="${email}"></label>
+					<label>Password <input type="password" name="password" id="password" autocomplete="current-password" required></label>
+					<button type="submit" id="sign-in" class="primary">Sign in</button>
+				</form>
+			</section>`,
+		);
+	},
+
+	/** The RFC 8628 verification page: the code to approve, and who approves it. */
+	device(options: { organization: string; userCode?: string; error?: string; done?: string; signedInAs?: string | undefined }): string {
+		return page(
+			{ title: 'Approve sign-in' },
+			html`<section class="card narrow">
+				<h1>Sign in to VS Code</h1>
+				${options.done ? html`<p class="success" role="status" id="device-result">${options.done}</p>` : ''}
+				${options.error ? html`<p class="error" role="alert" id="device-error">${options.error}</p>` : ''}
+				${options.done
+					? ''
+					: html`<p>VS Code asks to sign in to <strong>${options.organization}</strong> and receive its provider policy. Approve only if you started this sign-in and the code matches the one VS Code shows.</p>
+				<form method="post" action="/device">
+					<label>Code shown in VS Code <input name="user_code" id="user_code" required value="${options.userCode ?? ''}" autocomplete="off" spellcheck="false"></label>
+					${options.signedInAs
+						? html`<p>Signed in as <strong>${options.signedInAs}</strong>.</p>`
+						: html`<label>Email <input type="email" name="email" id="email" autocomplete="username" required></label>
+					<label>Password <input type="password" name="password" id="password" autocomplete="current-password" required></label>`}
+					<div class="actions">
+						<button type="submit" name="action" value="approve" id="approve" class="primary">Approve</button>
+						<button type="submit" name="action" value="deny" id="deny">Deny</button>
+					</div>
+				</form>`}
+			</section>`,
+		);
+	},
+
+	invitation(token: string, error?: string): string {
+		return page(
+			{ title: 'Accept invitation' },
+			html`<section class="card narrow">
+				<h1>Set your password</h1>
+				${error ? html`<p class="error" role="alert">${error}</p>` : ''}
+				<form method="post" action="/invite/${token}">
+					<label>New password (12 characters or more) <input type="password" name="password" id="password" autocomplete="new-password" minlength="12" required></label>
+					<button type="submit" class="primary" id="accept">Save password</button>
+				</form>
+			</section>`,
+		);
+	},
+
+	welcome(): string {
+		return page(
+			{ title: 'Welcome' },
+			html`<section class="card narrow"><h1>You're in</h1><p>Your password is set. In VS Code, run <strong>Org Provider Policy: Sign In</strong>.</p></section>`,
+		);
+	},
+};

@@ -1,0 +1,243 @@
+import helmet from '@fastify/helmet';
+import fastifyStatic from '@fastify/static';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { z } from 'zod';
+import type { PolicySettings } from '../../policy';
+import { DomainError, type Accounts, type Principal } from '../accounts';
+import { isoTime } from '../clock';
+import type { ServerConfig } from '../config';
+import { normalizeUserCode } from '../crypto';
+import { principalOf, requireRole, SESSION_COOKIE } from '../http/auth';
+import { domainStatus } from '../http/errors';
+import { HttpError } from '../http/http-error';
+import { currentOrThrow, expectedRevision, savePolicy } from '../http/policy-http';
+import { invitationView, memberView, revisionView } from '../http/views';
+import type { PolicyService } from '../policy-service';
+import { settingsOfRevision } from '../policy-service';
+import { MASK, maskSettings } from '../revision-diff';
+import type { Store } from '../store/store';
+import { page } from './html';
+import { consolePages } from './pages';
+
+/** Assets live beside the bundle in dist/console-assets, or in the source tree under tsx. */
+function assetDir(): string {
+	const candidates = [join(__dirname, 'console-assets'), join(__dirname, 'assets')];
+	return candidates.find((dir) => existsSync(join(dir, 'console.js'))) ?? candidates[1]!;
+}
+
+const ConsoleSaveSchema = z.strictObject({
+	settings: z.unknown(),
+	/** Header names whose saved value stays: the console never receives the values themselves. */
+	keepHeaderValues: z.array(z.string()).max(64).default([]),
+});
+
+const FormSchema = z.record(z.string(), z.string()).default({});
+
+export interface ConsoleOptions {
+	readonly accounts: Pick<Accounts, 'members' | 'sessions' | 'tokens' | 'devices'>;
+	readonly policies: Pick<PolicyService, 'current' | 'save' | 'history'>;
+	readonly store: Pick<Store, 'listUsers' | 'listInvitations' | 'getOrganization'>;
+	readonly config: ServerConfig;
+	readonly loginRateLimit: number;
+}
+
+/**
+ * The admin console, the device-approval page and the invitation pages: server-rendered HTML under
+ * a strict CSP (helmet) with the console's script and styles served as static files.
+ */
+export const consolePlugin: FastifyPluginAsyncZod<ConsoleOptions> = async (app, { accounts, policies, store, config, loginRateLimit }) => {
+	const { members, sessions, devices } = accounts;
+	const secure = config.publicUrl.startsWith('https:');
+	await app.register(helmet, {
+		contentSecurityPolicy: {
+			useDefaults: false,
+			directives: {
+				defaultSrc: ["'none'"],
+				scriptSrc: ["'self'"],
+				styleSrc: ["'self'"],
+				imgSrc: ["'self'", 'data:'],
+				connectSrc: ["'self'"],
+				formAction: ["'self'"],
+				frameAncestors: ["'none'"],
+				baseUri: ["'none'"],
+			},
+		},
+		frameguard: { action: 'deny' },
+		referrerPolicy: { policy: 'no-referrer' },
+		// Only where browsers honour it, and only when the service is reached over https.
+		strictTransportSecurity: secure ? { maxAge: 15_552_000, includeSubDomains: false } : false,
+	});
+	await app.register(fastifyStatic, { root: assetDir(), prefix: '/console/assets/', decorateReply: false, cacheControl: false, schemaHide: true });
+	app.addHook('onSend', async (_request, reply) => {
+		// Pages carry CSRF tokens and settings: never keep them in a cache.
+		reply.header('cache-control', String(reply.getHeader('content-type') ?? '').startsWith('text/html') ? 'no-store' : 'no-cache');
+	});
+	app.addHook('onRoute', (route) => {
+		route.schema = { ...route.schema, hide: true };
+	});
+
+	const sendPage = (reply: FastifyReply, html: string, status = 200) => reply.code(status).type('text/html; charset=utf-8').send(html);
+	const setSession = (reply: FastifyReply, cookie: string) =>
+		reply.setCookie(SESSION_COOKIE, cookie, { path: '/', httpOnly: true, sameSite: 'strict', secure, maxAge: sessions.lifetimeSeconds });
+	const sessionPrincipal = async (request: FastifyRequest): Promise<Principal | undefined> => {
+		const cookie = request.cookies[SESSION_COOKIE];
+		return cookie ? sessions.resolve(cookie) : undefined;
+	};
+	const formOf = (request: FastifyRequest) => FormSchema.parse(request.body ?? {});
+	const loginLimit = { rateLimit: { max: loginRateLimit, timeWindow: '1 minute' } };
+	const admin = requireRole({ tokens: accounts.tokens, sessions }, 'admin');
+
+	// Console pages answer an anonymous visitor with the sign-in page, not a JSON 401.
+	const consolePage = async (request: FastifyRequest, reply: FastifyReply): Promise<void> => {
+		const principal = await sessionPrincipal(request);
+		if (!principal || principal.user.role !== 'admin') {
+			await reply.redirect('/console/login', 303);
+			return;
+		}
+		request.principal = principal;
+	};
+	const chrome = (request: FastifyRequest, title: string, active: 'settings' | 'revisions' | 'members', organization: string | undefined, scripts?: string[]) => {
+		const { user, token } = principalOf(request);
+		return { title, organization, user, csrfToken: token.csrfToken ?? '', active, ...(scripts ? { scripts } : {}) };
+	};
+
+	// ── sign-in ────────────────────────────────────────────────────────────────
+	app.get('/console/login', async (_request, reply) => sendPage(reply, consolePages.login()));
+
+	app.post('/console/login', { config: loginLimit }, async (request, reply) => {
+		const body = formOf(request);
+		const user = await members.checkPassword(body.email ?? '', body.password ?? '');
+		if (!user || user.role !== 'admin') {
+			return sendPage(reply, consolePages.login(user ? 'Only admins can use the console.' : 'Wrong email or password.', body.email), 401);
+		}
+		setSession(reply, (await sessions.create(user)).cookie);
+		return reply.redirect('/console/settings', 303);
+	});
+
+	app.post('/console/logout', async (request, reply) => {
+		const cookie = request.cookies[SESSION_COOKIE];
+		const principal = await sessionPrincipal(request);
+		if (cookie && principal && formOf(request).csrf === principal.token.csrfToken) {
+			await sessions.end(cookie);
+		}
+		reply.clearCookie(SESSION_COOKIE, { path: '/' });
+		return reply.redirect('/console/login', 303);
+	});
+
+	app.get('/console', async (_request, reply) => reply.redirect('/console/settings', 302));
+
+	// ── admin pages ────────────────────────────────────────────────────────────
+	app.get('/console/settings', { preHandler: consolePage }, async (request, reply) => {
+		const current = await currentOrThrow(policies, principalOf(request).user.orgId);
+		const settings = maskSettings(settingsOfRevision(current));
+		const state = { settings, revision: current.revision, updatedBy: current.createdBy, updatedAt: isoTime(current.createdAt) };
+		const options = chrome(request, 'Provider settings', 'settings', current.signed.policy.organization.name, ['/console/assets/console.js']);
+		return sendPage(reply, page(options, consolePages.settings(state)));
+	});
+
+	app.put('/console/api/policy', { preValidation: admin, schema: { body: ConsoleSaveSchema } }, async (request) => {
+		const { user } = principalOf(request);
+		const expected = expectedRevision(request.headers['if-match']);
+		const current = await currentOrThrow(policies, user.orgId);
+		const settings = restoreKeptHeaders(request.body.settings, request.body.keepHeaderValues, settingsOfRevision(current));
+		const saved = await savePolicy(policies, user.orgId, settings, expected, user.email);
+		return { revision: saved.revision, settings: maskSettings(settingsOfRevision(saved)), updatedBy: saved.createdBy, updatedAt: isoTime(saved.createdAt) };
+	});
+
+	app.get('/console/revisions', { preHandler: consolePage }, async (request, reply) => {
+		const history = await policies.history(principalOf(request).user.orgId, 101);
+		const rows = history.slice(0, 100).map((revision, index) => revisionView(revision, history[index + 1]));
+		return sendPage(reply, page(chrome(request, 'Revisions', 'revisions', history[0]?.signed.policy.organization.name), consolePages.revisions(rows)));
+	});
+
+	app.get('/console/members', { preHandler: consolePage }, async (request, reply) => {
+		const { user } = principalOf(request);
+		const current = await currentOrThrow(policies, user.orgId);
+		const people = (await store.listUsers(user.orgId)).map((member) => memberView(member, current.revision));
+		const invitations = (await store.listInvitations(user.orgId)).map(invitationView);
+		const options = chrome(request, 'Members', 'members', current.signed.policy.organization.name, ['/console/assets/console.js']);
+		return sendPage(reply, page(options, consolePages.members(people, invitations, current.revision, user.id)));
+	});
+
+	// ── device approval (RFC 8628 verification URI) ────────────────────────────
+	app.get('/device', { schema: { querystring: z.object({ user_code: z.string().optional() }) } }, async (request, reply) => {
+		const principal = await sessionPrincipal(request);
+		const userCode = request.query.user_code ? normalizeUserCode(request.query.user_code) : '';
+		return sendPage(reply, consolePages.device({ organization: config.orgName, userCode, signedInAs: principal?.user.email }));
+	});
+
+	app.post('/device', { config: loginLimit }, async (request, reply) => {
+		const body = formOf(request);
+		const userCode = normalizeUserCode(body.user_code ?? '');
+		const answer = (status: number, options: { error?: string; done?: string }) => sendPage(reply, consolePages.device({ organization: config.orgName, userCode, ...options }), status);
+		const user = body.email ? await members.checkPassword(body.email, body.password ?? '') : (await sessionPrincipal(request))?.user;
+		if (!user) {
+			return answer(401, { error: 'Wrong email or password.' });
+		}
+		const device = await devices.findPending(userCode);
+		if (!device) {
+			return answer(400, { error: 'That code is not valid or has expired. Check the code VS Code shows, or start the sign-in again.' });
+		}
+		const approve = body.action !== 'deny';
+		await devices.decide(device, user, approve);
+		const organization = (await store.getOrganization(user.orgId))?.name;
+		return answer(200, { done: approve ? `Approved. VS Code is now signed in to ${organization} as ${user.email}; you can close this page.` : 'Denied. VS Code will not be signed in.' });
+	});
+
+	// ── invitations ────────────────────────────────────────────────────────────
+	const InviteParams = z.object({ token: z.string() });
+	app.get('/invite/:token', { schema: { params: InviteParams } }, async (request, reply) => sendPage(reply, consolePages.invitation(request.params.token)));
+
+	app.post('/invite/:token', { config: loginLimit, schema: { params: InviteParams } }, async (request, reply) => {
+		const { token } = request.params;
+		const password = formOf(request).password ?? '';
+		if (password.length < 12) {
+			return sendPage(reply, consolePages.invitation(token, 'The password must be at least 12 characters.'), 400);
+		}
+		try {
+			const user = await members.acceptInvitation(token, password);
+			if (user.role === 'admin') {
+				setSession(reply, (await sessions.create(user)).cookie);
+				return reply.redirect('/console/settings', 303);
+			}
+			return sendPage(reply, consolePages.welcome());
+		} catch (error) {
+			if (error instanceof DomainError) {
+				return sendPage(reply, consolePages.invitation(token, error.message), domainStatus(error));
+			}
+			throw error;
+		}
+	});
+};
+
+/**
+ * The console never receives saved header values; for each header it left untouched it sends the
+ * name in keepHeaderValues and the service puts the stored value back before validation.
+ */
+function restoreKeptHeaders(input: unknown, keep: string[], current: PolicySettings): unknown {
+	if (!input || typeof input !== 'object' || keep.length === 0) {
+		return input;
+	}
+	const settings = input as { provider?: { headers?: Record<string, unknown> } };
+	const headers = settings.provider?.headers;
+	if (!headers || typeof headers !== 'object') {
+		return input;
+	}
+	const saved = current.provider?.headers ?? {};
+	const restored: Record<string, unknown> = { ...headers };
+	for (const name of keep) {
+		if (name in restored && (restored[name] === '' || restored[name] === MASK)) {
+			const value = saved[name];
+			if (value === undefined) {
+				throw new HttpError(400, 'invalid_policy', 'the policy was not saved: fix the fields named', {
+					fieldErrors: [{ path: `provider.headers.${name}`, message: 'enter a value (this header has no saved value)' }],
+				});
+			}
+			restored[name] = value;
+		}
+	}
+	return { ...settings, provider: { ...settings.provider, headers: restored } };
+}

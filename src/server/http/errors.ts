@@ -1,0 +1,64 @@
+import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
+import { DomainError, OAuthError, type DomainErrorCode } from '../accounts';
+import { HttpError } from './http-error';
+import { RequestValidationError } from './validation';
+
+declare module 'fastify' {
+	interface FastifyContextConfig {
+		/** The error code a request that fails its schema answers with (default `invalid_request`). */
+		invalidRequest?: { code: string; message: string };
+	}
+}
+
+const DOMAIN_STATUS: Record<DomainErrorCode, { status: number; error: string }> = {
+	already_member: { status: 409, error: 'conflict' },
+	not_found: { status: 404, error: 'not_found' },
+	last_admin: { status: 409, error: 'last_admin' },
+	invalid_invitation: { status: 404, error: 'invalid_invitation' },
+	expired_invitation: { status: 410, error: 'expired_invitation' },
+};
+
+/** The status an account-domain refusal answers with, for the HTML pages that show it. */
+export function domainStatus(error: DomainError): number {
+	return DOMAIN_STATUS[error.code].status;
+}
+
+/**
+ * The one place where errors become status codes. Every JSON answer has the shape
+ * `{ error, message, fieldErrors? }`, except the OAuth endpoints', which RFC 6749 §5.2 fixes.
+ */
+export function createErrorHandler(bodyLimitBytes: number) {
+	return (error: FastifyError | Error, request: FastifyRequest, reply: FastifyReply) => {
+		if (error instanceof OAuthError) {
+			// RFC 6749 §5.2: invalid_client is 401; every other error is 400.
+			return reply.code(error.code === 'invalid_client' ? 401 : 400).send({ error: error.code, error_description: error.message });
+		}
+		if (error instanceof DomainError) {
+			const { status, error: code } = DOMAIN_STATUS[error.code];
+			return reply.code(status).send({ error: code, message: error.message });
+		}
+		if (error instanceof RequestValidationError) {
+			const custom = request.routeOptions.config.invalidRequest;
+			return reply.code(400).send({ error: custom?.code ?? 'invalid_request', message: custom?.message ?? error.message, fieldErrors: error.fieldErrors });
+		}
+		if (error instanceof HttpError) {
+			for (const [name, value] of Object.entries(error.extra.headers ?? {})) {
+				reply.header(name, value);
+			}
+			return reply.code(error.statusCode).send({
+				error: error.code,
+				message: error.message,
+				...(error.extra.fieldErrors ? { fieldErrors: error.extra.fieldErrors } : {}),
+				...error.extra.details,
+			});
+		}
+		const status = typeof (error as { statusCode?: unknown }).statusCode === 'number' ? (error as { statusCode: number }).statusCode : 500;
+		if (status >= 500) {
+			request.log.error({ err: error }, 'request failed');
+			return reply.code(500).send({ error: 'internal', message: 'internal error; see the service log' });
+		}
+		const code = status === 413 ? 'payload_too_large' : status === 415 ? 'unsupported_media_type' : status === 429 ? 'rate_limited' : 'invalid_request';
+		const message = status === 413 ? `the body is larger than ${bodyLimitBytes} bytes` : error.message;
+		return reply.code(status).send({ error: code, message });
+	};
+}

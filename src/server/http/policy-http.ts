@@ -1,0 +1,51 @@
+import { parseIfMatch } from '../../policy';
+import { isoTime } from '../clock';
+import type { PolicyService, PublishedRevision } from '../policy-service';
+import { HttpError } from './http-error';
+
+/** Interprets If-Match for a policy write: required, so two admins never overwrite each other silently. */
+export function expectedRevision(header: string | undefined): number | 'any' {
+	const ifMatch = parseIfMatch(header);
+	switch (ifMatch.kind) {
+		case 'absent':
+			throw new HttpError(428, 'precondition_required', 'send If-Match: "<revision>" with the revision you edited (or * to overwrite whatever is current)');
+		case 'invalid':
+			throw new HttpError(400, 'invalid_request', 'If-Match: must be a quoted revision such as "12", or *');
+		case 'any':
+			return 'any';
+		case 'revision':
+			return ifMatch.revision;
+	}
+}
+
+/** Saves through the domain and maps its result: invalid → 400 naming fields, conflict → 412 naming who. */
+export async function savePolicy(policies: Pick<PolicyService, 'save'>, orgId: string, body: unknown, expected: number | 'any', author: string): Promise<PublishedRevision> {
+	const result = await policies.save(orgId, body, expected, author);
+	switch (result.kind) {
+		case 'invalid':
+			throw new HttpError(400, 'invalid_policy', INVALID_POLICY_MESSAGE, { fieldErrors: result.errors });
+		case 'conflict': {
+			const current = result.current;
+			throw new HttpError(
+				412,
+				'stale_revision',
+				current
+					? `the policy changed since you loaded it: revision ${current.revision} by ${current.createdBy} at ${isoTime(current.createdAt)}; reload and apply your change again`
+					: 'the policy changed since you loaded it; reload',
+				{ details: current ? { revision: current.revision, updatedBy: current.createdBy, updatedAt: isoTime(current.createdAt) } : {} },
+			);
+		}
+		case 'saved':
+			return result.revision;
+	}
+}
+
+export const INVALID_POLICY_MESSAGE = 'the policy was not saved: fix the fields named';
+
+export async function currentOrThrow(policies: Pick<PolicyService, 'current'>, orgId: string): Promise<PublishedRevision> {
+	const current = await policies.current(orgId);
+	if (!current) {
+		throw new HttpError(404, 'no_policy', 'this organization has no policy yet');
+	}
+	return current;
+}

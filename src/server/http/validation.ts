@@ -1,0 +1,26 @@
+import type { FastifySchemaCompiler } from 'fastify';
+import type { z } from 'zod';
+import { formatFieldError, parseWith, type FieldError } from '../../policy';
+
+/** A request part that does not match its route's schema; every field at fault is named. */
+export class RequestValidationError extends Error {
+	override readonly name = 'RequestValidationError';
+	readonly statusCode = 400;
+	constructor(
+		readonly part: string,
+		readonly fieldErrors: readonly FieldError[],
+	) {
+		super(fieldErrors.map(formatFieldError).join('; ') || `the request ${part} is not valid`);
+	}
+}
+
+/**
+ * Validates each request part with the zod schema declared on its route, through the project's own
+ * parse so messages read as everywhere else ("provider.baseUrl: is required").
+ */
+export const zodValidatorCompiler: FastifySchemaCompiler<z.ZodType> =
+	({ schema, httpPart }) =>
+	(data: unknown) => {
+		const parsed = parseWith(schema, data);
+		return parsed.ok ? { value: parsed.value } : { error: new RequestValidationError(httpPart ?? 'body', parsed.errors) };
+	};

@@ -1,0 +1,58 @@
+import { z } from 'zod';
+import { RoleSchema } from '../../policy';
+import { isoTime } from '../clock';
+import { settingsOfRevision, type PublishedRevision } from '../policy-service';
+import { diffSettings } from '../revision-diff';
+import type { InvitationRecord, UserRecord } from '../store/store';
+
+/** The shapes the admin API answers with, declared once for serialization and the OpenAPI document. */
+export const MemberViewSchema = z.object({
+	id: z.string(),
+	email: z.string(),
+	role: RoleSchema,
+	createdAt: z.string(),
+	lastSeenAt: z.string().nullable(),
+	appliedRevision: z.number().nullable(),
+	appliedAt: z.string().nullable(),
+	sync: z.enum(['in sync', 'behind', 'never synced']),
+});
+export type MemberView = z.infer<typeof MemberViewSchema>;
+
+export const InvitationViewSchema = z.object({ email: z.string(), role: RoleSchema, createdAt: z.string(), expiresAt: z.string(), createdBy: z.string() });
+export type InvitationView = z.infer<typeof InvitationViewSchema>;
+
+export const RevisionViewSchema = z.object({
+	revision: z.number(),
+	updatedAt: z.string(),
+	updatedBy: z.string(),
+	enabled: z.boolean(),
+	changes: z.array(z.object({ path: z.string(), before: z.string().optional(), after: z.string().optional() })),
+});
+export type RevisionView = z.infer<typeof RevisionViewSchema>;
+
+export function memberView(user: UserRecord, currentRevision: number): MemberView {
+	return {
+		id: user.id,
+		email: user.email,
+		role: user.role,
+		createdAt: isoTime(user.createdAt),
+		lastSeenAt: isoTime(user.lastSeenAt),
+		appliedRevision: user.appliedRevision,
+		appliedAt: isoTime(user.appliedAt),
+		sync: user.appliedRevision === null ? 'never synced' : user.appliedRevision >= currentRevision ? 'in sync' : 'behind',
+	};
+}
+
+export function invitationView({ email, role, createdAt, expiresAt, createdBy }: InvitationRecord): InvitationView {
+	return { email, role, createdAt: isoTime(createdAt), expiresAt: isoTime(expiresAt), createdBy };
+}
+
+export function revisionView(revision: PublishedRevision, previous: PublishedRevision | undefined): RevisionView {
+	return {
+		revision: revision.revision,
+		updatedAt: isoTime(revision.createdAt),
+		updatedBy: revision.createdBy,
+		enabled: revision.signed.policy.enabled,
+		changes: diffSettings(previous && settingsOfRevision(previous), settingsOfRevision(revision)),
+	};
+}
