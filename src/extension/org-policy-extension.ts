@@ -12,7 +12,7 @@ import { SyncFeature } from './features/sync-feature';
 import { ProviderService, type ChatClientModule } from './provider-service';
 import { readHttpOptions, readServerSettings } from './settings';
 import { PolicySync } from './sync/policy-sync';
-import type { ServiceConnection } from './sync/service-http';
+import type { ServiceConnection } from './base/service-http';
 
 type EntraModule = typeof import('../client/entra');
 

@@ -23,6 +23,11 @@ describe('layering lint rule', function () {
 		['src/policy/fixture.ts', "export { x } from '../client/x';"],
 		['src/extension/fixture.ts', "import { start } from '../server/main';"],
 		['src/webview/fixture.ts', "import { PolicyDocumentSchema } from '../policy';"],
+		['src/extension/sync/fixture.ts', "import * as vscode from 'vscode';"],
+		['src/extension/auth/fixture.ts', "import type { Uri } from 'vscode';"],
+		['src/extension/lock/fixture.ts', "import { window } from 'vscode';"],
+		['src/extension/base/fixture.ts', "import { env } from 'vscode';"],
+		['src/extension/sync/fixture.ts', "import { SyncFeature } from '../features/sync-feature';"],
 	];
 	for (const [file, source] of forbidden) {
 		it(`rejects ${source} in ${file}`, async () => {
@@ -35,6 +40,8 @@ describe('layering lint rule', function () {
 		['src/client/fixture.ts', "import { PolicyDocumentSchema } from '../policy';"],
 		['src/server/fixture.ts', "import { signPolicy } from '../policy/signature';"],
 		['src/extension/fixture.ts', "import * as vscode from 'vscode';\nimport { createClient } from '../client/factory';"],
+		['src/extension/features/fixture.ts', "import * as vscode from 'vscode';\nimport { PolicySync } from '../sync/policy-sync';"],
+		['src/extension/sync/fixture.ts', "import { serviceFetch } from '../base/service-http';"],
 	];
 	for (const [file, source] of allowed) {
 		it(`allows ${source.split('\n').pop()} in ${file}`, async () => {

@@ -1,6 +1,6 @@
 import { CLIENT_ID, DEVICE_CODE_GRANT, DeviceAuthorizationSchema, TokenResponseSchema, type DeviceAuthorization, type TokenResponse } from '../../policy';
 import type { Scheduler } from '../base/scheduler';
-import { formBody, serviceFetch, type ServiceConnection } from '../sync/service-http';
+import { formBody, serviceFetch, type ServiceConnection } from '../base/service-http';
 
 export type DeviceFlowFailure = 'expired' | 'denied' | 'cancelled' | 'protocol';
 

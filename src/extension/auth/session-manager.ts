@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { PolicySigningKeySchema } from '../../policy';
 import { Disposable, Emitter, type IDisposable } from '../base/disposable';
 import type { Scheduler } from '../base/scheduler';
-import { formBody, serviceFetch, ServiceUnreachableError, type ServiceConnection } from '../sync/service-http';
+import { formBody, serviceFetch, ServiceUnreachableError, type ServiceConnection } from '../base/service-http';
 import { CLIENT_ID, TokenResponseSchema, type TokenResponse } from '../../policy';
 import { runDeviceFlow, type DeviceFlowUi } from './device-flow';
 

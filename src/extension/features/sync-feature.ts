@@ -3,7 +3,7 @@ import type { SessionManager } from '../auth/session-manager';
 import { Disposable } from '../base/disposable';
 import type { ProviderService } from '../provider-service';
 import type { PolicySync, SyncSession, SyncState } from '../sync/policy-sync';
-import type { ServiceConnection } from '../sync/service-http';
+import type { ServiceConnection } from '../base/service-http';
 
 const EFFECTIVE_POLICY_URI = vscode.Uri.parse('org-provider-policy:/Effective%20Policy.md');
 

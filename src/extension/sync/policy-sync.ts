@@ -2,7 +2,7 @@ import { createParser } from 'eventsource-parser';
 import { etagOf, PolicyRejectedError, verifySignedPolicy, type PolicyDocument, type PolicyTrust } from '../../policy';
 import { Disposable, Emitter } from '../base/disposable';
 import type { Scheduler } from '../base/scheduler';
-import { serviceFetch, ServiceUnreachableError, type ServiceConnection } from './service-http';
+import { serviceFetch, ServiceUnreachableError, type ServiceConnection } from '../base/service-http';
 
 export type SyncStatus = 'signed-out' | 'syncing' | 'in-sync' | 'stale' | 'error';
 
