@@ -10,7 +10,7 @@ const layerRules = [
 	{ layer: 'src/webview', forbidden: ['policy', 'client', 'server', 'extension'], vscode: false },
 	// The extension's engine runs in plain Node and is unit-tested there; only features/ and the
 	// composition root talk to VS Code.
-	...['auth', 'sync', 'lock', 'base'].map((dir) => ({ layer: `src/extension/${dir}`, forbidden: ['server', 'features'], vscode: false })),
+	...['auth', 'sync', 'lock', 'base', 'provider'].map((dir) => ({ layer: `src/extension/${dir}`, forbidden: ['server', 'features'], vscode: false })),
 ];
 
 const layering = layerRules.map(({ layer, forbidden, vscode }) => ({

@@ -9,12 +9,10 @@ import { AuthFeature } from './features/auth-feature';
 import { ChatFeature } from './features/chat-feature';
 import { ProviderFeature } from './features/provider-feature';
 import { SyncFeature } from './features/sync-feature';
-import { ProviderService, type ChatClientModule } from './provider-service';
-import { readHttpOptions, readServerSettings } from './settings';
+import { ProviderService, type ChatClientModule, type EntraModule } from './provider/provider-service';
+import { readHttpOptions, readMemberProvider, readServerSettings } from './settings';
 import { PolicySync } from './sync/policy-sync';
 import type { ServiceConnection } from './base/service-http';
-
-type EntraModule = typeof import('../client/entra');
 
 export interface LazyModules {
 	/** undici and the dispatcher: needed from the first request, not at activation. */
@@ -61,7 +59,18 @@ export class OrgPolicyExtension extends Disposable {
 		const sync = this._register(new PolicySync(context.globalState, realScheduler));
 		// A signed-out member keeps the last policy they had (fail closed), even across restarts.
 		sync.restoreLastKnown();
-		const provider = this._register(new ProviderService(context, sync, fetch, lazy.chatClient, lazy.entra));
+		const provider = this._register(
+			new ProviderService(sync, {
+				secrets: context.secrets,
+				state: context.globalState,
+				memberProvider: readMemberProvider,
+				microsoftToken: microsoftSessionToken,
+				showMessage: (message) => void vscode.window.showInformationMessage(message),
+				fetch,
+				loadChatClient: lazy.chatClient,
+				loadEntra: lazy.entra,
+			}),
+		);
 		const auth = this._register(new AuthFeature(sessions, log));
 		const syncFeature = this._register(new SyncFeature(sessions, sync, provider, connection, log));
 		this._register(new ProviderFeature(provider, log));
@@ -85,5 +94,14 @@ export class OrgPolicyExtension extends Disposable {
 				syncFeature.startSync();
 			}
 		});
+	}
+}
+
+/** A token from VS Code's own Microsoft sign-in, asking the member if needed; undefined where there is none. */
+async function microsoftSessionToken(scopes: string[]): Promise<string | undefined> {
+	try {
+		return (await vscode.authentication.getSession('microsoft', scopes, { createIfNone: true })).accessToken;
+	} catch {
+		return undefined;
 	}
 }

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import * as vscode from 'vscode';
 import { FromWebviewSchema, ToWebviewSchema, type ChatEntry, type ToWebview } from '../../webview/chat/protocol';
 import { Disposable } from '../base/disposable';
-import type { ProviderService } from '../provider-service';
+import type { ProviderService } from '../provider/provider-service';
 
 export const CHAT_VIEW_ID = 'orgProviderPolicy.chat';
 

@@ -1,7 +1,7 @@
 import * as vscode from 'vscode';
 import { Disposable } from '../base/disposable';
 import { managedSettingsMessage, PRESETS, providerChoices } from '../lock/effective';
-import type { ProviderService } from '../provider-service';
+import type { ProviderService } from '../provider/provider-service';
 import { PROVIDER_SETTING_KEYS, writeMemberProvider } from '../settings';
 
 /**

@@ -1,7 +1,7 @@
 import * as vscode from 'vscode';
 import type { SessionManager } from '../auth/session-manager';
 import { Disposable } from '../base/disposable';
-import type { ProviderService } from '../provider-service';
+import type { ProviderService } from '../provider/provider-service';
 import type { PolicySync, SyncSession, SyncState } from '../sync/policy-sync';
 import type { ServiceConnection } from '../base/service-http';
 

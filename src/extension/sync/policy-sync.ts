@@ -2,6 +2,7 @@ import { createParser } from 'eventsource-parser';
 import { etagOf, PolicyRejectedError, verifySignedPolicy, type PolicyDocument, type PolicyTrust } from '../../policy';
 import { Disposable, Emitter } from '../base/disposable';
 import type { Scheduler } from '../base/scheduler';
+import type { KeyValueStore } from '../base/storage';
 import { serviceFetch, ServiceUnreachableError, type ServiceConnection } from '../base/service-http';
 
 export type SyncStatus = 'signed-out' | 'syncing' | 'in-sync' | 'stale' | 'error';
@@ -22,11 +23,8 @@ export interface SyncState {
 	readonly message?: string;
 }
 
-/** The slice of VS Code's `Memento` the cache uses. */
-export interface PolicyCacheStore {
-	get<T>(key: string): T | undefined;
-	update(key: string, value: unknown): PromiseLike<void>;
-}
+/** Where the last verified policy is kept between sessions (VS Code's global state). */
+export type PolicyCacheStore = KeyValueStore;
 
 export interface SyncSession {
 	readonly connection: ServiceConnection;

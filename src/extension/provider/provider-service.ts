@@ -1,14 +1,39 @@
-import * as vscode from 'vscode';
-import type { ChatClient } from '../client/chat-client';
-import { apiKeyCredential, entraCredential, noCredential, type CredentialSource } from '../client/credentials';
-import type { FetchFunction } from '../client/http';
-import { Disposable, Emitter } from './base/disposable';
-import { allowedModels, effectiveSettings, type EffectiveSettings } from './lock/effective';
-import { readMemberProvider } from './settings';
-import type { PolicySync } from './sync/policy-sync';
+import type { ChatClient } from '../../client/chat-client';
+import { apiKeyCredential, entraCredential, noCredential, type CredentialSource } from '../../client/credentials';
+import type { FetchFunction } from '../../client/http';
+import { Disposable, Emitter, type Event } from '../base/disposable';
+import type { KeyValueStore, SecretStore } from '../base/storage';
+import { allowedModels, effectiveSettings, type EffectiveSettings, type MemberProviderSettings } from '../lock/effective';
+import type { SyncState } from '../sync/policy-sync';
 
-type EntraModule = typeof import('../client/entra');
-export type ChatClientModule = typeof import('../client/chat-client');
+export type EntraModule = typeof import('../../client/entra');
+export type ChatClientModule = typeof import('../../client/chat-client');
+
+/** What the provider needs of the policy sync: the applied policy and word of its changes. */
+export interface PolicySource {
+	readonly current: Pick<SyncState, 'policy'>;
+	readonly onDidChangeState: Event<unknown>;
+}
+
+/** What the provider needs of VS Code, each as one small function. */
+export interface ProviderHost {
+	readonly secrets: SecretStore;
+	/** Where the selected model is remembered (global state). */
+	readonly state: KeyValueStore;
+	/** The member's own provider settings, read when the policy does not govern. */
+	readonly memberProvider: () => MemberProviderSettings;
+	/** An Entra ID token from VS Code's Microsoft sign-in; undefined where the host has none. */
+	readonly microsoftToken: (scopes: string[]) => Promise<string | undefined>;
+	/** Shows the device-code message of the @azure/identity fallback. */
+	readonly showMessage: (message: string) => void;
+	/** The one dispatcher's fetch, looked up per request so a changed proxy setting applies. */
+	readonly fetch: () => FetchFunction;
+	/** The openai SDK is bundled apart and loaded on first use, off the activation path. */
+	readonly loadChatClient: () => ChatClientModule;
+	readonly loadEntra: () => EntraModule;
+}
+
+const API_KEY_PREFIX = 'orgProviderPolicy.apiKey.';
 
 /**
  * The member's effective provider (policy or own choice), its credentials and its chat client.
@@ -24,18 +49,14 @@ export class ProviderService extends Disposable {
 	private cachedClient: ChatClient | undefined;
 
 	constructor(
-		private readonly context: vscode.ExtensionContext,
-		private readonly sync: PolicySync,
-		private readonly fetch: () => FetchFunction,
-		/** The openai SDK is bundled apart and loaded on first use, off the activation path. */
-		private readonly loadChatClient: () => ChatClientModule,
-		private readonly loadEntra: () => EntraModule,
+		private readonly policy: PolicySource,
+		private readonly host: ProviderHost,
 	) {
 		super();
 		this.effective = this.compute();
-		this._register(sync.onDidChangeState(() => this.recompute()));
+		this._register(policy.onDidChangeState(() => this.recompute()));
 		// A key set or cleared in another window: build the next client with it.
-		this._register(context.secrets.onDidChange(({ key }) => key.startsWith('orgProviderPolicy.apiKey.') && (this.cachedClient = undefined)));
+		this._register(host.secrets.onDidChange(({ key }) => key.startsWith(API_KEY_PREFIX) && (this.cachedClient = undefined)));
 	}
 
 	get current(): EffectiveSettings {
@@ -52,21 +73,21 @@ export class ProviderService extends Disposable {
 	}
 
 	private compute(): EffectiveSettings {
-		return effectiveSettings(this.sync.current.policy?.document, readMemberProvider());
+		return effectiveSettings(this.policy.current.policy?.document, this.host.memberProvider());
 	}
 
 	private keyName(): string {
 		const organization = this.effective.locked ? this.effective.organization?.id : 'personal';
-		return `orgProviderPolicy.apiKey.${organization}.${this.effective.provider?.baseUrl ?? ''}`;
+		return `${API_KEY_PREFIX}${organization}.${this.effective.provider?.baseUrl ?? ''}`;
 	}
 
 	async setApiKey(key: string): Promise<void> {
-		await this.context.secrets.store(this.keyName(), key);
+		await this.host.secrets.store(this.keyName(), key);
 		this.cachedClient = undefined;
 	}
 
 	async clearApiKey(): Promise<void> {
-		await this.context.secrets.delete(this.keyName());
+		await this.host.secrets.delete(this.keyName());
 		this.cachedClient = undefined;
 	}
 
@@ -80,26 +101,25 @@ export class ProviderService extends Disposable {
 			return noCredential;
 		}
 		const name = this.keyName();
-		return apiKeyCredential(async () => this.context.secrets.get(name));
+		return apiKeyCredential(async () => this.host.secrets.get(name));
 	}
 
 	private async entraToken(scope: string, tenantId: string | undefined): Promise<string> {
 		const scopes = tenantId ? [scope, `VSCODE_TENANT:${tenantId}`] : [scope];
-		try {
-			const session = await vscode.authentication.getSession('microsoft', scopes, { createIfNone: true });
-			return session.accessToken;
-		} catch {
-			// No Microsoft sign-in here (e.g. a remote or web host): fall back to @azure/identity.
+		const fromHost = await this.host.microsoftToken(scopes);
+		if (fromHost !== undefined) {
+			return fromHost;
 		}
+		// No Microsoft sign-in here (e.g. a remote or web host): fall back to @azure/identity.
 		// One provider per scope and tenant: it caches the token until shortly before expiry.
 		const key = `${scope} ${tenantId ?? ''}`;
 		let provider = this.entraProviders.get(key);
 		if (!provider) {
-			this.entraModule ??= this.loadEntra();
+			this.entraModule ??= this.host.loadEntra();
 			provider = this.entraModule.createEntraTokenProvider({
 				scope,
 				tenantId,
-				onDeviceCode: (message) => void vscode.window.showInformationMessage(message, { modal: false }),
+				onDeviceCode: (message) => this.host.showMessage(message),
 			});
 			this.entraProviders.set(key, provider);
 		}
@@ -112,7 +132,7 @@ export class ProviderService extends Disposable {
 			throw new Error('No provider is set: run "Org Provider Policy: Select API Provider".');
 		}
 		// The fetch is looked up per request, so a changed proxy setting applies to a reused client too.
-		this.cachedClient ??= this.loadChatClient().createChatClient(provider, { fetch: (input, init) => this.fetch()(input, init), credentials: this.credentials() });
+		this.cachedClient ??= this.host.loadChatClient().createChatClient(provider, { fetch: (input, init) => this.host.fetch()(input, init), credentials: this.credentials() });
 		return this.cachedClient;
 	}
 
@@ -124,7 +144,7 @@ export class ProviderService extends Disposable {
 		const provider = this.effective.provider;
 		const listed = provider?.models?.allowed ? [] : await this.client().listModels();
 		const { models, preferred } = allowedModels(provider, listed);
-		const stored = this.context.globalState.get<string>(this.modelKey());
+		const stored = this.host.state.get<string>(this.modelKey());
 		return { models, selected: stored && models.includes(stored) ? stored : preferred };
 	}
 
@@ -133,7 +153,7 @@ export class ProviderService extends Disposable {
 		if (!models.includes(model)) {
 			throw new Error(`${model} is not an allowed model`);
 		}
-		await this.context.globalState.update(this.modelKey(), model);
+		await this.host.state.update(this.modelKey(), model);
 		this.changed.fire(this.effective);
 	}
 }

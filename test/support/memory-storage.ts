@@ -1,0 +1,44 @@
+import { Emitter, type IDisposable } from '../../src/extension/base/disposable';
+import type { KeyValueStore, SecretStore } from '../../src/extension/base/storage';
+
+/** VS Code's SecretStorage in memory; `setFromAnotherWindow` plays a change made elsewhere. */
+export class MemorySecretStore implements SecretStore {
+	readonly values = new Map<string, string>();
+	private readonly changed = new Emitter<{ key: string }>();
+
+	async get(key: string): Promise<string | undefined> {
+		return this.values.get(key);
+	}
+
+	async store(key: string, value: string): Promise<void> {
+		this.values.set(key, value);
+		this.changed.fire({ key });
+	}
+
+	async delete(key: string): Promise<void> {
+		this.values.delete(key);
+		this.changed.fire({ key });
+	}
+
+	onDidChange(listener: (event: { key: string }) => void): IDisposable {
+		return this.changed.event(listener);
+	}
+}
+
+/** VS Code's Memento (global state) in memory, with values copied as VS Code serializes them. */
+export class MemoryKeyValueStore implements KeyValueStore {
+	readonly values = new Map<string, string>();
+
+	get<T>(key: string): T | undefined {
+		const value = this.values.get(key);
+		return value === undefined ? undefined : (JSON.parse(value) as T);
+	}
+
+	async update(key: string, value: unknown): Promise<void> {
+		if (value === undefined) {
+			this.values.delete(key);
+		} else {
+			this.values.set(key, JSON.stringify(value));
+		}
+	}
+}

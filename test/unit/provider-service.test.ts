@@ -1,0 +1,128 @@
+import assert from 'node:assert/strict';
+import * as chatClientModule from '../../src/client/chat-client';
+import { Emitter } from '../../src/extension/base/disposable';
+import type { MemberProviderSettings } from '../../src/extension/lock/effective';
+import { ProviderService, type EntraModule, type ProviderHost } from '../../src/extension/provider/provider-service';
+import { buildPolicyDocument, PolicySettingsSchema, type PolicyDocument, type PolicySettingsInput } from '../../src/policy';
+import { MemoryKeyValueStore, MemorySecretStore } from '../support/memory-storage';
+import { stamp, validSettings } from '../support/policy-fixtures';
+
+/** The applied policy as the sync engine would hold it. */
+class PolicyDouble {
+	private readonly changed = new Emitter<void>();
+	readonly onDidChangeState = this.changed.event;
+	current: { policy: { document: PolicyDocument; source: 'live'; receivedAt: number } | undefined } = { policy: undefined };
+
+	apply(settings: PolicySettingsInput | undefined, revision = 12): void {
+		this.current = { policy: settings && { document: buildPolicyDocument(PolicySettingsSchema.parse(settings), { ...stamp, revision }), source: 'live', receivedAt: 0 } };
+		this.changed.fire();
+	}
+}
+
+describe('provider service (in-memory host)', () => {
+	let policy: PolicyDouble;
+	let secrets: MemorySecretStore;
+	let state: MemoryKeyValueStore;
+	let member: MemberProviderSettings;
+	let microsoft: string | undefined;
+	let entraProvidersMade: { scope: string; tenantId: string | undefined }[];
+	let service: ProviderService;
+
+	const entraModule = {
+		createEntraTokenProvider: (options: { scope: string; tenantId?: string | undefined }) => {
+			entraProvidersMade.push({ scope: options.scope, tenantId: options.tenantId });
+			return async () => `entra-token-${entraProvidersMade.length}`;
+		},
+	} as unknown as EntraModule;
+
+	beforeEach(() => {
+		policy = new PolicyDouble();
+		secrets = new MemorySecretStore();
+		state = new MemoryKeyValueStore();
+		member = { preset: 'openai', baseUrl: undefined, headers: {} };
+		microsoft = undefined;
+		entraProvidersMade = [];
+		const host: ProviderHost = {
+			secrets,
+			state,
+			memberProvider: () => member,
+			microsoftToken: async () => microsoft,
+			showMessage: () => undefined,
+			fetch: () => async () => new Response('{}'),
+			loadChatClient: () => chatClientModule,
+			loadEntra: () => entraModule,
+		};
+		service = new ProviderService(policy, host);
+	});
+	afterEach(() => service.dispose());
+
+	it("follows the policy: locked to the organization's endpoint, announcing each change once", () => {
+		const seen: boolean[] = [];
+		service.onDidChange((effective) => seen.push(effective.locked));
+		assert.equal(service.current.locked, false);
+		policy.apply(validSettings.azureDeployment);
+		assert.equal(service.current.locked, true);
+		assert.equal(service.current.provider?.baseUrl, 'https://acme.openai.azure.com');
+		policy.apply(validSettings.azureDeployment, 13);
+		policy.apply(validSettings.disabled, 14);
+		assert.deepEqual(seen, [true, false], 'a revision that changes nothing the member sees is not announced');
+	});
+
+	it('keeps API keys in secret storage per organization and base URL, never elsewhere', async () => {
+		policy.apply(validSettings.azureDeployment);
+		await service.setApiKey('sk-acme');
+		const credential = service.credentials();
+		assert.equal(credential.kind, 'api-key');
+		assert.equal(credential.kind === 'api-key' && (await credential.getApiKey()), 'sk-acme');
+		assert.deepEqual([...secrets.values.keys()], ['orgProviderPolicy.apiKey.acme.https://acme.openai.azure.com']);
+		assert.equal(state.values.size, 0);
+
+		policy.apply({ ...validSettings.azureDeployment, provider: { ...validSettings.azureDeployment.provider, baseUrl: 'https://acme-2.openai.azure.com' } }, 13);
+		const moved = service.credentials();
+		assert.equal(moved.kind === 'api-key' && (await moved.getApiKey()), undefined, 'a key for the old endpoint is not sent to the new one');
+		await service.clearApiKey();
+		assert.equal(secrets.values.size, 1);
+	});
+
+	it('reuses one chat client until the settings or the key change, also from another window', async () => {
+		policy.apply(validSettings.azureDeployment);
+		const first = service.client();
+		assert.equal(service.client(), first);
+		await secrets.store('orgProviderPolicy.apiKey.acme.https://acme.openai.azure.com', 'sk-from-another-window');
+		const second = service.client();
+		assert.notEqual(second, first);
+		policy.apply(validSettings.plainCompatible, 13);
+		assert.notEqual(service.client(), second);
+	});
+
+	it("uses VS Code's Microsoft sign-in for Entra ID, else one @azure/identity provider per scope and tenant", async () => {
+		policy.apply(validSettings.entraId);
+		const credential = service.credentials();
+		assert.equal(credential.kind, 'entra');
+		microsoft = 'vscode-microsoft-token';
+		assert.equal(credential.kind === 'entra' && (await credential.getToken()), 'vscode-microsoft-token');
+		assert.equal(entraProvidersMade.length, 0);
+		microsoft = undefined;
+		assert.equal(credential.kind === 'entra' && (await credential.getToken()), 'entra-token-1');
+		assert.equal(credential.kind === 'entra' && (await credential.getToken()), 'entra-token-1');
+		assert.deepEqual(entraProvidersMade, [{ scope: 'https://ai.azure.com/.default', tenantId: '72f988bf-86f1-41af-91ab-2d7cd011db47' }]);
+	});
+
+	it('offers only the allowed models, remembers the choice per organization and refuses others', async () => {
+		policy.apply(validSettings.azureDeployment);
+		assert.deepEqual(await service.models(), { models: ['gpt-4o', 'gpt-4o-mini'], selected: 'gpt-4o' });
+		await service.selectModel('gpt-4o-mini');
+		assert.equal((await service.models()).selected, 'gpt-4o-mini');
+		assert.deepEqual([...state.values.keys()], ['orgProviderPolicy.model.acme']);
+		await assert.rejects(service.selectModel('gpt-5'), /gpt-5 is not an allowed model/);
+	});
+
+	it("uses the member's own provider while no policy is enabled, and needs no key for a keyless policy", async () => {
+		member = { preset: 'custom', baseUrl: 'http://127.0.0.1:11434/v1', headers: { 'X-Own': '1' } };
+		service.recompute();
+		assert.equal(service.current.locked, false);
+		assert.equal(service.current.provider?.baseUrl, 'http://127.0.0.1:11434/v1');
+		policy.apply(validSettings.noMemberKey);
+		assert.equal(service.credentials().kind, 'none');
+	});
+});
