@@ -10,6 +10,49 @@ export class ServiceUnreachableError extends Error {
 	override readonly name = 'ServiceUnreachableError';
 }
 
+/** An answer the service should not have given (a status the caller does not handle). */
+export class ServiceHttpError extends Error {
+	override readonly name = 'ServiceHttpError';
+	constructor(
+		readonly status: number,
+		message: string,
+	) {
+		super(message);
+	}
+}
+
+/** Node's socket errors and undici's connection errors: the service could not be reached or the connection broke. */
+const NETWORK_ERROR_CODES = new Set([
+	'ECONNREFUSED',
+	'ECONNRESET',
+	'ECONNABORTED',
+	'EHOSTUNREACH',
+	'ENETUNREACH',
+	'ENETDOWN',
+	'ENOTFOUND',
+	'EAI_AGAIN',
+	'ETIMEDOUT',
+	'EPIPE',
+	'UND_ERR_SOCKET',
+	'UND_ERR_CONNECT_TIMEOUT',
+	'UND_ERR_HEADERS_TIMEOUT',
+	'UND_ERR_BODY_TIMEOUT',
+	'UND_ERR_CLOSED',
+	'UND_ERR_DESTROYED',
+	'UND_ERR_ABORTED',
+]);
+
+/** The network-level code of a failed request, looking through fetch's wrapping `cause`s. */
+export function networkErrorCode(error: unknown): string | undefined {
+	for (let current: unknown = error, depth = 0; current && depth < 4; current = (current as { cause?: unknown }).cause, depth++) {
+		const code = (current as { code?: unknown }).code;
+		if (typeof code === 'string' && NETWORK_ERROR_CODES.has(code)) {
+			return code;
+		}
+	}
+	return undefined;
+}
+
 export async function serviceFetch(connection: ServiceConnection, path: string, init: RequestInit = {}): Promise<Response> {
 	try {
 		return await connection.fetch(`${connection.serverUrl.replace(/\/+$/, '')}${path}`, init);
@@ -17,8 +60,8 @@ export async function serviceFetch(connection: ServiceConnection, path: string, 
 		if ((error as Error).name === 'AbortError') {
 			throw error;
 		}
-		const cause = (error as { cause?: { code?: string; message?: string } }).cause;
-		throw new ServiceUnreachableError(`cannot reach the policy service at ${connection.serverUrl} (${cause?.code ?? cause?.message ?? (error as Error).message})`);
+		const cause = (error as { cause?: { message?: string } }).cause;
+		throw new ServiceUnreachableError(`cannot reach the policy service at ${connection.serverUrl} (${networkErrorCode(error) ?? cause?.message ?? (error as Error).message})`);
 	}
 }
 

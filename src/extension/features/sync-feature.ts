@@ -17,9 +17,9 @@ export function describeState(state: SyncState): string {
 		case 'in-sync':
 			return `in sync (${revision})`;
 		case 'stale':
-			return `stale (offline since ${new Date(state.since ?? Date.now()).toLocaleTimeString()}, ${revision})`;
+			return `stale (offline since ${new Date(state.since).toLocaleTimeString()}: ${state.reason}; ${revision})`;
 		case 'error':
-			return `error (${state.message ?? 'unknown'})`;
+			return `error (${state.message})`;
 	}
 }
 

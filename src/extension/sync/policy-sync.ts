@@ -1,38 +1,14 @@
-import { createParser } from 'eventsource-parser';
-import { etagOf, PolicyRejectedError, verifySignedPolicy, type PolicyDocument, type PolicyTrust } from '../../policy';
+import { PolicyRejectedError, verifySignedPolicy } from '../../policy';
 import { Disposable, Emitter } from '../base/disposable';
 import type { Scheduler } from '../base/scheduler';
+import { networkErrorCode, ServiceUnreachableError } from '../base/service-http';
 import type { KeyValueStore } from '../base/storage';
-import { serviceFetch, ServiceUnreachableError, type ServiceConnection } from '../base/service-http';
+import { PolicyCache } from './policy-cache';
+import { INITIAL_STATE, supersedes, transition, type SyncEvent, type SyncState } from './state';
+import { PolicyTransport, type SyncSession } from './transport';
 
-export type SyncStatus = 'signed-out' | 'syncing' | 'in-sync' | 'stale' | 'error';
-
-export interface AppliedPolicy {
-	readonly document: PolicyDocument;
-	/** Where the applied revision came from: the service just now, or the cache at start-up. */
-	readonly source: 'live' | 'cached';
-	readonly receivedAt: number;
-}
-
-export interface SyncState {
-	readonly status: SyncStatus;
-	readonly policy: AppliedPolicy | undefined;
-	/** For stale: since when the service has been unreachable. */
-	readonly since?: number;
-	/** For error and stale: why. */
-	readonly message?: string;
-}
-
-/** Where the last verified policy is kept between sessions (VS Code's global state). */
-export type PolicyCacheStore = KeyValueStore;
-
-export interface SyncSession {
-	readonly connection: ServiceConnection;
-	readonly trust: PolicyTrust;
-	accessToken(): Promise<string | undefined>;
-	/** After a 401: true when a refreshed token is ready, false when the member is signed out. */
-	refresh(): Promise<boolean>;
-}
+export type { AppliedPolicy, SyncState, SyncStatus } from './state';
+export type { SyncSession } from './transport';
 
 export const BACKOFF = { initialMs: 1000, maxMs: 30_000, resetAfterMs: 60_000 } as const;
 
@@ -47,26 +23,28 @@ export interface SyncOptions {
 export const DEFAULT_SYNC_OPTIONS: SyncOptions = { ackSpreadMs: 2000 };
 export const POLL_INTERVAL_MS = 60_000;
 
-const cacheKey = (orgId: string) => `orgProviderPolicy.cache.${orgId}`;
-const TRUST_KEY = 'orgProviderPolicy.trust';
-
-class SignedOut extends Error {}
-class StreamUnsupported extends Error {}
-
 /** Exponential backoff with jitter: the n-th retry waits between half and all of min(30 s, 1 s·2ⁿ). */
 export function backoffDelay(attempt: number, random: number): number {
 	const ceiling = Math.min(BACKOFF.maxMs, BACKOFF.initialMs * 2 ** attempt);
 	return Math.max(BACKOFF.initialMs, Math.round(ceiling / 2 + (random * ceiling) / 2));
 }
 
+/** How one step of the loop ended. */
+type Step = 'ok' | 'signed-out' | 'unsupported' | 'woken' | 'stopped' | { failed: unknown };
+
 /**
  * Keeps the member's applied policy equal to the service's newest revision: fetch with ETag,
  * verify against the pinned key, apply, cache, acknowledge; then follow the event stream,
  * falling back to polling; on failure back off and report stale, keeping the last good revision.
+ * Every change of state goes through {@link transition}.
  */
 export class PolicySync extends Disposable {
-	private state: SyncState = { status: 'signed-out', policy: undefined };
+	private state: SyncState = INITIAL_STATE;
+	private readonly cache: PolicyCache;
 	private run: AbortController | undefined;
+	/** Aborted to cut the current wait or stream short when a refresh is asked for. */
+	private wake: AbortController | undefined;
+	private refreshWaiters: { resolve: () => void; reject: (error: unknown) => void }[] = [];
 	private lastRejection: string | undefined;
 	private acknowledged: number | undefined;
 	private readonly stateChanged = this._register(new Emitter<SyncState>());
@@ -77,29 +55,21 @@ export class PolicySync extends Disposable {
 	readonly onDidRejectPolicy = this.rejected.event;
 
 	constructor(
-		private readonly cache: PolicyCacheStore,
+		store: KeyValueStore,
 		private readonly scheduler: Scheduler,
 		private readonly options: SyncOptions = DEFAULT_SYNC_OPTIONS,
 	) {
 		super();
+		this.cache = new PolicyCache(store);
 	}
 
 	get current(): SyncState {
 		return this.state;
 	}
 
-	/** Applies the cached revision for this organization, if it still verifies. */
-	loadCached(trust: PolicyTrust): void {
-		const cached = this.cache.get<{ envelope: unknown; receivedAt: number }>(cacheKey(trust.organizationId));
-		if (!cached) {
-			return;
-		}
-		try {
-			const { policy } = verifySignedPolicy(cached.envelope, trust);
-			this.setState({ status: this.state.status, policy: { document: policy, source: 'cached', receivedAt: cached.receivedAt } });
-		} catch {
-			// A cache that no longer verifies is ignored, never applied.
-		}
+	private dispatch(event: SyncEvent): void {
+		this.state = transition(this.state, event);
+		this.stateChanged.fire(this.state);
 	}
 
 	/**
@@ -107,9 +77,10 @@ export class PolicySync extends Disposable {
 	 * in to, with the key pinned then, so a locked provider stays locked after a restart.
 	 */
 	restoreLastKnown(): void {
-		const trust = this.cache.get<PolicyTrust>(TRUST_KEY);
-		if (trust) {
-			this.loadCached(trust);
+		const trust = this.cache.lastTrust();
+		const cached = trust && this.cache.load(trust);
+		if (cached) {
+			this.dispatch({ type: 'restored', policy: cached });
 		}
 	}
 
@@ -117,32 +88,43 @@ export class PolicySync extends Disposable {
 		this.stop();
 		this.lastRejection = undefined;
 		this.acknowledged = undefined;
-		if (this.state.policy && this.state.policy.document.organization.id !== session.trust.organizationId) {
-			// Signed in to another organization: the previous one's policy no longer applies.
-			this.setState({ status: this.state.status, policy: undefined });
+		this.dispatch({ type: 'started', organizationId: session.trust.organizationId });
+		void this.cache.rememberTrust(session.trust);
+		const cached = this.cache.load(session.trust);
+		if (cached) {
+			this.dispatch({ type: 'restored', policy: cached });
 		}
-		void this.cache.update(TRUST_KEY, session.trust);
-		this.loadCached(session.trust);
 		const run = new AbortController();
 		this.run = run;
-		this.setState({ ...this.state, status: 'syncing', message: undefined, since: undefined });
-		void this.loop(session, run.signal);
+		void this.loop(new PolicyTransport(session), session, run.signal);
 	}
 
 	stop(): void {
 		this.run?.abort(new Error('stopped'));
 		this.run = undefined;
+		this.settleRefreshes(new Error('policy sync stopped'));
 	}
 
 	/** Signed out: sync stops, and the last applied policy stays in force (fail closed). */
 	signedOut(): void {
 		this.stop();
-		this.setState({ status: 'signed-out', policy: this.state.policy });
+		this.dispatch({ type: 'signed-out' });
 	}
 
-	/** Fetch now (the Refresh Policy command). */
-	async refreshNow(session: SyncSession): Promise<void> {
-		await this.fetchOnce(session, new AbortController().signal);
+	/**
+	 * Fetch now (the Refresh Policy command): the running loop is woken to fetch at once, and this
+	 * resolves when that fetch is done. Without a running loop, sync starts with the session.
+	 */
+	refreshNow(session: SyncSession): Promise<void> {
+		const done = new Promise<void>((resolve, reject) => this.refreshWaiters.push({ resolve, reject }));
+		if (this.run) {
+			this.wake?.abort(new Error('refresh'));
+		} else {
+			const waiters = this.refreshWaiters;
+			this.start(session);
+			this.refreshWaiters = waiters;
+		}
+		return done;
 	}
 
 	override dispose(): void {
@@ -150,120 +132,118 @@ export class PolicySync extends Disposable {
 		super.dispose();
 	}
 
-	private async loop(session: SyncSession, signal: AbortSignal): Promise<void> {
+	private settleRefreshes(error?: unknown): void {
+		settle(this.refreshWaiters.splice(0), error);
+	}
+
+	private async loop(transport: PolicyTransport, session: SyncSession, run: AbortSignal): Promise<void> {
 		let attempt = 0;
-		let streamSupported = true;
-		while (!signal.aborted) {
+		let streaming = true;
+		while (!run.aborted) {
 			const began = this.scheduler.now();
-			try {
-				await this.fetchOnce(session, signal);
-				if (streamSupported) {
-					await this.follow(session, signal);
-				} else {
-					await this.scheduler.sleep(POLL_INTERVAL_MS, signal);
-				}
+			// A refresh asked for from here on is answered by the next fetch, not this one.
+			const answering = this.refreshWaiters.splice(0);
+			let step = await this.step((signal) => this.fetchOnce(transport, session, signal), run, false);
+			settle(answering, typeof step === 'object' ? step.failed : undefined);
+			if (step === 'ok') {
+				step = await this.step((woken) => (streaming ? this.follow(transport, session, woken) : this.poll(woken)), run);
+			}
+			if (step === 'signed-out') {
+				this.signedOut();
+				return;
+			}
+			if (step === 'stopped') {
+				return;
+			}
+			if (step === 'unsupported') {
+				streaming = false;
+			}
+			if (typeof step !== 'object') {
 				attempt = 0;
 				continue;
-			} catch (error) {
-				if (signal.aborted) {
-					return;
-				}
-				if (error instanceof SignedOut) {
-					this.signedOut();
-					return;
-				}
-				if (error instanceof StreamUnsupported) {
-					streamSupported = false;
-					continue;
-				}
-				if (this.scheduler.now() - began >= BACKOFF.resetAfterMs) {
-					attempt = 0;
-				}
-				const unreachable = error instanceof ServiceUnreachableError || (error as Error).name === 'TypeError';
-				this.setState({
-					...this.state,
-					status: this.state.policy ? 'stale' : 'error',
-					since: this.state.status === 'stale' ? this.state.since : this.scheduler.now(),
-					message: unreachable ? (error as Error).message : `policy sync failed: ${(error as Error).message}`,
-				});
 			}
-			try {
-				await this.scheduler.sleep(backoffDelay(attempt++, this.scheduler.random()), signal);
-			} catch {
+			if (this.scheduler.now() - began >= BACKOFF.resetAfterMs) {
+				attempt = 0;
+			}
+			this.dispatch({ type: 'failed', reason: describeFailure(step.failed), unreachable: isUnreachable(step.failed), at: this.scheduler.now() });
+			const slept = await this.step((woken) => this.scheduler.sleep(backoffDelay(attempt++, this.scheduler.random()), woken).then(() => 'ok' as const), run);
+			if (slept === 'stopped') {
 				return;
 			}
 		}
 	}
 
-	private async authorized(session: SyncSession, path: string, init: RequestInit, signal: AbortSignal): Promise<Response> {
-		for (let retried = false; ; retried = true) {
-			const token = await session.accessToken();
-			if (!token) {
-				throw new SignedOut();
+	/**
+	 * Runs one piece of the loop and says how it ended; failures become values, not jumps. A
+	 * wakeable piece (a wait, the stream) is cut short by a refresh; a fetch is not.
+	 */
+	private async step(work: (signal: AbortSignal) => Promise<Exclude<Step, 'woken' | 'stopped' | { failed: unknown }>>, run: AbortSignal, wakeable = true): Promise<Step> {
+		if (!wakeable) {
+			try {
+				return await work(run);
+			} catch (error) {
+				return run.aborted ? 'stopped' : { failed: error };
 			}
-			const response = await serviceFetch(session.connection, path, { ...init, signal, headers: { ...(init.headers as Record<string, string>), authorization: `Bearer ${token}` } });
-			if (response.status !== 401) {
-				return response;
+		}
+		const wake = new AbortController();
+		this.wake = wake;
+		if (this.refreshWaiters.length > 0) {
+			// A refresh was asked for while the previous step ran: cut this one short at once.
+			wake.abort(new Error('refresh'));
+		}
+		const signal = AbortSignal.any([run, wake.signal]);
+		try {
+			return await work(signal);
+		} catch (error) {
+			if (run.aborted) {
+				return 'stopped';
 			}
-			await response.body?.cancel();
-			if (retried || !(await session.refresh())) {
-				throw new SignedOut();
-			}
+			return wake.signal.aborted ? 'woken' : { failed: error };
 		}
 	}
 
-	private async fetchOnce(session: SyncSession, signal: AbortSignal): Promise<void> {
-		const revision = this.state.policy?.source === 'live' ? this.state.policy.document.revision : undefined;
-		const response = await this.authorized(session, '/api/v1/policy', { headers: revision ? { 'if-none-match': etagOf(revision) } : {} }, signal);
-		if (response.status === 304) {
-			this.setState({ ...this.state, status: 'in-sync', message: undefined, since: undefined });
-			this.acknowledgeLater(session, signal);
-			return;
-		}
-		if (!response.ok) {
-			throw new Error(`GET /api/v1/policy answered ${response.status}`);
-		}
-		await this.receive(session, await response.json(), signal);
+	private async poll(signal: AbortSignal): Promise<'ok'> {
+		await this.scheduler.sleep(POLL_INTERVAL_MS, signal);
+		return 'ok';
 	}
 
-	private async follow(session: SyncSession, signal: AbortSignal): Promise<void> {
-		const revision = this.state.policy?.document.revision;
-		const response = await this.authorized(
-			session,
-			'/api/v1/policy/events',
-			{ headers: { accept: 'text/event-stream', ...(revision && this.state.policy?.source === 'live' ? { 'last-event-id': String(revision) } : {}) } },
-			signal,
-		);
-		if (response.status === 404 || response.status === 405 || response.status === 501 || !response.headers.get('content-type')?.startsWith('text/event-stream')) {
-			await response.body?.cancel();
-			throw new StreamUnsupported();
+	private async fetchOnce(transport: PolicyTransport, session: SyncSession, signal: AbortSignal): Promise<'ok' | 'signed-out'> {
+		const applied = this.state.policy;
+		const answer = await transport.policy(applied?.source === 'live' ? applied.document.revision : undefined, signal);
+		switch (answer.kind) {
+			case 'signed-out':
+				return 'signed-out';
+			case 'unchanged':
+				this.dispatch({ type: 'confirmed' });
+				this.acknowledgeLater(transport, signal);
+				return 'ok';
+			case 'policy':
+				await this.receive(transport, session, answer.envelope, signal);
+				return 'ok';
 		}
-		if (!response.ok || !response.body) {
-			throw new Error(`the policy event stream answered ${response.status}`);
+	}
+
+	/** Follows the event stream until it ends (a failure), the member's tokens are revoked, or a wake. */
+	private async follow(transport: PolicyTransport, session: SyncSession, signal: AbortSignal): Promise<'ok' | 'signed-out' | 'unsupported'> {
+		const applied = this.state.policy;
+		const answer = await transport.events(applied?.source === 'live' ? applied.document.revision : undefined, signal);
+		if (answer.kind !== 'stream') {
+			return answer.kind;
 		}
-		const events: { event?: string | undefined; data: string }[] = [];
-		const parser = createParser({ onEvent: (event) => events.push({ event: event.event, data: event.data }) });
-		const decoder = new TextDecoder();
-		for await (const chunk of response.body as unknown as AsyncIterable<Uint8Array>) {
-			parser.feed(decoder.decode(chunk, { stream: true }));
-			for (const event of events.splice(0)) {
-				if (event.event === 'revoked') {
-					// The service ended this member's tokens; the refresh fails and signs the member out.
-					if (!(await session.refresh())) {
-						throw new SignedOut();
-					}
-					return;
-				}
-				if (event.event === 'policy') {
-					await this.receive(session, JSON.parse(event.data), signal);
-				}
+		for await (const event of answer.events) {
+			if (event.event === 'revoked') {
+				// The service ended this member's tokens; the refresh fails and signs the member out.
+				return (await transport.refresh()) ? 'ok' : 'signed-out';
+			}
+			if (event.event === 'policy') {
+				await this.receive(transport, session, JSON.parse(event.data), signal);
 			}
 		}
 		throw new ServiceUnreachableError('the policy event stream ended');
 	}
 
-	private async receive(session: SyncSession, envelope: unknown, signal: AbortSignal): Promise<void> {
-		let document: PolicyDocument;
+	private async receive(transport: PolicyTransport, session: SyncSession, envelope: unknown, signal: AbortSignal): Promise<void> {
+		let document;
 		try {
 			document = verifySignedPolicy(envelope, session.trust).policy;
 		} catch (error) {
@@ -274,41 +254,35 @@ export class PolicySync extends Disposable {
 				this.lastRejection = error.message;
 				this.rejected.fire(error);
 			}
-			this.setState({ ...this.state, status: 'error', message: `refused a policy from the service: ${error.message}; revision ${this.state.policy?.document.revision ?? '—'} stays in force` });
+			this.dispatch({ type: 'refused', reason: error.message });
 			return;
 		}
-		const applied = this.state.policy;
-		const newer = !applied || document.revision > applied.document.revision || applied.source === 'cached';
-		if (newer) {
-			const receivedAt = this.scheduler.now();
-			await this.cache.update(cacheKey(session.trust.organizationId), { envelope, receivedAt });
-			this.setState({ status: 'in-sync', policy: { document, source: 'live', receivedAt } });
-		} else {
-			this.setState({ ...this.state, status: 'in-sync', message: undefined, since: undefined });
+		const receivedAt = this.scheduler.now();
+		if (supersedes(document, this.state.policy)) {
+			await this.cache.save(session.trust.organizationId, envelope, receivedAt);
 		}
-		this.acknowledgeLater(session, signal);
+		this.dispatch({ type: 'received', policy: { document, source: 'live', receivedAt } });
+		this.acknowledgeLater(transport, signal);
 	}
 
 	/**
 	 * Reports the applied revision to the service, once per revision, after a spread delay. A
 	 * report that fails is made again on the next successful fetch.
 	 */
-	private acknowledgeLater(session: SyncSession, signal: AbortSignal): void {
+	private acknowledgeLater(transport: PolicyTransport, signal: AbortSignal): void {
 		const revision = this.state.policy?.source === 'live' ? this.state.policy.document.revision : undefined;
 		if (revision === undefined || this.acknowledged === revision) {
 			return;
 		}
 		this.acknowledged = revision;
 		void (async () => {
+			const delay = Math.floor(this.scheduler.random() * this.options.ackSpreadMs);
 			try {
-				const delay = Math.floor(this.scheduler.random() * this.options.ackSpreadMs);
 				if (delay > 0) {
 					await this.scheduler.sleep(delay, signal);
 				}
-				const response = await this.authorized(session, '/api/v1/policy/applied', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ revision }) }, signal);
-				await response.body?.cancel();
-				if (!response.ok) {
-					throw new Error(`the service answered ${response.status}`);
+				if (!(await transport.reportApplied(revision, signal))) {
+					throw new Error('signed out');
 				}
 			} catch {
 				// Stopped, offline or signed out: the sync loop reports that; report again later.
@@ -318,9 +292,25 @@ export class PolicySync extends Disposable {
 			}
 		})();
 	}
+}
 
-	private setState(next: SyncState): void {
-		this.state = next;
-		this.stateChanged.fire(next);
+function settle(waiters: readonly { resolve: () => void; reject: (error: unknown) => void }[], error: unknown): void {
+	for (const waiter of waiters) {
+		if (error === undefined) {
+			waiter.resolve();
+		} else {
+			waiter.reject(error);
+		}
 	}
+}
+
+function isUnreachable(error: unknown): boolean {
+	return error instanceof ServiceUnreachableError || networkErrorCode(error) !== undefined;
+}
+
+/** One line for the status bar: the network code where there is one ("terminated" says nothing). */
+function describeFailure(error: unknown): string {
+	const code = networkErrorCode(error);
+	const message = error instanceof Error ? error.message : String(error);
+	return code && !message.includes(code) ? `the connection to the policy service failed (${code})` : message;
 }

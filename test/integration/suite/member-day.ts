@@ -198,7 +198,8 @@ export function memberDay(): void {
 			assert.equal((await fetch(`${control}/service/stop`, { method: 'POST' })).status, 200);
 			await until('stale', () => api.syncState().status === 'stale');
 			assert.equal(api.policy()?.revision, before, 'the last good revision stays applied');
-			assert.ok(api.syncState().since, 'stale says since when');
+			const stale = api.syncState();
+			assert.ok(stale.status === 'stale' && stale.since > 0 && stale.reason, 'stale says since when and why');
 			assert.equal((await fetch(`${control}/service/start`, { method: 'POST' })).status, 200);
 			await until('in sync after the service returns', () => api.syncState().status === 'in-sync', 40_000);
 		});

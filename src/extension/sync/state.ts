@@ -1,0 +1,75 @@
+import type { PolicyDocument } from '../../policy';
+
+export interface AppliedPolicy {
+	readonly document: PolicyDocument;
+	/** Where the applied revision came from: the service just now, or the cache at start-up. */
+	readonly source: 'live' | 'cached';
+	readonly receivedAt: number;
+}
+
+/**
+ * Where the member's policy sync stands. In every state the last applied policy (if any) stays
+ * in force: a member is never unlocked by an outage or a sign-out.
+ */
+export type SyncState =
+	| { readonly status: 'signed-out'; readonly policy: AppliedPolicy | undefined }
+	| { readonly status: 'syncing'; readonly policy: AppliedPolicy | undefined }
+	| { readonly status: 'in-sync'; readonly policy: AppliedPolicy }
+	/** The service is unreachable; `since` is when that began, `reason` what failed. */
+	| { readonly status: 'stale'; readonly policy: AppliedPolicy; readonly since: number; readonly reason: string }
+	| { readonly status: 'error'; readonly policy: AppliedPolicy | undefined; readonly message: string };
+
+export type SyncStatus = SyncState['status'];
+
+/** What happened to the sync engine; {@link transition} is the only way its state changes. */
+export type SyncEvent =
+	/** A verified policy from the cache, at start-up or sign-in. */
+	| { readonly type: 'restored'; readonly policy: AppliedPolicy }
+	/** Sync began for an organization; another organization's policy stops applying. */
+	| { readonly type: 'started'; readonly organizationId: string }
+	| { readonly type: 'signed-out' }
+	/** A verified policy from the service. */
+	| { readonly type: 'received'; readonly policy: AppliedPolicy }
+	/** The service confirmed the applied revision is current (304). */
+	| { readonly type: 'confirmed' }
+	| { readonly type: 'failed'; readonly reason: string; readonly unreachable: boolean; readonly at: number }
+	/** The service sent a policy that does not verify; the applied one stays. */
+	| { readonly type: 'refused'; readonly reason: string };
+
+export const INITIAL_STATE: SyncState = { status: 'signed-out', policy: undefined };
+
+/** Whether a verified document should replace the applied policy: never an older revision. */
+export function supersedes(document: PolicyDocument, applied: AppliedPolicy | undefined): boolean {
+	return !applied || applied.source === 'cached' || document.revision > applied.document.revision;
+}
+
+export function transition(state: SyncState, event: SyncEvent): SyncState {
+	switch (event.type) {
+		case 'restored':
+			// Only before the service answered: a live policy is never replaced by a cached one.
+			return state.status === 'signed-out' || state.status === 'syncing' ? { status: state.status, policy: event.policy } : state;
+		case 'started': {
+			const policy = state.policy?.document.organization.id === event.organizationId ? state.policy : undefined;
+			return { status: 'syncing', policy };
+		}
+		case 'signed-out':
+			return { status: 'signed-out', policy: state.policy };
+		case 'received':
+			return { status: 'in-sync', policy: supersedes(event.policy.document, state.policy) ? event.policy : state.policy ?? event.policy };
+		case 'confirmed':
+			return state.policy ? { status: 'in-sync', policy: state.policy } : { status: 'syncing', policy: undefined };
+		case 'failed': {
+			const reason = event.unreachable ? event.reason : `policy sync failed: ${event.reason}`;
+			if (!state.policy) {
+				return { status: 'error', policy: undefined, message: reason };
+			}
+			return { status: 'stale', policy: state.policy, since: state.status === 'stale' ? state.since : event.at, reason };
+		}
+		case 'refused':
+			return {
+				status: 'error',
+				policy: state.policy,
+				message: `refused a policy from the service: ${event.reason}; revision ${state.policy?.document.revision ?? '—'} stays in force`,
+			};
+	}
+}

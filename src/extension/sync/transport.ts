@@ -1,0 +1,96 @@
+import type { EventSourceMessage } from 'eventsource-parser';
+import { EventSourceParserStream } from 'eventsource-parser/stream';
+import { etagOf, type PolicyTrust } from '../../policy';
+import { serviceFetch, ServiceHttpError, type ServiceConnection } from '../base/service-http';
+
+/** A signed-in member as the sync engine sees them. */
+export interface SyncSession {
+	readonly connection: ServiceConnection;
+	readonly trust: PolicyTrust;
+	accessToken(): Promise<string | undefined>;
+	/** After a 401: true when a refreshed token is ready, false when the member is signed out. */
+	refresh(): Promise<boolean>;
+}
+
+export type PolicyAnswer = { kind: 'signed-out' } | { kind: 'unchanged' } | { kind: 'policy'; envelope: unknown };
+export type EventsAnswer = { kind: 'signed-out' } | { kind: 'unsupported' } | { kind: 'stream'; events: AsyncIterable<EventSourceMessage> };
+
+/**
+ * The member's side of the policy API: each call brings the access token, refreshes it once after
+ * a 401, and says "signed out" when no token is left. Network failures throw
+ * `ServiceUnreachableError`; unexpected answers throw `ServiceHttpError`.
+ */
+export class PolicyTransport {
+	constructor(private readonly session: SyncSession) {}
+
+	refresh(): Promise<boolean> {
+		return this.session.refresh();
+	}
+
+	private async authorized(path: string, init: RequestInit, signal: AbortSignal): Promise<Response | undefined> {
+		for (let retried = false; ; retried = true) {
+			const token = await this.session.accessToken();
+			if (!token) {
+				return undefined;
+			}
+			const headers = { ...(init.headers as Record<string, string> | undefined), authorization: `Bearer ${token}` };
+			const response = await serviceFetch(this.session.connection, path, { ...init, signal, headers });
+			if (response.status !== 401) {
+				return response;
+			}
+			await response.body?.cancel();
+			if (retried || !(await this.session.refresh())) {
+				return undefined;
+			}
+		}
+	}
+
+	/** GET /api/v1/policy, conditional on the applied live revision. */
+	async policy(appliedRevision: number | undefined, signal: AbortSignal): Promise<PolicyAnswer> {
+		const response = await this.authorized('/api/v1/policy', { headers: appliedRevision ? { 'if-none-match': etagOf(appliedRevision) } : {} }, signal);
+		if (!response) {
+			return { kind: 'signed-out' };
+		}
+		if (response.status === 304) {
+			return { kind: 'unchanged' };
+		}
+		if (!response.ok) {
+			await response.body?.cancel();
+			throw new ServiceHttpError(response.status, `GET /api/v1/policy answered ${response.status}`);
+		}
+		return { kind: 'policy', envelope: await response.json() };
+	}
+
+	/** The event stream, parsed by eventsource-parser; `unsupported` where a proxy or old service has none. */
+	async events(lastEventId: number | undefined, signal: AbortSignal): Promise<EventsAnswer> {
+		const headers = { accept: 'text/event-stream', ...(lastEventId ? { 'last-event-id': String(lastEventId) } : {}) };
+		const response = await this.authorized('/api/v1/policy/events', { headers }, signal);
+		if (!response) {
+			return { kind: 'signed-out' };
+		}
+		if ([404, 405, 501].includes(response.status) || (response.ok && !response.headers.get('content-type')?.startsWith('text/event-stream'))) {
+			await response.body?.cancel();
+			return { kind: 'unsupported' };
+		}
+		if (!response.ok || !response.body) {
+			await response.body?.cancel();
+			throw new ServiceHttpError(response.status, `the policy event stream answered ${response.status}`);
+		}
+		const events = response.body.pipeThrough(new TextDecoderStream()).pipeThrough(new EventSourceParserStream());
+		return { kind: 'stream', events };
+	}
+
+	/** POST /api/v1/policy/applied; false when signed out. */
+	async reportApplied(revision: number, signal: AbortSignal): Promise<boolean> {
+		const init = { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ revision }) };
+		const response = await this.authorized('/api/v1/policy/applied', init, signal);
+		if (!response) {
+			return false;
+		}
+		await response.body?.cancel();
+		if (!response.ok) {
+			throw new ServiceHttpError(response.status, `the service answered ${response.status}`);
+		}
+		return true;
+	}
+}
