@@ -68,3 +68,14 @@ export async function serviceFetch(connection: ServiceConnection, path: string, 
 export function formBody(fields: Record<string, string>): RequestInit {
 	return { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams(fields).toString() };
 }
+
+export function isServiceUnreachable(error: unknown): boolean {
+	return error instanceof ServiceUnreachableError || networkErrorCode(error) !== undefined;
+}
+
+/** One line for the status bar: the network code where there is one ("terminated" says nothing). */
+export function describeServiceFailure(error: unknown): string {
+	const code = networkErrorCode(error);
+	const message = error instanceof Error ? error.message : String(error);
+	return code && !message.includes(code) ? `the connection to the policy service failed (${code})` : message;
+}

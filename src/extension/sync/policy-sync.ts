@@ -1,7 +1,8 @@
 import { PolicyRejectedError, verifySignedPolicy } from '../../policy';
 import { Disposable, Emitter } from '../base/disposable';
 import type { Scheduler } from '../base/scheduler';
-import { networkErrorCode, ServiceUnreachableError } from '../base/service-http';
+import { describeServiceFailure, isServiceUnreachable, ServiceUnreachableError } from '../base/service-http';
+import { BACKOFF, backoffDelay } from './backoff';
 import type { KeyValueStore } from '../base/storage';
 import { PolicyCache } from './policy-cache';
 import { INITIAL_STATE, supersedes, transition, type SyncEvent, type SyncState } from './state';
@@ -9,8 +10,7 @@ import { PolicyTransport, type SyncSession } from './transport';
 
 export type { AppliedPolicy, SyncState, SyncStatus } from './state';
 export type { SyncSession } from './transport';
-
-export const BACKOFF = { initialMs: 1000, maxMs: 30_000, resetAfterMs: 60_000 } as const;
+export { BACKOFF, backoffDelay } from './backoff';
 
 export interface SyncOptions {
 	/**
@@ -22,12 +22,6 @@ export interface SyncOptions {
 
 export const DEFAULT_SYNC_OPTIONS: SyncOptions = { ackSpreadMs: 2000 };
 export const POLL_INTERVAL_MS = 60_000;
-
-/** Exponential backoff with jitter: the n-th retry waits between half and all of min(30 s, 1 s·2ⁿ). */
-export function backoffDelay(attempt: number, random: number): number {
-	const ceiling = Math.min(BACKOFF.maxMs, BACKOFF.initialMs * 2 ** attempt);
-	return Math.max(BACKOFF.initialMs, Math.round(ceiling / 2 + (random * ceiling) / 2));
-}
 
 /** How one step of the loop ended. */
 type Step = 'ok' | 'signed-out' | 'unsupported' | 'woken' | 'stopped' | { failed: unknown };
@@ -165,7 +159,7 @@ export class PolicySync extends Disposable {
 			if (this.scheduler.now() - began >= BACKOFF.resetAfterMs) {
 				attempt = 0;
 			}
-			this.dispatch({ type: 'failed', reason: describeFailure(step.failed), unreachable: isUnreachable(step.failed), at: this.scheduler.now() });
+			this.dispatch({ type: 'failed', reason: describeServiceFailure(step.failed), unreachable: isServiceUnreachable(step.failed), at: this.scheduler.now() });
 			const slept = await this.step((woken) => this.scheduler.sleep(backoffDelay(attempt++, this.scheduler.random()), woken).then(() => 'ok' as const), run);
 			if (slept === 'stopped') {
 				return;
@@ -302,15 +296,4 @@ function settle(waiters: readonly { resolve: () => void; reject: (error: unknown
 			waiter.reject(error);
 		}
 	}
-}
-
-function isUnreachable(error: unknown): boolean {
-	return error instanceof ServiceUnreachableError || networkErrorCode(error) !== undefined;
-}
-
-/** One line for the status bar: the network code where there is one ("terminated" says nothing). */
-function describeFailure(error: unknown): string {
-	const code = networkErrorCode(error);
-	const message = error instanceof Error ? error.message : String(error);
-	return code && !message.includes(code) ? `the connection to the policy service failed (${code})` : message;
 }

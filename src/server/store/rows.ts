@@ -1,4 +1,5 @@
 import type { Selectable } from 'kysely';
+import type { Insertable } from 'kysely';
 import type { DeviceCodeRecord, InvitationRecord, OrganizationRecord, RevisionRecord, TokenRecord, UserRecord } from './store';
 import type { Tables } from './tables';
 
@@ -73,3 +74,64 @@ export const userRow = (user: UserRecord) => ({
 	password_hash: user.passwordHash,
 	created_at: user.createdAt,
 });
+
+export const invitationRow = (invitation: InvitationRecord): Insertable<Tables['invitations']> => ({
+	token_hash: invitation.tokenHash,
+	org_id: invitation.orgId,
+	email: invitation.email,
+	role: invitation.role,
+	created_by: invitation.createdBy,
+	created_at: invitation.createdAt,
+	expires_at: invitation.expiresAt,
+});
+
+export const deviceRow = (code: DeviceCodeRecord): Insertable<Tables['device_codes']> => ({
+	device_code_hash: code.deviceCodeHash,
+	user_code: code.userCode,
+	client_id: code.clientId,
+	expires_at: code.expiresAt,
+	interval_seconds: code.intervalSeconds,
+	status: code.status,
+});
+
+export const tokenRow = (token: TokenRecord): Insertable<Tables['tokens']> => ({
+	token_hash: token.tokenHash,
+	kind: token.kind,
+	user_id: token.userId,
+	org_id: token.orgId,
+	family_id: token.familyId,
+	expires_at: token.expiresAt,
+	created_at: token.createdAt,
+	csrf_token: token.csrfToken,
+	label: token.label,
+});
+
+/** The user's columns beside a token's in one query (every authenticated request reads both). */
+export const USER_COLUMNS_PREFIXED = [
+	'u.id as u_id',
+	'u.org_id as u_org_id',
+	'u.email as u_email',
+	'u.role as u_role',
+	'u.password_hash as u_password_hash',
+	'u.created_at as u_created_at',
+	'u.last_seen_at as u_last_seen_at',
+	'u.applied_revision as u_applied_revision',
+	'u.applied_at as u_applied_at',
+] as const;
+
+type PrefixedUser = { [K in keyof Row<'users'> as `u_${K}`]: Row<'users'>[K] };
+
+export function toTokenWithUser(row: Row<'tokens'> & PrefixedUser): { token: TokenRecord; user: UserRecord } {
+	const user: Row<'users'> = {
+		id: row.u_id,
+		org_id: row.u_org_id,
+		email: row.u_email,
+		role: row.u_role,
+		password_hash: row.u_password_hash,
+		created_at: row.u_created_at,
+		last_seen_at: row.u_last_seen_at,
+		applied_revision: row.u_applied_revision,
+		applied_at: row.u_applied_at,
+	};
+	return { token: toToken(row), user: toUser(user) };
+}

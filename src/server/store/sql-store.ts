@@ -13,7 +13,21 @@ import type {
 	TokenRecord,
 	UserRecord,
 } from './store';
-import { revisionRow, toDevice, toInvitation, toOrganization, toRevision, toToken, toUser, userRow, type Row } from './rows';
+import {
+	deviceRow,
+	invitationRow,
+	revisionRow,
+	toDevice,
+	toInvitation,
+	toOrganization,
+	toRevision,
+	toToken,
+	toTokenWithUser,
+	toUser,
+	tokenRow,
+	USER_COLUMNS_PREFIXED,
+	userRow,
+} from './rows';
 import type { Tables } from './tables';
 
 /**
@@ -173,18 +187,7 @@ export class SqlStore implements Store {
 	}
 
 	async createInvitation(invitation: InvitationRecord): Promise<void> {
-		await this.db
-			.insertInto('invitations')
-			.values({
-				token_hash: invitation.tokenHash,
-				org_id: invitation.orgId,
-				email: invitation.email,
-				role: invitation.role,
-				created_by: invitation.createdBy,
-				created_at: invitation.createdAt,
-				expires_at: invitation.expiresAt,
-			})
-			.execute();
+		await this.db.insertInto('invitations').values(invitationRow(invitation)).execute();
 	}
 
 	async getInvitation(tokenHash: string): Promise<InvitationRecord | undefined> {
@@ -209,17 +212,7 @@ export class SqlStore implements Store {
 	}
 
 	async createDeviceCode(code: DeviceCodeRecord): Promise<void> {
-		await this.db
-			.insertInto('device_codes')
-			.values({
-				device_code_hash: code.deviceCodeHash,
-				user_code: code.userCode,
-				client_id: code.clientId,
-				expires_at: code.expiresAt,
-				interval_seconds: code.intervalSeconds,
-				status: code.status,
-			})
-			.execute();
+		await this.db.insertInto('device_codes').values(deviceRow(code)).execute();
 	}
 
 	async getDeviceCode(deviceCodeHash: string): Promise<DeviceCodeRecord | undefined> {
@@ -250,22 +243,7 @@ export class SqlStore implements Store {
 	}
 
 	async insertTokens(tokens: TokenRecord[]): Promise<void> {
-		await this.db
-			.insertInto('tokens')
-			.values(
-				tokens.map((token) => ({
-					token_hash: token.tokenHash,
-					kind: token.kind,
-					user_id: token.userId,
-					org_id: token.orgId,
-					family_id: token.familyId,
-					expires_at: token.expiresAt,
-					created_at: token.createdAt,
-					csrf_token: token.csrfToken,
-					label: token.label,
-				})),
-			)
-			.execute();
+		await this.db.insertInto('tokens').values(tokens.map(tokenRow)).execute();
 	}
 
 	async getToken(tokenHash: string): Promise<TokenRecord | undefined> {
@@ -278,34 +256,10 @@ export class SqlStore implements Store {
 			.selectFrom('tokens as t')
 			.innerJoin('users as u', 'u.id', 't.user_id')
 			.selectAll('t')
-			.select([
-				'u.id as u_id',
-				'u.org_id as u_org_id',
-				'u.email as u_email',
-				'u.role as u_role',
-				'u.password_hash as u_password_hash',
-				'u.created_at as u_created_at',
-				'u.last_seen_at as u_last_seen_at',
-				'u.applied_revision as u_applied_revision',
-				'u.applied_at as u_applied_at',
-			])
+			.select(USER_COLUMNS_PREFIXED)
 			.where('t.token_hash', '=', tokenHash)
 			.executeTakeFirst();
-		if (!row) {
-			return undefined;
-		}
-		const user: Row<'users'> = {
-			id: row.u_id,
-			org_id: row.u_org_id,
-			email: row.u_email,
-			role: row.u_role,
-			password_hash: row.u_password_hash,
-			created_at: row.u_created_at,
-			last_seen_at: row.u_last_seen_at,
-			applied_revision: row.u_applied_revision,
-			applied_at: row.u_applied_at,
-		};
-		return { token: toToken(row), user: toUser(user) };
+		return row && toTokenWithUser(row);
 	}
 
 	async markTokenUsed(tokenHash: string, at: number): Promise<boolean> {

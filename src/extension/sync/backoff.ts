@@ -1,0 +1,7 @@
+export const BACKOFF = { initialMs: 1000, maxMs: 30_000, resetAfterMs: 60_000 } as const;
+
+/** Exponential backoff with jitter: the n-th retry waits between half and all of min(30 s, 1 s·2ⁿ). */
+export function backoffDelay(attempt: number, random: number): number {
+	const ceiling = Math.min(BACKOFF.maxMs, BACKOFF.initialMs * 2 ** attempt);
+	return Math.max(BACKOFF.initialMs, Math.round(ceiling / 2 + (random * ceiling) / 2));
+}
