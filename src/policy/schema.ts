@@ -251,10 +251,7 @@ export const PolicyDocumentSchema = z
 	})
 	.superRefine(requireProviderWhenEnabled);
 
-export type AzureSettings = z.infer<typeof AzureSchema>;
-export type ModelSettings = z.infer<typeof ModelsSchema>;
 export type ProviderSettings = z.infer<typeof ProviderSchema>;
-export type ProviderSettingsInput = z.input<typeof ProviderSchema>;
 export type Organization = z.infer<typeof OrganizationSchema>;
 export type PolicySettings = z.infer<typeof PolicySettingsSchema>;
 export type PolicySettingsInput = z.input<typeof PolicySettingsSchema>;

@@ -37,14 +37,6 @@ export class StreamHub {
 		];
 	}
 
-	get size(): number {
-		let count = 0;
-		for (const subscribers of this.byOrg.values()) {
-			count += subscribers.size;
-		}
-		return count;
-	}
-
 	add(orgId: string, userId: string, stream: ServerResponse): void {
 		const subscriber = { stream, userId };
 		let subscribers = this.byOrg.get(orgId);

@@ -72,39 +72,3 @@ export class ManualScheduler implements Scheduler {
 		due.forEach((timer) => timer.resolve());
 	}
 }
-
-/** An in-memory `SecretStorage`, with the change event VS Code fires across windows. */
-export class InMemorySecrets {
-	private readonly values = new Map<string, string>();
-	private readonly listeners = new Set<(event: { key: string }) => void>();
-
-	async get(key: string): Promise<string | undefined> {
-		return this.values.get(key);
-	}
-	async store(key: string, value: string): Promise<void> {
-		this.values.set(key, value);
-		this.listeners.forEach((listener) => listener({ key }));
-	}
-	async delete(key: string): Promise<void> {
-		this.values.delete(key);
-		this.listeners.forEach((listener) => listener({ key }));
-	}
-	onDidChange(listener: (event: { key: string }) => void) {
-		this.listeners.add(listener);
-		return { dispose: () => this.listeners.delete(listener) };
-	}
-	keys(): string[] {
-		return [...this.values.keys()];
-	}
-}
-
-/** An in-memory `Memento`. */
-export class InMemoryMemento {
-	readonly values = new Map<string, unknown>();
-	get<T>(key: string): T | undefined {
-		return this.values.get(key) as T | undefined;
-	}
-	async update(key: string, value: unknown): Promise<void> {
-		this.values.set(key, structuredClone(value));
-	}
-}

@@ -23,6 +23,10 @@ export class MemorySecretStore implements SecretStore {
 	onDidChange(listener: (event: { key: string }) => void): IDisposable {
 		return this.changed.event(listener);
 	}
+
+	keys(): string[] {
+		return [...this.values.keys()];
+	}
 }
 
 /** VS Code's Memento (global state) in memory, with values copied as VS Code serializes them. */

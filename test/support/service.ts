@@ -88,6 +88,8 @@ export async function jsonOf(response: Response) {
 	return JSON.parse(await response.text());
 }
 
+export { EventReader } from './event-reader';
+
 export function bearer(token: string, extra: Record<string, string> = {}): Record<string, string> {
 	return { authorization: `Bearer ${token}`, ...extra };
 }
@@ -98,63 +100,4 @@ export async function putPolicy(url: string, token: string, body: unknown, ifMat
 		headers: bearer(token, { 'content-type': 'application/json', ...(ifMatch ? { 'if-match': ifMatch } : {}) }),
 		body: typeof body === 'string' ? body : JSON.stringify(body),
 	});
-}
-
-/** Reads Server-Sent Events from a fetch response, one parsed event at a time. */
-export class EventReader {
-	private buffer = '';
-	private readonly reader: ReadableStreamDefaultReader<Uint8Array>;
-	private readonly decoder = new TextDecoder();
-	private pending: ReturnType<ReadableStreamDefaultReader<Uint8Array>['read']> | undefined;
-
-	constructor(response: Response) {
-		this.reader = response.body!.getReader();
-	}
-
-	async next(timeoutMs = 5000): Promise<{ id?: string; event?: string; data?: string; comment?: string } | undefined> {
-		const deadline = Date.now() + timeoutMs;
-		for (;;) {
-			const end = this.buffer.indexOf('\n\n');
-			if (end >= 0) {
-				const block = this.buffer.slice(0, end);
-				this.buffer = this.buffer.slice(end + 2);
-				const event: { id?: string; event?: string; data?: string; comment?: string; retry?: string } = {};
-				for (const line of block.split('\n')) {
-					if (line.startsWith(':')) {
-						event.comment = line.slice(1).trim();
-					} else {
-						const colon = line.indexOf(':');
-						const field = line.slice(0, colon) as 'id' | 'event' | 'data' | 'retry';
-						event[field] = line.slice(colon + 1).replace(/^ /, '');
-					}
-				}
-				if (event.retry !== undefined && !event.data && !event.event) {
-					continue;
-				}
-				return event;
-			}
-			const remaining = deadline - Date.now();
-			if (remaining <= 0) {
-				throw new Error('no event within the time allowed');
-			}
-			// A read outlives a timed-out wait, so the chunk it brings is kept for the next call.
-			this.pending ??= this.reader.read();
-			let timer: NodeJS.Timeout | undefined;
-			const chunk = await Promise.race([
-				this.pending,
-				new Promise<never>((_, reject) => {
-					timer = setTimeout(() => reject(new Error('no event within the time allowed')), remaining);
-				}),
-			]).finally(() => clearTimeout(timer));
-			this.pending = undefined;
-			if (chunk.done) {
-				return undefined;
-			}
-			this.buffer += this.decoder.decode(chunk.value, { stream: true });
-		}
-	}
-
-	async cancel(): Promise<void> {
-		await this.reader.cancel().catch(() => undefined);
-	}
 }

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import type { DeviceAuthorization } from '../../src/policy';
 import { DeviceFlowError, runDeviceFlow } from '../../src/extension/auth/device-flow';
+import { eventually } from '../support/eventually';
 import { ManualScheduler } from '../support/manual-scheduler';
 import { form, ManualClock, startService, type RunningService } from '../support/service';
 
@@ -45,10 +46,8 @@ describe('device flow client (RFC 8628) against the real service', () => {
 		};
 		let shown: DeviceAuthorization | undefined;
 		const flow = runDeviceFlow(connection(), scheduler, { showCode: (code) => (shown = code) }, new AbortController().signal);
-		while (!shown) {
-			await new Promise((resolve) => setImmediate(resolve));
-		}
-		await approveOnPage(shown);
+		await eventually('the code to be shown', () => shown !== undefined);
+		await approveOnPage(shown!);
 		await flow;
 		assert.deepEqual(scheduler.sleeps.slice(0, 3), [5000, 5000, 10_000], `slept ${scheduler.sleeps}`);
 	});

@@ -7,40 +7,14 @@ import { join } from 'node:path';
 import { buildPolicyDocument, generateSigningKeyPair, PolicySettingsSchema, signPolicy } from '../../src/policy';
 import { SessionManager, SESSION_SECRET_KEY } from '../../src/extension/auth/session-manager';
 import { backoffDelay, BACKOFF, POLL_INTERVAL_MS, PolicySync, type SyncSession, type SyncState } from '../../src/extension/sync/policy-sync';
-import { InMemoryMemento, InMemorySecrets, ManualScheduler } from '../support/manual-scheduler';
+import { eventually, whenChanged } from '../support/eventually';
+import { ManualScheduler } from '../support/manual-scheduler';
+import { MemoryKeyValueStore, MemorySecretStore } from '../support/memory-storage';
 import { validSettings } from '../support/policy-fixtures';
 import { ADMIN, bearer, form, jsonOf, ManualClock, putPolicy, startService, type RunningService } from '../support/service';
 
-/** Resolves when the sync state matches, failing after 5 s (an event wait, not a sleep). */
-function stateWhere(sync: PolicySync, predicate: (state: SyncState) => boolean, what: string): Promise<SyncState> {
-	if (predicate(sync.current)) {
-		return Promise.resolve(sync.current);
-	}
-	return new Promise((resolve, reject) => {
-		const timer = setTimeout(() => {
-			listener.dispose();
-			reject(new Error(`timed out waiting for ${what}; state is ${JSON.stringify({ ...sync.current, policy: sync.current.policy?.document.revision })}`));
-		}, 5000);
-		const listener = sync.onDidChangeState((state) => {
-			if (predicate(state)) {
-				clearTimeout(timer);
-				listener.dispose();
-				resolve(state);
-			}
-		});
-	});
-}
-
-/** Waits for a condition on another party's state (the service, a fake server), failing after 5 s. */
-async function eventually(what: string, condition: () => boolean | Promise<boolean>): Promise<void> {
-	const deadline = Date.now() + 5000;
-	while (!(await condition())) {
-		if (Date.now() > deadline) {
-			throw new Error(`timed out waiting for ${what}`);
-		}
-		await new Promise((resolve) => setImmediate(resolve));
-	}
-}
+/** Resolves when the sync state matches (re-checked on each change, never a sleep), failing after 5 s. */
+const stateWhere = (sync: PolicySync, predicate: (state: SyncState) => boolean, what: string): Promise<SyncState> => whenChanged(() => sync.current, sync.onDidChangeState, predicate, what);
 
 const revisionIs = (revision: number, status = 'in-sync') => (state: SyncState) => state.status === status && state.policy?.document.revision === revision;
 
@@ -49,8 +23,8 @@ describe('policy sync against the real service', () => {
 	let scheduler: ManualScheduler;
 	let service: RunningService;
 	let dataDir: string;
-	let secrets: InMemorySecrets;
-	let memento: InMemoryMemento;
+	let secrets: MemorySecretStore;
+	let memento: MemoryKeyValueStore;
 	let sessions: SessionManager;
 	let sync: PolicySync;
 	let admin: string;
@@ -69,8 +43,8 @@ describe('policy sync against the real service', () => {
 		service = await startService({ clock, dataDir });
 		await service.addUser('dev@acme.example', 'member');
 		admin = (await service.signIn(ADMIN.email)).access_token;
-		secrets = new InMemorySecrets();
-		memento = new InMemoryMemento();
+		secrets = new MemorySecretStore();
+		memento = new MemoryKeyValueStore();
 		sessions = new SessionManager(secrets, () => ({ serverUrl: service.url, fetch: globalThis.fetch }), scheduler);
 		await sessions.signIn(
 			{ showCode: (code) => void form(`${service.url}/device`, { user_code: code.user_code, email: 'dev@acme.example', password: 'pw-dev@acme.example-long-enough', action: 'approve' }) },
@@ -244,7 +218,7 @@ describe('policy sync refuses bad policies and keeps the last good one', () => {
 		await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
 		url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 		scheduler = new ManualScheduler(new ManualClock(), false);
-		sync = new PolicySync(new InMemoryMemento(), scheduler, { ackSpreadMs: 0 });
+		sync = new PolicySync(new MemoryKeyValueStore(), scheduler, { ackSpreadMs: 0 });
 		body = good(1);
 		acks.length = 0;
 	});
@@ -300,7 +274,7 @@ describe('policy sync at start-up', () => {
 	it("restores the last organization's cached policy before any sign-in, and drops it when another organization signs in", async () => {
 		const keys = generateSigningKeyPair();
 		const document = buildPolicyDocument(PolicySettingsSchema.parse(validSettings.plainCompatible), { organization: { id: 'acme', name: 'Acme Corp' }, revision: 4, updatedAt: '2026-11-26T10:00:00Z', updatedBy: 'a@acme.example' });
-		const memento = new InMemoryMemento();
+		const memento = new MemoryKeyValueStore();
 		await memento.update('orgProviderPolicy.cache.acme', { envelope: JSON.parse(JSON.stringify(signPolicy(document, keys.privateKeyPem))), receivedAt: 1 });
 		await memento.update('orgProviderPolicy.trust', { signingKey: keys.publicKey, organizationId: 'acme' });
 		const scheduler = new ManualScheduler(new ManualClock(), false);
