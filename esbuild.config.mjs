@@ -37,6 +37,15 @@ const builds = [
 		outdir: 'dist',
 	},
 	{
+		// The admin console's script, served by the service as a static file.
+		...common,
+		entryPoints: { console: 'src/server/console/browser/main.ts' },
+		outdir: 'dist/console-assets',
+		platform: 'browser',
+		format: 'iife',
+		target: 'es2022',
+	},
+	{
 		...common,
 		entryPoints: { chat: 'src/webview/chat/main.ts' },
 		outdir: 'dist/webview',

@@ -53,9 +53,5 @@ export default tseslint.config(
 		rules: { 'no-restricted-syntax': 'off', '@typescript-eslint/no-require-imports': 'off' },
 	},
 	{ files: ['eslint.config.mjs'], rules: { 'no-restricted-syntax': 'off' } },
-	{
-		files: ['src/server/console/assets/**/*.js'],
-		languageOptions: { sourceType: 'script', globals: { document: 'readonly', window: 'readonly', fetch: 'readonly', console: 'readonly' } },
-	},
 	...layering,
 );

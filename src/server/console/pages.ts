@@ -6,6 +6,11 @@ import { html, jsonForScript, page, type SafeHtml } from './html';
 
 const errorSlot = (path: string) => html`<div class="field-error" data-error-for="${path}" role="alert"></div>`;
 
+/**
+ * One custom-header row, also sent as a template the console's script clones for "Add header".
+ * The value is a textarea so a pasted value is kept exactly (an input drops line breaks) and the
+ * service can name what is wrong with it.
+ */
 function headerRow(name: string, saved: boolean): SafeHtml {
 	return html`<div class="header-row" data-saved="${saved ? 'true' : 'false'}">
 		<input class="header-name" aria-label="Header name" placeholder="X-Header-Name" value="${name}" spellcheck="false">
@@ -108,6 +113,7 @@ export const consolePages = {
 					<button type="submit" id="save" class="primary" disabled>Save</button>
 				</div>
 			</form>
+			<template id="header-row-template">${headerRow('', false)}</template>
 			<script type="application/json" id="console-state">${jsonForScript({ revision: state.revision })}</script>
 		</section>`;
 	},

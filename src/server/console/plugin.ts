@@ -22,10 +22,13 @@ import type { Store } from '../store/store';
 import { page } from './html';
 import { consolePages } from './pages';
 
-/** Assets live beside the bundle in dist/console-assets, or in the source tree under tsx. */
+/**
+ * The built assets (the console script is bundled by esbuild): beside the service bundle in
+ * dist/console-assets, or in the repository's dist/ when the service runs from source (tests).
+ */
 function assetDir(): string {
-	const candidates = [join(__dirname, 'console-assets'), join(__dirname, 'assets')];
-	return candidates.find((dir) => existsSync(join(dir, 'console.js'))) ?? candidates[1]!;
+	const candidates = [join(__dirname, 'console-assets'), join(__dirname, '..', '..', '..', 'dist', 'console-assets')];
+	return candidates.find((dir) => existsSync(join(dir, 'console.js'))) ?? join(__dirname, 'assets');
 }
 
 const ConsoleSaveSchema = z.strictObject({

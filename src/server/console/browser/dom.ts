@@ -1,0 +1,38 @@
+/** Small DOM helpers for the console's pages; every element the script needs is rendered by the server. */
+
+export function $<T extends Element = HTMLElement>(selector: string, root: ParentNode = document): T {
+	const element = root.querySelector<T>(selector);
+	if (!element) {
+		throw new Error(`the page has no ${selector}`);
+	}
+	return element;
+}
+
+export function $$<T extends Element = HTMLElement>(selector: string, root: ParentNode = document): T[] {
+	return [...root.querySelectorAll<T>(selector)];
+}
+
+export const inputValue = (selector: string, root?: ParentNode) => $<HTMLInputElement>(selector, root).value;
+export const isChecked = (selector: string) => $<HTMLInputElement>(selector).checked;
+
+export function showStatus(message: string, kind?: 'error' | 'success'): void {
+	const status = document.querySelector('#status');
+	if (status) {
+		status.textContent = message;
+		status.className = `status ${kind ?? ''}`;
+	}
+}
+
+const csrf = document.querySelector('meta[name="csrf-token"]')?.getAttribute('content') ?? '';
+
+/** A JSON request with the console session's CSRF token; the answer's body parsed (or `{}`). */
+export async function send<T>(method: string, url: string, body?: unknown, headers: Record<string, string> = {}): Promise<{ response: Response; data: T }> {
+	const response = await fetch(url, {
+		method,
+		headers: { ...(body === undefined ? {} : { 'content-type': 'application/json' }), 'x-csrf-token': csrf, ...headers },
+		body: body === undefined ? null : JSON.stringify(body),
+		credentials: 'same-origin',
+	});
+	const text = await response.text();
+	return { response, data: (text ? JSON.parse(text) : {}) as T };
+}

@@ -1,0 +1,13 @@
+// The admin console's behaviour, served as one static script under a strict CSP: each page part
+// is wired only when the server rendered it.
+import { wireMembers } from './members';
+import { wireSettingsForm } from './settings-form';
+
+const settingsForm = document.querySelector<HTMLFormElement>('#settings-form');
+if (settingsForm) {
+	wireSettingsForm(settingsForm);
+}
+const addMember = document.querySelector<HTMLFormElement>('#add-member');
+if (addMember) {
+	wireMembers(addMember);
+}

@@ -1,0 +1,170 @@
+import { $, $$, inputValue, isChecked, send, showStatus } from './dom';
+
+interface FieldError {
+	path: string;
+	message: string;
+}
+
+interface SaveAnswer {
+	revision: number;
+	updatedBy: string;
+	updatedAt: string;
+	settings: { enabled: boolean; provider?: unknown };
+	fieldErrors?: FieldError[];
+	message?: string;
+}
+
+const SAVED_PLACEHOLDER = '•••••• saved — type to replace';
+
+/** The settings form as the service takes it: header values left empty keep their saved value. */
+function collect(headersBox: HTMLElement) {
+	const headers: Record<string, string> = {};
+	const keepHeaderValues: string[] = [];
+	for (const row of $$('.header-row', headersBox)) {
+		const name = inputValue('.header-name', row).trim();
+		const value = $<HTMLTextAreaElement>('.header-value', row).value;
+		if (!name && !value) {
+			continue;
+		}
+		headers[name] = value;
+		if (row.dataset.saved === 'true' && value === '') {
+			keepHeaderValues.push(name);
+		}
+	}
+	const azureOn = isChecked('#azure');
+	const models = inputValue('#allowed-models')
+		.split(/[\s,]+/)
+		.map((model) => model.trim())
+		.filter(Boolean);
+	const defaultModel = inputValue('#default-model').trim();
+	const baseUrl = inputValue('#base-url').trim();
+	const optional = (key: string, value: string) => (value ? { [key]: value } : {});
+	const provider = {
+		id: inputValue('#api-provider'),
+		baseUrl,
+		headers,
+		apiKeyRequired: isChecked('#api-key-required'),
+		...(azureOn
+			? {
+					azure: {
+						identityAuth: isChecked('#identity-auth'),
+						...optional('apiVersion', inputValue('#api-version').trim()),
+						...optional('tenantId', inputValue('#tenant-id').trim()),
+						...optional('scope', inputValue('#scope').trim()),
+					},
+				}
+			: {}),
+		...(models.length || defaultModel ? { models: { allowed: models, ...optional('default', defaultModel) } } : {}),
+	};
+	const enabled = isChecked('#enabled');
+	const providerTouched = Boolean(baseUrl || Object.keys(headers).length || azureOn || models.length);
+	const settings = { enabled, ...optional('adminContact', inputValue('#admin-contact').trim()), ...(enabled || providerTouched ? { provider } : {}) };
+	return { settings, keepHeaderValues };
+}
+
+function clearErrors(): void {
+	for (const slot of $$('.field-error')) {
+		slot.textContent = '';
+	}
+	for (const input of $$('[aria-invalid]')) {
+		input.removeAttribute('aria-invalid');
+	}
+}
+
+/** Puts each error beside its field (a header's beside its row); the rest go to the status line. */
+function showFieldErrors(errors: FieldError[], headersBox: HTMLElement): void {
+	const slotFor = (path: string) => $$('.field-error').find((candidate) => candidate.dataset.errorFor === path);
+	const unplaced: string[] = [];
+	for (const error of errors) {
+		let slot = slotFor(error.path);
+		if (!slot && error.path.startsWith('provider.headers.')) {
+			const name = error.path.slice('provider.headers.'.length);
+			const row = $$('.header-row', headersBox).find((candidate) => inputValue('.header-name', candidate).trim() === name);
+			if (row) {
+				slot = $('.field-error', row);
+				$('.header-value', row).setAttribute('aria-invalid', 'true');
+			}
+		}
+		if (!slot && error.path.startsWith('provider.models.allowed')) {
+			slot = slotFor('provider.models.allowed');
+		}
+		if (slot) {
+			slot.textContent = error.message;
+			slot.previousElementSibling?.setAttribute('aria-invalid', 'true');
+		} else {
+			unplaced.push(`${error.path}: ${error.message}`);
+		}
+	}
+	const count = errors.length;
+	showStatus(`Not saved: ${count} field${count === 1 ? '' : 's'} need${count === 1 ? 's' : ''} fixing. ${unplaced.join('; ')}`, 'error');
+}
+
+/** The settings page: dirty tracking, header rows, save with If-Match, inline field errors. */
+export function wireSettingsForm(form: HTMLFormElement): void {
+	const state = JSON.parse($('#console-state').textContent ?? '{}') as { revision: number };
+	const save = $<HTMLButtonElement>('#save');
+	const headersBox = $('#headers');
+	// The server renders the row once, as a template, so its markup lives in one place.
+	const rowTemplate = $<HTMLTemplateElement>('#header-row-template');
+
+	const snapshot = () => JSON.stringify(collect(headersBox));
+	let saved = snapshot();
+	const refreshDirty = () => {
+		save.disabled = snapshot() === saved;
+	};
+
+	form.addEventListener('input', refreshDirty);
+	form.addEventListener('change', () => {
+		$('#azure-panel').hidden = !isChecked('#azure');
+		refreshDirty();
+	});
+	$('#add-header').addEventListener('click', () => {
+		const row = (rowTemplate.content.firstElementChild as HTMLElement).cloneNode(true) as HTMLElement;
+		headersBox.append(row);
+		$('.header-name', row).focus();
+		refreshDirty();
+	});
+	headersBox.addEventListener('click', (event) => {
+		const button = (event.target as Element).closest('.remove-header');
+		if (button) {
+			button.closest('.header-row')?.remove();
+			refreshDirty();
+		}
+	});
+
+	form.addEventListener('submit', async (event) => {
+		event.preventDefault();
+		clearErrors();
+		save.disabled = true;
+		showStatus('Saving…');
+		try {
+			const { response, data } = await send<SaveAnswer>('PUT', '/console/api/policy', collect(headersBox), { 'if-match': `"${state.revision}"` });
+			if (response.ok) {
+				state.revision = data.revision;
+				$('#revision').textContent = String(data.revision);
+				$('#updated-by').textContent = data.updatedBy;
+				$('#updated-at').textContent = data.updatedAt;
+				for (const row of $$('.header-row', headersBox)) {
+					row.dataset.saved = 'true';
+					const value = $<HTMLTextAreaElement>('.header-value', row);
+					value.value = '';
+					value.placeholder = SAVED_PLACEHOLDER;
+				}
+				$('#enabled-provider').textContent = data.settings.enabled && data.settings.provider ? 'OpenAI Compatible' : 'None (members choose their own provider)';
+				saved = snapshot();
+				showStatus(`Saved revision ${data.revision}. Members receive it now.`, 'success');
+			} else if (response.status === 400 && data.fieldErrors) {
+				showFieldErrors(data.fieldErrors, headersBox);
+			} else if (response.status === 412) {
+				showStatus(`Changed by ${data.updatedBy} at ${data.updatedAt} (revision ${data.revision}) — reload to see their change, then apply yours again.`, 'error');
+			} else {
+				showStatus(data.message ?? `Save failed (${response.status}).`, 'error');
+			}
+		} catch (error) {
+			showStatus(`Save failed: ${(error as Error).message}`, 'error');
+		} finally {
+			refreshDirty();
+		}
+	});
+	refreshDirty();
+}
