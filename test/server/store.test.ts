@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
+import pg from 'pg';
 import { MIGRATIONS } from '../../src/server/store/migrations';
 import { openPostgresStore } from '../../src/server/store/postgres';
 import { openSqliteStore } from '../../src/server/store/sqlite';
@@ -122,12 +123,29 @@ describe('store specifics', () => {
 		const dir = mkdtempSync(join(tmpdir(), 'opp-store-'));
 		try {
 			const store = await openSqliteStore(dir);
-			assert.deepEqual(await store.appliedMigrations(), Object.keys(MIGRATIONS));
 			await store.close();
 			const raw = new Database(join(dir, 'policy.sqlite'), { readonly: true });
 			assert.equal(raw.pragma('journal_mode', { simple: true }), 'wal');
-			assert.equal(raw.prepare('SELECT COUNT(*) FROM kysely_migration').pluck().get(), Object.keys(MIGRATIONS).length);
+			assert.deepEqual(raw.prepare('SELECT name FROM kysely_migration ORDER BY name').pluck().all(), Object.keys(MIGRATIONS));
 			raw.close();
+		} finally {
+			rmSync(dir, { recursive: true, force: true });
+		}
+	});
+
+	it('SQLite refuses an existing file that is empty, damaged or not its own, instead of starting a new organization', async () => {
+		const dir = mkdtempSync(join(tmpdir(), 'opp-store-'));
+		try {
+			const file = join(dir, 'policy.sqlite');
+			writeFileSync(file, '');
+			await assert.rejects(openSqliteStore(dir), /policy\.sqlite exists but holds no policy data/);
+			writeFileSync(file, 'not a database at all, just some text that happens to be long enough'.repeat(100));
+			await assert.rejects(openSqliteStore(dir), /policy\.sqlite cannot be read: file is not a database/);
+			const fresh = join(dir, 'fresh');
+			const store = await openSqliteStore(fresh);
+			await store.close();
+			assert.equal(statSync(fresh).mode & 0o777, 0o700, 'the data directory is private');
+			assert.equal(statSync(join(fresh, 'policy.sqlite')).mode & 0o777, 0o600, 'the database file is private');
 		} finally {
 			rmSync(dir, { recursive: true, force: true });
 		}
@@ -137,8 +155,12 @@ describe('store specifics', () => {
 		const database = await freshDatabase();
 		try {
 			const stores = await Promise.all([openPostgresStore(database.url), openPostgresStore(database.url), openPostgresStore(database.url)]);
+			const client = new pg.Client({ connectionString: database.url });
+			await client.connect();
+			const applied = (await client.query('SELECT name FROM kysely_migration ORDER BY name')).rows.map((row: { name: string }) => row.name);
+			await client.end();
+			assert.deepEqual(applied, Object.keys(MIGRATIONS), 'each migration applied exactly once');
 			for (const store of stores) {
-				assert.deepEqual(await store.appliedMigrations(), Object.keys(MIGRATIONS));
 				await store.close();
 			}
 		} finally {

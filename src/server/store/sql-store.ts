@@ -72,12 +72,6 @@ export class SqlStore implements Store {
 
 	onExternalChange?: (listener: (change: ExternalChange) => void) => () => void;
 
-	/** The names of the migrations applied, oldest first. */
-	async appliedMigrations(): Promise<string[]> {
-		const migrator = new Migrator({ db: this.db, provider: { getMigrations: async () => MIGRATIONS } });
-		return (await migrator.getMigrations()).filter((migration) => migration.executedAt !== undefined).map((migration) => migration.name);
-	}
-
 	async ping(): Promise<void> {
 		await this.db.selectNoFrom((eb) => eb.lit(1).as('one')).execute();
 	}
