@@ -1,6 +1,8 @@
-import OpenAI, { APIConnectionError, APIConnectionTimeoutError, APIError, APIUserAbortError, AzureOpenAI } from 'openai';
+import OpenAI, { APIUserAbortError, AzureOpenAI } from 'openai';
 import type { ProviderSettings } from '../policy';
 import { MissingCredentialError, type CredentialSource } from './credentials';
+import { streamCompletion, type CompletionEvent, type CompletionRequest } from './completion';
+import { ChatRequestError, explainFailure, type FailureKind } from './errors';
 import { looksLikeAzureHost, planEndpoint, type EndpointPlan } from './endpoint';
 import type { FetchFunction } from './http';
 
@@ -11,8 +13,6 @@ export interface ChatMessage {
 
 /** The provider settings a client is built from: a policy's, or the member's own preset. */
 export type EffectiveProvider = Pick<ProviderSettings, 'baseUrl' | 'headers' | 'apiKeyRequired' | 'azure' | 'models'>;
-
-export type FailureKind = 'unreachable' | 'timeout' | 'tls' | 'key-rejected' | 'missing-key' | 'azure-role' | 'forbidden' | 'not-found' | 'rate-limited' | 'server-error' | 'bad-response';
 
 export interface ConnectionReport {
 	ok: boolean;
@@ -27,23 +27,17 @@ export interface ConnectionReport {
 	warnings: string[];
 }
 
+export type { CompletionEvent, CompletionRequest } from './completion';
+export { ChatRequestError, explainFailure, type FailureKind } from './errors';
+
 export interface ChatClient {
 	readonly plan: EndpointPlan;
 	listModels(): Promise<string[]>;
+	/** The one request path: text, whole tool calls and the finish reason, for the chat view and the Language Model provider alike. */
+	streamCompletion(request: CompletionRequest, signal?: AbortSignal): AsyncIterable<CompletionEvent>;
 	streamChat(messages: ChatMessage[], model: string, signal?: AbortSignal): AsyncIterable<string>;
 	complete(messages: ChatMessage[], model: string, signal?: AbortSignal): Promise<string>;
 	testConnection(): Promise<ConnectionReport>;
-}
-
-export class ChatRequestError extends Error {
-	override readonly name = 'ChatRequestError';
-	constructor(
-		readonly kind: FailureKind,
-		message: string,
-		readonly status?: number,
-	) {
-		super(message);
-	}
 }
 
 export interface ClientDeps {
@@ -55,78 +49,6 @@ export interface ClientDeps {
 }
 
 const NO_KEY = 'no-member-key';
-const TLS_CODES = new Set([
-	'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
-	'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
-	'SELF_SIGNED_CERT_IN_CHAIN',
-	'DEPTH_ZERO_SELF_SIGNED_CERT',
-	'CERT_HAS_EXPIRED',
-	'ERR_TLS_CERT_ALTNAME_INVALID',
-	'CERT_UNTRUSTED',
-]);
-const UNREACHABLE_CODES = new Set(['ENOTFOUND', 'EAI_AGAIN', 'ECONNREFUSED', 'ECONNRESET', 'EHOSTUNREACH', 'ENETUNREACH', 'UND_ERR_SOCKET']);
-const TIMEOUT_CODES = new Set(['ETIMEDOUT', 'UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT']);
-
-function causeCode(error: unknown): string | undefined {
-	for (let cause: unknown = error; cause; cause = (cause as { cause?: unknown }).cause) {
-		const code = (cause as { code?: unknown }).code;
-		if (typeof code === 'string') {
-			return code;
-		}
-	}
-	return undefined;
-}
-
-/** Turns a failure into the sentence a member needs (the admin guide's troubleshooting). */
-export function explainFailure(error: unknown, provider: EffectiveProvider, credential: CredentialSource['kind']): ChatRequestError {
-	const host = new URL(provider.baseUrl).host;
-	if (error instanceof ChatRequestError) {
-		return error;
-	}
-	if (error instanceof MissingCredentialError) {
-		return new ChatRequestError('missing-key', `${error.message} Run "Org Provider Policy: Set API Key".`);
-	}
-	if (error instanceof APIError && error.status !== undefined) {
-		const status = error.status;
-		if (status === 401 && credential === 'entra') {
-			return new ChatRequestError('azure-role', `${host} refused your Entra ID token (401). Check that you signed in to the right tenant, and that your account has the Cognitive Services OpenAI User role on the Azure OpenAI resource.`, status);
-		}
-		if (status === 401) {
-			return new ChatRequestError('key-rejected', `${host} rejected your API key (401). Check the key, or set a new one with "Org Provider Policy: Set API Key".`, status);
-		}
-		if (status === 403 && credential === 'entra') {
-			return new ChatRequestError('azure-role', `Your account is signed in but lacks a role on the Azure OpenAI resource at ${host} (403). Ask your admin to assign you the Cognitive Services OpenAI User role.`, status);
-		}
-		if (status === 403) {
-			return new ChatRequestError('forbidden', `${host} refused the request (403): the key may lack access to this resource, or the resource's network rules block this machine.`, status);
-		}
-		if (status === 404 && provider.azure) {
-			return new ChatRequestError('not-found', `${host} answered 404: the deployment name or the api-version (${provider.azure.apiVersion ?? 'v1 API'}) does not match the resource. Check the model/deployment name and the policy's Azure API Version.`, status);
-		}
-		if (status === 404) {
-			return new ChatRequestError('not-found', `${host} answered 404: check the Base URL (OpenAI-compatible servers usually end in /v1) and the model name.`, status);
-		}
-		if (status === 429) {
-			return new ChatRequestError('rate-limited', `${host} is rate-limiting requests (429); wait a moment and try again.`, status);
-		}
-		if (status >= 500) {
-			return new ChatRequestError('server-error', `${host} failed with ${status}; the endpoint has a problem, try again later or tell your admin.`, status);
-		}
-		return new ChatRequestError('bad-response', `${host} answered ${status}: ${error.message}`, status);
-	}
-	const code = causeCode(error);
-	if (error instanceof APIConnectionTimeoutError || (code && TIMEOUT_CODES.has(code))) {
-		return new ChatRequestError('timeout', `${host} did not answer in time: the endpoint is unreachable from this machine. Check the Base URL, your firewall and proxy settings (http.proxy).`);
-	}
-	if (code && TLS_CODES.has(code)) {
-		return new ChatRequestError('tls', `The certificate of ${host} is not trusted (${code}). If your organization inspects TLS, add its root certificate with the "orgProviderPolicy.http.caCertificates" setting or NODE_EXTRA_CA_CERTS.`);
-	}
-	if (error instanceof APIConnectionError || (code && UNREACHABLE_CODES.has(code))) {
-		return new ChatRequestError('unreachable', `Cannot reach ${host}${code ? ` (${code})` : ''}: the endpoint is unreachable from this machine. Check the Base URL, your firewall and proxy settings (http.proxy).`);
-	}
-	return new ChatRequestError('bad-response', `Request to ${host} failed: ${error instanceof Error ? error.message : String(error)}`);
-}
-
 function credentialHeaders(provider: EffectiveProvider, plan: EndpointPlan, credential: CredentialSource['kind']): Record<string, string | null> {
 	// The SDK always sends some credential header; with no member credential it must send none,
 	// unless the policy's own headers carry one (a gateway's shared scheme).
@@ -207,27 +129,21 @@ export function createChatClient(provider: EffectiveProvider, deps: ClientDeps):
 				return fail(error);
 			}
 		},
-		async *streamChat(messages, model, signal) {
-			let stream;
+		async *streamCompletion(request, signal) {
 			try {
-				const sdk = await build();
-				stream = await sdk.chat.completions.create({ model, messages, stream: true }, signal ? { signal } : {});
+				yield* streamCompletion(await build(), request, signal);
 			} catch (error) {
-				fail(error);
-			}
-			try {
-				for await (const chunk of stream!) {
-					const text = chunk.choices[0]?.delta?.content;
-					if (text) {
-						yield text;
-					}
+				if (signal?.aborted) {
+					throw new APIUserAbortError();
 				}
-			} catch (error) {
 				fail(error);
 			}
-			// The SDK ends an aborted stream quietly; callers must still learn that it was cut short.
-			if (signal?.aborted) {
-				throw new APIUserAbortError();
+		},
+		async *streamChat(messages, model, signal) {
+			for await (const event of client.streamCompletion({ model, messages }, signal)) {
+				if (event.type === 'text') {
+					yield event.text;
+				}
 			}
 		},
 		async complete(messages, model, signal) {

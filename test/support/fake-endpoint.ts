@@ -29,6 +29,13 @@ export interface FakeBehaviour {
 	hang?: boolean;
 	/** Delay between streamed chunks. */
 	chunkDelayMs?: number;
+	/**
+	 * Tool calls to stream (arguments in pieces, as models send them) while the conversation does
+	 * not yet end with a tool result; once it does, the text answer: one whole tool round trip.
+	 */
+	toolCalls?: { id: string; name: string; argumentPieces: string[] }[];
+	/** The finish reason of the streamed answer (default `stop`, or `tool_calls`); null sends none. */
+	finishReason?: string | null;
 }
 
 /**
@@ -101,9 +108,18 @@ export class FakeEndpoint {
 				return;
 			}
 			response.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
-			const event = (delta: Record<string, string>, finish: string | null) =>
+			const event = (delta: Record<string, unknown>, finish: string | null) =>
 				`data: ${JSON.stringify({ id: 'chatcmpl-1', object: 'chat.completion.chunk', created: 1700000000, model: body.model, choices: [{ index: 0, delta, finish_reason: finish, logprobs: null }] })}\n\n`;
-			const events = [event({ role: 'assistant', content: '' }, null), ...answer.map((text) => event({ content: text }, null)), event({}, 'stop'), 'data: [DONE]\n\n'];
+			const messages = (body as { messages?: { role: string }[] }).messages ?? [];
+			const calling = behaviour.toolCalls && messages.at(-1)?.role !== 'tool' ? behaviour.toolCalls : undefined;
+			const content = calling
+				? calling.flatMap((call, index) => [
+						event({ tool_calls: [{ index, id: call.id, type: 'function', function: { name: call.name, arguments: '' } }] }, null),
+						...call.argumentPieces.map((piece) => event({ tool_calls: [{ index, function: { arguments: piece } }] }, null)),
+					])
+				: answer.map((text) => event({ content: text }, null));
+			const finish = behaviour.finishReason === undefined ? (calling ? 'tool_calls' : 'stop') : behaviour.finishReason;
+			const events = [event({ role: 'assistant', content: '' }, null), ...content, ...(finish === null ? [] : [event({}, finish)]), 'data: [DONE]\n\n'];
 			const limit = behaviour.failAfterChunks;
 			const bytes = Buffer.from((limit === undefined ? events : events.slice(0, limit + 1)).join(''), 'utf8');
 			const size = behaviour.splitBytes ?? bytes.length;

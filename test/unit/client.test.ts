@@ -6,7 +6,8 @@ import { apiKeyCredential, ChatRequestError, createChatClient, createDispatcher,
 import { FakeEndpoint, makeTestCertificates, type RecordedRequest } from '../support/fake-endpoint';
 
 const KEY = 'sk-member-secret-1234567890';
-const SPECS = join(__dirname, '..', '..', '..', 'shared', 'specs');
+/** Public OpenAPI specifications vendored unmodified (sources, commits and licenses in its README). */
+const SPECS = join(__dirname, '..', 'fixtures', 'specs');
 
 function provider(baseUrl: string, extra: Partial<EffectiveProvider> = {}): EffectiveProvider {
 	return { baseUrl, headers: { 'X-Tenant': 'acme', 'X-Cost-Center': 'cc-42' }, apiKeyRequired: true, ...extra };
@@ -226,7 +227,7 @@ describe('chat-completions client', () => {
 	describe('Azure requests match the published inference spec (2024-06-01)', () => {
 		it('chat completions: operation, path and query parameters, and body schema', async function () {
 			const specFile = join(SPECS, 'azure-openai-inference-2024-06-01.json');
-			assert.ok(existsSync(specFile), `missing ${specFile} (shared/specs beside the repository)`);
+			assert.ok(existsSync(specFile), `missing ${specFile} (test/fixtures/specs)`);
 			const spec = JSON.parse(readFileSync(specFile, 'utf8'));
 			await client(provider(endpoint.url, { azure: { apiVersion: '2024-06-01', identityAuth: false, scope: 'https://cognitiveservices.azure.com/.default' } })).complete(
 				[

@@ -1,0 +1,104 @@
+import type OpenAI from 'openai';
+import type { ChatCompletionChunk, ChatCompletionFunctionTool, ChatCompletionMessageParam } from 'openai/resources/chat/completions';
+import { ChatRequestError } from './errors';
+
+/** A chat-completions request as the member's assistant asks it; the client adds the endpoint's parts. */
+export interface CompletionRequest {
+	model: string;
+	messages: ChatCompletionMessageParam[];
+	tools?: ChatCompletionFunctionTool[];
+	/** `required`: the model must call one of the tools. */
+	toolChoice?: 'auto' | 'required';
+	/** Request parameters the policy pins for this model (e.g. `max_completion_tokens`, `reasoning_effort`). */
+	parameters?: Record<string, unknown>;
+}
+
+export type CompletionEvent =
+	| { readonly type: 'text'; readonly text: string }
+	/** A whole tool call, its streamed argument pieces assembled and parsed. */
+	| { readonly type: 'tool-call'; readonly id: string; readonly name: string; readonly input: Record<string, unknown> }
+	| { readonly type: 'end'; readonly reason: string };
+
+interface PendingCall {
+	id: string;
+	name: string;
+	arguments: string;
+}
+
+/** Parses a tool call's arguments; a model that wrote something else gets a clear error, never a silent drop. */
+function parsedArguments(call: PendingCall): Record<string, unknown> {
+	try {
+		const input: unknown = JSON.parse(call.arguments || '{}');
+		if (input && typeof input === 'object' && !Array.isArray(input)) {
+			return input as Record<string, unknown>;
+		}
+	} catch {
+		// reported below
+	}
+	throw new ChatRequestError('bad-response', `The model called the tool "${call.name}" with arguments that are not a JSON object: ${call.arguments.slice(0, 200)}`);
+}
+
+/** What a finish reason means for the member, when it means the answer is not whole. */
+function unfinished(reason: string | null | undefined): ChatRequestError | undefined {
+	switch (reason) {
+		case 'length':
+			return new ChatRequestError('truncated', 'The answer was cut off: it reached the maximum output length for this model.');
+		case 'content_filter':
+			return new ChatRequestError('content-filtered', "The endpoint's content filter stopped the answer.");
+		case undefined:
+		case null:
+			return new ChatRequestError('incomplete', 'The answer ended before the endpoint finished it (the stream closed without a finish reason).');
+		default:
+			return undefined;
+	}
+}
+
+/**
+ * Streams one chat completion: text as it arrives, each tool call once whole (its pieces are
+ * assembled by index), then the finish reason. An answer that is not whole (cut off, filtered,
+ * or a stream that just stops) ends with a `ChatRequestError` after the text it did bring.
+ */
+export async function* streamCompletion(sdk: OpenAI, request: CompletionRequest, signal?: AbortSignal): AsyncGenerator<CompletionEvent> {
+	const stream = await sdk.chat.completions.create(
+		{
+			...request.parameters,
+			model: request.model,
+			messages: request.messages,
+			stream: true,
+			...(request.tools?.length ? { tools: request.tools, tool_choice: request.toolChoice ?? 'auto' } : {}),
+		},
+		signal ? { signal } : {},
+	);
+	const calls = new Map<number, PendingCall>();
+	let reason: string | null | undefined;
+	for await (const chunk of stream as AsyncIterable<ChatCompletionChunk>) {
+		// Some servers send keep-alive or usage chunks without choices.
+		const choice = chunk.choices?.[0];
+		if (!choice) {
+			continue;
+		}
+		if (choice.delta?.content) {
+			yield { type: 'text', text: choice.delta.content };
+		}
+		for (const delta of choice.delta?.tool_calls ?? []) {
+			const call = calls.get(delta.index) ?? { id: '', name: '', arguments: '' };
+			call.id ||= delta.id ?? '';
+			call.name ||= delta.function?.name ?? '';
+			call.arguments += delta.function?.arguments ?? '';
+			calls.set(delta.index, call);
+		}
+		reason = choice.finish_reason ?? reason;
+	}
+	if (signal?.aborted) {
+		// The SDK ends an aborted stream quietly; callers must still learn that it was cut short.
+		throw signal.reason ?? new Error('aborted');
+	}
+	for (const [index, call] of [...calls.entries()].sort(([a], [b]) => a - b)) {
+		yield { type: 'tool-call', id: call.id || `call_${index}`, name: call.name, input: parsedArguments(call) };
+	}
+	const failure = unfinished(reason);
+	if (failure) {
+		throw failure;
+	}
+	yield { type: 'end', reason: reason! };
+}
