@@ -27,7 +27,7 @@ export interface ConnectionReport {
 	warnings: string[];
 }
 
-export type { CompletionEvent, CompletionRequest } from './completion';
+export type { ChatCompletionContentPart, ChatCompletionFunctionTool, ChatCompletionMessageParam, CompletionEvent, CompletionRequest } from './completion';
 export { ChatRequestError, explainFailure, type FailureKind } from './errors';
 
 export interface ChatClient {

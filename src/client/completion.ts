@@ -2,6 +2,8 @@ import type OpenAI from 'openai';
 import type { ChatCompletionChunk, ChatCompletionFunctionTool, ChatCompletionMessageParam } from 'openai/resources/chat/completions';
 import { ChatRequestError } from './errors';
 
+export type { ChatCompletionContentPart, ChatCompletionFunctionTool, ChatCompletionMessageParam } from 'openai/resources/chat/completions';
+
 /** A chat-completions request as the member's assistant asks it; the client adds the endpoint's parts. */
 export interface CompletionRequest {
 	model: string;

@@ -1,19 +1,9 @@
 import { APIConnectionError, APIConnectionTimeoutError, APIError } from 'openai';
 import { MissingCredentialError, type CredentialSource } from './credentials';
 import type { EffectiveProvider } from './chat-client';
+import { ChatRequestError } from './request-error';
 
-export type FailureKind = 'unreachable' | 'timeout' | 'tls' | 'key-rejected' | 'missing-key' | 'azure-role' | 'forbidden' | 'not-found' | 'rate-limited' | 'server-error' | 'bad-response' | 'truncated' | 'content-filtered' | 'incomplete';
-
-export class ChatRequestError extends Error {
-	override readonly name = 'ChatRequestError';
-	constructor(
-		readonly kind: FailureKind,
-		message: string,
-		readonly status?: number,
-	) {
-		super(message);
-	}
-}
+export { ChatRequestError, isChatRequestError, type FailureKind } from './request-error';
 
 const TLS_CODES = new Set([
 	'UNABLE_TO_VERIFY_LEAF_SIGNATURE',

@@ -7,6 +7,7 @@ import { Disposable, Emitter } from './base/disposable';
 import { realScheduler } from './base/scheduler';
 import { AuthFeature } from './features/auth-feature';
 import { ChatFeature } from './features/chat-feature';
+import { LanguageModelFeature } from './features/language-model-feature';
 import { ProviderFeature } from './features/provider-feature';
 import { SyncFeature } from './features/sync-feature';
 import { ProviderService, type ChatClientModule, type EntraModule } from './provider/provider-service';
@@ -19,6 +20,8 @@ export interface LazyModules {
 	http: () => typeof import('../client/http');
 	chatClient: () => ChatClientModule;
 	entra: () => EntraModule;
+	/** gpt-tokenizer's encodings (several MB): only when a token count is asked for. */
+	tokenizer: () => typeof import('../client/tokenizer');
 }
 
 /** Builds the adapters and services once; each feature registers its own commands and views. */
@@ -75,6 +78,7 @@ export class OrgPolicyExtension extends Disposable {
 		const syncFeature = this._register(new SyncFeature(sessions, sync, provider, connection, log));
 		this._register(new ProviderFeature(provider, log));
 		this._register(new ChatFeature(context.extensionUri, provider, log));
+		this._register(new LanguageModelFeature(provider, sync, lazy.tokenizer, log));
 
 		const changed = this._register(new Emitter<void>());
 		this._register(sync.onDidChangeState(() => changed.fire()));

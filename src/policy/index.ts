@@ -4,3 +4,5 @@ export * from './etag';
 export * from './schema';
 export * from './signature';
 export * from './oauth';
+export * from './model-settings';
+export * from './versions';

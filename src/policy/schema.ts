@@ -1,11 +1,20 @@
 import { z } from 'zod';
 
+import { ModelSettingsSchema } from './model-settings';
+
 /**
- * Schema version 1 of the provider policy: the one definition both programs import.
- * Every rule refuses with a message that, joined to the issue's path, names the field.
+ * The provider policy: the one definition both programs import. Every rule refuses with a
+ * message that, joined to the issue's path, names the field.
+ *
+ * Schema version 2 added per-model settings (`provider.models.settings`). Members that know only
+ * version 1 validate strictly, so the service serves each member the newest version it states it
+ * understands, projected down (`policy-versions.ts`) and signed in that version.
  */
 
-export const SCHEMA_VERSION = 1;
+/** The newest schema version: what admins write and new members read. */
+export const SCHEMA_VERSION = 2;
+export const SCHEMA_VERSIONS = [1, 2] as const;
+export type SchemaVersion = (typeof SCHEMA_VERSIONS)[number];
 export const OPENAI_COMPATIBLE = 'openai-compatible';
 export const DEFAULT_AZURE_SCOPE = 'https://cognitiveservices.azure.com/.default';
 
@@ -52,6 +61,11 @@ export function isLoopbackHost(hostname: string): boolean {
 }
 
 function baseUrlProblem(value: string): string | undefined {
+	// The WHATWG URL parser drops tabs and line breaks, trims spaces and turns \ into /: a URL
+	// stored with them would reach a different host or path than the admin read.
+	if (/[\t\r\n \\]/.test(value)) {
+		return 'must not contain spaces, tabs, line breaks or backslashes (the URL parser would silently rewrite them)';
+	}
 	let url: URL;
 	try {
 		url = new URL(value);
@@ -85,6 +99,10 @@ export const BaseUrlSchema = z
 		}
 	});
 
+/**
+ * What an HTTP client can send as a header value (RFC 9110 §5.5: visible ASCII, space and tab,
+ * obs-text at most), unchanged: fetch refuses anything else and trims surrounding whitespace.
+ */
 function headerValueProblem(value: string): string | undefined {
 	if (/[\r\n]/.test(value)) {
 		return 'value contains a line break';
@@ -94,6 +112,16 @@ function headerValueProblem(value: string): string | undefined {
 	}
 	if ([...value].some((char) => char !== '\t' && CONTROL_CHARACTERS.test(char))) {
 		return 'value contains a control character';
+	}
+	const unsendable = [...value].find((char) => char.codePointAt(0)! > 0xff);
+	if (unsendable !== undefined) {
+		const code = `U+${unsendable.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}`;
+		return /^•+$/.test(value)
+			? 'value is only the masked placeholder (••••••): type the real value'
+			: `value contains "${unsendable}" (${code}), which HTTP headers cannot carry: use ASCII characters`;
+	}
+	if (value !== value.trim()) {
+		return 'value must not start or end with a space or tab (HTTP clients strip them)';
 	}
 	if (value.length > LIMITS.headerValueLength) {
 		return `value must be at most ${LIMITS.headerValueLength} characters`;
@@ -166,42 +194,57 @@ export const AzureSchema = z.strictObject({
 		.default(DEFAULT_AZURE_SCOPE),
 });
 
+const modelsShape = {
+	allowed: z
+		.array(text(LIMITS.modelNameLength), 'must be a list of model names')
+		.min(1, 'must name at least one model')
+		.max(LIMITS.modelCount, `must name at most ${LIMITS.modelCount} models`),
+	default: text(LIMITS.modelNameLength).optional(),
+};
+
+function checkModels(models: { allowed: string[]; default?: string | undefined; settings?: Record<string, unknown> | undefined }, ctx: z.RefinementCtx): void {
+	const seen = new Set<string>();
+	models.allowed.forEach((model, index) => {
+		if (seen.has(model)) {
+			ctx.addIssue({ code: 'custom', message: `${model} is listed twice`, path: ['allowed', index] });
+		}
+		seen.add(model);
+	});
+	if (models.default !== undefined && !seen.has(models.default)) {
+		ctx.addIssue({ code: 'custom', message: `${models.default} is not in models.allowed`, path: ['default'] });
+	}
+	for (const name of Object.keys(models.settings ?? {})) {
+		if (!seen.has(name)) {
+			ctx.addIssue({ code: 'custom', message: `${name} is not in models.allowed`, path: ['settings', name] });
+		}
+	}
+}
+
+/** Schema version 1's model list, frozen: what members of the first release accept. */
+const ModelsSchemaV1 = z.strictObject(modelsShape).superRefine(checkModels);
+
 export const ModelsSchema = z
 	.strictObject({
-		allowed: z
-			.array(text(LIMITS.modelNameLength), 'must be a list of model names')
-			.min(1, 'must name at least one model')
-			.max(LIMITS.modelCount, `must name at most ${LIMITS.modelCount} models`),
-		default: text(LIMITS.modelNameLength).optional(),
+		...modelsShape,
+		/** Per-model settings (schema version 2), by model name; a model without an entry takes the defaults. */
+		settings: z.record(z.string(), ModelSettingsSchema, 'must be an object of model names to settings').optional(),
 	})
-	.superRefine((models, ctx) => {
-		const seen = new Set<string>();
-		models.allowed.forEach((model, index) => {
-			if (seen.has(model)) {
-				ctx.addIssue({ code: 'custom', message: `${model} is listed twice`, path: ['allowed', index] });
-			}
-			seen.add(model);
-		});
-		if (models.default !== undefined && !seen.has(models.default)) {
-			ctx.addIssue({ code: 'custom', message: `${models.default} is not in models.allowed`, path: ['default'] });
-		}
-	});
+	.superRefine(checkModels);
 
 /** Names of the header the client itself sends for the member's credential. */
 export function credentialHeaderNames(provider: { azure?: unknown }): string[] {
 	return provider.azure ? ['authorization', 'api-key'] : ['authorization'];
 }
 
-export const ProviderSchema = z
-	.strictObject({
-		id: z.literal(OPENAI_COMPATIBLE, `only "${OPENAI_COMPATIBLE}" can be enforced in schema version ${SCHEMA_VERSION}`),
-		baseUrl: BaseUrlSchema,
-		headers: HeadersSchema.default({}),
-		apiKeyRequired: z.boolean('must be true or false').default(true),
-		azure: AzureSchema.optional(),
-		models: ModelsSchema.optional(),
-	})
-	.superRefine((provider, ctx) => {
+const providerShape = {
+	id: z.literal(OPENAI_COMPATIBLE, `only "${OPENAI_COMPATIBLE}" can be enforced`),
+	baseUrl: BaseUrlSchema,
+	headers: HeadersSchema.default({}),
+	apiKeyRequired: z.boolean('must be true or false').default(true),
+	azure: AzureSchema.optional(),
+};
+
+function checkCredentialHeaders(provider: { apiKeyRequired: boolean; azure?: { identityAuth: boolean } | undefined; headers: Record<string, string> }, ctx: z.RefinementCtx): void {
 		const memberCredential = provider.apiKeyRequired || provider.azure?.identityAuth === true;
 		if (!memberCredential) {
 			return;
@@ -216,7 +259,10 @@ export const ProviderSchema = z
 				});
 			}
 		}
-	});
+}
+
+export const ProviderSchema = z.strictObject({ ...providerShape, models: ModelsSchema.optional() }).superRefine(checkCredentialHeaders);
+const ProviderSchemaV1 = z.strictObject({ ...providerShape, models: ModelsSchemaV1.optional() }).superRefine(checkCredentialHeaders);
 
 export const OrganizationSchema = z.strictObject({
 	id: z.string('must be a string').regex(ORGANIZATION_ID, 'must be 1–64 lowercase letters, digits or hyphens'),
@@ -239,23 +285,30 @@ export const PolicySettingsSchema = z
 	})
 	.superRefine(requireProviderWhenEnabled);
 
+const documentShape = {
+	organization: OrganizationSchema,
+	revision: z.int('must be a whole number').min(1, 'must be at least 1'),
+	updatedAt: z.iso.datetime({ offset: true, error: 'must be an ISO 8601 date-time' }),
+	updatedBy: text(320),
+	enabled: z.boolean('must be true or false'),
+};
+
+/** The newest document (schema version 2). */
 export const PolicyDocumentSchema = z
-	.strictObject({
-		schemaVersion: z.literal(SCHEMA_VERSION, `must be ${SCHEMA_VERSION}`),
-		organization: OrganizationSchema,
-		revision: z.int('must be a whole number').min(1, 'must be at least 1'),
-		updatedAt: z.iso.datetime({ offset: true, error: 'must be an ISO 8601 date-time' }),
-		updatedBy: text(320),
-		enabled: z.boolean('must be true or false'),
-		provider: ProviderSchema.optional(),
-	})
+	.strictObject({ schemaVersion: z.literal(2, 'must be 2'), ...documentShape, provider: ProviderSchema.optional() })
+	.superRefine(requireProviderWhenEnabled);
+/** Schema version 1, frozen: exactly what members of the first release validate. */
+export const PolicyDocumentV1Schema = z
+	.strictObject({ schemaVersion: z.literal(1, 'must be 1'), ...documentShape, provider: ProviderSchemaV1.optional() })
 	.superRefine(requireProviderWhenEnabled);
 
 export type ProviderSettings = z.infer<typeof ProviderSchema>;
 export type Organization = z.infer<typeof OrganizationSchema>;
 export type PolicySettings = z.infer<typeof PolicySettingsSchema>;
 export type PolicySettingsInput = z.input<typeof PolicySettingsSchema>;
-export type PolicyDocument = z.infer<typeof PolicyDocumentSchema>;
+/** A verified document of either version; a version 1 document is a version 2 one without model settings. */
+export type PolicyDocument = Omit<z.infer<typeof PolicyDocumentSchema>, 'schemaVersion'> & { schemaVersion: SchemaVersion };
+export type PolicyDocumentV1 = z.infer<typeof PolicyDocumentV1Schema>;
 
 export interface DocumentStamp {
 	organization: { id: string; name: string };

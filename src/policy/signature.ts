@@ -2,7 +2,8 @@ import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync, sig
 import { z } from 'zod';
 import { canonicalJson } from './canonical';
 import { formatFieldError, parseWith } from './errors';
-import { PolicyDocumentSchema, type PolicyDocument } from './schema';
+import type { PolicyDocument } from './schema';
+import { parseDocument } from './versions';
 
 /**
  * Ed25519 signatures over the canonical encoding of a policy document. The member pins the
@@ -132,7 +133,7 @@ export function verifySignedPolicy(envelope: unknown, trust: PolicyTrust): Signe
 	if (!verify(null, payload, publicKey, Buffer.from(signature.value, 'base64url'))) {
 		throw new PolicyRejectedError('bad-signature', 'the signature does not match the policy (it was altered or signed by someone else)');
 	}
-	const document = parseWith(PolicyDocumentSchema, raw);
+	const document = parseDocument(raw);
 	if (!document.ok) {
 		throw new PolicyRejectedError('invalid-document', document.errors.map(formatFieldError).join('; '));
 	}

@@ -5,6 +5,7 @@ import {
 	generateSigningKeyPair,
 	PolicySettingsSchema,
 	parseWith,
+	projectDocument,
 	publicKeyFromPrivatePem,
 	settingsOf,
 	signPolicy,
@@ -12,6 +13,7 @@ import {
 	type PolicyDocument,
 	type PolicySettings,
 	type PolicySigningKey,
+	type SchemaVersion,
 	type SignedPolicy,
 } from '../policy';
 import type { Clock } from './clock';
@@ -20,8 +22,10 @@ import type { RevisionRecord, Store } from './store/store';
 export interface PublishedRevision {
 	readonly orgId: string;
 	readonly revision: number;
-	/** The signed envelope as sent on the wire. */
+	/** The signed envelope in the newest schema version, as sent on the wire. */
 	readonly json: string;
+	/** The signed envelope in each schema version a member may ask for. */
+	readonly jsonBySchema: ReadonlyMap<SchemaVersion, string>;
 	readonly signed: SignedPolicy;
 	/** Milliseconds since the epoch. */
 	readonly createdAt: number;
@@ -61,11 +65,17 @@ export class PolicyEvents {
 }
 
 export function toPublished(record: RevisionRecord): PublishedRevision {
+	const signed = JSON.parse(record.signedJson) as SignedPolicy;
+	const jsonBySchema = new Map<SchemaVersion, string>([[signed.policy.schemaVersion, record.signedJson]]);
+	if (record.signedJsonV1 !== null) {
+		jsonBySchema.set(1, record.signedJsonV1);
+	}
 	return {
 		orgId: record.orgId,
 		revision: record.revision,
 		json: record.signedJson,
-		signed: JSON.parse(record.signedJson) as SignedPolicy,
+		jsonBySchema,
+		signed,
 		createdAt: record.createdAt,
 		createdBy: record.createdBy,
 	};
@@ -150,6 +160,17 @@ export class PolicyService {
 	}
 }
 
+/** The envelope a member that understands schema versions up to `version` is served. */
+export function jsonForSchema(revision: PublishedRevision, version: SchemaVersion): string {
+	for (let candidate = version; candidate >= 1; candidate--) {
+		const json = revision.jsonBySchema.get(candidate as SchemaVersion);
+		if (json !== undefined) {
+			return json;
+		}
+	}
+	return revision.json;
+}
+
 /** Stamps, signs and encodes settings as the revision record the store appends. */
 export function signedRevisionRecord(
 	settings: PolicySettings,
@@ -160,7 +181,15 @@ export function signedRevisionRecord(
 	privateKeyPem: string,
 ): RevisionRecord {
 	const document = buildPolicyDocument(settings, { organization, revision, updatedAt: new Date(at).toISOString(), updatedBy: author });
-	return { orgId: organization.id, revision, signedJson: canonicalJson(signPolicy(document, privateKeyPem)), createdAt: at, createdBy: author };
+	return {
+		orgId: organization.id,
+		revision,
+		signedJson: canonicalJson(signPolicy(document, privateKeyPem)),
+		// Signed in version 1 too, so members of the first release keep working after any save.
+		signedJsonV1: canonicalJson(signPolicy(projectDocument(document, 1), privateKeyPem)),
+		createdAt: at,
+		createdBy: author,
+	};
 }
 
 /** A new organization with its own signing key and revision 1: disabled, so members choose freely until an admin saves. */

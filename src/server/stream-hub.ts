@@ -1,18 +1,21 @@
 import type { ServerResponse } from 'node:http';
 import type { ServiceMetrics } from './metrics';
-import type { PolicyEvents, PublishedRevision } from './policy-service';
+import type { SchemaVersion } from '../policy';
+import { jsonForSchema, type PolicyEvents, type PublishedRevision } from './policy-service';
 
 interface Subscriber {
 	readonly stream: ServerResponse;
 	readonly userId: string;
+	/** The policy schema version this member reads. */
+	readonly version: SchemaVersion;
 }
 
 const HEARTBEAT = Buffer.from(': heartbeat\n\n');
 const REVOKED = 'event: revoked\ndata: {}\n\n';
 
-/** The SSE frame of a revision, encoded once and written to every subscriber. */
-export function revisionFrame(revision: PublishedRevision): Buffer {
-	return Buffer.from(`id: ${revision.revision}\nevent: policy\ndata: ${revision.json}\n\n`);
+/** The SSE frame of a revision in one schema version, encoded once and written to every subscriber of that version. */
+export function revisionFrame(revision: PublishedRevision, version: SchemaVersion): Buffer {
+	return Buffer.from(`id: ${revision.revision}\nevent: policy\ndata: ${jsonForSchema(revision, version)}\n\n`);
 }
 
 /**
@@ -37,8 +40,8 @@ export class StreamHub {
 		];
 	}
 
-	add(orgId: string, userId: string, stream: ServerResponse): void {
-		const subscriber = { stream, userId };
+	add(orgId: string, userId: string, stream: ServerResponse, version: SchemaVersion): void {
+		const subscriber = { stream, userId, version };
 		let subscribers = this.byOrg.get(orgId);
 		if (!subscribers) {
 			subscribers = new Set();
@@ -67,8 +70,13 @@ export class StreamHub {
 		if (!subscribers?.size) {
 			return;
 		}
-		const frame = revisionFrame(revision);
+		const frames = new Map<SchemaVersion, Buffer>();
 		for (const subscriber of subscribers) {
+			let frame = frames.get(subscriber.version);
+			if (!frame) {
+				frame = revisionFrame(revision, subscriber.version);
+				frames.set(subscriber.version, frame);
+			}
 			subscriber.stream.write(frame);
 		}
 		this.metrics.eventsSent.inc(subscribers.size);

@@ -2,7 +2,12 @@ import assert from 'node:assert/strict';
 import { etagOf, ifNoneMatchHits, parseIfMatch } from '../../src/policy';
 
 describe('policy ETags', () => {
-	it('quotes the revision', () => assert.equal(etagOf(12), '"12"'));
+	it('quotes the revision, and names the schema version from version 2 on', () => {
+		assert.equal(etagOf(12), '"12"');
+		assert.equal(etagOf(12, 2), '"12.v2"');
+		assert.equal(ifNoneMatchHits('"12"', 12, 2), false, 'the version 1 representation is another one');
+		assert.equal(ifNoneMatchHits('"12.v2"', 12, 2), true);
+	});
 	it('If-None-Match compares weakly and accepts lists and *', () => {
 		assert.equal(ifNoneMatchHits('"12"', 12), true);
 		assert.equal(ifNoneMatchHits('W/"12"', 12), true);
@@ -17,5 +22,7 @@ describe('policy ETags', () => {
 		assert.deepEqual(parseIfMatch(undefined), { kind: 'absent' });
 		assert.deepEqual(parseIfMatch('W/"7"'), { kind: 'invalid' });
 		assert.deepEqual(parseIfMatch('7'), { kind: 'invalid' });
+		assert.deepEqual(parseIfMatch('"034"'), { kind: 'invalid' }, 'strong comparison: "034" is not revision 34');
+		assert.deepEqual(parseIfMatch('"0"'), { kind: 'revision', revision: 0 });
 	});
 });

@@ -5,6 +5,7 @@ import {
 	formatFieldError,
 	parseWith,
 	PolicyDocumentSchema,
+	parseDocument,
 	PolicySettingsSchema,
 	settingsOf,
 	type PolicySettingsInput,
@@ -144,7 +145,7 @@ describe('policy schema v1', () => {
 	describe('stamped documents', () => {
 		const document = () => buildPolicyDocument(PolicySettingsSchema.parse(validSettings.azureDeployment), stamp);
 		const documentErrors = (input: unknown) => {
-			const result = parseWith(PolicyDocumentSchema, input);
+			const result = parseDocument(input);
 			assert.equal(result.ok, false);
 			return result.ok ? [] : result.errors.map(formatFieldError);
 		};
@@ -152,7 +153,11 @@ describe('policy schema v1', () => {
 		it('carries the admin contact inside organization', () => {
 			assert.equal(document().organization.adminContact, 'ai-platform@acme.example');
 		});
-		it('refuses another schema version', () => assert.deepEqual(documentErrors({ ...document(), schemaVersion: 2 }), ['schemaVersion: must be 1']));
+		it('refuses a schema version it does not know', () => assert.deepEqual(documentErrors({ ...document(), schemaVersion: 3 }), ['schemaVersion: must be 1 or 2']));
+		it('validates a version 1 document as version 1 did: per-model settings are unknown there', () => {
+			const withSettings = { ...document(), schemaVersion: 1, provider: { ...document().provider, models: { allowed: ['gpt-4o'], settings: { 'gpt-4o': {} } } } };
+			assert.deepEqual(documentErrors(withSettings), ['provider.models.settings: is not a known field']);
+		});
 		it('refuses a revision below 1', () => assert.deepEqual(documentErrors({ ...document(), revision: 0 }), ['revision: must be at least 1']));
 		it('refuses a fractional revision', () => assert.match(documentErrors({ ...document(), revision: 1.5 })[0]!, /^revision: must be a whole number/));
 		it('refuses a malformed date', () => assert.deepEqual(documentErrors({ ...document(), updatedAt: 'yesterday' }), ['updatedAt: must be an ISO 8601 date-time']));

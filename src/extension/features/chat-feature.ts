@@ -163,9 +163,11 @@ export class ChatFeature extends Disposable implements vscode.WebviewViewProvide
 				throw new Error(this.notice ?? 'No model is available: check the provider with Test Connection.');
 			}
 			const history = this.conversation.filter((entry) => entry !== answer && !entry.error).map(({ role, content }) => ({ role, content }));
-			for await (const piece of this.provider.client().streamChat(history, this.model, controller.signal)) {
-				answer.content += piece;
-				this.post({ type: 'delta', id: answer.id, text: piece });
+			for await (const event of this.provider.stream({ model: this.model, messages: history }, controller.signal)) {
+				if (event.type === 'text') {
+					answer.content += event.text;
+					this.post({ type: 'delta', id: answer.id, text: event.text });
+				}
 			}
 		} catch (error) {
 			if (controller.signal.aborted) {

@@ -1,4 +1,5 @@
-import type { ChatClient } from '../../client/chat-client';
+import type { ChatClient, CompletionEvent, CompletionRequest } from '../../client/chat-client';
+import { requestParameters, type ModelSettings } from '../../policy';
 import { apiKeyCredential, entraCredential, noCredential, type CredentialSource } from '../../client/credentials';
 import type { FetchFunction } from '../../client/http';
 import { Disposable, Emitter, type Event } from '../base/disposable';
@@ -134,6 +135,21 @@ export class ProviderService extends Disposable {
 		// The fetch is looked up per request, so a changed proxy setting applies to a reused client too.
 		this.cachedClient ??= this.host.loadChatClient().createChatClient(provider, { fetch: (input, init) => this.host.fetch()(input, init), credentials: this.credentials() });
 		return this.cachedClient;
+	}
+
+	/** What the organization says about a model (its per-model settings), while its policy is in force. */
+	modelSettings(model: string): ModelSettings | undefined {
+		return this.effective.locked ? this.effective.provider?.models?.settings?.[model] : undefined;
+	}
+
+	/**
+	 * The one request path of the chat view and the Language Model provider: the request
+	 * parameters come from the model's settings in the policy (pinned, forbidden, output cap),
+	 * merged with what the caller asked for.
+	 */
+	stream(request: Omit<CompletionRequest, 'parameters'> & { asked?: Record<string, unknown> | undefined }, signal?: AbortSignal): AsyncIterable<CompletionEvent> {
+		const { asked, ...rest } = request;
+		return this.client().streamCompletion({ ...rest, parameters: requestParameters(this.modelSettings(request.model), asked) }, signal);
 	}
 
 	private modelKey(): string {

@@ -203,7 +203,7 @@ export class PolicySync extends Disposable {
 
 	private async fetchOnce(transport: PolicyTransport, session: SyncSession, signal: AbortSignal): Promise<'ok' | 'signed-out'> {
 		const applied = this.state.policy;
-		const answer = await transport.policy(applied?.source === 'live' ? applied.document.revision : undefined, signal);
+		const answer = await transport.policy(applied?.source === 'live' ? applied.document : undefined, signal);
 		switch (answer.kind) {
 			case 'signed-out':
 				return 'signed-out';

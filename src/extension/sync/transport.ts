@@ -1,6 +1,6 @@
 import type { EventSourceMessage } from 'eventsource-parser';
 import { EventSourceParserStream } from 'eventsource-parser/stream';
-import { etagOf, type PolicyTrust } from '../../policy';
+import { etagOf, SCHEMA_HEADER, SCHEMA_VERSION, type PolicyDocument, type PolicyTrust } from '../../policy';
 import { serviceFetch, ServiceHttpError, type ServiceConnection } from '../base/service-http';
 
 /** A signed-in member as the sync engine sees them. */
@@ -33,7 +33,8 @@ export class PolicyTransport {
 			if (!token) {
 				return undefined;
 			}
-			const headers = { ...(init.headers as Record<string, string> | undefined), authorization: `Bearer ${token}` };
+			// Every request says which policy schema versions this member understands.
+			const headers = { ...(init.headers as Record<string, string> | undefined), authorization: `Bearer ${token}`, [SCHEMA_HEADER]: String(SCHEMA_VERSION) };
 			const response = await serviceFetch(this.session.connection, path, { ...init, signal, headers });
 			if (response.status !== 401) {
 				return response;
@@ -45,9 +46,10 @@ export class PolicyTransport {
 		}
 	}
 
-	/** GET /api/v1/policy, conditional on the applied live revision. */
-	async policy(appliedRevision: number | undefined, signal: AbortSignal): Promise<PolicyAnswer> {
-		const response = await this.authorized('/api/v1/policy', { headers: appliedRevision ? { 'if-none-match': etagOf(appliedRevision) } : {} }, signal);
+	/** GET /api/v1/policy, conditional on the applied live document. */
+	async policy(applied: PolicyDocument | undefined, signal: AbortSignal): Promise<PolicyAnswer> {
+		const conditional: Record<string, string> = applied ? { 'if-none-match': etagOf(applied.revision, applied.schemaVersion) } : {};
+		const response = await this.authorized('/api/v1/policy', { headers: conditional }, signal);
 		if (!response) {
 			return { kind: 'signed-out' };
 		}

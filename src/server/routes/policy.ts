@@ -1,13 +1,13 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { etagOf, ifNoneMatchHits } from '../../policy';
+import { etagOf, ifNoneMatchHits, negotiateSchemaVersion, SCHEMA_HEADER } from '../../policy';
 import type { Clock } from '../clock';
 import { principalOf, requireRole, type Authenticators } from '../http/auth';
 import { HttpError } from '../http/http-error';
 import { currentOrThrow } from '../http/policy-http';
 import { ErrorSchema, sendStoredJson, signedPolicyResponse } from '../http/schemas';
 import type { ServiceMetrics } from '../metrics';
-import type { PolicyService } from '../policy-service';
+import { jsonForSchema, type PolicyService } from '../policy-service';
 import { revisionFrame, type StreamHub } from '../stream-hub';
 import type { Store } from '../store/store';
 
@@ -33,19 +33,23 @@ export const policyRoutes: FastifyPluginAsyncZod<PolicyRouteOptions> = async (ap
 			schema: {
 				summary: "The member's organization policy, signed; ETag is the revision",
 				security: bearer,
-				headers: z.looseObject({ 'if-none-match': z.string().optional() }),
+				headers: z.looseObject({
+					'if-none-match': z.string().optional(),
+					[SCHEMA_HEADER]: z.string().optional().describe('The newest policy schema version the member understands (default 1)'),
+				}),
 				response: { 200: signedPolicyResponse, 304: z.null().describe('Unchanged'), 401: ErrorSchema },
 			},
 		},
 		async (request, reply) => {
 			const { user } = principalOf(request);
 			const current = await currentOrThrow(policies, user.orgId);
-			reply.header('etag', etagOf(current.revision)).header('cache-control', 'private, no-cache');
-			if (ifNoneMatchHits(request.headers['if-none-match'], current.revision)) {
+			const version = negotiateSchemaVersion(request.headers[SCHEMA_HEADER] as string | undefined);
+			reply.header('etag', etagOf(current.revision, version)).header('cache-control', 'private, no-cache').header(SCHEMA_HEADER, String(version)).header('vary', SCHEMA_HEADER);
+			if (ifNoneMatchHits(request.headers['if-none-match'], current.revision, version)) {
 				return reply.code(304).send(null);
 			}
 			// Sent as stored: the signature covers these exact bytes' canonical form.
-			return sendStoredJson(reply, current.json);
+			return sendStoredJson(reply, jsonForSchema(current, version));
 		},
 	);
 
@@ -74,7 +78,7 @@ export const policyRoutes: FastifyPluginAsyncZod<PolicyRouteOptions> = async (ap
 			schema: {
 				summary: 'Server-Sent Events: the current signed policy, then every new revision (id = revision), and a heartbeat',
 				security: bearer,
-				headers: z.looseObject({ 'last-event-id': z.string().optional() }),
+				headers: z.looseObject({ 'last-event-id': z.string().optional(), [SCHEMA_HEADER]: z.string().optional() }),
 				response: { 200: { description: 'An event stream', content: { 'text/event-stream': { schema: z.string() } } } },
 			},
 		},
@@ -82,6 +86,7 @@ export const policyRoutes: FastifyPluginAsyncZod<PolicyRouteOptions> = async (ap
 			const { user } = principalOf(request);
 			const current = await currentOrThrow(policies, user.orgId);
 			const lastEventId = Number(request.headers['last-event-id']);
+			const version = negotiateSchemaVersion(request.headers[SCHEMA_HEADER] as string | undefined);
 			store.recordSeen(user.id, clock.now()).catch((error: unknown) => request.log.warn({ err: error }, 'could not record last-seen time'));
 
 			reply.hijack();
@@ -91,13 +96,14 @@ export const policyRoutes: FastifyPluginAsyncZod<PolicyRouteOptions> = async (ap
 				'cache-control': 'no-cache, no-transform',
 				connection: 'keep-alive',
 				'x-accel-buffering': 'no',
+				[SCHEMA_HEADER]: String(version),
 			});
 			stream.write('retry: 2000\n\n');
 			if (!(Number.isInteger(lastEventId) && lastEventId >= current.revision)) {
-				stream.write(revisionFrame(current));
+				stream.write(revisionFrame(current, version));
 				metrics.eventsSent.inc();
 			}
-			hub.add(user.orgId, user.id, stream);
+			hub.add(user.orgId, user.id, stream, version);
 		},
 	);
 };

@@ -83,4 +83,11 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = {
 			await db.schema.createIndex('tokens_by_family').on('tokens').column('family_id').execute();
 		},
 	},
+	'0002_schema_v1_projection': {
+		// Schema version 2 of the policy: each revision is also kept signed in version 1 for the
+		// members that understand only that one. Null for revisions written in version 1.
+		async up(db: Kysely<unknown>): Promise<void> {
+			await db.schema.alterTable('policy_revisions').addColumn('signed_json_v1', 'text').execute();
+		},
+	},
 };

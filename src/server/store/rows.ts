@@ -11,6 +11,7 @@ export const toRevision = (row: Row<'policy_revisions'>): RevisionRecord => ({
 	orgId: row.org_id,
 	revision: row.revision,
 	signedJson: row.signed_json,
+	signedJsonV1: row.signed_json_v1,
 	createdAt: row.created_at,
 	createdBy: row.created_by,
 });
@@ -63,6 +64,7 @@ export const revisionRow = (record: RevisionRecord): Row<'policy_revisions'> => 
 	org_id: record.orgId,
 	revision: record.revision,
 	signed_json: record.signedJson,
+	signed_json_v1: record.signedJsonV1,
 	created_at: record.createdAt,
 	created_by: record.createdBy,
 });

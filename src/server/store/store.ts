@@ -25,8 +25,10 @@ export interface SigningKeyRecord {
 export interface RevisionRecord {
 	orgId: string;
 	revision: number;
-	/** The signed envelope exactly as served (canonical document + signature). */
+	/** The signed envelope in the newest schema version, exactly as served (canonical document + signature). */
 	signedJson: string;
+	/** The same revision projected to schema version 1 and signed, for members that know only that; null when `signedJson` is version 1. */
+	signedJsonV1: string | null;
 	createdAt: number;
 	createdBy: string;
 }

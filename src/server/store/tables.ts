@@ -7,7 +7,7 @@ import type { DeviceStatus, Role, TokenKind } from './store';
 export interface Tables {
 	organizations: { id: string; name: string; created_at: number };
 	signing_keys: { org_id: string; private_key_pem: string; created_at: number };
-	policy_revisions: { org_id: string; revision: number; signed_json: string; created_at: number; created_by: string };
+	policy_revisions: { org_id: string; revision: number; signed_json: string; signed_json_v1: string | null; created_at: number; created_by: string };
 	users: {
 		id: string;
 		org_id: string;

@@ -1,0 +1,144 @@
+import * as vscode from 'vscode';
+import { isChatRequestError } from '../../client/request-error';
+import { Disposable } from '../base/disposable';
+import { reportCompletion, toChatMessages, toChatTools } from '../lm/messages';
+import { estimateTokens, modelInformation, tokenizerFor } from '../lm/model-information';
+import type { ProviderService } from '../provider/provider-service';
+import type { PolicySync } from '../sync/policy-sync';
+
+/** The vendor id VS Code's model picker, `vscode.lm.selectChatModels({ vendor })` and Cline-style consumers know us by. */
+export const LM_VENDOR = 'org-provider-policy';
+export const MANAGE_MODELS_COMMAND = 'orgProviderPolicy.manageModels';
+
+type TokenizerModule = typeof import('../../client/tokenizer');
+
+/** VS Code's Language Model errors carry the same one-sentence explanation Test Connection gives. */
+function languageModelError(error: unknown): Error {
+	const message = error instanceof Error ? error.message : String(error);
+	if (isChatRequestError(error)) {
+		switch (error.kind) {
+			case 'missing-key':
+			case 'key-rejected':
+			case 'azure-role':
+			case 'forbidden':
+				return vscode.LanguageModelError.NoPermissions(message);
+			case 'not-found':
+				return vscode.LanguageModelError.NotFound(message);
+			case 'content-filtered':
+				return vscode.LanguageModelError.Blocked(message);
+		}
+	}
+	return new vscode.LanguageModelError(message);
+}
+
+/**
+ * The organization's endpoint as a VS Code Language Model provider: its models appear in VS Code's
+ * chat model picker and to every extension that uses `vscode.lm` (Cline, Roo Code, Kilo Code), and
+ * their requests go through the same client, headers and credentials as our own chat view.
+ */
+export class LanguageModelFeature extends Disposable implements vscode.LanguageModelChatProvider {
+	private readonly changed = this._register(new vscode.EventEmitter<void>());
+	readonly onDidChangeLanguageModelChatInformation = this.changed.event;
+	private tokenizerModule: TokenizerModule | undefined;
+	private lastState = '';
+
+	constructor(
+		private readonly provider: ProviderService,
+		sync: Pick<PolicySync, 'current' | 'onDidChangeState'>,
+		private readonly loadTokenizer: () => TokenizerModule,
+		private readonly log: vscode.LogOutputChannel,
+	) {
+		super();
+		this._register(vscode.lm.registerLanguageModelChatProvider(LM_VENDOR, this));
+		this._register(provider.onDidChange(() => this.changed.fire()));
+		// Every applied revision, sign-in and sign-out: consumers re-query even when the model list looks the same.
+		this._register(
+			sync.onDidChangeState((state) => {
+				const key = `${state.status === 'signed-out' ? 'out' : 'in'}:${state.policy?.document.revision ?? ''}`;
+				if (key !== this.lastState) {
+					this.lastState = key;
+					this.changed.fire();
+				}
+			}),
+		);
+		this._register(vscode.commands.registerCommand(MANAGE_MODELS_COMMAND, () => this.manage()));
+	}
+
+	async provideLanguageModelChatInformation(): Promise<vscode.LanguageModelChatInformation[]> {
+		try {
+			const { models } = await this.provider.models();
+			return modelInformation(this.provider.current, models);
+		} catch (error) {
+			// No list without a key or a reachable endpoint; the picker then shows none, and the log says why.
+			this.log.warn(`language models unavailable: ${error instanceof Error ? error.message : String(error)}`);
+			return [];
+		}
+	}
+
+	async provideLanguageModelChatResponse(
+		model: vscode.LanguageModelChatInformation,
+		messages: readonly vscode.LanguageModelChatRequestMessage[],
+		options: vscode.ProvideLanguageModelChatResponseOptions,
+		progress: vscode.Progress<vscode.LanguageModelResponsePart>,
+		token: vscode.CancellationToken,
+	): Promise<void> {
+		const controller = new AbortController();
+		const cancel = token.onCancellationRequested(() => controller.abort(new vscode.CancellationError()));
+		try {
+			const events = this.provider.stream(
+				{
+					model: model.id,
+					messages: toChatMessages(messages),
+					tools: toChatTools(options.tools),
+					toolChoice: options.toolMode === vscode.LanguageModelChatToolMode.Required ? 'required' : 'auto',
+					asked: options.modelOptions,
+				},
+				controller.signal,
+			);
+			await reportCompletion(events, {
+				text: (value) => progress.report(new vscode.LanguageModelTextPart(value)),
+				toolCall: (callId, name, input) => progress.report(new vscode.LanguageModelToolCallPart(callId, name, input)),
+			});
+		} catch (error) {
+			if (token.isCancellationRequested) {
+				throw new vscode.CancellationError();
+			}
+			this.log.warn(`language model request to ${model.id} failed: ${error instanceof Error ? error.message : String(error)}`);
+			throw languageModelError(error);
+		} finally {
+			cancel.dispose();
+		}
+	}
+
+	async provideTokenCount(model: vscode.LanguageModelChatInformation, text: string | vscode.LanguageModelChatRequestMessage): Promise<number> {
+		const content =
+			typeof text === 'string'
+				? text
+				: toChatMessages([text])
+						.map((message) => JSON.stringify(message.content ?? '') + ('tool_calls' in message ? JSON.stringify(message.tool_calls ?? []) : ''))
+						.join('\n');
+		const tokenizer = tokenizerFor(model.id, this.provider.modelSettings(model.id));
+		if (!tokenizer) {
+			return estimateTokens(content);
+		}
+		this.tokenizerModule ??= this.loadTokenizer();
+		return this.tokenizerModule.countTokens(tokenizer, content);
+	}
+
+	/** The model picker's "manage" entry: the member's model and key for the organization's endpoint. */
+	private async manage(): Promise<void> {
+		const actions = [
+			{ label: '$(symbol-misc) Select Model', command: 'orgProviderPolicy.selectModel' },
+			{ label: '$(key) Set API Key', command: 'orgProviderPolicy.setApiKey' },
+			{ label: '$(plug) Test Connection', command: 'orgProviderPolicy.testConnection' },
+			{ label: '$(shield) Show Effective Policy', command: 'orgProviderPolicy.showEffectivePolicy' },
+		];
+		const effective = this.provider.current;
+		const picked = await vscode.window.showQuickPick(actions, {
+			title: effective.locked ? `Models managed by ${effective.organization?.name ?? 'your organization'}` : 'Your own provider',
+		});
+		if (picked) {
+			await vscode.commands.executeCommand(picked.command);
+		}
+	}
+}

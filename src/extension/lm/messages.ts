@@ -1,0 +1,114 @@
+import type { ChatCompletionContentPart, ChatCompletionFunctionTool, ChatCompletionMessageParam, CompletionEvent } from '../../client';
+
+/**
+ * Translation between VS Code's Language Model messages and chat-completions messages. VS Code's
+ * parts are classes of the `vscode` module; they are recognized here by shape, so this runs (and
+ * is tested) in plain Node. Roles use VS Code's numbers: User 1, Assistant 2, and System 3 where
+ * the host has it.
+ */
+export const ROLE = { user: 1, assistant: 2, system: 3 } as const;
+
+export interface RequestMessage {
+	readonly role: number;
+	readonly content: readonly unknown[];
+	readonly name?: string | undefined;
+}
+
+export interface RequestTool {
+	readonly name: string;
+	readonly description: string;
+	readonly inputSchema?: object | undefined;
+}
+
+type TextPart = { value: string };
+type ToolCallPart = { callId: string; name: string; input: object };
+type ToolResultPart = { callId: string; content: readonly unknown[] };
+type DataPart = { mimeType: string; data: Uint8Array };
+
+const isObject = (part: unknown): part is Record<string, unknown> => typeof part === 'object' && part !== null;
+const isText = (part: unknown): part is TextPart => isObject(part) && typeof part.value === 'string' && !('callId' in part);
+const isToolCall = (part: unknown): part is ToolCallPart => isObject(part) && typeof part.callId === 'string' && typeof part.name === 'string' && 'input' in part;
+const isToolResult = (part: unknown): part is ToolResultPart => isObject(part) && typeof part.callId === 'string' && Array.isArray(part.content);
+const isData = (part: unknown): part is DataPart => isObject(part) && typeof part.mimeType === 'string' && part.data instanceof Uint8Array;
+const isImage = (part: unknown): part is DataPart => isData(part) && part.mimeType.startsWith('image/');
+
+const imagePart = (part: DataPart): ChatCompletionContentPart => ({ type: 'image_url', image_url: { url: `data:${part.mimeType};base64,${Buffer.from(part.data).toString('base64')}` } });
+
+/** A tool result's content as the text a `tool` message carries (prompt-tsx and JSON parts serialized). */
+function resultText(content: readonly unknown[]): string {
+	const pieces = content.map((part) => {
+		if (isText(part)) {
+			return part.value;
+		}
+		if (isData(part) && (part.mimeType.startsWith('text/') || part.mimeType === 'application/json')) {
+			return new TextDecoder().decode(part.data);
+		}
+		if (isImage(part)) {
+			return `[image ${part.mimeType} follows]`;
+		}
+		return isObject(part) && 'value' in part ? JSON.stringify(part.value) : '';
+	});
+	return pieces.join('') || '(no output)';
+}
+
+/** The messages of one VS Code request as chat-completions messages, in order. */
+export function toChatMessages(messages: readonly RequestMessage[]): ChatCompletionMessageParam[] {
+	const out: ChatCompletionMessageParam[] = [];
+	for (const message of messages) {
+		const texts = message.content.filter(isText).map((part) => part.value);
+		if (message.role === ROLE.assistant) {
+			const calls = message.content.filter(isToolCall);
+			out.push({
+				role: 'assistant',
+				content: texts.length ? texts.join('') : null,
+				...(calls.length ? { tool_calls: calls.map((call) => ({ id: call.callId, type: 'function' as const, function: { name: call.name, arguments: JSON.stringify(call.input) } })) } : {}),
+			});
+			continue;
+		}
+		if (message.role === ROLE.system) {
+			out.push({ role: 'system', content: texts.join('') });
+			continue;
+		}
+		// A user turn: tool results answer the assistant's calls and must come right after them.
+		const results = message.content.filter(isToolResult);
+		for (const result of results) {
+			out.push({ role: 'tool', tool_call_id: result.callId, content: resultText(result.content) });
+		}
+		const images = [...message.content.filter(isImage), ...results.flatMap((result) => result.content.filter(isImage))];
+		if (images.length) {
+			out.push({ role: 'user', content: [...texts.map((text): ChatCompletionContentPart => ({ type: 'text', text })), ...images.map(imagePart)] });
+		} else if (texts.length || !results.length) {
+			out.push({ role: 'user', content: texts.join(''), ...(message.name ? { name: message.name } : {}) });
+		}
+	}
+	return out;
+}
+
+/** VS Code's tools as function tools; a tool without an input schema takes an empty object. */
+export function toChatTools(tools: readonly RequestTool[] | undefined): ChatCompletionFunctionTool[] {
+	return (tools ?? []).map((tool) => ({
+		type: 'function',
+		function: { name: tool.name, description: tool.description, parameters: (tool.inputSchema as Record<string, unknown> | undefined) ?? { type: 'object', properties: {} } },
+	}));
+}
+
+/** Where a response goes: the feature turns these into `LanguageModelTextPart`s and `LanguageModelToolCallPart`s. */
+export interface ResponseSink {
+	text(value: string): void;
+	toolCall(callId: string, name: string, input: object): void;
+}
+
+/** Reports a completion's events to the sink as they arrive; returns the finish reason. */
+export async function reportCompletion(events: AsyncIterable<CompletionEvent>, sink: ResponseSink): Promise<string | undefined> {
+	let reason: string | undefined;
+	for await (const event of events) {
+		if (event.type === 'text') {
+			sink.text(event.text);
+		} else if (event.type === 'tool-call') {
+			sink.toolCall(event.id, event.name, event.input);
+		} else {
+			reason = event.reason;
+		}
+	}
+	return reason;
+}

@@ -1,0 +1,88 @@
+import { z } from 'zod';
+
+/** Request parameters an admin may pin or forbid per model. */
+export const REQUEST_PARAMETERS = ['temperature', 'top_p', 'presence_penalty', 'frequency_penalty', 'seed', 'max_tokens', 'max_completion_tokens', 'reasoning_effort'] as const;
+export type RequestParameter = (typeof REQUEST_PARAMETERS)[number];
+
+export const TOKENIZERS = ['o200k_base', 'cl100k_base'] as const;
+export type TokenizerName = (typeof TOKENIZERS)[number];
+
+const PinnedSchema = z
+	.strictObject({
+		temperature: z.number('must be a number').min(0, 'must be between 0 and 2').max(2, 'must be between 0 and 2').optional(),
+		top_p: z.number('must be a number').min(0, 'must be between 0 and 1').max(1, 'must be between 0 and 1').optional(),
+		presence_penalty: z.number('must be a number').min(-2, 'must be between -2 and 2').max(2, 'must be between -2 and 2').optional(),
+		frequency_penalty: z.number('must be a number').min(-2, 'must be between -2 and 2').max(2, 'must be between -2 and 2').optional(),
+		seed: z.int('must be a whole number').optional(),
+		reasoning_effort: z.enum(['minimal', 'low', 'medium', 'high'], 'must be minimal, low, medium or high').optional(),
+	})
+	.default({});
+
+/**
+ * What the organization says about one allowed model (schema version 2). The client derives its
+ * request parameters from this, never from the model's name: a deployment called `prod-chat` may
+ * well be a reasoning model.
+ */
+export const ModelSettingsSchema = z
+	.strictObject({
+		displayName: z.string('must be a string').min(1, 'must not be empty').max(100, 'must be at most 100 characters').optional(),
+		/** Input tokens the model accepts. */
+		contextWindow: z.int('must be a whole number of tokens').min(1024, 'must be at least 1024 tokens').max(10_000_000, 'must be at most 10,000,000 tokens').optional(),
+		/** Output tokens the model may produce; sent as the request's output cap. */
+		maxOutputTokens: z.int('must be a whole number of tokens').min(1, 'must be at least 1 token').max(1_000_000, 'must be at most 1,000,000 tokens').optional(),
+		toolCalling: z.boolean('must be true or false').default(true),
+		imageInput: z.boolean('must be true or false').default(false),
+		/**
+		 * A reasoning model (o-series, gpt-5 and the like): it takes `max_completion_tokens` and
+		 * refuses `temperature`, `top_p` and the penalties.
+		 */
+		reasoning: z.boolean('must be true or false').default(false),
+		/** Parameters sent with every request to this model. */
+		pinned: PinnedSchema,
+		/** Parameters removed from every request to this model, whoever asks for them. */
+		forbidden: z.array(z.enum(REQUEST_PARAMETERS, `must be one of ${REQUEST_PARAMETERS.join(', ')}`), 'must be a list of parameter names').max(REQUEST_PARAMETERS.length).default([]),
+		/** The tokenizer whose counts match the model; without one, counts are estimated. */
+		tokenizer: z.enum(TOKENIZERS, `must be ${TOKENIZERS.join(' or ')}`).optional(),
+	})
+	.superRefine((model, ctx) => {
+		for (const name of model.forbidden) {
+			if (name in model.pinned) {
+				ctx.addIssue({ code: 'custom', message: `${name} is both pinned and forbidden`, path: ['forbidden'] });
+			}
+		}
+		if (model.reasoning) {
+			for (const name of ['temperature', 'top_p', 'presence_penalty', 'frequency_penalty'] as const) {
+				if (model.pinned[name] !== undefined) {
+					ctx.addIssue({ code: 'custom', message: `reasoning models refuse ${name}`, path: ['pinned', name] });
+				}
+			}
+		}
+	});
+
+export type ModelSettings = z.infer<typeof ModelSettingsSchema>;
+export type ModelSettingsInput = z.input<typeof ModelSettingsSchema>;
+
+/** The request parameters a model's settings call for, given what the caller asked for. */
+export function requestParameters(settings: ModelSettings | undefined, asked: Partial<Record<RequestParameter, unknown>> = {}): Record<string, unknown> {
+	const forbidden = new Set<string>(settings?.forbidden ?? []);
+	if (settings?.reasoning) {
+		['temperature', 'top_p', 'presence_penalty', 'frequency_penalty', 'max_tokens'].forEach((name) => forbidden.add(name));
+	}
+	// A caller's output cap means the same to a reasoning model, under the name it takes.
+	const wanted = settings?.reasoning && asked.max_tokens !== undefined && asked.max_completion_tokens === undefined ? { ...asked, max_completion_tokens: asked.max_tokens } : asked;
+	const parameters: Record<string, unknown> = {};
+	for (const [name, value] of Object.entries(wanted)) {
+		if ((REQUEST_PARAMETERS as readonly string[]).includes(name) && value !== undefined && !forbidden.has(name)) {
+			parameters[name] = value;
+		}
+	}
+	Object.assign(parameters, settings?.pinned ?? {});
+	if (settings?.maxOutputTokens !== undefined) {
+		const field = settings.reasoning ? 'max_completion_tokens' : 'max_tokens';
+		if (!forbidden.has(field)) {
+			const askedCap = typeof parameters[field] === 'number' ? (parameters[field] as number) : Infinity;
+			parameters[field] = Math.min(askedCap, settings.maxOutputTokens);
+		}
+	}
+	return parameters;
+}
