@@ -8,7 +8,7 @@
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -41,6 +41,33 @@ async function buildSuite(): Promise<string> {
 		logLevel: 'warning',
 	});
 	return join(outdir, 'index');
+}
+
+/**
+ * The stand-in for Cline's "VS Code LM API" provider, built and packaged as a .vsix so the host
+ * loads it beside the extension under test, as a member's VS Code would.
+ */
+async function buildConsumer(): Promise<{ dir: string; vsix: string }> {
+	const dir = join(root, 'out', 'lm-consumer');
+	rmSync(dir, { recursive: true, force: true });
+	await esbuild.build({
+		entryPoints: { extension: join(root, 'test/integration/lm-consumer/extension.ts') },
+		bundle: true,
+		platform: 'node',
+		format: 'cjs',
+		target: 'node22',
+		outdir: dir,
+		external: ['vscode'],
+		logLevel: 'warning',
+	});
+	copyFileSync(join(root, 'test/integration/lm-consumer/package.json'), join(dir, 'package.json'));
+	writeFileSync(join(dir, 'README.md'), '# Language Model consumer (test)\n');
+	const vsix = join(root, 'out', 'lm-consumer.vsix');
+	const packaged = spawnSync(process.execPath, [join(root, 'node_modules/@vscode/vsce/vsce'), 'package', '--no-dependencies', '--allow-missing-repository', '--skip-license', '--out', vsix], { cwd: dir, encoding: 'utf8' });
+	if (packaged.status !== 0) {
+		throw new Error(`could not package the consumer extension: ${packaged.stderr || packaged.stdout}`);
+	}
+	return { dir, vsix };
 }
 
 async function freePort(): Promise<number> {
@@ -85,6 +112,9 @@ async function startWorld(): Promise<{ world: World; env: Record<string, string>
 				switch (`${request.method} ${request.url}`) {
 					case 'GET /endpoint/requests':
 						return reply(200, world.endpoint.requests);
+					case 'POST /endpoint/behaviour':
+						world.endpoint.behaviour = JSON.parse(await readBody(request));
+						return reply(200, {});
 					case 'POST /service/stop':
 						await world.service?.close();
 						world.service = undefined;
@@ -164,7 +194,7 @@ async function chatFrame(page: Page): Promise<Frame> {
 	throw new Error('the chat view did not open');
 }
 
-async function runOffline(suitePath: string, env: Record<string, string>, world: World): Promise<number> {
+async function runOffline(suitePath: string, consumer: { vsix: string }, env: Record<string, string>, world: World): Promise<number> {
 	const { installHost } = (await import('../../scripts/vscode-host.mjs')) as { installHost: () => string };
 	const codeServer = installHost();
 	const port = await freePort();
@@ -176,10 +206,19 @@ async function runOffline(suitePath: string, env: Record<string, string>, world:
 	const configFile = join(home, 'config.yaml');
 	writeFileSync(configFile, 'auth: none\ncert: false\n');
 	log(`host: offline (code-server ${codeServer.split('/').slice(-3, -2)[0] ?? ''} with VS Code's server, headless Chromium) on port ${port}`);
+	const hostEnv = { ...process.env, ...env, HOME: home, EXTENSIONS_GALLERY: '{}' };
+	const installed = spawnSync(
+		process.execPath,
+		[join(codeServer, 'out', 'node', 'entry.js'), '--extensions-dir', join(home, 'extensions'), '--user-data-dir', join(home, 'data'), '--install-extension', consumer.vsix],
+		{ env: hostEnv, encoding: 'utf8' },
+	);
+	if (installed.status !== 0) {
+		throw new Error(`could not install the consumer extension: ${installed.stderr || installed.stdout}`);
+	}
 	const server: ChildProcess = spawn(
 		process.execPath,
 		[join(codeServer, 'out', 'node', 'entry.js'), '--auth', 'none', '--bind-addr', `127.0.0.1:${port}`, '--disable-telemetry', '--disable-update-check', '--disable-workspace-trust', '--user-data-dir', join(home, 'data'), '--extensions-dir', join(home, 'extensions'), '--config', configFile, folder],
-		{ env: { ...process.env, ...env, HOME: home, EXTENSIONS_GALLERY: '{}' }, detached: true, stdio: ['ignore', 'pipe', 'pipe'] },
+		{ env: hostEnv, detached: true, stdio: ['ignore', 'pipe', 'pipe'] },
 	);
 	let serverLog = '';
 	server.stdout?.on('data', (chunk) => (serverLog += String(chunk)));
@@ -246,7 +285,7 @@ async function runOffline(suitePath: string, env: Record<string, string>, world:
 	}
 }
 
-async function runElectron(suitePath: string, env: Record<string, string>): Promise<number> {
+async function runElectron(suitePath: string, consumer: { dir: string }, env: Record<string, string>): Promise<number> {
 	if (!process.env.DISPLAY && process.platform === 'linux' && !process.env.ORG_POLICY_UNDER_XVFB) {
 		log('no display: re-running under xvfb-run');
 		const result = spawnSync('xvfb-run', ['-a', process.execPath, ...process.execArgv, __filename], { stdio: 'inherit', env: { ...process.env, ORG_POLICY_UNDER_XVFB: '1' } });
@@ -258,7 +297,7 @@ async function runElectron(suitePath: string, env: Record<string, string>): Prom
 	try {
 		return await runTests({
 			...(process.env.VSCODE_EXECUTABLE_PATH ? { vscodeExecutablePath: process.env.VSCODE_EXECUTABLE_PATH } : {}),
-			extensionDevelopmentPath: root,
+			extensionDevelopmentPath: [root, consumer.dir],
 			extensionTestsPath: suitePath,
 			extensionTestsEnv: env,
 			launchArgs: ['--disable-extensions', '--disable-workspace-trust', '--user-data-dir', userData, '--skip-welcome', '--skip-release-notes'],
@@ -276,10 +315,11 @@ async function main(): Promise<void> {
 		throw new Error('dist/extension.js is missing: run npm run build first');
 	}
 	const suitePath = await buildSuite();
+	const consumer = await buildConsumer();
 	const { world, env, control } = await startWorld();
 	let code: number;
 	try {
-		code = electron ? await runElectron(suitePath, env) : await runOffline(suitePath, env, world);
+		code = electron ? await runElectron(suitePath, consumer, env) : await runOffline(suitePath, consumer, env, world);
 	} finally {
 		await world.service?.close().catch(() => undefined);
 		await world.endpoint.close();

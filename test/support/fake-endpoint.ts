@@ -13,6 +13,8 @@ export interface RecordedRequest {
 	query: Record<string, string[]>;
 	headers: Record<string, string | string[] | undefined>;
 	body: unknown;
+	/** The client closed the connection before the answer was complete (a cancelled request). */
+	aborted?: boolean;
 }
 
 export interface FakeBehaviour {
@@ -76,6 +78,11 @@ export class FakeEndpoint {
 		}
 		const record: RecordedRequest = { method: request.method ?? '', path: url.pathname, query, headers: request.headers, body: raw ? JSON.parse(raw) : undefined };
 		this.requests.push(record);
+		response.once('close', () => {
+			if (!response.writableFinished) {
+				record.aborted = true;
+			}
+		});
 		const behaviour = this.behaviour;
 		if (behaviour.hang) {
 			return;

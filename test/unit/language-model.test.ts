@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { apiKeyCredential, ChatRequestError, createChatClient, createDispatcher, fetchThrough, type CompletionEvent, type EffectiveProvider } from '../../src/client';
 import { countTokens } from '../../src/client/tokenizer';
-import { reportCompletion, ROLE, toChatMessages, toChatTools, type RequestMessage } from '../../src/extension/lm/messages';
+import { reportCompletion, respond, ROLE, toChatMessages, toChatTools, type RequestMessage } from '../../src/extension/lm/messages';
+import { Emitter } from '../../src/extension/base/disposable';
 import { estimateTokens, modelInformation, tokenizerFor } from '../../src/extension/lm/model-information';
 import { effectiveSettings } from '../../src/extension/lock/effective';
 import { buildPolicyDocument, ModelSettingsSchema, PolicySettingsSchema, requestParameters } from '../../src/policy';
@@ -140,6 +141,29 @@ describe('Language Model provider: the streamed answer on the wire', function ()
 			assert.equal(texts.join(''), 'Partial answer');
 		});
 	}
+
+	it('cancelling the request token aborts the HTTP request itself, mid-stream', async () => {
+		endpoint.behaviour = { answer: Array.from({ length: 40 }, (_, index) => `piece ${index} `), splitBytes: 120, chunkDelayMs: 50 };
+		const cancelled = new Emitter<void>();
+		const token = { isCancellationRequested: false, onCancellationRequested: cancelled.event };
+		const texts: string[] = [];
+		const outcome = await respond((signal) => client().streamCompletion({ model: 'gpt-4o', messages: [{ role: 'user', content: 'hi' }] }, signal), token, {
+			text: (value) => {
+				texts.push(value);
+				token.isCancellationRequested = true;
+				cancelled.fire();
+			},
+			toolCall: () => assert.fail('no tool call expected'),
+		});
+		assert.equal(outcome, 'cancelled');
+		assert.ok(texts.length < 5, `stopped after ${texts.length} pieces`);
+		const request = endpoint.requests.at(-1)!;
+		const deadline = Date.now() + 2000;
+		while (!request.aborted && Date.now() < deadline) {
+			await new Promise((resolve) => setTimeout(resolve, 20));
+		}
+		assert.equal(request.aborted, true, 'the endpoint saw the connection closed before the answer was complete');
+	});
 
 	it('sends the parameters the policy pins for a reasoning model, and none it forbids', async () => {
 		const settings = ModelSettingsSchema.parse({ reasoning: true, maxOutputTokens: 2000, pinned: { reasoning_effort: 'low' } });

@@ -1,7 +1,7 @@
 import * as vscode from 'vscode';
 import { isChatRequestError } from '../../client/request-error';
 import { Disposable } from '../base/disposable';
-import { reportCompletion, toChatMessages, toChatTools } from '../lm/messages';
+import { respond, toChatMessages, toChatTools } from '../lm/messages';
 import { estimateTokens, modelInformation, tokenizerFor } from '../lm/model-information';
 import type { ProviderService } from '../provider/provider-service';
 import type { PolicySync } from '../sync/policy-sync';
@@ -82,31 +82,25 @@ export class LanguageModelFeature extends Disposable implements vscode.LanguageM
 		progress: vscode.Progress<vscode.LanguageModelResponsePart>,
 		token: vscode.CancellationToken,
 	): Promise<void> {
-		const controller = new AbortController();
-		const cancel = token.onCancellationRequested(() => controller.abort(new vscode.CancellationError()));
+		const request = {
+			model: model.id,
+			messages: toChatMessages(messages),
+			tools: toChatTools(options.tools),
+			toolChoice: options.toolMode === vscode.LanguageModelChatToolMode.Required ? ('required' as const) : ('auto' as const),
+			asked: options.modelOptions,
+		};
+		let outcome: 'done' | 'cancelled';
 		try {
-			const events = this.provider.stream(
-				{
-					model: model.id,
-					messages: toChatMessages(messages),
-					tools: toChatTools(options.tools),
-					toolChoice: options.toolMode === vscode.LanguageModelChatToolMode.Required ? 'required' : 'auto',
-					asked: options.modelOptions,
-				},
-				controller.signal,
-			);
-			await reportCompletion(events, {
+			outcome = await respond((signal) => this.provider.stream(request, signal), token, {
 				text: (value) => progress.report(new vscode.LanguageModelTextPart(value)),
 				toolCall: (callId, name, input) => progress.report(new vscode.LanguageModelToolCallPart(callId, name, input)),
 			});
 		} catch (error) {
-			if (token.isCancellationRequested) {
-				throw new vscode.CancellationError();
-			}
 			this.log.warn(`language model request to ${model.id} failed: ${error instanceof Error ? error.message : String(error)}`);
 			throw languageModelError(error);
-		} finally {
-			cancel.dispose();
+		}
+		if (outcome === 'cancelled') {
+			throw new vscode.CancellationError();
 		}
 	}
 

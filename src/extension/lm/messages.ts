@@ -112,3 +112,32 @@ export async function reportCompletion(events: AsyncIterable<CompletionEvent>, s
 	}
 	return reason;
 }
+
+/** VS Code's `CancellationToken`, as far as a response needs it. */
+export interface CancellationLike {
+	readonly isCancellationRequested: boolean;
+	onCancellationRequested(listener: () => void): { dispose(): void };
+}
+
+/**
+ * Streams one answer to the sink; the token aborts the HTTP request (not only the reading of it),
+ * so a cancelled request stops costing the organization tokens. Resolves `cancelled` when it did.
+ */
+export async function respond(stream: (signal: AbortSignal) => AsyncIterable<CompletionEvent>, token: CancellationLike, sink: ResponseSink): Promise<'done' | 'cancelled'> {
+	const controller = new AbortController();
+	const cancel = token.onCancellationRequested(() => controller.abort(new Error('cancelled by the caller')));
+	try {
+		if (token.isCancellationRequested) {
+			return 'cancelled';
+		}
+		await reportCompletion(stream(controller.signal), sink);
+		return 'done';
+	} catch (error) {
+		if (token.isCancellationRequested) {
+			return 'cancelled';
+		}
+		throw error;
+	} finally {
+		cancel.dispose();
+	}
+}

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import * as vscode from 'vscode';
 import type { OrgProviderPolicyApi } from '../../../src/extension/api';
+import type { LanguageModelConsumer } from '../lm-consumer/extension';
 
 const env = (name: string): string => {
 	const value = process.env[name];
@@ -16,6 +17,7 @@ interface RecordedRequest {
 	query: Record<string, string[]>;
 	headers: Record<string, string | undefined>;
 	body: unknown;
+	aborted?: boolean;
 }
 
 const MEMBER_KEY = 'sk-member-integration-key-0001';
@@ -46,6 +48,26 @@ export function memberDay(): void {
 	};
 	const requests = async (): Promise<RecordedRequest[]> => (await fetch(`${control}/endpoint/requests`)).json() as Promise<RecordedRequest[]>;
 	const lastChat = async () => (await requests()).filter((request) => request.path.endsWith('/chat/completions')).pop()!;
+	const setEndpointBehaviour = (behaviour: unknown) => fetch(`${control}/endpoint/behaviour`, { method: 'POST', body: JSON.stringify(behaviour) });
+	/** The second extension, consuming models as Cline's "VS Code LM API" provider does. */
+	const consumer = async (): Promise<LanguageModelConsumer> => {
+		const extension = vscode.extensions.getExtension<LanguageModelConsumer>('org-provider-policy-tests.lm-consumer');
+		assert.ok(extension, 'the consumer extension is installed beside ours');
+		return extension.activate();
+	};
+	/** Within 10 s, selectChatModels answers with exactly these models (VS Code re-resolves them after our change event). */
+	const modelsBecome = async (lm: LanguageModelConsumer, ids: string[]) => {
+		const deadline = Date.now() + 10_000;
+		let seen: string[] = [];
+		while (Date.now() < deadline) {
+			seen = (await lm.models()).map((model) => model.id);
+			if (JSON.stringify(seen) === JSON.stringify(ids)) {
+				return;
+			}
+			await new Promise((resolve) => setTimeout(resolve, 100));
+		}
+		assert.deepEqual(seen, ids, 'the models offered through vscode.lm');
+	};
 	const providerChoices = () => vscode.commands.executeCommand<{ id: string; label: string; locked: boolean }[]>('orgProviderPolicy.providerChoices');
 
 	/** Waits on the extension's change event (never a sleep), failing after 10 s. */
@@ -142,6 +164,68 @@ export function memberDay(): void {
 			assert.deepEqual(report.headersSent, { 'X-Cost-Center': '••••••', 'X-Tenant': '••••••', 'api-key': '•••••• (your API key)' });
 		});
 
+		it("offers another extension exactly the organization's models through vscode.lm, with the policy's per-model settings", async () => {
+			const lm = await consumer();
+			assert.deepEqual((await lm.models()).map((model) => model.id), ['gpt-4o', 'gpt-4o-mini']);
+			// The admin narrows the list and describes the model that stays: within seconds selectChatModels
+			// answers with the new list. (VS Code 1.117's extension host never fires lm.onDidChangeChatModels:
+			// its emitter has no caller, so consumers there see changes on their next selectChatModels.)
+			const policy = policyFor(`${endpoint}/openai`, { 'X-Tenant': 'acme', 'X-Cost-Center': 'cc-42' });
+			const narrowed = await savePolicy({ ...policy, provider: { ...policy.provider, models: { allowed: ['gpt-4o-mini'], settings: { 'gpt-4o-mini': { displayName: 'GPT-4o mini (Acme)', contextWindow: 64_000 } } } } });
+			await until(`revision ${narrowed}`, inSyncAt(narrowed));
+			await modelsBecome(lm, ['gpt-4o-mini']);
+			assert.deepEqual(
+				(await lm.models()).map(({ id, name, vendor, maxInputTokens }) => ({ id, name, vendor, maxInputTokens })),
+				[{ id: 'gpt-4o-mini', name: 'GPT-4o mini (Acme)', vendor: 'org-provider-policy', maxInputTokens: 64_000 }],
+			);
+			const restored = await savePolicy(policy);
+			await until(`revision ${restored}`, inSyncAt(restored));
+			await modelsBecome(lm, ['gpt-4o', 'gpt-4o-mini']);
+			assert.deepEqual((await lm.models()).map(({ id, maxInputTokens }) => ({ id, maxInputTokens })), [
+				{ id: 'gpt-4o', maxInputTokens: 128_000 },
+				{ id: 'gpt-4o-mini', maxInputTokens: 128_000 },
+			]);
+			assert.ok((await lm.countTokens('gpt-4o', 'Hello, world!')) === 4, 'token counts use the model family\'s public encoding');
+		});
+
+		it("streams another extension's request through the organization's endpoint with its headers, api-version and the member's key", async () => {
+			const transcript = await (await consumer()).ask('gpt-4o', 'Hello through vscode.lm');
+			assert.equal(transcript.error, undefined, JSON.stringify(transcript.error));
+			assert.equal(transcript.text, 'Hello from the endpoint ✓');
+			const request = await lastChat();
+			assert.equal(request.path, '/openai/deployments/gpt-4o/chat/completions');
+			assert.deepEqual(request.query, { 'api-version': ['2024-06-01'] });
+			assert.equal(request.headers['x-tenant'], 'acme');
+			assert.equal(request.headers['x-cost-center'], 'cc-42');
+			assert.equal(request.headers['api-key'], MEMBER_KEY);
+		});
+
+		it('completes a tool round trip: tool call, tool result, final answer', async () => {
+			await setEndpointBehaviour({ toolCalls: [{ id: 'call_weather', name: 'get_weather', argumentPieces: ['{"ci', 'ty": "Paris"}'] }], answer: ['It is ', '18 °C in Paris.'] });
+			try {
+				const { first, final } = await (await consumer()).askWithTool('gpt-4o-mini', 'Weather in Paris?');
+				assert.deepEqual(first.toolCalls, [{ callId: 'call_weather', name: 'get_weather', input: { city: 'Paris' } }], JSON.stringify(first));
+				assert.equal(final.text, 'It is 18 °C in Paris.', JSON.stringify(final));
+				const [firstRequest, secondRequest] = (await requests()).filter((request) => request.path.endsWith('/chat/completions')).slice(-2) as [RecordedRequest, RecordedRequest];
+				assert.equal((firstRequest.body as { tool_choice?: string }).tool_choice, 'required');
+				const messages = (secondRequest.body as { messages: { role: string; tool_call_id?: string; content?: unknown }[] }).messages;
+				assert.deepEqual(messages.map((message) => message.role), ['user', 'assistant', 'tool']);
+				assert.deepEqual({ id: messages[2]!.tool_call_id, content: messages[2]!.content }, { id: 'call_weather', content: '18 °C and sunny' });
+			} finally {
+				await setEndpointBehaviour({});
+			}
+		});
+
+		it('reaches the caller with the same explanation Test Connection gives when the endpoint refuses the key', async () => {
+			await setEndpointBehaviour({ status: 401 });
+			try {
+				const transcript = await (await consumer()).ask('gpt-4o', 'hi');
+				assert.match(transcript.error?.message ?? '', /rejected your API key \(401\)/, JSON.stringify(transcript));
+			} finally {
+				await setEndpointBehaviour({});
+			}
+		});
+
 		it('applies a changed policy without a reload; the service shows the member in sync; the next request uses it', async () => {
 			const saved = await savePolicy(policyFor(`${endpoint}/v2/openai`, { 'X-Tenant': 'acme-eu', 'X-Region': 'westeurope' }));
 			await until(`revision ${saved}`, inSyncAt(saved));
@@ -191,6 +275,7 @@ export function memberDay(): void {
 			assert.equal(choices.length, 5);
 			assert.ok(choices.every((choice) => !choice.locked));
 			assert.equal(api.effectiveSettings().provider?.baseUrl, 'http://127.0.0.1:9/v1', "the member's own choice applies again");
+			await modelsBecome(await consumer(), []);
 		});
 
 		it('keeps the cached revision and reports stale while the service is down; in sync again when it is back', async () => {
@@ -213,6 +298,7 @@ export function memberDay(): void {
 			await until('signed out', () => api.syncState().status === 'signed-out');
 			assert.equal(api.effectiveSettings().locked, true, 'fail closed: the provider stays locked');
 			assert.equal((await providerChoices()).length, 1);
+			assert.deepEqual((await (await consumer()).models()).map((model) => model.id), ['gpt-4o', 'gpt-4o-mini'], 'signed out: the last policy still governs vscode.lm');
 			assert.deepEqual(await vscode.authentication.getAccounts('org-provider-policy'), [], 'the account is gone from vscode.authentication');
 		});
 	});
