@@ -16,6 +16,7 @@ const benches = [
 	['policy-reads', 'Policy reads'],
 	['client-overhead', 'Client overhead'],
 	['activation', 'Extension start'],
+	['lm-provider', 'Language Model provider'],
 ].filter(([name]) => only.length === 0 || only.includes(name));
 
 const build = spawnSync(process.execPath, [join(root, 'esbuild.config.mjs'), '--production'], { cwd: root, stdio: 'inherit' });

@@ -1,0 +1,135 @@
+/**
+ * The Language Model provider's own cost: a streamed answer requested the way VS Code hands a
+ * request to the provider (VS Code messages translated, the policy's per-model parameters, the
+ * cancellation token wired to the HTTP request, parts reported one by one) against the bare client
+ * streaming the same request from the same local endpoint, in the same run. VS Code's own RPC
+ * between extensions is outside what the provider controls and outside this figure.
+ */
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
+import { apiKeyCredential, createChatClient, createDispatcher, fetchThrough } from '../src/client';
+import * as chatClientModule from '../src/client/chat-client';
+import { Emitter } from '../src/extension/base/disposable';
+import { respond, ROLE, toChatMessages } from '../src/extension/lm/messages';
+import { ProviderService, type EntraModule } from '../src/extension/provider/provider-service';
+import { buildPolicyDocument, PolicySettingsSchema } from '../src/policy';
+import { MemoryKeyValueStore, MemorySecretStore } from '../test/support/memory-storage';
+import { mean, ms, percentile, report, root, smoke, wallClock } from './support/common';
+
+const COUNT = smoke ? 30 : 2000;
+const WARMUP = smoke ? 5 : 200;
+const KEY = 'sk-bench-key';
+const HEADERS = { 'X-Tenant': 'acme', 'X-Cost-Center': 'cc-42' };
+
+async function startEndpoint(): Promise<{ url: string; stop: () => void }> {
+	const child = spawn(process.execPath, ['--import', 'tsx', join(root, 'bench/support/endpoint-process.ts')], { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] });
+	const url = await new Promise<string>((resolve) => child.stdout!.once('data', (chunk) => resolve(String(chunk).trim())));
+	return { url, stop: () => child.kill() };
+}
+
+interface Timing {
+	total: number[];
+	firstToken: number[];
+}
+
+async function measure(count: number, once: (onText: () => void) => Promise<void>): Promise<Timing> {
+	const timing: Timing = { total: [], firstToken: [] };
+	for (let i = 0; i < count; i++) {
+		const start = wallClock();
+		let first: number | undefined;
+		await once(() => (first ??= wallClock()));
+		timing.total.push(wallClock() - start);
+		timing.firstToken.push((first ?? Number.NaN) - start);
+	}
+	return timing;
+}
+
+async function main(): Promise<void> {
+	const endpoint = await startEndpoint();
+	try {
+		const baseUrl = `${endpoint.url}/v1`;
+		const dispatcher = createDispatcher();
+		const bareClient = createChatClient({ baseUrl, headers: HEADERS, apiKeyRequired: true }, { fetch: fetchThrough(dispatcher), credentials: apiKeyCredential(async () => KEY) });
+
+		// The provider as the extension builds it, over the same kind of dispatcher, with a policy in force.
+		const document = buildPolicyDocument(
+			PolicySettingsSchema.parse({ enabled: true, provider: { id: 'openai-compatible', baseUrl, headers: HEADERS, models: { allowed: ['gpt-4o'], settings: { 'gpt-4o': { maxOutputTokens: 4096 } } } } }),
+			{ organization: { id: 'acme', name: 'Acme Corp' }, revision: 2, updatedAt: new Date().toISOString(), updatedBy: 'bench' },
+		);
+		const secrets = new MemorySecretStore();
+		const providerFetch = fetchThrough(createDispatcher());
+		const provider = new ProviderService(
+			{ current: { policy: { document, source: 'live', receivedAt: 0 } }, onDidChangeState: new Emitter<unknown>().event },
+			{
+				secrets,
+				state: new MemoryKeyValueStore(),
+				memberProvider: () => ({ preset: 'openai', baseUrl: undefined, headers: {} }),
+				microsoftToken: async () => undefined,
+				showMessage: () => undefined,
+				fetch: () => providerFetch,
+				loadChatClient: () => chatClientModule,
+				loadEntra: () => ({}) as EntraModule,
+			},
+		);
+		await provider.setApiKey(KEY);
+		const vscodeMessages = [{ role: ROLE.user, content: [{ value: 'Say hello' }], name: undefined }];
+		const token = { isCancellationRequested: false, onCancellationRequested: new Emitter<void>().event };
+
+		// The baseline can be cancelled too (as every assistant's request can): the openai SDK's own
+		// abort handling costs the same on both sides. Without a signal, for reference, below.
+		const bareWith = (signal: () => AbortSignal | undefined) => async (onText: () => void) => {
+			for await (const event of bareClient.streamCompletion({ model: 'gpt-4o', messages: [{ role: 'user', content: 'Say hello' }] }, signal())) {
+				if (event.type === 'text') {
+					onText();
+				}
+			}
+		};
+		const bare = bareWith(() => new AbortController().signal);
+		const bareUncancellable = bareWith(() => undefined);
+		const throughProvider = async (onText: () => void) => {
+			const request = { model: 'gpt-4o', messages: toChatMessages(vscodeMessages), tools: [], toolChoice: 'auto' as const, asked: undefined };
+			await respond((signal) => provider.stream(request, signal), token, { text: onText, toolCall: () => undefined });
+		};
+
+		await measure(WARMUP, bare);
+		await measure(WARMUP, throughProvider);
+		// Interleaved halves, so a slow stretch of the machine falls on both sides.
+		const half = Math.ceil(COUNT / 2);
+		const runs = { bare: [await measure(half, bare)], provider: [await measure(half, throughProvider)], uncancellable: [await measure(half, bareUncancellable)] };
+		runs.uncancellable.push(await measure(half, bareUncancellable));
+		runs.provider.push(await measure(half, throughProvider));
+		runs.bare.push(await measure(half, bare));
+		const merge = (timings: Timing[]): Timing => ({ total: timings.flatMap((t) => t.total), firstToken: timings.flatMap((t) => t.firstToken) });
+		const ours = merge(runs.provider);
+		const base = merge(runs.bare);
+		const uncancellable = merge(runs.uncancellable);
+		const ttft = mean(ours.firstToken) / mean(base.firstToken);
+		const total = mean(ours.total) / mean(base.total);
+		provider.dispose();
+		report({
+			name: 'lm-provider',
+			markdown: [
+				`${COUNT} sequential streamed answers each (after ${WARMUP} warm-up) from a local endpoint in its own process.`,
+				'',
+				'| path | time to first token (mean / p99) | total (mean / p99) |',
+				'| --- | ---: | ---: |',
+				`| through the Language Model provider | ${ms(mean(ours.firstToken))} / ${ms(percentile(ours.firstToken, 99))} | ${ms(mean(ours.total))} / ${ms(percentile(ours.total, 99))} |`,
+				`| bare client, cancellable (baseline) | ${ms(mean(base.firstToken))} / ${ms(percentile(base.firstToken, 99))} | ${ms(mean(base.total))} / ${ms(percentile(base.total, 99))} |`,
+				`| bare client without an abort signal (reference) | ${ms(mean(uncancellable.firstToken))} / ${ms(percentile(uncancellable.firstToken, 99))} | ${ms(mean(uncancellable.total))} / ${ms(percentile(uncancellable.total, 99))} |`,
+				'',
+				`Against the uncancellable reference the provider takes ${(mean(ours.total) / mean(uncancellable.total)).toFixed(2)}× (total): the openai SDK's handling of an abort signal, which any cancellable request pays.`,
+			].join('\n'),
+			targets: [
+				{ description: 'time to first token through the provider ≤ 1.10× the bare client', met: ttft <= 1.1, measured: `${ttft.toFixed(2)}×` },
+				{ description: 'total time through the provider ≤ 1.10× the bare client', met: total <= 1.1, measured: `${total.toFixed(2)}×` },
+			],
+		});
+	} finally {
+		endpoint.stop();
+	}
+}
+
+main().catch((error: unknown) => {
+	console.error(error);
+	process.exit(1);
+});
