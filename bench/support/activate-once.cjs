@@ -56,6 +56,8 @@ const vscode = {
 	},
 	commands: { registerCommand: disposable, executeCommand: async () => undefined },
 	authentication: { registerAuthenticationProvider: disposable, getSession: async () => undefined },
+	lm: { registerLanguageModelChatProvider: disposable },
+	LanguageModelChatToolMode: { Auto: 1, Required: 2 },
 	env: { clipboard: { writeText: async () => undefined }, openExternal: async () => true },
 };
 const load = Module._load;

@@ -115,6 +115,42 @@ describe('admin console in headless Chromium', function () {
 		await page.screenshot({ path: join(ARTIFACTS, 'console-settings.png'), fullPage: true });
 	});
 
+	it('edits per-model settings: a row per allowed model, saved in the policy, shown again, errors beside the field', async () => {
+		await page.check('#enabled');
+		await page.fill('#base-url', 'https://acme.openai.azure.com/openai/v1');
+		await page.fill('#allowed-models', 'gpt-4o, prod-reasoner');
+		const reasoner = page.locator('.model-row[data-model="prod-reasoner"]');
+		await reasoner.waitFor();
+		assert.deepEqual(await page.locator('.model-row').evaluateAll((rows) => rows.map((row) => (row as unknown as { dataset: { model: string } }).dataset.model)), ['gpt-4o', 'prod-reasoner']);
+		await reasoner.locator('.model-displayName').fill('Reasoner (Acme)');
+		await reasoner.locator('.model-contextWindow').fill('200000');
+		await reasoner.locator('.model-maxOutputTokens').fill('32000');
+		await reasoner.locator('.model-reasoning').check();
+		await reasoner.locator('.model-reasoningEffort').selectOption('high');
+		await page.click('#save');
+		await page.waitForSelector('#status.success');
+		const { policy } = verifySignedPolicy(await currentPolicy(), { signingKey: member.policy_signing_key, organizationId: 'acme' });
+		assert.equal(policy.schemaVersion, 1, 'this member sends no schema header: it gets schema 1, without the settings');
+		const admin = await service.signIn(ADMIN.email);
+		const saved = await jsonOf(await fetch(`${service.url}/api/v1/policy`, { headers: bearer(admin.access_token, { 'org-policy-schema': '2' }) }));
+		assert.deepEqual(saved.policy.provider.models.settings, {
+			'prod-reasoner': { displayName: 'Reasoner (Acme)', contextWindow: 200000, maxOutputTokens: 32000, toolCalling: true, imageInput: false, reasoning: true, pinned: { reasoning_effort: 'high' }, forbidden: [] },
+		});
+
+		await page.reload();
+		const again = page.locator('.model-row[data-model="prod-reasoner"]');
+		assert.equal(await again.locator('.model-displayName').inputValue(), 'Reasoner (Acme)');
+		assert.equal(await again.locator('.model-contextWindow').inputValue(), '200000');
+		assert.equal(await again.locator('.model-reasoning').isChecked(), true);
+		assert.equal(await again.locator('.model-reasoningEffort').inputValue(), 'high');
+		await again.locator('.model-contextWindow').fill('100');
+		await page.click('#save');
+		await page.waitForSelector('#status.error');
+		assert.equal(await again.locator('[data-error-for="provider.models.settings.prod-reasoner.contextWindow"]').textContent(), 'must be at least 1024 tokens');
+		mkdirSync(ARTIFACTS, { recursive: true });
+		await page.screenshot({ path: join(ARTIFACTS, 'console-model-settings.png'), fullPage: true });
+	});
+
 	it('shows inline errors for a plain-http base URL and a header value with a line break, and saves nothing', async () => {
 		await page.check('#enabled');
 		await page.fill('#base-url', 'http://example.com');

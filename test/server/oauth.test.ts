@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { ADMIN, bearer, EventReader, form, ManualClock, startService, jsonOf, type RunningService } from '../support/service';
+import { ADMIN, approveDevice, bearer, EventReader, form, ManualClock, startService, jsonOf, submitPageForm, type RunningService } from '../support/service';
 
 const DEVICE_GRANT = 'urn:ietf:params:oauth:grant-type:device_code';
 
@@ -24,8 +24,8 @@ describe('member sign-in: RFC 8628 device flow and tokens', () => {
 		const response = await form(`${service.url}/oauth/token`, { grant_type: DEVICE_GRANT, device_code: deviceCode, client_id: 'vscode' });
 		return { status: response.status, body: (await jsonOf(response)) as Record<string, unknown> };
 	};
-	const approve = (userCode: string, action = 'approve', password = 'pw-dev@acme.example-long-enough') =>
-		form(`${service.url}/device`, { user_code: userCode, email: 'dev@acme.example', password, action });
+	const approve = (userCode: string, action: 'approve' | 'deny' = 'approve', password = 'pw-dev@acme.example-long-enough') =>
+		approveDevice(service.url, userCode, 'dev@acme.example', password, action);
 
 	it('issues codes as RFC 8628 §3.2 describes', async () => {
 		const started = await authorize();
@@ -163,9 +163,9 @@ describe('member sign-in: RFC 8628 device flow and tokens', () => {
 		assert.equal(invited.status, 201);
 		const { invitation } = await jsonOf(invited);
 		assert.match(invitation.link, new RegExp(`^${service.url}/invite/opp_inv_`));
-		assert.equal((await form(invitation.link, { password: 'short' })).status, 400);
-		assert.equal((await form(invitation.link, { password: 'a long enough password' })).status, 200);
-		assert.equal((await form(invitation.link, { password: 'a long enough password' })).status, 404, 'the link works once');
+		assert.equal((await submitPageForm(invitation.link, { password: 'short' })).status, 400);
+		assert.equal((await submitPageForm(invitation.link, { password: 'a long enough password' })).status, 200);
+		assert.equal((await submitPageForm(invitation.link, { password: 'a long enough password' })).status, 404, 'the link works once');
 		await service.signIn('new@acme.example', 'a long enough password');
 	});
 });
@@ -174,7 +174,7 @@ describe('login rate limit', () => {
 	it('answers 429 after too many attempts from one address', async () => {
 		const service = await startService({ loginRateLimit: 3 });
 		try {
-			const attempt = () => form(`${service.url}/console/login`, { email: ADMIN.email, password: 'guess' });
+			const attempt = () => submitPageForm(`${service.url}/console/login`, { email: ADMIN.email, password: 'guess' });
 			const statuses = [];
 			for (let i = 0; i < 4; i++) {
 				statuses.push((await attempt()).status);

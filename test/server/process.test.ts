@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseConfig } from '../../src/server/config';
-import { bearer, deviceSignIn, EventReader, form } from '../support/service';
+import { bearer, deviceSignIn, EventReader, submitPageForm } from '../support/service';
 
 const root = join(__dirname, '..', '..');
 
@@ -77,7 +77,7 @@ describe('service process', function () {
 			const [, url] = await out.waitFor(/listening on (http:\/\/127\.0\.0\.1:\d+)/);
 			const [, link] = await out.waitFor(/one-time link:\s+(\S+)/);
 			assert.ok(link!.startsWith(`${url}/invite/`));
-			assert.equal((await form(link!, { password: 'the first admin password' })).status, 303);
+			assert.equal((await submitPageForm(link!, { password: 'the first admin password' })).status, 303);
 
 			const tokens = await deviceSignIn(url!, 'admin@localhost', 'the first admin password');
 			const stream = new EventReader(await fetch(`${url}/api/v1/policy/events`, { headers: bearer(tokens.access_token) }));

@@ -16,9 +16,25 @@ export async function form(url: string, fields: Record<string, string>, headers:
 	return fetch(url, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers }, body: new URLSearchParams(fields), redirect: 'manual' });
 }
 
+/**
+ * Submits one of the service's HTML forms as a browser does: open the page (which sets the form
+ * cookie and carries the token), then post the fields with both.
+ */
+export async function submitPageForm(pageUrl: string, fields: Record<string, string>, postUrl = pageUrl.split('?')[0]!): Promise<Response> {
+	const page = await fetch(pageUrl);
+	const cookie = (page.headers.getSetCookie?.() ?? []).map((header) => header.split(';')[0]!).join('; ');
+	const token = /name="csrf" value="([^"]+)"/.exec(await page.text())?.[1] ?? '';
+	return form(postUrl, { csrf: token, ...fields }, cookie ? { cookie } : {});
+}
+
+/** Approves (or denies) a device code on the /device page, as the member would. */
+export function approveDevice(url: string, userCode: string, email: string, password: string, action: 'approve' | 'deny' = 'approve'): Promise<Response> {
+	return submitPageForm(`${url}/device?user_code=${encodeURIComponent(userCode)}`, { user_code: userCode, email, password, action });
+}
+
 export async function deviceSignIn(url: string, email: string, password: string): Promise<TokenSet> {
 	const started = (await (await form(`${url}/oauth/device_authorization`, { client_id: 'vscode' })).json()) as { device_code: string; user_code: string };
-	const approval = await form(`${url}/device`, { user_code: started.user_code, email, password, action: 'approve' });
+	const approval = await approveDevice(url, started.user_code, email, password);
 	if (approval.status !== 200) {
 		throw new Error(`approval failed: ${approval.status} ${await approval.text()}`);
 	}

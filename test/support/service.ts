@@ -7,7 +7,7 @@ import { openPostgresStore } from '../../src/server/store/postgres';
 import { deviceSignIn, type TokenSet } from './device-sign-in';
 import { freshDatabase } from './postgres';
 
-export { deviceSignIn, form, type TokenSet } from './device-sign-in';
+export { approveDevice, deviceSignIn, form, submitPageForm, type TokenSet } from './device-sign-in';
 import { openSqliteStore } from '../../src/server/store/sqlite';
 import type { Role, Store } from '../../src/server/store/store';
 

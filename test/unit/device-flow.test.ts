@@ -3,7 +3,7 @@ import type { DeviceAuthorization } from '../../src/policy';
 import { DeviceFlowError, runDeviceFlow } from '../../src/extension/auth/device-flow';
 import { eventually } from '../support/eventually';
 import { ManualScheduler } from '../support/manual-scheduler';
-import { form, ManualClock, startService, type RunningService } from '../support/service';
+import { approveDevice, ManualClock, startService, type RunningService } from '../support/service';
 
 describe('device flow client (RFC 8628) against the real service', () => {
 	let service: RunningService;
@@ -17,8 +17,8 @@ describe('device flow client (RFC 8628) against the real service', () => {
 	afterEach(async () => service.close());
 
 	const connection = () => ({ serverUrl: service.url, fetch: globalThis.fetch });
-	const approveOnPage = (code: DeviceAuthorization, action = 'approve') =>
-		form(`${service.url}/device`, { user_code: code.user_code, email: 'dev@acme.example', password: 'pw-dev@acme.example-long-enough', action });
+	const approveOnPage = (code: DeviceAuthorization, action: 'approve' | 'deny' = 'approve') =>
+		approveDevice(service.url, code.user_code, 'dev@acme.example', 'pw-dev@acme.example-long-enough', action);
 
 	it('polls at the server interval until the member approves, then returns tokens and the signing key', async () => {
 		const scheduler = new ManualScheduler(clock, true);

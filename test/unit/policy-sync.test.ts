@@ -11,7 +11,7 @@ import { eventually, whenChanged } from '../support/eventually';
 import { ManualScheduler } from '../support/manual-scheduler';
 import { MemoryKeyValueStore, MemorySecretStore } from '../support/memory-storage';
 import { validSettings } from '../support/policy-fixtures';
-import { ADMIN, bearer, form, jsonOf, ManualClock, putPolicy, startService, type RunningService } from '../support/service';
+import { ADMIN, approveDevice, bearer, jsonOf, ManualClock, putPolicy, startService, type RunningService } from '../support/service';
 
 /** Resolves when the sync state matches (re-checked on each change, never a sleep), failing after 5 s. */
 const stateWhere = (sync: PolicySync, predicate: (state: SyncState) => boolean, what: string): Promise<SyncState> => whenChanged(() => sync.current, sync.onDidChangeState, predicate, what);
@@ -47,7 +47,7 @@ describe('policy sync against the real service', () => {
 		memento = new MemoryKeyValueStore();
 		sessions = new SessionManager(secrets, () => ({ serverUrl: service.url, fetch: globalThis.fetch }), scheduler);
 		await sessions.signIn(
-			{ showCode: (code) => void form(`${service.url}/device`, { user_code: code.user_code, email: 'dev@acme.example', password: 'pw-dev@acme.example-long-enough', action: 'approve' }) },
+			{ showCode: (code) => void approveDevice(service.url, code.user_code, 'dev@acme.example', 'pw-dev@acme.example-long-enough') },
 			new AbortController().signal,
 		);
 		scheduler.autoAdvance = false;
@@ -69,7 +69,7 @@ describe('policy sync against the real service', () => {
 			await eventually('the other window to see the sign-out', () => otherWindow.session === undefined);
 			scheduler.autoAdvance = true;
 			await sessions.signIn(
-				{ showCode: (code) => void form(`${service.url}/device`, { user_code: code.user_code, email: 'dev@acme.example', password: 'pw-dev@acme.example-long-enough', action: 'approve' }) },
+				{ showCode: (code) => void approveDevice(service.url, code.user_code, 'dev@acme.example', 'pw-dev@acme.example-long-enough') },
 				new AbortController().signal,
 			);
 			await eventually('the other window to see the sign-in', () => otherWindow.session?.accessToken === sessions.session?.accessToken);

@@ -1,4 +1,4 @@
-import type { PolicySettings } from '../../policy';
+import type { ModelSettings, PolicySettings } from '../../policy';
 import { DEFAULT_AZURE_SCOPE } from '../../policy';
 import type { InvitationView, MemberView, RevisionView } from '../http/views';
 import { MASK } from '../revision-diff';
@@ -21,6 +21,31 @@ function headerRow(name: string, saved: boolean): SafeHtml {
 }
 
 /** Every page of the console, the device-approval page and the invitation pages, in one place. */
+const formTokenField = (token: string) => html`<input type="hidden" name="csrf" value="${token}">`;
+
+const MODEL_DEFAULTS_TEXT = '128,000-token context, 4,096 output tokens, tools on, images off, not a reasoning model';
+
+/** One allowed model's settings, also sent as a template the script clones when a model is added to the list. */
+function modelRow(model: string, settings: ModelSettings | undefined): SafeHtml {
+	const path = `provider.models.settings.${model}`;
+	const number = (field: 'contextWindow' | 'maxOutputTokens', placeholder: string) =>
+		html`<td><input type="number" min="1" class="model-${field}" aria-label="${field} of ${model}" placeholder="${placeholder}" value="${settings?.[field] ?? ''}">${errorSlot(`${path}.${field}`)}</td>`;
+	const flag = (field: 'toolCalling' | 'imageInput' | 'reasoning', on: boolean) => html`<td><input type="checkbox" class="model-${field}" aria-label="${field} of ${model}" ${on ? 'checked' : ''}></td>`;
+	const effort = settings?.pinned.reasoning_effort ?? '';
+	return html`<tr class="model-row" data-model="${model}">
+		<th scope="row" class="model-name">${model}</th>
+		<td><input class="model-displayName" aria-label="display name of ${model}" placeholder="${model}" value="${settings?.displayName ?? ''}">${errorSlot(`${path}.displayName`)}</td>
+		${number('contextWindow', '128000')}
+		${number('maxOutputTokens', '4096')}
+		${flag('toolCalling', settings?.toolCalling ?? true)}
+		${flag('imageInput', settings?.imageInput ?? false)}
+		${flag('reasoning', settings?.reasoning ?? false)}
+		<td><select class="model-reasoningEffort" aria-label="reasoning effort of ${model}">${['', 'minimal', 'low', 'medium', 'high'].map(
+			(value) => html`<option value="${value}" ${value === effort ? 'selected' : ''}>${value || 'default'}</option>`,
+		)}</select>${errorSlot(`${path}.pinned.reasoning_effort`)}</td>
+	</tr>`;
+}
+
 export const consolePages = {
 	settings(state: { settings: PolicySettings; revision: number; updatedBy: string; updatedAt: string }): SafeHtml {
 		const { settings } = state;
@@ -103,6 +128,15 @@ export const consolePages = {
 						<input id="default-model" value="${provider?.models?.default ?? ''}" spellcheck="false">
 						${errorSlot('provider.models.default')}
 					</div>
+					<div class="field">
+						<label>Model settings</label>
+						<p class="hint">What assistants learn about each allowed model. Empty fields keep the defaults: ${MODEL_DEFAULTS_TEXT}.</p>
+						<table id="model-settings" class="model-settings">
+							<thead><tr><th>Model</th><th>Display name</th><th>Context window</th><th>Max output</th><th>Tools</th><th>Images</th><th>Reasoning model</th><th>Reasoning effort</th></tr></thead>
+							<tbody>${(provider?.models?.allowed ?? []).map((model) => modelRow(model, provider?.models?.settings?.[model]))}</tbody>
+						</table>
+						${errorSlot('provider.models.settings')}
+					</div>
 				</fieldset>
 				<div class="field">
 					<label for="admin-contact">Admin contact shown to members</label>
@@ -114,6 +148,7 @@ export const consolePages = {
 				</div>
 			</form>
 			<template id="header-row-template">${headerRow('', false)}</template>
+			<template id="model-row-template">${modelRow('', undefined)}</template>
 			<script type="application/json" id="console-state">${jsonForScript({ revision: state.revision })}</script>
 		</section>`;
 	},
@@ -173,13 +208,14 @@ export const consolePages = {
 		</section>`;
 	},
 
-	login(error?: string, email = ''): string {
+	login(formToken: string, error?: string, email = ''): string {
 		return page(
 			{ title: 'Sign in' },
 			html`<section class="card narrow">
 				<h1>Sign in to the admin console</h1>
 				${error ? html`<p class="error" role="alert">${error}</p>` : ''}
 				<form method="post" action="/console/login">
+					${formTokenField(formToken)}
 					<label>Email <input type="email" name="email" id="email" autocomplete="username" required value="${email}"></label>
 					<label>Password <input type="password" name="password" id="password" autocomplete="current-password" required></label>
 					<button type="submit" id="sign-in" class="primary">Sign in</button>
@@ -189,7 +225,7 @@ export const consolePages = {
 	},
 
 	/** The RFC 8628 verification page: the code to approve, and who approves it. */
-	device(options: { organization: string; userCode?: string; error?: string; done?: string; signedInAs?: string | undefined }): string {
+	device(options: { organization: string; formToken: string; userCode?: string; error?: string; done?: string; signedInAs?: string | undefined }): string {
 		return page(
 			{ title: 'Approve sign-in' },
 			html`<section class="card narrow">
@@ -200,6 +236,7 @@ export const consolePages = {
 					? ''
 					: html`<p>VS Code asks to sign in to <strong>${options.organization}</strong> and receive its provider policy. Approve only if you started this sign-in and the code matches the one VS Code shows.</p>
 				<form method="post" action="/device">
+					${formTokenField(options.formToken)}
 					<label>Code shown in VS Code <input name="user_code" id="user_code" required value="${options.userCode ?? ''}" autocomplete="off" spellcheck="false"></label>
 					${options.signedInAs
 						? html`<p>Signed in as <strong>${options.signedInAs}</strong>.</p>`
@@ -214,13 +251,14 @@ export const consolePages = {
 		);
 	},
 
-	invitation(token: string, error?: string): string {
+	invitation(token: string, formToken: string, error?: string): string {
 		return page(
 			{ title: 'Accept invitation' },
 			html`<section class="card narrow">
 				<h1>Set your password</h1>
 				${error ? html`<p class="error" role="alert">${error}</p>` : ''}
 				<form method="post" action="/invite/${token}">
+					${formTokenField(formToken)}
 					<label>New password (12 characters or more) <input type="password" name="password" id="password" autocomplete="new-password" minlength="12" required></label>
 					<button type="submit" class="primary" id="accept">Save password</button>
 				</form>

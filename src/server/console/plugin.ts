@@ -20,6 +20,7 @@ import { settingsOfRevision } from '../policy-service';
 import { MASK, maskSettings } from '../revision-diff';
 import type { Store } from '../store/store';
 import { page } from './html';
+import { FormGuard } from './form-guard';
 import { consolePages } from './pages';
 
 /**
@@ -69,7 +70,8 @@ export const consolePlugin: FastifyPluginAsyncZod<ConsoleOptions> = async (app, 
 			},
 		},
 		frameguard: { action: 'deny' },
-		referrerPolicy: { policy: 'no-referrer' },
+		// Same-origin referrers only: the console's own form posts then carry their Origin.
+		referrerPolicy: { policy: 'same-origin' },
 		// Only where browsers honour it, and only when the service is reached over https.
 		strictTransportSecurity: secure ? { maxAge: 15_552_000, includeSubDomains: false } : false,
 	});
@@ -90,6 +92,19 @@ export const consolePlugin: FastifyPluginAsyncZod<ConsoleOptions> = async (app, 
 		return cookie ? sessions.resolve(cookie) : undefined;
 	};
 	const formOf = (request: FastifyRequest) => FormSchema.parse(request.body ?? {});
+	const guard = new FormGuard(() => config.publicUrl, secure);
+	/** Runs a form post only when it is this service's own form; otherwise shows the page again with why. */
+	const guarded = async (request: FastifyRequest, reply: FastifyReply, render: (formToken: string, error: string) => string, work: () => Promise<unknown>) => {
+		try {
+			guard.check(request, formOf(request).csrf);
+		} catch (error) {
+			if (error instanceof HttpError) {
+				return sendPage(reply, render(guard.tokenFor(request, reply), error.message), error.statusCode);
+			}
+			throw error;
+		}
+		return work();
+	};
 	const loginLimit = { rateLimit: { max: loginRateLimit, timeWindow: '1 minute' } };
 	const admin = requireRole({ tokens: accounts.tokens, sessions }, 'admin');
 
@@ -108,19 +123,22 @@ export const consolePlugin: FastifyPluginAsyncZod<ConsoleOptions> = async (app, 
 	};
 
 	// ── sign-in ────────────────────────────────────────────────────────────────
-	app.get('/console/login', async (_request, reply) => sendPage(reply, consolePages.login()));
+	app.get('/console/login', async (request, reply) => sendPage(reply, consolePages.login(guard.tokenFor(request, reply))));
 
 	app.post('/console/login', { config: loginLimit }, async (request, reply) => {
 		const body = formOf(request);
-		const user = await members.checkPassword(body.email ?? '', body.password ?? '');
-		if (!user || user.role !== 'admin') {
-			return sendPage(reply, consolePages.login(user ? 'Only admins can use the console.' : 'Wrong email or password.', body.email), 401);
-		}
-		setSession(reply, (await sessions.create(user)).cookie);
-		return reply.redirect('/console/settings', 303);
+		return guarded(request, reply, (token, error) => consolePages.login(token, error, body.email), async () => {
+			const user = await members.checkPassword(body.email ?? '', body.password ?? '');
+			if (!user || user.role !== 'admin') {
+				return sendPage(reply, consolePages.login(guard.tokenFor(request, reply), user ? 'Only admins can use the console.' : 'Wrong email or password.', body.email), 401);
+			}
+			setSession(reply, (await sessions.create(user)).cookie);
+			return reply.redirect('/console/settings', 303);
+		});
 	});
 
 	app.post('/console/logout', async (request, reply) => {
+		guard.checkOrigin(request);
 		const cookie = request.cookies[SESSION_COOKIE];
 		const principal = await sessionPrincipal(request);
 		if (cookie && principal && formOf(request).csrf === principal.token.csrfToken) {
@@ -169,50 +187,57 @@ export const consolePlugin: FastifyPluginAsyncZod<ConsoleOptions> = async (app, 
 	app.get('/device', { schema: { querystring: z.object({ user_code: z.string().optional() }) } }, async (request, reply) => {
 		const principal = await sessionPrincipal(request);
 		const userCode = request.query.user_code ? normalizeUserCode(request.query.user_code) : '';
-		return sendPage(reply, consolePages.device({ organization: config.orgName, userCode, signedInAs: principal?.user.email }));
+		return sendPage(reply, consolePages.device({ organization: config.orgName, formToken: guard.tokenFor(request, reply), userCode, signedInAs: principal?.user.email }));
 	});
 
 	app.post('/device', { config: loginLimit }, async (request, reply) => {
 		const body = formOf(request);
 		const userCode = normalizeUserCode(body.user_code ?? '');
-		const answer = (status: number, options: { error?: string; done?: string }) => sendPage(reply, consolePages.device({ organization: config.orgName, userCode, ...options }), status);
-		const user = body.email ? await members.checkPassword(body.email, body.password ?? '') : (await sessionPrincipal(request))?.user;
-		if (!user) {
-			return answer(401, { error: 'Wrong email or password.' });
-		}
-		const device = await devices.findPending(userCode);
-		if (!device) {
-			return answer(400, { error: 'That code is not valid or has expired. Check the code VS Code shows, or start the sign-in again.' });
-		}
-		const approve = body.action !== 'deny';
-		await devices.decide(device, user, approve);
-		const organization = (await store.getOrganization(user.orgId))?.name;
-		return answer(200, { done: approve ? `Approved. VS Code is now signed in to ${organization} as ${user.email}; you can close this page.` : 'Denied. VS Code will not be signed in.' });
+		const signedInAs = async () => (await sessionPrincipal(request))?.user.email;
+		const answer = async (status: number, options: { error?: string; done?: string }) =>
+			sendPage(reply, consolePages.device({ organization: config.orgName, formToken: guard.tokenFor(request, reply), userCode, signedInAs: await signedInAs(), ...options }), status);
+		return guarded(request, reply, (formToken, error) => consolePages.device({ organization: config.orgName, formToken, userCode, error }), async () => {
+			const user = body.email ? await members.checkPassword(body.email, body.password ?? '') : (await sessionPrincipal(request))?.user;
+			if (!user) {
+				return answer(401, { error: 'Wrong email or password.' });
+			}
+			const device = await devices.findPending(userCode);
+			if (!device) {
+				return answer(400, { error: 'That code is not valid or has expired. Check the code VS Code shows, or start the sign-in again.' });
+			}
+			const approve = body.action !== 'deny';
+			await devices.decide(device, user, approve);
+			const organization = (await store.getOrganization(user.orgId))?.name;
+			return answer(200, { done: approve ? `Approved. VS Code is now signed in to ${organization} as ${user.email}; you can close this page.` : 'Denied. VS Code will not be signed in.' });
+		});
 	});
 
 	// ── invitations ────────────────────────────────────────────────────────────
 	const InviteParams = z.object({ token: z.string() });
-	app.get('/invite/:token', { schema: { params: InviteParams } }, async (request, reply) => sendPage(reply, consolePages.invitation(request.params.token)));
+	app.get('/invite/:token', { schema: { params: InviteParams } }, async (request, reply) => sendPage(reply, consolePages.invitation(request.params.token, guard.tokenFor(request, reply))));
 
 	app.post('/invite/:token', { config: loginLimit, schema: { params: InviteParams } }, async (request, reply) => {
 		const { token } = request.params;
-		const password = formOf(request).password ?? '';
-		if (password.length < 12) {
-			return sendPage(reply, consolePages.invitation(token, 'The password must be at least 12 characters.'), 400);
-		}
-		try {
-			const user = await members.acceptInvitation(token, password);
-			if (user.role === 'admin') {
-				setSession(reply, (await sessions.create(user)).cookie);
-				return reply.redirect('/console/settings', 303);
+		const again = (error: string, status: number) => sendPage(reply, consolePages.invitation(token, guard.tokenFor(request, reply), error), status);
+		return guarded(request, reply, (formToken, error) => consolePages.invitation(token, formToken, error), async () => {
+			const password = formOf(request).password ?? '';
+			if (password.length < 12) {
+				return again('The password must be at least 12 characters.', 400);
 			}
-			return sendPage(reply, consolePages.welcome());
-		} catch (error) {
-			if (error instanceof DomainError) {
-				return sendPage(reply, consolePages.invitation(token, error.message), domainStatus(error));
+			try {
+				const user = await members.acceptInvitation(token, password);
+				if (user.role === 'admin') {
+					setSession(reply, (await sessions.create(user)).cookie);
+					return reply.redirect('/console/settings', 303);
+				}
+				return sendPage(reply, consolePages.welcome());
+			} catch (error) {
+				if (error instanceof DomainError) {
+					return again(error.message, domainStatus(error));
+				}
+				throw error;
 			}
-			throw error;
-		}
+		});
 	});
 };
 

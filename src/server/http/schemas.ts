@@ -37,3 +37,8 @@ for (const [id, schema] of Object.entries({
 })) {
 	apiSchemaRegistry.add(schema, { id });
 }
+
+/** 304 Not Modified carries no body, and so no content type or length (a client would wait for them). */
+export function sendNotModified(reply: FastifyReply): FastifyReply {
+	return reply.code(304).send();
+}

@@ -5,7 +5,7 @@ import type { Clock } from '../clock';
 import { principalOf, requireRole, type Authenticators } from '../http/auth';
 import { HttpError } from '../http/http-error';
 import { currentOrThrow } from '../http/policy-http';
-import { ErrorSchema, sendStoredJson, signedPolicyResponse } from '../http/schemas';
+import { ErrorSchema, sendNotModified, sendStoredJson, signedPolicyResponse } from '../http/schemas';
 import type { ServiceMetrics } from '../metrics';
 import { jsonForSchema, type PolicyService } from '../policy-service';
 import { revisionFrame, type StreamHub } from '../stream-hub';
@@ -46,7 +46,7 @@ export const policyRoutes: FastifyPluginAsyncZod<PolicyRouteOptions> = async (ap
 			const version = negotiateSchemaVersion(request.headers[SCHEMA_HEADER] as string | undefined);
 			reply.header('etag', etagOf(current.revision, version)).header('cache-control', 'private, no-cache').header(SCHEMA_HEADER, String(version)).header('vary', SCHEMA_HEADER);
 			if (ifNoneMatchHits(request.headers['if-none-match'], current.revision, version)) {
-				return reply.code(304).send(null);
+				return sendNotModified(reply);
 			}
 			// Sent as stored: the signature covers these exact bytes' canonical form.
 			return sendStoredJson(reply, jsonForSchema(current, version));

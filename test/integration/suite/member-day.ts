@@ -115,12 +115,20 @@ export function memberDay(): void {
 			const shown = new Promise<{ userCode: string }>((resolve) => api.onDidShowDeviceCode(resolve));
 			const signIn = vscode.commands.executeCommand('orgProviderPolicy.signIn');
 			const { userCode } = await shown;
+			// As a browser does: open the page (its form cookie and token), then post the form.
 			const page = await fetch(`${service()}/device?user_code=${encodeURIComponent(userCode)}`);
-			assert.match(await page.text(), /Acme Corp/);
+			const html = await page.text();
+			assert.match(html, /Acme Corp/);
 			const approval = await fetch(`${service()}/device`, {
 				method: 'POST',
-				headers: { 'content-type': 'application/x-www-form-urlencoded' },
-				body: new URLSearchParams({ user_code: userCode, email: env('ORG_POLICY_TEST_MEMBER_EMAIL'), password: env('ORG_POLICY_TEST_MEMBER_PASSWORD'), action: 'approve' }),
+				headers: { 'content-type': 'application/x-www-form-urlencoded', cookie: page.headers.getSetCookie().map((cookie) => cookie.split(';')[0]).join('; ') },
+				body: new URLSearchParams({
+					csrf: /name="csrf" value="([^"]+)"/.exec(html)?.[1] ?? '',
+					user_code: userCode,
+					email: env('ORG_POLICY_TEST_MEMBER_EMAIL'),
+					password: env('ORG_POLICY_TEST_MEMBER_PASSWORD'),
+					action: 'approve',
+				}),
 			});
 			assert.equal(approval.status, 200);
 			await signIn;

@@ -1,4 +1,5 @@
 import { $, $$, inputValue, isChecked, send, showStatus } from './dom';
+import { collectModelSettings, syncModelRows } from './model-settings';
 
 interface FieldError {
 	path: string;
@@ -16,6 +17,17 @@ interface SaveAnswer {
 
 const SAVED_PLACEHOLDER = '•••••• saved — type to replace';
 
+const allowedModels = () =>
+	inputValue('#allowed-models')
+		.split(/[\s,]+/)
+		.map((model) => model.trim())
+		.filter(Boolean);
+
+function modelSettings(): { settings?: Record<string, Record<string, unknown>> } {
+	const settings = collectModelSettings();
+	return Object.keys(settings).length ? { settings } : {};
+}
+
 /** The settings form as the service takes it: header values left empty keep their saved value. */
 function collect(headersBox: HTMLElement) {
 	const headers: Record<string, string> = {};
@@ -32,10 +44,7 @@ function collect(headersBox: HTMLElement) {
 		}
 	}
 	const azureOn = isChecked('#azure');
-	const models = inputValue('#allowed-models')
-		.split(/[\s,]+/)
-		.map((model) => model.trim())
-		.filter(Boolean);
+	const models = allowedModels();
 	const defaultModel = inputValue('#default-model').trim();
 	const baseUrl = inputValue('#base-url').trim();
 	const optional = (key: string, value: string) => (value ? { [key]: value } : {});
@@ -54,7 +63,7 @@ function collect(headersBox: HTMLElement) {
 					},
 				}
 			: {}),
-		...(models.length || defaultModel ? { models: { allowed: models, ...optional('default', defaultModel) } } : {}),
+		...(models.length || defaultModel ? { models: { allowed: models, ...optional('default', defaultModel), ...modelSettings() } } : {}),
 	};
 	const enabled = isChecked('#enabled');
 	const providerTouched = Boolean(baseUrl || Object.keys(headers).length || azureOn || models.length);
@@ -113,7 +122,12 @@ export function wireSettingsForm(form: HTMLFormElement): void {
 		save.disabled = snapshot() === saved;
 	};
 
-	form.addEventListener('input', refreshDirty);
+	form.addEventListener('input', (event) => {
+		if ((event.target as Element).id === 'allowed-models') {
+			syncModelRows(allowedModels());
+		}
+		refreshDirty();
+	});
 	form.addEventListener('change', () => {
 		$('#azure-panel').hidden = !isChecked('#azure');
 		refreshDirty();

@@ -1,0 +1,65 @@
+import { $, $$, inputValue } from './dom';
+
+const DEFAULTS = { toolCalling: true, imageInput: false, reasoning: false } as const;
+
+/** The model-settings table follows the allowed-models list: a row per model, kept while it stays listed. */
+export function syncModelRows(models: readonly string[]): void {
+	const body = $('#model-settings tbody');
+	const template = $<HTMLTemplateElement>('#model-row-template');
+	const rows = new Map($$('.model-row', body).map((row) => [row.dataset.model ?? '', row]));
+	for (const [model, row] of rows) {
+		if (!models.includes(model)) {
+			row.remove();
+		}
+	}
+	for (const model of models) {
+		let row = rows.get(model);
+		if (!row) {
+			row = (template.content.firstElementChild as HTMLElement).cloneNode(true) as HTMLElement;
+			row.dataset.model = model;
+			$('.model-name', row).textContent = model;
+			$<HTMLInputElement>('.model-displayName', row).placeholder = model;
+			for (const slot of $$('.field-error', row)) {
+				slot.dataset.errorFor = (slot.dataset.errorFor ?? '').replace('provider.models.settings..', `provider.models.settings.${model}.`);
+			}
+			for (const input of $$('input, select', row)) {
+				input.setAttribute('aria-label', (input.getAttribute('aria-label') ?? '').replace(/ of $/, ` of ${model}`));
+			}
+		}
+		body.append(row);
+	}
+}
+
+/** The per-model settings the admin changed from the defaults; a model left at the defaults has no entry. */
+export function collectModelSettings(): Record<string, Record<string, unknown>> {
+	const settings: Record<string, Record<string, unknown>> = {};
+	for (const row of $$('.model-row')) {
+		const model = row.dataset.model ?? '';
+		const entry: Record<string, unknown> = {};
+		const displayName = inputValue('.model-displayName', row).trim();
+		if (displayName) {
+			entry.displayName = displayName;
+		}
+		for (const field of ['contextWindow', 'maxOutputTokens'] as const) {
+			const value = inputValue(`.model-${field}`, row).trim();
+			if (value) {
+				// Sent as typed, so a value that is not a whole number is named by the service, not dropped here.
+				entry[field] = Number.isNaN(Number(value)) ? value : Number(value);
+			}
+		}
+		for (const field of ['toolCalling', 'imageInput', 'reasoning'] as const) {
+			const checked = $<HTMLInputElement>(`.model-${field}`, row).checked;
+			if (checked !== DEFAULTS[field]) {
+				entry[field] = checked;
+			}
+		}
+		const effort = $<HTMLSelectElement>('.model-reasoningEffort', row).value;
+		if (effort) {
+			entry.pinned = { reasoning_effort: effort };
+		}
+		if (model && Object.keys(entry).length > 0) {
+			settings[model] = entry;
+		}
+	}
+	return settings;
+}
