@@ -1,0 +1,97 @@
+import assert from 'node:assert/strict';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { chromium, type Browser, type BrowserContext } from 'playwright-core';
+import { ADMIN, form, jsonOf, startService, type RunningService } from '../support/service';
+
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const DEVICE_GRANT = 'urn:ietf:params:oauth:grant-type:device_code';
+
+/** A page on another origin that posts a form to the service as soon as it loads. */
+async function attackerPage(target: string, fields: Record<string, string>): Promise<{ server: Server; port: number }> {
+	const inputs = Object.entries(fields)
+		.map(([name, value]) => `<input type="hidden" name="${name}" value="${value}">`)
+		.join('');
+	const server = createServer((_request, response) => {
+		response.writeHead(200, { 'content-type': 'text/html' });
+		response.end(`<!doctype html><form id="f" method="post" action="${target}">${inputs}</form><script>document.getElementById('f').submit()</script>`);
+	});
+	await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+	return { server, port: (server.address() as AddressInfo).port };
+}
+
+describe('cross-site and same-site form posts in Chromium (security)', function () {
+	this.timeout(60_000);
+	let browser: Browser;
+	let service: RunningService;
+	let context: BrowserContext;
+	const servers: Server[] = [];
+
+	before(async () => {
+		browser = await chromium.launch({
+			executablePath: CHROMIUM,
+			args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+		});
+	});
+	after(async () => browser?.close());
+	beforeEach(async () => {
+		service = await startService();
+		context = await browser.newContext();
+	});
+	afterEach(async () => {
+		await context.close();
+		servers.splice(0).forEach((server) => server.close());
+		await service.close();
+	});
+
+	const signInAsAdmin = async () => {
+		const page = await context.newPage();
+		await page.goto(`${service.url}/console/login`);
+		await page.fill('#email', ADMIN.email);
+		await page.fill('#password', ADMIN.password);
+		await page.click('#sign-in');
+		await page.waitForURL(/\/console\/settings$/);
+		return page;
+	};
+	/** The attacker's own device code, which it hopes the admin's session approves. */
+	const startDeviceCode = async () => (await jsonOf(await form(`${service.url}/oauth/device_authorization`, { client_id: 'vscode' }))) as { device_code: string; user_code: string };
+	const poll = async (deviceCode: string) => (await jsonOf(await form(`${service.url}/oauth/token`, { grant_type: DEVICE_GRANT, device_code: deviceCode, client_id: 'vscode' }))).error as string | undefined;
+
+	for (const [name, host] of [
+		['same-site (another port on the same host)', '127.0.0.1'],
+		['cross-site (another host)', 'localhost'],
+	] as const) {
+		it(`refuses a ${name} page auto-submitting the device approval with the admin's session`, async () => {
+			const page = await signInAsAdmin();
+			const code = await startDeviceCode();
+			const attacker = await attackerPage(`${service.url}/device`, { user_code: code.user_code, action: 'approve' });
+			servers.push(attacker.server);
+			const answered = page.waitForResponse((response) => response.url() === `${service.url}/device` && response.request().method() === 'POST');
+			await page.goto(`http://${host}:${attacker.port}/`);
+			const response = await answered;
+			assert.ok([401, 403].includes(response.status()), `the service answered ${response.status()}`);
+			assert.equal(await poll(code.device_code), 'authorization_pending', 'the code was not approved');
+		});
+	}
+
+	it("refuses a same-site page signing the admin's browser in to the attacker's account (login CSRF)", async () => {
+		await service.addUser('attacker@acme.example', 'admin');
+		const page = await context.newPage();
+		const attacker = await attackerPage(`${service.url}/console/login`, { email: 'attacker@acme.example', password: 'pw-attacker@acme.example-long-enough' });
+		servers.push(attacker.server);
+		const answered = page.waitForResponse((response) => response.url() === `${service.url}/console/login` && response.request().method() === 'POST');
+		await page.goto(`http://127.0.0.1:${attacker.port}/`);
+		assert.equal((await answered).status(), 403);
+		const cookies = await context.cookies(service.url);
+		assert.ok(!cookies.some((cookie) => cookie.name === 'opp_session'), 'no console session was set');
+	});
+
+	it("still lets the admin approve a device code on the service's own page", async () => {
+		const page = await signInAsAdmin();
+		const code = await startDeviceCode();
+		await page.goto(`${service.url}/device?user_code=${code.user_code}`);
+		await page.click('#approve');
+		await page.waitForSelector('#device-result');
+		assert.equal(await poll(code.device_code), undefined, 'approved: the token response has no error');
+	});
+});
