@@ -85,6 +85,11 @@ function baseUrlProblem(value: string): string | undefined {
 	if (url.hash || value.includes('#')) {
 		return 'must not contain a fragment (#…)';
 	}
+	// What members call is what the admin reads: the URL exactly as the parser writes it back
+	// (lowercase host, punycode for international names, no default port), a final "/" aside.
+	if (url.href !== value && url.href !== `${value}/`) {
+		return `must be written as URL parsers read it: ${url.href}`;
+	}
 	return undefined;
 }
 

@@ -42,6 +42,8 @@ export interface PolicyApp {
 }
 
 export const BODY_LIMIT_BYTES = 256 * 1024;
+const PURGE_INTERVAL_MS = 3600_000;
+const PURGE_GRACE_MS = 24 * 3600_000;
 
 /** The composition root: builds the services once and hands each route plugin what it uses. */
 export async function buildApp(options: AppOptions): Promise<PolicyApp> {
@@ -95,22 +97,28 @@ export async function buildApp(options: AppOptions): Promise<PolicyApp> {
 		if (change.kind === 'revision') {
 			policies.refresh(change.orgId).catch((error: unknown) => app.log.error({ err: error }, 'could not read a revision saved by another instance'));
 		} else {
+			// Another instance revoked tokens: end this instance's streams that used them, too.
 			accounts.tokens.forgetPrincipals();
-			if (change.userId) {
-				events.publishUserRevoked(change.userId);
-			}
+			events.publishRevoked(change);
 		}
 	});
 	app.addHook('onClose', async () => stopExternal?.());
+	// Expired device codes, invitations and tokens are deleted a day after they expire, hourly.
+	const purge = () =>
+		store.purgeExpired(clock.now() - PURGE_GRACE_MS).catch((error: unknown) => app.log.warn({ err: error }, 'could not purge expired rows'));
+	const purger = setInterval(() => void purge(), PURGE_INTERVAL_MS);
+	purger.unref();
+	app.addHook('onClose', async () => clearInterval(purger));
+	app.addHook('onReady', async () => void (await purge()));
 	events.onRevision((revision) => {
 		metrics.currentRevision.set({ org: revision.orgId }, revision.revision);
 		metrics.revisionsPublished.inc({ org: revision.orgId });
 	});
 
-	await app.register(oauthRoutes, { prefix: '/oauth', devices: accounts.devices, tokens: accounts.tokens, publicUrl });
+	await app.register(oauthRoutes, { prefix: '/oauth', devices: accounts.devices, tokens: accounts.tokens, publicUrl, deviceAuthorizationsPerMinute: config.deviceAuthorizationsPerMinute });
 	await app.register(policyRoutes, { prefix: '/api/v1/policy', auth, policies, store, metrics, clock, hub });
 	await app.register(adminRoutes, { prefix: '/api/v1/admin', auth, members: accounts.members, tokens: accounts.tokens, policies, store, publicUrl });
-	await app.register(opsRoutes, { store, metrics, publicUrl, isClosing: () => closing });
+	await app.register(opsRoutes, { store, metrics, publicUrl, isClosing: () => closing, metricsToken: config.metricsToken });
 	await app.register(consolePlugin, { accounts, policies, store, config, loginRateLimit: options.loginRateLimit ?? 10 });
 
 	const bootstrapped = await bootstrap(store, accounts.members, clock, config);

@@ -23,6 +23,8 @@ const ServerConfigSchema = z
 		logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 		heartbeatSeconds: z.coerce.number().positive().default(15),
 		trustProxy: z.stringbool().default(false),
+		deviceAuthorizationsPerMinute: z.coerce.number('must be a number').int('must be a whole number').min(1, 'must be at least 1').default(30),
+		metricsToken: z.string().min(16, 'must be at least 16 characters').optional(),
 	})
 	.transform((config) => ({ ...config, publicUrl: (config.publicUrl ?? `http://${config.host}:${config.port}`).replace(/\/+$/, '') }));
 
@@ -42,6 +44,8 @@ const FLAGS = {
 	'log-level': 'ORG_POLICY_LOG_LEVEL',
 	'heartbeat-seconds': 'ORG_POLICY_HEARTBEAT_SECONDS',
 	'trust-proxy': 'ORG_POLICY_TRUST_PROXY',
+	'device-authorizations-per-minute': 'ORG_POLICY_DEVICE_AUTHORIZATIONS_PER_MINUTE',
+	'metrics-token': 'ORG_POLICY_METRICS_TOKEN',
 } as const;
 
 export class ConfigError extends Error {

@@ -37,6 +37,13 @@ export type SaveResult =
 	| { kind: 'invalid'; errors: FieldError[] }
 	| { kind: 'conflict'; current: PublishedRevision | undefined };
 
+/** Which tokens a revocation ended: every one of a user, of a sign-in (refresh family), or one. */
+export interface Revocation {
+	readonly userId?: string | undefined;
+	readonly familyId?: string | undefined;
+	readonly tokenHash?: string | undefined;
+}
+
 /** Fans saved revisions out to live subscribers (SSE streams, metrics) of this instance. */
 export class PolicyEvents {
 	private readonly emitter = new EventEmitter();
@@ -50,7 +57,8 @@ export class PolicyEvents {
 		return () => this.emitter.off('revision', listener);
 	}
 
-	onUserRevoked(listener: (userId: string) => void): () => void {
+	/** Tokens stopped being valid: a member's all (removal), one sign-in's (RFC 7009, replay), or one token. */
+	onRevoked(listener: (revocation: Revocation) => void): () => void {
 		this.emitter.on('revoked', listener);
 		return () => this.emitter.off('revoked', listener);
 	}
@@ -59,8 +67,8 @@ export class PolicyEvents {
 		this.emitter.emit('revision', revision);
 	}
 
-	publishUserRevoked(userId: string): void {
-		this.emitter.emit('revoked', userId);
+	publishRevoked(revocation: Revocation): void {
+		this.emitter.emit('revoked', revocation);
 	}
 }
 

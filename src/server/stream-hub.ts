@@ -1,17 +1,33 @@
 import type { ServerResponse } from 'node:http';
 import type { ServiceMetrics } from './metrics';
 import type { SchemaVersion } from '../policy';
-import { jsonForSchema, type PolicyEvents, type PublishedRevision } from './policy-service';
+import { jsonForSchema, type PolicyEvents, type PublishedRevision, type Revocation } from './policy-service';
+
+/** The token a stream was opened with: the stream lasts only as long as it does. */
+export interface StreamToken {
+	readonly hash: string;
+	readonly familyId: string | null;
+	readonly expiresAt: number | null;
+}
 
 interface Subscriber {
 	readonly stream: ServerResponse;
 	readonly userId: string;
 	/** The policy schema version this member reads. */
 	readonly version: SchemaVersion;
+	readonly token: StreamToken;
 }
 
 const HEARTBEAT = Buffer.from(': heartbeat\n\n');
+/** The member's tokens were revoked: refreshing fails and signs the member out. */
 const REVOKED = 'event: revoked\ndata: {}\n\n';
+/** The access token expired: the member refreshes it and reconnects. */
+const EXPIRED = 'event: expired\ndata: {}\n\n';
+
+const revokes = (revocation: Revocation, subscriber: Subscriber) =>
+	subscriber.userId === revocation.userId ||
+	(revocation.familyId !== undefined && subscriber.token.familyId === revocation.familyId) ||
+	subscriber.token.hash === revocation.tokenHash;
 
 /** The SSE frame of a revision in one schema version, encoded once and written to every subscriber of that version. */
 export function revisionFrame(revision: PublishedRevision, version: SchemaVersion): Buffer {
@@ -36,12 +52,18 @@ export class StreamHub {
 		this.heartbeat.unref();
 		this.unsubscribe = [
 			events.onRevision((revision) => this.broadcast(revision)),
-			events.onUserRevoked((userId) => this.each((subscriber) => subscriber.userId === userId && subscriber.stream.end(REVOKED))),
+			events.onRevoked((revocation) => this.each((subscriber) => revokes(revocation, subscriber) && subscriber.stream.end(REVOKED))),
 		];
 	}
 
-	add(orgId: string, userId: string, stream: ServerResponse, version: SchemaVersion): void {
-		const subscriber = { stream, userId, version };
+	add(orgId: string, userId: string, stream: ServerResponse, version: SchemaVersion, token: StreamToken, now: number): void {
+		const subscriber = { stream, userId, version, token };
+		if (token.expiresAt !== null) {
+			// Ends exactly when the token does, not at the next heartbeat.
+			const expiry = setTimeout(() => stream.end(EXPIRED), Math.max(0, token.expiresAt - now));
+			expiry.unref();
+			stream.once('close', () => clearTimeout(expiry));
+		}
 		let subscribers = this.byOrg.get(orgId);
 		if (!subscribers) {
 			subscribers = new Set();

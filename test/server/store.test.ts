@@ -14,7 +14,7 @@ const org = { id: 'acme', name: 'Acme Corp', createdAt: Date.parse('2026-11-26T1
 const key = { orgId: 'acme', privateKeyPem: 'pem', createdAt: org.createdAt };
 const revision = (n: number, by = 'admin@acme.example'): RevisionRecord => ({ orgId: 'acme', revision: n, signedJson: `{"r":${n}}`, signedJsonV1: null, createdAt: org.createdAt, createdBy: by });
 const user = (id: string) => ({ id, orgId: 'acme', email: `${id}@acme.example`, role: 'member' as const, passwordHash: null, createdAt: org.createdAt, lastSeenAt: null, appliedRevision: null, appliedAt: null });
-const token = { userId: 'u1', orgId: 'acme', familyId: 'f', expiresAt: 1_800_000_000_000, createdAt: 1_790_000_000_000, usedAt: null, revokedAt: null, csrfToken: null, label: null };
+const token = { userId: 'u1', orgId: 'acme', familyId: 'f', clientId: 'vscode', expiresAt: 1_800_000_000_000, createdAt: 1_790_000_000_000, usedAt: null, revokedAt: null, csrfToken: null, label: null };
 
 interface Harness {
 	open(): Promise<Store>;
@@ -93,9 +93,12 @@ function storeContract(name: string, makeHarness: () => Promise<Harness>): void 
 
 		it('accepts an invitation once, creating its user', async () => {
 			await store.createInvitation({ tokenHash: 'inv', orgId: 'acme', email: 'new@acme.example', role: 'member', createdBy: 'admin', createdAt: org.createdAt, expiresAt: Date.parse('2030-01-01T00:00:00Z'), acceptedAt: null });
-			assert.equal(await store.acceptInvitation('inv', { ...user('u2'), email: 'new@acme.example' }, org.createdAt), true);
-			assert.equal(await store.acceptInvitation('inv', { ...user('u3'), email: 'new@acme.example' }, org.createdAt), false);
+			assert.equal(await store.acceptInvitation('inv', { ...user('u2'), email: 'new@acme.example' }, org.createdAt), 'accepted');
+			assert.equal(await store.acceptInvitation('inv', { ...user('u3'), email: 'new@acme.example' }, org.createdAt), 'already-used');
 			assert.deepEqual((await store.listUsers('acme')).map((u) => u.id), ['u2']);
+			await store.createInvitation({ tokenHash: 'inv2', orgId: 'acme', email: 'new@acme.example', role: 'member', createdBy: 'admin', createdAt: org.createdAt, expiresAt: Date.parse('2030-01-01T00:00:00Z'), acceptedAt: null });
+			assert.equal(await store.acceptInvitation('inv2', { ...user('u4'), email: 'new@acme.example' }, org.createdAt), 'already-member', 'a second invitation for a taken email');
+			assert.equal((await store.getInvitation('inv2'))?.acceptedAt, null, 'nothing was half-applied');
 		});
 	});
 }

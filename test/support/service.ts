@@ -1,7 +1,7 @@
 import type { AddressInfo } from 'node:net';
 import { buildApp, type AppOptions, type PolicyApp } from '../../src/server/app';
 import type { Clock } from '../../src/server/clock';
-import { configFrom } from '../../src/server/config';
+import { configFrom, type ServerConfigInput } from '../../src/server/config';
 import { createOrganizationWithPolicy } from '../../src/server/policy-service';
 import { openPostgresStore } from '../../src/server/store/postgres';
 import { deviceSignIn, type TokenSet } from './device-sign-in';
@@ -35,7 +35,7 @@ export interface RunningService extends PolicyApp {
 
 
 export async function startService(
-	options: Partial<Omit<AppOptions, 'config' | 'store'>> & { dataDir?: string; databaseUrl?: string; heartbeatSeconds?: number; port?: number } = {},
+	options: Partial<Omit<AppOptions, 'config' | 'store'>> & { dataDir?: string; databaseUrl?: string; heartbeatSeconds?: number; port?: number; settings?: Partial<ServerConfigInput> } = {},
 ): Promise<RunningService> {
 	// ORG_POLICY_TEST_STORE=postgres runs a suite's services on PostgreSQL, each on a fresh database.
 	const database = !options.databaseUrl && !options.dataDir && process.env.ORG_POLICY_TEST_STORE === 'postgres' ? await freshDatabase() : undefined;
@@ -50,8 +50,10 @@ export async function startService(
 		adminPassword: ADMIN.password,
 		logLevel: 'silent',
 		heartbeatSeconds: options.heartbeatSeconds ?? 15,
+		...options.settings,
 	});
-	const built = await buildApp({ config, store, ...options });
+	const { settings: _settings, ...appOptions } = options;
+	const built = await buildApp({ config, store, ...appOptions });
 	await built.app.listen({ host: '127.0.0.1', port: options.port ?? 0 });
 	const url = `http://127.0.0.1:${(built.app.server.address() as AddressInfo).port}`;
 	// The public URL is only known once listening; the device page links are built from config.

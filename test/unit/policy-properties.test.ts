@@ -66,3 +66,44 @@ describe('policy schema under random mutation', () => {
 		});
 	}
 });
+
+describe('what the schema accepts, the client can send unchanged', () => {
+	const withProvider = (provider: Record<string, unknown>) => ({ enabled: true, provider: { id: 'openai-compatible', baseUrl: 'https://llm.acme.example/v1', ...provider } });
+	// Anything a person could paste: Latin-1, general Unicode, whitespace and control characters, the console's mask.
+	const anyText = fc.oneof(
+		fc.string({ unit: 'binary', maxLength: 30 }),
+		fc.string({ unit: fc.integer({ min: 0, max: 0xff }).map((code) => String.fromCharCode(code)), maxLength: 30 }),
+		fc.constantFrom('••••••', 'price €5', 'a\u2028b', ' padded', 'tab\tinside', '\u201cquoted\u201d'),
+	);
+
+	it('property: every accepted header value passes through fetch Headers byte for byte', () => {
+		fc.assert(
+			fc.property(anyText, (value) => {
+				const result = parseWith(PolicySettingsSchema, withProvider({ headers: { 'X-Any': value } }));
+				if (result.ok) {
+					const sent = new Headers({ 'X-Any': value }).get('x-any');
+					assert.equal(sent, value, `accepted ${JSON.stringify(value)} but a client would send ${JSON.stringify(sent)}`);
+				}
+			}),
+			{ numRuns: 2000 },
+		);
+	});
+
+	it('property: every accepted base URL reaches the host and path it names (the URL parser rewrites nothing)', () => {
+		const urls = fc.oneof(
+			fc.webUrl({ withQueryParameters: true }),
+			fc.tuple(fc.webUrl(), anyText, fc.nat({ max: 40 })).map(([url, junk, at]) => url.slice(0, at) + junk + url.slice(at)),
+		);
+		fc.assert(
+			fc.property(urls, (baseUrl) => {
+				const result = parseWith(PolicySettingsSchema, withProvider({ baseUrl }));
+				if (result.ok) {
+					// What the admin wrote is what is called: the URL round-trips through the parser unchanged.
+					const href = new URL(baseUrl).href;
+					assert.ok(href === baseUrl || href === `${baseUrl}/`, `${JSON.stringify(baseUrl)} is read as ${href}`);
+				}
+			}),
+			{ numRuns: 2000 },
+		);
+	});
+});

@@ -225,8 +225,9 @@ export class PolicySync extends Disposable {
 			return answer.kind;
 		}
 		for await (const event of answer.events) {
-			if (event.event === 'revoked') {
-				// The service ended this member's tokens; the refresh fails and signs the member out.
+			if (event.event === 'revoked' || event.event === 'expired') {
+				// The stream ended with its token. Expired: a refresh and a new stream, no visible change.
+				// Revoked: the refresh fails too and the member is signed out.
 				return (await transport.refresh()) ? 'ok' : 'signed-out';
 			}
 			if (event.event === 'policy') {

@@ -63,7 +63,7 @@ export class DeviceAuthorizations {
 		if (!user || !(await this.store.consumeDeviceCode(record.deviceCodeHash))) {
 			throw new OAuthError('invalid_grant', 'the device code was already used');
 		}
-		return this.tokens.issue(user);
+		return this.tokens.issue(user, record.clientId);
 	}
 
 	async findPending(userCode: string): Promise<DeviceCodeRecord | undefined> {

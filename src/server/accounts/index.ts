@@ -28,7 +28,7 @@ export function createAccounts(
 	timings: AccountTimings,
 	signingKeyOf: (orgId: string) => Promise<PolicySigningKey | undefined>,
 ): Accounts {
-	const tokens = new Tokens(store, clock, timings, signingKeyOf);
+	const tokens = new Tokens(store, events, clock, timings, signingKeyOf);
 	return {
 		tokens,
 		members: new Members(store, events, clock, timings, tokens),

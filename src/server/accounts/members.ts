@@ -66,7 +66,7 @@ export class Members {
 		}
 		await this.store.removeUser(userId, this.clock.now());
 		this.tokens.forgetPrincipals();
-		this.events.publishUserRevoked(userId);
+		this.events.publishRevoked({ userId });
 	}
 
 	async invite(orgId: string, email: string, role: Role, invitedBy: string): Promise<{ token: string; expiresAt: number }> {
@@ -86,10 +86,18 @@ export class Members {
 		if (invitation.expiresAt <= this.clock.now()) {
 			throw new DomainError('expired_invitation', 'this invitation link has expired; ask your admin for a new one');
 		}
-		const user = this.newUser(invitation.orgId, invitation.email, invitation.role, await hashPassword(password));
-		if (!(await this.store.acceptInvitation(invitation.tokenHash, user, user.createdAt))) {
-			throw new DomainError('invalid_invitation', 'this invitation link was already used');
+		const taken = () => new DomainError('already_member', `${invitation.email} already has an account in this organization: sign in with it, or ask your admin to remove it first`);
+		if (await this.store.findUserByEmail(invitation.orgId, invitation.email)) {
+			throw taken();
 		}
-		return user;
+		const user = this.newUser(invitation.orgId, invitation.email, invitation.role, await hashPassword(password));
+		switch (await this.store.acceptInvitation(invitation.tokenHash, user, user.createdAt)) {
+			case 'already-used':
+				throw new DomainError('invalid_invitation', 'this invitation link was already used');
+			case 'already-member':
+				throw taken();
+			case 'accepted':
+				return user;
+		}
 	}
 }

@@ -29,6 +29,7 @@ export class ConsoleSessions {
 				userId: user.id,
 				orgId: user.orgId,
 				familyId: null,
+				clientId: null,
 				expiresAt: now + this.timings.sessionSeconds * 1000,
 				createdAt: now,
 				usedAt: null,

@@ -1,6 +1,7 @@
 import type { PolicySigningKey, TokenResponse } from '../../policy';
 import type { Clock } from '../clock';
 import { hashSecret, newId, newSecret } from '../crypto';
+import type { PolicyEvents } from '../policy-service';
 import type { Store, TokenRecord, UserRecord } from '../store/store';
 import { OAuthError } from './errors';
 import type { AccountTimings } from './timings';
@@ -25,16 +26,17 @@ export class Tokens {
 
 	constructor(
 		private readonly store: Store,
+		private readonly events: Pick<PolicyEvents, 'publishRevoked'>,
 		private readonly clock: Clock,
 		private readonly timings: AccountTimings,
 		private readonly signingKeyOf: (orgId: string) => Promise<PolicySigningKey | undefined>,
 	) {}
 
-	async issue(user: UserRecord, familyId = newId()): Promise<TokenResponse> {
+	async issue(user: UserRecord, clientId: string, familyId = newId()): Promise<TokenResponse> {
 		const now = this.clock.now();
 		const accessToken = newSecret('opp_at');
 		const refreshToken = newSecret('opp_rt');
-		const base = { userId: user.id, orgId: user.orgId, familyId, createdAt: now, usedAt: null, revokedAt: null, csrfToken: null, label: null };
+		const base = { userId: user.id, orgId: user.orgId, familyId, clientId, createdAt: now, usedAt: null, revokedAt: null, csrfToken: null, label: null };
 		await this.store.insertTokens([
 			{ ...base, tokenHash: hashSecret(accessToken), kind: 'access', expiresAt: now + this.timings.accessTokenSeconds * 1000 },
 			{ ...base, tokenHash: hashSecret(refreshToken), kind: 'refresh', expiresAt: now + this.timings.refreshTokenSeconds * 1000 },
@@ -54,23 +56,28 @@ export class Tokens {
 		};
 	}
 
-	async refresh(refreshToken: string): Promise<TokenResponse> {
+	async refresh(refreshToken: string, clientId: string): Promise<TokenResponse> {
 		const now = this.clock.now();
 		const record = await this.store.getToken(hashSecret(refreshToken));
 		if (!record || record.kind !== 'refresh' || record.revokedAt !== null || (record.expiresAt !== null && record.expiresAt <= now)) {
 			throw new OAuthError('invalid_grant', 'the refresh token is invalid, expired or revoked');
 		}
+		if (record.clientId !== null && record.clientId !== clientId) {
+			// RFC 6749 §6: a refresh token is good only for the client it was issued to.
+			throw new OAuthError('invalid_grant', 'the refresh token was issued to another client');
+		}
 		if (!(await this.store.markTokenUsed(record.tokenHash, now))) {
 			// A rotated-out refresh token came back: someone holds a copy. End the whole family.
 			await this.store.revokeFamily(record.familyId ?? '', now);
 			this.forgetPrincipals();
+			this.events.publishRevoked({ familyId: record.familyId ?? undefined });
 			throw new OAuthError('invalid_grant', 'the refresh token was already used; every session it started has been revoked');
 		}
 		const user = await this.store.getUser(record.userId);
 		if (!user) {
 			throw new OAuthError('invalid_grant', 'the account no longer exists');
 		}
-		return this.issue(user, record.familyId ?? newId());
+		return this.issue(user, clientId, record.familyId ?? newId());
 	}
 
 	/** Revokes a token and, for access and refresh tokens, the rest of its sign-in (RFC 7009). */
@@ -85,6 +92,8 @@ export class Tokens {
 			await this.store.revokeToken(record.tokenHash, this.clock.now());
 		}
 		this.forgetPrincipals();
+		// Open event streams end with their token, not only new requests.
+		this.events.publishRevoked(record.familyId ? { familyId: record.familyId } : { tokenHash: record.tokenHash });
 	}
 
 	async resolveBearer(token: string): Promise<Principal | undefined> {
@@ -116,6 +125,7 @@ export class Tokens {
 				userId: user.id,
 				orgId: user.orgId,
 				familyId: null,
+				clientId: null,
 				expiresAt: null,
 				createdAt: this.clock.now(),
 				usedAt: null,

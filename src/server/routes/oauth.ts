@@ -17,6 +17,8 @@ export interface OAuthRouteOptions {
 	readonly devices: Pick<DeviceAuthorizations, 'start' | 'poll'>;
 	readonly tokens: Pick<Tokens, 'refresh' | 'revoke'>;
 	readonly publicUrl: () => string;
+	/** Device authorization requests one client address may make per minute (they are anonymous). */
+	readonly deviceAuthorizationsPerMinute: number;
 }
 
 const GRANTS = new Set([DEVICE_CODE_GRANT, REFRESH_TOKEN_GRANT]);
@@ -25,12 +27,16 @@ const GRANTS = new Set([DEVICE_CODE_GRANT, REFRESH_TOKEN_GRANT]);
  * RFC 8628 device authorization, the RFC 6749 token endpoint (device code and refresh grants) and
  * RFC 7009 revocation, under /oauth. Errors keep the OAuth shape `{ error, error_description }`.
  */
-export const oauthRoutes: FastifyPluginAsyncZod<OAuthRouteOptions> = async (app, { devices, tokens, publicUrl }) => {
+export const oauthRoutes: FastifyPluginAsyncZod<OAuthRouteOptions> = async (app, { devices, tokens, publicUrl, deviceAuthorizationsPerMinute }) => {
 	// Token responses must never be cached (RFC 6749 §5.1), errors included.
 	app.addHook('onRequest', async (_request, reply) => {
 		reply.header('cache-control', 'no-store').header('pragma', 'no-cache');
 	});
-	app.setErrorHandler((error, request) => {
+	app.setErrorHandler((error, request, reply) => {
+		if (error instanceof OAuthError && error.code === 'invalid_client' && /^Basic\s/i.test(request.headers.authorization ?? '')) {
+			// RFC 6749 §5.2: a client that tried HTTP Basic authentication is told how to authenticate.
+			reply.header('www-authenticate', 'Basic realm="org-policy"');
+		}
 		if (error instanceof RequestValidationError) {
 			const grant = (request.body as { grant_type?: unknown } | undefined)?.grant_type;
 			const oauth =
@@ -44,7 +50,10 @@ export const oauthRoutes: FastifyPluginAsyncZod<OAuthRouteOptions> = async (app,
 
 	app.post(
 		'/device_authorization',
-		{ schema: { summary: 'RFC 8628 device authorization request', body: DeviceAuthorizationRequestSchema, response: { 200: DeviceAuthorizationSchema, 401: OAuthErrorSchema } } },
+		{
+			config: { rateLimit: { max: deviceAuthorizationsPerMinute, timeWindow: '1 minute' } },
+			schema: { summary: 'RFC 8628 device authorization request', body: DeviceAuthorizationRequestSchema, response: { 200: DeviceAuthorizationSchema, 401: OAuthErrorSchema } },
+		},
 		async (request) => {
 			const started = await devices.start(request.body.client_id ?? '');
 			const verificationUri = `${publicUrl()}/device`;
@@ -64,7 +73,7 @@ export const oauthRoutes: FastifyPluginAsyncZod<OAuthRouteOptions> = async (app,
 		{ schema: { summary: 'Token endpoint: device_code and refresh_token grants', body: TokenRequestSchema, response: { 200: TokenResponseSchema, 400: OAuthErrorSchema } } },
 		async (request) => {
 			const grant = request.body;
-			return grant.grant_type === DEVICE_CODE_GRANT ? devices.poll(grant.device_code, grant.client_id) : tokens.refresh(grant.refresh_token);
+			return grant.grant_type === DEVICE_CODE_GRANT ? devices.poll(grant.device_code, grant.client_id) : tokens.refresh(grant.refresh_token, grant.client_id);
 		},
 	);
 

@@ -1,5 +1,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { timingSafeEqual } from 'node:crypto';
 import { z } from 'zod';
+import { HttpError } from '../http/http-error';
 import type { ServiceMetrics } from '../metrics';
 import type { Store } from '../store/store';
 
@@ -8,10 +10,20 @@ export interface OpsRouteOptions {
 	readonly metrics: ServiceMetrics;
 	readonly publicUrl: () => string;
 	readonly isClosing: () => boolean;
+	/** When set, /metrics answers only requests bearing it. */
+	readonly metricsToken: string | undefined;
 }
 
 /** For operators and tooling: liveness, readiness, Prometheus metrics and the OpenAPI document. */
-export const opsRoutes: FastifyPluginAsyncZod<OpsRouteOptions> = async (app, { store, metrics, publicUrl, isClosing }) => {
+export const opsRoutes: FastifyPluginAsyncZod<OpsRouteOptions> = async (app, { store, metrics, publicUrl, isClosing, metricsToken }) => {
+	const expected = metricsToken && Buffer.from(`Bearer ${metricsToken}`);
+	const mayReadMetrics = (authorization: string | undefined) => {
+		if (!expected) {
+			return true;
+		}
+		const given = Buffer.from(authorization ?? '');
+		return given.length === expected.length && timingSafeEqual(given, expected);
+	};
 	app.get('/healthz', { schema: { summary: 'Liveness', tags: ['operations'], response: { 200: z.object({ status: z.literal('ok') }) } } }, async () => ({ status: 'ok' as const }));
 
 	app.get(
@@ -29,7 +41,13 @@ export const opsRoutes: FastifyPluginAsyncZod<OpsRouteOptions> = async (app, { s
 	app.get(
 		'/metrics',
 		{ schema: { summary: 'Prometheus metrics', tags: ['operations'], response: { 200: { description: 'Prometheus text format', content: { 'text/plain': { schema: z.string() } } } } } },
-		async (_request, reply) => reply.type(metrics.registry.contentType).send(await metrics.registry.metrics()),
+		async (request, reply) => {
+			if (!mayReadMetrics(request.headers.authorization)) {
+				reply.header('www-authenticate', 'Bearer realm="org-policy-metrics"');
+				throw new HttpError(401, 'unauthorized', 'the metrics need the bearer token set with --metrics-token');
+			}
+			return reply.type(metrics.registry.contentType).send(await metrics.registry.metrics());
+		},
 	);
 
 	app.get(

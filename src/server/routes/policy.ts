@@ -103,7 +103,8 @@ export const policyRoutes: FastifyPluginAsyncZod<PolicyRouteOptions> = async (ap
 				stream.write(revisionFrame(current, version));
 				metrics.eventsSent.inc();
 			}
-			hub.add(user.orgId, user.id, stream, version);
+			const { token } = principalOf(request);
+			hub.add(user.orgId, user.id, stream, version, { hash: token.tokenHash, familyId: token.familyId, expiresAt: token.expiresAt }, clock.now());
 		},
 	);
 };

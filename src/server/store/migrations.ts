@@ -90,4 +90,10 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = {
 			await db.schema.alterTable('policy_revisions').addColumn('signed_json_v1', 'text').execute();
 		},
 	},
+	'0003_token_client': {
+		// A refresh token is good only for the client it was issued to (RFC 6749 §6).
+		async up(db: Kysely<unknown>): Promise<void> {
+			await db.schema.alterTable('tokens').addColumn('client_id', 'text').execute();
+		},
+	},
 };

@@ -189,15 +189,23 @@ export class SqlStore implements Store {
 		return row && toInvitation(row);
 	}
 
-	async acceptInvitation(tokenHash: string, user: UserRecord, at: number): Promise<boolean> {
-		return this.db.transaction().execute(async (trx) => {
-			const accepted = await trx.updateTable('invitations').set({ accepted_at: at }).where('token_hash', '=', tokenHash).where('accepted_at', 'is', null).executeTakeFirst();
-			if (accepted.numUpdatedRows === 0n) {
-				return false;
+	async acceptInvitation(tokenHash: string, user: UserRecord, at: number): Promise<'accepted' | 'already-used' | 'already-member'> {
+		try {
+			return await this.db.transaction().execute(async (trx) => {
+				const accepted = await trx.updateTable('invitations').set({ accepted_at: at }).where('token_hash', '=', tokenHash).where('accepted_at', 'is', null).executeTakeFirst();
+				if (accepted.numUpdatedRows === 0n) {
+					return 'already-used' as const;
+				}
+				await trx.insertInto('users').values(userRow(user)).execute();
+				return 'accepted' as const;
+			});
+		} catch (error) {
+			// Another invitation for the same email was accepted first (users are unique per organization and email).
+			if (this.dialect.isUniqueViolation(error)) {
+				return 'already-member';
 			}
-			await trx.insertInto('users').values(userRow(user)).execute();
-			return true;
-		});
+			throw error;
+		}
 	}
 
 	async listInvitations(orgId: string): Promise<InvitationRecord[]> {
@@ -264,14 +272,26 @@ export class SqlStore implements Store {
 	async revokeToken(tokenHash: string, at: number): Promise<void> {
 		await this.db.transaction().execute(async (trx) => {
 			await trx.updateTable('tokens').set({ revoked_at: at }).where('token_hash', '=', tokenHash).where('revoked_at', 'is', null).execute();
-			await this.dialect.announce(trx, { kind: 'revoked' });
+			await this.dialect.announce(trx, { kind: 'revoked', tokenHash });
 		});
 	}
 
 	async revokeFamily(familyId: string, at: number): Promise<void> {
 		await this.db.transaction().execute(async (trx) => {
 			await trx.updateTable('tokens').set({ revoked_at: at }).where('family_id', '=', familyId).where('revoked_at', 'is', null).execute();
-			await this.dialect.announce(trx, { kind: 'revoked' });
+			await this.dialect.announce(trx, { kind: 'revoked', familyId });
+		});
+	}
+
+	async purgeExpired(before: number): Promise<number> {
+		return this.db.transaction().execute(async (trx) => {
+			const deleted = await Promise.all([
+				trx.deleteFrom('device_codes').where('expires_at', '<', before).executeTakeFirst(),
+				trx.deleteFrom('invitations').where('expires_at', '<', before).where('accepted_at', 'is', null).executeTakeFirst(),
+				// Tokens that never expire (admin API tokens) stay until revoked and then stay for the audit.
+				trx.deleteFrom('tokens').where('expires_at', 'is not', null).where('expires_at', '<', before).executeTakeFirst(),
+			]);
+			return deleted.reduce((sum, result) => sum + Number(result.numDeletedRows), 0);
 		});
 	}
 }

@@ -1,5 +1,5 @@
 import Database from 'better-sqlite3';
-import { chmodSync, existsSync, mkdirSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { Kysely, SqliteDialect } from 'kysely';
 import { migrateToLatest, SqlStore, type DialectSpecifics } from './sql-store';
@@ -45,6 +45,12 @@ export async function openSqliteStore(dataDir: string | ':memory:'): Promise<Sql
 	if (dataDir === ':memory:') {
 		db = new Database(':memory:');
 	} else {
+		if (existsSync(dataDir)) {
+			const mode = statSync(dataDir).mode & 0o777;
+			if (mode & 0o077) {
+				throw new StoreOpenError(`the data directory ${dataDir} is open to other users (mode ${mode.toString(8)}), and its database holds the signing key and header values: run chmod 700 ${dataDir}`);
+			}
+		}
 		mkdirSync(dataDir, { recursive: true, mode: 0o700 });
 		const file = join(dataDir, SQLITE_FILE);
 		// Only a missing database is created; an existing one must be ours and whole.

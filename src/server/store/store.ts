@@ -73,6 +73,8 @@ export interface TokenRecord {
 	userId: string;
 	orgId: string;
 	familyId: string | null;
+	/** The OAuth client the token was issued to (access and refresh tokens). */
+	clientId: string | null;
 	expiresAt: number | null;
 	createdAt: number;
 	usedAt: number | null;
@@ -82,7 +84,7 @@ export interface TokenRecord {
 }
 
 /** A change another service instance made to the shared store. */
-export type ExternalChange = { kind: 'revision'; orgId: string } | { kind: 'revoked'; userId?: string };
+export type ExternalChange = { kind: 'revision'; orgId: string } | { kind: 'revoked'; userId?: string; familyId?: string; tokenHash?: string };
 
 export type AppendResult = { ok: true; record: RevisionRecord } | { ok: false; current: RevisionRecord | undefined };
 
@@ -123,8 +125,8 @@ export interface Store {
 
 	createInvitation(invitation: InvitationRecord): Promise<void>;
 	getInvitation(tokenHash: string): Promise<InvitationRecord | undefined>;
-	/** Marks the invitation accepted and creates its user, in one transaction. */
-	acceptInvitation(tokenHash: string, user: UserRecord, at: number): Promise<boolean>;
+	/** Marks the invitation accepted and creates its user, in one transaction; nothing when it was used or the email is taken. */
+	acceptInvitation(tokenHash: string, user: UserRecord, at: number): Promise<'accepted' | 'already-used' | 'already-member'>;
 	listInvitations(orgId: string): Promise<InvitationRecord[]>;
 
 	createDeviceCode(code: DeviceCodeRecord): Promise<void>;
@@ -142,4 +144,10 @@ export interface Store {
 	markTokenUsed(tokenHash: string, at: number): Promise<boolean>;
 	revokeToken(tokenHash: string, at: number): Promise<void>;
 	revokeFamily(familyId: string, at: number): Promise<void>;
+
+	/**
+	 * Deletes what can no longer be used: device codes, invitations and tokens expired before
+	 * `before` (revoked tokens too, once expired). Returns how many rows went.
+	 */
+	purgeExpired(before: number): Promise<number>;
 }

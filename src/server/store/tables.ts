@@ -45,6 +45,7 @@ export interface Tables {
 		user_id: string;
 		org_id: string;
 		family_id: string | null;
+		client_id: string | null;
 		expires_at: number | null;
 		created_at: number;
 		used_at: number | null;

@@ -1,0 +1,201 @@
+import assert from 'node:assert/strict';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { openSqliteStore } from '../../src/server/store/sqlite';
+import { validSettings } from '../support/policy-fixtures';
+import { freshDatabase, TEST_DATABASE_URL } from '../support/postgres';
+import { ADMIN, bearer, EventReader, form, jsonOf, putPolicy, startService, submitPageForm, type RunningService, type TokenSet } from '../support/service';
+
+/**
+ * What an outside review found, each kept closed by a test that fails on the code it reviewed
+ * (the Chromium form posts are in test/e2e/security.test.ts).
+ */
+describe('security', function () {
+	this.timeout(20_000);
+	let service: RunningService;
+	let admin: TokenSet;
+	let member: TokenSet;
+
+	beforeEach(async () => {
+		service = await startService();
+		await service.addUser('dev@acme.example', 'member');
+		admin = await service.signIn(ADMIN.email);
+		member = await service.signIn('dev@acme.example');
+	});
+	afterEach(async () => service.close());
+
+	const events = (token: string, url = service.url) => fetch(`${url}/api/v1/policy/events`, { headers: bearer(token) }).then((response) => new EventReader(response));
+	const refresh = (refreshToken: string, clientId = 'vscode') => form(`${service.url}/oauth/token`, { grant_type: 'refresh_token', refresh_token: refreshToken, client_id: clientId });
+
+	describe('open event streams end with their token (item 2)', () => {
+		it('when the sign-in is revoked (RFC 7009)', async () => {
+			const stream = await events(member.access_token);
+			assert.equal((await stream.next())?.id, '1');
+			assert.equal((await form(`${service.url}/oauth/revoke`, { token: member.refresh_token })).status, 200);
+			assert.equal((await stream.next())?.event, 'revoked');
+			assert.equal(await stream.next(), undefined, 'the stream ended');
+			assert.equal((await putPolicy(service.url, admin.access_token, validSettings.plainCompatible, '"1"')).status, 200);
+		});
+
+		it('when a replayed refresh token revokes the whole sign-in', async () => {
+			const stream = await events(member.access_token);
+			await stream.next();
+			assert.equal((await refresh(member.refresh_token)).status, 200);
+			assert.equal((await refresh(member.refresh_token)).status, 400, 'the replay is refused');
+			assert.equal((await stream.next())?.event, 'revoked');
+			assert.equal(await stream.next(), undefined);
+		});
+
+		it('when the access token expires, at the expiry time', async () => {
+			const shortLived = await startService({ timings: { accessTokenSeconds: 1 } });
+			try {
+				const tokens = await shortLived.signIn(ADMIN.email);
+				const opened = Date.now();
+				const stream = await events(tokens.access_token, shortLived.url);
+				await stream.next();
+				assert.equal((await stream.next(3000))?.event, 'expired');
+				assert.ok(Date.now() - opened < 2500, `ended ${Date.now() - opened} ms after opening, for a 1 s token`);
+				assert.equal(await stream.next(), undefined);
+			} finally {
+				await shortLived.close();
+			}
+		});
+
+		(TEST_DATABASE_URL ? it : it.skip)('on every instance sharing the PostgreSQL database', async () => {
+			const database = await freshDatabase();
+			const [first, second] = await Promise.all([startService({ databaseUrl: database.url }), startService({ databaseUrl: database.url })]);
+			try {
+				await first.addUser('eve@acme.example', 'member');
+				const tokens = await first.signIn('eve@acme.example');
+				const stream = await events(tokens.access_token, second.url);
+				await stream.next();
+				assert.equal((await form(`${first.url}/oauth/revoke`, { token: tokens.access_token })).status, 200);
+				assert.equal((await stream.next())?.event, 'revoked', 'the other instance ended the stream at once');
+				assert.equal((await fetch(`${second.url}/api/v1/policy`, { headers: bearer(tokens.access_token) })).status, 401);
+			} finally {
+				await Promise.all([first.close(), second.close()]);
+				await database.drop();
+			}
+		});
+	});
+
+	describe('policies members could not use are refused, naming the field (items 3, 4)', () => {
+		const withHeader = (value: string) => ({ enabled: true, provider: { id: 'openai-compatible', baseUrl: 'https://llm.acme.example/v1', headers: { 'X-Note': value } } });
+		for (const [name, value, message] of [
+			['a euro sign', 'price €5', /"€" \(U\+20AC\), which HTTP headers cannot carry/],
+			['an emoji', 'ok 👍', /U\+1F44D/],
+			['a line separator', 'a\u2028b', /U\+2028/],
+			['curly quotes', '\u201cquoted\u201d', /U\+201C/],
+			["the console's mask", '••••••', /only the masked placeholder/],
+			['surrounding spaces', ' padded ', /must not start or end with a space/],
+		] as const) {
+			it(`a header value with ${name}`, async () => {
+				const response = await putPolicy(service.url, admin.access_token, withHeader(value), '"1"');
+				assert.equal(response.status, 400);
+				const error = (await jsonOf(response)).fieldErrors.find((candidate: { path: string }) => candidate.path === 'provider.headers.X-Note');
+				assert.match(error?.message ?? '', message);
+			});
+		}
+
+		for (const [name, baseUrl] of [
+			['a tab', 'https://good.example\t.evil.example/v1'],
+			['a line break', 'https://good.example\n.evil.example/v1'],
+			['a space', 'https://good.example .evil.example/v1'],
+			['a backslash', 'https://good.example\\@evil.example/v1'],
+		] as const) {
+			it(`a base URL with ${name}, which the URL parser would rewrite`, async () => {
+				const response = await putPolicy(service.url, admin.access_token, { enabled: true, provider: { id: 'openai-compatible', baseUrl } }, '"1"');
+				assert.equal(response.status, 400);
+				assert.ok((await jsonOf(response)).fieldErrors.some((error: { path: string }) => error.path === 'provider.baseUrl'));
+			});
+		}
+	});
+
+	it('answers a second accepted invitation for the same email with 409 and a sentence (item 7)', async () => {
+		const invite = async () =>
+			(await jsonOf(await fetch(`${service.url}/api/v1/admin/members`, { method: 'POST', headers: bearer(admin.access_token, { 'content-type': 'application/json' }), body: JSON.stringify({ email: 'twice@acme.example' }) }))).invitation.link as string;
+		const [first, second] = [await invite(), await invite()];
+		assert.equal((await submitPageForm(first, { password: 'a long enough password' })).status, 200);
+		const again = await submitPageForm(second, { password: 'another long password' });
+		assert.equal(again.status, 409);
+		assert.match(await again.text(), /twice@acme\.example already has an account in this organization/);
+	});
+
+	it('refuses to start on a data directory other users can read (item 8)', async () => {
+		const parent = mkdtempSync(join(tmpdir(), 'opp-perm-'));
+		try {
+			const open = join(parent, 'open');
+			mkdirSync(open, { mode: 0o755 });
+			await assert.rejects(openSqliteStore(open), /open to other users \(mode 755\).*chmod 700/);
+		} finally {
+			rmSync(parent, { recursive: true, force: true });
+		}
+	});
+
+	describe('token endpoint (item 9)', () => {
+		it('sends Pragma: no-cache with token responses and errors', async () => {
+			const response = await refresh(member.refresh_token);
+			assert.equal(response.headers.get('pragma'), 'no-cache');
+			assert.equal(response.headers.get('cache-control'), 'no-store');
+			assert.equal((await refresh('opp_rt_unknown')).headers.get('pragma'), 'no-cache');
+		});
+
+		it('honours a refresh token only for the client it was issued to', async () => {
+			const response = await refresh(member.refresh_token, 'another-client');
+			assert.equal(response.status, 400);
+			assert.equal((await jsonOf(response)).error, 'invalid_grant');
+			assert.equal((await refresh(member.refresh_token)).status, 200, 'the rightful client still refreshes');
+		});
+
+		it('answers a missing or repeated grant_type with invalid_request', async () => {
+			assert.equal((await jsonOf(await form(`${service.url}/oauth/token`, { refresh_token: member.refresh_token, client_id: 'vscode' }))).error, 'invalid_request');
+			const repeated = await fetch(`${service.url}/oauth/token`, {
+				method: 'POST',
+				headers: { 'content-type': 'application/x-www-form-urlencoded' },
+				body: `grant_type=refresh_token&grant_type=refresh_token&refresh_token=${member.refresh_token}&client_id=vscode`,
+			});
+			assert.equal((await jsonOf(repeated)).error, 'invalid_request');
+		});
+
+		it('tells a client that tried Basic authentication how to authenticate (invalid_client)', async () => {
+			const response = await form(`${service.url}/oauth/device_authorization`, { client_id: 'intruder' }, { authorization: `Basic ${Buffer.from('intruder:secret').toString('base64')}` });
+			assert.equal(response.status, 401);
+			assert.equal((await jsonOf(response)).error, 'invalid_client');
+			assert.match(response.headers.get('www-authenticate') ?? '', /^Basic /);
+		});
+	});
+
+	it('compares If-Match strongly: "01" is not revision 1 (item 10)', async () => {
+		const response = await putPolicy(service.url, admin.access_token, validSettings.plainCompatible, '"01"');
+		assert.equal(response.status, 400);
+		assert.equal((await jsonOf(response)).error, 'invalid_request');
+	});
+
+	it('limits device authorization requests per client address, and purges what expired (item 11)', async () => {
+		const limited = await startService({ settings: { deviceAuthorizationsPerMinute: 3 } });
+		try {
+			const statuses = [];
+			for (let i = 0; i < 4; i++) {
+				statuses.push((await form(`${limited.url}/oauth/device_authorization`, { client_id: 'vscode' })).status);
+			}
+			assert.deepEqual(statuses, [200, 200, 200, 429]);
+			const purged = await limited.store.purgeExpired(Date.now() + 3600_000);
+			assert.ok(purged >= 3, `the three device codes (and the sign-in's tokens) went: ${purged} rows`);
+		} finally {
+			await limited.close();
+		}
+	});
+
+	it('restricts /metrics to a bearer token when one is set', async () => {
+		const guarded = await startService({ settings: { metricsToken: 'metrics-token-0123456789' } });
+		try {
+			const anonymous = await fetch(`${guarded.url}/metrics`);
+			assert.equal(anonymous.status, 401);
+			assert.match(anonymous.headers.get('www-authenticate') ?? '', /^Bearer/);
+			assert.equal((await fetch(`${guarded.url}/metrics`, { headers: bearer('metrics-token-0123456789') })).status, 200);
+		} finally {
+			await guarded.close();
+		}
+	});
+});
