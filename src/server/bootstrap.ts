@@ -1,4 +1,4 @@
-import type { Members } from './accounts';
+import { DomainError, type Members } from './accounts';
 import type { Clock } from './clock';
 import type { ServerConfig } from './config';
 import { createOrganizationWithPolicy } from './policy-service';
@@ -25,7 +25,11 @@ export async function bootstrap(store: Store, members: Pick<Members, 'create' | 
 		throw error;
 	}
 	if (config.adminEmail && config.adminPassword) {
-		await members.create(config.orgId, config.adminEmail, 'admin', config.adminPassword);
+		try {
+			await members.create(config.orgId, config.adminEmail, 'admin', config.adminPassword);
+		} catch (error) {
+			throw error instanceof DomainError ? new Error(`--admin-password (ORG_POLICY_ADMIN_PASSWORD): ${error.message}`) : error;
+		}
 		return { created: true };
 	}
 	const invitation = await members.invite(config.orgId, config.adminEmail ?? 'admin@localhost', 'admin', 'system');

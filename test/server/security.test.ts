@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { openSqliteStore } from '../../src/server/store/sqlite';
 import { validSettings } from '../support/policy-fixtures';
 import { freshDatabase, TEST_DATABASE_URL } from '../support/postgres';
-import { ADMIN, bearer, EventReader, form, jsonOf, putPolicy, startService, submitPageForm, type RunningService, type TokenSet } from '../support/service';
+import { ADMIN, approveDevice, bearer, EventReader, form, jsonOf, ManualClock, putPolicy, startService, submitPageForm, type RunningService, type TokenSet } from '../support/service';
 
 /**
  * What an outside review found, each kept closed by a test that fails on the code it reviewed
@@ -130,6 +130,50 @@ describe('security', function () {
 			await assert.rejects(openSqliteStore(open), /open to other users \(mode 755\).*chmod 700/);
 		} finally {
 			rmSync(parent, { recursive: true, force: true });
+		}
+	});
+
+	describe('password guessing and weak passwords (item 6)', () => {
+		it('makes an account wait after repeated failures, from any address and on both sign-in forms', async () => {
+			const clock = new ManualClock(Date.now());
+			const throttled = await startService({ clock, loginRateLimit: 100 });
+			try {
+				await throttled.addUser('dev@acme.example', 'member');
+				const device = async (password: string) => {
+					const code = (await jsonOf(await form(`${throttled.url}/oauth/device_authorization`, { client_id: 'vscode' }))) as { user_code: string };
+					return approveDevice(throttled.url, code.user_code, 'dev@acme.example', password);
+				};
+				for (let i = 0; i < 5; i++) {
+					assert.equal((await device('a wrong guess for dev')).status, 401);
+				}
+				const blocked = await device('pw-dev@acme.example-long-enough');
+				assert.equal(blocked.status, 429, 'even the right password waits');
+				assert.equal(blocked.headers.get('retry-after'), '1');
+				assert.match(await blocked.text(), /Too many failed sign-ins for this account/);
+				const console = await submitPageForm(`${throttled.url}/console/login`, { email: 'DEV@acme.example', password: 'pw-dev@acme.example-long-enough' });
+				assert.equal(console.status, 429, 'the console counts the same account');
+				clock.advance(1000);
+				assert.equal((await device('another wrong guess')).status, 401);
+				const longer = await device('pw-dev@acme.example-long-enough');
+				assert.equal(longer.headers.get('retry-after'), '2', 'the wait doubles');
+				clock.advance(2000);
+				assert.equal((await device('pw-dev@acme.example-long-enough')).status, 200, 'after the wait the right password works');
+			} finally {
+				await throttled.close();
+			}
+		});
+
+		for (const [name, email, password, message] of [
+			['a common password, digits added', 'new1@acme.example', 'Password1234', /commonly used password/],
+			['one character repeated', 'new2@acme.example', 'aaaaaaaaaaaaaa', /repeated character or a sequence/],
+			['a run of letters', 'new3@acme.example', 'abcdefghijklmn', /repeated character or a sequence/],
+			['the account name and a year', 'newperson@acme.example', 'Newperson2024', /too close to "newperson"/],
+		] as const) {
+			it(`refuses a new password that is ${name}`, async () => {
+				const response = await fetch(`${service.url}/api/v1/admin/members`, { method: 'POST', headers: bearer(admin.access_token, { 'content-type': 'application/json' }), body: JSON.stringify({ email, password }) });
+				assert.equal(response.status, 400);
+				assert.match((await jsonOf(response)).message, message);
+			});
 		}
 	});
 

@@ -2,7 +2,7 @@
  * What the account domain refuses, in its own words. The HTTP layer alone decides which status
  * code each one becomes (`src/server/http/errors.ts`).
  */
-export type DomainErrorCode = 'already_member' | 'not_found' | 'last_admin' | 'invalid_invitation' | 'expired_invitation';
+export type DomainErrorCode = 'already_member' | 'not_found' | 'last_admin' | 'invalid_invitation' | 'expired_invitation' | 'weak_password';
 
 export class DomainError extends Error {
 	override readonly name = 'DomainError';

@@ -3,8 +3,12 @@ import { hashPassword, hashSecret, newId, newSecret, verifyPassword } from '../c
 import type { PolicyEvents } from '../policy-service';
 import type { Role, Store, UserRecord } from '../store/store';
 import { DomainError } from './errors';
+import { LoginThrottle } from './login-throttle';
+import { passwordProblem } from './password-policy';
 import type { AccountTimings } from './timings';
 import type { Tokens } from './tokens';
+
+export type SignInResult = { kind: 'ok'; user: UserRecord } | { kind: 'wrong' } | { kind: 'throttled'; retryAfterSeconds: number };
 
 /** Who belongs to an organization: added with a password, invited, checked at sign-in, removed. */
 export class Members {
@@ -14,6 +18,7 @@ export class Members {
 		private readonly clock: Clock,
 		private readonly timings: AccountTimings,
 		private readonly tokens: Tokens,
+		private readonly throttle = new LoginThrottle(),
 	) {}
 
 	/** Normalizes the email and refuses one that already belongs to a member of the organization. */
@@ -32,25 +37,44 @@ export class Members {
 	async create(orgId: string, email: string, role: Role, password: string | null): Promise<UserRecord> {
 		// Checked before hashing: scrypt is the expensive part.
 		const normalized = await this.newMemberEmail(orgId, email);
-		const user = this.newUser(orgId, normalized, role, password === null ? null : await hashPassword(password));
+		const user = this.newUser(orgId, normalized, role, password === null ? null : await this.checkedHash(password, normalized, orgId));
 		await this.store.createUser(user);
 		return user;
 	}
 
-	/** The account these credentials open, in whichever organization holds it. */
-	async checkPassword(email: string, password: string): Promise<UserRecord | undefined> {
-		const candidates = await this.store.findUsersByEmail(email.trim().toLowerCase());
+	/**
+	 * The account these credentials open, in whichever organization holds it. An account with
+	 * many recent failures must wait before its password is checked again, from any address.
+	 */
+	async checkPassword(email: string, password: string): Promise<SignInResult> {
+		const account = email.trim().toLowerCase();
+		const wait = this.throttle.waitFor(account, this.clock.now());
+		if (wait > 0) {
+			return { kind: 'throttled', retryAfterSeconds: Math.ceil(wait / 1000) };
+		}
+		const candidates = await this.store.findUsersByEmail(account);
 		if (candidates.length === 0) {
 			// The same work as a real check, so timing does not tell which emails exist.
 			await verifyPassword(password, null);
-			return undefined;
 		}
 		for (const user of candidates) {
 			if (await verifyPassword(password, user.passwordHash)) {
-				return user;
+				this.throttle.succeeded(account);
+				return { kind: 'ok', user };
 			}
 		}
-		return undefined;
+		this.throttle.failed(account, this.clock.now());
+		return { kind: 'wrong' };
+	}
+
+	/** Refuses a new password that is short, common or too close to the account (NIST SP 800-63B §5.1.1.2). */
+	private async checkedHash(password: string, email: string, orgId: string): Promise<string> {
+		const organization = await this.store.getOrganization(orgId);
+		const problem = passwordProblem(password, [email, email.split('@')[0] ?? '', orgId, organization?.name ?? '', 'org provider policy', 'orgproviderpolicy']);
+		if (problem) {
+			throw new DomainError('weak_password', `The password ${problem}.`);
+		}
+		return hashPassword(password);
 	}
 
 	async remove(orgId: string, userId: string): Promise<void> {
@@ -90,7 +114,7 @@ export class Members {
 		if (await this.store.findUserByEmail(invitation.orgId, invitation.email)) {
 			throw taken();
 		}
-		const user = this.newUser(invitation.orgId, invitation.email, invitation.role, await hashPassword(password));
+		const user = this.newUser(invitation.orgId, invitation.email, invitation.role, await this.checkedHash(password, invitation.email, invitation.orgId));
 		switch (await this.store.acceptInvitation(invitation.tokenHash, user, user.createdAt)) {
 			case 'already-used':
 				throw new DomainError('invalid_invitation', 'this invitation link was already used');

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { z } from 'zod';
 import type { PolicySettings } from '../../policy';
 import { DomainError, type Accounts, type Principal } from '../accounts';
+import type { SignInResult } from '../accounts/members';
 import { isoTime } from '../clock';
 import type { ServerConfig } from '../config';
 import { normalizeUserCode } from '../crypto';
@@ -18,7 +19,7 @@ import { invitationView, memberView, revisionView } from '../http/views';
 import type { PolicyService } from '../policy-service';
 import { settingsOfRevision } from '../policy-service';
 import { MASK, maskSettings } from '../revision-diff';
-import type { Store } from '../store/store';
+import type { Store, UserRecord } from '../store/store';
 import { page } from './html';
 import { FormGuard } from './form-guard';
 import { consolePages } from './pages';
@@ -128,11 +129,12 @@ export const consolePlugin: FastifyPluginAsyncZod<ConsoleOptions> = async (app, 
 	app.post('/console/login', { config: loginLimit }, async (request, reply) => {
 		const body = formOf(request);
 		return guarded(request, reply, (token, error) => consolePages.login(token, error, body.email), async () => {
-			const user = await members.checkPassword(body.email ?? '', body.password ?? '');
-			if (!user || user.role !== 'admin') {
-				return sendPage(reply, consolePages.login(guard.tokenFor(request, reply), user ? 'Only admins can use the console.' : 'Wrong email or password.', body.email), 401);
+			const result = await members.checkPassword(body.email ?? '', body.password ?? '');
+			if (result.kind !== 'ok' || result.user.role !== 'admin') {
+				const [status, message] = signInRefusal(result, reply);
+				return sendPage(reply, consolePages.login(guard.tokenFor(request, reply), message, body.email), status);
 			}
-			setSession(reply, (await sessions.create(user)).cookie);
+			setSession(reply, (await sessions.create(result.user)).cookie);
 			return reply.redirect('/console/settings', 303);
 		});
 	});
@@ -197,10 +199,12 @@ export const consolePlugin: FastifyPluginAsyncZod<ConsoleOptions> = async (app, 
 		const answer = async (status: number, options: { error?: string; done?: string }) =>
 			sendPage(reply, consolePages.device({ organization: config.orgName, formToken: guard.tokenFor(request, reply), userCode, signedInAs: await signedInAs(), ...options }), status);
 		return guarded(request, reply, (formToken, error) => consolePages.device({ organization: config.orgName, formToken, userCode, error }), async () => {
-			const user = body.email ? await members.checkPassword(body.email, body.password ?? '') : (await sessionPrincipal(request))?.user;
-			if (!user) {
-				return answer(401, { error: 'Wrong email or password.' });
+			const result: SignInResult = body.email ? await members.checkPassword(body.email, body.password ?? '') : signedIn((await sessionPrincipal(request))?.user);
+			if (result.kind !== 'ok') {
+				const [status, error] = signInRefusal(result, reply);
+				return answer(status, { error });
 			}
+			const { user } = result;
 			const device = await devices.findPending(userCode);
 			if (!device) {
 				return answer(400, { error: 'That code is not valid or has expired. Check the code VS Code shows, or start the sign-in again.' });
@@ -240,6 +244,21 @@ export const consolePlugin: FastifyPluginAsyncZod<ConsoleOptions> = async (app, 
 		});
 	});
 };
+
+const signedIn = (user: UserRecord | undefined): SignInResult => (user ? { kind: 'ok', user } : { kind: 'wrong' });
+
+/** The status and sentence for a refused sign-in; a throttled account is told when to try again. */
+function signInRefusal(result: SignInResult, reply: FastifyReply): [number, string] {
+	switch (result.kind) {
+		case 'throttled':
+			reply.header('retry-after', String(result.retryAfterSeconds));
+			return [429, `Too many failed sign-ins for this account: try again in ${result.retryAfterSeconds} s.`];
+		case 'wrong':
+			return [401, 'Wrong email or password.'];
+		case 'ok':
+			return [401, 'Only admins can use the console.'];
+	}
+}
 
 /**
  * The console never receives saved header values; for each header it left untouched it sends the

@@ -16,6 +16,7 @@ const DOMAIN_STATUS: Record<DomainErrorCode, { status: number; error: string }> 
 	last_admin: { status: 409, error: 'last_admin' },
 	invalid_invitation: { status: 404, error: 'invalid_invitation' },
 	expired_invitation: { status: 410, error: 'expired_invitation' },
+	weak_password: { status: 400, error: 'weak_password' },
 };
 
 /** The status an account-domain refusal answers with, for the HTML pages that show it. */
