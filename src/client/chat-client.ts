@@ -62,15 +62,33 @@ function credentialHeaders(provider: EffectiveProvider, plan: EndpointPlan, cred
 	};
 }
 
+/**
+ * The names of the headers OPENAI_CUSTOM_HEADERS would add, set to null so the SDK sends none
+ * of them (the policy's own headers, merged after, still win).
+ */
+function environmentHeadersRemoved(env: NodeJS.ProcessEnv = process.env): Record<string, null> {
+	const names = (env.OPENAI_CUSTOM_HEADERS ?? '')
+		.split('\n')
+		.map((line) => line.slice(0, line.indexOf(':')).trim())
+		.filter((name) => name.length > 0 && !name.includes(' '));
+	return Object.fromEntries(names.map((name) => [name, null]));
+}
+
 /** Builds the client the settings describe: `OpenAI` for plain endpoints and Azure's v1 API, `AzureOpenAI` for deployments. */
 export function createChatClient(provider: EffectiveProvider, deps: ClientDeps): ChatClient {
 	const plan = planEndpoint(provider);
 	const credential = deps.credentials;
+	// Every option the SDK would otherwise read from the member's environment is given here:
+	// while a policy is in force, nothing from OPENAI_* or AZURE_OPENAI_* may change the request.
 	const common = {
 		fetch: deps.fetch,
 		maxRetries: 0,
 		timeout: deps.timeoutMs ?? 120_000,
 		defaultQuery: plan.query,
+		organization: null,
+		project: null,
+		webhookSecret: null,
+		logLevel: 'off' as const,
 	};
 
 	// One SDK client per chat client: constructing it costs more than a local request.
@@ -87,14 +105,16 @@ export function createChatClient(provider: EffectiveProvider, deps: ClientDeps):
 		if (credential.kind === 'api-key' && !apiKey) {
 			throw new MissingCredentialError('No API key is set for this endpoint.');
 		}
-		const headers = { ...provider.headers, ...credentialHeaders(provider, plan, credential.kind) };
+		const headers = { ...environmentHeadersRemoved(), ...provider.headers, ...credentialHeaders(provider, plan, credential.kind) };
 		if (plan.style === 'azure-deployments') {
 			return new AzureOpenAI({
 				...common,
-				endpoint: plan.endpoint,
+				// baseURL rather than endpoint, so OPENAI_BASE_URL and AZURE_OPENAI_ENDPOINT are never read.
+				baseURL: `${plan.endpoint}/openai`,
 				apiVersion: plan.apiVersion,
 				defaultHeaders: headers,
-				...(credential.kind === 'entra' ? { azureADTokenProvider: () => credential.getToken() } : { apiKey: apiKey ?? NO_KEY }),
+				// An empty key, not none: none would read AZURE_OPENAI_API_KEY (and then refuse the token provider).
+				...(credential.kind === 'entra' ? { azureADTokenProvider: () => credential.getToken(), apiKey: '' } : { apiKey: apiKey ?? NO_KEY }),
 			});
 		}
 		if (plan.style === 'azure-v1' && credential.kind === 'api-key') {

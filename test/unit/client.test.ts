@@ -103,6 +103,62 @@ describe('chat-completions client', () => {
 		assert.equal(last().headers.authorization, 'Bearer entra-token-2');
 	});
 
+	describe("the member's environment does not reach the locked endpoint", () => {
+		const ENVIRONMENT = {
+			OPENAI_BASE_URL: 'http://127.0.0.1:9/elsewhere',
+			OPENAI_API_KEY: 'sk-from-the-environment',
+			OPENAI_ORG_ID: 'org-from-env',
+			OPENAI_PROJECT_ID: 'proj-from-env',
+			OPENAI_CUSTOM_HEADERS: 'X-From-Env: injected\nX-Tenant: hijacked',
+			AZURE_OPENAI_API_KEY: 'azure-key-from-env',
+			AZURE_OPENAI_ENDPOINT: 'http://127.0.0.1:9',
+			OPENAI_API_VERSION: '1999-01-01',
+			OPENAI_LOG: 'debug',
+		};
+		let saved: Record<string, string | undefined>;
+		beforeEach(() => {
+			saved = Object.fromEntries(Object.keys(ENVIRONMENT).map((name) => [name, process.env[name]]));
+			Object.assign(process.env, ENVIRONMENT);
+		});
+		afterEach(() => {
+			for (const [name, value] of Object.entries(saved)) {
+				if (value === undefined) {
+					delete process.env[name];
+				} else {
+					process.env[name] = value;
+				}
+			}
+		});
+		const azure = { apiVersion: '2024-06-01', identityAuth: false, scope: 'https://cognitiveservices.azure.com/.default' };
+		const settings: [string, EffectiveProvider, CredentialSource][] = [
+			['plain OpenAI-compatible', provider('http://placeholder/v1'), withKey],
+			['Azure deployments with a key', provider('http://placeholder', { azure }), withKey],
+			['Azure deployments with Entra ID', provider('http://placeholder', { apiKeyRequired: false, azure: { ...azure, identityAuth: true } }), entraCredential(async () => 'entra-token')],
+			['Azure v1 API', provider('http://placeholder/openai/v1', { azure: { ...azure, apiVersion: undefined } }), withKey],
+		];
+		for (const [name, settingsFor, credentials] of settings) {
+			it(`${name}: no header, key, URL or log of theirs`, async () => {
+				const logged: unknown[] = [];
+				const originalDebug = console.debug;
+				console.debug = (...args: unknown[]) => void logged.push(args);
+				try {
+					const target = { ...settingsFor, baseUrl: settingsFor.baseUrl.replace('http://placeholder', endpoint.url) };
+					await client(target, credentials).complete([{ role: 'user', content: 'hi' }], 'gpt-4o');
+				} finally {
+					console.debug = originalDebug;
+				}
+				const request = last();
+				assert.equal(request.headers['x-from-env'], undefined);
+				assert.equal(request.headers['x-tenant'], 'acme', "the policy's header, not the environment's");
+				assert.equal(request.headers['openai-organization'], undefined);
+				assert.equal(request.headers['openai-project'], undefined);
+				assert.ok(![request.headers.authorization, request.headers['api-key']].some((value) => String(value).includes('from-env') || String(value).includes('from-the-environment')));
+				assert.ok(!JSON.stringify(request.query).includes('1999-01-01'));
+				assert.deepEqual(logged, [], 'OPENAI_LOG=debug logged nothing');
+			});
+		}
+	});
+
 	it('no member key: no credential header of ours; a gateway header in the policy is sent as is', async () => {
 		await client(provider(`${endpoint.url}/v1`, { apiKeyRequired: false }), noCredential).complete([{ role: 'user', content: 'hi' }], 'm');
 		assert.equal(last().headers.authorization, undefined);

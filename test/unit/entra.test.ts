@@ -78,3 +78,16 @@ describe('Entra ID through the real @azure/identity', function () {
 		});
 	}
 });
+
+describe('Entra ID credential chain', () => {
+	it('probes the instance-metadata address (managed identity) only where the environment shows Azure', async () => {
+		const { entraCredentialChain, runsOnAzure } = await import('../../src/client/entra');
+		const names = (env: NodeJS.ProcessEnv) => entraCredentialChain({ onDeviceCode: () => undefined }, env).map((credential) => credential.constructor.name);
+		assert.equal(runsOnAzure({}), false);
+		assert.deepEqual(names({}), ['AzureCliCredential', 'AzureDeveloperCliCredential', 'EnvironmentCredential', 'DeviceCodeCredential']);
+		for (const variable of ['IDENTITY_ENDPOINT', 'MSI_ENDPOINT', 'AZURE_CLIENT_ID', 'AZURE_FEDERATED_TOKEN_FILE']) {
+			assert.ok(names({ [variable]: 'set' }).includes('ManagedIdentityCredential'), `${variable} means Azure`);
+		}
+	});
+});
+
