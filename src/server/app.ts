@@ -96,12 +96,22 @@ export async function buildApp(options: AppOptions): Promise<PolicyApp> {
 	const stopExternal = store.onExternalChange?.((change) => {
 		if (change.kind === 'revision') {
 			policies.refresh(change.orgId).catch((error: unknown) => app.log.error({ err: error }, 'could not read a revision saved by another instance'));
-		} else {
+		} else if (change.kind === 'revoked') {
 			// Another instance revoked tokens: end this instance's streams that used them, too.
 			accounts.tokens.forgetPrincipals();
 			events.publishRevoked(change);
+		} else {
+			// Notifications were lost for a while: catch up on revisions and revocations missed.
+			accounts.tokens.forgetPrincipals();
+			void resync().catch((error: unknown) => app.log.error({ err: error }, 'could not catch up after the notification connection came back'));
 		}
 	});
+	const resync = async () => {
+		for (const org of await store.listOrganizations()) {
+			await policies.refresh(org.id);
+		}
+		await hub.endInvalid((token) => accounts.tokens.stillValid(token.hash));
+	};
 	app.addHook('onClose', async () => stopExternal?.());
 	// Expired device codes, invitations and tokens are deleted a day after they expire, hourly.
 	const purge = () =>

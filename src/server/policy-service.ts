@@ -101,6 +101,10 @@ export class PolicyService {
 	) {}
 
 	async current(orgId: string): Promise<PublishedRevision | undefined> {
+		if (this.store.notificationsHealthy?.() === false) {
+			// Other instances' saves are not arriving: the cached revision may be stale, so read.
+			await this.refresh(orgId);
+		}
 		const cached = this.latest.get(orgId);
 		if (cached) {
 			return cached;

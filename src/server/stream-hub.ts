@@ -77,6 +77,16 @@ export class StreamHub {
 		});
 	}
 
+	/** Ends the streams whose token the check no longer accepts (after missed revocations). */
+	async endInvalid(valid: (token: StreamToken) => Promise<boolean>): Promise<void> {
+		const subscribers = [...this.byOrg.values()].flatMap((set) => [...set]);
+		for (const subscriber of subscribers) {
+			if (!(await valid(subscriber.token))) {
+				subscriber.stream.end(REVOKED);
+			}
+		}
+	}
+
 	/** Ends every stream (graceful shutdown). */
 	endAll(): void {
 		this.each((subscriber) => subscriber.stream.end());

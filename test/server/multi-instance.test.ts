@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { validSettings } from '../support/policy-fixtures';
 import { freshDatabase, TEST_DATABASE_URL } from '../support/postgres';
-import { ADMIN, bearer, EventReader, putPolicy, startService, type RunningService } from '../support/service';
+import pg from 'pg';
+import { ADMIN, bearer, EventReader, form, jsonOf, putPolicy, startService, type RunningService } from '../support/service';
 
 (TEST_DATABASE_URL ? describe : describe.skip)('several service instances on one PostgreSQL database', function () {
 	this.timeout(30_000);
@@ -38,5 +39,47 @@ import { ADMIN, bearer, EventReader, putPolicy, startService, type RunningServic
 		assert.equal((await fetch(`${first.url}/api/v1/admin/members/${member.user.id}`, { method: 'DELETE', headers: bearer(admin.access_token) })).status, 204);
 		assert.equal((await stream.next())?.event, 'revoked');
 		assert.equal((await fetch(`${second.url}/api/v1/policy`, { headers: bearer(member.access_token) })).status, 401);
+	});
+
+	it('reconnects a lost notification connection, is not ready meanwhile, and catches up on what it missed', async () => {
+		await first.addUser('dev@acme.example', 'member');
+		const member = await second.signIn('dev@acme.example');
+		const admin = await first.signIn(ADMIN.email);
+		const stream = new EventReader(await fetch(`${second.url}/api/v1/policy/events`, { headers: bearer(member.access_token) }));
+		assert.equal((await stream.next())?.id, '1');
+		assert.equal((await fetch(`${second.url}/readyz`)).status, 200);
+
+		// What a database restart does to the listening connections (the pools reconnect on their own).
+		const killer = new pg.Client({ connectionString: database.url });
+		await killer.connect();
+		await killer.query("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND query LIKE 'LISTEN%'");
+		await killer.end();
+		let degraded: { status: number; body: { status: string; reason?: string } } | undefined;
+		for (const deadline = Date.now() + 5000; !degraded && Date.now() < deadline; ) {
+			const ready = await fetch(`${second.url}/readyz`);
+			if (ready.status === 503) {
+				degraded = { status: ready.status, body: await jsonOf(ready) };
+			}
+		}
+		assert.equal(degraded?.body.status, 'degraded', 'readiness fails while notifications are down');
+		assert.match(degraded?.body.reason ?? '', /notification connection is down/);
+
+		// A save while the second instance cannot hear it: its members still get it, and reads are current.
+		assert.equal((await putPolicy(first.url, admin.access_token, validSettings.plainCompatible, '"1"')).status, 200);
+		assert.equal((await stream.next(10_000))?.id, '2', 'the stream on the other instance caught up');
+		const read = await fetch(`${second.url}/api/v1/policy`, { headers: bearer(member.access_token) });
+		assert.equal(read.headers.get('etag'), '"2"');
+		for (const deadline = Date.now() + 5000; (await fetch(`${second.url}/readyz`)).status !== 200 && Date.now() < deadline; ) {
+			await new Promise((resolve) => setTimeout(resolve, 50));
+		}
+		assert.equal((await fetch(`${second.url}/readyz`)).status, 200, 'ready again once reconnected');
+
+		// A revocation made while deaf still ends the stream once the connection is back.
+		const killer2 = new pg.Client({ connectionString: database.url });
+		await killer2.connect();
+		await killer2.query("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND query LIKE 'LISTEN%'");
+		await killer2.end();
+		assert.equal((await form(`${first.url}/oauth/revoke`, { token: member.refresh_token })).status, 200);
+		assert.equal((await stream.next(10_000))?.event, 'revoked');
 	});
 });

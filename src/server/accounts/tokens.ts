@@ -111,6 +111,12 @@ export class Tokens {
 		return found && (found.token.kind === 'access' || found.token.kind === 'admin_api') ? this.validPrincipal(found) : undefined;
 	}
 
+	/** Whether a token still opens the service (read from the store, not the cache). */
+	async stillValid(tokenHash: string): Promise<boolean> {
+		const found = await this.store.getTokenWithUser(tokenHash);
+		return found !== undefined && this.validPrincipal(found) !== undefined;
+	}
+
 	/** Any revocation (here, or on another instance): forget every resolved token, so none outlives it. */
 	forgetPrincipals(): void {
 		this.principals.clear();

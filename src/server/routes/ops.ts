@@ -6,7 +6,7 @@ import type { ServiceMetrics } from '../metrics';
 import type { Store } from '../store/store';
 
 export interface OpsRouteOptions {
-	readonly store: Pick<Store, 'ping' | 'kind'>;
+	readonly store: Pick<Store, 'ping' | 'kind' | 'notificationsHealthy'>;
 	readonly metrics: ServiceMetrics;
 	readonly publicUrl: () => string;
 	readonly isClosing: () => boolean;
@@ -28,10 +28,19 @@ export const opsRoutes: FastifyPluginAsyncZod<OpsRouteOptions> = async (app, { s
 
 	app.get(
 		'/readyz',
-		{ schema: { summary: 'Readiness: the store answers and the service is not shutting down', tags: ['operations'], response: { 200: z.object({ status: z.literal('ready'), store: z.string() }), 503: z.object({ status: z.string() }) } } },
+		{
+			schema: {
+				summary: "Readiness: the store answers, other instances' changes arrive, and the service is not shutting down",
+				tags: ['operations'],
+				response: { 200: z.object({ status: z.literal('ready'), store: z.string() }), 503: z.object({ status: z.string(), reason: z.string().optional() }) },
+			},
+		},
 		async (_request, reply) => {
 			if (isClosing()) {
 				return reply.code(503).send({ status: 'closing' });
+			}
+			if (store.notificationsHealthy?.() === false) {
+				return reply.code(503).send({ status: 'degraded', reason: "the PostgreSQL notification connection is down: other instances' saves and revocations are not arriving" });
 			}
 			await store.ping();
 			return { status: 'ready' as const, store: store.kind };

@@ -18,11 +18,23 @@ class PostgresSpecifics implements DialectSpecifics {
 	private readonly instance = randomUUID();
 	private readonly listeners = new Set<(change: ExternalChange) => void>();
 	private listener: pg.Client | undefined;
+	private listening = false;
+	private closed = false;
+	private reconnectTimer: NodeJS.Timeout | undefined;
 
 	constructor(private readonly connectionString: string) {}
 
+	/** False while the notification connection is down: other instances' changes are not arriving. */
+	get notificationsHealthy(): boolean {
+		return this.listening;
+	}
+
 	async listen(): Promise<void> {
 		const client = new pg.Client({ connectionString: this.connectionString });
+		// A dropped listening connection (a database restart, a failover) is reconnected with
+		// backoff; until then readiness fails and reads go to the database.
+		client.on('error', (error) => this.lost(client, error.message));
+		client.on('end', () => this.lost(client, 'the connection ended'));
 		await client.connect();
 		client.on('notification', (message) => {
 			if (message.channel !== CHANNEL || !message.payload) {
@@ -30,13 +42,44 @@ class PostgresSpecifics implements DialectSpecifics {
 			}
 			const { from, change } = JSON.parse(message.payload) as { from: string; change: ExternalChange };
 			if (from !== this.instance) {
-				this.listeners.forEach((listener) => listener(change));
+				this.emit(change);
 			}
 		});
-		// A dropped listening connection would silently stop cross-instance updates: fail loudly.
-		client.on('error', (error) => console.error(`org-policy: lost the PostgreSQL notification connection: ${error.message}`));
 		await client.query(`LISTEN ${CHANNEL}`);
 		this.listener = client;
+		this.listening = true;
+	}
+
+	private emit(change: ExternalChange): void {
+		this.listeners.forEach((listener) => listener(change));
+	}
+
+	private lost(client: pg.Client, reason: string): void {
+		if (this.closed || client !== this.listener || !this.listening) {
+			return;
+		}
+		this.listening = false;
+		console.error(`org-policy: lost the PostgreSQL notification connection (${reason}); reconnecting`);
+		void client.end().catch(() => undefined);
+		this.reconnect(0);
+	}
+
+	private reconnect(attempt: number): void {
+		const delay = Math.min(30_000, 250 * 2 ** attempt);
+		this.reconnectTimer = setTimeout(() => {
+			this.listen()
+				.then(() => {
+					console.error('org-policy: the PostgreSQL notification connection is back; re-reading what changed meanwhile');
+					// What other instances did while this one was deaf: every revision and revocation.
+					this.emit({ kind: 'resync' });
+				})
+				.catch(() => {
+					if (!this.closed) {
+						this.reconnect(attempt + 1);
+					}
+				});
+		}, delay);
+		this.reconnectTimer.unref();
 	}
 
 	async serializeOrganization(trx: Parameters<DialectSpecifics['serializeOrganization']>[0], orgId: string): Promise<void> {
@@ -57,6 +100,8 @@ class PostgresSpecifics implements DialectSpecifics {
 	}
 
 	async close(): Promise<void> {
+		this.closed = true;
+		clearTimeout(this.reconnectTimer);
 		await this.listener?.end().catch(() => undefined);
 		this.listener = undefined;
 	}

@@ -43,6 +43,7 @@ export interface DialectSpecifics {
 	/** A primary-key or unique constraint refused the write. */
 	isUniqueViolation(error: unknown): boolean;
 	onExternalChange?(listener: (change: ExternalChange) => void): () => void;
+	readonly notificationsHealthy?: boolean;
 	/** Releases what the dialect holds beyond the query connection (PostgreSQL's listening connection). */
 	close(): Promise<void>;
 }
@@ -67,10 +68,12 @@ export class SqlStore implements Store {
 		this.kind = dialect.kind;
 		if (dialect.onExternalChange) {
 			this.onExternalChange = (listener) => dialect.onExternalChange!(listener);
+			this.notificationsHealthy = () => dialect.notificationsHealthy !== false;
 		}
 	}
 
 	onExternalChange?: (listener: (change: ExternalChange) => void) => () => void;
+	notificationsHealthy?: () => boolean;
 
 	async ping(): Promise<void> {
 		await this.db.selectNoFrom((eb) => eb.lit(1).as('one')).execute();

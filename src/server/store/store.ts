@@ -84,7 +84,11 @@ export interface TokenRecord {
 }
 
 /** A change another service instance made to the shared store. */
-export type ExternalChange = { kind: 'revision'; orgId: string } | { kind: 'revoked'; userId?: string; familyId?: string; tokenHash?: string };
+export type ExternalChange =
+	| { kind: 'revision'; orgId: string }
+	| { kind: 'revoked'; userId?: string; familyId?: string; tokenHash?: string }
+	/** Notifications were lost for a while: re-read everything other instances may have changed. */
+	| { kind: 'resync' };
 
 export type AppendResult = { ok: true; record: RevisionRecord } | { ok: false; current: RevisionRecord | undefined };
 
@@ -96,6 +100,8 @@ export interface Store {
 	 * store has no other instances and no such method.
 	 */
 	onExternalChange?(listener: (change: ExternalChange) => void): () => void;
+	/** Whether changes from other instances are arriving now (absent: there are no other instances). */
+	notificationsHealthy?(): boolean;
 	close(): Promise<void>;
 
 	getOrganization(id: string): Promise<OrganizationRecord | undefined>;
