@@ -8,6 +8,9 @@ import { PolicyDocumentSchema, PolicyDocumentV1Schema, SCHEMA_VERSION, SCHEMA_VE
  */
 export const SCHEMA_HEADER = 'org-policy-schema';
 
+/** The event stream's response header announcing its heartbeat interval, in seconds. */
+export const HEARTBEAT_HEADER = 'org-policy-heartbeat';
+
 /** The version to serve a member that sent this header: the newest both sides know. */
 export function negotiateSchemaVersion(header: string | undefined): SchemaVersion {
 	const stated = Number(header?.trim());

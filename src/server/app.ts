@@ -126,7 +126,7 @@ export async function buildApp(options: AppOptions): Promise<PolicyApp> {
 	});
 
 	await app.register(oauthRoutes, { prefix: '/oauth', devices: accounts.devices, tokens: accounts.tokens, publicUrl, deviceAuthorizationsPerMinute: config.deviceAuthorizationsPerMinute });
-	await app.register(policyRoutes, { prefix: '/api/v1/policy', auth, policies, store, metrics, clock, hub });
+	await app.register(policyRoutes, { prefix: '/api/v1/policy', auth, policies, store, metrics, clock, hub, heartbeatSeconds: config.heartbeatSeconds });
 	await app.register(adminRoutes, { prefix: '/api/v1/admin', auth, members: accounts.members, tokens: accounts.tokens, policies, store, publicUrl });
 	await app.register(opsRoutes, { store, metrics, publicUrl, isClosing: () => closing, metricsToken: config.metricsToken });
 	await app.register(consolePlugin, { accounts, policies, store, config, loginRateLimit: options.loginRateLimit ?? 10 });

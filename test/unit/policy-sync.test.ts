@@ -186,6 +186,59 @@ describe('policy sync against the real service', () => {
 	});
 });
 
+describe('policy sync notices a stalled event stream', () => {
+	const keys = generateSigningKeyPair();
+	const policy = (revision: number) =>
+		signPolicy(buildPolicyDocument(PolicySettingsSchema.parse(validSettings.plainCompatible), { organization: { id: 'acme', name: 'Acme Corp' }, revision, updatedAt: '2026-11-26T10:00:00Z', updatedBy: 'admin@acme.example' }), keys.privateKeyPem);
+	let server: Server;
+	let streams = 0;
+
+	beforeEach(async () => {
+		streams = 0;
+		// A proxy that stalls the stream: headers and the first event, then nothing, never closing.
+		server = createServer((request, response) => {
+			if (request.url === '/api/v1/policy') {
+				response.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(policy(1)));
+			} else if (request.url === '/api/v1/policy/events') {
+				streams++;
+				response.writeHead(200, { 'content-type': 'text/event-stream', 'org-policy-heartbeat': '15' });
+				response.write(`id: 1\nevent: policy\ndata: ${JSON.stringify(policy(1))}\n\n`);
+			} else {
+				response.writeHead(204).end();
+			}
+		});
+		await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+	});
+	afterEach(async () => {
+		server.closeAllConnections();
+		await new Promise((resolve) => server.close(resolve));
+	});
+
+	it('drops a stream after three missed heartbeats and reconnects, saying why it was stale', async () => {
+		const scheduler = new ManualScheduler(new ManualClock(), false);
+		const sync = new PolicySync(new MemoryKeyValueStore(), scheduler, { ackSpreadMs: 0 });
+		try {
+			sync.start({
+				connection: { serverUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, fetch: globalThis.fetch },
+				trust: { signingKey: keys.publicKey, organizationId: 'acme' },
+				accessToken: async () => 'token',
+				refresh: async () => true,
+			});
+			await stateWhere(sync, revisionIs(1), 'revision 1');
+			await eventually('the stream to open', () => streams === 1);
+			assert.equal(await scheduler.pendingSleep(), 45_000, 'the watchdog waits three 15 s heartbeats');
+			scheduler.advance(45_000);
+			const stale = await stateWhere(sync, (state) => state.status === 'stale', 'stale');
+			assert.match(stale.status === 'stale' ? stale.reason : '', /went silent \(nothing for 45 s\)/);
+			scheduler.advance(await scheduler.pendingSleep());
+			await eventually('a new stream', () => streams === 2);
+			await stateWhere(sync, revisionIs(1), 'in sync again');
+		} finally {
+			sync.dispose();
+		}
+	});
+});
+
 describe('policy sync refuses bad policies and keeps the last good one', () => {
 	const trustedKeys = generateSigningKeyPair();
 	const foreignKeys = generateSigningKeyPair();

@@ -4,8 +4,10 @@ import type { Scheduler } from '../base/scheduler';
 import { describeServiceFailure, isServiceUnreachable, ServiceUnreachableError } from '../base/service-http';
 import { BACKOFF, backoffDelay } from './backoff';
 import type { KeyValueStore } from '../base/storage';
+import { Acknowledgements } from './acknowledgements';
 import { PolicyCache } from './policy-cache';
 import { INITIAL_STATE, supersedes, transition, type SyncEvent, type SyncState } from './state';
+import { StallWatchdog } from './stall-watchdog';
 import { PolicyTransport, type SyncSession } from './transport';
 
 export type { AppliedPolicy, SyncState, SyncStatus } from './state';
@@ -22,6 +24,8 @@ export interface SyncOptions {
 
 export const DEFAULT_SYNC_OPTIONS: SyncOptions = { ackSpreadMs: 2000 };
 export const POLL_INTERVAL_MS = 60_000;
+/** Heartbeats a stream may miss before it counts as stalled. */
+export const MISSED_HEARTBEATS = 3;
 
 /** How one step of the loop ended. */
 type Step = 'ok' | 'signed-out' | 'unsupported' | 'woken' | 'stopped' | { failed: unknown };
@@ -40,7 +44,7 @@ export class PolicySync extends Disposable {
 	private wake: AbortController | undefined;
 	private refreshWaiters: { resolve: () => void; reject: (error: unknown) => void }[] = [];
 	private lastRejection: string | undefined;
-	private acknowledged: number | undefined;
+	private readonly acknowledgements: Acknowledgements;
 	private readonly stateChanged = this._register(new Emitter<SyncState>());
 	private readonly rejected = this._register(new Emitter<PolicyRejectedError>());
 	/** Fires on every state change (status or applied policy). */
@@ -51,10 +55,11 @@ export class PolicySync extends Disposable {
 	constructor(
 		store: KeyValueStore,
 		private readonly scheduler: Scheduler,
-		private readonly options: SyncOptions = DEFAULT_SYNC_OPTIONS,
+		options: SyncOptions = DEFAULT_SYNC_OPTIONS,
 	) {
 		super();
 		this.cache = new PolicyCache(store);
+		this.acknowledgements = new Acknowledgements(scheduler, options.ackSpreadMs);
 	}
 
 	get current(): SyncState {
@@ -81,7 +86,7 @@ export class PolicySync extends Disposable {
 	start(session: SyncSession): void {
 		this.stop();
 		this.lastRejection = undefined;
-		this.acknowledged = undefined;
+		this.acknowledgements.reset();
 		this.dispatch({ type: 'started', organizationId: session.trust.organizationId });
 		void this.cache.rememberTrust(session.trust);
 		const cached = this.cache.load(session.trust);
@@ -217,24 +222,37 @@ export class PolicySync extends Disposable {
 		}
 	}
 
-	/** Follows the event stream until it ends (a failure), the member's tokens are revoked, or a wake. */
+	/**
+	 * Follows the event stream until it ends or stalls (a failure), the member's token ends (a
+	 * refresh and a new stream), or a wake.
+	 */
 	private async follow(transport: PolicyTransport, session: SyncSession, signal: AbortSignal): Promise<'ok' | 'signed-out' | 'unsupported'> {
 		const applied = this.state.policy;
-		const answer = await transport.events(applied?.source === 'live' ? applied.document.revision : undefined, signal);
-		if (answer.kind !== 'stream') {
-			return answer.kind;
-		}
-		for await (const event of answer.events) {
-			if (event.event === 'revoked' || event.event === 'expired') {
-				// The stream ended with its token. Expired: a refresh and a new stream, no visible change.
-				// Revoked: the refresh fails too and the member is signed out.
-				return (await transport.refresh()) ? 'ok' : 'signed-out';
+		const watchdog = new StallWatchdog(this.scheduler, signal);
+		try {
+			const answer = await transport.events(applied?.source === 'live' ? applied.document.revision : undefined, AbortSignal.any([signal, watchdog.signal]), () => watchdog.kick());
+			if (answer.kind !== 'stream') {
+				return answer.kind;
 			}
-			if (event.event === 'policy') {
-				await this.receive(transport, session, JSON.parse(event.data), signal);
+			// Dropped after about three missed heartbeats, when the service says how often it sends them.
+			watchdog.arm(answer.heartbeatMs && answer.heartbeatMs * MISSED_HEARTBEATS);
+			for await (const event of answer.events) {
+				watchdog.kick();
+				if (event.event === 'revoked' || event.event === 'expired') {
+					// The stream ended with its token. Expired: a refresh and a new stream, no visible change.
+					// Revoked: the refresh fails too and the member is signed out.
+					return (await transport.refresh()) ? 'ok' : 'signed-out';
+				}
+				if (event.event === 'policy') {
+					await this.receive(transport, session, JSON.parse(event.data), signal);
+				}
 			}
+			throw new ServiceUnreachableError('the policy event stream ended');
+		} catch (error) {
+			throw watchdog.signal.aborted ? watchdog.signal.reason : error;
+		} finally {
+			watchdog.dispose();
 		}
-		throw new ServiceUnreachableError('the policy event stream ended');
 	}
 
 	private async receive(transport: PolicyTransport, session: SyncSession, envelope: unknown, signal: AbortSignal): Promise<void> {
@@ -260,32 +278,11 @@ export class PolicySync extends Disposable {
 		this.acknowledgeLater(transport, signal);
 	}
 
-	/**
-	 * Reports the applied revision to the service, once per revision, after a spread delay. A
-	 * report that fails is made again on the next successful fetch.
-	 */
 	private acknowledgeLater(transport: PolicyTransport, signal: AbortSignal): void {
-		const revision = this.state.policy?.source === 'live' ? this.state.policy.document.revision : undefined;
-		if (revision === undefined || this.acknowledged === revision) {
-			return;
+		const applied = this.state.policy;
+		if (applied?.source === 'live') {
+			this.acknowledgements.report(applied.document.revision, transport, signal);
 		}
-		this.acknowledged = revision;
-		void (async () => {
-			const delay = Math.floor(this.scheduler.random() * this.options.ackSpreadMs);
-			try {
-				if (delay > 0) {
-					await this.scheduler.sleep(delay, signal);
-				}
-				if (!(await transport.reportApplied(revision, signal))) {
-					throw new Error('signed out');
-				}
-			} catch {
-				// Stopped, offline or signed out: the sync loop reports that; report again later.
-				if (this.acknowledged === revision) {
-					this.acknowledged = undefined;
-				}
-			}
-		})();
 	}
 }
 

@@ -1,6 +1,6 @@
 import type { EventSourceMessage } from 'eventsource-parser';
 import { EventSourceParserStream } from 'eventsource-parser/stream';
-import { etagOf, SCHEMA_HEADER, SCHEMA_VERSION, type PolicyDocument, type PolicyTrust } from '../../policy';
+import { etagOf, HEARTBEAT_HEADER, SCHEMA_HEADER, SCHEMA_VERSION, type PolicyDocument, type PolicyTrust } from '../../policy';
 import { serviceFetch, ServiceHttpError, type ServiceConnection } from '../base/service-http';
 
 /** A signed-in member as the sync engine sees them. */
@@ -13,7 +13,11 @@ export interface SyncSession {
 }
 
 export type PolicyAnswer = { kind: 'signed-out' } | { kind: 'unchanged' } | { kind: 'policy'; envelope: unknown };
-export type EventsAnswer = { kind: 'signed-out' } | { kind: 'unsupported' } | { kind: 'stream'; events: AsyncIterable<EventSourceMessage> };
+export type EventsAnswer =
+	| { kind: 'signed-out' }
+	| { kind: 'unsupported' }
+	/** The events, and the interval within which the service promises a heartbeat (when it says). */
+	| { kind: 'stream'; events: AsyncIterable<EventSourceMessage>; heartbeatMs: number | undefined };
 
 /**
  * The member's side of the policy API: each call brings the access token, refreshes it once after
@@ -64,7 +68,7 @@ export class PolicyTransport {
 	}
 
 	/** The event stream, parsed by eventsource-parser; `unsupported` where a proxy or old service has none. */
-	async events(lastEventId: number | undefined, signal: AbortSignal): Promise<EventsAnswer> {
+	async events(lastEventId: number | undefined, signal: AbortSignal, onComment?: () => void): Promise<EventsAnswer> {
 		const headers = { accept: 'text/event-stream', ...(lastEventId ? { 'last-event-id': String(lastEventId) } : {}) };
 		const response = await this.authorized('/api/v1/policy/events', { headers }, signal);
 		if (!response) {
@@ -78,8 +82,9 @@ export class PolicyTransport {
 			await response.body?.cancel();
 			throw new ServiceHttpError(response.status, `the policy event stream answered ${response.status}`);
 		}
-		const events = response.body.pipeThrough(new TextDecoderStream()).pipeThrough(new EventSourceParserStream());
-		return { kind: 'stream', events };
+		const events = response.body.pipeThrough(new TextDecoderStream()).pipeThrough(new EventSourceParserStream(onComment ? { onComment } : {}));
+		const heartbeatSeconds = Number(response.headers.get(HEARTBEAT_HEADER));
+		return { kind: 'stream', events, heartbeatMs: heartbeatSeconds > 0 ? heartbeatSeconds * 1000 : undefined };
 	}
 
 	/** POST /api/v1/policy/applied; false when signed out. */

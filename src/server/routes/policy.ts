@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { etagOf, ifNoneMatchHits, negotiateSchemaVersion, SCHEMA_HEADER } from '../../policy';
+import { etagOf, HEARTBEAT_HEADER, ifNoneMatchHits, negotiateSchemaVersion, SCHEMA_HEADER } from '../../policy';
 import type { Clock } from '../clock';
 import { principalOf, requireRole, type Authenticators } from '../http/auth';
 import { HttpError } from '../http/http-error';
@@ -18,12 +18,14 @@ export interface PolicyRouteOptions {
 	readonly metrics: ServiceMetrics;
 	readonly clock: Clock;
 	readonly hub: StreamHub;
+	/** How often the event stream sends a heartbeat; members reconnect after missing about three. */
+	readonly heartbeatSeconds: number;
 }
 
 const bearer = [{ bearerAuth: [] }];
 
 /** What members read under /api/v1/policy: the signed policy, its event stream, and the applied-revision report. */
-export const policyRoutes: FastifyPluginAsyncZod<PolicyRouteOptions> = async (app, { auth, policies, store, metrics, clock, hub }) => {
+export const policyRoutes: FastifyPluginAsyncZod<PolicyRouteOptions> = async (app, { auth, policies, store, metrics, clock, hub, heartbeatSeconds }) => {
 	const signedIn = requireRole(auth);
 
 	app.get(
@@ -97,6 +99,7 @@ export const policyRoutes: FastifyPluginAsyncZod<PolicyRouteOptions> = async (ap
 				connection: 'keep-alive',
 				'x-accel-buffering': 'no',
 				[SCHEMA_HEADER]: String(version),
+				[HEARTBEAT_HEADER]: String(heartbeatSeconds),
 			});
 			stream.write('retry: 2000\n\n');
 			if (!(Number.isInteger(lastEventId) && lastEventId >= current.revision)) {
