@@ -3,7 +3,7 @@ import type { ProviderSettings } from '../policy';
 import { MissingCredentialError, type CredentialSource } from './credentials';
 import { streamCompletion, type CompletionEvent, type CompletionRequest } from './completion';
 import { ChatRequestError, explainFailure, type FailureKind } from './errors';
-import { looksLikeAzureHost, planEndpoint, type EndpointPlan } from './endpoint';
+import { azureOpenAiStylePath, looksLikeAzureHost, planEndpoint, type EndpointPlan } from './endpoint';
 import type { FetchFunction } from './http';
 
 export interface ChatMessage {
@@ -110,7 +110,7 @@ export function createChatClient(provider: EffectiveProvider, deps: ClientDeps):
 			return new AzureOpenAI({
 				...common,
 				// baseURL rather than endpoint, so OPENAI_BASE_URL and AZURE_OPENAI_ENDPOINT are never read.
-				baseURL: `${plan.endpoint}/openai`,
+				baseURL: plan.baseURL,
 				apiVersion: plan.apiVersion,
 				defaultHeaders: headers,
 				// An empty key, not none: none would read AZURE_OPENAI_API_KEY (and then refuse the token provider).
@@ -183,10 +183,10 @@ export function createChatClient(provider: EffectiveProvider, deps: ClientDeps):
 				headersSent.Authorization = 'Bearer •••••• (Entra ID token)';
 			}
 			const warnings =
-				!provider.azure && looksLikeAzureHost(provider.baseUrl)
+				!provider.azure && looksLikeAzureHost(provider.baseUrl) && !azureOpenAiStylePath(provider.baseUrl)
 					? ['The Base URL is an Azure OpenAI host but the policy has no Azure settings: requests use the plain OpenAI path and key header, which Azure may refuse. Ask your admin to turn on the Azure options.']
 					: [];
-			const endpoint = plan.style === 'azure-deployments' ? `${plan.endpoint}/openai` : plan.baseURL;
+			const endpoint = plan.baseURL;
 			try {
 				const models = provider.models?.allowed ?? (await client.listModels());
 				if (provider.models?.allowed) {

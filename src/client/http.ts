@@ -35,11 +35,13 @@ function certificates(options: HttpOptions): string[] | undefined {
 export function createDispatcher(options: HttpOptions = {}): Dispatcher {
 	const env = options.env ?? process.env;
 	const tls = { ca: certificates(options), rejectUnauthorized: options.strictSSL ?? true };
-	const noProxy = options.noProxy?.length ? options.noProxy.join(',') : (env.NO_PROXY ?? env.no_proxy);
+	// Loopback (Ollama, LM Studio, a local gateway) never goes through a proxy, whatever NO_PROXY says.
+	const listed = options.noProxy?.length ? options.noProxy.join(',') : (env.NO_PROXY ?? env.no_proxy ?? '');
+	const noProxy = [listed, 'localhost', '127.0.0.1', '[::1]'].filter(Boolean).join(',');
 	return new EnvHttpProxyAgent({
 		httpProxy: options.proxy ?? env.HTTP_PROXY ?? env.http_proxy,
 		httpsProxy: options.proxy ?? env.HTTPS_PROXY ?? env.https_proxy ?? env.HTTP_PROXY ?? env.http_proxy,
-		...(noProxy !== undefined ? { noProxy } : {}),
+		noProxy,
 		connect: { ...tls, timeout: options.connectTimeoutMs ?? 10_000 },
 		requestTls: tls,
 		headersTimeout: options.headersTimeoutMs ?? 60_000,

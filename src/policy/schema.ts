@@ -249,6 +249,17 @@ const providerShape = {
 	azure: AzureSchema.optional(),
 };
 
+function checkProvider(
+	provider: { baseUrl: string; apiKeyRequired: boolean; azure?: { identityAuth: boolean; apiVersion?: string | undefined } | undefined; headers: Record<string, string> },
+	ctx: z.RefinementCtx,
+): void {
+	const version = provider.azure?.apiVersion;
+	if (version && DATED_API_VERSION.test(version) && /\/openai\/v1\/?(\?|$)/.test(provider.baseUrl)) {
+		ctx.addIssue({ code: 'custom', message: 'the Azure v1 API (…/openai/v1) takes no dated api-version: leave it empty, or use preview or latest', path: ['azure', 'apiVersion'] });
+	}
+	checkCredentialHeaders(provider, ctx);
+}
+
 function checkCredentialHeaders(provider: { apiKeyRequired: boolean; azure?: { identityAuth: boolean } | undefined; headers: Record<string, string> }, ctx: z.RefinementCtx): void {
 		const memberCredential = provider.apiKeyRequired || provider.azure?.identityAuth === true;
 		if (!memberCredential) {
@@ -266,7 +277,7 @@ function checkCredentialHeaders(provider: { apiKeyRequired: boolean; azure?: { i
 		}
 }
 
-export const ProviderSchema = z.strictObject({ ...providerShape, models: ModelsSchema.optional() }).superRefine(checkCredentialHeaders);
+export const ProviderSchema = z.strictObject({ ...providerShape, models: ModelsSchema.optional() }).superRefine(checkProvider);
 const ProviderSchemaV1 = z.strictObject({ ...providerShape, models: ModelsSchemaV1.optional() }).superRefine(checkCredentialHeaders);
 
 export const OrganizationSchema = z.strictObject({

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Ajv from 'ajv';
-import { apiKeyCredential, ChatRequestError, createChatClient, createDispatcher, entraCredential, fetchThrough, noCredential, type EffectiveProvider, type CredentialSource, type HttpOptions } from '../../src/client';
+import { apiKeyCredential, azureOpenAiStylePath, ChatRequestError, createChatClient, createDispatcher, entraCredential, fetchThrough, noCredential, type EffectiveProvider, type CredentialSource, type HttpOptions } from '../../src/client';
 import { FakeEndpoint, makeTestCertificates, type RecordedRequest } from '../support/fake-endpoint';
 
 const KEY = 'sk-member-secret-1234567890';
@@ -101,6 +101,30 @@ describe('chat-completions client', () => {
 		assert.equal(last().headers['api-key'], undefined);
 		await chat.complete([{ role: 'user', content: 'again' }], 'gpt-4o');
 		assert.equal(last().headers.authorization, 'Bearer entra-token-2');
+	});
+
+	describe('smaller wire faults', () => {
+		it('keeps every value of a repeated query key in the base URL, and api-version once', async () => {
+			await client(provider(`${endpoint.url}/v1?route=a&route=b`)).complete([{ role: 'user', content: 'hi' }], 'gpt-4o');
+			assert.deepEqual(last().query, { route: ['a', 'b'] });
+			assert.equal(last().path, '/v1/chat/completions');
+			const azure = { apiVersion: '2024-06-01', identityAuth: false, scope: 'https://cognitiveservices.azure.com/.default' };
+			await client(provider(`${endpoint.url}/openai?route=a&route=b&api-version=2023-05-15`, { azure })).complete([{ role: 'user', content: 'hi' }], 'gpt-4o');
+			assert.equal(last().path, '/openai/deployments/gpt-4o/chat/completions');
+			assert.deepEqual(last().query, { route: ['a', 'b'], 'api-version': ['2024-06-01'] });
+		});
+
+		it('does not warn about Azure settings for the v1 API or the Foundry Models API', () => {
+			assert.equal(azureOpenAiStylePath('https://acme.openai.azure.com/openai/v1'), true);
+			assert.equal(azureOpenAiStylePath('https://acme.services.ai.azure.com/models'), true);
+			assert.equal(azureOpenAiStylePath('https://acme.openai.azure.com/v1'), false);
+		});
+
+		it('never sends loopback requests through a proxy, even without NO_PROXY', async () => {
+			const viaDeadProxy = createDispatcher({ env: { HTTP_PROXY: 'http://127.0.0.1:9', HTTPS_PROXY: 'http://127.0.0.1:9' }, connectTimeoutMs: 500 });
+			const chat = createChatClient(provider(`${endpoint.url}/v1`), { fetch: fetchThrough(viaDeadProxy), credentials: withKey });
+			assert.equal(await chat.complete([{ role: 'user', content: 'hi' }], 'gpt-4o'), 'Hello from the endpoint ✓');
+		});
 	});
 
 	describe("the member's environment does not reach the locked endpoint", () => {

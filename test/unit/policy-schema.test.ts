@@ -139,6 +139,8 @@ describe('policy schema v1', () => {
 			assertRefused(withProvider({ models: { allowed: ['a', 'b', 'a'] } }), 'provider.models.allowed[2]', 'listed twice'));
 		it('refuses too many models', () =>
 			assertRefused(withProvider({ models: { allowed: Array.from({ length: 201 }, (_, i) => `m${i}`) } }), 'provider.models.allowed', 'at most 200'));
+		it('refuses a dated api-version for the Azure v1 API, saying why', () =>
+			assertRefused(withProvider({ baseUrl: 'https://acme.openai.azure.com/openai/v1', azure: { apiVersion: '2024-06-01' } }), 'provider.azure.apiVersion', 'takes no dated api-version'));
 		it('refuses control characters in the admin contact', () => assertRefused({ ...validSettings.disabled, adminContact: 'a\nb' }, 'adminContact', 'control characters'));
 	});
 
