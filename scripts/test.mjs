@@ -1,5 +1,5 @@
 // Runs the test suites in order and ends with one "N passed, N failed" line summing them all.
-// Usage: node scripts/test.mjs [unit|server|server-pg|e2e|integration|bench ...] (default: all of them)
+// Usage: node scripts/test.mjs [unit|server|server-pg|reliability|e2e|integration|bench ...] (default: all of them)
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -22,6 +22,8 @@ const suites = {
 		env: { ORG_POLICY_TEST_STORE: 'postgres' },
 		command: [process.execPath, mocha, '--reporter', reporter, '--node-option', 'import=tsx', '--timeout', '20000', ...['policy-api', 'oauth', 'cli', 'log-redaction', 'schema-versions', 'security'].map((name) => join(root, `test/server/${name}.test.ts`))],
 	},
+	// Faults: a full disk, damaged databases (the PostgreSQL reconnection runs in server, with its instances).
+	reliability: { needsBuild: false, command: [process.execPath, mocha, '--reporter', reporter, '--config', join(root, 'test/reliability/.mocharc.json')] },
 	e2e: { needsBuild: true, command: [process.execPath, mocha, '--reporter', reporter, '--config', join(root, 'test/e2e/.mocharc.json')] },
 	integration: { needsBuild: true, command: [process.execPath, '--import', 'tsx', join(root, 'test/integration/launch.ts')] },
 	// The benchmarks in a tiny smoke mode: they still run; their targets are read from bench/results.md.

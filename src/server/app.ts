@@ -69,7 +69,9 @@ export async function buildApp(options: AppOptions): Promise<PolicyApp> {
 	app.addHook('onRoute', (route) => void registered.push(route));
 	app.setValidatorCompiler(zodValidatorCompiler);
 	app.setSerializerCompiler(serializerCompiler);
-	app.setErrorHandler(createErrorHandler(BODY_LIMIT_BYTES));
+	// A write refused for a full disk makes the service not ready until a write succeeds again.
+	let storageFullSince: number | undefined;
+	app.setErrorHandler(createErrorHandler(BODY_LIMIT_BYTES, () => (storageFullSince ??= clock.now())));
 	app.setNotFoundHandler((request, reply) => reply.code(404).send({ error: 'not_found', message: `no route for ${request.method} ${request.url.split('?')[0]}` }));
 
 	await app.register(swagger, {
@@ -87,6 +89,9 @@ export async function buildApp(options: AppOptions): Promise<PolicyApp> {
 
 	app.addHook('onResponse', async (request, reply) => {
 		metrics.requests.inc({ method: request.method, route: request.routeOptions.url ?? 'unmatched', status: String(reply.statusCode) });
+		if (storageFullSince !== undefined && request.method !== 'GET' && reply.statusCode < 400) {
+			storageFullSince = undefined;
+		}
 	});
 	app.addHook('preClose', async () => {
 		closing = true;
@@ -128,7 +133,7 @@ export async function buildApp(options: AppOptions): Promise<PolicyApp> {
 	await app.register(oauthRoutes, { prefix: '/oauth', devices: accounts.devices, tokens: accounts.tokens, publicUrl, deviceAuthorizationsPerMinute: config.deviceAuthorizationsPerMinute });
 	await app.register(policyRoutes, { prefix: '/api/v1/policy', auth, policies, store, metrics, clock, hub, heartbeatSeconds: config.heartbeatSeconds });
 	await app.register(adminRoutes, { prefix: '/api/v1/admin', auth, members: accounts.members, tokens: accounts.tokens, policies, store, publicUrl });
-	await app.register(opsRoutes, { store, metrics, publicUrl, isClosing: () => closing, metricsToken: config.metricsToken });
+	await app.register(opsRoutes, { store, metrics, publicUrl, isClosing: () => closing, metricsToken: config.metricsToken, storageFullSince: () => storageFullSince });
 	await app.register(consolePlugin, { accounts, policies, store, config, loginRateLimit: options.loginRateLimit ?? 10 });
 
 	const bootstrapped = await bootstrap(store, accounts.members, clock, config);

@@ -35,12 +35,13 @@ export interface RunningService extends PolicyApp {
 
 
 export async function startService(
-	options: Partial<Omit<AppOptions, 'config' | 'store'>> & { dataDir?: string; databaseUrl?: string; heartbeatSeconds?: number; port?: number; settings?: Partial<ServerConfigInput> } = {},
+	options: Partial<Omit<AppOptions, 'config' | 'store'>> & { dataDir?: string; databaseUrl?: string; heartbeatSeconds?: number; port?: number; settings?: Partial<ServerConfigInput>; wrapStore?: (store: Store) => Store } = {},
 ): Promise<RunningService> {
 	// ORG_POLICY_TEST_STORE=postgres runs a suite's services on PostgreSQL, each on a fresh database.
 	const database = !options.databaseUrl && !options.dataDir && process.env.ORG_POLICY_TEST_STORE === 'postgres' ? await freshDatabase() : undefined;
 	const databaseUrl = options.databaseUrl ?? database?.url;
-	const store: Store = databaseUrl ? await openPostgresStore(databaseUrl) : await openSqliteStore(options.dataDir ?? ':memory:');
+	const opened: Store = databaseUrl ? await openPostgresStore(databaseUrl) : await openSqliteStore(options.dataDir ?? ':memory:');
+	const store = options.wrapStore ? options.wrapStore(opened) : opened;
 	const config = configFrom({
 		host: '127.0.0.1',
 		port: 0,
@@ -52,7 +53,7 @@ export async function startService(
 		heartbeatSeconds: options.heartbeatSeconds ?? 15,
 		...options.settings,
 	});
-	const { settings: _settings, ...appOptions } = options;
+	const { settings: _settings, wrapStore: _wrapStore, ...appOptions } = options;
 	const built = await buildApp({ config, store, ...appOptions });
 	await built.app.listen({ host: '127.0.0.1', port: options.port ?? 0 });
 	const url = `http://127.0.0.1:${(built.app.server.address() as AddressInfo).port}`;

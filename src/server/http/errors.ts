@@ -24,12 +24,29 @@ export function domainStatus(error: DomainError): number {
 	return DOMAIN_STATUS[error.code].status;
 }
 
+/** SQLite's, PostgreSQL's and the operating system's words for a full disk. */
+export function isStorageFull(error: unknown): boolean {
+	for (let current: unknown = error, depth = 0; current && depth < 4; current = (current as { cause?: unknown }).cause, depth++) {
+		const code = (current as { code?: unknown }).code;
+		if (code === 'SQLITE_FULL' || code === '53100' || code === 'ENOSPC') {
+			return true;
+		}
+	}
+	return false;
+}
+
 /**
  * The one place where errors become status codes. Every JSON answer has the shape
  * `{ error, message, fieldErrors? }`, except the OAuth endpoints', which RFC 6749 §5.2 fixes.
  */
-export function createErrorHandler(bodyLimitBytes: number) {
+export function createErrorHandler(bodyLimitBytes: number, onStorageFull: () => void = () => undefined) {
 	return (error: FastifyError | Error, request: FastifyRequest, reply: FastifyReply) => {
+		if (isStorageFull(error)) {
+			onStorageFull();
+			request.log.error({ err: error }, 'the storage is full: a write was refused');
+			// RFC 4918 §11.5: the server cannot store the representation. Reads go on being served.
+			return reply.code(507).send({ error: 'storage_full', message: "the service's storage is full: the change was not saved (nothing else was lost); free disk space on the service, then save again" });
+		}
 		if (error instanceof OAuthError) {
 			// RFC 6749 §5.2: invalid_client is 401; every other error is 400.
 			return reply.code(error.code === 'invalid_client' ? 401 : 400).send({ error: error.code, error_description: error.message });

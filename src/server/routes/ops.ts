@@ -10,12 +10,14 @@ export interface OpsRouteOptions {
 	readonly metrics: ServiceMetrics;
 	readonly publicUrl: () => string;
 	readonly isClosing: () => boolean;
+	/** When the last write was refused for a full disk (until a write succeeds again). */
+	readonly storageFullSince: () => number | undefined;
 	/** When set, /metrics answers only requests bearing it. */
 	readonly metricsToken: string | undefined;
 }
 
 /** For operators and tooling: liveness, readiness, Prometheus metrics and the OpenAPI document. */
-export const opsRoutes: FastifyPluginAsyncZod<OpsRouteOptions> = async (app, { store, metrics, publicUrl, isClosing, metricsToken }) => {
+export const opsRoutes: FastifyPluginAsyncZod<OpsRouteOptions> = async (app, { store, metrics, publicUrl, isClosing, metricsToken, storageFullSince }) => {
 	const expected = metricsToken && Buffer.from(`Bearer ${metricsToken}`);
 	const mayReadMetrics = (authorization: string | undefined) => {
 		if (!expected) {
@@ -38,6 +40,10 @@ export const opsRoutes: FastifyPluginAsyncZod<OpsRouteOptions> = async (app, { s
 		async (_request, reply) => {
 			if (isClosing()) {
 				return reply.code(503).send({ status: 'closing' });
+			}
+			const full = storageFullSince();
+			if (full !== undefined) {
+				return reply.code(503).send({ status: 'degraded', reason: `the storage is full: writes are refused since ${new Date(full).toISOString()} (reads are served)` });
 			}
 			if (store.notificationsHealthy?.() === false) {
 				return reply.code(503).send({ status: 'degraded', reason: "the PostgreSQL notification connection is down: other instances' saves and revocations are not arriving" });
