@@ -130,6 +130,12 @@ describe('policy sync against the real service', () => {
 		assert.equal((await putPolicy(service.url, admin, validSettings.plainCompatible, '"1"')).status, 200);
 		scheduler.advance(await scheduler.pendingSleep());
 		await stateWhere(sync, revisionIs(2), 'revision 2 after reconnecting');
+
+		// A second outage soon after: retried from the shortest wait, not where the last one ended.
+		await service.close();
+		const again = await stateWhere(sync, (state) => state.status === 'stale', 'stale again');
+		assert.match(again.status === 'stale' ? again.reason : '', /policy service/, 'stale says why');
+		assert.equal(await scheduler.pendingSleep(), BACKOFF.initialMs);
 	});
 
 	it('after a 401 refreshes the token once and carries on', async () => {

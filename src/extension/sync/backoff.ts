@@ -1,4 +1,5 @@
-export const BACKOFF = { initialMs: 1000, maxMs: 30_000, resetAfterMs: 60_000 } as const;
+/** Retry waits; a retry after the service answered again starts from the shortest. */
+export const BACKOFF = { initialMs: 1000, maxMs: 30_000 } as const;
 
 /** Exponential backoff with jitter: the n-th retry waits between half and all of min(30 s, 1 s·2ⁿ). */
 export function backoffDelay(attempt: number, random: number): number {

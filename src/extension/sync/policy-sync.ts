@@ -2,7 +2,7 @@ import { PolicyRejectedError, verifySignedPolicy } from '../../policy';
 import { Disposable, Emitter } from '../base/disposable';
 import type { Scheduler } from '../base/scheduler';
 import { describeServiceFailure, isServiceUnreachable, ServiceUnreachableError } from '../base/service-http';
-import { BACKOFF, backoffDelay } from './backoff';
+import { backoffDelay } from './backoff';
 import type { KeyValueStore } from '../base/storage';
 import { Acknowledgements } from './acknowledgements';
 import { PolicyCache } from './policy-cache';
@@ -139,11 +139,12 @@ export class PolicySync extends Disposable {
 		let attempt = 0;
 		let streaming = true;
 		while (!run.aborted) {
-			const began = this.scheduler.now();
 			// A refresh asked for from here on is answered by the next fetch, not this one.
 			const answering = this.refreshWaiters.splice(0);
 			let step = await this.step((signal) => this.fetchOnce(transport, session, signal), run, false);
 			settle(answering, typeof step === 'object' ? step.failed : undefined);
+			// The service answered: a failure after this is a new outage, retried from the shortest wait.
+			const reached = step === 'ok';
 			if (step === 'ok') {
 				step = await this.step((woken) => (streaming ? this.follow(transport, session, woken) : this.poll(woken)), run);
 			}
@@ -161,7 +162,7 @@ export class PolicySync extends Disposable {
 				attempt = 0;
 				continue;
 			}
-			if (this.scheduler.now() - began >= BACKOFF.resetAfterMs) {
+			if (reached) {
 				attempt = 0;
 			}
 			this.dispatch({ type: 'failed', reason: describeServiceFailure(step.failed), unreachable: isServiceUnreachable(step.failed), at: this.scheduler.now() });
