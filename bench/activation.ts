@@ -41,10 +41,12 @@ function fixtureFile(dir: string): string {
 	writeFileSync(
 		file,
 		JSON.stringify({
-			secrets: { 'orgProviderPolicy.session': JSON.stringify(session) },
+			secrets: {
+				'orgProviderPolicy.session': JSON.stringify(session),
+				'orgProviderPolicy.pin': JSON.stringify({ organizationId: 'acme', signingKey: keys.publicKey, highestRevision: document.revision }),
+			},
 			globalState: {
 				'orgProviderPolicy.cache.acme': { envelope: JSON.parse(canonicalJson(signPolicy(document, keys.privateKeyPem))), receivedAt: Date.now() },
-				'orgProviderPolicy.trust': { signingKey: keys.publicKey, organizationId: 'acme' },
 			},
 		}),
 	);

@@ -13,6 +13,7 @@ import { PolicySync, type SyncSession } from '../src/extension/sync/policy-sync'
 import { realScheduler } from '../src/extension/base/scheduler';
 import { fetchThrough } from '../src/client';
 import { deviceSignIn, form, forkWorker, mb, ms, percentile, report, rssOf, smoke, startServiceProcess, wallClock } from './support/common';
+import { MemorySecretStore } from '../test/support/memory-storage';
 
 const ADMIN = { email: 'admin@acme.example', password: 'benchmark admin password' };
 const MEMBER = { email: 'dev@acme.example', password: 'benchmark member password' };
@@ -38,7 +39,7 @@ async function worker(): Promise<void> {
 		let ready = 0;
 		for (let i = 0; i < count; i++) {
 			const token = tokens[i % tokens.length]!;
-			const sync = new PolicySync(cache, realScheduler);
+			const sync = new PolicySync({ state: cache, secrets: new MemorySecretStore() }, realScheduler);
 			const session: SyncSession = {
 				connection: { serverUrl: url, fetch },
 				trust: { signingKey, organizationId: 'acme' },

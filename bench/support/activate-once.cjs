@@ -77,7 +77,8 @@ const context = {
 const start = performance.now();
 const extension = require(bundle);
 const loaded = performance.now();
-const api = extension.activate(context);
+void (async () => {
+const api = await extension.activate(context);
 const activated = performance.now();
 const azureLoaded = Object.keys(require.cache).some((file) => file.includes('@azure') || file.endsWith('entra.js'));
 const lazyLoaded = Object.keys(require.cache).filter((file) => /(http|chat-client|entra)\.js$/.test(file)).map((file) => file.split('/').pop());
@@ -87,3 +88,4 @@ setTimeout(() => {
 	process.stdout.write(JSON.stringify({ loadMs: loaded - start, activateMs: activated - loaded, azureLoaded, lazyLoaded, cachedRevision: policy ? policy.revision : null }));
 	process.exit(0);
 }, 50);
+})();

@@ -3,7 +3,7 @@ import * as vscode from 'vscode';
 import type { OrgProviderPolicyApi } from './api';
 import { OrgPolicyExtension } from './org-policy-extension';
 
-export function activate(context: vscode.ExtensionContext): OrgProviderPolicyApi {
+export async function activate(context: vscode.ExtensionContext): Promise<OrgProviderPolicyApi> {
 	// Bundled apart and required on first use, to keep them off the activation path: undici
 	// (dist/http.js) on the first request, the openai SDK
 	// (dist/chat-client.js) when the member first chats, @azure/identity (dist/entra.js) only when a
@@ -19,6 +19,7 @@ export function activate(context: vscode.ExtensionContext): OrgProviderPolicyApi
 		tokenizer: () => require(join(__dirname, 'tokenizer.js')),
 	});
 	context.subscriptions.push(extension);
+	await extension.ready;
 	return extension.api;
 }
 

@@ -27,6 +27,8 @@ export interface LazyModules {
 /** Builds the adapters and services once; each feature registers its own commands and views. */
 export class OrgPolicyExtension extends Disposable {
 	readonly api: OrgProviderPolicyApi;
+	/** Resolves once the last known policy is restored (or found unverifiable); sync starts after it. */
+	readonly ready: Promise<void>;
 	private dispatcher: Dispatcher | undefined;
 	private boundFetch: FetchFunction | undefined;
 
@@ -59,9 +61,10 @@ export class OrgPolicyExtension extends Disposable {
 		};
 
 		const sessions = this._register(new SessionManager(context.secrets, connection, realScheduler));
-		const sync = this._register(new PolicySync(context.globalState, realScheduler));
-		// A signed-out member keeps the last policy they had (fail closed), even across restarts.
-		sync.restoreLastKnown();
+		const sync = this._register(new PolicySync({ state: context.globalState, secrets: context.secrets }, realScheduler));
+		// A signed-out member keeps the last policy they had (fail closed), even across restarts:
+		// activation waits for it, so nothing is ever used unlocked in between.
+		const restored = sync.restoreLastKnown();
 		const provider = this._register(
 			new ProviderService(sync, {
 				secrets: context.secrets,
@@ -93,11 +96,14 @@ export class OrgPolicyExtension extends Disposable {
 			onDidShowDeviceCode: auth.onDidShowDeviceCode,
 		};
 
-		void sessions.reload().then((session) => {
-			if (session) {
-				syncFeature.startSync();
-			}
-		});
+		this.ready = restored;
+		void restored
+			.then(() => sessions.reload())
+			.then((session) => {
+				if (session) {
+					syncFeature.startSync();
+				}
+			});
 	}
 }
 

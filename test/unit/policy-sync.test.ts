@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildPolicyDocument, generateSigningKeyPair, PolicySettingsSchema, signPolicy } from '../../src/policy';
 import { SessionManager, SESSION_SECRET_KEY } from '../../src/extension/auth/session-manager';
+import { ProviderService } from '../../src/extension/provider/provider-service';
 import { backoffDelay, BACKOFF, POLL_INTERVAL_MS, PolicySync, type SyncSession, type SyncState } from '../../src/extension/sync/policy-sync';
 import { eventually, whenChanged } from '../support/eventually';
 import { ManualScheduler } from '../support/manual-scheduler';
@@ -25,6 +26,8 @@ describe('policy sync against the real service', () => {
 	let dataDir: string;
 	let secrets: MemorySecretStore;
 	let memento: MemoryKeyValueStore;
+	/** Where the sync keeps its pin (the extension shares VS Code's one secret storage; apart here to tell them apart). */
+	let syncSecrets: MemorySecretStore;
 	let sessions: SessionManager;
 	let sync: PolicySync;
 	let admin: string;
@@ -45,13 +48,14 @@ describe('policy sync against the real service', () => {
 		admin = (await service.signIn(ADMIN.email)).access_token;
 		secrets = new MemorySecretStore();
 		memento = new MemoryKeyValueStore();
+		syncSecrets = new MemorySecretStore();
 		sessions = new SessionManager(secrets, () => ({ serverUrl: service.url, fetch: globalThis.fetch }), scheduler);
 		await sessions.signIn(
 			{ showCode: (code) => void approveDevice(service.url, code.user_code, 'dev@acme.example', 'pw-dev@acme.example-long-enough') },
 			new AbortController().signal,
 		);
 		scheduler.autoAdvance = false;
-		sync = new PolicySync(memento, scheduler, { ackSpreadMs: 0 });
+		sync = new PolicySync({ state: memento, secrets: syncSecrets }, scheduler, { ackSpreadMs: 0 });
 		sessions.onDidChange(({ session }) => !session && sync.signedOut());
 	});
 	afterEach(async () => {
@@ -176,16 +180,16 @@ describe('policy sync against the real service', () => {
 		sync.start(syncSession());
 		await stateWhere(sync, revisionIs(1), 'revision 1');
 		sync.stop();
-		const restarted = new PolicySync(memento, scheduler);
-		restarted.restoreLastKnown();
+		const restarted = new PolicySync({ state: memento, secrets: syncSecrets }, scheduler);
+		await restarted.restoreLastKnown();
 		assert.equal(restarted.current.policy?.source, 'cached');
 		assert.equal(restarted.current.policy?.document.revision, 1);
 
 		const cached = memento.get<{ envelope: { policy: { enabled: boolean } } }>('orgProviderPolicy.cache.acme')!;
 		cached.envelope.policy.enabled = true;
 		await memento.update('orgProviderPolicy.cache.acme', cached);
-		const tampered = new PolicySync(memento, scheduler);
-		tampered.restoreLastKnown();
+		const tampered = new PolicySync({ state: memento, secrets: syncSecrets }, scheduler);
+		await tampered.restoreLastKnown();
 		assert.equal(tampered.current.policy, undefined, 'a tampered cache is not applied');
 		restarted.dispose();
 		tampered.dispose();
@@ -222,7 +226,7 @@ describe('policy sync notices a stalled event stream', () => {
 
 	it('drops a stream after three missed heartbeats and reconnects, saying why it was stale', async () => {
 		const scheduler = new ManualScheduler(new ManualClock(), false);
-		const sync = new PolicySync(new MemoryKeyValueStore(), scheduler, { ackSpreadMs: 0 });
+		const sync = new PolicySync({ state: new MemoryKeyValueStore(), secrets: new MemorySecretStore() }, scheduler, { ackSpreadMs: 0 });
 		try {
 			sync.start({
 				connection: { serverUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, fetch: globalThis.fetch },
@@ -277,7 +281,7 @@ describe('policy sync refuses bad policies and keeps the last good one', () => {
 		await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
 		url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 		scheduler = new ManualScheduler(new ManualClock(), false);
-		sync = new PolicySync(new MemoryKeyValueStore(), scheduler, { ackSpreadMs: 0 });
+		sync = new PolicySync({ state: new MemoryKeyValueStore(), secrets: new MemorySecretStore() }, scheduler, { ackSpreadMs: 0 });
 		body = good(1);
 		acks.length = 0;
 	});
@@ -335,11 +339,12 @@ describe('policy sync at start-up', () => {
 		const document = buildPolicyDocument(PolicySettingsSchema.parse(validSettings.plainCompatible), { organization: { id: 'acme', name: 'Acme Corp' }, revision: 4, updatedAt: '2026-11-26T10:00:00Z', updatedBy: 'a@acme.example' });
 		const memento = new MemoryKeyValueStore();
 		await memento.update('orgProviderPolicy.cache.acme', { envelope: JSON.parse(JSON.stringify(signPolicy(document, keys.privateKeyPem))), receivedAt: 1 });
-		await memento.update('orgProviderPolicy.trust', { signingKey: keys.publicKey, organizationId: 'acme' });
+		const secrets = new MemorySecretStore();
+		await secrets.store('orgProviderPolicy.pin', JSON.stringify({ organizationId: 'acme', signingKey: keys.publicKey, highestRevision: 4 }));
 		const scheduler = new ManualScheduler(new ManualClock(), false);
-		const sync = new PolicySync(memento, scheduler, { ackSpreadMs: 0 });
+		const sync = new PolicySync({ state: memento, secrets }, scheduler, { ackSpreadMs: 0 });
 		try {
-			sync.restoreLastKnown();
+			await sync.restoreLastKnown();
 			assert.equal(sync.current.policy?.document.revision, 4);
 			assert.equal(sync.current.policy?.source, 'cached');
 			assert.equal(sync.current.status, 'signed-out');
@@ -371,3 +376,82 @@ describe('backoff delays', () => {
 		assert.equal(backoffDelay(10, 0), 15_000);
 	});
 });
+
+describe("a member is never unlocked by its own disk", () => {
+	const keys = generateSigningKeyPair();
+	const attacker = generateSigningKeyPair();
+	const signed = (revision: number, settings: unknown = validSettings.plainCompatible, signer = keys) =>
+		JSON.parse(JSON.stringify(signPolicy(buildPolicyDocument(PolicySettingsSchema.parse(settings), { organization: { id: 'acme', name: 'Acme Corp' }, revision, updatedAt: '2026-11-26T10:00:00Z', updatedBy: 'a@acme.example' }), signer.privateKeyPem)));
+	let memento: MemoryKeyValueStore;
+	let secrets: MemorySecretStore;
+	let sync: PolicySync;
+
+	beforeEach(async () => {
+		memento = new MemoryKeyValueStore();
+		secrets = new MemorySecretStore();
+		// A member who applied revision 4 under the organization's real key.
+		await secrets.store('orgProviderPolicy.pin', JSON.stringify({ organizationId: 'acme', signingKey: keys.publicKey, highestRevision: 4 }));
+		await memento.update('orgProviderPolicy.cache.acme', { envelope: signed(4), receivedAt: 1 });
+		sync = new PolicySync({ state: memento, secrets }, new ManualScheduler(new ManualClock(), false), { ackSpreadMs: 0 });
+	});
+	afterEach(() => sync.dispose());
+
+	const restoredStatus = async () => {
+		await sync.restoreLastKnown();
+		return sync.current;
+	};
+
+	it('restores the verified cache when nothing was touched', async () => {
+		assert.equal((await restoredStatus()).policy?.document.revision, 4);
+	});
+
+	it('stays locked, unable to verify, when the cache is deleted', async () => {
+		await memento.update('orgProviderPolicy.cache.acme', undefined);
+		const state = await restoredStatus();
+		assert.equal(state.status, 'cannot-verify');
+		assert.match(state.status === 'cannot-verify' ? state.message : '', /no AI provider is used until it is verified/);
+	});
+
+	it('stays locked when the cache is altered', async () => {
+		const cached = memento.get<{ envelope: { policy: { enabled: boolean } } }>('orgProviderPolicy.cache.acme')!;
+		cached.envelope.policy.enabled = false;
+		await memento.update('orgProviderPolicy.cache.acme', cached);
+		assert.equal((await restoredStatus()).status, 'cannot-verify');
+	});
+
+	it('refuses an older genuine revision put back into the cache (rollback to enabled: false)', async () => {
+		await memento.update('orgProviderPolicy.cache.acme', { envelope: signed(2, validSettings.disabled), receivedAt: 1 });
+		assert.equal((await restoredStatus()).status, 'cannot-verify');
+	});
+
+	it('ignores a key written into global state: trust lives in secret storage', async () => {
+		await memento.update('orgProviderPolicy.trust', { signingKey: attacker.publicKey, organizationId: 'acme' });
+		await memento.update('orgProviderPolicy.cache.acme', { envelope: signed(9, validSettings.disabled, attacker), receivedAt: 1 });
+		assert.equal((await restoredStatus()).status, 'cannot-verify');
+	});
+
+	it('keeps the lock through sign-out, and the provider uses nothing meanwhile', async () => {
+		await memento.update('orgProviderPolicy.cache.acme', undefined);
+		await sync.restoreLastKnown();
+		sync.signedOut();
+		assert.equal(sync.current.status, 'cannot-verify');
+		const provider = new ProviderService(sync, {
+			secrets: new MemorySecretStore(),
+			state: new MemoryKeyValueStore(),
+			memberProvider: () => ({ preset: 'openai', baseUrl: undefined, headers: {} }),
+			microsoftToken: async () => undefined,
+			showMessage: () => undefined,
+			fetch: () => globalThis.fetch,
+			loadChatClient: () => assert.fail('no client may be built'),
+			loadEntra: () => assert.fail('no Entra ID either'),
+		});
+		try {
+			assert.equal(provider.current.locked, true);
+			assert.equal(provider.current.provider, undefined, "not the member's own provider");
+			assert.throws(() => provider.client(), /cannot verify your organization's policy/);
+		} finally {
+			provider.dispose();
+		}
+	});
+});
+

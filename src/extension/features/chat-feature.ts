@@ -24,7 +24,9 @@ export class ChatFeature extends Disposable implements vscode.WebviewViewProvide
 		this._register(vscode.window.registerWebviewViewProvider(CHAT_VIEW_ID, this));
 		this._register(vscode.commands.registerCommand('orgProviderPolicy.openChat', () => vscode.commands.executeCommand(`${CHAT_VIEW_ID}.focus`)));
 		this._register(vscode.commands.registerCommand('orgProviderPolicy.sendChatMessage', (text: unknown) => (typeof text === 'string' ? this.send(text) : undefined)));
-		this._register(provider.onDidChange(() => void this.refreshModels()));
+		// With the view open the model list follows at once; closed, it is read again at the next message
+		// (so a policy applied at start-up loads no client and asks the endpoint nothing).
+		this._register(provider.onDidChange(() => (this.view ? void this.refreshModels() : (this.model = undefined))));
 	}
 
 	resolveWebviewView(view: vscode.WebviewView): void {

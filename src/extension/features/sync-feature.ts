@@ -20,6 +20,8 @@ export function describeState(state: SyncState): string {
 			return `stale (offline since ${new Date(state.since).toLocaleTimeString()}: ${state.reason}; ${revision})`;
 		case 'error':
 			return `error (${state.message})`;
+		case 'cannot-verify':
+			return `locked: ${state.message}`;
 	}
 }
 

@@ -29,6 +29,11 @@ export interface EffectiveSettings {
 	label: string;
 }
 
+/** A pin exists but no policy verifies: locked, with no provider at all, until one does. */
+export function unverifiedSettings(organizationId: string): EffectiveSettings {
+	return { locked: true, source: 'policy', organization: { id: organizationId, name: organizationId }, provider: undefined, label: `Locked — cannot verify ${organizationId}'s policy` };
+}
+
 export function managedLabel(organization: string): string {
 	return `OpenAI Compatible — managed by ${organization}`;
 }

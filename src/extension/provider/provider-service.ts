@@ -4,7 +4,7 @@ import { apiKeyCredential, entraCredential, noCredential, type CredentialSource 
 import type { FetchFunction } from '../../client/http';
 import { Disposable, Emitter, type Event } from '../base/disposable';
 import type { KeyValueStore, SecretStore } from '../base/storage';
-import { allowedModels, effectiveSettings, type EffectiveSettings, type MemberProviderSettings } from '../lock/effective';
+import { allowedModels, effectiveSettings, unverifiedSettings, type EffectiveSettings, type MemberProviderSettings } from '../lock/effective';
 import type { SyncState } from '../sync/policy-sync';
 
 export type EntraModule = typeof import('../../client/entra');
@@ -12,7 +12,7 @@ export type ChatClientModule = typeof import('../../client/chat-client');
 
 /** What the provider needs of the policy sync: the applied policy and word of its changes. */
 export interface PolicySource {
-	readonly current: Pick<SyncState, 'policy'>;
+	readonly current: SyncState | Pick<SyncState, 'policy'>;
 	readonly onDidChangeState: Event<unknown>;
 }
 
@@ -74,7 +74,11 @@ export class ProviderService extends Disposable {
 	}
 
 	private compute(): EffectiveSettings {
-		return effectiveSettings(this.policy.current.policy?.document, this.host.memberProvider());
+		const current = this.policy.current;
+		if ('status' in current && current.status === 'cannot-verify') {
+			return unverifiedSettings(current.organizationId);
+		}
+		return effectiveSettings(current.policy?.document, this.host.memberProvider());
 	}
 
 	private keyName(): string {
@@ -129,6 +133,10 @@ export class ProviderService extends Disposable {
 
 	client(): ChatClient {
 		const provider = this.effective.provider;
+		const current = this.policy.current;
+		if ('status' in current && current.status === 'cannot-verify') {
+			throw new Error(`Locked: ${current.message}.`);
+		}
 		if (!provider) {
 			throw new Error('No provider is set: run "Org Provider Policy: Select API Provider".');
 		}

@@ -1,9 +1,9 @@
-import { PolicyRejectedError, verifySignedPolicy } from '../../policy';
+import { PolicyRejectedError, verifySignedPolicy, type PolicyTrust } from '../../policy';
 import { Disposable, Emitter } from '../base/disposable';
 import type { Scheduler } from '../base/scheduler';
 import { describeServiceFailure, isServiceUnreachable, ServiceUnreachableError } from '../base/service-http';
 import { backoffDelay } from './backoff';
-import type { KeyValueStore } from '../base/storage';
+import type { KeyValueStore, SecretStore } from '../base/storage';
 import { Acknowledgements } from './acknowledgements';
 import { PolicyCache } from './policy-cache';
 import { INITIAL_STATE, supersedes, transition, type SyncEvent, type SyncState } from './state';
@@ -45,6 +45,8 @@ export class PolicySync extends Disposable {
 	private refreshWaiters: { resolve: () => void; reject: (error: unknown) => void }[] = [];
 	private lastRejection: string | undefined;
 	private readonly acknowledgements: Acknowledgements;
+	/** The newest revision ever applied under the pinned key: nothing older is applied again. */
+	private highestApplied = 0;
 	private readonly stateChanged = this._register(new Emitter<SyncState>());
 	private readonly rejected = this._register(new Emitter<PolicyRejectedError>());
 	/** Fires on every state change (status or applied policy). */
@@ -53,12 +55,12 @@ export class PolicySync extends Disposable {
 	readonly onDidRejectPolicy = this.rejected.event;
 
 	constructor(
-		store: KeyValueStore,
+		storage: { readonly state: KeyValueStore; readonly secrets: SecretStore },
 		private readonly scheduler: Scheduler,
 		options: SyncOptions = DEFAULT_SYNC_OPTIONS,
 	) {
 		super();
-		this.cache = new PolicyCache(store);
+		this.cache = new PolicyCache(storage.state, storage.secrets);
 		this.acknowledgements = new Acknowledgements(scheduler, options.ackSpreadMs);
 	}
 
@@ -73,13 +75,24 @@ export class PolicySync extends Disposable {
 
 	/**
 	 * At start-up, before any sign-in: applies the cached policy of the organization last signed
-	 * in to, with the key pinned then, so a locked provider stays locked after a restart.
+	 * in to, verified against the key pinned then, so a locked provider stays locked after a
+	 * restart; with a pin but no policy that verifies, nothing is used (cannot verify).
 	 */
-	restoreLastKnown(): void {
-		const trust = this.cache.lastTrust();
-		const cached = trust && this.cache.load(trust);
+	async restoreLastKnown(): Promise<void> {
+		const pin = await this.cache.pin();
+		if (pin) {
+			this.restoreFor({ organizationId: pin.organizationId, signingKey: pin.signingKey }, pin.highestRevision);
+		}
+	}
+
+	private restoreFor(trust: PolicyTrust, highestRevision: number): void {
+		this.highestApplied = highestRevision;
+		const cached = this.cache.load(trust, highestRevision);
 		if (cached) {
 			this.dispatch({ type: 'restored', policy: cached });
+		} else if (highestRevision > 0) {
+			// A policy was applied under this pin before, and none verifies now: locked, not unlocked.
+			this.dispatch({ type: 'unverifiable', organizationId: trust.organizationId });
 		}
 	}
 
@@ -88,14 +101,16 @@ export class PolicySync extends Disposable {
 		this.lastRejection = undefined;
 		this.acknowledgements.reset();
 		this.dispatch({ type: 'started', organizationId: session.trust.organizationId });
-		void this.cache.rememberTrust(session.trust);
-		const cached = this.cache.load(session.trust);
-		if (cached) {
-			this.dispatch({ type: 'restored', policy: cached });
-		}
 		const run = new AbortController();
 		this.run = run;
-		void this.loop(new PolicyTransport(session), session, run.signal);
+		void (async () => {
+			await this.cache.rememberTrust(session.trust);
+			const pin = await this.cache.pin();
+			if (!this.state.policy || this.state.policy.source === 'cached') {
+				this.restoreFor(session.trust, pin?.highestRevision ?? 0);
+			}
+			await this.loop(new PolicyTransport(session), session, run.signal);
+		})();
 	}
 
 	stop(): void {
@@ -271,9 +286,16 @@ export class PolicySync extends Disposable {
 			this.dispatch({ type: 'refused', reason: error.message });
 			return;
 		}
+		if (document.revision < this.highestApplied) {
+			// A genuine but older revision (a replay, or a service restored from an old backup) never unlocks anything.
+			this.dispatch({ type: 'refused', reason: `revision ${document.revision} is older than revision ${this.highestApplied}, applied before` });
+			return;
+		}
 		const receivedAt = this.scheduler.now();
 		if (supersedes(document, this.state.policy)) {
 			await this.cache.save(session.trust.organizationId, envelope, receivedAt);
+			this.highestApplied = Math.max(this.highestApplied, document.revision);
+			await this.cache.markApplied(document.revision);
 		}
 		this.dispatch({ type: 'received', policy: { document, source: 'live', receivedAt } });
 		this.acknowledgeLater(transport, signal);

@@ -17,7 +17,12 @@ export type SyncState =
 	| { readonly status: 'in-sync'; readonly policy: AppliedPolicy }
 	/** The service is unreachable; `since` is when that began, `reason` what failed. */
 	| { readonly status: 'stale'; readonly policy: AppliedPolicy; readonly since: number; readonly reason: string }
-	| { readonly status: 'error'; readonly policy: AppliedPolicy | undefined; readonly message: string };
+	| { readonly status: 'error'; readonly policy: AppliedPolicy | undefined; readonly message: string }
+	/**
+	 * A key is pinned but no policy verifies against it (the cache is gone, altered or rolled
+	 * back): nothing may be used until a verified policy arrives. Locked, with why.
+	 */
+	| { readonly status: 'cannot-verify'; readonly policy: undefined; readonly organizationId: string; readonly message: string };
 
 export type SyncStatus = SyncState['status'];
 
@@ -25,6 +30,8 @@ export type SyncStatus = SyncState['status'];
 export type SyncEvent =
 	/** A verified policy from the cache, at start-up or sign-in. */
 	| { readonly type: 'restored'; readonly policy: AppliedPolicy }
+	/** A key is pinned for this organization but the cache holds no policy that verifies. */
+	| { readonly type: 'unverifiable'; readonly organizationId: string }
 	/** Sync began for an organization; another organization's policy stops applying. */
 	| { readonly type: 'started'; readonly organizationId: string }
 	| { readonly type: 'signed-out' }
@@ -33,8 +40,10 @@ export type SyncEvent =
 	/** The service confirmed the applied revision is current (304). */
 	| { readonly type: 'confirmed' }
 	| { readonly type: 'failed'; readonly reason: string; readonly unreachable: boolean; readonly at: number }
-	/** The service sent a policy that does not verify; the applied one stays. */
+	/** The service sent a policy that does not verify, or is older than one applied before; the applied one stays. */
 	| { readonly type: 'refused'; readonly reason: string };
+
+const CANNOT_VERIFY = "cannot verify your organization's policy on this machine (its saved copy is missing or was altered): sign in or retry; no AI provider is used until it is verified";
 
 export const INITIAL_STATE: SyncState = { status: 'signed-out', policy: undefined };
 
@@ -44,10 +53,16 @@ export function supersedes(document: PolicyDocument, applied: AppliedPolicy | un
 }
 
 export function transition(state: SyncState, event: SyncEvent): SyncState {
+	if (state.status === 'cannot-verify' && event.type !== 'received' && event.type !== 'restored') {
+		// Locked until a verified policy arrives; a sign-out, a failure or a refusal changes nothing but why.
+		return event.type === 'failed' || event.type === 'refused' ? { ...state, message: `${CANNOT_VERIFY} (${event.reason})` } : state;
+	}
 	switch (event.type) {
+		case 'unverifiable':
+			return state.policy ? state : { status: 'cannot-verify', policy: undefined, organizationId: event.organizationId, message: CANNOT_VERIFY };
 		case 'restored':
 			// Only before the service answered: a live policy is never replaced by a cached one.
-			return state.status === 'signed-out' || state.status === 'syncing' ? { status: state.status, policy: event.policy } : state;
+			return state.status === 'signed-out' || state.status === 'syncing' || state.status === 'cannot-verify' ? { status: state.status === 'cannot-verify' ? 'syncing' : state.status, policy: event.policy } : state;
 		case 'started': {
 			const policy = state.policy?.document.organization.id === event.organizationId ? state.policy : undefined;
 			return { status: 'syncing', policy };
