@@ -3,11 +3,9 @@
  * dispatcher, headers, credentials) against raw undici requests carrying the same bytes to the
  * same endpoint, measured in the same run.
  */
-import { spawn } from 'node:child_process';
-import { join } from 'node:path';
 import { Agent, fetch as undiciFetch, request } from 'undici';
 import { apiKeyCredential, createChatClient, createDispatcher, fetchThrough } from '../src/client';
-import { mean, ms, percentile, report, root, smoke, wallClock } from './support/common';
+import { mean, ms, percentile, report, runBench, smoke, startEndpoint, wallClock } from './support/common';
 
 const COUNT = smoke ? 50 : 2000;
 const WARMUP = smoke ? 10 : 200;
@@ -15,11 +13,6 @@ const KEY = 'sk-bench-key';
 const HEADERS = { 'X-Tenant': 'acme', 'X-Cost-Center': 'cc-42' };
 const MESSAGES = [{ role: 'user' as const, content: 'Say hello' }];
 
-async function startEndpoint(): Promise<{ url: string; stop: () => void }> {
-	const child = spawn(process.execPath, ['--import', 'tsx', join(root, 'bench/support/endpoint-process.ts')], { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] });
-	const url = await new Promise<string>((resolve) => child.stdout!.once('data', (chunk) => resolve(String(chunk).trim())));
-	return { url, stop: () => child.kill() };
-}
 
 interface Timing {
 	total: number[];
@@ -134,7 +127,4 @@ async function main(): Promise<void> {
 	}
 }
 
-main().catch((error: unknown) => {
-	console.error(error);
-	process.exit(1);
-});
+runBench(main);

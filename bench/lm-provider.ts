@@ -5,8 +5,6 @@
  * streaming the same request from the same local endpoint, in the same run. VS Code's own RPC
  * between extensions is outside what the provider controls and outside this figure.
  */
-import { spawn } from 'node:child_process';
-import { join } from 'node:path';
 import { apiKeyCredential, createChatClient, createDispatcher, fetchThrough } from '../src/client';
 import * as chatClientModule from '../src/client/chat-client';
 import { Emitter } from '../src/extension/base/disposable';
@@ -14,18 +12,13 @@ import { respond, ROLE, toChatMessages } from '../src/extension/lm/messages';
 import { ProviderService, type EntraModule } from '../src/extension/provider/provider-service';
 import { buildPolicyDocument, PolicySettingsSchema } from '../src/policy';
 import { MemoryKeyValueStore, MemorySecretStore } from '../test/support/memory-storage';
-import { mean, ms, percentile, report, root, smoke, wallClock } from './support/common';
+import { mean, ms, percentile, report, runBench, smoke, startEndpoint, wallClock } from './support/common';
 
 const COUNT = smoke ? 30 : 2000;
 const WARMUP = smoke ? 5 : 200;
 const KEY = 'sk-bench-key';
 const HEADERS = { 'X-Tenant': 'acme', 'X-Cost-Center': 'cc-42' };
 
-async function startEndpoint(): Promise<{ url: string; stop: () => void }> {
-	const child = spawn(process.execPath, ['--import', 'tsx', join(root, 'bench/support/endpoint-process.ts')], { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] });
-	const url = await new Promise<string>((resolve) => child.stdout!.once('data', (chunk) => resolve(String(chunk).trim())));
-	return { url, stop: () => child.kill() };
-}
 
 interface Timing {
 	total: number[];
@@ -129,7 +122,4 @@ async function main(): Promise<void> {
 	}
 }
 
-main().catch((error: unknown) => {
-	console.error(error);
-	process.exit(1);
-});
+runBench(main);

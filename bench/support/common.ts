@@ -76,4 +76,19 @@ export function forkWorker(file: string, args: string[]): ChildProcess {
 	return fork(file, args, { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
 }
 
+/** The recording OpenAI-compatible endpoint in its own process, so its work is not the client's. */
+export async function startEndpoint(): Promise<{ url: string; stop: () => void }> {
+	const child = spawn(process.execPath, ['--import', 'tsx', join(root, 'bench/support/endpoint-process.ts')], { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] });
+	const url = await new Promise<string>((resolve) => child.stdout!.once('data', (chunk) => resolve(String(chunk).trim())));
+	return { url, stop: () => child.kill() };
+}
+
+/** Runs a benchmark's main, exiting non-zero with the error when it fails. */
+export function runBench(main: () => Promise<void>): void {
+	main().catch((error: unknown) => {
+		console.error(error);
+		process.exit(1);
+	});
+}
+
 export { deviceSignIn, form } from '../../test/support/device-sign-in';

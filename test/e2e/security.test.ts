@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { chromium, type Browser, type BrowserContext } from 'playwright-core';
+import type { Browser, BrowserContext } from 'playwright-core';
+import { launchChromium } from '../support/chromium';
 import { ADMIN, form, jsonOf, startService, type RunningService } from '../support/service';
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const DEVICE_GRANT = 'urn:ietf:params:oauth:grant-type:device_code';
 
 /** A page on another origin that posts a form to the service as soon as it loads. */
@@ -28,10 +28,7 @@ describe('cross-site and same-site form posts in Chromium (security)', function 
 	const servers: Server[] = [];
 
 	before(async () => {
-		browser = await chromium.launch({
-			executablePath: CHROMIUM,
-			args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-		});
+		browser = await launchChromium();
 	});
 	after(async () => browser?.close());
 	beforeEach(async () => {

@@ -14,7 +14,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { format } from 'node:util';
 import * as esbuild from 'esbuild';
-import { chromium, type Frame, type Page } from 'playwright-core';
+import type { Frame, Page } from 'playwright-core';
+import { launchChromium } from '../support/chromium';
 import { FakeEndpoint } from '../support/fake-endpoint';
 import { ADMIN, bearer, jsonOf, startService, type RunningService } from '../support/service';
 
@@ -27,19 +28,14 @@ function log(message: string): void {
 	console.log(`[integration] ${message}`);
 }
 
+/** Bundles code that runs in the extension host, where `vscode` (and the host's mocha) are provided. */
+async function bundleForHost(entryPoints: Record<string, string>, outdir: string, external: string[]): Promise<void> {
+	await esbuild.build({ entryPoints, bundle: true, platform: 'node', format: 'cjs', target: 'node22', outdir, external, sourcemap: 'inline', logLevel: 'warning' });
+}
+
 async function buildSuite(): Promise<string> {
 	const outdir = join(root, 'out', 'integration');
-	await esbuild.build({
-		entryPoints: { index: join(root, 'test/integration/suite/index.ts') },
-		bundle: true,
-		platform: 'node',
-		format: 'cjs',
-		target: 'node22',
-		outdir,
-		external: ['vscode', 'mocha'],
-		sourcemap: 'inline',
-		logLevel: 'warning',
-	});
+	await bundleForHost({ index: join(root, 'test/integration/suite/index.ts') }, outdir, ['vscode', 'mocha']);
 	return join(outdir, 'index');
 }
 
@@ -50,16 +46,7 @@ async function buildSuite(): Promise<string> {
 async function buildConsumer(): Promise<{ dir: string; vsix: string }> {
 	const dir = join(root, 'out', 'lm-consumer');
 	rmSync(dir, { recursive: true, force: true });
-	await esbuild.build({
-		entryPoints: { extension: join(root, 'test/integration/lm-consumer/extension.ts') },
-		bundle: true,
-		platform: 'node',
-		format: 'cjs',
-		target: 'node22',
-		outdir: dir,
-		external: ['vscode'],
-		logLevel: 'warning',
-	});
+	await bundleForHost({ extension: join(root, 'test/integration/lm-consumer/extension.ts') }, dir, ['vscode']);
 	copyFileSync(join(root, 'test/integration/lm-consumer/package.json'), join(dir, 'package.json'));
 	writeFileSync(join(dir, 'README.md'), '# Language Model consumer (test)\n');
 	const vsix = join(root, 'out', 'lm-consumer.vsix');
@@ -223,10 +210,7 @@ async function runOffline(suitePath: string, consumer: { vsix: string }, env: Re
 	let serverLog = '';
 	server.stdout?.on('data', (chunk) => (serverLog += String(chunk)));
 	server.stderr?.on('data', (chunk) => (serverLog += String(chunk)));
-	const browser = await chromium.launch({
-		executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-		args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-	});
+	const browser = await launchChromium();
 	const hostLog: string[] = [];
 	try {
 		const base = `http://127.0.0.1:${port}`;
