@@ -231,6 +231,18 @@ describe('security', function () {
 		}
 	});
 
+	it('never lets a cache keep console pages, and sends HSTS when the public URL is https', async () => {
+		const page = await fetch(`${service.url}/console/login`);
+		assert.equal(page.headers.get('cache-control'), 'no-store');
+		assert.equal(page.headers.get('strict-transport-security'), null, 'not over plain http');
+		const behindTls = await startService({ settings: { publicUrl: 'https://policy.acme.example' } });
+		try {
+			assert.match((await fetch(`${behindTls.url}/console/login`)).headers.get('strict-transport-security') ?? '', /max-age=\d+/);
+		} finally {
+			await behindTls.close();
+		}
+	});
+
 	it('restricts /metrics to a bearer token when one is set', async () => {
 		const guarded = await startService({ settings: { metricsToken: 'metrics-token-0123456789' } });
 		try {
