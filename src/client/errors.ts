@@ -41,6 +41,12 @@ export function explainFailure(error: unknown, provider: EffectiveProvider, cred
 		if (status === 401 && credential === 'entra') {
 			return new ChatRequestError('azure-role', `${host} refused your Entra ID token (401). Check that you signed in to the right tenant, and that your account has the Cognitive Services OpenAI User role on the Azure OpenAI resource.`, status);
 		}
+		if (status === 401 && credential === 'none') {
+			return new ChatRequestError('forbidden', `${host} asked for credentials (401), but your organization's policy sends no member key to it: tell your admin that the endpoint refuses the policy's own headers.`, status);
+		}
+		if (status === 408) {
+			return new ChatRequestError('timeout', `${host} gave up waiting for the request (408): try again; if it keeps happening, the network between you and the endpoint is slow.`, status);
+		}
 		if (status === 401) {
 			return new ChatRequestError('key-rejected', `${host} rejected your API key (401). Check the key, or set a new one with "Org Provider Policy: Set API Key".`, status);
 		}
@@ -57,7 +63,9 @@ export function explainFailure(error: unknown, provider: EffectiveProvider, cred
 			return new ChatRequestError('not-found', `${host} answered 404: check the Base URL (OpenAI-compatible servers usually end in /v1) and the model name.`, status);
 		}
 		if (status === 429) {
-			return new ChatRequestError('rate-limited', `${host} is rate-limiting requests (429); wait a moment and try again.`, status);
+			const retryAfter = error.headers?.get('retry-after');
+			const wait = retryAfter && /^\d+$/.test(retryAfter) ? `wait ${retryAfter} s` : 'wait a moment';
+			return new ChatRequestError('rate-limited', `${host} is rate-limiting requests (429); ${wait} and try again.`, status);
 		}
 		if (status >= 500) {
 			return new ChatRequestError('server-error', `${host} failed with ${status}; the endpoint has a problem, try again later or tell your admin.`, status);

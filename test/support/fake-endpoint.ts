@@ -20,6 +20,8 @@ export interface RecordedRequest {
 export interface FakeBehaviour {
 	/** Answer every request with this status and an OpenAI-style error body. */
 	status?: number;
+	/** A Retry-After header for that answer. */
+	retryAfter?: string;
 	models?: string[];
 	/** The streamed answer, as SSE chunks of these texts. */
 	answer?: string[];
@@ -88,7 +90,7 @@ export class FakeEndpoint {
 			return;
 		}
 		if (behaviour.status) {
-			response.writeHead(behaviour.status, { 'content-type': 'application/json' });
+			response.writeHead(behaviour.status, { 'content-type': 'application/json', ...(behaviour.retryAfter ? { 'retry-after': behaviour.retryAfter } : {}) });
 			response.end(JSON.stringify({ error: { message: `fake failure ${behaviour.status}`, type: 'invalid_request_error', code: String(behaviour.status) } }));
 			return;
 		}

@@ -127,6 +127,26 @@ describe('chat-completions client', () => {
 		});
 	});
 
+	describe('failures blamed on the right party, in one sentence', () => {
+		const cases: [string, { status: number; retryAfter?: string }, CredentialSource, string, RegExp][] = [
+			['408', { status: 408 }, withKey, 'timeout', /gave up waiting for the request \(408\)/],
+			['429 with Retry-After', { status: 429, retryAfter: '17' }, withKey, 'rate-limited', /\(429\); wait 17 s and try again/],
+			['401 when the policy sends no member key', { status: 401 }, noCredential, 'forbidden', /policy sends no member key to it: tell your admin/],
+		];
+		for (const [name, behaviour, credentials, kind, message] of cases) {
+			it(name, async () => {
+				endpoint.behaviour = behaviour;
+				const settings = credentials === noCredential ? provider(`${endpoint.url}/v1`, { apiKeyRequired: false }) : provider(`${endpoint.url}/v1`);
+				await assert.rejects(client(settings, credentials).complete([{ role: 'user', content: 'hi' }], 'gpt-4o'), (error: unknown) => {
+					assert.ok(error instanceof ChatRequestError);
+					assert.equal(error.kind, kind);
+					assert.match(error.message, message);
+					return true;
+				});
+			});
+		}
+	});
+
 	describe("the member's environment does not reach the locked endpoint", () => {
 		const ENVIRONMENT = {
 			OPENAI_BASE_URL: 'http://127.0.0.1:9/elsewhere',
