@@ -220,7 +220,7 @@ async function measureBaseline(n: number, workersCount: number): Promise<Run> {
 }
 
 async function main(): Promise<void> {
-	const sizes = smoke ? [1, 20] : [1, 1000, 10_000];
+	const sizes = process.env.BENCH_SIZES ? process.env.BENCH_SIZES.split(',').map(Number) : smoke ? [1, 20] : [1, 1000, 10_000];
 	const workersCount = Math.max(1, Math.min(2, cpus().length));
 	const rows: string[] = [];
 	const targets: { description: string; met: boolean; measured: string }[] = [];

@@ -128,6 +128,10 @@ export function createChatClient(provider: EffectiveProvider, deps: ClientDeps):
 		});
 	};
 
+	/** A deployment named in the base URL is the model of every request. */
+	const pinned = plan.style === 'azure-deployments' ? plan.deployment : undefined;
+	const modelFor = (model: string) => pinned ?? model;
+
 	const fail = (error: unknown): never => {
 		if (error instanceof APIUserAbortError) {
 			throw error;
@@ -138,6 +142,10 @@ export function createChatClient(provider: EffectiveProvider, deps: ClientDeps):
 	const client: ChatClient = {
 		plan,
 		async listModels() {
+			if (pinned) {
+				// The base URL names the deployment: it is the one model there is.
+				return [pinned];
+			}
 			try {
 				const sdk = await build();
 				const ids: string[] = [];
@@ -151,7 +159,7 @@ export function createChatClient(provider: EffectiveProvider, deps: ClientDeps):
 		},
 		async *streamCompletion(request, signal) {
 			try {
-				yield* streamCompletion(await build(), request, signal);
+				yield* streamCompletion(await build(), { ...request, model: modelFor(request.model) }, signal);
 			} catch (error) {
 				if (signal?.aborted) {
 					throw new APIUserAbortError();
@@ -169,7 +177,7 @@ export function createChatClient(provider: EffectiveProvider, deps: ClientDeps):
 		async complete(messages, model, signal) {
 			try {
 				const sdk = await build();
-				const answer = await sdk.chat.completions.create({ model, messages }, signal ? { signal } : {});
+				const answer = await sdk.chat.completions.create({ model: modelFor(model), messages }, signal ? { signal } : {});
 				return answer.choices[0]?.message?.content ?? '';
 			} catch (error) {
 				return fail(error);

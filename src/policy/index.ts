@@ -6,3 +6,4 @@ export * from './signature';
 export * from './oauth';
 export * from './model-settings';
 export * from './versions';
+export * from './endpoint';

@@ -113,7 +113,14 @@ describe('admin console in headless Chromium', function () {
 
 	it('edits per-model settings: a row per allowed model, saved in the policy, shown again, errors beside the field', async () => {
 		await page.check('#enabled');
+		// What members will call, shown before saving, whatever form of Azure URL was pasted.
+		await page.fill('#base-url', 'https://acme.openai.azure.com/openai/deployments/gpt-4o-prod/chat/completions?api-version=2024-06-01');
+		await page.check('#azure');
+		await page.fill('#api-version', '2024-10-21');
+		assert.equal(await page.textContent('#request-url'), 'https://acme.openai.azure.com/openai/deployments/gpt-4o-prod/chat/completions?api-version=2024-10-21');
+		await page.uncheck('#azure');
 		await page.fill('#base-url', 'https://acme.openai.azure.com/openai/v1');
+		assert.equal(await page.textContent('#request-url'), 'https://acme.openai.azure.com/openai/v1/chat/completions');
 		await page.fill('#allowed-models', 'gpt-4o, prod-reasoner');
 		const reasoner = page.locator('.model-row[data-model="prod-reasoner"]');
 		await reasoner.waitFor();

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Ajv from 'ajv';
-import { apiKeyCredential, azureOpenAiStylePath, ChatRequestError, createChatClient, createDispatcher, entraCredential, fetchThrough, noCredential, type EffectiveProvider, type CredentialSource, type HttpOptions } from '../../src/client';
+import { apiKeyCredential, azureOpenAiStylePath, planEndpoint, requestUrl, ChatRequestError, createChatClient, createDispatcher, entraCredential, fetchThrough, noCredential, type EffectiveProvider, type CredentialSource, type HttpOptions } from '../../src/client';
 import { FakeEndpoint, makeTestCertificates, type RecordedRequest } from '../support/fake-endpoint';
 
 const KEY = 'sk-member-secret-1234567890';
@@ -101,6 +101,34 @@ describe('chat-completions client', () => {
 		assert.equal(last().headers['api-key'], undefined);
 		await chat.complete([{ role: 'user', content: 'again' }], 'gpt-4o');
 		assert.equal(last().headers.authorization, 'Bearer entra-token-2');
+	});
+
+	describe('every Azure URL form an admin copies calls the same deployment URL', () => {
+		const azure = { apiVersion: '2024-06-01', identityAuth: false, scope: 'https://cognitiveservices.azure.com/.default' };
+		const forms: [string, string, string][] = [
+			['the resource root', '', '/openai/deployments/gpt-4o/chat/completions'],
+			['…/openai', '/openai', '/openai/deployments/gpt-4o/chat/completions'],
+			["a deployment's URL (Cline's docs): the deployment becomes the model", '/openai/deployments/gpt-4o-prod', '/openai/deployments/gpt-4o-prod/chat/completions'],
+			['a full chat/completions URL with its api-version', '/openai/deployments/gpt-4o-prod/chat/completions?api-version=2023-05-15', '/openai/deployments/gpt-4o-prod/chat/completions'],
+		];
+		for (const [name, suffix, path] of forms) {
+			it(name, async () => {
+				const settings = provider(`${endpoint.url}${suffix}`, { azure });
+				const chat = client(settings);
+				await chat.complete([{ role: 'user', content: 'hi' }], 'gpt-4o');
+				assert.equal(last().path, path);
+				assert.deepEqual(last().query, { 'api-version': ['2024-06-01'] }, 'api-version once, the policy\'s');
+				assert.equal(requestUrl(planEndpoint(settings), 'gpt-4o'), `${endpoint.url}${path}?api-version=2024-06-01`, 'what the console shows is what is called');
+			});
+		}
+
+		it('…/openai/v1 goes to the v1 API; a deployment URL lists just its deployment', async () => {
+			const v1 = provider(`${endpoint.url}/openai/v1`, { azure: { ...azure, apiVersion: undefined } });
+			await client(v1).complete([{ role: 'user', content: 'hi' }], 'gpt-4o');
+			assert.equal(last().path, '/openai/v1/chat/completions');
+			assert.equal(requestUrl(planEndpoint(v1), 'gpt-4o'), `${endpoint.url}/openai/v1/chat/completions`);
+			assert.deepEqual(await client(provider(`${endpoint.url}/openai/deployments/gpt-4o-prod`, { azure })).listModels(), ['gpt-4o-prod']);
+		});
 	});
 
 	describe('smaller wire faults', () => {

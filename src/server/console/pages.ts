@@ -1,5 +1,5 @@
-import type { ModelSettings, PolicySettings } from '../../policy';
-import { DEFAULT_AZURE_SCOPE } from '../../policy';
+import type { ModelSettings, PolicySettings, ProviderSettings } from '../../policy';
+import { DEFAULT_AZURE_SCOPE, planEndpoint, requestUrl } from '../../policy';
 import type { InvitationView, MemberView, RevisionView } from '../http/views';
 import { MASK } from '../revision-diff';
 import { html, jsonForScript, page, type SafeHtml } from './html';
@@ -21,6 +21,18 @@ function headerRow(name: string, saved: boolean): SafeHtml {
 }
 
 /** Every page of the console, the device-approval page and the invitation pages, in one place. */
+/** The chat-completions URL members' clients will call for the default (or first) model, as the console shows it. */
+function previewUrl(provider: Pick<ProviderSettings, 'baseUrl' | 'azure' | 'models'> | undefined): string {
+	if (!provider?.baseUrl) {
+		return '—';
+	}
+	try {
+		return requestUrl(planEndpoint(provider), provider.models?.default ?? provider.models?.allowed[0] ?? '{model}');
+	} catch {
+		return '—';
+	}
+}
+
 const formTokenField = (token: string) => html`<input type="hidden" name="csrf" value="${token}">`;
 
 const MODEL_DEFAULTS_TEXT = '128,000-token context, 4,096 output tokens, tools on, images off, not a reasoning model';
@@ -83,6 +95,7 @@ export const consolePages = {
 						<label for="base-url">Base URL <span class="required">required</span></label>
 						<input id="base-url" type="url" placeholder="https://your-resource.openai.azure.com" value="${provider?.baseUrl ?? ''}" spellcheck="false">
 						${errorSlot('provider.baseUrl')}
+						<p class="hint">Requests go to <output id="request-url">${previewUrl(provider)}</output></p>
 					</div>
 					<div class="field">
 						<label>Custom Headers</label>

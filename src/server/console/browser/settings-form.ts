@@ -1,4 +1,5 @@
 import { $, $$, inputValue, isChecked, send, showStatus } from './dom';
+import { planEndpoint, requestUrl } from '../../../policy/endpoint';
 import { collectModelSettings, syncModelRows } from './model-settings';
 
 interface FieldError {
@@ -126,10 +127,12 @@ export function wireSettingsForm(form: HTMLFormElement): void {
 		if ((event.target as Element).id === 'allowed-models') {
 			syncModelRows(allowedModels());
 		}
+		$('#request-url').textContent = requestUrlPreview();
 		refreshDirty();
 	});
 	form.addEventListener('change', () => {
 		$('#azure-panel').hidden = !isChecked('#azure');
+		$('#request-url').textContent = requestUrlPreview();
 		refreshDirty();
 	});
 	$('#add-header').addEventListener('click', () => {
@@ -181,4 +184,19 @@ export function wireSettingsForm(form: HTMLFormElement): void {
 		}
 	});
 	refreshDirty();
+}
+
+/** What members' clients will call for the default (or first) model, worked out as they work it out. */
+export function requestUrlPreview(): string {
+	const baseUrl = inputValue('#base-url').trim();
+	if (!baseUrl) {
+		return '—';
+	}
+	try {
+		const azure = isChecked('#azure') ? { apiVersion: inputValue('#api-version').trim() || undefined, identityAuth: isChecked('#identity-auth'), scope: '' } : undefined;
+		const models = allowedModels();
+		return requestUrl(planEndpoint({ baseUrl, azure }), inputValue('#default-model').trim() || models[0] || '{model}');
+	} catch {
+		return '—';
+	}
 }
