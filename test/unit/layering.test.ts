@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { ESLint } from 'eslint';
 import { join } from 'node:path';
 
@@ -48,4 +49,15 @@ describe('layering lint rule', function () {
 			assert.deepEqual(await restrictedImports(file, `${source}\nexport const y = 1;\n`), []);
 		});
 	}
+});
+
+describe('file size', () => {
+	it('keeps every file in src/ at 300 lines or fewer', () => {
+		const walk = (dir: string): string[] => readdirSync(dir).flatMap((name) => (statSync(join(dir, name)).isDirectory() ? walk(join(dir, name)) : [join(dir, name)]));
+		const long = walk(join(root, 'src'))
+			.filter((file) => /\.(ts|js|css)$/.test(file))
+			.map((file) => ({ file: file.slice(root.length + 1), lines: readFileSync(file, 'utf8').trimEnd().split('\n').length }))
+			.filter(({ lines }) => lines > 300);
+		assert.deepEqual(long, []);
+	});
 });

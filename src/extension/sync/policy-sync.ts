@@ -2,30 +2,18 @@ import { PolicyRejectedError, verifySignedPolicy, type PolicyTrust } from '../..
 import { Disposable, Emitter } from '../base/disposable';
 import type { Scheduler } from '../base/scheduler';
 import { describeServiceFailure, isServiceUnreachable, ServiceUnreachableError } from '../base/service-http';
-import { backoffDelay } from './backoff';
+import { backoffDelay, DEFAULT_SYNC_OPTIONS, MISSED_HEARTBEATS, POLL_INTERVAL_MS, type SyncOptions } from './timing';
 import type { KeyValueStore, SecretStore } from '../base/storage';
 import { Acknowledgements } from './acknowledgements';
 import { PolicyCache } from './policy-cache';
 import { INITIAL_STATE, supersedes, transition, type SyncEvent, type SyncState } from './state';
+import { RefreshRequests } from './refresh-requests';
 import { StallWatchdog } from './stall-watchdog';
 import { PolicyTransport, type SyncSession } from './transport';
 
 export type { AppliedPolicy, SyncState, SyncStatus } from './state';
 export type { SyncSession } from './transport';
-export { BACKOFF, backoffDelay } from './backoff';
-
-export interface SyncOptions {
-	/**
-	 * Members report an applied revision after a random delay within this window, so one save
-	 * does not bring every member's report to the service in the same instant.
-	 */
-	ackSpreadMs: number;
-}
-
-export const DEFAULT_SYNC_OPTIONS: SyncOptions = { ackSpreadMs: 2000 };
-export const POLL_INTERVAL_MS = 60_000;
-/** Heartbeats a stream may miss before it counts as stalled. */
-export const MISSED_HEARTBEATS = 3;
+export { BACKOFF, backoffDelay, DEFAULT_SYNC_OPTIONS, MISSED_HEARTBEATS, POLL_INTERVAL_MS, type SyncOptions } from './timing';
 
 /** How one step of the loop ended. */
 type Step = 'ok' | 'signed-out' | 'unsupported' | 'woken' | 'stopped' | { failed: unknown };
@@ -42,7 +30,7 @@ export class PolicySync extends Disposable {
 	private run: AbortController | undefined;
 	/** Aborted to cut the current wait or stream short when a refresh is asked for. */
 	private wake: AbortController | undefined;
-	private refreshWaiters: { resolve: () => void; reject: (error: unknown) => void }[] = [];
+	private readonly refreshes = new RefreshRequests();
 	private lastRejection: string | undefined;
 	private readonly acknowledgements: Acknowledgements;
 	/** The newest revision ever applied under the pinned key: nothing older is applied again. */
@@ -97,7 +85,7 @@ export class PolicySync extends Disposable {
 	}
 
 	start(session: SyncSession): void {
-		this.stop();
+		this.abortLoop();
 		this.lastRejection = undefined;
 		this.acknowledgements.reset();
 		this.dispatch({ type: 'started', organizationId: session.trust.organizationId });
@@ -114,9 +102,13 @@ export class PolicySync extends Disposable {
 	}
 
 	stop(): void {
+		this.abortLoop();
+		this.refreshes.fail(new Error('policy sync stopped'));
+	}
+
+	private abortLoop(): void {
 		this.run?.abort(new Error('stopped'));
 		this.run = undefined;
-		this.settleRefreshes(new Error('policy sync stopped'));
 	}
 
 	/** Signed out: sync stops, and the last applied policy stays in force (fail closed). */
@@ -130,13 +122,11 @@ export class PolicySync extends Disposable {
 	 * resolves when that fetch is done. Without a running loop, sync starts with the session.
 	 */
 	refreshNow(session: SyncSession): Promise<void> {
-		const done = new Promise<void>((resolve, reject) => this.refreshWaiters.push({ resolve, reject }));
+		const done = this.refreshes.ask();
 		if (this.run) {
 			this.wake?.abort(new Error('refresh'));
 		} else {
-			const waiters = this.refreshWaiters;
 			this.start(session);
-			this.refreshWaiters = waiters;
 		}
 		return done;
 	}
@@ -146,18 +136,14 @@ export class PolicySync extends Disposable {
 		super.dispose();
 	}
 
-	private settleRefreshes(error?: unknown): void {
-		settle(this.refreshWaiters.splice(0), error);
-	}
-
 	private async loop(transport: PolicyTransport, session: SyncSession, run: AbortSignal): Promise<void> {
 		let attempt = 0;
 		let streaming = true;
 		while (!run.aborted) {
 			// A refresh asked for from here on is answered by the next fetch, not this one.
-			const answering = this.refreshWaiters.splice(0);
+			const answer = this.refreshes.take();
 			let step = await this.step((signal) => this.fetchOnce(transport, session, signal), run, false);
-			settle(answering, typeof step === 'object' ? step.failed : undefined);
+			answer(typeof step === 'object' ? step.failed : undefined);
 			// The service answered: a failure after this is a new outage, retried from the shortest wait.
 			const reached = step === 'ok';
 			if (step === 'ok') {
@@ -202,7 +188,7 @@ export class PolicySync extends Disposable {
 		}
 		const wake = new AbortController();
 		this.wake = wake;
-		if (this.refreshWaiters.length > 0) {
+		if (this.refreshes.pending) {
 			// A refresh was asked for while the previous step ran: cut this one short at once.
 			wake.abort(new Error('refresh'));
 		}
@@ -305,16 +291,6 @@ export class PolicySync extends Disposable {
 		const applied = this.state.policy;
 		if (applied?.source === 'live') {
 			this.acknowledgements.report(applied.document.revision, transport, signal);
-		}
-	}
-}
-
-function settle(waiters: readonly { resolve: () => void; reject: (error: unknown) => void }[], error: unknown): void {
-	for (const waiter of waiters) {
-		if (error === undefined) {
-			waiter.resolve();
-		} else {
-			waiter.reject(error);
 		}
 	}
 }

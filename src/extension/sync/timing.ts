@@ -6,3 +6,16 @@ export function backoffDelay(attempt: number, random: number): number {
 	const ceiling = Math.min(BACKOFF.maxMs, BACKOFF.initialMs * 2 ** attempt);
 	return Math.max(BACKOFF.initialMs, Math.round(ceiling / 2 + (random * ceiling) / 2));
 }
+
+export interface SyncOptions {
+	/**
+	 * Members report an applied revision after a random delay within this window, so one save
+	 * does not bring every member's report to the service in the same instant.
+	 */
+	ackSpreadMs: number;
+}
+
+export const DEFAULT_SYNC_OPTIONS: SyncOptions = { ackSpreadMs: 2000 };
+export const POLL_INTERVAL_MS = 60_000;
+/** Heartbeats a stream may miss before it counts as stalled. */
+export const MISSED_HEARTBEATS = 3;
