@@ -4,35 +4,85 @@ import type { ServerConfig } from './config';
 import { createOrganizationWithPolicy } from './policy-service';
 import type { Store } from './store/store';
 
+/** The admin account a first start invites when no `--admin-email` is given. */
+export const DEFAULT_ADMIN_EMAIL = 'admin@localhost';
+
 export interface BootstrapResult {
 	created: boolean;
-	/** One-time invitation for the bootstrap admin to set a password (when none was configured). */
-	setupToken?: string;
+	/** A fresh one-time link for an admin to set a password, while no admin has one. */
+	setup?: AdminSetupLink;
+	/** Things the operator asked for that this start did not do, and why. */
+	warnings: string[];
 }
 
-/** First start: the organization (with its signing key and revision 1) and a bootstrap admin. */
-export async function bootstrap(store: Store, members: Pick<Members, 'create' | 'invite'>, clock: Clock, config: ServerConfig): Promise<BootstrapResult> {
-	if (await store.getOrganization(config.orgId)) {
-		return { created: false };
+const IGNORED_FLAGS =
+	'--admin-email/--admin-password (ORG_POLICY_ADMIN_EMAIL/ORG_POLICY_ADMIN_PASSWORD) are ignored: an admin of this organization already has a password. ' +
+	'To add a recovery admin, run `org-policy-server admin reset-link --admin-email EMAIL` with the same data flags.';
+
+export interface AdminSetupLink {
+	token: string;
+	email: string;
+	expiresAt: number;
+}
+
+type BootstrapMembers = Pick<Members, 'create' | 'invite'>;
+
+/**
+ * Every start: the organization (with its signing key and revision 1) if missing, then, for as
+ * long as no admin has a password, either the configured admin or a fresh one-time link — so a
+ * lost link costs a restart, not the organization.
+ */
+export async function bootstrap(store: Store, members: BootstrapMembers, clock: Clock, config: ServerConfig): Promise<BootstrapResult> {
+	const created = await ensureOrganization(store, clock, config);
+	const admins = (await store.listUsers(config.orgId)).filter((user) => user.role === 'admin' && user.passwordHash !== null);
+	if (admins.length > 0) {
+		return { created, warnings: config.adminEmail || config.adminPassword ? [IGNORED_FLAGS] : [] };
 	}
-	try {
-		await createOrganizationWithPolicy(store, { id: config.orgId, name: config.orgName }, clock.now());
-	} catch (error) {
-		// Several instances starting together on one database: another one created it first.
-		if (await store.getOrganization(config.orgId)) {
-			return { created: false };
-		}
-		throw error;
-	}
-	if (config.adminEmail && config.adminPassword) {
+	const email = config.adminEmail ?? DEFAULT_ADMIN_EMAIL;
+	if (config.adminPassword) {
 		try {
-			await members.create(config.orgId, config.adminEmail, 'admin', config.adminPassword);
+			await members.create(config.orgId, email, 'admin', config.adminPassword);
 		} catch (error) {
 			throw error instanceof DomainError ? new Error(`--admin-password (ORG_POLICY_ADMIN_PASSWORD): ${error.message}`) : error;
 		}
-		return { created: true };
+		return { created, warnings: [] };
 	}
-	const invitation = await members.invite(config.orgId, config.adminEmail ?? 'admin@localhost', 'admin', 'system');
-	return { created: true, setupToken: invitation.token };
+	try {
+		return { created, setup: await adminSetupLink(members, config.orgId, email), warnings: [] };
+	} catch (error) {
+		// A start must not fail over a link; the operator can still run `admin reset-link`.
+		return { created, warnings: [`no one-time admin link was made: ${(error as Error).message}`] };
+	}
 }
 
+/**
+ * `admin reset-link`: a one-time link that makes `email` an admin, for when every admin's
+ * password is lost. Only someone who can open the service's database can run it.
+ */
+export async function adminSetupLink(members: Pick<Members, 'invite'>, orgId: string, email: string): Promise<AdminSetupLink> {
+	try {
+		const invitation = await members.invite(orgId, email, 'admin', 'system');
+		return { ...invitation, email: email.trim().toLowerCase() };
+	} catch (error) {
+		if (error instanceof DomainError && error.code === 'already_member') {
+			throw new Error(`--admin-email (ORG_POLICY_ADMIN_EMAIL): ${error.message}; choose another address for the recovery admin, then remove the old account in the console`, { cause: error });
+		}
+		throw error;
+	}
+}
+
+async function ensureOrganization(store: Store, clock: Clock, config: ServerConfig): Promise<boolean> {
+	if (await store.getOrganization(config.orgId)) {
+		return false;
+	}
+	try {
+		await createOrganizationWithPolicy(store, { id: config.orgId, name: config.orgName }, clock.now());
+		return true;
+	} catch (error) {
+		// Several instances starting together on one database: another one created it first.
+		if (await store.getOrganization(config.orgId)) {
+			return false;
+		}
+		throw error;
+	}
+}

@@ -18,7 +18,8 @@ const ServerConfigSchema = z
 			.regex(/^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$/, 'must be 1–64 lowercase letters, digits or hyphens')
 			.default('default'),
 		orgName: z.string().min(1).max(200).default('My Organization'),
-		adminEmail: z.email('must be an email address').optional(),
+		// Any local@domain, so the project's own default admin@localhost passes too.
+		adminEmail: z.string().trim().regex(/^[^\s@]+@[^\s@]+$/, 'must be an email address').optional(),
 		adminPassword: z.string().min(12, 'must be at least 12 characters').optional(),
 		logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 		heartbeatSeconds: z.coerce.number().positive().default(15),

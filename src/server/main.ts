@@ -1,15 +1,15 @@
+import { runAdminCommand } from './admin-command';
 import { buildApp } from './app';
 import { requestLogSerializers } from './log-redaction';
+import { isoTime } from './clock';
 import { ConfigError, parseConfig } from './config';
-import { openPostgresStore } from './store/postgres';
-import { openSqliteStore } from './store/sqlite';
+import { describeStorage, openStore } from './store/open';
 import type { Store } from './store/store';
 
-async function openStore(config: ReturnType<typeof parseConfig>): Promise<Store> {
-	return config.databaseUrl ? openPostgresStore(config.databaseUrl) : openSqliteStore(config.dataDir);
-}
-
 async function main(): Promise<void> {
+	if (process.argv[2] === 'admin') {
+		process.exit(await runAdminCommand(process.argv.slice(3), process.env));
+	}
 	let config;
 	try {
 		config = parseConfig(process.argv.slice(2), process.env);
@@ -24,7 +24,7 @@ async function main(): Promise<void> {
 	try {
 		store = await openStore(config);
 	} catch (error) {
-		console.error(`org-policy-server: cannot open the ${config.databaseUrl ? 'PostgreSQL database' : `SQLite database in ${config.dataDir}`}: ${(error as Error).message}`);
+		console.error(`org-policy-server: cannot open ${describeStorage(config)}: ${(error as Error).message}`);
 		process.exit(1);
 	}
 	const { app, bootstrap } = await buildApp({
@@ -56,9 +56,16 @@ async function main(): Promise<void> {
 	const storage = config.databaseUrl ? 'PostgreSQL' : `SQLite in ${config.dataDir}`;
 	console.log(`Org Provider Policy service listening on http://${config.host}:${port} (public URL ${config.publicUrl}, data: ${storage})`);
 	console.log(`Admin console: ${config.publicUrl}/console`);
-	if (bootstrap.setupToken) {
+	if (bootstrap.created) {
 		console.log(`\nFirst start: organization "${config.orgName}" (${config.orgId}) created.`);
-		console.log(`Set the bootstrap admin's password with this one-time link:\n  ${config.publicUrl}/invite/${bootstrap.setupToken}\n`);
+	}
+	if (bootstrap.setup) {
+		// Printed at every start until an admin has a password, so a lost link costs a restart.
+		console.log(`No admin has set a password yet. ${bootstrap.setup.email} sets one with this one-time link (valid until ${isoTime(bootstrap.setup.expiresAt)}):`);
+		console.log(`  ${config.publicUrl}/invite/${bootstrap.setup.token}\n`);
+	}
+	for (const warning of bootstrap.warnings) {
+		console.warn(`warning: ${warning}`);
 	}
 }
 

@@ -52,6 +52,7 @@ describe('service process', function () {
 		assert.equal(config.host, '127.0.0.1');
 		assert.equal(config.publicUrl, 'http://127.0.0.1:9000');
 		assert.equal(parseConfig([], {}).port, 8787);
+		assert.equal(parseConfig(['--admin-email', 'admin@localhost'], {}).adminEmail, 'admin@localhost', "the project's own default is an email address");
 	});
 
 	for (const [args, env, pattern] of [
@@ -60,6 +61,9 @@ describe('service process', function () {
 		[['--public-url', 'not a url'], {}, /--public-url \(ORG_POLICY_PUBLIC_URL\): must be an absolute http\(s\) URL/],
 		[['--colour', 'blue'], {}, /Unknown option '--colour'/],
 		[['--admin-password', 'short'], {}, /--admin-password \(ORG_POLICY_ADMIN_PASSWORD\): must be at least 12 characters/],
+		[['--admin-email', 'not-an-address'], {}, /--admin-email \(ORG_POLICY_ADMIN_EMAIL\): must be an email address/],
+		[['admin', 'reset-link', '--port', 'eighty'], {}, /admin reset-link: invalid configuration:\n\s+--port \(ORG_POLICY_PORT\): must be a number/],
+		[['admin', 'rotate-everything'], {}, /usage: org-policy-server admin reset-link/],
 	] as [string[], Record<string, string>, RegExp][]) {
 		it(`exits 2 with a clear message for ${[...args, ...Object.entries(env).map(([k, v]) => `${k}=${v}`)].join(' ')}`, async () => {
 			const child = startProcess(args, env);
@@ -75,7 +79,7 @@ describe('service process', function () {
 		try {
 			const out = output(child);
 			const [, url] = await out.waitFor(/listening on (http:\/\/127\.0\.0\.1:\d+)/);
-			const [, link] = await out.waitFor(/one-time link:\s+(\S+)/);
+			const [, link] = await out.waitFor(/one-time link[^\n]*:\n\s+(\S+)/);
 			assert.ok(link!.startsWith(`${url}/invite/`));
 			assert.equal((await submitPageForm(link!, { password: 'the first admin password' })).status, 303);
 
@@ -90,5 +94,108 @@ describe('service process', function () {
 			child.kill('SIGKILL');
 			rmSync(dataDir, { recursive: true, force: true });
 		}
+	});
+
+	describe('a lost admin link', () => {
+		let dataDir: string;
+		beforeEach(() => (dataDir = mkdtempSync(join(tmpdir(), 'opp-recovery-'))));
+		afterEach(() => rmSync(dataDir, { recursive: true, force: true }));
+
+		/** Starts the service on `dataDir`, returns what it printed once it is listening, and stops it. */
+		async function startAndStop(extra: string[] = []): Promise<{ url: string; text: string }> {
+			const child = startProcess(['--port', '0', '--data-dir', dataDir, '--org-id', 'acme', '--log-level', 'warn', ...extra]);
+			try {
+				const out = output(child);
+				const [, url] = await out.waitFor(/listening on (http:\/\/127\.0\.0\.1:\d+)/);
+				await out.waitFor(/Admin console: .*\n/);
+				// The link and warnings are printed right after the console line.
+				await new Promise((resolve) => setTimeout(resolve, 200));
+				return { url: url!, text: out.text() };
+			} finally {
+				child.kill('SIGTERM');
+				await exitOf(child);
+			}
+		}
+
+		async function runAdmin(args: string[]): Promise<{ code: number | null; text: string }> {
+			const child = startProcess(['admin', ...args, '--data-dir', dataDir, '--org-id', 'acme']);
+			const out = output(child);
+			const code = await exitOf(child);
+			return { code, text: out.text() };
+		}
+
+		const linkIn = (text: string) => text.match(/\n\s+(http:\/\/\S+\/invite\/\S+)/)?.[1];
+
+		it('prints a fresh one-time link at every start until an admin has a password, then none', async () => {
+			const first = await startAndStop();
+			const second = await startAndStop();
+			assert.match(second.text, /No admin has set a password yet\. admin@localhost sets one with this one-time link \(valid until \d{4}-/);
+			assert.doesNotMatch(second.text, /First start/, 'the organization is not created twice');
+			const firstLink = linkIn(first.text);
+			const secondLink = linkIn(second.text);
+			assert.ok(firstLink && secondLink && firstLink !== secondLink, 'the second start prints a new link');
+
+			const child = startProcess(['--port', '0', '--data-dir', dataDir, '--org-id', 'acme', '--log-level', 'warn']);
+			try {
+				const out = output(child);
+				const [, url] = await out.waitFor(/listening on (http:\/\/127\.0\.0\.1:\d+)/);
+				const [, link] = await out.waitFor(/one-time link.*:\n\s+(\S+)/);
+				assert.equal((await submitPageForm(link!.replace(/^http:\/\/[^/]+/, url!), { password: 'the first admin password' })).status, 303);
+			} finally {
+				child.kill('SIGTERM');
+				await exitOf(child);
+			}
+
+			const afterPassword = await startAndStop(['--admin-email', 'someone@example.com', '--admin-password', 'another long password']);
+			assert.equal(linkIn(afterPassword.text), undefined, 'no link once an admin has a password');
+			assert.match(afterPassword.text, /warning: --admin-email\/--admin-password .* are ignored: an admin of this organization already has a password/);
+			assert.match(afterPassword.text, /admin reset-link/, 'the warning names the recovery command');
+		});
+
+		it('creates the configured admin on a later start while none has a password', async () => {
+			await startAndStop();
+			const second = await startAndStop(['--admin-email', 'ops@example.com', '--admin-password', 'a long admin password']);
+			assert.equal(linkIn(second.text), undefined);
+			const child = startProcess(['--port', '0', '--data-dir', dataDir, '--org-id', 'acme', '--log-level', 'warn']);
+			try {
+				const out = output(child);
+				const [, url] = await out.waitFor(/listening on (http:\/\/127\.0\.0\.1:\d+)/);
+				const tokens = await deviceSignIn(url!, 'ops@example.com', 'a long admin password');
+				assert.ok(tokens.access_token, 'the admin from the flags signs in');
+				assert.doesNotMatch(out.text(), /warning|one-time link/);
+			} finally {
+				child.kill('SIGTERM');
+				await exitOf(child);
+			}
+		});
+
+		it('`admin reset-link` makes a recovery admin from the database alone, and refuses what it cannot do', async () => {
+			const missing = await runAdmin(['reset-link']);
+			assert.equal(missing.code, 1);
+			assert.match(missing.text, /--org-id \(ORG_POLICY_ORG_ID\): there is no organization "acme"/);
+
+			await startAndStop(['--admin-email', 'first@example.com', '--admin-password', 'the lost admin password']);
+			const taken = await runAdmin(['reset-link', '--admin-email', 'first@example.com']);
+			assert.equal(taken.code, 1);
+			assert.match(taken.text, /--admin-email \(ORG_POLICY_ADMIN_EMAIL\): first@example\.com is already a member/);
+
+			const rescue = await runAdmin(['reset-link', '--admin-email', 'Rescue@Example.com']);
+			assert.equal(rescue.code, 0, rescue.text);
+			assert.match(rescue.text, /One-time link for rescue@example\.com to become an admin of acme \(valid until \d{4}-/);
+			const link = linkIn(rescue.text);
+			assert.ok(link);
+
+			const child = startProcess(['--port', '0', '--data-dir', dataDir, '--org-id', 'acme', '--log-level', 'warn']);
+			try {
+				const [, url] = await output(child).waitFor(/listening on (http:\/\/127\.0\.0\.1:\d+)/);
+				assert.equal((await submitPageForm(link.replace(/^http:\/\/[^/]+/, url!), { password: 'the recovery password' })).status, 303);
+				const tokens = await deviceSignIn(url!, 'rescue@example.com', 'the recovery password');
+				const members = await fetch(`${url}/api/v1/admin/members`, { headers: bearer(tokens.access_token) });
+				assert.equal(members.status, 200, 'the recovery admin can administer the organization');
+			} finally {
+				child.kill('SIGTERM');
+				await exitOf(child);
+			}
+		});
 	});
 });
