@@ -247,4 +247,13 @@ describe('policy API over HTTP', () => {
 		}
 		assert.ok(service.routes.some((route) => route.url === '/console/settings' && route.hidden), 'console pages are left out');
 	});
+
+	it('sends the bare address to the console, and the console to its sign-in page', async () => {
+		const root = await fetch(`${service.url}/`, { redirect: 'manual' });
+		assert.equal(root.status, 302);
+		assert.equal(root.headers.get('location'), '/console');
+		const signIn = await fetch(`${service.url}/`);
+		assert.match(new URL(signIn.url).pathname, /^\/console\/login/, 'following the redirects ends at the console sign-in');
+		assert.equal(signIn.status, 200);
+	});
 });

@@ -150,6 +150,8 @@ export const consolePlugin: FastifyPluginAsyncZod<ConsoleOptions> = async (app, 
 		return reply.redirect('/console/login', 303);
 	});
 
+	// Someone opening the service's bare address is looking for the console.
+	app.get('/', async (_request, reply) => reply.redirect('/console', 302));
 	app.get('/console', async (_request, reply) => reply.redirect('/console/settings', 302));
 
 	// ── admin pages ────────────────────────────────────────────────────────────
