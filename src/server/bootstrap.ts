@@ -43,7 +43,11 @@ export async function bootstrap(store: Store, members: BootstrapMembers, clock: 
 		try {
 			await members.create(config.orgId, email, 'admin', config.adminPassword);
 		} catch (error) {
-			throw error instanceof DomainError ? new Error(`--admin-password (ORG_POLICY_ADMIN_PASSWORD): ${error.message}`) : error;
+			// Several instances starting together: another one created this admin first.
+			if (await store.findUserByEmail(config.orgId, email.trim().toLowerCase())) {
+				return { created, warnings: [] };
+			}
+			throw error instanceof DomainError ? new Error(`--admin-password (ORG_POLICY_ADMIN_PASSWORD): ${error.message}`, { cause: error }) : error;
 		}
 		return { created, warnings: [] };
 	}
