@@ -18,6 +18,7 @@ import type { Frame, Page } from 'playwright-core';
 import { launchChromium } from '../support/chromium';
 import { FakeEndpoint } from '../support/fake-endpoint';
 import { ADMIN, bearer, jsonOf, startService, type RunningService } from '../support/service';
+import { freePort } from '../support/free-port';
 
 const root = join(__dirname, '..', '..');
 const artifacts = join(root, 'test-results');
@@ -55,14 +56,6 @@ async function buildConsumer(): Promise<{ dir: string; vsix: string }> {
 		throw new Error(`could not package the consumer extension: ${packaged.stderr || packaged.stdout}`);
 	}
 	return { dir, vsix };
-}
-
-async function freePort(): Promise<number> {
-	const server = createServer();
-	await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-	const { port } = server.address() as AddressInfo;
-	await new Promise((resolve) => server.close(resolve));
-	return port;
 }
 
 async function readBody(request: IncomingMessage): Promise<string> {

@@ -1,8 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { realScheduler } from '../../src/extension/base/scheduler';
@@ -12,17 +10,10 @@ import { MemoryKeyValueStore, MemorySecretStore } from '../support/memory-storag
 import { validSettings } from '../support/policy-fixtures';
 import { freshDatabase, TEST_DATABASE_URL } from '../support/postgres';
 import { ADMIN, deviceSignIn, putPolicy } from '../support/service';
+import { freePort } from '../support/free-port';
 
 const NGINX = process.env.NGINX_PATH ?? '/usr/sbin/nginx';
 const root = join(__dirname, '..', '..');
-
-async function freePort(): Promise<number> {
-	const server = createServer();
-	await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-	const { port } = server.address() as AddressInfo;
-	await new Promise((resolve) => server.close(resolve));
-	return port;
-}
 
 async function waitForHttp(url: string, child: ChildProcess, log: () => string): Promise<void> {
 	for (let attempt = 0; attempt < 200; attempt++) {
