@@ -11,33 +11,9 @@ import { validSettings } from '../support/policy-fixtures';
 import { freshDatabase, TEST_DATABASE_URL } from '../support/postgres';
 import { ADMIN, deviceSignIn, putPolicy } from '../support/service';
 import { freePort } from '../support/free-port';
+import { startServiceInstance, waitForHttp } from '../support/service-process';
 
 const NGINX = process.env.NGINX_PATH ?? '/usr/sbin/nginx';
-const root = join(__dirname, '..', '..');
-
-async function waitForHttp(url: string, child: ChildProcess, log: () => string): Promise<void> {
-	for (let attempt = 0; attempt < 200; attempt++) {
-		if (child.exitCode !== null) {
-			throw new Error(`exited early: ${log()}`);
-		}
-		if (await fetch(url).then((response) => response.status < 500, () => false)) {
-			return;
-		}
-		await new Promise((resolve) => setTimeout(resolve, 100));
-	}
-	throw new Error(`${url} did not answer: ${log()}`);
-}
-
-/** A policy service instance as its own process on the shared database, so it can be killed. */
-async function startInstance(databaseUrl: string, port: number, publicUrl: string): Promise<ChildProcess> {
-	const args = ['--import', 'tsx', join(root, 'src/server/main.ts'), '--port', String(port), '--database-url', databaseUrl, '--public-url', publicUrl, '--org-id', 'acme', '--org-name', 'Acme Corp'];
-	const child = spawn(process.execPath, [...args, '--admin-email', ADMIN.email, '--admin-password', ADMIN.password, '--log-level', 'warn', '--trust-proxy', 'true'], { stdio: ['ignore', 'pipe', 'pipe'] });
-	let log = '';
-	child.stdout?.on('data', (chunk) => (log += String(chunk)));
-	child.stderr?.on('data', (chunk) => (log += String(chunk)));
-	await waitForHttp(`http://127.0.0.1:${port}/readyz`, child, () => log);
-	return child;
-}
 
 /** nginx from Debian's packages on loopback, configured as the README tells operators. */
 async function startNginx(dir: string, port: number, upstreams: number[]): Promise<ChildProcess> {
@@ -99,8 +75,8 @@ const subscribersOf = async (port: number) => Number(/org_policy_sse_subscribers
 		const sync = new PolicySync({ state: new MemoryKeyValueStore(), secrets: new MemorySecretStore() }, realScheduler, { ackSpreadMs: 0 });
 		const stateOf = (predicate: (state: SyncState) => boolean, what: string) => whenChanged(() => sync.current, sync.onDidChangeState, predicate, what, 20_000);
 		try {
-			instances.set(first, await startInstance(database.url, first, proxy));
-			instances.set(second, await startInstance(database.url, second, proxy));
+			instances.set(first, await startServiceInstance({ databaseUrl: database.url }, first, proxy, ['--trust-proxy', 'true']));
+			instances.set(second, await startServiceInstance({ databaseUrl: database.url }, second, proxy, ['--trust-proxy', 'true']));
 			nginx = await startNginx(dir, proxyPort, [first, second]);
 
 			const admin = await deviceSignIn(proxy, ADMIN.email, ADMIN.password);
