@@ -17,6 +17,7 @@ const benches = [
 	['client-overhead', 'Client overhead'],
 	['activation', 'Extension start'],
 	['lm-provider', 'Language Model provider'],
+	['soak', 'Soak: event streams and reads for a minute'],
 ].filter(([name]) => only.length === 0 || only.includes(name));
 
 const build = spawnSync(process.execPath, [join(root, 'esbuild.config.mjs'), '--production'], { cwd: root, stdio: 'inherit' });

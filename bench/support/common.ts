@@ -1,6 +1,8 @@
 import { fork, spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { deviceSignIn, form } from '../../test/support/device-sign-in';
+import type { ReaderConfig } from './stream-readers';
 
 export const root = join(__dirname, '..', '..');
 export const smoke = process.argv.includes('--smoke');
@@ -73,7 +75,7 @@ export async function startServiceProcess(dataDir: string, port: number, admin: 
 }
 
 export function forkWorker(file: string, args: string[]): ChildProcess {
-	return fork(file, args, { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+	return fork(file, args, { execArgv: ['--import', 'tsx', ...(process.env.BENCH_PROFILE && args[0] === 'members' ? ['--cpu-prof', '--cpu-prof-dir=/tmp/prof'] : [])], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
 }
 
 /** The recording OpenAI-compatible endpoint in its own process, so its work is not the client's. */
@@ -91,4 +93,72 @@ export function runBench(main: () => Promise<void>): void {
 	});
 }
 
-export { deviceSignIn, form } from '../../test/support/device-sign-in';
+export { deviceSignIn, form };
+
+/** Collects one message of `type` from every worker (rejecting on an `error` message or a timeout). */
+export function collect<T extends { type: string }>(workers: ChildProcess[], type: T['type'], timeoutMs: number): Promise<T[]> {
+	return new Promise((resolve, reject) => {
+		const collected: T[] = [];
+		const timer = setTimeout(() => reject(new Error(`timed out waiting for ${type}`)), timeoutMs);
+		for (const child of workers) {
+			const onMessage = (message: T | { type: 'error'; message: string }) => {
+				if (message.type === 'error') {
+					clearTimeout(timer);
+					reject(new Error((message as { message: string }).message));
+				} else if (message.type === type) {
+					child.off('message', onMessage);
+					collected.push(message as T);
+					if (collected.length === workers.length) {
+						clearTimeout(timer);
+						resolve(collected);
+					}
+				}
+			};
+			child.on('message', onMessage);
+		}
+	});
+}
+
+/** `total` split into at most `parts` non-empty shares. */
+export function split(total: number, parts: number): number[] {
+	return Array.from({ length: parts }, (_, index) => Math.floor(total / parts) + (index < total % parts ? 1 : 0)).filter((n) => n > 0);
+}
+
+export const BENCH_ADMIN = { email: 'admin@acme.example', password: 'benchmark admin password' };
+const BENCH_MEMBER = { email: 'dev@acme.example', password: 'benchmark member password' };
+
+/**
+ * Signs the admin in, adds one member and gives that member `sessions` access tokens (one sign-in,
+ * then refreshes), as that many VS Code windows would hold.
+ */
+export async function memberSessions(url: string, sessions: number): Promise<{ adminToken: string; tokens: string[]; signingKey: unknown }> {
+	const admin = await deviceSignIn(url, BENCH_ADMIN.email, BENCH_ADMIN.password);
+	const created = await fetch(`${url}/api/v1/admin/members`, { method: 'POST', headers: { authorization: `Bearer ${admin.access_token}`, 'content-type': 'application/json' }, body: JSON.stringify({ ...BENCH_MEMBER, role: 'member' }) });
+	if (created.status !== 201) {
+		throw new Error(`could not add the member: ${created.status}`);
+	}
+	let member = await deviceSignIn(url, BENCH_MEMBER.email, BENCH_MEMBER.password);
+	const tokens = [member.access_token];
+	while (tokens.length < sessions) {
+		member = (await (await form(`${url}/oauth/token`, { grant_type: 'refresh_token', refresh_token: member.refresh_token, client_id: 'vscode' })).json()) as typeof member;
+		tokens.push(member.access_token);
+	}
+	return { adminToken: admin.access_token, tokens, signingKey: member.policy_signing_key };
+}
+
+/** Saves a new revision as the admin; `revision` is the one edited (If-Match). */
+export async function saveRevision(url: string, adminToken: string, edited: number, tenant: string): Promise<void> {
+	const saved = await fetch(`${url}/api/v1/admin/policy`, {
+		method: 'PUT',
+		headers: { authorization: `Bearer ${adminToken}`, 'content-type': 'application/json', 'if-match': `"${edited}"` },
+		body: JSON.stringify({ enabled: true, provider: { id: 'openai-compatible', baseUrl: 'https://llm.acme.example/v1', headers: { 'X-Tenant': tenant } } }),
+	});
+	if (saved.status !== 200) {
+		throw new Error(`save failed: ${saved.status} ${await saved.text()}`);
+	}
+}
+
+/** Forks stream-reader workers sharing `count` streams between them. */
+export function forkReaders(config: Omit<ReaderConfig, 'count'>, count: number, workers: number): ChildProcess[] {
+	return split(count, workers).map((share) => forkWorker(join(__dirname, 'stream-readers.ts'), [JSON.stringify({ ...config, count: share })]));
+}

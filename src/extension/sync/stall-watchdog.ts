@@ -7,8 +7,9 @@ import { ServiceUnreachableError } from '../base/service-http';
  */
 export class StallWatchdog {
 	private readonly stalled = new AbortController();
-	private timer = new AbortController();
-	private limitMs: number | undefined;
+	private readonly disposed = new AbortController();
+	private lastActivity = 0;
+	private armed = false;
 
 	constructor(
 		private readonly scheduler: Scheduler,
@@ -22,24 +23,33 @@ export class StallWatchdog {
 
 	/** Starts watching; without a limit (a service that announces no heartbeat) it never fires. */
 	arm(limitMs: number | undefined): void {
-		this.limitMs = limitMs;
 		this.kick();
-	}
-
-	/** Something arrived: the silence starts again from now. */
-	kick(): void {
-		this.timer.abort();
-		this.timer = new AbortController();
-		const limit = this.limitMs;
-		if (limit !== undefined) {
-			this.scheduler.sleep(limit, AbortSignal.any([this.timer.signal, this.stop])).then(
-				() => this.stalled.abort(new ServiceUnreachableError(`the policy event stream went silent (nothing for ${limit / 1000} s)`)),
-				() => undefined,
-			);
+		if (limitMs !== undefined && !this.armed) {
+			this.armed = true;
+			void this.watch(limitMs, AbortSignal.any([this.stop, this.disposed.signal]));
 		}
 	}
 
+	/**
+	 * Something arrived: the silence starts again from now. Called for every event and heartbeat on
+	 * thousands of streams, so it only notes the time; the one timer re-checks when it wakes.
+	 */
+	kick(): void {
+		this.lastActivity = this.scheduler.now();
+	}
+
 	dispose(): void {
-		this.timer.abort();
+		this.disposed.abort();
+	}
+
+	private async watch(limitMs: number, signal: AbortSignal): Promise<void> {
+		try {
+			for (let wait = limitMs; wait > 0; wait = this.lastActivity + limitMs - this.scheduler.now()) {
+				await this.scheduler.sleep(wait, signal);
+			}
+		} catch {
+			return; // stopped or disposed
+		}
+		this.stalled.abort(new ServiceUnreachableError(`the policy event stream went silent (nothing for ${limitMs / 1000} s)`));
 	}
 }
