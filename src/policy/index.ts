@@ -3,6 +3,7 @@ export * from './errors';
 export * from './etag';
 export * from './schema';
 export * from './signature';
+export * from './key-endorsement';
 export * from './oauth';
 export * from './model-settings';
 export * from './versions';

@@ -1,9 +1,12 @@
-import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync, sign, verify, type KeyObject } from 'node:crypto';
+import { createPrivateKey, createPublicKey, generateKeyPairSync, sign, verify, type KeyObject } from 'node:crypto';
 import { z } from 'zod';
 import { canonicalJson } from './canonical';
 import { formatFieldError, parseWith } from './errors';
 import type { PolicyDocument } from './schema';
+import { followEndorsements, keyIdOf, KeyEndorsementSchema, MAX_ENDORSEMENTS, type KeyEndorsement } from './key-endorsement';
 import { parseDocument } from './versions';
+
+export { keyIdOf };
 
 /**
  * Ed25519 signatures over the canonical encoding of a policy document. The member pins the
@@ -36,15 +39,19 @@ export const SignedPolicySchema = z.strictObject({
 		keyId: z.string().min(1).max(64),
 		value: z.string().regex(/^[A-Za-z0-9_-]{86}$/, 'must be a base64url Ed25519 signature'),
 	}),
+	/** Schema 2 on: how the signing key descends from the organization's first key, when it was rotated. */
+	keyEndorsements: z.array(KeyEndorsementSchema).max(MAX_ENDORSEMENTS).optional(),
 });
 
 export interface SignedPolicy {
 	readonly policy: PolicyDocument;
 	readonly signature: { readonly alg: 'Ed25519'; readonly keyId: string; readonly value: string };
+	readonly keyEndorsements?: readonly KeyEndorsement[];
 }
 
-export function keyIdOf(publicKey: string): string {
-	return createHash('sha256').update(Buffer.from(publicKey, 'base64url')).digest('base64url').slice(0, 16);
+/** A verified policy and the key that signed it (the pinned key, or one it endorsed). */
+export interface VerifiedPolicy extends SignedPolicy {
+	readonly signingKey: PolicySigningKey;
 }
 
 export function generateSigningKeyPair(): SigningKeyPair {
@@ -71,6 +78,11 @@ export function signPolicy(policy: PolicyDocument, privateKeyPem: string): Signe
 	const key = createPrivateKey(privateKeyPem);
 	const value = sign(null, Buffer.from(canonicalJson(policy), 'utf8'), key).toString('base64url');
 	return { policy, signature: { alg: 'Ed25519', keyId: describePublicKey(createPublicKey(key)).keyId, value } };
+}
+
+/** The bytes a policy signature covers. */
+export function signedBytes(policy: PolicyDocument): Buffer {
+	return Buffer.from(canonicalJson(policy), 'utf8');
 }
 
 const importedKeys = new Map<string, KeyObject>();
@@ -114,14 +126,16 @@ export interface PolicyTrust {
  * Verifies the signature over the bytes as received (before any schema defaults are applied),
  * then validates the document and its organization. Throws {@link PolicyRejectedError}.
  */
-export function verifySignedPolicy(envelope: unknown, trust: PolicyTrust): SignedPolicy {
+export function verifySignedPolicy(envelope: unknown, trust: PolicyTrust): VerifiedPolicy {
 	const shape = parseWith(SignedPolicySchema, envelope);
 	if (!shape.ok) {
 		throw new PolicyRejectedError('malformed', `not a signed policy: ${shape.errors.map(formatFieldError).join('; ')}`);
 	}
-	const { policy: raw, signature } = shape.value;
-	if (signature.keyId !== trust.signingKey.keyId) {
-		throw new PolicyRejectedError('unknown-key', `signed with key ${signature.keyId}, but this organization's key is ${trust.signingKey.keyId}`);
+	const { policy: raw, signature, keyEndorsements } = shape.value;
+	const signingKey =
+		signature.keyId === trust.signingKey.keyId ? trust.signingKey : followEndorsements(trust.signingKey, signature.keyId, keyEndorsements ?? [], trust.organizationId, importedKey);
+	if (!signingKey) {
+		throw new PolicyRejectedError('unknown-key', `signed with key ${signature.keyId}, which key ${trust.signingKey.keyId} (pinned for this organization) never endorsed`);
 	}
 	let payload: Buffer;
 	try {
@@ -129,7 +143,7 @@ export function verifySignedPolicy(envelope: unknown, trust: PolicyTrust): Signe
 	} catch (error) {
 		throw new PolicyRejectedError('malformed', `not a JSON document: ${(error as Error).message}`);
 	}
-	const publicKey = importedKey(trust.signingKey.publicKey);
+	const publicKey = importedKey(signingKey.publicKey);
 	if (!verify(null, payload, publicKey, Buffer.from(signature.value, 'base64url'))) {
 		throw new PolicyRejectedError('bad-signature', 'the signature does not match the policy (it was altered or signed by someone else)');
 	}
@@ -143,5 +157,5 @@ export function verifySignedPolicy(envelope: unknown, trust: PolicyTrust): Signe
 			`the policy belongs to organization ${document.value.organization.id}, not ${trust.organizationId}`,
 		);
 	}
-	return { policy: document.value, signature };
+	return { policy: document.value, signature, ...(keyEndorsements ? { keyEndorsements } : {}), signingKey: { alg: 'Ed25519', keyId: signingKey.keyId, publicKey: signingKey.publicKey } };
 }

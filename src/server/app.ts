@@ -13,6 +13,8 @@ import { createErrorHandler } from './http/errors';
 import { apiSchemaRegistry } from './http/schemas';
 import { zodValidatorCompiler } from './http/validation';
 import { ServiceMetrics } from './metrics';
+import { Keyring, type KeyCustodyOptions } from './signing/keyring';
+import { readSigningKeyFile } from './signing/signer';
 import { PolicyEvents, PolicyService } from './policy-service';
 import { adminRoutes } from './routes/admin';
 import { oauthRoutes } from './routes/oauth';
@@ -29,6 +31,11 @@ export interface AppOptions {
 	logger?: FastifyServerOptions['logger'];
 	/** Login attempts per IP per minute; tests lower it. */
 	loginRateLimit?: number;
+	/**
+	 * A signer kept outside the database for the configured organization (a KMS, for embedders);
+	 * without it, `--signing-key-file` is read, and without that the key stays in the database.
+	 */
+	externalSigner?: KeyCustodyOptions['external'];
 }
 
 export interface PolicyApp {
@@ -57,7 +64,8 @@ export async function buildApp(options: AppOptions): Promise<PolicyApp> {
 	}).withTypeProvider<ZodTypeProvider>();
 	const events = new PolicyEvents();
 	const metrics = new ServiceMetrics();
-	const policies = new PolicyService(store, events, clock);
+	const keyring = new Keyring(store, clock, { external: options.externalSigner ?? externalSignerOf(config), overlapMs: config.keyOverlapDays * 86_400_000 });
+	const policies = new PolicyService(store, events, clock, keyring);
 	const accounts = createAccounts(store, events, clock, { ...DEFAULT_TIMINGS, ...options.timings }, (orgId) => policies.signingKey(orgId));
 	const hub = new StreamHub(events, metrics, config.heartbeatSeconds * 1000);
 	const auth = { tokens: accounts.tokens, sessions: accounts.sessions };
@@ -136,7 +144,7 @@ export async function buildApp(options: AppOptions): Promise<PolicyApp> {
 	await app.register(opsRoutes, { store, metrics, publicUrl, isClosing: () => closing, metricsToken: config.metricsToken, storageFullSince: () => storageFullSince });
 	await app.register(consolePlugin, { accounts, policies, store, config, loginRateLimit: options.loginRateLimit ?? 10 });
 
-	const bootstrapped = await bootstrap(store, accounts.members, clock, config);
+	const bootstrapped = await bootstrap({ store, members: accounts.members, clock, keyring, policies }, config);
 	for (const org of await store.listOrganizations()) {
 		const current = await policies.current(org.id);
 		if (current) {
@@ -145,4 +153,15 @@ export async function buildApp(options: AppOptions): Promise<PolicyApp> {
 	}
 	const routes = registered.flatMap((route) => [route.method].flat().map((method) => ({ method, url: route.url, hidden: Boolean(route.schema?.hide) })));
 	return { app, accounts, policies, events, bootstrap: bootstrapped, routes };
+}
+
+function externalSignerOf(config: ServerConfig): KeyCustodyOptions['external'] {
+	if (!config.signingKeyFile) {
+		return undefined;
+	}
+	return {
+		orgId: config.orgId,
+		signer: readSigningKeyFile(config.signingKeyFile, '--signing-key-file (ORG_POLICY_SIGNING_KEY_FILE)'),
+		previous: config.previousSigningKeyFile ? readSigningKeyFile(config.previousSigningKeyFile, '--previous-signing-key-file (ORG_POLICY_PREVIOUS_SIGNING_KEY_FILE)') : undefined,
+	};
 }

@@ -1,7 +1,9 @@
 import { DomainError, type Members } from './accounts';
 import type { Clock } from './clock';
 import type { ServerConfig } from './config';
-import { createOrganizationWithPolicy } from './policy-service';
+import { createOrganizationWithPolicy, type PolicyService } from './policy-service';
+import type { Keyring } from './signing/keyring';
+import type { PolicySigner } from './signing/signer';
 import type { Store } from './store/store';
 
 /** The admin account a first start invites when no `--admin-email` is given. */
@@ -25,15 +27,28 @@ export interface AdminSetupLink {
 	expiresAt: number;
 }
 
-type BootstrapMembers = Pick<Members, 'create' | 'invite'>;
+export interface BootstrapServices {
+	store: Store;
+	members: Pick<Members, 'create' | 'invite'>;
+	clock: Clock;
+	keyring: Pick<Keyring, 'rootFor' | 'adopt' | 'keysFor'>;
+	policies: Pick<PolicyService, 'republish'>;
+}
 
 /**
- * Every start: the organization (with its signing key and revision 1) if missing, then, for as
- * long as no admin has a password, either the configured admin or a fresh one-time link — so a
- * lost link costs a restart, not the organization.
+ * Every start: the organization (with its signing key and revision 1) if missing; a key file's key
+ * endorsed by the key members trust, and the policy re-signed with it; then, for as long as no admin
+ * has a password, either the configured admin or a fresh one-time link — so a lost link costs a
+ * restart, not the organization.
  */
-export async function bootstrap(store: Store, members: BootstrapMembers, clock: Clock, config: ServerConfig): Promise<BootstrapResult> {
-	const created = await ensureOrganization(store, clock, config);
+export async function bootstrap({ store, members, clock, keyring, policies }: BootstrapServices, config: ServerConfig): Promise<BootstrapResult> {
+	const created = await ensureOrganization(store, clock, config, keyring.rootFor(config.orgId));
+	const endorsed = await keyring.adopt();
+	if (endorsed) {
+		await policies.republish(config.orgId, `system: signing key rotated to ${endorsed.keyId}`);
+	}
+	// An instance that holds no usable key for its organization refuses to start, not to save.
+	await keyring.keysFor(config.orgId);
 	const admins = (await store.listUsers(config.orgId)).filter((user) => user.role === 'admin' && user.passwordHash !== null);
 	if (admins.length > 0) {
 		return { created, warnings: config.adminEmail || config.adminPassword ? [IGNORED_FLAGS] : [] };
@@ -75,12 +90,12 @@ export async function adminSetupLink(members: Pick<Members, 'invite'>, orgId: st
 	}
 }
 
-async function ensureOrganization(store: Store, clock: Clock, config: ServerConfig): Promise<boolean> {
+async function ensureOrganization(store: Store, clock: Clock, config: ServerConfig, signer: PolicySigner | undefined): Promise<boolean> {
 	if (await store.getOrganization(config.orgId)) {
 		return false;
 	}
 	try {
-		await createOrganizationWithPolicy(store, { id: config.orgId, name: config.orgName }, clock.now());
+		await createOrganizationWithPolicy(store, { id: config.orgId, name: config.orgName }, clock.now(), signer);
 		return true;
 	} catch (error) {
 		// Several instances starting together on one database: another one created it first.

@@ -26,7 +26,11 @@ const ServerConfigSchema = z
 		trustProxy: z.stringbool().default(false),
 		deviceAuthorizationsPerMinute: z.coerce.number('must be a number').int('must be a whole number').min(1, 'must be at least 1').default(30),
 		metricsToken: z.string().min(16, 'must be at least 16 characters').optional(),
+		signingKeyFile: z.string().min(1).optional(),
+		previousSigningKeyFile: z.string().min(1).optional(),
+		keyOverlapDays: z.coerce.number('must be a number').min(0, 'must be 0 or more').max(365, 'must be at most 365').default(30),
 	})
+	.refine((config) => !config.previousSigningKeyFile || config.signingKeyFile, { path: ['previousSigningKeyFile'], message: 'needs --signing-key-file: the previous key endorses the one in that file' })
 	.transform((config) => ({ ...config, publicUrl: (config.publicUrl ?? `http://${config.host}:${config.port}`).replace(/\/+$/, '') }));
 
 export type ServerConfig = z.infer<typeof ServerConfigSchema>;
@@ -47,6 +51,9 @@ const FLAGS = {
 	'trust-proxy': 'ORG_POLICY_TRUST_PROXY',
 	'device-authorizations-per-minute': 'ORG_POLICY_DEVICE_AUTHORIZATIONS_PER_MINUTE',
 	'metrics-token': 'ORG_POLICY_METRICS_TOKEN',
+	'signing-key-file': 'ORG_POLICY_SIGNING_KEY_FILE',
+	'previous-signing-key-file': 'ORG_POLICY_PREVIOUS_SIGNING_KEY_FILE',
+	'key-overlap-days': 'ORG_POLICY_KEY_OVERLAP_DAYS',
 } as const;
 
 export class ConfigError extends Error {

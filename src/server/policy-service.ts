@@ -6,9 +6,8 @@ import {
 	PolicySettingsSchema,
 	parseWith,
 	projectDocument,
-	publicKeyFromPrivatePem,
 	settingsOf,
-	signPolicy,
+	signedBytes,
 	type FieldError,
 	type PolicyDocument,
 	type PolicySettings,
@@ -17,6 +16,8 @@ import {
 	type SignedPolicy,
 } from '../policy';
 import type { Clock } from './clock';
+import type { Keyring, OrganizationKeys } from './signing/keyring';
+import { pemSigner, type PolicySigner } from './signing/signer';
 import type { RevisionRecord, Store } from './store/store';
 
 export interface PublishedRevision {
@@ -92,12 +93,12 @@ export function toPublished(record: RevisionRecord): PublishedRevision {
 export class PolicyService {
 	/** The newest revision per organization, so reads do not touch the database. */
 	private readonly latest = new Map<string, PublishedRevision>();
-	private readonly publicKeys = new Map<string, PolicySigningKey>();
 
 	constructor(
 		private readonly store: Store,
 		private readonly events: PolicyEvents,
 		private readonly clock: Clock,
+		private readonly keyring: Keyring,
 	) {}
 
 	async current(orgId: string): Promise<PublishedRevision | undefined> {
@@ -116,17 +117,9 @@ export class PolicyService {
 		return this.remember(toPublished(record));
 	}
 
-	/** The public half of an organization's key, sent with every token response; keys never change. */
+	/** The public half of an organization's newest key, sent with every token response (members pin it). */
 	async signingKey(orgId: string): Promise<PolicySigningKey | undefined> {
-		let known = this.publicKeys.get(orgId);
-		if (!known) {
-			const key = await this.store.getSigningKey(orgId);
-			known = key && publicKeyFromPrivatePem(key.privateKeyPem);
-			if (known) {
-				this.publicKeys.set(orgId, known);
-			}
-		}
-		return known;
+		return this.keyring.publicKey(orgId);
 	}
 
 	async history(orgId: string, limit: number): Promise<PublishedRevision[]> {
@@ -138,20 +131,43 @@ export class PolicyService {
 		if (!parsed.ok) {
 			return { kind: 'invalid', errors: parsed.errors };
 		}
-		const [organization, key] = await Promise.all([this.store.getOrganization(orgId), this.store.getSigningKey(orgId)]);
-		if (!organization || !key) {
+		return this.append(orgId, parsed.value, expected, author);
+	}
+
+	/** The newest settings again, signed with the organization's newest key (after a key rotation). */
+	async republish(orgId: string, author: string): Promise<PublishedRevision | undefined> {
+		const current = await this.current(orgId);
+		const result = current && (await this.append(orgId, settingsOfRevision(current), 'any', author));
+		return result?.kind === 'saved' ? result.revision : undefined;
+	}
+
+	/**
+	 * Signs outside the database transaction (a KMS signer may take a network round trip), for the
+	 * revision after the newest one read; the store appends it only if that is still the newest.
+	 * With `any`, a writer that lost the race signs again for the next number.
+	 */
+	private async append(orgId: string, settings: PolicySettings, expected: number | 'any', author: string): Promise<SaveResult> {
+		const [organization, keys] = await Promise.all([this.store.getOrganization(orgId), this.keyring.keysFor(orgId)]);
+		if (!organization || !keys) {
 			throw new Error(`organization ${orgId} is not set up`);
 		}
-		const updatedAt = this.clock.now();
-		const result = await this.store.appendRevision(orgId, expected, (revision) =>
-			signedRevisionRecord(parsed.value, { id: organization.id, name: organization.name }, revision, updatedAt, author, key.privateKeyPem),
-		);
-		if (!result.ok) {
-			return { kind: 'conflict', current: result.current && this.remember(toPublished(result.current)) };
+		for (;;) {
+			const latest = await this.store.latestRevision(orgId);
+			const base = latest?.revision ?? 0;
+			if (expected !== 'any' && expected !== base) {
+				return { kind: 'conflict', current: latest && this.remember(toPublished(latest)) };
+			}
+			const record = await signRevision(settings, { id: organization.id, name: organization.name }, base + 1, this.clock.now(), author, keys);
+			const result = await this.store.appendRevision(orgId, base, () => record);
+			if (result.ok) {
+				const published = this.remember(toPublished(result.record));
+				this.events.publishRevision(published);
+				return { kind: 'saved', revision: published };
+			}
+			if (expected !== 'any') {
+				return { kind: 'conflict', current: result.current && this.remember(toPublished(result.current)) };
+			}
 		}
-		const published = this.remember(toPublished(result.record));
-		this.events.publishRevision(published);
-		return { kind: 'saved', revision: published };
 	}
 
 	/** Another instance saved a revision (PostgreSQL NOTIFY): read it and fan it out here too. */
@@ -183,33 +199,42 @@ export function jsonForSchema(revision: PublishedRevision, version: SchemaVersio
 	return revision.json;
 }
 
+async function envelope(policy: PolicyDocument, signer: PolicySigner, endorsements: OrganizationKeys['endorsements']): Promise<string> {
+	const value = await signer.sign(signedBytes(policy));
+	return canonicalJson({ policy, signature: { alg: 'Ed25519', keyId: signer.key.keyId, value }, ...(endorsements.length > 0 ? { keyEndorsements: endorsements } : {}) });
+}
+
 /** Stamps, signs and encodes settings as the revision record the store appends. */
-export function signedRevisionRecord(
+export async function signRevision(
 	settings: PolicySettings,
 	organization: { id: string; name: string },
 	revision: number,
 	at: number,
 	author: string,
-	privateKeyPem: string,
-): RevisionRecord {
+	keys: Pick<OrganizationKeys, 'current' | 'endorsements' | 'legacy'>,
+): Promise<RevisionRecord> {
 	const document = buildPolicyDocument(settings, { organization, revision, updatedAt: new Date(at).toISOString(), updatedBy: author });
 	return {
 		orgId: organization.id,
 		revision,
-		signedJson: canonicalJson(signPolicy(document, privateKeyPem)),
-		// Signed in version 1 too, so members of the first release keep working after any save.
-		signedJsonV1: canonicalJson(signPolicy(projectDocument(document, 1), privateKeyPem)),
+		signedJson: await envelope(document, keys.current, keys.endorsements),
+		// Signed in version 1 too, so members of the first release keep working after any save; their
+		// envelope has no room for endorsements, so during a rotation's overlap the old key signs it.
+		signedJsonV1: await envelope(projectDocument(document, 1), keys.legacy ?? keys.current, []),
 		createdAt: at,
 		createdBy: author,
 	};
 }
 
-/** A new organization with its own signing key and revision 1: disabled, so members choose freely until an admin saves. */
-export async function createOrganizationWithPolicy(store: Store, organization: { id: string; name: string }, at: number): Promise<void> {
-	const keys = generateSigningKeyPair();
-	await store.createOrganization({ ...organization, createdAt: at }, { orgId: organization.id, privateKeyPem: keys.privateKeyPem, createdAt: at }, (revision) =>
-		signedRevisionRecord({ enabled: false }, organization, revision, at, 'system', keys.privateKeyPem),
-	);
+/**
+ * A new organization with revision 1 (disabled, so members choose freely until an admin saves),
+ * signed by `signer` when its key lives outside the database, else by a key generated into it.
+ */
+export async function createOrganizationWithPolicy(store: Store, organization: { id: string; name: string }, at: number, signer?: PolicySigner): Promise<void> {
+	const generated = signer ? undefined : generateSigningKeyPair();
+	const current = signer ?? pemSigner(generated!.privateKeyPem);
+	const first = await signRevision({ enabled: false }, organization, 1, at, 'system', { current, endorsements: [], legacy: undefined });
+	await store.createOrganization({ ...organization, createdAt: at }, { orgId: organization.id, privateKeyPem: generated?.privateKeyPem ?? null, publicKey: current.key.publicKey, createdAt: at }, first);
 }
 
 export function settingsOfRevision(revision: PublishedRevision): PolicySettings {

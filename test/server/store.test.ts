@@ -11,7 +11,7 @@ import type { RevisionRecord, Store } from '../../src/server/store/store';
 import { freshDatabase, TEST_DATABASE_URL } from '../support/postgres';
 
 const org = { id: 'acme', name: 'Acme Corp', createdAt: Date.parse('2026-11-26T10:00:00.000Z') };
-const key = { orgId: 'acme', privateKeyPem: 'pem', createdAt: org.createdAt };
+const key = { orgId: 'acme', privateKeyPem: 'pem', publicKey: 'A'.repeat(43), createdAt: org.createdAt };
 const revision = (n: number, by = 'admin@acme.example'): RevisionRecord => ({ orgId: 'acme', revision: n, signedJson: `{"r":${n}}`, signedJsonV1: null, createdAt: org.createdAt, createdBy: by });
 const user = (id: string) => ({ id, orgId: 'acme', email: `${id}@acme.example`, role: 'member' as const, passwordHash: null, createdAt: org.createdAt, lastSeenAt: null, appliedRevision: null, appliedAt: null });
 const token = { userId: 'u1', orgId: 'acme', familyId: 'f', clientId: 'vscode', expiresAt: 1_800_000_000_000, createdAt: 1_790_000_000_000, usedAt: null, revokedAt: null, csrfToken: null, label: null };
@@ -31,7 +31,7 @@ function storeContract(name: string, makeHarness: () => Promise<Harness>): void 
 		beforeEach(async function () {
 			harness = await makeHarness();
 			store = await harness.open();
-			await store.createOrganization(org, key, revision);
+			await store.createOrganization(org, key, revision(1));
 		});
 		afterEach(async () => {
 			await store.close();
@@ -62,13 +62,22 @@ function storeContract(name: string, makeHarness: () => Promise<Harness>): void 
 
 		it('rolls a failed organization setup back whole', async () => {
 			await assert.rejects(
-				store.createOrganization({ ...org, id: 'globex' }, { ...key, orgId: 'globex' }, () => {
-					throw new Error('signing failed');
-				}),
-				/signing failed/,
+				// The first revision cannot be written (no signed JSON): nothing of the organization may stay.
+				store.createOrganization({ ...org, id: 'globex' }, { ...key, orgId: 'globex' }, { ...revision(1), orgId: 'globex', signedJson: null as unknown as string }),
 			);
 			assert.equal(await store.getOrganization('globex'), undefined);
 			assert.equal(await store.getSigningKey('globex'), undefined);
+		});
+
+		it('keeps key endorsements in order, once each, and can forget the private key', async () => {
+			const endorsement = (keyId: string, endorsedBy: string, createdAt: number) => ({ orgId: 'acme', keyId, publicKey: keyId.padEnd(43, 'x'), endorsedBy, signature: 's'.repeat(86), createdAt });
+			assert.equal(await store.addKeyEndorsement(endorsement('k2', 'k1', 2)), true);
+			assert.equal(await store.addKeyEndorsement(endorsement('k3', 'k2', 3)), true);
+			assert.equal(await store.addKeyEndorsement(endorsement('k2', 'k1', 4)), false, 'a key is endorsed once');
+			assert.deepEqual((await store.listKeyEndorsements('acme')).map((record) => [record.keyId, record.endorsedBy, record.createdAt]), [['k2', 'k1', 2], ['k3', 'k2', 3]]);
+			assert.equal((await store.getSigningKey('acme'))?.privateKeyPem, 'pem');
+			await store.forgetPrivateKey('acme');
+			assert.deepEqual(await store.getSigningKey('acme'), { ...key, privateKeyPem: null });
 		});
 
 		it('removes a user and revokes every token they hold in one step', async () => {

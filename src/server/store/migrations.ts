@@ -96,4 +96,22 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = {
 			await db.schema.alterTable('tokens').addColumn('client_id', 'text').execute();
 		},
 	},
+	'0004_key_custody': {
+		// The signing key may live outside the database (a key file or a KMS): the public half is
+		// kept here, the private half only when the database holds it (empty otherwise). Rotations
+		// are endorsements, each signed by the key before, so members pinned to an old key follow.
+		async up(db: Kysely<unknown>): Promise<void> {
+			await db.schema.alterTable('signing_keys').addColumn('public_key', 'text').execute();
+			await db.schema
+				.createTable('key_endorsements')
+				.addColumn('org_id', 'text', (c) => c.notNull().references('organizations.id'))
+				.addColumn('key_id', 'text', (c) => c.notNull())
+				.addColumn('public_key', 'text', (c) => c.notNull())
+				.addColumn('endorsed_by', 'text', (c) => c.notNull())
+				.addColumn('signature', 'text', (c) => c.notNull())
+				.addColumn('created_at', 'bigint', (c) => c.notNull())
+				.addPrimaryKeyConstraint('key_endorsements_pk', ['org_id', 'key_id'])
+				.execute();
+		},
+	},
 };

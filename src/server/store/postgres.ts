@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { Kysely, PostgresDialect, sql } from 'kysely';
 import pg from 'pg';
-import { migrateToLatest, SqlStore, type DialectSpecifics } from './sql-store';
+import { migrateToLatest, type DialectSpecifics } from './dialect';
+import { SqlStore } from './sql-store';
 import type { ExternalChange } from './store';
 import type { Tables } from './tables';
 

@@ -1,12 +1,36 @@
 import type { Selectable } from 'kysely';
 import type { Insertable } from 'kysely';
-import type { DeviceCodeRecord, InvitationRecord, OrganizationRecord, RevisionRecord, TokenRecord, UserRecord } from './store';
+import { publicKeyFromPrivatePem } from '../../policy';
+import type { DeviceCodeRecord, InvitationRecord, KeyEndorsementRecord, OrganizationRecord, RevisionRecord, SigningKeyRecord, TokenRecord, UserRecord } from './store';
 import type { Tables } from './tables';
 
 /** Row ↔ record mapping: SQL column names on one side, the domain's names on the other. */
 export type Row<T extends keyof Tables> = Selectable<Tables[T]>;
 
 export const toOrganization = (row: Row<'organizations'>): OrganizationRecord => ({ id: row.id, name: row.name, createdAt: row.created_at });
+export const toSigningKey = (row: Row<'signing_keys'>): SigningKeyRecord => ({
+	orgId: row.org_id,
+	privateKeyPem: row.private_key_pem === '' ? null : row.private_key_pem,
+	// Organizations created before the public key was stored: derive it from the private one.
+	publicKey: row.public_key ?? publicKeyFromPrivatePem(row.private_key_pem).publicKey,
+	createdAt: row.created_at,
+});
+export const toKeyEndorsement = (row: Row<'key_endorsements'>): KeyEndorsementRecord => ({
+	orgId: row.org_id,
+	keyId: row.key_id,
+	publicKey: row.public_key,
+	endorsedBy: row.endorsed_by,
+	signature: row.signature,
+	createdAt: row.created_at,
+});
+export const keyEndorsementRow = (record: KeyEndorsementRecord): Row<'key_endorsements'> => ({
+	org_id: record.orgId,
+	key_id: record.keyId,
+	public_key: record.publicKey,
+	endorsed_by: record.endorsedBy,
+	signature: record.signature,
+	created_at: record.createdAt,
+});
 export const toRevision = (row: Row<'policy_revisions'>): RevisionRecord => ({
 	orgId: row.org_id,
 	revision: row.revision,

@@ -1,6 +1,5 @@
-import type { Kysely, Transaction } from 'kysely';
-import { Migrator } from 'kysely/migration';
-import { MIGRATIONS } from './migrations';
+import type { Kysely } from 'kysely';
+import type { DialectSpecifics } from './dialect';
 import type {
 	AppendResult,
 	DeviceCodeRecord,
@@ -8,6 +7,7 @@ import type {
 	InvitationRecord,
 	OrganizationRecord,
 	RevisionRecord,
+	KeyEndorsementRecord,
 	SigningKeyRecord,
 	Store,
 	TokenRecord,
@@ -16,9 +16,12 @@ import type {
 import {
 	deviceRow,
 	invitationRow,
+	keyEndorsementRow,
 	revisionRow,
 	toDevice,
 	toInvitation,
+	toKeyEndorsement,
+	toSigningKey,
 	toOrganization,
 	toRevision,
 	toToken,
@@ -29,34 +32,6 @@ import {
 	userRow,
 } from './rows';
 import type { Tables } from './tables';
-
-/**
- * What only one database does. Everything else — every query, the schema, the migrations — is
- * written once in {@link SqlStore}.
- */
-export interface DialectSpecifics {
-	readonly kind: Store['kind'];
-	/** Inside a write transaction: waits until no writer of this organization's revisions (on any instance) is left. */
-	serializeOrganization(trx: Transaction<Tables>, orgId: string): Promise<void>;
-	/** Inside a write transaction: tells the other instances, delivered only if the transaction commits. */
-	announce(trx: Transaction<Tables>, change: ExternalChange): Promise<void>;
-	/** A primary-key or unique constraint refused the write. */
-	isUniqueViolation(error: unknown): boolean;
-	onExternalChange?(listener: (change: ExternalChange) => void): () => void;
-	readonly notificationsHealthy?: boolean;
-	/** Releases what the dialect holds beyond the query connection (PostgreSQL's listening connection). */
-	close(): Promise<void>;
-}
-
-/** Brings the schema up to date; Kysely's migrator locks, so several instances may start together. */
-export async function migrateToLatest(db: Kysely<Tables>): Promise<void> {
-	const migrator = new Migrator({ db, provider: { getMigrations: async () => MIGRATIONS } });
-	const { error, results } = await migrator.migrateToLatest();
-	if (error) {
-		const failed = results?.find((result) => result.status === 'Error')?.migrationName;
-		throw new Error(`database migration${failed ? ` ${failed}` : ''} failed: ${error instanceof Error ? error.message : String(error)}`);
-	}
-}
 
 export class SqlStore implements Store {
 	readonly kind: Store['kind'];
@@ -93,17 +68,37 @@ export class SqlStore implements Store {
 		return (await this.db.selectFrom('organizations').selectAll().orderBy('created_at').execute()).map(toOrganization);
 	}
 
-	async createOrganization(org: OrganizationRecord, key: SigningKeyRecord, firstRevision: (revision: number) => RevisionRecord): Promise<void> {
+	async createOrganization(org: OrganizationRecord, key: SigningKeyRecord, firstRevision: RevisionRecord): Promise<void> {
 		await this.db.transaction().execute(async (trx) => {
 			await trx.insertInto('organizations').values({ id: org.id, name: org.name, created_at: org.createdAt }).execute();
-			await trx.insertInto('signing_keys').values({ org_id: key.orgId, private_key_pem: key.privateKeyPem, created_at: key.createdAt }).execute();
-			await trx.insertInto('policy_revisions').values(revisionRow(firstRevision(1))).execute();
+			await trx.insertInto('signing_keys').values({ org_id: key.orgId, private_key_pem: key.privateKeyPem ?? '', public_key: key.publicKey, created_at: key.createdAt }).execute();
+			await trx.insertInto('policy_revisions').values(revisionRow(firstRevision)).execute();
 		});
 	}
 
 	async getSigningKey(orgId: string): Promise<SigningKeyRecord | undefined> {
 		const row = await this.db.selectFrom('signing_keys').selectAll().where('org_id', '=', orgId).executeTakeFirst();
-		return row && { orgId: row.org_id, privateKeyPem: row.private_key_pem, createdAt: row.created_at };
+		return row && toSigningKey(row);
+	}
+
+	async listKeyEndorsements(orgId: string): Promise<KeyEndorsementRecord[]> {
+		return (await this.db.selectFrom('key_endorsements').selectAll().where('org_id', '=', orgId).orderBy('created_at').execute()).map(toKeyEndorsement);
+	}
+
+	async addKeyEndorsement(endorsement: KeyEndorsementRecord): Promise<boolean> {
+		try {
+			await this.db.insertInto('key_endorsements').values(keyEndorsementRow(endorsement)).execute();
+			return true;
+		} catch (error) {
+			if (this.dialect.isUniqueViolation(error)) {
+				return false;
+			}
+			throw error;
+		}
+	}
+
+	async forgetPrivateKey(orgId: string): Promise<void> {
+		await this.db.updateTable('signing_keys').set({ private_key_pem: '' }).where('org_id', '=', orgId).execute();
 	}
 
 	private latestQuery(db: Kysely<Tables>, orgId: string) {

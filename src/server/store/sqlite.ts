@@ -2,7 +2,8 @@ import Database from 'better-sqlite3';
 import { chmodSync, existsSync, mkdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { Kysely, SqliteDialect } from 'kysely';
-import { migrateToLatest, SqlStore, type DialectSpecifics } from './sql-store';
+import { migrateToLatest, type DialectSpecifics } from './dialect';
+import { SqlStore } from './sql-store';
 import type { Tables } from './tables';
 
 export const SQLITE_FILE = 'policy.sqlite';

@@ -16,9 +16,23 @@ export interface OrganizationRecord {
 	createdAt: number;
 }
 
+/** The organization's first signing key. */
 export interface SigningKeyRecord {
 	orgId: string;
-	privateKeyPem: string;
+	/** PKCS#8 PEM when the database holds the private key; null when it lives elsewhere (a key file, a KMS) or was forgotten after a rotation. */
+	privateKeyPem: string | null;
+	/** Raw Ed25519 public key, base64url (derived from the private key for organizations created before it was stored). */
+	publicKey: string;
+	createdAt: number;
+}
+
+/** A key that replaced the one before it, endorsed (signed) by that one. */
+export interface KeyEndorsementRecord {
+	orgId: string;
+	keyId: string;
+	publicKey: string;
+	endorsedBy: string;
+	signature: string;
 	createdAt: number;
 }
 
@@ -107,8 +121,14 @@ export interface Store {
 	getOrganization(id: string): Promise<OrganizationRecord | undefined>;
 	listOrganizations(): Promise<OrganizationRecord[]>;
 	/** Creates the organization with its signing key and first revision, all or nothing. */
-	createOrganization(org: OrganizationRecord, key: SigningKeyRecord, firstRevision: (revision: number) => RevisionRecord): Promise<void>;
+	createOrganization(org: OrganizationRecord, key: SigningKeyRecord, firstRevision: RevisionRecord): Promise<void>;
 	getSigningKey(orgId: string): Promise<SigningKeyRecord | undefined>;
+	/** Endorsements in the order they were made. */
+	listKeyEndorsements(orgId: string): Promise<KeyEndorsementRecord[]>;
+	/** False when this key was endorsed already (another instance adopting the same key). */
+	addKeyEndorsement(endorsement: KeyEndorsementRecord): Promise<boolean>;
+	/** Erases the private key kept in the database (after a rotation's overlap ended). */
+	forgetPrivateKey(orgId: string): Promise<void>;
 
 	latestRevision(orgId: string): Promise<RevisionRecord | undefined>;
 	listRevisions(orgId: string, limit: number): Promise<RevisionRecord[]>;

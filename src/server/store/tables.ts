@@ -6,7 +6,8 @@ import type { DeviceStatus, Role, TokenKind } from './store';
  */
 export interface Tables {
 	organizations: { id: string; name: string; created_at: number };
-	signing_keys: { org_id: string; private_key_pem: string; created_at: number };
+	signing_keys: { org_id: string; private_key_pem: string; public_key: string | null; created_at: number };
+	key_endorsements: { org_id: string; key_id: string; public_key: string; endorsed_by: string; signature: string; created_at: number };
 	policy_revisions: { org_id: string; revision: number; signed_json: string; signed_json_v1: string | null; created_at: number; created_by: string };
 	users: {
 		id: string;
