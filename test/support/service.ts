@@ -54,8 +54,16 @@ export async function startService(
 		...options.settings,
 	});
 	const { settings: _settings, wrapStore: _wrapStore, ...appOptions } = options;
-	const built = await buildApp({ config, store, ...appOptions });
-	await built.app.listen({ host: '127.0.0.1', port: options.port ?? 0 });
+	let built: PolicyApp;
+	try {
+		built = await buildApp({ config, store, ...appOptions });
+		await built.app.listen({ host: '127.0.0.1', port: options.port ?? 0 });
+	} catch (error) {
+		// A service that refused to start leaves nothing open behind it.
+		await store.close();
+		await database?.drop();
+		throw error;
+	}
 	const url = `http://127.0.0.1:${(built.app.server.address() as AddressInfo).port}`;
 	// The public URL is only known once listening; the device page links are built from config.
 	config.publicUrl = url;

@@ -1,4 +1,4 @@
-import { PolicySigningKeySchema, verifySignedPolicy, type PolicyTrust } from '../../policy';
+import { PolicySigningKeySchema, verifySignedPolicy, type PolicyDocument, type PolicySigningKey, type PolicyTrust } from '../../policy';
 import { z } from 'zod';
 import type { KeyValueStore, SecretStore } from '../base/storage';
 import type { AppliedPolicy } from './state';
@@ -7,9 +7,18 @@ const cacheKey = (orgId: string) => `orgProviderPolicy.cache.${orgId}`;
 /** In secret storage: what the member's own disk cannot rewrite through settings or global state. */
 const PIN_KEY = 'orgProviderPolicy.pin';
 
-const PinSchema = z.object({ organizationId: z.string(), signingKey: PolicySigningKeySchema, highestRevision: z.number().int().nonnegative() });
+const PinSchema = z.object({
+	organizationId: z.string(),
+	signingKey: PolicySigningKeySchema,
+	highestRevision: z.number().int().nonnegative(),
+	/** Keys this pin moved on from through endorsements: a session that still names one of them is not a new sign-in. */
+	formerKeyIds: z.array(z.string()).default([]),
+});
 
-/** The organization and key pinned at sign-in, and the newest revision ever applied under them. */
+/**
+ * The organization and key pinned at sign-in (or reached from it through endorsements when the
+ * organization rotated its key), and the newest revision ever applied under them.
+ */
 export type Pin = z.infer<typeof PinSchema>;
 
 /**
@@ -29,11 +38,39 @@ export class PolicyCache {
 		return parsed?.success ? parsed.data : undefined;
 	}
 
-	/** A sign-in pins its organization and key; the applied mark carries over only for the same pin. */
-	async rememberTrust(trust: PolicyTrust): Promise<void> {
+	/**
+	 * A sign-in pins its organization and key and returns the trust to verify with: the pin as it is
+	 * when the session's key is the pinned one or one it moved on from (a rotation already
+	 * followed), else the session's key with a fresh applied mark.
+	 */
+	async rememberTrust(trust: PolicyTrust): Promise<PolicyTrust> {
 		const previous = await this.pin();
-		const same = previous?.organizationId === trust.organizationId && previous.signingKey.keyId === trust.signingKey.keyId;
-		await this.write({ organizationId: trust.organizationId, signingKey: trust.signingKey, highestRevision: same ? previous.highestRevision : 0 });
+		if (previous?.organizationId === trust.organizationId && [previous.signingKey.keyId, ...previous.formerKeyIds].includes(trust.signingKey.keyId)) {
+			return { organizationId: previous.organizationId, signingKey: previous.signingKey };
+		}
+		await this.write({ organizationId: trust.organizationId, signingKey: trust.signingKey, highestRevision: 0, formerKeyIds: [] });
+		return trust;
+	}
+
+	/**
+	 * Verifies a received envelope. When the organization rotated its key and the pinned key endorsed
+	 * the one that signed, the new key is pinned (the applied mark kept) and returned as the trust.
+	 * Throws `PolicyRejectedError`.
+	 */
+	async verifyFollowingRotation(envelope: unknown, trust: PolicyTrust): Promise<{ document: PolicyDocument; trust: PolicyTrust }> {
+		const verified = verifySignedPolicy(envelope, trust);
+		if (verified.signingKey.keyId === trust.signingKey.keyId) {
+			return { document: verified.policy, trust };
+		}
+		await this.repin(verified.signingKey);
+		return { document: verified.policy, trust: { organizationId: trust.organizationId, signingKey: verified.signingKey } };
+	}
+
+	private async repin(signingKey: PolicySigningKey): Promise<void> {
+		const pin = await this.pin();
+		if (pin && pin.signingKey.keyId !== signingKey.keyId) {
+			await this.write({ ...pin, signingKey, formerKeyIds: [...pin.formerKeyIds, pin.signingKey.keyId] });
+		}
 	}
 
 	/** Raises the mark: no revision below it will be applied again. */

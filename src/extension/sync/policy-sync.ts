@@ -1,4 +1,4 @@
-import { PolicyRejectedError, verifySignedPolicy, type PolicyTrust } from '../../policy';
+import { PolicyRejectedError, type PolicyTrust } from '../../policy';
 import { Disposable, Emitter } from '../base/disposable';
 import type { Scheduler } from '../base/scheduler';
 import { describeServiceFailure, isServiceUnreachable, ServiceUnreachableError } from '../base/service-http';
@@ -35,6 +35,8 @@ export class PolicySync extends Disposable {
 	private readonly acknowledgements: Acknowledgements;
 	/** The newest revision ever applied under the pinned key: nothing older is applied again. */
 	private highestApplied = 0;
+	/** What revisions are verified against: the pin, which may have moved past the session's key through endorsements. */
+	private trust: PolicyTrust | undefined;
 	private readonly stateChanged = this._register(new Emitter<SyncState>());
 	private readonly rejected = this._register(new Emitter<PolicyRejectedError>());
 	/** Fires on every state change (status or applied policy). */
@@ -92,10 +94,10 @@ export class PolicySync extends Disposable {
 		const run = new AbortController();
 		this.run = run;
 		void (async () => {
-			await this.cache.rememberTrust(session.trust);
+			this.trust = await this.cache.rememberTrust(session.trust);
 			const pin = await this.cache.pin();
 			if (!this.state.policy || this.state.policy.source === 'cached') {
-				this.restoreFor(session.trust, pin?.highestRevision ?? 0);
+				this.restoreFor(this.trust, pin?.highestRevision ?? 0);
 			}
 			await this.loop(new PolicyTransport(session), session, run.signal);
 		})();
@@ -260,7 +262,7 @@ export class PolicySync extends Disposable {
 	private async receive(transport: PolicyTransport, session: SyncSession, envelope: unknown, signal: AbortSignal): Promise<void> {
 		let document;
 		try {
-			document = verifySignedPolicy(envelope, session.trust).policy;
+			({ document, trust: this.trust } = await this.cache.verifyFollowingRotation(envelope, this.trust ?? session.trust));
 		} catch (error) {
 			if (!(error instanceof PolicyRejectedError)) {
 				throw error;
