@@ -21,7 +21,7 @@ interface Sample {
 
 function fixtureFile(dir: string): string {
 	const keys = generateSigningKeyPair();
-	const document = buildPolicyDocument(PolicySettingsSchema.parse({ enabled: true, provider: { id: 'openai-compatible', baseUrl: 'https://acme.openai.azure.com', headers: { 'X-Tenant': 'acme' }, azure: { apiVersion: '2024-06-01' } } }), {
+	const document = buildPolicyDocument(PolicySettingsSchema.parse({ enabled: true, provider: { id: 'openai-compatible', baseUrl: 'https://acme.openai.azure.com', headers: { 'X-Tenant': 'acme' }, azure: { apiVersion: '2024-06-01' }, models: { allowed: ['gpt-4o'] } } }), {
 		organization: { id: 'acme', name: 'Acme Corp' },
 		revision: 7,
 		updatedAt: '2026-11-26T10:00:00Z',

@@ -74,7 +74,19 @@ async function main(): Promise<void> {
 		if (config.lastEventId !== undefined) {
 			headers['last-event-id'] = String(config.lastEventId);
 		}
-		const response = await fetch(config.url, { headers, dispatcher });
+		// Opening thousands of connections at once on a loaded machine can meet a full accept queue;
+		// that is the harness's problem, not delivery's, so an open is retried a few times.
+		let response: Awaited<ReturnType<typeof fetch>> | undefined;
+		for (let attempt = 1; !response; attempt++) {
+			try {
+				response = await fetch(config.url, { headers, dispatcher });
+			} catch (error) {
+				if (attempt === 5) {
+					throw error;
+				}
+				await new Promise((resolve) => setTimeout(resolve, 200 * attempt));
+			}
+		}
 		if (response.status !== 200 || !response.body) {
 			throw new Error(`stream ${stream}: HTTP ${response.status}`);
 		}

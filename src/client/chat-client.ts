@@ -2,8 +2,9 @@ import OpenAI, { APIUserAbortError, AzureOpenAI } from 'openai';
 import type { ProviderSettings } from '../policy';
 import { MissingCredentialError, type CredentialSource } from './credentials';
 import { streamCompletion, type CompletionEvent, type CompletionRequest } from './completion';
-import { ChatRequestError, explainFailure, type FailureKind } from './errors';
-import { azureOpenAiStylePath, looksLikeAzureHost, planEndpoint, type EndpointPlan } from './endpoint';
+import { explainFailure } from './errors';
+import { testConnection, type ConnectionReport } from './connection-test';
+import { planEndpoint, type EndpointPlan } from './endpoint';
 import type { FetchFunction } from './http';
 
 export interface ChatMessage {
@@ -14,21 +15,9 @@ export interface ChatMessage {
 /** The provider settings a client is built from: a policy's, or the member's own preset. */
 export type EffectiveProvider = Pick<ProviderSettings, 'baseUrl' | 'headers' | 'apiKeyRequired' | 'azure' | 'models'>;
 
-export interface ConnectionReport {
-	ok: boolean;
-	kind?: FailureKind;
-	/** The sentence the member needs, with the next step. */
-	message: string;
-	endpoint: string;
-	status?: number;
-	/** Header names sent, values masked. */
-	headersSent: Record<string, string>;
-	models?: string[];
-	warnings: string[];
-}
-
 export type { ChatCompletionContentPart, ChatCompletionFunctionTool, ChatCompletionMessageParam, CompletionEvent, CompletionRequest } from './completion';
 export { ChatRequestError, explainFailure, type FailureKind } from './errors';
+export type { ConnectionReport, ModelProbe } from './connection-test';
 
 export interface ChatClient {
 	readonly plan: EndpointPlan;
@@ -37,7 +26,10 @@ export interface ChatClient {
 	streamCompletion(request: CompletionRequest, signal?: AbortSignal): AsyncIterable<CompletionEvent>;
 	streamChat(messages: ChatMessage[], model: string, signal?: AbortSignal): AsyncIterable<string>;
 	complete(messages: ChatMessage[], model: string, signal?: AbortSignal): Promise<string>;
-	testConnection(): Promise<ConnectionReport>;
+	/** A one-token chat request to `model`: does it answer at all? */
+	probe(model: string): Promise<void>;
+	/** Listing and a real chat request to each allowed model (else to `selected`), reported apart. */
+	testConnection(selected?: string): Promise<ConnectionReport>;
 }
 
 export interface ClientDeps {
@@ -183,33 +175,20 @@ export function createChatClient(provider: EffectiveProvider, deps: ClientDeps):
 				return fail(error);
 			}
 		},
-		async testConnection() {
-			const headersSent = Object.fromEntries(Object.keys(provider.headers).map((name) => [name, '••••••']));
-			if (credential.kind === 'api-key') {
-				headersSent[plan.style === 'openai' ? 'Authorization' : 'api-key'] = '•••••• (your API key)';
-			} else if (credential.kind === 'entra') {
-				headersSent.Authorization = 'Bearer •••••• (Entra ID token)';
-			}
-			const warnings =
-				!provider.azure && looksLikeAzureHost(provider.baseUrl) && !azureOpenAiStylePath(provider.baseUrl)
-					? ['The Base URL is an Azure OpenAI host but the policy has no Azure settings: requests use the plain OpenAI path and key header, which Azure may refuse. Ask your admin to turn on the Azure options.']
-					: [];
-			const endpoint = plan.baseURL;
+		async probe(model) {
 			try {
-				const models = provider.models?.allowed ?? (await client.listModels());
-				if (provider.models?.allowed) {
-					await client.listModels().catch((error: unknown) => {
-						// An endpoint may not list models; a policy list makes that harmless, but a credential or network failure is not.
-						if (!(error instanceof ChatRequestError) || error.kind !== 'not-found') {
-							throw error;
-						}
-					});
-				}
-				return { ok: true, message: `Connected to ${new URL(provider.baseUrl).host}: ${models.length} model${models.length === 1 ? '' : 's'} available.`, endpoint, headersSent, models, warnings };
+				const sdk = await build();
+				// max_tokens is what every OpenAI-compatible server and Azure API version knows; reasoning
+				// models refuse it and take max_completion_tokens (which also covers their reasoning).
+				const reasoning = provider.models?.settings?.[model]?.reasoning === true;
+				const limit = reasoning ? { max_completion_tokens: 16 } : { max_tokens: 1 };
+				await sdk.chat.completions.create({ model: modelFor(model), messages: [{ role: 'user', content: 'Reply with OK.' }], ...limit });
 			} catch (error) {
-				const explained = explainFailure(error, provider, credential.kind);
-				return { ok: false, kind: explained.kind, message: explained.message, endpoint, headersSent, warnings, ...(explained.status ? { status: explained.status } : {}) };
+				fail(error);
 			}
+		},
+		testConnection(selected) {
+			return testConnection(client, provider, credential.kind, selected);
 		},
 	};
 	return client;

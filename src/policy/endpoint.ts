@@ -77,3 +77,12 @@ export function requestUrl(plan: EndpointPlan, model: string): string {
 	return `${base}${path}${joined ? `?${joined}` : ''}`;
 }
 
+
+/** The URL for `model`, or, with none named yet, with a readable `{deployment}`/`{model}` where it goes (for the console). */
+export function previewRequestUrl(plan: EndpointPlan, model: string | undefined): string {
+	if (model) {
+		return requestUrl(plan, model);
+	}
+	const sentinel = 'opp-model-placeholder';
+	return requestUrl(plan, sentinel).replace(sentinel, plan.style === 'azure-deployments' ? '{deployment}' : '{model}');
+}

@@ -1,5 +1,7 @@
 import { z } from 'zod';
 
+// endpoint.ts imports only types from here, so there is no cycle at run time.
+import { planEndpoint, type EndpointPlan } from './endpoint';
 import { BaseUrlSchema, HeadersSchema } from './http-rules';
 import { CONTROL_CHARACTERS, LIMITS } from './limits';
 import { ModelSettingsSchema } from './model-settings';
@@ -165,6 +167,34 @@ function requireProviderWhenEnabled(value: { enabled: boolean; provider?: unknow
 	}
 }
 
+/**
+ * The Azure deployments API (a dated api-version) is called per deployment, and Azure's model list
+ * names base models (dall-e-3, gpt-35-turbo…), not the resource's deployments: without a list the
+ * picker would offer models whose first request fails with DeploymentNotFound. Checked where admins
+ * write settings, not in the document, so no revision a member already holds becomes invalid.
+ */
+function requireDeploymentNames(value: { provider?: ProviderSettings | undefined }, ctx: z.RefinementCtx): void {
+	const provider = value.provider;
+	if (!provider?.azure || provider.models) {
+		return;
+	}
+	let plan: EndpointPlan;
+	try {
+		plan = planEndpoint(provider);
+	} catch {
+		return; // the base URL's own error says what is wrong
+	}
+	// An api-version that is itself wrong gets its own error; this one would only add noise.
+	if (plan.style === 'azure-deployments' && !plan.deployment && apiVersionProblem(plan.apiVersion) === undefined) {
+		ctx.addIssue({
+			code: 'custom',
+			path: ['provider', 'models', 'allowed'],
+			message:
+				"list the deployment names members may use: with a dated API version each request goes to a deployment, and Azure's model list names base models, not your deployments (or put one deployment's URL in the base URL)",
+		});
+	}
+}
+
 /** What an admin writes; the service adds organization, revision and authorship. */
 export const PolicySettingsSchema = z
 	.strictObject({
@@ -172,7 +202,8 @@ export const PolicySettingsSchema = z
 		provider: ProviderSchema.optional(),
 		adminContact: text(LIMITS.nameLength).optional(),
 	})
-	.superRefine(requireProviderWhenEnabled);
+	.superRefine(requireProviderWhenEnabled)
+	.superRefine(requireDeploymentNames);
 
 const documentShape = {
 	organization: OrganizationSchema,

@@ -49,6 +49,7 @@ describe('admin console in headless Chromium', function () {
 		assert.equal(await page.isDisabled('#save'), true, 'Save is disabled until something changes');
 		assert.equal(await page.textContent('#enabled-provider'), 'None (members choose their own provider)');
 		await page.check('#enabled');
+		assert.equal(await page.textContent('#enabled-provider'), 'OpenAI Compatible', 'the enabled provider follows the form before Save');
 		assert.equal(await page.inputValue('#api-provider'), 'openai-compatible');
 		await page.fill('#base-url', 'https://acme.openai.azure.com');
 		await addHeader('X-Tenant', 'acme-tenant-secret');
@@ -152,6 +153,27 @@ describe('admin console in headless Chromium', function () {
 		assert.equal(await again.locator('[data-error-for="provider.models.settings.prod-reasoner.contextWindow"]').textContent(), 'must be at least 1024 tokens');
 		mkdirSync(ARTIFACTS, { recursive: true });
 		await page.screenshot({ path: join(ARTIFACTS, 'console-model-settings.png'), fullPage: true });
+	});
+
+	it('asks for deployment names on the Azure deployments API, and says why when they are missing', async () => {
+		await page.check('#enabled');
+		await page.fill('#base-url', 'https://acme.openai.azure.com');
+		assert.equal(await page.textContent('label[for="allowed-models"]'), 'Allowed models');
+		await page.check('#azure');
+		await page.fill('#api-version', '2024-06-01');
+		assert.equal(await page.textContent('label[for="allowed-models"]'), 'Deployment names');
+		assert.equal(await page.textContent('label[for="default-model"]'), 'Default deployment');
+		assert.equal(await page.textContent('#request-url'), 'https://acme.openai.azure.com/openai/deployments/{deployment}/chat/completions?api-version=2024-06-01');
+		await page.click('#save');
+		await page.waitForSelector('#status.error');
+		assert.match((await page.textContent('[data-error-for="provider.models.allowed"]'))!, /list the deployment names .* Azure's model list names base models/);
+		assert.equal((await currentPolicy()).policy.revision, 1, 'nothing was saved');
+		mkdirSync(ARTIFACTS, { recursive: true });
+		await page.screenshot({ path: join(ARTIFACTS, 'console-azure-deployment-names.png'), fullPage: true });
+		// The v1 API takes model names: the labels say so again.
+		await page.fill('#api-version', '');
+		await page.fill('#base-url', 'https://acme.openai.azure.com/openai/v1');
+		assert.equal(await page.textContent('label[for="allowed-models"]'), 'Allowed models');
 	});
 
 	it('shows inline errors for a plain-http base URL and a header value with a line break, and saves nothing', async () => {

@@ -40,6 +40,10 @@ export interface FakeBehaviour {
 	toolCalls?: { id: string; name: string; argumentPieces: string[] }[];
 	/** The finish reason of the streamed answer (default `stop`, or `tool_calls`); null sends none. */
 	finishReason?: string | null;
+	/** The model listing alone answers this status (a gateway or server that lists no models). */
+	listStatus?: number;
+	/** Models (deployments) that do not exist: a chat request for one answers 404 as Azure does. */
+	missingModels?: string[];
 }
 
 /**
@@ -92,6 +96,19 @@ export class FakeEndpoint {
 		if (behaviour.status) {
 			response.writeHead(behaviour.status, { 'content-type': 'application/json', ...(behaviour.retryAfter ? { 'retry-after': behaviour.retryAfter } : {}) });
 			response.end(JSON.stringify({ error: { message: `fake failure ${behaviour.status}`, type: 'invalid_request_error', code: String(behaviour.status) } }));
+			return;
+		}
+		if (request.method === 'GET' && url.pathname.endsWith('/models') && behaviour.listStatus) {
+			response.writeHead(behaviour.listStatus, { 'content-type': 'application/json' });
+			response.end(JSON.stringify({ error: { code: '404', message: 'Resource not found' } }));
+			return;
+		}
+		const deployment = /\/deployments\/([^/]+)\//.exec(url.pathname)?.[1];
+		const asked = deployment ? decodeURIComponent(deployment) : (record.body as { model?: string } | undefined)?.model;
+		if (request.method === 'POST' && asked !== undefined && behaviour.missingModels?.includes(asked)) {
+			// Azure's answer for a deployment that does not exist (the OpenAI API answers model_not_found alike).
+			response.writeHead(404, { 'content-type': 'application/json' });
+			response.end(JSON.stringify({ error: { code: 'DeploymentNotFound', message: 'The API deployment for this resource does not exist. If you created the deployment within the last 5 minutes, please wait a moment and try again.' } }));
 			return;
 		}
 		if (request.method === 'GET' && url.pathname.endsWith('/models')) {

@@ -43,6 +43,7 @@ export const validSettings = {
 				tenantId: '72f988bf-86f1-41af-91ab-2d7cd011db47',
 				scope: 'https://ai.azure.com/.default',
 			},
+			models: { allowed: ['gpt-4o-prod'] },
 		},
 	},
 	noMemberKey: {

@@ -345,6 +345,44 @@ describe('chat-completions client', () => {
 			assert.ok(!failed.includes(KEY) && !failed.includes('cc-42'), failed);
 		});
 
+		it('sends a real one-token chat request, and reports a listing 404 apart instead of hiding it (#13 item 3)', async () => {
+			endpoint.behaviour = { listStatus: 404 };
+			const report = await client(provider(`${endpoint.url}/v1`, { models: { allowed: ['gpt-4o'] } })).testConnection();
+			assert.equal(report.ok, true, report.message);
+			assert.deepEqual(report.listing, { ok: false, message: "The endpoint does not list models (404); the policy's model list is used." });
+			assert.deepEqual(report.chats, [{ model: 'gpt-4o', ok: true }]);
+			assert.match(report.message, /Connected to 127\.0\.0\.1:\d+: gpt-4o answered a test request\. The endpoint does not list models/);
+			const chat = endpoint.requests.find((request) => request.method === 'POST');
+			assert.deepEqual(chat?.body, { model: 'gpt-4o', messages: [{ role: 'user', content: 'Reply with OK.' }], max_tokens: 1 });
+		});
+
+		it('names every allowed deployment that does not answer, and never says Connected for them', async () => {
+			const azure = { apiVersion: '2024-06-01', identityAuth: false, scope: 'https://cognitiveservices.azure.com/.default' };
+			endpoint.behaviour = { listStatus: 404, missingModels: ['gpt-4o-mini-prod'] };
+			const report = await client(provider(endpoint.url, { azure, models: { allowed: ['gpt-4o-prod', 'gpt-4o-mini-prod'] } })).testConnection();
+			assert.equal(report.ok, false);
+			assert.equal(report.kind, 'not-found');
+			assert.deepEqual(report.chats.map((chat) => [chat.model, chat.ok]), [['gpt-4o-prod', true], ['gpt-4o-mini-prod', false]]);
+			assert.match(report.message, /^gpt-4o-mini-prod did not answer: .*answered 404: the deployment name or the api-version \(2024-06-01\) does not match.*\(gpt-4o-prod did\.\)/);
+			assert.deepEqual(
+				endpoint.requests.filter((request) => request.method === 'POST').map((request) => request.path).sort(),
+				['/openai/deployments/gpt-4o-mini-prod/chat/completions', '/openai/deployments/gpt-4o-prod/chat/completions'],
+			);
+		});
+
+		it('without a policy list, lists the models and tries the one the member chose', async () => {
+			const report = await client(provider(`${endpoint.url}/v1`)).testConnection('gpt-4o-mini');
+			assert.equal(report.ok, true, report.message);
+			assert.deepEqual(report.listing, { ok: true, message: 'The endpoint lists 2 models.' });
+			assert.deepEqual(report.chats, [{ model: 'gpt-4o-mini', ok: true }]);
+			// A reasoning model takes max_completion_tokens instead.
+			endpoint.requests.length = 0;
+			await client(provider(`${endpoint.url}/v1`, { models: { allowed: ['o3'], settings: { o3: { reasoning: true, toolCalling: true, imageInput: false, pinned: {}, forbidden: [] } } } })).testConnection();
+			const body = endpoint.requests.find((request) => request.method === 'POST')?.body as Record<string, unknown>;
+			assert.equal(body.max_completion_tokens, 16);
+			assert.equal('max_tokens' in body, false);
+		});
+
 		it('warns about an Azure host without Azure settings instead of rewriting it', async () => {
 			const report = await client(provider('https://acme.openai.azure.com/v1'), withKey, { connectTimeoutMs: 200, headersTimeoutMs: 200 }).testConnection();
 			assert.match(report.warnings[0] ?? '', /Azure OpenAI host but the policy has no Azure settings/);

@@ -139,6 +139,15 @@ describe('policy schema v1', () => {
 			assertRefused(withProvider({ models: { allowed: ['a', 'b', 'a'] } }), 'provider.models.allowed[2]', 'listed twice'));
 		it('refuses too many models', () =>
 			assertRefused(withProvider({ models: { allowed: Array.from({ length: 201 }, (_, i) => `m${i}`) } }), 'provider.models.allowed', 'at most 200'));
+		it('requires deployment names for the Azure deployments API, saying why (#13 item 2)', () => {
+			const classic = { baseUrl: 'https://acme.openai.azure.com', azure: { apiVersion: '2024-06-01' }, models: undefined };
+			assertRefused(withProvider(classic), 'provider.models.allowed', /list the deployment names .* Azure's model list names base models/);
+			// Where Azure's listing is not used to pick the deployment, no list is needed.
+			const accepted = (change: Record<string, unknown>) => parseWith(PolicySettingsSchema, withProvider({ ...classic, ...change })).ok;
+			assert.equal(accepted({ baseUrl: 'https://acme.openai.azure.com/openai/deployments/gpt-4o-prod' }), true, "a deployment's URL names the model");
+			assert.equal(accepted({ baseUrl: 'https://acme.openai.azure.com/openai/v1', azure: {} }), true, 'the v1 API takes model names');
+			assert.equal(accepted({ azure: undefined }), true, 'not Azure');
+		});
 		it('refuses a dated api-version for the Azure v1 API, saying why', () =>
 			assertRefused(withProvider({ baseUrl: 'https://acme.openai.azure.com/openai/v1', azure: { apiVersion: '2024-06-01' } }), 'provider.azure.apiVersion', 'takes no dated api-version'));
 		it('refuses control characters in the admin contact', () => assertRefused({ ...validSettings.disabled, adminContact: 'a\nb' }, 'adminContact', 'control characters'));

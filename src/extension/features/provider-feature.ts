@@ -95,8 +95,14 @@ export class ProviderFeature extends Disposable {
 	}
 
 	private async testConnection() {
-		const report = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: 'Testing the connection…' }, () => this.provider.client().testConnection());
+		const report = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: 'Testing the connection…' }, () =>
+			this.provider.client().testConnection(this.provider.chosenModel()),
+		);
 		this.log.info(`test connection to ${report.endpoint}: ${report.ok ? 'ok' : report.kind} — headers sent: ${Object.entries(report.headersSent).map(([name, value]) => `${name}: ${value}`).join(', ') || 'none'}`);
+		this.log.info(`  model listing: ${report.listing.message}`);
+		for (const chat of report.chats) {
+			this.log.info(`  test request to ${chat.model}: ${chat.ok ? 'answered' : chat.message}`);
+		}
 		for (const warning of report.warnings) {
 			void vscode.window.showWarningMessage(warning);
 		}

@@ -172,6 +172,11 @@ export class ProviderService extends Disposable {
 		return { models, selected: stored && models.includes(stored) ? stored : preferred };
 	}
 
+	/** The model the member last chose, as stored (Test Connection tries it when the endpoint's list is used). */
+	chosenModel(): string | undefined {
+		return this.host.state.get<string>(this.modelKey());
+	}
+
 	async selectModel(model: string): Promise<void> {
 		const { models } = await this.models();
 		if (!models.includes(model)) {

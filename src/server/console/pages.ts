@@ -1,5 +1,5 @@
 import type { ModelSettings, PolicySettings, ProviderSettings } from '../../policy';
-import { DEFAULT_AZURE_SCOPE, planEndpoint, requestUrl } from '../../policy';
+import { DEFAULT_AZURE_SCOPE, planEndpoint, previewRequestUrl } from '../../policy';
 import type { InvitationView, MemberView, RevisionView } from '../http/views';
 import { MASK } from '../revision-diff';
 import { html, jsonForScript, page, type SafeHtml } from './html';
@@ -27,7 +27,7 @@ function previewUrl(provider: Pick<ProviderSettings, 'baseUrl' | 'azure' | 'mode
 		return '—';
 	}
 	try {
-		return requestUrl(planEndpoint(provider), provider.models?.default ?? provider.models?.allowed[0] ?? '{model}');
+		return previewRequestUrl(planEndpoint(provider), provider.models?.default ?? provider.models?.allowed[0]);
 	} catch {
 		return '—';
 	}
@@ -87,6 +87,7 @@ export const consolePages = {
 						<option value="openai" disabled>OpenAI (not enforceable)</option>
 						<option value="anthropic" disabled>Anthropic (not enforceable)</option>
 					</select>
+					<p class="hint" id="not-enforceable">Only <em>OpenAI Compatible</em> can be enforced: the policy sends every assistant to your organization's own endpoint, and OpenAI's or Anthropic's public APIs are not one. To use them, put your gateway in front and enter its URL below.</p>
 					${errorSlot('provider.id')}
 				</div>
 				<fieldset id="openai-compatible-panel">

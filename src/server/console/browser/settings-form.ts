@@ -1,5 +1,5 @@
 import { $, $$, inputValue, isChecked, send, showStatus } from './dom';
-import { planEndpoint, requestUrl } from '../../../policy/endpoint';
+import { planEndpoint, previewRequestUrl, type EndpointPlan } from '../../../policy/endpoint';
 import { collectModelSettings, syncModelRows } from './model-settings';
 
 interface FieldError {
@@ -127,14 +127,15 @@ export function wireSettingsForm(form: HTMLFormElement): void {
 		if ((event.target as Element).id === 'allowed-models') {
 			syncModelRows(allowedModels());
 		}
-		$('#request-url').textContent = requestUrlPreview();
+		describeAsEdited();
 		refreshDirty();
 	});
 	form.addEventListener('change', () => {
 		$('#azure-panel').hidden = !isChecked('#azure');
-		$('#request-url').textContent = requestUrlPreview();
+		describeAsEdited();
 		refreshDirty();
 	});
+	describeAsEdited();
 	$('#add-header').addEventListener('click', () => {
 		const row = (rowTemplate.content.firstElementChild as HTMLElement).cloneNode(true) as HTMLElement;
 		headersBox.append(row);
@@ -167,7 +168,6 @@ export function wireSettingsForm(form: HTMLFormElement): void {
 					value.value = '';
 					value.placeholder = SAVED_PLACEHOLDER;
 				}
-				$('#enabled-provider').textContent = data.settings.enabled && data.settings.provider ? 'OpenAI Compatible' : 'None (members choose their own provider)';
 				saved = snapshot();
 				showStatus(`Saved revision ${data.revision}. Members receive it now.`, 'success');
 			} else if (response.status === 400 && data.fieldErrors) {
@@ -186,17 +186,33 @@ export function wireSettingsForm(form: HTMLFormElement): void {
 	refreshDirty();
 }
 
-/** What members' clients will call for the default (or first) model, worked out as they work it out. */
-export function requestUrlPreview(): string {
+/** The endpoint as members' clients will work it out from the form, when the base URL parses. */
+function plannedEndpoint(): EndpointPlan | undefined {
 	const baseUrl = inputValue('#base-url').trim();
 	if (!baseUrl) {
-		return '—';
+		return undefined;
 	}
 	try {
 		const azure = isChecked('#azure') ? { apiVersion: inputValue('#api-version').trim() || undefined, identityAuth: isChecked('#identity-auth'), scope: '' } : undefined;
-		const models = allowedModels();
-		return requestUrl(planEndpoint({ baseUrl, azure }), inputValue('#default-model').trim() || models[0] || '{model}');
+		return planEndpoint({ baseUrl, azure });
 	} catch {
-		return '—';
+		return undefined;
 	}
+}
+
+/**
+ * What the page says while the admin edits, before any save: the provider members will have, the
+ * URL they will call for the default (or first) model, and "deployment names" where Azure wants them.
+ */
+function describeAsEdited(): void {
+	const plan = plannedEndpoint();
+	const models = allowedModels();
+	const deployments = plan?.style === 'azure-deployments' && !plan.deployment;
+	$('#request-url').textContent = plan ? previewRequestUrl(plan, inputValue('#default-model').trim() || models[0]) : '—';
+	$('#enabled-provider').textContent = isChecked('#enabled') ? 'OpenAI Compatible' : 'None (members choose their own provider)';
+	$('label[for="allowed-models"]').textContent = deployments ? 'Deployment names' : 'Allowed models';
+	$('label[for="default-model"]').textContent = deployments ? 'Default deployment' : 'Default model';
+	$<HTMLInputElement>('#allowed-models').placeholder = deployments
+		? 'gpt-4o-prod, gpt-4o-mini-prod (required: the names of your Azure deployments)'
+		: 'gpt-4o, gpt-4o-mini (empty: any model the endpoint lists)';
 }
