@@ -59,6 +59,7 @@ async function main(): Promise<void> {
 				memberProvider: () => ({ preset: 'openai', baseUrl: undefined, headers: {} }),
 				microsoftToken: async () => undefined,
 				showMessage: () => undefined,
+			logDetail: () => undefined,
 				fetch: () => providerFetch,
 				loadChatClient: () => chatClientModule,
 				loadEntra: () => ({}) as EntraModule,

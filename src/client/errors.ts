@@ -17,14 +17,19 @@ const TLS_CODES = new Set([
 const UNREACHABLE_CODES = new Set(['ENOTFOUND', 'EAI_AGAIN', 'ECONNREFUSED', 'ECONNRESET', 'EHOSTUNREACH', 'ENETUNREACH', 'UND_ERR_SOCKET']);
 const TIMEOUT_CODES = new Set(['ETIMEDOUT', 'UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT']);
 
-function causeCode(error: unknown): string | undefined {
-	for (let cause: unknown = error; cause; cause = (cause as { cause?: unknown }).cause) {
-		const code = (cause as { code?: unknown }).code;
-		if (typeof code === 'string') {
-			return code;
-		}
+function causes(error: unknown): unknown[] {
+	const chain: unknown[] = [];
+	for (let cause: unknown = error; cause && chain.length < 10; cause = (cause as { cause?: unknown }).cause) {
+		chain.push(cause);
 	}
-	return undefined;
+	return chain;
+}
+
+function causeCode(error: unknown): string | undefined {
+	const code = causes(error)
+		.map((cause) => (cause as { code?: unknown }).code)
+		.find((candidate) => typeof candidate === 'string');
+	return code as string | undefined;
 }
 
 /** Turns a failure into the sentence a member needs (the admin guide's troubleshooting). */
@@ -35,6 +40,11 @@ export function explainFailure(error: unknown, provider: EffectiveProvider, cred
 	}
 	if (error instanceof MissingCredentialError) {
 		return new ChatRequestError('missing-key', `${error.message} Run "Org Provider Policy: Set API Key".`);
+	}
+	const signIn = causes(error).find((cause) => cause instanceof Error && cause.name === 'SignInRequiredError');
+	if (signIn) {
+		// The SDK wraps a token provider's failure in its own error; the member needs only ours.
+		return new ChatRequestError('sign-in', (signIn as Error).message);
 	}
 	if (error instanceof APIError && error.status !== undefined) {
 		const status = error.status;

@@ -11,6 +11,7 @@ import { LanguageModelFeature } from './features/language-model-feature';
 import { ProviderFeature } from './features/provider-feature';
 import { SyncFeature } from './features/sync-feature';
 import { ProviderService, type ChatClientModule, type EntraModule } from './provider/provider-service';
+import { EntraSignIn } from './features/entra-sign-in';
 import { readHttpOptions, readMemberProvider, readServerSettings } from './settings';
 import { PolicySync } from './sync/policy-sync';
 import type { ServiceConnection } from './base/service-http';
@@ -65,13 +66,18 @@ export class OrgPolicyExtension extends Disposable {
 		// A signed-out member keeps the last policy they had (fail closed), even across restarts:
 		// activation waits for it, so nothing is ever used unlocked in between.
 		const restored = sync.restoreLastKnown();
+		const entraSignIn = new EntraSignIn(
+			{ getSession: (id, scopes, options) => vscode.authentication.getSession(id, scopes, options), showInformationMessage: (message, ...items) => vscode.window.showInformationMessage(message, ...items) },
+			() => sync.current.policy?.document.organization.name,
+		);
 		const provider = this._register(
 			new ProviderService(sync, {
 				secrets: context.secrets,
 				state: context.globalState,
 				memberProvider: readMemberProvider,
-				microsoftToken: microsoftSessionToken,
+				microsoftToken: (scopes) => entraSignIn.token(scopes),
 				showMessage: (message) => void vscode.window.showInformationMessage(message),
+				logDetail: (message) => log.warn(message),
 				fetch,
 				loadChatClient: lazy.chatClient,
 				loadEntra: lazy.entra,
@@ -108,10 +114,3 @@ export class OrgPolicyExtension extends Disposable {
 }
 
 /** A token from VS Code's own Microsoft sign-in, asking the member if needed; undefined where there is none. */
-async function microsoftSessionToken(scopes: string[]): Promise<string | undefined> {
-	try {
-		return (await vscode.authentication.getSession('microsoft', scopes, { createIfNone: true })).accessToken;
-	} catch {
-		return undefined;
-	}
-}

@@ -3,6 +3,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Ajv from 'ajv';
 import { apiKeyCredential, azureOpenAiStylePath, planEndpoint, requestUrl, ChatRequestError, createChatClient, createDispatcher, entraCredential, fetchThrough, noCredential, type EffectiveProvider, type CredentialSource, type HttpOptions } from '../../src/client';
+import { SignInRequiredError } from '../../src/client/credentials';
 import { FakeEndpoint, makeTestCertificates, type RecordedRequest } from '../support/fake-endpoint';
 
 const KEY = 'sk-member-secret-1234567890';
@@ -333,6 +334,19 @@ describe('chat-completions client', () => {
 				assert.match(report.message, message);
 			});
 		}
+
+		it('an Entra ID token that cannot be had is the one sentence given, through the SDK on every API style, and sends nothing', async () => {
+			const sentence = 'Could not get an Entra ID token: run `az login` in a terminal, or sign in with Microsoft, then try again (details in the Org Provider Policy output).';
+			const failing = entraCredential(async () => {
+				throw new SignInRequiredError(sentence, { cause: new Error('ChainedTokenCredential authentication failed. '.repeat(20)) });
+			});
+			for (const azureSettings of [{ ...entraAzure }, { ...entraAzure, apiVersion: 'preview' }]) {
+				const report = await client(provider(endpoint.url, { apiKeyRequired: false, azure: azureSettings, models: { allowed: ['gpt-4o'] } }), failing).testConnection();
+				assert.equal(report.kind, 'sign-in');
+				assert.equal(report.message, sentence);
+			}
+			assert.equal(endpoint.requests.filter((request) => request.method === 'POST').length, 0, 'no chat request went out without a token');
+		});
 
 		it('lists the headers sent with values masked, and never a secret', async () => {
 			const report = await client(provider(`${endpoint.url}/v1`)).testConnection();

@@ -441,6 +441,7 @@ describe("a member is never unlocked by its own disk", () => {
 			memberProvider: () => ({ preset: 'openai', baseUrl: undefined, headers: {} }),
 			microsoftToken: async () => undefined,
 			showMessage: () => undefined,
+			logDetail: () => undefined,
 			fetch: () => globalThis.fetch,
 			loadChatClient: () => assert.fail('no client may be built'),
 			loadEntra: () => assert.fail('no Entra ID either'),

@@ -26,12 +26,21 @@ describe('provider service (in-memory host)', () => {
 	let member: MemberProviderSettings;
 	let microsoft: string | undefined;
 	let entraProvidersMade: { scope: string; tenantId: string | undefined }[];
+	let logged: string[];
 	let service: ProviderService;
 
+	/** What @azure/identity's ChainedTokenCredential throws when every credential failed (abridged). */
+	let chainFailure: Error | undefined;
 	const entraModule = {
 		createEntraTokenProvider: (options: { scope: string; tenantId?: string | undefined }) => {
 			entraProvidersMade.push({ scope: options.scope, tenantId: options.tenantId });
-			return async () => `entra-token-${entraProvidersMade.length}`;
+			const made = entraProvidersMade.length;
+			return async () => {
+				if (chainFailure) {
+					throw chainFailure;
+				}
+				return `entra-token-${made}`;
+			};
 		},
 	} as unknown as EntraModule;
 
@@ -42,12 +51,15 @@ describe('provider service (in-memory host)', () => {
 		member = { preset: 'openai', baseUrl: undefined, headers: {} };
 		microsoft = undefined;
 		entraProvidersMade = [];
+		logged = [];
+		chainFailure = undefined;
 		const host: ProviderHost = {
 			secrets,
 			state,
 			memberProvider: () => member,
 			microsoftToken: async () => microsoft,
 			showMessage: () => undefined,
+			logDetail: (message) => logged.push(message),
 			fetch: () => async () => new Response('{}'),
 			loadChatClient: () => chatClientModule,
 			loadEntra: () => entraModule,
@@ -106,6 +118,29 @@ describe('provider service (in-memory host)', () => {
 		assert.equal(credential.kind === 'entra' && (await credential.getToken()), 'entra-token-1');
 		assert.equal(credential.kind === 'entra' && (await credential.getToken()), 'entra-token-1');
 		assert.deepEqual(entraProvidersMade, [{ scope: 'https://ai.azure.com/.default', tenantId: '72f988bf-86f1-41af-91ab-2d7cd011db47' }]);
+	});
+
+	it('turns a failed Entra ID chain into one sentence naming what to do; the whole chain goes to the output channel only (#13 item 5)', async () => {
+		policy.apply(validSettings.entraId);
+		const credential = service.credentials();
+		const chain = [
+			'ChainedTokenCredential authentication failed.',
+			'CredentialUnavailableError: Azure CLI could not be found. Please visit https://aka.ms/azure-cli for installation instructions and then, once installed, authenticate to your Azure account using \'az login\'.',
+			'CredentialUnavailableError: Azure Developer CLI could not be found.',
+			'CredentialUnavailableError: EnvironmentCredential is unavailable. No underlying credential could be used.',
+			'AuthenticationError: DeviceCodeCredential: User cancelled the device code flow.',
+		].join('\n');
+		chainFailure = Object.assign(new Error(chain), { name: 'AggregateAuthenticationError' });
+		await assert.rejects(
+			credential.kind === 'entra' ? credential.getToken() : Promise.resolve(),
+			(error: Error) => {
+				assert.equal(error.name, 'SignInRequiredError');
+				assert.equal(error.message, 'Could not get an Entra ID token: run `az login --tenant 72f988bf-86f1-41af-91ab-2d7cd011db47` in a terminal, or sign in with Microsoft, then try again (details in the Org Provider Policy output).');
+				return true;
+			},
+		);
+		assert.equal(logged.length, 1);
+		assert.ok(logged[0]!.includes('Azure CLI could not be found') && logged[0]!.includes('User cancelled the device code flow'), logged[0]);
 	});
 
 	it('offers only the allowed models, remembers the choice per organization and refuses others', async () => {

@@ -1,6 +1,6 @@
 import type { ChatClient, CompletionEvent, CompletionRequest } from '../../client/chat-client';
 import { requestParameters, type ModelSettings } from '../../policy';
-import { apiKeyCredential, entraCredential, noCredential, type CredentialSource } from '../../client/credentials';
+import { apiKeyCredential, entraCredential, noCredential, SignInRequiredError, type CredentialSource } from '../../client/credentials';
 import type { FetchFunction } from '../../client/http';
 import { Disposable, Emitter, type Event } from '../base/disposable';
 import type { KeyValueStore, SecretStore } from '../base/storage';
@@ -27,6 +27,8 @@ export interface ProviderHost {
 	readonly microsoftToken: (scopes: string[]) => Promise<string | undefined>;
 	/** Shows the device-code message of the @azure/identity fallback. */
 	readonly showMessage: (message: string) => void;
+	/** Writes to the output channel only: the detail behind a one-sentence error. */
+	readonly logDetail: (message: string) => void;
 	/** The one dispatcher's fetch, looked up per request so a changed proxy setting applies. */
 	readonly fetch: () => FetchFunction;
 	/** The openai SDK is bundled apart and loaded on first use, off the activation path. */
@@ -115,8 +117,9 @@ export class ProviderService extends Disposable {
 		if (fromHost !== undefined) {
 			return fromHost;
 		}
-		// No Microsoft sign-in here (e.g. a remote or web host): fall back to @azure/identity.
-		// One provider per scope and tenant: it caches the token until shortly before expiry.
+		// No Microsoft sign-in here (a remote or web host), or the member chose the Azure CLI: fall
+		// back to @azure/identity. One provider per scope and tenant: it caches the token until
+		// shortly before expiry.
 		const key = `${scope} ${tenantId ?? ''}`;
 		let provider = this.entraProviders.get(key);
 		if (!provider) {
@@ -128,7 +131,17 @@ export class ProviderService extends Disposable {
 			});
 			this.entraProviders.set(key, provider);
 		}
-		return provider();
+		try {
+			return await provider();
+		} catch (error) {
+			// @azure/identity's chain explains every credential it tried, about a thousand characters:
+			// all of it to the output channel, one sentence to the member.
+			this.host.logDetail(`Entra ID token for ${scope}${tenantId ? ` (tenant ${tenantId})` : ''} failed: ${error instanceof Error ? error.message : String(error)}`);
+			throw new SignInRequiredError(
+				`Could not get an Entra ID token: run \`az login${tenantId ? ` --tenant ${tenantId}` : ''}\` in a terminal, or sign in with Microsoft, then try again (details in the Org Provider Policy output).`,
+				{ cause: error },
+			);
+		}
 	}
 
 	client(): ChatClient {
