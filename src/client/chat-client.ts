@@ -2,7 +2,7 @@ import OpenAI, { APIUserAbortError, AzureOpenAI } from 'openai';
 import type { ProviderSettings } from '../policy';
 import { MissingCredentialError, type CredentialSource } from './credentials';
 import { streamCompletion, type CompletionEvent, type CompletionRequest } from './completion';
-import { explainFailure } from './errors';
+import { explainFailure, type ChatRequestError } from './errors';
 import { testConnection, type ConnectionReport } from './connection-test';
 import { planEndpoint, type EndpointPlan } from './endpoint';
 import type { FetchFunction } from './http';
@@ -28,6 +28,8 @@ export interface ChatClient {
 	complete(messages: ChatMessage[], model: string, signal?: AbortSignal): Promise<string>;
 	/** A one-token chat request to `model`: does it answer at all? */
 	probe(model: string): Promise<void>;
+	/** The member's sentence for a failure of this client's requests. */
+	explain(error: unknown): ChatRequestError;
 	/** Listing and a real chat request to each allowed model (else to `selected`), reported apart. */
 	testConnection(selected?: string): Promise<ConnectionReport>;
 }
@@ -38,6 +40,8 @@ export interface ClientDeps {
 	credentials: CredentialSource;
 	/** Request timeout; the dispatcher has its own connect/headers/body timeouts. */
 	timeoutMs?: number;
+	/** The proxy in use (host:port, no credentials), named when it is the one failing. */
+	proxy?: () => string | undefined;
 }
 
 const NO_KEY = 'no-member-key';
@@ -128,7 +132,7 @@ export function createChatClient(provider: EffectiveProvider, deps: ClientDeps):
 		if (error instanceof APIUserAbortError) {
 			throw error;
 		}
-		throw explainFailure(error, provider, credential.kind);
+		throw client.explain(error);
 	};
 
 	const client: ChatClient = {
@@ -186,6 +190,9 @@ export function createChatClient(provider: EffectiveProvider, deps: ClientDeps):
 			} catch (error) {
 				fail(error);
 			}
+		},
+		explain(error) {
+			return explainFailure(error, provider, credential.kind, deps.proxy?.());
 		},
 		testConnection(selected) {
 			return testConnection(client, provider, credential.kind, selected);

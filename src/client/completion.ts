@@ -21,6 +21,11 @@ export type CompletionEvent =
 	| { readonly type: 'tool-call'; readonly id: string; readonly name: string; readonly input: Record<string, unknown> }
 	| { readonly type: 'end'; readonly reason: string };
 
+/** The stream of an answer failed after it had begun (recognized by name across bundles). */
+export class StreamInterruptedError extends Error {
+	override readonly name = 'StreamInterruptedError';
+}
+
 interface PendingCall {
 	id: string;
 	name: string;
@@ -73,7 +78,15 @@ export async function* streamCompletion(sdk: OpenAI, request: CompletionRequest,
 	);
 	const calls = new Map<number, PendingCall>();
 	let reason: string | null | undefined;
-	for await (const chunk of stream as AsyncIterable<ChatCompletionChunk>) {
+	const chunks = (async function* () {
+		try {
+			yield* stream as AsyncIterable<ChatCompletionChunk>;
+		} catch (error) {
+			// The answer had begun: a failure now is a cut or a stall, not an endpoint out of reach.
+			throw signal?.aborted ? error : new StreamInterruptedError('the answer stopped part-way', { cause: error });
+		}
+	})();
+	for await (const chunk of chunks) {
 		// Some servers send keep-alive or usage chunks without choices.
 		const choice = chunk.choices?.[0];
 		if (!choice) {

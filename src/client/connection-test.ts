@@ -1,5 +1,5 @@
 import type { CredentialSource } from './credentials';
-import { explainFailure, type FailureKind } from './errors';
+import type { ChatRequestError, FailureKind } from './errors';
 import { azureOpenAiStylePath, looksLikeAzureHost, type EndpointPlan } from './endpoint';
 import type { EffectiveProvider } from './chat-client';
 
@@ -35,6 +35,8 @@ export interface ProbeTarget {
 	readonly plan: EndpointPlan;
 	listModels(): Promise<string[]>;
 	probe(model: string): Promise<void>;
+	/** The member's sentence for a failure (the client's own explanation, proxy included). */
+	explain(error: unknown): ChatRequestError;
 }
 
 /** Models probed at once: enough to be quick, few enough not to trip an endpoint's rate limit. */
@@ -50,7 +52,7 @@ function maskedHeaders(provider: EffectiveProvider, plan: EndpointPlan, credenti
 	return sent;
 }
 
-async function probeAll(target: ProbeTarget, models: string[], provider: EffectiveProvider, credential: CredentialSource['kind']): Promise<ModelProbe[]> {
+async function probeAll(target: ProbeTarget, models: string[]): Promise<ModelProbe[]> {
 	const results: ModelProbe[] = new Array(models.length);
 	let next = 0;
 	const worker = async () => {
@@ -60,7 +62,7 @@ async function probeAll(target: ProbeTarget, models: string[], provider: Effecti
 				await target.probe(model);
 				results[index] = { model, ok: true };
 			} catch (error) {
-				const explained = explainFailure(error, provider, credential);
+				const explained = target.explain(error);
 				results[index] = { model, ok: false, message: explained.message, kind: explained.kind, ...(explained.status ? { status: explained.status } : {}) };
 			}
 		}
@@ -93,7 +95,7 @@ export async function testConnection(target: ProbeTarget, provider: EffectivePro
 		listed = await target.listModels();
 		listing = { ok: true, message: `The endpoint lists ${plural(listed.length, 'model')}.` };
 	} catch (error) {
-		const explained = explainFailure(error, provider, credential);
+		const explained = target.explain(error);
 		listing = { ok: false, message: allowed && explained.kind === 'not-found' ? "The endpoint does not list models (404); the policy's model list is used." : explained.message };
 		if (!allowed) {
 			// Nothing to choose from, and nothing else to try.
@@ -101,7 +103,7 @@ export async function testConnection(target: ProbeTarget, provider: EffectivePro
 		}
 	}
 	const models = allowed ?? listed ?? [];
-	const chats = await probeAll(target, allowed ?? [selected && models.includes(selected) ? selected : models[0]].filter((model): model is string => Boolean(model)), provider, credential);
+	const chats = await probeAll(target, allowed ?? [selected && models.includes(selected) ? selected : models[0]].filter((model): model is string => Boolean(model)));
 	const failed = chats.filter((probe) => !probe.ok);
 	const answered = chats.filter((probe) => probe.ok).map((probe) => probe.model);
 	const first = failed[0];

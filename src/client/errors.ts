@@ -32,8 +32,39 @@ function causeCode(error: unknown): string | undefined {
 	return code as string | undefined;
 }
 
+/** A proxy's status for a refused tunnel (CONNECT), as undici reports it. */
+const TUNNEL_REFUSED = /Proxy response \((\d{3})\) !== 200 when HTTP Tunneling/;
+
+/**
+ * Failures of the proxy rather than the endpoint: a refused tunnel (407 wants proxy credentials;
+ * 502/503/504 mean the proxy could not reach the endpoint), or no connection to the proxy itself
+ * (the address that failed is the proxy's, not the endpoint's).
+ */
+function proxyFailure(error: unknown, host: string, proxy: string | undefined): ChatRequestError | undefined {
+	const chain = causes(error);
+	const tunnel = chain.map((cause) => (cause instanceof Error ? TUNNEL_REFUSED.exec(cause.message) : null)).find(Boolean);
+	const named = proxy ? `The proxy ${proxy}` : 'The proxy';
+	if (tunnel) {
+		const status = Number(tunnel[1]);
+		if (status === 407) {
+			return new ChatRequestError('proxy', `${named} asks for credentials (407) before it connects to ${host}: put them in the proxy setting (http.proxy, http://user:password@proxy:port) or ask IT.`, status);
+		}
+		return new ChatRequestError('proxy', `${named} could not connect to ${host} (${status}): check the Base URL, or ask whoever runs the proxy whether it lets ${host} through.`, status);
+	}
+	if (!proxy) {
+		return undefined;
+	}
+	const failed = chain.find((cause): cause is { code: string; address?: string; port?: number; hostname?: string } => typeof (cause as { code?: unknown }).code === 'string' && ('address' in (cause as object) || 'hostname' in (cause as object)));
+	const [proxyHost, proxyPort] = [proxy.replace(/:\d+$/, ''), /:(\d+)$/.exec(proxy)?.[1]];
+	const atProxy = failed && (failed.hostname === proxyHost || (failed.port !== undefined && String(failed.port) === proxyPort));
+	if (failed && atProxy) {
+		return new ChatRequestError('proxy', `Cannot reach the proxy ${proxy} (${failed.code}) on the way to ${host}: check the proxy setting (http.proxy or HTTPS_PROXY), or whether the proxy is running.`);
+	}
+	return undefined;
+}
+
 /** Turns a failure into the sentence a member needs (the admin guide's troubleshooting). */
-export function explainFailure(error: unknown, provider: EffectiveProvider, credential: CredentialSource['kind']): ChatRequestError {
+export function explainFailure(error: unknown, provider: EffectiveProvider, credential: CredentialSource['kind'], proxy?: string): ChatRequestError {
 	const host = new URL(provider.baseUrl).host;
 	if (error instanceof ChatRequestError) {
 		return error;
@@ -83,8 +114,21 @@ export function explainFailure(error: unknown, provider: EffectiveProvider, cred
 		return new ChatRequestError('bad-response', `${host} answered ${status}: ${error.message}`, status);
 	}
 	const code = causeCode(error);
+	const interrupted = causes(error).some((cause) => cause instanceof Error && cause.name === 'StreamInterruptedError');
+	if (interrupted) {
+		return code === 'UND_ERR_BODY_TIMEOUT'
+			? new ChatRequestError('timeout', `${host} stopped sending the answer part-way (nothing arrived for too long): the answer is incomplete; try again.`)
+			: new ChatRequestError('interrupted', `The connection to ${host} was cut while the answer was arriving${code ? ` (${code})` : ''}: the answer is incomplete; try again.`);
+	}
+	const viaProxy = proxyFailure(error, host, proxy);
+	if (viaProxy) {
+		return viaProxy;
+	}
+	if (code === 'UND_ERR_HEADERS_TIMEOUT') {
+		return new ChatRequestError('timeout', `${host} accepted the request but did not answer in time: the endpoint may be overloaded; try again, or tell your admin if it keeps happening.`);
+	}
 	if (error instanceof APIConnectionTimeoutError || (code && TIMEOUT_CODES.has(code))) {
-		return new ChatRequestError('timeout', `${host} did not answer in time: the endpoint is unreachable from this machine. Check the Base URL, your firewall and proxy settings (http.proxy).`);
+		return new ChatRequestError('timeout', `${host} did not answer in time: check the Base URL, your firewall and proxy settings (http.proxy).`);
 	}
 	if (code && TLS_CODES.has(code)) {
 		return new ChatRequestError('tls', `The certificate of ${host} is not trusted (${code}). If your organization inspects TLS, add its root certificate with the "orgProviderPolicy.http.caCertificates" setting or NODE_EXTRA_CA_CERTS.`);

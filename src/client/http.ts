@@ -55,3 +55,21 @@ export function fetchThrough(dispatcher: Dispatcher): FetchFunction {
 	return ((input: string | URL | Request, init?: RequestInit) =>
 		undiciFetch(input as Parameters<typeof undiciFetch>[0], { ...(init as Parameters<typeof undiciFetch>[1]), dispatcher })) as unknown as FetchFunction;
 }
+
+/**
+ * The proxy requests go through, as the member configured it (setting, else environment), without
+ * any credentials in it: named in error messages, so a proxy's failure is not blamed on the endpoint.
+ */
+export function configuredProxy(options: HttpOptions = {}): string | undefined {
+	const env = options.env ?? process.env;
+	const raw = options.proxy ?? env.HTTPS_PROXY ?? env.https_proxy ?? env.HTTP_PROXY ?? env.http_proxy;
+	if (!raw) {
+		return undefined;
+	}
+	try {
+		const url = new URL(raw);
+		return url.host;
+	} catch {
+		return undefined;
+	}
+}

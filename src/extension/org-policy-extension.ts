@@ -79,6 +79,7 @@ export class OrgPolicyExtension extends Disposable {
 				showMessage: (message) => void vscode.window.showInformationMessage(message),
 				logDetail: (message) => log.warn(message),
 				fetch,
+				proxy: () => lazy.http().configuredProxy(readHttpOptions()),
 				loadChatClient: lazy.chatClient,
 				loadEntra: lazy.entra,
 			}),

@@ -15,6 +15,8 @@ export interface RecordedRequest {
 	body: unknown;
 	/** The client closed the connection before the answer was complete (a cancelled request). */
 	aborted?: boolean;
+	/** The TLS server name (SNI) the client sent, over HTTPS. */
+	servername?: string;
 }
 
 export interface FakeBehaviour {
@@ -82,7 +84,8 @@ export class FakeEndpoint {
 		for (const [key, value] of url.searchParams) {
 			(query[key] ??= []).push(value);
 		}
-		const record: RecordedRequest = { method: request.method ?? '', path: url.pathname, query, headers: request.headers, body: raw ? JSON.parse(raw) : undefined };
+		const servername = (request.socket as { servername?: string | false }).servername;
+		const record: RecordedRequest = { method: request.method ?? '', path: url.pathname, query, headers: request.headers, body: raw ? JSON.parse(raw) : undefined, ...(servername ? { servername } : {}) };
 		this.requests.push(record);
 		response.once('close', () => {
 			if (!response.writableFinished) {
@@ -167,13 +170,13 @@ export class FakeEndpoint {
 	}
 }
 
-/** A throwaway CA and a server certificate for 127.0.0.1 signed by it (openssl). */
-export function makeTestCertificates(): { caFile: string; ca: string; key: string; cert: string; selfSignedKey: string; selfSignedCert: string; cleanup: () => void } {
+/** A throwaway CA and a server certificate for 127.0.0.1 (and `names`, e.g. `*.openai.azure.com`) signed by it (openssl). */
+export function makeTestCertificates(names: readonly string[] = []): { caFile: string; ca: string; key: string; cert: string; selfSignedKey: string; selfSignedCert: string; cleanup: () => void } {
 	const dir = mkdtempSync(join(tmpdir(), 'opp-tls-'));
 	const run = (...args: string[]) => execFileSync('openssl', args, { cwd: dir, stdio: 'pipe' });
 	run('req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', 'ca.key', '-out', 'ca.pem', '-days', '2', '-subj', '/CN=Org Provider Policy test CA');
 	run('req', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', 'server.key', '-out', 'server.csr', '-subj', '/CN=127.0.0.1');
-	writeFileSync(join(dir, 'ext.cnf'), 'subjectAltName=IP:127.0.0.1,DNS:localhost\n');
+	writeFileSync(join(dir, 'ext.cnf'), `subjectAltName=${['IP:127.0.0.1', 'DNS:localhost', ...names.map((name) => `DNS:${name}`)].join(',')}\n`);
 	run('x509', '-req', '-in', 'server.csr', '-CA', 'ca.pem', '-CAkey', 'ca.key', '-CAcreateserial', '-out', 'server.pem', '-days', '2', '-extfile', 'ext.cnf');
 	run('req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', 'self.key', '-out', 'self.pem', '-days', '2', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1');
 	const read = (name: string) => readFileSync(join(dir, name), 'utf8');

@@ -31,6 +31,8 @@ export interface ProviderHost {
 	readonly logDetail: (message: string) => void;
 	/** The one dispatcher's fetch, looked up per request so a changed proxy setting applies. */
 	readonly fetch: () => FetchFunction;
+	/** The proxy in use (host:port), named in errors that are the proxy's. */
+	readonly proxy?: () => string | undefined;
 	/** The openai SDK is bundled apart and loaded on first use, off the activation path. */
 	readonly loadChatClient: () => ChatClientModule;
 	readonly loadEntra: () => EntraModule;
@@ -154,7 +156,11 @@ export class ProviderService extends Disposable {
 			throw new Error('No provider is set: run "Org Provider Policy: Select API Provider".');
 		}
 		// The fetch is looked up per request, so a changed proxy setting applies to a reused client too.
-		this.cachedClient ??= this.host.loadChatClient().createChatClient(provider, { fetch: (input, init) => this.host.fetch()(input, init), credentials: this.credentials() });
+		this.cachedClient ??= this.host.loadChatClient().createChatClient(provider, {
+			fetch: (input, init) => this.host.fetch()(input, init),
+			credentials: this.credentials(),
+			...(this.host.proxy ? { proxy: this.host.proxy } : {}),
+		});
 		return this.cachedClient;
 	}
 
