@@ -1,5 +1,6 @@
 import type { CredentialSource } from './credentials';
 import type { ChatRequestError, FailureKind } from './errors';
+import { isPlainHttpBeyondLoopback } from '../policy/http-rules';
 import { azureOpenAiStylePath, looksLikeAzureHost, type EndpointPlan } from './endpoint';
 import type { EffectiveProvider } from './chat-client';
 
@@ -82,10 +83,12 @@ export async function testConnection(target: ProbeTarget, provider: EffectivePro
 	const base = {
 		endpoint: target.plan.baseURL,
 		headersSent: maskedHeaders(provider, target.plan, credential),
-		warnings:
-			!provider.azure && looksLikeAzureHost(provider.baseUrl) && !azureOpenAiStylePath(provider.baseUrl)
+		warnings: [
+			...(!provider.azure && looksLikeAzureHost(provider.baseUrl) && !azureOpenAiStylePath(provider.baseUrl)
 				? ['The Base URL is an Azure OpenAI host but the policy has no Azure settings: requests use the plain OpenAI path and key header, which Azure may refuse. Ask your admin to turn on the Azure options.']
-				: [],
+				: []),
+			...(isPlainHttpBeyondLoopback(provider.baseUrl) ? [`${new URL(provider.baseUrl).host} is reached over plain HTTP: your key and prompts cross the network unencrypted.`] : []),
+		],
 	};
 	const host = new URL(provider.baseUrl).host;
 	const allowed = provider.models?.allowed;

@@ -26,7 +26,10 @@ export function isLoopbackHost(hostname: string): boolean {
 	return host === 'localhost' || host.endsWith('.localhost') || host === '::1' || /^127(?:\.\d{1,3}){3}$/.test(host);
 }
 
-function baseUrlProblem(value: string): string | undefined {
+/** What the admin must turn on to use plain HTTP beyond loopback, named in the refusal. */
+export const PLAIN_HTTP_CHOICE = 'Allow plain HTTP';
+
+function baseUrlProblem(value: string, plainHttp: 'refused' | 'allowed'): string | undefined {
 	// The WHATWG URL parser drops tabs and line breaks, trims spaces and turns \ into /: a URL
 	// stored with them would reach a different host or path than the admin read.
 	if (/[\t\r\n \\]/.test(value)) {
@@ -39,7 +42,7 @@ function baseUrlProblem(value: string): string | undefined {
 		return 'must be an absolute URL, e.g. https://example.openai.azure.com';
 	}
 	if (url.protocol === 'http:') {
-		if (!isLoopbackHost(url.hostname)) {
+		if (!isLoopbackHost(url.hostname) && plainHttp === 'refused') {
 			return 'must use https: (plain http: is allowed only for loopback hosts)';
 		}
 	} else if (url.protocol !== 'https:') {
@@ -59,16 +62,35 @@ function baseUrlProblem(value: string): string | undefined {
 	return undefined;
 }
 
-export const BaseUrlSchema = z
-	.string('must be a string')
-	.min(1, 'is required')
-	.max(LIMITS.urlLength, `must be at most ${LIMITS.urlLength} characters`)
-	.superRefine((value, ctx) => {
-		const problem = baseUrlProblem(value);
-		if (problem) {
-			ctx.addIssue({ code: 'custom', message: problem });
-		}
-	});
+const baseUrl = (plainHttp: 'refused' | 'allowed') =>
+	z
+		.string('must be a string')
+		.min(1, 'is required')
+		.max(LIMITS.urlLength, `must be at most ${LIMITS.urlLength} characters`)
+		.superRefine((value, ctx) => {
+			const problem = baseUrlProblem(value, plainHttp);
+			if (problem) {
+				ctx.addIssue({ code: 'custom', message: problem });
+			}
+		});
+
+/** A base URL as schema version 1 (and a member's own settings) take it: https, or http on loopback. */
+export const BaseUrlSchema = baseUrl('refused');
+/**
+ * Schema version 2 also takes plain http beyond loopback, for internal endpoints, but only with the
+ * provider's `allowPlainHttp` (checked with the provider, where both are known).
+ */
+export const BaseUrlSchemaV2 = baseUrl('allowed');
+
+/** A plain-http URL to a host other than this machine: keys and prompts would cross the network unencrypted. */
+export function isPlainHttpBeyondLoopback(value: string): boolean {
+	try {
+		const url = new URL(value);
+		return url.protocol === 'http:' && !isLoopbackHost(url.hostname);
+	} catch {
+		return false;
+	}
+}
 
 /**
  * What an HTTP client can send as a header value (RFC 9110 §5.5: visible ASCII, space and tab,

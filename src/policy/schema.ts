@@ -2,12 +2,12 @@ import { z } from 'zod';
 
 // endpoint.ts imports only types from here, so there is no cycle at run time.
 import { planEndpoint, type EndpointPlan } from './endpoint';
-import { BaseUrlSchema, HeadersSchema } from './http-rules';
+import { BaseUrlSchema, BaseUrlSchemaV2, HeadersSchema, isPlainHttpBeyondLoopback, PLAIN_HTTP_CHOICE } from './http-rules';
 import { CONTROL_CHARACTERS, LIMITS } from './limits';
 import { ModelSettingsSchema } from './model-settings';
 
 export { LIMITS } from './limits';
-export { BaseUrlSchema, HeadersSchema, isLoopbackHost } from './http-rules';
+export { BaseUrlSchema, HeadersSchema, isLoopbackHost, isPlainHttpBeyondLoopback, PLAIN_HTTP_CHOICE } from './http-rules';
 
 /**
  * The provider policy: the one definition both programs import. Every rule refuses with a
@@ -125,7 +125,13 @@ const providerShape = {
 };
 
 function checkProvider(
-	provider: { baseUrl: string; apiKeyRequired: boolean; azure?: { identityAuth: boolean; apiVersion?: string | undefined } | undefined; headers: Record<string, string> },
+	provider: {
+		baseUrl: string;
+		apiKeyRequired: boolean;
+		allowPlainHttp?: boolean | undefined;
+		azure?: { identityAuth: boolean; apiVersion?: string | undefined } | undefined;
+		headers: Record<string, string>;
+	},
 	ctx: z.RefinementCtx,
 ): void {
 	const version = provider.azure?.apiVersion;
@@ -133,6 +139,13 @@ function checkProvider(
 		ctx.addIssue({ code: 'custom', message: 'the Azure v1 API (…/openai/v1) takes no dated api-version: leave it empty, or use preview or latest', path: ['azure', 'apiVersion'] });
 	}
 	checkCredentialHeaders(provider, ctx);
+	if (isPlainHttpBeyondLoopback(provider.baseUrl) && provider.allowPlainHttp !== true) {
+		ctx.addIssue({
+			code: 'custom',
+			path: ['baseUrl'],
+			message: `must use https:, or, for an internal endpoint, turn on "${PLAIN_HTTP_CHOICE}" (keys and prompts then cross the network unencrypted)`,
+		});
+	}
 }
 
 function checkCredentialHeaders(provider: { apiKeyRequired: boolean; azure?: { identityAuth: boolean } | undefined; headers: Record<string, string> }, ctx: z.RefinementCtx): void {
@@ -152,7 +165,18 @@ function checkCredentialHeaders(provider: { apiKeyRequired: boolean; azure?: { i
 		}
 }
 
-export const ProviderSchema = z.strictObject({ ...providerShape, models: ModelsSchema.optional() }).superRefine(checkProvider);
+export const ProviderSchema = z
+	.strictObject({
+		...providerShape,
+		baseUrl: BaseUrlSchemaV2,
+		/**
+		 * The admin's explicit choice to call a plain-http endpoint beyond this machine (an internal
+		 * vLLM, say): members are warned that keys and prompts cross the network unencrypted.
+		 */
+		allowPlainHttp: z.boolean('must be true or false').optional(),
+		models: ModelsSchema.optional(),
+	})
+	.superRefine(checkProvider);
 const ProviderSchemaV1 = z.strictObject({ ...providerShape, models: ModelsSchemaV1.optional() }).superRefine(checkCredentialHeaders);
 
 export const OrganizationSchema = z.strictObject({

@@ -36,6 +36,15 @@ export function parseDocument(raw: unknown): ParseResult<PolicyDocument> {
  * The same policy in an older schema version: version 1 has no per-model settings, so they are
  * left out (members on version 1 use each model with the defaults, as they always did).
  */
+/**
+ * Whether members that know only `version` can be given this document: schema 1 has no room for a
+ * plain-http endpoint beyond loopback, so such a policy is not projected (those members keep the
+ * policy they have — fail closed — until they update the extension).
+ */
+export function projectable(document: PolicyDocument, version: SchemaVersion): boolean {
+	return version === 2 || document.provider?.allowPlainHttp !== true;
+}
+
 export function projectDocument(document: PolicyDocument, version: SchemaVersion): PolicyDocument {
 	if (version === document.schemaVersion || version === 2) {
 		return document;
@@ -45,9 +54,14 @@ export function projectDocument(document: PolicyDocument, version: SchemaVersion
 		...document,
 		schemaVersion: 1,
 		...(document.provider
-			? { provider: { ...document.provider, ...(models ? { models: { allowed: models.allowed, ...(models.default !== undefined ? { default: models.default } : {}) } } : {}) } }
+			? { provider: { ...withoutPlainHttpChoice(document.provider), ...(models ? { models: { allowed: models.allowed, ...(models.default !== undefined ? { default: models.default } : {}) } } : {}) } }
 			: {}),
 	};
 	// Whatever version 1 members will check, checked here first.
 	return { ...PolicyDocumentV1Schema.parse(projected), schemaVersion: 1 };
+}
+
+function withoutPlainHttpChoice<T extends { allowPlainHttp?: boolean | undefined }>(provider: T): Omit<T, 'allowPlainHttp'> {
+	const { allowPlainHttp: _choice, ...rest } = provider;
+	return rest;
 }

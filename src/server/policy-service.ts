@@ -5,6 +5,7 @@ import {
 	generateSigningKeyPair,
 	PolicySettingsSchema,
 	parseWith,
+	projectable,
 	projectDocument,
 	settingsOf,
 	signedBytes,
@@ -220,7 +221,7 @@ export async function signRevision(
 		signedJson: await envelope(document, keys.current, keys.endorsements),
 		// Signed in version 1 too, so members of the first release keep working after any save; their
 		// envelope has no room for endorsements, so during a rotation's overlap the old key signs it.
-		signedJsonV1: await envelope(projectDocument(document, 1), keys.legacy ?? keys.current, []),
+		signedJsonV1: projectable(document, 1) ? await envelope(projectDocument(document, 1), keys.legacy ?? keys.current, []) : null,
 		createdAt: at,
 		createdBy: author,
 	};

@@ -176,6 +176,29 @@ describe('admin console in headless Chromium', function () {
 		assert.equal(await page.textContent('label[for="allowed-models"]'), 'Allowed models');
 	});
 
+	it('takes a plain-HTTP internal endpoint only behind the explicit choice, with its warning (#14 item 9)', async () => {
+		await page.check('#enabled');
+		assert.equal(await page.isVisible('#plain-http-choice'), false, 'not offered for https');
+		await page.fill('#base-url', 'http://vllm.internal:8000/v1');
+		assert.equal(await page.isVisible('#plain-http-choice'), true);
+		assert.match((await page.textContent('#plain-http-choice'))!, /Allow plain HTTP — keys and prompts cross the network unencrypted/);
+		await page.click('#save');
+		await page.waitForSelector('#status.error');
+		assert.match((await page.textContent('[data-error-for="provider.baseUrl"]'))!, /turn on "Allow plain HTTP"/);
+		assert.equal((await currentPolicy()).policy.revision, 1, 'refused without the choice');
+
+		await page.check('#allow-plain-http');
+		await page.click('#save');
+		await page.waitForSelector('#status.success');
+		const { policy } = verifySignedPolicy(await currentPolicy(), { signingKey: member.policy_signing_key, organizationId: 'acme' });
+		assert.equal(policy.provider?.baseUrl, 'http://vllm.internal:8000/v1');
+		assert.equal(policy.provider?.allowPlainHttp, true);
+		mkdirSync(ARTIFACTS, { recursive: true });
+		await page.screenshot({ path: join(ARTIFACTS, 'console-plain-http.png'), fullPage: true });
+		await page.reload();
+		assert.equal(await page.isChecked('#allow-plain-http'), true, 'the choice is shown again after a reload');
+	});
+
 	it('shows inline errors for a plain-http base URL and a header value with a line break, and saves nothing', async () => {
 		await page.check('#enabled');
 		await page.fill('#base-url', 'http://example.com');
@@ -229,13 +252,50 @@ describe('admin console in headless Chromium', function () {
 		await page.click('a[href="/console/members"]');
 		const row = page.locator('tr', { hasText: 'dev@acme.example' });
 		assert.equal(await row.locator('.badge').textContent(), 'behind');
-		await page.fill('#member-email', 'new@acme.example');
-		await page.click('#add-member button[type=submit]');
-		await page.waitForSelector('#invite-link:has-text("/invite/")');
 		page.once('dialog', (dialog) => void dialog.accept());
 		await row.locator('.remove-member').click();
 		await page.waitForSelector('#status.success');
 		assert.equal((await fetch(`${service.url}/api/v1/policy`, { headers: bearer(member.access_token) })).status, 401, 'removal revoked the member');
+	});
+
+	it('invites without a reload: says nothing was e-mailed, copies the link, shows the expiry in local time, clears the form, lists it (#14 item 7)', async () => {
+		// An admin in Tokyo, with clipboard access granted as a browser would after a click.
+		const context = await browser.newContext({ locale: 'en-US', timezoneId: 'Asia/Tokyo' });
+		await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: service.url });
+		const tokyo = await context.newPage();
+		try {
+			await tokyo.goto(`${service.url}/console`);
+			await tokyo.fill('#email', ADMIN.email);
+			await tokyo.fill('#password', ADMIN.password);
+			await tokyo.click('#sign-in');
+			await tokyo.waitForURL(/\/console\/settings$/);
+			await tokyo.click('a[href="/console/members"]');
+			assert.equal(await tokyo.isVisible('#no-invitations'), true);
+			await tokyo.fill('#member-email', 'new@acme.example');
+			await tokyo.selectOption('#member-role', 'admin');
+			await tokyo.click('#add-member button[type=submit]');
+			await tokyo.waitForSelector('#invite-result:not([hidden])');
+
+			const link = await tokyo.inputValue('#invite-link');
+			assert.match(link, new RegExp(`^${service.url}/invite/[A-Za-z0-9_-]+$`));
+			const [pending] = (await jsonOf(await fetch(`${service.url}/api/v1/admin/members`, { headers: bearer((await service.signIn(ADMIN.email)).access_token) }))).invitations;
+			const local = new Intl.DateTimeFormat('en-US', { dateStyle: 'medium', timeStyle: 'short', timeZone: 'Asia/Tokyo' }).format(new Date(pending.expiresAt));
+			assert.equal(await tokyo.textContent('#invite-note'), `Nothing was e-mailed. Send this one-time link to new@acme.example yourself; it works once, until ${local}.`);
+			assert.equal(await tokyo.inputValue('#member-email'), '', 'the form is cleared');
+			assert.equal(await tokyo.textContent('#invitations li:last-child'), `new@acme.example (admin), expires ${local}`, 'listed without a reload, in local time');
+			assert.equal(await tokyo.isVisible('#no-invitations'), false);
+
+			await tokyo.click('#copy-invite-link');
+			await tokyo.waitForSelector('#status.success');
+			assert.equal(await tokyo.evaluate('navigator.clipboard.readText()'), link);
+			mkdirSync(ARTIFACTS, { recursive: true });
+			await tokyo.screenshot({ path: join(ARTIFACTS, 'console-invitation.png'), fullPage: true });
+
+			await tokyo.reload();
+			assert.equal(await tokyo.textContent('#invitations li:last-child'), `new@acme.example (admin), expires ${local}`, 'the same after a reload');
+		} finally {
+			await context.close();
+		}
 	});
 
 	it('refuses console writes without the CSRF token and sets strict cookies and CSP', async () => {

@@ -54,6 +54,16 @@ describe('policy schema versions: members of every release keep working', () => 
 		assert.equal((await getPolicy({ 'if-none-match': '"2"' })).status, 304);
 	});
 
+	it('never gives a first-release member a plain-HTTP policy it would take for https: it refuses what it gets and keeps its own (fail closed)', async () => {
+		const plain = { enabled: true, provider: { id: 'openai-compatible', baseUrl: 'http://vllm.internal:8000/v1', allowPlainHttp: true } };
+		assert.equal((await putPolicy(service.url, admin.access_token, plain, '"2"')).status, 200);
+		const served = await jsonOf(await getPolicy());
+		assert.equal(served.policy.schemaVersion, 2, 'there is no schema-1 form of this revision');
+		assert.throws(() => asFirstReleaseMember(served, member), 'a first-release member refuses it');
+		const current = verifySignedPolicy(await jsonOf(await getPolicy({ [SCHEMA_HEADER]: '2' })), { signingKey: member.policy_signing_key, organizationId: 'acme' }).policy;
+		assert.equal(current.provider?.allowPlainHttp, true);
+	});
+
 	it('serves a member that understands schema 2 the per-model settings, under its own ETag', async () => {
 		const response = await getPolicy({ [SCHEMA_HEADER]: '2' });
 		assert.equal(response.headers.get(SCHEMA_HEADER), '2');

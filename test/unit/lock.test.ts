@@ -8,6 +8,12 @@ const enabled = buildPolicyDocument(PolicySettingsSchema.parse(validSettings.azu
 const disabled = buildPolicyDocument(PolicySettingsSchema.parse({ ...validSettings.azureDeployment, enabled: false }), stamp);
 
 describe('lock rules and settings precedence', () => {
+	it('warns members of a plain-HTTP endpoint the admin chose, and of nothing otherwise (#14 item 9)', () => {
+		const plain = buildPolicyDocument(PolicySettingsSchema.parse({ enabled: true, provider: { id: 'openai-compatible', baseUrl: 'http://vllm.internal:8000/v1', allowPlainHttp: true } }), stamp);
+		assert.deepEqual(effectiveSettings(plain, member).warnings, ['Acme Corp set a plain-HTTP endpoint (vllm.internal:8000): your key and prompts cross the network unencrypted.']);
+		assert.deepEqual(effectiveSettings(enabled, member).warnings, []);
+	});
+
 	it('an enabled policy wins over the member settings and locks the picker to the managed provider', () => {
 		const effective = effectiveSettings(enabled, member);
 		assert.equal(effective.locked, true);

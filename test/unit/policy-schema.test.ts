@@ -7,6 +7,7 @@ import {
 	PolicyDocumentSchema,
 	parseDocument,
 	PolicySettingsSchema,
+	projectable,
 	settingsOf,
 	type PolicySettingsInput,
 } from '../../src/policy';
@@ -68,6 +69,16 @@ describe('policy schema v1', () => {
 		it('requires a base URL', () => assertRefused(withProvider({ baseUrl: undefined }), 'provider.baseUrl', 'is required'));
 		it('refuses a relative base URL', () => assertRefused(withProvider({ baseUrl: 'acme.openai.azure.com' }), 'provider.baseUrl', 'absolute URL'));
 		it('refuses plain http to a remote host', () => assertRefused(withProvider({ baseUrl: 'http://example.com' }), 'provider.baseUrl', 'must use https:'));
+		it('takes plain http to an internal host only with the admin\'s explicit choice, and keeps it out of schema 1 (#14 item 9)', () => {
+			assertRefused(withProvider({ baseUrl: 'http://vllm.internal:8000/v1' }), 'provider.baseUrl', /turn on "Allow plain HTTP" \(keys and prompts then cross the network unencrypted\)/);
+			const chosen = parseWith(PolicySettingsSchema, withProvider({ baseUrl: 'http://vllm.internal:8000/v1', allowPlainHttp: true, azure: undefined, models: undefined }));
+			assert.ok(chosen.ok, JSON.stringify(chosen));
+			const document = buildPolicyDocument(chosen.value, stamp);
+			assert.equal(document.provider?.allowPlainHttp, true);
+			assert.equal(projectable(document, 1), false, 'first-release members refuse plain http: they are not sent it');
+			assert.equal(projectable(document, 2), true);
+			assert.equal(parseWith(PolicySettingsSchema, withProvider({ baseUrl: 'http://vllm.internal:8000/v1', allowPlainHttp: 'yes' })).ok, false);
+		});
 		it('allows plain http to loopback only', () => {
 			for (const baseUrl of ['http://localhost:8000', 'http://127.0.0.1:1234/v1', 'http://[::1]:8080']) {
 				assert.ok(parseWith(PolicySettingsSchema, withProvider({ baseUrl })).ok, baseUrl);

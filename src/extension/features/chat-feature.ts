@@ -90,7 +90,7 @@ export class ChatFeature extends Disposable implements vscode.WebviewViewProvide
 			...(this.model ? { model: this.model } : {}),
 			badge: { label: effective.locked ? `OpenAI Compatible · managed by ${effective.organization?.name}` : effective.label, locked: effective.locked },
 			busy: this.running !== undefined,
-			...(this.notice ? { notice: this.notice } : {}),
+			...(this.notice || effective.warnings[0] ? { notice: this.notice ?? effective.warnings[0] } : {}),
 		});
 	}
 

@@ -1,5 +1,5 @@
 import type { EffectiveProvider } from '../../client';
-import type { PolicyDocument } from '../../policy';
+import { isPlainHttpBeyondLoopback, type PolicyDocument } from '../../policy';
 
 /** Providers a member may choose from when no policy is in force. */
 export const PRESETS = [
@@ -27,11 +27,13 @@ export interface EffectiveSettings {
 	provider: EffectiveProvider | undefined;
 	/** What the picker and the badge show. */
 	label: string;
+	/** What the member should know about this provider (e.g. a plain-HTTP endpoint), shown in the chat view. */
+	warnings: string[];
 }
 
 /** A pin exists but no policy verifies: locked, with no provider at all, until one does. */
 export function unverifiedSettings(organizationId: string): EffectiveSettings {
-	return { locked: true, source: 'policy', organization: { id: organizationId, name: organizationId }, provider: undefined, label: `Locked — cannot verify ${organizationId}'s policy` };
+	return { locked: true, source: 'policy', organization: { id: organizationId, name: organizationId }, provider: undefined, label: `Locked — cannot verify ${organizationId}'s policy`, warnings: [] };
 }
 
 export function managedLabel(organization: string): string {
@@ -47,6 +49,9 @@ export function effectiveSettings(policy: PolicyDocument | undefined, member: Me
 			organization: policy.organization,
 			provider: policy.provider,
 			label: managedLabel(policy.organization.name),
+			warnings: isPlainHttpBeyondLoopback(policy.provider.baseUrl)
+				? [`${policy.organization.name} set a plain-HTTP endpoint (${new URL(policy.provider.baseUrl).host}): your key and prompts cross the network unencrypted.`]
+				: [],
 		};
 	}
 	const preset = PRESETS.find((candidate) => candidate.id === member.preset) ?? PRESETS[0];
@@ -57,6 +62,7 @@ export function effectiveSettings(policy: PolicyDocument | undefined, member: Me
 		organization: policy?.organization,
 		provider: baseUrl ? { baseUrl, headers: member.headers, apiKeyRequired: preset.apiKeyRequired } : undefined,
 		label: preset.label,
+		warnings: [],
 	};
 }
 

@@ -1,63 +1,12 @@
-import type { ModelSettings, PolicySettings, ProviderSettings } from '../../policy';
-import { DEFAULT_AZURE_SCOPE, planEndpoint, previewRequestUrl } from '../../policy';
+import type { PolicySettings } from '../../policy';
+import { DEFAULT_AZURE_SCOPE, isPlainHttpBeyondLoopback, PLAIN_HTTP_CHOICE } from '../../policy';
 import type { InvitationView, MemberView, RevisionView } from '../http/views';
-import { MASK } from '../revision-diff';
+import { errorSlot, headerRow, invitationItem, MODEL_DEFAULTS_TEXT, modelRow, previewUrl } from './fragments';
 import { html, jsonForScript, page, type SafeHtml } from './html';
-
-const errorSlot = (path: string) => html`<div class="field-error" data-error-for="${path}" role="alert"></div>`;
-
-/**
- * One custom-header row, also sent as a template the console's script clones for "Add header".
- * The value is a textarea so a pasted value is kept exactly (an input drops line breaks) and the
- * service can name what is wrong with it.
- */
-function headerRow(name: string, saved: boolean): SafeHtml {
-	return html`<div class="header-row" data-saved="${saved ? 'true' : 'false'}">
-		<input class="header-name" aria-label="Header name" placeholder="X-Header-Name" value="${name}" spellcheck="false">
-		<textarea class="header-value" aria-label="Header value" rows="1" placeholder="${saved ? `${MASK} saved — type to replace` : 'value'}" autocomplete="off" spellcheck="false"></textarea>
-		<button type="button" class="remove-header icon" title="Remove header" aria-label="Remove header">✕</button>
-		${errorSlot(`provider.headers.${name}`)}
-	</div>`;
-}
-
-/** Every page of the console, the device-approval page and the invitation pages, in one place. */
-/** The chat-completions URL members' clients will call for the default (or first) model, as the console shows it. */
-function previewUrl(provider: Pick<ProviderSettings, 'baseUrl' | 'azure' | 'models'> | undefined): string {
-	if (!provider?.baseUrl) {
-		return '—';
-	}
-	try {
-		return previewRequestUrl(planEndpoint(provider), provider.models?.default ?? provider.models?.allowed[0]);
-	} catch {
-		return '—';
-	}
-}
 
 const formTokenField = (token: string) => html`<input type="hidden" name="csrf" value="${token}">`;
 
-const MODEL_DEFAULTS_TEXT = '128,000-token context, 4,096 output tokens, tools on, images off, not a reasoning model';
-
-/** One allowed model's settings, also sent as a template the script clones when a model is added to the list. */
-function modelRow(model: string, settings: ModelSettings | undefined): SafeHtml {
-	const path = `provider.models.settings.${model}`;
-	const number = (field: 'contextWindow' | 'maxOutputTokens', placeholder: string) =>
-		html`<td><input type="number" min="1" class="model-${field}" aria-label="${field} of ${model}" placeholder="${placeholder}" value="${settings?.[field] ?? ''}">${errorSlot(`${path}.${field}`)}</td>`;
-	const flag = (field: 'toolCalling' | 'imageInput' | 'reasoning', on: boolean) => html`<td><input type="checkbox" class="model-${field}" aria-label="${field} of ${model}" ${on ? 'checked' : ''}></td>`;
-	const effort = settings?.pinned.reasoning_effort ?? '';
-	return html`<tr class="model-row" data-model="${model}">
-		<th scope="row" class="model-name">${model}</th>
-		<td><input class="model-displayName" aria-label="display name of ${model}" placeholder="${model}" value="${settings?.displayName ?? ''}">${errorSlot(`${path}.displayName`)}</td>
-		${number('contextWindow', '128000')}
-		${number('maxOutputTokens', '4096')}
-		${flag('toolCalling', settings?.toolCalling ?? true)}
-		${flag('imageInput', settings?.imageInput ?? false)}
-		${flag('reasoning', settings?.reasoning ?? false)}
-		<td><select class="model-reasoningEffort" aria-label="reasoning effort of ${model}">${['', 'minimal', 'low', 'medium', 'high'].map(
-			(value) => html`<option value="${value}" ${value === effort ? 'selected' : ''}>${value || 'default'}</option>`,
-		)}</select>${errorSlot(`${path}.pinned.reasoning_effort`)}</td>
-	</tr>`;
-}
-
+/** Every page of the console, the device-approval page and the invitation pages, in one place. */
 export const consolePages = {
 	settings(state: { settings: PolicySettings; revision: number; updatedBy: string; updatedAt: string }): SafeHtml {
 		const { settings } = state;
@@ -67,7 +16,7 @@ export const consolePages = {
 		return html`<section class="card">
 			<header class="card-header">
 				<h1>Provider settings</h1>
-				<p class="muted">Revision <span id="revision">${state.revision}</span>, saved by <span id="updated-by">${state.updatedBy}</span> at <time id="updated-at">${state.updatedAt}</time></p>
+				<p class="muted">Revision <span id="revision">${state.revision}</span>, saved by <span id="updated-by">${state.updatedBy}</span> at <time id="updated-at" datetime="${state.updatedAt}">${state.updatedAt}</time></p>
 			</header>
 			<div id="status" class="status" role="status" aria-live="polite"></div>
 			<form id="settings-form" novalidate>
@@ -97,6 +46,11 @@ export const consolePages = {
 						<input id="base-url" type="url" placeholder="https://your-resource.openai.azure.com" value="${provider?.baseUrl ?? ''}" spellcheck="false">
 						${errorSlot('provider.baseUrl')}
 						<p class="hint">Requests go to <output id="request-url">${previewUrl(provider)}</output></p>
+					</div>
+					<div class="field toggle" id="plain-http-choice" ${provider?.allowPlainHttp || isPlainHttpBeyondLoopback(provider?.baseUrl ?? '') ? '' : 'hidden'}>
+						<label><input type="checkbox" id="allow-plain-http" ${provider?.allowPlainHttp ? 'checked' : ''}> ${PLAIN_HTTP_CHOICE} — keys and prompts cross the network unencrypted</label>
+						<p class="hint warning">Only for an endpoint inside your network (e.g. http://vllm.internal:8000/v1). Members are told their requests are not encrypted; members on the first release of the extension keep their current policy until they update.</p>
+						${errorSlot('provider.allowPlainHttp')}
 					</div>
 					<div class="field">
 						<label>Custom Headers</label>
@@ -177,7 +131,7 @@ export const consolePages = {
 						(row) => html`<tr>
 							<td>${row.revision}</td>
 							<td>${row.updatedBy}</td>
-							<td><time>${row.updatedAt}</time></td>
+							<td><time datetime="${row.updatedAt}">${row.updatedAt}</time></td>
 							<td>${row.enabled ? 'yes' : 'no'}</td>
 							<td><ul class="changes">${row.changes.map(
 								(change) => html`<li><code>${change.path}</code>: ${change.before ?? '—'} → ${change.after ?? '—'}</li>`,
@@ -201,7 +155,7 @@ export const consolePages = {
 						(member) => html`<tr data-member-id="${member.id}">
 							<td>${member.email}</td>
 							<td>${member.role}</td>
-							<td>${member.lastSeenAt ?? 'never'}</td>
+							<td>${member.lastSeenAt ? html`<time datetime="${member.lastSeenAt}">${member.lastSeenAt}</time>` : 'never'}</td>
 							<td>${member.appliedRevision ?? '—'}</td>
 							<td><span class="badge ${member.sync.replace(/ /g, '-')}">${member.sync}</span></td>
 							<td>${member.id === selfId ? '' : html`<button type="button" class="remove-member" data-id="${member.id}" data-email="${member.email}">Remove</button>`}</td>
@@ -209,16 +163,23 @@ export const consolePages = {
 					)}
 				</tbody>
 			</table>
-			${invitations.length
-				? html`<h2>Pending invitations</h2><ul id="invitations">${invitations.map((invitation) => html`<li>${invitation.email} (${invitation.role}), expires ${invitation.expiresAt}</li>`)}</ul>`
-				: ''}
+			<h2>Pending invitations</h2>
+			<ul id="invitations">${invitations.map((invitation) => invitationItem(invitation.email, invitation.role, invitation.expiresAt))}</ul>
+			<p id="no-invitations" class="muted" ${invitations.length ? 'hidden' : ''}>None.</p>
+			<template id="invitation-template">${invitationItem('', 'member', '')}</template>
 			<h2>Add a member</h2>
 			<form id="add-member" class="row">
 				<input type="email" id="member-email" placeholder="name@example.com" required aria-label="Email">
 				<select id="member-role" aria-label="Role"><option value="member">member</option><option value="admin">admin</option></select>
 				<button type="submit" class="primary">Invite</button>
 			</form>
-			<p id="invite-link" class="muted"></p>
+			<div id="invite-result" class="subpanel" hidden>
+				<p id="invite-note"></p>
+				<div class="row">
+					<input id="invite-link" readonly aria-label="One-time invitation link" spellcheck="false">
+					<button type="button" id="copy-invite-link">Copy</button>
+				</div>
+			</div>
 		</section>`;
 	},
 

@@ -41,7 +41,7 @@ export interface RevisionRecord {
 	revision: number;
 	/** The signed envelope in the newest schema version, exactly as served (canonical document + signature). */
 	signedJson: string;
-	/** The same revision projected to schema version 1 and signed, for members that know only that; null when `signedJson` is version 1. */
+	/** The same revision projected to schema version 1 and signed, for members that know only that; null when `signedJson` is version 1 or the revision has no version-1 form (a plain-http endpoint). */
 	signedJsonV1: string | null;
 	createdAt: number;
 	createdBy: string;

@@ -36,3 +36,19 @@ export async function send<T>(method: string, url: string, body?: unknown, heade
 	const text = await response.text();
 	return { response, data: (text ? JSON.parse(text) : {}) as T };
 }
+
+/** A timestamp in the admin's own time zone and locale (the server writes ISO 8601 in UTC). */
+export function localTime(iso: string): string {
+	const date = new Date(iso);
+	return Number.isNaN(date.getTime()) ? iso : date.toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'short' });
+}
+
+/** Rewrites every `<time datetime>` under `root` in local time, keeping the exact UTC value as its tooltip. */
+export function showLocalTimes(root: ParentNode = document): void {
+	for (const time of $$<HTMLTimeElement>('time[datetime]', root)) {
+		if (time.dateTime) {
+			time.textContent = localTime(time.dateTime);
+			time.title = time.dateTime;
+		}
+	}
+}

@@ -1,5 +1,6 @@
 // The admin console's behaviour, served as one static script under a strict CSP: each page part
 // is wired only when the server rendered it.
+import { showLocalTimes } from './dom';
 import { wireMembers } from './members';
 import { wireSettingsForm } from './settings-form';
 
@@ -11,3 +12,4 @@ const addMember = document.querySelector<HTMLFormElement>('#add-member');
 if (addMember) {
 	wireMembers(addMember);
 }
+showLocalTimes();

@@ -1,8 +1,19 @@
-import { $, $$, inputValue, send, showStatus } from './dom';
+import { $, $$, inputValue, localTime, send, showLocalTimes, showStatus } from './dom';
 
 interface InvitationAnswer {
-	invitation?: { email: string; expiresAt: string; link: string };
+	invitation?: { email: string; role: string; expiresAt: string; link: string };
 	message?: string;
+}
+
+/** Adds the new invitation to the pending list, from the server's own item template. */
+function listInvitation(invitation: NonNullable<InvitationAnswer['invitation']>): void {
+	const item = ($<HTMLTemplateElement>('#invitation-template').content.firstElementChild as HTMLElement).cloneNode(true) as HTMLElement;
+	$('.invitation-email', item).textContent = invitation.email;
+	$('.invitation-role', item).textContent = invitation.role;
+	$<HTMLTimeElement>('.invitation-expires', item).dateTime = invitation.expiresAt;
+	$('#invitations').append(item);
+	$('#no-invitations').hidden = true;
+	showLocalTimes(item);
 }
 
 /** The members page: invite by email, remove a member (their VS Code is signed out at once). */
@@ -11,9 +22,27 @@ export function wireMembers(addMember: HTMLFormElement): void {
 		event.preventDefault();
 		const { response, data } = await send<InvitationAnswer>('POST', '/api/v1/admin/members', { email: inputValue('#member-email'), role: inputValue('#member-role') });
 		if (response.ok && data.invitation) {
-			$('#invite-link').textContent = `Send this one-time link to ${data.invitation.email} (valid until ${data.invitation.expiresAt}): ${data.invitation.link}`;
+			const { invitation } = data;
+			// The service sends no e-mail: the admin passes the link on, so say so plainly.
+			$('#invite-note').textContent = `Nothing was e-mailed. Send this one-time link to ${invitation.email} yourself; it works once, until ${localTime(invitation.expiresAt)}.`;
+			$<HTMLInputElement>('#invite-link').value = invitation.link;
+			$('#invite-result').hidden = false;
+			listInvitation(invitation);
+			addMember.reset();
+			showStatus(`Invited ${invitation.email}.`, 'success');
 		} else {
 			showStatus(data.message ?? `Invite failed (${response.status}).`, 'error');
+		}
+	});
+	$('#copy-invite-link').addEventListener('click', async () => {
+		const link = $<HTMLInputElement>('#invite-link');
+		try {
+			await navigator.clipboard.writeText(link.value);
+			showStatus('Link copied.', 'success');
+		} catch {
+			// Without clipboard permission: select it, so Ctrl+C copies it.
+			link.select();
+			showStatus('Select-all is done: press Ctrl+C (⌘C) to copy the link.');
 		}
 	});
 	for (const button of $$<HTMLButtonElement>('.remove-member')) {

@@ -1,5 +1,6 @@
-import { $, $$, inputValue, isChecked, send, showStatus } from './dom';
+import { $, $$, inputValue, isChecked, send, showLocalTimes, showStatus } from './dom';
 import { planEndpoint, previewRequestUrl, type EndpointPlan } from '../../../policy/endpoint';
+import { isPlainHttpBeyondLoopback } from '../../../policy/http-rules';
 import { collectModelSettings, syncModelRows } from './model-settings';
 
 interface FieldError {
@@ -54,6 +55,7 @@ function collect(headersBox: HTMLElement) {
 		baseUrl,
 		headers,
 		apiKeyRequired: isChecked('#api-key-required'),
+		...(isChecked('#allow-plain-http') && isPlainHttpBeyondLoopback(baseUrl) ? { allowPlainHttp: true } : {}),
 		...(azureOn
 			? {
 					azure: {
@@ -161,7 +163,9 @@ export function wireSettingsForm(form: HTMLFormElement): void {
 				state.revision = data.revision;
 				$('#revision').textContent = String(data.revision);
 				$('#updated-by').textContent = data.updatedBy;
-				$('#updated-at').textContent = data.updatedAt;
+				const updatedAt = $<HTMLTimeElement>('#updated-at');
+				updatedAt.dateTime = data.updatedAt;
+				showLocalTimes(updatedAt.parentElement ?? document);
 				for (const row of $$('.header-row', headersBox)) {
 					row.dataset.saved = 'true';
 					const value = $<HTMLTextAreaElement>('.header-value', row);
@@ -210,6 +214,8 @@ function describeAsEdited(): void {
 	const deployments = plan?.style === 'azure-deployments' && !plan.deployment;
 	$('#request-url').textContent = plan ? previewRequestUrl(plan, inputValue('#default-model').trim() || models[0]) : '—';
 	$('#enabled-provider').textContent = isChecked('#enabled') ? 'OpenAI Compatible' : 'None (members choose their own provider)';
+	// The plain-HTTP choice is offered only where it applies: an http:// endpoint beyond this machine.
+	$('#plain-http-choice').hidden = !isPlainHttpBeyondLoopback(inputValue('#base-url').trim());
 	$('label[for="allowed-models"]').textContent = deployments ? 'Deployment names' : 'Allowed models';
 	$('label[for="default-model"]').textContent = deployments ? 'Default deployment' : 'Default model';
 	$<HTMLInputElement>('#allowed-models').placeholder = deployments

@@ -1,0 +1,65 @@
+import type { ModelSettings, ProviderSettings } from '../../policy';
+import { planEndpoint, previewRequestUrl } from '../../policy';
+import { MASK } from '../revision-diff';
+import { html, type SafeHtml } from './html';
+
+/**
+ * The console's repeated parts: each is rendered in its page and also sent as a <template> the
+ * script clones, so its markup lives in one place.
+ */
+
+export const errorSlot = (path: string) => html`<div class="field-error" data-error-for="${path}" role="alert"></div>`;
+
+/**
+ * One custom-header row, also sent as a template the console's script clones for "Add header".
+ * The value is a textarea so a pasted value is kept exactly (an input drops line breaks) and the
+ * service can name what is wrong with it.
+ */
+export function headerRow(name: string, saved: boolean): SafeHtml {
+	return html`<div class="header-row" data-saved="${saved ? 'true' : 'false'}">
+		<input class="header-name" aria-label="Header name" placeholder="X-Header-Name" value="${name}" spellcheck="false">
+		<textarea class="header-value" aria-label="Header value" rows="1" placeholder="${saved ? `${MASK} saved — type to replace` : 'value'}" autocomplete="off" spellcheck="false"></textarea>
+		<button type="button" class="remove-header icon" title="Remove header" aria-label="Remove header">✕</button>
+		${errorSlot(`provider.headers.${name}`)}
+	</div>`;
+}
+
+/** The chat-completions URL members' clients will call for the default (or first) model, as the console shows it. */
+export function previewUrl(provider: Pick<ProviderSettings, 'baseUrl' | 'azure' | 'models'> | undefined): string {
+	if (!provider?.baseUrl) {
+		return '—';
+	}
+	try {
+		return previewRequestUrl(planEndpoint(provider), provider.models?.default ?? provider.models?.allowed[0]);
+	} catch {
+		return '—';
+	}
+}
+
+export const MODEL_DEFAULTS_TEXT = '128,000-token context, 4,096 output tokens, tools on, images off, not a reasoning model';
+
+/** One allowed model's settings, also sent as a template the script clones when a model is added to the list. */
+export function modelRow(model: string, settings: ModelSettings | undefined): SafeHtml {
+	const path = `provider.models.settings.${model}`;
+	const number = (field: 'contextWindow' | 'maxOutputTokens', placeholder: string) =>
+		html`<td><input type="number" min="1" class="model-${field}" aria-label="${field} of ${model}" placeholder="${placeholder}" value="${settings?.[field] ?? ''}">${errorSlot(`${path}.${field}`)}</td>`;
+	const flag = (field: 'toolCalling' | 'imageInput' | 'reasoning', on: boolean) => html`<td><input type="checkbox" class="model-${field}" aria-label="${field} of ${model}" ${on ? 'checked' : ''}></td>`;
+	const effort = settings?.pinned.reasoning_effort ?? '';
+	return html`<tr class="model-row" data-model="${model}">
+		<th scope="row" class="model-name">${model}</th>
+		<td><input class="model-displayName" aria-label="display name of ${model}" placeholder="${model}" value="${settings?.displayName ?? ''}">${errorSlot(`${path}.displayName`)}</td>
+		${number('contextWindow', '128000')}
+		${number('maxOutputTokens', '4096')}
+		${flag('toolCalling', settings?.toolCalling ?? true)}
+		${flag('imageInput', settings?.imageInput ?? false)}
+		${flag('reasoning', settings?.reasoning ?? false)}
+		<td><select class="model-reasoningEffort" aria-label="reasoning effort of ${model}">${['', 'minimal', 'low', 'medium', 'high'].map(
+			(value) => html`<option value="${value}" ${value === effort ? 'selected' : ''}>${value || 'default'}</option>`,
+		)}</select>${errorSlot(`${path}.pinned.reasoning_effort`)}</td>
+	</tr>`;
+}
+
+/** One pending invitation; also the template the script fills after inviting, so the markup lives here only. */
+export function invitationItem(email: string, role: string, expiresAt: string): SafeHtml {
+	return html`<li><span class="invitation-email">${email}</span> (<span class="invitation-role">${role}</span>), expires <time class="invitation-expires" datetime="${expiresAt}">${expiresAt}</time></li>`;
+}
