@@ -123,6 +123,15 @@ export class PolicyService {
 		return this.keyring.publicKey(orgId);
 	}
 
+	/** One earlier revision, to restore it. */
+	async revision(orgId: string, revision: number): Promise<PublishedRevision | undefined> {
+		const current = await this.current(orgId);
+		if (!current || revision < 1 || revision > current.revision) {
+			return undefined;
+		}
+		return (await this.history(orgId, current.revision - revision + 1)).find((candidate) => candidate.revision === revision);
+	}
+
 	async history(orgId: string, limit: number): Promise<PublishedRevision[]> {
 		return (await this.store.listRevisions(orgId, limit)).map(toPublished);
 	}

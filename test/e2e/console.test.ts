@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { launchChromium } from '../support/chromium';
 import { verifySignedPolicy } from '../../src/policy';
-import { ADMIN, bearer, jsonOf, startService, type RunningService, type TokenSet } from '../support/service';
+import { validSettings } from '../support/policy-fixtures';
+import { ADMIN, bearer, jsonOf, putPolicy, startService, type RunningService, type TokenSet } from '../support/service';
 
 const ARTIFACTS = join(__dirname, '..', '..', 'test-results');
 
@@ -296,6 +297,24 @@ describe('admin console in headless Chromium', function () {
 		} finally {
 			await context.close();
 		}
+	});
+
+	it('restores an earlier revision from the history, as a new revision (#14 item 8)', async () => {
+		const admin = await service.signIn(ADMIN.email);
+		assert.equal((await putPolicy(service.url, admin.access_token, validSettings.plainCompatible, '"1"')).status, 200);
+		assert.equal((await putPolicy(service.url, admin.access_token, { enabled: false }, '"2"')).status, 200);
+		await page.goto(`${service.url}/console/revisions`);
+		assert.equal(await page.textContent('#revisions tr[data-revision="3"] td:last-child'), 'current');
+		page.once('dialog', (dialog) => void dialog.accept());
+		await page.click('#revisions tr[data-revision="2"] .restore-revision');
+		await page.waitForSelector('#status.success');
+		assert.equal(await page.textContent('#status'), 'Restored revision 2 as revision 4. Members receive it now.');
+		const { policy } = verifySignedPolicy(await currentPolicy(), { signingKey: member.policy_signing_key, organizationId: 'acme' });
+		assert.equal(policy.revision, 4);
+		assert.equal(policy.enabled, true);
+		assert.equal(policy.provider?.baseUrl, validSettings.plainCompatible.provider.baseUrl);
+		mkdirSync(ARTIFACTS, { recursive: true });
+		await page.screenshot({ path: join(ARTIFACTS, 'console-revision-restored.png'), fullPage: true });
 	});
 
 	it('refuses console writes without the CSRF token and sets strict cookies and CSP', async () => {

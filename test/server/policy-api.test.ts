@@ -19,6 +19,26 @@ describe('policy API over HTTP', () => {
 	const getPolicy = (token: string, headers: Record<string, string> = {}) => fetch(`${service.url}/api/v1/policy`, { headers: bearer(token, headers) });
 	const revisionNow = async () => Number((await getPolicy(member.access_token)).headers.get('etag')!.replace(/"/g, ''));
 
+	it("restores an earlier revision as a new one, header values included, with If-Match; members only read (#14 item 8)", async () => {
+		const restore = (revision: number, token: string, ifMatch?: string) =>
+			fetch(`${service.url}/api/v1/admin/policy/revisions/${revision}/restore`, { method: 'POST', headers: bearer(token, ifMatch ? { 'if-match': ifMatch } : {}) });
+		assert.equal((await putPolicy(service.url, admin.access_token, validSettings.plainCompatible, '"1"')).status, 200);
+		assert.equal((await putPolicy(service.url, admin.access_token, validSettings.azureDeployment, '"2"')).status, 200);
+
+		assert.equal((await restore(2, admin.access_token)).status, 428, 'If-Match is required');
+		assert.equal((await restore(2, admin.access_token, '"2"')).status, 412, 'a stale If-Match changes nothing');
+		assert.equal((await restore(9, admin.access_token, '"3"')).status, 404);
+		assert.equal((await restore(2, member.access_token, '"3"')).status, 403);
+		const restored = await restore(2, admin.access_token, '"3"');
+		assert.equal(restored.status, 200);
+		assert.equal(restored.headers.get('etag'), '"4"');
+		const { policy } = verifySignedPolicy(await jsonOf(restored), { signingKey: member.policy_signing_key, organizationId: 'acme' });
+		assert.equal(policy.revision, 4);
+		assert.equal(policy.updatedBy, ADMIN.email);
+		assert.deepEqual(policy.provider?.headers, { 'X-Tenant': 'acme' }, "the saved header value comes back, though the console never saw it");
+		assert.equal(policy.provider?.baseUrl, validSettings.plainCompatible.provider.baseUrl);
+	});
+
 	it('serves the signed policy with an ETag, 304 on If-None-Match, 401 without a token', async () => {
 		const response = await getPolicy(member.access_token);
 		assert.equal(response.status, 200);

@@ -124,11 +124,12 @@ export const consolePages = {
 	revisions(rows: RevisionView[]): SafeHtml {
 		return html`<section class="card">
 			<h1>Revisions</h1>
-			<table id="revisions">
-				<thead><tr><th>Revision</th><th>Saved by</th><th>When</th><th>Enabled</th><th>What changed</th></tr></thead>
+			<div id="status" class="status" role="status" aria-live="polite"></div>
+			<table id="revisions" data-current="${rows[0]?.revision ?? 0}">
+				<thead><tr><th>Revision</th><th>Saved by</th><th>When</th><th>Enabled</th><th>What changed</th><th></th></tr></thead>
 				<tbody>
 					${rows.map(
-						(row) => html`<tr>
+						(row, index) => html`<tr data-revision="${row.revision}">
 							<td>${row.revision}</td>
 							<td>${row.updatedBy}</td>
 							<td><time datetime="${row.updatedAt}">${row.updatedAt}</time></td>
@@ -136,6 +137,7 @@ export const consolePages = {
 							<td><ul class="changes">${row.changes.map(
 								(change) => html`<li><code>${change.path}</code>: ${change.before ?? '—'} → ${change.after ?? '—'}</li>`,
 							)}</ul></td>
+							<td>${index === 0 ? html`<span class="muted">current</span>` : html`<button type="button" class="restore-revision" data-revision="${row.revision}">Restore</button>`}</td>
 						</tr>`,
 					)}
 				</tbody>

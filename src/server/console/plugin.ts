@@ -175,7 +175,8 @@ export const consolePlugin: FastifyPluginAsyncZod<ConsoleOptions> = async (app, 
 	app.get('/console/revisions', { preHandler: consolePage }, async (request, reply) => {
 		const history = await policies.history(principalOf(request).user.orgId, 101);
 		const rows = history.slice(0, 100).map((revision, index) => revisionView(revision, history[index + 1]));
-		return sendPage(reply, page(chrome(request, 'Revisions', 'revisions', history[0]?.signed.policy.organization.name), consolePages.revisions(rows)));
+		const options = chrome(request, 'Revisions', 'revisions', history[0]?.signed.policy.organization.name, ['/console/assets/console.js']);
+		return sendPage(reply, page(options, consolePages.revisions(rows)));
 	});
 
 	app.get('/console/members', { preHandler: consolePage }, async (request, reply) => {

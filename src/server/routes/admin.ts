@@ -7,14 +7,15 @@ import { principalOf, requireRole, type Authenticators } from '../http/auth';
 import { currentOrThrow, expectedRevision, INVALID_POLICY_MESSAGE, savePolicy } from '../http/policy-http';
 import { ErrorSchema, sendStoredJson, signedPolicyResponse } from '../http/schemas';
 import { invitationView, InvitationViewSchema, memberView, MemberViewSchema, revisionView, RevisionViewSchema } from '../http/views';
-import type { PolicyService } from '../policy-service';
+import { HttpError } from '../http/http-error';
+import { settingsOfRevision, type PolicyService } from '../policy-service';
 import type { Store } from '../store/store';
 
 export interface AdminRouteOptions {
 	readonly auth: Authenticators;
 	readonly members: Pick<Members, 'create' | 'invite' | 'remove'>;
 	readonly tokens: Pick<Tokens, 'createAdminApiToken'>;
-	readonly policies: Pick<PolicyService, 'current' | 'save' | 'history'>;
+	readonly policies: Pick<PolicyService, 'current' | 'save' | 'history' | 'revision'>;
 	readonly store: Pick<Store, 'listUsers' | 'listInvitations'>;
 	readonly publicUrl: () => string;
 }
@@ -70,6 +71,32 @@ export const adminRoutes: FastifyPluginAsyncZod<AdminRouteOptions> = async (app,
 			const limit = request.query.limit;
 			const history = await policies.history(user.orgId, limit + 1);
 			return { revisions: history.slice(0, limit).map((revision, index) => revisionView(revision, history[index + 1])) };
+		},
+	);
+
+	app.post(
+		'/policy/revisions/:revision/restore',
+		{
+			config: { invalidRequest: { code: 'invalid_policy', message: INVALID_POLICY_MESSAGE } },
+			schema: {
+				summary: "Save an earlier revision's settings as a new revision (its header values included)",
+				security: bearer,
+				params: z.object({ revision: z.coerce.number().int().min(1) }),
+				headers: z.looseObject({ 'if-match': z.string().optional().describe('The quoted current revision, or *') }),
+				response: { 200: signedPolicyResponse, 400: ErrorSchema, 404: ErrorSchema, 412: ErrorSchema, 428: ErrorSchema },
+			},
+		},
+		async (request, reply) => {
+			const { user } = principalOf(request);
+			const expected = expectedRevision(request.headers['if-match']);
+			const earlier = await policies.revision(user.orgId, request.params.revision);
+			if (!earlier) {
+				throw new HttpError(404, 'no_revision', `there is no revision ${request.params.revision}`);
+			}
+			// Saved again through the same rules: a revision that no longer passes them is refused, naming the fields.
+			const saved = await savePolicy(policies, user.orgId, settingsOfRevision(earlier), expected, user.email);
+			reply.header('etag', etagOf(saved.revision));
+			return sendStoredJson(reply, saved.json);
 		},
 	);
 

@@ -2,6 +2,7 @@
 // is wired only when the server rendered it.
 import { showLocalTimes } from './dom';
 import { wireMembers } from './members';
+import { wireRevisions } from './revisions';
 import { wireSettingsForm } from './settings-form';
 
 const settingsForm = document.querySelector<HTMLFormElement>('#settings-form');
@@ -11,5 +12,9 @@ if (settingsForm) {
 const addMember = document.querySelector<HTMLFormElement>('#add-member');
 if (addMember) {
 	wireMembers(addMember);
+}
+const revisions = document.querySelector<HTMLElement>('#revisions');
+if (revisions) {
+	wireRevisions(revisions);
 }
 showLocalTimes();
