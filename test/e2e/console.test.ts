@@ -168,7 +168,15 @@ describe('admin console in headless Chromium', function () {
 		await page.click('#save');
 		await page.waitForSelector('#status.error');
 		assert.match((await page.textContent('[data-error-for="provider.models.allowed"]'))!, /list the deployment names .* Azure's model list names base models/);
+		assert.match((await page.textContent('#status'))!, /^Not saved: 1 field needs fixing\. Deployment names: list the deployment names/, 'errors name the field by its label');
 		assert.equal((await currentPolicy()).policy.revision, 1, 'nothing was saved');
+		await page.fill('#allowed-models', 'gpt-4o-prod');
+		await page.fill('#default-model', 'gpt-5');
+		await page.click('#save');
+		await page.waitForSelector('#status.error');
+		assert.equal(await page.textContent('#status'), 'Not saved: 1 field needs fixing. Default deployment: gpt-5 is not in Deployment names');
+		await page.fill('#allowed-models', '');
+		await page.fill('#default-model', '');
 		mkdirSync(ARTIFACTS, { recursive: true });
 		await page.screenshot({ path: join(ARTIFACTS, 'console-azure-deployment-names.png'), fullPage: true });
 		// The v1 API takes model names: the labels say so again.

@@ -83,14 +83,29 @@ function clearErrors(): void {
 	}
 }
 
-/** Puts each error beside its field (a header's beside its row); the rest go to the status line. */
+/** The label of the field an error path belongs to, as the page shows it (e.g. "Deployment names"). */
+function labelFor(path: string): string | undefined {
+	const slot = $$('.field-error').find((candidate) => candidate.dataset.errorFor === path);
+	const label = slot?.closest('.field')?.querySelector('label');
+	return label?.firstChild?.textContent?.trim() || undefined;
+}
+
+/** The service names fields by path; the admin knows them by their labels. */
+function inLabels(message: string): string {
+	return message.replace(/\bmodels\.allowed\b/g, labelFor('provider.models.allowed') ?? 'Allowed models');
+}
+
+/** Puts each error beside its field (a header's beside its row), and lists them all by label in the status line. */
 function showFieldErrors(errors: FieldError[], headersBox: HTMLElement): void {
 	const slotFor = (path: string) => $$('.field-error').find((candidate) => candidate.dataset.errorFor === path);
-	const unplaced: string[] = [];
+	const lines: string[] = [];
 	for (const error of errors) {
+		const message = inLabels(error.message);
 		let slot = slotFor(error.path);
+		let label = labelFor(error.path);
 		if (!slot && error.path.startsWith('provider.headers.')) {
 			const name = error.path.slice('provider.headers.'.length);
+			label = `Header ${name}`;
 			const row = $$('.header-row', headersBox).find((candidate) => inputValue('.header-name', candidate).trim() === name);
 			if (row) {
 				slot = $('.field-error', row);
@@ -99,16 +114,16 @@ function showFieldErrors(errors: FieldError[], headersBox: HTMLElement): void {
 		}
 		if (!slot && error.path.startsWith('provider.models.allowed')) {
 			slot = slotFor('provider.models.allowed');
+			label = labelFor('provider.models.allowed');
 		}
 		if (slot) {
-			slot.textContent = error.message;
+			slot.textContent = message;
 			slot.previousElementSibling?.setAttribute('aria-invalid', 'true');
-		} else {
-			unplaced.push(`${error.path}: ${error.message}`);
 		}
+		lines.push(`${label ?? error.path}: ${message}`);
 	}
 	const count = errors.length;
-	showStatus(`Not saved: ${count} field${count === 1 ? '' : 's'} need${count === 1 ? 's' : ''} fixing. ${unplaced.join('; ')}`, 'error');
+	showStatus(`Not saved: ${count} field${count === 1 ? '' : 's'} need${count === 1 ? 's' : ''} fixing. ${lines.join('; ')}`, 'error');
 }
 
 /** The settings page: dirty tracking, header rows, save with If-Match, inline field errors. */
