@@ -129,6 +129,7 @@ function checkProvider(
 		baseUrl: string;
 		apiKeyRequired: boolean;
 		allowPlainHttp?: boolean | undefined;
+		readableHeaders?: string[] | undefined;
 		azure?: { identityAuth: boolean; apiVersion?: string | undefined } | undefined;
 		headers: Record<string, string>;
 	},
@@ -139,6 +140,11 @@ function checkProvider(
 		ctx.addIssue({ code: 'custom', message: 'the Azure v1 API (…/openai/v1) takes no dated api-version: leave it empty, or use preview or latest', path: ['azure', 'apiVersion'] });
 	}
 	checkCredentialHeaders(provider, ctx);
+	(provider.readableHeaders ?? []).forEach((name, index) => {
+		if (!Object.keys(provider.headers).some((header) => header.toLowerCase() === name.toLowerCase())) {
+			ctx.addIssue({ code: 'custom', path: ['readableHeaders', index], message: `${name} is not one of the custom headers` });
+		}
+	});
 	if (isPlainHttpBeyondLoopback(provider.baseUrl) && provider.allowPlainHttp !== true) {
 		ctx.addIssue({
 			code: 'custom',
@@ -174,6 +180,11 @@ export const ProviderSchema = z
 		 * vLLM, say): members are warned that keys and prompts cross the network unencrypted.
 		 */
 		allowPlainHttp: z.boolean('must be true or false').optional(),
+		/**
+		 * Custom headers whose values are not secret (a tenant or team name): the console and the
+		 * revision history show them. Every other header value is masked there. Members get all values.
+		 */
+		readableHeaders: z.array(z.string('must be a header name'), 'must be a list of header names').max(LIMITS.headerCount, `must name at most ${LIMITS.headerCount} headers`).optional(),
 		models: ModelsSchema.optional(),
 	})
 	.superRefine(checkProvider);

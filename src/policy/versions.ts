@@ -54,14 +54,15 @@ export function projectDocument(document: PolicyDocument, version: SchemaVersion
 		...document,
 		schemaVersion: 1,
 		...(document.provider
-			? { provider: { ...withoutPlainHttpChoice(document.provider), ...(models ? { models: { allowed: models.allowed, ...(models.default !== undefined ? { default: models.default } : {}) } } : {}) } }
+			? { provider: { ...withoutSchema2Fields(document.provider), ...(models ? { models: { allowed: models.allowed, ...(models.default !== undefined ? { default: models.default } : {}) } } : {}) } }
 			: {}),
 	};
 	// Whatever version 1 members will check, checked here first.
 	return { ...PolicyDocumentV1Schema.parse(projected), schemaVersion: 1 };
 }
 
-function withoutPlainHttpChoice<T extends { allowPlainHttp?: boolean | undefined }>(provider: T): Omit<T, 'allowPlainHttp'> {
-	const { allowPlainHttp: _choice, ...rest } = provider;
+/** Without what schema 2 added to the provider and schema 1 members would refuse as unknown. */
+function withoutSchema2Fields<T extends { allowPlainHttp?: boolean | undefined; readableHeaders?: string[] | undefined }>(provider: T): Omit<T, 'allowPlainHttp' | 'readableHeaders'> {
+	const { allowPlainHttp: _choice, readableHeaders: _readable, ...rest } = provider;
 	return rest;
 }

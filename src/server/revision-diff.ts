@@ -18,14 +18,25 @@ function flatten(value: unknown, prefix: string, out: Map<string, string>): void
 	}
 }
 
-const isSecret = (path: string) => path.startsWith('provider.headers.');
+/** Header names an admin marked readable (not secret), lowercased. */
+const readableOf = (settings: PolicySettings | undefined) => new Set((settings?.provider?.readableHeaders ?? []).map((name) => name.toLowerCase()));
 
-/** Field-by-field changes from one revision's settings to the next; header values masked. */
+/**
+ * Field-by-field changes from one revision's settings to the next. A header value is shown only if
+ * its own revision called that header readable: marking a header readable later never reveals the
+ * value it had while it was secret.
+ */
 export function diffSettings(before: PolicySettings | undefined, after: PolicySettings): FieldChange[] {
 	const old = new Map<string, string>();
 	const next = new Map<string, string>();
 	flatten(before ?? {}, '', old);
 	flatten(after, '', next);
+	const shown = (settings: PolicySettings | undefined) => {
+		const readable = readableOf(settings);
+		return (path: string, value: string | undefined) =>
+			value === undefined || !path.startsWith('provider.headers.') || readable.has(path.slice('provider.headers.'.length).toLowerCase()) ? value : MASK;
+	};
+	const [showBefore, showAfter] = [shown(before), shown(after)];
 	const paths = [...new Set([...old.keys(), ...next.keys()])].sort();
 	const changes: FieldChange[] = [];
 	for (const path of paths) {
@@ -33,17 +44,18 @@ export function diffSettings(before: PolicySettings | undefined, after: PolicySe
 		if (from === to) {
 			continue;
 		}
-		const show = (value: string | undefined) => (value === undefined ? undefined : isSecret(path) ? MASK : value);
-		changes.push({ path, ...(from !== undefined ? { before: show(from) } : {}), ...(to !== undefined ? { after: show(to) } : {}) });
+		const [was, is] = [showBefore(path, from), showAfter(path, to)];
+		changes.push({ path, ...(was !== undefined ? { before: was } : {}), ...(is !== undefined ? { after: is } : {}) });
 	}
 	return changes;
 }
 
-/** Settings with every header value replaced by the mask: what the console may show. */
+/** Settings with every secret header value replaced by the mask (readable ones kept): what the console may show. */
 export function maskSettings(settings: PolicySettings): PolicySettings {
 	if (!settings.provider) {
 		return settings;
 	}
-	const headers = Object.fromEntries(Object.keys(settings.provider.headers).map((name) => [name, MASK]));
+	const readable = readableOf(settings);
+	const headers = Object.fromEntries(Object.entries(settings.provider.headers).map(([name, value]) => [name, readable.has(name.toLowerCase()) ? value : MASK]));
 	return { ...settings, provider: { ...settings.provider, headers } };
 }

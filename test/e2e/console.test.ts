@@ -307,6 +307,31 @@ describe('admin console in headless Chromium', function () {
 		}
 	});
 
+	it('masks only the header values marked secret; the others stay readable here and in the history (#14 item 8)', async () => {
+		await page.check('#enabled');
+		await page.fill('#base-url', 'https://llm.acme.example/v1');
+		await addHeader('X-Team', 'platform');
+		await page.locator('.header-row').last().locator('.header-secret').uncheck();
+		await addHeader('X-Gateway-Key', 'gw-secret-123');
+		assert.equal(await page.locator('.header-row').last().locator('.header-secret').isChecked(), true, 'secret by default');
+		await page.click('#save');
+		await page.waitForSelector('#status.success');
+		const { policy } = verifySignedPolicy(await currentPolicy(), { signingKey: member.policy_signing_key, organizationId: 'acme' });
+		assert.deepEqual(policy.provider?.headers, { 'X-Gateway-Key': 'gw-secret-123', 'X-Team': 'platform' }, 'members get every value');
+
+		await page.reload();
+		const value = (name: string) => page.locator('.header-row', { has: page.locator(`.header-name[value="${name}"]`) }).locator('.header-value');
+		assert.equal(await value('X-Team').inputValue(), 'platform');
+		assert.equal(await value('X-Gateway-Key').inputValue(), '');
+		assert.match((await value('X-Gateway-Key').getAttribute('placeholder'))!, /saved — type to replace/);
+		assert.ok(!(await page.content()).includes('gw-secret-123'), 'the secret value never reaches the page');
+		await page.click('a[href="/console/revisions"]');
+		const history = (await page.textContent('#revisions'))!;
+		assert.match(history, /provider\.headers\.X-Team: — → "platform"/);
+		assert.match(history, /provider\.headers\.X-Gateway-Key: — → ••••••/);
+		assert.ok(!history.includes('gw-secret-123'));
+	});
+
 	it('restores an earlier revision from the history, as a new revision (#14 item 8)', async () => {
 		const admin = await service.signIn(ADMIN.email);
 		assert.equal((await putPolicy(service.url, admin.access_token, validSettings.plainCompatible, '"1"')).status, 200);

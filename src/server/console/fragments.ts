@@ -15,10 +15,13 @@ export const errorSlot = (path: string) => html`<div class="field-error" data-er
  * The value is a textarea so a pasted value is kept exactly (an input drops line breaks) and the
  * service can name what is wrong with it.
  */
-export function headerRow(name: string, saved: boolean): SafeHtml {
-	return html`<div class="header-row" data-saved="${saved ? 'true' : 'false'}">
+export function headerRow(name: string, saved: { readable: false } | { readable: true; value: string } | undefined): SafeHtml {
+	const secret = !saved?.readable;
+	const masked = saved !== undefined && secret;
+	return html`<div class="header-row" data-saved="${masked ? 'true' : 'false'}">
 		<input class="header-name" aria-label="Header name" placeholder="X-Header-Name" value="${name}" spellcheck="false">
-		<textarea class="header-value" aria-label="Header value" rows="1" placeholder="${saved ? `${MASK} saved — type to replace` : 'value'}" autocomplete="off" spellcheck="false"></textarea>
+		<textarea class="header-value" aria-label="Header value" rows="1" placeholder="${masked ? `${MASK} saved — type to replace` : 'value'}" autocomplete="off" spellcheck="false">${saved?.readable ? saved.value : ''}</textarea>
+		<label class="header-secret-toggle" title="Secret values are masked in the console and the history"><input type="checkbox" class="header-secret" ${secret ? 'checked' : ''}> secret</label>
 		<button type="button" class="remove-header icon" title="Remove header" aria-label="Remove header">✕</button>
 		${errorSlot(`provider.headers.${name}`)}
 	</div>`;

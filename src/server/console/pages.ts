@@ -54,7 +54,10 @@ export const consolePages = {
 					</div>
 					<div class="field">
 						<label>Custom Headers</label>
-						<div id="headers">${Object.keys(provider?.headers ?? {}).map((name) => headerRow(name, true))}</div>
+						<div id="headers">${Object.entries(provider?.headers ?? {}).map(([name, value]) =>
+							headerRow(name, provider?.readableHeaders?.some((readable) => readable.toLowerCase() === name.toLowerCase()) ? { readable: true, value } : { readable: false }),
+						)}</div>
+						<p class="hint">Values marked <em>secret</em> are never shown again after saving; the others stay readable here and in the history.</p>
 						<button type="button" id="add-header">+ Add header</button>
 						${errorSlot('provider.headers')}
 					</div>
@@ -115,7 +118,7 @@ export const consolePages = {
 					<button type="submit" id="save" class="primary" disabled>Save</button>
 				</div>
 			</form>
-			<template id="header-row-template">${headerRow('', false)}</template>
+			<template id="header-row-template">${headerRow('', undefined)}</template>
 			<template id="model-row-template">${modelRow('', undefined)}</template>
 			<script type="application/json" id="console-state">${jsonForScript({ revision: state.revision })}</script>
 		</section>`;

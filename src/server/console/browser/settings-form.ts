@@ -34,6 +34,7 @@ function modelSettings(): { settings?: Record<string, Record<string, unknown>> }
 function collect(headersBox: HTMLElement) {
 	const headers: Record<string, string> = {};
 	const keepHeaderValues: string[] = [];
+	const readableHeaders: string[] = [];
 	for (const row of $$('.header-row', headersBox)) {
 		const name = inputValue('.header-name', row).trim();
 		const value = $<HTMLTextAreaElement>('.header-value', row).value;
@@ -41,6 +42,9 @@ function collect(headersBox: HTMLElement) {
 			continue;
 		}
 		headers[name] = value;
+		if (!$<HTMLInputElement>('.header-secret', row).checked) {
+			readableHeaders.push(name);
+		}
 		if (row.dataset.saved === 'true' && value === '') {
 			keepHeaderValues.push(name);
 		}
@@ -55,6 +59,7 @@ function collect(headersBox: HTMLElement) {
 		baseUrl,
 		headers,
 		apiKeyRequired: isChecked('#api-key-required'),
+		...(readableHeaders.length ? { readableHeaders } : {}),
 		...(isChecked('#allow-plain-http') && isPlainHttpBeyondLoopback(baseUrl) ? { allowPlainHttp: true } : {}),
 		...(azureOn
 			? {
@@ -182,10 +187,15 @@ export function wireSettingsForm(form: HTMLFormElement): void {
 				updatedAt.dateTime = data.updatedAt;
 				showLocalTimes(updatedAt.parentElement ?? document);
 				for (const row of $$('.header-row', headersBox)) {
-					row.dataset.saved = 'true';
-					const value = $<HTMLTextAreaElement>('.header-value', row);
-					value.value = '';
-					value.placeholder = SAVED_PLACEHOLDER;
+					// A secret value leaves the page once saved; a readable one stays as typed.
+					if ($<HTMLInputElement>('.header-secret', row).checked) {
+						row.dataset.saved = 'true';
+						const value = $<HTMLTextAreaElement>('.header-value', row);
+						value.value = '';
+						value.placeholder = SAVED_PLACEHOLDER;
+					} else {
+						row.dataset.saved = 'false';
+					}
 				}
 				saved = snapshot();
 				showStatus(`Saved revision ${data.revision}. Members receive it now.`, 'success');
