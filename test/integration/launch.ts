@@ -141,7 +141,11 @@ async function uiCheck(page: Page): Promise<{ ok: boolean; detail: string }> {
 		await page.waitForTimeout(300);
 		await page.keyboard.press('Enter');
 		const chat = await chatFrame(page);
-		await chat.locator('#badge-label').filter({ hasText: 'managed by Acme Corp' }).waitFor({ timeout: 10_000 });
+		// Who manages the provider has its own full-width row; the badge stays short enough to read whole.
+		const managed = chat.locator('#managed-label').filter({ hasText: 'Managed by Acme Corp' });
+		await managed.waitFor({ timeout: 10_000 });
+		const badge = (await chat.locator('#badge-label').textContent()) ?? '';
+		const cut = await chat.locator('#badge-label, #managed-label').evaluateAll((elements) => elements.filter((element) => element.scrollWidth > element.clientWidth + 1).map((element) => element.id));
 		const lockIcon = await chat.locator('#badge-icon').getAttribute('class');
 		await chat.locator('#input').fill('Hello from the workbench');
 		await chat.locator('#input').press('Enter');
@@ -151,8 +155,8 @@ async function uiCheck(page: Page): Promise<{ ok: boolean; detail: string }> {
 		const statusLabel = (await status.getAttribute('aria-label')) ?? '';
 		mkdirSync(artifacts, { recursive: true });
 		await page.screenshot({ path: join(artifacts, 'integration-chat-view.png') });
-		const ok = /codicon-lock/.test(lockIcon ?? '') && /Acme Corp/.test(statusLabel) && /in sync/.test(statusLabel);
-		return { ok, detail: `badge icon: ${lockIcon}; status bar: ${statusLabel}` };
+		const ok = /codicon-lock/.test(lockIcon ?? '') && badge === 'OpenAI Compatible' && cut.length === 0 && /Acme Corp/.test(statusLabel) && /in sync/.test(statusLabel);
+		return { ok, detail: `badge: ${badge} (${lockIcon}); cut off: ${cut.join(', ') || 'nothing'}; managed row: ${await managed.textContent()}; status bar: ${statusLabel}` };
 	} catch (error) {
 		mkdirSync(artifacts, { recursive: true });
 		await page.screenshot({ path: join(artifacts, 'integration-chat-view-failed.png') }).catch(() => undefined);

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 const root = join(__dirname, '..', '..');
@@ -8,18 +8,36 @@ const root = join(__dirname, '..', '..');
 describe('extension package', function () {
 	this.timeout(120_000);
 
-	it('packages a .vsix holding only dist/, media/, package.json, README.md and LICENSE', () => {
+	it('packages a .vsix holding only dist/, media/, package.json, CHANGELOG.md and LICENSE, with the members\' README and an icon', () => {
 		execFileSync(process.execPath, [join(root, 'scripts', 'package.mjs')], { cwd: root, stdio: 'pipe' });
 		assert.ok(existsSync(join(root, 'dist-vsix', 'org-provider-policy.vsix')));
-		const files = execFileSync(process.execPath, [join(root, 'node_modules', '@vscode', 'vsce', 'vsce'), 'ls', '--no-dependencies'], { cwd: root, encoding: 'utf8' })
+		// What the .vsix holds, read from the archive itself (vsce puts the package under extension/).
+		const files = execFileSync('unzip', ['-Z1', join(root, 'dist-vsix', 'org-provider-policy.vsix')], { encoding: 'utf8' })
 			.split('\n')
 			.map((line) => line.trim())
-			.filter(Boolean);
-		const allowed = (file: string) => /^(dist\/|media\/)/.test(file) || ['package.json', 'README.md', 'LICENSE'].includes(file);
+			.filter((line) => line.startsWith('extension/') && !line.endsWith('/'))
+			.map((line) => line.slice('extension/'.length))
+			// vsce's own renames: the README given is readme.md, CHANGELOG.md is changelog.md, LICENSE is LICENSE.txt.
+			.filter((line) => !['readme.md', 'changelog.md', 'LICENSE.txt'].includes(line));
+		const readme = execFileSync('unzip', ['-p', join(root, 'dist-vsix', 'org-provider-policy.vsix'), 'extension/readme.md'], { encoding: 'utf8' });
+		assert.match(readme, /^# Org Provider Policy\n[\s\S]*## What it does/, "the Marketplace page is the members' README");
+		assert.match(execFileSync('unzip', ['-Z1', join(root, 'dist-vsix', 'org-provider-policy.vsix')], { encoding: 'utf8' }), /extension\/changelog\.md/);
+		const allowed = (file: string) => /^(dist\/|media\/)/.test(file) || ['package.json', 'CHANGELOG.md', 'LICENSE'].includes(file);
 		assert.deepEqual(files.filter((file) => !allowed(file)), []);
-		for (const required of ['dist/extension.js', 'dist/http.js', 'dist/chat-client.js', 'dist/entra.js', 'dist/webview/chat.js', 'dist/webview/chat.css', 'dist/media/codicon.css', 'package.json', 'README.md', 'LICENSE']) {
+		for (const required of ['dist/extension.js', 'dist/http.js', 'dist/chat-client.js', 'dist/entra.js', 'dist/webview/chat.js', 'dist/webview/chat.css', 'dist/media/codicon.css', 'media/icon.png', 'media/activity.svg', 'package.json']) {
 			assert.ok(files.includes(required), `${required} is missing from ${files.join(', ')}`);
 		}
 		assert.deepEqual(files.filter((file) => file.endsWith('.map') || file.startsWith('dist/server') || file.startsWith('dist/cli')), [], 'no source maps or service code in the extension');
+	});
+
+	it("gives the Marketplace page the members' README, with its screenshot from where the images are published", () => {
+		execFileSync(process.execPath, [join(root, 'scripts', 'package.mjs')], { cwd: root, stdio: 'pipe', env: { ...process.env, ORG_POLICY_MARKETPLACE_IMAGES_URL: 'https://example.invalid/opp/' } });
+		const readme = readFileSync(join(root, 'dist', 'README.marketplace.md'), 'utf8');
+		assert.match(readme, /^# Org Provider Policy\n/);
+		assert.match(readme, /## What it does/);
+		assert.match(readme, /!\[The chat view locked to the organization's endpoint\]\(media\/screenshots\/chat-view\.png\)/);
+		assert.ok(existsSync(join(root, 'media', 'screenshots', 'chat-view.png')));
+		const manifest = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
+		assert.equal(manifest.icon, 'media/icon.png');
 	});
 });

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import * as vscode from 'vscode';
 import { FromWebviewSchema, ToWebviewSchema, type ChatEntry, type ToWebview } from '../../webview/chat/protocol';
 import { Disposable } from '../base/disposable';
+import { managedByLine } from '../lock/effective';
 import type { ProviderService } from '../provider/provider-service';
 
 export const CHAT_VIEW_ID = 'orgProviderPolicy.chat';
@@ -62,6 +63,7 @@ export class ChatFeature extends Disposable implements vscode.WebviewViewProvide
 	<button id="badge" class="badge" title="Select API Provider"><span id="badge-icon" class="codicon"></span><span id="badge-label"></span></button>
 	<select id="model" aria-label="Model"></select>
 </header>
+<div id="managed" class="managed" hidden><span class="codicon codicon-lock"></span><span id="managed-label"></span></div>
 <main id="conversation" aria-live="polite"></main>
 <div id="notice" class="notice" hidden></div>
 <form id="composer">
@@ -88,7 +90,9 @@ export class ChatFeature extends Disposable implements vscode.WebviewViewProvide
 			conversation: this.conversation,
 			models: this.models,
 			...(this.model ? { model: this.model } : {}),
-			badge: { label: effective.locked ? `OpenAI Compatible · managed by ${effective.organization?.name}` : effective.label, locked: effective.locked },
+			// The badge stays short (it shares the bar with the model picker); who manages it gets its own row.
+			badge: { label: effective.locked ? 'OpenAI Compatible' : effective.label, locked: effective.locked },
+			...(managedByLine(effective) ? { managedBy: managedByLine(effective) } : {}),
 			busy: this.running !== undefined,
 			...(this.notice || effective.warnings[0] ? { notice: this.notice ?? effective.warnings[0] } : {}),
 		});

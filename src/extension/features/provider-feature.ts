@@ -1,6 +1,6 @@
 import * as vscode from 'vscode';
 import { Disposable } from '../base/disposable';
-import { managedSettingsMessage, PRESETS, providerChoices } from '../lock/effective';
+import { managedByLine, managedSettingsMessage, PRESETS, providerChoices } from '../lock/effective';
 import type { ProviderService } from '../provider/provider-service';
 import { PROVIDER_SETTING_KEYS, writeMemberProvider } from '../settings';
 
@@ -44,7 +44,8 @@ export class ProviderFeature extends Disposable {
 			detail: choice.detail,
 			choice,
 		}));
-		const picked = await vscode.window.showQuickPick(items, { title: 'Select API Provider', placeHolder: effective.locked ? managedSettingsMessage(effective) : 'Choose where your assistant sends requests' });
+		// The placeholder is one line in the picker: short enough to read whole.
+		const picked = await vscode.window.showQuickPick(items, { title: 'Select API Provider', placeHolder: managedByLine(effective) ?? 'Choose where your assistant sends requests' });
 		if (!picked || picked.choice.locked) {
 			return;
 		}

@@ -1,5 +1,5 @@
 import type { ModelSettings, TokenizerName } from '../../policy';
-import type { EffectiveSettings } from '../lock/effective';
+import { managedByLine, type EffectiveSettings } from '../lock/effective';
 
 /** Defaults for a model the policy says nothing about; the README's admin section lists them. */
 export const MODEL_DEFAULTS = { contextWindow: 128_000, maxOutputTokens: 4096, toolCalling: true, imageInput: false } as const;
@@ -25,7 +25,7 @@ export function modelSettingsOf(effective: EffectiveSettings, model: string): Mo
 export function modelInformation(effective: EffectiveSettings, models: readonly string[]): ModelInformation[] {
 	const host = effective.provider ? new URL(effective.provider.baseUrl).host : 'no endpoint';
 	const organization = effective.organization;
-	const managedBy = effective.locked && organization ? `Managed by ${organization.name}${organization.adminContact ? ` · ${organization.adminContact}` : ''}` : `Your own provider (${effective.label})`;
+	const managedBy = managedByLine(effective) ?? `Your own provider (${effective.label})`;
 	return models.map((id) => {
 		const settings = modelSettingsOf(effective, id);
 		return {

@@ -88,6 +88,12 @@ export function allowedModels(provider: EffectiveProvider | undefined, listed: r
 }
 
 /** The one message for a member who edited settings the organization manages. */
+/** One short line for the chat view's row, the picker and the model details: who manages the provider and whom to ask. */
+export function managedByLine(effective: EffectiveSettings): string | undefined {
+	const organization = effective.organization;
+	return effective.locked && organization ? `Managed by ${organization.name}${organization.adminContact ? ` · ${organization.adminContact}` : ''}` : undefined;
+}
+
 export function managedSettingsMessage(effective: EffectiveSettings): string {
 	const contact = effective.organization?.adminContact ? ` Contact ${effective.organization.adminContact} to change them.` : '';
 	return `${effective.organization?.name ?? 'Your organization'} manages the AI provider settings; your changes to them are ignored while its policy is in force.${contact}`;

@@ -67,6 +67,8 @@ window.addEventListener('message', (event: MessageEvent<unknown>) => {
 		byId('badge-label').textContent = message.badge.label;
 		byId('badge-icon').className = `codicon ${message.badge.locked ? 'codicon-lock' : 'codicon-unlock'}`;
 		byId('badge').classList.toggle('locked', message.badge.locked);
+		byId('managed').hidden = !message.managedBy;
+		byId('managed-label').textContent = message.managedBy ?? '';
 		modelSelect.replaceChildren(...message.models.map((model) => new Option(model, model, false, model === message.model)));
 		modelSelect.disabled = message.models.length === 0;
 		send.hidden = message.busy;

@@ -26,6 +26,8 @@ export const ToWebviewSchema = z.discriminatedUnion('type', [
 		models: z.array(z.string()),
 		model: z.string().optional(),
 		badge: z.object({ label: z.string(), locked: z.boolean() }),
+		/** The full-width row under the bar while the provider is managed: "Managed by <organization> · <admin contact>". */
+		managedBy: z.string().optional(),
 		busy: z.boolean(),
 		notice: z.string().optional(),
 	}),
