@@ -350,6 +350,36 @@ describe('admin console in headless Chromium', function () {
 		await page.screenshot({ path: join(ARTIFACTS, 'console-revision-restored.png'), fullPage: true });
 	});
 
+	it('joins the invitation to the extension: an Open in VS Code link and the address to copy; the device page names the address (#14 item 3)', async () => {
+		const admin = await service.signIn(ADMIN.email);
+		const invited = await jsonOf(await fetch(`${service.url}/api/v1/admin/members`, { method: 'POST', headers: bearer(admin.access_token, { 'content-type': 'application/json' }), body: JSON.stringify({ email: 'newbie@acme.example', role: 'member' }) }));
+		const context = await browser.newContext();
+		await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: service.url });
+		const newcomer = await context.newPage();
+		try {
+			await newcomer.goto(invited.invitation.link);
+			await newcomer.fill('#password', 'a long and unusual passphrase 42');
+			await newcomer.click('#accept');
+			await newcomer.waitForSelector('#open-in-vscode');
+			const href = (await newcomer.getAttribute('#open-in-vscode', 'href'))!;
+			const link = new URL(href);
+			assert.equal(`${link.protocol}//${link.host}${link.pathname}`, 'vscode://org-provider-policy.org-provider-policy/sign-in');
+			assert.equal(link.searchParams.get('server'), service.url);
+			assert.equal(link.searchParams.get('organization'), 'acme');
+			assert.equal(await newcomer.inputValue('#server-url'), service.url);
+			await newcomer.click('#copy-server-url');
+			await newcomer.waitForSelector('#status.success');
+			assert.equal(await newcomer.evaluate('navigator.clipboard.readText()'), service.url);
+			mkdirSync(ARTIFACTS, { recursive: true });
+			await newcomer.screenshot({ path: join(ARTIFACTS, 'invitation-open-in-vscode.png'), fullPage: true });
+
+			await newcomer.goto(`${service.url}/device`);
+			assert.match((await newcomer.textContent('#server-address'))!, new RegExp(`Policy service: ${service.url.replace(/[.:/]/g, '\\$&')}`));
+		} finally {
+			await context.close();
+		}
+	});
+
 	it('refuses console writes without the CSRF token and sets strict cookies and CSP', async () => {
 		const cookies = await page.context().cookies();
 		const session = cookies.find((cookie) => cookie.name === 'opp_session')!;

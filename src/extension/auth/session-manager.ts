@@ -36,6 +36,11 @@ export type SignOutReason = 'user' | 'revoked';
  * Holds the member's tokens (in secret storage only), refreshes them before expiry and after a
  * 401, and follows changes other windows make to the same secret.
  */
+/** Sign-in was asked for before any policy server was set: the member needs the setting, not a retry. */
+export class NoPolicyServerError extends Error {
+	override readonly name = 'NoPolicyServerError';
+}
+
 export class SessionManager extends Disposable {
 	private current: StoredSession | undefined;
 	private refreshing: Promise<boolean> | undefined;
@@ -159,7 +164,7 @@ export class SessionManager extends Disposable {
 	private requireConnection(): ServiceConnection {
 		const connection = this.connection();
 		if (!connection) {
-			throw new Error('No policy server is configured: set "orgProviderPolicy.serverUrl", or ask IT for the managed bootstrap file.');
+			throw new NoPolicyServerError('No policy server is configured: set "orgProviderPolicy.serverUrl" (the address on your invitation page), or ask IT for the managed bootstrap file.');
 		}
 		return connection;
 	}

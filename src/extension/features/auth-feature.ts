@@ -1,8 +1,12 @@
 import * as vscode from 'vscode';
 import type { DeviceAuthorization } from '../../policy';
 import { DeviceFlowError } from '../auth/device-flow';
-import type { SessionManager, StoredSession } from '../auth/session-manager';
+import { NoPolicyServerError, type SessionManager, type StoredSession } from '../auth/session-manager';
 import { Disposable, Emitter } from '../base/disposable';
+import { handleSignInLink } from './sign-in-link';
+
+const OPEN_SETTINGS = 'Open Settings';
+const SERVER_URL_SETTING = 'orgProviderPolicy.serverUrl';
 
 export const AUTH_PROVIDER_ID = 'org-provider-policy';
 
@@ -43,6 +47,23 @@ export class AuthFeature extends Disposable implements vscode.AuthenticationProv
 			}),
 		);
 		this._register(vscode.commands.registerCommand('orgProviderPolicy.signIn', () => this.signIn()));
+		// The invitation page's "Open in VS Code": vscode://org-provider-policy.org-provider-policy/sign-in?server=…
+		this._register(
+			vscode.window.registerUriHandler({
+				handleUri: (uri) =>
+					void handleSignInLink(uri.path, uri.query, {
+						configuredServer: () => vscode.workspace.getConfiguration('orgProviderPolicy').get<string>('serverUrl') || undefined,
+						confirm: (message, detail, button) => vscode.window.showInformationMessage(message, { modal: true, detail }, button),
+						saveServer: async (serverUrl, organization) => {
+							const settings = vscode.workspace.getConfiguration('orgProviderPolicy');
+							await settings.update('serverUrl', serverUrl, vscode.ConfigurationTarget.Global);
+							await settings.update('organization', organization ?? '', vscode.ConfigurationTarget.Global);
+						},
+						signIn: () => this.signIn(),
+						showError: (message) => void vscode.window.showErrorMessage(message),
+					}),
+			}),
+		);
 		this._register(vscode.commands.registerCommand('orgProviderPolicy.signOut', () => this.signOut()));
 	}
 
@@ -82,7 +103,11 @@ export class AuthFeature extends Disposable implements vscode.AuthenticationProv
 			}
 			const message = error instanceof Error ? error.message : String(error);
 			this.log.warn(`sign-in failed: ${message}`);
-			void vscode.window.showErrorMessage(`Sign-in failed: ${message}`);
+			if (error instanceof NoPolicyServerError) {
+				void vscode.window.showErrorMessage(message, OPEN_SETTINGS).then((choice) => choice && vscode.commands.executeCommand('workbench.action.openSettings', SERVER_URL_SETTING));
+			} else {
+				void vscode.window.showErrorMessage(`Sign-in failed: ${message}`);
+			}
 			return undefined;
 		}
 	}

@@ -43,8 +43,16 @@ export class SyncFeature extends Disposable implements vscode.TextDocumentConten
 	) {
 		super();
 		this.statusBar.name = 'Org Provider Policy';
-		this.statusBar.command = 'orgProviderPolicy.showEffectivePolicy';
 		this.statusBar.show();
+		this._register(
+			vscode.workspace.onDidChangeConfiguration((event) => {
+				if (event.affectsConfiguration('orgProviderPolicy.serverUrl') && this.connection() && !this.sessions.session) {
+					// Saving the address is the moment to offer the next step.
+					const server = this.connection()!.serverUrl;
+					void vscode.window.showInformationMessage(`Policy server set to ${server}.`, 'Sign In').then((choice) => choice && vscode.commands.executeCommand('orgProviderPolicy.signIn'));
+				}
+			}),
+		);
 		this._register(vscode.workspace.registerTextDocumentContentProvider('org-provider-policy', this));
 		this._register(sync.onDidChangeState((state) => this.render(state)));
 		this._register(provider.onDidChange(() => this.render(this.sync.current)));
@@ -116,9 +124,15 @@ export class SyncFeature extends Disposable implements vscode.TextDocumentConten
 		const icon = state.status === 'in-sync' ? '$(pass)' : state.status === 'stale' ? '$(warning)' : state.status === 'error' ? '$(error)' : state.status === 'syncing' ? '$(sync~spin)' : '$(account)';
 		const lock = effective.locked ? '$(lock) ' : '';
 		this.statusBar.text = `${icon} ${lock}${organization ?? 'Org Provider Policy'}`;
+		// Signed out, the item is the way in; signed in, it shows what is in force.
+		const signedIn = this.sessions.session !== undefined;
+		this.statusBar.command = signedIn ? 'orgProviderPolicy.showEffectivePolicy' : 'orgProviderPolicy.signIn';
 		const tooltip = new vscode.MarkdownString(undefined, true);
 		tooltip.appendMarkdown(`**Org Provider Policy**\n\n`);
 		tooltip.appendMarkdown(`Organization: ${organization ?? '—'}\n\nProvider: ${effective.label}${effective.locked ? ' (locked)' : ''}\n\nSync: ${describeState(state)}`);
+		if (!signedIn) {
+			tooltip.appendMarkdown('\n\nClick to sign in.');
+		}
 		this.statusBar.tooltip = tooltip;
 		this.statusBar.accessibilityInformation = { label: `Org Provider Policy: ${organization ?? 'no organization'}, ${effective.label}, ${describeState(state)}` };
 		this.documentChanged.fire(EFFECTIVE_POLICY_URI);

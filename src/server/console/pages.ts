@@ -4,6 +4,9 @@ import type { InvitationView, MemberView, RevisionView } from '../http/views';
 import { errorSlot, headerRow, invitationItem, MODEL_DEFAULTS_TEXT, modelRow, previewUrl } from './fragments';
 import { html, jsonForScript, page, type SafeHtml } from './html';
 
+/** The extension's id (publisher.name), the authority of its vscode:// links. */
+export const VSCODE_EXTENSION_ID = 'org-provider-policy.org-provider-policy';
+
 const formTokenField = (token: string) => html`<input type="hidden" name="csrf" value="${token}">`;
 
 /** Every page of the console, the device-approval page and the invitation pages, in one place. */
@@ -182,7 +185,7 @@ export const consolePages = {
 				<p id="invite-note"></p>
 				<div class="row">
 					<input id="invite-link" readonly aria-label="One-time invitation link" spellcheck="false">
-					<button type="button" id="copy-invite-link">Copy</button>
+					<button type="button" id="copy-invite-link" data-copy-from="#invite-link">Copy</button>
 				</div>
 			</div>
 		</section>`;
@@ -205,7 +208,7 @@ export const consolePages = {
 	},
 
 	/** The RFC 8628 verification page: the code to approve, and who approves it. */
-	device(options: { organization: string; formToken: string; userCode?: string; error?: string; done?: string; signedInAs?: string | undefined }): string {
+	device(options: { organization: string; serverUrl: string; formToken: string; userCode?: string; error?: string; done?: string; signedInAs?: string | undefined }): string {
 		return page(
 			{ title: 'Approve sign-in' },
 			html`<section class="card narrow">
@@ -215,6 +218,7 @@ export const consolePages = {
 				${options.done
 					? ''
 					: html`<p>VS Code asks to sign in to <strong>${options.organization}</strong> and receive its provider policy. Approve only if you started this sign-in and the code matches the one VS Code shows.</p>
+				<p class="muted" id="server-address">Policy service: <code>${options.serverUrl}</code> — the address VS Code's <code>orgProviderPolicy.serverUrl</code> should hold.</p>
 				<form method="post" action="/device">
 					${formTokenField(options.formToken)}
 					<label>Code shown in VS Code <input name="user_code" id="user_code" required value="${options.userCode ?? ''}" autocomplete="off" spellcheck="false"></label>
@@ -246,10 +250,26 @@ export const consolePages = {
 		);
 	},
 
-	welcome(): string {
+	/**
+	 * After an invitation is accepted: one click connects VS Code (a vscode:// link the extension
+	 * handles, asking the member first), and the address to paste for those who set it by hand.
+	 */
+	welcome(connect: { serverUrl: string; organizationId: string; organizationName: string }): string {
+		const link = `vscode://${VSCODE_EXTENSION_ID}/sign-in?${new URLSearchParams({ server: connect.serverUrl, organization: connect.organizationId }).toString()}`;
 		return page(
-			{ title: 'Welcome' },
-			html`<section class="card narrow"><h1>You're in</h1><p>Your password is set. In VS Code, run <strong>Org Provider Policy: Sign In</strong>.</p></section>`,
+			{ title: 'Welcome', scripts: ['/console/assets/console.js'] },
+			html`<section class="card narrow">
+				<h1>You're in</h1>
+				<p>Your password is set. Now connect VS Code to <strong>${connect.organizationName}</strong>:</p>
+				<p><a class="button primary" id="open-in-vscode" href="${link}">Open in VS Code</a></p>
+				<p class="muted">VS Code asks you to confirm the address, then signs you in. Without the Org Provider Policy extension installed, install it first.</p>
+				<p>Or set <code>orgProviderPolicy.serverUrl</code> to this address and run <strong>Org Provider Policy: Sign In</strong>:</p>
+				<div class="row">
+					<input id="server-url" readonly value="${connect.serverUrl}" aria-label="Policy service address" spellcheck="false">
+					<button type="button" id="copy-server-url" data-copy-from="#server-url">Copy</button>
+				</div>
+				<div id="status" class="status" role="status" aria-live="polite"></div>
+			</section>`,
 		);
 	},
 };

@@ -192,7 +192,7 @@ export const consolePlugin: FastifyPluginAsyncZod<ConsoleOptions> = async (app, 
 	app.get('/device', { schema: { querystring: z.object({ user_code: z.string().optional() }) } }, async (request, reply) => {
 		const principal = await sessionPrincipal(request);
 		const userCode = request.query.user_code ? normalizeUserCode(request.query.user_code) : '';
-		return sendPage(reply, consolePages.device({ organization: config.orgName, formToken: guard.tokenFor(request, reply), userCode, signedInAs: principal?.user.email }));
+		return sendPage(reply, consolePages.device({ organization: config.orgName, serverUrl: config.publicUrl, formToken: guard.tokenFor(request, reply), userCode, signedInAs: principal?.user.email }));
 	});
 
 	app.post('/device', { config: loginLimit }, async (request, reply) => {
@@ -200,8 +200,8 @@ export const consolePlugin: FastifyPluginAsyncZod<ConsoleOptions> = async (app, 
 		const userCode = normalizeUserCode(body.user_code ?? '');
 		const signedInAs = async () => (await sessionPrincipal(request))?.user.email;
 		const answer = async (status: number, options: { error?: string; done?: string }) =>
-			sendPage(reply, consolePages.device({ organization: config.orgName, formToken: guard.tokenFor(request, reply), userCode, signedInAs: await signedInAs(), ...options }), status);
-		return guarded(request, reply, (formToken, error) => consolePages.device({ organization: config.orgName, formToken, userCode, error }), async () => {
+			sendPage(reply, consolePages.device({ organization: config.orgName, serverUrl: config.publicUrl, formToken: guard.tokenFor(request, reply), userCode, signedInAs: await signedInAs(), ...options }), status);
+		return guarded(request, reply, (formToken, error) => consolePages.device({ organization: config.orgName, serverUrl: config.publicUrl, formToken, userCode, error }), async () => {
 			const result: SignInResult = body.email ? await members.checkPassword(body.email, body.password ?? '') : signedIn((await sessionPrincipal(request))?.user);
 			if (result.kind !== 'ok') {
 				const [status, error] = signInRefusal(result, reply);
@@ -237,7 +237,8 @@ export const consolePlugin: FastifyPluginAsyncZod<ConsoleOptions> = async (app, 
 					setSession(reply, (await sessions.create(user)).cookie);
 					return reply.redirect('/console/settings', 303);
 				}
-				return sendPage(reply, consolePages.welcome());
+				const organization = await store.getOrganization(user.orgId);
+				return sendPage(reply, consolePages.welcome({ serverUrl: config.publicUrl, organizationId: user.orgId, organizationName: organization?.name ?? user.orgId }));
 			} catch (error) {
 				if (error instanceof DomainError) {
 					return again(error.message, domainStatus(error));

@@ -52,3 +52,19 @@ export function showLocalTimes(root: ParentNode = document): void {
 		}
 	}
 }
+
+/** Copy buttons (`data-copy-from="#field"`): the field's value to the clipboard, else selected for Ctrl+C. */
+export function wireCopyButtons(root: ParentNode = document): void {
+	for (const button of $$<HTMLButtonElement>('[data-copy-from]', root)) {
+		button.addEventListener('click', async () => {
+			const field = $<HTMLInputElement>(button.dataset.copyFrom ?? '');
+			try {
+				await navigator.clipboard.writeText(field.value);
+				showStatus('Copied.', 'success');
+			} catch {
+				field.select();
+				showStatus('Selected: press Ctrl+C (⌘C) to copy it.');
+			}
+		});
+	}
+}

@@ -1,6 +1,6 @@
 // The admin console's behaviour, served as one static script under a strict CSP: each page part
 // is wired only when the server rendered it.
-import { showLocalTimes } from './dom';
+import { showLocalTimes, wireCopyButtons } from './dom';
 import { wireMembers } from './members';
 import { wireRevisions } from './revisions';
 import { wireSettingsForm } from './settings-form';
@@ -17,4 +17,5 @@ const revisions = document.querySelector<HTMLElement>('#revisions');
 if (revisions) {
 	wireRevisions(revisions);
 }
+wireCopyButtons();
 showLocalTimes();

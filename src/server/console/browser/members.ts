@@ -34,17 +34,6 @@ export function wireMembers(addMember: HTMLFormElement): void {
 			showStatus(data.message ?? `Invite failed (${response.status}).`, 'error');
 		}
 	});
-	$('#copy-invite-link').addEventListener('click', async () => {
-		const link = $<HTMLInputElement>('#invite-link');
-		try {
-			await navigator.clipboard.writeText(link.value);
-			showStatus('Link copied.', 'success');
-		} catch {
-			// Without clipboard permission: select it, so Ctrl+C copies it.
-			link.select();
-			showStatus('Select-all is done: press Ctrl+C (⌘C) to copy the link.');
-		}
-	});
 	for (const button of $$<HTMLButtonElement>('.remove-member')) {
 		button.addEventListener('click', async () => {
 			const { id = '', email = '' } = button.dataset;
