@@ -42,6 +42,8 @@ export interface ClientDeps {
 	timeoutMs?: number;
 	/** The proxy in use (host:port, no credentials), named when it is the one failing. */
 	proxy?: () => string | undefined;
+	/** Who set the endpoint (e.g. "Acme Corp (ai-platform@acme.example)"), named where the member cannot fix it. */
+	owner?: string;
 }
 
 const NO_KEY = 'no-member-key';
@@ -192,7 +194,7 @@ export function createChatClient(provider: EffectiveProvider, deps: ClientDeps):
 			}
 		},
 		explain(error) {
-			return explainFailure(error, provider, credential.kind, deps.proxy?.());
+			return explainFailure(error, provider, credential.kind, deps.proxy?.(), deps.owner);
 		},
 		testConnection(selected) {
 			return testConnection(client, provider, credential.kind, selected);

@@ -40,7 +40,7 @@ const TUNNEL_REFUSED = /Proxy response \((\d{3})\) !== 200 when HTTP Tunneling/;
  * 502/503/504 mean the proxy could not reach the endpoint), or no connection to the proxy itself
  * (the address that failed is the proxy's, not the endpoint's).
  */
-function proxyFailure(error: unknown, host: string, proxy: string | undefined): ChatRequestError | undefined {
+function proxyFailure(error: unknown, host: string, proxy: string | undefined, baseUrl: string): ChatRequestError | undefined {
 	const chain = causes(error);
 	const tunnel = chain.map((cause) => (cause instanceof Error ? TUNNEL_REFUSED.exec(cause.message) : null)).find(Boolean);
 	const named = proxy ? `The proxy ${proxy}` : 'The proxy';
@@ -49,7 +49,7 @@ function proxyFailure(error: unknown, host: string, proxy: string | undefined): 
 		if (status === 407) {
 			return new ChatRequestError('proxy', `${named} asks for credentials (407) before it connects to ${host}: put them in the proxy setting (http.proxy, http://user:password@proxy:port) or ask IT.`, status);
 		}
-		return new ChatRequestError('proxy', `${named} could not connect to ${host} (${status}): check the Base URL, or ask whoever runs the proxy whether it lets ${host} through.`, status);
+		return new ChatRequestError('proxy', `${named} could not connect to ${host} (${status}): ${baseUrl}, or ask whoever runs the proxy whether it lets ${host} through.`, status);
 	}
 	if (!proxy) {
 		return undefined;
@@ -64,8 +64,11 @@ function proxyFailure(error: unknown, host: string, proxy: string | undefined): 
 }
 
 /** Turns a failure into the sentence a member needs (the admin guide's troubleshooting). */
-export function explainFailure(error: unknown, provider: EffectiveProvider, credential: CredentialSource['kind'], proxy?: string): ChatRequestError {
+export function explainFailure(error: unknown, provider: EffectiveProvider, credential: CredentialSource['kind'], proxy?: string, owner?: string): ChatRequestError {
 	const host = new URL(provider.baseUrl).host;
+	// Where the organization set the endpoint, the member cannot check the Base URL: say who can.
+	const baseUrlAdvice = owner ? `the endpoint is set by ${owner}` : 'check the Base URL';
+	const networkAdvice = owner ? `Check your firewall and proxy settings (http.proxy); the endpoint itself is set by ${owner}` : 'Check the Base URL, your firewall and proxy settings (http.proxy)';
 	if (error instanceof ChatRequestError) {
 		return error;
 	}
@@ -98,10 +101,10 @@ export function explainFailure(error: unknown, provider: EffectiveProvider, cred
 			return new ChatRequestError('forbidden', `${host} refused the request (403): the key may lack access to this resource, or the resource's network rules block this machine.`, status);
 		}
 		if (status === 404 && provider.azure) {
-			return new ChatRequestError('not-found', `${host} answered 404: the deployment name or the api-version (${provider.azure.apiVersion ?? 'v1 API'}) does not match the resource. Check the model/deployment name and the policy's Azure API Version.`, status);
+			return new ChatRequestError('not-found', `${host} answered 404: the deployment name or the api-version (${provider.azure.apiVersion ?? 'v1 API'}) does not match the resource. ${owner ? `The policy's deployment names or Azure API Version need fixing: tell ${owner}.` : "Check the model/deployment name and the policy's Azure API Version."}`, status);
 		}
 		if (status === 404) {
-			return new ChatRequestError('not-found', `${host} answered 404: check the Base URL (OpenAI-compatible servers usually end in /v1) and the model name.`, status);
+			return new ChatRequestError('not-found', owner ? `${host} answered 404 for this model: ${baseUrlAdvice}, who can check the endpoint and its models.` : `${host} answered 404: check the Base URL (OpenAI-compatible servers usually end in /v1) and the model name.`, status);
 		}
 		if (status === 429) {
 			const retryAfter = error.headers?.get('retry-after');
@@ -120,7 +123,7 @@ export function explainFailure(error: unknown, provider: EffectiveProvider, cred
 			? new ChatRequestError('timeout', `${host} stopped sending the answer part-way (nothing arrived for too long): the answer is incomplete; try again.`)
 			: new ChatRequestError('interrupted', `The connection to ${host} was cut while the answer was arriving${code ? ` (${code})` : ''}: the answer is incomplete; try again.`);
 	}
-	const viaProxy = proxyFailure(error, host, proxy);
+	const viaProxy = proxyFailure(error, host, proxy, baseUrlAdvice);
 	if (viaProxy) {
 		return viaProxy;
 	}
@@ -128,13 +131,13 @@ export function explainFailure(error: unknown, provider: EffectiveProvider, cred
 		return new ChatRequestError('timeout', `${host} accepted the request but did not answer in time: the endpoint may be overloaded; try again, or tell your admin if it keeps happening.`);
 	}
 	if (error instanceof APIConnectionTimeoutError || (code && TIMEOUT_CODES.has(code))) {
-		return new ChatRequestError('timeout', `${host} did not answer in time: check the Base URL, your firewall and proxy settings (http.proxy).`);
+		return new ChatRequestError('timeout', `${host} did not answer in time: ${networkAdvice.charAt(0).toLowerCase()}${networkAdvice.slice(1)}.`);
 	}
 	if (code && TLS_CODES.has(code)) {
 		return new ChatRequestError('tls', `The certificate of ${host} is not trusted (${code}). If your organization inspects TLS, add its root certificate with the "orgProviderPolicy.http.caCertificates" setting or NODE_EXTRA_CA_CERTS.`);
 	}
 	if (error instanceof APIConnectionError || (code && UNREACHABLE_CODES.has(code))) {
-		return new ChatRequestError('unreachable', `Cannot reach ${host}${code ? ` (${code})` : ''}: the endpoint is unreachable from this machine. Check the Base URL, your firewall and proxy settings (http.proxy).`);
+		return new ChatRequestError('unreachable', `Cannot reach ${host}${code ? ` (${code})` : ''}: the endpoint is unreachable from this machine. ${networkAdvice}.`);
 	}
 	return new ChatRequestError('bad-response', `Request to ${host} failed: ${error instanceof Error ? error.message : String(error)}`);
 }

@@ -288,6 +288,16 @@ describe('chat-completions client', () => {
 			assert.match(report.message, /unreachable from this machine.*Base URL, your firewall and proxy/);
 		});
 
+		it("where the organization set the endpoint, names who can fix it instead of asking the member to check the Base URL (#14 item 5)", async () => {
+			const closed = await FakeEndpoint.start();
+			await closed.close();
+			const managed = createChatClient(provider(`${closed.url}/v1`, { models: { allowed: ['gpt-4o'] } }), { fetch: fetchThrough(dispatcher), credentials: withKey, owner: 'Acme Corp (contact ai-platform@acme.example)' });
+			const report = await managed.testConnection();
+			assert.equal(report.kind, 'unreachable');
+			assert.match(report.message, /unreachable from this machine\. Check your firewall and proxy settings \(http\.proxy\); the endpoint itself is set by Acme Corp \(contact ai-platform@acme\.example\)\.$/);
+			assert.ok(!report.message.includes('Base URL'));
+		});
+
 		it('a server that never answers → timeout', async () => {
 			endpoint.behaviour = { hang: true };
 			const report = await client(provider(`${endpoint.url}/v1`), withKey, { headersTimeoutMs: 300 }).testConnection();

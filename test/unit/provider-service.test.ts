@@ -28,6 +28,7 @@ describe('provider service (in-memory host)', () => {
 	let entraProvidersMade: { scope: string; tenantId: string | undefined }[];
 	let logged: string[];
 	let service: ProviderService;
+	let host: ProviderHost;
 
 	/** What @azure/identity's ChainedTokenCredential throws when every credential failed (abridged). */
 	let chainFailure: Error | undefined;
@@ -53,7 +54,7 @@ describe('provider service (in-memory host)', () => {
 		entraProvidersMade = [];
 		logged = [];
 		chainFailure = undefined;
-		const host: ProviderHost = {
+		host = {
 			secrets,
 			state,
 			memberProvider: () => member,
@@ -105,6 +106,27 @@ describe('provider service (in-memory host)', () => {
 		assert.notEqual(second, first);
 		policy.apply(validSettings.plainCompatible, 13);
 		assert.notEqual(service.client(), second);
+	});
+
+	it("keeps the member's own provider off when enforcement ends, until they turn it on, across restarts (#14 item 2)", async () => {
+		member = { preset: 'custom', baseUrl: 'https://api.public-llm.example/v1', headers: {} };
+		const baseUrlNow = () => service.current.provider?.baseUrl;
+		policy.apply(validSettings.plainCompatible);
+		assert.equal(service.current.locked, true);
+		policy.apply({ ...validSettings.plainCompatible, enabled: false });
+		assert.equal(service.current.locked, false);
+		assert.equal(service.current.provider, undefined, 'nothing is sent anywhere yet');
+		assert.match(service.current.warnings[0]!, /^Acme Corp no longer manages your AI provider\. Your own provider \(OpenAI Compatible \(any URL\)\) stays off until you turn it on/);
+		assert.throws(() => service.client(), /no longer manages your AI provider/);
+		// A new window (a restart) remembers the member has not said yes yet.
+		const restarted = new ProviderService(policy, host);
+		assert.equal(restarted.current.provider, undefined);
+		restarted.dispose();
+		await service.useOwnProvider();
+		assert.equal(baseUrlNow(), 'https://api.public-llm.example/v1');
+		policy.apply(validSettings.plainCompatible, 9);
+		policy.apply({ ...validSettings.plainCompatible, enabled: false }, 10);
+		assert.equal(service.current.provider, undefined, 'each end of enforcement asks again');
 	});
 
 	it("uses VS Code's Microsoft sign-in for Entra ID, else one @azure/identity provider per scope and tenant", async () => {

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import * as vscode from 'vscode';
-import { FromWebviewSchema, ToWebviewSchema, type ChatEntry, type ToWebview } from '../../webview/chat/protocol';
+import { isChatRequestError } from '../../client/request-error';
+import { FromWebviewSchema, ToWebviewSchema, type ChatEntry, type ErrorAction, type ToWebview } from '../../webview/chat/protocol';
 import { Disposable } from '../base/disposable';
 import { managedByLine } from '../lock/effective';
 import type { ProviderService } from '../provider/provider-service';
@@ -142,10 +143,33 @@ export class ChatFeature extends Disposable implements vscode.WebviewViewProvide
 			case 'selectProvider':
 				await vscode.commands.executeCommand('orgProviderPolicy.selectProvider');
 				return;
+			case 'action':
+				await this.act(message.action, this.conversation.find((entry) => entry.id === message.id));
+				return;
 			case 'clear':
 				this.running?.abort();
 				this.conversation.length = 0;
 				this.postState();
+				return;
+		}
+	}
+
+	private async act(action: ErrorAction, entry: ChatEntry | undefined): Promise<void> {
+		switch (action) {
+			case 'setApiKey':
+				await vscode.commands.executeCommand('orgProviderPolicy.setApiKey');
+				return;
+			case 'copyDetails': {
+				const effective = this.provider.current;
+				// The endpoint without its query: a gateway may carry a token there.
+				const endpoint = effective.provider ? `${new URL(effective.provider.baseUrl).origin}${new URL(effective.provider.baseUrl).pathname}` : 'none';
+				const details = [`Error: ${entry?.error ?? 'unknown'}`, `Provider: ${effective.label}`, `Endpoint: ${endpoint}`, `Model: ${this.model ?? 'none'}`, `Time: ${new Date().toISOString()}`];
+				await vscode.env.clipboard.writeText(details.join('\n'));
+				void vscode.window.showInformationMessage('Error details copied (no keys or header values are included).');
+				return;
+			}
+			case 'showLog':
+				this.log.show();
 				return;
 		}
 	}
@@ -180,6 +204,9 @@ export class ChatFeature extends Disposable implements vscode.WebviewViewProvide
 				answer.stopped = true;
 			} else {
 				answer.error = error instanceof Error ? error.message : String(error);
+				// What the member can do, as buttons: a key to set where the key is the problem, and always the details.
+				const keyProblem = isChatRequestError(error) && (error.kind === 'missing-key' || error.kind === 'key-rejected');
+				answer.actions = [...(keyProblem ? (['setApiKey'] as const) : []), 'copyDetails', 'showLog'];
 				this.log.warn(`chat request failed: ${answer.error}`);
 			}
 		} finally {

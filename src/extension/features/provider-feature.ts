@@ -1,6 +1,11 @@
 import * as vscode from 'vscode';
 import { Disposable } from '../base/disposable';
+import { realScheduler } from '../base/scheduler';
+import type { Announcement, AnnouncementAction } from '../lock/announcements';
 import { managedByLine, managedSettingsMessage, PRESETS, providerChoices } from '../lock/effective';
+import { PolicyAnnouncer } from '../lock/policy-announcer';
+
+const ANNOUNCEMENT_BUTTONS: Record<AnnouncementAction, string> = { setApiKey: 'Set API Key', useOwnProvider: 'Use My Own Provider' };
 import type { ProviderService } from '../provider/provider-service';
 import { PROVIDER_SETTING_KEYS, writeMemberProvider } from '../settings';
 
@@ -21,6 +26,8 @@ export class ProviderFeature extends Disposable {
 		command('orgProviderPolicy.clearApiKey', () => this.clearApiKey());
 		command('orgProviderPolicy.selectModel', (model?: unknown) => this.selectModel(typeof model === 'string' ? model : undefined));
 		command('orgProviderPolicy.testConnection', () => this.testConnection());
+		command('orgProviderPolicy.useOwnProvider', () => this.provider.useOwnProvider());
+		this._register(new PolicyAnnouncer(provider, realScheduler, (announcement) => void this.announce(announcement)));
 		this._register(
 			vscode.workspace.onDidChangeConfiguration((event) => {
 				if (!PROVIDER_SETTING_KEYS.some((key) => event.affectsConfiguration(key))) {
@@ -34,6 +41,18 @@ export class ProviderFeature extends Disposable {
 				}
 			}),
 		);
+	}
+
+	/** A policy change, once, with the one action it calls for as a button. */
+	private async announce(announcement: Announcement): Promise<void> {
+		this.log.info(`policy change: ${announcement.message}`);
+		const buttons = announcement.actions.map((action) => ANNOUNCEMENT_BUTTONS[action]);
+		const choice = await vscode.window.showInformationMessage(announcement.message, ...buttons);
+		if (choice === ANNOUNCEMENT_BUTTONS.setApiKey) {
+			await this.setApiKey();
+		} else if (choice === ANNOUNCEMENT_BUTTONS.useOwnProvider) {
+			await this.provider.useOwnProvider();
+		}
 	}
 
 	private async selectProvider(): Promise<void> {
@@ -58,7 +77,8 @@ export class ProviderFeature extends Disposable {
 			}
 		}
 		await writeMemberProvider(preset.id, baseUrl);
-		this.provider.recompute();
+		// Choosing a provider is the member's yes to using their own again.
+		await this.provider.useOwnProvider();
 	}
 
 	private async setApiKey(given?: string): Promise<void> {
@@ -110,7 +130,15 @@ export class ProviderFeature extends Disposable {
 		if (report.ok) {
 			void vscode.window.showInformationMessage(report.message);
 		} else {
-			void vscode.window.showErrorMessage(report.message, 'Show Details').then((choice) => choice && this.log.show());
+			// Actions as buttons, not prose: the key where the key is the problem, and the log.
+			const keyProblem = report.kind === 'missing-key' || report.kind === 'key-rejected';
+			void vscode.window.showErrorMessage(report.message, ...(keyProblem ? ['Set API Key'] : []), 'Show Log').then((choice) => {
+				if (choice === 'Set API Key') {
+					void this.setApiKey();
+				} else if (choice === 'Show Log') {
+					this.log.show();
+				}
+			});
 		}
 		return report;
 	}

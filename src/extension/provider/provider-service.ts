@@ -39,6 +39,17 @@ export interface ProviderHost {
 }
 
 const API_KEY_PREFIX = 'orgProviderPolicy.apiKey.';
+/** In global state: the organization whose enforcement ended, while the member's own provider waits for their yes. */
+const PAUSED_KEY = 'orgProviderPolicy.ownProviderPaused';
+
+function pausedSettings(organization: string, member: EffectiveSettings): EffectiveSettings {
+	return {
+		...member,
+		provider: undefined,
+		label: 'Own provider off',
+		warnings: [`${organization} no longer manages your AI provider. Your own provider (${member.label}) stays off until you turn it on: run "Org Provider Policy: Use My Own Provider".`],
+	};
+}
 
 /**
  * The member's effective provider (policy or own choice), its credentials and its chat client.
@@ -82,12 +93,43 @@ export class ProviderService extends Disposable {
 		if ('status' in current && current.status === 'cannot-verify') {
 			return unverifiedSettings(current.organizationId);
 		}
-		return effectiveSettings(current.policy?.document, this.host.memberProvider());
+		const next = effectiveSettings(current.policy?.document, this.host.memberProvider());
+		// When an organization stops enforcing, the member's own provider (maybe public, maybe with a
+		// personal key) is not used behind their back: it waits for their yes (useOwnProvider).
+		const previous = this.effective as EffectiveSettings | undefined;
+		if (next.locked) {
+			void this.host.state.update(PAUSED_KEY, undefined);
+			return next;
+		}
+		if (previous?.locked && previous.provider && previous.organization) {
+			void this.host.state.update(PAUSED_KEY, previous.organization.name);
+			return pausedSettings(previous.organization.name, next);
+		}
+		const paused = this.host.state.get<string>(PAUSED_KEY);
+		return paused ? pausedSettings(paused, next) : next;
+	}
+
+	/** The member chose their own provider again after their organization stopped managing it. */
+	async useOwnProvider(): Promise<void> {
+		await this.host.state.update(PAUSED_KEY, undefined);
+		this.recompute();
 	}
 
 	private keyName(): string {
 		const organization = this.effective.locked ? this.effective.organization?.id : 'personal';
 		return `${API_KEY_PREFIX}${organization}.${this.effective.provider?.baseUrl ?? ''}`;
+	}
+
+	/** Who set the endpoint, while a policy governs: named in errors the member cannot fix alone. */
+	private ownerOfEndpoint(): string | undefined {
+		const organization = this.effective.locked ? this.effective.organization : undefined;
+		return organization && (organization.adminContact ? `${organization.name} (contact ${organization.adminContact})` : organization.name);
+	}
+
+	/** Whether requests now need an API key the member has not entered for this endpoint. */
+	async needsApiKey(): Promise<boolean> {
+		const provider = this.effective.provider;
+		return Boolean(provider?.apiKeyRequired && !provider.azure?.identityAuth && !(await this.host.secrets.get(this.keyName())));
 	}
 
 	async setApiKey(key: string): Promise<void> {
@@ -153,13 +195,14 @@ export class ProviderService extends Disposable {
 			throw new Error(`Locked: ${current.message}.`);
 		}
 		if (!provider) {
-			throw new Error('No provider is set: run "Org Provider Policy: Select API Provider".');
+			throw new Error(this.effective.warnings[0] ?? 'No provider is set: run "Org Provider Policy: Select API Provider".');
 		}
 		// The fetch is looked up per request, so a changed proxy setting applies to a reused client too.
 		this.cachedClient ??= this.host.loadChatClient().createChatClient(provider, {
 			fetch: (input, init) => this.host.fetch()(input, init),
 			credentials: this.credentials(),
 			...(this.host.proxy ? { proxy: this.host.proxy } : {}),
+			...(this.ownerOfEndpoint() ? { owner: this.ownerOfEndpoint()! } : {}),
 		});
 		return this.cachedClient;
 	}

@@ -1,5 +1,5 @@
 import MarkdownIt from 'markdown-it';
-import { ToWebviewSchema, type ChatEntry, type FromWebview } from './protocol';
+import { ToWebviewSchema, type ChatEntry, type ErrorAction, type FromWebview } from './protocol';
 
 interface VsCodeApi {
 	postMessage(message: unknown): void;
@@ -21,6 +21,7 @@ const modelSelect = byId<HTMLSelectElement>('model');
 const notice = byId<HTMLElement>('notice');
 
 let entries: ChatEntry[] = [];
+const ACTION_LABELS: Record<ErrorAction, string> = { setApiKey: 'Set API Key', copyDetails: 'Copy details', showLog: 'Show Log' };
 const post = (message: FromWebview) => vscode.postMessage(message);
 
 function renderEntry(entry: ChatEntry): HTMLElement {
@@ -40,6 +41,19 @@ function renderEntry(entry: ChatEntry): HTMLElement {
 		error.innerHTML = '<span class="codicon codicon-error"></span> ';
 		error.append(document.createTextNode(entry.error));
 		element.append(error);
+		if (entry.actions?.length) {
+			const actions = document.createElement('div');
+			actions.className = 'error-actions';
+			for (const action of entry.actions) {
+				const button = document.createElement('button');
+				button.type = 'button';
+				button.className = `secondary action-${action}`;
+				button.textContent = ACTION_LABELS[action];
+				button.addEventListener('click', () => post({ type: 'action', id: entry.id, action }));
+				actions.append(button);
+			}
+			element.append(actions);
+		}
 	}
 	if (entry.stopped) {
 		const stopped = document.createElement('div');

@@ -2,11 +2,16 @@ import { z } from 'zod';
 
 /** The typed message protocol between the chat view and the extension, validated on both sides. */
 
+/** What a member can do about a failed answer, as buttons under it. */
+export const ErrorActionSchema = z.enum(['setApiKey', 'copyDetails', 'showLog']);
+export type ErrorAction = z.infer<typeof ErrorActionSchema>;
+
 export const ChatEntrySchema = z.object({
 	id: z.string(),
 	role: z.enum(['user', 'assistant']),
 	content: z.string(),
 	error: z.string().optional(),
+	actions: z.array(ErrorActionSchema).optional(),
 	stopped: z.boolean().optional(),
 });
 
@@ -17,6 +22,7 @@ export const FromWebviewSchema = z.discriminatedUnion('type', [
 	z.object({ type: z.literal('selectModel'), model: z.string().min(1).max(200) }),
 	z.object({ type: z.literal('selectProvider') }),
 	z.object({ type: z.literal('clear') }),
+	z.object({ type: z.literal('action'), id: z.string().max(64), action: ErrorActionSchema }),
 ]);
 
 export const ToWebviewSchema = z.discriminatedUnion('type', [

@@ -276,14 +276,17 @@ export function memberDay(): void {
 			assert.equal(result.ok, true, result.detail);
 		});
 
-		it('unlocks the picker live when the admin disables the policy', async () => {
+		it('unlocks the picker live when the admin disables the policy; the own provider waits for the member', async () => {
 			const saved = await savePolicy({ enabled: false });
 			await until('the unlocked picker', () => inSyncAt(saved)() && !api.effectiveSettings().locked);
 			const choices = await providerChoices();
 			assert.equal(choices.length, 5);
 			assert.ok(choices.every((choice) => !choice.locked));
-			assert.equal(api.effectiveSettings().provider?.baseUrl, 'http://127.0.0.1:9/v1', "the member's own choice applies again");
+			assert.equal(api.effectiveSettings().provider, undefined, "the member's own provider is not used behind their back");
+			assert.match(api.effectiveSettings().warnings[0] ?? '', /Acme Corp no longer manages your AI provider/);
 			await modelsBecome(await consumer(), []);
+			await vscode.commands.executeCommand('orgProviderPolicy.useOwnProvider');
+			assert.equal(api.effectiveSettings().provider?.baseUrl, 'http://127.0.0.1:9/v1', "the member's own choice applies once they say so");
 		});
 
 		it('keeps the cached revision and reports stale while the service is down; in sync again when it is back', async () => {

@@ -1,0 +1,50 @@
+import type { EffectiveSettings } from './effective';
+
+/** What a member can do straight from an announcement. */
+export type AnnouncementAction = 'setApiKey' | 'useOwnProvider';
+
+export interface Announcement {
+	readonly message: string;
+	readonly actions: readonly AnnouncementAction[];
+}
+
+const hostOf = (settings: EffectiveSettings) => {
+	try {
+		return settings.provider ? new URL(settings.provider.baseUrl).host : undefined;
+	} catch {
+		return settings.provider?.baseUrl;
+	}
+};
+
+const modelsOf = (settings: EffectiveSettings) => (settings.provider?.models?.allowed ?? []).join(', ');
+
+/**
+ * One sentence for what changed between the settings a member last had and the ones now in force:
+ * enforcement on or off, the endpoint, the models. Nothing when nothing the member would notice
+ * changed. `needsKey` says the new endpoint wants a key the member has not entered for it yet.
+ */
+export function announcementFor(before: EffectiveSettings, after: EffectiveSettings, needsKey: boolean): Announcement | undefined {
+	const organization = after.organization?.name ?? before.organization?.name ?? 'Your organization';
+	const keyPrompt = needsKey ? { text: ' — enter your API key', actions: ['setApiKey'] as AnnouncementAction[] } : { text: '', actions: [] };
+	if (!before.locked && after.locked && after.provider) {
+		return { message: `${organization} now manages your AI provider: requests go to ${hostOf(after)}${keyPrompt.text}.`, actions: keyPrompt.actions };
+	}
+	if (before.locked && before.provider && !after.locked) {
+		return { message: `${organization} no longer manages your AI provider. Your own provider stays off until you turn it on.`, actions: ['useOwnProvider'] };
+	}
+	if (!before.locked || !after.locked || !after.provider) {
+		return undefined;
+	}
+	const changes: string[] = [];
+	if (before.provider?.baseUrl !== after.provider.baseUrl) {
+		changes.push(`${organization} moved its endpoint to ${hostOf(after)}${keyPrompt.text}`);
+	}
+	if (modelsOf(before) !== modelsOf(after)) {
+		const models = modelsOf(after) ? `now ${modelsOf(after)}` : 'any the endpoint lists';
+		changes.push(changes.length ? `the models are ${models}` : `${organization} changed the models: ${models}`);
+	}
+	if (changes.length === 0) {
+		return undefined;
+	}
+	return { message: `${changes.join('; ')}.`, actions: before.provider?.baseUrl !== after.provider.baseUrl ? keyPrompt.actions : [] };
+}
