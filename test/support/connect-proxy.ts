@@ -2,7 +2,7 @@ import { createServer, Socket as NetSocket, type Server, type Socket } from 'nod
 import type { AddressInfo } from 'node:net';
 
 /**
- * An HTTP CONNECT proxy on loopback that maps real host names (e.g. acme.openai.azure.com:443) to
+ * An HTTP proxy on loopback (CONNECT tunnels for https, forwarding for plain http) that maps real host names (e.g. acme.openai.azure.com:443) to
  * local servers, so a client sends the real Host header and TLS server name while no byte leaves
  * the machine. A host it has no mapping for is refused with 502, as a proxy that cannot reach it.
  */
@@ -34,6 +34,34 @@ export class ConnectProxy {
 		await new Promise<void>((resolve) => this.server.close(() => resolve()));
 	}
 
+	/**
+	 * Plain HTTP through a proxy is not tunnelled: the request names the absolute URL. It goes to the
+	 * local server mapped to that host with the request line rewritten to its path (one request per
+	 * connection, as `Connection: close` asks).
+	 */
+	private forward(client: Socket, url: URL, head: string, body: Buffer): void {
+		this.tunnels.push(`${url.hostname}:${url.port || 80}`);
+		const port = this.routes.get(url.hostname);
+		if (port === undefined) {
+			client.end('HTTP/1.1 502 Bad Gateway\r\nContent-Length: 0\r\n\r\n');
+			return;
+		}
+		const lines = head.split('\r\n');
+		const [method, , version] = lines[0]!.split(' ');
+		const headers = lines.slice(1).filter((line) => line && !/^(proxy-connection|connection):/i.test(line));
+		const upstream = new NetSocket();
+		this.sockets.add(upstream);
+		upstream.on('close', () => this.sockets.delete(upstream));
+		upstream.on('error', () => client.destroy());
+		upstream.connect(port, '127.0.0.1', () => {
+			upstream.write(`${method} ${url.pathname}${url.search} ${version}\r\n${headers.join('\r\n')}\r\nConnection: close\r\n\r\n`, 'latin1');
+			if (body.length) {
+				upstream.write(body);
+			}
+			client.pipe(upstream).pipe(client);
+		});
+	}
+
 	private accept(client: Socket): void {
 		this.sockets.add(client);
 		client.on('close', () => this.sockets.delete(client));
@@ -48,6 +76,10 @@ export class ConnectProxy {
 			client.off('data', onData);
 			const [method, target] = head.slice(0, head.indexOf('\r\n')).split(' ');
 			const rest = Buffer.from(head.slice(end + 4), 'latin1');
+			if (method !== 'CONNECT' && target?.startsWith('http://')) {
+				this.forward(client, new URL(target), head.slice(0, end + 4), rest);
+				return;
+			}
 			if (method !== 'CONNECT' || !target) {
 				client.end('HTTP/1.1 405 Method Not Allowed\r\n\r\n');
 				return;

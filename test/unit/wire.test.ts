@@ -96,6 +96,15 @@ const CASES: WireCase[] = [
 		auth: ['authorization', 'Bearer entra-access-token'],
 		spec: 'azure',
 	},
+	{
+		name: 'vllm.internal: plain HTTP inside the network, as the admin allowed it (forwarded, not tunnelled)',
+		provider: provider('http://vllm.internal:8000/v1', { allowPlainHttp: true } as Partial<EffectiveProvider>),
+		model: 'meta-llama/Llama-3.3-70B-Instruct',
+		path: '/v1/chat/completions',
+		query: {},
+		auth: ['authorization', `Bearer ${KEY}`],
+		spec: 'openai',
+	},
 	{ name: 'llm.acme.example: a gateway', provider: provider('https://llm.acme.example/v1?route=a&route=b'), model: 'gpt-4o', path: '/v1/chat/completions', query: { route: ['a', 'b'] }, auth: ['authorization', `Bearer ${KEY}`], spec: 'openai' },
 ];
 
@@ -103,14 +112,17 @@ describe('the chat client on the wire, through a CONNECT proxy, with the real ho
 	this.timeout(20_000);
 	let certs: ReturnType<typeof makeTestCertificates>;
 	let endpoint: FakeEndpoint;
+	/** The same recording endpoint over plain HTTP, for an internal server the admin allowed. */
+	let plain: FakeEndpoint;
 	let proxy: ConnectProxy;
 	const saved: Record<string, string | undefined> = {};
 
 	before(async () => {
 		certs = makeTestCertificates(AZURE_NAMES);
 		endpoint = await FakeEndpoint.start({ tls: { key: certs.key, cert: certs.cert } });
+		plain = await FakeEndpoint.start();
 		const port = Number(new URL(endpoint.url).port);
-		proxy = await ConnectProxy.start(new Map(AZURE_NAMES.map((name) => [name.replace('*', 'acme'), port])));
+		proxy = await ConnectProxy.start(new Map([...AZURE_NAMES.map((name): [string, number] => [name.replace('*', 'acme'), port]), ['vllm.internal', Number(new URL(plain.url).port)]]));
 		for (const [name, value] of Object.entries(MEMBER_ENVIRONMENT)) {
 			saved[name] = process.env[name];
 			process.env[name] = value;
@@ -126,11 +138,13 @@ describe('the chat client on the wire, through a CONNECT proxy, with the real ho
 		}
 		await proxy?.close();
 		await endpoint?.close();
+		await plain?.close();
 		certs?.cleanup();
 	});
 	beforeEach(() => {
 		endpoint.behaviour = {};
 		endpoint.requests.length = 0;
+		plain.requests.length = 0;
 		proxy.tunnels.length = 0;
 		proxy.refuseWith = undefined;
 	});
@@ -161,12 +175,14 @@ describe('the chat client on the wire, through a CONNECT proxy, with the real ho
 	for (const wire of CASES) {
 		it(wire.name, async () => {
 			assert.equal(await chat(wire.provider, wire.model, wire.credential), 'Hello from the endpoint ✓');
-			const host = new URL(wire.provider.baseUrl).hostname;
-			assert.deepEqual(proxy.tunnels, [`${host}:443`], 'one tunnel, to the real host name');
-			const [request] = endpoint.requests as [RecordedRequest];
-			assert.equal(endpoint.requests.length, 1);
-			assert.equal(request.headers.host, host, 'Host header');
-			assert.equal(request.servername, host, 'TLS server name');
+			const url = new URL(wire.provider.baseUrl);
+			const tls = url.protocol === 'https:';
+			assert.deepEqual(proxy.tunnels, [`${url.hostname}:${url.port || (tls ? 443 : 80)}`], 'one request through the proxy, to the real host name');
+			const requests = [...endpoint.requests, ...plain.requests];
+			const [request] = requests as [RecordedRequest];
+			assert.equal(requests.length, 1);
+			assert.equal(request.headers.host, url.host, 'Host header');
+			assert.equal(request.servername, tls ? url.hostname : undefined, 'TLS server name');
 			assert.equal(request.path, wire.path);
 			assert.deepEqual(request.query, wire.query);
 			const [name, value] = wire.auth;
