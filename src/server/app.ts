@@ -12,6 +12,7 @@ import { consolePlugin } from './console/plugin';
 import { createErrorHandler } from './http/errors';
 import { apiSchemaRegistry } from './http/schemas';
 import { zodValidatorCompiler } from './http/validation';
+import { smtpMailer, type InvitationMailer } from './mail';
 import { ServiceMetrics } from './metrics';
 import { Keyring, type KeyCustodyOptions } from './signing/keyring';
 import { readSigningKeyFile } from './signing/signer';
@@ -36,6 +37,8 @@ export interface AppOptions {
 	 * without it, `--signing-key-file` is read, and without that the key stays in the database.
 	 */
 	externalSigner?: KeyCustodyOptions['external'];
+	/** Sends invitation e-mails; without it, `--smtp-url` is used, and without that nothing is e-mailed. */
+	mailer?: InvitationMailer;
 }
 
 export interface PolicyApp {
@@ -140,7 +143,8 @@ export async function buildApp(options: AppOptions): Promise<PolicyApp> {
 
 	await app.register(oauthRoutes, { prefix: '/oauth', devices: accounts.devices, tokens: accounts.tokens, publicUrl, deviceAuthorizationsPerMinute: config.deviceAuthorizationsPerMinute });
 	await app.register(policyRoutes, { prefix: '/api/v1/policy', auth, policies, store, metrics, clock, hub, heartbeatSeconds: config.heartbeatSeconds });
-	await app.register(adminRoutes, { prefix: '/api/v1/admin', auth, members: accounts.members, tokens: accounts.tokens, policies, store, publicUrl });
+	const mailer = options.mailer ?? (config.smtpUrl && config.smtpFrom ? smtpMailer(config.smtpUrl, config.smtpFrom) : undefined);
+	await app.register(adminRoutes, { prefix: '/api/v1/admin', auth, members: accounts.members, tokens: accounts.tokens, policies, store, publicUrl, mailer });
 	await app.register(opsRoutes, { store, metrics, publicUrl, isClosing: () => closing, metricsToken: config.metricsToken, storageFullSince: () => storageFullSince });
 	await app.register(consolePlugin, { accounts, policies, store, config, loginRateLimit: options.loginRateLimit ?? 10 });
 

@@ -29,7 +29,10 @@ const ServerConfigSchema = z
 		signingKeyFile: z.string().min(1).optional(),
 		previousSigningKeyFile: z.string().min(1).optional(),
 		keyOverlapDays: z.coerce.number('must be a number').min(0, 'must be 0 or more').max(365, 'must be at most 365').default(30),
+		smtpUrl: z.string().regex(/^smtps?:\/\//, 'must be an smtp:// or smtps:// URL').optional(),
+		smtpFrom: z.string().trim().regex(/^[^\s@<>]+@[^\s@<>]+$|^[^<>]*<[^\s@<>]+@[^\s@<>]+>$/, 'must be an e-mail address, optionally with a name: Acme AI <ai@acme.example>').optional(),
 	})
+	.refine((config) => !config.smtpUrl || config.smtpFrom, { path: ['smtpFrom'], message: 'is required with --smtp-url: the address invitations come from' })
 	.refine((config) => !config.previousSigningKeyFile || config.signingKeyFile, { path: ['previousSigningKeyFile'], message: 'needs --signing-key-file: the previous key endorses the one in that file' })
 	.transform((config) => ({ ...config, publicUrl: (config.publicUrl ?? `http://${config.host}:${config.port}`).replace(/\/+$/, '') }));
 
@@ -54,6 +57,8 @@ const FLAGS = {
 	'signing-key-file': 'ORG_POLICY_SIGNING_KEY_FILE',
 	'previous-signing-key-file': 'ORG_POLICY_PREVIOUS_SIGNING_KEY_FILE',
 	'key-overlap-days': 'ORG_POLICY_KEY_OVERLAP_DAYS',
+	'smtp-url': 'ORG_POLICY_SMTP_URL',
+	'smtp-from': 'ORG_POLICY_SMTP_FROM',
 } as const;
 
 export class ConfigError extends Error {

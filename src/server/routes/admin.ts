@@ -10,14 +10,17 @@ import { invitationView, InvitationViewSchema, memberView, MemberViewSchema, rev
 import { HttpError } from '../http/http-error';
 import { settingsOfRevision, type PolicyService } from '../policy-service';
 import type { Store } from '../store/store';
+import { mailFailure, type InvitationMail, type InvitationMailer } from '../mail';
+import type { FastifyBaseLogger } from 'fastify';
 
 export interface AdminRouteOptions {
 	readonly auth: Authenticators;
 	readonly members: Pick<Members, 'create' | 'invite' | 'remove'>;
 	readonly tokens: Pick<Tokens, 'createAdminApiToken'>;
 	readonly policies: Pick<PolicyService, 'current' | 'save' | 'history' | 'revision'>;
-	readonly store: Pick<Store, 'listUsers' | 'listInvitations'>;
+	readonly store: Pick<Store, 'listUsers' | 'listInvitations' | 'getOrganization'>;
 	readonly publicUrl: () => string;
+	readonly mailer?: InvitationMailer | undefined;
 }
 
 const bearer = [{ bearerAuth: [] }];
@@ -28,10 +31,31 @@ const NewMemberSchema = z.strictObject({
 	password: z.string().min(12, 'must be at least 12 characters').optional(),
 });
 
-const NewInvitationSchema = z.object({ email: z.string(), role: RoleSchema, expiresAt: z.string(), link: z.string() });
+const NewInvitationSchema = z.object({
+	email: z.string(),
+	role: RoleSchema,
+	expiresAt: z.string(),
+	link: z.string(),
+	/** Whether the link was e-mailed (only when the service has SMTP configured). */
+	emailed: z.boolean(),
+	/** Why the e-mail could not be sent, when it could not: the admin passes the link on instead. */
+	emailError: z.string().optional(),
+});
+
+/** An invitation e-mail that fails leaves the invitation in place: the admin still has the link. */
+async function sendInvitation(mailer: InvitationMailer, mail: InvitationMail, log: FastifyBaseLogger): Promise<{ sent: boolean; error?: string }> {
+	try {
+		await mailer.send(mail);
+		return { sent: true };
+	} catch (error) {
+		const reason = mailFailure(error);
+		log.warn({ reason }, 'could not e-mail an invitation');
+		return { sent: false, error: reason };
+	}
+}
 
 /** Admin endpoints under /api/v1/admin: the policy, its history, members and automation tokens. */
-export const adminRoutes: FastifyPluginAsyncZod<AdminRouteOptions> = async (app, { auth, members, tokens, policies, store, publicUrl }) => {
+export const adminRoutes: FastifyPluginAsyncZod<AdminRouteOptions> = async (app, { auth, members, tokens, policies, store, publicUrl, mailer }) => {
 	// Who may call is settled before the body is validated: strangers learn nothing from a 400.
 	app.addHook('preValidation', requireRole(auth, 'admin'));
 
@@ -136,7 +160,9 @@ export const adminRoutes: FastifyPluginAsyncZod<AdminRouteOptions> = async (app,
 				return reply.code(201).send({ member: memberView(created, current.revision) });
 			}
 			const invitation = await members.invite(user.orgId, email, role, user.email);
-			return reply.code(201).send({ invitation: { email, role, expiresAt: isoTime(invitation.expiresAt), link: `${publicUrl()}/invite/${invitation.token}` } });
+			const link = `${publicUrl()}/invite/${invitation.token}`;
+			const mail = mailer && (await sendInvitation(mailer, { to: email, organization: (await store.getOrganization(user.orgId))?.name ?? user.orgId, invitedBy: user.email, link, expiresAt: invitation.expiresAt }, request.log));
+			return reply.code(201).send({ invitation: { email, role, expiresAt: isoTime(invitation.expiresAt), link, emailed: mail?.sent ?? false, ...(mail?.error ? { emailError: mail.error } : {}) } });
 		},
 	);
 

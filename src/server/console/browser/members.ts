@@ -1,7 +1,7 @@
 import { $, $$, inputValue, localTime, send, showLocalTimes, showStatus } from './dom';
 
 interface InvitationAnswer {
-	invitation?: { email: string; role: string; expiresAt: string; link: string };
+	invitation?: { email: string; role: string; expiresAt: string; link: string; emailed: boolean; emailError?: string };
 	message?: string;
 }
 
@@ -23,8 +23,13 @@ export function wireMembers(addMember: HTMLFormElement): void {
 		const { response, data } = await send<InvitationAnswer>('POST', '/api/v1/admin/members', { email: inputValue('#member-email'), role: inputValue('#member-role') });
 		if (response.ok && data.invitation) {
 			const { invitation } = data;
-			// The service sends no e-mail: the admin passes the link on, so say so plainly.
-			$('#invite-note').textContent = `Nothing was e-mailed. Send this one-time link to ${invitation.email} yourself; it works once, until ${localTime(invitation.expiresAt)}.`;
+			// Say plainly whether the link went out, so the admin knows whether to pass it on.
+			const until = localTime(invitation.expiresAt);
+			$('#invite-note').textContent = invitation.emailed
+				? `An e-mail with this one-time link was sent to ${invitation.email}. It works once, until ${until}.`
+				: invitation.emailError
+					? `The e-mail to ${invitation.email} could not be sent (${invitation.emailError}). Send this one-time link yourself; it works once, until ${until}.`
+					: `Nothing was e-mailed. Send this one-time link to ${invitation.email} yourself; it works once, until ${until}.`;
 			$<HTMLInputElement>('#invite-link').value = invitation.link;
 			$('#invite-result').hidden = false;
 			listInvitation(invitation);

@@ -1,0 +1,61 @@
+import assert from 'node:assert/strict';
+import { parseConfig } from '../../src/server/config';
+import { SmtpSink } from '../support/smtp-sink';
+import { ADMIN, bearer, jsonOf, startService, type RunningService } from '../support/service';
+
+describe('invitation e-mail through SMTP, off by default (#14 item 7)', function () {
+	this.timeout(20_000);
+	let sink: SmtpSink;
+	let service: RunningService | undefined;
+
+	beforeEach(async () => {
+		sink = await SmtpSink.start();
+	});
+	afterEach(async () => {
+		await service?.close();
+		service = undefined;
+		await sink.close();
+	});
+
+	const invite = async (running: RunningService, email: string) => {
+		const admin = await running.signIn(ADMIN.email);
+		const response = await fetch(`${running.url}/api/v1/admin/members`, { method: 'POST', headers: bearer(admin.access_token, { 'content-type': 'application/json' }), body: JSON.stringify({ email, role: 'member' }) });
+		assert.equal(response.status, 201);
+		return (await jsonOf(response)).invitation;
+	};
+
+	it('sends nothing and says so when SMTP is not configured', async () => {
+		service = await startService();
+		const invitation = await invite(service, 'new@acme.example');
+		assert.equal(invitation.emailed, false);
+		assert.equal(invitation.emailError, undefined);
+		assert.equal(sink.messages.length, 0);
+	});
+
+	it('e-mails the one-time link from the configured address when SMTP is configured', async () => {
+		service = await startService({ settings: { smtpUrl: sink.url, smtpFrom: 'Acme AI <ai@acme.example>' } });
+		const invitation = await invite(service, 'new@acme.example');
+		assert.equal(invitation.emailed, true);
+		assert.equal(sink.messages.length, 1);
+		const [message] = sink.messages;
+		assert.deepEqual(message!.to, ['new@acme.example']);
+		assert.equal(message!.from, 'ai@acme.example');
+		assert.match(message!.raw, /Subject: Acme Corp: your invitation to the AI provider policy/);
+		assert.ok(message!.raw.replace(/=\r?\n/g, '').includes(invitation.link), 'the link is in the message');
+	});
+
+	it('keeps the invitation and tells the admin why when the mail server refuses it', async () => {
+		sink.refuse = 'mailbox unavailable';
+		service = await startService({ settings: { smtpUrl: sink.url, smtpFrom: 'ai@acme.example' } });
+		const invitation = await invite(service, 'nobody@acme.example');
+		assert.equal(invitation.emailed, false);
+		assert.match(invitation.emailError, /550/);
+		assert.ok(!invitation.emailError.includes(sink.url), 'the SMTP URL (which may hold a password) is never shown');
+		assert.match(invitation.link, /\/invite\//, 'the admin still has the link');
+	});
+
+	it('needs a sender address with --smtp-url, naming the flag', () => {
+		assert.throws(() => parseConfig(['--smtp-url', 'smtp://mail.acme.example:587'], {}), /--smtp-from \(ORG_POLICY_SMTP_FROM\): is required with --smtp-url/);
+		assert.throws(() => parseConfig(['--smtp-url', 'http://mail.acme.example'], {}), /--smtp-url \(ORG_POLICY_SMTP_URL\): must be an smtp:\/\/ or smtps:\/\/ URL/);
+	});
+});
