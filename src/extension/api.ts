@@ -1,5 +1,6 @@
 import type { PolicyDocument } from '../policy';
 import type { Event } from './base/disposable';
+import type { Announcement } from './lock/announcements';
 import type { EffectiveSettings } from './lock/effective';
 import type { SyncState } from './sync/policy-sync';
 
@@ -16,4 +17,6 @@ export interface OrgProviderPolicyApi {
 	readonly onDidChange: Event<void>;
 	/** Fires when sign-in shows a device code, so a helper can show it elsewhere too. */
 	readonly onDidShowDeviceCode: Event<{ userCode: string; verificationUri: string }>;
+	/** Fires with each policy-change notice shown to the member (what changed, and the action offered). */
+	readonly onDidAnnounce: Event<Announcement>;
 }

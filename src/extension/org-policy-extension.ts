@@ -86,7 +86,7 @@ export class OrgPolicyExtension extends Disposable {
 		);
 		const auth = this._register(new AuthFeature(sessions, log));
 		const syncFeature = this._register(new SyncFeature(sessions, sync, provider, connection, log));
-		this._register(new ProviderFeature(provider, log));
+		const providerFeature = this._register(new ProviderFeature(provider, log));
 		this._register(new ChatFeature(context.extensionUri, provider, log));
 		this._register(new LanguageModelFeature(provider, sync, lazy.tokenizer, log));
 
@@ -101,6 +101,7 @@ export class OrgPolicyExtension extends Disposable {
 			models: () => provider.models(),
 			onDidChange: changed.event,
 			onDidShowDeviceCode: auth.onDidShowDeviceCode,
+			onDidAnnounce: providerFeature.onDidAnnounce,
 		};
 
 		this.ready = restored;

@@ -109,6 +109,14 @@ async function startWorld(): Promise<{ world: World; env: Record<string, string>
 						return reply(200, {});
 					case 'POST /ui-check':
 						return reply(200, world.page ? await uiCheck(world.page) : { skipped: 'the Electron host has no browser page to drive' });
+					case 'POST /ui-message':
+						return reply(200, world.page ? await uiMessage(world.page, JSON.parse(await readBody(request))) : { skipped: 'the Electron host has no browser page to drive' });
+					case 'POST /ui-status-click':
+						if (!world.page) {
+							return reply(200, { skipped: 'the Electron host has no browser page to drive' });
+						}
+						await world.page.locator('.statusbar-item[aria-label*="Org Provider Policy"]').first().click();
+						return reply(200, { ok: true });
 					default:
 						return reply(404, { error: 'unknown control request' });
 				}
@@ -160,6 +168,30 @@ async function uiCheck(page: Page): Promise<{ ok: boolean; detail: string }> {
 	} catch (error) {
 		mkdirSync(artifacts, { recursive: true });
 		await page.screenshot({ path: join(artifacts, 'integration-chat-view-failed.png') }).catch(() => undefined);
+		return { ok: false, detail: String(error) };
+	}
+}
+
+/**
+ * Waits for a notification toast or a modal dialog that says `contains`, screenshots the workbench
+ * into test-results/, and clicks one of its buttons if asked: what a member sees, and does.
+ */
+async function uiMessage(page: Page, wanted: { kind: 'notification' | 'dialog'; contains: string; screenshot: string; click?: string }): Promise<{ ok: boolean; text?: string; detail?: string }> {
+	const box = page.locator(wanted.kind === 'dialog' ? '.monaco-dialog-box' : '.notification-toast').filter({ hasText: wanted.contains }).first();
+	try {
+		await box.waitFor({ timeout: 15_000 });
+		// Toasts slide in: let the animation end so the screenshot shows what the member reads.
+		await page.waitForTimeout(500);
+		const text = await box.innerText();
+		mkdirSync(artifacts, { recursive: true });
+		await page.screenshot({ path: join(artifacts, wanted.screenshot) });
+		if (wanted.click) {
+			await box.getByRole('button', { name: wanted.click }).first().click();
+		}
+		return { ok: true, text };
+	} catch (error) {
+		mkdirSync(artifacts, { recursive: true });
+		await page.screenshot({ path: join(artifacts, wanted.screenshot.replace(/\.png$/, '-failed.png')) }).catch(() => undefined);
 		return { ok: false, detail: String(error) };
 	}
 }

@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import { Disposable } from '../base/disposable';
+import { Disposable, Emitter } from '../base/disposable';
 import { realScheduler } from '../base/scheduler';
 import type { Announcement, AnnouncementAction } from '../lock/announcements';
 import { managedByLine, managedSettingsMessage, PRESETS, providerChoices } from '../lock/effective';
@@ -14,6 +14,10 @@ import { PROVIDER_SETTING_KEYS, writeMemberProvider } from '../settings';
  * model choice and Test Connection.
  */
 export class ProviderFeature extends Disposable {
+	private readonly announced = this._register(new Emitter<Announcement>());
+	/** Each policy-change notice shown to the member. */
+	readonly onDidAnnounce = this.announced.event;
+
 	constructor(
 		private readonly provider: ProviderService,
 		private readonly log: vscode.LogOutputChannel,
@@ -46,6 +50,7 @@ export class ProviderFeature extends Disposable {
 	/** A policy change, once, with the one action it calls for as a button. */
 	private async announce(announcement: Announcement): Promise<void> {
 		this.log.info(`policy change: ${announcement.message}`);
+		this.announced.fire(announcement);
 		const buttons = announcement.actions.map((action) => ANNOUNCEMENT_BUTTONS[action]);
 		const choice = await vscode.window.showInformationMessage(announcement.message, ...buttons);
 		if (choice === ANNOUNCEMENT_BUTTONS.setApiKey) {

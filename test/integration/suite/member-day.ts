@@ -29,6 +29,8 @@ export function memberDay(): void {
 	const endpoint = env('ORG_POLICY_TEST_ENDPOINT');
 	const adminToken = env('ORG_POLICY_TEST_ADMIN_TOKEN');
 	let api: OrgProviderPolicyApi;
+	/** Every policy-change notice the member was shown, in order (for failure messages). */
+	const announcements: { message: string; actions: readonly string[] }[] = [];
 	let revision = 1;
 
 	const admin = async (method: string, path: string, body?: unknown, headers: Record<string, string> = {}) => {
@@ -49,6 +51,15 @@ export function memberDay(): void {
 	const requests = async (): Promise<RecordedRequest[]> => (await fetch(`${control}/endpoint/requests`)).json() as Promise<RecordedRequest[]>;
 	const lastChat = async () => (await requests()).filter((request) => request.path.endsWith('/chat/completions')).pop()!;
 	const setEndpointBehaviour = (behaviour: unknown) => fetch(`${control}/endpoint/behaviour`, { method: 'POST', body: JSON.stringify(behaviour) });
+	/** What the member sees in the workbench (a toast or a dialog), with a screenshot in test-results/. */
+	const seen = async (test: Mocha.Context, wanted: { kind: 'notification' | 'dialog'; contains: string; screenshot: string; click?: string }): Promise<string> => {
+		const result = (await (await fetch(`${control}/ui-message`, { method: 'POST', body: JSON.stringify(wanted) })).json()) as { skipped?: string; ok?: boolean; text?: string; detail?: string };
+		if (result.skipped) {
+			test.skip();
+		}
+		assert.equal(result.ok, true, result.detail);
+		return result.text ?? '';
+	};
 	/** The second extension, consuming models as Cline's "VS Code LM API" provider does. */
 	const consumer = async (): Promise<LanguageModelConsumer> => {
 		const extension = vscode.extensions.getExtension<LanguageModelConsumer>('org-provider-policy-tests.lm-consumer');
@@ -102,6 +113,7 @@ export function memberDay(): void {
 			const extension = vscode.extensions.getExtension<OrgProviderPolicyApi>('org-provider-policy.org-provider-policy');
 			assert.ok(extension, 'the extension is installed in the host');
 			api = await extension.activate();
+			api.onDidAnnounce((announcement) => announcements.push(announcement));
 			assert.equal(api.version, 1);
 			const choices = await providerChoices();
 			assert.deepEqual(
@@ -234,9 +246,29 @@ export function memberDay(): void {
 			}
 		});
 
-		it('applies a changed policy without a reload; the service shows the member in sync; the next request uses it', async () => {
+		it('applies a changed policy without a reload; the service shows the member in sync; the next request uses it', async function () {
+			// The earlier tests changed the policy less than a notice's quiet time ago: let that settle into
+			// its own notice first, so this change is announced as what it is (a burst is one notice).
+			await new Promise((resolve) => setTimeout(resolve, 2000));
+			// Earlier toasts stay while the window has no focus, and the workbench shows only a few at once.
+			await vscode.commands.executeCommand('notifications.clearAll');
 			const saved = await savePolicy(policyFor(`${endpoint}/v2/openai`, { 'X-Tenant': 'acme-eu', 'X-Region': 'westeurope' }));
 			await until(`revision ${saved}`, inSyncAt(saved));
+			// The member is told once that the endpoint moved, with the key to enter for it as a button (#14 item 1).
+			const announced = await new Promise<{ message: string; actions: readonly string[] }>((resolve, reject) => {
+				const timer = setTimeout(() => reject(new Error(`no notice that the endpoint moved; notices: ${JSON.stringify(announcements)}`)), 15_000);
+				const listener = api.onDidAnnounce((announcement) => {
+					if (announcement.message.includes('moved its endpoint')) {
+						clearTimeout(timer);
+						listener.dispose();
+						resolve(announcement);
+					}
+				});
+			});
+			assert.deepEqual(announced.actions, ['setApiKey'], 'the notice offers the key to enter');
+			const moved = await seen(this, { kind: 'notification', contains: 'moved its endpoint', screenshot: 'integration-endpoint-moved.png' });
+			assert.match(moved, /Acme Corp moved its endpoint to 127\.0\.0\.1:\d+ — enter your API key\./);
+			assert.match(moved, /Set API Key/);
 			// Members report within a couple of seconds (spread so a save does not bring every report at once).
 			const deadline = Date.now() + 10_000;
 			let member: { sync: string; appliedRevision: number } | undefined;
@@ -276,9 +308,12 @@ export function memberDay(): void {
 			assert.equal(result.ok, true, result.detail);
 		});
 
-		it('unlocks the picker live when the admin disables the policy; the own provider waits for the member', async () => {
+		it('unlocks the picker live when the admin disables the policy; the own provider waits for the member', async function () {
+			await vscode.commands.executeCommand('notifications.clearAll');
 			const saved = await savePolicy({ enabled: false });
 			await until('the unlocked picker', () => inSyncAt(saved)() && !api.effectiveSettings().locked);
+			const ended = await seen(this, { kind: 'notification', contains: 'no longer manages your AI provider', screenshot: 'integration-enforcement-ended.png' });
+			assert.match(ended, /Use My Own Provider/, '#14 item 2: the end of enforcement is announced, with the way back as a button');
 			const choices = await providerChoices();
 			assert.equal(choices.length, 5);
 			assert.ok(choices.every((choice) => !choice.locked));
@@ -311,6 +346,17 @@ export function memberDay(): void {
 			assert.equal((await providerChoices()).length, 1);
 			assert.deepEqual((await (await consumer()).models()).map((model) => model.id), ['gpt-4o', 'gpt-4o-mini'], 'signed out: the last policy still governs vscode.lm');
 			assert.deepEqual(await vscode.authentication.getAccounts('org-provider-policy'), [], 'the account is gone from vscode.authentication');
+		});
+
+		it('starts sign-in from the status bar item when signed out (#14 item 3)', async function () {
+			assert.equal(api.syncState().status, 'signed-out');
+			await vscode.commands.executeCommand('notifications.clearAll');
+			const clicked = (await (await fetch(`${control}/ui-status-click`, { method: 'POST' })).json()) as { skipped?: string };
+			if (clicked.skipped) {
+				this.skip();
+			}
+			const code = await seen(this, { kind: 'notification', contains: 'Your sign-in code is', screenshot: 'integration-status-bar-sign-in.png' });
+			assert.match(code, /Approve it in the browser/);
 		});
 	});
 }
