@@ -44,6 +44,7 @@ const vscode = {
 		createOutputChannel: () => ({ info() {}, warn() {}, error() {}, debug() {}, trace() {}, appendLine() {}, show() {}, dispose() {} }),
 		createStatusBarItem: () => ({ show() {}, hide() {}, dispose() {} }),
 		registerWebviewViewProvider: disposable,
+		registerUriHandler: disposable,
 		showInformationMessage: async () => undefined,
 		showWarningMessage: async () => undefined,
 		showErrorMessage: async () => undefined,
