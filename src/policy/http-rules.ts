@@ -1,5 +1,8 @@
 import { z } from 'zod';
 import { CONTROL_CHARACTERS, LIMITS } from './limits';
+import { isLoopbackHost, isPlainHttpBeyondLoopback } from './url-rules';
+
+export { isLoopbackHost, isPlainHttpBeyondLoopback };
 
 /**
  * What HTTP lets a policy say: base URLs clients call exactly as written and header values they
@@ -21,10 +24,6 @@ const FRAMING_HEADERS = new Set([
 
 const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 
-export function isLoopbackHost(hostname: string): boolean {
-	const host = hostname.replace(/^\[|\]$/g, '').toLowerCase();
-	return host === 'localhost' || host.endsWith('.localhost') || host === '::1' || /^127(?:\.\d{1,3}){3}$/.test(host);
-}
 
 /** What the admin must turn on to use plain HTTP beyond loopback, named in the refusal. */
 export const PLAIN_HTTP_CHOICE = 'Allow plain HTTP';
@@ -81,16 +80,6 @@ export const BaseUrlSchema = baseUrl('refused');
  * provider's `allowPlainHttp` (checked with the provider, where both are known).
  */
 export const BaseUrlSchemaV2 = baseUrl('allowed');
-
-/** A plain-http URL to a host other than this machine: keys and prompts would cross the network unencrypted. */
-export function isPlainHttpBeyondLoopback(value: string): boolean {
-	try {
-		const url = new URL(value);
-		return url.protocol === 'http:' && !isLoopbackHost(url.hostname);
-	} catch {
-		return false;
-	}
-}
 
 /**
  * What an HTTP client can send as a header value (RFC 9110 §5.5: visible ASCII, space and tab,

@@ -380,6 +380,13 @@ describe('admin console in headless Chromium', function () {
 		}
 	});
 
+	it('serves a small console script: nothing of the schema library reaches the browser', async () => {
+		const script = await fetch(`${service.url}/console/assets/console.js`);
+		assert.equal(script.status, 200);
+		const size = (await script.arrayBuffer()).byteLength;
+		assert.ok(size < 100_000, `console.js is ${size} bytes: something pulled a large module (zod?) into the browser bundle`);
+	});
+
 	it('refuses console writes without the CSRF token and sets strict cookies and CSP', async () => {
 		const cookies = await page.context().cookies();
 		const session = cookies.find((cookie) => cookie.name === 'opp_session')!;

@@ -1,6 +1,6 @@
 import { $, $$, inputValue, isChecked, send, showLocalTimes, showStatus } from './dom';
 import { planEndpoint, previewRequestUrl, type EndpointPlan } from '../../../policy/endpoint';
-import { isPlainHttpBeyondLoopback } from '../../../policy/http-rules';
+import { isPlainHttpBeyondLoopback } from '../../../policy/url-rules';
 import { collectModelSettings, syncModelRows } from './model-settings';
 
 interface FieldError {
