@@ -1,6 +1,6 @@
 import type { CredentialSource } from './credentials';
 import type { ChatRequestError, FailureKind } from './errors';
-import { isPlainHttpBeyondLoopback } from '../policy/http-rules';
+import { isPlainHttpBeyondLoopback } from '../policy/url-rules';
 import { azureOpenAiStylePath, looksLikeAzureHost, type EndpointPlan } from './endpoint';
 import type { EffectiveProvider } from './chat-client';
 

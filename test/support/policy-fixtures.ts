@@ -1,4 +1,16 @@
-import type { PolicySettingsInput } from '../../src/policy';
+import assert from 'node:assert/strict';
+import { PolicyRejectedError, verifySignedPolicy, type PolicyRejection, type PolicySettingsInput, type PolicyTrust } from '../../src/policy';
+
+/** Why a member refuses this envelope under this trust; fails the test when it is accepted. */
+export function refusalOf(envelope: unknown, trust: PolicyTrust): PolicyRejection {
+	try {
+		verifySignedPolicy(envelope, trust);
+	} catch (error) {
+		assert.ok(error instanceof PolicyRejectedError, String(error));
+		return error.reason;
+	}
+	assert.fail('expected the policy to be refused');
+}
 
 /** Valid settings in each style the product supports. */
 export const validSettings = {

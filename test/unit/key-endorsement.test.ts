@@ -4,14 +4,13 @@ import {
 	buildPolicyDocument,
 	endorsementPayload,
 	generateSigningKeyPair,
-	PolicyRejectedError,
 	PolicySettingsSchema,
 	signPolicy,
 	verifySignedPolicy,
 	type KeyEndorsement,
 	type SigningKeyPair,
 } from '../../src/policy';
-import { stamp, validSettings } from '../support/policy-fixtures';
+import { refusalOf, stamp, validSettings } from '../support/policy-fixtures';
 
 const document = buildPolicyDocument(PolicySettingsSchema.parse(validSettings.plainCompatible), stamp);
 const [first, second, third, stranger] = [generateSigningKeyPair(), generateSigningKeyPair(), generateSigningKeyPair(), generateSigningKeyPair()];
@@ -25,15 +24,7 @@ function endorse(by: SigningKeyPair, key: SigningKeyPair, organizationId = 'acme
 const signedWith = (pair: SigningKeyPair, keyEndorsements: KeyEndorsement[]) => JSON.parse(JSON.stringify({ ...signPolicy(document, pair.privateKeyPem), keyEndorsements }));
 const pinned = (pair: SigningKeyPair) => ({ signingKey: pair.publicKey, organizationId: 'acme' });
 
-function refusal(envelope: unknown, pair: SigningKeyPair): string {
-	try {
-		verifySignedPolicy(envelope, pinned(pair));
-	} catch (error) {
-		assert.ok(error instanceof PolicyRejectedError, String(error));
-		return error.reason;
-	}
-	assert.fail('expected the policy to be refused');
-}
+const refusal = (envelope: unknown, pair: SigningKeyPair) => refusalOf(envelope, pinned(pair));
 
 describe('signing key rotation: endorsements', () => {
 	it('accepts a revision signed by a key the pinned key endorsed, and names that key', () => {

@@ -162,7 +162,8 @@ export class ChatFeature extends Disposable implements vscode.WebviewViewProvide
 			case 'copyDetails': {
 				const effective = this.provider.current;
 				// The endpoint without its query: a gateway may carry a token there.
-				const endpoint = effective.provider ? `${new URL(effective.provider.baseUrl).origin}${new URL(effective.provider.baseUrl).pathname}` : 'none';
+				const base = effective.provider && new URL(effective.provider.baseUrl);
+				const endpoint = base ? `${base.origin}${base.pathname}` : 'none';
 				const details = [`Error: ${entry?.error ?? 'unknown'}`, `Provider: ${effective.label}`, `Endpoint: ${endpoint}`, `Model: ${this.model ?? 'none'}`, `Time: ${new Date().toISOString()}`];
 				await vscode.env.clipboard.writeText(details.join('\n'));
 				void vscode.window.showInformationMessage('Error details copied (no keys or header values are included).');

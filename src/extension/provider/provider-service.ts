@@ -98,15 +98,22 @@ export class ProviderService extends Disposable {
 		// personal key) is not used behind their back: it waits for their yes (useOwnProvider).
 		const previous = this.effective as EffectiveSettings | undefined;
 		if (next.locked) {
-			void this.host.state.update(PAUSED_KEY, undefined);
+			this.markPaused(undefined);
 			return next;
 		}
 		if (previous?.locked && previous.provider && previous.organization) {
-			void this.host.state.update(PAUSED_KEY, previous.organization.name);
+			this.markPaused(previous.organization.name);
 			return pausedSettings(previous.organization.name, next);
 		}
 		const paused = this.host.state.get<string>(PAUSED_KEY);
 		return paused ? pausedSettings(paused, next) : next;
+	}
+
+	/** Every sync state change recomputes: global state is written only when the mark actually changes. */
+	private markPaused(organization: string | undefined): void {
+		if (this.host.state.get<string>(PAUSED_KEY) !== organization) {
+			void this.host.state.update(PAUSED_KEY, organization);
+		}
 	}
 
 	/** The member chose their own provider again after their organization stopped managing it. */
@@ -197,12 +204,13 @@ export class ProviderService extends Disposable {
 		if (!provider) {
 			throw new Error(this.effective.warnings[0] ?? 'No provider is set: run "Org Provider Policy: Select API Provider".');
 		}
+		const owner = this.ownerOfEndpoint();
 		// The fetch is looked up per request, so a changed proxy setting applies to a reused client too.
 		this.cachedClient ??= this.host.loadChatClient().createChatClient(provider, {
 			fetch: (input, init) => this.host.fetch()(input, init),
 			credentials: this.credentials(),
 			...(this.host.proxy ? { proxy: this.host.proxy } : {}),
-			...(this.ownerOfEndpoint() ? { owner: this.ownerOfEndpoint()! } : {}),
+			...(owner ? { owner } : {}),
 		});
 		return this.cachedClient;
 	}

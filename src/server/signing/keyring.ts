@@ -61,10 +61,11 @@ export class Keyring {
 		if (known) {
 			return known;
 		}
-		const [root, records] = await Promise.all([this.store.getSigningKey(orgId), this.store.listKeyEndorsements(orgId)]);
-		if (!root) {
+		const chain = await this.chainOf(orgId);
+		if (!chain) {
 			return undefined;
 		}
+		const { root, records } = chain;
 		const published = records.at(-1)?.publicKey ?? root.publicKey;
 		const current = this.signerFor(orgId, published, root);
 		if (!current) {
@@ -90,10 +91,11 @@ export class Keyring {
 		if (!external) {
 			return undefined;
 		}
-		const [root, records] = await Promise.all([this.store.getSigningKey(external.orgId), this.store.listKeyEndorsements(external.orgId)]);
-		if (!root) {
+		const stored = await this.chainOf(external.orgId);
+		if (!stored) {
 			return undefined;
 		}
+		const { root, records } = stored;
 		const chain = [root.publicKey, ...records.map((record) => record.publicKey)];
 		const published = chain.at(-1)!;
 		const incoming = external.signer.key;
@@ -124,6 +126,12 @@ export class Keyring {
 		this.cache.delete(external.orgId);
 		// Another instance adopting the same key at the same moment endorsed it first: nothing to publish here.
 		return (await this.store.addKeyEndorsement(endorsement)) ? endorsement : undefined;
+	}
+
+	/** The organization's first key and the endorsements after it, as stored. */
+	private async chainOf(orgId: string): Promise<{ root: SigningKeyRecord; records: KeyEndorsementRecord[] } | undefined> {
+		const [root, records] = await Promise.all([this.store.getSigningKey(orgId), this.store.listKeyEndorsements(orgId)]);
+		return root && { root, records };
 	}
 
 	/** The signer for `publicKey` among those this instance holds: the external ones, then the database's. */

@@ -88,10 +88,12 @@ function clearErrors(): void {
 	}
 }
 
+/** The error slot the page renders beside the field with this path. */
+const slotFor = (path: string) => $$('.field-error').find((candidate) => candidate.dataset.errorFor === path);
+
 /** The label of the field an error path belongs to, as the page shows it (e.g. "Deployment names"). */
 function labelFor(path: string): string | undefined {
-	const slot = $$('.field-error').find((candidate) => candidate.dataset.errorFor === path);
-	const label = slot?.closest('.field')?.querySelector('label');
+	const label = slotFor(path)?.closest('.field')?.querySelector('label');
 	return label?.firstChild?.textContent?.trim() || undefined;
 }
 
@@ -102,7 +104,6 @@ function inLabels(message: string): string {
 
 /** Puts each error beside its field (a header's beside its row), and lists them all by label in the status line. */
 function showFieldErrors(errors: FieldError[], headersBox: HTMLElement): void {
-	const slotFor = (path: string) => $$('.field-error').find((candidate) => candidate.dataset.errorFor === path);
 	const lines: string[] = [];
 	for (const error of errors) {
 		const message = inLabels(error.message);
