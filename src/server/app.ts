@@ -21,6 +21,12 @@ import { adminRoutes } from './routes/admin';
 import { oauthRoutes } from './routes/oauth';
 import { opsRoutes } from './routes/ops';
 import { policyRoutes } from './routes/policy';
+import { scimRoutes } from './routes/scim';
+import { AuditLog } from './audit';
+import { SsoAdministration } from './sso/administration';
+import { OpenIdRelyingParty, type RelyingParty } from './sso/oidc';
+import { ScimUsers } from './sso/scim-users';
+import { SingleSignOn } from './sso/single-sign-on';
 import { StreamHub } from './stream-hub';
 import type { Store } from './store/store';
 
@@ -39,6 +45,8 @@ export interface AppOptions {
 	externalSigner?: KeyCustodyOptions['external'];
 	/** Sends invitation e-mails; without it, `--smtp-url` is used, and without that nothing is e-mailed. */
 	mailer?: InvitationMailer;
+	/** The OpenID Connect relying party (`openid-client`); embedders may wrap it. */
+	relyingParty?: RelyingParty;
 }
 
 export interface PolicyApp {
@@ -73,6 +81,18 @@ export async function buildApp(options: AppOptions): Promise<PolicyApp> {
 	const hub = new StreamHub(events, metrics, config.heartbeatSeconds * 1000);
 	const auth = { tokens: accounts.tokens, sessions: accounts.sessions };
 	const publicUrl = () => config.publicUrl;
+	const audit = new AuditLog(store.identity, clock, app.log);
+	const sso = new SingleSignOn({
+		identity: store.identity,
+		users: store,
+		members: accounts.members,
+		relyingParty: options.relyingParty ?? new OpenIdRelyingParty(),
+		clock,
+		audit,
+		redirectUri: () => `${config.publicUrl}/console/sso/callback`,
+	});
+	const administration = new SsoAdministration(sso, store.identity, clock, audit);
+	const scimUsers = new ScimUsers(store, store.identity, accounts.members, clock, audit, (id) => `${config.publicUrl}/scim/v2/Users/${id}`);
 	let closing = false;
 
 	const registered: { method: string | string[]; url: string; schema?: { hide?: boolean } }[] = [];
@@ -146,9 +166,10 @@ export async function buildApp(options: AppOptions): Promise<PolicyApp> {
 	const mailer = options.mailer ?? (config.smtpUrl && config.smtpFrom ? smtpMailer(config.smtpUrl, config.smtpFrom) : undefined);
 	await app.register(adminRoutes, { prefix: '/api/v1/admin', auth, members: accounts.members, tokens: accounts.tokens, policies, store, publicUrl, mailer });
 	await app.register(opsRoutes, { store, metrics, publicUrl, isClosing: () => closing, metricsToken: config.metricsToken, storageFullSince: () => storageFullSince });
-	await app.register(consolePlugin, { accounts, policies, store, config, loginRateLimit: options.loginRateLimit ?? 10 });
+	await app.register(consolePlugin, { accounts, policies, store, config, loginRateLimit: options.loginRateLimit ?? 10, sso, administration, audit });
+	await app.register(scimRoutes, { prefix: '/scim/v2', users: scimUsers, identity: store.identity, publicUrl });
 
-	const bootstrapped = await bootstrap({ store, members: accounts.members, clock, keyring, policies }, config);
+	const bootstrapped = await bootstrap({ store, members: accounts.members, clock, keyring, policies, sso: administration }, config);
 	for (const org of await store.listOrganizations()) {
 		const current = await policies.current(org.id);
 		if (current) {

@@ -4,6 +4,8 @@ import type { ServerConfig } from './config';
 import { createOrganizationWithPolicy, type PolicyService } from './policy-service';
 import type { Keyring } from './signing/keyring';
 import type { PolicySigner } from './signing/signer';
+import type { SsoAdministration } from './sso/administration';
+import { bootstrapSso } from './sso/bootstrap-settings';
 import type { Store } from './store/store';
 
 /** The admin account a first start invites when no `--admin-email` is given. */
@@ -33,6 +35,7 @@ export interface BootstrapServices {
 	clock: Clock;
 	keyring: Pick<Keyring, 'rootFor' | 'adopt' | 'keysFor'>;
 	policies: Pick<PolicyService, 'republish'>;
+	sso: Pick<SsoAdministration, 'view' | 'save'>;
 }
 
 /**
@@ -41,7 +44,13 @@ export interface BootstrapServices {
  * has a password, either the configured admin or a fresh one-time link — so a lost link costs a
  * restart, not the organization.
  */
-export async function bootstrap({ store, members, clock, keyring, policies }: BootstrapServices, config: ServerConfig): Promise<BootstrapResult> {
+export async function bootstrap(services: BootstrapServices, config: ServerConfig): Promise<BootstrapResult> {
+	const result = await bootstrapAccounts(services, config);
+	const ssoWarnings = await bootstrapSso(services.sso, config);
+	return { ...result, warnings: [...result.warnings, ...ssoWarnings] };
+}
+
+async function bootstrapAccounts({ store, members, clock, keyring, policies }: BootstrapServices, config: ServerConfig): Promise<BootstrapResult> {
 	const created = await ensureOrganization(store, clock, config, keyring.rootFor(config.orgId));
 	const endorsed = await keyring.adopt();
 	if (endorsed) {
@@ -56,7 +65,7 @@ export async function bootstrap({ store, members, clock, keyring, policies }: Bo
 	const email = config.adminEmail ?? DEFAULT_ADMIN_EMAIL;
 	if (config.adminPassword) {
 		try {
-			await members.create(config.orgId, email, 'admin', config.adminPassword);
+			await members.create(config.orgId, email, 'admin', config.adminPassword, { breakGlass: true });
 		} catch (error) {
 			// Several instances starting together: another one created this admin first.
 			if (await store.findUserByEmail(config.orgId, email.trim().toLowerCase())) {

@@ -31,7 +31,23 @@ const ServerConfigSchema = z
 		keyOverlapDays: z.coerce.number('must be a number').min(0, 'must be 0 or more').max(365, 'must be at most 365').default(30),
 		smtpUrl: z.string().regex(/^smtps?:\/\//, 'must be an smtp:// or smtps:// URL').optional(),
 		smtpFrom: z.string().trim().regex(/^[^\s@<>]+@[^\s@<>]+$|^[^<>]*<[^\s@<>]+@[^\s@<>]+>$/, 'must be an e-mail address, optionally with a name: Acme AI <ai@acme.example>').optional(),
+		// Single sign-on for the organization's first start; after that the console owns the settings.
+		ssoIssuer: z.string().optional(),
+		ssoClientId: z.string().optional(),
+		ssoClientSecret: z.string().optional(),
+		ssoDisplayName: z.string().optional(),
+		ssoScopes: z.string().optional(),
+		ssoEmailClaim: z.string().optional(),
+		ssoEmailVerifiedClaim: z.string().optional(),
+		ssoGroupsClaim: z.string().optional(),
+		ssoAllowedDomains: z.string().optional(),
+		ssoTenantIds: z.string().optional(),
+		ssoAllowedGroups: z.string().optional(),
+		ssoAdminGroups: z.string().optional(),
+		ssoAdminEmails: z.string().optional(),
 	})
+	.refine((config) => !config.ssoIssuer || config.ssoClientId, { path: ['ssoClientId'], message: 'is required with --sso-issuer' })
+	.refine((config) => !config.ssoIssuer || config.ssoClientSecret, { path: ['ssoClientSecret'], message: 'is required with --sso-issuer (prefer the environment variable: flags show in process lists)' })
 	.refine((config) => !config.smtpUrl || config.smtpFrom, { path: ['smtpFrom'], message: 'is required with --smtp-url: the address invitations come from' })
 	.refine((config) => !config.previousSigningKeyFile || config.signingKeyFile, { path: ['previousSigningKeyFile'], message: 'needs --signing-key-file: the previous key endorses the one in that file' })
 	.transform((config) => ({ ...config, publicUrl: (config.publicUrl ?? `http://${config.host}:${config.port}`).replace(/\/+$/, '') }));
@@ -59,6 +75,19 @@ const FLAGS = {
 	'key-overlap-days': 'ORG_POLICY_KEY_OVERLAP_DAYS',
 	'smtp-url': 'ORG_POLICY_SMTP_URL',
 	'smtp-from': 'ORG_POLICY_SMTP_FROM',
+	'sso-issuer': 'ORG_POLICY_SSO_ISSUER',
+	'sso-client-id': 'ORG_POLICY_SSO_CLIENT_ID',
+	'sso-client-secret': 'ORG_POLICY_SSO_CLIENT_SECRET',
+	'sso-display-name': 'ORG_POLICY_SSO_DISPLAY_NAME',
+	'sso-scopes': 'ORG_POLICY_SSO_SCOPES',
+	'sso-email-claim': 'ORG_POLICY_SSO_EMAIL_CLAIM',
+	'sso-email-verified-claim': 'ORG_POLICY_SSO_EMAIL_VERIFIED_CLAIM',
+	'sso-groups-claim': 'ORG_POLICY_SSO_GROUPS_CLAIM',
+	'sso-allowed-domains': 'ORG_POLICY_SSO_ALLOWED_DOMAINS',
+	'sso-tenant-ids': 'ORG_POLICY_SSO_TENANT_IDS',
+	'sso-allowed-groups': 'ORG_POLICY_SSO_ALLOWED_GROUPS',
+	'sso-admin-groups': 'ORG_POLICY_SSO_ADMIN_GROUPS',
+	'sso-admin-emails': 'ORG_POLICY_SSO_ADMIN_EMAILS',
 } as const;
 
 export class ConfigError extends Error {

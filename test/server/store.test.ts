@@ -13,7 +13,7 @@ import { freshDatabase, TEST_DATABASE_URL } from '../support/postgres';
 const org = { id: 'acme', name: 'Acme Corp', createdAt: Date.parse('2026-11-26T10:00:00.000Z') };
 const key = { orgId: 'acme', privateKeyPem: 'pem', publicKey: 'A'.repeat(43), createdAt: org.createdAt };
 const revision = (n: number, by = 'admin@acme.example'): RevisionRecord => ({ orgId: 'acme', revision: n, signedJson: `{"r":${n}}`, signedJsonV1: null, createdAt: org.createdAt, createdBy: by });
-const user = (id: string) => ({ id, orgId: 'acme', email: `${id}@acme.example`, role: 'member' as const, passwordHash: null, createdAt: org.createdAt, lastSeenAt: null, appliedRevision: null, appliedAt: null });
+const user = (id: string) => ({ id, orgId: 'acme', email: `${id}@acme.example`, role: 'member' as const, passwordHash: null, createdAt: org.createdAt, lastSeenAt: null, appliedRevision: null, appliedAt: null, deactivatedAt: null, externalId: null, breakGlass: false });
 const token = { userId: 'u1', orgId: 'acme', familyId: 'f', clientId: 'vscode', expiresAt: 1_800_000_000_000, createdAt: 1_790_000_000_000, usedAt: null, revokedAt: null, csrfToken: null, label: null };
 
 interface Harness {

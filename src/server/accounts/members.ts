@@ -8,6 +8,11 @@ import { passwordProblem } from './password-policy';
 import type { AccountTimings } from './timings';
 import type { Tokens } from './tokens';
 
+export interface NewUserOptions {
+	externalId?: string | null;
+	breakGlass?: boolean;
+}
+
 export type SignInResult = { kind: 'ok'; user: UserRecord } | { kind: 'wrong' } | { kind: 'throttled'; retryAfterSeconds: number };
 
 /** Who belongs to an organization: added with a password, invited, checked at sign-in, removed. */
@@ -30,14 +35,28 @@ export class Members {
 		return normalized;
 	}
 
-	private newUser(orgId: string, email: string, role: Role, passwordHash: string | null): UserRecord {
-		return { id: newId(), orgId, email, role, passwordHash, createdAt: this.clock.now(), lastSeenAt: null, appliedRevision: null, appliedAt: null };
+	private newUser(orgId: string, email: string, role: Role, passwordHash: string | null, extra: NewUserOptions = {}): UserRecord {
+		return {
+			id: newId(),
+			orgId,
+			email,
+			role,
+			passwordHash,
+			createdAt: this.clock.now(),
+			lastSeenAt: null,
+			appliedRevision: null,
+			appliedAt: null,
+			deactivatedAt: null,
+			externalId: extra.externalId ?? null,
+			breakGlass: extra.breakGlass ?? false,
+		};
 	}
 
-	async create(orgId: string, email: string, role: Role, password: string | null): Promise<UserRecord> {
+	/** A new account; `breakGlass` marks the operator's own admins (see {@link UserRecord.breakGlass}). */
+	async create(orgId: string, email: string, role: Role, password: string | null, extra: NewUserOptions = {}): Promise<UserRecord> {
 		// Checked before hashing: scrypt is the expensive part.
 		const normalized = await this.newMemberEmail(orgId, email);
-		const user = this.newUser(orgId, normalized, role, password === null ? null : await this.checkedHash(password, normalized, orgId));
+		const user = this.newUser(orgId, normalized, role, password === null ? null : await this.checkedHash(password, normalized, orgId), extra);
 		await this.store.createUser(user);
 		return user;
 	}
@@ -58,7 +77,8 @@ export class Members {
 			await verifyPassword(password, null);
 		}
 		for (const user of candidates) {
-			if (await verifyPassword(password, user.passwordHash)) {
+			// A deactivated account's password still costs the check, so timing tells nothing either.
+			if ((await verifyPassword(password, user.passwordHash)) && user.deactivatedAt === null) {
 				this.throttle.succeeded(account);
 				return { kind: 'ok', user };
 			}
@@ -89,6 +109,11 @@ export class Members {
 			}
 		}
 		await this.store.removeUser(userId, this.clock.now());
+		this.forgetRevoked(userId);
+	}
+
+	/** Ends what a revoked person still holds on this instance: cached tokens and open streams. */
+	forgetRevoked(userId: string): void {
 		this.tokens.forgetPrincipals();
 		this.events.publishRevoked({ userId });
 	}
@@ -114,7 +139,9 @@ export class Members {
 		if (await this.store.findUserByEmail(invitation.orgId, invitation.email)) {
 			throw taken();
 		}
-		const user = this.newUser(invitation.orgId, invitation.email, invitation.role, await this.checkedHash(password, invitation.email, invitation.orgId));
+		// A link the operator made (first start, `admin reset-link`) is the break-glass way in.
+		const breakGlass = invitation.createdBy === 'system' && invitation.role === 'admin';
+		const user = this.newUser(invitation.orgId, invitation.email, invitation.role, await this.checkedHash(password, invitation.email, invitation.orgId), { breakGlass });
 		switch (await this.store.acceptInvitation(invitation.tokenHash, user, user.createdAt)) {
 			case 'already-used':
 				throw new DomainError('invalid_invitation', 'this invitation link was already used');

@@ -148,6 +148,6 @@ export class Tokens {
 		if (token.revokedAt !== null || (token.expiresAt !== null && token.expiresAt <= this.clock.now())) {
 			return undefined;
 		}
-		return user.orgId === token.orgId ? { user, token } : undefined;
+		return user.orgId === token.orgId && user.deactivatedAt === null ? { user, token } : undefined;
 	}
 }

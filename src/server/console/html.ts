@@ -38,8 +38,10 @@ export interface PageOptions {
 	organization?: string;
 	user?: { email: string; role: string };
 	csrfToken?: string;
-	active?: 'settings' | 'revisions' | 'members';
+	active?: 'settings' | 'revisions' | 'members' | 'sso' | 'activity';
 	scripts?: string[];
+	/** Moves on to this same-site address at once (`<meta http-equiv="refresh">`). */
+	refreshTo?: string;
 }
 
 export function page(options: PageOptions, body: SafeHtml): string {
@@ -49,6 +51,8 @@ export function page(options: PageOptions, body: SafeHtml): string {
 				<a href="/console/settings" class="${options.active === 'settings' ? 'active' : ''}">Settings</a>
 				<a href="/console/revisions" class="${options.active === 'revisions' ? 'active' : ''}">Revisions</a>
 				<a href="/console/members" class="${options.active === 'members' ? 'active' : ''}">Members</a>
+				<a href="/console/sso" class="${options.active === 'sso' ? 'active' : ''}">Single sign-on</a>
+				<a href="/console/activity" class="${options.active === 'activity' ? 'active' : ''}">Activity</a>
 				<span class="spacer"></span>
 				<span class="who">${options.user.email} (${options.user.role})</span>
 				<form method="post" action="/console/logout" class="inline"><input type="hidden" name="csrf" value="${options.csrfToken ?? ''}"><button type="submit" class="link">Sign out</button></form>
@@ -59,6 +63,7 @@ export function page(options: PageOptions, body: SafeHtml): string {
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="csrf-token" content="${options.csrfToken ?? ''}">
+${options.refreshTo ? html`<meta http-equiv="refresh" content="0;url=${options.refreshTo}">` : ''}
 <title>${options.title} · Org Provider Policy</title>
 <link rel="stylesheet" href="/console/assets/console.css">
 ${(options.scripts ?? []).map((src) => html`<script src="${src}" defer></script>`)}

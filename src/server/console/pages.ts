@@ -2,15 +2,10 @@ import type { PolicySettings } from '../../policy';
 import { DEFAULT_AZURE_SCOPE, isPlainHttpBeyondLoopback, PLAIN_HTTP_CHOICE } from '../../policy';
 import type { InvitationView, MemberView, RevisionView } from '../http/views';
 import { errorSlot, headerRow, invitationItem, MODEL_DEFAULTS_TEXT, modelRow, previewUrl } from './fragments';
-import { html, jsonForScript, page, type SafeHtml } from './html';
+import { html, jsonForScript, type SafeHtml } from './html';
 
-/** The extension's id (publisher.name), the authority of its vscode:// links. */
-export const VSCODE_EXTENSION_ID = 'org-provider-policy.org-provider-policy';
-
-const formTokenField = (token: string) => html`<input type="hidden" name="csrf" value="${token}">`;
-
-/** Every page of the console, the device-approval page and the invitation pages, in one place. */
-export const consolePages = {
+/** The admin console's pages (signed-in admins only). */
+export const adminPages = {
 	settings(state: { settings: PolicySettings; revision: number; updatedBy: string; updatedAt: string }): SafeHtml {
 		const { settings } = state;
 		const provider = settings.provider;
@@ -189,87 +184,5 @@ export const consolePages = {
 				</div>
 			</div>
 		</section>`;
-	},
-
-	login(formToken: string, error?: string, email = ''): string {
-		return page(
-			{ title: 'Sign in' },
-			html`<section class="card narrow">
-				<h1>Sign in to the admin console</h1>
-				${error ? html`<p class="error" role="alert">${error}</p>` : ''}
-				<form method="post" action="/console/login">
-					${formTokenField(formToken)}
-					<label>Email <input type="email" name="email" id="email" autocomplete="username" required value="${email}"></label>
-					<label>Password <input type="password" name="password" id="password" autocomplete="current-password" required></label>
-					<button type="submit" id="sign-in" class="primary">Sign in</button>
-				</form>
-			</section>`,
-		);
-	},
-
-	/** The RFC 8628 verification page: the code to approve, and who approves it. */
-	device(options: { organization: string; serverUrl: string; formToken: string; userCode?: string; error?: string; done?: string; signedInAs?: string | undefined }): string {
-		return page(
-			{ title: 'Approve sign-in' },
-			html`<section class="card narrow">
-				<h1>Sign in to VS Code</h1>
-				${options.done ? html`<p class="success" role="status" id="device-result">${options.done}</p>` : ''}
-				${options.error ? html`<p class="error" role="alert" id="device-error">${options.error}</p>` : ''}
-				${options.done
-					? ''
-					: html`<p>VS Code asks to sign in to <strong>${options.organization}</strong> and receive its provider policy. Approve only if you started this sign-in and the code matches the one VS Code shows.</p>
-				<p class="muted" id="server-address">Policy service: <code>${options.serverUrl}</code> — the address VS Code's <code>orgProviderPolicy.serverUrl</code> should hold.</p>
-				<form method="post" action="/device">
-					${formTokenField(options.formToken)}
-					<label>Code shown in VS Code <input name="user_code" id="user_code" required value="${options.userCode ?? ''}" autocomplete="off" spellcheck="false"></label>
-					${options.signedInAs
-						? html`<p>Signed in as <strong>${options.signedInAs}</strong>.</p>`
-						: html`<label>Email <input type="email" name="email" id="email" autocomplete="username" required></label>
-					<label>Password <input type="password" name="password" id="password" autocomplete="current-password" required></label>`}
-					<div class="actions">
-						<button type="submit" name="action" value="approve" id="approve" class="primary">Approve</button>
-						<button type="submit" name="action" value="deny" id="deny">Deny</button>
-					</div>
-				</form>`}
-			</section>`,
-		);
-	},
-
-	invitation(token: string, formToken: string, error?: string): string {
-		return page(
-			{ title: 'Accept invitation' },
-			html`<section class="card narrow">
-				<h1>Set your password</h1>
-				${error ? html`<p class="error" role="alert">${error}</p>` : ''}
-				<form method="post" action="/invite/${token}">
-					${formTokenField(formToken)}
-					<label>New password (12 characters or more) <input type="password" name="password" id="password" autocomplete="new-password" minlength="12" required></label>
-					<button type="submit" class="primary" id="accept">Save password</button>
-				</form>
-			</section>`,
-		);
-	},
-
-	/**
-	 * After an invitation is accepted: one click connects VS Code (a vscode:// link the extension
-	 * handles, asking the member first), and the address to paste for those who set it by hand.
-	 */
-	welcome(connect: { serverUrl: string; organizationId: string; organizationName: string }): string {
-		const link = `vscode://${VSCODE_EXTENSION_ID}/sign-in?${new URLSearchParams({ server: connect.serverUrl, organization: connect.organizationId }).toString()}`;
-		return page(
-			{ title: 'Welcome', scripts: ['/console/assets/console.js'] },
-			html`<section class="card narrow">
-				<h1>You're in</h1>
-				<p>Your password is set. Now connect VS Code to <strong>${connect.organizationName}</strong>:</p>
-				<p><a class="button primary" id="open-in-vscode" href="${link}">Open in VS Code</a></p>
-				<p class="muted">VS Code asks you to confirm the address, then signs you in. Without the Org Provider Policy extension installed, install it first.</p>
-				<p>Or set <code>orgProviderPolicy.serverUrl</code> to this address and run <strong>Org Provider Policy: Sign In</strong>:</p>
-				<div class="row">
-					<input id="server-url" readonly value="${connect.serverUrl}" aria-label="Policy service address" spellcheck="false">
-					<button type="button" id="copy-server-url" data-copy-from="#server-url">Copy</button>
-				</div>
-				<div id="status" class="status" role="status" aria-live="polite"></div>
-			</section>`,
-		);
 	},
 };

@@ -6,12 +6,13 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
 import type { PolicySettings } from '../../policy';
-import { DomainError, type Accounts, type Principal } from '../accounts';
+import { DomainError, type Accounts } from '../accounts';
 import type { SignInResult } from '../accounts/members';
 import { isoTime } from '../clock';
+import type { AuditLog } from '../audit';
 import type { ServerConfig } from '../config';
 import { normalizeUserCode } from '../crypto';
-import { principalOf, requireRole, SESSION_COOKIE } from '../http/auth';
+import { principalOf, SESSION_COOKIE } from '../http/auth';
 import { domainStatus } from '../http/errors';
 import { HttpError } from '../http/http-error';
 import { currentOrThrow, expectedRevision, savePolicy } from '../http/policy-http';
@@ -21,8 +22,14 @@ import { settingsOfRevision } from '../policy-service';
 import { MASK, maskSettings } from '../revision-diff';
 import type { Store, UserRecord } from '../store/store';
 import { page } from './html';
-import { FormGuard } from './form-guard';
-import { consolePages } from './pages';
+import type { SsoAdministration } from '../sso/administration';
+import type { SingleSignOn } from '../sso/single-sign-on';
+import { createConsoleKit } from './kit';
+import { adminPages } from './pages';
+import { signInPages } from './sign-in-pages';
+import { ssoConsoleRoutes } from './sso-routes';
+
+const consolePages = { ...adminPages, ...signInPages };
 
 /**
  * The built assets (the console script is bundled by esbuild): beside the service bundle in
@@ -39,12 +46,14 @@ const ConsoleSaveSchema = z.strictObject({
 	keepHeaderValues: z.array(z.string()).max(64).default([]),
 });
 
-const FormSchema = z.record(z.string(), z.string()).default({});
 
 export interface ConsoleOptions {
 	readonly accounts: Pick<Accounts, 'members' | 'sessions' | 'tokens' | 'devices'>;
+	readonly sso: SingleSignOn;
+	readonly administration: SsoAdministration;
+	readonly audit: AuditLog;
 	readonly policies: Pick<PolicyService, 'current' | 'save' | 'history'>;
-	readonly store: Pick<Store, 'listUsers' | 'listInvitations' | 'getOrganization'>;
+	readonly store: Pick<Store, 'listUsers' | 'listInvitations' | 'getOrganization' | 'identity'>;
 	readonly config: ServerConfig;
 	readonly loginRateLimit: number;
 }
@@ -53,7 +62,7 @@ export interface ConsoleOptions {
  * The admin console, the device-approval page and the invitation pages: server-rendered HTML under
  * a strict CSP (helmet) with the console's script and styles served as static files.
  */
-export const consolePlugin: FastifyPluginAsyncZod<ConsoleOptions> = async (app, { accounts, policies, store, config, loginRateLimit }) => {
+export const consolePlugin: FastifyPluginAsyncZod<ConsoleOptions> = async (app, { accounts, policies, store, config, loginRateLimit, sso, administration, audit }) => {
 	const { members, sessions, devices } = accounts;
 	const secure = config.publicUrl.startsWith('https:');
 	await app.register(helmet, {
@@ -85,59 +94,49 @@ export const consolePlugin: FastifyPluginAsyncZod<ConsoleOptions> = async (app, 
 		route.schema = { ...route.schema, hide: true };
 	});
 
-	const sendPage = (reply: FastifyReply, html: string, status = 200) => reply.code(status).type('text/html; charset=utf-8').send(html);
-	const setSession = (reply: FastifyReply, cookie: string) =>
-		reply.setCookie(SESSION_COOKIE, cookie, { path: '/', httpOnly: true, sameSite: 'strict', secure, maxAge: sessions.lifetimeSeconds });
-	const sessionPrincipal = async (request: FastifyRequest): Promise<Principal | undefined> => {
-		const cookie = request.cookies[SESSION_COOKIE];
-		return cookie ? sessions.resolve(cookie) : undefined;
-	};
-	const formOf = (request: FastifyRequest) => FormSchema.parse(request.body ?? {});
-	const guard = new FormGuard(() => config.publicUrl, secure);
-	/** Runs a form post only when it is this service's own form; otherwise shows the page again with why. */
-	const guarded = async (request: FastifyRequest, reply: FastifyReply, render: (formToken: string, error: string) => string, work: () => Promise<unknown>) => {
-		try {
-			guard.check(request, formOf(request).csrf);
-		} catch (error) {
-			if (error instanceof HttpError) {
-				return sendPage(reply, render(guard.tokenFor(request, reply), error.message), error.statusCode);
-			}
-			throw error;
-		}
-		return work();
-	};
+	const kit = createConsoleKit(accounts, () => config.publicUrl, secure);
+	const { sendPage, sessionPrincipal, formOf, guard, guarded, consolePage, chrome } = kit;
 	const loginLimit = { rateLimit: { max: loginRateLimit, timeWindow: '1 minute' } };
-	const admin = requireRole({ tokens: accounts.tokens, sessions }, 'admin');
-
-	// Console pages answer an anonymous visitor with the sign-in page, not a JSON 401.
-	const consolePage = async (request: FastifyRequest, reply: FastifyReply): Promise<void> => {
-		const principal = await sessionPrincipal(request);
-		if (!principal || principal.user.role !== 'admin') {
-			await reply.redirect('/console/login', 303);
-			return;
-		}
-		request.principal = principal;
-	};
-	const chrome = (request: FastifyRequest, title: string, active: 'settings' | 'revisions' | 'members', organization: string | undefined, scripts?: string[]) => {
-		const { user, token } = principalOf(request);
-		return { title, organization, user, csrfToken: token.csrfToken ?? '', active, ...(scripts ? { scripts } : {}) };
-	};
+	const admin = kit.admin;
+	await app.register(ssoConsoleRoutes, { kit, sso, administration, audit, store, publicUrl: () => config.publicUrl, orgId: config.orgId, loginLimit });
 
 	// ── sign-in ────────────────────────────────────────────────────────────────
-	app.get('/console/login', async (request, reply) => sendPage(reply, consolePages.login(guard.tokenFor(request, reply))));
+	const BreakGlass = z.object({ 'break-glass': z.string().optional() });
+	const loginPage = async (request: FastifyRequest, reply: FastifyReply, options: { error?: string; email?: string; breakGlass: boolean }, status = 200) =>
+		sendPage(reply, consolePages.login(guard.tokenFor(request, reply), { ...options, sso: await sso.offer(config.orgId) }), status);
+	app.get('/console/login', { schema: { querystring: BreakGlass } }, async (request, reply) => loginPage(request, reply, { breakGlass: request.query['break-glass'] !== undefined }));
 
-	app.post('/console/login', { config: loginLimit }, async (request, reply) => {
+	app.post('/console/login', { config: loginLimit, schema: { querystring: BreakGlass } }, async (request, reply) => {
 		const body = formOf(request);
-		return guarded(request, reply, (token, error) => consolePages.login(token, error, body.email), async () => {
+		const breakGlass = request.query['break-glass'] !== undefined;
+		const offer = await sso.offer(config.orgId);
+		return guarded(request, reply, (token, error) => consolePages.login(token, { error, email: body.email, sso: offer, breakGlass }), async () => {
 			const result = await members.checkPassword(body.email ?? '', body.password ?? '');
-			if (result.kind !== 'ok' || result.user.role !== 'admin') {
-				const [status, message] = signInRefusal(result, reply);
-				return sendPage(reply, consolePages.login(guard.tokenFor(request, reply), message, body.email), status);
+			const refusal = await passwordRefusal(result, reply);
+			if (refusal) {
+				return loginPage(request, reply, { error: refusal[1], email: body.email, breakGlass }, refusal[0]);
 			}
-			setSession(reply, (await sessions.create(result.user)).cookie);
+			const { user } = result as { user: UserRecord };
+			await audit.record(user.orgId, user.email, user.breakGlass && offer && !offer.passwordSignIn ? 'sign_in.break_glass' : 'sign_in.password', 'ok', { purpose: 'console' });
+			await kit.signIn(reply, user);
 			return reply.redirect('/console/settings', 303);
 		});
 	});
+
+	/** Why a password sign-in is refused, or undefined: wrong, throttled, not an admin, or passwords are off. */
+	const passwordRefusal = async (result: SignInResult, reply: FastifyReply, purpose = 'console'): Promise<[number, string] | undefined> => {
+		if (result.kind === 'ok' && !(await sso.passwordAllowed(result.user))) {
+			await audit.record(result.user.orgId, result.user.email, 'sign_in.password', 'refused', { purpose, reason: 'password_sign_in_off' });
+			return [403, 'This organization signs in with single sign-on only: use the button above.'];
+		}
+		if (result.kind === 'ok' && (purpose === 'device' || result.user.role === 'admin')) {
+			return undefined;
+		}
+		if (result.kind === 'wrong' || result.kind === 'ok') {
+			await audit.record(config.orgId, 'unknown', 'sign_in.password', 'refused', { purpose, reason: result.kind === 'ok' ? 'not_admin' : 'wrong_password' });
+		}
+		return signInRefusal(result, reply);
+	};
 
 	app.post('/console/logout', async (request, reply) => {
 		guard.checkOrigin(request);
@@ -192,19 +191,22 @@ export const consolePlugin: FastifyPluginAsyncZod<ConsoleOptions> = async (app, 
 	app.get('/device', { schema: { querystring: z.object({ user_code: z.string().optional() }) } }, async (request, reply) => {
 		const principal = await sessionPrincipal(request);
 		const userCode = request.query.user_code ? normalizeUserCode(request.query.user_code) : '';
-		return sendPage(reply, consolePages.device({ organization: config.orgName, serverUrl: config.publicUrl, formToken: guard.tokenFor(request, reply), userCode, signedInAs: principal?.user.email }));
+		return sendPage(reply, consolePages.device({ organization: config.orgName, serverUrl: config.publicUrl, formToken: guard.tokenFor(request, reply), userCode, signedInAs: principal?.user.email, sso: await sso.offer(config.orgId) }));
 	});
 
 	app.post('/device', { config: loginLimit }, async (request, reply) => {
 		const body = formOf(request);
 		const userCode = normalizeUserCode(body.user_code ?? '');
 		const signedInAs = async () => (await sessionPrincipal(request))?.user.email;
+		const offer = await sso.offer(config.orgId);
 		const answer = async (status: number, options: { error?: string; done?: string }) =>
-			sendPage(reply, consolePages.device({ organization: config.orgName, serverUrl: config.publicUrl, formToken: guard.tokenFor(request, reply), userCode, signedInAs: await signedInAs(), ...options }), status);
-		return guarded(request, reply, (formToken, error) => consolePages.device({ organization: config.orgName, serverUrl: config.publicUrl, formToken, userCode, error }), async () => {
-			const result: SignInResult = body.email ? await members.checkPassword(body.email, body.password ?? '') : signedIn((await sessionPrincipal(request))?.user);
-			if (result.kind !== 'ok') {
-				const [status, error] = signInRefusal(result, reply);
+			sendPage(reply, consolePages.device({ organization: config.orgName, serverUrl: config.publicUrl, formToken: guard.tokenFor(request, reply), userCode, signedInAs: await signedInAs(), sso: offer, ...options }), status);
+		return guarded(request, reply, (formToken, error) => consolePages.device({ organization: config.orgName, serverUrl: config.publicUrl, formToken, userCode, error, sso: offer }), async () => {
+			const byPassword = Boolean(body.email);
+			const result: SignInResult = byPassword ? await members.checkPassword(body.email ?? '', body.password ?? '') : signedIn((await sessionPrincipal(request))?.user);
+			const refusal = byPassword ? await passwordRefusal(result, reply, 'device') : result.kind === 'ok' ? undefined : signInRefusal(result, reply);
+			if (refusal || result.kind !== 'ok') {
+				const [status, error] = refusal ?? [401, 'Sign in first.'];
 				return answer(status, { error });
 			}
 			const { user } = result;
@@ -214,6 +216,7 @@ export const consolePlugin: FastifyPluginAsyncZod<ConsoleOptions> = async (app, 
 			}
 			const approve = body.action !== 'deny';
 			await devices.decide(device, user, approve);
+			await audit.record(user.orgId, user.email, approve ? 'device.approved' : 'device.denied', 'ok', { via: byPassword ? 'password' : 'session' });
 			const organization = (await store.getOrganization(user.orgId))?.name;
 			return answer(200, { done: approve ? `Approved. VS Code is now signed in to ${organization} as ${user.email}; you can close this page.` : 'Denied. VS Code will not be signed in.' });
 		});
@@ -234,7 +237,7 @@ export const consolePlugin: FastifyPluginAsyncZod<ConsoleOptions> = async (app, 
 			try {
 				const user = await members.acceptInvitation(token, password);
 				if (user.role === 'admin') {
-					setSession(reply, (await sessions.create(user)).cookie);
+					await kit.signIn(reply, user);
 					return reply.redirect('/console/settings', 303);
 				}
 				const organization = await store.getOrganization(user.orgId);

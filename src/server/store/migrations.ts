@@ -114,4 +114,46 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = {
 				.execute();
 		},
 	},
+	'0005_single_sign_on': {
+		// Single sign-on (OpenID Connect), SCIM provisioning and the activity log. A SCIM
+		// deactivation keeps the person (and their history) but closes every way in.
+		async up(db: Kysely<unknown>): Promise<void> {
+			await db.schema.alterTable('users').addColumn('deactivated_at', 'bigint').execute();
+			await db.schema.alterTable('users').addColumn('external_id', 'text').execute();
+			// Admins the operator made (bootstrap, `admin reset-link`): they keep a password when SSO is required.
+			await db.schema.alterTable('users').addColumn('break_glass', 'integer', (c) => c.notNull().defaultTo(0)).execute();
+			await db.schema
+				.createTable('sso_settings')
+				.addColumn('org_id', 'text', (c) => c.primaryKey().references('organizations.id'))
+				.addColumn('settings_json', 'text', (c) => c.notNull())
+				.addColumn('client_secret', 'text', (c) => c.notNull())
+				.addColumn('tested_fingerprint', 'text')
+				.addColumn('scim_token_hash', 'text', (c) => c.unique())
+				.addColumn('updated_at', 'bigint', (c) => c.notNull())
+				.addColumn('updated_by', 'text', (c) => c.notNull())
+				.execute();
+			await db.schema
+				.createTable('sso_logins')
+				.addColumn('state_hash', 'text', (c) => c.primaryKey())
+				.addColumn('org_id', 'text', (c) => c.notNull())
+				.addColumn('purpose', 'text', (c) => c.notNull())
+				.addColumn('nonce', 'text', (c) => c.notNull())
+				.addColumn('code_verifier', 'text', (c) => c.notNull())
+				.addColumn('return_to', 'text')
+				.addColumn('created_at', 'bigint', (c) => c.notNull())
+				.addColumn('expires_at', 'bigint', (c) => c.notNull())
+				.execute();
+			await db.schema
+				.createTable('audit_events')
+				.addColumn('id', 'text', (c) => c.primaryKey())
+				.addColumn('org_id', 'text', (c) => c.notNull())
+				.addColumn('at', 'bigint', (c) => c.notNull())
+				.addColumn('actor', 'text', (c) => c.notNull())
+				.addColumn('action', 'text', (c) => c.notNull())
+				.addColumn('outcome', 'text', (c) => c.notNull())
+				.addColumn('detail', 'text', (c) => c.notNull())
+				.execute();
+			await db.schema.createIndex('audit_events_by_org').on('audit_events').columns(['org_id', 'at']).execute();
+		},
+	},
 };

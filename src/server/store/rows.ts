@@ -49,6 +49,9 @@ export const toUser = (row: Row<'users'>): UserRecord => ({
 	lastSeenAt: row.last_seen_at,
 	appliedRevision: row.applied_revision,
 	appliedAt: row.applied_at,
+	deactivatedAt: row.deactivated_at,
+	externalId: row.external_id,
+	breakGlass: row.break_glass === 1,
 });
 export const toInvitation = (row: Row<'invitations'>): InvitationRecord => ({
 	tokenHash: row.token_hash,
@@ -100,6 +103,9 @@ export const userRow = (user: UserRecord) => ({
 	role: user.role,
 	password_hash: user.passwordHash,
 	created_at: user.createdAt,
+	deactivated_at: user.deactivatedAt,
+	external_id: user.externalId,
+	break_glass: user.breakGlass ? 1 : 0,
 });
 
 export const invitationRow = (invitation: InvitationRecord): Insertable<Tables['invitations']> => ({
@@ -145,6 +151,9 @@ export const USER_COLUMNS_PREFIXED = [
 	'u.last_seen_at as u_last_seen_at',
 	'u.applied_revision as u_applied_revision',
 	'u.applied_at as u_applied_at',
+	'u.deactivated_at as u_deactivated_at',
+	'u.external_id as u_external_id',
+	'u.break_glass as u_break_glass',
 ] as const;
 
 type PrefixedUser = { [K in keyof Row<'users'> as `u_${K}`]: Row<'users'>[K] };
@@ -160,6 +169,9 @@ export function toTokenWithUser(row: Row<'tokens'> & PrefixedUser): { token: Tok
 		last_seen_at: row.u_last_seen_at,
 		applied_revision: row.u_applied_revision,
 		applied_at: row.u_applied_at,
+		deactivated_at: row.u_deactivated_at,
+		external_id: row.u_external_id,
+		break_glass: row.u_break_glass,
 	};
 	return { token: toToken(row), user: toUser(user) };
 }

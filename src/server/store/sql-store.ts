@@ -1,5 +1,6 @@
 import type { Kysely } from 'kysely';
 import type { DialectSpecifics } from './dialect';
+import { SqlIdentityStore, type IdentityStore } from './identity-store';
 import type {
 	AppendResult,
 	DeviceCodeRecord,
@@ -35,12 +36,14 @@ import type { Tables } from './tables';
 
 export class SqlStore implements Store {
 	readonly kind: Store['kind'];
+	readonly identity: IdentityStore;
 
 	constructor(
 		private readonly db: Kysely<Tables>,
 		private readonly dialect: DialectSpecifics,
 	) {
 		this.kind = dialect.kind;
+		this.identity = new SqlIdentityStore(db, dialect);
 		if (dialect.onExternalChange) {
 			this.onExternalChange = (listener) => dialect.onExternalChange!(listener);
 			this.notificationsHealthy = () => dialect.notificationsHealthy !== false;
@@ -288,6 +291,7 @@ export class SqlStore implements Store {
 				trx.deleteFrom('invitations').where('expires_at', '<', before).where('accepted_at', 'is', null).executeTakeFirst(),
 				// Tokens that never expire (admin API tokens) stay until revoked and then stay for the audit.
 				trx.deleteFrom('tokens').where('expires_at', 'is not', null).where('expires_at', '<', before).executeTakeFirst(),
+				trx.deleteFrom('sso_logins').where('expires_at', '<', before).executeTakeFirst(),
 			]);
 			return deleted.reduce((sum, result) => sum + Number(result.numDeletedRows), 0);
 		});

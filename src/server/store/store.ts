@@ -5,6 +5,7 @@
  */
 
 import type { Role } from '../../policy';
+import type { IdentityStore } from './identity-store';
 
 export type { Role };
 export type TokenKind = 'access' | 'refresh' | 'admin_api' | 'console_session';
@@ -57,6 +58,12 @@ export interface UserRecord {
 	lastSeenAt: number | null;
 	appliedRevision: number | null;
 	appliedAt: number | null;
+	/** Set when the directory (SCIM) deactivated the person: no sign-in, no token, until reactivated. */
+	deactivatedAt: number | null;
+	/** The identity provider's id for the person (SCIM `externalId`). */
+	externalId: string | null;
+	/** An admin the operator made (bootstrap, `admin reset-link`): may use a password when SSO is required. */
+	breakGlass: boolean;
 }
 
 export interface InvitationRecord {
@@ -108,6 +115,8 @@ export type AppendResult = { ok: true; record: RevisionRecord } | { ok: false; c
 
 export interface Store {
 	readonly kind: 'sqlite' | 'postgres';
+	/** Single sign-on settings, provisioning and the activity log. */
+	readonly identity: IdentityStore;
 	ping(): Promise<void>;
 	/**
 	 * Changes made by other instances sharing this store (PostgreSQL LISTEN/NOTIFY). An embedded
@@ -172,7 +181,7 @@ export interface Store {
 	revokeFamily(familyId: string, at: number): Promise<void>;
 
 	/**
-	 * Deletes what can no longer be used: device codes, invitations and tokens expired before
+	 * Deletes what can no longer be used: device codes, invitations, tokens and SSO sign-ins expired before
 	 * `before` (revoked tokens too, once expired). Returns how many rows went.
 	 */
 	purgeExpired(before: number): Promise<number>;

@@ -19,6 +19,9 @@ export interface Tables {
 		last_seen_at: number | null;
 		applied_revision: number | null;
 		applied_at: number | null;
+		deactivated_at: number | null;
+		external_id: string | null;
+		break_glass: number;
 	};
 	invitations: {
 		token_hash: string;
@@ -53,5 +56,24 @@ export interface Tables {
 		revoked_at: number | null;
 		csrf_token: string | null;
 		label: string | null;
+	};	sso_settings: {
+		org_id: string;
+		settings_json: string;
+		client_secret: string;
+		tested_fingerprint: string | null;
+		scim_token_hash: string | null;
+		updated_at: number;
+		updated_by: string;
 	};
+	sso_logins: {
+		state_hash: string;
+		org_id: string;
+		purpose: string;
+		nonce: string;
+		code_verifier: string;
+		return_to: string | null;
+		created_at: number;
+		expires_at: number;
+	};
+	audit_events: { id: string; org_id: string; at: number; actor: string; action: string; outcome: string; detail: string };
 }

@@ -1,0 +1,44 @@
+import type { Clock } from './clock';
+import { newId } from './crypto';
+import type { AuditEventRecord, AuditOutcome, IdentityStore } from './store/identity-store';
+
+/** Where audit lines also go: the service log (pino's `info`/`warn` shape). */
+export interface AuditLogger {
+	info(object: object, message: string): void;
+	warn(object: object, message: string): void;
+}
+
+export type AuditDetail = AuditEventRecord['detail'];
+
+/**
+ * The organization's activity list: sign-ins, joins, provisioning and SSO setting changes, in the
+ * database (for the console) and in the service log. Callers pass no secrets; only names, reasons
+ * and outcomes.
+ */
+export class AuditLog {
+	constructor(
+		private readonly store: Pick<IdentityStore, 'appendAudit' | 'listAudit'>,
+		private readonly clock: Clock,
+		private readonly log: AuditLogger,
+	) {}
+
+	async record(orgId: string, actor: string, action: string, outcome: AuditOutcome, detail: AuditDetail = {}): Promise<void> {
+		const event: AuditEventRecord = { id: newId(), orgId, at: this.clock.now(), actor, action, outcome, detail };
+		const line = { audit: { org: orgId, actor, action, outcome, ...detail } };
+		if (outcome === 'ok') {
+			this.log.info(line, `audit: ${action}`);
+		} else {
+			this.log.warn(line, `audit: ${action} ${outcome}`);
+		}
+		try {
+			await this.store.appendAudit(event);
+		} catch (error) {
+			// The log line above already holds the event; a sign-in does not fail over its audit row.
+			this.log.warn({ err: error, audit: line.audit }, 'could not store an audit event');
+		}
+	}
+
+	list(orgId: string, limit: number): Promise<AuditEventRecord[]> {
+		return this.store.listAudit(orgId, limit);
+	}
+}

@@ -1,0 +1,71 @@
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { z } from 'zod';
+import type { Accounts, Principal } from '../accounts';
+import type { UserRecord } from '../store/store';
+import { principalOf, requireRole, SESSION_COOKIE } from '../http/auth';
+import { HttpError } from '../http/http-error';
+import { FormGuard } from './form-guard';
+import type { PageOptions } from './html';
+
+const FormSchema = z.record(z.string(), z.string()).default({});
+
+/** What every console route plugin shares: pages, the session cookie, form protection, the admin gate. */
+export interface ConsoleKit {
+	readonly guard: FormGuard;
+	sendPage(reply: FastifyReply, html: string, status?: number): FastifyReply;
+	/** Starts a console session for the user (any role: members approving a device use one too). */
+	signIn(reply: FastifyReply, user: UserRecord): Promise<void>;
+	sessionPrincipal(request: FastifyRequest): Promise<Principal | undefined>;
+	formOf(request: FastifyRequest): Record<string, string>;
+	/** Runs a form post only when it is this service's own form; otherwise shows the page again with why. */
+	guarded(request: FastifyRequest, reply: FastifyReply, render: (formToken: string, error: string) => string, work: () => Promise<unknown>): Promise<unknown>;
+	/** A pre-handler: console pages answer a visitor who is not a signed-in admin with the sign-in page. */
+	consolePage(request: FastifyRequest, reply: FastifyReply): Promise<void>;
+	/** A pre-handler for the console's JSON API: admins only, CSRF token required. */
+	readonly admin: ReturnType<typeof requireRole>;
+	chrome(request: FastifyRequest, title: string, active: NonNullable<PageOptions['active']>, organization: string | undefined, scripts?: string[]): PageOptions;
+}
+
+export function createConsoleKit(accounts: Pick<Accounts, 'sessions' | 'tokens'>, publicUrl: () => string, secure: boolean): ConsoleKit {
+	const { sessions } = accounts;
+	const guard = new FormGuard(publicUrl, secure);
+	const formOf = (request: FastifyRequest) => FormSchema.parse(request.body ?? {});
+	const sessionPrincipal = async (request: FastifyRequest): Promise<Principal | undefined> => {
+		const cookie = request.cookies[SESSION_COOKIE];
+		return cookie ? sessions.resolve(cookie) : undefined;
+	};
+	return {
+		guard,
+		formOf,
+		sessionPrincipal,
+		sendPage: (reply, html, status = 200) => reply.code(status).type('text/html; charset=utf-8').send(html),
+		async signIn(reply, user) {
+			const { cookie } = await sessions.create(user);
+			reply.setCookie(SESSION_COOKIE, cookie, { path: '/', httpOnly: true, sameSite: 'strict', secure, maxAge: sessions.lifetimeSeconds });
+		},
+		async guarded(request, reply, render, work) {
+			try {
+				guard.check(request, formOf(request).csrf);
+			} catch (error) {
+				if (error instanceof HttpError) {
+					return reply.code(error.statusCode).type('text/html; charset=utf-8').send(render(guard.tokenFor(request, reply), error.message));
+				}
+				throw error;
+			}
+			return work();
+		},
+		async consolePage(request, reply) {
+			const principal = await sessionPrincipal(request);
+			if (!principal || principal.user.role !== 'admin') {
+				await reply.redirect('/console/login', 303);
+				return;
+			}
+			request.principal = principal;
+		},
+		admin: requireRole(accounts, 'admin'),
+		chrome(request, title, active, organization, scripts) {
+			const { user, token } = principalOf(request);
+			return { title, organization, user, csrfToken: token.csrfToken ?? '', active, ...(scripts ? { scripts } : {}) };
+		},
+	};
+}

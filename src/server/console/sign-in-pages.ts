@@ -1,0 +1,140 @@
+import { html, page } from './html';
+
+/** The extension's id (publisher.name), the authority of its vscode:// links. */
+export const VSCODE_EXTENSION_ID = 'org-provider-policy.org-provider-policy';
+
+const formTokenField = (token: string) => html`<input type="hidden" name="csrf" value="${token}">`;
+
+/** Single sign-on as the sign-in pages offer it. */
+export interface SsoOffer {
+	displayName: string;
+	passwordSignIn: boolean;
+}
+
+/** The pages anyone may open: sign-in, device approval, invitations and what single sign-on answers. */
+export const signInPages = {
+	login(formToken: string, options: { error?: string; email?: string; sso?: SsoOffer; breakGlass?: boolean } = {}): string {
+		const { error, email = '', sso, breakGlass = false } = options;
+		const passwords = !sso || sso.passwordSignIn || breakGlass;
+		return page(
+			{ title: 'Sign in' },
+			html`<section class="card narrow">
+				<h1>${breakGlass ? 'Break-glass sign-in' : 'Sign in to the admin console'}</h1>
+				${error ? html`<p class="error" role="alert" id="sign-in-error">${error}</p>` : ''}
+				${sso && !breakGlass
+					? html`<form method="post" action="/console/sso/start">
+							${formTokenField(formToken)}<input type="hidden" name="purpose" value="console">
+							<button type="submit" id="sso-sign-in" class="primary">Sign in with ${sso.displayName}</button>
+						</form>`
+					: ''}
+				${breakGlass ? html`<p class="warning">For the admin the operator created (first start or <code>admin reset-link</code>) when single sign-on fails. Every use is recorded in the activity list and the service log.</p>` : ''}
+				${passwords
+					? html`<form method="post" action="/console/login${breakGlass ? '?break-glass=1' : ''}">
+							${formTokenField(formToken)}
+							<label>Email <input type="email" name="email" id="email" autocomplete="username" required value="${email}"></label>
+							<label>Password <input type="password" name="password" id="password" autocomplete="current-password" required></label>
+							<button type="submit" id="sign-in" class="${sso ? '' : 'primary'}">Sign in${sso ? ' with a password' : ''}</button>
+						</form>`
+					: html`<p class="muted">This organization signs in with ${sso?.displayName ?? 'single sign-on'} only. <a href="/console/login?break-glass=1" id="break-glass">Break-glass sign-in</a></p>`}
+			</section>`,
+		);
+	},
+
+	/** The RFC 8628 verification page: the code to approve, and who approves it. */
+	device(options: { organization: string; serverUrl: string; formToken: string; userCode?: string; error?: string; done?: string; signedInAs?: string | undefined; sso?: SsoOffer | undefined }): string {
+		const { sso } = options;
+		return page(
+			{ title: 'Approve sign-in' },
+			html`<section class="card narrow">
+				<h1>Sign in to VS Code</h1>
+				${options.done ? html`<p class="success" role="status" id="device-result">${options.done}</p>` : ''}
+				${options.error ? html`<p class="error" role="alert" id="device-error">${options.error}</p>` : ''}
+				${options.done
+					? ''
+					: html`<p>VS Code asks to sign in to <strong>${options.organization}</strong> and receive its provider policy. Approve only if you started this sign-in and the code matches the one VS Code shows.</p>
+				<p class="muted" id="server-address">Policy service: <code>${options.serverUrl}</code> — the address VS Code's <code>orgProviderPolicy.serverUrl</code> should hold.</p>
+				<form method="post" action="/device">
+					${formTokenField(options.formToken)}
+					<label>Code shown in VS Code <input name="user_code" id="user_code" required value="${options.userCode ?? ''}" autocomplete="off" spellcheck="false"></label>
+					${options.signedInAs
+						? html`<p>Signed in as <strong id="signed-in-as">${options.signedInAs}</strong>.</p>`
+						: html`${sso
+								? html`<input type="hidden" name="purpose" value="device"><button type="submit" formaction="/console/sso/start" formnovalidate id="sso-sign-in" class="primary">Sign in with ${sso.displayName}</button>`
+								: ''}
+							${!sso || sso.passwordSignIn
+								? html`<label>Email <input type="email" name="email" id="email" autocomplete="username" required></label>
+									<label>Password <input type="password" name="password" id="password" autocomplete="current-password" required></label>`
+								: ''}`}
+					<div class="actions" ${!options.signedInAs && sso && !sso.passwordSignIn ? 'hidden' : ''}>
+						<button type="submit" name="action" value="approve" id="approve" class="primary">Approve</button>
+						<button type="submit" name="action" value="deny" id="deny">Deny</button>
+					</div>
+				</form>`}
+			</section>`,
+		);
+	},
+
+	invitation(token: string, formToken: string, error?: string): string {
+		return page(
+			{ title: 'Accept invitation' },
+			html`<section class="card narrow">
+				<h1>Set your password</h1>
+				${error ? html`<p class="error" role="alert">${error}</p>` : ''}
+				<form method="post" action="/invite/${token}">
+					${formTokenField(formToken)}
+					<label>New password (12 characters or more) <input type="password" name="password" id="password" autocomplete="new-password" minlength="12" required></label>
+					<button type="submit" class="primary" id="accept">Save password</button>
+				</form>
+			</section>`,
+		);
+	},
+
+	/**
+	 * After an invitation is accepted: one click connects VS Code (a vscode:// link the extension
+	 * handles, asking the member first), and the address to paste for those who set it by hand.
+	 */
+	welcome(connect: { serverUrl: string; organizationId: string; organizationName: string }): string {
+		const link = `vscode://${VSCODE_EXTENSION_ID}/sign-in?${new URLSearchParams({ server: connect.serverUrl, organization: connect.organizationId }).toString()}`;
+		return page(
+			{ title: 'Welcome', scripts: ['/console/assets/console.js'] },
+			html`<section class="card narrow">
+				<h1>You're in</h1>
+				<p>Your password is set. Now connect VS Code to <strong>${connect.organizationName}</strong>:</p>
+				<p><a class="button primary" id="open-in-vscode" href="${link}">Open in VS Code</a></p>
+				<p class="muted">VS Code asks you to confirm the address, then signs you in. Without the Org Provider Policy extension installed, install it first.</p>
+				<p>Or set <code>orgProviderPolicy.serverUrl</code> to this address and run <strong>Org Provider Policy: Sign In</strong>:</p>
+				<div class="row">
+					<input id="server-url" readonly value="${connect.serverUrl}" aria-label="Policy service address" spellcheck="false">
+					<button type="button" id="copy-server-url" data-copy-from="#server-url">Copy</button>
+				</div>
+				<div id="status" class="status" role="status" aria-live="polite"></div>
+			</section>`,
+		);
+	},
+
+	/**
+	 * The way back from the identity provider. A same-site page, not a redirect: a redirect chain
+	 * that began at the identity provider would not carry the new SameSite=Strict session cookie.
+	 */
+	continueTo(target: string, message: string): string {
+		return page(
+			{ title: 'Signed in', refreshTo: target },
+			html`<section class="card narrow">
+				<p class="success" role="status" id="sso-continue">${message}</p>
+				<p><a class="button primary" href="${target}" id="continue">Continue</a></p>
+			</section>`,
+		);
+	},
+
+	/** A single sign-on that did not let the person in (or a test that did not pass), and what to do. */
+	ssoRefused(message: string, retry: { href: string; label: string }): string {
+		return page(
+			{ title: 'Sign-in refused' },
+			html`<section class="card narrow">
+				<h1>Not signed in</h1>
+				<p class="error" role="alert" id="sso-error">${message}</p>
+				<p><a href="${retry.href}" id="retry">${retry.label}</a></p>
+			</section>`,
+		);
+	},
+};

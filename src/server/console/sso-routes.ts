@@ -1,0 +1,164 @@
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import type { AuditLog } from '../audit';
+import { normalizeUserCode } from '../crypto';
+import { principalOf } from '../http/auth';
+import type { SsoAdministration } from '../sso/administration';
+import type { SsoSettings } from '../sso/settings';
+import type { SingleSignOn } from '../sso/single-sign-on';
+import type { Store } from '../store/store';
+import { page } from './html';
+import type { ConsoleKit } from './kit';
+import { signInPages } from './sign-in-pages';
+import { formValuesOf, ssoPages, type SsoFormValues } from './sso-pages';
+
+export interface SsoConsoleOptions {
+	readonly kit: ConsoleKit;
+	readonly sso: SingleSignOn;
+	readonly administration: SsoAdministration;
+	readonly audit: AuditLog;
+	readonly store: Pick<Store, 'getOrganization'>;
+	readonly publicUrl: () => string;
+	/** The organization this service's sign-in pages are for. */
+	readonly orgId: string;
+	readonly loginLimit: { rateLimit: { max: number; timeWindow: string } };
+}
+
+/** The browser's half of a sign-in's `state`: a sign-in finishes only in the browser that began it. */
+const STATE_COOKIE = 'opp_sso_state';
+const LIST_FIELDS = ['allowedDomains', 'tenantIds', 'allowedGroups', 'adminGroups', 'adminEmails'] as const;
+const TEXT_FIELDS = ['displayName', 'issuer', 'clientId', 'emailClaim', 'emailVerifiedClaim', 'groupsClaim'] as const;
+
+/** The settings form's fields as the settings document (lists split on lines and commas, checkboxes as booleans). */
+function settingsInput(form: Record<string, string>): Record<string, unknown> {
+	const input: Record<string, unknown> = { enabled: form.enabled === 'on', passwordSignIn: form.passwordSignIn === 'on' };
+	for (const field of TEXT_FIELDS) {
+		input[field] = form[field] ?? '';
+	}
+	input.scopes = (form.scopes ?? '').split(/\s+/).filter(Boolean);
+	for (const field of LIST_FIELDS) {
+		input[field] = (form[field] ?? '').split(/[\n,]+/).map((entry) => entry.trim()).filter(Boolean);
+	}
+	return input;
+}
+
+/**
+ * Single sign-on in the console: the sign-in round trip through the identity provider (for the
+ * console, the device-approval page and the admin's *Test sign-in*), the settings page with
+ * provisioning, and the activity list.
+ */
+export const ssoConsoleRoutes: FastifyPluginAsyncZod<SsoConsoleOptions> = async (app, { kit, sso, administration, audit, store, publicUrl, orgId, loginLimit }) => {
+	const { sendPage, guard, guarded, consolePage, formOf } = kit;
+	const secure = publicUrl().startsWith('https:');
+	const redirectUri = () => `${publicUrl()}/console/sso/callback`;
+
+	const settingsPage = async (request: FastifyRequest, reply: FastifyReply, extra: { values?: SsoFormValues; errors?: string[]; notice?: string; scimToken?: string } = {}, status = 200) => {
+		const { user } = principalOf(request);
+		const view = await administration.view(user.orgId);
+		const organization = (await store.getOrganization(user.orgId))?.name;
+		const body = ssoPages.settings({ view, values: extra.values ?? formValuesOf(view.settings), formToken: guard.tokenFor(request, reply), redirectUri: redirectUri(), scimUrl: `${publicUrl()}/scim/v2`, ...extra });
+		return sendPage(reply, page(kit.chrome(request, 'Single sign-on', 'sso', organization), body), status);
+	};
+	/** An admin's form post: this service's own form, from a signed-in admin. */
+	const adminForm = async (request: FastifyRequest, reply: FastifyReply, work: () => Promise<unknown>) => {
+		await consolePage(request, reply);
+		if (reply.sent) {
+			return reply;
+		}
+		return guarded(request, reply, (_token, error) => signInPages.ssoRefused(error, { href: '/console/sso', label: 'Back to single sign-on' }), work);
+	};
+
+	// ── the round trip ─────────────────────────────────────────────────────────
+	app.post('/console/sso/start', { config: loginLimit }, async (request, reply) => {
+		const form = formOf(request);
+		const purpose = form.purpose === 'device' ? 'device' : form.purpose === 'test' ? 'test' : 'console';
+		const userCode = normalizeUserCode(form.user_code ?? '');
+		const back = purpose === 'device' ? `/device${userCode ? `?user_code=${encodeURIComponent(userCode)}` : ''}` : purpose === 'test' ? '/console/sso' : '/console/login';
+		const retry = { href: back, label: 'Back' };
+		if (purpose === 'test') {
+			await consolePage(request, reply);
+			if (reply.sent) {
+				return reply;
+			}
+		}
+		return guarded(request, reply, (_token, error) => signInPages.ssoRefused(error, retry), async () => {
+			const targetOrg = purpose === 'test' ? principalOf(request).user.orgId : orgId;
+			const begun = await sso.begin(targetOrg, purpose, purpose === 'device' ? back : null);
+			if (begun.kind === 'unavailable') {
+				return sendPage(reply, signInPages.ssoRefused(begun.message, retry), 503);
+			}
+			// Lax, not Strict: the identity provider's redirect back is a cross-site navigation.
+			reply.setCookie(STATE_COOKIE, begun.state, { path: '/console/sso', httpOnly: true, sameSite: 'lax', secure, maxAge: 600 });
+			return reply.redirect(begun.url.href, 303);
+		});
+	});
+
+	app.get('/console/sso/callback', async (request, reply) => {
+		const outcome = await sso.complete(new URL(request.url, `${publicUrl()}/`), request.cookies[STATE_COOKIE]);
+		reply.clearCookie(STATE_COOKIE, { path: '/console/sso' });
+		switch (outcome.kind) {
+			case 'signed-in': {
+				await kit.signIn(reply, outcome.user);
+				const target = outcome.purpose === 'device' ? (outcome.returnTo ?? '/device') : '/console/settings';
+				return sendPage(reply, signInPages.continueTo(target, `Signed in as ${outcome.user.email}.`));
+			}
+			case 'tested':
+				return sendPage(reply, signInPages.continueTo('/console/sso?tested=1', `Test sign-in passed: ${outcome.email} signs in as ${outcome.role}.`));
+			case 'refused': {
+				const retry =
+					outcome.purpose === 'device'
+						? { href: outcome.returnTo ?? '/device', label: 'Back to approving VS Code' }
+						: outcome.purpose === 'test'
+							? { href: '/console/sso', label: 'Back to single sign-on settings' }
+							: { href: '/console/login', label: 'Back to sign-in' };
+				return sendPage(reply, signInPages.ssoRefused(outcome.message, retry), 403);
+			}
+		}
+	});
+
+	// ── settings, provisioning, activity ──────────────────────────────────────
+	app.get('/console/sso', { preHandler: consolePage, schema: { querystring: z.object({ tested: z.string().optional(), saved: z.string().optional() }) } }, async (request, reply) =>
+		settingsPage(request, reply, { notice: request.query.tested ? 'Test sign-in passed.' : request.query.saved ? 'Saved.' : undefined }),
+	);
+
+	app.post('/console/sso', async (request, reply) =>
+		adminForm(request, reply, async () => {
+			const form = formOf(request);
+			const input = settingsInput(form);
+			const result = await administration.save(principalOf(request).user.orgId, input, form.clientSecret, principalOf(request).user.email);
+			if (result.kind === 'invalid') {
+				const values: SsoFormValues = { ...(input as Partial<Record<keyof SsoSettings, string | boolean>>), scopes: form.scopes ?? '' };
+				for (const field of LIST_FIELDS) {
+					values[field] = form[field] ?? '';
+				}
+				return settingsPage(request, reply, { values, errors: result.errors }, 400);
+			}
+			return reply.redirect('/console/sso?saved=1', 303);
+		}),
+	);
+
+	app.post('/console/sso/scim-token', async (request, reply) =>
+		adminForm(request, reply, async () => {
+			const { user } = principalOf(request);
+			const token = await administration.createScimToken(user.orgId, user.email);
+			return token
+				? settingsPage(request, reply, { scimToken: token, notice: 'Provisioning is on. Paste this token into your identity provider now: it is not shown again.' })
+				: settingsPage(request, reply, { errors: ['Save the single sign-on settings first.'] }, 409);
+		}),
+	);
+
+	app.post('/console/sso/scim-token/revoke', async (request, reply) =>
+		adminForm(request, reply, async () => {
+			const { user } = principalOf(request);
+			await administration.revokeScimToken(user.orgId, user.email);
+			return settingsPage(request, reply, { notice: 'Provisioning is off: the SCIM token no longer works.' });
+		}),
+	);
+
+	app.get('/console/activity', { preHandler: consolePage }, async (request, reply) => {
+		const { user } = principalOf(request);
+		const organization = (await store.getOrganization(user.orgId))?.name;
+		return sendPage(reply, page(kit.chrome(request, 'Activity', 'activity', organization), ssoPages.activity(await audit.list(user.orgId, 200))));
+	});
+};

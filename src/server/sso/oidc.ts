@@ -1,0 +1,102 @@
+import * as oidc from 'openid-client';
+import { isLoopbackHttp, ssoFingerprint, type SsoSettings } from './settings';
+
+/** What the service sends the browser to, and what it must keep to finish the sign-in. */
+export interface AuthorizationStart {
+	url: URL;
+	state: string;
+	nonce: string;
+	codeVerifier: string;
+}
+
+/** The OpenID Connect relying party as the sign-in flow uses it; tests may put a double here. */
+export interface RelyingParty {
+	start(settings: SsoSettings, clientSecret: string, redirectUri: string): Promise<AuthorizationStart>;
+	/** Redeems the code and returns the validated ID token's claims (with the userinfo's, when the token lacks some). */
+	finish(settings: SsoSettings, clientSecret: string, callbackUrl: URL, checks: { state: string; nonce: string; codeVerifier: string }): Promise<Record<string, unknown>>;
+}
+
+/** Why the identity provider could not be used, in one sentence without secrets. */
+export class IdentityProviderError extends Error {
+	override readonly name = 'IdentityProviderError';
+}
+
+const DISCOVERY_TIMEOUT_SECONDS = 10;
+
+/**
+ * `openid-client` does the protocol: discovery, the authorization URL with PKCE (S256), `state`
+ * and `nonce`, the code exchange, and the ID token's validation (issuer, audience, signature by the
+ * issuer's JWKS, expiry, nonce). Discovered configurations are kept per settings fingerprint.
+ */
+export class OpenIdRelyingParty implements RelyingParty {
+	private readonly configurations = new Map<string, Promise<oidc.Configuration>>();
+
+	private configuration(settings: SsoSettings, clientSecret: string): Promise<oidc.Configuration> {
+		const key = ssoFingerprint(settings, clientSecret);
+		let found = this.configurations.get(key);
+		if (!found) {
+			const issuer = new URL(settings.issuer);
+			found = oidc
+				.discovery(issuer, settings.clientId, clientSecret, undefined, {
+					timeout: DISCOVERY_TIMEOUT_SECONDS,
+					...(isLoopbackHttp(issuer) ? { execute: [oidc.allowInsecureRequests] } : {}),
+				})
+				.catch((error: unknown) => {
+					this.configurations.delete(key);
+					throw new IdentityProviderError(`could not read the identity provider's discovery document at ${settings.issuer}/.well-known/openid-configuration: ${describe(error)}`, { cause: error });
+				});
+			this.configurations.set(key, found);
+		}
+		return found;
+	}
+
+	async start(settings: SsoSettings, clientSecret: string, redirectUri: string): Promise<AuthorizationStart> {
+		const configuration = await this.configuration(settings, clientSecret);
+		const codeVerifier = oidc.randomPKCECodeVerifier();
+		const state = oidc.randomState();
+		const nonce = oidc.randomNonce();
+		const url = oidc.buildAuthorizationUrl(configuration, {
+			redirect_uri: redirectUri,
+			scope: settings.scopes.join(' '),
+			state,
+			nonce,
+			code_challenge: await oidc.calculatePKCECodeChallenge(codeVerifier),
+			code_challenge_method: 'S256',
+		});
+		return { url, state, nonce, codeVerifier };
+	}
+
+	async finish(settings: SsoSettings, clientSecret: string, callbackUrl: URL, checks: { state: string; nonce: string; codeVerifier: string }): Promise<Record<string, unknown>> {
+		const configuration = await this.configuration(settings, clientSecret);
+		try {
+			const tokens = await oidc.authorizationCodeGrant(configuration, callbackUrl, {
+				pkceCodeVerifier: checks.codeVerifier,
+				expectedState: checks.state,
+				expectedNonce: checks.nonce,
+				idTokenExpected: true,
+			});
+			const claims: Record<string, unknown> = { ...tokens.claims() };
+			const missing = [settings.emailClaim, settings.emailVerifiedClaim, settings.groupsClaim].some((name) => !(name in claims));
+			if (missing && configuration.serverMetadata().userinfo_endpoint) {
+				// Some providers (Okta's default groups, Google's e-mail with few scopes) put them only in userinfo.
+				const info = await oidc.fetchUserInfo(configuration, tokens.access_token, String(claims['sub']));
+				for (const [name, value] of Object.entries(info)) {
+					claims[name] ??= value;
+				}
+			}
+			return claims;
+		} catch (error) {
+			throw new IdentityProviderError(`the identity provider's answer was refused: ${describe(error)}`, { cause: error });
+		}
+	}
+}
+
+/** The library's message and OAuth error code, never a token or secret (they are not in either). */
+function describe(error: unknown): string {
+	if (error instanceof oidc.AuthorizationResponseError || error instanceof oidc.ResponseBodyError) {
+		return `${error.error}${error.error_description ? ` (${error.error_description})` : ''}`;
+	}
+	const cause = (error as { cause?: { code?: string; message?: string } }).cause;
+	const message = error instanceof Error ? error.message : String(error);
+	return cause?.code ? `${message} (${cause.code})` : message;
+}

@@ -1,0 +1,206 @@
+import type { Members } from '../accounts';
+import type { AuditLog } from '../audit';
+import type { Clock } from '../clock';
+import { hashSecret } from '../crypto';
+import type { IdentityStore, SsoPurpose, SsoSettingsRecord } from '../store/identity-store';
+import type { Role, Store, UserRecord } from '../store/store';
+import { admit, readClaims, rulesNameAdmins, type IdentityClaims, type RefusalReason } from './membership';
+import { IdentityProviderError, type RelyingParty } from './oidc';
+import { admitsNewcomers, parseSsoSettings, ssoFingerprint, type SsoSettings } from './settings';
+
+/** How long a browser may stay at the identity provider before the sign-in must start again. */
+const LOGIN_LIFETIME_MS = 10 * 60_000;
+
+export interface SsoDependencies {
+	identity: Pick<IdentityStore, 'getSsoSettings' | 'createSsoLogin' | 'takeSsoLogin' | 'markSsoTested' | 'updateUser'>;
+	users: Pick<Store, 'findUserByEmail' | 'listUsers'>;
+	members: Pick<Members, 'create'>;
+	relyingParty: RelyingParty;
+	clock: Clock;
+	audit: Pick<AuditLog, 'record'>;
+	/** The callback address registered with the identity provider. */
+	redirectUri: () => string;
+}
+
+/** An organization's settings as stored, parsed once. */
+export interface LoadedSso {
+	settings: SsoSettings;
+	record: SsoSettingsRecord;
+}
+
+export type SsoBegin = { kind: 'redirect'; url: URL; state: string } | { kind: 'unavailable'; message: string };
+
+export type SsoOutcome =
+	| { kind: 'signed-in'; user: UserRecord; purpose: Exclude<SsoPurpose, 'test'>; returnTo: string | null }
+	| { kind: 'tested'; email: string; role: Role; claims: IdentityClaims }
+	| { kind: 'refused'; purpose: SsoPurpose | undefined; message: string; returnTo: string | null };
+
+/**
+ * Single sign-on through the organization's OpenID provider: starts a sign-in (state, nonce and
+ * PKCE kept server-side, so any instance can finish it), and on the way back applies the
+ * membership rules, creates newcomers just in time and keeps admin roles in step with the rules.
+ */
+export class SingleSignOn {
+	constructor(private readonly deps: SsoDependencies) {}
+
+	async load(orgId: string): Promise<LoadedSso | undefined> {
+		const record = await this.deps.identity.getSsoSettings(orgId);
+		if (!record) {
+			return undefined;
+		}
+		const parsed = parseSsoSettings(JSON.parse(record.settingsJson));
+		return parsed.ok ? { settings: parsed.value, record } : undefined;
+	}
+
+	/** The sign-in button's label when single sign-on is offered, and whether passwords still work. */
+	async offer(orgId: string): Promise<{ displayName: string; passwordSignIn: boolean } | undefined> {
+		const loaded = await this.load(orgId);
+		return loaded?.settings.enabled ? { displayName: loaded.settings.displayName, passwordSignIn: loaded.settings.passwordSignIn } : undefined;
+	}
+
+	/** False when the organization requires single sign-on and this is not one of the operator's break-glass admins. */
+	async passwordAllowed(user: UserRecord): Promise<boolean> {
+		const loaded = await this.load(user.orgId);
+		return !loaded || !loaded.settings.enabled || loaded.settings.passwordSignIn || (user.breakGlass && user.role === 'admin');
+	}
+
+	async begin(orgId: string, purpose: SsoPurpose, returnTo: string | null): Promise<SsoBegin> {
+		const loaded = await this.load(orgId);
+		if (!loaded || (purpose !== 'test' && !loaded.settings.enabled)) {
+			return { kind: 'unavailable', message: 'Single sign-on is not set up for this organization: sign in with your password.' };
+		}
+		try {
+			const start = await this.deps.relyingParty.start(loaded.settings, loaded.record.clientSecret, this.deps.redirectUri());
+			const now = this.deps.clock.now();
+			await this.deps.identity.createSsoLogin({
+				stateHash: hashSecret(start.state),
+				orgId,
+				purpose,
+				nonce: start.nonce,
+				codeVerifier: start.codeVerifier,
+				returnTo,
+				createdAt: now,
+				expiresAt: now + LOGIN_LIFETIME_MS,
+			});
+			return { kind: 'redirect', url: start.url, state: start.state };
+		} catch (error) {
+			if (error instanceof IdentityProviderError) {
+				await this.deps.audit.record(orgId, 'system', 'sign_in.sso', 'failed', { purpose, reason: 'provider_unreachable', error: error.message });
+				return { kind: 'unavailable', message: `Single sign-on is not working right now (${error.message}). Try again, or ask your admin.` };
+			}
+			throw error;
+		}
+	}
+
+	/**
+	 * The identity provider sent the browser back. `browserState` is the state this browser was
+	 * given when it left (a cookie): a callback from a sign-in started elsewhere is refused.
+	 */
+	async complete(callbackUrl: URL, browserState: string | undefined): Promise<SsoOutcome> {
+		const state = callbackUrl.searchParams.get('state');
+		const login = state && state === browserState ? await this.deps.identity.takeSsoLogin(hashSecret(state)) : undefined;
+		if (!state || !login || login.expiresAt <= this.deps.clock.now()) {
+			return { kind: 'refused', purpose: login?.purpose, returnTo: login?.returnTo ?? null, message: 'This sign-in was started in another browser or has expired. Start it again.' };
+		}
+		const { orgId, purpose, returnTo } = login;
+		const refused = async (message: string, reason: string, actor = 'unknown', outcome: 'refused' | 'failed' = 'refused'): Promise<SsoOutcome> => {
+			await this.deps.audit.record(orgId, actor, purpose === 'test' ? 'sso.test' : 'sign_in.sso', outcome, { purpose, reason });
+			return { kind: 'refused', purpose, returnTo, message };
+		};
+		const loaded = await this.load(orgId);
+		if (!loaded) {
+			return refused('Single sign-on was turned off for this organization while you were signing in.', 'not_configured');
+		}
+		let claims: IdentityClaims;
+		try {
+			const raw = await this.deps.relyingParty.finish(loaded.settings, loaded.record.clientSecret, callbackUrl, { state, nonce: login.nonce, codeVerifier: login.codeVerifier });
+			claims = readClaims(raw, loaded.settings);
+		} catch (error) {
+			if (error instanceof IdentityProviderError) {
+				return refused(`Single sign-on failed: ${error.message}.`, error.message, 'unknown', 'failed');
+			}
+			throw error;
+		}
+		const admission = admit(loaded.settings, claims);
+		const actor = claims.email ?? `sub:${claims.subject}`;
+		if (admission.kind === 'refuse') {
+			return refused(admission.message, admission.reason, actor);
+		}
+		if (purpose === 'test') {
+			return this.finishTest(loaded, admission.email, admission.role, claims);
+		}
+		const user = await this.accountFor(orgId, loaded.settings, admission.email, admission.role);
+		if ('refusal' in user) {
+			return refused(user.message, user.refusal, actor);
+		}
+		if (purpose === 'console' && user.role !== 'admin') {
+			return refused('You signed in, but only admins can use the console. To connect VS Code, use the sign-in it offers.', 'not_admin', actor);
+		}
+		await this.deps.audit.record(orgId, user.email, 'sign_in.sso', 'ok', { purpose, role: user.role });
+		return { kind: 'signed-in', user, purpose, returnTo };
+	}
+
+	private async finishTest(loaded: LoadedSso, email: string, role: Role, claims: IdentityClaims): Promise<SsoOutcome> {
+		const { orgId, settingsJson, clientSecret } = loaded.record;
+		if (role !== 'admin') {
+			await this.deps.audit.record(orgId, email, 'sso.test', 'refused', { reason: 'not_admin' });
+			return {
+				kind: 'refused',
+				purpose: 'test',
+				returnTo: null,
+				message: `The identity provider signed in ${email}, but the rules make them a member, not an admin. Add them to Admin e-mails or an Admin group, so an admin can still get in once passwords are off.`,
+			};
+		}
+		// Settings saved by someone else meanwhile: this test vouches for the old ones only.
+		if (!(await this.deps.identity.markSsoTested(orgId, ssoFingerprint(loaded.settings, clientSecret), settingsJson))) {
+			return { kind: 'refused', purpose: 'test', returnTo: null, message: 'The settings changed while you were testing them. Run Test sign-in again.' };
+		}
+		await this.deps.audit.record(orgId, email, 'sso.test', 'ok', { role });
+		return { kind: 'tested', email, role, claims };
+	}
+
+	/** The person's account: found, or created now when the rules admit newcomers; otherwise why not. */
+	private async accountFor(orgId: string, settings: SsoSettings, email: string, role: Role): Promise<UserRecord | { refusal: RefusalReason; message: string }> {
+		const existing = await this.deps.users.findUserByEmail(orgId, email);
+		if (existing) {
+			if (existing.deactivatedAt !== null) {
+				return { refusal: 'deactivated', message: 'Your account in this organization was deactivated by its directory. Ask your admin.' };
+			}
+			return this.syncRole(existing, settings, role);
+		}
+		if (!admitsNewcomers(settings)) {
+			return { refusal: 'not_member', message: `${email} has no account in this organization, and it admits only people its admins add. Ask your admin to add you.` };
+		}
+		try {
+			const user = await this.deps.members.create(orgId, email, role, null);
+			await this.deps.audit.record(orgId, email, 'member.joined', 'ok', { via: 'sso', role });
+			return user;
+		} catch (error) {
+			// The same person signing in twice at once: the other sign-in created the account.
+			const raced = await this.deps.users.findUserByEmail(orgId, email);
+			if (raced) {
+				return raced;
+			}
+			throw error;
+		}
+	}
+
+	/**
+	 * When the rules name admins, a sign-in brings the role in line: promoted when now in an admin
+	 * group, demoted when no longer — never the operator's break-glass admins, never the last admin.
+	 */
+	private async syncRole(user: UserRecord, settings: SsoSettings, role: Role): Promise<UserRecord> {
+		if (user.role === role || !rulesNameAdmins(settings) || (role === 'member' && user.breakGlass)) {
+			return user;
+		}
+		if (role === 'member') {
+			const admins = (await this.deps.users.listUsers(user.orgId)).filter((candidate) => candidate.role === 'admin' && candidate.deactivatedAt === null);
+			if (admins.length <= 1) {
+				return user;
+			}
+		}
+		await this.deps.identity.updateUser(user.id, { role });
+		await this.deps.audit.record(user.orgId, user.email, 'member.role_changed', 'ok', { via: 'sso', from: user.role, to: role });
+		return { ...user, role };
+	}
+}
