@@ -33,10 +33,15 @@ const TEXT_FIELDS = ['displayName', 'issuer', 'clientId', 'emailClaim', 'emailVe
 /** The settings form's fields as the settings document (lists split on lines and commas, checkboxes as booleans). */
 function settingsInput(form: Record<string, string>): Record<string, unknown> {
 	const input: Record<string, unknown> = { enabled: form.enabled === 'on', passwordSignIn: form.passwordSignIn === 'on' };
+	// An empty field is a missing one: it takes its default, or reads "is required".
 	for (const field of TEXT_FIELDS) {
-		input[field] = form[field] ?? '';
+		if (form[field]?.trim()) {
+			input[field] = form[field];
+		}
 	}
-	input.scopes = (form.scopes ?? '').split(/\s+/).filter(Boolean);
+	if (form.scopes?.trim()) {
+		input.scopes = form.scopes.split(/\s+/).filter(Boolean);
+	}
 	for (const field of LIST_FIELDS) {
 		input[field] = (form[field] ?? '').split(/[\n,]+/).map((entry) => entry.trim()).filter(Boolean);
 	}

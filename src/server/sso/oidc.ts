@@ -11,7 +11,8 @@ export interface AuthorizationStart {
 
 /** The OpenID Connect relying party as the sign-in flow uses it; tests may put a double here. */
 export interface RelyingParty {
-	start(settings: SsoSettings, clientSecret: string, redirectUri: string): Promise<AuthorizationStart>;
+	/** `prompt: 'login'` asks the provider to authenticate again even with a session (a *Test sign-in*). */
+	start(settings: SsoSettings, clientSecret: string, redirectUri: string, prompt?: 'login'): Promise<AuthorizationStart>;
 	/** Redeems the code and returns the validated ID token's claims (with the userinfo's, when the token lacks some). */
 	finish(settings: SsoSettings, clientSecret: string, callbackUrl: URL, checks: { state: string; nonce: string; codeVerifier: string }): Promise<Record<string, unknown>>;
 }
@@ -37,7 +38,8 @@ export class OpenIdRelyingParty implements RelyingParty {
 		if (!found) {
 			const issuer = new URL(settings.issuer);
 			found = oidc
-				.discovery(issuer, settings.clientId, clientSecret, undefined, {
+				// client_secret_basic: what RFC 6749 §2.3.1 requires every provider to accept (Okta's default).
+				.discovery(issuer, settings.clientId, undefined, oidc.ClientSecretBasic(clientSecret), {
 					timeout: DISCOVERY_TIMEOUT_SECONDS,
 					...(isLoopbackHttp(issuer) ? { execute: [oidc.allowInsecureRequests] } : {}),
 				})
@@ -50,7 +52,7 @@ export class OpenIdRelyingParty implements RelyingParty {
 		return found;
 	}
 
-	async start(settings: SsoSettings, clientSecret: string, redirectUri: string): Promise<AuthorizationStart> {
+	async start(settings: SsoSettings, clientSecret: string, redirectUri: string, prompt?: 'login'): Promise<AuthorizationStart> {
 		const configuration = await this.configuration(settings, clientSecret);
 		const codeVerifier = oidc.randomPKCECodeVerifier();
 		const state = oidc.randomState();
@@ -62,6 +64,7 @@ export class OpenIdRelyingParty implements RelyingParty {
 			nonce,
 			code_challenge: await oidc.calculatePKCECodeChallenge(codeVerifier),
 			code_challenge_method: 'S256',
+			...(prompt ? { prompt } : {}),
 		});
 		return { url, state, nonce, codeVerifier };
 	}

@@ -70,7 +70,8 @@ export class SingleSignOn {
 			return { kind: 'unavailable', message: 'Single sign-on is not set up for this organization: sign in with your password.' };
 		}
 		try {
-			const start = await this.deps.relyingParty.start(loaded.settings, loaded.record.clientSecret, this.deps.redirectUri());
+			// A test signs in afresh: the admin's own provider session must not stand in for the person tested.
+			const start = await this.deps.relyingParty.start(loaded.settings, loaded.record.clientSecret, this.deps.redirectUri(), purpose === 'test' ? 'login' : undefined);
 			const now = this.deps.clock.now();
 			await this.deps.identity.createSsoLogin({
 				stateHash: hashSecret(start.state),

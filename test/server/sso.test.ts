@@ -1,0 +1,183 @@
+import assert from 'node:assert/strict';
+import { startIdentityProvider, TEST_CLIENT, type TestIdentityProvider } from '../support/identity-provider';
+import { freePort } from '../support/free-port';
+import { bearer, form, jsonOf, startService, type RunningService } from '../support/service';
+import { TestBrowser } from '../support/sso-browser';
+import { adminConsole, saveSsoSettings } from '../support/sso-setup';
+
+/**
+ * Single sign-on through a real OpenID provider (oidc-provider on loopback), over HTTP: the
+ * console's sign-in, a member approving VS Code, the membership rules, the Test sign-in gate,
+ * password sign-in turned off and the break-glass way in. Runs on PostgreSQL in `server-pg` too.
+ */
+describe('single sign-on (OpenID Connect)', function () {
+	this.timeout(30_000);
+	let idp: TestIdentityProvider;
+	let service: RunningService;
+	let callback = '';
+	/** A second service's port, registered with the identity provider too. */
+	let otherPort = 0;
+
+	beforeEach(async () => {
+		const port = await freePort();
+		otherPort = await freePort();
+		callback = `http://127.0.0.1:${port}/console/sso/callback`;
+		idp = await startIdentityProvider([callback, `http://127.0.0.1:${otherPort}/console/sso/callback`]);
+		service = await startService({ port });
+	});
+	afterEach(async () => {
+		await service.close();
+		await idp.close();
+	});
+
+	const audit = async () => service.store.identity.listAudit('acme', 100);
+	const configure = async (overrides: Record<string, unknown> = {}) => {
+		const admin = await adminConsole(service);
+		const saved = await saveSsoSettings(admin, service, idp.settings(overrides));
+		assert.equal(saved.status, 200, saved.text);
+		return admin;
+	};
+
+	it('signs an admin in to the console through the identity provider, creating the account just in time', async () => {
+		await configure();
+		const browser = new TestBrowser();
+		const result = await browser.signInWithSso(service.url, 'alice@acme.test');
+		assert.equal(result.status, 200, result.text);
+		assert.match(result.text, /Signed in as alice@acme\.test/);
+		assert.ok(browser.visited.some((url) => url.startsWith(`${idp.issuer}/auth`)), 'the browser went to the identity provider');
+		const settings = await browser.open(`${service.url}/console/settings`);
+		assert.equal(new URL(settings.url).pathname, '/console/settings', 'the session opens the console');
+		const alice = await service.store.findUserByEmail('acme', 'alice@acme.test');
+		assert.equal(alice?.role, 'admin', 'an admin by the ai-admins group');
+		assert.equal(alice?.passwordHash, null, 'no password was made');
+		const events = await audit();
+		assert.ok(events.some((event) => event.action === 'member.joined' && event.actor === 'alice@acme.test' && event.detail['via'] === 'sso'));
+		assert.ok(events.some((event) => event.action === 'sign_in.sso' && event.outcome === 'ok' && event.actor === 'alice@acme.test'));
+	});
+
+	it('lets a member approve a VS Code sign-in through the identity provider, keeping the code', async () => {
+		await configure();
+		const started = await jsonOf(await form(`${service.url}/oauth/device_authorization`, { client_id: 'vscode' }));
+		const browser = new TestBrowser();
+		const result = await browser.signInWithSso(service.url, 'bob@acme.test', { purpose: 'device', userCode: started.user_code });
+		assert.equal(result.status, 200, result.text);
+		assert.match(result.text, new RegExp(`url=/device\\?user_code=${started.user_code}`), 'back to the approval, code kept');
+		const approval = await browser.open(`${service.url}/device?user_code=${started.user_code}`);
+		const approvalPage = await approval.response.text();
+		assert.match(approvalPage, /Signed in as <strong id="signed-in-as">bob@acme\.test<\/strong>/);
+		assert.match(approvalPage, new RegExp(`value="${started.user_code}"`));
+		const approved = await browser.submit(`${service.url}/device?user_code=${started.user_code}`, '/device', { user_code: started.user_code, action: 'approve' });
+		assert.match(await approved.response.text(), /Approved\. VS Code is now signed in to Acme Corp as bob@acme\.test/);
+		const tokens = await jsonOf(await form(`${service.url}/oauth/token`, { grant_type: 'urn:ietf:params:oauth:grant-type:device_code', device_code: started.device_code, client_id: 'vscode' }));
+		assert.equal((await fetch(`${service.url}/api/v1/policy`, { headers: bearer(tokens.access_token) })).status, 200, 'VS Code holds a working token');
+		assert.equal((await service.store.findUserByEmail('acme', 'bob@acme.test'))?.role, 'member');
+	});
+
+	for (const [person, reason, message] of [
+		['eve@evil.test', 'domain', /eve@evil\.test is not in a domain this organization accepts \(acme\.test, acme\.example\)/],
+		['carol@acme.test', 'unverified_email', /has not verified the e-mail address carol@acme\.test/],
+		['dave@acme.test', 'group', /dave@acme\.test is not in a group allowed/],
+	] as const) {
+		it(`refuses ${person} (${reason}) and records why`, async () => {
+			await configure();
+			const result = await new TestBrowser().signInWithSso(service.url, person);
+			assert.equal(result.status, 403);
+			assert.match(result.text, message);
+			assert.equal(await service.store.findUserByEmail('acme', person), undefined, 'no account was made');
+			assert.ok((await audit()).some((event) => event.action === 'sign_in.sso' && event.outcome === 'refused' && event.detail['reason'] === reason));
+		});
+	}
+
+	it('refuses a member at the console, and a callback whose state another browser holds', async () => {
+		await configure();
+		const member = await new TestBrowser().signInWithSso(service.url, 'bob@acme.test');
+		assert.equal(member.status, 403);
+		assert.match(member.text, /only admins can use the console/);
+
+		// Another browser starts a sign-in; an attacker hands its callback to this one.
+		const victim = new TestBrowser();
+		const attacker = new TestBrowser();
+		const started = await attacker.submit(`${service.url}/console/login`, '/console/sso/start', { purpose: 'console' });
+		const interaction = started.url;
+		const back = await attacker.request(interaction, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ login: 'alice@acme.test' }) });
+		let location = new URL(back.headers.get('location')!, interaction).href;
+		while (!location.startsWith(callback)) {
+			const hop = await attacker.request(location);
+			location = new URL(hop.headers.get('location')!, location).href;
+		}
+		const planted = await victim.open(location);
+		assert.equal(planted.response.status, 403);
+		assert.match(await planted.response.text(), /started in another browser or has expired/);
+		assert.equal(victim.cookie(service.url, 'opp_session'), undefined, 'no session for the victim');
+	});
+
+	it('gates turning password sign-in off behind a successful Test sign-in, then keeps a break-glass way in', async () => {
+		const admin = await configure();
+		const early = await saveSsoSettings(admin, service, idp.settings({ passwordSignIn: false }));
+		assert.equal(early.status, 400);
+		assert.match(early.text, /Allow password sign-in: can be turned off only after a Test sign-in succeeded/);
+
+		const failedTest = await admin.signInWithSso(service.url, 'bob@acme.test', { purpose: 'test' });
+		assert.equal(failedTest.status, 403, 'a test that signs in a mere member does not count');
+		assert.match(failedTest.text, /the rules make them a member, not an admin/);
+		// The admin signs out of the identity provider and tests again as someone in the admin group.
+		admin.forgetSite(idp.issuer);
+		const test = await admin.signInWithSso(service.url, 'alice@acme.test', { purpose: 'test' });
+		assert.equal(test.status, 200, test.text);
+		assert.match(test.text, /Test sign-in passed: alice@acme\.test signs in as admin/);
+		assert.equal((await saveSsoSettings(admin, service, idp.settings({ passwordSignIn: false }))).status, 200);
+
+		// Changing what the test vouched for (the client secret here) asks for a new test.
+		const changed = await saveSsoSettings(admin, service, idp.settings({ passwordSignIn: false }), 'another-secret-value');
+		assert.equal(changed.status, 400);
+
+		await service.addUser('pat@acme.example', 'admin');
+		const login = await new TestBrowser().open(`${service.url}/console/login`);
+		const loginPage = await login.response.text();
+		assert.match(loginPage, /Sign in with Acme ID/);
+		assert.doesNotMatch(loginPage, /name="password"/, 'no password field when passwords are off');
+		const pat = await new TestBrowser().submit(`${service.url}/console/login`, '/console/login', { email: 'pat@acme.example', password: 'pw-pat@acme.example-long-enough' });
+		assert.equal(pat.response.status, 403);
+		assert.match(await pat.response.text(), /signs in with single sign-on only/);
+
+		const breakGlass = new TestBrowser();
+		const signedIn = await breakGlass.submit(`${service.url}/console/login?break-glass=1`, '/console/login?break-glass=1', { email: 'admin@acme.example', password: 'correct horse battery' });
+		assert.equal(new URL(signedIn.url).pathname, '/console/settings', 'the operator’s admin still gets in');
+		const events = await audit();
+		assert.ok(events.some((event) => event.action === 'sign_in.break_glass' && event.actor === 'admin@acme.example'));
+		assert.ok(events.some((event) => event.action === 'sign_in.password' && event.outcome === 'refused' && event.detail['reason'] === 'password_sign_in_off'));
+		assert.ok(events.some((event) => event.action === 'sso.test' && event.outcome === 'ok'));
+		assert.ok(events.some((event) => event.action === 'sso.settings_saved' && event.detail['passwordSignIn'] === false));
+
+		const activity = await (await breakGlass.open(`${service.url}/console/activity`)).response.text();
+		assert.match(activity, /sign_in\.break_glass/);
+		assert.doesNotMatch(activity, new RegExp(TEST_CLIENT.secret), 'no secret in the activity list');
+	});
+
+	it('never shows the client secret again and names the field of a bad setting', async () => {
+		const admin = await configure();
+		const page = await (await admin.open(`${service.url}/console/sso`)).response.text();
+		assert.doesNotMatch(page, new RegExp(TEST_CLIENT.secret));
+		assert.match(page, /saved — leave empty to keep it/);
+		const bad = await saveSsoSettings(admin, service, idp.settings({ issuer: 'http://idp.acme.example', allowedDomains: ['@acme.test'] }), '');
+		assert.equal(bad.status, 400);
+		assert.match(bad.text, /Issuer URL: must use https \(plain http only for localhost\)/);
+		assert.match(bad.text, /Allowed e-mail domains \(entry 1\): must be domain names/);
+		assert.doesNotMatch(bad.text, new RegExp(TEST_CLIENT.secret));
+		const stored = await service.store.identity.getSsoSettings('acme');
+		assert.equal(JSON.parse(stored!.settingsJson).issuer, idp.issuer, 'the refused save changed nothing');
+	});
+
+	it('takes the first organization’s settings from --sso-* flags and names a bad flag', async () => {
+		const flagged = await startService({ port: otherPort, settings: { ssoIssuer: idp.issuer, ssoClientId: TEST_CLIENT.id, ssoClientSecret: TEST_CLIENT.secret, ssoAllowedDomains: 'acme.test', ssoAdminGroups: 'ai-admins', ssoDisplayName: 'Acme ID' } });
+		try {
+			callback = `${flagged.url}/console/sso/callback`;
+			assert.equal(flagged.bootstrap.warnings.length, 0);
+			const result = await new TestBrowser().signInWithSso(flagged.url, 'alice@acme.test');
+			assert.equal(result.status, 200, result.text);
+		} finally {
+			await flagged.close();
+		}
+		await assert.rejects(startService({ settings: { ssoIssuer: 'ftp://idp', ssoClientId: 'x', ssoClientSecret: 'y' } }), /--sso-issuer \(ORG_POLICY_SSO_ISSUER\): must be the identity provider’s https URL/);
+	});
+});

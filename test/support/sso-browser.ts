@@ -1,0 +1,92 @@
+/**
+ * A minimal browser for HTTP-level single sign-on tests: cookies kept per host (as browsers do,
+ * whatever the port), redirects followed one by one, forms posted with their CSRF token. The
+ * Chromium tests drive the same pages with a real browser.
+ */
+export class TestBrowser {
+	private readonly jar = new Map<string, Map<string, string>>();
+	/** Every address visited, in order (to assert where the browser went). */
+	readonly visited: string[] = [];
+
+	/** Drops every cookie of a site (signing out of the identity provider, say). */
+	forgetSite(url: string): void {
+		this.jar.delete(new URL(url).hostname);
+	}
+
+	cookie(url: string, name: string): string | undefined {
+		return this.jar.get(new URL(url).hostname)?.get(name);
+	}
+
+	private remember(url: string, response: Response): void {
+		const host = new URL(url).hostname;
+		const cookies = this.jar.get(host) ?? new Map<string, string>();
+		for (const header of response.headers.getSetCookie()) {
+			const [pair = '', ...attributes] = header.split(';');
+			const name = pair.slice(0, pair.indexOf('='));
+			const value = pair.slice(pair.indexOf('=') + 1);
+			const expired = attributes.some((attribute) => /^\s*max-age=0\s*$/i.test(attribute)) || attributes.some((attribute) => /^\s*expires=/i.test(attribute) && Date.parse(attribute.split('=')[1]!) < Date.now());
+			if (expired || value === '') {
+				cookies.delete(name);
+			} else {
+				cookies.set(name, value);
+			}
+		}
+		this.jar.set(host, cookies);
+	}
+
+	async request(url: string, init: RequestInit = {}): Promise<Response> {
+		this.visited.push(url);
+		const cookies = [...(this.jar.get(new URL(url).hostname) ?? new Map<string, string>())].map(([name, value]) => `${name}=${value}`).join('; ');
+		const response = await fetch(url, { ...init, redirect: 'manual', headers: { ...(init.headers as Record<string, string>), ...(cookies ? { cookie: cookies } : {}) } });
+		this.remember(url, response);
+		return response;
+	}
+
+	/** Follows redirects from `response` (which came from `url`) to the first page that is not one. */
+	async follow(url: string, response: Response): Promise<{ url: string; response: Response }> {
+		let current = { url, response };
+		for (let hops = 0; current.response.status >= 300 && current.response.status < 400; hops++) {
+			if (hops > 20) {
+				throw new Error(`too many redirects from ${url}`);
+			}
+			const next = new URL(current.response.headers.get('location')!, current.url).href;
+			current = { url: next, response: await this.request(next) };
+		}
+		return current;
+	}
+
+	async open(url: string): Promise<{ url: string; response: Response }> {
+		return this.follow(url, await this.request(url));
+	}
+
+	/** Posts a form as the page at `pageUrl` would: with its CSRF token, then follows redirects. */
+	async submit(pageUrl: string, action: string, fields: Record<string, string>): Promise<{ url: string; response: Response }> {
+		const html = await (await this.request(pageUrl)).text();
+		// The token of the form that posts to `action` (the page's sign-out form carries another).
+		const escaped = action.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+		const formHtml = new RegExp(`<form[^>]*action="${escaped}"[^>]*>([\\s\\S]*?)</form>`).exec(html)?.[1] ?? html;
+		const token = /name="csrf" value="([^"]+)"/.exec(formHtml)?.[1];
+		const target = new URL(action, pageUrl).href;
+		const response = await this.request(target, {
+			method: 'POST',
+			headers: { 'content-type': 'application/x-www-form-urlencoded' },
+			body: new URLSearchParams({ ...(token ? { csrf: token } : {}), ...fields }),
+		});
+		return this.follow(target, response);
+	}
+
+	/**
+	 * Single sign-on from one of the service's pages: press "Sign in with …" (`purpose`), sign in
+	 * at the identity provider as `person`, and come back. Returns the service's answer.
+	 */
+	async signInWithSso(serviceUrl: string, person: string, options: { purpose?: 'console' | 'device' | 'test'; userCode?: string } = {}): Promise<{ url: string; status: number; text: string }> {
+		const purpose = options.purpose ?? 'console';
+		const pageUrl = purpose === 'device' ? `${serviceUrl}/device?user_code=${options.userCode ?? ''}` : purpose === 'test' ? `${serviceUrl}/console/sso` : `${serviceUrl}/console/login`;
+		let at = await this.submit(pageUrl, '/console/sso/start', { purpose, ...(options.userCode ? { user_code: options.userCode } : {}) });
+		if (new URL(at.url).pathname.startsWith('/interaction/')) {
+			const target = at.url;
+			at = await this.follow(target, await this.request(target, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ login: person, password: 'anything' }) }));
+		}
+		return { url: at.url, status: at.response.status, text: await at.response.text() };
+	}
+}
