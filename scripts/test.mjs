@@ -20,7 +20,7 @@ const suites = {
 		needsBuild: false,
 		when: () => Boolean(process.env.ORG_POLICY_TEST_DATABASE_URL),
 		env: { ORG_POLICY_TEST_STORE: 'postgres' },
-		command: [process.execPath, mocha, '--reporter', reporter, '--node-option', 'import=tsx', '--timeout', '20000', ...['policy-api', 'oauth', 'cli', 'log-redaction', 'schema-versions', 'security', 'key-custody'].map((name) => join(root, `test/server/${name}.test.ts`))],
+		command: [process.execPath, mocha, '--reporter', reporter, '--node-option', 'import=tsx', '--timeout', '20000', ...['policy-api', 'oauth', 'cli', 'log-redaction', 'schema-versions', 'security', 'key-custody', 'sso', 'scim'].map((name) => join(root, `test/server/${name}.test.ts`))],
 	},
 	// Faults: a full disk, damaged databases (the PostgreSQL reconnection runs in server, with its instances).
 	reliability: { needsBuild: false, command: [process.execPath, mocha, '--reporter', reporter, '--config', join(root, 'test/reliability/.mocharc.json')] },

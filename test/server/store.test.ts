@@ -109,6 +109,54 @@ function storeContract(name: string, makeHarness: () => Promise<Harness>): void 
 			assert.equal(await store.acceptInvitation('inv2', { ...user('u4'), email: 'new@acme.example' }, org.createdAt), 'already-member', 'a second invitation for a taken email');
 			assert.equal((await store.getInvitation('inv2'))?.acceptedAt, null, 'nothing was half-applied');
 		});
+
+		it('keeps SSO settings with their secret apart, a test mark only for the settings it tested, and SCIM tokens by hash', async () => {
+			const saved = { orgId: 'acme', settingsJson: '{"issuer":"https://idp"}', clientSecret: 's3cret', testedFingerprint: null, updatedAt: 1, updatedBy: 'admin' };
+			await store.identity.saveSsoSettings(saved);
+			assert.equal(await store.identity.markSsoTested('acme', 'fp', '{"issuer":"https://other"}'), false, 'settings changed since the test began');
+			assert.equal(await store.identity.markSsoTested('acme', 'fp', saved.settingsJson), true);
+			await store.identity.setScimToken('acme', 'scim-hash');
+			await store.identity.saveSsoSettings({ ...saved, settingsJson: '{"issuer":"https://idp2"}', updatedAt: 2 });
+			const stored = await store.identity.getSsoSettings('acme');
+			assert.deepEqual([stored?.settingsJson, stored?.testedFingerprint, stored?.scimTokenHash, stored?.clientSecret], ['{"issuer":"https://idp2"}', null, 'scim-hash', 's3cret']);
+			assert.equal(await store.identity.findScimOrganization('scim-hash'), 'acme');
+			await store.identity.setScimToken('acme', null);
+			assert.equal(await store.identity.findScimOrganization('scim-hash'), undefined);
+		});
+
+		it('hands an SSO sign-in state out exactly once, and purges abandoned ones', async () => {
+			const login = { stateHash: 'st', orgId: 'acme', purpose: 'device' as const, nonce: 'n', codeVerifier: 'v', returnTo: '/device?user_code=X', createdAt: 1, expiresAt: 10 };
+			await store.identity.createSsoLogin(login);
+			const taken = await Promise.all([store.identity.takeSsoLogin('st'), store.identity.takeSsoLogin('st')]);
+			assert.deepEqual(taken.filter(Boolean), [login]);
+			await store.identity.createSsoLogin({ ...login, stateHash: 'old' });
+			await store.purgeExpired(100);
+			assert.equal(await store.identity.takeSsoLogin('old'), undefined);
+		});
+
+		it('deactivates a person with all their tokens in one step, and reactivates them', async () => {
+			await store.createUser(user('u1'));
+			await store.insertTokens([{ ...token, tokenHash: 'a', kind: 'access' }]);
+			assert.equal(await store.identity.setDeactivated('u1', 50), true);
+			assert.equal((await store.getUser('u1'))?.deactivatedAt, 50);
+			assert.equal((await store.getToken('a'))?.revokedAt, 50);
+			assert.equal((await store.getTokenWithUser('a'))?.user.deactivatedAt, 50, 'the token read carries the state');
+			assert.equal(await store.identity.setDeactivated('u1', null), true);
+			assert.equal((await store.getUser('u1'))?.deactivatedAt, null);
+			assert.equal(await store.identity.setDeactivated('nobody', 1), false);
+			assert.equal(await store.identity.updateUser('u1', { email: 'New@acme.example', externalId: 'ext', role: 'admin' }), true);
+			const updated = await store.getUser('u1');
+			assert.deepEqual([updated?.email, updated?.externalId, updated?.role], ['new@acme.example', 'ext', 'admin']);
+		});
+
+		it('lists audit events newest first with their details', async () => {
+			await store.identity.appendAudit({ id: 'e1', orgId: 'acme', at: 1, actor: 'a', action: 'sign_in.sso', outcome: 'ok', detail: { purpose: 'console' } });
+			await store.identity.appendAudit({ id: 'e2', orgId: 'acme', at: 2, actor: 'b', action: 'scim.user_created', outcome: 'refused', detail: { user: 'x', active: false } });
+			await store.identity.appendAudit({ id: 'e3', orgId: 'other', at: 3, actor: 'c', action: 'x', outcome: 'ok', detail: {} });
+			const events = await store.identity.listAudit('acme', 10);
+			assert.deepEqual(events.map((event) => event.id), ['e2', 'e1']);
+			assert.deepEqual(events[0]?.detail, { user: 'x', active: false });
+		});
 	});
 }
 

@@ -1,0 +1,199 @@
+import assert from 'node:assert/strict';
+import { freePort } from '../support/free-port';
+import { startIdentityProvider, type TestIdentityProvider } from '../support/identity-provider';
+import { TEST_DATABASE_URL, freshDatabase } from '../support/postgres';
+import { bearer, EventReader, form, jsonOf, startService, type RunningService, type TokenSet } from '../support/service';
+import { TestBrowser } from '../support/sso-browser';
+import { adminConsole, saveSsoSettings } from '../support/sso-setup';
+
+const SCIM_JSON = 'application/scim+json';
+const ERROR_SCHEMA = 'urn:ietf:params:scim:api:messages:2.0:Error';
+
+/** Creates a SCIM token through the console, as an admin does, and returns it. */
+async function scimToken(admin: TestBrowser, service: RunningService): Promise<string> {
+	const page = await admin.submit(`${service.url}/console/sso`, '/console/sso/scim-token', {});
+	const token = /id="scim-token" readonly value="([^"]+)"/.exec(await page.response.text())?.[1];
+	assert.ok(token, 'the console shows the new token once');
+	return token;
+}
+
+/** VS Code's sign-in, approved in the browser through the identity provider: the member's real token. */
+async function ssoDeviceSignIn(service: RunningService, person: string): Promise<TokenSet> {
+	const started = await jsonOf(await form(`${service.url}/oauth/device_authorization`, { client_id: 'vscode' }));
+	const browser = new TestBrowser();
+	const signedIn = await browser.signInWithSso(service.url, person, { purpose: 'device', userCode: started.user_code });
+	assert.equal(signedIn.status, 200, signedIn.text);
+	const approved = await browser.submit(`${service.url}/device?user_code=${started.user_code}`, '/device', { user_code: started.user_code, action: 'approve' });
+	assert.equal(approved.response.status, 200);
+	const tokens = await form(`${service.url}/oauth/token`, { grant_type: 'urn:ietf:params:oauth:grant-type:device_code', device_code: started.device_code, client_id: 'vscode' });
+	assert.equal(tokens.status, 200);
+	return (await jsonOf(tokens)) as TokenSet;
+}
+
+function scim(service: RunningService, token: string) {
+	const call = async (method: string, path: string, body?: unknown) =>
+		fetch(`${service.url}/scim/v2${path}`, { method, headers: bearer(token, body === undefined ? {} : { 'content-type': SCIM_JSON }), ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
+	return {
+		call,
+		create: (userName: string, extra: Record<string, unknown> = {}) => call('POST', '/Users', { schemas: ['urn:ietf:params:scim:schemas:core:2.0:User'], userName, name: { givenName: 'Bob' }, ...extra }),
+		patch: (id: string, operations: unknown[]) => call('PATCH', `/Users/${id}`, { schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'], Operations: operations }),
+	};
+}
+
+/**
+ * SCIM 2.0 provisioning (RFC 7644) as Entra ID and Okta use it: people created, found, deactivated
+ * and deleted by the directory; a leaver loses every token and open stream at once.
+ */
+describe('SCIM 2.0 provisioning', function () {
+	this.timeout(30_000);
+	let idp: TestIdentityProvider;
+	let service: RunningService;
+	let admin: TestBrowser;
+	let token: string;
+	let secondPort: number;
+
+	beforeEach(async () => {
+		const port = await freePort();
+		secondPort = await freePort();
+		idp = await startIdentityProvider([port, secondPort].map((each) => `http://127.0.0.1:${each}/console/sso/callback`));
+		service = await startService({ port });
+		admin = await adminConsole(service);
+		// No membership rules: only people the directory (or an admin) added may sign in.
+		assert.equal((await saveSsoSettings(admin, service, idp.settings({ allowedDomains: [], allowedGroups: [], adminGroups: [] }))).status, 200);
+		token = await scimToken(admin, service);
+	});
+	afterEach(async () => {
+		await service.close();
+		await idp.close();
+	});
+
+	it('creates a person the identity provider then signs in, and refuses them before', async () => {
+		const before = await new TestBrowser().signInWithSso(service.url, 'bob@acme.test', { purpose: 'device' });
+		assert.equal(before.status, 403);
+		assert.match(before.text, /bob@acme\.test has no account in this organization/);
+
+		const created = await scim(service, token).create('Bob@Acme.test', { externalId: 'entra-object-1' });
+		assert.equal(created.status, 201);
+		assert.match(created.headers.get('content-type') ?? '', /^application\/scim\+json/);
+		const user = await jsonOf(created);
+		assert.equal(user.userName, 'bob@acme.test');
+		assert.equal(user.active, true);
+		assert.equal(user.externalId, 'entra-object-1');
+		assert.equal(created.headers.get('location'), `${service.url}/scim/v2/Users/${user.id}`);
+		assert.equal(user.meta.location, created.headers.get('location'));
+
+		const after = await new TestBrowser().signInWithSso(service.url, 'bob@acme.test', { purpose: 'device' });
+		assert.equal(after.status, 200, after.text);
+		const again = await scim(service, token).create('bob@acme.test');
+		assert.equal(again.status, 409);
+		assert.deepEqual(await jsonOf(again), { schemas: [ERROR_SCHEMA], status: '409', scimType: 'uniqueness', detail: 'a User with userName bob@acme.test already exists' });
+	});
+
+	it('finds people by userName eq, pages, and answers a bad filter per RFC 7644 §3.12', async () => {
+		const client = scim(service, token);
+		for (const name of ['a', 'b', 'c']) {
+			assert.equal((await client.create(`${name}@acme.test`)).status, 201);
+		}
+		const found = await jsonOf(await client.call('GET', `/Users?filter=${encodeURIComponent('userName eq "B@acme.test"')}`));
+		assert.deepEqual(found.schemas, ['urn:ietf:params:scim:api:messages:2.0:ListResponse']);
+		assert.equal(found.totalResults, 1);
+		assert.equal(found.Resources[0].userName, 'b@acme.test');
+		const none = await jsonOf(await client.call('GET', `/Users?filter=${encodeURIComponent('userName eq "nobody@acme.test"')}`));
+		assert.deepEqual([none.totalResults, none.Resources], [0, []]);
+		const page = await jsonOf(await client.call('GET', '/Users?startIndex=2&count=2'));
+		assert.equal(page.totalResults, 4, 'three provisioned and the bootstrap admin');
+		assert.deepEqual([page.startIndex, page.itemsPerPage], [2, 2]);
+		const active = await jsonOf(await client.call('GET', `/Users?filter=${encodeURIComponent('active eq true and userName sw "c"')}`));
+		assert.deepEqual(active.Resources.map((user: { userName: string }) => user.userName), ['c@acme.test']);
+
+		const bad = await client.call('GET', `/Users?filter=${encodeURIComponent('userName eq')}`);
+		assert.equal(bad.status, 400);
+		const body = await jsonOf(bad);
+		assert.deepEqual([body.schemas, body.status, body.scimType], [[ERROR_SCHEMA], '400', 'invalidFilter']);
+		const missing = await client.call('GET', '/Users/no-such-id');
+		assert.equal(missing.status, 404);
+		assert.deepEqual(await jsonOf(missing), { schemas: [ERROR_SCHEMA], status: '404', detail: 'no User no-such-id' });
+		const notJson = await fetch(`${service.url}/scim/v2/Users`, { method: 'POST', headers: bearer(token, { 'content-type': SCIM_JSON }), body: '{nope' });
+		assert.equal((await jsonOf(notJson)).scimType, 'invalidSyntax');
+		const noUserName = await client.call('POST', '/Users', { schemas: ['urn:ietf:params:scim:schemas:core:2.0:User'] });
+		assert.deepEqual([noUserName.status, (await jsonOf(noUserName)).scimType], [400, 'invalidValue']);
+	});
+
+	it('deactivating a person (PATCH active false) ends their open stream and every token at once; reactivating lets them back', async () => {
+		const client = scim(service, token);
+		const user = await jsonOf(await client.create('bob@acme.test'));
+		const member = await ssoDeviceSignIn(service, 'bob@acme.test');
+		const stream = new EventReader(await fetch(`${service.url}/api/v1/policy/events`, { headers: bearer(member.access_token) }));
+		assert.equal((await stream.next())?.event, 'policy');
+
+		// Entra ID's form: a path and the value as the string "False".
+		const patched = await client.patch(user.id, [{ op: 'Replace', path: 'active', value: 'False' }]);
+		assert.equal(patched.status, 200);
+		assert.equal((await jsonOf(patched)).active, false);
+		assert.equal((await stream.next())?.event, 'revoked');
+		assert.equal(await stream.next(), undefined, 'the stream ended');
+		assert.equal((await fetch(`${service.url}/api/v1/policy`, { headers: bearer(member.access_token) })).status, 401);
+		const refreshed = await fetch(`${service.url}/oauth/token`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ grant_type: 'refresh_token', refresh_token: member.refresh_token, client_id: 'vscode' }) });
+		assert.equal(refreshed.status, 400);
+		const refused = await new TestBrowser().signInWithSso(service.url, 'bob@acme.test', { purpose: 'device' });
+		assert.equal(refused.status, 403);
+		assert.match(refused.text, /deactivated by its directory/);
+
+		// Okta's form: no path, the attributes in the value.
+		const back = await client.patch(user.id, [{ op: 'replace', value: { active: true } }]);
+		assert.equal((await jsonOf(back)).active, true);
+		const again = await ssoDeviceSignIn(service, 'bob@acme.test');
+		assert.equal((await fetch(`${service.url}/api/v1/policy`, { headers: bearer(again.access_token) })).status, 200);
+		const actions = (await service.store.identity.listAudit('acme', 50)).map((event) => event.action);
+		assert.ok(actions.includes('scim.user_deactivated') && actions.includes('scim.user_reactivated') && actions.includes('scim.user_created'));
+	});
+
+	it('deleting a person revokes them and answers 404 afterwards; PUT replaces what is kept', async () => {
+		const client = scim(service, token);
+		const user = await jsonOf(await client.create('dave@acme.test'));
+		const member = await ssoDeviceSignIn(service, 'dave@acme.test');
+		const replaced = await client.call('PUT', `/Users/${user.id}`, { schemas: ['urn:ietf:params:scim:schemas:core:2.0:User'], userName: 'dave@acme.test', externalId: 'okta-42', active: true });
+		assert.equal((await jsonOf(replaced)).externalId, 'okta-42');
+		assert.equal((await client.call('DELETE', `/Users/${user.id}`)).status, 204);
+		assert.equal((await client.call('GET', `/Users/${user.id}`)).status, 404);
+		assert.equal((await fetch(`${service.url}/api/v1/policy`, { headers: bearer(member.access_token) })).status, 401);
+		const bad = await client.patch(user.id, [{ op: 'replace', path: 'active', value: false }]);
+		assert.equal(bad.status, 404);
+	});
+
+	it('the SCIM token opens only SCIM, no other token opens SCIM, and an old token stops when replaced', async () => {
+		assert.equal((await fetch(`${service.url}/api/v1/policy`, { headers: bearer(token) })).status, 401);
+		assert.equal((await fetch(`${service.url}/api/v1/admin/members`, { headers: bearer(token) })).status, 401);
+		const adminTokens = await service.signIn('admin@acme.example');
+		const withAdmin = await fetch(`${service.url}/scim/v2/Users`, { headers: bearer(adminTokens.access_token) });
+		assert.equal(withAdmin.status, 401);
+		assert.deepEqual([(await jsonOf(withAdmin)).schemas, withAdmin.headers.get('www-authenticate')], [[ERROR_SCHEMA], 'Bearer realm="scim"']);
+		assert.equal((await fetch(`${service.url}/scim/v2/Users`)).status, 401);
+		const replacement = await scimToken(admin, service);
+		assert.equal((await fetch(`${service.url}/scim/v2/Users`, { headers: bearer(token) })).status, 401, 'the old token stopped');
+		assert.equal((await fetch(`${service.url}/scim/v2/Users`, { headers: bearer(replacement) })).status, 200);
+		const config = await jsonOf(await fetch(`${service.url}/scim/v2/ServiceProviderConfig`, { headers: bearer(replacement) }));
+		assert.equal(config.patch.supported, true);
+	});
+
+	(TEST_DATABASE_URL ? it : it.skip)('a deactivation on one instance ends the stream held by another (PostgreSQL)', async () => {
+		const database = await freshDatabase();
+		const [first, second] = await Promise.all([startService({ databaseUrl: database.url }), startService({ databaseUrl: database.url, port: secondPort })]);
+		try {
+			const firstAdmin = await adminConsole(first);
+			assert.equal((await saveSsoSettings(firstAdmin, first, idp.settings({ allowedDomains: [], allowedGroups: [], adminGroups: [] }))).status, 200);
+			const sharedToken = await scimToken(firstAdmin, first);
+			const user = await jsonOf(await scim(first, sharedToken).create('bob@acme.test'));
+			const member = await ssoDeviceSignIn(second, 'bob@acme.test');
+			const stream = new EventReader(await fetch(`${second.url}/api/v1/policy/events`, { headers: bearer(member.access_token) }));
+			assert.equal((await stream.next())?.event, 'policy');
+			assert.equal((await scim(first, sharedToken).patch(user.id, [{ op: 'replace', path: 'active', value: false }])).status, 200);
+			assert.equal((await stream.next())?.event, 'revoked', 'the other instance ended the stream');
+			assert.equal((await fetch(`${second.url}/api/v1/policy`, { headers: bearer(member.access_token) })).status, 401);
+		} finally {
+			await Promise.all([first.close(), second.close()]);
+			await database.drop();
+		}
+	});
+});
+
