@@ -98,7 +98,8 @@ describe('single sign-on (OpenID Connect)', function () {
 		const victim = new TestBrowser();
 		const attacker = new TestBrowser();
 		const started = await attacker.submit(`${service.url}/console/login`, '/console/sso/start', { purpose: 'console' });
-		const interaction = started.url;
+		const onward = /content="0;url=([^"]+)"/.exec(await started.response.text())![1]!.replace(/&amp;/g, '&');
+		const interaction = (await attacker.open(onward)).url;
 		const back = await attacker.request(interaction, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ login: 'alice@acme.test' }) });
 		let location = new URL(back.headers.get('location')!, interaction).href;
 		while (!location.startsWith(callback)) {

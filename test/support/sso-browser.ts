@@ -83,6 +83,12 @@ export class TestBrowser {
 		const purpose = options.purpose ?? 'console';
 		const pageUrl = purpose === 'device' ? `${serviceUrl}/device?user_code=${options.userCode ?? ''}` : purpose === 'test' ? `${serviceUrl}/console/sso` : `${serviceUrl}/console/login`;
 		let at = await this.submit(pageUrl, '/console/sso/start', { purpose, ...(options.userCode ? { user_code: options.userCode } : {}) });
+		// The service's page moves on to the identity provider (a meta refresh, as a browser follows it).
+		const onward = /<meta http-equiv="refresh" content="0;url=([^"]+)">/.exec(await at.response.clone().text())?.[1];
+		if (onward) {
+			const target = onward.replace(/&amp;/g, '&');
+			at = await this.open(new URL(target, at.url).href);
+		}
 		if (new URL(at.url).pathname.startsWith('/interaction/')) {
 			const target = at.url;
 			at = await this.follow(target, await this.request(target, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ login: person, password: 'anything' }) }));

@@ -116,9 +116,9 @@ export const signInPages = {
 	 * The way back from the identity provider. A same-site page, not a redirect: a redirect chain
 	 * that began at the identity provider would not carry the new SameSite=Strict session cookie.
 	 */
-	continueTo(target: string, message: string): string {
+	continueTo(target: string, message: string, title = 'Signed in'): string {
 		return page(
-			{ title: 'Signed in', refreshTo: target },
+			{ title, refreshTo: target },
 			html`<section class="card narrow">
 				<p class="success" role="status" id="sso-continue">${message}</p>
 				<p><a class="button primary" href="${target}" id="continue">Continue</a></p>

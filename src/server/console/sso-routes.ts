@@ -63,7 +63,7 @@ export const ssoConsoleRoutes: FastifyPluginAsyncZod<SsoConsoleOptions> = async 
 		const view = await administration.view(user.orgId);
 		const organization = (await store.getOrganization(user.orgId))?.name;
 		const body = ssoPages.settings({ view, values: extra.values ?? formValuesOf(view.settings), formToken: guard.tokenFor(request, reply), redirectUri: redirectUri(), scimUrl: `${publicUrl()}/scim/v2`, ...extra });
-		return sendPage(reply, page(kit.chrome(request, 'Single sign-on', 'sso', organization), body), status);
+		return sendPage(reply, page(kit.chrome(request, 'Single sign-on', 'sso', organization, ['/console/assets/console.js']), body), status);
 	};
 	/** An admin's form post: this service's own form, from a signed-in admin. */
 	const adminForm = async (request: FastifyRequest, reply: FastifyReply, work: () => Promise<unknown>) => {
@@ -95,7 +95,9 @@ export const ssoConsoleRoutes: FastifyPluginAsyncZod<SsoConsoleOptions> = async 
 			}
 			// Lax, not Strict: the identity provider's redirect back is a cross-site navigation.
 			reply.setCookie(STATE_COOKIE, begun.state, { path: '/console/sso', httpOnly: true, sameSite: 'lax', secure, maxAge: 600 });
-			return reply.redirect(begun.url.href, 303);
+			// A page that moves on, not a redirect: the console's CSP (form-action 'self') refuses a
+			// form post redirected to another origin, and the identity provider is one.
+			return sendPage(reply, signInPages.continueTo(begun.url.href, 'Taking you to your identity provider…', 'Continue'));
 		});
 	});
 
@@ -164,6 +166,6 @@ export const ssoConsoleRoutes: FastifyPluginAsyncZod<SsoConsoleOptions> = async 
 	app.get('/console/activity', { preHandler: consolePage }, async (request, reply) => {
 		const { user } = principalOf(request);
 		const organization = (await store.getOrganization(user.orgId))?.name;
-		return sendPage(reply, page(kit.chrome(request, 'Activity', 'activity', organization), ssoPages.activity(await audit.list(user.orgId, 200))));
+		return sendPage(reply, page(kit.chrome(request, 'Activity', 'activity', organization, ['/console/assets/console.js']), ssoPages.activity(await audit.list(user.orgId, 200))));
 	});
 };
