@@ -19,6 +19,9 @@ import { launchChromium } from '../support/chromium';
 import { FakeEndpoint } from '../support/fake-endpoint';
 import { ADMIN, bearer, jsonOf, startService, type RunningService } from '../support/service';
 import { freePort } from '../support/free-port';
+import { startIdentityProvider, type TestIdentityProvider } from '../support/identity-provider';
+import { TestBrowser } from '../support/sso-browser';
+import { adminConsole, saveSsoSettings } from '../support/sso-setup';
 
 const root = join(__dirname, '..', '..');
 const artifacts = join(root, 'test-results');
@@ -73,6 +76,8 @@ interface World {
 	endpoint: FakeEndpoint;
 	stats: { passed: number; failed: number; skipped: number } | undefined;
 	page: Page | undefined;
+	/** The organization's identity provider (oidc-provider on loopback), for the single sign-on test. */
+	idp: TestIdentityProvider;
 }
 
 async function startWorld(): Promise<{ world: World; env: Record<string, string>; control: Server }> {
@@ -83,7 +88,12 @@ async function startWorld(): Promise<{ world: World; env: Record<string, string>
 	const admin = await service.signIn(ADMIN.email);
 	const token = (await jsonOf(await fetch(`${service.url}/api/v1/admin/tokens`, { method: 'POST', headers: bearer(admin.access_token, { 'content-type': 'application/json' }), body: '{"label":"integration"}' }))).token as string;
 	const endpoint = await FakeEndpoint.start();
-	const world: World = { service, servicePort, dataDir, endpoint, stats: undefined, page: undefined };
+	const idp = await startIdentityProvider([`${service.url}/console/sso/callback`]);
+	const ssoSaved = await saveSsoSettings(await adminConsole(service), service, idp.settings());
+	if (ssoSaved.status !== 200) {
+		throw new Error(`could not set up single sign-on: ${ssoSaved.text}`);
+	}
+	const world: World = { service, servicePort, dataDir, endpoint, stats: undefined, page: undefined, idp };
 
 	const control = createServer((request, response) => {
 		const reply = (status: number, body: unknown) => response.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
@@ -111,6 +121,10 @@ async function startWorld(): Promise<{ world: World; env: Record<string, string>
 						return reply(200, world.page ? await uiCheck(world.page) : { skipped: 'the Electron host has no browser page to drive' });
 					case 'POST /ui-message':
 						return reply(200, world.page ? await uiMessage(world.page, JSON.parse(await readBody(request))) : { skipped: 'the Electron host has no browser page to drive' });
+					case 'POST /sso-approve': {
+						const { userCode, person } = JSON.parse(await readBody(request)) as { userCode: string; person: string };
+						return reply(200, await ssoApprove(world, userCode, person));
+					}
 					case 'POST /ui-status-click':
 						if (!world.page) {
 							return reply(200, { skipped: 'the Electron host has no browser page to drive' });
@@ -139,6 +153,43 @@ async function startWorld(): Promise<{ world: World; env: Record<string, string>
 		ORG_PROVIDER_POLICY_BOOTSTRAP: bootstrap,
 	};
 	return { world, env, control };
+}
+
+/**
+ * Approves a VS Code sign-in as a member whose organization signs in through its identity provider:
+ * the device page's "Sign in with …", the provider's sign-in page, back to the approval, Approve.
+ * In Chromium when the host runs in it (with a screenshot), over HTTP for the Electron host.
+ */
+async function ssoApprove(world: World, userCode: string, person: string): Promise<{ ok: boolean; detail: string }> {
+	const service = world.service!;
+	const deviceUrl = `${service.url}/device?user_code=${encodeURIComponent(userCode)}`;
+	const browser = world.page?.context().browser();
+	if (!browser) {
+		const http = new TestBrowser();
+		const signedIn = await http.signInWithSso(service.url, person, { purpose: 'device', userCode });
+		const approved = await http.submit(deviceUrl, '/device', { user_code: userCode, action: 'approve' });
+		return { ok: signedIn.status === 200 && approved.response.status === 200, detail: (await approved.response.text()).slice(0, 300) };
+	}
+	const context = await browser.newContext();
+	try {
+		const page = await context.newPage();
+		await page.goto(deviceUrl);
+		await page.click('#sso-sign-in');
+		await page.waitForURL((url) => url.origin === world.idp.issuer);
+		await page.fill('#idp-login', person);
+		await page.fill('#idp-password', 'anything');
+		await page.click('#idp-submit');
+		await page.waitForSelector('#signed-in-as');
+		await page.click('#approve');
+		const result = (await page.locator('#device-result').textContent({ timeout: 10_000 })) ?? '';
+		mkdirSync(artifacts, { recursive: true });
+		await page.screenshot({ path: join(artifacts, 'integration-sso-device-approved.png') });
+		return { ok: /Approved/.test(result), detail: result };
+	} catch (error) {
+		return { ok: false, detail: String(error) };
+	} finally {
+		await context.close();
+	}
 }
 
 /** Drives the real workbench once: open the chat view, send a message, read the answer, badge and status bar. */
@@ -336,6 +387,7 @@ async function main(): Promise<void> {
 	} finally {
 		await world.service?.close().catch(() => undefined);
 		await world.endpoint.close();
+		await world.idp.close();
 		control.close();
 		rmSync(world.dataDir, { recursive: true, force: true });
 	}

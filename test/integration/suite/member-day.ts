@@ -348,15 +348,33 @@ export function memberDay(): void {
 			assert.deepEqual(await vscode.authentication.getAccounts('org-provider-policy'), [], 'the account is gone from vscode.authentication');
 		});
 
+		let pendingCode: Promise<{ userCode: string }> | undefined;
 		it('starts sign-in from the status bar item when signed out (#14 item 3)', async function () {
 			assert.equal(api.syncState().status, 'signed-out');
 			await vscode.commands.executeCommand('notifications.clearAll');
+			const shown = new Promise<{ userCode: string }>((resolve) => api.onDidShowDeviceCode(resolve));
 			const clicked = (await (await fetch(`${control}/ui-status-click`, { method: 'POST' })).json()) as { skipped?: string };
 			if (clicked.skipped) {
 				this.skip();
 			}
+			pendingCode = shown;
 			const code = await seen(this, { kind: 'notification', contains: 'Your sign-in code is', screenshot: 'integration-status-bar-sign-in.png' });
 			assert.match(code, /Approve it in the browser/);
+		});
+
+		it("signs a member in through the organization's identity provider (single sign-on, #15)", async () => {
+			// The sign-in the status bar started (or, without a workbench page to click, one started here).
+			const { userCode } = await (pendingCode ??
+				new Promise<{ userCode: string }>((resolve) => {
+					api.onDidShowDeviceCode(resolve);
+					void vscode.commands.executeCommand('orgProviderPolicy.signIn');
+				}));
+			const approved = (await (await fetch(`${control}/sso-approve`, { method: 'POST', body: JSON.stringify({ userCode, person: 'bob@acme.test' }) })).json()) as { ok: boolean; detail: string };
+			assert.ok(approved.ok, approved.detail);
+			await until('signed in through single sign-on', () => api.syncState().status === 'in-sync');
+			const accounts = await vscode.authentication.getAccounts('org-provider-policy');
+			assert.deepEqual(accounts.map((account) => account.label), ['bob@acme.test (Acme Corp)'], 'the account the identity provider named, created on first sign-in');
+			assert.equal(api.effectiveSettings().locked, true);
 		});
 	});
 }
