@@ -169,6 +169,16 @@ describe('single sign-on (OpenID Connect)', function () {
 		assert.equal(JSON.parse(stored!.settingsJson).issuer, idp.issuer, 'the refused save changed nothing');
 	});
 
+	it('records refused password sign-ins with the address tried and why', async () => {
+		const wrong = await new TestBrowser().submit(`${service.url}/console/login`, '/console/login', { email: 'Mallory@acme.example', password: 'not the password at all' });
+		assert.equal(wrong.response.status, 401);
+		const member = await service.addUser('member@acme.example', 'member');
+		await new TestBrowser().submit(`${service.url}/console/login`, '/console/login', { email: member.email, password: member.password });
+		const refused = (await audit()).filter((event) => event.action === 'sign_in.password' && event.outcome === 'refused').map((event) => `${event.actor}:${event.detail['reason']}`);
+		assert.deepEqual(refused.sort(), ['mallory@acme.example:wrong_password', 'member@acme.example:not_admin']);
+		assert.ok((await audit()).every((event) => !JSON.stringify(event).includes('not the password at all')), 'no password in the audit');
+	});
+
 	it('takes the first organization’s settings from --sso-* flags and names a bad flag', async () => {
 		const flagged = await startService({ port: otherPort, settings: { ssoIssuer: idp.issuer, ssoClientId: TEST_CLIENT.id, ssoClientSecret: TEST_CLIENT.secret, ssoAllowedDomains: 'acme.test', ssoAdminGroups: 'ai-admins', ssoDisplayName: 'Acme ID' } });
 		try {

@@ -112,7 +112,7 @@ export const consolePlugin: FastifyPluginAsyncZod<ConsoleOptions> = async (app, 
 		const offer = await sso.offer(config.orgId);
 		return guarded(request, reply, (token, error) => consolePages.login(token, { error, email: body.email, sso: offer, breakGlass }), async () => {
 			const result = await members.checkPassword(body.email ?? '', body.password ?? '');
-			const refusal = await passwordRefusal(result, reply);
+			const refusal = await passwordRefusal(result, reply, body.email ?? '');
 			if (refusal) {
 				return loginPage(request, reply, { error: refusal[1], email: body.email, breakGlass }, refusal[0]);
 			}
@@ -124,7 +124,7 @@ export const consolePlugin: FastifyPluginAsyncZod<ConsoleOptions> = async (app, 
 	});
 
 	/** Why a password sign-in is refused, or undefined: wrong, throttled, not an admin, or passwords are off. */
-	const passwordRefusal = async (result: SignInResult, reply: FastifyReply, purpose = 'console'): Promise<[number, string] | undefined> => {
+	const passwordRefusal = async (result: SignInResult, reply: FastifyReply, typedEmail: string, purpose = 'console'): Promise<[number, string] | undefined> => {
 		if (result.kind === 'ok' && !(await sso.passwordAllowed(result.user))) {
 			await audit.record(result.user.orgId, result.user.email, 'sign_in.password', 'refused', { purpose, reason: 'password_sign_in_off' });
 			return [403, 'This organization signs in with single sign-on only: use the button above.'];
@@ -132,9 +132,9 @@ export const consolePlugin: FastifyPluginAsyncZod<ConsoleOptions> = async (app, 
 		if (result.kind === 'ok' && (purpose === 'device' || result.user.role === 'admin')) {
 			return undefined;
 		}
-		if (result.kind === 'wrong' || result.kind === 'ok') {
-			await audit.record(config.orgId, 'unknown', 'sign_in.password', 'refused', { purpose, reason: result.kind === 'ok' ? 'not_admin' : 'wrong_password' });
-		}
+		// The address typed, as typed (escaped where shown): who was tried is what an admin looks for.
+		const actor = result.kind === 'ok' ? result.user.email : typedEmail.trim().toLowerCase().slice(0, 200) || 'unknown';
+		await audit.record(config.orgId, actor, 'sign_in.password', 'refused', { purpose, reason: result.kind === 'ok' ? 'not_admin' : result.kind === 'wrong' ? 'wrong_password' : 'throttled' });
 		return signInRefusal(result, reply);
 	};
 
@@ -204,7 +204,7 @@ export const consolePlugin: FastifyPluginAsyncZod<ConsoleOptions> = async (app, 
 		return guarded(request, reply, (formToken, error) => consolePages.device({ organization: config.orgName, serverUrl: config.publicUrl, formToken, userCode, error, sso: offer }), async () => {
 			const byPassword = Boolean(body.email);
 			const result: SignInResult = byPassword ? await members.checkPassword(body.email ?? '', body.password ?? '') : signedIn((await sessionPrincipal(request))?.user);
-			const refusal = byPassword ? await passwordRefusal(result, reply, 'device') : result.kind === 'ok' ? undefined : signInRefusal(result, reply);
+			const refusal = byPassword ? await passwordRefusal(result, reply, body.email ?? '', 'device') : result.kind === 'ok' ? undefined : signInRefusal(result, reply);
 			if (refusal || result.kind !== 'ok') {
 				const [status, error] = refusal ?? [401, 'Sign in first.'];
 				return answer(status, { error });
