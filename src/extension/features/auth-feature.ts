@@ -61,6 +61,9 @@ export class AuthFeature extends Disposable implements vscode.AuthenticationProv
 						},
 						signIn: () => this.signIn(),
 						showError: (message) => void vscode.window.showErrorMessage(message),
+					}).catch((error: unknown) => {
+						// Nothing was changed; say so rather than leave a clicked link without an answer.
+						void vscode.window.showErrorMessage(`The sign-in link was not opened, and nothing was changed: ${error instanceof Error ? error.message : String(error)}`);
 					}),
 			}),
 		);

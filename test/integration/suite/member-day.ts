@@ -376,5 +376,20 @@ export function memberDay(): void {
 			assert.deepEqual(accounts.map((account) => account.label), ['bob@acme.test (Acme Corp)'], 'the account the identity provider named, created on first sign-in');
 			assert.equal(api.effectiveSettings().locked, true);
 		});
+
+		it("routes the invitation page's vscode:// link to the extension, which asks with the exact address before changing anything (#14 item 3)", async function () {
+			await vscode.commands.executeCommand('notifications.clearAll');
+			const before = vscode.workspace.getConfiguration('orgProviderPolicy').inspect<string>('serverUrl')?.globalValue;
+			// The link the welcome page shows, opened in the workbench: VS Code's opener hands its own
+			// scheme to the URL service, which routes it to the extension's URI handler — the path a
+			// desktop VS Code takes when the system passes it a clicked vscode:// link.
+			const link = vscode.Uri.parse(`${vscode.env.uriScheme}://org-provider-policy.org-provider-policy/sign-in?server=${encodeURIComponent('https://policy.example.invalid')}&organization=acme`);
+			await vscode.commands.executeCommand('vscode.open', link);
+			// Under test, VS Code refuses every modal dialog (its test DialogService throws, quoting the
+			// question); the extension then says the link was not opened. The question names the address.
+			const refused = await seen(this, { kind: 'notification', contains: 'The sign-in link was not opened', screenshot: 'integration-sign-in-link.png' });
+			assert.match(refused, /Connect VS Code to the policy service at https:\/\/policy\.example\.invalid\?/);
+			assert.equal(vscode.workspace.getConfiguration('orgProviderPolicy').inspect<string>('serverUrl')?.globalValue, before, 'nothing changed without the answer');
+		});
 	});
 }
