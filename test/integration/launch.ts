@@ -125,6 +125,8 @@ async function startWorld(): Promise<{ world: World; env: Record<string, string>
 						const { userCode, person } = JSON.parse(await readBody(request)) as { userCode: string; person: string };
 						return reply(200, await ssoApprove(world, userCode, person));
 					}
+					case 'POST /ui-chat-error':
+						return reply(200, world.page ? await uiChatError(world.page) : { skipped: 'the Electron host has no browser page to drive' });
 					case 'POST /ui-status-click':
 						if (!world.page) {
 							return reply(200, { skipped: 'the Electron host has no browser page to drive' });
@@ -243,6 +245,39 @@ async function uiMessage(page: Page, wanted: { kind: 'notification' | 'dialog'; 
 	} catch (error) {
 		mkdirSync(artifacts, { recursive: true });
 		await page.screenshot({ path: join(artifacts, wanted.screenshot.replace(/\.png$/, '-failed.png')) }).catch(() => undefined);
+		return { ok: false, detail: String(error) };
+	}
+}
+
+/**
+ * A message the endpoint refuses, in the chat view: the error's action buttons, and *Set API Key*
+ * opening the key prompt. Returns the buttons' labels and what the prompt asked.
+ */
+async function uiChatError(page: Page): Promise<{ ok: boolean; buttons?: string[]; error?: string; prompt?: string; detail?: string }> {
+	try {
+		await page.keyboard.press('F1');
+		await page.keyboard.type('Org Provider Policy: Open Chat');
+		await page.waitForTimeout(300);
+		await page.keyboard.press('Enter');
+		const chat = await chatFrame(page);
+		await chat.locator('#input').fill('This one the endpoint refuses');
+		await chat.locator('#input').press('Enter');
+		const actions = chat.locator('.entry .error-actions').last();
+		await actions.waitFor({ timeout: 20_000 });
+		const buttons = await actions.locator('button').allTextContents();
+		const error = (await chat.locator('.entry .error').last().textContent()) ?? '';
+		mkdirSync(artifacts, { recursive: true });
+		await page.screenshot({ path: join(artifacts, 'integration-chat-error-actions.png') });
+		await actions.locator('button.action-setApiKey').click();
+		const prompt = page.locator('.quick-input-widget');
+		await prompt.waitFor({ state: 'visible', timeout: 10_000 });
+		const asked = (await prompt.innerText()).trim();
+		await page.screenshot({ path: join(artifacts, 'integration-chat-set-api-key.png') });
+		await page.keyboard.press('Escape');
+		return { ok: true, buttons, error: error.trim(), prompt: asked };
+	} catch (error) {
+		mkdirSync(artifacts, { recursive: true });
+		await page.screenshot({ path: join(artifacts, 'integration-chat-error-actions-failed.png') }).catch(() => undefined);
 		return { ok: false, detail: String(error) };
 	}
 }

@@ -126,7 +126,8 @@ export class ChatFeature extends Disposable implements vscode.WebviewViewProvide
 				await this.refreshModels();
 				return;
 			case 'send':
-				await this.send(message.text);
+				// A failure is already in the conversation, with its buttons; only automation wants it thrown.
+				await this.send(message.text).catch(() => undefined);
 				return;
 			case 'stop':
 				this.running?.abort();

@@ -308,6 +308,22 @@ export function memberDay(): void {
 			assert.equal(result.ok, true, result.detail);
 		});
 
+		it('offers Set API Key, Copy details and Show Log as buttons on a refused request in the chat view (#14 item 5)', async function () {
+			await setEndpointBehaviour({ status: 401 });
+			try {
+				const result = (await (await fetch(`${control}/ui-chat-error`, { method: 'POST' })).json()) as { skipped?: string; ok?: boolean; buttons?: string[]; error?: string; prompt?: string; detail?: string };
+				if (result.skipped) {
+					this.skip();
+				}
+				assert.equal(result.ok, true, result.detail);
+				assert.deepEqual(result.buttons, ['Set API Key', 'Copy details', 'Show Log']);
+				assert.match(result.error ?? '', /rejected your API key \(401\)/);
+				assert.match(result.prompt ?? '', /API key/i, 'Set API Key opens the key prompt');
+			} finally {
+				await setEndpointBehaviour({});
+			}
+		});
+
 		it('unlocks the picker live when the admin disables the policy; the own provider waits for the member', async function () {
 			await vscode.commands.executeCommand('notifications.clearAll');
 			const saved = await savePolicy({ enabled: false });
