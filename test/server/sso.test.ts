@@ -155,6 +155,28 @@ describe('single sign-on (OpenID Connect)', function () {
 		assert.doesNotMatch(activity, new RegExp(TEST_CLIENT.secret), 'no secret in the activity list');
 	});
 
+	it('where only SSO signs in, an invitation joins without a password and the person signs in through the provider', async () => {
+		const adminToken = (await service.signIn('admin@acme.example')).access_token;
+		const invited = await jsonOf(
+			await fetch(`${service.url}/api/v1/admin/members`, { method: 'POST', headers: bearer(adminToken, { 'content-type': 'application/json' }), body: JSON.stringify({ email: 'bob@acme.test', role: 'member' }) }),
+		);
+		// No membership rules: only people added here get in; the admin group names admins.
+		const admin = await configure({ allowedDomains: [], allowedGroups: [] });
+		assert.equal((await admin.signInWithSso(service.url, 'alice@acme.test', { purpose: 'test' })).status, 200);
+		assert.equal((await saveSsoSettings(admin, service, idp.settings({ allowedDomains: [], allowedGroups: [], passwordSignIn: false }))).status, 200);
+
+		const bob = new TestBrowser();
+		const invitation = await (await bob.open(invited.invitation.link)).response.text();
+		assert.match(invitation, /Your organization signs in with <strong>Acme ID<\/strong>: no password is needed here/);
+		assert.doesNotMatch(invitation, /name="password"/);
+		const joined = await bob.submit(invited.invitation.link, new URL(invited.invitation.link).pathname, {});
+		assert.match(await joined.response.text(), /choose <strong>Sign in with Acme ID<\/strong>/);
+		assert.equal((await service.store.findUserByEmail('acme', 'bob@acme.test'))?.passwordHash, null, 'no unusable password was made');
+		const started = await jsonOf(await form(`${service.url}/oauth/device_authorization`, { client_id: 'vscode' }));
+		assert.equal((await bob.signInWithSso(service.url, 'bob@acme.test', { purpose: 'device', userCode: started.user_code })).status, 200);
+		assert.equal((await new TestBrowser().signInWithSso(service.url, 'dave@acme.test', { purpose: 'device' })).status, 403, 'someone not added is still refused');
+	});
+
 	it('never shows the client secret again and names the field of a bad setting', async () => {
 		const admin = await configure();
 		const page = await (await admin.open(`${service.url}/console/sso`)).response.text();

@@ -127,7 +127,8 @@ export class Members {
 		return { token, expiresAt };
 	}
 
-	async acceptInvitation(token: string, password: string): Promise<UserRecord> {
+	/** Without a password (null) when the organization signs in with single sign-on only. */
+	async acceptInvitation(token: string, password: string | null): Promise<UserRecord> {
 		const invitation = await this.store.getInvitation(hashSecret(token));
 		if (!invitation || invitation.acceptedAt !== null) {
 			throw new DomainError('invalid_invitation', 'this invitation link is not valid or was already used');
@@ -141,7 +142,8 @@ export class Members {
 		}
 		// A link the operator made (first start, `admin reset-link`) is the break-glass way in.
 		const breakGlass = invitation.createdBy === 'system' && invitation.role === 'admin';
-		const user = this.newUser(invitation.orgId, invitation.email, invitation.role, await this.checkedHash(password, invitation.email, invitation.orgId), { breakGlass });
+		const passwordHash = password === null ? null : await this.checkedHash(password, invitation.email, invitation.orgId);
+		const user = this.newUser(invitation.orgId, invitation.email, invitation.role, passwordHash, { breakGlass });
 		switch (await this.store.acceptInvitation(invitation.tokenHash, user, user.createdAt)) {
 			case 'already-used':
 				throw new DomainError('invalid_invitation', 'this invitation link was already used');

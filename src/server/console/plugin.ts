@@ -6,14 +6,13 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
 import type { PolicySettings } from '../../policy';
-import { DomainError, type Accounts } from '../accounts';
+import type { Accounts } from '../accounts';
 import type { SignInResult } from '../accounts/members';
 import { isoTime } from '../clock';
 import type { AuditLog } from '../audit';
 import type { ServerConfig } from '../config';
 import { normalizeUserCode } from '../crypto';
 import { principalOf, SESSION_COOKIE } from '../http/auth';
-import { domainStatus } from '../http/errors';
 import { HttpError } from '../http/http-error';
 import { currentOrThrow, expectedRevision, savePolicy } from '../http/policy-http';
 import { invitationView, memberView, revisionView } from '../http/views';
@@ -24,6 +23,7 @@ import type { Store, UserRecord } from '../store/store';
 import { page } from './html';
 import type { SsoAdministration } from '../sso/administration';
 import type { SingleSignOn } from '../sso/single-sign-on';
+import { invitationRoutes } from './invitation-routes';
 import { createConsoleKit } from './kit';
 import { adminPages } from './pages';
 import { signInPages } from './sign-in-pages';
@@ -53,7 +53,7 @@ export interface ConsoleOptions {
 	readonly administration: SsoAdministration;
 	readonly audit: AuditLog;
 	readonly policies: Pick<PolicyService, 'current' | 'save' | 'history'>;
-	readonly store: Pick<Store, 'listUsers' | 'listInvitations' | 'getOrganization' | 'identity'>;
+	readonly store: Pick<Store, 'listUsers' | 'listInvitations' | 'getOrganization' | 'getInvitation' | 'identity'>;
 	readonly config: ServerConfig;
 	readonly loginRateLimit: number;
 }
@@ -221,35 +221,7 @@ export const consolePlugin: FastifyPluginAsyncZod<ConsoleOptions> = async (app, 
 			return answer(200, { done: approve ? `Approved. VS Code is now signed in to ${organization} as ${user.email}; you can close this page.` : 'Denied. VS Code will not be signed in.' });
 		});
 	});
-
-	// ── invitations ────────────────────────────────────────────────────────────
-	const InviteParams = z.object({ token: z.string() });
-	app.get('/invite/:token', { schema: { params: InviteParams } }, async (request, reply) => sendPage(reply, consolePages.invitation(request.params.token, guard.tokenFor(request, reply))));
-
-	app.post('/invite/:token', { config: loginLimit, schema: { params: InviteParams } }, async (request, reply) => {
-		const { token } = request.params;
-		const again = (error: string, status: number) => sendPage(reply, consolePages.invitation(token, guard.tokenFor(request, reply), error), status);
-		return guarded(request, reply, (formToken, error) => consolePages.invitation(token, formToken, error), async () => {
-			const password = formOf(request).password ?? '';
-			if (password.length < 12) {
-				return again('The password must be at least 12 characters.', 400);
-			}
-			try {
-				const user = await members.acceptInvitation(token, password);
-				if (user.role === 'admin') {
-					await kit.signIn(reply, user);
-					return reply.redirect('/console/settings', 303);
-				}
-				const organization = await store.getOrganization(user.orgId);
-				return sendPage(reply, consolePages.welcome({ serverUrl: config.publicUrl, organizationId: user.orgId, organizationName: organization?.name ?? user.orgId }));
-			} catch (error) {
-				if (error instanceof DomainError) {
-					return again(error.message, domainStatus(error));
-				}
-				throw error;
-			}
-		});
-	});
+	await app.register(invitationRoutes, { kit, members, sso, store, config, loginLimit });
 };
 
 const signedIn = (user: UserRecord | undefined): SignInResult => (user ? { kind: 'ok', user } : { kind: 'wrong' });

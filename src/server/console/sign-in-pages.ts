@@ -74,16 +74,20 @@ export const signInPages = {
 		);
 	},
 
-	invitation(token: string, formToken: string, error?: string): string {
+	/** Accepting an invitation: a password, or — where the organization signs in with SSO only — just joining. */
+	invitation(token: string, formToken: string, error?: string, ssoOnly?: string): string {
 		return page(
 			{ title: 'Accept invitation' },
 			html`<section class="card narrow">
-				<h1>Set your password</h1>
+				<h1>${ssoOnly ? 'Join your organization' : 'Set your password'}</h1>
 				${error ? html`<p class="error" role="alert">${error}</p>` : ''}
 				<form method="post" action="/invite/${token}">
 					${formTokenField(formToken)}
-					<label>New password (12 characters or more) <input type="password" name="password" id="password" autocomplete="new-password" minlength="12" required></label>
-					<button type="submit" class="primary" id="accept">Save password</button>
+					${ssoOnly
+						? html`<p>Your organization signs in with <strong>${ssoOnly}</strong>: no password is needed here.</p>
+							<button type="submit" class="primary" id="accept">Join</button>`
+						: html`<label>New password (12 characters or more) <input type="password" name="password" id="password" autocomplete="new-password" minlength="12" required></label>
+							<button type="submit" class="primary" id="accept">Save password</button>`}
 				</form>
 			</section>`,
 		);
@@ -93,13 +97,13 @@ export const signInPages = {
 	 * After an invitation is accepted: one click connects VS Code (a vscode:// link the extension
 	 * handles, asking the member first), and the address to paste for those who set it by hand.
 	 */
-	welcome(connect: { serverUrl: string; organizationId: string; organizationName: string }): string {
+	welcome(connect: { serverUrl: string; organizationId: string; organizationName: string; sso?: string | undefined }): string {
 		const link = `vscode://${VSCODE_EXTENSION_ID}/sign-in?${new URLSearchParams({ server: connect.serverUrl, organization: connect.organizationId }).toString()}`;
 		return page(
 			{ title: 'Welcome', scripts: ['/console/assets/console.js'] },
 			html`<section class="card narrow">
 				<h1>You're in</h1>
-				<p>Your password is set. Now connect VS Code to <strong>${connect.organizationName}</strong>:</p>
+				<p>${connect.sso ? html`You're a member. When VS Code opens the sign-in page, choose <strong>Sign in with ${connect.sso}</strong>.` : 'Your password is set.'} Now connect VS Code to <strong>${connect.organizationName}</strong>:</p>
 				<p><a class="button primary" id="open-in-vscode" href="${link}">Open in VS Code</a></p>
 				<p class="muted">VS Code asks you to confirm the address, then signs you in. Without the Org Provider Policy extension installed, install it first.</p>
 				<p>Or set <code>orgProviderPolicy.serverUrl</code> to this address and run <strong>Org Provider Policy: Sign In</strong>:</p>
