@@ -177,6 +177,20 @@ describe('single sign-on (OpenID Connect)', function () {
 		assert.equal((await new TestBrowser().signInWithSso(service.url, 'dave@acme.test', { purpose: 'device' })).status, 403, 'someone not added is still refused');
 	});
 
+	it('says single sign-on is not working, naming the provider, when the provider is down, and keeps passwords working', async () => {
+		await configure();
+		await idp.close();
+		const browser = new TestBrowser();
+		const attempt = await browser.submit(`${service.url}/console/login`, '/console/sso/start', { purpose: 'console' });
+		assert.equal(attempt.response.status, 503);
+		const text = await attempt.response.text();
+		assert.match(text, new RegExp(`Single sign-on is not working right now \\(could not read the identity provider(?:'|&#39;)s discovery document at ${idp.issuer}/\\.well-known/openid-configuration`));
+		assert.doesNotMatch(text, new RegExp(TEST_CLIENT.secret));
+		assert.ok((await audit()).some((event) => event.action === 'sign_in.sso' && event.outcome === 'failed' && event.detail['reason'] === 'provider_unreachable'));
+		const password = await browser.submit(`${service.url}/console/login`, '/console/login', { email: 'admin@acme.example', password: 'correct horse battery' });
+		assert.equal(new URL(password.url).pathname, '/console/settings', 'password sign-in still works while it is allowed');
+	});
+
 	it('never shows the client secret again and names the field of a bad setting', async () => {
 		const admin = await configure();
 		const page = await (await admin.open(`${service.url}/console/sso`)).response.text();
