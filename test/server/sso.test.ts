@@ -120,6 +120,7 @@ describe('single sign-on (OpenID Connect)', function () {
 
 		const failedTest = await admin.signInWithSso(service.url, 'bob@acme.test', { purpose: 'test' });
 		assert.equal(failedTest.status, 403, 'a test that signs in a mere member does not count');
+		assert.match(failedTest.text, /<h1>Test sign-in failed<\/h1>/);
 		assert.match(failedTest.text, /the rules make them a member, not an admin/);
 		// The admin signs out of the identity provider and tests again as someone in the admin group.
 		admin.forgetSite(idp.issuer);

@@ -131,11 +131,11 @@ export const signInPages = {
 	},
 
 	/** A single sign-on that did not let the person in (or a test that did not pass), and what to do. */
-	ssoRefused(message: string, retry: { href: string; label: string }): string {
+	ssoRefused(message: string, retry: { href: string; label: string }, heading = 'Not signed in'): string {
 		return page(
-			{ title: 'Sign-in refused' },
+			{ title: heading },
 			html`<section class="card narrow">
-				<h1>Not signed in</h1>
+				<h1>${heading}</h1>
 				<p class="error" role="alert" id="sso-error">${message}</p>
 				<p><a href="${retry.href}" id="retry">${retry.label}</a></p>
 			</section>`,

@@ -71,7 +71,7 @@ export const ssoConsoleRoutes: FastifyPluginAsyncZod<SsoConsoleOptions> = async 
 		if (reply.sent) {
 			return reply;
 		}
-		return guarded(request, reply, (_token, error) => signInPages.ssoRefused(error, { href: '/console/sso', label: 'Back to single sign-on' }), work);
+		return guarded(request, reply, (_token, error) => signInPages.ssoRefused(error, { href: '/console/sso', label: 'Back to single sign-on' }, 'Not saved'), work);
 	};
 
 	// ── the round trip ─────────────────────────────────────────────────────────
@@ -119,7 +119,7 @@ export const ssoConsoleRoutes: FastifyPluginAsyncZod<SsoConsoleOptions> = async 
 						: outcome.purpose === 'test'
 							? { href: '/console/sso', label: 'Back to single sign-on settings' }
 							: { href: '/console/login', label: 'Back to sign-in' };
-				return sendPage(reply, signInPages.ssoRefused(outcome.message, retry), 403);
+				return sendPage(reply, signInPages.ssoRefused(outcome.message, retry, outcome.purpose === 'test' ? 'Test sign-in failed' : undefined), 403);
 			}
 		}
 	});
