@@ -148,6 +148,28 @@ describe('SCIM 2.0 provisioning', function () {
 		assert.ok(actions.includes('scim.user_deactivated') && actions.includes('scim.user_reactivated') && actions.includes('scim.user_created'));
 	});
 
+	it("takes Entra ID's other PATCH forms: renaming userName, adding externalId, a filtered emails path", async () => {
+		const client = scim(service, token);
+		const user = await jsonOf(await client.create('old@acme.test'));
+		const patched = await client.patch(user.id, [
+			{ op: 'Replace', path: 'userName', value: 'New@acme.test' },
+			{ op: 'Add', path: 'externalId', value: 'entra-7' },
+			{ op: 'Replace', path: 'emails[type eq "work"].value', value: 'new@acme.test' },
+		]);
+		assert.equal(patched.status, 200, await patched.clone().text());
+		const body = await jsonOf(patched);
+		assert.deepEqual([body.userName, body.externalId, body.emails[0].value], ['new@acme.test', 'entra-7', 'new@acme.test']);
+		assert.equal((await service.store.findUserByEmail('acme', 'old@acme.test')), undefined);
+		await client.create('taken@acme.test');
+		const clash = await client.patch(user.id, [{ op: 'replace', path: 'userName', value: 'taken@acme.test' }]);
+		assert.deepEqual([clash.status, (await jsonOf(clash)).scimType], [409, 'uniqueness']);
+		const badOp = await client.patch(user.id, [{ op: 'remove' }]);
+		assert.equal(badOp.status, 400);
+		assert.equal((await jsonOf(badOp)).schemas[0], ERROR_SCHEMA);
+		const notPatch = await client.call('PATCH', `/Users/${user.id}`, { Operations: [] });
+		assert.deepEqual([notPatch.status, (await jsonOf(notPatch)).scimType], [400, 'invalidSyntax']);
+	});
+
 	it('deleting a person revokes them and answers 404 afterwards; PUT replaces what is kept', async () => {
 		const client = scim(service, token);
 		const user = await jsonOf(await client.create('dave@acme.test'));
@@ -174,6 +196,10 @@ describe('SCIM 2.0 provisioning', function () {
 		assert.equal((await fetch(`${service.url}/scim/v2/Users`, { headers: bearer(replacement) })).status, 200);
 		const config = await jsonOf(await fetch(`${service.url}/scim/v2/ServiceProviderConfig`, { headers: bearer(replacement) }));
 		assert.equal(config.patch.supported, true);
+		const groups = await fetch(`${service.url}/scim/v2/Groups`, { headers: bearer(replacement) });
+		assert.equal(groups.status, 404);
+		assert.deepEqual((await jsonOf(groups)).schemas, [ERROR_SCHEMA], 'an unsupported resource answers as SCIM');
+		assert.equal((await fetch(`${service.url}/scim/v2/Groups`)).status, 401, 'and only to the SCIM token');
 	});
 
 	(TEST_DATABASE_URL ? it : it.skip)('a deactivation on one instance ends the stream held by another (PostgreSQL)', async () => {

@@ -81,6 +81,8 @@ export const scimRoutes: FastifyPluginAsyncZod<ScimRouteOptions> = async (app, {
 		}
 		request.scimOrgId = orgId;
 	});
+	// Groups, Schemas, ResourceTypes and anything else: a SCIM error, so a directory reads it as one.
+	app.setNotFoundHandler((request, reply) => error(reply, 404, `this service provisions Users only; there is no ${request.method} ${request.url.split('?')[0]}`));
 	const orgOf = (request: FastifyRequest) => request.scimOrgId!;
 	const hidden = { hide: true };
 
