@@ -67,7 +67,7 @@ export class SsoAdministration {
 		if (!settings.passwordSignIn && !settings.enabled) {
 			errors.push(`${SSO_FIELD_LABELS.passwordSignIn}: can be turned off only while single sign-on is offered`);
 		} else if (!settings.passwordSignIn && !tested) {
-			errors.push(`${SSO_FIELD_LABELS.passwordSignIn}: can be turned off only after a Test sign-in succeeded with these settings (save, then Test sign-in)`);
+			errors.push(`${SSO_FIELD_LABELS.passwordSignIn}: can be turned off only after a Test sign-in succeeded with these settings: leave it on, save, run Test sign-in, then turn it off`);
 		}
 		if (errors.length > 0) {
 			return { kind: 'invalid', errors };
