@@ -133,6 +133,9 @@ describe('SCIM 2.0 provisioning', function () {
 		assert.equal((await stream.next())?.event, 'revoked');
 		assert.equal(await stream.next(), undefined, 'the stream ended');
 		assert.equal((await fetch(`${service.url}/api/v1/policy`, { headers: bearer(member.access_token) })).status, 401);
+		const adminToken = (await service.signIn('admin@acme.example')).access_token;
+		const listed = await jsonOf(await fetch(`${service.url}/api/v1/admin/members`, { headers: bearer(adminToken) }));
+		assert.equal(listed.members.find((entry: { email: string }) => entry.email === 'bob@acme.test')?.sync, 'deactivated', 'admins see who the directory deactivated');
 		const refreshed = await fetch(`${service.url}/oauth/token`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ grant_type: 'refresh_token', refresh_token: member.refresh_token, client_id: 'vscode' }) });
 		assert.equal(refreshed.status, 400);
 		const refused = await new TestBrowser().signInWithSso(service.url, 'bob@acme.test', { purpose: 'device' });

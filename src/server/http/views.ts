@@ -14,7 +14,9 @@ export const MemberViewSchema = z.object({
 	lastSeenAt: z.string().nullable(),
 	appliedRevision: z.number().nullable(),
 	appliedAt: z.string().nullable(),
-	sync: z.enum(['in sync', 'behind', 'never synced']),
+	/** When the directory (SCIM) deactivated the person; they hold no token until reactivated. */
+	deactivatedAt: z.string().nullable(),
+	sync: z.enum(['in sync', 'behind', 'never synced', 'deactivated']),
 });
 export type MemberView = z.infer<typeof MemberViewSchema>;
 
@@ -39,7 +41,8 @@ export function memberView(user: UserRecord, currentRevision: number): MemberVie
 		lastSeenAt: isoTime(user.lastSeenAt),
 		appliedRevision: user.appliedRevision,
 		appliedAt: isoTime(user.appliedAt),
-		sync: user.appliedRevision === null ? 'never synced' : user.appliedRevision >= currentRevision ? 'in sync' : 'behind',
+		deactivatedAt: isoTime(user.deactivatedAt),
+		sync: user.deactivatedAt !== null ? 'deactivated' : user.appliedRevision === null ? 'never synced' : user.appliedRevision >= currentRevision ? 'in sync' : 'behind',
 	};
 }
 
