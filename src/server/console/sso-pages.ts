@@ -40,6 +40,26 @@ const toggle = (values: SsoFormValues, name: keyof SsoSettings, label: string, h
 	<p class="hint">${hint}</p>
 </div>`;
 
+/** What each audited action is called in the activity list (the code stays in `data-action`). */
+const ACTION_LABELS: Readonly<Record<string, string>> = {
+	'sign_in.password': 'Password sign-in',
+	'sign_in.sso': 'Single sign-on',
+	'sign_in.break_glass': 'Break-glass sign-in',
+	'device.approved': 'VS Code sign-in approved',
+	'device.denied': 'VS Code sign-in denied',
+	'member.joined': 'Joined',
+	'member.role_changed': 'Role changed',
+	'sso.test': 'Test sign-in',
+	'sso.settings_saved': 'Single sign-on settings saved',
+	'scim.token_created': 'SCIM token created',
+	'scim.token_revoked': 'Provisioning turned off',
+	'scim.user_created': 'Provisioned',
+	'scim.user_updated': 'Updated by the directory',
+	'scim.user_deactivated': 'Deactivated by the directory',
+	'scim.user_reactivated': 'Reactivated by the directory',
+	'scim.user_deleted': 'Deleted by the directory',
+};
+
 export const ssoPages = {
 	settings(state: { view: SsoAdminView; values: SsoFormValues; formToken: string; redirectUri: string; scimUrl: string; errors?: string[]; notice?: string; scimToken?: string }): SafeHtml {
 		const { view, values } = state;
@@ -100,11 +120,11 @@ export const ssoPages = {
 				<tbody>
 					${events.map(
 						(event) => html`<tr data-action="${event.action}" data-outcome="${event.outcome}">
-							<td><time datetime="${isoTime(event.at)}">${isoTime(event.at)}</time></td>
+							<td class="nowrap"><time datetime="${isoTime(event.at)}">${isoTime(event.at)}</time></td>
 							<td>${event.actor}</td>
-							<td>${event.action}</td>
+							<td title="${event.action}">${ACTION_LABELS[event.action] ?? event.action}</td>
 							<td><span class="badge ${event.outcome}">${event.outcome}</span></td>
-							<td>${Object.entries(event.detail).map(([name, value]) => html`<code>${name}</code>: ${String(value)} `)}</td>
+							<td>${Object.entries(event.detail).map(([name, value], index) => html`${index > 0 ? ' · ' : ''}${name}: <strong>${String(value)}</strong>`)}</td>
 						</tr>`,
 					)}
 				</tbody>
