@@ -76,6 +76,10 @@ describe('single sign-on in headless Chromium', function () {
 		await admin.check('#sso-passwordSignIn');
 		await admin.click('#sso-test');
 		await atIdentityProvider(admin, 'alice@acme.test');
+		await admin.waitForSelector('#sso-tested');
+		assert.equal(await admin.textContent('#sso-claims-groups'), 'ai-admins, engineering', 'the admin sees what the provider sent');
+		await admin.screenshot({ path: join(ARTIFACTS, 'e2e-sso-test-passed.png'), fullPage: true });
+		await admin.click('#continue');
 		await admin.waitForURL(/\/console\/sso\?tested=1$/);
 		assert.equal(await admin.textContent('#sso-notice'), 'Test sign-in passed.');
 		await admin.uncheck('#sso-passwordSignIn');

@@ -122,11 +122,13 @@ describe('single sign-on (OpenID Connect)', function () {
 		assert.equal(failedTest.status, 403, 'a test that signs in a mere member does not count');
 		assert.match(failedTest.text, /<h1>Test sign-in failed<\/h1>/);
 		assert.match(failedTest.text, /the rules make them a member, not an admin/);
+		assert.match(failedTest.text, /<td id="sso-claims-groups">engineering<\/td>/);
 		// The admin signs out of the identity provider and tests again as someone in the admin group.
 		admin.forgetSite(idp.issuer);
 		const test = await admin.signInWithSso(service.url, 'alice@acme.test', { purpose: 'test' });
 		assert.equal(test.status, 200, test.text);
-		assert.match(test.text, /Test sign-in passed: alice@acme\.test signs in as admin/);
+		assert.match(test.text, /alice@acme\.test signs in as admin/);
+		assert.match(test.text, /<td id="sso-claims-groups">ai-admins, engineering<\/td>/, 'the groups the provider sent, for setting rules');
 		assert.equal((await saveSsoSettings(admin, service, idp.settings({ passwordSignIn: false }))).status, 200);
 
 		// Changing what the test vouched for (the client secret here) asks for a new test.

@@ -1,4 +1,5 @@
-import { html, page } from './html';
+import type { IdentityClaims } from '../sso/membership';
+import { html, page, type SafeHtml } from './html';
 
 /** The extension's id (publisher.name), the authority of its vscode:// links. */
 export const VSCODE_EXTENSION_ID = 'org-provider-policy.org-provider-policy';
@@ -130,15 +131,43 @@ export const signInPages = {
 		);
 	},
 
+	/** A *Test sign-in* that passed: what the provider sent, then back to the settings (no automatic move: the admin reads it). */
+	ssoTested(email: string, role: string, claims: IdentityClaims): string {
+		return page(
+			{ title: 'Test sign-in passed' },
+			html`<section class="card narrow">
+				<h1>Test sign-in passed</h1>
+				<p class="success" role="status" id="sso-tested">${email} signs in as ${role}. Password sign-in may now be turned off.</p>
+				${receivedClaims(claims)}
+				<p><a class="button primary" href="/console/sso?tested=1" id="continue">Back to single sign-on settings</a></p>
+			</section>`,
+		);
+	},
+
 	/** A single sign-on that did not let the person in (or a test that did not pass), and what to do. */
-	ssoRefused(message: string, retry: { href: string; label: string }, heading = 'Not signed in'): string {
+	ssoRefused(message: string, retry: { href: string; label: string }, heading = 'Not signed in', claims?: IdentityClaims): string {
 		return page(
 			{ title: heading },
 			html`<section class="card narrow">
 				<h1>${heading}</h1>
 				<p class="error" role="alert" id="sso-error">${message}</p>
+				${claims ? receivedClaims(claims) : ''}
 				<p><a href="${retry.href}" id="retry">${retry.label}</a></p>
 			</section>`,
 		);
 	},
 };
+
+/** The claims as read through the mapping: what an admin needs to set rules (Entra ID's group object IDs). */
+function receivedClaims(claims: IdentityClaims): SafeHtml {
+	return html`<table id="sso-claims" class="claims">
+		<caption>What the identity provider sent</caption>
+		<tbody>
+			<tr><th>E-mail</th><td>${claims.email ?? '(none)'}</td></tr>
+			<tr><th>E-mail verified</th><td>${claims.emailVerified ? 'yes' : 'no'}</td></tr>
+			<tr><th>Groups</th><td id="sso-claims-groups">${claims.groups.length > 0 ? claims.groups.join(', ') : '(none)'}</td></tr>
+			<tr><th>Tenant (tid)</th><td>${claims.tenantId ?? '(none)'}</td></tr>
+			<tr><th>Subject</th><td>${claims.subject}</td></tr>
+		</tbody>
+	</table>`;
+}

@@ -111,7 +111,7 @@ export const ssoConsoleRoutes: FastifyPluginAsyncZod<SsoConsoleOptions> = async 
 				return sendPage(reply, signInPages.continueTo(target, `Signed in as ${outcome.user.email}.`));
 			}
 			case 'tested':
-				return sendPage(reply, signInPages.continueTo('/console/sso?tested=1', `Test sign-in passed: ${outcome.email} signs in as ${outcome.role}.`));
+				return sendPage(reply, signInPages.ssoTested(outcome.email, outcome.role, outcome.claims));
 			case 'refused': {
 				const retry =
 					outcome.purpose === 'device'
@@ -119,7 +119,7 @@ export const ssoConsoleRoutes: FastifyPluginAsyncZod<SsoConsoleOptions> = async 
 						: outcome.purpose === 'test'
 							? { href: '/console/sso', label: 'Back to single sign-on settings' }
 							: { href: '/console/login', label: 'Back to sign-in' };
-				return sendPage(reply, signInPages.ssoRefused(outcome.message, retry, outcome.purpose === 'test' ? 'Test sign-in failed' : undefined), 403);
+				return sendPage(reply, signInPages.ssoRefused(outcome.message, retry, outcome.purpose === 'test' ? 'Test sign-in failed' : undefined, outcome.claims), 403);
 			}
 		}
 	});

@@ -33,7 +33,8 @@ export type SsoBegin = { kind: 'redirect'; url: URL; state: string } | { kind: '
 export type SsoOutcome =
 	| { kind: 'signed-in'; user: UserRecord; purpose: Exclude<SsoPurpose, 'test'>; returnTo: string | null }
 	| { kind: 'tested'; email: string; role: Role; claims: IdentityClaims }
-	| { kind: 'refused'; purpose: SsoPurpose | undefined; message: string; returnTo: string | null };
+	/** `claims` only for a *Test sign-in*: what the provider sent, so the admin can fix the mapping or rules. */
+	| { kind: 'refused'; purpose: SsoPurpose | undefined; message: string; returnTo: string | null; claims?: IdentityClaims };
 
 /**
  * Single sign-on through the organization's OpenID provider: starts a sign-in (state, nonce and
@@ -104,7 +105,7 @@ export class SingleSignOn {
 			return { kind: 'refused', purpose: login?.purpose, returnTo: login?.returnTo ?? null, message: 'This sign-in was started in another browser or has expired. Start it again.' };
 		}
 		const { orgId, purpose, returnTo } = login;
-		const refused = async (message: string, reason: string, actor = 'unknown', outcome: 'refused' | 'failed' = 'refused'): Promise<SsoOutcome> => {
+		const refused = async (message: string, reason: string, actor = 'unknown', outcome: 'refused' | 'failed' = 'refused'): Promise<Extract<SsoOutcome, { kind: 'refused' }>> => {
 			await this.deps.audit.record(orgId, actor, purpose === 'test' ? 'sso.test' : 'sign_in.sso', outcome, { purpose, reason });
 			return { kind: 'refused', purpose, returnTo, message };
 		};
@@ -125,7 +126,8 @@ export class SingleSignOn {
 		const admission = admit(loaded.settings, claims);
 		const actor = claims.email ?? `sub:${claims.subject}`;
 		if (admission.kind === 'refuse') {
-			return refused(admission.message, admission.reason, actor);
+			const answer = await refused(admission.message, admission.reason, actor);
+			return purpose === 'test' ? { ...answer, claims } : answer;
 		}
 		if (purpose === 'test') {
 			return this.finishTest(loaded, admission.email, admission.role, claims);
@@ -150,6 +152,7 @@ export class SingleSignOn {
 				purpose: 'test',
 				returnTo: null,
 				message: `The identity provider signed in ${email}, but the rules make them a member, not an admin. Add them to Admin e-mails or an Admin group, so an admin can still get in once passwords are off.`,
+				claims,
 			};
 		}
 		// Settings saved by someone else meanwhile: this test vouches for the old ones only.
