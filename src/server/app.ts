@@ -86,7 +86,7 @@ export async function buildApp(options: AppOptions): Promise<PolicyApp> {
 		identity: store.identity,
 		users: store,
 		members: accounts.members,
-		relyingParty: options.relyingParty ?? new OpenIdRelyingParty(),
+		relyingParty: options.relyingParty ?? new OpenIdRelyingParty(clock),
 		clock,
 		audit,
 		redirectUri: () => `${config.publicUrl}/console/sso/callback`,

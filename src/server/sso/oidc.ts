@@ -1,4 +1,5 @@
 import * as oidc from 'openid-client';
+import { systemClock, type Clock } from '../clock';
 import { isLoopbackHttp, ssoFingerprint, type SsoSettings } from './settings';
 
 /** What the service sends the browser to, and what it must keep to finish the sign-in. */
@@ -23,18 +24,24 @@ export class IdentityProviderError extends Error {
 }
 
 const DISCOVERY_TIMEOUT_SECONDS = 10;
+/** Discovery is read again after this long, so a provider that moves its endpoints is followed. */
+const DISCOVERY_LIFETIME_MS = 3600_000;
 
 /**
  * `openid-client` does the protocol: discovery, the authorization URL with PKCE (S256), `state`
  * and `nonce`, the code exchange, and the ID token's validation (issuer, audience, signature by the
- * issuer's JWKS, expiry, nonce). Discovered configurations are kept per settings fingerprint.
+ * issuer's JWKS, expiry, nonce). Discovered configurations are kept per settings fingerprint, for an hour.
  */
 export class OpenIdRelyingParty implements RelyingParty {
-	private readonly configurations = new Map<string, Promise<oidc.Configuration>>();
+	private readonly configurations = new Map<string, { at: number; configuration: Promise<oidc.Configuration> }>();
+
+	constructor(private readonly clock: Clock = systemClock) {}
 
 	private configuration(settings: SsoSettings, clientSecret: string): Promise<oidc.Configuration> {
 		const key = ssoFingerprint(settings, clientSecret);
-		let found = this.configurations.get(key);
+		const cached = this.configurations.get(key);
+		const now = this.clock.now();
+		let found = cached && now - cached.at < DISCOVERY_LIFETIME_MS ? cached.configuration : undefined;
 		if (!found) {
 			const issuer = new URL(settings.issuer);
 			found = oidc
@@ -47,7 +54,13 @@ export class OpenIdRelyingParty implements RelyingParty {
 					this.configurations.delete(key);
 					throw new IdentityProviderError(`could not read the identity provider's discovery document at ${settings.issuer}/.well-known/openid-configuration: ${describe(error)}`, { cause: error });
 				});
-			this.configurations.set(key, found);
+			// Settings change rarely; what older settings discovered is dropped once it is stale.
+			for (const [old, entry] of this.configurations) {
+				if (now - entry.at >= DISCOVERY_LIFETIME_MS) {
+					this.configurations.delete(old);
+				}
+			}
+			this.configurations.set(key, { at: now, configuration: found });
 		}
 		return found;
 	}
