@@ -113,10 +113,11 @@ export const consolePlugin: FastifyPluginAsyncZod<ConsoleOptions> = async (app, 
 		return guarded(request, reply, (token, error) => consolePages.login(token, { error, email: body.email, sso: offer, breakGlass }), async () => {
 			const result = await members.checkPassword(body.email ?? '', body.password ?? '');
 			const refusal = await passwordRefusal(result, reply, body.email ?? '');
-			if (refusal) {
-				return loginPage(request, reply, { error: refusal[1], email: body.email, breakGlass }, refusal[0]);
+			if (refusal || result.kind !== 'ok') {
+				const [status, error] = refusal ?? signInRefusal(result, reply);
+				return loginPage(request, reply, { error, email: body.email, breakGlass }, status);
 			}
-			const { user } = result as { user: UserRecord };
+			const { user } = result;
 			await audit.record(user.orgId, user.email, user.breakGlass && offer && !offer.passwordSignIn ? 'sign_in.break_glass' : 'sign_in.password', 'ok', { purpose: 'console' });
 			await kit.signIn(reply, user);
 			return reply.redirect('/console/settings', 303);
