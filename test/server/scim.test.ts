@@ -184,6 +184,10 @@ describe('SCIM 2.0 provisioning', function () {
 		assert.equal((await fetch(`${service.url}/api/v1/policy`, { headers: bearer(member.access_token) })).status, 401);
 		const bad = await client.patch(user.id, [{ op: 'replace', path: 'active', value: false }]);
 		assert.equal(bad.status, 404);
+		const admin = (await jsonOf(await client.call('GET', `/Users?filter=${encodeURIComponent('userName eq "admin@acme.example"')}`))).Resources[0];
+		const lastAdmin = await client.patch(admin.id, [{ op: 'replace', path: 'active', value: false }]);
+		assert.deepEqual([lastAdmin.status, (await jsonOf(lastAdmin)).detail], [409, 'the last active admin of the organization cannot be deactivated']);
+		assert.equal((await client.call('DELETE', `/Users/${admin.id}`)).status, 409, 'nor deleted');
 	});
 
 	it('the SCIM token opens only SCIM, no other token opens SCIM, and an old token stops when replaced', async () => {

@@ -97,6 +97,15 @@ export class Members {
 		return hashPassword(password);
 	}
 
+	/** Whether this is the organization's only admin who can still sign in (an admin, not deactivated). */
+	async isLastActiveAdmin(user: UserRecord): Promise<boolean> {
+		if (user.role !== 'admin' || user.deactivatedAt !== null) {
+			return false;
+		}
+		const admins = (await this.store.listUsers(user.orgId)).filter((candidate) => candidate.role === 'admin' && candidate.deactivatedAt === null);
+		return admins.every((admin) => admin.id === user.id);
+	}
+
 	async remove(orgId: string, userId: string): Promise<void> {
 		const user = await this.store.getUser(userId);
 		if (!user || user.orgId !== orgId) {

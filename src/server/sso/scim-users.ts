@@ -49,7 +49,7 @@ export class ScimUsers {
 	constructor(
 		private readonly store: Pick<Store, 'getUser' | 'findUserByEmail' | 'listUsers'>,
 		private readonly identity: Pick<IdentityStore, 'setDeactivated' | 'updateUser'>,
-		private readonly members: Pick<Members, 'create' | 'remove' | 'forgetRevoked'>,
+		private readonly members: Pick<Members, 'create' | 'remove' | 'forgetRevoked' | 'isLastActiveAdmin'>,
 		private readonly clock: Clock,
 		private readonly audit: Pick<AuditLog, 'record'>,
 		private readonly locationOf: (id: string) => string,
@@ -154,7 +154,7 @@ export class ScimUsers {
 		if (userName !== user.email && (await this.store.findUserByEmail(orgId, userName))) {
 			return problem('uniqueness', `a User with userName ${userName} already exists`);
 		}
-		if (!active && user.deactivatedAt === null && user.role === 'admin' && (await this.isLastAdmin(user))) {
+		if (!active && (await this.members.isLastActiveAdmin(user))) {
 			return problem('lastAdmin', 'the last active admin of the organization cannot be deactivated');
 		}
 		const change = { ...(userName !== user.email ? { email: userName } : {}), ...(externalId !== undefined && externalId !== user.externalId ? { externalId } : {}) };
@@ -191,11 +191,6 @@ export class ScimUsers {
 			this.members.forgetRevoked(user.id);
 		}
 		await this.audit.record(user.orgId, 'scim', active ? 'scim.user_reactivated' : 'scim.user_deactivated', 'ok', { user: user.email });
-	}
-
-	private async isLastAdmin(user: UserRecord): Promise<boolean> {
-		const admins = (await this.store.listUsers(user.orgId)).filter((candidate) => candidate.role === 'admin' && candidate.deactivatedAt === null);
-		return admins.length <= 1 && admins[0]?.id === user.id;
 	}
 }
 

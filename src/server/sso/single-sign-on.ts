@@ -13,8 +13,8 @@ const LOGIN_LIFETIME_MS = 10 * 60_000;
 
 export interface SsoDependencies {
 	identity: Pick<IdentityStore, 'getSsoSettings' | 'createSsoLogin' | 'takeSsoLogin' | 'markSsoTested' | 'updateUser'>;
-	users: Pick<Store, 'findUserByEmail' | 'listUsers'>;
-	members: Pick<Members, 'create'>;
+	users: Pick<Store, 'findUserByEmail'>;
+	members: Pick<Members, 'create' | 'isLastActiveAdmin'>;
 	relyingParty: RelyingParty;
 	clock: Clock;
 	audit: Pick<AuditLog, 'record'>;
@@ -197,11 +197,8 @@ export class SingleSignOn {
 		if (user.role === role || !rulesNameAdmins(settings) || (role === 'member' && user.breakGlass)) {
 			return user;
 		}
-		if (role === 'member') {
-			const admins = (await this.deps.users.listUsers(user.orgId)).filter((candidate) => candidate.role === 'admin' && candidate.deactivatedAt === null);
-			if (admins.length <= 1) {
-				return user;
-			}
+		if (role === 'member' && (await this.deps.members.isLastActiveAdmin(user))) {
+			return user;
 		}
 		await this.deps.identity.updateUser(user.id, { role });
 		await this.deps.audit.record(user.orgId, user.email, 'member.role_changed', 'ok', { via: 'sso', from: user.role, to: role });
