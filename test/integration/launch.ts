@@ -197,11 +197,7 @@ async function ssoApprove(world: World, userCode: string, person: string): Promi
 /** Drives the real workbench once: open the chat view, send a message, read the answer, badge and status bar. */
 async function uiCheck(page: Page): Promise<{ ok: boolean; detail: string }> {
 	try {
-		await page.keyboard.press('F1');
-		await page.keyboard.type('Org Provider Policy: Open Chat');
-		await page.waitForTimeout(300);
-		await page.keyboard.press('Enter');
-		const chat = await chatFrame(page);
+		const chat = await openChat(page);
 		// Who manages the provider has its own full-width row; the badge stays short enough to read whole.
 		const managed = chat.locator('#managed-label').filter({ hasText: 'Managed by Acme Corp' });
 		await managed.waitFor({ timeout: 10_000 });
@@ -255,11 +251,7 @@ async function uiMessage(page: Page, wanted: { kind: 'notification' | 'dialog'; 
  */
 async function uiChatError(page: Page): Promise<{ ok: boolean; buttons?: string[]; error?: string; prompt?: string; detail?: string }> {
 	try {
-		await page.keyboard.press('F1');
-		await page.keyboard.type('Org Provider Policy: Open Chat');
-		await page.waitForTimeout(300);
-		await page.keyboard.press('Enter');
-		const chat = await chatFrame(page);
+		const chat = await openChat(page);
 		await chat.locator('#input').fill('This one the endpoint refuses');
 		await chat.locator('#input').press('Enter');
 		const actions = chat.locator('.entry .error-actions').last();
@@ -280,6 +272,15 @@ async function uiChatError(page: Page): Promise<{ ok: boolean; buttons?: string[
 		await page.screenshot({ path: join(artifacts, 'integration-chat-error-actions-failed.png') }).catch(() => undefined);
 		return { ok: false, detail: String(error) };
 	}
+}
+
+/** Opens the chat view from the command palette, as a member does, and returns its document. */
+async function openChat(page: Page): Promise<Frame> {
+	await page.keyboard.press('F1');
+	await page.keyboard.type('Org Provider Policy: Open Chat');
+	await page.waitForTimeout(300);
+	await page.keyboard.press('Enter');
+	return chatFrame(page);
 }
 
 /** The chat view's document: webviews are nested frames, found by what they contain. */
