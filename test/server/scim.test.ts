@@ -188,6 +188,10 @@ describe('SCIM 2.0 provisioning', function () {
 		const lastAdmin = await client.patch(admin.id, [{ op: 'replace', path: 'active', value: false }]);
 		assert.deepEqual([lastAdmin.status, (await jsonOf(lastAdmin)).detail], [409, 'the last active admin of the organization cannot be deactivated']);
 		assert.equal((await client.call('DELETE', `/Users/${admin.id}`)).status, 409, 'nor deleted');
+		// A second admin the directory deactivated does not count: the last one who can sign in stays.
+		const second = await service.addUser('second@acme.example', 'admin');
+		assert.equal((await client.patch(second.id, [{ op: 'replace', path: 'active', value: false }])).status, 200);
+		assert.equal((await client.call('DELETE', `/Users/${admin.id}`)).status, 409, 'not with only a deactivated admin left');
 	});
 
 	it('the SCIM token opens only SCIM, no other token opens SCIM, and an old token stops when replaced', async () => {

@@ -113,7 +113,8 @@ export class Members {
 		}
 		if (user.role === 'admin') {
 			const admins = (await this.store.listUsers(orgId)).filter((candidate) => candidate.role === 'admin');
-			if (admins.length <= 1) {
+			// Nor the last one who can still sign in: a deactivated admin opens nothing.
+			if (admins.length <= 1 || (await this.isLastActiveAdmin(user))) {
 				throw new DomainError('last_admin', 'the last admin of an organization cannot be removed');
 			}
 		}
