@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { admit, readClaims } from '../../src/server/sso/membership';
-import { labelled, parseSsoSettings, ssoFingerprint, type SsoSettings } from '../../src/server/sso/settings';
+import { labelled, parseSsoSettings, ssoFieldError, ssoFingerprint, type SsoSettings } from '../../src/server/sso/settings';
 
 function settings(overrides: Record<string, unknown> = {}): SsoSettings {
 	const parsed = parseSsoSettings({ issuer: 'https://login.acme.example', clientId: 'client', ...overrides });
@@ -46,7 +46,7 @@ describe('single sign-on settings', () => {
 	it('names the field by its console label, and refuses plain http beyond this machine', () => {
 		const parsed = parseSsoSettings({ issuer: 'http://idp.acme.example', clientId: '', scopes: ['email'], allowedDomains: ['https://acme.example'] });
 		assert.equal(parsed.ok, false);
-		const errors = parsed.ok ? [] : parsed.errors.map(labelled);
+		const errors = parsed.ok ? [] : parsed.errors.map(ssoFieldError).map(labelled);
 		assert.ok(errors.includes('Issuer URL: must use https (plain http only for localhost)'), errors.join('\n'));
 		assert.ok(errors.includes('Client ID: is required'), errors.join('\n'));
 		assert.ok(errors.includes('Scopes: must include openid'), errors.join('\n'));

@@ -5,7 +5,7 @@ import type { AuditLog } from '../audit';
 import { normalizeUserCode } from '../crypto';
 import { principalOf } from '../http/auth';
 import type { SsoAdministration } from '../sso/administration';
-import type { SsoSettings } from '../sso/settings';
+import { labelled, type SsoSettings } from '../sso/settings';
 import type { SingleSignOn } from '../sso/single-sign-on';
 import type { Store } from '../store/store';
 import { page } from './html';
@@ -139,7 +139,7 @@ export const ssoConsoleRoutes: FastifyPluginAsyncZod<SsoConsoleOptions> = async 
 				for (const field of LIST_FIELDS) {
 					values[field] = form[field] ?? '';
 				}
-				return settingsPage(request, reply, { values, errors: result.errors }, 400);
+				return settingsPage(request, reply, { values, errors: result.errors.map(labelled) }, 400);
 			}
 			return reply.redirect('/console/sso?saved=1', 303);
 		}),

@@ -2,7 +2,7 @@ import type { AuditLog } from '../audit';
 import type { Clock } from '../clock';
 import { hashSecret, newSecret } from '../crypto';
 import type { IdentityStore } from '../store/identity-store';
-import { labelled, parseSsoSettings, SSO_FIELD_LABELS, ssoFingerprint, type SsoSettings } from './settings';
+import { parseSsoSettings, SSO_FIELD_LABELS, ssoFieldError, ssoFingerprint, type SsoFieldError, type SsoSettings } from './settings';
 import type { SingleSignOn } from './single-sign-on';
 
 /** What the console shows: never the client secret, only whether one is kept. */
@@ -16,7 +16,7 @@ export interface SsoAdminView {
 	updatedBy: string | undefined;
 }
 
-export type SsoSaveResult = { kind: 'saved'; view: SsoAdminView } | { kind: 'invalid'; errors: string[] };
+export type SsoSaveResult = { kind: 'saved'; view: SsoAdminView } | { kind: 'invalid'; errors: SsoFieldError[] };
 
 /** Admins' changes to single sign-on and provisioning, each checked, audited and all-or-nothing. */
 export class SsoAdministration {
@@ -51,12 +51,12 @@ export class SsoAdministration {
 	async save(orgId: string, input: unknown, clientSecret: string | undefined, by: string): Promise<SsoSaveResult> {
 		const parsed = parseSsoSettings(input);
 		const existing = await this.sso.load(orgId);
-		const errors = parsed.ok ? [] : parsed.errors.map(labelled);
+		const errors = parsed.ok ? [] : parsed.errors.map(ssoFieldError);
 		const secret = clientSecret?.trim() || existing?.record.clientSecret || '';
 		if (!secret) {
-			errors.push(`${SSO_FIELD_LABELS.clientSecret}: is required (the identity provider shows it when the application is registered)`);
+			errors.push({ field: 'clientSecret', message: 'is required (the identity provider shows it when the application is registered)' });
 		} else if (secret.length > 1000) {
-			errors.push(`${SSO_FIELD_LABELS.clientSecret}: must be at most 1000 characters`);
+			errors.push({ field: 'clientSecret', message: 'must be at most 1000 characters' });
 		}
 		if (!parsed.ok || errors.length > 0) {
 			return { kind: 'invalid', errors };
@@ -65,9 +65,9 @@ export class SsoAdministration {
 		const fingerprint = ssoFingerprint(settings, secret);
 		const tested = existing?.record.testedFingerprint === fingerprint;
 		if (!settings.passwordSignIn && !settings.enabled) {
-			errors.push(`${SSO_FIELD_LABELS.passwordSignIn}: can be turned off only while single sign-on is offered`);
+			errors.push({ field: 'passwordSignIn', message: 'can be turned off only while single sign-on is offered' });
 		} else if (!settings.passwordSignIn && !tested) {
-			errors.push(`${SSO_FIELD_LABELS.passwordSignIn}: can be turned off only after a Test sign-in succeeded with these settings: leave it on, save, run Test sign-in, then turn it off`);
+			errors.push({ field: 'passwordSignIn', message: 'can be turned off only after a Test sign-in succeeded with these settings: leave it on, save, run Test sign-in, then turn it off' });
 		}
 		if (errors.length > 0) {
 			return { kind: 'invalid', errors };

@@ -1,6 +1,5 @@
 import type { ServerConfig } from '../config';
 import type { SsoAdministration } from './administration';
-import { SSO_FIELD_LABELS } from './settings';
 
 const split = (value: string | undefined, separator: RegExp) => (value ? value.split(separator).map((entry) => entry.trim()).filter(Boolean) : undefined);
 const kebab = (field: string) => field.replace(/[A-Z]/g, (letter) => `-${letter.toLowerCase()}`);
@@ -34,11 +33,8 @@ export async function bootstrapSso(sso: Pick<SsoAdministration, 'view' | 'save'>
 	};
 	const result = await sso.save(config.orgId, Object.fromEntries(Object.entries(input).filter(([, value]) => value !== undefined)), config.ssoClientSecret, 'system');
 	if (result.kind === 'invalid') {
-		// The console's labels, named as the flags an operator typed.
-		const lines = result.errors.map((error) => {
-			const field = Object.entries(SSO_FIELD_LABELS).find(([, label]) => error.startsWith(label))?.[0];
-			return field ? `--sso-${kebab(field)} (ORG_POLICY_SSO_${kebab(field).replace(/-/g, '_').toUpperCase()}): ${error.slice(error.indexOf(':') + 2)}` : error;
-		});
+		// Named as the flags an operator typed, not as the console's fields.
+		const lines = result.errors.map(({ field, entry, message }) => `--sso-${kebab(field)} (ORG_POLICY_SSO_${kebab(field).replace(/-/g, '_').toUpperCase()})${entry !== undefined ? ` entry ${entry}` : ''}: ${message}`);
 		throw new Error(`invalid single sign-on flags:\n  ${lines.join('\n  ')}`);
 	}
 	return [];

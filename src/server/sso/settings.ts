@@ -79,11 +79,26 @@ export function parseSsoSettings(input: unknown): ParseResult<SsoSettings> {
 	return parseWith(SsoSettingsSchema, input);
 }
 
-/** "Issuer URL: must use https" — the field's label, not its path. */
-export function labelled(error: FieldError): string {
-	const [field, ...rest] = error.path.split(/[.[]/);
-	const label = SSO_FIELD_LABELS[field as keyof typeof SSO_FIELD_LABELS] ?? error.path;
-	return `${label}${rest.length > 0 ? ` (entry ${Number(/\[(\d+)\]/.exec(error.path)?.[1] ?? 0) + 1})` : ''}: ${error.message}`;
+export type SsoField = keyof typeof SSO_FIELD_LABELS;
+
+/** A refused setting: which field (and which entry of a list), and why. */
+export interface SsoFieldError {
+	field: SsoField;
+	/** 1-based, for an entry of a list field. */
+	entry?: number;
+	message: string;
+}
+
+/** The schema's dotted path (`allowedDomains[0]`) as a field and entry. */
+export function ssoFieldError(error: FieldError): SsoFieldError {
+	const field = error.path.split(/[.[]/)[0] as SsoField;
+	const index = /\[(\d+)\]/.exec(error.path)?.[1];
+	return { field, ...(index !== undefined ? { entry: Number(index) + 1 } : {}), message: error.message };
+}
+
+/** "Issuer URL: must use https" — the field's console label, not its path. */
+export function labelled(error: SsoFieldError): string {
+	return `${SSO_FIELD_LABELS[error.field] ?? error.field}${error.entry !== undefined ? ` (entry ${error.entry})` : ''}: ${error.message}`;
 }
 
 /** Whether anyone without an account may join by signing in (some membership rule is set). */
