@@ -5,7 +5,7 @@ import type { AuditLog } from '../audit';
 import { normalizeUserCode } from '../crypto';
 import { principalOf } from '../http/auth';
 import type { SsoAdministration } from '../sso/administration';
-import { labelled, type SsoSettings } from '../sso/settings';
+import { labelled } from '../sso/settings';
 import type { SingleSignOn } from '../sso/single-sign-on';
 import type { Store } from '../store/store';
 import { page } from './html';
@@ -46,6 +46,15 @@ function settingsInput(form: Record<string, string>): Record<string, unknown> {
 		input[field] = (form[field] ?? '').split(/[\n,]+/).map((entry) => entry.trim()).filter(Boolean);
 	}
 	return input;
+}
+
+/** What the admin typed, shown again beside the errors of a refused save. */
+function typedValues(form: Record<string, string>): SsoFormValues {
+	const values: SsoFormValues = { enabled: form.enabled === 'on', passwordSignIn: form.passwordSignIn === 'on' };
+	for (const field of [...TEXT_FIELDS, 'scopes', ...LIST_FIELDS] as const) {
+		values[field] = form[field] ?? '';
+	}
+	return values;
 }
 
 /**
@@ -132,14 +141,10 @@ export const ssoConsoleRoutes: FastifyPluginAsyncZod<SsoConsoleOptions> = async 
 	app.post('/console/sso', async (request, reply) =>
 		adminForm(request, reply, async () => {
 			const form = formOf(request);
-			const input = settingsInput(form);
-			const result = await administration.save(principalOf(request).user.orgId, input, form.clientSecret, principalOf(request).user.email);
+			const { user } = principalOf(request);
+			const result = await administration.save(user.orgId, settingsInput(form), form.clientSecret, user.email);
 			if (result.kind === 'invalid') {
-				const values: SsoFormValues = { ...(input as Partial<Record<keyof SsoSettings, string | boolean>>), scopes: form.scopes ?? '' };
-				for (const field of LIST_FIELDS) {
-					values[field] = form[field] ?? '';
-				}
-				return settingsPage(request, reply, { values, errors: result.errors.map(labelled) }, 400);
+				return settingsPage(request, reply, { values: typedValues(form), errors: result.errors.map(labelled) }, 400);
 			}
 			return reply.redirect('/console/sso?saved=1', 303);
 		}),
