@@ -34,11 +34,12 @@ export function createConsoleKit(accounts: Pick<Accounts, 'sessions' | 'tokens'>
 		const cookie = request.cookies[SESSION_COOKIE];
 		return cookie ? sessions.resolve(cookie) : undefined;
 	};
+	const sendPage: ConsoleKit['sendPage'] = (reply, html, status = 200) => reply.code(status).type('text/html; charset=utf-8').send(html);
 	return {
 		guard,
 		formOf,
 		sessionPrincipal,
-		sendPage: (reply, html, status = 200) => reply.code(status).type('text/html; charset=utf-8').send(html),
+		sendPage,
 		async signIn(reply, user) {
 			const { cookie } = await sessions.create(user);
 			reply.setCookie(SESSION_COOKIE, cookie, { path: '/', httpOnly: true, sameSite: 'strict', secure, maxAge: sessions.lifetimeSeconds });
@@ -48,7 +49,7 @@ export function createConsoleKit(accounts: Pick<Accounts, 'sessions' | 'tokens'>
 				guard.check(request, formOf(request).csrf);
 			} catch (error) {
 				if (error instanceof HttpError) {
-					return reply.code(error.statusCode).type('text/html; charset=utf-8').send(render(guard.tokenFor(request, reply), error.message));
+					return sendPage(reply, render(guard.tokenFor(request, reply), error.message), error.statusCode);
 				}
 				throw error;
 			}

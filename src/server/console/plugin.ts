@@ -26,7 +26,7 @@ import type { SingleSignOn } from '../sso/single-sign-on';
 import { invitationRoutes } from './invitation-routes';
 import { createConsoleKit } from './kit';
 import { adminPages } from './pages';
-import { signInPages } from './sign-in-pages';
+import { signInPages, type SsoOffer } from './sign-in-pages';
 import { ssoConsoleRoutes } from './sso-routes';
 
 const consolePages = { ...adminPages, ...signInPages };
@@ -102,9 +102,11 @@ export const consolePlugin: FastifyPluginAsyncZod<ConsoleOptions> = async (app, 
 
 	// ── sign-in ────────────────────────────────────────────────────────────────
 	const BreakGlass = z.object({ 'break-glass': z.string().optional() });
-	const loginPage = async (request: FastifyRequest, reply: FastifyReply, options: { error?: string; email?: string; breakGlass: boolean }, status = 200) =>
-		sendPage(reply, consolePages.login(guard.tokenFor(request, reply), { ...options, sso: await sso.offer(config.orgId) }), status);
-	app.get('/console/login', { schema: { querystring: BreakGlass } }, async (request, reply) => loginPage(request, reply, { breakGlass: request.query['break-glass'] !== undefined }));
+	const loginPage = (request: FastifyRequest, reply: FastifyReply, options: { error?: string; email?: string; breakGlass: boolean; sso: SsoOffer | undefined }, status = 200) =>
+		sendPage(reply, consolePages.login(guard.tokenFor(request, reply), options), status);
+	app.get('/console/login', { schema: { querystring: BreakGlass } }, async (request, reply) =>
+		loginPage(request, reply, { breakGlass: request.query['break-glass'] !== undefined, sso: await sso.offer(config.orgId) }),
+	);
 
 	app.post('/console/login', { config: loginLimit, schema: { querystring: BreakGlass } }, async (request, reply) => {
 		const body = formOf(request);
@@ -115,7 +117,7 @@ export const consolePlugin: FastifyPluginAsyncZod<ConsoleOptions> = async (app, 
 			const refusal = await passwordRefusal(result, reply, body.email ?? '');
 			if (refusal || result.kind !== 'ok') {
 				const [status, error] = refusal ?? signInRefusal(result, reply);
-				return loginPage(request, reply, { error, email: body.email, breakGlass }, status);
+				return loginPage(request, reply, { error, email: body.email, breakGlass, sso: offer }, status);
 			}
 			const { user } = result;
 			await audit.record(user.orgId, user.email, user.breakGlass && offer && !offer.passwordSignIn ? 'sign_in.break_glass' : 'sign_in.password', 'ok', { purpose: 'console' });
