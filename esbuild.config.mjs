@@ -33,7 +33,12 @@ const builds = [
 	{
 		// Required at run time on first use: the chat client (openai SDK) and Entra ID support.
 		...node,
-		entryPoints: { http: 'src/client/http.ts', 'chat-client': 'src/client/chat-client.ts', entra: 'src/client/entra.ts', tokenizer: 'src/client/tokenizer.ts' },
+		entryPoints: {
+			http: 'src/client/http.ts',
+			'chat-client': 'src/client/chat-client.ts',
+			entra: 'src/client/entra.ts',
+			tokenizer: 'src/client/tokenizer.ts',
+		},
 		outdir: 'dist',
 	},
 	{

@@ -10,7 +10,11 @@ const layerRules = [
 	{ layer: 'src/webview', forbidden: ['policy', 'client', 'server', 'extension'], vscode: false },
 	// The extension's engine runs in plain Node and is unit-tested there; only features/ and the
 	// composition root talk to VS Code.
-	...['auth', 'sync', 'lock', 'base', 'provider'].map((dir) => ({ layer: `src/extension/${dir}`, forbidden: ['server', 'features'], vscode: false })),
+	...['auth', 'sync', 'lock', 'base', 'provider'].map((dir) => ({
+		layer: `src/extension/${dir}`,
+		forbidden: ['server', 'features'],
+		vscode: false,
+	})),
 ];
 
 const layering = layerRules.map(({ layer, forbidden, vscode }) => ({
@@ -48,7 +52,18 @@ export default tseslint.config(
 	{
 		files: ['**/*.mjs', '**/*.cjs', 'scripts/**', 'bench/**', 'test/**/*.mjs'],
 		languageOptions: {
-			globals: { process: 'readonly', console: 'readonly', Buffer: 'readonly', URL: 'readonly', setTimeout: 'readonly', clearTimeout: 'readonly', require: 'readonly', module: 'writable', exports: 'writable', __dirname: 'readonly' },
+			globals: {
+				process: 'readonly',
+				console: 'readonly',
+				Buffer: 'readonly',
+				URL: 'readonly',
+				setTimeout: 'readonly',
+				clearTimeout: 'readonly',
+				require: 'readonly',
+				module: 'writable',
+				exports: 'writable',
+				__dirname: 'readonly',
+			},
 		},
 		rules: { 'no-restricted-syntax': 'off', '@typescript-eslint/no-require-imports': 'off' },
 	},

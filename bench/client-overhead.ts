@@ -13,7 +13,6 @@ const KEY = 'sk-bench-key';
 const HEADERS = { 'X-Tenant': 'acme', 'X-Cost-Center': 'cc-42' };
 const MESSAGES = [{ role: 'user' as const, content: 'Say hello' }];
 
-
 interface Timing {
 	total: number[];
 	firstToken: number[];
@@ -36,11 +35,19 @@ async function main(): Promise<void> {
 	const endpoint = await startEndpoint();
 	try {
 		const base = `${endpoint.url}/v1`;
-		const client = createChatClient({ baseUrl: base, headers: HEADERS, apiKeyRequired: true }, { fetch: fetchThrough(createDispatcher()), credentials: apiKeyCredential(async () => KEY) });
+		const client = createChatClient(
+			{ baseUrl: base, headers: HEADERS, apiKeyRequired: true },
+			{ fetch: fetchThrough(createDispatcher()), credentials: apiKeyCredential(async () => KEY) },
+		);
 		const raw = new Agent({ keepAliveTimeout: 30_000 });
 		const rawHeaders = { 'content-type': 'application/json', accept: 'application/json', authorization: `Bearer ${KEY}`, ...HEADERS };
 		const rawPost = (stream: boolean) =>
-			request(`${base}/chat/completions`, { method: 'POST', dispatcher: raw, headers: rawHeaders, body: JSON.stringify({ model: 'gpt-4o', messages: MESSAGES, ...(stream ? { stream: true } : {}) }) });
+			request(`${base}/chat/completions`, {
+				method: 'POST',
+				dispatcher: raw,
+				headers: rawHeaders,
+				body: JSON.stringify({ model: 'gpt-4o', messages: MESSAGES, ...(stream ? { stream: true } : {}) }),
+			});
 
 		const ours = {
 			complete: async () => {
@@ -84,7 +91,12 @@ async function main(): Promise<void> {
 		// Where the time goes: the WHATWG fetch the SDK must use, on the same dispatcher type, same bytes.
 		const fetchAgent = new Agent({ keepAliveTimeout: 30_000 });
 		const viaFetch = async () => {
-			const response = await undiciFetch(`${base}/chat/completions`, { method: 'POST', dispatcher: fetchAgent, headers: rawHeaders, body: JSON.stringify({ model: 'gpt-4o', messages: MESSAGES }) });
+			const response = await undiciFetch(`${base}/chat/completions`, {
+				method: 'POST',
+				dispatcher: fetchAgent,
+				headers: rawHeaders,
+				body: JSON.stringify({ model: 'gpt-4o', messages: MESSAGES }),
+			});
 			await response.json();
 			return undefined;
 		};

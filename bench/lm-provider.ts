@@ -19,7 +19,6 @@ const WARMUP = smoke ? 5 : 200;
 const KEY = 'sk-bench-key';
 const HEADERS = { 'X-Tenant': 'acme', 'X-Cost-Center': 'cc-42' };
 
-
 interface Timing {
 	total: number[];
 	firstToken: number[];
@@ -42,11 +41,22 @@ async function main(): Promise<void> {
 	try {
 		const baseUrl = `${endpoint.url}/v1`;
 		const dispatcher = createDispatcher();
-		const bareClient = createChatClient({ baseUrl, headers: HEADERS, apiKeyRequired: true }, { fetch: fetchThrough(dispatcher), credentials: apiKeyCredential(async () => KEY) });
+		const bareClient = createChatClient(
+			{ baseUrl, headers: HEADERS, apiKeyRequired: true },
+			{ fetch: fetchThrough(dispatcher), credentials: apiKeyCredential(async () => KEY) },
+		);
 
 		// The provider as the extension builds it, over the same kind of dispatcher, with a policy in force.
 		const document = buildPolicyDocument(
-			PolicySettingsSchema.parse({ enabled: true, provider: { id: 'openai-compatible', baseUrl, headers: HEADERS, models: { allowed: ['gpt-4o'], settings: { 'gpt-4o': { maxOutputTokens: 4096 } } } } }),
+			PolicySettingsSchema.parse({
+				enabled: true,
+				provider: {
+					id: 'openai-compatible',
+					baseUrl,
+					headers: HEADERS,
+					models: { allowed: ['gpt-4o'], settings: { 'gpt-4o': { maxOutputTokens: 4096 } } },
+				},
+			}),
 			{ organization: { id: 'acme', name: 'Acme Corp' }, revision: 2, updatedAt: new Date().toISOString(), updatedBy: 'bench' },
 		);
 		const secrets = new MemorySecretStore();
@@ -59,7 +69,7 @@ async function main(): Promise<void> {
 				memberProvider: () => ({ preset: 'openai', baseUrl: undefined, headers: {} }),
 				microsoftToken: async () => undefined,
 				showMessage: () => undefined,
-			logDetail: () => undefined,
+				logDetail: () => undefined,
 				fetch: () => providerFetch,
 				loadChatClient: () => chatClientModule,
 				loadEntra: () => ({}) as EntraModule,
@@ -72,7 +82,10 @@ async function main(): Promise<void> {
 		// The baseline can be cancelled too (as every assistant's request can): the openai SDK's own
 		// abort handling costs the same on both sides. Without a signal, for reference, below.
 		const bareWith = (signal: () => AbortSignal | undefined) => async (onText: () => void) => {
-			for await (const event of bareClient.streamCompletion({ model: 'gpt-4o', messages: [{ role: 'user', content: 'Say hello' }] }, signal())) {
+			for await (const event of bareClient.streamCompletion(
+				{ model: 'gpt-4o', messages: [{ role: 'user', content: 'Say hello' }] },
+				signal(),
+			)) {
 				if (event.type === 'text') {
 					onText();
 				}
@@ -81,7 +94,13 @@ async function main(): Promise<void> {
 		const bare = bareWith(() => new AbortController().signal);
 		const bareUncancellable = bareWith(() => undefined);
 		const throughProvider = async (onText: () => void) => {
-			const request = { model: 'gpt-4o', messages: toChatMessages(vscodeMessages), tools: [], toolChoice: 'auto' as const, asked: undefined };
+			const request = {
+				model: 'gpt-4o',
+				messages: toChatMessages(vscodeMessages),
+				tools: [],
+				toolChoice: 'auto' as const,
+				asked: undefined,
+			};
 			await respond((signal) => provider.stream(request, signal), token, { text: onText, toolCall: () => undefined });
 		};
 
@@ -89,11 +108,18 @@ async function main(): Promise<void> {
 		await measure(WARMUP, throughProvider);
 		// Interleaved halves, so a slow stretch of the machine falls on both sides.
 		const half = Math.ceil(COUNT / 2);
-		const runs = { bare: [await measure(half, bare)], provider: [await measure(half, throughProvider)], uncancellable: [await measure(half, bareUncancellable)] };
+		const runs = {
+			bare: [await measure(half, bare)],
+			provider: [await measure(half, throughProvider)],
+			uncancellable: [await measure(half, bareUncancellable)],
+		};
 		runs.uncancellable.push(await measure(half, bareUncancellable));
 		runs.provider.push(await measure(half, throughProvider));
 		runs.bare.push(await measure(half, bare));
-		const merge = (timings: Timing[]): Timing => ({ total: timings.flatMap((t) => t.total), firstToken: timings.flatMap((t) => t.firstToken) });
+		const merge = (timings: Timing[]): Timing => ({
+			total: timings.flatMap((t) => t.total),
+			firstToken: timings.flatMap((t) => t.firstToken),
+		});
 		const ours = merge(runs.provider);
 		const base = merge(runs.bare);
 		const uncancellable = merge(runs.uncancellable);
@@ -114,7 +140,11 @@ async function main(): Promise<void> {
 				`Against the uncancellable reference the provider takes ${(mean(ours.total) / mean(uncancellable.total)).toFixed(2)}× (total): the openai SDK's handling of an abort signal, which any cancellable request pays.`,
 			].join('\n'),
 			targets: [
-				{ description: 'time to first token through the provider ≤ 1.10× the bare client', met: ttft <= 1.1, measured: `${ttft.toFixed(2)}×` },
+				{
+					description: 'time to first token through the provider ≤ 1.10× the bare client',
+					met: ttft <= 1.1,
+					measured: `${ttft.toFixed(2)}×`,
+				},
 				{ description: 'total time through the provider ≤ 1.10× the bare client', met: total <= 1.1, measured: `${total.toFixed(2)}×` },
 			],
 		});

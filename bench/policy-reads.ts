@@ -40,7 +40,8 @@ async function main(): Promise<void> {
 		if (full.non2xx > 0) {
 			throw new Error(`${full.non2xx} reads without If-None-Match failed`);
 		}
-		const row = (name: string, run: typeof baseline) => `| ${name} | ${Math.round(run.rps)} | ${(run.rps / baseline.rps).toFixed(2)}× | ${ms(run.p50)} | ${ms(run.p99)} |`;
+		const row = (name: string, run: typeof baseline) =>
+			`| ${name} | ${Math.round(run.rps)} | ${(run.rps / baseline.rps).toFixed(2)}× | ${ms(run.p50)} | ${ms(run.p99)} |`;
 		report({
 			name: 'policy-reads',
 			markdown: [
@@ -53,8 +54,16 @@ async function main(): Promise<void> {
 				row('GET /api/v1/policy, If-None-Match → 304', cached),
 			].join('\n'),
 			targets: [
-				{ description: 'GET /api/v1/policy (200) ≥ 0.5× the baseline requests/s', met: full.rps >= 0.5 * baseline.rps, measured: `${(full.rps / baseline.rps).toFixed(2)}×` },
-				{ description: 'GET /api/v1/policy with If-None-Match (304) ≥ 0.5× the baseline requests/s', met: cached.rps >= 0.5 * baseline.rps, measured: `${(cached.rps / baseline.rps).toFixed(2)}×` },
+				{
+					description: 'GET /api/v1/policy (200) ≥ 0.5× the baseline requests/s',
+					met: full.rps >= 0.5 * baseline.rps,
+					measured: `${(full.rps / baseline.rps).toFixed(2)}×`,
+				},
+				{
+					description: 'GET /api/v1/policy with If-None-Match (304) ≥ 0.5× the baseline requests/s',
+					met: cached.rps >= 0.5 * baseline.rps,
+					measured: `${(cached.rps / baseline.rps).toFixed(2)}×`,
+				},
 			],
 		});
 	} finally {

@@ -18,7 +18,23 @@ import { PolicySync, type SyncSession } from '../src/extension/sync/policy-sync'
 import { realScheduler } from '../src/extension/base/scheduler';
 import { fetchThrough } from '../src/client';
 import type { PolicySigningKey } from '../src/policy/signature';
-import { BENCH_ADMIN, collect, forkReaders, forkWorker, mb, memberSessions, ms, percentile, report, rssOf, saveRevision, smoke, split, startServiceProcess, wallClock } from './support/common';
+import {
+	BENCH_ADMIN,
+	collect,
+	forkReaders,
+	forkWorker,
+	mb,
+	memberSessions,
+	ms,
+	percentile,
+	report,
+	rssOf,
+	saveRevision,
+	smoke,
+	split,
+	startServiceProcess,
+	wallClock,
+} from './support/common';
 import type { ReaderMessage } from './support/stream-readers';
 import { MemorySecretStore } from '../test/support/memory-storage';
 
@@ -35,7 +51,10 @@ async function memberWorker(): Promise<void> {
 	const dispatcher = new Agent({ connections: null, pipelining: 0, keepAliveTimeout: 60_000, headersTimeout: 0, bodyTimeout: 0 });
 	const send = (message: ReaderMessage) => process.send!(message);
 	const memory = new Map<string, unknown>();
-	const cache = { get: <T>(key: string) => memory.get(key) as T | undefined, update: async (key: string, value: unknown) => void memory.set(key, value) };
+	const cache = {
+		get: <T>(key: string) => memory.get(key) as T | undefined,
+		update: async (key: string, value: unknown) => void memory.set(key, value),
+	};
 	const fetch = fetchThrough(dispatcher);
 	const times: number[] = [];
 	let cpuAtGo = process.cpuUsage();
@@ -44,7 +63,12 @@ async function memberWorker(): Promise<void> {
 	for (let i = 0; i < count; i++) {
 		const token = tokens[i % tokens.length]!;
 		const sync = new PolicySync({ state: cache, secrets: new MemorySecretStore() }, realScheduler);
-		const session: SyncSession = { connection: { serverUrl: url, fetch }, trust: { signingKey, organizationId: 'acme' }, accessToken: async () => token, refresh: async () => false };
+		const session: SyncSession = {
+			connection: { serverUrl: url, fetch },
+			trust: { signingKey, organizationId: 'acme' },
+			accessToken: async () => token,
+			refresh: async () => false,
+		};
 		let seenFirst = false;
 		let applied = false;
 		sync.onDidChangeState((state) => {
@@ -80,7 +104,11 @@ interface Run {
 	frameBytes?: number;
 }
 
-async function timedArrival(workers: ChildProcess[], count: number, trigger: () => Promise<void>): Promise<Omit<Run, 'rss' | 'frameBytes'>> {
+async function timedArrival(
+	workers: ChildProcess[],
+	count: number,
+	trigger: () => Promise<void>,
+): Promise<Omit<Run, 'rss' | 'frameBytes'>> {
 	await collect(workers, 'ready', 300_000);
 	await new Promise((resolve) => setTimeout(resolve, 500));
 	const arrived = collect<Arrived>(workers, 'arrived', 120_000);
@@ -88,11 +116,17 @@ async function timedArrival(workers: ChildProcess[], count: number, trigger: () 
 	const sent = wallClock();
 	await trigger();
 	const results = await arrived;
-	return { latencies: results.flatMap((result) => result.times.map((time) => time - sent)), cpuMicrosPerStream: results.reduce((sum, result) => sum + result.cpuMicros, 0) / count };
+	return {
+		latencies: results.flatMap((result) => result.times.map((time) => time - sent)),
+		cpuMicrosPerStream: results.reduce((sum, result) => sum + result.cpuMicros, 0) / count,
+	};
 }
 
 /** Runs `measure` against a fresh service process with `n` member sessions, then stops it. */
-async function withService<T>(n: number, measure: (url: string, session: Awaited<ReturnType<typeof memberSessions>>, pid: number) => Promise<T>): Promise<T> {
+async function withService<T>(
+	n: number,
+	measure: (url: string, session: Awaited<ReturnType<typeof memberSessions>>, pid: number) => Promise<T>,
+): Promise<T> {
 	const dataDir = mkdtempSync(join(tmpdir(), 'opp-bench-prop-'));
 	const { child, url } = await startServiceProcess(dataDir, 0, BENCH_ADMIN);
 	try {
@@ -108,7 +142,9 @@ async function serviceFanOut(n: number): Promise<Run> {
 		const workers = forkReaders({ url: `${url}/api/v1/policy/events`, tokens: session.tokens, lastEventId: 1, target: 2 }, n, WORKERS);
 		try {
 			const run = await timedArrival(workers, n, () => saveRevision(url, session.adminToken, 1, 'acme'));
-			const served = await fetch(`${url}/api/v1/policy`, { headers: { authorization: `Bearer ${session.tokens[0]}`, 'org-policy-schema': '2' } });
+			const served = await fetch(`${url}/api/v1/policy`, {
+				headers: { authorization: `Bearer ${session.tokens[0]}`, 'org-policy-schema': '2' },
+			});
 			return { ...run, rss: rssOf(pid), frameBytes: (await served.text()).length + 40 };
 		} finally {
 			workers.forEach((worker) => worker.kill());
@@ -146,7 +182,14 @@ async function membersApply(n: number): Promise<Run> {
 	return withService(n, async (url, session) => {
 		const workers = split(n, WORKERS).map((share, index) => {
 			const tokens = session.tokens.slice((index * share) % session.tokens.length).slice(0, share);
-			return forkWorker(__filename, ['members', url, '2', String(share), JSON.stringify(tokens.length ? tokens : session.tokens), JSON.stringify(session.signingKey)]);
+			return forkWorker(__filename, [
+				'members',
+				url,
+				'2',
+				String(share),
+				JSON.stringify(tokens.length ? tokens : session.tokens),
+				JSON.stringify(session.signingKey),
+			]);
 		});
 		try {
 			return await timedArrival(workers, n, () => saveRevision(url, session.adminToken, 1, 'acme'));
@@ -157,7 +200,8 @@ async function membersApply(n: number): Promise<Run> {
 }
 
 const us = (micros: number) => `${micros.toFixed(0)} µs`;
-const latencyCells = (run: Run) => [percentile(run.latencies, 50), percentile(run.latencies, 99), Math.max(...run.latencies)].map(ms).join(' | ');
+const latencyCells = (run: Run) =>
+	[percentile(run.latencies, 50), percentile(run.latencies, 99), Math.max(...run.latencies)].map(ms).join(' | ');
 
 async function main(): Promise<void> {
 	const sizes = process.env.BENCH_SIZES ? process.env.BENCH_SIZES.split(',').map(Number) : smoke ? [1, 20] : [1, 1000, 10_000];
@@ -172,7 +216,11 @@ async function main(): Promise<void> {
 		fanOutRows.push(`| ${n} | ${latencyCells(ours)} | ${latencyCells(bare)} | ${ratio.toFixed(2)}× | ${mb(ours.rss!)} |`);
 		if (n === largest) {
 			readerCpu = ours.cpuMicrosPerStream;
-			targets.push({ description: `service fan-out p99 at ${n} streams ≤ 1.2× the bare fan-out's p99`, met: ratio <= 1.2, measured: `${ratio.toFixed(2)}×` });
+			targets.push({
+				description: `service fan-out p99 at ${n} streams ≤ 1.2× the bare fan-out's p99`,
+				met: ratio <= 1.2,
+				measured: `${ratio.toFixed(2)}×`,
+			});
 			targets.push({ description: `service RSS ≤ 300 MB at ${n} streams`, met: ours.rss! <= 300 * 1024 * 1024, measured: mb(ours.rss!) });
 		}
 	}

@@ -26,7 +26,10 @@ if (build.status !== 0) {
 }
 
 const versions = Object.fromEntries(
-	['openai', 'undici', 'fastify', 'better-sqlite3', 'zod', 'autocannon'].map((name) => [name, JSON.parse(readFileSync(join(root, 'node_modules', name, 'package.json'), 'utf8')).version]),
+	['openai', 'undici', 'fastify', 'better-sqlite3', 'zod', 'autocannon'].map((name) => [
+		name,
+		JSON.parse(readFileSync(join(root, 'node_modules', name, 'package.json'), 'utf8')).version,
+	]),
 );
 const dir = mkdtempSync(join(tmpdir(), 'opp-bench-'));
 const sections = [];
@@ -36,7 +39,11 @@ for (const [name, title] of benches) {
 	const out = join(dir, `${name}.json`);
 	console.log(`\n» bench ${name}${smoke ? ' (smoke)' : ''}`);
 	const started = Date.now();
-	const run = spawnSync(process.execPath, ['--import', 'tsx', join(root, 'bench', `${name}.ts`), ...(smoke ? ['--smoke'] : []), '--out', out], { cwd: root, stdio: 'inherit', timeout: 30 * 60_000 });
+	const run = spawnSync(
+		process.execPath,
+		['--import', 'tsx', join(root, 'bench', `${name}.ts`), ...(smoke ? ['--smoke'] : []), '--out', out],
+		{ cwd: root, stdio: 'inherit', timeout: 30 * 60_000 },
+	);
 	if (run.status !== 0 || !existsSync(out)) {
 		failures.push(name);
 		sections.push(`## ${title}\n\nThe benchmark failed (exit ${run.status ?? run.signal}).\n`);
@@ -45,7 +52,9 @@ for (const [name, title] of benches) {
 	passed++;
 	const result = JSON.parse(readFileSync(out, 'utf8'));
 	const targets = result.targets.map((target) => `| ${target.description} | ${target.measured} | ${target.met ? 'met' : '**missed**'} |`);
-	sections.push(`## ${title}\n\n${result.markdown}\n\n| target | measured | |\n| --- | --- | --- |\n${targets.join('\n')}\n\n_${((Date.now() - started) / 1000).toFixed(0)} s_\n`);
+	sections.push(
+		`## ${title}\n\n${result.markdown}\n\n| target | measured | |\n| --- | --- | --- |\n${targets.join('\n')}\n\n_${((Date.now() - started) / 1000).toFixed(0)} s_\n`,
+	);
 	console.log(result.markdown);
 }
 rmSync(dir, { recursive: true, force: true });
@@ -55,7 +64,9 @@ const header = [
 	'',
 	`- Date: ${new Date().toISOString()}`,
 	`- Machine: ${cpus().length} × ${cpus()[0]?.model ?? 'unknown CPU'}, ${(totalmem() / 1024 ** 3).toFixed(0)} GiB`,
-	`- Node ${process.versions.node}; ${Object.entries(versions).map(([name, version]) => `${name} ${version}`).join(', ')}`,
+	`- Node ${process.versions.node}; ${Object.entries(versions)
+		.map(([name, version]) => `${name} ${version}`)
+		.join(', ')}`,
 	'',
 	'Every figure is compared with a baseline measured in the same run on the same machine; absolute times on shared machines are noise.',
 	'',

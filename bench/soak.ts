@@ -10,7 +10,19 @@ import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { BENCH_ADMIN, collect, forkReaders, mb, memberSessions, ms, report, rssOf, saveRevision, smoke, startServiceProcess } from './support/common';
+import {
+	BENCH_ADMIN,
+	collect,
+	forkReaders,
+	mb,
+	memberSessions,
+	ms,
+	report,
+	rssOf,
+	saveRevision,
+	smoke,
+	startServiceProcess,
+} from './support/common';
 import type { ReaderMessage } from './support/stream-readers';
 
 type Tally = Extract<ReaderMessage, { type: 'tally' }>;
@@ -29,7 +41,13 @@ interface Reads {
 }
 
 async function steadyReads(url: string, token: string, seconds: number): Promise<Reads> {
-	const result = await autocannon({ url: `${url}/api/v1/policy`, connections: 10, overallRate: READS_PER_SECOND, duration: seconds, headers: { authorization: `Bearer ${token}` } });
+	const result = await autocannon({
+		url: `${url}/api/v1/policy`,
+		connections: 10,
+		overallRate: READS_PER_SECOND,
+		duration: seconds,
+		headers: { authorization: `Bearer ${token}` },
+	});
 	return { requests: result.requests.total, errors: result.errors + result.timeouts + result.non2xx, p99: result.latency.p99 };
 }
 
@@ -93,7 +111,11 @@ async function main(): Promise<void> {
 			].join('\n'),
 			targets: [
 				{ description: 'errors (reads and streams) = 0', met: errors === 0, measured: String(errors) },
-				{ description: `every stream receives every revision (${saved.length}), in order`, met: missing === 0 && saved.length > 0, measured: `${STREAMS - missing} of ${STREAMS}` },
+				{
+					description: `every stream receives every revision (${saved.length}), in order`,
+					met: missing === 0 && saved.length > 0,
+					measured: `${STREAMS - missing} of ${STREAMS}`,
+				},
 				{ description: `service RSS ≤ 300 MB with ${STREAMS} streams`, met: rssPeak <= 300 * 1024 * 1024, measured: mb(rssPeak) },
 			],
 		});

@@ -17,7 +17,9 @@ mkdirSync(join(root, 'dist-vsix'), { recursive: true });
 const imagesUrl = process.env.ORG_POLICY_MARKETPLACE_IMAGES_URL;
 let text = readFileSync(join(root, 'docs', 'marketplace', 'README.md'), 'utf8');
 if (!imagesUrl) {
-	console.warn('warning: ORG_POLICY_MARKETPLACE_IMAGES_URL is not set: the packaged README leaves out its screenshot (media/screenshots/ is still in the package).');
+	console.warn(
+		'warning: ORG_POLICY_MARKETPLACE_IMAGES_URL is not set: the packaged README leaves out its screenshot (media/screenshots/ is still in the package).',
+	);
 	text = text.replace(/^!\[[^\]]*\]\([^)]*\)\n\n?/gm, '');
 }
 // vsce takes a README only from among the packaged files (see .vscodeignore).

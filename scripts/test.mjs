@@ -13,17 +13,38 @@ const mocha = join(root, 'node_modules/mocha/bin/mocha.js');
 const reporter = join(root, 'test/support/counting-reporter.cjs');
 
 const suites = {
-	unit: { needsBuild: false, command: [process.execPath, mocha, '--reporter', reporter, '--config', join(root, 'test/unit/.mocharc.json')] },
-	server: { needsBuild: false, command: [process.execPath, mocha, '--reporter', reporter, '--config', join(root, 'test/server/.mocharc.json')] },
+	unit: {
+		needsBuild: false,
+		command: [process.execPath, mocha, '--reporter', reporter, '--config', join(root, 'test/unit/.mocharc.json')],
+	},
+	server: {
+		needsBuild: false,
+		command: [process.execPath, mocha, '--reporter', reporter, '--config', join(root, 'test/server/.mocharc.json')],
+	},
 	// The API suites again with every service on PostgreSQL (runs when a server is given).
 	'server-pg': {
 		needsBuild: false,
 		when: () => Boolean(process.env.ORG_POLICY_TEST_DATABASE_URL),
 		env: { ORG_POLICY_TEST_STORE: 'postgres' },
-		command: [process.execPath, mocha, '--reporter', reporter, '--node-option', 'import=tsx', '--timeout', '20000', ...['policy-api', 'oauth', 'cli', 'log-redaction', 'schema-versions', 'security', 'key-custody', 'sso', 'scim'].map((name) => join(root, `test/server/${name}.test.ts`))],
+		command: [
+			process.execPath,
+			mocha,
+			'--reporter',
+			reporter,
+			'--node-option',
+			'import=tsx',
+			'--timeout',
+			'20000',
+			...['policy-api', 'oauth', 'cli', 'log-redaction', 'schema-versions', 'security', 'key-custody', 'sso', 'scim'].map((name) =>
+				join(root, `test/server/${name}.test.ts`),
+			),
+		],
 	},
 	// Faults: a full disk, damaged databases (the PostgreSQL reconnection runs in server, with its instances).
-	reliability: { needsBuild: false, command: [process.execPath, mocha, '--reporter', reporter, '--config', join(root, 'test/reliability/.mocharc.json')] },
+	reliability: {
+		needsBuild: false,
+		command: [process.execPath, mocha, '--reporter', reporter, '--config', join(root, 'test/reliability/.mocharc.json')],
+	},
 	e2e: { needsBuild: true, command: [process.execPath, mocha, '--reporter', reporter, '--config', join(root, 'test/e2e/.mocharc.json')] },
 	integration: { needsBuild: true, command: [process.execPath, '--import', 'tsx', join(root, 'test/integration/launch.ts')] },
 	// The benchmarks in a tiny smoke mode: they still run; their targets are read from bench/results.md.
@@ -31,14 +52,19 @@ const suites = {
 };
 
 const requested = process.argv.slice(2);
-const names = requested.length > 0 ? requested : Object.keys(suites).filter((name) => {
-	const when = suites[name].when;
-	if (when && !when()) {
-		console.log(`(suite ${name} not run: set ORG_POLICY_TEST_DATABASE_URL to a PostgreSQL server, e.g. from scripts/test-postgres.sh start)`);
-		return false;
-	}
-	return true;
-});
+const names =
+	requested.length > 0
+		? requested
+		: Object.keys(suites).filter((name) => {
+				const when = suites[name].when;
+				if (when && !when()) {
+					console.log(
+						`(suite ${name} not run: set ORG_POLICY_TEST_DATABASE_URL to a PostgreSQL server, e.g. from scripts/test-postgres.sh start)`,
+					);
+					return false;
+				}
+				return true;
+			});
 for (const name of names) {
 	if (!(name in suites)) {
 		console.error(`unknown suite "${name}"; choose from ${Object.keys(suites).join(', ')}`);

@@ -7,7 +7,16 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 
 export const CODE_SERVER_VERSION = '4.117.0';
-const NATIVE_MODULES = ['kerberos', '@parcel/watcher', 'node-pty', 'ssh2', '@vscode/spdlog', '@vscode/sqlite3', '@vscode/native-watchdog', '@vscode/deviceid'];
+const NATIVE_MODULES = [
+	'kerberos',
+	'@parcel/watcher',
+	'node-pty',
+	'ssh2',
+	'@vscode/spdlog',
+	'@vscode/sqlite3',
+	'@vscode/native-watchdog',
+	'@vscode/deviceid',
+];
 
 const cache = process.env.ORG_POLICY_CACHE ?? join(process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'org-provider-policy');
 const home = join(cache, `code-server-${CODE_SERVER_VERSION}`);

@@ -18,7 +18,9 @@ class EventEmitter {
 		};
 	}
 	fire(value) {
-		for (const listener of this.listeners) {listener(value);}
+		for (const listener of this.listeners) {
+			listener(value);
+		}
 	}
 	dispose() {
 		this.listeners.clear();
@@ -71,7 +73,12 @@ const state = new Map(Object.entries(fixture.globalState));
 const context = {
 	subscriptions: [],
 	extensionUri: uri('/ext'),
-	secrets: { get: async (key) => secrets.get(key), store: async (key, value) => void secrets.set(key, value), delete: async (key) => void secrets.delete(key), onDidChange: disposable },
+	secrets: {
+		get: async (key) => secrets.get(key),
+		store: async (key, value) => void secrets.set(key, value),
+		delete: async (key) => void secrets.delete(key),
+		onDidChange: disposable,
+	},
 	globalState: { get: (key) => state.get(key), update: async (key, value) => void state.set(key, value), keys: () => [...state.keys()] },
 };
 
@@ -79,14 +86,24 @@ const start = performance.now();
 const extension = require(bundle);
 const loaded = performance.now();
 void (async () => {
-const api = await extension.activate(context);
-const activated = performance.now();
-const azureLoaded = Object.keys(require.cache).some((file) => file.includes('@azure') || file.endsWith('entra.js'));
-const lazyLoaded = Object.keys(require.cache).filter((file) => /(http|chat-client|entra)\.js$/.test(file)).map((file) => file.split('/').pop());
-// Let the asynchronous start (session reload, cached policy) run before reporting.
-setTimeout(() => {
-	const policy = api && typeof api.policy === 'function' ? api.policy() : undefined;
-	process.stdout.write(JSON.stringify({ loadMs: loaded - start, activateMs: activated - loaded, azureLoaded, lazyLoaded, cachedRevision: policy ? policy.revision : null }));
-	process.exit(0);
-}, 50);
+	const api = await extension.activate(context);
+	const activated = performance.now();
+	const azureLoaded = Object.keys(require.cache).some((file) => file.includes('@azure') || file.endsWith('entra.js'));
+	const lazyLoaded = Object.keys(require.cache)
+		.filter((file) => /(http|chat-client|entra)\.js$/.test(file))
+		.map((file) => file.split('/').pop());
+	// Let the asynchronous start (session reload, cached policy) run before reporting.
+	setTimeout(() => {
+		const policy = api && typeof api.policy === 'function' ? api.policy() : undefined;
+		process.stdout.write(
+			JSON.stringify({
+				loadMs: loaded - start,
+				activateMs: activated - loaded,
+				azureLoaded,
+				lazyLoaded,
+				cachedRevision: policy ? policy.revision : null,
+			}),
+		);
+		process.exit(0);
+	}, 50);
 })();

@@ -56,10 +56,34 @@ export function report(result: BenchResult): void {
 }
 
 /** Starts the built policy service as its own process, so its memory is its own. */
-export async function startServiceProcess(dataDir: string, port: number, admin: { email: string; password: string }): Promise<{ child: ChildProcess; url: string }> {
-	const child = spawn(process.execPath, [join(root, 'dist', 'server.js'), '--port', String(port), '--data-dir', dataDir, '--org-id', 'acme', '--org-name', 'Acme Corp', '--log-level', 'silent', '--admin-email', admin.email, '--admin-password', admin.password], {
-		stdio: ['ignore', 'pipe', 'inherit'],
-	});
+export async function startServiceProcess(
+	dataDir: string,
+	port: number,
+	admin: { email: string; password: string },
+): Promise<{ child: ChildProcess; url: string }> {
+	const child = spawn(
+		process.execPath,
+		[
+			join(root, 'dist', 'server.js'),
+			'--port',
+			String(port),
+			'--data-dir',
+			dataDir,
+			'--org-id',
+			'acme',
+			'--org-name',
+			'Acme Corp',
+			'--log-level',
+			'silent',
+			'--admin-email',
+			admin.email,
+			'--admin-password',
+			admin.password,
+		],
+		{
+			stdio: ['ignore', 'pipe', 'inherit'],
+		},
+	);
 	const url = await new Promise<string>((resolve, reject) => {
 		let output = '';
 		child.stdout!.on('data', (chunk) => {
@@ -75,12 +99,22 @@ export async function startServiceProcess(dataDir: string, port: number, admin: 
 }
 
 export function forkWorker(file: string, args: string[]): ChildProcess {
-	return fork(file, args, { execArgv: ['--import', 'tsx', ...(process.env.BENCH_PROFILE && args[0] === 'members' ? ['--cpu-prof', '--cpu-prof-dir=/tmp/prof'] : [])], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+	return fork(file, args, {
+		execArgv: [
+			'--import',
+			'tsx',
+			...(process.env.BENCH_PROFILE && args[0] === 'members' ? ['--cpu-prof', '--cpu-prof-dir=/tmp/prof'] : []),
+		],
+		stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+	});
 }
 
 /** The recording OpenAI-compatible endpoint in its own process, so its work is not the client's. */
 export async function startEndpoint(): Promise<{ url: string; stop: () => void }> {
-	const child = spawn(process.execPath, ['--import', 'tsx', join(root, 'bench/support/endpoint-process.ts')], { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] });
+	const child = spawn(process.execPath, ['--import', 'tsx', join(root, 'bench/support/endpoint-process.ts')], {
+		cwd: root,
+		stdio: ['ignore', 'pipe', 'inherit'],
+	});
 	const url = await new Promise<string>((resolve) => child.stdout!.once('data', (chunk) => resolve(String(chunk).trim())));
 	return { url, stop: () => child.kill() };
 }
@@ -131,16 +165,25 @@ const BENCH_MEMBER = { email: 'dev@acme.example', password: 'benchmark member pa
  * Signs the admin in, adds one member and gives that member `sessions` access tokens (one sign-in,
  * then refreshes), as that many VS Code windows would hold.
  */
-export async function memberSessions(url: string, sessions: number): Promise<{ adminToken: string; tokens: string[]; signingKey: unknown }> {
+export async function memberSessions(
+	url: string,
+	sessions: number,
+): Promise<{ adminToken: string; tokens: string[]; signingKey: unknown }> {
 	const admin = await deviceSignIn(url, BENCH_ADMIN.email, BENCH_ADMIN.password);
-	const created = await fetch(`${url}/api/v1/admin/members`, { method: 'POST', headers: { authorization: `Bearer ${admin.access_token}`, 'content-type': 'application/json' }, body: JSON.stringify({ ...BENCH_MEMBER, role: 'member' }) });
+	const created = await fetch(`${url}/api/v1/admin/members`, {
+		method: 'POST',
+		headers: { authorization: `Bearer ${admin.access_token}`, 'content-type': 'application/json' },
+		body: JSON.stringify({ ...BENCH_MEMBER, role: 'member' }),
+	});
 	if (created.status !== 201) {
 		throw new Error(`could not add the member: ${created.status}`);
 	}
 	let member = await deviceSignIn(url, BENCH_MEMBER.email, BENCH_MEMBER.password);
 	const tokens = [member.access_token];
 	while (tokens.length < sessions) {
-		member = (await (await form(`${url}/oauth/token`, { grant_type: 'refresh_token', refresh_token: member.refresh_token, client_id: 'vscode' })).json()) as typeof member;
+		member = (await (
+			await form(`${url}/oauth/token`, { grant_type: 'refresh_token', refresh_token: member.refresh_token, client_id: 'vscode' })
+		).json()) as typeof member;
 		tokens.push(member.access_token);
 	}
 	return { adminToken: admin.access_token, tokens, signingKey: member.policy_signing_key };
@@ -151,7 +194,10 @@ export async function saveRevision(url: string, adminToken: string, edited: numb
 	const saved = await fetch(`${url}/api/v1/admin/policy`, {
 		method: 'PUT',
 		headers: { authorization: `Bearer ${adminToken}`, 'content-type': 'application/json', 'if-match': `"${edited}"` },
-		body: JSON.stringify({ enabled: true, provider: { id: 'openai-compatible', baseUrl: 'https://llm.acme.example/v1', headers: { 'X-Tenant': tenant } } }),
+		body: JSON.stringify({
+			enabled: true,
+			provider: { id: 'openai-compatible', baseUrl: 'https://llm.acme.example/v1', headers: { 'X-Tenant': tenant } },
+		}),
 	});
 	if (saved.status !== 200) {
 		throw new Error(`save failed: ${saved.status} ${await saved.text()}`);
@@ -160,5 +206,7 @@ export async function saveRevision(url: string, adminToken: string, edited: numb
 
 /** Forks stream-reader workers sharing `count` streams between them. */
 export function forkReaders(config: Omit<ReaderConfig, 'count'>, count: number, workers: number): ChildProcess[] {
-	return split(count, workers).map((share) => forkWorker(join(__dirname, 'stream-readers.ts'), [JSON.stringify({ ...config, count: share })]));
+	return split(count, workers).map((share) =>
+		forkWorker(join(__dirname, 'stream-readers.ts'), [JSON.stringify({ ...config, count: share })]),
+	);
 }

@@ -15,7 +15,13 @@ export interface ChatMessage {
 /** The provider settings a client is built from: a policy's, or the member's own preset. */
 export type EffectiveProvider = Pick<ProviderSettings, 'baseUrl' | 'headers' | 'apiKeyRequired' | 'azure' | 'models'>;
 
-export type { ChatCompletionContentPart, ChatCompletionFunctionTool, ChatCompletionMessageParam, CompletionEvent, CompletionRequest } from './completion';
+export type {
+	ChatCompletionContentPart,
+	ChatCompletionFunctionTool,
+	ChatCompletionMessageParam,
+	CompletionEvent,
+	CompletionRequest,
+} from './completion';
 export { ChatRequestError, explainFailure, type FailureKind } from './errors';
 export type { ConnectionReport, ModelProbe } from './connection-test';
 
@@ -47,7 +53,11 @@ export interface ClientDeps {
 }
 
 const NO_KEY = 'no-member-key';
-function credentialHeaders(provider: EffectiveProvider, plan: EndpointPlan, credential: CredentialSource['kind']): Record<string, string | null> {
+function credentialHeaders(
+	provider: EffectiveProvider,
+	plan: EndpointPlan,
+	credential: CredentialSource['kind'],
+): Record<string, string | null> {
 	// The SDK always sends some credential header; with no member credential it must send none,
 	// unless the policy's own headers carry one (a gateway's shared scheme).
 	if (credential !== 'none') {

@@ -42,7 +42,10 @@ function parsedArguments(call: PendingCall): Record<string, unknown> {
 	} catch {
 		// reported below
 	}
-	throw new ChatRequestError('bad-response', `The model called the tool "${call.name}" with arguments that are not a JSON object: ${call.arguments.slice(0, 200)}`);
+	throw new ChatRequestError(
+		'bad-response',
+		`The model called the tool "${call.name}" with arguments that are not a JSON object: ${call.arguments.slice(0, 200)}`,
+	);
 }
 
 /** What a finish reason means for the member, when it means the answer is not whole. */
@@ -54,7 +57,10 @@ function unfinished(reason: string | null | undefined): ChatRequestError | undef
 			return new ChatRequestError('content-filtered', "The endpoint's content filter stopped the answer.");
 		case undefined:
 		case null:
-			return new ChatRequestError('incomplete', 'The answer ended before the endpoint finished it (the stream closed without a finish reason).');
+			return new ChatRequestError(
+				'incomplete',
+				'The answer ended before the endpoint finished it (the stream closed without a finish reason).',
+			);
 		default:
 			return undefined;
 	}

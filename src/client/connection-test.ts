@@ -64,7 +64,13 @@ async function probeAll(target: ProbeTarget, models: string[]): Promise<ModelPro
 				results[index] = { model, ok: true };
 			} catch (error) {
 				const explained = target.explain(error);
-				results[index] = { model, ok: false, message: explained.message, kind: explained.kind, ...(explained.status ? { status: explained.status } : {}) };
+				results[index] = {
+					model,
+					ok: false,
+					message: explained.message,
+					kind: explained.kind,
+					...(explained.status ? { status: explained.status } : {}),
+				};
 			}
 		}
 	};
@@ -79,15 +85,24 @@ const plural = (count: number, word: string) => `${count} ${word}${count === 1 ?
  * allows (or the selected one, where the endpoint's list is used), and reports each part on its own —
  * so a broken listing, a missing deployment or a refused key is named, never hidden behind "Connected".
  */
-export async function testConnection(target: ProbeTarget, provider: EffectiveProvider, credential: CredentialSource['kind'], selected?: string): Promise<ConnectionReport> {
+export async function testConnection(
+	target: ProbeTarget,
+	provider: EffectiveProvider,
+	credential: CredentialSource['kind'],
+	selected?: string,
+): Promise<ConnectionReport> {
 	const base = {
 		endpoint: target.plan.baseURL,
 		headersSent: maskedHeaders(provider, target.plan, credential),
 		warnings: [
 			...(!provider.azure && looksLikeAzureHost(provider.baseUrl) && !azureOpenAiStylePath(provider.baseUrl)
-				? ['The Base URL is an Azure OpenAI host but the policy has no Azure settings: requests use the plain OpenAI path and key header, which Azure may refuse. Ask your admin to turn on the Azure options.']
+				? [
+						'The Base URL is an Azure OpenAI host but the policy has no Azure settings: requests use the plain OpenAI path and key header, which Azure may refuse. Ask your admin to turn on the Azure options.',
+					]
 				: []),
-			...(isPlainHttpBeyondLoopback(provider.baseUrl) ? [`${new URL(provider.baseUrl).host} is reached over plain HTTP: your key and prompts cross the network unencrypted.`] : []),
+			...(isPlainHttpBeyondLoopback(provider.baseUrl)
+				? [`${new URL(provider.baseUrl).host} is reached over plain HTTP: your key and prompts cross the network unencrypted.`]
+				: []),
 		],
 	};
 	const host = new URL(provider.baseUrl).host;
@@ -99,14 +114,31 @@ export async function testConnection(target: ProbeTarget, provider: EffectivePro
 		listing = { ok: true, message: `The endpoint lists ${plural(listed.length, 'model')}.` };
 	} catch (error) {
 		const explained = target.explain(error);
-		listing = { ok: false, message: allowed && explained.kind === 'not-found' ? "The endpoint does not list models (404); the policy's model list is used." : explained.message };
+		listing = {
+			ok: false,
+			message:
+				allowed && explained.kind === 'not-found'
+					? "The endpoint does not list models (404); the policy's model list is used."
+					: explained.message,
+		};
 		if (!allowed) {
 			// Nothing to choose from, and nothing else to try.
-			return { ...base, ok: false, kind: explained.kind, message: explained.message, listing, chats: [], ...(explained.status ? { status: explained.status } : {}) };
+			return {
+				...base,
+				ok: false,
+				kind: explained.kind,
+				message: explained.message,
+				listing,
+				chats: [],
+				...(explained.status ? { status: explained.status } : {}),
+			};
 		}
 	}
 	const models = allowed ?? listed ?? [];
-	const chats = await probeAll(target, allowed ?? [selected && models.includes(selected) ? selected : models[0]].filter((model): model is string => Boolean(model)));
+	const chats = await probeAll(
+		target,
+		allowed ?? [selected && models.includes(selected) ? selected : models[0]].filter((model): model is string => Boolean(model)),
+	);
 	const failed = chats.filter((probe) => !probe.ok);
 	const answered = chats.filter((probe) => probe.ok).map((probe) => probe.model);
 	const first = failed[0];
@@ -120,5 +152,14 @@ export async function testConnection(target: ProbeTarget, provider: EffectivePro
 		: failed.length === chats.length
 			? first.message!
 			: `${failed.map((probe) => probe.model).join(', ')} did not answer: ${first.message} (${answered.join(', ')} did.)`;
-	return { ...base, ok: false, ...(first?.kind ? { kind: first.kind } : {}), ...(first?.status ? { status: first.status } : {}), message: `${message}${listingNote}`, models, listing, chats };
+	return {
+		...base,
+		ok: false,
+		...(first?.kind ? { kind: first.kind } : {}),
+		...(first?.status ? { status: first.status } : {}),
+		message: `${message}${listingNote}`,
+		models,
+		listing,
+		chats,
+	};
 }

@@ -34,7 +34,10 @@ export function runsOnAzure(env: NodeJS.ProcessEnv = process.env): boolean {
 }
 
 /** The credentials tried in order: the member's own sign-ins first, managed identity only on Azure, a device code last. */
-export function entraCredentialChain(options: Pick<EntraOptions, 'tenantId' | 'onDeviceCode'>, env: NodeJS.ProcessEnv = process.env): TokenCredential[] {
+export function entraCredentialChain(
+	options: Pick<EntraOptions, 'tenantId' | 'onDeviceCode'>,
+	env: NodeJS.ProcessEnv = process.env,
+): TokenCredential[] {
 	const tenant = options.tenantId ? { tenantId: options.tenantId } : {};
 	return [
 		new AzureCliCredential(tenant),

@@ -14,7 +14,15 @@ const TLS_CODES = new Set([
 	'ERR_TLS_CERT_ALTNAME_INVALID',
 	'CERT_UNTRUSTED',
 ]);
-const UNREACHABLE_CODES = new Set(['ENOTFOUND', 'EAI_AGAIN', 'ECONNREFUSED', 'ECONNRESET', 'EHOSTUNREACH', 'ENETUNREACH', 'UND_ERR_SOCKET']);
+const UNREACHABLE_CODES = new Set([
+	'ENOTFOUND',
+	'EAI_AGAIN',
+	'ECONNREFUSED',
+	'ECONNRESET',
+	'EHOSTUNREACH',
+	'ENETUNREACH',
+	'UND_ERR_SOCKET',
+]);
 const TIMEOUT_CODES = new Set(['ETIMEDOUT', 'UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT']);
 
 function causes(error: unknown): unknown[] {
@@ -47,28 +55,50 @@ function proxyFailure(error: unknown, host: string, proxy: string | undefined, b
 	if (tunnel) {
 		const status = Number(tunnel[1]);
 		if (status === 407) {
-			return new ChatRequestError('proxy', `${named} asks for credentials (407) before it connects to ${host}: put them in the proxy setting (http.proxy, http://user:password@proxy:port) or ask IT.`, status);
+			return new ChatRequestError(
+				'proxy',
+				`${named} asks for credentials (407) before it connects to ${host}: put them in the proxy setting (http.proxy, http://user:password@proxy:port) or ask IT.`,
+				status,
+			);
 		}
-		return new ChatRequestError('proxy', `${named} could not connect to ${host} (${status}): ${baseUrl}, or ask whoever runs the proxy whether it lets ${host} through.`, status);
+		return new ChatRequestError(
+			'proxy',
+			`${named} could not connect to ${host} (${status}): ${baseUrl}, or ask whoever runs the proxy whether it lets ${host} through.`,
+			status,
+		);
 	}
 	if (!proxy) {
 		return undefined;
 	}
-	const failed = chain.find((cause): cause is { code: string; address?: string; port?: number; hostname?: string } => typeof (cause as { code?: unknown }).code === 'string' && ('address' in (cause as object) || 'hostname' in (cause as object)));
+	const failed = chain.find(
+		(cause): cause is { code: string; address?: string; port?: number; hostname?: string } =>
+			typeof (cause as { code?: unknown }).code === 'string' && ('address' in (cause as object) || 'hostname' in (cause as object)),
+	);
 	const [proxyHost, proxyPort] = [proxy.replace(/:\d+$/, ''), /:(\d+)$/.exec(proxy)?.[1]];
 	const atProxy = failed && (failed.hostname === proxyHost || (failed.port !== undefined && String(failed.port) === proxyPort));
 	if (failed && atProxy) {
-		return new ChatRequestError('proxy', `Cannot reach the proxy ${proxy} (${failed.code}) on the way to ${host}: check the proxy setting (http.proxy or HTTPS_PROXY), or whether the proxy is running.`);
+		return new ChatRequestError(
+			'proxy',
+			`Cannot reach the proxy ${proxy} (${failed.code}) on the way to ${host}: check the proxy setting (http.proxy or HTTPS_PROXY), or whether the proxy is running.`,
+		);
 	}
 	return undefined;
 }
 
 /** Turns a failure into the sentence a member needs (the admin guide's troubleshooting). */
-export function explainFailure(error: unknown, provider: EffectiveProvider, credential: CredentialSource['kind'], proxy?: string, owner?: string): ChatRequestError {
+export function explainFailure(
+	error: unknown,
+	provider: EffectiveProvider,
+	credential: CredentialSource['kind'],
+	proxy?: string,
+	owner?: string,
+): ChatRequestError {
 	const host = new URL(provider.baseUrl).host;
 	// Where the organization set the endpoint, the member cannot check the Base URL: say who can.
 	const baseUrlAdvice = owner ? `the endpoint is set by ${owner}` : 'check the Base URL';
-	const networkAdvice = owner ? `Check your firewall and proxy settings (http.proxy); the endpoint itself is set by ${owner}` : 'Check the Base URL, your firewall and proxy settings (http.proxy)';
+	const networkAdvice = owner
+		? `Check your firewall and proxy settings (http.proxy); the endpoint itself is set by ${owner}`
+		: 'Check the Base URL, your firewall and proxy settings (http.proxy)';
 	if (error instanceof ChatRequestError) {
 		return error;
 	}
@@ -83,28 +113,62 @@ export function explainFailure(error: unknown, provider: EffectiveProvider, cred
 	if (error instanceof APIError && error.status !== undefined) {
 		const status = error.status;
 		if (status === 401 && credential === 'entra') {
-			return new ChatRequestError('azure-role', `${host} refused your Entra ID token (401). Check that you signed in to the right tenant, and that your account has the Cognitive Services OpenAI User role on the Azure OpenAI resource.`, status);
+			return new ChatRequestError(
+				'azure-role',
+				`${host} refused your Entra ID token (401). Check that you signed in to the right tenant, and that your account has the Cognitive Services OpenAI User role on the Azure OpenAI resource.`,
+				status,
+			);
 		}
 		if (status === 401 && credential === 'none') {
-			return new ChatRequestError('forbidden', `${host} asked for credentials (401), but your organization's policy sends no member key to it: tell your admin that the endpoint refuses the policy's own headers.`, status);
+			return new ChatRequestError(
+				'forbidden',
+				`${host} asked for credentials (401), but your organization's policy sends no member key to it: tell your admin that the endpoint refuses the policy's own headers.`,
+				status,
+			);
 		}
 		if (status === 408) {
-			return new ChatRequestError('timeout', `${host} gave up waiting for the request (408): try again; if it keeps happening, the network between you and the endpoint is slow.`, status);
+			return new ChatRequestError(
+				'timeout',
+				`${host} gave up waiting for the request (408): try again; if it keeps happening, the network between you and the endpoint is slow.`,
+				status,
+			);
 		}
 		if (status === 401) {
-			return new ChatRequestError('key-rejected', `${host} rejected your API key (401). Check the key, or set a new one with "Org Provider Policy: Set API Key".`, status);
+			return new ChatRequestError(
+				'key-rejected',
+				`${host} rejected your API key (401). Check the key, or set a new one with "Org Provider Policy: Set API Key".`,
+				status,
+			);
 		}
 		if (status === 403 && credential === 'entra') {
-			return new ChatRequestError('azure-role', `Your account is signed in but lacks a role on the Azure OpenAI resource at ${host} (403). Ask your admin to assign you the Cognitive Services OpenAI User role.`, status);
+			return new ChatRequestError(
+				'azure-role',
+				`Your account is signed in but lacks a role on the Azure OpenAI resource at ${host} (403). Ask your admin to assign you the Cognitive Services OpenAI User role.`,
+				status,
+			);
 		}
 		if (status === 403) {
-			return new ChatRequestError('forbidden', `${host} refused the request (403): the key may lack access to this resource, or the resource's network rules block this machine.`, status);
+			return new ChatRequestError(
+				'forbidden',
+				`${host} refused the request (403): the key may lack access to this resource, or the resource's network rules block this machine.`,
+				status,
+			);
 		}
 		if (status === 404 && provider.azure) {
-			return new ChatRequestError('not-found', `${host} answered 404: the deployment name or the api-version (${provider.azure.apiVersion ?? 'v1 API'}) does not match the resource. ${owner ? `The policy's deployment names or Azure API Version need fixing: tell ${owner}.` : "Check the model/deployment name and the policy's Azure API Version."}`, status);
+			return new ChatRequestError(
+				'not-found',
+				`${host} answered 404: the deployment name or the api-version (${provider.azure.apiVersion ?? 'v1 API'}) does not match the resource. ${owner ? `The policy's deployment names or Azure API Version need fixing: tell ${owner}.` : "Check the model/deployment name and the policy's Azure API Version."}`,
+				status,
+			);
 		}
 		if (status === 404) {
-			return new ChatRequestError('not-found', owner ? `${host} answered 404 for this model: ${baseUrlAdvice}, who can check the endpoint and its models.` : `${host} answered 404: check the Base URL (OpenAI-compatible servers usually end in /v1) and the model name.`, status);
+			return new ChatRequestError(
+				'not-found',
+				owner
+					? `${host} answered 404 for this model: ${baseUrlAdvice}, who can check the endpoint and its models.`
+					: `${host} answered 404: check the Base URL (OpenAI-compatible servers usually end in /v1) and the model name.`,
+				status,
+			);
 		}
 		if (status === 429) {
 			const retryAfter = error.headers?.get('retry-after');
@@ -112,7 +176,11 @@ export function explainFailure(error: unknown, provider: EffectiveProvider, cred
 			return new ChatRequestError('rate-limited', `${host} is rate-limiting requests (429); ${wait} and try again.`, status);
 		}
 		if (status >= 500) {
-			return new ChatRequestError('server-error', `${host} failed with ${status}; the endpoint has a problem, try again later or tell your admin.`, status);
+			return new ChatRequestError(
+				'server-error',
+				`${host} failed with ${status}; the endpoint has a problem, try again later or tell your admin.`,
+				status,
+			);
 		}
 		return new ChatRequestError('bad-response', `${host} answered ${status}: ${error.message}`, status);
 	}
@@ -120,25 +188,42 @@ export function explainFailure(error: unknown, provider: EffectiveProvider, cred
 	const interrupted = causes(error).some((cause) => cause instanceof Error && cause.name === 'StreamInterruptedError');
 	if (interrupted) {
 		return code === 'UND_ERR_BODY_TIMEOUT'
-			? new ChatRequestError('timeout', `${host} stopped sending the answer part-way (nothing arrived for too long): the answer is incomplete; try again.`)
-			: new ChatRequestError('interrupted', `The connection to ${host} was cut while the answer was arriving${code ? ` (${code})` : ''}: the answer is incomplete; try again.`);
+			? new ChatRequestError(
+					'timeout',
+					`${host} stopped sending the answer part-way (nothing arrived for too long): the answer is incomplete; try again.`,
+				)
+			: new ChatRequestError(
+					'interrupted',
+					`The connection to ${host} was cut while the answer was arriving${code ? ` (${code})` : ''}: the answer is incomplete; try again.`,
+				);
 	}
 	const viaProxy = proxyFailure(error, host, proxy, baseUrlAdvice);
 	if (viaProxy) {
 		return viaProxy;
 	}
 	if (code === 'UND_ERR_HEADERS_TIMEOUT') {
-		return new ChatRequestError('timeout', `${host} accepted the request but did not answer in time: the endpoint may be overloaded; try again, or tell your admin if it keeps happening.`);
+		return new ChatRequestError(
+			'timeout',
+			`${host} accepted the request but did not answer in time: the endpoint may be overloaded; try again, or tell your admin if it keeps happening.`,
+		);
 	}
 	if (error instanceof APIConnectionTimeoutError || (code && TIMEOUT_CODES.has(code))) {
-		return new ChatRequestError('timeout', `${host} did not answer in time: ${networkAdvice.charAt(0).toLowerCase()}${networkAdvice.slice(1)}.`);
+		return new ChatRequestError(
+			'timeout',
+			`${host} did not answer in time: ${networkAdvice.charAt(0).toLowerCase()}${networkAdvice.slice(1)}.`,
+		);
 	}
 	if (code && TLS_CODES.has(code)) {
-		return new ChatRequestError('tls', `The certificate of ${host} is not trusted (${code}). If your organization inspects TLS, add its root certificate with the "orgProviderPolicy.http.caCertificates" setting or NODE_EXTRA_CA_CERTS.`);
+		return new ChatRequestError(
+			'tls',
+			`The certificate of ${host} is not trusted (${code}). If your organization inspects TLS, add its root certificate with the "orgProviderPolicy.http.caCertificates" setting or NODE_EXTRA_CA_CERTS.`,
+		);
 	}
 	if (error instanceof APIConnectionError || (code && UNREACHABLE_CODES.has(code))) {
-		return new ChatRequestError('unreachable', `Cannot reach ${host}${code ? ` (${code})` : ''}: the endpoint is unreachable from this machine. ${networkAdvice}.`);
+		return new ChatRequestError(
+			'unreachable',
+			`Cannot reach ${host}${code ? ` (${code})` : ''}: the endpoint is unreachable from this machine. ${networkAdvice}.`,
+		);
 	}
 	return new ChatRequestError('bad-response', `Request to ${host} failed: ${error instanceof Error ? error.message : String(error)}`);
 }
-

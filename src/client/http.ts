@@ -53,7 +53,10 @@ export function createDispatcher(options: HttpOptions = {}): Dispatcher {
 /** A fetch bound to the dispatcher, for the openai SDK's `fetch` option. */
 export function fetchThrough(dispatcher: Dispatcher): FetchFunction {
 	return ((input: string | URL | Request, init?: RequestInit) =>
-		undiciFetch(input as Parameters<typeof undiciFetch>[0], { ...(init as Parameters<typeof undiciFetch>[1]), dispatcher })) as unknown as FetchFunction;
+		undiciFetch(input as Parameters<typeof undiciFetch>[0], {
+			...(init as Parameters<typeof undiciFetch>[1]),
+			dispatcher,
+		})) as unknown as FetchFunction;
 }
 
 /**

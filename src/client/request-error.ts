@@ -1,4 +1,21 @@
-export type FailureKind = 'unreachable' | 'timeout' | 'tls' | 'key-rejected' | 'missing-key' | 'azure-role' | 'forbidden' | 'not-found' | 'rate-limited' | 'server-error' | 'bad-response' | 'truncated' | 'content-filtered' | 'incomplete' | 'sign-in' | 'interrupted' | 'proxy';
+export type FailureKind =
+	| 'unreachable'
+	| 'timeout'
+	| 'tls'
+	| 'key-rejected'
+	| 'missing-key'
+	| 'azure-role'
+	| 'forbidden'
+	| 'not-found'
+	| 'rate-limited'
+	| 'server-error'
+	| 'bad-response'
+	| 'truncated'
+	| 'content-filtered'
+	| 'incomplete'
+	| 'sign-in'
+	| 'interrupted'
+	| 'proxy';
 
 export class ChatRequestError extends Error {
 	override readonly name = 'ChatRequestError';

@@ -67,7 +67,10 @@ export class OrgPolicyExtension extends Disposable {
 		// activation waits for it, so nothing is ever used unlocked in between.
 		const restored = sync.restoreLastKnown();
 		const entraSignIn = new EntraSignIn(
-			{ getSession: (id, scopes, options) => vscode.authentication.getSession(id, scopes, options), showInformationMessage: (message, ...items) => vscode.window.showInformationMessage(message, ...items) },
+			{
+				getSession: (id, scopes, options) => vscode.authentication.getSession(id, scopes, options),
+				showInformationMessage: (message, ...items) => vscode.window.showInformationMessage(message, ...items),
+			},
 			() => sync.current.policy?.document.organization.name,
 		);
 		const provider = this._register(

@@ -8,7 +8,14 @@ import type { ProviderSettings } from './schema';
  */
 export type EndpointPlan =
 	| { style: 'openai'; baseURL: string; query: Record<string, string> }
-	| { style: 'azure-deployments'; endpoint: string; baseURL: string; apiVersion: string; query: Record<string, string>; deployment?: string }
+	| {
+			style: 'azure-deployments';
+			endpoint: string;
+			baseURL: string;
+			apiVersion: string;
+			query: Record<string, string>;
+			deployment?: string;
+	  }
 	| { style: 'azure-v1'; baseURL: string; query: Record<string, string> };
 
 const AZURE_HOSTS = /\.(openai\.azure\.com|cognitiveservices\.azure\.com|services\.ai\.azure\.com|openai\.azure\.us|openai\.azure\.cn)$/i;
@@ -62,13 +69,23 @@ export function planEndpoint(provider: Pick<ProviderSettings, 'baseUrl' | 'azure
 		return { style: 'azure-v1', baseURL: `${v1Base}${search}`, query: versioned(apiVersion) };
 	}
 	const endpoint = `${url.origin}${path.replace(/\/openai$/, '')}`;
-	return { style: 'azure-deployments', endpoint, baseURL: `${endpoint}/openai${search}`, apiVersion, query: versioned(apiVersion), ...(deployment ? { deployment } : {}) };
+	return {
+		style: 'azure-deployments',
+		endpoint,
+		baseURL: `${endpoint}/openai${search}`,
+		apiVersion,
+		query: versioned(apiVersion),
+		...(deployment ? { deployment } : {}),
+	};
 }
 
 /** The chat-completions URL a request for this model goes to, as members' clients call it. */
 export function requestUrl(plan: EndpointPlan, model: string): string {
 	const [base, search = ''] = plan.baseURL.split('?');
-	const path = plan.style === 'azure-deployments' ? `/deployments/${encodeURIComponent(plan.deployment ?? model)}/chat/completions` : '/chat/completions';
+	const path =
+		plan.style === 'azure-deployments'
+			? `/deployments/${encodeURIComponent(plan.deployment ?? model)}/chat/completions`
+			: '/chat/completions';
 	const query = new URLSearchParams(search);
 	for (const [key, value] of Object.entries(plan.query)) {
 		query.set(key, value);
@@ -76,7 +93,6 @@ export function requestUrl(plan: EndpointPlan, model: string): string {
 	const joined = query.toString();
 	return `${base}${path}${joined ? `?${joined}` : ''}`;
 }
-
 
 /** The URL for `model`, or, with none named yet, with a readable `{deployment}`/`{model}` where it goes (for the console). */
 export function previewRequestUrl(plan: EndpointPlan, model: string | undefined): string {

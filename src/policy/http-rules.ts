@@ -24,7 +24,6 @@ const FRAMING_HEADERS = new Set([
 
 const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 
-
 /** What the admin must turn on to use plain HTTP beyond loopback, named in the refusal. */
 export const PLAIN_HTTP_CHOICE = 'Allow plain HTTP';
 
@@ -127,7 +126,7 @@ export const HeadersSchema = z
 					: name.length > LIMITS.headerNameLength
 						? `header name must be at most ${LIMITS.headerNameLength} characters`
 						: !TOKEN.test(name)
-							? 'header name must be an RFC 7230 token (letters, digits and !#$%&\'*+-.^_`|~)'
+							? "header name must be an RFC 7230 token (letters, digits and !#$%&'*+-.^_`|~)"
 							: FRAMING_HEADERS.has(lower)
 								? `${name} is set by the HTTP client and cannot be overridden`
 								: seen.has(lower)

@@ -46,7 +46,14 @@ export function keyIdOf(publicKey: string): string {
 
 /** What an endorsement signs: the organization too, so one organization's rotation cannot be replayed in another. */
 export function endorsementPayload(organizationId: string, key: EndorsedKey): Buffer {
-	return Buffer.from(canonicalJson({ type: 'org-provider-policy/key-endorsement', organizationId, key: { alg: key.alg, keyId: key.keyId, publicKey: key.publicKey } }), 'utf8');
+	return Buffer.from(
+		canonicalJson({
+			type: 'org-provider-policy/key-endorsement',
+			organizationId,
+			key: { alg: key.alg, keyId: key.keyId, publicKey: key.publicKey },
+		}),
+		'utf8',
+	);
 }
 
 /**
@@ -63,7 +70,11 @@ export function followEndorsements(
 	let current = pinned;
 	for (let step = 0; step < Math.min(endorsements.length, MAX_ENDORSEMENTS) && current.keyId !== target; step++) {
 		const next = endorsements.find((endorsement) => endorsement.endorsedBy === current.keyId);
-		if (!next || next.key.keyId !== keyIdOf(next.key.publicKey) || !verify(null, endorsementPayload(organizationId, next.key), importKey(current.publicKey), Buffer.from(next.signature, 'base64url'))) {
+		if (
+			!next ||
+			next.key.keyId !== keyIdOf(next.key.publicKey) ||
+			!verify(null, endorsementPayload(organizationId, next.key), importKey(current.publicKey), Buffer.from(next.signature, 'base64url'))
+		) {
 			return undefined;
 		}
 		current = next.key;

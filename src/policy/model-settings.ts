@@ -1,7 +1,16 @@
 import { z } from 'zod';
 
 /** Request parameters an admin may pin or forbid per model. */
-export const REQUEST_PARAMETERS = ['temperature', 'top_p', 'presence_penalty', 'frequency_penalty', 'seed', 'max_tokens', 'max_completion_tokens', 'reasoning_effort'] as const;
+export const REQUEST_PARAMETERS = [
+	'temperature',
+	'top_p',
+	'presence_penalty',
+	'frequency_penalty',
+	'seed',
+	'max_tokens',
+	'max_completion_tokens',
+	'reasoning_effort',
+] as const;
 export type RequestParameter = (typeof REQUEST_PARAMETERS)[number];
 
 export const TOKENIZERS = ['o200k_base', 'cl100k_base'] as const;
@@ -27,9 +36,17 @@ export const ModelSettingsSchema = z
 	.strictObject({
 		displayName: z.string('must be a string').min(1, 'must not be empty').max(100, 'must be at most 100 characters').optional(),
 		/** Input tokens the model accepts. */
-		contextWindow: z.int('must be a whole number of tokens').min(1024, 'must be at least 1024 tokens').max(10_000_000, 'must be at most 10,000,000 tokens').optional(),
+		contextWindow: z
+			.int('must be a whole number of tokens')
+			.min(1024, 'must be at least 1024 tokens')
+			.max(10_000_000, 'must be at most 10,000,000 tokens')
+			.optional(),
 		/** Output tokens the model may produce; sent as the request's output cap. */
-		maxOutputTokens: z.int('must be a whole number of tokens').min(1, 'must be at least 1 token').max(1_000_000, 'must be at most 1,000,000 tokens').optional(),
+		maxOutputTokens: z
+			.int('must be a whole number of tokens')
+			.min(1, 'must be at least 1 token')
+			.max(1_000_000, 'must be at most 1,000,000 tokens')
+			.optional(),
 		toolCalling: z.boolean('must be true or false').default(true),
 		imageInput: z.boolean('must be true or false').default(false),
 		/**
@@ -40,7 +57,10 @@ export const ModelSettingsSchema = z
 		/** Parameters sent with every request to this model. */
 		pinned: PinnedSchema,
 		/** Parameters removed from every request to this model, whoever asks for them. */
-		forbidden: z.array(z.enum(REQUEST_PARAMETERS, `must be one of ${REQUEST_PARAMETERS.join(', ')}`), 'must be a list of parameter names').max(REQUEST_PARAMETERS.length).default([]),
+		forbidden: z
+			.array(z.enum(REQUEST_PARAMETERS, `must be one of ${REQUEST_PARAMETERS.join(', ')}`), 'must be a list of parameter names')
+			.max(REQUEST_PARAMETERS.length)
+			.default([]),
 		/** The tokenizer whose counts match the model; without one, counts are estimated. */
 		tokenizer: z.enum(TOKENIZERS, `must be ${TOKENIZERS.join(' or ')}`).optional(),
 	})
@@ -63,13 +83,19 @@ export type ModelSettings = z.infer<typeof ModelSettingsSchema>;
 export type ModelSettingsInput = z.input<typeof ModelSettingsSchema>;
 
 /** The request parameters a model's settings call for, given what the caller asked for. */
-export function requestParameters(settings: ModelSettings | undefined, asked: Partial<Record<RequestParameter, unknown>> = {}): Record<string, unknown> {
+export function requestParameters(
+	settings: ModelSettings | undefined,
+	asked: Partial<Record<RequestParameter, unknown>> = {},
+): Record<string, unknown> {
 	const forbidden = new Set<string>(settings?.forbidden ?? []);
 	if (settings?.reasoning) {
 		['temperature', 'top_p', 'presence_penalty', 'frequency_penalty', 'max_tokens'].forEach((name) => forbidden.add(name));
 	}
 	// A caller's output cap means the same to a reasoning model, under the name it takes.
-	const wanted = settings?.reasoning && asked.max_tokens !== undefined && asked.max_completion_tokens === undefined ? { ...asked, max_completion_tokens: asked.max_tokens } : asked;
+	const wanted =
+		settings?.reasoning && asked.max_tokens !== undefined && asked.max_completion_tokens === undefined
+			? { ...asked, max_completion_tokens: asked.max_tokens }
+			: asked;
 	const parameters: Record<string, unknown> = {};
 	for (const [name, value] of Object.entries(wanted)) {
 		if ((REQUEST_PARAMETERS as readonly string[]).includes(name) && value !== undefined && !forbidden.has(name)) {

@@ -25,11 +25,10 @@ export type SchemaVersion = (typeof SCHEMA_VERSIONS)[number];
 export const OPENAI_COMPATIBLE = 'openai-compatible';
 export const DEFAULT_AZURE_SCOPE = 'https://cognitiveservices.azure.com/.default';
 
-
-
 const ORGANIZATION_ID = /^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$/;
 const DATED_API_VERSION = /^(\d{4})-(\d{2})-(\d{2})(-preview)?$/;
-const TENANT_ID = /^(?:[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}|[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+)$/;
+const TENANT_ID =
+	/^(?:[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}|[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+)$/;
 
 const text = (max: number) =>
 	z
@@ -82,7 +81,10 @@ const modelsShape = {
 	default: text(LIMITS.modelNameLength).optional(),
 };
 
-function checkModels(models: { allowed: string[]; default?: string | undefined; settings?: Record<string, unknown> | undefined }, ctx: z.RefinementCtx): void {
+function checkModels(
+	models: { allowed: string[]; default?: string | undefined; settings?: Record<string, unknown> | undefined },
+	ctx: z.RefinementCtx,
+): void {
 	const seen = new Set<string>();
 	models.allowed.forEach((model, index) => {
 		if (seen.has(model)) {
@@ -137,7 +139,11 @@ function checkProvider(
 ): void {
 	const version = provider.azure?.apiVersion;
 	if (version && DATED_API_VERSION.test(version) && /\/openai\/v1\/?(\?|$)/.test(provider.baseUrl)) {
-		ctx.addIssue({ code: 'custom', message: 'the Azure v1 API (…/openai/v1) takes no dated api-version: leave it empty, or use preview or latest', path: ['azure', 'apiVersion'] });
+		ctx.addIssue({
+			code: 'custom',
+			message: 'the Azure v1 API (…/openai/v1) takes no dated api-version: leave it empty, or use preview or latest',
+			path: ['azure', 'apiVersion'],
+		});
 	}
 	checkCredentialHeaders(provider, ctx);
 	(provider.readableHeaders ?? []).forEach((name, index) => {
@@ -154,21 +160,24 @@ function checkProvider(
 	}
 }
 
-function checkCredentialHeaders(provider: { apiKeyRequired: boolean; azure?: { identityAuth: boolean } | undefined; headers: Record<string, string> }, ctx: z.RefinementCtx): void {
-		const memberCredential = provider.apiKeyRequired || provider.azure?.identityAuth === true;
-		if (!memberCredential) {
-			return;
+function checkCredentialHeaders(
+	provider: { apiKeyRequired: boolean; azure?: { identityAuth: boolean } | undefined; headers: Record<string, string> },
+	ctx: z.RefinementCtx,
+): void {
+	const memberCredential = provider.apiKeyRequired || provider.azure?.identityAuth === true;
+	if (!memberCredential) {
+		return;
+	}
+	const reserved = credentialHeaderNames(provider);
+	for (const name of Object.keys(provider.headers)) {
+		if (reserved.includes(name.toLowerCase())) {
+			ctx.addIssue({
+				code: 'custom',
+				message: `${name} would replace the member's own credential; allowed only when apiKeyRequired is false and Azure identity authentication is off`,
+				path: ['headers', name],
+			});
 		}
-		const reserved = credentialHeaderNames(provider);
-		for (const name of Object.keys(provider.headers)) {
-			if (reserved.includes(name.toLowerCase())) {
-				ctx.addIssue({
-					code: 'custom',
-					message: `${name} would replace the member's own credential; allowed only when apiKeyRequired is false and Azure identity authentication is off`,
-					path: ['headers', name],
-				});
-			}
-		}
+	}
 }
 
 export const ProviderSchema = z
@@ -184,7 +193,10 @@ export const ProviderSchema = z
 		 * Custom headers whose values are not secret (a tenant or team name): the console and the
 		 * revision history show them. Every other header value is masked there. Members get all values.
 		 */
-		readableHeaders: z.array(z.string('must be a header name'), 'must be a list of header names').max(LIMITS.headerCount, `must name at most ${LIMITS.headerCount} headers`).optional(),
+		readableHeaders: z
+			.array(z.string('must be a header name'), 'must be a list of header names')
+			.max(LIMITS.headerCount, `must name at most ${LIMITS.headerCount} headers`)
+			.optional(),
 		models: ModelsSchema.optional(),
 	})
 	.superRefine(checkProvider);

@@ -100,12 +100,7 @@ function importedKey(publicKey: string): KeyObject {
 	return key;
 }
 
-export type PolicyRejection =
-	| 'malformed'
-	| 'unknown-key'
-	| 'bad-signature'
-	| 'invalid-document'
-	| 'wrong-organization';
+export type PolicyRejection = 'malformed' | 'unknown-key' | 'bad-signature' | 'invalid-document' | 'wrong-organization';
 
 export class PolicyRejectedError extends Error {
 	override readonly name = 'PolicyRejectedError';
@@ -133,9 +128,14 @@ export function verifySignedPolicy(envelope: unknown, trust: PolicyTrust): Verif
 	}
 	const { policy: raw, signature, keyEndorsements } = shape.value;
 	const signingKey =
-		signature.keyId === trust.signingKey.keyId ? trust.signingKey : followEndorsements(trust.signingKey, signature.keyId, keyEndorsements ?? [], trust.organizationId, importedKey);
+		signature.keyId === trust.signingKey.keyId
+			? trust.signingKey
+			: followEndorsements(trust.signingKey, signature.keyId, keyEndorsements ?? [], trust.organizationId, importedKey);
 	if (!signingKey) {
-		throw new PolicyRejectedError('unknown-key', `signed with key ${signature.keyId}, which key ${trust.signingKey.keyId} (pinned for this organization) never endorsed`);
+		throw new PolicyRejectedError(
+			'unknown-key',
+			`signed with key ${signature.keyId}, which key ${trust.signingKey.keyId} (pinned for this organization) never endorsed`,
+		);
 	}
 	let payload: Buffer;
 	try {
@@ -157,5 +157,10 @@ export function verifySignedPolicy(envelope: unknown, trust: PolicyTrust): Verif
 			`the policy belongs to organization ${document.value.organization.id}, not ${trust.organizationId}`,
 		);
 	}
-	return { policy: document.value, signature, ...(keyEndorsements ? { keyEndorsements } : {}), signingKey: { alg: 'Ed25519', keyId: signingKey.keyId, publicKey: signingKey.publicKey } };
+	return {
+		policy: document.value,
+		signature,
+		...(keyEndorsements ? { keyEndorsements } : {}),
+		signingKey: { alg: 'Ed25519', keyId: signingKey.keyId, publicKey: signingKey.publicKey },
+	};
 }

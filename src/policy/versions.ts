@@ -1,5 +1,12 @@
 import { parseWith, type ParseResult } from './errors';
-import { PolicyDocumentSchema, PolicyDocumentV1Schema, SCHEMA_VERSION, SCHEMA_VERSIONS, type PolicyDocument, type SchemaVersion } from './schema';
+import {
+	PolicyDocumentSchema,
+	PolicyDocumentV1Schema,
+	SCHEMA_VERSION,
+	SCHEMA_VERSIONS,
+	type PolicyDocument,
+	type SchemaVersion,
+} from './schema';
 
 /**
  * The request header in which a member states the newest policy schema version it understands
@@ -54,7 +61,14 @@ export function projectDocument(document: PolicyDocument, version: SchemaVersion
 		...document,
 		schemaVersion: 1,
 		...(document.provider
-			? { provider: { ...withoutSchema2Fields(document.provider), ...(models ? { models: { allowed: models.allowed, ...(models.default !== undefined ? { default: models.default } : {}) } } : {}) } }
+			? {
+					provider: {
+						...withoutSchema2Fields(document.provider),
+						...(models
+							? { models: { allowed: models.allowed, ...(models.default !== undefined ? { default: models.default } : {}) } }
+							: {}),
+					},
+				}
 			: {}),
 	};
 	// Whatever version 1 members will check, checked here first.
@@ -62,7 +76,9 @@ export function projectDocument(document: PolicyDocument, version: SchemaVersion
 }
 
 /** Without what schema 2 added to the provider and schema 1 members would refuse as unknown. */
-function withoutSchema2Fields<T extends { allowPlainHttp?: boolean | undefined; readableHeaders?: string[] | undefined }>(provider: T): Omit<T, 'allowPlainHttp' | 'readableHeaders'> {
+function withoutSchema2Fields<T extends { allowPlainHttp?: boolean | undefined; readableHeaders?: string[] | undefined }>(
+	provider: T,
+): Omit<T, 'allowPlainHttp' | 'readableHeaders'> {
 	const { allowPlainHttp: _choice, readableHeaders: _readable, ...rest } = provider;
 	return rest;
 }

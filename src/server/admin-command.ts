@@ -30,13 +30,17 @@ export async function runAdminCommand(argv: readonly string[], env: NodeJS.Proce
 	const store = await openStore(config);
 	try {
 		if (!(await store.getOrganization(config.orgId))) {
-			console.error(`org-policy-server admin reset-link: --org-id (ORG_POLICY_ORG_ID): there is no organization "${config.orgId}" in ${describeStorage(config)}; start the service once to create it`);
+			console.error(
+				`org-policy-server admin reset-link: --org-id (ORG_POLICY_ORG_ID): there is no organization "${config.orgId}" in ${describeStorage(config)}; start the service once to create it`,
+			);
 			return 1;
 		}
 		// Only `invite` is used: no key is signed here.
 		const accounts = createAccounts(store, new PolicyEvents(), systemClock, DEFAULT_TIMINGS, async () => undefined);
 		const setup = await adminSetupLink(accounts.members, config.orgId, config.adminEmail ?? DEFAULT_ADMIN_EMAIL);
-		console.log(`One-time link for ${setup.email} to become an admin of ${config.orgId} (valid until ${isoTime(setup.expiresAt)}):\n  ${config.publicUrl}/invite/${setup.token}`);
+		console.log(
+			`One-time link for ${setup.email} to become an admin of ${config.orgId} (valid until ${isoTime(setup.expiresAt)}):\n  ${config.publicUrl}/invite/${setup.token}`,
+		);
 		return 0;
 	} catch (error) {
 		console.error(`org-policy-server admin reset-link: ${(error as Error).message}`);

@@ -3,7 +3,12 @@ import formbody from '@fastify/formbody';
 import rateLimit from '@fastify/rate-limit';
 import swagger from '@fastify/swagger';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
-import { createJsonSchemaTransform, createJsonSchemaTransformObject, serializerCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
+import {
+	createJsonSchemaTransform,
+	createJsonSchemaTransformObject,
+	serializerCompiler,
+	type ZodTypeProvider,
+} from 'fastify-type-provider-zod';
 import { createAccounts, DEFAULT_TIMINGS, type AccountTimings, type Accounts } from './accounts';
 import { bootstrap, type BootstrapResult } from './bootstrap';
 import { systemClock, type Clock } from './clock';
@@ -75,7 +80,10 @@ export async function buildApp(options: AppOptions): Promise<PolicyApp> {
 	}).withTypeProvider<ZodTypeProvider>();
 	const events = new PolicyEvents();
 	const metrics = new ServiceMetrics();
-	const keyring = new Keyring(store, clock, { external: options.externalSigner ?? externalSignerOf(config), overlapMs: config.keyOverlapDays * 86_400_000 });
+	const keyring = new Keyring(store, clock, {
+		external: options.externalSigner ?? externalSignerOf(config),
+		overlapMs: config.keyOverlapDays * 86_400_000,
+	});
 	const policies = new PolicyService(store, events, clock, keyring);
 	const accounts = createAccounts(store, events, clock, { ...DEFAULT_TIMINGS, ...options.timings }, (orgId) => policies.signingKey(orgId));
 	const hub = new StreamHub(events, metrics, config.heartbeatSeconds * 1000);
@@ -103,7 +111,9 @@ export async function buildApp(options: AppOptions): Promise<PolicyApp> {
 	// A write refused for a full disk makes the service not ready until a write succeeds again.
 	let storageFullSince: number | undefined;
 	app.setErrorHandler(createErrorHandler(BODY_LIMIT_BYTES, () => (storageFullSince ??= clock.now())));
-	app.setNotFoundHandler((request, reply) => reply.code(404).send({ error: 'not_found', message: `no route for ${request.method} ${request.url.split('?')[0]}` }));
+	app.setNotFoundHandler((request, reply) =>
+		reply.code(404).send({ error: 'not_found', message: `no route for ${request.method} ${request.url.split('?')[0]}` }),
+	);
 
 	await app.register(swagger, {
 		openapi: {
@@ -131,7 +141,9 @@ export async function buildApp(options: AppOptions): Promise<PolicyApp> {
 	});
 	const stopExternal = store.onExternalChange?.((change) => {
 		if (change.kind === 'revision') {
-			policies.refresh(change.orgId).catch((error: unknown) => app.log.error({ err: error }, 'could not read a revision saved by another instance'));
+			policies
+				.refresh(change.orgId)
+				.catch((error: unknown) => app.log.error({ err: error }, 'could not read a revision saved by another instance'));
 		} else if (change.kind === 'revoked') {
 			// Another instance revoked tokens: end this instance's streams that used them, too.
 			accounts.tokens.forgetPrincipals();
@@ -139,7 +151,9 @@ export async function buildApp(options: AppOptions): Promise<PolicyApp> {
 		} else {
 			// Notifications were lost for a while: catch up on revisions and revocations missed.
 			accounts.tokens.forgetPrincipals();
-			void resync().catch((error: unknown) => app.log.error({ err: error }, 'could not catch up after the notification connection came back'));
+			void resync().catch((error: unknown) =>
+				app.log.error({ err: error }, 'could not catch up after the notification connection came back'),
+			);
 		}
 	});
 	const resync = async () => {
@@ -151,7 +165,9 @@ export async function buildApp(options: AppOptions): Promise<PolicyApp> {
 	app.addHook('onClose', async () => stopExternal?.());
 	// Expired device codes, invitations and tokens are deleted a day after they expire, hourly.
 	const purge = () =>
-		store.purgeExpired(clock.now() - PURGE_GRACE_MS).catch((error: unknown) => app.log.warn({ err: error }, 'could not purge expired rows'));
+		store
+			.purgeExpired(clock.now() - PURGE_GRACE_MS)
+			.catch((error: unknown) => app.log.warn({ err: error }, 'could not purge expired rows'));
 	const purger = setInterval(() => void purge(), PURGE_INTERVAL_MS);
 	purger.unref();
 	app.addHook('onClose', async () => clearInterval(purger));
@@ -161,12 +177,52 @@ export async function buildApp(options: AppOptions): Promise<PolicyApp> {
 		metrics.revisionsPublished.inc({ org: revision.orgId });
 	});
 
-	await app.register(oauthRoutes, { prefix: '/oauth', devices: accounts.devices, tokens: accounts.tokens, publicUrl, deviceAuthorizationsPerMinute: config.deviceAuthorizationsPerMinute });
-	await app.register(policyRoutes, { prefix: '/api/v1/policy', auth, policies, store, metrics, clock, hub, heartbeatSeconds: config.heartbeatSeconds });
+	await app.register(oauthRoutes, {
+		prefix: '/oauth',
+		devices: accounts.devices,
+		tokens: accounts.tokens,
+		publicUrl,
+		deviceAuthorizationsPerMinute: config.deviceAuthorizationsPerMinute,
+	});
+	await app.register(policyRoutes, {
+		prefix: '/api/v1/policy',
+		auth,
+		policies,
+		store,
+		metrics,
+		clock,
+		hub,
+		heartbeatSeconds: config.heartbeatSeconds,
+	});
 	const mailer = options.mailer ?? (config.smtpUrl && config.smtpFrom ? smtpMailer(config.smtpUrl, config.smtpFrom) : undefined);
-	await app.register(adminRoutes, { prefix: '/api/v1/admin', auth, members: accounts.members, tokens: accounts.tokens, policies, store, publicUrl, mailer });
-	await app.register(opsRoutes, { store, metrics, publicUrl, isClosing: () => closing, metricsToken: config.metricsToken, storageFullSince: () => storageFullSince });
-	await app.register(consolePlugin, { accounts, policies, store, config, loginRateLimit: options.loginRateLimit ?? 10, sso, administration, audit });
+	await app.register(adminRoutes, {
+		prefix: '/api/v1/admin',
+		auth,
+		members: accounts.members,
+		tokens: accounts.tokens,
+		policies,
+		store,
+		publicUrl,
+		mailer,
+	});
+	await app.register(opsRoutes, {
+		store,
+		metrics,
+		publicUrl,
+		isClosing: () => closing,
+		metricsToken: config.metricsToken,
+		storageFullSince: () => storageFullSince,
+	});
+	await app.register(consolePlugin, {
+		accounts,
+		policies,
+		store,
+		config,
+		loginRateLimit: options.loginRateLimit ?? 10,
+		sso,
+		administration,
+		audit,
+	});
 	await app.register(scimRoutes, { prefix: '/scim/v2', users: scimUsers, identity: store.identity, publicUrl });
 
 	const bootstrapped = await bootstrap({ store, members: accounts.members, clock, keyring, policies, sso: administration }, config);
@@ -176,7 +232,9 @@ export async function buildApp(options: AppOptions): Promise<PolicyApp> {
 			metrics.currentRevision.set({ org: org.id }, current.revision);
 		}
 	}
-	const routes = registered.flatMap((route) => [route.method].flat().map((method) => ({ method, url: route.url, hidden: Boolean(route.schema?.hide) })));
+	const routes = registered.flatMap((route) =>
+		[route.method].flat().map((method) => ({ method, url: route.url, hidden: Boolean(route.schema?.hide) })),
+	);
 	return { app, accounts, policies, events, bootstrap: bootstrapped, routes };
 }
 
@@ -187,6 +245,8 @@ function externalSignerOf(config: ServerConfig): KeyCustodyOptions['external'] {
 	return {
 		orgId: config.orgId,
 		signer: readSigningKeyFile(config.signingKeyFile, '--signing-key-file (ORG_POLICY_SIGNING_KEY_FILE)'),
-		previous: config.previousSigningKeyFile ? readSigningKeyFile(config.previousSigningKeyFile, '--previous-signing-key-file (ORG_POLICY_PREVIOUS_SIGNING_KEY_FILE)') : undefined,
+		previous: config.previousSigningKeyFile
+			? readSigningKeyFile(config.previousSigningKeyFile, '--previous-signing-key-file (ORG_POLICY_PREVIOUS_SIGNING_KEY_FILE)')
+			: undefined,
 	};
 }

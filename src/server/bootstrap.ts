@@ -50,7 +50,10 @@ export async function bootstrap(services: BootstrapServices, config: ServerConfi
 	return { ...result, warnings: [...result.warnings, ...ssoWarnings] };
 }
 
-async function bootstrapAccounts({ store, members, clock, keyring, policies }: BootstrapServices, config: ServerConfig): Promise<BootstrapResult> {
+async function bootstrapAccounts(
+	{ store, members, clock, keyring, policies }: BootstrapServices,
+	config: ServerConfig,
+): Promise<BootstrapResult> {
 	const created = await ensureOrganization(store, clock, config, keyring.rootFor(config.orgId));
 	const endorsed = await keyring.adopt();
 	if (endorsed) {
@@ -71,7 +74,9 @@ async function bootstrapAccounts({ store, members, clock, keyring, policies }: B
 			if (await store.findUserByEmail(config.orgId, email.trim().toLowerCase())) {
 				return { created, warnings: [] };
 			}
-			throw error instanceof DomainError ? new Error(`--admin-password (ORG_POLICY_ADMIN_PASSWORD): ${error.message}`, { cause: error }) : error;
+			throw error instanceof DomainError
+				? new Error(`--admin-password (ORG_POLICY_ADMIN_PASSWORD): ${error.message}`, { cause: error })
+				: error;
 		}
 		return { created, warnings: [] };
 	}
@@ -93,7 +98,10 @@ export async function adminSetupLink(members: Pick<Members, 'invite'>, orgId: st
 		return { ...invitation, email: email.trim().toLowerCase() };
 	} catch (error) {
 		if (error instanceof DomainError && error.code === 'already_member') {
-			throw new Error(`--admin-email (ORG_POLICY_ADMIN_EMAIL): ${error.message}; choose another address for the recovery admin, then remove the old account in the console`, { cause: error });
+			throw new Error(
+				`--admin-email (ORG_POLICY_ADMIN_EMAIL): ${error.message}; choose another address for the recovery admin, then remove the old account in the console`,
+				{ cause: error },
+			);
 		}
 		throw error;
 	}

@@ -24,11 +24,17 @@ async function call(options: Options, method: string, path: string, init: { body
 	try {
 		response = await fetch(`${options.server.replace(/\/+$/, '')}${path}`, {
 			method,
-			headers: { authorization: `Bearer ${options.token}`, ...(init.body !== undefined ? { 'content-type': 'application/json' } : {}), ...init.headers },
+			headers: {
+				authorization: `Bearer ${options.token}`,
+				...(init.body !== undefined ? { 'content-type': 'application/json' } : {}),
+				...init.headers,
+			},
 			...(init.body !== undefined ? { body: JSON.stringify(init.body) } : {}),
 		});
 	} catch (error) {
-		throw new CliError(`cannot reach ${options.server}: ${(error as Error & { cause?: Error }).cause?.message ?? (error as Error).message}`);
+		throw new CliError(
+			`cannot reach ${options.server}: ${(error as Error & { cause?: Error }).cause?.message ?? (error as Error).message}`,
+		);
 	}
 	const text = await response.text();
 	const body = text ? (JSON.parse(text) as Record<string, unknown>) : {};
@@ -64,7 +70,9 @@ async function run(argv: string[]): Promise<void> {
 		token: values.token ?? process.env.ORG_POLICY_TOKEN ?? '',
 	};
 	if (!options.token) {
-		throw new CliError('an admin API token is required: --token or ORG_POLICY_TOKEN (create one in the console or with POST /api/v1/admin/tokens)');
+		throw new CliError(
+			'an admin API token is required: --token or ORG_POLICY_TOKEN (create one in the console or with POST /api/v1/admin/tokens)',
+		);
 	}
 	switch (positionals[1]) {
 		case 'get': {
@@ -80,7 +88,9 @@ async function run(argv: string[]): Promise<void> {
 				throw new CliError('policy set needs a FILE');
 			}
 			if (!values.force && !values.revision) {
-				throw new CliError('pass --revision N (the revision your file was based on, from `policy get`) or --force to overwrite whatever is current');
+				throw new CliError(
+					'pass --revision N (the revision your file was based on, from `policy get`) or --force to overwrite whatever is current',
+				);
 			}
 			let settings: unknown;
 			try {
@@ -92,13 +102,21 @@ async function run(argv: string[]): Promise<void> {
 			if (!checked.ok) {
 				throw new CliError(`${file} is not a valid policy:${checked.errors.map((error) => `\n  ${formatFieldError(error)}`).join('')}`);
 			}
-			const { body } = await call(options, 'PUT', '/api/v1/admin/policy', { body: settings, headers: { 'if-match': values.force ? '*' : `"${values.revision}"` } });
+			const { body } = await call(options, 'PUT', '/api/v1/admin/policy', {
+				body: settings,
+				headers: { 'if-match': values.force ? '*' : `"${values.revision}"` },
+			});
 			console.log(`saved revision ${(body.policy as PolicyDocument).revision}`);
 			return;
 		}
 		case 'history': {
 			const { body } = await call(options, 'GET', `/api/v1/admin/policy/revisions?limit=${Number(values.limit ?? 20)}`);
-			for (const revision of body.revisions as { revision: number; updatedAt: string; updatedBy: string; changes: { path: string; before?: string; after?: string }[] }[]) {
+			for (const revision of body.revisions as {
+				revision: number;
+				updatedAt: string;
+				updatedBy: string;
+				changes: { path: string; before?: string; after?: string }[];
+			}[]) {
 				console.log(`${revision.revision}\t${revision.updatedAt}\t${revision.updatedBy}`);
 				for (const change of revision.changes) {
 					console.log(`\t${change.path}: ${change.before ?? '—'} → ${change.after ?? '—'}`);

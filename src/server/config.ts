@@ -19,18 +19,36 @@ const ServerConfigSchema = z
 			.default('default'),
 		orgName: z.string().min(1).max(200).default('My Organization'),
 		// Any local@domain, so the project's own default admin@localhost passes too.
-		adminEmail: z.string().trim().regex(/^[^\s@]+@[^\s@]+$/, 'must be an email address').optional(),
+		adminEmail: z
+			.string()
+			.trim()
+			.regex(/^[^\s@]+@[^\s@]+$/, 'must be an email address')
+			.optional(),
 		adminPassword: z.string().min(12, 'must be at least 12 characters').optional(),
 		logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 		heartbeatSeconds: z.coerce.number().positive().default(15),
 		trustProxy: z.stringbool().default(false),
-		deviceAuthorizationsPerMinute: z.coerce.number('must be a number').int('must be a whole number').min(1, 'must be at least 1').default(30),
+		deviceAuthorizationsPerMinute: z.coerce
+			.number('must be a number')
+			.int('must be a whole number')
+			.min(1, 'must be at least 1')
+			.default(30),
 		metricsToken: z.string().min(16, 'must be at least 16 characters').optional(),
 		signingKeyFile: z.string().min(1).optional(),
 		previousSigningKeyFile: z.string().min(1).optional(),
 		keyOverlapDays: z.coerce.number('must be a number').min(0, 'must be 0 or more').max(365, 'must be at most 365').default(30),
-		smtpUrl: z.string().regex(/^smtps?:\/\//, 'must be an smtp:// or smtps:// URL').optional(),
-		smtpFrom: z.string().trim().regex(/^[^\s@<>]+@[^\s@<>]+$|^[^<>]*<[^\s@<>]+@[^\s@<>]+>$/, 'must be an e-mail address, optionally with a name: Acme AI <ai@acme.example>').optional(),
+		smtpUrl: z
+			.string()
+			.regex(/^smtps?:\/\//, 'must be an smtp:// or smtps:// URL')
+			.optional(),
+		smtpFrom: z
+			.string()
+			.trim()
+			.regex(
+				/^[^\s@<>]+@[^\s@<>]+$|^[^<>]*<[^\s@<>]+@[^\s@<>]+>$/,
+				'must be an e-mail address, optionally with a name: Acme AI <ai@acme.example>',
+			)
+			.optional(),
 		// Single sign-on for the organization's first start; after that the console owns the settings.
 		ssoIssuer: z.string().optional(),
 		ssoClientId: z.string().optional(),
@@ -47,9 +65,18 @@ const ServerConfigSchema = z
 		ssoAdminEmails: z.string().optional(),
 	})
 	.refine((config) => !config.ssoIssuer || config.ssoClientId, { path: ['ssoClientId'], message: 'is required with --sso-issuer' })
-	.refine((config) => !config.ssoIssuer || config.ssoClientSecret, { path: ['ssoClientSecret'], message: 'is required with --sso-issuer (prefer the environment variable: flags show in process lists)' })
-	.refine((config) => !config.smtpUrl || config.smtpFrom, { path: ['smtpFrom'], message: 'is required with --smtp-url: the address invitations come from' })
-	.refine((config) => !config.previousSigningKeyFile || config.signingKeyFile, { path: ['previousSigningKeyFile'], message: 'needs --signing-key-file: the previous key endorses the one in that file' })
+	.refine((config) => !config.ssoIssuer || config.ssoClientSecret, {
+		path: ['ssoClientSecret'],
+		message: 'is required with --sso-issuer (prefer the environment variable: flags show in process lists)',
+	})
+	.refine((config) => !config.smtpUrl || config.smtpFrom, {
+		path: ['smtpFrom'],
+		message: 'is required with --smtp-url: the address invitations come from',
+	})
+	.refine((config) => !config.previousSigningKeyFile || config.signingKeyFile, {
+		path: ['previousSigningKeyFile'],
+		message: 'needs --signing-key-file: the previous key endorses the one in that file',
+	})
 	.transform((config) => ({ ...config, publicUrl: (config.publicUrl ?? `http://${config.host}:${config.port}`).replace(/\/+$/, '') }));
 
 export type ServerConfig = z.infer<typeof ServerConfigSchema>;

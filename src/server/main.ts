@@ -61,7 +61,9 @@ async function main(): Promise<void> {
 	}
 	if (bootstrap.setup) {
 		// Printed at every start until an admin has a password, so a lost link costs a restart.
-		console.log(`No admin has set a password yet. ${bootstrap.setup.email} sets one with this one-time link (valid until ${isoTime(bootstrap.setup.expiresAt)}):`);
+		console.log(
+			`No admin has set a password yet. ${bootstrap.setup.email} sets one with this one-time link (valid until ${isoTime(bootstrap.setup.expiresAt)}):`,
+		);
 		console.log(`  ${config.publicUrl}/invite/${bootstrap.setup.token}\n`);
 	}
 	for (const warning of bootstrap.warnings) {

@@ -167,7 +167,14 @@ export class PolicyService {
 			if (expected !== 'any' && expected !== base) {
 				return { kind: 'conflict', current: latest && this.remember(toPublished(latest)) };
 			}
-			const record = await signRevision(settings, { id: organization.id, name: organization.name }, base + 1, this.clock.now(), author, keys);
+			const record = await signRevision(
+				settings,
+				{ id: organization.id, name: organization.name },
+				base + 1,
+				this.clock.now(),
+				author,
+				keys,
+			);
 			const result = await this.store.appendRevision(orgId, base, () => record);
 			if (result.ok) {
 				const published = this.remember(toPublished(result.record));
@@ -211,7 +218,11 @@ export function jsonForSchema(revision: PublishedRevision, version: SchemaVersio
 
 async function envelope(policy: PolicyDocument, signer: PolicySigner, endorsements: OrganizationKeys['endorsements']): Promise<string> {
 	const value = await signer.sign(signedBytes(policy));
-	return canonicalJson({ policy, signature: { alg: 'Ed25519', keyId: signer.key.keyId, value }, ...(endorsements.length > 0 ? { keyEndorsements: endorsements } : {}) });
+	return canonicalJson({
+		policy,
+		signature: { alg: 'Ed25519', keyId: signer.key.keyId, value },
+		...(endorsements.length > 0 ? { keyEndorsements: endorsements } : {}),
+	});
 }
 
 /** Stamps, signs and encodes settings as the revision record the store appends. */
@@ -240,11 +251,20 @@ export async function signRevision(
  * A new organization with revision 1 (disabled, so members choose freely until an admin saves),
  * signed by `signer` when its key lives outside the database, else by a key generated into it.
  */
-export async function createOrganizationWithPolicy(store: Store, organization: { id: string; name: string }, at: number, signer?: PolicySigner): Promise<void> {
+export async function createOrganizationWithPolicy(
+	store: Store,
+	organization: { id: string; name: string },
+	at: number,
+	signer?: PolicySigner,
+): Promise<void> {
 	const generated = signer ? undefined : generateSigningKeyPair();
 	const current = signer ?? pemSigner(generated!.privateKeyPem);
 	const first = await signRevision({ enabled: false }, organization, 1, at, 'system', { current, endorsements: [], legacy: undefined });
-	await store.createOrganization({ ...organization, createdAt: at }, { orgId: organization.id, privateKeyPem: generated?.privateKeyPem ?? null, publicKey: current.key.publicKey, createdAt: at }, first);
+	await store.createOrganization(
+		{ ...organization, createdAt: at },
+		{ orgId: organization.id, privateKeyPem: generated?.privateKeyPem ?? null, publicKey: current.key.publicKey, createdAt: at },
+		first,
+	);
 }
 
 export function settingsOfRevision(revision: PublishedRevision): PolicySettings {

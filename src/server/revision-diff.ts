@@ -19,7 +19,8 @@ function flatten(value: unknown, prefix: string, out: Map<string, string>): void
 }
 
 /** Header names an admin marked readable (not secret), lowercased. */
-const readableOf = (settings: PolicySettings | undefined) => new Set((settings?.provider?.readableHeaders ?? []).map((name) => name.toLowerCase()));
+const readableOf = (settings: PolicySettings | undefined) =>
+	new Set((settings?.provider?.readableHeaders ?? []).map((name) => name.toLowerCase()));
 
 /**
  * Field-by-field changes from one revision's settings to the next. A header value is shown only if
@@ -34,7 +35,9 @@ export function diffSettings(before: PolicySettings | undefined, after: PolicySe
 	const shown = (settings: PolicySettings | undefined) => {
 		const readable = readableOf(settings);
 		return (path: string, value: string | undefined) =>
-			value === undefined || !path.startsWith('provider.headers.') || readable.has(path.slice('provider.headers.'.length).toLowerCase()) ? value : MASK;
+			value === undefined || !path.startsWith('provider.headers.') || readable.has(path.slice('provider.headers.'.length).toLowerCase())
+				? value
+				: MASK;
 	};
 	const [showBefore, showAfter] = [shown(before), shown(after)];
 	const paths = [...new Set([...old.keys(), ...next.keys()])].sort();
@@ -56,6 +59,8 @@ export function maskSettings(settings: PolicySettings): PolicySettings {
 		return settings;
 	}
 	const readable = readableOf(settings);
-	const headers = Object.fromEntries(Object.entries(settings.provider.headers).map(([name, value]) => [name, readable.has(name.toLowerCase()) ? value : MASK]));
+	const headers = Object.fromEntries(
+		Object.entries(settings.provider.headers).map(([name, value]) => [name, readable.has(name.toLowerCase()) ? value : MASK]),
+	);
 	return { ...settings, provider: { ...settings.provider, headers } };
 }

@@ -86,7 +86,11 @@ describe('admin console in headless Chromium', function () {
 		assert.equal(await page.isChecked('#enabled'), true);
 		assert.equal(await page.textContent('#enabled-provider'), 'OpenAI Compatible');
 		assert.equal(await page.inputValue('#base-url'), 'https://acme.openai.azure.com');
-		assert.deepEqual(await page.locator('.header-name').evaluateAll((inputs) => inputs.map((input) => (input as unknown as { value: string }).value)), ['X-Cost-Center', 'X-Tenant'], 'headers come back in canonical (sorted) order');
+		assert.deepEqual(
+			await page.locator('.header-name').evaluateAll((inputs) => inputs.map((input) => (input as unknown as { value: string }).value)),
+			['X-Cost-Center', 'X-Tenant'],
+			'headers come back in canonical (sorted) order',
+		);
 		assert.equal(await page.isChecked('#api-key-required'), false);
 		assert.equal(await page.isChecked('#azure'), true);
 		assert.equal(await page.inputValue('#api-version'), '2024-06-01');
@@ -119,14 +123,22 @@ describe('admin console in headless Chromium', function () {
 		await page.fill('#base-url', 'https://acme.openai.azure.com/openai/deployments/gpt-4o-prod/chat/completions?api-version=2024-06-01');
 		await page.check('#azure');
 		await page.fill('#api-version', '2024-10-21');
-		assert.equal(await page.textContent('#request-url'), 'https://acme.openai.azure.com/openai/deployments/gpt-4o-prod/chat/completions?api-version=2024-10-21');
+		assert.equal(
+			await page.textContent('#request-url'),
+			'https://acme.openai.azure.com/openai/deployments/gpt-4o-prod/chat/completions?api-version=2024-10-21',
+		);
 		await page.uncheck('#azure');
 		await page.fill('#base-url', 'https://acme.openai.azure.com/openai/v1');
 		assert.equal(await page.textContent('#request-url'), 'https://acme.openai.azure.com/openai/v1/chat/completions');
 		await page.fill('#allowed-models', 'gpt-4o, prod-reasoner');
 		const reasoner = page.locator('.model-row[data-model="prod-reasoner"]');
 		await reasoner.waitFor();
-		assert.deepEqual(await page.locator('.model-row').evaluateAll((rows) => rows.map((row) => (row as unknown as { dataset: { model: string } }).dataset.model)), ['gpt-4o', 'prod-reasoner']);
+		assert.deepEqual(
+			await page
+				.locator('.model-row')
+				.evaluateAll((rows) => rows.map((row) => (row as unknown as { dataset: { model: string } }).dataset.model)),
+			['gpt-4o', 'prod-reasoner'],
+		);
 		await reasoner.locator('.model-displayName').fill('Reasoner (Acme)');
 		await reasoner.locator('.model-contextWindow').fill('200000');
 		await reasoner.locator('.model-maxOutputTokens').fill('32000');
@@ -137,9 +149,20 @@ describe('admin console in headless Chromium', function () {
 		const { policy } = verifySignedPolicy(await currentPolicy(), { signingKey: member.policy_signing_key, organizationId: 'acme' });
 		assert.equal(policy.schemaVersion, 1, 'this member sends no schema header: it gets schema 1, without the settings');
 		const admin = await service.signIn(ADMIN.email);
-		const saved = await jsonOf(await fetch(`${service.url}/api/v1/policy`, { headers: bearer(admin.access_token, { 'org-policy-schema': '2' }) }));
+		const saved = await jsonOf(
+			await fetch(`${service.url}/api/v1/policy`, { headers: bearer(admin.access_token, { 'org-policy-schema': '2' }) }),
+		);
 		assert.deepEqual(saved.policy.provider.models.settings, {
-			'prod-reasoner': { displayName: 'Reasoner (Acme)', contextWindow: 200000, maxOutputTokens: 32000, toolCalling: true, imageInput: false, reasoning: true, pinned: { reasoning_effort: 'high' }, forbidden: [] },
+			'prod-reasoner': {
+				displayName: 'Reasoner (Acme)',
+				contextWindow: 200000,
+				maxOutputTokens: 32000,
+				toolCalling: true,
+				imageInput: false,
+				reasoning: true,
+				pinned: { reasoning_effort: 'high' },
+				forbidden: [],
+			},
 		});
 
 		await page.reload();
@@ -151,7 +174,10 @@ describe('admin console in headless Chromium', function () {
 		await again.locator('.model-contextWindow').fill('100');
 		await page.click('#save');
 		await page.waitForSelector('#status.error');
-		assert.equal(await again.locator('[data-error-for="provider.models.settings.prod-reasoner.contextWindow"]').textContent(), 'must be at least 1024 tokens');
+		assert.equal(
+			await again.locator('[data-error-for="provider.models.settings.prod-reasoner.contextWindow"]').textContent(),
+			'must be at least 1024 tokens',
+		);
 		mkdirSync(ARTIFACTS, { recursive: true });
 		await page.screenshot({ path: join(ARTIFACTS, 'console-model-settings.png'), fullPage: true });
 	});
@@ -164,17 +190,30 @@ describe('admin console in headless Chromium', function () {
 		await page.fill('#api-version', '2024-06-01');
 		assert.equal(await page.textContent('label[for="allowed-models"]'), 'Deployment names');
 		assert.equal(await page.textContent('label[for="default-model"]'), 'Default deployment');
-		assert.equal(await page.textContent('#request-url'), 'https://acme.openai.azure.com/openai/deployments/{deployment}/chat/completions?api-version=2024-06-01');
+		assert.equal(
+			await page.textContent('#request-url'),
+			'https://acme.openai.azure.com/openai/deployments/{deployment}/chat/completions?api-version=2024-06-01',
+		);
 		await page.click('#save');
 		await page.waitForSelector('#status.error');
-		assert.match((await page.textContent('[data-error-for="provider.models.allowed"]'))!, /list the deployment names .* Azure's model list names base models/);
-		assert.match((await page.textContent('#status'))!, /^Not saved: 1 field needs fixing\. Deployment names: list the deployment names/, 'errors name the field by its label');
+		assert.match(
+			(await page.textContent('[data-error-for="provider.models.allowed"]'))!,
+			/list the deployment names .* Azure's model list names base models/,
+		);
+		assert.match(
+			(await page.textContent('#status'))!,
+			/^Not saved: 1 field needs fixing\. Deployment names: list the deployment names/,
+			'errors name the field by its label',
+		);
 		assert.equal((await currentPolicy()).policy.revision, 1, 'nothing was saved');
 		await page.fill('#allowed-models', 'gpt-4o-prod');
 		await page.fill('#default-model', 'gpt-5');
 		await page.click('#save');
 		await page.waitForSelector('#status.error');
-		assert.equal(await page.textContent('#status'), 'Not saved: 1 field needs fixing. Default deployment: gpt-5 is not in Deployment names');
+		assert.equal(
+			await page.textContent('#status'),
+			'Not saved: 1 field needs fixing. Default deployment: gpt-5 is not in Deployment names',
+		);
 		await page.fill('#allowed-models', '');
 		await page.fill('#default-model', '');
 		mkdirSync(ARTIFACTS, { recursive: true });
@@ -243,7 +282,11 @@ describe('admin console in headless Chromium', function () {
 	});
 
 	it('shows the revision history and the members with their sync state', async () => {
-		await fetch(`${service.url}/api/v1/policy/applied`, { method: 'POST', headers: bearer(member.access_token, { 'content-type': 'application/json' }), body: JSON.stringify({ revision: 1 }) });
+		await fetch(`${service.url}/api/v1/policy/applied`, {
+			method: 'POST',
+			headers: bearer(member.access_token, { 'content-type': 'application/json' }),
+			body: JSON.stringify({ revision: 1 }),
+		});
 		await page.click('#add-header');
 		await page.fill('#base-url', 'https://llm.acme.example');
 		await page.locator('.header-row').last().locator('.header-name').fill('X-Team');
@@ -264,7 +307,11 @@ describe('admin console in headless Chromium', function () {
 		page.once('dialog', (dialog) => void dialog.accept());
 		await row.locator('.remove-member').click();
 		await page.waitForSelector('#status.success');
-		assert.equal((await fetch(`${service.url}/api/v1/policy`, { headers: bearer(member.access_token) })).status, 401, 'removal revoked the member');
+		assert.equal(
+			(await fetch(`${service.url}/api/v1/policy`, { headers: bearer(member.access_token) })).status,
+			401,
+			'removal revoked the member',
+		);
 	});
 
 	it('invites without a reload: says nothing was e-mailed, copies the link, shows the expiry in local time, clears the form, lists it (#14 item 7)', async () => {
@@ -287,11 +334,24 @@ describe('admin console in headless Chromium', function () {
 
 			const link = await tokyo.inputValue('#invite-link');
 			assert.match(link, new RegExp(`^${service.url}/invite/[A-Za-z0-9_-]+$`));
-			const [pending] = (await jsonOf(await fetch(`${service.url}/api/v1/admin/members`, { headers: bearer((await service.signIn(ADMIN.email)).access_token) }))).invitations;
-			const local = new Intl.DateTimeFormat('en-US', { dateStyle: 'medium', timeStyle: 'short', timeZone: 'Asia/Tokyo' }).format(new Date(pending.expiresAt));
-			assert.equal(await tokyo.textContent('#invite-note'), `Nothing was e-mailed. Send this one-time link to new@acme.example yourself; it works once, until ${local}.`);
+			const [pending] = (
+				await jsonOf(
+					await fetch(`${service.url}/api/v1/admin/members`, { headers: bearer((await service.signIn(ADMIN.email)).access_token) }),
+				)
+			).invitations;
+			const local = new Intl.DateTimeFormat('en-US', { dateStyle: 'medium', timeStyle: 'short', timeZone: 'Asia/Tokyo' }).format(
+				new Date(pending.expiresAt),
+			);
+			assert.equal(
+				await tokyo.textContent('#invite-note'),
+				`Nothing was e-mailed. Send this one-time link to new@acme.example yourself; it works once, until ${local}.`,
+			);
 			assert.equal(await tokyo.inputValue('#member-email'), '', 'the form is cleared');
-			assert.equal(await tokyo.textContent('#invitations li:last-child'), `new@acme.example (admin), expires ${local}`, 'listed without a reload, in local time');
+			assert.equal(
+				await tokyo.textContent('#invitations li:last-child'),
+				`new@acme.example (admin), expires ${local}`,
+				'listed without a reload, in local time',
+			);
 			assert.equal(await tokyo.isVisible('#no-invitations'), false);
 
 			await tokyo.click('#copy-invite-link');
@@ -301,7 +361,11 @@ describe('admin console in headless Chromium', function () {
 			await tokyo.screenshot({ path: join(ARTIFACTS, 'console-invitation.png'), fullPage: true });
 
 			await tokyo.reload();
-			assert.equal(await tokyo.textContent('#invitations li:last-child'), `new@acme.example (admin), expires ${local}`, 'the same after a reload');
+			assert.equal(
+				await tokyo.textContent('#invitations li:last-child'),
+				`new@acme.example (admin), expires ${local}`,
+				'the same after a reload',
+			);
 		} finally {
 			await context.close();
 		}
@@ -320,7 +384,8 @@ describe('admin console in headless Chromium', function () {
 		assert.deepEqual(policy.provider?.headers, { 'X-Gateway-Key': 'gw-secret-123', 'X-Team': 'platform' }, 'members get every value');
 
 		await page.reload();
-		const value = (name: string) => page.locator('.header-row', { has: page.locator(`.header-name[value="${name}"]`) }).locator('.header-value');
+		const value = (name: string) =>
+			page.locator('.header-row', { has: page.locator(`.header-name[value="${name}"]`) }).locator('.header-value');
 		assert.equal(await value('X-Team').inputValue(), 'platform');
 		assert.equal(await value('X-Gateway-Key').inputValue(), '');
 		assert.match((await value('X-Gateway-Key').getAttribute('placeholder'))!, /saved — type to replace/);
@@ -352,7 +417,13 @@ describe('admin console in headless Chromium', function () {
 
 	it('joins the invitation to the extension: an Open in VS Code link and the address to copy; the device page names the address (#14 item 3)', async () => {
 		const admin = await service.signIn(ADMIN.email);
-		const invited = await jsonOf(await fetch(`${service.url}/api/v1/admin/members`, { method: 'POST', headers: bearer(admin.access_token, { 'content-type': 'application/json' }), body: JSON.stringify({ email: 'newbie@acme.example', role: 'member' }) }));
+		const invited = await jsonOf(
+			await fetch(`${service.url}/api/v1/admin/members`, {
+				method: 'POST',
+				headers: bearer(admin.access_token, { 'content-type': 'application/json' }),
+				body: JSON.stringify({ email: 'newbie@acme.example', role: 'member' }),
+			}),
+		);
 		const context = await browser.newContext();
 		await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: service.url });
 		const newcomer = await context.newPage();
@@ -374,7 +445,10 @@ describe('admin console in headless Chromium', function () {
 			await newcomer.screenshot({ path: join(ARTIFACTS, 'invitation-open-in-vscode.png'), fullPage: true });
 
 			await newcomer.goto(`${service.url}/device`);
-			assert.match((await newcomer.textContent('#server-address'))!, new RegExp(`Policy service: ${service.url.replace(/[.:/]/g, '\\$&')}`));
+			assert.match(
+				(await newcomer.textContent('#server-address'))!,
+				new RegExp(`Policy service: ${service.url.replace(/[.:/]/g, '\\$&')}`),
+			);
 		} finally {
 			await context.close();
 		}
@@ -392,7 +466,16 @@ describe('admin console in headless Chromium', function () {
 		const session = cookies.find((cookie) => cookie.name === 'opp_session')!;
 		assert.equal(session.httpOnly, true);
 		assert.equal(session.sameSite, 'Strict');
-		const status = await page.evaluate(async () => (await fetch('/console/api/policy', { method: 'PUT', headers: { 'content-type': 'application/json', 'if-match': '"1"' }, body: '{"settings":{"enabled":false}}' })).status);
+		const status = await page.evaluate(
+			async () =>
+				(
+					await fetch('/console/api/policy', {
+						method: 'PUT',
+						headers: { 'content-type': 'application/json', 'if-match': '"1"' },
+						body: '{"settings":{"enabled":false}}',
+					})
+				).status,
+		);
 		assert.equal(status, 403);
 		const response = await fetch(`${service.url}/console/login`);
 		assert.match(response.headers.get('content-security-policy')!, /default-src 'none';\s*script-src 'self'/);

@@ -14,7 +14,9 @@ async function attackerPage(target: string, fields: Record<string, string>): Pro
 		.join('');
 	const server = createServer((_request, response) => {
 		response.writeHead(200, { 'content-type': 'text/html' });
-		response.end(`<!doctype html><form id="f" method="post" action="${target}">${inputs}</form><script>document.getElementById('f').submit()</script>`);
+		response.end(
+			`<!doctype html><form id="f" method="post" action="${target}">${inputs}</form><script>document.getElementById('f').submit()</script>`,
+		);
 	});
 	await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
 	return { server, port: (server.address() as AddressInfo).port };
@@ -51,8 +53,14 @@ describe('cross-site and same-site form posts in Chromium (security)', function 
 		return page;
 	};
 	/** The attacker's own device code, which it hopes the admin's session approves. */
-	const startDeviceCode = async () => (await jsonOf(await form(`${service.url}/oauth/device_authorization`, { client_id: 'vscode' }))) as { device_code: string; user_code: string };
-	const poll = async (deviceCode: string) => (await jsonOf(await form(`${service.url}/oauth/token`, { grant_type: DEVICE_GRANT, device_code: deviceCode, client_id: 'vscode' }))).error as string | undefined;
+	const startDeviceCode = async () =>
+		(await jsonOf(await form(`${service.url}/oauth/device_authorization`, { client_id: 'vscode' }))) as {
+			device_code: string;
+			user_code: string;
+		};
+	const poll = async (deviceCode: string) =>
+		(await jsonOf(await form(`${service.url}/oauth/token`, { grant_type: DEVICE_GRANT, device_code: deviceCode, client_id: 'vscode' })))
+			.error as string | undefined;
 
 	for (const [name, host] of [
 		['same-site (another port on the same host)', '127.0.0.1'],
@@ -63,7 +71,9 @@ describe('cross-site and same-site form posts in Chromium (security)', function 
 			const code = await startDeviceCode();
 			const attacker = await attackerPage(`${service.url}/device`, { user_code: code.user_code, action: 'approve' });
 			servers.push(attacker.server);
-			const answered = page.waitForResponse((response) => response.url() === `${service.url}/device` && response.request().method() === 'POST');
+			const answered = page.waitForResponse(
+				(response) => response.url() === `${service.url}/device` && response.request().method() === 'POST',
+			);
 			await page.goto(`http://${host}:${attacker.port}/`);
 			const response = await answered;
 			assert.ok([401, 403].includes(response.status()), `the service answered ${response.status()}`);
@@ -74,9 +84,14 @@ describe('cross-site and same-site form posts in Chromium (security)', function 
 	it("refuses a same-site page signing the admin's browser in to the attacker's account (login CSRF)", async () => {
 		await service.addUser('attacker@acme.example', 'admin');
 		const page = await context.newPage();
-		const attacker = await attackerPage(`${service.url}/console/login`, { email: 'attacker@acme.example', password: 'pw-attacker@acme.example-long-enough' });
+		const attacker = await attackerPage(`${service.url}/console/login`, {
+			email: 'attacker@acme.example',
+			password: 'pw-attacker@acme.example-long-enough',
+		});
 		servers.push(attacker.server);
-		const answered = page.waitForResponse((response) => response.url() === `${service.url}/console/login` && response.request().method() === 'POST');
+		const answered = page.waitForResponse(
+			(response) => response.url() === `${service.url}/console/login` && response.request().method() === 'POST',
+		);
 		await page.goto(`http://127.0.0.1:${attacker.port}/`);
 		assert.equal((await answered).status(), 403);
 		const cookies = await context.cookies(service.url);

@@ -70,7 +70,10 @@ describe('single sign-on in headless Chromium', function () {
 		await admin.uncheck('#sso-passwordSignIn');
 		await admin.click('#sso-save');
 		await admin.waitForSelector('#sso-errors');
-		assert.match((await admin.textContent('#sso-errors'))!, /Allow password sign-in: can be turned off only after a Test sign-in succeeded/);
+		assert.match(
+			(await admin.textContent('#sso-errors'))!,
+			/Allow password sign-in: can be turned off only after a Test sign-in succeeded/,
+		);
 		await admin.screenshot({ path: join(ARTIFACTS, 'e2e-sso-test-gate.png'), fullPage: true });
 
 		await admin.check('#sso-passwordSignIn');
@@ -106,7 +109,9 @@ describe('single sign-on in headless Chromium', function () {
 		await operator.click('#sign-in');
 		await operator.waitForURL(/\/console\/settings$/);
 		await operator.click('a[href="/console/activity"]');
-		const actions = await operator.locator('#activity tbody tr').evaluateAll((rows) => rows.map((row) => `${row.getAttribute('data-action')}:${row.getAttribute('data-outcome')}`));
+		const actions = await operator
+			.locator('#activity tbody tr')
+			.evaluateAll((rows) => rows.map((row) => `${row.getAttribute('data-action')}:${row.getAttribute('data-outcome')}`));
 		for (const expected of ['sign_in.break_glass:ok', 'sign_in.sso:ok', 'member.joined:ok', 'sso.test:ok', 'sso.settings_saved:ok']) {
 			assert.ok(actions.includes(expected), `${expected} in ${actions.join(', ')}`);
 		}
@@ -128,7 +133,13 @@ describe('single sign-on in headless Chromium', function () {
 		await bob.waitForSelector('#device-result');
 		assert.match((await bob.textContent('#device-result'))!, /Approved\. VS Code is now signed in to Acme Corp as bob@acme\.test/);
 		await bob.screenshot({ path: join(ARTIFACTS, 'e2e-sso-device-approved.png'), fullPage: true });
-		const tokens = await jsonOf(await form(`${service.url}/oauth/token`, { grant_type: 'urn:ietf:params:oauth:grant-type:device_code', device_code: started.device_code, client_id: 'vscode' }));
+		const tokens = await jsonOf(
+			await form(`${service.url}/oauth/token`, {
+				grant_type: 'urn:ietf:params:oauth:grant-type:device_code',
+				device_code: started.device_code,
+				client_id: 'vscode',
+			}),
+		);
 		assert.equal((await fetch(`${service.url}/api/v1/policy`, { headers: bearer(tokens.access_token) })).status, 200);
 		await bob.context().close();
 	});

@@ -34,7 +34,17 @@ function log(message: string): void {
 
 /** Bundles code that runs in the extension host, where `vscode` (and the host's mocha) are provided. */
 async function bundleForHost(entryPoints: Record<string, string>, outdir: string, external: string[]): Promise<void> {
-	await esbuild.build({ entryPoints, bundle: true, platform: 'node', format: 'cjs', target: 'node22', outdir, external, sourcemap: 'inline', logLevel: 'warning' });
+	await esbuild.build({
+		entryPoints,
+		bundle: true,
+		platform: 'node',
+		format: 'cjs',
+		target: 'node22',
+		outdir,
+		external,
+		sourcemap: 'inline',
+		logLevel: 'warning',
+	});
 }
 
 async function buildSuite(): Promise<string> {
@@ -54,7 +64,19 @@ async function buildConsumer(): Promise<{ dir: string; vsix: string }> {
 	copyFileSync(join(root, 'test/integration/lm-consumer/package.json'), join(dir, 'package.json'));
 	writeFileSync(join(dir, 'README.md'), '# Language Model consumer (test)\n');
 	const vsix = join(root, 'out', 'lm-consumer.vsix');
-	const packaged = spawnSync(process.execPath, [join(root, 'node_modules/@vscode/vsce/vsce'), 'package', '--no-dependencies', '--allow-missing-repository', '--skip-license', '--out', vsix], { cwd: dir, encoding: 'utf8' });
+	const packaged = spawnSync(
+		process.execPath,
+		[
+			join(root, 'node_modules/@vscode/vsce/vsce'),
+			'package',
+			'--no-dependencies',
+			'--allow-missing-repository',
+			'--skip-license',
+			'--out',
+			vsix,
+		],
+		{ cwd: dir, encoding: 'utf8' },
+	);
 	if (packaged.status !== 0) {
 		throw new Error(`could not package the consumer extension: ${packaged.stderr || packaged.stdout}`);
 	}
@@ -86,7 +108,15 @@ async function startWorld(): Promise<{ world: World; env: Record<string, string>
 	const service = await startService({ dataDir, port: servicePort });
 	await service.addUser(MEMBER.email, 'member');
 	const admin = await service.signIn(ADMIN.email);
-	const token = (await jsonOf(await fetch(`${service.url}/api/v1/admin/tokens`, { method: 'POST', headers: bearer(admin.access_token, { 'content-type': 'application/json' }), body: '{"label":"integration"}' }))).token as string;
+	const token = (
+		await jsonOf(
+			await fetch(`${service.url}/api/v1/admin/tokens`, {
+				method: 'POST',
+				headers: bearer(admin.access_token, { 'content-type': 'application/json' }),
+				body: '{"label":"integration"}',
+			}),
+		)
+	).token as string;
 	const endpoint = await FakeEndpoint.start();
 	const idp = await startIdentityProvider([`${service.url}/console/sso/callback`]);
 	const ssoSaved = await saveSsoSettings(await adminConsole(service), service, idp.settings());
@@ -96,7 +126,8 @@ async function startWorld(): Promise<{ world: World; env: Record<string, string>
 	const world: World = { service, servicePort, dataDir, endpoint, stats: undefined, page: undefined, idp };
 
 	const control = createServer((request, response) => {
-		const reply = (status: number, body: unknown) => response.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
+		const reply = (status: number, body: unknown) =>
+			response.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
 		void (async () => {
 			try {
 				switch (`${request.method} ${request.url}`) {
@@ -120,7 +151,12 @@ async function startWorld(): Promise<{ world: World; env: Record<string, string>
 					case 'POST /ui-check':
 						return reply(200, world.page ? await uiCheck(world.page) : { skipped: 'the Electron host has no browser page to drive' });
 					case 'POST /ui-message':
-						return reply(200, world.page ? await uiMessage(world.page, JSON.parse(await readBody(request))) : { skipped: 'the Electron host has no browser page to drive' });
+						return reply(
+							200,
+							world.page
+								? await uiMessage(world.page, JSON.parse(await readBody(request)))
+								: { skipped: 'the Electron host has no browser page to drive' },
+						);
 					case 'POST /sso-approve': {
 						const { userCode, person } = JSON.parse(await readBody(request)) as { userCode: string; person: string };
 						return reply(200, await ssoApprove(world, userCode, person));
@@ -202,7 +238,9 @@ async function uiCheck(page: Page): Promise<{ ok: boolean; detail: string }> {
 		const managed = chat.locator('#managed-label').filter({ hasText: 'Managed by Acme Corp' });
 		await managed.waitFor({ timeout: 10_000 });
 		const badge = (await chat.locator('#badge-label').textContent()) ?? '';
-		const cut = await chat.locator('#badge-label, #managed-label').evaluateAll((elements) => elements.filter((element) => element.scrollWidth > element.clientWidth + 1).map((element) => element.id));
+		const cut = await chat
+			.locator('#badge-label, #managed-label')
+			.evaluateAll((elements) => elements.filter((element) => element.scrollWidth > element.clientWidth + 1).map((element) => element.id));
 		const lockIcon = await chat.locator('#badge-icon').getAttribute('class');
 		await chat.locator('#input').fill('Hello from the workbench');
 		await chat.locator('#input').press('Enter');
@@ -212,8 +250,16 @@ async function uiCheck(page: Page): Promise<{ ok: boolean; detail: string }> {
 		const statusLabel = (await status.getAttribute('aria-label')) ?? '';
 		mkdirSync(artifacts, { recursive: true });
 		await page.screenshot({ path: join(artifacts, 'integration-chat-view.png') });
-		const ok = /codicon-lock/.test(lockIcon ?? '') && badge === 'OpenAI Compatible' && cut.length === 0 && /Acme Corp/.test(statusLabel) && /in sync/.test(statusLabel);
-		return { ok, detail: `badge: ${badge} (${lockIcon}); cut off: ${cut.join(', ') || 'nothing'}; managed row: ${await managed.textContent()}; status bar: ${statusLabel}` };
+		const ok =
+			/codicon-lock/.test(lockIcon ?? '') &&
+			badge === 'OpenAI Compatible' &&
+			cut.length === 0 &&
+			/Acme Corp/.test(statusLabel) &&
+			/in sync/.test(statusLabel);
+		return {
+			ok,
+			detail: `badge: ${badge} (${lockIcon}); cut off: ${cut.join(', ') || 'nothing'}; managed row: ${await managed.textContent()}; status bar: ${statusLabel}`,
+		};
 	} catch (error) {
 		mkdirSync(artifacts, { recursive: true });
 		await page.screenshot({ path: join(artifacts, 'integration-chat-view-failed.png') }).catch(() => undefined);
@@ -225,8 +271,14 @@ async function uiCheck(page: Page): Promise<{ ok: boolean; detail: string }> {
  * Waits for a notification toast or a modal dialog that says `contains`, screenshots the workbench
  * into test-results/, and clicks one of its buttons if asked: what a member sees, and does.
  */
-async function uiMessage(page: Page, wanted: { kind: 'notification' | 'dialog'; contains: string; screenshot: string; click?: string }): Promise<{ ok: boolean; text?: string; detail?: string }> {
-	const box = page.locator(wanted.kind === 'dialog' ? '.monaco-dialog-box' : '.notification-toast').filter({ hasText: wanted.contains }).first();
+async function uiMessage(
+	page: Page,
+	wanted: { kind: 'notification' | 'dialog'; contains: string; screenshot: string; click?: string },
+): Promise<{ ok: boolean; text?: string; detail?: string }> {
+	const box = page
+		.locator(wanted.kind === 'dialog' ? '.monaco-dialog-box' : '.notification-toast')
+		.filter({ hasText: wanted.contains })
+		.first();
 	try {
 		await box.waitFor({ timeout: 15_000 });
 		// Toasts slide in: let the animation end so the screenshot shows what the member reads.
@@ -308,11 +360,21 @@ async function runOffline(suitePath: string, consumer: { vsix: string }, env: Re
 	mkdirSync(folder, { recursive: true });
 	const configFile = join(home, 'config.yaml');
 	writeFileSync(configFile, 'auth: none\ncert: false\n');
-	log(`host: offline (code-server ${codeServer.split('/').slice(-3, -2)[0] ?? ''} with VS Code's server, headless Chromium) on port ${port}`);
+	log(
+		`host: offline (code-server ${codeServer.split('/').slice(-3, -2)[0] ?? ''} with VS Code's server, headless Chromium) on port ${port}`,
+	);
 	const hostEnv = { ...process.env, ...env, HOME: home, EXTENSIONS_GALLERY: '{}' };
 	const installed = spawnSync(
 		process.execPath,
-		[join(codeServer, 'out', 'node', 'entry.js'), '--extensions-dir', join(home, 'extensions'), '--user-data-dir', join(home, 'data'), '--install-extension', consumer.vsix],
+		[
+			join(codeServer, 'out', 'node', 'entry.js'),
+			'--extensions-dir',
+			join(home, 'extensions'),
+			'--user-data-dir',
+			join(home, 'data'),
+			'--install-extension',
+			consumer.vsix,
+		],
 		{ env: hostEnv, encoding: 'utf8' },
 	);
 	if (installed.status !== 0) {
@@ -320,7 +382,23 @@ async function runOffline(suitePath: string, consumer: { vsix: string }, env: Re
 	}
 	const server: ChildProcess = spawn(
 		process.execPath,
-		[join(codeServer, 'out', 'node', 'entry.js'), '--auth', 'none', '--bind-addr', `127.0.0.1:${port}`, '--disable-telemetry', '--disable-update-check', '--disable-workspace-trust', '--user-data-dir', join(home, 'data'), '--extensions-dir', join(home, 'extensions'), '--config', configFile, folder],
+		[
+			join(codeServer, 'out', 'node', 'entry.js'),
+			'--auth',
+			'none',
+			'--bind-addr',
+			`127.0.0.1:${port}`,
+			'--disable-telemetry',
+			'--disable-update-check',
+			'--disable-workspace-trust',
+			'--user-data-dir',
+			join(home, 'data'),
+			'--extensions-dir',
+			join(home, 'extensions'),
+			'--config',
+			configFile,
+			folder,
+		],
 		{ env: hostEnv, detached: true, stdio: ['ignore', 'pipe', 'pipe'] },
 	);
 	let serverLog = '';
@@ -331,7 +409,9 @@ async function runOffline(suitePath: string, consumer: { vsix: string }, env: Re
 	try {
 		const base = `http://127.0.0.1:${port}`;
 		for (let attempt = 0; ; attempt++) {
-			const healthy = await fetch(`${base}/healthz`).then((response) => response.ok).catch(() => false);
+			const healthy = await fetch(`${base}/healthz`)
+				.then((response) => response.ok)
+				.catch(() => false);
 			if (healthy) {
 				break;
 			}
@@ -388,7 +468,10 @@ async function runOffline(suitePath: string, consumer: { vsix: string }, env: Re
 async function runElectron(suitePath: string, consumer: { dir: string }, env: Record<string, string>): Promise<number> {
 	if (!process.env.DISPLAY && process.platform === 'linux' && !process.env.ORG_POLICY_UNDER_XVFB) {
 		log('no display: re-running under xvfb-run');
-		const result = spawnSync('xvfb-run', ['-a', process.execPath, ...process.execArgv, __filename], { stdio: 'inherit', env: { ...process.env, ORG_POLICY_UNDER_XVFB: '1' } });
+		const result = spawnSync('xvfb-run', ['-a', process.execPath, ...process.execArgv, __filename], {
+			stdio: 'inherit',
+			env: { ...process.env, ORG_POLICY_UNDER_XVFB: '1' },
+		});
 		return result.status ?? 1;
 	}
 	const { runTests } = await import('@vscode/test-electron');
@@ -400,7 +483,14 @@ async function runElectron(suitePath: string, consumer: { dir: string }, env: Re
 			extensionDevelopmentPath: [root, consumer.dir],
 			extensionTestsPath: suitePath,
 			extensionTestsEnv: env,
-			launchArgs: ['--disable-extensions', '--disable-workspace-trust', '--user-data-dir', userData, '--skip-welcome', '--skip-release-notes'],
+			launchArgs: [
+				'--disable-extensions',
+				'--disable-workspace-trust',
+				'--user-data-dir',
+				userData,
+				'--skip-welcome',
+				'--skip-release-notes',
+			],
 		});
 	} catch {
 		return 1;
@@ -431,7 +521,9 @@ async function main(): Promise<void> {
 	if (process.env.TEST_STATS_FILE) {
 		writeFileSync(process.env.TEST_STATS_FILE, JSON.stringify(stats));
 	}
-	log(`extension host exited with ${code}: ${stats.passed} passed, ${stats.failed} failed${stats.skipped ? `, ${stats.skipped} skipped` : ''}`);
+	log(
+		`extension host exited with ${code}: ${stats.passed} passed, ${stats.failed} failed${stats.skipped ? `, ${stats.skipped} skipped` : ''}`,
+	);
 	process.exit(code === 0 && stats.failed === 0 ? 0 : 1);
 }
 

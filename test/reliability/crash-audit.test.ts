@@ -27,10 +27,19 @@ interface Acknowledged {
  * Admins saving concurrently until the service is killed under them. A save counts as
  * acknowledged only when its 200 response arrived whole; a dropped connection is not one.
  */
-async function saveUntilStopped(url: string, token: string, stop: { now: boolean }, acknowledged: Acknowledged, counter: { next: number }): Promise<void> {
+async function saveUntilStopped(
+	url: string,
+	token: string,
+	stop: { now: boolean },
+	acknowledged: Acknowledged,
+	counter: { next: number },
+): Promise<void> {
 	while (!stop.now) {
 		const marker = `save-${counter.next++}`;
-		const body = { ...validSettings.plainCompatible, provider: { ...validSettings.plainCompatible.provider, headers: { 'X-Save': marker } } };
+		const body = {
+			...validSettings.plainCompatible,
+			provider: { ...validSettings.plainCompatible.provider, headers: { 'X-Save': marker } },
+		};
 		let response: Response;
 		let text: string;
 		try {
@@ -83,7 +92,11 @@ async function crashWhileSaving(storage: Storage, openStore: () => Promise<Store
 		try {
 			const stored = await store.listRevisions('acme', 100_000);
 			const numbers = stored.map((revision) => revision.revision).sort((a, b) => a - b);
-			assert.deepEqual(numbers, Array.from({ length: numbers.length }, (_, index) => index + 1), 'revisions are numbered 1…n with no gap or repeat');
+			assert.deepEqual(
+				numbers,
+				Array.from({ length: numbers.length }, (_, index) => index + 1),
+				'revisions are numbered 1…n with no gap or repeat',
+			);
 			for (const revision of stored) {
 				verifySignedPolicy(JSON.parse(revision.signedJson), trust);
 			}
@@ -110,12 +123,15 @@ describe('kill -9 during saves: an audit of every acknowledged revision', functi
 		}
 	});
 
-	(TEST_DATABASE_URL ? it : it.skip)('PostgreSQL: nothing acknowledged is lost or altered, signatures verify with the pinned key', async () => {
-		const database = await freshDatabase();
-		try {
-			await crashWhileSaving({ databaseUrl: database.url }, () => openPostgresStore(database.url));
-		} finally {
-			await database.drop();
-		}
-	});
+	(TEST_DATABASE_URL ? it : it.skip)(
+		'PostgreSQL: nothing acknowledged is lost or altered, signatures verify with the pinned key',
+		async () => {
+			const database = await freshDatabase();
+			try {
+				await crashWhileSaving({ databaseUrl: database.url }, () => openPostgresStore(database.url));
+			} finally {
+				await database.drop();
+			}
+		},
+	);
 });

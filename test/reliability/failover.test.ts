@@ -53,14 +53,17 @@ http {
 }
 `,
 	);
-	const child = spawn(NGINX, ['-p', dir, '-e', join(dir, 'logs', 'error.log'), '-c', join(dir, 'nginx.conf'), '-g', 'daemon off;'], { stdio: ['ignore', 'pipe', 'pipe'] });
+	const child = spawn(NGINX, ['-p', dir, '-e', join(dir, 'logs', 'error.log'), '-c', join(dir, 'nginx.conf'), '-g', 'daemon off;'], {
+		stdio: ['ignore', 'pipe', 'pipe'],
+	});
 	let log = '';
 	child.stderr?.on('data', (chunk) => (log += String(chunk)));
 	await waitForHttp(`http://127.0.0.1:${port}/healthz`, child, () => log);
 	return child;
 }
 
-const subscribersOf = async (port: number) => Number(/org_policy_sse_subscribers (\d+)/.exec(await (await fetch(`http://127.0.0.1:${port}/metrics`)).text())?.[1] ?? 0);
+const subscribersOf = async (port: number) =>
+	Number(/org_policy_sse_subscribers (\d+)/.exec(await (await fetch(`http://127.0.0.1:${port}/metrics`)).text())?.[1] ?? 0);
 
 (TEST_DATABASE_URL && existsSync(NGINX) ? describe : describe.skip)('failover: two instances behind nginx, one killed', function () {
 	this.timeout(60_000);
@@ -73,7 +76,8 @@ const subscribersOf = async (port: number) => Number(/org_policy_sse_subscribers
 		const instances = new Map<number, ChildProcess>();
 		let nginx: ChildProcess | undefined;
 		const sync = new PolicySync({ state: new MemoryKeyValueStore(), secrets: new MemorySecretStore() }, realScheduler, { ackSpreadMs: 0 });
-		const stateOf = (predicate: (state: SyncState) => boolean, what: string) => whenChanged(() => sync.current, sync.onDidChangeState, predicate, what, 20_000);
+		const stateOf = (predicate: (state: SyncState) => boolean, what: string) =>
+			whenChanged(() => sync.current, sync.onDidChangeState, predicate, what, 20_000);
 		try {
 			instances.set(first, await startServiceInstance({ databaseUrl: database.url }, first, proxy, ['--trust-proxy', 'true']));
 			instances.set(second, await startServiceInstance({ databaseUrl: database.url }, second, proxy, ['--trust-proxy', 'true']));
@@ -88,7 +92,7 @@ const subscribersOf = async (port: number) => Number(/org_policy_sse_subscribers
 			});
 			await stateOf((state) => state.status === 'in-sync' && state.policy?.document.revision === 1, 'revision 1 through the proxy');
 			let streaming: number | undefined;
-			for (const deadline = Date.now() + 10_000; streaming === undefined && Date.now() < deadline; ) {
+			for (const deadline = Date.now() + 10_000; streaming === undefined && Date.now() < deadline;) {
 				for (const port of [first, second]) {
 					if ((await subscribersOf(port)) > 0) {
 						streaming = port;
@@ -107,7 +111,7 @@ const subscribersOf = async (port: number) => Number(/org_policy_sse_subscribers
 			await stateOf((state) => state.status === 'in-sync' && state.policy?.document.revision === 2, 'revision 2 after failing over');
 			const survivor = [...instances.keys()][0]!;
 			let following = 0;
-			for (const deadline = Date.now() + 10_000; following === 0 && Date.now() < deadline; ) {
+			for (const deadline = Date.now() + 10_000; following === 0 && Date.now() < deadline;) {
 				following = await subscribersOf(survivor);
 			}
 			assert.equal(following, 1, "the member follows the surviving instance's event stream");

@@ -62,7 +62,11 @@ describe('reliability', function () {
 			const dataDir = mkdtempSync(join(tmpdir(), 'opp-reliability-'));
 			try {
 				writeFileSync(join(dataDir, 'policy.sqlite'), content);
-				const child = spawn(process.execPath, ['--import', 'tsx', join(__dirname, '../../src/server/main.ts'), '--port', '0', '--data-dir', dataDir, '--log-level', 'silent'], { stdio: ['ignore', 'pipe', 'pipe'] });
+				const child = spawn(
+					process.execPath,
+					['--import', 'tsx', join(__dirname, '../../src/server/main.ts'), '--port', '0', '--data-dir', dataDir, '--log-level', 'silent'],
+					{ stdio: ['ignore', 'pipe', 'pipe'] },
+				);
 				let output = '';
 				child.stdout.on('data', (chunk) => (output += String(chunk)));
 				child.stderr.on('data', (chunk) => (output += String(chunk)));

@@ -13,14 +13,26 @@ import { validSettings } from '../support/policy-fixtures';
 import { ManualClock } from '../support/service';
 
 /** Resolves when the sync state matches (re-checked on each change, never a sleep), failing after 5 s. */
-const stateWhere = (sync: PolicySync, predicate: (state: SyncState) => boolean, what: string): Promise<SyncState> => whenChanged(() => sync.current, sync.onDidChangeState, predicate, what);
+const stateWhere = (sync: PolicySync, predicate: (state: SyncState) => boolean, what: string): Promise<SyncState> =>
+	whenChanged(() => sync.current, sync.onDidChangeState, predicate, what);
 
-const revisionIs = (revision: number, status = 'in-sync') => (state: SyncState) => state.status === status && state.policy?.document.revision === revision;
+const revisionIs =
+	(revision: number, status = 'in-sync') =>
+	(state: SyncState) =>
+		state.status === status && state.policy?.document.revision === revision;
 
 describe('policy sync notices a stalled event stream', () => {
 	const keys = generateSigningKeyPair();
 	const policy = (revision: number) =>
-		signPolicy(buildPolicyDocument(PolicySettingsSchema.parse(validSettings.plainCompatible), { organization: { id: 'acme', name: 'Acme Corp' }, revision, updatedAt: '2026-11-26T10:00:00Z', updatedBy: 'admin@acme.example' }), keys.privateKeyPem);
+		signPolicy(
+			buildPolicyDocument(PolicySettingsSchema.parse(validSettings.plainCompatible), {
+				organization: { id: 'acme', name: 'Acme Corp' },
+				revision,
+				updatedAt: '2026-11-26T10:00:00Z',
+				updatedBy: 'admin@acme.example',
+			}),
+			keys.privateKeyPem,
+		);
 	let server: Server;
 	let streams = 0;
 
@@ -70,11 +82,23 @@ describe('policy sync notices a stalled event stream', () => {
 	});
 });
 
-describe("a member is never unlocked by its own disk", () => {
+describe('a member is never unlocked by its own disk', () => {
 	const keys = generateSigningKeyPair();
 	const attacker = generateSigningKeyPair();
 	const signed = (revision: number, settings: unknown = validSettings.plainCompatible, signer = keys) =>
-		JSON.parse(JSON.stringify(signPolicy(buildPolicyDocument(PolicySettingsSchema.parse(settings), { organization: { id: 'acme', name: 'Acme Corp' }, revision, updatedAt: '2026-11-26T10:00:00Z', updatedBy: 'a@acme.example' }), signer.privateKeyPem)));
+		JSON.parse(
+			JSON.stringify(
+				signPolicy(
+					buildPolicyDocument(PolicySettingsSchema.parse(settings), {
+						organization: { id: 'acme', name: 'Acme Corp' },
+						revision,
+						updatedAt: '2026-11-26T10:00:00Z',
+						updatedBy: 'a@acme.example',
+					}),
+					signer.privateKeyPem,
+				),
+			),
+		);
 	let memento: MemoryKeyValueStore;
 	let secrets: MemorySecretStore;
 	let sync: PolicySync;
@@ -83,7 +107,10 @@ describe("a member is never unlocked by its own disk", () => {
 		memento = new MemoryKeyValueStore();
 		secrets = new MemorySecretStore();
 		// A member who applied revision 4 under the organization's real key.
-		await secrets.store('orgProviderPolicy.pin', JSON.stringify({ organizationId: 'acme', signingKey: keys.publicKey, highestRevision: 4 }));
+		await secrets.store(
+			'orgProviderPolicy.pin',
+			JSON.stringify({ organizationId: 'acme', signingKey: keys.publicKey, highestRevision: 4 }),
+		);
 		await memento.update('orgProviderPolicy.cache.acme', { envelope: signed(4), receivedAt: 1 });
 		sync = new PolicySync({ state: memento, secrets }, new ManualScheduler(new ManualClock(), false), { ackSpreadMs: 0 });
 	});

@@ -15,19 +15,24 @@ import { ADMIN, deviceSignIn, putPolicy } from '../support/service';
 import { killHard, startServiceInstance } from '../support/service-process';
 
 const root = join(__dirname, '..', '..');
-const hasPostgres = existsSync('/usr/lib/postgresql') && readdirSync('/usr/lib/postgresql').some((version) => existsSync(`/usr/lib/postgresql/${version}/bin/initdb`));
+const hasPostgres =
+	existsSync('/usr/lib/postgresql') &&
+	readdirSync('/usr/lib/postgresql').some((version) => existsSync(`/usr/lib/postgresql/${version}/bin/initdb`));
 
 /** A PostgreSQL cluster of this test's own (the shared one must not restart under other tests), on loopback. */
 function cluster(dir: string, port: number) {
 	const run = (command: 'start' | 'stop') =>
-		execFileSync('bash', [join(root, 'scripts', 'test-postgres.sh'), command], { env: { ...process.env, ORG_POLICY_PG_DIR: dir, ORG_POLICY_PG_PORT: String(port) }, encoding: 'utf8' }).trim();
+		execFileSync('bash', [join(root, 'scripts', 'test-postgres.sh'), command], {
+			env: { ...process.env, ORG_POLICY_PG_DIR: dir, ORG_POLICY_PG_PORT: String(port) },
+			encoding: 'utf8',
+		}).trim();
 	return { start: () => run('start'), stop: () => run('stop') };
 }
 
 const ready = async (port: number) => (await fetch(`http://127.0.0.1:${port}/readyz`).catch(() => undefined))?.status;
 
 async function until(what: string, check: () => Promise<boolean>, timeoutMs = 30_000): Promise<void> {
-	for (const deadline = Date.now() + timeoutMs; Date.now() < deadline; ) {
+	for (const deadline = Date.now() + timeoutMs; Date.now() < deadline;) {
 		if (await check()) {
 			return;
 		}
@@ -46,7 +51,8 @@ async function until(what: string, check: () => Promise<boolean>, timeoutMs = 30
 		const database = cluster(dir, databasePort);
 		const instances: ChildProcess[] = [];
 		const sync = new PolicySync({ state: new MemoryKeyValueStore(), secrets: new MemorySecretStore() }, realScheduler, { ackSpreadMs: 0 });
-		const stateOf = (predicate: (state: SyncState) => boolean, what: string) => whenChanged(() => sync.current, sync.onDidChangeState, predicate, what, 30_000);
+		const stateOf = (predicate: (state: SyncState) => boolean, what: string) =>
+			whenChanged(() => sync.current, sync.onDidChangeState, predicate, what, 30_000);
 		try {
 			const url = database.start();
 			instances.push(await startServiceInstance({ databaseUrl: url }, first));
@@ -61,14 +67,24 @@ async function until(what: string, check: () => Promise<boolean>, timeoutMs = 30
 			await stateOf((state) => state.status === 'in-sync' && state.policy?.document.revision === 1, 'revision 1 from the second instance');
 
 			database.stop();
-			await until('both instances not ready while PostgreSQL is down', async () => (await ready(first)) === 503 && (await ready(second)) === 503);
+			await until(
+				'both instances not ready while PostgreSQL is down',
+				async () => (await ready(first)) === 503 && (await ready(second)) === 503,
+			);
 			database.start();
 			await until('both instances ready again', async () => (await ready(first)) === 200 && (await ready(second)) === 200);
 
 			let saved: Response | undefined;
-			await until('a save on the first instance', async () => (saved = await putPolicy(`http://127.0.0.1:${first}`, admin.access_token, validSettings.plainCompatible, '*')).status === 200);
+			await until(
+				'a save on the first instance',
+				async () =>
+					(saved = await putPolicy(`http://127.0.0.1:${first}`, admin.access_token, validSettings.plainCompatible, '*')).status === 200,
+			);
 			const revision = ((await saved!.json()) as { policy: { revision: number } }).policy.revision;
-			await stateOf((state) => state.status === 'in-sync' && state.policy?.document.revision === revision, `revision ${revision} through the second instance after the restart`);
+			await stateOf(
+				(state) => state.status === 'in-sync' && state.policy?.document.revision === revision,
+				`revision ${revision} through the second instance after the restart`,
+			);
 		} finally {
 			sync.dispose();
 			await Promise.all(instances.map(killHard));

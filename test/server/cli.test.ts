@@ -19,7 +19,15 @@ describe('org-policy admin CLI', function () {
 	before(async () => {
 		service = await startService();
 		const admin = await service.signIn(ADMIN.email);
-		token = (await jsonOf(await fetch(`${service.url}/api/v1/admin/tokens`, { method: 'POST', headers: bearer(admin.access_token, { 'content-type': 'application/json' }), body: '{"label":"git"}' }))).token;
+		token = (
+			await jsonOf(
+				await fetch(`${service.url}/api/v1/admin/tokens`, {
+					method: 'POST',
+					headers: bearer(admin.access_token, { 'content-type': 'application/json' }),
+					body: '{"label":"git"}',
+				}),
+			)
+		).token;
 		dir = mkdtempSync(join(tmpdir(), 'opp-cli-'));
 	});
 	after(async () => {

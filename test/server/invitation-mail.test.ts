@@ -19,7 +19,11 @@ describe('invitation e-mail through SMTP, off by default (#14 item 7)', function
 
 	const invite = async (running: RunningService, email: string) => {
 		const admin = await running.signIn(ADMIN.email);
-		const response = await fetch(`${running.url}/api/v1/admin/members`, { method: 'POST', headers: bearer(admin.access_token, { 'content-type': 'application/json' }), body: JSON.stringify({ email, role: 'member' }) });
+		const response = await fetch(`${running.url}/api/v1/admin/members`, {
+			method: 'POST',
+			headers: bearer(admin.access_token, { 'content-type': 'application/json' }),
+			body: JSON.stringify({ email, role: 'member' }),
+		});
 		assert.equal(response.status, 201);
 		return (await jsonOf(response)).invitation;
 	};
@@ -55,7 +59,13 @@ describe('invitation e-mail through SMTP, off by default (#14 item 7)', function
 	});
 
 	it('needs a sender address with --smtp-url, naming the flag', () => {
-		assert.throws(() => parseConfig(['--smtp-url', 'smtp://mail.acme.example:587'], {}), /--smtp-from \(ORG_POLICY_SMTP_FROM\): is required with --smtp-url/);
-		assert.throws(() => parseConfig(['--smtp-url', 'http://mail.acme.example'], {}), /--smtp-url \(ORG_POLICY_SMTP_URL\): must be an smtp:\/\/ or smtps:\/\/ URL/);
+		assert.throws(
+			() => parseConfig(['--smtp-url', 'smtp://mail.acme.example:587'], {}),
+			/--smtp-from \(ORG_POLICY_SMTP_FROM\): is required with --smtp-url/,
+		);
+		assert.throws(
+			() => parseConfig(['--smtp-url', 'http://mail.acme.example'], {}),
+			/--smtp-url \(ORG_POLICY_SMTP_URL\): must be an smtp:\/\/ or smtps:\/\/ URL/,
+		);
 	});
 });

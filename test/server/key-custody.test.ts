@@ -32,8 +32,19 @@ class Member {
 		this.sync?.dispose();
 		const sync = new PolicySync({ state: this.state, secrets: this.secrets }, realScheduler, { ackSpreadMs: 0 });
 		this.sync = sync;
-		sync.start({ connection: { serverUrl: url, fetch: globalThis.fetch }, trust: { signingKey: this.signedInWith, organizationId: 'acme' }, accessToken: async () => accessToken, refresh: async () => false });
-		return whenChanged(() => sync.current, sync.onDidChangeState, (state) => state.policy?.document.revision === revision && state.status === 'in-sync', `revision ${revision} applied`, 10_000);
+		sync.start({
+			connection: { serverUrl: url, fetch: globalThis.fetch },
+			trust: { signingKey: this.signedInWith, organizationId: 'acme' },
+			accessToken: async () => accessToken,
+			refresh: async () => false,
+		});
+		return whenChanged(
+			() => sync.current,
+			sync.onDidChangeState,
+			(state) => state.policy?.document.revision === revision && state.status === 'in-sync',
+			`revision ${revision} applied`,
+			10_000,
+		);
 	}
 
 	pinnedKeyId(): string {
@@ -60,7 +71,8 @@ describe('signing key custody and rotation', function () {
 		service = await startService({ ...storage, settings });
 		return service;
 	};
-	const served = async (url: string, token: string, schema?: string) => jsonOf(await fetch(`${url}/api/v1/policy`, { headers: bearer(token, schema ? { [SCHEMA_HEADER]: schema } : {}) }));
+	const served = async (url: string, token: string, schema?: string) =>
+		jsonOf(await fetch(`${url}/api/v1/policy`, { headers: bearer(token, schema ? { [SCHEMA_HEADER]: schema } : {}) }));
 
 	beforeEach(async () => {
 		dir = mkdtempSync(join(tmpdir(), 'opp-keys-'));
@@ -100,7 +112,10 @@ describe('signing key custody and rotation', function () {
 		const envelope = await served(running.url, admin.access_token, '2');
 		assert.equal(envelope.policy.revision, 2);
 		assert.equal(envelope.signature.keyId, file.key.keyId);
-		assert.deepEqual(envelope.keyEndorsements.map((e: { key: { keyId: string }; endorsedBy: string }) => [e.endorsedBy, e.key.keyId]), [[databaseKey.keyId, file.key.keyId]]);
+		assert.deepEqual(
+			envelope.keyEndorsements.map((e: { key: { keyId: string }; endorsedBy: string }) => [e.endorsedBy, e.key.keyId]),
+			[[databaseKey.keyId, file.key.keyId]],
+		);
 		assert.equal(verifySignedPolicy(envelope, { signingKey: databaseKey, organizationId: 'acme' }).signingKey.keyId, file.key.keyId);
 
 		// The member pinned to the database key applies it and pins the file's key, keeping its mark.
@@ -131,7 +146,10 @@ describe('signing key custody and rotation', function () {
 		running = await start({ signingKeyFile: third.path, previousSigningKeyFile: second.path });
 		const envelope = await served(running.url, admin.access_token, '2');
 		assert.equal(envelope.signature.keyId, third.key.keyId);
-		assert.deepEqual(envelope.keyEndorsements.map((e: { key: { keyId: string } }) => e.key.keyId), [second.key.keyId, third.key.keyId]);
+		assert.deepEqual(
+			envelope.keyEndorsements.map((e: { key: { keyId: string } }) => e.key.keyId),
+			[second.key.keyId, third.key.keyId],
+		);
 
 		// A member who signed in before any rotation and was offline through both.
 		const member = new Member(first);
@@ -148,18 +166,30 @@ describe('signing key custody and rotation', function () {
 	it('refuses what would let others sign or lock members out, naming the flag', async () => {
 		const loose = keyFile(dir, 'loose.pem');
 		chmodSync(loose.path, 0o644);
-		await assert.rejects(start({ signingKeyFile: loose.path }), /--signing-key-file \(ORG_POLICY_SIGNING_KEY_FILE\): .* is readable or writable by others \(mode 644\); run `chmod 600/);
+		await assert.rejects(
+			start({ signingKeyFile: loose.path }),
+			/--signing-key-file \(ORG_POLICY_SIGNING_KEY_FILE\): .* is readable or writable by others \(mode 644\); run `chmod 600/,
+		);
 		writeFileSync(join(dir, 'not-a-key.pem'), 'hello', { mode: 0o600 });
 		await assert.rejects(start({ signingKeyFile: join(dir, 'not-a-key.pem') }), /not an Ed25519 private key in PKCS#8 PEM/);
-		assert.throws(() => parseConfig(['--previous-signing-key-file', loose.path], {}), /--previous-signing-key-file \(ORG_POLICY_PREVIOUS_SIGNING_KEY_FILE\): needs --signing-key-file/);
+		assert.throws(
+			() => parseConfig(['--previous-signing-key-file', loose.path], {}),
+			/--previous-signing-key-file \(ORG_POLICY_PREVIOUS_SIGNING_KEY_FILE\): needs --signing-key-file/,
+		);
 	});
 
 	it('keeps no private key in the database for an organization created with a key file, and will not start without it', async () => {
 		const file = keyFile(dir, 'root.pem');
 		const running = await start({ signingKeyFile: file.path });
 		assert.equal((await running.signIn(ADMIN.email)).policy_signing_key.keyId, file.key.keyId);
-		assert.deepEqual({ ...(await running.store.getSigningKey('acme')), createdAt: 0 }, { orgId: 'acme', privateKeyPem: null, publicKey: file.key.publicKey, createdAt: 0 });
-		await assert.rejects(start(), /signs with key .*, whose private key is neither in the database nor given to this instance; start it with --signing-key-file/);
+		assert.deepEqual(
+			{ ...(await running.store.getSigningKey('acme')), createdAt: 0 },
+			{ orgId: 'acme', privateKeyPem: null, publicKey: file.key.publicKey, createdAt: 0 },
+		);
+		await assert.rejects(
+			start(),
+			/signs with key .*, whose private key is neither in the database nor given to this instance; start it with --signing-key-file/,
+		);
 	});
 
 	it('after the overlap, forgets the database copy of the old key and signs first-release envelopes with the new one', async () => {

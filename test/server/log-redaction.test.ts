@@ -15,7 +15,13 @@ describe('service logs', () => {
 		const service = await startService({ logger: { level: 'info', stream, serializers: requestLogSerializers } });
 		try {
 			const admin = await service.signIn(ADMIN.email);
-			const invited = await jsonOf(await fetch(`${service.url}/api/v1/admin/members`, { method: 'POST', headers: bearer(admin.access_token, { 'content-type': 'application/json' }), body: JSON.stringify({ email: 'new@acme.example' }) }));
+			const invited = await jsonOf(
+				await fetch(`${service.url}/api/v1/admin/members`, {
+					method: 'POST',
+					headers: bearer(admin.access_token, { 'content-type': 'application/json' }),
+					body: JSON.stringify({ email: 'new@acme.example' }),
+				}),
+			);
 			const link: string = invited.invitation.link;
 			await fetch(link);
 			await form(link, { password: 'a long enough password' });

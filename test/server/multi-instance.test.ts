@@ -30,13 +30,20 @@ import { ADMIN, bearer, EventReader, form, jsonOf, putPolicy, startService, type
 		assert.equal((await putPolicy(first.url, admin.access_token, validSettings.plainCompatible, '"1"')).status, 200);
 		const event = await stream.next();
 		assert.equal(event?.id, '2', 'the other instance fans the revision out');
-		assert.equal((await fetch(`${second.url}/api/v1/policy`, { headers: bearer(member.access_token, { 'if-none-match': '"2"' }) })).status, 304);
+		assert.equal(
+			(await fetch(`${second.url}/api/v1/policy`, { headers: bearer(member.access_token, { 'if-none-match': '"2"' }) })).status,
+			304,
+		);
 
 		// A stale write on the other instance is refused: If-Match holds across instances.
 		assert.equal((await putPolicy(second.url, admin.access_token, validSettings.azureV1, '"1"')).status, 412);
 
 		// Removing the member on one instance ends their stream and tokens on the other at once.
-		assert.equal((await fetch(`${first.url}/api/v1/admin/members/${member.user.id}`, { method: 'DELETE', headers: bearer(admin.access_token) })).status, 204);
+		assert.equal(
+			(await fetch(`${first.url}/api/v1/admin/members/${member.user.id}`, { method: 'DELETE', headers: bearer(admin.access_token) }))
+				.status,
+			204,
+		);
 		assert.equal((await stream.next())?.event, 'revoked');
 		assert.equal((await fetch(`${second.url}/api/v1/policy`, { headers: bearer(member.access_token) })).status, 401);
 	});
@@ -52,10 +59,12 @@ import { ADMIN, bearer, EventReader, form, jsonOf, putPolicy, startService, type
 		// What a database restart does to the listening connections (the pools reconnect on their own).
 		const killer = new pg.Client({ connectionString: database.url });
 		await killer.connect();
-		await killer.query("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND query LIKE 'LISTEN%'");
+		await killer.query(
+			"SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND query LIKE 'LISTEN%'",
+		);
 		await killer.end();
 		let degraded: { status: number; body: { status: string; reason?: string } } | undefined;
-		for (const deadline = Date.now() + 5000; !degraded && Date.now() < deadline; ) {
+		for (const deadline = Date.now() + 5000; !degraded && Date.now() < deadline;) {
 			const ready = await fetch(`${second.url}/readyz`);
 			if (ready.status === 503) {
 				degraded = { status: ready.status, body: await jsonOf(ready) };
@@ -69,7 +78,7 @@ import { ADMIN, bearer, EventReader, form, jsonOf, putPolicy, startService, type
 		assert.equal((await stream.next(10_000))?.id, '2', 'the stream on the other instance caught up');
 		const read = await fetch(`${second.url}/api/v1/policy`, { headers: bearer(member.access_token) });
 		assert.equal(read.headers.get('etag'), '"2"');
-		for (const deadline = Date.now() + 5000; (await fetch(`${second.url}/readyz`)).status !== 200 && Date.now() < deadline; ) {
+		for (const deadline = Date.now() + 5000; (await fetch(`${second.url}/readyz`)).status !== 200 && Date.now() < deadline;) {
 			await new Promise((resolve) => setTimeout(resolve, 50));
 		}
 		assert.equal((await fetch(`${second.url}/readyz`)).status, 200, 'ready again once reconnected');
@@ -77,7 +86,9 @@ import { ADMIN, bearer, EventReader, form, jsonOf, putPolicy, startService, type
 		// A revocation made while deaf still ends the stream once the connection is back.
 		const killer2 = new pg.Client({ connectionString: database.url });
 		await killer2.connect();
-		await killer2.query("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND query LIKE 'LISTEN%'");
+		await killer2.query(
+			"SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND query LIKE 'LISTEN%'",
+		);
 		await killer2.end();
 		assert.equal((await form(`${first.url}/oauth/revoke`, { token: member.refresh_token })).status, 200);
 		assert.equal((await stream.next(10_000))?.event, 'revoked');

@@ -1,5 +1,16 @@
 import assert from 'node:assert/strict';
-import { ADMIN, approveDevice, bearer, EventReader, form, ManualClock, startService, jsonOf, submitPageForm, type RunningService } from '../support/service';
+import {
+	ADMIN,
+	approveDevice,
+	bearer,
+	EventReader,
+	form,
+	ManualClock,
+	startService,
+	jsonOf,
+	submitPageForm,
+	type RunningService,
+} from '../support/service';
 
 const DEVICE_GRANT = 'urn:ietf:params:oauth:grant-type:device_code';
 
@@ -18,7 +29,14 @@ describe('member sign-in: RFC 8628 device flow and tokens', () => {
 		const response = await form(`${service.url}/oauth/device_authorization`, { client_id: 'vscode' });
 		assert.equal(response.status, 200);
 		assert.equal(response.headers.get('cache-control'), 'no-store');
-		return (await jsonOf(response)) as { device_code: string; user_code: string; verification_uri: string; verification_uri_complete: string; expires_in: number; interval: number };
+		return (await jsonOf(response)) as {
+			device_code: string;
+			user_code: string;
+			verification_uri: string;
+			verification_uri_complete: string;
+			expires_in: number;
+			interval: number;
+		};
 	};
 	const poll = async (deviceCode: string) => {
 		const response = await form(`${service.url}/oauth/token`, { grant_type: DEVICE_GRANT, device_code: deviceCode, client_id: 'vscode' });
@@ -101,7 +119,8 @@ describe('member sign-in: RFC 8628 device flow and tokens', () => {
 
 	it('rotates refresh tokens, and a replayed one revokes the whole sign-in', async () => {
 		const first = await service.signIn('dev@acme.example');
-		const refresh = (token: string) => form(`${service.url}/oauth/token`, { grant_type: 'refresh_token', refresh_token: token, client_id: 'vscode' });
+		const refresh = (token: string) =>
+			form(`${service.url}/oauth/token`, { grant_type: 'refresh_token', refresh_token: token, client_id: 'vscode' });
 		const rotated = await refresh(first.refresh_token);
 		assert.equal(rotated.status, 200);
 		const second = (await jsonOf(rotated)) as { access_token: string; refresh_token: string };
@@ -137,18 +156,28 @@ describe('member sign-in: RFC 8628 device flow and tokens', () => {
 		const stream = new EventReader(await fetch(`${service.url}/api/v1/policy/events`, { headers: bearer(tokens.access_token) }));
 		assert.equal((await stream.next())?.event, 'policy');
 
-		const removed = await fetch(`${service.url}/api/v1/admin/members/${tokens.user.id}`, { method: 'DELETE', headers: bearer(admin.access_token) });
+		const removed = await fetch(`${service.url}/api/v1/admin/members/${tokens.user.id}`, {
+			method: 'DELETE',
+			headers: bearer(admin.access_token),
+		});
 		assert.equal(removed.status, 204);
 		assert.equal((await stream.next())?.event, 'revoked');
 		assert.equal(await stream.next(), undefined, 'the stream ends after the revocation event');
 		assert.equal((await fetch(`${service.url}/api/v1/policy`, { headers: bearer(tokens.access_token) })).status, 401);
-		const refresh = await form(`${service.url}/oauth/token`, { grant_type: 'refresh_token', refresh_token: tokens.refresh_token, client_id: 'vscode' });
+		const refresh = await form(`${service.url}/oauth/token`, {
+			grant_type: 'refresh_token',
+			refresh_token: tokens.refresh_token,
+			client_id: 'vscode',
+		});
 		assert.equal((await jsonOf(refresh)).error, 'invalid_grant');
 	});
 
 	it('refuses to remove the last admin', async () => {
 		const admin = await service.signIn(ADMIN.email);
-		const response = await fetch(`${service.url}/api/v1/admin/members/${admin.user.id}`, { method: 'DELETE', headers: bearer(admin.access_token) });
+		const response = await fetch(`${service.url}/api/v1/admin/members/${admin.user.id}`, {
+			method: 'DELETE',
+			headers: bearer(admin.access_token),
+		});
 		assert.equal(response.status, 409);
 		assert.equal((await jsonOf(response)).error, 'last_admin');
 	});

@@ -1,7 +1,17 @@
 import assert from 'node:assert/strict';
 import { verifySignedPolicy } from '../../src/policy';
 import { validSettings } from '../support/policy-fixtures';
-import { addOrganization, ADMIN, bearer, EventReader, putPolicy, startService, type RunningService, type TokenSet, jsonOf } from '../support/service';
+import {
+	addOrganization,
+	ADMIN,
+	bearer,
+	EventReader,
+	putPolicy,
+	startService,
+	type RunningService,
+	type TokenSet,
+	jsonOf,
+} from '../support/service';
 
 describe('policy API over HTTP', () => {
 	let service: RunningService;
@@ -16,12 +26,16 @@ describe('policy API over HTTP', () => {
 	});
 	afterEach(async () => service.close());
 
-	const getPolicy = (token: string, headers: Record<string, string> = {}) => fetch(`${service.url}/api/v1/policy`, { headers: bearer(token, headers) });
+	const getPolicy = (token: string, headers: Record<string, string> = {}) =>
+		fetch(`${service.url}/api/v1/policy`, { headers: bearer(token, headers) });
 	const revisionNow = async () => Number((await getPolicy(member.access_token)).headers.get('etag')!.replace(/"/g, ''));
 
-	it("restores an earlier revision as a new one, header values included, with If-Match; members only read (#14 item 8)", async () => {
+	it('restores an earlier revision as a new one, header values included, with If-Match; members only read (#14 item 8)', async () => {
 		const restore = (revision: number, token: string, ifMatch?: string) =>
-			fetch(`${service.url}/api/v1/admin/policy/revisions/${revision}/restore`, { method: 'POST', headers: bearer(token, ifMatch ? { 'if-match': ifMatch } : {}) });
+			fetch(`${service.url}/api/v1/admin/policy/revisions/${revision}/restore`, {
+				method: 'POST',
+				headers: bearer(token, ifMatch ? { 'if-match': ifMatch } : {}),
+			});
 		assert.equal((await putPolicy(service.url, admin.access_token, validSettings.plainCompatible, '"1"')).status, 200);
 		assert.equal((await putPolicy(service.url, admin.access_token, validSettings.azureDeployment, '"2"')).status, 200);
 
@@ -35,7 +49,11 @@ describe('policy API over HTTP', () => {
 		const { policy } = verifySignedPolicy(await jsonOf(restored), { signingKey: member.policy_signing_key, organizationId: 'acme' });
 		assert.equal(policy.revision, 4);
 		assert.equal(policy.updatedBy, ADMIN.email);
-		assert.deepEqual(policy.provider?.headers, { 'X-Tenant': 'acme' }, "the saved header value comes back, though the console never saw it");
+		assert.deepEqual(
+			policy.provider?.headers,
+			{ 'X-Tenant': 'acme' },
+			'the saved header value comes back, though the console never saw it',
+		);
 		assert.equal(policy.provider?.baseUrl, validSettings.plainCompatible.provider.baseUrl);
 	});
 
@@ -56,7 +74,11 @@ describe('policy API over HTTP', () => {
 			['POST', '/api/v1/policy/applied'],
 		]) {
 			assert.equal((await fetch(`${service.url}${path}`, { method })).status, 401, `anonymous ${method} ${path}`);
-			assert.equal((await fetch(`${service.url}${path}`, { method, headers: bearer('opp_at_forged') })).status, 401, `forged ${method} ${path}`);
+			assert.equal(
+				(await fetch(`${service.url}${path}`, { method, headers: bearer('opp_at_forged') })).status,
+				401,
+				`forged ${method} ${path}`,
+			);
 		}
 	});
 
@@ -75,15 +97,30 @@ describe('policy API over HTTP', () => {
 		const cases: [string, () => Promise<Response>, number, string | RegExp][] = [
 			['a stale If-Match', () => putPolicy(service.url, admin.access_token, validSettings.plainCompatible, '"0"'), 412, 'stale_revision'],
 			['a missing If-Match', () => putPolicy(service.url, admin.access_token, validSettings.plainCompatible), 428, 'precondition_required'],
-			['a malformed If-Match', () => putPolicy(service.url, admin.access_token, validSettings.plainCompatible, 'W/"1"'), 400, 'invalid_request'],
+			[
+				'a malformed If-Match',
+				() => putPolicy(service.url, admin.access_token, validSettings.plainCompatible, 'W/"1"'),
+				400,
+				'invalid_request',
+			],
 			['malformed JSON', () => putPolicy(service.url, admin.access_token, '{"enabled": tru', '"1"'), 400, 'invalid_request'],
 			[
 				'a wrong content type',
-				() => fetch(`${service.url}/api/v1/admin/policy`, { method: 'PUT', headers: bearer(admin.access_token, { 'content-type': 'text/csv', 'if-match': '"1"' }), body: 'a,b' }),
+				() =>
+					fetch(`${service.url}/api/v1/admin/policy`, {
+						method: 'PUT',
+						headers: bearer(admin.access_token, { 'content-type': 'text/csv', 'if-match': '"1"' }),
+						body: 'a,b',
+					}),
 				415,
 				'unsupported_media_type',
 			],
-			['an oversized body', () => putPolicy(service.url, admin.access_token, { enabled: false, adminContact: 'x'.repeat(300_000) }, '"1"'), 413, 'payload_too_large'],
+			[
+				'an oversized body',
+				() => putPolicy(service.url, admin.access_token, { enabled: false, adminContact: 'x'.repeat(300_000) }, '"1"'),
+				413,
+				'payload_too_large',
+			],
 		];
 		for (const [name, request, status, code] of cases) {
 			it(`${name} → ${status}`, async () => {
@@ -98,9 +135,17 @@ describe('policy API over HTTP', () => {
 
 		const invalid: [string, unknown, string][] = [
 			['an unknown field', { ...validSettings.plainCompatible, colour: 'blue' }, 'colour'],
-			['CR/LF in a header value', { enabled: true, provider: { id: 'openai-compatible', baseUrl: 'https://llm.acme.example', headers: { 'X-Foo': 'a\r\nb' } } }, 'provider.headers.X-Foo'],
+			[
+				'CR/LF in a header value',
+				{ enabled: true, provider: { id: 'openai-compatible', baseUrl: 'https://llm.acme.example', headers: { 'X-Foo': 'a\r\nb' } } },
+				'provider.headers.X-Foo',
+			],
 			['a non-https base URL', { enabled: true, provider: { id: 'openai-compatible', baseUrl: 'http://example.com' } }, 'provider.baseUrl'],
-			['an invalid api-version', { enabled: true, provider: { id: 'openai-compatible', baseUrl: 'https://a.openai.azure.com', azure: { apiVersion: 'v1' } } }, 'provider.azure.apiVersion'],
+			[
+				'an invalid api-version',
+				{ enabled: true, provider: { id: 'openai-compatible', baseUrl: 'https://a.openai.azure.com', azure: { apiVersion: 'v1' } } },
+				'provider.azure.apiVersion',
+			],
 		];
 		for (const [name, body, path] of invalid) {
 			it(`${name} → 400 naming ${path}`, async () => {
@@ -108,7 +153,10 @@ describe('policy API over HTTP', () => {
 				assert.equal(response.status, 400);
 				const answer = await jsonOf(response);
 				assert.equal(answer.error, 'invalid_policy');
-				assert.ok(answer.fieldErrors.some((error: { path: string }) => error.path === path), JSON.stringify(answer));
+				assert.ok(
+					answer.fieldErrors.some((error: { path: string }) => error.path === path),
+					JSON.stringify(answer),
+				);
 				assert.equal(await revisionNow(), 1);
 			});
 		}
@@ -152,9 +200,16 @@ describe('policy API over HTTP', () => {
 		// Another organization's admin only ever reaches their own organization.
 		const foreignPolicy = await jsonOf(await getPolicy(foreignAdmin.access_token));
 		assert.equal(foreignPolicy.policy.organization.id, 'globex');
-		assert.equal((await fetch(`${service.url}/api/v1/admin/members/${memberId}`, { method: 'DELETE', headers: bearer(foreignAdmin.access_token) })).status, 404);
+		assert.equal(
+			(await fetch(`${service.url}/api/v1/admin/members/${memberId}`, { method: 'DELETE', headers: bearer(foreignAdmin.access_token) }))
+				.status,
+			404,
+		);
 		const foreignMembers = await jsonOf(await fetch(`${service.url}/api/v1/admin/members`, { headers: bearer(foreignAdmin.access_token) }));
-		assert.deepEqual(foreignMembers.members.map((m: { email: string }) => m.email), ['boss@globex.example']);
+		assert.deepEqual(
+			foreignMembers.members.map((m: { email: string }) => m.email),
+			['boss@globex.example'],
+		);
 		assert.equal((await putPolicy(service.url, foreignAdmin.access_token, validSettings.plainCompatible, '"1"')).status, 200);
 		assert.equal(await revisionNow(), 1, "a foreign admin's save must not touch acme's policy");
 	});
@@ -162,7 +217,9 @@ describe('policy API over HTTP', () => {
 	it('delivers a new revision over SSE to every subscriber, with Last-Event-ID catch-up', async () => {
 		const subscribe = (headers: Record<string, string> = {}) =>
 			fetch(`${service.url}/api/v1/policy/events`, { headers: bearer(member.access_token, { accept: 'text/event-stream', ...headers }) });
-		const readers = await Promise.all([subscribe(), subscribe(), subscribe()]).then((responses) => responses.map((response) => new EventReader(response)));
+		const readers = await Promise.all([subscribe(), subscribe(), subscribe()]).then((responses) =>
+			responses.map((response) => new EventReader(response)),
+		);
 		for (const reader of readers) {
 			const first = await reader.next();
 			assert.equal(first?.id, '1');
@@ -194,26 +251,40 @@ describe('policy API over HTTP', () => {
 		service = await startService({ heartbeatSeconds: 0.05 });
 		await service.addUser('dev@acme.example', 'member');
 		member = await service.signIn('dev@acme.example');
-		const reader = new EventReader(await fetch(`${service.url}/api/v1/policy/events`, { headers: bearer(member.access_token, { 'last-event-id': '1' }) }));
+		const reader = new EventReader(
+			await fetch(`${service.url}/api/v1/policy/events`, { headers: bearer(member.access_token, { 'last-event-id': '1' }) }),
+		);
 		assert.equal((await reader.next())?.comment, 'heartbeat');
 		await reader.cancel();
 	});
 
 	it('records what each member applied and shows them in sync, behind or never synced', async () => {
-		const members = async () => (await jsonOf(await fetch(`${service.url}/api/v1/admin/members`, { headers: bearer(admin.access_token) }))).members as { email: string; sync: string; appliedRevision: number | null }[];
+		const members = async () =>
+			(await jsonOf(await fetch(`${service.url}/api/v1/admin/members`, { headers: bearer(admin.access_token) }))).members as {
+				email: string;
+				sync: string;
+				appliedRevision: number | null;
+			}[];
 		const ack = (revision: unknown) =>
-			fetch(`${service.url}/api/v1/policy/applied`, { method: 'POST', headers: bearer(member.access_token, { 'content-type': 'application/json' }), body: JSON.stringify({ revision }) });
+			fetch(`${service.url}/api/v1/policy/applied`, {
+				method: 'POST',
+				headers: bearer(member.access_token, { 'content-type': 'application/json' }),
+				body: JSON.stringify({ revision }),
+			});
 		assert.equal((await members()).find((m) => m.email === 'dev@acme.example')?.sync, 'never synced');
 		assert.equal((await ack(1)).status, 204);
 		assert.equal((await members()).find((m) => m.email === 'dev@acme.example')?.sync, 'in sync');
 		await putPolicy(service.url, admin.access_token, validSettings.plainCompatible, '"1"');
 		assert.equal((await members()).find((m) => m.email === 'dev@acme.example')?.sync, 'behind');
 		assert.equal((await ack(2)).status, 204);
-		assert.deepEqual((await members()).find((m) => m.email === 'dev@acme.example'), {
-			...(await members()).find((m) => m.email === 'dev@acme.example'),
-			sync: 'in sync',
-			appliedRevision: 2,
-		});
+		assert.deepEqual(
+			(await members()).find((m) => m.email === 'dev@acme.example'),
+			{
+				...(await members()).find((m) => m.email === 'dev@acme.example'),
+				sync: 'in sync',
+				appliedRevision: 2,
+			},
+		);
 		assert.equal((await ack(99)).status, 400);
 		assert.equal((await ack('two')).status, 400);
 	});
@@ -227,14 +298,25 @@ describe('policy API over HTTP', () => {
 		const text = await response.text();
 		assert.ok(!text.includes('acme-secret-2'), 'a header value leaked into the history');
 		const { revisions } = JSON.parse(text);
-		assert.deepEqual(revisions.map((r: { revision: number }) => r.revision), [3, 2, 1]);
+		assert.deepEqual(
+			revisions.map((r: { revision: number }) => r.revision),
+			[3, 2, 1],
+		);
 		assert.deepEqual(revisions[0].changes, [{ path: 'provider.headers.X-Tenant', before: '••••••', after: '••••••' }]);
-		assert.ok(revisions[1].changes.some((c: { path: string; after: string }) => c.path === 'provider.baseUrl' && c.after === '"https://acme.openai.azure.com"'));
+		assert.ok(
+			revisions[1].changes.some(
+				(c: { path: string; after: string }) => c.path === 'provider.baseUrl' && c.after === '"https://acme.openai.azure.com"',
+			),
+		);
 		assert.equal(revisions[1].updatedBy, ADMIN.email);
 	});
 
 	it('lets an admin API token automate policy writes', async () => {
-		const created = await fetch(`${service.url}/api/v1/admin/tokens`, { method: 'POST', headers: bearer(admin.access_token, { 'content-type': 'application/json' }), body: JSON.stringify({ label: 'git sync' }) });
+		const created = await fetch(`${service.url}/api/v1/admin/tokens`, {
+			method: 'POST',
+			headers: bearer(admin.access_token, { 'content-type': 'application/json' }),
+			body: JSON.stringify({ label: 'git sync' }),
+		});
 		assert.equal(created.status, 201);
 		const { token } = await jsonOf(created);
 		assert.equal((await putPolicy(service.url, token, validSettings.plainCompatible, '"1"')).status, 200);
@@ -258,14 +340,21 @@ describe('policy API over HTTP', () => {
 
 	it('documents every API route in the OpenAPI document, generated from the route schemas', async () => {
 		const openapi = await jsonOf(await fetch(`${service.url}/api/v1/openapi.json`));
-		const documented = new Set(Object.entries(openapi.paths as Record<string, Record<string, unknown>>).flatMap(([path, methods]) => Object.keys(methods).map((method) => `${method.toUpperCase()} ${path}`)));
+		const documented = new Set(
+			Object.entries(openapi.paths as Record<string, Record<string, unknown>>).flatMap(([path, methods]) =>
+				Object.keys(methods).map((method) => `${method.toUpperCase()} ${path}`),
+			),
+		);
 		const routes = service.routes.filter((route) => !route.hidden && route.method !== 'HEAD');
 		assert.ok(routes.length >= 14, `only ${routes.length} routes seen`);
 		for (const route of routes) {
 			const path = route.url.replace(/:(\w+)/g, '{$1}').replace(/(.)\/$/, '$1');
 			assert.ok(documented.has(`${route.method} ${path}`), `${route.method} ${path} is not in the OpenAPI document`);
 		}
-		assert.ok(service.routes.some((route) => route.url === '/console/settings' && route.hidden), 'console pages are left out');
+		assert.ok(
+			service.routes.some((route) => route.url === '/console/settings' && route.hidden),
+			'console pages are left out',
+		);
 	});
 
 	it('sends the bare address to the console, and the console to its sign-in page', async () => {

@@ -45,14 +45,21 @@ describe('service process', function () {
 	this.timeout(30_000);
 
 	it('reads flags over ORG_POLICY_* variables over defaults', () => {
-		const config = parseConfig(['--port', '9000', '--data-dir', './scratch'], { ORG_POLICY_PORT: '1234', ORG_POLICY_ORG_NAME: 'Acme Corp' });
+		const config = parseConfig(['--port', '9000', '--data-dir', './scratch'], {
+			ORG_POLICY_PORT: '1234',
+			ORG_POLICY_ORG_NAME: 'Acme Corp',
+		});
 		assert.equal(config.port, 9000);
 		assert.equal(config.dataDir, './scratch');
 		assert.equal(config.orgName, 'Acme Corp');
 		assert.equal(config.host, '127.0.0.1');
 		assert.equal(config.publicUrl, 'http://127.0.0.1:9000');
 		assert.equal(parseConfig([], {}).port, 8787);
-		assert.equal(parseConfig(['--admin-email', 'admin@localhost'], {}).adminEmail, 'admin@localhost', "the project's own default is an email address");
+		assert.equal(
+			parseConfig(['--admin-email', 'admin@localhost'], {}).adminEmail,
+			'admin@localhost',
+			"the project's own default is an email address",
+		);
 	});
 
 	for (const [args, env, pattern] of [
@@ -62,7 +69,11 @@ describe('service process', function () {
 		[['--colour', 'blue'], {}, /Unknown option '--colour'/],
 		[['--admin-password', 'short'], {}, /--admin-password \(ORG_POLICY_ADMIN_PASSWORD\): must be at least 12 characters/],
 		[['--admin-email', 'not-an-address'], {}, /--admin-email \(ORG_POLICY_ADMIN_EMAIL\): must be an email address/],
-		[['admin', 'reset-link', '--port', 'eighty'], {}, /admin reset-link: invalid configuration:\n\s+--port \(ORG_POLICY_PORT\): must be a number/],
+		[
+			['admin', 'reset-link', '--port', 'eighty'],
+			{},
+			/admin reset-link: invalid configuration:\n\s+--port \(ORG_POLICY_PORT\): must be a number/,
+		],
 		[['admin', 'rotate-everything'], {}, /usage: org-policy-server admin reset-link/],
 	] as [string[], Record<string, string>, RegExp][]) {
 		it(`exits 2 with a clear message for ${[...args, ...Object.entries(env).map(([k, v]) => `${k}=${v}`)].join(' ')}`, async () => {
@@ -75,7 +86,18 @@ describe('service process', function () {
 
 	it('starts, prints a one-time admin link, and on SIGTERM ends event streams and exits cleanly', async () => {
 		const dataDir = mkdtempSync(join(tmpdir(), 'opp-process-'));
-		const child = startProcess(['--port', '0', '--data-dir', dataDir, '--org-id', 'acme', '--org-name', 'Acme Corp', '--log-level', 'warn']);
+		const child = startProcess([
+			'--port',
+			'0',
+			'--data-dir',
+			dataDir,
+			'--org-id',
+			'acme',
+			'--org-name',
+			'Acme Corp',
+			'--log-level',
+			'warn',
+		]);
 		try {
 			const out = output(child);
 			const [, url] = await out.waitFor(/listening on (http:\/\/127\.0\.0\.1:\d+)/);
@@ -148,7 +170,10 @@ describe('service process', function () {
 
 			const afterPassword = await startAndStop(['--admin-email', 'someone@example.com', '--admin-password', 'another long password']);
 			assert.equal(linkIn(afterPassword.text), undefined, 'no link once an admin has a password');
-			assert.match(afterPassword.text, /warning: --admin-email\/--admin-password .* are ignored: an admin of this organization already has a password/);
+			assert.match(
+				afterPassword.text,
+				/warning: --admin-email\/--admin-password .* are ignored: an admin of this organization already has a password/,
+			);
 			assert.match(afterPassword.text, /admin reset-link/, 'the warning names the recovery command');
 		});
 

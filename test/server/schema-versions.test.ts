@@ -11,7 +11,9 @@ const withModelSettings = {
 		models: {
 			allowed: ['gpt-4o', 'prod-reasoner'],
 			default: 'gpt-4o',
-			settings: { 'prod-reasoner': { displayName: 'Reasoner', reasoning: true, maxOutputTokens: 16_000, pinned: { reasoning_effort: 'high' } } },
+			settings: {
+				'prod-reasoner': { displayName: 'Reasoner', reasoning: true, maxOutputTokens: 16_000, pinned: { reasoning_effort: 'high' } },
+			},
 		},
 	},
 };
@@ -41,7 +43,8 @@ describe('policy schema versions: members of every release keep working', () => 
 	});
 	afterEach(async () => service.close());
 
-	const getPolicy = (headers: Record<string, string> = {}) => fetch(`${service.url}/api/v1/policy`, { headers: bearer(member.access_token, headers) });
+	const getPolicy = (headers: Record<string, string> = {}) =>
+		fetch(`${service.url}/api/v1/policy`, { headers: bearer(member.access_token, headers) });
 
 	it('serves a member that states no version (the first release) schema 1, signed, without the new fields', async () => {
 		const response = await getPolicy();
@@ -60,7 +63,10 @@ describe('policy schema versions: members of every release keep working', () => 
 		const served = await jsonOf(await getPolicy());
 		assert.equal(served.policy.schemaVersion, 2, 'there is no schema-1 form of this revision');
 		assert.throws(() => asFirstReleaseMember(served, member), 'a first-release member refuses it');
-		const current = verifySignedPolicy(await jsonOf(await getPolicy({ [SCHEMA_HEADER]: '2' })), { signingKey: member.policy_signing_key, organizationId: 'acme' }).policy;
+		const current = verifySignedPolicy(await jsonOf(await getPolicy({ [SCHEMA_HEADER]: '2' })), {
+			signingKey: member.policy_signing_key,
+			organizationId: 'acme',
+		}).policy;
 		assert.equal(current.provider?.allowPlainHttp, true);
 	});
 
@@ -73,12 +79,21 @@ describe('policy schema versions: members of every release keep working', () => 
 		assert.equal(policy.schemaVersion, 2);
 		assert.deepEqual(policy.provider?.models?.settings?.['prod-reasoner']?.pinned, { reasoning_effort: 'high' });
 		assert.equal((await getPolicy({ [SCHEMA_HEADER]: '2', 'if-none-match': '"2.v2"' })).status, 304);
-		assert.equal((await getPolicy({ [SCHEMA_HEADER]: '2', 'if-none-match': '"2"' })).status, 200, 'the schema 1 representation is another one');
-		assert.equal((await getPolicy({ [SCHEMA_HEADER]: '9' })).headers.get(SCHEMA_HEADER), '2', 'a newer member gets the newest this service has');
+		assert.equal(
+			(await getPolicy({ [SCHEMA_HEADER]: '2', 'if-none-match': '"2"' })).status,
+			200,
+			'the schema 1 representation is another one',
+		);
+		assert.equal(
+			(await getPolicy({ [SCHEMA_HEADER]: '9' })).headers.get(SCHEMA_HEADER),
+			'2',
+			'a newer member gets the newest this service has',
+		);
 	});
 
 	it('streams each member the revisions in its own version', async () => {
-		const stream = (headers: Record<string, string>) => fetch(`${service.url}/api/v1/policy/events`, { headers: bearer(member.access_token, { 'last-event-id': '2', ...headers }) });
+		const stream = (headers: Record<string, string>) =>
+			fetch(`${service.url}/api/v1/policy/events`, { headers: bearer(member.access_token, { 'last-event-id': '2', ...headers }) });
 		const old = new EventReader(await stream({}));
 		const current = new EventReader(await stream({ [SCHEMA_HEADER]: '2' }));
 		try {
@@ -102,6 +117,9 @@ describe('policy schema versions: members of every release keep working', () => 
 			assert.equal(text, canonicalJson(JSON.parse(text)));
 		}
 		const history = await jsonOf(await fetch(`${service.url}/api/v1/admin/policy/revisions`, { headers: bearer(admin.access_token) }));
-		assert.ok(history.revisions[0].changes.some((change: { path: string }) => change.path.startsWith('provider.models.settings')), JSON.stringify(history.revisions[0].changes));
+		assert.ok(
+			history.revisions[0].changes.some((change: { path: string }) => change.path.startsWith('provider.models.settings')),
+			JSON.stringify(history.revisions[0].changes),
+		);
 	});
 });

@@ -23,20 +23,33 @@ async function ssoDeviceSignIn(service: RunningService, person: string): Promise
 	const browser = new TestBrowser();
 	const signedIn = await browser.signInWithSso(service.url, person, { purpose: 'device', userCode: started.user_code });
 	assert.equal(signedIn.status, 200, signedIn.text);
-	const approved = await browser.submit(`${service.url}/device?user_code=${started.user_code}`, '/device', { user_code: started.user_code, action: 'approve' });
+	const approved = await browser.submit(`${service.url}/device?user_code=${started.user_code}`, '/device', {
+		user_code: started.user_code,
+		action: 'approve',
+	});
 	assert.equal(approved.response.status, 200);
-	const tokens = await form(`${service.url}/oauth/token`, { grant_type: 'urn:ietf:params:oauth:grant-type:device_code', device_code: started.device_code, client_id: 'vscode' });
+	const tokens = await form(`${service.url}/oauth/token`, {
+		grant_type: 'urn:ietf:params:oauth:grant-type:device_code',
+		device_code: started.device_code,
+		client_id: 'vscode',
+	});
 	assert.equal(tokens.status, 200);
 	return (await jsonOf(tokens)) as TokenSet;
 }
 
 function scim(service: RunningService, token: string) {
 	const call = async (method: string, path: string, body?: unknown) =>
-		fetch(`${service.url}/scim/v2${path}`, { method, headers: bearer(token, body === undefined ? {} : { 'content-type': SCIM_JSON }), ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
+		fetch(`${service.url}/scim/v2${path}`, {
+			method,
+			headers: bearer(token, body === undefined ? {} : { 'content-type': SCIM_JSON }),
+			...(body === undefined ? {} : { body: JSON.stringify(body) }),
+		});
 	return {
 		call,
-		create: (userName: string, extra: Record<string, unknown> = {}) => call('POST', '/Users', { schemas: ['urn:ietf:params:scim:schemas:core:2.0:User'], userName, name: { givenName: 'Bob' }, ...extra }),
-		patch: (id: string, operations: unknown[]) => call('PATCH', `/Users/${id}`, { schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'], Operations: operations }),
+		create: (userName: string, extra: Record<string, unknown> = {}) =>
+			call('POST', '/Users', { schemas: ['urn:ietf:params:scim:schemas:core:2.0:User'], userName, name: { givenName: 'Bob' }, ...extra }),
+		patch: (id: string, operations: unknown[]) =>
+			call('PATCH', `/Users/${id}`, { schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'], Operations: operations }),
 	};
 }
 
@@ -59,7 +72,10 @@ describe('SCIM 2.0 provisioning', function () {
 		service = await startService({ port });
 		admin = await adminConsole(service);
 		// No membership rules: only people the directory (or an admin) added may sign in.
-		assert.equal((await saveSsoSettings(admin, service, idp.settings({ allowedDomains: [], allowedGroups: [], adminGroups: [] }))).status, 200);
+		assert.equal(
+			(await saveSsoSettings(admin, service, idp.settings({ allowedDomains: [], allowedGroups: [], adminGroups: [] }))).status,
+			200,
+		);
 		token = await scimToken(admin, service);
 	});
 	afterEach(async () => {
@@ -86,7 +102,12 @@ describe('SCIM 2.0 provisioning', function () {
 		assert.equal(after.status, 200, after.text);
 		const again = await scim(service, token).create('bob@acme.test');
 		assert.equal(again.status, 409);
-		assert.deepEqual(await jsonOf(again), { schemas: [ERROR_SCHEMA], status: '409', scimType: 'uniqueness', detail: 'a User with userName bob@acme.test already exists' });
+		assert.deepEqual(await jsonOf(again), {
+			schemas: [ERROR_SCHEMA],
+			status: '409',
+			scimType: 'uniqueness',
+			detail: 'a User with userName bob@acme.test already exists',
+		});
 	});
 
 	it('finds people by userName eq, pages, and answers a bad filter per RFC 7644 §3.12', async () => {
@@ -104,7 +125,10 @@ describe('SCIM 2.0 provisioning', function () {
 		assert.equal(page.totalResults, 4, 'three provisioned and the bootstrap admin');
 		assert.deepEqual([page.startIndex, page.itemsPerPage], [2, 2]);
 		const active = await jsonOf(await client.call('GET', `/Users?filter=${encodeURIComponent('active eq true and userName sw "c"')}`));
-		assert.deepEqual(active.Resources.map((user: { userName: string }) => user.userName), ['c@acme.test']);
+		assert.deepEqual(
+			active.Resources.map((user: { userName: string }) => user.userName),
+			['c@acme.test'],
+		);
 
 		const bad = await client.call('GET', `/Users?filter=${encodeURIComponent('userName eq')}`);
 		assert.equal(bad.status, 400);
@@ -113,7 +137,11 @@ describe('SCIM 2.0 provisioning', function () {
 		const missing = await client.call('GET', '/Users/no-such-id');
 		assert.equal(missing.status, 404);
 		assert.deepEqual(await jsonOf(missing), { schemas: [ERROR_SCHEMA], status: '404', detail: 'no User no-such-id' });
-		const notJson = await fetch(`${service.url}/scim/v2/Users`, { method: 'POST', headers: bearer(token, { 'content-type': SCIM_JSON }), body: '{nope' });
+		const notJson = await fetch(`${service.url}/scim/v2/Users`, {
+			method: 'POST',
+			headers: bearer(token, { 'content-type': SCIM_JSON }),
+			body: '{nope',
+		});
 		assert.equal((await jsonOf(notJson)).scimType, 'invalidSyntax');
 		const noUserName = await client.call('POST', '/Users', { schemas: ['urn:ietf:params:scim:schemas:core:2.0:User'] });
 		assert.deepEqual([noUserName.status, (await jsonOf(noUserName)).scimType], [400, 'invalidValue']);
@@ -135,8 +163,16 @@ describe('SCIM 2.0 provisioning', function () {
 		assert.equal((await fetch(`${service.url}/api/v1/policy`, { headers: bearer(member.access_token) })).status, 401);
 		const adminToken = (await service.signIn('admin@acme.example')).access_token;
 		const listed = await jsonOf(await fetch(`${service.url}/api/v1/admin/members`, { headers: bearer(adminToken) }));
-		assert.equal(listed.members.find((entry: { email: string }) => entry.email === 'bob@acme.test')?.sync, 'deactivated', 'admins see who the directory deactivated');
-		const refreshed = await fetch(`${service.url}/oauth/token`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ grant_type: 'refresh_token', refresh_token: member.refresh_token, client_id: 'vscode' }) });
+		assert.equal(
+			listed.members.find((entry: { email: string }) => entry.email === 'bob@acme.test')?.sync,
+			'deactivated',
+			'admins see who the directory deactivated',
+		);
+		const refreshed = await fetch(`${service.url}/oauth/token`, {
+			method: 'POST',
+			headers: { 'content-type': 'application/x-www-form-urlencoded' },
+			body: new URLSearchParams({ grant_type: 'refresh_token', refresh_token: member.refresh_token, client_id: 'vscode' }),
+		});
 		assert.equal(refreshed.status, 400);
 		const refused = await new TestBrowser().signInWithSso(service.url, 'bob@acme.test', { purpose: 'device' });
 		assert.equal(refused.status, 403);
@@ -148,7 +184,9 @@ describe('SCIM 2.0 provisioning', function () {
 		const again = await ssoDeviceSignIn(service, 'bob@acme.test');
 		assert.equal((await fetch(`${service.url}/api/v1/policy`, { headers: bearer(again.access_token) })).status, 200);
 		const actions = (await service.store.identity.listAudit('acme', 50)).map((event) => event.action);
-		assert.ok(actions.includes('scim.user_deactivated') && actions.includes('scim.user_reactivated') && actions.includes('scim.user_created'));
+		assert.ok(
+			actions.includes('scim.user_deactivated') && actions.includes('scim.user_reactivated') && actions.includes('scim.user_created'),
+		);
 	});
 
 	it("takes Entra ID's other PATCH forms: renaming userName, adding externalId, a filtered emails path", async () => {
@@ -162,7 +200,7 @@ describe('SCIM 2.0 provisioning', function () {
 		assert.equal(patched.status, 200, await patched.clone().text());
 		const body = await jsonOf(patched);
 		assert.deepEqual([body.userName, body.externalId, body.emails[0].value], ['new@acme.test', 'entra-7', 'new@acme.test']);
-		assert.equal((await service.store.findUserByEmail('acme', 'old@acme.test')), undefined);
+		assert.equal(await service.store.findUserByEmail('acme', 'old@acme.test'), undefined);
 		await client.create('taken@acme.test');
 		const clash = await client.patch(user.id, [{ op: 'replace', path: 'userName', value: 'taken@acme.test' }]);
 		assert.deepEqual([clash.status, (await jsonOf(clash)).scimType], [409, 'uniqueness']);
@@ -177,16 +215,25 @@ describe('SCIM 2.0 provisioning', function () {
 		const client = scim(service, token);
 		const user = await jsonOf(await client.create('dave@acme.test'));
 		const member = await ssoDeviceSignIn(service, 'dave@acme.test');
-		const replaced = await client.call('PUT', `/Users/${user.id}`, { schemas: ['urn:ietf:params:scim:schemas:core:2.0:User'], userName: 'dave@acme.test', externalId: 'okta-42', active: true });
+		const replaced = await client.call('PUT', `/Users/${user.id}`, {
+			schemas: ['urn:ietf:params:scim:schemas:core:2.0:User'],
+			userName: 'dave@acme.test',
+			externalId: 'okta-42',
+			active: true,
+		});
 		assert.equal((await jsonOf(replaced)).externalId, 'okta-42');
 		assert.equal((await client.call('DELETE', `/Users/${user.id}`)).status, 204);
 		assert.equal((await client.call('GET', `/Users/${user.id}`)).status, 404);
 		assert.equal((await fetch(`${service.url}/api/v1/policy`, { headers: bearer(member.access_token) })).status, 401);
 		const bad = await client.patch(user.id, [{ op: 'replace', path: 'active', value: false }]);
 		assert.equal(bad.status, 404);
-		const admin = (await jsonOf(await client.call('GET', `/Users?filter=${encodeURIComponent('userName eq "admin@acme.example"')}`))).Resources[0];
+		const admin = (await jsonOf(await client.call('GET', `/Users?filter=${encodeURIComponent('userName eq "admin@acme.example"')}`)))
+			.Resources[0];
 		const lastAdmin = await client.patch(admin.id, [{ op: 'replace', path: 'active', value: false }]);
-		assert.deepEqual([lastAdmin.status, (await jsonOf(lastAdmin)).detail], [409, 'the last active admin of the organization cannot be deactivated']);
+		assert.deepEqual(
+			[lastAdmin.status, (await jsonOf(lastAdmin)).detail],
+			[409, 'the last active admin of the organization cannot be deactivated'],
+		);
 		assert.equal((await client.call('DELETE', `/Users/${admin.id}`)).status, 409, 'nor deleted');
 		// A second admin the directory deactivated does not count: the last one who can sign in stays.
 		const second = await service.addUser('second@acme.example', 'admin');
@@ -200,7 +247,10 @@ describe('SCIM 2.0 provisioning', function () {
 		const adminTokens = await service.signIn('admin@acme.example');
 		const withAdmin = await fetch(`${service.url}/scim/v2/Users`, { headers: bearer(adminTokens.access_token) });
 		assert.equal(withAdmin.status, 401);
-		assert.deepEqual([(await jsonOf(withAdmin)).schemas, withAdmin.headers.get('www-authenticate')], [[ERROR_SCHEMA], 'Bearer realm="scim"']);
+		assert.deepEqual(
+			[(await jsonOf(withAdmin)).schemas, withAdmin.headers.get('www-authenticate')],
+			[[ERROR_SCHEMA], 'Bearer realm="scim"'],
+		);
 		assert.equal((await fetch(`${service.url}/scim/v2/Users`)).status, 401);
 		const replacement = await scimToken(admin, service);
 		assert.equal((await fetch(`${service.url}/scim/v2/Users`, { headers: bearer(token) })).status, 401, 'the old token stopped');
@@ -215,10 +265,16 @@ describe('SCIM 2.0 provisioning', function () {
 
 	(TEST_DATABASE_URL ? it : it.skip)('a deactivation on one instance ends the stream held by another (PostgreSQL)', async () => {
 		const database = await freshDatabase();
-		const [first, second] = await Promise.all([startService({ databaseUrl: database.url }), startService({ databaseUrl: database.url, port: secondPort })]);
+		const [first, second] = await Promise.all([
+			startService({ databaseUrl: database.url }),
+			startService({ databaseUrl: database.url, port: secondPort }),
+		]);
 		try {
 			const firstAdmin = await adminConsole(first);
-			assert.equal((await saveSsoSettings(firstAdmin, first, idp.settings({ allowedDomains: [], allowedGroups: [], adminGroups: [] }))).status, 200);
+			assert.equal(
+				(await saveSsoSettings(firstAdmin, first, idp.settings({ allowedDomains: [], allowedGroups: [], adminGroups: [] }))).status,
+				200,
+			);
 			const sharedToken = await scimToken(firstAdmin, first);
 			const user = await jsonOf(await scim(first, sharedToken).create('bob@acme.test'));
 			const member = await ssoDeviceSignIn(second, 'bob@acme.test');
@@ -233,4 +289,3 @@ describe('SCIM 2.0 provisioning', function () {
 		}
 	});
 });
-

@@ -5,7 +5,20 @@ import { join } from 'node:path';
 import { openSqliteStore } from '../../src/server/store/sqlite';
 import { validSettings } from '../support/policy-fixtures';
 import { freshDatabase, TEST_DATABASE_URL } from '../support/postgres';
-import { ADMIN, approveDevice, bearer, EventReader, form, jsonOf, ManualClock, putPolicy, startService, submitPageForm, type RunningService, type TokenSet } from '../support/service';
+import {
+	ADMIN,
+	approveDevice,
+	bearer,
+	EventReader,
+	form,
+	jsonOf,
+	ManualClock,
+	putPolicy,
+	startService,
+	submitPageForm,
+	type RunningService,
+	type TokenSet,
+} from '../support/service';
 
 /**
  * What an outside review found, each kept closed by a test that fails on the code it reviewed
@@ -25,8 +38,10 @@ describe('security', function () {
 	});
 	afterEach(async () => service.close());
 
-	const events = (token: string, url = service.url) => fetch(`${url}/api/v1/policy/events`, { headers: bearer(token) }).then((response) => new EventReader(response));
-	const refresh = (refreshToken: string, clientId = 'vscode') => form(`${service.url}/oauth/token`, { grant_type: 'refresh_token', refresh_token: refreshToken, client_id: clientId });
+	const events = (token: string, url = service.url) =>
+		fetch(`${url}/api/v1/policy/events`, { headers: bearer(token) }).then((response) => new EventReader(response));
+	const refresh = (refreshToken: string, clientId = 'vscode') =>
+		form(`${service.url}/oauth/token`, { grant_type: 'refresh_token', refresh_token: refreshToken, client_id: clientId });
 
 	describe('open event streams end with their token (item 2)', () => {
 		it('when the sign-in is revoked (RFC 7009)', async () => {
@@ -81,7 +96,10 @@ describe('security', function () {
 	});
 
 	describe('policies members could not use are refused, naming the field (items 3, 4)', () => {
-		const withHeader = (value: string) => ({ enabled: true, provider: { id: 'openai-compatible', baseUrl: 'https://llm.acme.example/v1', headers: { 'X-Note': value } } });
+		const withHeader = (value: string) => ({
+			enabled: true,
+			provider: { id: 'openai-compatible', baseUrl: 'https://llm.acme.example/v1', headers: { 'X-Note': value } },
+		});
 		for (const [name, value, message] of [
 			['a euro sign', 'price €5', /"€" \(U\+20AC\), which HTTP headers cannot carry/],
 			['an emoji', 'ok 👍', /U\+1F44D/],
@@ -93,7 +111,9 @@ describe('security', function () {
 			it(`a header value with ${name}`, async () => {
 				const response = await putPolicy(service.url, admin.access_token, withHeader(value), '"1"');
 				assert.equal(response.status, 400);
-				const error = (await jsonOf(response)).fieldErrors.find((candidate: { path: string }) => candidate.path === 'provider.headers.X-Note');
+				const error = (await jsonOf(response)).fieldErrors.find(
+					(candidate: { path: string }) => candidate.path === 'provider.headers.X-Note',
+				);
 				assert.match(error?.message ?? '', message);
 			});
 		}
@@ -105,7 +125,12 @@ describe('security', function () {
 			['a backslash', 'https://good.example\\@evil.example/v1'],
 		] as const) {
 			it(`a base URL with ${name}, which the URL parser would rewrite`, async () => {
-				const response = await putPolicy(service.url, admin.access_token, { enabled: true, provider: { id: 'openai-compatible', baseUrl } }, '"1"');
+				const response = await putPolicy(
+					service.url,
+					admin.access_token,
+					{ enabled: true, provider: { id: 'openai-compatible', baseUrl } },
+					'"1"',
+				);
 				assert.equal(response.status, 400);
 				assert.ok((await jsonOf(response)).fieldErrors.some((error: { path: string }) => error.path === 'provider.baseUrl'));
 			});
@@ -114,7 +139,15 @@ describe('security', function () {
 
 	it('answers a second accepted invitation for the same email with 409 and a sentence (item 7)', async () => {
 		const invite = async () =>
-			(await jsonOf(await fetch(`${service.url}/api/v1/admin/members`, { method: 'POST', headers: bearer(admin.access_token, { 'content-type': 'application/json' }), body: JSON.stringify({ email: 'twice@acme.example' }) }))).invitation.link as string;
+			(
+				await jsonOf(
+					await fetch(`${service.url}/api/v1/admin/members`, {
+						method: 'POST',
+						headers: bearer(admin.access_token, { 'content-type': 'application/json' }),
+						body: JSON.stringify({ email: 'twice@acme.example' }),
+					}),
+				)
+			).invitation.link as string;
 		const [first, second] = [await invite(), await invite()];
 		assert.equal((await submitPageForm(first, { password: 'a long enough password' })).status, 200);
 		const again = await submitPageForm(second, { password: 'another long password' });
@@ -140,7 +173,9 @@ describe('security', function () {
 			try {
 				await throttled.addUser('dev@acme.example', 'member');
 				const device = async (password: string) => {
-					const code = (await jsonOf(await form(`${throttled.url}/oauth/device_authorization`, { client_id: 'vscode' }))) as { user_code: string };
+					const code = (await jsonOf(await form(`${throttled.url}/oauth/device_authorization`, { client_id: 'vscode' }))) as {
+						user_code: string;
+					};
 					return approveDevice(throttled.url, code.user_code, 'dev@acme.example', password);
 				};
 				for (let i = 0; i < 5; i++) {
@@ -150,7 +185,10 @@ describe('security', function () {
 				assert.equal(blocked.status, 429, 'even the right password waits');
 				assert.equal(blocked.headers.get('retry-after'), '1');
 				assert.match(await blocked.text(), /Too many failed sign-ins for this account/);
-				const console = await submitPageForm(`${throttled.url}/console/login`, { email: 'DEV@acme.example', password: 'pw-dev@acme.example-long-enough' });
+				const console = await submitPageForm(`${throttled.url}/console/login`, {
+					email: 'DEV@acme.example',
+					password: 'pw-dev@acme.example-long-enough',
+				});
 				assert.equal(console.status, 429, 'the console counts the same account');
 				clock.advance(1000);
 				assert.equal((await device('another wrong guess')).status, 401);
@@ -170,7 +208,11 @@ describe('security', function () {
 			['the account name and a year', 'newperson@acme.example', 'Newperson2024', /too close to "newperson"/],
 		] as const) {
 			it(`refuses a new password that is ${name}`, async () => {
-				const response = await fetch(`${service.url}/api/v1/admin/members`, { method: 'POST', headers: bearer(admin.access_token, { 'content-type': 'application/json' }), body: JSON.stringify({ email, password }) });
+				const response = await fetch(`${service.url}/api/v1/admin/members`, {
+					method: 'POST',
+					headers: bearer(admin.access_token, { 'content-type': 'application/json' }),
+					body: JSON.stringify({ email, password }),
+				});
 				assert.equal(response.status, 400);
 				assert.match((await jsonOf(response)).message, message);
 			});
@@ -193,7 +235,10 @@ describe('security', function () {
 		});
 
 		it('answers a missing or repeated grant_type with invalid_request', async () => {
-			assert.equal((await jsonOf(await form(`${service.url}/oauth/token`, { refresh_token: member.refresh_token, client_id: 'vscode' }))).error, 'invalid_request');
+			assert.equal(
+				(await jsonOf(await form(`${service.url}/oauth/token`, { refresh_token: member.refresh_token, client_id: 'vscode' }))).error,
+				'invalid_request',
+			);
 			const repeated = await fetch(`${service.url}/oauth/token`, {
 				method: 'POST',
 				headers: { 'content-type': 'application/x-www-form-urlencoded' },
@@ -203,7 +248,11 @@ describe('security', function () {
 		});
 
 		it('tells a client that tried Basic authentication how to authenticate (invalid_client)', async () => {
-			const response = await form(`${service.url}/oauth/device_authorization`, { client_id: 'intruder' }, { authorization: `Basic ${Buffer.from('intruder:secret').toString('base64')}` });
+			const response = await form(
+				`${service.url}/oauth/device_authorization`,
+				{ client_id: 'intruder' },
+				{ authorization: `Basic ${Buffer.from('intruder:secret').toString('base64')}` },
+			);
 			assert.equal(response.status, 401);
 			assert.equal((await jsonOf(response)).error, 'invalid_client');
 			assert.match(response.headers.get('www-authenticate') ?? '', /^Basic /);

@@ -44,14 +44,19 @@ describe('single sign-on (OpenID Connect)', function () {
 		const result = await browser.signInWithSso(service.url, 'alice@acme.test');
 		assert.equal(result.status, 200, result.text);
 		assert.match(result.text, /Signed in as alice@acme\.test/);
-		assert.ok(browser.visited.some((url) => url.startsWith(`${idp.issuer}/auth`)), 'the browser went to the identity provider');
+		assert.ok(
+			browser.visited.some((url) => url.startsWith(`${idp.issuer}/auth`)),
+			'the browser went to the identity provider',
+		);
 		const settings = await browser.open(`${service.url}/console/settings`);
 		assert.equal(new URL(settings.url).pathname, '/console/settings', 'the session opens the console');
 		const alice = await service.store.findUserByEmail('acme', 'alice@acme.test');
 		assert.equal(alice?.role, 'admin', 'an admin by the ai-admins group');
 		assert.equal(alice?.passwordHash, null, 'no password was made');
 		const events = await audit();
-		assert.ok(events.some((event) => event.action === 'member.joined' && event.actor === 'alice@acme.test' && event.detail['via'] === 'sso'));
+		assert.ok(
+			events.some((event) => event.action === 'member.joined' && event.actor === 'alice@acme.test' && event.detail['via'] === 'sso'),
+		);
 		assert.ok(events.some((event) => event.action === 'sign_in.sso' && event.outcome === 'ok' && event.actor === 'alice@acme.test'));
 	});
 
@@ -66,10 +71,23 @@ describe('single sign-on (OpenID Connect)', function () {
 		const approvalPage = await approval.response.text();
 		assert.match(approvalPage, /Signed in as <strong id="signed-in-as">bob@acme\.test<\/strong>/);
 		assert.match(approvalPage, new RegExp(`value="${started.user_code}"`));
-		const approved = await browser.submit(`${service.url}/device?user_code=${started.user_code}`, '/device', { user_code: started.user_code, action: 'approve' });
+		const approved = await browser.submit(`${service.url}/device?user_code=${started.user_code}`, '/device', {
+			user_code: started.user_code,
+			action: 'approve',
+		});
 		assert.match(await approved.response.text(), /Approved\. VS Code is now signed in to Acme Corp as bob@acme\.test/);
-		const tokens = await jsonOf(await form(`${service.url}/oauth/token`, { grant_type: 'urn:ietf:params:oauth:grant-type:device_code', device_code: started.device_code, client_id: 'vscode' }));
-		assert.equal((await fetch(`${service.url}/api/v1/policy`, { headers: bearer(tokens.access_token) })).status, 200, 'VS Code holds a working token');
+		const tokens = await jsonOf(
+			await form(`${service.url}/oauth/token`, {
+				grant_type: 'urn:ietf:params:oauth:grant-type:device_code',
+				device_code: started.device_code,
+				client_id: 'vscode',
+			}),
+		);
+		assert.equal(
+			(await fetch(`${service.url}/api/v1/policy`, { headers: bearer(tokens.access_token) })).status,
+			200,
+			'VS Code holds a working token',
+		);
 		assert.equal((await service.store.findUserByEmail('acme', 'bob@acme.test'))?.role, 'member');
 	});
 
@@ -84,7 +102,9 @@ describe('single sign-on (OpenID Connect)', function () {
 			assert.equal(result.status, 403);
 			assert.match(result.text, message);
 			assert.equal(await service.store.findUserByEmail('acme', person), undefined, 'no account was made');
-			assert.ok((await audit()).some((event) => event.action === 'sign_in.sso' && event.outcome === 'refused' && event.detail['reason'] === reason));
+			assert.ok(
+				(await audit()).some((event) => event.action === 'sign_in.sso' && event.outcome === 'refused' && event.detail['reason'] === reason),
+			);
 		});
 	}
 
@@ -100,7 +120,11 @@ describe('single sign-on (OpenID Connect)', function () {
 		const started = await attacker.submit(`${service.url}/console/login`, '/console/sso/start', { purpose: 'console' });
 		const onward = /content="0;url=([^"]+)"/.exec(await started.response.text())![1]!.replace(/&amp;/g, '&');
 		const interaction = (await attacker.open(onward)).url;
-		const back = await attacker.request(interaction, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ login: 'alice@acme.test' }) });
+		const back = await attacker.request(interaction, {
+			method: 'POST',
+			headers: { 'content-type': 'application/x-www-form-urlencoded' },
+			body: new URLSearchParams({ login: 'alice@acme.test' }),
+		});
 		let location = new URL(back.headers.get('location')!, interaction).href;
 		while (!location.startsWith(callback)) {
 			const hop = await attacker.request(location);
@@ -140,16 +164,26 @@ describe('single sign-on (OpenID Connect)', function () {
 		const loginPage = await login.response.text();
 		assert.match(loginPage, /Sign in with Acme ID/);
 		assert.doesNotMatch(loginPage, /name="password"/, 'no password field when passwords are off');
-		const pat = await new TestBrowser().submit(`${service.url}/console/login`, '/console/login', { email: 'pat@acme.example', password: 'pw-pat@acme.example-long-enough' });
+		const pat = await new TestBrowser().submit(`${service.url}/console/login`, '/console/login', {
+			email: 'pat@acme.example',
+			password: 'pw-pat@acme.example-long-enough',
+		});
 		assert.equal(pat.response.status, 403);
 		assert.match(await pat.response.text(), /signs in with single sign-on only/);
 
 		const breakGlass = new TestBrowser();
-		const signedIn = await breakGlass.submit(`${service.url}/console/login?break-glass=1`, '/console/login?break-glass=1', { email: 'admin@acme.example', password: 'correct horse battery' });
+		const signedIn = await breakGlass.submit(`${service.url}/console/login?break-glass=1`, '/console/login?break-glass=1', {
+			email: 'admin@acme.example',
+			password: 'correct horse battery',
+		});
 		assert.equal(new URL(signedIn.url).pathname, '/console/settings', 'the operator’s admin still gets in');
 		const events = await audit();
 		assert.ok(events.some((event) => event.action === 'sign_in.break_glass' && event.actor === 'admin@acme.example'));
-		assert.ok(events.some((event) => event.action === 'sign_in.password' && event.outcome === 'refused' && event.detail['reason'] === 'password_sign_in_off'));
+		assert.ok(
+			events.some(
+				(event) => event.action === 'sign_in.password' && event.outcome === 'refused' && event.detail['reason'] === 'password_sign_in_off',
+			),
+		);
 		assert.ok(events.some((event) => event.action === 'sso.test' && event.outcome === 'ok'));
 		assert.ok(events.some((event) => event.action === 'sso.settings_saved' && event.detail['passwordSignIn'] === false));
 
@@ -161,12 +195,19 @@ describe('single sign-on (OpenID Connect)', function () {
 	it('where only SSO signs in, an invitation joins without a password and the person signs in through the provider', async () => {
 		const adminToken = (await service.signIn('admin@acme.example')).access_token;
 		const invited = await jsonOf(
-			await fetch(`${service.url}/api/v1/admin/members`, { method: 'POST', headers: bearer(adminToken, { 'content-type': 'application/json' }), body: JSON.stringify({ email: 'bob@acme.test', role: 'member' }) }),
+			await fetch(`${service.url}/api/v1/admin/members`, {
+				method: 'POST',
+				headers: bearer(adminToken, { 'content-type': 'application/json' }),
+				body: JSON.stringify({ email: 'bob@acme.test', role: 'member' }),
+			}),
 		);
 		// No membership rules: only people added here get in; the admin group names admins.
 		const admin = await configure({ allowedDomains: [], allowedGroups: [] });
 		assert.equal((await admin.signInWithSso(service.url, 'alice@acme.test', { purpose: 'test' })).status, 200);
-		assert.equal((await saveSsoSettings(admin, service, idp.settings({ allowedDomains: [], allowedGroups: [], passwordSignIn: false }))).status, 200);
+		assert.equal(
+			(await saveSsoSettings(admin, service, idp.settings({ allowedDomains: [], allowedGroups: [], passwordSignIn: false }))).status,
+			200,
+		);
 
 		const bob = new TestBrowser();
 		const invitation = await (await bob.open(invited.invitation.link)).response.text();
@@ -177,7 +218,11 @@ describe('single sign-on (OpenID Connect)', function () {
 		assert.equal((await service.store.findUserByEmail('acme', 'bob@acme.test'))?.passwordHash, null, 'no unusable password was made');
 		const started = await jsonOf(await form(`${service.url}/oauth/device_authorization`, { client_id: 'vscode' }));
 		assert.equal((await bob.signInWithSso(service.url, 'bob@acme.test', { purpose: 'device', userCode: started.user_code })).status, 200);
-		assert.equal((await new TestBrowser().signInWithSso(service.url, 'dave@acme.test', { purpose: 'device' })).status, 403, 'someone not added is still refused');
+		assert.equal(
+			(await new TestBrowser().signInWithSso(service.url, 'dave@acme.test', { purpose: 'device' })).status,
+			403,
+			'someone not added is still refused',
+		);
 	});
 
 	it('says single sign-on is not working, naming the provider, when the provider is down, and keeps passwords working', async () => {
@@ -187,10 +232,22 @@ describe('single sign-on (OpenID Connect)', function () {
 		const attempt = await browser.submit(`${service.url}/console/login`, '/console/sso/start', { purpose: 'console' });
 		assert.equal(attempt.response.status, 503);
 		const text = await attempt.response.text();
-		assert.match(text, new RegExp(`Single sign-on is not working right now \\(could not read the identity provider(?:'|&#39;)s discovery document at ${idp.issuer}/\\.well-known/openid-configuration`));
+		assert.match(
+			text,
+			new RegExp(
+				`Single sign-on is not working right now \\(could not read the identity provider(?:'|&#39;)s discovery document at ${idp.issuer}/\\.well-known/openid-configuration`,
+			),
+		);
 		assert.doesNotMatch(text, new RegExp(TEST_CLIENT.secret));
-		assert.ok((await audit()).some((event) => event.action === 'sign_in.sso' && event.outcome === 'failed' && event.detail['reason'] === 'provider_unreachable'));
-		const password = await browser.submit(`${service.url}/console/login`, '/console/login', { email: 'admin@acme.example', password: 'correct horse battery' });
+		assert.ok(
+			(await audit()).some(
+				(event) => event.action === 'sign_in.sso' && event.outcome === 'failed' && event.detail['reason'] === 'provider_unreachable',
+			),
+		);
+		const password = await browser.submit(`${service.url}/console/login`, '/console/login', {
+			email: 'admin@acme.example',
+			password: 'correct horse battery',
+		});
 		assert.equal(new URL(password.url).pathname, '/console/settings', 'password sign-in still works while it is allowed');
 	});
 
@@ -199,7 +256,12 @@ describe('single sign-on (OpenID Connect)', function () {
 		const page = await (await admin.open(`${service.url}/console/sso`)).response.text();
 		assert.doesNotMatch(page, new RegExp(TEST_CLIENT.secret));
 		assert.match(page, /saved — leave empty to keep it/);
-		const bad = await saveSsoSettings(admin, service, idp.settings({ issuer: 'http://idp.acme.example', allowedDomains: ['@acme.test'] }), '');
+		const bad = await saveSsoSettings(
+			admin,
+			service,
+			idp.settings({ issuer: 'http://idp.acme.example', allowedDomains: ['@acme.test'] }),
+			'',
+		);
 		assert.equal(bad.status, 400);
 		assert.match(bad.text, /Issuer URL: must use https \(plain http only for localhost\)/);
 		assert.match(bad.text, /Allowed e-mail domains \(entry 1\): must be domain names/);
@@ -209,17 +271,35 @@ describe('single sign-on (OpenID Connect)', function () {
 	});
 
 	it('records refused password sign-ins with the address tried and why', async () => {
-		const wrong = await new TestBrowser().submit(`${service.url}/console/login`, '/console/login', { email: 'Mallory@acme.example', password: 'not the password at all' });
+		const wrong = await new TestBrowser().submit(`${service.url}/console/login`, '/console/login', {
+			email: 'Mallory@acme.example',
+			password: 'not the password at all',
+		});
 		assert.equal(wrong.response.status, 401);
 		const member = await service.addUser('member@acme.example', 'member');
 		await new TestBrowser().submit(`${service.url}/console/login`, '/console/login', { email: member.email, password: member.password });
-		const refused = (await audit()).filter((event) => event.action === 'sign_in.password' && event.outcome === 'refused').map((event) => `${event.actor}:${event.detail['reason']}`);
+		const refused = (await audit())
+			.filter((event) => event.action === 'sign_in.password' && event.outcome === 'refused')
+			.map((event) => `${event.actor}:${event.detail['reason']}`);
 		assert.deepEqual(refused.sort(), ['mallory@acme.example:wrong_password', 'member@acme.example:not_admin']);
-		assert.ok((await audit()).every((event) => !JSON.stringify(event).includes('not the password at all')), 'no password in the audit');
+		assert.ok(
+			(await audit()).every((event) => !JSON.stringify(event).includes('not the password at all')),
+			'no password in the audit',
+		);
 	});
 
 	it('takes the first organization’s settings from --sso-* flags and names a bad flag', async () => {
-		const flagged = await startService({ port: otherPort, settings: { ssoIssuer: idp.issuer, ssoClientId: TEST_CLIENT.id, ssoClientSecret: TEST_CLIENT.secret, ssoAllowedDomains: 'acme.test', ssoAdminGroups: 'ai-admins', ssoDisplayName: 'Acme ID' } });
+		const flagged = await startService({
+			port: otherPort,
+			settings: {
+				ssoIssuer: idp.issuer,
+				ssoClientId: TEST_CLIENT.id,
+				ssoClientSecret: TEST_CLIENT.secret,
+				ssoAllowedDomains: 'acme.test',
+				ssoAdminGroups: 'ai-admins',
+				ssoDisplayName: 'Acme ID',
+			},
+		});
 		try {
 			callback = `${flagged.url}/console/sso/callback`;
 			assert.equal(flagged.bootstrap.warnings.length, 0);
@@ -228,6 +308,9 @@ describe('single sign-on (OpenID Connect)', function () {
 		} finally {
 			await flagged.close();
 		}
-		await assert.rejects(startService({ settings: { ssoIssuer: 'ftp://idp', ssoClientId: 'x', ssoClientSecret: 'y' } }), /--sso-issuer \(ORG_POLICY_SSO_ISSUER\): must be the identity provider’s https URL/);
+		await assert.rejects(
+			startService({ settings: { ssoIssuer: 'ftp://idp', ssoClientId: 'x', ssoClientSecret: 'y' } }),
+			/--sso-issuer \(ORG_POLICY_SSO_ISSUER\): must be the identity provider’s https URL/,
+		);
 	});
 });

@@ -12,9 +12,40 @@ import { freshDatabase, TEST_DATABASE_URL } from '../support/postgres';
 
 const org = { id: 'acme', name: 'Acme Corp', createdAt: Date.parse('2026-11-26T10:00:00.000Z') };
 const key = { orgId: 'acme', privateKeyPem: 'pem', publicKey: 'A'.repeat(43), createdAt: org.createdAt };
-const revision = (n: number, by = 'admin@acme.example'): RevisionRecord => ({ orgId: 'acme', revision: n, signedJson: `{"r":${n}}`, signedJsonV1: null, createdAt: org.createdAt, createdBy: by });
-const user = (id: string) => ({ id, orgId: 'acme', email: `${id}@acme.example`, role: 'member' as const, passwordHash: null, createdAt: org.createdAt, lastSeenAt: null, appliedRevision: null, appliedAt: null, deactivatedAt: null, externalId: null, breakGlass: false });
-const token = { userId: 'u1', orgId: 'acme', familyId: 'f', clientId: 'vscode', expiresAt: 1_800_000_000_000, createdAt: 1_790_000_000_000, usedAt: null, revokedAt: null, csrfToken: null, label: null };
+const revision = (n: number, by = 'admin@acme.example'): RevisionRecord => ({
+	orgId: 'acme',
+	revision: n,
+	signedJson: `{"r":${n}}`,
+	signedJsonV1: null,
+	createdAt: org.createdAt,
+	createdBy: by,
+});
+const user = (id: string) => ({
+	id,
+	orgId: 'acme',
+	email: `${id}@acme.example`,
+	role: 'member' as const,
+	passwordHash: null,
+	createdAt: org.createdAt,
+	lastSeenAt: null,
+	appliedRevision: null,
+	appliedAt: null,
+	deactivatedAt: null,
+	externalId: null,
+	breakGlass: false,
+});
+const token = {
+	userId: 'u1',
+	orgId: 'acme',
+	familyId: 'f',
+	clientId: 'vscode',
+	expiresAt: 1_800_000_000_000,
+	createdAt: 1_790_000_000_000,
+	usedAt: null,
+	revokedAt: null,
+	csrfToken: null,
+	label: null,
+};
 
 interface Harness {
 	open(): Promise<Store>;
@@ -51,30 +82,56 @@ function storeContract(name: string, makeHarness: () => Promise<Harness>): void 
 			assert.equal(stale.ok, false);
 			assert.equal(stale.ok ? undefined : stale.current?.revision, 2);
 			assert.equal((await store.appendRevision('acme', 'any', (n) => revision(n))).ok, true);
-			assert.deepEqual((await store.listRevisions('acme', 10)).map((r) => r.revision), [3, 2, 1]);
+			assert.deepEqual(
+				(await store.listRevisions('acme', 10)).map((r) => r.revision),
+				[3, 2, 1],
+			);
 		});
 
 		it('lets exactly one of two concurrent writers of the same revision win', async () => {
-			const results = await Promise.all([store.appendRevision('acme', 1, (n) => revision(n, 'a')), store.appendRevision('acme', 1, (n) => revision(n, 'b'))]);
+			const results = await Promise.all([
+				store.appendRevision('acme', 1, (n) => revision(n, 'a')),
+				store.appendRevision('acme', 1, (n) => revision(n, 'b')),
+			]);
 			assert.deepEqual(results.map((result) => result.ok).sort(), [false, true]);
-			assert.deepEqual((await store.listRevisions('acme', 10)).map((r) => r.revision), [2, 1]);
+			assert.deepEqual(
+				(await store.listRevisions('acme', 10)).map((r) => r.revision),
+				[2, 1],
+			);
 		});
 
 		it('rolls a failed organization setup back whole', async () => {
 			await assert.rejects(
 				// The first revision cannot be written (no signed JSON): nothing of the organization may stay.
-				store.createOrganization({ ...org, id: 'globex' }, { ...key, orgId: 'globex' }, { ...revision(1), orgId: 'globex', signedJson: null as unknown as string }),
+				store.createOrganization(
+					{ ...org, id: 'globex' },
+					{ ...key, orgId: 'globex' },
+					{ ...revision(1), orgId: 'globex', signedJson: null as unknown as string },
+				),
 			);
 			assert.equal(await store.getOrganization('globex'), undefined);
 			assert.equal(await store.getSigningKey('globex'), undefined);
 		});
 
 		it('keeps key endorsements in order, once each, and can forget the private key', async () => {
-			const endorsement = (keyId: string, endorsedBy: string, createdAt: number) => ({ orgId: 'acme', keyId, publicKey: keyId.padEnd(43, 'x'), endorsedBy, signature: 's'.repeat(86), createdAt });
+			const endorsement = (keyId: string, endorsedBy: string, createdAt: number) => ({
+				orgId: 'acme',
+				keyId,
+				publicKey: keyId.padEnd(43, 'x'),
+				endorsedBy,
+				signature: 's'.repeat(86),
+				createdAt,
+			});
 			assert.equal(await store.addKeyEndorsement(endorsement('k2', 'k1', 2)), true);
 			assert.equal(await store.addKeyEndorsement(endorsement('k3', 'k2', 3)), true);
 			assert.equal(await store.addKeyEndorsement(endorsement('k2', 'k1', 4)), false, 'a key is endorsed once');
-			assert.deepEqual((await store.listKeyEndorsements('acme')).map((record) => [record.keyId, record.endorsedBy, record.createdAt]), [['k2', 'k1', 2], ['k3', 'k2', 3]]);
+			assert.deepEqual(
+				(await store.listKeyEndorsements('acme')).map((record) => [record.keyId, record.endorsedBy, record.createdAt]),
+				[
+					['k2', 'k1', 2],
+					['k3', 'k2', 3],
+				],
+			);
 			assert.equal((await store.getSigningKey('acme'))?.privateKeyPem, 'pem');
 			await store.forgetPrivateKey('acme');
 			assert.deepEqual(await store.getSigningKey('acme'), { ...key, privateKeyPem: null });
@@ -101,31 +158,79 @@ function storeContract(name: string, makeHarness: () => Promise<Harness>): void 
 		});
 
 		it('accepts an invitation once, creating its user', async () => {
-			await store.createInvitation({ tokenHash: 'inv', orgId: 'acme', email: 'new@acme.example', role: 'member', createdBy: 'admin', createdAt: org.createdAt, expiresAt: Date.parse('2030-01-01T00:00:00Z'), acceptedAt: null });
+			await store.createInvitation({
+				tokenHash: 'inv',
+				orgId: 'acme',
+				email: 'new@acme.example',
+				role: 'member',
+				createdBy: 'admin',
+				createdAt: org.createdAt,
+				expiresAt: Date.parse('2030-01-01T00:00:00Z'),
+				acceptedAt: null,
+			});
 			assert.equal(await store.acceptInvitation('inv', { ...user('u2'), email: 'new@acme.example' }, org.createdAt), 'accepted');
 			assert.equal(await store.acceptInvitation('inv', { ...user('u3'), email: 'new@acme.example' }, org.createdAt), 'already-used');
-			assert.deepEqual((await store.listUsers('acme')).map((u) => u.id), ['u2']);
-			await store.createInvitation({ tokenHash: 'inv2', orgId: 'acme', email: 'new@acme.example', role: 'member', createdBy: 'admin', createdAt: org.createdAt, expiresAt: Date.parse('2030-01-01T00:00:00Z'), acceptedAt: null });
-			assert.equal(await store.acceptInvitation('inv2', { ...user('u4'), email: 'new@acme.example' }, org.createdAt), 'already-member', 'a second invitation for a taken email');
+			assert.deepEqual(
+				(await store.listUsers('acme')).map((u) => u.id),
+				['u2'],
+			);
+			await store.createInvitation({
+				tokenHash: 'inv2',
+				orgId: 'acme',
+				email: 'new@acme.example',
+				role: 'member',
+				createdBy: 'admin',
+				createdAt: org.createdAt,
+				expiresAt: Date.parse('2030-01-01T00:00:00Z'),
+				acceptedAt: null,
+			});
+			assert.equal(
+				await store.acceptInvitation('inv2', { ...user('u4'), email: 'new@acme.example' }, org.createdAt),
+				'already-member',
+				'a second invitation for a taken email',
+			);
 			assert.equal((await store.getInvitation('inv2'))?.acceptedAt, null, 'nothing was half-applied');
 		});
 
 		it('keeps SSO settings with their secret apart, a test mark only for the settings it tested, and SCIM tokens by hash', async () => {
-			const saved = { orgId: 'acme', settingsJson: '{"issuer":"https://idp"}', clientSecret: 's3cret', testedFingerprint: null, updatedAt: 1, updatedBy: 'admin' };
+			const saved = {
+				orgId: 'acme',
+				settingsJson: '{"issuer":"https://idp"}',
+				clientSecret: 's3cret',
+				testedFingerprint: null,
+				updatedAt: 1,
+				updatedBy: 'admin',
+			};
 			await store.identity.saveSsoSettings(saved);
-			assert.equal(await store.identity.markSsoTested('acme', 'fp', '{"issuer":"https://other"}'), false, 'settings changed since the test began');
+			assert.equal(
+				await store.identity.markSsoTested('acme', 'fp', '{"issuer":"https://other"}'),
+				false,
+				'settings changed since the test began',
+			);
 			assert.equal(await store.identity.markSsoTested('acme', 'fp', saved.settingsJson), true);
 			await store.identity.setScimToken('acme', 'scim-hash');
 			await store.identity.saveSsoSettings({ ...saved, settingsJson: '{"issuer":"https://idp2"}', updatedAt: 2 });
 			const stored = await store.identity.getSsoSettings('acme');
-			assert.deepEqual([stored?.settingsJson, stored?.testedFingerprint, stored?.scimTokenHash, stored?.clientSecret], ['{"issuer":"https://idp2"}', null, 'scim-hash', 's3cret']);
+			assert.deepEqual(
+				[stored?.settingsJson, stored?.testedFingerprint, stored?.scimTokenHash, stored?.clientSecret],
+				['{"issuer":"https://idp2"}', null, 'scim-hash', 's3cret'],
+			);
 			assert.equal(await store.identity.findScimOrganization('scim-hash'), 'acme');
 			await store.identity.setScimToken('acme', null);
 			assert.equal(await store.identity.findScimOrganization('scim-hash'), undefined);
 		});
 
 		it('hands an SSO sign-in state out exactly once, and purges abandoned ones', async () => {
-			const login = { stateHash: 'st', orgId: 'acme', purpose: 'device' as const, nonce: 'n', codeVerifier: 'v', returnTo: '/device?user_code=X', createdAt: 1, expiresAt: 10 };
+			const login = {
+				stateHash: 'st',
+				orgId: 'acme',
+				purpose: 'device' as const,
+				nonce: 'n',
+				codeVerifier: 'v',
+				returnTo: '/device?user_code=X',
+				createdAt: 1,
+				expiresAt: 10,
+			};
 			await store.identity.createSsoLogin(login);
 			const taken = await Promise.all([store.identity.takeSsoLogin('st'), store.identity.takeSsoLogin('st')]);
 			assert.deepEqual(taken.filter(Boolean), [login]);
@@ -150,11 +255,30 @@ function storeContract(name: string, makeHarness: () => Promise<Harness>): void 
 		});
 
 		it('lists audit events newest first with their details', async () => {
-			await store.identity.appendAudit({ id: 'e1', orgId: 'acme', at: 1, actor: 'a', action: 'sign_in.sso', outcome: 'ok', detail: { purpose: 'console' } });
-			await store.identity.appendAudit({ id: 'e2', orgId: 'acme', at: 2, actor: 'b', action: 'scim.user_created', outcome: 'refused', detail: { user: 'x', active: false } });
+			await store.identity.appendAudit({
+				id: 'e1',
+				orgId: 'acme',
+				at: 1,
+				actor: 'a',
+				action: 'sign_in.sso',
+				outcome: 'ok',
+				detail: { purpose: 'console' },
+			});
+			await store.identity.appendAudit({
+				id: 'e2',
+				orgId: 'acme',
+				at: 2,
+				actor: 'b',
+				action: 'scim.user_created',
+				outcome: 'refused',
+				detail: { user: 'x', active: false },
+			});
 			await store.identity.appendAudit({ id: 'e3', orgId: 'other', at: 3, actor: 'c', action: 'x', outcome: 'ok', detail: {} });
 			const events = await store.identity.listAudit('acme', 10);
-			assert.deepEqual(events.map((event) => event.id), ['e2', 'e1']);
+			assert.deepEqual(
+				events.map((event) => event.id),
+				['e2', 'e1'],
+			);
 			assert.deepEqual(events[0]?.detail, { user: 'x', active: false });
 		});
 	});

@@ -47,7 +47,11 @@ export function checkAgainstAzureSpec(request: RecordedRequest): { validate: Val
 			assert.equal(request.query[parameter.name]?.length, 1, `query parameter ${parameter.name} must appear exactly once`);
 		}
 	}
-	assert.deepEqual(Object.keys(request.query).filter((name) => !operation.parameters.some((p) => p.in === 'query' && p.name === name)), [], 'no query parameters beyond the spec');
+	assert.deepEqual(
+		Object.keys(request.query).filter((name) => !operation.parameters.some((p) => p.in === 'query' && p.name === name)),
+		[],
+		'no query parameters beyond the spec',
+	);
 	const security = spec.components.securitySchemes.apiKey!;
 	assert.equal(security.in, 'header');
 	const validate = ajv.getSchema(`azure-inference${operation.requestBody.content['application/json'].schema.$ref}`)!;

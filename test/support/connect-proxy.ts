@@ -89,7 +89,9 @@ export class ConnectProxy {
 			const port = this.routes.get(host);
 			if (this.refuseWith !== undefined || port === undefined) {
 				const status = this.refuseWith ?? 502;
-				client.end(`HTTP/1.1 ${status} ${status === 407 ? 'Proxy Authentication Required' : 'Bad Gateway'}\r\n${status === 407 ? 'Proxy-Authenticate: Basic realm="corp"\r\n' : ''}Content-Length: 0\r\n\r\n`);
+				client.end(
+					`HTTP/1.1 ${status} ${status === 407 ? 'Proxy Authentication Required' : 'Bad Gateway'}\r\n${status === 407 ? 'Proxy-Authenticate: Basic realm="corp"\r\n' : ''}Content-Length: 0\r\n\r\n`,
+				);
 				return;
 			}
 			const upstream = new NetSocket();

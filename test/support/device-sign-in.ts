@@ -13,7 +13,12 @@ export interface TokenSet {
 }
 
 export async function form(url: string, fields: Record<string, string>, headers: Record<string, string> = {}): Promise<Response> {
-	return fetch(url, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers }, body: new URLSearchParams(fields), redirect: 'manual' });
+	return fetch(url, {
+		method: 'POST',
+		headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers },
+		body: new URLSearchParams(fields),
+		redirect: 'manual',
+	});
 }
 
 /**
@@ -28,17 +33,30 @@ export async function submitPageForm(pageUrl: string, fields: Record<string, str
 }
 
 /** Approves (or denies) a device code on the /device page, as the member would. */
-export function approveDevice(url: string, userCode: string, email: string, password: string, action: 'approve' | 'deny' = 'approve'): Promise<Response> {
+export function approveDevice(
+	url: string,
+	userCode: string,
+	email: string,
+	password: string,
+	action: 'approve' | 'deny' = 'approve',
+): Promise<Response> {
 	return submitPageForm(`${url}/device?user_code=${encodeURIComponent(userCode)}`, { user_code: userCode, email, password, action });
 }
 
 export async function deviceSignIn(url: string, email: string, password: string): Promise<TokenSet> {
-	const started = (await (await form(`${url}/oauth/device_authorization`, { client_id: 'vscode' })).json()) as { device_code: string; user_code: string };
+	const started = (await (await form(`${url}/oauth/device_authorization`, { client_id: 'vscode' })).json()) as {
+		device_code: string;
+		user_code: string;
+	};
 	const approval = await approveDevice(url, started.user_code, email, password);
 	if (approval.status !== 200) {
 		throw new Error(`approval failed: ${approval.status} ${await approval.text()}`);
 	}
-	const response = await form(`${url}/oauth/token`, { grant_type: 'urn:ietf:params:oauth:grant-type:device_code', device_code: started.device_code, client_id: 'vscode' });
+	const response = await form(`${url}/oauth/token`, {
+		grant_type: 'urn:ietf:params:oauth:grant-type:device_code',
+		device_code: started.device_code,
+		client_id: 'vscode',
+	});
 	if (response.status !== 200) {
 		throw new Error(`token request failed: ${response.status} ${await response.text()}`);
 	}

@@ -6,10 +6,23 @@ import { createEntraTokenProvider } from '../../src/client/entra';
 
 async function main(): Promise<void> {
 	const [authority, endpoint, tenant] = process.argv.slice(2) as [string, string, string];
-	const credential = new ClientSecretCredential(tenant, 'vscode-client-id', 'client-secret-value', { authorityHost: authority, disableInstanceDiscovery: true });
-	const getToken = createEntraTokenProvider({ scope: 'https://cognitiveservices.azure.com/.default', tenantId: tenant, onDeviceCode: () => undefined, credential });
+	const credential = new ClientSecretCredential(tenant, 'vscode-client-id', 'client-secret-value', {
+		authorityHost: authority,
+		disableInstanceDiscovery: true,
+	});
+	const getToken = createEntraTokenProvider({
+		scope: 'https://cognitiveservices.azure.com/.default',
+		tenantId: tenant,
+		onDeviceCode: () => undefined,
+		credential,
+	});
 	const client = createChatClient(
-		{ baseUrl: endpoint, headers: { 'X-Tenant': 'acme' }, apiKeyRequired: false, azure: { apiVersion: '2024-06-01', identityAuth: true, scope: 'https://cognitiveservices.azure.com/.default', tenantId: tenant } },
+		{
+			baseUrl: endpoint,
+			headers: { 'X-Tenant': 'acme' },
+			apiKeyRequired: false,
+			azure: { apiVersion: '2024-06-01', identityAuth: true, scope: 'https://cognitiveservices.azure.com/.default', tenantId: tenant },
+		},
 		{ fetch: fetchThrough(createDispatcher()), credentials: entraCredential(getToken) },
 	);
 	await client.complete([{ role: 'user', content: 'first' }], 'gpt-4o');

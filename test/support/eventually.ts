@@ -12,7 +12,13 @@ export async function eventually(what: string, condition: () => boolean | Promis
 }
 
 /** Resolves with the current value once it matches, re-checking on every change event (never a sleep); fails after `timeoutMs`. */
-export function whenChanged<T>(current: () => T, onChange: Event<unknown>, predicate: (value: T) => boolean, what: string, timeoutMs = 5000): Promise<T> {
+export function whenChanged<T>(
+	current: () => T,
+	onChange: Event<unknown>,
+	predicate: (value: T) => boolean,
+	what: string,
+	timeoutMs = 5000,
+): Promise<T> {
 	if (predicate(current())) {
 		return Promise.resolve(current());
 	}

@@ -85,7 +85,14 @@ export class FakeEndpoint {
 			(query[key] ??= []).push(value);
 		}
 		const servername = (request.socket as { servername?: string | false }).servername;
-		const record: RecordedRequest = { method: request.method ?? '', path: url.pathname, query, headers: request.headers, body: raw ? JSON.parse(raw) : undefined, ...(servername ? { servername } : {}) };
+		const record: RecordedRequest = {
+			method: request.method ?? '',
+			path: url.pathname,
+			query,
+			headers: request.headers,
+			body: raw ? JSON.parse(raw) : undefined,
+			...(servername ? { servername } : {}),
+		};
 		this.requests.push(record);
 		response.once('close', () => {
 			if (!response.writableFinished) {
@@ -97,8 +104,15 @@ export class FakeEndpoint {
 			return;
 		}
 		if (behaviour.status) {
-			response.writeHead(behaviour.status, { 'content-type': 'application/json', ...(behaviour.retryAfter ? { 'retry-after': behaviour.retryAfter } : {}) });
-			response.end(JSON.stringify({ error: { message: `fake failure ${behaviour.status}`, type: 'invalid_request_error', code: String(behaviour.status) } }));
+			response.writeHead(behaviour.status, {
+				'content-type': 'application/json',
+				...(behaviour.retryAfter ? { 'retry-after': behaviour.retryAfter } : {}),
+			});
+			response.end(
+				JSON.stringify({
+					error: { message: `fake failure ${behaviour.status}`, type: 'invalid_request_error', code: String(behaviour.status) },
+				}),
+			);
 			return;
 		}
 		if (request.method === 'GET' && url.pathname.endsWith('/models') && behaviour.listStatus) {
@@ -111,12 +125,30 @@ export class FakeEndpoint {
 		if (request.method === 'POST' && asked !== undefined && behaviour.missingModels?.includes(asked)) {
 			// Azure's answer for a deployment that does not exist (the OpenAI API answers model_not_found alike).
 			response.writeHead(404, { 'content-type': 'application/json' });
-			response.end(JSON.stringify({ error: { code: 'DeploymentNotFound', message: 'The API deployment for this resource does not exist. If you created the deployment within the last 5 minutes, please wait a moment and try again.' } }));
+			response.end(
+				JSON.stringify({
+					error: {
+						code: 'DeploymentNotFound',
+						message:
+							'The API deployment for this resource does not exist. If you created the deployment within the last 5 minutes, please wait a moment and try again.',
+					},
+				}),
+			);
 			return;
 		}
 		if (request.method === 'GET' && url.pathname.endsWith('/models')) {
 			response.writeHead(200, { 'content-type': 'application/json' });
-			response.end(JSON.stringify({ object: 'list', data: (behaviour.models ?? ['gpt-4o', 'gpt-4o-mini']).map((id) => ({ id, object: 'model', created: 1700000000, owned_by: 'org' })) }));
+			response.end(
+				JSON.stringify({
+					object: 'list',
+					data: (behaviour.models ?? ['gpt-4o', 'gpt-4o-mini']).map((id) => ({
+						id,
+						object: 'model',
+						created: 1700000000,
+						owned_by: 'org',
+					})),
+				}),
+			);
 			return;
 		}
 		if (request.method === 'POST' && url.pathname.endsWith('/chat/completions')) {
@@ -148,7 +180,12 @@ export class FakeEndpoint {
 					])
 				: answer.map((text) => event({ content: text }, null));
 			const finish = behaviour.finishReason === undefined ? (calling ? 'tool_calls' : 'stop') : behaviour.finishReason;
-			const events = [event({ role: 'assistant', content: '' }, null), ...content, ...(finish === null ? [] : [event({}, finish)]), 'data: [DONE]\n\n'];
+			const events = [
+				event({ role: 'assistant', content: '' }, null),
+				...content,
+				...(finish === null ? [] : [event({}, finish)]),
+				'data: [DONE]\n\n',
+			];
 			const limit = behaviour.failAfterChunks;
 			const bytes = Buffer.from((limit === undefined ? events : events.slice(0, limit + 1)).join(''), 'utf8');
 			const size = behaviour.splitBytes ?? bytes.length;
@@ -171,14 +208,88 @@ export class FakeEndpoint {
 }
 
 /** A throwaway CA and a server certificate for 127.0.0.1 (and `names`, e.g. `*.openai.azure.com`) signed by it (openssl). */
-export function makeTestCertificates(names: readonly string[] = []): { caFile: string; ca: string; key: string; cert: string; selfSignedKey: string; selfSignedCert: string; cleanup: () => void } {
+export function makeTestCertificates(names: readonly string[] = []): {
+	caFile: string;
+	ca: string;
+	key: string;
+	cert: string;
+	selfSignedKey: string;
+	selfSignedCert: string;
+	cleanup: () => void;
+} {
 	const dir = mkdtempSync(join(tmpdir(), 'opp-tls-'));
 	const run = (...args: string[]) => execFileSync('openssl', args, { cwd: dir, stdio: 'pipe' });
-	run('req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', 'ca.key', '-out', 'ca.pem', '-days', '2', '-subj', '/CN=Org Provider Policy test CA');
-	run('req', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', 'server.key', '-out', 'server.csr', '-subj', '/CN=127.0.0.1');
-	writeFileSync(join(dir, 'ext.cnf'), `subjectAltName=${['IP:127.0.0.1', 'DNS:localhost', ...names.map((name) => `DNS:${name}`)].join(',')}\n`);
-	run('x509', '-req', '-in', 'server.csr', '-CA', 'ca.pem', '-CAkey', 'ca.key', '-CAcreateserial', '-out', 'server.pem', '-days', '2', '-extfile', 'ext.cnf');
-	run('req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', 'self.key', '-out', 'self.pem', '-days', '2', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1');
+	run(
+		'req',
+		'-x509',
+		'-newkey',
+		'ec',
+		'-pkeyopt',
+		'ec_paramgen_curve:prime256v1',
+		'-nodes',
+		'-keyout',
+		'ca.key',
+		'-out',
+		'ca.pem',
+		'-days',
+		'2',
+		'-subj',
+		'/CN=Org Provider Policy test CA',
+	);
+	run(
+		'req',
+		'-newkey',
+		'ec',
+		'-pkeyopt',
+		'ec_paramgen_curve:prime256v1',
+		'-nodes',
+		'-keyout',
+		'server.key',
+		'-out',
+		'server.csr',
+		'-subj',
+		'/CN=127.0.0.1',
+	);
+	writeFileSync(
+		join(dir, 'ext.cnf'),
+		`subjectAltName=${['IP:127.0.0.1', 'DNS:localhost', ...names.map((name) => `DNS:${name}`)].join(',')}\n`,
+	);
+	run(
+		'x509',
+		'-req',
+		'-in',
+		'server.csr',
+		'-CA',
+		'ca.pem',
+		'-CAkey',
+		'ca.key',
+		'-CAcreateserial',
+		'-out',
+		'server.pem',
+		'-days',
+		'2',
+		'-extfile',
+		'ext.cnf',
+	);
+	run(
+		'req',
+		'-x509',
+		'-newkey',
+		'ec',
+		'-pkeyopt',
+		'ec_paramgen_curve:prime256v1',
+		'-nodes',
+		'-keyout',
+		'self.key',
+		'-out',
+		'self.pem',
+		'-days',
+		'2',
+		'-subj',
+		'/CN=127.0.0.1',
+		'-addext',
+		'subjectAltName=IP:127.0.0.1',
+	);
 	const read = (name: string) => readFileSync(join(dir, name), 'utf8');
 	return {
 		caFile: join(dir, 'ca.pem'),

@@ -42,7 +42,10 @@ export interface TestIdentityProvider {
 	close(): Promise<void>;
 }
 
-const page = (uid: string, hint = '') => `<!doctype html><html><head><meta charset="utf-8"><title>Test identity provider</title></head><body>
+const page = (
+	uid: string,
+	hint = '',
+) => `<!doctype html><html><head><meta charset="utf-8"><title>Test identity provider</title></head><body>
 <h1>Test identity provider</h1>
 <form method="post" action="/interaction/${uid}">
 <label>E-mail <input name="login" id="idp-login" value="${hint}" autocomplete="off"></label>
@@ -131,7 +134,14 @@ export async function startIdentityProvider(redirectUris: string[]): Promise<Tes
 		features: { devInteractions: { enabled: false } },
 		adapter: MemoryAdapter,
 		jwks: { keys: [{ ...SIGNING_KEY, kid: 'test-idp', alg: 'RS256', use: 'sig' }] },
-		ttl: { Interaction: ttl(600), Grant: ttl(3600), Session: ttl(3600), AccessToken: ttl(600), AuthorizationCode: ttl(60), IdToken: ttl(600) },
+		ttl: {
+			Interaction: ttl(600),
+			Grant: ttl(3600),
+			Session: ttl(3600),
+			AccessToken: ttl(600),
+			AuthorizationCode: ttl(60),
+			IdToken: ttl(600),
+		},
 		pkce: { required: () => true },
 		cookies: { keys: ['test-cookie-key-0123456789abcdef'] },
 		// No consent screen: the organization's own provider has consented for its members.
@@ -164,7 +174,12 @@ export async function startIdentityProvider(redirectUris: string[]): Promise<Tes
 			return undefined;
 		}
 		if (match[2]) {
-			return provider.interactionFinished(ctx.req, ctx.res, { error: 'access_denied', error_description: 'the person cancelled' }, { mergeWithLastSubmission: false });
+			return provider.interactionFinished(
+				ctx.req,
+				ctx.res,
+				{ error: 'access_denied', error_description: 'the person cancelled' },
+				{ mergeWithLastSubmission: false },
+			);
 		}
 		const login = (await formBody(ctx.req)).get('login') ?? '';
 		if (!PEOPLE[login]) {

@@ -1,5 +1,11 @@
 import assert from 'node:assert/strict';
-import { PolicyRejectedError, verifySignedPolicy, type PolicyRejection, type PolicySettingsInput, type PolicyTrust } from '../../src/policy';
+import {
+	PolicyRejectedError,
+	verifySignedPolicy,
+	type PolicyRejection,
+	type PolicySettingsInput,
+	type PolicyTrust,
+} from '../../src/policy';
 
 /** Why a member refuses this envelope under this trust; fails the test when it is accepted. */
 export function refusalOf(envelope: unknown, trust: PolicyTrust): PolicyRejection {

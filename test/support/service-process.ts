@@ -10,7 +10,12 @@ export async function waitForHttp(url: string, child: ChildProcess, log: () => s
 		if (child.exitCode !== null || child.signalCode !== null) {
 			throw new Error(`exited early: ${log()}`);
 		}
-		if (await fetch(url).then((response) => response.status < 500, () => false)) {
+		if (
+			await fetch(url).then(
+				(response) => response.status < 500,
+				() => false,
+			)
+		) {
 			return;
 		}
 		await new Promise((resolve) => setTimeout(resolve, 100));
@@ -24,10 +29,32 @@ export type Storage = { databaseUrl: string } | { dataDir: string };
  * A policy service instance as its own process (the real entry point, `src/server/main.ts`), so a
  * test can kill it with SIGKILL. It resolves once `/readyz` answers.
  */
-export async function startServiceInstance(storage: Storage, port: number, publicUrl = `http://127.0.0.1:${port}`, extra: string[] = []): Promise<ChildProcess> {
+export async function startServiceInstance(
+	storage: Storage,
+	port: number,
+	publicUrl = `http://127.0.0.1:${port}`,
+	extra: string[] = [],
+): Promise<ChildProcess> {
 	const where = 'databaseUrl' in storage ? ['--database-url', storage.databaseUrl] : ['--data-dir', storage.dataDir];
-	const args = ['--import', 'tsx', join(root, 'src/server/main.ts'), '--port', String(port), ...where, '--public-url', publicUrl, '--org-id', 'acme', '--org-name', 'Acme Corp'];
-	const child = spawn(process.execPath, [...args, '--admin-email', ADMIN.email, '--admin-password', ADMIN.password, '--log-level', 'warn', ...extra], { stdio: ['ignore', 'pipe', 'pipe'] });
+	const args = [
+		'--import',
+		'tsx',
+		join(root, 'src/server/main.ts'),
+		'--port',
+		String(port),
+		...where,
+		'--public-url',
+		publicUrl,
+		'--org-id',
+		'acme',
+		'--org-name',
+		'Acme Corp',
+	];
+	const child = spawn(
+		process.execPath,
+		[...args, '--admin-email', ADMIN.email, '--admin-password', ADMIN.password, '--log-level', 'warn', ...extra],
+		{ stdio: ['ignore', 'pipe', 'pipe'] },
+	);
 	let log = '';
 	child.stdout?.on('data', (chunk) => (log += String(chunk)));
 	child.stderr?.on('data', (chunk) => (log += String(chunk)));

@@ -32,13 +32,19 @@ export interface RunningService extends PolicyApp {
 	close(): Promise<void>;
 }
 
-
-
 export async function startService(
-	options: Partial<Omit<AppOptions, 'config' | 'store'>> & { dataDir?: string; databaseUrl?: string; heartbeatSeconds?: number; port?: number; settings?: Partial<ServerConfigInput>; wrapStore?: (store: Store) => Store } = {},
+	options: Partial<Omit<AppOptions, 'config' | 'store'>> & {
+		dataDir?: string;
+		databaseUrl?: string;
+		heartbeatSeconds?: number;
+		port?: number;
+		settings?: Partial<ServerConfigInput>;
+		wrapStore?: (store: Store) => Store;
+	} = {},
 ): Promise<RunningService> {
 	// ORG_POLICY_TEST_STORE=postgres runs a suite's services on PostgreSQL, each on a fresh database.
-	const database = !options.databaseUrl && !options.dataDir && process.env.ORG_POLICY_TEST_STORE === 'postgres' ? await freshDatabase() : undefined;
+	const database =
+		!options.databaseUrl && !options.dataDir && process.env.ORG_POLICY_TEST_STORE === 'postgres' ? await freshDatabase() : undefined;
 	const databaseUrl = options.databaseUrl ?? database?.url;
 	const opened: Store = databaseUrl ? await openPostgresStore(databaseUrl) : await openSqliteStore(options.dataDir ?? ':memory:');
 	const store = options.wrapStore ? options.wrapStore(opened) : opened;

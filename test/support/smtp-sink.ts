@@ -22,7 +22,11 @@ export class SmtpSink {
 				const chunks: Buffer[] = [];
 				stream.on('data', (chunk: Buffer) => chunks.push(chunk));
 				stream.on('end', () => {
-					sink.messages.push({ from: session.envelope.mailFrom ? session.envelope.mailFrom.address : '', to: session.envelope.rcptTo.map((rcpt) => rcpt.address), raw: Buffer.concat(chunks).toString('utf8') });
+					sink.messages.push({
+						from: session.envelope.mailFrom ? session.envelope.mailFrom.address : '',
+						to: session.envelope.rcptTo.map((rcpt) => rcpt.address),
+						raw: Buffer.concat(chunks).toString('utf8'),
+					});
 					callback();
 				});
 			},

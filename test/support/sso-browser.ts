@@ -24,7 +24,9 @@ export class TestBrowser {
 			const [pair = '', ...attributes] = header.split(';');
 			const name = pair.slice(0, pair.indexOf('='));
 			const value = pair.slice(pair.indexOf('=') + 1);
-			const expired = attributes.some((attribute) => /^\s*max-age=0\s*$/i.test(attribute)) || attributes.some((attribute) => /^\s*expires=/i.test(attribute) && Date.parse(attribute.split('=')[1]!) < Date.now());
+			const expired =
+				attributes.some((attribute) => /^\s*max-age=0\s*$/i.test(attribute)) ||
+				attributes.some((attribute) => /^\s*expires=/i.test(attribute) && Date.parse(attribute.split('=')[1]!) < Date.now());
 			if (expired || value === '') {
 				cookies.delete(name);
 			} else {
@@ -36,8 +38,14 @@ export class TestBrowser {
 
 	async request(url: string, init: RequestInit = {}): Promise<Response> {
 		this.visited.push(url);
-		const cookies = [...(this.jar.get(new URL(url).hostname) ?? new Map<string, string>())].map(([name, value]) => `${name}=${value}`).join('; ');
-		const response = await fetch(url, { ...init, redirect: 'manual', headers: { ...(init.headers as Record<string, string>), ...(cookies ? { cookie: cookies } : {}) } });
+		const cookies = [...(this.jar.get(new URL(url).hostname) ?? new Map<string, string>())]
+			.map(([name, value]) => `${name}=${value}`)
+			.join('; ');
+		const response = await fetch(url, {
+			...init,
+			redirect: 'manual',
+			headers: { ...(init.headers as Record<string, string>), ...(cookies ? { cookie: cookies } : {}) },
+		});
 		this.remember(url, response);
 		return response;
 	}
@@ -79,9 +87,18 @@ export class TestBrowser {
 	 * Single sign-on from one of the service's pages: press "Sign in with …" (`purpose`), sign in
 	 * at the identity provider as `person`, and come back. Returns the service's answer.
 	 */
-	async signInWithSso(serviceUrl: string, person: string, options: { purpose?: 'console' | 'device' | 'test'; userCode?: string } = {}): Promise<{ url: string; status: number; text: string }> {
+	async signInWithSso(
+		serviceUrl: string,
+		person: string,
+		options: { purpose?: 'console' | 'device' | 'test'; userCode?: string } = {},
+	): Promise<{ url: string; status: number; text: string }> {
 		const purpose = options.purpose ?? 'console';
-		const pageUrl = purpose === 'device' ? `${serviceUrl}/device?user_code=${options.userCode ?? ''}` : purpose === 'test' ? `${serviceUrl}/console/sso` : `${serviceUrl}/console/login`;
+		const pageUrl =
+			purpose === 'device'
+				? `${serviceUrl}/device?user_code=${options.userCode ?? ''}`
+				: purpose === 'test'
+					? `${serviceUrl}/console/sso`
+					: `${serviceUrl}/console/login`;
 		let at = await this.submit(pageUrl, '/console/sso/start', { purpose, ...(options.userCode ? { user_code: options.userCode } : {}) });
 		// The service's page moves on to the identity provider (a meta refresh, as a browser follows it).
 		const onward = /<meta http-equiv="refresh" content="0;url=([^"]+)">/.exec(await at.response.clone().text())?.[1];
@@ -91,7 +108,14 @@ export class TestBrowser {
 		}
 		if (new URL(at.url).pathname.startsWith('/interaction/')) {
 			const target = at.url;
-			at = await this.follow(target, await this.request(target, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ login: person, password: 'anything' }) }));
+			at = await this.follow(
+				target,
+				await this.request(target, {
+					method: 'POST',
+					headers: { 'content-type': 'application/x-www-form-urlencoded' },
+					body: new URLSearchParams({ login: person, password: 'anything' }),
+				}),
+			);
 		}
 		return { url: at.url, status: at.response.status, text: await at.response.text() };
 	}

@@ -29,7 +29,12 @@ export async function adminConsole(service: RunningService): Promise<TestBrowser
 }
 
 /** Saves SSO settings through the console's form; returns the page it answers with. */
-export async function saveSsoSettings(browser: TestBrowser, service: RunningService, settings: Record<string, unknown>, clientSecret?: string): Promise<{ status: number; text: string }> {
+export async function saveSsoSettings(
+	browser: TestBrowser,
+	service: RunningService,
+	settings: Record<string, unknown>,
+	clientSecret?: string,
+): Promise<{ status: number; text: string }> {
 	const saved = await browser.submit(`${service.url}/console/sso`, '/console/sso', ssoFormFields(settings, clientSecret));
 	return { status: saved.response.status, text: await saved.response.text() };
 }

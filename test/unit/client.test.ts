@@ -1,5 +1,19 @@
 import assert from 'node:assert/strict';
-import { apiKeyCredential, azureOpenAiStylePath, planEndpoint, requestUrl, ChatRequestError, createChatClient, createDispatcher, entraCredential, fetchThrough, noCredential, type EffectiveProvider, type CredentialSource, type HttpOptions } from '../../src/client';
+import {
+	apiKeyCredential,
+	azureOpenAiStylePath,
+	planEndpoint,
+	requestUrl,
+	ChatRequestError,
+	createChatClient,
+	createDispatcher,
+	entraCredential,
+	fetchThrough,
+	noCredential,
+	type EffectiveProvider,
+	type CredentialSource,
+	type HttpOptions,
+} from '../../src/client';
 import { SignInRequiredError } from '../../src/client/credentials';
 import { checkAgainstAzureSpec } from '../support/azure-spec';
 import { FakeEndpoint, makeTestCertificates, type RecordedRequest } from '../support/fake-endpoint';
@@ -53,7 +67,11 @@ describe('chat-completions client', () => {
 	});
 
 	it('Azure deployments: /openai/deployments/{model}/chat/completions?api-version=…, key in api-key', async () => {
-		const chat = client(provider(endpoint.url, { azure: { apiVersion: '2024-06-01', identityAuth: false, scope: 'https://cognitiveservices.azure.com/.default' } }));
+		const chat = client(
+			provider(endpoint.url, {
+				azure: { apiVersion: '2024-06-01', identityAuth: false, scope: 'https://cognitiveservices.azure.com/.default' },
+			}),
+		);
 		assert.equal(await chat.complete([{ role: 'user', content: 'hi' }], 'gpt-4o'), 'Hello from the endpoint ✓');
 		const request = last();
 		assert.equal(request.path, '/openai/deployments/gpt-4o/chat/completions');
@@ -68,11 +86,19 @@ describe('chat-completions client', () => {
 	});
 
 	it('sends api-version exactly once when the admin also pasted it into the base URL', async () => {
-		const chat = client(provider(`${endpoint.url}/openai?api-version=2023-05-15`, { azure: { apiVersion: '2024-06-01', identityAuth: false, scope: 'https://cognitiveservices.azure.com/.default' } }));
+		const chat = client(
+			provider(`${endpoint.url}/openai?api-version=2023-05-15`, {
+				azure: { apiVersion: '2024-06-01', identityAuth: false, scope: 'https://cognitiveservices.azure.com/.default' },
+			}),
+		);
 		await chat.complete([{ role: 'user', content: 'hi' }], 'gpt-4o');
 		assert.equal(last().path, '/openai/deployments/gpt-4o/chat/completions');
 		assert.deepEqual(last().query, { 'api-version': ['2024-06-01'] });
-		const pastedOnly = client(provider(`${endpoint.url}?api-version=2024-10-21`, { azure: { identityAuth: false, scope: 'https://cognitiveservices.azure.com/.default' } }));
+		const pastedOnly = client(
+			provider(`${endpoint.url}?api-version=2024-10-21`, {
+				azure: { identityAuth: false, scope: 'https://cognitiveservices.azure.com/.default' },
+			}),
+		);
 		await pastedOnly.complete([{ role: 'user', content: 'hi' }], 'gpt-4o');
 		assert.deepEqual(last().query, { 'api-version': ['2024-10-21'] });
 	});
@@ -84,7 +110,10 @@ describe('chat-completions client', () => {
 		assert.deepEqual(last().query, {});
 		assert.equal(last().headers['api-key'], KEY);
 		assert.equal(last().headers.authorization, undefined);
-		await client(provider(`${endpoint.url}/openai/v1`, { azure: { ...azure, apiVersion: 'preview' } })).complete([{ role: 'user', content: 'hi' }], 'gpt-4o');
+		await client(provider(`${endpoint.url}/openai/v1`, { azure: { ...azure, apiVersion: 'preview' } })).complete(
+			[{ role: 'user', content: 'hi' }],
+			'gpt-4o',
+		);
 		assert.equal(last().path, '/openai/v1/chat/completions');
 		assert.deepEqual(last().query, { 'api-version': ['preview'] });
 	});
@@ -92,7 +121,13 @@ describe('chat-completions client', () => {
 	it('Entra ID: Authorization: Bearer <token>, no api-key, a fresh token per request', async () => {
 		let issued = 0;
 		const entra = entraCredential(async () => `entra-token-${++issued}`);
-		const chat = client(provider(endpoint.url, { apiKeyRequired: false, azure: { apiVersion: '2024-06-01', identityAuth: true, scope: 'https://cognitiveservices.azure.com/.default' } }), entra);
+		const chat = client(
+			provider(endpoint.url, {
+				apiKeyRequired: false,
+				azure: { apiVersion: '2024-06-01', identityAuth: true, scope: 'https://cognitiveservices.azure.com/.default' },
+			}),
+			entra,
+		);
 		await chat.complete([{ role: 'user', content: 'hi' }], 'gpt-4o');
 		assert.equal(last().headers.authorization, 'Bearer entra-token-1');
 		assert.equal(last().headers['api-key'], undefined);
@@ -105,8 +140,16 @@ describe('chat-completions client', () => {
 		const forms: [string, string, string][] = [
 			['the resource root', '', '/openai/deployments/gpt-4o/chat/completions'],
 			['…/openai', '/openai', '/openai/deployments/gpt-4o/chat/completions'],
-			["a deployment's URL (Cline's docs): the deployment becomes the model", '/openai/deployments/gpt-4o-prod', '/openai/deployments/gpt-4o-prod/chat/completions'],
-			['a full chat/completions URL with its api-version', '/openai/deployments/gpt-4o-prod/chat/completions?api-version=2023-05-15', '/openai/deployments/gpt-4o-prod/chat/completions'],
+			[
+				"a deployment's URL (Cline's docs): the deployment becomes the model",
+				'/openai/deployments/gpt-4o-prod',
+				'/openai/deployments/gpt-4o-prod/chat/completions',
+			],
+			[
+				'a full chat/completions URL with its api-version',
+				'/openai/deployments/gpt-4o-prod/chat/completions?api-version=2023-05-15',
+				'/openai/deployments/gpt-4o-prod/chat/completions',
+			],
 		];
 		for (const [name, suffix, path] of forms) {
 			it(name, async () => {
@@ -114,8 +157,12 @@ describe('chat-completions client', () => {
 				const chat = client(settings);
 				await chat.complete([{ role: 'user', content: 'hi' }], 'gpt-4o');
 				assert.equal(last().path, path);
-				assert.deepEqual(last().query, { 'api-version': ['2024-06-01'] }, 'api-version once, the policy\'s');
-				assert.equal(requestUrl(planEndpoint(settings), 'gpt-4o'), `${endpoint.url}${path}?api-version=2024-06-01`, 'what the console shows is what is called');
+				assert.deepEqual(last().query, { 'api-version': ['2024-06-01'] }, "api-version once, the policy's");
+				assert.equal(
+					requestUrl(planEndpoint(settings), 'gpt-4o'),
+					`${endpoint.url}${path}?api-version=2024-06-01`,
+					'what the console shows is what is called',
+				);
 			});
 		}
 
@@ -134,7 +181,10 @@ describe('chat-completions client', () => {
 			assert.deepEqual(last().query, { route: ['a', 'b'] });
 			assert.equal(last().path, '/v1/chat/completions');
 			const azure = { apiVersion: '2024-06-01', identityAuth: false, scope: 'https://cognitiveservices.azure.com/.default' };
-			await client(provider(`${endpoint.url}/openai?route=a&route=b&api-version=2023-05-15`, { azure })).complete([{ role: 'user', content: 'hi' }], 'gpt-4o');
+			await client(provider(`${endpoint.url}/openai?route=a&route=b&api-version=2023-05-15`, { azure })).complete(
+				[{ role: 'user', content: 'hi' }],
+				'gpt-4o',
+			);
 			assert.equal(last().path, '/openai/deployments/gpt-4o/chat/completions');
 			assert.deepEqual(last().query, { route: ['a', 'b'], 'api-version': ['2024-06-01'] });
 		});
@@ -146,7 +196,10 @@ describe('chat-completions client', () => {
 		});
 
 		it('never sends loopback requests through a proxy, even without NO_PROXY', async () => {
-			const viaDeadProxy = createDispatcher({ env: { HTTP_PROXY: 'http://127.0.0.1:9', HTTPS_PROXY: 'http://127.0.0.1:9' }, connectTimeoutMs: 500 });
+			const viaDeadProxy = createDispatcher({
+				env: { HTTP_PROXY: 'http://127.0.0.1:9', HTTPS_PROXY: 'http://127.0.0.1:9' },
+				connectTimeoutMs: 500,
+			});
 			const chat = createChatClient(provider(`${endpoint.url}/v1`), { fetch: fetchThrough(viaDeadProxy), credentials: withKey });
 			assert.equal(await chat.complete([{ role: 'user', content: 'hi' }], 'gpt-4o'), 'Hello from the endpoint ✓');
 		});
@@ -156,12 +209,19 @@ describe('chat-completions client', () => {
 		const cases: [string, { status: number; retryAfter?: string }, CredentialSource, string, RegExp][] = [
 			['408', { status: 408 }, withKey, 'timeout', /gave up waiting for the request \(408\)/],
 			['429 with Retry-After', { status: 429, retryAfter: '17' }, withKey, 'rate-limited', /\(429\); wait 17 s and try again/],
-			['401 when the policy sends no member key', { status: 401 }, noCredential, 'forbidden', /policy sends no member key to it: tell your admin/],
+			[
+				'401 when the policy sends no member key',
+				{ status: 401 },
+				noCredential,
+				'forbidden',
+				/policy sends no member key to it: tell your admin/,
+			],
 		];
 		for (const [name, behaviour, credentials, kind, message] of cases) {
 			it(name, async () => {
 				endpoint.behaviour = behaviour;
-				const settings = credentials === noCredential ? provider(`${endpoint.url}/v1`, { apiKeyRequired: false }) : provider(`${endpoint.url}/v1`);
+				const settings =
+					credentials === noCredential ? provider(`${endpoint.url}/v1`, { apiKeyRequired: false }) : provider(`${endpoint.url}/v1`);
 				await assert.rejects(client(settings, credentials).complete([{ role: 'user', content: 'hi' }], 'gpt-4o'), (error: unknown) => {
 					assert.ok(error instanceof ChatRequestError);
 					assert.equal(error.kind, kind);
@@ -202,7 +262,11 @@ describe('chat-completions client', () => {
 		const settings: [string, EffectiveProvider, CredentialSource][] = [
 			['plain OpenAI-compatible', provider('http://placeholder/v1'), withKey],
 			['Azure deployments with a key', provider('http://placeholder', { azure }), withKey],
-			['Azure deployments with Entra ID', provider('http://placeholder', { apiKeyRequired: false, azure: { ...azure, identityAuth: true } }), entraCredential(async () => 'entra-token')],
+			[
+				'Azure deployments with Entra ID',
+				provider('http://placeholder', { apiKeyRequired: false, azure: { ...azure, identityAuth: true } }),
+				entraCredential(async () => 'entra-token'),
+			],
 			['Azure v1 API', provider('http://placeholder/openai/v1', { azure: { ...azure, apiVersion: undefined } }), withKey],
 		];
 		for (const [name, settingsFor, credentials] of settings) {
@@ -221,7 +285,11 @@ describe('chat-completions client', () => {
 				assert.equal(request.headers['x-tenant'], 'acme', "the policy's header, not the environment's");
 				assert.equal(request.headers['openai-organization'], undefined);
 				assert.equal(request.headers['openai-project'], undefined);
-				assert.ok(![request.headers.authorization, request.headers['api-key']].some((value) => String(value).includes('from-env') || String(value).includes('from-the-environment')));
+				assert.ok(
+					![request.headers.authorization, request.headers['api-key']].some(
+						(value) => String(value).includes('from-env') || String(value).includes('from-the-environment'),
+					),
+				);
 				assert.ok(!JSON.stringify(request.query).includes('1999-01-01'));
 				assert.deepEqual(logged, [], 'OPENAI_LOG=debug logged nothing');
 			});
@@ -231,13 +299,22 @@ describe('chat-completions client', () => {
 	it('no member key: no credential header of ours; a gateway header in the policy is sent as is', async () => {
 		await client(provider(`${endpoint.url}/v1`, { apiKeyRequired: false }), noCredential).complete([{ role: 'user', content: 'hi' }], 'm');
 		assert.equal(last().headers.authorization, undefined);
-		await client(provider(`${endpoint.url}/v1`, { apiKeyRequired: false, headers: { Authorization: 'Bearer gateway' } }), noCredential).complete([{ role: 'user', content: 'hi' }], 'm');
+		await client(
+			provider(`${endpoint.url}/v1`, { apiKeyRequired: false, headers: { Authorization: 'Bearer gateway' } }),
+			noCredential,
+		).complete([{ role: 'user', content: 'hi' }], 'm');
 		assert.equal(last().headers.authorization, 'Bearer gateway');
 	});
 
 	it('asks for a key when none is set, without calling the endpoint', async () => {
-		const chat = client(provider(`${endpoint.url}/v1`), apiKeyCredential(async () => undefined));
-		await assert.rejects(chat.complete([{ role: 'user', content: 'hi' }], 'm'), (error: ChatRequestError) => error.kind === 'missing-key' && /Set API Key/.test(error.message));
+		const chat = client(
+			provider(`${endpoint.url}/v1`),
+			apiKeyCredential(async () => undefined),
+		);
+		await assert.rejects(
+			chat.complete([{ role: 'user', content: 'hi' }], 'm'),
+			(error: ChatRequestError) => error.kind === 'missing-key' && /Set API Key/.test(error.message),
+		);
 		assert.equal(endpoint.requests.length, 0);
 	});
 
@@ -245,7 +322,10 @@ describe('chat-completions client', () => {
 		for (const splitBytes of [1, 7, 64]) {
 			it(`reassembles chunks split every ${splitBytes} byte(s), through [DONE]`, async () => {
 				endpoint.behaviour = { splitBytes, answer: ['naïve ', 'café ', '— ✓ ', '日本'] };
-				assert.equal(await drain(client(provider(`${endpoint.url}/v1`)).streamChat([{ role: 'user', content: 'x' }], 'm')), 'naïve café — ✓ 日本');
+				assert.equal(
+					await drain(client(provider(`${endpoint.url}/v1`)).streamChat([{ role: 'user', content: 'x' }], 'm')),
+					'naïve café — ✓ 日本',
+				);
 			});
 		}
 
@@ -254,7 +334,11 @@ describe('chat-completions client', () => {
 			const controller = new AbortController();
 			const received: string[] = [];
 			await assert.rejects(async () => {
-				for await (const piece of client(provider(`${endpoint.url}/v1`)).streamChat([{ role: 'user', content: 'x' }], 'm', controller.signal)) {
+				for await (const piece of client(provider(`${endpoint.url}/v1`)).streamChat(
+					[{ role: 'user', content: 'x' }],
+					'm',
+					controller.signal,
+				)) {
 					received.push(piece);
 					if (received.length === 3) {
 						controller.abort();
@@ -288,13 +372,20 @@ describe('chat-completions client', () => {
 			assert.match(report.message, /unreachable from this machine.*Base URL, your firewall and proxy/);
 		});
 
-		it("where the organization set the endpoint, names who can fix it instead of asking the member to check the Base URL (#14 item 5)", async () => {
+		it('where the organization set the endpoint, names who can fix it instead of asking the member to check the Base URL (#14 item 5)', async () => {
 			const closed = await FakeEndpoint.start();
 			await closed.close();
-			const managed = createChatClient(provider(`${closed.url}/v1`, { models: { allowed: ['gpt-4o'] } }), { fetch: fetchThrough(dispatcher), credentials: withKey, owner: 'Acme Corp (contact ai-platform@acme.example)' });
+			const managed = createChatClient(provider(`${closed.url}/v1`, { models: { allowed: ['gpt-4o'] } }), {
+				fetch: fetchThrough(dispatcher),
+				credentials: withKey,
+				owner: 'Acme Corp (contact ai-platform@acme.example)',
+			});
 			const report = await managed.testConnection();
 			assert.equal(report.kind, 'unreachable');
-			assert.match(report.message, /unreachable from this machine\. Check your firewall and proxy settings \(http\.proxy\); the endpoint itself is set by Acme Corp \(contact ai-platform@acme\.example\)\.$/);
+			assert.match(
+				report.message,
+				/unreachable from this machine\. Check your firewall and proxy settings \(http\.proxy\); the endpoint itself is set by Acme Corp \(contact ai-platform@acme\.example\)\.$/,
+			);
 			assert.ok(!report.message.includes('Base URL'));
 		});
 
@@ -325,10 +416,31 @@ describe('chat-completions client', () => {
 
 		const statusCases: [string, number, Partial<EffectiveProvider>, CredentialSource, string, RegExp][] = [
 			['401 with a key → key rejected', 401, {}, withKey, 'key-rejected', /rejected your API key/],
-			['401 with Entra ID → tenant or role', 401, { apiKeyRequired: false, azure: entraAzure }, entraCredential(async () => 't'), 'azure-role', /Cognitive Services OpenAI User/],
-			['403 with Entra ID → missing Azure role', 403, { apiKeyRequired: false, azure: entraAzure }, entraCredential(async () => 't'), 'azure-role', /lacks a role.*Cognitive Services OpenAI User/],
+			[
+				'401 with Entra ID → tenant or role',
+				401,
+				{ apiKeyRequired: false, azure: entraAzure },
+				entraCredential(async () => 't'),
+				'azure-role',
+				/Cognitive Services OpenAI User/,
+			],
+			[
+				'403 with Entra ID → missing Azure role',
+				403,
+				{ apiKeyRequired: false, azure: entraAzure },
+				entraCredential(async () => 't'),
+				'azure-role',
+				/lacks a role.*Cognitive Services OpenAI User/,
+			],
 			['403 with a key → forbidden', 403, {}, withKey, 'forbidden', /refused the request \(403\)/],
-			['404 on Azure → deployment or api-version mismatch', 404, { azure }, withKey, 'not-found', /deployment name or the api-version \(2024-06-01\)/],
+			[
+				'404 on Azure → deployment or api-version mismatch',
+				404,
+				{ azure },
+				withKey,
+				'not-found',
+				/deployment name or the api-version \(2024-06-01\)/,
+			],
 		];
 		for (const [name, status, extra, credentials, kind, message] of statusCases) {
 			it(name, async () => {
@@ -342,12 +454,16 @@ describe('chat-completions client', () => {
 		}
 
 		it('an Entra ID token that cannot be had is the one sentence given, through the SDK on every API style, and sends nothing', async () => {
-			const sentence = 'Could not get an Entra ID token: run `az login` in a terminal, or sign in with Microsoft, then try again (details in the Org Provider Policy output).';
+			const sentence =
+				'Could not get an Entra ID token: run `az login` in a terminal, or sign in with Microsoft, then try again (details in the Org Provider Policy output).';
 			const failing = entraCredential(async () => {
 				throw new SignInRequiredError(sentence, { cause: new Error('ChainedTokenCredential authentication failed. '.repeat(20)) });
 			});
 			for (const azureSettings of [{ ...entraAzure }, { ...entraAzure, apiVersion: 'preview' }]) {
-				const report = await client(provider(endpoint.url, { apiKeyRequired: false, azure: azureSettings, models: { allowed: ['gpt-4o'] } }), failing).testConnection();
+				const report = await client(
+					provider(endpoint.url, { apiKeyRequired: false, azure: azureSettings, models: { allowed: ['gpt-4o'] } }),
+					failing,
+				).testConnection();
 				assert.equal(report.kind, 'sign-in');
 				assert.equal(report.message, sentence);
 			}
@@ -379,13 +495,27 @@ describe('chat-completions client', () => {
 		it('names every allowed deployment that does not answer, and never says Connected for them', async () => {
 			const azure = { apiVersion: '2024-06-01', identityAuth: false, scope: 'https://cognitiveservices.azure.com/.default' };
 			endpoint.behaviour = { listStatus: 404, missingModels: ['gpt-4o-mini-prod'] };
-			const report = await client(provider(endpoint.url, { azure, models: { allowed: ['gpt-4o-prod', 'gpt-4o-mini-prod'] } })).testConnection();
+			const report = await client(
+				provider(endpoint.url, { azure, models: { allowed: ['gpt-4o-prod', 'gpt-4o-mini-prod'] } }),
+			).testConnection();
 			assert.equal(report.ok, false);
 			assert.equal(report.kind, 'not-found');
-			assert.deepEqual(report.chats.map((chat) => [chat.model, chat.ok]), [['gpt-4o-prod', true], ['gpt-4o-mini-prod', false]]);
-			assert.match(report.message, /^gpt-4o-mini-prod did not answer: .*answered 404: the deployment name or the api-version \(2024-06-01\) does not match.*\(gpt-4o-prod did\.\)/);
 			assert.deepEqual(
-				endpoint.requests.filter((request) => request.method === 'POST').map((request) => request.path).sort(),
+				report.chats.map((chat) => [chat.model, chat.ok]),
+				[
+					['gpt-4o-prod', true],
+					['gpt-4o-mini-prod', false],
+				],
+			);
+			assert.match(
+				report.message,
+				/^gpt-4o-mini-prod did not answer: .*answered 404: the deployment name or the api-version \(2024-06-01\) does not match.*\(gpt-4o-prod did\.\)/,
+			);
+			assert.deepEqual(
+				endpoint.requests
+					.filter((request) => request.method === 'POST')
+					.map((request) => request.path)
+					.sort(),
 				['/openai/deployments/gpt-4o-mini-prod/chat/completions', '/openai/deployments/gpt-4o-prod/chat/completions'],
 			);
 		});
@@ -397,14 +527,24 @@ describe('chat-completions client', () => {
 			assert.deepEqual(report.chats, [{ model: 'gpt-4o-mini', ok: true }]);
 			// A reasoning model takes max_completion_tokens instead.
 			endpoint.requests.length = 0;
-			await client(provider(`${endpoint.url}/v1`, { models: { allowed: ['o3'], settings: { o3: { reasoning: true, toolCalling: true, imageInput: false, pinned: {}, forbidden: [] } } } })).testConnection();
+			await client(
+				provider(`${endpoint.url}/v1`, {
+					models: {
+						allowed: ['o3'],
+						settings: { o3: { reasoning: true, toolCalling: true, imageInput: false, pinned: {}, forbidden: [] } },
+					},
+				}),
+			).testConnection();
 			const body = endpoint.requests.find((request) => request.method === 'POST')?.body as Record<string, unknown>;
 			assert.equal(body.max_completion_tokens, 16);
 			assert.equal('max_tokens' in body, false);
 		});
 
 		it('warns about an Azure host without Azure settings instead of rewriting it', async () => {
-			const report = await client(provider('https://acme.openai.azure.com/v1'), withKey, { connectTimeoutMs: 200, headersTimeoutMs: 200 }).testConnection();
+			const report = await client(provider('https://acme.openai.azure.com/v1'), withKey, {
+				connectTimeoutMs: 200,
+				headersTimeoutMs: 200,
+			}).testConnection();
 			assert.match(report.warnings[0] ?? '', /Azure OpenAI host but the policy has no Azure settings/);
 			assert.equal(report.endpoint, 'https://acme.openai.azure.com/v1');
 		});
@@ -412,7 +552,11 @@ describe('chat-completions client', () => {
 
 	describe('Azure requests match the published inference spec (2024-06-01)', () => {
 		it('chat completions: operation, path and query parameters, and body schema', async function () {
-			await client(provider(endpoint.url, { azure: { apiVersion: '2024-06-01', identityAuth: false, scope: 'https://cognitiveservices.azure.com/.default' } })).complete(
+			await client(
+				provider(endpoint.url, {
+					azure: { apiVersion: '2024-06-01', identityAuth: false, scope: 'https://cognitiveservices.azure.com/.default' },
+				}),
+			).complete(
 				[
 					{ role: 'system', content: 'be brief' },
 					{ role: 'user', content: 'hi' },

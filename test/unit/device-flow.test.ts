@@ -23,12 +23,20 @@ describe('device flow client (RFC 8628) against the real service', () => {
 	it('polls at the server interval until the member approves, then returns tokens and the signing key', async () => {
 		const scheduler = new ManualScheduler(clock, true);
 		let approval: Promise<Response> | undefined;
-		const tokens = await runDeviceFlow(connection(), scheduler, { showCode: (code) => (approval = approveOnPage(code)) }, new AbortController().signal);
+		const tokens = await runDeviceFlow(
+			connection(),
+			scheduler,
+			{ showCode: (code) => (approval = approveOnPage(code)) },
+			new AbortController().signal,
+		);
 		assert.equal((await approval!).status, 200);
 		assert.equal(tokens.organization.id, 'acme');
 		assert.equal(tokens.user.email, 'dev@acme.example');
 		assert.equal(tokens.policy_signing_key.alg, 'Ed25519');
-		assert.ok(scheduler.sleeps.every((ms) => ms === 5000), `slept ${scheduler.sleeps}`);
+		assert.ok(
+			scheduler.sleeps.every((ms) => ms === 5000),
+			`slept ${scheduler.sleeps}`,
+		);
 	});
 
 	it('waits 5 s longer after each slow_down', async () => {
@@ -62,7 +70,10 @@ describe('device flow client (RFC 8628) against the real service', () => {
 
 	it('reports an expired code when nobody approves in time', async () => {
 		const scheduler = new ManualScheduler(clock, true);
-		await assert.rejects(runDeviceFlow(connection(), scheduler, { showCode: () => undefined }, new AbortController().signal), (error: DeviceFlowError) => error.reason === 'expired' && /expired/.test(error.message));
+		await assert.rejects(
+			runDeviceFlow(connection(), scheduler, { showCode: () => undefined }, new AbortController().signal),
+			(error: DeviceFlowError) => error.reason === 'expired' && /expired/.test(error.message),
+		);
 		assert.ok(clock.now() - Date.parse('2026-11-26T10:00:00Z') >= 900_000);
 	});
 

@@ -12,7 +12,11 @@ class SignInHostDouble implements EntraSignInHost {
 	readonly messages: { message: string; items: string[] }[] = [];
 	readonly dialogs: (readonly string[])[] = [];
 
-	async getSession(_id: 'microsoft', scopes: readonly string[], options: vscode.AuthenticationGetSessionOptions): Promise<vscode.AuthenticationSession | undefined> {
+	async getSession(
+		_id: 'microsoft',
+		scopes: readonly string[],
+		options: vscode.AuthenticationGetSessionOptions,
+	): Promise<vscode.AuthenticationSession | undefined> {
 		if (this.signedIn) {
 			return { id: 's', accessToken: 'microsoft-token', account: { id: 'a', label: 'dev@acme.example' }, scopes };
 		}
@@ -54,7 +58,11 @@ describe('Entra ID explains itself before any dialog (#13 item 5)', () => {
 		host.answer = SIGN_IN_WITH_MICROSOFT;
 		assert.equal(await signIn.token(scopes), 'microsoft-token');
 		assert.deepEqual(host.messages, [
-			{ message: 'Acme Corp uses Entra ID for its AI endpoint: sign in with Microsoft, or run `az login` in a terminal and choose Azure CLI.', items: [SIGN_IN_WITH_MICROSOFT, USE_AZURE_CLI] },
+			{
+				message:
+					'Acme Corp uses Entra ID for its AI endpoint: sign in with Microsoft, or run `az login` in a terminal and choose Azure CLI.',
+				items: [SIGN_IN_WITH_MICROSOFT, USE_AZURE_CLI],
+			},
 		]);
 		assert.equal(host.dialogs.length, 1);
 	});
@@ -68,10 +76,16 @@ describe('Entra ID explains itself before any dialog (#13 item 5)', () => {
 	});
 
 	it('a dismissed explanation or a cancelled dialog is one sentence naming what to do, and is asked again next time', async () => {
-		await assert.rejects(signIn.token(scopes), { name: 'SignInRequiredError', message: /^Entra ID sign-in was dismissed: .*choose Sign in with Microsoft, or run `az login`/ });
+		await assert.rejects(signIn.token(scopes), {
+			name: 'SignInRequiredError',
+			message: /^Entra ID sign-in was dismissed: .*choose Sign in with Microsoft, or run `az login`/,
+		});
 		host.answer = SIGN_IN_WITH_MICROSOFT;
 		host.dialogCompletes = false;
-		await assert.rejects(signIn.token(scopes), { name: 'SignInRequiredError', message: /^The Microsoft sign-in did not complete: send the message again to retry, or run `az login`/ });
+		await assert.rejects(signIn.token(scopes), {
+			name: 'SignInRequiredError',
+			message: /^The Microsoft sign-in did not complete: send the message again to retry, or run `az login`/,
+		});
 		host.dialogCompletes = true;
 		assert.equal(await signIn.token(scopes), 'microsoft-token');
 		assert.equal(host.messages.length, 3, 'asked again after each failure');

@@ -39,7 +39,11 @@ async function startAuthority(tls: { key: string; cert: string }, expiresIn: num
 		});
 	});
 	await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-	return { url: `https://127.0.0.1:${(server.address() as AddressInfo).port}`, tokenRequests, close: () => new Promise((resolve) => server.close(resolve)) };
+	return {
+		url: `https://127.0.0.1:${(server.address() as AddressInfo).port}`,
+		tokenRequests,
+		close: () => new Promise((resolve) => server.close(resolve)),
+	};
 }
 
 describe('Entra ID through the real @azure/identity', function () {
@@ -55,11 +59,15 @@ describe('Entra ID through the real @azure/identity', function () {
 			const authority = await startAuthority(certs, expiresIn);
 			const endpoint = await FakeEndpoint.start();
 			try {
-				await run(process.execPath, ['--import', 'tsx', join(__dirname, '..', 'support', 'entra-child.ts'), authority.url, endpoint.url, TENANT], {
-					// With one-second tokens, the child waits past the first token's expiry before its second chat.
-					env: { ...process.env, NODE_EXTRA_CA_CERTS: certs.caFile, ENTRA_TEST_PAUSE_MS: expiresIn === 1 ? '1500' : '0' },
-					cwd: join(__dirname, '..', '..'),
-				});
+				await run(
+					process.execPath,
+					['--import', 'tsx', join(__dirname, '..', 'support', 'entra-child.ts'), authority.url, endpoint.url, TENANT],
+					{
+						// With one-second tokens, the child waits past the first token's expiry before its second chat.
+						env: { ...process.env, NODE_EXTRA_CA_CERTS: certs.caFile, ENTRA_TEST_PAUSE_MS: expiresIn === 1 ? '1500' : '0' },
+						cwd: join(__dirname, '..', '..'),
+					},
+				);
 				const chats = endpoint.requests.filter((request) => request.path.endsWith('/chat/completions'));
 				assert.deepEqual(
 					chats.map((request) => request.headers.authorization),
@@ -82,7 +90,8 @@ describe('Entra ID through the real @azure/identity', function () {
 describe('Entra ID credential chain', () => {
 	it('probes the instance-metadata address (managed identity) only where the environment shows Azure', async () => {
 		const { entraCredentialChain, runsOnAzure } = await import('../../src/client/entra');
-		const names = (env: NodeJS.ProcessEnv) => entraCredentialChain({ onDeviceCode: () => undefined }, env).map((credential) => credential.constructor.name);
+		const names = (env: NodeJS.ProcessEnv) =>
+			entraCredentialChain({ onDeviceCode: () => undefined }, env).map((credential) => credential.constructor.name);
 		assert.equal(runsOnAzure({}), false);
 		assert.deepEqual(names({}), ['AzureCliCredential', 'AzureDeveloperCliCredential', 'EnvironmentCredential', 'DeviceCodeCredential']);
 		for (const variable of ['IDENTITY_ENDPOINT', 'MSI_ENDPOINT', 'AZURE_CLIENT_ID', 'AZURE_FEDERATED_TOKEN_FILE']) {
@@ -90,4 +99,3 @@ describe('Entra ID credential chain', () => {
 		}
 	});
 });
-

@@ -13,7 +13,12 @@ import {
 import { refusalOf, stamp, validSettings } from '../support/policy-fixtures';
 
 const document = buildPolicyDocument(PolicySettingsSchema.parse(validSettings.plainCompatible), stamp);
-const [first, second, third, stranger] = [generateSigningKeyPair(), generateSigningKeyPair(), generateSigningKeyPair(), generateSigningKeyPair()];
+const [first, second, third, stranger] = [
+	generateSigningKeyPair(),
+	generateSigningKeyPair(),
+	generateSigningKeyPair(),
+	generateSigningKeyPair(),
+];
 
 /** What the service's keyring writes: `by` signs the statement naming `key` for `organizationId`. */
 function endorse(by: SigningKeyPair, key: SigningKeyPair, organizationId = 'acme'): KeyEndorsement {
@@ -21,7 +26,8 @@ function endorse(by: SigningKeyPair, key: SigningKeyPair, organizationId = 'acme
 	return { key: key.publicKey, endorsedBy: by.publicKey.keyId, signature };
 }
 
-const signedWith = (pair: SigningKeyPair, keyEndorsements: KeyEndorsement[]) => JSON.parse(JSON.stringify({ ...signPolicy(document, pair.privateKeyPem), keyEndorsements }));
+const signedWith = (pair: SigningKeyPair, keyEndorsements: KeyEndorsement[]) =>
+	JSON.parse(JSON.stringify({ ...signPolicy(document, pair.privateKeyPem), keyEndorsements }));
 const pinned = (pair: SigningKeyPair) => ({ signingKey: pair.publicKey, organizationId: 'acme' });
 
 const refusal = (envelope: unknown, pair: SigningKeyPair) => refusalOf(envelope, pinned(pair));

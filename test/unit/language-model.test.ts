@@ -1,5 +1,13 @@
 import assert from 'node:assert/strict';
-import { apiKeyCredential, ChatRequestError, createChatClient, createDispatcher, fetchThrough, type CompletionEvent, type EffectiveProvider } from '../../src/client';
+import {
+	apiKeyCredential,
+	ChatRequestError,
+	createChatClient,
+	createDispatcher,
+	fetchThrough,
+	type CompletionEvent,
+	type EffectiveProvider,
+} from '../../src/client';
 import { countTokens } from '../../src/client/tokenizer';
 import { reportCompletion, respond, ROLE, toChatMessages, toChatTools, type RequestMessage } from '../../src/extension/lm/messages';
 import { Emitter } from '../../src/extension/base/disposable';
@@ -19,10 +27,20 @@ const image = (mimeType: string, bytes: number[]) => ({ mimeType, data: new Uint
 const conversation: RequestMessage[] = [
 	{ role: ROLE.user, content: [text('What is the weather in Paris?')], name: undefined },
 	{ role: ROLE.assistant, content: [text('Let me check.'), toolCall('call_1', 'get_weather', { city: 'Paris' })], name: undefined },
-	{ role: ROLE.user, content: [toolResult('call_1', [text('18 °C, sunny')]), text('And this picture?'), image('image/png', [137, 80, 78, 71])], name: undefined },
+	{
+		role: ROLE.user,
+		content: [toolResult('call_1', [text('18 °C, sunny')]), text('And this picture?'), image('image/png', [137, 80, 78, 71])],
+		name: undefined,
+	},
 ];
 
-const tools = [{ name: 'get_weather', description: 'Current weather for a city', inputSchema: { type: 'object', properties: { city: { type: 'string' } }, required: ['city'] } }];
+const tools = [
+	{
+		name: 'get_weather',
+		description: 'Current weather for a city',
+		inputSchema: { type: 'object', properties: { city: { type: 'string' } }, required: ['city'] },
+	},
+];
 
 describe('Language Model provider: translation', function () {
 	this.timeout(30_000);
@@ -30,7 +48,11 @@ describe('Language Model provider: translation', function () {
 	it("turns VS Code's messages into chat-completions messages: tool calls, tool results right after them, images as data URLs", () => {
 		assert.deepEqual(toChatMessages(conversation), [
 			{ role: 'user', content: 'What is the weather in Paris?' },
-			{ role: 'assistant', content: 'Let me check.', tool_calls: [{ id: 'call_1', type: 'function', function: { name: 'get_weather', arguments: '{"city":"Paris"}' } }] },
+			{
+				role: 'assistant',
+				content: 'Let me check.',
+				tool_calls: [{ id: 'call_1', type: 'function', function: { name: 'get_weather', arguments: '{"city":"Paris"}' } }],
+			},
 			{ role: 'tool', tool_call_id: 'call_1', content: '18 °C, sunny' },
 			{
 				role: 'user',
@@ -44,10 +66,19 @@ describe('Language Model provider: translation', function () {
 
 	it('sends requests that match the published OpenAI CreateChatCompletionRequest schema', () => {
 		const validate = openAiSchema('CreateChatCompletionRequest');
-		const body = { model: 'gpt-4o', messages: toChatMessages(conversation), stream: true, tools: toChatTools(tools), tool_choice: 'required' };
+		const body = {
+			model: 'gpt-4o',
+			messages: toChatMessages(conversation),
+			stream: true,
+			tools: toChatTools(tools),
+			tool_choice: 'required',
+		};
 		assert.equal(validate(body), true, JSON.stringify(validate.errors));
 		assert.equal(validate({ ...body, messages: [{ role: 'tool', content: 'no call id' }] }), false, 'the schema check can fail');
-		const system = toChatMessages([{ role: ROLE.system, content: [text('Be brief.')], name: undefined }, { role: ROLE.user, content: [toolResult('c', [{ value: { nested: true } }])], name: undefined }]);
+		const system = toChatMessages([
+			{ role: ROLE.system, content: [text('Be brief.')], name: undefined },
+			{ role: ROLE.user, content: [toolResult('c', [{ value: { nested: true } }])], name: undefined },
+		]);
 		assert.equal(validate({ model: 'm', messages: system }), true, JSON.stringify(validate.errors));
 	});
 
@@ -65,8 +96,14 @@ describe('Language Model provider: translation', function () {
 			yield { type: 'end', reason: 'tool_calls' };
 		}
 		const seen: unknown[] = [];
-		const reason = await reportCompletion(events(), { text: (value) => seen.push(['text', value]), toolCall: (id, name, input) => seen.push(['tool', id, name, input]) });
-		assert.deepEqual(seen, [['text', 'Checking'], ['tool', 'call_9', 'get_weather', { city: 'Oslo' }]]);
+		const reason = await reportCompletion(events(), {
+			text: (value) => seen.push(['text', value]),
+			toolCall: (id, name, input) => seen.push(['tool', id, name, input]),
+		});
+		assert.deepEqual(seen, [
+			['text', 'Checking'],
+			['tool', 'call_9', 'get_weather', { city: 'Oslo' }],
+		]);
 		assert.equal(reason, 'tool_calls');
 	});
 });
@@ -76,7 +113,8 @@ describe('Language Model provider: the streamed answer on the wire', function ()
 	let endpoint: FakeEndpoint;
 	const dispatcher = createDispatcher({ headersTimeoutMs: 2000, connectTimeoutMs: 2000 });
 	const provider = (): EffectiveProvider => ({ baseUrl: `${endpoint.url}/v1`, headers: { 'X-Tenant': 'acme' }, apiKeyRequired: true });
-	const client = () => createChatClient(provider(), { fetch: fetchThrough(dispatcher), credentials: apiKeyCredential(async () => 'sk-test') });
+	const client = () =>
+		createChatClient(provider(), { fetch: fetchThrough(dispatcher), credentials: apiKeyCredential(async () => 'sk-test') });
 	const collect = async (request: Parameters<ReturnType<typeof client>['streamCompletion']>[0]) => {
 		const events: CompletionEvent[] = [];
 		for await (const event of client().streamCompletion(request)) {
@@ -98,7 +136,12 @@ describe('Language Model provider: the streamed answer on the wire', function ()
 			],
 			splitBytes: 7,
 		};
-		const events = await collect({ model: 'gpt-4o', messages: toChatMessages(conversation.slice(0, 1)), tools: toChatTools(tools), toolChoice: 'required' });
+		const events = await collect({
+			model: 'gpt-4o',
+			messages: toChatMessages(conversation.slice(0, 1)),
+			tools: toChatTools(tools),
+			toolChoice: 'required',
+		});
 		assert.deepEqual(events, [
 			{ type: 'tool-call', id: 'call_a', name: 'get_weather', input: { city: 'Paris' } },
 			{ type: 'tool-call', id: 'call_b', name: 'now', input: {} },
@@ -112,11 +155,14 @@ describe('Language Model provider: the streamed answer on the wire', function ()
 
 	it('refuses tool-call arguments that are not a JSON object, naming the tool', async () => {
 		endpoint.behaviour = { toolCalls: [{ id: 'call_x', name: 'get_weather', argumentPieces: ['{"city": Par'] }] };
-		await assert.rejects(collect({ model: 'gpt-4o', messages: [{ role: 'user', content: 'hi' }], tools: toChatTools(tools) }), (error: unknown) => {
-			assert.ok(error instanceof ChatRequestError);
-			assert.match(error.message, /The model called the tool "get_weather" with arguments that are not a JSON object/);
-			return true;
-		});
+		await assert.rejects(
+			collect({ model: 'gpt-4o', messages: [{ role: 'user', content: 'hi' }], tools: toChatTools(tools) }),
+			(error: unknown) => {
+				assert.ok(error instanceof ChatRequestError);
+				assert.match(error.message, /The model called the tool "get_weather" with arguments that are not a JSON object/);
+				return true;
+			},
+		);
 	});
 
 	const unfinished: [string, string | null, RegExp][] = [
@@ -147,14 +193,18 @@ describe('Language Model provider: the streamed answer on the wire', function ()
 		const cancelled = new Emitter<void>();
 		const token = { isCancellationRequested: false, onCancellationRequested: cancelled.event };
 		const texts: string[] = [];
-		const outcome = await respond((signal) => client().streamCompletion({ model: 'gpt-4o', messages: [{ role: 'user', content: 'hi' }] }, signal), token, {
-			text: (value) => {
-				texts.push(value);
-				token.isCancellationRequested = true;
-				cancelled.fire();
+		const outcome = await respond(
+			(signal) => client().streamCompletion({ model: 'gpt-4o', messages: [{ role: 'user', content: 'hi' }] }, signal),
+			token,
+			{
+				text: (value) => {
+					texts.push(value);
+					token.isCancellationRequested = true;
+					cancelled.fire();
+				},
+				toolCall: () => assert.fail('no tool call expected'),
 			},
-			toolCall: () => assert.fail('no tool call expected'),
-		});
+		);
 		assert.equal(outcome, 'cancelled');
 		assert.ok(texts.length < 5, `stopped after ${texts.length} pieces`);
 		const request = endpoint.requests.at(-1)!;
@@ -174,16 +224,30 @@ describe('Language Model provider: the streamed answer on the wire', function ()
 		assert.equal(body.temperature, undefined);
 		assert.equal(body.max_completion_tokens, 2000);
 		assert.equal(openAiSchema('CreateChatCompletionRequest')(body), true);
-		assert.deepEqual(requestParameters(ModelSettingsSchema.parse({ forbidden: ['temperature'], pinned: { top_p: 0.9 }, maxOutputTokens: 100 }), { temperature: 1, max_tokens: 50 }), { top_p: 0.9, max_tokens: 50 });
+		assert.deepEqual(
+			requestParameters(ModelSettingsSchema.parse({ forbidden: ['temperature'], pinned: { top_p: 0.9 }, maxOutputTokens: 100 }), {
+				temperature: 1,
+				max_tokens: 50,
+			}),
+			{ top_p: 0.9, max_tokens: 50 },
+		);
 	});
 });
 
 describe('Language Model provider: model information and token counts', () => {
 	const policy = (models: unknown) =>
-		buildPolicyDocument(PolicySettingsSchema.parse({ ...validSettings.azureDeployment, provider: { ...validSettings.azureDeployment.provider, models } }), stamp);
+		buildPolicyDocument(
+			PolicySettingsSchema.parse({ ...validSettings.azureDeployment, provider: { ...validSettings.azureDeployment.provider, models } }),
+			stamp,
+		);
 
 	it("describes exactly the policy's models with the organization's per-model settings, and says who manages them", () => {
-		const document = policy({ allowed: ['gpt-4o', 'prod-reasoner'], settings: { 'prod-reasoner': { displayName: 'Reasoner', contextWindow: 200_000, maxOutputTokens: 32_000, imageInput: true, toolCalling: false } } });
+		const document = policy({
+			allowed: ['gpt-4o', 'prod-reasoner'],
+			settings: {
+				'prod-reasoner': { displayName: 'Reasoner', contextWindow: 200_000, maxOutputTokens: 32_000, imageInput: true, toolCalling: false },
+			},
+		});
 		const effective = effectiveSettings(document, { preset: 'openai', baseUrl: undefined, headers: {} });
 		const [plain, reasoner] = modelInformation(effective, ['gpt-4o', 'prod-reasoner']);
 		assert.deepEqual(reasoner, {

@@ -53,7 +53,8 @@ describe('layering lint rule', function () {
 
 describe('file size', () => {
 	it('keeps every file in src/ at 300 lines or fewer', () => {
-		const walk = (dir: string): string[] => readdirSync(dir).flatMap((name) => (statSync(join(dir, name)).isDirectory() ? walk(join(dir, name)) : [join(dir, name)]));
+		const walk = (dir: string): string[] =>
+			readdirSync(dir).flatMap((name) => (statSync(join(dir, name)).isDirectory() ? walk(join(dir, name)) : [join(dir, name)]));
 		const long = walk(join(root, 'src'))
 			.filter((file) => /\.(ts|js|css)$/.test(file))
 			.map((file) => ({ file: file.slice(root.length + 1), lines: readFileSync(file, 'utf8').trimEnd().split('\n').length }))

@@ -1,5 +1,11 @@
 import assert from 'node:assert/strict';
-import { allowedModels, effectiveSettings, managedSettingsMessage, providerChoices, type MemberProviderSettings } from '../../src/extension/lock/effective';
+import {
+	allowedModels,
+	effectiveSettings,
+	managedSettingsMessage,
+	providerChoices,
+	type MemberProviderSettings,
+} from '../../src/extension/lock/effective';
 import { buildPolicyDocument, PolicySettingsSchema } from '../../src/policy';
 import { stamp, validSettings } from '../support/policy-fixtures';
 
@@ -9,8 +15,16 @@ const disabled = buildPolicyDocument(PolicySettingsSchema.parse({ ...validSettin
 
 describe('lock rules and settings precedence', () => {
 	it('warns members of a plain-HTTP endpoint the admin chose, and of nothing otherwise (#14 item 9)', () => {
-		const plain = buildPolicyDocument(PolicySettingsSchema.parse({ enabled: true, provider: { id: 'openai-compatible', baseUrl: 'http://vllm.internal:8000/v1', allowPlainHttp: true } }), stamp);
-		assert.deepEqual(effectiveSettings(plain, member).warnings, ['Acme Corp set a plain-HTTP endpoint (vllm.internal:8000): your key and prompts cross the network unencrypted.']);
+		const plain = buildPolicyDocument(
+			PolicySettingsSchema.parse({
+				enabled: true,
+				provider: { id: 'openai-compatible', baseUrl: 'http://vllm.internal:8000/v1', allowPlainHttp: true },
+			}),
+			stamp,
+		);
+		assert.deepEqual(effectiveSettings(plain, member).warnings, [
+			'Acme Corp set a plain-HTTP endpoint (vllm.internal:8000): your key and prompts cross the network unencrypted.',
+		]);
 		assert.deepEqual(effectiveSettings(enabled, member).warnings, []);
 	});
 
@@ -20,7 +34,9 @@ describe('lock rules and settings precedence', () => {
 		assert.equal(effective.source, 'policy');
 		assert.equal(effective.provider?.baseUrl, 'https://acme.openai.azure.com');
 		assert.deepEqual(effective.provider?.headers, { 'X-Tenant': 'acme', 'X-Cost-Center': '42' });
-		assert.deepEqual(providerChoices(effective), [{ id: 'managed', label: 'OpenAI Compatible — managed by Acme Corp', detail: 'https://acme.openai.azure.com', locked: true }]);
+		assert.deepEqual(providerChoices(effective), [
+			{ id: 'managed', label: 'OpenAI Compatible — managed by Acme Corp', detail: 'https://acme.openai.azure.com', locked: true },
+		]);
 		assert.match(managedSettingsMessage(effective), /Acme Corp manages the AI provider settings.*Contact ai-platform@acme\.example/);
 	});
 
@@ -35,13 +51,19 @@ describe('lock rules and settings precedence', () => {
 				['OpenAI', 'OpenRouter', 'Ollama', 'LM Studio', 'OpenAI Compatible (any URL)'],
 			);
 		}
-		assert.equal(effectiveSettings(undefined, { preset: 'ollama', baseUrl: undefined, headers: {} }).provider?.baseUrl, 'http://localhost:11434/v1');
+		assert.equal(
+			effectiveSettings(undefined, { preset: 'ollama', baseUrl: undefined, headers: {} }).provider?.baseUrl,
+			'http://localhost:11434/v1',
+		);
 		assert.equal(effectiveSettings(undefined, { preset: 'ollama', baseUrl: undefined, headers: {} }).provider?.apiKeyRequired, false);
 		assert.equal(effectiveSettings(undefined, { preset: 'custom', baseUrl: undefined, headers: {} }).provider, undefined);
 	});
 
 	it('offers only the allowed models, preselecting the default', () => {
-		assert.deepEqual(allowedModels(effectiveSettings(enabled, member).provider, ['other']), { models: ['gpt-4o', 'gpt-4o-mini'], preferred: 'gpt-4o' });
+		assert.deepEqual(allowedModels(effectiveSettings(enabled, member).provider, ['other']), {
+			models: ['gpt-4o', 'gpt-4o-mini'],
+			preferred: 'gpt-4o',
+		});
 		assert.deepEqual(allowedModels(effectiveSettings(undefined, member).provider, ['a', 'b']), { models: ['a', 'b'], preferred: 'a' });
 	});
 });

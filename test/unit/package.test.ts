@@ -8,7 +8,7 @@ const root = join(__dirname, '..', '..');
 describe('extension package', function () {
 	this.timeout(120_000);
 
-	it('packages a .vsix holding only dist/, media/, package.json, CHANGELOG.md and LICENSE, with the members\' README and an icon', () => {
+	it("packages a .vsix holding only dist/, media/, package.json, CHANGELOG.md and LICENSE, with the members' README and an icon", () => {
 		execFileSync(process.execPath, [join(root, 'scripts', 'package.mjs')], { cwd: root, stdio: 'pipe' });
 		assert.ok(existsSync(join(root, 'dist-vsix', 'org-provider-policy.vsix')));
 		// What the .vsix holds, read from the archive itself (vsce puts the package under extension/).
@@ -19,19 +19,46 @@ describe('extension package', function () {
 			.map((line) => line.slice('extension/'.length))
 			// vsce's own renames: the README given is readme.md, CHANGELOG.md is changelog.md, LICENSE is LICENSE.txt.
 			.filter((line) => !['readme.md', 'changelog.md', 'LICENSE.txt'].includes(line));
-		const readme = execFileSync('unzip', ['-p', join(root, 'dist-vsix', 'org-provider-policy.vsix'), 'extension/readme.md'], { encoding: 'utf8' });
+		const readme = execFileSync('unzip', ['-p', join(root, 'dist-vsix', 'org-provider-policy.vsix'), 'extension/readme.md'], {
+			encoding: 'utf8',
+		});
 		assert.match(readme, /^# Org Provider Policy\n[\s\S]*## What it does/, "the Marketplace page is the members' README");
-		assert.match(execFileSync('unzip', ['-Z1', join(root, 'dist-vsix', 'org-provider-policy.vsix')], { encoding: 'utf8' }), /extension\/changelog\.md/);
+		assert.match(
+			execFileSync('unzip', ['-Z1', join(root, 'dist-vsix', 'org-provider-policy.vsix')], { encoding: 'utf8' }),
+			/extension\/changelog\.md/,
+		);
 		const allowed = (file: string) => /^(dist\/|media\/)/.test(file) || ['package.json', 'CHANGELOG.md', 'LICENSE'].includes(file);
-		assert.deepEqual(files.filter((file) => !allowed(file)), []);
-		for (const required of ['dist/extension.js', 'dist/http.js', 'dist/chat-client.js', 'dist/entra.js', 'dist/webview/chat.js', 'dist/webview/chat.css', 'dist/media/codicon.css', 'media/icon.png', 'media/activity.svg', 'package.json']) {
+		assert.deepEqual(
+			files.filter((file) => !allowed(file)),
+			[],
+		);
+		for (const required of [
+			'dist/extension.js',
+			'dist/http.js',
+			'dist/chat-client.js',
+			'dist/entra.js',
+			'dist/webview/chat.js',
+			'dist/webview/chat.css',
+			'dist/media/codicon.css',
+			'media/icon.png',
+			'media/activity.svg',
+			'package.json',
+		]) {
 			assert.ok(files.includes(required), `${required} is missing from ${files.join(', ')}`);
 		}
-		assert.deepEqual(files.filter((file) => file.endsWith('.map') || file.startsWith('dist/server') || file.startsWith('dist/cli')), [], 'no source maps or service code in the extension');
+		assert.deepEqual(
+			files.filter((file) => file.endsWith('.map') || file.startsWith('dist/server') || file.startsWith('dist/cli')),
+			[],
+			'no source maps or service code in the extension',
+		);
 	});
 
 	it("gives the Marketplace page the members' README, with its screenshot from where the images are published", () => {
-		execFileSync(process.execPath, [join(root, 'scripts', 'package.mjs')], { cwd: root, stdio: 'pipe', env: { ...process.env, ORG_POLICY_MARKETPLACE_IMAGES_URL: 'https://example.invalid/opp/' } });
+		execFileSync(process.execPath, [join(root, 'scripts', 'package.mjs')], {
+			cwd: root,
+			stdio: 'pipe',
+			env: { ...process.env, ORG_POLICY_MARKETPLACE_IMAGES_URL: 'https://example.invalid/opp/' },
+		});
 		const readme = readFileSync(join(root, 'dist', 'README.marketplace.md'), 'utf8');
 		assert.match(readme, /^# Org Provider Policy\n/);
 		assert.match(readme, /## What it does/);

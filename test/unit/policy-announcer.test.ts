@@ -11,7 +11,10 @@ import { ManualClock } from '../support/service';
 const member: MemberProviderSettings = { preset: 'openai', baseUrl: undefined, headers: {} };
 const settingsOf = (input: PolicySettingsInput | undefined): EffectiveSettings =>
 	effectiveSettings(input ? buildPolicyDocument(PolicySettingsSchema.parse(input), stamp) : undefined, member);
-const acme = (baseUrl: string, models?: string[]): PolicySettingsInput => ({ enabled: true, provider: { id: 'openai-compatible', baseUrl, ...(models ? { models: { allowed: models } } : {}) } });
+const acme = (baseUrl: string, models?: string[]): PolicySettingsInput => ({
+	enabled: true,
+	provider: { id: 'openai-compatible', baseUrl, ...(models ? { models: { allowed: models } } : {}) },
+});
 
 /** The provider service as the announcer sees it. */
 class SourceDouble implements AnnouncedSource {
@@ -35,13 +38,23 @@ describe('policy changes are announced once, saying what changed (#14 items 1, 2
 			message: 'Acme Corp moved its endpoint to llm-eu.acme.example — enter your API key.',
 			actions: ['setApiKey'],
 		});
-		assert.deepEqual(announcementFor(before, settingsOf(acme('https://llm.acme.example/v1', ['gpt-4o', 'o3'])), false), { message: 'Acme Corp changed the models: now gpt-4o, o3.', actions: [] });
-		assert.deepEqual(announcementFor(settingsOf(undefined), before, false), { message: 'Acme Corp now manages your AI provider: requests go to llm.acme.example.', actions: [] });
+		assert.deepEqual(announcementFor(before, settingsOf(acme('https://llm.acme.example/v1', ['gpt-4o', 'o3'])), false), {
+			message: 'Acme Corp changed the models: now gpt-4o, o3.',
+			actions: [],
+		});
+		assert.deepEqual(announcementFor(settingsOf(undefined), before, false), {
+			message: 'Acme Corp now manages your AI provider: requests go to llm.acme.example.',
+			actions: [],
+		});
 		assert.deepEqual(announcementFor(before, settingsOf({ ...validSettings.plainCompatible, enabled: false }), false), {
 			message: 'Acme Corp no longer manages your AI provider. Your own provider stays off until you turn it on.',
 			actions: ['useOwnProvider'],
 		});
-		assert.equal(announcementFor(before, settingsOf(acme('https://llm.acme.example/v1', ['gpt-4o'])), false), undefined, 'nothing the member would notice');
+		assert.equal(
+			announcementFor(before, settingsOf(acme('https://llm.acme.example/v1', ['gpt-4o'])), false),
+			undefined,
+			'nothing the member would notice',
+		);
 	});
 
 	it('makes one notice of a burst of revisions, from what the member had to what is in force', async () => {
@@ -61,7 +74,12 @@ describe('policy changes are announced once, saying what changed (#14 items 1, 2
 			assert.deepEqual(shown, [], 'nothing while revisions keep coming');
 			scheduler.advance(1);
 			await new Promise((resolve) => setImmediate(resolve));
-			assert.deepEqual(shown, [{ message: 'Acme Corp moved its endpoint to llm-eu.acme.example — enter your API key; the models are now gpt-4o, o3.', actions: ['setApiKey'] }]);
+			assert.deepEqual(shown, [
+				{
+					message: 'Acme Corp moved its endpoint to llm-eu.acme.example — enter your API key; the models are now gpt-4o, o3.',
+					actions: ['setApiKey'],
+				},
+			]);
 		} finally {
 			announcer.dispose();
 		}

@@ -68,7 +68,10 @@ describe('policy schema under random mutation', () => {
 });
 
 describe('what the schema accepts, the client can send unchanged', () => {
-	const withProvider = (provider: Record<string, unknown>) => ({ enabled: true, provider: { id: 'openai-compatible', baseUrl: 'https://llm.acme.example/v1', ...provider } });
+	const withProvider = (provider: Record<string, unknown>) => ({
+		enabled: true,
+		provider: { id: 'openai-compatible', baseUrl: 'https://llm.acme.example/v1', ...provider },
+	});
 	// Anything a person could paste: Latin-1, general Unicode, whitespace and control characters, the console's mask.
 	const anyText = fc.oneof(
 		fc.string({ unit: 'binary', maxLength: 30 }),

@@ -67,17 +67,29 @@ describe('policy schema v1', () => {
 		it('refuses unknown fields', () => assertRefused(withProvider({ colour: 'blue' }), 'provider.colour', 'is not a known field'));
 		it('refuses another provider id', () => assertRefused(withProvider({ id: 'openai' }), 'provider.id', 'only "openai-compatible"'));
 		it('requires a base URL', () => assertRefused(withProvider({ baseUrl: undefined }), 'provider.baseUrl', 'is required'));
-		it('refuses a relative base URL', () => assertRefused(withProvider({ baseUrl: 'acme.openai.azure.com' }), 'provider.baseUrl', 'absolute URL'));
-		it('refuses plain http to a remote host', () => assertRefused(withProvider({ baseUrl: 'http://example.com' }), 'provider.baseUrl', 'must use https:'));
-		it('takes plain http to an internal host only with the admin\'s explicit choice, and keeps it out of schema 1 (#14 item 9)', () => {
-			assertRefused(withProvider({ baseUrl: 'http://vllm.internal:8000/v1' }), 'provider.baseUrl', /turn on "Allow plain HTTP" \(keys and prompts then cross the network unencrypted\)/);
-			const chosen = parseWith(PolicySettingsSchema, withProvider({ baseUrl: 'http://vllm.internal:8000/v1', allowPlainHttp: true, azure: undefined, models: undefined }));
+		it('refuses a relative base URL', () =>
+			assertRefused(withProvider({ baseUrl: 'acme.openai.azure.com' }), 'provider.baseUrl', 'absolute URL'));
+		it('refuses plain http to a remote host', () =>
+			assertRefused(withProvider({ baseUrl: 'http://example.com' }), 'provider.baseUrl', 'must use https:'));
+		it("takes plain http to an internal host only with the admin's explicit choice, and keeps it out of schema 1 (#14 item 9)", () => {
+			assertRefused(
+				withProvider({ baseUrl: 'http://vllm.internal:8000/v1' }),
+				'provider.baseUrl',
+				/turn on "Allow plain HTTP" \(keys and prompts then cross the network unencrypted\)/,
+			);
+			const chosen = parseWith(
+				PolicySettingsSchema,
+				withProvider({ baseUrl: 'http://vllm.internal:8000/v1', allowPlainHttp: true, azure: undefined, models: undefined }),
+			);
 			assert.ok(chosen.ok, JSON.stringify(chosen));
 			const document = buildPolicyDocument(chosen.value, stamp);
 			assert.equal(document.provider?.allowPlainHttp, true);
 			assert.equal(projectable(document, 1), false, 'first-release members refuse plain http: they are not sent it');
 			assert.equal(projectable(document, 2), true);
-			assert.equal(parseWith(PolicySettingsSchema, withProvider({ baseUrl: 'http://vllm.internal:8000/v1', allowPlainHttp: 'yes' })).ok, false);
+			assert.equal(
+				parseWith(PolicySettingsSchema, withProvider({ baseUrl: 'http://vllm.internal:8000/v1', allowPlainHttp: 'yes' })).ok,
+				false,
+			);
 		});
 		it('allows plain http to loopback only', () => {
 			for (const baseUrl of ['http://localhost:8000', 'http://127.0.0.1:1234/v1', 'http://[::1]:8080']) {
@@ -85,10 +97,12 @@ describe('policy schema v1', () => {
 			}
 			assertRefused(withProvider({ baseUrl: 'http://127.example.com' }), 'provider.baseUrl', 'must use https:');
 		});
-		it('refuses other schemes', () => assertRefused(withProvider({ baseUrl: 'ftp://acme.example' }), 'provider.baseUrl', 'must use https:, not ftp:'));
+		it('refuses other schemes', () =>
+			assertRefused(withProvider({ baseUrl: 'ftp://acme.example' }), 'provider.baseUrl', 'must use https:, not ftp:'));
 		it('refuses credentials in the base URL', () =>
 			assertRefused(withProvider({ baseUrl: 'https://user:secret@acme.example' }), 'provider.baseUrl', 'must not contain credentials'));
-		it('refuses a fragment in the base URL', () => assertRefused(withProvider({ baseUrl: 'https://acme.example/v1#x' }), 'provider.baseUrl', 'fragment'));
+		it('refuses a fragment in the base URL', () =>
+			assertRefused(withProvider({ baseUrl: 'https://acme.example/v1#x' }), 'provider.baseUrl', 'fragment'));
 		it('refuses an overlong base URL', () =>
 			assertRefused(withProvider({ baseUrl: `https://acme.example/${'a'.repeat(2100)}` }), 'provider.baseUrl', 'at most 2048'));
 		it('refuses a header name that is not a token', () =>
@@ -112,9 +126,17 @@ describe('policy schema v1', () => {
 				assertRefused(withProvider({ headers: { [name]: 'x' } }), `provider.headers.${name}`, 'set by the HTTP client'));
 		}
 		it('refuses the same header twice in different case', () =>
-			assertRefused(withProvider({ headers: { 'X-Tenant': 'a', 'x-tenant': 'b' } }), 'provider.headers.x-tenant', 'duplicates header X-Tenant'));
+			assertRefused(
+				withProvider({ headers: { 'X-Tenant': 'a', 'x-tenant': 'b' } }),
+				'provider.headers.x-tenant',
+				'duplicates header X-Tenant',
+			));
 		it('refuses Authorization while members send a key', () =>
-			assertRefused(withProvider({ headers: { Authorization: 'Bearer x' } }), 'provider.headers.Authorization', "replace the member's own credential"));
+			assertRefused(
+				withProvider({ headers: { Authorization: 'Bearer x' } }),
+				'provider.headers.Authorization',
+				"replace the member's own credential",
+			));
 		it('refuses api-key on Azure while members send a key', () =>
 			assertRefused(withProvider({ headers: { 'api-key': 'x' } }), 'provider.headers.api-key', "replace the member's own credential"));
 		it('refuses Authorization when Entra ID is on even without a member key', () =>
@@ -142,26 +164,45 @@ describe('policy schema v1', () => {
 			assertRefused(withProvider({ azure: { scope: 'https://cognitiveservices.azure.com/' } }), 'provider.azure.scope', '/.default');
 			assertRefused(withProvider({ azure: { scope: 'http://cognitiveservices.azure.com/.default' } }), 'provider.azure.scope', 'https URL');
 		});
-		it('refuses a non-boolean identityAuth', () => assertRefused(withProvider({ azure: { identityAuth: 'yes' } }), 'provider.azure.identityAuth', 'true or false'));
-		it('refuses an empty allowed-models list', () => assertRefused(withProvider({ models: { allowed: [] } }), 'provider.models.allowed', 'at least one'));
+		it('refuses a non-boolean identityAuth', () =>
+			assertRefused(withProvider({ azure: { identityAuth: 'yes' } }), 'provider.azure.identityAuth', 'true or false'));
+		it('refuses an empty allowed-models list', () =>
+			assertRefused(withProvider({ models: { allowed: [] } }), 'provider.models.allowed', 'at least one'));
 		it('refuses a default model outside the allowed list', () =>
-			assertRefused(withProvider({ models: { allowed: ['gpt-4o'], default: 'gpt-5' } }), 'provider.models.default', 'not in models.allowed'));
+			assertRefused(
+				withProvider({ models: { allowed: ['gpt-4o'], default: 'gpt-5' } }),
+				'provider.models.default',
+				'not in models.allowed',
+			));
 		it('refuses a model listed twice, naming its index', () =>
 			assertRefused(withProvider({ models: { allowed: ['a', 'b', 'a'] } }), 'provider.models.allowed[2]', 'listed twice'));
 		it('refuses too many models', () =>
-			assertRefused(withProvider({ models: { allowed: Array.from({ length: 201 }, (_, i) => `m${i}`) } }), 'provider.models.allowed', 'at most 200'));
+			assertRefused(
+				withProvider({ models: { allowed: Array.from({ length: 201 }, (_, i) => `m${i}`) } }),
+				'provider.models.allowed',
+				'at most 200',
+			));
 		it('requires deployment names for the Azure deployments API, saying why (#13 item 2)', () => {
 			const classic = { baseUrl: 'https://acme.openai.azure.com', azure: { apiVersion: '2024-06-01' }, models: undefined };
 			assertRefused(withProvider(classic), 'provider.models.allowed', /list the deployment names .* Azure's model list names base models/);
 			// Where Azure's listing is not used to pick the deployment, no list is needed.
 			const accepted = (change: Record<string, unknown>) => parseWith(PolicySettingsSchema, withProvider({ ...classic, ...change })).ok;
-			assert.equal(accepted({ baseUrl: 'https://acme.openai.azure.com/openai/deployments/gpt-4o-prod' }), true, "a deployment's URL names the model");
+			assert.equal(
+				accepted({ baseUrl: 'https://acme.openai.azure.com/openai/deployments/gpt-4o-prod' }),
+				true,
+				"a deployment's URL names the model",
+			);
 			assert.equal(accepted({ baseUrl: 'https://acme.openai.azure.com/openai/v1', azure: {} }), true, 'the v1 API takes model names');
 			assert.equal(accepted({ azure: undefined }), true, 'not Azure');
 		});
 		it('refuses a dated api-version for the Azure v1 API, saying why', () =>
-			assertRefused(withProvider({ baseUrl: 'https://acme.openai.azure.com/openai/v1', azure: { apiVersion: '2024-06-01' } }), 'provider.azure.apiVersion', 'takes no dated api-version'));
-		it('refuses control characters in the admin contact', () => assertRefused({ ...validSettings.disabled, adminContact: 'a\nb' }, 'adminContact', 'control characters'));
+			assertRefused(
+				withProvider({ baseUrl: 'https://acme.openai.azure.com/openai/v1', azure: { apiVersion: '2024-06-01' } }),
+				'provider.azure.apiVersion',
+				'takes no dated api-version',
+			));
+		it('refuses control characters in the admin contact', () =>
+			assertRefused({ ...validSettings.disabled, adminContact: 'a\nb' }, 'adminContact', 'control characters'));
 	});
 
 	describe('stamped documents', () => {
@@ -175,14 +216,22 @@ describe('policy schema v1', () => {
 		it('carries the admin contact inside organization', () => {
 			assert.equal(document().organization.adminContact, 'ai-platform@acme.example');
 		});
-		it('refuses a schema version it does not know', () => assert.deepEqual(documentErrors({ ...document(), schemaVersion: 3 }), ['schemaVersion: must be 1 or 2']));
+		it('refuses a schema version it does not know', () =>
+			assert.deepEqual(documentErrors({ ...document(), schemaVersion: 3 }), ['schemaVersion: must be 1 or 2']));
 		it('validates a version 1 document as version 1 did: per-model settings are unknown there', () => {
-			const withSettings = { ...document(), schemaVersion: 1, provider: { ...document().provider, models: { allowed: ['gpt-4o'], settings: { 'gpt-4o': {} } } } };
+			const withSettings = {
+				...document(),
+				schemaVersion: 1,
+				provider: { ...document().provider, models: { allowed: ['gpt-4o'], settings: { 'gpt-4o': {} } } },
+			};
 			assert.deepEqual(documentErrors(withSettings), ['provider.models.settings: is not a known field']);
 		});
-		it('refuses a revision below 1', () => assert.deepEqual(documentErrors({ ...document(), revision: 0 }), ['revision: must be at least 1']));
-		it('refuses a fractional revision', () => assert.match(documentErrors({ ...document(), revision: 1.5 })[0]!, /^revision: must be a whole number/));
-		it('refuses a malformed date', () => assert.deepEqual(documentErrors({ ...document(), updatedAt: 'yesterday' }), ['updatedAt: must be an ISO 8601 date-time']));
+		it('refuses a revision below 1', () =>
+			assert.deepEqual(documentErrors({ ...document(), revision: 0 }), ['revision: must be at least 1']));
+		it('refuses a fractional revision', () =>
+			assert.match(documentErrors({ ...document(), revision: 1.5 })[0]!, /^revision: must be a whole number/));
+		it('refuses a malformed date', () =>
+			assert.deepEqual(documentErrors({ ...document(), updatedAt: 'yesterday' }), ['updatedAt: must be an ISO 8601 date-time']));
 		it('refuses a malformed organization id', () =>
 			assert.match(documentErrors({ ...document(), organization: { id: 'Acme Corp', name: 'Acme' } })[0]!, /^organization\.id: /));
 	});

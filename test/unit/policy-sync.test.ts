@@ -6,7 +6,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildPolicyDocument, generateSigningKeyPair, PolicySettingsSchema, signPolicy } from '../../src/policy';
 import { SessionManager, SESSION_SECRET_KEY } from '../../src/extension/auth/session-manager';
-import { backoffDelay, BACKOFF, POLL_INTERVAL_MS, PolicySync, type SyncSession, type SyncState } from '../../src/extension/sync/policy-sync';
+import {
+	backoffDelay,
+	BACKOFF,
+	POLL_INTERVAL_MS,
+	PolicySync,
+	type SyncSession,
+	type SyncState,
+} from '../../src/extension/sync/policy-sync';
 import { eventually, whenChanged } from '../support/eventually';
 import { ManualScheduler } from '../support/manual-scheduler';
 import { MemoryKeyValueStore, MemorySecretStore } from '../support/memory-storage';
@@ -14,9 +21,13 @@ import { validSettings } from '../support/policy-fixtures';
 import { ADMIN, approveDevice, bearer, jsonOf, ManualClock, putPolicy, startService, type RunningService } from '../support/service';
 
 /** Resolves when the sync state matches (re-checked on each change, never a sleep), failing after 5 s. */
-const stateWhere = (sync: PolicySync, predicate: (state: SyncState) => boolean, what: string): Promise<SyncState> => whenChanged(() => sync.current, sync.onDidChangeState, predicate, what);
+const stateWhere = (sync: PolicySync, predicate: (state: SyncState) => boolean, what: string): Promise<SyncState> =>
+	whenChanged(() => sync.current, sync.onDidChangeState, predicate, what);
 
-const revisionIs = (revision: number, status = 'in-sync') => (state: SyncState) => state.status === status && state.policy?.document.revision === revision;
+const revisionIs =
+	(revision: number, status = 'in-sync') =>
+	(state: SyncState) =>
+		state.status === status && state.policy?.document.revision === revision;
 
 describe('policy sync against the real service', () => {
 	let clock: ManualClock;
@@ -124,7 +135,10 @@ describe('policy sync against the real service', () => {
 			delays.push(delay);
 			scheduler.advance(delay);
 		}
-		assert.ok(delays.every((ms) => ms >= BACKOFF.initialMs && ms <= BACKOFF.maxMs), `delays ${delays}`);
+		assert.ok(
+			delays.every((ms) => ms >= BACKOFF.initialMs && ms <= BACKOFF.maxMs),
+			`delays ${delays}`,
+		);
 		assert.ok(delays[3]! > delays[0]!, `delays grow: ${delays}`);
 		assert.equal(sync.current.status, 'stale');
 
@@ -167,7 +181,10 @@ describe('policy sync against the real service', () => {
 		sync.start(syncSession());
 		await stateWhere(sync, revisionIs(2), 'revision 2');
 		const memberId = sessions.session!.account.id;
-		assert.equal((await fetch(`${service.url}/api/v1/admin/members/${memberId}`, { method: 'DELETE', headers: bearer(admin) })).status, 204);
+		assert.equal(
+			(await fetch(`${service.url}/api/v1/admin/members/${memberId}`, { method: 'DELETE', headers: bearer(admin) })).status,
+			204,
+		);
 		const state = await stateWhere(sync, (s) => s.status === 'signed-out', 'signed out');
 		assert.equal(state.policy?.document.enabled, true);
 		assert.equal(state.policy?.document.revision, 2);
@@ -198,8 +215,17 @@ describe('policy sync against the real service', () => {
 describe('policy sync refuses bad policies and keeps the last good one', () => {
 	const trustedKeys = generateSigningKeyPair();
 	const foreignKeys = generateSigningKeyPair();
-	const stampFor = (revision: number, org = { id: 'acme', name: 'Acme Corp' }) => ({ organization: org, revision, updatedAt: '2026-11-26T10:00:00Z', updatedBy: 'admin@acme.example' });
-	const good = (revision: number) => signPolicy(buildPolicyDocument(PolicySettingsSchema.parse(validSettings.plainCompatible), stampFor(revision)), trustedKeys.privateKeyPem);
+	const stampFor = (revision: number, org = { id: 'acme', name: 'Acme Corp' }) => ({
+		organization: org,
+		revision,
+		updatedAt: '2026-11-26T10:00:00Z',
+		updatedBy: 'admin@acme.example',
+	});
+	const good = (revision: number) =>
+		signPolicy(
+			buildPolicyDocument(PolicySettingsSchema.parse(validSettings.plainCompatible), stampFor(revision)),
+			trustedKeys.privateKeyPem,
+		);
 
 	let server: Server;
 	let body: unknown;
@@ -216,10 +242,12 @@ describe('policy sync refuses bad policies and keeps the last good one', () => {
 				response.end(JSON.stringify(body));
 			} else if (request.url === '/api/v1/policy/applied') {
 				let raw = '';
-				request.on('data', (chunk) => (raw += chunk)).on('end', () => {
-					acks.push(JSON.parse(raw).revision);
-					response.writeHead(204).end();
-				});
+				request
+					.on('data', (chunk) => (raw += chunk))
+					.on('end', () => {
+						acks.push(JSON.parse(raw).revision);
+						response.writeHead(204).end();
+					});
 			} else {
 				response.writeHead(404, { 'content-type': 'application/json' }).end('{"error":"not_found"}');
 			}
@@ -247,10 +275,21 @@ describe('policy sync refuses bad policies and keeps the last good one', () => {
 	const badPolicies: [string, () => unknown, string][] = [
 		['malformed', () => ({ policy: 'not an object', signature: 'x' }), 'malformed'],
 		['unsigned', () => ({ policy: good(2).policy }), 'malformed'],
-		['wrongly signed', () => ({ ...good(2), signature: { ...good(2).signature, value: signPolicy(good(2).policy, foreignKeys.privateKeyPem).signature.value } }), 'bad-signature'],
+		[
+			'wrongly signed',
+			() => ({
+				...good(2),
+				signature: { ...good(2).signature, value: signPolicy(good(2).policy, foreignKeys.privateKeyPem).signature.value },
+			}),
+			'bad-signature',
+		],
 		[
 			"another organization's",
-			() => signPolicy(buildPolicyDocument(PolicySettingsSchema.parse(validSettings.plainCompatible), stampFor(2, { id: 'globex', name: 'Globex' })), trustedKeys.privateKeyPem),
+			() =>
+				signPolicy(
+					buildPolicyDocument(PolicySettingsSchema.parse(validSettings.plainCompatible), stampFor(2, { id: 'globex', name: 'Globex' })),
+					trustedKeys.privateKeyPem,
+				),
 			'wrong-organization',
 		],
 	];
@@ -282,11 +321,22 @@ describe('policy sync refuses bad policies and keeps the last good one', () => {
 describe('policy sync at start-up', () => {
 	it("restores the last organization's cached policy before any sign-in, and drops it when another organization signs in", async () => {
 		const keys = generateSigningKeyPair();
-		const document = buildPolicyDocument(PolicySettingsSchema.parse(validSettings.plainCompatible), { organization: { id: 'acme', name: 'Acme Corp' }, revision: 4, updatedAt: '2026-11-26T10:00:00Z', updatedBy: 'a@acme.example' });
+		const document = buildPolicyDocument(PolicySettingsSchema.parse(validSettings.plainCompatible), {
+			organization: { id: 'acme', name: 'Acme Corp' },
+			revision: 4,
+			updatedAt: '2026-11-26T10:00:00Z',
+			updatedBy: 'a@acme.example',
+		});
 		const memento = new MemoryKeyValueStore();
-		await memento.update('orgProviderPolicy.cache.acme', { envelope: JSON.parse(JSON.stringify(signPolicy(document, keys.privateKeyPem))), receivedAt: 1 });
+		await memento.update('orgProviderPolicy.cache.acme', {
+			envelope: JSON.parse(JSON.stringify(signPolicy(document, keys.privateKeyPem))),
+			receivedAt: 1,
+		});
 		const secrets = new MemorySecretStore();
-		await secrets.store('orgProviderPolicy.pin', JSON.stringify({ organizationId: 'acme', signingKey: keys.publicKey, highestRevision: 4 }));
+		await secrets.store(
+			'orgProviderPolicy.pin',
+			JSON.stringify({ organizationId: 'acme', signingKey: keys.publicKey, highestRevision: 4 }),
+		);
 		const scheduler = new ManualScheduler(new ManualClock(), false);
 		const sync = new PolicySync({ state: memento, secrets }, scheduler, { ackSpreadMs: 0 });
 		try {

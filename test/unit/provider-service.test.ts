@@ -14,7 +14,13 @@ class PolicyDouble {
 	current: { policy: { document: PolicyDocument; source: 'live'; receivedAt: number } | undefined } = { policy: undefined };
 
 	apply(settings: PolicySettingsInput | undefined, revision = 12): void {
-		this.current = { policy: settings && { document: buildPolicyDocument(PolicySettingsSchema.parse(settings), { ...stamp, revision }), source: 'live', receivedAt: 0 } };
+		this.current = {
+			policy: settings && {
+				document: buildPolicyDocument(PolicySettingsSchema.parse(settings), { ...stamp, revision }),
+				source: 'live',
+				receivedAt: 0,
+			},
+		};
 		this.changed.fire();
 	}
 }
@@ -90,7 +96,13 @@ describe('provider service (in-memory host)', () => {
 		assert.deepEqual([...secrets.values.keys()], ['orgProviderPolicy.apiKey.acme.https://acme.openai.azure.com']);
 		assert.equal(state.values.size, 0);
 
-		policy.apply({ ...validSettings.azureDeployment, provider: { ...validSettings.azureDeployment.provider, baseUrl: 'https://acme-2.openai.azure.com' } }, 13);
+		policy.apply(
+			{
+				...validSettings.azureDeployment,
+				provider: { ...validSettings.azureDeployment.provider, baseUrl: 'https://acme-2.openai.azure.com' },
+			},
+			13,
+		);
 		const moved = service.credentials();
 		assert.equal(moved.kind === 'api-key' && (await moved.getApiKey()), undefined, 'a key for the old endpoint is not sent to the new one');
 		await service.clearApiKey();
@@ -116,7 +128,10 @@ describe('provider service (in-memory host)', () => {
 		policy.apply({ ...validSettings.plainCompatible, enabled: false });
 		assert.equal(service.current.locked, false);
 		assert.equal(service.current.provider, undefined, 'nothing is sent anywhere yet');
-		assert.match(service.current.warnings[0]!, /^Acme Corp no longer manages your AI provider\. Your own provider \(OpenAI Compatible \(any URL\)\) stays off until you turn it on/);
+		assert.match(
+			service.current.warnings[0]!,
+			/^Acme Corp no longer manages your AI provider\. Your own provider \(OpenAI Compatible \(any URL\)\) stays off until you turn it on/,
+		);
 		assert.throws(() => service.client(), /no longer manages your AI provider/);
 		// A new window (a restart) remembers the member has not said yes yet.
 		const restarted = new ProviderService(policy, host);
@@ -147,20 +162,20 @@ describe('provider service (in-memory host)', () => {
 		const credential = service.credentials();
 		const chain = [
 			'ChainedTokenCredential authentication failed.',
-			'CredentialUnavailableError: Azure CLI could not be found. Please visit https://aka.ms/azure-cli for installation instructions and then, once installed, authenticate to your Azure account using \'az login\'.',
+			"CredentialUnavailableError: Azure CLI could not be found. Please visit https://aka.ms/azure-cli for installation instructions and then, once installed, authenticate to your Azure account using 'az login'.",
 			'CredentialUnavailableError: Azure Developer CLI could not be found.',
 			'CredentialUnavailableError: EnvironmentCredential is unavailable. No underlying credential could be used.',
 			'AuthenticationError: DeviceCodeCredential: User cancelled the device code flow.',
 		].join('\n');
 		chainFailure = Object.assign(new Error(chain), { name: 'AggregateAuthenticationError' });
-		await assert.rejects(
-			credential.kind === 'entra' ? credential.getToken() : Promise.resolve(),
-			(error: Error) => {
-				assert.equal(error.name, 'SignInRequiredError');
-				assert.equal(error.message, 'Could not get an Entra ID token: run `az login --tenant 72f988bf-86f1-41af-91ab-2d7cd011db47` in a terminal, or sign in with Microsoft, then try again (details in the Org Provider Policy output).');
-				return true;
-			},
-		);
+		await assert.rejects(credential.kind === 'entra' ? credential.getToken() : Promise.resolve(), (error: Error) => {
+			assert.equal(error.name, 'SignInRequiredError');
+			assert.equal(
+				error.message,
+				'Could not get an Entra ID token: run `az login --tenant 72f988bf-86f1-41af-91ab-2d7cd011db47` in a terminal, or sign in with Microsoft, then try again (details in the Org Provider Policy output).',
+			);
+			return true;
+		});
 		assert.equal(logged.length, 1);
 		assert.ok(logged[0]!.includes('Azure CLI could not be found') && logged[0]!.includes('User cancelled the device code flow'), logged[0]);
 	});

@@ -34,7 +34,11 @@ describe('the vscode:// sign-in link (#14 item 3)', () => {
 		const host = new LinkHostDouble();
 		assert.equal(await handleSignInLink('/sign-in', 'server=https%3A%2F%2Fpolicy.acme.example%2F&organization=acme', host), 'connected');
 		assert.deepEqual(host.questions, [
-			{ message: 'Connect VS Code to the policy service at https://policy.acme.example?', detail: "Your organization's AI provider settings will come from this address. Continue only if your organization sent you this link." },
+			{
+				message: 'Connect VS Code to the policy service at https://policy.acme.example?',
+				detail:
+					"Your organization's AI provider settings will come from this address. Continue only if your organization sent you this link.",
+			},
 		]);
 		assert.equal(host.server, 'https://policy.acme.example');
 		assert.equal(host.organization, 'acme');
@@ -52,7 +56,13 @@ describe('the vscode:// sign-in link (#14 item 3)', () => {
 	});
 
 	it('refuses a link without a usable server address, naming it, and ignores other paths', async () => {
-		for (const query of ['', 'server=policy.acme.example', 'server=javascript:alert(1)', 'server=https://user:pw@policy.acme.example', 'server=https://p.example&organization=Not%20An%20Id']) {
+		for (const query of [
+			'',
+			'server=policy.acme.example',
+			'server=javascript:alert(1)',
+			'server=https://user:pw@policy.acme.example',
+			'server=https://p.example&organization=Not%20An%20Id',
+		]) {
 			const host = new LinkHostDouble();
 			assert.equal(await handleSignInLink('/sign-in', query, host), 'invalid', query);
 			assert.equal(host.errors.length, 1);

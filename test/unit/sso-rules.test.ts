@@ -12,10 +12,26 @@ const claims = (raw: Record<string, unknown>, rules = settings()) => readClaims(
 
 describe('single sign-on membership rules', () => {
 	it('admits a verified address in an allowed domain and group; an admin by group or by address', () => {
-		const rules = settings({ allowedDomains: ['acme.example'], allowedGroups: ['eng'], adminGroups: ['ai-admins'], adminEmails: ['boss@acme.example'] });
-		assert.deepEqual(admit(rules, claims({ email: 'Dev@Acme.example', email_verified: true, groups: ['eng'] })), { kind: 'admit', email: 'dev@acme.example', role: 'member' });
-		assert.equal((admit(rules, claims({ email: 'ops@acme.example', email_verified: true, groups: ['eng', 'ai-admins'] })) as { role: string }).role, 'admin');
-		assert.equal((admit(rules, claims({ email: 'boss@acme.example', email_verified: 'true', groups: 'eng' })) as { role: string }).role, 'admin', 'string forms of the boolean and a single group');
+		const rules = settings({
+			allowedDomains: ['acme.example'],
+			allowedGroups: ['eng'],
+			adminGroups: ['ai-admins'],
+			adminEmails: ['boss@acme.example'],
+		});
+		assert.deepEqual(admit(rules, claims({ email: 'Dev@Acme.example', email_verified: true, groups: ['eng'] })), {
+			kind: 'admit',
+			email: 'dev@acme.example',
+			role: 'member',
+		});
+		assert.equal(
+			(admit(rules, claims({ email: 'ops@acme.example', email_verified: true, groups: ['eng', 'ai-admins'] })) as { role: string }).role,
+			'admin',
+		);
+		assert.equal(
+			(admit(rules, claims({ email: 'boss@acme.example', email_verified: 'true', groups: 'eng' })) as { role: string }).role,
+			'admin',
+			'string forms of the boolean and a single group',
+		);
 	});
 
 	it('refuses without an address, an unverified one, another domain, another tenant or no allowed group', () => {
@@ -37,20 +53,38 @@ describe('single sign-on membership rules', () => {
 
 	it("reads the claims the organization mapped (Entra ID's xms_edov, a custom groups claim)", () => {
 		const rules = settings({ emailClaim: 'upn_mail', emailVerifiedClaim: 'xms_edov', groupsClaim: 'roles' });
-		assert.deepEqual(readClaims({ sub: 'x', upn_mail: 'a@b.example', xms_edov: true, roles: ['r', 7], tid: 't' }, rules), { subject: 'x', email: 'a@b.example', emailVerified: true, groups: ['r'], tenantId: 't' });
-		assert.equal(readClaims({ sub: 'x', email: 'a@b.example', email_verified: true }, rules).email, undefined, 'the unmapped claim is not read');
+		assert.deepEqual(readClaims({ sub: 'x', upn_mail: 'a@b.example', xms_edov: true, roles: ['r', 7], tid: 't' }, rules), {
+			subject: 'x',
+			email: 'a@b.example',
+			emailVerified: true,
+			groups: ['r'],
+			tenantId: 't',
+		});
+		assert.equal(
+			readClaims({ sub: 'x', email: 'a@b.example', email_verified: true }, rules).email,
+			undefined,
+			'the unmapped claim is not read',
+		);
 	});
 });
 
 describe('single sign-on settings', () => {
 	it('names the field by its console label, and refuses plain http beyond this machine', () => {
-		const parsed = parseSsoSettings({ issuer: 'http://idp.acme.example', clientId: '', scopes: ['email'], allowedDomains: ['https://acme.example'] });
+		const parsed = parseSsoSettings({
+			issuer: 'http://idp.acme.example',
+			clientId: '',
+			scopes: ['email'],
+			allowedDomains: ['https://acme.example'],
+		});
 		assert.equal(parsed.ok, false);
 		const errors = parsed.ok ? [] : parsed.errors.map(ssoFieldError).map(labelled);
 		assert.ok(errors.includes('Issuer URL: must use https (plain http only for localhost)'), errors.join('\n'));
 		assert.ok(errors.includes('Client ID: is required'), errors.join('\n'));
 		assert.ok(errors.includes('Scopes: must include openid'), errors.join('\n'));
-		assert.ok(errors.some((error) => error.startsWith('Allowed e-mail domains (entry 1): must be domain names')), errors.join('\n'));
+		assert.ok(
+			errors.some((error) => error.startsWith('Allowed e-mail domains (entry 1): must be domain names')),
+			errors.join('\n'),
+		);
 		assert.equal(parseSsoSettings({ issuer: 'http://localhost:8080/realms/acme', clientId: 'c' }).ok, true);
 	});
 

@@ -12,8 +12,19 @@ const run = (...events: SyncEvent[]): SyncState => events.reduce(transition, INI
 
 describe('sync state machine', () => {
 	it('never replaces an applied revision with an older one, but a live one replaces a cached one', () => {
-		assert.equal(run({ type: 'started', organizationId: 'acme' }, { type: 'received', policy: policy(5) }, { type: 'received', policy: policy(3) }).policy?.document.revision, 5);
-		assert.equal(run({ type: 'restored', policy: policy(5, 'cached') }, { type: 'started', organizationId: 'acme' }, { type: 'received', policy: policy(4) }).policy?.source, 'live');
+		assert.equal(
+			run({ type: 'started', organizationId: 'acme' }, { type: 'received', policy: policy(5) }, { type: 'received', policy: policy(3) })
+				.policy?.document.revision,
+			5,
+		);
+		assert.equal(
+			run(
+				{ type: 'restored', policy: policy(5, 'cached') },
+				{ type: 'started', organizationId: 'acme' },
+				{ type: 'received', policy: policy(4) },
+			).policy?.source,
+			'live',
+		);
 	});
 
 	it('keeps the first moment of an outage while it lasts, and its latest reason', () => {
@@ -23,18 +34,32 @@ describe('sync state machine', () => {
 			{ type: 'failed', reason: 'cannot reach (ECONNREFUSED)', unreachable: true, at: 100 },
 			{ type: 'failed', reason: 'cannot reach (ETIMEDOUT)', unreachable: true, at: 200 },
 		);
-		assert.deepEqual(state.status === 'stale' && [state.since, state.reason, state.policy.document.revision], [100, 'cannot reach (ETIMEDOUT)', 2]);
+		assert.deepEqual(state.status === 'stale' && [state.since, state.reason, state.policy.document.revision], [
+			100,
+			'cannot reach (ETIMEDOUT)',
+			2,
+		]);
 		assert.equal(transition(state, { type: 'confirmed' }).status, 'in-sync');
 	});
 
 	it('is an error, not stale, when nothing was ever applied; a failure that is not the network says so', () => {
-		const state = run({ type: 'started', organizationId: 'acme' }, { type: 'failed', reason: 'GET /api/v1/policy answered 500', unreachable: false, at: 1 });
+		const state = run(
+			{ type: 'started', organizationId: 'acme' },
+			{ type: 'failed', reason: 'GET /api/v1/policy answered 500', unreachable: false, at: 1 },
+		);
 		assert.deepEqual(state, { status: 'error', policy: undefined, message: 'policy sync failed: GET /api/v1/policy answered 500' });
 	});
 
 	it('keeps the applied policy through a refusal and a sign-out (fail closed)', () => {
-		const refused = run({ type: 'started', organizationId: 'acme' }, { type: 'received', policy: policy(7) }, { type: 'refused', reason: 'bad signature' });
-		assert.equal(refused.status === 'error' && refused.message, 'refused a policy from the service: bad signature; revision 7 stays in force');
+		const refused = run(
+			{ type: 'started', organizationId: 'acme' },
+			{ type: 'received', policy: policy(7) },
+			{ type: 'refused', reason: 'bad signature' },
+		);
+		assert.equal(
+			refused.status === 'error' && refused.message,
+			'refused a policy from the service: bad signature; revision 7 stays in force',
+		);
 		assert.equal(transition(refused, { type: 'signed-out' }).policy?.document.revision, 7);
 	});
 

@@ -25,7 +25,14 @@ import { openAiSchema } from '../support/openai-spec';
 
 const KEY = 'sk-member-wire-key-0123456789';
 const withKey = apiKeyCredential(async () => KEY);
-const AZURE_NAMES = ['*.openai.azure.com', '*.cognitiveservices.azure.com', '*.services.ai.azure.com', '*.openai.azure.us', '*.openai.azure.cn', 'llm.acme.example'];
+const AZURE_NAMES = [
+	'*.openai.azure.com',
+	'*.cognitiveservices.azure.com',
+	'*.services.ai.azure.com',
+	'*.openai.azure.us',
+	'*.openai.azure.cn',
+	'llm.acme.example',
+];
 /** What a member's shell may hold; none of it may reach a request while a policy is in force. */
 const MEMBER_ENVIRONMENT: Record<string, string> = {
 	OPENAI_BASE_URL: 'https://evil.example/v1',
@@ -55,17 +62,35 @@ interface WireCase {
 
 const classic = { apiVersion: '2024-06-01', identityAuth: false, scope: 'https://cognitiveservices.azure.com/.default' };
 const deployments = { allowed: ['gpt-4o-prod'] };
-const provider = (baseUrl: string, extra: Partial<EffectiveProvider> = {}): EffectiveProvider => ({ baseUrl, headers: { 'X-Tenant': 'acme' }, apiKeyRequired: true, ...extra });
+const provider = (baseUrl: string, extra: Partial<EffectiveProvider> = {}): EffectiveProvider => ({
+	baseUrl,
+	headers: { 'X-Tenant': 'acme' },
+	apiKeyRequired: true,
+	...extra,
+});
 
 function classicForms(host: string): WireCase[] {
-	const expected = { path: '/openai/deployments/gpt-4o-prod/chat/completions', query: { 'api-version': ['2024-06-01'] }, auth: ['api-key', KEY] as WireCase['auth'], spec: 'azure' as const, model: 'gpt-4o-prod' };
+	const expected = {
+		path: '/openai/deployments/gpt-4o-prod/chat/completions',
+		query: { 'api-version': ['2024-06-01'] },
+		auth: ['api-key', KEY] as WireCase['auth'],
+		spec: 'azure' as const,
+		model: 'gpt-4o-prod',
+	};
 	return [
 		{ name: `${host}: the resource root`, provider: provider(`https://${host}`, { azure: classic, models: deployments }), ...expected },
 		{ name: `${host}: …/openai`, provider: provider(`https://${host}/openai`, { azure: classic, models: deployments }), ...expected },
-		{ name: `${host}: a deployment's URL (the deployment becomes the model)`, provider: provider(`https://${host}/openai/deployments/gpt-4o-prod`, { azure: classic }), ...expected, model: 'anything' },
+		{
+			name: `${host}: a deployment's URL (the deployment becomes the model)`,
+			provider: provider(`https://${host}/openai/deployments/gpt-4o-prod`, { azure: classic }),
+			...expected,
+			model: 'anything',
+		},
 		{
 			name: `${host}: a full …/chat/completions?api-version= URL`,
-			provider: provider(`https://${host}/openai/deployments/gpt-4o-prod/chat/completions?api-version=2024-06-01`, { azure: { identityAuth: false, scope: classic.scope } }),
+			provider: provider(`https://${host}/openai/deployments/gpt-4o-prod/chat/completions?api-version=2024-06-01`, {
+				azure: { identityAuth: false, scope: classic.scope },
+			}),
 			...expected,
 		},
 	];
@@ -74,8 +99,24 @@ function classicForms(host: string): WireCase[] {
 const CASES: WireCase[] = [
 	...['acme.openai.azure.com', 'acme.cognitiveservices.azure.com', 'acme.openai.azure.us', 'acme.openai.azure.cn'].flatMap(classicForms),
 	...['acme.openai.azure.com', 'acme.services.ai.azure.com'].flatMap((host): WireCase[] => [
-		{ name: `${host}: the v1 API`, provider: provider(`https://${host}/openai/v1`, { azure: { identityAuth: false, scope: classic.scope } }), model: 'gpt-4o', path: '/openai/v1/chat/completions', query: {}, auth: ['api-key', KEY], spec: 'openai' },
-		{ name: `${host}: the v1 API, preview`, provider: provider(`https://${host}/openai/v1`, { azure: { apiVersion: 'preview', identityAuth: false, scope: classic.scope } }), model: 'gpt-4o', path: '/openai/v1/chat/completions', query: { 'api-version': ['preview'] }, auth: ['api-key', KEY], spec: 'openai' },
+		{
+			name: `${host}: the v1 API`,
+			provider: provider(`https://${host}/openai/v1`, { azure: { identityAuth: false, scope: classic.scope } }),
+			model: 'gpt-4o',
+			path: '/openai/v1/chat/completions',
+			query: {},
+			auth: ['api-key', KEY],
+			spec: 'openai',
+		},
+		{
+			name: `${host}: the v1 API, preview`,
+			provider: provider(`https://${host}/openai/v1`, { azure: { apiVersion: 'preview', identityAuth: false, scope: classic.scope } }),
+			model: 'gpt-4o',
+			path: '/openai/v1/chat/completions',
+			query: { 'api-version': ['preview'] },
+			auth: ['api-key', KEY],
+			spec: 'openai',
+		},
 	]),
 	{
 		name: 'acme.services.ai.azure.com: the Foundry Models API',
@@ -88,7 +129,11 @@ const CASES: WireCase[] = [
 	},
 	{
 		name: 'acme.openai.azure.com: Entra ID instead of a key',
-		provider: provider('https://acme.openai.azure.com', { apiKeyRequired: false, azure: { ...classic, identityAuth: true }, models: deployments }),
+		provider: provider('https://acme.openai.azure.com', {
+			apiKeyRequired: false,
+			azure: { ...classic, identityAuth: true },
+			models: deployments,
+		}),
 		credential: entraCredential(async () => 'entra-access-token'),
 		model: 'gpt-4o-prod',
 		path: '/openai/deployments/gpt-4o-prod/chat/completions',
@@ -105,7 +150,15 @@ const CASES: WireCase[] = [
 		auth: ['authorization', `Bearer ${KEY}`],
 		spec: 'openai',
 	},
-	{ name: 'llm.acme.example: a gateway', provider: provider('https://llm.acme.example/v1?route=a&route=b'), model: 'gpt-4o', path: '/v1/chat/completions', query: { route: ['a', 'b'] }, auth: ['authorization', `Bearer ${KEY}`], spec: 'openai' },
+	{
+		name: 'llm.acme.example: a gateway',
+		provider: provider('https://llm.acme.example/v1?route=a&route=b'),
+		model: 'gpt-4o',
+		path: '/v1/chat/completions',
+		query: { route: ['a', 'b'] },
+		auth: ['authorization', `Bearer ${KEY}`],
+		spec: 'openai',
+	},
 ];
 
 describe('the chat client on the wire, through a CONNECT proxy, with the real host names', function () {
@@ -122,7 +175,12 @@ describe('the chat client on the wire, through a CONNECT proxy, with the real ho
 		endpoint = await FakeEndpoint.start({ tls: { key: certs.key, cert: certs.cert } });
 		plain = await FakeEndpoint.start();
 		const port = Number(new URL(endpoint.url).port);
-		proxy = await ConnectProxy.start(new Map([...AZURE_NAMES.map((name): [string, number] => [name.replace('*', 'acme'), port]), ['vllm.internal', Number(new URL(plain.url).port)]]));
+		proxy = await ConnectProxy.start(
+			new Map([
+				...AZURE_NAMES.map((name): [string, number] => [name.replace('*', 'acme'), port]),
+				['vllm.internal', Number(new URL(plain.url).port)],
+			]),
+		);
 		for (const [name, value] of Object.entries(MEMBER_ENVIRONMENT)) {
 			saved[name] = process.env[name];
 			process.env[name] = value;
@@ -151,7 +209,17 @@ describe('the chat client on the wire, through a CONNECT proxy, with the real ho
 
 	const client = (settings: EffectiveProvider, credential: CredentialSource = withKey, http: Partial<HttpOptions> = {}) =>
 		createChatClient(settings, {
-			fetch: fetchThrough(createDispatcher({ proxy: proxy.url, caFiles: [certs.caFile], env: {}, headersTimeoutMs: 2000, bodyTimeoutMs: 2000, connectTimeoutMs: 2000, ...http })),
+			fetch: fetchThrough(
+				createDispatcher({
+					proxy: proxy.url,
+					caFiles: [certs.caFile],
+					env: {},
+					headersTimeoutMs: 2000,
+					bodyTimeoutMs: 2000,
+					connectTimeoutMs: 2000,
+					...http,
+				}),
+			),
 			credentials: credential,
 			proxy: () => (http.proxy ? new URL(http.proxy).host : proxy.host),
 		});
@@ -177,7 +245,11 @@ describe('the chat client on the wire, through a CONNECT proxy, with the real ho
 			assert.equal(await chat(wire.provider, wire.model, wire.credential), 'Hello from the endpoint ✓');
 			const url = new URL(wire.provider.baseUrl);
 			const tls = url.protocol === 'https:';
-			assert.deepEqual(proxy.tunnels, [`${url.hostname}:${url.port || (tls ? 443 : 80)}`], 'one request through the proxy, to the real host name');
+			assert.deepEqual(
+				proxy.tunnels,
+				[`${url.hostname}:${url.port || (tls ? 443 : 80)}`],
+				'one request through the proxy, to the real host name',
+			);
 			const requests = [...endpoint.requests, ...plain.requests];
 			const [request] = requests as [RecordedRequest];
 			assert.equal(requests.length, 1);
@@ -208,49 +280,87 @@ describe('the chat client on the wire, through a CONNECT proxy, with the real ho
 			proxy.refuseWith = 407;
 			const error = await failure(azure);
 			assert.equal(error.kind, 'proxy');
-			assert.equal(error.message, `The proxy ${proxy.host} asks for credentials (407) before it connects to acme.openai.azure.com: put them in the proxy setting (http.proxy, http://user:password@proxy:port) or ask IT.`);
+			assert.equal(
+				error.message,
+				`The proxy ${proxy.host} asks for credentials (407) before it connects to acme.openai.azure.com: put them in the proxy setting (http.proxy, http://user:password@proxy:port) or ask IT.`,
+			);
 		});
 
 		it('a proxy that cannot reach the host (502) says so', async () => {
 			const error = await failure(provider('https://elsewhere.openai.azure.com', { azure: classic, models: deployments }));
 			assert.equal(error.kind, 'proxy');
-			assert.equal(error.message, `The proxy ${proxy.host} could not connect to elsewhere.openai.azure.com (502): check the Base URL, or ask whoever runs the proxy whether it lets elsewhere.openai.azure.com through.`);
+			assert.equal(
+				error.message,
+				`The proxy ${proxy.host} could not connect to elsewhere.openai.azure.com (502): check the Base URL, or ask whoever runs the proxy whether it lets elsewhere.openai.azure.com through.`,
+			);
 		});
 
 		it('a proxy that is down is named, with the cause', async () => {
 			const error = await failure(azure, { proxy: 'http://127.0.0.1:9' });
 			assert.equal(error.kind, 'proxy');
-			assert.equal(error.message, 'Cannot reach the proxy 127.0.0.1:9 (ECONNREFUSED) on the way to acme.openai.azure.com: check the proxy setting (http.proxy or HTTPS_PROXY), or whether the proxy is running.');
+			assert.equal(
+				error.message,
+				'Cannot reach the proxy 127.0.0.1:9 (ECONNREFUSED) on the way to acme.openai.azure.com: check the proxy setting (http.proxy or HTTPS_PROXY), or whether the proxy is running.',
+			);
 		});
 
 		it('a connection cut mid-answer is not "unreachable"', async () => {
 			endpoint.behaviour = { failAfterChunks: 2 };
 			const error = await failure(azure);
 			assert.equal(error.kind, 'interrupted');
-			assert.match(error.message, /^The connection to acme\.openai\.azure\.com was cut while the answer was arriving( \([A-Z_]+\))?: the answer is incomplete; try again\.$/);
+			assert.match(
+				error.message,
+				/^The connection to acme\.openai\.azure\.com was cut while the answer was arriving( \([A-Z_]+\))?: the answer is incomplete; try again\.$/,
+			);
 		});
 
 		it('an answer that stalls part-way is a timeout, worded as one', async () => {
 			endpoint.behaviour = { chunkDelayMs: 4000, splitBytes: 200 };
 			const error = await failure(azure);
 			assert.equal(error.kind, 'timeout');
-			assert.equal(error.message, 'acme.openai.azure.com stopped sending the answer part-way (nothing arrived for too long): the answer is incomplete; try again.');
+			assert.equal(
+				error.message,
+				'acme.openai.azure.com stopped sending the answer part-way (nothing arrived for too long): the answer is incomplete; try again.',
+			);
 		});
 
 		it('an endpoint that never answers is a timeout, not unreachable', async () => {
 			endpoint.behaviour = { hang: true };
 			const error = await failure(azure);
 			assert.equal(error.kind, 'timeout');
-			assert.equal(error.message, 'acme.openai.azure.com accepted the request but did not answer in time: the endpoint may be overloaded; try again, or tell your admin if it keeps happening.');
+			assert.equal(
+				error.message,
+				'acme.openai.azure.com accepted the request but did not answer in time: the endpoint may be overloaded; try again, or tell your admin if it keeps happening.',
+			);
 		});
 
 		const statuses: [string, Partial<FakeEndpoint['behaviour']>, string, string][] = [
-			['429 keeps Retry-After', { status: 429, retryAfter: '17' }, 'rate-limited', 'acme.openai.azure.com is rate-limiting requests (429); wait 17 s and try again.'],
-			['408 is a timeout', { status: 408 }, 'timeout', 'acme.openai.azure.com gave up waiting for the request (408): try again; if it keeps happening, the network between you and the endpoint is slow.'],
-			['401 with a key', { status: 401 }, 'key-rejected', 'acme.openai.azure.com rejected your API key (401). Check the key, or set a new one with "Org Provider Policy: Set API Key".'],
+			[
+				'429 keeps Retry-After',
+				{ status: 429, retryAfter: '17' },
+				'rate-limited',
+				'acme.openai.azure.com is rate-limiting requests (429); wait 17 s and try again.',
+			],
+			[
+				'408 is a timeout',
+				{ status: 408 },
+				'timeout',
+				'acme.openai.azure.com gave up waiting for the request (408): try again; if it keeps happening, the network between you and the endpoint is slow.',
+			],
+			[
+				'401 with a key',
+				{ status: 401 },
+				'key-rejected',
+				'acme.openai.azure.com rejected your API key (401). Check the key, or set a new one with "Org Provider Policy: Set API Key".',
+			],
 			['content_filter', { finishReason: 'content_filter' }, 'content-filtered', "The endpoint's content filter stopped the answer."],
 			['length', { finishReason: 'length' }, 'truncated', 'The answer was cut off: it reached the maximum output length for this model.'],
-			['no finish reason', { finishReason: null }, 'incomplete', 'The answer ended before the endpoint finished it (the stream closed without a finish reason).'],
+			[
+				'no finish reason',
+				{ finishReason: null },
+				'incomplete',
+				'The answer ended before the endpoint finished it (the stream closed without a finish reason).',
+			],
 		];
 		for (const [name, behaviour, kind, message] of statuses) {
 			it(name, async () => {

@@ -1,4 +1,11 @@
-import { CLIENT_ID, DEVICE_CODE_GRANT, DeviceAuthorizationSchema, TokenResponseSchema, type DeviceAuthorization, type TokenResponse } from '../../policy';
+import {
+	CLIENT_ID,
+	DEVICE_CODE_GRANT,
+	DeviceAuthorizationSchema,
+	TokenResponseSchema,
+	type DeviceAuthorization,
+	type TokenResponse,
+} from '../../policy';
 import type { Scheduler } from '../base/scheduler';
 import { formBody, serviceFetch, type ServiceConnection } from '../base/service-http';
 
@@ -24,7 +31,12 @@ export interface DeviceFlowUi {
  * server's interval, five seconds slower after each slow_down (§3.5), until approved, denied,
  * expired or cancelled.
  */
-export async function runDeviceFlow(connection: ServiceConnection, scheduler: Scheduler, ui: DeviceFlowUi, signal: AbortSignal): Promise<TokenResponse> {
+export async function runDeviceFlow(
+	connection: ServiceConnection,
+	scheduler: Scheduler,
+	ui: DeviceFlowUi,
+	signal: AbortSignal,
+): Promise<TokenResponse> {
 	const started = await serviceFetch(connection, '/oauth/device_authorization', { ...formBody({ client_id: CLIENT_ID }), signal });
 	if (!started.ok) {
 		throw new DeviceFlowError('protocol', `the policy service refused the sign-in request (${started.status})`);

@@ -96,7 +96,9 @@ export class SessionManager extends Disposable {
 		if (session && reason === 'user') {
 			const connection = this.connection();
 			// Best effort: the tokens are gone locally whether or not the service hears of it.
-			await (connection ? serviceFetch(connection, '/oauth/revoke', formBody({ token: session.refreshToken })).catch(() => undefined) : undefined);
+			await (connection
+				? serviceFetch(connection, '/oauth/revoke', formBody({ token: session.refreshToken })).catch(() => undefined)
+				: undefined);
 		}
 		this.changed.fire({ session: undefined, reason });
 	}
@@ -130,7 +132,11 @@ export class SessionManager extends Disposable {
 		}
 		let response: Response;
 		try {
-			response = await serviceFetch(connection, '/oauth/token', formBody({ grant_type: 'refresh_token', refresh_token: session.refreshToken, client_id: CLIENT_ID }));
+			response = await serviceFetch(
+				connection,
+				'/oauth/token',
+				formBody({ grant_type: 'refresh_token', refresh_token: session.refreshToken, client_id: CLIENT_ID }),
+			);
 		} catch (error) {
 			if (error instanceof ServiceUnreachableError) {
 				return false;
@@ -164,7 +170,9 @@ export class SessionManager extends Disposable {
 	private requireConnection(): ServiceConnection {
 		const connection = this.connection();
 		if (!connection) {
-			throw new NoPolicyServerError('No policy server is configured: set "orgProviderPolicy.serverUrl" (the address on your invitation page), or ask IT for the managed bootstrap file.');
+			throw new NoPolicyServerError(
+				'No policy server is configured: set "orgProviderPolicy.serverUrl" (the address on your invitation page), or ask IT for the managed bootstrap file.',
+			);
 		}
 		return connection;
 	}

@@ -61,7 +61,9 @@ export async function serviceFetch(connection: ServiceConnection, path: string, 
 			throw error;
 		}
 		const cause = (error as { cause?: { message?: string } }).cause;
-		throw new ServiceUnreachableError(`cannot reach the policy service at ${connection.serverUrl} (${networkErrorCode(error) ?? cause?.message ?? (error as Error).message})`);
+		throw new ServiceUnreachableError(
+			`cannot reach the policy service at ${connection.serverUrl} (${networkErrorCode(error) ?? cause?.message ?? (error as Error).message})`,
+		);
 	}
 }
 

@@ -35,7 +35,11 @@ export class AuthFeature extends Disposable implements vscode.AuthenticationProv
 		private readonly log: vscode.LogOutputChannel,
 	) {
 		super();
-		this._register(vscode.authentication.registerAuthenticationProvider(AUTH_PROVIDER_ID, 'Org Provider Policy', this, { supportsMultipleAccounts: false }));
+		this._register(
+			vscode.authentication.registerAuthenticationProvider(AUTH_PROVIDER_ID, 'Org Provider Policy', this, {
+				supportsMultipleAccounts: false,
+			}),
+		);
 		let previous = sessions.session;
 		this._register(
 			sessions.onDidChange(({ session }) => {
@@ -63,7 +67,9 @@ export class AuthFeature extends Disposable implements vscode.AuthenticationProv
 						showError: (message) => void vscode.window.showErrorMessage(message),
 					}).catch((error: unknown) => {
 						// Nothing was changed; say so rather than leave a clicked link without an answer.
-						void vscode.window.showErrorMessage(`The sign-in link was not opened, and nothing was changed: ${error instanceof Error ? error.message : String(error)}`);
+						void vscode.window.showErrorMessage(
+							`The sign-in link was not opened, and nothing was changed: ${error instanceof Error ? error.message : String(error)}`,
+						);
 					}),
 			}),
 		);
@@ -107,7 +113,9 @@ export class AuthFeature extends Disposable implements vscode.AuthenticationProv
 			const message = error instanceof Error ? error.message : String(error);
 			this.log.warn(`sign-in failed: ${message}`);
 			if (error instanceof NoPolicyServerError) {
-				void vscode.window.showErrorMessage(message, OPEN_SETTINGS).then((choice) => choice && vscode.commands.executeCommand('workbench.action.openSettings', SERVER_URL_SETTING));
+				void vscode.window
+					.showErrorMessage(message, OPEN_SETTINGS)
+					.then((choice) => choice && vscode.commands.executeCommand('workbench.action.openSettings', SERVER_URL_SETTING));
 			} else {
 				void vscode.window.showErrorMessage(`Sign-in failed: ${message}`);
 			}
@@ -120,7 +128,10 @@ export class AuthFeature extends Disposable implements vscode.AuthenticationProv
 		progress.report({ message: `enter code ${authorization.user_code} at ${authorization.verification_uri}` });
 		this.codeShown.fire({ userCode: authorization.user_code, verificationUri: target });
 		void vscode.window
-			.showInformationMessage(`Your sign-in code is ${authorization.user_code}. Approve it in the browser to sign in to your organization.`, 'Copy & Open')
+			.showInformationMessage(
+				`Your sign-in code is ${authorization.user_code}. Approve it in the browser to sign in to your organization.`,
+				'Copy & Open',
+			)
 			.then(async (choice) => {
 				if (choice === 'Copy & Open') {
 					await vscode.env.clipboard.writeText(authorization.user_code);
@@ -131,6 +142,8 @@ export class AuthFeature extends Disposable implements vscode.AuthenticationProv
 
 	async signOut(): Promise<void> {
 		await this.sessions.signOut('user');
-		void vscode.window.showInformationMessage('Signed out of Org Provider Policy. A provider your organization locked stays locked until you sign in again.');
+		void vscode.window.showInformationMessage(
+			'Signed out of Org Provider Policy. A provider your organization locked stays locked until you sign in again.',
+		);
 	}
 }

@@ -24,8 +24,14 @@ export class ChatFeature extends Disposable implements vscode.WebviewViewProvide
 	) {
 		super();
 		this._register(vscode.window.registerWebviewViewProvider(CHAT_VIEW_ID, this));
-		this._register(vscode.commands.registerCommand('orgProviderPolicy.openChat', () => vscode.commands.executeCommand(`${CHAT_VIEW_ID}.focus`)));
-		this._register(vscode.commands.registerCommand('orgProviderPolicy.sendChatMessage', (text: unknown) => (typeof text === 'string' ? this.send(text) : undefined)));
+		this._register(
+			vscode.commands.registerCommand('orgProviderPolicy.openChat', () => vscode.commands.executeCommand(`${CHAT_VIEW_ID}.focus`)),
+		);
+		this._register(
+			vscode.commands.registerCommand('orgProviderPolicy.sendChatMessage', (text: unknown) =>
+				typeof text === 'string' ? this.send(text) : undefined,
+			),
+		);
 		// With the view open the model list follows at once; closed, it is read again at the next message
 		// (so a policy applied at start-up loads no client and asks the endpoint nothing).
 		this._register(provider.onDidChange(() => (this.view ? void this.refreshModels() : (this.model = undefined))));
@@ -48,7 +54,13 @@ export class ChatFeature extends Disposable implements vscode.WebviewViewProvide
 		const script = webview.asWebviewUri(vscode.Uri.joinPath(media, 'webview', 'chat.js'));
 		const style = webview.asWebviewUri(vscode.Uri.joinPath(media, 'webview', 'chat.css'));
 		const codicons = webview.asWebviewUri(vscode.Uri.joinPath(media, 'media', 'codicon.css'));
-		const csp = [`default-src 'none'`, `style-src ${webview.cspSource}`, `font-src ${webview.cspSource}`, `img-src ${webview.cspSource} data:`, `script-src 'nonce-${nonce}'`].join('; ');
+		const csp = [
+			`default-src 'none'`,
+			`style-src ${webview.cspSource}`,
+			`font-src ${webview.cspSource}`,
+			`img-src ${webview.cspSource} data:`,
+			`script-src 'nonce-${nonce}'`,
+		].join('; ');
 		return `<!doctype html>
 <html lang="en">
 <head>
@@ -145,7 +157,10 @@ export class ChatFeature extends Disposable implements vscode.WebviewViewProvide
 				await vscode.commands.executeCommand('orgProviderPolicy.selectProvider');
 				return;
 			case 'action':
-				await this.act(message.action, this.conversation.find((entry) => entry.id === message.id));
+				await this.act(
+					message.action,
+					this.conversation.find((entry) => entry.id === message.id),
+				);
 				return;
 			case 'clear':
 				this.running?.abort();
@@ -165,7 +180,13 @@ export class ChatFeature extends Disposable implements vscode.WebviewViewProvide
 				// The endpoint without its query: a gateway may carry a token there.
 				const base = effective.provider && new URL(effective.provider.baseUrl);
 				const endpoint = base ? `${base.origin}${base.pathname}` : 'none';
-				const details = [`Error: ${entry?.error ?? 'unknown'}`, `Provider: ${effective.label}`, `Endpoint: ${endpoint}`, `Model: ${this.model ?? 'none'}`, `Time: ${new Date().toISOString()}`];
+				const details = [
+					`Error: ${entry?.error ?? 'unknown'}`,
+					`Provider: ${effective.label}`,
+					`Endpoint: ${endpoint}`,
+					`Model: ${this.model ?? 'none'}`,
+					`Time: ${new Date().toISOString()}`,
+				];
 				await vscode.env.clipboard.writeText(details.join('\n'));
 				void vscode.window.showInformationMessage('Error details copied (no keys or header values are included).');
 				return;

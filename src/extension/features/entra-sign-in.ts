@@ -6,7 +6,11 @@ export const USE_AZURE_CLI = 'Use Azure CLI (az login)';
 
 /** What this needs of VS Code: sessions of the Microsoft provider, and a message with buttons. */
 export interface EntraSignInHost {
-	getSession(providerId: 'microsoft', scopes: readonly string[], options: vscode.AuthenticationGetSessionOptions): Thenable<vscode.AuthenticationSession | undefined>;
+	getSession(
+		providerId: 'microsoft',
+		scopes: readonly string[],
+		options: vscode.AuthenticationGetSessionOptions,
+	): Thenable<vscode.AuthenticationSession | undefined>;
 	showInformationMessage(message: string, ...items: string[]): Thenable<string | undefined>;
 }
 
@@ -44,7 +48,9 @@ export class EntraSignIn {
 				return undefined;
 			}
 			if (picked !== SIGN_IN_WITH_MICROSOFT) {
-				throw new SignInRequiredError('Entra ID sign-in was dismissed: send the message again and choose Sign in with Microsoft, or run `az login` and choose Azure CLI.');
+				throw new SignInRequiredError(
+					'Entra ID sign-in was dismissed: send the message again and choose Sign in with Microsoft, or run `az login` and choose Azure CLI.',
+				);
 			}
 			this.choice = 'microsoft';
 		}
@@ -54,7 +60,9 @@ export class EntraSignIn {
 		} catch {
 			// Cancelled or refused: ask again next time rather than insisting on the dialog.
 			this.choice = undefined;
-			throw new SignInRequiredError('The Microsoft sign-in did not complete: send the message again to retry, or run `az login` in a terminal and choose Azure CLI.');
+			throw new SignInRequiredError(
+				'The Microsoft sign-in did not complete: send the message again to retry, or run `az login` in a terminal and choose Azure CLI.',
+			);
 		}
 	}
 }

@@ -104,12 +104,18 @@ export class LanguageModelFeature extends Disposable implements vscode.LanguageM
 		}
 	}
 
-	async provideTokenCount(model: vscode.LanguageModelChatInformation, text: string | vscode.LanguageModelChatRequestMessage): Promise<number> {
+	async provideTokenCount(
+		model: vscode.LanguageModelChatInformation,
+		text: string | vscode.LanguageModelChatRequestMessage,
+	): Promise<number> {
 		const content =
 			typeof text === 'string'
 				? text
 				: toChatMessages([text])
-						.map((message) => JSON.stringify(message.content ?? '') + ('tool_calls' in message ? JSON.stringify(message.tool_calls ?? []) : ''))
+						.map(
+							(message) =>
+								JSON.stringify(message.content ?? '') + ('tool_calls' in message ? JSON.stringify(message.tool_calls ?? []) : ''),
+						)
 						.join('\n');
 		const tokenizer = tokenizerFor(model.id, this.provider.modelSettings(model.id));
 		if (!tokenizer) {

@@ -69,14 +69,21 @@ export class ProviderFeature extends Disposable {
 			choice,
 		}));
 		// The placeholder is one line in the picker: short enough to read whole.
-		const picked = await vscode.window.showQuickPick(items, { title: 'Select API Provider', placeHolder: managedByLine(effective) ?? 'Choose where your assistant sends requests' });
+		const picked = await vscode.window.showQuickPick(items, {
+			title: 'Select API Provider',
+			placeHolder: managedByLine(effective) ?? 'Choose where your assistant sends requests',
+		});
 		if (!picked || picked.choice.locked) {
 			return;
 		}
 		const preset = PRESETS.find((candidate) => candidate.id === picked.choice.id)!;
 		let baseUrl: string | undefined;
 		if (!preset.baseUrl) {
-			baseUrl = await vscode.window.showInputBox({ title: 'OpenAI-compatible base URL', placeHolder: 'https://my-gateway.example.com/v1', validateInput: (value) => (/^https?:\/\/\S+$/.test(value) ? undefined : 'Enter an http(s) URL') });
+			baseUrl = await vscode.window.showInputBox({
+				title: 'OpenAI-compatible base URL',
+				placeHolder: 'https://my-gateway.example.com/v1',
+				validateInput: (value) => (/^https?:\/\/\S+$/.test(value) ? undefined : 'Enter an http(s) URL'),
+			});
 			if (!baseUrl) {
 				return;
 			}
@@ -113,7 +120,14 @@ export class ProviderFeature extends Disposable {
 
 	private async selectModel(given?: string): Promise<string | undefined> {
 		const { models, selected } = await this.provider.models();
-		const model = given ?? (await vscode.window.showQuickPick(models.map((label) => ({ label, description: label === selected ? 'current' : undefined })), { title: 'Select Model' }))?.label;
+		const model =
+			given ??
+			(
+				await vscode.window.showQuickPick(
+					models.map((label) => ({ label, description: label === selected ? 'current' : undefined })),
+					{ title: 'Select Model' },
+				)
+			)?.label;
 		if (model) {
 			await this.provider.selectModel(model);
 		}
@@ -121,10 +135,17 @@ export class ProviderFeature extends Disposable {
 	}
 
 	private async testConnection() {
-		const report = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: 'Testing the connection…' }, () =>
-			this.provider.client().testConnection(this.provider.chosenModel()),
+		const report = await vscode.window.withProgress(
+			{ location: vscode.ProgressLocation.Notification, title: 'Testing the connection…' },
+			() => this.provider.client().testConnection(this.provider.chosenModel()),
 		);
-		this.log.info(`test connection to ${report.endpoint}: ${report.ok ? 'ok' : report.kind} — headers sent: ${Object.entries(report.headersSent).map(([name, value]) => `${name}: ${value}`).join(', ') || 'none'}`);
+		this.log.info(
+			`test connection to ${report.endpoint}: ${report.ok ? 'ok' : report.kind} — headers sent: ${
+				Object.entries(report.headersSent)
+					.map(([name, value]) => `${name}: ${value}`)
+					.join(', ') || 'none'
+			}`,
+		);
 		this.log.info(`  model listing: ${report.listing.message}`);
 		for (const chat of report.chats) {
 			this.log.info(`  test request to ${chat.model}: ${chat.ok ? 'answered' : chat.message}`);

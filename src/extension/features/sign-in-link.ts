@@ -42,7 +42,11 @@ export function parseSignInLink(path: string, query: string): SignInLink | undef
 	return { serverUrl: url.href.replace(/\/+$/, ''), organization };
 }
 
-export async function handleSignInLink(path: string, query: string, host: SignInLinkHost): Promise<'connected' | 'declined' | 'invalid' | 'ignored'> {
+export async function handleSignInLink(
+	path: string,
+	query: string,
+	host: SignInLinkHost,
+): Promise<'connected' | 'declined' | 'invalid' | 'ignored'> {
 	const link = parseSignInLink(path, query);
 	if (!link) {
 		return 'ignored';

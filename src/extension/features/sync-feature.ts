@@ -30,7 +30,9 @@ export function describeState(state: SyncState): string {
  * member once about a refused policy, and offers Refresh Policy and Show Effective Policy.
  */
 export class SyncFeature extends Disposable implements vscode.TextDocumentContentProvider {
-	private readonly statusBar = this._register(vscode.window.createStatusBarItem('orgProviderPolicy.status', vscode.StatusBarAlignment.Right, 100));
+	private readonly statusBar = this._register(
+		vscode.window.createStatusBarItem('orgProviderPolicy.status', vscode.StatusBarAlignment.Right, 100),
+	);
 	private readonly documentChanged = this._register(new vscode.EventEmitter<vscode.Uri>());
 	readonly onDidChange = this.documentChanged.event;
 
@@ -49,7 +51,9 @@ export class SyncFeature extends Disposable implements vscode.TextDocumentConten
 				if (event.affectsConfiguration('orgProviderPolicy.serverUrl') && this.connection() && !this.sessions.session) {
 					// Saving the address is the moment to offer the next step.
 					const server = this.connection()!.serverUrl;
-					void vscode.window.showInformationMessage(`Policy server set to ${server}.`, 'Sign In').then((choice) => choice && vscode.commands.executeCommand('orgProviderPolicy.signIn'));
+					void vscode.window
+						.showInformationMessage(`Policy server set to ${server}.`, 'Sign In')
+						.then((choice) => choice && vscode.commands.executeCommand('orgProviderPolicy.signIn'));
 				}
 			}),
 		);
@@ -59,7 +63,9 @@ export class SyncFeature extends Disposable implements vscode.TextDocumentConten
 		this._register(
 			sync.onDidRejectPolicy((error) => {
 				this.log.warn(`refused a policy: ${error.message}`);
-				void vscode.window.showWarningMessage(`Org Provider Policy refused a policy from the service (${error.reason}): the last good revision stays in force.`);
+				void vscode.window.showWarningMessage(
+					`Org Provider Policy refused a policy from the service (${error.reason}): the last good revision stays in force.`,
+				);
 			}),
 		);
 		this._register(
@@ -69,7 +75,9 @@ export class SyncFeature extends Disposable implements vscode.TextDocumentConten
 				} else {
 					this.sync.signedOut();
 					if (reason === 'revoked') {
-						void vscode.window.showWarningMessage('Your organization session ended (signed out by the service). The provider your organization set stays locked; sign in again to resume sync.');
+						void vscode.window.showWarningMessage(
+							'Your organization session ended (signed out by the service). The provider your organization set stays locked; sign in again to resume sync.',
+						);
 					}
 				}
 			}),
@@ -121,7 +129,16 @@ export class SyncFeature extends Disposable implements vscode.TextDocumentConten
 	private render(state: SyncState): void {
 		const effective = this.provider.current;
 		const organization = state.policy?.document.organization.name ?? this.sessions.session?.organization.name;
-		const icon = state.status === 'in-sync' ? '$(pass)' : state.status === 'stale' ? '$(warning)' : state.status === 'error' ? '$(error)' : state.status === 'syncing' ? '$(sync~spin)' : '$(account)';
+		const icon =
+			state.status === 'in-sync'
+				? '$(pass)'
+				: state.status === 'stale'
+					? '$(warning)'
+					: state.status === 'error'
+						? '$(error)'
+						: state.status === 'syncing'
+							? '$(sync~spin)'
+							: '$(account)';
 		const lock = effective.locked ? '$(lock) ' : '';
 		this.statusBar.text = `${icon} ${lock}${organization ?? 'Org Provider Policy'}`;
 		// Signed out, the item is the way in; signed in, it shows what is in force.
@@ -129,12 +146,16 @@ export class SyncFeature extends Disposable implements vscode.TextDocumentConten
 		this.statusBar.command = signedIn ? 'orgProviderPolicy.showEffectivePolicy' : 'orgProviderPolicy.signIn';
 		const tooltip = new vscode.MarkdownString(undefined, true);
 		tooltip.appendMarkdown(`**Org Provider Policy**\n\n`);
-		tooltip.appendMarkdown(`Organization: ${organization ?? '—'}\n\nProvider: ${effective.label}${effective.locked ? ' (locked)' : ''}\n\nSync: ${describeState(state)}`);
+		tooltip.appendMarkdown(
+			`Organization: ${organization ?? '—'}\n\nProvider: ${effective.label}${effective.locked ? ' (locked)' : ''}\n\nSync: ${describeState(state)}`,
+		);
 		if (!signedIn) {
 			tooltip.appendMarkdown('\n\nClick to sign in.');
 		}
 		this.statusBar.tooltip = tooltip;
-		this.statusBar.accessibilityInformation = { label: `Org Provider Policy: ${organization ?? 'no organization'}, ${effective.label}, ${describeState(state)}` };
+		this.statusBar.accessibilityInformation = {
+			label: `Org Provider Policy: ${organization ?? 'no organization'}, ${effective.label}, ${describeState(state)}`,
+		};
 		this.documentChanged.fire(EFFECTIVE_POLICY_URI);
 	}
 
@@ -165,10 +186,15 @@ export class SyncFeature extends Disposable implements vscode.TextDocumentConten
 			lines.push(`- Custom headers: ${headers.length ? headers.map((name) => `${name}: ••••••`).join(', ') : 'none'}`);
 			lines.push(`- Member API key: ${provider.apiKeyRequired ? 'required (kept in secret storage)' : 'not used'}`);
 			if (provider.azure) {
-				lines.push(`- Azure API version: ${provider.azure.apiVersion ?? 'v1 API'}`, `- Azure identity authentication: ${provider.azure.identityAuth ? `on (scope ${provider.azure.scope}${provider.azure.tenantId ? `, tenant ${provider.azure.tenantId}` : ''})` : 'off'}`);
+				lines.push(
+					`- Azure API version: ${provider.azure.apiVersion ?? 'v1 API'}`,
+					`- Azure identity authentication: ${provider.azure.identityAuth ? `on (scope ${provider.azure.scope}${provider.azure.tenantId ? `, tenant ${provider.azure.tenantId}` : ''})` : 'off'}`,
+				);
 			}
 			if (provider.models) {
-				lines.push(`- Allowed models: ${provider.models.allowed.join(', ')}${provider.models.default ? ` (default ${provider.models.default})` : ''}`);
+				lines.push(
+					`- Allowed models: ${provider.models.allowed.join(', ')}${provider.models.default ? ` (default ${provider.models.default})` : ''}`,
+				);
 			}
 		}
 		return `${lines.join('\n')}\n`;

@@ -27,12 +27,17 @@ type DataPart = { mimeType: string; data: Uint8Array };
 
 const isObject = (part: unknown): part is Record<string, unknown> => typeof part === 'object' && part !== null;
 const isText = (part: unknown): part is TextPart => isObject(part) && typeof part.value === 'string' && !('callId' in part);
-const isToolCall = (part: unknown): part is ToolCallPart => isObject(part) && typeof part.callId === 'string' && typeof part.name === 'string' && 'input' in part;
-const isToolResult = (part: unknown): part is ToolResultPart => isObject(part) && typeof part.callId === 'string' && Array.isArray(part.content);
+const isToolCall = (part: unknown): part is ToolCallPart =>
+	isObject(part) && typeof part.callId === 'string' && typeof part.name === 'string' && 'input' in part;
+const isToolResult = (part: unknown): part is ToolResultPart =>
+	isObject(part) && typeof part.callId === 'string' && Array.isArray(part.content);
 const isData = (part: unknown): part is DataPart => isObject(part) && typeof part.mimeType === 'string' && part.data instanceof Uint8Array;
 const isImage = (part: unknown): part is DataPart => isData(part) && part.mimeType.startsWith('image/');
 
-const imagePart = (part: DataPart): ChatCompletionContentPart => ({ type: 'image_url', image_url: { url: `data:${part.mimeType};base64,${Buffer.from(part.data).toString('base64')}` } });
+const imagePart = (part: DataPart): ChatCompletionContentPart => ({
+	type: 'image_url',
+	image_url: { url: `data:${part.mimeType};base64,${Buffer.from(part.data).toString('base64')}` },
+});
 
 /** A tool result's content as the text a `tool` message carries (prompt-tsx and JSON parts serialized). */
 function resultText(content: readonly unknown[]): string {
@@ -61,7 +66,15 @@ export function toChatMessages(messages: readonly RequestMessage[]): ChatComplet
 			out.push({
 				role: 'assistant',
 				content: texts.length ? texts.join('') : null,
-				...(calls.length ? { tool_calls: calls.map((call) => ({ id: call.callId, type: 'function' as const, function: { name: call.name, arguments: JSON.stringify(call.input) } })) } : {}),
+				...(calls.length
+					? {
+							tool_calls: calls.map((call) => ({
+								id: call.callId,
+								type: 'function' as const,
+								function: { name: call.name, arguments: JSON.stringify(call.input) },
+							})),
+						}
+					: {}),
 			});
 			continue;
 		}
@@ -76,7 +89,10 @@ export function toChatMessages(messages: readonly RequestMessage[]): ChatComplet
 		}
 		const images = [...message.content.filter(isImage), ...results.flatMap((result) => result.content.filter(isImage))];
 		if (images.length) {
-			out.push({ role: 'user', content: [...texts.map((text): ChatCompletionContentPart => ({ type: 'text', text })), ...images.map(imagePart)] });
+			out.push({
+				role: 'user',
+				content: [...texts.map((text): ChatCompletionContentPart => ({ type: 'text', text })), ...images.map(imagePart)],
+			});
 		} else if (texts.length || !results.length) {
 			out.push({ role: 'user', content: texts.join(''), ...(message.name ? { name: message.name } : {}) });
 		}
@@ -88,7 +104,11 @@ export function toChatMessages(messages: readonly RequestMessage[]): ChatComplet
 export function toChatTools(tools: readonly RequestTool[] | undefined): ChatCompletionFunctionTool[] {
 	return (tools ?? []).map((tool) => ({
 		type: 'function',
-		function: { name: tool.name, description: tool.description, parameters: (tool.inputSchema as Record<string, unknown> | undefined) ?? { type: 'object', properties: {} } },
+		function: {
+			name: tool.name,
+			description: tool.description,
+			parameters: (tool.inputSchema as Record<string, unknown> | undefined) ?? { type: 'object', properties: {} },
+		},
 	}));
 }
 
@@ -123,7 +143,11 @@ export interface CancellationLike {
  * Streams one answer to the sink; the token aborts the HTTP request (not only the reading of it),
  * so a cancelled request stops costing the organization tokens. Resolves `cancelled` when it did.
  */
-export async function respond(stream: (signal: AbortSignal) => AsyncIterable<CompletionEvent>, token: CancellationLike, sink: ResponseSink): Promise<'done' | 'cancelled'> {
+export async function respond(
+	stream: (signal: AbortSignal) => AsyncIterable<CompletionEvent>,
+	token: CancellationLike,
+	sink: ResponseSink,
+): Promise<'done' | 'cancelled'> {
 	const controller = new AbortController();
 	const cancel = token.onCancellationRequested(() => controller.abort(new Error('cancelled by the caller')));
 	try {

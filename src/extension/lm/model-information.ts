@@ -35,9 +35,14 @@ export function modelInformation(effective: EffectiveSettings, models: readonly 
 			version: id,
 			maxInputTokens: settings?.contextWindow ?? MODEL_DEFAULTS.contextWindow,
 			maxOutputTokens: settings?.maxOutputTokens ?? MODEL_DEFAULTS.maxOutputTokens,
-			capabilities: { toolCalling: settings?.toolCalling ?? MODEL_DEFAULTS.toolCalling, imageInput: settings?.imageInput ?? MODEL_DEFAULTS.imageInput },
+			capabilities: {
+				toolCalling: settings?.toolCalling ?? MODEL_DEFAULTS.toolCalling,
+				imageInput: settings?.imageInput ?? MODEL_DEFAULTS.imageInput,
+			},
 			detail: managedBy,
-			tooltip: effective.locked ? `${id} on ${host}, set by ${organization?.name ?? 'your organization'}'s policy: requests carry its headers and credentials.` : `${id} on ${host}, your own provider.`,
+			tooltip: effective.locked
+				? `${id} on ${host}, set by ${organization?.name ?? 'your organization'}'s policy: requests carry its headers and credentials.`
+				: `${id} on ${host}, your own provider.`,
 		};
 	});
 }

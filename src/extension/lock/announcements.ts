@@ -25,12 +25,20 @@ const modelsOf = (settings: EffectiveSettings) => (settings.provider?.models?.al
  */
 export function announcementFor(before: EffectiveSettings, after: EffectiveSettings, needsKey: boolean): Announcement | undefined {
 	const organization = after.organization?.name ?? before.organization?.name ?? 'Your organization';
-	const keyPrompt = needsKey ? { text: ' — enter your API key', actions: ['setApiKey'] as AnnouncementAction[] } : { text: '', actions: [] };
+	const keyPrompt = needsKey
+		? { text: ' — enter your API key', actions: ['setApiKey'] as AnnouncementAction[] }
+		: { text: '', actions: [] };
 	if (!before.locked && after.locked && after.provider) {
-		return { message: `${organization} now manages your AI provider: requests go to ${hostOf(after)}${keyPrompt.text}.`, actions: keyPrompt.actions };
+		return {
+			message: `${organization} now manages your AI provider: requests go to ${hostOf(after)}${keyPrompt.text}.`,
+			actions: keyPrompt.actions,
+		};
 	}
 	if (before.locked && before.provider && !after.locked) {
-		return { message: `${organization} no longer manages your AI provider. Your own provider stays off until you turn it on.`, actions: ['useOwnProvider'] };
+		return {
+			message: `${organization} no longer manages your AI provider. Your own provider stays off until you turn it on.`,
+			actions: ['useOwnProvider'],
+		};
 	}
 	if (!before.locked || !after.locked || !after.provider) {
 		return undefined;

@@ -33,7 +33,14 @@ export interface EffectiveSettings {
 
 /** A pin exists but no policy verifies: locked, with no provider at all, until one does. */
 export function unverifiedSettings(organizationId: string): EffectiveSettings {
-	return { locked: true, source: 'policy', organization: { id: organizationId, name: organizationId }, provider: undefined, label: `Locked — cannot verify ${organizationId}'s policy`, warnings: [] };
+	return {
+		locked: true,
+		source: 'policy',
+		organization: { id: organizationId, name: organizationId },
+		provider: undefined,
+		label: `Locked — cannot verify ${organizationId}'s policy`,
+		warnings: [],
+	};
 }
 
 export function managedLabel(organization: string): string {
@@ -50,7 +57,9 @@ export function effectiveSettings(policy: PolicyDocument | undefined, member: Me
 			provider: policy.provider,
 			label: managedLabel(policy.organization.name),
 			warnings: isPlainHttpBeyondLoopback(policy.provider.baseUrl)
-				? [`${policy.organization.name} set a plain-HTTP endpoint (${new URL(policy.provider.baseUrl).host}): your key and prompts cross the network unencrypted.`]
+				? [
+						`${policy.organization.name} set a plain-HTTP endpoint (${new URL(policy.provider.baseUrl).host}): your key and prompts cross the network unencrypted.`,
+					]
 				: [],
 		};
 	}
@@ -78,20 +87,32 @@ export function providerChoices(effective: EffectiveSettings): ProviderChoice[] 
 	if (effective.locked) {
 		return [{ id: 'managed', label: effective.label, detail: effective.provider?.baseUrl, locked: true }];
 	}
-	return PRESETS.map((preset) => ({ id: preset.id, label: preset.label, detail: preset.baseUrl ?? 'enter any OpenAI-compatible base URL', locked: false }));
+	return PRESETS.map((preset) => ({
+		id: preset.id,
+		label: preset.label,
+		detail: preset.baseUrl ?? 'enter any OpenAI-compatible base URL',
+		locked: false,
+	}));
 }
 
 /** Models a member may pick: the policy's allowed list, else whatever the endpoint lists. */
-export function allowedModels(provider: EffectiveProvider | undefined, listed: readonly string[]): { models: string[]; preferred: string | undefined } {
+export function allowedModels(
+	provider: EffectiveProvider | undefined,
+	listed: readonly string[],
+): { models: string[]; preferred: string | undefined } {
 	const allowed = provider?.models?.allowed;
-	return allowed ? { models: [...allowed], preferred: provider?.models?.default ?? allowed[0] } : { models: [...listed], preferred: listed[0] };
+	return allowed
+		? { models: [...allowed], preferred: provider?.models?.default ?? allowed[0] }
+		: { models: [...listed], preferred: listed[0] };
 }
 
 /** The one message for a member who edited settings the organization manages. */
 /** One short line for the chat view's row, the picker and the model details: who manages the provider and whom to ask. */
 export function managedByLine(effective: EffectiveSettings): string | undefined {
 	const organization = effective.organization;
-	return effective.locked && organization ? `Managed by ${organization.name}${organization.adminContact ? ` · ${organization.adminContact}` : ''}` : undefined;
+	return effective.locked && organization
+		? `Managed by ${organization.name}${organization.adminContact ? ` · ${organization.adminContact}` : ''}`
+		: undefined;
 }
 
 export function managedSettingsMessage(effective: EffectiveSettings): string {

@@ -4,7 +4,13 @@ import { apiKeyCredential, entraCredential, noCredential, SignInRequiredError, t
 import type { FetchFunction } from '../../client/http';
 import { Disposable, Emitter, type Event } from '../base/disposable';
 import type { KeyValueStore, SecretStore } from '../base/storage';
-import { allowedModels, effectiveSettings, unverifiedSettings, type EffectiveSettings, type MemberProviderSettings } from '../lock/effective';
+import {
+	allowedModels,
+	effectiveSettings,
+	unverifiedSettings,
+	type EffectiveSettings,
+	type MemberProviderSettings,
+} from '../lock/effective';
 import type { SyncState } from '../sync/policy-sync';
 
 export type EntraModule = typeof import('../../client/entra');
@@ -47,7 +53,9 @@ function pausedSettings(organization: string, member: EffectiveSettings): Effect
 		...member,
 		provider: undefined,
 		label: 'Own provider off',
-		warnings: [`${organization} no longer manages your AI provider. Your own provider (${member.label}) stays off until you turn it on: run "Org Provider Policy: Use My Own Provider".`],
+		warnings: [
+			`${organization} no longer manages your AI provider. Your own provider (${member.label}) stays off until you turn it on: run "Org Provider Policy: Use My Own Provider".`,
+		],
 	};
 }
 
@@ -187,7 +195,9 @@ export class ProviderService extends Disposable {
 		} catch (error) {
 			// @azure/identity's chain explains every credential it tried, about a thousand characters:
 			// all of it to the output channel, one sentence to the member.
-			this.host.logDetail(`Entra ID token for ${scope}${tenantId ? ` (tenant ${tenantId})` : ''} failed: ${error instanceof Error ? error.message : String(error)}`);
+			this.host.logDetail(
+				`Entra ID token for ${scope}${tenantId ? ` (tenant ${tenantId})` : ''} failed: ${error instanceof Error ? error.message : String(error)}`,
+			);
 			throw new SignInRequiredError(
 				`Could not get an Entra ID token: run \`az login${tenantId ? ` --tenant ${tenantId}` : ''}\` in a terminal, or sign in with Microsoft, then try again (details in the Org Provider Policy output).`,
 				{ cause: error },
@@ -225,7 +235,10 @@ export class ProviderService extends Disposable {
 	 * parameters come from the model's settings in the policy (pinned, forbidden, output cap),
 	 * merged with what the caller asked for.
 	 */
-	stream(request: Omit<CompletionRequest, 'parameters'> & { asked?: Record<string, unknown> | undefined }, signal?: AbortSignal): AsyncIterable<CompletionEvent> {
+	stream(
+		request: Omit<CompletionRequest, 'parameters'> & { asked?: Record<string, unknown> | undefined },
+		signal?: AbortSignal,
+	): AsyncIterable<CompletionEvent> {
 		const { asked, ...rest } = request;
 		return this.client().streamCompletion({ ...rest, parameters: requestParameters(this.modelSettings(request.model), asked) }, signal);
 	}

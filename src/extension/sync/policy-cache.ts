@@ -45,7 +45,10 @@ export class PolicyCache {
 	 */
 	async rememberTrust(trust: PolicyTrust): Promise<PolicyTrust> {
 		const previous = await this.pin();
-		if (previous?.organizationId === trust.organizationId && [previous.signingKey.keyId, ...previous.formerKeyIds].includes(trust.signingKey.keyId)) {
+		if (
+			previous?.organizationId === trust.organizationId &&
+			[previous.signingKey.keyId, ...previous.formerKeyIds].includes(trust.signingKey.keyId)
+		) {
 			return { organizationId: previous.organizationId, signingKey: previous.signingKey };
 		}
 		await this.write({ organizationId: trust.organizationId, signingKey: trust.signingKey, highestRevision: 0, formerKeyIds: [] });

@@ -168,8 +168,16 @@ export class PolicySync extends Disposable {
 			if (reached) {
 				attempt = 0;
 			}
-			this.dispatch({ type: 'failed', reason: describeServiceFailure(step.failed), unreachable: isServiceUnreachable(step.failed), at: this.scheduler.now() });
-			const slept = await this.step((woken) => this.scheduler.sleep(backoffDelay(attempt++, this.scheduler.random()), woken).then(() => 'ok' as const), run);
+			this.dispatch({
+				type: 'failed',
+				reason: describeServiceFailure(step.failed),
+				unreachable: isServiceUnreachable(step.failed),
+				at: this.scheduler.now(),
+			});
+			const slept = await this.step(
+				(woken) => this.scheduler.sleep(backoffDelay(attempt++, this.scheduler.random()), woken).then(() => 'ok' as const),
+				run,
+			);
 			if (slept === 'stopped') {
 				return;
 			}
@@ -180,7 +188,11 @@ export class PolicySync extends Disposable {
 	 * Runs one piece of the loop and says how it ended; failures become values, not jumps. A
 	 * wakeable piece (a wait, the stream) is cut short by a refresh; a fetch is not.
 	 */
-	private async step(work: (signal: AbortSignal) => Promise<Exclude<Step, 'woken' | 'stopped' | { failed: unknown }>>, run: AbortSignal, wakeable = true): Promise<Step> {
+	private async step(
+		work: (signal: AbortSignal) => Promise<Exclude<Step, 'woken' | 'stopped' | { failed: unknown }>>,
+		run: AbortSignal,
+		wakeable = true,
+	): Promise<Step> {
 		if (!wakeable) {
 			try {
 				return await work(run);
@@ -230,11 +242,19 @@ export class PolicySync extends Disposable {
 	 * Follows the event stream until it ends or stalls (a failure), the member's token ends (a
 	 * refresh and a new stream), or a wake.
 	 */
-	private async follow(transport: PolicyTransport, session: SyncSession, signal: AbortSignal): Promise<'ok' | 'signed-out' | 'unsupported'> {
+	private async follow(
+		transport: PolicyTransport,
+		session: SyncSession,
+		signal: AbortSignal,
+	): Promise<'ok' | 'signed-out' | 'unsupported'> {
 		const applied = this.state.policy;
 		const watchdog = new StallWatchdog(this.scheduler, signal);
 		try {
-			const answer = await transport.events(applied?.source === 'live' ? applied.document.revision : undefined, AbortSignal.any([signal, watchdog.signal]), () => watchdog.kick());
+			const answer = await transport.events(
+				applied?.source === 'live' ? applied.document.revision : undefined,
+				AbortSignal.any([signal, watchdog.signal]),
+				() => watchdog.kick(),
+			);
 			if (answer.kind !== 'stream') {
 				return answer.kind;
 			}
@@ -276,7 +296,10 @@ export class PolicySync extends Disposable {
 		}
 		if (document.revision < this.highestApplied) {
 			// A genuine but older revision (a replay, or a service restored from an old backup) never unlocks anything.
-			this.dispatch({ type: 'refused', reason: `revision ${document.revision} is older than revision ${this.highestApplied}, applied before` });
+			this.dispatch({
+				type: 'refused',
+				reason: `revision ${document.revision} is older than revision ${this.highestApplied}, applied before`,
+			});
 			return;
 		}
 		const receivedAt = this.scheduler.now();

@@ -43,7 +43,8 @@ export type SyncEvent =
 	/** The service sent a policy that does not verify, or is older than one applied before; the applied one stays. */
 	| { readonly type: 'refused'; readonly reason: string };
 
-const CANNOT_VERIFY = "cannot verify your organization's policy on this machine (its saved copy is missing or was altered): sign in or retry; no AI provider is used until it is verified";
+const CANNOT_VERIFY =
+	"cannot verify your organization's policy on this machine (its saved copy is missing or was altered): sign in or retry; no AI provider is used until it is verified";
 
 export const INITIAL_STATE: SyncState = { status: 'signed-out', policy: undefined };
 
@@ -59,10 +60,14 @@ export function transition(state: SyncState, event: SyncEvent): SyncState {
 	}
 	switch (event.type) {
 		case 'unverifiable':
-			return state.policy ? state : { status: 'cannot-verify', policy: undefined, organizationId: event.organizationId, message: CANNOT_VERIFY };
+			return state.policy
+				? state
+				: { status: 'cannot-verify', policy: undefined, organizationId: event.organizationId, message: CANNOT_VERIFY };
 		case 'restored':
 			// Only before the service answered: a live policy is never replaced by a cached one.
-			return state.status === 'signed-out' || state.status === 'syncing' || state.status === 'cannot-verify' ? { status: state.status === 'cannot-verify' ? 'syncing' : state.status, policy: event.policy } : state;
+			return state.status === 'signed-out' || state.status === 'syncing' || state.status === 'cannot-verify'
+				? { status: state.status === 'cannot-verify' ? 'syncing' : state.status, policy: event.policy }
+				: state;
 		case 'started': {
 			const policy = state.policy?.document.organization.id === event.organizationId ? state.policy : undefined;
 			return { status: 'syncing', policy };
@@ -70,7 +75,7 @@ export function transition(state: SyncState, event: SyncEvent): SyncState {
 		case 'signed-out':
 			return { status: 'signed-out', policy: state.policy };
 		case 'received':
-			return { status: 'in-sync', policy: supersedes(event.policy.document, state.policy) ? event.policy : state.policy ?? event.policy };
+			return { status: 'in-sync', policy: supersedes(event.policy.document, state.policy) ? event.policy : (state.policy ?? event.policy) };
 		case 'confirmed':
 			return state.policy ? { status: 'in-sync', policy: state.policy } : { status: 'syncing', policy: undefined };
 		case 'failed': {

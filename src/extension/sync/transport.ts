@@ -38,7 +38,11 @@ export class PolicyTransport {
 				return undefined;
 			}
 			// Every request says which policy schema versions this member understands.
-			const headers = { ...(init.headers as Record<string, string> | undefined), authorization: `Bearer ${token}`, [SCHEMA_HEADER]: String(SCHEMA_VERSION) };
+			const headers = {
+				...(init.headers as Record<string, string> | undefined),
+				authorization: `Bearer ${token}`,
+				[SCHEMA_HEADER]: String(SCHEMA_VERSION),
+			};
 			const response = await serviceFetch(this.session.connection, path, { ...init, signal, headers });
 			if (response.status !== 401) {
 				return response;
@@ -74,7 +78,10 @@ export class PolicyTransport {
 		if (!response) {
 			return { kind: 'signed-out' };
 		}
-		if ([404, 405, 501].includes(response.status) || (response.ok && !response.headers.get('content-type')?.startsWith('text/event-stream'))) {
+		if (
+			[404, 405, 501].includes(response.status) ||
+			(response.ok && !response.headers.get('content-type')?.startsWith('text/event-stream'))
+		) {
 			await response.body?.cancel();
 			return { kind: 'unsupported' };
 		}
@@ -82,7 +89,9 @@ export class PolicyTransport {
 			await response.body?.cancel();
 			throw new ServiceHttpError(response.status, `the policy event stream answered ${response.status}`);
 		}
-		const events = response.body.pipeThrough(new TextDecoderStream()).pipeThrough(new EventSourceParserStream(onComment ? { onComment } : {}));
+		const events = response.body
+			.pipeThrough(new TextDecoderStream())
+			.pipeThrough(new EventSourceParserStream(onComment ? { onComment } : {}));
 		const heartbeatSeconds = Number(response.headers.get(HEARTBEAT_HEADER));
 		return { kind: 'stream', events, heartbeatMs: heartbeatSeconds > 0 ? heartbeatSeconds * 1000 : undefined };
 	}

@@ -56,7 +56,13 @@ export class Members {
 	async create(orgId: string, email: string, role: Role, password: string | null, extra: NewUserOptions = {}): Promise<UserRecord> {
 		// Checked before hashing: scrypt is the expensive part.
 		const normalized = await this.newMemberEmail(orgId, email);
-		const user = this.newUser(orgId, normalized, role, password === null ? null : await this.checkedHash(password, normalized, orgId), extra);
+		const user = this.newUser(
+			orgId,
+			normalized,
+			role,
+			password === null ? null : await this.checkedHash(password, normalized, orgId),
+			extra,
+		);
 		await this.store.createUser(user);
 		return user;
 	}
@@ -90,7 +96,14 @@ export class Members {
 	/** Refuses a new password that is short, common or too close to the account (NIST SP 800-63B §5.1.1.2). */
 	private async checkedHash(password: string, email: string, orgId: string): Promise<string> {
 		const organization = await this.store.getOrganization(orgId);
-		const problem = passwordProblem(password, [email, email.split('@')[0] ?? '', orgId, organization?.name ?? '', 'org provider policy', 'orgproviderpolicy']);
+		const problem = passwordProblem(password, [
+			email,
+			email.split('@')[0] ?? '',
+			orgId,
+			organization?.name ?? '',
+			'org provider policy',
+			'orgproviderpolicy',
+		]);
 		if (problem) {
 			throw new DomainError('weak_password', `The password ${problem}.`);
 		}
@@ -102,7 +115,9 @@ export class Members {
 		if (user.role !== 'admin' || user.deactivatedAt !== null) {
 			return false;
 		}
-		const admins = (await this.store.listUsers(user.orgId)).filter((candidate) => candidate.role === 'admin' && candidate.deactivatedAt === null);
+		const admins = (await this.store.listUsers(user.orgId)).filter(
+			(candidate) => candidate.role === 'admin' && candidate.deactivatedAt === null,
+		);
 		return admins.every((admin) => admin.id === user.id);
 	}
 
@@ -133,7 +148,16 @@ export class Members {
 		const token = newSecret('opp_inv');
 		const now = this.clock.now();
 		const expiresAt = now + this.timings.invitationSeconds * 1000;
-		await this.store.createInvitation({ tokenHash: hashSecret(token), orgId, email: normalized, role, createdBy: invitedBy, createdAt: now, expiresAt, acceptedAt: null });
+		await this.store.createInvitation({
+			tokenHash: hashSecret(token),
+			orgId,
+			email: normalized,
+			role,
+			createdBy: invitedBy,
+			createdAt: now,
+			expiresAt,
+			acceptedAt: null,
+		});
 		return { token, expiresAt };
 	}
 
@@ -146,7 +170,11 @@ export class Members {
 		if (invitation.expiresAt <= this.clock.now()) {
 			throw new DomainError('expired_invitation', 'this invitation link has expired; ask your admin for a new one');
 		}
-		const taken = () => new DomainError('already_member', `${invitation.email} already has an account in this organization: sign in with it, or ask your admin to remove it first`);
+		const taken = () =>
+			new DomainError(
+				'already_member',
+				`${invitation.email} already has an account in this organization: sign in with it, or ask your admin to remove it first`,
+			);
 		if (await this.store.findUserByEmail(invitation.orgId, invitation.email)) {
 			throw taken();
 		}

@@ -36,7 +36,17 @@ export class Tokens {
 		const now = this.clock.now();
 		const accessToken = newSecret('opp_at');
 		const refreshToken = newSecret('opp_rt');
-		const base = { userId: user.id, orgId: user.orgId, familyId, clientId, createdAt: now, usedAt: null, revokedAt: null, csrfToken: null, label: null };
+		const base = {
+			userId: user.id,
+			orgId: user.orgId,
+			familyId,
+			clientId,
+			createdAt: now,
+			usedAt: null,
+			revokedAt: null,
+			csrfToken: null,
+			label: null,
+		};
 		await this.store.insertTokens([
 			{ ...base, tokenHash: hashSecret(accessToken), kind: 'access', expiresAt: now + this.timings.accessTokenSeconds * 1000 },
 			{ ...base, tokenHash: hashSecret(refreshToken), kind: 'refresh', expiresAt: now + this.timings.refreshTokenSeconds * 1000 },

@@ -37,12 +37,21 @@ export class FormGuard {
 	checkOrigin(request: FastifyRequest): void {
 		const site = request.headers['sec-fetch-site'];
 		if (site !== undefined && site !== 'same-origin' && site !== 'none') {
-			throw new HttpError(403, 'csrf', `refused a request sent from another site (${site}); open the page on this service and submit it there`);
+			throw new HttpError(
+				403,
+				'csrf',
+				`refused a request sent from another site (${site}); open the page on this service and submit it there`,
+			);
 		}
 		const origin = request.headers.origin;
 		// A page whose referrer policy hides its origin posts "Origin: null"; its Sec-Fetch-Site still tells.
 		const hidden = origin === 'null' && site === 'same-origin';
-		if (origin !== undefined && !hidden && origin !== new URL(this.publicUrl()).origin && origin !== `${request.protocol}://${request.host}`) {
+		if (
+			origin !== undefined &&
+			!hidden &&
+			origin !== new URL(this.publicUrl()).origin &&
+			origin !== `${request.protocol}://${request.host}`
+		) {
 			throw new HttpError(403, 'csrf', 'refused a request sent from another origin; open the page on this service and submit it there');
 		}
 	}

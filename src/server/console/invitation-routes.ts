@@ -25,7 +25,10 @@ const InviteParams = z.object({ token: z.string() });
  * signs in with single sign-on only, just joins (no password that could not be used). The
  * operator's own admin links (first start, `admin reset-link`) always set a password: break-glass.
  */
-export const invitationRoutes: FastifyPluginAsyncZod<InvitationRouteOptions> = async (app, { kit, members, sso, store, config, loginLimit }) => {
+export const invitationRoutes: FastifyPluginAsyncZod<InvitationRouteOptions> = async (
+	app,
+	{ kit, members, sso, store, config, loginLimit },
+) => {
 	const { sendPage, guard, guarded, formOf } = kit;
 	/** The identity provider's name when this invitation joins without a password. */
 	const ssoOnly = async (token: string): Promise<string | undefined> => {
@@ -35,32 +38,49 @@ export const invitationRoutes: FastifyPluginAsyncZod<InvitationRouteOptions> = a
 	};
 
 	app.get('/invite/:token', { schema: { params: InviteParams } }, async (request, reply) =>
-		sendPage(reply, signInPages.invitation(request.params.token, guard.tokenFor(request, reply), undefined, await ssoOnly(request.params.token))),
+		sendPage(
+			reply,
+			signInPages.invitation(request.params.token, guard.tokenFor(request, reply), undefined, await ssoOnly(request.params.token)),
+		),
 	);
 
 	app.post('/invite/:token', { config: loginLimit, schema: { params: InviteParams } }, async (request, reply) => {
 		const { token } = request.params;
 		const provider = await ssoOnly(token);
-		const again = (error: string, status: number) => sendPage(reply, signInPages.invitation(token, guard.tokenFor(request, reply), error, provider), status);
-		return guarded(request, reply, (formToken, error) => signInPages.invitation(token, formToken, error, provider), async () => {
-			const password = formOf(request).password ?? '';
-			if (!provider && password.length < 12) {
-				return again('The password must be at least 12 characters.', 400);
-			}
-			try {
-				const user = await members.acceptInvitation(token, provider ? null : password);
-				if (user.role === 'admin' && !provider) {
-					await kit.signIn(reply, user);
-					return reply.redirect('/console/settings', 303);
+		const again = (error: string, status: number) =>
+			sendPage(reply, signInPages.invitation(token, guard.tokenFor(request, reply), error, provider), status);
+		return guarded(
+			request,
+			reply,
+			(formToken, error) => signInPages.invitation(token, formToken, error, provider),
+			async () => {
+				const password = formOf(request).password ?? '';
+				if (!provider && password.length < 12) {
+					return again('The password must be at least 12 characters.', 400);
 				}
-				const organization = await store.getOrganization(user.orgId);
-				return sendPage(reply, signInPages.welcome({ serverUrl: config.publicUrl, organizationId: user.orgId, organizationName: organization?.name ?? user.orgId, sso: provider }));
-			} catch (error) {
-				if (error instanceof DomainError) {
-					return again(error.message, domainStatus(error));
+				try {
+					const user = await members.acceptInvitation(token, provider ? null : password);
+					if (user.role === 'admin' && !provider) {
+						await kit.signIn(reply, user);
+						return reply.redirect('/console/settings', 303);
+					}
+					const organization = await store.getOrganization(user.orgId);
+					return sendPage(
+						reply,
+						signInPages.welcome({
+							serverUrl: config.publicUrl,
+							organizationId: user.orgId,
+							organizationName: organization?.name ?? user.orgId,
+							sso: provider,
+						}),
+					);
+				} catch (error) {
+					if (error instanceof DomainError) {
+						return again(error.message, domainStatus(error));
+					}
+					throw error;
 				}
-				throw error;
-			}
-		});
+			},
+		);
 	});
 };

@@ -18,12 +18,23 @@ export interface ConsoleKit {
 	sessionPrincipal(request: FastifyRequest): Promise<Principal | undefined>;
 	formOf(request: FastifyRequest): Record<string, string>;
 	/** Runs a form post only when it is this service's own form; otherwise shows the page again with why. */
-	guarded(request: FastifyRequest, reply: FastifyReply, render: (formToken: string, error: string) => string, work: () => Promise<unknown>): Promise<unknown>;
+	guarded(
+		request: FastifyRequest,
+		reply: FastifyReply,
+		render: (formToken: string, error: string) => string,
+		work: () => Promise<unknown>,
+	): Promise<unknown>;
 	/** A pre-handler: console pages answer a visitor who is not a signed-in admin with the sign-in page. */
 	consolePage(request: FastifyRequest, reply: FastifyReply): Promise<void>;
 	/** A pre-handler for the console's JSON API: admins only, CSRF token required. */
 	readonly admin: ReturnType<typeof requireRole>;
-	chrome(request: FastifyRequest, title: string, active: NonNullable<PageOptions['active']>, organization: string | undefined, scripts?: string[]): PageOptions;
+	chrome(
+		request: FastifyRequest,
+		title: string,
+		active: NonNullable<PageOptions['active']>,
+		organization: string | undefined,
+		scripts?: string[],
+	): PageOptions;
 }
 
 export function createConsoleKit(accounts: Pick<Accounts, 'sessions' | 'tokens'>, publicUrl: () => string, secure: boolean): ConsoleKit {

@@ -46,7 +46,6 @@ const ConsoleSaveSchema = z.strictObject({
 	keepHeaderValues: z.array(z.string()).max(64).default([]),
 });
 
-
 export interface ConsoleOptions {
 	readonly accounts: Pick<Accounts, 'members' | 'sessions' | 'tokens' | 'devices'>;
 	readonly sso: SingleSignOn;
@@ -62,7 +61,10 @@ export interface ConsoleOptions {
  * The admin console, the device-approval page and the invitation pages: server-rendered HTML under
  * a strict CSP (helmet) with the console's script and styles served as static files.
  */
-export const consolePlugin: FastifyPluginAsyncZod<ConsoleOptions> = async (app, { accounts, policies, store, config, loginRateLimit, sso, administration, audit }) => {
+export const consolePlugin: FastifyPluginAsyncZod<ConsoleOptions> = async (
+	app,
+	{ accounts, policies, store, config, loginRateLimit, sso, administration, audit },
+) => {
 	const { members, sessions, devices } = accounts;
 	const secure = config.publicUrl.startsWith('https:');
 	await app.register(helmet, {
@@ -85,7 +87,13 @@ export const consolePlugin: FastifyPluginAsyncZod<ConsoleOptions> = async (app, 
 		// Only where browsers honour it, and only when the service is reached over https.
 		strictTransportSecurity: secure ? { maxAge: 15_552_000, includeSubDomains: false } : false,
 	});
-	await app.register(fastifyStatic, { root: assetDir(), prefix: '/console/assets/', decorateReply: false, cacheControl: false, schemaHide: true });
+	await app.register(fastifyStatic, {
+		root: assetDir(),
+		prefix: '/console/assets/',
+		decorateReply: false,
+		cacheControl: false,
+		schemaHide: true,
+	});
 	app.addHook('onSend', async (_request, reply) => {
 		// Pages carry CSRF tokens and settings: never keep them in a cache.
 		reply.header('cache-control', String(reply.getHeader('content-type') ?? '').startsWith('text/html') ? 'no-store' : 'no-cache');
@@ -98,12 +106,25 @@ export const consolePlugin: FastifyPluginAsyncZod<ConsoleOptions> = async (app, 
 	const { sendPage, sessionPrincipal, formOf, guard, guarded, consolePage, chrome } = kit;
 	const loginLimit = { rateLimit: { max: loginRateLimit, timeWindow: '1 minute' } };
 	const admin = kit.admin;
-	await app.register(ssoConsoleRoutes, { kit, sso, administration, audit, store, publicUrl: () => config.publicUrl, orgId: config.orgId, loginLimit });
+	await app.register(ssoConsoleRoutes, {
+		kit,
+		sso,
+		administration,
+		audit,
+		store,
+		publicUrl: () => config.publicUrl,
+		orgId: config.orgId,
+		loginLimit,
+	});
 
 	// ── sign-in ────────────────────────────────────────────────────────────────
 	const BreakGlass = z.object({ 'break-glass': z.string().optional() });
-	const loginPage = (request: FastifyRequest, reply: FastifyReply, options: { error?: string; email?: string; breakGlass: boolean; sso: SsoOffer | undefined }, status = 200) =>
-		sendPage(reply, consolePages.login(guard.tokenFor(request, reply), options), status);
+	const loginPage = (
+		request: FastifyRequest,
+		reply: FastifyReply,
+		options: { error?: string; email?: string; breakGlass: boolean; sso: SsoOffer | undefined },
+		status = 200,
+	) => sendPage(reply, consolePages.login(guard.tokenFor(request, reply), options), status);
 	app.get('/console/login', { schema: { querystring: BreakGlass } }, async (request, reply) =>
 		loginPage(request, reply, { breakGlass: request.query['break-glass'] !== undefined, sso: await sso.offer(config.orgId) }),
 	);
@@ -112,22 +133,38 @@ export const consolePlugin: FastifyPluginAsyncZod<ConsoleOptions> = async (app, 
 		const body = formOf(request);
 		const breakGlass = request.query['break-glass'] !== undefined;
 		const offer = await sso.offer(config.orgId);
-		return guarded(request, reply, (token, error) => consolePages.login(token, { error, email: body.email, sso: offer, breakGlass }), async () => {
-			const result = await members.checkPassword(body.email ?? '', body.password ?? '');
-			const refusal = await passwordRefusal(result, reply, body.email ?? '');
-			if (refusal || result.kind !== 'ok') {
-				const [status, error] = refusal ?? signInRefusal(result, reply);
-				return loginPage(request, reply, { error, email: body.email, breakGlass, sso: offer }, status);
-			}
-			const { user } = result;
-			await audit.record(user.orgId, user.email, user.breakGlass && offer && !offer.passwordSignIn ? 'sign_in.break_glass' : 'sign_in.password', 'ok', { purpose: 'console' });
-			await kit.signIn(reply, user);
-			return reply.redirect('/console/settings', 303);
-		});
+		return guarded(
+			request,
+			reply,
+			(token, error) => consolePages.login(token, { error, email: body.email, sso: offer, breakGlass }),
+			async () => {
+				const result = await members.checkPassword(body.email ?? '', body.password ?? '');
+				const refusal = await passwordRefusal(result, reply, body.email ?? '');
+				if (refusal || result.kind !== 'ok') {
+					const [status, error] = refusal ?? signInRefusal(result, reply);
+					return loginPage(request, reply, { error, email: body.email, breakGlass, sso: offer }, status);
+				}
+				const { user } = result;
+				await audit.record(
+					user.orgId,
+					user.email,
+					user.breakGlass && offer && !offer.passwordSignIn ? 'sign_in.break_glass' : 'sign_in.password',
+					'ok',
+					{ purpose: 'console' },
+				);
+				await kit.signIn(reply, user);
+				return reply.redirect('/console/settings', 303);
+			},
+		);
 	});
 
 	/** Why a password sign-in is refused, or undefined: wrong, throttled, not an admin, or passwords are off. */
-	const passwordRefusal = async (result: SignInResult, reply: FastifyReply, typedEmail: string, purpose = 'console'): Promise<[number, string] | undefined> => {
+	const passwordRefusal = async (
+		result: SignInResult,
+		reply: FastifyReply,
+		typedEmail: string,
+		purpose = 'console',
+	): Promise<[number, string] | undefined> => {
 		if (result.kind === 'ok' && !(await sso.passwordAllowed(result.user))) {
 			await audit.record(result.user.orgId, result.user.email, 'sign_in.password', 'refused', { purpose, reason: 'password_sign_in_off' });
 			return [403, 'This organization signs in with single sign-on only: use the button above.'];
@@ -137,7 +174,10 @@ export const consolePlugin: FastifyPluginAsyncZod<ConsoleOptions> = async (app, 
 		}
 		// The address typed, as typed (escaped where shown): who was tried is what an admin looks for.
 		const actor = result.kind === 'ok' ? result.user.email : typedEmail.trim().toLowerCase().slice(0, 200) || 'unknown';
-		await audit.record(config.orgId, actor, 'sign_in.password', 'refused', { purpose, reason: result.kind === 'ok' ? 'not_admin' : result.kind === 'wrong' ? 'wrong_password' : 'throttled' });
+		await audit.record(config.orgId, actor, 'sign_in.password', 'refused', {
+			purpose,
+			reason: result.kind === 'ok' ? 'not_admin' : result.kind === 'wrong' ? 'wrong_password' : 'throttled',
+		});
 		return signInRefusal(result, reply);
 	};
 
@@ -161,7 +201,9 @@ export const consolePlugin: FastifyPluginAsyncZod<ConsoleOptions> = async (app, 
 		const current = await currentOrThrow(policies, principalOf(request).user.orgId);
 		const settings = maskSettings(settingsOfRevision(current));
 		const state = { settings, revision: current.revision, updatedBy: current.createdBy, updatedAt: isoTime(current.createdAt) };
-		const options = chrome(request, 'Provider settings', 'settings', current.signed.policy.organization.name, ['/console/assets/console.js']);
+		const options = chrome(request, 'Provider settings', 'settings', current.signed.policy.organization.name, [
+			'/console/assets/console.js',
+		]);
 		return sendPage(reply, page(options, consolePages.settings(state)));
 	});
 
@@ -171,7 +213,12 @@ export const consolePlugin: FastifyPluginAsyncZod<ConsoleOptions> = async (app, 
 		const current = await currentOrThrow(policies, user.orgId);
 		const settings = restoreKeptHeaders(request.body.settings, request.body.keepHeaderValues, settingsOfRevision(current));
 		const saved = await savePolicy(policies, user.orgId, settings, expected, user.email);
-		return { revision: saved.revision, settings: maskSettings(settingsOfRevision(saved)), updatedBy: saved.createdBy, updatedAt: isoTime(saved.createdAt) };
+		return {
+			revision: saved.revision,
+			settings: maskSettings(settingsOfRevision(saved)),
+			updatedBy: saved.createdBy,
+			updatedAt: isoTime(saved.createdAt),
+		};
 	});
 
 	app.get('/console/revisions', { preHandler: consolePage }, async (request, reply) => {
@@ -194,7 +241,17 @@ export const consolePlugin: FastifyPluginAsyncZod<ConsoleOptions> = async (app, 
 	app.get('/device', { schema: { querystring: z.object({ user_code: z.string().optional() }) } }, async (request, reply) => {
 		const principal = await sessionPrincipal(request);
 		const userCode = request.query.user_code ? normalizeUserCode(request.query.user_code) : '';
-		return sendPage(reply, consolePages.device({ organization: config.orgName, serverUrl: config.publicUrl, formToken: guard.tokenFor(request, reply), userCode, signedInAs: principal?.user.email, sso: await sso.offer(config.orgId) }));
+		return sendPage(
+			reply,
+			consolePages.device({
+				organization: config.orgName,
+				serverUrl: config.publicUrl,
+				formToken: guard.tokenFor(request, reply),
+				userCode,
+				signedInAs: principal?.user.email,
+				sso: await sso.offer(config.orgId),
+			}),
+		);
 	});
 
 	app.post('/device', { config: loginLimit }, async (request, reply) => {
@@ -203,26 +260,56 @@ export const consolePlugin: FastifyPluginAsyncZod<ConsoleOptions> = async (app, 
 		const signedInAs = async () => (await sessionPrincipal(request))?.user.email;
 		const offer = await sso.offer(config.orgId);
 		const answer = async (status: number, options: { error?: string; done?: string }) =>
-			sendPage(reply, consolePages.device({ organization: config.orgName, serverUrl: config.publicUrl, formToken: guard.tokenFor(request, reply), userCode, signedInAs: await signedInAs(), sso: offer, ...options }), status);
-		return guarded(request, reply, (formToken, error) => consolePages.device({ organization: config.orgName, serverUrl: config.publicUrl, formToken, userCode, error, sso: offer }), async () => {
-			const byPassword = Boolean(body.email);
-			const result: SignInResult = byPassword ? await members.checkPassword(body.email ?? '', body.password ?? '') : signedIn((await sessionPrincipal(request))?.user);
-			const refusal = byPassword ? await passwordRefusal(result, reply, body.email ?? '', 'device') : result.kind === 'ok' ? undefined : signInRefusal(result, reply);
-			if (refusal || result.kind !== 'ok') {
-				const [status, error] = refusal ?? [401, 'Sign in first.'];
-				return answer(status, { error });
-			}
-			const { user } = result;
-			const device = await devices.findPending(userCode);
-			if (!device) {
-				return answer(400, { error: 'That code is not valid or has expired. Check the code VS Code shows, or start the sign-in again.' });
-			}
-			const approve = body.action !== 'deny';
-			await devices.decide(device, user, approve);
-			await audit.record(user.orgId, user.email, approve ? 'device.approved' : 'device.denied', 'ok', { via: byPassword ? 'password' : 'session' });
-			const organization = (await store.getOrganization(user.orgId))?.name;
-			return answer(200, { done: approve ? `Approved. VS Code is now signed in to ${organization} as ${user.email}; you can close this page.` : 'Denied. VS Code will not be signed in.' });
-		});
+			sendPage(
+				reply,
+				consolePages.device({
+					organization: config.orgName,
+					serverUrl: config.publicUrl,
+					formToken: guard.tokenFor(request, reply),
+					userCode,
+					signedInAs: await signedInAs(),
+					sso: offer,
+					...options,
+				}),
+				status,
+			);
+		return guarded(
+			request,
+			reply,
+			(formToken, error) =>
+				consolePages.device({ organization: config.orgName, serverUrl: config.publicUrl, formToken, userCode, error, sso: offer }),
+			async () => {
+				const byPassword = Boolean(body.email);
+				const result: SignInResult = byPassword
+					? await members.checkPassword(body.email ?? '', body.password ?? '')
+					: signedIn((await sessionPrincipal(request))?.user);
+				const refusal = byPassword
+					? await passwordRefusal(result, reply, body.email ?? '', 'device')
+					: result.kind === 'ok'
+						? undefined
+						: signInRefusal(result, reply);
+				if (refusal || result.kind !== 'ok') {
+					const [status, error] = refusal ?? [401, 'Sign in first.'];
+					return answer(status, { error });
+				}
+				const { user } = result;
+				const device = await devices.findPending(userCode);
+				if (!device) {
+					return answer(400, { error: 'That code is not valid or has expired. Check the code VS Code shows, or start the sign-in again.' });
+				}
+				const approve = body.action !== 'deny';
+				await devices.decide(device, user, approve);
+				await audit.record(user.orgId, user.email, approve ? 'device.approved' : 'device.denied', 'ok', {
+					via: byPassword ? 'password' : 'session',
+				});
+				const organization = (await store.getOrganization(user.orgId))?.name;
+				return answer(200, {
+					done: approve
+						? `Approved. VS Code is now signed in to ${organization} as ${user.email}; you can close this page.`
+						: 'Denied. VS Code will not be signed in.',
+				});
+			},
+		);
 	});
 	await app.register(invitationRoutes, { kit, members, sso, store, config, loginLimit });
 };

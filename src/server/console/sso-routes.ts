@@ -43,7 +43,10 @@ function settingsInput(form: Record<string, string>): Record<string, unknown> {
 		input.scopes = form.scopes.split(/\s+/).filter(Boolean);
 	}
 	for (const field of LIST_FIELDS) {
-		input[field] = (form[field] ?? '').split(/[\n,]+/).map((entry) => entry.trim()).filter(Boolean);
+		input[field] = (form[field] ?? '')
+			.split(/[\n,]+/)
+			.map((entry) => entry.trim())
+			.filter(Boolean);
 	}
 	return input;
 }
@@ -62,16 +65,31 @@ function typedValues(form: Record<string, string>): SsoFormValues {
  * console, the device-approval page and the admin's *Test sign-in*), the settings page with
  * provisioning, and the activity list.
  */
-export const ssoConsoleRoutes: FastifyPluginAsyncZod<SsoConsoleOptions> = async (app, { kit, sso, administration, audit, store, publicUrl, orgId, loginLimit }) => {
+export const ssoConsoleRoutes: FastifyPluginAsyncZod<SsoConsoleOptions> = async (
+	app,
+	{ kit, sso, administration, audit, store, publicUrl, orgId, loginLimit },
+) => {
 	const { sendPage, guard, guarded, consolePage, formOf } = kit;
 	const secure = publicUrl().startsWith('https:');
 	const redirectUri = () => `${publicUrl()}/console/sso/callback`;
 
-	const settingsPage = async (request: FastifyRequest, reply: FastifyReply, extra: { values?: SsoFormValues; errors?: string[]; notice?: string; scimToken?: string } = {}, status = 200) => {
+	const settingsPage = async (
+		request: FastifyRequest,
+		reply: FastifyReply,
+		extra: { values?: SsoFormValues; errors?: string[]; notice?: string; scimToken?: string } = {},
+		status = 200,
+	) => {
 		const { user } = principalOf(request);
 		const view = await administration.view(user.orgId);
 		const organization = (await store.getOrganization(user.orgId))?.name;
-		const body = ssoPages.settings({ view, values: extra.values ?? formValuesOf(view.settings), formToken: guard.tokenFor(request, reply), redirectUri: redirectUri(), scimUrl: `${publicUrl()}/scim/v2`, ...extra });
+		const body = ssoPages.settings({
+			view,
+			values: extra.values ?? formValuesOf(view.settings),
+			formToken: guard.tokenFor(request, reply),
+			redirectUri: redirectUri(),
+			scimUrl: `${publicUrl()}/scim/v2`,
+			...extra,
+		});
 		return sendPage(reply, page(kit.chrome(request, 'Single sign-on', 'sso', organization, ['/console/assets/console.js']), body), status);
 	};
 	/** An admin's form post: this service's own form, from a signed-in admin. */
@@ -80,7 +98,12 @@ export const ssoConsoleRoutes: FastifyPluginAsyncZod<SsoConsoleOptions> = async 
 		if (reply.sent) {
 			return reply;
 		}
-		return guarded(request, reply, (_token, error) => signInPages.ssoRefused(error, { href: '/console/sso', label: 'Back to single sign-on' }, 'Not saved'), work);
+		return guarded(
+			request,
+			reply,
+			(_token, error) => signInPages.ssoRefused(error, { href: '/console/sso', label: 'Back to single sign-on' }, 'Not saved'),
+			work,
+		);
 	};
 
 	// ── the round trip ─────────────────────────────────────────────────────────
@@ -88,7 +111,12 @@ export const ssoConsoleRoutes: FastifyPluginAsyncZod<SsoConsoleOptions> = async 
 		const form = formOf(request);
 		const purpose = form.purpose === 'device' ? 'device' : form.purpose === 'test' ? 'test' : 'console';
 		const userCode = normalizeUserCode(form.user_code ?? '');
-		const back = purpose === 'device' ? `/device${userCode ? `?user_code=${encodeURIComponent(userCode)}` : ''}` : purpose === 'test' ? '/console/sso' : '/console/login';
+		const back =
+			purpose === 'device'
+				? `/device${userCode ? `?user_code=${encodeURIComponent(userCode)}` : ''}`
+				: purpose === 'test'
+					? '/console/sso'
+					: '/console/login';
 		const retry = { href: back, label: 'Back' };
 		if (purpose === 'test') {
 			await consolePage(request, reply);
@@ -96,18 +124,23 @@ export const ssoConsoleRoutes: FastifyPluginAsyncZod<SsoConsoleOptions> = async 
 				return reply;
 			}
 		}
-		return guarded(request, reply, (_token, error) => signInPages.ssoRefused(error, retry), async () => {
-			const targetOrg = purpose === 'test' ? principalOf(request).user.orgId : orgId;
-			const begun = await sso.begin(targetOrg, purpose, purpose === 'device' ? back : null);
-			if (begun.kind === 'unavailable') {
-				return sendPage(reply, signInPages.ssoRefused(begun.message, retry), 503);
-			}
-			// Lax, not Strict: the identity provider's redirect back is a cross-site navigation.
-			reply.setCookie(STATE_COOKIE, begun.state, { path: '/console/sso', httpOnly: true, sameSite: 'lax', secure, maxAge: 600 });
-			// A page that moves on, not a redirect: the console's CSP (form-action 'self') refuses a
-			// form post redirected to another origin, and the identity provider is one.
-			return sendPage(reply, signInPages.continueTo(begun.url.href, 'Taking you to your identity provider…', 'Continue'));
-		});
+		return guarded(
+			request,
+			reply,
+			(_token, error) => signInPages.ssoRefused(error, retry),
+			async () => {
+				const targetOrg = purpose === 'test' ? principalOf(request).user.orgId : orgId;
+				const begun = await sso.begin(targetOrg, purpose, purpose === 'device' ? back : null);
+				if (begun.kind === 'unavailable') {
+					return sendPage(reply, signInPages.ssoRefused(begun.message, retry), 503);
+				}
+				// Lax, not Strict: the identity provider's redirect back is a cross-site navigation.
+				reply.setCookie(STATE_COOKIE, begun.state, { path: '/console/sso', httpOnly: true, sameSite: 'lax', secure, maxAge: 600 });
+				// A page that moves on, not a redirect: the console's CSP (form-action 'self') refuses a
+				// form post redirected to another origin, and the identity provider is one.
+				return sendPage(reply, signInPages.continueTo(begun.url.href, 'Taking you to your identity provider…', 'Continue'));
+			},
+		);
 	});
 
 	app.get('/console/sso/callback', async (request, reply) => {
@@ -128,14 +161,21 @@ export const ssoConsoleRoutes: FastifyPluginAsyncZod<SsoConsoleOptions> = async 
 						: outcome.purpose === 'test'
 							? { href: '/console/sso', label: 'Back to single sign-on settings' }
 							: { href: '/console/login', label: 'Back to sign-in' };
-				return sendPage(reply, signInPages.ssoRefused(outcome.message, retry, outcome.purpose === 'test' ? 'Test sign-in failed' : undefined, outcome.claims), 403);
+				return sendPage(
+					reply,
+					signInPages.ssoRefused(outcome.message, retry, outcome.purpose === 'test' ? 'Test sign-in failed' : undefined, outcome.claims),
+					403,
+				);
 			}
 		}
 	});
 
 	// ── settings, provisioning, activity ──────────────────────────────────────
-	app.get('/console/sso', { preHandler: consolePage, schema: { querystring: z.object({ tested: z.string().optional(), saved: z.string().optional() }) } }, async (request, reply) =>
-		settingsPage(request, reply, { notice: request.query.tested ? 'Test sign-in passed.' : request.query.saved ? 'Saved.' : undefined }),
+	app.get(
+		'/console/sso',
+		{ preHandler: consolePage, schema: { querystring: z.object({ tested: z.string().optional(), saved: z.string().optional() }) } },
+		async (request, reply) =>
+			settingsPage(request, reply, { notice: request.query.tested ? 'Test sign-in passed.' : request.query.saved ? 'Saved.' : undefined }),
 	);
 
 	app.post('/console/sso', async (request, reply) =>
@@ -155,7 +195,10 @@ export const ssoConsoleRoutes: FastifyPluginAsyncZod<SsoConsoleOptions> = async 
 			const { user } = principalOf(request);
 			const token = await administration.createScimToken(user.orgId, user.email);
 			return token
-				? settingsPage(request, reply, { scimToken: token, notice: 'Provisioning is on. Paste this token into your identity provider now: it is not shown again.' })
+				? settingsPage(request, reply, {
+						scimToken: token,
+						notice: 'Provisioning is on. Paste this token into your identity provider now: it is not shown again.',
+					})
 				: settingsPage(request, reply, { errors: ['Save the single sign-on settings first.'] }, 409);
 		}),
 	);
@@ -171,6 +214,12 @@ export const ssoConsoleRoutes: FastifyPluginAsyncZod<SsoConsoleOptions> = async 
 	app.get('/console/activity', { preHandler: consolePage }, async (request, reply) => {
 		const { user } = principalOf(request);
 		const organization = (await store.getOrganization(user.orgId))?.name;
-		return sendPage(reply, page(kit.chrome(request, 'Activity', 'activity', organization, ['/console/assets/console.js']), ssoPages.activity(await audit.list(user.orgId, 200))));
+		return sendPage(
+			reply,
+			page(
+				kit.chrome(request, 'Activity', 'activity', organization, ['/console/assets/console.js']),
+				ssoPages.activity(await audit.list(user.orgId, 200)),
+			),
+		);
 	});
 };

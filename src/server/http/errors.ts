@@ -45,7 +45,11 @@ export function createErrorHandler(bodyLimitBytes: number, onStorageFull: () => 
 			onStorageFull();
 			request.log.error({ err: error }, 'the storage is full: a write was refused');
 			// RFC 4918 §11.5: the server cannot store the representation. Reads go on being served.
-			return reply.code(507).send({ error: 'storage_full', message: "the service's storage is full: the change was not saved (nothing else was lost); free disk space on the service, then save again" });
+			return reply.code(507).send({
+				error: 'storage_full',
+				message:
+					"the service's storage is full: the change was not saved (nothing else was lost); free disk space on the service, then save again",
+			});
 		}
 		if (error instanceof OAuthError) {
 			// RFC 6749 §5.2: invalid_client is 401; every other error is 400.
@@ -57,7 +61,9 @@ export function createErrorHandler(bodyLimitBytes: number, onStorageFull: () => 
 		}
 		if (error instanceof RequestValidationError) {
 			const custom = request.routeOptions.config.invalidRequest;
-			return reply.code(400).send({ error: custom?.code ?? 'invalid_request', message: custom?.message ?? error.message, fieldErrors: error.fieldErrors });
+			return reply
+				.code(400)
+				.send({ error: custom?.code ?? 'invalid_request', message: custom?.message ?? error.message, fieldErrors: error.fieldErrors });
 		}
 		if (error instanceof HttpError) {
 			for (const [name, value] of Object.entries(error.extra.headers ?? {})) {
@@ -75,7 +81,14 @@ export function createErrorHandler(bodyLimitBytes: number, onStorageFull: () => 
 			request.log.error({ err: error }, 'request failed');
 			return reply.code(500).send({ error: 'internal', message: 'internal error; see the service log' });
 		}
-		const code = status === 413 ? 'payload_too_large' : status === 415 ? 'unsupported_media_type' : status === 429 ? 'rate_limited' : 'invalid_request';
+		const code =
+			status === 413
+				? 'payload_too_large'
+				: status === 415
+					? 'unsupported_media_type'
+					: status === 429
+						? 'rate_limited'
+						: 'invalid_request';
 		const message = status === 413 ? `the body is larger than ${bodyLimitBytes} bytes` : error.message;
 		return reply.code(status).send({ error: code, message });
 	};

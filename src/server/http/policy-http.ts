@@ -8,7 +8,11 @@ export function expectedRevision(header: string | undefined): number | 'any' {
 	const ifMatch = parseIfMatch(header);
 	switch (ifMatch.kind) {
 		case 'absent':
-			throw new HttpError(428, 'precondition_required', 'send If-Match: "<revision>" with the revision you edited (or * to overwrite whatever is current)');
+			throw new HttpError(
+				428,
+				'precondition_required',
+				'send If-Match: "<revision>" with the revision you edited (or * to overwrite whatever is current)',
+			);
 		case 'invalid':
 			throw new HttpError(400, 'invalid_request', 'If-Match: must be a quoted revision such as "12", or *');
 		case 'any':
@@ -19,7 +23,13 @@ export function expectedRevision(header: string | undefined): number | 'any' {
 }
 
 /** Saves through the domain and maps its result: invalid → 400 naming fields, conflict → 412 naming who. */
-export async function savePolicy(policies: Pick<PolicyService, 'save'>, orgId: string, body: unknown, expected: number | 'any', author: string): Promise<PublishedRevision> {
+export async function savePolicy(
+	policies: Pick<PolicyService, 'save'>,
+	orgId: string,
+	body: unknown,
+	expected: number | 'any',
+	author: string,
+): Promise<PublishedRevision> {
 	const result = await policies.save(orgId, body, expected, author);
 	switch (result.kind) {
 		case 'invalid':

@@ -20,7 +20,13 @@ export const MemberViewSchema = z.object({
 });
 export type MemberView = z.infer<typeof MemberViewSchema>;
 
-export const InvitationViewSchema = z.object({ email: z.string(), role: RoleSchema, createdAt: z.string(), expiresAt: z.string(), createdBy: z.string() });
+export const InvitationViewSchema = z.object({
+	email: z.string(),
+	role: RoleSchema,
+	createdAt: z.string(),
+	expiresAt: z.string(),
+	createdBy: z.string(),
+});
 export type InvitationView = z.infer<typeof InvitationViewSchema>;
 
 export const RevisionViewSchema = z.object({
@@ -42,7 +48,14 @@ export function memberView(user: UserRecord, currentRevision: number): MemberVie
 		appliedRevision: user.appliedRevision,
 		appliedAt: isoTime(user.appliedAt),
 		deactivatedAt: isoTime(user.deactivatedAt),
-		sync: user.deactivatedAt !== null ? 'deactivated' : user.appliedRevision === null ? 'never synced' : user.appliedRevision >= currentRevision ? 'in sync' : 'behind',
+		sync:
+			user.deactivatedAt !== null
+				? 'deactivated'
+				: user.appliedRevision === null
+					? 'never synced'
+					: user.appliedRevision >= currentRevision
+						? 'in sync'
+						: 'behind',
 	};
 }
 

@@ -43,7 +43,11 @@ const NewInvitationSchema = z.object({
 });
 
 /** An invitation e-mail that fails leaves the invitation in place: the admin still has the link. */
-async function sendInvitation(mailer: InvitationMailer, mail: InvitationMail, log: FastifyBaseLogger): Promise<{ sent: boolean; error?: string }> {
+async function sendInvitation(
+	mailer: InvitationMailer,
+	mail: InvitationMail,
+	log: FastifyBaseLogger,
+): Promise<{ sent: boolean; error?: string }> {
 	try {
 		await mailer.send(mail);
 		return { sent: true };
@@ -55,7 +59,10 @@ async function sendInvitation(mailer: InvitationMailer, mail: InvitationMail, lo
 }
 
 /** Admin endpoints under /api/v1/admin: the policy, its history, members and automation tokens. */
-export const adminRoutes: FastifyPluginAsyncZod<AdminRouteOptions> = async (app, { auth, members, tokens, policies, store, publicUrl, mailer }) => {
+export const adminRoutes: FastifyPluginAsyncZod<AdminRouteOptions> = async (
+	app,
+	{ auth, members, tokens, policies, store, publicUrl, mailer },
+) => {
 	// Who may call is settled before the body is validated: strangers learn nothing from a 400.
 	app.addHook('preValidation', requireRole(auth, 'admin'));
 
@@ -130,14 +137,20 @@ export const adminRoutes: FastifyPluginAsyncZod<AdminRouteOptions> = async (app,
 			schema: {
 				summary: 'Members with their sync state, and pending invitations',
 				security: bearer,
-				response: { 200: z.object({ currentRevision: z.number(), members: z.array(MemberViewSchema), invitations: z.array(InvitationViewSchema) }) },
+				response: {
+					200: z.object({ currentRevision: z.number(), members: z.array(MemberViewSchema), invitations: z.array(InvitationViewSchema) }),
+				},
 			},
 		},
 		async (request) => {
 			const { user } = principalOf(request);
 			const current = await currentOrThrow(policies, user.orgId);
 			const [users, invitations] = await Promise.all([store.listUsers(user.orgId), store.listInvitations(user.orgId)]);
-			return { currentRevision: current.revision, members: users.map((member) => memberView(member, current.revision)), invitations: invitations.map(invitationView) };
+			return {
+				currentRevision: current.revision,
+				members: users.map((member) => memberView(member, current.revision)),
+				invitations: invitations.map(invitationView),
+			};
 		},
 	);
 
@@ -148,7 +161,11 @@ export const adminRoutes: FastifyPluginAsyncZod<AdminRouteOptions> = async (app,
 				summary: 'Add a member (with a password) or invite one (without)',
 				security: bearer,
 				body: NewMemberSchema,
-				response: { 201: z.union([z.object({ member: MemberViewSchema }), z.object({ invitation: NewInvitationSchema })]), 400: ErrorSchema, 409: ErrorSchema },
+				response: {
+					201: z.union([z.object({ member: MemberViewSchema }), z.object({ invitation: NewInvitationSchema })]),
+					400: ErrorSchema,
+					409: ErrorSchema,
+				},
 			},
 		},
 		async (request, reply) => {
@@ -161,15 +178,41 @@ export const adminRoutes: FastifyPluginAsyncZod<AdminRouteOptions> = async (app,
 			}
 			const invitation = await members.invite(user.orgId, email, role, user.email);
 			const link = `${publicUrl()}/invite/${invitation.token}`;
-			const mail = mailer && (await sendInvitation(mailer, { to: email, organization: (await store.getOrganization(user.orgId))?.name ?? user.orgId, invitedBy: user.email, link, expiresAt: invitation.expiresAt }, request.log));
-			return reply.code(201).send({ invitation: { email, role, expiresAt: isoTime(invitation.expiresAt), link, emailed: mail?.sent ?? false, ...(mail?.error ? { emailError: mail.error } : {}) } });
+			const mail =
+				mailer &&
+				(await sendInvitation(
+					mailer,
+					{
+						to: email,
+						organization: (await store.getOrganization(user.orgId))?.name ?? user.orgId,
+						invitedBy: user.email,
+						link,
+						expiresAt: invitation.expiresAt,
+					},
+					request.log,
+				));
+			return reply.code(201).send({
+				invitation: {
+					email,
+					role,
+					expiresAt: isoTime(invitation.expiresAt),
+					link,
+					emailed: mail?.sent ?? false,
+					...(mail?.error ? { emailError: mail.error } : {}),
+				},
+			});
 		},
 	);
 
 	app.delete(
 		'/members/:id',
 		{
-			schema: { summary: 'Remove a member and revoke their tokens at once', security: bearer, params: z.object({ id: z.string().min(1) }), response: { 204: z.null(), 404: ErrorSchema, 409: ErrorSchema } },
+			schema: {
+				summary: 'Remove a member and revoke their tokens at once',
+				security: bearer,
+				params: z.object({ id: z.string().min(1) }),
+				response: { 204: z.null(), 404: ErrorSchema, 409: ErrorSchema },
+			},
 		},
 		async (request, reply) => {
 			const { user } = principalOf(request);

@@ -27,7 +27,10 @@ const GRANTS = new Set([DEVICE_CODE_GRANT, REFRESH_TOKEN_GRANT]);
  * RFC 8628 device authorization, the RFC 6749 token endpoint (device code and refresh grants) and
  * RFC 7009 revocation, under /oauth. Errors keep the OAuth shape `{ error, error_description }`.
  */
-export const oauthRoutes: FastifyPluginAsyncZod<OAuthRouteOptions> = async (app, { devices, tokens, publicUrl, deviceAuthorizationsPerMinute }) => {
+export const oauthRoutes: FastifyPluginAsyncZod<OAuthRouteOptions> = async (
+	app,
+	{ devices, tokens, publicUrl, deviceAuthorizationsPerMinute },
+) => {
 	// Token responses must never be cached (RFC 6749 §5.1), errors included.
 	app.addHook('onRequest', async (_request, reply) => {
 		reply.header('cache-control', 'no-store').header('pragma', 'no-cache');
@@ -52,7 +55,11 @@ export const oauthRoutes: FastifyPluginAsyncZod<OAuthRouteOptions> = async (app,
 		'/device_authorization',
 		{
 			config: { rateLimit: { max: deviceAuthorizationsPerMinute, timeWindow: '1 minute' } },
-			schema: { summary: 'RFC 8628 device authorization request', body: DeviceAuthorizationRequestSchema, response: { 200: DeviceAuthorizationSchema, 401: OAuthErrorSchema } },
+			schema: {
+				summary: 'RFC 8628 device authorization request',
+				body: DeviceAuthorizationRequestSchema,
+				response: { 200: DeviceAuthorizationSchema, 401: OAuthErrorSchema },
+			},
 		},
 		async (request) => {
 			const started = await devices.start(request.body.client_id ?? '');
@@ -70,10 +77,18 @@ export const oauthRoutes: FastifyPluginAsyncZod<OAuthRouteOptions> = async (app,
 
 	app.post(
 		'/token',
-		{ schema: { summary: 'Token endpoint: device_code and refresh_token grants', body: TokenRequestSchema, response: { 200: TokenResponseSchema, 400: OAuthErrorSchema } } },
+		{
+			schema: {
+				summary: 'Token endpoint: device_code and refresh_token grants',
+				body: TokenRequestSchema,
+				response: { 200: TokenResponseSchema, 400: OAuthErrorSchema },
+			},
+		},
 		async (request) => {
 			const grant = request.body;
-			return grant.grant_type === DEVICE_CODE_GRANT ? devices.poll(grant.device_code, grant.client_id) : tokens.refresh(grant.refresh_token, grant.client_id);
+			return grant.grant_type === DEVICE_CODE_GRANT
+				? devices.poll(grant.device_code, grant.client_id)
+				: tokens.refresh(grant.refresh_token, grant.client_id);
 		},
 	);
 

@@ -17,7 +17,10 @@ export interface OpsRouteOptions {
 }
 
 /** For operators and tooling: liveness, readiness, Prometheus metrics and the OpenAPI document. */
-export const opsRoutes: FastifyPluginAsyncZod<OpsRouteOptions> = async (app, { store, metrics, publicUrl, isClosing, metricsToken, storageFullSince }) => {
+export const opsRoutes: FastifyPluginAsyncZod<OpsRouteOptions> = async (
+	app,
+	{ store, metrics, publicUrl, isClosing, metricsToken, storageFullSince },
+) => {
 	const expected = metricsToken && Buffer.from(`Bearer ${metricsToken}`);
 	const mayReadMetrics = (authorization: string | undefined) => {
 		if (!expected) {
@@ -26,7 +29,11 @@ export const opsRoutes: FastifyPluginAsyncZod<OpsRouteOptions> = async (app, { s
 		const given = Buffer.from(authorization ?? '');
 		return given.length === expected.length && timingSafeEqual(given, expected);
 	};
-	app.get('/healthz', { schema: { summary: 'Liveness', tags: ['operations'], response: { 200: z.object({ status: z.literal('ok') }) } } }, async () => ({ status: 'ok' as const }));
+	app.get(
+		'/healthz',
+		{ schema: { summary: 'Liveness', tags: ['operations'], response: { 200: z.object({ status: z.literal('ok') }) } } },
+		async () => ({ status: 'ok' as const }),
+	);
 
 	app.get(
 		'/readyz',
@@ -34,7 +41,10 @@ export const opsRoutes: FastifyPluginAsyncZod<OpsRouteOptions> = async (app, { s
 			schema: {
 				summary: "Readiness: the store answers, other instances' changes arrive, and the service is not shutting down",
 				tags: ['operations'],
-				response: { 200: z.object({ status: z.literal('ready'), store: z.string() }), 503: z.object({ status: z.string(), reason: z.string().optional() }) },
+				response: {
+					200: z.object({ status: z.literal('ready'), store: z.string() }),
+					503: z.object({ status: z.string(), reason: z.string().optional() }),
+				},
 			},
 		},
 		async (_request, reply) => {
@@ -43,10 +53,16 @@ export const opsRoutes: FastifyPluginAsyncZod<OpsRouteOptions> = async (app, { s
 			}
 			const full = storageFullSince();
 			if (full !== undefined) {
-				return reply.code(503).send({ status: 'degraded', reason: `the storage is full: writes are refused since ${new Date(full).toISOString()} (reads are served)` });
+				return reply.code(503).send({
+					status: 'degraded',
+					reason: `the storage is full: writes are refused since ${new Date(full).toISOString()} (reads are served)`,
+				});
 			}
 			if (store.notificationsHealthy?.() === false) {
-				return reply.code(503).send({ status: 'degraded', reason: "the PostgreSQL notification connection is down: other instances' saves and revocations are not arriving" });
+				return reply.code(503).send({
+					status: 'degraded',
+					reason: "the PostgreSQL notification connection is down: other instances' saves and revocations are not arriving",
+				});
 			}
 			await store.ping();
 			return { status: 'ready' as const, store: store.kind };
@@ -55,7 +71,13 @@ export const opsRoutes: FastifyPluginAsyncZod<OpsRouteOptions> = async (app, { s
 
 	app.get(
 		'/metrics',
-		{ schema: { summary: 'Prometheus metrics', tags: ['operations'], response: { 200: { description: 'Prometheus text format', content: { 'text/plain': { schema: z.string() } } } } } },
+		{
+			schema: {
+				summary: 'Prometheus metrics',
+				tags: ['operations'],
+				response: { 200: { description: 'Prometheus text format', content: { 'text/plain': { schema: z.string() } } } },
+			},
+		},
 		async (request, reply) => {
 			if (!mayReadMetrics(request.headers.authorization)) {
 				reply.header('www-authenticate', 'Bearer realm="org-policy-metrics"');

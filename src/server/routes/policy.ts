@@ -25,7 +25,10 @@ export interface PolicyRouteOptions {
 const bearer = [{ bearerAuth: [] }];
 
 /** What members read under /api/v1/policy: the signed policy, its event stream, and the applied-revision report. */
-export const policyRoutes: FastifyPluginAsyncZod<PolicyRouteOptions> = async (app, { auth, policies, store, metrics, clock, hub, heartbeatSeconds }) => {
+export const policyRoutes: FastifyPluginAsyncZod<PolicyRouteOptions> = async (
+	app,
+	{ auth, policies, store, metrics, clock, hub, heartbeatSeconds },
+) => {
 	const signedIn = requireRole(auth);
 
 	app.get(
@@ -46,7 +49,11 @@ export const policyRoutes: FastifyPluginAsyncZod<PolicyRouteOptions> = async (ap
 			const { user } = principalOf(request);
 			const current = await currentOrThrow(policies, user.orgId);
 			const version = negotiateSchemaVersion(request.headers[SCHEMA_HEADER] as string | undefined);
-			reply.header('etag', etagOf(current.revision, version)).header('cache-control', 'private, no-cache').header(SCHEMA_HEADER, String(version)).header('vary', SCHEMA_HEADER);
+			reply
+				.header('etag', etagOf(current.revision, version))
+				.header('cache-control', 'private, no-cache')
+				.header(SCHEMA_HEADER, String(version))
+				.header('vary', SCHEMA_HEADER);
 			if (ifNoneMatchHits(request.headers['if-none-match'], current.revision, version)) {
 				return sendNotModified(reply);
 			}
@@ -59,13 +66,22 @@ export const policyRoutes: FastifyPluginAsyncZod<PolicyRouteOptions> = async (ap
 		'/applied',
 		{
 			preValidation: signedIn,
-			schema: { summary: 'Report the revision this member applied', security: bearer, body: z.strictObject({ revision: z.int().min(1) }), response: { 204: z.null(), 400: ErrorSchema } },
+			schema: {
+				summary: 'Report the revision this member applied',
+				security: bearer,
+				body: z.strictObject({ revision: z.int().min(1) }),
+				response: { 204: z.null(), 400: ErrorSchema },
+			},
 		},
 		async (request, reply) => {
 			const { user } = principalOf(request);
 			const current = await currentOrThrow(policies, user.orgId);
 			if (request.body.revision > current.revision) {
-				throw new HttpError(400, 'invalid_request', `revision: ${request.body.revision} does not exist yet (newest is ${current.revision})`);
+				throw new HttpError(
+					400,
+					'invalid_request',
+					`revision: ${request.body.revision} does not exist yet (newest is ${current.revision})`,
+				);
 			}
 			await store.recordApplied(user.id, request.body.revision, clock.now());
 			metrics.revisionsApplied.inc({ org: user.orgId });
@@ -107,7 +123,14 @@ export const policyRoutes: FastifyPluginAsyncZod<PolicyRouteOptions> = async (ap
 				metrics.eventsSent.inc();
 			}
 			const { token } = principalOf(request);
-			hub.add(user.orgId, user.id, stream, version, { hash: token.tokenHash, familyId: token.familyId, expiresAt: token.expiresAt }, clock.now());
+			hub.add(
+				user.orgId,
+				user.id,
+				stream,
+				version,
+				{ hash: token.tokenHash, familyId: token.familyId, expiresAt: token.expiresAt },
+				clock.now(),
+			);
 		},
 	);
 };

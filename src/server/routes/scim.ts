@@ -82,7 +82,9 @@ export const scimRoutes: FastifyPluginAsyncZod<ScimRouteOptions> = async (app, {
 		request.scimOrgId = orgId;
 	});
 	// Groups, Schemas, ResourceTypes and anything else: a SCIM error, so a directory reads it as one.
-	app.setNotFoundHandler((request, reply) => error(reply, 404, `this service provisions Users only; there is no ${request.method} ${request.url.split('?')[0]}`));
+	app.setNotFoundHandler((request, reply) =>
+		error(reply, 404, `this service provisions Users only; there is no ${request.method} ${request.url.split('?')[0]}`),
+	);
 	const orgOf = (request: FastifyRequest) => request.scimOrgId!;
 	const hidden = { hide: true };
 
@@ -96,7 +98,9 @@ export const scimRoutes: FastifyPluginAsyncZod<ScimRouteOptions> = async (app, {
 			changePassword: { supported: false },
 			sort: { supported: false },
 			etag: { supported: false },
-			authenticationSchemes: [{ type: 'oauthbearertoken', name: 'OAuth Bearer Token', description: 'The SCIM token from the console', primary: true }],
+			authenticationSchemes: [
+				{ type: 'oauthbearertoken', name: 'OAuth Bearer Token', description: 'The SCIM token from the console', primary: true },
+			],
 		}),
 	);
 
@@ -116,9 +120,16 @@ export const scimRoutes: FastifyPluginAsyncZod<ScimRouteOptions> = async (app, {
 		}
 		return answer(reply, result, 201, (user) => user);
 	});
-	app.get('/Users/:id', { schema: { ...hidden, params: IdParams } }, async (request, reply) => answer(reply, await users.get(orgOf(request), request.params.id), 200, (user) => user));
-	app.put('/Users/:id', { schema: { ...hidden, params: IdParams } }, async (request, reply) => answer(reply, await users.replace(orgOf(request), request.params.id, request.body), 200, (user) => user));
-	app.patch('/Users/:id', { schema: { ...hidden, params: IdParams } }, async (request, reply) => answer(reply, await users.patch(orgOf(request), request.params.id, request.body), 200, (user) => user));
-	app.delete('/Users/:id', { schema: { ...hidden, params: IdParams } }, async (request, reply) => answer(reply, await users.delete(orgOf(request), request.params.id), 204, () => undefined));
+	app.get('/Users/:id', { schema: { ...hidden, params: IdParams } }, async (request, reply) =>
+		answer(reply, await users.get(orgOf(request), request.params.id), 200, (user) => user),
+	);
+	app.put('/Users/:id', { schema: { ...hidden, params: IdParams } }, async (request, reply) =>
+		answer(reply, await users.replace(orgOf(request), request.params.id, request.body), 200, (user) => user),
+	);
+	app.patch('/Users/:id', { schema: { ...hidden, params: IdParams } }, async (request, reply) =>
+		answer(reply, await users.patch(orgOf(request), request.params.id, request.body), 200, (user) => user),
+	);
+	app.delete('/Users/:id', { schema: { ...hidden, params: IdParams } }, async (request, reply) =>
+		answer(reply, await users.delete(orgOf(request), request.params.id), 204, () => undefined),
+	);
 };
-

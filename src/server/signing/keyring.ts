@@ -76,7 +76,11 @@ export class Keyring {
 		const last = records.at(-1);
 		const overlapping = last !== undefined && this.clock.now() - last.createdAt < this.options.overlapMs;
 		const previous = records.at(-2)?.publicKey ?? root.publicKey;
-		const keys: OrganizationKeys = { current, endorsements: records.map(toEndorsement), legacy: overlapping ? this.signerFor(orgId, previous, root) : undefined };
+		const keys: OrganizationKeys = {
+			current,
+			endorsements: records.map(toEndorsement),
+			legacy: overlapping ? this.signerFor(orgId, previous, root) : undefined,
+		};
 		this.cache.set(orgId, keys);
 		return keys;
 	}

@@ -31,7 +31,9 @@ export function readSigningKeyFile(path: string, flag: string): PolicySigner {
 		mode = statSync(path).mode;
 		text = readFileSync(path, 'utf8');
 	} catch (error) {
-		throw new Error(`${flag}: cannot read ${path} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`, { cause: error });
+		throw new Error(`${flag}: cannot read ${path} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`, {
+			cause: error,
+		});
 	}
 	if (process.platform !== 'win32' && (mode & 0o077) !== 0) {
 		throw new Error(`${flag}: ${path} is readable or writable by others (mode ${(mode & 0o777).toString(8)}); run \`chmod 600 ${path}\``);
@@ -39,6 +41,9 @@ export function readSigningKeyFile(path: string, flag: string): PolicySigner {
 	try {
 		return pemSigner(text);
 	} catch (error) {
-		throw new Error(`${flag}: ${path} is not an Ed25519 private key in PKCS#8 PEM (make one with \`openssl genpkey -algorithm ed25519 -out ${path}\`)`, { cause: error });
+		throw new Error(
+			`${flag}: ${path} is not an Ed25519 private key in PKCS#8 PEM (make one with \`openssl genpkey -algorithm ed25519 -out ${path}\`)`,
+			{ cause: error },
+		);
 	}
 }

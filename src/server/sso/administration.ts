@@ -67,7 +67,11 @@ export class SsoAdministration {
 		if (!settings.passwordSignIn && !settings.enabled) {
 			errors.push({ field: 'passwordSignIn', message: 'can be turned off only while single sign-on is offered' });
 		} else if (!settings.passwordSignIn && !tested) {
-			errors.push({ field: 'passwordSignIn', message: 'can be turned off only after a Test sign-in succeeded with these settings: leave it on, save, run Test sign-in, then turn it off' });
+			errors.push({
+				field: 'passwordSignIn',
+				message:
+					'can be turned off only after a Test sign-in succeeded with these settings: leave it on, save, run Test sign-in, then turn it off',
+			});
 		}
 		if (errors.length > 0) {
 			return { kind: 'invalid', errors };
@@ -107,5 +111,7 @@ export class SsoAdministration {
 }
 
 function changedFields(before: SsoSettings | undefined, after: SsoSettings): string[] {
-	return (Object.keys(after) as (keyof SsoSettings)[]).filter((field) => JSON.stringify(before?.[field]) !== JSON.stringify(after[field])).map((field) => SSO_FIELD_LABELS[field]);
+	return (Object.keys(after) as (keyof SsoSettings)[])
+		.filter((field) => JSON.stringify(before?.[field]) !== JSON.stringify(after[field]))
+		.map((field) => SSO_FIELD_LABELS[field]);
 }

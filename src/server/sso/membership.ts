@@ -25,7 +25,11 @@ export function readClaims(raw: Record<string, unknown>, settings: SsoSettings):
 		email: typeof email === 'string' && email.includes('@') ? email.trim().toLowerCase() : undefined,
 		// Some providers send the boolean as a string ("true").
 		emailVerified: verified === true || verified === 'true',
-		groups: Array.isArray(groups) ? groups.filter((group): group is string => typeof group === 'string') : typeof groups === 'string' ? [groups] : [],
+		groups: Array.isArray(groups)
+			? groups.filter((group): group is string => typeof group === 'string')
+			: typeof groups === 'string'
+				? [groups]
+				: [],
 		tenantId: typeof tid === 'string' ? tid : undefined,
 	};
 }
@@ -39,10 +43,16 @@ const refuse = (reason: RefusalReason, message: string): Admission => ({ kind: '
 export function admit(settings: SsoSettings, claims: IdentityClaims): Admission {
 	const { email } = claims;
 	if (!email) {
-		return refuse('no_email', `Your identity provider sent no e-mail address (claim "${settings.emailClaim}"). Ask your admin to add it to the ID token.`);
+		return refuse(
+			'no_email',
+			`Your identity provider sent no e-mail address (claim "${settings.emailClaim}"). Ask your admin to add it to the ID token.`,
+		);
 	}
 	if (!claims.emailVerified) {
-		return refuse('unverified_email', `Your identity provider has not verified the e-mail address ${email} (claim "${settings.emailVerifiedClaim}"). Verify it there, then sign in again.`);
+		return refuse(
+			'unverified_email',
+			`Your identity provider has not verified the e-mail address ${email} (claim "${settings.emailVerifiedClaim}"). Verify it there, then sign in again.`,
+		);
 	}
 	const domain = email.slice(email.lastIndexOf('@') + 1);
 	if (settings.allowedDomains.length > 0 && !settings.allowedDomains.includes(domain)) {

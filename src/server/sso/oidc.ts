@@ -15,7 +15,12 @@ export interface RelyingParty {
 	/** `prompt: 'login'` asks the provider to authenticate again even with a session (a *Test sign-in*). */
 	start(settings: SsoSettings, clientSecret: string, redirectUri: string, prompt?: 'login'): Promise<AuthorizationStart>;
 	/** Redeems the code and returns the validated ID token's claims (with the userinfo's, when the token lacks some). */
-	finish(settings: SsoSettings, clientSecret: string, callbackUrl: URL, checks: { state: string; nonce: string; codeVerifier: string }): Promise<Record<string, unknown>>;
+	finish(
+		settings: SsoSettings,
+		clientSecret: string,
+		callbackUrl: URL,
+		checks: { state: string; nonce: string; codeVerifier: string },
+	): Promise<Record<string, unknown>>;
 }
 
 /** Why the identity provider could not be used, in one sentence without secrets. */
@@ -52,7 +57,10 @@ export class OpenIdRelyingParty implements RelyingParty {
 				})
 				.catch((error: unknown) => {
 					this.configurations.delete(key);
-					throw new IdentityProviderError(`could not read the identity provider's discovery document at ${settings.issuer}/.well-known/openid-configuration: ${describe(error)}`, { cause: error });
+					throw new IdentityProviderError(
+						`could not read the identity provider's discovery document at ${settings.issuer}/.well-known/openid-configuration: ${describe(error)}`,
+						{ cause: error },
+					);
 				});
 			// Settings change rarely; what older settings discovered is dropped once it is stale.
 			for (const [old, entry] of this.configurations) {
@@ -82,7 +90,12 @@ export class OpenIdRelyingParty implements RelyingParty {
 		return { url, state, nonce, codeVerifier };
 	}
 
-	async finish(settings: SsoSettings, clientSecret: string, callbackUrl: URL, checks: { state: string; nonce: string; codeVerifier: string }): Promise<Record<string, unknown>> {
+	async finish(
+		settings: SsoSettings,
+		clientSecret: string,
+		callbackUrl: URL,
+		checks: { state: string; nonce: string; codeVerifier: string },
+	): Promise<Record<string, unknown>> {
 		const configuration = await this.configuration(settings, clientSecret);
 		try {
 			const tokens = await oidc.authorizationCodeGrant(configuration, callbackUrl, {

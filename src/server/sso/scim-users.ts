@@ -24,21 +24,32 @@ export interface ScimUser {
 }
 
 /** RFC 7644 §3.12's error types this service answers with, plus the two that have none. */
-export type ScimProblemKind = 'invalidFilter' | 'invalidSyntax' | 'invalidValue' | 'invalidPath' | 'noTarget' | 'mutability' | 'uniqueness' | 'notFound' | 'lastAdmin';
+export type ScimProblemKind =
+	'invalidFilter' | 'invalidSyntax' | 'invalidValue' | 'invalidPath' | 'noTarget' | 'mutability' | 'uniqueness' | 'notFound' | 'lastAdmin';
 export type ScimResult<T> = { ok: true; value: T } | { ok: false; kind: ScimProblemKind; detail: string };
 
-const problem = (kind: ScimProblemKind, detail: string): { ok: false; kind: ScimProblemKind; detail: string } => ({ ok: false, kind, detail });
+const problem = (kind: ScimProblemKind, detail: string): { ok: false; kind: ScimProblemKind; detail: string } => ({
+	ok: false,
+	kind,
+	detail,
+});
 
 // Entra ID sends booleans as "True"/"False" strings in some PATCH requests; both forms are accepted.
 const scimBoolean = z.union([z.boolean(), z.enum(['true', 'false', 'True', 'False']).transform((value) => value.toLowerCase() === 'true')]);
 const UserInput = z.looseObject({
-	userName: z.string('userName is required').trim().toLowerCase().regex(/^[^\s@]+@[^\s@]+$/, 'userName must be an e-mail address'),
+	userName: z
+		.string('userName is required')
+		.trim()
+		.toLowerCase()
+		.regex(/^[^\s@]+@[^\s@]+$/, 'userName must be an e-mail address'),
 	externalId: z.string().max(500).nullish(),
 	active: scimBoolean.default(true),
 });
 const PatchInput = z.looseObject({
 	schemas: z.array(z.string()).refine((schemas) => schemas.includes(PATCH_SCHEMA), `schemas must contain ${PATCH_SCHEMA}`),
-	Operations: z.array(z.looseObject({ op: z.string(), path: z.string().optional(), value: z.unknown().optional() })).min(1, 'Operations must not be empty'),
+	Operations: z
+		.array(z.looseObject({ op: z.string(), path: z.string().optional(), value: z.unknown().optional() }))
+		.min(1, 'Operations must not be empty'),
 });
 
 /**
@@ -63,7 +74,12 @@ export class ScimUsers {
 			userName: user.email,
 			active: user.deactivatedAt === null,
 			emails: [{ value: user.email, primary: true, type: 'work' }],
-			meta: { resourceType: 'User', created: isoTime(user.createdAt), lastModified: isoTime(Math.max(user.createdAt, user.deactivatedAt ?? 0)), location: this.locationOf(user.id) },
+			meta: {
+				resourceType: 'User',
+				created: isoTime(user.createdAt),
+				lastModified: isoTime(Math.max(user.createdAt, user.deactivatedAt ?? 0)),
+				location: this.locationOf(user.id),
+			},
 		};
 	}
 
@@ -98,7 +114,10 @@ export class ScimUsers {
 	}
 
 	/** `filter` per RFC 7644 §3.4.2.2; `startIndex` is 1-based. */
-	async list(orgId: string, query: { filter?: string; startIndex?: number; count?: number }): Promise<ScimResult<{ total: number; startIndex: number; resources: ScimUser[] }>> {
+	async list(
+		orgId: string,
+		query: { filter?: string; startIndex?: number; count?: number },
+	): Promise<ScimResult<{ total: number; startIndex: number; resources: ScimUser[] }>> {
 		let parsed: Filter | undefined;
 		try {
 			parsed = query.filter ? parseFilter(query.filter) : undefined;
@@ -107,7 +126,10 @@ export class ScimUsers {
 		}
 		// The common case (Entra ID and Okta look people up by userName) is one indexed read.
 		const byUserName = parsed && userNameEquals(parsed);
-		const users = byUserName !== undefined ? [await this.store.findUserByEmail(orgId, byUserName)].filter((user) => user !== undefined) : await this.store.listUsers(orgId);
+		const users =
+			byUserName !== undefined
+				? [await this.store.findUserByEmail(orgId, byUserName)].filter((user) => user !== undefined)
+				: await this.store.listUsers(orgId);
 		let resources = users.map((user) => this.resource(user));
 		if (parsed && byUserName === undefined) {
 			resources = resources.filter(scimFilter(parsed));
@@ -133,7 +155,10 @@ export class ScimUsers {
 			patched = scimPatch(document, request.data.Operations as ScimPatchOperation[], { mutateDocument: false, treatMissingAsAdd: true });
 		} catch (error) {
 			if (error instanceof ScimError) {
-				return problem(error.scimCode === 'noTarget' ? 'noTarget' : error.scimCode === 'invalidPath' ? 'invalidPath' : 'invalidValue', error.message);
+				return problem(
+					error.scimCode === 'noTarget' ? 'noTarget' : error.scimCode === 'invalidPath' ? 'invalidPath' : 'invalidValue',
+					error.message,
+				);
 			}
 			throw error;
 		}
@@ -157,7 +182,10 @@ export class ScimUsers {
 		if (!active && (await this.members.isLastActiveAdmin(user))) {
 			return problem('lastAdmin', 'the last active admin of the organization cannot be deactivated');
 		}
-		const change = { ...(userName !== user.email ? { email: userName } : {}), ...(externalId !== undefined && externalId !== user.externalId ? { externalId } : {}) };
+		const change = {
+			...(userName !== user.email ? { email: userName } : {}),
+			...(externalId !== undefined && externalId !== user.externalId ? { externalId } : {}),
+		};
 		if (Object.keys(change).length > 0) {
 			await this.identity.updateUser(user.id, change);
 			await this.audit.record(orgId, 'scim', 'scim.user_updated', 'ok', { user: userName, fields: Object.keys(change).join(', ') });
@@ -196,5 +224,7 @@ export class ScimUsers {
 
 /** `userName eq "…"` (userName is case-insensitive, RFC 7643 §4.1.1), else undefined. */
 function userNameEquals(filter: Filter): string | undefined {
-	return filter.op === 'eq' && 'compValue' in filter && filter.attrPath.toLowerCase() === 'username' && typeof filter.compValue === 'string' ? filter.compValue.toLowerCase() : undefined;
+	return filter.op === 'eq' && 'compValue' in filter && filter.attrPath.toLowerCase() === 'username' && typeof filter.compValue === 'string'
+		? filter.compValue.toLowerCase()
+		: undefined;
 }

@@ -14,7 +14,10 @@ const domain = z
 	.string()
 	.trim()
 	.toLowerCase()
-	.regex(/^(?=.{1,253}$)[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)+$/, 'must be domain names like acme.example (no @, no scheme)');
+	.regex(
+		/^(?=.{1,253}$)[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)+$/,
+		'must be domain names like acme.example (no @, no scheme)',
+	);
 const claimName = z
 	.string()
 	.trim()
@@ -31,12 +34,23 @@ export const SsoSettingsSchema = z.strictObject({
 	/** What the button says: "Sign in with Okta". */
 	displayName: z.string().trim().min(1, 'is required').max(60, 'must be at most 60 characters').default('single sign-on'),
 	issuer: z
-		.url({ protocol: /^https?$/, error: 'must be the identity provider’s https URL (its discovery document is at /.well-known/openid-configuration under it)' })
-		.refine((value) => new URL(value).protocol === 'https:' || isLoopbackHttp(new URL(value)), 'must use https (plain http only for localhost)')
+		.url({
+			protocol: /^https?$/,
+			error: 'must be the identity provider’s https URL (its discovery document is at /.well-known/openid-configuration under it)',
+		})
+		.refine(
+			(value) => new URL(value).protocol === 'https:' || isLoopbackHttp(new URL(value)),
+			'must use https (plain http only for localhost)',
+		)
 		.transform((value) => value.replace(/\/+$/, '')),
 	clientId: z.string().trim().min(1, 'is required').max(500, 'must be at most 500 characters'),
 	scopes: z
-		.array(z.string().trim().regex(/^[\x21\x23-\x5B\x5D-\x7E]{1,100}$/, 'must be scope names separated by spaces'))
+		.array(
+			z
+				.string()
+				.trim()
+				.regex(/^[\x21\x23-\x5B\x5D-\x7E]{1,100}$/, 'must be scope names separated by spaces'),
+		)
 		.max(20, 'at most 20 scopes')
 		.default(['openid', 'email', 'profile'])
 		.refine((scopes) => scopes.includes('openid'), 'must include openid'),
@@ -45,10 +59,21 @@ export const SsoSettingsSchema = z.strictObject({
 	emailVerifiedClaim: claimName.default('email_verified'),
 	groupsClaim: claimName.default('groups'),
 	allowedDomains: list(domain),
-	tenantIds: list(z.string().trim().regex(/^[A-Za-z0-9-]{1,64}$/, 'must be tenant ids (a GUID for Entra ID)')),
+	tenantIds: list(
+		z
+			.string()
+			.trim()
+			.regex(/^[A-Za-z0-9-]{1,64}$/, 'must be tenant ids (a GUID for Entra ID)'),
+	),
 	allowedGroups: list(z.string().trim().min(1).max(256)),
 	adminGroups: list(z.string().trim().min(1).max(256)),
-	adminEmails: list(z.string().trim().toLowerCase().regex(/^[^\s@]+@[^\s@]+$/, 'must be e-mail addresses')),
+	adminEmails: list(
+		z
+			.string()
+			.trim()
+			.toLowerCase()
+			.regex(/^[^\s@]+@[^\s@]+$/, 'must be e-mail addresses'),
+	),
 	/** Off: only single sign-on (and the operator's break-glass admins) can sign in. */
 	passwordSignIn: z.boolean().default(true),
 });

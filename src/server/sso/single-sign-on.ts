@@ -56,7 +56,9 @@ export class SingleSignOn {
 	/** The sign-in button's label when single sign-on is offered, and whether passwords still work. */
 	async offer(orgId: string): Promise<{ displayName: string; passwordSignIn: boolean } | undefined> {
 		const loaded = await this.load(orgId);
-		return loaded?.settings.enabled ? { displayName: loaded.settings.displayName, passwordSignIn: loaded.settings.passwordSignIn } : undefined;
+		return loaded?.settings.enabled
+			? { displayName: loaded.settings.displayName, passwordSignIn: loaded.settings.passwordSignIn }
+			: undefined;
 	}
 
 	/** False when the organization requires single sign-on and this is not one of the operator's break-glass admins. */
@@ -72,7 +74,12 @@ export class SingleSignOn {
 		}
 		try {
 			// A test signs in afresh: the admin's own provider session must not stand in for the person tested.
-			const start = await this.deps.relyingParty.start(loaded.settings, loaded.record.clientSecret, this.deps.redirectUri(), purpose === 'test' ? 'login' : undefined);
+			const start = await this.deps.relyingParty.start(
+				loaded.settings,
+				loaded.record.clientSecret,
+				this.deps.redirectUri(),
+				purpose === 'test' ? 'login' : undefined,
+			);
 			const now = this.deps.clock.now();
 			await this.deps.identity.createSsoLogin({
 				stateHash: hashSecret(start.state),
@@ -87,8 +94,15 @@ export class SingleSignOn {
 			return { kind: 'redirect', url: start.url, state: start.state };
 		} catch (error) {
 			if (error instanceof IdentityProviderError) {
-				await this.deps.audit.record(orgId, 'system', 'sign_in.sso', 'failed', { purpose, reason: 'provider_unreachable', error: error.message });
-				return { kind: 'unavailable', message: `Single sign-on is not working right now (${error.message}). Try again, or ask your admin.` };
+				await this.deps.audit.record(orgId, 'system', 'sign_in.sso', 'failed', {
+					purpose,
+					reason: 'provider_unreachable',
+					error: error.message,
+				});
+				return {
+					kind: 'unavailable',
+					message: `Single sign-on is not working right now (${error.message}). Try again, or ask your admin.`,
+				};
 			}
 			throw error;
 		}
@@ -102,10 +116,20 @@ export class SingleSignOn {
 		const state = callbackUrl.searchParams.get('state');
 		const login = state && state === browserState ? await this.deps.identity.takeSsoLogin(hashSecret(state)) : undefined;
 		if (!state || !login || login.expiresAt <= this.deps.clock.now()) {
-			return { kind: 'refused', purpose: login?.purpose, returnTo: login?.returnTo ?? null, message: 'This sign-in was started in another browser or has expired. Start it again.' };
+			return {
+				kind: 'refused',
+				purpose: login?.purpose,
+				returnTo: login?.returnTo ?? null,
+				message: 'This sign-in was started in another browser or has expired. Start it again.',
+			};
 		}
 		const { orgId, purpose, returnTo } = login;
-		const refused = async (message: string, reason: string, actor = 'unknown', outcome: 'refused' | 'failed' = 'refused'): Promise<Extract<SsoOutcome, { kind: 'refused' }>> => {
+		const refused = async (
+			message: string,
+			reason: string,
+			actor = 'unknown',
+			outcome: 'refused' | 'failed' = 'refused',
+		): Promise<Extract<SsoOutcome, { kind: 'refused' }>> => {
 			await this.deps.audit.record(orgId, actor, purpose === 'test' ? 'sso.test' : 'sign_in.sso', outcome, { purpose, reason });
 			return { kind: 'refused', purpose, returnTo, message };
 		};
@@ -115,7 +139,11 @@ export class SingleSignOn {
 		}
 		let claims: IdentityClaims;
 		try {
-			const raw = await this.deps.relyingParty.finish(loaded.settings, loaded.record.clientSecret, callbackUrl, { state, nonce: login.nonce, codeVerifier: login.codeVerifier });
+			const raw = await this.deps.relyingParty.finish(loaded.settings, loaded.record.clientSecret, callbackUrl, {
+				state,
+				nonce: login.nonce,
+				codeVerifier: login.codeVerifier,
+			});
 			claims = readClaims(raw, loaded.settings);
 		} catch (error) {
 			if (error instanceof IdentityProviderError) {
@@ -137,7 +165,11 @@ export class SingleSignOn {
 			return refused(user.message, user.refusal, actor);
 		}
 		if (purpose === 'console' && user.role !== 'admin') {
-			return refused('You signed in, but only admins can use the console. To connect VS Code, use the sign-in it offers.', 'not_admin', actor);
+			return refused(
+				'You signed in, but only admins can use the console. To connect VS Code, use the sign-in it offers.',
+				'not_admin',
+				actor,
+			);
 		}
 		await this.deps.audit.record(orgId, user.email, 'sign_in.sso', 'ok', { purpose, role: user.role });
 		return { kind: 'signed-in', user, purpose, returnTo };
@@ -157,14 +189,24 @@ export class SingleSignOn {
 		}
 		// Settings saved by someone else meanwhile: this test vouches for the old ones only.
 		if (!(await this.deps.identity.markSsoTested(orgId, ssoFingerprint(loaded.settings, clientSecret), settingsJson))) {
-			return { kind: 'refused', purpose: 'test', returnTo: null, message: 'The settings changed while you were testing them. Run Test sign-in again.' };
+			return {
+				kind: 'refused',
+				purpose: 'test',
+				returnTo: null,
+				message: 'The settings changed while you were testing them. Run Test sign-in again.',
+			};
 		}
 		await this.deps.audit.record(orgId, email, 'sso.test', 'ok', { role });
 		return { kind: 'tested', email, role, claims };
 	}
 
 	/** The person's account: found, or created now when the rules admit newcomers; otherwise why not. */
-	private async accountFor(orgId: string, settings: SsoSettings, email: string, role: Role): Promise<UserRecord | { refusal: RefusalReason; message: string }> {
+	private async accountFor(
+		orgId: string,
+		settings: SsoSettings,
+		email: string,
+		role: Role,
+	): Promise<UserRecord | { refusal: RefusalReason; message: string }> {
 		const existing = await this.deps.users.findUserByEmail(orgId, email);
 		if (existing) {
 			if (existing.deactivatedAt !== null) {
@@ -173,7 +215,10 @@ export class SingleSignOn {
 			return this.syncRole(existing, settings, role);
 		}
 		if (!admitsNewcomers(settings)) {
-			return { refusal: 'not_member', message: `${email} has no account in this organization, and it admits only people its admins add. Ask your admin to add you.` };
+			return {
+				refusal: 'not_member',
+				message: `${email} has no account in this organization, and it admits only people its admins add. Ask your admin to add you.`,
+			};
 		}
 		try {
 			const user = await this.deps.members.create(orgId, email, role, null);

@@ -177,12 +177,27 @@ export class SqlIdentityStore implements IdentityStore {
 	async appendAudit(event: AuditEventRecord): Promise<void> {
 		await this.db
 			.insertInto('audit_events')
-			.values({ id: event.id, org_id: event.orgId, at: event.at, actor: event.actor, action: event.action, outcome: event.outcome, detail: JSON.stringify(event.detail) })
+			.values({
+				id: event.id,
+				org_id: event.orgId,
+				at: event.at,
+				actor: event.actor,
+				action: event.action,
+				outcome: event.outcome,
+				detail: JSON.stringify(event.detail),
+			})
 			.execute();
 	}
 
 	async listAudit(orgId: string, limit: number): Promise<AuditEventRecord[]> {
-		const rows = await this.db.selectFrom('audit_events').selectAll().where('org_id', '=', orgId).orderBy('at', 'desc').orderBy('id', 'desc').limit(limit).execute();
+		const rows = await this.db
+			.selectFrom('audit_events')
+			.selectAll()
+			.where('org_id', '=', orgId)
+			.orderBy('at', 'desc')
+			.orderBy('id', 'desc')
+			.limit(limit)
+			.execute();
 		return rows.map((row) => ({
 			id: row.id,
 			orgId: row.org_id,

@@ -121,7 +121,10 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = {
 			await db.schema.alterTable('users').addColumn('deactivated_at', 'bigint').execute();
 			await db.schema.alterTable('users').addColumn('external_id', 'text').execute();
 			// Admins the operator made (bootstrap, `admin reset-link`): they keep a password when SSO is required.
-			await db.schema.alterTable('users').addColumn('break_glass', 'integer', (c) => c.notNull().defaultTo(0)).execute();
+			await db.schema
+				.alterTable('users')
+				.addColumn('break_glass', 'integer', (c) => c.notNull().defaultTo(0))
+				.execute();
 			await db.schema
 				.createTable('sso_settings')
 				.addColumn('org_id', 'text', (c) => c.primaryKey().references('organizations.id'))

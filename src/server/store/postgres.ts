@@ -113,7 +113,9 @@ export async function openPostgresStore(connectionString: string): Promise<SqlSt
 	// Timestamps are BIGINT milliseconds: read them as numbers (exact below 2^53, i.e. for 285,000 years).
 	const types = {
 		getTypeParser: ((oid: number, format?: string) =>
-			oid === BIGINT_OID ? (value: string) => Number(value) : pg.types.getTypeParser(oid, format as 'text')) as typeof pg.types.getTypeParser,
+			oid === BIGINT_OID
+				? (value: string) => Number(value)
+				: pg.types.getTypeParser(oid, format as 'text')) as typeof pg.types.getTypeParser,
 	};
 	const pool = new pg.Pool({ connectionString, max: 10, types });
 	// An idle connection can die (server restart, failover); the pool replaces it on demand.

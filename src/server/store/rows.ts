@@ -1,13 +1,26 @@
 import type { Selectable } from 'kysely';
 import type { Insertable } from 'kysely';
 import { publicKeyFromPrivatePem } from '../../policy';
-import type { DeviceCodeRecord, InvitationRecord, KeyEndorsementRecord, OrganizationRecord, RevisionRecord, SigningKeyRecord, TokenRecord, UserRecord } from './store';
+import type {
+	DeviceCodeRecord,
+	InvitationRecord,
+	KeyEndorsementRecord,
+	OrganizationRecord,
+	RevisionRecord,
+	SigningKeyRecord,
+	TokenRecord,
+	UserRecord,
+} from './store';
 import type { Tables } from './tables';
 
 /** Row ↔ record mapping: SQL column names on one side, the domain's names on the other. */
 export type Row<T extends keyof Tables> = Selectable<Tables[T]>;
 
-export const toOrganization = (row: Row<'organizations'>): OrganizationRecord => ({ id: row.id, name: row.name, createdAt: row.created_at });
+export const toOrganization = (row: Row<'organizations'>): OrganizationRecord => ({
+	id: row.id,
+	name: row.name,
+	createdAt: row.created_at,
+});
 export const toSigningKey = (row: Row<'signing_keys'>): SigningKeyRecord => ({
 	orgId: row.org_id,
 	privateKeyPem: row.private_key_pem === '' ? null : row.private_key_pem,

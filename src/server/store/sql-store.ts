@@ -74,7 +74,10 @@ export class SqlStore implements Store {
 	async createOrganization(org: OrganizationRecord, key: SigningKeyRecord, firstRevision: RevisionRecord): Promise<void> {
 		await this.db.transaction().execute(async (trx) => {
 			await trx.insertInto('organizations').values({ id: org.id, name: org.name, created_at: org.createdAt }).execute();
-			await trx.insertInto('signing_keys').values({ org_id: key.orgId, private_key_pem: key.privateKeyPem ?? '', public_key: key.publicKey, created_at: key.createdAt }).execute();
+			await trx
+				.insertInto('signing_keys')
+				.values({ org_id: key.orgId, private_key_pem: key.privateKeyPem ?? '', public_key: key.publicKey, created_at: key.createdAt })
+				.execute();
 			await trx.insertInto('policy_revisions').values(revisionRow(firstRevision)).execute();
 		});
 	}
@@ -85,7 +88,9 @@ export class SqlStore implements Store {
 	}
 
 	async listKeyEndorsements(orgId: string): Promise<KeyEndorsementRecord[]> {
-		return (await this.db.selectFrom('key_endorsements').selectAll().where('org_id', '=', orgId).orderBy('created_at').execute()).map(toKeyEndorsement);
+		return (await this.db.selectFrom('key_endorsements').selectAll().where('org_id', '=', orgId).orderBy('created_at').execute()).map(
+			toKeyEndorsement,
+		);
 	}
 
 	async addKeyEndorsement(endorsement: KeyEndorsementRecord): Promise<boolean> {
@@ -114,7 +119,13 @@ export class SqlStore implements Store {
 	}
 
 	async listRevisions(orgId: string, limit: number): Promise<RevisionRecord[]> {
-		const rows = await this.db.selectFrom('policy_revisions').selectAll().where('org_id', '=', orgId).orderBy('revision', 'desc').limit(limit).execute();
+		const rows = await this.db
+			.selectFrom('policy_revisions')
+			.selectAll()
+			.where('org_id', '=', orgId)
+			.orderBy('revision', 'desc')
+			.limit(limit)
+			.execute();
 		return rows.map(toRevision);
 	}
 
@@ -152,12 +163,19 @@ export class SqlStore implements Store {
 	}
 
 	async findUserByEmail(orgId: string, email: string): Promise<UserRecord | undefined> {
-		const row = await this.db.selectFrom('users').selectAll().where('org_id', '=', orgId).where('email', '=', email.toLowerCase()).executeTakeFirst();
+		const row = await this.db
+			.selectFrom('users')
+			.selectAll()
+			.where('org_id', '=', orgId)
+			.where('email', '=', email.toLowerCase())
+			.executeTakeFirst();
 		return row && toUser(row);
 	}
 
 	async findUsersByEmail(email: string): Promise<UserRecord[]> {
-		return (await this.db.selectFrom('users').selectAll().where('email', '=', email.toLowerCase()).orderBy('created_at').execute()).map(toUser);
+		return (await this.db.selectFrom('users').selectAll().where('email', '=', email.toLowerCase()).orderBy('created_at').execute()).map(
+			toUser,
+		);
 	}
 
 	async listUsers(orgId: string): Promise<UserRecord[]> {
@@ -178,7 +196,11 @@ export class SqlStore implements Store {
 	}
 
 	async recordApplied(userId: string, revision: number, at: number): Promise<void> {
-		await this.db.updateTable('users').set({ applied_revision: revision, applied_at: at, last_seen_at: at }).where('id', '=', userId).execute();
+		await this.db
+			.updateTable('users')
+			.set({ applied_revision: revision, applied_at: at, last_seen_at: at })
+			.where('id', '=', userId)
+			.execute();
 	}
 
 	async createInvitation(invitation: InvitationRecord): Promise<void> {
@@ -193,7 +215,12 @@ export class SqlStore implements Store {
 	async acceptInvitation(tokenHash: string, user: UserRecord, at: number): Promise<'accepted' | 'already-used' | 'already-member'> {
 		try {
 			return await this.db.transaction().execute(async (trx) => {
-				const accepted = await trx.updateTable('invitations').set({ accepted_at: at }).where('token_hash', '=', tokenHash).where('accepted_at', 'is', null).executeTakeFirst();
+				const accepted = await trx
+					.updateTable('invitations')
+					.set({ accepted_at: at })
+					.where('token_hash', '=', tokenHash)
+					.where('accepted_at', 'is', null)
+					.executeTakeFirst();
 				if (accepted.numUpdatedRows === 0n) {
 					return 'already-used' as const;
 				}
@@ -210,7 +237,13 @@ export class SqlStore implements Store {
 	}
 
 	async listInvitations(orgId: string): Promise<InvitationRecord[]> {
-		const rows = await this.db.selectFrom('invitations').selectAll().where('org_id', '=', orgId).where('accepted_at', 'is', null).orderBy('created_at').execute();
+		const rows = await this.db
+			.selectFrom('invitations')
+			.selectAll()
+			.where('org_id', '=', orgId)
+			.where('accepted_at', 'is', null)
+			.orderBy('created_at')
+			.execute();
 		return rows.map(toInvitation);
 	}
 
@@ -228,7 +261,10 @@ export class SqlStore implements Store {
 		return row && toDevice(row);
 	}
 
-	async updateDeviceCode(deviceCodeHash: string, change: Partial<Pick<DeviceCodeRecord, 'status' | 'userId' | 'lastPolledAt' | 'intervalSeconds'>>): Promise<void> {
+	async updateDeviceCode(
+		deviceCodeHash: string,
+		change: Partial<Pick<DeviceCodeRecord, 'status' | 'userId' | 'lastPolledAt' | 'intervalSeconds'>>,
+	): Promise<void> {
 		const set = {
 			...(change.status !== undefined ? { status: change.status } : {}),
 			...(change.userId !== undefined ? { user_id: change.userId } : {}),
@@ -241,7 +277,12 @@ export class SqlStore implements Store {
 	}
 
 	async consumeDeviceCode(deviceCodeHash: string): Promise<boolean> {
-		const result = await this.db.updateTable('device_codes').set({ status: 'used' }).where('device_code_hash', '=', deviceCodeHash).where('status', '=', 'approved').executeTakeFirst();
+		const result = await this.db
+			.updateTable('device_codes')
+			.set({ status: 'used' })
+			.where('device_code_hash', '=', deviceCodeHash)
+			.where('status', '=', 'approved')
+			.executeTakeFirst();
 		return result.numUpdatedRows === 1n;
 	}
 
@@ -266,7 +307,12 @@ export class SqlStore implements Store {
 	}
 
 	async markTokenUsed(tokenHash: string, at: number): Promise<boolean> {
-		const result = await this.db.updateTable('tokens').set({ used_at: at }).where('token_hash', '=', tokenHash).where('used_at', 'is', null).executeTakeFirst();
+		const result = await this.db
+			.updateTable('tokens')
+			.set({ used_at: at })
+			.where('token_hash', '=', tokenHash)
+			.where('used_at', 'is', null)
+			.executeTakeFirst();
 		return result.numUpdatedRows === 1n;
 	}
 

@@ -19,12 +19,16 @@ function checkExisting(db: Database.Database, file: string): void {
 	if (check !== 'ok') {
 		throw new StoreOpenError(`${file} is damaged (quick_check: ${String(check)}); restore it from a backup`);
 	}
-	const tables = new Set((db.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").pluck().all() as string[]));
+	const tables = new Set(db.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").pluck().all() as string[]);
 	if (tables.has('schema_migrations') && !tables.has('kysely_migration')) {
-		throw new StoreOpenError(`${file} was written by an earlier preview of this service (before 0.2) and cannot be upgraded in place; start with another --data-dir`);
+		throw new StoreOpenError(
+			`${file} was written by an earlier preview of this service (before 0.2) and cannot be upgraded in place; start with another --data-dir`,
+		);
 	}
 	if (!tables.has('kysely_migration')) {
-		throw new StoreOpenError(`${file} exists but holds no policy data (empty or not this service's database); move it away to start afresh, or restore it from a backup`);
+		throw new StoreOpenError(
+			`${file} exists but holds no policy data (empty or not this service's database); move it away to start afresh, or restore it from a backup`,
+		);
 	}
 }
 
@@ -33,7 +37,8 @@ const sqliteSpecifics: DialectSpecifics = {
 	// One process owns the file and Kysely runs its transactions one at a time on one connection.
 	serializeOrganization: async () => undefined,
 	announce: async () => undefined,
-	isUniqueViolation: (error) => typeof (error as { code?: unknown }).code === 'string' && (error as { code: string }).code.startsWith('SQLITE_CONSTRAINT_'),
+	isUniqueViolation: (error) =>
+		typeof (error as { code?: unknown }).code === 'string' && (error as { code: string }).code.startsWith('SQLITE_CONSTRAINT_'),
 	close: async () => undefined,
 };
 
@@ -49,7 +54,9 @@ export async function openSqliteStore(dataDir: string | ':memory:'): Promise<Sql
 		if (existsSync(dataDir)) {
 			const mode = statSync(dataDir).mode & 0o777;
 			if (mode & 0o077) {
-				throw new StoreOpenError(`the data directory ${dataDir} is open to other users (mode ${mode.toString(8)}), and its database holds the signing key and header values: run chmod 700 ${dataDir}`);
+				throw new StoreOpenError(
+					`the data directory ${dataDir} is open to other users (mode ${mode.toString(8)}), and its database holds the signing key and header values: run chmod 700 ${dataDir}`,
+				);
 			}
 		}
 		mkdirSync(dataDir, { recursive: true, mode: 0o700 });

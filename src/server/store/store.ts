@@ -167,7 +167,10 @@ export interface Store {
 	createDeviceCode(code: DeviceCodeRecord): Promise<void>;
 	getDeviceCode(deviceCodeHash: string): Promise<DeviceCodeRecord | undefined>;
 	findDeviceCodeByUserCode(userCode: string): Promise<DeviceCodeRecord | undefined>;
-	updateDeviceCode(deviceCodeHash: string, change: Partial<Pick<DeviceCodeRecord, 'status' | 'userId' | 'lastPolledAt' | 'intervalSeconds'>>): Promise<void>;
+	updateDeviceCode(
+		deviceCodeHash: string,
+		change: Partial<Pick<DeviceCodeRecord, 'status' | 'userId' | 'lastPolledAt' | 'intervalSeconds'>>,
+	): Promise<void>;
 	/** Moves an approved code to `used` exactly once; false when another poll got there first. */
 	consumeDeviceCode(deviceCodeHash: string): Promise<boolean>;
 

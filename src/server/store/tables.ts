@@ -8,7 +8,14 @@ export interface Tables {
 	organizations: { id: string; name: string; created_at: number };
 	signing_keys: { org_id: string; private_key_pem: string; public_key: string | null; created_at: number };
 	key_endorsements: { org_id: string; key_id: string; public_key: string; endorsed_by: string; signature: string; created_at: number };
-	policy_revisions: { org_id: string; revision: number; signed_json: string; signed_json_v1: string | null; created_at: number; created_by: string };
+	policy_revisions: {
+		org_id: string;
+		revision: number;
+		signed_json: string;
+		signed_json_v1: string | null;
+		created_at: number;
+		created_by: string;
+	};
 	users: {
 		id: string;
 		org_id: string;
@@ -56,7 +63,8 @@ export interface Tables {
 		revoked_at: number | null;
 		csrf_token: string | null;
 		label: string | null;
-	};	sso_settings: {
+	};
+	sso_settings: {
 		org_id: string;
 		settings_json: string;
 		client_secret: string;

@@ -48,14 +48,22 @@ async function read(response: vscode.LanguageModelChatResponse): Promise<Transcr
 	return transcript;
 }
 
-async function send(id: string, messages: vscode.LanguageModelChatMessage[], options: vscode.LanguageModelChatRequestOptions = {}): Promise<Transcript> {
+async function send(
+	id: string,
+	messages: vscode.LanguageModelChatMessage[],
+	options: vscode.LanguageModelChatRequestOptions = {},
+): Promise<Transcript> {
 	const source = new vscode.CancellationTokenSource();
 	try {
 		const response = await (await model(id)).sendRequest(messages, options, source.token);
 		return await read(response);
 	} catch (error) {
 		const failure = error as { name?: string; code?: string; message?: string };
-		return { text: '', toolCalls: [], error: { name: failure.name ?? 'Error', ...(failure.code ? { code: failure.code } : {}), message: failure.message ?? String(error) } };
+		return {
+			text: '',
+			toolCalls: [],
+			error: { name: failure.name ?? 'Error', ...(failure.code ? { code: failure.code } : {}), message: failure.message ?? String(error) },
+		};
 	} finally {
 		source.dispose();
 	}
@@ -75,8 +83,14 @@ export function activate() {
 			const question = vscode.LanguageModelChatMessage.User(prompt);
 			const first = await send(id, [question], { tools: [weatherTool], toolMode: vscode.LanguageModelChatToolMode.Required });
 			const calls = first.toolCalls.map((call) => new vscode.LanguageModelToolCallPart(call.callId, call.name, call.input as object));
-			const results = first.toolCalls.map((call) => new vscode.LanguageModelToolResultPart(call.callId, [new vscode.LanguageModelTextPart('18 °C and sunny')]));
-			const final = await send(id, [question, vscode.LanguageModelChatMessage.Assistant(calls), vscode.LanguageModelChatMessage.User(results)], { tools: [weatherTool] });
+			const results = first.toolCalls.map(
+				(call) => new vscode.LanguageModelToolResultPart(call.callId, [new vscode.LanguageModelTextPart('18 °C and sunny')]),
+			);
+			const final = await send(
+				id,
+				[question, vscode.LanguageModelChatMessage.Assistant(calls), vscode.LanguageModelChatMessage.User(results)],
+				{ tools: [weatherTool] },
+			);
 			return { first, final };
 		},
 		async countTokens(id: string, text: string): Promise<number> {

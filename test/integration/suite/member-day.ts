@@ -48,12 +48,22 @@ export function memberDay(): void {
 		revision = saved.body.policy.revision;
 		return revision;
 	};
-	const requests = async (): Promise<RecordedRequest[]> => (await fetch(`${control}/endpoint/requests`)).json() as Promise<RecordedRequest[]>;
+	const requests = async (): Promise<RecordedRequest[]> =>
+		(await fetch(`${control}/endpoint/requests`)).json() as Promise<RecordedRequest[]>;
 	const lastChat = async () => (await requests()).filter((request) => request.path.endsWith('/chat/completions')).pop()!;
-	const setEndpointBehaviour = (behaviour: unknown) => fetch(`${control}/endpoint/behaviour`, { method: 'POST', body: JSON.stringify(behaviour) });
+	const setEndpointBehaviour = (behaviour: unknown) =>
+		fetch(`${control}/endpoint/behaviour`, { method: 'POST', body: JSON.stringify(behaviour) });
 	/** What the member sees in the workbench (a toast or a dialog), with a screenshot in test-results/. */
-	const seen = async (test: Mocha.Context, wanted: { kind: 'notification' | 'dialog'; contains: string; screenshot: string; click?: string }): Promise<string> => {
-		const result = (await (await fetch(`${control}/ui-message`, { method: 'POST', body: JSON.stringify(wanted) })).json()) as { skipped?: string; ok?: boolean; text?: string; detail?: string };
+	const seen = async (
+		test: Mocha.Context,
+		wanted: { kind: 'notification' | 'dialog'; contains: string; screenshot: string; click?: string },
+	): Promise<string> => {
+		const result = (await (await fetch(`${control}/ui-message`, { method: 'POST', body: JSON.stringify(wanted) })).json()) as {
+			skipped?: string;
+			ok?: boolean;
+			text?: string;
+			detail?: string;
+		};
 		if (result.skipped) {
 			test.skip();
 		}
@@ -79,7 +89,8 @@ export function memberDay(): void {
 		}
 		assert.deepEqual(seen, ids, 'the models offered through vscode.lm');
 	};
-	const providerChoices = () => vscode.commands.executeCommand<{ id: string; label: string; locked: boolean }[]>('orgProviderPolicy.providerChoices');
+	const providerChoices = () =>
+		vscode.commands.executeCommand<{ id: string; label: string; locked: boolean }[]>('orgProviderPolicy.providerChoices');
 
 	/** Waits on the extension's change event (never a sleep), failing after 10 s. */
 	const until = (what: string, predicate: () => boolean, timeoutMs = 10_000) =>
@@ -90,7 +101,11 @@ export function memberDay(): void {
 			}
 			const timer = setTimeout(() => {
 				listener.dispose();
-				reject(new Error(`timed out after ${timeoutMs} ms waiting for ${what}; sync state: ${JSON.stringify({ ...api.syncState(), policy: api.policy()?.revision })}`));
+				reject(
+					new Error(
+						`timed out after ${timeoutMs} ms waiting for ${what}; sync state: ${JSON.stringify({ ...api.syncState(), policy: api.policy()?.revision })}`,
+					),
+				);
 			}, timeoutMs);
 			const listener = api.onDidChange(() => {
 				if (predicate()) {
@@ -105,7 +120,14 @@ export function memberDay(): void {
 	const policyFor = (baseUrl: string, headers: Record<string, string>) => ({
 		enabled: true,
 		adminContact: 'ai-platform@acme.example',
-		provider: { id: 'openai-compatible', baseUrl, headers, apiKeyRequired: true, azure: { apiVersion: '2024-06-01' }, models: { allowed: ['gpt-4o', 'gpt-4o-mini'], default: 'gpt-4o' } },
+		provider: {
+			id: 'openai-compatible',
+			baseUrl,
+			headers,
+			apiKeyRequired: true,
+			azure: { apiVersion: '2024-06-01' },
+			models: { allowed: ['gpt-4o', 'gpt-4o-mini'], default: 'gpt-4o' },
+		},
 	});
 
 	describe("a member's day with Org Provider Policy", () => {
@@ -133,7 +155,13 @@ export function memberDay(): void {
 			assert.match(html, /Acme Corp/);
 			const approval = await fetch(`${service()}/device`, {
 				method: 'POST',
-				headers: { 'content-type': 'application/x-www-form-urlencoded', cookie: page.headers.getSetCookie().map((cookie) => cookie.split(';')[0]).join('; ') },
+				headers: {
+					'content-type': 'application/x-www-form-urlencoded',
+					cookie: page.headers
+						.getSetCookie()
+						.map((cookie) => cookie.split(';')[0])
+						.join('; '),
+				},
 				body: new URLSearchParams({
 					csrf: /name="csrf" value="([^"]+)"/.exec(html)?.[1] ?? '',
 					user_code: userCode,
@@ -158,9 +186,13 @@ export function memberDay(): void {
 			await until(`revision ${saved}`, inSyncAt(saved));
 			const effective = api.effectiveSettings();
 			assert.equal(effective.locked, true);
-			assert.deepEqual(await providerChoices(), [{ id: 'managed', label: 'OpenAI Compatible — managed by Acme Corp', detail: `${endpoint}/openai`, locked: true }]);
+			assert.deepEqual(await providerChoices(), [
+				{ id: 'managed', label: 'OpenAI Compatible — managed by Acme Corp', detail: `${endpoint}/openai`, locked: true },
+			]);
 			await vscode.workspace.getConfiguration('orgProviderPolicy').update('provider.preset', 'ollama', vscode.ConfigurationTarget.Global);
-			await vscode.workspace.getConfiguration('orgProviderPolicy').update('provider.baseUrl', 'http://127.0.0.1:9/v1', vscode.ConfigurationTarget.Global);
+			await vscode.workspace
+				.getConfiguration('orgProviderPolicy')
+				.update('provider.baseUrl', 'http://127.0.0.1:9/v1', vscode.ConfigurationTarget.Global);
 			assert.equal(api.effectiveSettings().provider?.baseUrl, `${endpoint}/openai`, 'the policy still wins');
 			assert.equal(api.effectiveSettings().locked, true);
 			assert.deepEqual((await api.models()).models, ['gpt-4o', 'gpt-4o-mini']);
@@ -179,19 +211,30 @@ export function memberDay(): void {
 			assert.equal(request.headers['api-key'], MEMBER_KEY);
 			assert.equal(request.headers.authorization, undefined);
 
-			const report = await vscode.commands.executeCommand<{ ok: boolean; headersSent: Record<string, string>; message: string }>('orgProviderPolicy.testConnection');
+			const report = await vscode.commands.executeCommand<{ ok: boolean; headersSent: Record<string, string>; message: string }>(
+				'orgProviderPolicy.testConnection',
+			);
 			assert.equal(report.ok, true, report.message);
 			assert.deepEqual(report.headersSent, { 'X-Cost-Center': '••••••', 'X-Tenant': '••••••', 'api-key': '•••••• (your API key)' });
 		});
 
 		it("offers another extension exactly the organization's models through vscode.lm, with the policy's per-model settings", async () => {
 			const lm = await consumer();
-			assert.deepEqual((await lm.models()).map((model) => model.id), ['gpt-4o', 'gpt-4o-mini']);
+			assert.deepEqual(
+				(await lm.models()).map((model) => model.id),
+				['gpt-4o', 'gpt-4o-mini'],
+			);
 			// The admin narrows the list and describes the model that stays: within seconds selectChatModels
 			// answers with the new list. (VS Code 1.117's extension host never fires lm.onDidChangeChatModels:
 			// its emitter has no caller, so consumers there see changes on their next selectChatModels.)
 			const policy = policyFor(`${endpoint}/openai`, { 'X-Tenant': 'acme', 'X-Cost-Center': 'cc-42' });
-			const narrowed = await savePolicy({ ...policy, provider: { ...policy.provider, models: { allowed: ['gpt-4o-mini'], settings: { 'gpt-4o-mini': { displayName: 'GPT-4o mini (Acme)', contextWindow: 64_000 } } } } });
+			const narrowed = await savePolicy({
+				...policy,
+				provider: {
+					...policy.provider,
+					models: { allowed: ['gpt-4o-mini'], settings: { 'gpt-4o-mini': { displayName: 'GPT-4o mini (Acme)', contextWindow: 64_000 } } },
+				},
+			});
 			await until(`revision ${narrowed}`, inSyncAt(narrowed));
 			await modelsBecome(lm, ['gpt-4o-mini']);
 			assert.deepEqual(
@@ -201,11 +244,14 @@ export function memberDay(): void {
 			const restored = await savePolicy(policy);
 			await until(`revision ${restored}`, inSyncAt(restored));
 			await modelsBecome(lm, ['gpt-4o', 'gpt-4o-mini']);
-			assert.deepEqual((await lm.models()).map(({ id, maxInputTokens }) => ({ id, maxInputTokens })), [
-				{ id: 'gpt-4o', maxInputTokens: 128_000 },
-				{ id: 'gpt-4o-mini', maxInputTokens: 128_000 },
-			]);
-			assert.ok((await lm.countTokens('gpt-4o', 'Hello, world!')) === 4, 'token counts use the model family\'s public encoding');
+			assert.deepEqual(
+				(await lm.models()).map(({ id, maxInputTokens }) => ({ id, maxInputTokens })),
+				[
+					{ id: 'gpt-4o', maxInputTokens: 128_000 },
+					{ id: 'gpt-4o-mini', maxInputTokens: 128_000 },
+				],
+			);
+			assert.ok((await lm.countTokens('gpt-4o', 'Hello, world!')) === 4, "token counts use the model family's public encoding");
 		});
 
 		it("streams another extension's request through the organization's endpoint with its headers, api-version and the member's key", async () => {
@@ -221,16 +267,31 @@ export function memberDay(): void {
 		});
 
 		it('completes a tool round trip: tool call, tool result, final answer', async () => {
-			await setEndpointBehaviour({ toolCalls: [{ id: 'call_weather', name: 'get_weather', argumentPieces: ['{"ci', 'ty": "Paris"}'] }], answer: ['It is ', '18 °C in Paris.'] });
+			await setEndpointBehaviour({
+				toolCalls: [{ id: 'call_weather', name: 'get_weather', argumentPieces: ['{"ci', 'ty": "Paris"}'] }],
+				answer: ['It is ', '18 °C in Paris.'],
+			});
 			try {
 				const { first, final } = await (await consumer()).askWithTool('gpt-4o-mini', 'Weather in Paris?');
-				assert.deepEqual(first.toolCalls, [{ callId: 'call_weather', name: 'get_weather', input: { city: 'Paris' } }], JSON.stringify(first));
+				assert.deepEqual(
+					first.toolCalls,
+					[{ callId: 'call_weather', name: 'get_weather', input: { city: 'Paris' } }],
+					JSON.stringify(first),
+				);
 				assert.equal(final.text, 'It is 18 °C in Paris.', JSON.stringify(final));
-				const [firstRequest, secondRequest] = (await requests()).filter((request) => request.path.endsWith('/chat/completions')).slice(-2) as [RecordedRequest, RecordedRequest];
+				const [firstRequest, secondRequest] = (await requests())
+					.filter((request) => request.path.endsWith('/chat/completions'))
+					.slice(-2) as [RecordedRequest, RecordedRequest];
 				assert.equal((firstRequest.body as { tool_choice?: string }).tool_choice, 'required');
 				const messages = (secondRequest.body as { messages: { role: string; tool_call_id?: string; content?: unknown }[] }).messages;
-				assert.deepEqual(messages.map((message) => message.role), ['user', 'assistant', 'tool']);
-				assert.deepEqual({ id: messages[2]!.tool_call_id, content: messages[2]!.content }, { id: 'call_weather', content: '18 °C and sunny' });
+				assert.deepEqual(
+					messages.map((message) => message.role),
+					['user', 'assistant', 'tool'],
+				);
+				assert.deepEqual(
+					{ id: messages[2]!.tool_call_id, content: messages[2]!.content },
+					{ id: 'call_weather', content: '18 °C and sunny' },
+				);
 			} finally {
 				await setEndpointBehaviour({});
 			}
@@ -256,7 +317,10 @@ export function memberDay(): void {
 			await until(`revision ${saved}`, inSyncAt(saved));
 			// The member is told once that the endpoint moved, with the key to enter for it as a button (#14 item 1).
 			const announced = await new Promise<{ message: string; actions: readonly string[] }>((resolve, reject) => {
-				const timer = setTimeout(() => reject(new Error(`no notice that the endpoint moved; notices: ${JSON.stringify(announcements)}`)), 15_000);
+				const timer = setTimeout(
+					() => reject(new Error(`no notice that the endpoint moved; notices: ${JSON.stringify(announcements)}`)),
+					15_000,
+				);
 				const listener = api.onDidAnnounce((announcement) => {
 					if (announcement.message.includes('moved its endpoint')) {
 						clearTimeout(timer);
@@ -266,7 +330,11 @@ export function memberDay(): void {
 				});
 			});
 			assert.deepEqual(announced.actions, ['setApiKey'], 'the notice offers the key to enter');
-			const moved = await seen(this, { kind: 'notification', contains: 'moved its endpoint', screenshot: 'integration-endpoint-moved.png' });
+			const moved = await seen(this, {
+				kind: 'notification',
+				contains: 'moved its endpoint',
+				screenshot: 'integration-endpoint-moved.png',
+			});
 			assert.match(moved, /Acme Corp moved its endpoint to 127\.0\.0\.1:\d+ — enter your API key\./);
 			assert.match(moved, /Set API Key/);
 			// Members report within a couple of seconds (spread so a save does not bring every report at once).
@@ -301,7 +369,11 @@ export function memberDay(): void {
 		});
 
 		it('shows the chat view with the streamed answer, the lock badge and the status bar (UI evidence)', async function () {
-			const result = (await (await fetch(`${control}/ui-check`, { method: 'POST' })).json()) as { skipped?: string; ok?: boolean; detail?: string };
+			const result = (await (await fetch(`${control}/ui-check`, { method: 'POST' })).json()) as {
+				skipped?: string;
+				ok?: boolean;
+				detail?: string;
+			};
 			if (result.skipped) {
 				this.skip();
 			}
@@ -311,7 +383,14 @@ export function memberDay(): void {
 		it('offers Set API Key, Copy details and Show Log as buttons on a refused request in the chat view (#14 item 5)', async function () {
 			await setEndpointBehaviour({ status: 401 });
 			try {
-				const result = (await (await fetch(`${control}/ui-chat-error`, { method: 'POST' })).json()) as { skipped?: string; ok?: boolean; buttons?: string[]; error?: string; prompt?: string; detail?: string };
+				const result = (await (await fetch(`${control}/ui-chat-error`, { method: 'POST' })).json()) as {
+					skipped?: string;
+					ok?: boolean;
+					buttons?: string[];
+					error?: string;
+					prompt?: string;
+					detail?: string;
+				};
 				if (result.skipped) {
 					this.skip();
 				}
@@ -328,7 +407,11 @@ export function memberDay(): void {
 			await vscode.commands.executeCommand('notifications.clearAll');
 			const saved = await savePolicy({ enabled: false });
 			await until('the unlocked picker', () => inSyncAt(saved)() && !api.effectiveSettings().locked);
-			const ended = await seen(this, { kind: 'notification', contains: 'no longer manages your AI provider', screenshot: 'integration-enforcement-ended.png' });
+			const ended = await seen(this, {
+				kind: 'notification',
+				contains: 'no longer manages your AI provider',
+				screenshot: 'integration-enforcement-ended.png',
+			});
 			assert.match(ended, /Use My Own Provider/, '#14 item 2: the end of enforcement is announced, with the way back as a button');
 			const choices = await providerChoices();
 			assert.equal(choices.length, 5);
@@ -360,8 +443,16 @@ export function memberDay(): void {
 			await until('signed out', () => api.syncState().status === 'signed-out');
 			assert.equal(api.effectiveSettings().locked, true, 'fail closed: the provider stays locked');
 			assert.equal((await providerChoices()).length, 1);
-			assert.deepEqual((await (await consumer()).models()).map((model) => model.id), ['gpt-4o', 'gpt-4o-mini'], 'signed out: the last policy still governs vscode.lm');
-			assert.deepEqual(await vscode.authentication.getAccounts('org-provider-policy'), [], 'the account is gone from vscode.authentication');
+			assert.deepEqual(
+				(await (await consumer()).models()).map((model) => model.id),
+				['gpt-4o', 'gpt-4o-mini'],
+				'signed out: the last policy still governs vscode.lm',
+			);
+			assert.deepEqual(
+				await vscode.authentication.getAccounts('org-provider-policy'),
+				[],
+				'the account is gone from vscode.authentication',
+			);
 		});
 
 		let pendingCode: Promise<{ userCode: string }> | undefined;
@@ -374,7 +465,11 @@ export function memberDay(): void {
 				this.skip();
 			}
 			pendingCode = shown;
-			const code = await seen(this, { kind: 'notification', contains: 'Your sign-in code is', screenshot: 'integration-status-bar-sign-in.png' });
+			const code = await seen(this, {
+				kind: 'notification',
+				contains: 'Your sign-in code is',
+				screenshot: 'integration-status-bar-sign-in.png',
+			});
 			assert.match(code, /Approve it in the browser/);
 		});
 
@@ -385,11 +480,17 @@ export function memberDay(): void {
 					api.onDidShowDeviceCode(resolve);
 					void vscode.commands.executeCommand('orgProviderPolicy.signIn');
 				}));
-			const approved = (await (await fetch(`${control}/sso-approve`, { method: 'POST', body: JSON.stringify({ userCode, person: 'bob@acme.test' }) })).json()) as { ok: boolean; detail: string };
+			const approved = (await (
+				await fetch(`${control}/sso-approve`, { method: 'POST', body: JSON.stringify({ userCode, person: 'bob@acme.test' }) })
+			).json()) as { ok: boolean; detail: string };
 			assert.ok(approved.ok, approved.detail);
 			await until('signed in through single sign-on', () => api.syncState().status === 'in-sync');
 			const accounts = await vscode.authentication.getAccounts('org-provider-policy');
-			assert.deepEqual(accounts.map((account) => account.label), ['bob@acme.test (Acme Corp)'], 'the account the identity provider named, created on first sign-in');
+			assert.deepEqual(
+				accounts.map((account) => account.label),
+				['bob@acme.test (Acme Corp)'],
+				'the account the identity provider named, created on first sign-in',
+			);
 			assert.equal(api.effectiveSettings().locked, true);
 		});
 
@@ -399,13 +500,23 @@ export function memberDay(): void {
 			// The link the welcome page shows, opened in the workbench: VS Code's opener hands its own
 			// scheme to the URL service, which routes it to the extension's URI handler — the path a
 			// desktop VS Code takes when the system passes it a clicked vscode:// link.
-			const link = vscode.Uri.parse(`${vscode.env.uriScheme}://org-provider-policy.org-provider-policy/sign-in?server=${encodeURIComponent('https://policy.example.invalid')}&organization=acme`);
+			const link = vscode.Uri.parse(
+				`${vscode.env.uriScheme}://org-provider-policy.org-provider-policy/sign-in?server=${encodeURIComponent('https://policy.example.invalid')}&organization=acme`,
+			);
 			await vscode.commands.executeCommand('vscode.open', link);
 			// Under test, VS Code refuses every modal dialog (its test DialogService throws, quoting the
 			// question); the extension then says the link was not opened. The question names the address.
-			const refused = await seen(this, { kind: 'notification', contains: 'The sign-in link was not opened', screenshot: 'integration-sign-in-link.png' });
+			const refused = await seen(this, {
+				kind: 'notification',
+				contains: 'The sign-in link was not opened',
+				screenshot: 'integration-sign-in-link.png',
+			});
 			assert.match(refused, /Connect VS Code to the policy service at https:\/\/policy\.example\.invalid\?/);
-			assert.equal(vscode.workspace.getConfiguration('orgProviderPolicy').inspect<string>('serverUrl')?.globalValue, before, 'nothing changed without the answer');
+			assert.equal(
+				vscode.workspace.getConfiguration('orgProviderPolicy').inspect<string>('serverUrl')?.globalValue,
+				before,
+				'nothing changed without the answer',
+			);
 		});
 	});
 }

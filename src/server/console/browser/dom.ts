@@ -26,7 +26,12 @@ export function showStatus(message: string, kind?: 'error' | 'success'): void {
 const csrf = document.querySelector('meta[name="csrf-token"]')?.getAttribute('content') ?? '';
 
 /** A JSON request with the console session's CSRF token; the answer's body parsed (or `{}`). */
-export async function send<T>(method: string, url: string, body?: unknown, headers: Record<string, string> = {}): Promise<{ response: Response; data: T }> {
+export async function send<T>(
+	method: string,
+	url: string,
+	body?: unknown,
+	headers: Record<string, string> = {},
+): Promise<{ response: Response; data: T }> {
 	const response = await fetch(url, {
 		method,
 		headers: { ...(body === undefined ? {} : { 'content-type': 'application/json' }), 'x-csrf-token': csrf, ...headers },

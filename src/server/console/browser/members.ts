@@ -20,7 +20,10 @@ function listInvitation(invitation: NonNullable<InvitationAnswer['invitation']>)
 export function wireMembers(addMember: HTMLFormElement): void {
 	addMember.addEventListener('submit', async (event) => {
 		event.preventDefault();
-		const { response, data } = await send<InvitationAnswer>('POST', '/api/v1/admin/members', { email: inputValue('#member-email'), role: inputValue('#member-role') });
+		const { response, data } = await send<InvitationAnswer>('POST', '/api/v1/admin/members', {
+			email: inputValue('#member-email'),
+			role: inputValue('#member-role'),
+		});
 		if (response.ok && data.invitation) {
 			const { invitation } = data;
 			// Say plainly whether the link went out, so the admin knows whether to pass it on.

@@ -16,7 +16,9 @@ export function wireRevisions(table: HTMLElement): void {
 				return;
 			}
 			button.disabled = true;
-			const { response, data } = await send<RestoreAnswer>('POST', `/api/v1/admin/policy/revisions/${revision}/restore`, undefined, { 'if-match': `"${current}"` });
+			const { response, data } = await send<RestoreAnswer>('POST', `/api/v1/admin/policy/revisions/${revision}/restore`, undefined, {
+				'if-match': `"${current}"`,
+			});
 			if (response.ok && data.policy) {
 				window.location.assign(`/console/revisions?restored=${revision}`);
 				return;

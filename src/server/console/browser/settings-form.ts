@@ -75,7 +75,11 @@ function collect(headersBox: HTMLElement) {
 	};
 	const enabled = isChecked('#enabled');
 	const providerTouched = Boolean(baseUrl || Object.keys(headers).length || azureOn || models.length);
-	const settings = { enabled, ...optional('adminContact', inputValue('#admin-contact').trim()), ...(enabled || providerTouched ? { provider } : {}) };
+	const settings = {
+		enabled,
+		...optional('adminContact', inputValue('#admin-contact').trim()),
+		...(enabled || providerTouched ? { provider } : {}),
+	};
 	return { settings, keepHeaderValues };
 }
 
@@ -179,7 +183,9 @@ export function wireSettingsForm(form: HTMLFormElement): void {
 		save.disabled = true;
 		showStatus('Saving…');
 		try {
-			const { response, data } = await send<SaveAnswer>('PUT', '/console/api/policy', collect(headersBox), { 'if-match': `"${state.revision}"` });
+			const { response, data } = await send<SaveAnswer>('PUT', '/console/api/policy', collect(headersBox), {
+				'if-match': `"${state.revision}"`,
+			});
 			if (response.ok) {
 				state.revision = data.revision;
 				$('#revision').textContent = String(data.revision);
@@ -203,7 +209,10 @@ export function wireSettingsForm(form: HTMLFormElement): void {
 			} else if (response.status === 400 && data.fieldErrors) {
 				showFieldErrors(data.fieldErrors, headersBox);
 			} else if (response.status === 412) {
-				showStatus(`Changed by ${data.updatedBy} at ${data.updatedAt} (revision ${data.revision}) — reload to see their change, then apply yours again.`, 'error');
+				showStatus(
+					`Changed by ${data.updatedBy} at ${data.updatedAt} (revision ${data.revision}) — reload to see their change, then apply yours again.`,
+					'error',
+				);
 			} else {
 				showStatus(data.message ?? `Save failed (${response.status}).`, 'error');
 			}
@@ -223,7 +232,9 @@ function plannedEndpoint(): EndpointPlan | undefined {
 		return undefined;
 	}
 	try {
-		const azure = isChecked('#azure') ? { apiVersion: inputValue('#api-version').trim() || undefined, identityAuth: isChecked('#identity-auth'), scope: '' } : undefined;
+		const azure = isChecked('#azure')
+			? { apiVersion: inputValue('#api-version').trim() || undefined, identityAuth: isChecked('#identity-auth'), scope: '' }
+			: undefined;
 		return planEndpoint({ baseUrl, azure });
 	} catch {
 		return undefined;
