@@ -8,15 +8,13 @@ import { Acknowledgements } from './acknowledgements';
 import { PolicyCache } from './policy-cache';
 import { INITIAL_STATE, supersedes, transition, type SyncEvent, type SyncState } from './state';
 import { RefreshRequests } from './refresh-requests';
+import { LoopSteps } from './loop-steps';
 import { StallWatchdog } from './stall-watchdog';
 import { PolicyTransport, type SyncSession } from './transport';
 
 export type { AppliedPolicy, SyncState, SyncStatus } from './state';
 export type { SyncSession } from './transport';
 export { BACKOFF, backoffDelay, DEFAULT_SYNC_OPTIONS, MISSED_HEARTBEATS, POLL_INTERVAL_MS, type SyncOptions } from './timing';
-
-/** How one step of the loop ended. */
-type Step = 'ok' | 'signed-out' | 'unsupported' | 'woken' | 'stopped' | { failed: unknown };
 
 /**
  * Keeps the member's applied policy equal to the service's newest revision: fetch with ETag,
@@ -28,9 +26,8 @@ export class PolicySync extends Disposable {
 	private state: SyncState = INITIAL_STATE;
 	private readonly cache: PolicyCache;
 	private run: AbortController | undefined;
-	/** Aborted to cut the current wait or stream short when a refresh is asked for. */
-	private wake: AbortController | undefined;
 	private readonly refreshes = new RefreshRequests();
+	private readonly steps = new LoopSteps(this.refreshes);
 	private lastRejection: string | undefined;
 	private readonly acknowledgements: Acknowledgements;
 	/** The newest revision ever applied under the pinned key: nothing older is applied again. */
@@ -126,7 +123,7 @@ export class PolicySync extends Disposable {
 	refreshNow(session: SyncSession): Promise<void> {
 		const done = this.refreshes.ask();
 		if (this.run) {
-			this.wake?.abort(new Error('refresh'));
+			this.steps.wake();
 		} else {
 			this.start(session);
 		}
@@ -144,12 +141,12 @@ export class PolicySync extends Disposable {
 		while (!run.aborted) {
 			// A refresh asked for from here on is answered by the next fetch, not this one.
 			const answer = this.refreshes.take();
-			let step = await this.step((signal) => this.fetchOnce(transport, session, signal), run, false);
+			let step = await this.steps.run((signal) => this.fetchOnce(transport, session, signal), run, false);
 			answer(typeof step === 'object' ? step.failed : undefined);
 			// The service answered: a failure after this is a new outage, retried from the shortest wait.
 			const reached = step === 'ok';
 			if (step === 'ok') {
-				step = await this.step((woken) => (streaming ? this.follow(transport, session, woken) : this.poll(woken)), run);
+				step = await this.steps.run((woken) => (streaming ? this.follow(transport, session, woken) : this.poll(woken)), run);
 			}
 			if (step === 'signed-out') {
 				this.signedOut();
@@ -174,46 +171,13 @@ export class PolicySync extends Disposable {
 				unreachable: isServiceUnreachable(step.failed),
 				at: this.scheduler.now(),
 			});
-			const slept = await this.step(
+			const slept = await this.steps.run(
 				(woken) => this.scheduler.sleep(backoffDelay(attempt++, this.scheduler.random()), woken).then(() => 'ok' as const),
 				run,
 			);
 			if (slept === 'stopped') {
 				return;
 			}
-		}
-	}
-
-	/**
-	 * Runs one piece of the loop and says how it ended; failures become values, not jumps. A
-	 * wakeable piece (a wait, the stream) is cut short by a refresh; a fetch is not.
-	 */
-	private async step(
-		work: (signal: AbortSignal) => Promise<Exclude<Step, 'woken' | 'stopped' | { failed: unknown }>>,
-		run: AbortSignal,
-		wakeable = true,
-	): Promise<Step> {
-		if (!wakeable) {
-			try {
-				return await work(run);
-			} catch (error) {
-				return run.aborted ? 'stopped' : { failed: error };
-			}
-		}
-		const wake = new AbortController();
-		this.wake = wake;
-		if (this.refreshes.pending) {
-			// A refresh was asked for while the previous step ran: cut this one short at once.
-			wake.abort(new Error('refresh'));
-		}
-		const signal = AbortSignal.any([run, wake.signal]);
-		try {
-			return await work(signal);
-		} catch (error) {
-			if (run.aborted) {
-				return 'stopped';
-			}
-			return wake.signal.aborted ? 'woken' : { failed: error };
 		}
 	}
 
