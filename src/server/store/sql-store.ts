@@ -1,9 +1,9 @@
 import type { Kysely } from 'kysely';
 import type { DialectSpecifics } from './dialect';
+import { SqlCredentialStore } from './sql-credential-store';
 import { SqlIdentityStore, type IdentityStore } from './identity-store';
 import type {
 	AppendResult,
-	DeviceCodeRecord,
 	ExternalChange,
 	InvitationRecord,
 	OrganizationRecord,
@@ -11,37 +11,29 @@ import type {
 	KeyEndorsementRecord,
 	SigningKeyRecord,
 	Store,
-	TokenRecord,
 	UserRecord,
 } from './store';
 import {
-	deviceRow,
 	invitationRow,
 	keyEndorsementRow,
 	revisionRow,
-	toDevice,
 	toInvitation,
 	toKeyEndorsement,
 	toSigningKey,
 	toOrganization,
 	toRevision,
-	toToken,
-	toTokenWithUser,
 	toUser,
-	tokenRow,
-	USER_COLUMNS_PREFIXED,
 	userRow,
 } from './rows';
 import type { Tables } from './tables';
 
-export class SqlStore implements Store {
+/** The {@link Store} on Kysely: one implementation for SQLite and PostgreSQL. */
+export class SqlStore extends SqlCredentialStore implements Store {
 	readonly kind: Store['kind'];
 	readonly identity: IdentityStore;
 
-	constructor(
-		private readonly db: Kysely<Tables>,
-		private readonly dialect: DialectSpecifics,
-	) {
+	constructor(db: Kysely<Tables>, dialect: DialectSpecifics) {
+		super(db, dialect);
 		this.kind = dialect.kind;
 		this.identity = new SqlIdentityStore(db, dialect);
 		if (dialect.onExternalChange) {
@@ -245,101 +237,5 @@ export class SqlStore implements Store {
 			.orderBy('created_at')
 			.execute();
 		return rows.map(toInvitation);
-	}
-
-	async createDeviceCode(code: DeviceCodeRecord): Promise<void> {
-		await this.db.insertInto('device_codes').values(deviceRow(code)).execute();
-	}
-
-	async getDeviceCode(deviceCodeHash: string): Promise<DeviceCodeRecord | undefined> {
-		const row = await this.db.selectFrom('device_codes').selectAll().where('device_code_hash', '=', deviceCodeHash).executeTakeFirst();
-		return row && toDevice(row);
-	}
-
-	async findDeviceCodeByUserCode(userCode: string): Promise<DeviceCodeRecord | undefined> {
-		const row = await this.db.selectFrom('device_codes').selectAll().where('user_code', '=', userCode).executeTakeFirst();
-		return row && toDevice(row);
-	}
-
-	async updateDeviceCode(
-		deviceCodeHash: string,
-		change: Partial<Pick<DeviceCodeRecord, 'status' | 'userId' | 'lastPolledAt' | 'intervalSeconds'>>,
-	): Promise<void> {
-		const set = {
-			...(change.status !== undefined ? { status: change.status } : {}),
-			...(change.userId !== undefined ? { user_id: change.userId } : {}),
-			...(change.lastPolledAt !== undefined ? { last_polled_at: change.lastPolledAt } : {}),
-			...(change.intervalSeconds !== undefined ? { interval_seconds: change.intervalSeconds } : {}),
-		};
-		if (Object.keys(set).length > 0) {
-			await this.db.updateTable('device_codes').set(set).where('device_code_hash', '=', deviceCodeHash).execute();
-		}
-	}
-
-	async consumeDeviceCode(deviceCodeHash: string): Promise<boolean> {
-		const result = await this.db
-			.updateTable('device_codes')
-			.set({ status: 'used' })
-			.where('device_code_hash', '=', deviceCodeHash)
-			.where('status', '=', 'approved')
-			.executeTakeFirst();
-		return result.numUpdatedRows === 1n;
-	}
-
-	async insertTokens(tokens: TokenRecord[]): Promise<void> {
-		await this.db.insertInto('tokens').values(tokens.map(tokenRow)).execute();
-	}
-
-	async getToken(tokenHash: string): Promise<TokenRecord | undefined> {
-		const row = await this.db.selectFrom('tokens').selectAll().where('token_hash', '=', tokenHash).executeTakeFirst();
-		return row && toToken(row);
-	}
-
-	async getTokenWithUser(tokenHash: string): Promise<{ token: TokenRecord; user: UserRecord } | undefined> {
-		const row = await this.db
-			.selectFrom('tokens as t')
-			.innerJoin('users as u', 'u.id', 't.user_id')
-			.selectAll('t')
-			.select(USER_COLUMNS_PREFIXED)
-			.where('t.token_hash', '=', tokenHash)
-			.executeTakeFirst();
-		return row && toTokenWithUser(row);
-	}
-
-	async markTokenUsed(tokenHash: string, at: number): Promise<boolean> {
-		const result = await this.db
-			.updateTable('tokens')
-			.set({ used_at: at })
-			.where('token_hash', '=', tokenHash)
-			.where('used_at', 'is', null)
-			.executeTakeFirst();
-		return result.numUpdatedRows === 1n;
-	}
-
-	async revokeToken(tokenHash: string, at: number): Promise<void> {
-		await this.db.transaction().execute(async (trx) => {
-			await trx.updateTable('tokens').set({ revoked_at: at }).where('token_hash', '=', tokenHash).where('revoked_at', 'is', null).execute();
-			await this.dialect.announce(trx, { kind: 'revoked', tokenHash });
-		});
-	}
-
-	async revokeFamily(familyId: string, at: number): Promise<void> {
-		await this.db.transaction().execute(async (trx) => {
-			await trx.updateTable('tokens').set({ revoked_at: at }).where('family_id', '=', familyId).where('revoked_at', 'is', null).execute();
-			await this.dialect.announce(trx, { kind: 'revoked', familyId });
-		});
-	}
-
-	async purgeExpired(before: number): Promise<number> {
-		return this.db.transaction().execute(async (trx) => {
-			const deleted = await Promise.all([
-				trx.deleteFrom('device_codes').where('expires_at', '<', before).executeTakeFirst(),
-				trx.deleteFrom('invitations').where('expires_at', '<', before).where('accepted_at', 'is', null).executeTakeFirst(),
-				// Tokens that never expire (admin API tokens) stay until revoked and then stay for the audit.
-				trx.deleteFrom('tokens').where('expires_at', 'is not', null).where('expires_at', '<', before).executeTakeFirst(),
-				trx.deleteFrom('sso_logins').where('expires_at', '<', before).executeTakeFirst(),
-			]);
-			return deleted.reduce((sum, result) => sum + Number(result.numDeletedRows), 0);
-		});
 	}
 }
