@@ -2,7 +2,7 @@ import { createAccounts, DEFAULT_TIMINGS } from './accounts';
 import { adminSetupLink, DEFAULT_ADMIN_EMAIL } from './bootstrap';
 import { systemClock, isoTime } from './clock';
 import { ConfigError, parseConfig } from './config';
-import { PolicyEvents } from './policy-service';
+import { PolicyEvents } from './policy/policy-service';
 import { describeStorage, openStore } from './store/open';
 
 const USAGE = `usage: org-policy-server admin reset-link [--admin-email EMAIL] [the service's --data-dir/--database-url, --org-id, --public-url]

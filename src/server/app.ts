@@ -21,7 +21,7 @@ import { smtpMailer, type InvitationMailer } from './mail';
 import { ServiceMetrics } from './metrics';
 import { Keyring, type KeyCustodyOptions } from './signing/keyring';
 import { readSigningKeyFile } from './signing/signer';
-import { PolicyEvents, PolicyService } from './policy-service';
+import { PolicyEvents, PolicyService } from './policy/policy-service';
 import { adminRoutes } from './routes/admin';
 import { oauthRoutes } from './routes/oauth';
 import { opsRoutes } from './routes/ops';
@@ -32,7 +32,7 @@ import { SsoAdministration } from './sso/administration';
 import { OpenIdRelyingParty, type RelyingParty } from './sso/oidc';
 import { ScimUsers } from './sso/scim-users';
 import { SingleSignOn } from './sso/single-sign-on';
-import { StreamHub } from './stream-hub';
+import { StreamHub } from './policy/stream-hub';
 import type { Store } from './store/store';
 
 export interface AppOptions {

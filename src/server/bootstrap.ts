@@ -1,7 +1,7 @@
 import { DomainError, type Members } from './accounts';
 import type { Clock } from './clock';
 import type { ServerConfig } from './config';
-import { createOrganizationWithPolicy, type PolicyService } from './policy-service';
+import { createOrganizationWithPolicy, type PolicyService } from './policy/policy-service';
 import type { Keyring } from './signing/keyring';
 import type { PolicySigner } from './signing/signer';
 import type { SsoAdministration } from './sso/administration';

@@ -469,10 +469,10 @@ describe('admin console in headless Chromium', function () {
 		const status = await page.evaluate(
 			async () =>
 				(
-					await fetch('/console/api/policy', {
+					await fetch('/api/v1/admin/policy', {
 						method: 'PUT',
 						headers: { 'content-type': 'application/json', 'if-match': '"1"' },
-						body: '{"settings":{"enabled":false}}',
+						body: '{"enabled":false}',
 					})
 				).status,
 		);

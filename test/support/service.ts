@@ -2,7 +2,7 @@ import type { AddressInfo } from 'node:net';
 import { buildApp, type AppOptions, type PolicyApp } from '../../src/server/app';
 import type { Clock } from '../../src/server/clock';
 import { configFrom, type ServerConfigInput } from '../../src/server/config';
-import { createOrganizationWithPolicy } from '../../src/server/policy-service';
+import { createOrganizationWithPolicy } from '../../src/server/policy/policy-service';
 import { openPostgresStore } from '../../src/server/store/postgres';
 import { deviceSignIn, type TokenSet } from './device-sign-in';
 import { freshDatabase } from './postgres';

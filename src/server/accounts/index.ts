@@ -1,6 +1,6 @@
 import type { PolicySigningKey } from '../../policy';
 import type { Clock } from '../clock';
-import type { PolicyEvents } from '../policy-service';
+import type { PolicyEvents } from '../policy/policy-service';
 import type { Store } from '../store/store';
 import { DeviceAuthorizations } from './device-authorization';
 import { Members } from './members';

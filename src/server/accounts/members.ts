@@ -1,6 +1,6 @@
 import type { Clock } from '../clock';
 import { hashPassword, hashSecret, newId, newSecret, verifyPassword } from '../crypto';
-import type { PolicyEvents } from '../policy-service';
+import type { PolicyEvents } from '../policy/policy-service';
 import type { Role, Store, UserRecord } from '../store/store';
 import { DomainError } from './errors';
 import { LoginThrottle } from './login-throttle';

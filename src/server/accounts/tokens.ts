@@ -1,7 +1,7 @@
 import type { PolicySigningKey, TokenResponse } from '../../policy';
 import type { Clock } from '../clock';
 import { hashSecret, newId, newSecret } from '../crypto';
-import type { PolicyEvents } from '../policy-service';
+import type { PolicyEvents } from '../policy/policy-service';
 import type { Store, TokenRecord, UserRecord } from '../store/store';
 import { OAuthError } from './errors';
 import type { AccountTimings } from './timings';

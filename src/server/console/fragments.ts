@@ -1,6 +1,6 @@
 import type { ModelSettings, ProviderSettings } from '../../policy';
 import { planEndpoint, previewRequestUrl } from '../../policy';
-import { MASK } from '../revision-diff';
+import { MASK } from '../policy/revision-diff';
 import { html, type SafeHtml } from './html';
 
 /**
@@ -19,19 +19,9 @@ export function headerRow(name: string, saved: { readable: false } | { readable:
 	const secret = !saved?.readable;
 	const masked = saved !== undefined && secret;
 	return html`<div class="header-row" data-saved="${masked ? 'true' : 'false'}">
-		<input class="header-name" aria-label="Header name" placeholder="X-Header-Name" value="${name}" spellcheck="false" />
-		<textarea
-			class="header-value"
-			aria-label="Header value"
-			rows="1"
-			placeholder="${masked ? `${MASK} saved — type to replace` : 'value'}"
-			autocomplete="off"
-			spellcheck="false"
-		>
-${saved?.readable ? saved.value : ''}</textarea>
-		<label class="header-secret-toggle" title="Secret values are masked in the console and the history"
-			><input type="checkbox" class="header-secret" ${secret ? 'checked' : ''} /> secret</label
-		>
+		<input class="header-name" aria-label="Header name" placeholder="X-Header-Name" value="${name}" spellcheck="false">
+		<textarea class="header-value" aria-label="Header value" rows="1" placeholder="${masked ? `${MASK} saved — type to replace` : 'value'}" autocomplete="off" spellcheck="false">${saved?.readable ? saved.value : ''}</textarea>
+		<label class="header-secret-toggle" title="Secret values are masked in the console and the history"><input type="checkbox" class="header-secret" ${secret ? 'checked' : ''}> secret</label>
 		<button type="button" class="remove-header icon" title="Remove header" aria-label="Remove header">✕</button>
 		${errorSlot(`provider.headers.${name}`)}
 	</div>`;
@@ -55,45 +45,25 @@ export const MODEL_DEFAULTS_TEXT = '128,000-token context, 4,096 output tokens, 
 export function modelRow(model: string, settings: ModelSettings | undefined): SafeHtml {
 	const path = `provider.models.settings.${model}`;
 	const number = (field: 'contextWindow' | 'maxOutputTokens', placeholder: string) =>
-		html`<td>
-			<input
-				type="number"
-				min="1"
-				class="model-${field}"
-				aria-label="${field} of ${model}"
-				placeholder="${placeholder}"
-				value="${settings?.[field] ?? ''}"
-			/>${errorSlot(`${path}.${field}`)}
-		</td>`;
+		html`<td><input type="number" min="1" class="model-${field}" aria-label="${field} of ${model}" placeholder="${placeholder}" value="${settings?.[field] ?? ''}">${errorSlot(`${path}.${field}`)}</td>`;
 	const flag = (field: 'toolCalling' | 'imageInput' | 'reasoning', on: boolean) =>
-		html`<td><input type="checkbox" class="model-${field}" aria-label="${field} of ${model}" ${on ? 'checked' : ''} /></td>`;
+		html`<td><input type="checkbox" class="model-${field}" aria-label="${field} of ${model}" ${on ? 'checked' : ''}></td>`;
 	const effort = settings?.pinned.reasoning_effort ?? '';
 	return html`<tr class="model-row" data-model="${model}">
 		<th scope="row" class="model-name">${model}</th>
-		<td>
-			<input
-				class="model-displayName"
-				aria-label="display name of ${model}"
-				placeholder="${model}"
-				value="${settings?.displayName ?? ''}"
-			/>${errorSlot(`${path}.displayName`)}
-		</td>
-		${number('contextWindow', '128000')} ${number('maxOutputTokens', '4096')} ${flag('toolCalling', settings?.toolCalling ?? true)}
-		${flag('imageInput', settings?.imageInput ?? false)} ${flag('reasoning', settings?.reasoning ?? false)}
-		<td>
-			<select class="model-reasoningEffort" aria-label="reasoning effort of ${model}">
-				${['', 'minimal', 'low', 'medium', 'high'].map(
-					(value) => html`<option value="${value}" ${value === effort ? 'selected' : ''}>${value || 'default'}</option>`,
-				)}</select
-			>${errorSlot(`${path}.pinned.reasoning_effort`)}
-		</td>
+		<td><input class="model-displayName" aria-label="display name of ${model}" placeholder="${model}" value="${settings?.displayName ?? ''}">${errorSlot(`${path}.displayName`)}</td>
+		${number('contextWindow', '128000')}
+		${number('maxOutputTokens', '4096')}
+		${flag('toolCalling', settings?.toolCalling ?? true)}
+		${flag('imageInput', settings?.imageInput ?? false)}
+		${flag('reasoning', settings?.reasoning ?? false)}
+		<td><select class="model-reasoningEffort" aria-label="reasoning effort of ${model}">${['', 'minimal', 'low', 'medium', 'high'].map(
+			(value) => html`<option value="${value}" ${value === effort ? 'selected' : ''}>${value || 'default'}</option>`,
+		)}</select>${errorSlot(`${path}.pinned.reasoning_effort`)}</td>
 	</tr>`;
 }
 
 /** One pending invitation; also the template the script fills after inviting, so the markup lives here only. */
 export function invitationItem(email: string, role: string, expiresAt: string): SafeHtml {
-	return html`<li>
-		<span class="invitation-email">${email}</span> (<span class="invitation-role">${role}</span>), expires
-		<time class="invitation-expires" datetime="${expiresAt}">${expiresAt}</time>
-	</li>`;
+	return html`<li><span class="invitation-email">${email}</span> (<span class="invitation-role">${role}</span>), expires <time class="invitation-expires" datetime="${expiresAt}">${expiresAt}</time></li>`;
 }

@@ -55,24 +55,22 @@ export function page(options: PageOptions, body: SafeHtml): string {
 				<a href="/console/activity" class="${options.active === 'activity' ? 'active' : ''}">Activity</a>
 				<span class="spacer"></span>
 				<span class="who">${options.user.email} (${options.user.role})</span>
-				<form method="post" action="/console/logout" class="inline">
-					<input type="hidden" name="csrf" value="${options.csrfToken ?? ''}" /><button type="submit" class="link">Sign out</button>
-				</form>
+				<form method="post" action="/console/logout" class="inline"><input type="hidden" name="csrf" value="${options.csrfToken ?? ''}"><button type="submit" class="link">Sign out</button></form>
 			</nav>`
 		: html``;
 	return `<!doctype html>${html`<html lang="en">
-		<head>
-			<meta charset="utf-8" />
-			<meta name="viewport" content="width=device-width, initial-scale=1" />
-			<meta name="csrf-token" content="${options.csrfToken ?? ''}" />
-			${options.refreshTo ? html`<meta http-equiv="refresh" content="0;url=${options.refreshTo}" />` : ''}
-			<title>${options.title} · Org Provider Policy</title>
-			<link rel="stylesheet" href="/console/assets/console.css" />
-			${(options.scripts ?? []).map((src) => html`<script src="${src}" defer></script>`)}
-		</head>
-		<body>
-			${nav}
-			<main>${body}</main>
-		</body>
-	</html>`}`;
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="csrf-token" content="${options.csrfToken ?? ''}">
+${options.refreshTo ? html`<meta http-equiv="refresh" content="0;url=${options.refreshTo}">` : ''}
+<title>${options.title} · Org Provider Policy</title>
+<link rel="stylesheet" href="/console/assets/console.css">
+${(options.scripts ?? []).map((src) => html`<script src="${src}" defer></script>`)}
+</head>
+<body>
+${nav}
+<main>${body}</main>
+</body>
+</html>`}`;
 }

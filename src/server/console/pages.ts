@@ -14,15 +14,12 @@ export const adminPages = {
 		return html`<section class="card">
 			<header class="card-header">
 				<h1>Provider settings</h1>
-				<p class="muted">
-					Revision <span id="revision">${state.revision}</span>, saved by <span id="updated-by">${state.updatedBy}</span> at
-					<time id="updated-at" datetime="${state.updatedAt}">${state.updatedAt}</time>
-				</p>
+				<p class="muted">Revision <span id="revision">${state.revision}</span>, saved by <span id="updated-by">${state.updatedBy}</span> at <time id="updated-at" datetime="${state.updatedAt}">${state.updatedAt}</time></p>
 			</header>
 			<div id="status" class="status" role="status" aria-live="polite"></div>
 			<form id="settings-form" novalidate>
 				<div class="field toggle">
-					<label><input type="checkbox" id="enabled" ${settings.enabled ? 'checked' : ''} /> Enable settings</label>
+					<label><input type="checkbox" id="enabled" ${settings.enabled ? 'checked' : ''}> Enable settings</label>
 					<p class="hint">When on, every member's extension uses the provider below and nothing else.</p>
 					${errorSlot('enabled')}
 				</div>
@@ -37,149 +34,87 @@ export const adminPages = {
 						<option value="openai" disabled>OpenAI (not enforceable)</option>
 						<option value="anthropic" disabled>Anthropic (not enforceable)</option>
 					</select>
-					<p class="hint" id="not-enforceable">
-						Only <em>OpenAI Compatible</em> can be enforced: the policy sends every assistant to your organization's own endpoint, and
-						OpenAI's or Anthropic's public APIs are not one. To use them, put your gateway in front and enter its URL below.
-					</p>
+					<p class="hint" id="not-enforceable">Only <em>OpenAI Compatible</em> can be enforced: the policy sends every assistant to your organization's own endpoint, and OpenAI's or Anthropic's public APIs are not one. To use them, put your gateway in front and enter its URL below.</p>
 					${errorSlot('provider.id')}
 				</div>
 				<fieldset id="openai-compatible-panel">
 					<legend>OpenAI Compatible</legend>
 					<div class="field">
 						<label for="base-url">Base URL <span class="required">required</span></label>
-						<input
-							id="base-url"
-							type="url"
-							placeholder="https://your-resource.openai.azure.com"
-							value="${provider?.baseUrl ?? ''}"
-							spellcheck="false"
-						/>
+						<input id="base-url" type="url" placeholder="https://your-resource.openai.azure.com" value="${provider?.baseUrl ?? ''}" spellcheck="false">
 						${errorSlot('provider.baseUrl')}
 						<p class="hint">Requests go to <output id="request-url">${previewUrl(provider)}</output></p>
 					</div>
-					<div
-						class="field toggle"
-						id="plain-http-choice"
-						${provider?.allowPlainHttp || isPlainHttpBeyondLoopback(provider?.baseUrl ?? '') ? '' : 'hidden'}
-					>
-						<label
-							><input type="checkbox" id="allow-plain-http" ${provider?.allowPlainHttp ? 'checked' : ''} /> ${PLAIN_HTTP_CHOICE} — keys and
-							prompts cross the network unencrypted</label
-						>
-						<p class="hint warning">
-							Only for an endpoint inside your network (e.g. http://vllm.internal:8000/v1). Members are told their requests are not
-							encrypted; members on the first release of the extension keep their current policy until they update.
-						</p>
+					<div class="field toggle" id="plain-http-choice" ${provider?.allowPlainHttp || isPlainHttpBeyondLoopback(provider?.baseUrl ?? '') ? '' : 'hidden'}>
+						<label><input type="checkbox" id="allow-plain-http" ${provider?.allowPlainHttp ? 'checked' : ''}> ${PLAIN_HTTP_CHOICE} — keys and prompts cross the network unencrypted</label>
+						<p class="hint warning">Only for an endpoint inside your network (e.g. http://vllm.internal:8000/v1). Members are told their requests are not encrypted; members on the first release of the extension keep their current policy until they update.</p>
 						${errorSlot('provider.allowPlainHttp')}
 					</div>
 					<div class="field">
 						<label>Custom Headers</label>
-						<div id="headers">
-							${Object.entries(provider?.headers ?? {}).map(([name, value]) =>
-								headerRow(
-									name,
-									provider?.readableHeaders?.some((readable) => readable.toLowerCase() === name.toLowerCase())
-										? { readable: true, value }
-										: { readable: false },
-								),
-							)}
-						</div>
-						<p class="hint">
-							Values marked <em>secret</em> are never shown again after saving; the others stay readable here and in the history.
-						</p>
+						<div id="headers">${Object.entries(provider?.headers ?? {}).map(([name, value]) =>
+							headerRow(
+								name,
+								provider?.readableHeaders?.some((readable) => readable.toLowerCase() === name.toLowerCase())
+									? { readable: true, value }
+									: { readable: false },
+							),
+						)}</div>
+						<p class="hint">Values marked <em>secret</em> are never shown again after saving; the others stay readable here and in the history.</p>
 						<button type="button" id="add-header">+ Add header</button>
 						${errorSlot('provider.headers')}
 					</div>
 					<div class="field toggle">
-						<label
-							><input type="checkbox" id="api-key-required" ${(provider?.apiKeyRequired ?? true) ? 'checked' : ''} /> Members enter their
-							own API key</label
-						>
+						<label><input type="checkbox" id="api-key-required" ${(provider?.apiKeyRequired ?? true) ? 'checked' : ''}> Members enter their own API key</label>
 						${errorSlot('provider.apiKeyRequired')}
 					</div>
 					<div class="field toggle">
-						<label><input type="checkbox" id="azure" ${azure ? 'checked' : ''} /> Azure OpenAI / Azure AI Foundry endpoint</label>
+						<label><input type="checkbox" id="azure" ${azure ? 'checked' : ''}> Azure OpenAI / Azure AI Foundry endpoint</label>
 					</div>
 					<div id="azure-panel" class="subpanel" ${azure ? '' : 'hidden'}>
 						<div class="field">
 							<label for="api-version">Azure API Version</label>
-							<input
-								id="api-version"
-								placeholder="2024-06-01 (leave empty for the v1 API)"
-								value="${azure?.apiVersion ?? ''}"
-								spellcheck="false"
-							/>
+							<input id="api-version" placeholder="2024-06-01 (leave empty for the v1 API)" value="${azure?.apiVersion ?? ''}" spellcheck="false">
 							${errorSlot('provider.azure.apiVersion')}
 						</div>
 						<div class="field toggle">
-							<label
-								><input type="checkbox" id="identity-auth" ${azure?.identityAuth ? 'checked' : ''} /> Azure Identity Authentication (Entra
-								ID)</label
-							>
+							<label><input type="checkbox" id="identity-auth" ${azure?.identityAuth ? 'checked' : ''}> Azure Identity Authentication (Entra ID)</label>
 							${errorSlot('provider.azure.identityAuth')}
 						</div>
 						<div class="field">
 							<label for="tenant-id">Tenant</label>
-							<input
-								id="tenant-id"
-								placeholder="contoso.onmicrosoft.com or tenant GUID (optional)"
-								value="${azure?.tenantId ?? ''}"
-								spellcheck="false"
-							/>
+							<input id="tenant-id" placeholder="contoso.onmicrosoft.com or tenant GUID (optional)" value="${azure?.tenantId ?? ''}" spellcheck="false">
 							${errorSlot('provider.azure.tenantId')}
 						</div>
 						<div class="field">
 							<label for="scope">Token scope</label>
-							<input
-								id="scope"
-								placeholder="${DEFAULT_AZURE_SCOPE}"
-								value="${azure?.scope && azure.scope !== DEFAULT_AZURE_SCOPE ? azure.scope : ''}"
-								spellcheck="false"
-							/>
+							<input id="scope" placeholder="${DEFAULT_AZURE_SCOPE}" value="${azure?.scope && azure.scope !== DEFAULT_AZURE_SCOPE ? azure.scope : ''}" spellcheck="false">
 							${errorSlot('provider.azure.scope')}
 						</div>
 					</div>
 					<div class="field">
 						<label for="allowed-models">Allowed models</label>
-						<input
-							id="allowed-models"
-							placeholder="gpt-4o, gpt-4o-mini (empty: any model the endpoint lists)"
-							value="${(provider?.models?.allowed ?? []).join(', ')}"
-							spellcheck="false"
-						/>
+						<input id="allowed-models" placeholder="gpt-4o, gpt-4o-mini (empty: any model the endpoint lists)" value="${(provider?.models?.allowed ?? []).join(', ')}" spellcheck="false">
 						${errorSlot('provider.models.allowed')}
 					</div>
 					<div class="field">
 						<label for="default-model">Default model</label>
-						<input id="default-model" value="${provider?.models?.default ?? ''}" spellcheck="false" />
+						<input id="default-model" value="${provider?.models?.default ?? ''}" spellcheck="false">
 						${errorSlot('provider.models.default')}
 					</div>
 					<div class="field">
 						<label>Model settings</label>
 						<p class="hint">What assistants learn about each allowed model. Empty fields keep the defaults: ${MODEL_DEFAULTS_TEXT}.</p>
 						<table id="model-settings" class="model-settings">
-							<thead>
-								<tr>
-									<th>Model</th>
-									<th>Display name</th>
-									<th>Context window</th>
-									<th>Max output</th>
-									<th>Tools</th>
-									<th>Images</th>
-									<th>Reasoning model</th>
-									<th>Reasoning effort</th>
-								</tr>
-							</thead>
-							<tbody>
-								${(provider?.models?.allowed ?? []).map((model) => modelRow(model, provider?.models?.settings?.[model]))}
-							</tbody>
+							<thead><tr><th>Model</th><th>Display name</th><th>Context window</th><th>Max output</th><th>Tools</th><th>Images</th><th>Reasoning model</th><th>Reasoning effort</th></tr></thead>
+							<tbody>${(provider?.models?.allowed ?? []).map((model) => modelRow(model, provider?.models?.settings?.[model]))}</tbody>
 						</table>
 						${errorSlot('provider.models.settings')}
 					</div>
 				</fieldset>
 				<div class="field">
 					<label for="admin-contact">Admin contact shown to members</label>
-					<input id="admin-contact" placeholder="ai-platform@example.com" value="${settings.adminContact ?? ''}" />
+					<input id="admin-contact" placeholder="ai-platform@example.com" value="${settings.adminContact ?? ''}">
 					${errorSlot('adminContact')}
 				</div>
 				<div class="actions">
@@ -188,9 +123,7 @@ export const adminPages = {
 			</form>
 			<template id="header-row-template">${headerRow('', undefined)}</template>
 			<template id="model-row-template">${modelRow('', undefined)}</template>
-			<script type="application/json" id="console-state">
-				${jsonForScript({ revision: state.revision })}
-			</script>
+			<script type="application/json" id="console-state">${jsonForScript({ revision: state.revision })}</script>
 		</section>`;
 	},
 
@@ -199,35 +132,19 @@ export const adminPages = {
 			<h1>Revisions</h1>
 			<div id="status" class="status" role="status" aria-live="polite"></div>
 			<table id="revisions" data-current="${rows[0]?.revision ?? 0}">
-				<thead>
-					<tr>
-						<th>Revision</th>
-						<th>Saved by</th>
-						<th>When</th>
-						<th>Enabled</th>
-						<th>What changed</th>
-						<th></th>
-					</tr>
-				</thead>
+				<thead><tr><th>Revision</th><th>Saved by</th><th>When</th><th>Enabled</th><th>What changed</th><th></th></tr></thead>
 				<tbody>
 					${rows.map(
-						(row, index) =>
-							html`<tr data-revision="${row.revision}">
-								<td>${row.revision}</td>
-								<td>${row.updatedBy}</td>
-								<td><time datetime="${row.updatedAt}">${row.updatedAt}</time></td>
-								<td>${row.enabled ? 'yes' : 'no'}</td>
-								<td>
-									<ul class="changes">
-										${row.changes.map(
-											(change) => html`<li><code>${change.path}</code>: ${change.before ?? '—'} → ${change.after ?? '—'}</li>`,
-										)}
-									</ul>
-								</td>
-								<td>
-									${index === 0 ? html`<span class="muted">current</span>` : html`<button type="button" class="restore-revision" data-revision="${row.revision}">Restore</button>`}
-								</td>
-							</tr>`,
+						(row, index) => html`<tr data-revision="${row.revision}">
+							<td>${row.revision}</td>
+							<td>${row.updatedBy}</td>
+							<td><time datetime="${row.updatedAt}">${row.updatedAt}</time></td>
+							<td>${row.enabled ? 'yes' : 'no'}</td>
+							<td><ul class="changes">${row.changes.map(
+								(change) => html`<li><code>${change.path}</code>: ${change.before ?? '—'} → ${change.after ?? '—'}</li>`,
+							)}</ul></td>
+							<td>${index === 0 ? html`<span class="muted">current</span>` : html`<button type="button" class="restore-revision" data-revision="${row.revision}">Restore</button>`}</td>
+						</tr>`,
 					)}
 				</tbody>
 			</table>
@@ -240,51 +157,34 @@ export const adminPages = {
 			<p class="muted">Current revision ${currentRevision}.</p>
 			<div id="status" class="status" role="status" aria-live="polite"></div>
 			<table id="members">
-				<thead>
-					<tr>
-						<th>Email</th>
-						<th>Role</th>
-						<th>Last seen</th>
-						<th>Applied revision</th>
-						<th>Sync</th>
-						<th></th>
-					</tr>
-				</thead>
+				<thead><tr><th>Email</th><th>Role</th><th>Last seen</th><th>Applied revision</th><th>Sync</th><th></th></tr></thead>
 				<tbody>
 					${members.map(
-						(member) =>
-							html`<tr data-member-id="${member.id}">
-								<td>${member.email}</td>
-								<td>${member.role}</td>
-								<td>${member.lastSeenAt ? html`<time datetime="${member.lastSeenAt}">${member.lastSeenAt}</time>` : 'never'}</td>
-								<td>${member.appliedRevision ?? '—'}</td>
-								<td><span class="badge ${member.sync.replace(/ /g, '-')}">${member.sync}</span></td>
-								<td>
-									${member.id === selfId ? '' : html`<button type="button" class="remove-member" data-id="${member.id}" data-email="${member.email}">Remove</button>`}
-								</td>
-							</tr>`,
+						(member) => html`<tr data-member-id="${member.id}">
+							<td>${member.email}</td>
+							<td>${member.role}</td>
+							<td>${member.lastSeenAt ? html`<time datetime="${member.lastSeenAt}">${member.lastSeenAt}</time>` : 'never'}</td>
+							<td>${member.appliedRevision ?? '—'}</td>
+							<td><span class="badge ${member.sync.replace(/ /g, '-')}">${member.sync}</span></td>
+							<td>${member.id === selfId ? '' : html`<button type="button" class="remove-member" data-id="${member.id}" data-email="${member.email}">Remove</button>`}</td>
+						</tr>`,
 					)}
 				</tbody>
 			</table>
 			<h2>Pending invitations</h2>
-			<ul id="invitations">
-				${invitations.map((invitation) => invitationItem(invitation.email, invitation.role, invitation.expiresAt))}
-			</ul>
+			<ul id="invitations">${invitations.map((invitation) => invitationItem(invitation.email, invitation.role, invitation.expiresAt))}</ul>
 			<p id="no-invitations" class="muted" ${invitations.length ? 'hidden' : ''}>None.</p>
 			<template id="invitation-template">${invitationItem('', 'member', '')}</template>
 			<h2>Add a member</h2>
 			<form id="add-member" class="row">
-				<input type="email" id="member-email" placeholder="name@example.com" required aria-label="Email" />
-				<select id="member-role" aria-label="Role">
-					<option value="member">member</option>
-					<option value="admin">admin</option>
-				</select>
+				<input type="email" id="member-email" placeholder="name@example.com" required aria-label="Email">
+				<select id="member-role" aria-label="Role"><option value="member">member</option><option value="admin">admin</option></select>
 				<button type="submit" class="primary">Invite</button>
 			</form>
 			<div id="invite-result" class="subpanel" hidden>
 				<p id="invite-note"></p>
 				<div class="row">
-					<input id="invite-link" readonly aria-label="One-time invitation link" spellcheck="false" />
+					<input id="invite-link" readonly aria-label="One-time invitation link" spellcheck="false">
 					<button type="button" id="copy-invite-link" data-copy-from="#invite-link">Copy</button>
 				</div>
 			</div>

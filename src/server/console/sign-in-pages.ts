@@ -4,7 +4,7 @@ import { html, page, type SafeHtml } from './html';
 /** The extension's id (publisher.name), the authority of its vscode:// links. */
 export const VSCODE_EXTENSION_ID = 'org-provider-policy.org-provider-policy';
 
-const formTokenField = (token: string) => html`<input type="hidden" name="csrf" value="${token}" />`;
+const formTokenField = (token: string) => html`<input type="hidden" name="csrf" value="${token}">`;
 
 /** Single sign-on as the sign-in pages offer it. */
 export interface SsoOffer {
@@ -25,24 +25,21 @@ export const signInPages = {
 				${
 					sso && !breakGlass
 						? html`<form method="post" action="/console/sso/start">
-								${formTokenField(formToken)}<input type="hidden" name="purpose" value="console" />
-								<button type="submit" id="sso-sign-in" class="primary">Sign in with ${sso.displayName}</button>
-							</form>`
+							${formTokenField(formToken)}<input type="hidden" name="purpose" value="console">
+							<button type="submit" id="sso-sign-in" class="primary">Sign in with ${sso.displayName}</button>
+						</form>`
 						: ''
 				}
 				${breakGlass ? html`<p class="warning">For the admin the operator created (first start or <code>admin reset-link</code>) when single sign-on fails. Every use is recorded in the activity list and the service log.</p>` : ''}
 				${
 					passwords
 						? html`<form method="post" action="/console/login${breakGlass ? '?break-glass=1' : ''}">
-								${formTokenField(formToken)}
-								<label>Email <input type="email" name="email" id="email" autocomplete="username" required value="${email}" /></label>
-								<label>Password <input type="password" name="password" id="password" autocomplete="current-password" required /></label>
-								<button type="submit" id="sign-in" class="${sso ? '' : 'primary'}">Sign in${sso ? ' with a password' : ''}</button>
-							</form>`
-						: html`<p class="muted">
-								This organization signs in with ${sso?.displayName ?? 'single sign-on'} only.
-								<a href="/console/login?break-glass=1" id="break-glass">Break-glass sign-in</a>
-							</p>`
+							${formTokenField(formToken)}
+							<label>Email <input type="email" name="email" id="email" autocomplete="username" required value="${email}"></label>
+							<label>Password <input type="password" name="password" id="password" autocomplete="current-password" required></label>
+							<button type="submit" id="sign-in" class="${sso ? '' : 'primary'}">Sign in${sso ? ' with a password' : ''}</button>
+						</form>`
+						: html`<p class="muted">This organization signs in with ${sso?.displayName ?? 'single sign-on'} only. <a href="/console/login?break-glass=1" id="break-glass">Break-glass sign-in</a></p>`
 				}
 			</section>`,
 		);
@@ -69,50 +66,31 @@ export const signInPages = {
 				${
 					options.done
 						? ''
-						: html`<p>
-									VS Code asks to sign in to <strong>${options.organization}</strong> and receive its provider policy. Approve only if you
-									started this sign-in and the code matches the one VS Code shows.
-								</p>
-								<p class="muted" id="server-address">
-									Policy service: <code>${options.serverUrl}</code> — the address VS Code's <code>orgProviderPolicy.serverUrl</code> should
-									hold.
-								</p>
-								<form method="post" action="/device">
-									${formTokenField(options.formToken)}
-									<label
-										>Code shown in VS Code
-										<input name="user_code" id="user_code" required value="${options.userCode ?? ''}" autocomplete="off" spellcheck="false"
-									/></label>
-									${
-										options.signedInAs
-											? html`<p>Signed in as <strong id="signed-in-as">${options.signedInAs}</strong>.</p>`
-											: html`${
-													sso
-														? html`<input type="hidden" name="purpose" value="device" /><button
-																	type="submit"
-																	formaction="/console/sso/start"
-																	formnovalidate
-																	id="sso-sign-in"
-																	class="primary"
-																>
-																	Sign in with ${sso.displayName}
-																</button>`
-														: ''
-												}
-												${
-													!sso || sso.passwordSignIn
-														? html`<label>Email <input type="email" name="email" id="email" autocomplete="username" required /></label>
-																<label
-																	>Password <input type="password" name="password" id="password" autocomplete="current-password" required
-																/></label>`
-														: ''
-												}`
-									}
-									<div class="actions" ${!options.signedInAs && sso && !sso.passwordSignIn ? 'hidden' : ''}>
-										<button type="submit" name="action" value="approve" id="approve" class="primary">Approve</button>
-										<button type="submit" name="action" value="deny" id="deny">Deny</button>
-									</div>
-								</form>`
+						: html`<p>VS Code asks to sign in to <strong>${options.organization}</strong> and receive its provider policy. Approve only if you started this sign-in and the code matches the one VS Code shows.</p>
+				<p class="muted" id="server-address">Policy service: <code>${options.serverUrl}</code> — the address VS Code's <code>orgProviderPolicy.serverUrl</code> should hold.</p>
+				<form method="post" action="/device">
+					${formTokenField(options.formToken)}
+					<label>Code shown in VS Code <input name="user_code" id="user_code" required value="${options.userCode ?? ''}" autocomplete="off" spellcheck="false"></label>
+					${
+						options.signedInAs
+							? html`<p>Signed in as <strong id="signed-in-as">${options.signedInAs}</strong>.</p>`
+							: html`${
+									sso
+										? html`<input type="hidden" name="purpose" value="device"><button type="submit" formaction="/console/sso/start" formnovalidate id="sso-sign-in" class="primary">Sign in with ${sso.displayName}</button>`
+										: ''
+								}
+							${
+								!sso || sso.passwordSignIn
+									? html`<label>Email <input type="email" name="email" id="email" autocomplete="username" required></label>
+									<label>Password <input type="password" name="password" id="password" autocomplete="current-password" required></label>`
+									: ''
+							}`
+					}
+					<div class="actions" ${!options.signedInAs && sso && !sso.passwordSignIn ? 'hidden' : ''}>
+						<button type="submit" name="action" value="approve" id="approve" class="primary">Approve</button>
+						<button type="submit" name="action" value="deny" id="deny">Deny</button>
+					</div>
+				</form>`
 				}
 			</section>`,
 		);
@@ -130,12 +108,9 @@ export const signInPages = {
 					${
 						ssoOnly
 							? html`<p>Your organization signs in with <strong>${ssoOnly}</strong>: no password is needed here.</p>
-									<button type="submit" class="primary" id="accept">Join</button>`
-							: html`<label
-										>New password (12 characters or more)
-										<input type="password" name="password" id="password" autocomplete="new-password" minlength="12" required
-									/></label>
-									<button type="submit" class="primary" id="accept">Save password</button>`
+							<button type="submit" class="primary" id="accept">Join</button>`
+							: html`<label>New password (12 characters or more) <input type="password" name="password" id="password" autocomplete="new-password" minlength="12" required></label>
+							<button type="submit" class="primary" id="accept">Save password</button>`
 					}
 				</form>
 			</section>`,
@@ -152,17 +127,12 @@ export const signInPages = {
 			{ title: 'Welcome', scripts: ['/console/assets/console.js'] },
 			html`<section class="card narrow">
 				<h1>You're in</h1>
-				<p>
-					${connect.sso ? html`You're a member. When VS Code opens the sign-in page, choose <strong>Sign in with ${connect.sso}</strong>.` : 'Your password is set.'}
-					Now connect VS Code to <strong>${connect.organizationName}</strong>:
-				</p>
+				<p>${connect.sso ? html`You're a member. When VS Code opens the sign-in page, choose <strong>Sign in with ${connect.sso}</strong>.` : 'Your password is set.'} Now connect VS Code to <strong>${connect.organizationName}</strong>:</p>
 				<p><a class="button primary" id="open-in-vscode" href="${link}">Open in VS Code</a></p>
-				<p class="muted">
-					VS Code asks you to confirm the address, then signs you in. Without the Org Provider Policy extension installed, install it first.
-				</p>
+				<p class="muted">VS Code asks you to confirm the address, then signs you in. Without the Org Provider Policy extension installed, install it first.</p>
 				<p>Or set <code>orgProviderPolicy.serverUrl</code> to this address and run <strong>Org Provider Policy: Sign In</strong>:</p>
 				<div class="row">
-					<input id="server-url" readonly value="${connect.serverUrl}" aria-label="Policy service address" spellcheck="false" />
+					<input id="server-url" readonly value="${connect.serverUrl}" aria-label="Policy service address" spellcheck="false">
 					<button type="button" id="copy-server-url" data-copy-from="#server-url">Copy</button>
 				</div>
 				<div id="status" class="status" role="status" aria-live="polite"></div>
@@ -214,30 +184,13 @@ export const signInPages = {
 /** The claims as read through the mapping: what an admin needs to set rules (Entra ID's group object IDs). */
 function receivedClaims(claims: IdentityClaims): SafeHtml {
 	return html`<table id="sso-claims" class="claims">
-		<caption>
-			What the identity provider sent
-		</caption>
+		<caption>What the identity provider sent</caption>
 		<tbody>
-			<tr>
-				<th>E-mail</th>
-				<td>${claims.email ?? '(none)'}</td>
-			</tr>
-			<tr>
-				<th>E-mail verified</th>
-				<td>${claims.emailVerified ? 'yes' : 'no'}</td>
-			</tr>
-			<tr>
-				<th>Groups</th>
-				<td id="sso-claims-groups">${claims.groups.length > 0 ? claims.groups.join(', ') : '(none)'}</td>
-			</tr>
-			<tr>
-				<th>Tenant (tid)</th>
-				<td>${claims.tenantId ?? '(none)'}</td>
-			</tr>
-			<tr>
-				<th>Subject</th>
-				<td>${claims.subject}</td>
-			</tr>
+			<tr><th>E-mail</th><td>${claims.email ?? '(none)'}</td></tr>
+			<tr><th>E-mail verified</th><td>${claims.emailVerified ? 'yes' : 'no'}</td></tr>
+			<tr><th>Groups</th><td id="sso-claims-groups">${claims.groups.length > 0 ? claims.groups.join(', ') : '(none)'}</td></tr>
+			<tr><th>Tenant (tid)</th><td>${claims.tenantId ?? '(none)'}</td></tr>
+			<tr><th>Subject</th><td>${claims.subject}</td></tr>
 		</tbody>
 	</table>`;
 }

@@ -7,7 +7,7 @@ import { html, type SafeHtml } from './html';
 /** The form's raw values: what the admin typed, shown again when a save is refused. */
 export type SsoFormValues = Partial<Record<keyof SsoSettings, string | boolean>>;
 
-const csrfField = (token: string) => html`<input type="hidden" name="csrf" value="${token}" />`;
+const csrfField = (token: string) => html`<input type="hidden" name="csrf" value="${token}">`;
 
 /** The saved settings as the form shows them (lists one entry per line). */
 export function formValuesOf(settings: SsoSettings | undefined): SsoFormValues {
@@ -32,23 +32,20 @@ export function formValuesOf(settings: SsoSettings | undefined): SsoFormValues {
 	};
 }
 
-const text = (values: SsoFormValues, name: keyof SsoSettings, label: string, hint: string, placeholder = '') =>
-	html`<div class="field">
-		<label for="sso-${name}">${label}</label>
-		<input id="sso-${name}" name="${name}" value="${String(values[name] ?? '')}" placeholder="${placeholder}" spellcheck="false" />
-		<p class="hint">${hint}</p>
-	</div>`;
-const lines = (values: SsoFormValues, name: keyof SsoSettings, label: string, hint: string) =>
-	html`<div class="field">
-		<label for="sso-${name}">${label}</label>
-		<textarea id="sso-${name}" name="${name}" rows="2" spellcheck="false">${String(values[name] ?? '')}</textarea>
-		<p class="hint">${hint}</p>
-	</div>`;
-const toggle = (values: SsoFormValues, name: keyof SsoSettings, label: string, hint: string) =>
-	html`<div class="field toggle">
-		<label><input type="checkbox" id="sso-${name}" name="${name}" value="on" ${values[name] === true ? 'checked' : ''} /> ${label}</label>
-		<p class="hint">${hint}</p>
-	</div>`;
+const text = (values: SsoFormValues, name: keyof SsoSettings, label: string, hint: string, placeholder = '') => html`<div class="field">
+	<label for="sso-${name}">${label}</label>
+	<input id="sso-${name}" name="${name}" value="${String(values[name] ?? '')}" placeholder="${placeholder}" spellcheck="false">
+	<p class="hint">${hint}</p>
+</div>`;
+const lines = (values: SsoFormValues, name: keyof SsoSettings, label: string, hint: string) => html`<div class="field">
+	<label for="sso-${name}">${label}</label>
+	<textarea id="sso-${name}" name="${name}" rows="2" spellcheck="false">${String(values[name] ?? '')}</textarea>
+	<p class="hint">${hint}</p>
+</div>`;
+const toggle = (values: SsoFormValues, name: keyof SsoSettings, label: string, hint: string) => html`<div class="field toggle">
+	<label><input type="checkbox" id="sso-${name}" name="${name}" value="on" ${values[name] === true ? 'checked' : ''}> ${label}</label>
+	<p class="hint">${hint}</p>
+</div>`;
 
 /** What each audited action is called in the activity list (the code stays in `data-action`). */
 const ACTION_LABELS: Readonly<Record<string, string>> = {
@@ -85,28 +82,12 @@ export const ssoPages = {
 		return html`<section class="card">
 			<header class="card-header">
 				<h1>Single sign-on</h1>
-				<p class="muted">
-					${view.updatedAt ? html`Saved by ${view.updatedBy} at <time datetime="${isoTime(view.updatedAt)}">${isoTime(view.updatedAt)}</time>.` : 'Not set up yet.'}
-				</p>
+				<p class="muted">${view.updatedAt ? html`Saved by ${view.updatedBy} at <time datetime="${isoTime(view.updatedAt)}">${isoTime(view.updatedAt)}</time>.` : 'Not set up yet.'}</p>
 			</header>
 			${state.notice ? html`<p class="success" role="status" id="sso-notice">${state.notice}</p>` : ''}
-			${
-				state.errors?.length
-					? html`<div class="error" role="alert" id="sso-errors">
-							<p>Not saved:</p>
-							<ul>
-								${state.errors.map((error) => html`<li>${error}</li>`)}
-							</ul>
-						</div>`
-					: ''
-			}
-			<p>
-				Register this service with your identity provider as a web application (authorization code flow) with the redirect URI
-				<code id="redirect-uri">${state.redirectUri}</code>.
-			</p>
-			<p id="sso-test-state" class="${view.tested ? 'success' : 'warning'}">
-				${view.settings ? (view.tested ? 'A Test sign-in succeeded with these settings: password sign-in may be turned off.' : 'Run Test sign-in before turning password sign-in off.') : ''}
-			</p>
+			${state.errors?.length ? html`<div class="error" role="alert" id="sso-errors"><p>Not saved:</p><ul>${state.errors.map((error) => html`<li>${error}</li>`)}</ul></div>` : ''}
+			<p>Register this service with your identity provider as a web application (authorization code flow) with the redirect URI <code id="redirect-uri">${state.redirectUri}</code>.</p>
+			<p id="sso-test-state" class="${view.tested ? 'success' : 'warning'}">${view.settings ? (view.tested ? 'A Test sign-in succeeded with these settings: password sign-in may be turned off.' : 'Run Test sign-in before turning password sign-in off.') : ''}</p>
 			<form method="post" action="/console/sso" id="sso-form">
 				${csrfField(state.formToken)}
 				${toggle(values, 'enabled', 'Offer single sign-on', 'Shows "Sign in with …" on the console sign-in page and on the page that approves VS Code sign-ins.')}
@@ -115,13 +96,7 @@ export const ssoPages = {
 				${text(values, 'clientId', 'Client ID', 'The application (client) ID the identity provider gave this service.')}
 				<div class="field">
 					<label for="sso-clientSecret">Client secret</label>
-					<input
-						id="sso-clientSecret"
-						name="clientSecret"
-						type="password"
-						autocomplete="off"
-						placeholder="${view.hasClientSecret ? 'saved — leave empty to keep it' : ''}"
-					/>
+					<input id="sso-clientSecret" name="clientSecret" type="password" autocomplete="off" placeholder="${view.hasClientSecret ? 'saved — leave empty to keep it' : ''}">
 					<p class="hint">Kept by the service and never shown again.</p>
 				</div>
 				${text(values, 'scopes', 'Scopes', 'Separated by spaces; openid is required.')}
@@ -129,10 +104,7 @@ export const ssoPages = {
 				${text(values, 'emailVerifiedClaim', 'E-mail verified claim', 'Must be true for anyone to sign in. Entra ID: add the optional claim xms_edov and enter it here.')}
 				${text(values, 'groupsClaim', 'Groups claim', 'Where group membership comes from (Entra ID sends group object IDs).')}
 				<h2>Who may join</h2>
-				<p class="hint">
-					Every rule that is filled in must hold. With none, only people already added here can sign in; with any, a matching person gets an
-					account on first sign-in.
-				</p>
+				<p class="hint">Every rule that is filled in must hold. With none, only people already added here can sign in; with any, a matching person gets an account on first sign-in.</p>
 				${lines(values, 'allowedDomains', 'Allowed e-mail domains', 'One per line: acme.example. Only a verified e-mail counts.')}
 				${lines(values, 'tenantIds', 'Entra tenant IDs', 'One per line: the tid claim must be one of these.')}
 				${lines(values, 'allowedGroups', 'Allowed groups', 'One per line: the person must be in one of these.')}
@@ -142,34 +114,17 @@ export const ssoPages = {
 				<div class="actions"><button type="submit" class="primary" id="sso-save">Save</button></div>
 			</form>
 			<form method="post" action="/console/sso/start" class="inline">
-				${csrfField(state.formToken)}<input type="hidden" name="purpose" value="test" />
+				${csrfField(state.formToken)}<input type="hidden" name="purpose" value="test">
 				<button type="submit" id="sso-test" ${view.settings ? '' : 'disabled'}>Test sign-in</button>
 			</form>
 			<h2>Provisioning (SCIM 2.0)</h2>
-			<p>
-				Tenant URL for Entra ID / base URL for Okta: <code id="scim-url">${state.scimUrl}</code>. Provisioning is
-				<strong id="scim-state">${view.scimEnabled ? 'on' : 'off'}</strong>.
-			</p>
+			<p>Tenant URL for Entra ID / base URL for Okta: <code id="scim-url">${state.scimUrl}</code>. Provisioning is <strong id="scim-state">${view.scimEnabled ? 'on' : 'off'}</strong>.</p>
 			${
 				state.scimToken
-					? html`<div class="subpanel">
-							<p>The SCIM token, shown this once:</p>
-							<div class="row">
-								<input id="scim-token" readonly value="${state.scimToken}" spellcheck="false" aria-label="SCIM token" /><button
-									type="button"
-									data-copy-from="#scim-token"
-								>
-									Copy
-								</button>
-							</div>
-						</div>`
+					? html`<div class="subpanel"><p>The SCIM token, shown this once:</p><div class="row"><input id="scim-token" readonly value="${state.scimToken}" spellcheck="false" aria-label="SCIM token"><button type="button" data-copy-from="#scim-token">Copy</button></div></div>`
 					: ''
 			}
-			<form method="post" action="/console/sso/scim-token" class="inline">
-				${csrfField(state.formToken)}<button type="submit" id="scim-create" ${view.settings ? '' : 'disabled'}>
-					${view.scimEnabled ? 'Replace SCIM token' : 'Create SCIM token'}
-				</button>
-			</form>
+			<form method="post" action="/console/sso/scim-token" class="inline">${csrfField(state.formToken)}<button type="submit" id="scim-create" ${view.settings ? '' : 'disabled'}>${view.scimEnabled ? 'Replace SCIM token' : 'Create SCIM token'}</button></form>
 			${view.scimEnabled ? html`<form method="post" action="/console/sso/scim-token/revoke" class="inline">${csrfField(state.formToken)}<button type="submit" id="scim-revoke">Turn provisioning off</button></form>` : ''}
 		</section>`;
 	},
@@ -179,27 +134,16 @@ export const ssoPages = {
 			<h1>Activity</h1>
 			<p class="muted">Sign-ins, joins, provisioning and single sign-on changes, newest first.</p>
 			<table id="activity">
-				<thead>
-					<tr>
-						<th>When</th>
-						<th>Who</th>
-						<th>What</th>
-						<th>Outcome</th>
-						<th>Details</th>
-					</tr>
-				</thead>
+				<thead><tr><th>When</th><th>Who</th><th>What</th><th>Outcome</th><th>Details</th></tr></thead>
 				<tbody>
 					${events.map(
-						(event) =>
-							html`<tr data-action="${event.action}" data-outcome="${event.outcome}">
-								<td class="nowrap"><time datetime="${isoTime(event.at)}">${isoTime(event.at)}</time></td>
-								<td>${event.actor}</td>
-								<td title="${event.action}">${ACTION_LABELS[event.action] ?? event.action}</td>
-								<td><span class="badge ${event.outcome}">${event.outcome}</span></td>
-								<td>
-									${Object.entries(event.detail).map(([name, value], index) => html`${index > 0 ? ' · ' : ''}${name}: <strong>${String(value)}</strong>`)}
-								</td>
-							</tr>`,
+						(event) => html`<tr data-action="${event.action}" data-outcome="${event.outcome}">
+							<td class="nowrap"><time datetime="${isoTime(event.at)}">${isoTime(event.at)}</time></td>
+							<td>${event.actor}</td>
+							<td title="${event.action}">${ACTION_LABELS[event.action] ?? event.action}</td>
+							<td><span class="badge ${event.outcome}">${event.outcome}</span></td>
+							<td>${Object.entries(event.detail).map(([name, value], index) => html`${index > 0 ? ' · ' : ''}${name}: <strong>${String(value)}</strong>`)}</td>
+						</tr>`,
 					)}
 				</tbody>
 			</table>

@@ -1,6 +1,6 @@
 import { parseIfMatch } from '../../policy';
 import { isoTime } from '../clock';
-import type { PolicyService, PublishedRevision } from '../policy-service';
+import type { PolicyService, PublishedRevision } from '../policy/policy-service';
 import { HttpError } from './http-error';
 
 /** Interprets If-Match for a policy write: required, so two admins never overwrite each other silently. */

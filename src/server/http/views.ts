@@ -1,8 +1,8 @@
 import { z } from 'zod';
 import { RoleSchema } from '../../policy';
 import { isoTime } from '../clock';
-import { settingsOfRevision, type PublishedRevision } from '../policy-service';
-import { diffSettings } from '../revision-diff';
+import { settingsOfRevision, type PublishedRevision } from '../policy/policy-service';
+import { diffSettings } from '../policy/revision-diff';
 import type { InvitationRecord, UserRecord } from '../store/store';
 
 /** The shapes the admin API answers with, declared once for serialization and the OpenAPI document. */

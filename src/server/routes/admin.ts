@@ -8,7 +8,7 @@ import { currentOrThrow, expectedRevision, INVALID_POLICY_MESSAGE, savePolicy } 
 import { ErrorSchema, sendStoredJson, signedPolicyResponse } from '../http/schemas';
 import { invitationView, InvitationViewSchema, memberView, MemberViewSchema, revisionView, RevisionViewSchema } from '../http/views';
 import { HttpError } from '../http/http-error';
-import { settingsOfRevision, type PolicyService } from '../policy-service';
+import { settingsOfRevision, type PolicyService } from '../policy/policy-service';
 import type { Store } from '../store/store';
 import { mailFailure, type InvitationMail, type InvitationMailer } from '../mail';
 import type { FastifyBaseLogger } from 'fastify';
@@ -17,13 +17,23 @@ export interface AdminRouteOptions {
 	readonly auth: Authenticators;
 	readonly members: Pick<Members, 'create' | 'invite' | 'remove'>;
 	readonly tokens: Pick<Tokens, 'createAdminApiToken'>;
-	readonly policies: Pick<PolicyService, 'current' | 'save' | 'history' | 'revision'>;
+	readonly policies: Pick<PolicyService, 'current' | 'save' | 'history' | 'revision' | 'withKeptHeaderValues'>;
 	readonly store: Pick<Store, 'listUsers' | 'listInvitations' | 'getOrganization'>;
 	readonly publicUrl: () => string;
 	readonly mailer?: InvitationMailer | undefined;
 }
 
 const bearer = [{ bearerAuth: [] }];
+
+/** Headers whose saved value stays: sent empty, because the console never receives secret values. */
+const KeepHeaderValuesQuery = z.object({
+	keepHeaderValues: z
+		.union([z.string(), z.array(z.string())])
+		.transform((value) => (Array.isArray(value) ? value : [value]))
+		.pipe(z.array(z.string().max(256)).max(64))
+		.default([])
+		.describe('Header names (repeat the parameter) whose value is sent empty and keeps the saved value'),
+});
 
 const NewMemberSchema = z.strictObject({
 	email: z.email('must be an email address'),
@@ -74,8 +84,18 @@ export const adminRoutes: FastifyPluginAsyncZod<AdminRouteOptions> = async (
 				summary: 'Save a new policy revision',
 				security: bearer,
 				headers: z.looseObject({ 'if-match': z.string().optional().describe('The quoted revision edited, or *') }),
+				querystring: KeepHeaderValuesQuery,
 				body: PolicySettingsSchema,
 				response: { 200: signedPolicyResponse, 400: ErrorSchema, 412: ErrorSchema, 428: ErrorSchema },
+			},
+			// Before validation: a kept header arrives empty and gets its saved value back.
+			preValidation: async (request) => {
+				const keep = KeepHeaderValuesQuery.parse(request.query).keepHeaderValues;
+				const restored = await policies.withKeptHeaderValues(principalOf(request).user.orgId, request.body, keep);
+				if (!restored.ok) {
+					throw new HttpError(400, 'invalid_policy', INVALID_POLICY_MESSAGE, { fieldErrors: restored.errors });
+				}
+				request.body = restored.value as typeof request.body;
 			},
 		},
 		async (request, reply) => {

@@ -7,8 +7,8 @@ import { HttpError } from '../http/http-error';
 import { currentOrThrow } from '../http/policy-http';
 import { ErrorSchema, sendNotModified, sendStoredJson, signedPolicyResponse } from '../http/schemas';
 import type { ServiceMetrics } from '../metrics';
-import { jsonForSchema, type PolicyService } from '../policy-service';
-import { revisionFrame, type StreamHub } from '../stream-hub';
+import { jsonForSchema, type PolicyService } from '../policy/policy-service';
+import { revisionFrame, type StreamHub } from '../policy/stream-hub';
 import type { Store } from '../store/store';
 
 export interface PolicyRouteOptions {

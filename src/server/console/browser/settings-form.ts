@@ -8,11 +8,12 @@ interface FieldError {
 	message: string;
 }
 
+/** The admin API's answer: the signed revision (read for its stamp only), or an error. */
 interface SaveAnswer {
+	policy?: { revision: number; updatedBy: string; updatedAt: string };
 	revision: number;
 	updatedBy: string;
 	updatedAt: string;
-	settings: { enabled: boolean; provider?: unknown };
 	fieldErrors?: FieldError[];
 	message?: string;
 }
@@ -183,15 +184,24 @@ export function wireSettingsForm(form: HTMLFormElement): void {
 		save.disabled = true;
 		showStatus('Saving…');
 		try {
-			const { response, data } = await send<SaveAnswer>('PUT', '/console/api/policy', collect(headersBox), {
-				'if-match': `"${state.revision}"`,
-			});
-			if (response.ok) {
-				state.revision = data.revision;
-				$('#revision').textContent = String(data.revision);
-				$('#updated-by').textContent = data.updatedBy;
+			// The one save path: the admin API, which puts back the header values kept unchanged.
+			const { settings, keepHeaderValues } = collect(headersBox);
+			const query = new URLSearchParams(keepHeaderValues.map((name) => ['keepHeaderValues', name]));
+			const { response, data } = await send<SaveAnswer>(
+				'PUT',
+				`/api/v1/admin/policy${keepHeaderValues.length ? `?${query}` : ''}`,
+				settings,
+				{
+					'if-match': `"${state.revision}"`,
+				},
+			);
+			if (response.ok && data.policy) {
+				const revision = data.policy;
+				state.revision = revision.revision;
+				$('#revision').textContent = String(revision.revision);
+				$('#updated-by').textContent = revision.updatedBy;
 				const updatedAt = $<HTMLTimeElement>('#updated-at');
-				updatedAt.dateTime = data.updatedAt;
+				updatedAt.dateTime = revision.updatedAt;
 				showLocalTimes(updatedAt.parentElement ?? document);
 				for (const row of $$('.header-row', headersBox)) {
 					// A secret value leaves the page once saved; a readable one stays as typed.
@@ -205,7 +215,7 @@ export function wireSettingsForm(form: HTMLFormElement): void {
 					}
 				}
 				saved = snapshot();
-				showStatus(`Saved revision ${data.revision}. Members receive it now.`, 'success');
+				showStatus(`Saved revision ${revision.revision}. Members receive it now.`, 'success');
 			} else if (response.status === 400 && data.fieldErrors) {
 				showFieldErrors(data.fieldErrors, headersBox);
 			} else if (response.status === 412) {

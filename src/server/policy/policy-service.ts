@@ -15,11 +15,12 @@ import {
 	type PolicySigningKey,
 	type SchemaVersion,
 	type SignedPolicy,
-} from '../policy';
-import type { Clock } from './clock';
-import type { Keyring, OrganizationKeys } from './signing/keyring';
-import { pemSigner, type PolicySigner } from './signing/signer';
-import type { RevisionRecord, Store } from './store/store';
+} from '../../policy';
+import type { Clock } from '../clock';
+import { restoreKeptHeaderValues, type KeptHeadersResult } from './kept-headers';
+import type { Keyring, OrganizationKeys } from '../signing/keyring';
+import { pemSigner, type PolicySigner } from '../signing/signer';
+import type { RevisionRecord, Store } from '../store/store';
 
 export interface PublishedRevision {
 	readonly orgId: string;
@@ -142,6 +143,19 @@ export class PolicyService {
 			return { kind: 'invalid', errors: parsed.errors };
 		}
 		return this.append(orgId, parsed.value, expected, author);
+	}
+
+	/**
+	 * The admin's input with the saved values of the headers named in `keep` put back (the console
+	 * never receives secret values, so an untouched one arrives empty): a rule of the policy, run
+	 * before the input is validated, whoever saves.
+	 */
+	async withKeptHeaderValues(orgId: string, input: unknown, keep: readonly string[]): Promise<KeptHeadersResult> {
+		if (keep.length === 0) {
+			return { ok: true, value: input };
+		}
+		const current = await this.current(orgId);
+		return restoreKeptHeaderValues(input, keep, current ? (settingsOfRevision(current).provider?.headers ?? {}) : {});
 	}
 
 	/** The newest settings again, signed with the organization's newest key (after a key rotation). */

@@ -1,4 +1,4 @@
-import type { PolicySettings } from '../policy';
+import type { PolicySettings } from '../../policy';
 
 export interface FieldChange {
 	path: string;

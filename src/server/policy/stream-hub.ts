@@ -1,6 +1,6 @@
 import type { ServerResponse } from 'node:http';
-import type { ServiceMetrics } from './metrics';
-import type { SchemaVersion } from '../policy';
+import type { ServiceMetrics } from '../metrics';
+import type { SchemaVersion } from '../../policy';
 import { jsonForSchema, type PolicyEvents, type PublishedRevision, type Revocation } from './policy-service';
 
 /** The token a stream was opened with: the stream lasts only as long as it does. */

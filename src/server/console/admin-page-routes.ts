@@ -1,0 +1,50 @@
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { isoTime } from '../clock';
+import { principalOf } from '../http/auth';
+import { currentOrThrow } from '../http/policy-http';
+import { invitationView, memberView, revisionView } from '../http/views';
+import { settingsOfRevision, type PolicyService } from '../policy/policy-service';
+import { maskSettings } from '../policy/revision-diff';
+import type { Store } from '../store/store';
+import { page } from './html';
+import type { ConsoleKit } from './kit';
+import { adminPages } from './pages';
+
+export interface AdminPageRouteOptions {
+	readonly kit: ConsoleKit;
+	readonly policies: Pick<PolicyService, 'current' | 'history'>;
+	readonly store: Pick<Store, 'listUsers' | 'listInvitations'>;
+}
+
+/**
+ * The admin's pages: provider settings, revisions, members. Saving goes through the admin API
+ * (`PUT /api/v1/admin/policy`, with the session's CSRF token), the one save path there is.
+ */
+export const adminPageRoutes: FastifyPluginAsyncZod<AdminPageRouteOptions> = async (app, { kit, policies, store }) => {
+	const { sendPage, consolePage, chrome } = kit;
+	const script = ['/console/assets/console.js'];
+
+	app.get('/console/settings', { preHandler: consolePage }, async (request, reply) => {
+		const current = await currentOrThrow(policies, principalOf(request).user.orgId);
+		const settings = maskSettings(settingsOfRevision(current));
+		const state = { settings, revision: current.revision, updatedBy: current.createdBy, updatedAt: isoTime(current.createdAt) };
+		const options = chrome(request, 'Provider settings', 'settings', current.signed.policy.organization.name, script);
+		return sendPage(reply, page(options, adminPages.settings(state)));
+	});
+
+	app.get('/console/revisions', { preHandler: consolePage }, async (request, reply) => {
+		const history = await policies.history(principalOf(request).user.orgId, 101);
+		const rows = history.slice(0, 100).map((revision, index) => revisionView(revision, history[index + 1]));
+		const options = chrome(request, 'Revisions', 'revisions', history[0]?.signed.policy.organization.name, script);
+		return sendPage(reply, page(options, adminPages.revisions(rows)));
+	});
+
+	app.get('/console/members', { preHandler: consolePage }, async (request, reply) => {
+		const { user } = principalOf(request);
+		const current = await currentOrThrow(policies, user.orgId);
+		const people = (await store.listUsers(user.orgId)).map((member) => memberView(member, current.revision));
+		const invitations = (await store.listInvitations(user.orgId)).map(invitationView);
+		const options = chrome(request, 'Members', 'members', current.signed.policy.organization.name, script);
+		return sendPage(reply, page(options, adminPages.members(people, invitations, current.revision, user.id)));
+	});
+};

@@ -1,0 +1,89 @@
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import type { ConsoleSessions } from '../accounts';
+import type { ServerConfig } from '../config';
+import { SESSION_COOKIE } from '../http/auth';
+import type { PasswordRefusal, PasswordSignIn } from '../sso/password-sign-in';
+import type { SingleSignOn } from '../sso/single-sign-on';
+import type { ConsoleKit } from './kit';
+import { signInPages, type SsoOffer } from './sign-in-pages';
+
+export interface SignInRouteOptions {
+	readonly kit: ConsoleKit;
+	readonly passwords: Pick<PasswordSignIn, 'signIn'>;
+	readonly sessions: Pick<ConsoleSessions, 'end'>;
+	readonly sso: Pick<SingleSignOn, 'offer'>;
+	readonly config: Pick<ServerConfig, 'orgId'>;
+	readonly loginLimit: { rateLimit: { max: number; timeWindow: string } };
+}
+
+const BreakGlass = z.object({ 'break-glass': z.string().optional() });
+
+/** The status and sentence for a refused sign-in; a throttled account is told when to try again. */
+export function refusalAnswer(refusal: PasswordRefusal, reply: FastifyReply): [number, string] {
+	switch (refusal.reason) {
+		case 'throttled':
+			reply.header('retry-after', String(refusal.retryAfterSeconds));
+			return [429, `Too many failed sign-ins for this account: try again in ${refusal.retryAfterSeconds} s.`];
+		case 'wrong_password':
+			return [401, 'Wrong email or password.'];
+		case 'not_admin':
+			return [401, 'Only admins can use the console.'];
+		case 'password_sign_in_off':
+			return [403, 'This organization signs in with single sign-on only: use the button above.'];
+	}
+}
+
+/** The console's password sign-in page (break-glass too), sign-out, and where the bare address leads. */
+export const signInRoutes: FastifyPluginAsyncZod<SignInRouteOptions> = async (
+	app,
+	{ kit, passwords, sessions, sso, config, loginLimit },
+) => {
+	const { sendPage, guard, guarded, formOf, sessionPrincipal } = kit;
+	const loginPage = (
+		request: FastifyRequest,
+		reply: FastifyReply,
+		options: { error?: string; email?: string; breakGlass: boolean; sso: SsoOffer | undefined },
+		status = 200,
+	) => sendPage(reply, signInPages.login(guard.tokenFor(request, reply), options), status);
+
+	app.get('/console/login', { schema: { querystring: BreakGlass } }, async (request, reply) =>
+		loginPage(request, reply, { breakGlass: request.query['break-glass'] !== undefined, sso: await sso.offer(config.orgId) }),
+	);
+
+	app.post('/console/login', { config: loginLimit, schema: { querystring: BreakGlass } }, async (request, reply) => {
+		const body = formOf(request);
+		const breakGlass = request.query['break-glass'] !== undefined;
+		const offer = await sso.offer(config.orgId);
+		return guarded(
+			request,
+			reply,
+			(token, error) => signInPages.login(token, { error, email: body.email, sso: offer, breakGlass }),
+			async () => {
+				const outcome = await passwords.signIn(body.email ?? '', body.password ?? '', 'console');
+				if (outcome.kind === 'refused') {
+					const [status, error] = refusalAnswer(outcome, reply);
+					return loginPage(request, reply, { error, email: body.email, breakGlass, sso: offer }, status);
+				}
+				await kit.signIn(reply, outcome.user);
+				return reply.redirect('/console/settings', 303);
+			},
+		);
+	});
+
+	app.post('/console/logout', async (request, reply) => {
+		guard.checkOrigin(request);
+		const cookie = request.cookies[SESSION_COOKIE];
+		const principal = await sessionPrincipal(request);
+		if (cookie && principal && formOf(request).csrf === principal.token.csrfToken) {
+			await sessions.end(cookie);
+		}
+		reply.clearCookie(SESSION_COOKIE, { path: '/' });
+		return reply.redirect('/console/login', 303);
+	});
+
+	// Someone opening the service's bare address is looking for the console.
+	app.get('/', async (_request, reply) => reply.redirect('/console', 302));
+	app.get('/console', async (_request, reply) => reply.redirect('/console/settings', 302));
+};
