@@ -1,4 +1,5 @@
 import { createAccounts, DEFAULT_TIMINGS } from './accounts';
+import { AuditLog } from './audit';
 import { adminSetupLink, DEFAULT_ADMIN_EMAIL } from './bootstrap';
 import { systemClock, isoTime } from './clock';
 import { ConfigError, parseConfig } from './config';
@@ -38,6 +39,9 @@ export async function runAdminCommand(argv: readonly string[], env: NodeJS.Proce
 		// Only `invite` is used: no key is signed here.
 		const accounts = createAccounts(store, new PolicyEvents(), systemClock, DEFAULT_TIMINGS, async () => undefined);
 		const setup = await adminSetupLink(accounts.members, config.orgId, config.adminEmail ?? DEFAULT_ADMIN_EMAIL);
+		// Whoever can open the database is the operator: the link is in the activity list, not who ran it.
+		const audit = new AuditLog(store.identity, systemClock, { info: () => undefined, warn: () => undefined });
+		await audit.record(config.orgId, 'operator (admin reset-link)', 'admin.reset_link', 'ok', { admin: setup.email });
 		console.log(
 			`One-time link for ${setup.email} to become an admin of ${config.orgId} (valid until ${isoTime(setup.expiresAt)}):\n  ${config.publicUrl}/invite/${setup.token}`,
 		);

@@ -23,6 +23,7 @@ import { Keyring, type KeyCustodyOptions } from './signing/keyring';
 import { readSigningKeyFile } from './signing/signer';
 import { PolicyEvents, PolicyService } from './policy/policy-service';
 import { adminRoutes } from './routes/admin';
+import { adminMemberRoutes } from './routes/admin-members';
 import { oauthRoutes } from './routes/oauth';
 import { opsRoutes } from './routes/ops';
 import { policyRoutes } from './routes/policy';
@@ -85,11 +86,18 @@ export async function buildApp(options: AppOptions): Promise<PolicyApp> {
 		overlapMs: config.keyOverlapDays * 86_400_000,
 	});
 	const policies = new PolicyService(store, events, clock, keyring);
-	const accounts = createAccounts(store, events, clock, { ...DEFAULT_TIMINGS, ...options.timings }, (orgId) => policies.signingKey(orgId));
+	const audit = new AuditLog(store.identity, clock, app.log);
+	const accounts = createAccounts(
+		store,
+		events,
+		clock,
+		{ ...DEFAULT_TIMINGS, ...options.timings },
+		(orgId) => policies.signingKey(orgId),
+		audit,
+	);
 	const hub = new StreamHub(events, metrics, config.heartbeatSeconds * 1000);
 	const auth = { tokens: accounts.tokens, sessions: accounts.sessions };
 	const publicUrl = () => config.publicUrl;
-	const audit = new AuditLog(store.identity, clock, app.log);
 	const sso = new SingleSignOn({
 		identity: store.identity,
 		users: store,
@@ -195,13 +203,15 @@ export async function buildApp(options: AppOptions): Promise<PolicyApp> {
 		heartbeatSeconds: config.heartbeatSeconds,
 	});
 	const mailer = options.mailer ?? (config.smtpUrl && config.smtpFrom ? smtpMailer(config.smtpUrl, config.smtpFrom) : undefined);
-	await app.register(adminRoutes, {
+	await app.register(adminRoutes, { prefix: '/api/v1/admin', auth, policies });
+	await app.register(adminMemberRoutes, {
 		prefix: '/api/v1/admin',
 		auth,
 		members: accounts.members,
 		tokens: accounts.tokens,
 		policies,
 		store,
+		audit,
 		publicUrl,
 		mailer,
 	});

@@ -1,5 +1,6 @@
 import type { Clock } from './clock';
 import { newId } from './crypto';
+import { neutralise } from './text-safety';
 import type { AuditEventRecord, AuditOutcome, IdentityStore } from './store/identity-store';
 
 /** Where audit lines also go: the service log (pino's `info`/`warn` shape). */
@@ -22,7 +23,12 @@ export class AuditLog {
 		private readonly log: AuditLogger,
 	) {}
 
-	async record(orgId: string, actor: string, action: string, outcome: AuditOutcome, detail: AuditDetail = {}): Promise<void> {
+	async record(orgId: string, actor: string, action: string, outcome: AuditOutcome, raw: AuditDetail = {}): Promise<void> {
+		// Names, reasons and user agents come from users: no control or bidi character reaches the list or the log.
+		actor = neutralise(actor);
+		const detail: AuditDetail = Object.fromEntries(
+			Object.entries(raw).map(([key, value]) => [key, typeof value === 'string' ? neutralise(value) : value]),
+		);
 		const event: AuditEventRecord = { id: newId(), orgId, at: this.clock.now(), actor, action, outcome, detail };
 		const line = { audit: { org: orgId, actor, action, outcome, ...detail } };
 		if (outcome === 'ok') {

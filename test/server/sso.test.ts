@@ -60,6 +60,24 @@ describe('single sign-on (OpenID Connect)', function () {
 		assert.ok(events.some((event) => event.action === 'sign_in.sso' && event.outcome === 'ok' && event.actor === 'alice@acme.test'));
 	});
 
+	for (const kind of ['swapped-payload', 'foreign-key'] as const) {
+		it(`refuses an ID token whose signature does not verify against the provider's keys (${kind})`, async () => {
+			await configure();
+			// bob signs in; the token endpoint answers with alice's claims (an admin by group).
+			idp.tamper = { kind, as: 'alice@acme.test' };
+			const browser = new TestBrowser();
+			const result = await browser.signInWithSso(service.url, 'bob@acme.test');
+			assert.notEqual(result.status, 200, result.text);
+			assert.match(result.text, /Single sign-on failed: the identity provider(&#39;|')s answer was refused/);
+			assert.equal(await service.store.findUserByEmail('acme', 'alice@acme.test'), undefined, 'no account was made for the forged claims');
+			const console = await browser.open(`${service.url}/console/settings`);
+			assert.doesNotMatch(await console.response.text(), /Signed in as/);
+			idp.tamper = undefined;
+			const genuine = await new TestBrowser().signInWithSso(service.url, 'alice@acme.test');
+			assert.match(genuine.text, /Signed in as alice@acme\.test/, 'the genuine token still signs in');
+		});
+	}
+
 	it('lets a member approve a VS Code sign-in through the identity provider, keeping the code', async () => {
 		await configure();
 		const started = await jsonOf(await form(`${service.url}/oauth/device_authorization`, { client_id: 'vscode' }));

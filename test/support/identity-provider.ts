@@ -1,4 +1,4 @@
-import { generateKeyPairSync } from 'node:crypto';
+import { createSign, generateKeyPairSync } from 'node:crypto';
 import { once } from 'node:events';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -39,7 +39,26 @@ export interface TestIdentityProvider {
 	issuer: string;
 	/** Settings for the service that trust this provider (Acme's domain and groups, alice an admin by group). */
 	settings(overrides?: Record<string, unknown>): Record<string, unknown>;
+	/**
+	 * A forged ID token from the token endpoint, to prove the service checks its signature: the
+	 * claims swapped for `as`'s under the real signature, or re-signed with a key the provider never published.
+	 */
+	tamper: { kind: 'swapped-payload' | 'foreign-key'; as: string } | undefined;
 	close(): Promise<void>;
+}
+
+const FOREIGN_KEY = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey;
+
+/** The ID token with its payload's identity replaced by `person`'s (and, for a foreign key, signed anew with it). */
+function forge(idToken: string, tamper: NonNullable<TestIdentityProvider['tamper']>): string {
+	const [header = '', payload = '', signature = ''] = idToken.split('.');
+	const claims = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as Record<string, unknown>;
+	const forged = Buffer.from(JSON.stringify({ ...claims, sub: tamper.as, ...PEOPLE[tamper.as] })).toString('base64url');
+	if (tamper.kind === 'swapped-payload') {
+		return `${header}.${forged}.${signature}`;
+	}
+	const foreign = createSign('RSA-SHA256').update(`${header}.${forged}`).sign(FOREIGN_KEY).toString('base64url');
+	return `${header}.${forged}.${foreign}`;
 }
 
 const page = (
@@ -162,6 +181,14 @@ export async function startIdentityProvider(redirectUris: string[]): Promise<Tes
 		},
 	};
 	const provider = new Provider(issuer, configuration);
+	const handle: { tamper: TestIdentityProvider['tamper'] } = { tamper: undefined };
+	provider.use(async (ctx, next) => {
+		await next();
+		const body = ctx.body as { id_token?: string } | undefined;
+		if (ctx.path === '/token' && handle.tamper && typeof body?.id_token === 'string') {
+			ctx.body = { ...body, id_token: forge(body.id_token, handle.tamper) };
+		}
+	});
 	provider.use(async (ctx, next) => {
 		const match = /^\/interaction\/([^/]+)(\/abort)?$/.exec(ctx.path);
 		if (!match) {
@@ -192,6 +219,12 @@ export async function startIdentityProvider(redirectUris: string[]): Promise<Tes
 	server.on('request', provider.callback());
 	return {
 		issuer,
+		get tamper() {
+			return handle.tamper;
+		},
+		set tamper(value) {
+			handle.tamper = value;
+		},
 		settings: (overrides = {}) => ({
 			enabled: true,
 			displayName: 'Acme ID',

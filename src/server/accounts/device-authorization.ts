@@ -63,6 +63,10 @@ export class DeviceAuthorizations {
 		if (!user || !(await this.store.consumeDeviceCode(record.deviceCodeHash))) {
 			throw new OAuthError('invalid_grant', 'the device code was already used');
 		}
+		if (user.deactivatedAt !== null) {
+			// Approved, then deactivated by the directory before VS Code came for its tokens: none.
+			throw new OAuthError('access_denied', 'the account was deactivated by its directory after the approval');
+		}
 		return this.tokens.issue(user, record.clientId);
 	}
 

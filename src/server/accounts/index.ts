@@ -1,4 +1,5 @@
 import type { PolicySigningKey } from '../../policy';
+import type { AuditLog } from '../audit';
 import type { Clock } from '../clock';
 import type { PolicyEvents } from '../policy/policy-service';
 import type { Store } from '../store/store';
@@ -27,8 +28,9 @@ export function createAccounts(
 	clock: Clock,
 	timings: AccountTimings,
 	signingKeyOf: (orgId: string) => Promise<PolicySigningKey | undefined>,
+	audit?: Pick<AuditLog, 'record'>,
 ): Accounts {
-	const tokens = new Tokens(store, events, clock, timings, signingKeyOf);
+	const tokens = new Tokens(store, events, clock, timings, signingKeyOf, audit);
 	return {
 		tokens,
 		members: new Members(store, events, clock, timings, tokens),

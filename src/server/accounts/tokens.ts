@@ -1,4 +1,5 @@
 import type { PolicySigningKey, TokenResponse } from '../../policy';
+import type { AuditLog } from '../audit';
 import type { Clock } from '../clock';
 import { hashSecret, newId, newSecret } from '../crypto';
 import type { PolicyEvents } from '../policy/policy-service';
@@ -30,6 +31,7 @@ export class Tokens {
 		private readonly clock: Clock,
 		private readonly timings: AccountTimings,
 		private readonly signingKeyOf: (orgId: string) => Promise<PolicySigningKey | undefined>,
+		private readonly audit?: Pick<AuditLog, 'record'>,
 	) {}
 
 	async issue(user: UserRecord, clientId: string, familyId = newId()): Promise<TokenResponse> {
@@ -81,11 +83,16 @@ export class Tokens {
 			await this.store.revokeFamily(record.familyId ?? '', now);
 			this.forgetPrincipals();
 			this.events.publishRevoked({ familyId: record.familyId ?? undefined });
+			const owner = await this.store.getUser(record.userId);
+			await this.audit?.record(record.orgId, owner?.email ?? record.userId, 'token.refresh_replayed', 'refused', {
+				client: record.clientId,
+				outcome: 'the sign-in was revoked',
+			});
 			throw new OAuthError('invalid_grant', 'the refresh token was already used; every session it started has been revoked');
 		}
 		const user = await this.store.getUser(record.userId);
-		if (!user) {
-			throw new OAuthError('invalid_grant', 'the account no longer exists');
+		if (!user || user.deactivatedAt !== null) {
+			throw new OAuthError('invalid_grant', 'the account no longer exists or was deactivated');
 		}
 		return this.issue(user, clientId, record.familyId ?? newId());
 	}

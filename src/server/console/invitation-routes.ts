@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { DomainError, type Members } from '../accounts';
+import type { AuditLog } from '../audit';
 import type { ServerConfig } from '../config';
 import { hashSecret } from '../crypto';
 import { domainStatus } from '../http/errors';
@@ -15,6 +16,7 @@ export interface InvitationRouteOptions {
 	readonly sso: Pick<SingleSignOn, 'offer'>;
 	readonly store: Pick<Store, 'getInvitation' | 'getOrganization'>;
 	readonly config: Pick<ServerConfig, 'publicUrl'>;
+	readonly audit: Pick<AuditLog, 'record'>;
 	readonly loginLimit: { rateLimit: { max: number; timeWindow: string } };
 }
 
@@ -27,7 +29,7 @@ const InviteParams = z.object({ token: z.string() });
  */
 export const invitationRoutes: FastifyPluginAsyncZod<InvitationRouteOptions> = async (
 	app,
-	{ kit, members, sso, store, config, loginLimit },
+	{ kit, members, sso, store, config, audit, loginLimit },
 ) => {
 	const { sendPage, guard, guarded, formOf } = kit;
 	/** The identity provider's name when this invitation joins without a password. */
@@ -60,6 +62,7 @@ export const invitationRoutes: FastifyPluginAsyncZod<InvitationRouteOptions> = a
 				}
 				try {
 					const user = await members.acceptInvitation(token, provider ? null : password);
+					await audit.record(user.orgId, user.email, 'invitation.accepted', 'ok', { role: user.role, breakGlass: user.breakGlass });
 					if (user.role === 'admin' && !provider) {
 						await kit.signIn(reply, user);
 						return reply.redirect('/console/settings', 303);

@@ -2,7 +2,9 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { hashSecret } from '../crypto';
-import { LIST_SCHEMA, type ScimProblemKind, type ScimResult, type ScimUsers } from '../sso/scim-users';
+import { ScimDiscovery } from '../sso/scim-discovery';
+import { LIST_SCHEMA, projectResource, SEARCH_SCHEMA, type ScimProblemKind, type ScimResult, type ScimUser } from '../sso/scim-resource';
+import type { ListQuery, ScimUsers } from '../sso/scim-users';
 import type { IdentityStore } from '../store/identity-store';
 
 export interface ScimRouteOptions {
@@ -13,8 +15,10 @@ export interface ScimRouteOptions {
 
 const ERROR_SCHEMA = 'urn:ietf:params:scim:api:messages:2.0:Error';
 const SCIM_TYPE = 'application/scim+json; charset=utf-8';
+/** SCIM bodies are small; a larger one is refused before it is parsed. */
+const BODY_LIMIT = 256 * 1024;
 
-/** RFC 7644 §3.12: each problem's HTTP status and `scimType` (none for 404 and the last admin). */
+/** RFC 7644 §3.12: each problem's HTTP status and `scimType` (none for 404, 403 and the last admin). */
 const PROBLEM_STATUS: Record<ScimProblemKind, { status: number; scimType?: string }> = {
 	invalidFilter: { status: 400, scimType: 'invalidFilter' },
 	invalidSyntax: { status: 400, scimType: 'invalidSyntax' },
@@ -25,6 +29,7 @@ const PROBLEM_STATUS: Record<ScimProblemKind, { status: number; scimType?: strin
 	uniqueness: { status: 409, scimType: 'uniqueness' },
 	notFound: { status: 404 },
 	lastAdmin: { status: 409 },
+	notProvisioned: { status: 403 },
 };
 
 declare module 'fastify' {
@@ -34,18 +39,36 @@ declare module 'fastify' {
 }
 
 const IdParams = z.object({ id: z.string().min(1).max(100) });
-const ListQuery = z.object({
+const names = z
+	.string()
+	.max(2000)
+	.transform((value) => value.split(',').map((name) => name.trim()))
+	.optional();
+const Projection = { attributes: names, excludedAttributes: names };
+const UsersQuery = z.object({
 	filter: z.string().max(1000).optional(),
 	startIndex: z.coerce.number().int().optional(),
 	count: z.coerce.number().int().optional(),
+	...Projection,
+});
+/** RFC 7644 §3.4.3: the same query as a POST body. */
+const SearchRequest = z.looseObject({
+	schemas: z.array(z.string()).refine((schemas) => schemas.includes(SEARCH_SCHEMA), `schemas must contain ${SEARCH_SCHEMA}`),
+	filter: z.string().max(1000).optional(),
+	startIndex: z.number().int().optional(),
+	count: z.number().int().optional(),
+	attributes: z.array(z.string().max(200)).max(100).optional(),
+	excludedAttributes: z.array(z.string().max(200)).max(100).optional(),
 });
 
 /**
- * SCIM 2.0 `Users` for Entra ID and Okta provisioning, under `/scim/v2`. Its bearer token opens
- * these routes only, and no other token opens them. Every answer is `application/scim+json`,
- * errors in RFC 7644 §3.12's shape.
+ * SCIM 2.0 for Entra ID and Okta provisioning, under `/scim/v2`: discovery (ServiceProviderConfig,
+ * ResourceTypes, Schemas), Users, and `/.search`. Its bearer token opens these routes only, and no
+ * other token opens them. Bodies are `application/scim+json` or `application/json`; every answer is
+ * `application/scim+json`, errors in RFC 7644 §3.12's shape.
  */
 export const scimRoutes: FastifyPluginAsyncZod<ScimRouteOptions> = async (app, { users, identity, publicUrl }) => {
+	const discovery = new ScimDiscovery(() => `${publicUrl()}/scim/v2`);
 	const send = (reply: FastifyReply, status: number, body: unknown) => reply.code(status).type(SCIM_TYPE).send(body);
 	const error = (reply: FastifyReply, status: number, detail: string, scimType?: string) =>
 		send(reply, status, { schemas: [ERROR_SCHEMA], status: String(status), ...(scimType ? { scimType } : {}), detail });
@@ -57,18 +80,27 @@ export const scimRoutes: FastifyPluginAsyncZod<ScimRouteOptions> = async (app, {
 		return status === 204 ? reply.code(204).send() : send(reply, status, body(result.value));
 	};
 
-	app.addContentTypeParser(['application/scim+json', 'application/json'], { parseAs: 'string' }, (_request, body, done) => {
-		try {
-			done(null, body === '' ? undefined : JSON.parse(String(body)));
-		} catch {
-			done(Object.assign(new Error('the body is not JSON'), { statusCode: 400, scimType: 'invalidSyntax' }), undefined);
-		}
-	});
-	app.setErrorHandler((failure: Error & { statusCode?: number; scimType?: string }, request, reply) => {
+	// Only SCIM's two media types; any other body is a 415 (RFC 7644 §3.1, §3.8).
+	app.removeAllContentTypeParsers();
+	app.addContentTypeParser(
+		['application/scim+json', 'application/json'],
+		{ parseAs: 'string', bodyLimit: BODY_LIMIT },
+		(_request, body, done) => {
+			try {
+				done(null, body === '' ? undefined : JSON.parse(String(body)));
+			} catch {
+				done(Object.assign(new Error('the body is not JSON'), { statusCode: 400, scimType: 'invalidSyntax' }), undefined);
+			}
+		},
+	);
+	app.setErrorHandler((failure: Error & { statusCode?: number; scimType?: string; code?: string }, request, reply) => {
 		const status = failure.statusCode ?? 500;
 		if (status >= 500) {
 			request.log.error({ err: failure }, 'SCIM request failed');
 			return error(reply, 500, 'internal error; see the service log');
+		}
+		if (status === 415) {
+			return error(reply, 415, 'send the body as application/scim+json (or application/json)');
 		}
 		return error(reply, status, failure.message, failure.scimType ?? (status === 400 ? 'invalidValue' : undefined));
 	});
@@ -81,7 +113,7 @@ export const scimRoutes: FastifyPluginAsyncZod<ScimRouteOptions> = async (app, {
 		}
 		request.scimOrgId = orgId;
 	});
-	// Groups, Schemas, ResourceTypes and anything else: a SCIM error, so a directory reads it as one.
+	// Groups and anything else: a SCIM error, so a directory reads it as one.
 	app.setNotFoundHandler((request, reply) =>
 		error(reply, 404, `this service provisions Users only; there is no ${request.method} ${request.url.split('?')[0]}`),
 	);
@@ -89,45 +121,58 @@ export const scimRoutes: FastifyPluginAsyncZod<ScimRouteOptions> = async (app, {
 	const hidden = { hide: true };
 
 	app.get('/ServiceProviderConfig', { schema: hidden }, async (_request, reply) =>
-		send(reply, 200, {
-			schemas: ['urn:ietf:params:scim:schemas:core:2.0:ServiceProviderConfig'],
-			documentationUri: `${publicUrl()}/console/sso`,
-			patch: { supported: true },
-			bulk: { supported: false, maxOperations: 0, maxPayloadSize: 0 },
-			filter: { supported: true, maxResults: 200 },
-			changePassword: { supported: false },
-			sort: { supported: false },
-			etag: { supported: false },
-			authenticationSchemes: [
-				{ type: 'oauthbearertoken', name: 'OAuth Bearer Token', description: 'The SCIM token from the console', primary: true },
-			],
-		}),
+		send(reply, 200, discovery.serviceProviderConfig(`${publicUrl()}/console/sso`)),
 	);
+	app.get('/ResourceTypes', { schema: hidden }, async (_request, reply) => send(reply, 200, discovery.list(discovery.resourceTypes())));
+	app.get('/ResourceTypes/:id', { schema: { ...hidden, params: IdParams } }, async (request, reply) => {
+		const found = discovery.resourceTypes().find((type) => type.id === request.params.id);
+		return found ? send(reply, 200, found) : error(reply, 404, `no ResourceType ${request.params.id}`);
+	});
+	app.get('/Schemas', { schema: hidden }, async (_request, reply) => send(reply, 200, discovery.list(discovery.schemas())));
+	app.get('/Schemas/:id', { schema: { ...hidden, params: z.object({ id: z.string().max(200) }) } }, async (request, reply) => {
+		const found = discovery.schemas().find((schema) => schema.id === request.params.id);
+		return found ? send(reply, 200, found) : error(reply, 404, `no Schema ${request.params.id}`);
+	});
 
-	app.get('/Users', { schema: { ...hidden, querystring: ListQuery } }, async (request, reply) =>
-		answer(reply, await users.list(orgOf(request), request.query), 200, (page) => ({
+	const listPage = async (
+		reply: FastifyReply,
+		orgId: string,
+		query: ListQuery & { attributes?: string[]; excludedAttributes?: string[] },
+	) =>
+		answer(reply, await users.list(orgId, query), 200, (page) => ({
 			schemas: [LIST_SCHEMA],
 			totalResults: page.total,
 			startIndex: page.startIndex,
 			itemsPerPage: page.resources.length,
-			Resources: page.resources,
-		})),
+			Resources: page.resources.map((user) => projectResource(user, query.attributes, query.excludedAttributes)),
+		}));
+	app.get('/Users', { schema: { ...hidden, querystring: UsersQuery } }, async (request, reply) =>
+		listPage(reply, orgOf(request), request.query),
 	);
-	app.post('/Users', { schema: hidden }, async (request, reply) => {
+	// POST /Users/.search and, across resource types (there is only one), POST /.search.
+	for (const path of ['/Users/.search', '/.search']) {
+		app.post(path, { schema: { ...hidden, body: SearchRequest } }, async (request, reply) => listPage(reply, orgOf(request), request.body));
+	}
+
+	const one = (request: FastifyRequest<{ Querystring: { attributes?: string[]; excludedAttributes?: string[] } }>) => (user: ScimUser) =>
+		projectResource(user, request.query.attributes, request.query.excludedAttributes);
+	const projected = { ...hidden, querystring: z.object(Projection) };
+	app.post('/Users', { schema: projected }, async (request, reply) => {
 		const result = await users.create(orgOf(request), request.body);
 		if (result.ok) {
 			reply.header('location', result.value.meta.location);
 		}
-		return answer(reply, result, 201, (user) => user);
+		return answer(reply, result, 201, one(request));
 	});
-	app.get('/Users/:id', { schema: { ...hidden, params: IdParams } }, async (request, reply) =>
-		answer(reply, await users.get(orgOf(request), request.params.id), 200, (user) => user),
+	const withId = { ...projected, params: IdParams };
+	app.get('/Users/:id', { schema: withId }, async (request, reply) =>
+		answer(reply, await users.get(orgOf(request), request.params.id), 200, one(request)),
 	);
-	app.put('/Users/:id', { schema: { ...hidden, params: IdParams } }, async (request, reply) =>
-		answer(reply, await users.replace(orgOf(request), request.params.id, request.body), 200, (user) => user),
+	app.put('/Users/:id', { schema: withId }, async (request, reply) =>
+		answer(reply, await users.replace(orgOf(request), request.params.id, request.body), 200, one(request)),
 	);
-	app.patch('/Users/:id', { schema: { ...hidden, params: IdParams } }, async (request, reply) =>
-		answer(reply, await users.patch(orgOf(request), request.params.id, request.body), 200, (user) => user),
+	app.patch('/Users/:id', { schema: withId }, async (request, reply) =>
+		answer(reply, await users.patch(orgOf(request), request.params.id, request.body), 200, one(request)),
 	);
 	app.delete('/Users/:id', { schema: { ...hidden, params: IdParams } }, async (request, reply) =>
 		answer(reply, await users.delete(orgOf(request), request.params.id), 204, () => undefined),

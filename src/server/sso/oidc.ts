@@ -53,7 +53,9 @@ export class OpenIdRelyingParty implements RelyingParty {
 				// client_secret_basic: what RFC 6749 §2.3.1 requires every provider to accept (Okta's default).
 				.discovery(issuer, settings.clientId, undefined, oidc.ClientSecretBasic(clientSecret), {
 					timeout: DISCOVERY_TIMEOUT_SECONDS,
-					...(isLoopbackHttp(issuer) ? { execute: [oidc.allowInsecureRequests] } : {}),
+					// The ID token's signature is checked against the issuer's JWKS only with non-repudiation
+					// checks on: without them the library trusts the TLS channel to the token endpoint.
+					execute: [oidc.enableNonRepudiationChecks, ...(isLoopbackHttp(issuer) ? [oidc.allowInsecureRequests] : [])],
 				})
 				.catch((error: unknown) => {
 					this.configurations.delete(key);

@@ -1,92 +1,63 @@
-import { scimPatch, ScimError, type ScimPatchOperation } from 'scim-patch';
+import { scimPatch, ScimError, type ScimPatchOperation, type ScimResource } from 'scim-patch';
 import { filter as scimFilter, parse as parseFilter, type Filter } from 'scim2-parse-filter';
 import { z } from 'zod';
 import { DomainError, type Members } from '../accounts';
 import type { AuditLog } from '../audit';
-import { isoTime, type Clock } from '../clock';
+import type { Clock } from '../clock';
 import type { IdentityStore } from '../store/identity-store';
 import type { Store, UserRecord } from '../store/store';
+import { checkPatchPath, checkPatchValueKeys, readStoredAttributes } from './scim-attributes';
+import { notProvisioned, PATCH_SCHEMA, problem, userResource, UserInput, type ScimResult, type ScimUser } from './scim-resource';
 
-export const USER_SCHEMA = 'urn:ietf:params:scim:schemas:core:2.0:User';
-export const LIST_SCHEMA = 'urn:ietf:params:scim:api:messages:2.0:ListResponse';
-const PATCH_SCHEMA = 'urn:ietf:params:scim:api:messages:2.0:PatchOp';
+export { LIST_SCHEMA, type ScimProblemKind, type ScimResult, type ScimUser } from './scim-resource';
+export { USER_SCHEMA } from './scim-schema';
+
 const MAX_PAGE = 200;
+const MAX_OPERATIONS = 100;
 
-/** A User resource (RFC 7643 §4.1) as this service keeps it: the e-mail address is the userName. */
-export interface ScimUser {
-	schemas: string[];
-	id: string;
-	externalId?: string;
-	userName: string;
-	active: boolean;
-	emails: { value: string; primary: boolean; type: string }[];
-	meta: { resourceType: 'User'; created: string; lastModified: string; location: string };
-}
-
-/** RFC 7644 §3.12's error types this service answers with, plus the two that have none. */
-export type ScimProblemKind =
-	'invalidFilter' | 'invalidSyntax' | 'invalidValue' | 'invalidPath' | 'noTarget' | 'mutability' | 'uniqueness' | 'notFound' | 'lastAdmin';
-export type ScimResult<T> = { ok: true; value: T } | { ok: false; kind: ScimProblemKind; detail: string };
-
-const problem = (kind: ScimProblemKind, detail: string): { ok: false; kind: ScimProblemKind; detail: string } => ({
-	ok: false,
-	kind,
-	detail,
-});
-
-// Entra ID sends booleans as "True"/"False" strings in some PATCH requests; both forms are accepted.
-const scimBoolean = z.union([z.boolean(), z.enum(['true', 'false', 'True', 'False']).transform((value) => value.toLowerCase() === 'true')]);
-const UserInput = z.looseObject({
-	userName: z
-		.string('userName is required')
-		.trim()
-		.toLowerCase()
-		.regex(/^[^\s@]+@[^\s@]+$/, 'userName must be an e-mail address'),
-	externalId: z.string().max(500).nullish(),
-	active: scimBoolean.default(true),
-});
 const PatchInput = z.looseObject({
 	schemas: z.array(z.string()).refine((schemas) => schemas.includes(PATCH_SCHEMA), `schemas must contain ${PATCH_SCHEMA}`),
 	Operations: z
-		.array(z.looseObject({ op: z.string(), path: z.string().optional(), value: z.unknown().optional() }))
-		.min(1, 'Operations must not be empty'),
+		.array(
+			z.looseObject({
+				op: z.string().refine((op) => ['add', 'replace', 'remove'].includes(op.toLowerCase()), 'op must be add, replace or remove'),
+				path: z.string().max(1000).optional(),
+				value: z.unknown().optional(),
+			}),
+		)
+		.min(1, 'Operations must not be empty')
+		.max(MAX_OPERATIONS, `Operations must have at most ${MAX_OPERATIONS} entries`),
 });
+
+export interface ListQuery {
+	filter?: string | undefined;
+	startIndex?: number | undefined;
+	count?: number | undefined;
+}
 
 /**
  * SCIM 2.0 provisioning of an organization's people (RFC 7644): what Entra ID and Okta send.
- * Deactivating or deleting someone revokes every token they hold at once, on every instance.
+ * Deactivating or deleting someone revokes every token they hold at once, on every instance. The
+ * operator's break-glass admins are not the directory's: it may read them, never change them.
  */
 export class ScimUsers {
 	constructor(
 		private readonly store: Pick<Store, 'getUser' | 'findUserByEmail' | 'listUsers'>,
-		private readonly identity: Pick<IdentityStore, 'setDeactivated' | 'updateUser'>,
+		private readonly identity: Pick<IdentityStore, 'setDeactivated' | 'updateUser' | 'scimAttributes' | 'saveScimAttributes'>,
 		private readonly members: Pick<Members, 'create' | 'remove' | 'forgetRevoked' | 'isLastActiveAdmin'>,
 		private readonly clock: Clock,
 		private readonly audit: Pick<AuditLog, 'record'>,
 		private readonly locationOf: (id: string) => string,
 	) {}
 
-	resource(user: UserRecord): ScimUser {
-		return {
-			schemas: [USER_SCHEMA],
-			id: user.id,
-			...(user.externalId ? { externalId: user.externalId } : {}),
-			userName: user.email,
-			active: user.deactivatedAt === null,
-			emails: [{ value: user.email, primary: true, type: 'work' }],
-			meta: {
-				resourceType: 'User',
-				created: isoTime(user.createdAt),
-				lastModified: isoTime(Math.max(user.createdAt, user.deactivatedAt ?? 0)),
-				location: this.locationOf(user.id),
-			},
-		};
-	}
-
 	async create(orgId: string, body: unknown): Promise<ScimResult<ScimUser>> {
 		const input = UserInput.safeParse(body);
 		if (!input.success) {
 			return problem('invalidValue', input.error.issues[0]?.message ?? 'invalid User');
+		}
+		const attributes = readStoredAttributes(body as Record<string, unknown>);
+		if (!attributes.ok) {
+			return attributes;
 		}
 		const { userName, externalId, active } = input.data;
 		if (await this.store.findUserByEmail(orgId, userName)) {
@@ -101,6 +72,7 @@ export class ScimUsers {
 			}
 			throw error;
 		}
+		await this.keep(user, JSON.stringify(attributes.value));
 		await this.audit.record(orgId, 'scim', 'scim.user_created', 'ok', { user: userName, active });
 		if (!active) {
 			await this.setActive(user, false);
@@ -110,14 +82,15 @@ export class ScimUsers {
 
 	async get(orgId: string, id: string): Promise<ScimResult<ScimUser>> {
 		const user = await this.store.getUser(id);
-		return user && user.orgId === orgId ? { ok: true, value: this.resource(user) } : problem('notFound', `no User ${id}`);
+		if (!user || user.orgId !== orgId) {
+			return problem('notFound', `no User ${id}`);
+		}
+		const kept = await this.identity.scimAttributes(orgId, id);
+		return { ok: true, value: userResource(user, kept.get(id), this.locationOf(id)) };
 	}
 
-	/** `filter` per RFC 7644 §3.4.2.2; `startIndex` is 1-based. */
-	async list(
-		orgId: string,
-		query: { filter?: string; startIndex?: number; count?: number },
-	): Promise<ScimResult<{ total: number; startIndex: number; resources: ScimUser[] }>> {
+	/** `filter` per RFC 7644 §3.4.2.2 (any declared attribute); `startIndex` is 1-based. */
+	async list(orgId: string, query: ListQuery): Promise<ScimResult<{ total: number; startIndex: number; resources: ScimUser[] }>> {
 		let parsed: Filter | undefined;
 		try {
 			parsed = query.filter ? parseFilter(query.filter) : undefined;
@@ -130,7 +103,8 @@ export class ScimUsers {
 			byUserName !== undefined
 				? [await this.store.findUserByEmail(orgId, byUserName)].filter((user) => user !== undefined)
 				: await this.store.listUsers(orgId);
-		let resources = users.map((user) => this.resource(user));
+		const kept = await this.identity.scimAttributes(orgId, users.length === 1 ? users[0]!.id : undefined);
+		let resources = users.map((user) => userResource(user, kept.get(user.id), this.locationOf(user.id)));
 		if (parsed && byUserName === undefined) {
 			resources = resources.filter(scimFilter(parsed));
 		}
@@ -144,15 +118,33 @@ export class ScimUsers {
 		if (!request.success) {
 			return problem('invalidSyntax', request.error.issues[0]?.message ?? 'not a PatchOp request');
 		}
+		// Every path and attribute name is checked before the patch library sees it (RFC 7644 §3.5.2).
+		for (const operation of request.data.Operations) {
+			const refused =
+				operation.path !== undefined
+					? checkPatchPath(operation.path)
+					: operation.op.toLowerCase() === 'remove'
+						? problem('noTarget', 'remove needs a path')
+						: checkPatchValueKeys(operation.value);
+			if (refused) {
+				return refused;
+			}
+		}
 		const current = await this.get(orgId, id);
 		if (!current.ok) {
 			return current;
 		}
-		let patched: Omit<ScimUser, 'meta'>;
+		let patched: Record<string, unknown>;
 		try {
-			// The library's resource type wants Date timestamps; meta is read-only here anyway.
-			const document = { ...structuredClone(current.value), meta: { created: new Date(0), lastModified: new Date(0) } };
-			patched = scimPatch(document, request.data.Operations as ScimPatchOperation[], { mutateDocument: false, treatMissingAsAdd: true });
+			// The library's resource type wants Date timestamps; meta is read-only here anyway. It patches a
+			// copy whose objects have no prototype, so no path can reach the process's shared one.
+			const document = withoutPrototypes({ ...current.value, meta: { created: new Date(0), lastModified: new Date(0) } });
+			patched = {
+				...scimPatch(document as ScimResource, request.data.Operations as ScimPatchOperation[], {
+					mutateDocument: true,
+					treatMissingAsAdd: true,
+				}),
+			};
 		} catch (error) {
 			if (error instanceof ScimError) {
 				return problem(
@@ -165,17 +157,26 @@ export class ScimUsers {
 		return this.replace(orgId, id, patched);
 	}
 
-	/** PUT: the resource as sent; attributes this service does not keep (names, phone numbers) are ignored. */
+	/** PUT: the resource as sent replaces what was kept; an attribute left out is cleared (externalId too). */
 	async replace(orgId: string, id: string, body: unknown): Promise<ScimResult<ScimUser>> {
 		const input = UserInput.safeParse(body);
 		if (!input.success) {
 			return problem('invalidValue', input.error.issues[0]?.message ?? 'invalid User');
 		}
+		const attributes = readStoredAttributes(body as Record<string, unknown>);
+		if (!attributes.ok) {
+			return attributes;
+		}
 		const user = await this.store.getUser(id);
 		if (!user || user.orgId !== orgId) {
 			return problem('notFound', `no User ${id}`);
 		}
-		const { userName, externalId, active } = input.data;
+		const refused = notProvisioned(user, 'change');
+		if (refused) {
+			return refused;
+		}
+		const { userName, active } = input.data;
+		const externalId = input.data.externalId ?? null;
 		if (userName !== user.email && (await this.store.findUserByEmail(orgId, userName))) {
 			return problem('uniqueness', `a User with userName ${userName} already exists`);
 		}
@@ -184,11 +185,19 @@ export class ScimUsers {
 		}
 		const change = {
 			...(userName !== user.email ? { email: userName } : {}),
-			...(externalId !== undefined && externalId !== user.externalId ? { externalId } : {}),
+			...(externalId !== user.externalId ? { externalId } : {}),
 		};
-		if (Object.keys(change).length > 0) {
+		const fields = Object.keys(change);
+		if (fields.length > 0) {
 			await this.identity.updateUser(user.id, change);
-			await this.audit.record(orgId, 'scim', 'scim.user_updated', 'ok', { user: userName, fields: Object.keys(change).join(', ') });
+		}
+		const json = JSON.stringify(attributes.value);
+		if ((await this.identity.scimAttributes(orgId, id)).get(id)?.attributesJson !== json) {
+			await this.keep(user, json);
+			fields.push('attributes');
+		}
+		if (fields.length > 0) {
+			await this.audit.record(orgId, 'scim', 'scim.user_updated', 'ok', { user: userName, fields: fields.join(', ') });
 		}
 		if (active !== (user.deactivatedAt === null)) {
 			await this.setActive({ ...user, email: userName }, active);
@@ -201,6 +210,10 @@ export class ScimUsers {
 		if (!user || user.orgId !== orgId) {
 			return problem('notFound', `no User ${id}`);
 		}
+		const refused = notProvisioned(user, 'delete');
+		if (refused) {
+			return refused;
+		}
 		try {
 			await this.members.remove(orgId, id);
 		} catch (error) {
@@ -211,6 +224,10 @@ export class ScimUsers {
 		}
 		await this.audit.record(orgId, 'scim', 'scim.user_deleted', 'ok', { user: user.email });
 		return { ok: true, value: undefined };
+	}
+
+	private async keep(user: UserRecord, attributesJson: string): Promise<void> {
+		await this.identity.saveScimAttributes({ userId: user.id, orgId: user.orgId, attributesJson, updatedAt: this.clock.now() });
 	}
 
 	private async setActive(user: UserRecord, active: boolean): Promise<void> {
@@ -227,4 +244,19 @@ function userNameEquals(filter: Filter): string | undefined {
 	return filter.op === 'eq' && 'compValue' in filter && filter.attrPath.toLowerCase() === 'username' && typeof filter.compValue === 'string'
 		? filter.compValue.toLowerCase()
 		: undefined;
+}
+
+/** A deep copy of JSON-shaped data whose objects have no prototype (Dates stay as they are). */
+function withoutPrototypes(value: unknown): unknown {
+	if (Array.isArray(value)) {
+		return value.map(withoutPrototypes);
+	}
+	if (value === null || typeof value !== 'object' || value instanceof Date) {
+		return value;
+	}
+	const copy = Object.create(null) as Record<string, unknown>;
+	for (const [key, inner] of Object.entries(value)) {
+		copy[key] = withoutPrototypes(inner);
+	}
+	return copy;
 }

@@ -77,6 +77,18 @@ export interface IdentityStore {
 	setDeactivated(userId: string, at: number | null): Promise<boolean>;
 	/** False when no such user; throws when the new email belongs to another member (unique). */
 	updateUser(userId: string, change: UserChange): Promise<boolean>;
+	/** The SCIM attributes kept for these people (all of the organization's without ids), by user id. */
+	scimAttributes(orgId: string, userId?: string): Promise<Map<string, ScimAttributesRecord>>;
+	/** Replaces the SCIM attributes kept for a person. */
+	saveScimAttributes(record: ScimAttributesRecord): Promise<void>;
+}
+
+/** The User attributes a directory sent beyond what the account keeps, as JSON. */
+export interface ScimAttributesRecord {
+	userId: string;
+	orgId: string;
+	attributesJson: string;
+	updatedAt: number;
 }
 
 export class SqlIdentityStore implements IdentityStore {
@@ -234,5 +246,30 @@ export class SqlIdentityStore implements IdentityStore {
 		}
 		const updated = await this.db.updateTable('users').set(set).where('id', '=', userId).executeTakeFirst();
 		return updated.numUpdatedRows > 0n;
+	}
+
+	async scimAttributes(orgId: string, userId?: string): Promise<Map<string, ScimAttributesRecord>> {
+		let query = this.db.selectFrom('scim_attributes').selectAll().where('org_id', '=', orgId);
+		if (userId !== undefined) {
+			query = query.where('user_id', '=', userId);
+		}
+		const rows = await query.execute();
+		return new Map(
+			rows.map((row) => [
+				row.user_id,
+				{ userId: row.user_id, orgId: row.org_id, attributesJson: row.attributes_json, updatedAt: Number(row.updated_at) },
+			]),
+		);
+	}
+
+	async saveScimAttributes(record: ScimAttributesRecord): Promise<void> {
+		const row = { user_id: record.userId, org_id: record.orgId, attributes_json: record.attributesJson, updated_at: record.updatedAt };
+		await this.db
+			.insertInto('scim_attributes')
+			.values(row)
+			.onConflict((conflict) =>
+				conflict.column('user_id').doUpdateSet({ attributes_json: row.attributes_json, updated_at: row.updated_at }),
+			)
+			.execute();
 	}
 }

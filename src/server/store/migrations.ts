@@ -159,4 +159,18 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = {
 			await db.schema.createIndex('audit_events_by_org').on('audit_events').columns(['org_id', 'at']).execute();
 		},
 	},
+	'0006_scim_attributes': {
+		// The User attributes a directory sends beyond what the account keeps (names, phone numbers,
+		// the enterprise extension), kept as sent so SCIM reads return what was written.
+		async up(db: Kysely<unknown>): Promise<void> {
+			await db.schema
+				.createTable('scim_attributes')
+				.addColumn('user_id', 'text', (c) => c.primaryKey())
+				.addColumn('org_id', 'text', (c) => c.notNull())
+				.addColumn('attributes_json', 'text', (c) => c.notNull())
+				.addColumn('updated_at', 'bigint', (c) => c.notNull())
+				.execute();
+			await db.schema.createIndex('scim_attributes_by_org').on('scim_attributes').column('org_id').execute();
+		},
+	},
 };

@@ -177,6 +177,7 @@ export class SqlStore extends SqlCredentialStore implements Store {
 	async removeUser(id: string, at: number): Promise<boolean> {
 		return this.db.transaction().execute(async (trx) => {
 			await trx.updateTable('tokens').set({ revoked_at: at }).where('user_id', '=', id).where('revoked_at', 'is', null).execute();
+			await trx.deleteFrom('scim_attributes').where('user_id', '=', id).execute();
 			const deleted = await trx.deleteFrom('users').where('id', '=', id).executeTakeFirst();
 			await this.dialect.announce(trx, { kind: 'revoked', userId: id });
 			return deleted.numDeletedRows > 0n;

@@ -30,6 +30,12 @@ export interface Tables {
 		external_id: string | null;
 		break_glass: number;
 	};
+	scim_attributes: {
+		user_id: string;
+		org_id: string;
+		attributes_json: string;
+		updated_at: number;
+	};
 	invitations: {
 		token_hash: string;
 		org_id: string;

@@ -1,0 +1,183 @@
+import type { FastifyBaseLogger } from 'fastify';
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { RoleSchema } from '../../policy';
+import type { Members, Tokens } from '../accounts';
+import type { AuditLog } from '../audit';
+import { isoTime } from '../clock';
+import { principalOf, requireRole, type Authenticators } from '../http/auth';
+import { currentOrThrow } from '../http/policy-http';
+import { ErrorSchema } from '../http/schemas';
+import { invitationView, InvitationViewSchema, memberView, MemberViewSchema } from '../http/views';
+import { mailFailure, type InvitationMail, type InvitationMailer } from '../mail';
+import type { PolicyService } from '../policy/policy-service';
+import type { Store } from '../store/store';
+
+export interface AdminMemberRouteOptions {
+	readonly auth: Authenticators;
+	readonly members: Pick<Members, 'create' | 'invite' | 'remove'>;
+	readonly tokens: Pick<Tokens, 'createAdminApiToken'>;
+	readonly policies: Pick<PolicyService, 'current'>;
+	readonly store: Pick<Store, 'listUsers' | 'listInvitations' | 'getOrganization' | 'getUser'>;
+	readonly audit: Pick<AuditLog, 'record'>;
+	readonly publicUrl: () => string;
+	readonly mailer?: InvitationMailer | undefined;
+}
+
+const bearer = [{ bearerAuth: [] }];
+
+const NewMemberSchema = z.strictObject({
+	email: z.email('must be an email address'),
+	role: RoleSchema.default('member'),
+	password: z.string().min(12, 'must be at least 12 characters').optional(),
+});
+
+const NewInvitationSchema = z.object({
+	email: z.string(),
+	role: RoleSchema,
+	expiresAt: z.string(),
+	link: z.string(),
+	/** Whether the link was e-mailed (only when the service has SMTP configured). */
+	emailed: z.boolean(),
+	/** Why the e-mail could not be sent, when it could not: the admin passes the link on instead. */
+	emailError: z.string().optional(),
+});
+
+/** An invitation e-mail that fails leaves the invitation in place: the admin still has the link. */
+async function sendInvitation(
+	mailer: InvitationMailer,
+	mail: InvitationMail,
+	log: FastifyBaseLogger,
+): Promise<{ sent: boolean; error?: string }> {
+	try {
+		await mailer.send(mail);
+		return { sent: true };
+	} catch (error) {
+		const reason = mailFailure(error);
+		log.warn({ reason }, 'could not e-mail an invitation');
+		return { sent: false, error: reason };
+	}
+}
+
+/**
+ * Members, invitations and automation tokens under /api/v1/admin: each change is written to the
+ * activity list with the admin who made it.
+ */
+export const adminMemberRoutes: FastifyPluginAsyncZod<AdminMemberRouteOptions> = async (
+	app,
+	{ auth, members, tokens, policies, store, audit, publicUrl, mailer },
+) => {
+	app.addHook('preValidation', requireRole(auth, 'admin'));
+
+	app.get(
+		'/members',
+		{
+			schema: {
+				summary: 'Members with their sync state, and pending invitations',
+				security: bearer,
+				response: {
+					200: z.object({ currentRevision: z.number(), members: z.array(MemberViewSchema), invitations: z.array(InvitationViewSchema) }),
+				},
+			},
+		},
+		async (request) => {
+			const { user } = principalOf(request);
+			const current = await currentOrThrow(policies, user.orgId);
+			const [users, invitations] = await Promise.all([store.listUsers(user.orgId), store.listInvitations(user.orgId)]);
+			return {
+				currentRevision: current.revision,
+				members: users.map((member) => memberView(member, current.revision)),
+				invitations: invitations.map(invitationView),
+			};
+		},
+	);
+
+	app.post(
+		'/members',
+		{
+			schema: {
+				summary: 'Add a member (with a password) or invite one (without)',
+				security: bearer,
+				body: NewMemberSchema,
+				response: {
+					201: z.union([z.object({ member: MemberViewSchema }), z.object({ invitation: NewInvitationSchema })]),
+					400: ErrorSchema,
+					409: ErrorSchema,
+				},
+			},
+		},
+		async (request, reply) => {
+			const { user } = principalOf(request);
+			const { email, role, password } = request.body;
+			if (password) {
+				const created = await members.create(user.orgId, email, role, password);
+				await audit.record(user.orgId, user.email, 'member.added', 'ok', { member: created.email, role });
+				const current = await currentOrThrow(policies, user.orgId);
+				return reply.code(201).send({ member: memberView(created, current.revision) });
+			}
+			const invitation = await members.invite(user.orgId, email, role, user.email);
+			await audit.record(user.orgId, user.email, 'member.invited', 'ok', { member: email.trim().toLowerCase(), role });
+			const link = `${publicUrl()}/invite/${invitation.token}`;
+			const mail =
+				mailer &&
+				(await sendInvitation(
+					mailer,
+					{
+						to: email,
+						organization: (await store.getOrganization(user.orgId))?.name ?? user.orgId,
+						invitedBy: user.email,
+						link,
+						expiresAt: invitation.expiresAt,
+					},
+					request.log,
+				));
+			return reply.code(201).send({
+				invitation: {
+					email,
+					role,
+					expiresAt: isoTime(invitation.expiresAt),
+					link,
+					emailed: mail?.sent ?? false,
+					...(mail?.error ? { emailError: mail.error } : {}),
+				},
+			});
+		},
+	);
+
+	app.delete(
+		'/members/:id',
+		{
+			schema: {
+				summary: 'Remove a member and revoke their tokens at once',
+				security: bearer,
+				params: z.object({ id: z.string().min(1) }),
+				response: { 204: z.null(), 404: ErrorSchema, 409: ErrorSchema },
+			},
+		},
+		async (request, reply) => {
+			const { user } = principalOf(request);
+			const removed = await store.getUser(request.params.id);
+			await members.remove(user.orgId, request.params.id);
+			await audit.record(user.orgId, user.email, 'member.removed', 'ok', { member: removed?.email ?? request.params.id });
+			return reply.code(204).send(null);
+		},
+	);
+
+	app.post(
+		'/tokens',
+		{
+			schema: {
+				summary: 'Create an admin API token for automation (shown once)',
+				security: bearer,
+				body: z.strictObject({ label: z.string().min(1).max(100) }),
+				response: { 201: z.object({ token: z.string(), label: z.string() }), 400: ErrorSchema },
+			},
+		},
+		async (request, reply) => {
+			const { user } = principalOf(request);
+			const token = await tokens.createAdminApiToken(user, request.body.label);
+			await audit.record(user.orgId, user.email, 'admin_token.created', 'ok', { label: request.body.label });
+			return reply.code(201).send({ token, label: request.body.label });
+		},
+	);
+};
