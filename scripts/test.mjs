@@ -35,9 +35,18 @@ const suites = {
 			'import=tsx',
 			'--timeout',
 			'20000',
-			...['policy-api', 'oauth', 'cli', 'log-redaction', 'schema-versions', 'security', 'key-custody', 'sso', 'scim'].map((name) =>
-				join(root, `test/server/${name}.test.ts`),
-			),
+			...[
+				'policy-api',
+				'oauth',
+				'cli',
+				'log-redaction',
+				'schema-versions',
+				'security',
+				'key-custody',
+				'sso',
+				'scim',
+				'scim-conformance',
+			].map((name) => join(root, `test/server/${name}.test.ts`)),
 		],
 	},
 	// Faults: a full disk, damaged databases (the PostgreSQL reconnection runs in server, with its instances).

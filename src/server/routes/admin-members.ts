@@ -27,7 +27,7 @@ export interface AdminMemberRouteOptions {
 const bearer = [{ bearerAuth: [] }];
 
 const NewMemberSchema = z.strictObject({
-	email: z.email('must be an email address'),
+	email: z.string('must be an email address').max(320, 'must be at most 320 characters').pipe(z.email('must be an email address')),
 	role: RoleSchema.default('member'),
 	password: z.string().min(12, 'must be at least 12 characters').optional(),
 });

@@ -120,6 +120,11 @@ function checkValue(definition: AttributeDefinition, value: unknown, path: strin
 function checkSingle(definition: AttributeDefinition, value: unknown, path: string): { ok: true; value: unknown } | AttributeProblem {
 	switch (definition.type) {
 		case 'complex': {
+			const values = definition.subAttributes?.some((sub) => sub.name === 'value');
+			if (typeof value === 'string' && values && !definition.multiValued) {
+				// Entra ID sends the enterprise manager as its id alone: that is its value.
+				return checkSingle(definition, { value }, path);
+			}
 			if (!isObject(value)) {
 				return problem('invalidValue', `${path} must be an object`);
 			}
