@@ -88,7 +88,7 @@ export class OrgPolicyExtension extends Disposable {
 			}),
 		);
 		const auth = this._register(new AuthFeature(sessions, log));
-		const syncFeature = this._register(new SyncFeature(sessions, sync, provider, connection, log));
+		const syncFeature = this._register(new SyncFeature(sessions, sync, provider, connection, log, () => readServerSettings()));
 		const providerFeature = this._register(new ProviderFeature(provider, log));
 		this._register(new ChatFeature(context.extensionUri, provider, log));
 		this._register(new LanguageModelFeature(provider, sync, lazy.tokenizer, log));

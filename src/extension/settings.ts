@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import * as vscode from 'vscode';
 import { z } from 'zod';
 import type { HttpOptions } from '../client';
+import { resolveServer, type ServerSettings } from './base/server-source';
 import { PRESETS, type MemberProviderSettings, type PresetId } from './lock/effective';
 
 export const SECTION = 'orgProviderPolicy';
@@ -21,24 +22,28 @@ export function bootstrapFilePath(platform: NodeJS.Platform = process.platform, 
 
 const BootstrapSchema = z.object({ serverUrl: z.url(), organization: z.string().optional() });
 
-export interface ServerSettings {
-	serverUrl: string | undefined;
-	organization: string | undefined;
-	source: 'settings' | 'managed bootstrap' | 'none';
+export type { ServerSettings } from './base/server-source';
+
+/** The IT-managed bootstrap file, when there is a valid one. */
+function readManaged(file: string): { serverUrl: string; organization: string | undefined } | undefined {
+	try {
+		const bootstrap = BootstrapSchema.parse(JSON.parse(readFileSync(file, 'utf8')));
+		return { serverUrl: bootstrap.serverUrl.replace(/\/+$/, ''), organization: bootstrap.organization };
+	} catch {
+		return undefined;
+	}
 }
 
 export function readServerSettings(file = process.env.ORG_PROVIDER_POLICY_BOOTSTRAP ?? bootstrapFilePath()): ServerSettings {
 	const config = vscode.workspace.getConfiguration(SECTION);
-	const serverUrl = config.get<string>('serverUrl')?.trim();
-	if (serverUrl) {
-		return { serverUrl, organization: config.get<string>('organization') || undefined, source: 'settings' };
-	}
-	try {
-		const bootstrap = BootstrapSchema.parse(JSON.parse(readFileSync(file, 'utf8')));
-		return { serverUrl: bootstrap.serverUrl, organization: bootstrap.organization, source: 'managed bootstrap' };
-	} catch {
-		return { serverUrl: undefined, organization: undefined, source: 'none' };
-	}
+	return resolveServer(
+		{
+			serverUrl: config.get<string>('serverUrl'),
+			organization: config.get<string>('organization'),
+			overrideManaged: config.get<boolean>('overrideManagedServer') === true,
+		},
+		readManaged(file),
+	);
 }
 
 export function readMemberProvider(): MemberProviderSettings {

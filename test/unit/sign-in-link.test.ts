@@ -1,25 +1,35 @@
 import assert from 'node:assert/strict';
-import { CONNECT, handleSignInLink, parseSignInLink, type SignInLinkHost } from '../../src/extension/features/sign-in-link';
+import { describeServer, resolveServer } from '../../src/extension/base/server-source';
+import {
+	CONNECT,
+	handleSignInLink,
+	parseSignInLink,
+	REPLACE_MANAGED,
+	type SignInLinkHost,
+} from '../../src/extension/features/sign-in-link';
 
-/** VS Code's settings, modal and commands as an in-memory double. */
+/** VS Code's settings, modal and commands as an in-memory double; `managed` is the IT-managed bootstrap file. */
 class LinkHostDouble implements SignInLinkHost {
 	server: string | undefined;
 	organization: string | undefined;
+	overrideManaged = false;
+	managed: { serverUrl: string; organization: string | undefined } | undefined;
 	answer: string | undefined = CONNECT;
 	readonly questions: { message: string; detail: string }[] = [];
 	readonly errors: string[] = [];
 	signIns = 0;
 
 	configuredServer() {
-		return this.server;
+		return resolveServer({ serverUrl: this.server, organization: this.organization, overrideManaged: this.overrideManaged }, this.managed);
 	}
 	async confirm(message: string, detail: string) {
 		this.questions.push({ message, detail });
 		return this.answer;
 	}
-	async saveServer(serverUrl: string, organization: string | undefined) {
+	async saveServer(serverUrl: string, organization: string | undefined, overrideManaged: boolean) {
 		this.server = serverUrl;
 		this.organization = organization;
+		this.overrideManaged = overrideManaged;
 	}
 	async signIn() {
 		this.signIns++;
@@ -69,5 +79,62 @@ describe('the vscode:// sign-in link (#14 item 3)', () => {
 			assert.equal(host.questions.length, 0, 'nothing is asked, nothing is set');
 		}
 		assert.equal(parseSignInLink('/other', 'server=https://p.example'), undefined);
+	});
+
+	it('on a machine with the IT-managed file, says it replaces that server, and the managed server wins unless the member chooses', async () => {
+		const host = new LinkHostDouble();
+		host.managed = { serverUrl: 'https://policy.corp.example', organization: 'corp' };
+		host.answer = CONNECT;
+		assert.equal(
+			await handleSignInLink('/sign-in', 'server=https://elsewhere.example', host),
+			'declined',
+			'Connect is not the button here',
+		);
+		assert.match(host.questions[0]!.detail, /It replaces https:\/\/policy\.corp\.example, which your IT department set up on this machine/);
+		assert.equal(host.configuredServer().serverUrl, 'https://policy.corp.example');
+
+		host.answer = REPLACE_MANAGED;
+		assert.equal(await handleSignInLink('/sign-in', 'server=https://elsewhere.example', host), 'connected');
+		const chosen = host.configuredServer();
+		assert.deepEqual([chosen.serverUrl, chosen.source], ['https://elsewhere.example', 'settings']);
+		assert.equal(
+			describeServer(
+				resolveServer({ serverUrl: host.server, organization: undefined, overrideManaged: host.overrideManaged }, host.managed),
+			),
+			'https://elsewhere.example (from your settings, replacing the IT-managed https://policy.corp.example by your choice)',
+		);
+	});
+
+	it('a serverUrl setting alone does not outrank the IT-managed file, and the status says which applies', () => {
+		const managed = { serverUrl: 'https://policy.corp.example', organization: 'corp' };
+		const edited = resolveServer({ serverUrl: 'https://typed.example', organization: undefined, overrideManaged: false }, managed);
+		assert.deepEqual(edited, {
+			serverUrl: 'https://policy.corp.example',
+			organization: 'corp',
+			source: 'managed bootstrap',
+			ignoredSetting: 'https://typed.example',
+		});
+		assert.equal(
+			describeServer(edited),
+			'https://policy.corp.example (from the IT-managed bootstrap file; your setting https://typed.example is not used)',
+		);
+		assert.equal(
+			resolveServer({ serverUrl: 'https://typed.example', organization: 'x', overrideManaged: false }, undefined).source,
+			'settings',
+		);
+		assert.equal(
+			describeServer(resolveServer({ serverUrl: '', organization: undefined, overrideManaged: false }, undefined)),
+			'none configured',
+		);
+	});
+
+	it('refuses a link to a plain-http server beyond this machine (tokens would travel in clear); loopback is fine', async () => {
+		const host = new LinkHostDouble();
+		assert.equal(await handleSignInLink('/sign-in', 'server=http://policy.acme.example:8080', host), 'invalid');
+		assert.match(host.errors[0]!, /plain http on another machine \(http:\/\/policy\.acme\.example:8080\)/);
+		assert.equal(host.questions.length, 0);
+		for (const local of ['http://localhost:8787', 'http://127.0.0.1:8787', 'http://[::1]:8787']) {
+			assert.ok(!('error' in parseSignInLink('/sign-in', `server=${encodeURIComponent(local)}`)!), local);
+		}
 	});
 });

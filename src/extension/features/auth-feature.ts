@@ -3,6 +3,7 @@ import type { DeviceAuthorization } from '../../policy';
 import { DeviceFlowError } from '../auth/device-flow';
 import { NoPolicyServerError, type SessionManager, type StoredSession } from '../auth/session-manager';
 import { Disposable, Emitter } from '../base/disposable';
+import { readServerSettings } from '../settings';
 import { handleSignInLink } from './sign-in-link';
 
 const OPEN_SETTINGS = 'Open Settings';
@@ -56,12 +57,14 @@ export class AuthFeature extends Disposable implements vscode.AuthenticationProv
 			vscode.window.registerUriHandler({
 				handleUri: (uri) =>
 					void handleSignInLink(uri.path, uri.query, {
-						configuredServer: () => vscode.workspace.getConfiguration('orgProviderPolicy').get<string>('serverUrl') || undefined,
+						configuredServer: () => readServerSettings(),
 						confirm: (message, detail, button) => vscode.window.showInformationMessage(message, { modal: true, detail }, button),
-						saveServer: async (serverUrl, organization) => {
+						saveServer: async (serverUrl, organization, overrideManaged) => {
 							const settings = vscode.workspace.getConfiguration('orgProviderPolicy');
 							await settings.update('serverUrl', serverUrl, vscode.ConfigurationTarget.Global);
 							await settings.update('organization', organization ?? '', vscode.ConfigurationTarget.Global);
+							// Only a confirmed replacement of the IT-managed server outranks it from now on.
+							await settings.update('overrideManagedServer', overrideManaged || undefined, vscode.ConfigurationTarget.Global);
 						},
 						signIn: () => this.signIn(),
 						showError: (message) => void vscode.window.showErrorMessage(message),

@@ -1,3 +1,5 @@
+import { isLoopbackHost } from '../../policy';
+import type { ServerSettings } from '../base/server-source';
 /**
  * The `vscode://org-provider-policy.org-provider-policy/sign-in?server=…&organization=…` link on the
  * invitation page: one click sets the policy server (and organization) and starts sign-in. A web page
@@ -6,13 +8,15 @@
  */
 export const SIGN_IN_LINK_PATH = '/sign-in';
 export const CONNECT = 'Connect and Sign In';
+export const REPLACE_MANAGED = 'Replace the Managed Server';
 
 export interface SignInLinkHost {
-	/** The server configured now (settings or the managed bootstrap file), if any. */
-	configuredServer(): string | undefined;
+	/** The server in force now, and where it comes from (settings or the IT-managed bootstrap file). */
+	configuredServer(): Pick<ServerSettings, 'serverUrl' | 'source'>;
 	/** A modal question; resolves to the button chosen. */
 	confirm(message: string, detail: string, button: string): Thenable<string | undefined>;
-	saveServer(serverUrl: string, organization: string | undefined): Thenable<void>;
+	/** `overrideManaged`: the member chose this server over the IT-managed one. */
+	saveServer(serverUrl: string, organization: string | undefined, overrideManaged: boolean): Thenable<void>;
 	signIn(): Thenable<unknown>;
 	showError(message: string): void;
 }
@@ -35,6 +39,11 @@ export function parseSignInLink(path: string, query: string): SignInLink | undef
 	if ((url.protocol !== 'https:' && url.protocol !== 'http:') || url.username || url.password) {
 		return { error: `The sign-in link's server address is not an http(s) URL: ${server}` };
 	}
+	if (url.protocol === 'http:' && !isLoopbackHost(url.hostname)) {
+		return {
+			error: `The sign-in link's server uses plain http on another machine (${url.origin}): your sign-in and tokens would cross the network unencrypted. Ask your admin for its https address.`,
+		};
+	}
 	const organization = params.get('organization')?.trim() || undefined;
 	if (organization !== undefined && !/^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$/.test(organization)) {
 		return { error: `The sign-in link names an organization id that is not valid: ${organization}` };
@@ -56,16 +65,23 @@ export async function handleSignInLink(
 		return 'invalid';
 	}
 	const current = host.configuredServer();
-	const replacing = current && current !== link.serverUrl ? ` It replaces ${current}.` : '';
+	const replacingManaged = current.source === 'managed bootstrap' && current.serverUrl !== link.serverUrl;
+	const replacing =
+		current.serverUrl && current.serverUrl !== link.serverUrl
+			? replacingManaged
+				? ` It replaces ${current.serverUrl}, which your IT department set up on this machine: choose this only if they asked you to.`
+				: ` It replaces ${current.serverUrl}.`
+			: '';
+	const button = replacingManaged ? REPLACE_MANAGED : CONNECT;
 	const answer = await host.confirm(
 		`Connect VS Code to the policy service at ${link.serverUrl}?`,
 		`Your organization's AI provider settings will come from this address.${replacing} Continue only if your organization sent you this link.`,
-		CONNECT,
+		button,
 	);
-	if (answer !== CONNECT) {
+	if (answer !== button) {
 		return 'declined';
 	}
-	await host.saveServer(link.serverUrl, link.organization);
+	await host.saveServer(link.serverUrl, link.organization, replacingManaged);
 	await host.signIn();
 	return 'connected';
 }

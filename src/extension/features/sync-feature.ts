@@ -1,4 +1,5 @@
 import * as vscode from 'vscode';
+import { describeServer, type ServerSettings } from '../base/server-source';
 import type { SessionManager } from '../auth/session-manager';
 import { Disposable } from '../base/disposable';
 import type { ProviderService } from '../provider/provider-service';
@@ -42,6 +43,7 @@ export class SyncFeature extends Disposable implements vscode.TextDocumentConten
 		private readonly provider: ProviderService,
 		private readonly connection: () => ServiceConnection | undefined,
 		private readonly log: vscode.LogOutputChannel,
+		private readonly server: () => ServerSettings,
 	) {
 		super();
 		this.statusBar.name = 'Org Provider Policy';
@@ -147,7 +149,7 @@ export class SyncFeature extends Disposable implements vscode.TextDocumentConten
 		const tooltip = new vscode.MarkdownString(undefined, true);
 		tooltip.appendMarkdown(`**Org Provider Policy**\n\n`);
 		tooltip.appendMarkdown(
-			`Organization: ${organization ?? '—'}\n\nProvider: ${effective.label}${effective.locked ? ' (locked)' : ''}\n\nSync: ${describeState(state)}`,
+			`Organization: ${organization ?? '—'}\n\nProvider: ${effective.label}${effective.locked ? ' (locked)' : ''}\n\nSync: ${describeState(state)}\n\nPolicy server: ${describeServer(this.server())}`,
 		);
 		if (!signedIn) {
 			tooltip.appendMarkdown('\n\nClick to sign in.');
@@ -163,7 +165,7 @@ export class SyncFeature extends Disposable implements vscode.TextDocumentConten
 		const state = this.sync.current;
 		const effective = this.provider.current;
 		const policy = state.policy;
-		const lines = ['# Effective provider policy', ''];
+		const lines = ['# Effective provider policy', '', `- Policy server: ${describeServer(this.server())}`, ''];
 		if (!policy) {
 			lines.push('No organization policy is applied: you choose your own provider.', '');
 		} else {
