@@ -14,6 +14,7 @@ import { bootstrap, type BootstrapResult } from './bootstrap';
 import { systemClock, type Clock } from './clock';
 import type { ServerConfig } from './config';
 import { consolePlugin } from './console/plugin';
+import { sessionCookieName } from './http/auth';
 import { createErrorHandler } from './http/errors';
 import { apiSchemaRegistry } from './http/schemas';
 import { zodValidatorCompiler } from './http/validation';
@@ -96,7 +97,11 @@ export async function buildApp(options: AppOptions): Promise<PolicyApp> {
 		audit,
 	);
 	const hub = new StreamHub(events, metrics, config.heartbeatSeconds * 1000);
-	const auth = { tokens: accounts.tokens, sessions: accounts.sessions };
+	const auth = {
+		tokens: accounts.tokens,
+		sessions: accounts.sessions,
+		sessionCookie: sessionCookieName(config.publicUrl.startsWith('https:')),
+	};
 	const publicUrl = () => config.publicUrl;
 	const sso = new SingleSignOn({
 		identity: store.identity,

@@ -136,7 +136,7 @@ describe('single sign-on (OpenID Connect)', function () {
 		const victim = new TestBrowser();
 		const attacker = new TestBrowser();
 		const started = await attacker.submit(`${service.url}/console/login`, '/console/sso/start', { purpose: 'console' });
-		const onward = /content="0;url=([^"]+)"/.exec(await started.response.text())![1]!.replace(/&amp;/g, '&');
+		const onward = /data-target="([^"]+)"/.exec(await started.response.text())![1]!.replace(/&amp;/g, '&');
 		const interaction = (await attacker.open(onward)).url;
 		const back = await attacker.request(interaction, {
 			method: 'POST',
@@ -148,10 +148,32 @@ describe('single sign-on (OpenID Connect)', function () {
 			const hop = await attacker.request(location);
 			location = new URL(hop.headers.get('location')!, location).href;
 		}
-		const planted = await victim.open(location);
+		const planted = await victim.runConsoleScript(await victim.open(location));
 		assert.equal(planted.response.status, 403);
 		assert.match(await planted.response.text(), /started in another browser or has expired/);
 		assert.equal(victim.cookie(service.url, 'opp_session'), undefined, 'no session for the victim');
+
+		// A sibling origin (another port of this host) can set this host's cookies, the state cookie
+		// included: the binding in this origin's session storage is what it cannot plant.
+		const second = new TestBrowser();
+		const again = await second.submit(`${service.url}/console/login`, '/console/sso/start', { purpose: 'console' });
+		const next = /data-target="([^"]+)"/.exec(await again.response.text())![1]!.replace(/&amp;/g, '&');
+		const step = (await second.open(next)).url;
+		const returned = await second.request(step, {
+			method: 'POST',
+			headers: { 'content-type': 'application/x-www-form-urlencoded' },
+			body: new URLSearchParams({ login: 'alice@acme.test' }),
+		});
+		let way = new URL(returned.headers.get('location')!, step).href;
+		while (!way.startsWith(callback)) {
+			const hop = await second.request(way);
+			way = new URL(hop.headers.get('location')!, way).href;
+		}
+		victim.plant(service.url, 'opp_sso_state', second.cookie(service.url, 'opp_sso_state')!);
+		const withCookie = await victim.runConsoleScript(await victim.open(way));
+		assert.equal(withCookie.response.status, 403);
+		assert.match(await withCookie.response.text(), /started in another browser or has expired/);
+		assert.equal(victim.cookie(service.url, 'opp_session'), undefined, 'still no session for the victim');
 	});
 
 	it('gates turning password sign-in off behind a successful Test sign-in, then keeps a break-glass way in', async () => {

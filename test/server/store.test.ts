@@ -228,6 +228,7 @@ function storeContract(name: string, makeHarness: () => Promise<Harness>): void 
 				nonce: 'n',
 				codeVerifier: 'v',
 				returnTo: '/device?user_code=X',
+				bindingHash: 'b',
 				createdAt: 1,
 				expiresAt: 10,
 			};

@@ -5,12 +5,20 @@
  */
 export class TestBrowser {
 	private readonly jar = new Map<string, Map<string, string>>();
+	/** Each origin's session storage (the console script keeps the single sign-on binding there). */
+	private readonly sessionStorage = new Map<string, Map<string, string>>();
 	/** Every address visited, in order (to assert where the browser went). */
 	readonly visited: string[] = [];
 
 	/** Drops every cookie of a site (signing out of the identity provider, say). */
 	forgetSite(url: string): void {
 		this.jar.delete(new URL(url).hostname);
+	}
+
+	/** Sets a cookie for a host as another origin of it (another port) can. */
+	plant(url: string, name: string, value: string): void {
+		const host = new URL(url).hostname;
+		this.jar.set(host, new Map([...(this.jar.get(host) ?? new Map<string, string>()), [name, value]]));
 	}
 
 	cookie(url: string, name: string): string | undefined {
@@ -99,13 +107,9 @@ export class TestBrowser {
 				: purpose === 'test'
 					? `${serviceUrl}/console/sso`
 					: `${serviceUrl}/console/login`;
-		let at = await this.submit(pageUrl, '/console/sso/start', { purpose, ...(options.userCode ? { user_code: options.userCode } : {}) });
-		// The service's page moves on to the identity provider (a meta refresh, as a browser follows it).
-		const onward = /<meta http-equiv="refresh" content="0;url=([^"]+)">/.exec(await at.response.clone().text())?.[1];
-		if (onward) {
-			const target = onward.replace(/&amp;/g, '&');
-			at = await this.open(new URL(target, at.url).href);
-		}
+		let at = await this.runConsoleScript(
+			await this.submit(pageUrl, '/console/sso/start', { purpose, ...(options.userCode ? { user_code: options.userCode } : {}) }),
+		);
 		if (new URL(at.url).pathname.startsWith('/interaction/')) {
 			const target = at.url;
 			at = await this.follow(
@@ -117,6 +121,48 @@ export class TestBrowser {
 				}),
 			);
 		}
+		at = await this.runConsoleScript(at);
 		return { url: at.url, status: at.response.status, text: await at.response.text() };
+	}
+
+	/**
+	 * What the console script does on the single sign-on pages (src/server/console/browser/sso-binding.ts):
+	 * leaving, keep the binding in this origin's session storage and go on; back, post the provider's
+	 * answer with it. Any other page is returned as it is.
+	 */
+	async runConsoleScript(at: { url: string; response: Response }): Promise<{ url: string; response: Response }> {
+		const html = await at.response.clone().text();
+		const origin = new URL(at.url).origin;
+		const storage = this.sessionStorage.get(origin) ?? new Map<string, string>();
+		this.sessionStorage.set(origin, storage);
+		const unescape = (value: string) =>
+			value
+				.replace(/&amp;/g, '&')
+				.replace(/&quot;/g, '"')
+				.replace(/&#39;/g, "'");
+		const leaving = /id="sso-leaving" data-target="([^"]+)" data-binding="([^"]*)"/.exec(html);
+		if (leaving) {
+			storage.set('opp-sso-binding', unescape(leaving[2]!));
+			return this.open(new URL(unescape(leaving[1]!), at.url).href);
+		}
+		const finish = /<form method="post" action="([^"]+)" id="sso-finish">([\s\S]*?)<\/form>/.exec(html);
+		if (!finish) {
+			return at;
+		}
+		const fields = new URLSearchParams();
+		for (const input of finish[2]!.matchAll(/<input type="hidden" name="([^"]+)"[^>]*value="([^"]*)">/g)) {
+			fields.set(unescape(input[1]!), unescape(input[2]!));
+		}
+		fields.set('binding', storage.get('opp-sso-binding') ?? '');
+		storage.delete('opp-sso-binding');
+		const target = new URL(unescape(finish[1]!), at.url).href;
+		return this.follow(
+			target,
+			await this.request(target, {
+				method: 'POST',
+				headers: { 'content-type': 'application/x-www-form-urlencoded', origin },
+				body: fields,
+			}),
+		);
 	}
 }

@@ -2,7 +2,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import type { Accounts, Principal } from '../accounts';
 import type { UserRecord } from '../store/store';
-import { principalOf, requireRole, SESSION_COOKIE } from '../http/auth';
+import { principalOf, requireRole, sessionCookieName } from '../http/auth';
 import { HttpError } from '../http/http-error';
 import { FormGuard } from './form-guard';
 import type { PageOptions } from './html';
@@ -12,6 +12,8 @@ const FormSchema = z.record(z.string(), z.string()).default({});
 /** What every console route plugin shares: pages, the session cookie, form protection, the admin gate. */
 export interface ConsoleKit {
 	readonly guard: FormGuard;
+	/** The console session cookie's name (`__Host-` on https). */
+	readonly sessionCookie: string;
 	sendPage(reply: FastifyReply, html: string, status?: number): FastifyReply;
 	/** Starts a console session for the user (any role: members approving a device use one too). */
 	signIn(reply: FastifyReply, user: UserRecord): Promise<void>;
@@ -39,10 +41,11 @@ export interface ConsoleKit {
 
 export function createConsoleKit(accounts: Pick<Accounts, 'sessions' | 'tokens'>, publicUrl: () => string, secure: boolean): ConsoleKit {
 	const { sessions } = accounts;
+	const sessionCookie = sessionCookieName(secure);
 	const guard = new FormGuard(publicUrl, secure);
 	const formOf = (request: FastifyRequest) => FormSchema.parse(request.body ?? {});
 	const sessionPrincipal = async (request: FastifyRequest): Promise<Principal | undefined> => {
-		const cookie = request.cookies[SESSION_COOKIE];
+		const cookie = request.cookies[sessionCookie];
 		return cookie ? sessions.resolve(cookie) : undefined;
 	};
 	const sendPage: ConsoleKit['sendPage'] = (reply, html, status = 200) => reply.code(status).type('text/html; charset=utf-8').send(html);
@@ -53,7 +56,7 @@ export function createConsoleKit(accounts: Pick<Accounts, 'sessions' | 'tokens'>
 		sendPage,
 		async signIn(reply, user) {
 			const { cookie } = await sessions.create(user);
-			reply.setCookie(SESSION_COOKIE, cookie, { path: '/', httpOnly: true, sameSite: 'strict', secure, maxAge: sessions.lifetimeSeconds });
+			reply.setCookie(sessionCookie, cookie, { path: '/', httpOnly: true, sameSite: 'strict', secure, maxAge: sessions.lifetimeSeconds });
 		},
 		async guarded(request, reply, render, work) {
 			try {
@@ -74,7 +77,8 @@ export function createConsoleKit(accounts: Pick<Accounts, 'sessions' | 'tokens'>
 			}
 			request.principal = principal;
 		},
-		admin: requireRole(accounts, 'admin'),
+		sessionCookie,
+		admin: requireRole({ ...accounts, sessionCookie }, 'admin'),
 		chrome(request, title, active, organization, scripts) {
 			const { user, token } = principalOf(request);
 			return { title, organization, user, csrfToken: token.csrfToken ?? '', active, ...(scripts ? { scripts } : {}) };

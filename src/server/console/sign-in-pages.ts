@@ -141,6 +141,38 @@ export const signInPages = {
 	},
 
 	/**
+	 * On the way to the identity provider: the console script keeps `binding` in this origin's
+	 * session storage (which no other origin, another port of this host included, can write) and
+	 * goes on. The way back must bring it, so a sign-in cannot be planted from elsewhere.
+	 */
+	toIdentityProvider(target: string, binding: string): string {
+		return page(
+			{ title: 'Continue', scripts: ['/console/assets/console.js'] },
+			html`<section class="card narrow" id="sso-leaving" data-target="${target}" data-binding="${binding}">
+				<p class="success" role="status" id="sso-continue">Taking you to your identity provider…</p>
+				<noscript><p class="error">Single sign-on needs JavaScript here: this tab keeps a one-time secret that only this site can read.</p></noscript>
+				<p><a class="button primary" href="${target}" id="continue">Continue</a></p>
+			</section>`,
+		);
+	},
+
+	/** Back from the identity provider: the console script adds the binding and posts the answer here. */
+	finishSignIn(answer: [string, string][]): string {
+		return page(
+			{ title: 'Signing in', scripts: ['/console/assets/console.js'] },
+			html`<section class="card narrow">
+				<form method="post" action="/console/sso/callback" id="sso-finish">
+					${answer.map(([name, value]) => html`<input type="hidden" name="${name}" value="${value}">`)}
+					<input type="hidden" name="binding" id="sso-binding" value="">
+					<p role="status">Finishing sign-in…</p>
+					<noscript><p class="error">Single sign-on needs JavaScript here to finish.</p></noscript>
+					<button type="submit" class="button primary" id="finish">Continue</button>
+				</form>
+			</section>`,
+		);
+	},
+
+	/**
 	 * The way back from the identity provider. A same-site page, not a redirect: a redirect chain
 	 * that began at the identity provider would not carry the new SameSite=Strict session cookie.
 	 */

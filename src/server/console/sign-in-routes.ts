@@ -3,7 +3,6 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { ConsoleSessions } from '../accounts';
 import type { ServerConfig } from '../config';
-import { SESSION_COOKIE } from '../http/auth';
 import type { PasswordRefusal, PasswordSignIn } from '../sso/password-sign-in';
 import type { SingleSignOn } from '../sso/single-sign-on';
 import type { ConsoleKit } from './kit';
@@ -74,12 +73,12 @@ export const signInRoutes: FastifyPluginAsyncZod<SignInRouteOptions> = async (
 
 	app.post('/console/logout', async (request, reply) => {
 		guard.checkOrigin(request);
-		const cookie = request.cookies[SESSION_COOKIE];
+		const cookie = request.cookies[kit.sessionCookie];
 		const principal = await sessionPrincipal(request);
 		if (cookie && principal && formOf(request).csrf === principal.token.csrfToken) {
 			await sessions.end(cookie);
 		}
-		reply.clearCookie(SESSION_COOKIE, { path: '/' });
+		reply.clearCookie(kit.sessionCookie, { path: '/' });
 		return reply.redirect('/console/login', 303);
 	});
 

@@ -26,7 +26,8 @@ export interface SsoConsoleOptions {
 }
 
 /** The browser's half of a sign-in's `state`: a sign-in finishes only in the browser that began it. */
-const STATE_COOKIE = 'opp_sso_state';
+/** What an OpenID provider's redirect back carries (RFC 6749 §4.1.2, RFC 9207's iss, OpenID session state). */
+const CALLBACK_PARAMETERS = new Set(['code', 'state', 'iss', 'error', 'error_description', 'error_uri', 'session_state']);
 const LIST_FIELDS = ['allowedDomains', 'tenantIds', 'allowedGroups', 'adminGroups', 'adminEmails'] as const;
 const TEXT_FIELDS = ['displayName', 'issuer', 'clientId', 'emailClaim', 'emailVerifiedClaim', 'groupsClaim'] as const;
 
@@ -71,6 +72,8 @@ export const ssoConsoleRoutes: FastifyPluginAsyncZod<SsoConsoleOptions> = async 
 ) => {
 	const { sendPage, guard, guarded, consolePage, formOf } = kit;
 	const secure = publicUrl().startsWith('https:');
+	// On https a __Host- cookie: no other host sets it, and it is sent to this origin's whole path.
+	const stateCookie = secure ? { name: '__Host-opp_sso_state', path: '/' } : { name: 'opp_sso_state', path: '/console/sso' };
 	const redirectUri = () => `${publicUrl()}/console/sso/callback`;
 
 	const settingsPage = async (
@@ -135,17 +138,33 @@ export const ssoConsoleRoutes: FastifyPluginAsyncZod<SsoConsoleOptions> = async 
 					return sendPage(reply, signInPages.ssoRefused(begun.message, retry), 503);
 				}
 				// Lax, not Strict: the identity provider's redirect back is a cross-site navigation.
-				reply.setCookie(STATE_COOKIE, begun.state, { path: '/console/sso', httpOnly: true, sameSite: 'lax', secure, maxAge: 600 });
+				reply.setCookie(stateCookie.name, begun.state, { path: stateCookie.path, httpOnly: true, sameSite: 'lax', secure, maxAge: 600 });
 				// A page that moves on, not a redirect: the console's CSP (form-action 'self') refuses a
-				// form post redirected to another origin, and the identity provider is one.
-				return sendPage(reply, signInPages.continueTo(begun.url.href, 'Taking you to your identity provider…', 'Continue'));
+				// form post redirected to another origin, and the identity provider is one. Its script
+				// keeps the binding in this origin's session storage before it goes.
+				return sendPage(reply, signInPages.toIdentityProvider(begun.url.href, begun.binding));
 			},
 		);
 	});
 
+	// The way back: a page of this origin whose script brings the binding from session storage
+	// and posts the provider's answer here; only then is the sign-in finished.
 	app.get('/console/sso/callback', async (request, reply) => {
-		const outcome = await sso.complete(new URL(request.url, `${publicUrl()}/`), request.cookies[STATE_COOKIE]);
-		reply.clearCookie(STATE_COOKIE, { path: '/console/sso' });
+		const answer = new URL(request.url, `${publicUrl()}/`).searchParams;
+		return sendPage(reply, signInPages.finishSignIn([...answer.entries()].filter(([name]) => CALLBACK_PARAMETERS.has(name))));
+	});
+
+	app.post('/console/sso/callback', { config: loginLimit }, async (request, reply) => {
+		guard.checkOrigin(request);
+		const { binding, ...answer } = formOf(request);
+		const callback = new URL(`${publicUrl()}/console/sso/callback`);
+		for (const [name, value] of Object.entries(answer)) {
+			if (CALLBACK_PARAMETERS.has(name)) {
+				callback.searchParams.set(name, value);
+			}
+		}
+		const outcome = await sso.complete(callback, { state: request.cookies[stateCookie.name], binding: binding || undefined });
+		reply.clearCookie(stateCookie.name, { path: stateCookie.path });
 		switch (outcome.kind) {
 			case 'signed-in': {
 				await kit.signIn(reply, outcome.user);

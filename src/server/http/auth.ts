@@ -3,7 +3,13 @@ import type { ConsoleSessions, Principal, Tokens } from '../accounts';
 import type { Role } from '../store/store';
 import { HttpError } from './http-error';
 
-export const SESSION_COOKIE = 'opp_session';
+/**
+ * The console session cookie's name: `__Host-` where the service is on https, so no other host can
+ * set it and it is sent only to this origin's whole path (plain-http development has no such prefix).
+ */
+export function sessionCookieName(secure: boolean): string {
+	return secure ? '__Host-opp_session' : 'opp_session';
+}
 export const CSRF_HEADER = 'x-csrf-token';
 
 declare module 'fastify' {
@@ -16,6 +22,8 @@ declare module 'fastify' {
 export interface Authenticators {
 	readonly tokens: Pick<Tokens, 'resolveBearer'>;
 	readonly sessions: Pick<ConsoleSessions, 'resolve'>;
+	/** See {@link sessionCookieName}. */
+	readonly sessionCookie: string;
 }
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
@@ -30,7 +38,7 @@ export async function identify(auth: Authenticators, request: FastifyRequest): P
 		const match = /^Bearer\s+(\S+)$/i.exec(header);
 		return match ? auth.tokens.resolveBearer(match[1]!) : undefined;
 	}
-	const cookie = request.cookies[SESSION_COOKIE];
+	const cookie = request.cookies[auth.sessionCookie];
 	if (!cookie) {
 		return undefined;
 	}

@@ -1,7 +1,7 @@
 import type { Members } from '../accounts';
 import type { AuditLog } from '../audit';
 import type { Clock } from '../clock';
-import { hashSecret } from '../crypto';
+import { hashSecret, newSecret } from '../crypto';
 import type { IdentityStore, SsoPurpose, SsoSettingsRecord } from '../store/identity-store';
 import type { Role, Store, UserRecord } from '../store/store';
 import { admit, readClaims, rulesNameAdmins, type IdentityClaims, type RefusalReason } from './membership';
@@ -28,7 +28,14 @@ export interface LoadedSso {
 	record: SsoSettingsRecord;
 }
 
-export type SsoBegin = { kind: 'redirect'; url: URL; state: string } | { kind: 'unavailable'; message: string };
+/** `binding`: kept by the starting page in its origin's session storage, brought back by the way back. */
+export type SsoBegin = { kind: 'redirect'; url: URL; state: string; binding: string } | { kind: 'unavailable'; message: string };
+
+/** What this browser brings back: the state cookie it was given, and the session-storage binding. */
+export interface BrowserBinding {
+	state: string | undefined;
+	binding: string | undefined;
+}
 
 export type SsoOutcome =
 	| { kind: 'signed-in'; user: UserRecord; purpose: Exclude<SsoPurpose, 'test'>; returnTo: string | null }
@@ -81,8 +88,10 @@ export class SingleSignOn {
 				purpose === 'test' ? 'login' : undefined,
 			);
 			const now = this.deps.clock.now();
+			const binding = newSecret('opp_sb');
 			await this.deps.identity.createSsoLogin({
 				stateHash: hashSecret(start.state),
+				bindingHash: hashSecret(binding),
 				orgId,
 				purpose,
 				nonce: start.nonce,
@@ -91,7 +100,7 @@ export class SingleSignOn {
 				createdAt: now,
 				expiresAt: now + LOGIN_LIFETIME_MS,
 			});
-			return { kind: 'redirect', url: start.url, state: start.state };
+			return { kind: 'redirect', url: start.url, state: start.state, binding };
 		} catch (error) {
 			if (error instanceof IdentityProviderError) {
 				await this.deps.audit.record(orgId, 'system', 'sign_in.sso', 'failed', {
@@ -109,13 +118,17 @@ export class SingleSignOn {
 	}
 
 	/**
-	 * The identity provider sent the browser back. `browserState` is the state this browser was
-	 * given when it left (a cookie): a callback from a sign-in started elsewhere is refused.
+	 * The identity provider sent the browser back. `browser` is what this browser was given when it
+	 * left: the state (a cookie) and the binding (kept in the origin's session storage, which a sibling
+	 * origin cannot write). A callback from a sign-in started elsewhere is refused.
 	 */
-	async complete(callbackUrl: URL, browserState: string | undefined): Promise<SsoOutcome> {
+	async complete(callbackUrl: URL, browser: BrowserBinding): Promise<SsoOutcome> {
 		const state = callbackUrl.searchParams.get('state');
-		const login = state && state === browserState ? await this.deps.identity.takeSsoLogin(hashSecret(state)) : undefined;
-		if (!state || !login || login.expiresAt <= this.deps.clock.now()) {
+		const login = state && state === browser.state ? await this.deps.identity.takeSsoLogin(hashSecret(state)) : undefined;
+		const bound =
+			login !== undefined &&
+			(login.bindingHash === null || (browser.binding !== undefined && hashSecret(browser.binding) === login.bindingHash));
+		if (!state || !login || !bound || login.expiresAt <= this.deps.clock.now()) {
 			return {
 				kind: 'refused',
 				purpose: login?.purpose,

@@ -29,6 +29,11 @@ export interface SsoLoginRecord {
 	codeVerifier: string;
 	/** Where to come back to (the device page's user code); null for the console. */
 	returnTo: string | null;
+	/**
+	 * The hash of a secret the starting page kept in its own origin's session storage: the way back
+	 * must bring it, which no other origin (another port of the same host included) can plant.
+	 */
+	bindingHash: string | null;
 	createdAt: number;
 	expiresAt: number;
 }
@@ -156,6 +161,7 @@ export class SqlIdentityStore implements IdentityStore {
 				nonce: login.nonce,
 				code_verifier: login.codeVerifier,
 				return_to: login.returnTo,
+				binding_hash: login.bindingHash,
 				created_at: login.createdAt,
 				expires_at: login.expiresAt,
 			})
@@ -180,6 +186,7 @@ export class SqlIdentityStore implements IdentityStore {
 				nonce: row.nonce,
 				codeVerifier: row.code_verifier,
 				returnTo: row.return_to,
+				bindingHash: row.binding_hash,
 				createdAt: row.created_at,
 				expiresAt: row.expires_at,
 			};

@@ -159,10 +159,12 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = {
 			await db.schema.createIndex('audit_events_by_org').on('audit_events').columns(['org_id', 'at']).execute();
 		},
 	},
-	'0006_scim_attributes': {
+	'0006_scim_attributes_and_sign_in_binding': {
 		// The User attributes a directory sends beyond what the account keeps (names, phone numbers,
-		// the enterprise extension), kept as sent so SCIM reads return what was written.
+		// the enterprise extension), kept as sent so SCIM reads return what was written; and the
+		// browser binding of a single sign-on in progress.
 		async up(db: Kysely<unknown>): Promise<void> {
+			await db.schema.alterTable('sso_logins').addColumn('binding_hash', 'text').execute();
 			await db.schema
 				.createTable('scim_attributes')
 				.addColumn('user_id', 'text', (c) => c.primaryKey())

@@ -86,6 +86,7 @@ export interface Tables {
 		nonce: string;
 		code_verifier: string;
 		return_to: string | null;
+		binding_hash: string | null;
 		created_at: number;
 		expires_at: number;
 	};

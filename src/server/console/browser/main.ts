@@ -4,6 +4,7 @@ import { showLocalTimes, wireCopyButtons } from './dom';
 import { wireMembers } from './members';
 import { wireRevisions } from './revisions';
 import { wireSettingsForm } from './settings-form';
+import { wireSsoBinding } from './sso-binding';
 
 const settingsForm = document.querySelector<HTMLFormElement>('#settings-form');
 if (settingsForm) {
@@ -17,5 +18,6 @@ const revisions = document.querySelector<HTMLElement>('#revisions');
 if (revisions) {
 	wireRevisions(revisions);
 }
+wireSsoBinding();
 wireCopyButtons();
 showLocalTimes();
