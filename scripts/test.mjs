@@ -56,6 +56,11 @@ const suites = {
 	},
 	e2e: { needsBuild: true, command: [process.execPath, mocha, '--reporter', reporter, '--config', join(root, 'test/e2e/.mocharc.json')] },
 	integration: { needsBuild: true, command: [process.execPath, '--import', 'tsx', join(root, 'test/integration/launch.ts')] },
+	// The same host with the production .vsix installed as members install it (a part of the member's day).
+	'integration-packaged': {
+		needsBuild: true,
+		command: [process.execPath, '--import', 'tsx', join(root, 'test/integration/launch.ts'), '--packaged'],
+	},
 	// The benchmarks in a tiny smoke mode: they still run; their targets are read from bench/results.md.
 	bench: { needsBuild: false, command: [process.execPath, join(root, 'bench/run.mjs'), '--smoke'] },
 };

@@ -27,6 +27,34 @@ const root = join(__dirname, '..', '..');
 const artifacts = join(root, 'test-results');
 const HOST_TIMEOUT_MS = Number(process.env.ORG_POLICY_INTEGRATION_TIMEOUT_MS ?? 300_000);
 const MEMBER = { email: 'dev@acme.example', password: 'pw-dev@acme.example-long-enough' };
+/**
+ * `--packaged`: the host installs the production .vsix as a member would (`--install-extension`) and
+ * runs the part of the member's day that shows what ships works; the test consumer is the
+ * development extension then, so the installed package is the one under test.
+ */
+const PACKAGED = process.argv.includes('--packaged');
+const PACKAGED_GREP = [
+	'activates;',
+	'signs in with the device flow',
+	"applies the admin's policy",
+	'sends a chat completion',
+	'offers another extension',
+	"streams another extension's request",
+	'completes a tool round trip',
+	'loads Entra ID support',
+	'the packaged extension, as members install it',
+]
+	.map((title) => title.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'))
+	.join('|');
+
+/** Builds the production package, as members get it (scripts/package.mjs). */
+function packageExtension(): string {
+	const built = spawnSync(process.execPath, [join(root, 'scripts', 'package.mjs')], { cwd: root, encoding: 'utf8' });
+	if (built.status !== 0) {
+		throw new Error(`could not package the extension: ${built.stderr || built.stdout}`);
+	}
+	return join(root, 'dist-vsix', 'org-provider-policy.vsix');
+}
 
 function log(message: string): void {
 	console.log(`[integration] ${message}`);
@@ -189,6 +217,10 @@ async function startWorld(): Promise<{ world: World; env: Record<string, string>
 		ORG_POLICY_TEST_MEMBER_EMAIL: MEMBER.email,
 		ORG_POLICY_TEST_MEMBER_PASSWORD: MEMBER.password,
 		ORG_PROVIDER_POLICY_BOOTSTRAP: bootstrap,
+		// Entra ID's device-code credential talks to this authority: a closed loopback port, so the
+		// chain fails here without any traffic beyond this machine.
+		AZURE_AUTHORITY_HOST: 'https://127.0.0.1:9',
+		...(PACKAGED ? { ORG_POLICY_INTEGRATION_PACKAGED: '1', ORG_POLICY_INTEGRATION_GREP: PACKAGED_GREP } : {}),
 	};
 	return { world, env, control };
 }
@@ -349,7 +381,12 @@ async function chatFrame(page: Page): Promise<Frame> {
 	throw new Error('the chat view did not open');
 }
 
-async function runOffline(suitePath: string, consumer: { vsix: string }, env: Record<string, string>, world: World): Promise<number> {
+async function runOffline(
+	suitePath: string,
+	consumer: { dir: string; vsix: string },
+	env: Record<string, string>,
+	world: World,
+): Promise<number> {
 	const { installHost } = (await import('../../scripts/vscode-host.mjs')) as { installHost: () => string };
 	const codeServer = installHost();
 	const port = await freePort();
@@ -364,21 +401,24 @@ async function runOffline(suitePath: string, consumer: { vsix: string }, env: Re
 		`host: offline (code-server ${codeServer.split('/').slice(-3, -2)[0] ?? ''} with VS Code's server, headless Chromium) on port ${port}`,
 	);
 	const hostEnv = { ...process.env, ...env, HOME: home, EXTENSIONS_GALLERY: '{}' };
-	const installed = spawnSync(
-		process.execPath,
-		[
-			join(codeServer, 'out', 'node', 'entry.js'),
-			'--extensions-dir',
-			join(home, 'extensions'),
-			'--user-data-dir',
-			join(home, 'data'),
-			'--install-extension',
-			consumer.vsix,
-		],
-		{ env: hostEnv, encoding: 'utf8' },
-	);
-	if (installed.status !== 0) {
-		throw new Error(`could not install the consumer extension: ${installed.stderr || installed.stdout}`);
+	// The consumer is installed as a member's assistant would be; in the packaged run, ours is instead.
+	for (const vsix of PACKAGED ? [packageExtension()] : [consumer.vsix]) {
+		const installed = spawnSync(
+			process.execPath,
+			[
+				join(codeServer, 'out', 'node', 'entry.js'),
+				'--extensions-dir',
+				join(home, 'extensions'),
+				'--user-data-dir',
+				join(home, 'data'),
+				'--install-extension',
+				vsix,
+			],
+			{ env: hostEnv, encoding: 'utf8' },
+		);
+		if (installed.status !== 0) {
+			throw new Error(`could not install ${vsix}: ${installed.stderr || installed.stdout}`);
+		}
 	}
 	const server: ChildProcess = spawn(
 		process.execPath,
@@ -433,7 +473,7 @@ async function runOffline(suitePath: string, consumer: { vsix: string }, env: Re
 		});
 		const remote = (path: string) => `vscode-remote://127.0.0.1:${port}${path}`;
 		const payload = JSON.stringify([
-			['extensionDevelopmentPath', remote(root)],
+			['extensionDevelopmentPath', remote(PACKAGED ? consumer.dir : root)],
 			['extensionTestsPath', remote(suitePath)],
 		]);
 		await page.goto(`${base}/?folder=${encodeURIComponent(folder)}&payload=${encodeURIComponent(payload)}`);
@@ -501,6 +541,9 @@ async function runElectron(suitePath: string, consumer: { dir: string }, env: Re
 
 async function main(): Promise<void> {
 	const electron = Boolean(process.env.VSCODE_EXECUTABLE_PATH) || process.env.ORG_POLICY_VSCODE_DOWNLOAD === '1';
+	if (PACKAGED && electron) {
+		throw new Error('--packaged runs in the offline host (it installs the .vsix into code-server); unset VSCODE_EXECUTABLE_PATH');
+	}
 	if (!existsSync(join(root, 'dist', 'extension.js'))) {
 		throw new Error('dist/extension.js is missing: run npm run build first');
 	}

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 
 const root = join(__dirname, '..', '..');
 
@@ -51,6 +51,40 @@ describe('extension package', function () {
 			[],
 			'no source maps or service code in the extension',
 		);
+	});
+
+	it('carries every chunk the bundles load lazily (require(join(__dirname, …)))', () => {
+		execFileSync(process.execPath, [join(root, 'scripts', 'package.mjs')], { cwd: root, stdio: 'pipe' });
+		const vsix = join(root, 'dist-vsix', 'org-provider-policy.vsix');
+		const packaged = new Set(
+			execFileSync('unzip', ['-Z1', vsix], { encoding: 'utf8' })
+				.split('\n')
+				.map((line) => line.trim()),
+		);
+		// Follow what each packaged bundle loads, from the entry point on, as the extension host would.
+		const loaded = new Set<string>();
+		const queue = ['dist/extension.js'];
+		const missing: string[] = [];
+		while (queue.length > 0) {
+			const file = queue.shift()!;
+			if (loaded.has(file)) {
+				continue;
+			}
+			loaded.add(file);
+			if (!packaged.has(`extension/${file}`)) {
+				missing.push(file);
+				continue;
+			}
+			const code = execFileSync('unzip', ['-p', vsix, `extension/${file}`], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+			// The production build minifies `require(join(__dirname, 'x.js'))` to `…(__dirname,"x.js")`.
+			for (const match of code.matchAll(/__dirname\s*,\s*["'`]([^"'`]+\.js)["'`]/g)) {
+				queue.push(join(dirname(file), match[1]!));
+			}
+		}
+		assert.deepEqual(missing, [], `the package lacks chunks the extension loads: ${missing.join(', ')}`);
+		for (const chunk of ['dist/http.js', 'dist/chat-client.js', 'dist/entra.js', 'dist/tokenizer.js']) {
+			assert.ok(loaded.has(chunk), `${chunk} is found by following the bundle (the scan still sees lazy loads)`);
+		}
 	});
 
 	it("gives the Marketplace page the members' README, with its screenshot from where the images are published", () => {

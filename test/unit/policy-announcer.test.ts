@@ -42,6 +42,11 @@ describe('policy changes are announced once, saying what changed (#14 items 1, 2
 			message: 'Acme Corp changed the models: now gpt-4o, o3.',
 			actions: [],
 		});
+		assert.deepEqual(announcementFor(settingsOf(acme('https://llm.acme.example/v1', ['gpt-4o', 'gpt-4o-mini'])), before, false), {
+			message:
+				"Acme Corp removed gpt-4o-mini (the models are now gpt-4o): pick another where you used it — VS Code's chat: the model picker; Cline: API Provider settings; Roo Code: API Provider settings, Model (until then Roo Code answers with a stand-in).",
+			actions: [],
+		});
 		assert.deepEqual(announcementFor(settingsOf(undefined), before, false), {
 			message: 'Acme Corp now manages your AI provider: requests go to llm.acme.example.',
 			actions: [],

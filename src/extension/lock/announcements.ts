@@ -16,6 +16,10 @@ const hostOf = (settings: EffectiveSettings) => {
 	}
 };
 
+/** Where members pick another model in the assistants they use (README, *The organization's models*). */
+export const WHERE_TO_PICK =
+	"VS Code's chat: the model picker; Cline: API Provider settings; Roo Code: API Provider settings, Model (until then Roo Code answers with a stand-in)";
+
 const modelsOf = (settings: EffectiveSettings) => (settings.provider?.models?.allowed ?? []).join(', ');
 
 /**
@@ -49,7 +53,16 @@ export function announcementFor(before: EffectiveSettings, after: EffectiveSetti
 	}
 	if (modelsOf(before) !== modelsOf(after)) {
 		const models = modelsOf(after) ? `now ${modelsOf(after)}` : 'any the endpoint lists';
-		changes.push(changes.length ? `the models are ${models}` : `${organization} changed the models: ${models}`);
+		const kept = after.provider.models?.allowed;
+		const removed = kept ? (before.provider?.models?.allowed ?? []).filter((model) => !kept.includes(model)) : [];
+		if (removed.length > 0) {
+			// Assistants keep the model a member picked: name it, and say where to pick another.
+			changes.push(
+				`${changes.length ? 'it' : organization} removed ${removed.join(', ')} (the models are ${models}): pick another where you used it — ${WHERE_TO_PICK}`,
+			);
+		} else {
+			changes.push(changes.length ? `the models are ${models}` : `${organization} changed the models: ${models}`);
+		}
 	}
 	if (changes.length === 0) {
 		return undefined;

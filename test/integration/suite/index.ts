@@ -6,7 +6,9 @@ import { memberDay } from './member-day';
  * offline host. Mocha's report goes to the console, the totals to the launcher's control endpoint.
  */
 export async function run(): Promise<void> {
-	const mocha = new Mocha({ ui: 'bdd', reporter: 'spec', color: false, timeout: 60_000 });
+	// The packaged run (launch.ts --packaged) drives a part of the member's day against the installed .vsix.
+	const grep = process.env.ORG_POLICY_INTEGRATION_GREP;
+	const mocha = new Mocha({ ui: 'bdd', reporter: 'spec', color: false, timeout: 60_000, ...(grep ? { grep: new RegExp(grep) } : {}) });
 	mocha.suite.emit('pre-require', globalThis, 'member-day', mocha);
 	memberDay();
 	const { failures, stats } = await new Promise<{ failures: number; stats: Mocha.Stats | undefined }>((resolve) => {

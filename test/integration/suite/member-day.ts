@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import * as vscode from 'vscode';
 import type { OrgProviderPolicyApi } from '../../../src/extension/api';
 import type { LanguageModelConsumer } from '../lm-consumer/extension';
+import { packagedChecks } from './packaged';
 
 const env = (name: string): string => {
 	const value = process.env[name];
@@ -297,6 +298,32 @@ export function memberDay(): void {
 			}
 		});
 
+		it('loads Entra ID support on first use: the member is asked how to sign in, and the chain explains its failure', async function () {
+			const policy = policyFor(`${endpoint}/openai`, { 'X-Tenant': 'acme', 'X-Cost-Center': 'cc-42' });
+			const withEntra = await savePolicy({
+				...policy,
+				provider: { ...policy.provider, azure: { apiVersion: '2024-06-01', identityAuth: true } },
+			});
+			await until(`revision ${withEntra}`, inSyncAt(withEntra));
+			try {
+				const asked = (await consumer()).ask('gpt-4o', 'Hello with Entra ID');
+				await seen(this, {
+					kind: 'notification',
+					contains: 'uses Entra ID for its AI endpoint',
+					screenshot: 'integration-entra-choice.png',
+					click: 'Use Azure CLI (az login)',
+				});
+				// No az here, and the device code goes to a closed loopback port (AZURE_AUTHORITY_HOST):
+				// the chain fails, which it can only do once dist/entra.js has loaded.
+				const transcript = await asked;
+				assert.match(transcript.error?.message ?? '', /Could not get an Entra ID token/, JSON.stringify(transcript.error));
+				assert.doesNotMatch(transcript.error?.message ?? '', /Cannot find module/);
+			} finally {
+				const back = await savePolicy(policy);
+				await until(`revision ${back}`, inSyncAt(back));
+			}
+		});
+
 		it('reaches the caller with the same explanation Test Connection gives when the endpoint refuses the key', async () => {
 			await setEndpointBehaviour({ status: 401 });
 			try {
@@ -519,4 +546,7 @@ export function memberDay(): void {
 			);
 		});
 	});
+	if (process.env.ORG_POLICY_INTEGRATION_PACKAGED === '1') {
+		packagedChecks(seen);
+	}
 }
