@@ -1,4 +1,4 @@
-import OpenAI, { APIUserAbortError, AzureOpenAI } from 'openai';
+import OpenAI, { APIError, APIUserAbortError, AzureOpenAI } from 'openai';
 import type { ProviderSettings } from '../policy';
 import { MissingCredentialError, type CredentialSource } from './credentials';
 import { streamCompletion, type CompletionEvent, type CompletionRequest } from './completion';
@@ -34,8 +34,8 @@ export interface ChatClient {
 	complete(messages: ChatMessage[], model: string, signal?: AbortSignal): Promise<string>;
 	/** A one-token chat request to `model`: does it answer at all? */
 	probe(model: string): Promise<void>;
-	/** The member's sentence for a failure of this client's requests. */
-	explain(error: unknown): ChatRequestError;
+	/** The member's sentence for a failure of this client's requests (to `model`, when one request's). */
+	explain(error: unknown, model?: string): ChatRequestError;
 	/** Listing and a real chat request to each allowed model (else to `selected`), reported apart. */
 	testConnection(selected?: string): Promise<ConnectionReport>;
 }
@@ -80,6 +80,11 @@ function environmentHeadersRemoved(env: NodeJS.ProcessEnv = process.env): Record
 		.map((line) => line.slice(0, line.indexOf(':')).trim())
 		.filter((name) => name.length > 0 && !name.includes(' '));
 	return Object.fromEntries(names.map((name) => [name, null]));
+}
+
+/** Whether the endpoint refused one request parameter by name (OpenAI's `unsupported_parameter`). */
+function refusesParameter(error: unknown, name: string): boolean {
+	return error instanceof APIError && error.status === 400 && error.param === name;
 }
 
 /** Builds the client the settings describe: `OpenAI` for plain endpoints and Azure's v1 API, `AzureOpenAI` for deployments. */
@@ -140,11 +145,11 @@ export function createChatClient(provider: EffectiveProvider, deps: ClientDeps):
 	const pinned = plan.style === 'azure-deployments' ? plan.deployment : undefined;
 	const modelFor = (model: string) => pinned ?? model;
 
-	const fail = (error: unknown): never => {
+	const fail = (error: unknown, model?: string): never => {
 		if (error instanceof APIUserAbortError) {
 			throw error;
 		}
-		throw client.explain(error);
+		throw client.explain(error, model);
 	};
 
 	const client: ChatClient = {
@@ -172,7 +177,7 @@ export function createChatClient(provider: EffectiveProvider, deps: ClientDeps):
 				if (signal?.aborted) {
 					throw new APIUserAbortError();
 				}
-				fail(error);
+				fail(error, request.model);
 			}
 		},
 		async *streamChat(messages, model, signal) {
@@ -188,23 +193,33 @@ export function createChatClient(provider: EffectiveProvider, deps: ClientDeps):
 				const answer = await sdk.chat.completions.create({ model: modelFor(model), messages }, signal ? { signal } : {});
 				return answer.choices[0]?.message?.content ?? '';
 			} catch (error) {
-				return fail(error);
+				return fail(error, model);
 			}
 		},
 		async probe(model) {
 			try {
 				const sdk = await build();
 				// max_tokens is what every OpenAI-compatible server and Azure API version knows; reasoning
-				// models refuse it and take max_completion_tokens (which also covers their reasoning).
+				// models refuse it and take max_completion_tokens (which also covers their reasoning). A
+				// model without settings that refuses max_tokens is asked again the way such models take it.
 				const reasoning = provider.models?.settings?.[model]?.reasoning === true;
-				const limit = reasoning ? { max_completion_tokens: 16 } : { max_tokens: 1 };
-				await sdk.chat.completions.create({ model: modelFor(model), messages: [{ role: 'user', content: 'Reply with OK.' }], ...limit });
+				const ask = (limit: { max_tokens: number } | { max_completion_tokens: number }) =>
+					sdk.chat.completions.create({ model: modelFor(model), messages: [{ role: 'user', content: 'Reply with OK.' }], ...limit });
+				try {
+					await ask(reasoning ? { max_completion_tokens: 16 } : { max_tokens: 1 });
+				} catch (error) {
+					if (reasoning || !refusesParameter(error, 'max_tokens')) {
+						throw error;
+					}
+					await ask({ max_completion_tokens: 16 });
+				}
 			} catch (error) {
+				// Test Connection names the model beside the sentence already.
 				fail(error);
 			}
 		},
-		explain(error) {
-			return explainFailure(error, provider, credential.kind, deps.proxy?.(), deps.owner);
+		explain(error, model) {
+			return explainFailure(error, provider, credential.kind, deps.proxy?.(), deps.owner, model);
 		},
 		testConnection(selected) {
 			return testConnection(client, provider, credential.kind, selected);

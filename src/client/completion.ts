@@ -1,6 +1,10 @@
 import type OpenAI from 'openai';
 import type { ChatCompletionChunk, ChatCompletionFunctionTool, ChatCompletionMessageParam } from 'openai/resources/chat/completions';
+import { APIConnectionError, APIError } from 'openai';
 import { ChatRequestError } from './errors';
+
+/** An error the endpoint itself sent (its status or an error frame), not a failure of the connection. */
+const isServerError = (error: unknown): boolean => error instanceof APIError && !(error instanceof APIConnectionError);
 
 export type { ChatCompletionContentPart, ChatCompletionFunctionTool, ChatCompletionMessageParam } from 'openai/resources/chat/completions';
 
@@ -88,8 +92,13 @@ export async function* streamCompletion(sdk: OpenAI, request: CompletionRequest,
 		try {
 			yield* stream as AsyncIterable<ChatCompletionChunk>;
 		} catch (error) {
+			// The server's own error inside the stream (an `error` frame, which the SDK raises as an
+			// APIError) comes through as it is; only a network failure is an interruption.
+			if (signal?.aborted || isServerError(error)) {
+				throw error;
+			}
 			// The answer had begun: a failure now is a cut or a stall, not an endpoint out of reach.
-			throw signal?.aborted ? error : new StreamInterruptedError('the answer stopped part-way', { cause: error });
+			throw new StreamInterruptedError('the answer stopped part-way', { cause: error });
 		}
 	})();
 	for await (const chunk of chunks) {

@@ -1,6 +1,6 @@
 import type { CredentialSource } from './credentials';
 import type { ChatRequestError, FailureKind } from './errors';
-import { isPlainHttpBeyondLoopback } from '../policy/url-rules';
+import { isPlainHttpBeyondLoopback, withoutQuery } from '../policy/url-rules';
 import { azureOpenAiStylePath, looksLikeAzureHost, type EndpointPlan } from './endpoint';
 import type { EffectiveProvider } from './chat-client';
 
@@ -92,7 +92,8 @@ export async function testConnection(
 	selected?: string,
 ): Promise<ConnectionReport> {
 	const base = {
-		endpoint: target.plan.baseURL,
+		// Origin and path only: a gateway may carry a key in the query (Azure Functions' code=…).
+		endpoint: withoutQuery(target.plan.baseURL),
 		headersSent: maskedHeaders(provider, target.plan, credential),
 		warnings: [
 			...(!provider.azure && looksLikeAzureHost(provider.baseUrl) && !azureOpenAiStylePath(provider.baseUrl)

@@ -1,6 +1,7 @@
 import { APIConnectionError, APIConnectionTimeoutError, APIError } from 'openai';
 import { MissingCredentialError, type CredentialSource } from './credentials';
 import type { EffectiveProvider } from './chat-client';
+import { planEndpoint } from './endpoint';
 import { ChatRequestError } from './request-error';
 
 export { ChatRequestError, isChatRequestError, type FailureKind } from './request-error';
@@ -38,6 +39,16 @@ function causeCode(error: unknown): string | undefined {
 		.map((cause) => (cause as { code?: unknown }).code)
 		.find((candidate) => typeof candidate === 'string');
 	return code as string | undefined;
+}
+
+/** The api-version requests carry, as the endpoint plan works it out (one pasted into a classic URL included). */
+function azureVersion(provider: EffectiveProvider): string {
+	try {
+		const plan = planEndpoint(provider);
+		return plan.style === 'azure-deployments' ? plan.apiVersion : (plan.query['api-version'] ?? 'v1 API');
+	} catch {
+		return provider.azure?.apiVersion ?? 'none';
+	}
 }
 
 /** A proxy's status for a refused tunnel (CONNECT), as undici reports it. */
@@ -85,13 +96,20 @@ function proxyFailure(error: unknown, host: string, proxy: string | undefined, b
 	return undefined;
 }
 
-/** Turns a failure into the sentence a member needs (the admin guide's troubleshooting). */
+/** What the endpoint said, without the status the SDK puts in front of it. */
+function serverMessage(error: InstanceType<typeof APIError>): string {
+	const said = (error.error as { message?: unknown } | undefined)?.message;
+	return typeof said === 'string' && said ? said : error.message.replace(/^\d{3}\s+/, '');
+}
+
+/** Turns a failure into the sentence a member needs (the admin guide's troubleshooting); `model` when one request's. */
 export function explainFailure(
 	error: unknown,
 	provider: EffectiveProvider,
 	credential: CredentialSource['kind'],
 	proxy?: string,
 	owner?: string,
+	model?: string,
 ): ChatRequestError {
 	const host = new URL(provider.baseUrl).host;
 	// Where the organization set the endpoint, the member cannot check the Base URL: say who can.
@@ -154,10 +172,11 @@ export function explainFailure(
 				status,
 			);
 		}
+		const forModel = model ? ` for the model ${model}` : '';
 		if (status === 404 && provider.azure) {
 			return new ChatRequestError(
 				'not-found',
-				`${host} answered 404: the deployment name or the api-version (${provider.azure.apiVersion ?? 'v1 API'}) does not match the resource. ${owner ? `The policy's deployment names or Azure API Version need fixing: tell ${owner}.` : "Check the model/deployment name and the policy's Azure API Version."}`,
+				`${host} answered 404${forModel}: the deployment name or the api-version (${azureVersion(provider)}) does not match the resource. ${owner ? `The policy's deployment names or Azure API Version need fixing: tell ${owner}.` : "Check the model/deployment name and the policy's Azure API Version."}`,
 				status,
 			);
 		}
@@ -165,8 +184,8 @@ export function explainFailure(
 			return new ChatRequestError(
 				'not-found',
 				owner
-					? `${host} answered 404 for this model: ${baseUrlAdvice}, who can check the endpoint and its models.`
-					: `${host} answered 404: check the Base URL (OpenAI-compatible servers usually end in /v1) and the model name.`,
+					? `${host} answered 404${forModel || ' for this model'}: ${baseUrlAdvice}, who can check the endpoint and its models.`
+					: `${host} answered 404${forModel}: check the Base URL (OpenAI-compatible servers usually end in /v1) and the model name.`,
 				status,
 			);
 		}
@@ -182,7 +201,20 @@ export function explainFailure(
 				status,
 			);
 		}
-		return new ChatRequestError('bad-response', `${host} answered ${status}: ${error.message}`, status);
+		// The SDK's message starts with the status; the member reads it once.
+		const said = serverMessage(error);
+		if (status === 400 && error.param && (error.code === 'unsupported_parameter' || error.code === 'unsupported_value')) {
+			return new ChatRequestError(
+				'unsupported-parameter',
+				`${host} refused the request parameter ${error.param}${model ? ` for ${model}` : ''} (${error.code}): ${said}`,
+				status,
+			);
+		}
+		return new ChatRequestError('bad-response', `${host} answered ${status}: ${said}`, status);
+	}
+	if (error instanceof APIError && !(error instanceof APIConnectionError)) {
+		// An error the endpoint reported inside a stream it had begun (an `error` frame): its own words.
+		return new ChatRequestError('server-error', `${host} reported an error while answering: ${serverMessage(error)}`);
 	}
 	const code = causeCode(error);
 	const interrupted = causes(error).some((cause) => cause instanceof Error && cause.name === 'StreamInterruptedError');

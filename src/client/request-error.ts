@@ -10,6 +10,7 @@ export type FailureKind =
 	| 'rate-limited'
 	| 'server-error'
 	| 'bad-response'
+	| 'unsupported-parameter'
 	| 'truncated'
 	| 'content-filtered'
 	| 'incomplete'

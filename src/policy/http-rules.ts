@@ -1,8 +1,8 @@
 import { z } from 'zod';
 import { CONTROL_CHARACTERS, LIMITS } from './limits';
-import { isLoopbackHost, isPlainHttpBeyondLoopback } from './url-rules';
+import { isLoopbackHost, isPlainHttpBeyondLoopback, withoutQuery } from './url-rules';
 
-export { isLoopbackHost, isPlainHttpBeyondLoopback };
+export { isLoopbackHost, isPlainHttpBeyondLoopback, withoutQuery };
 
 /**
  * What HTTP lets a policy say: base URLs clients call exactly as written and header values they

@@ -6,7 +6,7 @@ import { LIMITS } from './limits';
 import { apiVersionProblem, ProviderSchema, ProviderSchemaV1, text, type ProviderSettings } from './provider-schema';
 
 export { LIMITS } from './limits';
-export { BaseUrlSchema, HeadersSchema, isLoopbackHost, isPlainHttpBeyondLoopback, PLAIN_HTTP_CHOICE } from './http-rules';
+export { BaseUrlSchema, HeadersSchema, isLoopbackHost, isPlainHttpBeyondLoopback, PLAIN_HTTP_CHOICE, withoutQuery } from './http-rules';
 export {
 	AzureSchema,
 	credentialHeaderNames,

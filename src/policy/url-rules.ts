@@ -17,3 +17,16 @@ export function isPlainHttpBeyondLoopback(value: string): boolean {
 		return false;
 	}
 }
+
+/**
+ * A URL as reports and logs may show it: origin and path, never the query or credentials, where
+ * gateways carry keys (Azure Functions' `code=…`, a gateway token). Unparseable text shows as is.
+ */
+export function withoutQuery(url: string): string {
+	try {
+		const parsed = new URL(url);
+		return parsed.search || parsed.hash || parsed.username || parsed.password ? `${parsed.origin}${parsed.pathname}` : url;
+	} catch {
+		return url.split('?')[0]!;
+	}
+}

@@ -46,6 +46,18 @@ export interface FakeBehaviour {
 	listStatus?: number;
 	/** Models (deployments) that do not exist: a chat request for one answers 404 as Azure does. */
 	missingModels?: string[];
+	/**
+	 * After this many content chunks, the server reports an error inside the stream and ends it:
+	 * as a `data:` frame holding `{"error": …}`, or as an `event: error` frame (both forms exist).
+	 */
+	errorInStream?: { afterChunks: number; form: 'data' | 'event'; message: string };
+	/**
+	 * Request parameters this model refuses, answered as OpenAI answers a reasoning model sent
+	 * `max_tokens`: 400, `invalid_request_error`, `param` and `code: unsupported_parameter`.
+	 */
+	refusedParameters?: string[];
+	/** A text-only model: a message with an image part is refused (400), as such endpoints do. */
+	textOnly?: boolean;
 }
 
 /**
@@ -153,6 +165,29 @@ export class FakeEndpoint {
 		}
 		if (request.method === 'POST' && url.pathname.endsWith('/chat/completions')) {
 			const body = record.body as { model: string; stream?: boolean };
+			const refused = behaviour.refusedParameters?.find((name) => name in (record.body as object));
+			const hasImage = JSON.stringify((record.body as { messages?: unknown }).messages ?? []).includes('"image_url"');
+			if (refused || (behaviour.textOnly && hasImage)) {
+				response.writeHead(400, { 'content-type': 'application/json' });
+				response.end(
+					JSON.stringify({
+						error: refused
+							? {
+									message: `Unsupported parameter: '${refused}' is not supported with this model.`,
+									type: 'invalid_request_error',
+									param: refused,
+									code: 'unsupported_parameter',
+								}
+							: {
+									message: 'Invalid content type. image_url is only supported by certain models.',
+									type: 'invalid_request_error',
+									param: 'messages.[0].content.[1].type',
+									code: null,
+								},
+					}),
+				);
+				return;
+			}
 			const answer = behaviour.answer ?? ['Hello', ' from', ' the', ' endpoint', ' ✓'];
 			if (!body.stream) {
 				response.writeHead(200, { 'content-type': 'application/json' });
@@ -187,7 +222,17 @@ export class FakeEndpoint {
 				'data: [DONE]\n\n',
 			];
 			const limit = behaviour.failAfterChunks;
-			const bytes = Buffer.from((limit === undefined ? events : events.slice(0, limit + 1)).join(''), 'utf8');
+			const inStream = behaviour.errorInStream;
+			const error = inStream && { error: { message: inStream.message, type: 'server_error', param: null, code: null } };
+			const sent = inStream
+				? [
+						...events.slice(0, inStream.afterChunks + 1),
+						inStream.form === 'data' ? `data: ${JSON.stringify(error)}\n\n` : `event: error\ndata: ${JSON.stringify(error)}\n\n`,
+					]
+				: limit === undefined
+					? events
+					: events.slice(0, limit + 1);
+			const bytes = Buffer.from(sent.join(''), 'utf8');
 			const size = behaviour.splitBytes ?? bytes.length;
 			for (let offset = 0; offset < bytes.length; offset += size) {
 				response.write(bytes.subarray(offset, offset + size));

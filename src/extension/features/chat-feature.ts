@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import * as vscode from 'vscode';
+import { withoutQuery } from '../../policy';
 import { isChatRequestError } from '../../client/request-error';
 import { FromWebviewSchema, ToWebviewSchema, type ChatEntry, type ErrorAction, type ToWebview } from '../../webview/chat/protocol';
 import { Disposable } from '../base/disposable';
@@ -178,8 +179,7 @@ export class ChatFeature extends Disposable implements vscode.WebviewViewProvide
 			case 'copyDetails': {
 				const effective = this.provider.current;
 				// The endpoint without its query: a gateway may carry a token there.
-				const base = effective.provider && new URL(effective.provider.baseUrl);
-				const endpoint = base ? `${base.origin}${base.pathname}` : 'none';
+				const endpoint = effective.provider ? withoutQuery(effective.provider.baseUrl) : 'none';
 				const details = [
 					`Error: ${entry?.error ?? 'unknown'}`,
 					`Provider: ${effective.label}`,

@@ -84,7 +84,8 @@ export class LanguageModelFeature extends Disposable implements vscode.LanguageM
 	): Promise<void> {
 		const request = {
 			model: model.id,
-			messages: toChatMessages(messages),
+			// Images only where the model's settings say it takes them (capabilities.imageInput).
+			messages: toChatMessages(messages, { imageInput: model.capabilities?.imageInput === true }),
 			tools: toChatTools(options.tools),
 			toolChoice: options.toolMode === vscode.LanguageModelChatToolMode.Required ? ('required' as const) : ('auto' as const),
 			asked: options.modelOptions,

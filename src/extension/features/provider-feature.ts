@@ -1,4 +1,5 @@
 import * as vscode from 'vscode';
+import { withoutQuery } from '../../policy';
 import { Disposable, Emitter } from '../base/disposable';
 import { realScheduler } from '../base/scheduler';
 import type { Announcement, AnnouncementAction } from '../lock/announcements';
@@ -106,7 +107,7 @@ export class ProviderFeature extends Disposable {
 			}));
 		if (key?.trim()) {
 			await this.provider.setApiKey(key.trim());
-			this.log.info(`API key saved for ${effective.provider?.baseUrl ?? 'the provider'}`);
+			this.log.info(`API key saved for ${effective.provider ? withoutQuery(effective.provider.baseUrl) : 'the provider'}`);
 			if (given === undefined) {
 				void vscode.window.showInformationMessage('API key saved in secret storage.');
 			}

@@ -1,4 +1,5 @@
 import * as vscode from 'vscode';
+import { withoutQuery } from '../../policy';
 import { describeServer, type ServerSettings } from '../base/server-source';
 import type { SessionManager } from '../auth/session-manager';
 import { Disposable } from '../base/disposable';
@@ -183,7 +184,8 @@ export class SyncFeature extends Disposable implements vscode.TextDocumentConten
 		const provider = effective.provider;
 		lines.push(`## Provider: ${effective.label}${effective.locked ? ' (read-only)' : ''}`, '');
 		if (provider) {
-			lines.push(`- Base URL: ${provider.baseUrl}`);
+			// Origin and path only, as everywhere the member may copy from: a gateway may carry a key in the query.
+			lines.push(`- Base URL: ${withoutQuery(provider.baseUrl)}`);
 			const headers = Object.keys(provider.headers);
 			lines.push(`- Custom headers: ${headers.length ? headers.map((name) => `${name}: ••••••`).join(', ') : 'none'}`);
 			lines.push(`- Member API key: ${provider.apiKeyRequired ? 'required (kept in secret storage)' : 'not used'}`);

@@ -39,8 +39,17 @@ const imagePart = (part: DataPart): ChatCompletionContentPart => ({
 	image_url: { url: `data:${part.mimeType};base64,${Buffer.from(part.data).toString('base64')}` },
 });
 
+/** What a model that takes no images reads where an image was: said, not silently dropped. */
+const omittedImage = (part: DataPart) => `[an image (${part.mimeType}) was left out: this model does not take images]`;
+
+/** How a request is translated for the model it goes to. */
+export interface TranslationOptions {
+	/** The model takes images (its `imageInput` setting): otherwise each image becomes a stated placeholder. */
+	readonly imageInput: boolean;
+}
+
 /** A tool result's content as the text a `tool` message carries (prompt-tsx and JSON parts serialized). */
-function resultText(content: readonly unknown[]): string {
+function resultText(content: readonly unknown[], options: TranslationOptions): string {
 	const pieces = content.map((part) => {
 		if (isText(part)) {
 			return part.value;
@@ -49,7 +58,7 @@ function resultText(content: readonly unknown[]): string {
 			return new TextDecoder().decode(part.data);
 		}
 		if (isImage(part)) {
-			return `[image ${part.mimeType} follows]`;
+			return options.imageInput ? `[image ${part.mimeType} follows]` : omittedImage(part);
 		}
 		return isObject(part) && 'value' in part ? JSON.stringify(part.value) : '';
 	});
@@ -57,7 +66,10 @@ function resultText(content: readonly unknown[]): string {
 }
 
 /** The messages of one VS Code request as chat-completions messages, in order. */
-export function toChatMessages(messages: readonly RequestMessage[]): ChatCompletionMessageParam[] {
+export function toChatMessages(
+	messages: readonly RequestMessage[],
+	options: TranslationOptions = { imageInput: true },
+): ChatCompletionMessageParam[] {
 	const out: ChatCompletionMessageParam[] = [];
 	for (const message of messages) {
 		const texts = message.content.filter(isText).map((part) => part.value);
@@ -85,10 +97,15 @@ export function toChatMessages(messages: readonly RequestMessage[]): ChatComplet
 		// A user turn: tool results answer the assistant's calls and must come right after them.
 		const results = message.content.filter(isToolResult);
 		for (const result of results) {
-			out.push({ role: 'tool', tool_call_id: result.callId, content: resultText(result.content) });
+			out.push({ role: 'tool', tool_call_id: result.callId, content: resultText(result.content, options) });
 		}
 		const images = [...message.content.filter(isImage), ...results.flatMap((result) => result.content.filter(isImage))];
-		if (images.length) {
+		if (images.length && !options.imageInput) {
+			const placeholders = message.content.filter(isImage).map(omittedImage);
+			if (texts.length || placeholders.length) {
+				out.push({ role: 'user', content: [...texts, ...placeholders].join('\n'), ...(message.name ? { name: message.name } : {}) });
+			}
+		} else if (images.length) {
 			out.push({
 				role: 'user',
 				content: [...texts.map((text): ChatCompletionContentPart => ({ type: 'text', text })), ...images.map(imagePart)],

@@ -1,5 +1,5 @@
 import type { EffectiveProvider } from '../../client';
-import { isPlainHttpBeyondLoopback, type PolicyDocument } from '../../policy';
+import { isPlainHttpBeyondLoopback, withoutQuery, type PolicyDocument } from '../../policy';
 
 /** Providers a member may choose from when no policy is in force. */
 export const PRESETS = [
@@ -85,7 +85,9 @@ export interface ProviderChoice {
 /** What the provider picker offers: only the managed provider while locked, the presets otherwise. */
 export function providerChoices(effective: EffectiveSettings): ProviderChoice[] {
 	if (effective.locked) {
-		return [{ id: 'managed', label: effective.label, detail: effective.provider?.baseUrl, locked: true }];
+		return [
+			{ id: 'managed', label: effective.label, detail: effective.provider && withoutQuery(effective.provider.baseUrl), locked: true },
+		];
 	}
 	return PRESETS.map((preset) => ({
 		id: preset.id,
