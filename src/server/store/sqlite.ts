@@ -1,7 +1,7 @@
 import Database from 'better-sqlite3';
 import { chmodSync, existsSync, mkdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { Kysely, SqliteDialect } from 'kysely';
+import { Kysely, SqliteDialect, SqliteDriver, type DatabaseConnection, type Driver } from 'kysely';
 import { migrateToLatest, type DialectSpecifics } from './dialect';
 import { SqlStore } from './sql-store';
 import type { Tables } from './tables';
@@ -29,6 +29,33 @@ function checkExisting(db: Database.Database, file: string): void {
 		throw new StoreOpenError(
 			`${file} exists but holds no policy data (empty or not this service's database); move it away to start afresh, or restore it from a backup`,
 		);
+	}
+}
+
+/**
+ * When COMMIT fails (SQLITE_FULL on a full disk, an I/O error), SQLite has already rolled the
+ * transaction back; the query builder's own ROLLBACK then fails ("no transaction is active") and
+ * that error would replace the real one. Only a transaction still open is rolled back.
+ */
+class SqliteDriverKeepingCause extends SqliteDriver {
+	constructor(private readonly database: Database.Database) {
+		super({ database });
+	}
+
+	override async rollbackTransaction(connection: DatabaseConnection): Promise<void> {
+		if (this.database.inTransaction) {
+			await super.rollbackTransaction(connection);
+		}
+	}
+}
+
+class PolicySqliteDialect extends SqliteDialect {
+	constructor(private readonly database: Database.Database) {
+		super({ database });
+	}
+
+	override createDriver(): Driver {
+		return new SqliteDriverKeepingCause(this.database);
 	}
 }
 
@@ -83,7 +110,7 @@ export async function openSqliteStore(dataDir: string | ':memory:'): Promise<Sql
 	db.pragma('busy_timeout = 5000');
 	// Policy writes are rare; a power cut must not lose a save the admin saw acknowledged.
 	db.pragma('synchronous = FULL');
-	const kysely = new Kysely<Tables>({ dialect: new SqliteDialect({ database: db }) });
+	const kysely = new Kysely<Tables>({ dialect: new PolicySqliteDialect(db) });
 	await migrateToLatest(kysely);
 	return new SqlStore(kysely, sqliteSpecifics);
 }
