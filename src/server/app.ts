@@ -159,7 +159,7 @@ export async function buildApp(options: AppOptions): Promise<PolicyApp> {
 				.catch((error: unknown) => app.log.error({ err: error }, 'could not read a revision saved by another instance'));
 		} else if (change.kind === 'revoked') {
 			// Another instance revoked tokens: end this instance's streams that used them, too.
-			accounts.tokens.forgetPrincipals();
+			accounts.tokens.forgetPrincipals(change);
 			events.publishRevoked(change);
 		} else {
 			// Notifications were lost for a while: catch up on revisions and revocations missed.

@@ -139,7 +139,7 @@ export class Members {
 
 	/** Ends what a revoked person still holds on this instance: cached tokens and open streams. */
 	forgetRevoked(userId: string): void {
-		this.tokens.forgetPrincipals();
+		this.tokens.forgetPrincipals({ userId });
 		this.events.publishRevoked({ userId });
 	}
 

@@ -47,7 +47,8 @@ export class ConsoleSessions {
 	}
 
 	async end(cookie: string): Promise<void> {
-		await this.store.revokeToken(hashSecret(cookie), this.clock.now());
-		this.tokens.forgetPrincipals();
+		const tokenHash = hashSecret(cookie);
+		await this.store.revokeToken(tokenHash, this.clock.now());
+		this.tokens.forgetPrincipals({ tokenHash });
 	}
 }

@@ -2,7 +2,7 @@ import type { PolicySigningKey, TokenResponse } from '../../policy';
 import type { AuditLog } from '../audit';
 import type { Clock } from '../clock';
 import { hashSecret, newId, newSecret } from '../crypto';
-import type { PolicyEvents } from '../policy/policy-service';
+import type { PolicyEvents, Revocation } from '../policy/policy-service';
 import type { Store, TokenRecord, UserRecord } from '../store/store';
 import { OAuthError } from './errors';
 import type { AccountTimings } from './timings';
@@ -14,6 +14,12 @@ export interface Principal {
 
 /** How long a resolved token may be reused without reading the store again. */
 const PRINCIPAL_CACHE_MS = 5000;
+/**
+ * While the database is out of reach, a token this instance resolved within this long keeps
+ * reading (until it expires): the bound on how long a revocation that did not reach this instance
+ * (its notification lost just before the outage) can be missed. README, *Reliability*.
+ */
+export const OUTAGE_GRACE_MS = 5 * 60_000;
 const PRINCIPAL_CACHE_SIZE = 20_000;
 
 /** Bearer tokens: issued at sign-in, rotated on refresh, revoked per RFC 7009, resolved per request. */
@@ -81,7 +87,7 @@ export class Tokens {
 		if (!(await this.store.markTokenUsed(record.tokenHash, now))) {
 			// A rotated-out refresh token came back: someone holds a copy. End the whole family.
 			await this.store.revokeFamily(record.familyId ?? '', now);
-			this.forgetPrincipals();
+			this.forgetPrincipals({ familyId: record.familyId ?? undefined, tokenHash: record.tokenHash });
 			this.events.publishRevoked({ familyId: record.familyId ?? undefined });
 			const owner = await this.store.getUser(record.userId);
 			await this.audit?.record(record.orgId, owner?.email ?? record.userId, 'token.refresh_replayed', 'refused', {
@@ -108,9 +114,10 @@ export class Tokens {
 		} else {
 			await this.store.revokeToken(record.tokenHash, this.clock.now());
 		}
-		this.forgetPrincipals();
+		const revocation = record.familyId ? { familyId: record.familyId } : { tokenHash: record.tokenHash };
+		this.forgetPrincipals(revocation);
 		// Open event streams end with their token, not only new requests.
-		this.events.publishRevoked(record.familyId ? { familyId: record.familyId } : { tokenHash: record.tokenHash });
+		this.events.publishRevoked(revocation);
 	}
 
 	async resolveBearer(token: string): Promise<Principal | undefined> {
@@ -118,13 +125,26 @@ export class Tokens {
 		const now = this.clock.now();
 		let cached = this.principals.get(hash);
 		if (!cached || now - cached.at > PRINCIPAL_CACHE_MS) {
-			cached = { found: await this.store.getTokenWithUser(hash), at: now };
+			let found: Principal | undefined;
+			try {
+				found = await this.store.getTokenWithUser(hash);
+			} catch (error) {
+				// The database is out of reach: what was checked shortly before still answers (see OUTAGE_GRACE_MS).
+				if (cached && now - cached.at <= OUTAGE_GRACE_MS) {
+					return this.usable(cached.found);
+				}
+				throw error;
+			}
+			cached = { found, at: now };
 			if (this.principals.size >= PRINCIPAL_CACHE_SIZE) {
 				this.principals.clear();
 			}
 			this.principals.set(hash, cached);
 		}
-		const found = cached.found;
+		return this.usable(cached.found);
+	}
+
+	private usable(found: Principal | undefined): Principal | undefined {
 		return found && (found.token.kind === 'access' || found.token.kind === 'admin_api') ? this.validPrincipal(found) : undefined;
 	}
 
@@ -134,9 +154,26 @@ export class Tokens {
 		return found !== undefined && this.validPrincipal(found) !== undefined;
 	}
 
-	/** Any revocation (here, or on another instance): forget every resolved token, so none outlives it. */
-	forgetPrincipals(): void {
-		this.principals.clear();
+	/**
+	 * A revocation (here, or on another instance): forget the resolved tokens it covers, so none
+	 * outlives it; without one (notifications were lost), forget every resolved token.
+	 */
+	forgetPrincipals(revocation?: Revocation): void {
+		if (!revocation || (!revocation.userId && !revocation.familyId && !revocation.tokenHash)) {
+			this.principals.clear();
+			return;
+		}
+		for (const [hash, entry] of this.principals) {
+			const token = entry.found?.token;
+			if (
+				hash === revocation.tokenHash ||
+				!token ||
+				token.userId === revocation.userId ||
+				(revocation.familyId !== undefined && token.familyId === revocation.familyId)
+			) {
+				this.principals.delete(hash);
+			}
+		}
 	}
 
 	async createAdminApiToken(user: UserRecord, label: string): Promise<string> {

@@ -35,6 +35,37 @@ export function isStorageFull(error: unknown): boolean {
 	return false;
 }
 
+/** PostgreSQL's SQLSTATEs and the socket errors of a database that is down, restarting or unreachable. */
+const STORE_UNAVAILABLE_CODES = new Set([
+	'57P01',
+	'57P02',
+	'57P03',
+	'08000',
+	'08001',
+	'08003',
+	'08006',
+	'ECONNREFUSED',
+	'ECONNRESET',
+	'ETIMEDOUT',
+]);
+
+/** Whether a request failed because the database is out of reach (not because of the request). */
+export function isStoreUnavailable(error: unknown): boolean {
+	for (let current: unknown = error, depth = 0; current && depth < 4; current = (current as { cause?: unknown }).cause, depth++) {
+		const code = (current as { code?: unknown }).code;
+		if (typeof code === 'string' && STORE_UNAVAILABLE_CODES.has(code)) {
+			return true;
+		}
+		if (
+			current instanceof Error &&
+			/Connection terminated|connection terminated|Client has encountered a connection error/.test(current.message)
+		) {
+			return true;
+		}
+	}
+	return false;
+}
+
 /**
  * The one place where errors become status codes. Every JSON answer has the shape
  * `{ error, message, fieldErrors? }`, except the OAuth endpoints', which RFC 6749 §5.2 fixes.
@@ -50,6 +81,14 @@ export function createErrorHandler(bodyLimitBytes: number, onStorageFull: () => 
 				message:
 					"the service's storage is full: the change was not saved (nothing else was lost); free disk space on the service, then save again",
 			});
+		}
+		if (isStoreUnavailable(error)) {
+			request.log.error({ err: error }, 'the database is out of reach');
+			// Members keep what they applied and try again; what the service holds in memory is still served.
+			return reply
+				.code(503)
+				.header('retry-after', '5')
+				.send({ error: 'store_unavailable', message: 'the service cannot reach its database right now; try again shortly' });
 		}
 		if (error instanceof OAuthError) {
 			// RFC 6749 §5.2: invalid_client is 401; every other error is 400.

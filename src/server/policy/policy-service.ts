@@ -106,7 +106,15 @@ export class PolicyService {
 	async current(orgId: string): Promise<PublishedRevision | undefined> {
 		if (this.store.notificationsHealthy?.() === false) {
 			// Other instances' saves are not arriving: the cached revision may be stale, so read.
-			await this.refresh(orgId);
+			try {
+				await this.refresh(orgId);
+			} catch (error) {
+				// The database is out of reach too: the newest revision this instance knows is signed and
+				// immutable, so it is still served (readiness reports the outage).
+				if (!this.latest.has(orgId)) {
+					throw error;
+				}
+			}
 		}
 		const cached = this.latest.get(orgId);
 		if (cached) {
