@@ -2,7 +2,7 @@ import { PolicyRejectedError, type PolicyTrust } from '../../policy';
 import { Disposable, Emitter } from '../base/disposable';
 import type { Scheduler } from '../base/scheduler';
 import { describeServiceFailure, isServiceUnreachable, ServiceUnreachableError } from '../base/service-http';
-import { backoffDelay, DEFAULT_SYNC_OPTIONS, MISSED_HEARTBEATS, POLL_INTERVAL_MS, type SyncOptions } from './timing';
+import { backoffDelay, DEFAULT_SYNC_OPTIONS, POLL_INTERVAL_MS, stallAfterMs, type SyncOptions } from './timing';
 import type { KeyValueStore, SecretStore } from '../base/storage';
 import { Acknowledgements } from './acknowledgements';
 import { PolicyCache } from './policy-cache';
@@ -222,8 +222,8 @@ export class PolicySync extends Disposable {
 			if (answer.kind !== 'stream') {
 				return answer.kind;
 			}
-			// Dropped after about three missed heartbeats, when the service says how often it sends them.
-			watchdog.arm(answer.heartbeatMs && answer.heartbeatMs * MISSED_HEARTBEATS);
+			// Dropped after three missed heartbeats (and a margin), when the service says how often it sends them.
+			watchdog.arm(answer.heartbeatMs && stallAfterMs(answer.heartbeatMs));
 			for await (const event of answer.events) {
 				watchdog.kick();
 				if (event.event === 'revoked' || event.event === 'expired') {

@@ -19,3 +19,11 @@ export const DEFAULT_SYNC_OPTIONS: SyncOptions = { ackSpreadMs: 2000 };
 export const POLL_INTERVAL_MS = 60_000;
 /** Heartbeats a stream may miss before it counts as stalled. */
 export const MISSED_HEARTBEATS = 3;
+
+/**
+ * How long a stream may stay silent: three missed heartbeats and half an interval more, so a third
+ * heartbeat that is merely late (a busy proxy, a slow fan-out) is not taken for a stall.
+ */
+export function stallAfterMs(heartbeatMs: number): number {
+	return heartbeatMs * MISSED_HEARTBEATS + heartbeatMs / 2;
+}
