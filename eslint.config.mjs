@@ -10,7 +10,7 @@ const layerRules = [
 	{ layer: 'src/webview', forbidden: ['policy', 'client', 'server', 'extension'], vscode: false },
 	// The extension's engine runs in plain Node and is unit-tested there; only features/ and the
 	// composition root talk to VS Code.
-	...['auth', 'sync', 'lock', 'base', 'provider'].map((dir) => ({
+	...['auth', 'sync', 'lock', 'base', 'provider', 'lm'].map((dir) => ({
 		layer: `src/extension/${dir}`,
 		forbidden: ['server', 'features'],
 		vscode: false,

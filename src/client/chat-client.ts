@@ -1,5 +1,5 @@
 import OpenAI, { APIError, APIUserAbortError, AzureOpenAI } from 'openai';
-import type { ProviderSettings } from '../policy';
+import type { EffectiveProvider } from './effective-provider';
 import { MissingCredentialError, type CredentialSource } from './credentials';
 import { streamCompletion, type CompletionEvent, type CompletionRequest } from './completion';
 import { explainFailure, type ChatRequestError } from './errors';
@@ -12,8 +12,7 @@ export interface ChatMessage {
 	content: string;
 }
 
-/** The provider settings a client is built from: a policy's, or the member's own preset. */
-export type EffectiveProvider = Pick<ProviderSettings, 'baseUrl' | 'headers' | 'apiKeyRequired' | 'azure' | 'models'>;
+export type { EffectiveProvider } from './effective-provider';
 
 export type {
 	ChatCompletionContentPart,

@@ -2,7 +2,7 @@ import type { CredentialSource } from './credentials';
 import type { ChatRequestError, FailureKind } from './errors';
 import { isPlainHttpBeyondLoopback, withoutQuery } from '../policy/url-rules';
 import { azureOpenAiStylePath, looksLikeAzureHost, type EndpointPlan } from './endpoint';
-import type { EffectiveProvider } from './chat-client';
+import type { EffectiveProvider } from './effective-provider';
 
 /** One model's answer to a one-token chat request. */
 export interface ModelProbe {

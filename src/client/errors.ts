@@ -1,6 +1,6 @@
 import { APIConnectionError, APIConnectionTimeoutError, APIError } from 'openai';
 import { MissingCredentialError, type CredentialSource } from './credentials';
-import type { EffectiveProvider } from './chat-client';
+import type { EffectiveProvider } from './effective-provider';
 import { planEndpoint } from './endpoint';
 import { ChatRequestError } from './request-error';
 

@@ -155,7 +155,7 @@ export async function buildApp(options: AppOptions): Promise<PolicyApp> {
 	const stopExternal = store.onExternalChange?.((change) => {
 		if (change.kind === 'revision') {
 			policies
-				.refresh(change.orgId)
+				.reloadLatest(change.orgId)
 				.catch((error: unknown) => app.log.error({ err: error }, 'could not read a revision saved by another instance'));
 		} else if (change.kind === 'revoked') {
 			// Another instance revoked tokens: end this instance's streams that used them, too.
@@ -171,7 +171,7 @@ export async function buildApp(options: AppOptions): Promise<PolicyApp> {
 	});
 	const resync = async () => {
 		for (const org of await store.listOrganizations()) {
-			await policies.refresh(org.id);
+			await policies.reloadLatest(org.id);
 		}
 		await hub.endInvalid((token) => accounts.tokens.stillValid(token.hash));
 	};

@@ -29,6 +29,8 @@ describe('layering lint rule', function () {
 		['src/extension/lock/fixture.ts', "import { window } from 'vscode';"],
 		['src/extension/base/fixture.ts', "import { env } from 'vscode';"],
 		['src/extension/sync/fixture.ts', "import { SyncFeature } from '../features/sync-feature';"],
+		['src/extension/lm/fixture.ts', "import { LanguageModelChatMessage } from 'vscode';"],
+		['src/extension/lm/fixture.ts', "import { LanguageModelFeature } from '../features/language-model-feature';"],
 	];
 	for (const [file, source] of forbidden) {
 		it(`rejects ${source} in ${file}`, async () => {

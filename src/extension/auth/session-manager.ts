@@ -1,18 +1,13 @@
 import { z } from 'zod';
 import { PolicySigningKeySchema } from '../../policy';
-import { Disposable, Emitter, type IDisposable } from '../base/disposable';
+import { Disposable, Emitter } from '../base/disposable';
+import type { SecretStore } from '../base/storage';
 import type { Scheduler } from '../base/scheduler';
 import { formBody, serviceFetch, ServiceUnreachableError, type ServiceConnection } from '../base/service-http';
 import { CLIENT_ID, TokenResponseSchema, type TokenResponse } from '../../policy';
 import { runDeviceFlow, type DeviceFlowUi } from './device-flow';
 
-/** The slice of VS Code's `SecretStorage` the extension uses; tests pass an in-memory one. */
-export interface SecretStore {
-	get(key: string): PromiseLike<string | undefined>;
-	store(key: string, value: string): PromiseLike<void>;
-	delete(key: string): PromiseLike<void>;
-	onDidChange(listener: (event: { key: string }) => void): IDisposable;
-}
+export type { SecretStore } from '../base/storage';
 
 const StoredSessionSchema = z.object({
 	serverUrl: z.string(),

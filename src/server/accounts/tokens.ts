@@ -74,7 +74,8 @@ export class Tokens {
 		};
 	}
 
-	async refresh(refreshToken: string, clientId: string): Promise<TokenResponse> {
+	/** The refresh-token grant (RFC 6749 §6): a new access token, and the refresh token rotated. */
+	async rotateRefreshToken(refreshToken: string, clientId: string): Promise<TokenResponse> {
 		const now = this.clock.now();
 		const record = await this.store.getToken(hashSecret(refreshToken));
 		if (!record || record.kind !== 'refresh' || record.revokedAt !== null || (record.expiresAt !== null && record.expiresAt <= now)) {

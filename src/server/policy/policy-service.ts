@@ -107,7 +107,7 @@ export class PolicyService {
 		if (this.store.notificationsHealthy?.() === false) {
 			// Other instances' saves are not arriving: the cached revision may be stale, so read.
 			try {
-				await this.refresh(orgId);
+				await this.reloadLatest(orgId);
 			} catch (error) {
 				// The database is out of reach too: the newest revision this instance knows is signed and
 				// immutable, so it is still served (readiness reports the outage).
@@ -210,7 +210,8 @@ export class PolicyService {
 	}
 
 	/** Another instance saved a revision (PostgreSQL NOTIFY): read it and fan it out here too. */
-	async refresh(orgId: string): Promise<void> {
+	/** Reads the newest revision from the store and publishes it when it is newer than what this instance knows. */
+	async reloadLatest(orgId: string): Promise<void> {
 		const record = await this.store.latestRevision(orgId);
 		const known = this.latest.get(orgId);
 		if (record && (!known || record.revision > known.revision)) {

@@ -15,7 +15,7 @@ import { RequestValidationError } from '../http/validation';
 
 export interface OAuthRouteOptions {
 	readonly devices: Pick<DeviceAuthorizations, 'start' | 'poll'>;
-	readonly tokens: Pick<Tokens, 'refresh' | 'revoke'>;
+	readonly tokens: Pick<Tokens, 'rotateRefreshToken' | 'revoke'>;
 	readonly publicUrl: () => string;
 	/** Device authorization requests one client address may make per minute (they are anonymous). */
 	readonly deviceAuthorizationsPerMinute: number;
@@ -88,7 +88,7 @@ export const oauthRoutes: FastifyPluginAsyncZod<OAuthRouteOptions> = async (
 			const grant = request.body;
 			return grant.grant_type === DEVICE_CODE_GRANT
 				? devices.poll(grant.device_code, grant.client_id)
-				: tokens.refresh(grant.refresh_token, grant.client_id);
+				: tokens.rotateRefreshToken(grant.refresh_token, grant.client_id);
 		},
 	);
 

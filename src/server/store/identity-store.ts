@@ -1,6 +1,6 @@
 import type { Kysely } from 'kysely';
 import type { DialectSpecifics } from './dialect';
-import type { Role } from './store';
+import type { Role } from '../../policy';
 import type { Tables } from './tables';
 
 /** An organization's single sign-on settings: the document (no secrets) and the secrets beside it. */
