@@ -7,6 +7,7 @@ import { principalOf } from '../http/auth';
 import type { SsoAdministration } from '../sso/administration';
 import { labelled } from '../sso/settings';
 import type { SingleSignOn } from '../sso/single-sign-on';
+import type { SsoPurpose } from '../store/identity-store';
 import type { Store } from '../store/store';
 import { page } from './html';
 import type { ConsoleKit } from './kit';
@@ -26,6 +27,22 @@ export interface SsoConsoleOptions {
 }
 
 /** The browser's half of a sign-in's `state`: a sign-in finishes only in the browser that began it. */
+/**
+ * Where a single sign-on comes back to, for each purpose — the one place that says it: the page to
+ * go back to after a refusal (`href`, `label`), and where a signed-in person goes (`signedIn`). A
+ * device approval returns to the verification page with its code kept (`returnTo`).
+ */
+export function ssoReturn(purpose: SsoPurpose, returnTo: string | null): { href: string; label: string; signedIn: string } {
+	switch (purpose) {
+		case 'device':
+			return { href: returnTo ?? '/device', label: 'Back to approving VS Code', signedIn: returnTo ?? '/device' };
+		case 'test':
+			return { href: '/console/sso', label: 'Back to single sign-on settings', signedIn: '/console/sso' };
+		case 'console':
+			return { href: '/console/login', label: 'Back to sign-in', signedIn: '/console/settings' };
+	}
+}
+
 /** What an OpenID provider's redirect back carries (RFC 6749 §4.1.2, RFC 9207's iss, OpenID session state). */
 const CALLBACK_PARAMETERS = new Set(['code', 'state', 'iss', 'error', 'error_description', 'error_uri', 'session_state']);
 const LIST_FIELDS = ['allowedDomains', 'tenantIds', 'allowedGroups', 'adminGroups', 'adminEmails'] as const;
@@ -114,12 +131,7 @@ export const ssoConsoleRoutes: FastifyPluginAsyncZod<SsoConsoleOptions> = async 
 		const form = formOf(request);
 		const purpose = form.purpose === 'device' ? 'device' : form.purpose === 'test' ? 'test' : 'console';
 		const userCode = normalizeUserCode(form.user_code ?? '');
-		const back =
-			purpose === 'device'
-				? `/device${userCode ? `?user_code=${encodeURIComponent(userCode)}` : ''}`
-				: purpose === 'test'
-					? '/console/sso'
-					: '/console/login';
+		const back = ssoReturn(purpose, userCode ? `/device?user_code=${encodeURIComponent(userCode)}` : null).href;
 		const retry = { href: back, label: 'Back' };
 		if (purpose === 'test') {
 			await consolePage(request, reply);
@@ -168,18 +180,13 @@ export const ssoConsoleRoutes: FastifyPluginAsyncZod<SsoConsoleOptions> = async 
 		switch (outcome.kind) {
 			case 'signed-in': {
 				await kit.signIn(reply, outcome.user);
-				const target = outcome.purpose === 'device' ? (outcome.returnTo ?? '/device') : '/console/settings';
+				const target = ssoReturn(outcome.purpose, outcome.returnTo).signedIn;
 				return sendPage(reply, signInPages.continueTo(target, `Signed in as ${outcome.user.email}.`));
 			}
 			case 'tested':
 				return sendPage(reply, signInPages.ssoTested(outcome.email, outcome.role, outcome.claims));
 			case 'refused': {
-				const retry =
-					outcome.purpose === 'device'
-						? { href: outcome.returnTo ?? '/device', label: 'Back to approving VS Code' }
-						: outcome.purpose === 'test'
-							? { href: '/console/sso', label: 'Back to single sign-on settings' }
-							: { href: '/console/login', label: 'Back to sign-in' };
+				const retry = ssoReturn(outcome.purpose ?? 'console', outcome.returnTo);
 				return sendPage(
 					reply,
 					signInPages.ssoRefused(outcome.message, retry, outcome.purpose === 'test' ? 'Test sign-in failed' : undefined, outcome.claims),
