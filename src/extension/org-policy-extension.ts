@@ -12,6 +12,7 @@ import { ProviderFeature } from './features/provider-feature';
 import { SyncFeature } from './features/sync-feature';
 import { ProviderService, type ChatClientModule, type EntraModule } from './provider/provider-service';
 import { EntraSignIn } from './features/entra-sign-in';
+import { EffectiveStateEvents } from './provider/effective-state';
 import { readHttpOptions, readMemberProvider, readServerSettings } from './settings';
 import { PolicySync } from './sync/policy-sync';
 import type { ServiceConnection } from './base/service-http';
@@ -88,14 +89,14 @@ export class OrgPolicyExtension extends Disposable {
 			}),
 		);
 		const auth = this._register(new AuthFeature(sessions, log));
-		const syncFeature = this._register(new SyncFeature(sessions, sync, provider, connection, log, () => readServerSettings()));
+		const effective = this._register(new EffectiveStateEvents(sync, provider));
+		const syncFeature = this._register(new SyncFeature(sessions, sync, provider, connection, log, () => readServerSettings(), effective));
 		const providerFeature = this._register(new ProviderFeature(provider, log));
 		this._register(new ChatFeature(context.extensionUri, provider, log));
-		this._register(new LanguageModelFeature(provider, sync, lazy.tokenizer, log));
+		this._register(new LanguageModelFeature(provider, effective, lazy.tokenizer, log));
 
 		const changed = this._register(new Emitter<void>());
-		this._register(sync.onDidChangeState(() => changed.fire()));
-		this._register(provider.onDidChange(() => changed.fire()));
+		this._register(effective.onDidChange(() => changed.fire()));
 		this.api = {
 			version: 1,
 			policy: () => sync.current.policy?.document,

@@ -5,6 +5,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildPolicyDocument, generateSigningKeyPair, PolicySettingsSchema, signPolicy } from '../../src/policy';
+import { syncSessionFor } from '../../src/extension/sync/sync-session';
 import { SessionManager, SESSION_SECRET_KEY } from '../../src/extension/auth/session-manager';
 import {
 	backoffDelay,
@@ -42,12 +43,8 @@ describe('policy sync against the real service', () => {
 	let sync: PolicySync;
 	let admin: string;
 
-	const syncSession = (): SyncSession => ({
-		connection: { serverUrl: service.url, fetch: globalThis.fetch },
-		trust: { signingKey: sessions.session!.signingKey, organizationId: sessions.session!.organization.id },
-		accessToken: () => sessions.accessToken(),
-		refresh: () => sessions.refresh(),
-	});
+	// Built as the sync feature builds it.
+	const syncSession = (): SyncSession => syncSessionFor(sessions, { serverUrl: service.url, fetch: globalThis.fetch })!;
 
 	beforeEach(async () => {
 		clock = new ManualClock();

@@ -4,7 +4,8 @@ import { Disposable } from '../base/disposable';
 import { respond, toChatMessages, toChatTools } from '../lm/messages';
 import { estimateTokens, modelInformation, tokenizerFor } from '../lm/model-information';
 import type { ProviderService } from '../provider/provider-service';
-import type { PolicySync } from '../sync/policy-sync';
+import type { EffectiveSettings } from '../lock/effective';
+import type { EffectiveStateEvents } from '../provider/effective-state';
 
 /** The vendor id VS Code's model picker, `vscode.lm.selectChatModels({ vendor })` and Cline-style consumers know us by. */
 export const LM_VENDOR = 'org-provider-policy';
@@ -41,22 +42,24 @@ export class LanguageModelFeature extends Disposable implements vscode.LanguageM
 	readonly onDidChangeLanguageModelChatInformation = this.changed.event;
 	private tokenizerModule: TokenizerModule | undefined;
 	private lastState = '';
+	private lastSettings: EffectiveSettings | undefined;
 
 	constructor(
 		private readonly provider: ProviderService,
-		sync: Pick<PolicySync, 'current' | 'onDidChangeState'>,
+		effective: Pick<EffectiveStateEvents, 'onDidChange'>,
 		private readonly loadTokenizer: () => TokenizerModule,
 		private readonly log: vscode.LogOutputChannel,
 	) {
 		super();
 		this._register(vscode.lm.registerLanguageModelChatProvider(LM_VENDOR, this));
-		this._register(provider.onDidChange(() => this.changed.fire()));
-		// Every applied revision, sign-in and sign-out: consumers re-query even when the model list looks the same.
+		// Every change of the effective provider, and every applied revision, sign-in and sign-out:
+		// consumers re-query even when the model list looks the same.
 		this._register(
-			sync.onDidChangeState((state) => {
+			effective.onDidChange(({ sync: state, settings }) => {
 				const key = `${state.status === 'signed-out' ? 'out' : 'in'}:${state.policy?.document.revision ?? ''}`;
-				if (key !== this.lastState) {
+				if (key !== this.lastState || settings !== this.lastSettings) {
 					this.lastState = key;
+					this.lastSettings = settings;
 					this.changed.fire();
 				}
 			}),

@@ -1,6 +1,8 @@
 import * as vscode from 'vscode';
 import { withoutQuery } from '../../policy';
 import { describeServer, type ServerSettings } from '../base/server-source';
+import type { EffectiveStateEvents } from '../provider/effective-state';
+import { syncSessionFor } from '../sync/sync-session';
 import type { SessionManager } from '../auth/session-manager';
 import { Disposable } from '../base/disposable';
 import type { ProviderService } from '../provider/provider-service';
@@ -45,6 +47,7 @@ export class SyncFeature extends Disposable implements vscode.TextDocumentConten
 		private readonly connection: () => ServiceConnection | undefined,
 		private readonly log: vscode.LogOutputChannel,
 		private readonly server: () => ServerSettings,
+		effective: Pick<EffectiveStateEvents, 'onDidChange'>,
 	) {
 		super();
 		this.statusBar.name = 'Org Provider Policy';
@@ -61,8 +64,7 @@ export class SyncFeature extends Disposable implements vscode.TextDocumentConten
 			}),
 		);
 		this._register(vscode.workspace.registerTextDocumentContentProvider('org-provider-policy', this));
-		this._register(sync.onDidChangeState((state) => this.render(state)));
-		this._register(provider.onDidChange(() => this.render(this.sync.current)));
+		this._register(effective.onDidChange(({ sync: state }) => this.render(state)));
 		this._register(
 			sync.onDidRejectPolicy((error) => {
 				this.log.warn(`refused a policy: ${error.message}`);
@@ -103,17 +105,7 @@ export class SyncFeature extends Disposable implements vscode.TextDocumentConten
 	}
 
 	private syncSession(): SyncSession | undefined {
-		const stored = this.sessions.session;
-		const connection = this.connection();
-		if (!stored || !connection) {
-			return undefined;
-		}
-		return {
-			connection,
-			trust: { signingKey: stored.signingKey, organizationId: stored.organization.id },
-			accessToken: () => this.sessions.accessToken(),
-			refresh: () => this.sessions.refresh(),
-		};
+		return syncSessionFor(this.sessions, this.connection());
 	}
 
 	private async refresh(): Promise<void> {
