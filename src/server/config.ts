@@ -2,69 +2,72 @@ import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import { fieldErrorsOf, formatFieldError } from '../policy';
 
-/** Flags win over `ORG_POLICY_*` environment variables, which win over defaults. */
-const ServerConfigSchema = z
-	.strictObject({
-		host: z.string().min(1).default('127.0.0.1'),
-		port: z.coerce.number('must be a number').int('must be a whole number').min(0).max(65535, 'must be at most 65535').default(8787),
-		publicUrl: z.url({ protocol: /^https?$/, error: 'must be an absolute http(s) URL' }).optional(),
-		dataDir: z.string().min(1).default('.data'),
-		databaseUrl: z
-			.string()
-			.regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL')
-			.optional(),
-		orgId: z
-			.string()
-			.regex(/^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$/, 'must be 1–64 lowercase letters, digits or hyphens')
-			.default('default'),
-		orgName: z.string().min(1).max(200).default('My Organization'),
-		// Any local@domain, so the project's own default admin@localhost passes too.
-		adminEmail: z
-			.string()
-			.trim()
-			.regex(/^[^\s@]+@[^\s@]+$/, 'must be an email address')
-			.optional(),
-		adminPassword: z.string().min(12, 'must be at least 12 characters').optional(),
-		logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
-		heartbeatSeconds: z.coerce.number().positive().default(15),
-		trustProxy: z.stringbool().default(false),
-		deviceAuthorizationsPerMinute: z.coerce
-			.number('must be a number')
-			.int('must be a whole number')
-			.min(1, 'must be at least 1')
-			.default(30),
-		metricsToken: z.string().min(16, 'must be at least 16 characters').optional(),
-		signingKeyFile: z.string().min(1).optional(),
-		previousSigningKeyFile: z.string().min(1).optional(),
-		keyOverlapDays: z.coerce.number('must be a number').min(0, 'must be 0 or more').max(365, 'must be at most 365').default(30),
-		smtpUrl: z
-			.string()
-			.regex(/^smtps?:\/\//, 'must be an smtp:// or smtps:// URL')
-			.optional(),
-		smtpFrom: z
-			.string()
-			.trim()
-			.regex(
-				/^[^\s@<>]+@[^\s@<>]+$|^[^<>]*<[^\s@<>]+@[^\s@<>]+>$/,
-				'must be an e-mail address, optionally with a name: Acme AI <ai@acme.example>',
-			)
-			.optional(),
-		// Single sign-on for the organization's first start; after that the console owns the settings.
-		ssoIssuer: z.string().optional(),
-		ssoClientId: z.string().optional(),
-		ssoClientSecret: z.string().optional(),
-		ssoDisplayName: z.string().optional(),
-		ssoScopes: z.string().optional(),
-		ssoEmailClaim: z.string().optional(),
-		ssoEmailVerifiedClaim: z.string().optional(),
-		ssoGroupsClaim: z.string().optional(),
-		ssoAllowedDomains: z.string().optional(),
-		ssoTenantIds: z.string().optional(),
-		ssoAllowedGroups: z.string().optional(),
-		ssoAdminGroups: z.string().optional(),
-		ssoAdminEmails: z.string().optional(),
-	})
-	.refine((config) => !config.ssoIssuer || config.ssoClientId, { path: ['ssoClientId'], message: 'is required with --sso-issuer' })
+/**
+ * The service's settings: each field is a flag and an environment variable of the same name
+ * (`orgId` is `--org-id` and `ORG_POLICY_ORG_ID`). Flags win over the environment, which wins over
+ * the defaults.
+ */
+const ServerConfigFields = z.strictObject({
+	host: z.string().min(1).default('127.0.0.1'),
+	port: z.coerce.number('must be a number').int('must be a whole number').min(0).max(65535, 'must be at most 65535').default(8787),
+	publicUrl: z.url({ protocol: /^https?$/, error: 'must be an absolute http(s) URL' }).optional(),
+	dataDir: z.string().min(1).default('.data'),
+	databaseUrl: z
+		.string()
+		.regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL')
+		.optional(),
+	orgId: z
+		.string()
+		.regex(/^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$/, 'must be 1–64 lowercase letters, digits or hyphens')
+		.default('default'),
+	orgName: z.string().min(1).max(200).default('My Organization'),
+	// Any local@domain, so the project's own default admin@localhost passes too.
+	adminEmail: z
+		.string()
+		.trim()
+		.regex(/^[^\s@]+@[^\s@]+$/, 'must be an email address')
+		.optional(),
+	adminPassword: z.string().min(12, 'must be at least 12 characters').optional(),
+	logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+	heartbeatSeconds: z.coerce.number().positive().default(15),
+	trustProxy: z.stringbool().default(false),
+	deviceAuthorizationsPerMinute: z.coerce.number('must be a number').int('must be a whole number').min(1, 'must be at least 1').default(30),
+	metricsToken: z.string().min(16, 'must be at least 16 characters').optional(),
+	signingKeyFile: z.string().min(1).optional(),
+	previousSigningKeyFile: z.string().min(1).optional(),
+	keyOverlapDays: z.coerce.number('must be a number').min(0, 'must be 0 or more').max(365, 'must be at most 365').default(30),
+	smtpUrl: z
+		.string()
+		.regex(/^smtps?:\/\//, 'must be an smtp:// or smtps:// URL')
+		.optional(),
+	smtpFrom: z
+		.string()
+		.trim()
+		.regex(
+			/^[^\s@<>]+@[^\s@<>]+$|^[^<>]*<[^\s@<>]+@[^\s@<>]+>$/,
+			'must be an e-mail address, optionally with a name: Acme AI <ai@acme.example>',
+		)
+		.optional(),
+	// Single sign-on for the organization's first start; after that the console owns the settings.
+	ssoIssuer: z.string().optional(),
+	ssoClientId: z.string().optional(),
+	ssoClientSecret: z.string().optional(),
+	ssoDisplayName: z.string().optional(),
+	ssoScopes: z.string().optional(),
+	ssoEmailClaim: z.string().optional(),
+	ssoEmailVerifiedClaim: z.string().optional(),
+	ssoGroupsClaim: z.string().optional(),
+	ssoAllowedDomains: z.string().optional(),
+	ssoTenantIds: z.string().optional(),
+	ssoAllowedGroups: z.string().optional(),
+	ssoAdminGroups: z.string().optional(),
+	ssoAdminEmails: z.string().optional(),
+});
+
+const ServerConfigSchema = ServerConfigFields.refine((config) => !config.ssoIssuer || config.ssoClientId, {
+	path: ['ssoClientId'],
+	message: 'is required with --sso-issuer',
+})
 	.refine((config) => !config.ssoIssuer || config.ssoClientSecret, {
 		path: ['ssoClientSecret'],
 		message: 'is required with --sso-issuer (prefer the environment variable: flags show in process lists)',
@@ -82,40 +85,12 @@ const ServerConfigSchema = z
 export type ServerConfig = z.infer<typeof ServerConfigSchema>;
 export type ServerConfigInput = z.input<typeof ServerConfigSchema>;
 
-const FLAGS = {
-	host: 'ORG_POLICY_HOST',
-	port: 'ORG_POLICY_PORT',
-	'public-url': 'ORG_POLICY_PUBLIC_URL',
-	'data-dir': 'ORG_POLICY_DATA_DIR',
-	'database-url': 'ORG_POLICY_DATABASE_URL',
-	'org-id': 'ORG_POLICY_ORG_ID',
-	'org-name': 'ORG_POLICY_ORG_NAME',
-	'admin-email': 'ORG_POLICY_ADMIN_EMAIL',
-	'admin-password': 'ORG_POLICY_ADMIN_PASSWORD',
-	'log-level': 'ORG_POLICY_LOG_LEVEL',
-	'heartbeat-seconds': 'ORG_POLICY_HEARTBEAT_SECONDS',
-	'trust-proxy': 'ORG_POLICY_TRUST_PROXY',
-	'device-authorizations-per-minute': 'ORG_POLICY_DEVICE_AUTHORIZATIONS_PER_MINUTE',
-	'metrics-token': 'ORG_POLICY_METRICS_TOKEN',
-	'signing-key-file': 'ORG_POLICY_SIGNING_KEY_FILE',
-	'previous-signing-key-file': 'ORG_POLICY_PREVIOUS_SIGNING_KEY_FILE',
-	'key-overlap-days': 'ORG_POLICY_KEY_OVERLAP_DAYS',
-	'smtp-url': 'ORG_POLICY_SMTP_URL',
-	'smtp-from': 'ORG_POLICY_SMTP_FROM',
-	'sso-issuer': 'ORG_POLICY_SSO_ISSUER',
-	'sso-client-id': 'ORG_POLICY_SSO_CLIENT_ID',
-	'sso-client-secret': 'ORG_POLICY_SSO_CLIENT_SECRET',
-	'sso-display-name': 'ORG_POLICY_SSO_DISPLAY_NAME',
-	'sso-scopes': 'ORG_POLICY_SSO_SCOPES',
-	'sso-email-claim': 'ORG_POLICY_SSO_EMAIL_CLAIM',
-	'sso-email-verified-claim': 'ORG_POLICY_SSO_EMAIL_VERIFIED_CLAIM',
-	'sso-groups-claim': 'ORG_POLICY_SSO_GROUPS_CLAIM',
-	'sso-allowed-domains': 'ORG_POLICY_SSO_ALLOWED_DOMAINS',
-	'sso-tenant-ids': 'ORG_POLICY_SSO_TENANT_IDS',
-	'sso-allowed-groups': 'ORG_POLICY_SSO_ALLOWED_GROUPS',
-	'sso-admin-groups': 'ORG_POLICY_SSO_ADMIN_GROUPS',
-	'sso-admin-emails': 'ORG_POLICY_SSO_ADMIN_EMAILS',
-} as const;
+const kebab = (field: string) => field.replace(/[A-Z]/g, (letter) => `-${letter.toLowerCase()}`);
+
+/** The command line's flags and their environment variables, from the schema's fields. */
+const FLAGS: Readonly<Record<string, string>> = Object.fromEntries(
+	Object.keys(ServerConfigFields.shape).map((field) => [kebab(field), `ORG_POLICY_${kebab(field).replace(/-/g, '_').toUpperCase()}`]),
+);
 
 export class ConfigError extends Error {
 	override readonly name = 'ConfigError';
@@ -146,7 +121,7 @@ export function parseConfig(argv: readonly string[], env: NodeJS.ProcessEnv): Se
 	if (!result.success) {
 		const lines = fieldErrorsOf(result.error).map((error) => {
 			const flag = Object.keys(FLAGS).find((candidate) => camel(candidate) === error.path);
-			return flag ? `--${flag} (${FLAGS[flag as keyof typeof FLAGS]}): ${error.message}` : formatFieldError(error);
+			return flag ? `--${flag} (${FLAGS[flag]}): ${error.message}` : formatFieldError(error);
 		});
 		throw new ConfigError(`invalid configuration:\n  ${lines.join('\n  ')}`);
 	}
