@@ -1,0 +1,174 @@
+/**
+ * The workbench as a member sees it, driven in Chromium: the chat view, notices and dialogs, and
+ * approving a sign-in in the browser.
+ */
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Frame, Page } from 'playwright-core';
+import { TestBrowser } from '../support/sso-browser';
+
+import { artifacts } from './harness';
+import type { RunningService } from '../support/service';
+import type { TestIdentityProvider } from '../support/identity-provider';
+
+/**
+ * Approves a VS Code sign-in as a member whose organization signs in through its identity provider:
+ * the device page's "Sign in with …", the provider's sign-in page, back to the approval, Approve.
+ * In Chromium when the host runs in it (with a screenshot), over HTTP for the Electron host.
+ */
+export async function ssoApprove(
+	world: { service: RunningService | undefined; page: Page | undefined; idp: TestIdentityProvider },
+	userCode: string,
+	person: string,
+): Promise<{ ok: boolean; detail: string }> {
+	const service = world.service!;
+	const deviceUrl = `${service.url}/device?user_code=${encodeURIComponent(userCode)}`;
+	const browser = world.page?.context().browser();
+	if (!browser) {
+		const http = new TestBrowser();
+		const signedIn = await http.signInWithSso(service.url, person, { purpose: 'device', userCode });
+		const approved = await http.submit(deviceUrl, '/device', { user_code: userCode, action: 'approve' });
+		return { ok: signedIn.status === 200 && approved.response.status === 200, detail: (await approved.response.text()).slice(0, 300) };
+	}
+	const context = await browser.newContext();
+	try {
+		const page = await context.newPage();
+		await page.goto(deviceUrl);
+		await page.click('#sso-sign-in');
+		await page.waitForURL((url) => url.origin === world.idp.issuer);
+		await page.fill('#idp-login', person);
+		await page.fill('#idp-password', 'anything');
+		await page.click('#idp-submit');
+		await page.waitForSelector('#signed-in-as');
+		await page.click('#approve');
+		const result = (await page.locator('#device-result').textContent({ timeout: 10_000 })) ?? '';
+		mkdirSync(artifacts, { recursive: true });
+		await page.screenshot({ path: join(artifacts, 'integration-sso-device-approved.png') });
+		return { ok: /Approved/.test(result), detail: result };
+	} catch (error) {
+		return { ok: false, detail: String(error) };
+	} finally {
+		await context.close();
+	}
+}
+
+/** Drives the real workbench once: open the chat view, send a message, read the answer, badge and status bar. */
+export async function uiCheck(page: Page): Promise<{ ok: boolean; detail: string }> {
+	try {
+		const chat = await openChat(page);
+		// Who manages the provider has its own full-width row; the badge stays short enough to read whole.
+		const managed = chat.locator('#managed-label').filter({ hasText: 'Managed by Acme Corp' });
+		await managed.waitFor({ timeout: 10_000 });
+		const badge = (await chat.locator('#badge-label').textContent()) ?? '';
+		const cut = await chat
+			.locator('#badge-label, #managed-label')
+			.evaluateAll((elements) => elements.filter((element) => element.scrollWidth > element.clientWidth + 1).map((element) => element.id));
+		const lockIcon = await chat.locator('#badge-icon').getAttribute('class');
+		await chat.locator('#input').fill('Hello from the workbench');
+		await chat.locator('#input').press('Enter');
+		await chat.locator('.entry.assistant .body').filter({ hasText: 'Hello from the endpoint ✓' }).last().waitFor({ timeout: 20_000 });
+		const status = page.locator('.statusbar-item[aria-label*="Org Provider Policy"]').first();
+		await status.waitFor({ timeout: 10_000 });
+		const statusLabel = (await status.getAttribute('aria-label')) ?? '';
+		mkdirSync(artifacts, { recursive: true });
+		await page.screenshot({ path: join(artifacts, 'integration-chat-view.png') });
+		const ok =
+			/codicon-lock/.test(lockIcon ?? '') &&
+			badge === 'OpenAI Compatible' &&
+			cut.length === 0 &&
+			/Acme Corp/.test(statusLabel) &&
+			/in sync/.test(statusLabel);
+		return {
+			ok,
+			detail: `badge: ${badge} (${lockIcon}); cut off: ${cut.join(', ') || 'nothing'}; managed row: ${await managed.textContent()}; status bar: ${statusLabel}`,
+		};
+	} catch (error) {
+		mkdirSync(artifacts, { recursive: true });
+		await page.screenshot({ path: join(artifacts, 'integration-chat-view-failed.png') }).catch(() => undefined);
+		return { ok: false, detail: String(error) };
+	}
+}
+
+/**
+ * Waits for a notification toast or a modal dialog that says `contains`, screenshots the workbench
+ * into test-results/, and clicks one of its buttons if asked: what a member sees, and does.
+ */
+export async function uiMessage(
+	page: Page,
+	wanted: { kind: 'notification' | 'dialog'; contains: string; screenshot: string; click?: string },
+): Promise<{ ok: boolean; text?: string; detail?: string }> {
+	const box = page
+		.locator(wanted.kind === 'dialog' ? '.monaco-dialog-box' : '.notification-toast')
+		.filter({ hasText: wanted.contains })
+		.first();
+	try {
+		await box.waitFor({ timeout: 15_000 });
+		// Toasts slide in: let the animation end so the screenshot shows what the member reads.
+		await page.waitForTimeout(500);
+		const text = await box.innerText();
+		mkdirSync(artifacts, { recursive: true });
+		await page.screenshot({ path: join(artifacts, wanted.screenshot) });
+		if (wanted.click) {
+			await box.getByRole('button', { name: wanted.click }).first().click();
+		}
+		return { ok: true, text };
+	} catch (error) {
+		mkdirSync(artifacts, { recursive: true });
+		await page.screenshot({ path: join(artifacts, wanted.screenshot.replace(/\.png$/, '-failed.png')) }).catch(() => undefined);
+		return { ok: false, detail: String(error) };
+	}
+}
+
+/**
+ * A message the endpoint refuses, in the chat view: the error's action buttons, and *Set API Key*
+ * opening the key prompt. Returns the buttons' labels and what the prompt asked.
+ */
+export async function uiChatError(
+	page: Page,
+): Promise<{ ok: boolean; buttons?: string[]; error?: string; prompt?: string; detail?: string }> {
+	try {
+		const chat = await openChat(page);
+		await chat.locator('#input').fill('This one the endpoint refuses');
+		await chat.locator('#input').press('Enter');
+		const actions = chat.locator('.entry .error-actions').last();
+		await actions.waitFor({ timeout: 20_000 });
+		const buttons = await actions.locator('button').allTextContents();
+		const error = (await chat.locator('.entry .error').last().textContent()) ?? '';
+		mkdirSync(artifacts, { recursive: true });
+		await page.screenshot({ path: join(artifacts, 'integration-chat-error-actions.png') });
+		await actions.locator('button.action-setApiKey').click();
+		const prompt = page.locator('.quick-input-widget');
+		await prompt.waitFor({ state: 'visible', timeout: 10_000 });
+		const asked = (await prompt.innerText()).trim();
+		await page.screenshot({ path: join(artifacts, 'integration-chat-set-api-key.png') });
+		await page.keyboard.press('Escape');
+		return { ok: true, buttons, error: error.trim(), prompt: asked };
+	} catch (error) {
+		mkdirSync(artifacts, { recursive: true });
+		await page.screenshot({ path: join(artifacts, 'integration-chat-error-actions-failed.png') }).catch(() => undefined);
+		return { ok: false, detail: String(error) };
+	}
+}
+
+/** Opens the chat view from the command palette, as a member does, and returns its document. */
+export async function openChat(page: Page): Promise<Frame> {
+	await page.keyboard.press('F1');
+	await page.keyboard.type('Org Provider Policy: Open Chat');
+	await page.waitForTimeout(300);
+	await page.keyboard.press('Enter');
+	return chatFrame(page);
+}
+
+/** The chat view's document: webviews are nested frames, found by what they contain. */
+export async function chatFrame(page: Page): Promise<Frame> {
+	const deadline = Date.now() + 20_000;
+	while (Date.now() < deadline) {
+		for (const frame of page.frames()) {
+			if (await frame.$('#badge-label').catch(() => null)) {
+				return frame;
+			}
+		}
+		await page.waitForTimeout(200);
+	}
+	throw new Error('the chat view did not open');
+}

@@ -1,0 +1,132 @@
+/**
+ * The world the extension host talks to: the policy service, the recording endpoint, the identity
+ * provider, and the control server through which the suite drives them and the workbench.
+ */
+import { createServer, type IncomingMessage, type Server } from 'node:http';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Page } from 'playwright-core';
+import { FakeEndpoint } from '../support/fake-endpoint';
+import { ADMIN, bearer, jsonOf, startService, type RunningService } from '../support/service';
+import { freePort } from '../support/free-port';
+import { startIdentityProvider, type TestIdentityProvider } from '../support/identity-provider';
+import { adminConsole, saveSsoSettings } from '../support/sso-setup';
+
+import { MEMBER, PACKAGED, PACKAGED_GREP, log } from './harness';
+import { ssoApprove, uiChatError, uiCheck, uiMessage } from './ui-driver';
+
+async function readBody(request: IncomingMessage): Promise<string> {
+	let body = '';
+	for await (const chunk of request) {
+		body += String(chunk);
+	}
+	return body;
+}
+
+export interface World {
+	service: RunningService | undefined;
+	servicePort: number;
+	dataDir: string;
+	endpoint: FakeEndpoint;
+	stats: { passed: number; failed: number; skipped: number } | undefined;
+	page: Page | undefined;
+	/** The organization's identity provider (oidc-provider on loopback), for the single sign-on test. */
+	idp: TestIdentityProvider;
+}
+
+export async function startWorld(): Promise<{ world: World; env: Record<string, string>; control: Server }> {
+	const dataDir = mkdtempSync(join(tmpdir(), 'opp-integration-db-'));
+	const servicePort = await freePort();
+	const service = await startService({ dataDir, port: servicePort });
+	await service.addUser(MEMBER.email, 'member');
+	const admin = await service.signIn(ADMIN.email);
+	const token = (
+		await jsonOf(
+			await fetch(`${service.url}/api/v1/admin/tokens`, {
+				method: 'POST',
+				headers: bearer(admin.access_token, { 'content-type': 'application/json' }),
+				body: '{"label":"integration"}',
+			}),
+		)
+	).token as string;
+	const endpoint = await FakeEndpoint.start();
+	const idp = await startIdentityProvider([`${service.url}/console/sso/callback`]);
+	const ssoSaved = await saveSsoSettings(await adminConsole(service), service, idp.settings());
+	if (ssoSaved.status !== 200) {
+		throw new Error(`could not set up single sign-on: ${ssoSaved.text}`);
+	}
+	const world: World = { service, servicePort, dataDir, endpoint, stats: undefined, page: undefined, idp };
+
+	const control = createServer((request, response) => {
+		const reply = (status: number, body: unknown) =>
+			response.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
+		void (async () => {
+			try {
+				switch (`${request.method} ${request.url}`) {
+					case 'GET /endpoint/requests':
+						return reply(200, world.endpoint.requests);
+					case 'POST /endpoint/behaviour':
+						world.endpoint.behaviour = JSON.parse(await readBody(request));
+						return reply(200, {});
+					case 'POST /service/stop':
+						await world.service?.close();
+						world.service = undefined;
+						log('policy service stopped');
+						return reply(200, {});
+					case 'POST /service/start':
+						world.service = await startService({ dataDir: world.dataDir, port: world.servicePort });
+						log('policy service started again');
+						return reply(200, {});
+					case 'POST /stats':
+						world.stats = JSON.parse(await readBody(request));
+						return reply(200, {});
+					case 'POST /ui-check':
+						return reply(200, world.page ? await uiCheck(world.page) : { skipped: 'the Electron host has no browser page to drive' });
+					case 'POST /ui-message':
+						return reply(
+							200,
+							world.page
+								? await uiMessage(world.page, JSON.parse(await readBody(request)))
+								: { skipped: 'the Electron host has no browser page to drive' },
+						);
+					case 'POST /sso-approve': {
+						const { userCode, person } = JSON.parse(await readBody(request)) as { userCode: string; person: string };
+						return reply(200, await ssoApprove(world, userCode, person));
+					}
+					case 'POST /ui-chat-error':
+						return reply(200, world.page ? await uiChatError(world.page) : { skipped: 'the Electron host has no browser page to drive' });
+					case 'POST /ui-status-click':
+						if (!world.page) {
+							return reply(200, { skipped: 'the Electron host has no browser page to drive' });
+						}
+						await world.page.locator('.statusbar-item[aria-label*="Org Provider Policy"]').first().click();
+						return reply(200, { ok: true });
+					default:
+						return reply(404, { error: 'unknown control request' });
+				}
+			} catch (error) {
+				return reply(500, { error: String(error) });
+			}
+		})();
+	});
+	await new Promise<void>((resolve) => control.listen(0, '127.0.0.1', resolve));
+	const bootstrap = join(dataDir, 'bootstrap.json');
+	// The managed bootstrap file, as IT would deploy it.
+	writeFileSync(bootstrap, JSON.stringify({ serverUrl: service.url, organization: 'acme' }));
+	const env = {
+		ORG_POLICY_TEST_CONTROL: `http://127.0.0.1:${(control.address() as AddressInfo).port}`,
+		ORG_POLICY_TEST_SERVICE: service.url,
+		ORG_POLICY_TEST_ENDPOINT: endpoint.url,
+		ORG_POLICY_TEST_ADMIN_TOKEN: token,
+		ORG_POLICY_TEST_MEMBER_EMAIL: MEMBER.email,
+		ORG_POLICY_TEST_MEMBER_PASSWORD: MEMBER.password,
+		ORG_PROVIDER_POLICY_BOOTSTRAP: bootstrap,
+		// Entra ID's device-code credential talks to this authority: a closed loopback port, so the
+		// chain fails here without any traffic beyond this machine.
+		AZURE_AUTHORITY_HOST: 'https://127.0.0.1:9',
+		...(PACKAGED ? { ORG_POLICY_INTEGRATION_PACKAGED: '1', ORG_POLICY_INTEGRATION_GREP: PACKAGED_GREP } : {}),
+	};
+	return { world, env, control };
+}
