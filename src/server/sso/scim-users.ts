@@ -6,7 +6,7 @@ import type { AuditLog } from '../audit';
 import type { Clock } from '../clock';
 import type { IdentityStore } from '../store/identity-store';
 import type { Store, UserRecord } from '../store/store';
-import { checkPatchPath, checkPatchValueKeys, readStoredAttributes } from './scim-attributes';
+import { checkPatchPath, checkPatchValueKeys, readStoredAttributes, type StoredAttributes } from './scim-attributes';
 import { notProvisioned, PATCH_SCHEMA, problem, userResource, UserInput, type ScimResult, type ScimUser } from './scim-resource';
 
 export { LIST_SCHEMA, type ScimProblemKind, type ScimResult, type ScimUser } from './scim-resource';
@@ -51,15 +51,12 @@ export class ScimUsers {
 	) {}
 
 	async create(orgId: string, body: unknown): Promise<ScimResult<ScimUser>> {
-		const input = UserInput.safeParse(body);
-		if (!input.success) {
-			return problem('invalidValue', input.error.issues[0]?.message ?? 'invalid User');
+		const read = readUser(body);
+		if (!read.ok) {
+			return read;
 		}
-		const attributes = readStoredAttributes(body as Record<string, unknown>);
-		if (!attributes.ok) {
-			return attributes;
-		}
-		const { userName, externalId, active } = input.data;
+		const { input, attributes } = read.value;
+		const { userName, externalId, active } = input;
 		if (await this.store.findUserByEmail(orgId, userName)) {
 			return problem('uniqueness', `a User with userName ${userName} already exists`);
 		}
@@ -72,7 +69,7 @@ export class ScimUsers {
 			}
 			throw error;
 		}
-		await this.keep(user, JSON.stringify(attributes.value));
+		await this.keep(user, JSON.stringify(attributes));
 		await this.audit.record(orgId, 'scim', 'scim.user_created', 'ok', { user: userName, active });
 		if (!active) {
 			await this.setActive(user, false);
@@ -159,14 +156,11 @@ export class ScimUsers {
 
 	/** PUT: the resource as sent replaces what was kept; an attribute left out is cleared (externalId too). */
 	async replace(orgId: string, id: string, body: unknown): Promise<ScimResult<ScimUser>> {
-		const input = UserInput.safeParse(body);
-		if (!input.success) {
-			return problem('invalidValue', input.error.issues[0]?.message ?? 'invalid User');
+		const read = readUser(body);
+		if (!read.ok) {
+			return read;
 		}
-		const attributes = readStoredAttributes(body as Record<string, unknown>);
-		if (!attributes.ok) {
-			return attributes;
-		}
+		const { input, attributes } = read.value;
 		const user = await this.store.getUser(id);
 		if (!user || user.orgId !== orgId) {
 			return problem('notFound', `no User ${id}`);
@@ -175,8 +169,8 @@ export class ScimUsers {
 		if (refused) {
 			return refused;
 		}
-		const { userName, active } = input.data;
-		const externalId = input.data.externalId ?? null;
+		const { userName, active } = input;
+		const externalId = input.externalId ?? null;
 		if (userName !== user.email && (await this.store.findUserByEmail(orgId, userName))) {
 			return problem('uniqueness', `a User with userName ${userName} already exists`);
 		}
@@ -191,7 +185,7 @@ export class ScimUsers {
 		if (fields.length > 0) {
 			await this.identity.updateUser(user.id, change);
 		}
-		const json = JSON.stringify(attributes.value);
+		const json = JSON.stringify(attributes);
 		if ((await this.identity.scimAttributes(orgId, id)).get(id)?.attributesJson !== json) {
 			await this.keep(user, json);
 			fields.push('attributes');
@@ -237,6 +231,16 @@ export class ScimUsers {
 		}
 		await this.audit.record(user.orgId, 'scim', active ? 'scim.user_reactivated' : 'scim.user_deactivated', 'ok', { user: user.email });
 	}
+}
+
+/** A User resource as sent: what the account keeps, and the declared attributes kept beside it. */
+function readUser(body: unknown): ScimResult<{ input: z.output<typeof UserInput>; attributes: StoredAttributes }> {
+	const input = UserInput.safeParse(body);
+	if (!input.success) {
+		return problem('invalidValue', input.error.issues[0]?.message ?? 'invalid User');
+	}
+	const attributes = readStoredAttributes(body as Record<string, unknown>);
+	return attributes.ok ? { ok: true, value: { input: input.data, attributes: attributes.value } } : attributes;
 }
 
 /** `userName eq "…"` (userName is case-insensitive, RFC 7643 §4.1.1), else undefined. */
