@@ -1,48 +1,25 @@
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, readdirSync, rmSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { OUTAGE_GRACE_MS } from '../../src/server/accounts/tokens';
 import { freePort } from '../support/free-port';
+import { hasPostgresServer, postgresCluster, until } from '../support/postgres-cluster';
 import { validSettings } from '../support/policy-fixtures';
 import { ADMIN, bearer, form, jsonOf, ManualClock, putPolicy, startService, type RunningService } from '../support/service';
-
-const root = join(__dirname, '..', '..');
-const hasPostgres =
-	existsSync('/usr/lib/postgresql') &&
-	readdirSync('/usr/lib/postgresql').some((version) => existsSync(`/usr/lib/postgresql/${version}/bin/initdb`));
-
-/** A PostgreSQL cluster of this test's own (the shared one must not stop under other tests), on loopback. */
-function cluster(dir: string, port: number) {
-	const env = { ...process.env, ORG_POLICY_PG_DIR: dir, ORG_POLICY_PG_PORT: String(port) };
-	const run = (command: 'start' | 'stop') =>
-		execFileSync('bash', [join(root, 'scripts', 'test-postgres.sh'), command], { env, encoding: 'utf8' }).trim();
-	return { start: () => run('start'), stop: () => run('stop') };
-}
-
-async function until(what: string, check: () => Promise<boolean>, timeoutMs = 30_000): Promise<void> {
-	for (const deadline = Date.now() + timeoutMs; Date.now() < deadline;) {
-		if (await check()) {
-			return;
-		}
-		await new Promise((resolve) => setTimeout(resolve, 200));
-	}
-	assert.fail(`timed out waiting for ${what}`);
-}
 
 /**
  * While PostgreSQL is down, two instances keep serving members the newest signed revision from
  * memory, and tokens they checked shortly before (OUTAGE_GRACE_MS); readiness reports the outage;
  * a revoked token does not read; after the bound nothing stale is served; members catch up after.
  */
-(hasPostgres ? describe : describe.skip)('reads through a PostgreSQL outage', function () {
+(hasPostgresServer ? describe : describe.skip)('reads through a PostgreSQL outage', function () {
 	this.timeout(120_000);
 
 	it('answers reads from memory on both instances, refuses a revoked token, stops at the stated bound, and catches up', async () => {
 		const dir = join(tmpdir(), `opp-pg-outage-${randomBytes(4).toString('hex')}`);
-		const database = cluster(dir, await freePort());
+		const database = postgresCluster(dir, await freePort());
 		const clock = new ManualClock(Date.now());
 		const services: RunningService[] = [];
 		try {

@@ -1,8 +1,6 @@
-import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, readdirSync, rmSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { realScheduler } from '../../src/extension/base/scheduler';
@@ -13,42 +11,18 @@ import { MemoryKeyValueStore, MemorySecretStore } from '../support/memory-storag
 import { validSettings } from '../support/policy-fixtures';
 import { ADMIN, deviceSignIn, putPolicy } from '../support/service';
 import { killHard, startServiceInstance } from '../support/service-process';
-
-const root = join(__dirname, '..', '..');
-const hasPostgres =
-	existsSync('/usr/lib/postgresql') &&
-	readdirSync('/usr/lib/postgresql').some((version) => existsSync(`/usr/lib/postgresql/${version}/bin/initdb`));
-
-/** A PostgreSQL cluster of this test's own (the shared one must not restart under other tests), on loopback. */
-function cluster(dir: string, port: number) {
-	const run = (command: 'start' | 'stop') =>
-		execFileSync('bash', [join(root, 'scripts', 'test-postgres.sh'), command], {
-			env: { ...process.env, ORG_POLICY_PG_DIR: dir, ORG_POLICY_PG_PORT: String(port) },
-			encoding: 'utf8',
-		}).trim();
-	return { start: () => run('start'), stop: () => run('stop') };
-}
+import { hasPostgresServer, postgresCluster, until } from '../support/postgres-cluster';
 
 const ready = async (port: number) => (await fetch(`http://127.0.0.1:${port}/readyz`).catch(() => undefined))?.status;
 
-async function until(what: string, check: () => Promise<boolean>, timeoutMs = 30_000): Promise<void> {
-	for (const deadline = Date.now() + timeoutMs; Date.now() < deadline;) {
-		if (await check()) {
-			return;
-		}
-		await new Promise((resolve) => setTimeout(resolve, 200));
-	}
-	assert.fail(`timed out waiting for ${what}`);
-}
-
-(hasPostgres ? describe : describe.skip)('PostgreSQL restarted under two instances', function () {
+(hasPostgresServer ? describe : describe.skip)('PostgreSQL restarted under two instances', function () {
 	this.timeout(120_000);
 
 	it("fan-out between instances comes back: not ready while the database is down, then a save on one reaches the other's member", async () => {
 		// Not inside a private temporary folder: the cluster's own user (postgres, when tests run as root) must reach it.
 		const dir = join(tmpdir(), `opp-pg-restart-${randomBytes(4).toString('hex')}`);
 		const [databasePort, first, second] = [await freePort(), await freePort(), await freePort()];
-		const database = cluster(dir, databasePort);
+		const database = postgresCluster(dir, databasePort);
 		const instances: ChildProcess[] = [];
 		const sync = new PolicySync({ state: new MemoryKeyValueStore(), secrets: new MemorySecretStore() }, realScheduler, { ackSpreadMs: 0 });
 		const stateOf = (predicate: (state: SyncState) => boolean, what: string) =>

@@ -126,15 +126,8 @@ describe('single sign-on (OpenID Connect)', function () {
 		});
 	}
 
-	it('refuses a member at the console, and a callback whose state another browser holds', async () => {
-		await configure();
-		const member = await new TestBrowser().signInWithSso(service.url, 'bob@acme.test');
-		assert.equal(member.status, 403);
-		assert.match(member.text, /only admins can use the console/);
-
-		// Another browser starts a sign-in; an attacker hands its callback to this one.
-		const victim = new TestBrowser();
-		const attacker = new TestBrowser();
+	/** An attacker's own sign-in as alice, up to the callback address the provider sends its browser to. */
+	const callbackAddress = async (attacker: TestBrowser): Promise<string> => {
 		const started = await attacker.submit(`${service.url}/console/login`, '/console/sso/start', { purpose: 'console' });
 		const onward = /data-target="([^"]+)"/.exec(await started.response.text())![1]!.replace(/&amp;/g, '&');
 		const interaction = (await attacker.open(onward)).url;
@@ -148,6 +141,19 @@ describe('single sign-on (OpenID Connect)', function () {
 			const hop = await attacker.request(location);
 			location = new URL(hop.headers.get('location')!, location).href;
 		}
+		return location;
+	};
+
+	it('refuses a member at the console, and a callback whose state another browser holds', async () => {
+		await configure();
+		const member = await new TestBrowser().signInWithSso(service.url, 'bob@acme.test');
+		assert.equal(member.status, 403);
+		assert.match(member.text, /only admins can use the console/);
+
+		// Another browser starts a sign-in; an attacker hands its callback to this one.
+		const victim = new TestBrowser();
+		const attacker = new TestBrowser();
+		const location = await callbackAddress(attacker);
 		const planted = await victim.runConsoleScript(await victim.open(location));
 		assert.equal(planted.response.status, 403);
 		assert.match(await planted.response.text(), /started in another browser or has expired/);
@@ -156,19 +162,7 @@ describe('single sign-on (OpenID Connect)', function () {
 		// A sibling origin (another port of this host) can set this host's cookies, the state cookie
 		// included: the binding in this origin's session storage is what it cannot plant.
 		const second = new TestBrowser();
-		const again = await second.submit(`${service.url}/console/login`, '/console/sso/start', { purpose: 'console' });
-		const next = /data-target="([^"]+)"/.exec(await again.response.text())![1]!.replace(/&amp;/g, '&');
-		const step = (await second.open(next)).url;
-		const returned = await second.request(step, {
-			method: 'POST',
-			headers: { 'content-type': 'application/x-www-form-urlencoded' },
-			body: new URLSearchParams({ login: 'alice@acme.test' }),
-		});
-		let way = new URL(returned.headers.get('location')!, step).href;
-		while (!way.startsWith(callback)) {
-			const hop = await second.request(way);
-			way = new URL(hop.headers.get('location')!, way).href;
-		}
+		const way = await callbackAddress(second);
 		victim.plant(service.url, 'opp_sso_state', second.cookie(service.url, 'opp_sso_state')!);
 		const withCookie = await victim.runConsoleScript(await victim.open(way));
 		assert.equal(withCookie.response.status, 403);
