@@ -113,9 +113,13 @@ export const ssoConsoleRoutes: FastifyPluginAsyncZod<SsoConsoleOptions> = async 
 		return sendPage(reply, page(kit.chrome(request, 'Single sign-on', 'sso', organization, ['/console/assets/console.js']), body), status);
 	};
 	/** An admin's form post: this service's own form, from a signed-in admin. */
-	const adminForm = async (request: FastifyRequest, reply: FastifyReply, work: () => Promise<unknown>) => {
+	/** Lets a signed-in admin on; anyone else has been answered with the sign-in page (false). */
+	const signedInAdmin = async (request: FastifyRequest, reply: FastifyReply): Promise<boolean> => {
 		await consolePage(request, reply);
-		if (reply.sent) {
+		return !reply.sent;
+	};
+	const adminForm = async (request: FastifyRequest, reply: FastifyReply, work: () => Promise<unknown>) => {
+		if (!(await signedInAdmin(request, reply))) {
 			return reply;
 		}
 		return guarded(
@@ -133,11 +137,8 @@ export const ssoConsoleRoutes: FastifyPluginAsyncZod<SsoConsoleOptions> = async 
 		const userCode = normalizeUserCode(form.user_code ?? '');
 		const back = ssoReturn(purpose, userCode ? `/device?user_code=${encodeURIComponent(userCode)}` : null).href;
 		const retry = { href: back, label: 'Back' };
-		if (purpose === 'test') {
-			await consolePage(request, reply);
-			if (reply.sent) {
-				return reply;
-			}
+		if (purpose === 'test' && !(await signedInAdmin(request, reply))) {
+			return reply;
 		}
 		return guarded(
 			request,
