@@ -49,6 +49,11 @@ export interface ClientDeps {
 	proxy?: () => string | undefined;
 	/** Who set the endpoint (e.g. "Acme Corp (ai-platform@acme.example)"), named where the member cannot fix it. */
 	owner?: string;
+	/**
+	 * The User-Agent of every request, e.g. `OrgProviderPolicy/0.3.0 (VS Code 1.117.0)`: the SDK's own
+	 * is built from a class name the production build minifies away. A policy header may replace it.
+	 */
+	userAgent?: string;
 }
 
 const NO_KEY = 'no-member-key';
@@ -117,7 +122,12 @@ export function createChatClient(provider: EffectiveProvider, deps: ClientDeps):
 		if (credential.kind === 'api-key' && !apiKey) {
 			throw new MissingCredentialError('No API key is set for this endpoint.');
 		}
-		const headers = { ...environmentHeadersRemoved(), ...provider.headers, ...credentialHeaders(provider, plan, credential.kind) };
+		const headers = {
+			...environmentHeadersRemoved(),
+			...(deps.userAgent ? { 'User-Agent': deps.userAgent } : {}),
+			...provider.headers,
+			...credentialHeaders(provider, plan, credential.kind),
+		};
 		if (plan.style === 'azure-deployments') {
 			return new AzureOpenAI({
 				...common,

@@ -86,6 +86,7 @@ export class OrgPolicyExtension extends Disposable {
 				proxy: () => lazy.http().configuredProxy(readHttpOptions()),
 				loadChatClient: lazy.chatClient,
 				loadEntra: lazy.entra,
+				userAgent: `OrgProviderPolicy/${String(context.extension.packageJSON.version)} (VS Code ${vscode.version})`,
 			}),
 		);
 		const auth = this._register(new AuthFeature(sessions, log));

@@ -58,6 +58,52 @@ export interface FakeBehaviour {
 	refusedParameters?: string[];
 	/** A text-only model: a message with an image part is refused (400), as such endpoints do. */
 	textOnly?: boolean;
+	/**
+	 * A chat template that enforces alternation, as many served by vLLM or text-generation-inference
+	 * do: system messages only first, then user and assistant turns alternating from a user turn,
+	 * every tool call answered by tool results right after it. Anything else is a 400.
+	 */
+	strictTemplate?: boolean;
+}
+
+/** Why a strict chat template refuses this conversation, or undefined when it takes it. */
+export function strictTemplateProblem(
+	messages: readonly { role: string; tool_calls?: { id: string }[]; tool_call_id?: string }[],
+): string | undefined {
+	let index = 0;
+	while (messages[index]?.role === 'system' || messages[index]?.role === 'developer') {
+		index++;
+	}
+	let expected: 'user' | 'assistant' = 'user';
+	for (; index < messages.length; index++) {
+		const message = messages[index]!;
+		if (message.role === 'system' || message.role === 'developer') {
+			return `a ${message.role} message may only come first (at ${index})`;
+		}
+		if (message.role === 'tool') {
+			return `a tool result without the call before it (at ${index})`;
+		}
+		if (message.role !== expected) {
+			return `Conversation roles must alternate user/assistant/user/assistant/... (at ${index}: ${message.role})`;
+		}
+		if (message.role === 'assistant' && message.tool_calls?.length) {
+			const calls = new Set(message.tool_calls.map((call) => call.id));
+			while (messages[index + 1]?.role === 'tool') {
+				calls.delete(messages[++index]!.tool_call_id ?? '');
+			}
+			if (calls.size > 0) {
+				return `tool calls without results: ${[...calls].join(', ')}`;
+			}
+			expected = 'user';
+			// After tool results the assistant answers: a user turn or the assistant may follow.
+			if (messages[index + 1]?.role === 'assistant') {
+				expected = 'assistant';
+			}
+			continue;
+		}
+		expected = expected === 'user' ? 'assistant' : 'user';
+	}
+	return undefined;
 }
 
 /**
@@ -165,6 +211,12 @@ export class FakeEndpoint {
 		}
 		if (request.method === 'POST' && url.pathname.endsWith('/chat/completions')) {
 			const body = record.body as { model: string; stream?: boolean };
+			const template = behaviour.strictTemplate ? strictTemplateProblem((record.body as { messages?: [] }).messages ?? []) : undefined;
+			if (template) {
+				response.writeHead(400, { 'content-type': 'application/json' });
+				response.end(JSON.stringify({ object: 'error', message: template, type: 'BadRequestError', param: null, code: 400 }));
+				return;
+			}
 			const refused = behaviour.refusedParameters?.find((name) => name in (record.body as object));
 			const hasImage = JSON.stringify((record.body as { messages?: unknown }).messages ?? []).includes('"image_url"');
 			if (refused || (behaviour.textOnly && hasImage)) {

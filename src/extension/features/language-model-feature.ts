@@ -88,7 +88,10 @@ export class LanguageModelFeature extends Disposable implements vscode.LanguageM
 		const request = {
 			model: model.id,
 			// Images only where the model's settings say it takes them (capabilities.imageInput).
-			messages: toChatMessages(messages, { imageInput: model.capabilities?.imageInput === true }),
+			messages: toChatMessages(messages, {
+				imageInput: model.capabilities?.imageInput === true,
+				instructionsRole: this.provider.modelSettings(model.id)?.reasoning ? 'developer' : 'system',
+			}),
 			tools: toChatTools(options.tools),
 			toolChoice: options.toolMode === vscode.LanguageModelChatToolMode.Required ? ('required' as const) : ('auto' as const),
 			asked: options.modelOptions,

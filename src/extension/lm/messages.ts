@@ -46,7 +46,12 @@ const omittedImage = (part: DataPart) => `[an image (${part.mimeType}) was left 
 export interface TranslationOptions {
 	/** The model takes images (its `imageInput` setting): otherwise each image becomes a stated placeholder. */
 	readonly imageInput: boolean;
+	/** The role instructions go in: `developer` for reasoning models (their settings say so), else `system`. */
+	readonly instructionsRole?: 'system' | 'developer';
 }
+
+/** What a model reads where a tool call got no result (an interrupted turn): said, so the request stays valid. */
+export const MISSING_TOOL_RESULT = '[no result: the tool call was interrupted before it returned]';
 
 /** A tool result's content as the text a `tool` message carries (prompt-tsx and JSON parts serialized). */
 function resultText(content: readonly unknown[], options: TranslationOptions): string {
@@ -114,7 +119,59 @@ export function toChatMessages(
 			out.push({ role: 'user', content: texts.join(''), ...(message.name ? { name: message.name } : {}) });
 		}
 	}
-	return out;
+	return shapedForStrictEndpoints(out, options.instructionsRole ?? 'system');
+}
+
+const plainText = (message: ChatCompletionMessageParam): message is ChatCompletionMessageParam & { content: string } =>
+	typeof message.content === 'string' && !('tool_calls' in message && message.tool_calls?.length) && !('name' in message && message.name);
+
+/**
+ * Conversations the chat templates of strict endpoints (vLLM, text-generation-inference) accept,
+ * whatever the assistant sent: Cline and Roo Code put their instructions in an Assistant-role message
+ * before any user turn — that becomes the system (or developer) message; consecutive plain messages
+ * of one role are joined, so roles alternate; and a tool call left without a result gets a stated
+ * one. Each change is harmless for endpoints that do not need it.
+ */
+export function shapedForStrictEndpoints(
+	messages: readonly ChatCompletionMessageParam[],
+	instructionsRole: 'system' | 'developer',
+): ChatCompletionMessageParam[] {
+	const firstUser = messages.findIndex((message) => message.role === 'user');
+	const out: ChatCompletionMessageParam[] = messages.map((message, index) => {
+		const beforeAnyUser = firstUser === -1 || index < firstUser;
+		if (
+			(message.role === 'assistant' && plainText(message) && beforeAnyUser) ||
+			(message.role === 'system' && instructionsRole === 'developer')
+		) {
+			return { role: instructionsRole, content: message.content as string };
+		}
+		return message;
+	});
+	const shaped: ChatCompletionMessageParam[] = [];
+	for (const [index, message] of out.entries()) {
+		const previous = shaped.at(-1);
+		if (previous && previous.role === message.role && previous.role !== 'tool' && plainText(previous) && plainText(message)) {
+			shaped[shaped.length - 1] = { ...previous, content: `${previous.content}\n\n${message.content}` } as ChatCompletionMessageParam;
+			continue;
+		}
+		shaped.push(message);
+		if (message.role === 'assistant' && 'tool_calls' in message && message.tool_calls?.length) {
+			// Every call needs its result right after it: a call the conversation never answered gets a stated one.
+			const answered = new Set<string>();
+			for (const next of out.slice(index + 1)) {
+				if (next.role !== 'tool') {
+					break;
+				}
+				answered.add(next.tool_call_id);
+			}
+			const missing = message.tool_calls.filter((call) => !answered.has(call.id));
+			const insertAt = shaped.length;
+			for (const call of missing) {
+				shaped.splice(insertAt, 0, { role: 'tool', tool_call_id: call.id, content: MISSING_TOOL_RESULT });
+			}
+		}
+	}
+	return shaped;
 }
 
 /** VS Code's tools as function tools; a tool without an input schema takes an empty object. */

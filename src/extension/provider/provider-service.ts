@@ -42,6 +42,8 @@ export interface ProviderHost {
 	/** The openai SDK is bundled apart and loaded on first use, off the activation path. */
 	readonly loadChatClient: () => ChatClientModule;
 	readonly loadEntra: () => EntraModule;
+	/** Sent as every request's User-Agent: this extension's and VS Code's versions. */
+	readonly userAgent?: string;
 }
 
 const API_KEY_PREFIX = 'orgProviderPolicy.apiKey.';
@@ -221,6 +223,7 @@ export class ProviderService extends Disposable {
 			credentials: this.credentials(),
 			...(this.host.proxy ? { proxy: this.host.proxy } : {}),
 			...(owner ? { owner } : {}),
+			...(this.host.userAgent ? { userAgent: this.host.userAgent } : {}),
 		});
 		return this.cachedClient;
 	}

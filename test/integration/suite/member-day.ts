@@ -211,6 +211,8 @@ export function memberDay(): void {
 			assert.equal(request.headers['x-cost-center'], 'cc-42');
 			assert.equal(request.headers['api-key'], MEMBER_KEY);
 			assert.equal(request.headers.authorization, undefined);
+			// An honest User-Agent, in the production build too (the packaged run): not the SDK's minified "$/JS".
+			assert.match(request.headers['user-agent'] ?? '', /^OrgProviderPolicy\/\d+\.\d+\.\d+ \(VS Code \d+\.\d+\.\d+/);
 
 			const report = await vscode.commands.executeCommand<{ ok: boolean; headersSent: Record<string, string>; message: string }>(
 				'orgProviderPolicy.testConnection',
