@@ -18,6 +18,7 @@ const benches = [
 	['activation', 'Extension start'],
 	['lm-provider', 'Language Model provider'],
 	['soak', 'Soak: event streams and reads for a minute'],
+	['writes', 'Writes: start, restart and save latency'],
 ].filter(([name]) => only.length === 0 || only.includes(name));
 
 const build = spawnSync(process.execPath, [join(root, 'esbuild.config.mjs'), '--production'], { cwd: root, stdio: 'inherit' });
