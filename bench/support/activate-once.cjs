@@ -28,6 +28,7 @@ class EventEmitter {
 }
 const uri = (path) => ({ scheme: 'file', path, fsPath: path, toString: () => `file://${path}` });
 const vscode = {
+	version: '1.104.0',
 	EventEmitter,
 	Uri: { parse: (value) => uri(value), file: (path) => uri(path), joinPath: (base, ...parts) => uri([base.path, ...parts].join('/')) },
 	StatusBarAlignment: { Left: 1, Right: 2 },
@@ -73,6 +74,8 @@ const state = new Map(Object.entries(fixture.globalState));
 const context = {
 	subscriptions: [],
 	extensionUri: uri('/ext'),
+	// What VS Code passes: the extension's own manifest (its version goes into the User-Agent).
+	extension: { packageJSON: { version: '0.0.0-bench' } },
 	secrets: {
 		get: async (key) => secrets.get(key),
 		store: async (key, value) => void secrets.set(key, value),
