@@ -24,15 +24,20 @@ export function domainStatus(error: DomainError): number {
 	return DOMAIN_STATUS[error.code].status;
 }
 
+/** An error and the causes it wraps (a few deep: drivers and the query builder wrap each other). */
+function* causeChain(error: unknown): Generator<unknown> {
+	for (let current: unknown = error, depth = 0; current && depth < 4; current = (current as { cause?: unknown }).cause, depth++) {
+		yield current;
+	}
+}
+
+const codeOf = (error: unknown): unknown => (error as { code?: unknown }).code;
+
+const STORAGE_FULL_CODES = new Set(['SQLITE_FULL', '53100', 'ENOSPC']);
+
 /** SQLite's, PostgreSQL's and the operating system's words for a full disk. */
 export function isStorageFull(error: unknown): boolean {
-	for (let current: unknown = error, depth = 0; current && depth < 4; current = (current as { cause?: unknown }).cause, depth++) {
-		const code = (current as { code?: unknown }).code;
-		if (code === 'SQLITE_FULL' || code === '53100' || code === 'ENOSPC') {
-			return true;
-		}
-	}
-	return false;
+	return [...causeChain(error)].some((cause) => STORAGE_FULL_CODES.has(codeOf(cause) as string));
 }
 
 /** PostgreSQL's SQLSTATEs and the socket errors of a database that is down, restarting or unreachable. */
@@ -48,22 +53,13 @@ const STORE_UNAVAILABLE_CODES = new Set([
 	'ECONNRESET',
 	'ETIMEDOUT',
 ]);
+const CONNECTION_LOST = /Connection terminated|connection terminated|Client has encountered a connection error/;
 
 /** Whether a request failed because the database is out of reach (not because of the request). */
 export function isStoreUnavailable(error: unknown): boolean {
-	for (let current: unknown = error, depth = 0; current && depth < 4; current = (current as { cause?: unknown }).cause, depth++) {
-		const code = (current as { code?: unknown }).code;
-		if (typeof code === 'string' && STORE_UNAVAILABLE_CODES.has(code)) {
-			return true;
-		}
-		if (
-			current instanceof Error &&
-			/Connection terminated|connection terminated|Client has encountered a connection error/.test(current.message)
-		) {
-			return true;
-		}
-	}
-	return false;
+	return [...causeChain(error)].some(
+		(cause) => STORE_UNAVAILABLE_CODES.has(codeOf(cause) as string) || (cause instanceof Error && CONNECTION_LOST.test(cause.message)),
+	);
 }
 
 /**
