@@ -57,6 +57,28 @@ describe('policy API over HTTP', () => {
 		assert.equal(policy.provider?.baseUrl, validSettings.plainCompatible.provider.baseUrl);
 	});
 
+	it('keeps the saved value of a header sent empty and named in keepHeaderValues as the console saves, naming what it refuses', async () => {
+		assert.equal((await putPolicy(service.url, admin.access_token, validSettings.plainCompatible, '"1"')).status, 200);
+		const save = (query: string, headers: Record<string, string>, revision: string) =>
+			fetch(`${service.url}/api/v1/admin/policy?${query}`, {
+				method: 'PUT',
+				headers: bearer(admin.access_token, { 'content-type': 'application/json', 'if-match': revision }),
+				body: JSON.stringify({ ...validSettings.plainCompatible, provider: { ...validSettings.plainCompatible.provider, headers } }),
+			});
+		const kept = await save('keepHeaderValues=X-Tenant', { 'X-Tenant': '', 'X-Team': 'blue' }, '"2"');
+		assert.equal(kept.status, 200, await kept.clone().text());
+		assert.deepEqual((await jsonOf(kept)).policy.provider.headers, { 'X-Tenant': 'acme', 'X-Team': 'blue' });
+		const unsaved = await save('keepHeaderValues=X-New', { 'X-Tenant': 'acme', 'X-New': '' }, '"3"');
+		assert.equal(unsaved.status, 400);
+		assert.deepEqual((await jsonOf(unsaved)).fieldErrors, [
+			{ path: 'provider.headers.X-New', message: 'enter a value (this header has no saved value)' },
+		]);
+		const many = new URLSearchParams(Array.from({ length: 65 }, (_, index): [string, string] => ['keepHeaderValues', `H${index}`]));
+		const tooMany = await save(String(many), { 'X-Tenant': 'acme' }, '"3"');
+		assert.equal(tooMany.status, 400);
+		assert.equal((await jsonOf(tooMany)).fieldErrors[0].path, 'keepHeaderValues');
+	});
+
 	it('serves the signed policy with an ETag, 304 on If-None-Match, 401 without a token', async () => {
 		const response = await getPolicy(member.access_token);
 		assert.equal(response.status, 200);

@@ -44,7 +44,9 @@ export const adminRoutes: FastifyPluginAsyncZod<AdminRouteOptions> = async (app,
 			},
 			// Before validation: a kept header arrives empty and gets its saved value back.
 			preValidation: async (request) => {
-				const keep = KeepHeaderValuesQuery.parse(request.query).keepHeaderValues;
+				// An invalid list is left to the route's own validation, next, which names the field.
+				const query = KeepHeaderValuesQuery.safeParse(request.query);
+				const keep = query.success ? query.data.keepHeaderValues : [];
 				const restored = await policies.withKeptHeaderValues(principalOf(request).user.orgId, request.body, keep);
 				if (!restored.ok) {
 					throw new HttpError(400, 'invalid_policy', INVALID_POLICY_MESSAGE, { fieldErrors: restored.errors });
