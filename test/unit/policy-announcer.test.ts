@@ -44,7 +44,7 @@ describe('policy changes are announced once, saying what changed (#14 items 1, 2
 		});
 		assert.deepEqual(announcementFor(settingsOf(acme('https://llm.acme.example/v1', ['gpt-4o', 'gpt-4o-mini'])), before, false), {
 			message:
-				"Acme Corp removed gpt-4o-mini (the models are now gpt-4o): pick another where you used it — VS Code's chat: the model picker; Cline: API Provider settings; Roo Code: API Provider settings, Model (until then Roo Code answers with a stand-in).",
+				"Acme Corp removed gpt-4o-mini: pick another model where you used it — VS Code's chat: the model picker; Cline: API Provider settings; Roo Code: API Provider settings, Model (until then Roo Code answers with a stand-in) (the models are now gpt-4o).",
 			actions: [],
 		});
 		assert.deepEqual(announcementFor(settingsOf(undefined), before, false), {

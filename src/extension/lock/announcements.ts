@@ -56,9 +56,10 @@ export function announcementFor(before: EffectiveSettings, after: EffectiveSetti
 		const kept = after.provider.models?.allowed;
 		const removed = kept ? (before.provider?.models?.allowed ?? []).filter((model) => !kept.includes(model)) : [];
 		if (removed.length > 0) {
-			// Assistants keep the model a member picked: name it, and say where to pick another.
+			// Assistants keep the model a member picked: name it and the action first (a collapsed
+			// notice shows one line), then where to pick another.
 			changes.push(
-				`${changes.length ? 'it' : organization} removed ${removed.join(', ')} (the models are ${models}): pick another where you used it — ${WHERE_TO_PICK}`,
+				`${changes.length ? 'it' : organization} removed ${removed.join(', ')}: pick another model where you used it — ${WHERE_TO_PICK} (the models are ${models})`,
 			);
 		} else {
 			changes.push(changes.length ? `the models are ${models}` : `${organization} changed the models: ${models}`);
