@@ -125,6 +125,7 @@ export class SingleSignOn {
 	async complete(callbackUrl: URL, browser: BrowserBinding): Promise<SsoOutcome> {
 		const state = callbackUrl.searchParams.get('state');
 		const login = state && state === browser.state ? await this.deps.identity.takeSsoLogin(hashSecret(state)) : undefined;
+		// A login begun before the binding existed (an upgrade mid-sign-in, at most 10 minutes) has none.
 		const bound =
 			login !== undefined &&
 			(login.bindingHash === null || (browser.binding !== undefined && hashSecret(browser.binding) === login.bindingHash));
