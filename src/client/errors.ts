@@ -2,6 +2,8 @@ import { APIConnectionError, APIConnectionTimeoutError, APIError } from 'openai'
 import { MissingCredentialError, type CredentialSource } from './credentials';
 import type { EffectiveProvider } from './effective-provider';
 import { planEndpoint } from './endpoint';
+import { causeCode, causes } from './cause-chain';
+import { forwardingProxyFailure, proxyFailure } from './proxy-failure';
 import { ChatRequestError } from './request-error';
 
 export { ChatRequestError, isChatRequestError, type FailureKind } from './request-error';
@@ -26,21 +28,6 @@ const UNREACHABLE_CODES = new Set([
 ]);
 const TIMEOUT_CODES = new Set(['ETIMEDOUT', 'UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT']);
 
-function causes(error: unknown): unknown[] {
-	const chain: unknown[] = [];
-	for (let cause: unknown = error; cause && chain.length < 10; cause = (cause as { cause?: unknown }).cause) {
-		chain.push(cause);
-	}
-	return chain;
-}
-
-function causeCode(error: unknown): string | undefined {
-	const code = causes(error)
-		.map((cause) => (cause as { code?: unknown }).code)
-		.find((candidate) => typeof candidate === 'string');
-	return code as string | undefined;
-}
-
 /** The api-version requests carry, as the endpoint plan works it out (one pasted into a classic URL included). */
 function azureVersion(provider: EffectiveProvider): string {
 	try {
@@ -49,51 +36,6 @@ function azureVersion(provider: EffectiveProvider): string {
 	} catch {
 		return provider.azure?.apiVersion ?? 'none';
 	}
-}
-
-/** A proxy's status for a refused tunnel (CONNECT), as undici reports it. */
-const TUNNEL_REFUSED = /Proxy response \((\d{3})\) !== 200 when HTTP Tunneling/;
-
-/**
- * Failures of the proxy rather than the endpoint: a refused tunnel (407 wants proxy credentials;
- * 502/503/504 mean the proxy could not reach the endpoint), or no connection to the proxy itself
- * (the address that failed is the proxy's, not the endpoint's).
- */
-function proxyFailure(error: unknown, host: string, proxy: string | undefined, baseUrl: string): ChatRequestError | undefined {
-	const chain = causes(error);
-	const tunnel = chain.map((cause) => (cause instanceof Error ? TUNNEL_REFUSED.exec(cause.message) : null)).find(Boolean);
-	const named = proxy ? `The proxy ${proxy}` : 'The proxy';
-	if (tunnel) {
-		const status = Number(tunnel[1]);
-		if (status === 407) {
-			return new ChatRequestError(
-				'proxy',
-				`${named} asks for credentials (407) before it connects to ${host}: put them in the proxy setting (http.proxy, http://user:password@proxy:port) or ask IT.`,
-				status,
-			);
-		}
-		return new ChatRequestError(
-			'proxy',
-			`${named} could not connect to ${host} (${status}): ${baseUrl}, or ask whoever runs the proxy whether it lets ${host} through.`,
-			status,
-		);
-	}
-	if (!proxy) {
-		return undefined;
-	}
-	const failed = chain.find(
-		(cause): cause is { code: string; address?: string; port?: number; hostname?: string } =>
-			typeof (cause as { code?: unknown }).code === 'string' && ('address' in (cause as object) || 'hostname' in (cause as object)),
-	);
-	const [proxyHost, proxyPort] = [proxy.replace(/:\d+$/, ''), /:(\d+)$/.exec(proxy)?.[1]];
-	const atProxy = failed && (failed.hostname === proxyHost || (failed.port !== undefined && String(failed.port) === proxyPort));
-	if (failed && atProxy) {
-		return new ChatRequestError(
-			'proxy',
-			`Cannot reach the proxy ${proxy} (${failed.code}) on the way to ${host}: check the proxy setting (http.proxy or HTTPS_PROXY), or whether the proxy is running.`,
-		);
-	}
-	return undefined;
 }
 
 /** What the endpoint said, without the status the SDK puts in front of it. */
@@ -130,6 +72,10 @@ export function explainFailure(
 	}
 	if (error instanceof APIError && error.status !== undefined) {
 		const status = error.status;
+		const forwarded = forwardingProxyFailure(error, provider, host, proxy, baseUrlAdvice);
+		if (forwarded) {
+			return forwarded;
+		}
 		if (status === 401 && credential === 'entra') {
 			return new ChatRequestError(
 				'azure-role',

@@ -42,8 +42,8 @@ export class ConnectProxy {
 	private forward(client: Socket, url: URL, head: string, body: Buffer): void {
 		this.tunnels.push(`${url.hostname}:${url.port || 80}`);
 		const port = this.routes.get(url.hostname);
-		if (port === undefined) {
-			client.end('HTTP/1.1 502 Bad Gateway\r\nContent-Length: 0\r\n\r\n');
+		if (this.refuseWith !== undefined || port === undefined) {
+			this.refuse(client, this.refuseWith ?? 502);
 			return;
 		}
 		const lines = head.split('\r\n');
@@ -60,6 +60,14 @@ export class ConnectProxy {
 			}
 			client.pipe(upstream).pipe(client);
 		});
+	}
+
+	/** A proxy's own answer: 407 asks for credentials; 502 is an HTML page, as squid and nginx send. */
+	private refuse(client: Socket, status: number): void {
+		const body = status === 407 ? '' : '<html><body><h1>502 Bad Gateway</h1></body></html>';
+		const challenge = status === 407 ? 'Proxy-Authenticate: Basic realm="corp"\r\n' : 'Content-Type: text/html\r\n';
+		const reason = status === 407 ? 'Proxy Authentication Required' : 'Bad Gateway';
+		client.end(`HTTP/1.1 ${status} ${reason}\r\n${challenge}Content-Length: ${body.length}\r\nConnection: close\r\n\r\n${body}`);
 	}
 
 	private accept(client: Socket): void {
@@ -88,10 +96,7 @@ export class ConnectProxy {
 			const host = target.replace(/:\d+$/, '');
 			const port = this.routes.get(host);
 			if (this.refuseWith !== undefined || port === undefined) {
-				const status = this.refuseWith ?? 502;
-				client.end(
-					`HTTP/1.1 ${status} ${status === 407 ? 'Proxy Authentication Required' : 'Bad Gateway'}\r\n${status === 407 ? 'Proxy-Authenticate: Basic realm="corp"\r\n' : ''}Content-Length: 0\r\n\r\n`,
-				);
+				this.refuse(client, this.refuseWith ?? 502);
 				return;
 			}
 			const upstream = new NetSocket();

@@ -201,6 +201,7 @@ describe('the chat client on the wire, through a CONNECT proxy, with the real ho
 	});
 	beforeEach(() => {
 		endpoint.behaviour = {};
+		plain.behaviour = {};
 		endpoint.requests.length = 0;
 		plain.requests.length = 0;
 		proxy.tunnels.length = 0;
@@ -293,6 +294,34 @@ describe('the chat client on the wire, through a CONNECT proxy, with the real ho
 				error.message,
 				`The proxy ${proxy.host} could not connect to elsewhere.openai.azure.com (502): check the Base URL, or ask whoever runs the proxy whether it lets elsewhere.openai.azure.com through.`,
 			);
+		});
+
+		const internal = provider('http://vllm.internal:8000/v1', { allowPlainHttp: true } as Partial<EffectiveProvider>);
+		it('plain HTTP (forwarded, not tunnelled): a proxy that wants credentials is the proxy, not the endpoint', async () => {
+			proxy.refuseWith = 407;
+			const error = await failure(internal);
+			assert.equal(error.kind, 'proxy');
+			assert.equal(error.status, 407);
+			assert.equal(
+				error.message,
+				`The proxy ${proxy.host} asks for credentials (407) before it forwards the request to vllm.internal:8000: put them in the proxy setting (http.proxy, http://user:password@proxy:port) or ask IT.`,
+			);
+		});
+
+		it("plain HTTP: the proxy's own 502 page is the proxy failing, not the endpoint", async () => {
+			const error = await failure(provider('http://gone.internal:8000/v1', { allowPlainHttp: true } as Partial<EffectiveProvider>));
+			assert.equal(error.kind, 'proxy');
+			assert.equal(
+				error.message,
+				`The proxy ${proxy.host} could not reach gone.internal:8000 (502): check the Base URL, or ask whoever runs the proxy whether it lets gone.internal:8000 through.`,
+			);
+		});
+
+		it("plain HTTP: the endpoint's own 502 (a JSON error body) stays the endpoint's", async () => {
+			plain.behaviour = { status: 502 };
+			const error = await failure(internal);
+			assert.equal(error.kind, 'server-error');
+			assert.match(error.message, /^vllm\.internal:8000 failed with 502/);
 		});
 
 		it('a proxy that is down is named, with the cause', async () => {
