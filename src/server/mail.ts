@@ -1,4 +1,4 @@
-import { createTransport } from 'nodemailer';
+import type * as Nodemailer from 'nodemailer';
 
 export interface InvitationMail {
 	to: string;
@@ -23,6 +23,9 @@ export function mailFailure(error: unknown): string {
 
 /** SMTP through nodemailer; `url` is smtp:// or smtps:// with optional user:password. */
 export function smtpMailer(url: string, from: string): InvitationMailer {
+	// Required here, not at the top: most services send no mail, and a start need not load an SMTP client.
+	// eslint-disable-next-line @typescript-eslint/no-require-imports
+	const { createTransport } = require('nodemailer') as typeof Nodemailer;
 	const transport = createTransport(url);
 	return {
 		async send(mail) {
