@@ -16,68 +16,101 @@ export type RequestParameter = (typeof REQUEST_PARAMETERS)[number];
 export const TOKENIZERS = ['o200k_base', 'cl100k_base'] as const;
 export type TokenizerName = (typeof TOKENIZERS)[number];
 
-const PinnedSchema = z
-	.strictObject({
-		temperature: z.number('must be a number').min(0, 'must be between 0 and 2').max(2, 'must be between 0 and 2').optional(),
-		top_p: z.number('must be a number').min(0, 'must be between 0 and 1').max(1, 'must be between 0 and 1').optional(),
-		presence_penalty: z.number('must be a number').min(-2, 'must be between -2 and 2').max(2, 'must be between -2 and 2').optional(),
-		frequency_penalty: z.number('must be a number').min(-2, 'must be between -2 and 2').max(2, 'must be between -2 and 2').optional(),
-		seed: z.int('must be a whole number').optional(),
-		reasoning_effort: z.enum(['minimal', 'low', 'medium', 'high'], 'must be minimal, low, medium or high').optional(),
-	})
-	.default({});
+/** Reasoning efforts schema version 2 knows (frozen: what its members validate). */
+export const REASONING_EFFORTS_V2 = ['minimal', 'low', 'medium', 'high'] as const;
+/** Reasoning efforts the APIs take today (schema version 3 added `none` and `xhigh`). */
+export const REASONING_EFFORTS = ['none', 'minimal', 'low', 'medium', 'high', 'xhigh'] as const;
+export type ReasoningEffort = (typeof REASONING_EFFORTS)[number];
+
+/** The wire API a model is called through: never guessed from its name. */
+export const MODEL_APIS = ['chat-completions', 'responses'] as const;
+export type ModelApi = (typeof MODEL_APIS)[number];
+
+function pinnedSchema<const Efforts extends readonly [string, ...string[]]>(efforts: Efforts) {
+	return z
+		.strictObject({
+			temperature: z.number('must be a number').min(0, 'must be between 0 and 2').max(2, 'must be between 0 and 2').optional(),
+			top_p: z.number('must be a number').min(0, 'must be between 0 and 1').max(1, 'must be between 0 and 1').optional(),
+			presence_penalty: z.number('must be a number').min(-2, 'must be between -2 and 2').max(2, 'must be between -2 and 2').optional(),
+			frequency_penalty: z.number('must be a number').min(-2, 'must be between -2 and 2').max(2, 'must be between -2 and 2').optional(),
+			seed: z.int('must be a whole number').optional(),
+			reasoning_effort: z.enum(efforts, `must be ${efforts.slice(0, -1).join(', ')} or ${efforts.at(-1)}`).optional(),
+		})
+		.default({});
+}
+
+/** The per-model settings schema version 2 introduced. */
+const modelSettingsShapeV2 = {
+	displayName: z.string('must be a string').min(1, 'must not be empty').max(100, 'must be at most 100 characters').optional(),
+	/** Input tokens the model accepts. */
+	contextWindow: z
+		.int('must be a whole number of tokens')
+		.min(1024, 'must be at least 1024 tokens')
+		.max(10_000_000, 'must be at most 10,000,000 tokens')
+		.optional(),
+	/** Output tokens the model may produce; sent as the request's output cap. */
+	maxOutputTokens: z
+		.int('must be a whole number of tokens')
+		.min(1, 'must be at least 1 token')
+		.max(1_000_000, 'must be at most 1,000,000 tokens')
+		.optional(),
+	toolCalling: z.boolean('must be true or false').default(true),
+	imageInput: z.boolean('must be true or false').default(false),
+	/**
+	 * A reasoning model (o-series, gpt-5 and the like): it takes `max_completion_tokens` and
+	 * refuses `temperature`, `top_p` and the penalties.
+	 */
+	reasoning: z.boolean('must be true or false').default(false),
+	/** Parameters sent with every request to this model. */
+	pinned: pinnedSchema(REASONING_EFFORTS_V2),
+	/** Parameters removed from every request to this model, whoever asks for them. */
+	forbidden: z
+		.array(z.enum(REQUEST_PARAMETERS, `must be one of ${REQUEST_PARAMETERS.join(', ')}`), 'must be a list of parameter names')
+		.max(REQUEST_PARAMETERS.length)
+		.default([]),
+	/** The tokenizer whose counts match the model; without one, counts are estimated. */
+	tokenizer: z.enum(TOKENIZERS, `must be ${TOKENIZERS.join(' or ')}`).optional(),
+};
+
+function checkModelSettings(
+	model: { forbidden: string[]; pinned: Record<string, unknown>; reasoning: boolean },
+	ctx: z.RefinementCtx,
+): void {
+	for (const name of model.forbidden) {
+		if (name in model.pinned) {
+			ctx.addIssue({ code: 'custom', message: `${name} is both pinned and forbidden`, path: ['forbidden'] });
+		}
+	}
+	if (model.reasoning) {
+		for (const name of ['temperature', 'top_p', 'presence_penalty', 'frequency_penalty'] as const) {
+			if (model.pinned[name] !== undefined) {
+				ctx.addIssue({ code: 'custom', message: `reasoning models refuse ${name}`, path: ['pinned', name] });
+			}
+		}
+	}
+}
+
+/** Schema version 2's model settings, frozen: exactly what members of that release validate. */
+export const ModelSettingsSchemaV2 = z.strictObject(modelSettingsShapeV2).superRefine(checkModelSettings);
 
 /**
- * What the organization says about one allowed model (schema version 2). The client derives its
+ * What the organization says about one allowed model (schema version 3). The client derives its
  * request parameters from this, never from the model's name: a deployment called `prod-chat` may
- * well be a reasoning model.
+ * well be a reasoning model, and one called `gpt-5.2-codex` may be served only by the Responses API.
  */
 export const ModelSettingsSchema = z
 	.strictObject({
-		displayName: z.string('must be a string').min(1, 'must not be empty').max(100, 'must be at most 100 characters').optional(),
-		/** Input tokens the model accepts. */
-		contextWindow: z
-			.int('must be a whole number of tokens')
-			.min(1024, 'must be at least 1024 tokens')
-			.max(10_000_000, 'must be at most 10,000,000 tokens')
-			.optional(),
-		/** Output tokens the model may produce; sent as the request's output cap. */
-		maxOutputTokens: z
-			.int('must be a whole number of tokens')
-			.min(1, 'must be at least 1 token')
-			.max(1_000_000, 'must be at most 1,000,000 tokens')
-			.optional(),
-		toolCalling: z.boolean('must be true or false').default(true),
-		imageInput: z.boolean('must be true or false').default(false),
+		...modelSettingsShapeV2,
+		pinned: pinnedSchema(REASONING_EFFORTS),
+		/** Chat Completions (every OpenAI-compatible server; the default) or the Responses API (codex models on Azure). */
+		api: z.enum(MODEL_APIS, `must be ${MODEL_APIS.join(' or ')}`).optional(),
 		/**
-		 * A reasoning model (o-series, gpt-5 and the like): it takes `max_completion_tokens` and
-		 * refuses `temperature`, `top_p` and the penalties.
+		 * Responses API only: let the service store conversations (`store: true`). Off by default:
+		 * conversations are sent whole each time and kept nowhere but the member's assistant.
 		 */
-		reasoning: z.boolean('must be true or false').default(false),
-		/** Parameters sent with every request to this model. */
-		pinned: PinnedSchema,
-		/** Parameters removed from every request to this model, whoever asks for them. */
-		forbidden: z
-			.array(z.enum(REQUEST_PARAMETERS, `must be one of ${REQUEST_PARAMETERS.join(', ')}`), 'must be a list of parameter names')
-			.max(REQUEST_PARAMETERS.length)
-			.default([]),
-		/** The tokenizer whose counts match the model; without one, counts are estimated. */
-		tokenizer: z.enum(TOKENIZERS, `must be ${TOKENIZERS.join(' or ')}`).optional(),
+		store: z.boolean('must be true or false').optional(),
 	})
-	.superRefine((model, ctx) => {
-		for (const name of model.forbidden) {
-			if (name in model.pinned) {
-				ctx.addIssue({ code: 'custom', message: `${name} is both pinned and forbidden`, path: ['forbidden'] });
-			}
-		}
-		if (model.reasoning) {
-			for (const name of ['temperature', 'top_p', 'presence_penalty', 'frequency_penalty'] as const) {
-				if (model.pinned[name] !== undefined) {
-					ctx.addIssue({ code: 'custom', message: `reasoning models refuse ${name}`, path: ['pinned', name] });
-				}
-			}
-		}
-	});
+	.superRefine(checkModelSettings);
 
 export type ModelSettings = z.infer<typeof ModelSettingsSchema>;
 export type ModelSettingsInput = z.input<typeof ModelSettingsSchema>;

@@ -2,7 +2,7 @@ import { z } from 'zod';
 
 import { BaseUrlSchema, BaseUrlSchemaV2, HeadersSchema, isPlainHttpBeyondLoopback, PLAIN_HTTP_CHOICE } from './http-rules';
 import { CONTROL_CHARACTERS, LIMITS } from './limits';
-import { ModelSettingsSchema } from './model-settings';
+import { ModelSettingsSchema, ModelSettingsSchemaV2 } from './model-settings';
 
 /**
  * The provider part of the policy: where requests go (base URL, headers, Azure), which models
@@ -91,10 +91,18 @@ function checkModels(
 /** Schema version 1's model list, frozen: what members of the first release accept. */
 const ModelsSchemaV1 = z.strictObject(modelsShape).superRefine(checkModels);
 
+/** Schema version 2's model list with its per-model settings, frozen. */
+const ModelsSchemaV2 = z
+	.strictObject({
+		...modelsShape,
+		settings: z.record(z.string(), ModelSettingsSchemaV2, 'must be an object of model names to settings').optional(),
+	})
+	.superRefine(checkModels);
+
 export const ModelsSchema = z
 	.strictObject({
 		...modelsShape,
-		/** Per-model settings (schema version 2), by model name; a model without an entry takes the defaults. */
+		/** Per-model settings (schema version 2 on), by model name; a model without an entry takes the defaults. */
 		settings: z.record(z.string(), ModelSettingsSchema, 'must be an object of model names to settings').optional(),
 	})
 	.superRefine(checkModels);
@@ -166,26 +174,27 @@ function checkCredentialHeaders(
 	}
 }
 
-export const ProviderSchema = z
-	.strictObject({
-		...providerShape,
-		baseUrl: BaseUrlSchemaV2,
-		/**
-		 * The admin's explicit choice to call a plain-http endpoint beyond this machine (an internal
-		 * vLLM, say): members are warned that keys and prompts cross the network unencrypted.
-		 */
-		allowPlainHttp: z.boolean('must be true or false').optional(),
-		/**
-		 * Custom headers whose values are not secret (a tenant or team name): the console and the
-		 * revision history show them. Every other header value is masked there. Members get all values.
-		 */
-		readableHeaders: z
-			.array(z.string('must be a header name'), 'must be a list of header names')
-			.max(LIMITS.headerCount, `must name at most ${LIMITS.headerCount} headers`)
-			.optional(),
-		models: ModelsSchema.optional(),
-	})
-	.superRefine(checkProvider);
+const providerShapeV2 = {
+	...providerShape,
+	baseUrl: BaseUrlSchemaV2,
+	/**
+	 * The admin's explicit choice to call a plain-http endpoint beyond this machine (an internal
+	 * vLLM, say): members are warned that keys and prompts cross the network unencrypted.
+	 */
+	allowPlainHttp: z.boolean('must be true or false').optional(),
+	/**
+	 * Custom headers whose values are not secret (a tenant or team name): the console and the
+	 * revision history show them. Every other header value is masked there. Members get all values.
+	 */
+	readableHeaders: z
+		.array(z.string('must be a header name'), 'must be a list of header names')
+		.max(LIMITS.headerCount, `must name at most ${LIMITS.headerCount} headers`)
+		.optional(),
+};
+
+export const ProviderSchema = z.strictObject({ ...providerShapeV2, models: ModelsSchema.optional() }).superRefine(checkProvider);
+/** Schema version 2's provider, frozen: what members of that release validate. */
+export const ProviderSchemaV2 = z.strictObject({ ...providerShapeV2, models: ModelsSchemaV2.optional() }).superRefine(checkProvider);
 export const ProviderSchemaV1 = z.strictObject({ ...providerShape, models: ModelsSchemaV1.optional() }).superRefine(checkCredentialHeaders);
 
 export type ProviderSettings = z.infer<typeof ProviderSchema>;

@@ -3,7 +3,7 @@ import { z } from 'zod';
 // endpoint.ts imports only types from here, so there is no cycle at run time.
 import { planEndpoint, type EndpointPlan } from './endpoint';
 import { LIMITS } from './limits';
-import { apiVersionProblem, ProviderSchema, ProviderSchemaV1, text, type ProviderSettings } from './provider-schema';
+import { apiVersionProblem, ProviderSchema, ProviderSchemaV1, ProviderSchemaV2, text, type ProviderSettings } from './provider-schema';
 
 export { LIMITS } from './limits';
 export { BaseUrlSchema, HeadersSchema, isLoopbackHost, isPlainHttpBeyondLoopback, PLAIN_HTTP_CHOICE, withoutQuery } from './http-rules';
@@ -21,14 +21,16 @@ export {
  * The provider policy: the one definition both programs import. Every rule refuses with a
  * message that, joined to the issue's path, names the field.
  *
- * Schema version 2 added per-model settings (`provider.models.settings`). Members that know only
- * version 1 validate strictly, so the service serves each member the newest version it states it
- * understands, projected down (`policy-versions.ts`) and signed in that version.
+ * Schema version 2 added per-model settings (`provider.models.settings`); version 3 added the API a
+ * model is called through (`api`: Chat Completions or the Responses API), `store`, and the
+ * reasoning efforts `none` and `xhigh`. Members validate strictly, so the service serves each
+ * member the newest version it states it understands, projected down (`versions.ts`) and signed
+ * in that version.
  */
 
 /** The newest schema version: what admins write and new members read. */
-export const SCHEMA_VERSION = 2;
-export const SCHEMA_VERSIONS = [1, 2] as const;
+export const SCHEMA_VERSION = 3;
+export const SCHEMA_VERSIONS = [1, 2, 3] as const;
 export type SchemaVersion = (typeof SCHEMA_VERSIONS)[number];
 
 const ORGANIZATION_ID = /^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$/;
@@ -91,9 +93,13 @@ const documentShape = {
 	enabled: z.boolean('must be true or false'),
 };
 
-/** The newest document (schema version 2). */
+/** The newest document (schema version 3). */
 export const PolicyDocumentSchema = z
-	.strictObject({ schemaVersion: z.literal(2, 'must be 2'), ...documentShape, provider: ProviderSchema.optional() })
+	.strictObject({ schemaVersion: z.literal(3, 'must be 3'), ...documentShape, provider: ProviderSchema.optional() })
+	.superRefine(requireProviderWhenEnabled);
+/** Schema version 2, frozen: exactly what members of that release validate. */
+export const PolicyDocumentV2Schema = z
+	.strictObject({ schemaVersion: z.literal(2, 'must be 2'), ...documentShape, provider: ProviderSchemaV2.optional() })
 	.superRefine(requireProviderWhenEnabled);
 /** Schema version 1, frozen: exactly what members of the first release validate. */
 export const PolicyDocumentV1Schema = z
@@ -103,9 +109,10 @@ export const PolicyDocumentV1Schema = z
 export type Organization = z.infer<typeof OrganizationSchema>;
 export type PolicySettings = z.infer<typeof PolicySettingsSchema>;
 export type PolicySettingsInput = z.input<typeof PolicySettingsSchema>;
-/** A verified document of either version; a version 1 document is a version 2 one without model settings. */
+/** A verified document of any version; an older one is a newer one without the fields its version lacks. */
 export type PolicyDocument = Omit<z.infer<typeof PolicyDocumentSchema>, 'schemaVersion'> & { schemaVersion: SchemaVersion };
 export type PolicyDocumentV1 = z.infer<typeof PolicyDocumentV1Schema>;
+export type PolicyDocumentV2 = z.infer<typeof PolicyDocumentV2Schema>;
 
 export interface DocumentStamp {
 	organization: { id: string; name: string };

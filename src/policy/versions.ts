@@ -1,7 +1,9 @@
 import { parseWith, type ParseResult } from './errors';
+import type { ModelSettings, ReasoningEffort } from './model-settings';
 import {
 	PolicyDocumentSchema,
 	PolicyDocumentV1Schema,
+	PolicyDocumentV2Schema,
 	SCHEMA_VERSION,
 	SCHEMA_VERSIONS,
 	type PolicyDocument,
@@ -34,42 +36,86 @@ export function parseDocument(raw: unknown): ParseResult<PolicyDocument> {
 		return parseWith(PolicyDocumentV1Schema, raw);
 	}
 	if (version === 2) {
+		return parseWith(PolicyDocumentV2Schema, raw);
+	}
+	if (version === 3) {
 		return parseWith(PolicyDocumentSchema, raw);
 	}
-	return { ok: false, errors: [{ path: 'schemaVersion', message: `must be ${SCHEMA_VERSIONS.join(' or ')}` }] };
+	return { ok: false, errors: [{ path: 'schemaVersion', message: `must be ${SCHEMA_VERSIONS.slice(0, -1).join(', ')} or ${SCHEMA_VERSIONS.at(-1)}` }] };
 }
 
-/**
- * The same policy in an older schema version: version 1 has no per-model settings, so they are
- * left out (members on version 1 use each model with the defaults, as they always did).
- */
+/** Models only the Responses API serves: members of schema 2 and older cannot call them. */
+function responsesOnly(document: PolicyDocument): Set<string> {
+	const settings = document.provider?.models?.settings ?? {};
+	return new Set(Object.keys(settings).filter((name) => settings[name]?.api === 'responses'));
+}
+
 /**
  * Whether members that know only `version` can be given this document: schema 1 has no room for a
- * plain-http endpoint beyond loopback, so such a policy is not projected (those members keep the
- * policy they have — fail closed — until they update the extension).
+ * plain-http endpoint beyond loopback, and members before schema 3 cannot call a model that only the
+ * Responses API serves — a policy whose every model needs it is not projected to them (those
+ * members keep the policy they have — fail closed — until they update the extension).
  */
 export function projectable(document: PolicyDocument, version: SchemaVersion): boolean {
-	return version === 2 || document.provider?.allowPlainHttp !== true;
+	if (version >= document.schemaVersion) {
+		return true;
+	}
+	const models = document.provider?.models;
+	if (models && models.allowed.every((name) => responsesOnly(document).has(name))) {
+		return false;
+	}
+	return version >= 2 || document.provider?.allowPlainHttp !== true;
 }
 
+/** The efforts schema 3 added, as the nearest one schema 2 knows. */
+const EFFORT_BEFORE_3: Partial<Record<ReasoningEffort, ReasoningEffort>> = { none: 'minimal', xhigh: 'high' };
+
+/** A model's settings as schema 2 has room for them (no `api`, no `store`, efforts it knows). */
+function settingsV2(settings: ModelSettings): ModelSettings {
+	const { api: _api, store: _store, ...rest } = settings;
+	const effort = rest.pinned.reasoning_effort;
+	const nearest = effort && EFFORT_BEFORE_3[effort];
+	return nearest ? { ...rest, pinned: { ...rest.pinned, reasoning_effort: nearest } } : rest;
+}
+
+/**
+ * The same policy in an older schema version. Version 2 leaves out the models only the Responses
+ * API serves (its members would offer models whose every request fails) and what version 3 added to
+ * each model's settings; version 1 has no per-model settings at all (its members use each model
+ * with the defaults, as they always did). Each projection is checked with the older version's own
+ * schema, as its members will.
+ */
 export function projectDocument(document: PolicyDocument, version: SchemaVersion): PolicyDocument {
-	if (version === document.schemaVersion || version === 2) {
+	if (version >= document.schemaVersion) {
 		return document;
 	}
 	const models = document.provider?.models;
+	const hidden = responsesOnly(document);
+	const kept = models && {
+		allowed: models.allowed.filter((name) => !hidden.has(name)),
+		...(models.default !== undefined && !hidden.has(models.default) ? { default: models.default } : {}),
+	};
+	if (version === 2) {
+		const settings = models?.settings
+			? Object.fromEntries(
+					Object.entries(models.settings)
+						.filter(([name]) => !hidden.has(name))
+						.map(([name, value]) => [name, settingsV2(value)]),
+				)
+			: undefined;
+		const projected = {
+			...document,
+			schemaVersion: 2,
+			...(document.provider
+				? { provider: { ...document.provider, ...(kept ? { models: { ...kept, ...(settings ? { settings } : {}) } } : {}) } }
+				: {}),
+		};
+		return { ...PolicyDocumentV2Schema.parse(projected), schemaVersion: 2 } as PolicyDocument;
+	}
 	const projected = {
 		...document,
 		schemaVersion: 1,
-		...(document.provider
-			? {
-					provider: {
-						...withoutSchema2Fields(document.provider),
-						...(models
-							? { models: { allowed: models.allowed, ...(models.default !== undefined ? { default: models.default } : {}) } }
-							: {}),
-					},
-				}
-			: {}),
+		...(document.provider ? { provider: { ...withoutSchema2Fields(document.provider), ...(kept ? { models: kept } : {}) } } : {}),
 	};
 	// Whatever version 1 members will check, checked here first.
 	return { ...PolicyDocumentV1Schema.parse(projected), schemaVersion: 1 };

@@ -1,5 +1,12 @@
 import assert from 'node:assert/strict';
-import { canonicalJson, PolicyDocumentV1Schema, SCHEMA_HEADER, SignedPolicySchema, verifySignedPolicy } from '../../src/policy';
+import {
+	canonicalJson,
+	PolicyDocumentV1Schema,
+	PolicyDocumentV2Schema,
+	SCHEMA_HEADER,
+	SignedPolicySchema,
+	verifySignedPolicy,
+} from '../../src/policy';
 import { validSettings } from '../support/policy-fixtures';
 import { ADMIN, bearer, EventReader, jsonOf, putPolicy, startService, type RunningService, type TokenSet } from '../support/service';
 
@@ -61,7 +68,7 @@ describe('policy schema versions: members of every release keep working', () => 
 		const plain = { enabled: true, provider: { id: 'openai-compatible', baseUrl: 'http://vllm.internal:8000/v1', allowPlainHttp: true } };
 		assert.equal((await putPolicy(service.url, admin.access_token, plain, '"2"')).status, 200);
 		const served = await jsonOf(await getPolicy());
-		assert.equal(served.policy.schemaVersion, 2, 'there is no schema-1 form of this revision');
+		assert.notEqual(served.policy.schemaVersion, 1, 'there is no schema-1 form of this revision');
 		assert.throws(() => asFirstReleaseMember(served, member), 'a first-release member refuses it');
 		const current = verifySignedPolicy(await jsonOf(await getPolicy({ [SCHEMA_HEADER]: '2' })), {
 			signingKey: member.policy_signing_key,
@@ -86,7 +93,7 @@ describe('policy schema versions: members of every release keep working', () => 
 		);
 		assert.equal(
 			(await getPolicy({ [SCHEMA_HEADER]: '9' })).headers.get(SCHEMA_HEADER),
-			'2',
+			'3',
 			'a newer member gets the newest this service has',
 		);
 	});
@@ -121,5 +128,62 @@ describe('policy schema versions: members of every release keep working', () => 
 			history.revisions[0].changes.some((change: { path: string }) => change.path.startsWith('provider.models.settings')),
 			JSON.stringify(history.revisions[0].changes),
 		);
+	});
+
+	describe('schema 3: models only the Responses API serves', () => {
+		const withCodex = (allowed: string[]) => ({
+			...validSettings.azureDeployment,
+			provider: {
+				...validSettings.azureDeployment.provider,
+				models: {
+					allowed,
+					default: allowed[0],
+					settings: Object.fromEntries(
+						allowed
+							.filter((name) => name.includes('codex'))
+							.map((name) => [name, { reasoning: true, api: 'responses', pinned: { reasoning_effort: 'xhigh' } }]),
+					),
+				},
+			},
+		});
+
+		it('a schema 2 member is never offered a model it cannot call; a schema 3 member gets it with its API', async () => {
+			assert.equal((await putPolicy(service.url, admin.access_token, withCodex(['gpt-5.2-codex', 'gpt-4o']), '"2"')).status, 200);
+			const older = await getPolicy({ [SCHEMA_HEADER]: '2' });
+			assert.equal(older.headers.get('etag'), '"3.v2"');
+			const envelope = await jsonOf(older);
+			const strict = PolicyDocumentV2Schema.safeParse(SignedPolicySchema.parse(envelope).policy);
+			assert.ok(strict.success, `a schema 2 member refuses it: ${JSON.stringify(strict.error?.issues)}`);
+			const { policy } = verifySignedPolicy(envelope, { signingKey: member.policy_signing_key, organizationId: 'acme' });
+			assert.deepEqual(
+				policy.provider?.models,
+				{ allowed: ['gpt-4o'], settings: {} },
+				'the codex model, its settings and default left out',
+			);
+			const first = asFirstReleaseMember(await jsonOf(await getPolicy()), member);
+			assert.deepEqual(first.provider?.models, { allowed: ['gpt-4o'] });
+
+			const newest = await getPolicy({ [SCHEMA_HEADER]: '3' });
+			assert.equal(newest.headers.get('etag'), '"3.v3"');
+			const current = verifySignedPolicy(await jsonOf(newest), { signingKey: member.policy_signing_key, organizationId: 'acme' }).policy;
+			assert.equal(current.schemaVersion, 3);
+			assert.deepEqual(current.provider?.models?.settings?.['gpt-5.2-codex'], {
+				reasoning: true,
+				api: 'responses',
+				pinned: { reasoning_effort: 'xhigh' },
+				toolCalling: true,
+				imageInput: false,
+				forbidden: [],
+			});
+		});
+
+		it('a policy whose every model needs the Responses API is not projected: older members keep theirs (fail closed)', async () => {
+			assert.equal((await putPolicy(service.url, admin.access_token, withCodex(['gpt-5.2-codex']), '"2"')).status, 200);
+			for (const stated of ['2', undefined]) {
+				const served = await jsonOf(await getPolicy(stated ? { [SCHEMA_HEADER]: stated } : {}));
+				assert.equal(served.policy.schemaVersion, 3, 'there is no older form of this revision');
+				assert.equal(PolicyDocumentV2Schema.safeParse(served.policy).success, false, 'a schema 2 member refuses it');
+			}
+		});
 	});
 });

@@ -17,6 +17,7 @@ const revision = (n: number, by = 'admin@acme.example'): RevisionRecord => ({
 	revision: n,
 	signedJson: `{"r":${n}}`,
 	signedJsonV1: null,
+	signedJsonV2: null,
 	createdAt: org.createdAt,
 	createdBy: by,
 });

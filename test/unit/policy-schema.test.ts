@@ -217,7 +217,7 @@ describe('policy schema v1', () => {
 			assert.equal(document().organization.adminContact, 'ai-platform@acme.example');
 		});
 		it('refuses a schema version it does not know', () =>
-			assert.deepEqual(documentErrors({ ...document(), schemaVersion: 3 }), ['schemaVersion: must be 1 or 2']));
+			assert.deepEqual(documentErrors({ ...document(), schemaVersion: 4 }), ['schemaVersion: must be 1, 2 or 3']));
 		it('validates a version 1 document as version 1 did: per-model settings are unknown there', () => {
 			const withSettings = {
 				...document(),

@@ -1,39 +1,19 @@
 import { EventEmitter } from 'node:events';
-import {
-	buildPolicyDocument,
-	canonicalJson,
-	generateSigningKeyPair,
-	PolicySettingsSchema,
-	parseWith,
-	projectable,
-	projectDocument,
-	settingsOf,
-	signedBytes,
-	type FieldError,
-	type PolicyDocument,
-	type PolicySettings,
-	type PolicySigningKey,
-	type SchemaVersion,
-	type SignedPolicy,
-} from '../../policy';
+import { PolicySettingsSchema, parseWith, type FieldError, type PolicySettings, type PolicySigningKey } from '../../policy';
 import type { Clock } from '../clock';
 import { restoreKeptHeaderValues, type KeptHeadersResult } from './kept-headers';
-import type { Keyring, OrganizationKeys } from '../signing/keyring';
-import { pemSigner, type PolicySigner } from '../signing/signer';
-import type { RevisionRecord, Store } from '../store/store';
+import type { Keyring } from '../signing/keyring';
+import type { Store } from '../store/store';
+import { signRevision, toPublished, settingsOfRevision, type PublishedRevision } from './revisions';
 
-export interface PublishedRevision {
-	readonly orgId: string;
-	readonly revision: number;
-	/** The signed envelope in the newest schema version, as sent on the wire. */
-	readonly json: string;
-	/** The signed envelope in each schema version a member may ask for. */
-	readonly jsonBySchema: ReadonlyMap<SchemaVersion, string>;
-	readonly signed: SignedPolicy;
-	/** Milliseconds since the epoch. */
-	readonly createdAt: number;
-	readonly createdBy: string;
-}
+export {
+	createOrganizationWithPolicy,
+	jsonForSchema,
+	settingsOfRevision,
+	signRevision,
+	toPublished,
+	type PublishedRevision,
+} from './revisions';
 
 export type SaveResult =
 	| { kind: 'saved'; revision: PublishedRevision }
@@ -73,23 +53,6 @@ export class PolicyEvents {
 	publishRevoked(revocation: Revocation): void {
 		this.emitter.emit('revoked', revocation);
 	}
-}
-
-export function toPublished(record: RevisionRecord): PublishedRevision {
-	const signed = JSON.parse(record.signedJson) as SignedPolicy;
-	const jsonBySchema = new Map<SchemaVersion, string>([[signed.policy.schemaVersion, record.signedJson]]);
-	if (record.signedJsonV1 !== null) {
-		jsonBySchema.set(1, record.signedJsonV1);
-	}
-	return {
-		orgId: record.orgId,
-		revision: record.revision,
-		json: record.signedJson,
-		jsonBySchema,
-		signed,
-		createdAt: record.createdAt,
-		createdBy: record.createdBy,
-	};
 }
 
 export class PolicyService {
@@ -226,70 +189,4 @@ export class PolicyService {
 		}
 		return revision;
 	}
-}
-
-/** The envelope a member that understands schema versions up to `version` is served. */
-export function jsonForSchema(revision: PublishedRevision, version: SchemaVersion): string {
-	for (let candidate = version; candidate >= 1; candidate--) {
-		const json = revision.jsonBySchema.get(candidate as SchemaVersion);
-		if (json !== undefined) {
-			return json;
-		}
-	}
-	return revision.json;
-}
-
-async function envelope(policy: PolicyDocument, signer: PolicySigner, endorsements: OrganizationKeys['endorsements']): Promise<string> {
-	const value = await signer.sign(signedBytes(policy));
-	return canonicalJson({
-		policy,
-		signature: { alg: 'Ed25519', keyId: signer.key.keyId, value },
-		...(endorsements.length > 0 ? { keyEndorsements: endorsements } : {}),
-	});
-}
-
-/** Stamps, signs and encodes settings as the revision record the store appends. */
-export async function signRevision(
-	settings: PolicySettings,
-	organization: { id: string; name: string },
-	revision: number,
-	at: number,
-	author: string,
-	keys: Pick<OrganizationKeys, 'current' | 'endorsements' | 'legacy'>,
-): Promise<RevisionRecord> {
-	const document = buildPolicyDocument(settings, { organization, revision, updatedAt: new Date(at).toISOString(), updatedBy: author });
-	return {
-		orgId: organization.id,
-		revision,
-		signedJson: await envelope(document, keys.current, keys.endorsements),
-		// Signed in version 1 too, so members of the first release keep working after any save; their
-		// envelope has no room for endorsements, so during a rotation's overlap the old key signs it.
-		signedJsonV1: projectable(document, 1) ? await envelope(projectDocument(document, 1), keys.legacy ?? keys.current, []) : null,
-		createdAt: at,
-		createdBy: author,
-	};
-}
-
-/**
- * A new organization with revision 1 (disabled, so members choose freely until an admin saves),
- * signed by `signer` when its key lives outside the database, else by a key generated into it.
- */
-export async function createOrganizationWithPolicy(
-	store: Store,
-	organization: { id: string; name: string },
-	at: number,
-	signer?: PolicySigner,
-): Promise<void> {
-	const generated = signer ? undefined : generateSigningKeyPair();
-	const current = signer ?? pemSigner(generated!.privateKeyPem);
-	const first = await signRevision({ enabled: false }, organization, 1, at, 'system', { current, endorsements: [], legacy: undefined });
-	await store.createOrganization(
-		{ ...organization, createdAt: at },
-		{ orgId: organization.id, privateKeyPem: generated?.privateKeyPem ?? null, publicKey: current.key.publicKey, createdAt: at },
-		first,
-	);
-}
-
-export function settingsOfRevision(revision: PublishedRevision): PolicySettings {
-	return settingsOf(revision.signed.policy as PolicyDocument);
 }

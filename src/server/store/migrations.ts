@@ -175,4 +175,12 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = {
 			await db.schema.createIndex('scim_attributes_by_org').on('scim_attributes').column('org_id').execute();
 		},
 	},
+	'0007_schema_v2_projection': {
+		// Schema version 3 of the policy (the Responses API per model): each revision is also kept
+		// signed in version 2 for the members that understand only that one. Null for revisions
+		// written before version 3, or with no version-2 form (every model needs the Responses API).
+		async up(db: Kysely<unknown>): Promise<void> {
+			await db.schema.alterTable('policy_revisions').addColumn('signed_json_v2', 'text').execute();
+		},
+	},
 };

@@ -49,6 +49,7 @@ export const toRevision = (row: Row<'policy_revisions'>): RevisionRecord => ({
 	revision: row.revision,
 	signedJson: row.signed_json,
 	signedJsonV1: row.signed_json_v1,
+	signedJsonV2: row.signed_json_v2,
 	createdAt: row.created_at,
 	createdBy: row.created_by,
 });
@@ -106,6 +107,7 @@ export const revisionRow = (record: RevisionRecord): Row<'policy_revisions'> => 
 	revision: record.revision,
 	signed_json: record.signedJson,
 	signed_json_v1: record.signedJsonV1,
+	signed_json_v2: record.signedJsonV2,
 	created_at: record.createdAt,
 	created_by: record.createdBy,
 });

@@ -44,6 +44,8 @@ export interface RevisionRecord {
 	signedJson: string;
 	/** The same revision projected to schema version 1 and signed, for members that know only that; null when `signedJson` is version 1 or the revision has no version-1 form (a plain-http endpoint). */
 	signedJsonV1: string | null;
+	/** The same revision projected to schema version 2 and signed; null when `signedJson` is version 2 or older, or the revision has no version-2 form. */
+	signedJsonV2: string | null;
 	createdAt: number;
 	createdBy: string;
 }

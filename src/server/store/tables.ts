@@ -13,6 +13,7 @@ export interface Tables {
 		revision: number;
 		signed_json: string;
 		signed_json_v1: string | null;
+		signed_json_v2: string | null;
 		created_at: number;
 		created_by: string;
 	};
