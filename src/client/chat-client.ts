@@ -5,6 +5,7 @@ import { streamCompletion, type CompletionEvent, type CompletionRequest } from '
 import { explainFailure, type ChatRequestError } from './errors';
 import { testConnection, type ConnectionReport } from './connection-test';
 import { planEndpoint, type EndpointPlan } from './endpoint';
+import { ReasoningMemory, streamResponse } from './responses';
 import type { FetchFunction } from './http';
 
 export interface ChatMessage {
@@ -20,6 +21,7 @@ export type {
 	ChatCompletionMessageParam,
 	CompletionEvent,
 	CompletionRequest,
+	TokenUsage,
 } from './completion';
 export { ChatRequestError, explainFailure, type FailureKind } from './errors';
 export type { ConnectionReport, ModelProbe } from './connection-test';
@@ -153,6 +155,10 @@ export function createChatClient(provider: EffectiveProvider, deps: ClientDeps):
 	/** A deployment named in the base URL is the model of every request. */
 	const pinned = plan.style === 'azure-deployments' ? plan.deployment : undefined;
 	const modelFor = (model: string) => pinned ?? model;
+	/** The API the policy says a model is called through (never guessed from its name). */
+	const settingsOf = (model: string) => provider.models?.settings?.[model];
+	const viaResponses = (model: string) => settingsOf(model)?.api === 'responses';
+	const reasoningMemory = new ReasoningMemory();
 
 	const fail = (error: unknown, model?: string): never => {
 		if (error instanceof APIUserAbortError) {
@@ -181,7 +187,15 @@ export function createChatClient(provider: EffectiveProvider, deps: ClientDeps):
 		},
 		async *streamCompletion(request, signal) {
 			try {
-				yield* streamCompletion(await build(), { ...request, model: modelFor(request.model) }, signal);
+				const sdk = await build();
+				const sent = { ...request, model: modelFor(request.model) };
+				if (viaResponses(request.model)) {
+					const settings = settingsOf(request.model);
+					const options = { store: settings?.store === true, reasoning: settings?.reasoning === true };
+					yield* streamResponse(sdk, sent, options, reasoningMemory, signal);
+				} else {
+					yield* streamCompletion(sdk, sent, signal);
+				}
 			} catch (error) {
 				if (signal?.aborted) {
 					throw new APIUserAbortError();
@@ -197,6 +211,13 @@ export function createChatClient(provider: EffectiveProvider, deps: ClientDeps):
 			}
 		},
 		async complete(messages, model, signal) {
+			if (viaResponses(model)) {
+				let text = '';
+				for await (const piece of client.streamChat(messages, model, signal)) {
+					text += piece;
+				}
+				return text;
+			}
 			try {
 				const sdk = await build();
 				const answer = await sdk.chat.completions.create({ model: modelFor(model), messages }, signal ? { signal } : {});
@@ -211,7 +232,12 @@ export function createChatClient(provider: EffectiveProvider, deps: ClientDeps):
 				// max_tokens is what every OpenAI-compatible server and Azure API version knows; reasoning
 				// models refuse it and take max_completion_tokens (which also covers their reasoning). A
 				// model without settings that refuses max_tokens is asked again the way such models take it.
-				const reasoning = provider.models?.settings?.[model]?.reasoning === true;
+				if (viaResponses(model)) {
+					// 16 is the smallest output cap the Responses API takes.
+					await sdk.responses.create({ model: modelFor(model), input: 'Reply with OK.', max_output_tokens: 16, store: false });
+					return;
+				}
+				const reasoning = settingsOf(model)?.reasoning === true;
 				const ask = (limit: { max_tokens: number } | { max_completion_tokens: number }) =>
 					sdk.chat.completions.create({ model: modelFor(model), messages: [{ role: 'user', content: 'Reply with OK.' }], ...limit });
 				try {

@@ -19,25 +19,34 @@ export interface CompletionRequest {
 	parameters?: Record<string, unknown>;
 }
 
+/** Tokens as the endpoint reported them for one request (cached and reasoning where it says). */
+export interface TokenUsage {
+	readonly input: number;
+	readonly output: number;
+	readonly cached?: number;
+	readonly reasoning?: number;
+}
+
 export type CompletionEvent =
 	| { readonly type: 'text'; readonly text: string }
 	/** A whole tool call, its streamed argument pieces assembled and parsed. */
 	| { readonly type: 'tool-call'; readonly id: string; readonly name: string; readonly input: Record<string, unknown> }
-	| { readonly type: 'end'; readonly reason: string };
+	/** The answer is whole; `usage` when the endpoint reported it. */
+	| { readonly type: 'end'; readonly reason: string; readonly usage?: TokenUsage };
 
 /** The stream of an answer failed after it had begun (recognized by name across bundles). */
 export class StreamInterruptedError extends Error {
 	override readonly name = 'StreamInterruptedError';
 }
 
-interface PendingCall {
+export interface PendingCall {
 	id: string;
 	name: string;
 	arguments: string;
 }
 
 /** Parses a tool call's arguments; a model that wrote something else gets a clear error, never a silent drop. */
-function parsedArguments(call: PendingCall): Record<string, unknown> {
+export function parsedArguments(call: PendingCall): Record<string, unknown> {
 	try {
 		const input: unknown = JSON.parse(call.arguments || '{}');
 		if (input && typeof input === 'object' && !Array.isArray(input)) {
@@ -88,20 +97,20 @@ export async function* streamCompletion(sdk: OpenAI, request: CompletionRequest,
 	);
 	const calls = new Map<number, PendingCall>();
 	let reason: string | null | undefined;
-	const chunks = (async function* () {
-		try {
-			yield* stream as AsyncIterable<ChatCompletionChunk>;
-		} catch (error) {
-			// The server's own error inside the stream (an `error` frame, which the SDK raises as an
-			// APIError) comes through as it is; only a network failure is an interruption.
-			if (signal?.aborted || isServerError(error)) {
-				throw error;
-			}
-			// The answer had begun: a failure now is a cut or a stall, not an endpoint out of reach.
-			throw new StreamInterruptedError('the answer stopped part-way', { cause: error });
+	let usage: TokenUsage | undefined;
+	for await (const chunk of guarded(stream as AsyncIterable<ChatCompletionChunk>, signal)) {
+		if (chunk.usage) {
+			usage = {
+				input: chunk.usage.prompt_tokens,
+				output: chunk.usage.completion_tokens,
+				...(chunk.usage.prompt_tokens_details?.cached_tokens !== undefined
+					? { cached: chunk.usage.prompt_tokens_details.cached_tokens }
+					: {}),
+				...(chunk.usage.completion_tokens_details?.reasoning_tokens !== undefined
+					? { reasoning: chunk.usage.completion_tokens_details.reasoning_tokens }
+					: {}),
+			};
 		}
-	})();
-	for await (const chunk of chunks) {
 		// Some servers send keep-alive or usage chunks without choices.
 		const choice = chunk.choices?.[0];
 		if (!choice) {
@@ -130,5 +139,22 @@ export async function* streamCompletion(sdk: OpenAI, request: CompletionRequest,
 	if (failure) {
 		throw failure;
 	}
-	yield { type: 'end', reason: reason! };
+	yield { type: 'end', reason: reason!, ...(usage ? { usage } : {}) };
+}
+
+/**
+ * An answer's stream with its failures told apart: the server's own error inside the stream (an
+ * `error` frame, which the SDK raises as an APIError) comes through as it is; only a network
+ * failure is an interruption.
+ */
+export async function* guarded<T>(stream: AsyncIterable<T>, signal: AbortSignal | undefined): AsyncGenerator<T> {
+	try {
+		yield* stream;
+	} catch (error) {
+		if (signal?.aborted || isServerError(error)) {
+			throw error;
+		}
+		// The answer had begun: a failure now is a cut or a stall, not an endpoint out of reach.
+		throw new StreamInterruptedError('the answer stopped part-way', { cause: error });
+	}
 }

@@ -28,6 +28,9 @@ const UNREACHABLE_CODES = new Set([
 ]);
 const TIMEOUT_CODES = new Set(['ETIMEDOUT', 'UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT']);
 
+/** Azure's answer when a Chat Completions request reaches a model only the Responses API serves (codex models). */
+const CHAT_OPERATION_REFUSED = /chatCompletion operation does not work with the specified model/i;
+
 /** The api-version requests carry, as the endpoint plan works it out (one pasted into a classic URL included). */
 function azureVersion(provider: EffectiveProvider): string {
 	try {
@@ -149,6 +152,13 @@ export function explainFailure(
 		}
 		// The SDK's message starts with the status; the member reads it once.
 		const said = serverMessage(error);
+		if (status === 400 && (error.code === 'OperationNotSupported' || CHAT_OPERATION_REFUSED.test(said))) {
+			return new ChatRequestError(
+				'wrong-api',
+				`${model ?? 'This model'} is served only by the Responses API: the admin should switch its API to "Responses" in the console's model settings${owner ? ` (tell ${owner})` : ''}.`,
+				status,
+			);
+		}
 		if (status === 400 && error.param && (error.code === 'unsupported_parameter' || error.code === 'unsupported_value')) {
 			return new ChatRequestError(
 				'unsupported-parameter',

@@ -11,6 +11,8 @@ export type FailureKind =
 	| 'server-error'
 	| 'bad-response'
 	| 'unsupported-parameter'
+	/** The model is served only by another API than the policy names (codex models and Chat Completions). */
+	| 'wrong-api'
 	| 'truncated'
 	| 'content-filtered'
 	| 'incomplete'

@@ -41,7 +41,10 @@ export function parseDocument(raw: unknown): ParseResult<PolicyDocument> {
 	if (version === 3) {
 		return parseWith(PolicyDocumentSchema, raw);
 	}
-	return { ok: false, errors: [{ path: 'schemaVersion', message: `must be ${SCHEMA_VERSIONS.slice(0, -1).join(', ')} or ${SCHEMA_VERSIONS.at(-1)}` }] };
+	return {
+		ok: false,
+		errors: [{ path: 'schemaVersion', message: `must be ${SCHEMA_VERSIONS.slice(0, -1).join(', ')} or ${SCHEMA_VERSIONS.at(-1)}` }],
+	};
 }
 
 /** Models only the Responses API serves: members of schema 2 and older cannot call them. */

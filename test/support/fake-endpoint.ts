@@ -5,6 +5,7 @@ import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { answerResponses, type ResponsesBehaviour } from './fake-responses';
 
 /** One request as the endpoint received it. */
 export interface RecordedRequest {
@@ -64,6 +65,10 @@ export interface FakeBehaviour {
 	 * every tool call answered by tool results right after it. Anything else is a 400.
 	 */
 	strictTemplate?: boolean;
+	/** How `POST …/responses` answers (the Responses API). */
+	responses?: ResponsesBehaviour;
+	/** Models only the Responses API serves: a chat completion for one is refused as Azure refuses codex models. */
+	responsesOnlyModels?: string[];
 }
 
 /** Why a strict chat template refuses this conversation, or undefined when it takes it. */
@@ -209,8 +214,18 @@ export class FakeEndpoint {
 			);
 			return;
 		}
+		if (request.method === 'POST' && url.pathname.endsWith('/responses')) {
+			answerResponses(record.body as { model: string }, behaviour.responses ?? {}, response);
+			return;
+		}
 		if (request.method === 'POST' && url.pathname.endsWith('/chat/completions')) {
 			const body = record.body as { model: string; stream?: boolean };
+			if (asked !== undefined && behaviour.responsesOnlyModels?.includes(asked)) {
+				response.writeHead(400, { 'content-type': 'application/json' });
+				const message = `The chatCompletion operation does not work with the specified model, ${asked}. Please choose different model and try again. You can learn more about which models can be used with each operation here: https://go.microsoft.com/fwlink/?linkid=2197993.`;
+				response.end(JSON.stringify({ error: { code: 'OperationNotSupported', message } }));
+				return;
+			}
 			const template = behaviour.strictTemplate ? strictTemplateProblem((record.body as { messages?: [] }).messages ?? []) : undefined;
 			if (template) {
 				response.writeHead(400, { 'content-type': 'application/json' });
