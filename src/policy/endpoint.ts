@@ -1,4 +1,5 @@
 import type { ProviderSettings } from './schema';
+import type { ModelApi } from './model-settings';
 
 /**
  * Where requests go, worked out once from the provider settings. `query` holds only `api-version`;
@@ -79,13 +80,18 @@ export function planEndpoint(provider: Pick<ProviderSettings, 'baseUrl' | 'azure
 	};
 }
 
-/** The chat-completions URL a request for this model goes to, as members' clients call it. */
-export function requestUrl(plan: EndpointPlan, model: string): string {
+/**
+ * The URL a request for this model goes to, as members' clients call it: Chat Completions, or the
+ * Responses API (which even Azure's deployments API calls without the deployment in the path).
+ */
+export function requestUrl(plan: EndpointPlan, model: string, api: ModelApi = 'chat-completions'): string {
 	const [base, search = ''] = plan.baseURL.split('?');
 	const path =
-		plan.style === 'azure-deployments'
-			? `/deployments/${encodeURIComponent(plan.deployment ?? model)}/chat/completions`
-			: '/chat/completions';
+		api === 'responses'
+			? '/responses'
+			: plan.style === 'azure-deployments'
+				? `/deployments/${encodeURIComponent(plan.deployment ?? model)}/chat/completions`
+				: '/chat/completions';
 	const query = new URLSearchParams(search);
 	for (const [key, value] of Object.entries(plan.query)) {
 		query.set(key, value);
@@ -95,9 +101,9 @@ export function requestUrl(plan: EndpointPlan, model: string): string {
 }
 
 /** The URL for `model`, or, with none named yet, with a readable `{deployment}`/`{model}` where it goes (for the console). */
-export function previewRequestUrl(plan: EndpointPlan, model: string | undefined): string {
+export function previewRequestUrl(plan: EndpointPlan, model: string | undefined, api: ModelApi = 'chat-completions'): string {
 	if (model) {
-		return requestUrl(plan, model);
+		return requestUrl(plan, model, api);
 	}
 	const sentinel = 'opp-model-placeholder';
 	return requestUrl(plan, sentinel).replace(sentinel, plan.style === 'azure-deployments' ? '{deployment}' : '{model}');

@@ -182,6 +182,49 @@ describe('admin console in headless Chromium', function () {
 		await page.screenshot({ path: join(ARTIFACTS, 'console-model-settings.png'), fullPage: true });
 	});
 
+	it('chooses the API and the reasoning effort per model: a codex model through the Responses API, shown in the request URL', async () => {
+		await page.check('#enabled');
+		await page.fill('#base-url', 'https://acme.openai.azure.com/openai/v1');
+		await page.fill('#allowed-models', 'gpt-5.2-codex, gpt-4o');
+		const codex = page.locator('.model-row[data-model="gpt-5.2-codex"]');
+		await codex.waitFor();
+		assert.equal(await page.textContent('#request-url'), 'https://acme.openai.azure.com/openai/v1/chat/completions');
+		await codex.locator('.model-api').selectOption('responses');
+		await codex.locator('.model-reasoning').check();
+		assert.deepEqual(
+			await codex.locator('.model-reasoningEffort option').evaluateAll((options) => options.map((option) => option.textContent)),
+			['default', 'none', 'minimal', 'low', 'medium', 'high', 'xhigh'],
+		);
+		await codex.locator('.model-reasoningEffort').selectOption('xhigh');
+		assert.equal(await page.textContent('#request-url'), 'https://acme.openai.azure.com/openai/v1/responses');
+		await codex.locator('.model-maxOutputTokens').fill('0');
+		await page.click('#save');
+		await page.waitForSelector('#status.error');
+		assert.equal(
+			await codex.locator('[data-error-for="provider.models.settings.gpt-5.2-codex.maxOutputTokens"]').textContent(),
+			'must be at least 1 token',
+		);
+		await codex.locator('.model-maxOutputTokens').fill('');
+		await page.click('#save');
+		await page.waitForSelector('#status.success');
+		const admin = await service.signIn(ADMIN.email);
+		const saved = await jsonOf(
+			await fetch(`${service.url}/api/v1/policy`, { headers: bearer(admin.access_token, { 'org-policy-schema': '3' }) }),
+		);
+		assert.deepEqual(saved.policy.provider.models.settings['gpt-5.2-codex'], {
+			toolCalling: true,
+			imageInput: false,
+			reasoning: true,
+			api: 'responses',
+			pinned: { reasoning_effort: 'xhigh' },
+			forbidden: [],
+		});
+		await page.reload();
+		assert.equal(await page.locator('.model-row[data-model="gpt-5.2-codex"] .model-api').inputValue(), 'responses');
+		mkdirSync(ARTIFACTS, { recursive: true });
+		await page.screenshot({ path: join(ARTIFACTS, 'console-model-api.png'), fullPage: true });
+	});
+
 	it('asks for deployment names on the Azure deployments API, and says why when they are missing', async () => {
 		await page.check('#enabled');
 		await page.fill('#base-url', 'https://acme.openai.azure.com');

@@ -1,5 +1,5 @@
-import type { ModelSettings, ProviderSettings } from '../../policy';
-import { planEndpoint, previewRequestUrl } from '../../policy';
+import type { ModelApi, ModelSettings, ProviderSettings } from '../../policy';
+import { MODEL_APIS, planEndpoint, previewRequestUrl, REASONING_EFFORTS } from '../../policy';
 import { MASK } from '../policy/revision-diff';
 import { html, type SafeHtml } from './html';
 
@@ -33,13 +33,18 @@ export function previewUrl(provider: Pick<ProviderSettings, 'baseUrl' | 'azure' 
 		return '—';
 	}
 	try {
-		return previewRequestUrl(planEndpoint(provider), provider.models?.default ?? provider.models?.allowed[0]);
+		const model = provider.models?.default ?? provider.models?.allowed[0];
+		return previewRequestUrl(planEndpoint(provider), model, model ? provider.models?.settings?.[model]?.api : undefined);
 	} catch {
 		return '—';
 	}
 }
 
-export const MODEL_DEFAULTS_TEXT = '128,000-token context, 4,096 output tokens, tools on, images off, not a reasoning model';
+export const MODEL_DEFAULTS_TEXT =
+	'128,000-token context, 4,096 output tokens, tools on, images off, not a reasoning model, called through Chat Completions';
+
+/** The console's words for each API (codex models on Azure take only the Responses API). */
+const API_LABELS: Record<ModelApi, string> = { 'chat-completions': 'Chat Completions', responses: 'Responses' };
 
 /** One allowed model's settings, also sent as a template the script clones when a model is added to the list. */
 export function modelRow(model: string, settings: ModelSettings | undefined): SafeHtml {
@@ -49,6 +54,7 @@ export function modelRow(model: string, settings: ModelSettings | undefined): Sa
 	const flag = (field: 'toolCalling' | 'imageInput' | 'reasoning', on: boolean) =>
 		html`<td><input type="checkbox" class="model-${field}" aria-label="${field} of ${model}" ${on ? 'checked' : ''}></td>`;
 	const effort = settings?.pinned.reasoning_effort ?? '';
+	const api = settings?.api ?? 'chat-completions';
 	return html`<tr class="model-row" data-model="${model}">
 		<th scope="row" class="model-name">${model}</th>
 		<td><input class="model-displayName" aria-label="display name of ${model}" placeholder="${model}" value="${settings?.displayName ?? ''}">${errorSlot(`${path}.displayName`)}</td>
@@ -57,9 +63,12 @@ export function modelRow(model: string, settings: ModelSettings | undefined): Sa
 		${flag('toolCalling', settings?.toolCalling ?? true)}
 		${flag('imageInput', settings?.imageInput ?? false)}
 		${flag('reasoning', settings?.reasoning ?? false)}
-		<td><select class="model-reasoningEffort" aria-label="reasoning effort of ${model}">${['', 'minimal', 'low', 'medium', 'high'].map(
+		<td><select class="model-reasoningEffort" aria-label="reasoning effort of ${model}">${['', ...REASONING_EFFORTS].map(
 			(value) => html`<option value="${value}" ${value === effort ? 'selected' : ''}>${value || 'default'}</option>`,
 		)}</select>${errorSlot(`${path}.pinned.reasoning_effort`)}</td>
+		<td><select class="model-api" aria-label="API of ${model}">${MODEL_APIS.map(
+			(value) => html`<option value="${value}" ${value === api ? 'selected' : ''}>${API_LABELS[value]}</option>`,
+		)}</select>${errorSlot(`${path}.api`)}</td>
 	</tr>`;
 }
 

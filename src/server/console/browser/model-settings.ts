@@ -57,6 +57,10 @@ export function collectModelSettings(): Record<string, Record<string, unknown>> 
 		if (effort) {
 			entry.pinned = { reasoning_effort: effort };
 		}
+		const api = $<HTMLSelectElement>('.model-api', row).value;
+		if (api && api !== 'chat-completions') {
+			entry.api = api;
+		}
 		if (model && Object.keys(entry).length > 0) {
 			settings[model] = entry;
 		}

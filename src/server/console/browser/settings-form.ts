@@ -259,7 +259,11 @@ function describeAsEdited(): void {
 	const plan = plannedEndpoint();
 	const models = allowedModels();
 	const deployments = plan?.style === 'azure-deployments' && !plan.deployment;
-	$('#request-url').textContent = plan ? previewRequestUrl(plan, inputValue('#default-model').trim() || models[0]) : '—';
+	const shown = inputValue('#default-model').trim() || models[0];
+	const api = $$('.model-row')
+		.find((row) => row.dataset.model === shown)
+		?.querySelector<HTMLSelectElement>('.model-api')?.value;
+	$('#request-url').textContent = plan ? previewRequestUrl(plan, shown, api === 'responses' ? 'responses' : undefined) : '—';
 	$('#enabled-provider').textContent = isChecked('#enabled') ? 'OpenAI Compatible' : 'None (members choose their own provider)';
 	// The plain-HTTP choice is offered only where it applies: an http:// endpoint beyond this machine.
 	$('#plain-http-choice').hidden = !isPlainHttpBeyondLoopback(inputValue('#base-url').trim());
