@@ -105,10 +105,10 @@ export const adminPages = {
 					<div class="field">
 						<label>Model settings</label>
 						<p class="hint">What assistants learn about each allowed model. Empty fields keep the defaults: ${MODEL_DEFAULTS_TEXT}.</p>
-						<table id="model-settings" class="model-settings">
+						<div class="table-scroll"><table id="model-settings" class="model-settings">
 							<thead><tr><th>Model</th><th>Display name</th><th>Context window</th><th>Max output</th><th>Tools</th><th>Images</th><th>Reasoning model</th><th>Reasoning effort</th><th>API</th></tr></thead>
 							<tbody>${(provider?.models?.allowed ?? []).map((model) => modelRow(model, provider?.models?.settings?.[model]))}</tbody>
-						</table>
+						</table></div>
 						${errorSlot('provider.models.settings')}
 					</div>
 				</fieldset>
