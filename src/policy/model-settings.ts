@@ -109,8 +109,22 @@ export const ModelSettingsSchema = z
 		 * conversations are sent whole each time and kept nowhere but the member's assistant.
 		 */
 		store: z.boolean('must be true or false').optional(),
+		/**
+		 * The efforts a member's assistant may ask for (its `reasoning_effort` model option); one
+		 * outside the set is dropped. The alternative to pinning one effort for everyone.
+		 */
+		reasoningEfforts: z
+			.array(z.enum(REASONING_EFFORTS, `must be ${REASONING_EFFORTS.slice(0, -1).join(', ')} or ${REASONING_EFFORTS.at(-1)}`))
+			.min(1, 'must allow at least one effort')
+			.max(REASONING_EFFORTS.length)
+			.optional(),
 	})
-	.superRefine(checkModelSettings);
+	.superRefine(checkModelSettings)
+	.superRefine((model, ctx) => {
+		if (model.reasoningEfforts && model.pinned.reasoning_effort !== undefined) {
+			ctx.addIssue({ code: 'custom', message: 'pin one effort or allow a set members pick from, not both', path: ['reasoningEfforts'] });
+		}
+	});
 
 export type ModelSettings = z.infer<typeof ModelSettingsSchema>;
 export type ModelSettingsInput = z.input<typeof ModelSettingsSchema>;
@@ -134,6 +148,10 @@ export function requestParameters(
 		if ((REQUEST_PARAMETERS as readonly string[]).includes(name) && value !== undefined && !forbidden.has(name)) {
 			parameters[name] = value;
 		}
+	}
+	const allowedEfforts = settings?.reasoningEfforts as readonly unknown[] | undefined;
+	if (allowedEfforts && !allowedEfforts.includes(parameters['reasoning_effort'])) {
+		delete parameters['reasoning_effort'];
 	}
 	Object.assign(parameters, settings?.pinned ?? {});
 	if (settings?.maxOutputTokens !== undefined) {

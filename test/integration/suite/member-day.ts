@@ -300,6 +300,61 @@ export function memberDay(): void {
 			}
 		});
 
+		it('completes a tool round trip on a model only the Responses API serves (POST …/responses, store: false)', async () => {
+			const policy = policyFor(`${endpoint}/openai`, { 'X-Tenant': 'acme', 'X-Cost-Center': 'cc-42' });
+			const withCodex = await savePolicy({
+				...policy,
+				provider: {
+					...policy.provider,
+					models: {
+						allowed: ['gpt-4o', 'gpt-5.2-codex'],
+						settings: { 'gpt-5.2-codex': { api: 'responses', reasoning: true, pinned: { reasoning_effort: 'xhigh' } } },
+					},
+				},
+			});
+			await until(`revision ${withCodex}`, inSyncAt(withCodex));
+			await setEndpointBehaviour({
+				responses: {
+					reasoning: true,
+					toolCalls: [{ id: 'call_weather', name: 'get_weather', argumentPieces: ['{"ci', 'ty": "Paris"}'] }],
+					answer: ['It is ', '18 °C in Paris.'],
+				},
+			});
+			try {
+				const lm = await consumer();
+				await modelsBecome(lm, ['gpt-4o', 'gpt-5.2-codex']);
+				const { first, final } = await lm.askWithTool('gpt-5.2-codex', 'Weather in Paris?');
+				assert.deepEqual(
+					first.toolCalls,
+					[{ callId: 'call_weather', name: 'get_weather', input: { city: 'Paris' } }],
+					JSON.stringify(first),
+				);
+				assert.equal(final.text, 'It is 18 °C in Paris.', JSON.stringify(final));
+				const [firstRequest, secondRequest] = (await requests()).filter((request) => request.path.endsWith('/responses')).slice(-2) as [
+					RecordedRequest,
+					RecordedRequest,
+				];
+				assert.equal(firstRequest.path, '/openai/responses');
+				assert.deepEqual(firstRequest.query, { 'api-version': ['2024-06-01'] });
+				assert.equal(firstRequest.headers['api-key'], MEMBER_KEY);
+				const body = firstRequest.body as { tool_choice?: string; store?: boolean; reasoning?: unknown; model?: string };
+				assert.deepEqual(
+					{ model: body.model, tool_choice: body.tool_choice, store: body.store, reasoning: body.reasoning },
+					{ model: 'gpt-5.2-codex', tool_choice: 'required', store: false, reasoning: { effort: 'xhigh' } },
+				);
+				const input = (secondRequest.body as { input: { type?: string; call_id?: string; output?: string }[] }).input;
+				assert.deepEqual(
+					input.map((item) => item.type ?? 'message'),
+					['message', 'reasoning', 'function_call', 'function_call_output'],
+				);
+				assert.deepEqual({ id: input[3]!.call_id, output: input[3]!.output }, { id: 'call_weather', output: '18 °C and sunny' });
+			} finally {
+				await setEndpointBehaviour({});
+				const back = await savePolicy(policy);
+				await until(`revision ${back}`, inSyncAt(back));
+			}
+		});
+
 		it('loads Entra ID support on first use: the member is asked how to sign in, and the chain explains its failure', async function () {
 			const policy = policyFor(`${endpoint}/openai`, { 'X-Tenant': 'acme', 'X-Cost-Center': 'cc-42' });
 			const withEntra = await savePolicy({
