@@ -159,6 +159,14 @@ export function createChatClient(provider: EffectiveProvider, deps: ClientDeps):
 	const settingsOf = (model: string) => provider.models?.settings?.[model];
 	const viaResponses = (model: string) => settingsOf(model)?.api === 'responses';
 	const reasoningMemory = new ReasoningMemory();
+	// The usage chunk is asked for where the API version has the option (Azure's deployments API
+	// before 2024-09-01 refuses it); an endpoint that refuses it anyway is not asked again.
+	const usageOption = {
+		wanted: plan.style !== 'azure-deployments' || plan.apiVersion >= '2024-09-01',
+		refused() {
+			this.wanted = false;
+		},
+	};
 
 	const fail = (error: unknown, model?: string): never => {
 		if (error instanceof APIUserAbortError) {
@@ -194,7 +202,7 @@ export function createChatClient(provider: EffectiveProvider, deps: ClientDeps):
 					const options = { store: settings?.store === true, reasoning: settings?.reasoning === true };
 					yield* streamResponse(sdk, sent, options, reasoningMemory, signal);
 				} else {
-					yield* streamCompletion(sdk, sent, signal);
+					yield* streamCompletion(sdk, sent, signal, usageOption);
 				}
 			} catch (error) {
 				if (signal?.aborted) {

@@ -34,6 +34,20 @@ export type CompletionEvent =
 	/** The answer is whole; `usage` when the endpoint reported it. */
 	| { readonly type: 'end'; readonly reason: string; readonly usage?: TokenUsage };
 
+/** Whether to ask a Chat Completions endpoint for the usage chunk (`stream_options.include_usage`), and what to do when it refuses. */
+export interface UsageOption {
+	readonly wanted: boolean;
+	refused(): void;
+}
+
+function refusesStreamOptions(error: unknown): boolean {
+	return (
+		error instanceof APIError &&
+		error.status === 400 &&
+		(error.param === 'stream_options' || /stream_options/.test(error.message) || /stream_options/.test(JSON.stringify(error.error ?? '')))
+	);
+}
+
 /** The stream of an answer failed after it had begun (recognized by name across bundles). */
 export class StreamInterruptedError extends Error {
 	override readonly name = 'StreamInterruptedError';
@@ -84,17 +98,35 @@ function unfinished(reason: string | null | undefined): ChatRequestError | undef
  * assembled by index), then the finish reason. An answer that is not whole (cut off, filtered,
  * or a stream that just stops) ends with a `ChatRequestError` after the text it did bring.
  */
-export async function* streamCompletion(sdk: OpenAI, request: CompletionRequest, signal?: AbortSignal): AsyncGenerator<CompletionEvent> {
-	const stream = await sdk.chat.completions.create(
-		{
-			...request.parameters,
-			model: request.model,
-			messages: request.messages,
-			stream: true,
-			...(request.tools?.length ? { tools: request.tools, tool_choice: request.toolChoice ?? 'auto' } : {}),
-		},
-		signal ? { signal } : {},
-	);
+export async function* streamCompletion(
+	sdk: OpenAI,
+	request: CompletionRequest,
+	signal?: AbortSignal,
+	usageOption: UsageOption = { wanted: false, refused: () => undefined },
+): AsyncGenerator<CompletionEvent> {
+	const create = (withUsage: boolean) =>
+		sdk.chat.completions.create(
+			{
+				...request.parameters,
+				model: request.model,
+				messages: request.messages,
+				stream: true,
+				...(withUsage ? { stream_options: { include_usage: true } } : {}),
+				...(request.tools?.length ? { tools: request.tools, tool_choice: request.toolChoice ?? 'auto' } : {}),
+			},
+			signal ? { signal } : {},
+		);
+	let stream: Awaited<ReturnType<typeof create>>;
+	try {
+		stream = await create(usageOption.wanted);
+	} catch (error) {
+		// A gateway or older server that refuses the usage option is asked again without it (once per client).
+		if (!usageOption.wanted || !refusesStreamOptions(error)) {
+			throw error;
+		}
+		usageOption.refused();
+		stream = await create(false);
+	}
 	const calls = new Map<number, PendingCall>();
 	let reason: string | null | undefined;
 	let usage: TokenUsage | undefined;

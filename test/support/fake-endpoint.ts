@@ -67,6 +67,8 @@ export interface FakeBehaviour {
 	strictTemplate?: boolean;
 	/** How `POST …/responses` answers (the Responses API). */
 	responses?: ResponsesBehaviour;
+	/** Refuse `stream_options` as Azure's older API versions and some gateways do (400, "Unrecognized request argument"). */
+	refuseStreamOptions?: boolean;
 	/** Models only the Responses API serves: a chat completion for one is refused as Azure refuses codex models. */
 	responsesOnlyModels?: string[];
 }
@@ -232,6 +234,12 @@ export class FakeEndpoint {
 				response.end(JSON.stringify({ object: 'error', message: template, type: 'BadRequestError', param: null, code: 400 }));
 				return;
 			}
+			if (behaviour.refuseStreamOptions && 'stream_options' in (record.body as object)) {
+				response.writeHead(400, { 'content-type': 'application/json' });
+				const message = 'Unrecognized request argument supplied: stream_options';
+				response.end(JSON.stringify({ error: { message, type: 'invalid_request_error', param: null, code: null } }));
+				return;
+			}
 			const refused = behaviour.refusedParameters?.find((name) => name in (record.body as object));
 			const hasImage = JSON.stringify((record.body as { messages?: unknown }).messages ?? []).includes('"image_url"');
 			if (refused || (behaviour.textOnly && hasImage)) {
@@ -282,10 +290,17 @@ export class FakeEndpoint {
 					])
 				: answer.map((text) => event({ content: text }, null));
 			const finish = behaviour.finishReason === undefined ? (calling ? 'tool_calls' : 'stop') : behaviour.finishReason;
+			// Asked for, the usage comes last in a chunk without choices, as OpenAI sends it.
+			const usage = (body as { stream_options?: { include_usage?: boolean } }).stream_options?.include_usage
+				? [
+						`data: ${JSON.stringify({ id: 'chatcmpl-1', object: 'chat.completion.chunk', created: 1700000000, model: body.model, choices: [], usage: { prompt_tokens: 9, completion_tokens: content.length, total_tokens: 9 + content.length, prompt_tokens_details: { cached_tokens: 0 }, completion_tokens_details: { reasoning_tokens: 0 } } })}\n\n`,
+					]
+				: [];
 			const events = [
 				event({ role: 'assistant', content: '' }, null),
 				...content,
 				...(finish === null ? [] : [event({}, finish)]),
+				...usage,
 				'data: [DONE]\n\n',
 			];
 			const limit = behaviour.failAfterChunks;

@@ -63,7 +63,49 @@ describe('chat-completions client', () => {
 			assert.equal(recorded.headers['x-cost-center'], 'cc-42');
 			assert.equal(recorded.headers['api-key'], undefined);
 		}
-		assert.deepEqual(request.body, { model: 'gpt-4o', messages: [{ role: 'user', content: 'hi' }], stream: true });
+		assert.deepEqual(request.body, {
+			model: 'gpt-4o',
+			messages: [{ role: 'user', content: 'hi' }],
+			stream: true,
+			stream_options: { include_usage: true },
+		});
+	});
+
+	describe('token usage, as the endpoint reports it', () => {
+		const events = async (chat: ReturnType<typeof client>) => {
+			const seen = [];
+			for await (const event of chat.streamCompletion({ model: 'gpt-4o', messages: [{ role: 'user', content: 'hi' }] })) {
+				seen.push(event);
+			}
+			return seen;
+		};
+
+		it('asks for the usage chunk and ends with its counts', async () => {
+			const seen = await events(client(provider(`${endpoint.url}/v1`)));
+			assert.deepEqual(seen.at(-1), { type: 'end', reason: 'stop', usage: { input: 9, output: 5, cached: 0, reasoning: 0 } });
+		});
+
+		it('asks again without the option where the endpoint refuses it, and does not ask that endpoint again', async () => {
+			endpoint.behaviour = { refuseStreamOptions: true };
+			const chat = client(provider(`${endpoint.url}/v1`));
+			assert.deepEqual((await events(chat)).at(-1), { type: 'end', reason: 'stop' });
+			assert.deepEqual(
+				endpoint.requests.map((request) => 'stream_options' in (request.body as object)),
+				[true, false],
+			);
+			await events(chat);
+			assert.equal('stream_options' in (endpoint.requests.at(-1)!.body as object), false);
+		});
+
+		it("does not send it to Azure's deployments API before 2024-09-01, which has no such option", async () => {
+			const chat = client(
+				provider(`${endpoint.url}/openai`, {
+					azure: { apiVersion: '2024-06-01', identityAuth: false, scope: 'https://cognitiveservices.azure.com/.default' },
+				}),
+			);
+			await events(chat);
+			assert.equal('stream_options' in (last().body as object), false);
+		});
 	});
 
 	it('Azure deployments: /openai/deployments/{model}/chat/completions?api-version=…, key in api-key', async () => {

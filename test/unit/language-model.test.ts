@@ -145,7 +145,7 @@ describe('Language Model provider: the streamed answer on the wire', function ()
 		assert.deepEqual(events, [
 			{ type: 'tool-call', id: 'call_a', name: 'get_weather', input: { city: 'Paris' } },
 			{ type: 'tool-call', id: 'call_b', name: 'now', input: {} },
-			{ type: 'end', reason: 'tool_calls' },
+			{ type: 'end', reason: 'tool_calls', usage: { input: 9, output: 6, cached: 0, reasoning: 0 } },
 		]);
 		const body = endpoint.requests.at(-1)!.body as Record<string, unknown>;
 		assert.equal(body.tool_choice, 'required');
