@@ -6,35 +6,15 @@
  * between extensions is outside what the provider controls and outside this figure.
  */
 import { apiKeyCredential, createChatClient, createDispatcher, fetchThrough } from '../src/client';
-import * as chatClientModule from '../src/client/chat-client';
 import { Emitter } from '../src/extension/base/disposable';
 import { respond, ROLE, toChatMessages } from '../src/extension/lm/messages';
-import { ProviderService, type EntraModule } from '../src/extension/provider/provider-service';
-import { buildPolicyDocument, PolicySettingsSchema } from '../src/policy';
-import { MemoryKeyValueStore, MemorySecretStore } from '../test/support/memory-storage';
-import { mean, ms, percentile, report, runBench, smoke, startEndpoint, wallClock } from './support/common';
+import { mean, ms, percentile, report, runBench, smoke, startEndpoint } from './support/common';
+import { measure, merge, providerWithPolicy } from './support/streaming';
 
 const COUNT = smoke ? 30 : 2000;
 const WARMUP = smoke ? 5 : 200;
 const KEY = 'sk-bench-key';
 const HEADERS = { 'X-Tenant': 'acme', 'X-Cost-Center': 'cc-42' };
-
-interface Timing {
-	total: number[];
-	firstToken: number[];
-}
-
-async function measure(count: number, once: (onText: () => void) => Promise<void>): Promise<Timing> {
-	const timing: Timing = { total: [], firstToken: [] };
-	for (let i = 0; i < count; i++) {
-		const start = wallClock();
-		let first: number | undefined;
-		await once(() => (first ??= wallClock()));
-		timing.total.push(wallClock() - start);
-		timing.firstToken.push((first ?? Number.NaN) - start);
-	}
-	return timing;
-}
 
 async function main(): Promise<void> {
 	const endpoint = await startEndpoint();
@@ -47,35 +27,12 @@ async function main(): Promise<void> {
 		);
 
 		// The provider as the extension builds it, over the same kind of dispatcher, with a policy in force.
-		const document = buildPolicyDocument(
-			PolicySettingsSchema.parse({
-				enabled: true,
-				provider: {
-					id: 'openai-compatible',
-					baseUrl,
-					headers: HEADERS,
-					models: { allowed: ['gpt-4o'], settings: { 'gpt-4o': { maxOutputTokens: 4096 } } },
-				},
-			}),
-			{ organization: { id: 'acme', name: 'Acme Corp' }, revision: 2, updatedAt: new Date().toISOString(), updatedBy: 'bench' },
+		const provider = await providerWithPolicy(
+			baseUrl,
+			HEADERS,
+			{ allowed: ['gpt-4o'], settings: { 'gpt-4o': { maxOutputTokens: 4096 } } },
+			KEY,
 		);
-		const secrets = new MemorySecretStore();
-		const providerFetch = fetchThrough(createDispatcher());
-		const provider = new ProviderService(
-			{ current: { policy: { document, source: 'live', receivedAt: 0 } }, onDidChangeState: new Emitter<unknown>().event },
-			{
-				secrets,
-				state: new MemoryKeyValueStore(),
-				memberProvider: () => ({ preset: 'openai', baseUrl: undefined, headers: {} }),
-				microsoftToken: async () => undefined,
-				showMessage: () => undefined,
-				logDetail: () => undefined,
-				fetch: () => providerFetch,
-				loadChatClient: () => chatClientModule,
-				loadEntra: () => ({}) as EntraModule,
-			},
-		);
-		await provider.setApiKey(KEY);
 		const vscodeMessages = [{ role: ROLE.user, content: [{ value: 'Say hello' }], name: undefined }];
 		const token = { isCancellationRequested: false, onCancellationRequested: new Emitter<void>().event };
 
@@ -116,10 +73,6 @@ async function main(): Promise<void> {
 		runs.uncancellable.push(await measure(half, bareUncancellable));
 		runs.provider.push(await measure(half, throughProvider));
 		runs.bare.push(await measure(half, bare));
-		const merge = (timings: Timing[]): Timing => ({
-			total: timings.flatMap((t) => t.total),
-			firstToken: timings.flatMap((t) => t.firstToken),
-		});
 		const ours = merge(runs.provider);
 		const base = merge(runs.bare);
 		const uncancellable = merge(runs.uncancellable);

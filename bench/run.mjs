@@ -17,6 +17,7 @@ const benches = [
 	['client-overhead', 'Client overhead'],
 	['activation', 'Extension start'],
 	['lm-provider', 'Language Model provider'],
+	['responses', 'Language Model provider on a Responses-API model'],
 	['soak', 'Soak: event streams and reads for a minute'],
 	['writes', 'Writes: start, restart and save latency'],
 ].filter(([name]) => only.length === 0 || only.includes(name));

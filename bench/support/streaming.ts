@@ -1,0 +1,60 @@
+/** What the Language Model provider benchmarks share: timing a streamed answer, and the provider as the extension builds it. */
+import { createDispatcher, fetchThrough } from '../../src/client';
+import * as chatClientModule from '../../src/client/chat-client';
+import { Emitter } from '../../src/extension/base/disposable';
+import { ProviderService, type EntraModule } from '../../src/extension/provider/provider-service';
+import { buildPolicyDocument, PolicySettingsSchema } from '../../src/policy';
+import { MemoryKeyValueStore, MemorySecretStore } from '../../test/support/memory-storage';
+import { wallClock } from './common';
+
+export interface Timing {
+	total: number[];
+	firstToken: number[];
+}
+
+/** Times `count` sequential answers: to the first text part, and to the end. */
+export async function measure(count: number, once: (onText: () => void) => Promise<void>): Promise<Timing> {
+	const timing: Timing = { total: [], firstToken: [] };
+	for (let i = 0; i < count; i++) {
+		const start = wallClock();
+		let first: number | undefined;
+		await once(() => (first ??= wallClock()));
+		timing.total.push(wallClock() - start);
+		timing.firstToken.push((first ?? Number.NaN) - start);
+	}
+	return timing;
+}
+
+export function merge(timings: Timing[]): Timing {
+	return { total: timings.flatMap((t) => t.total), firstToken: timings.flatMap((t) => t.firstToken) };
+}
+
+/** The provider as the extension builds it, over its own dispatcher, with a policy in force and the member's key set. */
+export async function providerWithPolicy(
+	baseUrl: string,
+	headers: Record<string, string>,
+	models: Record<string, unknown>,
+	key: string,
+): Promise<ProviderService> {
+	const document = buildPolicyDocument(
+		PolicySettingsSchema.parse({ enabled: true, provider: { id: 'openai-compatible', baseUrl, headers, models } }),
+		{ organization: { id: 'acme', name: 'Acme Corp' }, revision: 2, updatedAt: new Date().toISOString(), updatedBy: 'bench' },
+	);
+	const providerFetch = fetchThrough(createDispatcher());
+	const provider = new ProviderService(
+		{ current: { policy: { document, source: 'live', receivedAt: 0 } }, onDidChangeState: new Emitter<unknown>().event },
+		{
+			secrets: new MemorySecretStore(),
+			state: new MemoryKeyValueStore(),
+			memberProvider: () => ({ preset: 'openai', baseUrl: undefined, headers: {} }),
+			microsoftToken: async () => undefined,
+			showMessage: () => undefined,
+			logDetail: () => undefined,
+			fetch: () => providerFetch,
+			loadChatClient: () => chatClientModule,
+			loadEntra: () => ({}) as EntraModule,
+		},
+	);
+	await provider.setApiKey(key);
+	return provider;
+}
