@@ -103,16 +103,17 @@ export async function buildApp(options: AppOptions): Promise<PolicyApp> {
 		sessionCookie: sessionCookieName(config.publicUrl.startsWith('https:')),
 	};
 	const publicUrl = () => config.publicUrl;
+	const relyingParty = options.relyingParty ?? new OpenIdRelyingParty(clock);
 	const sso = new SingleSignOn({
 		identity: store.identity,
 		users: store,
 		members: accounts.members,
-		relyingParty: options.relyingParty ?? new OpenIdRelyingParty(clock),
+		relyingParty,
 		clock,
 		audit,
 		redirectUri: () => `${config.publicUrl}/console/sso/callback`,
 	});
-	const administration = new SsoAdministration(sso, store.identity, clock, audit);
+	const administration = new SsoAdministration(sso, store.identity, clock, audit, relyingParty);
 	const scimUsers = new ScimUsers(store, store.identity, accounts.members, clock, audit, (id) => `${config.publicUrl}/scim/v2/Users/${id}`);
 	let closing = false;
 

@@ -285,6 +285,23 @@ describe('single sign-on (OpenID Connect)', function () {
 		assert.equal(new URL(password.url).pathname, '/console/settings', 'password sign-in still works while it is allowed');
 	});
 
+	it('starts with single sign-on not offered, and refuses settings whose issuer cannot be read, saying why (#28)', async () => {
+		const admin = await adminConsole(service);
+		const page = await (await admin.open(`${service.url}/console/sso`)).response.text();
+		assert.match(page, /Not set up yet\./);
+		assert.doesNotMatch(page, /name="enabled"[^>]*checked/, '"Offer single sign-on" starts unticked');
+		const unreachable = await saveSsoSettings(admin, service, idp.settings({ issuer: 'http://127.0.0.1:9' }));
+		assert.equal(unreachable.status, 400);
+		assert.match(
+			unreachable.text,
+			/Issuer URL: could not read the identity provider&#39;s discovery document at http:\/\/127\.0\.0\.1:9\/\.well-known\/openid-configuration: /,
+		);
+		assert.doesNotMatch(unreachable.text, new RegExp(TEST_CLIENT.secret));
+		assert.equal(await service.store.identity.getSsoSettings('acme'), undefined, 'nothing was saved');
+		const signIn = await (await new TestBrowser().open(`${service.url}/console/login`)).response.text();
+		assert.doesNotMatch(signIn, /Sign in with/, 'no single sign-on button for anyone');
+	});
+
 	it('never shows the client secret again and names the field of a bad setting', async () => {
 		const admin = await configure();
 		const page = await (await admin.open(`${service.url}/console/sso`)).response.text();

@@ -13,7 +13,8 @@ const csrfField = (token: string) => html`<input type="hidden" name="csrf" value
 export function formValuesOf(settings: SsoSettings | undefined): SsoFormValues {
 	if (!settings) {
 		return {
-			enabled: true,
+			// Offered only once the admin chooses to, after the settings work (#28).
+			enabled: false,
 			passwordSignIn: true,
 			scopes: 'openid email profile',
 			emailClaim: 'email',

@@ -3,6 +3,7 @@ import type { Clock } from '../clock';
 import { hashSecret, newSecret } from '../crypto';
 import type { IdentityStore } from '../store/identity-store';
 import { parseSsoSettings, SSO_FIELD_LABELS, ssoFieldError, ssoFingerprint, type SsoFieldError, type SsoSettings } from './settings';
+import { IdentityProviderError, type RelyingParty } from './oidc';
 import type { SingleSignOn } from './single-sign-on';
 
 /** What the console shows: never the client secret, only whether one is kept. */
@@ -25,6 +26,7 @@ export class SsoAdministration {
 		private readonly identity: Pick<IdentityStore, 'saveSsoSettings' | 'setScimToken' | 'getSsoSettings'>,
 		private readonly clock: Clock,
 		private readonly audit: Pick<AuditLog, 'record'>,
+		private readonly relyingParty: Pick<RelyingParty, 'discover'>,
 	) {}
 
 	async view(orgId: string): Promise<SsoAdminView> {
@@ -75,6 +77,15 @@ export class SsoAdministration {
 		}
 		if (errors.length > 0) {
 			return { kind: 'invalid', errors };
+		}
+		// Settings that cannot reach their provider would put a button on the sign-in pages that fails for everyone.
+		try {
+			await this.relyingParty.discover(settings, secret);
+		} catch (error) {
+			if (!(error instanceof IdentityProviderError)) {
+				throw error;
+			}
+			return { kind: 'invalid', errors: [{ field: 'issuer', message: error.message }] };
 		}
 		await this.identity.saveSsoSettings({
 			orgId,

@@ -12,6 +12,8 @@ export interface AuthorizationStart {
 
 /** The OpenID Connect relying party as the sign-in flow uses it; tests may put a double here. */
 export interface RelyingParty {
+	/** Reads the issuer's discovery document; throws an IdentityProviderError saying why it cannot. */
+	discover(settings: SsoSettings, clientSecret: string): Promise<void>;
 	/** `prompt: 'login'` asks the provider to authenticate again even with a session (a *Test sign-in*). */
 	start(settings: SsoSettings, clientSecret: string, redirectUri: string, prompt?: 'login'): Promise<AuthorizationStart>;
 	/** Redeems the code and returns the validated ID token's claims (with the userinfo's, when the token lacks some). */
@@ -73,6 +75,10 @@ export class OpenIdRelyingParty implements RelyingParty {
 			this.configurations.set(key, { at: now, configuration: found });
 		}
 		return found;
+	}
+
+	async discover(settings: SsoSettings, clientSecret: string): Promise<void> {
+		await this.configuration(settings, clientSecret);
 	}
 
 	async start(settings: SsoSettings, clientSecret: string, redirectUri: string, prompt?: 'login'): Promise<AuthorizationStart> {
