@@ -231,6 +231,19 @@ describe('models that speak only the Responses API, on the wire', function () {
 		]);
 	});
 
+	it('function call arguments that are not JSON give a clear error, not a silent drop', async () => {
+		endpoint.behaviour = { responses: { toolCalls: [{ id: 'call_9', name: 'read_file', argumentPieces: ['{"path": src/a.ts'] }] } };
+		await assert.rejects(
+			collect(client(FORMS[0]!.provider), { model: 'gpt-5.2-codex', messages: [{ role: 'user', content: 'read a.ts' }] }),
+			(error) => {
+				assert.ok(error instanceof ChatRequestError, String(error));
+				assert.equal(error.kind, 'bad-response');
+				assert.equal(error.message, 'The model called the tool "read_file" with arguments that are not a JSON object: {"path": src/a.ts');
+				return true;
+			},
+		);
+	});
+
 	it('an image goes as an input image', async () => {
 		await collect(client(FORMS[0]!.provider), {
 			model: 'gpt-5.2-codex',
