@@ -78,7 +78,13 @@ export class OpenIdRelyingParty implements RelyingParty {
 	}
 
 	async discover(settings: SsoSettings, clientSecret: string): Promise<void> {
-		await this.configuration(settings, clientSecret);
+		try {
+			await this.configuration(settings, clientSecret);
+		} finally {
+			// A check, not a warm-up: sign-ins discover afresh, so a provider that goes down later is
+			// reported as down rather than followed to a page that does not answer.
+			this.configurations.delete(ssoFingerprint(settings, clientSecret));
+		}
 	}
 
 	async start(settings: SsoSettings, clientSecret: string, redirectUri: string, prompt?: 'login'): Promise<AuthorizationStart> {
