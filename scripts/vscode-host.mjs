@@ -6,7 +6,9 @@ import { copyFileSync, existsSync, mkdirSync, renameSync, rmSync, symlinkSync, w
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 
-export const CODE_SERVER_VERSION = '4.117.0';
+/** The VS Code version the suites run on today; the host matrix (`ORG_POLICY_CODE_SERVER_VERSION`) adds others. */
+export const DEFAULT_CODE_SERVER_VERSION = '4.117.0';
+export const CODE_SERVER_VERSION = process.env.ORG_POLICY_CODE_SERVER_VERSION || DEFAULT_CODE_SERVER_VERSION;
 const NATIVE_MODULES = [
 	'kerberos',
 	'@parcel/watcher',
@@ -28,7 +30,12 @@ export function installedHost() {
 }
 
 function npm(args, cwd) {
-	execFileSync('npm', [...args, '--no-audit', '--no-fund', '--loglevel=error'], { cwd, stdio: ['ignore', 'inherit', 'inherit'] });
+	// Some versions' install scripts run `npx node-gyp …`: npx may fetch it from the registry unasked.
+	execFileSync('npm', [...args, '--no-audit', '--no-fund', '--loglevel=error'], {
+		cwd,
+		stdio: ['ignore', 'inherit', 'inherit'],
+		env: { ...process.env, npm_config_yes: 'true' },
+	});
 }
 
 export function installHost() {

@@ -93,6 +93,45 @@ export function activate() {
 			);
 			return { first, final };
 		},
+		/**
+		 * Shaped like Cline's "GitHub Copilot (VS Code LM)" provider: the model chosen by its full
+		 * selector (vendor, family, version, id), the system prompt sent as the first message with the
+		 * Assistant role, native tools, and the tool answered and sent back.
+		 */
+		async asCline(chosen: ConsumedModel, systemPrompt: string, prompt: string): Promise<{ first: Transcript; final: Transcript }> {
+			const { vendor, family, version, id } = chosen;
+			const [found] = await vscode.lm.selectChatModels({ vendor, family, version, id });
+			if (!found) {
+				throw new Error(`No VS Code language model matched selector ${JSON.stringify({ vendor, family, version, id })}`);
+			}
+			const opening = [vscode.LanguageModelChatMessage.Assistant(systemPrompt), vscode.LanguageModelChatMessage.User(prompt)];
+			const first = await send(found.id, opening, { tools: [weatherTool] });
+			const calls = first.toolCalls.map((call) => new vscode.LanguageModelToolCallPart(call.callId, call.name, call.input as object));
+			const results = first.toolCalls.map(
+				(call) => new vscode.LanguageModelToolResultPart(call.callId, [new vscode.LanguageModelTextPart('18 °C and sunny')]),
+			);
+			const final = await send(
+				found.id,
+				[...opening, vscode.LanguageModelChatMessage.Assistant(calls), vscode.LanguageModelChatMessage.User(results)],
+				{ tools: [weatherTool] },
+			);
+			return { first, final };
+		},
+		/**
+		 * Shaped like Roo Code's: the first model matching vendor and family only, the prompt's tokens
+		 * counted before sending, the system prompt first with the Assistant role, no tools.
+		 */
+		async asRooCode(family: string, systemPrompt: string, prompt: string): Promise<{ id: string; tokens: number; answer: Transcript }> {
+			const [first] = await vscode.lm.selectChatModels({ vendor: VENDOR, family });
+			if (!first) {
+				throw new Error(`no model of family ${family}`);
+			}
+			const messages = [vscode.LanguageModelChatMessage.Assistant(systemPrompt), vscode.LanguageModelChatMessage.User(prompt)];
+			const source = new vscode.CancellationTokenSource();
+			const tokens = await first.countTokens(messages[1]!, source.token);
+			source.dispose();
+			return { id: first.id, tokens, answer: await send(first.id, messages) };
+		},
 		async countTokens(id: string, text: string): Promise<number> {
 			return (await model(id)).countTokens(text);
 		},

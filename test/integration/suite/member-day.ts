@@ -300,6 +300,41 @@ export function memberDay(): void {
 			}
 		});
 
+		it("serves a consumer shaped like Cline's: full selector, the Assistant-first system prompt as system, a native tool round trip", async () => {
+			await setEndpointBehaviour({
+				toolCalls: [{ id: 'call_cline', name: 'get_weather', argumentPieces: ['{"city": ', '"Paris"}'] }],
+				answer: ['It is ', '18 °C in Paris.'],
+			});
+			try {
+				const lm = await consumer();
+				const chosen = (await lm.models()).find((model) => model.id === 'gpt-4o')!;
+				const { first, final } = await lm.asCline(chosen, 'You are Cline, a careful engineer.', 'Weather in Paris?');
+				assert.deepEqual(first.toolCalls, [{ callId: 'call_cline', name: 'get_weather', input: { city: 'Paris' } }], JSON.stringify(first));
+				assert.equal(final.text, 'It is 18 °C in Paris.', JSON.stringify(final));
+				const [firstRequest, secondRequest] = (await requests())
+					.filter((request) => request.path.endsWith('/chat/completions'))
+					.slice(-2) as [RecordedRequest, RecordedRequest];
+				const roles = (request: RecordedRequest) => (request.body as { messages: { role: string }[] }).messages.map((m) => m.role);
+				assert.deepEqual(roles(firstRequest), ['system', 'user'], 'the Assistant-first system prompt goes as system');
+				assert.deepEqual(roles(secondRequest), ['system', 'user', 'assistant', 'tool']);
+			} finally {
+				await setEndpointBehaviour({});
+			}
+		});
+
+		it("serves a consumer shaped like Roo Code's: vendor and family only, countTokens, the system prompt first", async () => {
+			const { id, tokens, answer } = await (await consumer()).asRooCode('gpt-4o-mini', 'You are Roo.', 'Hello, world!');
+			assert.equal(id, 'gpt-4o-mini', 'family is unique per model: the first match is the one asked for');
+			assert.equal(tokens, 5, 'the message counted as sent: "Hello, world!" with its quotes, in o200k_base');
+			assert.equal(answer.error, undefined, JSON.stringify(answer.error));
+			assert.equal(answer.text, 'Hello from the endpoint ✓');
+			const request = (await requests()).filter((entry) => entry.path.endsWith('/chat/completions')).at(-1)!;
+			assert.deepEqual(
+				(request.body as { messages: { role: string }[] }).messages.map((m) => m.role),
+				['system', 'user'],
+			);
+		});
+
 		it('completes a tool round trip on a model only the Responses API serves (POST …/responses, store: false)', async () => {
 			const policy = policyFor(`${endpoint}/openai`, { 'X-Tenant': 'acme', 'X-Cost-Center': 'cc-42' });
 			const withCodex = await savePolicy({
