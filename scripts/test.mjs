@@ -12,6 +12,10 @@ const root = new URL('..', import.meta.url).pathname;
 const mocha = join(root, 'node_modules/mocha/bin/mocha.js');
 const reporter = join(root, 'test/support/counting-reporter.cjs');
 
+/** The member's day's core, which the host matrix runs on each VS Code version. */
+const MATRIX_GREP =
+	'activates|signs in with the device flow|applies the admin|sends a chat completion|offers another extension|streams another extension|completes a tool round trip|shaped like';
+
 const suites = {
 	unit: {
 		needsBuild: false,
@@ -60,6 +64,19 @@ const suites = {
 	'integration-packaged': {
 		needsBuild: true,
 		command: [process.execPath, '--import', 'tsx', join(root, 'test/integration/launch.ts'), '--packaged'],
+	},
+	// The host matrix: the oldest VS Code we support and a current one (code-server 4.139 runs on
+	// Node 24, from the npm registry), on the core of the member's day — sign-in, the policy, both
+	// assistants' shapes through vscode.lm, tool round trips. The full day runs on 1.117 above.
+	'integration-vscode-1.104': {
+		needsBuild: true,
+		command: [process.execPath, '--import', 'tsx', join(root, 'test/integration/launch.ts')],
+		env: { ORG_POLICY_CODE_SERVER_VERSION: '4.104.0', ORG_POLICY_INTEGRATION_GREP: MATRIX_GREP },
+	},
+	'integration-vscode-1.139': {
+		needsBuild: true,
+		command: [process.execPath, '--import', 'tsx', join(root, 'test/integration/launch.ts')],
+		env: { ORG_POLICY_CODE_SERVER_VERSION: '4.139.1', ORG_POLICY_HOST_NODE_MAJOR: '24', ORG_POLICY_INTEGRATION_GREP: MATRIX_GREP },
 	},
 	// The benchmarks in a tiny smoke mode: they still run; their targets are read from bench/results.md.
 	bench: { needsBuild: false, command: [process.execPath, join(root, 'bench/run.mjs'), '--smoke'] },

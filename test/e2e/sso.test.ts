@@ -109,6 +109,9 @@ describe('single sign-on in headless Chromium', function () {
 		await operator.click('#sign-in');
 		await operator.waitForURL(/\/console\/settings$/);
 		await operator.click('a[href="/console/activity"]');
+		// The click only starts the navigation: read the list once the activity page is there.
+		await operator.waitForURL(/\/console\/activity$/);
+		await operator.locator('#activity tbody tr').first().waitFor();
 		const actions = await operator
 			.locator('#activity tbody tr')
 			.evaluateAll((rows) => rows.map((row) => `${row.getAttribute('data-action')}:${row.getAttribute('data-outcome')}`));

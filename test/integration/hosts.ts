@@ -19,8 +19,12 @@ export async function runOffline(
 	env: Record<string, string>,
 	world: World,
 ): Promise<number> {
-	const { installHost } = (await import('../../scripts/vscode-host.mjs')) as { installHost: () => string };
+	const { installHost, hostNode } = (await import('../../scripts/vscode-host.mjs')) as {
+		installHost: () => string;
+		hostNode: () => { bin: string };
+	};
 	const codeServer = installHost();
+	const node = hostNode().bin;
 	const port = await freePort();
 	const home = mkdtempSync(join(tmpdir(), 'opp-integration-home-'));
 	const logs = join(artifacts, 'integration-logs');
@@ -36,7 +40,7 @@ export async function runOffline(
 	// The consumer is installed as a member's assistant would be; in the packaged run, ours is instead.
 	for (const vsix of PACKAGED ? [packageExtension()] : [consumer.vsix]) {
 		const installed = spawnSync(
-			process.execPath,
+			node,
 			[
 				join(codeServer, 'out', 'node', 'entry.js'),
 				'--extensions-dir',
@@ -53,7 +57,7 @@ export async function runOffline(
 		}
 	}
 	const server: ChildProcess = spawn(
-		process.execPath,
+		node,
 		[
 			join(codeServer, 'out', 'node', 'entry.js'),
 			'--auth',
