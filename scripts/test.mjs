@@ -76,7 +76,12 @@ const suites = {
 	'integration-vscode-1.139': {
 		needsBuild: true,
 		command: [process.execPath, '--import', 'tsx', join(root, 'test/integration/launch.ts')],
-		env: { ORG_POLICY_CODE_SERVER_VERSION: '4.139.1', ORG_POLICY_HOST_NODE_MAJOR: '24', ORG_POLICY_INTEGRATION_GREP: MATRIX_GREP },
+		env: {
+			ORG_POLICY_CODE_SERVER_VERSION: '4.139.1',
+			ORG_POLICY_HOST_NODE_MAJOR: '24',
+			ORG_POLICY_HOST_VSCODE_SERVER: '1',
+			ORG_POLICY_INTEGRATION_GREP: MATRIX_GREP,
+		},
 	},
 	// The benchmarks in a tiny smoke mode: they still run; their targets are read from bench/results.md.
 	bench: { needsBuild: false, command: [process.execPath, join(root, 'bench/run.mjs'), '--smoke'] },

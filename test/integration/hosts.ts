@@ -19,10 +19,7 @@ export async function runOffline(
 	env: Record<string, string>,
 	world: World,
 ): Promise<number> {
-	const { installHost, hostNode } = (await import('../../scripts/vscode-host.mjs')) as {
-		installHost: () => string;
-		hostNode: () => { bin: string };
-	};
+	const { installHost, hostNode } = await import('../../scripts/vscode-host.mjs');
 	const codeServer = installHost();
 	const node = hostNode().bin;
 	const port = await freePort();
@@ -56,25 +53,38 @@ export async function runOffline(
 			throw new Error(`could not install ${vsix}: ${installed.stderr || installed.stdout}`);
 		}
 	}
+	// VS Code 1.139's built workbench honours the test payload (extensionDevelopmentPath,
+	// extensionTestsPath) only with the smoke-test driver on, which code-server's CLI does not pass:
+	// there the VS Code server inside code-server is started directly with it.
+	const vscodeServer = process.env.ORG_POLICY_HOST_VSCODE_SERVER === '1';
+	const serverArgs = vscodeServer
+		? [
+				join(codeServer, 'lib', 'vscode', 'out', 'server-main.js'),
+				'--host',
+				'127.0.0.1',
+				'--port',
+				String(port),
+				'--without-connection-token',
+				'--enable-smoke-test-driver',
+				'--accept-server-license-terms',
+				'--disable-telemetry',
+				'--disable-workspace-trust',
+			]
+		: [
+				join(codeServer, 'out', 'node', 'entry.js'),
+				'--auth',
+				'none',
+				'--bind-addr',
+				`127.0.0.1:${port}`,
+				'--disable-telemetry',
+				'--disable-update-check',
+				'--disable-workspace-trust',
+				'--config',
+				configFile,
+			];
 	const server: ChildProcess = spawn(
 		node,
-		[
-			join(codeServer, 'out', 'node', 'entry.js'),
-			'--auth',
-			'none',
-			'--bind-addr',
-			`127.0.0.1:${port}`,
-			'--disable-telemetry',
-			'--disable-update-check',
-			'--disable-workspace-trust',
-			'--user-data-dir',
-			join(home, 'data'),
-			'--extensions-dir',
-			join(home, 'extensions'),
-			'--config',
-			configFile,
-			folder,
-		],
+		[...serverArgs, '--user-data-dir', join(home, 'data'), '--extensions-dir', join(home, 'extensions'), ...(vscodeServer ? [] : [folder])],
 		{ env: hostEnv, detached: true, stdio: ['ignore', 'pipe', 'pipe'] },
 	);
 	let serverLog = '';
@@ -85,7 +95,7 @@ export async function runOffline(
 	try {
 		const base = `http://127.0.0.1:${port}`;
 		for (let attempt = 0; ; attempt++) {
-			const healthy = await fetch(`${base}/healthz`)
+			const healthy = await fetch(`${base}/${vscodeServer ? 'version' : 'healthz'}`)
 				.then((response) => response.ok)
 				.catch(() => false);
 			if (healthy) {
