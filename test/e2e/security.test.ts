@@ -2,8 +2,12 @@ import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Browser, BrowserContext } from 'playwright-core';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { launchChromium } from '../support/chromium';
 import { ADMIN, form, jsonOf, startService, type RunningService } from '../support/service';
+
+const ARTIFACTS = join(__dirname, '..', '..', 'test-results');
 
 const DEVICE_GRANT = 'urn:ietf:params:oauth:grant-type:device_code';
 
@@ -96,6 +100,27 @@ describe('cross-site and same-site form posts in Chromium (security)', function 
 		assert.equal((await answered).status(), 403);
 		const cookies = await context.cookies(service.url);
 		assert.ok(!cookies.some((cookie) => cookie.name === 'opp_session'), 'no console session was set');
+	});
+
+	it('says on the approval page which account approves, and offers another one (#28 item 3)', async () => {
+		await service.addUser('dev@acme.example', 'member');
+		const page = await signInAsAdmin();
+		const code = await startDeviceCode();
+		await page.goto(`${service.url}/device?user_code=${code.user_code}`);
+		assert.equal((await page.textContent('#approve'))?.trim(), `Approve as ${ADMIN.email}`);
+		mkdirSync(ARTIFACTS, { recursive: true });
+		await page.screenshot({ path: join(ARTIFACTS, 'e2e-device-approve-as.png'), fullPage: true });
+		await page.click('#switch-account');
+		await page.waitForSelector('#email');
+		assert.equal(await page.inputValue('#user_code'), code.user_code, 'the code is kept');
+		assert.equal(await page.locator('#signed-in-as').count(), 0, 'the browser session is signed out');
+		await page.fill('#email', 'dev@acme.example');
+		await page.fill('#password', 'pw-dev@acme.example-long-enough');
+		await page.click('#approve');
+		assert.match((await page.textContent('#device-result'))!, /signed in to Acme Corp as dev@acme\.example/);
+		assert.equal(await poll(code.device_code), undefined, 'approved: the token response has no error');
+		await page.goto(`${service.url}/console/settings`);
+		assert.match(page.url(), /\/console\/login/, 'the admin session was ended, not just hidden');
 	});
 
 	it("still lets the admin approve a device code on the service's own page", async () => {

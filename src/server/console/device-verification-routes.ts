@@ -7,6 +7,7 @@ import { normalizeUserCode } from '../crypto';
 import type { PasswordSignIn } from '../sso/password-sign-in';
 import type { SingleSignOn } from '../sso/single-sign-on';
 import type { Store } from '../store/store';
+import type { ConsoleSessions } from '../accounts';
 import type { ConsoleKit } from './kit';
 import { refusalAnswer } from './sign-in-routes';
 import { signInPages } from './sign-in-pages';
@@ -16,6 +17,7 @@ export interface DeviceVerificationRouteOptions {
 	readonly passwords: Pick<PasswordSignIn, 'signIn'>;
 	readonly devices: Pick<DeviceAuthorizations, 'findPending' | 'decide'>;
 	readonly sso: Pick<SingleSignOn, 'offer'>;
+	readonly sessions: Pick<ConsoleSessions, 'end'>;
 	readonly audit: Pick<AuditLog, 'record'>;
 	readonly store: Pick<Store, 'getOrganization'>;
 	readonly config: Pick<ServerConfig, 'orgId' | 'orgName' | 'publicUrl'>;
@@ -28,7 +30,7 @@ export interface DeviceVerificationRouteOptions {
  */
 export const deviceVerificationRoutes: FastifyPluginAsyncZod<DeviceVerificationRouteOptions> = async (
 	app,
-	{ kit, passwords, devices, sso, audit, store, config, loginLimit },
+	{ kit, passwords, devices, sso, sessions, audit, store, config, loginLimit },
 ) => {
 	const { sendPage, guard, guarded, formOf, sessionPrincipal } = kit;
 	const pageFor = (formToken: string, userCode: string, signedInAs: string | undefined, offer: Awaited<ReturnType<typeof sso.offer>>) =>
@@ -58,6 +60,15 @@ export const deviceVerificationRoutes: FastifyPluginAsyncZod<DeviceVerificationR
 			reply,
 			(formToken, error) => signInPages.device({ ...pageFor(formToken, userCode, undefined, offer), error }),
 			async () => {
+				if (body.action === 'switch') {
+					// The browser's console session would approve as its owner: end it here, keep the code.
+					const cookie = request.cookies[kit.sessionCookie];
+					if (cookie) {
+						await sessions.end(cookie);
+					}
+					reply.clearCookie(kit.sessionCookie, { path: '/' });
+					return sendPage(reply, signInPages.device(pageFor(guard.tokenFor(request, reply), userCode, undefined, offer)));
+				}
 				const byPassword = Boolean(body.email);
 				let user;
 				if (byPassword) {

@@ -99,6 +99,16 @@ export const consolePlugin: FastifyPluginAsyncZod<ConsoleOptions> = async (
 
 	await app.register(signInRoutes, { kit, passwords, sessions: accounts.sessions, sso, config, loginLimit });
 	await app.register(adminPageRoutes, { kit, policies, store });
-	await app.register(deviceVerificationRoutes, { kit, passwords, devices: accounts.devices, sso, audit, store, config, loginLimit });
+	await app.register(deviceVerificationRoutes, {
+		kit,
+		passwords,
+		devices: accounts.devices,
+		sso,
+		sessions: accounts.sessions,
+		audit,
+		store,
+		config,
+		loginLimit,
+	});
 	await app.register(invitationRoutes, { kit, members: accounts.members, sso, store, config, audit, loginLimit });
 };

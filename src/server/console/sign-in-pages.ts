@@ -73,7 +73,8 @@ export const signInPages = {
 					<label>Code shown in VS Code <input name="user_code" id="user_code" required value="${options.userCode ?? ''}" autocomplete="off" spellcheck="false"></label>
 					${
 						options.signedInAs
-							? html`<p>Signed in as <strong id="signed-in-as">${options.signedInAs}</strong>.</p>`
+							? html`<p>Signed in as <strong id="signed-in-as">${options.signedInAs}</strong>: approving signs VS Code in as this account.
+									<button type="submit" form="switch-account-form" id="switch-account" class="link">Use another account</button></p>`
 							: html`${
 									sso
 										? html`<input type="hidden" name="purpose" value="device"><button type="submit" formaction="/console/sso/start" formnovalidate id="sso-sign-in" class="primary">Sign in with ${sso.displayName}</button>`
@@ -87,10 +88,16 @@ export const signInPages = {
 							}`
 					}
 					<div class="actions" ${!options.signedInAs && sso && !sso.passwordSignIn ? 'hidden' : ''}>
-						<button type="submit" name="action" value="approve" id="approve" class="primary">Approve</button>
+						<button type="submit" name="action" value="approve" id="approve" class="primary">${options.signedInAs ? `Approve as ${options.signedInAs}` : 'Approve'}</button>
 						<button type="submit" name="action" value="deny" id="deny">Deny</button>
 					</div>
-				</form>`
+				</form>
+				${
+					// Its own form, so Enter in the code field still means Approve (the first submit button of that form).
+					options.signedInAs
+						? html`<form method="post" action="/device" id="switch-account-form" hidden>${formTokenField(options.formToken)}<input type="hidden" name="user_code" value="${options.userCode ?? ''}"><input type="hidden" name="action" value="switch"></form>`
+						: ''
+				}`
 				}
 			</section>`,
 		);
