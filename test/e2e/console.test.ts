@@ -446,10 +446,19 @@ describe('admin console in headless Chromium', function () {
 		assert.equal((await putPolicy(service.url, admin.access_token, { enabled: false }, '"2"')).status, 200);
 		await page.goto(`${service.url}/console/revisions`);
 		assert.equal(await page.textContent('#revisions tr[data-revision="3"] td:last-child'), 'current');
-		page.once('dialog', (dialog) => void dialog.accept());
+		let asked = '';
+		page.once('dialog', (dialog) => {
+			asked = dialog.message();
+			void dialog.accept();
+		});
 		await page.click('#revisions tr[data-revision="2"] .restore-revision');
 		await page.waitForSelector('#status.success');
 		assert.equal(await page.textContent('#status'), 'Restored revision 2 as revision 4. Members receive it now.');
+		assert.equal(
+			asked,
+			"Save revision 2's settings as a new revision? It turns the policy on · endpoint → https://llm.acme.example/v1. Members receive it at once.",
+			'the confirmation says what restoring does, in the console words',
+		);
 		const { policy } = verifySignedPolicy(await currentPolicy(), { signingKey: member.policy_signing_key, organizationId: 'acme' });
 		assert.equal(policy.revision, 4);
 		assert.equal(policy.enabled, true);

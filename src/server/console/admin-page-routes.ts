@@ -4,6 +4,7 @@ import { principalOf } from '../http/auth';
 import { currentOrThrow } from '../http/policy-http';
 import { invitationView, memberView, revisionView } from '../http/views';
 import { settingsOfRevision, type PolicyService } from '../policy/policy-service';
+import { restoreEffect } from '../policy/restore-effect';
 import { maskSettings } from '../policy/revision-diff';
 import type { Store } from '../store/store';
 import { page } from './html';
@@ -34,7 +35,11 @@ export const adminPageRoutes: FastifyPluginAsyncZod<AdminPageRouteOptions> = asy
 
 	app.get('/console/revisions', { preHandler: consolePage }, async (request, reply) => {
 		const history = await policies.history(principalOf(request).user.orgId, 101);
-		const rows = history.slice(0, 100).map((revision, index) => revisionView(revision, history[index + 1]));
+		const current = history[0] && settingsOfRevision(history[0]);
+		const rows = history.slice(0, 100).map((revision, index) => ({
+			...revisionView(revision, history[index + 1]),
+			restoreEffect: restoreEffect(current, settingsOfRevision(revision)),
+		}));
 		const options = chrome(request, 'Revisions', 'revisions', history[0]?.signed.policy.organization.name, script);
 		return sendPage(reply, page(options, adminPages.revisions(rows)));
 	});

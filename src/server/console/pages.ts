@@ -127,7 +127,7 @@ export const adminPages = {
 		</section>`;
 	},
 
-	revisions(rows: RevisionView[]): SafeHtml {
+	revisions(rows: (RevisionView & { restoreEffect: string[] })[]): SafeHtml {
 		return html`<section class="card">
 			<h1>Revisions</h1>
 			<div id="status" class="status" role="status" aria-live="polite"></div>
@@ -143,7 +143,7 @@ export const adminPages = {
 							<td><ul class="changes">${row.changes.map(
 								(change) => html`<li><code>${change.path}</code>: ${change.before ?? '—'} → ${change.after ?? '—'}</li>`,
 							)}</ul></td>
-							<td>${index === 0 ? html`<span class="muted">current</span>` : html`<button type="button" class="restore-revision" data-revision="${row.revision}">Restore</button>`}</td>
+							<td>${index === 0 ? html`<span class="muted">current</span>` : html`<button type="button" class="restore-revision" data-revision="${row.revision}" data-effect="${row.restoreEffect.join(' · ')}">Restore</button>`}</td>
 						</tr>`,
 					)}
 				</tbody>

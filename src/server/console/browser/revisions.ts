@@ -12,7 +12,9 @@ export function wireRevisions(table: HTMLElement): void {
 	for (const button of $$<HTMLButtonElement>('.restore-revision', table)) {
 		button.addEventListener('click', async () => {
 			const revision = Number(button.dataset.revision);
-			if (!window.confirm(`Save revision ${revision}'s settings as a new revision? Members receive it at once.`)) {
+			// What members would feel, in the console's words: enforcement, endpoint, models, credentials.
+			const effect = button.dataset.effect ? ` It ${button.dataset.effect}.` : '';
+			if (!window.confirm(`Save revision ${revision}'s settings as a new revision?${effect} Members receive it at once.`)) {
 				return;
 			}
 			button.disabled = true;
