@@ -3,6 +3,7 @@ import { DEFAULT_AZURE_SCOPE, isPlainHttpBeyondLoopback, PLAIN_HTTP_CHOICE } fro
 import type { InvitationView, MemberView, RevisionView } from '../http/views';
 import { errorSlot, headerRow, invitationItem, MODEL_DEFAULTS_TEXT, modelRow, previewUrl } from './fragments';
 import { html, jsonForScript, type SafeHtml } from './html';
+import { describeChanges } from '../policy/revision-words';
 
 /** The admin console's pages (signed-in admins only). */
 export const adminPages = {
@@ -140,9 +141,7 @@ export const adminPages = {
 							<td>${row.updatedBy}</td>
 							<td><time datetime="${row.updatedAt}">${row.updatedAt}</time></td>
 							<td>${row.enabled ? 'yes' : 'no'}</td>
-							<td><ul class="changes">${row.changes.map(
-								(change) => html`<li><code>${change.path}</code>: ${change.before ?? '—'} → ${change.after ?? '—'}</li>`,
-							)}</ul></td>
+							<td><ul class="changes">${describeChanges(row.changes).map((line) => html`<li>${line}</li>`)}</ul></td>
 							<td>${index === 0 ? html`<span class="muted">current</span>` : html`<button type="button" class="restore-revision" data-revision="${row.revision}" data-effect="${row.restoreEffect.join(' · ')}">Restore</button>`}</td>
 						</tr>`,
 					)}
