@@ -221,6 +221,12 @@ describe('admin console in headless Chromium', function () {
 		});
 		await page.reload();
 		assert.equal(await page.locator('.model-row[data-model="gpt-5.2-codex"] .model-api').inputValue(), 'responses');
+		// A model typed out of the list and back keeps its settings (a typo fixed mid-edit).
+		await page.fill('#allowed-models', 'gpt-4o');
+		await page.locator('.model-row[data-model="gpt-5.2-codex"]').waitFor({ state: 'detached' });
+		await page.fill('#allowed-models', 'gpt-5.2-codex, gpt-4o');
+		assert.equal(await page.locator('.model-row[data-model="gpt-5.2-codex"] .model-api').inputValue(), 'responses');
+		assert.equal(await page.locator('.model-row[data-model="gpt-5.2-codex"] .model-reasoningEffort').inputValue(), 'xhigh');
 		mkdirSync(ARTIFACTS, { recursive: true });
 		await page.screenshot({ path: join(ARTIFACTS, 'console-model-api.png'), fullPage: true });
 	});

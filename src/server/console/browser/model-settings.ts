@@ -2,6 +2,12 @@ import { $, $$, inputValue } from './dom';
 
 const DEFAULTS = { toolCalling: true, imageInput: false, reasoning: false } as const;
 
+/**
+ * Rows of models taken off the list while editing, kept until the page is left: a model typed out
+ * and back (a typo fixed, a list reordered) gets its settings back instead of the defaults.
+ */
+const parked = new Map<string, HTMLElement>();
+
 /** The model-settings table follows the allowed-models list: a row per model, kept while it stays listed. */
 export function syncModelRows(models: readonly string[]): void {
 	const body = $('#model-settings tbody');
@@ -9,11 +15,13 @@ export function syncModelRows(models: readonly string[]): void {
 	const rows = new Map($$('.model-row', body).map((row) => [row.dataset.model ?? '', row]));
 	for (const [model, row] of rows) {
 		if (!models.includes(model)) {
+			parked.set(model, row);
 			row.remove();
 		}
 	}
 	for (const model of models) {
-		let row = rows.get(model);
+		let row = rows.get(model) ?? parked.get(model);
+		parked.delete(model);
 		if (!row) {
 			row = (template.content.firstElementChild as HTMLElement).cloneNode(true) as HTMLElement;
 			row.dataset.model = model;
