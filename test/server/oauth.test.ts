@@ -192,6 +192,9 @@ describe('member sign-in: RFC 8628 device flow and tokens', () => {
 		assert.equal(invited.status, 201);
 		const { invitation } = await jsonOf(invited);
 		assert.match(invitation.link, new RegExp(`^${service.url}/invite/opp_inv_`));
+		const page = await (await fetch(invitation.link)).text();
+		assert.match(page, /For <strong id="invited-account">new@acme\.example<\/strong>\./, 'the set-password page names the account');
+		assert.match(page, /name="username" value="new@acme\.example" autocomplete="username"/, 'for password managers');
 		assert.equal((await submitPageForm(invitation.link, { password: 'short' })).status, 400);
 		assert.equal((await submitPageForm(invitation.link, { password: 'a long enough password' })).status, 200);
 		assert.equal((await submitPageForm(invitation.link, { password: 'a long enough password' })).status, 404, 'the link works once');

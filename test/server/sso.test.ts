@@ -289,6 +289,8 @@ describe('single sign-on (OpenID Connect)', function () {
 		const admin = await adminConsole(service);
 		const page = await (await admin.open(`${service.url}/console/sso`)).response.text();
 		assert.match(page, /Not set up yet\./);
+		assert.match(page, /id="sso-test" disabled aria-describedby="sso-test-why"/);
+		assert.match(page, /Save the settings first: Test sign-in uses the saved ones\./, 'a disabled Test sign-in says why');
 		assert.doesNotMatch(page, /name="enabled"[^>]*checked/, '"Offer single sign-on" starts unticked');
 		const unreachable = await saveSsoSettings(admin, service, idp.settings({ issuer: 'http://127.0.0.1:9' }));
 		assert.equal(unreachable.status, 400);

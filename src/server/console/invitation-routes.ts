@@ -32,29 +32,30 @@ export const invitationRoutes: FastifyPluginAsyncZod<InvitationRouteOptions> = a
 	{ kit, members, sso, store, config, audit, loginLimit },
 ) => {
 	const { sendPage, guard, guarded, formOf } = kit;
-	/** The identity provider's name when this invitation joins without a password. */
-	const ssoOnly = async (token: string): Promise<string | undefined> => {
+	/** The invited account, and the identity provider's name when this invitation joins without a password. */
+	const invited = async (token: string): Promise<{ email?: string | undefined; ssoOnly?: string | undefined }> => {
 		const invitation = await store.getInvitation(hashSecret(token));
 		const offer = invitation && invitation.createdBy !== 'system' ? await sso.offer(invitation.orgId) : undefined;
-		return offer && !offer.passwordSignIn ? offer.displayName : undefined;
+		return { email: invitation?.email, ssoOnly: offer && !offer.passwordSignIn ? offer.displayName : undefined };
 	};
 
 	app.get('/invite/:token', { schema: { params: InviteParams } }, async (request, reply) =>
 		sendPage(
 			reply,
-			signInPages.invitation(request.params.token, guard.tokenFor(request, reply), undefined, await ssoOnly(request.params.token)),
+			signInPages.invitation(request.params.token, guard.tokenFor(request, reply), undefined, await invited(request.params.token)),
 		),
 	);
 
 	app.post('/invite/:token', { config: loginLimit, schema: { params: InviteParams } }, async (request, reply) => {
 		const { token } = request.params;
-		const provider = await ssoOnly(token);
+		const account = await invited(token);
+		const provider = account.ssoOnly;
 		const again = (error: string, status: number) =>
-			sendPage(reply, signInPages.invitation(token, guard.tokenFor(request, reply), error, provider), status);
+			sendPage(reply, signInPages.invitation(token, guard.tokenFor(request, reply), error, account), status);
 		return guarded(
 			request,
 			reply,
-			(formToken, error) => signInPages.invitation(token, formToken, error, provider),
+			(formToken, error) => signInPages.invitation(token, formToken, error, account),
 			async () => {
 				const password = formOf(request).password ?? '';
 				if (!provider && password.length < 12) {

@@ -104,14 +104,22 @@ export const signInPages = {
 	},
 
 	/** Accepting an invitation: a password, or — where the organization signs in with SSO only — just joining. */
-	invitation(token: string, formToken: string, error?: string, ssoOnly?: string): string {
+	invitation(
+		token: string,
+		formToken: string,
+		error?: string,
+		account: { email?: string | undefined; ssoOnly?: string | undefined } = {},
+	): string {
+		const { email, ssoOnly } = account;
 		return page(
 			{ title: 'Accept invitation' },
 			html`<section class="card narrow">
 				<h1>${ssoOnly ? 'Join your organization' : 'Set your password'}</h1>
+				${email ? html`<p>For <strong id="invited-account">${email}</strong>.</p>` : ''}
 				${error ? html`<p class="error" role="alert">${error}</p>` : ''}
 				<form method="post" action="/invite/${token}">
 					${formTokenField(formToken)}
+					${email && !ssoOnly ? html`<input type="email" name="username" value="${email}" autocomplete="username" hidden readonly>` : ''}
 					${
 						ssoOnly
 							? html`<p>Your organization signs in with <strong>${ssoOnly}</strong>: no password is needed here.</p>

@@ -116,7 +116,8 @@ export const ssoPages = {
 			</form>
 			<form method="post" action="/console/sso/start" class="inline">
 				${csrfField(state.formToken)}<input type="hidden" name="purpose" value="test">
-				<button type="submit" id="sso-test" ${view.settings ? '' : 'disabled'}>Test sign-in</button>
+				<button type="submit" id="sso-test" ${view.settings ? '' : html`disabled aria-describedby="sso-test-why"`}>Test sign-in</button>
+				${view.settings ? '' : html`<span class="hint" id="sso-test-why">Save the settings first: Test sign-in uses the saved ones.</span>`}
 			</form>
 			<h2>Provisioning (SCIM 2.0)</h2>
 			<p>Tenant URL for Entra ID / base URL for Okta: <code id="scim-url">${state.scimUrl}</code>. Provisioning is <strong id="scim-state">${view.scimEnabled ? 'on' : 'off'}</strong>.</p>
