@@ -29,6 +29,8 @@ const ServerConfigFields = z.strictObject({
 		.optional(),
 	adminPassword: z.string().min(12, 'must be at least 12 characters').optional(),
 	logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+	// JSON lines for production log shippers; `pretty` for a person at a terminal (`./dev start` there).
+	logFormat: z.enum(['json', 'pretty'], 'must be json or pretty').default('json'),
 	heartbeatSeconds: z.coerce.number().positive().default(15),
 	trustProxy: z.stringbool().default(false),
 	deviceAuthorizationsPerMinute: z.coerce.number('must be a number').int('must be a whole number').min(1, 'must be at least 1').default(30),

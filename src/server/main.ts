@@ -5,6 +5,7 @@ import { isoTime } from './clock';
 import { ConfigError, parseConfig } from './config';
 import { describeStorage, openStore } from './store/open';
 import type { Store } from './store/store';
+import pinoPretty from 'pino-pretty';
 
 async function main(): Promise<void> {
 	if (process.argv[2] === 'admin') {
@@ -30,7 +31,24 @@ async function main(): Promise<void> {
 	const { app, bootstrap } = await buildApp({
 		config,
 		store,
-		logger: config.logLevel === 'silent' ? false : { level: config.logLevel, serializers: requestLogSerializers },
+		logger:
+			config.logLevel === 'silent'
+				? false
+				: {
+						level: config.logLevel,
+						serializers: requestLogSerializers,
+						// In-process (no transport worker), so it works from the bundle; requests stay one short line each.
+						...(config.logFormat === 'pretty'
+							? {
+									stream: pinoPretty({
+										colorize: process.stdout.isTTY,
+										translateTime: 'HH:MM:ss',
+										ignore: 'pid,hostname,reqId,req,res,responseTime',
+										messageFormat: '{msg}{if req.method} {req.method} {req.url}{end}{if res.statusCode} → {res.statusCode}{end}',
+									}),
+								}
+							: {}),
+					},
 	});
 
 	let stopping = false;

@@ -118,6 +118,33 @@ describe('service process', function () {
 		}
 	});
 
+	it('writes readable log lines with --log-format pretty (for a terminal), JSON lines by default', async () => {
+		const dataDir = mkdtempSync(join(tmpdir(), 'opp-log-format-'));
+		const lines = async (extra: string[]) => {
+			const child = startProcess(['--port', '0', '--data-dir', dataDir, '--org-id', 'acme', '--log-level', 'info', ...extra]);
+			try {
+				const out = output(child);
+				const [, url] = await out.waitFor(/listening on (http:\/\/127\.0\.0\.1:\d+)/);
+				await fetch(`${url}/readyz`);
+				const [line] = await out.waitFor(/^.*request completed.*$/m);
+				child.kill('SIGTERM');
+				await exitOf(child);
+				return line!;
+			} finally {
+				child.kill('SIGKILL');
+			}
+		};
+		try {
+			const json = await lines([]);
+			assert.equal(JSON.parse(json).msg, 'request completed');
+			const pretty = await lines(['--log-format', 'pretty']);
+			assert.throws(() => JSON.parse(pretty), 'not JSON');
+			assert.match(pretty, /^\[\d{2}:\d{2}:\d{2}(\.\d{3})?\] INFO: request completed → 200$/, 'one short line per request');
+		} finally {
+			rmSync(dataDir, { recursive: true, force: true });
+		}
+	});
+
 	describe('a lost admin link', () => {
 		let dataDir: string;
 		beforeEach(() => (dataDir = mkdtempSync(join(tmpdir(), 'opp-recovery-'))));
