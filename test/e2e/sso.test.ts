@@ -127,6 +127,12 @@ describe('single sign-on in headless Chromium', function () {
 		const started = await jsonOf(await form(`${service.url}/oauth/device_authorization`, { client_id: 'vscode' }));
 		const bob = await stranger();
 		await bob.goto(started.verification_uri_complete);
+		assert.equal(
+			await bob.textContent('#or-password'),
+			'or with your e-mail and password',
+			'the button and the e-mail field are kept apart',
+		);
+		await bob.screenshot({ path: join(ARTIFACTS, 'e2e-sso-device-page.png'), fullPage: true });
 		await bob.click('#sso-sign-in');
 		await atIdentityProvider(bob, 'bob@acme.test');
 		await bob.waitForURL((url) => url.pathname === '/device' && url.searchParams.get('user_code') === started.user_code);

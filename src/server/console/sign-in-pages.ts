@@ -77,7 +77,8 @@ export const signInPages = {
 									<button type="submit" form="switch-account-form" id="switch-account" class="link">Use another account</button></p>`
 							: html`${
 									sso
-										? html`<input type="hidden" name="purpose" value="device"><button type="submit" formaction="/console/sso/start" formnovalidate id="sso-sign-in" class="primary">Sign in with ${sso.displayName}</button>`
+										? html`<input type="hidden" name="purpose" value="device"><button type="submit" formaction="/console/sso/start" formnovalidate id="sso-sign-in" class="primary">Sign in with ${sso.displayName}</button>
+											${sso.passwordSignIn ? html`<p class="or" id="or-password">or with your e-mail and password</p>` : ''}`
 										: ''
 								}
 							${
