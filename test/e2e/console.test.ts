@@ -294,6 +294,10 @@ describe('admin console in headless Chromium', function () {
 		await page.screenshot({ path: join(ARTIFACTS, 'console-plain-http.png'), fullPage: true });
 		await page.reload();
 		assert.equal(await page.isChecked('#allow-plain-http'), true, 'the choice is shown again after a reload');
+		await page.fill('#base-url', 'https://llm.acme.example/v1');
+		assert.equal(await page.isVisible('#plain-http-choice'), false);
+		await page.fill('#base-url', 'http://vllm.internal:8000/v1');
+		assert.equal(await page.isChecked('#allow-plain-http'), false, 'a hidden choice does not stay ticked');
 	});
 
 	it('shows inline errors for a plain-http base URL and a header value with a line break, and saves nothing', async () => {

@@ -266,7 +266,12 @@ function describeAsEdited(): void {
 	$('#request-url').textContent = plan ? previewRequestUrl(plan, shown, api === 'responses' ? 'responses' : undefined) : '—';
 	$('#enabled-provider').textContent = isChecked('#enabled') ? 'OpenAI Compatible' : 'None (members choose their own provider)';
 	// The plain-HTTP choice is offered only where it applies: an http:// endpoint beyond this machine.
-	$('#plain-http-choice').hidden = !isPlainHttpBeyondLoopback(inputValue('#base-url').trim());
+	const plainHttp = isPlainHttpBeyondLoopback(inputValue('#base-url').trim());
+	$('#plain-http-choice').hidden = !plainHttp;
+	if (!plainHttp) {
+		// A hidden choice cannot stay made: going back to an http:// endpoint asks for it again.
+		$<HTMLInputElement>('#allow-plain-http').checked = false;
+	}
 	$('label[for="allowed-models"]').textContent = deployments ? 'Deployment names' : 'Allowed models';
 	$('label[for="default-model"]').textContent = deployments ? 'Default deployment' : 'Default model';
 	$<HTMLInputElement>('#allowed-models').placeholder = deployments
