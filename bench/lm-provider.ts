@@ -8,8 +8,8 @@
 import { apiKeyCredential, createChatClient, createDispatcher, fetchThrough } from '../src/client';
 import { Emitter } from '../src/extension/base/disposable';
 import { respond, ROLE, toChatMessages } from '../src/extension/lm/messages';
-import { mean, ms, percentile, report, runBench, smoke, startEndpoint } from './support/common';
-import { measure, merge, providerWithPolicy } from './support/streaming';
+import { mean, report, runBench, smoke, startEndpoint } from './support/common';
+import { measure, merge, providerWithPolicy, TIMING_HEADER, timingRow } from './support/streaming';
 
 const COUNT = smoke ? 30 : 2000;
 const WARMUP = smoke ? 5 : 200;
@@ -84,11 +84,10 @@ async function main(): Promise<void> {
 			markdown: [
 				`${COUNT} sequential streamed answers each (after ${WARMUP} warm-up) from a local endpoint in its own process.`,
 				'',
-				'| path | time to first token (mean / p99) | total (mean / p99) |',
-				'| --- | ---: | ---: |',
-				`| through the Language Model provider | ${ms(mean(ours.firstToken))} / ${ms(percentile(ours.firstToken, 99))} | ${ms(mean(ours.total))} / ${ms(percentile(ours.total, 99))} |`,
-				`| bare client, cancellable (baseline) | ${ms(mean(base.firstToken))} / ${ms(percentile(base.firstToken, 99))} | ${ms(mean(base.total))} / ${ms(percentile(base.total, 99))} |`,
-				`| bare client without an abort signal (reference) | ${ms(mean(uncancellable.firstToken))} / ${ms(percentile(uncancellable.firstToken, 99))} | ${ms(mean(uncancellable.total))} / ${ms(percentile(uncancellable.total, 99))} |`,
+				...TIMING_HEADER,
+				timingRow('through the Language Model provider', ours),
+				timingRow('bare client, cancellable (baseline)', base),
+				timingRow('bare client without an abort signal (reference)', uncancellable),
 				'',
 				`Against the uncancellable reference the provider takes ${(mean(ours.total) / mean(uncancellable.total)).toFixed(2)}× (total): the openai SDK's handling of an abort signal, which any cancellable request pays.`,
 			].join('\n'),

@@ -7,8 +7,8 @@ import OpenAI from 'openai';
 import { createDispatcher, fetchThrough } from '../src/client';
 import { Emitter } from '../src/extension/base/disposable';
 import { respond, ROLE, toChatMessages } from '../src/extension/lm/messages';
-import { mean, ms, percentile, report, runBench, smoke, startEndpoint } from './support/common';
-import { measure, merge, providerWithPolicy } from './support/streaming';
+import { mean, report, runBench, smoke, startEndpoint } from './support/common';
+import { measure, merge, providerWithPolicy, TIMING_HEADER, timingRow } from './support/streaming';
 
 const COUNT = smoke ? 30 : 2000;
 const WARMUP = smoke ? 5 : 200;
@@ -69,10 +69,9 @@ async function main(): Promise<void> {
 			markdown: [
 				`${COUNT} sequential streamed Responses-API answers each (after ${WARMUP} warm-up) from a local endpoint in its own process.`,
 				'',
-				'| path | time to first token (mean / p99) | total (mean / p99) |',
-				'| --- | ---: | ---: |',
-				`| through the Language Model provider | ${ms(mean(ours.firstToken))} / ${ms(percentile(ours.firstToken, 99))} | ${ms(mean(ours.total))} / ${ms(percentile(ours.total, 99))} |`,
-				`| bare \`openai\` SDK \`responses\` stream (baseline) | ${ms(mean(base.firstToken))} / ${ms(percentile(base.firstToken, 99))} | ${ms(mean(base.total))} / ${ms(percentile(base.total, 99))} |`,
+				...TIMING_HEADER,
+				timingRow('through the Language Model provider', ours),
+				timingRow('bare `openai` SDK `responses` stream (baseline)', base),
 			].join('\n'),
 			targets: [
 				{ description: 'time to first token through the provider ≤ 1.10× the bare SDK', met: ttft <= 1.1, measured: `${ttft.toFixed(2)}×` },

@@ -5,7 +5,7 @@ import { Emitter } from '../../src/extension/base/disposable';
 import { ProviderService, type EntraModule } from '../../src/extension/provider/provider-service';
 import { buildPolicyDocument, PolicySettingsSchema } from '../../src/policy';
 import { MemoryKeyValueStore, MemorySecretStore } from '../../test/support/memory-storage';
-import { wallClock } from './common';
+import { mean, ms, percentile, wallClock } from './common';
 
 export interface Timing {
 	total: number[];
@@ -27,6 +27,13 @@ export async function measure(count: number, once: (onText: () => void) => Promi
 
 export function merge(timings: Timing[]): Timing {
 	return { total: timings.flatMap((t) => t.total), firstToken: timings.flatMap((t) => t.firstToken) };
+}
+
+/** The header of the streamed-answer table, and one of its rows: first token and total, mean / p99. */
+export const TIMING_HEADER = ['| path | time to first token (mean / p99) | total (mean / p99) |', '| --- | ---: | ---: |'];
+export function timingRow(path: string, timing: Timing): string {
+	const both = (values: number[]) => `${ms(mean(values))} / ${ms(percentile(values, 99))}`;
+	return `| ${path} | ${both(timing.firstToken)} | ${both(timing.total)} |`;
 }
 
 /** The provider as the extension builds it, over its own dispatcher, with a policy in force and the member's key set. */

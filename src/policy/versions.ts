@@ -64,7 +64,8 @@ export function projectable(document: PolicyDocument, version: SchemaVersion): b
 		return true;
 	}
 	const models = document.provider?.models;
-	if (models && models.allowed.every((name) => responsesOnly(document).has(name))) {
+	const hidden = responsesOnly(document);
+	if (models && models.allowed.every((name) => hidden.has(name))) {
 		return false;
 	}
 	return version >= 2 || document.provider?.allowPlainHttp !== true;
