@@ -126,6 +126,7 @@ if (names.some((name) => suites[name].needsBuild)) {
 const statsDir = mkdtempSync(join(tmpdir(), 'opp-test-stats-'));
 const totals = { passed: 0, failed: 0, skipped: 0 };
 const summary = [];
+const failures = [];
 for (const name of names) {
 	const statsFile = join(statsDir, `${name}.json`);
 	console.log(`\n━━ ${name} ━━`);
@@ -135,6 +136,9 @@ for (const name of names) {
 		// The runner died before reporting (crash, hang, launcher failure): count the suite as one failure.
 		stats.failed = 1;
 	}
+	for (const failure of stats.failures ?? []) {
+		failures.push({ suite: name, ...failure });
+	}
 	totals.passed += stats.passed;
 	totals.failed += stats.failed;
 	totals.skipped += stats.skipped;
@@ -142,6 +146,10 @@ for (const name of names) {
 }
 rmSync(statsDir, { recursive: true, force: true });
 
+// Repeated last, where a log cut to its tail still shows what failed.
+for (const { suite, title, message } of failures) {
+	console.log(`\n✗ [${suite}] ${title}\n${message.replace(/^/gm, '    ')}`);
+}
 console.log(`\n${summary.join('\n')}`);
 console.log(`${totals.passed} passed, ${totals.failed} failed${totals.skipped ? `, ${totals.skipped} skipped` : ''}`);
 process.exit(totals.failed > 0 ? 1 : 0);

@@ -1,24 +1,6 @@
-export type FailureKind =
-	| 'unreachable'
-	| 'timeout'
-	| 'tls'
-	| 'key-rejected'
-	| 'missing-key'
-	| 'azure-role'
-	| 'forbidden'
-	| 'not-found'
-	| 'rate-limited'
-	| 'server-error'
-	| 'bad-response'
-	| 'unsupported-parameter'
-	/** The model is served only by another API than the policy names (codex models and Chat Completions). */
-	| 'wrong-api'
-	| 'truncated'
-	| 'content-filtered'
-	| 'incomplete'
-	| 'sign-in'
-	| 'interrupted'
-	| 'proxy';
+import type { FailureKind } from '../policy';
+
+export type { FailureKind };
 
 export class ChatRequestError extends Error {
 	override readonly name = 'ChatRequestError';

@@ -8,3 +8,4 @@ export * from './oauth';
 export * from './model-settings';
 export * from './versions';
 export * from './endpoint';
+export * from './usage';

@@ -3,6 +3,7 @@ import { z } from 'zod';
 // endpoint.ts imports only types from here, so there is no cycle at run time.
 import { planEndpoint, type EndpointPlan } from './endpoint';
 import { LIMITS } from './limits';
+import { UsageSettingsSchema } from './usage';
 import { apiVersionProblem, ProviderSchema, ProviderSchemaV1, ProviderSchemaV2, text, type ProviderSettings } from './provider-schema';
 
 export { LIMITS } from './limits';
@@ -23,7 +24,7 @@ export {
  *
  * Schema version 2 added per-model settings (`provider.models.settings`); version 3 added the API a
  * model is called through (`api`: Chat Completions or the Responses API), `store`, and the
- * reasoning efforts `none` and `xhigh`. Members validate strictly, so the service serves each
+ * reasoning efforts `none` and `xhigh`, and what usage the extension reports (`usage`). Members validate strictly, so the service serves each
  * member the newest version it states it understands, projected down (`versions.ts`) and signed
  * in that version.
  */
@@ -81,6 +82,7 @@ export const PolicySettingsSchema = z
 		enabled: z.boolean('must be true or false'),
 		provider: ProviderSchema.optional(),
 		adminContact: text(LIMITS.nameLength).optional(),
+		usage: UsageSettingsSchema.optional(),
 	})
 	.superRefine(requireProviderWhenEnabled)
 	.superRefine(requireDeploymentNames);
@@ -95,7 +97,12 @@ const documentShape = {
 
 /** The newest document (schema version 3). */
 export const PolicyDocumentSchema = z
-	.strictObject({ schemaVersion: z.literal(3, 'must be 3'), ...documentShape, provider: ProviderSchema.optional() })
+	.strictObject({
+		schemaVersion: z.literal(3, 'must be 3'),
+		...documentShape,
+		provider: ProviderSchema.optional(),
+		usage: UsageSettingsSchema.optional(),
+	})
 	.superRefine(requireProviderWhenEnabled);
 /** Schema version 2, frozen: exactly what members of that release validate. */
 export const PolicyDocumentV2Schema = z
@@ -140,5 +147,6 @@ export function settingsOf(document: PolicyDocument): PolicySettings {
 		enabled: document.enabled,
 		...(document.provider ? { provider: document.provider } : {}),
 		...(document.organization.adminContact ? { adminContact: document.organization.adminContact } : {}),
+		...(document.usage ? { usage: document.usage } : {}),
 	};
 }

@@ -93,6 +93,12 @@ export function projectDocument(document: PolicyDocument, version: SchemaVersion
 	if (version >= document.schemaVersion) {
 		return document;
 	}
+	// Members before schema 3 do not report usage: there is nothing for them to be told.
+	const { usage: _usage, ...withoutUsage } = document;
+	return projectProvider(withoutUsage, version);
+}
+
+function projectProvider(document: PolicyDocument, version: SchemaVersion): PolicyDocument {
 	const models = document.provider?.models;
 	const hidden = responsesOnly(document);
 	const kept = models && {

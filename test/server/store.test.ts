@@ -9,6 +9,7 @@ import { openPostgresStore } from '../../src/server/store/postgres';
 import { openSqliteStore } from '../../src/server/store/sqlite';
 import type { RevisionRecord, Store } from '../../src/server/store/store';
 import { freshDatabase, TEST_DATABASE_URL } from '../support/postgres';
+import { STORE_HARNESSES, type StoreHarness } from '../support/store-harness';
 
 const org = { id: 'acme', name: 'Acme Corp', createdAt: Date.parse('2026-11-26T10:00:00.000Z') };
 const key = { orgId: 'acme', privateKeyPem: 'pem', publicKey: 'A'.repeat(43), createdAt: org.createdAt };
@@ -48,16 +49,11 @@ const token = {
 	label: null,
 };
 
-interface Harness {
-	open(): Promise<Store>;
-	cleanup(): Promise<void>;
-}
-
 /** The same contract, whichever store is behind it. */
-function storeContract(name: string, makeHarness: () => Promise<Harness>): void {
+function storeContract(name: string, makeHarness: () => Promise<StoreHarness>): void {
 	describe(`${name} store contract`, function () {
 		this.timeout(20_000);
-		let harness: Harness;
+		let harness: StoreHarness;
 		let store: Store;
 
 		beforeEach(async function () {
@@ -286,17 +282,10 @@ function storeContract(name: string, makeHarness: () => Promise<Harness>): void 
 	});
 }
 
-storeContract('SQLite', async () => {
-	const dir = mkdtempSync(join(tmpdir(), 'opp-store-'));
-	return { open: () => openSqliteStore(dir), cleanup: async () => rmSync(dir, { recursive: true, force: true }) };
-});
-
-if (TEST_DATABASE_URL) {
-	storeContract('PostgreSQL', async () => {
-		const database = await freshDatabase();
-		return { open: () => openPostgresStore(database.url), cleanup: database.drop };
-	});
-} else {
+for (const { name, make } of STORE_HARNESSES) {
+	storeContract(name, make);
+}
+if (!TEST_DATABASE_URL) {
 	describe('PostgreSQL store contract', () => {
 		it('runs when ORG_POLICY_TEST_DATABASE_URL names a server (.ci/run starts one: scripts/test-postgres.sh start)', function () {
 			this.skip();

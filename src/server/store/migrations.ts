@@ -183,4 +183,48 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = {
 			await db.schema.alterTable('policy_revisions').addColumn('signed_json_v2', 'text').execute();
 		},
 	},
+	'0008_usage': {
+		// Usage counted by the extension: hourly buckets per member, model, API, caller, outcome and
+		// revision (sums only, never content), and the ids of the reports already counted.
+		async up(db: Kysely<unknown>): Promise<void> {
+			// Written out, not imported: a released migration never changes with the code around it.
+			const sums = [
+				'requests',
+				'input_tokens',
+				'output_tokens',
+				'cached_tokens',
+				'reasoning_tokens',
+				'estimated_requests',
+				'first_token_requests',
+				'first_token_ms',
+				'duration_ms',
+			];
+			let table = db.schema
+				.createTable('usage_hourly')
+				.addColumn('org_id', 'text', (c) => c.notNull())
+				.addColumn('user_id', 'text', (c) => c.notNull())
+				.addColumn('hour', 'bigint', (c) => c.notNull())
+				.addColumn('model', 'text', (c) => c.notNull())
+				.addColumn('api', 'text', (c) => c.notNull())
+				.addColumn('caller', 'text', (c) => c.notNull())
+				.addColumn('outcome', 'text', (c) => c.notNull())
+				.addColumn('revision', 'integer', (c) => c.notNull());
+			for (const name of sums) {
+				table = table.addColumn(name, 'bigint', (c) => c.notNull().defaultTo(0));
+			}
+			await table
+				.addPrimaryKeyConstraint('usage_hourly_key', ['org_id', 'hour', 'user_id', 'model', 'api', 'caller', 'outcome', 'revision'])
+				.execute();
+			await db.schema
+				.createTable('usage_batches')
+				.addColumn('user_id', 'text', (c) => c.notNull())
+				.addColumn('batch_id', 'text', (c) => c.notNull())
+				.addColumn('org_id', 'text', (c) => c.notNull())
+				.addColumn('received_at', 'bigint', (c) => c.notNull())
+				.addColumn('dropped_requests', 'bigint', (c) => c.notNull().defaultTo(0))
+				.addPrimaryKeyConstraint('usage_batches_key', ['user_id', 'batch_id'])
+				.execute();
+			await db.schema.createIndex('usage_batches_by_org').on('usage_batches').columns(['org_id', 'received_at']).execute();
+		},
+	},
 };

@@ -2,6 +2,7 @@ import type { Kysely } from 'kysely';
 import type { DialectSpecifics } from './dialect';
 import { SqlCredentialStore } from './sql-credential-store';
 import { SqlIdentityStore, type IdentityStore } from './identity-store';
+import { SqlUsageStore, type UsageStore } from './usage-store';
 import type {
 	AppendResult,
 	ExternalChange,
@@ -31,11 +32,13 @@ import type { Tables } from './tables';
 export class SqlStore extends SqlCredentialStore implements Store {
 	readonly kind: Store['kind'];
 	readonly identity: IdentityStore;
+	readonly usage: UsageStore;
 
 	constructor(db: Kysely<Tables>, dialect: DialectSpecifics) {
 		super(db, dialect);
 		this.kind = dialect.kind;
 		this.identity = new SqlIdentityStore(db, dialect);
+		this.usage = new SqlUsageStore(db);
 		if (dialect.onExternalChange) {
 			this.onExternalChange = (listener) => dialect.onExternalChange!(listener);
 			this.notificationsHealthy = () => dialect.notificationsHealthy !== false;

@@ -6,6 +6,7 @@
 
 import type { Role } from '../../policy';
 import type { IdentityStore } from './identity-store';
+import type { UsageStore } from './usage-store';
 
 export type { Role };
 export type TokenKind = 'access' | 'refresh' | 'admin_api' | 'console_session';
@@ -119,6 +120,8 @@ export interface Store {
 	readonly kind: 'sqlite' | 'postgres';
 	/** Single sign-on settings, provisioning and the activity log. */
 	readonly identity: IdentityStore;
+	/** Usage the extension reports: hourly sums per member, model and outcome. */
+	readonly usage: UsageStore;
 	ping(): Promise<void>;
 	/**
 	 * Changes made by other instances sharing this store (PostgreSQL LISTEN/NOTIFY). An embedded

@@ -92,4 +92,31 @@ export interface Tables {
 		expires_at: number;
 	};
 	audit_events: { id: string; org_id: string; at: number; actor: string; action: string; outcome: string; detail: string };
+	usage_hourly: UsageHourlyRow;
+	usage_batches: { user_id: string; batch_id: string; org_id: string; received_at: number; dropped_requests: number };
 }
+
+/** The sums of an hourly usage bucket, as columns. */
+export const USAGE_SUM_COLUMNS = [
+	'requests',
+	'input_tokens',
+	'output_tokens',
+	'cached_tokens',
+	'reasoning_tokens',
+	'estimated_requests',
+	'first_token_requests',
+	'first_token_ms',
+	'duration_ms',
+] as const;
+export type UsageSumColumn = (typeof USAGE_SUM_COLUMNS)[number];
+
+export type UsageHourlyRow = {
+	org_id: string;
+	user_id: string;
+	hour: number;
+	model: string;
+	api: string;
+	caller: string;
+	outcome: string;
+	revision: number;
+} & Record<UsageSumColumn, number>;
