@@ -50,6 +50,7 @@ const suites = {
 				'sso',
 				'scim',
 				'scim-conformance',
+				'usage-api',
 			].map((name) => join(root, `test/server/${name}.test.ts`)),
 		],
 	},

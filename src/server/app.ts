@@ -29,6 +29,8 @@ import { oauthRoutes } from './routes/oauth';
 import { opsRoutes } from './routes/ops';
 import { policyRoutes } from './routes/policy';
 import { scimRoutes } from './routes/scim';
+import { usageRoutes } from './routes/usage';
+import { UsageService } from './usage/usage-service';
 import { AuditLog } from './audit';
 import { SsoAdministration } from './sso/administration';
 import { OpenIdRelyingParty, type RelyingParty } from './sso/oidc';
@@ -96,6 +98,11 @@ export async function buildApp(options: AppOptions): Promise<PolicyApp> {
 		(orgId) => policies.signingKey(orgId),
 		audit,
 	);
+	const usage = new UsageService(store, policies, clock, (counts) => {
+		metrics.usageRequests.inc({ model: counts.model, outcome: counts.outcome }, counts.requests);
+		metrics.usageTokens.inc({ model: counts.model, direction: 'input' }, counts.inputTokens);
+		metrics.usageTokens.inc({ model: counts.model, direction: 'output' }, counts.outputTokens);
+	});
 	const hub = new StreamHub(events, metrics, config.heartbeatSeconds * 1000);
 	const auth = {
 		tokens: accounts.tokens,
@@ -177,11 +184,12 @@ export async function buildApp(options: AppOptions): Promise<PolicyApp> {
 		await hub.endInvalid((token) => accounts.tokens.stillValid(token.hash));
 	};
 	app.addHook('onClose', async () => stopExternal?.());
-	// Expired device codes, invitations and tokens are deleted a day after they expire, hourly.
+	// Expired device codes, invitations and tokens are deleted a day after they expire, hourly; and
+	// usage older than the retention.
 	const purge = () =>
-		store
-			.purgeExpired(clock.now() - PURGE_GRACE_MS)
-			.catch((error: unknown) => app.log.warn({ err: error }, 'could not purge expired rows'));
+		Promise.all([store.purgeExpired(clock.now() - PURGE_GRACE_MS), usage.purge(config.usageRetentionDays)]).catch((error: unknown) =>
+			app.log.warn({ err: error }, 'could not purge expired rows'),
+		);
 	const purger = setInterval(() => void purge(), PURGE_INTERVAL_MS);
 	purger.unref();
 	app.addHook('onClose', async () => clearInterval(purger));
@@ -208,6 +216,7 @@ export async function buildApp(options: AppOptions): Promise<PolicyApp> {
 		hub,
 		heartbeatSeconds: config.heartbeatSeconds,
 	});
+	await app.register(usageRoutes, { prefix: '/api/v1', auth, usage, store, clock, reportsPerMinute: config.usageReportsPerMinute });
 	const mailer = options.mailer ?? (config.smtpUrl && config.smtpFrom ? smtpMailer(config.smtpUrl, config.smtpFrom) : undefined);
 	await app.register(adminRoutes, { prefix: '/api/v1/admin', auth, policies });
 	await app.register(adminMemberRoutes, {

@@ -34,6 +34,9 @@ const ServerConfigFields = z.strictObject({
 	heartbeatSeconds: z.coerce.number().positive().default(15),
 	trustProxy: z.stringbool().default(false),
 	deviceAuthorizationsPerMinute: z.coerce.number('must be a number').int('must be a whole number').min(1, 'must be at least 1').default(30),
+	// Usage members' extensions report: kept this many days, and at most this many reports per member a minute.
+	usageRetentionDays: z.coerce.number('must be a number').int('must be a whole number').min(1, 'must be at least 1').max(3650).default(400),
+	usageReportsPerMinute: z.coerce.number('must be a number').int('must be a whole number').min(1, 'must be at least 1').default(30),
 	metricsToken: z.string().min(16, 'must be at least 16 characters').optional(),
 	signingKeyFile: z.string().min(1).optional(),
 	previousSigningKeyFile: z.string().min(1).optional(),

@@ -37,6 +37,19 @@ export class ServiceMetrics {
 		registers: [this.registry],
 	});
 
+	readonly usageRequests = new Counter({
+		name: 'org_policy_usage_requests_total',
+		help: 'Requests members\' extensions reported, by model (the policy\'s models; others as "other") and outcome.',
+		labelNames: ['model', 'outcome'] as const,
+		registers: [this.registry],
+	});
+	readonly usageTokens = new Counter({
+		name: 'org_policy_usage_tokens_total',
+		help: "Tokens members' extensions reported, by model and direction (input or output).",
+		labelNames: ['model', 'direction'] as const,
+		registers: [this.registry],
+	});
+
 	constructor() {
 		collectDefaultMetrics({ register: this.registry, prefix: 'org_policy_' });
 	}

@@ -1,0 +1,165 @@
+import type { FastifyRequest } from 'fastify';
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { formatFieldError, UsageReportSchema, type FieldError } from '../../policy';
+import type { Clock } from '../clock';
+import { principalOf, requireRole, type Authenticators } from '../http/auth';
+import { HttpError } from '../http/http-error';
+import { ErrorSchema } from '../http/schemas';
+import type { Store } from '../store/store';
+import { USAGE_DIMENSIONS, type UsageDimension } from '../store/usage-store';
+import { groupView, periodOf, UsageQuerySchema, usageCsv, type UsageQuery } from '../usage/usage-query';
+import type { UsageService } from '../usage/usage-service';
+
+export interface UsageRouteOptions {
+	readonly auth: Authenticators;
+	readonly usage: UsageService;
+	readonly store: Pick<Store, 'findUserByEmail' | 'listUsers'>;
+	readonly clock: Clock;
+	/** Reports one member may send a minute (a member's extension sends about one). */
+	readonly reportsPerMinute: number;
+}
+
+const bearer = [{ bearerAuth: [] }];
+const GroupSchema = z.record(z.string(), z.union([z.string(), z.number()])).describe('Dimensions asked for, then the sums');
+/** A 400 whose message names each field, as schema validation's do. */
+const invalid = (errors: readonly FieldError[]) =>
+	new HttpError(400, 'invalid_request', errors.map(formatFieldError).join('; '), { fieldErrors: errors });
+
+/**
+ * Usage under /api/v1: members report their counts (`POST /usage`) and read what was reported about
+ * them (`GET /usage/me`); admins read the aggregates (`/admin/usage`, its summary and CSV).
+ */
+export const usageRoutes: FastifyPluginAsyncZod<UsageRouteOptions> = async (app, { auth, usage, store, clock, reportsPerMinute }) => {
+	const signedIn = requireRole(auth);
+	const admin = requireRole(auth, 'admin');
+
+	/** The filter a query asks for, within the caller's organization; a bad period or member is a 400 naming the field. */
+	const filterOf = async (request: FastifyRequest, query: Pick<UsageQuery, 'from' | 'to' | 'model' | 'member'>, onlyUser?: string) => {
+		const { user } = principalOf(request);
+		const period = periodOf(query, clock.now());
+		if (!period.ok) {
+			throw invalid(period.errors);
+		}
+		let userId = onlyUser;
+		if (query.member !== undefined && onlyUser === undefined) {
+			userId = (await store.findUserByEmail(user.orgId, query.member.trim().toLowerCase()))?.id;
+			if (!userId) {
+				throw invalid([{ path: 'member', message: 'is not a member of this organization' }]);
+			}
+		}
+		return { orgId: user.orgId, filter: { ...period.value, model: query.model, userId } };
+	};
+	const emails = async (orgId: string) => {
+		const byId = new Map((await store.listUsers(orgId)).map((user) => [user.id, user.email]));
+		return (id: string) => byId.get(id) ?? '(removed member)';
+	};
+
+	app.post(
+		'/usage',
+		{
+			preValidation: signedIn,
+			// After sign-in, so the limit is the member's own and not their network's.
+			config: {
+				rateLimit: {
+					max: reportsPerMinute,
+					timeWindow: '1 minute',
+					hook: 'preHandler',
+					keyGenerator: (request) => principalOf(request).user.id,
+				},
+			},
+			schema: {
+				summary:
+					'Report usage counts (hourly buckets) for the signed-in member; a report id already counted is accepted and not counted again',
+				security: bearer,
+				body: UsageReportSchema,
+				response: { 200: z.object({ duplicate: z.boolean() }), 400: ErrorSchema, 429: ErrorSchema },
+			},
+		},
+		async (request) => {
+			const { user } = principalOf(request);
+			const result = await usage.ingest(user.orgId, user.id, request.body);
+			if (!result.ok) {
+				throw invalid(result.errors);
+			}
+			return { duplicate: result.duplicate };
+		},
+	);
+
+	app.get(
+		'/usage/me',
+		{
+			preValidation: signedIn,
+			schema: {
+				summary: 'What was reported about the signed-in member, by day, model and outcome',
+				security: bearer,
+				querystring: UsageQuerySchema.pick({ from: true, to: true }),
+				response: { 200: z.object({ from: z.string(), to: z.string(), groups: z.array(GroupSchema) }), 400: ErrorSchema },
+			},
+		},
+		async (request) => {
+			const { user } = principalOf(request);
+			const { orgId, filter } = await filterOf(request, request.query, user.id);
+			const groups = await usage.aggregate(orgId, filter, ['day', 'model', 'api', 'caller', 'outcome', 'revision']);
+			return {
+				from: new Date(filter.from).toISOString(),
+				to: new Date(filter.to).toISOString(),
+				groups: groups.map((group) => groupView(group, () => user.email)),
+			};
+		},
+	);
+
+	app.get(
+		'/admin/usage',
+		{
+			preValidation: admin,
+			schema: {
+				summary: 'Usage sums for a period, grouped by the dimensions asked for (largest request count first)',
+				security: bearer,
+				querystring: UsageQuerySchema,
+				response: { 200: z.object({ from: z.string(), to: z.string(), groups: z.array(GroupSchema) }), 400: ErrorSchema },
+			},
+		},
+		async (request) => {
+			const { orgId, filter } = await filterOf(request, request.query);
+			const emailOf = await emails(orgId);
+			const groups = await usage.aggregate(orgId, filter, request.query.groupBy);
+			return {
+				from: new Date(filter.from).toISOString(),
+				to: new Date(filter.to).toISOString(),
+				groups: groups.map((group) => groupView(group, emailOf)),
+			};
+		},
+	);
+
+	app.get(
+		'/admin/usage.csv',
+		{
+			preValidation: admin,
+			schema: {
+				summary: 'The same sums as CSV (RFC 4180), one row per group',
+				security: bearer,
+				querystring: UsageQuerySchema,
+				response: { 200: { description: 'CSV', content: { 'text/csv': { schema: z.string() } } }, 400: ErrorSchema },
+			},
+		},
+		async (request, reply) => {
+			const { orgId, filter } = await filterOf(request, request.query);
+			const emailOf = await emails(orgId);
+			const by: readonly UsageDimension[] = request.query.groupBy.length ? request.query.groupBy : ['day', 'model', 'outcome'];
+			const groups = await usage.aggregate(orgId, filter, by);
+			const order = USAGE_DIMENSIONS.filter((dimension) => by.includes(dimension)).map((dimension) =>
+				dimension === 'user' ? 'member' : dimension,
+			);
+			return reply
+				.header('content-type', 'text/csv; charset=utf-8')
+				.header('content-disposition', `attachment; filename="usage-${new Date(filter.from).toISOString().slice(0, 10)}.csv"`)
+				.send(
+					usageCsv(
+						groups.map((group) => groupView(group, emailOf)),
+						order,
+					),
+				);
+		},
+	);
+};

@@ -1,0 +1,209 @@
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { hourOf, type UsageBucket } from '../../src/policy';
+import { ADMIN, bearer, jsonOf, putPolicy, startService, type RunningService } from '../support/service';
+
+const HOUR = 3_600_000;
+
+function bucket(change: Partial<UsageBucket> = {}): UsageBucket {
+	return {
+		hour: hourOf(Date.now()),
+		model: 'gpt-4o',
+		api: 'chat-completions',
+		caller: 'language-model',
+		outcome: 'ok',
+		revision: 1,
+		requests: 3,
+		inputTokens: 120,
+		outputTokens: 30,
+		cachedTokens: 0,
+		reasoningTokens: 0,
+		estimatedRequests: 0,
+		firstTokenRequests: 3,
+		firstTokenMs: 450,
+		durationMs: 1200,
+		...change,
+	};
+}
+
+describe('usage reporting API', function () {
+	this.timeout(20_000);
+	let service: RunningService;
+	let admin: string;
+	let dev: string;
+	let ops: string;
+
+	const report = (token: string, body: unknown) =>
+		fetch(`${service.url}/api/v1/usage`, {
+			method: 'POST',
+			headers: bearer(token, { 'content-type': 'application/json' }),
+			body: typeof body === 'string' ? body : JSON.stringify(body),
+		});
+	const adminUsage = async (query: string) => {
+		const response = await fetch(`${service.url}/api/v1/admin/usage?${query}`, { headers: bearer(admin) });
+		assert.equal(response.status, 200, await response.clone().text());
+		return (await jsonOf(response)).groups as Record<string, string | number>[];
+	};
+
+	beforeEach(async () => {
+		service = await startService({ settings: { usageReportsPerMinute: 5 } });
+		await service.addUser('dev@acme.example', 'member');
+		await service.addUser('ops@acme.example', 'member');
+		admin = (await service.signIn(ADMIN.email)).access_token;
+		dev = (await service.signIn('dev@acme.example')).access_token;
+		ops = (await service.signIn('ops@acme.example')).access_token;
+	});
+	afterEach(async () => service.close());
+
+	it('counts a report once however often it is sent, per member, and shows it to admins by member and model', async () => {
+		const batchId = randomUUID();
+		const body = {
+			batchId,
+			buckets: [bucket(), bucket({ outcome: 'rate-limited', requests: 1, firstTokenRequests: 0 })],
+			droppedRequests: 0,
+		};
+		assert.deepEqual(await jsonOf(await report(dev, body)), { duplicate: false });
+		assert.deepEqual(await jsonOf(await report(dev, body)), { duplicate: true }, 'a retry after a lost response');
+		await report(ops, {
+			batchId: randomUUID(),
+			buckets: [bucket({ model: 'o3', requests: 2, firstTokenRequests: 2 })],
+			droppedRequests: 0,
+		});
+
+		const groups = await adminUsage('groupBy=member,model');
+		assert.deepEqual(
+			groups.map((group) => [group.member, group.model, group.requests, group.inputTokens]),
+			[
+				['dev@acme.example', 'gpt-4o', 4, 240],
+				['ops@acme.example', 'o3', 2, 120],
+			],
+		);
+		const byOutcome = await adminUsage('groupBy=outcome&member=dev@acme.example');
+		assert.deepEqual(Object.fromEntries(byOutcome.map((group) => [group.outcome, group.requests])), { ok: 3, 'rate-limited': 1 });
+
+		const csv = await fetch(`${service.url}/api/v1/admin/usage.csv?groupBy=member,model`, { headers: bearer(admin) });
+		assert.match(csv.headers.get('content-type') ?? '', /^text\/csv/);
+		const lines = (await csv.text()).trim().split('\r\n');
+		assert.equal(
+			lines[0],
+			'model,member,requests,inputTokens,outputTokens,cachedTokens,reasoningTokens,estimatedRequests,firstTokenRequests,firstTokenMs,durationMs',
+		);
+		assert.ok(lines.includes('gpt-4o,dev@acme.example,4,240,60,0,0,0,3,900,2400'), lines.join('\n'));
+	});
+
+	it('shows a member what was reported about them, and nothing about anyone else', async () => {
+		await report(dev, { batchId: randomUUID(), buckets: [bucket()], droppedRequests: 0 });
+		await report(ops, { batchId: randomUUID(), buckets: [bucket({ model: 'o3' })], droppedRequests: 0 });
+		const mine = await jsonOf(await fetch(`${service.url}/api/v1/usage/me`, { headers: bearer(dev) }));
+		assert.deepEqual(
+			mine.groups.map((group: Record<string, unknown>) => [group.model, group.outcome, group.requests, group.revision]),
+			[['gpt-4o', 'ok', 3, 1]],
+		);
+		assert.equal(
+			(await fetch(`${service.url}/api/v1/admin/usage`, { headers: bearer(dev) })).status,
+			403,
+			'members do not read the aggregates',
+		);
+	});
+
+	it('refuses a report for another member, malformed and oversized reports with a 400 naming the field, and stores nothing of them', async () => {
+		const refusals: [unknown, string][] = [
+			[{ batchId: randomUUID(), buckets: [bucket()], droppedRequests: 0, member: 'ops@acme.example' }, 'member: is not a known field'],
+			[
+				{ batchId: randomUUID(), buckets: [{ ...bucket(), userId: 'someone' }], droppedRequests: 0 },
+				'buckets[0].userId: is not a known field',
+			],
+			[{ batchId: 'not-a-uuid', buckets: [bucket()], droppedRequests: 0 }, 'batchId: must be a UUID'],
+			[{ batchId: randomUUID(), buckets: [bucket(), bucket({ outcome: 'exploded' as 'ok' })], droppedRequests: 0 }, 'buckets[1].outcome'],
+			[
+				{ batchId: randomUUID(), buckets: [bucket({ hour: '2026-12-01T09:30:00.000Z' })], droppedRequests: 0 },
+				'buckets[0].hour: must be the start of an hour',
+			],
+			[
+				{ batchId: randomUUID(), buckets: [bucket({ estimatedRequests: 9 })], droppedRequests: 0 },
+				'buckets[0].estimatedRequests: must not exceed requests',
+			],
+			[{ batchId: randomUUID(), buckets: [bucket({ inputTokens: -1 })], droppedRequests: 0 }, 'buckets[0].inputTokens: must be 0 or more'],
+			[
+				{ batchId: randomUUID(), buckets: [bucket(), bucket({ hour: hourOf(Date.now() + 5 * HOUR) })], droppedRequests: 0 },
+				'buckets[1].hour: is in the future',
+			],
+			[
+				{ batchId: randomUUID(), buckets: [bucket({ revision: 99 })], droppedRequests: 0 },
+				'buckets[0].revision: does not exist (the newest revision is 1)',
+			],
+			[
+				{ batchId: randomUUID(), buckets: Array.from({ length: 501 }, () => bucket()), droppedRequests: 0 },
+				'buckets: must hold at most 500 buckets',
+			],
+			['{"batchId":', 'JSON'],
+		];
+		for (const [body, expected] of refusals) {
+			const response = await report(dev, body);
+			const answer = await jsonOf(response);
+			assert.equal(response.status, 400, JSON.stringify(answer));
+			assert.ok(JSON.stringify(answer).includes(expected), `${expected} in ${JSON.stringify(answer)}`);
+		}
+		const huge = await report(dev, { batchId: randomUUID(), buckets: [bucket({ model: 'x'.repeat(300_000) })], droppedRequests: 0 });
+		assert.equal(huge.status, 413, 'a body over the size limit');
+		assert.equal((await fetch(`${service.url}/api/v1/usage`, { method: 'POST', body: '{}' })).status, 401, 'no report without a token');
+		assert.deepEqual(await adminUsage('groupBy=member'), [], 'nothing of any refused report was stored');
+	});
+
+	it("limits each member's reports a minute, and counts totals by model and outcome for Prometheus without a member label", async () => {
+		const saved = await putPolicy(
+			service.url,
+			admin,
+			{
+				enabled: true,
+				provider: {
+					id: 'openai-compatible',
+					baseUrl: 'https://ai.acme.example/v1',
+					headers: {},
+					apiKeyRequired: true,
+					models: { allowed: ['gpt-4o'] },
+				},
+				usage: { reporting: 'counts' },
+			},
+			'"1"',
+		);
+		assert.equal(saved.status, 200, await saved.clone().text());
+		const statuses: number[] = [];
+		for (let index = 0; index < 6; index++) {
+			const model = index === 0 ? 'made-up-model-name' : 'gpt-4o';
+			statuses.push(
+				(
+					await report(dev, {
+						batchId: randomUUID(),
+						buckets: [bucket({ model, revision: 2, requests: 1, firstTokenRequests: 1 })],
+						droppedRequests: 0,
+					})
+				).status,
+			);
+		}
+		assert.deepEqual(statuses, [200, 200, 200, 200, 200, 429]);
+		assert.equal(
+			(await report(ops, { batchId: randomUUID(), buckets: [], droppedRequests: 0 })).status,
+			200,
+			"another member's own allowance",
+		);
+		const metrics = await (await fetch(`${service.url}/metrics`)).text();
+		assert.match(metrics, /org_policy_usage_requests_total\{model="gpt-4o",outcome="ok"\} 4/);
+		assert.match(metrics, /org_policy_usage_requests_total\{model="other",outcome="ok"\} 1/, 'a model the policy does not name is "other"');
+		assert.match(metrics, /org_policy_usage_tokens_total\{model="gpt-4o",direction="input"\} 480/);
+		assert.doesNotMatch(metrics, /dev@acme|made-up-model-name/);
+	});
+
+	it('answers a bad period or an unknown member with the field', async () => {
+		for (const [query, expected] of [
+			['from=2026-13-01', 'from: must be a date (YYYY-MM-DD)'],
+			['from=2026-12-02&to=2026-12-01', 'to: must not be before from'],
+			['member=nobody@acme.example', 'member: is not a member of this organization'],
+			['groupBy=day,colour', 'groupBy: must be a comma-separated list'],
+		]) {
+			const response = await fetch(`${service.url}/api/v1/admin/usage?${query}`, { headers: bearer(admin) });
+			assert.equal(response.status, 400);
+			assert.ok((await response.text()).includes(expected!), expected);
+		}
+	});
+});
