@@ -2,7 +2,8 @@ import * as vscode from 'vscode';
 import { isChatRequestError } from '../../client/request-error';
 import { Disposable } from '../base/disposable';
 import { respond, toChatMessages, toChatTools } from '../lm/messages';
-import { estimateTokens, modelInformation, tokenizerFor } from '../lm/model-information';
+import { modelInformation } from '../lm/model-information';
+import type { TokenCounter } from '../lm/token-counter';
 import type { ProviderService } from '../provider/provider-service';
 import type { EffectiveSettings } from '../lock/effective';
 import type { EffectiveStateEvents } from '../provider/effective-state';
@@ -10,8 +11,6 @@ import type { EffectiveStateEvents } from '../provider/effective-state';
 /** The vendor id VS Code's model picker, `vscode.lm.selectChatModels({ vendor })` and Cline-style consumers know us by. */
 export const LM_VENDOR = 'org-provider-policy';
 export const MANAGE_MODELS_COMMAND = 'orgProviderPolicy.manageModels';
-
-type TokenizerModule = typeof import('../../client/tokenizer');
 
 /** VS Code's Language Model errors carry the same one-sentence explanation Test Connection gives. */
 function languageModelError(error: unknown): Error {
@@ -40,14 +39,13 @@ function languageModelError(error: unknown): Error {
 export class LanguageModelFeature extends Disposable implements vscode.LanguageModelChatProvider {
 	private readonly changed = this._register(new vscode.EventEmitter<void>());
 	readonly onDidChangeLanguageModelChatInformation = this.changed.event;
-	private tokenizerModule: TokenizerModule | undefined;
 	private lastState = '';
 	private lastSettings: EffectiveSettings | undefined;
 
 	constructor(
 		private readonly provider: ProviderService,
 		effective: Pick<EffectiveStateEvents, 'onDidChange'>,
-		private readonly loadTokenizer: () => TokenizerModule,
+		private readonly tokens: Pick<TokenCounter, 'count'>,
 		private readonly log: vscode.LogOutputChannel,
 	) {
 		super();
@@ -98,7 +96,7 @@ export class LanguageModelFeature extends Disposable implements vscode.LanguageM
 		};
 		let outcome: 'done' | 'cancelled';
 		try {
-			outcome = await respond((signal) => this.provider.stream(request, signal), token, {
+			outcome = await respond((signal) => this.provider.stream(request, signal, 'language-model'), token, {
 				text: (value) => progress.report(new vscode.LanguageModelTextPart(value)),
 				toolCall: (callId, name, input) => progress.report(new vscode.LanguageModelToolCallPart(callId, name, input)),
 			});
@@ -124,12 +122,7 @@ export class LanguageModelFeature extends Disposable implements vscode.LanguageM
 								JSON.stringify(message.content ?? '') + ('tool_calls' in message ? JSON.stringify(message.tool_calls ?? []) : ''),
 						)
 						.join('\n');
-		const tokenizer = tokenizerFor(model.id, this.provider.modelSettings(model.id));
-		if (!tokenizer) {
-			return estimateTokens(content);
-		}
-		this.tokenizerModule ??= this.loadTokenizer();
-		return this.tokenizerModule.countTokens(tokenizer, content);
+		return this.tokens.count(model.id, content);
 	}
 
 	/** The model picker's "manage" entry: the member's model and key for the organization's endpoint. */

@@ -1,5 +1,5 @@
 import type { ChatClient, CompletionEvent, CompletionRequest } from '../../client/chat-client';
-import { requestParameters, type ModelSettings } from '../../policy';
+import { requestParameters, type ModelSettings, type UsageCaller } from '../../policy';
 import { apiKeyCredential, entraCredential, noCredential, SignInRequiredError, type CredentialSource } from '../../client/credentials';
 import type { FetchFunction } from '../../client/http';
 import { Disposable, Emitter, type Event } from '../base/disposable';
@@ -12,6 +12,7 @@ import {
 	type MemberProviderSettings,
 } from '../lock/effective';
 import type { SyncState } from '../sync/policy-sync';
+import type { UsageMeter } from '../usage/usage-meter';
 
 export type EntraModule = typeof import('../../client/entra');
 export type ChatClientModule = typeof import('../../client/chat-client');
@@ -44,6 +45,8 @@ export interface ProviderHost {
 	readonly loadEntra: () => EntraModule;
 	/** Sent as every request's User-Agent: this extension's and VS Code's versions. */
 	readonly userAgent?: string;
+	/** Counts every request for the organization's usage report (when its policy asks for one). */
+	readonly meter?: Pick<UsageMeter, 'measure'>;
 }
 
 const API_KEY_PREFIX = 'orgProviderPolicy.apiKey.';
@@ -241,9 +244,14 @@ export class ProviderService extends Disposable {
 	stream(
 		request: Omit<CompletionRequest, 'parameters'> & { asked?: Record<string, unknown> | undefined },
 		signal?: AbortSignal,
+		caller: UsageCaller = 'chat-view',
 	): AsyncIterable<CompletionEvent> {
 		const { asked, ...rest } = request;
-		return this.client().streamCompletion({ ...rest, parameters: requestParameters(this.modelSettings(request.model), asked) }, signal);
+		const settings = this.modelSettings(request.model);
+		const events = this.client().streamCompletion({ ...rest, parameters: requestParameters(settings, asked) }, signal);
+		const prompt = () => JSON.stringify([rest.messages, rest.tools ?? []]);
+		const metered = { caller, model: request.model, api: settings?.api ?? ('chat-completions' as const), prompt };
+		return this.host.meter ? this.host.meter.measure(metered, events, signal) : events;
 	}
 
 	private modelKey(): string {

@@ -1,6 +1,14 @@
 import type { EventSourceMessage } from 'eventsource-parser';
 import { EventSourceParserStream } from 'eventsource-parser/stream';
-import { etagOf, HEARTBEAT_HEADER, SCHEMA_HEADER, SCHEMA_VERSION, type PolicyDocument, type PolicyTrust } from '../../policy';
+import {
+	etagOf,
+	HEARTBEAT_HEADER,
+	SCHEMA_HEADER,
+	SCHEMA_VERSION,
+	type PolicyDocument,
+	type PolicyTrust,
+	type UsageReport,
+} from '../../policy';
 import { serviceFetch, ServiceHttpError, type ServiceConnection } from '../base/service-http';
 
 /** A signed-in member as the sync engine sees them. */
@@ -108,5 +116,32 @@ export class PolicyTransport {
 			throw new ServiceHttpError(response.status, `the service answered ${response.status}`);
 		}
 		return true;
+	}
+
+	/**
+	 * POST /api/v1/usage: `taken` (also when the service had counted this report before), `refused`
+	 * when the service will never take it (400, 413), `signed-out`. A busy or failing service throws.
+	 */
+	async reportUsage(
+		report: UsageReport,
+		signal: AbortSignal,
+	): Promise<{ kind: 'taken' } | { kind: 'refused'; reason: string } | { kind: 'signed-out' }> {
+		const init = { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(report) };
+		const response = await this.authorized('/api/v1/usage', init, signal);
+		if (!response) {
+			return { kind: 'signed-out' };
+		}
+		const said = response.ok ? '' : await response.text().catch(() => '');
+		await response.body?.cancel().catch(() => undefined);
+		if (response.ok) {
+			return { kind: 'taken' };
+		}
+		if (response.status === 400 || response.status === 413) {
+			return { kind: 'refused', reason: `${response.status} ${said.slice(0, 300)}` };
+		}
+		throw new ServiceHttpError(
+			response.status,
+			`the service answered ${response.status} to a usage report${said ? `: ${said.slice(0, 200)}` : ''}`,
+		);
 	}
 }

@@ -1,0 +1,183 @@
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import type { CompletionEvent } from '../../src/client/completion';
+import { ChatRequestError } from '../../src/client/request-error';
+import { UsageReportSchema } from '../../src/policy';
+import { UsageLedger, type CountedRequest } from '../../src/extension/usage/usage-ledger';
+import { UsageMeter, type MeteredRequest } from '../../src/extension/usage/usage-meter';
+import { MemoryKeyValueStore } from '../support/memory-storage';
+
+const T0 = Date.parse('2026-12-02T10:15:00.000Z');
+
+describe('usage counted at the source (UsageMeter, UsageLedger)', () => {
+	let now: number;
+	let counted: { orgId: string; request: CountedRequest }[];
+	let reporting: boolean;
+	const meter = () =>
+		new UsageMeter({
+			sink: { add: (orgId, request) => void counted.push({ orgId, request }) },
+			context: () => (reporting ? { orgId: 'acme', revision: 7 } : undefined),
+			now: () => now,
+			countTokens: (_model, text) => text.length,
+		});
+	const request: MeteredRequest = { caller: 'language-model', model: 'gpt-4o', api: 'chat-completions', prompt: () => 'SECRET PROMPT' };
+
+	async function* answer(events: CompletionEvent[], failure?: Error): AsyncGenerator<CompletionEvent> {
+		for (const event of events) {
+			now += 100;
+			yield event;
+		}
+		if (failure) {
+			throw failure;
+		}
+	}
+	const drain = async (stream: AsyncIterable<CompletionEvent>) => {
+		const seen: CompletionEvent[] = [];
+		for await (const event of stream) {
+			seen.push(event);
+		}
+		return seen;
+	};
+
+	beforeEach(() => {
+		now = T0;
+		counted = [];
+		reporting = true;
+	});
+
+	it('counts the tokens the endpoint reported, the time to first token and the total, under the revision in force', async () => {
+		const events: CompletionEvent[] = [
+			{ type: 'text', text: 'Hel' },
+			{ type: 'text', text: 'lo' },
+			{ type: 'end', reason: 'stop', usage: { input: 12, output: 3, cached: 4, reasoning: 1 } },
+		];
+		assert.deepEqual(await drain(meter().measure(request, answer(events))), events, 'the caller sees every event unchanged');
+		assert.deepEqual(counted, [
+			{
+				orgId: 'acme',
+				request: {
+					hour: '2026-12-02T10:00:00.000Z',
+					model: 'gpt-4o',
+					api: 'chat-completions',
+					caller: 'language-model',
+					outcome: 'ok',
+					revision: 7,
+					inputTokens: 12,
+					outputTokens: 3,
+					cachedTokens: 4,
+					reasoningTokens: 1,
+					estimatedRequests: 0,
+					firstTokenRequests: 1,
+					firstTokenMs: 100,
+					durationMs: 300,
+				},
+			},
+		]);
+	});
+
+	it('counts tokens here, and says so, when the endpoint reports none', async () => {
+		await drain(
+			meter().measure(
+				request,
+				answer([
+					{ type: 'text', text: 'four' },
+					{ type: 'end', reason: 'stop' },
+				]),
+			),
+		);
+		assert.equal(counted[0]?.request.inputTokens, 'SECRET PROMPT'.length);
+		assert.equal(counted[0]?.request.outputTokens, 4);
+		assert.equal(counted[0]?.request.estimatedRequests, 1);
+	});
+
+	it('records how a request ended: the failure kind, stopped by the member, a failure of no known kind', async () => {
+		await assert.rejects(drain(meter().measure(request, answer([], new ChatRequestError('rate-limited', 'Too many requests')))));
+		await assert.rejects(
+			drain(meter().measure(request, answer([{ type: 'text', text: 'par' }], new ChatRequestError('interrupted', 'cut')))),
+		);
+		await assert.rejects(drain(meter().measure(request, answer([], new TypeError('surprise')))));
+		const controller = new AbortController();
+		const stream = meter().measure(
+			request,
+			answer([
+				{ type: 'text', text: 'a' },
+				{ type: 'text', text: 'b' },
+				{ type: 'end', reason: 'stop' },
+			]),
+			controller.signal,
+		);
+		for await (const event of stream) {
+			assert.equal(event.type, 'text');
+			break; // the caller stops reading: cancelled
+		}
+		assert.deepEqual(
+			counted.map(({ request: counts }) => [counts.outcome, counts.firstTokenRequests, counts.inputTokens, counts.estimatedRequests]),
+			[
+				['rate-limited', 0, 0, 0],
+				['interrupted', 1, 'SECRET PROMPT'.length, 1],
+				['other', 0, 0, 0],
+				['cancelled', 1, 'SECRET PROMPT'.length, 1],
+			],
+		);
+	});
+
+	it('counts nothing while the policy does not ask for usage', async () => {
+		reporting = false;
+		await drain(meter().measure(request, answer([{ type: 'end', reason: 'stop' }])));
+		assert.deepEqual(counted, []);
+	});
+
+	it('keeps hourly buckets across a restart, seals them into reports the service schema takes, and counts what a full queue drops', async () => {
+		const state = new MemoryKeyValueStore();
+		const ledger = new UsageLedger(state, () => randomUUID(), 3);
+		const one = (change: Partial<CountedRequest>): CountedRequest => ({
+			hour: '2026-12-02T10:00:00.000Z',
+			model: 'gpt-4o',
+			api: 'chat-completions',
+			caller: 'chat-view',
+			outcome: 'ok',
+			revision: 7,
+			inputTokens: 10,
+			outputTokens: 2,
+			cachedTokens: 0,
+			reasoningTokens: 0,
+			estimatedRequests: 0,
+			firstTokenRequests: 1,
+			firstTokenMs: 50,
+			durationMs: 80,
+			...change,
+		});
+		ledger.add('acme', one({}));
+		ledger.add('acme', one({}));
+		ledger.add('acme', one({ model: 'o3' }));
+		await ledger.flush();
+
+		const restarted = new UsageLedger(state, () => randomUUID(), 3);
+		assert.deepEqual(
+			restarted.view('acme').open.map((bucket) => [bucket.model, bucket.requests, bucket.inputTokens]),
+			[
+				['gpt-4o', 2, 20],
+				['o3', 1, 10],
+			],
+		);
+		restarted.seal('acme', T0);
+		restarted.add('acme', one({ outcome: 'timeout' }));
+		restarted.add('acme', one({ outcome: 'tls' })); // the fourth bucket: over the limit of 3
+		restarted.seal('acme', T0 + 1);
+		const [first, second] = restarted.view('acme').pending;
+		assert.ok(UsageReportSchema.safeParse({ ...first, sealedAt: undefined }).success === false, 'sealedAt stays on this machine');
+		const { sealedAt: _sealedAt, ...body } = first!;
+		assert.ok(UsageReportSchema.safeParse(body).success, JSON.stringify(body));
+		assert.deepEqual([second?.buckets.length, second?.droppedRequests], [1, 1]);
+		assert.doesNotMatch(JSON.stringify(state.values.get('orgProviderPolicy.usage.acme')), /SECRET/);
+
+		restarted.settle('acme', first!.batchId, 'taken', T0 + 2);
+		restarted.settle('acme', second!.batchId, 'refused', T0 + 3);
+		assert.equal(restarted.nextPending('acme'), undefined);
+		assert.equal(restarted.view('acme').droppedRequests, 2, 'a refused report is counted as dropped in the next one');
+		assert.deepEqual(
+			restarted.view('acme').sent.map((sent) => sent.requests),
+			[3],
+		);
+	});
+});
