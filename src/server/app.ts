@@ -247,6 +247,7 @@ export async function buildApp(options: AppOptions): Promise<PolicyApp> {
 		sso,
 		administration,
 		audit,
+		usage,
 	});
 	await app.register(scimRoutes, { prefix: '/scim/v2', users: scimUsers, identity: store.identity, publicUrl });
 

@@ -10,18 +10,22 @@ import type { Store } from '../store/store';
 import { page } from './html';
 import type { ConsoleKit } from './kit';
 import { adminPages } from './pages';
+import { usagePage } from './usage-page';
+import { dayOf, periodOf, UsageQuerySchema } from '../usage/usage-query';
+import type { UsageService } from '../usage/usage-service';
 
 export interface AdminPageRouteOptions {
 	readonly kit: ConsoleKit;
 	readonly policies: Pick<PolicyService, 'current' | 'history'>;
-	readonly store: Pick<Store, 'listUsers' | 'listInvitations'>;
+	readonly store: Pick<Store, 'listUsers' | 'listInvitations' | 'findUserByEmail'>;
+	readonly usage: Pick<UsageService, 'summary'>;
 }
 
 /**
  * The admin's pages: provider settings, revisions, members. Saving goes through the admin API
  * (`PUT /api/v1/admin/policy`, with the session's CSRF token), the one save path there is.
  */
-export const adminPageRoutes: FastifyPluginAsyncZod<AdminPageRouteOptions> = async (app, { kit, policies, store }) => {
+export const adminPageRoutes: FastifyPluginAsyncZod<AdminPageRouteOptions> = async (app, { kit, policies, store, usage }) => {
 	const { sendPage, consolePage, chrome } = kit;
 	const script = ['/console/assets/console.js'];
 
@@ -51,5 +55,25 @@ export const adminPageRoutes: FastifyPluginAsyncZod<AdminPageRouteOptions> = asy
 		const invitations = (await store.listInvitations(user.orgId)).map(invitationView);
 		const options = chrome(request, 'Members', 'members', current.signed.policy.organization.name, script);
 		return sendPage(reply, page(options, adminPages.members(people, invitations, current.revision, user.id)));
+	});
+
+	app.get('/console/usage', { preHandler: consolePage }, async (request, reply) => {
+		const { user } = principalOf(request);
+		const current = await currentOrThrow(policies, user.orgId);
+		// A bad field in the address falls back to the default period rather than an error page; the form shows what applies.
+		const parsed = UsageQuerySchema.safeParse(request.query);
+		const query = parsed.success ? parsed.data : { groupBy: [] };
+		const period = periodOf(query, Date.now());
+		const { from, to } = period.ok ? period.value : (periodOf({}, Date.now()) as { ok: true; value: { from: number; to: number } }).value;
+		const member = query.member?.trim().toLowerCase() ?? '';
+		const userId = member ? ((await store.findUserByEmail(user.orgId, member))?.id ?? 'nobody') : undefined;
+		const summary = await usage.summary(user.orgId, { from, to, model: query.model || undefined, userId });
+		const state = {
+			summary,
+			query: { from: dayOf(from), to: dayOf(to - 86_400_000), model: query.model ?? '', member },
+			reporting: current.signed.policy.usage?.reporting === 'counts',
+		};
+		const options = chrome(request, 'Usage', 'usage', current.signed.policy.organization.name, ['/console/assets/usage.js']);
+		return sendPage(reply, page(options, usagePage(state)));
 	});
 };

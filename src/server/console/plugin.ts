@@ -11,6 +11,7 @@ import type { SsoAdministration } from '../sso/administration';
 import { PasswordSignIn } from '../sso/password-sign-in';
 import type { SingleSignOn } from '../sso/single-sign-on';
 import type { Store } from '../store/store';
+import type { UsageService } from '../usage/usage-service';
 import { adminPageRoutes } from './admin-page-routes';
 import { deviceVerificationRoutes } from './device-verification-routes';
 import { invitationRoutes } from './invitation-routes';
@@ -33,9 +34,10 @@ export interface ConsoleOptions {
 	readonly administration: SsoAdministration;
 	readonly audit: AuditLog;
 	readonly policies: Pick<PolicyService, 'current' | 'history'>;
-	readonly store: Pick<Store, 'listUsers' | 'listInvitations' | 'getOrganization' | 'getInvitation' | 'identity'>;
+	readonly store: Pick<Store, 'listUsers' | 'listInvitations' | 'findUserByEmail' | 'getOrganization' | 'getInvitation' | 'identity'>;
 	readonly config: ServerConfig;
 	readonly loginRateLimit: number;
+	readonly usage: Pick<UsageService, 'summary'>;
 }
 
 /**
@@ -45,7 +47,7 @@ export interface ConsoleOptions {
  */
 export const consolePlugin: FastifyPluginAsyncZod<ConsoleOptions> = async (
 	app,
-	{ accounts, policies, store, config, loginRateLimit, sso, administration, audit },
+	{ accounts, policies, store, config, loginRateLimit, sso, administration, audit, usage },
 ) => {
 	const passwords = new PasswordSignIn(accounts.members, sso, audit, config.orgId);
 	const secure = config.publicUrl.startsWith('https:');
@@ -98,7 +100,7 @@ export const consolePlugin: FastifyPluginAsyncZod<ConsoleOptions> = async (
 	});
 
 	await app.register(signInRoutes, { kit, passwords, sessions: accounts.sessions, sso, config, loginLimit });
-	await app.register(adminPageRoutes, { kit, policies, store });
+	await app.register(adminPageRoutes, { kit, policies, store, usage });
 	await app.register(deviceVerificationRoutes, {
 		kit,
 		passwords,

@@ -1,0 +1,157 @@
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import { hourOf, type UsageBucket } from '../../src/policy';
+import { launchChromium } from '../support/chromium';
+import { ADMIN, bearer, putPolicy, startService, type RunningService } from '../support/service';
+
+const ARTIFACTS = join(__dirname, '..', '..', 'test-results');
+const DAY = 86_400_000;
+
+function bucket(change: Partial<UsageBucket>): UsageBucket {
+	return {
+		hour: hourOf(Date.now()),
+		model: 'gpt-4o',
+		api: 'chat-completions',
+		caller: 'language-model',
+		outcome: 'ok',
+		revision: 2,
+		requests: 1,
+		inputTokens: 0,
+		outputTokens: 0,
+		cachedTokens: 0,
+		reasoningTokens: 0,
+		estimatedRequests: 0,
+		firstTokenRequests: 0,
+		firstTokenMs: 0,
+		durationMs: 0,
+		...change,
+	};
+}
+
+describe('the Usage page in headless Chromium', function () {
+	this.timeout(60_000);
+	let browser: Browser;
+	let service: RunningService;
+	let page: Page;
+
+	before(async () => {
+		browser = await launchChromium();
+		mkdirSync(ARTIFACTS, { recursive: true });
+	});
+	after(async () => browser?.close());
+	beforeEach(async () => {
+		service = await startService();
+		const admin = (await service.signIn(ADMIN.email)).access_token;
+		const saved = await putPolicy(
+			service.url,
+			admin,
+			{
+				enabled: true,
+				provider: {
+					id: 'openai-compatible',
+					baseUrl: 'https://ai.acme.example/v1',
+					headers: {},
+					apiKeyRequired: true,
+					models: { allowed: ['gpt-4o', 'o3'] },
+				},
+				usage: { reporting: 'counts' },
+			},
+			'"1"',
+		);
+		assert.equal(saved.status, 200);
+		for (const [email, buckets] of [
+			[
+				'dev@acme.example',
+				[
+					bucket({ requests: 4, inputTokens: 1200, outputTokens: 300, firstTokenRequests: 4, firstTokenMs: 800 }),
+					bucket({
+						hour: hourOf(Date.now() - 2 * DAY),
+						model: 'o3',
+						requests: 2,
+						inputTokens: 500,
+						outputTokens: 700,
+						reasoningTokens: 400,
+					}),
+				],
+			],
+			['ops@acme.example', [bucket({ outcome: 'key-rejected', requests: 3 }), bucket({ requests: 1, inputTokens: 100, outputTokens: 10 })]],
+		] as const) {
+			await service.addUser(email, 'member');
+			const token = (await service.signIn(email)).access_token;
+			const sent = await fetch(`${service.url}/api/v1/usage`, {
+				method: 'POST',
+				headers: bearer(token, { 'content-type': 'application/json' }),
+				body: JSON.stringify({ batchId: randomUUID(), buckets, droppedRequests: 0 }),
+			});
+			assert.equal(sent.status, 200, await sent.text());
+		}
+		page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
+		await page.goto(`${service.url}/console/login`);
+		await page.fill('#email', ADMIN.email);
+		await page.fill('#password', ADMIN.password);
+		await page.click('#sign-in');
+		await page.waitForURL(/\/console\/settings$/);
+	});
+	afterEach(async () => {
+		await page?.close();
+		await service?.close();
+	});
+
+	it('shows totals, charts with their numbers as tables, revisions with their error rate, top members, filters and a CSV export', async () => {
+		await page.click('a[href="/console/usage"]');
+		await page.waitForURL(/\/console\/usage$/);
+		assert.equal(await page.textContent('#total-requests'), '10');
+		assert.equal(await page.textContent('#total-failed'), '3 (30.0%)');
+		assert.equal(await page.textContent('#total-input'), '1,800');
+		assert.equal(await page.isVisible('#reporting-off'), false, 'the policy asks for usage');
+
+		// Chart.js drew both charts: their canvases hold pixels.
+		// (A string: the test compiles without the DOM's types.)
+		await page.waitForFunction(
+			"[...document.querySelectorAll('canvas')].every((canvas) => canvas.width > 0 && canvas.toDataURL().length > 5000)",
+		);
+		const tokensTable = await page.$$eval('details.chart-data table', (tables) => tables.map((table) => table.textContent ?? ''));
+		assert.match(tokensTable[0] ?? '', /1,610/, "today's gpt-4o tokens of dev (1,200 + 300) and ops (110) are in the table");
+		assert.match(tokensTable[1] ?? '', /key-rejected/);
+
+		const revisionRow = await page.$eval('#usage-revisions tbody tr', (row) => ({
+			text: row.textContent ?? '',
+			alarm: row.classList.contains('alarm'),
+		}));
+		assert.match(revisionRow.text, /^2/);
+		assert.match(revisionRow.text, /3 \(30\.0%\)/, 'revision 2: 10 requests, 3 failed');
+		assert.equal(revisionRow.alarm, true, 'a revision with a high error rate stands out');
+		const members = await page.$$eval('#usage-members tbody th', (cells) => cells.map((cell) => cell.textContent));
+		assert.deepEqual(members, ['dev@acme.example', 'ops@acme.example']);
+		await page.screenshot({ path: join(ARTIFACTS, 'console-usage.png'), fullPage: true });
+
+		await page.selectOption('select[name="model"]', 'o3');
+		await page.click('.usage-filter button[type="submit"]');
+		await page.waitForURL(/model=o3/);
+		assert.equal(await page.textContent('#total-requests'), '2');
+		await page.fill('input[name="member"]', 'ops@acme.example');
+		await page.click('.usage-filter button[type="submit"]');
+		await page.waitForURL(/member=ops/);
+		assert.equal(await page.textContent('#total-requests'), '0', 'ops sent no o3 requests');
+
+		const download = page.waitForEvent('download');
+		await page.click('#usage-csv');
+		const csv = await (await download).createReadStream();
+		const chunks: Buffer[] = [];
+		for await (const chunk of csv) {
+			chunks.push(chunk as Buffer);
+		}
+		assert.match(Buffer.concat(chunks).toString('utf8'), /^day,model,outcome,member,requests,/);
+	});
+
+	it('says when the policy does not ask for usage', async () => {
+		const admin = (await service.signIn(ADMIN.email)).access_token;
+		const saved = await putPolicy(service.url, admin, { enabled: false }, '"2"');
+		assert.equal(saved.status, 200);
+		await page.goto(`${service.url}/console/usage`);
+		assert.match((await page.textContent('#reporting-off')) ?? '', /Usage reporting is off/);
+	});
+});
