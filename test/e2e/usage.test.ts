@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { hourOf, type UsageBucket } from '../../src/policy';
 import { launchChromium } from '../support/chromium';
-import { ADMIN, bearer, putPolicy, startService, type RunningService } from '../support/service';
+import { ADMIN, bearer, jsonOf, putPolicy, startService, type RunningService } from '../support/service';
 
 const ARTIFACTS = join(__dirname, '..', '..', 'test-results');
 const DAY = 86_400_000;
@@ -153,5 +153,16 @@ describe('the Usage page in headless Chromium', function () {
 		assert.equal(saved.status, 200);
 		await page.goto(`${service.url}/console/usage`);
 		assert.match((await page.textContent('#reporting-off')) ?? '', /Usage reporting is off/);
+
+		await page.click('a[href="/console/settings"]');
+		await page.check('#enabled');
+		await page.fill('#base-url', 'https://ai.acme.example/v1');
+		await page.check('#usage-reporting');
+		await page.click('#save');
+		await page.waitForSelector('#status.success');
+		await page.goto(`${service.url}/console/usage`);
+		assert.equal(await page.isVisible('#reporting-off'), false, 'turned on in Settings');
+		const current = await fetch(`${service.url}/api/v1/policy`, { headers: bearer(admin, { 'org-policy-schema': '3' }) });
+		assert.equal((await jsonOf(current)).policy.usage?.reporting, 'counts');
 	});
 });

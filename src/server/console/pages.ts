@@ -118,6 +118,11 @@ export const adminPages = {
 					<input id="admin-contact" placeholder="ai-platform@example.com" value="${settings.adminContact ?? ''}">
 					${errorSlot('adminContact')}
 				</div>
+				<div class="field toggle">
+					<label><input type="checkbox" id="usage-reporting" ${settings.usage?.reporting === 'counts' ? 'checked' : ''}> Usage reporting: members' extensions send usage counts</label>
+					<p class="hint">Per hour: model, API, caller, outcome, revision, requests, tokens and timings, shown on the Usage page. Never prompts, answers, tool arguments, file or workspace names. Members can see what is reported about them.</p>
+					${errorSlot('usage.reporting')}
+				</div>
 				<div class="actions">
 					<button type="submit" id="save" class="primary" disabled>Save</button>
 				</div>

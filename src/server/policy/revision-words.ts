@@ -15,6 +15,7 @@ const LABELS: Readonly<Record<string, string>> = {
 	'provider.azure.tenantId': 'Entra ID tenant',
 	'provider.models.allowed': 'Allowed models',
 	'provider.models.default': 'Default model',
+	'usage.reporting': 'Usage reporting',
 };
 
 const MODEL_LABELS: Readonly<Record<string, string>> = {
@@ -37,6 +38,7 @@ const DEFAULTS: Readonly<Record<string, string>> = {
 	'provider.id': '"openai-compatible"',
 	'provider.apiKeyRequired': 'true',
 	'provider.azure.identityAuth': 'false',
+	'usage.reporting': '"off"',
 	'provider.azure.scope': '"https://cognitiveservices.azure.com/.default"',
 	'provider.readableHeaders': '[]',
 	toolCalling: 'true',

@@ -80,8 +80,14 @@ function collect(headersBox: HTMLElement) {
 		enabled,
 		...optional('adminContact', inputValue('#admin-contact').trim()),
 		...(enabled || providerTouched ? { provider } : {}),
+		...usageChoice($<HTMLInputElement>('#usage-reporting')),
 	};
 	return { settings, keepHeaderValues };
+}
+
+/** Usage reporting as ticked; left out while it was never set and stays unticked (a save changes nothing there). */
+function usageChoice(box: HTMLInputElement) {
+	return box.checked || box.defaultChecked ? { usage: { reporting: box.checked ? 'counts' : 'off' } } : {};
 }
 
 function clearErrors(): void {
