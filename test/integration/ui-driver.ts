@@ -5,10 +5,11 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Frame, Page } from 'playwright-core';
+import { launchChromium } from '../support/chromium';
 import { TestBrowser } from '../support/sso-browser';
 
 import { artifacts } from './harness';
-import type { RunningService } from '../support/service';
+import { ADMIN, type RunningService } from '../support/service';
 import type { TestIdentityProvider } from '../support/identity-provider';
 
 /**
@@ -171,4 +172,32 @@ export async function chatFrame(page: Page): Promise<Frame> {
 		await page.waitForTimeout(200);
 	}
 	throw new Error('the chat view did not open');
+}
+
+/**
+ * The admin's view of what members' extensions reported: the console's Usage page in Chromium
+ * (signed in with the admin's password), its totals as the page shows them, and a screenshot.
+ */
+export async function consoleUsage(service: RunningService, page?: Page): Promise<{ requests: string; input: string; output: string }> {
+	const browser = page?.context().browser() ?? (await launchChromium());
+	const context = await browser.newContext({ viewport: { width: 1200, height: 900 } });
+	try {
+		const admin = await context.newPage();
+		await admin.goto(`${service.url}/console/login`);
+		await admin.fill('#email', ADMIN.email);
+		await admin.fill('#password', ADMIN.password);
+		await admin.click('#sign-in');
+		await admin.waitForURL(/\/console\/settings$/);
+		await admin.goto(`${service.url}/console/usage`);
+		await admin.waitForFunction("[...document.querySelectorAll('canvas')].every((canvas) => canvas.width > 0)");
+		mkdirSync(artifacts, { recursive: true });
+		await admin.screenshot({ path: join(artifacts, 'integration-console-usage.png'), fullPage: true });
+		const text = async (selector: string) => (await admin.textContent(selector)) ?? '';
+		return { requests: await text('#total-requests'), input: await text('#total-input'), output: await text('#total-output') };
+	} finally {
+		await context.close();
+		if (!page) {
+			await browser.close();
+		}
+	}
 }

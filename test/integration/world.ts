@@ -3,7 +3,7 @@
  * provider, and the control server through which the suite drives them and the workbench.
  */
 import { createServer, type IncomingMessage, type Server } from 'node:http';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -15,7 +15,7 @@ import { startIdentityProvider, type TestIdentityProvider } from '../support/ide
 import { adminConsole, saveSsoSettings } from '../support/sso-setup';
 
 import { MEMBER, PACKAGED, PACKAGED_GREP, log } from './harness';
-import { ssoApprove, uiChatError, uiCheck, uiMessage } from './ui-driver';
+import { consoleUsage, ssoApprove, uiChatError, uiCheck, uiMessage } from './ui-driver';
 
 async function readBody(request: IncomingMessage): Promise<string> {
 	let body = '';
@@ -95,6 +95,16 @@ export async function startWorld(): Promise<{ world: World; env: Record<string, 
 						const { userCode, person } = JSON.parse(await readBody(request)) as { userCode: string; person: string };
 						return reply(200, await ssoApprove(world, userCode, person));
 					}
+					case 'POST /service/holds': {
+						// Which of the service's files (database, WAL) hold this text: the privacy promise, checked on disk.
+						const text = Buffer.from(await readBody(request));
+						const files = readdirSync(world.dataDir)
+							.map((name) => join(world.dataDir, name))
+							.filter((file) => statSync(file).isFile() && readFileSync(file).includes(text));
+						return reply(200, { files });
+					}
+					case 'POST /console-usage':
+						return reply(200, await consoleUsage(world.service!, world.page));
 					case 'POST /ui-chat-error':
 						return reply(200, world.page ? await uiChatError(world.page) : { skipped: 'the Electron host has no browser page to drive' });
 					case 'POST /ui-status-click':

@@ -390,6 +390,62 @@ export function memberDay(): void {
 			}
 		});
 
+		it("counts the member's requests at the source: the console's Usage page shows the endpoint's own token counts (#26)", async () => {
+			const policy = policyFor(`${endpoint}/openai`, { 'X-Tenant': 'acme', 'X-Cost-Center': 'cc-42' });
+			// An Azure API version with the usage chunk (2024-09-01 and later), and a policy that asks for usage.
+			const counting = await savePolicy({
+				...policy,
+				provider: { ...policy.provider, azure: { apiVersion: '2024-10-21' } },
+				usage: { reporting: 'counts' },
+			});
+			await until(`revision ${counting}`, inSyncAt(counting));
+			try {
+				assert.equal(
+					await vscode.commands.executeCommand('orgProviderPolicy.sendUsageReport'),
+					'nothing',
+					'nothing counted while reporting was off',
+				);
+				const secret = 'PURPLE-ELEPHANT-42';
+				const answer = await vscode.commands.executeCommand<string>('orgProviderPolicy.sendChatMessage', `Tell nobody: ${secret}`);
+				assert.equal(answer, 'Hello from the endpoint ✓');
+				const transcript = await (await consumer()).ask('gpt-4o', `Also private: ${secret}`);
+				assert.equal(transcript.error, undefined, JSON.stringify(transcript.error));
+				assert.ok(JSON.stringify((await lastChat()).body).includes(secret), 'the prompt reached the endpoint');
+
+				assert.equal(await vscode.commands.executeCommand('orgProviderPolicy.sendUsageReport'), 'sent');
+				const usage = await admin('GET', '/api/v1/admin/usage?groupBy=caller,model,api,outcome,revision,member');
+				assert.deepEqual(
+					usage.body.groups
+						.map((group: Record<string, unknown>) => [
+							group.caller,
+							group.member,
+							group.model,
+							group.api,
+							group.outcome,
+							group.revision,
+							group.requests,
+							group.inputTokens,
+							group.outputTokens,
+							group.estimatedRequests,
+							group.firstTokenRequests,
+						])
+						.sort(),
+					[
+						['chat-view', env('ORG_POLICY_TEST_MEMBER_EMAIL'), 'gpt-4o', 'chat-completions', 'ok', counting, 1, 9, 5, 0, 1],
+						['language-model', env('ORG_POLICY_TEST_MEMBER_EMAIL'), 'gpt-4o', 'chat-completions', 'ok', counting, 1, 9, 5, 0, 1],
+					],
+					'exactly the usage the endpoint reported, once per request',
+				);
+				const page = (await (await fetch(`${control}/console-usage`, { method: 'POST' })).json()) as Record<string, string>;
+				assert.deepEqual(page, { requests: '2', input: '18', output: '10' }, 'the Usage page (screenshot in test-results/)');
+				const held = (await (await fetch(`${control}/service/holds`, { method: 'POST', body: secret })).json()) as { files: string[] };
+				assert.deepEqual(held.files, [], "the prompt is nowhere in the service's database");
+			} finally {
+				const back = await savePolicy(policy);
+				await until(`revision ${back}`, inSyncAt(back));
+			}
+		});
+
 		it('loads Entra ID support on first use: the member is asked how to sign in, and the chain explains its failure', async function () {
 			const policy = policyFor(`${endpoint}/openai`, { 'X-Tenant': 'acme', 'X-Cost-Center': 'cc-42' });
 			const withEntra = await savePolicy({
