@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import * as vscode from 'vscode';
 import type { Dispatcher } from 'undici';
 import type { FetchFunction } from '../client/http';
@@ -19,11 +18,8 @@ import { PolicySync } from './sync/policy-sync';
 import type { ServiceConnection } from './base/service-http';
 import { UsageFeature } from './features/usage-feature';
 import { TokenCounter } from './lm/token-counter';
+import { createUsageParts } from './usage/usage-parts';
 import { syncSessionFor } from './sync/sync-session';
-import { PolicyTransport } from './sync/transport';
-import { UsageLedger } from './usage/usage-ledger';
-import { UsageMeter, type UsageContext } from './usage/usage-meter';
-import { UsageReporter } from './usage/usage-reporter';
 
 export interface LazyModules {
 	/** undici and the dispatcher: needed from the first request, not at activation. */
@@ -82,20 +78,16 @@ export class OrgPolicyExtension extends Disposable {
 			},
 			() => sync.current.policy?.document.organization.name,
 		);
-		// Counted only while the organization's policy governs and asks for usage counts.
-		const reporting = (): UsageContext | undefined => {
-			const document = sync.current.policy?.document;
-			return document?.enabled && document.usage?.reporting === 'counts'
-				? { orgId: document.organization.id, revision: document.revision }
-				: undefined;
-		};
-		const ledger = new UsageLedger(context.globalState, () => randomUUID());
 		const tokens = new TokenCounter(lazy.tokenizer, (model) => provider.modelSettings(model));
-		const meter = new UsageMeter({
-			sink: ledger,
-			context: () => (provider.current.locked ? reporting() : undefined),
-			now: () => performance.timeOrigin + performance.now(),
+		const usage = createUsageParts({
+			state: context.globalState,
+			scheduler: realScheduler,
+			policy: () => sync.current.policy?.document,
+			locked: () => provider.current.locked,
+			session: () => syncSessionFor(sessions, connection()),
 			countTokens: (model, text) => tokens.count(model, text),
+			notify: (message) => void vscode.window.showWarningMessage(message),
+			log: (message) => log.warn(message),
 		});
 		const provider: ProviderService = this._register(
 			new ProviderService(sync, {
@@ -110,7 +102,7 @@ export class OrgPolicyExtension extends Disposable {
 				loadChatClient: lazy.chatClient,
 				loadEntra: lazy.entra,
 				userAgent: `OrgProviderPolicy/${String(context.extension.packageJSON.version)} (VS Code ${vscode.version})`,
-				meter,
+				meter: usage.meter,
 			}),
 		);
 		const auth = this._register(new AuthFeature(sessions, log));
@@ -119,21 +111,8 @@ export class OrgPolicyExtension extends Disposable {
 		const providerFeature = this._register(new ProviderFeature(provider, log));
 		this._register(new ChatFeature(context.extensionUri, provider, log));
 		this._register(new LanguageModelFeature(provider, effective, tokens, log));
-		const reporter = this._register(
-			new UsageReporter({
-				ledger,
-				scheduler: realScheduler,
-				log: (message) => log.warn(message),
-				target: () => {
-					const counting = reporting();
-					const session = syncSessionFor(sessions, connection());
-					return counting && session?.trust.organizationId === counting.orgId
-						? { orgId: counting.orgId, transport: new PolicyTransport(session) }
-						: undefined;
-				},
-			}),
-		);
-		this._register(new UsageFeature(ledger, reporter, () => sync.current.policy?.document));
+		this._register(usage.reporter);
+		this._register(new UsageFeature(usage.ledger, usage.reporter, () => sync.current.policy?.document, effective));
 
 		const changed = this._register(new Emitter<void>());
 		this._register(effective.onDidChange(() => changed.fire()));

@@ -29,11 +29,13 @@ export const FAILURE_KINDS = [
 	'sign-in',
 	'interrupted',
 	'proxy',
+	/** The member's monthly token allowance is used up (a hard budget). */
+	'budget',
 ] as const;
 export type FailureKind = (typeof FAILURE_KINDS)[number];
 
-/** A request's outcome: answered, stopped by the member, refused by the budget, one of the failure kinds, or a failure of no known kind. */
-export const USAGE_OUTCOMES = ['ok', 'cancelled', 'budget', 'other', ...FAILURE_KINDS] as const;
+/** A request's outcome: answered, stopped by the member, one of the failure kinds (a budget refusal included), or a failure of no known kind. */
+export const USAGE_OUTCOMES = ['ok', 'cancelled', 'other', ...FAILURE_KINDS] as const;
 export type UsageOutcome = (typeof USAGE_OUTCOMES)[number];
 
 /** Who asked: our chat view, or any extension through the Language Model API (VS Code does not say which). */
@@ -42,10 +44,27 @@ export type UsageCaller = (typeof USAGE_CALLERS)[number];
 
 export const USAGE_APIS = ['chat-completions', 'responses'] as const;
 
-/** What the policy lets the extension report: nothing, or the counts above. Absent means off. */
-export const UsageSettingsSchema = z.strictObject({
-	reporting: z.enum(['off', 'counts'], 'must be "off" or "counts"'),
+/**
+ * A monthly token allowance (input and output tokens, per calendar month in UTC) for each member;
+ * the service may raise or lower it for one member. Soft: members are told at 80% and 100%. Hard:
+ * at 100% requests are refused until the next month or until an admin raises it.
+ */
+export const BudgetSchema = z.strictObject({
+	monthlyTokens: z.int('must be a whole number').min(1, 'must be at least 1').max(1e12, 'must be at most 1,000,000,000,000'),
+	enforcement: z.enum(['soft', 'hard'], 'must be "soft" or "hard"'),
 });
+export type Budget = z.infer<typeof BudgetSchema>;
+
+/** What the policy lets the extension report: nothing, or the counts above (absent means off), and the budget measured from them. */
+export const UsageSettingsSchema = z
+	.strictObject({
+		reporting: z.enum(['off', 'counts'], 'must be "off" or "counts"'),
+		budget: BudgetSchema.optional(),
+	})
+	.refine((usage) => !usage.budget || usage.reporting === 'counts', {
+		path: ['budget'],
+		message: 'needs usage reporting ("counts"): a budget is measured from what members report',
+	});
 export type UsageSettings = z.infer<typeof UsageSettingsSchema>;
 
 export const USAGE_LIMITS = {
@@ -134,4 +153,25 @@ export const BUCKET_SUMS = [
 /** What makes two buckets the same bucket. */
 export function bucketKey(bucket: Pick<UsageBucket, 'hour' | 'model' | 'api' | 'caller' | 'outcome' | 'revision'>): string {
 	return JSON.stringify([bucket.hour, bucket.model, bucket.api, bucket.caller, bucket.outcome, bucket.revision]);
+}
+
+/** A member's standing against their allowance this month, as the service counts it. */
+export const UsageStandingSchema = z.strictObject({
+	/** The month counted (UTC), its first instant and when the next one starts (ISO). */
+	month: z.string(),
+	resetsAt: z.string(),
+	/** Input and output tokens reported this month. */
+	usedTokens: z.int().min(0),
+	/** The member's allowance (their own where an admin set one, else the policy's), or null without a budget. */
+	allowance: z.int().min(1).nullable(),
+	enforcement: z.enum(['soft', 'hard']).nullable(),
+});
+export type UsageStanding = z.infer<typeof UsageStandingSchema>;
+
+/** The first instant of the UTC month `at` falls in, and of the next. */
+export function monthOf(at: number): { from: number; to: number; month: string } {
+	const date = new Date(at);
+	const from = Date.UTC(date.getUTCFullYear(), date.getUTCMonth(), 1);
+	const to = Date.UTC(date.getUTCFullYear(), date.getUTCMonth() + 1, 1);
+	return { from, to, month: new Date(from).toISOString().slice(0, 7) };
 }

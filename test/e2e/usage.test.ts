@@ -158,11 +158,16 @@ describe('the Usage page in headless Chromium', function () {
 		await page.check('#enabled');
 		await page.fill('#base-url', 'https://ai.acme.example/v1');
 		await page.check('#usage-reporting');
+		await page.fill('#budget-tokens', '250,000');
+		await page.selectOption('#budget-enforcement', 'hard');
 		await page.click('#save');
 		await page.waitForSelector('#status.success');
 		await page.goto(`${service.url}/console/usage`);
 		assert.equal(await page.isVisible('#reporting-off'), false, 'turned on in Settings');
 		const current = await fetch(`${service.url}/api/v1/policy`, { headers: bearer(admin, { 'org-policy-schema': '3' }) });
-		assert.equal((await jsonOf(current)).policy.usage?.reporting, 'counts');
+		assert.deepEqual((await jsonOf(current)).policy.usage, {
+			reporting: 'counts',
+			budget: { monthlyTokens: 250_000, enforcement: 'hard' },
+		});
 	});
 });

@@ -206,4 +206,52 @@ describe('usage reporting API', function () {
 			assert.ok((await response.text()).includes(expected!), expected);
 		}
 	});
+
+	it("tells a member their standing against the month's budget: the policy's allowance, or their own where an admin set one", async () => {
+		const provider = { id: 'openai-compatible', baseUrl: 'https://ai.acme.example/v1', headers: {}, apiKeyRequired: true };
+		const refused = await putPolicy(
+			service.url,
+			admin,
+			{ enabled: true, provider, usage: { reporting: 'off', budget: { monthlyTokens: 500, enforcement: 'hard' } } },
+			'"1"',
+		);
+		assert.equal(refused.status, 400);
+		assert.match(await refused.text(), /"path":"usage.budget","message":"needs usage reporting/);
+		const saved = await putPolicy(
+			service.url,
+			admin,
+			{ enabled: true, provider, usage: { reporting: 'counts', budget: { monthlyTokens: 500, enforcement: 'hard' } } },
+			'"1"',
+		);
+		assert.equal(saved.status, 200, await saved.clone().text());
+		await report(dev, { batchId: randomUUID(), buckets: [bucket({ revision: 2 })], droppedRequests: 0 });
+		const standing = async (token: string) => jsonOf(await fetch(`${service.url}/api/v1/usage/standing`, { headers: bearer(token) }));
+		const mine = await standing(dev);
+		assert.deepEqual(
+			{ used: mine.usedTokens, allowance: mine.allowance, enforcement: mine.enforcement },
+			{ used: 150, allowance: 500, enforcement: 'hard' },
+		);
+		assert.equal(mine.month, new Date().toISOString().slice(0, 7));
+		assert.equal((await standing(ops)).usedTokens, 0, "another member's requests are their own");
+
+		const raise = (member: string, monthlyTokens: number | null, token = admin) =>
+			fetch(`${service.url}/api/v1/admin/usage/budgets/${member}`, {
+				method: 'PUT',
+				headers: bearer(token, { 'content-type': 'application/json' }),
+				body: JSON.stringify({ monthlyTokens }),
+			});
+		assert.equal((await raise('dev@acme.example', 5000)).status, 204);
+		assert.equal((await standing(dev)).allowance, 5000);
+		assert.equal((await standing(ops)).allowance, 500, 'the others keep the policy’s');
+		const listed = await jsonOf(await fetch(`${service.url}/api/v1/admin/usage/budgets`, { headers: bearer(admin) }));
+		assert.deepEqual(
+			listed.budgets.map((budget: Record<string, unknown>) => [budget.member, budget.monthlyTokens, budget.updatedBy]),
+			[['dev@acme.example', 5000, ADMIN.email]],
+		);
+		assert.equal((await raise('nobody@acme.example', 10)).status, 404);
+		assert.equal((await raise('dev@acme.example', 0)).status, 400);
+		assert.equal((await raise('dev@acme.example', 10, dev)).status, 403, 'members cannot raise their own');
+		assert.equal((await raise('dev@acme.example', null)).status, 204);
+		assert.equal((await standing(dev)).allowance, 500);
+	});
 });

@@ -98,7 +98,7 @@ describe('usage reporting never carries content', function () {
 			const reporter = new UsageReporter({
 				ledger,
 				scheduler: new ManualScheduler(new ManualClock()),
-				target: () => ({ orgId: 'acme', transport }),
+				target: () => ({ orgId: 'acme', transport, budgeted: false }),
 				log: () => undefined,
 			});
 			assert.equal(await reporter.sendNow(), 'sent');

@@ -76,7 +76,7 @@ describe('usage reports from the extension to the service', function () {
 			const reporter = new UsageReporter({
 				ledger,
 				scheduler: new ManualScheduler(new ManualClock()),
-				target: () => ({ orgId: 'acme', transport }),
+				target: () => ({ orgId: 'acme', transport, budgeted: false }),
 				log: (message) => logged.push(message),
 			});
 			cleanups.push(() => reporter.dispose());

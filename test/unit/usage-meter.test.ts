@@ -5,6 +5,7 @@ import { ChatRequestError } from '../../src/client/request-error';
 import { UsageReportSchema } from '../../src/policy';
 import { UsageLedger, type CountedRequest } from '../../src/extension/usage/usage-ledger';
 import { UsageMeter, type MeteredRequest } from '../../src/extension/usage/usage-meter';
+import { BudgetGuard } from '../../src/extension/usage/budget-guard';
 import { MemoryKeyValueStore } from '../support/memory-storage';
 
 const T0 = Date.parse('2026-12-02T10:15:00.000Z');
@@ -178,6 +179,94 @@ describe('usage counted at the source (UsageMeter, UsageLedger)', () => {
 		assert.deepEqual(
 			restarted.view('acme').sent.map((sent) => sent.requests),
 			[3],
+		);
+	});
+});
+
+describe('the monthly token budget (BudgetGuard)', () => {
+	const JUNE = Date.parse('2026-06-20T12:00:00.000Z');
+	let now: number;
+	let unsent: number;
+	let notices: string[];
+	const guard = (state = new MemoryKeyValueStore()) =>
+		new BudgetGuard({
+			ledger: { unsentTokens: () => unsent },
+			state,
+			now: () => now,
+			owner: () => ({ organization: 'Acme Corp', adminContact: 'ai-platform@acme.example' }),
+			notify: (message) => void notices.push(message),
+		});
+	const standing = (usedTokens: number, enforcement: 'soft' | 'hard', allowance = 1000) => ({
+		month: '2026-06',
+		resetsAt: '2026-07-01T00:00:00.000Z',
+		usedTokens,
+		allowance,
+		enforcement,
+	});
+
+	beforeEach(() => {
+		now = JUNE;
+		unsent = 0;
+		notices = [];
+	});
+
+	it('refuses with one sentence naming the admin contact once a hard budget is used up, counting what is not reported yet', () => {
+		const budget = guard();
+		budget.update('acme', standing(900, 'hard'));
+		assert.equal(budget.refusal('acme'), undefined);
+		assert.deepEqual(notices, ["You have used 90% of your monthly allowance of 1,000 tokens for Acme Corp's models."]);
+		unsent = 100; // counted here since the service answered
+		assert.equal(
+			budget.refusal('acme'),
+			"You have used your monthly allowance of 1,000 tokens for Acme Corp's models; it renews on July 1, 2026 (UTC), or ask ai-platform@acme.example to raise it. Until then, requests to its models are refused.",
+		);
+		budget.check('acme');
+		budget.check('acme');
+		assert.equal(notices.length, 2, 'each threshold is told once');
+		budget.update('acme', standing(1000, 'hard', 5000)); // an admin raised it
+		assert.equal(budget.refusal('acme'), undefined);
+		now = Date.parse('2026-07-01T00:00:01.000Z');
+		budget.update('acme', standing(4000, 'hard', 5000));
+		assert.equal(budget.measure('acme')?.used, 100, 'a new month: what the service counted was last month');
+	});
+
+	it('only tells the member under a soft budget, and not again after a restart', () => {
+		const state = new MemoryKeyValueStore();
+		guard(state).update('acme', standing(1200, 'soft'));
+		assert.equal(guard(state).refusal('acme'), undefined);
+		assert.equal(notices.length, 1);
+		assert.match(notices[0]!, /^You have used your monthly allowance of 1,000 tokens/);
+		guard(state).update('acme', standing(1300, 'soft'));
+		assert.equal(notices.length, 1, 'remembered across a restart');
+	});
+
+	it('never sends a refused request, and counts it as refused by the budget', async () => {
+		const counted: CountedRequest[] = [];
+		let read = false;
+		const meter = new UsageMeter({
+			sink: { add: (_orgId, request) => void counted.push(request) },
+			context: () => ({ orgId: 'acme', revision: 3 }),
+			now: () => now,
+			countTokens: () => 1,
+			refusal: () => 'Used up.',
+		});
+		async function* never(): AsyncGenerator<CompletionEvent> {
+			read = true;
+			yield { type: 'end', reason: 'stop' };
+		}
+		const request: MeteredRequest = { caller: 'chat-view', model: 'gpt-4o', api: 'chat-completions', prompt: () => '' };
+		await assert.rejects(
+			(async () => {
+				for await (const _event of meter.measure(request, never())) {
+					// nothing arrives
+				}
+			})(),
+			(error: unknown) => error instanceof ChatRequestError && error.kind === 'budget' && error.message === 'Used up.',
+		);
+		assert.equal(read, false, 'the endpoint was never asked');
+		assert.deepEqual(
+			counted.map((request) => [request.outcome, request.inputTokens]),
+			[['budget', 0]],
 		);
 	});
 });

@@ -21,6 +21,7 @@ function languageModelError(error: unknown): Error {
 			case 'key-rejected':
 			case 'azure-role':
 			case 'forbidden':
+			case 'budget':
 				return vscode.LanguageModelError.NoPermissions(message);
 			case 'not-found':
 				return vscode.LanguageModelError.NotFound(message);

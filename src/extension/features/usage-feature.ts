@@ -3,6 +3,7 @@ import type { PolicyDocument, UsageBucket } from '../../policy';
 import { Disposable } from '../base/disposable';
 import type { UsageLedger } from '../usage/usage-ledger';
 import type { UsageReporter } from '../usage/usage-reporter';
+import type { EffectiveStateEvents } from '../provider/effective-state';
 
 const REPORTED_USAGE_URI = vscode.Uri.parse('org-provider-policy-usage:/Reported%20Usage.md');
 
@@ -30,8 +31,20 @@ export class UsageFeature extends Disposable implements vscode.TextDocumentConte
 		private readonly ledger: UsageLedger,
 		private readonly reporter: UsageReporter,
 		private readonly policy: () => PolicyDocument | undefined,
+		effective: Pick<EffectiveStateEvents, 'onDidChange'>,
 	) {
 		super();
+		// A changed policy may change the budget: the standing is asked for again at once.
+		let revision: number | undefined;
+		this._register(
+			effective.onDidChange(({ sync }) => {
+				const now = sync.policy?.document.revision;
+				if (now !== revision) {
+					revision = now;
+					void this.reporter.refreshStanding();
+				}
+			}),
+		);
 		this._register(vscode.workspace.registerTextDocumentContentProvider(REPORTED_USAGE_URI.scheme, this));
 		this._register(
 			vscode.commands.registerCommand('orgProviderPolicy.showReportedUsage', async () => {

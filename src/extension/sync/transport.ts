@@ -8,6 +8,8 @@ import {
 	type PolicyDocument,
 	type PolicyTrust,
 	type UsageReport,
+	type UsageStanding,
+	UsageStandingSchema,
 } from '../../policy';
 import { serviceFetch, ServiceHttpError, type ServiceConnection } from '../base/service-http';
 
@@ -143,5 +145,18 @@ export class PolicyTransport {
 			response.status,
 			`the service answered ${response.status} to a usage report${said ? `: ${said.slice(0, 200)}` : ''}`,
 		);
+	}
+
+	/** GET /api/v1/usage/standing: the member's tokens this month against their allowance; undefined when signed out. */
+	async usageStanding(signal: AbortSignal): Promise<UsageStanding | undefined> {
+		const response = await this.authorized('/api/v1/usage/standing', {}, signal);
+		if (!response) {
+			return undefined;
+		}
+		if (!response.ok) {
+			await response.body?.cancel();
+			throw new ServiceHttpError(response.status, `GET /api/v1/usage/standing answered ${response.status}`);
+		}
+		return UsageStandingSchema.parse(await response.json());
 	}
 }

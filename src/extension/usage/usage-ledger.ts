@@ -119,6 +119,14 @@ export class UsageLedger {
 		this.saveSoon(orgId);
 	}
 
+	/** Input and output tokens counted from `from` on that the service has not taken yet. */
+	unsentTokens(orgId: string, from: number): number {
+		const { open, pending } = this.of(orgId);
+		return [...open, ...pending.flatMap((report) => report.buckets)]
+			.filter((bucket) => Date.parse(bucket.hour) >= from)
+			.reduce((sum, bucket) => sum + bucket.inputTokens + bucket.outputTokens, 0);
+	}
+
 	view(orgId: string): LedgerView {
 		const { open, pending, dropped, sent } = this.of(orgId);
 		return { open, pending, droppedRequests: dropped, sent };

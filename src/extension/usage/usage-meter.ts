@@ -1,5 +1,5 @@
 import type { CompletionEvent, TokenUsage } from '../../client/completion';
-import { isChatRequestError } from '../../client/request-error';
+import { ChatRequestError, isChatRequestError } from '../../client/request-error';
 import { FAILURE_KINDS, hourOf, type UsageCaller, type UsageOutcome } from '../../policy';
 import type { CountedRequest } from './usage-ledger';
 
@@ -30,6 +30,10 @@ export interface UsageMeterDeps {
 	readonly now: () => number;
 	/** Tokens of a text for a model (the tokenizer where its encoding is known, else the estimate). */
 	readonly countTokens: (model: string, text: string) => number;
+	/** The budget's word before a request: a sentence refuses it (a hard budget used up). */
+	readonly refusal?: (orgId: string) => string | undefined;
+	/** After each counted request (the budget's notices). */
+	readonly counted?: (orgId: string) => void;
 }
 
 const KNOWN_FAILURES = new Set<string>(FAILURE_KINDS);
@@ -55,7 +59,12 @@ export class UsageMeter {
 
 	measure(request: MeteredRequest, events: AsyncIterable<CompletionEvent>, signal?: AbortSignal): AsyncIterable<CompletionEvent> {
 		const context = this.deps.context();
-		return context ? this.counted(context, request, events, signal) : events;
+		if (!context) {
+			return events;
+		}
+		const refused = this.deps.refusal?.(context.orgId);
+		// Refused, the request is never sent (its events are never read), and counted as refused.
+		return this.counted(context, request, refused ? refusedEvents(refused) : events, signal);
 	}
 
 	private async *counted(
@@ -120,5 +129,11 @@ export class UsageMeter {
 			firstTokenMs: seen.firstTokenAt === undefined ? 0 : Math.max(0, Math.round(seen.firstTokenAt - seen.started)),
 			durationMs: Math.max(0, Math.round(ended - seen.started)),
 		});
+		this.deps.counted?.(context.orgId);
 	}
+}
+
+// eslint-disable-next-line require-yield -- a stream that fails before its first event
+async function* refusedEvents(sentence: string): AsyncGenerator<CompletionEvent> {
+	throw new ChatRequestError('budget', sentence);
 }

@@ -1,4 +1,4 @@
-import type { UsageReport } from '../../policy';
+import type { UsageReport, UsageStanding } from '../../policy';
 import { Disposable } from '../base/disposable';
 import type { Scheduler } from '../base/scheduler';
 import type { UsageLedger } from './usage-ledger';
@@ -9,13 +9,16 @@ export interface UsageTransport {
 		report: UsageReport,
 		signal: AbortSignal,
 	): Promise<{ kind: 'taken' } | { kind: 'refused'; reason: string } | { kind: 'signed-out' }>;
+	usageStanding(signal: AbortSignal): Promise<UsageStanding | undefined>;
 }
 
 export interface UsageReporterDeps {
 	readonly ledger: Pick<UsageLedger, 'seal' | 'nextPending' | 'settle'>;
 	readonly scheduler: Scheduler;
 	/** The organization whose counts may be sent now, and how to send them; undefined while reporting is off or no one is signed in. */
-	readonly target: () => { orgId: string; transport: UsageTransport } | undefined;
+	readonly target: () => { orgId: string; transport: UsageTransport; budgeted: boolean } | undefined;
+	/** The member's standing against a budget, fetched after each round of reports while the policy has one. */
+	readonly onStanding?: (orgId: string, standing: UsageStanding) => void;
 	readonly log: (message: string) => void;
 	/** How often counts are sealed and sent; each member's moment is spread over it. */
 	readonly intervalMs?: number;
@@ -88,6 +91,22 @@ export class UsageReporter extends Disposable {
 			this.deps.ledger.settle(orgId, report.batchId, answer.kind, this.deps.scheduler.now());
 			sent = true;
 		}
+		await this.refreshStanding(target);
 		return sent ? 'sent' : 'nothing';
+	}
+
+	/** Asks the service for the member's standing, where the policy has a budget (after reports, so it counts them). */
+	async refreshStanding(target = this.deps.target()): Promise<void> {
+		if (!target?.budgeted || !this.deps.onStanding) {
+			return;
+		}
+		try {
+			const standing = await target.transport.usageStanding(this.stopped.signal);
+			if (standing) {
+				this.deps.onStanding(target.orgId, standing);
+			}
+		} catch (error) {
+			this.deps.log(`could not read the usage standing: ${error instanceof Error ? error.message : String(error)}`);
+		}
 	}
 }

@@ -1,7 +1,7 @@
 import type { FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { formatFieldError, UsageReportSchema, type FieldError } from '../../policy';
+import { BudgetSchema, formatFieldError, UsageReportSchema, UsageStandingSchema, type FieldError } from '../../policy';
 import type { Clock } from '../clock';
 import { principalOf, requireRole, type Authenticators } from '../http/auth';
 import { HttpError } from '../http/http-error';
@@ -14,7 +14,7 @@ import type { UsageService } from '../usage/usage-service';
 export interface UsageRouteOptions {
 	readonly auth: Authenticators;
 	readonly usage: UsageService;
-	readonly store: Pick<Store, 'findUserByEmail' | 'listUsers'>;
+	readonly store: Pick<Store, 'findUserByEmail' | 'listUsers'> & { readonly usage: Pick<Store['usage'], 'listBudgetOverrides'> };
 	readonly clock: Clock;
 	/** Reports one member may send a minute (a member's extension sends about one). */
 	readonly reportsPerMinute: number;
@@ -160,6 +160,73 @@ export const usageRoutes: FastifyPluginAsyncZod<UsageRouteOptions> = async (app,
 						order,
 					),
 				);
+		},
+	);
+
+	app.get(
+		'/usage/standing',
+		{
+			preValidation: signedIn,
+			schema: {
+				summary: "The signed-in member's tokens this month against their allowance",
+				security: bearer,
+				response: { 200: UsageStandingSchema },
+			},
+		},
+		async (request) => {
+			const { user } = principalOf(request);
+			return usage.standing(user.orgId, user.id);
+		},
+	);
+
+	app.get(
+		'/admin/usage/budgets',
+		{
+			preValidation: admin,
+			schema: {
+				summary: "Members' own monthly allowances (set apart from the policy's)",
+				security: bearer,
+				response: {
+					200: z.object({
+						budgets: z.array(z.object({ member: z.string(), monthlyTokens: z.number(), updatedAt: z.string(), updatedBy: z.string() })),
+					}),
+				},
+			},
+		},
+		async (request) => {
+			const orgId = principalOf(request).user.orgId;
+			const emailOf = await emails(orgId);
+			const overrides = await store.usage.listBudgetOverrides(orgId);
+			return {
+				budgets: overrides.map((override) => ({
+					member: emailOf(override.userId),
+					monthlyTokens: override.monthlyTokens,
+					updatedAt: new Date(override.updatedAt).toISOString(),
+					updatedBy: override.updatedBy,
+				})),
+			};
+		},
+	);
+
+	app.put(
+		'/admin/usage/budgets/:member',
+		{
+			preValidation: admin,
+			schema: {
+				summary: "Sets one member's own monthly allowance (null: the policy's again)",
+				security: bearer,
+				params: z.object({ member: z.string().max(320).describe("The member's e-mail") }),
+				body: z.strictObject({ monthlyTokens: BudgetSchema.shape.monthlyTokens.nullable() }),
+				response: { 204: z.null(), 400: ErrorSchema, 404: ErrorSchema },
+			},
+		},
+		async (request, reply) => {
+			const { user } = principalOf(request);
+			const member = await store.findUserByEmail(user.orgId, request.params.member.trim().toLowerCase());
+			if (!member || !(await usage.setBudget(user.orgId, member.id, request.body.monthlyTokens, user.email))) {
+				throw new HttpError(404, 'not_found', `no member ${request.params.member} in this organization`);
+			}
+			return reply.code(204).send(null);
 		},
 	);
 };

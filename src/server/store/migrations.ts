@@ -225,6 +225,15 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = {
 				.addPrimaryKeyConstraint('usage_batches_key', ['user_id', 'batch_id'])
 				.execute();
 			await db.schema.createIndex('usage_batches_by_org').on('usage_batches').columns(['org_id', 'received_at']).execute();
+			// A member's own monthly token allowance, where an admin set one apart from the policy's.
+			await db.schema
+				.createTable('usage_budget_overrides')
+				.addColumn('user_id', 'text', (c) => c.primaryKey())
+				.addColumn('org_id', 'text', (c) => c.notNull())
+				.addColumn('monthly_tokens', 'bigint', (c) => c.notNull())
+				.addColumn('updated_at', 'bigint', (c) => c.notNull())
+				.addColumn('updated_by', 'text', (c) => c.notNull())
+				.execute();
 		},
 	},
 };

@@ -93,6 +93,7 @@ export interface Tables {
 	};
 	audit_events: { id: string; org_id: string; at: number; actor: string; action: string; outcome: string; detail: string };
 	usage_hourly: UsageHourlyRow;
+	usage_budget_overrides: { user_id: string; org_id: string; monthly_tokens: number; updated_at: number; updated_by: string };
 	usage_batches: { user_id: string; batch_id: string; org_id: string; received_at: number; dropped_requests: number };
 }
 

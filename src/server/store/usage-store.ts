@@ -58,6 +58,18 @@ export interface UsageStore {
 	droppedRequests(orgId: string, filter: Pick<UsageFilter, 'from' | 'to' | 'userId'>): Promise<number>;
 	/** Deletes buckets and report ids older than `before`; returns how many rows went. */
 	purgeUsage(before: number): Promise<number>;
+	/** Sets (or, with null, removes) one member's own monthly token allowance. */
+	setBudgetOverride(override: BudgetOverride | { orgId: string; userId: string; monthlyTokens: null }): Promise<void>;
+	listBudgetOverrides(orgId: string): Promise<BudgetOverride[]>;
+}
+
+/** A member's own monthly allowance, set by an admin apart from the policy's. */
+export interface BudgetOverride {
+	orgId: string;
+	userId: string;
+	monthlyTokens: number;
+	updatedAt: number;
+	updatedBy: string;
 }
 
 const FIELD_OF: Record<UsageSumColumn, keyof UsageTotals> = {
@@ -180,11 +192,53 @@ export class SqlUsageStore implements UsageStore {
 		return Number(row?.dropped ?? 0);
 	}
 
+	async setBudgetOverride(override: BudgetOverride | { orgId: string; userId: string; monthlyTokens: null }): Promise<void> {
+		if (override.monthlyTokens === null) {
+			await this.db
+				.deleteFrom('usage_budget_overrides')
+				.where('user_id', '=', override.userId)
+				.where('org_id', '=', override.orgId)
+				.execute();
+			return;
+		}
+		const row = budgetRow(override);
+		await this.db
+			.insertInto('usage_budget_overrides')
+			.values(row)
+			.onConflict((conflict) =>
+				conflict
+					.column('user_id')
+					.doUpdateSet({ monthly_tokens: row.monthly_tokens, updated_at: row.updated_at, updated_by: row.updated_by }),
+			)
+			.execute();
+	}
+
+	async listBudgetOverrides(orgId: string): Promise<BudgetOverride[]> {
+		const rows = await this.db.selectFrom('usage_budget_overrides').selectAll().where('org_id', '=', orgId).execute();
+		return rows.map((row) => ({
+			orgId: row.org_id,
+			userId: row.user_id,
+			monthlyTokens: Number(row.monthly_tokens),
+			updatedAt: Number(row.updated_at),
+			updatedBy: row.updated_by,
+		}));
+	}
+
 	async purgeUsage(before: number): Promise<number> {
 		const buckets = await this.db.deleteFrom('usage_hourly').where('hour', '<', before).executeTakeFirst();
 		const batches = await this.db.deleteFrom('usage_batches').where('received_at', '<', before).executeTakeFirst();
 		return Number(buckets.numDeletedRows) + Number(batches.numDeletedRows);
 	}
+}
+
+function budgetRow(override: BudgetOverride) {
+	return {
+		user_id: override.userId,
+		org_id: override.orgId,
+		monthly_tokens: override.monthlyTokens,
+		updated_at: override.updatedAt,
+		updated_by: override.updatedBy,
+	};
 }
 
 function isNumeric(name: string): boolean {

@@ -1,4 +1,4 @@
-import { USAGE_LIMITS, type FieldError, type UsageReport } from '../../policy';
+import { monthOf, USAGE_LIMITS, type FieldError, type UsageReport, type UsageStanding } from '../../policy';
 import type { Clock } from '../clock';
 import type { PolicyService } from '../policy/policy-service';
 import type { Store } from '../store/store';
@@ -45,7 +45,7 @@ export const NOT_FAILED = new Set(['ok', 'cancelled']);
  */
 export class UsageService {
 	constructor(
-		private readonly store: Pick<Store, 'usage' | 'listRevisions' | 'listUsers'>,
+		private readonly store: Pick<Store, 'usage' | 'listRevisions' | 'listUsers' | 'getUser'>,
 		private readonly policies: Pick<PolicyService, 'current'>,
 		private readonly clock: Clock,
 		private readonly counted: (counts: IngestedCounts) => void = () => undefined,
@@ -130,6 +130,39 @@ export class UsageService {
 			}),
 			models: models.map((group) => group.model ?? '').sort(),
 		};
+	}
+
+	/** A member's tokens this month against their allowance: their own where an admin set one, else the policy's. */
+	async standing(orgId: string, userId: string): Promise<UsageStanding> {
+		const { from, to, month } = monthOf(this.clock.now());
+		const [used, overrides, current] = await Promise.all([
+			this.store.usage.aggregate(orgId, { from, to, userId }, []),
+			this.store.usage.listBudgetOverrides(orgId),
+			this.policies.current(orgId),
+		]);
+		const budget = current?.signed.policy.usage?.budget;
+		const own = overrides.find((override) => override.userId === userId)?.monthlyTokens;
+		return {
+			month,
+			resetsAt: new Date(to).toISOString(),
+			usedTokens: (used[0]?.inputTokens ?? 0) + (used[0]?.outputTokens ?? 0),
+			allowance: budget ? (own ?? budget.monthlyTokens) : null,
+			enforcement: budget?.enforcement ?? null,
+		};
+	}
+
+	/** Sets one member's own allowance (null: the policy's again); false when the account is not in the organization. */
+	async setBudget(orgId: string, userId: string, monthlyTokens: number | null, by: string): Promise<boolean> {
+		const user = await this.store.getUser(userId);
+		if (!user || user.orgId !== orgId) {
+			return false;
+		}
+		await this.store.usage.setBudgetOverride(
+			monthlyTokens === null
+				? { orgId, userId, monthlyTokens }
+				: { orgId, userId, monthlyTokens, updatedAt: this.clock.now(), updatedBy: by },
+		);
+		return true;
 	}
 
 	/** Deletes what is older than the retention; returns how many rows went. */

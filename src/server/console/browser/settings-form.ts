@@ -1,3 +1,4 @@
+import { usageChoice } from './usage-settings';
 import { $, $$, inputValue, isChecked, send, showLocalTimes, showStatus } from './dom';
 import { planEndpoint, previewRequestUrl, type EndpointPlan } from '../../../policy/endpoint';
 import { isPlainHttpBeyondLoopback } from '../../../policy/url-rules';
@@ -80,14 +81,9 @@ function collect(headersBox: HTMLElement) {
 		enabled,
 		...optional('adminContact', inputValue('#admin-contact').trim()),
 		...(enabled || providerTouched ? { provider } : {}),
-		...usageChoice($<HTMLInputElement>('#usage-reporting')),
+		...usageChoice(),
 	};
 	return { settings, keepHeaderValues };
-}
-
-/** Usage reporting as ticked; left out while it was never set and stays unticked (a save changes nothing there). */
-function usageChoice(box: HTMLInputElement) {
-	return box.checked || box.defaultChecked ? { usage: { reporting: box.checked ? 'counts' : 'off' } } : {};
 }
 
 function clearErrors(): void {
