@@ -440,6 +440,42 @@ export function memberDay(): void {
 				assert.deepEqual(page, { requests: '2', input: '18', output: '10' }, 'the Usage page (screenshot in test-results/)');
 				const held = (await (await fetch(`${control}/service/holds`, { method: 'POST', body: secret })).json()) as { files: string[] };
 				assert.deepEqual(held.files, [], "the prompt is nowhere in the service's database");
+
+				// A hard budget the member has just used up (18 + 10 tokens): the next request is refused with one sentence.
+				const budgeted = await savePolicy({
+					...policy,
+					provider: { ...policy.provider, azure: { apiVersion: '2024-10-21' } },
+					usage: { reporting: 'counts', budget: { monthlyTokens: 28, enforcement: 'hard' } },
+				});
+				await until(`revision ${budgeted}`, inSyncAt(budgeted));
+				await vscode.commands.executeCommand('orgProviderPolicy.sendUsageReport');
+				const before = (await requests()).length;
+				const refused = await (await consumer()).ask('gpt-4o', 'One more, please');
+				assert.match(
+					String(refused.error?.message ?? ''),
+					/^You have used your monthly allowance of 28 tokens for Acme Corp's models; it renews on .+ \(UTC\), or ask ai-platform@acme\.example to raise it\. Until then, requests to its models are refused\.$/,
+					JSON.stringify(refused),
+				);
+				await assert.rejects(
+					vscode.commands.executeCommand('orgProviderPolicy.sendChatMessage', 'And from the chat view?'),
+					/monthly allowance of 28 tokens/,
+				);
+				assert.equal((await requests()).length, before, 'no refused request reached the endpoint');
+				// The admin raises this member's allowance: requests go through again.
+				const raised = await admin('PUT', `/api/v1/admin/usage/budgets/${env('ORG_POLICY_TEST_MEMBER_EMAIL')}`, {
+					monthlyTokens: 1_000_000,
+				});
+				assert.equal(raised.status, 204);
+				await vscode.commands.executeCommand('orgProviderPolicy.sendUsageReport');
+				const again = await (await consumer()).ask('gpt-4o', 'Now?');
+				assert.equal(again.error, undefined, JSON.stringify(again.error));
+				await vscode.commands.executeCommand('orgProviderPolicy.sendUsageReport');
+				const outcomes = await admin('GET', '/api/v1/admin/usage?groupBy=outcome');
+				assert.deepEqual(
+					Object.fromEntries(outcomes.body.groups.map((group: { outcome: string; requests: number }) => [group.outcome, group.requests])),
+					{ ok: 3, budget: 2 },
+					'refused requests are counted as refused by the budget',
+				);
 			} finally {
 				const back = await savePolicy(policy);
 				await until(`revision ${back}`, inSyncAt(back));
