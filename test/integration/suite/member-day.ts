@@ -457,7 +457,7 @@ export function memberDay(): void {
 					JSON.stringify(refused),
 				);
 				await assert.rejects(
-					vscode.commands.executeCommand('orgProviderPolicy.sendChatMessage', 'And from the chat view?'),
+					Promise.resolve(vscode.commands.executeCommand('orgProviderPolicy.sendChatMessage', 'And from the chat view?')),
 					/monthly allowance of 28 tokens/,
 				);
 				assert.equal((await requests()).length, before, 'no refused request reached the endpoint');
