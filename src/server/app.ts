@@ -98,10 +98,12 @@ export async function buildApp(options: AppOptions): Promise<PolicyApp> {
 		(orgId) => policies.signingKey(orgId),
 		audit,
 	);
+	const otlp = config.otlpMetricsUrl
+		? (await import('./usage/otlp-metrics')).otlpUsageMetrics(config.otlpMetricsUrl, config.otlpMetricsIntervalSeconds, '1.0.0')
+		: undefined;
 	const usage = new UsageService(store, policies, clock, (counts) => {
-		metrics.usageRequests.inc({ model: counts.model, outcome: counts.outcome }, counts.requests);
-		metrics.usageTokens.inc({ model: counts.model, direction: 'input' }, counts.inputTokens);
-		metrics.usageTokens.inc({ model: counts.model, direction: 'output' }, counts.outputTokens);
+		metrics.recordUsage(counts);
+		otlp?.record(counts);
 	});
 	const hub = new StreamHub(events, metrics, config.heartbeatSeconds * 1000);
 	const auth = {
@@ -184,6 +186,7 @@ export async function buildApp(options: AppOptions): Promise<PolicyApp> {
 		await hub.endInvalid((token) => accounts.tokens.stillValid(token.hash));
 	};
 	app.addHook('onClose', async () => stopExternal?.());
+	app.addHook('onClose', async () => otlp?.shutdown());
 	// Expired device codes, invitations and tokens are deleted a day after they expire, hourly; and
 	// usage older than the retention.
 	const purge = () =>

@@ -37,6 +37,9 @@ const ServerConfigFields = z.strictObject({
 	// Usage members' extensions report: kept this many days, and at most this many reports per member a minute.
 	usageRetentionDays: z.coerce.number('must be a number').int('must be a whole number').min(1, 'must be at least 1').max(3650).default(400),
 	usageReportsPerMinute: z.coerce.number('must be a number').int('must be a whole number').min(1, 'must be at least 1').default(30),
+	// Usage totals also sent to an OpenTelemetry collector (OTLP/HTTP), e.g. http://collector:4318/v1/metrics.
+	otlpMetricsUrl: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL, e.g. http://collector:4318/v1/metrics' }).optional(),
+	otlpMetricsIntervalSeconds: z.coerce.number('must be a number').min(1, 'must be at least 1').max(3600).default(60),
 	metricsToken: z.string().min(16, 'must be at least 16 characters').optional(),
 	signingKeyFile: z.string().min(1).optional(),
 	previousSigningKeyFile: z.string().min(1).optional(),

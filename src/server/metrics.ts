@@ -50,6 +50,13 @@ export class ServiceMetrics {
 		registers: [this.registry],
 	});
 
+	/** A usage report's counts, without the member (bounded labels). */
+	recordUsage(counts: { model: string; outcome: string; requests: number; inputTokens: number; outputTokens: number }): void {
+		this.usageRequests.inc({ model: counts.model, outcome: counts.outcome }, counts.requests);
+		this.usageTokens.inc({ model: counts.model, direction: 'input' }, counts.inputTokens);
+		this.usageTokens.inc({ model: counts.model, direction: 'output' }, counts.outputTokens);
+	}
+
 	constructor() {
 		collectDefaultMetrics({ register: this.registry, prefix: 'org_policy_' });
 	}

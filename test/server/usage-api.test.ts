@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { hourOf, type UsageBucket } from '../../src/policy';
 import { ADMIN, bearer, jsonOf, putPolicy, startService, type RunningService } from '../support/service';
 
@@ -253,5 +255,73 @@ describe('usage reporting API', function () {
 		assert.equal((await raise('dev@acme.example', 10, dev)).status, 403, 'members cannot raise their own');
 		assert.equal((await raise('dev@acme.example', null)).status, 204);
 		assert.equal((await standing(dev)).allowance, 500);
+	});
+
+	it('exports the same totals to an OpenTelemetry collector over OTLP/HTTP when configured, without a member attribute', async () => {
+		const received: string[] = [];
+		const collector = createServer((request, response) => {
+			let body = '';
+			request.on('data', (chunk) => (body += String(chunk)));
+			request.on('end', () => {
+				received.push(`${request.method} ${request.url} ${request.headers['content-type']}\n${body}`);
+				response.writeHead(200, { 'content-type': 'application/json' }).end('{}');
+			});
+		});
+		await new Promise<void>((resolve) => collector.listen(0, '127.0.0.1', resolve));
+		const exporting = await startService({
+			settings: {
+				otlpMetricsUrl: `http://127.0.0.1:${(collector.address() as AddressInfo).port}/v1/metrics`,
+				otlpMetricsIntervalSeconds: 1,
+			},
+		});
+		try {
+			await exporting.addUser('dev@acme.example', 'member');
+			const token = (await exporting.signIn('dev@acme.example')).access_token;
+			const sent = await fetch(`${exporting.url}/api/v1/usage`, {
+				method: 'POST',
+				headers: bearer(token, { 'content-type': 'application/json' }),
+				body: JSON.stringify({
+					batchId: randomUUID(),
+					buckets: [bucket(), bucket({ outcome: 'timeout', requests: 2, firstTokenRequests: 0 })],
+					droppedRequests: 0,
+				}),
+			});
+			assert.equal(sent.status, 200);
+			const deadline = Date.now() + 10_000;
+			const points = () => {
+				const found: Record<string, number> = {};
+				for (const line of received) {
+					const body = JSON.parse(line.slice(line.indexOf('\n') + 1));
+					for (const metric of body.resourceMetrics.flatMap((resource: { scopeMetrics: { metrics: unknown[] }[] }) =>
+						resource.scopeMetrics.flatMap((scope) => scope.metrics),
+					)) {
+						const { name, sum } = metric as {
+							name: string;
+							sum?: { dataPoints: { attributes: { key: string; value: { stringValue: string } }[]; asInt?: number; asDouble?: number }[] };
+						};
+						for (const point of sum?.dataPoints ?? []) {
+							const labels = point.attributes
+								.map((attribute) => `${attribute.key}=${attribute.value.stringValue}`)
+								.sort()
+								.join(',');
+							found[`${name}{${labels}}`] = Number(point.asInt ?? point.asDouble);
+						}
+					}
+				}
+				return found;
+			};
+			while (!points()['org_policy.usage.requests{model=other,outcome=timeout}'] && Date.now() < deadline) {
+				await new Promise((resolve) => setTimeout(resolve, 200));
+			}
+			assert.match(received[0] ?? '', /^POST \/v1\/metrics application\/json/);
+			const exported = points();
+			assert.equal(exported['org_policy.usage.requests{model=other,outcome=ok}'], 3, JSON.stringify(exported));
+			assert.equal(exported['org_policy.usage.requests{model=other,outcome=timeout}'], 2);
+			assert.equal(exported['org_policy.usage.tokens{direction=input,model=other}'], 240);
+			assert.doesNotMatch(received.join('\n'), /dev@acme|"gpt-4o"/, 'no member, and a model the policy does not name is "other"');
+		} finally {
+			await exporting.close();
+			collector.close();
+		}
 	});
 });
