@@ -8,7 +8,11 @@
 import { apiKeyCredential, createChatClient, createDispatcher, fetchThrough } from '../src/client';
 import { Emitter } from '../src/extension/base/disposable';
 import { respond, ROLE, toChatMessages } from '../src/extension/lm/messages';
-import { mean, report, runBench, smoke, startEndpoint } from './support/common';
+import { randomUUID } from 'node:crypto';
+import { UsageLedger } from '../src/extension/usage/usage-ledger';
+import { UsageMeter } from '../src/extension/usage/usage-meter';
+import { MemoryKeyValueStore } from '../test/support/memory-storage';
+import { mean, report, runBench, smoke, startEndpoint, wallClock } from './support/common';
 import { measure, merge, providerWithPolicy, TIMING_HEADER, timingRow } from './support/streaming';
 
 const COUNT = smoke ? 30 : 2000;
@@ -33,6 +37,21 @@ async function main(): Promise<void> {
 			{ allowed: ['gpt-4o'], settings: { 'gpt-4o': { maxOutputTokens: 4096 } } },
 			KEY,
 		);
+		// The same provider counting every request for the usage report (the endpoint reports usage, as asked).
+		const ledger = new UsageLedger(new MemoryKeyValueStore(), () => randomUUID());
+		const meter = new UsageMeter({
+			sink: ledger,
+			context: () => ({ orgId: 'acme', revision: 2 }),
+			now: wallClock,
+			countTokens: (_model, text) => Math.ceil(text.length / 4),
+		});
+		const counting = await providerWithPolicy(
+			baseUrl,
+			HEADERS,
+			{ allowed: ['gpt-4o'], settings: { 'gpt-4o': { maxOutputTokens: 4096 } } },
+			KEY,
+			meter,
+		);
 		const vscodeMessages = [{ role: ROLE.user, content: [{ value: 'Say hello' }], name: undefined }];
 		const token = { isCancellationRequested: false, onCancellationRequested: new Emitter<void>().event };
 
@@ -50,7 +69,7 @@ async function main(): Promise<void> {
 		};
 		const bare = bareWith(() => new AbortController().signal);
 		const bareUncancellable = bareWith(() => undefined);
-		const throughProvider = async (onText: () => void) => {
+		const through = (service: typeof provider) => async (onText: () => void) => {
 			const request = {
 				model: 'gpt-4o',
 				messages: toChatMessages(vscodeMessages),
@@ -58,18 +77,23 @@ async function main(): Promise<void> {
 				toolChoice: 'auto' as const,
 				asked: undefined,
 			};
-			await respond((signal) => provider.stream(request, signal), token, { text: onText, toolCall: () => undefined });
+			await respond((signal) => service.stream(request, signal, 'language-model'), token, { text: onText, toolCall: () => undefined });
 		};
+		const throughProvider = through(provider);
+		const throughCounting = through(counting);
 
 		await measure(WARMUP, bare);
 		await measure(WARMUP, throughProvider);
+		await measure(WARMUP, throughCounting);
 		// Interleaved halves, so a slow stretch of the machine falls on both sides.
 		const half = Math.ceil(COUNT / 2);
 		const runs = {
 			bare: [await measure(half, bare)],
 			provider: [await measure(half, throughProvider)],
 			uncancellable: [await measure(half, bareUncancellable)],
+			counting: [await measure(half, throughCounting)],
 		};
+		runs.counting.push(await measure(half, throughCounting));
 		runs.uncancellable.push(await measure(half, bareUncancellable));
 		runs.provider.push(await measure(half, throughProvider));
 		runs.bare.push(await measure(half, bare));
@@ -78,7 +102,13 @@ async function main(): Promise<void> {
 		const uncancellable = merge(runs.uncancellable);
 		const ttft = mean(ours.firstToken) / mean(base.firstToken);
 		const total = mean(ours.total) / mean(base.total);
+		const counted = merge(runs.counting);
+		// What counting adds to each request, as a share of the time to first token without it.
+		const addedFirstToken = (mean(counted.firstToken) - mean(ours.firstToken)) / mean(ours.firstToken);
+		const addedTotal = mean(counted.total) - mean(ours.total);
+		const countedRequests = ledger.view('acme').open.reduce((sum, bucket) => sum + bucket.requests, 0);
 		provider.dispose();
+		counting.dispose();
 		report({
 			name: 'lm-provider',
 			markdown: [
@@ -86,8 +116,11 @@ async function main(): Promise<void> {
 				'',
 				...TIMING_HEADER,
 				timingRow('through the Language Model provider', ours),
+				timingRow('through the provider, every request counted for the usage report', counted),
 				timingRow('bare client, cancellable (baseline)', base),
 				timingRow('bare client without an abort signal (reference)', uncancellable),
+				'',
+				`Usage counting (${countedRequests} requests counted, in ${ledger.view('acme').open.length} hourly bucket): ${addedFirstToken > 0 ? `adds ${(addedFirstToken * 100).toFixed(2)}% to the time to first token` : `no measurable addition to the time to first token (${(addedFirstToken * 100).toFixed(2)}%, within the run's noise)`}, ${addedTotal > 0 ? `${(addedTotal * 1000).toFixed(0)} µs` : 'nothing measurable'} added to the total.`,
 				'',
 				`Against the uncancellable reference the provider takes ${(mean(ours.total) / mean(uncancellable.total)).toFixed(2)}× (total): the openai SDK's handling of an abort signal, which any cancellable request pays.`,
 			].join('\n'),
@@ -98,6 +131,11 @@ async function main(): Promise<void> {
 					measured: `${ttft.toFixed(2)}×`,
 				},
 				{ description: 'total time through the provider ≤ 1.10× the bare client', met: total <= 1.1, measured: `${total.toFixed(2)}×` },
+				{
+					description: 'usage counting adds ≤ 1% to the time to first token',
+					met: addedFirstToken <= 0.01,
+					measured: `${(addedFirstToken * 100).toFixed(2)}%`,
+				},
 			],
 		});
 	} finally {

@@ -2,7 +2,7 @@
 import { createDispatcher, fetchThrough } from '../../src/client';
 import * as chatClientModule from '../../src/client/chat-client';
 import { Emitter } from '../../src/extension/base/disposable';
-import { ProviderService, type EntraModule } from '../../src/extension/provider/provider-service';
+import { ProviderService, type EntraModule, type ProviderHost } from '../../src/extension/provider/provider-service';
 import { buildPolicyDocument, PolicySettingsSchema } from '../../src/policy';
 import { MemoryKeyValueStore, MemorySecretStore } from '../../test/support/memory-storage';
 import { mean, ms, percentile, wallClock } from './common';
@@ -42,6 +42,7 @@ export async function providerWithPolicy(
 	headers: Record<string, string>,
 	models: Record<string, unknown>,
 	key: string,
+	meter?: ProviderHost['meter'],
 ): Promise<ProviderService> {
 	const document = buildPolicyDocument(
 		PolicySettingsSchema.parse({ enabled: true, provider: { id: 'openai-compatible', baseUrl, headers, models } }),
@@ -60,6 +61,7 @@ export async function providerWithPolicy(
 			fetch: () => providerFetch,
 			loadChatClient: () => chatClientModule,
 			loadEntra: () => ({}) as EntraModule,
+			...(meter ? { meter } : {}),
 		},
 	);
 	await provider.setApiKey(key);

@@ -73,7 +73,10 @@ export const adminPageRoutes: FastifyPluginAsyncZod<AdminPageRouteOptions> = asy
 			query: { from: dayOf(from), to: dayOf(to - 86_400_000), model: query.model ?? '', member },
 			reporting: current.signed.policy.usage?.reporting === 'counts',
 		};
-		const options = chrome(request, 'Usage', 'usage', current.signed.policy.organization.name, ['/console/assets/usage.js']);
+		const options = {
+			...chrome(request, 'Usage', 'usage', current.signed.policy.organization.name, ['/console/assets/usage.js']),
+			styles: ['/console/assets/usage.css'],
+		};
 		return sendPage(reply, page(options, usagePage(state)));
 	});
 };

@@ -40,6 +40,8 @@ export interface PageOptions {
 	csrfToken?: string;
 	active?: 'settings' | 'revisions' | 'members' | 'usage' | 'sso' | 'activity';
 	scripts?: string[];
+	/** Stylesheets of this page alone, after the console's own. */
+	styles?: string[];
 	/** Moves on to this same-site address at once (`<meta http-equiv="refresh">`). */
 	refreshTo?: string;
 }
@@ -67,6 +69,7 @@ export function page(options: PageOptions, body: SafeHtml): string {
 ${options.refreshTo ? html`<meta http-equiv="refresh" content="0;url=${options.refreshTo}">` : ''}
 <title>${options.title} · Org Provider Policy</title>
 <link rel="stylesheet" href="/console/assets/console.css">
+${(options.styles ?? []).map((href) => html`<link rel="stylesheet" href="${href}">`)}
 ${(options.scripts ?? []).map((src) => html`<script src="${src}" defer></script>`)}
 </head>
 <body>
