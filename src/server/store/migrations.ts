@@ -236,4 +236,31 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = {
 				.execute();
 		},
 	},
+	'0009_groups': {
+		// Groups of members: made in the console, provisioned by SCIM, or named in sign-in claims.
+		async up(db: Kysely<unknown>): Promise<void> {
+			await db.schema
+				.createTable('member_groups')
+				.addColumn('id', 'text', (c) => c.primaryKey())
+				.addColumn('org_id', 'text', (c) => c.notNull())
+				.addColumn('display_name', 'text', (c) => c.notNull())
+				// The name as compared: one organization has one group per name, whatever its case.
+				.addColumn('name_key', 'text', (c) => c.notNull())
+				.addColumn('external_id', 'text')
+				.addColumn('source', 'text', (c) => c.notNull())
+				.addColumn('created_at', 'bigint', (c) => c.notNull())
+				.addColumn('updated_at', 'bigint', (c) => c.notNull())
+				.addUniqueConstraint('member_groups_name', ['org_id', 'name_key'])
+				.execute();
+			await db.schema
+				.createTable('group_members')
+				.addColumn('group_id', 'text', (c) => c.notNull())
+				.addColumn('user_id', 'text', (c) => c.notNull())
+				.addColumn('org_id', 'text', (c) => c.notNull())
+				.addPrimaryKeyConstraint('group_members_key', ['group_id', 'user_id'])
+				.execute();
+			await db.schema.createIndex('group_members_by_user').on('group_members').column('user_id').execute();
+			await db.schema.createIndex('group_members_by_org').on('group_members').column('org_id').execute();
+		},
+	},
 };

@@ -3,6 +3,7 @@ import type { DialectSpecifics } from './dialect';
 import { SqlCredentialStore } from './sql-credential-store';
 import { SqlIdentityStore, type IdentityStore } from './identity-store';
 import { SqlUsageStore, type UsageStore } from './usage-store';
+import { SqlGroupStore, type GroupStore } from './group-store';
 import type {
 	AppendResult,
 	ExternalChange,
@@ -33,12 +34,14 @@ export class SqlStore extends SqlCredentialStore implements Store {
 	readonly kind: Store['kind'];
 	readonly identity: IdentityStore;
 	readonly usage: UsageStore;
+	readonly groups: GroupStore;
 
 	constructor(db: Kysely<Tables>, dialect: DialectSpecifics) {
 		super(db, dialect);
 		this.kind = dialect.kind;
 		this.identity = new SqlIdentityStore(db, dialect);
 		this.usage = new SqlUsageStore(db);
+		this.groups = new SqlGroupStore(db);
 		if (dialect.onExternalChange) {
 			this.onExternalChange = (listener) => dialect.onExternalChange!(listener);
 			this.notificationsHealthy = () => dialect.notificationsHealthy !== false;
@@ -181,6 +184,7 @@ export class SqlStore extends SqlCredentialStore implements Store {
 		return this.db.transaction().execute(async (trx) => {
 			await trx.updateTable('tokens').set({ revoked_at: at }).where('user_id', '=', id).where('revoked_at', 'is', null).execute();
 			await trx.deleteFrom('scim_attributes').where('user_id', '=', id).execute();
+			await trx.deleteFrom('group_members').where('user_id', '=', id).execute();
 			const deleted = await trx.deleteFrom('users').where('id', '=', id).executeTakeFirst();
 			await this.dialect.announce(trx, { kind: 'revoked', userId: id });
 			return deleted.numDeletedRows > 0n;

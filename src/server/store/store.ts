@@ -7,6 +7,7 @@
 import type { Role } from '../../policy';
 import type { IdentityStore } from './identity-store';
 import type { UsageStore } from './usage-store';
+import type { GroupStore } from './group-store';
 
 export type { Role };
 export type TokenKind = 'access' | 'refresh' | 'admin_api' | 'console_session';
@@ -122,6 +123,8 @@ export interface Store {
 	readonly identity: IdentityStore;
 	/** Usage the extension reports: hourly sums per member, model and outcome. */
 	readonly usage: UsageStore;
+	/** Groups of members and who is in each. */
+	readonly groups: GroupStore;
 	ping(): Promise<void>;
 	/**
 	 * Changes made by other instances sharing this store (PostgreSQL LISTEN/NOTIFY). An embedded

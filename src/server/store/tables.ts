@@ -93,6 +93,17 @@ export interface Tables {
 	};
 	audit_events: { id: string; org_id: string; at: number; actor: string; action: string; outcome: string; detail: string };
 	usage_hourly: UsageHourlyRow;
+	member_groups: {
+		id: string;
+		org_id: string;
+		display_name: string;
+		name_key: string;
+		external_id: string | null;
+		source: string;
+		created_at: number;
+		updated_at: number;
+	};
+	group_members: { group_id: string; user_id: string; org_id: string };
 	usage_budget_overrides: { user_id: string; org_id: string; monthly_tokens: number; updated_at: number; updated_by: string };
 	usage_batches: { user_id: string; batch_id: string; org_id: string; received_at: number; dropped_requests: number };
 }
