@@ -51,6 +51,8 @@ const suites = {
 				'scim',
 				'scim-conformance',
 				'usage-api',
+				'usage-reporting',
+				'scim-groups',
 			].map((name) => join(root, `test/server/${name}.test.ts`)),
 		],
 	},

@@ -35,6 +35,7 @@ import { AuditLog } from './audit';
 import { SsoAdministration } from './sso/administration';
 import { OpenIdRelyingParty, type RelyingParty } from './sso/oidc';
 import { ScimUsers } from './sso/scim-users';
+import { ScimGroups } from './groups/scim-groups';
 import { SingleSignOn } from './sso/single-sign-on';
 import { StreamHub } from './policy/stream-hub';
 import type { Store } from './store/store';
@@ -123,6 +124,7 @@ export async function buildApp(options: AppOptions): Promise<PolicyApp> {
 		redirectUri: () => `${config.publicUrl}/console/sso/callback`,
 	});
 	const administration = new SsoAdministration(sso, store.identity, clock, audit, relyingParty);
+	const scimGroups = new ScimGroups(store.groups, store, clock, audit, (kind, id) => `${config.publicUrl}/scim/v2/${kind}/${id}`);
 	const scimUsers = new ScimUsers(store, store.identity, accounts.members, clock, audit, (id) => `${config.publicUrl}/scim/v2/Users/${id}`);
 	let closing = false;
 
@@ -252,7 +254,7 @@ export async function buildApp(options: AppOptions): Promise<PolicyApp> {
 		audit,
 		usage,
 	});
-	await app.register(scimRoutes, { prefix: '/scim/v2', users: scimUsers, identity: store.identity, publicUrl });
+	await app.register(scimRoutes, { prefix: '/scim/v2', users: scimUsers, groups: scimGroups, identity: store.identity, publicUrl });
 
 	const bootstrapped = await bootstrap({ store, members: accounts.members, clock, keyring, policies, sso: administration }, config);
 	for (const org of await store.listOrganizations()) {

@@ -217,18 +217,21 @@ describe('SCIM security and conformance', function () {
 		const types = ListOf(ResourceTypeShape).parse(await jsonOf(await call('GET', '/ResourceTypes')));
 		assert.deepEqual(
 			types.Resources.map((type) => [type['id'], type['endpoint'], type['schema']]),
-			[['User', '/Users', USER]],
+			[
+				['User', '/Users', USER],
+				['Group', '/Groups', 'urn:ietf:params:scim:schemas:core:2.0:Group'],
+			],
 		);
 		ResourceTypeShape.parse(await jsonOf(await call('GET', '/ResourceTypes/User')));
 		const schemas = ListOf(SchemaShape).parse(await jsonOf(await call('GET', '/Schemas')));
 		assert.deepEqual(
 			schemas.Resources.map((schema) => schema['id']),
-			[USER, ENTERPRISE],
+			[USER, ENTERPRISE, 'urn:ietf:params:scim:schemas:core:2.0:Group'],
 		);
 		const user = SchemaShape.parse(await jsonOf(await call('GET', `/Schemas/${USER}`)));
 		const userName = (user.attributes as { name: string; required: boolean; uniqueness: string }[]).find((a) => a.name === 'userName');
 		assert.deepEqual([userName?.required, userName?.uniqueness], [true, 'server']);
-		for (const path of ['/Schemas/urn:nope', '/ResourceTypes/Group', '/Groups']) {
+		for (const path of ['/Schemas/urn:nope', '/ResourceTypes/Role', '/Roles']) {
 			const missing = await call('GET', path);
 			assert.equal(missing.status, 404, path);
 			assert.deepEqual((await jsonOf(missing)).schemas, [ERROR]);

@@ -5,17 +5,10 @@ import { TEST_DATABASE_URL, freshDatabase } from '../support/postgres';
 import { bearer, EventReader, form, jsonOf, startService, type RunningService, type TokenSet } from '../support/service';
 import { TestBrowser } from '../support/sso-browser';
 import { adminConsole, saveSsoSettings } from '../support/sso-setup';
+import { scim, scimToken } from '../support/scim-client';
 
 const SCIM_JSON = 'application/scim+json';
 const ERROR_SCHEMA = 'urn:ietf:params:scim:api:messages:2.0:Error';
-
-/** Creates a SCIM token through the console, as an admin does, and returns it. */
-async function scimToken(admin: TestBrowser, service: RunningService): Promise<string> {
-	const page = await admin.submit(`${service.url}/console/sso`, '/console/sso/scim-token', {});
-	const token = /id="scim-token" readonly value="([^"]+)"/.exec(await page.response.text())?.[1];
-	assert.ok(token, 'the console shows the new token once');
-	return token;
-}
 
 /** VS Code's sign-in, approved in the browser through the identity provider: the member's real token. */
 async function ssoDeviceSignIn(service: RunningService, person: string): Promise<TokenSet> {
@@ -35,22 +28,6 @@ async function ssoDeviceSignIn(service: RunningService, person: string): Promise
 	});
 	assert.equal(tokens.status, 200);
 	return (await jsonOf(tokens)) as TokenSet;
-}
-
-function scim(service: RunningService, token: string) {
-	const call = async (method: string, path: string, body?: unknown) =>
-		fetch(`${service.url}/scim/v2${path}`, {
-			method,
-			headers: bearer(token, body === undefined ? {} : { 'content-type': SCIM_JSON }),
-			...(body === undefined ? {} : { body: JSON.stringify(body) }),
-		});
-	return {
-		call,
-		create: (userName: string, extra: Record<string, unknown> = {}) =>
-			call('POST', '/Users', { schemas: ['urn:ietf:params:scim:schemas:core:2.0:User'], userName, name: { givenName: 'Bob' }, ...extra }),
-		patch: (id: string, operations: unknown[]) =>
-			call('PATCH', `/Users/${id}`, { schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'], Operations: operations }),
-	};
 }
 
 /**
@@ -261,9 +238,10 @@ describe('SCIM 2.0 provisioning', function () {
 		assert.equal((await fetch(`${service.url}/scim/v2/Users`, { headers: bearer(replacement) })).status, 200);
 		const config = await jsonOf(await fetch(`${service.url}/scim/v2/ServiceProviderConfig`, { headers: bearer(replacement) }));
 		assert.equal(config.patch.supported, true);
-		const groups = await fetch(`${service.url}/scim/v2/Groups`, { headers: bearer(replacement) });
-		assert.equal(groups.status, 404);
-		assert.deepEqual((await jsonOf(groups)).schemas, [ERROR_SCHEMA], 'an unsupported resource answers as SCIM');
+		assert.equal((await fetch(`${service.url}/scim/v2/Groups`, { headers: bearer(replacement) })).status, 200);
+		const unknown = await fetch(`${service.url}/scim/v2/Roles`, { headers: bearer(replacement) });
+		assert.equal(unknown.status, 404);
+		assert.deepEqual((await jsonOf(unknown)).schemas, [ERROR_SCHEMA], 'an unsupported resource answers as SCIM');
 		assert.equal((await fetch(`${service.url}/scim/v2/Groups`)).status, 401, 'and only to the SCIM token');
 	});
 

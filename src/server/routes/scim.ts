@@ -5,10 +5,12 @@ import { hashSecret } from '../crypto';
 import { ScimDiscovery } from '../sso/scim-discovery';
 import { LIST_SCHEMA, projectResource, SEARCH_SCHEMA, type ScimProblemKind, type ScimResult, type ScimUser } from '../sso/scim-resource';
 import type { ListQuery, ScimUsers } from '../sso/scim-users';
+import type { ScimGroup, ScimGroups } from '../groups/scim-groups';
 import type { IdentityStore } from '../store/identity-store';
 
 export interface ScimRouteOptions {
 	readonly users: ScimUsers;
+	readonly groups: ScimGroups;
 	readonly identity: Pick<IdentityStore, 'findScimOrganization'>;
 	readonly publicUrl: () => string;
 }
@@ -63,11 +65,11 @@ const SearchRequest = z.looseObject({
 
 /**
  * SCIM 2.0 for Entra ID and Okta provisioning, under `/scim/v2`: discovery (ServiceProviderConfig,
- * ResourceTypes, Schemas), Users, and `/.search`. Its bearer token opens these routes only, and no
+ * ResourceTypes, Schemas), Users, Groups, and `/.search`. Its bearer token opens these routes only, and no
  * other token opens them. Bodies are `application/scim+json` or `application/json`; every answer is
  * `application/scim+json`, errors in RFC 7644 §3.12's shape.
  */
-export const scimRoutes: FastifyPluginAsyncZod<ScimRouteOptions> = async (app, { users, identity, publicUrl }) => {
+export const scimRoutes: FastifyPluginAsyncZod<ScimRouteOptions> = async (app, { users, groups, identity, publicUrl }) => {
 	const discovery = new ScimDiscovery(() => `${publicUrl()}/scim/v2`);
 	const send = (reply: FastifyReply, status: number, body: unknown) => reply.code(status).type(SCIM_TYPE).send(body);
 	const error = (reply: FastifyReply, status: number, detail: string, scimType?: string) =>
@@ -115,7 +117,7 @@ export const scimRoutes: FastifyPluginAsyncZod<ScimRouteOptions> = async (app, {
 	});
 	// Groups and anything else: a SCIM error, so a directory reads it as one.
 	app.setNotFoundHandler((request, reply) =>
-		error(reply, 404, `this service provisions Users only; there is no ${request.method} ${request.url.split('?')[0]}`),
+		error(reply, 404, `this service provisions Users and Groups; there is no ${request.method} ${request.url.split('?')[0]}`),
 	);
 	const orgOf = (request: FastifyRequest) => request.scimOrgId!;
 	const hidden = { hide: true };
@@ -176,5 +178,37 @@ export const scimRoutes: FastifyPluginAsyncZod<ScimRouteOptions> = async (app, {
 	);
 	app.delete('/Users/:id', { schema: { ...hidden, params: IdParams } }, async (request, reply) =>
 		answer(reply, await users.delete(orgOf(request), request.params.id), 204, () => undefined),
+	);
+
+	const group =
+		(request: FastifyRequest<{ Querystring: { attributes?: string[]; excludedAttributes?: string[] } }>) => (found: ScimGroup) =>
+			projectResource(found, request.query.attributes, request.query.excludedAttributes);
+	app.get('/Groups', { schema: { ...hidden, querystring: UsersQuery } }, async (request, reply) =>
+		answer(reply, await groups.list(orgOf(request), request.query), 200, (page) => ({
+			schemas: [LIST_SCHEMA],
+			totalResults: page.total,
+			startIndex: page.startIndex,
+			itemsPerPage: page.resources.length,
+			Resources: page.resources.map(group(request)),
+		})),
+	);
+	app.post('/Groups', { schema: projected }, async (request, reply) => {
+		const result = await groups.create(orgOf(request), request.body);
+		if (result.ok) {
+			reply.header('location', result.value.meta.location);
+		}
+		return answer(reply, result, 201, group(request));
+	});
+	app.get('/Groups/:id', { schema: withId }, async (request, reply) =>
+		answer(reply, await groups.get(orgOf(request), request.params.id), 200, group(request)),
+	);
+	app.put('/Groups/:id', { schema: withId }, async (request, reply) =>
+		answer(reply, await groups.replace(orgOf(request), request.params.id, request.body), 200, group(request)),
+	);
+	app.patch('/Groups/:id', { schema: withId }, async (request, reply) =>
+		answer(reply, await groups.patch(orgOf(request), request.params.id, request.body), 200, group(request)),
+	);
+	app.delete('/Groups/:id', { schema: { ...hidden, params: IdParams } }, async (request, reply) =>
+		answer(reply, await groups.delete(orgOf(request), request.params.id), 204, () => undefined),
 	);
 };

@@ -3,11 +3,13 @@ import {
 	ENTERPRISE_ATTRIBUTES,
 	ENTERPRISE_SCHEMA,
 	EXTERNAL_ID,
+	GROUP_ATTRIBUTES,
 	USER_ATTRIBUTES,
 	USER_SCHEMA,
 	type AttributeDefinition,
 } from './scim-schema';
 
+const GROUP_SCHEMA = 'urn:ietf:params:scim:schemas:core:2.0:Group';
 const SCHEMA_SCHEMA = 'urn:ietf:params:scim:schemas:core:2.0:Schema';
 const RESOURCE_TYPE_SCHEMA = 'urn:ietf:params:scim:schemas:core:2.0:ResourceType';
 const SERVICE_PROVIDER_CONFIG_SCHEMA = 'urn:ietf:params:scim:schemas:core:2.0:ServiceProviderConfig';
@@ -55,6 +57,15 @@ export class ScimDiscovery {
 				schemaExtensions: [{ schema: ENTERPRISE_SCHEMA, required: false }],
 				meta: { resourceType: 'ResourceType', location: `${this.base()}/ResourceTypes/User` },
 			},
+			{
+				schemas: [RESOURCE_TYPE_SCHEMA],
+				id: 'Group',
+				name: 'Group',
+				endpoint: '/Groups',
+				description: 'A group of members (its overlays and rollouts apply to them)',
+				schema: GROUP_SCHEMA,
+				meta: { resourceType: 'ResourceType', location: `${this.base()}/ResourceTypes/Group` },
+			},
 		];
 	}
 
@@ -62,6 +73,7 @@ export class ScimDiscovery {
 		return [
 			this.schema(USER_SCHEMA, 'User', 'User Account', [...USER_ATTRIBUTES, EXTERNAL_ID]),
 			this.schema(ENTERPRISE_SCHEMA, 'EnterpriseUser', 'Enterprise User', ENTERPRISE_ATTRIBUTES),
+			this.schema(GROUP_SCHEMA, 'Group', 'Group', GROUP_ATTRIBUTES),
 		];
 	}
 

@@ -82,7 +82,11 @@ export function userResource(user: UserRecord, kept: ScimAttributesRecord | unde
  * `attributes` and `excludedAttributes` (RFC 7644 §3.4.2.5) over top-level names: id, schemas and
  * meta are always returned, as are userName (returned: always).
  */
-export function projectResource(resource: ScimUser, attributes?: readonly string[], excluded?: readonly string[]): Partial<ScimUser> {
+export function projectResource<R extends { [attribute: string]: unknown }>(
+	resource: R,
+	attributes?: readonly string[],
+	excluded?: readonly string[],
+): Partial<R> {
 	const always = new Set(['id', 'schemas', 'meta', 'username']);
 	const top = (name: string) => name.split('.')[0]!.toLowerCase();
 	const wanted = attributes?.length ? new Set(attributes.map(top)) : undefined;
@@ -92,7 +96,7 @@ export function projectResource(resource: ScimUser, attributes?: readonly string
 			const name = key.toLowerCase();
 			return always.has(name) || ((!wanted || wanted.has(name)) && !dropped.has(name));
 		}),
-	) as Partial<ScimUser>;
+	) as Partial<R>;
 }
 
 /** Accounts the service's operator made (the first admin, `admin reset-link`): not the directory's. */

@@ -136,3 +136,22 @@ export function findAttribute(list: readonly AttributeDefinition[], name: string
 	const wanted = name.toLowerCase();
 	return list.find((candidate) => candidate.name.toLowerCase() === wanted);
 }
+
+/** RFC 7643 §4.2: a Group's attributes as this service keeps them. */
+export const GROUP_ATTRIBUTES: readonly AttributeDefinition[] = [
+	attribute('displayName', 'string', 'The group’s name, unique in the organization (whatever its case).', {
+		required: true,
+		uniqueness: 'server',
+	}),
+	complex(
+		'members',
+		'The group’s members: Users of this organization, by id.',
+		[
+			attribute('value', 'string', 'The member’s User id.', { mutability: 'immutable', caseExact: true }),
+			attribute('display', 'string', 'The member’s e-mail address.', { mutability: 'readOnly' }),
+			attribute('$ref', 'reference', 'The member’s User resource.', { mutability: 'immutable', referenceTypes: ['User'] }),
+		],
+		{ multiValued: true },
+	),
+	attribute('externalId', 'string', "The directory's own id for the group.", { caseExact: true }),
+];
