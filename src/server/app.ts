@@ -36,6 +36,8 @@ import { SsoAdministration } from './sso/administration';
 import { OpenIdRelyingParty, type RelyingParty } from './sso/oidc';
 import { ScimUsers } from './sso/scim-users';
 import { ScimGroups } from './groups/scim-groups';
+import { GroupsService } from './groups/groups-service';
+import { adminGroupRoutes } from './routes/admin-groups';
 import { SingleSignOn } from './sso/single-sign-on';
 import { StreamHub } from './policy/stream-hub';
 import type { Store } from './store/store';
@@ -122,8 +124,10 @@ export async function buildApp(options: AppOptions): Promise<PolicyApp> {
 		clock,
 		audit,
 		redirectUri: () => `${config.publicUrl}/console/sso/callback`,
+		groups: store.groups,
 	});
 	const administration = new SsoAdministration(sso, store.identity, clock, audit, relyingParty);
+	const groups = new GroupsService(store.groups, store, clock, audit);
 	const scimGroups = new ScimGroups(store.groups, store, clock, audit, (kind, id) => `${config.publicUrl}/scim/v2/${kind}/${id}`);
 	const scimUsers = new ScimUsers(store, store.identity, accounts.members, clock, audit, (id) => `${config.publicUrl}/scim/v2/Users/${id}`);
 	let closing = false;
@@ -221,6 +225,7 @@ export async function buildApp(options: AppOptions): Promise<PolicyApp> {
 		hub,
 		heartbeatSeconds: config.heartbeatSeconds,
 	});
+	await app.register(adminGroupRoutes, { prefix: '/api/v1/admin', auth, groups });
 	await app.register(usageRoutes, { prefix: '/api/v1', auth, usage, store, clock, reportsPerMinute: config.usageReportsPerMinute });
 	const mailer = options.mailer ?? (config.smtpUrl && config.smtpFrom ? smtpMailer(config.smtpUrl, config.smtpFrom) : undefined);
 	await app.register(adminRoutes, { prefix: '/api/v1/admin', auth, policies });
@@ -253,6 +258,7 @@ export async function buildApp(options: AppOptions): Promise<PolicyApp> {
 		administration,
 		audit,
 		usage,
+		groups,
 	});
 	await app.register(scimRoutes, { prefix: '/scim/v2', users: scimUsers, groups: scimGroups, identity: store.identity, publicUrl });
 

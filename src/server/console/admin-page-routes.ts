@@ -11,6 +11,8 @@ import { page } from './html';
 import type { ConsoleKit } from './kit';
 import { adminPages } from './pages';
 import { usagePage } from './usage-page';
+import { groupsPage } from './groups-page';
+import type { GroupsService } from '../groups/groups-service';
 import { dayOf, periodOf, UsageQuerySchema } from '../usage/usage-query';
 import type { UsageService } from '../usage/usage-service';
 
@@ -19,13 +21,14 @@ export interface AdminPageRouteOptions {
 	readonly policies: Pick<PolicyService, 'current' | 'history'>;
 	readonly store: Pick<Store, 'listUsers' | 'listInvitations' | 'findUserByEmail'>;
 	readonly usage: Pick<UsageService, 'summary'>;
+	readonly groups: Pick<GroupsService, 'list' | 'groupsByMember'>;
 }
 
 /**
  * The admin's pages: provider settings, revisions, members. Saving goes through the admin API
  * (`PUT /api/v1/admin/policy`, with the session's CSRF token), the one save path there is.
  */
-export const adminPageRoutes: FastifyPluginAsyncZod<AdminPageRouteOptions> = async (app, { kit, policies, store, usage }) => {
+export const adminPageRoutes: FastifyPluginAsyncZod<AdminPageRouteOptions> = async (app, { kit, policies, store, usage, groups }) => {
 	const { sendPage, consolePage, chrome } = kit;
 	const script = ['/console/assets/console.js'];
 
@@ -53,8 +56,9 @@ export const adminPageRoutes: FastifyPluginAsyncZod<AdminPageRouteOptions> = asy
 		const current = await currentOrThrow(policies, user.orgId);
 		const people = (await store.listUsers(user.orgId)).map((member) => memberView(member, current.revision));
 		const invitations = (await store.listInvitations(user.orgId)).map(invitationView);
+		const groupsOf = await groups.groupsByMember(user.orgId);
 		const options = chrome(request, 'Members', 'members', current.signed.policy.organization.name, script);
-		return sendPage(reply, page(options, adminPages.members(people, invitations, current.revision, user.id)));
+		return sendPage(reply, page(options, adminPages.members(people, invitations, current.revision, user.id, groupsOf)));
 	});
 
 	app.get('/console/usage', { preHandler: consolePage }, async (request, reply) => {
@@ -78,5 +82,15 @@ export const adminPageRoutes: FastifyPluginAsyncZod<AdminPageRouteOptions> = asy
 			styles: ['/console/assets/usage.css'],
 		};
 		return sendPage(reply, page(options, usagePage(state)));
+	});
+
+	app.get('/console/groups', { preHandler: consolePage }, async (request, reply) => {
+		const { user } = principalOf(request);
+		const current = await currentOrThrow(policies, user.orgId);
+		const options = {
+			...chrome(request, 'Groups', 'groups', current.signed.policy.organization.name, script),
+			styles: ['/console/assets/groups.css'],
+		};
+		return sendPage(reply, page(options, groupsPage(await groups.list(user.orgId))));
 	});
 };

@@ -165,18 +165,25 @@ export const adminPages = {
 		</section>`;
 	},
 
-	members(members: MemberView[], invitations: InvitationView[], currentRevision: number, selfId: string): SafeHtml {
+	members(
+		members: MemberView[],
+		invitations: InvitationView[],
+		currentRevision: number,
+		selfId: string,
+		groupsOf: ReadonlyMap<string, readonly string[]> = new Map(),
+	): SafeHtml {
 		return html`<section class="card">
 			<h1>Members</h1>
 			<p class="muted">Current revision ${currentRevision}.</p>
 			<div id="status" class="status" role="status" aria-live="polite"></div>
 			<table id="members">
-				<thead><tr><th>Email</th><th>Role</th><th>Last seen</th><th>Applied revision</th><th>Sync</th><th></th></tr></thead>
+				<thead><tr><th>Email</th><th>Role</th><th>Groups</th><th>Last seen</th><th>Applied revision</th><th>Sync</th><th></th></tr></thead>
 				<tbody>
 					${members.map(
 						(member) => html`<tr data-member-id="${member.id}">
 							<td>${member.email}</td>
 							<td>${member.role}</td>
+							<td class="member-groups">${(groupsOf.get(member.id) ?? []).join(', ') || '—'}</td>
 							<td>${member.lastSeenAt ? html`<time datetime="${member.lastSeenAt}">${member.lastSeenAt}</time>` : 'never'}</td>
 							<td>${member.appliedRevision ?? '—'}</td>
 							<td><span class="badge ${member.sync.replace(/ /g, '-')}">${member.sync}</span></td>

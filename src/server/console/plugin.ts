@@ -12,6 +12,7 @@ import { PasswordSignIn } from '../sso/password-sign-in';
 import type { SingleSignOn } from '../sso/single-sign-on';
 import type { Store } from '../store/store';
 import type { UsageService } from '../usage/usage-service';
+import type { GroupsService } from '../groups/groups-service';
 import { adminPageRoutes } from './admin-page-routes';
 import { deviceVerificationRoutes } from './device-verification-routes';
 import { invitationRoutes } from './invitation-routes';
@@ -38,6 +39,7 @@ export interface ConsoleOptions {
 	readonly config: ServerConfig;
 	readonly loginRateLimit: number;
 	readonly usage: Pick<UsageService, 'summary'>;
+	readonly groups: Pick<GroupsService, 'list' | 'groupsByMember'>;
 }
 
 /**
@@ -47,7 +49,7 @@ export interface ConsoleOptions {
  */
 export const consolePlugin: FastifyPluginAsyncZod<ConsoleOptions> = async (
 	app,
-	{ accounts, policies, store, config, loginRateLimit, sso, administration, audit, usage },
+	{ accounts, policies, store, config, loginRateLimit, sso, administration, audit, usage, groups },
 ) => {
 	const passwords = new PasswordSignIn(accounts.members, sso, audit, config.orgId);
 	const secure = config.publicUrl.startsWith('https:');
@@ -100,7 +102,7 @@ export const consolePlugin: FastifyPluginAsyncZod<ConsoleOptions> = async (
 	});
 
 	await app.register(signInRoutes, { kit, passwords, sessions: accounts.sessions, sso, config, loginLimit });
-	await app.register(adminPageRoutes, { kit, policies, store, usage });
+	await app.register(adminPageRoutes, { kit, policies, store, usage, groups });
 	await app.register(deviceVerificationRoutes, {
 		kit,
 		passwords,

@@ -1,3 +1,5 @@
+import { syncClaimedGroups } from '../groups/claimed-groups';
+import type { GroupStore } from '../store/group-store';
 import type { Members } from '../accounts';
 import type { AuditLog } from '../audit';
 import type { Clock } from '../clock';
@@ -20,6 +22,10 @@ export interface SsoDependencies {
 	audit: Pick<AuditLog, 'record'>;
 	/** The callback address registered with the identity provider. */
 	redirectUri: () => string;
+	/** Where the groups a sign-in's claim names are kept. */
+	groups: GroupStore;
+	/** Told when a sign-in changed a member's groups. */
+	groupsChanged?: (orgId: string) => void;
 }
 
 /** An organization's settings as stored, parsed once. */
@@ -184,6 +190,10 @@ export class SingleSignOn {
 				'not_admin',
 				actor,
 			);
+		}
+		// The member's groups as the claim names them now (their effective policy follows).
+		if (await syncClaimedGroups(this.deps.groups, orgId, user.id, claims.groups, this.deps.clock.now())) {
+			this.deps.groupsChanged?.(orgId);
 		}
 		await this.deps.audit.record(orgId, user.email, 'sign_in.sso', 'ok', { purpose, role: user.role });
 		return { kind: 'signed-in', user, purpose, returnTo };

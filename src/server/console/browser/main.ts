@@ -1,6 +1,7 @@
 // The admin console's behaviour, served as one static script under a strict CSP: each page part
 // is wired only when the server rendered it.
 import { showLocalTimes, wireCopyButtons } from './dom';
+import { wireGroups } from './groups';
 import { wireMembers } from './members';
 import { wireRevisions } from './revisions';
 import { wireSettingsForm } from './settings-form';
@@ -17,6 +18,10 @@ if (addMember) {
 const revisions = document.querySelector<HTMLElement>('#revisions');
 if (revisions) {
 	wireRevisions(revisions);
+}
+const groups = document.querySelector<HTMLElement>('#groups');
+if (groups) {
+	wireGroups(groups);
 }
 wireSsoBinding();
 wireCopyButtons();
