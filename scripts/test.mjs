@@ -53,6 +53,7 @@ const suites = {
 				'usage-api',
 				'usage-reporting',
 				'scim-groups',
+				'groups',
 			].map((name) => join(root, `test/server/${name}.test.ts`)),
 		],
 	},

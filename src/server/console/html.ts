@@ -70,6 +70,7 @@ export function page(options: PageOptions, body: SafeHtml): string {
 ${options.refreshTo ? html`<meta http-equiv="refresh" content="0;url=${options.refreshTo}">` : ''}
 <title>${options.title} · Org Provider Policy</title>
 <link rel="stylesheet" href="/console/assets/console.css">
+${options.user ? html`<link rel="stylesheet" href="/console/assets/topbar.css">` : ''}
 ${(options.styles ?? []).map((href) => html`<link rel="stylesheet" href="${href}">`)}
 ${(options.scripts ?? []).map((src) => html`<script src="${src}" defer></script>`)}
 </head>

@@ -1,0 +1,89 @@
+import assert from 'node:assert/strict';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import { launchChromium } from '../support/chromium';
+import { ADMIN, startService, type RunningService } from '../support/service';
+
+const ARTIFACTS = join(__dirname, '..', '..', 'test-results');
+
+describe('the Groups page in headless Chromium', function () {
+	this.timeout(60_000);
+	let browser: Browser;
+	let service: RunningService;
+	let page: Page;
+
+	before(async () => {
+		browser = await launchChromium();
+		mkdirSync(ARTIFACTS, { recursive: true });
+	});
+	after(async () => browser?.close());
+	beforeEach(async () => {
+		service = await startService();
+		for (const email of ['ann@acme.example', 'bob@acme.example', 'cy@acme.example']) {
+			await service.addUser(email, 'member');
+		}
+		// A group the directory provisioned: shown, not changed here.
+		const now = Date.now();
+		const bob = (await service.store.findUserByEmail('acme', 'bob@acme.example'))!;
+		await service.store.groups.createGroup(
+			{ id: 'scim-1', orgId: 'acme', displayName: 'Contractors', externalId: 'ext-1', source: 'scim', createdAt: now, updatedAt: now },
+			[bob.id],
+		);
+		page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
+		page.on('dialog', (dialog) => void (dialog.type() === 'prompt' ? dialog.accept('AI Research') : dialog.accept()));
+		await page.goto(`${service.url}/console/login`);
+		await page.fill('#email', ADMIN.email);
+		await page.fill('#password', ADMIN.password);
+		await page.click('#sign-in');
+		await page.waitForURL(/\/console\/settings$/);
+	});
+	afterEach(async () => {
+		await page?.close();
+		await service?.close();
+	});
+
+	/** The page's status line, once it says this (the page reloads after each change). */
+	const statusSays = (start: string) => page.locator('#status', { hasText: start }).waitFor();
+	const row = (name: string) => page.locator(`tr[data-group-name="${name}"]`);
+	const membersOf = async (name: string) =>
+		(await row(name).locator('.group-members').innerText()).replace(/×/g, '').split(/\s+/).filter(Boolean);
+
+	it('makes a group, adds and removes members, renames and deletes it; shows the directory’s group as read-only; the Members page lists each member’s groups', async () => {
+		await page.click('a[href="/console/groups"]');
+		await page.waitForURL(/\/console\/groups$/);
+		assert.match(await row('Contractors').innerText(), /your directory \(SCIM\)[\s\S]*bob@acme\.example[\s\S]*Changed where it is managed/);
+
+		await page.fill('#group-name', 'Research');
+		await page.fill('#group-members', 'ann@acme.example\nnobody@acme.example');
+		await page.click('#new-group button[type="submit"]');
+		await page.waitForSelector('#status.error');
+		assert.match((await page.textContent('[data-error-for="members"]')) ?? '', /nobody@acme\.example is not a member of this organization/);
+		await page.fill('#group-members', 'ann@acme.example');
+		await page.click('#new-group button[type="submit"]');
+		await page.waitForSelector('#status.success');
+		assert.deepEqual(await membersOf('Research'), ['ann@acme.example']);
+
+		await row('Research').locator('.group-add-email').fill('cy@acme.example');
+		await row('Research').locator('.add-to-group button').click();
+		await statusSays('Added cy@acme.example');
+		assert.deepEqual(await membersOf('Research'), ['ann@acme.example', 'cy@acme.example']);
+		await row('Research').locator('.remove-from-group[data-email="ann@acme.example"]').click();
+		await statusSays('Removed ann@acme.example');
+		assert.deepEqual(await membersOf('Research'), ['cy@acme.example']);
+		await row('Research').locator('.rename-group').click();
+		await statusSays('Renamed Research to AI Research');
+		await page.screenshot({ path: join(ARTIFACTS, 'console-groups.png'), fullPage: true });
+
+		await page.click('a[href="/console/members"]');
+		const groupsOf = async (email: string) => (await page.locator(`#members tr:has-text("${email}") .member-groups`).innerText()).trim();
+		assert.equal(await groupsOf('cy@acme.example'), 'AI Research');
+		assert.equal(await groupsOf('bob@acme.example'), 'Contractors');
+		assert.equal(await groupsOf('ann@acme.example'), '—');
+
+		await page.click('a[href="/console/groups"]');
+		await row('AI Research').locator('.delete-group').click();
+		await statusSays('Deleted AI Research');
+		assert.equal(await row('AI Research').count(), 0);
+	});
+});
