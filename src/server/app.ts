@@ -40,6 +40,7 @@ import { GroupsService } from './groups/groups-service';
 import { adminGroupRoutes } from './routes/admin-groups';
 import { SingleSignOn } from './sso/single-sign-on';
 import { StreamHub } from './policy/stream-hub';
+import { followOtherInstances, purgeHourly } from './lifecycle';
 import type { Store } from './store/store';
 
 export interface AppOptions {
@@ -72,7 +73,6 @@ export interface PolicyApp {
 }
 
 export const BODY_LIMIT_BYTES = 256 * 1024;
-const PURGE_INTERVAL_MS = 3600_000;
 const PURGE_GRACE_MS = 24 * 3600_000;
 
 /** The composition root: builds the services once and hands each route plugin what it uses. */
@@ -168,41 +168,11 @@ export async function buildApp(options: AppOptions): Promise<PolicyApp> {
 		hub.endAll();
 		hub.dispose();
 	});
-	const stopExternal = store.onExternalChange?.((change) => {
-		if (change.kind === 'revision') {
-			policies
-				.reloadLatest(change.orgId)
-				.catch((error: unknown) => app.log.error({ err: error }, 'could not read a revision saved by another instance'));
-		} else if (change.kind === 'revoked') {
-			// Another instance revoked tokens: end this instance's streams that used them, too.
-			accounts.tokens.forgetPrincipals(change);
-			events.publishRevoked(change);
-		} else {
-			// Notifications were lost for a while: catch up on revisions and revocations missed.
-			accounts.tokens.forgetPrincipals();
-			void resync().catch((error: unknown) =>
-				app.log.error({ err: error }, 'could not catch up after the notification connection came back'),
-			);
-		}
-	});
-	const resync = async () => {
-		for (const org of await store.listOrganizations()) {
-			await policies.reloadLatest(org.id);
-		}
-		await hub.endInvalid((token) => accounts.tokens.stillValid(token.hash));
-	};
-	app.addHook('onClose', async () => stopExternal?.());
+	followOtherInstances(app, { store, policies, tokens: accounts.tokens, events, hub });
 	app.addHook('onClose', async () => otlp?.shutdown());
 	// Expired device codes, invitations and tokens are deleted a day after they expire, hourly; and
 	// usage older than the retention.
-	const purge = () =>
-		Promise.all([store.purgeExpired(clock.now() - PURGE_GRACE_MS), usage.purge(config.usageRetentionDays)]).catch((error: unknown) =>
-			app.log.warn({ err: error }, 'could not purge expired rows'),
-		);
-	const purger = setInterval(() => void purge(), PURGE_INTERVAL_MS);
-	purger.unref();
-	app.addHook('onClose', async () => clearInterval(purger));
-	app.addHook('onReady', async () => void (await purge()));
+	purgeHourly(app, () => Promise.all([store.purgeExpired(clock.now() - PURGE_GRACE_MS), usage.purge(config.usageRetentionDays)]));
 	events.onRevision((revision) => {
 		metrics.currentRevision.set({ org: revision.orgId }, revision.revision);
 		metrics.revisionsPublished.inc({ org: revision.orgId });
