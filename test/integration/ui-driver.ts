@@ -65,6 +65,13 @@ export async function uiCheck(page: Page): Promise<{ ok: boolean; detail: string
 			.locator('#badge-label, #managed-label')
 			.evaluateAll((elements) => elements.filter((element) => element.scrollWidth > element.clientWidth + 1).map((element) => element.id));
 		const lockIcon = await chat.locator('#badge-icon').getAttribute('class');
+		// The endpoint moved earlier in the day: the transcript marks where the context starts again (#28 item 7).
+		const divider =
+			(await chat
+				.locator('.entry.divider')
+				.last()
+				.textContent({ timeout: 5000 })
+				.catch(() => '')) ?? '';
 		await chat.locator('#input').fill('Hello from the workbench');
 		await chat.locator('#input').press('Enter');
 		await chat.locator('.entry.assistant .body').filter({ hasText: 'Hello from the endpoint ✓' }).last().waitFor({ timeout: 20_000 });
@@ -78,10 +85,11 @@ export async function uiCheck(page: Page): Promise<{ ok: boolean; detail: string
 			badge === 'OpenAI Compatible' &&
 			cut.length === 0 &&
 			/Acme Corp/.test(statusLabel) &&
-			/in sync/.test(statusLabel);
+			/in sync/.test(statusLabel) &&
+			/The endpoint changed to 127\.0\.0\.1:\d+: the messages above are not sent to it\./.test(divider);
 		return {
 			ok,
-			detail: `badge: ${badge} (${lockIcon}); cut off: ${cut.join(', ') || 'nothing'}; managed row: ${await managed.textContent()}; status bar: ${statusLabel}`,
+			detail: `divider: ${divider || 'none'}; badge: ${badge} (${lockIcon}); cut off: ${cut.join(', ') || 'nothing'}; managed row: ${await managed.textContent()}; status bar: ${statusLabel}`,
 		};
 	} catch (error) {
 		mkdirSync(artifacts, { recursive: true });

@@ -17,6 +17,8 @@ export class ChatFeature extends Disposable implements vscode.WebviewViewProvide
 	private models: string[] = [];
 	private model: string | undefined;
 	private notice: string | undefined;
+	/** The endpoint the conversation's context was sent to; a change marks the transcript. */
+	private endpoint: string | undefined;
 
 	constructor(
 		private readonly extensionUri: vscode.Uri,
@@ -35,7 +37,34 @@ export class ChatFeature extends Disposable implements vscode.WebviewViewProvide
 		);
 		// With the view open the model list follows at once; closed, it is read again at the next message
 		// (so a policy applied at start-up loads no client and asks the endpoint nothing).
-		this._register(provider.onDidChange(() => (this.view ? void this.refreshModels() : (this.model = undefined))));
+		this._register(
+			provider.onDidChange(() => {
+				this.markEndpointChange();
+				return this.view ? void this.refreshModels() : (this.model = undefined);
+			}),
+		);
+		this.endpoint = provider.current.provider?.baseUrl;
+	}
+
+	/**
+	 * The organization (or the member) moved to another endpoint: the answers of the previous one are
+	 * not sent to it. The transcript says so, and the next request's context starts there.
+	 */
+	private markEndpointChange(): void {
+		const now = this.provider.current.provider?.baseUrl;
+		if (now === this.endpoint) {
+			return;
+		}
+		this.endpoint = now;
+		if (this.conversation.length && this.conversation.at(-1)?.role !== 'divider') {
+			const where = now ? new URL(now).host : 'no endpoint';
+			this.conversation.push({
+				id: randomBytes(6).toString('hex'),
+				role: 'divider',
+				content: `The endpoint changed to ${where}: the messages above are not sent to it.`,
+			});
+			this.postState();
+		}
 	}
 
 	resolveWebviewView(view: vscode.WebviewView): void {
@@ -215,7 +244,12 @@ export class ChatFeature extends Disposable implements vscode.WebviewViewProvide
 			if (!this.model) {
 				throw new Error(this.notice ?? 'No model is available: check the provider with Test Connection.');
 			}
-			const history = this.conversation.filter((entry) => entry !== answer && !entry.error).map(({ role, content }) => ({ role, content }));
+			// The context starts after the last endpoint change.
+			const since = this.conversation.findLastIndex((entry) => entry.role === 'divider') + 1;
+			const history = this.conversation
+				.slice(since)
+				.filter((entry) => entry !== answer && !entry.error && entry.role !== 'divider')
+				.map(({ role, content }) => ({ role: role as 'user' | 'assistant', content }));
 			for await (const event of this.provider.stream({ model: this.model, messages: history }, controller.signal)) {
 				if (event.type === 'text') {
 					answer.content += event.text;

@@ -31,8 +31,11 @@ function renderEntry(entry: ChatEntry): HTMLElement {
 	const body = document.createElement('div');
 	body.className = 'body';
 	body.innerHTML = entry.role === 'assistant' ? markdown.render(entry.content) : '';
-	if (entry.role === 'user') {
+	if (entry.role === 'user' || entry.role === 'divider') {
 		body.textContent = entry.content;
+	}
+	if (entry.role === 'divider') {
+		element.setAttribute('role', 'separator');
 	}
 	element.append(body);
 	if (entry.error) {

@@ -8,7 +8,8 @@ export type ErrorAction = z.infer<typeof ErrorActionSchema>;
 
 export const ChatEntrySchema = z.object({
 	id: z.string(),
-	role: z.enum(['user', 'assistant']),
+	/** `divider`: the endpoint changed here; what comes before it is not sent to the new one. */
+	role: z.enum(['user', 'assistant', 'divider']),
 	content: z.string(),
 	error: z.string().optional(),
 	actions: z.array(ErrorActionSchema).optional(),

@@ -577,6 +577,11 @@ export function memberDay(): void {
 			assert.equal(request.headers['x-tenant'], 'acme-eu');
 			assert.equal(request.headers['x-region'], 'westeurope');
 			assert.equal(request.headers['x-cost-center'], undefined, 'a removed header is no longer sent');
+			// The earlier conversation went to the previous endpoint: none of it is sent to this one (#28 item 7).
+			assert.deepEqual(
+				(request.body as { messages: { role: string; content: string }[] }).messages.map(({ role, content }) => [role, content]),
+				[['user', 'And again']],
+			);
 		});
 
 		it('shows the chat view with the streamed answer, the lock badge and the status bar (UI evidence)', async function () {
