@@ -34,6 +34,9 @@ const ServerConfigFields = z.strictObject({
 	heartbeatSeconds: z.coerce.number().positive().default(15),
 	trustProxy: z.stringbool().default(false),
 	deviceAuthorizationsPerMinute: z.coerce.number('must be a number').int('must be a whole number').min(1, 'must be at least 1').default(30),
+	// Where members install the extension from (the invitation page links to it): a private
+	// marketplace's page or a download of the .vsix; default, VS Code's Extensions view for its id.
+	extensionInstallUrl: z.url({ protocol: /^(https?|vscode|vscode-insiders)$/, error: 'must be an https:// or vscode: URL' }).optional(),
 	// Usage members' extensions report: kept this many days, and at most this many reports per member a minute.
 	usageRetentionDays: z.coerce.number('must be a number').int('must be a whole number').min(1, 'must be at least 1').max(3650).default(400),
 	usageReportsPerMinute: z.coerce.number('must be a number').int('must be a whole number').min(1, 'must be at least 1').default(30),

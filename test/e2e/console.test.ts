@@ -501,6 +501,8 @@ describe('admin console in headless Chromium', function () {
 			assert.equal(link.searchParams.get('server'), service.url);
 			assert.equal(link.searchParams.get('organization'), 'acme');
 			assert.equal(await newcomer.inputValue('#server-url'), service.url);
+			// Not installed yet: the page says where the extension comes from (#28 item 2).
+			assert.equal(await newcomer.getAttribute('#install-extension', 'href'), 'vscode:extension/org-provider-policy.org-provider-policy');
 			await newcomer.click('#copy-server-url');
 			await newcomer.waitForSelector('#status.success');
 			assert.equal(await newcomer.evaluate('navigator.clipboard.readText()'), service.url);

@@ -8,14 +8,14 @@ import { domainStatus } from '../http/errors';
 import type { SingleSignOn } from '../sso/single-sign-on';
 import type { Store } from '../store/store';
 import type { ConsoleKit } from './kit';
-import { signInPages } from './sign-in-pages';
+import { signInPages, VSCODE_EXTENSION_ID } from './sign-in-pages';
 
 export interface InvitationRouteOptions {
 	readonly kit: ConsoleKit;
 	readonly members: Pick<Members, 'acceptInvitation'>;
 	readonly sso: Pick<SingleSignOn, 'offer'>;
 	readonly store: Pick<Store, 'getInvitation' | 'getOrganization'>;
-	readonly config: Pick<ServerConfig, 'publicUrl'>;
+	readonly config: Pick<ServerConfig, 'publicUrl' | 'extensionInstallUrl'>;
 	readonly audit: Pick<AuditLog, 'record'>;
 	readonly loginLimit: { rateLimit: { max: number; timeWindow: string } };
 }
@@ -76,6 +76,7 @@ export const invitationRoutes: FastifyPluginAsyncZod<InvitationRouteOptions> = a
 							organizationId: user.orgId,
 							organizationName: organization?.name ?? user.orgId,
 							sso: provider,
+							installUrl: config.extensionInstallUrl ?? `vscode:extension/${VSCODE_EXTENSION_ID}`,
 						}),
 					);
 				} catch (error) {

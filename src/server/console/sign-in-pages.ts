@@ -137,7 +137,13 @@ export const signInPages = {
 	 * After an invitation is accepted: one click connects VS Code (a vscode:// link the extension
 	 * handles, asking the member first), and the address to paste for those who set it by hand.
 	 */
-	welcome(connect: { serverUrl: string; organizationId: string; organizationName: string; sso?: string | undefined }): string {
+	welcome(connect: {
+		serverUrl: string;
+		organizationId: string;
+		organizationName: string;
+		sso?: string | undefined;
+		installUrl: string;
+	}): string {
 		const link = `vscode://${VSCODE_EXTENSION_ID}/sign-in?${new URLSearchParams({ server: connect.serverUrl, organization: connect.organizationId }).toString()}`;
 		return page(
 			{ title: 'Welcome', scripts: ['/console/assets/console.js'] },
@@ -145,7 +151,7 @@ export const signInPages = {
 				<h1>You're in</h1>
 				<p>${connect.sso ? html`You're a member. When VS Code opens the sign-in page, choose <strong>Sign in with ${connect.sso}</strong>.` : 'Your password is set.'} Now connect VS Code to <strong>${connect.organizationName}</strong>:</p>
 				<p><a class="button primary" id="open-in-vscode" href="${link}">Open in VS Code</a></p>
-				<p class="muted">VS Code asks you to confirm the address, then signs you in. Without the Org Provider Policy extension installed, install it first.</p>
+				<p class="muted">VS Code asks you to confirm the address, then signs you in. Not installed yet? <a id="install-extension" href="${connect.installUrl}">Install the Org Provider Policy extension</a> first.</p>
 				<p>Or set <code>orgProviderPolicy.serverUrl</code> to this address and run <strong>Org Provider Policy: Sign In</strong>:</p>
 				<div class="row">
 					<input id="server-url" readonly value="${connect.serverUrl}" aria-label="Policy service address" spellcheck="false">
