@@ -137,12 +137,14 @@ export async function uiChatError(
 ): Promise<{ ok: boolean; buttons?: string[]; error?: string; prompt?: string; detail?: string }> {
 	try {
 		const chat = await openChat(page);
+		// Earlier refusals of the day stay in the transcript: this request's error is the next one.
+		const earlier = await chat.locator('.entry .error').count();
 		await chat.locator('#input').fill('This one the endpoint refuses');
 		await chat.locator('#input').press('Enter');
-		const actions = chat.locator('.entry .error-actions').last();
+		const actions = chat.locator('.entry .error-actions').nth(earlier);
 		await actions.waitFor({ timeout: 20_000 });
 		const buttons = await actions.locator('button').allTextContents();
-		const error = (await chat.locator('.entry .error').last().textContent()) ?? '';
+		const error = (await chat.locator('.entry .error').nth(earlier).textContent()) ?? '';
 		mkdirSync(artifacts, { recursive: true });
 		await page.screenshot({ path: join(artifacts, 'integration-chat-error-actions.png') });
 		await actions.locator('button.action-setApiKey').click();

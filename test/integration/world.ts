@@ -30,7 +30,7 @@ export interface World {
 	servicePort: number;
 	dataDir: string;
 	endpoint: FakeEndpoint;
-	stats: { passed: number; failed: number; skipped: number } | undefined;
+	stats: { passed: number; failed: number; skipped: number; failures?: { title: string; message: string }[] } | undefined;
 	page: Page | undefined;
 	/** The organization's identity provider (oidc-provider on loopback), for the single sign-on test. */
 	idp: TestIdentityProvider;

@@ -11,13 +11,29 @@ export async function run(): Promise<void> {
 	const mocha = new Mocha({ ui: 'bdd', reporter: 'spec', color: false, timeout: 60_000, ...(grep ? { grep: new RegExp(grep) } : {}) });
 	mocha.suite.emit('pre-require', globalThis, 'member-day', mocha);
 	memberDay();
+	// Each failure's title and message go to the launcher too, so the run's last lines name them.
+	const failed: { title: string; message: string }[] = [];
 	const { failures, stats } = await new Promise<{ failures: number; stats: Mocha.Stats | undefined }>((resolve) => {
 		const runner = mocha.run((count) => resolve({ failures: count, stats: runner.stats }));
+		runner.on(Mocha.Runner.constants.EVENT_TEST_FAIL, (test, error: Error) =>
+			failed.push({
+				title: test.fullTitle(),
+				message: String(error.stack ?? error.message)
+					.split('\n')
+					.slice(0, 12)
+					.join('\n'),
+			}),
+		);
 	});
 	await fetch(`${process.env.ORG_POLICY_TEST_CONTROL}/stats`, {
 		method: 'POST',
 		headers: { 'content-type': 'application/json' },
-		body: JSON.stringify({ passed: stats?.passes ?? 0, failed: stats?.failures ?? failures, skipped: stats?.pending ?? 0 }),
+		body: JSON.stringify({
+			passed: stats?.passes ?? 0,
+			failed: stats?.failures ?? failures,
+			skipped: stats?.pending ?? 0,
+			failures: failed,
+		}),
 	}).catch(() => undefined);
 	if (failures > 0) {
 		throw new Error(`${failures} integration test(s) failed`);
