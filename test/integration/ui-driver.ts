@@ -72,9 +72,17 @@ export async function uiCheck(page: Page): Promise<{ ok: boolean; detail: string
 				.last()
 				.textContent({ timeout: 5000 })
 				.catch(() => '')) ?? '';
+		// This message's answer, not an earlier one of the day's transcript.
+		const answered = await chat.locator('.entry.assistant').count();
 		await chat.locator('#input').fill('Hello from the workbench');
 		await chat.locator('#input').press('Enter');
-		await chat.locator('.entry.assistant .body').filter({ hasText: 'Hello from the endpoint ✓' }).last().waitFor({ timeout: 20_000 });
+		await chat
+			.locator('.entry.assistant')
+			.nth(answered)
+			.locator('.body')
+			.filter({ hasText: 'Hello from the endpoint ✓' })
+			.waitFor({ timeout: 20_000 });
+		await chat.locator('#stop').waitFor({ state: 'hidden', timeout: 20_000 });
 		const status = page.locator('.statusbar-item[aria-label*="Org Provider Policy"]').first();
 		await status.waitFor({ timeout: 10_000 });
 		const statusLabel = (await status.getAttribute('aria-label')) ?? '';
