@@ -109,7 +109,7 @@ export class OrgPolicyExtension extends Disposable {
 		const effective = this._register(new EffectiveStateEvents(sync, provider));
 		const syncFeature = this._register(new SyncFeature(sessions, sync, provider, connection, log, () => readServerSettings(), effective));
 		const providerFeature = this._register(new ProviderFeature(provider, log));
-		this._register(new ChatFeature(context.extensionUri, provider, log));
+		this._register(new ChatFeature(context.extensionUri, provider, log, () => Boolean(readServerSettings().serverUrl)));
 		this._register(new LanguageModelFeature(provider, effective, tokens, log));
 		this._register(usage.reporter);
 		this._register(new UsageFeature(usage.ledger, usage.reporter, () => sync.current.policy?.document, effective));

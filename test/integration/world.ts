@@ -83,7 +83,12 @@ export async function startWorld(): Promise<{ world: World; env: Record<string, 
 						world.stats = JSON.parse(await readBody(request));
 						return reply(200, {});
 					case 'POST /ui-check':
-						return reply(200, world.page ? await uiCheck(world.page) : { skipped: 'the Electron host has no browser page to drive' });
+						return reply(
+							200,
+							world.page
+								? await uiCheck(world.page, JSON.parse((await readBody(request)) || '{}') as { expectDivider?: boolean })
+								: { skipped: 'the Electron host has no browser page to drive' },
+						);
 					case 'POST /ui-message':
 						return reply(
 							200,

@@ -5,6 +5,7 @@ import {
 	handleSignInLink,
 	parseSignInLink,
 	REPLACE_MANAGED,
+	parsePastedAddress,
 	type SignInLinkHost,
 } from '../../src/extension/features/sign-in-link';
 
@@ -136,5 +137,59 @@ describe('the vscode:// sign-in link (#14 item 3)', () => {
 		for (const local of ['http://localhost:8787', 'http://127.0.0.1:8787', 'http://[::1]:8787']) {
 			assert.ok(!('error' in parseSignInLink('/sign-in', `server=${encodeURIComponent(local)}`)!), local);
 		}
+	});
+});
+
+describe('what a member pastes when VS Code knows no policy server (#28 item 2)', () => {
+	it('reads an invitation link, the service address with or without https://, and the sign-in link', () => {
+		assert.deepEqual(parsePastedAddress('https://policy.acme.example/invite/AbC123'), {
+			serverUrl: 'https://policy.acme.example',
+			organization: undefined,
+			invitation: 'https://policy.acme.example/invite/AbC123',
+		});
+		assert.deepEqual(parsePastedAddress('  https://acme.example/ai-policy/invite/tok  '), {
+			serverUrl: 'https://acme.example/ai-policy',
+			organization: undefined,
+			invitation: 'https://acme.example/ai-policy/invite/tok',
+		});
+		assert.deepEqual(parsePastedAddress('policy.acme.example'), {
+			serverUrl: 'https://policy.acme.example',
+			organization: undefined,
+			invitation: undefined,
+		});
+		assert.deepEqual(parsePastedAddress('https://policy.acme.example/console/settings'), {
+			serverUrl: 'https://policy.acme.example',
+			organization: undefined,
+			invitation: undefined,
+		});
+		assert.deepEqual(
+			parsePastedAddress(
+				'vscode://org-provider-policy.org-provider-policy/sign-in?server=https%3A%2F%2Fpolicy.acme.example&organization=acme',
+			),
+			{
+				serverUrl: 'https://policy.acme.example',
+				organization: 'acme',
+				invitation: undefined,
+			},
+		);
+		assert.deepEqual(parsePastedAddress('http://127.0.0.1:8787/invite/x'), {
+			serverUrl: 'http://127.0.0.1:8787',
+			organization: undefined,
+			invitation: 'http://127.0.0.1:8787/invite/x',
+		});
+	});
+
+	it('refuses what cannot be a policy service, saying why', () => {
+		assert.match((parsePastedAddress('') as { error: string }).error, /Paste the invitation link/);
+		assert.match(
+			(parsePastedAddress('http://policy.acme.example') as { error: string }).error,
+			/^The address uses plain http on another machine/,
+		);
+		assert.match((parsePastedAddress('https://user:pw@policy.acme.example') as { error: string }).error, /not an http\(s\) URL/);
+		assert.match(
+			(parsePastedAddress('vscode://org-provider-policy.org-provider-policy/other') as { error: string }).error,
+			/not a sign-in link/,
+		);
+		assert.match((parsePastedAddress('ftp://files.acme.example') as { error: string }).error, /not an http\(s\) URL/);
 	});
 });

@@ -4,9 +4,10 @@ import { DeviceFlowError } from '../auth/device-flow';
 import { NoPolicyServerError, type SessionManager, type StoredSession } from '../auth/session-manager';
 import { Disposable, Emitter } from '../base/disposable';
 import { readServerSettings } from '../settings';
-import { handleSignInLink } from './sign-in-link';
+import { handleSignInLink, parsePastedAddress, SIGN_IN_LINK_PATH, type SignInLinkHost } from './sign-in-link';
 
 const OPEN_SETTINGS = 'Open Settings';
+const CONNECT_TO_ORGANIZATION = 'Paste Invitation or Address';
 const SERVER_URL_SETTING = 'orgProviderPolicy.serverUrl';
 
 export const AUTH_PROVIDER_ID = 'org-provider-policy';
@@ -56,19 +57,7 @@ export class AuthFeature extends Disposable implements vscode.AuthenticationProv
 		this._register(
 			vscode.window.registerUriHandler({
 				handleUri: (uri) =>
-					void handleSignInLink(uri.path, uri.query, {
-						configuredServer: () => readServerSettings(),
-						confirm: (message, detail, button) => vscode.window.showInformationMessage(message, { modal: true, detail }, button),
-						saveServer: async (serverUrl, organization, overrideManaged) => {
-							const settings = vscode.workspace.getConfiguration('orgProviderPolicy');
-							await settings.update('serverUrl', serverUrl, vscode.ConfigurationTarget.Global);
-							await settings.update('organization', organization ?? '', vscode.ConfigurationTarget.Global);
-							// Only a confirmed replacement of the IT-managed server outranks it from now on.
-							await settings.update('overrideManagedServer', overrideManaged || undefined, vscode.ConfigurationTarget.Global);
-						},
-						signIn: () => this.signIn(),
-						showError: (message) => void vscode.window.showErrorMessage(message),
-					}).catch((error: unknown) => {
+					void handleSignInLink(uri.path, uri.query, this.linkHost()).catch((error: unknown) => {
 						// Nothing was changed; say so rather than leave a clicked link without an answer.
 						void vscode.window.showErrorMessage(
 							`The sign-in link was not opened, and nothing was changed: ${error instanceof Error ? error.message : String(error)}`,
@@ -77,6 +66,59 @@ export class AuthFeature extends Disposable implements vscode.AuthenticationProv
 			}),
 		);
 		this._register(vscode.commands.registerCommand('orgProviderPolicy.signOut', () => this.signOut()));
+		this._register(vscode.commands.registerCommand('orgProviderPolicy.connect', (asked?: unknown) => this.connect(asked)));
+	}
+
+	/** What the sign-in link (and a pasted address) needs of VS Code. */
+	private linkHost(): SignInLinkHost {
+		return {
+			configuredServer: () => readServerSettings(),
+			confirm: (message, detail, button) => vscode.window.showInformationMessage(message, { modal: true, detail }, button),
+			saveServer: async (serverUrl, organization, overrideManaged) => {
+				const settings = vscode.workspace.getConfiguration('orgProviderPolicy');
+				await settings.update('serverUrl', serverUrl, vscode.ConfigurationTarget.Global);
+				await settings.update('organization', organization ?? '', vscode.ConfigurationTarget.Global);
+				// Only a confirmed replacement of the IT-managed server outranks it from now on.
+				await settings.update('overrideManagedServer', overrideManaged || undefined, vscode.ConfigurationTarget.Global);
+			},
+			signIn: () => this.signIn(),
+			showError: (message) => void vscode.window.showErrorMessage(message),
+		};
+	}
+
+	/**
+	 * A member with no policy server: they paste the invitation link or the address their admin gave
+	 * them (or the tests pass it); an invitation opens in the browser to be accepted, then VS Code
+	 * asks to connect to the exact address and signs in.
+	 */
+	private async connect(asked: unknown): Promise<'connected' | 'declined' | 'invalid' | 'ignored'> {
+		const text =
+			typeof asked === 'string'
+				? asked
+				: await vscode.window.showInputBox({
+						title: 'Connect to your organization',
+						prompt: 'Paste the invitation link your admin sent you, or your organization’s policy server address',
+						placeHolder: 'https://policy.example.com/invite/… or policy.example.com',
+						ignoreFocusOut: true,
+						validateInput: (value) => {
+							const read = parsePastedAddress(value);
+							return value.trim() && 'error' in read ? read.error : undefined;
+						},
+					});
+		if (text === undefined) {
+			return 'declined';
+		}
+		const read = parsePastedAddress(text);
+		if ('error' in read) {
+			void vscode.window.showErrorMessage(read.error);
+			return 'invalid';
+		}
+		if (read.invitation) {
+			// The invitation is accepted in the browser (a password or single sign-on); sign-in follows here.
+			await vscode.env.openExternal(vscode.Uri.parse(read.invitation));
+		}
+		const query = new URLSearchParams({ server: read.serverUrl, ...(read.organization ? { organization: read.organization } : {}) });
+		return handleSignInLink(SIGN_IN_LINK_PATH, query.toString(), this.linkHost());
 	}
 
 	async getSessions(): Promise<vscode.AuthenticationSession[]> {
@@ -117,8 +159,12 @@ export class AuthFeature extends Disposable implements vscode.AuthenticationProv
 			this.log.warn(`sign-in failed: ${message}`);
 			if (error instanceof NoPolicyServerError) {
 				void vscode.window
-					.showErrorMessage(message, OPEN_SETTINGS)
-					.then((choice) => choice && vscode.commands.executeCommand('workbench.action.openSettings', SERVER_URL_SETTING));
+					.showErrorMessage(message, CONNECT_TO_ORGANIZATION, OPEN_SETTINGS)
+					.then((choice) =>
+						choice === CONNECT_TO_ORGANIZATION
+							? vscode.commands.executeCommand('orgProviderPolicy.connect')
+							: choice && vscode.commands.executeCommand('workbench.action.openSettings', SERVER_URL_SETTING),
+					);
 			} else {
 				void vscode.window.showErrorMessage(`Sign-in failed: ${message}`);
 			}

@@ -5,6 +5,7 @@ import { isChatRequestError } from '../../client/request-error';
 import { FromWebviewSchema, ToWebviewSchema, type ChatEntry, type ErrorAction, type ToWebview } from '../../webview/chat/protocol';
 import { Disposable } from '../base/disposable';
 import { managedByLine } from '../lock/effective';
+import { chatHtml } from './chat-html';
 import type { ProviderService } from '../provider/provider-service';
 
 export const CHAT_VIEW_ID = 'orgProviderPolicy.chat';
@@ -24,6 +25,8 @@ export class ChatFeature extends Disposable implements vscode.WebviewViewProvide
 		private readonly extensionUri: vscode.Uri,
 		private readonly provider: ProviderService,
 		private readonly log: vscode.LogOutputChannel,
+		/** Whether a policy server is known (settings or the IT-managed file). */
+		private readonly hasServer: () => boolean = () => true,
 	) {
 		super();
 		this._register(vscode.window.registerWebviewViewProvider(CHAT_VIEW_ID, this));
@@ -44,6 +47,9 @@ export class ChatFeature extends Disposable implements vscode.WebviewViewProvide
 			}),
 		);
 		this.endpoint = provider.current.provider?.baseUrl;
+		this._register(
+			vscode.workspace.onDidChangeConfiguration((event) => event.affectsConfiguration('orgProviderPolicy.serverUrl') && this.postState()),
+		);
 	}
 
 	/**
@@ -71,55 +77,12 @@ export class ChatFeature extends Disposable implements vscode.WebviewViewProvide
 		this.view = view;
 		const media = vscode.Uri.joinPath(this.extensionUri, 'dist');
 		view.webview.options = { enableScripts: true, localResourceRoots: [media] };
-		view.webview.html = this.html(view.webview, media);
+		view.webview.html = chatHtml(view.webview, media);
 		const listener = this._register(view.webview.onDidReceiveMessage((raw: unknown) => void this.receive(raw)));
 		view.onDidDispose(() => {
 			listener.dispose();
 			this.view = undefined;
 		});
-	}
-
-	private html(webview: vscode.Webview, media: vscode.Uri): string {
-		const nonce = randomBytes(16).toString('base64');
-		const script = webview.asWebviewUri(vscode.Uri.joinPath(media, 'webview', 'chat.js'));
-		const style = webview.asWebviewUri(vscode.Uri.joinPath(media, 'webview', 'chat.css'));
-		const codicons = webview.asWebviewUri(vscode.Uri.joinPath(media, 'media', 'codicon.css'));
-		const csp = [
-			`default-src 'none'`,
-			`style-src ${webview.cspSource}`,
-			`font-src ${webview.cspSource}`,
-			`img-src ${webview.cspSource} data:`,
-			`script-src 'nonce-${nonce}'`,
-		].join('; ');
-		return `<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta http-equiv="Content-Security-Policy" content="${csp}">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<link rel="stylesheet" href="${codicons}">
-<link rel="stylesheet" href="${style}">
-<title>Chat</title>
-</head>
-<body>
-<header class="bar">
-	<button id="badge" class="badge" title="Select API Provider"><span id="badge-icon" class="codicon"></span><span id="badge-label"></span></button>
-	<select id="model" aria-label="Model"></select>
-</header>
-<div id="managed" class="managed" hidden><span class="codicon codicon-lock"></span><span id="managed-label"></span></div>
-<main id="conversation" aria-live="polite"></main>
-<div id="notice" class="notice" hidden></div>
-<form id="composer">
-	<textarea id="input" rows="3" placeholder="Ask anything…" aria-label="Message"></textarea>
-	<div class="actions">
-		<button type="button" id="clear" title="New conversation" class="icon"><span class="codicon codicon-clear-all"></span></button>
-		<button type="button" id="stop" hidden title="Stop"><span class="codicon codicon-debug-stop"></span> Stop</button>
-		<button type="submit" id="send"><span class="codicon codicon-send"></span> Send</button>
-	</div>
-</form>
-<script nonce="${nonce}" src="${script}"></script>
-</body>
-</html>`;
 	}
 
 	private post(message: ToWebview): void {
@@ -138,6 +101,7 @@ export class ChatFeature extends Disposable implements vscode.WebviewViewProvide
 			...(managedByLine(effective) ? { managedBy: managedByLine(effective) } : {}),
 			busy: this.running !== undefined,
 			...(this.notice || effective.warnings[0] ? { notice: this.notice ?? effective.warnings[0] } : {}),
+			...(!effective.locked && !this.hasServer() ? { welcome: true } : {}),
 		});
 	}
 
@@ -185,6 +149,9 @@ export class ChatFeature extends Disposable implements vscode.WebviewViewProvide
 				return;
 			case 'selectProvider':
 				await vscode.commands.executeCommand('orgProviderPolicy.selectProvider');
+				return;
+			case 'connect':
+				await vscode.commands.executeCommand('orgProviderPolicy.connect');
 				return;
 			case 'action':
 				await this.act(

@@ -85,3 +85,46 @@ export async function handleSignInLink(
 	await host.signIn();
 	return 'connected';
 }
+
+/** What a member pasted, read as a way to their organization: the server, and the invitation to accept first when it is one. */
+export type PastedAddress = { serverUrl: string; organization: string | undefined; invitation: string | undefined } | { error: string };
+
+/**
+ * Reads what a member pastes when VS Code knows no policy server: the invitation page's
+ * `vscode://…/sign-in?server=…` link, an invitation link (`https://policy.acme.example/invite/…`:
+ * the service is where it points, and the invitation is accepted in the browser), or the service's
+ * address itself (`https://` assumed when none is typed). The same rules as a sign-in link apply.
+ */
+export function parsePastedAddress(text: string): PastedAddress {
+	const pasted = text.trim();
+	if (!pasted) {
+		return { error: 'Paste the invitation link or the address your admin gave you.' };
+	}
+	if (/^vscode(-insiders)?:/i.test(pasted)) {
+		const link = new URL(pasted);
+		const read = parseSignInLink(link.pathname, link.search.slice(1));
+		return !read
+			? { error: 'That VS Code link is not a sign-in link from your organization.' }
+			: 'error' in read
+				? read
+				: { ...read, invitation: undefined };
+	}
+	let url: URL;
+	try {
+		url = new URL(/^[a-z][a-z0-9+.-]*:\/\//i.test(pasted) ? pasted : `https://${pasted}`);
+	} catch {
+		return { error: `Not an address: ${pasted}` };
+	}
+	if ((url.protocol !== 'https:' && url.protocol !== 'http:') || url.username || url.password) {
+		return { error: `The address is not an http(s) URL without a user name or password: ${url.protocol}//${url.host}` };
+	}
+	const invite = /^(.*)\/invite\/[^/]+\/?$/.exec(url.pathname);
+	const base = `${url.origin}${invite ? invite[1] : url.pathname.replace(/\/(console|device)(\/.*)?$/, '')}`.replace(/\/+$/, '');
+	const read = parseSignInLink(SIGN_IN_LINK_PATH, new URLSearchParams({ server: base }).toString());
+	if (!read || 'error' in read) {
+		return {
+			error: (read && 'error' in read ? read.error : '').replace("The sign-in link's server", 'The address') || `Not an address: ${pasted}`,
+		};
+	}
+	return { ...read, invitation: invite ? url.href : undefined };
+}

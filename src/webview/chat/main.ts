@@ -92,6 +92,7 @@ window.addEventListener('message', (event: MessageEvent<unknown>) => {
 		stop.hidden = !message.busy;
 		notice.hidden = !message.notice;
 		notice.textContent = message.notice ?? '';
+		byId('welcome').hidden = !message.welcome || entries.length > 0;
 		vscode.setState({ draft: input.value });
 	} else if (message.type === 'delta') {
 		const entry = entries.find((candidate) => candidate.id === message.id);
@@ -105,6 +106,11 @@ window.addEventListener('message', (event: MessageEvent<unknown>) => {
 		}
 	}
 });
+
+// Both ask for the address (or the invitation link) the admin sent: with no server, that is how sign-in starts.
+for (const id of ['welcome-sign-in', 'welcome-invitation']) {
+	byId(id).addEventListener('click', () => post({ type: 'connect' }));
+}
 
 byId<HTMLFormElement>('composer').addEventListener('submit', (event) => {
 	event.preventDefault();

@@ -24,6 +24,8 @@ export const FromWebviewSchema = z.discriminatedUnion('type', [
 	z.object({ type: z.literal('selectProvider') }),
 	z.object({ type: z.literal('clear') }),
 	z.object({ type: z.literal('action'), id: z.string().max(64), action: ErrorActionSchema }),
+	/** From the empty state with no policy server: sign in to an organization, or paste an invitation link. */
+	z.object({ type: z.literal('connect') }),
 ]);
 
 export const ToWebviewSchema = z.discriminatedUnion('type', [
@@ -37,6 +39,8 @@ export const ToWebviewSchema = z.discriminatedUnion('type', [
 		managedBy: z.string().optional(),
 		busy: z.boolean(),
 		notice: z.string().optional(),
+		/** No policy server is known and no organization governs: the empty state offers to connect to one. */
+		welcome: z.boolean().optional(),
 	}),
 	z.object({ type: z.literal('delta'), id: z.string(), text: z.string() }),
 	z.object({ type: z.literal('done'), id: z.string() }),

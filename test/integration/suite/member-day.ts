@@ -33,6 +33,8 @@ export function memberDay(): void {
 	/** Every policy-change notice the member was shown, in order (for failure messages). */
 	const announcements: { message: string; actions: readonly string[] }[] = [];
 	let revision = 1;
+	/** Whether the day moved the endpoint while the chat view had a conversation (its transcript then marks it). */
+	let endpointMoved = false;
 
 	const admin = async (method: string, path: string, body?: unknown, headers: Record<string, string> = {}) => {
 		const response = await fetch(`${service()}${path}`, {
@@ -577,6 +579,7 @@ export function memberDay(): void {
 			assert.equal(request.headers['x-tenant'], 'acme-eu');
 			assert.equal(request.headers['x-region'], 'westeurope');
 			assert.equal(request.headers['x-cost-center'], undefined, 'a removed header is no longer sent');
+			endpointMoved = true;
 			// The earlier conversation went to the previous endpoint: none of it is sent to this one (#28 item 7).
 			assert.deepEqual(
 				(request.body as { messages: { role: string; content: string }[] }).messages.map(({ role, content }) => [role, content]),
@@ -585,7 +588,9 @@ export function memberDay(): void {
 		});
 
 		it('shows the chat view with the streamed answer, the lock badge and the status bar (UI evidence)', async function () {
-			const result = (await (await fetch(`${control}/ui-check`, { method: 'POST' })).json()) as {
+			const result = (await (
+				await fetch(`${control}/ui-check`, { method: 'POST', body: JSON.stringify({ expectDivider: endpointMoved }) })
+			).json()) as {
 				skipped?: string;
 				ok?: boolean;
 				detail?: string;
@@ -708,6 +713,25 @@ export function memberDay(): void {
 				'the account the identity provider named, created on first sign-in',
 			);
 			assert.equal(api.effectiveSettings().locked, true);
+		});
+
+		it('connects from a pasted invitation link or address, asking with the exact address before changing anything (#28 item 2)', async () => {
+			const before = vscode.workspace.getConfiguration('orgProviderPolicy').inspect<string>('serverUrl')?.globalValue;
+			assert.equal(
+				await vscode.commands.executeCommand('orgProviderPolicy.connect', 'http://policy.example.invalid'),
+				'invalid',
+				'plain http elsewhere',
+			);
+			// Under test VS Code refuses every modal dialog, quoting its question: the address asked about is the one pasted.
+			await assert.rejects(
+				Promise.resolve(vscode.commands.executeCommand('orgProviderPolicy.connect', 'policy.example.invalid')),
+				/Connect VS Code to the policy service at https:\/\/policy\.example\.invalid\?/,
+			);
+			assert.equal(
+				vscode.workspace.getConfiguration('orgProviderPolicy').inspect<string>('serverUrl')?.globalValue,
+				before,
+				'nothing changed',
+			);
 		});
 
 		it("routes the invitation page's vscode:// link to the extension, which asks with the exact address before changing anything (#14 item 3)", async function () {
