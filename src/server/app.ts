@@ -38,6 +38,7 @@ import { ScimUsers } from './sso/scim-users';
 import { ScimGroups } from './groups/scim-groups';
 import { GroupsService } from './groups/groups-service';
 import { adminGroupRoutes } from './routes/admin-groups';
+import { schemaRoutes } from './routes/schema';
 import { SingleSignOn } from './sso/single-sign-on';
 import { StreamHub } from './policy/stream-hub';
 import { followOtherInstances, purgeHourly } from './lifecycle';
@@ -195,6 +196,7 @@ export async function buildApp(options: AppOptions): Promise<PolicyApp> {
 		hub,
 		heartbeatSeconds: config.heartbeatSeconds,
 	});
+	await app.register(schemaRoutes, { prefix: '/api/v1/schema', publicUrl });
 	await app.register(adminGroupRoutes, { prefix: '/api/v1/admin', auth, groups });
 	await app.register(usageRoutes, { prefix: '/api/v1', auth, usage, store, clock, reportsPerMinute: config.usageReportsPerMinute });
 	const mailer = options.mailer ?? (config.smtpUrl && config.smtpFrom ? smtpMailer(config.smtpUrl, config.smtpFrom) : undefined);
