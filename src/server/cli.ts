@@ -1,10 +1,26 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { formatFieldError, parseWith, PolicySettingsSchema, settingsOf, type FieldError, type PolicyDocument } from '../policy';
+import {
+	formatFieldError,
+	parseWith,
+	PolicySettingsSchema,
+	SCHEMA_HEADER,
+	SCHEMA_VERSION,
+	settingsOf,
+	type FieldError,
+	type PolicyDocument,
+} from '../policy';
+import { exportPolicyFile, formatErrors, planChanges, POLICY_FILE_KIND, readPolicyFile } from './policy-file';
 
 const USAGE = `usage: org-policy [--server URL] [--token TOKEN] <command>
 
 commands:
+  plan -f FILE                       what saving FILE (YAML or JSON, kind ${POLICY_FILE_KIND}) would change
+                                     exit 0: no change, 2: changes, 3: FILE refused (field errors)
+  apply -f FILE                      save FILE if it changes anything and nobody saved meanwhile
+                                     exit 0: no change, 2: saved, 3: refused (field errors)
+  export                             print today's policy as such a file (secret header values as
+                                     environment variable references; their names on stderr)
   policy get                         print the current settings as JSON (for keeping in git)
   policy set FILE --revision N       save FILE as the next revision, if N is still current
   policy set FILE --force            save FILE whatever the current revision is
@@ -45,6 +61,68 @@ async function call(options: Options, method: string, path: string, init: { body
 	return { response, body };
 }
 
+/** The newest policy schema: an older one would leave out the settings it has no room for. */
+const NEWEST_SCHEMA = { [SCHEMA_HEADER]: String(SCHEMA_VERSION) };
+
+/** `plan`, `apply` and `export`; returns the exit code. */
+async function policyAsCode(options: Options, command: string, file: string | undefined): Promise<number> {
+	const { body } = await call(options, 'GET', '/api/v1/policy', { headers: NEWEST_SCHEMA });
+	const current = body.policy as PolicyDocument;
+	if (command === 'export') {
+		const exported = exportPolicyFile(settingsOf(current));
+		console.log(exported.text.trimEnd());
+		for (const variable of Object.keys(exported.variables)) {
+			console.error(`set ${variable} to the header's value where plan and apply run (its value is not printed)`);
+		}
+		return 0;
+	}
+	if (!file) {
+		throw new CliError(`${command} needs -f FILE`);
+	}
+	let text: string;
+	try {
+		text = readFileSync(file, 'utf8');
+	} catch (error) {
+		throw new CliError(`${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+	}
+	const desired = readPolicyFile(text, { env: process.env, readFile: (path) => readFileSync(path, 'utf8') });
+	if (!desired.ok) {
+		console.error(`${file} is refused:${formatErrors(desired.errors)}`);
+		return 3;
+	}
+	const changes = planChanges(settingsOf(current), desired.settings);
+	if (changes.length === 0) {
+		console.log(`No change: revision ${current.revision} already is ${file}.`);
+		return 0;
+	}
+	console.log(
+		`${command === 'plan' ? 'Saving' : 'Saved'} ${file} over revision ${current.revision} (${current.updatedBy}, ${current.updatedAt}) ${command === 'plan' ? 'would change' : 'changes'}:`,
+	);
+	for (const line of changes) {
+		console.log(`  ${line}`);
+	}
+	if (command === 'plan') {
+		return 2;
+	}
+	try {
+		const saved = await call(options, 'PUT', '/api/v1/admin/policy', {
+			body: desired.settings,
+			headers: { 'if-match': `"${current.revision}"` },
+		});
+		console.log(`saved revision ${(saved.body.policy as PolicyDocument).revision}`);
+		return 2;
+	} catch (error) {
+		if (error instanceof CliError && error.message.startsWith('412')) {
+			throw new CliError(`someone saved a new revision while this ran; nothing was saved: run plan again (${error.message})`);
+		}
+		if (error instanceof CliError && error.message.startsWith('400')) {
+			console.error(`the service refused ${file}: ${error.message}`);
+			return 3;
+		}
+		throw error;
+	}
+}
+
 async function run(argv: string[]): Promise<void> {
 	const { values, positionals } = parseArgs({
 		args: argv,
@@ -54,11 +132,13 @@ async function run(argv: string[]): Promise<void> {
 			revision: { type: 'string' },
 			force: { type: 'boolean' },
 			limit: { type: 'string' },
+			file: { type: 'string', short: 'f' },
 			help: { type: 'boolean', short: 'h' },
 		},
 		allowPositionals: true,
 	});
-	if (values.help || positionals[0] !== 'policy' || !positionals[1]) {
+	const asCode = ['plan', 'apply', 'export'].includes(positionals[0] ?? '');
+	if (values.help || (!asCode && (positionals[0] !== 'policy' || !positionals[1]))) {
 		console.log(USAGE);
 		if (!values.help) {
 			process.exitCode = 2;
@@ -74,9 +154,13 @@ async function run(argv: string[]): Promise<void> {
 			'an admin API token is required: --token or ORG_POLICY_TOKEN (create one in the console or with POST /api/v1/admin/tokens)',
 		);
 	}
+	if (asCode) {
+		process.exitCode = await policyAsCode(options, positionals[0]!, values.file);
+		return;
+	}
 	switch (positionals[1]) {
 		case 'get': {
-			const { body } = await call(options, 'GET', '/api/v1/policy');
+			const { body } = await call(options, 'GET', '/api/v1/policy', { headers: NEWEST_SCHEMA });
 			const document = body.policy as PolicyDocument;
 			console.error(`revision ${document.revision}, saved by ${document.updatedBy} at ${document.updatedAt}`);
 			console.log(JSON.stringify(settingsOf(document), null, 2));

@@ -35,11 +35,12 @@ describe('org-policy admin CLI', function () {
 		rmSync(dir, { recursive: true, force: true });
 	});
 
-	const cli = async (...args: string[]) => {
+	const cli = async (...args: string[]) => cliWith({}, ...args);
+	const cliWith = async (env: Record<string, string>, ...args: string[]) => {
 		try {
 			const { stdout, stderr } = await run(process.execPath, ['--import', 'tsx', join(root, 'src/server/cli.ts'), ...args], {
 				cwd: root,
-				env: { ...process.env, ORG_POLICY_SERVER: service.url, ORG_POLICY_TOKEN: token },
+				env: { ...process.env, ORG_POLICY_SERVER: service.url, ORG_POLICY_TOKEN: token, ...env },
 			});
 			return { code: 0, stdout, stderr };
 		} catch (error) {
@@ -75,5 +76,80 @@ describe('org-policy admin CLI', function () {
 		assert.match(history.stdout, /^2\t.*\tadmin@acme\.example/m);
 		assert.match(history.stdout, /provider\.headers\.X-Tenant: — → ••••••/);
 		assert.ok(!history.stdout.includes('"acme"'), 'header values stay masked');
+	});
+
+	it('plans and applies a YAML file of the whole policy, secrets by reference, with exit codes for CI; export round-trips (#30)', async () => {
+		const file = join(dir, 'policy.yaml');
+		const secretFile = join(dir, 'gateway-key');
+		writeFileSync(secretFile, 'gw-secret-from-a-file\n');
+		writeFileSync(
+			file,
+			[
+				'kind: org-provider-policy/v1',
+				'policy:',
+				'  enabled: true',
+				'  adminContact: ai-platform@acme.example',
+				'  provider:',
+				'    id: openai-compatible',
+				'    baseUrl: https://gateway.acme.example/v1',
+				'    headers:',
+				'      X-Tenant: acme',
+				'      X-Gateway-Key: { fromEnv: GATEWAY_KEY }',
+				'      X-Other-Key: { fromFile: ' + JSON.stringify(secretFile) + ' }',
+				'    readableHeaders: [X-Tenant]',
+				'    models:',
+				'      allowed: [gpt-4o, o3]',
+				'      settings:',
+				'        o3: { reasoning: true, displayName: o3 (Acme) }',
+				'',
+			].join('\n'),
+		);
+		const missing = await cli('plan', '-f', file);
+		assert.equal(missing.code, 3, 'refused: the variable is not set');
+		assert.match(missing.stderr, /policy\.provider\.headers\.X-Gateway-Key: the environment variable GATEWAY_KEY is not set/);
+
+		const env = { GATEWAY_KEY: 'gw-secret-from-env' };
+		const before = await cli('policy', 'get');
+		const revisionBefore = Number(/revision (\d+)/.exec(before.stderr)?.[1]);
+		const plan = await cliWith(env, 'plan', '-f', file);
+		assert.equal(plan.code, 2, plan.stderr);
+		assert.match(plan.stdout, /Base URL: .*https:\/\/gateway\.acme\.example\/v1/);
+		assert.match(plan.stdout, /Headers shown in the console: X-Tenant/);
+		assert.match(plan.stdout, /Allowed models: gpt-4o, gpt-4o-mini → gpt-4o, o3/);
+		assert.match(plan.stdout, /Header X-Gateway-Key: ••••••/);
+		assert.match(plan.stdout, /Settings of o3: display name o3 \(Acme\), reasoning model on/);
+		assert.doesNotMatch(plan.stdout + plan.stderr, /gw-secret/, 'secret values are masked');
+		const unchanged = await cli('policy', 'get');
+		assert.equal(Number(/revision (\d+)/.exec(unchanged.stderr)?.[1]), revisionBefore, 'plan saves nothing');
+
+		const applied = await cliWith(env, 'apply', '-f', file);
+		assert.equal(applied.code, 2, applied.stderr);
+		assert.match(applied.stdout, /saved revision \d+/);
+		assert.equal((await cliWith(env, 'apply', '-f', file)).code, 0, 'a second apply changes nothing');
+		const served = await jsonOf(await fetch(`${service.url}/api/v1/policy`, { headers: bearer(token, { 'org-policy-schema': '3' }) }));
+		assert.equal(served.policy.provider.headers['X-Other-Key'], 'gw-secret-from-a-file');
+
+		const exported = await cli('export');
+		assert.equal(exported.code, 0);
+		assert.doesNotMatch(exported.stdout, /gw-secret/, 'the export holds no secret');
+		assert.match(exported.stderr, /set ORG_POLICY_HEADER_X_GATEWAY_KEY/);
+		const copy = join(dir, 'exported.yaml');
+		writeFileSync(copy, exported.stdout);
+		const roundTrip = await cliWith(
+			{ ORG_POLICY_HEADER_X_GATEWAY_KEY: 'gw-secret-from-env', ORG_POLICY_HEADER_X_OTHER_KEY: 'gw-secret-from-a-file' },
+			'plan',
+			'-f',
+			copy,
+		);
+		assert.equal(roundTrip.code, 0, roundTrip.stdout + roundTrip.stderr);
+		assert.match(roundTrip.stdout, /No change/);
+
+		writeFileSync(
+			join(dir, 'bad.yaml'),
+			'kind: org-provider-policy/v1\npolicy:\n  enabled: true\n  provider: { id: openai-compatible, baseUrl: http://example.com/v1 }\n',
+		);
+		const bad = await cli('apply', '-f', join(dir, 'bad.yaml'));
+		assert.equal(bad.code, 3);
+		assert.match(bad.stderr, /policy\.provider\.baseUrl: /);
 	});
 });
