@@ -10,6 +10,7 @@ import {
 	type FieldError,
 	type PolicyDocument,
 } from '../policy';
+import { importClineConfig } from './cline-import';
 import { exportPolicyFile, formatErrors, planChanges, POLICY_FILE_KIND, readPolicyFile } from './policy-file';
 
 const USAGE = `usage: org-policy [--server URL] [--token TOKEN] <command>
@@ -21,6 +22,8 @@ commands:
                                      exit 0: no change, 2: saved, 3: refused (field errors)
   export                             print today's policy as such a file (secret header values as
                                      environment variable references; their names on stderr)
+  import-cline FILE                  turn a Cline remote configuration's OpenAI Compatible settings into
+                                     such a file; what cannot be carried over is named on stderr
   policy get                         print the current settings as JSON (for keeping in git)
   policy set FILE --revision N       save FILE as the next revision, if N is still current
   policy set FILE --force            save FILE whatever the current revision is
@@ -123,6 +126,30 @@ async function policyAsCode(options: Options, command: string, file: string | un
 	}
 }
 
+/** `import-cline FILE`: needs no service (it only reads the file). */
+function importCline(file: string | undefined): void {
+	if (!file) {
+		throw new CliError('import-cline needs the Cline remote configuration FILE (JSON)');
+	}
+	let raw: unknown;
+	try {
+		raw = JSON.parse(readFileSync(file, 'utf8'));
+	} catch (error) {
+		throw new CliError(`${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+	}
+	const imported = importClineConfig(raw);
+	if (!imported.ok) {
+		throw new CliError(`${file}: ${imported.error}`);
+	}
+	console.log(imported.value.text.trimEnd());
+	for (const variable of imported.value.variables) {
+		console.error(`set ${variable} to the value of that header in ${file} where plan and apply run (the file holds no secret)`);
+	}
+	for (const { field, reason } of imported.value.leftOut) {
+		console.error(`not carried over: ${field} — ${reason}`);
+	}
+}
+
 async function run(argv: string[]): Promise<void> {
 	const { values, positionals } = parseArgs({
 		args: argv,
@@ -137,6 +164,10 @@ async function run(argv: string[]): Promise<void> {
 		},
 		allowPositionals: true,
 	});
+	if (positionals[0] === 'import-cline') {
+		importCline(positionals[1]);
+		return;
+	}
 	const asCode = ['plan', 'apply', 'export'].includes(positionals[0] ?? '');
 	if (values.help || (!asCode && (positionals[0] !== 'policy' || !positionals[1]))) {
 		console.log(USAGE);

@@ -152,4 +152,30 @@ describe('org-policy admin CLI', function () {
 		assert.equal(bad.code, 3);
 		assert.match(bad.stderr, /policy\.provider\.baseUrl: /);
 	});
+
+	it("imports a Cline remote configuration's OpenAI Compatible settings, naming what it could not carry over (#30 item 4)", async () => {
+		const fixture = join(root, 'test/fixtures/cline/remote-config.json');
+		const imported = await cli('import-cline', fixture);
+		assert.equal(imported.code, 0, imported.stderr);
+		assert.doesNotMatch(imported.stdout, /apim-key-from-the-cline-file/, 'no header value in the file');
+		for (const expected of [
+			/not carried over: providerSettings\.AwsBedrock — only the OpenAI Compatible provider can be enforced/,
+			/not carried over: providerSettings\.OpenAiCompatible\.models\[0\]\.inputPrice — prices are not part of this policy/,
+			/not carried over: providerSettings\.OpenAiCompatible\.models\[1\]\.isR1FormatRequired/,
+			/not carried over: telemetryEnabled/,
+			/not carried over: openTelemetryOtlpEndpoint — Cline's own OpenTelemetry export/,
+			/set ORG_POLICY_HEADER_OCP_APIM_SUBSCRIPTION_KEY to the value of that header/,
+		]) {
+			assert.match(imported.stderr, expected);
+		}
+		const file = join(dir, 'from-cline.yaml');
+		writeFileSync(file, imported.stdout);
+		const env = { ORG_POLICY_HEADER_X_TENANT: 'acme', ORG_POLICY_HEADER_OCP_APIM_SUBSCRIPTION_KEY: 'apim-key-from-the-cline-file' };
+		const plan = await cliWith(env, 'plan', '-f', file);
+		assert.equal(plan.code, 2, plan.stdout + plan.stderr);
+		assert.match(plan.stdout, /Base URL: .*https:\/\/acme-ai\.openai\.azure\.com\/openai\/deployments\/gpt-4o/);
+		assert.match(plan.stdout, /Azure API Version: .*2024-10-21/);
+		assert.match(plan.stdout, /Settings of gpt-4o: context window 128000, images on, max output 16384, temperature 0.2/);
+		assert.equal((await cliWith(env, 'apply', '-f', file)).code, 2, 'the imported file is a valid policy');
+	});
 });
