@@ -72,7 +72,7 @@ async function policyAsCode(options: Options, command: string, file: string | un
 	const { body } = await call(options, 'GET', '/api/v1/policy', { headers: NEWEST_SCHEMA });
 	const current = body.policy as PolicyDocument;
 	if (command === 'export') {
-		const exported = exportPolicyFile(settingsOf(current));
+		const exported = exportPolicyFile(settingsOf(current), `${options.server.replace(/\/+$/, '')}/api/v1/schema/policy-file.json`);
 		console.log(exported.text.trimEnd());
 		for (const variable of Object.keys(exported.variables)) {
 			console.error(`set ${variable} to the header's value where plan and apply run (its value is not printed)`);

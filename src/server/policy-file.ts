@@ -1,5 +1,6 @@
 import { parse as parseYaml, stringify as toYaml } from 'yaml';
 import { formatFieldError, parseWith, PolicySettingsSchema, type FieldError, type PolicySettings } from '../policy';
+import { POLICY_FILE_KIND } from '../policy/json-schema';
 import { diffSettings } from './policy/revision-diff';
 import { describeChanges } from './policy/revision-words';
 
@@ -8,7 +9,7 @@ import { describeChanges } from './policy/revision-words';
  * `apply` against the service. A secret header value is never in the file: it names where the value
  * is — `{ fromEnv: NAME }` or `{ fromFile: PATH }` — and is read when the file is.
  */
-export const POLICY_FILE_KIND = 'org-provider-policy/v1';
+export { POLICY_FILE_KIND } from '../policy/json-schema';
 
 export interface PolicyFileSources {
 	env: NodeJS.ProcessEnv;
@@ -73,7 +74,7 @@ export function planChanges(current: PolicySettings, desired: PolicySettings): s
  * Today's settings as a policy file: each secret header's value becomes a reference to an
  * environment variable named after it (set it where `plan` and `apply` run), so the file holds none.
  */
-export function exportPolicyFile(settings: PolicySettings): { text: string; variables: Record<string, string> } {
+export function exportPolicyFile(settings: PolicySettings, schemaUrl?: string): { text: string; variables: Record<string, string> } {
 	const readable = new Set((settings.provider?.readableHeaders ?? []).map((name) => name.toLowerCase()));
 	const variables: Record<string, string> = {};
 	const policy = structuredClone(settings) as Omit<PolicySettings, 'provider'> & { provider?: { headers: Record<string, unknown> } };
@@ -84,7 +85,7 @@ export function exportPolicyFile(settings: PolicySettings): { text: string; vari
 			policy.provider!.headers[name] = { fromEnv: variable };
 		}
 	}
-	const header = `# The organization's provider policy, for org-policy plan -f / apply -f. Secret header values are read\n# from the environment variables named here; the file holds none.\n`;
+	const header = `${schemaUrl ? `# yaml-language-server: $schema=${schemaUrl}\n` : ''}# The organization's provider policy, for org-policy plan -f / apply -f. Secret header values are read\n# from the environment variables named here; the file holds none.\n`;
 	return { text: header + toYaml({ kind: POLICY_FILE_KIND, policy }), variables };
 }
 

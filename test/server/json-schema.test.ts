@@ -47,3 +47,25 @@ describe('the policy JSON Schemas (#30 item 2)', function () {
 		assert.equal((await fetch(`${service.url}/api/v1/schema/other.json`)).status, 400);
 	});
 });
+
+describe("the README's policy files", () => {
+	it('validate against the policy-file JSON Schema, and a file with a secret value where a reference belongs does too, while an unknown field does not', async () => {
+		const { readFileSync } = await import('node:fs');
+		const { join } = await import('node:path');
+		const { parse } = await import('yaml');
+		const { policyJsonSchemas } = await import('../../src/policy/json-schema');
+		const schema = policyJsonSchemas('https://policy.acme.example/api/v1/schema')['policy-file'];
+		const validate = new Ajv2020({ strict: false, allErrors: true }).compile(schema);
+		const readme = readFileSync(join(__dirname, '..', '..', 'README.md'), 'utf8');
+		const files = [...readme.matchAll(/```yaml\n([\s\S]*?)```/g)]
+			.map((match) => match[1]!)
+			.filter((block) => block.includes('kind: org-provider-policy/v1'));
+		assert.ok(files.length >= 1, 'the README shows a policy file');
+		for (const file of files) {
+			assert.equal(validate(parse(file)), true, JSON.stringify(validate.errors));
+		}
+		const example = parse(files[0]!) as { policy: Record<string, unknown> };
+		assert.equal(validate({ ...example, policy: { ...example.policy, colour: 'blue' } }), false);
+		assert.equal(validate({ kind: 'something-else', policy: example.policy }), false);
+	});
+});

@@ -10,7 +10,7 @@ export const schemaRoutes: FastifyPluginAsyncZod<{ publicUrl: () => string }> = 
 		'/:name',
 		{
 			schema: {
-				summary: 'JSON Schema of the settings an admin writes (policy-settings.json) or of the signed document (policy-document.json)',
+				summary: 'JSON Schema of the settings an admin writes, of the signed document, or of a policy file (org-policy plan/apply)',
 				params: z.object({
 					name: z.enum(['policy-settings.json', 'policy-document.json'], 'must be policy-settings.json or policy-document.json'),
 				}),
