@@ -18,7 +18,8 @@ const USAGE = `usage: org-policy [--server URL] [--token TOKEN] <command>
 commands:
   plan -f FILE                       what saving FILE (YAML or JSON, kind ${POLICY_FILE_KIND}) would change
                                      exit 0: no change, 2: changes, 3: FILE refused (field errors)
-  apply -f FILE                      save FILE if it changes anything and nobody saved meanwhile
+  apply -f FILE [--revision N]       save FILE if it changes anything and nobody saved meanwhile
+                                     (since revision N, the one the reviewed plan was made against)
                                      exit 0: no change, 2: saved, 3: refused (field errors)
   export                             print today's policy as such a file (secret header values as
                                      environment variable references; their names on stderr)
@@ -68,7 +69,7 @@ async function call(options: Options, method: string, path: string, init: { body
 const NEWEST_SCHEMA = { [SCHEMA_HEADER]: String(SCHEMA_VERSION) };
 
 /** `plan`, `apply` and `export`; returns the exit code. */
-async function policyAsCode(options: Options, command: string, file: string | undefined): Promise<number> {
+async function policyAsCode(options: Options, command: string, file: string | undefined, planned?: number): Promise<number> {
 	const { body } = await call(options, 'GET', '/api/v1/policy', { headers: NEWEST_SCHEMA });
 	const current = body.policy as PolicyDocument;
 	if (command === 'export') {
@@ -99,13 +100,20 @@ async function policyAsCode(options: Options, command: string, file: string | un
 		return 0;
 	}
 	console.log(
-		`${command === 'plan' ? 'Saving' : 'Saved'} ${file} over revision ${current.revision} (${current.updatedBy}, ${current.updatedAt}) ${command === 'plan' ? 'would change' : 'changes'}:`,
+		`Saving ${file} over revision ${current.revision} (${current.updatedBy}, ${current.updatedAt}) ${command === 'plan' ? 'would change' : 'changes'}:`,
 	);
 	for (const line of changes) {
 		console.log(`  ${line}`);
 	}
 	if (command === 'plan') {
 		return 2;
+	}
+	// The revision the reviewed plan was made against: a save since then (the console, another job) wins.
+	const basis = planned ?? current.revision;
+	if (basis !== current.revision) {
+		throw new CliError(
+			`the plan was made against revision ${basis}, but revision ${current.revision} (${current.updatedBy}, ${current.updatedAt}) is current: nothing was saved; run plan again`,
+		);
 	}
 	try {
 		const saved = await call(options, 'PUT', '/api/v1/admin/policy', {
@@ -186,7 +194,12 @@ async function run(argv: string[]): Promise<void> {
 		);
 	}
 	if (asCode) {
-		process.exitCode = await policyAsCode(options, positionals[0]!, values.file);
+		process.exitCode = await policyAsCode(
+			options,
+			positionals[0]!,
+			values.file,
+			values.revision === undefined ? undefined : Number(values.revision),
+		);
 		return;
 	}
 	switch (positionals[1]) {

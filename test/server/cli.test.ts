@@ -122,10 +122,24 @@ describe('org-policy admin CLI', function () {
 		const unchanged = await cli('policy', 'get');
 		assert.equal(Number(/revision (\d+)/.exec(unchanged.stderr)?.[1]), revisionBefore, 'plan saves nothing');
 
-		const applied = await cliWith(env, 'apply', '-f', file);
+		// Someone saves in the console after the plan was reviewed: the apply of that plan saves nothing.
+		writeFileSync(join(dir, 'console.json'), JSON.stringify(validSettings.plainCompatible));
+		const consoleSave = await cli('policy', 'set', join(dir, 'console.json'), '--force');
+		assert.equal(consoleSave.code, 0, consoleSave.stderr);
+		const stale = await cliWith(env, 'apply', '-f', file, '--revision', String(revisionBefore));
+		assert.equal(stale.code, 1);
+		assert.match(
+			stale.stderr,
+			new RegExp(
+				`the plan was made against revision ${revisionBefore}, but revision ${revisionBefore + 1} \\(admin@acme\\.example, .*\\) is current: nothing was saved; run plan again`,
+			),
+		);
+		const applied = await cliWith(env, 'apply', '-f', file, '--revision', String(revisionBefore + 1));
 		assert.equal(applied.code, 2, applied.stderr);
 		assert.match(applied.stdout, /saved revision \d+/);
+		const afterApply = Number(/revision (\d+)/.exec((await cli('policy', 'get')).stderr)?.[1]);
 		assert.equal((await cliWith(env, 'apply', '-f', file)).code, 0, 'a second apply changes nothing');
+		assert.equal(Number(/revision (\d+)/.exec((await cli('policy', 'get')).stderr)?.[1]), afterApply, 'and makes no revision');
 		const served = await jsonOf(await fetch(`${service.url}/api/v1/policy`, { headers: bearer(token, { 'org-policy-schema': '3' }) }));
 		assert.equal(served.policy.provider.headers['X-Other-Key'], 'gw-secret-from-a-file');
 
