@@ -2,7 +2,8 @@
 // service and the admin CLI.
 // Usage: node esbuild.config.mjs [--production] [--watch]
 import * as esbuild from 'esbuild';
-import { cpSync, mkdirSync, rmSync } from 'node:fs';
+import { cpSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 
 const production = process.argv.includes('--production');
 const watch = process.argv.includes('--watch');
@@ -89,4 +90,25 @@ if (watch) {
 	await Promise.all(contexts.map((context) => context.watch()));
 } else {
 	await Promise.all(builds.map((options) => esbuild.build(options)));
+	await writeJsonSchemas();
+}
+
+/**
+ * The policy's JSON Schemas as files beside the CLI (dist/schema), generated from the same zod
+ * schemas the service serves them from: for editors and pipelines without the service at hand.
+ */
+async function writeJsonSchemas() {
+	const bundled = await esbuild.build({
+		...node,
+		entryPoints: ['src/policy/json-schema.ts'],
+		write: false,
+		logLevel: 'warning',
+		sourcemap: false,
+	});
+	const module = { exports: {} };
+	new Function('module', 'exports', 'require', bundled.outputFiles[0].text)(module, module.exports, createRequire(import.meta.url));
+	mkdirSync('dist/schema', { recursive: true });
+	for (const [name, schema] of Object.entries(module.exports.policyJsonSchemas('.'))) {
+		writeFileSync(`dist/schema/${name}.json`, `${JSON.stringify(schema, null, 2)}\n`);
+	}
 }

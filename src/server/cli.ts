@@ -108,23 +108,21 @@ async function policyAsCode(options: Options, command: string, file: string | un
 	if (command === 'plan') {
 		return 2;
 	}
-	// The revision the reviewed plan was made against: a save since then (the console, another job) wins.
+	// The revision the reviewed plan was made against: the service refuses the save (412) when another
+	// was saved since (the console, another job), and nothing is overwritten.
 	const basis = planned ?? current.revision;
-	if (basis !== current.revision) {
-		throw new CliError(
-			`the plan was made against revision ${basis}, but revision ${current.revision} (${current.updatedBy}, ${current.updatedAt}) is current: nothing was saved; run plan again`,
-		);
-	}
 	try {
 		const saved = await call(options, 'PUT', '/api/v1/admin/policy', {
 			body: desired.settings,
-			headers: { 'if-match': `"${current.revision}"` },
+			headers: { 'if-match': `"${basis}"` },
 		});
 		console.log(`saved revision ${(saved.body.policy as PolicyDocument).revision}`);
 		return 2;
 	} catch (error) {
 		if (error instanceof CliError && error.message.startsWith('412')) {
-			throw new CliError(`someone saved a new revision while this ran; nothing was saved: run plan again (${error.message})`);
+			throw new CliError(
+				`the plan was made against revision ${basis}, but another revision was saved since (the service answered ${error.message.split('\n')[0]}): nothing was saved; run plan again`,
+			);
 		}
 		if (error instanceof CliError && error.message.startsWith('400')) {
 			console.error(`the service refused ${file}: ${error.message}`);

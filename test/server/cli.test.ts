@@ -131,7 +131,7 @@ describe('org-policy admin CLI', function () {
 		assert.match(
 			stale.stderr,
 			new RegExp(
-				`the plan was made against revision ${revisionBefore}, but revision ${revisionBefore + 1} \\(admin@acme\\.example, .*\\) is current: nothing was saved; run plan again`,
+				`the plan was made against revision ${revisionBefore}, but another revision was saved since \\(the service answered 412 .*\\): nothing was saved; run plan again`,
 			),
 		);
 		const applied = await cliWith(env, 'apply', '-f', file, '--revision', String(revisionBefore + 1));

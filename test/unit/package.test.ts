@@ -101,4 +101,14 @@ describe('extension package', function () {
 		const manifest = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
 		assert.equal(manifest.icon, 'media/icon.png');
 	});
+
+	it("ships the policy's JSON Schemas beside the admin CLI (dist/schema), the same ones the service serves, and not in the .vsix", async () => {
+		// The .vsix test above built the production bundle.
+		const { policyJsonSchemas } = await import('../../src/policy/json-schema');
+		for (const [name, schema] of Object.entries(policyJsonSchemas('.'))) {
+			assert.deepEqual(JSON.parse(readFileSync(join(root, 'dist', 'schema', `${name}.json`), 'utf8')), schema, name);
+		}
+		const files = execFileSync('unzip', ['-Z1', join(root, 'dist-vsix', 'org-provider-policy.vsix')], { encoding: 'utf8' });
+		assert.doesNotMatch(files, /schema\//);
+	});
 });
