@@ -62,7 +62,15 @@ function policyFileSchema(settings: Record<string, unknown>, id: string): Record
 		$id: id,
 		title: 'Org Provider Policy: a policy file (org-policy plan -f / apply -f)',
 		type: 'object',
-		properties: { kind: { const: POLICY_FILE_KIND }, policy },
+		properties: {
+			kind: { const: POLICY_FILE_KIND },
+			policy,
+			groups: {
+				description: "The console's groups, each with its members' e-mail addresses (absent: the file leaves groups alone)",
+				type: 'object',
+				additionalProperties: { type: 'array', items: { type: 'string', format: 'email' } },
+			},
+		},
 		required: ['kind', 'policy'],
 		additionalProperties: false,
 	};

@@ -1,7 +1,9 @@
 import { parse as parseYaml, stringify as toYaml } from 'yaml';
+import { z } from 'zod';
 import { formatFieldError, parseWith, PolicySettingsSchema, type FieldError, type PolicySettings } from '../policy';
 import { POLICY_FILE_KIND } from '../policy/json-schema';
 import { diffSettings } from './policy/revision-diff';
+import { GroupNameSchema } from './groups/groups-service';
 import { describeChanges } from './policy/revision-words';
 
 /**
@@ -16,7 +18,16 @@ export interface PolicyFileSources {
 	readFile: (path: string) => string;
 }
 
-export type DesiredState = { ok: true; settings: PolicySettings } | { ok: false; errors: FieldError[] };
+export type DesiredState =
+	| { ok: true; settings: PolicySettings; /** Absent: the file does not manage the console's groups. */ groups?: Record<string, string[]> }
+	| { ok: false; errors: FieldError[] };
+
+/** The console's groups in a file: each name with its members' e-mail addresses. */
+const GroupsSchema = z.record(
+	GroupNameSchema,
+	z.array(z.email('must be an e-mail address').max(320), 'must be a list of e-mail addresses').max(1000),
+	'must map each group name to its members',
+);
 
 /** Reads a policy file (YAML or JSON: YAML reads both), resolving secret references; every problem names its field. */
 export function readPolicyFile(text: string, sources: PolicyFileSources): DesiredState {
@@ -26,7 +37,7 @@ export function readPolicyFile(text: string, sources: PolicyFileSources): Desire
 	} catch (error) {
 		return { ok: false, errors: [{ path: '', message: `not YAML or JSON: ${(error as Error).message.split('\n')[0]}` }] };
 	}
-	const file = raw as { kind?: unknown; policy?: unknown } | null;
+	const file = raw as { kind?: unknown; policy?: unknown; groups?: unknown } | null;
 	if (!file || typeof file !== 'object' || file.kind !== POLICY_FILE_KIND) {
 		return { ok: false, errors: [{ path: 'kind', message: `must be ${POLICY_FILE_KIND}` }] };
 	}
@@ -59,9 +70,13 @@ export function readPolicyFile(text: string, sources: PolicyFileSources): Desire
 	if (errors.length) {
 		return { ok: false, errors };
 	}
+	const groups = file.groups === undefined ? undefined : parseWith(GroupsSchema, file.groups);
+	if (groups && !groups.ok) {
+		return { ok: false, errors: groups.errors.map((error) => ({ ...error, path: `groups${error.path ? `.${error.path}` : ''}` })) };
+	}
 	const parsed = parseWith(PolicySettingsSchema, policy);
 	return parsed.ok
-		? { ok: true, settings: parsed.value }
+		? { ok: true, settings: parsed.value, ...(groups ? { groups: groups.value } : {}) }
 		: { ok: false, errors: parsed.errors.map((error) => ({ ...error, path: error.path ? `policy.${error.path}` : 'policy' })) };
 }
 
@@ -74,7 +89,11 @@ export function planChanges(current: PolicySettings, desired: PolicySettings): s
  * Today's settings as a policy file: each secret header's value becomes a reference to an
  * environment variable named after it (set it where `plan` and `apply` run), so the file holds none.
  */
-export function exportPolicyFile(settings: PolicySettings, schemaUrl?: string): { text: string; variables: Record<string, string> } {
+export function exportPolicyFile(
+	settings: PolicySettings,
+	schemaUrl?: string,
+	groups?: Record<string, string[]>,
+): { text: string; variables: Record<string, string> } {
 	const readable = new Set((settings.provider?.readableHeaders ?? []).map((name) => name.toLowerCase()));
 	const variables: Record<string, string> = {};
 	const policy = structuredClone(settings) as Omit<PolicySettings, 'provider'> & { provider?: { headers: Record<string, unknown> } };
@@ -86,7 +105,7 @@ export function exportPolicyFile(settings: PolicySettings, schemaUrl?: string): 
 		}
 	}
 	const header = `${schemaUrl ? `# yaml-language-server: $schema=${schemaUrl}\n` : ''}# The organization's provider policy, for org-policy plan -f / apply -f. Secret header values are read\n# from the environment variables named here; the file holds none.\n`;
-	return { text: header + toYaml({ kind: POLICY_FILE_KIND, policy }), variables };
+	return { text: header + toYaml({ kind: POLICY_FILE_KIND, policy, ...(groups ? { groups } : {}) }), variables };
 }
 
 export const formatErrors = (errors: readonly FieldError[]) => errors.map((error) => `\n  ${formatFieldError(error)}`).join('');

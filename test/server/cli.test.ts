@@ -192,4 +192,52 @@ describe('org-policy admin CLI', function () {
 		assert.match(plan.stdout, /Settings of gpt-4o: context window 128000, images on, max output 16384, temperature 0.2/);
 		assert.equal((await cliWith(env, 'apply', '-f', file)).code, 2, 'the imported file is a valid policy');
 	});
+
+	it("keeps the console's groups in the file: made, filled and emptied, removed; a directory's group or a stranger refused before anything is saved", async () => {
+		await service.addUser('ann@acme.example', 'member');
+		await service.addUser('bob@acme.example', 'member');
+		const now = Date.now();
+		await service.store.groups.createGroup(
+			{ id: 'dir-1', orgId: 'acme', displayName: 'Directory Team', externalId: null, source: 'scim', createdAt: now, updatedAt: now },
+			[],
+		);
+		const exported = await cli('export');
+		const base = exported.stdout.split('\ngroups:')[0]!;
+		const file = join(dir, 'groups.yaml');
+		const env = { ORG_POLICY_HEADER_X_TENANT: 'acme', ORG_POLICY_HEADER_OCP_APIM_SUBSCRIPTION_KEY: 'apim-key-from-the-cline-file' };
+		writeFileSync(file, `${base}\ngroups:\n  Research: [ann@acme.example, bob@acme.example]\n  Ops: []\n`);
+		const plan = await cliWith(env, 'plan', '-f', file);
+		assert.equal(plan.code, 2, plan.stdout + plan.stderr);
+		assert.match(plan.stdout, /Group Research: new — ann@acme\.example, bob@acme\.example/);
+		assert.match(plan.stdout, /Group Ops: new/);
+		assert.equal((await cliWith(env, 'apply', '-f', file)).code, 2);
+		writeFileSync(file, `${base}\ngroups:\n  research: [bob@acme.example]\n`);
+		const second = await cliWith(env, 'apply', '-f', file);
+		assert.equal(second.code, 2, second.stdout + second.stderr);
+		assert.match(second.stdout, /Group Research: removes ann@acme\.example/);
+		assert.match(second.stdout, /Group Ops: removed/);
+		const listed = (await jsonOf(await fetch(`${service.url}/api/v1/admin/groups`, { headers: bearer(token) }))).groups as {
+			displayName: string;
+			members: string[];
+		}[];
+		assert.deepEqual(
+			listed.map((group) => [group.displayName, group.members]),
+			[
+				['Directory Team', []],
+				['Research', ['bob@acme.example']],
+			],
+		);
+		const exportedAgain = await cli('export');
+		assert.match(
+			exportedAgain.stdout,
+			/groups:\n {2}Research:\n {4}- bob@acme\.example/,
+			'export writes the console groups, not the directory one',
+		);
+
+		writeFileSync(file, `${base}\ngroups:\n  Research: [bob@acme.example, nobody@acme.example]\n  Directory Team: []\n`);
+		const refused = await cliWith(env, 'apply', '-f', file);
+		assert.equal(refused.code, 3);
+		assert.match(refused.stderr, /groups\.Research\[1\]: nobody@acme\.example is not a member of this organization/);
+		assert.match(refused.stderr, /groups\.Directory Team: is managed by your directory \(SCIM\); leave it out of the file/);
+	});
 });

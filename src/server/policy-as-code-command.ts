@@ -1,0 +1,124 @@
+import { readFileSync } from 'node:fs';
+import { SCHEMA_HEADER, SCHEMA_VERSION, settingsOf, type PolicyDocument } from '../policy';
+import { call, CliError, type Options } from './cli-http';
+import { importClineConfig } from './cline-import';
+import { exportPolicyFile, formatErrors, planChanges, readPolicyFile } from './policy-file';
+import { applyGroupSteps, consoleGroups, planGroups, type ListedGroup } from './policy-file-groups';
+
+/** The newest policy schema: an older one would leave out the settings it has no room for. */
+export const NEWEST_SCHEMA = { [SCHEMA_HEADER]: String(SCHEMA_VERSION) };
+
+/** `plan`, `apply` and `export`; returns the exit code. */
+export async function policyAsCode(options: Options, command: string, file: string | undefined, planned?: number): Promise<number> {
+	const { body } = await call(options, 'GET', '/api/v1/policy', { headers: NEWEST_SCHEMA });
+	const current = body.policy as PolicyDocument;
+	if (command === 'export') {
+		const groups = consoleGroups((await call(options, 'GET', '/api/v1/admin/groups')).body.groups as ListedGroup[]);
+		const exported = exportPolicyFile(settingsOf(current), `${options.server.replace(/\/+$/, '')}/api/v1/schema/policy-file.json`, groups);
+		console.log(exported.text.trimEnd());
+		for (const variable of Object.keys(exported.variables)) {
+			console.error(`set ${variable} to the header's value where plan and apply run (its value is not printed)`);
+		}
+		return 0;
+	}
+	if (!file) {
+		throw new CliError(`${command} needs -f FILE`);
+	}
+	let text: string;
+	try {
+		text = readFileSync(file, 'utf8');
+	} catch (error) {
+		throw new CliError(`${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+	}
+	const desired = readPolicyFile(text, { env: process.env, readFile: (path) => readFileSync(path, 'utf8') });
+	if (!desired.ok) {
+		console.error(`${file} is refused:${formatErrors(desired.errors)}`);
+		return 3;
+	}
+	const policyChanges = planChanges(settingsOf(current), desired.settings);
+	const groups = desired.groups
+		? planGroups((await call(options, 'GET', '/api/v1/admin/groups')).body.groups as ListedGroup[], desired.groups)
+		: { lines: [], steps: [], errors: [] };
+	if (desired.groups) {
+		// Checked before anything is saved: a group naming someone who is not a member would stop half-way.
+		const members = new Set(
+			((await call(options, 'GET', '/api/v1/admin/members')).body.members as { email: string }[]).map((member) =>
+				member.email.toLowerCase(),
+			),
+		);
+		for (const [name, emails] of Object.entries(desired.groups)) {
+			emails.forEach(
+				(email, index) =>
+					!members.has(email.trim().toLowerCase()) &&
+					groups.errors.push(`groups.${name}[${index}]: ${email} is not a member of this organization`),
+			);
+		}
+	}
+	if (groups.errors.length) {
+		console.error(`${file} is refused:${groups.errors.map((error) => `\n  ${error}`).join('')}`);
+		return 3;
+	}
+	const changes = [...policyChanges, ...groups.lines];
+	if (changes.length === 0) {
+		console.log(`No change: revision ${current.revision} already is ${file}.`);
+		return 0;
+	}
+	console.log(
+		`Saving ${file} over revision ${current.revision} (${current.updatedBy}, ${current.updatedAt}) ${command === 'plan' ? 'would change' : 'changes'}:`,
+	);
+	for (const line of changes) {
+		console.log(`  ${line}`);
+	}
+	if (command === 'plan') {
+		return 2;
+	}
+	// The revision the reviewed plan was made against: the service refuses the save (412) when another
+	// was saved since (the console, another job), and nothing is overwritten.
+	const basis = planned ?? current.revision;
+	try {
+		if (policyChanges.length) {
+			const saved = await call(options, 'PUT', '/api/v1/admin/policy', {
+				body: desired.settings,
+				headers: { 'if-match': `"${basis}"` },
+			});
+			console.log(`saved revision ${(saved.body.policy as PolicyDocument).revision}`);
+		}
+		await applyGroupSteps((method, path, body) => call(options, method, path, body === undefined ? {} : { body }), groups.steps);
+		return 2;
+	} catch (error) {
+		if (error instanceof CliError && error.message.startsWith('412')) {
+			throw new CliError(
+				`the plan was made against revision ${basis}, but another revision was saved since (the service answered ${error.message.split('\n')[0]}): nothing was saved; run plan again`,
+			);
+		}
+		if (error instanceof CliError && error.message.startsWith('400')) {
+			console.error(`the service refused ${file}: ${error.message}`);
+			return 3;
+		}
+		throw error;
+	}
+}
+
+/** `import-cline FILE`: needs no service (it only reads the file). */
+export function importCline(file: string | undefined): void {
+	if (!file) {
+		throw new CliError('import-cline needs the Cline remote configuration FILE (JSON)');
+	}
+	let raw: unknown;
+	try {
+		raw = JSON.parse(readFileSync(file, 'utf8'));
+	} catch (error) {
+		throw new CliError(`${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+	}
+	const imported = importClineConfig(raw);
+	if (!imported.ok) {
+		throw new CliError(`${file}: ${imported.error}`);
+	}
+	console.log(imported.value.text.trimEnd());
+	for (const variable of imported.value.variables) {
+		console.error(`set ${variable} to the value of that header in ${file} where plan and apply run (the file holds no secret)`);
+	}
+	for (const { field, reason } of imported.value.leftOut) {
+		console.error(`not carried over: ${field} — ${reason}`);
+	}
+}
