@@ -45,6 +45,13 @@ describe('the policy JSON Schemas (#30 item 2)', function () {
 		const served = await jsonOf(await fetch(`${service.url}/api/v1/policy`, { headers: bearer(admin, { 'org-policy-schema': '3' }) }));
 		assert.equal(documentSchema(served.policy), true, JSON.stringify(documentSchema.errors));
 		assert.equal((await fetch(`${service.url}/api/v1/schema/other.json`)).status, 400);
+		const file = await schemaOf('policy-file.json');
+		assert.equal(file.$id, `${service.url}/api/v1/schema/policy-file.json`);
+		assert.equal(
+			ajv.compile(file)({ kind: 'org-provider-policy/v1', policy: validSettings.plainCompatible }),
+			true,
+			'the file schema is served too',
+		);
 	});
 });
 

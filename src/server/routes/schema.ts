@@ -12,7 +12,10 @@ export const schemaRoutes: FastifyPluginAsyncZod<{ publicUrl: () => string }> = 
 			schema: {
 				summary: 'JSON Schema of the settings an admin writes, of the signed document, or of a policy file (org-policy plan/apply)',
 				params: z.object({
-					name: z.enum(['policy-settings.json', 'policy-document.json'], 'must be policy-settings.json or policy-document.json'),
+					name: z.enum(
+						['policy-settings.json', 'policy-document.json', 'policy-file.json'],
+						'must be policy-settings.json, policy-document.json or policy-file.json',
+					),
 				}),
 				response: { 200: z.record(z.string(), z.unknown()), 400: ErrorSchema },
 			},
