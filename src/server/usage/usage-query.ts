@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { FieldError } from '../../policy';
+import { BUCKET_SUMS, type FieldError } from '../../policy';
 import { USAGE_DIMENSIONS, type UsageDimension, type UsageFilter, type UsageGroup } from '../store/usage-store';
 
 const DAY_MS = 86_400_000;
@@ -70,18 +70,7 @@ export function groupView(group: UsageGroup, emailOf: (userId: string) => string
 
 /** RFC 4180 CSV of groups, with the columns in a fixed order; a cell a spreadsheet would run as a formula is quoted harmless. */
 export function usageCsv(rows: readonly Record<string, string | number>[], dimensions: readonly string[]): string {
-	const sums = [
-		'requests',
-		'inputTokens',
-		'outputTokens',
-		'cachedTokens',
-		'reasoningTokens',
-		'estimatedRequests',
-		'firstTokenRequests',
-		'firstTokenMs',
-		'durationMs',
-	];
-	const columns = [...dimensions, ...sums];
+	const columns = [...dimensions, ...BUCKET_SUMS];
 	const cell = (value: string | number | undefined) => {
 		let text = value === undefined ? '' : String(value);
 		if (typeof value === 'string' && /^[=+\-@\t\r]/.test(text)) {
