@@ -110,6 +110,19 @@ function headerValueProblem(value: string): string | undefined {
 	return undefined;
 }
 
+/** Why `name` cannot be a header the policy sets, if it cannot. */
+export function headerNameProblem(name: string): string | undefined {
+	return name.length === 0
+		? 'header name must not be empty'
+		: name.length > LIMITS.headerNameLength
+			? `header name must be at most ${LIMITS.headerNameLength} characters`
+			: !TOKEN.test(name)
+				? "header name must be an RFC 7230 token (letters, digits and !#$%&'*+-.^_`|~)"
+				: FRAMING_HEADERS.has(name.toLowerCase())
+					? `${name} is set by the HTTP client and cannot be overridden`
+					: undefined;
+}
+
 export const HeadersSchema = z
 	.record(z.string(), z.string('value must be a string'), 'must be an object of header names to values')
 	.superRefine((headers, ctx) => {
@@ -121,17 +134,10 @@ export const HeadersSchema = z
 		for (const name of names) {
 			const lower = name.toLowerCase();
 			const problem =
-				name.length === 0
-					? 'header name must not be empty'
-					: name.length > LIMITS.headerNameLength
-						? `header name must be at most ${LIMITS.headerNameLength} characters`
-						: !TOKEN.test(name)
-							? "header name must be an RFC 7230 token (letters, digits and !#$%&'*+-.^_`|~)"
-							: FRAMING_HEADERS.has(lower)
-								? `${name} is set by the HTTP client and cannot be overridden`
-								: seen.has(lower)
-									? `duplicates header ${seen.get(lower)} (header names are case-insensitive)`
-									: headerValueProblem(headers[name] ?? '');
+				headerNameProblem(name) ??
+				(seen.has(lower)
+					? `duplicates header ${seen.get(lower)} (header names are case-insensitive)`
+					: headerValueProblem(headers[name] ?? ''));
 			if (problem) {
 				ctx.addIssue({ code: 'custom', message: problem, path: [name] });
 			}

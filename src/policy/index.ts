@@ -9,3 +9,4 @@ export * from './model-settings';
 export * from './versions';
 export * from './endpoint';
 export * from './usage';
+export * from './organization-token';

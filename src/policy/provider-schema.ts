@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { BaseUrlSchema, BaseUrlSchemaV2, HeadersSchema, isPlainHttpBeyondLoopback, PLAIN_HTTP_CHOICE } from './http-rules';
 import { CONTROL_CHARACTERS, LIMITS } from './limits';
 import { ModelSettingsSchema, ModelSettingsSchemaV2 } from './model-settings';
+import { OrganizationTokenSettingsSchema } from './organization-token';
 
 /**
  * The provider part of the policy: where requests go (base URL, headers, Azure), which models
@@ -108,8 +109,10 @@ export const ModelsSchema = z
 	.superRefine(checkModels);
 
 /** Names of the header the client itself sends for the member's credential. */
-export function credentialHeaderNames(provider: { azure?: unknown }): string[] {
-	return provider.azure ? ['authorization', 'api-key'] : ['authorization'];
+export function credentialHeaderNames(provider: { azure?: unknown; organizationToken?: { header: string } | undefined }): string[] {
+	const names = provider.azure ? ['authorization', 'api-key'] : ['authorization'];
+	const token = provider.organizationToken?.header.toLowerCase();
+	return token && !names.includes(token) ? [...names, token] : names;
 }
 
 const providerShape = {
@@ -155,10 +158,15 @@ function checkProvider(
 }
 
 function checkCredentialHeaders(
-	provider: { apiKeyRequired: boolean; azure?: { identityAuth: boolean } | undefined; headers: Record<string, string> },
+	provider: {
+		apiKeyRequired: boolean;
+		azure?: { identityAuth: boolean } | undefined;
+		organizationToken?: { header: string } | undefined;
+		headers: Record<string, string>;
+	},
 	ctx: z.RefinementCtx,
 ): void {
-	const memberCredential = provider.apiKeyRequired || provider.azure?.identityAuth === true;
+	const memberCredential = provider.apiKeyRequired || provider.azure?.identityAuth === true || provider.organizationToken !== undefined;
 	if (!memberCredential) {
 		return;
 	}
@@ -167,7 +175,7 @@ function checkCredentialHeaders(
 		if (reserved.includes(name.toLowerCase())) {
 			ctx.addIssue({
 				code: 'custom',
-				message: `${name} would replace the member's own credential; allowed only when apiKeyRequired is false and Azure identity authentication is off`,
+				message: `${name} would replace the member's own credential; allowed only when apiKeyRequired is false, Azure identity authentication is off and no organization token is sent in it`,
 				path: ['headers', name],
 			});
 		}
@@ -192,7 +200,39 @@ const providerShapeV2 = {
 		.optional(),
 };
 
-export const ProviderSchema = z.strictObject({ ...providerShapeV2, models: ModelsSchema.optional() }).superRefine(checkProvider);
+/** One credential per member: their key, an Entra ID token, or the organization's token. */
+function checkOneCredential(
+	provider: { apiKeyRequired: boolean; azure?: { identityAuth: boolean } | undefined; organizationToken?: unknown },
+	ctx: z.RefinementCtx,
+): void {
+	if (provider.organizationToken === undefined) {
+		return;
+	}
+	if (provider.apiKeyRequired) {
+		ctx.addIssue({
+			code: 'custom',
+			path: ['apiKeyRequired'],
+			message: 'must be false when organizationToken is set: members send the organization token, not a key of their own',
+		});
+	}
+	if (provider.azure?.identityAuth) {
+		ctx.addIssue({
+			code: 'custom',
+			path: ['organizationToken'],
+			message: 'cannot be combined with Azure identity authentication: members send one credential, choose one',
+		});
+	}
+}
+
+export const ProviderSchema = z
+	.strictObject({
+		...providerShapeV2,
+		models: ModelsSchema.optional(),
+		/** Schema version 3: members send a short-lived token the service issues them instead of a key. */
+		organizationToken: OrganizationTokenSettingsSchema.optional(),
+	})
+	.superRefine(checkProvider)
+	.superRefine(checkOneCredential);
 /** Schema version 2's provider, frozen: what members of that release validate. */
 export const ProviderSchemaV2 = z.strictObject({ ...providerShapeV2, models: ModelsSchemaV2.optional() }).superRefine(checkProvider);
 export const ProviderSchemaV1 = z.strictObject({ ...providerShape, models: ModelsSchemaV1.optional() }).superRefine(checkCredentialHeaders);

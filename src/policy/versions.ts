@@ -56,12 +56,16 @@ function responsesOnly(document: PolicyDocument): Set<string> {
 /**
  * Whether members that know only `version` can be given this document: schema 1 has no room for a
  * plain-http endpoint beyond loopback, and members before schema 3 cannot call a model that only the
- * Responses API serves — a policy whose every model needs it is not projected to them (those
+ * Responses API serves nor obtain an organization token — a policy whose every model needs it is not projected to them (those
  * members keep the policy they have — fail closed — until they update the extension).
  */
 export function projectable(document: PolicyDocument, version: SchemaVersion): boolean {
 	if (version >= document.schemaVersion) {
 		return true;
+	}
+	// Members before schema 3 cannot obtain an organization token: they would send no credential.
+	if (document.provider?.organizationToken) {
+		return false;
 	}
 	const models = document.provider?.models;
 	const hidden = responsesOnly(document);
@@ -95,7 +99,8 @@ export function projectDocument(document: PolicyDocument, version: SchemaVersion
 	}
 	// Members before schema 3 do not report usage: there is nothing for them to be told.
 	const { usage: _usage, ...withoutUsage } = document;
-	return projectProvider(withoutUsage, version);
+	const { organizationToken: _token, ...provider } = document.provider ?? {};
+	return projectProvider({ ...withoutUsage, ...(document.provider ? { provider: provider as typeof document.provider } : {}) }, version);
 }
 
 function projectProvider(document: PolicyDocument, version: SchemaVersion): PolicyDocument {

@@ -39,6 +39,8 @@ import { ScimGroups } from './groups/scim-groups';
 import { GroupsService } from './groups/groups-service';
 import { adminGroupRoutes } from './routes/admin-groups';
 import { schemaRoutes } from './routes/schema';
+import { adminTokenKeyRoutes, wellKnownRoutes } from './routes/organization-token-routes';
+import { createOrganizationTokens } from './org-tokens';
 import { SingleSignOn } from './sso/single-sign-on';
 import { StreamHub } from './policy/stream-hub';
 import { followOtherInstances, purgeHourly } from './lifecycle';
@@ -116,6 +118,7 @@ export async function buildApp(options: AppOptions): Promise<PolicyApp> {
 		sessionCookie: sessionCookieName(config.publicUrl.startsWith('https:')),
 	};
 	const publicUrl = () => config.publicUrl;
+	const organizationTokens = createOrganizationTokens({ store, clock, orgId: config.orgId, policies, tokens: accounts.tokens, publicUrl });
 	const relyingParty = options.relyingParty ?? new OpenIdRelyingParty(clock);
 	const sso = new SingleSignOn({
 		identity: store.identity,
@@ -173,7 +176,13 @@ export async function buildApp(options: AppOptions): Promise<PolicyApp> {
 	app.addHook('onClose', async () => otlp?.shutdown());
 	// Expired device codes, invitations and tokens are deleted a day after they expire, hourly; and
 	// usage older than the retention.
-	purgeHourly(app, () => Promise.all([store.purgeExpired(clock.now() - PURGE_GRACE_MS), usage.purge(config.usageRetentionDays)]));
+	purgeHourly(app, () =>
+		Promise.all([
+			store.purgeExpired(clock.now() - PURGE_GRACE_MS),
+			usage.purge(config.usageRetentionDays),
+			organizationTokens.keys.purge(),
+		]),
+	);
 	events.onRevision((revision) => {
 		metrics.currentRevision.set({ org: revision.orgId }, revision.revision);
 		metrics.revisionsPublished.inc({ org: revision.orgId });
@@ -183,9 +192,12 @@ export async function buildApp(options: AppOptions): Promise<PolicyApp> {
 		prefix: '/oauth',
 		devices: accounts.devices,
 		tokens: accounts.tokens,
+		organizationTokens: organizationTokens.issuer,
 		publicUrl,
 		deviceAuthorizationsPerMinute: config.deviceAuthorizationsPerMinute,
 	});
+	await app.register(wellKnownRoutes, { publicUrl, keys: organizationTokens.keys });
+	await app.register(adminTokenKeyRoutes, { prefix: '/api/v1/admin', auth, keys: organizationTokens.keys, audit, publicUrl });
 	await app.register(policyRoutes, {
 		prefix: '/api/v1/policy',
 		auth,
@@ -208,6 +220,7 @@ export async function buildApp(options: AppOptions): Promise<PolicyApp> {
 		tokens: accounts.tokens,
 		policies,
 		store,
+		clock,
 		audit,
 		publicUrl,
 		mailer,

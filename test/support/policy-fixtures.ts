@@ -73,6 +73,16 @@ export const validSettings = {
 			apiKeyRequired: false,
 		},
 	},
+	organizationToken: {
+		enabled: true,
+		provider: {
+			id: 'openai-compatible',
+			baseUrl: 'https://gateway.acme.example/v1',
+			apiKeyRequired: false,
+			organizationToken: { audience: 'https://gateway.acme.example', lifetimeMinutes: 10 },
+			models: { allowed: ['gpt-4o', 'gpt-4o-mini'] },
+		},
+	},
 	disabled: { enabled: false },
 } satisfies Record<string, PolicySettingsInput>;
 

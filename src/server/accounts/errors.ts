@@ -14,7 +14,7 @@ export class DomainError extends Error {
 	}
 }
 
-/** The error codes of RFC 6749 §5.2 and RFC 8628 §3.5 that the token endpoints answer with. */
+/** The error codes of RFC 6749 §5.2, RFC 8628 §3.5 and RFC 8693 §2.2.2 that the token endpoints answer with. */
 export type OAuthErrorCode =
 	| 'invalid_request'
 	| 'invalid_client'
@@ -23,7 +23,8 @@ export type OAuthErrorCode =
 	| 'authorization_pending'
 	| 'slow_down'
 	| 'access_denied'
-	| 'expired_token';
+	| 'expired_token'
+	| 'invalid_target';
 
 export class OAuthError extends Error {
 	override readonly name = 'OAuthError';

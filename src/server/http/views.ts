@@ -17,6 +17,8 @@ export const MemberViewSchema = z.object({
 	/** When the directory (SCIM) deactivated the person; they hold no token until reactivated. */
 	deactivatedAt: z.string().nullable(),
 	sync: z.enum(['in sync', 'behind', 'never synced', 'deactivated']),
+	/** Until when the newest organization token issued to them still works (absent: none lives). */
+	organizationTokenUntil: z.string().optional(),
 });
 export type MemberView = z.infer<typeof MemberViewSchema>;
 
@@ -38,8 +40,9 @@ export const RevisionViewSchema = z.object({
 });
 export type RevisionView = z.infer<typeof RevisionViewSchema>;
 
-export function memberView(user: UserRecord, currentRevision: number): MemberView {
+export function memberView(user: UserRecord, currentRevision: number, organizationTokenUntil?: number): MemberView {
 	return {
+		...(organizationTokenUntil !== undefined ? { organizationTokenUntil: isoTime(organizationTokenUntil) } : {}),
 		id: user.id,
 		email: user.email,
 		role: user.role,

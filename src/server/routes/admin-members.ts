@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { RoleSchema } from '../../policy';
 import type { Members, Tokens } from '../accounts';
 import type { AuditLog } from '../audit';
-import { isoTime } from '../clock';
+import { isoTime, type Clock } from '../clock';
 import { principalOf, requireRole, type Authenticators } from '../http/auth';
 import { currentOrThrow } from '../http/policy-http';
 import { ErrorSchema } from '../http/schemas';
@@ -18,7 +18,8 @@ export interface AdminMemberRouteOptions {
 	readonly members: Pick<Members, 'create' | 'invite' | 'remove'>;
 	readonly tokens: Pick<Tokens, 'createAdminApiToken'>;
 	readonly policies: Pick<PolicyService, 'current'>;
-	readonly store: Pick<Store, 'listUsers' | 'listInvitations' | 'getOrganization' | 'getUser'>;
+	readonly store: Pick<Store, 'listUsers' | 'listInvitations' | 'getOrganization' | 'getUser' | 'tokenKeys'>;
+	readonly clock: Clock;
 	readonly audit: Pick<AuditLog, 'record'>;
 	readonly publicUrl: () => string;
 	readonly mailer?: InvitationMailer | undefined;
@@ -65,7 +66,7 @@ async function sendInvitation(
  */
 export const adminMemberRoutes: FastifyPluginAsyncZod<AdminMemberRouteOptions> = async (
 	app,
-	{ auth, members, tokens, policies, store, audit, publicUrl, mailer },
+	{ auth, members, tokens, policies, store, clock, audit, publicUrl, mailer },
 ) => {
 	app.addHook('preValidation', requireRole(auth, 'admin'));
 
@@ -83,10 +84,14 @@ export const adminMemberRoutes: FastifyPluginAsyncZod<AdminMemberRouteOptions> =
 		async (request) => {
 			const { user } = principalOf(request);
 			const current = await currentOrThrow(policies, user.orgId);
-			const [users, invitations] = await Promise.all([store.listUsers(user.orgId), store.listInvitations(user.orgId)]);
+			const [users, invitations, tokens] = await Promise.all([
+				store.listUsers(user.orgId),
+				store.listInvitations(user.orgId),
+				store.tokenKeys.liveGrants(user.orgId, clock.now()),
+			]);
 			return {
 				currentRevision: current.revision,
-				members: users.map((member) => memberView(member, current.revision)),
+				members: users.map((member) => memberView(member, current.revision, tokens.get(member.id))),
 				invitations: invitations.map(invitationView),
 			};
 		},

@@ -7,29 +7,36 @@ import {
 	OAuthErrorSchema,
 	REFRESH_TOKEN_GRANT,
 	RevocationRequestSchema,
+	TOKEN_EXCHANGE_GRANT,
+	TokenExchangeRequestSchema,
+	TokenExchangeResponseSchema,
 	TokenRequestSchema,
 	TokenResponseSchema,
 } from '../../policy';
 import { OAuthError, type DeviceAuthorizations, type Tokens } from '../accounts';
 import { RequestValidationError } from '../http/validation';
+import type { OrganizationTokens } from '../org-tokens/organization-tokens';
 
 export interface OAuthRouteOptions {
 	readonly devices: Pick<DeviceAuthorizations, 'start' | 'poll'>;
 	readonly tokens: Pick<Tokens, 'rotateRefreshToken' | 'revoke'>;
+	readonly organizationTokens: Pick<OrganizationTokens, 'exchange'>;
 	readonly publicUrl: () => string;
 	/** Device authorization requests one client address may make per minute (they are anonymous). */
 	readonly deviceAuthorizationsPerMinute: number;
 }
 
-const GRANTS = new Set([DEVICE_CODE_GRANT, REFRESH_TOKEN_GRANT]);
+const GRANTS = new Set([DEVICE_CODE_GRANT, REFRESH_TOKEN_GRANT, TOKEN_EXCHANGE_GRANT]);
+const GRANT_LIST = `${DEVICE_CODE_GRANT}, ${REFRESH_TOKEN_GRANT} or ${TOKEN_EXCHANGE_GRANT}`;
+const TokenEndpointRequestSchema = z.discriminatedUnion('grant_type', [...TokenRequestSchema.options, TokenExchangeRequestSchema]);
 
 /**
- * RFC 8628 device authorization, the RFC 6749 token endpoint (device code and refresh grants) and
- * RFC 7009 revocation, under /oauth. Errors keep the OAuth shape `{ error, error_description }`.
+ * RFC 8628 device authorization, the RFC 6749 token endpoint (device code and refresh grants, and
+ * RFC 8693 token exchange for organization tokens) and RFC 7009 revocation, under /oauth. Errors keep the OAuth shape `{ error, error_description }`.
  */
 export const oauthRoutes: FastifyPluginAsyncZod<OAuthRouteOptions> = async (
 	app,
-	{ devices, tokens, publicUrl, deviceAuthorizationsPerMinute },
+	{ devices, tokens, organizationTokens, publicUrl, deviceAuthorizationsPerMinute },
 ) => {
 	// Token responses must never be cached (RFC 6749 §5.1), errors included.
 	app.addHook('onRequest', async (_request, reply) => {
@@ -44,7 +51,7 @@ export const oauthRoutes: FastifyPluginAsyncZod<OAuthRouteOptions> = async (
 			const grant = (request.body as { grant_type?: unknown } | undefined)?.grant_type;
 			const oauth =
 				request.url.endsWith('/token') && typeof grant === 'string' && !GRANTS.has(grant)
-					? new OAuthError('unsupported_grant_type', `grant_type must be ${DEVICE_CODE_GRANT} or ${REFRESH_TOKEN_GRANT}`)
+					? new OAuthError('unsupported_grant_type', `grant_type must be ${GRANT_LIST}`)
 					: new OAuthError('invalid_request', error.message);
 			throw oauth;
 		}
@@ -79,16 +86,21 @@ export const oauthRoutes: FastifyPluginAsyncZod<OAuthRouteOptions> = async (
 		'/token',
 		{
 			schema: {
-				summary: 'Token endpoint: device_code and refresh_token grants',
-				body: TokenRequestSchema,
-				response: { 200: TokenResponseSchema, 400: OAuthErrorSchema },
+				summary: 'Token endpoint: device_code, refresh_token and token-exchange (organization token) grants',
+				body: TokenEndpointRequestSchema,
+				response: { 200: z.union([TokenResponseSchema, TokenExchangeResponseSchema]), 400: OAuthErrorSchema },
 			},
 		},
 		async (request) => {
 			const grant = request.body;
-			return grant.grant_type === DEVICE_CODE_GRANT
-				? devices.poll(grant.device_code, grant.client_id)
-				: tokens.rotateRefreshToken(grant.refresh_token, grant.client_id);
+			switch (grant.grant_type) {
+				case DEVICE_CODE_GRANT:
+					return devices.poll(grant.device_code, grant.client_id);
+				case REFRESH_TOKEN_GRANT:
+					return tokens.rotateRefreshToken(grant.refresh_token, grant.client_id);
+				case TOKEN_EXCHANGE_GRANT:
+					return organizationTokens.exchange({ subjectToken: grant.subject_token, audience: grant.audience });
+			}
 		},
 	);
 

@@ -263,4 +263,29 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = {
 			await db.schema.createIndex('group_members_by_org').on('group_members').column('org_id').execute();
 		},
 	},
+	'0010_organization_tokens': {
+		// The keys that sign organization tokens (never the policy signing key), and until when each
+		// member's newest token lives, so the console can say how long a removed member's token works.
+		async up(db: Kysely<unknown>): Promise<void> {
+			await db.schema
+				.createTable('token_signing_keys')
+				.addColumn('kid', 'text', (c) => c.primaryKey())
+				.addColumn('org_id', 'text', (c) => c.notNull())
+				.addColumn('public_jwk', 'text', (c) => c.notNull())
+				// Cleared when the key is retired: a retired key only verifies, it never signs again.
+				.addColumn('private_pem', 'text')
+				.addColumn('created_at', 'bigint', (c) => c.notNull())
+				.addColumn('retired_at', 'bigint')
+				// The latest expiry of a token it signed (rounded up): a retired key is published until then.
+				.addColumn('last_expires_at', 'bigint', (c) => c.notNull())
+				.execute();
+			await db.schema.createIndex('token_signing_keys_by_org').on('token_signing_keys').column('org_id').execute();
+			await db.schema
+				.createTable('organization_token_grants')
+				.addColumn('user_id', 'text', (c) => c.primaryKey())
+				.addColumn('org_id', 'text', (c) => c.notNull())
+				.addColumn('expires_at', 'bigint', (c) => c.notNull())
+				.execute();
+		},
+	},
 };

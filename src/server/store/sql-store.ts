@@ -3,6 +3,7 @@ import type { DialectSpecifics } from './dialect';
 import { SqlCredentialStore } from './sql-credential-store';
 import { SqlIdentityStore, type IdentityStore } from './identity-store';
 import { SqlUsageStore, type UsageStore } from './usage-store';
+import { SqlTokenKeyStore, type TokenKeyStore } from './token-key-store';
 import { SqlGroupStore, type GroupStore } from './group-store';
 import type {
 	AppendResult,
@@ -35,6 +36,7 @@ export class SqlStore extends SqlCredentialStore implements Store {
 	readonly identity: IdentityStore;
 	readonly usage: UsageStore;
 	readonly groups: GroupStore;
+	readonly tokenKeys: TokenKeyStore;
 
 	constructor(db: Kysely<Tables>, dialect: DialectSpecifics) {
 		super(db, dialect);
@@ -42,6 +44,7 @@ export class SqlStore extends SqlCredentialStore implements Store {
 		this.identity = new SqlIdentityStore(db, dialect);
 		this.usage = new SqlUsageStore(db);
 		this.groups = new SqlGroupStore(db);
+		this.tokenKeys = new SqlTokenKeyStore(db);
 		if (dialect.onExternalChange) {
 			this.onExternalChange = (listener) => dialect.onExternalChange!(listener);
 			this.notificationsHealthy = () => dialect.notificationsHealthy !== false;

@@ -7,6 +7,7 @@
 import type { Role } from '../../policy';
 import type { IdentityStore } from './identity-store';
 import type { UsageStore } from './usage-store';
+import type { TokenKeyStore } from './token-key-store';
 import type { GroupStore } from './group-store';
 
 export type { Role };
@@ -125,6 +126,8 @@ export interface Store {
 	readonly usage: UsageStore;
 	/** Groups of members and who is in each. */
 	readonly groups: GroupStore;
+	/** Organization tokens' signing keys and grants. */
+	readonly tokenKeys: TokenKeyStore;
 	ping(): Promise<void>;
 	/**
 	 * Changes made by other instances sharing this store (PostgreSQL LISTEN/NOTIFY). An embedded

@@ -106,6 +106,16 @@ export interface Tables {
 	group_members: { group_id: string; user_id: string; org_id: string };
 	usage_budget_overrides: { user_id: string; org_id: string; monthly_tokens: number; updated_at: number; updated_by: string };
 	usage_batches: { user_id: string; batch_id: string; org_id: string; received_at: number; dropped_requests: number };
+	token_signing_keys: {
+		kid: string;
+		org_id: string;
+		public_jwk: string;
+		private_pem: string | null;
+		created_at: number;
+		retired_at: number | null;
+		last_expires_at: number;
+	};
+	organization_token_grants: { user_id: string; org_id: string; expires_at: number };
 }
 
 /** The sums of an hourly usage bucket, as columns. */

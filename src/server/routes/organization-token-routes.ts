@@ -1,0 +1,119 @@
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { DEVICE_CODE_GRANT, REFRESH_TOKEN_GRANT, TOKEN_EXCHANGE_GRANT } from '../../policy';
+import type { AuditLog } from '../audit';
+import { principalOf, requireRole, type Authenticators } from '../http/auth';
+import { TOKEN_ALGORITHM, type OrganizationTokenKeys } from '../org-tokens/token-keys';
+
+const JwkSchema = z.looseObject({ kty: z.string(), kid: z.string() });
+
+/** RFC 8414 §2: what standard clients and gateways read to configure themselves from the issuer URL alone. */
+export const AuthorizationServerMetadataSchema = z.object({
+	issuer: z.string(),
+	device_authorization_endpoint: z.string(),
+	token_endpoint: z.string(),
+	revocation_endpoint: z.string(),
+	jwks_uri: z.string(),
+	response_types_supported: z.array(z.string()),
+	grant_types_supported: z.array(z.string()),
+	token_endpoint_auth_methods_supported: z.array(z.string()),
+	revocation_endpoint_auth_methods_supported: z.array(z.string()),
+	service_documentation: z.string().optional(),
+});
+
+/** The issuer's discovery document and key set, at the well-known paths (public: they hold no secret). */
+export const wellKnownRoutes: FastifyPluginAsyncZod<{ publicUrl: () => string; keys: OrganizationTokenKeys }> = async (
+	app,
+	{ publicUrl, keys },
+) => {
+	app.get(
+		'/.well-known/oauth-authorization-server',
+		{ schema: { summary: 'RFC 8414 authorization server metadata', response: { 200: AuthorizationServerMetadataSchema } } },
+		async (_request, reply) => {
+			const issuer = publicUrl();
+			reply.header('cache-control', 'public, max-age=3600');
+			return {
+				issuer,
+				device_authorization_endpoint: `${issuer}/oauth/device_authorization`,
+				token_endpoint: `${issuer}/oauth/token`,
+				revocation_endpoint: `${issuer}/oauth/revoke`,
+				jwks_uri: `${issuer}/.well-known/jwks.json`,
+				// There is no authorization endpoint (members sign in with the device flow), so no response type.
+				response_types_supported: [],
+				grant_types_supported: [DEVICE_CODE_GRANT, REFRESH_TOKEN_GRANT, TOKEN_EXCHANGE_GRANT],
+				token_endpoint_auth_methods_supported: ['none'],
+				revocation_endpoint_auth_methods_supported: ['none'],
+			};
+		},
+	);
+
+	app.get(
+		'/.well-known/jwks.json',
+		{
+			schema: {
+				summary: 'RFC 7517 key set that verifies organization tokens (the signing key and retired keys whose tokens still live)',
+				response: { 200: z.object({ keys: z.array(JwkSchema) }) },
+			},
+		},
+		async (_request, reply) => {
+			// Short, so a gateway that does not refetch on an unknown key id still learns a new key soon.
+			reply.header('cache-control', 'public, max-age=60');
+			return keys.jwks();
+		},
+	);
+};
+
+const TokenKeySchema = z.object({
+	kid: z.string(),
+	algorithm: z.literal(TOKEN_ALGORITHM),
+	createdAt: z.iso.datetime(),
+	retiredAt: z.iso.datetime().nullable(),
+	publishedUntil: z.iso.datetime().describe('A retired key stays in the JWKS until the last token it signed expires'),
+});
+
+/** The organization token keys under /api/v1/admin/token-keys: listed, rotated. */
+export const adminTokenKeyRoutes: FastifyPluginAsyncZod<{
+	auth: Authenticators;
+	keys: OrganizationTokenKeys;
+	audit: Pick<AuditLog, 'record'>;
+	publicUrl: () => string;
+}> = async (app, { auth, keys, audit, publicUrl }) => {
+	app.addHook('preValidation', requireRole(auth, 'admin'));
+	const bearer = [{ bearerAuth: [] }];
+	const iso = (at: number) => new Date(at).toISOString();
+	const view = (key: Awaited<ReturnType<OrganizationTokenKeys['list']>>[number]) => ({
+		kid: key.kid,
+		algorithm: TOKEN_ALGORITHM,
+		createdAt: iso(key.createdAt),
+		retiredAt: key.retiredAt === null ? null : iso(key.retiredAt),
+		publishedUntil: iso(Math.max(key.publishedUntil, key.createdAt)),
+	});
+	const ListSchema = z.object({ issuer: z.string(), jwksUri: z.string(), keys: z.array(TokenKeySchema) });
+
+	app.get(
+		'/token-keys',
+		{ schema: { summary: 'Organization token signing keys', security: bearer, response: { 200: ListSchema } } },
+		async () => ({
+			issuer: publicUrl(),
+			jwksUri: `${publicUrl()}/.well-known/jwks.json`,
+			keys: (await keys.list()).map(view),
+		}),
+	);
+
+	app.post(
+		'/token-keys/rotate',
+		{
+			schema: {
+				summary: 'Make a new signing key; the current one is retired and stays published while its tokens live',
+				security: bearer,
+				response: { 200: ListSchema },
+			},
+		},
+		async (request) => {
+			const principal = principalOf(request);
+			const key = await keys.rotate();
+			await audit.record(principal.user.orgId, principal.user.email, 'token_key.rotated', 'ok', { kid: key.kid });
+			return { issuer: publicUrl(), jwksUri: `${publicUrl()}/.well-known/jwks.json`, keys: (await keys.list()).map(view) };
+		},
+	);
+};

@@ -1,0 +1,191 @@
+import assert from 'node:assert/strict';
+import { createRemoteJWKSet, decodeProtectedHeader, jwtVerify } from 'jose';
+import * as client from 'openid-client';
+import { validSettings } from '../support/policy-fixtures';
+import { scim, scimToken } from '../support/scim-client';
+import { startIdentityProvider } from '../support/identity-provider';
+import { adminConsole, saveSsoSettings } from '../support/sso-setup';
+import { ADMIN, approveDevice, bearer, form, jsonOf, ManualClock, startService, type RunningService } from '../support/service';
+
+const EXCHANGE = 'urn:ietf:params:oauth:grant-type:token-exchange';
+const ACCESS_TOKEN = 'urn:ietf:params:oauth:token-type:access_token';
+const AUDIENCE = validSettings.organizationToken.provider.organizationToken.audience;
+
+/** RFC 8693 token exchange at the token endpoint, as the extension makes it. */
+function exchange(service: RunningService, subjectToken: string, extra: Record<string, string> = {}) {
+	return form(`${service.url}/oauth/token`, {
+		grant_type: EXCHANGE,
+		subject_token: subjectToken,
+		subject_token_type: ACCESS_TOKEN,
+		client_id: 'vscode',
+		...extra,
+	});
+}
+
+/**
+ * Organization tokens: short-lived JWTs the service issues each member for the endpoint's gateway,
+ * verified here against the service's own JWKS with `jose`, as a gateway does.
+ */
+describe('organization tokens', function () {
+	this.timeout(30_000);
+	let service: RunningService;
+	let clock: ManualClock;
+
+	beforeEach(async () => {
+		clock = new ManualClock(Date.now());
+		service = await startService({ clock });
+		const saved = await service.policies.save('acme', validSettings.organizationToken, 'any', ADMIN.email);
+		assert.equal(saved.kind, 'saved', JSON.stringify(saved));
+	});
+	afterEach(async () => service.close());
+
+	it('openid-client discovers the service from its issuer URL alone (RFC 8414) and completes the device flow, refresh, exchange and revocation', async () => {
+		const metadata = await jsonOf(await fetch(`${service.url}/.well-known/oauth-authorization-server`));
+		assert.equal(metadata.issuer, service.url);
+		assert.equal(metadata.jwks_uri, `${service.url}/.well-known/jwks.json`);
+		assert.ok(metadata.grant_types_supported.includes(EXCHANGE));
+
+		const config = await client.discovery(new URL(service.url), 'vscode', undefined, client.None(), {
+			algorithm: 'oauth2',
+			execute: [client.allowInsecureRequests],
+		});
+		assert.equal(config.serverMetadata().token_endpoint, `${service.url}/oauth/token`);
+		const member = await service.addUser('dev@acme.example', 'member');
+		const started = await client.initiateDeviceAuthorization(config, {});
+		assert.equal((await approveDevice(service.url, started.user_code, member.email, member.password)).status, 200);
+		const signedIn = await client.pollDeviceAuthorizationGrant(config, started);
+		assert.ok(signedIn.access_token && signedIn.refresh_token);
+
+		const refreshed = await client.refreshTokenGrant(config, signedIn.refresh_token!);
+		assert.notEqual(refreshed.access_token, signedIn.access_token);
+		const exchanged = await client.genericGrantRequest(config, EXCHANGE, {
+			subject_token: refreshed.access_token,
+			subject_token_type: ACCESS_TOKEN,
+			audience: AUDIENCE,
+		});
+		assert.equal(exchanged.issued_token_type, 'urn:ietf:params:oauth:token-type:jwt');
+		assert.equal(exchanged.expires_in, 600);
+		const jwks = createRemoteJWKSet(new URL(metadata.jwks_uri));
+		const { payload, protectedHeader } = await jwtVerify(exchanged.access_token, jwks, {
+			issuer: service.url,
+			audience: AUDIENCE,
+			typ: 'at+jwt',
+			currentDate: new Date(clock.now()),
+		});
+		assert.equal(protectedHeader.alg, 'RS256');
+		assert.deepEqual(
+			{
+				sub: payload.sub,
+				email: payload.email,
+				org: payload.org,
+				models: payload.models,
+				groups: payload.groups,
+				lifetime: payload.exp! - payload.iat!,
+			},
+			{ sub: member.id, email: member.email, org: 'acme', models: ['gpt-4o', 'gpt-4o-mini'], groups: [], lifetime: 600 },
+		);
+		assert.notEqual(
+			protectedHeader.kid,
+			service.policies && (await service.policies.signingKey('acme'))?.keyId,
+			'never the policy signing key',
+		);
+
+		await client.tokenRevocation(config, refreshed.access_token);
+		const afterRevocation = await exchange(service, refreshed.access_token);
+		assert.equal(afterRevocation.status, 400);
+		assert.equal((await jsonOf(afterRevocation)).error, 'invalid_grant');
+	});
+
+	it('names the member’s groups, and refuses another audience, automation tokens, and a policy without organization tokens', async () => {
+		const member = await service.addUser('ann@acme.example', 'member');
+		const admin = (await service.signIn(ADMIN.email)).access_token;
+		const made = await fetch(`${service.url}/api/v1/admin/groups`, {
+			method: 'POST',
+			headers: bearer(admin, { 'content-type': 'application/json' }),
+			body: JSON.stringify({ displayName: 'Research', members: [member.email] }),
+		});
+		assert.equal(made.status, 201);
+		const signedIn = await service.signIn(member.email);
+		const issued = await jsonOf(await exchange(service, signedIn.access_token));
+		const [, body] = issued.access_token.split('.');
+		assert.deepEqual(JSON.parse(Buffer.from(body, 'base64url').toString()).groups, ['Research']);
+
+		const other = await exchange(service, signedIn.access_token, { audience: 'https://elsewhere.example' });
+		assert.deepEqual([other.status, (await jsonOf(other)).error], [400, 'invalid_target']);
+
+		const automation = await jsonOf(
+			await fetch(`${service.url}/api/v1/admin/tokens`, {
+				method: 'POST',
+				headers: bearer(admin, { 'content-type': 'application/json' }),
+				body: JSON.stringify({ label: 'ci' }),
+			}),
+		);
+		assert.equal((await exchange(service, automation.token)).status, 400, 'an automation token is not a member at the endpoint');
+
+		await service.policies.save('acme', validSettings.plainCompatible, 'any', ADMIN.email);
+		const off = await exchange(service, signedIn.access_token);
+		assert.deepEqual(
+			[off.status, (await jsonOf(off)).error_description],
+			[400, 'the organization’s policy does not use organization tokens'],
+		);
+	});
+
+	it('gives a member the directory deactivates no new token, and the members list says how long their last one lives', async () => {
+		const member = await service.addUser('leaver@acme.example', 'member');
+		const signedIn = await service.signIn(member.email);
+		assert.equal((await exchange(service, signedIn.access_token)).status, 200);
+		const issuedAt = clock.now();
+
+		// The directory (SCIM, which needs single sign-on set up) deactivates the person.
+		const idp = await startIdentityProvider([`${service.url}/console/sso/callback`]);
+		try {
+			const browser = await adminConsole(service);
+			const sso = await saveSsoSettings(browser, service, idp.settings({ allowedDomains: [], allowedGroups: [], adminGroups: [] }));
+			assert.equal(sso.status, 200);
+			const directory = scim(service, await scimToken(browser, service));
+			assert.equal((await directory.patch(member.id, [{ op: 'Replace', path: 'active', value: 'False' }])).status, 200);
+		} finally {
+			await idp.close();
+		}
+		const refused = await exchange(service, signedIn.access_token);
+		assert.equal(refused.status, 400);
+		assert.equal((await jsonOf(refused)).error, 'invalid_grant');
+
+		const admin = (await service.signIn(ADMIN.email)).access_token;
+		const listed = await jsonOf(await fetch(`${service.url}/api/v1/admin/members`, { headers: bearer(admin) }));
+		const leaver = listed.members.find((entry: { email: string }) => entry.email === member.email);
+		assert.equal(leaver.organizationTokenUntil, new Date(issuedAt + 600_000).toISOString());
+		clock.advance(601_000);
+		const later = await jsonOf(await fetch(`${service.url}/api/v1/admin/members`, { headers: bearer(admin) }));
+		assert.equal(later.members.find((entry: { email: string }) => entry.email === member.email).organizationTokenUntil, undefined);
+	});
+
+	it('rotates with overlap: both keys published while the old key’s tokens live, then only the new one', async () => {
+		const member = await service.addUser('dev@acme.example', 'member');
+		const signedIn = await service.signIn(member.email);
+		const before = (await jsonOf(await exchange(service, signedIn.access_token))).access_token;
+		const oldKid = decodeProtectedHeader(before).kid;
+
+		const admin = (await service.signIn(ADMIN.email)).access_token;
+		const rotated = await fetch(`${service.url}/api/v1/admin/token-keys/rotate`, { method: 'POST', headers: bearer(admin) });
+		assert.equal(rotated.status, 200);
+		const listed = await jsonOf(rotated);
+		assert.equal(listed.keys.length, 2);
+		assert.equal(
+			listed.keys.find((key: { kid: string }) => key.kid === oldKid).publishedUntil,
+			new Date(Math.ceil((clock.now() + 600_000) / 60_000) * 60_000).toISOString(),
+		);
+
+		const after = (await jsonOf(await exchange(service, signedIn.access_token))).access_token;
+		const newKid = decodeProtectedHeader(after).kid;
+		assert.notEqual(newKid, oldKid);
+		const kids = async () =>
+			(await jsonOf(await fetch(`${service.url}/.well-known/jwks.json`))).keys.map((key: { kid: string }) => key.kid).sort();
+		assert.deepEqual(await kids(), [oldKid, newKid].sort(), 'the old key is still published while its tokens live');
+
+		clock.advance(11 * 60_000);
+		assert.deepEqual(await kids(), [newKid], 'then only the new one');
+		const activity = await service.store.identity.listAudit('acme', 5);
+		assert.ok(activity.some((event) => event.action === 'token_key.rotated' && event.actor === ADMIN.email));
+	});
+});
