@@ -54,6 +54,7 @@ const suites = {
 				'usage-reporting',
 				'scim-groups',
 				'groups',
+				'organization-tokens',
 			].map((name) => join(root, `test/server/${name}.test.ts`)),
 		],
 	},
