@@ -1,6 +1,7 @@
 import OpenAI, { APIError, APIUserAbortError, AzureOpenAI } from 'openai';
 import type { EffectiveProvider } from './effective-provider';
 import { MissingCredentialError, type CredentialSource } from './credentials';
+import { bearerTokenProvider, credentialHeaders, environmentHeadersRemoved, NO_KEY, withTokenHeader } from './credential-wire';
 import { streamCompletion, type CompletionEvent, type CompletionRequest } from './completion';
 import { explainFailure, type ChatRequestError } from './errors';
 import { testConnection, type ConnectionReport } from './connection-test';
@@ -58,36 +59,6 @@ export interface ClientDeps {
 	userAgent?: string;
 }
 
-const NO_KEY = 'no-member-key';
-function credentialHeaders(
-	provider: EffectiveProvider,
-	plan: EndpointPlan,
-	credential: CredentialSource['kind'],
-): Record<string, string | null> {
-	// The SDK always sends some credential header; with no member credential it must send none,
-	// unless the policy's own headers carry one (a gateway's shared scheme).
-	if (credential !== 'none') {
-		return plan.style === 'azure-v1' && credential === 'api-key' ? { authorization: null } : {};
-	}
-	const own = new Set(Object.keys(provider.headers).map((name) => name.toLowerCase()));
-	return {
-		...(own.has('authorization') ? {} : { authorization: null }),
-		...(plan.style !== 'openai' && !own.has('api-key') ? { 'api-key': null } : {}),
-	};
-}
-
-/**
- * The names of the headers OPENAI_CUSTOM_HEADERS would add, set to null so the SDK sends none
- * of them (the policy's own headers, merged after, still win).
- */
-function environmentHeadersRemoved(env: NodeJS.ProcessEnv = process.env): Record<string, null> {
-	const names = (env.OPENAI_CUSTOM_HEADERS ?? '')
-		.split('\n')
-		.map((line) => line.slice(0, line.indexOf(':')).trim())
-		.filter((name) => name.length > 0 && !name.includes(' '));
-	return Object.fromEntries(names.map((name) => [name, null]));
-}
-
 /** Whether the endpoint refused one request parameter by name (OpenAI's `unsupported_parameter`). */
 function refusesParameter(error: unknown, name: string): boolean {
 	return error instanceof APIError && error.status === 400 && error.param === name;
@@ -99,8 +70,9 @@ export function createChatClient(provider: EffectiveProvider, deps: ClientDeps):
 	const credential = deps.credentials;
 	// Every option the SDK would otherwise read from the member's environment is given here:
 	// while a policy is in force, nothing from OPENAI_* or AZURE_OPENAI_* may change the request.
+	const tokenProvider = bearerTokenProvider(credential);
 	const common = {
-		fetch: deps.fetch,
+		fetch: withTokenHeader(deps.fetch, credential),
 		maxRetries: 0,
 		timeout: deps.timeoutMs ?? 120_000,
 		defaultQuery: plan.query,
@@ -128,7 +100,7 @@ export function createChatClient(provider: EffectiveProvider, deps: ClientDeps):
 			...environmentHeadersRemoved(),
 			...(deps.userAgent ? { 'User-Agent': deps.userAgent } : {}),
 			...provider.headers,
-			...credentialHeaders(provider, plan, credential.kind),
+			...credentialHeaders(provider, plan, credential),
 		};
 		if (plan.style === 'azure-deployments') {
 			return new AzureOpenAI({
@@ -138,7 +110,7 @@ export function createChatClient(provider: EffectiveProvider, deps: ClientDeps):
 				apiVersion: plan.apiVersion,
 				defaultHeaders: headers,
 				// An empty key, not none: none would read AZURE_OPENAI_API_KEY (and then refuse the token provider).
-				...(credential.kind === 'entra' ? { azureADTokenProvider: () => credential.getToken(), apiKey: '' } : { apiKey: apiKey ?? NO_KEY }),
+				...(tokenProvider ? { azureADTokenProvider: tokenProvider, apiKey: '' } : { apiKey: apiKey ?? NO_KEY }),
 			});
 		}
 		if (plan.style === 'azure-v1' && credential.kind === 'api-key') {
@@ -147,7 +119,7 @@ export function createChatClient(provider: EffectiveProvider, deps: ClientDeps):
 		return new OpenAI({
 			...common,
 			baseURL: plan.baseURL,
-			apiKey: credential.kind === 'entra' ? () => credential.getToken() : (apiKey ?? NO_KEY),
+			apiKey: tokenProvider ?? apiKey ?? NO_KEY,
 			defaultHeaders: headers,
 		});
 	};
@@ -262,10 +234,10 @@ export function createChatClient(provider: EffectiveProvider, deps: ClientDeps):
 			}
 		},
 		explain(error, model) {
-			return explainFailure(error, provider, credential.kind, deps.proxy?.(), deps.owner, model);
+			return explainFailure(error, provider, credential, deps.proxy?.(), deps.owner, model);
 		},
 		testConnection(selected) {
-			return testConnection(client, provider, credential.kind, selected);
+			return testConnection(client, provider, credential, selected);
 		},
 	};
 	return client;

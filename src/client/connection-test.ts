@@ -43,12 +43,14 @@ export interface ProbeTarget {
 /** Models probed at once: enough to be quick, few enough not to trip an endpoint's rate limit. */
 const PROBES_AT_ONCE = 4;
 
-function maskedHeaders(provider: EffectiveProvider, plan: EndpointPlan, credential: CredentialSource['kind']): Record<string, string> {
+function maskedHeaders(provider: EffectiveProvider, plan: EndpointPlan, credential: CredentialSource): Record<string, string> {
 	const sent = Object.fromEntries(Object.keys(provider.headers).map((name) => [name, '••••••']));
-	if (credential === 'api-key') {
+	if (credential.kind === 'api-key') {
 		sent[plan.style === 'openai' ? 'Authorization' : 'api-key'] = '•••••• (your API key)';
-	} else if (credential === 'entra') {
+	} else if (credential.kind === 'entra') {
 		sent.Authorization = 'Bearer •••••• (Entra ID token)';
+	} else if (credential.kind === 'organization-token') {
+		sent[credential.header] = `${credential.header.toLowerCase() === 'authorization' ? 'Bearer ' : ''}•••••• (organization token)`;
 	}
 	return sent;
 }
@@ -88,7 +90,7 @@ const plural = (count: number, word: string) => `${count} ${word}${count === 1 ?
 export async function testConnection(
 	target: ProbeTarget,
 	provider: EffectiveProvider,
-	credential: CredentialSource['kind'],
+	credential: CredentialSource,
 	selected?: string,
 ): Promise<ConnectionReport> {
 	const base = {

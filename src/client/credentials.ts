@@ -2,7 +2,29 @@
 export type CredentialSource =
 	| { readonly kind: 'api-key'; getApiKey(): Promise<string | undefined> }
 	| { readonly kind: 'entra'; getToken(): Promise<string> }
+	| OrganizationTokenCredential
 	| { readonly kind: 'none' };
+
+/** What the member's copy of an organization token says, for explaining a gateway's refusal. */
+export interface OrganizationTokenFacts {
+	readonly audience: string;
+	/** Milliseconds since the epoch. */
+	readonly expiresAt: number;
+	readonly keyId: string | undefined;
+	readonly issuer: string | undefined;
+}
+
+/** A short-lived token the policy service issued the member, sent in the header the policy names. */
+export interface OrganizationTokenCredential {
+	readonly kind: 'organization-token';
+	/** `Authorization` (sent as `Bearer <token>`) or the header that carries the bare token. */
+	readonly header: string;
+	getToken(): Promise<string>;
+	/** The endpoint refused the token: the next request gets a new one. */
+	discard(): void;
+	/** The token last sent, if any. */
+	facts(): OrganizationTokenFacts | undefined;
+}
 
 export class MissingCredentialError extends Error {
 	override readonly name = 'MissingCredentialError';
@@ -23,6 +45,16 @@ export function apiKeyCredential(getApiKey: () => Promise<string | undefined>): 
 
 export function entraCredential(getToken: () => Promise<string>): CredentialSource {
 	return { kind: 'entra', getToken };
+}
+
+export function organizationTokenCredential(source: Omit<OrganizationTokenCredential, 'kind'>): CredentialSource {
+	return {
+		kind: 'organization-token',
+		header: source.header,
+		getToken: () => source.getToken(),
+		discard: () => source.discard(),
+		facts: () => source.facts(),
+	};
 }
 
 export const noCredential: CredentialSource = { kind: 'none' };

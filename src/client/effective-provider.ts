@@ -1,4 +1,4 @@
 import type { ProviderSettings } from '../policy';
 
 /** The provider settings a client is built from: a policy's, or the member's own preset. */
-export type EffectiveProvider = Pick<ProviderSettings, 'baseUrl' | 'headers' | 'apiKeyRequired' | 'azure' | 'models'>;
+export type EffectiveProvider = Pick<ProviderSettings, 'baseUrl' | 'headers' | 'apiKeyRequired' | 'azure' | 'models' | 'organizationToken'>;

@@ -1,5 +1,6 @@
 import { APIConnectionError, APIConnectionTimeoutError, APIError } from 'openai';
 import { MissingCredentialError, type CredentialSource } from './credentials';
+import { explainTokenRefusal } from './token-refusal';
 import type { EffectiveProvider } from './effective-provider';
 import { planEndpoint } from './endpoint';
 import { causeCode, causes } from './cause-chain';
@@ -51,12 +52,13 @@ function serverMessage(error: InstanceType<typeof APIError>): string {
 export function explainFailure(
 	error: unknown,
 	provider: EffectiveProvider,
-	credential: CredentialSource['kind'],
+	credentialSource: CredentialSource,
 	proxy?: string,
 	owner?: string,
 	model?: string,
 ): ChatRequestError {
 	const host = new URL(provider.baseUrl).host;
+	const credential = credentialSource.kind;
 	// Where the organization set the endpoint, the member cannot check the Base URL: say who can.
 	const baseUrlAdvice = owner ? `the endpoint is set by ${owner}` : 'check the Base URL';
 	const networkAdvice = owner
@@ -85,6 +87,13 @@ export function explainFailure(
 				`${host} refused your Entra ID token (401). Check that you signed in to the right tenant, and that your account has the Cognitive Services OpenAI User role on the Azure OpenAI resource.`,
 				status,
 			);
+		}
+		if (status === 401 && credentialSource.kind === 'organization-token') {
+			// A fresh token may pass where this one did not (it expired on the way, or the key rotated).
+			const facts = credentialSource.facts();
+			credentialSource.discard();
+			const challenge = error.headers?.get('www-authenticate');
+			return new ChatRequestError('token-rejected', explainTokenRefusal(host, facts, challenge, Date.now(), owner), status);
 		}
 		if (status === 401 && credential === 'none') {
 			return new ChatRequestError(

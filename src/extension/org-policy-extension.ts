@@ -2,6 +2,7 @@ import * as vscode from 'vscode';
 import type { Dispatcher } from 'undici';
 import type { FetchFunction } from '../client/http';
 import type { OrgProviderPolicyApi } from './api';
+import { OrganizationTokenSource } from './auth/organization-token';
 import { SessionManager } from './auth/session-manager';
 import { Disposable, Emitter } from './base/disposable';
 import { realScheduler } from './base/scheduler';
@@ -78,6 +79,15 @@ export class OrgPolicyExtension extends Disposable {
 			},
 			() => sync.current.policy?.document.organization.name,
 		);
+		const organizationTokens = new OrganizationTokenSource({
+			connection,
+			accessToken: () => sessions.accessToken(),
+			refreshSession: () => sessions.refresh(),
+			now: () => realScheduler.now(),
+			organization: () => sync.current.policy?.document.organization.name,
+		});
+		// Another account, or none: the token held for the previous one is not sent again.
+		this._register(sessions.onDidChange(() => organizationTokens.discard()));
 		const tokens = new TokenCounter(lazy.tokenizer, (model) => provider.modelSettings(model));
 		const usage = createUsageParts({
 			state: context.globalState,
@@ -103,6 +113,7 @@ export class OrgPolicyExtension extends Disposable {
 				loadEntra: lazy.entra,
 				userAgent: `OrgProviderPolicy/${String(context.extension.packageJSON.version)} (VS Code ${vscode.version})`,
 				meter: usage.meter,
+				organizationTokens,
 			}),
 		);
 		const auth = this._register(new AuthFeature(sessions, log));

@@ -13,6 +13,8 @@ export const FAILURE_KINDS = [
 	'timeout',
 	'tls',
 	'key-rejected',
+	/** The endpoint (its gateway) refused the organization token the service issued. */
+	'token-rejected',
 	'missing-key',
 	'azure-role',
 	'forbidden',

@@ -19,6 +19,7 @@ function languageModelError(error: unknown): Error {
 		switch (error.kind) {
 			case 'missing-key':
 			case 'key-rejected':
+			case 'token-rejected':
 			case 'azure-role':
 			case 'forbidden':
 			case 'budget':

@@ -1,6 +1,8 @@
 import type { ChatClient, CompletionEvent, CompletionRequest } from '../../client/chat-client';
 import { requestParameters, type ModelSettings, type UsageCaller } from '../../policy';
-import { apiKeyCredential, entraCredential, noCredential, SignInRequiredError, type CredentialSource } from '../../client/credentials';
+import type { CredentialSource } from '../../client/credentials';
+import type { OrganizationTokenSource } from '../auth/organization-token';
+import { API_KEY_PREFIX, MemberCredentials } from './member-credentials';
 import type { FetchFunction } from '../../client/http';
 import { Disposable, Emitter, type Event } from '../base/disposable';
 import type { KeyValueStore, SecretStore } from '../base/storage';
@@ -45,11 +47,12 @@ export interface ProviderHost {
 	readonly loadEntra: () => EntraModule;
 	/** Sent as every request's User-Agent: this extension's and VS Code's versions. */
 	readonly userAgent?: string;
+	/** The member's organization tokens, for a policy that sends one instead of a key. */
+	readonly organizationTokens?: Pick<OrganizationTokenSource, 'token' | 'facts' | 'discard'>;
 	/** Counts every request for the organization's usage report (when its policy asks for one). */
 	readonly meter?: Pick<UsageMeter, 'measure'>;
 }
 
-const API_KEY_PREFIX = 'orgProviderPolicy.apiKey.';
 /** In global state: the organization whose enforcement ended, while the member's own provider waits for their yes. */
 const PAUSED_KEY = 'orgProviderPolicy.ownProviderPaused';
 
@@ -72,8 +75,7 @@ export class ProviderService extends Disposable {
 	private readonly changed = this._register(new Emitter<EffectiveSettings>());
 	readonly onDidChange = this.changed.event;
 	private effective: EffectiveSettings;
-	private entraModule: EntraModule | undefined;
-	private readonly entraProviders = new Map<string, () => Promise<string>>();
+	private readonly memberCredentials: MemberCredentials;
 	/** Reused until the settings or the key change, so the SDK client is built once, not per request. */
 	private cachedClient: ChatClient | undefined;
 
@@ -82,6 +84,7 @@ export class ProviderService extends Disposable {
 		private readonly host: ProviderHost,
 	) {
 		super();
+		this.memberCredentials = new MemberCredentials(host, () => this.effective);
 		this.effective = this.compute();
 		this._register(policy.onDidChangeState(() => this.recompute()));
 		// A key set or cleared in another window: build the next client with it.
@@ -135,11 +138,6 @@ export class ProviderService extends Disposable {
 		this.recompute();
 	}
 
-	private keyName(): string {
-		const organization = this.effective.locked ? this.effective.organization?.id : 'personal';
-		return `${API_KEY_PREFIX}${organization}.${this.effective.provider?.baseUrl ?? ''}`;
-	}
-
 	/** Who set the endpoint, while a policy governs: named in errors the member cannot fix alone. */
 	private ownerOfEndpoint(): string | undefined {
 		const organization = this.effective.locked ? this.effective.organization : undefined;
@@ -147,67 +145,22 @@ export class ProviderService extends Disposable {
 	}
 
 	/** Whether requests now need an API key the member has not entered for this endpoint. */
-	async needsApiKey(): Promise<boolean> {
-		const provider = this.effective.provider;
-		return Boolean(provider?.apiKeyRequired && !provider.azure?.identityAuth && !(await this.host.secrets.get(this.keyName())));
+	needsApiKey(): Promise<boolean> {
+		return this.memberCredentials.needsApiKey();
 	}
 
 	async setApiKey(key: string): Promise<void> {
-		await this.host.secrets.store(this.keyName(), key);
+		await this.memberCredentials.setApiKey(key);
 		this.cachedClient = undefined;
 	}
 
 	async clearApiKey(): Promise<void> {
-		await this.host.secrets.delete(this.keyName());
+		await this.memberCredentials.clearApiKey();
 		this.cachedClient = undefined;
 	}
 
 	credentials(): CredentialSource {
-		const provider = this.effective.provider;
-		const azure = provider?.azure;
-		if (azure?.identityAuth) {
-			return entraCredential(() => this.entraToken(azure.scope, azure.tenantId));
-		}
-		if (provider && !provider.apiKeyRequired) {
-			return noCredential;
-		}
-		const name = this.keyName();
-		return apiKeyCredential(async () => this.host.secrets.get(name));
-	}
-
-	private async entraToken(scope: string, tenantId: string | undefined): Promise<string> {
-		const scopes = tenantId ? [scope, `VSCODE_TENANT:${tenantId}`] : [scope];
-		const fromHost = await this.host.microsoftToken(scopes);
-		if (fromHost !== undefined) {
-			return fromHost;
-		}
-		// No Microsoft sign-in here (a remote or web host), or the member chose the Azure CLI: fall
-		// back to @azure/identity. One provider per scope and tenant: it caches the token until
-		// shortly before expiry.
-		const key = `${scope} ${tenantId ?? ''}`;
-		let provider = this.entraProviders.get(key);
-		if (!provider) {
-			this.entraModule ??= this.host.loadEntra();
-			provider = this.entraModule.createEntraTokenProvider({
-				scope,
-				tenantId,
-				onDeviceCode: (message) => this.host.showMessage(message),
-			});
-			this.entraProviders.set(key, provider);
-		}
-		try {
-			return await provider();
-		} catch (error) {
-			// @azure/identity's chain explains every credential it tried, about a thousand characters:
-			// all of it to the output channel, one sentence to the member.
-			this.host.logDetail(
-				`Entra ID token for ${scope}${tenantId ? ` (tenant ${tenantId})` : ''} failed: ${error instanceof Error ? error.message : String(error)}`,
-			);
-			throw new SignInRequiredError(
-				`Could not get an Entra ID token: run \`az login${tenantId ? ` --tenant ${tenantId}` : ''}\` in a terminal, or sign in with Microsoft, then try again (details in the Org Provider Policy output).`,
-				{ cause: error },
-			);
-		}
+		return this.memberCredentials.credentials();
 	}
 
 	client(): ChatClient {
