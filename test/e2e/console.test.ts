@@ -231,6 +231,38 @@ describe('admin console in headless Chromium', function () {
 		await page.screenshot({ path: join(ARTIFACTS, 'console-model-api.png'), fullPage: true });
 	});
 
+	it('sets organization tokens: members enter no key, a wrong lifetime is named beside its field, and the issuer and its keys are shown', async () => {
+		await page.check('#enabled');
+		await page.fill('#base-url', 'https://gateway.acme.example/v1');
+		assert.equal(await page.isVisible('#organization-token-panel'), false);
+		await page.check('#organization-token');
+		assert.equal(await page.isChecked('#api-key-required'), false, 'no member key while the organization token is on');
+		assert.equal(await page.isDisabled('#api-key-required'), true);
+		assert.match((await page.textContent('#organization-token-panel'))!, new RegExp(`${service.url}/\\.well-known/jwks\\.json`));
+		await page.fill('#token-audience', 'https://gateway.acme.example');
+		await page.fill('#token-lifetime', '0');
+		await page.click('#save');
+		await page.waitForSelector('#status.error');
+		assert.equal(await page.textContent('[data-error-for="provider.organizationToken.lifetimeMinutes"]'), 'must be at least 1 minute');
+		assert.match((await page.textContent('#status'))!, /Lifetime \(minutes\): must be at least 1 minute/);
+		await page.fill('#token-lifetime', '5');
+		await page.fill('#token-header', 'X-Org-Token');
+		await page.click('#save');
+		await page.waitForSelector('#status.success');
+		const { policy } = verifySignedPolicy(await currentPolicy(), { signingKey: member.policy_signing_key, organizationId: 'acme' });
+		assert.deepEqual(policy.provider?.organizationToken, { audience: 'https://gateway.acme.example', lifetimeMinutes: 5, header: 'X-Org-Token' });
+		assert.equal(policy.provider?.apiKeyRequired, false);
+
+		await page.reload();
+		assert.equal(await page.isChecked('#organization-token'), true);
+		assert.equal(await page.inputValue('#token-audience'), 'https://gateway.acme.example');
+		assert.equal(await page.inputValue('#token-lifetime'), '5');
+		assert.equal(await page.inputValue('#token-header'), 'X-Org-Token');
+		assert.equal(await page.isDisabled('#api-key-required'), true);
+		mkdirSync(ARTIFACTS, { recursive: true });
+		await page.locator('#organization-token-panel').screenshot({ path: join(ARTIFACTS, 'console-organization-token.png') });
+	});
+
 	it('asks for deployment names on the Azure deployments API, and says why when they are missing', async () => {
 		await page.check('#enabled');
 		await page.fill('#base-url', 'https://acme.openai.azure.com');

@@ -19,7 +19,9 @@ import type { UsageService } from '../usage/usage-service';
 export interface AdminPageRouteOptions {
 	readonly kit: ConsoleKit;
 	readonly policies: Pick<PolicyService, 'current' | 'history'>;
-	readonly store: Pick<Store, 'listUsers' | 'listInvitations' | 'findUserByEmail'>;
+	readonly store: Pick<Store, 'listUsers' | 'listInvitations' | 'findUserByEmail' | 'tokenKeys'>;
+	/** The issuer gateways trust for organization tokens. */
+	readonly publicUrl: () => string;
 	readonly usage: Pick<UsageService, 'summary'>;
 	readonly groups: Pick<GroupsService, 'list' | 'groupsByMember'>;
 }
@@ -28,14 +30,23 @@ export interface AdminPageRouteOptions {
  * The admin's pages: provider settings, revisions, members. Saving goes through the admin API
  * (`PUT /api/v1/admin/policy`, with the session's CSRF token), the one save path there is.
  */
-export const adminPageRoutes: FastifyPluginAsyncZod<AdminPageRouteOptions> = async (app, { kit, policies, store, usage, groups }) => {
+export const adminPageRoutes: FastifyPluginAsyncZod<AdminPageRouteOptions> = async (
+	app,
+	{ kit, policies, store, usage, groups, publicUrl },
+) => {
 	const { sendPage, consolePage, chrome } = kit;
 	const script = ['/console/assets/console.js'];
 
 	app.get('/console/settings', { preHandler: consolePage }, async (request, reply) => {
 		const current = await currentOrThrow(policies, principalOf(request).user.orgId);
 		const settings = maskSettings(settingsOfRevision(current));
-		const state = { settings, revision: current.revision, updatedBy: current.createdBy, updatedAt: isoTime(current.createdAt) };
+		const state = {
+			settings,
+			revision: current.revision,
+			updatedBy: current.createdBy,
+			updatedAt: isoTime(current.createdAt),
+			issuer: publicUrl(),
+		};
 		const options = chrome(request, 'Provider settings', 'settings', current.signed.policy.organization.name, script);
 		return sendPage(reply, page(options, adminPages.settings(state)));
 	});
@@ -54,7 +65,8 @@ export const adminPageRoutes: FastifyPluginAsyncZod<AdminPageRouteOptions> = asy
 	app.get('/console/members', { preHandler: consolePage }, async (request, reply) => {
 		const { user } = principalOf(request);
 		const current = await currentOrThrow(policies, user.orgId);
-		const people = (await store.listUsers(user.orgId)).map((member) => memberView(member, current.revision));
+		const tokens = await store.tokenKeys.liveGrants(user.orgId, Date.now());
+		const people = (await store.listUsers(user.orgId)).map((member) => memberView(member, current.revision, tokens.get(member.id)));
 		const invitations = (await store.listInvitations(user.orgId)).map(invitationView);
 		const groupsOf = await groups.groupsByMember(user.orgId);
 		const options = chrome(request, 'Members', 'members', current.signed.policy.organization.name, script);

@@ -4,10 +4,11 @@ import type { InvitationView, MemberView, RevisionView } from '../http/views';
 import { errorSlot, headerRow, invitationItem, MODEL_DEFAULTS_TEXT, modelRow, previewUrl } from './fragments';
 import { html, jsonForScript, type SafeHtml } from './html';
 import { describeChanges } from '../policy/revision-words';
+import { organizationTokenFields } from './organization-token-fields';
 
 /** The admin console's pages (signed-in admins only). */
 export const adminPages = {
-	settings(state: { settings: PolicySettings; revision: number; updatedBy: string; updatedAt: string }): SafeHtml {
+	settings(state: { settings: PolicySettings; revision: number; updatedBy: string; updatedAt: string; issuer: string }): SafeHtml {
 		const { settings } = state;
 		const provider = settings.provider;
 		const azure = provider?.azure;
@@ -66,9 +67,10 @@ export const adminPages = {
 						${errorSlot('provider.headers')}
 					</div>
 					<div class="field toggle">
-						<label><input type="checkbox" id="api-key-required" ${(provider?.apiKeyRequired ?? true) ? 'checked' : ''}> Members enter their own API key</label>
+						<label><input type="checkbox" id="api-key-required" ${(provider?.apiKeyRequired ?? true) && !provider?.organizationToken ? 'checked' : ''} ${provider?.organizationToken ? 'disabled' : ''}> Members enter their own API key</label>
 						${errorSlot('provider.apiKeyRequired')}
 					</div>
+					${organizationTokenFields(provider, state.issuer)}
 					<div class="field toggle">
 						<label><input type="checkbox" id="azure" ${azure ? 'checked' : ''}> Azure OpenAI / Azure AI Foundry endpoint</label>
 					</div>
@@ -186,8 +188,8 @@ export const adminPages = {
 							<td class="member-groups">${(groupsOf.get(member.id) ?? []).join(', ') || '—'}</td>
 							<td>${member.lastSeenAt ? html`<time datetime="${member.lastSeenAt}">${member.lastSeenAt}</time>` : 'never'}</td>
 							<td>${member.appliedRevision ?? '—'}</td>
-							<td><span class="badge ${member.sync.replace(/ /g, '-')}">${member.sync}</span></td>
-							<td>${member.id === selfId ? '' : html`<button type="button" class="remove-member" data-id="${member.id}" data-email="${member.email}">Remove</button>`}</td>
+							<td><span class="badge ${member.sync.replace(/ /g, '-')}">${member.sync}</span>${member.deactivatedAt && member.organizationTokenUntil ? html`<br><span class="muted">organization token works until <time datetime="${member.organizationTokenUntil}">${member.organizationTokenUntil}</time></span>` : ''}</td>
+							<td>${member.id === selfId ? '' : html`<button type="button" class="remove-member" data-id="${member.id}" data-email="${member.email}" data-token-until="${member.organizationTokenUntil ?? ''}">Remove</button>`}</td>
 						</tr>`,
 					)}
 				</tbody>

@@ -35,7 +35,10 @@ export interface ConsoleOptions {
 	readonly administration: SsoAdministration;
 	readonly audit: AuditLog;
 	readonly policies: Pick<PolicyService, 'current' | 'history'>;
-	readonly store: Pick<Store, 'listUsers' | 'listInvitations' | 'findUserByEmail' | 'getOrganization' | 'getInvitation' | 'identity'>;
+	readonly store: Pick<
+		Store,
+		'listUsers' | 'listInvitations' | 'findUserByEmail' | 'getOrganization' | 'getInvitation' | 'identity' | 'tokenKeys'
+	>;
 	readonly config: ServerConfig;
 	readonly loginRateLimit: number;
 	readonly usage: Pick<UsageService, 'summary'>;
@@ -102,7 +105,7 @@ export const consolePlugin: FastifyPluginAsyncZod<ConsoleOptions> = async (
 	});
 
 	await app.register(signInRoutes, { kit, passwords, sessions: accounts.sessions, sso, config, loginLimit });
-	await app.register(adminPageRoutes, { kit, policies, store, usage, groups });
+	await app.register(adminPageRoutes, { kit, policies, store, usage, groups, publicUrl: () => config.publicUrl });
 	await app.register(deviceVerificationRoutes, {
 		kit,
 		passwords,

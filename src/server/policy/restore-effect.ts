@@ -25,7 +25,15 @@ export function restoreEffect(current: PolicySettings | undefined, target: Polic
 		effects.push(`models → ${list(modelsAfter)}`);
 	}
 	const credential = (provider: PolicySettings['provider']) =>
-		!provider ? undefined : provider.azure?.identityAuth ? 'Entra ID' : provider.apiKeyRequired ? "members' own API keys" : 'no member key';
+		!provider
+			? undefined
+			: provider.organizationToken
+				? `organization tokens for ${provider.organizationToken.audience}`
+				: provider.azure?.identityAuth
+					? 'Entra ID'
+					: provider.apiKeyRequired
+						? "members' own API keys"
+						: 'no member key';
 	if (after && before && credential(before) !== credential(after)) {
 		effects.push(`credentials → ${credential(after)}`);
 	}

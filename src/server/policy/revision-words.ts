@@ -15,6 +15,9 @@ const LABELS: Readonly<Record<string, string>> = {
 	'provider.azure.tenantId': 'Entra ID tenant',
 	'provider.models.allowed': 'Allowed models',
 	'provider.models.default': 'Default model',
+	'provider.organizationToken.audience': 'Organization token audience',
+	'provider.organizationToken.lifetimeMinutes': 'Organization token lifetime (minutes)',
+	'provider.organizationToken.header': 'Organization token header',
 	'usage.reporting': 'Usage reporting',
 };
 
@@ -39,6 +42,7 @@ const DEFAULTS: Readonly<Record<string, string>> = {
 	'provider.apiKeyRequired': 'true',
 	'provider.azure.identityAuth': 'false',
 	'usage.reporting': '"off"',
+	'provider.organizationToken.header': '"Authorization"',
 	'provider.azure.scope': '"https://cognitiveservices.azure.com/.default"',
 	'provider.readableHeaders': '[]',
 	toolCalling: 'true',

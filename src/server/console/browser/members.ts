@@ -44,8 +44,12 @@ export function wireMembers(addMember: HTMLFormElement): void {
 	});
 	for (const button of $$<HTMLButtonElement>('.remove-member')) {
 		button.addEventListener('click', async () => {
-			const { id = '', email = '' } = button.dataset;
-			if (!window.confirm(`Remove ${email}? Their VS Code is signed out at once.`)) {
+			const { id = '', email = '', tokenUntil = '' } = button.dataset;
+			// Tokens already issued are not recalled: the gateway accepts them until they expire.
+			const token = tokenUntil
+				? ` The organization token issued to them still works until ${new Date(tokenUntil).toLocaleTimeString()}.`
+				: '';
+			if (!window.confirm(`Remove ${email}? Their VS Code is signed out at once.${token}`)) {
 				return;
 			}
 			const { response } = await send('DELETE', `/api/v1/admin/members/${encodeURIComponent(id)}`);

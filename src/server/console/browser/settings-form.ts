@@ -1,13 +1,10 @@
 import { usageChoice } from './usage-settings';
+import { organizationTokenChoice, reflectOrganizationToken } from './organization-token';
 import { $, $$, inputValue, isChecked, send, showLocalTimes, showStatus } from './dom';
 import { planEndpoint, previewRequestUrl, type EndpointPlan } from '../../../policy/endpoint';
 import { isPlainHttpBeyondLoopback } from '../../../policy/url-rules';
 import { collectModelSettings, syncModelRows } from './model-settings';
-
-interface FieldError {
-	path: string;
-	message: string;
-}
+import { clearErrors, showFieldErrors, type FieldError } from './field-errors';
 
 /** The admin API's answer: the signed revision (read for its stamp only), or an error. */
 interface SaveAnswer {
@@ -61,6 +58,7 @@ function collect(headersBox: HTMLElement) {
 		baseUrl,
 		headers,
 		apiKeyRequired: isChecked('#api-key-required'),
+		...organizationTokenChoice(),
 		...(readableHeaders.length ? { readableHeaders } : {}),
 		...(isChecked('#allow-plain-http') && isPlainHttpBeyondLoopback(baseUrl) ? { allowPlainHttp: true } : {}),
 		...(azureOn
@@ -86,59 +84,6 @@ function collect(headersBox: HTMLElement) {
 	return { settings, keepHeaderValues };
 }
 
-function clearErrors(): void {
-	for (const slot of $$('.field-error')) {
-		slot.textContent = '';
-	}
-	for (const input of $$('[aria-invalid]')) {
-		input.removeAttribute('aria-invalid');
-	}
-}
-
-/** The error slot the page renders beside the field with this path. */
-const slotFor = (path: string) => $$('.field-error').find((candidate) => candidate.dataset.errorFor === path);
-
-/** The label of the field an error path belongs to, as the page shows it (e.g. "Deployment names"). */
-function labelFor(path: string): string | undefined {
-	const label = slotFor(path)?.closest('.field')?.querySelector('label');
-	return label?.firstChild?.textContent?.trim() || undefined;
-}
-
-/** The service names fields by path; the admin knows them by their labels. */
-function inLabels(message: string): string {
-	return message.replace(/\bmodels\.allowed\b/g, labelFor('provider.models.allowed') ?? 'Allowed models');
-}
-
-/** Puts each error beside its field (a header's beside its row), and lists them all by label in the status line. */
-function showFieldErrors(errors: FieldError[], headersBox: HTMLElement): void {
-	const lines: string[] = [];
-	for (const error of errors) {
-		const message = inLabels(error.message);
-		let slot = slotFor(error.path);
-		let label = labelFor(error.path);
-		if (!slot && error.path.startsWith('provider.headers.')) {
-			const name = error.path.slice('provider.headers.'.length);
-			label = `Header ${name}`;
-			const row = $$('.header-row', headersBox).find((candidate) => inputValue('.header-name', candidate).trim() === name);
-			if (row) {
-				slot = $('.field-error', row);
-				$('.header-value', row).setAttribute('aria-invalid', 'true');
-			}
-		}
-		if (!slot && error.path.startsWith('provider.models.allowed')) {
-			slot = slotFor('provider.models.allowed');
-			label = labelFor('provider.models.allowed');
-		}
-		if (slot) {
-			slot.textContent = message;
-			slot.previousElementSibling?.setAttribute('aria-invalid', 'true');
-		}
-		lines.push(`${label ?? error.path}: ${message}`);
-	}
-	const count = errors.length;
-	showStatus(`Not saved: ${count} field${count === 1 ? '' : 's'} need${count === 1 ? 's' : ''} fixing. ${lines.join('; ')}`, 'error');
-}
-
 /** The settings page: dirty tracking, header rows, save with If-Match, inline field errors. */
 export function wireSettingsForm(form: HTMLFormElement): void {
 	const state = JSON.parse($('#console-state').textContent ?? '{}') as { revision: number };
@@ -162,6 +107,7 @@ export function wireSettingsForm(form: HTMLFormElement): void {
 	});
 	form.addEventListener('change', () => {
 		$('#azure-panel').hidden = !isChecked('#azure');
+		reflectOrganizationToken();
 		describeAsEdited();
 		refreshDirty();
 	});
