@@ -250,7 +250,11 @@ describe('admin console in headless Chromium', function () {
 		await page.click('#save');
 		await page.waitForSelector('#status.success');
 		const { policy } = verifySignedPolicy(await currentPolicy(), { signingKey: member.policy_signing_key, organizationId: 'acme' });
-		assert.deepEqual(policy.provider?.organizationToken, { audience: 'https://gateway.acme.example', lifetimeMinutes: 5, header: 'X-Org-Token' });
+		assert.deepEqual(policy.provider?.organizationToken, {
+			audience: 'https://gateway.acme.example',
+			lifetimeMinutes: 5,
+			header: 'X-Org-Token',
+		});
 		assert.equal(policy.provider?.apiKeyRequired, false);
 
 		await page.reload();
