@@ -29,6 +29,7 @@ async function main(): Promise<void> {
 		code = electron ? await runElectron(suitePath, consumer, env) : await runOffline(suitePath, consumer, env, world);
 	} finally {
 		await world.service?.close().catch(() => undefined);
+		await world.gateway?.close();
 		await world.endpoint.close();
 		await world.idp.close();
 		control.close();

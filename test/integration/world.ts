@@ -13,6 +13,7 @@ import { ADMIN, bearer, jsonOf, startService, type RunningService } from '../sup
 import { freePort } from '../support/free-port';
 import { startIdentityProvider, type TestIdentityProvider } from '../support/identity-provider';
 import { adminConsole, saveSsoSettings } from '../support/sso-setup';
+import { startTokenGateway, type TokenGateway } from '../support/token-gateway';
 
 import { MEMBER, PACKAGED, PACKAGED_GREP, log } from './harness';
 import { consoleUsage, ssoApprove, uiChatError, uiCheck, uiMessage } from './ui-driver';
@@ -34,6 +35,8 @@ export interface World {
 	page: Page | undefined;
 	/** The organization's identity provider (oidc-provider on loopback), for the single sign-on test. */
 	idp: TestIdentityProvider;
+	/** Apache with mod_auth_openidc in front of the endpoint, once the organization-token test starts it. */
+	gateway?: TokenGateway;
 }
 
 export async function startWorld(): Promise<{ world: World; env: Record<string, string>; control: Server }> {
@@ -79,6 +82,12 @@ export async function startWorld(): Promise<{ world: World; env: Record<string, 
 						world.service = await startService({ dataDir: world.dataDir, port: world.servicePort });
 						log('policy service started again');
 						return reply(200, {});
+					case 'POST /gateway/start': {
+						const { audience } = JSON.parse(await readBody(request)) as { audience: string };
+						await world.gateway?.close();
+						world.gateway = await startTokenGateway({ serviceUrl: world.service!.url, endpointUrl: world.endpoint.url, audience });
+						return reply(200, { url: world.gateway.url });
+					}
 					case 'POST /stats':
 						world.stats = JSON.parse(await readBody(request));
 						return reply(200, {});

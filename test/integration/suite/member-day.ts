@@ -655,6 +655,53 @@ export function memberDay(): void {
 			await until('in sync after the service returns', () => api.syncState().status === 'in-sync', 40_000);
 		});
 
+		it('chats through vscode.lm in organization-token mode with no key ever set, through a real gateway, across the token’s expiry (#29)', async function () {
+			this.timeout(150_000);
+			const audience = 'https://gateway.acme.example';
+			const gateway = (await (await fetch(`${control}/gateway/start`, { method: 'POST', body: JSON.stringify({ audience }) })).json()) as {
+				url: string;
+			};
+			const saved = await savePolicy({
+				enabled: true,
+				provider: {
+					id: 'openai-compatible',
+					baseUrl: `${gateway.url}/v1`,
+					apiKeyRequired: false,
+					// The shortest lifetime, so the session outlives a token.
+					organizationToken: { audience, lifetimeMinutes: 1 },
+					models: { allowed: ['gpt-4o'] },
+				},
+			});
+			await until(`revision ${saved}`, () => inSyncAt(saved)() && api.effectiveSettings().locked);
+			assert.equal(api.effectiveSettings().provider?.apiKeyRequired, false, 'the member is never asked for a key');
+			const lm = await consumer();
+			await modelsBecome(lm, ['gpt-4o']);
+			const claimsOf = (request: RecordedRequest) => {
+				const token = /^Bearer (.+)$/.exec(request.headers.authorization ?? '')?.[1] ?? '';
+				return JSON.parse(Buffer.from(token.split('.')[1] ?? '', 'base64url').toString()) as Record<string, unknown>;
+			};
+
+			const first = await lm.ask('gpt-4o', 'Hello through the gateway');
+			assert.equal(first.error, undefined, JSON.stringify(first.error));
+			assert.equal(first.text, 'Hello from the endpoint ✓');
+			const before = await lastChat();
+			assert.equal(before.headers['api-key'], undefined, 'no key of the member’s');
+			const issued = claimsOf(before);
+			assert.deepEqual(
+				{ iss: issued.iss, aud: issued.aud, email: issued.email, models: issued.models },
+				{ iss: service(), aud: audience, email: env('ORG_POLICY_TEST_MEMBER_EMAIL'), models: ['gpt-4o'] },
+			);
+
+			// The session goes on past the first token's expiry (the gateway checks it by the real clock).
+			const expiresAt = Number(issued.exp) * 1000;
+			await new Promise((resolve) => setTimeout(resolve, Math.max(0, expiresAt - Date.now()) + 2000));
+			const second = await lm.ask('gpt-4o', 'Still here after the first token expired');
+			assert.equal(second.error, undefined, JSON.stringify(second.error));
+			const renewed = claimsOf(await lastChat());
+			assert.ok(Number(renewed.exp) > Number(issued.exp), 'a new token, issued before the old one ran out');
+			assert.equal(renewed.sub, issued.sub);
+		});
+
 		it('signs the member out when the admin removes them, and the provider stays locked', async () => {
 			const saved = await savePolicy(policyFor(`${endpoint}/openai`, { 'X-Tenant': 'acme' }));
 			await until(`revision ${saved}`, () => inSyncAt(saved)() && api.effectiveSettings().locked);
