@@ -21,6 +21,7 @@ const benches = [
 	['soak', 'Soak: event streams and reads for a minute'],
 	['writes', 'Writes: start, restart and save latency'],
 	['ingest', 'Usage ingest: every member reporting once a minute'],
+	['token-issuance', 'Organization tokens: issuance per second'],
 ].filter(([name]) => only.length === 0 || only.includes(name));
 
 const build = spawnSync(process.execPath, [join(root, 'esbuild.config.mjs'), '--production'], { cwd: root, stdio: 'inherit' });
