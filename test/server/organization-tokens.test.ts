@@ -160,32 +160,47 @@ describe('organization tokens', function () {
 		assert.equal(later.members.find((entry: { email: string }) => entry.email === member.email).organizationTokenUntil, undefined);
 	});
 
-	it('rotates with overlap: both keys published while the old key’s tokens live, then only the new one', async () => {
+	it('rotates with overlap: the new key is published before it signs, the old one stays published while its tokens live', async () => {
 		const member = await service.addUser('dev@acme.example', 'member');
 		const signedIn = await service.signIn(member.email);
-		const before = (await jsonOf(await exchange(service, signedIn.access_token))).access_token;
-		const oldKid = decodeProtectedHeader(before).kid;
+		const kidOf = async () => decodeProtectedHeader((await jsonOf(await exchange(service, signedIn.access_token))).access_token).kid;
+		const kids = async () =>
+			(await jsonOf(await fetch(`${service.url}/.well-known/jwks.json`))).keys.map((key: { kid: string }) => key.kid).sort();
+		const oldKid = await kidOf();
 
 		const admin = (await service.signIn(ADMIN.email)).access_token;
 		const rotated = await fetch(`${service.url}/api/v1/admin/token-keys/rotate`, { method: 'POST', headers: bearer(admin) });
-		assert.equal(rotated.status, 200);
+		assert.equal(rotated.status, 200, await rotated.clone().text());
 		const listed = await jsonOf(rotated);
 		assert.equal(listed.keys.length, 2);
-		assert.equal(
-			listed.keys.find((key: { kid: string }) => key.kid === oldKid).publishedUntil,
-			new Date(Math.ceil((clock.now() + 600_000) / 60_000) * 60_000).toISOString(),
-		);
+		const newKey = listed.keys.find((key: { kid: string }) => key.kid !== oldKid);
+		assert.equal(newKey.activatesAt, new Date(clock.now() + 15 * 60_000).toISOString(), 'signs in 15 minutes by default');
+		assert.match(newKey.publicKeyPem, /^-----BEGIN PUBLIC KEY-----\n/);
+		assert.deepEqual(await kids(), [oldKid, newKey.kid].sort(), 'published at once, so gateways that cache the key set have it in time');
+		assert.equal(await kidOf(), oldKid, 'the old key still signs until then');
 
-		const after = (await jsonOf(await exchange(service, signedIn.access_token))).access_token;
-		const newKid = decodeProtectedHeader(after).kid;
-		assert.notEqual(newKid, oldKid);
-		const kids = async () =>
-			(await jsonOf(await fetch(`${service.url}/.well-known/jwks.json`))).keys.map((key: { kid: string }) => key.kid).sort();
-		assert.deepEqual(await kids(), [oldKid, newKid].sort(), 'the old key is still published while its tokens live');
+		clock.advance(14 * 60_000);
+		assert.equal(await kidOf(), oldKid, 'a minute before the activation');
+		clock.advance(60_000);
+		assert.equal(await kidOf(), newKey.kid, 'the new key signs from its activation');
+		const after = await jsonOf(await fetch(`${service.url}/api/v1/admin/token-keys`, { headers: bearer(admin) }));
+		const old = after.keys.find((key: { kid: string }) => key.kid === oldKid);
+		assert.equal(old.retiredAt, newKey.activatesAt);
+		// Its last token was issued a minute before the activation and lives ten minutes.
+		assert.equal(old.publishedUntil, new Date(Math.ceil((Date.parse(newKey.activatesAt) + 540_000) / 60_000) * 60_000).toISOString());
+		assert.deepEqual(await kids(), [oldKid, newKey.kid].sort(), 'the old key is still published while its tokens live');
 
-		clock.advance(11 * 60_000);
-		assert.deepEqual(await kids(), [newKid], 'then only the new one');
+		clock.advance(10 * 60_000);
+		assert.deepEqual(await kids(), [newKey.kid], 'then only the new one');
 		const activity = await service.store.identity.listAudit('acme', 5);
 		assert.ok(activity.some((event) => event.action === 'token_key.rotated' && event.actor === ADMIN.email));
+
+		const wrong = await fetch(`${service.url}/api/v1/admin/token-keys/rotate`, {
+			method: 'POST',
+			headers: bearer(admin, { 'content-type': 'application/json' }),
+			body: JSON.stringify({ activateInMinutes: -1 }),
+		});
+		assert.equal(wrong.status, 400);
+		assert.match(JSON.stringify(await jsonOf(wrong)), /activateInMinutes.*must be 0 or more/);
 	});
 });

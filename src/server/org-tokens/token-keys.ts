@@ -1,4 +1,4 @@
-import { createPrivateKey, generateKeyPairSync, type KeyObject } from 'node:crypto';
+import { createPrivateKey, createPublicKey, generateKeyPairSync, type JsonWebKey, type KeyObject } from 'node:crypto';
 import { calculateJwkThumbprint, type JWK } from 'jose';
 
 /** A published public key: jose's JWK with the members a key set always has. */
@@ -21,9 +21,12 @@ export interface SigningTokenKey {
 export interface PublishedTokenKey {
 	readonly kid: string;
 	readonly createdAt: number;
+	readonly activatesAt: number;
 	readonly retiredAt: number | null;
 	/** Until when gateways must still find it in the JWKS (the last token it signed expires then). */
 	readonly publishedUntil: number;
+	/** The public key as PEM, for gateways that take a key rather than a key set (Kong's jwt plugin). */
+	readonly publicKeyPem: string;
 }
 
 /**
@@ -43,29 +46,63 @@ export class OrganizationTokenKeys {
 		private readonly orgId: string,
 	) {}
 
-	/** The key that signs now; the organization's first one is made on first use. */
+	/**
+	 * The key that signs now: the newest one whose time has come (the organization's first is made
+	 * on first use, and signs at once). Keys it took over from are retired as of its activation.
+	 */
 	async signing(): Promise<SigningTokenKey> {
-		let current = (await this.keys()).find((key) => key.retiredAt === null && key.privatePem !== null);
+		let current = this.active(await this.keys());
 		if (!current) {
 			// Two instances may get here at once: only one key is added, both then read it.
-			await this.store.addKey(await this.newKey(), { onlyIfNone: true });
-			current = (await this.keys(true)).find((key) => key.retiredAt === null && key.privatePem !== null);
+			await this.store.addKey(await this.newKey(0), { onlyIfNone: true });
+			current = this.active(await this.keys(true));
 		}
 		if (!current?.privatePem) {
 			throw new Error('no organization token signing key could be made');
 		}
 		if (this.parsed?.kid !== current.kid) {
+			// A newer key took over (here, or on another instance): the ones before it sign no more.
+			await this.store.retireOlderThan(this.orgId, current.kid, current.createdAt, current.activatesAt);
+			this.cached = undefined;
 			this.parsed = { kid: current.kid, privateKey: createPrivateKey(current.privatePem) };
 		}
 		return this.parsed;
 	}
 
-	/** Makes a new signing key and retires the current one (it stays published while its tokens live). */
-	async rotate(): Promise<PublishedTokenKey> {
-		const key = await this.newKey();
+	/**
+	 * Makes a new signing key, published at once and signing after `activateInMs` — time for gateways
+	 * that cache the key set to fetch it (0: at once, e.g. after a leak). The key it replaces stays
+	 * published while the tokens it signed live.
+	 */
+	async rotate(activateInMs: number): Promise<PublishedTokenKey> {
+		const key = await this.newKey(activateInMs);
 		await this.store.addKey(key);
 		this.cached = undefined;
 		return published(key);
+	}
+
+	/**
+	 * What gateways must find: the signing key, keys waiting to sign, and older keys while a token they
+	 * signed may live. Keys the signing key took over from count as retired whether or not an issue
+	 * has recorded it yet.
+	 */
+	private published(keys: readonly TokenKeyRecord[]): TokenKeyRecord[] {
+		const now = this.clock.now();
+		const signing = this.active(keys);
+		return keys.filter(
+			(key) =>
+				key === signing ||
+				(key.retiredAt === null && signing !== undefined && key.createdAt > signing.createdAt) ||
+				key.lastExpiresAt > now,
+		);
+	}
+
+	private active(keys: readonly TokenKeyRecord[]): TokenKeyRecord | undefined {
+		const now = this.clock.now();
+		const usable = keys.filter((key) => key.retiredAt === null && key.privatePem !== null);
+		// Newest first: the first whose time has come; where none has by this instance's clock (a clock
+		// a little behind the one that made the key), the oldest that may sign rather than none.
+		return usable.find((key) => key.activatesAt <= now) ?? usable.at(-1);
 	}
 
 	/** Records that a token signed with `kid` lives until `expiresAt`, so the key is published that long. */
@@ -80,15 +117,14 @@ export class OrganizationTokenKeys {
 
 	/** RFC 7517 key set: the signing key and every retired key whose tokens may still live. */
 	async jwks(): Promise<{ keys: PublishedJwk[] }> {
-		const now = this.clock.now();
-		const keys = (await this.keys()).filter((key) => key.retiredAt === null || key.lastExpiresAt > now);
-		return { keys: keys.map((key) => JSON.parse(key.publicJwk) as PublishedJwk) };
+		return { keys: this.published(await this.keys()).map((key) => JSON.parse(key.publicJwk) as PublishedJwk) };
 	}
 
 	/** What the console and the admin API show. */
 	async list(): Promise<PublishedTokenKey[]> {
-		const now = this.clock.now();
-		return (await this.keys(true)).filter((key) => key.retiredAt === null || key.lastExpiresAt > now).map(published);
+		// Settles which key signs now (and retires those before it), so the list says what holds.
+		await this.signing();
+		return this.published(await this.keys(true)).map(published);
 	}
 
 	/** Retired keys whose last token has expired leave the database. */
@@ -104,18 +140,21 @@ export class OrganizationTokenKeys {
 		return this.cached.keys;
 	}
 
-	private async newKey(): Promise<TokenKeyRecord> {
+	private async newKey(activateInMs: number): Promise<TokenKeyRecord> {
 		const { publicKey, privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
 		const jwk = publicKey.export({ format: 'jwk' }) as JWK;
 		// RFC 7638 thumbprint as the key id: stable, and derived from the key alone.
 		const kid = await calculateJwkThumbprint(jwk);
 		const now = this.clock.now();
+		// Keys are ordered by creation: a new one is always later than every other, even within a millisecond.
+		const latest = Math.max(0, ...(await this.keys(true)).map((key) => key.createdAt));
 		return {
 			kid,
 			orgId: this.orgId,
 			publicJwk: JSON.stringify({ ...jwk, kid, alg: TOKEN_ALGORITHM, use: 'sig' }),
 			privatePem: privateKey.export({ format: 'pem', type: 'pkcs8' }).toString(),
-			createdAt: now,
+			createdAt: Math.max(now, latest + 1),
+			activatesAt: now + activateInMs,
 			retiredAt: null,
 			lastExpiresAt: now,
 		};
@@ -123,5 +162,14 @@ export class OrganizationTokenKeys {
 }
 
 function published(key: TokenKeyRecord): PublishedTokenKey {
-	return { kid: key.kid, createdAt: key.createdAt, retiredAt: key.retiredAt, publishedUntil: key.lastExpiresAt };
+	return {
+		kid: key.kid,
+		createdAt: key.createdAt,
+		activatesAt: key.activatesAt,
+		retiredAt: key.retiredAt,
+		publishedUntil: key.lastExpiresAt,
+		publicKeyPem: createPublicKey({ key: JSON.parse(key.publicJwk) as JsonWebKey, format: 'jwk' })
+			.export({ type: 'spki', format: 'pem' })
+			.toString(),
+	};
 }

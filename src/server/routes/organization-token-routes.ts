@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { DEVICE_CODE_GRANT, REFRESH_TOKEN_GRANT, TOKEN_EXCHANGE_GRANT } from '../../policy';
 import type { AuditLog } from '../audit';
 import { principalOf, requireRole, type Authenticators } from '../http/auth';
+import { ErrorSchema } from '../http/schemas';
 import { TOKEN_ALGORITHM, type OrganizationTokenKeys } from '../org-tokens/token-keys';
 
 const JwkSchema = z.looseObject({ kty: z.string(), kid: z.string() });
@@ -67,9 +68,14 @@ const TokenKeySchema = z.object({
 	kid: z.string(),
 	algorithm: z.literal(TOKEN_ALGORITHM),
 	createdAt: z.iso.datetime(),
+	activatesAt: z.iso.datetime().describe('When it starts signing; it is published from its creation'),
 	retiredAt: z.iso.datetime().nullable(),
 	publishedUntil: z.iso.datetime().describe('A retired key stays in the JWKS until the last token it signed expires'),
+	publicKeyPem: z.string().describe("The public key as PEM, for gateways that take a key rather than a key set (Kong's jwt plugin)"),
 });
+
+/** Gateways cache key sets (mod_auth_openidc for 5 minutes at least, others longer): a new key is published this long before it signs. */
+export const DEFAULT_ACTIVATE_IN_MINUTES = 15;
 
 /** The organization token keys under /api/v1/admin/token-keys: listed, rotated. */
 export const adminTokenKeyRoutes: FastifyPluginAsyncZod<{
@@ -85,8 +91,10 @@ export const adminTokenKeyRoutes: FastifyPluginAsyncZod<{
 		kid: key.kid,
 		algorithm: TOKEN_ALGORITHM,
 		createdAt: iso(key.createdAt),
+		activatesAt: iso(key.activatesAt),
 		retiredAt: key.retiredAt === null ? null : iso(key.retiredAt),
 		publishedUntil: iso(Math.max(key.publishedUntil, key.createdAt)),
+		publicKeyPem: key.publicKeyPem,
 	});
 	const ListSchema = z.object({ issuer: z.string(), jwksUri: z.string(), keys: z.array(TokenKeySchema) });
 
@@ -104,15 +112,27 @@ export const adminTokenKeyRoutes: FastifyPluginAsyncZod<{
 		'/token-keys/rotate',
 		{
 			schema: {
-				summary: 'Make a new signing key; the current one is retired and stays published while its tokens live',
+				summary:
+					'Make a new signing key: published at once, signing after activateInMinutes (0: at once, e.g. after a leak); the key it replaces stays published while its tokens live',
 				security: bearer,
-				response: { 200: ListSchema },
+				body: z
+					.strictObject({
+						activateInMinutes: z
+							.int('must be a whole number of minutes')
+							.min(0, 'must be 0 or more')
+							.max(24 * 60, 'must be at most 1440 (a day)')
+							.optional(),
+					})
+					// No body at all takes the default too (fastify hands a missing body over as null).
+					.nullish(),
+				response: { 200: ListSchema, 400: ErrorSchema },
 			},
 		},
 		async (request) => {
 			const principal = principalOf(request);
-			const key = await keys.rotate();
-			await audit.record(principal.user.orgId, principal.user.email, 'token_key.rotated', 'ok', { kid: key.kid });
+			const activateInMinutes = request.body?.activateInMinutes ?? DEFAULT_ACTIVATE_IN_MINUTES;
+			const key = await keys.rotate(activateInMinutes * 60_000);
+			await audit.record(principal.user.orgId, principal.user.email, 'token_key.rotated', 'ok', { kid: key.kid, activateInMinutes });
 			return { issuer: publicUrl(), jwksUri: `${publicUrl()}/.well-known/jwks.json`, keys: (await keys.list()).map(view) };
 		},
 	);

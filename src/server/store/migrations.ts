@@ -275,6 +275,8 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = {
 				// Cleared when the key is retired: a retired key only verifies, it never signs again.
 				.addColumn('private_pem', 'text')
 				.addColumn('created_at', 'bigint', (c) => c.notNull())
+				// A new key is published before it signs, so gateways that cache the key set have it in time.
+				.addColumn('activates_at', 'bigint', (c) => c.notNull())
 				.addColumn('retired_at', 'bigint')
 				// The latest expiry of a token it signed (rounded up): a retired key is published until then.
 				.addColumn('last_expires_at', 'bigint', (c) => c.notNull())

@@ -112,6 +112,7 @@ export interface Tables {
 		public_jwk: string;
 		private_pem: string | null;
 		created_at: number;
+		activates_at: number;
 		retired_at: number | null;
 		last_expires_at: number;
 	};

@@ -10,6 +10,9 @@ export interface TokenKeyRecord {
 	/** PKCS#8 PEM; null once the key is retired. */
 	privatePem: string | null;
 	createdAt: number;
+	/** When it starts signing: published (in the JWKS) from its creation, so gateways know it first. */
+	activatesAt: number;
+	/** When a newer key took over signing; null while it is the signing key or waits to be. */
 	retiredAt: number | null;
 	/** No token it signed lives past this (rounded up); a retired key is published until then. */
 	lastExpiresAt: number;
@@ -20,10 +23,12 @@ export interface TokenKeyStore {
 	/** Keys not retired, or retired but still verifying tokens that live; newest first. */
 	listKeys(orgId: string): Promise<TokenKeyRecord[]>;
 	/**
-	 * Adds `key` as the signing key and retires every other one in one transaction. With `onlyIfNone`,
-	 * adds nothing when the organization already has a key that signs (two instances starting at once).
+	 * Adds a key. With `onlyIfNone`, adds nothing when the organization already has a key that is not
+	 * retired (two instances making the first key at once).
 	 */
 	addKey(key: TokenKeyRecord, options?: { onlyIfNone?: boolean }): Promise<boolean>;
+	/** Retires every key older than `kid` as of `at`, and forgets their private halves. */
+	retireOlderThan(orgId: string, kid: string, createdAt: number, at: number): Promise<void>;
 	/** Raises a key's last expiry to `at` (never lowers it). */
 	extendKey(kid: string, at: number): Promise<void>;
 	/** Deletes retired keys no live token was signed with. */
@@ -44,6 +49,7 @@ const toKey = (row: KeyRow): TokenKeyRecord => ({
 	publicJwk: row.public_jwk,
 	privatePem: row.private_pem,
 	createdAt: Number(row.created_at),
+	activatesAt: Number(row.activates_at),
 	retiredAt: row.retired_at === null ? null : Number(row.retired_at),
 	lastExpiresAt: Number(row.last_expires_at),
 });
@@ -64,21 +70,17 @@ export class SqlTokenKeyStore implements TokenKeyStore {
 
 	async addKey(key: TokenKeyRecord, options: { onlyIfNone?: boolean } = {}): Promise<boolean> {
 		return this.db.transaction().execute(async (trx) => {
-			const signing = await trx
-				.selectFrom('token_signing_keys')
-				.select('kid')
-				.where('org_id', '=', key.orgId)
-				.where('retired_at', 'is', null)
-				.execute();
-			if (options.onlyIfNone && signing.length > 0) {
-				return false;
+			if (options.onlyIfNone) {
+				const live = await trx
+					.selectFrom('token_signing_keys')
+					.select('kid')
+					.where('org_id', '=', key.orgId)
+					.where('retired_at', 'is', null)
+					.executeTakeFirst();
+				if (live) {
+					return false;
+				}
 			}
-			await trx
-				.updateTable('token_signing_keys')
-				.set({ retired_at: key.createdAt, private_pem: null })
-				.where('org_id', '=', key.orgId)
-				.where('retired_at', 'is', null)
-				.execute();
 			await trx
 				.insertInto('token_signing_keys')
 				.values({
@@ -87,12 +89,24 @@ export class SqlTokenKeyStore implements TokenKeyStore {
 					public_jwk: key.publicJwk,
 					private_pem: key.privatePem,
 					created_at: key.createdAt,
+					activates_at: key.activatesAt,
 					retired_at: key.retiredAt,
 					last_expires_at: key.lastExpiresAt,
 				})
 				.execute();
 			return true;
 		});
+	}
+
+	async retireOlderThan(orgId: string, kid: string, createdAt: number, at: number): Promise<void> {
+		await this.db
+			.updateTable('token_signing_keys')
+			.set({ retired_at: at, private_pem: null })
+			.where('org_id', '=', orgId)
+			.where('kid', '!=', kid)
+			.where('created_at', '<=', createdAt)
+			.where('retired_at', 'is', null)
+			.execute();
 	}
 
 	async extendKey(kid: string, at: number): Promise<void> {
