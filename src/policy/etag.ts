@@ -1,12 +1,16 @@
 import type { SchemaVersion } from './schema';
+import { overlayFingerprint } from './overlays';
 
 /**
  * ETags of policy documents name the revision and, from schema version 2 on, the version it is
  * written in: each version of a revision is its own representation. Version 1 keeps the quoted
- * revision number that members of the first release send back.
+ * revision number that members of the first release send back. A member's document made with group
+ * overlays (schema 3) names them too, so a change of groups is a new representation.
  */
-export function etagOf(revision: number, version: SchemaVersion = 1): string {
-	return version === 1 ? `"${revision}"` : `"${revision}.v${version}"`;
+export function etagOf(revision: number, version: SchemaVersion = 1, appliedOverlays?: readonly string[]): string {
+	// Members before schema 3 write their own If-None-Match from the revision alone: theirs stays as it was.
+	const overlays = version >= 3 ? overlayFingerprint(appliedOverlays) : '';
+	return version === 1 ? `"${revision}"` : `"${revision}.v${version}${overlays ? `.o${overlays}` : ''}"`;
 }
 
 function entityTags(header: string): string[] {
@@ -17,11 +21,16 @@ function entityTags(header: string): string[] {
 }
 
 /** If-None-Match uses weak comparison (RFC 9110 §13.1.2): `W/"12"` matches revision 12. */
-export function ifNoneMatchHits(header: string | undefined, revision: number, version: SchemaVersion = 1): boolean {
+export function ifNoneMatchHits(
+	header: string | undefined,
+	revision: number,
+	version: SchemaVersion = 1,
+	appliedOverlays?: readonly string[],
+): boolean {
 	if (header === undefined) {
 		return false;
 	}
-	const current = etagOf(revision, version);
+	const current = etagOf(revision, version, appliedOverlays);
 	return entityTags(header).some((tag) => tag === '*' || tag.replace(/^W\//, '') === current);
 }
 

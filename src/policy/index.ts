@@ -10,3 +10,4 @@ export * from './versions';
 export * from './endpoint';
 export * from './usage';
 export * from './organization-token';
+export * from './overlays';

@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { planEndpoint, type EndpointPlan } from './endpoint';
 import { LIMITS } from './limits';
 import { UsageSettingsSchema } from './usage';
+import { OverlaysSchema } from './overlays';
 import { apiVersionProblem, ProviderSchema, ProviderSchemaV1, ProviderSchemaV2, text, type ProviderSettings } from './provider-schema';
 
 export { LIMITS } from './limits';
@@ -76,6 +77,13 @@ function requireDeploymentNames(value: { provider?: ProviderSettings | undefined
 	}
 }
 
+/** An overlay changes the provider's models: with no provider there is nothing to change. */
+function requireProviderForOverlays(value: { provider?: unknown; overlays?: unknown[] | undefined }, ctx: z.RefinementCtx): void {
+	if (value.overlays?.length && !value.provider) {
+		ctx.addIssue({ code: 'custom', path: ['overlays'], message: 'change the provider: set the provider first' });
+	}
+}
+
 /** What an admin writes; the service adds organization, revision and authorship. */
 export const PolicySettingsSchema = z
 	.strictObject({
@@ -83,8 +91,11 @@ export const PolicySettingsSchema = z
 		provider: ProviderSchema.optional(),
 		adminContact: text(LIMITS.nameLength).optional(),
 		usage: UsageSettingsSchema.optional(),
+		/** Group overlays, in the order they apply (schema version 3). */
+		overlays: OverlaysSchema.optional(),
 	})
 	.superRefine(requireProviderWhenEnabled)
+	.superRefine(requireProviderForOverlays)
 	.superRefine(requireDeploymentNames);
 
 const documentShape = {
@@ -102,6 +113,10 @@ export const PolicyDocumentSchema = z
 		...documentShape,
 		provider: ProviderSchema.optional(),
 		usage: UsageSettingsSchema.optional(),
+		/** The overlays' definitions: in the revision as stored, never in what a member receives. */
+		overlays: OverlaysSchema.optional(),
+		/** The overlays applied to make this member's document, in order. */
+		appliedOverlays: z.array(text(LIMITS.nameLength), 'must be a list of group names').max(50).optional(),
 	})
 	.superRefine(requireProviderWhenEnabled);
 /** Schema version 2, frozen: exactly what members of that release validate. */
@@ -148,5 +163,6 @@ export function settingsOf(document: PolicyDocument): PolicySettings {
 		...(document.provider ? { provider: document.provider } : {}),
 		...(document.organization.adminContact ? { adminContact: document.organization.adminContact } : {}),
 		...(document.usage ? { usage: document.usage } : {}),
+		...(document.overlays?.length ? { overlays: document.overlays } : {}),
 	};
 }

@@ -98,7 +98,8 @@ export function projectDocument(document: PolicyDocument, version: SchemaVersion
 		return document;
 	}
 	// Members before schema 3 do not report usage: there is nothing for them to be told.
-	const { usage: _usage, ...withoutUsage } = document;
+	// Nor know group overlays: the document they get is the one made for them, without the names.
+	const { usage: _usage, overlays: _overlays, appliedOverlays: _applied, ...withoutUsage } = document;
 	const { organizationToken: _token, ...provider } = document.provider ?? {};
 	return projectProvider({ ...withoutUsage, ...(document.provider ? { provider: provider as typeof document.provider } : {}) }, version);
 }

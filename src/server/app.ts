@@ -43,6 +43,8 @@ import { adminTokenKeyRoutes, wellKnownRoutes } from './routes/organization-toke
 import { createOrganizationTokens } from './org-tokens';
 import { SingleSignOn } from './sso/single-sign-on';
 import { StreamHub } from './policy/stream-hub';
+import { PolicyVariants } from './policy/variants';
+import { regroupStreams } from './groups/regroup';
 import { followOtherInstances, purgeHourly } from './lifecycle';
 import type { Store } from './store/store';
 
@@ -111,7 +113,13 @@ export async function buildApp(options: AppOptions): Promise<PolicyApp> {
 		metrics.recordUsage(counts);
 		otlp?.record(counts);
 	});
-	const hub = new StreamHub(events, metrics, config.heartbeatSeconds * 1000);
+	const groupNames = async (userId: string) => (await store.groups.groupsOf(userId)).map((group) => group.displayName);
+	const variants = new PolicyVariants({
+		keysFor: (orgId) => keyring.keysFor(orgId),
+		groupsOf: groupNames,
+		onSigned: () => metrics.effectiveDocumentsSigned.inc(),
+	});
+	const hub = new StreamHub(events, metrics, config.heartbeatSeconds * 1000, variants);
 	const auth = {
 		tokens: accounts.tokens,
 		sessions: accounts.sessions,
@@ -131,8 +139,13 @@ export async function buildApp(options: AppOptions): Promise<PolicyApp> {
 		groups: store.groups,
 	});
 	const administration = new SsoAdministration(sso, store.identity, clock, audit, relyingParty);
-	const groups = new GroupsService(store.groups, store, clock, audit);
-	const scimGroups = new ScimGroups(store.groups, store, clock, audit, (kind, id) => `${config.publicUrl}/scim/v2/${kind}/${id}`);
+	// Members whose groups changed get the document their new groups make, on their open streams.
+	const regroup = (orgId: string) =>
+		void regroupStreams(orgId, { policies, groups, hub }).catch((error: unknown) =>
+			app.log.warn({ err: error }, 'could not regroup streams'),
+		);
+	const groups: GroupsService = new GroupsService(store.groups, store, clock, audit, regroup);
+	const scimGroups = new ScimGroups(store.groups, store, clock, audit, (kind, id) => `${config.publicUrl}/scim/v2/${kind}/${id}`, regroup);
 	const scimUsers = new ScimUsers(store, store.identity, accounts.members, clock, audit, (id) => `${config.publicUrl}/scim/v2/Users/${id}`);
 	let closing = false;
 
@@ -207,6 +220,8 @@ export async function buildApp(options: AppOptions): Promise<PolicyApp> {
 		clock,
 		hub,
 		heartbeatSeconds: config.heartbeatSeconds,
+		variants,
+		groupsOf: groupNames,
 	});
 	await app.register(schemaRoutes, { prefix: '/api/v1/schema', publicUrl });
 	await app.register(adminGroupRoutes, { prefix: '/api/v1/admin', auth, groups });

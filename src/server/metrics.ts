@@ -30,6 +30,11 @@ export class ServiceMetrics {
 		help: 'Policy events written to member streams (propagation).',
 		registers: [this.registry],
 	});
+	readonly effectiveDocumentsSigned = new Counter({
+		name: 'org_policy_effective_documents_signed_total',
+		help: 'Effective documents signed for group overlays (one per distinct set of overlays and revision, not per member).',
+		registers: [this.registry],
+	});
 	readonly revisionsApplied = new Counter({
 		name: 'org_policy_revisions_applied_total',
 		help: 'Revisions members reported as applied (propagation acknowledged).',

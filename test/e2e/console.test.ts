@@ -267,6 +267,26 @@ describe('admin console in headless Chromium', function () {
 		await page.locator('#organization-token-panel').screenshot({ path: join(ARTIFACTS, 'console-organization-token.png') });
 	});
 
+	it('keeps the group overlays (set by the API or a policy file) when the page saves the rest', async () => {
+		const admin = (await service.signIn(ADMIN.email)).access_token;
+		const overlays = [{ group: 'Research', models: { allowed: ['o3'] } }];
+		const saved = await putPolicy(
+			service.url,
+			admin,
+			{ ...validSettings.plainCompatible, provider: { ...validSettings.plainCompatible.provider, apiKeyRequired: false }, overlays },
+			'"1"',
+		);
+		assert.equal(saved.status, 200);
+		await page.reload();
+		await page.fill('#admin-contact', 'ai-platform@acme.example');
+		await page.click('#save');
+		await page.waitForSelector('#status.success');
+		const current = await service.policies.current('acme');
+		assert.equal(current?.revision, 3);
+		assert.deepEqual(current?.signed.policy.overlays, overlays);
+		assert.equal(current?.signed.policy.organization.adminContact, 'ai-platform@acme.example');
+	});
+
 	it('asks for deployment names on the Azure deployments API, and says why when they are missing', async () => {
 		await page.check('#enabled');
 		await page.fill('#base-url', 'https://acme.openai.azure.com');

@@ -169,6 +169,7 @@ export class SyncFeature extends Disposable implements vscode.TextDocumentConten
 				`- Source: ${policy.source === 'live' ? 'live from the policy service' : 'cached copy'}, received ${new Date(policy.receivedAt).toISOString()}`,
 				`- Sync: ${describeState(state)}`,
 				`- Enabled: ${document.enabled ? 'yes — the provider is locked' : 'no — members choose freely'}`,
+				`- Group overlays: ${document.appliedOverlays?.length ? `${document.appliedOverlays.join(', ')} (applied in this order over the organization's policy)` : 'none (the organization’s policy as it is)'}`,
 				...(document.organization.adminContact ? [`- Admin contact: ${document.organization.adminContact}`] : []),
 				'',
 			);
@@ -180,7 +181,11 @@ export class SyncFeature extends Disposable implements vscode.TextDocumentConten
 			lines.push(`- Base URL: ${withoutQuery(provider.baseUrl)}`);
 			const headers = Object.keys(provider.headers);
 			lines.push(`- Custom headers: ${headers.length ? headers.map((name) => `${name}: ••••••`).join(', ') : 'none'}`);
-			lines.push(`- Member API key: ${provider.apiKeyRequired ? 'required (kept in secret storage)' : 'not used'}`);
+			lines.push(
+				provider.organizationToken
+					? `- Credential: organization token for ${provider.organizationToken.audience}, renewed automatically (kept in memory only; no key of yours)`
+					: `- Member API key: ${provider.apiKeyRequired ? 'required (kept in secret storage)' : 'not used'}`,
+			);
 			if (provider.azure) {
 				lines.push(
 					`- Azure API version: ${provider.azure.apiVersion ?? 'v1 API'}`,

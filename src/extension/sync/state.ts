@@ -1,4 +1,4 @@
-import type { PolicyDocument } from '../../policy';
+import { overlayFingerprint, type PolicyDocument } from '../../policy';
 
 export interface AppliedPolicy {
 	readonly document: PolicyDocument;
@@ -50,7 +50,14 @@ export const INITIAL_STATE: SyncState = { status: 'signed-out', policy: undefine
 
 /** Whether a verified document should replace the applied policy: never an older revision. */
 export function supersedes(document: PolicyDocument, applied: AppliedPolicy | undefined): boolean {
-	return !applied || applied.source === 'cached' || document.revision > applied.document.revision;
+	return (
+		!applied ||
+		applied.source === 'cached' ||
+		document.revision > applied.document.revision ||
+		// The same revision made with other group overlays: the member's groups changed.
+		(document.revision === applied.document.revision &&
+			overlayFingerprint(document.appliedOverlays) !== overlayFingerprint(applied.document.appliedOverlays))
+	);
 }
 
 export function transition(state: SyncState, event: SyncEvent): SyncState {

@@ -66,7 +66,9 @@ export class PolicyTransport {
 
 	/** GET /api/v1/policy, conditional on the applied live document. */
 	async policy(applied: PolicyDocument | undefined, signal: AbortSignal): Promise<PolicyAnswer> {
-		const conditional: Record<string, string> = applied ? { 'if-none-match': etagOf(applied.revision, applied.schemaVersion) } : {};
+		const conditional: Record<string, string> = applied
+			? { 'if-none-match': etagOf(applied.revision, applied.schemaVersion, applied.appliedOverlays) }
+			: {};
 		const response = await this.authorized('/api/v1/policy', { headers: conditional }, signal);
 		if (!response) {
 			return { kind: 'signed-out' };

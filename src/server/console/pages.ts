@@ -141,7 +141,7 @@ export const adminPages = {
 			</form>
 			<template id="header-row-template">${headerRow('', undefined)}</template>
 			<template id="model-row-template">${modelRow('', undefined)}</template>
-			<script type="application/json" id="console-state">${jsonForScript({ revision: state.revision })}</script>
+			<script type="application/json" id="console-state">${jsonForScript({ revision: state.revision, ...(settings.overlays ? { overlays: settings.overlays } : {}) })}</script>
 		</section>`;
 	},
 

@@ -5,6 +5,7 @@ import {
 	projectable,
 	projectDocument,
 	settingsOf,
+	SCHEMA_VERSION,
 	signedBytes,
 	type PolicyDocument,
 	type PolicySettings,
@@ -79,18 +80,34 @@ export async function signRevision(
 	keys: Pick<OrganizationKeys, 'current' | 'endorsements' | 'legacy'>,
 ): Promise<RevisionRecord> {
 	const document = buildPolicyDocument(settings, { organization, revision, updatedAt: new Date(at).toISOString(), updatedBy: author });
+	const signed = await signInEveryVersion(document, keys);
 	return {
 		orgId: organization.id,
 		revision,
-		signedJson: await envelope(document, keys.current, keys.endorsements),
-		// Signed in version 1 too, so members of the first release keep working after any save; their
-		// envelope has no room for endorsements, so during a rotation's overlap the old key signs it.
-		signedJsonV1: projectable(document, 1) ? await envelope(projectDocument(document, 1), keys.legacy ?? keys.current, []) : null,
-		// And in version 2, for members from before the Responses API (without the models only it serves).
-		signedJsonV2: projectable(document, 2) ? await envelope(projectDocument(document, 2), keys.current, keys.endorsements) : null,
+		signedJson: signed.get(SCHEMA_VERSION)!,
+		signedJsonV1: signed.get(1) ?? null,
+		signedJsonV2: signed.get(2) ?? null,
 		createdAt: at,
 		createdBy: author,
 	};
+}
+
+/** A document signed in each schema version it can be projected to (the newest always). */
+export async function signInEveryVersion(
+	document: PolicyDocument,
+	keys: Pick<OrganizationKeys, 'current' | 'endorsements' | 'legacy'>,
+): Promise<Map<SchemaVersion, string>> {
+	const signed = new Map<SchemaVersion, string>([[SCHEMA_VERSION, await envelope(document, keys.current, keys.endorsements)]]);
+	// Signed in version 1 too, so members of the first release keep working after any save; their
+	// envelope has no room for endorsements, so during a rotation's overlap the old key signs it.
+	if (projectable(document, 1)) {
+		signed.set(1, await envelope(projectDocument(document, 1), keys.legacy ?? keys.current, []));
+	}
+	// And in version 2, for members from before the Responses API (without the models only it serves).
+	if (projectable(document, 2)) {
+		signed.set(2, await envelope(projectDocument(document, 2), keys.current, keys.endorsements));
+	}
+	return signed;
 }
 
 /**

@@ -1,7 +1,8 @@
 import type { ServerResponse } from 'node:http';
 import type { ServiceMetrics } from '../metrics';
 import type { SchemaVersion } from '../../policy';
-import { jsonForSchema, type PolicyEvents, type PublishedRevision, type Revocation } from './policy-service';
+import type { PolicyEvents, PublishedRevision, Revocation } from './policy-service';
+import { baseVariant, hasOverlays, PolicyVariants, type MemberPolicy } from './variants';
 
 /** The token a stream was opened with: the stream lasts only as long as it does. */
 export interface StreamToken {
@@ -16,6 +17,8 @@ interface Subscriber {
 	/** The policy schema version this member reads. */
 	readonly version: SchemaVersion;
 	readonly token: StreamToken;
+	/** The member's groups' names, for the revisions made with group overlays. */
+	groups: readonly string[];
 }
 
 const HEARTBEAT = Buffer.from(': heartbeat\n\n');
@@ -29,9 +32,9 @@ const revokes = (revocation: Revocation, subscriber: Subscriber) =>
 	(revocation.familyId !== undefined && subscriber.token.familyId === revocation.familyId) ||
 	subscriber.token.hash === revocation.tokenHash;
 
-/** The SSE frame of a revision in one schema version, encoded once and written to every subscriber of that version. */
-export function revisionFrame(revision: PublishedRevision, version: SchemaVersion): Buffer {
-	return Buffer.from(`id: ${revision.revision}\nevent: policy\ndata: ${jsonForSchema(revision, version)}\n\n`);
+/** The SSE frame of what a member is served of a revision, in one schema version: encoded once, written to every such subscriber. */
+export function revisionFrame(policy: MemberPolicy, version: SchemaVersion): Buffer {
+	return Buffer.from(`id: ${policy.revision}\nevent: policy\ndata: ${policy.json(version)}\n\n`);
 }
 
 /**
@@ -47,17 +50,26 @@ export class StreamHub {
 		events: PolicyEvents,
 		private readonly metrics: ServiceMetrics,
 		heartbeatMs: number,
+		private readonly variants: PolicyVariants,
 	) {
 		this.heartbeat = setInterval(() => this.each((subscriber) => subscriber.stream.write(HEARTBEAT)), heartbeatMs);
 		this.heartbeat.unref();
 		this.unsubscribe = [
-			events.onRevision((revision) => this.broadcast(revision)),
+			events.onRevision((revision) => void this.broadcast(revision)),
 			events.onRevoked((revocation) => this.each((subscriber) => revokes(revocation, subscriber) && subscriber.stream.end(REVOKED))),
 		];
 	}
 
-	add(orgId: string, userId: string, stream: ServerResponse, version: SchemaVersion, token: StreamToken, now: number): void {
-		const subscriber = { stream, userId, version, token };
+	add(
+		orgId: string,
+		userId: string,
+		stream: ServerResponse,
+		version: SchemaVersion,
+		token: StreamToken,
+		now: number,
+		groups: readonly string[] = [],
+	): void {
+		const subscriber: Subscriber = { stream, userId, version, token, groups };
 		if (token.expiresAt !== null) {
 			// Ends exactly when the token does, not at the next heartbeat.
 			const expiry = setTimeout(() => stream.end(EXPIRED), Math.max(0, token.expiresAt - now));
@@ -97,21 +109,49 @@ export class StreamHub {
 		this.unsubscribe.forEach((stop) => stop());
 	}
 
-	private broadcast(revision: PublishedRevision): void {
-		const subscribers = this.byOrg.get(revision.orgId);
-		if (!subscribers?.size) {
+	/**
+	 * Members' groups changed: each of the organization's streams whose member is now served another
+	 * document of `current` (other overlays apply) gets it at once.
+	 */
+	async regroup(current: PublishedRevision, groupsOf: (userId: string) => readonly string[]): Promise<void> {
+		const moved: Subscriber[] = [];
+		for (const subscriber of this.byOrg.get(current.orgId) ?? []) {
+			const groups = groupsOf(subscriber.userId);
+			if (PolicyVariants.differs(current, subscriber.groups, groups)) {
+				moved.push(subscriber);
+			}
+			subscriber.groups = groups;
+		}
+		await this.write(current, moved);
+	}
+
+	private async broadcast(revision: PublishedRevision): Promise<void> {
+		await this.write(revision, [...(this.byOrg.get(revision.orgId) ?? [])]);
+	}
+
+	/** Writes each subscriber what it is served of `revision`: one frame per distinct document and schema version. */
+	private async write(revision: PublishedRevision, subscribers: readonly Subscriber[]): Promise<void> {
+		if (subscribers.length === 0) {
 			return;
 		}
-		const frames = new Map<SchemaVersion, Buffer>();
+		// Without overlays every member is served the same document: no lookup, no await per stream.
+		const base = hasOverlays(revision) ? undefined : baseVariant(revision);
+		const frames = new Map<MemberPolicy, Map<SchemaVersion, Buffer>>();
 		for (const subscriber of subscribers) {
-			let frame = frames.get(subscriber.version);
+			const policy = base ?? (await this.variants.forGroups(revision, subscriber.groups));
+			let byVersion = frames.get(policy);
+			if (!byVersion) {
+				byVersion = new Map();
+				frames.set(policy, byVersion);
+			}
+			let frame = byVersion.get(subscriber.version);
 			if (!frame) {
-				frame = revisionFrame(revision, subscriber.version);
-				frames.set(subscriber.version, frame);
+				frame = revisionFrame(policy, subscriber.version);
+				byVersion.set(subscriber.version, frame);
 			}
 			subscriber.stream.write(frame);
 		}
-		this.metrics.eventsSent.inc(subscribers.size);
+		this.metrics.eventsSent.inc(subscribers.length);
 	}
 
 	private each(action: (subscriber: Subscriber) => unknown): void {

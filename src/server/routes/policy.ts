@@ -1,13 +1,14 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { etagOf, HEARTBEAT_HEADER, ifNoneMatchHits, negotiateSchemaVersion, SCHEMA_HEADER } from '../../policy';
+import { HEARTBEAT_HEADER, ifNoneMatchHits, negotiateSchemaVersion, SCHEMA_HEADER } from '../../policy';
 import type { Clock } from '../clock';
 import { principalOf, requireRole, type Authenticators } from '../http/auth';
 import { HttpError } from '../http/http-error';
 import { currentOrThrow } from '../http/policy-http';
 import { ErrorSchema, sendNotModified, sendStoredJson, signedPolicyResponse } from '../http/schemas';
 import type { ServiceMetrics } from '../metrics';
-import { jsonForSchema, type PolicyService } from '../policy/policy-service';
+import type { PolicyService } from '../policy/policy-service';
+import { hasOverlays, type PolicyVariants } from '../policy/variants';
 import { revisionFrame, type StreamHub } from '../policy/stream-hub';
 import type { Store } from '../store/store';
 
@@ -18,6 +19,10 @@ export interface PolicyRouteOptions {
 	readonly metrics: ServiceMetrics;
 	readonly clock: Clock;
 	readonly hub: StreamHub;
+	/** What each member is served of a revision (the organization's document, or their groups' overlays applied). */
+	readonly variants: Pick<PolicyVariants, 'forMember' | 'forGroups'>;
+	/** The names of a member's groups (kept with their open stream). */
+	readonly groupsOf: (userId: string) => Promise<string[]>;
 	/** How often the event stream sends a heartbeat; members reconnect after missing about three. */
 	readonly heartbeatSeconds: number;
 }
@@ -27,7 +32,7 @@ const bearer = [{ bearerAuth: [] }];
 /** What members read under /api/v1/policy: the signed policy, its event stream, and the applied-revision report. */
 export const policyRoutes: FastifyPluginAsyncZod<PolicyRouteOptions> = async (
 	app,
-	{ auth, policies, store, metrics, clock, hub, heartbeatSeconds },
+	{ auth, policies, store, metrics, clock, hub, heartbeatSeconds, variants, groupsOf },
 ) => {
 	const signedIn = requireRole(auth);
 
@@ -49,16 +54,17 @@ export const policyRoutes: FastifyPluginAsyncZod<PolicyRouteOptions> = async (
 			const { user } = principalOf(request);
 			const current = await currentOrThrow(policies, user.orgId);
 			const version = negotiateSchemaVersion(request.headers[SCHEMA_HEADER] as string | undefined);
+			const served = await variants.forMember(current, user.id);
 			reply
-				.header('etag', etagOf(current.revision, version))
+				.header('etag', served.etag(version))
 				.header('cache-control', 'private, no-cache')
 				.header(SCHEMA_HEADER, String(version))
 				.header('vary', SCHEMA_HEADER);
-			if (ifNoneMatchHits(request.headers['if-none-match'], current.revision, version)) {
+			if (ifNoneMatchHits(request.headers['if-none-match'], current.revision, version, served.applied)) {
 				return sendNotModified(reply);
 			}
 			// Sent as stored: the signature covers these exact bytes' canonical form.
-			return sendStoredJson(reply, jsonForSchema(current, version));
+			return sendStoredJson(reply, served.json(version));
 		},
 	);
 
@@ -106,6 +112,8 @@ export const policyRoutes: FastifyPluginAsyncZod<PolicyRouteOptions> = async (
 			const lastEventId = Number(request.headers['last-event-id']);
 			const version = negotiateSchemaVersion(request.headers[SCHEMA_HEADER] as string | undefined);
 			store.recordSeen(user.id, clock.now()).catch((error: unknown) => request.log.warn({ err: error }, 'could not record last-seen time'));
+			const groups = await groupsOf(user.id);
+			const served = await variants.forGroups(current, groups);
 
 			reply.hijack();
 			const stream = reply.raw;
@@ -118,8 +126,10 @@ export const policyRoutes: FastifyPluginAsyncZod<PolicyRouteOptions> = async (
 				[HEARTBEAT_HEADER]: String(heartbeatSeconds),
 			});
 			stream.write('retry: 2000\n\n');
-			if (!(Number.isInteger(lastEventId) && lastEventId >= current.revision)) {
-				stream.write(revisionFrame(current, version));
+			// With group overlays, what a member is served of a revision they have may differ now (their
+			// groups changed while away): they are sent it again, and keep it only if it differs.
+			if (!(Number.isInteger(lastEventId) && lastEventId >= current.revision && !hasOverlays(current))) {
+				stream.write(revisionFrame(served, version));
 				metrics.eventsSent.inc();
 			}
 			const { token } = principalOf(request);
@@ -130,6 +140,7 @@ export const policyRoutes: FastifyPluginAsyncZod<PolicyRouteOptions> = async (
 				version,
 				{ hash: token.tokenHash, familyId: token.familyId, expiresAt: token.expiresAt },
 				clock.now(),
+				groups,
 			);
 		},
 	);

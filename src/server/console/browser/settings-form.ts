@@ -30,6 +30,12 @@ function modelSettings(): { settings?: Record<string, Record<string, unknown>> }
 }
 
 /** The settings form as the service takes it: header values left empty keep their saved value. */
+/** The saved group overlays, as the page was given them. */
+function keptOverlays(): { overlays?: unknown[] } {
+	const { overlays } = JSON.parse($('#console-state').textContent ?? '{}') as { overlays?: unknown[] };
+	return overlays?.length ? { overlays } : {};
+}
+
 function collect(headersBox: HTMLElement) {
 	const headers: Record<string, string> = {};
 	const keepHeaderValues: string[] = [];
@@ -80,6 +86,8 @@ function collect(headersBox: HTMLElement) {
 		...optional('adminContact', inputValue('#admin-contact').trim()),
 		...(enabled || providerTouched ? { provider } : {}),
 		...usageChoice(),
+		// Group overlays are not edited on this page: a save keeps them as they are.
+		...keptOverlays(),
 	};
 	return { settings, keepHeaderValues };
 }
