@@ -24,6 +24,7 @@ import { Keyring, type KeyCustodyOptions } from './signing/keyring';
 import { readSigningKeyFile } from './signing/signer';
 import { PolicyEvents, PolicyService } from './policy/policy-service';
 import { adminRoutes } from './routes/admin';
+import { adminEffectiveRoutes } from './routes/admin-effective';
 import { adminMemberRoutes } from './routes/admin-members';
 import { oauthRoutes } from './routes/oauth';
 import { opsRoutes } from './routes/ops';
@@ -185,7 +186,7 @@ export async function buildApp(options: AppOptions): Promise<PolicyApp> {
 		hub.endAll();
 		hub.dispose();
 	});
-	followOtherInstances(app, { store, policies, tokens: accounts.tokens, events, hub });
+	followOtherInstances(app, { store, policies, tokens: accounts.tokens, events, hub, regroup });
 	app.addHook('onClose', async () => otlp?.shutdown());
 	// Expired device codes, invitations and tokens are deleted a day after they expire, hourly; and
 	// usage older than the retention.
@@ -228,6 +229,7 @@ export async function buildApp(options: AppOptions): Promise<PolicyApp> {
 	await app.register(usageRoutes, { prefix: '/api/v1', auth, usage, store, clock, reportsPerMinute: config.usageReportsPerMinute });
 	const mailer = options.mailer ?? (config.smtpUrl && config.smtpFrom ? smtpMailer(config.smtpUrl, config.smtpFrom) : undefined);
 	await app.register(adminRoutes, { prefix: '/api/v1/admin', auth, policies });
+	await app.register(adminEffectiveRoutes, { prefix: '/api/v1/admin', auth, policies, store });
 	await app.register(adminMemberRoutes, {
 		prefix: '/api/v1/admin',
 		auth,

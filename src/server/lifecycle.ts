@@ -13,11 +13,27 @@ const PURGE_INTERVAL_MS = 3600_000;
  */
 export function followOtherInstances(
 	app: FastifyInstance,
-	{ store, policies, tokens, events, hub }: { store: Store; policies: PolicyService; tokens: Tokens; events: PolicyEvents; hub: StreamHub },
+	{
+		store,
+		policies,
+		tokens,
+		events,
+		hub,
+		regroup,
+	}: {
+		store: Store;
+		policies: PolicyService;
+		tokens: Tokens;
+		events: PolicyEvents;
+		hub: StreamHub;
+		/** Members' groups changed on another instance: their open streams here get what their groups make. */
+		regroup: (orgId: string) => void;
+	},
 ): void {
 	const resync = async () => {
 		for (const org of await store.listOrganizations()) {
 			await policies.reloadLatest(org.id);
+			regroup(org.id);
 		}
 		await hub.endInvalid((token) => tokens.stillValid(token.hash));
 	};
@@ -26,6 +42,8 @@ export function followOtherInstances(
 			policies
 				.reloadLatest(change.orgId)
 				.catch((error: unknown) => app.log.error({ err: error }, 'could not read a revision saved by another instance'));
+		} else if (change.kind === 'groups') {
+			regroup(change.orgId);
 		} else if (change.kind === 'revoked') {
 			// Another instance revoked tokens: end this instance's streams that used them, too.
 			tokens.forgetPrincipals(change);

@@ -48,6 +48,36 @@ import { ADMIN, bearer, EventReader, form, jsonOf, putPolicy, startService, type
 		assert.equal((await fetch(`${second.url}/api/v1/policy`, { headers: bearer(member.access_token) })).status, 401);
 	});
 
+	it('a change of groups on one instance reaches the member’s stream on the other with the effective document it makes', async () => {
+		await first.addUser('dev@acme.example', 'member');
+		const member = await second.signIn('dev@acme.example');
+		const admin = (await first.signIn(ADMIN.email)).access_token;
+		const settings = {
+			enabled: true,
+			provider: { id: 'openai-compatible', baseUrl: 'https://llm.acme.example/v1', models: { allowed: ['gpt-4o'] } },
+			overlays: [{ group: 'Research', models: { allowed: ['o3'] } }],
+		};
+		assert.equal((await putPolicy(first.url, admin, settings, '"1"')).status, 200);
+		const stream = new EventReader(
+			await fetch(`${second.url}/api/v1/policy/events`, { headers: bearer(member.access_token, { 'org-policy-schema': '3' }) }),
+		);
+		const initial = JSON.parse((await stream.next())?.data ?? '{}').policy;
+		assert.deepEqual([initial.revision, initial.provider.models.allowed, initial.appliedOverlays], [2, ['gpt-4o'], undefined]);
+
+		const made = await fetch(`${first.url}/api/v1/admin/groups`, {
+			method: 'POST',
+			headers: bearer(admin, { 'content-type': 'application/json' }),
+			body: JSON.stringify({ displayName: 'Research', members: ['dev@acme.example'] }),
+		});
+		assert.equal(made.status, 201);
+		const regrouped = JSON.parse((await stream.next())?.data ?? '{}').policy;
+		assert.deepEqual(
+			[regrouped.revision, regrouped.provider.models.allowed, regrouped.appliedOverlays],
+			[2, ['o3'], ['Research']],
+			'the other instance sends the member the document their new group makes',
+		);
+	});
+
 	it('reconnects a lost notification connection, is not ready meanwhile, and catches up on what it missed', async () => {
 		await first.addUser('dev@acme.example', 'member');
 		const member = await second.signIn('dev@acme.example');

@@ -132,6 +132,30 @@ describe('group overlays: one effective document per member', function () {
 		assert.match(metrics, /org_policy_effective_documents_signed_total 3\b/);
 	});
 
+	it('previews a member’s or a group’s effective policy, with the overlays applied and the difference from the organization’s', async () => {
+		await service.addUser('both@acme.example', 'member');
+		await makeGroup('Research', ['both@acme.example']);
+		await makeGroup('Contractors', ['both@acme.example']);
+		assert.equal((await putPolicy(service.url, admin, OVERLAID, '*')).status, 200);
+		const preview = async (query: string) =>
+			jsonOf(await fetch(`${service.url}/api/v1/admin/policy/effective?${query}`, { headers: bearer(admin) }));
+		const member = await preview('member=both@acme.example');
+		assert.deepEqual(member.appliedOverlays, ['Research', 'Contractors']);
+		assert.deepEqual(member.groups, ['Contractors', 'Research']);
+		assert.deepEqual(member.provider.models, { allowed: ['gpt-4o-mini'] });
+		assert.deepEqual(member.changes, [
+			{ path: 'provider.models.allowed', before: '["gpt-4o","gpt-4o-mini"]', after: '["gpt-4o-mini"]' },
+			{ path: 'provider.models.default', before: '"gpt-4o"' },
+		]);
+		const group = await preview('group=research');
+		assert.deepEqual([group.appliedOverlays, group.provider.models.default], [['Research'], 'o3']);
+		const unknown = await fetch(`${service.url}/api/v1/admin/policy/effective?member=nobody@acme.example`, { headers: bearer(admin) });
+		assert.deepEqual(
+			[unknown.status, (await jsonOf(unknown)).message],
+			[404, 'member: nobody@acme.example is not a member of this organization'],
+		);
+	});
+
 	it('moves a member between groups through SCIM and their PolicySync receives the new effective policy live', async () => {
 		const browser = await adminConsole(service);
 		assert.equal(

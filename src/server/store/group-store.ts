@@ -1,4 +1,4 @@
-import type { Kysely } from 'kysely';
+import type { Kysely, Transaction } from 'kysely';
 import type { Tables } from './tables';
 
 /** Where a group comes from: made in the console, provisioned by the directory (SCIM), or named in sign-in claims. */
@@ -52,7 +52,11 @@ function toGroup(row: GroupRow): GroupRecord {
 }
 
 export class SqlGroupStore implements GroupStore {
-	constructor(private readonly db: Kysely<Tables>) {}
+	constructor(
+		private readonly db: Kysely<Tables>,
+		/** Tells other instances (PostgreSQL NOTIFY) that members' groups changed, in the same transaction. */
+		private readonly announce: (trx: Transaction<Tables>, orgId: string) => Promise<void> = async () => undefined,
+	) {}
 
 	async createGroup(group: GroupRecord, memberIds: readonly string[]): Promise<boolean> {
 		return this.db.transaction().execute(async (trx) => {
@@ -85,6 +89,7 @@ export class SqlGroupStore implements GroupStore {
 					.values(members.map((userId) => ({ group_id: group.id, user_id: userId, org_id: group.orgId })))
 					.execute();
 			}
+			await this.announce(trx, group.orgId);
 			return true;
 		});
 	}
@@ -133,6 +138,8 @@ export class SqlGroupStore implements GroupStore {
 				.where('org_id', '=', orgId)
 				.where('id', '=', id)
 				.executeTakeFirst();
+			// A renamed group may now match an overlay, or no longer.
+			await this.announce(trx, orgId);
 			return updated.numUpdatedRows > 0n;
 		});
 	}
@@ -141,6 +148,7 @@ export class SqlGroupStore implements GroupStore {
 		return this.db.transaction().execute(async (trx) => {
 			await trx.deleteFrom('group_members').where('group_id', '=', id).where('org_id', '=', orgId).execute();
 			const deleted = await trx.deleteFrom('member_groups').where('org_id', '=', orgId).where('id', '=', id).executeTakeFirst();
+			await this.announce(trx, orgId);
 			return deleted.numDeletedRows > 0n;
 		});
 	}
@@ -170,6 +178,7 @@ export class SqlGroupStore implements GroupStore {
 					.execute();
 			}
 			const rows = await trx.selectFrom('group_members').select('user_id').where('group_id', '=', id).orderBy('user_id').execute();
+			await this.announce(trx, orgId);
 			return rows.map((row) => row.user_id);
 		});
 	}

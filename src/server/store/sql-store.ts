@@ -43,7 +43,7 @@ export class SqlStore extends SqlCredentialStore implements Store {
 		this.kind = dialect.kind;
 		this.identity = new SqlIdentityStore(db, dialect);
 		this.usage = new SqlUsageStore(db);
-		this.groups = new SqlGroupStore(db);
+		this.groups = new SqlGroupStore(db, (trx, orgId) => dialect.announce(trx, { kind: 'groups', orgId }));
 		this.tokenKeys = new SqlTokenKeyStore(db);
 		if (dialect.onExternalChange) {
 			this.onExternalChange = (listener) => dialect.onExternalChange!(listener);

@@ -112,6 +112,8 @@ export interface TokenRecord {
 /** A change another service instance made to the shared store. */
 export type ExternalChange =
 	| { kind: 'revision'; orgId: string }
+	/** Members' groups changed: their effective documents may have. */
+	| { kind: 'groups'; orgId: string }
 	| { kind: 'revoked'; userId?: string; familyId?: string; tokenHash?: string }
 	/** Notifications were lost for a while: re-read everything other instances may have changed. */
 	| { kind: 'resync' };

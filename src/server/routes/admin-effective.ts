@@ -1,0 +1,76 @@
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { effectiveDocument, settingsOf, type PolicyDocument } from '../../policy';
+import { principalOf, requireRole, type Authenticators } from '../http/auth';
+import { currentOrThrow } from '../http/policy-http';
+import { HttpError } from '../http/http-error';
+import { ErrorSchema } from '../http/schemas';
+import type { PolicyService } from '../policy/policy-service';
+import { diffSettings, maskSettings } from '../policy/revision-diff';
+import type { Store } from '../store/store';
+
+const ChangeSchema = z.object({ path: z.string(), before: z.string().optional(), after: z.string().optional() });
+
+/**
+ * What a member (or any member of a group) is served of the current revision: the overlays that
+ * apply, in order, the provider they make (header values masked), and how it differs from the
+ * organization's policy. Under /api/v1/admin/policy/effective.
+ */
+export const adminEffectiveRoutes: FastifyPluginAsyncZod<{
+	auth: Authenticators;
+	policies: Pick<PolicyService, 'current'>;
+	store: Pick<Store, 'findUserByEmail' | 'groups'>;
+}> = async (app, { auth, policies, store }) => {
+	app.addHook('preValidation', requireRole(auth, 'admin'));
+	app.get(
+		'/policy/effective',
+		{
+			schema: {
+				summary: "A member's or a group's effective policy: the overlays applied and the difference from the organization's",
+				security: [{ bearerAuth: [] }],
+				querystring: z
+					.object({
+						member: z.string().max(320).optional().describe("A member's e-mail address"),
+						group: z.string().max(200).optional().describe("A group's name: what any member of that group alone is served"),
+					})
+					.refine((query) => (query.member === undefined) !== (query.group === undefined), 'give member or group, not both'),
+				response: {
+					200: z.object({
+						revision: z.number(),
+						groups: z.array(z.string()).describe("The member's groups (or the group asked about)"),
+						appliedOverlays: z.array(z.string()),
+						provider: z.record(z.string(), z.unknown()).optional(),
+						changes: z.array(ChangeSchema).describe("How it differs from the organization's policy"),
+					}),
+					400: ErrorSchema,
+					404: ErrorSchema,
+				},
+			},
+		},
+		async (request) => {
+			const { user } = principalOf(request);
+			const current = await currentOrThrow(policies, user.orgId);
+			let groups: string[];
+			if (request.query.member !== undefined) {
+				const member = await store.findUserByEmail(user.orgId, request.query.member.trim().toLowerCase());
+				if (!member) {
+					throw new HttpError(404, 'not_found', `member: ${request.query.member} is not a member of this organization`);
+				}
+				groups = (await store.groups.groupsOf(member.id)).map((group) => group.displayName);
+			} else {
+				groups = [request.query.group!];
+			}
+			const base = current.signed.policy as PolicyDocument;
+			const effective = effectiveDocument(base, groups);
+			const { overlays: _overlays, ...baseSettings } = settingsOf(base);
+			const effectiveSettings = settingsOf(effective);
+			return {
+				revision: current.revision,
+				groups,
+				appliedOverlays: effective.appliedOverlays ?? [],
+				...(effective.provider ? { provider: maskSettings(effectiveSettings).provider as Record<string, unknown> } : {}),
+				changes: diffSettings(baseSettings, effectiveSettings),
+			};
+		},
+	);
+};
