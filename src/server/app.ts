@@ -1,31 +1,17 @@
-import cookie from '@fastify/cookie';
-import formbody from '@fastify/formbody';
-import rateLimit from '@fastify/rate-limit';
-import swagger from '@fastify/swagger';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
-import {
-	createJsonSchemaTransform,
-	createJsonSchemaTransformObject,
-	serializerCompiler,
-	type ZodTypeProvider,
-} from 'fastify-type-provider-zod';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { installHttpPlumbing } from './http/plumbing';
 import { createAccounts, DEFAULT_TIMINGS, type AccountTimings, type Accounts } from './accounts';
 import { bootstrap, type BootstrapResult } from './bootstrap';
 import { systemClock, type Clock } from './clock';
 import type { ServerConfig } from './config';
 import { consolePlugin } from './console/plugin';
 import { sessionCookieName } from './http/auth';
-import { createErrorHandler } from './http/errors';
-import { apiSchemaRegistry } from './http/schemas';
-import { zodValidatorCompiler } from './http/validation';
 import { smtpMailer, type InvitationMailer } from './mail';
 import { ServiceMetrics } from './metrics';
 import { Keyring, type KeyCustodyOptions } from './signing/keyring';
 import { readSigningKeyFile } from './signing/signer';
 import { PolicyEvents, PolicyService } from './policy/policy-service';
-import { adminRoutes } from './routes/admin';
-import { adminEffectiveRoutes } from './routes/admin-effective';
-import { adminMemberRoutes } from './routes/admin-members';
 import { oauthRoutes } from './routes/oauth';
 import { opsRoutes } from './routes/ops';
 import { policyRoutes } from './routes/policy';
@@ -38,9 +24,9 @@ import { OpenIdRelyingParty, type RelyingParty } from './sso/oidc';
 import { ScimUsers } from './sso/scim-users';
 import { ScimGroups } from './groups/scim-groups';
 import { GroupsService } from './groups/groups-service';
-import { adminGroupRoutes } from './routes/admin-groups';
 import { schemaRoutes } from './routes/schema';
-import { adminTokenKeyRoutes, wellKnownRoutes } from './routes/organization-token-routes';
+import { wellKnownRoutes } from './routes/organization-token-routes';
+import { adminApi } from './routes/admin-api';
 import { createOrganizationTokens } from './org-tokens';
 import { SingleSignOn } from './sso/single-sign-on';
 import { StreamHub } from './policy/stream-hub';
@@ -153,34 +139,7 @@ export async function buildApp(options: AppOptions): Promise<PolicyApp> {
 	const registered: { method: string | string[]; url: string; schema?: { hide?: boolean } }[] = [];
 	// Hooks of plugins registered later (the console hides its pages) still change these options.
 	app.addHook('onRoute', (route) => void registered.push(route));
-	app.setValidatorCompiler(zodValidatorCompiler);
-	app.setSerializerCompiler(serializerCompiler);
-	// A write refused for a full disk makes the service not ready until a write succeeds again.
-	let storageFullSince: number | undefined;
-	app.setErrorHandler(createErrorHandler(BODY_LIMIT_BYTES, () => (storageFullSince ??= clock.now())));
-	app.setNotFoundHandler((request, reply) =>
-		reply.code(404).send({ error: 'not_found', message: `no route for ${request.method} ${request.url.split('?')[0]}` }),
-	);
-
-	await app.register(swagger, {
-		openapi: {
-			openapi: '3.1.0',
-			info: { title: 'Org Provider Policy service', version: '1.0.0' },
-			components: { securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer' } } },
-		},
-		transform: createJsonSchemaTransform({ schemaRegistry: apiSchemaRegistry }),
-		transformObject: createJsonSchemaTransformObject({ schemaRegistry: apiSchemaRegistry }),
-	});
-	await app.register(cookie);
-	await app.register(formbody);
-	await app.register(rateLimit, { global: false });
-
-	app.addHook('onResponse', async (request, reply) => {
-		metrics.requests.inc({ method: request.method, route: request.routeOptions.url ?? 'unmatched', status: String(reply.statusCode) });
-		if (storageFullSince !== undefined && request.method !== 'GET' && reply.statusCode < 400) {
-			storageFullSince = undefined;
-		}
-	});
+	const { storageFullSince } = await installHttpPlumbing(app, { clock, metrics, bodyLimit: BODY_LIMIT_BYTES });
 	app.addHook('preClose', async () => {
 		closing = true;
 		hub.endAll();
@@ -211,7 +170,6 @@ export async function buildApp(options: AppOptions): Promise<PolicyApp> {
 		deviceAuthorizationsPerMinute: config.deviceAuthorizationsPerMinute,
 	});
 	await app.register(wellKnownRoutes, { publicUrl, keys: organizationTokens.keys });
-	await app.register(adminTokenKeyRoutes, { prefix: '/api/v1/admin', auth, keys: organizationTokens.keys, audit, publicUrl });
 	await app.register(policyRoutes, {
 		prefix: '/api/v1/policy',
 		auth,
@@ -225,22 +183,21 @@ export async function buildApp(options: AppOptions): Promise<PolicyApp> {
 		groupsOf: groupNames,
 	});
 	await app.register(schemaRoutes, { prefix: '/api/v1/schema', publicUrl });
-	await app.register(adminGroupRoutes, { prefix: '/api/v1/admin', auth, groups });
 	await app.register(usageRoutes, { prefix: '/api/v1', auth, usage, store, clock, reportsPerMinute: config.usageReportsPerMinute });
 	const mailer = options.mailer ?? (config.smtpUrl && config.smtpFrom ? smtpMailer(config.smtpUrl, config.smtpFrom) : undefined);
-	await app.register(adminRoutes, { prefix: '/api/v1/admin', auth, policies });
-	await app.register(adminEffectiveRoutes, { prefix: '/api/v1/admin', auth, policies, store });
-	await app.register(adminMemberRoutes, {
+	await app.register(adminApi, {
 		prefix: '/api/v1/admin',
 		auth,
-		members: accounts.members,
-		tokens: accounts.tokens,
 		policies,
 		store,
+		groups,
+		members: accounts.members,
+		tokens: accounts.tokens,
 		clock,
 		audit,
 		publicUrl,
 		mailer,
+		tokenKeys: organizationTokens.keys,
 	});
 	await app.register(opsRoutes, {
 		store,
@@ -248,7 +205,7 @@ export async function buildApp(options: AppOptions): Promise<PolicyApp> {
 		publicUrl,
 		isClosing: () => closing,
 		metricsToken: config.metricsToken,
-		storageFullSince: () => storageFullSince,
+		storageFullSince,
 	});
 	await app.register(consolePlugin, {
 		accounts,

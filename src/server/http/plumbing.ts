@@ -1,0 +1,51 @@
+import cookie from '@fastify/cookie';
+import formbody from '@fastify/formbody';
+import rateLimit from '@fastify/rate-limit';
+import swagger from '@fastify/swagger';
+import type { FastifyInstance } from 'fastify';
+import { createJsonSchemaTransform, createJsonSchemaTransformObject, serializerCompiler } from 'fastify-type-provider-zod';
+import type { Clock } from '../clock';
+import type { ServiceMetrics } from '../metrics';
+import { createErrorHandler } from './errors';
+import { apiSchemaRegistry } from './schemas';
+import { zodValidatorCompiler } from './validation';
+
+/**
+ * What every route shares: zod validation and serialization, the one error handler and the 404,
+ * the OpenAPI document, cookies, form bodies, rate limits and the request counter. Returns since
+ * when writes have been refused for a full disk (the service is not ready meanwhile).
+ */
+export async function installHttpPlumbing(
+	app: FastifyInstance,
+	{ clock, metrics, bodyLimit }: { clock: Clock; metrics: ServiceMetrics; bodyLimit: number },
+): Promise<{ storageFullSince: () => number | undefined }> {
+	app.setValidatorCompiler(zodValidatorCompiler);
+	app.setSerializerCompiler(serializerCompiler);
+	// A write refused for a full disk makes the service not ready until a write succeeds again.
+	let storageFullSince: number | undefined;
+	app.setErrorHandler(createErrorHandler(bodyLimit, () => (storageFullSince ??= clock.now())));
+	app.setNotFoundHandler((request, reply) =>
+		reply.code(404).send({ error: 'not_found', message: `no route for ${request.method} ${request.url.split('?')[0]}` }),
+	);
+
+	await app.register(swagger, {
+		openapi: {
+			openapi: '3.1.0',
+			info: { title: 'Org Provider Policy service', version: '1.0.0' },
+			components: { securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer' } } },
+		},
+		transform: createJsonSchemaTransform({ schemaRegistry: apiSchemaRegistry }),
+		transformObject: createJsonSchemaTransformObject({ schemaRegistry: apiSchemaRegistry }),
+	});
+	await app.register(cookie);
+	await app.register(formbody);
+	await app.register(rateLimit, { global: false });
+
+	app.addHook('onResponse', async (request, reply) => {
+		metrics.requests.inc({ method: request.method, route: request.routeOptions.url ?? 'unmatched', status: String(reply.statusCode) });
+		if (storageFullSince !== undefined && request.method !== 'GET' && reply.statusCode < 400) {
+			storageFullSince = undefined;
+		}
+	});
+	return { storageFullSince: () => storageFullSince };
+}

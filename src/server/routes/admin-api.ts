@@ -1,0 +1,25 @@
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { adminRoutes, type AdminRouteOptions } from './admin';
+import { adminEffectiveRoutes } from './admin-effective';
+import { adminGroupRoutes, type AdminGroupRouteOptions } from './admin-groups';
+import { adminMemberRoutes, type AdminMemberRouteOptions } from './admin-members';
+import { adminTokenKeyRoutes } from './organization-token-routes';
+import type { OrganizationTokenKeys } from '../org-tokens/token-keys';
+import type { Store } from '../store/store';
+
+export type AdminApiOptions = AdminRouteOptions &
+	Omit<AdminMemberRouteOptions, 'policies'> &
+	Pick<AdminGroupRouteOptions, 'groups'> & {
+		readonly store: Store;
+		readonly tokenKeys: OrganizationTokenKeys;
+	};
+
+/** The admin API under /api/v1/admin: the policy and its effective form per member, members, groups, token keys. */
+export const adminApi: FastifyPluginAsyncZod<AdminApiOptions> = async (app, options) => {
+	const { auth, policies, store, groups, members, tokens, clock, audit, publicUrl, mailer, tokenKeys } = options;
+	await app.register(adminRoutes, { auth, policies });
+	await app.register(adminEffectiveRoutes, { auth, policies, store });
+	await app.register(adminGroupRoutes, { auth, groups });
+	await app.register(adminMemberRoutes, { auth, members, tokens, policies, store, clock, audit, publicUrl, mailer });
+	await app.register(adminTokenKeyRoutes, { auth, keys: tokenKeys, audit, publicUrl });
+};
