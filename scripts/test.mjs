@@ -55,6 +55,8 @@ const suites = {
 				'scim-groups',
 				'groups',
 				'organization-tokens',
+				'overlays',
+				'rollouts',
 			].map((name) => join(root, `test/server/${name}.test.ts`)),
 		],
 	},

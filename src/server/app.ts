@@ -31,6 +31,7 @@ import { createOrganizationTokens } from './org-tokens';
 import { SingleSignOn } from './sso/single-sign-on';
 import { StreamHub } from './policy/stream-hub';
 import { PolicyVariants } from './policy/variants';
+import { Rollouts } from './policy/rollouts';
 import { regroupStreams } from './groups/regroup';
 import { followOtherInstances, purgeHourly } from './lifecycle';
 import type { Store } from './store/store';
@@ -107,6 +108,15 @@ export async function buildApp(options: AppOptions): Promise<PolicyApp> {
 		onSigned: () => metrics.effectiveDocumentsSigned.inc(),
 	});
 	const hub = new StreamHub(events, metrics, config.heartbeatSeconds * 1000, variants);
+	const rollouts = new Rollouts(store, policies, clock, audit);
+	// A rollout ended (here, or on another instance): promoted, the streams outside its canary get it.
+	const rolloutEnded = async (orgId: string) => {
+		rollouts.forget(orgId);
+		const current = await policies.current(orgId);
+		if (current?.rollout && (await store.rolloutOutcome(orgId, current.revision))?.outcome === 'promoted') {
+			await hub.promote(current);
+		}
+	};
 	const auth = {
 		tokens: accounts.tokens,
 		sessions: accounts.sessions,
@@ -145,7 +155,15 @@ export async function buildApp(options: AppOptions): Promise<PolicyApp> {
 		hub.endAll();
 		hub.dispose();
 	});
-	followOtherInstances(app, { store, policies, tokens: accounts.tokens, events, hub, regroup });
+	followOtherInstances(app, {
+		store,
+		policies,
+		tokens: accounts.tokens,
+		events,
+		hub,
+		regroup,
+		rolloutEnded: (orgId) => void rolloutEnded(orgId).catch((error: unknown) => app.log.warn({ err: error }, 'could not follow a rollout')),
+	});
 	app.addHook('onClose', async () => otlp?.shutdown());
 	// Expired device codes, invitations and tokens are deleted a day after they expire, hourly; and
 	// usage older than the retention.
@@ -181,6 +199,7 @@ export async function buildApp(options: AppOptions): Promise<PolicyApp> {
 		heartbeatSeconds: config.heartbeatSeconds,
 		variants,
 		groupsOf: groupNames,
+		rollouts,
 	});
 	await app.register(schemaRoutes, { prefix: '/api/v1/schema', publicUrl });
 	await app.register(usageRoutes, { prefix: '/api/v1', auth, usage, store, clock, reportsPerMinute: config.usageReportsPerMinute });
@@ -198,6 +217,9 @@ export async function buildApp(options: AppOptions): Promise<PolicyApp> {
 		publicUrl,
 		mailer,
 		tokenKeys: organizationTokens.keys,
+		rollouts,
+		usage,
+		rolloutEnded,
 	});
 	await app.register(opsRoutes, {
 		store,

@@ -20,6 +20,7 @@ export function followOtherInstances(
 		events,
 		hub,
 		regroup,
+		rolloutEnded,
 	}: {
 		store: Store;
 		policies: PolicyService;
@@ -28,12 +29,15 @@ export function followOtherInstances(
 		hub: StreamHub;
 		/** Members' groups changed on another instance: their open streams here get what their groups make. */
 		regroup: (orgId: string) => void;
+		/** A rollout was promoted or rolled back on another instance. */
+		rolloutEnded: (orgId: string) => void;
 	},
 ): void {
 	const resync = async () => {
 		for (const org of await store.listOrganizations()) {
 			await policies.reloadLatest(org.id);
 			regroup(org.id);
+			rolloutEnded(org.id);
 		}
 		await hub.endInvalid((token) => tokens.stillValid(token.hash));
 	};
@@ -44,6 +48,8 @@ export function followOtherInstances(
 				.catch((error: unknown) => app.log.error({ err: error }, 'could not read a revision saved by another instance'));
 		} else if (change.kind === 'groups') {
 			regroup(change.orgId);
+		} else if (change.kind === 'rollout') {
+			rolloutEnded(change.orgId);
 		} else if (change.kind === 'revoked') {
 			// Another instance revoked tokens: end this instance's streams that used them, too.
 			tokens.forgetPrincipals(change);

@@ -1,6 +1,6 @@
 import { parseIfMatch } from '../../policy';
 import { isoTime } from '../clock';
-import type { PolicyService, PublishedRevision } from '../policy/policy-service';
+import type { Canary, PolicyService, PublishedRevision } from '../policy/policy-service';
 import { HttpError } from './http-error';
 
 /** Interprets If-Match for a policy write: required, so two admins never overwrite each other silently. */
@@ -29,8 +29,9 @@ export async function savePolicy(
 	body: unknown,
 	expected: number | 'any',
 	author: string,
+	canary?: Canary,
 ): Promise<PublishedRevision> {
-	const result = await policies.save(orgId, body, expected, author);
+	const result = await policies.save(orgId, body, expected, author, canary);
 	switch (result.kind) {
 		case 'invalid':
 			throw new HttpError(400, 'invalid_policy', INVALID_POLICY_MESSAGE, { fieldErrors: result.errors });
@@ -45,6 +46,12 @@ export async function savePolicy(
 				{ details: current ? { revision: current.revision, updatedBy: current.createdBy, updatedAt: isoTime(current.createdAt) } : {} },
 			);
 		}
+		case 'rollout-active':
+			throw new HttpError(
+				409,
+				'rollout_active',
+				`revision ${result.current.revision} is still rolling out to its canary: promote it to everyone or roll it back first`,
+			);
 		case 'saved':
 			return result.revision;
 	}

@@ -18,7 +18,12 @@ export {
 export type SaveResult =
 	| { kind: 'saved'; revision: PublishedRevision }
 	| { kind: 'invalid'; errors: FieldError[] }
-	| { kind: 'conflict'; current: PublishedRevision | undefined };
+	| { kind: 'conflict'; current: PublishedRevision | undefined }
+	/** The newest revision is still rolling out: promote it or roll it back first. */
+	| { kind: 'rollout-active'; current: PublishedRevision };
+
+/** Who gets a revision first: a group's members, or a share of members chosen from their ids. */
+export type Canary = { group: string } | { percent: number };
 
 /** Which tokens a revocation ended: every one of a user, of a sign-in (refresh family), or one. */
 export interface Revocation {
@@ -108,12 +113,16 @@ export class PolicyService {
 		return (await this.store.listRevisions(orgId, limit)).map(toPublished);
 	}
 
-	async save(orgId: string, input: unknown, expected: number | 'any', author: string): Promise<SaveResult> {
+	async save(orgId: string, input: unknown, expected: number | 'any', author: string, canary?: Canary): Promise<SaveResult> {
 		const parsed = parseWith(PolicySettingsSchema, input);
 		if (!parsed.ok) {
 			return { kind: 'invalid', errors: parsed.errors };
 		}
-		return this.append(orgId, parsed.value, expected, author);
+		const current = await this.current(orgId);
+		if (current?.rollout && !(await this.store.rolloutOutcome(orgId, current.revision))) {
+			return { kind: 'rollout-active', current };
+		}
+		return this.append(orgId, parsed.value, expected, author, canary);
 	}
 
 	/**
@@ -141,7 +150,13 @@ export class PolicyService {
 	 * revision after the newest one read; the store appends it only if that is still the newest.
 	 * With `any`, a writer that lost the race signs again for the next number.
 	 */
-	private async append(orgId: string, settings: PolicySettings, expected: number | 'any', author: string): Promise<SaveResult> {
+	private async append(
+		orgId: string,
+		settings: PolicySettings,
+		expected: number | 'any',
+		author: string,
+		canary?: Canary,
+	): Promise<SaveResult> {
 		const [organization, keys] = await Promise.all([this.store.getOrganization(orgId), this.keyring.keysFor(orgId)]);
 		if (!organization || !keys) {
 			throw new Error(`organization ${orgId} is not set up`);
@@ -160,7 +175,9 @@ export class PolicyService {
 				author,
 				keys,
 			);
-			const result = await this.store.appendRevision(orgId, base, () => record);
+			// The canary is stored with the revision, so no instance ever publishes it without.
+			const staged = canary && base > 0 ? { ...record, rollout: { stable: base, ...canary } } : record;
+			const result = await this.store.appendRevision(orgId, base, () => staged);
 			if (result.ok) {
 				const published = this.remember(toPublished(result.record));
 				this.events.publishRevision(published);

@@ -14,7 +14,7 @@ import {
 } from '../../policy';
 import type { OrganizationKeys } from '../signing/keyring';
 import { pemSigner, type PolicySigner } from '../signing/signer';
-import type { RevisionRecord, Store } from '../store/store';
+import type { RevisionRecord, RolloutSpec, Store } from '../store/store';
 
 /** A revision as the service serves it: signed once per schema version members may ask for. */
 export interface PublishedRevision {
@@ -28,6 +28,8 @@ export interface PublishedRevision {
 	/** Milliseconds since the epoch. */
 	readonly createdAt: number;
 	readonly createdBy: string;
+	/** A staged rollout: who gets this revision first, and what everyone else keeps meanwhile. */
+	readonly rollout?: RolloutSpec | undefined;
 }
 
 export function toPublished(record: RevisionRecord): PublishedRevision {
@@ -47,6 +49,7 @@ export function toPublished(record: RevisionRecord): PublishedRevision {
 		signed,
 		createdAt: record.createdAt,
 		createdBy: record.createdBy,
+		...(record.rollout ? { rollout: record.rollout } : {}),
 	};
 }
 

@@ -3,6 +3,7 @@ import type { ServiceMetrics } from '../metrics';
 import type { SchemaVersion } from '../../policy';
 import type { PolicyEvents, PublishedRevision, Revocation } from './policy-service';
 import { baseVariant, hasOverlays, PolicyVariants, type MemberPolicy } from './variants';
+import { inCanary } from './rollouts';
 
 /** The token a stream was opened with: the stream lasts only as long as it does. */
 export interface StreamToken {
@@ -126,7 +127,17 @@ export class StreamHub {
 	}
 
 	private async broadcast(revision: PublishedRevision): Promise<void> {
-		await this.write(revision, [...(this.byOrg.get(revision.orgId) ?? [])]);
+		const subscribers = [...(this.byOrg.get(revision.orgId) ?? [])];
+		// A revision rolling out goes to its canary only; everyone else keeps the one before until it is promoted.
+		const spec = revision.rollout;
+		await this.write(revision, spec ? subscribers.filter((each) => inCanary(spec, revision.orgId, each.userId, each.groups)) : subscribers);
+	}
+
+	/** A rollout was promoted: the streams outside its canary get the revision now. */
+	async promote(revision: PublishedRevision): Promise<void> {
+		const spec = revision.rollout;
+		const subscribers = [...(this.byOrg.get(revision.orgId) ?? [])];
+		await this.write(revision, spec ? subscribers.filter((each) => !inCanary(spec, revision.orgId, each.userId, each.groups)) : []);
 	}
 
 	/** Writes each subscriber what it is served of `revision`: one frame per distinct document and schema version. */

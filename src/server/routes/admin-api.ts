@@ -6,18 +6,26 @@ import { adminMemberRoutes, type AdminMemberRouteOptions } from './admin-members
 import { adminTokenKeyRoutes } from './organization-token-routes';
 import type { OrganizationTokenKeys } from '../org-tokens/token-keys';
 import type { Store } from '../store/store';
+import type { Rollouts } from '../policy/rollouts';
+import type { UsageService } from '../usage/usage-service';
+import { adminRolloutRoutes } from './admin-rollout';
 
 export type AdminApiOptions = AdminRouteOptions &
 	Omit<AdminMemberRouteOptions, 'policies'> &
 	Pick<AdminGroupRouteOptions, 'groups'> & {
 		readonly store: Store;
 		readonly tokenKeys: OrganizationTokenKeys;
+		readonly rollouts: Rollouts;
+		readonly usage: UsageService;
+		readonly rolloutEnded: (orgId: string) => Promise<void>;
 	};
 
 /** The admin API under /api/v1/admin: the policy and its effective form per member, members, groups, token keys. */
 export const adminApi: FastifyPluginAsyncZod<AdminApiOptions> = async (app, options) => {
-	const { auth, policies, store, groups, members, tokens, clock, audit, publicUrl, mailer, tokenKeys } = options;
-	await app.register(adminRoutes, { auth, policies });
+	const { auth, policies, store, groups, members, tokens, clock, audit, publicUrl, mailer, tokenKeys, rollouts, usage, rolloutEnded } =
+		options;
+	await app.register(adminRoutes, { auth, policies, audit });
+	await app.register(adminRolloutRoutes, { auth, policies, rollouts, store, usage, ended: rolloutEnded });
 	await app.register(adminEffectiveRoutes, { auth, policies, store });
 	await app.register(adminGroupRoutes, { auth, groups });
 	await app.register(adminMemberRoutes, { auth, members, tokens, policies, store, clock, audit, publicUrl, mailer });

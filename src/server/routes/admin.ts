@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { etagOf, PolicySettingsSchema } from '../../policy';
+import type { AuditLog } from '../audit';
 import { principalOf, requireRole, type Authenticators } from '../http/auth';
 import { expectedRevision, INVALID_POLICY_MESSAGE, savePolicy } from '../http/policy-http';
 import { ErrorSchema, sendStoredJson, signedPolicyResponse } from '../http/schemas';
@@ -11,6 +12,7 @@ import { settingsOfRevision, type PolicyService } from '../policy/policy-service
 export interface AdminRouteOptions {
 	readonly auth: Authenticators;
 	readonly policies: Pick<PolicyService, 'current' | 'save' | 'history' | 'revision' | 'withKeptHeaderValues'>;
+	readonly audit: Pick<AuditLog, 'record'>;
 }
 
 const bearer = [{ bearerAuth: [] }];
@@ -26,7 +28,7 @@ const KeepHeaderValuesQuery = z.object({
 });
 
 /** Admin endpoints under /api/v1/admin for the policy: save (the one save path), history, restore. */
-export const adminRoutes: FastifyPluginAsyncZod<AdminRouteOptions> = async (app, { auth, policies }) => {
+export const adminRoutes: FastifyPluginAsyncZod<AdminRouteOptions> = async (app, { auth, policies, audit }) => {
 	// Who may call is settled before the body is validated: strangers learn nothing from a 400.
 	app.addHook('preValidation', requireRole(auth, 'admin'));
 
@@ -38,7 +40,13 @@ export const adminRoutes: FastifyPluginAsyncZod<AdminRouteOptions> = async (app,
 				summary: 'Save a new policy revision',
 				security: bearer,
 				headers: z.looseObject({ 'if-match': z.string().optional().describe('The quoted revision edited, or *') }),
-				querystring: KeepHeaderValuesQuery,
+				querystring: KeepHeaderValuesQuery.extend({
+					rollout: z
+						.string()
+						.regex(/^(group:.{1,200}|percent:([1-9]|[1-9][0-9]))$/, 'must be group:<name> or percent:<1–99>')
+						.optional()
+						.describe('Save for a canary first: a group (group:Research) or a share of members (percent:10); absent: everyone'),
+				}),
 				body: PolicySettingsSchema,
 				response: { 200: signedPolicyResponse, 400: ErrorSchema, 412: ErrorSchema, 428: ErrorSchema },
 			},
@@ -57,7 +65,16 @@ export const adminRoutes: FastifyPluginAsyncZod<AdminRouteOptions> = async (app,
 		async (request, reply) => {
 			const { user } = principalOf(request);
 			const expected = expectedRevision(request.headers['if-match']);
-			const saved = await savePolicy(policies, user.orgId, request.body, expected, user.email);
+			const rollout = request.query.rollout;
+			const canary = rollout?.startsWith('group:')
+				? { group: rollout.slice('group:'.length) }
+				: rollout
+					? { percent: Number(rollout.slice('percent:'.length)) }
+					: undefined;
+			const saved = await savePolicy(policies, user.orgId, request.body, expected, user.email, canary);
+			if (canary) {
+				await audit.record(user.orgId, user.email, 'policy.rollout_started', 'ok', { revision: String(saved.revision), canary: rollout! });
+			}
 			reply.header('etag', etagOf(saved.revision));
 			return sendStoredJson(reply, saved.json);
 		},

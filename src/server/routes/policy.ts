@@ -9,6 +9,7 @@ import { ErrorSchema, sendNotModified, sendStoredJson, signedPolicyResponse } fr
 import type { ServiceMetrics } from '../metrics';
 import type { PolicyService } from '../policy/policy-service';
 import { hasOverlays, type PolicyVariants } from '../policy/variants';
+import type { Rollouts } from '../policy/rollouts';
 import { revisionFrame, type StreamHub } from '../policy/stream-hub';
 import type { Store } from '../store/store';
 
@@ -23,6 +24,8 @@ export interface PolicyRouteOptions {
 	readonly variants: Pick<PolicyVariants, 'forMember' | 'forGroups'>;
 	/** The names of a member's groups (kept with their open stream). */
 	readonly groupsOf: (userId: string) => Promise<string[]>;
+	/** Which revision a member is served while one rolls out to a canary. */
+	readonly rollouts: Pick<Rollouts, 'served'>;
 	/** How often the event stream sends a heartbeat; members reconnect after missing about three. */
 	readonly heartbeatSeconds: number;
 }
@@ -32,7 +35,7 @@ const bearer = [{ bearerAuth: [] }];
 /** What members read under /api/v1/policy: the signed policy, its event stream, and the applied-revision report. */
 export const policyRoutes: FastifyPluginAsyncZod<PolicyRouteOptions> = async (
 	app,
-	{ auth, policies, store, metrics, clock, hub, heartbeatSeconds, variants, groupsOf },
+	{ auth, policies, store, metrics, clock, hub, heartbeatSeconds, variants, groupsOf, rollouts },
 ) => {
 	const signedIn = requireRole(auth);
 
@@ -52,8 +55,9 @@ export const policyRoutes: FastifyPluginAsyncZod<PolicyRouteOptions> = async (
 		},
 		async (request, reply) => {
 			const { user } = principalOf(request);
-			const current = await currentOrThrow(policies, user.orgId);
+			const newest = await currentOrThrow(policies, user.orgId);
 			const version = negotiateSchemaVersion(request.headers[SCHEMA_HEADER] as string | undefined);
+			const current = await rollouts.served(newest, user.id, () => groupsOf(user.id));
 			const served = await variants.forMember(current, user.id);
 			reply
 				.header('etag', served.etag(version))
@@ -108,11 +112,12 @@ export const policyRoutes: FastifyPluginAsyncZod<PolicyRouteOptions> = async (
 		},
 		async (request, reply) => {
 			const { user } = principalOf(request);
-			const current = await currentOrThrow(policies, user.orgId);
+			const newest = await currentOrThrow(policies, user.orgId);
 			const lastEventId = Number(request.headers['last-event-id']);
 			const version = negotiateSchemaVersion(request.headers[SCHEMA_HEADER] as string | undefined);
 			store.recordSeen(user.id, clock.now()).catch((error: unknown) => request.log.warn({ err: error }, 'could not record last-seen time'));
 			const groups = await groupsOf(user.id);
+			const current = await rollouts.served(newest, user.id, async () => groups);
 			const served = await variants.forGroups(current, groups);
 
 			reply.hijack();

@@ -290,4 +290,20 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = {
 				.execute();
 		},
 	},
+	'0011_rollouts': {
+		// A revision may go first to a canary (a group, or a share of members): which, stored with the
+		// revision itself so it is never published without it; and how each rollout ended.
+		async up(db: Kysely<unknown>): Promise<void> {
+			await db.schema.alterTable('policy_revisions').addColumn('rollout_json', 'text').execute();
+			await db.schema
+				.createTable('rollout_outcomes')
+				.addColumn('org_id', 'text', (c) => c.notNull())
+				.addColumn('revision', 'integer', (c) => c.notNull())
+				.addColumn('outcome', 'text', (c) => c.notNull())
+				.addColumn('at', 'bigint', (c) => c.notNull())
+				.addColumn('by', 'text', (c) => c.notNull())
+				.addPrimaryKeyConstraint('rollout_outcomes_key', ['org_id', 'revision'])
+				.execute();
+		},
+	},
 };

@@ -52,6 +52,7 @@ export const toRevision = (row: Row<'policy_revisions'>): RevisionRecord => ({
 	signedJsonV2: row.signed_json_v2,
 	createdAt: row.created_at,
 	createdBy: row.created_by,
+	rollout: row.rollout_json ? (JSON.parse(row.rollout_json) as RevisionRecord['rollout']) : null,
 });
 export const toUser = (row: Row<'users'>): UserRecord => ({
 	id: row.id,
@@ -110,6 +111,7 @@ export const revisionRow = (record: RevisionRecord): Row<'policy_revisions'> => 
 	signed_json_v2: record.signedJsonV2,
 	created_at: record.createdAt,
 	created_by: record.createdBy,
+	rollout_json: record.rollout ? JSON.stringify(record.rollout) : null,
 });
 export const userRow = (user: UserRecord) => ({
 	id: user.id,

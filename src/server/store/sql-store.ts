@@ -11,6 +11,7 @@ import type {
 	InvitationRecord,
 	OrganizationRecord,
 	RevisionRecord,
+	RolloutOutcomeRecord,
 	KeyEndorsementRecord,
 	SigningKeyRecord,
 	Store,
@@ -152,6 +153,39 @@ export class SqlStore extends SqlCredentialStore implements Store {
 			}
 			throw error;
 		}
+	}
+
+	async endRollout(outcome: RolloutOutcomeRecord): Promise<boolean> {
+		return this.db.transaction().execute(async (trx) => {
+			const inserted = await trx
+				.insertInto('rollout_outcomes')
+				.values({ org_id: outcome.orgId, revision: outcome.revision, outcome: outcome.outcome, at: outcome.at, by: outcome.by })
+				.onConflict((conflict) => conflict.columns(['org_id', 'revision']).doNothing())
+				.executeTakeFirst();
+			const ended = Number(inserted.numInsertedOrUpdatedRows ?? 0) > 0;
+			if (ended) {
+				await this.dialect.announce(trx, { kind: 'rollout', orgId: outcome.orgId });
+			}
+			return ended;
+		});
+	}
+
+	async rolloutOutcome(orgId: string, revision: number): Promise<RolloutOutcomeRecord | undefined> {
+		const row = await this.db
+			.selectFrom('rollout_outcomes')
+			.selectAll()
+			.where('org_id', '=', orgId)
+			.where('revision', '=', revision)
+			.executeTakeFirst();
+		return (
+			row && {
+				orgId: row.org_id,
+				revision: row.revision,
+				outcome: row.outcome as RolloutOutcomeRecord['outcome'],
+				at: Number(row.at),
+				by: row.by,
+			}
+		);
 	}
 
 	async createUser(user: UserRecord): Promise<void> {

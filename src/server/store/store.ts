@@ -51,6 +51,24 @@ export interface RevisionRecord {
 	signedJsonV2: string | null;
 	createdAt: number;
 	createdBy: string;
+	/** Who receives this revision first, and the revision everyone else keeps meanwhile; null: everyone at once. */
+	rollout?: RolloutSpec | null;
+}
+
+export interface RolloutSpec {
+	/** The revision members outside the canary keep until the rollout is promoted. */
+	stable: number;
+	/** The canary: a group's members, or this share of members (chosen from their ids). */
+	group?: string;
+	percent?: number;
+}
+
+export interface RolloutOutcomeRecord {
+	orgId: string;
+	revision: number;
+	outcome: 'promoted' | 'rolled-back';
+	at: number;
+	by: string;
 }
 
 export interface UserRecord {
@@ -114,6 +132,8 @@ export type ExternalChange =
 	| { kind: 'revision'; orgId: string }
 	/** Members' groups changed: their effective documents may have. */
 	| { kind: 'groups'; orgId: string }
+	/** A rollout was promoted or rolled back. */
+	| { kind: 'rollout'; orgId: string }
 	| { kind: 'revoked'; userId?: string; familyId?: string; tokenHash?: string }
 	/** Notifications were lost for a while: re-read everything other instances may have changed. */
 	| { kind: 'resync' };
@@ -159,6 +179,9 @@ export interface Store {
 	 * Revisions are append-only: this is the only way one is written.
 	 */
 	appendRevision(orgId: string, expected: number | 'any', build: (revision: number) => RevisionRecord): Promise<AppendResult>;
+	/** Ends a rollout; false when it had ended already (the first outcome stands). */
+	endRollout(outcome: RolloutOutcomeRecord): Promise<boolean>;
+	rolloutOutcome(orgId: string, revision: number): Promise<RolloutOutcomeRecord | undefined>;
 
 	createUser(user: UserRecord): Promise<void>;
 	getUser(id: string): Promise<UserRecord | undefined>;

@@ -16,6 +16,7 @@ export interface Tables {
 		signed_json_v2: string | null;
 		created_at: number;
 		created_by: string;
+		rollout_json: string | null;
 	};
 	users: {
 		id: string;
@@ -117,6 +118,7 @@ export interface Tables {
 		last_expires_at: number;
 	};
 	organization_token_grants: { user_id: string; org_id: string; expires_at: number };
+	rollout_outcomes: { org_id: string; revision: number; outcome: string; at: number; by: string };
 }
 
 /** The sums of an hourly usage bucket, as columns. */

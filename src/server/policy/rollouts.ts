@@ -1,0 +1,125 @@
+import { settingsOf, type PolicyDocument } from '../../policy';
+import type { AuditLog } from '../audit';
+import type { Clock } from '../clock';
+import type { RolloutOutcomeRecord, RolloutSpec, Store } from '../store/store';
+import type { PolicyService, PublishedRevision, SaveResult } from './policy-service';
+
+/** A member's place in 0–99, from the organization and their id: the same every time, on every instance. */
+export function canaryBucket(orgId: string, userId: string): number {
+	let hash = 0x811c9dc5;
+	for (const char of `${orgId}:${userId}`) {
+		hash ^= char.codePointAt(0)!;
+		hash = Math.imul(hash, 0x01000193) >>> 0;
+	}
+	return hash % 100;
+}
+
+/** Whether a member (their id and groups' names) is in a rollout's canary. */
+export function inCanary(spec: RolloutSpec, orgId: string, userId: string, groups: readonly string[]): boolean {
+	if (spec.group !== undefined) {
+		const wanted = spec.group.toLowerCase();
+		return groups.some((group) => group.toLowerCase() === wanted);
+	}
+	return canaryBucket(orgId, userId) < (spec.percent ?? 0);
+}
+
+export type RolloutEnd = { ok: true; revision: PublishedRevision } | { ok: false; status: 404 | 409; message: string };
+
+/**
+ * Staged rollouts: a revision saved with a canary reaches the canary's members first; everyone else
+ * keeps the revision before it until an admin promotes it. Rolling back saves the revision before
+ * it again, as a new revision, so members that took the canary's accept it (it is newer) and no
+ * member's protection against older revisions is crossed. A rollout nobody ends stays as it is.
+ */
+export class Rollouts {
+	/** Whether each organization's newest revision still rolls out (undefined: not read yet). */
+	private readonly ended = new Map<string, { revision: number; outcome: RolloutOutcomeRecord | undefined }>();
+	private readonly stable = new Map<string, PublishedRevision>();
+
+	constructor(
+		private readonly store: Pick<Store, 'rolloutOutcome' | 'endRollout'>,
+		private readonly policies: Pick<PolicyService, 'current' | 'revision' | 'save'>,
+		private readonly clock: Clock,
+		private readonly audit: Pick<AuditLog, 'record'>,
+	) {}
+
+	/** The rollout `current` is in, while it lasts. */
+	async active(current: PublishedRevision): Promise<RolloutSpec | undefined> {
+		if (!current.rollout) {
+			return undefined;
+		}
+		let known = this.ended.get(current.orgId);
+		if (known?.revision !== current.revision) {
+			known = { revision: current.revision, outcome: await this.store.rolloutOutcome(current.orgId, current.revision) };
+			this.ended.set(current.orgId, known);
+		}
+		return known.outcome ? undefined : current.rollout;
+	}
+
+	/** Another instance (or this one) ended a rollout: read it again. */
+	forget(orgId: string): void {
+		this.ended.delete(orgId);
+	}
+
+	/** The revision a member is served: the newest, or while it rolls out and they are not in its canary, the one before. */
+	async served(current: PublishedRevision, userId: string, groups: () => Promise<readonly string[]>): Promise<PublishedRevision> {
+		const spec = await this.active(current);
+		if (!spec || inCanary(spec, current.orgId, userId, spec.group !== undefined ? await groups() : [])) {
+			return current;
+		}
+		return this.stableOf(current.orgId, spec.stable);
+	}
+
+	async stableOf(orgId: string, revision: number): Promise<PublishedRevision> {
+		let stable = this.stable.get(orgId);
+		if (stable?.revision !== revision) {
+			stable = await this.policies.revision(orgId, revision);
+			if (!stable) {
+				throw new Error(`revision ${revision} of ${orgId} is gone`);
+			}
+			this.stable.set(orgId, stable);
+		}
+		return stable;
+	}
+
+	/** Everyone gets the canary's revision. */
+	async promote(orgId: string, actor: string): Promise<RolloutEnd> {
+		const current = await this.policies.current(orgId);
+		const spec = current && (await this.active(current));
+		if (!current || !spec) {
+			return { ok: false, status: 404, message: 'no revision is rolling out' };
+		}
+		if (!(await this.store.endRollout({ orgId, revision: current.revision, outcome: 'promoted', at: this.clock.now(), by: actor }))) {
+			this.forget(orgId);
+			return { ok: false, status: 409, message: `the rollout of revision ${current.revision} has ended already` };
+		}
+		this.forget(orgId);
+		await this.audit.record(orgId, actor, 'policy.rollout_promoted', 'ok', { revision: String(current.revision) });
+		return { ok: true, revision: current };
+	}
+
+	/** The canary goes back: the revision before is saved again, as a new revision, for everyone. */
+	async rollBack(orgId: string, actor: string): Promise<RolloutEnd> {
+		const current = await this.policies.current(orgId);
+		const spec = current && (await this.active(current));
+		if (!current || !spec) {
+			return { ok: false, status: 404, message: 'no revision is rolling out' };
+		}
+		const stable = await this.stableOf(orgId, spec.stable);
+		if (!(await this.store.endRollout({ orgId, revision: current.revision, outcome: 'rolled-back', at: this.clock.now(), by: actor }))) {
+			this.forget(orgId);
+			return { ok: false, status: 409, message: `the rollout of revision ${current.revision} has ended already` };
+		}
+		this.forget(orgId);
+		const saved: SaveResult = await this.policies.save(orgId, settingsOf(stable.signed.policy as PolicyDocument), current.revision, actor);
+		if (saved.kind !== 'saved') {
+			return { ok: false, status: 409, message: `could not save revision ${spec.stable} again (${saved.kind}); the rollout has ended` };
+		}
+		await this.audit.record(orgId, actor, 'policy.rolled_back', 'ok', {
+			revision: String(current.revision),
+			restored: String(spec.stable),
+			as: String(saved.revision.revision),
+		});
+		return { ok: true, revision: saved.revision };
+	}
+}

@@ -1,0 +1,133 @@
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { principalOf, requireRole, type Authenticators } from '../http/auth';
+import { currentOrThrow } from '../http/policy-http';
+import { HttpError } from '../http/http-error';
+import { ErrorSchema } from '../http/schemas';
+import type { PolicyService } from '../policy/policy-service';
+import { inCanary, type RolloutEnd, type Rollouts } from '../policy/rollouts';
+import type { Store } from '../store/store';
+import type { UsageService } from '../usage/usage-service';
+
+const SideSchema = z.object({
+	members: z.number(),
+	applied: z.number().describe('Members who reported applying the revision they are served'),
+	requests: z.number().describe('Requests reported under that revision (usage reporting on)'),
+	failed: z.number(),
+});
+
+const StatusSchema = z.object({
+	revision: z.number(),
+	stable: z.number().describe('What members outside the canary keep meanwhile'),
+	canary: z.object({ group: z.string().optional(), percent: z.number().optional() }),
+	startedBy: z.string(),
+	canaryMembers: SideSchema,
+	everyoneElse: SideSchema,
+});
+
+/**
+ * The rollout under way, under /api/v1/admin/rollout: how the canary compares with everyone else
+ * (adoption, and with usage reporting its request error rate), and promoting or rolling it back.
+ */
+export const adminRolloutRoutes: FastifyPluginAsyncZod<{
+	auth: Authenticators;
+	policies: Pick<PolicyService, 'current'>;
+	rollouts: Pick<Rollouts, 'active' | 'promote' | 'rollBack'>;
+	store: Pick<Store, 'listUsers' | 'groups'>;
+	usage: Pick<UsageService, 'summary'>;
+	/** Tells this instance's streams (and, through the store, the others') that a rollout ended. */
+	ended: (orgId: string) => Promise<void>;
+}> = async (app, { auth, policies, rollouts, store, usage, ended }) => {
+	app.addHook('preValidation', requireRole(auth, 'admin'));
+	const bearer = [{ bearerAuth: [] }];
+
+	app.get(
+		'/rollout',
+		{
+			schema: {
+				summary: 'The rollout under way, canary against everyone else',
+				security: bearer,
+				response: { 200: StatusSchema, 404: ErrorSchema },
+			},
+		},
+		async (request) => {
+			const { user } = principalOf(request);
+			const current = await currentOrThrow(policies, user.orgId);
+			const spec = await rollouts.active(current);
+			if (!spec) {
+				throw new HttpError(404, 'not_found', 'no revision is rolling out');
+			}
+			const [users, groups, summary] = await Promise.all([
+				store.listUsers(user.orgId),
+				spec.group !== undefined
+					? store.groups.memberships(user.orgId).then(async (byGroup) => {
+							const group = (await store.groups.findGroupByName(user.orgId, spec.group!))?.id;
+							return new Set(group ? (byGroup.get(group) ?? []) : []);
+						})
+					: Promise.resolve(undefined),
+				usage.summary(user.orgId, { from: current.createdAt - 86_400_000, to: Date.now() + 3_600_000 }),
+			]);
+			const side = (canary: boolean) => {
+				const members = users.filter(
+					(member) =>
+						(groups ? groups.has(member.id) : inCanary(spec, user.orgId, member.id, [])) === canary && member.deactivatedAt === null,
+				);
+				const revision = canary ? current.revision : spec.stable;
+				const under = summary.revisions.find((entry) => entry.revision === revision);
+				return {
+					members: members.length,
+					applied: members.filter((member) => member.appliedRevision === revision).length,
+					requests: under?.requests ?? 0,
+					failed: under?.failed ?? 0,
+				};
+			};
+			return {
+				revision: current.revision,
+				stable: spec.stable,
+				canary: spec.group !== undefined ? { group: spec.group } : { percent: spec.percent ?? 0 },
+				startedBy: current.createdBy,
+				canaryMembers: side(true),
+				everyoneElse: side(false),
+			};
+		},
+	);
+
+	const end = async (orgId: string, result: RolloutEnd) => {
+		if (!result.ok) {
+			throw new HttpError(result.status, result.status === 404 ? 'not_found' : 'conflict', result.message);
+		}
+		await ended(orgId);
+		return { revision: result.revision.revision };
+	};
+	const EndSchema = z.object({ revision: z.number().describe('The revision everyone is served now') });
+
+	app.post(
+		'/rollout/promote',
+		{
+			schema: {
+				summary: 'Promote the rollout: everyone gets its revision',
+				security: bearer,
+				response: { 200: EndSchema, 404: ErrorSchema, 409: ErrorSchema },
+			},
+		},
+		async (request) => {
+			const { user } = principalOf(request);
+			return end(user.orgId, await rollouts.promote(user.orgId, user.email));
+		},
+	);
+
+	app.post(
+		'/rollout/rollback',
+		{
+			schema: {
+				summary: 'Roll the rollout back: the revision before is saved again, as a new revision, for everyone',
+				security: bearer,
+				response: { 200: EndSchema, 404: ErrorSchema, 409: ErrorSchema },
+			},
+		},
+		async (request) => {
+			const { user } = principalOf(request);
+			return end(user.orgId, await rollouts.rollBack(user.orgId, user.email));
+		},
+	);
+};

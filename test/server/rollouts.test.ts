@@ -1,0 +1,162 @@
+import assert from 'node:assert/strict';
+import { SessionManager } from '../../src/extension/auth/session-manager';
+import { PolicySync, type SyncState } from '../../src/extension/sync/policy-sync';
+import { syncSessionFor } from '../../src/extension/sync/sync-session';
+import { canaryBucket } from '../../src/server/policy/rollouts';
+import { whenChanged } from '../support/eventually';
+import { ManualScheduler } from '../support/manual-scheduler';
+import { MemoryKeyValueStore, MemorySecretStore } from '../support/memory-storage';
+import { validSettings } from '../support/policy-fixtures';
+import {
+	ADMIN,
+	approveDevice,
+	bearer,
+	EventReader,
+	jsonOf,
+	ManualClock,
+	putPolicy,
+	startService,
+	type RunningService,
+} from '../support/service';
+
+const NEXT = {
+	...validSettings.plainCompatible,
+	provider: { ...validSettings.plainCompatible.provider, baseUrl: 'https://llm-next.acme.example/v1' },
+};
+
+/**
+ * Staged rollouts: a save reaches a canary first (a group, or a deterministic share of members);
+ * Promote brings everyone; Roll back saves the previous revision again as a newer one, which
+ * members accept.
+ */
+describe('staged rollouts', function () {
+	this.timeout(60_000);
+	let service: RunningService;
+	let admin: string;
+	let clock: ManualClock;
+
+	beforeEach(async () => {
+		clock = new ManualClock(Date.now());
+		service = await startService({ clock });
+		admin = (await service.signIn(ADMIN.email)).access_token;
+		assert.equal((await putPolicy(service.url, admin, validSettings.plainCompatible, '"1"')).status, 200);
+	});
+	afterEach(async () => service.close());
+
+	const revisionServed = async (token: string) =>
+		JSON.parse(await (await fetch(`${service.url}/api/v1/policy`, { headers: bearer(token, { 'org-policy-schema': '3' }) })).text()).policy
+			.revision as number;
+	const call = async (method: string, path: string) => {
+		const response = await fetch(`${service.url}/api/v1/admin${path}`, { method, headers: bearer(admin) });
+		return { status: response.status, body: await jsonOf(response) };
+	};
+
+	it('sends a 10% rollout to exactly the deterministic tenth of 1,000 members; Promote reaches the rest, live', async () => {
+		const members: { id: string; token: string }[] = [];
+		for (let index = 0; index < 1000; index++) {
+			const id = `member-${index.toString().padStart(4, '0')}`;
+			const user = {
+				id,
+				orgId: 'acme',
+				email: `${id}@acme.example`,
+				role: 'member' as const,
+				passwordHash: null,
+				createdAt: 0,
+				lastSeenAt: null,
+				appliedRevision: null,
+				appliedAt: null,
+				deactivatedAt: null,
+				externalId: null,
+				breakGlass: false,
+			};
+			await service.store.createUser(user);
+			members.push({ id, token: (await service.accounts.tokens.issue(user, 'vscode')).access_token });
+		}
+		const expected = new Set(members.filter((member) => canaryBucket('acme', member.id) < 10).map((member) => member.id));
+		assert.ok(expected.size > 60 && expected.size < 140, `${expected.size} of 1,000 in the canary`);
+		const outside = members.find((member) => !expected.has(member.id))!;
+		const stream = new EventReader(await fetch(`${service.url}/api/v1/policy/events`, { headers: bearer(outside.token) }));
+		assert.equal((await stream.next())?.id, '2');
+
+		const saved = await fetch(`${service.url}/api/v1/admin/policy?rollout=percent:10`, {
+			method: 'PUT',
+			headers: bearer(admin, { 'content-type': 'application/json', 'if-match': '"2"' }),
+			body: JSON.stringify(NEXT),
+		});
+		assert.equal(saved.status, 200, await saved.clone().text());
+		const served = new Map<string, number>();
+		for (const member of members) {
+			served.set(member.id, await revisionServed(member.token));
+		}
+		assert.deepEqual(new Set(members.filter((member) => served.get(member.id) === 3).map((member) => member.id)), expected);
+		assert.ok(members.every((member) => served.get(member.id) === (expected.has(member.id) ? 3 : 2)));
+
+		const refused = await putPolicy(service.url, admin, validSettings.azureV1, '"3"');
+		assert.equal(refused.status, 409);
+		assert.match(
+			(await jsonOf(refused)).message,
+			/revision 3 is still rolling out to its canary: promote it to everyone or roll it back first/,
+		);
+		const status = await call('GET', '/rollout');
+		assert.deepEqual(
+			[status.body.revision, status.body.stable, status.body.canary, status.body.canaryMembers.members],
+			[3, 2, { percent: 10 }, expected.size],
+		);
+
+		assert.deepEqual((await call('POST', '/rollout/promote')).body, { revision: 3 });
+		assert.equal((await stream.next())?.id, '3', 'the rest get it on their open streams');
+		assert.equal(await revisionServed(outside.token), 3);
+		assert.equal((await call('POST', '/rollout/promote')).status, 404, 'nothing rolls out any more');
+		const activity = await service.store.identity.listAudit('acme', 10);
+		assert.deepEqual(
+			activity.filter((event) => event.action.startsWith('policy.rollout')).map((event) => event.action),
+			['policy.rollout_promoted', 'policy.rollout_started'],
+		);
+	});
+
+	it('rolls a group canary back as a newer revision, which the canary member’s PolicySync accepts', async () => {
+		const member = await service.addUser('dev@acme.example', 'member');
+		const made = await fetch(`${service.url}/api/v1/admin/groups`, {
+			method: 'POST',
+			headers: bearer(admin, { 'content-type': 'application/json' }),
+			body: JSON.stringify({ displayName: 'Pilots', members: [member.email] }),
+		});
+		assert.equal(made.status, 201);
+		// The member's scheduler moves the service's clock: the device flow's polling is then never too fast for it.
+		const scheduler = new ManualScheduler(clock, true);
+		const sessions = new SessionManager(new MemorySecretStore(), () => ({ serverUrl: service.url, fetch: globalThis.fetch }), scheduler);
+		await sessions.signIn(
+			{ showCode: (code) => void approveDevice(service.url, code.user_code, member.email, member.password) },
+			new AbortController().signal,
+		);
+		scheduler.autoAdvance = false;
+		const sync = new PolicySync({ state: new MemoryKeyValueStore(), secrets: new MemorySecretStore() }, scheduler, { ackSpreadMs: 0 });
+		const at = (revision: number) => (state: SyncState) => state.status === 'in-sync' && state.policy?.document.revision === revision;
+		const rejected: string[] = [];
+		sync.onDidRejectPolicy((error) => rejected.push(error.message));
+		try {
+			sync.start(syncSessionFor(sessions, { serverUrl: service.url, fetch: globalThis.fetch })!);
+			await whenChanged(() => sync.current, sync.onDidChangeState, at(2), 'revision 2');
+			const saved = await fetch(`${service.url}/api/v1/admin/policy?rollout=group:pilots`, {
+				method: 'PUT',
+				headers: bearer(admin, { 'content-type': 'application/json', 'if-match': '"2"' }),
+				body: JSON.stringify(NEXT),
+			});
+			assert.equal(saved.status, 200);
+			const canary = await whenChanged(() => sync.current, sync.onDidChangeState, at(3), 'the canary revision');
+			assert.equal(canary.policy?.document.provider?.baseUrl, 'https://llm-next.acme.example/v1');
+
+			assert.deepEqual((await call('POST', '/rollout/rollback')).body, { revision: 4 });
+			const back = await whenChanged(() => sync.current, sync.onDidChangeState, at(4), 'the rollback, as revision 4');
+			assert.equal(back.policy?.document.provider?.baseUrl, validSettings.plainCompatible.provider.baseUrl);
+			assert.deepEqual(rejected, [], 'not taken for a rollback attack');
+			const activity = await service.store.identity.listAudit('acme', 10);
+			assert.ok(
+				activity.some((event) => event.action === 'policy.rolled_back' && event.detail.restored === '2' && event.detail.as === '4'),
+			);
+		} finally {
+			sync.dispose();
+			sessions.dispose();
+		}
+	});
+});
