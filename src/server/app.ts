@@ -32,6 +32,7 @@ import { SingleSignOn } from './sso/single-sign-on';
 import { StreamHub } from './policy/stream-hub';
 import { PolicyVariants } from './policy/variants';
 import { Rollouts } from './policy/rollouts';
+import { rolloutStatus } from './policy/rollout-status';
 import { regroupStreams } from './groups/regroup';
 import { followOtherInstances, purgeHourly } from './lifecycle';
 import type { Store } from './store/store';
@@ -240,6 +241,7 @@ export async function buildApp(options: AppOptions): Promise<PolicyApp> {
 		audit,
 		usage,
 		groups,
+		rolloutStatus: (orgId) => rolloutStatus({ policies, rollouts, store, groups, usage }, orgId),
 	});
 	await app.register(scimRoutes, { prefix: '/scim/v2', users: scimUsers, groups: scimGroups, identity: store.identity, publicUrl });
 

@@ -15,6 +15,7 @@ import { groupsPage } from './groups-page';
 import type { GroupsService } from '../groups/groups-service';
 import { dayOf, periodOf, UsageQuerySchema } from '../usage/usage-query';
 import type { UsageService } from '../usage/usage-service';
+import type { RolloutStatus } from '../policy/rollout-status';
 
 export interface AdminPageRouteOptions {
 	readonly kit: ConsoleKit;
@@ -22,6 +23,8 @@ export interface AdminPageRouteOptions {
 	readonly store: Pick<Store, 'listUsers' | 'listInvitations' | 'findUserByEmail' | 'tokenKeys'>;
 	/** The issuer gateways trust for organization tokens. */
 	readonly publicUrl: () => string;
+	/** The rollout under way, if any. */
+	readonly rolloutStatus: (orgId: string) => Promise<RolloutStatus | undefined>;
 	readonly usage: Pick<UsageService, 'summary'>;
 	readonly groups: Pick<GroupsService, 'list' | 'groupsByMember'>;
 }
@@ -32,7 +35,7 @@ export interface AdminPageRouteOptions {
  */
 export const adminPageRoutes: FastifyPluginAsyncZod<AdminPageRouteOptions> = async (
 	app,
-	{ kit, policies, store, usage, groups, publicUrl },
+	{ kit, policies, store, usage, groups, publicUrl, rolloutStatus },
 ) => {
 	const { sendPage, consolePage, chrome } = kit;
 	const script = ['/console/assets/console.js'];
@@ -46,6 +49,7 @@ export const adminPageRoutes: FastifyPluginAsyncZod<AdminPageRouteOptions> = asy
 			updatedBy: current.createdBy,
 			updatedAt: isoTime(current.createdAt),
 			issuer: publicUrl(),
+			groups: (await groups.list(current.orgId)).map((group) => group.displayName),
 		};
 		const options = chrome(request, 'Provider settings', 'settings', current.signed.policy.organization.name, script);
 		return sendPage(reply, page(options, adminPages.settings(state)));
@@ -59,7 +63,7 @@ export const adminPageRoutes: FastifyPluginAsyncZod<AdminPageRouteOptions> = asy
 			restoreEffect: restoreEffect(current, settingsOfRevision(revision)),
 		}));
 		const options = chrome(request, 'Revisions', 'revisions', history[0]?.signed.policy.organization.name, script);
-		return sendPage(reply, page(options, adminPages.revisions(rows)));
+		return sendPage(reply, page(options, adminPages.revisions(rows, await rolloutStatus(principalOf(request).user.orgId))));
 	});
 
 	app.get('/console/members', { preHandler: consolePage }, async (request, reply) => {

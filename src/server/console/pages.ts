@@ -5,10 +5,20 @@ import { errorSlot, headerRow, invitationItem, MODEL_DEFAULTS_TEXT, modelRow, pr
 import { html, jsonForScript, type SafeHtml } from './html';
 import { describeChanges } from '../policy/revision-words';
 import { organizationTokenFields } from './organization-token-fields';
+import { rolloutCard, rolloutChoice } from './rollout-fragments';
+import type { RolloutStatus } from '../policy/rollout-status';
 
 /** The admin console's pages (signed-in admins only). */
 export const adminPages = {
-	settings(state: { settings: PolicySettings; revision: number; updatedBy: string; updatedAt: string; issuer: string }): SafeHtml {
+	settings(state: {
+		settings: PolicySettings;
+		revision: number;
+		updatedBy: string;
+		updatedAt: string;
+		issuer: string;
+		/** The groups a save may go to first. */
+		groups: readonly string[];
+	}): SafeHtml {
 		const { settings } = state;
 		const provider = settings.provider;
 		const azure = provider?.azure;
@@ -136,6 +146,7 @@ export const adminPages = {
 					<p class="hint">Input and output tokens per calendar month (UTC), measured from usage reports; one member's own allowance is set with the admin API (<code>PUT /api/v1/admin/usage/budgets/{member}</code>).</p>
 				</div>
 				<div class="actions">
+					${rolloutChoice(state.groups)}
 					<button type="submit" id="save" class="primary" disabled>Save</button>
 				</div>
 			</form>
@@ -145,8 +156,8 @@ export const adminPages = {
 		</section>`;
 	},
 
-	revisions(rows: (RevisionView & { restoreEffect: string[] })[]): SafeHtml {
-		return html`<section class="card">
+	revisions(rows: (RevisionView & { restoreEffect: string[] })[], rollout?: RolloutStatus): SafeHtml {
+		return html`${rolloutCard(rollout)}<section class="card">
 			<h1>Revisions</h1>
 			<div id="status" class="status" role="status" aria-live="polite"></div>
 			<table id="revisions" data-current="${rows[0]?.revision ?? 0}">

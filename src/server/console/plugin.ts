@@ -12,6 +12,7 @@ import { PasswordSignIn } from '../sso/password-sign-in';
 import type { SingleSignOn } from '../sso/single-sign-on';
 import type { Store } from '../store/store';
 import type { UsageService } from '../usage/usage-service';
+import type { RolloutStatus } from '../policy/rollout-status';
 import type { GroupsService } from '../groups/groups-service';
 import { adminPageRoutes } from './admin-page-routes';
 import { deviceVerificationRoutes } from './device-verification-routes';
@@ -43,6 +44,8 @@ export interface ConsoleOptions {
 	readonly loginRateLimit: number;
 	readonly usage: Pick<UsageService, 'summary'>;
 	readonly groups: Pick<GroupsService, 'list' | 'groupsByMember'>;
+	/** The rollout under way, if any (the Revisions page shows it). */
+	readonly rolloutStatus: (orgId: string) => Promise<RolloutStatus | undefined>;
 }
 
 /**
@@ -52,7 +55,7 @@ export interface ConsoleOptions {
  */
 export const consolePlugin: FastifyPluginAsyncZod<ConsoleOptions> = async (
 	app,
-	{ accounts, policies, store, config, loginRateLimit, sso, administration, audit, usage, groups },
+	{ accounts, policies, store, config, loginRateLimit, sso, administration, audit, usage, groups, rolloutStatus: statusOf },
 ) => {
 	const passwords = new PasswordSignIn(accounts.members, sso, audit, config.orgId);
 	const secure = config.publicUrl.startsWith('https:');
@@ -105,7 +108,15 @@ export const consolePlugin: FastifyPluginAsyncZod<ConsoleOptions> = async (
 	});
 
 	await app.register(signInRoutes, { kit, passwords, sessions: accounts.sessions, sso, config, loginLimit });
-	await app.register(adminPageRoutes, { kit, policies, store, usage, groups, publicUrl: () => config.publicUrl });
+	await app.register(adminPageRoutes, {
+		kit,
+		policies,
+		store,
+		usage,
+		groups,
+		publicUrl: () => config.publicUrl,
+		rolloutStatus: statusOf,
+	});
 	await app.register(deviceVerificationRoutes, {
 		kit,
 		passwords,

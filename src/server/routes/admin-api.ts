@@ -25,7 +25,7 @@ export const adminApi: FastifyPluginAsyncZod<AdminApiOptions> = async (app, opti
 	const { auth, policies, store, groups, members, tokens, clock, audit, publicUrl, mailer, tokenKeys, rollouts, usage, rolloutEnded } =
 		options;
 	await app.register(adminRoutes, { auth, policies, audit });
-	await app.register(adminRolloutRoutes, { auth, policies, rollouts, store, usage, ended: rolloutEnded });
+	await app.register(adminRolloutRoutes, { auth, policies, rollouts, store, groups, usage, ended: rolloutEnded });
 	await app.register(adminEffectiveRoutes, { auth, policies, store });
 	await app.register(adminGroupRoutes, { auth, groups });
 	await app.register(adminMemberRoutes, { auth, members, tokens, policies, store, clock, audit, publicUrl, mailer });

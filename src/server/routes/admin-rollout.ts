@@ -1,13 +1,14 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { principalOf, requireRole, type Authenticators } from '../http/auth';
-import { currentOrThrow } from '../http/policy-http';
 import { HttpError } from '../http/http-error';
 import { ErrorSchema } from '../http/schemas';
 import type { PolicyService } from '../policy/policy-service';
-import { inCanary, type RolloutEnd, type Rollouts } from '../policy/rollouts';
+import type { RolloutEnd, Rollouts } from '../policy/rollouts';
+import { rolloutStatus } from '../policy/rollout-status';
 import type { Store } from '../store/store';
 import type { UsageService } from '../usage/usage-service';
+import type { GroupsService } from '../groups/groups-service';
 
 const SideSchema = z.object({
 	members: z.number(),
@@ -33,11 +34,12 @@ export const adminRolloutRoutes: FastifyPluginAsyncZod<{
 	auth: Authenticators;
 	policies: Pick<PolicyService, 'current'>;
 	rollouts: Pick<Rollouts, 'active' | 'promote' | 'rollBack'>;
-	store: Pick<Store, 'listUsers' | 'groups'>;
+	store: Pick<Store, 'listUsers'>;
+	groups: Pick<GroupsService, 'groupsByMember'>;
 	usage: Pick<UsageService, 'summary'>;
 	/** Tells this instance's streams (and, through the store, the others') that a rollout ended. */
 	ended: (orgId: string) => Promise<void>;
-}> = async (app, { auth, policies, rollouts, store, usage, ended }) => {
+}> = async (app, { auth, policies, rollouts, store, groups, usage, ended }) => {
 	app.addHook('preValidation', requireRole(auth, 'admin'));
 	const bearer = [{ bearerAuth: [] }];
 
@@ -52,43 +54,11 @@ export const adminRolloutRoutes: FastifyPluginAsyncZod<{
 		},
 		async (request) => {
 			const { user } = principalOf(request);
-			const current = await currentOrThrow(policies, user.orgId);
-			const spec = await rollouts.active(current);
-			if (!spec) {
+			const status = await rolloutStatus({ policies, rollouts, store, groups, usage }, user.orgId);
+			if (!status) {
 				throw new HttpError(404, 'not_found', 'no revision is rolling out');
 			}
-			const [users, groups, summary] = await Promise.all([
-				store.listUsers(user.orgId),
-				spec.group !== undefined
-					? store.groups.memberships(user.orgId).then(async (byGroup) => {
-							const group = (await store.groups.findGroupByName(user.orgId, spec.group!))?.id;
-							return new Set(group ? (byGroup.get(group) ?? []) : []);
-						})
-					: Promise.resolve(undefined),
-				usage.summary(user.orgId, { from: current.createdAt - 86_400_000, to: Date.now() + 3_600_000 }),
-			]);
-			const side = (canary: boolean) => {
-				const members = users.filter(
-					(member) =>
-						(groups ? groups.has(member.id) : inCanary(spec, user.orgId, member.id, [])) === canary && member.deactivatedAt === null,
-				);
-				const revision = canary ? current.revision : spec.stable;
-				const under = summary.revisions.find((entry) => entry.revision === revision);
-				return {
-					members: members.length,
-					applied: members.filter((member) => member.appliedRevision === revision).length,
-					requests: under?.requests ?? 0,
-					failed: under?.failed ?? 0,
-				};
-			};
-			return {
-				revision: current.revision,
-				stable: spec.stable,
-				canary: spec.group !== undefined ? { group: spec.group } : { percent: spec.percent ?? 0 },
-				startedBy: current.createdBy,
-				canaryMembers: side(true),
-				everyoneElse: side(false),
-			};
+			return status;
 		},
 	);
 

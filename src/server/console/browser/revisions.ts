@@ -30,8 +30,43 @@ export function wireRevisions(table: HTMLElement): void {
 			showStatus(`Not restored: ${data.message ?? `failed (${response.status})`}${fields ? ` — ${fields}` : ''}`, 'error');
 		});
 	}
+	wireRollout();
 	const restored = new URLSearchParams(window.location.search).get('restored');
 	if (restored) {
 		showStatus(`Restored revision ${restored} as revision ${$('#revisions').dataset.current}. Members receive it now.`, 'success');
 	}
+}
+
+/** The rollout card: Promote to everyone, or Roll back (the revision before, saved again as a new one). */
+function wireRollout(): void {
+	const card = document.querySelector<HTMLElement>('#rollout-card');
+	if (!card) {
+		const ended = new URLSearchParams(window.location.search).get('rollout');
+		if (ended) {
+			showStatus(ended, 'success');
+		}
+		return;
+	}
+	const revision = card.dataset.revision;
+	const act = async (path: string, question: string, done: (now: number) => string) => {
+		if (!window.confirm(question)) {
+			return;
+		}
+		const { response, data } = await send<{ revision?: number; message?: string }>('POST', `/api/v1/admin/rollout/${path}`);
+		if (response.ok && data.revision !== undefined) {
+			window.location.assign(`/console/revisions?rollout=${encodeURIComponent(done(data.revision))}`);
+			return;
+		}
+		showStatus(data.message ?? `Failed (${response.status}).`, 'error');
+	};
+	$('#promote-rollout', card).addEventListener('click', () =>
+		act('promote', `Send revision ${revision} to every member now?`, () => `Revision ${revision} promoted: every member receives it now.`),
+	);
+	$('#rollback-rollout', card).addEventListener('click', () =>
+		act(
+			'rollback',
+			`Roll revision ${revision} back? The revision before it is saved again, as a new revision, and every member receives it.`,
+			(now) => `Revision ${revision} rolled back: the revision before it is saved again as revision ${now}.`,
+		),
+	);
 }

@@ -143,14 +143,14 @@ export function wireSettingsForm(form: HTMLFormElement): void {
 			// The one save path: the admin API, which puts back the header values kept unchanged.
 			const { settings, keepHeaderValues } = collect(headersBox);
 			const query = new URLSearchParams(keepHeaderValues.map((name) => ['keepHeaderValues', name]));
-			const { response, data } = await send<SaveAnswer>(
-				'PUT',
-				`/api/v1/admin/policy${keepHeaderValues.length ? `?${query}` : ''}`,
-				settings,
-				{
-					'if-match': `"${state.revision}"`,
-				},
-			);
+			// A canary first, when the admin chose one (the Revisions page then promotes or rolls back).
+			const rollout = $<HTMLSelectElement>('#rollout').value;
+			if (rollout) {
+				query.set('rollout', rollout);
+			}
+			const { response, data } = await send<SaveAnswer>('PUT', `/api/v1/admin/policy${query.size ? `?${query}` : ''}`, settings, {
+				'if-match': `"${state.revision}"`,
+			});
 			if (response.ok && data.policy) {
 				const revision = data.policy;
 				state.revision = revision.revision;
@@ -171,7 +171,13 @@ export function wireSettingsForm(form: HTMLFormElement): void {
 					}
 				}
 				saved = snapshot();
-				showStatus(`Saved revision ${revision.revision}. Members receive it now.`, 'success');
+				showStatus(
+					rollout
+						? `Saved revision ${revision.revision} for its canary (${$<HTMLSelectElement>('#rollout').selectedOptions[0]?.textContent?.replace(/^a canary: /, '') ?? rollout}); everyone else keeps revision ${revision.revision - 1} until you promote it on Revisions.`
+						: `Saved revision ${revision.revision}. Members receive it now.`,
+					'success',
+				);
+				$<HTMLSelectElement>('#rollout').value = '';
 			} else if (response.status === 400 && data.fieldErrors) {
 				showFieldErrors(data.fieldErrors, headersBox);
 			} else if (response.status === 412) {

@@ -1,0 +1,67 @@
+import type { GroupsService } from '../groups/groups-service';
+import type { Store } from '../store/store';
+import type { UsageService } from '../usage/usage-service';
+import type { PolicyService } from './policy-service';
+import { inCanary, type Rollouts } from './rollouts';
+
+export interface RolloutSide {
+	members: number;
+	/** Members who reported applying the revision they are served. */
+	applied: number;
+	/** Requests reported under that revision, and how many failed (with usage reporting on). */
+	requests: number;
+	failed: number;
+}
+
+export interface RolloutStatus {
+	revision: number;
+	stable: number;
+	canary: { group?: string; percent?: number };
+	startedBy: string;
+	canaryMembers: RolloutSide;
+	everyoneElse: RolloutSide;
+}
+
+/** The rollout under way, if any: its canary against everyone else, by adoption and request errors. */
+export async function rolloutStatus(
+	deps: {
+		policies: Pick<PolicyService, 'current'>;
+		rollouts: Pick<Rollouts, 'active'>;
+		store: Pick<Store, 'listUsers'>;
+		groups: Pick<GroupsService, 'groupsByMember'>;
+		usage: Pick<UsageService, 'summary'>;
+	},
+	orgId: string,
+): Promise<RolloutStatus | undefined> {
+	const current = await deps.policies.current(orgId);
+	const spec = current && (await deps.rollouts.active(current));
+	if (!current || !spec) {
+		return undefined;
+	}
+	const [users, byMember, summary] = await Promise.all([
+		deps.store.listUsers(orgId),
+		spec.group !== undefined ? deps.groups.groupsByMember(orgId) : Promise.resolve(new Map<string, string[]>()),
+		deps.usage.summary(orgId, { from: current.createdAt - 86_400_000, to: Date.now() + 3_600_000 }),
+	]);
+	const side = (canary: boolean): RolloutSide => {
+		const members = users.filter(
+			(member) => member.deactivatedAt === null && inCanary(spec, orgId, member.id, byMember.get(member.id) ?? []) === canary,
+		);
+		const revision = canary ? current.revision : spec.stable;
+		const under = summary.revisions.find((entry) => entry.revision === revision);
+		return {
+			members: members.length,
+			applied: members.filter((member) => member.appliedRevision === revision).length,
+			requests: under?.requests ?? 0,
+			failed: under?.failed ?? 0,
+		};
+	};
+	return {
+		revision: current.revision,
+		stable: spec.stable,
+		canary: spec.group !== undefined ? { group: spec.group } : { percent: spec.percent ?? 0 },
+		startedBy: current.createdBy,
+		canaryMembers: side(true),
+		everyoneElse: side(false),
+	};
+}
