@@ -16,6 +16,7 @@ import type { GroupsService } from '../groups/groups-service';
 import { dayOf, periodOf, UsageQuerySchema } from '../usage/usage-query';
 import type { UsageService } from '../usage/usage-service';
 import type { RolloutStatus } from '../policy/rollout-status';
+import type { PolicyDocument } from '../../policy';
 
 export interface AdminPageRouteOptions {
 	readonly kit: ConsoleKit;
@@ -107,6 +108,7 @@ export const adminPageRoutes: FastifyPluginAsyncZod<AdminPageRouteOptions> = asy
 			...chrome(request, 'Groups', 'groups', current.signed.policy.organization.name, script),
 			styles: ['/console/assets/groups.css'],
 		};
-		return sendPage(reply, page(options, groupsPage(await groups.list(user.orgId))));
+		const overlays = { overlays: (current.signed.policy as PolicyDocument).overlays ?? [], revision: current.revision };
+		return sendPage(reply, page(options, groupsPage(await groups.list(user.orgId), overlays)));
 	});
 };

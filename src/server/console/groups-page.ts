@@ -1,5 +1,7 @@
 import type { GroupView } from '../groups/groups-service';
 import { html, type SafeHtml } from './html';
+import type { Overlay } from '../../policy';
+import { overlaysSection } from './overlays-fragment';
 
 const MANAGED: Record<GroupView['source'], string> = {
 	console: 'this console',
@@ -29,8 +31,8 @@ function groupRow(group: GroupView): SafeHtml {
 }
 
 /** The Groups page: every group with its members and who manages it; the console's own groups are edited here. */
-export function groupsPage(groups: readonly GroupView[]): SafeHtml {
-	return html`<section class="card">
+export function groupsPage(groups: readonly GroupView[], overlays: { overlays: readonly Overlay[]; revision: number }): SafeHtml {
+	return html`${overlaysSection({ ...overlays, groups: groups.map((group) => group.displayName) })}<section class="card">
 		<h1>Groups</h1>
 		<p class="muted">Groups come from your directory (SCIM), from the group claim of single sign-on (at each member's sign-in), or are made here. Only groups made here are changed here.</p>
 		<div id="status" class="status" role="status" aria-live="polite"></div>

@@ -1,6 +1,8 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { effectiveDocument, settingsOf, type PolicyDocument } from '../../policy';
+import { effectiveDocument, OverlaysSchema, settingsOf, type PolicyDocument } from '../../policy';
+import { expectedRevision, savePolicy } from '../http/policy-http';
+import { sendStoredJson, signedPolicyResponse } from '../http/schemas';
 import { principalOf, requireRole, type Authenticators } from '../http/auth';
 import { currentOrThrow } from '../http/policy-http';
 import { HttpError } from '../http/http-error';
@@ -18,10 +20,33 @@ const ChangeSchema = z.object({ path: z.string(), before: z.string().optional(),
  */
 export const adminEffectiveRoutes: FastifyPluginAsyncZod<{
 	auth: Authenticators;
-	policies: Pick<PolicyService, 'current'>;
+	policies: Pick<PolicyService, 'current' | 'save'>;
 	store: Pick<Store, 'findUserByEmail' | 'groups'>;
 }> = async (app, { auth, policies, store }) => {
 	app.addHook('preValidation', requireRole(auth, 'admin'));
+
+	app.put(
+		'/policy/overlays',
+		{
+			schema: {
+				summary: "Replace the policy's group overlays (in the order given), keeping everything else as saved",
+				security: [{ bearerAuth: [] }],
+				headers: z.looseObject({ 'if-match': z.string().optional().describe('The quoted revision edited, or *') }),
+				body: z.strictObject({ overlays: OverlaysSchema }),
+				response: { 200: signedPolicyResponse, 400: ErrorSchema, 409: ErrorSchema, 412: ErrorSchema, 428: ErrorSchema },
+			},
+		},
+		async (request, reply) => {
+			const { user } = principalOf(request);
+			const expected = expectedRevision(request.headers['if-match']);
+			const current = await currentOrThrow(policies, user.orgId);
+			// The saved settings themselves (secret header values included), so nothing else changes.
+			const { overlays: _before, ...settings } = settingsOf(current.signed.policy as PolicyDocument);
+			const overlays = request.body.overlays;
+			const saved = await savePolicy(policies, user.orgId, { ...settings, ...(overlays.length ? { overlays } : {}) }, expected, user.email);
+			return sendStoredJson(reply, saved.json);
+		},
+	);
 	app.get(
 		'/policy/effective',
 		{

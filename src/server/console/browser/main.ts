@@ -4,6 +4,7 @@ import { showLocalTimes, wireCopyButtons } from './dom';
 import { wireGroups } from './groups';
 import { wireMembers } from './members';
 import { wireRevisions } from './revisions';
+import { wireOverlays } from './overlays';
 import { wireSettingsForm } from './settings-form';
 import { wireSsoBinding } from './sso-binding';
 
@@ -18,6 +19,10 @@ if (addMember) {
 const revisions = document.querySelector<HTMLElement>('#revisions');
 if (revisions) {
 	wireRevisions(revisions);
+}
+const overlays = document.querySelector<HTMLElement>('#overlays-card');
+if (overlays) {
+	wireOverlays(overlays);
 }
 const groups = document.querySelector<HTMLElement>('#groups');
 if (groups) {
