@@ -135,6 +135,8 @@ export async function buildApp(options: AppOptions): Promise<PolicyApp> {
 		audit,
 		redirectUri: () => `${config.publicUrl}/console/sso/callback`,
 		groups: store.groups,
+		// A claim that changed a member's groups changes what their open streams are served.
+		groupsChanged: (orgId) => regroup(orgId),
 	});
 	const administration = new SsoAdministration(sso, store.identity, clock, audit, relyingParty);
 	// Members whose groups changed get the document their new groups make, on their open streams.
