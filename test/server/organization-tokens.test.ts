@@ -40,6 +40,10 @@ describe('organization tokens', function () {
 	afterEach(async () => service.close());
 
 	it('openid-client discovers the service from its issuer URL alone (RFC 8414) and completes the device flow, refresh, exchange and revocation', async () => {
+		// Read before any token exists (a gateway being set up): the key that will sign them is there already.
+		const before = await jsonOf(await fetch(`${service.url}/.well-known/jwks.json`));
+		assert.equal(before.keys.length, 1);
+		assert.deepEqual([before.keys[0].kty, before.keys[0].alg, before.keys[0].use], ['RSA', 'RS256', 'sig']);
 		const metadata = await jsonOf(await fetch(`${service.url}/.well-known/oauth-authorization-server`));
 		assert.equal(metadata.issuer, service.url);
 		assert.equal(metadata.jwks_uri, `${service.url}/.well-known/jwks.json`);

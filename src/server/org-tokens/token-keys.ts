@@ -117,6 +117,11 @@ export class OrganizationTokenKeys {
 
 	/** RFC 7517 key set: the signing key and every retired key whose tokens may still live. */
 	async jwks(): Promise<{ keys: PublishedJwk[] }> {
+		// A gateway may read the key set before any member has a token: it gets the key that will sign
+		// them, not an empty set it would cache for minutes.
+		if ((await this.keys()).length === 0) {
+			await this.signing();
+		}
 		return { keys: this.published(await this.keys()).map((key) => JSON.parse(key.publicJwk) as PublishedJwk) };
 	}
 
