@@ -75,10 +75,15 @@ export function overlayFingerprint(applied: readonly string[] | undefined): stri
 	if (!applied?.length) {
 		return '';
 	}
+	return fnv1a(applied.join('\u0000')).toString(36);
+}
+
+/** 32-bit FNV-1a over a text's code points: a small, stable, non-cryptographic hash (fingerprints, buckets). */
+export function fnv1a(text: string): number {
 	let hash = 0x811c9dc5;
-	for (const char of applied.join('\u0000')) {
+	for (const char of text) {
 		hash ^= char.codePointAt(0)!;
 		hash = Math.imul(hash, 0x01000193) >>> 0;
 	}
-	return hash.toString(36);
+	return hash;
 }

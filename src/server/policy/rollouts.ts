@@ -1,4 +1,4 @@
-import { settingsOf, type PolicyDocument } from '../../policy';
+import { fnv1a, settingsOf, type PolicyDocument } from '../../policy';
 import type { AuditLog } from '../audit';
 import type { Clock } from '../clock';
 import type { RolloutOutcomeRecord, RolloutSpec, Store } from '../store/store';
@@ -6,12 +6,7 @@ import type { PolicyService, PublishedRevision, SaveResult } from './policy-serv
 
 /** A member's place in 0–99, from the organization and their id: the same every time, on every instance. */
 export function canaryBucket(orgId: string, userId: string): number {
-	let hash = 0x811c9dc5;
-	for (const char of `${orgId}:${userId}`) {
-		hash ^= char.codePointAt(0)!;
-		hash = Math.imul(hash, 0x01000193) >>> 0;
-	}
-	return hash % 100;
+	return fnv1a(`${orgId}:${userId}`) % 100;
 }
 
 /** Whether a member (their id and groups' names) is in a rollout's canary. */
