@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
-import { launchChromium } from '../support/chromium';
+import { launchChromium, signInToConsole } from '../support/chromium';
 import { verifySignedPolicy } from '../../src/policy';
 import { validSettings } from '../support/policy-fixtures';
 import { ADMIN, bearer, jsonOf, putPolicy, startService, type RunningService, type TokenSet } from '../support/service';
@@ -26,11 +26,7 @@ describe('admin console in headless Chromium', function () {
 		await service.addUser('dev@acme.example', 'member');
 		member = await service.signIn('dev@acme.example');
 		page = await browser.newPage();
-		await page.goto(`${service.url}/console`);
-		await page.fill('#email', ADMIN.email);
-		await page.fill('#password', ADMIN.password);
-		await page.click('#sign-in');
-		await page.waitForURL(/\/console\/settings$/);
+		await signInToConsole(page, service.url);
 	});
 	afterEach(async () => {
 		await page?.close();

@@ -2,8 +2,8 @@ import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
-import { launchChromium } from '../support/chromium';
-import { ADMIN, startService, type RunningService } from '../support/service';
+import { launchChromium, signInToConsole } from '../support/chromium';
+import { startService, type RunningService } from '../support/service';
 
 const ARTIFACTS = join(__dirname, '..', '..', 'test-results');
 
@@ -32,11 +32,7 @@ describe('the Groups page in headless Chromium', function () {
 		);
 		page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
 		page.on('dialog', (dialog) => void (dialog.type() === 'prompt' ? dialog.accept('AI Research') : dialog.accept()));
-		await page.goto(`${service.url}/console/login`);
-		await page.fill('#email', ADMIN.email);
-		await page.fill('#password', ADMIN.password);
-		await page.click('#sign-in');
-		await page.waitForURL(/\/console\/settings$/);
+		await signInToConsole(page, service.url);
 	});
 	afterEach(async () => {
 		await page?.close();

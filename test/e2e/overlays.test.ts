@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
-import { launchChromium } from '../support/chromium';
+import { launchChromium, signInToConsole } from '../support/chromium';
 import { validSettings } from '../support/policy-fixtures';
 import { ADMIN, bearer, putPolicy, startService, type RunningService } from '../support/service';
 
@@ -42,11 +42,7 @@ describe('group overlays in headless Chromium', function () {
 			assert.equal(made.status, 201);
 		}
 		page = await browser.newPage();
-		await page.goto(`${service.url}/console`);
-		await page.fill('#email', ADMIN.email);
-		await page.fill('#password', ADMIN.password);
-		await page.click('#sign-in');
-		await page.waitForURL(/\/console\/settings$/);
+		await signInToConsole(page, service.url);
 		await page.goto(`${service.url}/console/groups`);
 	});
 	afterEach(async () => {

@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import type { Browser, BrowserContext } from 'playwright-core';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { launchChromium } from '../support/chromium';
+import { launchChromium, signInToConsole } from '../support/chromium';
 import { ADMIN, form, jsonOf, startService, type RunningService } from '../support/service';
 
 const ARTIFACTS = join(__dirname, '..', '..', 'test-results');
@@ -49,11 +49,7 @@ describe('cross-site and same-site form posts in Chromium (security)', function 
 
 	const signInAsAdmin = async () => {
 		const page = await context.newPage();
-		await page.goto(`${service.url}/console/login`);
-		await page.fill('#email', ADMIN.email);
-		await page.fill('#password', ADMIN.password);
-		await page.click('#sign-in');
-		await page.waitForURL(/\/console\/settings$/);
+		await signInToConsole(page, service.url);
 		return page;
 	};
 	/** The attacker's own device code, which it hopes the admin's session approves. */

@@ -4,7 +4,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { hourOf, type UsageBucket } from '../../src/policy';
-import { launchChromium } from '../support/chromium';
+import { launchChromium, signInToConsole } from '../support/chromium';
 import { ADMIN, bearer, jsonOf, putPolicy, startService, type RunningService } from '../support/service';
 
 const ARTIFACTS = join(__dirname, '..', '..', 'test-results');
@@ -89,11 +89,7 @@ describe('the Usage page in headless Chromium', function () {
 			assert.equal(sent.status, 200, await sent.text());
 		}
 		page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
-		await page.goto(`${service.url}/console/login`);
-		await page.fill('#email', ADMIN.email);
-		await page.fill('#password', ADMIN.password);
-		await page.click('#sign-in');
-		await page.waitForURL(/\/console\/settings$/);
+		await signInToConsole(page, service.url);
 	});
 	afterEach(async () => {
 		await page?.close();
