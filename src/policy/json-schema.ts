@@ -46,17 +46,21 @@ function policyFileSchema(settings: Record<string, unknown>, id: string): Record
 		required: [name],
 		additionalProperties: false,
 	});
-	const provider = (policy.properties as Record<string, { properties?: Record<string, { additionalProperties?: unknown }> }>).provider;
-	const headers = provider?.properties?.headers;
-	if (headers) {
-		headers.additionalProperties = {
-			anyOf: [
-				headers.additionalProperties ?? { type: 'string' },
-				reference('fromEnv', 'The environment variable holding the value'),
-				reference('fromFile', 'The file holding the value'),
-			],
-		};
-	}
+	type Node = { properties?: Record<string, Node>; items?: Node; additionalProperties?: unknown };
+	const withReferences = (headers: Node | undefined) => {
+		if (headers) {
+			headers.additionalProperties = {
+				anyOf: [
+					headers.additionalProperties ?? { type: 'string' },
+					reference('fromEnv', 'The environment variable holding the value'),
+					reference('fromFile', 'The file holding the value'),
+				],
+			};
+		}
+	};
+	const properties = policy.properties as Record<string, Node>;
+	withReferences(properties.provider?.properties?.headers);
+	withReferences(properties.overlays?.items?.properties?.headers);
 	return {
 		$schema,
 		$id: id,

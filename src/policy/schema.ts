@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { planEndpoint, type EndpointPlan } from './endpoint';
 import { LIMITS } from './limits';
 import { UsageSettingsSchema } from './usage';
-import { OverlaysSchema } from './overlays';
+import { overlaidProvider, OverlaySchema, OverlaysSchema, type Overlay } from './overlays';
 import { apiVersionProblem, ProviderSchema, ProviderSchemaV1, ProviderSchemaV2, text, type ProviderSettings } from './provider-schema';
 
 export { LIMITS } from './limits';
@@ -77,11 +77,53 @@ function requireDeploymentNames(value: { provider?: ProviderSettings | undefined
 	}
 }
 
-/** An overlay changes the provider's models: with no provider there is nothing to change. */
-function requireProviderForOverlays(value: { provider?: unknown; overlays?: unknown[] | undefined }, ctx: z.RefinementCtx): void {
-	if (value.overlays?.length && !value.provider) {
-		ctx.addIssue({ code: 'custom', path: ['overlays'], message: 'change the provider: set the provider first' });
+/**
+ * Overlays change the provider: with no provider there is nothing to change. Each overlay must
+ * leave its members a valid provider (headers that do not take the credential's place, an endpoint
+ * the organization's rules accept), a budget needs usage reporting, and an endpoint change needs the
+ * organization's consent.
+ */
+function checkOverlays(
+	value: {
+		provider?: ProviderSettings | undefined;
+		usage?: { reporting: string } | undefined;
+		overlays?: Overlay[] | undefined;
+		overlaysMayChangeEndpoint?: boolean | undefined;
+	},
+	ctx: z.RefinementCtx,
+): void {
+	if (!value.overlays?.length) {
+		return;
 	}
+	const provider = value.provider;
+	if (!provider) {
+		ctx.addIssue({ code: 'custom', path: ['overlays'], message: 'change the provider: set the provider first' });
+		return;
+	}
+	value.overlays.forEach((overlay, index) => {
+		const at = (...path: PropertyKey[]) => ['overlays', index, ...path];
+		if (overlay.baseUrl !== undefined && value.overlaysMayChangeEndpoint !== true) {
+			ctx.addIssue({
+				code: 'custom',
+				path: at('baseUrl'),
+				message: 'may change the endpoint only where the policy allows it: turn on overlaysMayChangeEndpoint',
+			});
+		}
+		if (overlay.budget !== undefined && value.usage?.reporting !== 'counts') {
+			ctx.addIssue({
+				code: 'custom',
+				path: at('budget'),
+				message: 'needs usage reporting ("counts"): a budget is measured from what members report',
+			});
+		}
+		// An overlay its own schema refused has said why already; what is left comes from combining it with the organization's.
+		const effective = OverlaySchema.safeParse(overlay).success ? ProviderSchema.safeParse(overlaidProvider(provider, overlay)) : undefined;
+		for (const issue of effective?.success === false ? effective.error.issues : []) {
+			const [field, ...rest] = issue.path;
+			const own = field === 'headers' || field === 'baseUrl' || field === 'models';
+			ctx.addIssue({ code: 'custom', path: own ? at(field, ...rest) : at(), message: issue.message });
+		}
+	});
 }
 
 /** What an admin writes; the service adds organization, revision and authorship. */
@@ -93,9 +135,11 @@ export const PolicySettingsSchema = z
 		usage: UsageSettingsSchema.optional(),
 		/** Group overlays, in the order they apply (schema version 3). */
 		overlays: OverlaysSchema.optional(),
+		/** Whether an overlay may send its group to another base URL (off: overlays never change the endpoint). */
+		overlaysMayChangeEndpoint: z.boolean('must be true or false').optional(),
 	})
 	.superRefine(requireProviderWhenEnabled)
-	.superRefine(requireProviderForOverlays)
+	.superRefine(checkOverlays)
 	.superRefine(requireDeploymentNames);
 
 const documentShape = {
@@ -115,6 +159,7 @@ export const PolicyDocumentSchema = z
 		usage: UsageSettingsSchema.optional(),
 		/** The overlays' definitions: in the revision as stored, never in what a member receives. */
 		overlays: OverlaysSchema.optional(),
+		overlaysMayChangeEndpoint: z.boolean('must be true or false').optional(),
 		/** The overlays applied to make this member's document, in order. */
 		appliedOverlays: z.array(text(LIMITS.nameLength), 'must be a list of group names').max(50).optional(),
 	})
@@ -164,5 +209,6 @@ export function settingsOf(document: PolicyDocument): PolicySettings {
 		...(document.organization.adminContact ? { adminContact: document.organization.adminContact } : {}),
 		...(document.usage ? { usage: document.usage } : {}),
 		...(document.overlays?.length ? { overlays: document.overlays } : {}),
+		...(document.overlaysMayChangeEndpoint !== undefined ? { overlaysMayChangeEndpoint: document.overlaysMayChangeEndpoint } : {}),
 	};
 }

@@ -99,7 +99,7 @@ export function projectDocument(document: PolicyDocument, version: SchemaVersion
 	}
 	// Members before schema 3 do not report usage: there is nothing for them to be told.
 	// Nor know group overlays: the document they get is the one made for them, without the names.
-	const { usage: _usage, overlays: _overlays, appliedOverlays: _applied, ...withoutUsage } = document;
+	const { usage: _usage, overlays: _overlays, overlaysMayChangeEndpoint: _endpoint, appliedOverlays: _applied, ...withoutUsage } = document;
 	const { organizationToken: _token, ...provider } = document.provider ?? {};
 	return projectProvider({ ...withoutUsage, ...(document.provider ? { provider: provider as typeof document.provider } : {}) }, version);
 }

@@ -41,32 +41,13 @@ export function readPolicyFile(text: string, sources: PolicyFileSources): Desire
 	if (!file || typeof file !== 'object' || file.kind !== POLICY_FILE_KIND) {
 		return { ok: false, errors: [{ path: 'kind', message: `must be ${POLICY_FILE_KIND}` }] };
 	}
-	const policy = structuredClone(file.policy) as { provider?: { headers?: Record<string, unknown> } } | undefined;
+	const policy = structuredClone(file.policy) as
+		{ provider?: { headers?: Record<string, unknown> }; overlays?: { headers?: Record<string, unknown> }[] } | undefined;
 	const errors: FieldError[] = [];
-	for (const [name, value] of Object.entries(policy?.provider?.headers ?? {})) {
-		if (value && typeof value === 'object') {
-			const reference = value as { fromEnv?: unknown; fromFile?: unknown };
-			const path = `policy.provider.headers.${name}`;
-			if (typeof reference.fromEnv === 'string') {
-				const found = sources.env[reference.fromEnv];
-				if (found === undefined) {
-					errors.push({ path, message: `the environment variable ${reference.fromEnv} is not set` });
-				}
-				policy!.provider!.headers![name] = found;
-			} else if (typeof reference.fromFile === 'string') {
-				try {
-					policy!.provider!.headers![name] = sources.readFile(reference.fromFile).trim();
-				} catch (error) {
-					errors.push({
-						path,
-						message: `cannot read ${reference.fromFile}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`,
-					});
-				}
-			} else {
-				errors.push({ path, message: 'must be a string, { fromEnv: NAME } or { fromFile: PATH }' });
-			}
-		}
-	}
+	resolveHeaderReferences(policy?.provider?.headers, 'policy.provider.headers', sources, errors);
+	(Array.isArray(policy?.overlays) ? policy.overlays : []).forEach((overlay, index) =>
+		resolveHeaderReferences(overlay?.headers, `policy.overlays[${index}].headers`, sources, errors),
+	);
 	if (errors.length) {
 		return { ok: false, errors };
 	}
@@ -78,6 +59,40 @@ export function readPolicyFile(text: string, sources: PolicyFileSources): Desire
 	return parsed.ok
 		? { ok: true, settings: parsed.value, ...(groups ? { groups: groups.value } : {}) }
 		: { ok: false, errors: parsed.errors.map((error) => ({ ...error, path: error.path ? `policy.${error.path}` : 'policy' })) };
+}
+
+/** Puts each header's value where the file says it is read from (in place), naming each one that cannot be read. */
+function resolveHeaderReferences(
+	headers: Record<string, unknown> | undefined,
+	at: string,
+	sources: PolicyFileSources,
+	errors: FieldError[],
+): void {
+	for (const [name, value] of Object.entries(headers && typeof headers === 'object' ? headers : {})) {
+		if (!value || typeof value !== 'object') {
+			continue;
+		}
+		const reference = value as { fromEnv?: unknown; fromFile?: unknown };
+		const path = `${at}.${name}`;
+		if (typeof reference.fromEnv === 'string') {
+			const found = sources.env[reference.fromEnv];
+			if (found === undefined) {
+				errors.push({ path, message: `the environment variable ${reference.fromEnv} is not set` });
+			}
+			headers![name] = found;
+		} else if (typeof reference.fromFile === 'string') {
+			try {
+				headers![name] = sources.readFile(reference.fromFile).trim();
+			} catch (error) {
+				errors.push({
+					path,
+					message: `cannot read ${reference.fromFile}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`,
+				});
+			}
+		} else {
+			errors.push({ path, message: 'must be a string, { fromEnv: NAME } or { fromFile: PATH }' });
+		}
+	}
 }
 
 /** What saving `desired` over `current` would change, in the console's words (secret header values masked). */
@@ -96,14 +111,35 @@ export function exportPolicyFile(
 ): { text: string; variables: Record<string, string> } {
 	const readable = new Set((settings.provider?.readableHeaders ?? []).map((name) => name.toLowerCase()));
 	const variables: Record<string, string> = {};
-	const policy = structuredClone(settings) as Omit<PolicySettings, 'provider'> & { provider?: { headers: Record<string, unknown> } };
-	for (const [name, value] of Object.entries(settings.provider?.headers ?? {})) {
-		if (!readable.has(name.toLowerCase())) {
-			const variable = `ORG_POLICY_HEADER_${name.toUpperCase().replace(/[^A-Z0-9]+/g, '_')}`;
-			variables[variable] = value;
-			policy.provider!.headers[name] = { fromEnv: variable };
-		}
-	}
+	const variableName = (...parts: string[]) =>
+		parts
+			.join('_')
+			.toUpperCase()
+			.replace(/[^A-Z0-9]+/g, '_');
+	const referenced = (headers: Record<string, string>, prefix: string) =>
+		Object.fromEntries(
+			Object.entries(headers).map(([name, value]): [string, unknown] => {
+				if (readable.has(name.toLowerCase())) {
+					return [name, value];
+				}
+				const variable = variableName(prefix, name);
+				variables[variable] = value;
+				return [name, { fromEnv: variable }];
+			}),
+		);
+	const policy = {
+		...settings,
+		...(settings.provider
+			? { provider: { ...settings.provider, headers: referenced(settings.provider.headers, 'ORG_POLICY_HEADER') } }
+			: {}),
+		...(settings.overlays
+			? {
+					overlays: settings.overlays.map((overlay) =>
+						overlay.headers ? { ...overlay, headers: referenced(overlay.headers, `ORG_POLICY_OVERLAY_${overlay.group}_HEADER`) } : overlay,
+					),
+				}
+			: {}),
+	};
 	const header = `${schemaUrl ? `# yaml-language-server: $schema=${schemaUrl}\n` : ''}# The organization's provider policy, for org-policy plan -f / apply -f. Secret header values are read\n# from the environment variables named here; the file holds none.\n`;
 	return { text: header + toYaml({ kind: POLICY_FILE_KIND, policy, ...(groups ? { groups } : {}) }), variables };
 }

@@ -31,6 +31,7 @@ describe('group overlays in headless Chromium', function () {
 				headers: { 'X-Tenant': 'acme-secret-tenant' },
 				models: { allowed: ['gpt-4o', 'gpt-4o-mini'] },
 			},
+			usage: { reporting: 'counts' as const },
 		};
 		assert.equal((await putPolicy(service.url, admin, settings, '"1"')).status, 200);
 		for (const displayName of ['Research', 'Contractors']) {
@@ -50,27 +51,29 @@ describe('group overlays in headless Chromium', function () {
 		await service?.close();
 	});
 
-	it('adds, orders and saves overlays, names a wrong default beside its field, and previews a member in both groups', async () => {
+	it('adds, orders and saves overlays, names a wrong default beside its field, keeps secret header values, and previews a member in both groups', async () => {
 		assert.equal(await page.isVisible('#no-overlays'), true);
+		const last = () => page.locator('.overlay-row').last();
 		await page.selectOption('#overlay-group', 'Research');
 		await page.click('#add-overlay');
-		await page.locator('.overlay-row').last().locator('.overlay-allowed').fill('o3, gpt-4o');
-		await page.locator('.overlay-row').last().locator('.overlay-default').fill('o3');
+		await last().locator('.overlay-allowed').fill('o3, gpt-4o');
+		await last().locator('.overlay-default').fill('o3');
+		await last().locator('.overlay-headers').fill('X-Team: research\nX-Team-Key: rk-research-secret');
+		assert.equal(await last().locator('.overlay-base-url').isDisabled(), true, 'no endpoint change unless the organization allows it');
 		await page.selectOption('#overlay-group', 'Contractors');
 		await page.click('#add-overlay');
-		await page.locator('.overlay-row').last().locator('.overlay-allowed').fill('gpt-4o-mini');
-		await page.locator('.overlay-row').last().locator('.overlay-default').fill('gpt-4o');
+		await last().locator('.overlay-allowed').fill('gpt-4o-mini');
+		await last().locator('.overlay-default').fill('gpt-4o');
+		await last().locator('.overlay-budget-tokens').fill('100,000');
+		await last().locator('.overlay-budget-enforcement').selectOption('hard');
 		await page.click('#save-overlays');
 		await page.waitForSelector('#status.error');
 		assert.match((await page.textContent('#status'))!, /Contractors: gpt-4o is not in models\.allowed/);
-		assert.match(
-			(await page.locator('.overlay-row').last().locator('.field-error').last().textContent())!,
-			/gpt-4o is not in models\.allowed/,
-		);
+		assert.match((await last().locator('.field-error[data-overlay-field="default"]').textContent())!, /gpt-4o is not in models\.allowed/);
 
-		await page.locator('.overlay-row').last().locator('.overlay-default').fill('');
+		await last().locator('.overlay-default').fill('');
 		// Contractors first, so Research (applied later) wins for a member of both.
-		await page.locator('.overlay-row').last().locator('.overlay-up').click();
+		await last().locator('.overlay-up').click();
 		await page.click('#save-overlays');
 		await page.waitForURL(/saved=overlays/);
 		await page.waitForSelector('#status.success');
@@ -78,21 +81,46 @@ describe('group overlays in headless Chromium', function () {
 			'Contractors',
 			'Research',
 		]);
-		const current = await service.policies.current('acme');
-		assert.deepEqual(current?.signed.policy.overlays, [
-			{ group: 'Contractors', models: { allowed: ['gpt-4o-mini'] } },
-			{ group: 'Research', models: { allowed: ['o3', 'gpt-4o'], default: 'o3' } },
+		const saved = (await service.policies.current('acme'))?.signed.policy;
+		assert.deepEqual(saved?.overlays, [
+			{ group: 'Contractors', models: { allowed: ['gpt-4o-mini'] }, budget: { monthlyTokens: 100_000, enforcement: 'hard' } },
+			{
+				group: 'Research',
+				models: { allowed: ['o3', 'gpt-4o'], default: 'o3' },
+				headers: { 'X-Team': 'research', 'X-Team-Key': 'rk-research-secret' },
+			},
 		]);
-		assert.equal(current?.signed.policy.provider?.headers['X-Tenant'], 'acme-secret-tenant', 'the secret header value was kept');
+		assert.equal(saved?.provider?.headers['X-Tenant'], 'acme-secret-tenant', 'the secret header value was kept');
+		assert.match(await last().locator('.overlay-headers').inputValue(), /^X-Team: ••••••\nX-Team-Key: ••••••$/);
+
+		// The organization lets overlays change the endpoint: Research gets its own; the masked values are kept.
+		await page.check('#overlays-endpoint');
+		await last().locator('.overlay-base-url').fill('https://research.acme.example/v1');
+		await page.click('#save-overlays');
+		await page.waitForURL(/saved=overlays/);
+		await page.waitForSelector('#status.success');
+		const again = (await service.policies.current('acme'))?.signed.policy;
+		assert.equal(again?.overlaysMayChangeEndpoint, true);
+		assert.deepEqual(again?.overlays?.[1], {
+			group: 'Research',
+			models: { allowed: ['o3', 'gpt-4o'], default: 'o3' },
+			headers: { 'X-Team': 'research', 'X-Team-Key': 'rk-research-secret' },
+			baseUrl: 'https://research.acme.example/v1',
+		});
 
 		await page.fill('#preview-email', 'both@acme.example');
 		await page.click('#preview-member button');
 		await page.waitForSelector('#preview-result:not([hidden])');
-		assert.match(
-			(await page.textContent('#preview-result'))!,
-			/Overlays applied, in order: Contractors, Research\..*provider\.models\.allowed: \["gpt-4o","gpt-4o-mini"\] → \["o3","gpt-4o"\]/,
-		);
-		assert.ok(!(await page.content()).includes('acme-secret-tenant'), 'no secret header value in the page');
+		const preview = (await page.textContent('#preview-result'))!;
+		assert.match(preview, /Overlays applied, in order: Contractors, Research\./);
+		assert.match(preview, /Base URL: https:\/\/llm\.acme\.example\/v1 → https:\/\/research\.acme\.example\/v1/);
+		assert.match(preview, /Allowed models: gpt-4o, gpt-4o-mini → o3, gpt-4o/);
+		assert.match(preview, /Header X-Team-Key: ••••••/);
+		assert.match(preview, /Monthly token budget: 100000/);
+		const html = await page.content();
+		for (const secret of ['acme-secret-tenant', 'rk-research-secret']) {
+			assert.ok(!html.includes(secret), `no secret header value in the page (${secret})`);
+		}
 		mkdirSync(ARTIFACTS, { recursive: true });
 		await page.locator('#overlays-card').screenshot({ path: join(ARTIFACTS, 'console-overlays.png') });
 	});

@@ -16,7 +16,6 @@ import type { GroupsService } from '../groups/groups-service';
 import { dayOf, periodOf, UsageQuerySchema } from '../usage/usage-query';
 import type { UsageService } from '../usage/usage-service';
 import type { RolloutStatus } from '../policy/rollout-status';
-import type { PolicyDocument } from '../../policy';
 
 export interface AdminPageRouteOptions {
 	readonly kit: ConsoleKit;
@@ -108,7 +107,13 @@ export const adminPageRoutes: FastifyPluginAsyncZod<AdminPageRouteOptions> = asy
 			...chrome(request, 'Groups', 'groups', current.signed.policy.organization.name, script),
 			styles: ['/console/assets/groups.css'],
 		};
-		const overlays = { overlays: (current.signed.policy as PolicyDocument).overlays ?? [], revision: current.revision };
+		// Secret header values never reach the page: the overlays arrive masked, as the settings page's headers do.
+		const settings = maskSettings(settingsOfRevision(current));
+		const overlays = {
+			overlays: settings.overlays ?? [],
+			overlaysMayChangeEndpoint: settings.overlaysMayChangeEndpoint === true,
+			revision: current.revision,
+		};
 		return sendPage(reply, page(options, groupsPage(await groups.list(user.orgId), overlays)));
 	});
 };

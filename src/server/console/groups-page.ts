@@ -31,7 +31,10 @@ function groupRow(group: GroupView): SafeHtml {
 }
 
 /** The Groups page: every group with its members and who manages it; the console's own groups are edited here. */
-export function groupsPage(groups: readonly GroupView[], overlays: { overlays: readonly Overlay[]; revision: number }): SafeHtml {
+export function groupsPage(
+	groups: readonly GroupView[],
+	overlays: { overlays: readonly Overlay[]; overlaysMayChangeEndpoint: boolean; revision: number },
+): SafeHtml {
 	return html`${overlaysSection({ ...overlays, groups: groups.map((group) => group.displayName) })}<section class="card">
 		<h1>Groups</h1>
 		<p class="muted">Groups come from your directory (SCIM), from the group claim of single sign-on (at each member's sign-in), or are made here. Only groups made here are changed here.</p>

@@ -1,42 +1,72 @@
 import type { Overlay } from '../../policy';
-import { errorSlot } from './fragments';
+import { MASK } from '../policy/revision-diff';
 import { html, jsonForScript, type SafeHtml } from './html';
 
-function overlayRow(overlay: Overlay | undefined, index: number): SafeHtml {
-	return html`<tr class="overlay-row" data-group="${overlay?.group ?? ''}">
-		<th scope="row" class="overlay-group">${overlay?.group ?? ''}</th>
-		<td><input class="overlay-allowed" value="${overlay?.models.allowed.join(', ') ?? ''}" aria-label="Allowed models for ${overlay?.group ?? 'the group'}" spellcheck="false">${errorSlot(`overlays[${index}].models.allowed`)}</td>
-		<td><input class="overlay-default" value="${overlay?.models.default ?? ''}" aria-label="Default model for ${overlay?.group ?? 'the group'}" spellcheck="false">${errorSlot(`overlays[${index}].models.default`)}</td>
-		<td><button type="button" class="link overlay-up" aria-label="Apply earlier">↑</button> <button type="button" class="link overlay-down" aria-label="Apply later">↓</button> <button type="button" class="link overlay-remove">Remove</button></td>
-	</tr>`;
+/** Where a row shows the errors of one of its fields (the browser maps `overlays[i].<field>` here). */
+const slot = (field: string) => html`<div class="field-error" data-overlay-field="${field}" role="alert"></div>`;
+
+/** Header lines as the admin types them; a secret value arrives masked and, left as it is, keeps its saved value. */
+const headerLines = (headers: Record<string, string> | undefined) =>
+	Object.entries(headers ?? {})
+		.map(([name, value]) => `${name}: ${value}`)
+		.join('\n');
+
+function overlayRow(overlay: Overlay | undefined, mayChangeEndpoint: boolean): SafeHtml {
+	const group = overlay?.group ?? '';
+	const name = group || 'the group';
+	const kept = Object.keys(overlay?.models?.settings ?? {});
+	return html`<fieldset class="overlay-row" data-group="${group}" data-model-settings="${JSON.stringify(overlay?.models?.settings ?? {})}">
+		<legend><span class="overlay-group">${group}</span>
+			<button type="button" class="link overlay-up" aria-label="Apply ${name} earlier">↑</button>
+			<button type="button" class="link overlay-down" aria-label="Apply ${name} later">↓</button>
+			<button type="button" class="link overlay-remove" aria-label="Remove the overlay of ${name}">Remove</button>
+		</legend>
+		<div class="overlay-fields">
+			<label>Allowed models<input class="overlay-allowed" value="${overlay?.models?.allowed.join(', ') ?? ''}" placeholder="The organization's" spellcheck="false">${slot('allowed')}</label>
+			<label>Default model<input class="overlay-default" value="${overlay?.models?.default ?? ''}" placeholder="The organization's" spellcheck="false">${slot('default')}</label>
+			<label>Extra headers<textarea class="overlay-headers" rows="2" placeholder="X-Team: research (one per line)" spellcheck="false">${headerLines(overlay?.headers)}</textarea>${slot('headers')}</label>
+			<label>Monthly token budget<input class="overlay-budget-tokens" inputmode="numeric" value="${overlay?.budget?.monthlyTokens ?? ''}" placeholder="The organization's">
+				<select class="overlay-budget-enforcement" aria-label="Budget enforcement for ${name}">
+					<option value="soft" ${overlay?.budget?.enforcement === 'hard' ? '' : 'selected'}>Soft</option>
+					<option value="hard" ${overlay?.budget?.enforcement === 'hard' ? 'selected' : ''}>Hard</option>
+				</select>${slot('budget')}</label>
+			<label>Base URL<input class="overlay-base-url" value="${overlay?.baseUrl ?? ''}" placeholder="The organization's" spellcheck="false" ${mayChangeEndpoint ? '' : 'disabled'} title="${mayChangeEndpoint ? '' : 'Turn on “Overlays may change the endpoint” first'}">${slot('baseUrl')}</label>
+		</div>
+		${kept.length ? html`<p class="hint">Per-model settings kept (edit them in the policy file or the API): ${kept.join(', ')}.</p>` : ''}
+		${slot('')}
+	</fieldset>`;
 }
 
 /**
- * The Groups page's overlays: each changes one group's models, applied in this order over the
- * organization's policy (a later one wins), and a preview of what any member is served.
+ * The Groups page's overlays: each changes one group's models, extra headers, budget and (where the
+ * organization allows it) endpoint, applied in this order over the organization's policy (a later
+ * one wins), and a preview of what any member is served. Header values arrive masked.
  */
-export function overlaysSection(state: { overlays: readonly Overlay[]; revision: number; groups: readonly string[] }): SafeHtml {
+export function overlaysSection(state: {
+	overlays: readonly Overlay[];
+	overlaysMayChangeEndpoint: boolean;
+	revision: number;
+	groups: readonly string[];
+}): SafeHtml {
 	return html`<section class="card" id="overlays-card">
 		<h2>Group overlays</h2>
-		<p class="muted">Members of a group get its models instead of the organization's, applied in this order (a later overlay wins where a member is in both). Everything else — endpoint, headers, credential — stays as the organization set it.</p>
-		<table id="overlays">
-			<thead><tr><th scope="col">Group</th><th scope="col">Allowed models</th><th scope="col">Default model</th><th scope="col"></th></tr></thead>
-			<tbody>${state.overlays.map((overlay, index) => overlayRow(overlay, index))}</tbody>
-		</table>
-		<p id="no-overlays" class="muted" ${state.overlays.length ? 'hidden' : ''}>No overlays: every member gets the organization's models.</p>
+		<p class="muted">Members of a group get what its overlay changes — models, extra headers, a monthly budget and, where allowed, the endpoint — applied in this order over the organization's policy (a later overlay wins where a member is in both). Empty fields keep the organization's; the credential always does. Saved secret header values show as ${MASK}: leave them to keep them.</p>
+		<label class="toggle"><input type="checkbox" id="overlays-endpoint" ${state.overlaysMayChangeEndpoint ? 'checked' : ''}> Overlays may change the endpoint (base URL)</label>
+		<div id="overlays">${state.overlays.map((overlay) => overlayRow(overlay, state.overlaysMayChangeEndpoint))}</div>
+		<p id="no-overlays" class="muted" ${state.overlays.length ? 'hidden' : ''}>No overlays: every member gets the organization's policy.</p>
 		<div class="row">
 			<select id="overlay-group" aria-label="Group to add an overlay for">${state.groups.map((group) => html`<option value="${group}">${group}</option>`)}</select>
 			<button type="button" id="add-overlay">Add overlay</button>
 			<button type="button" id="save-overlays" class="primary">Save overlays</button>
 		</div>
-		${errorSlot('overlays')}
+		${slot('overlays')}
 		<h3>Preview a member's policy</h3>
 		<form id="preview-member" class="row">
 			<input type="email" id="preview-email" placeholder="name@example.com" aria-label="Member's e-mail address" required>
 			<button type="submit">Preview</button>
 		</form>
 		<div id="preview-result" class="subpanel" hidden></div>
-		<template id="overlay-row-template">${overlayRow(undefined, 0)}</template>
+		<template id="overlay-row-template">${overlayRow(undefined, state.overlaysMayChangeEndpoint)}</template>
 		<script type="application/json" id="overlays-state">${jsonForScript({ revision: state.revision })}</script>
 	</section>`;
 }

@@ -152,7 +152,7 @@ export const adminPages = {
 			</form>
 			<template id="header-row-template">${headerRow('', undefined)}</template>
 			<template id="model-row-template">${modelRow('', undefined)}</template>
-			<script type="application/json" id="console-state">${jsonForScript({ revision: state.revision, ...(settings.overlays ? { overlays: settings.overlays } : {}) })}</script>
+			<script type="application/json" id="console-state">${jsonForScript({ revision: state.revision })}</script>
 		</section>`;
 	},
 

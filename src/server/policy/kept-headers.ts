@@ -1,4 +1,4 @@
-import type { FieldError } from '../../policy';
+import type { FieldError, Overlay } from '../../policy';
 
 export type KeptHeadersResult = { ok: true; value: unknown } | { ok: false; errors: FieldError[] };
 
@@ -41,4 +41,53 @@ export function restoreKeptHeaderValues(
 
 function isRecord(value: unknown): value is Record<string, unknown> {
 	return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/**
+ * Overlays as the console sends them: a header value sent empty keeps the value that header has in
+ * the saved overlay of the same group (the console never receives secret values). A header sent
+ * empty without a saved value is refused, naming the field.
+ */
+export function restoreKeptOverlayHeaderValues(input: unknown, saved: readonly Overlay[]): KeptHeadersResult {
+	if (!isRecord(input) || !Array.isArray(input['overlays'])) {
+		return { ok: true, value: input };
+	}
+	const errors: FieldError[] = [];
+	const overlays = input['overlays'].map((overlay: unknown, index) => {
+		if (!isRecord(overlay) || !isRecord(overlay['headers']) || typeof overlay['group'] !== 'string') {
+			return overlay;
+		}
+		const group = overlay['group'].toLowerCase();
+		const before = saved.find((candidate) => candidate.group.toLowerCase() === group)?.headers ?? {};
+		const headers: Record<string, unknown> = Object.assign(Object.create(null) as Record<string, unknown>, overlay['headers']);
+		for (const [name, value] of Object.entries(headers)) {
+			if (value !== '') {
+				continue;
+			}
+			const kept = Object.entries(before).find(([savedName]) => savedName.toLowerCase() === name.toLowerCase());
+			if (kept) {
+				headers[name] = kept[1];
+			} else {
+				errors.push({ path: `overlays[${index}].headers.${name}`, message: 'enter a value (this header has no saved value)' });
+			}
+		}
+		return { ...overlay, headers: { ...headers } };
+	});
+	return errors.length > 0 ? { ok: false, errors } : { ok: true, value: { ...input, overlays } };
+}
+
+/** The settings page edits everything but the overlays: they are kept as saved. */
+export function withSavedOverlays(
+	input: unknown,
+	saved: { overlays?: Overlay[] | undefined; overlaysMayChangeEndpoint?: boolean | undefined },
+): unknown {
+	if (!isRecord(input)) {
+		return input;
+	}
+	const { overlays: _overlays, overlaysMayChangeEndpoint: _endpoint, ...rest } = input;
+	return {
+		...rest,
+		...(saved.overlays?.length ? { overlays: saved.overlays } : {}),
+		...(saved.overlaysMayChangeEndpoint !== undefined ? { overlaysMayChangeEndpoint: saved.overlaysMayChangeEndpoint } : {}),
+	};
 }

@@ -1,7 +1,7 @@
 import { EventEmitter } from 'node:events';
 import { PolicySettingsSchema, parseWith, type FieldError, type PolicySettings, type PolicySigningKey } from '../../policy';
 import type { Clock } from '../clock';
-import { restoreKeptHeaderValues, type KeptHeadersResult } from './kept-headers';
+import { restoreKeptHeaderValues, restoreKeptOverlayHeaderValues, withSavedOverlays, type KeptHeadersResult } from './kept-headers';
 import type { Keyring } from '../signing/keyring';
 import type { Store } from '../store/store';
 import { signRevision, toPublished, settingsOfRevision, type PublishedRevision } from './revisions';
@@ -126,16 +126,25 @@ export class PolicyService {
 	}
 
 	/**
-	 * The admin's input with the saved values of the headers named in `keep` put back (the console
-	 * never receives secret values, so an untouched one arrives empty): a rule of the policy, run
-	 * before the input is validated, whoever saves.
+	 * The admin's input with what the console never receives put back before it is validated, a rule
+	 * of the policy whoever saves: the saved values of the headers named in `keep` (an untouched
+	 * secret arrives empty), overlay header values sent empty, and, with `keepOverlays`, the saved
+	 * overlays themselves (the settings page does not edit them).
 	 */
-	async withKeptHeaderValues(orgId: string, input: unknown, keep: readonly string[]): Promise<KeptHeadersResult> {
-		if (keep.length === 0) {
-			return { ok: true, value: input };
-		}
+	async withKeptValues(
+		orgId: string,
+		input: unknown,
+		keep: { headers: readonly string[]; overlays?: boolean },
+	): Promise<KeptHeadersResult> {
 		const current = await this.current(orgId);
-		return restoreKeptHeaderValues(input, keep, current ? (settingsOfRevision(current).provider?.headers ?? {}) : {});
+		const saved = current ? settingsOfRevision(current) : undefined;
+		const restored = restoreKeptHeaderValues(input, keep.headers, saved?.provider?.headers ?? {});
+		if (!restored.ok) {
+			return restored;
+		}
+		return keep.overlays
+			? { ok: true, value: withSavedOverlays(restored.value, saved ?? {}) }
+			: restoreKeptOverlayHeaderValues(restored.value, saved?.overlays ?? []);
 	}
 
 	/** The newest settings again, signed with the organization's newest key (after a key rotation). */

@@ -19,6 +19,19 @@ const LABELS: Readonly<Record<string, string>> = {
 	'provider.organizationToken.lifetimeMinutes': 'Organization token lifetime (minutes)',
 	'provider.organizationToken.header': 'Organization token header',
 	'usage.reporting': 'Usage reporting',
+	'usage.budget.monthlyTokens': 'Monthly token budget',
+	'usage.budget.enforcement': 'Budget enforcement',
+	'overlays order': 'Group overlays, in order',
+	overlaysMayChangeEndpoint: 'Overlays may change the endpoint',
+};
+
+/** An overlay's field, as the organization's field it changes. */
+const OVERLAY_FIELD = /^overlays\[(.+?)\]\.(models|headers|baseUrl|budget)(\..+)?$/;
+const OVERLAY_TARGET: Readonly<Record<string, string>> = {
+	models: 'provider.models',
+	headers: 'provider.headers',
+	baseUrl: 'provider.baseUrl',
+	budget: 'usage.budget',
 };
 
 const MODEL_LABELS: Readonly<Record<string, string>> = {
@@ -84,6 +97,25 @@ const MODEL_SETTING =
  * console fills in itself. The API keeps the field paths; this is what the console prints.
  */
 export function describeChanges(changes: readonly FieldChange[]): string[] {
+	// Each overlay's changes read like the organization's, under the overlay's name.
+	const byOverlay = new Map<string, FieldChange[]>();
+	const own: FieldChange[] = [];
+	for (const change of changes) {
+		const overlay = OVERLAY_FIELD.exec(change.path);
+		if (overlay) {
+			const [, group, field, rest] = overlay as unknown as [string, string, string, string | undefined];
+			byOverlay.set(group, [...(byOverlay.get(group) ?? []), { ...change, path: `${OVERLAY_TARGET[field]}${rest ?? ''}` }]);
+		} else {
+			own.push(change);
+		}
+	}
+	const overlayLines = [...byOverlay].flatMap(([group, overlayChanges]) =>
+		describeOwnChanges(overlayChanges).map((line) => `Overlay ${group} · ${line}`),
+	);
+	return [...describeOwnChanges(own), ...overlayLines];
+}
+
+function describeOwnChanges(changes: readonly FieldChange[]): string[] {
 	const lines: string[] = [];
 	const models = new Map<string, { label: string; change: FieldChange }[]>();
 	for (const change of changes) {

@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { effectiveDocument, OverlaysSchema, settingsOf, type PolicyDocument } from '../../policy';
-import { expectedRevision, savePolicy } from '../http/policy-http';
+import { expectedRevision, INVALID_POLICY_MESSAGE, savePolicy } from '../http/policy-http';
 import { sendStoredJson, signedPolicyResponse } from '../http/schemas';
 import { principalOf, requireRole, type Authenticators } from '../http/auth';
 import { currentOrThrow } from '../http/policy-http';
@@ -9,6 +9,7 @@ import { HttpError } from '../http/http-error';
 import { ErrorSchema } from '../http/schemas';
 import type { PolicyService } from '../policy/policy-service';
 import { diffSettings, maskSettings } from '../policy/revision-diff';
+import { describeChanges } from '../policy/revision-words';
 import type { Store } from '../store/store';
 
 const ChangeSchema = z.object({ path: z.string(), before: z.string().optional(), after: z.string().optional() });
@@ -20,7 +21,7 @@ const ChangeSchema = z.object({ path: z.string(), before: z.string().optional(),
  */
 export const adminEffectiveRoutes: FastifyPluginAsyncZod<{
 	auth: Authenticators;
-	policies: Pick<PolicyService, 'current' | 'save'>;
+	policies: Pick<PolicyService, 'current' | 'save' | 'withKeptValues'>;
 	store: Pick<Store, 'findUserByEmail' | 'groups'>;
 }> = async (app, { auth, policies, store }) => {
 	app.addHook('preValidation', requireRole(auth, 'admin'));
@@ -32,8 +33,19 @@ export const adminEffectiveRoutes: FastifyPluginAsyncZod<{
 				summary: "Replace the policy's group overlays (in the order given), keeping everything else as saved",
 				security: [{ bearerAuth: [] }],
 				headers: z.looseObject({ 'if-match': z.string().optional().describe('The quoted revision edited, or *') }),
-				body: z.strictObject({ overlays: OverlaysSchema }),
+				body: z.strictObject({
+					overlays: OverlaysSchema,
+					overlaysMayChangeEndpoint: z.boolean('must be true or false').optional().describe('absent: as saved'),
+				}),
 				response: { 200: signedPolicyResponse, 400: ErrorSchema, 409: ErrorSchema, 412: ErrorSchema, 428: ErrorSchema },
+			},
+			// Before validation: an overlay header sent empty (the console never receives secret values) keeps its saved value.
+			preValidation: async (request) => {
+				const restored = await policies.withKeptValues(principalOf(request).user.orgId, request.body, { headers: [] });
+				if (!restored.ok) {
+					throw new HttpError(400, 'invalid_policy', INVALID_POLICY_MESSAGE, { fieldErrors: restored.errors });
+				}
+				request.body = restored.value as typeof request.body;
 			},
 		},
 		async (request, reply) => {
@@ -41,9 +53,23 @@ export const adminEffectiveRoutes: FastifyPluginAsyncZod<{
 			const expected = expectedRevision(request.headers['if-match']);
 			const current = await currentOrThrow(policies, user.orgId);
 			// The saved settings themselves (secret header values included), so nothing else changes.
-			const { overlays: _before, ...settings } = settingsOf(current.signed.policy as PolicyDocument);
-			const overlays = request.body.overlays;
-			const saved = await savePolicy(policies, user.orgId, { ...settings, ...(overlays.length ? { overlays } : {}) }, expected, user.email);
+			const {
+				overlays: _before,
+				overlaysMayChangeEndpoint: savedChoice,
+				...settings
+			} = settingsOf(current.signed.policy as PolicyDocument);
+			const { overlays, overlaysMayChangeEndpoint = savedChoice } = request.body;
+			const saved = await savePolicy(
+				policies,
+				user.orgId,
+				{
+					...settings,
+					...(overlays.length ? { overlays } : {}),
+					...(overlaysMayChangeEndpoint !== undefined ? { overlaysMayChangeEndpoint } : {}),
+				},
+				expected,
+				user.email,
+			);
 			return sendStoredJson(reply, saved.json);
 		},
 	);
@@ -66,6 +92,7 @@ export const adminEffectiveRoutes: FastifyPluginAsyncZod<{
 						appliedOverlays: z.array(z.string()),
 						provider: z.record(z.string(), z.unknown()).optional(),
 						changes: z.array(ChangeSchema).describe("How it differs from the organization's policy"),
+						summary: z.array(z.string()).describe('The same differences in the console’s words'),
 					}),
 					400: ErrorSchema,
 					404: ErrorSchema,
@@ -87,14 +114,16 @@ export const adminEffectiveRoutes: FastifyPluginAsyncZod<{
 			}
 			const base = current.signed.policy as PolicyDocument;
 			const effective = effectiveDocument(base, groups);
-			const { overlays: _overlays, ...baseSettings } = settingsOf(base);
+			const { overlays: _overlays, overlaysMayChangeEndpoint: _endpoint, ...baseSettings } = settingsOf(base);
 			const effectiveSettings = settingsOf(effective);
+			const changes = diffSettings(baseSettings, effectiveSettings);
 			return {
 				revision: current.revision,
 				groups,
 				appliedOverlays: effective.appliedOverlays ?? [],
 				...(effective.provider ? { provider: maskSettings(effectiveSettings).provider as Record<string, unknown> } : {}),
-				changes: diffSettings(baseSettings, effectiveSettings),
+				changes,
+				summary: describeChanges(changes),
 			};
 		},
 	);

@@ -11,7 +11,7 @@ import { settingsOfRevision, type PolicyService } from '../policy/policy-service
 
 export interface AdminRouteOptions {
 	readonly auth: Authenticators;
-	readonly policies: Pick<PolicyService, 'current' | 'save' | 'history' | 'revision' | 'withKeptHeaderValues'>;
+	readonly policies: Pick<PolicyService, 'current' | 'save' | 'history' | 'revision' | 'withKeptValues'>;
 	readonly audit: Pick<AuditLog, 'record'>;
 }
 
@@ -25,6 +25,11 @@ const KeepHeaderValuesQuery = z.object({
 		.pipe(z.array(z.string().max(256)).max(64))
 		.default([])
 		.describe('Header names (repeat the parameter) whose value is sent empty and keeps the saved value'),
+	keepOverlays: z
+		.enum(['true', 'false'])
+		.transform((value) => value === 'true')
+		.default(false)
+		.describe('true: the saved group overlays (and whether they may change the endpoint) stay as they are, whatever the body says'),
 });
 
 /** Admin endpoints under /api/v1/admin for the policy: save (the one save path), history, restore. */
@@ -50,12 +55,12 @@ export const adminRoutes: FastifyPluginAsyncZod<AdminRouteOptions> = async (app,
 				body: PolicySettingsSchema,
 				response: { 200: signedPolicyResponse, 400: ErrorSchema, 412: ErrorSchema, 428: ErrorSchema },
 			},
-			// Before validation: a kept header arrives empty and gets its saved value back.
+			// Before validation: a kept header arrives empty and gets its saved value back; kept overlays are put back.
 			preValidation: async (request) => {
 				// An invalid list is left to the route's own validation, next, which names the field.
 				const query = KeepHeaderValuesQuery.safeParse(request.query);
-				const keep = query.success ? query.data.keepHeaderValues : [];
-				const restored = await policies.withKeptHeaderValues(principalOf(request).user.orgId, request.body, keep);
+				const keep = query.success ? { headers: query.data.keepHeaderValues, overlays: query.data.keepOverlays } : { headers: [] };
+				const restored = await policies.withKeptValues(principalOf(request).user.orgId, request.body, keep);
 				if (!restored.ok) {
 					throw new HttpError(400, 'invalid_policy', INVALID_POLICY_MESSAGE, { fieldErrors: restored.errors });
 				}

@@ -1,4 +1,12 @@
-import { monthOf, USAGE_LIMITS, type FieldError, type UsageReport, type UsageStanding } from '../../policy';
+import {
+	effectiveDocument,
+	monthOf,
+	USAGE_LIMITS,
+	type FieldError,
+	type PolicyDocument,
+	type UsageReport,
+	type UsageStanding,
+} from '../../policy';
 import type { Clock } from '../clock';
 import type { PolicyService } from '../policy/policy-service';
 import type { Store } from '../store/store';
@@ -45,7 +53,7 @@ export const NOT_FAILED = new Set(['ok', 'cancelled']);
  */
 export class UsageService {
 	constructor(
-		private readonly store: Pick<Store, 'usage' | 'listRevisions' | 'listUsers' | 'getUser'>,
+		private readonly store: Pick<Store, 'usage' | 'listRevisions' | 'listUsers' | 'getUser' | 'groups'>,
 		private readonly policies: Pick<PolicyService, 'current'>,
 		private readonly clock: Clock,
 		private readonly counted: (counts: IngestedCounts) => void = () => undefined,
@@ -132,7 +140,7 @@ export class UsageService {
 		};
 	}
 
-	/** A member's tokens this month against their allowance: their own where an admin set one, else the policy's. */
+	/** A member's tokens this month against their allowance: their own where an admin set one, else their groups' overlay's, else the policy's. */
 	async standing(orgId: string, userId: string): Promise<UsageStanding> {
 		const { from, to, month } = monthOf(this.clock.now());
 		const [used, overrides, current] = await Promise.all([
@@ -140,7 +148,11 @@ export class UsageService {
 			this.store.usage.listBudgetOverrides(orgId),
 			this.policies.current(orgId),
 		]);
-		const budget = current?.signed.policy.usage?.budget;
+		const document = current?.signed.policy as PolicyDocument | undefined;
+		const groups = document?.overlays?.some((overlay) => overlay.budget)
+			? (await this.store.groups.groupsOf(userId)).map((group) => group.displayName)
+			: [];
+		const budget = document && effectiveDocument(document, groups).usage?.budget;
 		const own = overrides.find((override) => override.userId === userId)?.monthlyTokens;
 		return {
 			month,

@@ -30,12 +30,6 @@ function modelSettings(): { settings?: Record<string, Record<string, unknown>> }
 }
 
 /** The settings form as the service takes it: header values left empty keep their saved value. */
-/** The saved group overlays, as the page was given them. */
-function keptOverlays(): { overlays?: unknown[] } {
-	const { overlays } = JSON.parse($('#console-state').textContent ?? '{}') as { overlays?: unknown[] };
-	return overlays?.length ? { overlays } : {};
-}
-
 function collect(headersBox: HTMLElement) {
 	const headers: Record<string, string> = {};
 	const keepHeaderValues: string[] = [];
@@ -86,8 +80,6 @@ function collect(headersBox: HTMLElement) {
 		...optional('adminContact', inputValue('#admin-contact').trim()),
 		...(enabled || providerTouched ? { provider } : {}),
 		...usageChoice(),
-		// Group overlays are not edited on this page: a save keeps them as they are.
-		...keptOverlays(),
 	};
 	return { settings, keepHeaderValues };
 }
@@ -142,7 +134,11 @@ export function wireSettingsForm(form: HTMLFormElement): void {
 		try {
 			// The one save path: the admin API, which puts back the header values kept unchanged.
 			const { settings, keepHeaderValues } = collect(headersBox);
-			const query = new URLSearchParams(keepHeaderValues.map((name) => ['keepHeaderValues', name]));
+			// Group overlays are not edited on this page: the service keeps them as saved.
+			const query = new URLSearchParams([
+				['keepOverlays', 'true'],
+				...keepHeaderValues.map((name): [string, string] => ['keepHeaderValues', name]),
+			]);
 			// A canary first, when the admin chose one (the Revisions page then promotes or rolls back).
 			const rollout = $<HTMLSelectElement>('#rollout').value;
 			if (rollout) {
