@@ -11,3 +11,4 @@ export * from './endpoint';
 export * from './usage';
 export * from './organization-token';
 export * from './overlays';
+export * from './placement';

@@ -244,6 +244,7 @@ export async function buildApp(options: AppOptions): Promise<PolicyApp> {
 		usage,
 		groups,
 		rolloutStatus: (orgId) => rolloutStatus({ policies, rollouts, store, groups, usage }, orgId),
+		servedRevisions: (current) => rollouts.servedRevisions(current, () => groups.groupsByMember(current.orgId)),
 	});
 	await app.register(scimRoutes, { prefix: '/scim/v2', users: scimUsers, groups: scimGroups, identity: store.identity, publicUrl });
 

@@ -163,4 +163,68 @@ describe('staged rollouts', function () {
 			sessions.dispose();
 		}
 	});
+
+	it('tells each member where they stand (their groups, the rollout, whether they are in its canary) and counts a member on the stable revision as in sync', async () => {
+		const pilot = await service.addUser('pilot@acme.example', 'member');
+		const other = await service.addUser('other@acme.example', 'member');
+		const made = await fetch(`${service.url}/api/v1/admin/groups`, {
+			method: 'POST',
+			headers: bearer(admin, { 'content-type': 'application/json' }),
+			body: JSON.stringify({ displayName: 'Pilots', members: [pilot.email] }),
+		});
+		assert.equal(made.status, 201);
+		const tokens = {
+			pilot: (await service.signIn(pilot.email)).access_token,
+			other: (await service.signIn(other.email)).access_token,
+		};
+		const placement = async (token: string) => jsonOf(await fetch(`${service.url}/api/v1/policy/placement`, { headers: bearer(token) }));
+		assert.deepEqual(await placement(tokens.other), { revision: 2, groups: [], appliedOverlays: [], rollout: null });
+
+		const saved = await fetch(`${service.url}/api/v1/admin/policy?rollout=group:pilots`, {
+			method: 'PUT',
+			headers: bearer(admin, { 'content-type': 'application/json', 'if-match': '"2"' }),
+			body: JSON.stringify(NEXT),
+		});
+		assert.equal(saved.status, 200);
+		assert.deepEqual(await placement(tokens.pilot), {
+			revision: 3,
+			groups: ['Pilots'],
+			appliedOverlays: [],
+			rollout: { revision: 3, stable: 2, canary: 'group pilots', inCanary: true },
+		});
+		assert.deepEqual(await placement(tokens.other), {
+			revision: 2,
+			groups: [],
+			appliedOverlays: [],
+			rollout: { revision: 3, stable: 2, canary: 'group pilots', inCanary: false },
+		});
+		const noToken = await fetch(`${service.url}/api/v1/policy/placement`);
+		assert.equal(noToken.status, 401);
+
+		// Each applies what they are served: both are in sync, though only one has the newest revision.
+		for (const [token, revision] of [
+			[tokens.pilot, 3],
+			[tokens.other, 2],
+		] as const) {
+			const applied = await fetch(`${service.url}/api/v1/policy/applied`, {
+				method: 'POST',
+				headers: bearer(token, { 'content-type': 'application/json' }),
+				body: JSON.stringify({ revision }),
+			});
+			assert.equal(applied.status, 204);
+		}
+		const { members } = (await call('GET', '/members')).body as { members: { email: string; sync: string; appliedRevision: number }[] };
+		const syncOf = (email: string) => members.find((member) => member.email === email);
+		assert.deepEqual(
+			[syncOf(pilot.email), syncOf(other.email)].map((member) => [member?.appliedRevision, member?.sync]),
+			[
+				[3, 'in sync'],
+				[2, 'in sync'],
+			],
+		);
+		assert.equal((await call('POST', '/rollout/promote')).status, 200);
+		const promoted = (await call('GET', '/members')).body as { members: { email: string; sync: string }[] };
+		assert.equal(promoted.members.find((member) => member.email === other.email)?.sync, 'behind', 'after Promote, revision 2 is behind');
+		assert.equal((await placement(tokens.other)).rollout, null);
+	});
 });

@@ -1,8 +1,9 @@
 import * as vscode from 'vscode';
-import { withoutQuery } from '../../policy';
 import { describeServer, type ServerSettings } from '../base/server-source';
 import type { EffectiveStateEvents } from '../provider/effective-state';
 import { syncSessionFor } from '../sync/sync-session';
+import { PolicyTransport } from '../sync/transport';
+import { describeState, effectivePolicyText, type PlacementAnswer } from './effective-policy-text';
 import type { SessionManager } from '../auth/session-manager';
 import { Disposable } from '../base/disposable';
 import type { ProviderService } from '../provider/provider-service';
@@ -10,24 +11,8 @@ import type { PolicySync, SyncSession, SyncState } from '../sync/policy-sync';
 import type { ServiceConnection } from '../base/service-http';
 
 const EFFECTIVE_POLICY_URI = vscode.Uri.parse('org-provider-policy:/Effective%20Policy.md');
-
-export function describeState(state: SyncState): string {
-	const revision = state.policy ? `revision ${state.policy.document.revision}` : 'no policy';
-	switch (state.status) {
-		case 'signed-out':
-			return 'signed out';
-		case 'syncing':
-			return 'syncing';
-		case 'in-sync':
-			return `in sync (${revision})`;
-		case 'stale':
-			return `stale (offline since ${new Date(state.since).toLocaleTimeString()}: ${state.reason}; ${revision})`;
-		case 'error':
-			return `error (${state.message})`;
-		case 'cannot-verify':
-			return `locked: ${state.message}`;
-	}
-}
+/** How long Show Effective Policy waits for the service to say which groups the member is in. */
+const PLACEMENT_TIMEOUT_MS = 3000;
 
 /**
  * Connects the member's session to policy sync, shows the state in the status bar, tells the
@@ -154,50 +139,27 @@ export class SyncFeature extends Disposable implements vscode.TextDocumentConten
 		this.documentChanged.fire(EFFECTIVE_POLICY_URI);
 	}
 
-	provideTextDocumentContent(): string {
-		const state = this.sync.current;
-		const effective = this.provider.current;
-		const policy = state.policy;
-		const lines = ['# Effective provider policy', '', `- Policy server: ${describeServer(this.server())}`, ''];
-		if (!policy) {
-			lines.push('No organization policy is applied: you choose your own provider.', '');
-		} else {
-			const document = policy.document;
-			lines.push(
-				`- Organization: ${document.organization.name} (${document.organization.id})`,
-				`- Revision: ${document.revision}, saved by ${document.updatedBy} at ${document.updatedAt}`,
-				`- Source: ${policy.source === 'live' ? 'live from the policy service' : 'cached copy'}, received ${new Date(policy.receivedAt).toISOString()}`,
-				`- Sync: ${describeState(state)}`,
-				`- Enabled: ${document.enabled ? 'yes — the provider is locked' : 'no — members choose freely'}`,
-				`- Group overlays: ${document.appliedOverlays?.length ? `${document.appliedOverlays.join(', ')} (applied in this order over the organization's policy)` : 'none (the organization’s policy as it is)'}`,
-				...(document.organization.adminContact ? [`- Admin contact: ${document.organization.adminContact}`] : []),
-				'',
-			);
+	/** Show Effective Policy: what is in force, and — asked of the service when it answers — the member's groups and any rollout. */
+	async provideTextDocumentContent(): Promise<string> {
+		return effectivePolicyText({
+			state: this.sync.current,
+			effective: this.provider.current,
+			server: describeServer(this.server()),
+			placement: await this.placement(),
+		});
+	}
+
+	private async placement(): Promise<PlacementAnswer> {
+		const session = this.syncSession();
+		if (!session || !this.sync.current.policy) {
+			return undefined;
 		}
-		const provider = effective.provider;
-		lines.push(`## Provider: ${effective.label}${effective.locked ? ' (read-only)' : ''}`, '');
-		if (provider) {
-			// Origin and path only, as everywhere the member may copy from: a gateway may carry a key in the query.
-			lines.push(`- Base URL: ${withoutQuery(provider.baseUrl)}`);
-			const headers = Object.keys(provider.headers);
-			lines.push(`- Custom headers: ${headers.length ? headers.map((name) => `${name}: ••••••`).join(', ') : 'none'}`);
-			lines.push(
-				provider.organizationToken
-					? `- Credential: organization token for ${provider.organizationToken.audience}, renewed automatically (kept in memory only; no key of yours)`
-					: `- Member API key: ${provider.apiKeyRequired ? 'required (kept in secret storage)' : 'not used'}`,
-			);
-			if (provider.azure) {
-				lines.push(
-					`- Azure API version: ${provider.azure.apiVersion ?? 'v1 API'}`,
-					`- Azure identity authentication: ${provider.azure.identityAuth ? `on (scope ${provider.azure.scope}${provider.azure.tenantId ? `, tenant ${provider.azure.tenantId}` : ''})` : 'off'}`,
-				);
-			}
-			if (provider.models) {
-				lines.push(
-					`- Allowed models: ${provider.models.allowed.join(', ')}${provider.models.default ? ` (default ${provider.models.default})` : ''}`,
-				);
-			}
+		try {
+			const placement = await new PolicyTransport(session).placement(AbortSignal.timeout(PLACEMENT_TIMEOUT_MS));
+			return placement ?? undefined;
+		} catch (error) {
+			this.log.info(`could not ask the service for the member's groups: ${(error as Error).message}`);
+			return 'unreachable';
 		}
-		return `${lines.join('\n')}\n`;
 	}
 }

@@ -10,6 +10,8 @@ import {
 	type UsageReport,
 	type UsageStanding,
 	UsageStandingSchema,
+	PlacementSchema,
+	type Placement,
 } from '../../policy';
 import { serviceFetch, ServiceHttpError, type ServiceConnection } from '../base/service-http';
 
@@ -160,5 +162,18 @@ export class PolicyTransport {
 			throw new ServiceHttpError(response.status, `GET /api/v1/usage/standing answered ${response.status}`);
 		}
 		return UsageStandingSchema.parse(await response.json());
+	}
+
+	/** GET /api/v1/policy/placement: the member's groups, overlays and any rollout; undefined when signed out. */
+	async placement(signal: AbortSignal): Promise<Placement | undefined> {
+		const response = await this.authorized('/api/v1/policy/placement', {}, signal);
+		if (!response) {
+			return undefined;
+		}
+		if (!response.ok) {
+			await response.body?.cancel();
+			throw new ServiceHttpError(response.status, `GET /api/v1/policy/placement answered ${response.status}`);
+		}
+		return PlacementSchema.parse(await response.json());
 	}
 }

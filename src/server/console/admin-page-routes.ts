@@ -3,7 +3,7 @@ import { isoTime } from '../clock';
 import { principalOf } from '../http/auth';
 import { currentOrThrow } from '../http/policy-http';
 import { invitationView, memberView, revisionView } from '../http/views';
-import { settingsOfRevision, type PolicyService } from '../policy/policy-service';
+import { settingsOfRevision, type PolicyService, type PublishedRevision } from '../policy/policy-service';
 import { restoreEffect } from '../policy/restore-effect';
 import { maskSettings } from '../policy/revision-diff';
 import type { Store } from '../store/store';
@@ -25,6 +25,8 @@ export interface AdminPageRouteOptions {
 	readonly publicUrl: () => string;
 	/** The rollout under way, if any. */
 	readonly rolloutStatus: (orgId: string) => Promise<RolloutStatus | undefined>;
+	/** Which revision each member is served now (a rollout keeps some on the revision before). */
+	readonly servedRevisions: (current: PublishedRevision) => Promise<(userId: string) => number>;
 	readonly usage: Pick<UsageService, 'summary'>;
 	readonly groups: Pick<GroupsService, 'list' | 'groupsByMember'>;
 }
@@ -35,7 +37,7 @@ export interface AdminPageRouteOptions {
  */
 export const adminPageRoutes: FastifyPluginAsyncZod<AdminPageRouteOptions> = async (
 	app,
-	{ kit, policies, store, usage, groups, publicUrl, rolloutStatus },
+	{ kit, policies, store, usage, groups, publicUrl, rolloutStatus, servedRevisions },
 ) => {
 	const { sendPage, consolePage, chrome } = kit;
 	const script = ['/console/assets/console.js'];
@@ -70,7 +72,8 @@ export const adminPageRoutes: FastifyPluginAsyncZod<AdminPageRouteOptions> = asy
 		const { user } = principalOf(request);
 		const current = await currentOrThrow(policies, user.orgId);
 		const tokens = await store.tokenKeys.liveGrants(user.orgId, Date.now());
-		const people = (await store.listUsers(user.orgId)).map((member) => memberView(member, current.revision, tokens.get(member.id)));
+		const served = await servedRevisions(current);
+		const people = (await store.listUsers(user.orgId)).map((member) => memberView(member, served(member.id), tokens.get(member.id)));
 		const invitations = (await store.listInvitations(user.orgId)).map(invitationView);
 		const groupsOf = await groups.groupsByMember(user.orgId);
 		const options = chrome(request, 'Members', 'members', current.signed.policy.organization.name, script);

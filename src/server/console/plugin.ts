@@ -14,7 +14,7 @@ import type { Store } from '../store/store';
 import type { UsageService } from '../usage/usage-service';
 import type { RolloutStatus } from '../policy/rollout-status';
 import type { GroupsService } from '../groups/groups-service';
-import { adminPageRoutes } from './admin-page-routes';
+import { adminPageRoutes, type AdminPageRouteOptions } from './admin-page-routes';
 import { deviceVerificationRoutes } from './device-verification-routes';
 import { invitationRoutes } from './invitation-routes';
 import { createConsoleKit } from './kit';
@@ -46,6 +46,7 @@ export interface ConsoleOptions {
 	readonly groups: Pick<GroupsService, 'list' | 'groupsByMember'>;
 	/** The rollout under way, if any (the Revisions page shows it). */
 	readonly rolloutStatus: (orgId: string) => Promise<RolloutStatus | undefined>;
+	readonly servedRevisions: AdminPageRouteOptions['servedRevisions'];
 }
 
 /**
@@ -55,7 +56,7 @@ export interface ConsoleOptions {
  */
 export const consolePlugin: FastifyPluginAsyncZod<ConsoleOptions> = async (
 	app,
-	{ accounts, policies, store, config, loginRateLimit, sso, administration, audit, usage, groups, rolloutStatus: statusOf },
+	{ accounts, policies, store, config, loginRateLimit, sso, administration, audit, usage, groups, rolloutStatus: statusOf, servedRevisions },
 ) => {
 	const passwords = new PasswordSignIn(accounts.members, sso, audit, config.orgId);
 	const secure = config.publicUrl.startsWith('https:');
@@ -116,6 +117,7 @@ export const consolePlugin: FastifyPluginAsyncZod<ConsoleOptions> = async (
 		groups,
 		publicUrl: () => config.publicUrl,
 		rolloutStatus: statusOf,
+		servedRevisions,
 	});
 	await app.register(deviceVerificationRoutes, {
 		kit,

@@ -65,6 +65,19 @@ export class Rollouts {
 		return this.stableOf(current.orgId, spec.stable);
 	}
 
+	/** Which revision each member is served now (the canary's or the stable one): what "in sync" and "behind" are measured against. */
+	async servedRevisions(
+		current: PublishedRevision,
+		groupsByMember: () => Promise<ReadonlyMap<string, readonly string[]>>,
+	): Promise<(userId: string) => number> {
+		const spec = await this.active(current);
+		if (!spec) {
+			return () => current.revision;
+		}
+		const byMember = spec.group !== undefined ? await groupsByMember() : new Map<string, readonly string[]>();
+		return (userId) => (inCanary(spec, current.orgId, userId, byMember.get(userId) ?? []) ? current.revision : spec.stable);
+	}
+
 	async stableOf(orgId: string, revision: number): Promise<PublishedRevision> {
 		let stable = this.stable.get(orgId);
 		if (stable?.revision !== revision) {

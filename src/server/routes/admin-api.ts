@@ -7,11 +7,12 @@ import { adminTokenKeyRoutes } from './organization-token-routes';
 import type { OrganizationTokenKeys } from '../org-tokens/token-keys';
 import type { Store } from '../store/store';
 import type { Rollouts } from '../policy/rollouts';
+import type { PublishedRevision } from '../policy/policy-service';
 import type { UsageService } from '../usage/usage-service';
 import { adminRolloutRoutes } from './admin-rollout';
 
 export type AdminApiOptions = AdminRouteOptions &
-	Omit<AdminMemberRouteOptions, 'policies'> &
+	Omit<AdminMemberRouteOptions, 'policies' | 'servedRevisions'> &
 	Pick<AdminGroupRouteOptions, 'groups'> & {
 		readonly store: Store;
 		readonly tokenKeys: OrganizationTokenKeys;
@@ -24,10 +25,11 @@ export type AdminApiOptions = AdminRouteOptions &
 export const adminApi: FastifyPluginAsyncZod<AdminApiOptions> = async (app, options) => {
 	const { auth, policies, store, groups, members, tokens, clock, audit, publicUrl, mailer, tokenKeys, rollouts, usage, rolloutEnded } =
 		options;
+	const servedRevisions = (current: PublishedRevision) => rollouts.servedRevisions(current, () => groups.groupsByMember(current.orgId));
 	await app.register(adminRoutes, { auth, policies, audit });
 	await app.register(adminRolloutRoutes, { auth, policies, rollouts, store, groups, usage, ended: rolloutEnded });
 	await app.register(adminEffectiveRoutes, { auth, policies, store });
 	await app.register(adminGroupRoutes, { auth, groups });
-	await app.register(adminMemberRoutes, { auth, members, tokens, policies, store, clock, audit, publicUrl, mailer });
+	await app.register(adminMemberRoutes, { auth, members, tokens, policies, store, clock, audit, publicUrl, mailer, servedRevisions });
 	await app.register(adminTokenKeyRoutes, { auth, keys: tokenKeys, audit, publicUrl });
 };

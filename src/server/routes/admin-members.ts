@@ -10,7 +10,7 @@ import { currentOrThrow } from '../http/policy-http';
 import { ErrorSchema } from '../http/schemas';
 import { invitationView, InvitationViewSchema, memberView, MemberViewSchema } from '../http/views';
 import { mailFailure, type InvitationMail, type InvitationMailer } from '../mail';
-import type { PolicyService } from '../policy/policy-service';
+import type { PolicyService, PublishedRevision } from '../policy/policy-service';
 import type { Store } from '../store/store';
 
 export interface AdminMemberRouteOptions {
@@ -23,6 +23,8 @@ export interface AdminMemberRouteOptions {
 	readonly audit: Pick<AuditLog, 'record'>;
 	readonly publicUrl: () => string;
 	readonly mailer?: InvitationMailer | undefined;
+	/** Which revision each member is served now (a rollout keeps some on the revision before). */
+	readonly servedRevisions: (current: PublishedRevision) => Promise<(userId: string) => number>;
 }
 
 const bearer = [{ bearerAuth: [] }];
@@ -66,7 +68,7 @@ async function sendInvitation(
  */
 export const adminMemberRoutes: FastifyPluginAsyncZod<AdminMemberRouteOptions> = async (
 	app,
-	{ auth, members, tokens, policies, store, clock, audit, publicUrl, mailer },
+	{ auth, members, tokens, policies, store, clock, audit, publicUrl, mailer, servedRevisions },
 ) => {
 	app.addHook('preValidation', requireRole(auth, 'admin'));
 
@@ -84,14 +86,15 @@ export const adminMemberRoutes: FastifyPluginAsyncZod<AdminMemberRouteOptions> =
 		async (request) => {
 			const { user } = principalOf(request);
 			const current = await currentOrThrow(policies, user.orgId);
-			const [users, invitations, tokens] = await Promise.all([
+			const [users, invitations, tokens, served] = await Promise.all([
 				store.listUsers(user.orgId),
 				store.listInvitations(user.orgId),
 				store.tokenKeys.liveGrants(user.orgId, clock.now()),
+				servedRevisions(current),
 			]);
 			return {
 				currentRevision: current.revision,
-				members: users.map((member) => memberView(member, current.revision, tokens.get(member.id))),
+				members: users.map((member) => memberView(member, served(member.id), tokens.get(member.id))),
 				invitations: invitations.map(invitationView),
 			};
 		},

@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { HEARTBEAT_HEADER, ifNoneMatchHits, negotiateSchemaVersion, SCHEMA_HEADER } from '../../policy';
+import { HEARTBEAT_HEADER, ifNoneMatchHits, negotiateSchemaVersion, PlacementSchema, SCHEMA_HEADER, type Placement } from '../../policy';
 import type { Clock } from '../clock';
 import { principalOf, requireRole, type Authenticators } from '../http/auth';
 import { HttpError } from '../http/http-error';
@@ -9,7 +9,7 @@ import { ErrorSchema, sendNotModified, sendStoredJson, signedPolicyResponse } fr
 import type { ServiceMetrics } from '../metrics';
 import type { PolicyService } from '../policy/policy-service';
 import { hasOverlays, type PolicyVariants } from '../policy/variants';
-import type { Rollouts } from '../policy/rollouts';
+import { inCanary, type Rollouts } from '../policy/rollouts';
 import { revisionFrame, type StreamHub } from '../policy/stream-hub';
 import type { Store } from '../store/store';
 
@@ -25,7 +25,7 @@ export interface PolicyRouteOptions {
 	/** The names of a member's groups (kept with their open stream). */
 	readonly groupsOf: (userId: string) => Promise<string[]>;
 	/** Which revision a member is served while one rolls out to a canary. */
-	readonly rollouts: Pick<Rollouts, 'served'>;
+	readonly rollouts: Pick<Rollouts, 'served' | 'active'>;
 	/** How often the event stream sends a heartbeat; members reconnect after missing about three. */
 	readonly heartbeatSeconds: number;
 }
@@ -69,6 +69,39 @@ export const policyRoutes: FastifyPluginAsyncZod<PolicyRouteOptions> = async (
 			}
 			// Sent as stored: the signature covers these exact bytes' canonical form.
 			return sendStoredJson(reply, served.json(version));
+		},
+	);
+
+	app.get(
+		'/placement',
+		{
+			preValidation: signedIn,
+			schema: {
+				summary: "The member's groups, the overlays they apply, and any rollout under way (informational: not signed)",
+				security: bearer,
+				response: { 200: PlacementSchema, 401: ErrorSchema },
+			},
+		},
+		async (request): Promise<Placement> => {
+			const { user } = principalOf(request);
+			const newest = await currentOrThrow(policies, user.orgId);
+			const groups = await groupsOf(user.id);
+			const spec = await rollouts.active(newest);
+			const current = await rollouts.served(newest, user.id, async () => groups);
+			const served = await variants.forGroups(current, groups);
+			return {
+				revision: current.revision,
+				groups,
+				appliedOverlays: [...served.applied],
+				rollout: spec
+					? {
+							revision: newest.revision,
+							stable: spec.stable,
+							canary: spec.group !== undefined ? `group ${spec.group}` : `${spec.percent ?? 0}% of members`,
+							inCanary: inCanary(spec, user.orgId, user.id, groups),
+						}
+					: null,
+			};
 		},
 	);
 

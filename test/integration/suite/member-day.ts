@@ -259,6 +259,55 @@ export function memberDay(): void {
 			assert.ok((await lm.countTokens('gpt-4o', 'Hello, world!')) === 4, "token counts use the model family's public encoding");
 		});
 
+		it("gives the member's group its overlay's models through vscode.lm, live; Show Effective Policy names the group, the overlay and a rollout (#27)", async () => {
+			const lm = await consumer();
+			const policy = policyFor(`${endpoint}/openai`, { 'X-Tenant': 'acme', 'X-Cost-Center': 'cc-42' });
+			const group = await admin('POST', '/api/v1/admin/groups', {
+				displayName: 'Research',
+				members: [env('ORG_POLICY_TEST_MEMBER_EMAIL')],
+			});
+			assert.equal(group.status, 201, JSON.stringify(group.body));
+			const overlaid = await savePolicy({
+				...policy,
+				overlays: [{ group: 'Research', models: { allowed: ['gpt-4o'], default: 'gpt-4o' } }],
+			});
+			await until(
+				`revision ${overlaid} with the Research overlay`,
+				() => inSyncAt(overlaid)() && api.policy()?.appliedOverlays?.[0] === 'Research',
+			);
+			await modelsBecome(lm, ['gpt-4o']);
+
+			// A change tried on the member's group first: they are in its canary, and told so.
+			const tried = await admin(
+				'PUT',
+				'/api/v1/admin/policy?rollout=group:Research',
+				{ ...policy, adminContact: 'pilots@acme.example', overlays: [{ group: 'Research', models: { allowed: ['gpt-4o'] } }] },
+				{ 'if-match': `"${revision}"` },
+			);
+			assert.equal(tried.status, 200, JSON.stringify(tried.body));
+			revision = tried.body.policy.revision;
+			await until(`the canary revision ${revision}`, inSyncAt(revision));
+			await vscode.commands.executeCommand('orgProviderPolicy.showEffectivePolicy');
+			const shown = vscode.window.activeTextEditor?.document.getText() ?? '';
+			await vscode.commands.executeCommand('workbench.action.closeActiveEditor');
+			assert.match(shown, /Group overlays: Research \(applied in this order over the organization's policy\)/);
+			assert.match(shown, /Your groups: Research/);
+			assert.match(
+				shown,
+				new RegExp(
+					`Rollout: revision ${revision} is being tried on a canary \\(group Research\\) and you are in it; everyone else stays on revision ${overlaid}`,
+				),
+			);
+			assert.match(shown, /Allowed models: gpt-4o\b/);
+			assert.equal((await admin('POST', '/api/v1/admin/rollout/promote')).status, 200);
+
+			// The overlay goes: the organization's models come back, live.
+			const restored = await savePolicy(policy);
+			await until(`revision ${restored} without overlays`, () => inSyncAt(restored)() && api.policy()?.appliedOverlays === undefined);
+			await modelsBecome(lm, ['gpt-4o', 'gpt-4o-mini']);
+			assert.equal((await admin('DELETE', `/api/v1/admin/groups/${encodeURIComponent(group.body.id)}`)).status, 204);
+		});
+
 		it("streams another extension's request through the organization's endpoint with its headers, api-version and the member's key", async () => {
 			const transcript = await (await consumer()).ask('gpt-4o', 'Hello through vscode.lm');
 			assert.equal(transcript.error, undefined, JSON.stringify(transcript.error));
