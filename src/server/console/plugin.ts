@@ -56,7 +56,20 @@ export interface ConsoleOptions {
  */
 export const consolePlugin: FastifyPluginAsyncZod<ConsoleOptions> = async (
 	app,
-	{ accounts, policies, store, config, loginRateLimit, sso, administration, audit, usage, groups, rolloutStatus: statusOf, servedRevisions },
+	{
+		accounts,
+		policies,
+		store,
+		config,
+		loginRateLimit,
+		sso,
+		administration,
+		audit,
+		usage,
+		groups,
+		rolloutStatus: statusOf,
+		servedRevisions,
+	},
 ) => {
 	const passwords = new PasswordSignIn(accounts.members, sso, audit, config.orgId);
 	const secure = config.publicUrl.startsWith('https:');
