@@ -13,6 +13,7 @@ const smoke = process.argv.includes('--smoke');
 const only = process.argv.slice(2).filter((arg) => !arg.startsWith('--'));
 const benches = [
 	['propagation', 'Propagation: admin save → members applied'],
+	['group-propagation', 'Propagation with group overlays: members in 50 groups'],
 	['policy-reads', 'Policy reads'],
 	['client-overhead', 'Client overhead'],
 	['activation', 'Extension start'],

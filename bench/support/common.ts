@@ -204,6 +204,25 @@ export async function saveRevision(url: string, adminToken: string, edited: numb
 	}
 }
 
+/**
+ * Forks stream-reader workers holding one stream per token (each worker its own slice), the
+ * configuration in a file: ten thousand tokens do not fit on a command line.
+ */
+export function forkReadersPerToken(
+	config: Omit<ReaderConfig, 'count' | 'tokens'>,
+	tokens: readonly string[],
+	workers: number,
+	dir: string,
+): ChildProcess[] {
+	let start = 0;
+	return split(tokens.length, workers).map((share, index) => {
+		const file = join(dir, `readers-${index}.json`);
+		writeFileSync(file, JSON.stringify({ ...config, tokens: tokens.slice(start, start + share), count: share }));
+		start += share;
+		return forkWorker(join(__dirname, 'stream-readers.ts'), [`@${file}`]);
+	});
+}
+
 /** Forks stream-reader workers sharing `count` streams between them. */
 export function forkReaders(config: Omit<ReaderConfig, 'count'>, count: number, workers: number): ChildProcess[] {
 	return split(count, workers).map((share) =>

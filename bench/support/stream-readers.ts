@@ -3,10 +3,12 @@
  * `id:` it sees, nothing more (no signature check, no JSON parse), so what it measures is the
  * server's fan-out. Used against the policy service and against a bare server alike.
  *
- * Protocol over IPC: the parent forks it with a {@link ReaderConfig} (JSON, argv[2]); the worker
+ * Protocol over IPC: the parent forks it with a {@link ReaderConfig} (JSON in argv[2], or `@path` to a
+ * file holding it when the tokens are too many for a command line); the worker
  * answers `ready` once every stream is open, `arrived` once every stream saw `config.target`
  * (times and CPU since `go`), and `tally` when asked (`{ type: 'tally' }`).
  */
+import { readFileSync } from 'node:fs';
 import { Agent, fetch } from 'undici';
 import { wallClock } from './common';
 
@@ -31,7 +33,8 @@ export type ReaderMessage =
 export type ParentMessage = { type: 'go' } | { type: 'tally' };
 
 async function main(): Promise<void> {
-	const config = JSON.parse(process.argv[2]!) as ReaderConfig;
+	const argument = process.argv[2]!;
+	const config = JSON.parse(argument.startsWith('@') ? readFileSync(argument.slice(1), 'utf8') : argument) as ReaderConfig;
 	const send = (message: ReaderMessage) => process.send!(message);
 	const dispatcher = new Agent({ connections: null, pipelining: 0, keepAliveTimeout: 60_000, headersTimeout: 0, bodyTimeout: 0 });
 	const received: number[][] = Array.from({ length: config.count }, () => []);
