@@ -14,6 +14,8 @@ import { MemoryKeyValueStore, MemorySecretStore } from '../support/memory-storag
 import { scim, scimToken } from '../support/scim-client';
 import { ADMIN, approveDevice, bearer, jsonOf, ManualClock, putPolicy, startService, type RunningService } from '../support/service';
 import { adminConsole, saveSsoSettings } from '../support/sso-setup';
+import { TestBrowser } from '../support/sso-browser';
+import { EventReader } from '../support/event-reader';
 
 const PATCH_OP = 'urn:ietf:params:scim:api:messages:2.0:PatchOp';
 
@@ -209,6 +211,39 @@ describe('group overlays: one effective document per member', function () {
 		} finally {
 			sync.dispose();
 			sessions.dispose();
+		}
+	});
+
+	it('regroups a member whose group claim changed at their next single sign-on: their open stream receives the new effective policy', async () => {
+		const browser = await adminConsole(service);
+		assert.equal(
+			(await saveSsoSettings(browser, service, idp.settings({ allowedDomains: [], allowedGroups: [], adminGroups: [] }))).status,
+			200,
+		);
+		await service.addUser('bob@acme.test', 'member');
+		const first = await new TestBrowser().signInWithSso(service.url, 'bob@acme.test', { purpose: 'device' });
+		assert.equal(first.status, 200, first.text);
+		assert.equal((await putPolicy(service.url, admin, OVERLAID, '*')).status, 200);
+		const bob = (await service.store.findUserByEmail('acme', 'bob@acme.test'))!;
+		const token = (await service.accounts.tokens.issue(bob, 'vscode')).access_token;
+		const stream = new EventReader(
+			await fetch(`${service.url}/api/v1/policy/events`, { headers: bearer(token, { [SCHEMA_HEADER]: '3' }) }),
+		);
+		try {
+			const opened = await stream.next();
+			assert.equal(JSON.parse(opened!.data).policy.appliedOverlays, undefined, 'engineering has no overlay');
+
+			// The directory puts Bob in Research; the claim says so at his next sign-in.
+			idp.setGroups('bob@acme.test', ['engineering', 'Research']);
+			const again = await new TestBrowser().signInWithSso(service.url, 'bob@acme.test', { purpose: 'device' });
+			assert.equal(again.status, 200, again.text);
+			const regrouped = await stream.next();
+			assert.ok(regrouped, 'a frame on the open stream');
+			const { policy } = JSON.parse(regrouped.data);
+			assert.deepEqual([regrouped.id, policy.revision, policy.appliedOverlays], ['2', 2, ['Research']]);
+			assert.deepEqual(policy.provider.models.allowed, ['o3', 'gpt-4o']);
+		} finally {
+			await stream.cancel();
 		}
 	});
 });

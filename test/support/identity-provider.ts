@@ -44,6 +44,8 @@ export interface TestIdentityProvider {
 	 * claims swapped for `as`'s under the real signature, or re-signed with a key the provider never published.
 	 */
 	tamper: { kind: 'swapped-payload' | 'foreign-key'; as: string } | undefined;
+	/** Changes the group claim this provider sends for a person from their next sign-in (as a directory change would). */
+	setGroups(email: string, groups: string[]): void;
 	close(): Promise<void>;
 }
 
@@ -132,6 +134,7 @@ export async function startIdentityProvider(redirectUris: string[]): Promise<Tes
 	server.listen(0, '127.0.0.1');
 	await once(server, 'listening');
 	const issuer = `http://localhost:${(server.address() as AddressInfo).port}`;
+	const groupClaims = new Map<string, string[]>();
 	const configuration: Configuration = {
 		clients: [
 			{
@@ -145,7 +148,9 @@ export async function startIdentityProvider(redirectUris: string[]): Promise<Tes
 		],
 		async findAccount(_ctx, id) {
 			const person = PEOPLE[id];
-			return person ? { accountId: id, claims: async () => ({ sub: id, ...person }) } : undefined;
+			return person
+				? { accountId: id, claims: async () => ({ sub: id, ...person, groups: groupClaims.get(id) ?? person.groups }) }
+				: undefined;
 		},
 		claims: { openid: ['sub', 'groups', 'tid'], email: ['email', 'email_verified'], profile: ['name'] },
 		// Claims in the ID token itself, as Entra ID, Okta (with a groups claim) and Keycloak send them.
@@ -219,6 +224,7 @@ export async function startIdentityProvider(redirectUris: string[]): Promise<Tes
 	server.on('request', provider.callback());
 	return {
 		issuer,
+		setGroups: (email, groups) => void groupClaims.set(email, groups),
 		get tamper() {
 			return handle.tamper;
 		},
