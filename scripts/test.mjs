@@ -56,6 +56,7 @@ const suites = {
 				'groups',
 				'organization-tokens',
 				'overlays',
+				'overlay-changes',
 				'rollouts',
 			].map((name) => join(root, `test/server/${name}.test.ts`)),
 		],
