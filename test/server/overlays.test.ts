@@ -231,7 +231,7 @@ describe('group overlays: one effective document per member', function () {
 		);
 		try {
 			const opened = await stream.next();
-			assert.equal(JSON.parse(opened!.data).policy.appliedOverlays, undefined, 'engineering has no overlay');
+			assert.equal(JSON.parse(opened?.data ?? '{}').policy?.appliedOverlays, undefined, 'engineering has no overlay');
 
 			// The directory puts Bob in Research; the claim says so at his next sign-in.
 			idp.setGroups('bob@acme.test', ['engineering', 'Research']);
@@ -239,7 +239,7 @@ describe('group overlays: one effective document per member', function () {
 			assert.equal(again.status, 200, again.text);
 			const regrouped = await stream.next();
 			assert.ok(regrouped, 'a frame on the open stream');
-			const { policy } = JSON.parse(regrouped.data);
+			const { policy } = JSON.parse(regrouped.data ?? '{}');
 			assert.deepEqual([regrouped.id, policy.revision, policy.appliedOverlays], ['2', 2, ['Research']]);
 			assert.deepEqual(policy.provider.models.allowed, ['o3', 'gpt-4o']);
 		} finally {
