@@ -211,6 +211,10 @@ export function memberDay(): void {
 		it("applies the admin's policy: only the managed provider is offered; settings edits are ignored", async () => {
 			const saved = await savePolicy(policyFor(`${endpoint}/openai`, { 'X-Tenant': 'acme', 'X-Cost-Center': 'cc-42' }));
 			await until(`revision ${saved}`, inSyncAt(saved));
+			// Told once the changes stop (a burst of revisions is one notice): the organization manages the provider now.
+			const managed = await announcement('now manages your AI provider');
+			assert.match(managed.message, /^Acme Corp now manages your AI provider: requests go to 127\.0\.0\.1:\d+ — enter your API key\.$/);
+			assert.deepEqual(managed.actions, ['setApiKey']);
 			const effective = api.effectiveSettings();
 			assert.equal(effective.locked, true);
 			assert.deepEqual(await providerChoices(), [
