@@ -38,7 +38,7 @@ export interface PageOptions {
 	organization?: string;
 	user?: { email: string; role: string };
 	csrfToken?: string;
-	active?: 'settings' | 'revisions' | 'members' | 'groups' | 'usage' | 'sso' | 'activity';
+	active?: 'settings' | 'revisions' | 'members' | 'groups' | 'usage' | 'devices' | 'sso' | 'activity';
 	scripts?: string[];
 	/** Stylesheets of this page alone, after the console's own. */
 	styles?: string[];
@@ -55,6 +55,7 @@ export function page(options: PageOptions, body: SafeHtml): string {
 				<a href="/console/members" class="${options.active === 'members' ? 'active' : ''}">Members</a>
 				<a href="/console/groups" class="${options.active === 'groups' ? 'active' : ''}">Groups</a>
 				<a href="/console/usage" class="${options.active === 'usage' ? 'active' : ''}">Usage</a>
+				<a href="/console/devices" class="${options.active === 'devices' ? 'active' : ''}">Devices</a>
 				<a href="/console/sso" class="${options.active === 'sso' ? 'active' : ''}">Single sign-on</a>
 				<a href="/console/activity" class="${options.active === 'activity' ? 'active' : ''}">Activity</a>
 				<span class="spacer"></span>

@@ -16,6 +16,7 @@ import type { RolloutStatus } from '../policy/rollout-status';
 import type { GroupsService } from '../groups/groups-service';
 import { adminPageRoutes, type AdminPageRouteOptions } from './admin-page-routes';
 import { deviceVerificationRoutes } from './device-verification-routes';
+import { devicesRoutes } from './devices-routes';
 import { invitationRoutes } from './invitation-routes';
 import { createConsoleKit } from './kit';
 import { signInRoutes } from './sign-in-routes';
@@ -132,6 +133,7 @@ export const consolePlugin: FastifyPluginAsyncZod<ConsoleOptions> = async (
 		rolloutStatus: statusOf,
 		servedRevisions,
 	});
+	await app.register(devicesRoutes, { kit, policies, publicUrl: () => config.publicUrl });
 	await app.register(deviceVerificationRoutes, {
 		kit,
 		passwords,
