@@ -14,7 +14,7 @@ const reporter = join(root, 'test/support/counting-reporter.cjs');
 
 /** The member's day's core, which the host matrix runs on each VS Code version. */
 const MATRIX_GREP =
-	'activates|signs in with the device flow|applies the admin|sends a chat completion|offers another extension|streams another extension|completes a tool round trip|shaped like';
+	'activates|signs in with the device flow|applies the admin|sends a chat completion|offers another extension|utility models|streams another extension|completes a tool round trip|shaped like';
 
 const suites = {
 	unit: {
@@ -57,6 +57,7 @@ const suites = {
 				'organization-tokens',
 				'overlays',
 				'overlay-changes',
+				'vscode-settings',
 				'rollouts',
 			].map((name) => join(root, `test/server/${name}.test.ts`)),
 		],

@@ -21,6 +21,8 @@ import { UsageFeature } from './features/usage-feature';
 import { TokenCounter } from './lm/token-counter';
 import { createUsageParts } from './usage/usage-parts';
 import { syncSessionFor } from './sync/sync-session';
+import { PolicyTransport } from './sync/transport';
+import { UtilityModelsFeature } from './features/utility-models-feature';
 
 export interface LazyModules {
 	/** undici and the dispatcher: needed from the first request, not at activation. */
@@ -124,6 +126,19 @@ export class OrgPolicyExtension extends Disposable {
 		this._register(new LanguageModelFeature(provider, effective, tokens, log));
 		this._register(usage.reporter);
 		this._register(new UsageFeature(usage.ledger, usage.reporter, () => sync.current.policy?.document, effective));
+		this._register(
+			new UtilityModelsFeature(
+				provider,
+				context.globalState,
+				async (values) => {
+					const session = syncSessionFor(sessions, connection());
+					if (session) {
+						await new PolicyTransport(session).reportVsCodeSettings(values, AbortSignal.timeout(10_000));
+					}
+				},
+				log,
+			),
+		);
 
 		const changed = this._register(new Emitter<void>());
 		this._register(effective.onDidChange(() => changed.fire()));

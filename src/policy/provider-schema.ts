@@ -69,7 +69,13 @@ const modelsShape = {
 };
 
 function checkModels(
-	models: { allowed: string[]; default?: string | undefined; settings?: Record<string, unknown> | undefined },
+	models: {
+		allowed: string[];
+		default?: string | undefined;
+		settings?: Record<string, unknown> | undefined;
+		utilityModel?: string | undefined;
+		utilitySmallModel?: string | undefined;
+	},
 	ctx: z.RefinementCtx,
 ): void {
 	const seen = new Set<string>();
@@ -79,8 +85,11 @@ function checkModels(
 		}
 		seen.add(model);
 	});
-	if (models.default !== undefined && !seen.has(models.default)) {
-		ctx.addIssue({ code: 'custom', message: `${models.default} is not in models.allowed`, path: ['default'] });
+	for (const field of ['default', 'utilityModel', 'utilitySmallModel'] as const) {
+		const named = models[field];
+		if (named !== undefined && !seen.has(named)) {
+			ctx.addIssue({ code: 'custom', message: `${named} is not in models.allowed`, path: [field] });
+		}
 	}
 	for (const name of Object.keys(models.settings ?? {})) {
 		if (!seen.has(name)) {
@@ -105,6 +114,14 @@ export const ModelsSchema = z
 		...modelsShape,
 		/** Per-model settings (schema version 2 on), by model name; a model without an entry takes the defaults. */
 		settings: z.record(z.string(), ModelSettingsSchema, 'must be an object of model names to settings').optional(),
+		/**
+		 * Schema version 3: the model VS Code's own chat should use for its background work (chat
+		 * titles, commit messages: `chat.utilityModel`) and for its small, fast tasks
+		 * (`chat.utilitySmallModel`). Members' VS Code is pointed at it once; a member may change it
+		 * (an extension cannot lock another product's setting), and the console shows who did.
+		 */
+		utilityModel: text(LIMITS.modelNameLength).optional(),
+		utilitySmallModel: text(LIMITS.modelNameLength).optional(),
 	})
 	.superRefine(checkModels);
 

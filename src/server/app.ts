@@ -32,6 +32,7 @@ import { SingleSignOn } from './sso/single-sign-on';
 import { StreamHub } from './policy/stream-hub';
 import { PolicyVariants } from './policy/variants';
 import { Rollouts } from './policy/rollouts';
+import { vscodeSettingsRoutes } from './routes/vscode-settings';
 import { rolloutStatus } from './policy/rollout-status';
 import { regroupStreams } from './groups/regroup';
 import { followOtherInstances, purgeHourly } from './lifecycle';
@@ -204,6 +205,7 @@ export async function buildApp(options: AppOptions): Promise<PolicyApp> {
 		groupsOf: groupNames,
 		rollouts,
 	});
+	await app.register(vscodeSettingsRoutes, { prefix: '/api/v1/policy', auth, store, clock });
 	await app.register(schemaRoutes, { prefix: '/api/v1/schema', publicUrl });
 	await app.register(usageRoutes, { prefix: '/api/v1', auth, usage, store, clock, reportsPerMinute: config.usageReportsPerMinute });
 	const mailer = options.mailer ?? (config.smtpUrl && config.smtpFrom ? smtpMailer(config.smtpUrl, config.smtpFrom) : undefined);

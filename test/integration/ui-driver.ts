@@ -112,8 +112,10 @@ export async function uiMessage(
 	page: Page,
 	wanted: { kind: 'notification' | 'dialog'; contains: string; screenshot: string; click?: string },
 ): Promise<{ ok: boolean; text?: string; detail?: string }> {
+	// A notice is a toast, or an entry of the notification center where the test opened it (VS Code 1.139
+	// keeps a window's notices there while it has no focus).
 	const box = page
-		.locator(wanted.kind === 'dialog' ? '.monaco-dialog-box' : '.notification-toast')
+		.locator(wanted.kind === 'dialog' ? '.monaco-dialog-box' : '.notification-toast, .notifications-center .notification-list-item')
 		.filter({ hasText: wanted.contains })
 		.first();
 	try {

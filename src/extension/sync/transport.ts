@@ -176,4 +176,24 @@ export class PolicyTransport {
 		}
 		return PlacementSchema.parse(await response.json());
 	}
+
+	/** POST /api/v1/policy/vscode-settings: what this VS Code's utility-model settings hold; false when signed out. */
+	async reportVsCodeSettings(
+		values: { supported: boolean; utilityModel: string | null; utilitySmallModel: string | null },
+		signal: AbortSignal,
+	): Promise<boolean> {
+		const response = await this.authorized(
+			'/api/v1/policy/vscode-settings',
+			{ method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(values) },
+			signal,
+		);
+		if (!response) {
+			return false;
+		}
+		await response.body?.cancel();
+		if (!response.ok) {
+			throw new ServiceHttpError(response.status, `POST /api/v1/policy/vscode-settings answered ${response.status}`);
+		}
+		return true;
+	}
 }

@@ -5,6 +5,8 @@ import { currentOrThrow } from '../http/policy-http';
 import { invitationView, memberView, revisionView } from '../http/views';
 import { settingsOfRevision, type PolicyService, type PublishedRevision } from '../policy/policy-service';
 import { restoreEffect } from '../policy/restore-effect';
+import { vscodeChatStatuses } from '../policy/vscode-chat';
+import type { PolicyDocument } from '../../policy';
 import { maskSettings } from '../policy/revision-diff';
 import type { Store } from '../store/store';
 import { page } from './html';
@@ -20,7 +22,7 @@ import type { RolloutStatus } from '../policy/rollout-status';
 export interface AdminPageRouteOptions {
 	readonly kit: ConsoleKit;
 	readonly policies: Pick<PolicyService, 'current' | 'history'>;
-	readonly store: Pick<Store, 'listUsers' | 'listInvitations' | 'findUserByEmail' | 'tokenKeys'>;
+	readonly store: Pick<Store, 'listUsers' | 'listInvitations' | 'findUserByEmail' | 'tokenKeys' | 'memberSettings'>;
 	/** The issuer gateways trust for organization tokens. */
 	readonly publicUrl: () => string;
 	/** The rollout under way, if any. */
@@ -73,9 +75,12 @@ export const adminPageRoutes: FastifyPluginAsyncZod<AdminPageRouteOptions> = asy
 		const current = await currentOrThrow(policies, user.orgId);
 		const tokens = await store.tokenKeys.liveGrants(user.orgId, Date.now());
 		const served = await servedRevisions(current);
-		const people = (await store.listUsers(user.orgId)).map((member) => memberView(member, served(member.id), tokens.get(member.id)));
-		const invitations = (await store.listInvitations(user.orgId)).map(invitationView);
 		const groupsOf = await groups.groupsByMember(user.orgId);
+		const chat = vscodeChatStatuses(current.signed.policy as PolicyDocument, await store.memberSettings.list(user.orgId), groupsOf);
+		const people = (await store.listUsers(user.orgId)).map((member) =>
+			memberView(member, served(member.id), tokens.get(member.id), chat(member.id)),
+		);
+		const invitations = (await store.listInvitations(user.orgId)).map(invitationView);
 		const options = chrome(request, 'Members', 'members', current.signed.policy.organization.name, script);
 		return sendPage(reply, page(options, adminPages.members(people, invitations, current.revision, user.id, groupsOf)));
 	});

@@ -9,6 +9,19 @@ import { rolloutCard, rolloutChoice } from './rollout-fragments';
 import type { RolloutStatus } from '../policy/rollout-status';
 
 /** The admin console's pages (signed-in admins only). */
+/** A member whose VS Code holds other utility models than the policy names (they changed them; the extension cannot lock them). */
+function vscodeChatNote(chat: MemberView['vscodeChat']): SafeHtml {
+	if (!chat?.reported) {
+		return html``;
+	}
+	if (!chat.reported.supported) {
+		return html`<br><span class="muted vscode-chat">this VS Code has no utility-model settings (older than the policy's option)</span>`;
+	}
+	return chat.drifted
+		? html`<br><span class="muted vscode-chat drifted">VS Code utility models changed on this computer: ${chat.reported.utilityModel ?? 'not set'} / ${chat.reported.utilitySmallModel ?? 'not set'} (the policy names ${chat.expected.utilityModel ?? '—'} / ${chat.expected.utilitySmallModel ?? '—'})</span>`
+		: html``;
+}
+
 export const adminPages = {
 	settings(state: {
 		settings: PolicySettings;
@@ -116,6 +129,15 @@ export const adminPages = {
 						${errorSlot('provider.models.default')}
 					</div>
 					<div class="field">
+						<label for="utility-model">VS Code's utility models</label>
+						<div class="row">
+							<input id="utility-model" aria-label="Utility model (chat titles, commit messages)" placeholder="Utility model, e.g. gpt-4o-mini" value="${provider?.models?.utilityModel ?? ''}" spellcheck="false">
+							<input id="utility-small-model" aria-label="Small utility model (small, fast tasks)" placeholder="Small utility model" value="${provider?.models?.utilitySmallModel ?? ''}" spellcheck="false">
+						</div>
+						<p class="hint">VS Code's own chat sends chat titles, progress messages and commit messages to these (<code>chat.utilityModel</code>, <code>chat.utilitySmallModel</code>; VS Code 1.128+), otherwise to Copilot's. Members' VS Code is pointed at them once; an extension cannot lock another product's setting, so the Members page shows anyone who changed them.</p>
+						${errorSlot('provider.models.utilityModel')}${errorSlot('provider.models.utilitySmallModel')}
+					</div>
+					<div class="field">
 						<label>Model settings</label>
 						<p class="hint">What assistants learn about each allowed model. Empty fields keep the defaults: ${MODEL_DEFAULTS_TEXT}.</p>
 						<div class="table-scroll"><table id="model-settings" class="model-settings">
@@ -199,7 +221,7 @@ export const adminPages = {
 							<td class="member-groups">${(groupsOf.get(member.id) ?? []).join(', ') || '—'}</td>
 							<td>${member.lastSeenAt ? html`<time datetime="${member.lastSeenAt}">${member.lastSeenAt}</time>` : 'never'}</td>
 							<td>${member.appliedRevision ?? '—'}</td>
-							<td><span class="badge ${member.sync.replace(/ /g, '-')}">${member.sync}</span>${member.deactivatedAt && member.organizationTokenUntil ? html`<br><span class="muted">organization token works until <time datetime="${member.organizationTokenUntil}">${member.organizationTokenUntil}</time></span>` : ''}</td>
+							<td><span class="badge ${member.sync.replace(/ /g, '-')}">${member.sync}</span>${member.deactivatedAt && member.organizationTokenUntil ? html`<br><span class="muted">organization token works until <time datetime="${member.organizationTokenUntil}">${member.organizationTokenUntil}</time></span>` : ''}${vscodeChatNote(member.vscodeChat)}</td>
 							<td>${member.id === selfId ? '' : html`<button type="button" class="remove-member" data-id="${member.id}" data-email="${member.email}" data-token-until="${member.organizationTokenUntil ?? ''}">Remove</button>`}</td>
 						</tr>`,
 					)}

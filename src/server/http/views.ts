@@ -3,6 +3,7 @@ import { RoleSchema } from '../../policy';
 import { isoTime } from '../clock';
 import { settingsOfRevision, type PublishedRevision } from '../policy/policy-service';
 import { diffSettings } from '../policy/revision-diff';
+import type { VsCodeChatStatus } from '../policy/vscode-chat';
 import type { InvitationRecord, UserRecord } from '../store/store';
 
 /** The shapes the admin API answers with, declared once for serialization and the OpenAPI document. */
@@ -19,6 +20,16 @@ export const MemberViewSchema = z.object({
 	sync: z.enum(['in sync', 'behind', 'never synced', 'deactivated']),
 	/** Until when the newest organization token issued to them still works (absent: none lives). */
 	organizationTokenUntil: z.string().optional(),
+	/** Their VS Code's utility-model settings against what the policy names (absent: it names none). */
+	vscodeChat: z
+		.object({
+			expected: z.object({ utilityModel: z.string().nullable(), utilitySmallModel: z.string().nullable() }),
+			reported: z
+				.object({ supported: z.boolean(), utilityModel: z.string().nullable(), utilitySmallModel: z.string().nullable(), at: z.string() })
+				.optional(),
+			drifted: z.boolean(),
+		})
+		.optional(),
 });
 export type MemberView = z.infer<typeof MemberViewSchema>;
 
@@ -40,8 +51,18 @@ export const RevisionViewSchema = z.object({
 });
 export type RevisionView = z.infer<typeof RevisionViewSchema>;
 
-export function memberView(user: UserRecord, currentRevision: number, organizationTokenUntil?: number): MemberView {
+function vscodeChatView({ expected, reported, drifted }: VsCodeChatStatus): NonNullable<MemberView['vscodeChat']> {
+	return { expected, drifted, ...(reported ? { reported: { ...reported, at: isoTime(reported.at) } } : {}) };
+}
+
+export function memberView(
+	user: UserRecord,
+	currentRevision: number,
+	organizationTokenUntil?: number,
+	vscodeChat?: VsCodeChatStatus,
+): MemberView {
 	return {
+		...(vscodeChat ? { vscodeChat: vscodeChatView(vscodeChat) } : {}),
 		...(organizationTokenUntil !== undefined ? { organizationTokenUntil: isoTime(organizationTokenUntil) } : {}),
 		id: user.id,
 		email: user.email,

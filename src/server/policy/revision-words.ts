@@ -15,6 +15,8 @@ const LABELS: Readonly<Record<string, string>> = {
 	'provider.azure.tenantId': 'Entra ID tenant',
 	'provider.models.allowed': 'Allowed models',
 	'provider.models.default': 'Default model',
+	'provider.models.utilityModel': "VS Code's utility model",
+	'provider.models.utilitySmallModel': "VS Code's small utility model",
 	'provider.organizationToken.audience': 'Organization token audience',
 	'provider.organizationToken.lifetimeMinutes': 'Organization token lifetime (minutes)',
 	'provider.organizationToken.header': 'Organization token header',

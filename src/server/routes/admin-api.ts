@@ -8,11 +8,13 @@ import type { OrganizationTokenKeys } from '../org-tokens/token-keys';
 import type { Store } from '../store/store';
 import type { Rollouts } from '../policy/rollouts';
 import type { PublishedRevision } from '../policy/policy-service';
+import { vscodeChatStatuses } from '../policy/vscode-chat';
+import type { PolicyDocument } from '../../policy';
 import type { UsageService } from '../usage/usage-service';
 import { adminRolloutRoutes } from './admin-rollout';
 
 export type AdminApiOptions = AdminRouteOptions &
-	Omit<AdminMemberRouteOptions, 'policies' | 'servedRevisions'> &
+	Omit<AdminMemberRouteOptions, 'policies' | 'servedRevisions' | 'vscodeChat'> &
 	Pick<AdminGroupRouteOptions, 'groups'> & {
 		readonly store: Store;
 		readonly tokenKeys: OrganizationTokenKeys;
@@ -26,10 +28,28 @@ export const adminApi: FastifyPluginAsyncZod<AdminApiOptions> = async (app, opti
 	const { auth, policies, store, groups, members, tokens, clock, audit, publicUrl, mailer, tokenKeys, rollouts, usage, rolloutEnded } =
 		options;
 	const servedRevisions = (current: PublishedRevision) => rollouts.servedRevisions(current, () => groups.groupsByMember(current.orgId));
+	const vscodeChat = async (current: PublishedRevision) =>
+		vscodeChatStatuses(
+			current.signed.policy as PolicyDocument,
+			await store.memberSettings.list(current.orgId),
+			await groups.groupsByMember(current.orgId),
+		);
 	await app.register(adminRoutes, { auth, policies, audit });
 	await app.register(adminRolloutRoutes, { auth, policies, rollouts, store, groups, usage, ended: rolloutEnded });
 	await app.register(adminEffectiveRoutes, { auth, policies, store });
 	await app.register(adminGroupRoutes, { auth, groups });
-	await app.register(adminMemberRoutes, { auth, members, tokens, policies, store, clock, audit, publicUrl, mailer, servedRevisions });
+	await app.register(adminMemberRoutes, {
+		auth,
+		members,
+		tokens,
+		policies,
+		store,
+		clock,
+		audit,
+		publicUrl,
+		mailer,
+		servedRevisions,
+		vscodeChat,
+	});
 	await app.register(adminTokenKeyRoutes, { auth, keys: tokenKeys, audit, publicUrl });
 };

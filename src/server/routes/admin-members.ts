@@ -11,6 +11,7 @@ import { ErrorSchema } from '../http/schemas';
 import { invitationView, InvitationViewSchema, memberView, MemberViewSchema } from '../http/views';
 import { mailFailure, type InvitationMail, type InvitationMailer } from '../mail';
 import type { PolicyService, PublishedRevision } from '../policy/policy-service';
+import type { VsCodeChatStatus } from '../policy/vscode-chat';
 import type { Store } from '../store/store';
 
 export interface AdminMemberRouteOptions {
@@ -25,6 +26,8 @@ export interface AdminMemberRouteOptions {
 	readonly mailer?: InvitationMailer | undefined;
 	/** Which revision each member is served now (a rollout keeps some on the revision before). */
 	readonly servedRevisions: (current: PublishedRevision) => Promise<(userId: string) => number>;
+	/** Each member's VS Code utility-model settings against what the policy names. */
+	readonly vscodeChat: (current: PublishedRevision) => Promise<(userId: string) => VsCodeChatStatus | undefined>;
 }
 
 const bearer = [{ bearerAuth: [] }];
@@ -68,7 +71,7 @@ async function sendInvitation(
  */
 export const adminMemberRoutes: FastifyPluginAsyncZod<AdminMemberRouteOptions> = async (
 	app,
-	{ auth, members, tokens, policies, store, clock, audit, publicUrl, mailer, servedRevisions },
+	{ auth, members, tokens, policies, store, clock, audit, publicUrl, mailer, servedRevisions, vscodeChat },
 ) => {
 	app.addHook('preValidation', requireRole(auth, 'admin'));
 
@@ -86,15 +89,16 @@ export const adminMemberRoutes: FastifyPluginAsyncZod<AdminMemberRouteOptions> =
 		async (request) => {
 			const { user } = principalOf(request);
 			const current = await currentOrThrow(policies, user.orgId);
-			const [users, invitations, tokens, served] = await Promise.all([
+			const [users, invitations, tokens, served, chat] = await Promise.all([
 				store.listUsers(user.orgId),
 				store.listInvitations(user.orgId),
 				store.tokenKeys.liveGrants(user.orgId, clock.now()),
 				servedRevisions(current),
+				vscodeChat(current),
 			]);
 			return {
 				currentRevision: current.revision,
-				members: users.map((member) => memberView(member, served(member.id), tokens.get(member.id))),
+				members: users.map((member) => memberView(member, served(member.id), tokens.get(member.id), chat(member.id))),
 				invitations: invitations.map(invitationView),
 			};
 		},

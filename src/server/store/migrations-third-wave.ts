@@ -129,4 +129,19 @@ export const THIRD_WAVE_MIGRATIONS: Readonly<Record<string, Migration>> = {
 				.execute();
 		},
 	},
+	'0012_member_vscode_settings': {
+		// What each member's VS Code last said of the utility-model settings the policy points it at:
+		// an extension cannot lock another product's setting, so admins see who changed it.
+		async up(db: Kysely<unknown>): Promise<void> {
+			await db.schema
+				.createTable('member_vscode_settings')
+				.addColumn('user_id', 'text', (c) => c.primaryKey())
+				.addColumn('org_id', 'text', (c) => c.notNull())
+				.addColumn('supported', 'integer', (c) => c.notNull())
+				.addColumn('utility_model', 'text')
+				.addColumn('utility_small_model', 'text')
+				.addColumn('reported_at', 'bigint', (c) => c.notNull())
+				.execute();
+		},
+	},
 };

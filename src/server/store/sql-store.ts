@@ -3,6 +3,7 @@ import type { DialectSpecifics } from './dialect';
 import { SqlCredentialStore } from './sql-credential-store';
 import { SqlIdentityStore, type IdentityStore } from './identity-store';
 import { SqlUsageStore, type UsageStore } from './usage-store';
+import { SqlMemberSettingsStore, type MemberSettingsStore } from './member-settings-store';
 import { SqlTokenKeyStore, type TokenKeyStore } from './token-key-store';
 import { SqlGroupStore, type GroupStore } from './group-store';
 import type {
@@ -38,6 +39,7 @@ export class SqlStore extends SqlCredentialStore implements Store {
 	readonly usage: UsageStore;
 	readonly groups: GroupStore;
 	readonly tokenKeys: TokenKeyStore;
+	readonly memberSettings: MemberSettingsStore;
 
 	constructor(db: Kysely<Tables>, dialect: DialectSpecifics) {
 		super(db, dialect);
@@ -46,6 +48,7 @@ export class SqlStore extends SqlCredentialStore implements Store {
 		this.usage = new SqlUsageStore(db);
 		this.groups = new SqlGroupStore(db, (trx, orgId) => dialect.announce(trx, { kind: 'groups', orgId }));
 		this.tokenKeys = new SqlTokenKeyStore(db);
+		this.memberSettings = new SqlMemberSettingsStore(db);
 		if (dialect.onExternalChange) {
 			this.onExternalChange = (listener) => dialect.onExternalChange!(listener);
 			this.notificationsHealthy = () => dialect.notificationsHealthy !== false;

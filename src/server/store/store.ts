@@ -7,6 +7,7 @@
 import type { Role } from '../../policy';
 import type { IdentityStore } from './identity-store';
 import type { UsageStore } from './usage-store';
+import type { MemberSettingsStore } from './member-settings-store';
 import type { TokenKeyStore } from './token-key-store';
 import type { GroupStore } from './group-store';
 
@@ -150,6 +151,8 @@ export interface Store {
 	readonly groups: GroupStore;
 	/** Organization tokens' signing keys and grants. */
 	readonly tokenKeys: TokenKeyStore;
+	/** What members' VS Code reports of the settings the policy points it at. */
+	readonly memberSettings: MemberSettingsStore;
 	ping(): Promise<void>;
 	/**
 	 * Changes made by other instances sharing this store (PostgreSQL LISTEN/NOTIFY). An embedded

@@ -118,6 +118,14 @@ export interface Tables {
 		last_expires_at: number;
 	};
 	organization_token_grants: { user_id: string; org_id: string; expires_at: number };
+	member_vscode_settings: {
+		user_id: string;
+		org_id: string;
+		supported: number;
+		utility_model: string | null;
+		utility_small_model: string | null;
+		reported_at: number;
+	};
 	rollout_outcomes: { org_id: string; revision: number; outcome: string; at: number; by: string };
 }
 

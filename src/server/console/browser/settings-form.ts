@@ -71,7 +71,17 @@ function collect(headersBox: HTMLElement) {
 					},
 				}
 			: {}),
-		...(models.length || defaultModel ? { models: { allowed: models, ...optional('default', defaultModel), ...modelSettings() } } : {}),
+		...(models.length || defaultModel
+			? {
+					models: {
+						allowed: models,
+						...optional('default', defaultModel),
+						...optional('utilityModel', inputValue('#utility-model').trim()),
+						...optional('utilitySmallModel', inputValue('#utility-small-model').trim()),
+						...modelSettings(),
+					},
+				}
+			: {}),
 	};
 	const enabled = isChecked('#enabled');
 	const providerTouched = Boolean(baseUrl || Object.keys(headers).length || azureOn || models.length);

@@ -1,0 +1,51 @@
+import { effectiveDocument, type PolicyDocument } from '../../policy';
+import type { VsCodeSettingsReport } from '../store/member-settings-store';
+
+/** The Language Model vendor VS Code knows our models by; its utility settings store `vendor/id`. */
+export const LM_VENDOR = 'org-provider-policy';
+
+export interface VsCodeChatStatus {
+	/** What the policy points the member's VS Code at (`vendor/id`), null where it names nothing. */
+	expected: { utilityModel: string | null; utilitySmallModel: string | null };
+	/** What their VS Code last reported; absent before its first report. */
+	reported?: { supported: boolean; utilityModel: string | null; utilitySmallModel: string | null; at: number };
+	/** The member's VS Code holds something else than the policy names (they, or something, changed it). */
+	drifted: boolean;
+}
+
+const asSetting = (model: string | undefined) => (model ? `${LM_VENDOR}/${model}` : null);
+
+/**
+ * Each member's VS Code utility-model settings against what their effective policy names: the
+ * extension points them at it once, but cannot lock another product's setting, so this is how
+ * admins see who changed it. Undefined for a member whose policy names no utility model.
+ */
+export function vscodeChatStatuses(
+	current: PolicyDocument,
+	reports: ReadonlyMap<string, VsCodeSettingsReport>,
+	groupsOf: ReadonlyMap<string, readonly string[]>,
+): (userId: string) => VsCodeChatStatus | undefined {
+	return (userId) => {
+		const models = effectiveDocument(current, groupsOf.get(userId) ?? []).provider?.models;
+		const expected = { utilityModel: asSetting(models?.utilityModel), utilitySmallModel: asSetting(models?.utilitySmallModel) };
+		if (!current.enabled || (!expected.utilityModel && !expected.utilitySmallModel)) {
+			return undefined;
+		}
+		const report = reports.get(userId);
+		const differs = (field: 'utilityModel' | 'utilitySmallModel') => expected[field] !== null && report?.[field] !== expected[field];
+		return {
+			expected,
+			...(report
+				? {
+						reported: {
+							supported: report.supported,
+							utilityModel: report.utilityModel,
+							utilitySmallModel: report.utilitySmallModel,
+							at: report.reportedAt,
+						},
+					}
+				: {}),
+			drifted: report !== undefined && report.supported && (differs('utilityModel') || differs('utilitySmallModel')),
+		};
+	};
+}

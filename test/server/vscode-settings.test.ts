@@ -1,0 +1,99 @@
+import assert from 'node:assert/strict';
+import { ADMIN, bearer, jsonOf, putPolicy, startService, type RunningService } from '../support/service';
+import { adminConsole } from '../support/sso-setup';
+
+const WITH_UTILITY = {
+	enabled: true,
+	provider: {
+		id: 'openai-compatible',
+		baseUrl: 'https://llm.acme.example/v1',
+		models: { allowed: ['gpt-4o', 'gpt-4o-mini'], utilityModel: 'gpt-4o-mini', utilitySmallModel: 'gpt-4o-mini' },
+	},
+};
+
+/**
+ * What members' VS Code reports of the utility-model settings the policy points it at (#24 item 4):
+ * the Members API says whose VS Code holds something else, and whose VS Code has no such setting.
+ */
+describe('VS Code utility-model settings reported by members', function () {
+	this.timeout(30_000);
+	let service: RunningService;
+	let admin: string;
+
+	beforeEach(async () => {
+		service = await startService();
+		admin = (await service.signIn(ADMIN.email)).access_token;
+		assert.equal((await putPolicy(service.url, admin, WITH_UTILITY, '"1"')).status, 200);
+	});
+	afterEach(async () => service.close());
+
+	const report = async (token: string, body: unknown) =>
+		fetch(`${service.url}/api/v1/policy/vscode-settings`, {
+			method: 'POST',
+			headers: bearer(token, { 'content-type': 'application/json' }),
+			body: JSON.stringify(body),
+		});
+	const chatOf = async (email: string) => {
+		const { members } = await jsonOf(await fetch(`${service.url}/api/v1/admin/members`, { headers: bearer(admin) }));
+		return (members as { email: string; vscodeChat?: Record<string, unknown> }[]).find((member) => member.email === email)?.vscodeChat;
+	};
+
+	it('shows a member whose VS Code holds another utility model as drifted, one that holds the policy’s as not, and an old VS Code as unsupported', async () => {
+		const people = {
+			kept: await service.addUser('kept@acme.example', 'member'),
+			changed: await service.addUser('changed@acme.example', 'member'),
+			old: await service.addUser('old@acme.example', 'member'),
+		};
+		const token = async (email: string) => (await service.signIn(email)).access_token;
+		const ours = 'org-provider-policy/gpt-4o-mini';
+		assert.equal(
+			(await report(await token(people.kept.email), { supported: true, utilityModel: ours, utilitySmallModel: ours })).status,
+			204,
+		);
+		assert.equal(
+			(await report(await token(people.changed.email), { supported: true, utilityModel: 'copilot/gpt-4.1', utilitySmallModel: ours }))
+				.status,
+			204,
+		);
+		assert.equal(
+			(await report(await token(people.old.email), { supported: false, utilityModel: null, utilitySmallModel: null })).status,
+			204,
+		);
+
+		const expected = { utilityModel: ours, utilitySmallModel: ours };
+		const kept = await chatOf(people.kept.email);
+		assert.deepEqual([kept?.expected, kept?.drifted], [expected, false]);
+		const changed = await chatOf(people.changed.email);
+		assert.deepEqual([changed?.drifted, (changed?.reported as { utilityModel: string }).utilityModel], [true, 'copilot/gpt-4.1']);
+		const old = await chatOf(people.old.email);
+		assert.deepEqual([old?.drifted, (old?.reported as { supported: boolean }).supported], [false, false]);
+		assert.deepEqual(await chatOf(ADMIN.email), { expected, drifted: false }, 'no report yet: nothing to say of drift');
+
+		// The console's Members page says it in words.
+		const browser = await adminConsole(service);
+		const page = await (await browser.request(`${service.url}/console/members`)).text();
+		assert.match(page, /VS Code utility models changed on this computer: copilot\/gpt-4\.1 \/ org-provider-policy\/gpt-4o-mini/);
+		assert.match(page, /this VS Code has no utility-model settings/);
+
+		// A policy without utility models: nothing to compare.
+		const { utilityModel: _u, utilitySmallModel: _s, ...models } = WITH_UTILITY.provider.models;
+		assert.equal(
+			(await putPolicy(service.url, admin, { ...WITH_UTILITY, provider: { ...WITH_UTILITY.provider, models } }, '"2"')).status,
+			200,
+		);
+		assert.equal(await chatOf(people.changed.email), undefined);
+	});
+
+	it('refuses a report without a member token or with a malformed body, naming the field', async () => {
+		const anonymous = await fetch(`${service.url}/api/v1/policy/vscode-settings`, {
+			method: 'POST',
+			headers: { 'content-type': 'application/json' },
+			body: JSON.stringify({ supported: true, utilityModel: null, utilitySmallModel: null }),
+		});
+		assert.equal(anonymous.status, 401);
+		const bad = await report(admin, { supported: 'yes', utilityModel: 'x'.repeat(401), utilitySmallModel: null });
+		assert.equal(bad.status, 400);
+		const paths = ((await jsonOf(bad)).fieldErrors as { path: string }[]).map((error) => error.path);
+		assert.deepEqual(paths, ['supported', 'utilityModel']);
+	});
+});
