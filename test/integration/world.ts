@@ -56,9 +56,15 @@ export async function startWorld(): Promise<{ world: World; env: Record<string, 
 	).token as string;
 	const endpoint = await FakeEndpoint.start();
 	const idp = await startIdentityProvider([`${service.url}/console/sso/callback`]);
-	const ssoSaved = await saveSsoSettings(await adminConsole(service), service, idp.settings());
+	const adminBrowser = await adminConsole(service);
+	const ssoSaved = await saveSsoSettings(adminBrowser, service, idp.settings());
 	if (ssoSaved.status !== 200) {
 		throw new Error(`could not set up single sign-on: ${ssoSaved.text}`);
+	}
+	// The button is offered only after a Test sign-in passes, as an admin sets it up.
+	const tested = await adminBrowser.signInWithSso(service.url, 'alice@acme.test', { purpose: 'test' });
+	if (!tested.text.includes('id="sso-tested"')) {
+		throw new Error(`the Test sign-in did not pass: ${tested.text.slice(0, 500)}`);
 	}
 	const world: World = { service, servicePort, dataDir, endpoint, stats: undefined, page: undefined, idp };
 

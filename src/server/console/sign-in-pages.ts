@@ -214,7 +214,7 @@ export const signInPages = {
 			{ title: 'Test sign-in passed' },
 			html`<section class="card narrow">
 				<h1>Test sign-in passed</h1>
-				<p class="success" role="status" id="sso-tested">${email} signs in as ${role}. Password sign-in may now be turned off.</p>
+				<p class="success" role="status" id="sso-tested">${email} signs in as ${role}. Where single sign-on is offered, its button now appears on the sign-in pages, and password sign-in may be turned off.</p>
 				${receivedClaims(claims)}
 				<p><a class="button primary" href="/console/sso?tested=1" id="continue">Back to single sign-on settings</a></p>
 			</section>`,

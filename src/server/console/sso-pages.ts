@@ -88,7 +88,7 @@ export const ssoPages = {
 			${state.notice ? html`<p class="success" role="status" id="sso-notice">${state.notice}</p>` : ''}
 			${state.errors?.length ? html`<div class="error" role="alert" id="sso-errors"><p>Not saved:</p><ul>${state.errors.map((error) => html`<li>${error}</li>`)}</ul></div>` : ''}
 			<p>Register this service with your identity provider as a web application (authorization code flow) with the redirect URI <code id="redirect-uri">${state.redirectUri}</code>.</p>
-			<p id="sso-test-state" class="${view.tested ? 'success' : 'warning'}">${view.settings ? (view.tested ? 'A Test sign-in succeeded with these settings: password sign-in may be turned off.' : 'Run Test sign-in before turning password sign-in off.') : ''}</p>
+			<p id="sso-test-state" class="${view.tested ? 'success' : 'warning'}">${view.settings ? (view.tested ? 'A Test sign-in succeeded with these settings: the sign-in button is shown where single sign-on is offered, and password sign-in may be turned off.' : 'Not shown to anyone yet: the sign-in button appears only after a Test sign-in passes with these settings (and password sign-in can be turned off only then).') : ''}</p>
 			<form method="post" action="/console/sso" id="sso-form">
 				${csrfField(state.formToken)}
 				${toggle(values, 'enabled', 'Offer single sign-on', 'Shows "Sign in with …" on the console sign-in page and on the page that approves VS Code sign-ins.')}

@@ -66,10 +66,15 @@ export class SingleSignOn {
 		return parsed.ok ? { settings: parsed.value, record } : undefined;
 	}
 
-	/** The sign-in button's label when single sign-on is offered, and whether passwords still work. */
+	/**
+	 * The sign-in button's label when single sign-on is offered, and whether passwords still work.
+	 * Offered means turned on *and* vouched for by a passing *Test sign-in* with these very settings:
+	 * a button that would fail for everyone is never shown to anyone.
+	 */
 	async offer(orgId: string): Promise<{ displayName: string; passwordSignIn: boolean } | undefined> {
 		const loaded = await this.load(orgId);
-		return loaded?.settings.enabled
+		const tested = loaded?.record.testedFingerprint === (loaded && ssoFingerprint(loaded.settings, loaded.record.clientSecret));
+		return loaded?.settings.enabled && tested
 			? { displayName: loaded.settings.displayName, passwordSignIn: loaded.settings.passwordSignIn }
 			: undefined;
 	}
