@@ -51,10 +51,13 @@ describe('admin console in headless Chromium', function () {
 		await page.fill('#base-url', 'https://acme.openai.azure.com');
 		await addHeader('X-Tenant', 'acme-tenant-secret');
 		await addHeader('X-Cost-Center', 'cc-4242-secret');
-		await page.uncheck('#api-key-required');
 		await page.check('#azure');
 		await page.fill('#api-version', '2024-06-01');
+		assert.equal(await page.isVisible('#tenant-id'), false, 'the Entra ID tenant and scope only with Entra ID on (#28 item 9)');
+		assert.equal(await page.isChecked('#api-key-required'), true);
 		await page.check('#identity-auth');
+		// With Entra ID members send their Microsoft token: no member key is asked for (#28 item 6).
+		assert.deepEqual([await page.isChecked('#api-key-required'), await page.isDisabled('#api-key-required')], [false, true]);
 		await page.fill('#tenant-id', 'contoso.onmicrosoft.com');
 		await page.fill('#scope', 'https://ai.azure.com/.default');
 		await page.fill('#allowed-models', 'gpt-4o, gpt-4o-mini');

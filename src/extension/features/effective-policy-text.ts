@@ -77,7 +77,9 @@ export function effectivePolicyText(input: {
 		lines.push(
 			provider.organizationToken
 				? `- Credential: organization token for ${provider.organizationToken.audience}, renewed automatically (kept in memory only; no key of yours)`
-				: `- Member API key: ${provider.apiKeyRequired ? 'required (kept in secret storage)' : 'not used'}`,
+				: provider.azure?.identityAuth
+					? '- Credential: your Microsoft Entra ID token (no API key)'
+					: `- Member API key: ${provider.apiKeyRequired ? 'required (kept in secret storage)' : 'not used'}`,
 		);
 		if (provider.azure) {
 			lines.push(

@@ -44,8 +44,8 @@ export const adminPages = {
 			<div id="status" class="status" role="status" aria-live="polite"></div>
 			<form id="settings-form" novalidate>
 				<div class="field toggle">
-					<label><input type="checkbox" id="enabled" ${settings.enabled ? 'checked' : ''}> Enable settings</label>
-					<p class="hint">When on, every member's extension uses the provider below and nothing else.</p>
+					<label><input type="checkbox" id="enabled" ${settings.enabled ? 'checked' : ''}> Enable settings — lock every member to this provider</label>
+					<p class="hint">When on, every member's extension uses the provider below and nothing else (their own provider is locked). Off: members choose freely.</p>
 					${errorSlot('enabled')}
 				</div>
 				<div class="field">
@@ -107,6 +107,7 @@ export const adminPages = {
 							<label><input type="checkbox" id="identity-auth" ${azure?.identityAuth ? 'checked' : ''}> Azure Identity Authentication (Entra ID)</label>
 							${errorSlot('provider.azure.identityAuth')}
 						</div>
+						<div id="entra-fields" ${azure?.identityAuth ? '' : 'hidden'}>
 						<div class="field">
 							<label for="tenant-id">Tenant</label>
 							<input id="tenant-id" placeholder="contoso.onmicrosoft.com or tenant GUID (optional)" value="${azure?.tenantId ?? ''}" spellcheck="false">
@@ -116,6 +117,7 @@ export const adminPages = {
 							<label for="scope">Token scope</label>
 							<input id="scope" placeholder="${DEFAULT_AZURE_SCOPE}" value="${azure?.scope && azure.scope !== DEFAULT_AZURE_SCOPE ? azure.scope : ''}" spellcheck="false">
 							${errorSlot('provider.azure.scope')}
+						</div>
 						</div>
 					</div>
 					<div class="field">

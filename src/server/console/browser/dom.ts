@@ -20,6 +20,8 @@ export function showStatus(message: string, kind?: 'error' | 'success'): void {
 	if (status) {
 		status.textContent = message;
 		status.className = `status ${kind ?? ''}`;
+		// The banner may sit above the button pressed: bring it into view, or the admin never sees it.
+		status.scrollIntoView({ block: 'nearest' });
 	}
 }
 

@@ -66,8 +66,9 @@ function collect(headersBox: HTMLElement) {
 					azure: {
 						identityAuth: isChecked('#identity-auth'),
 						...optional('apiVersion', inputValue('#api-version').trim()),
-						...optional('tenantId', inputValue('#tenant-id').trim()),
-						...optional('scope', inputValue('#scope').trim()),
+						// Tenant and scope belong to Entra ID: shown, and sent, only with it on.
+						...(isChecked('#identity-auth') ? optional('tenantId', inputValue('#tenant-id').trim()) : {}),
+						...(isChecked('#identity-auth') ? optional('scope', inputValue('#scope').trim()) : {}),
 					},
 				}
 			: {}),
@@ -94,6 +95,22 @@ function collect(headersBox: HTMLElement) {
 	return { settings, keepHeaderValues };
 }
 
+/**
+ * With Entra ID, members send their Microsoft token, never a key: the member-key box is off and
+ * cannot be ticked, and the tenant and scope appear.
+ */
+function reflectEntra(): void {
+	const entra = isChecked('#azure') && isChecked('#identity-auth');
+	$('#entra-fields').hidden = !entra;
+	const memberKey = $<HTMLInputElement>('#api-key-required');
+	if (entra) {
+		memberKey.checked = false;
+		memberKey.disabled = true;
+	} else if (!isChecked('#organization-token')) {
+		memberKey.disabled = false;
+	}
+}
+
 /** The settings page: dirty tracking, header rows, save with If-Match, inline field errors. */
 export function wireSettingsForm(form: HTMLFormElement): void {
 	const state = JSON.parse($('#console-state').textContent ?? '{}') as { revision: number };
@@ -103,6 +120,7 @@ export function wireSettingsForm(form: HTMLFormElement): void {
 	const rowTemplate = $<HTMLTemplateElement>('#header-row-template');
 
 	const snapshot = () => JSON.stringify(collect(headersBox));
+	reflectEntra();
 	let saved = snapshot();
 	const refreshDirty = () => {
 		save.disabled = snapshot() === saved;
@@ -118,6 +136,7 @@ export function wireSettingsForm(form: HTMLFormElement): void {
 	form.addEventListener('change', () => {
 		$('#azure-panel').hidden = !isChecked('#azure');
 		reflectOrganizationToken();
+		reflectEntra();
 		describeAsEdited();
 		refreshDirty();
 	});
