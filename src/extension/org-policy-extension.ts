@@ -13,6 +13,7 @@ import { ProviderFeature } from './features/provider-feature';
 import { SyncFeature } from './features/sync-feature';
 import { ProviderService, type ChatClientModule, type EntraModule } from './provider/provider-service';
 import { EntraSignIn } from './features/entra-sign-in';
+import { EntraCommands } from './features/entra-commands';
 import { EffectiveStateEvents } from './provider/effective-state';
 import { readHttpOptions, readMemberProvider, readServerSettings } from './settings';
 import { PolicySync } from './sync/policy-sync';
@@ -119,6 +120,7 @@ export class OrgPolicyExtension extends Disposable {
 			}),
 		);
 		const auth = this._register(new AuthFeature(sessions, log));
+		this._register(new EntraCommands(entraSignIn));
 		const effective = this._register(new EffectiveStateEvents(sync, provider));
 		const syncFeature = this._register(new SyncFeature(sessions, sync, provider, connection, log, () => readServerSettings(), effective));
 		const providerFeature = this._register(new ProviderFeature(provider, log));

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import type * as vscode from 'vscode';
 import { EntraSignIn, SIGN_IN_WITH_MICROSOFT, USE_AZURE_CLI, type EntraSignInHost } from '../../src/extension/features/entra-sign-in';
+import { errorActionsFor } from '../../src/extension/features/chat-error-actions';
 
 /** VS Code's Microsoft authentication provider and message box, as an in-memory double. */
 class SignInHostDouble implements EntraSignInHost {
@@ -73,6 +74,27 @@ describe('Entra ID explains itself before any dialog (#13 item 5)', () => {
 		assert.equal(await signIn.token(scopes), undefined);
 		assert.equal(host.messages.length, 1);
 		assert.deepEqual(host.dialogs, []);
+	});
+
+	it('after Azure CLI, the member can switch to Microsoft’s sign-in or be asked again (#28 item 6)', async () => {
+		host.answer = USE_AZURE_CLI;
+		assert.equal(await signIn.token(scopes), undefined);
+		signIn.choose('microsoft');
+		assert.equal(await signIn.token(scopes), 'microsoft-token', 'the chat view’s Sign in with Microsoft opens the dialog');
+		assert.equal(host.dialogs.length, 1);
+		assert.equal(host.messages.length, 1, 'no second explanation');
+		signIn.choose(undefined);
+		host.signedIn = false;
+		host.answer = USE_AZURE_CLI;
+		await signIn.token(scopes);
+		assert.equal(host.messages.length, 2, 'asked again at the next request');
+	});
+
+	it('offers Sign in with Microsoft and Try again on an Entra ID failure, the key on a key problem, and the details always', () => {
+		assert.deepEqual(errorActionsFor('sign-in'), ['signInWithMicrosoft', 'tryAgain', 'copyDetails', 'showLog']);
+		assert.deepEqual(errorActionsFor('key-rejected'), ['setApiKey', 'copyDetails', 'showLog']);
+		assert.deepEqual(errorActionsFor('unreachable'), ['copyDetails', 'showLog']);
+		assert.deepEqual(errorActionsFor(undefined), ['copyDetails', 'showLog']);
 	});
 
 	it('a dismissed explanation or a cancelled dialog is one sentence naming what to do, and is asked again next time', async () => {

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import * as vscode from 'vscode';
 import { withoutQuery } from '../../policy';
 import { isChatRequestError } from '../../client/request-error';
+import { errorActionsFor } from './chat-error-actions';
 import { FromWebviewSchema, ToWebviewSchema, type ChatEntry, type ErrorAction, type ToWebview } from '../../webview/chat/protocol';
 import { Disposable } from '../base/disposable';
 import { managedByLine } from '../lock/effective';
@@ -190,6 +191,22 @@ export class ChatFeature extends Disposable implements vscode.WebviewViewProvide
 			case 'showLog':
 				this.log.show();
 				return;
+			case 'signInWithMicrosoft':
+				await vscode.commands.executeCommand('orgProviderPolicy.useMicrosoftSignIn');
+				await this.retry(entry);
+				return;
+			case 'tryAgain':
+				await this.retry(entry);
+				return;
+		}
+	}
+
+	/** Sends the question a failed answer answered again, as a new turn. */
+	private async retry(failed: ChatEntry | undefined): Promise<void> {
+		const index = failed ? this.conversation.indexOf(failed) : -1;
+		const question = index > 0 ? this.conversation[index - 1] : undefined;
+		if (question?.role === 'user') {
+			await this.send(question.content).catch(() => undefined); // its own failure is shown under it
 		}
 	}
 
@@ -229,8 +246,7 @@ export class ChatFeature extends Disposable implements vscode.WebviewViewProvide
 			} else {
 				answer.error = error instanceof Error ? error.message : String(error);
 				// What the member can do, as buttons: a key to set where the key is the problem, and always the details.
-				const keyProblem = isChatRequestError(error) && (error.kind === 'missing-key' || error.kind === 'key-rejected');
-				answer.actions = [...(keyProblem ? (['setApiKey'] as const) : []), 'copyDetails', 'showLog'];
+				answer.actions = errorActionsFor(isChatRequestError(error) ? error.kind : undefined);
 				this.log.warn(`chat request failed: ${answer.error}`);
 			}
 		} finally {

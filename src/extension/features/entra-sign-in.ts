@@ -18,10 +18,17 @@ export interface EntraSignInHost {
  * VS Code's Microsoft sign-in for Entra ID, explained before any dialog opens: an existing session
  * is used silently; otherwise the member is told why (their organization's endpoint wants Entra ID)
  * and chooses between signing in with Microsoft and the Azure CLI (`az login`, tried by the
- * @azure/identity chain). Undefined means "use the chain". The choice holds for this window.
+ * @azure/identity chain). Undefined means "use the chain". The choice holds for this window, and
+ * can be changed: from a failed request's *Sign in with Microsoft*, or with *Change How You Sign In
+ * to Entra ID* (ask again next time).
  */
 export class EntraSignIn {
 	private choice: 'microsoft' | 'cli' | undefined;
+
+	/** The member's choice, made outside a request: Microsoft's sign-in, the Azure CLI, or ask again next time. */
+	choose(choice: 'microsoft' | 'cli' | undefined): void {
+		this.choice = choice;
+	}
 
 	constructor(
 		private readonly host: EntraSignInHost,

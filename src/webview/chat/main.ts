@@ -21,7 +21,13 @@ const modelSelect = byId<HTMLSelectElement>('model');
 const notice = byId<HTMLElement>('notice');
 
 let entries: ChatEntry[] = [];
-const ACTION_LABELS: Record<ErrorAction, string> = { setApiKey: 'Set API Key', copyDetails: 'Copy details', showLog: 'Show Log' };
+const ACTION_LABELS: Record<ErrorAction, string> = {
+	setApiKey: 'Set API Key',
+	signInWithMicrosoft: 'Sign in with Microsoft',
+	tryAgain: 'Try again',
+	copyDetails: 'Copy details',
+	showLog: 'Show Log',
+};
 const post = (message: FromWebview) => vscode.postMessage(message);
 
 function renderEntry(entry: ChatEntry): HTMLElement {

@@ -3,7 +3,7 @@ import { z } from 'zod';
 /** The typed message protocol between the chat view and the extension, validated on both sides. */
 
 /** What a member can do about a failed answer, as buttons under it. */
-export const ErrorActionSchema = z.enum(['setApiKey', 'copyDetails', 'showLog']);
+export const ErrorActionSchema = z.enum(['setApiKey', 'signInWithMicrosoft', 'tryAgain', 'copyDetails', 'showLog']);
 export type ErrorAction = z.infer<typeof ErrorActionSchema>;
 
 export const ChatEntrySchema = z.object({
