@@ -117,6 +117,12 @@ async function main(): Promise<void> {
 					measured: `${STREAMS - missing} of ${STREAMS}`,
 				},
 				{ description: `service RSS ≤ 300 MB with ${STREAMS} streams`, met: rssPeak <= 300 * 1024 * 1024, measured: mb(rssPeak) },
+				{
+					// Revisions fan out in slices that give the event loop back (#31 item 4).
+					description: 'read p99 while revisions fan out ≤ 5× the read p99 with no stream open',
+					met: underLoad.p99 <= 5 * Math.max(1, baseline.p99),
+					measured: `${(underLoad.p99 / Math.max(1, baseline.p99)).toFixed(2)}×`,
+				},
 			],
 		});
 	} finally {

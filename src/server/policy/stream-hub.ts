@@ -28,6 +28,13 @@ const REVOKED = 'event: revoked\ndata: {}\n\n';
 /** The access token expired: the member refreshes it and reconnects. */
 const EXPIRED = 'event: expired\ndata: {}\n\n';
 
+/**
+ * Streams written before the event loop is given back: a revision reaching ten thousand streams in
+ * one go would hold every policy read behind it for the whole fan-out (#31 item 4).
+ */
+const SLICE = 256;
+const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
+
 const revokes = (revocation: Revocation, subscriber: Subscriber) =>
 	subscriber.userId === revocation.userId ||
 	(revocation.familyId !== undefined && subscriber.token.familyId === revocation.familyId) ||
@@ -46,6 +53,8 @@ export class StreamHub {
 	private readonly byOrg = new Map<string, Set<Subscriber>>();
 	private readonly heartbeat: NodeJS.Timeout;
 	private readonly unsubscribe: (() => void)[];
+	/** Fan-outs run one after another, so every stream gets revisions in order even while they yield. */
+	private writing: Promise<void> = Promise.resolve();
 
 	constructor(
 		events: PolicyEvents,
@@ -53,7 +62,7 @@ export class StreamHub {
 		heartbeatMs: number,
 		private readonly variants: PolicyVariants,
 	) {
-		this.heartbeat = setInterval(() => this.each((subscriber) => subscriber.stream.write(HEARTBEAT)), heartbeatMs);
+		this.heartbeat = setInterval(() => void this.eachInSlices((subscriber) => subscriber.stream.write(HEARTBEAT)), heartbeatMs);
 		this.heartbeat.unref();
 		this.unsubscribe = [
 			events.onRevision((revision) => void this.broadcast(revision)),
@@ -140,14 +149,22 @@ export class StreamHub {
 		await this.write(revision, spec ? subscribers.filter((each) => !inCanary(spec, revision.orgId, each.userId, each.groups)) : []);
 	}
 
-	/** Writes each subscriber what it is served of `revision`: one frame per distinct document and schema version. */
-	private async write(revision: PublishedRevision, subscribers: readonly Subscriber[]): Promise<void> {
+	/** Writes each subscriber what it is served of `revision`, after any fan-out still under way. */
+	private write(revision: PublishedRevision, subscribers: readonly Subscriber[]): Promise<void> {
+		const done = this.writing.then(() => this.writeNow(revision, subscribers));
+		this.writing = done.catch(() => undefined);
+		return done;
+	}
+
+	/** One frame per distinct document and schema version, written in slices that let reads through. */
+	private async writeNow(revision: PublishedRevision, subscribers: readonly Subscriber[]): Promise<void> {
 		if (subscribers.length === 0) {
 			return;
 		}
 		// Without overlays every member is served the same document: no lookup, no await per stream.
 		const base = hasOverlays(revision) ? undefined : baseVariant(revision);
 		const frames = new Map<MemberPolicy, Map<SchemaVersion, Buffer>>();
+		let written = 0;
 		for (const subscriber of subscribers) {
 			const policy = base ?? (await this.variants.forGroups(revision, subscriber.groups));
 			let byVersion = frames.get(policy);
@@ -160,9 +177,29 @@ export class StreamHub {
 				frame = revisionFrame(policy, subscriber.version);
 				byVersion.set(subscriber.version, frame);
 			}
-			subscriber.stream.write(frame);
+			// A stream may have closed while an earlier slice was written.
+			if (!subscriber.stream.writableEnded && !subscriber.stream.destroyed) {
+				subscriber.stream.write(frame);
+			}
+			if (++written % SLICE === 0) {
+				await yieldToEventLoop();
+			}
 		}
 		this.metrics.eventsSent.inc(subscribers.length);
+	}
+
+	private async eachInSlices(action: (subscriber: Subscriber) => unknown): Promise<void> {
+		let done = 0;
+		for (const subscribers of [...this.byOrg.values()]) {
+			for (const subscriber of [...subscribers]) {
+				if (!subscriber.stream.writableEnded && !subscriber.stream.destroyed) {
+					action(subscriber);
+				}
+				if (++done % SLICE === 0) {
+					await yieldToEventLoop();
+				}
+			}
+		}
 	}
 
 	private each(action: (subscriber: Subscriber) => unknown): void {
