@@ -32,6 +32,7 @@ import { SingleSignOn } from './sso/single-sign-on';
 import { StreamHub } from './policy/stream-hub';
 import { PolicyVariants } from './policy/variants';
 import { Rollouts } from './policy/rollouts';
+import { memberStandings } from './policy/member-standing';
 import { vscodeSettingsRoutes } from './routes/vscode-settings';
 import { rolloutStatus } from './policy/rollout-status';
 import { regroupStreams } from './groups/regroup';
@@ -146,6 +147,7 @@ export async function buildApp(options: AppOptions): Promise<PolicyApp> {
 			app.log.warn({ err: error }, 'could not regroup streams'),
 		);
 	const groups: GroupsService = new GroupsService(store.groups, store, clock, audit, regroup);
+	const standings = memberStandings({ rollouts, groups, store });
 	const scimGroups = new ScimGroups(store.groups, store, clock, audit, (kind, id) => `${config.publicUrl}/scim/v2/${kind}/${id}`, regroup);
 	const scimUsers = new ScimUsers(store, store.identity, accounts.members, clock, audit, (id) => `${config.publicUrl}/scim/v2/Users/${id}`);
 	let closing = false;
@@ -225,6 +227,7 @@ export async function buildApp(options: AppOptions): Promise<PolicyApp> {
 		rollouts,
 		usage,
 		rolloutEnded,
+		standings,
 	});
 	await app.register(opsRoutes, {
 		store,
@@ -246,7 +249,7 @@ export async function buildApp(options: AppOptions): Promise<PolicyApp> {
 		usage,
 		groups,
 		rolloutStatus: (orgId) => rolloutStatus({ policies, rollouts, store, groups, usage }, orgId),
-		servedRevisions: (current) => rollouts.servedRevisions(current, () => groups.groupsByMember(current.orgId)),
+		standings,
 	});
 	await app.register(scimRoutes, { prefix: '/scim/v2', users: scimUsers, groups: scimGroups, identity: store.identity, publicUrl });
 

@@ -152,29 +152,26 @@ export class PolicyTransport {
 	}
 
 	/** GET /api/v1/usage/standing: the member's tokens this month against their allowance; undefined when signed out. */
-	async usageStanding(signal: AbortSignal): Promise<UsageStanding | undefined> {
-		const response = await this.authorized('/api/v1/usage/standing', {}, signal);
-		if (!response) {
-			return undefined;
-		}
-		if (!response.ok) {
-			await response.body?.cancel();
-			throw new ServiceHttpError(response.status, `GET /api/v1/usage/standing answered ${response.status}`);
-		}
-		return UsageStandingSchema.parse(await response.json());
+	usageStanding(signal: AbortSignal): Promise<UsageStanding | undefined> {
+		return this.getJson('/api/v1/usage/standing', UsageStandingSchema, signal);
 	}
 
 	/** GET /api/v1/policy/placement: the member's groups, overlays and any rollout; undefined when signed out. */
-	async placement(signal: AbortSignal): Promise<Placement | undefined> {
-		const response = await this.authorized('/api/v1/policy/placement', {}, signal);
+	placement(signal: AbortSignal): Promise<Placement | undefined> {
+		return this.getJson('/api/v1/policy/placement', PlacementSchema, signal);
+	}
+
+	/** A member's GET of a JSON answer, checked by its schema; undefined when signed out. */
+	private async getJson<T>(path: string, schema: { parse(value: unknown): T }, signal: AbortSignal): Promise<T | undefined> {
+		const response = await this.authorized(path, {}, signal);
 		if (!response) {
 			return undefined;
 		}
 		if (!response.ok) {
 			await response.body?.cancel();
-			throw new ServiceHttpError(response.status, `GET /api/v1/policy/placement answered ${response.status}`);
+			throw new ServiceHttpError(response.status, `GET ${path} answered ${response.status}`);
 		}
-		return PlacementSchema.parse(await response.json());
+		return schema.parse(await response.json());
 	}
 
 	/** POST /api/v1/policy/vscode-settings: what this VS Code's utility-model settings hold; false when signed out. */

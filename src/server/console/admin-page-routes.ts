@@ -5,8 +5,7 @@ import { currentOrThrow } from '../http/policy-http';
 import { invitationView, memberView, revisionView } from '../http/views';
 import { settingsOfRevision, type PolicyService, type PublishedRevision } from '../policy/policy-service';
 import { restoreEffect } from '../policy/restore-effect';
-import { vscodeChatStatuses } from '../policy/vscode-chat';
-import type { PolicyDocument } from '../../policy';
+import type { MemberStanding } from '../policy/member-standing';
 import { maskSettings } from '../policy/revision-diff';
 import type { Store } from '../store/store';
 import { page } from './html';
@@ -22,13 +21,13 @@ import type { RolloutStatus } from '../policy/rollout-status';
 export interface AdminPageRouteOptions {
 	readonly kit: ConsoleKit;
 	readonly policies: Pick<PolicyService, 'current' | 'history'>;
-	readonly store: Pick<Store, 'listUsers' | 'listInvitations' | 'findUserByEmail' | 'tokenKeys' | 'memberSettings'>;
+	readonly store: Pick<Store, 'listUsers' | 'listInvitations' | 'findUserByEmail' | 'tokenKeys'>;
 	/** The issuer gateways trust for organization tokens. */
 	readonly publicUrl: () => string;
 	/** The rollout under way, if any. */
 	readonly rolloutStatus: (orgId: string) => Promise<RolloutStatus | undefined>;
-	/** Which revision each member is served now (a rollout keeps some on the revision before). */
-	readonly servedRevisions: (current: PublishedRevision) => Promise<(userId: string) => number>;
+	/** Each member's groups, served revision and VS Code settings against the policy, read once per page. */
+	readonly standings: (current: PublishedRevision) => Promise<MemberStanding>;
 	readonly usage: Pick<UsageService, 'summary'>;
 	readonly groups: Pick<GroupsService, 'list' | 'groupsByMember'>;
 }
@@ -39,7 +38,7 @@ export interface AdminPageRouteOptions {
  */
 export const adminPageRoutes: FastifyPluginAsyncZod<AdminPageRouteOptions> = async (
 	app,
-	{ kit, policies, store, usage, groups, publicUrl, rolloutStatus, servedRevisions },
+	{ kit, policies, store, usage, groups, publicUrl, rolloutStatus, standings },
 ) => {
 	const { sendPage, consolePage, chrome } = kit;
 	const script = ['/console/assets/console.js'];
@@ -74,15 +73,13 @@ export const adminPageRoutes: FastifyPluginAsyncZod<AdminPageRouteOptions> = asy
 		const { user } = principalOf(request);
 		const current = await currentOrThrow(policies, user.orgId);
 		const tokens = await store.tokenKeys.liveGrants(user.orgId, Date.now());
-		const served = await servedRevisions(current);
-		const groupsOf = await groups.groupsByMember(user.orgId);
-		const chat = vscodeChatStatuses(current.signed.policy as PolicyDocument, await store.memberSettings.list(user.orgId), groupsOf);
+		const standing = await standings(current);
 		const people = (await store.listUsers(user.orgId)).map((member) =>
-			memberView(member, served(member.id), tokens.get(member.id), chat(member.id)),
+			memberView(member, standing.servedRevision(member.id), tokens.get(member.id), standing.vscodeChat(member.id)),
 		);
 		const invitations = (await store.listInvitations(user.orgId)).map(invitationView);
 		const options = chrome(request, 'Members', 'members', current.signed.policy.organization.name, script);
-		return sendPage(reply, page(options, adminPages.members(people, invitations, current.revision, user.id, groupsOf)));
+		return sendPage(reply, page(options, adminPages.members(people, invitations, current.revision, user.id, standing.groupsOf)));
 	});
 
 	app.get('/console/usage', { preHandler: consolePage }, async (request, reply) => {

@@ -39,7 +39,7 @@ export interface ConsoleOptions {
 	readonly policies: Pick<PolicyService, 'current' | 'history'>;
 	readonly store: Pick<
 		Store,
-		'listUsers' | 'listInvitations' | 'findUserByEmail' | 'getOrganization' | 'getInvitation' | 'identity' | 'tokenKeys' | 'memberSettings'
+		'listUsers' | 'listInvitations' | 'findUserByEmail' | 'getOrganization' | 'getInvitation' | 'identity' | 'tokenKeys'
 	>;
 	readonly config: ServerConfig;
 	readonly loginRateLimit: number;
@@ -47,7 +47,7 @@ export interface ConsoleOptions {
 	readonly groups: Pick<GroupsService, 'list' | 'groupsByMember'>;
 	/** The rollout under way, if any (the Revisions page shows it). */
 	readonly rolloutStatus: (orgId: string) => Promise<RolloutStatus | undefined>;
-	readonly servedRevisions: AdminPageRouteOptions['servedRevisions'];
+	readonly standings: AdminPageRouteOptions['standings'];
 }
 
 /**
@@ -57,20 +57,7 @@ export interface ConsoleOptions {
  */
 export const consolePlugin: FastifyPluginAsyncZod<ConsoleOptions> = async (
 	app,
-	{
-		accounts,
-		policies,
-		store,
-		config,
-		loginRateLimit,
-		sso,
-		administration,
-		audit,
-		usage,
-		groups,
-		rolloutStatus: statusOf,
-		servedRevisions,
-	},
+	{ accounts, policies, store, config, loginRateLimit, sso, administration, audit, usage, groups, rolloutStatus: statusOf, standings },
 ) => {
 	const passwords = new PasswordSignIn(accounts.members, sso, audit, config.orgId);
 	const secure = config.publicUrl.startsWith('https:');
@@ -131,7 +118,7 @@ export const consolePlugin: FastifyPluginAsyncZod<ConsoleOptions> = async (
 		groups,
 		publicUrl: () => config.publicUrl,
 		rolloutStatus: statusOf,
-		servedRevisions,
+		standings,
 	});
 	await app.register(devicesRoutes, { kit, policies, publicUrl: () => config.publicUrl });
 	await app.register(deviceVerificationRoutes, {

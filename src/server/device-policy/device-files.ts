@@ -145,37 +145,37 @@ export function deviceFile(
 	}
 }
 
-/** The query a form or a script sends: repeated or comma-separated lists, each wrong field named by the schema. */
+/** The chat policies chosen as on or off (empty: not set). */
+const FLAGS = ['agentMode', 'extensionTools', 'autoApprove', 'terminalAutoApprove'] as const;
+
+/** A list as forms and scripts send it: the parameter repeated, or its values separated by commas or spaces. */
+function listOf(value: unknown): string[] {
+	return (Array.isArray(value) ? value : value === undefined ? [] : [value])
+		.flatMap((item) => String(item).split(/[\s,]+/))
+		.filter(Boolean);
+}
+
+/** The query a form or a script sends, each wrong field named by the schema. */
 export function choicesFromQuery(query: Record<string, unknown>): ReturnType<typeof DeviceChoicesSchema.safeParse> {
-	const list = (value: unknown) =>
-		(Array.isArray(value) ? value : value === undefined ? [] : [value]).flatMap((item) => String(item).split(/[\s,]+/)).filter(Boolean);
 	const blankToUndefined = (value: unknown) => (value === '' ? undefined : value);
 	return DeviceChoicesSchema.safeParse({
-		assistants: list(query['assistants']),
-		alsoAllow: list(query['alsoAllow']),
-		agentMode: blankToUndefined(query['agentMode']),
+		assistants: listOf(query['assistants']),
+		alsoAllow: listOf(query['alsoAllow']),
 		mcp: blankToUndefined(query['mcp']),
-		extensionTools: blankToUndefined(query['extensionTools']),
-		autoApprove: blankToUndefined(query['autoApprove']),
-		terminalAutoApprove: blankToUndefined(query['terminalAutoApprove']),
+		...Object.fromEntries(FLAGS.map((flag) => [flag, blankToUndefined(query[flag])])),
 	});
 }
 
 /** What the admin chose, as far as it can be read: to show the form again beside its errors. */
 export function choicesAsSent(query: Record<string, unknown>): DeviceChoices {
-	const list = (value: unknown) => (Array.isArray(value) ? value : value === undefined ? [] : [value]).map(String);
-	const flagOf = (value: unknown) => (value === 'on' ? true : value === 'off' ? false : undefined);
 	const mcp = VSCODE_POLICIES.ChatMCP.values.find((value) => value === query['mcp']);
+	const flags = Object.fromEntries(
+		FLAGS.flatMap((flag) => (query[flag] === 'on' ? [[flag, true]] : query[flag] === 'off' ? [[flag, false]] : [])),
+	);
 	return {
-		assistants: list(query['assistants']).filter((key): key is KnownAssistant => key in KNOWN_ASSISTANTS),
-		alsoAllow: list(query['alsoAllow'])
-			.flatMap((item) => item.split(','))
-			.map((item) => item.trim())
-			.filter(Boolean),
-		...(flagOf(query['agentMode']) !== undefined ? { agentMode: flagOf(query['agentMode'])! } : {}),
+		assistants: listOf(query['assistants']).filter((key): key is KnownAssistant => key in KNOWN_ASSISTANTS),
+		alsoAllow: listOf(query['alsoAllow']),
 		...(mcp ? { mcp } : {}),
-		...(flagOf(query['extensionTools']) !== undefined ? { extensionTools: flagOf(query['extensionTools'])! } : {}),
-		...(flagOf(query['autoApprove']) !== undefined ? { autoApprove: flagOf(query['autoApprove'])! } : {}),
-		...(flagOf(query['terminalAutoApprove']) !== undefined ? { terminalAutoApprove: flagOf(query['terminalAutoApprove'])! } : {}),
+		...flags,
 	};
 }

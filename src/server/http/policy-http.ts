@@ -66,3 +66,21 @@ export async function currentOrThrow(policies: Pick<PolicyService, 'current'>, o
 	}
 	return current;
 }
+
+/**
+ * What the console never receives, put back into an admin's body before it is validated (saved
+ * secret header values, overlay header values sent empty, and with `keep.overlays` the saved
+ * overlays); a value that cannot be put back is refused, naming the field.
+ */
+export async function withKeptValuesOrThrow(
+	policies: Pick<PolicyService, 'withKeptValues'>,
+	orgId: string,
+	body: unknown,
+	keep: { headers: readonly string[]; overlays?: boolean },
+): Promise<unknown> {
+	const restored = await policies.withKeptValues(orgId, body, keep);
+	if (!restored.ok) {
+		throw new HttpError(400, 'invalid_policy', INVALID_POLICY_MESSAGE, { fieldErrors: restored.errors });
+	}
+	return restored.value;
+}

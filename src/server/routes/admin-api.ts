@@ -7,14 +7,11 @@ import { adminTokenKeyRoutes } from './organization-token-routes';
 import type { OrganizationTokenKeys } from '../org-tokens/token-keys';
 import type { Store } from '../store/store';
 import type { Rollouts } from '../policy/rollouts';
-import type { PublishedRevision } from '../policy/policy-service';
-import { vscodeChatStatuses } from '../policy/vscode-chat';
-import type { PolicyDocument } from '../../policy';
 import type { UsageService } from '../usage/usage-service';
 import { adminRolloutRoutes } from './admin-rollout';
 
 export type AdminApiOptions = AdminRouteOptions &
-	Omit<AdminMemberRouteOptions, 'policies' | 'servedRevisions' | 'vscodeChat'> &
+	Omit<AdminMemberRouteOptions, 'policies'> &
 	Pick<AdminGroupRouteOptions, 'groups'> & {
 		readonly store: Store;
 		readonly tokenKeys: OrganizationTokenKeys;
@@ -25,15 +22,23 @@ export type AdminApiOptions = AdminRouteOptions &
 
 /** The admin API under /api/v1/admin: the policy and its effective form per member, members, groups, token keys. */
 export const adminApi: FastifyPluginAsyncZod<AdminApiOptions> = async (app, options) => {
-	const { auth, policies, store, groups, members, tokens, clock, audit, publicUrl, mailer, tokenKeys, rollouts, usage, rolloutEnded } =
-		options;
-	const servedRevisions = (current: PublishedRevision) => rollouts.servedRevisions(current, () => groups.groupsByMember(current.orgId));
-	const vscodeChat = async (current: PublishedRevision) =>
-		vscodeChatStatuses(
-			current.signed.policy as PolicyDocument,
-			await store.memberSettings.list(current.orgId),
-			await groups.groupsByMember(current.orgId),
-		);
+	const {
+		auth,
+		policies,
+		store,
+		groups,
+		members,
+		tokens,
+		clock,
+		audit,
+		publicUrl,
+		mailer,
+		tokenKeys,
+		rollouts,
+		usage,
+		rolloutEnded,
+		standings,
+	} = options;
 	await app.register(adminRoutes, { auth, policies, audit });
 	await app.register(adminRolloutRoutes, { auth, policies, rollouts, store, groups, usage, ended: rolloutEnded });
 	await app.register(adminEffectiveRoutes, { auth, policies, store });
@@ -48,8 +53,7 @@ export const adminApi: FastifyPluginAsyncZod<AdminApiOptions> = async (app, opti
 		audit,
 		publicUrl,
 		mailer,
-		servedRevisions,
-		vscodeChat,
+		standings,
 	});
 	await app.register(adminTokenKeyRoutes, { auth, keys: tokenKeys, audit, publicUrl });
 };

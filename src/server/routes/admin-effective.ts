@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { effectiveDocument, OverlaysSchema, settingsOf, type PolicyDocument } from '../../policy';
-import { expectedRevision, INVALID_POLICY_MESSAGE, savePolicy } from '../http/policy-http';
+import { expectedRevision, savePolicy, withKeptValuesOrThrow } from '../http/policy-http';
 import { sendStoredJson, signedPolicyResponse } from '../http/schemas';
 import { principalOf, requireRole, type Authenticators } from '../http/auth';
 import { currentOrThrow } from '../http/policy-http';
@@ -41,11 +41,9 @@ export const adminEffectiveRoutes: FastifyPluginAsyncZod<{
 			},
 			// Before validation: an overlay header sent empty (the console never receives secret values) keeps its saved value.
 			preValidation: async (request) => {
-				const restored = await policies.withKeptValues(principalOf(request).user.orgId, request.body, { headers: [] });
-				if (!restored.ok) {
-					throw new HttpError(400, 'invalid_policy', INVALID_POLICY_MESSAGE, { fieldErrors: restored.errors });
-				}
-				request.body = restored.value as typeof request.body;
+				request.body = (await withKeptValuesOrThrow(policies, principalOf(request).user.orgId, request.body, {
+					headers: [],
+				})) as typeof request.body;
 			},
 		},
 		async (request, reply) => {

@@ -11,7 +11,7 @@ import { ErrorSchema } from '../http/schemas';
 import { invitationView, InvitationViewSchema, memberView, MemberViewSchema } from '../http/views';
 import { mailFailure, type InvitationMail, type InvitationMailer } from '../mail';
 import type { PolicyService, PublishedRevision } from '../policy/policy-service';
-import type { VsCodeChatStatus } from '../policy/vscode-chat';
+import type { MemberStanding } from '../policy/member-standing';
 import type { Store } from '../store/store';
 
 export interface AdminMemberRouteOptions {
@@ -24,10 +24,8 @@ export interface AdminMemberRouteOptions {
 	readonly audit: Pick<AuditLog, 'record'>;
 	readonly publicUrl: () => string;
 	readonly mailer?: InvitationMailer | undefined;
-	/** Which revision each member is served now (a rollout keeps some on the revision before). */
-	readonly servedRevisions: (current: PublishedRevision) => Promise<(userId: string) => number>;
-	/** Each member's VS Code utility-model settings against what the policy names. */
-	readonly vscodeChat: (current: PublishedRevision) => Promise<(userId: string) => VsCodeChatStatus | undefined>;
+	/** Each member's served revision and VS Code settings against the policy, read once per listing. */
+	readonly standings: (current: PublishedRevision) => Promise<MemberStanding>;
 }
 
 const bearer = [{ bearerAuth: [] }];
@@ -71,7 +69,7 @@ async function sendInvitation(
  */
 export const adminMemberRoutes: FastifyPluginAsyncZod<AdminMemberRouteOptions> = async (
 	app,
-	{ auth, members, tokens, policies, store, clock, audit, publicUrl, mailer, servedRevisions, vscodeChat },
+	{ auth, members, tokens, policies, store, clock, audit, publicUrl, mailer, standings },
 ) => {
 	app.addHook('preValidation', requireRole(auth, 'admin'));
 
@@ -89,16 +87,17 @@ export const adminMemberRoutes: FastifyPluginAsyncZod<AdminMemberRouteOptions> =
 		async (request) => {
 			const { user } = principalOf(request);
 			const current = await currentOrThrow(policies, user.orgId);
-			const [users, invitations, tokens, served, chat] = await Promise.all([
+			const [users, invitations, tokens, standing] = await Promise.all([
 				store.listUsers(user.orgId),
 				store.listInvitations(user.orgId),
 				store.tokenKeys.liveGrants(user.orgId, clock.now()),
-				servedRevisions(current),
-				vscodeChat(current),
+				standings(current),
 			]);
 			return {
 				currentRevision: current.revision,
-				members: users.map((member) => memberView(member, served(member.id), tokens.get(member.id), chat(member.id))),
+				members: users.map((member) =>
+					memberView(member, standing.servedRevision(member.id), tokens.get(member.id), standing.vscodeChat(member.id)),
+				),
 				invitations: invitations.map(invitationView),
 			};
 		},

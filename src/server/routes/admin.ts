@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { etagOf, PolicySettingsSchema } from '../../policy';
 import type { AuditLog } from '../audit';
 import { principalOf, requireRole, type Authenticators } from '../http/auth';
-import { expectedRevision, INVALID_POLICY_MESSAGE, savePolicy } from '../http/policy-http';
+import { expectedRevision, INVALID_POLICY_MESSAGE, savePolicy, withKeptValuesOrThrow } from '../http/policy-http';
 import { ErrorSchema, sendStoredJson, signedPolicyResponse } from '../http/schemas';
 import { revisionView, RevisionViewSchema } from '../http/views';
 import { HttpError } from '../http/http-error';
@@ -60,11 +60,7 @@ export const adminRoutes: FastifyPluginAsyncZod<AdminRouteOptions> = async (app,
 				// An invalid list is left to the route's own validation, next, which names the field.
 				const query = KeepHeaderValuesQuery.safeParse(request.query);
 				const keep = query.success ? { headers: query.data.keepHeaderValues, overlays: query.data.keepOverlays } : { headers: [] };
-				const restored = await policies.withKeptValues(principalOf(request).user.orgId, request.body, keep);
-				if (!restored.ok) {
-					throw new HttpError(400, 'invalid_policy', INVALID_POLICY_MESSAGE, { fieldErrors: restored.errors });
-				}
-				request.body = restored.value as typeof request.body;
+				request.body = (await withKeptValuesOrThrow(policies, principalOf(request).user.orgId, request.body, keep)) as typeof request.body;
 			},
 		},
 		async (request, reply) => {

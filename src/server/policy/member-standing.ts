@@ -1,0 +1,32 @@
+import type { PolicyDocument } from '../../policy';
+import type { GroupsService } from '../groups/groups-service';
+import type { Store } from '../store/store';
+import type { PublishedRevision } from './policy-service';
+import type { Rollouts } from './rollouts';
+import { vscodeChatStatuses, type VsCodeChatStatus } from './vscode-chat';
+
+/** What the members list says of each member beside their account: read once per listing. */
+export interface MemberStanding {
+	/** Each member's groups' names. */
+	readonly groupsOf: ReadonlyMap<string, readonly string[]>;
+	/** The revision a member is served now (a rollout keeps some on the one before): what "in sync" is measured against. */
+	servedRevision(userId: string): number;
+	/** Their VS Code's utility-model settings against what their policy names. */
+	vscodeChat(userId: string): VsCodeChatStatus | undefined;
+}
+
+/** One reading of the members' groups and reports, shared by the members API and the console's Members page. */
+export function memberStandings(deps: {
+	rollouts: Pick<Rollouts, 'servedRevisions'>;
+	groups: Pick<GroupsService, 'groupsByMember'>;
+	store: Pick<Store, 'memberSettings'>;
+}): (current: PublishedRevision) => Promise<MemberStanding> {
+	return async (current) => {
+		const [groupsOf, reports] = await Promise.all([
+			deps.groups.groupsByMember(current.orgId),
+			deps.store.memberSettings.list(current.orgId),
+		]);
+		const servedRevision = await deps.rollouts.servedRevisions(current, async () => groupsOf);
+		return { groupsOf, servedRevision, vscodeChat: vscodeChatStatuses(current.signed.policy as PolicyDocument, reports, groupsOf) };
+	};
+}
