@@ -15,6 +15,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { UserRecord } from '../src/server/store/store';
+import { memberRecord } from '../test/support/records';
+import { seededRandom } from '../test/support/random';
 import { ADMIN, putPolicy, startService, type RunningService } from '../test/support/service';
 import { collect, forkReadersPerToken, ms, percentile, report, smoke, wallClock } from './support/common';
 import type { ReaderMessage } from './support/stream-readers';
@@ -23,16 +25,6 @@ type Arrived = Extract<ReaderMessage, { type: 'arrived' }>;
 const WORKERS = Math.max(1, Math.min(2, cpus().length));
 const MEMBERS = Number(process.env.BENCH_MEMBERS ?? (smoke ? 200 : 10_000));
 const GROUPS = 50;
-
-/** A small deterministic generator (mulberry32): the same memberships every run. */
-function random(seed: number): () => number {
-	return () => {
-		seed = (seed + 0x6d2b79f5) | 0;
-		let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-		t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-		return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-	};
-}
 
 const BASE = {
 	enabled: true,
@@ -80,20 +72,7 @@ async function main(): Promise<void> {
 		const tokens: string[] = [];
 		for (let index = 0; index < MEMBERS; index++) {
 			const id = `member-${index.toString().padStart(5, '0')}`;
-			const user: UserRecord = {
-				id,
-				orgId: 'acme',
-				email: `${id}@acme.example`,
-				role: 'member',
-				passwordHash: null,
-				createdAt: 0,
-				lastSeenAt: null,
-				appliedRevision: null,
-				appliedAt: null,
-				deactivatedAt: null,
-				externalId: null,
-				breakGlass: false,
-			};
+			const user = memberRecord(id);
 			await service.store.createUser(user);
 			members.push(user);
 			tokens.push((await service.accounts.tokens.issue(user, 'vscode')).access_token);
@@ -102,7 +81,7 @@ async function main(): Promise<void> {
 		const baseline = await timedSave(service, admin, tokens, { ...BASE, adminContact: 'baseline@acme.example' }, 3, dir);
 
 		const names = Array.from({ length: GROUPS }, (_, index) => `team-${index.toString().padStart(2, '0')}`);
-		const next = random(42);
+		const next = seededRandom(42);
 		const byGroup = new Map<string, string[]>(names.map((name) => [name, []]));
 		for (const member of members) {
 			const count = 1 + Math.floor(next() * 3);

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { launchChromium, signInToConsole } from '../support/chromium';
 import { validSettings } from '../support/policy-fixtures';
-import { ADMIN, bearer, putPolicy, startService, type RunningService } from '../support/service';
+import { ADMIN, putPolicy, startService, type RunningService, createGroup } from '../support/service';
 
 const ARTIFACTS = join(__dirname, '..', '..', 'test-results');
 
@@ -35,12 +35,7 @@ describe('group overlays in headless Chromium', function () {
 		};
 		assert.equal((await putPolicy(service.url, admin, settings, '"1"')).status, 200);
 		for (const displayName of ['Research', 'Contractors']) {
-			const made = await fetch(`${service.url}/api/v1/admin/groups`, {
-				method: 'POST',
-				headers: bearer(admin, { 'content-type': 'application/json' }),
-				body: JSON.stringify({ displayName, members: ['both@acme.example'] }),
-			});
-			assert.equal(made.status, 201);
+			await createGroup(service.url, admin, displayName, ['both@acme.example']);
 		}
 		page = await browser.newPage();
 		await signInToConsole(page, service.url);

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { launchChromium, signInToConsole } from '../support/chromium';
 import { validSettings } from '../support/policy-fixtures';
-import { ADMIN, bearer, jsonOf, putPolicy, startService, type RunningService } from '../support/service';
+import { ADMIN, bearer, jsonOf, putPolicy, startService, type RunningService, createGroup } from '../support/service';
 
 const ARTIFACTS = join(__dirname, '..', '..', 'test-results');
 
@@ -26,12 +26,7 @@ describe('staged rollouts in headless Chromium', function () {
 		await service.addUser('pilot@acme.example', 'member');
 		const admin = (await service.signIn(ADMIN.email)).access_token;
 		assert.equal((await putPolicy(service.url, admin, validSettings.plainCompatible, '"1"')).status, 200);
-		const made = await fetch(`${service.url}/api/v1/admin/groups`, {
-			method: 'POST',
-			headers: bearer(admin, { 'content-type': 'application/json' }),
-			body: JSON.stringify({ displayName: 'Pilots', members: ['pilot@acme.example'] }),
-		});
-		assert.equal(made.status, 201);
+		await createGroup(service.url, admin, 'Pilots', ['pilot@acme.example']);
 		member = (await service.signIn('pilot@acme.example')).access_token;
 		page = await browser.newPage();
 		await signInToConsole(page, service.url);

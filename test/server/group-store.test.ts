@@ -2,22 +2,10 @@ import assert from 'node:assert/strict';
 import type { GroupRecord } from '../../src/server/store/group-store';
 import type { Store } from '../../src/server/store/store';
 import { STORE_HARNESSES, type StoreHarness } from '../support/store-harness';
+import { memberRecord } from '../support/records';
 
 const T0 = Date.parse('2026-12-01T09:00:00.000Z');
-const member = (id: string, orgId = 'acme') => ({
-	id,
-	orgId,
-	email: `${id}@${orgId}.example`,
-	role: 'member' as const,
-	passwordHash: null,
-	createdAt: T0,
-	lastSeenAt: null,
-	appliedRevision: null,
-	appliedAt: null,
-	deactivatedAt: null,
-	externalId: null,
-	breakGlass: false,
-});
+const member = (id: string, orgId = 'acme') => memberRecord(id, { orgId, createdAt: T0 });
 const group = (id: string, displayName: string, orgId = 'acme'): GroupRecord => ({
 	id,
 	orgId,

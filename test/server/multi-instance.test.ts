@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { validSettings } from '../support/policy-fixtures';
 import { freshDatabase, TEST_DATABASE_URL } from '../support/postgres';
 import pg from 'pg';
-import { ADMIN, bearer, EventReader, form, jsonOf, putPolicy, startService, type RunningService } from '../support/service';
+import { ADMIN, bearer, EventReader, form, jsonOf, putPolicy, startService, type RunningService, createGroup } from '../support/service';
 
 (TEST_DATABASE_URL ? describe : describe.skip)('several service instances on one PostgreSQL database', function () {
 	this.timeout(30_000);
@@ -64,12 +64,7 @@ import { ADMIN, bearer, EventReader, form, jsonOf, putPolicy, startService, type
 		const initial = JSON.parse((await stream.next())?.data ?? '{}').policy;
 		assert.deepEqual([initial.revision, initial.provider.models.allowed, initial.appliedOverlays], [2, ['gpt-4o'], undefined]);
 
-		const made = await fetch(`${first.url}/api/v1/admin/groups`, {
-			method: 'POST',
-			headers: bearer(admin, { 'content-type': 'application/json' }),
-			body: JSON.stringify({ displayName: 'Research', members: ['dev@acme.example'] }),
-		});
-		assert.equal(made.status, 201);
+		await createGroup(first.url, admin, 'Research', ['dev@acme.example']);
 		const regrouped = JSON.parse((await stream.next())?.data ?? '{}').policy;
 		assert.deepEqual(
 			[regrouped.revision, regrouped.provider.models.allowed, regrouped.appliedOverlays],

@@ -5,7 +5,17 @@ import { validSettings } from '../support/policy-fixtures';
 import { scim, scimToken } from '../support/scim-client';
 import { startIdentityProvider } from '../support/identity-provider';
 import { adminConsole, saveSsoSettings } from '../support/sso-setup';
-import { ADMIN, approveDevice, bearer, form, jsonOf, ManualClock, startService, type RunningService } from '../support/service';
+import {
+	ADMIN,
+	approveDevice,
+	bearer,
+	form,
+	jsonOf,
+	ManualClock,
+	startService,
+	type RunningService,
+	createGroup,
+} from '../support/service';
 
 const EXCHANGE = 'urn:ietf:params:oauth:grant-type:token-exchange';
 const ACCESS_TOKEN = 'urn:ietf:params:oauth:token-type:access_token';
@@ -103,12 +113,7 @@ describe('organization tokens', function () {
 	it('names the member’s groups, and refuses another audience, automation tokens, and a policy without organization tokens', async () => {
 		const member = await service.addUser('ann@acme.example', 'member');
 		const admin = (await service.signIn(ADMIN.email)).access_token;
-		const made = await fetch(`${service.url}/api/v1/admin/groups`, {
-			method: 'POST',
-			headers: bearer(admin, { 'content-type': 'application/json' }),
-			body: JSON.stringify({ displayName: 'Research', members: [member.email] }),
-		});
-		assert.equal(made.status, 201);
+		await createGroup(service.url, admin, 'Research', [member.email]);
 		const signedIn = await service.signIn(member.email);
 		const issued = await jsonOf(await exchange(service, signedIn.access_token));
 		const [, body] = issued.access_token.split('.');

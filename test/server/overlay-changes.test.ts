@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { verifySignedPolicy, SCHEMA_HEADER, type PolicySettingsInput } from '../../src/policy';
 import { exportPolicyFile, readPolicyFile } from '../../src/server/policy-file';
-import { ADMIN, bearer, jsonOf, putPolicy, startService, type RunningService } from '../support/service';
+import { ADMIN, bearer, jsonOf, putPolicy, startService, type RunningService, createGroup } from '../support/service';
 
 /** The organization's endpoint and a secret tenant header; Research adds headers and an endpoint of its own, Contractors a hard budget. */
 const CHANGING: PolicySettingsInput = {
@@ -41,14 +41,7 @@ describe('group overlays: headers, budgets and the endpoint', function () {
 	});
 	afterEach(async () => service.close());
 
-	const makeGroup = async (displayName: string, members: string[]) => {
-		const made = await fetch(`${service.url}/api/v1/admin/groups`, {
-			method: 'POST',
-			headers: bearer(admin, { 'content-type': 'application/json' }),
-			body: JSON.stringify({ displayName, members }),
-		});
-		assert.equal(made.status, 201, await made.clone().text());
-	};
+	const makeGroup = (displayName: string, members: string[]) => createGroup(service.url, admin, displayName, members);
 	const fieldErrors = async (response: Response) => {
 		assert.equal(response.status, 400);
 		return ((await jsonOf(response)).fieldErrors as { path: string; message: string }[]).map(({ path, message }) => `${path}: ${message}`);

@@ -11,16 +11,7 @@ import { toPublished } from '../../src/server/policy/revisions';
 import { PolicyVariants } from '../../src/server/policy/variants';
 import { pemSigner } from '../../src/server/signing/signer';
 import { stamp } from '../support/policy-fixtures';
-
-/** A small deterministic generator (mulberry32), so the memberships are the same every run. */
-function random(seed: number): () => number {
-	return () => {
-		seed = (seed + 0x6d2b79f5) | 0;
-		let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-		t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-		return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-	};
-}
+import { seededRandom } from '../support/random';
 
 /**
  * The cost of a save with group overlays grows with the distinct effective documents, not with the
@@ -57,7 +48,7 @@ describe('group overlays at scale', () => {
 			onSigned: () => documents++,
 		});
 
-		const next = random(42);
+		const next = seededRandom(42);
 		const distinct = new Set<string>();
 		const served = [];
 		for (let member = 0; member < 10_000; member++) {

@@ -12,7 +12,17 @@ import { startIdentityProvider, type TestIdentityProvider } from '../support/ide
 import { ManualScheduler } from '../support/manual-scheduler';
 import { MemoryKeyValueStore, MemorySecretStore } from '../support/memory-storage';
 import { scim, scimToken } from '../support/scim-client';
-import { ADMIN, approveDevice, bearer, jsonOf, ManualClock, putPolicy, startService, type RunningService } from '../support/service';
+import {
+	ADMIN,
+	approveDevice,
+	bearer,
+	jsonOf,
+	ManualClock,
+	putPolicy,
+	startService,
+	type RunningService,
+	createGroup,
+} from '../support/service';
 import { adminConsole, saveSsoSettings } from '../support/sso-setup';
 import { TestBrowser } from '../support/sso-browser';
 import { EventReader } from '../support/event-reader';
@@ -59,14 +69,7 @@ describe('group overlays: one effective document per member', function () {
 		rmSync(dataDir, { recursive: true, force: true });
 	});
 
-	const makeGroup = async (displayName: string, members: string[]) => {
-		const made = await fetch(`${service.url}/api/v1/admin/groups`, {
-			method: 'POST',
-			headers: bearer(admin, { 'content-type': 'application/json' }),
-			body: JSON.stringify({ displayName, members }),
-		});
-		assert.equal(made.status, 201, await made.clone().text());
-	};
+	const makeGroup = (displayName: string, members: string[]) => createGroup(service.url, admin, displayName, members);
 	const read = async (token: string, headers: Record<string, string> = {}) => {
 		const response = await fetch(`${service.url}/api/v1/policy`, { headers: bearer(token, { [SCHEMA_HEADER]: '3', ...headers }) });
 		return { response, text: response.status === 200 ? await response.text() : '' };

@@ -3,6 +3,7 @@ import { SessionManager } from '../../src/extension/auth/session-manager';
 import { PolicySync, type SyncState } from '../../src/extension/sync/policy-sync';
 import { syncSessionFor } from '../../src/extension/sync/sync-session';
 import { canaryBucket } from '../../src/server/policy/rollouts';
+import { memberRecord } from '../support/records';
 import { whenChanged } from '../support/eventually';
 import { ManualScheduler } from '../support/manual-scheduler';
 import { MemoryKeyValueStore, MemorySecretStore } from '../support/memory-storage';
@@ -17,6 +18,7 @@ import {
 	putPolicy,
 	startService,
 	type RunningService,
+	createGroup,
 } from '../support/service';
 
 const NEXT = {
@@ -55,20 +57,7 @@ describe('staged rollouts', function () {
 		const members: { id: string; token: string }[] = [];
 		for (let index = 0; index < 1000; index++) {
 			const id = `member-${index.toString().padStart(4, '0')}`;
-			const user = {
-				id,
-				orgId: 'acme',
-				email: `${id}@acme.example`,
-				role: 'member' as const,
-				passwordHash: null,
-				createdAt: 0,
-				lastSeenAt: null,
-				appliedRevision: null,
-				appliedAt: null,
-				deactivatedAt: null,
-				externalId: null,
-				breakGlass: false,
-			};
+			const user = memberRecord(id);
 			await service.store.createUser(user);
 			members.push({ id, token: (await service.accounts.tokens.issue(user, 'vscode')).access_token });
 		}
@@ -124,12 +113,7 @@ describe('staged rollouts', function () {
 
 	it('rolls a group canary back as a newer revision, which the canary member’s PolicySync accepts', async () => {
 		const member = await service.addUser('dev@acme.example', 'member');
-		const made = await fetch(`${service.url}/api/v1/admin/groups`, {
-			method: 'POST',
-			headers: bearer(admin, { 'content-type': 'application/json' }),
-			body: JSON.stringify({ displayName: 'Pilots', members: [member.email] }),
-		});
-		assert.equal(made.status, 201);
+		await createGroup(service.url, admin, 'Pilots', [member.email]);
 		// The member's scheduler moves the service's clock: the device flow's polling is then never too fast for it.
 		const scheduler = new ManualScheduler(clock, true);
 		const sessions = new SessionManager(new MemorySecretStore(), () => ({ serverUrl: service.url, fetch: globalThis.fetch }), scheduler);
@@ -171,12 +155,7 @@ describe('staged rollouts', function () {
 	it('tells each member where they stand (their groups, the rollout, whether they are in its canary) and counts a member on the stable revision as in sync', async () => {
 		const pilot = await service.addUser('pilot@acme.example', 'member');
 		const other = await service.addUser('other@acme.example', 'member');
-		const made = await fetch(`${service.url}/api/v1/admin/groups`, {
-			method: 'POST',
-			headers: bearer(admin, { 'content-type': 'application/json' }),
-			body: JSON.stringify({ displayName: 'Pilots', members: [pilot.email] }),
-		});
-		assert.equal(made.status, 201);
+		await createGroup(service.url, admin, 'Pilots', [pilot.email]);
 		const tokens = {
 			pilot: (await service.signIn(pilot.email)).access_token,
 			other: (await service.signIn(other.email)).access_token,

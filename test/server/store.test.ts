@@ -10,6 +10,7 @@ import { openSqliteStore } from '../../src/server/store/sqlite';
 import type { RevisionRecord, Store } from '../../src/server/store/store';
 import { freshDatabase, TEST_DATABASE_URL } from '../support/postgres';
 import { STORE_HARNESSES, type StoreHarness } from '../support/store-harness';
+import { memberRecord } from '../support/records';
 
 const org = { id: 'acme', name: 'Acme Corp', createdAt: Date.parse('2026-11-26T10:00:00.000Z') };
 const key = { orgId: 'acme', privateKeyPem: 'pem', publicKey: 'A'.repeat(43), createdAt: org.createdAt };
@@ -22,20 +23,7 @@ const revision = (n: number, by = 'admin@acme.example'): RevisionRecord => ({
 	createdAt: org.createdAt,
 	createdBy: by,
 });
-const user = (id: string) => ({
-	id,
-	orgId: 'acme',
-	email: `${id}@acme.example`,
-	role: 'member' as const,
-	passwordHash: null,
-	createdAt: org.createdAt,
-	lastSeenAt: null,
-	appliedRevision: null,
-	appliedAt: null,
-	deactivatedAt: null,
-	externalId: null,
-	breakGlass: false,
-});
+const user = (id: string) => memberRecord(id, { createdAt: org.createdAt });
 const token = {
 	userId: 'u1',
 	orgId: 'acme',

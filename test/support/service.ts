@@ -111,6 +111,20 @@ export function bearer(token: string, extra: Record<string, string> = {}): Recor
 	return { authorization: `Bearer ${token}`, ...extra };
 }
 
+/** Makes a console group through the admin API; a refusal fails the test with the service's answer. */
+export async function createGroup(url: string, token: string, displayName: string, members: string[]): Promise<{ id: string }> {
+	const made = await fetch(`${url}/api/v1/admin/groups`, {
+		method: 'POST',
+		headers: bearer(token, { 'content-type': 'application/json' }),
+		body: JSON.stringify({ displayName, members }),
+	});
+	const text = await made.text();
+	if (made.status !== 201) {
+		throw new Error(`the group ${displayName} was not made: ${made.status} ${text}`);
+	}
+	return JSON.parse(text) as { id: string };
+}
+
 export async function putPolicy(url: string, token: string, body: unknown, ifMatch?: string): Promise<Response> {
 	return fetch(`${url}/api/v1/admin/policy`, {
 		method: 'PUT',
