@@ -133,8 +133,8 @@ export const adminPages = {
 					<div class="field">
 						<label for="utility-model">VS Code's utility models</label>
 						<div class="row">
-							<input id="utility-model" aria-label="Utility model (chat titles, commit messages)" placeholder="Utility model, e.g. gpt-4o-mini" value="${provider?.models?.utilityModel ?? ''}" spellcheck="false">
-							<input id="utility-small-model" aria-label="Small utility model (small, fast tasks)" placeholder="Small utility model" value="${provider?.models?.utilitySmallModel ?? ''}" spellcheck="false">
+							<label class="inline-label">Utility (titles, commit messages) <input id="utility-model" placeholder="Utility model, e.g. gpt-4o-mini" value="${provider?.models?.utilityModel ?? ''}" spellcheck="false"></label>
+							<label class="inline-label">Small, fast tasks <input id="utility-small-model" placeholder="Small utility model" value="${provider?.models?.utilitySmallModel ?? ''}" spellcheck="false"></label>
 						</div>
 						<p class="hint">VS Code's own chat sends chat titles, progress messages and commit messages to these (<code>chat.utilityModel</code>, <code>chat.utilitySmallModel</code>; VS Code 1.128+), otherwise to Copilot's. Members' VS Code is pointed at them once; an extension cannot lock another product's setting, so the Members page shows anyone who changed them.</p>
 						${errorSlot('provider.models.utilityModel')}${errorSlot('provider.models.utilitySmallModel')}
