@@ -91,7 +91,7 @@ export const ssoPages = {
 			<p id="sso-test-state" class="${view.tested ? 'success' : 'warning'}">${view.settings ? (view.tested ? 'A Test sign-in succeeded with these settings: the sign-in button is shown where single sign-on is offered, and password sign-in may be turned off.' : 'Not shown to anyone yet: the sign-in button appears only after a Test sign-in passes with these settings (and password sign-in can be turned off only then).') : ''}</p>
 			<form method="post" action="/console/sso" id="sso-form">
 				${csrfField(state.formToken)}
-				${toggle(values, 'enabled', 'Offer single sign-on', 'Shows "Sign in with …" on the console sign-in page and on the page that approves VS Code sign-ins.')}
+				${toggle(values, 'enabled', 'Offer single sign-on', 'Shows "Sign in with …" on the console sign-in page and on the page that approves VS Code sign-ins, once a Test sign-in has passed with the saved settings.')}
 				${text(values, 'displayName', 'Button label', 'The provider as people know it: Sign in with <this>.', 'Okta')}
 				${text(values, 'issuer', 'Issuer URL', 'Its discovery document is read from <issuer>/.well-known/openid-configuration.', 'https://login.microsoftonline.com/<tenant>/v2.0')}
 				${text(values, 'clientId', 'Client ID', 'The application (client) ID the identity provider gave this service.')}
