@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as vscode from 'vscode';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { HttpOptions } from '../client';
 import { resolveServer, type ServerSettings } from './base/server-source';
 import { PRESETS, type MemberProviderSettings, type PresetId } from './lock/effective';

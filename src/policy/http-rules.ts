@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { CONTROL_CHARACTERS, LIMITS } from './limits';
 import { isLoopbackHost, isPlainHttpBeyondLoopback, withoutQuery } from './url-rules';
 

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /** Request parameters an admin may pin or forbid per model. */
 export const REQUEST_PARAMETERS = [

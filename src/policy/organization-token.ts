@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 import { headerNameProblem } from './http-rules';
 import { CONTROL_CHARACTERS, LIMITS } from './limits';

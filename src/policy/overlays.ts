@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 import { BaseUrlSchemaV2, HeadersSchema } from './http-rules';
 import { LIMITS } from './limits';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /**
  * Where a member stands in the organization's policy, for *Show Effective Policy*: their groups, the

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 // endpoint.ts imports only types from here, so there is no cycle at run time.
 import { planEndpoint, type EndpointPlan } from './endpoint';

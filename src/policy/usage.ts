@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /**
  * Usage counted at the source: what the extension reports about its members' requests and what

@@ -1,5 +1,5 @@
 import { parse as parseYaml, stringify as toYaml } from 'yaml';
-import { z } from 'zod';
+import * as z from 'zod';
 import { formatFieldError, parseWith, PolicySettingsSchema, type FieldError, type PolicySettings } from '../policy';
 import { POLICY_FILE_KIND } from '../policy/json-schema';
 import { diffSettings } from './policy/revision-diff';

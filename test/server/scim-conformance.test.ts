@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { z } from 'zod';
+import * as z from 'zod';
 import { startIdentityProvider, type TestIdentityProvider } from '../support/identity-provider';
 import { bearer, jsonOf, startService, type RunningService } from '../support/service';
 import { adminConsole, saveSsoSettings } from '../support/sso-setup';

@@ -1,5 +1,5 @@
 import { PolicySigningKeySchema, verifySignedPolicy, type PolicyDocument, type PolicySigningKey, type PolicyTrust } from '../../policy';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { KeyValueStore, SecretStore } from '../base/storage';
 import type { AppliedPolicy } from './state';
 

@@ -1,5 +1,5 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { DeviceAuthorizations } from '../accounts';
 import type { AuditLog } from '../audit';
 import type { ServerConfig } from '../config';

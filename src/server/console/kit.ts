@@ -1,5 +1,5 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { Accounts, Principal } from '../accounts';
 import type { UserRecord } from '../store/store';
 import { principalOf, requireRole, sessionCookieName } from '../http/auth';

@@ -1,6 +1,6 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { ConsoleSessions } from '../accounts';
 import type { ServerConfig } from '../config';
 import type { PasswordRefusal, PasswordSignIn } from '../sso/password-sign-in';

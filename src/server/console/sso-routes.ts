@@ -1,6 +1,6 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { AuditLog } from '../audit';
 import { normalizeUserCode } from '../crypto';
 import { principalOf } from '../http/auth';

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { build as buildPlist } from 'plist';
-import { z } from 'zod';
+import * as z from 'zod';
 import {
 	KNOWN_ASSISTANTS,
 	MACOS_DOMAIN,

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import type { FieldError } from '../../policy';
 import type { AuditLog } from '../audit';
 import type { Clock } from '../clock';

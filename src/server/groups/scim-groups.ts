@@ -1,5 +1,5 @@
 import { filter as scimFilter, parse as parseFilter, type Filter } from 'scim2-parse-filter';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { AuditLog } from '../audit';
 import { isoTime, type Clock } from '../clock';
 import { newId } from '../crypto';

@@ -1,5 +1,5 @@
 import type { FastifyReply } from 'fastify';
-import { z } from 'zod';
+import * as z from 'zod';
 import { PolicyDocumentSchema, PolicySettingsSchema, PolicySigningKeySchema, SignedPolicySchema, TokenResponseSchema } from '../../policy';
 
 /** The one error body of every JSON endpoint outside /oauth. */

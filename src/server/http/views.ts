@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { RoleSchema } from '../../policy';
 import { isoTime } from '../clock';
 import { settingsOfRevision, type PublishedRevision } from '../policy/policy-service';

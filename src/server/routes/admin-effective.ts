@@ -1,5 +1,5 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
-import { z } from 'zod';
+import * as z from 'zod';
 import { effectiveDocument, OverlaysSchema, settingsOf, type PolicyDocument } from '../../policy';
 import { expectedRevision, savePolicy, withKeptValuesOrThrow } from '../http/policy-http';
 import { sendStoredJson, signedPolicyResponse } from '../http/schemas';

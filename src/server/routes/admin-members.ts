@@ -1,6 +1,6 @@
 import type { FastifyBaseLogger } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
-import { z } from 'zod';
+import * as z from 'zod';
 import { RoleSchema } from '../../policy';
 import type { Members, Tokens } from '../accounts';
 import type { AuditLog } from '../audit';

@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { timingSafeEqual } from 'node:crypto';
-import { z } from 'zod';
+import * as z from 'zod';
 import { HttpError } from '../http/http-error';
 import type { ServiceMetrics } from '../metrics';
 import type { Store } from '../store/store';

@@ -1,5 +1,5 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
-import { z } from 'zod';
+import * as z from 'zod';
 import { HEARTBEAT_HEADER, ifNoneMatchHits, negotiateSchemaVersion, PlacementSchema, SCHEMA_HEADER, type Placement } from '../../policy';
 import type { Clock } from '../clock';
 import { principalOf, requireRole, type Authenticators } from '../http/auth';

@@ -1,6 +1,6 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
-import { z } from 'zod';
+import * as z from 'zod';
 import { hashSecret } from '../crypto';
 import { ScimDiscovery } from '../sso/scim-discovery';
 import { LIST_SCHEMA, projectResource, SEARCH_SCHEMA, type ScimProblemKind, type ScimResult, type ScimUser } from '../sso/scim-resource';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { isoTime } from '../clock';
 import type { ScimAttributesRecord } from '../store/identity-store';
 import type { UserRecord } from '../store/store';

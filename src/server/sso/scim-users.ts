@@ -1,6 +1,6 @@
 import { scimPatch, ScimError, type ScimPatchOperation, type ScimResource } from 'scim-patch';
 import { filter as scimFilter, parse as parseFilter, type Filter } from 'scim2-parse-filter';
-import { z } from 'zod';
+import * as z from 'zod';
 import { DomainError, type Members } from '../accounts';
 import type { AuditLog } from '../audit';
 import type { Clock } from '../clock';

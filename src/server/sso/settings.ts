@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { z } from 'zod';
+import * as z from 'zod';
 import { parseWith, type FieldError, type ParseResult } from '../../policy';
 
 const LOOPBACK = new Set(['localhost', '127.0.0.1', '[::1]']);

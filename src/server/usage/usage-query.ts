@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { BUCKET_SUMS, type FieldError } from '../../policy';
 import { USAGE_DIMENSIONS, type UsageDimension, type UsageFilter, type UsageGroup } from '../store/usage-store';
 

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /** The typed message protocol between the chat view and the extension, validated on both sides. */
 
