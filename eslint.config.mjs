@@ -44,7 +44,15 @@ export default tseslint.config(
 		rules: {
 			'@typescript-eslint/no-explicit-any': 'error',
 			'@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
-			'no-restricted-syntax': ['error', { selector: 'ExportDefaultDeclaration', message: 'Use named exports.' }],
+			'no-restricted-syntax': [
+				'error',
+				{ selector: 'ExportDefaultDeclaration', message: 'Use named exports.' },
+				// zod's `z` export is one namespace object holding every locale: importing it bundles them all.
+				{
+					selector: "ImportDeclaration[source.value='zod'] > ImportSpecifier[imported.name='z']",
+					message: "Write `import * as z from 'zod'`: the named `z` bundles every zod locale.",
+				},
+			],
 			eqeqeq: ['error', 'always'],
 			curly: 'error',
 		},

@@ -1,4 +1,4 @@
-import type { z } from 'zod';
+import type * as z from 'zod';
 
 export interface FieldError {
 	/** Dotted path of the field, e.g. `provider.headers.X-Foo` or `provider.models.allowed[2]`. */

@@ -53,6 +53,23 @@ describe('layering lint rule', function () {
 	}
 });
 
+describe('zod import lint rule', function () {
+	this.timeout(30_000);
+
+	const messages = async (source: string) => {
+		const [result] = await new ESLint({ cwd: root }).lintText(`${source}\nexport const y = z;\n`, {
+			filePath: join(root, 'src/policy/fixture.ts'),
+		});
+		return (result?.messages ?? []).filter((message) => message.ruleId === 'no-restricted-syntax').map((message) => message.message);
+	};
+
+	it('rejects the named `z` (it bundles every zod locale) and allows the namespace import', async () => {
+		assert.equal((await messages("import { z } from 'zod';")).length, 1);
+		assert.equal((await messages("import type { z } from 'zod';")).length, 1);
+		assert.deepEqual(await messages("import * as z from 'zod';"), []);
+	});
+});
+
 describe('file size', () => {
 	it('keeps every file in src/ at 300 lines or fewer', () => {
 		const walk = (dir: string): string[] =>

@@ -1,5 +1,5 @@
 import type { FastifySchemaCompiler } from 'fastify';
-import type { z } from 'zod';
+import type * as z from 'zod';
 import { formatFieldError, parseWith, type FieldError } from '../../policy';
 
 /** A request part that does not match its route's schema; every field at fault is named. */
