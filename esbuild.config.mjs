@@ -32,15 +32,18 @@ const builds = [
 		external: ['vscode'],
 	},
 	{
-		// Required at run time on first use: the chat client (openai SDK) and Entra ID support.
+		// Required at run time after activation or on first use: every feature (extension-main), the
+		// chat client (openai SDK), Entra ID support.
 		...node,
 		entryPoints: {
+			'extension-main': 'src/extension/extension-main.ts',
 			http: 'src/client/http.ts',
 			'chat-client': 'src/client/chat-client.ts',
 			entra: 'src/client/entra.ts',
 			tokenizer: 'src/client/tokenizer.ts',
 		},
 		outdir: 'dist',
+		external: ['vscode'],
 	},
 	{
 		// The admin console's script, served by the service as a static file.
@@ -91,6 +94,29 @@ if (watch) {
 } else {
 	await Promise.all(builds.map((options) => esbuild.build(options)));
 	await writeJsonSchemas();
+	await writePolicyValidators();
+}
+
+/** Evaluates a TypeScript module that runs at build time (bundled first, as the tests run it). */
+async function buildTimeModule(entry) {
+	const bundled = await esbuild.build({ ...node, entryPoints: [entry], write: false, logLevel: 'warning', sourcemap: false });
+	const module = { exports: {} };
+	new Function('module', 'exports', 'require', bundled.outputFiles[0].text)(module, module.exports, createRequire(import.meta.url));
+	return module.exports;
+}
+
+/** The activation path's validators (dist/policy-validators.js): see scripts/precompiled-validators.ts. */
+async function writePolicyValidators() {
+	const { precompiledValidatorsSource } = await buildTimeModule('scripts/precompiled-validators.ts');
+	await esbuild.build({
+		...node,
+		stdin: { contents: precompiledValidatorsSource(), resolveDir: process.cwd(), sourcefile: 'policy-validators.js', loader: 'js' },
+		outfile: 'dist/policy-validators.js',
+		// Generated code: always minified, it is read at every start.
+		minify: true,
+		sourcemap: false,
+		logLevel: 'warning',
+	});
 }
 
 /**
@@ -98,17 +124,9 @@ if (watch) {
  * schemas the service serves them from: for editors and pipelines without the service at hand.
  */
 async function writeJsonSchemas() {
-	const bundled = await esbuild.build({
-		...node,
-		entryPoints: ['src/policy/json-schema.ts'],
-		write: false,
-		logLevel: 'warning',
-		sourcemap: false,
-	});
-	const module = { exports: {} };
-	new Function('module', 'exports', 'require', bundled.outputFiles[0].text)(module, module.exports, createRequire(import.meta.url));
+	const { policyJsonSchemas } = await buildTimeModule('src/policy/json-schema.ts');
 	mkdirSync('dist/schema', { recursive: true });
-	for (const [name, schema] of Object.entries(module.exports.policyJsonSchemas('.'))) {
+	for (const [name, schema] of Object.entries(policyJsonSchemas('.'))) {
 		writeFileSync(`dist/schema/${name}.json`, `${JSON.stringify(schema, null, 2)}\n`);
 	}
 }

@@ -65,8 +65,19 @@ const vscode = {
 	env: { clipboard: { writeText: async () => undefined }, openExternal: async () => true },
 };
 const load = Module._load;
+// How long the rest of the extension takes to load, after activation (reported apart).
+let mainLoadMs = 0;
 Module._load = function (request, ...rest) {
-	return request === 'vscode' ? vscode : load.call(this, request, ...rest);
+	if (request === 'vscode') {
+		return vscode;
+	}
+	if (!request.endsWith('extension-main.js')) {
+		return load.call(this, request, ...rest);
+	}
+	const started = performance.now();
+	const main = load.call(this, request, ...rest);
+	mainLoadMs = performance.now() - started;
+	return main;
 };
 
 const secrets = new Map(Object.entries(fixture.secrets));
@@ -91,6 +102,11 @@ const loaded = performance.now();
 void (async () => {
 	const api = await extension.activate(context);
 	const activated = performance.now();
+	// As activation leaves it, before the rest of the extension has loaded.
+	const ours = api && typeof api.syncState === 'function';
+	const statusAtActivation = ours ? api.syncState().status : null;
+	const revisionAtActivation = ours && api.policy() ? api.policy().revision : null;
+	const loadedAtActivation = Object.keys(require.cache).map((file) => file.split('/').pop());
 	const azureLoaded = Object.keys(require.cache).some((file) => file.includes('@azure') || file.endsWith('entra.js'));
 	const lazyLoaded = Object.keys(require.cache)
 		.filter((file) => /(http|chat-client|entra)\.js$/.test(file))
@@ -105,6 +121,12 @@ void (async () => {
 				azureLoaded,
 				lazyLoaded,
 				cachedRevision: policy ? policy.revision : null,
+				mainLoadMs,
+				statusAtActivation,
+				loadedAtActivation,
+				revisionAtActivation,
+				status: ours ? api.syncState().status : null,
+				locked: ours ? api.effectiveSettings().locked : null,
 			}),
 		);
 		process.exit(0);

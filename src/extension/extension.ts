@@ -1,26 +1,22 @@
 import { join } from 'node:path';
-import * as vscode from 'vscode';
+import type * as vscode from 'vscode';
+import { ActivationShell } from './activation-shell';
 import type { OrgProviderPolicyApi } from './api';
-import { OrgPolicyExtension } from './org-policy-extension';
 
+/**
+ * The activation bundle (dist/extension.js) carries only what puts the cached policy in force:
+ * the precompiled validators and the signature check. Every feature is in dist/extension-main.js.
+ */
 export async function activate(context: vscode.ExtensionContext): Promise<OrgProviderPolicyApi> {
-	// Bundled apart and required on first use, to keep them off the activation path: undici
-	// (dist/http.js) on the first request, the openai SDK
-	// (dist/chat-client.js) when the member first chats, @azure/identity (dist/entra.js) only when a
-	// policy turns Entra ID on, the tokenizer (dist/tokenizer.js) on the first token count.
-	const extension = new OrgPolicyExtension(context, {
+	const shell = new ActivationShell(context, {
 		// eslint-disable-next-line @typescript-eslint/no-require-imports
-		http: () => require(join(__dirname, 'http.js')),
+		validators: () => require(join(__dirname, 'policy-validators.js')),
 		// eslint-disable-next-line @typescript-eslint/no-require-imports
-		chatClient: () => require(join(__dirname, 'chat-client.js')),
-		// eslint-disable-next-line @typescript-eslint/no-require-imports
-		entra: () => require(join(__dirname, 'entra.js')),
-		// eslint-disable-next-line @typescript-eslint/no-require-imports
-		tokenizer: () => require(join(__dirname, 'tokenizer.js')),
+		main: () => require(join(__dirname, 'extension-main.js')),
 	});
-	context.subscriptions.push(extension);
-	await extension.ready;
-	return extension.api;
+	context.subscriptions.push(shell);
+	await shell.ready;
+	return shell.api;
 }
 
 export function deactivate(): void {}

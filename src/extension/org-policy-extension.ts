@@ -24,6 +24,7 @@ import { createUsageParts } from './usage/usage-parts';
 import { syncSessionFor } from './sync/sync-session';
 import { PolicyTransport } from './sync/transport';
 import { UtilityModelsFeature } from './features/utility-models-feature';
+import type { StartUpPolicy } from './sync/start-up-policy';
 
 export interface LazyModules {
 	/** undici and the dispatcher: needed from the first request, not at activation. */
@@ -42,7 +43,7 @@ export class OrgPolicyExtension extends Disposable {
 	private dispatcher: Dispatcher | undefined;
 	private boundFetch: FetchFunction | undefined;
 
-	constructor(context: vscode.ExtensionContext, lazy: LazyModules) {
+	constructor(context: vscode.ExtensionContext, lazy: LazyModules, startUp: StartUpPolicy) {
 		super();
 		const log = this._register(vscode.window.createOutputChannel('Org Provider Policy', { log: true }));
 		// The one dispatcher, made on the first request and remade when the proxy or CA settings change.
@@ -74,6 +75,8 @@ export class OrgPolicyExtension extends Disposable {
 		const sync = this._register(new PolicySync({ state: context.globalState, secrets: context.secrets }, realScheduler));
 		// A signed-out member keeps the last policy they had (fail closed), even across restarts:
 		// activation waits for it, so nothing is ever used unlocked in between.
+		// What the activation path decided from the cache is in force before any feature registers.
+		sync.adoptStartUp(startUp);
 		const restored = sync.restoreLastKnown();
 		const entraSignIn = new EntraSignIn(
 			{

@@ -1,24 +1,25 @@
-import { createPrivateKey, createPublicKey, generateKeyPairSync, sign, verify, type KeyObject } from 'node:crypto';
+import { createPrivateKey, createPublicKey, generateKeyPairSync, sign, type KeyObject } from 'node:crypto';
 import * as z from 'zod';
 import { canonicalJson } from './canonical';
 import { formatFieldError, parseWith } from './errors';
 import type { PolicyDocument } from './schema';
-import { followEndorsements, keyIdOf, KeyEndorsementSchema, MAX_ENDORSEMENTS, type KeyEndorsement } from './key-endorsement';
+import { keyIdOf, KeyEndorsementSchema, MAX_ENDORSEMENTS, type KeyEndorsement } from './key-endorsement';
+import {
+	checkPolicyOrganization,
+	checkPolicySignature,
+	PolicyRejectedError,
+	type PolicySigningKey,
+	type PolicyTrust,
+} from './signature-check';
 import { parseDocument } from './versions';
 
+export * from './signature-check';
 export { keyIdOf };
 
 /**
  * Ed25519 signatures over the canonical encoding of a policy document. The member pins the
  * public key at sign-in, so a tampered cache or a swapped response fails verification.
  */
-
-export interface PolicySigningKey {
-	readonly alg: 'Ed25519';
-	readonly keyId: string;
-	/** Raw 32-byte Ed25519 public key, base64url. */
-	readonly publicKey: string;
-}
 
 export interface SigningKeyPair {
 	readonly publicKey: PolicySigningKey;
@@ -85,38 +86,6 @@ export function signedBytes(policy: PolicyDocument): Buffer {
 	return Buffer.from(canonicalJson(policy), 'utf8');
 }
 
-const importedKeys = new Map<string, KeyObject>();
-
-/** Pinned keys are few and reused for every revision: import each once. */
-function importedKey(publicKey: string): KeyObject {
-	let key = importedKeys.get(publicKey);
-	if (!key) {
-		key = createPublicKey({ key: { kty: 'OKP', crv: 'Ed25519', x: publicKey }, format: 'jwk' });
-		if (importedKeys.size > 64) {
-			importedKeys.clear();
-		}
-		importedKeys.set(publicKey, key);
-	}
-	return key;
-}
-
-export type PolicyRejection = 'malformed' | 'unknown-key' | 'bad-signature' | 'invalid-document' | 'wrong-organization';
-
-export class PolicyRejectedError extends Error {
-	override readonly name = 'PolicyRejectedError';
-	constructor(
-		readonly reason: PolicyRejection,
-		message: string,
-	) {
-		super(message);
-	}
-}
-
-export interface PolicyTrust {
-	readonly signingKey: PolicySigningKey;
-	readonly organizationId: string;
-}
-
 /**
  * Verifies the signature over the bytes as received (before any schema defaults are applied),
  * then validates the document and its organization. Throws {@link PolicyRejectedError}.
@@ -127,40 +96,11 @@ export function verifySignedPolicy(envelope: unknown, trust: PolicyTrust): Verif
 		throw new PolicyRejectedError('malformed', `not a signed policy: ${shape.errors.map(formatFieldError).join('; ')}`);
 	}
 	const { policy: raw, signature, keyEndorsements } = shape.value;
-	const signingKey =
-		signature.keyId === trust.signingKey.keyId
-			? trust.signingKey
-			: followEndorsements(trust.signingKey, signature.keyId, keyEndorsements ?? [], trust.organizationId, importedKey);
-	if (!signingKey) {
-		throw new PolicyRejectedError(
-			'unknown-key',
-			`signed with key ${signature.keyId}, which key ${trust.signingKey.keyId} (pinned for this organization) never endorsed`,
-		);
-	}
-	let payload: Buffer;
-	try {
-		payload = Buffer.from(canonicalJson(raw), 'utf8');
-	} catch (error) {
-		throw new PolicyRejectedError('malformed', `not a JSON document: ${(error as Error).message}`);
-	}
-	const publicKey = importedKey(signingKey.publicKey);
-	if (!verify(null, payload, publicKey, Buffer.from(signature.value, 'base64url'))) {
-		throw new PolicyRejectedError('bad-signature', 'the signature does not match the policy (it was altered or signed by someone else)');
-	}
+	const signingKey = checkPolicySignature(raw, signature, keyEndorsements ?? [], trust);
 	const document = parseDocument(raw);
 	if (!document.ok) {
 		throw new PolicyRejectedError('invalid-document', document.errors.map(formatFieldError).join('; '));
 	}
-	if (document.value.organization.id !== trust.organizationId) {
-		throw new PolicyRejectedError(
-			'wrong-organization',
-			`the policy belongs to organization ${document.value.organization.id}, not ${trust.organizationId}`,
-		);
-	}
-	return {
-		policy: document.value,
-		signature,
-		...(keyEndorsements ? { keyEndorsements } : {}),
-		signingKey: { alg: 'Ed25519', keyId: signingKey.keyId, publicKey: signingKey.publicKey },
-	};
+	checkPolicyOrganization(document.value.organization.id, trust);
+	return { policy: document.value, signature, ...(keyEndorsements ? { keyEndorsements } : {}), signingKey };
 }

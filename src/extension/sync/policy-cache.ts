@@ -1,13 +1,10 @@
 import { PolicySigningKeySchema, verifySignedPolicy, type PolicyDocument, type PolicySigningKey, type PolicyTrust } from '../../policy';
 import * as z from 'zod';
 import type { KeyValueStore, SecretStore } from '../base/storage';
+import { PIN_KEY, policyCacheKey, type CachedEnvelope } from './cache-keys';
 import type { AppliedPolicy } from './state';
 
-const cacheKey = (orgId: string) => `orgProviderPolicy.cache.${orgId}`;
-/** In secret storage: what the member's own disk cannot rewrite through settings or global state. */
-const PIN_KEY = 'orgProviderPolicy.pin';
-
-const PinSchema = z.object({
+export const PinSchema = z.object({
 	organizationId: z.string(),
 	signingKey: PolicySigningKeySchema,
 	highestRevision: z.number().int().nonnegative(),
@@ -86,7 +83,7 @@ export class PolicyCache {
 
 	/** The cached policy, when it verifies against the trust and is not older than the mark. */
 	load(trust: PolicyTrust, highestRevision: number): AppliedPolicy | undefined {
-		const cached = this.store.get<{ envelope: unknown; receivedAt: number }>(cacheKey(trust.organizationId));
+		const cached = this.store.get<CachedEnvelope>(policyCacheKey(trust.organizationId));
 		if (!cached) {
 			return undefined;
 		}
@@ -99,7 +96,7 @@ export class PolicyCache {
 	}
 
 	async save(organizationId: string, envelope: unknown, receivedAt: number): Promise<void> {
-		await this.store.update(cacheKey(organizationId), { envelope, receivedAt });
+		await this.store.update(policyCacheKey(organizationId), { envelope, receivedAt });
 	}
 
 	private async write(pin: Pin): Promise<void> {

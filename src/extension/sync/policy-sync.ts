@@ -10,6 +10,8 @@ import { INITIAL_STATE, supersedes, transition, type SyncEvent, type SyncState }
 import { RefreshRequests } from './refresh-requests';
 import { LoopSteps } from './loop-steps';
 import { StallWatchdog } from './stall-watchdog';
+import { startUpEvent } from './start-up-event';
+import type { StartUpPolicy } from './start-up-policy';
 import { PolicyTransport, type SyncSession } from './transport';
 
 export type { AppliedPolicy, SyncState, SyncStatus } from './state';
@@ -58,6 +60,14 @@ export class PolicySync extends Disposable {
 	private dispatch(event: SyncEvent): void {
 		this.state = transition(this.state, event);
 		this.stateChanged.fire(this.state);
+	}
+
+	/** The start-up decision made before this module loaded, in force before anything else runs. */
+	adoptStartUp(startUp: StartUpPolicy): void {
+		const event = startUpEvent(startUp);
+		if (event) {
+			this.dispatch(event);
+		}
 	}
 
 	/**

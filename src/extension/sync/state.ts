@@ -1,4 +1,5 @@
 import { overlayFingerprint, type PolicyDocument } from '../../policy';
+import { CANNOT_VERIFY_MESSAGE } from './start-up-policy';
 
 export interface AppliedPolicy {
 	readonly document: PolicyDocument;
@@ -43,9 +44,6 @@ export type SyncEvent =
 	/** The service sent a policy that does not verify, or is older than one applied before; the applied one stays. */
 	| { readonly type: 'refused'; readonly reason: string };
 
-const CANNOT_VERIFY =
-	"cannot verify your organization's policy on this machine (its saved copy is missing or was altered): sign in or retry; no AI provider is used until it is verified";
-
 export const INITIAL_STATE: SyncState = { status: 'signed-out', policy: undefined };
 
 /** Whether a verified document should replace the applied policy: never an older revision. */
@@ -63,13 +61,15 @@ export function supersedes(document: PolicyDocument, applied: AppliedPolicy | un
 export function transition(state: SyncState, event: SyncEvent): SyncState {
 	if (state.status === 'cannot-verify' && event.type !== 'received' && event.type !== 'restored') {
 		// Locked until a verified policy arrives; a sign-out, a failure or a refusal changes nothing but why.
-		return event.type === 'failed' || event.type === 'refused' ? { ...state, message: `${CANNOT_VERIFY} (${event.reason})` } : state;
+		return event.type === 'failed' || event.type === 'refused'
+			? { ...state, message: `${CANNOT_VERIFY_MESSAGE} (${event.reason})` }
+			: state;
 	}
 	switch (event.type) {
 		case 'unverifiable':
 			return state.policy
 				? state
-				: { status: 'cannot-verify', policy: undefined, organizationId: event.organizationId, message: CANNOT_VERIFY };
+				: { status: 'cannot-verify', policy: undefined, organizationId: event.organizationId, message: CANNOT_VERIFY_MESSAGE };
 		case 'restored':
 			// Only before the service answered: a live policy is never replaced by a cached one.
 			return state.status === 'signed-out' || state.status === 'syncing' || state.status === 'cannot-verify'
