@@ -1,15 +1,15 @@
 import { PolicyRejectedError, type PolicyTrust } from '../../policy';
 import { Disposable, Emitter } from '../base/disposable';
 import type { Scheduler } from '../base/scheduler';
-import { describeServiceFailure, isServiceUnreachable, ServiceUnreachableError } from '../base/service-http';
-import { backoffDelay, DEFAULT_SYNC_OPTIONS, POLL_INTERVAL_MS, stallAfterMs, type SyncOptions } from './timing';
+import { describeServiceFailure, isServiceUnreachable } from '../base/service-http';
+import { backoffDelay, DEFAULT_SYNC_OPTIONS, POLL_INTERVAL_MS, type SyncOptions } from './timing';
 import type { KeyValueStore, SecretStore } from '../base/storage';
 import { Acknowledgements } from './acknowledgements';
 import { PolicyCache } from './policy-cache';
 import { INITIAL_STATE, supersedes, transition, type SyncEvent, type SyncState } from './state';
 import { RefreshRequests } from './refresh-requests';
 import { LoopSteps } from './loop-steps';
-import { StallWatchdog } from './stall-watchdog';
+import { followEventStream } from './event-stream';
 import { startUpEvent } from './start-up-event';
 import type { StartUpPolicy } from './start-up-policy';
 import { PolicyTransport, type SyncSession } from './transport';
@@ -212,45 +212,15 @@ export class PolicySync extends Disposable {
 		}
 	}
 
-	/**
-	 * Follows the event stream until it ends or stalls (a failure), the member's token ends (a
-	 * refresh and a new stream), or a wake.
-	 */
-	private async follow(
-		transport: PolicyTransport,
-		session: SyncSession,
-		signal: AbortSignal,
-	): Promise<'ok' | 'signed-out' | 'unsupported'> {
+	private follow(transport: PolicyTransport, session: SyncSession, signal: AbortSignal): Promise<'ok' | 'signed-out' | 'unsupported'> {
 		const applied = this.state.policy;
-		const watchdog = new StallWatchdog(this.scheduler, signal);
-		try {
-			const answer = await transport.events(
-				applied?.source === 'live' ? applied.document.revision : undefined,
-				AbortSignal.any([signal, watchdog.signal]),
-				() => watchdog.kick(),
-			);
-			if (answer.kind !== 'stream') {
-				return answer.kind;
-			}
-			// Dropped after three missed heartbeats (and a margin), when the service says how often it sends them.
-			watchdog.arm(answer.heartbeatMs && stallAfterMs(answer.heartbeatMs));
-			for await (const event of answer.events) {
-				watchdog.kick();
-				if (event.event === 'revoked' || event.event === 'expired') {
-					// The stream ended with its token. Expired: a refresh and a new stream, no visible change.
-					// Revoked: the refresh fails too and the member is signed out.
-					return (await transport.refresh()) ? 'ok' : 'signed-out';
-				}
-				if (event.event === 'policy') {
-					await this.receive(transport, session, JSON.parse(event.data), signal);
-				}
-			}
-			throw new ServiceUnreachableError('the policy event stream ended');
-		} catch (error) {
-			throw watchdog.signal.aborted ? watchdog.signal.reason : error;
-		} finally {
-			watchdog.dispose();
-		}
+		return followEventStream(
+			transport,
+			this.scheduler,
+			applied?.source === 'live' ? applied.document.revision : undefined,
+			signal,
+			(envelope) => this.receive(transport, session, envelope, signal),
+		);
 	}
 
 	private async receive(transport: PolicyTransport, session: SyncSession, envelope: unknown, signal: AbortSignal): Promise<void> {
