@@ -33,6 +33,7 @@ import {
 	smoke,
 	split,
 	startServiceProcess,
+	streamsPerProcessLimit,
 	wallClock,
 } from './support/common';
 import type { ReaderMessage } from './support/stream-readers';
@@ -200,30 +201,62 @@ async function membersApply(n: number): Promise<Run> {
 }
 
 const us = (micros: number) => `${micros.toFixed(0)} µs`;
+
+/** Memory and p99 added per 10,000 streams, between the first size of 1,000 or more and the largest. */
+function growthPer10k(measured: { n: number; p99: number; rss: number }[]): { rss: number; p99: number } | undefined {
+	const from = measured.find((m) => m.n >= 1000);
+	const to = measured[measured.length - 1]!;
+	if (!from || from === to) {
+		return undefined;
+	}
+	const tens = (to.n - from.n) / 10_000;
+	return { rss: (to.rss - from.rss) / tens, p99: (to.p99 - from.p99) / tens };
+}
 const latencyCells = (run: Run) =>
 	[percentile(run.latencies, 50), percentile(run.latencies, 99), Math.max(...run.latencies)].map(ms).join(' | ');
 
 async function main(): Promise<void> {
-	const sizes = process.env.BENCH_SIZES ? process.env.BENCH_SIZES.split(',').map(Number) : smoke ? [1, 20] : [1, 1000, 10_000];
+	// The issue's sizes are 1,000, 10,000 and 50,000; one process may hold only as many streams as
+	// its open-file limit allows, so the largest size is the most this machine permits.
+	const limit = streamsPerProcessLimit();
+	const largestPossible = Math.min(50_000, Math.floor(limit / 1000) * 1000);
+	const sizes = process.env.BENCH_SIZES
+		? process.env.BENCH_SIZES.split(',').map(Number)
+		: smoke
+			? [1, 20]
+			: [...new Set([1, 1000, 10_000, largestPossible])];
 	const largest = sizes[sizes.length - 1]!;
 	const fanOutRows: string[] = [];
 	const targets: { description: string; met: boolean; measured: string }[] = [];
+	const measured: { n: number; p99: number; rss: number }[] = [];
 	let readerCpu = Number.NaN;
 	for (const n of sizes) {
 		const ours = await serviceFanOut(n);
 		const bare = await bareFanOut(n, ours.frameBytes!);
 		const ratio = percentile(ours.latencies, 99) / percentile(bare.latencies, 99);
 		fanOutRows.push(`| ${n} | ${latencyCells(ours)} | ${latencyCells(bare)} | ${ratio.toFixed(2)}× | ${mb(ours.rss!)} |`);
-		if (n === largest) {
-			readerCpu = ours.cpuMicrosPerStream;
+		measured.push({ n, p99: percentile(ours.latencies, 99), rss: ours.rss! });
+		if (n >= 1000 || n === largest) {
 			targets.push({
 				description: `service fan-out p99 at ${n} streams ≤ 1.2× the bare fan-out's p99`,
 				met: ratio <= 1.2,
 				measured: `${ratio.toFixed(2)}×`,
 			});
-			targets.push({ description: `service RSS ≤ 300 MB at ${n} streams`, met: ours.rss! <= 300 * 1024 * 1024, measured: mb(ours.rss!) });
+		}
+		if (n === largest) {
+			readerCpu = ours.cpuMicrosPerStream;
 		}
 	}
+	const growth = growthPer10k(measured);
+	const projected50k = growth && measured[measured.length - 1]!.rss + ((50_000 - largest) / 10_000) * growth.rss;
+	targets.push({
+		description: 'service RSS ≤ 1 GB at 50,000 streams',
+		met: largest >= 50_000 && measured[measured.length - 1]!.rss <= 1024 ** 3,
+		measured:
+			largest >= 50_000
+				? mb(measured[measured.length - 1]!.rss)
+				: `not measurable here (at most ${limit} open files per process); ${projected50k ? `${mb(projected50k)} projected from the growth` : 'no growth measured'}`,
+	});
 	const members = await membersApply(largest);
 	report({
 		name: 'propagation',
@@ -241,6 +274,12 @@ async function main(): Promise<void> {
 			`| member (verify and apply) | ${us(members.cpuMicrosPerStream)} | ${latencyCells(members)} |`,
 			`| raw reader (frame id only), section 1 | ${us(readerCpu)} | — | — | — |`,
 			'',
+			...(growth
+				? [
+						`Growth per 10,000 streams (from ${measured.find((m) => m.n >= 1000)?.n} to ${largest}): service RSS +${mb(growth.rss)}, fan-out p99 +${ms(growth.p99)}.${projected50k && largest < 50_000 ? ` At 50,000 streams that projects to about ${mb(projected50k)}; one process here may hold at most ${limit} (its open-file limit, which this container cannot raise), so 50,000 was not measured.` : ''}`,
+						'',
+					]
+				: []),
 			`The member costs ${(members.cpuMicrosPerStream / readerCpu).toFixed(1)}× the raw reader per revision; on members' own machines that cost is paid once per window, in parallel, so the end-to-end tail above is the cost of packing ${largest} members onto ${WORKERS} cores, not something the service controls.`,
 		].join('\n'),
 		targets,

@@ -14,6 +14,7 @@ const only = process.argv.slice(2).filter((arg) => !arg.startsWith('--'));
 const benches = [
 	['propagation', 'Propagation: admin save → members applied'],
 	['group-propagation', 'Propagation with group overlays: members in 50 groups'],
+	['instances', 'Several instances on one PostgreSQL database'],
 	['policy-reads', 'Policy reads'],
 	['client-overhead', 'Client overhead'],
 	['activation', 'Extension start'],

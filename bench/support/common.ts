@@ -59,7 +59,10 @@ export function report(result: BenchResult): void {
 export async function startServiceProcess(
 	dataDir: string,
 	port: number,
-	admin: { email: string; password: string },
+	/** The first admin, for a service that creates its organization; omitted for a cluster's later instances. */
+	admin: { email: string; password: string } | undefined,
+	/** More flags, e.g. `--database-url` for an instance of a PostgreSQL-backed cluster. */
+	extra: string[] = [],
 ): Promise<{ child: ChildProcess; url: string }> {
 	const child = spawn(
 		process.execPath,
@@ -75,10 +78,8 @@ export async function startServiceProcess(
 			'Acme Corp',
 			'--log-level',
 			'silent',
-			'--admin-email',
-			admin.email,
-			'--admin-password',
-			admin.password,
+			...(admin ? ['--admin-email', admin.email, '--admin-password', admin.password] : []),
+			...extra,
 		],
 		{
 			stdio: ['ignore', 'pipe', 'inherit'],
@@ -221,6 +222,15 @@ export function forkReadersPerToken(
 		start += share;
 		return forkWorker(join(__dirname, 'stream-readers.ts'), [`@${file}`]);
 	});
+}
+
+/**
+ * The most event streams one process may hold here: its open-file limit (RLIMIT_NOFILE, which an
+ * unprivileged container cannot raise) less room for everything else it opens.
+ */
+export function streamsPerProcessLimit(): number {
+	const limit = Number(/Max open files\s+(\d+)/.exec(readFileSync('/proc/self/limits', 'utf8'))?.[1] ?? 1024);
+	return Math.max(1000, limit - 1000);
 }
 
 /** Forks stream-reader workers sharing `count` streams between them. */
