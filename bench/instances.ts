@@ -77,8 +77,12 @@ async function measure(layout: Layout): Promise<Measured> {
 		return { ...layout, rss, latencies: results.flatMap((result) => result.times.map((time) => time - sent)) };
 	} finally {
 		readers.forEach((reader) => reader.kill());
-		services.forEach((child) => child.kill('SIGTERM'));
-		await new Promise((resolve) => setTimeout(resolve, 500));
+		// Gone before their database is dropped, so none reports the dropped connection.
+		await Promise.all(
+			services.map((child) =>
+				child.exitCode === null ? new Promise((resolve) => child.once('exit', resolve).kill('SIGTERM')) : undefined,
+			),
+		);
 		await database.drop().catch(() => undefined);
 		rmSync(dataDir, { recursive: true, force: true });
 	}

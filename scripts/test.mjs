@@ -69,6 +69,11 @@ const suites = {
 	},
 	e2e: { needsBuild: true, command: [process.execPath, mocha, '--reporter', reporter, '--config', join(root, 'test/e2e/.mocharc.json')] },
 	integration: { needsBuild: true, command: [process.execPath, '--import', 'tsx', join(root, 'test/integration/launch.ts')] },
+	// A machine with no policy server and nobody signed in: a member's first minute (#28 item 2).
+	'integration-first-run': {
+		needsBuild: true,
+		command: [process.execPath, '--import', 'tsx', join(root, 'test/integration/launch.ts'), '--first-run'],
+	},
 	// The same host with the production .vsix installed as members install it (a part of the member's day).
 	'integration-packaged': {
 		needsBuild: true,

@@ -17,6 +17,8 @@ export const MEMBER = { email: 'dev@acme.example', password: 'pw-dev@acme.exampl
  * development extension then, so the installed package is the one under test.
  */
 export const PACKAGED = process.argv.includes('--packaged');
+/** `--first-run`: a machine with no policy server configured (no bootstrap file), for a member's first minute. */
+export const FIRST_RUN = process.argv.includes('--first-run');
 export const PACKAGED_GREP = [
 	'activates;',
 	'signs in with the device flow',

@@ -169,6 +169,58 @@ export async function uiChatError(
 	}
 }
 
+/**
+ * A member's first minute with no policy server: the chat view's empty state (screenshot), then
+ * *I have an invitation link*, the link typed into the prompt that opens (screenshot), and Enter.
+ * Returns what the empty state and the prompt said.
+ */
+export async function uiFirstRun(
+	page: Page,
+	invitationLink: string,
+): Promise<{ ok: boolean; welcome?: string; prompt?: string; detail?: string }> {
+	try {
+		const chat = await openChat(page);
+		const welcome = chat.locator('#welcome');
+		await welcome.waitFor({ state: 'visible', timeout: 20_000 });
+		mkdirSync(artifacts, { recursive: true });
+		await page.screenshot({ path: join(artifacts, 'integration-first-run-empty-state.png') });
+		const said = (await welcome.innerText()).trim();
+		await chat.locator('#welcome-invitation').click();
+		const prompt = page.locator('.quick-input-widget');
+		await prompt.waitFor({ state: 'visible', timeout: 10_000 });
+		await page.keyboard.type(invitationLink);
+		await page.waitForTimeout(300);
+		const asked = (await prompt.innerText()).trim();
+		await page.screenshot({ path: join(artifacts, 'integration-first-run-invitation.png') });
+		await page.keyboard.press('Enter');
+		return { ok: true, welcome: said, prompt: asked };
+	} catch (error) {
+		mkdirSync(artifacts, { recursive: true });
+		await page.screenshot({ path: join(artifacts, 'integration-first-run-failed.png') }).catch(() => undefined);
+		return { ok: false, detail: String(error) };
+	}
+}
+
+/** The settings editor VS Code opened, showing `setting` (its title as the editor shows it): a screenshot, and whether it is listed. */
+export async function uiSettingShown(
+	page: Page,
+	title: string,
+	screenshot: string,
+): Promise<{ ok: boolean; tab?: string; detail?: string }> {
+	try {
+		const item = page.locator('.settings-editor .setting-item').filter({ hasText: title }).first();
+		await item.waitFor({ state: 'visible', timeout: 15_000 });
+		mkdirSync(artifacts, { recursive: true });
+		await page.screenshot({ path: join(artifacts, screenshot) });
+		const tab = ((await page.locator('.settings-editor .settings-tabs-widget .action-item .checked').first().textContent()) ?? '').trim();
+		return { ok: true, tab };
+	} catch (error) {
+		mkdirSync(artifacts, { recursive: true });
+		await page.screenshot({ path: join(artifacts, screenshot.replace(/\.png$/, '-failed.png')) }).catch(() => undefined);
+		return { ok: false, detail: String(error) };
+	}
+}
+
 /** Opens the chat view from the command palette, as a member does, and returns its document. */
 export async function openChat(page: Page): Promise<Frame> {
 	await page.keyboard.press('F1');

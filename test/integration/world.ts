@@ -15,8 +15,8 @@ import { startIdentityProvider, type TestIdentityProvider } from '../support/ide
 import { adminConsole, saveSsoSettings } from '../support/sso-setup';
 import { startTokenGateway, type TokenGateway } from '../support/token-gateway';
 
-import { MEMBER, PACKAGED, PACKAGED_GREP, log } from './harness';
-import { consoleUsage, ssoApprove, uiChatError, uiCheck, uiMessage } from './ui-driver';
+import { FIRST_RUN, MEMBER, PACKAGED, PACKAGED_GREP, log } from './harness';
+import { consoleUsage, ssoApprove, uiChatError, uiCheck, uiFirstRun, uiMessage, uiSettingShown } from './ui-driver';
 
 async function readBody(request: IncomingMessage): Promise<string> {
 	let body = '';
@@ -125,6 +125,22 @@ export async function startWorld(): Promise<{ world: World; env: Record<string, 
 					}
 					case 'POST /console-usage':
 						return reply(200, await consoleUsage(world.service!, world.page));
+					case 'POST /ui-first-run': {
+						const { invitationLink } = JSON.parse(await readBody(request)) as { invitationLink: string };
+						return reply(
+							200,
+							world.page ? await uiFirstRun(world.page, invitationLink) : { skipped: 'the Electron host has no browser page to drive' },
+						);
+					}
+					case 'POST /ui-setting': {
+						const { title, screenshot } = JSON.parse(await readBody(request)) as { title: string; screenshot: string };
+						return reply(
+							200,
+							world.page
+								? await uiSettingShown(world.page, title, screenshot)
+								: { skipped: 'the Electron host has no browser page to drive' },
+						);
+					}
 					case 'POST /ui-chat-error':
 						return reply(200, world.page ? await uiChatError(world.page) : { skipped: 'the Electron host has no browser page to drive' });
 					case 'POST /ui-status-click':
@@ -152,7 +168,9 @@ export async function startWorld(): Promise<{ world: World; env: Record<string, 
 		ORG_POLICY_TEST_ADMIN_TOKEN: token,
 		ORG_POLICY_TEST_MEMBER_EMAIL: MEMBER.email,
 		ORG_POLICY_TEST_MEMBER_PASSWORD: MEMBER.password,
-		ORG_PROVIDER_POLICY_BOOTSTRAP: bootstrap,
+		// A first run has no bootstrap file: the path names one that does not exist.
+		ORG_PROVIDER_POLICY_BOOTSTRAP: FIRST_RUN ? join(dataDir, 'no-bootstrap.json') : bootstrap,
+		...(FIRST_RUN ? { ORG_POLICY_INTEGRATION_FIRST_RUN: '1' } : {}),
 		// Entra ID's device-code credential talks to this authority: a closed loopback port, so the
 		// chain fails here without any traffic beyond this machine.
 		AZURE_AUTHORITY_HOST: 'https://127.0.0.1:9',

@@ -163,7 +163,7 @@ export class AuthFeature extends Disposable implements vscode.AuthenticationProv
 					.then((choice) =>
 						choice === CONNECT_TO_ORGANIZATION
 							? vscode.commands.executeCommand('orgProviderPolicy.connect')
-							: choice && vscode.commands.executeCommand('workbench.action.openSettings', SERVER_URL_SETTING),
+							: choice && openServerUrlSetting(),
 					);
 			} else {
 				void vscode.window.showErrorMessage(`Sign-in failed: ${message}`);
@@ -195,4 +195,15 @@ export class AuthFeature extends Disposable implements vscode.AuthenticationProv
 			'Signed out of Org Provider Policy. A provider your organization locked stays locked until you sign in again.',
 		);
 	}
+}
+
+/**
+ * The server address is a machine setting: in a remote window (SSH, a container, Codespaces,
+ * code-server) VS Code reads it from the remote's settings and its User tab does not list it, so
+ * the remote's settings are opened there.
+ */
+export function openServerUrlSetting(): Thenable<unknown> {
+	return vscode.env.remoteName
+		? vscode.commands.executeCommand('workbench.action.openRemoteSettings', { query: SERVER_URL_SETTING })
+		: vscode.commands.executeCommand('workbench.action.openSettings', SERVER_URL_SETTING);
 }

@@ -1,4 +1,5 @@
 import Mocha from 'mocha';
+import { firstRun } from './first-run';
 import { memberDay } from './member-day';
 
 /**
@@ -10,7 +11,12 @@ export async function run(): Promise<void> {
 	const grep = process.env.ORG_POLICY_INTEGRATION_GREP;
 	const mocha = new Mocha({ ui: 'bdd', reporter: 'spec', color: false, timeout: 60_000, ...(grep ? { grep: new RegExp(grep) } : {}) });
 	mocha.suite.emit('pre-require', globalThis, 'member-day', mocha);
-	memberDay();
+	// launch.ts --first-run: a machine with no policy server, and nobody signed in yet.
+	if (process.env.ORG_POLICY_INTEGRATION_FIRST_RUN === '1') {
+		firstRun();
+	} else {
+		memberDay();
+	}
 	// Each failure's title and message go to the launcher too, so the run's last lines name them.
 	const failed: { title: string; message: string }[] = [];
 	const { failures, stats } = await new Promise<{ failures: number; stats: Mocha.Stats | undefined }>((resolve) => {
