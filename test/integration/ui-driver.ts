@@ -185,6 +185,9 @@ export async function uiFirstRun(
 		mkdirSync(artifacts, { recursive: true });
 		await page.screenshot({ path: join(artifacts, 'integration-first-run-empty-state.png') });
 		const said = (await welcome.innerText()).trim();
+		if (await chat.locator('#notice').isVisible()) {
+			throw new Error(`the empty state also shows a notice: ${await chat.locator('#notice').innerText()}`);
+		}
 		await chat.locator('#welcome-invitation').click();
 		const prompt = page.locator('.quick-input-widget');
 		await prompt.waitFor({ state: 'visible', timeout: 10_000 });

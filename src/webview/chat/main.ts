@@ -96,9 +96,11 @@ window.addEventListener('message', (event: MessageEvent<unknown>) => {
 		modelSelect.disabled = message.models.length === 0;
 		send.hidden = message.busy;
 		stop.hidden = !message.busy;
-		notice.hidden = !message.notice;
+		const welcome = Boolean(message.welcome) && entries.length === 0;
+		byId('welcome').hidden = !welcome;
+		// While the empty state asks whether an organization is in use, the own provider's missing key is not the member's concern yet.
+		notice.hidden = !message.notice || welcome;
 		notice.textContent = message.notice ?? '';
-		byId('welcome').hidden = !message.welcome || entries.length > 0;
 		vscode.setState({ draft: input.value });
 	} else if (message.type === 'delta') {
 		const entry = entries.find((candidate) => candidate.id === message.id);
