@@ -10,10 +10,14 @@ import { join } from 'node:path';
 import { deviceSignIn, ms, report, root, smoke, startServiceProcess } from './support/common';
 
 const ADMIN = { email: 'admin@acme.example', password: 'benchmark admin password' };
-const DURATION = smoke ? 1 : 10;
+const DURATION = smoke ? 1 : 4;
+/** Rounds of bare, 200, 304, bare: on a shared two-CPU machine throughput drifts by half within a minute, so each ratio is taken against the bare server measured around it, and the median of the rounds is reported. */
+const ROUNDS = smoke ? 1 : 5;
 const CONNECTIONS = 50;
 
-async function load(url: string, headers: Record<string, string>): Promise<{ rps: number; p50: number; p99: number; non2xx: number }> {
+type Run = { rps: number; p50: number; p99: number; non2xx: number };
+
+async function load(url: string, headers: Record<string, string>): Promise<Run> {
 	const result = await autocannon({ url, connections: CONNECTIONS, duration: DURATION, headers, pipelining: 1 });
 	return { rps: result.requests.average, p50: result.latency.p50, p99: result.latency.p99, non2xx: result.non2xx };
 }
@@ -27,46 +31,58 @@ async function bareFastify(): Promise<{ url: string; stop: () => void }> {
 
 async function main(): Promise<void> {
 	const bare = await bareFastify();
-	const baseline = await load(bare.url, {});
-	bare.stop();
-
 	const dataDir = mkdtempSync(join(tmpdir(), 'opp-bench-reads-'));
 	const { child, url } = await startServiceProcess(dataDir, 0, ADMIN);
 	try {
 		const { access_token } = await deviceSignIn(url, ADMIN.email, ADMIN.password);
 		const auth = { authorization: `Bearer ${access_token}` };
-		const full = await load(`${url}/api/v1/policy`, auth);
-		const cached = await load(`${url}/api/v1/policy`, { ...auth, 'if-none-match': '"1"' });
-		if (full.non2xx > 0) {
-			throw new Error(`${full.non2xx} reads without If-None-Match failed`);
+		const policy = `${url}/api/v1/policy`;
+		// Warm both up (JIT, connection pools) before anything counts.
+		await load(bare.url, {});
+		await load(policy, auth);
+		const rounds: { bare: Run; full: Run; cached: Run }[] = [];
+		for (let round = 0; round < ROUNDS; round++) {
+			const before = await load(bare.url, {});
+			const full = await load(policy, auth);
+			const cached = await load(policy, { ...auth, 'if-none-match': '"1"' });
+			const after = await load(bare.url, {});
+			if (full.non2xx > 0) {
+				throw new Error(`${full.non2xx} reads without If-None-Match failed`);
+			}
+			rounds.push({ bare: { ...before, rps: (before.rps + after.rps) / 2 }, full, cached });
 		}
-		const row = (name: string, run: typeof baseline) =>
-			`| ${name} | ${Math.round(run.rps)} | ${(run.rps / baseline.rps).toFixed(2)}× | ${ms(run.p50)} | ${ms(run.p99)} |`;
+		const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
+		const ratio200 = median(rounds.map((r) => r.full.rps / r.bare.rps));
+		const ratio304 = median(rounds.map((r) => r.cached.rps / r.bare.rps));
 		report({
 			name: 'policy-reads',
 			markdown: [
-				`autocannon, ${CONNECTIONS} connections, ${DURATION} s each; the service runs as its own process with SQLite (reads come from its in-memory copy of the newest revision, authenticated against the token table).`,
+				`autocannon, ${CONNECTIONS} connections, ${DURATION} s per measurement; the service runs as its own process with SQLite (reads come from its in-memory copy of the newest revision, authenticated against the token table). ${ROUNDS} rounds of bare fastify, 200, 304, bare fastify; each ratio is against the mean of the bare runs around it, and the median round is reported.`,
 				'',
-				'| route | requests/s | vs baseline | p50 | p99 |',
-				'| --- | ---: | ---: | ---: | ---: |',
-				row('bare fastify constant (baseline)', baseline),
-				row('GET /api/v1/policy → 200', full),
-				row('GET /api/v1/policy, If-None-Match → 304', cached),
+				'| round | bare fastify (baseline) | GET /api/v1/policy → 200 | If-None-Match → 304 | 200 vs bare | 304 vs bare |',
+				'| ---: | ---: | ---: | ---: | ---: | ---: |',
+				...rounds.map(
+					(r, index) =>
+						`| ${index + 1} | ${Math.round(r.bare.rps)} | ${Math.round(r.full.rps)} (p99 ${ms(r.full.p99)}) | ${Math.round(r.cached.rps)} (p99 ${ms(r.cached.p99)}) | ${(r.full.rps / r.bare.rps).toFixed(2)}× | ${(r.cached.rps / r.bare.rps).toFixed(2)}× |`,
+				),
+				'',
+				`Median: 200 at ${ratio200.toFixed(2)}×, 304 at ${ratio304.toFixed(2)}× bare fastify's requests per second.`,
 			].join('\n'),
 			targets: [
 				{
-					description: 'GET /api/v1/policy (200) ≥ 0.5× the baseline requests/s',
-					met: full.rps >= 0.5 * baseline.rps,
-					measured: `${(full.rps / baseline.rps).toFixed(2)}×`,
+					description: "GET /api/v1/policy (200) ≥ 0.9× bare fastify's requests/s",
+					met: ratio200 >= 0.9,
+					measured: `${ratio200.toFixed(2)}×`,
 				},
 				{
-					description: 'GET /api/v1/policy with If-None-Match (304) ≥ 0.5× the baseline requests/s',
-					met: cached.rps >= 0.5 * baseline.rps,
-					measured: `${(cached.rps / baseline.rps).toFixed(2)}×`,
+					description: "GET /api/v1/policy with If-None-Match (304) ≥ 0.9× bare fastify's requests/s",
+					met: ratio304 >= 0.9,
+					measured: `${ratio304.toFixed(2)}×`,
 				},
 			],
 		});
 	} finally {
+		bare.stop();
 		child.kill('SIGTERM');
 		rmSync(dataDir, { recursive: true, force: true });
 	}

@@ -2,12 +2,34 @@ import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
 
 export class ServiceMetrics {
 	readonly registry = new Registry();
+	/**
+	 * Counted in a plain map and handed to prom-client when scraped: its `inc` hashes and checks the
+	 * labels on every call, which cost the policy read, the hottest route, about 8% of its throughput.
+	 */
+	private readonly requestCounts = new Map<string, { labels: { method: string; route: string; status: string }; count: number }>();
 	readonly requests = new Counter({
 		name: 'org_policy_http_requests_total',
 		help: 'HTTP requests by route and status.',
 		labelNames: ['method', 'route', 'status'] as const,
 		registers: [this.registry],
+		collect: () => {
+			this.requests.reset();
+			for (const { labels, count } of this.requestCounts.values()) {
+				this.requests.inc(labels, count);
+			}
+		},
 	});
+
+	/** One request answered: its method, route pattern (`unmatched` for a 404) and status. */
+	countRequest(method: string, route: string, status: number): void {
+		const key = `${method} ${status} ${route}`;
+		const entry = this.requestCounts.get(key);
+		if (entry) {
+			entry.count++;
+		} else {
+			this.requestCounts.set(key, { labels: { method, route, status: String(status) }, count: 1 });
+		}
+	}
 	readonly sseSubscribers = new Gauge({
 		name: 'org_policy_sse_subscribers',
 		help: 'Open policy event streams.',

@@ -41,11 +41,13 @@ export async function installHttpPlumbing(
 	await app.register(formbody);
 	await app.register(rateLimit, { global: false });
 
-	app.addHook('onResponse', async (request, reply) => {
-		metrics.requests.inc({ method: request.method, route: request.routeOptions.url ?? 'unmatched', status: String(reply.statusCode) });
+	// A callback hook, not an async one: no promise for every request.
+	app.addHook('onResponse', (request, reply, done) => {
+		metrics.countRequest(request.method, request.routeOptions.url ?? 'unmatched', reply.statusCode);
 		if (storageFullSince !== undefined && request.method !== 'GET' && reply.statusCode < 400) {
 			storageFullSince = undefined;
 		}
+		done();
 	});
 	return { storageFullSince: () => storageFullSince };
 }
