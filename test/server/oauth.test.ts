@@ -147,6 +147,12 @@ describe('member sign-in: RFC 8628 device flow and tokens', () => {
 		const tokens = await service.signIn('dev@acme.example');
 		assert.equal((await form(`${service.url}/oauth/revoke`, { token: tokens.refresh_token })).status, 200);
 		assert.equal((await fetch(`${service.url}/api/v1/policy`, { headers: bearer(tokens.access_token) })).status, 401);
+		const refreshed = await form(`${service.url}/oauth/token`, {
+			grant_type: 'refresh_token',
+			refresh_token: tokens.refresh_token,
+			client_id: 'vscode',
+		});
+		assert.equal((await jsonOf(refreshed)).error_description, 'this sign-in was ended (signed out here or by an admin)');
 		assert.equal((await form(`${service.url}/oauth/revoke`, { token: 'never-issued' })).status, 200);
 	});
 
@@ -169,7 +175,10 @@ describe('member sign-in: RFC 8628 device flow and tokens', () => {
 			refresh_token: tokens.refresh_token,
 			client_id: 'vscode',
 		});
-		assert.equal((await jsonOf(refresh)).error, 'invalid_grant');
+		const refused = await jsonOf(refresh);
+		assert.equal(refused.error, 'invalid_grant');
+		// What the member's extension shows them: what happened, not a generic refusal.
+		assert.equal(refused.error_description, 'this account was removed from the organization');
 	});
 
 	it('refuses to remove the last admin', async () => {

@@ -159,6 +159,13 @@ describe('organization tokens', function () {
 		const refused = await exchange(service, signedIn.access_token);
 		assert.equal(refused.status, 400);
 		assert.equal((await jsonOf(refused)).error, 'invalid_grant');
+		// Their extension's refresh is refused saying what happened.
+		const refreshed = await form(`${service.url}/oauth/token`, {
+			grant_type: 'refresh_token',
+			refresh_token: signedIn.refresh_token,
+			client_id: 'vscode',
+		});
+		assert.equal((await jsonOf(refreshed)).error_description, 'this account was deactivated');
 
 		const admin = (await service.signIn(ADMIN.email)).access_token;
 		const listed = await jsonOf(await fetch(`${service.url}/api/v1/admin/members`, { headers: bearer(admin) }));

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildPolicyDocument, generateSigningKeyPair, PolicySettingsSchema, signPolicy } from '../../src/policy';
 import { syncSessionFor } from '../../src/extension/sync/sync-session';
-import { SessionManager, SESSION_SECRET_KEY } from '../../src/extension/auth/session-manager';
+import { SessionManager, SESSION_SECRET_KEY, type SessionChange } from '../../src/extension/auth/session-manager';
 import {
 	backoffDelay,
 	BACKOFF,
@@ -178,11 +178,16 @@ describe('policy sync against the real service', () => {
 		sync.start(syncSession());
 		await stateWhere(sync, revisionIs(2), 'revision 2');
 		const memberId = sessions.session!.account.id;
+		const signedOut = new Promise<SessionChange>((resolve) => sessions.onDidChange((change) => !change.session && resolve(change)));
 		assert.equal(
 			(await fetch(`${service.url}/api/v1/admin/members/${memberId}`, { method: 'DELETE', headers: bearer(admin) })).status,
 			204,
 		);
 		const state = await stateWhere(sync, (s) => s.status === 'signed-out', 'signed out');
+		// The member is told what happened, in the service's words.
+		const change = await signedOut;
+		assert.equal(change.reason, 'revoked');
+		assert.equal(change.detail, 'this account was removed from the organization');
 		assert.equal(state.policy?.document.enabled, true);
 		assert.equal(state.policy?.document.revision, 2);
 		assert.equal(sessions.session, undefined);

@@ -4,7 +4,7 @@ import { Disposable, Emitter } from '../base/disposable';
 import type { SecretStore } from '../base/storage';
 import type { Scheduler } from '../base/scheduler';
 import { formBody, serviceFetch, ServiceUnreachableError, type ServiceConnection } from '../base/service-http';
-import { CLIENT_ID, TokenResponseSchema, type TokenResponse } from '../../policy';
+import { CLIENT_ID, OAuthErrorSchema, TokenResponseSchema, type TokenResponse } from '../../policy';
 import { runDeviceFlow, type DeviceFlowUi } from './device-flow';
 
 export type { SecretStore } from '../base/storage';
@@ -27,19 +27,26 @@ const REFRESH_MARGIN_MS = 120_000;
 
 export type SignOutReason = 'user' | 'revoked';
 
-/**
- * Holds the member's tokens (in secret storage only), refreshes them before expiry and after a
- * 401, and follows changes other windows make to the same secret.
- */
 /** Sign-in was asked for before any policy server was set: the member needs the setting, not a retry. */
 export class NoPolicyServerError extends Error {
 	override readonly name = 'NoPolicyServerError';
 }
 
+/** A change of session; a sign-out says why, and a refused refresh what the service said (its `error_description`). */
+export interface SessionChange {
+	readonly session: StoredSession | undefined;
+	readonly reason?: SignOutReason;
+	readonly detail?: string;
+}
+
+/**
+ * Holds the member's tokens (in secret storage only), refreshes them before expiry and after a
+ * 401, and follows changes other windows make to the same secret.
+ */
 export class SessionManager extends Disposable {
 	private current: StoredSession | undefined;
 	private refreshing: Promise<boolean> | undefined;
-	private readonly changed = this._register(new Emitter<{ session: StoredSession | undefined; reason?: SignOutReason }>());
+	private readonly changed = this._register(new Emitter<SessionChange>());
 	readonly onDidChange = this.changed.event;
 
 	constructor(
@@ -84,7 +91,7 @@ export class SessionManager extends Disposable {
 		return this.save(connection.serverUrl, tokens);
 	}
 
-	async signOut(reason: SignOutReason = 'user'): Promise<void> {
+	async signOut(reason: SignOutReason = 'user', detail?: string): Promise<void> {
 		const session = this.current;
 		this.current = undefined;
 		await this.secrets.delete(SESSION_SECRET_KEY);
@@ -95,7 +102,7 @@ export class SessionManager extends Disposable {
 				? serviceFetch(connection, '/oauth/revoke', formBody({ token: session.refreshToken })).catch(() => undefined)
 				: undefined);
 		}
-		this.changed.fire({ session: undefined, reason });
+		this.changed.fire({ session: undefined, reason, ...(detail ? { detail } : {}) });
 	}
 
 	/** A valid access token, refreshed first when it is about to expire. */
@@ -139,7 +146,8 @@ export class SessionManager extends Disposable {
 			throw error;
 		}
 		if (!response.ok) {
-			await this.signOut('revoked');
+			const refusal = OAuthErrorSchema.safeParse(await response.json().catch(() => undefined));
+			await this.signOut('revoked', refusal.success ? refusal.data.error_description?.slice(0, 200) : undefined);
 			return false;
 		}
 		await this.save(session.serverUrl, TokenResponseSchema.parse(await response.json()));

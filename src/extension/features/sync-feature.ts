@@ -59,15 +59,13 @@ export class SyncFeature extends Disposable implements vscode.TextDocumentConten
 			}),
 		);
 		this._register(
-			sessions.onDidChange(({ session, reason }) => {
+			sessions.onDidChange(({ session, reason, detail }) => {
 				if (session) {
 					this.startSync();
 				} else {
 					this.sync.signedOut();
 					if (reason === 'revoked') {
-						void vscode.window.showWarningMessage(
-							'Your organization session ended (signed out by the service). The provider your organization set stays locked; sign in again to resume sync.',
-						);
+						void vscode.window.showWarningMessage(revokedMessage(this.sync.current.policy?.document.organization.name, detail));
 					}
 				}
 			}),
@@ -162,4 +160,14 @@ export class SyncFeature extends Disposable implements vscode.TextDocumentConten
 			return 'unreachable';
 		}
 	}
+}
+
+/**
+ * What a member reads when the service ended their session: what happened, in the service's words
+ * when it said (removed, deactivated, or the sign-in ended), and that the provider stays locked.
+ */
+export function revokedMessage(organization: string | undefined, detail: string | undefined): string {
+	const who = organization ?? 'Your organization';
+	const what = detail ? `${who} signed you out: ${detail}.` : `${who} signed you out (the service ended this session).`;
+	return `${what} The provider your organization set stays locked; sign in again to resume sync, or ask your admin if you should still have access.`;
 }

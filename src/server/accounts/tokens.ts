@@ -78,8 +78,12 @@ export class Tokens {
 	async rotateRefreshToken(refreshToken: string, clientId: string): Promise<TokenResponse> {
 		const now = this.clock.now();
 		const record = await this.store.getToken(hashSecret(refreshToken));
-		if (!record || record.kind !== 'refresh' || record.revokedAt !== null || (record.expiresAt !== null && record.expiresAt <= now)) {
+		if (!record || record.kind !== 'refresh' || (record.expiresAt !== null && record.expiresAt <= now)) {
 			throw new OAuthError('invalid_grant', 'the refresh token is invalid, expired or revoked');
+		}
+		if (record.revokedAt !== null) {
+			// Said to the token's own holder, so a member's extension can tell them what happened.
+			throw new OAuthError('invalid_grant', await this.whyRevoked(record.userId));
 		}
 		if (record.clientId !== null && record.clientId !== clientId) {
 			// RFC 6749 §6: a refresh token is good only for the client it was issued to.
@@ -99,9 +103,18 @@ export class Tokens {
 		}
 		const user = await this.store.getUser(record.userId);
 		if (!user || user.deactivatedAt !== null) {
-			throw new OAuthError('invalid_grant', 'the account no longer exists or was deactivated');
+			throw new OAuthError('invalid_grant', await this.whyRevoked(record.userId));
 		}
 		return this.issue(user, clientId, record.familyId ?? newId());
+	}
+
+	/** Why a refresh token no longer works, in words for the person who held it. */
+	private async whyRevoked(userId: string): Promise<string> {
+		const user = await this.store.getUser(userId);
+		if (!user) {
+			return 'this account was removed from the organization';
+		}
+		return user.deactivatedAt !== null ? 'this account was deactivated' : 'this sign-in was ended (signed out here or by an admin)';
 	}
 
 	/** Revokes a token and, for access and refresh tokens, the rest of its sign-in (RFC 7009). */

@@ -864,8 +864,15 @@ export function memberDay(): void {
 			await until(`revision ${saved}`, () => inSyncAt(saved)() && api.effectiveSettings().locked);
 			const members = await admin('GET', '/api/v1/admin/members');
 			const member = members.body.members.find((candidate: { email: string }) => candidate.email === env('ORG_POLICY_TEST_MEMBER_EMAIL'));
+			await vscode.commands.executeCommand('notifications.clearAll');
 			assert.equal((await admin('DELETE', `/api/v1/admin/members/${member.id}`)).status, 204);
 			await until('signed out', () => api.syncState().status === 'signed-out');
+			// The notice says what happened (removed, not a generic sign-out), in the service's words.
+			await vscode.commands.executeCommand('notifications.showList');
+			const notice = await seenIfDriven({ kind: 'notification', contains: 'signed you out', screenshot: 'integration-member-removed.png' });
+			if (notice !== undefined) {
+				assert.match(notice, /Acme Corp signed you out: this account was removed from the organization\./);
+			}
 			assert.equal(api.effectiveSettings().locked, true, 'fail closed: the provider stays locked');
 			assert.equal((await providerChoices()).length, 1);
 			assert.deepEqual(
