@@ -136,10 +136,18 @@ export class ProviderFeature extends Disposable {
 	}
 
 	private async testConnection() {
-		const report = await vscode.window.withProgress(
-			{ location: vscode.ProgressLocation.Notification, title: 'Testing the connection…' },
-			() => this.provider.client().testConnection(this.provider.chosenModel()),
-		);
+		let report;
+		try {
+			report = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: 'Testing the connection…' }, () =>
+				this.provider.client().testConnection(this.provider.chosenModel()),
+			);
+		} catch (error) {
+			// No client at all (nothing chosen, or a policy that cannot be verified): the progress still ends with why.
+			const message = error instanceof Error ? error.message : String(error);
+			this.log.warn(`test connection: ${message}`);
+			void vscode.window.showErrorMessage(`Test Connection could not run: ${message}`);
+			return undefined;
+		}
 		this.log.info(
 			`test connection to ${report.endpoint}: ${report.ok ? 'ok' : report.kind} — headers sent: ${
 				Object.entries(report.headersSent)

@@ -797,6 +797,16 @@ export function memberDay(): void {
 			assert.equal(api.effectiveSettings().provider, undefined, "the member's own provider is not used behind their back");
 			assert.match(api.effectiveSettings().warnings[0] ?? '', /Acme Corp no longer manages your AI provider/);
 			await modelsBecome(await consumer(), []);
+			// Test Connection with no provider in use ends with why, not with VS Code's "command failed" (#28 item 8).
+			assert.equal(await vscode.commands.executeCommand('orgProviderPolicy.testConnection'), undefined);
+			const why = await seenIfDriven({
+				kind: 'notification',
+				contains: 'Test Connection could not run',
+				screenshot: 'integration-test-connection-no-provider.png',
+			});
+			if (why !== undefined) {
+				assert.match(why, /no longer manages your AI provider/);
+			}
 			await vscode.commands.executeCommand('orgProviderPolicy.useOwnProvider');
 			assert.equal(api.effectiveSettings().provider?.baseUrl, 'http://127.0.0.1:9/v1', "the member's own choice applies once they say so");
 		});
