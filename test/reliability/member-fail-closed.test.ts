@@ -8,7 +8,7 @@ import { ProviderService } from '../../src/extension/provider/provider-service';
 import { PolicySync, type SyncState } from '../../src/extension/sync/policy-sync';
 import { eventually, whenChanged } from '../support/eventually';
 import { ManualScheduler } from '../support/manual-scheduler';
-import { MemoryKeyValueStore, MemorySecretStore } from '../support/memory-storage';
+import { memberWhoApplied, MemoryKeyValueStore, MemorySecretStore } from '../support/memory-storage';
 import { validSettings } from '../support/policy-fixtures';
 import { ManualClock } from '../support/service';
 
@@ -104,14 +104,8 @@ describe('a member is never unlocked by its own disk', () => {
 	let sync: PolicySync;
 
 	beforeEach(async () => {
-		memento = new MemoryKeyValueStore();
-		secrets = new MemorySecretStore();
 		// A member who applied revision 4 under the organization's real key.
-		await secrets.store(
-			'orgProviderPolicy.pin',
-			JSON.stringify({ organizationId: 'acme', signingKey: keys.publicKey, highestRevision: 4 }),
-		);
-		await memento.update('orgProviderPolicy.cache.acme', { envelope: signed(4), receivedAt: 1 });
+		({ memento, secrets } = await memberWhoApplied(4, signed(4), keys.publicKey));
 		sync = new PolicySync({ state: memento, secrets }, new ManualScheduler(new ManualClock(), false), { ackSpreadMs: 0 });
 	});
 	afterEach(() => sync.dispose());

@@ -9,7 +9,7 @@ import { PolicySync } from '../../src/extension/sync/policy-sync';
 import { restoreAtStartUp } from '../../src/extension/sync/start-up-policy';
 import { precompiledValidatorsSource } from '../../scripts/precompiled-validators';
 import { ManualScheduler } from '../support/manual-scheduler';
-import { MemoryKeyValueStore, MemorySecretStore } from '../support/memory-storage';
+import { memberWhoApplied, MemoryKeyValueStore, MemorySecretStore } from '../support/memory-storage';
 import { validSettings } from '../support/policy-fixtures';
 import { ManualClock } from '../support/service';
 
@@ -39,13 +39,8 @@ describe('the activation path never unlocks a member', function () {
 	let sync: PolicySync;
 
 	beforeEach(async () => {
-		memento = new MemoryKeyValueStore();
-		secrets = new MemorySecretStore();
-		await secrets.store(
-			'orgProviderPolicy.pin',
-			JSON.stringify({ organizationId: 'acme', signingKey: keys.publicKey, highestRevision: 4 }),
-		);
-		await memento.update('orgProviderPolicy.cache.acme', { envelope: signed(document(4)), receivedAt: 1 });
+		// A member who applied revision 4 under the organization's real key.
+		({ memento, secrets } = await memberWhoApplied(4, signed(document(4)), keys.publicKey));
 		sync = new PolicySync({ state: memento, secrets }, new ManualScheduler(new ManualClock(), false), { ackSpreadMs: 0 });
 	});
 	afterEach(() => sync.dispose());

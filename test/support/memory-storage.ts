@@ -46,3 +46,19 @@ export class MemoryKeyValueStore implements KeyValueStore {
 		}
 	}
 }
+
+/**
+ * A member's storage after they applied `revision` under `signingKey` for organization acme: the pin
+ * in secret storage, the signed envelope in global state (as PolicyCache writes them).
+ */
+export async function memberWhoApplied(
+	revision: number,
+	envelope: unknown,
+	signingKey: unknown,
+): Promise<{ memento: MemoryKeyValueStore; secrets: MemorySecretStore }> {
+	const memento = new MemoryKeyValueStore();
+	const secrets = new MemorySecretStore();
+	await secrets.store('orgProviderPolicy.pin', JSON.stringify({ organizationId: 'acme', signingKey, highestRevision: revision }));
+	await memento.update('orgProviderPolicy.cache.acme', { envelope, receivedAt: 1 });
+	return { memento, secrets };
+}
