@@ -64,11 +64,12 @@ export class ChatFeature extends Disposable implements vscode.WebviewViewProvide
 		}
 		this.endpoint = now;
 		if (this.conversation.length && this.conversation.at(-1)?.role !== 'divider') {
-			const where = now ? new URL(now).host : 'no endpoint';
 			this.conversation.push({
 				id: randomBytes(6).toString('hex'),
 				role: 'divider',
-				content: `The endpoint changed to ${where}: the messages above are not sent to it.`,
+				content: now
+					? `The endpoint changed to ${new URL(now).host}: the messages above are not sent to it.`
+					: 'No endpoint is in use now: the messages above will not be sent to the next one.',
 			});
 			this.postState();
 		}
