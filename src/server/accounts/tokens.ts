@@ -83,7 +83,7 @@ export class Tokens {
 		}
 		if (record.revokedAt !== null) {
 			// Said to the token's own holder, so a member's extension can tell them what happened.
-			throw new OAuthError('invalid_grant', await this.whyRevoked(record.userId));
+			throw new OAuthError('invalid_grant', whyRevoked(await this.store.getUser(record.userId)));
 		}
 		if (record.clientId !== null && record.clientId !== clientId) {
 			// RFC 6749 §6: a refresh token is good only for the client it was issued to.
@@ -103,18 +103,9 @@ export class Tokens {
 		}
 		const user = await this.store.getUser(record.userId);
 		if (!user || user.deactivatedAt !== null) {
-			throw new OAuthError('invalid_grant', await this.whyRevoked(record.userId));
+			throw new OAuthError('invalid_grant', whyRevoked(user));
 		}
 		return this.issue(user, clientId, record.familyId ?? newId());
-	}
-
-	/** Why a refresh token no longer works, in words for the person who held it. */
-	private async whyRevoked(userId: string): Promise<string> {
-		const user = await this.store.getUser(userId);
-		if (!user) {
-			return 'this account was removed from the organization';
-		}
-		return user.deactivatedAt !== null ? 'this account was deactivated' : 'this sign-in was ended (signed out here or by an admin)';
 	}
 
 	/** Revokes a token and, for access and refresh tokens, the rest of its sign-in (RFC 7009). */
@@ -218,4 +209,12 @@ export class Tokens {
 		}
 		return user.orgId === token.orgId && user.deactivatedAt === null ? { user, token } : undefined;
 	}
+}
+
+/** Why a refresh token no longer works, in words for the person who held it (the token's account, if it still exists). */
+function whyRevoked(user: UserRecord | undefined): string {
+	if (!user) {
+		return 'this account was removed from the organization';
+	}
+	return user.deactivatedAt !== null ? 'this account was deactivated' : 'this sign-in was ended (signed out here or by an admin)';
 }
