@@ -76,8 +76,7 @@ export class OrgPolicyExtension extends Disposable {
 		// A signed-out member keeps the last policy they had (fail closed), even across restarts:
 		// activation waits for it, so nothing is ever used unlocked in between.
 		// What the activation path decided from the cache is in force before any feature registers.
-		sync.adoptStartUp(startUp);
-		const restored = sync.restoreLastKnown();
+		const restored = sync.adoptStartUp(startUp);
 		const entraSignIn = new EntraSignIn(
 			{
 				getSession: (id, scopes, options) => vscode.authentication.getSession(id, scopes, options),

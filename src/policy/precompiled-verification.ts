@@ -1,13 +1,7 @@
 import type * as z from 'zod';
 import type { PolicyDocumentSchema } from './schema';
 import type { KeyEndorsement } from './key-chain';
-import {
-	checkPolicyOrganization,
-	checkPolicySignature,
-	PolicyRejectedError,
-	type PolicySigningKey,
-	type PolicyTrust,
-} from './signature-check';
+import { checkPolicyOrganization, checkPolicySignature, PolicyRejectedError, type PolicyTrust } from './signature-check';
 
 /** An Ajv standalone validate function: true when valid, else false with `errors` set. */
 export interface PrecompiledValidate {
@@ -44,11 +38,7 @@ export function firstInvalidField(validate: PrecompiledValidate): string {
  * same check as {@link verifySignedPolicy}), the document's structure and its organization. Only
  * documents of the current schema version are checked here; throws {@link PolicyRejectedError}.
  */
-export function verifyCachedPolicy(
-	envelope: unknown,
-	trust: PolicyTrust,
-	validators: PrecompiledValidators,
-): { document: CachedPolicyDocument; signingKey: PolicySigningKey } {
+export function verifyCachedPolicy(envelope: unknown, trust: PolicyTrust, validators: PrecompiledValidators): CachedPolicyDocument {
 	if (!validators.envelope(envelope)) {
 		throw new PolicyRejectedError('malformed', `not a signed policy: ${firstInvalidField(validators.envelope)}`);
 	}
@@ -57,11 +47,11 @@ export function verifyCachedPolicy(
 		signature: { keyId: string; value: string };
 		keyEndorsements?: KeyEndorsement[];
 	};
-	const signingKey = checkPolicySignature(policy, signature, keyEndorsements ?? [], trust);
+	checkPolicySignature(policy, signature, keyEndorsements ?? [], trust);
 	if (!validators.document(policy)) {
 		throw new PolicyRejectedError('invalid-document', firstInvalidField(validators.document));
 	}
 	const document = policy as CachedPolicyDocument;
 	checkPolicyOrganization(document.organization.id, trust);
-	return { document, signingKey };
+	return document;
 }

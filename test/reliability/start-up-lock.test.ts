@@ -48,7 +48,7 @@ describe('the activation path never unlocks a member', function () {
 	/** What activation decides, then the state the rest of the extension starts in. */
 	const startUp = async () => {
 		const decision = await restoreAtStartUp(secrets, memento, validators);
-		sync.adoptStartUp(decision);
+		await sync.adoptStartUp(decision);
 		return { decision, state: sync.current };
 	};
 
@@ -105,7 +105,11 @@ describe('the activation path never unlocks a member', function () {
 	it('leaves a cache of an older schema version, or an unreadable pin, to the full check', async () => {
 		const v2 = signed({ ...document(4), schemaVersion: 2 } as ReturnType<typeof document>);
 		await memento.update('orgProviderPolicy.cache.acme', { envelope: v2, receivedAt: 1 });
-		assert.equal((await restoreAtStartUp(secrets, memento, validators)).kind, 'needs-full-check');
+		const { decision, state } = await startUp();
+		assert.equal(decision.kind, 'needs-full-check');
+		// Adopting it runs the full restore (zod, every schema version): the older document applies.
+		assert.equal(state.policy?.document.schemaVersion, 2);
+		assert.equal(state.policy?.document.revision, 4);
 		await secrets.store('orgProviderPolicy.pin', '{not json');
 		assert.equal((await restoreAtStartUp(secrets, memento, validators)).kind, 'needs-full-check');
 	});

@@ -62,12 +62,23 @@ export class PolicySync extends Disposable {
 		this.stateChanged.fire(this.state);
 	}
 
-	/** The start-up decision made before this module loaded, in force before anything else runs. */
-	adoptStartUp(startUp: StartUpPolicy): void {
+	/**
+	 * At start-up: the decision the activation path made from the cache (see start-up-policy.ts) put
+	 * in force at once, the document checked again with every rule; what it left to the full check
+	 * is decided by {@link restoreLastKnown}. The cache is not read or verified a second time.
+	 */
+	adoptStartUp(startUp: StartUpPolicy): Promise<void> {
+		if (startUp.kind === 'needs-full-check') {
+			return this.restoreLastKnown();
+		}
+		if (startUp.kind !== 'none') {
+			this.highestApplied = startUp.highestRevision;
+		}
 		const event = startUpEvent(startUp);
 		if (event) {
 			this.dispatch(event);
 		}
+		return Promise.resolve();
 	}
 
 	/**

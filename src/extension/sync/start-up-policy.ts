@@ -14,9 +14,10 @@ const PRECOMPILED_SCHEMA_VERSION = 3;
 export type StartUpPolicy =
 	/** No organization was ever pinned on this machine. */
 	| { readonly kind: 'none' }
-	| { readonly kind: 'restored'; readonly document: CachedPolicyDocument; readonly receivedAt: number }
+	/** `highestRevision`: the pin's mark, below which no revision is applied again. */
+	| { readonly kind: 'restored'; readonly document: CachedPolicyDocument; readonly receivedAt: number; readonly highestRevision: number }
 	/** A key is pinned and a policy was applied under it, but no cached policy verifies: locked. */
-	| { readonly kind: 'cannot-verify'; readonly organizationId: string }
+	| { readonly kind: 'cannot-verify'; readonly organizationId: string; readonly highestRevision: number }
 	/**
 	 * The cache holds an older schema version (written by an earlier release), or a pin this check
 	 * cannot read: the full check decides, before activation ends.
@@ -58,13 +59,13 @@ export async function restoreAtStartUp(
 	}
 	try {
 		if (cached) {
-			const { document } = verifyCachedPolicy(cached.envelope, { organizationId, signingKey }, validators);
+			const document = verifyCachedPolicy(cached.envelope, { organizationId, signingKey }, validators);
 			if (document.revision >= highestRevision) {
-				return { kind: 'restored', document, receivedAt: cached.receivedAt };
+				return { kind: 'restored', document, receivedAt: cached.receivedAt, highestRevision };
 			}
 		}
 	} catch {
 		// An altered or foreign cache is no policy at all: decided below, as when there is none.
 	}
-	return highestRevision > 0 ? { kind: 'cannot-verify', organizationId } : { kind: 'none' };
+	return highestRevision > 0 ? { kind: 'cannot-verify', organizationId, highestRevision } : { kind: 'none' };
 }
