@@ -136,26 +136,43 @@ export async function uiMessage(
 	}
 }
 
+/** Which failed answer the chat view is asked for, and which of its buttons the member then presses. */
+export interface ChatErrorScenario {
+	message: string;
+	screenshot: string;
+	/** *Set API Key*: the key prompt opens. *Try again*: the question goes out again and fails again (the cause is unchanged). */
+	press: 'setApiKey' | 'tryAgain';
+}
+
 /**
- * A message the endpoint refuses, in the chat view: the error's action buttons, and *Set API Key*
- * opening the key prompt. Returns the buttons' labels and what the prompt asked.
+ * A message that fails, in the chat view: the error's action buttons (screenshot), then one of them
+ * pressed. Returns the buttons' labels, the error, and what pressing did (the key prompt's text, or
+ * the error under the retried question).
  */
 export async function uiChatError(
 	page: Page,
-): Promise<{ ok: boolean; buttons?: string[]; error?: string; prompt?: string; detail?: string }> {
+	scenario: ChatErrorScenario,
+): Promise<{ ok: boolean; buttons?: string[]; error?: string; prompt?: string; retried?: string; detail?: string }> {
+	const failedShot = scenario.screenshot.replace(/\.png$/, '-failed.png');
 	try {
 		const chat = await openChat(page);
 		// Earlier refusals of the day stay in the transcript: this request's error is the next one.
 		const earlier = await chat.locator('.entry .error').count();
-		await chat.locator('#input').fill('This one the endpoint refuses');
+		await chat.locator('#input').fill(scenario.message);
 		await chat.locator('#input').press('Enter');
 		const actions = chat.locator('.entry .error-actions').nth(earlier);
-		await actions.waitFor({ timeout: 20_000 });
+		await actions.waitFor({ timeout: 30_000 });
 		const buttons = await actions.locator('button').allTextContents();
 		const error = (await chat.locator('.entry .error').nth(earlier).textContent()) ?? '';
 		mkdirSync(artifacts, { recursive: true });
-		await page.screenshot({ path: join(artifacts, 'integration-chat-error-actions.png') });
-		await actions.locator('button.action-setApiKey').click();
+		await page.screenshot({ path: join(artifacts, scenario.screenshot) });
+		await actions.locator(`button.action-${scenario.press}`).click();
+		if (scenario.press === 'tryAgain') {
+			const again = chat.locator('.entry .error').nth(earlier + 1);
+			await again.waitFor({ timeout: 30_000 });
+			await page.screenshot({ path: join(artifacts, scenario.screenshot.replace(/\.png$/, '-retried.png')) });
+			return { ok: true, buttons, error: error.trim(), retried: ((await again.textContent()) ?? '').trim() };
+		}
 		const prompt = page.locator('.quick-input-widget');
 		await prompt.waitFor({ state: 'visible', timeout: 10_000 });
 		const asked = (await prompt.innerText()).trim();
@@ -164,7 +181,7 @@ export async function uiChatError(
 		return { ok: true, buttons, error: error.trim(), prompt: asked };
 	} catch (error) {
 		mkdirSync(artifacts, { recursive: true });
-		await page.screenshot({ path: join(artifacts, 'integration-chat-error-actions-failed.png') }).catch(() => undefined);
+		await page.screenshot({ path: join(artifacts, failedShot) }).catch(() => undefined);
 		return { ok: false, detail: String(error) };
 	}
 }

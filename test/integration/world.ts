@@ -16,7 +16,7 @@ import { adminConsole, saveSsoSettings } from '../support/sso-setup';
 import { startTokenGateway, type TokenGateway } from '../support/token-gateway';
 
 import { FIRST_RUN, MEMBER, PACKAGED, PACKAGED_GREP, log } from './harness';
-import { consoleUsage, ssoApprove, uiChatError, uiCheck, uiFirstRun, uiMessage, uiSettingShown } from './ui-driver';
+import { type ChatErrorScenario, consoleUsage, ssoApprove, uiChatError, uiCheck, uiFirstRun, uiMessage, uiSettingShown } from './ui-driver';
 
 async function readBody(request: IncomingMessage): Promise<string> {
 	let body = '';
@@ -142,7 +142,12 @@ export async function startWorld(): Promise<{ world: World; env: Record<string, 
 						);
 					}
 					case 'POST /ui-chat-error':
-						return reply(200, world.page ? await uiChatError(world.page) : { skipped: 'the Electron host has no browser page to drive' });
+						return reply(
+							200,
+							world.page
+								? await uiChatError(world.page, JSON.parse(await readBody(request)) as ChatErrorScenario)
+								: { skipped: 'the Electron host has no browser page to drive' },
+						);
 					case 'POST /ui-status-click':
 						if (!world.page) {
 							return reply(200, { skipped: 'the Electron host has no browser page to drive' });
