@@ -533,6 +533,33 @@ describe('admin console in headless Chromium', function () {
 		await page.screenshot({ path: join(ARTIFACTS, 'console-revision-restored.png'), fullPage: true });
 	});
 
+	it("says what each revision changed in the console's words, grouped by model, with no internal paths (#28 item 5)", async () => {
+		const admin = await service.signIn(ADMIN.email);
+		const withModels = (models: Record<string, unknown>) => ({
+			...validSettings.plainCompatible,
+			provider: { ...validSettings.plainCompatible.provider, models },
+		});
+		const first = withModels({ allowed: ['gpt-4o', 'o3'], default: 'o3', settings: { o3: { displayName: 'Reasoner', reasoning: true } } });
+		assert.equal((await putPolicy(service.url, admin.access_token, first, '"1"')).status, 200);
+		const swapped = withModels({
+			allowed: ['gpt-4o', 'gpt-5.2-codex'],
+			default: 'gpt-5.2-codex',
+			settings: { 'gpt-5.2-codex': { api: 'responses', reasoning: true, pinned: { reasoning_effort: 'xhigh' } } },
+		});
+		assert.equal((await putPolicy(service.url, admin.access_token, swapped, '"2"')).status, 200);
+		await page.goto(`${service.url}/console/revisions`);
+		const changes = page.locator('#revisions tr[data-revision="3"] ul.changes li');
+		assert.deepEqual(await changes.allTextContents(), [
+			'Allowed models: gpt-4o, o3 → gpt-4o, gpt-5.2-codex',
+			'Default model: o3 → gpt-5.2-codex',
+			'Settings of gpt-5.2-codex: API responses, reasoning effort xhigh, reasoning model on',
+		]);
+		const table = (await page.textContent('#revisions')) ?? '';
+		assert.doesNotMatch(table, /provider\.|readableHeaders|\[\] →/, 'no internal paths or empty defaults');
+		mkdirSync(ARTIFACTS, { recursive: true });
+		await page.locator('#revisions').screenshot({ path: join(ARTIFACTS, 'console-revision-diff.png') });
+	});
+
 	it('joins the invitation to the extension: an Open in VS Code link and the address to copy; the device page names the address (#14 item 3)', async () => {
 		const admin = await service.signIn(ADMIN.email);
 		const invited = await jsonOf(
