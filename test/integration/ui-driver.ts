@@ -291,3 +291,16 @@ export async function consoleUsage(service: RunningService, page?: Page): Promis
 		}
 	}
 }
+
+/** The status bar item as the member reads it (its accessible label), with a screenshot of the status bar. */
+export async function uiStatusItem(page: Page, screenshot: string): Promise<{ ok: boolean; label?: string; detail?: string }> {
+	try {
+		const item = page.locator('.statusbar-item[aria-label*="Org Provider Policy"]').first();
+		await item.waitFor({ timeout: 10_000 });
+		mkdirSync(artifacts, { recursive: true });
+		await page.locator('.part.statusbar').screenshot({ path: join(artifacts, screenshot) });
+		return { ok: true, label: (await item.getAttribute('aria-label')) ?? '' };
+	} catch (error) {
+		return { ok: false, detail: String(error) };
+	}
+}

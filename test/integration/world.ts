@@ -16,7 +16,17 @@ import { adminConsole, saveSsoSettings } from '../support/sso-setup';
 import { startTokenGateway, type TokenGateway } from '../support/token-gateway';
 
 import { FIRST_RUN, MEMBER, PACKAGED, PACKAGED_GREP, log } from './harness';
-import { type ChatErrorScenario, consoleUsage, ssoApprove, uiChatError, uiCheck, uiFirstRun, uiMessage, uiSettingShown } from './ui-driver';
+import {
+	type ChatErrorScenario,
+	consoleUsage,
+	ssoApprove,
+	uiChatError,
+	uiCheck,
+	uiFirstRun,
+	uiMessage,
+	uiSettingShown,
+	uiStatusItem,
+} from './ui-driver';
 
 async function readBody(request: IncomingMessage): Promise<string> {
 	let body = '';
@@ -148,6 +158,13 @@ export async function startWorld(): Promise<{ world: World; env: Record<string, 
 								? await uiChatError(world.page, JSON.parse(await readBody(request)) as ChatErrorScenario)
 								: { skipped: 'the Electron host has no browser page to drive' },
 						);
+					case 'POST /ui-status': {
+						const { screenshot } = JSON.parse(await readBody(request)) as { screenshot: string };
+						return reply(
+							200,
+							world.page ? await uiStatusItem(world.page, screenshot) : { skipped: 'the Electron host has no browser page to drive' },
+						);
+					}
 					case 'POST /ui-status-click':
 						if (!world.page) {
 							return reply(200, { skipped: 'the Electron host has no browser page to drive' });

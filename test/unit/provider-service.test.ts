@@ -109,11 +109,18 @@ describe('provider service (in-memory host)', () => {
 		assert.equal(secrets.values.size, 1);
 	});
 
-	it('reuses one chat client until the settings or the key change, also from another window', async () => {
+	it('reuses one chat client until the settings or the key change, also from another window; says when a key changed', async () => {
+		let credentialChanges = 0;
+		service.onDidChangeCredentials(() => credentialChanges++);
 		policy.apply(validSettings.azureDeployment);
+		assert.equal(await service.needsApiKey(), true);
 		const first = service.client();
 		assert.equal(service.client(), first);
 		await secrets.store('orgProviderPolicy.apiKey.acme.https://acme.openai.azure.com', 'sk-from-another-window');
+		assert.equal(credentialChanges, 1, 'a key entered in another window');
+		assert.equal(await service.needsApiKey(), false);
+		await secrets.store('unrelated.secret', 'x');
+		assert.equal(credentialChanges, 1, 'other secrets are not keys');
 		const second = service.client();
 		assert.notEqual(second, first);
 		policy.apply(validSettings.plainCompatible, 13);

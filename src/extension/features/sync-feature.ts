@@ -3,7 +3,8 @@ import { describeServer, type ServerSettings } from '../base/server-source';
 import type { EffectiveStateEvents } from '../provider/effective-state';
 import { syncSessionFor } from '../sync/sync-session';
 import { PolicyTransport } from '../sync/transport';
-import { describeState, effectivePolicyText, type PlacementAnswer } from './effective-policy-text';
+import { effectivePolicyText, type PlacementAnswer } from './effective-policy-text';
+import { statusItemView } from './status-item';
 import type { SessionManager } from '../auth/session-manager';
 import { Disposable } from '../base/disposable';
 import type { ProviderService } from '../provider/provider-service';
@@ -24,6 +25,7 @@ export class SyncFeature extends Disposable implements vscode.TextDocumentConten
 	);
 	private readonly documentChanged = this._register(new vscode.EventEmitter<vscode.Uri>());
 	readonly onDidChange = this.documentChanged.event;
+	private needsApiKey = false;
 
 	constructor(
 		private readonly sessions: SessionManager,
@@ -49,7 +51,13 @@ export class SyncFeature extends Disposable implements vscode.TextDocumentConten
 			}),
 		);
 		this._register(vscode.workspace.registerTextDocumentContentProvider('org-provider-policy', this));
-		this._register(effective.onDidChange(({ sync: state }) => this.render(state)));
+		this._register(
+			effective.onDidChange(({ sync: state }) => {
+				this.render(state);
+				void this.checkApiKey();
+			}),
+		);
+		this._register(provider.onDidChangeCredentials(() => void this.checkApiKey()));
 		this._register(
 			sync.onDidRejectPolicy((error) => {
 				this.log.warn(`refused a policy: ${error.message}`);
@@ -78,6 +86,7 @@ export class SyncFeature extends Disposable implements vscode.TextDocumentConten
 			}),
 		);
 		this.render(sync.current);
+		void this.checkApiKey();
 	}
 
 	startSync(): void {
@@ -105,36 +114,29 @@ export class SyncFeature extends Disposable implements vscode.TextDocumentConten
 	}
 
 	private render(state: SyncState): void {
-		const effective = this.provider.current;
-		const organization = state.policy?.document.organization.name ?? this.sessions.session?.organization.name;
-		const icon =
-			state.status === 'in-sync'
-				? '$(pass)'
-				: state.status === 'stale'
-					? '$(warning)'
-					: state.status === 'error'
-						? '$(error)'
-						: state.status === 'syncing'
-							? '$(sync~spin)'
-							: '$(account)';
-		const lock = effective.locked ? '$(lock) ' : '';
-		this.statusBar.text = `${icon} ${lock}${organization ?? 'Org Provider Policy'}`;
-		// Signed out, the item is the way in; signed in, it shows what is in force.
-		const signedIn = this.sessions.session !== undefined;
-		this.statusBar.command = signedIn ? 'orgProviderPolicy.showEffectivePolicy' : 'orgProviderPolicy.signIn';
-		const tooltip = new vscode.MarkdownString(undefined, true);
-		tooltip.appendMarkdown(`**Org Provider Policy**\n\n`);
-		tooltip.appendMarkdown(
-			`Organization: ${organization ?? '—'}\n\nProvider: ${effective.label}${effective.locked ? ' (locked)' : ''}\n\nSync: ${describeState(state)}\n\nPolicy server: ${describeServer(this.server())}`,
-		);
-		if (!signedIn) {
-			tooltip.appendMarkdown('\n\nClick to sign in.');
-		}
-		this.statusBar.tooltip = tooltip;
-		this.statusBar.accessibilityInformation = {
-			label: `Org Provider Policy: ${organization ?? 'no organization'}, ${effective.label}, ${describeState(state)}`,
-		};
+		const view = statusItemView({
+			state,
+			effective: this.provider.current,
+			organization: state.policy?.document.organization.name ?? this.sessions.session?.organization.name,
+			signedIn: this.sessions.session !== undefined,
+			server: describeServer(this.server()),
+			needsApiKey: this.needsApiKey,
+		});
+		this.statusBar.text = view.text;
+		this.statusBar.command = view.command;
+		this.statusBar.tooltip = new vscode.MarkdownString(view.tooltip, true);
+		this.statusBar.accessibilityInformation = { label: view.accessibilityLabel };
+		this.statusBar.backgroundColor = view.attention ? new vscode.ThemeColor('statusBarItem.warningBackground') : undefined;
 		this.documentChanged.fire(EFFECTIVE_POLICY_URI);
+	}
+
+	/** Whether the provider in force waits for a key, asked again whenever the provider or a key changes. */
+	private async checkApiKey(): Promise<void> {
+		const needed = await this.provider.needsApiKey().catch(() => false);
+		if (needed !== this.needsApiKey) {
+			this.needsApiKey = needed;
+			this.render(this.sync.current);
+		}
 	}
 
 	/** Show Effective Policy: what is in force, and — asked of the service when it answers — the member's groups and any rollout. */

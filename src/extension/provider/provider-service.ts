@@ -74,6 +74,9 @@ function pausedSettings(organization: string, member: EffectiveSettings): Effect
 export class ProviderService extends Disposable {
 	private readonly changed = this._register(new Emitter<EffectiveSettings>());
 	readonly onDidChange = this.changed.event;
+	private readonly credentialsChanged = this._register(new Emitter<void>());
+	/** A key was entered or removed, here or in another window. */
+	readonly onDidChangeCredentials = this.credentialsChanged.event;
 	private effective: EffectiveSettings;
 	private readonly memberCredentials: MemberCredentials;
 	/** Reused until the settings or the key change, so the SDK client is built once, not per request. */
@@ -88,7 +91,14 @@ export class ProviderService extends Disposable {
 		this.effective = this.compute();
 		this._register(policy.onDidChangeState(() => this.recompute()));
 		// A key set or cleared in another window: build the next client with it.
-		this._register(host.secrets.onDidChange(({ key }) => key.startsWith(API_KEY_PREFIX) && (this.cachedClient = undefined)));
+		this._register(
+			host.secrets.onDidChange(({ key }) => {
+				if (key.startsWith(API_KEY_PREFIX)) {
+					this.cachedClient = undefined;
+					this.credentialsChanged.fire();
+				}
+			}),
+		);
 	}
 
 	get current(): EffectiveSettings {
@@ -152,11 +162,13 @@ export class ProviderService extends Disposable {
 	async setApiKey(key: string): Promise<void> {
 		await this.memberCredentials.setApiKey(key);
 		this.cachedClient = undefined;
+		this.credentialsChanged.fire();
 	}
 
 	async clearApiKey(): Promise<void> {
 		await this.memberCredentials.clearApiKey();
 		this.cachedClient = undefined;
+		this.credentialsChanged.fire();
 	}
 
 	credentials(): CredentialSource {

@@ -100,6 +100,20 @@ export function memberDay(): void {
 		assert.equal(result.ok, true, result.detail);
 		return result;
 	};
+	/** The status bar item's accessible label as the workbench shows it (a screenshot of the bar); undefined where nothing can be seen. */
+	const statusItem = async (screenshot: string): Promise<string | undefined> => {
+		const result = (await (await fetch(`${control}/ui-status`, { method: 'POST', body: JSON.stringify({ screenshot }) })).json()) as {
+			skipped?: string;
+			ok?: boolean;
+			label?: string;
+			detail?: string;
+		};
+		if (result.skipped) {
+			return undefined;
+		}
+		assert.equal(result.ok, true, result.detail);
+		return result.label ?? '';
+	};
 	/** The second extension, consuming models as Cline's "VS Code LM API" provider does. */
 	const consumer = async (): Promise<LanguageModelConsumer> => {
 		const extension = vscode.extensions.getExtension<LanguageModelConsumer>('org-provider-policy-tests.lm-consumer');
@@ -762,7 +776,20 @@ export function memberDay(): void {
 			assert.ok(!shown.includes('acme-eu') && !shown.includes('westeurope'), 'header values are masked');
 			await vscode.commands.executeCommand('workbench.action.closeActiveEditor');
 
+			// The toast slides away; the status bar keeps asking for the key until it is entered (#28 item 8).
+			const waiting = await statusItem('integration-status-key-needed.png');
+			if (waiting !== undefined) {
+				assert.match(waiting, /API key needed for 127\.0\.0\.1:\d+$/);
+			}
 			await vscode.commands.executeCommand('orgProviderPolicy.setApiKey', MEMBER_KEY);
+			if (waiting !== undefined) {
+				let entered = waiting;
+				for (const deadline = Date.now() + 5000; /API key needed/.test(entered) && Date.now() < deadline;) {
+					await new Promise((resolve) => setTimeout(resolve, 200));
+					entered = (await statusItem('integration-status-key-entered.png')) ?? '';
+				}
+				assert.doesNotMatch(entered, /API key needed/, 'the item clears itself once the key is in');
+			}
 			await vscode.commands.executeCommand<string>('orgProviderPolicy.sendChatMessage', 'And again');
 			const request = await lastChat();
 			assert.equal(request.path, '/v2/openai/deployments/gpt-4o/chat/completions');

@@ -1,0 +1,75 @@
+import type { EffectiveSettings } from '../lock/effective';
+import type { SyncState } from '../sync/policy-sync';
+import { describeState } from './effective-policy-text';
+
+/** What the status bar item shows, decided from the state alone (the feature applies it to VS Code's item). */
+export interface StatusItemView {
+	text: string;
+	command: 'orgProviderPolicy.showEffectivePolicy' | 'orgProviderPolicy.signIn' | 'orgProviderPolicy.setApiKey';
+	/** Markdown. */
+	tooltip: string;
+	accessibilityLabel: string;
+	/** Something waits for the member (a key to enter): shown in the warning colours until it is done. */
+	attention: boolean;
+}
+
+export interface StatusItemInput {
+	state: SyncState;
+	effective: EffectiveSettings;
+	organization: string | undefined;
+	signedIn: boolean;
+	server: string;
+	/** The provider in force wants an API key the member has not entered for it. */
+	needsApiKey: boolean;
+}
+
+const SYNC_ICONS: Record<SyncState['status'], string> = {
+	'in-sync': '$(pass)',
+	stale: '$(warning)',
+	error: '$(error)',
+	'cannot-verify': '$(error)',
+	syncing: '$(sync~spin)',
+	'signed-out': '$(account)',
+};
+
+/**
+ * The status bar item: where the member's policy stands, and the one thing to do when something
+ * waits for them. A toast with *Set API Key* slides away after a few seconds (VS Code keeps only
+ * errors with buttons on screen) and cannot be closed by an extension once the key is in; this item
+ * stays while the key is missing and clears itself the moment it is entered.
+ */
+export function statusItemView(input: StatusItemInput): StatusItemView {
+	const { state, effective, organization, signedIn } = input;
+	const lock = effective.locked ? '$(lock) ' : '';
+	const name = organization ?? 'Org Provider Policy';
+	const attention = signedIn && input.needsApiKey && effective.provider !== undefined;
+	const host = attention ? hostOf(effective.provider!.baseUrl) : '';
+	const lines = [
+		'**Org Provider Policy**',
+		`Organization: ${organization ?? '—'}`,
+		`Provider: ${effective.label}${effective.locked ? ' (locked)' : ''}`,
+		`Sync: ${describeState(state)}`,
+		`Policy server: ${input.server}`,
+	];
+	if (attention) {
+		lines.push(`No API key is set for ${host}: click to enter yours.`);
+	} else if (!signedIn) {
+		lines.push('Click to sign in.');
+	}
+	return {
+		text: attention ? `$(key) ${lock}${name}: API key needed` : `${SYNC_ICONS[state.status]} ${lock}${name}`,
+		// Signed out, the item is the way in; a missing key, the way to enter it; otherwise it shows what is in force.
+		command: !signedIn ? 'orgProviderPolicy.signIn' : attention ? 'orgProviderPolicy.setApiKey' : 'orgProviderPolicy.showEffectivePolicy',
+		tooltip: lines.join('\n\n'),
+		accessibilityLabel: `Org Provider Policy: ${organization ?? 'no organization'}, ${effective.label}, ${describeState(state)}${attention ? `, API key needed for ${host}` : ''}`,
+		attention,
+	};
+}
+
+function hostOf(baseUrl: string): string {
+	try {
+		return new URL(baseUrl).host;
+	} catch {
+		return baseUrl;
+	}
+}
