@@ -1,3 +1,4 @@
+import cookie from '@fastify/cookie';
 import helmet from '@fastify/helmet';
 import fastifyStatic from '@fastify/static';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
@@ -61,6 +62,9 @@ export const consolePlugin: FastifyPluginAsyncZod<ConsoleOptions> = async (
 ) => {
 	const passwords = new PasswordSignIn(accounts.members, sso, audit, config.orgId);
 	const secure = config.publicUrl.startsWith('https:');
+	// Only the console sets and reads cookies on every request; registered here, its hooks stay off the
+	// members' routes (the admin API reads the session cookie itself, see `identify`).
+	await app.register(cookie);
 	await app.register(helmet, {
 		contentSecurityPolicy: {
 			useDefaults: false,

@@ -1,3 +1,4 @@
+import { fastifyCookie } from '@fastify/cookie';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { ConsoleSessions, Principal, Tokens } from '../accounts';
 import type { Role } from '../store/store';
@@ -38,7 +39,7 @@ export async function identify(auth: Authenticators, request: FastifyRequest): P
 		const match = /^Bearer\s+(\S+)$/i.exec(header);
 		return match ? auth.tokens.resolveBearer(match[1]!) : undefined;
 	}
-	const cookie = request.cookies[auth.sessionCookie];
+	const cookie = sessionCookieOf(request, auth.sessionCookie);
 	if (!cookie) {
 		return undefined;
 	}
@@ -47,6 +48,19 @@ export async function identify(auth: Authenticators, request: FastifyRequest): P
 		throw new HttpError(403, 'csrf', 'missing or wrong CSRF token; reload the page');
 	}
 	return principal;
+}
+
+/**
+ * The console session cookie: parsed by @fastify/cookie on the console's own routes, and from the
+ * header here on the API's (the admin API is called by the console's pages with it), where the
+ * plugin's hooks are not registered so members' bearer-token reads do not pay for them.
+ */
+function sessionCookieOf(request: FastifyRequest, name: string): string | undefined {
+	if (request.cookies) {
+		return request.cookies[name];
+	}
+	const header = request.headers.cookie;
+	return header ? fastifyCookie.parse(header)[name] : undefined;
 }
 
 /** A pre-handler that admits only a signed-in caller (with one of the roles, when given). */

@@ -1,4 +1,3 @@
-import cookie from '@fastify/cookie';
 import formbody from '@fastify/formbody';
 import rateLimit from '@fastify/rate-limit';
 import swagger from '@fastify/swagger';
@@ -12,7 +11,8 @@ import { zodValidatorCompiler } from './validation';
 
 /**
  * What every route shares: zod validation and serialization, the one error handler and the 404,
- * the OpenAPI document, cookies, form bodies, rate limits and the request counter. Returns since
+ * the OpenAPI document, form bodies, rate limits and the request counter (cookies are the console's:
+ * its plugin registers them, so members' bearer-token routes run without cookie hooks). Returns since
  * when writes have been refused for a full disk (the service is not ready meanwhile).
  */
 export async function installHttpPlumbing(
@@ -37,7 +37,6 @@ export async function installHttpPlumbing(
 		transform: createJsonSchemaTransform({ schemaRegistry: apiSchemaRegistry }),
 		transformObject: createJsonSchemaTransformObject({ schemaRegistry: apiSchemaRegistry }),
 	});
-	await app.register(cookie);
 	await app.register(formbody);
 	await app.register(rateLimit, { global: false });
 
