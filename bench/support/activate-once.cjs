@@ -32,6 +32,11 @@ const vscode = {
 	EventEmitter,
 	Uri: { parse: (value) => uri(value), file: (path) => uri(path), joinPath: (base, ...parts) => uri([base.path, ...parts].join('/')) },
 	StatusBarAlignment: { Left: 1, Right: 2 },
+	ThemeColor: class {
+		constructor(id) {
+			this.id = id;
+		}
+	},
 	ProgressLocation: { SourceControl: 1, Window: 10, Notification: 15 },
 	ConfigurationTarget: { Global: 1, Workspace: 2, WorkspaceFolder: 3 },
 	MarkdownString: class {
