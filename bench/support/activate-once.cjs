@@ -65,7 +65,8 @@ const vscode = {
 	},
 	commands: { registerCommand: disposable, executeCommand: async () => undefined },
 	authentication: { registerAuthenticationProvider: disposable, getSession: async () => undefined },
-	lm: { registerLanguageModelChatProvider: disposable },
+	lm: { registerLanguageModelChatProvider: disposable, onDidChangeChatModels: disposable, selectChatModels: async () => [] },
+	extensions: { getExtension: () => undefined },
 	LanguageModelChatToolMode: { Auto: 1, Required: 2 },
 	env: { clipboard: { writeText: async () => undefined }, openExternal: async () => true },
 };

@@ -60,6 +60,7 @@ export class ActivationShell extends Disposable {
 			onDidChange: this.changed.event,
 			onDidShowDeviceCode: this.deviceCodes.event,
 			onDidAnnounce: this.announcements.event,
+			vscodeChat: () => this.main?.api.vscodeChat(),
 		};
 	}
 

@@ -2,6 +2,7 @@ import type { PolicyDocument } from '../policy';
 import type { Event } from './base/disposable';
 import type { Announcement } from './lock/announcements';
 import type { EffectiveSettings } from './lock/effective';
+import type { VsCodeChatVisibility } from './lock/vscode-chat';
 import type { SyncState } from './sync/policy-sync';
 
 /** What `activate()` returns: read by other extensions and by the extension-host tests. */
@@ -19,4 +20,6 @@ export interface OrgProviderPolicyApi {
 	readonly onDidShowDeviceCode: Event<{ userCode: string; verificationUri: string }>;
 	/** Fires with each policy-change notice shown to the member (what changed, and the action offered). */
 	readonly onDidAnnounce: Event<Announcement>;
+	/** Whether VS Code's own chat lists the organization's models, once known (undefined before a policy names models). */
+	vscodeChat(): VsCodeChatVisibility | undefined;
 }

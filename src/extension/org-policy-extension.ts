@@ -24,6 +24,7 @@ import { createUsageParts } from './usage/usage-parts';
 import { syncSessionFor } from './sync/sync-session';
 import { PolicyTransport } from './sync/transport';
 import { UtilityModelsFeature } from './features/utility-models-feature';
+import { VsCodeChatFeature } from './features/vscode-chat-feature';
 import type { StartUpPolicy } from './sync/start-up-policy';
 
 export interface LazyModules {
@@ -144,6 +145,8 @@ export class OrgPolicyExtension extends Disposable {
 			),
 		);
 
+		const vscodeChat = this._register(new VsCodeChatFeature(provider, context.globalState, log));
+
 		const changed = this._register(new Emitter<void>());
 		this._register(effective.onDidChange(() => changed.fire()));
 		this.api = {
@@ -155,6 +158,7 @@ export class OrgPolicyExtension extends Disposable {
 			onDidChange: changed.event,
 			onDidShowDeviceCode: auth.onDidShowDeviceCode,
 			onDidAnnounce: providerFeature.onDidAnnounce,
+			vscodeChat: () => vscodeChat.current,
 		};
 
 		this.ready = restored;

@@ -262,6 +262,32 @@ export function memberDay(): void {
 			assert.deepEqual((await api.models()).models, ['gpt-4o', 'gpt-4o-mini']);
 		});
 
+		it("says once whether VS Code's own chat lists the organization's models: not before 1.122 without a Copilot sign-in (#24 item 4)", async () => {
+			await until("what VS Code's chat lists", () => api.vscodeChat() !== undefined);
+			const [major = 0, minor = 0] = vscode.version.split('.').map(Number);
+			if (major > 1 || minor >= 122) {
+				// 1.139 picks the organization's model as its chat's default with nobody signed in: nothing to say.
+				assert.deepEqual(api.vscodeChat(), { listed: true, copilotPolicy: false });
+				return;
+			}
+			assert.deepEqual(api.vscodeChat(), { listed: false, reason: 'copilot-sign-in-needed' });
+			// In the notification center, where every VS Code version keeps it.
+			await vscode.commands.executeCommand('notifications.showList');
+			const notice = await seenIfDriven({
+				kind: 'notification',
+				contains: "VS Code's own chat does not list",
+				screenshot: `integration-vscode-chat-not-listed${hostSuffix}.png`,
+			});
+			await vscode.commands.executeCommand('notifications.hideList');
+			if (notice !== undefined) {
+				assert.match(
+					notice,
+					/Acme Corp's models here: before VS Code 1\.122 it lists models from extensions only while you are signed in to GitHub Copilot/,
+				);
+				assert.match(notice, /Open Org Provider Policy Chat/);
+			}
+		});
+
 		it('sends a chat completion with both custom headers, api-version once and the key from SecretStorage', async () => {
 			await vscode.commands.executeCommand('orgProviderPolicy.setApiKey', MEMBER_KEY);
 			const answer = await vscode.commands.executeCommand<string>('orgProviderPolicy.sendChatMessage', 'Hello from the integration suite');
