@@ -125,7 +125,19 @@ export class OrgPolicyExtension extends Disposable {
 		const auth = this._register(new AuthFeature(sessions, log));
 		this._register(new EntraCommands(entraSignIn));
 		const effective = this._register(new EffectiveStateEvents(sync, provider));
-		const syncFeature = this._register(new SyncFeature(sessions, sync, provider, connection, log, () => readServerSettings(), effective));
+		const vscodeChat = this._register(new VsCodeChatFeature(provider, context.globalState, log));
+		const syncFeature = this._register(
+			new SyncFeature(
+				sessions,
+				sync,
+				provider,
+				connection,
+				log,
+				() => readServerSettings(),
+				effective,
+				() => vscodeChat.current,
+			),
+		);
 		const providerFeature = this._register(new ProviderFeature(provider, log));
 		this._register(new ChatFeature(context.extensionUri, provider, log, () => Boolean(readServerSettings().serverUrl)));
 		this._register(new LanguageModelFeature(provider, effective, tokens, log));
@@ -144,8 +156,6 @@ export class OrgPolicyExtension extends Disposable {
 				log,
 			),
 		);
-
-		const vscodeChat = this._register(new VsCodeChatFeature(provider, context.globalState, log));
 
 		const changed = this._register(new Emitter<void>());
 		this._register(effective.onDidChange(() => changed.fire()));

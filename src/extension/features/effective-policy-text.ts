@@ -1,5 +1,6 @@
 import { describeRollout, withoutQuery, type Placement } from '../../policy';
 import type { EffectiveSettings } from '../lock/effective';
+import { describeVsCodeChat, type VsCodeChatVisibility } from '../lock/vscode-chat';
 import type { SyncState } from '../sync/policy-sync';
 
 /** What the service said of the member's groups and rollout: its answer, unreachable, or not asked (signed out). */
@@ -42,8 +43,10 @@ export function effectivePolicyText(input: {
 	effective: EffectiveSettings;
 	server: string;
 	placement: PlacementAnswer;
+	/** What VS Code's own chat does with the models, once known. */
+	vscodeChat?: VsCodeChatVisibility | undefined;
 }): string {
-	const { state, effective, server, placement } = input;
+	const { state, effective, server, placement, vscodeChat } = input;
 	const policy = state.policy;
 	const lines = ['# Effective provider policy', '', `- Policy server: ${server}`, ''];
 	if (!policy) {
@@ -91,6 +94,9 @@ export function effectivePolicyText(input: {
 			lines.push(
 				`- Allowed models: ${provider.models.allowed.join(', ')}${provider.models.default ? ` (default ${provider.models.default})` : ''}`,
 			);
+			if (vscodeChat) {
+				lines.push(`- In VS Code's own chat: ${describeVsCodeChat(vscodeChat)}`);
+			}
 		}
 	}
 	return `${lines.join('\n')}\n`;

@@ -5,6 +5,7 @@ import { syncSessionFor } from '../sync/sync-session';
 import { PolicyTransport } from '../sync/transport';
 import { effectivePolicyText, type PlacementAnswer } from './effective-policy-text';
 import { statusItemView } from './status-item';
+import type { VsCodeChatVisibility } from '../lock/vscode-chat';
 import type { SessionManager } from '../auth/session-manager';
 import { Disposable } from '../base/disposable';
 import type { ProviderService } from '../provider/provider-service';
@@ -35,6 +36,7 @@ export class SyncFeature extends Disposable implements vscode.TextDocumentConten
 		private readonly log: vscode.LogOutputChannel,
 		private readonly server: () => ServerSettings,
 		effective: Pick<EffectiveStateEvents, 'onDidChange'>,
+		private readonly vscodeChat: () => VsCodeChatVisibility | undefined,
 	) {
 		super();
 		this.statusBar.name = 'Org Provider Policy';
@@ -146,6 +148,7 @@ export class SyncFeature extends Disposable implements vscode.TextDocumentConten
 			effective: this.provider.current,
 			server: describeServer(this.server()),
 			placement: await this.placement(),
+			vscodeChat: this.vscodeChat(),
 		});
 	}
 

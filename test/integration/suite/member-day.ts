@@ -799,6 +799,14 @@ export function memberDay(): void {
 			assert.match(shown, new RegExp(`Revision: ${saved}, saved by`));
 			assert.match(shown, /Source: live from the policy service/);
 			assert.match(shown, /Custom headers: X-Region: ••••••, X-Tenant: ••••••/);
+			// What VS Code's own chat does with the models, in this VS Code (#24 item 4).
+			const [major = 0, minor = 0] = vscode.version.split('.').map(Number);
+			assert.match(
+				shown,
+				major > 1 || minor >= 122
+					? /- In VS Code's own chat: listed \(no GitHub Copilot sign-in needed\)/
+					: /- In VS Code's own chat: not listed: this VS Code lists extensions’ models only with a GitHub Copilot sign-in/,
+			);
 			assert.ok(!shown.includes('acme-eu') && !shown.includes('westeurope'), 'header values are masked');
 			await vscode.commands.executeCommand('workbench.action.closeActiveEditor');
 
