@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import * as vscode from 'vscode';
 import type { OrgProviderPolicyApi } from '../../../src/extension/api';
+import { workbenchDriver } from './drive';
 
 const env = (name: string): string => {
 	const value = process.env[name];
@@ -21,18 +22,7 @@ export function firstRun(): void {
 	const adminToken = env('ORG_POLICY_TEST_ADMIN_TOKEN');
 	let api: OrgProviderPolicyApi;
 	/** A driver step in the workbench (Chromium); undefined on a host with no page to drive. */
-	const drive = async <T extends object>(path: string, body: unknown): Promise<T | undefined> => {
-		const result = (await (await fetch(`${control}${path}`, { method: 'POST', body: JSON.stringify(body) })).json()) as T & {
-			skipped?: string;
-			ok?: boolean;
-			detail?: string;
-		};
-		if (result.skipped) {
-			return undefined;
-		}
-		assert.equal(result.ok, true, result.detail);
-		return result;
-	};
+	const drive = workbenchDriver(control);
 
 	describe("a member's first minute, with no policy server", () => {
 		it('activates with nothing configured: not locked, nobody signed in', async () => {

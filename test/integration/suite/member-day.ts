@@ -3,6 +3,7 @@ import * as vscode from 'vscode';
 import type { OrgProviderPolicyApi } from '../../../src/extension/api';
 import type { LanguageModelConsumer } from '../lm-consumer/extension';
 import { packagedChecks } from './packaged';
+import { workbenchDriver } from './drive';
 
 const env = (name: string): string => {
 	const value = process.env[name];
@@ -59,19 +60,11 @@ export function memberDay(): void {
 	const setEndpointBehaviour = (behaviour: unknown) =>
 		fetch(`${control}/endpoint/behaviour`, { method: 'POST', body: JSON.stringify(behaviour) });
 	type Wanted = { kind: 'notification' | 'dialog'; contains: string; screenshot: string; click?: string };
+	const drive = workbenchDriver(control);
 	/** What the member sees in the workbench (a toast or a dialog), with a screenshot in test-results/; undefined on a host with no page to drive. */
 	const seenIfDriven = async (wanted: Wanted): Promise<string | undefined> => {
-		const result = (await (await fetch(`${control}/ui-message`, { method: 'POST', body: JSON.stringify(wanted) })).json()) as {
-			skipped?: string;
-			ok?: boolean;
-			text?: string;
-			detail?: string;
-		};
-		if (result.skipped) {
-			return undefined;
-		}
-		assert.equal(result.ok, true, result.detail);
-		return result.text ?? '';
+		const result = await drive<{ text?: string }>('/ui-message', wanted);
+		return result && (result.text ?? '');
 	};
 	/** The same, for a test that is only about what the member sees: skipped where nothing can be seen. */
 	const seen = async (test: Mocha.Context, wanted: Wanted): Promise<string> => {
@@ -87,32 +80,16 @@ export function memberDay(): void {
 		test: Mocha.Context,
 		scenario: { message: string; screenshot: string; press: 'setApiKey' | 'tryAgain' },
 	): Promise<ChatError> => {
-		const result = (await (
-			await fetch(`${control}/ui-chat-error`, { method: 'POST', body: JSON.stringify(scenario) })
-		).json()) as ChatError & {
-			skipped?: string;
-			ok?: boolean;
-			detail?: string;
-		};
-		if (result.skipped) {
+		const result = await drive<ChatError>('/ui-chat-error', scenario);
+		if (!result) {
 			test.skip();
 		}
-		assert.equal(result.ok, true, result.detail);
-		return result;
+		return result ?? {};
 	};
 	/** The status bar item's accessible label as the workbench shows it (a screenshot of the bar); undefined where nothing can be seen. */
 	const statusItem = async (screenshot: string): Promise<string | undefined> => {
-		const result = (await (await fetch(`${control}/ui-status`, { method: 'POST', body: JSON.stringify({ screenshot }) })).json()) as {
-			skipped?: string;
-			ok?: boolean;
-			label?: string;
-			detail?: string;
-		};
-		if (result.skipped) {
-			return undefined;
-		}
-		assert.equal(result.ok, true, result.detail);
-		return result.label ?? '';
+		const result = await drive<{ label?: string }>('/ui-status', { screenshot });
+		return result && (result.label ?? '');
 	};
 	/** The second extension, consuming models as Cline's "VS Code LM API" provider does. */
 	const consumer = async (): Promise<LanguageModelConsumer> => {
