@@ -81,7 +81,7 @@ export class OrgPolicyExtension extends Disposable {
 		const entraSignIn = new EntraSignIn(
 			{
 				getSession: (id, scopes, options) => vscode.authentication.getSession(id, scopes, options),
-				showInformationMessage: (message, ...items) => vscode.window.showInformationMessage(message, ...items),
+				ask: (question, detail, ...choices) => vscode.window.showInformationMessage(question, { modal: true, detail }, ...choices),
 			},
 			() => sync.current.policy?.document.organization.name,
 		);

@@ -10,7 +10,7 @@ class SignInHostDouble implements EntraSignInHost {
 	answer: string | undefined;
 	/** Whether the Microsoft dialog completes. */
 	dialogCompletes = true;
-	readonly messages: { message: string; items: string[] }[] = [];
+	readonly messages: { message: string; detail: string; items: string[] }[] = [];
 	readonly dialogs: (readonly string[])[] = [];
 
 	async getSession(
@@ -32,8 +32,8 @@ class SignInHostDouble implements EntraSignInHost {
 		return { id: 's', accessToken: 'microsoft-token', account: { id: 'a', label: 'dev@acme.example' }, scopes };
 	}
 
-	async showInformationMessage(message: string, ...items: string[]): Promise<string | undefined> {
-		this.messages.push({ message, items });
+	async ask(message: string, detail: string, ...items: string[]): Promise<string | undefined> {
+		this.messages.push({ message, detail, items });
 		return this.answer;
 	}
 }
@@ -60,8 +60,8 @@ describe('Entra ID explains itself before any dialog (#13 item 5)', () => {
 		assert.equal(await signIn.token(scopes), 'microsoft-token');
 		assert.deepEqual(host.messages, [
 			{
-				message:
-					'Acme Corp uses Entra ID for its AI endpoint: sign in with Microsoft, or run `az login` in a terminal and choose Azure CLI.',
+				message: 'Acme Corp uses Entra ID for its AI endpoint',
+				detail: 'Sign in with Microsoft, or run `az login` in a terminal and choose Azure CLI. The request waits for your choice.',
 				items: [SIGN_IN_WITH_MICROSOFT, USE_AZURE_CLI],
 			},
 		]);

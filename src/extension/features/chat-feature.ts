@@ -47,6 +47,8 @@ export class ChatFeature extends Disposable implements vscode.WebviewViewProvide
 				return this.view ? void this.refreshModels() : (this.model = undefined);
 			}),
 		);
+		// A key entered (here or in another window) clears the "No API key" notice it answers.
+		this._register(provider.onDidChangeCredentials(() => this.view && void this.refreshModels()));
 		this.endpoint = provider.current.provider?.baseUrl;
 		this._register(
 			vscode.workspace.onDidChangeConfiguration((event) => event.affectsConfiguration('orgProviderPolicy.serverUrl') && this.postState()),

@@ -4,14 +4,18 @@ import { SignInRequiredError } from '../../client/credentials';
 export const SIGN_IN_WITH_MICROSOFT = 'Sign in with Microsoft';
 export const USE_AZURE_CLI = 'Use Azure CLI (az login)';
 
-/** What this needs of VS Code: sessions of the Microsoft provider, and a message with buttons. */
+/** What this needs of VS Code: sessions of the Microsoft provider, and a question the member must answer. */
 export interface EntraSignInHost {
 	getSession(
 		providerId: 'microsoft',
 		scopes: readonly string[],
 		options: vscode.AuthenticationGetSessionOptions,
 	): Thenable<vscode.AuthenticationSession | undefined>;
-	showInformationMessage(message: string, ...items: string[]): Thenable<string | undefined>;
+	/**
+	 * A modal dialog: a request waits for the answer, and a toast would slide into the notification
+	 * center after a few seconds, leaving the request waiting on a question nobody sees.
+	 */
+	ask(question: string, detail: string, ...choices: string[]): Thenable<string | undefined>;
 }
 
 /**
@@ -45,8 +49,9 @@ export class EntraSignIn {
 		}
 		if (this.choice === undefined) {
 			const who = this.organization() ?? 'Your organization';
-			const picked = await this.host.showInformationMessage(
-				`${who} uses Entra ID for its AI endpoint: sign in with Microsoft, or run \`az login\` in a terminal and choose Azure CLI.`,
+			const picked = await this.host.ask(
+				`${who} uses Entra ID for its AI endpoint`,
+				'Sign in with Microsoft, or run `az login` in a terminal and choose Azure CLI. The request waits for your choice.',
 				SIGN_IN_WITH_MICROSOFT,
 				USE_AZURE_CLI,
 			);

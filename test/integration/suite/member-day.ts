@@ -697,13 +697,10 @@ export function memberDay(): void {
 			});
 			await until(`revision ${withEntra}`, inSyncAt(withEntra));
 			try {
-				// The workbench shows three toasts at once and keeps them while the window has no focus, and may show
-				// none to an unfocused window: the question is looked for in the notification center.
-				await vscode.commands.executeCommand('notifications.clearAll');
+				// A dialog, not a toast: the request waits for the answer, and a toast would slide away (#28 item 8).
 				const asked = (await consumer()).ask('gpt-4o', 'Hello with Entra ID');
-				await vscode.commands.executeCommand('notifications.showList');
 				await seen(this, {
-					kind: 'notification',
+					kind: 'dialog',
 					contains: 'uses Entra ID for its AI endpoint',
 					screenshot: 'integration-entra-choice.png',
 					click: 'Use Azure CLI (az login)',
