@@ -218,7 +218,10 @@ export function forkReadersPerToken(
 	let start = 0;
 	return split(tokens.length, workers).map((share, index) => {
 		const file = join(dir, `readers-${index}.json`);
-		writeFileSync(file, JSON.stringify({ ...config, tokens: tokens.slice(start, start + share), count: share }));
+		writeFileSync(
+			file,
+			JSON.stringify({ ...config, tokens: tokens.slice(start, start + share), count: share, localAddress: readerAddress(index) }),
+		);
 		start += share;
 		return forkWorker(join(__dirname, 'stream-readers.ts'), [`@${file}`]);
 	});
@@ -235,7 +238,15 @@ export function streamsPerProcessLimit(): number {
 
 /** Forks stream-reader workers sharing `count` streams between them. */
 export function forkReaders(config: Omit<ReaderConfig, 'count'>, count: number, workers: number): ChildProcess[] {
-	return split(count, workers).map((share) =>
-		forkWorker(join(__dirname, 'stream-readers.ts'), [JSON.stringify({ ...config, count: share })]),
+	return split(count, workers).map((share, index) =>
+		forkWorker(join(__dirname, 'stream-readers.ts'), [JSON.stringify({ ...config, count: share, localAddress: readerAddress(index) })]),
 	);
+}
+
+/**
+ * Each reader worker connects from its own loopback address (127.0.0.10, .11, …): one source
+ * address has about 28,000 ephemeral ports towards a server, so 50,000 streams need at least two.
+ */
+export function readerAddress(worker: number): string {
+	return `127.0.0.${10 + worker}`;
 }

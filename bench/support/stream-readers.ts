@@ -22,6 +22,12 @@ export interface ReaderConfig {
 	lastEventId?: number;
 	/** The revision whose arrival on every stream is timed; omitted in a soak. */
 	target?: number;
+	/**
+	 * The loopback address this worker's connections come from. Each source address has its own
+	 * ephemeral ports (about 28,000 on Linux) towards the server, so workers on different addresses
+	 * together open more streams than one address could.
+	 */
+	localAddress?: string;
 }
 
 export type ReaderMessage =
@@ -36,7 +42,14 @@ async function main(): Promise<void> {
 	const argument = process.argv[2]!;
 	const config = JSON.parse(argument.startsWith('@') ? readFileSync(argument.slice(1), 'utf8') : argument) as ReaderConfig;
 	const send = (message: ReaderMessage) => process.send!(message);
-	const dispatcher = new Agent({ connections: null, pipelining: 0, keepAliveTimeout: 60_000, headersTimeout: 0, bodyTimeout: 0 });
+	const dispatcher = new Agent({
+		connections: null,
+		pipelining: 0,
+		keepAliveTimeout: 60_000,
+		headersTimeout: 0,
+		bodyTimeout: 0,
+		...(config.localAddress ? { connect: { localAddress: config.localAddress } } : {}),
+	});
 	const received: number[][] = Array.from({ length: config.count }, () => []);
 	const errors: string[] = [];
 	const times: number[] = [];
