@@ -40,7 +40,9 @@ export class VsCodeChatFeature extends Disposable {
 	) {
 		super();
 		this._register(provider.onDidChange(() => this.start()));
-		this._register(vscode.lm.onDidChangeChatModels(() => this.started && void this.decide()));
+		// Once decided, a Copilot sign-in or sign-out (its models come and go) can change the answer; before
+		// that, Copilot's settling time decides when to look.
+		this._register(vscode.lm.onDidChangeChatModels(() => this.visibility && void this.decide()));
 		this._register({ dispose: () => clearTimeout(this.settle) });
 		this.start();
 	}
