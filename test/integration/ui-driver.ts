@@ -304,3 +304,18 @@ export async function uiStatusItem(page: Page, screenshot: string): Promise<{ ok
 		return { ok: false, detail: String(error) };
 	}
 }
+
+/** VS Code's own chat as the workbench shows it (the secondary side bar): its text, and a screenshot. */
+export async function uiVsCodeChat(page: Page, screenshot: string): Promise<{ ok: boolean; text?: string; detail?: string }> {
+	try {
+		const chat = page.locator('.part.auxiliarybar');
+		await chat.waitFor({ timeout: 10_000 });
+		// The chat picks its default model once the models are registered: give the label a moment.
+		await page.waitForTimeout(1000);
+		mkdirSync(artifacts, { recursive: true });
+		await page.screenshot({ path: join(artifacts, screenshot) });
+		return { ok: true, text: await chat.innerText() };
+	} catch (error) {
+		return { ok: false, detail: String(error) };
+	}
+}

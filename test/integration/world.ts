@@ -26,6 +26,7 @@ import {
 	uiMessage,
 	uiSettingShown,
 	uiStatusItem,
+	uiVsCodeChat,
 } from './ui-driver';
 
 async function readBody(request: IncomingMessage): Promise<string> {
@@ -163,6 +164,13 @@ export async function startWorld(): Promise<{ world: World; env: Record<string, 
 						return reply(
 							200,
 							world.page ? await uiStatusItem(world.page, screenshot) : { skipped: 'the Electron host has no browser page to drive' },
+						);
+					}
+					case 'POST /ui-vscode-chat': {
+						const { screenshot } = JSON.parse(await readBody(request)) as { screenshot: string };
+						return reply(
+							200,
+							world.page ? await uiVsCodeChat(world.page, screenshot) : { skipped: 'the Electron host has no browser page to drive' },
 						);
 					}
 					case 'POST /ui-status-click':

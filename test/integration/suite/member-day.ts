@@ -242,10 +242,18 @@ export function memberDay(): void {
 		it("says once whether VS Code's own chat lists the organization's models: not before 1.122 without a Copilot sign-in (#24 item 4)", async () => {
 			await until("what VS Code's chat lists", () => api.vscodeChat() !== undefined);
 			const [major = 0, minor = 0] = vscode.version.split('.').map(Number);
+			// What VS Code's own chat shows here (the secondary side bar), beside what the extension decided.
+			const shown = await drive<{ text?: string }>('/ui-vscode-chat', { screenshot: `integration-vscode-chat${hostSuffix}.png` });
 			if (major > 1 || minor >= 122) {
 				// 1.139 picks the organization's model as its chat's default with nobody signed in: nothing to say.
 				assert.deepEqual(api.vscodeChat(), { listed: true, copilotPolicy: false });
+				if (shown) {
+					assert.match(shown.text ?? '', /gpt-4o/, "VS Code's chat shows the organization's model");
+				}
 				return;
+			}
+			if (shown) {
+				assert.doesNotMatch(shown.text ?? '', /gpt-4o/, "VS Code's chat shows none of the organization's models");
 			}
 			assert.deepEqual(api.vscodeChat(), { listed: false, reason: 'copilot-sign-in-needed' });
 			// In the notification center, where every VS Code version keeps it.
