@@ -82,6 +82,11 @@ export async function startWorld(): Promise<{ world: World; env: Record<string, 
 	const control = createServer((request, response) => {
 		const reply = (status: number, body: unknown) =>
 			response.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
+		/** A step in the workbench's page with the request's JSON body; the Electron host has no page, so it is skipped there. */
+		const onPage = async <T>(step: (page: Page, body: T) => Promise<unknown>) => {
+			const body = JSON.parse((await readBody(request)) || '{}') as T;
+			return reply(200, world.page ? await step(world.page, body) : { skipped: 'the Electron host has no browser page to drive' });
+		};
 		void (async () => {
 			try {
 				switch (`${request.method} ${request.url}`) {
@@ -109,19 +114,9 @@ export async function startWorld(): Promise<{ world: World; env: Record<string, 
 						world.stats = JSON.parse(await readBody(request));
 						return reply(200, {});
 					case 'POST /ui-check':
-						return reply(
-							200,
-							world.page
-								? await uiCheck(world.page, JSON.parse((await readBody(request)) || '{}') as { expectDivider?: boolean })
-								: { skipped: 'the Electron host has no browser page to drive' },
-						);
+						return onPage<{ expectDivider?: boolean }>((page, expected) => uiCheck(page, expected));
 					case 'POST /ui-message':
-						return reply(
-							200,
-							world.page
-								? await uiMessage(world.page, JSON.parse(await readBody(request)))
-								: { skipped: 'the Electron host has no browser page to drive' },
-						);
+						return onPage<Parameters<typeof uiMessage>[1]>((page, wanted) => uiMessage(page, wanted));
 					case 'POST /sso-approve': {
 						const { userCode, person } = JSON.parse(await readBody(request)) as { userCode: string; person: string };
 						return reply(200, await ssoApprove(world, userCode, person));
@@ -136,49 +131,21 @@ export async function startWorld(): Promise<{ world: World; env: Record<string, 
 					}
 					case 'POST /console-usage':
 						return reply(200, await consoleUsage(world.service!, world.page));
-					case 'POST /ui-first-run': {
-						const { invitationLink } = JSON.parse(await readBody(request)) as { invitationLink: string };
-						return reply(
-							200,
-							world.page ? await uiFirstRun(world.page, invitationLink) : { skipped: 'the Electron host has no browser page to drive' },
-						);
-					}
-					case 'POST /ui-setting': {
-						const { title, screenshot } = JSON.parse(await readBody(request)) as { title: string; screenshot: string };
-						return reply(
-							200,
-							world.page
-								? await uiSettingShown(world.page, title, screenshot)
-								: { skipped: 'the Electron host has no browser page to drive' },
-						);
-					}
+					case 'POST /ui-first-run':
+						return onPage<{ invitationLink: string }>((page, { invitationLink }) => uiFirstRun(page, invitationLink));
+					case 'POST /ui-setting':
+						return onPage<{ title: string; screenshot: string }>((page, { title, screenshot }) => uiSettingShown(page, title, screenshot));
 					case 'POST /ui-chat-error':
-						return reply(
-							200,
-							world.page
-								? await uiChatError(world.page, JSON.parse(await readBody(request)) as ChatErrorScenario)
-								: { skipped: 'the Electron host has no browser page to drive' },
-						);
-					case 'POST /ui-status': {
-						const { screenshot } = JSON.parse(await readBody(request)) as { screenshot: string };
-						return reply(
-							200,
-							world.page ? await uiStatusItem(world.page, screenshot) : { skipped: 'the Electron host has no browser page to drive' },
-						);
-					}
-					case 'POST /ui-vscode-chat': {
-						const { screenshot } = JSON.parse(await readBody(request)) as { screenshot: string };
-						return reply(
-							200,
-							world.page ? await uiVsCodeChat(world.page, screenshot) : { skipped: 'the Electron host has no browser page to drive' },
-						);
-					}
+						return onPage<ChatErrorScenario>((page, scenario) => uiChatError(page, scenario));
+					case 'POST /ui-status':
+						return onPage<{ screenshot: string }>((page, { screenshot }) => uiStatusItem(page, screenshot));
+					case 'POST /ui-vscode-chat':
+						return onPage<{ screenshot: string }>((page, { screenshot }) => uiVsCodeChat(page, screenshot));
 					case 'POST /ui-status-click':
-						if (!world.page) {
-							return reply(200, { skipped: 'the Electron host has no browser page to drive' });
-						}
-						await world.page.locator('.statusbar-item[aria-label*="Org Provider Policy"]').first().click();
-						return reply(200, { ok: true });
+						return onPage(async (page) => {
+							await page.locator('.statusbar-item[aria-label*="Org Provider Policy"]').first().click();
+							return { ok: true };
+						});
 					default:
 						return reply(404, { error: 'unknown control request' });
 				}
