@@ -344,6 +344,39 @@ describe('policy API over HTTP', () => {
 		assert.equal((await putPolicy(service.url, token, validSettings.plainCompatible, '"1"')).status, 200);
 	});
 
+	it("counts every response by route pattern and status, and only its own server's (#31: from Node's diagnostics channel, not a hook)", async () => {
+		const other = await startService();
+		try {
+			const otherMember = await other.signIn(ADMIN.email);
+			await getPolicy(member.access_token);
+			await getPolicy(member.access_token);
+			assert.equal((await getPolicy('not-a-token')).status, 401);
+			assert.equal((await fetch(`${service.url}/api/v1/no-such-route?x=1`)).status, 404);
+			const removal = await fetch(`${service.url}/api/v1/admin/members/no-such-member`, {
+				method: 'DELETE',
+				headers: bearer(admin.access_token),
+			});
+			assert.equal(removal.status, 404);
+			// The other service's responses are published on the same process-wide channel.
+			for (let i = 0; i < 3; i++) {
+				await fetch(`${other.url}/api/v1/policy`, { headers: bearer(otherMember.access_token) });
+			}
+			const metrics = await (await fetch(`${service.url}/metrics`)).text();
+			const count = (method: string, route: string, status: number) =>
+				Number(
+					new RegExp(
+						`org_policy_http_requests_total\\{method="${method}",route="${route.replace(/\//g, '\\/')}",status="${status}"\\} (\\d+)`,
+					).exec(metrics)?.[1] ?? 0,
+				);
+			assert.equal(count('GET', '/api/v1/policy', 200), 2, "the members' reads, not the other service's three");
+			assert.equal(count('GET', '/api/v1/policy', 401), 1);
+			assert.equal(count('GET', 'unmatched', 404), 1);
+			assert.equal(count('DELETE', '/api/v1/admin/members/:id', 404), 1, 'a route with a parameter is counted by its pattern');
+		} finally {
+			await other.close();
+		}
+	});
+
 	it('answers health, readiness, metrics and the generated OpenAPI document', async () => {
 		assert.deepEqual(await jsonOf(await fetch(`${service.url}/healthz`)), { status: 'ok' });
 		assert.deepEqual(await jsonOf(await fetch(`${service.url}/readyz`)), { status: 'ready', store: service.store.kind });

@@ -22,6 +22,12 @@ const PRINCIPAL_CACHE_MS = 5000;
 export const OUTAGE_GRACE_MS = 5 * 60_000;
 const PRINCIPAL_CACHE_SIZE = 20_000;
 
+/** A token's resolution, and when the store was read for it. */
+interface ResolvedToken {
+	readonly found: Principal | undefined;
+	readonly at: number;
+}
+
 /** Bearer tokens: issued at sign-in, rotated on refresh, revoked per RFC 7009, resolved per request. */
 export class Tokens {
 	/**
@@ -29,7 +35,7 @@ export class Tokens {
 	 * process clears it at once; the short lifetime bounds what another instance's revocation
 	 * could leave behind if its notification were lost.
 	 */
-	private readonly principals = new Map<string, { found: Principal | undefined; at: number }>();
+	private readonly principals = new Map<string, ResolvedToken>();
 
 	constructor(
 		private readonly store: Store,
@@ -125,28 +131,37 @@ export class Tokens {
 		this.events.publishRevoked(revocation);
 	}
 
-	async resolveBearer(token: string): Promise<Principal | undefined> {
+	/**
+	 * Who a bearer token belongs to. A token resolved within the last few seconds is answered at once,
+	 * without a promise: members' policy reads are the service's hottest path, and every promise on
+	 * it is a measurable share of a read (bench/NOTES.md, *Policy reads*).
+	 */
+	resolveBearer(token: string): Principal | undefined | Promise<Principal | undefined> {
 		const hash = hashSecret(token);
-		const now = this.clock.now();
-		let cached = this.principals.get(hash);
-		if (!cached || now - cached.at > PRINCIPAL_CACHE_MS) {
-			let found: Principal | undefined;
-			try {
-				found = await this.store.getTokenWithUser(hash);
-			} catch (error) {
-				// The database is out of reach: what was checked shortly before still answers (see OUTAGE_GRACE_MS).
-				if (cached && now - cached.at <= OUTAGE_GRACE_MS) {
-					return this.usable(cached.found);
-				}
-				throw error;
-			}
-			cached = { found, at: now };
-			if (this.principals.size >= PRINCIPAL_CACHE_SIZE) {
-				this.principals.clear();
-			}
-			this.principals.set(hash, cached);
+		const cached = this.principals.get(hash);
+		if (cached && this.clock.now() - cached.at <= PRINCIPAL_CACHE_MS) {
+			return this.usable(cached.found);
 		}
-		return this.usable(cached.found);
+		return this.lookUp(hash, cached);
+	}
+
+	private async lookUp(hash: string, cached: ResolvedToken | undefined): Promise<Principal | undefined> {
+		const now = this.clock.now();
+		let found: Principal | undefined;
+		try {
+			found = await this.store.getTokenWithUser(hash);
+		} catch (error) {
+			// The database is out of reach: what was checked shortly before still answers (see OUTAGE_GRACE_MS).
+			if (cached && now - cached.at <= OUTAGE_GRACE_MS) {
+				return this.usable(cached.found);
+			}
+			throw error;
+		}
+		if (this.principals.size >= PRINCIPAL_CACHE_SIZE) {
+			this.principals.clear();
+		}
+		this.principals.set(hash, { found, at: now });
+		return this.usable(found);
 	}
 
 	private usable(found: Principal | undefined): Principal | undefined {

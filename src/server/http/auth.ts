@@ -28,17 +28,23 @@ export interface Authenticators {
 }
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+const BEARER = /^Bearer\s+(\S+)$/i;
 
 /**
  * Who is calling: a bearer token (members' VS Code, admin automation) or a console session
- * cookie, which must bring its CSRF token on every unsafe request.
+ * cookie, which must bring its CSRF token on every unsafe request. A bearer token resolved moments
+ * ago is answered without a promise (see {@link Tokens.resolveBearer}).
  */
-export async function identify(auth: Authenticators, request: FastifyRequest): Promise<Principal | undefined> {
+export function identify(auth: Authenticators, request: FastifyRequest): Principal | undefined | Promise<Principal | undefined> {
 	const header = request.headers.authorization;
 	if (header !== undefined) {
-		const match = /^Bearer\s+(\S+)$/i.exec(header);
+		const match = BEARER.exec(header);
 		return match ? auth.tokens.resolveBearer(match[1]!) : undefined;
 	}
+	return identifyBySession(auth, request);
+}
+
+async function identifyBySession(auth: Authenticators, request: FastifyRequest): Promise<Principal | undefined> {
 	const cookie = sessionCookieOf(request, auth.sessionCookie);
 	if (!cookie) {
 		return undefined;
@@ -63,18 +69,43 @@ function sessionCookieOf(request: FastifyRequest, name: string): string | undefi
 	return header ? fastifyCookie.parse(header)[name] : undefined;
 }
 
-/** A pre-handler that admits only a signed-in caller (with one of the roles, when given). */
+/** The caller, when signed in with one of `roles` (any role when none are given); otherwise an HttpError (401 with its challenge, or 403). */
+function admitted(reply: FastifyReply, principal: Principal | undefined, roles: readonly Role[]): Principal {
+	if (!principal) {
+		reply.header('www-authenticate', 'Bearer realm="org-policy"');
+		throw new HttpError(401, 'unauthorized', 'sign in first: the access token is missing, expired or revoked');
+	}
+	if (roles.length > 0 && !roles.includes(principal.user.role)) {
+		throw new HttpError(403, 'forbidden', `this needs the ${roles.join(' or ')} role`);
+	}
+	return principal;
+}
+
+/**
+ * A pre-validation hook that admits only a signed-in caller (with one of the roles, when given). A
+ * callback hook, not an async one: a caller resolved moments ago goes on without a promise.
+ */
 export function requireRole(auth: Authenticators, ...roles: Role[]) {
-	return async (request: FastifyRequest, reply: FastifyReply): Promise<void> => {
-		const principal = await identify(auth, request);
-		if (!principal) {
-			reply.header('www-authenticate', 'Bearer realm="org-policy"');
-			throw new HttpError(401, 'unauthorized', 'sign in first: the access token is missing, expired or revoked');
+	return (request: FastifyRequest, reply: FastifyReply, done: (error?: Error) => void): void => {
+		const admit = (principal: Principal | undefined): void => {
+			try {
+				request.principal = admitted(reply, principal, roles);
+			} catch (error) {
+				return done(error as Error);
+			}
+			done();
+		};
+		let identified: ReturnType<typeof identify>;
+		try {
+			identified = identify(auth, request);
+		} catch (error) {
+			return done(error as Error);
 		}
-		if (roles.length > 0 && !roles.includes(principal.user.role)) {
-			throw new HttpError(403, 'forbidden', `this needs the ${roles.join(' or ')} role`);
+		if (identified instanceof Promise) {
+			identified.then(admit, done);
+		} else {
+			admit(identified);
 		}
-		request.principal = principal;
 	};
 }
 

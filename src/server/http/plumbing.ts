@@ -6,6 +6,7 @@ import { createJsonSchemaTransform, createJsonSchemaTransformObject, serializerC
 import type { Clock } from '../clock';
 import type { ServiceMetrics } from '../metrics';
 import { createErrorHandler } from './errors';
+import { onEveryResponse } from './response-counter';
 import { apiSchemaRegistry } from './schemas';
 import { zodValidatorCompiler } from './validation';
 
@@ -40,13 +41,11 @@ export async function installHttpPlumbing(
 	await app.register(formbody);
 	await app.register(rateLimit, { global: false });
 
-	// A callback hook, not an async one: no promise for every request.
-	app.addHook('onResponse', (request, reply, done) => {
-		metrics.countRequest(request.method, request.routeOptions.url ?? 'unmatched', reply.statusCode);
-		if (storageFullSince !== undefined && request.method !== 'GET' && reply.statusCode < 400) {
+	onEveryResponse(app, (method, route, status) => {
+		metrics.countRequest(method, route, status);
+		if (storageFullSince !== undefined && method !== 'GET' && status < 400) {
 			storageFullSince = undefined;
 		}
-		done();
 	});
 	return { storageFullSince: () => storageFullSince };
 }

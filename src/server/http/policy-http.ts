@@ -62,9 +62,13 @@ export const INVALID_POLICY_MESSAGE = 'the policy was not saved: fix the fields 
 export async function currentOrThrow(policies: Pick<PolicyService, 'current'>, orgId: string): Promise<PublishedRevision> {
 	const current = await policies.current(orgId);
 	if (!current) {
-		throw new HttpError(404, 'no_policy', 'this organization has no policy yet');
+		throw noPolicy();
 	}
 	return current;
+}
+
+export function noPolicy(): HttpError {
+	return new HttpError(404, 'no_policy', 'this organization has no policy yet');
 }
 
 /**

@@ -20,7 +20,7 @@ export function createOrganizationTokens(deps: {
 	const keys = new OrganizationTokenKeys(deps.store.tokenKeys, deps.clock, deps.orgId);
 	const issuer = new OrganizationTokens({
 		keys,
-		resolveBearer: (token) => deps.tokens.resolveBearer(token),
+		resolveBearer: async (token) => deps.tokens.resolveBearer(token),
 		policy: async (orgId) => (await deps.policies.current(orgId))?.signed.policy,
 		groups: deps.store.groups,
 		grants: deps.store.tokenKeys,

@@ -95,6 +95,14 @@ export class PolicyService {
 		return this.remember(toPublished(record));
 	}
 
+	/**
+	 * The newest revision when this instance can vouch for it without reading: it is in memory and
+	 * other instances' saves are arriving. Undefined: ask {@link current}.
+	 */
+	newestInMemory(orgId: string): PublishedRevision | undefined {
+		return this.store.notificationsHealthy?.() === false ? undefined : this.latest.get(orgId);
+	}
+
 	/** The public half of an organization's newest key, sent with every token response (members pin it). */
 	async signingKey(orgId: string): Promise<PolicySigningKey | undefined> {
 		return this.keyring.publicKey(orgId);

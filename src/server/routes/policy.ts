@@ -4,18 +4,19 @@ import { HEARTBEAT_HEADER, ifNoneMatchHits, negotiateSchemaVersion, PlacementSch
 import type { Clock } from '../clock';
 import { principalOf, requireRole, type Authenticators } from '../http/auth';
 import { HttpError } from '../http/http-error';
-import { currentOrThrow } from '../http/policy-http';
+import { currentOrThrow, noPolicy } from '../http/policy-http';
 import { ErrorSchema, sendNotModified, sendStoredJson, signedPolicyResponse } from '../http/schemas';
 import type { ServiceMetrics } from '../metrics';
 import type { PolicyService } from '../policy/policy-service';
-import { hasOverlays, type PolicyVariants } from '../policy/variants';
+import { servedPolicy } from '../policy/served-policy';
+import { hasOverlays, type MemberPolicy, type PolicyVariants } from '../policy/variants';
 import { inCanary, type Rollouts } from '../policy/rollouts';
 import { revisionFrame, type StreamHub } from '../policy/stream-hub';
 import type { Store } from '../store/store';
 
 export interface PolicyRouteOptions {
 	readonly auth: Authenticators;
-	readonly policies: Pick<PolicyService, 'current'>;
+	readonly policies: Pick<PolicyService, 'current' | 'newestInMemory'>;
 	readonly store: Pick<Store, 'recordApplied' | 'recordSeen'>;
 	readonly metrics: ServiceMetrics;
 	readonly clock: Clock;
@@ -38,6 +39,7 @@ export const policyRoutes: FastifyPluginAsyncZod<PolicyRouteOptions> = async (
 	{ auth, policies, store, metrics, clock, hub, heartbeatSeconds, variants, groupsOf, rollouts },
 ) => {
 	const signedIn = requireRole(auth);
+	const reading = { policies, rollouts, variants, groupsOf };
 
 	app.get(
 		'',
@@ -53,22 +55,28 @@ export const policyRoutes: FastifyPluginAsyncZod<PolicyRouteOptions> = async (
 				response: { 200: signedPolicyResponse, 304: z.null().describe('Unchanged'), 401: ErrorSchema },
 			},
 		},
-		async (request, reply) => {
+		// Not async: the usual read is answered without a promise (see servedPolicy).
+		(request, reply) => {
 			const { user } = principalOf(request);
-			const newest = await currentOrThrow(policies, user.orgId);
 			const version = negotiateSchemaVersion(request.headers[SCHEMA_HEADER] as string | undefined);
-			const current = await rollouts.served(newest, user.id, () => groupsOf(user.id));
-			const served = await variants.forMember(current, user.id);
-			reply
-				.header('etag', served.etag(version))
-				.header('cache-control', 'private, no-cache')
-				.header(SCHEMA_HEADER, String(version))
-				.header('vary', SCHEMA_HEADER);
-			if (ifNoneMatchHits(request.headers['if-none-match'], current.revision, version, served.applied)) {
-				return sendNotModified(reply);
-			}
-			// Sent as stored: the signature covers these exact bytes' canonical form.
-			return sendStoredJson(reply, served.json(version));
+			const send = (served: MemberPolicy | undefined): void => {
+				if (!served) {
+					throw noPolicy();
+				}
+				reply
+					.header('etag', served.etag(version))
+					.header('cache-control', 'private, no-cache')
+					.header(SCHEMA_HEADER, String(version))
+					.header('vary', SCHEMA_HEADER);
+				if (ifNoneMatchHits(request.headers['if-none-match'], served.revision, version, served.applied)) {
+					sendNotModified(reply);
+				} else {
+					// Sent as stored: the signature covers these exact bytes' canonical form.
+					sendStoredJson(reply, served.json(version));
+				}
+			};
+			const served = servedPolicy(reading, user);
+			return served instanceof Promise ? served.then(send) : send(served);
 		},
 	);
 
