@@ -6,7 +6,7 @@ import { createJsonSchemaTransform, createJsonSchemaTransformObject, serializerC
 import type { Clock } from '../clock';
 import type { ServiceMetrics } from '../metrics';
 import { createErrorHandler } from './errors';
-import { onEveryResponse } from './response-counter';
+import { ResponseCounter } from './response-counter';
 import { apiSchemaRegistry } from './schemas';
 import { zodValidatorCompiler } from './validation';
 
@@ -41,11 +41,11 @@ export async function installHttpPlumbing(
 	await app.register(formbody);
 	await app.register(rateLimit, { global: false });
 
-	onEveryResponse(app, (method, route, status) => {
-		metrics.countRequest(method, route, status);
-		if (storageFullSince !== undefined && method !== 'GET' && status < 400) {
+	const responses = new ResponseCounter(app, (status) => {
+		if (storageFullSince !== undefined && status < 400) {
 			storageFullSince = undefined;
 		}
 	});
+	metrics.countRequestsFrom(responses);
 	return { storageFullSince: () => storageFullSince };
 }

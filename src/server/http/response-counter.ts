@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import FindMyWay, { type HTTPMethod } from 'find-my-way';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { subscribe, unsubscribe } from 'node:diagnostics_channel';
+import type { ResponseCount } from '../metrics';
 
 /** What Node publishes on `http.server.response.finish` for every response it finished sending. */
 interface ResponseFinished {
@@ -10,38 +11,80 @@ interface ResponseFinished {
 	readonly server: unknown;
 }
 
-/** Told of every response this app sent: its method, route pattern (`unmatched` when no route matched) and status. */
-export type ResponseListener = (method: string, route: string, status: number) => void;
+/** Responses to one method of one route (or of none: `unmatched`), by status. */
+interface RouteCounts {
+	readonly method: string;
+	readonly route: string;
+	readonly byStatus: Map<number, number>;
+}
 
 const CHANNEL = 'http.server.response.finish';
 
 /**
- * Tells `listener` of every response `app` sends, from Node's own diagnostics channel rather than a
- * fastify `onResponse` hook. A hook on every route cost the members' policy read about 4 µs of the
- * server's CPU, a tenth of its throughput (bench/NOTES.md, *Policy reads*); the channel costs next to
- * nothing. The route's pattern is looked up in a table of the app's own routes, which fastify keeps
- * to itself. Register it before the routes.
+ * Counts every response an app sends by method, route pattern and status, from Node's own
+ * diagnostics channel rather than a fastify `onResponse` hook: even an empty hook cost the members'
+ * policy read a tenth of its throughput (bench/NOTES.md, *Policy reads*). Each route's counts live in
+ * the store of its entry in a `find-my-way` table of the app's routes (fastify keeps its own to
+ * itself), so counting a response is one lookup and one increment, with no label string built.
+ * Construct it before the routes are registered.
  */
-export function onEveryResponse(app: FastifyInstance, listener: ResponseListener): void {
-	const routes = FindMyWay<FindMyWay.HTTPVersion.V1>();
-	app.addHook('onRoute', (route) => {
-		for (const method of [route.method].flat() as HTTPMethod[]) {
-			if (!routes.hasRoute(method, route.url)) {
-				routes.on(method, route.url, () => undefined, { route: route.url });
+export class ResponseCounter {
+	private readonly routes = FindMyWay<FindMyWay.HTTPVersion.V1>();
+	private readonly unmatched = new Map<string, RouteCounts>();
+	private readonly all: RouteCounts[] = [];
+
+	constructor(
+		app: FastifyInstance,
+		/** Told the status of every response to a method other than GET. */
+		private readonly onNonGet?: (status: number) => void,
+	) {
+		app.addHook('onRoute', (route) => {
+			for (const method of [route.method].flat() as HTTPMethod[]) {
+				if (!this.routes.hasRoute(method, route.url)) {
+					this.routes.on(method, route.url, () => undefined, this.track(method, route.url));
+				}
+			}
+		});
+		const onFinished = (message: unknown): void => {
+			const { request, response, server } = message as ResponseFinished;
+			// The channel is the process's: other servers (tests run several) publish on it too.
+			if (server === app.server) {
+				this.count(request.method ?? 'GET', request.url ?? '/', response.statusCode);
+			}
+		};
+		subscribe(CHANNEL, onFinished);
+		app.addHook('onClose', async () => void unsubscribe(CHANNEL, onFinished));
+	}
+
+	/** Every count so far, one per method, route and status. */
+	*counts(): IterableIterator<ResponseCount> {
+		for (const { method, route, byStatus } of this.all) {
+			for (const [status, count] of byStatus) {
+				yield { method, route, status, count };
 			}
 		}
-	});
-	const onFinished = (message: unknown): void => {
-		const { request, response, server } = message as ResponseFinished;
-		if (server !== app.server) {
-			// The channel is the process's: other servers (tests run several) publish on it too.
-			return;
+	}
+
+	private count(method: string, url: string, status: number): void {
+		const counts = (this.routes.find(method as HTTPMethod, url)?.store as RouteCounts | undefined) ?? this.unmatchedFor(method);
+		counts.byStatus.set(status, (counts.byStatus.get(status) ?? 0) + 1);
+		if (method !== 'GET') {
+			this.onNonGet?.(status);
 		}
-		const method = request.method ?? 'GET';
-		const found = routes.find(method as HTTPMethod, request.url ?? '/');
-		const store = found?.store as { route: string } | undefined;
-		listener(method, store?.route ?? 'unmatched', response.statusCode);
-	};
-	subscribe(CHANNEL, onFinished);
-	app.addHook('onClose', async () => void unsubscribe(CHANNEL, onFinished));
+	}
+
+	private unmatchedFor(method: string): RouteCounts {
+		let counts = this.unmatched.get(method);
+		if (!counts) {
+			counts = this.track(method, 'unmatched');
+			this.unmatched.set(method, counts);
+		}
+		return counts;
+	}
+
+	private track(method: string, route: string): RouteCounts {
+		const counts = { method, route, byStatus: new Map<number, number>() };
+		this.all.push(counts);
+		return counts;
+	}
 }
