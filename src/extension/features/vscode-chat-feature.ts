@@ -27,9 +27,6 @@ const OPEN_CHAT_VIEW = 'Open Org Provider Policy Chat';
  */
 export class VsCodeChatFeature extends Disposable {
 	private visibility: VsCodeChatVisibility | undefined;
-	private readonly explained = this._register(new vscode.EventEmitter<VsCodeChatVisibility>());
-	/** Fires when the answer is known (and again if it changes), whether or not a notice was shown. */
-	readonly onDidDecide = this.explained.event;
 	private settle: ReturnType<typeof setTimeout> | undefined;
 	private started = false;
 
@@ -83,7 +80,6 @@ export class VsCodeChatFeature extends Disposable {
 		}
 		this.visibility = next;
 		this.log.info(`VS Code ${vscode.version}'s own chat and the organization's models: ${describeVsCodeChat(next)}`);
-		this.explained.fire(next);
 		const organization = this.provider.current.organization?.name ?? 'Your organization';
 		const notice = vscodeChatNotice(organization, next);
 		const explainedAs = `${vscode.version}:${next.listed ? 'listed' : next.reason}`;
