@@ -45,10 +45,8 @@ describe('policy reads', () => {
 	/** In-memory doubles of what the read depends on, noting what was asked of them. */
 	function world(options: { inMemory?: PublishedRevision; stored?: PublishedRevision; stable?: PublishedRevision; groups?: string[] }) {
 		const asked: string[] = [];
-		const variants = new PolicyVariants({
-			keysFor: async () => ({ current: signer, endorsements: [], legacy: undefined }),
-			groupsOf: async () => (asked.push('groups'), options.groups ?? []),
-		});
+		const groupsOf = async () => (asked.push('groups'), options.groups ?? []);
+		const variants = new PolicyVariants({ keysFor: async () => ({ current: signer, endorsements: [], legacy: undefined }), groupsOf });
 		const deps: ServedPolicyDeps = {
 			policies: {
 				newestInMemory: () => options.inMemory,
@@ -63,7 +61,7 @@ describe('policy reads', () => {
 				},
 			},
 			variants,
-			groupsOf: async () => (asked.push('groups'), options.groups ?? []),
+			groupsOf,
 		};
 		return { deps, asked };
 	}

@@ -25,6 +25,9 @@ interface RecordedRequest {
 const MEMBER_KEY = 'sk-member-integration-key-0001';
 /** Screenshots from the host matrix name their VS Code build (code-server 4.104, 4.139), so one does not overwrite another. */
 const hostSuffix = process.env.ORG_POLICY_CODE_SERVER_VERSION ? `-code-server-${process.env.ORG_POLICY_CODE_SERVER_VERSION}` : '';
+/** VS Code 1.122 and later list extensions' models in their own chat with nobody signed in to GitHub Copilot (#24 item 4). */
+const [vscodeMajor = 0, vscodeMinor = 0] = vscode.version.split('.').map(Number);
+const chatListsWithoutSignIn = vscodeMajor > 1 || vscodeMinor >= 122;
 
 /** The member's whole day, asserted through the `vscode` API and the extension's public API. */
 export function memberDay(): void {
@@ -241,10 +244,9 @@ export function memberDay(): void {
 
 		it("says once whether VS Code's own chat lists the organization's models: not before 1.122 without a Copilot sign-in (#24 item 4)", async () => {
 			await until("what VS Code's chat lists", () => api.vscodeChat() !== undefined);
-			const [major = 0, minor = 0] = vscode.version.split('.').map(Number);
 			// What VS Code's own chat shows here (the secondary side bar), beside what the extension decided.
 			const shown = await drive<{ text?: string }>('/ui-vscode-chat', { screenshot: `integration-vscode-chat${hostSuffix}.png` });
-			if (major > 1 || minor >= 122) {
+			if (chatListsWithoutSignIn) {
 				// 1.139 picks the organization's model as its chat's default with nobody signed in: nothing to say.
 				assert.deepEqual(api.vscodeChat(), { listed: true, copilotPolicy: false });
 				if (shown) {
@@ -781,10 +783,9 @@ export function memberDay(): void {
 			assert.match(shown, /Source: live from the policy service/);
 			assert.match(shown, /Custom headers: X-Region: ••••••, X-Tenant: ••••••/);
 			// What VS Code's own chat does with the models, in this VS Code (#24 item 4).
-			const [major = 0, minor = 0] = vscode.version.split('.').map(Number);
 			assert.match(
 				shown,
-				major > 1 || minor >= 122
+				chatListsWithoutSignIn
 					? /- In VS Code's own chat: listed \(no GitHub Copilot sign-in needed\)/
 					: /- In VS Code's own chat: not listed: this VS Code lists extensions’ models only with a GitHub Copilot sign-in/,
 			);
