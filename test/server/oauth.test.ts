@@ -117,6 +117,30 @@ describe('member sign-in: RFC 8628 device flow and tokens', () => {
 		assert.equal((await poll('opp_dc_unknown')).body.error, 'invalid_grant');
 	});
 
+	it('answers invalid_client (401) to a client it does not know, before looking at its code or token (RFC 6749 §5.2)', async () => {
+		const started = await authorize();
+		const byDevice = await form(`${service.url}/oauth/token`, {
+			grant_type: DEVICE_GRANT,
+			device_code: started.device_code,
+			client_id: 'someone-else',
+		});
+		assert.equal(byDevice.status, 401);
+		assert.deepEqual(await jsonOf(byDevice), {
+			error: 'invalid_client',
+			error_description: 'unknown client_id; the VS Code extension uses "vscode"',
+		});
+		assert.equal(byDevice.headers.get('cache-control'), 'no-store');
+		const byRefresh = await form(`${service.url}/oauth/token`, {
+			grant_type: 'refresh_token',
+			refresh_token: 'opp_rt_unknown',
+			client_id: 'someone-else',
+		});
+		assert.equal(byRefresh.status, 401);
+		assert.equal((await jsonOf(byRefresh)).error, 'invalid_client');
+		// The code itself was not touched: VS Code's own poll still finds it pending.
+		assert.equal((await poll(started.device_code)).body.error, 'authorization_pending');
+	});
+
 	it('rotates refresh tokens, and a replayed one revokes the whole sign-in', async () => {
 		const first = await service.signIn('dev@acme.example');
 		const refresh = (token: string) =>

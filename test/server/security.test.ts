@@ -228,9 +228,10 @@ describe('security', function () {
 		});
 
 		it('honours a refresh token only for the client it was issued to', async () => {
+			// The only client is VS Code: any other is unknown, which RFC 6749 §5.2 answers with invalid_client.
 			const response = await refresh(member.refresh_token, 'another-client');
-			assert.equal(response.status, 400);
-			assert.equal((await jsonOf(response)).error, 'invalid_grant');
+			assert.equal(response.status, 401);
+			assert.equal((await jsonOf(response)).error, 'invalid_client');
 			assert.equal((await refresh(member.refresh_token)).status, 200, 'the rightful client still refreshes');
 		});
 

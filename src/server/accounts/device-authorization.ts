@@ -1,8 +1,8 @@
-import { CLIENT_ID, type TokenResponse } from '../../policy';
+import type { TokenResponse } from '../../policy';
 import type { Clock } from '../clock';
 import { hashSecret, newSecret, newUserCode, normalizeUserCode } from '../crypto';
 import type { DeviceCodeRecord, Store, UserRecord } from '../store/store';
-import { OAuthError } from './errors';
+import { OAuthError, requireKnownClient } from './errors';
 import type { AccountTimings } from './timings';
 import type { Tokens } from './tokens';
 
@@ -16,9 +16,7 @@ export class DeviceAuthorizations {
 	) {}
 
 	async start(clientId: string): Promise<{ deviceCode: string; userCode: string; expiresIn: number; interval: number }> {
-		if (clientId !== CLIENT_ID) {
-			throw new OAuthError('invalid_client', `unknown client_id; the VS Code extension uses "${CLIENT_ID}"`);
-		}
+		requireKnownClient(clientId);
 		const deviceCode = newSecret('opp_dc');
 		const record: DeviceCodeRecord = {
 			deviceCodeHash: hashSecret(deviceCode),
@@ -36,6 +34,7 @@ export class DeviceAuthorizations {
 
 	/** The device access token request of RFC 8628 §3.4, answered as §3.5 says. */
 	async poll(deviceCode: string, clientId: string): Promise<TokenResponse> {
+		requireKnownClient(clientId);
 		const record = await this.store.getDeviceCode(hashSecret(deviceCode));
 		if (!record || record.clientId !== clientId) {
 			throw new OAuthError('invalid_grant', 'unknown device code');

@@ -1,3 +1,5 @@
+import { CLIENT_ID } from '../../policy';
+
 /**
  * What the account domain refuses, in its own words. The HTTP layer alone decides which status
  * code each one becomes (`src/server/http/errors.ts`).
@@ -33,5 +35,15 @@ export class OAuthError extends Error {
 		message: string,
 	) {
 		super(message);
+	}
+}
+
+/**
+ * RFC 6749 §5.2: a client the service does not know is `invalid_client` (401) at every endpoint it
+ * names itself at, before any code or token it brings is looked at. The one client is VS Code.
+ */
+export function requireKnownClient(clientId: string): void {
+	if (clientId !== CLIENT_ID) {
+		throw new OAuthError('invalid_client', `unknown client_id; the VS Code extension uses "${CLIENT_ID}"`);
 	}
 }

@@ -4,7 +4,7 @@ import type { Clock } from '../clock';
 import { hashSecret, newId, newSecret } from '../crypto';
 import type { PolicyEvents, Revocation } from '../policy/policy-service';
 import type { Store, TokenRecord, UserRecord } from '../store/store';
-import { OAuthError } from './errors';
+import { OAuthError, requireKnownClient } from './errors';
 import type { AccountTimings } from './timings';
 
 export interface Principal {
@@ -82,6 +82,7 @@ export class Tokens {
 
 	/** The refresh-token grant (RFC 6749 §6): a new access token, and the refresh token rotated. */
 	async rotateRefreshToken(refreshToken: string, clientId: string): Promise<TokenResponse> {
+		requireKnownClient(clientId);
 		const now = this.clock.now();
 		const record = await this.store.getToken(hashSecret(refreshToken));
 		if (!record || record.kind !== 'refresh' || (record.expiresAt !== null && record.expiresAt <= now)) {

@@ -88,7 +88,7 @@ export const oauthRoutes: FastifyPluginAsyncZod<OAuthRouteOptions> = async (
 			schema: {
 				summary: 'Token endpoint: device_code, refresh_token and token-exchange (organization token) grants',
 				body: TokenEndpointRequestSchema,
-				response: { 200: z.union([TokenResponseSchema, TokenExchangeResponseSchema]), 400: OAuthErrorSchema },
+				response: { 200: z.union([TokenResponseSchema, TokenExchangeResponseSchema]), 400: OAuthErrorSchema, 401: OAuthErrorSchema },
 			},
 		},
 		async (request) => {
