@@ -32,6 +32,9 @@ export function fieldErrorsOf(error: z.ZodError): FieldError[] {
 			}
 		} else if (issue.code === 'invalid_type' && issue.input === undefined) {
 			errors.push({ path: formatPath(issue.path), message: 'is required' });
+		} else if (issue.code === 'invalid_type' && issue.message.startsWith('Invalid input')) {
+			// zod's own words ("Invalid input: expected object, received array"), said plainly; a schema's own message is kept.
+			errors.push({ path: formatPath(issue.path), message: `must be ${kindWords(issue.expected)}, not ${kindOf(issue.input)}` });
 		} else {
 			errors.push({ path: formatPath(issue.path), message: issue.message });
 		}
@@ -45,4 +48,28 @@ export type ParseResult<T> = { ok: true; value: T } | { ok: false; errors: Field
 export function parseWith<S extends z.ZodType>(schema: S, input: unknown): ParseResult<z.infer<S>> {
 	const result = schema.safeParse(input, { reportInput: true });
 	return result.success ? { ok: true, value: result.data } : { ok: false, errors: fieldErrorsOf(result.error) };
+}
+
+const KIND_WORDS: Readonly<Record<string, string>> = {
+	object: 'an object',
+	array: 'a list',
+	string: 'a string',
+	number: 'a number',
+	int: 'a whole number',
+	boolean: 'true or false',
+	null: 'null',
+};
+
+function kindWords(expected: string): string {
+	return KIND_WORDS[expected] ?? expected;
+}
+
+function kindOf(input: unknown): string {
+	if (input === null) {
+		return 'null';
+	}
+	if (Array.isArray(input)) {
+		return 'a list';
+	}
+	return kindWords(typeof input);
 }

@@ -155,6 +155,44 @@ describe('policy API over HTTP', () => {
 			});
 		}
 
+		it('says which Content-Type to send when a body is not JSON, naming what came (curl -d sends a form)', async () => {
+			for (const [type, body] of [
+				['application/x-www-form-urlencoded', JSON.stringify(validSettings.plainCompatible)],
+				['text/plain', JSON.stringify(validSettings.plainCompatible)],
+			] as const) {
+				const response = await fetch(`${service.url}/api/v1/admin/policy`, {
+					method: 'PUT',
+					headers: bearer(admin.access_token, { 'content-type': type, 'if-match': '"1"' }),
+					body,
+				});
+				assert.equal(response.status, 415, type);
+				assert.deepEqual(await jsonOf(response), {
+					error: 'unsupported_media_type',
+					message: `Content-Type: ${type} is not read here; the body must be JSON: send it with Content-Type: application/json`,
+				});
+			}
+			// Where forms are the wire (RFC 6749's token endpoint), the answer says so.
+			const token = await fetch(`${service.url}/oauth/token`, { method: 'POST', headers: { 'content-type': 'text/csv' }, body: 'a,b' });
+			assert.equal(token.status, 415);
+			assert.match((await jsonOf(token)).message, /a form \(application\/x-www-form-urlencoded\) or JSON/);
+			assert.equal(await revisionNow(), 1);
+		});
+
+		it('names the body itself when there is none, or it is not an object', async () => {
+			const none = await fetch(`${service.url}/api/v1/admin/policy`, {
+				method: 'PUT',
+				headers: bearer(admin.access_token, { 'if-match': '"1"' }),
+			});
+			assert.equal(none.status, 400);
+			assert.deepEqual((await jsonOf(none)).fieldErrors, [
+				{ path: 'body', message: 'is required: send JSON with Content-Type: application/json' },
+			]);
+			const list = await putPolicy(service.url, admin.access_token, [validSettings.plainCompatible], '"1"');
+			assert.equal(list.status, 400);
+			assert.deepEqual((await jsonOf(list)).fieldErrors, [{ path: 'body', message: 'must be an object, not a list' }]);
+			assert.equal(await revisionNow(), 1);
+		});
+
 		const invalid: [string, unknown, string][] = [
 			['an unknown field', { ...validSettings.plainCompatible, colour: 'blue' }, 'colour'],
 			[

@@ -64,6 +64,10 @@ describe('policy schema v1', () => {
 	describe('each rule refuses with the field named', () => {
 		it('requires a provider when enabled', () => assertRefused({ enabled: true }, 'provider', 'is required when enabled is true'));
 		it('requires enabled', () => assertRefused({}, 'enabled', 'is required'));
+		it('says what a field of the wrong kind must be, and what it is', () => {
+			assertRefused(withProvider({ azure: ['2024-10-21'] }), 'provider.azure', /: must be an object, not a list$/);
+			assertRefused(withProvider({ azure: '2024-10-21' }), 'provider.azure', /: must be an object, not a string$/);
+		});
 		it('refuses unknown fields', () => assertRefused(withProvider({ colour: 'blue' }), 'provider.colour', 'is not a known field'));
 		it('refuses another provider id', () => assertRefused(withProvider({ id: 'openai' }), 'provider.id', 'only "openai-compatible"'));
 		it('requires a base URL', () => assertRefused(withProvider({ baseUrl: undefined }), 'provider.baseUrl', 'is required'));

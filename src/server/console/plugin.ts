@@ -1,4 +1,5 @@
 import cookie from '@fastify/cookie';
+import formbody from '@fastify/formbody';
 import helmet from '@fastify/helmet';
 import fastifyStatic from '@fastify/static';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
@@ -65,6 +66,8 @@ export const consolePlugin: FastifyPluginAsyncZod<ConsoleOptions> = async (
 	// Only the console sets and reads cookies on every request; registered here, its hooks stay off the
 	// members' routes (the admin API reads the session cookie itself, see `identify`).
 	await app.register(cookie);
+	// The console's pages post HTML forms (and work without their script).
+	await app.register(formbody);
 	await app.register(helmet, {
 		contentSecurityPolicy: {
 			useDefaults: false,

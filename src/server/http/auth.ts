@@ -82,7 +82,8 @@ function admitted(reply: FastifyReply, principal: Principal | undefined, roles: 
 }
 
 /**
- * A pre-validation hook that admits only a signed-in caller (with one of the roles, when given). A
+ * An `onRequest` hook that admits only a signed-in caller (with one of the roles, when given), before
+ * any body is read: a stranger is refused without the service parsing what they sent. A
  * callback hook, not an async one: a caller resolved moments ago goes on without a promise.
  */
 export function requireRole(auth: Authenticators, ...roles: Role[]) {

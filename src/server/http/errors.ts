@@ -124,7 +124,17 @@ export function createErrorHandler(bodyLimitBytes: number, onStorageFull: () => 
 					: status === 429
 						? 'rate_limited'
 						: 'invalid_request';
-		const message = status === 413 ? `the body is larger than ${bodyLimitBytes} bytes` : error.message;
+		const message =
+			status === 413 ? `the body is larger than ${bodyLimitBytes} bytes` : status === 415 ? unsupportedMediaType(request) : error.message;
 		return reply.code(status).send({ error: code, message });
 	};
+}
+
+/** What a route reads, said to a caller who sent something else (`curl -d` sends a form, say). */
+function unsupportedMediaType(request: FastifyRequest): string {
+	const sent = request.headers['content-type']?.split(';')[0]?.trim() || 'none';
+	const reads = request.server.hasContentTypeParser('application/x-www-form-urlencoded')
+		? 'a form (application/x-www-form-urlencoded) or JSON (application/json)'
+		: 'JSON: send it with Content-Type: application/json';
+	return `Content-Type: ${sent} is not read here; the body must be ${reads}`;
 }

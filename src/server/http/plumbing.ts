@@ -1,4 +1,3 @@
-import formbody from '@fastify/formbody';
 import rateLimit from '@fastify/rate-limit';
 import swagger from '@fastify/swagger';
 import type { FastifyInstance } from 'fastify';
@@ -12,8 +11,9 @@ import { zodValidatorCompiler } from './validation';
 
 /**
  * What every route shares: zod validation and serialization, the one error handler and the 404,
- * the OpenAPI document, form bodies, rate limits and the request counter (cookies are the console's:
- * its plugin registers them, so members' bearer-token routes run without cookie hooks). Returns since
+ * the OpenAPI document, rate limits and the request counter (cookies and form bodies are the
+ * console's and OAuth's: their plugins register them, so members' bearer-token routes run without
+ * cookie hooks, and the JSON API refuses a form body instead of reading it as fields). Returns since
  * when writes have been refused for a full disk (the service is not ready meanwhile).
  */
 export async function installHttpPlumbing(
@@ -38,7 +38,8 @@ export async function installHttpPlumbing(
 		transform: createJsonSchemaTransform({ schemaRegistry: apiSchemaRegistry }),
 		transformObject: createJsonSchemaTransformObject({ schemaRegistry: apiSchemaRegistry }),
 	});
-	await app.register(formbody);
+	// The API reads JSON only: a text body would reach its schemas as one string.
+	app.removeContentTypeParser('text/plain');
 	await app.register(rateLimit, { global: false });
 
 	const responses = new ResponseCounter(app, (status) => {

@@ -26,8 +26,17 @@ export const zodValidatorCompiler: FastifySchemaCompiler<z.ZodType> = ({ schema,
 		// nothing replaced (fastify would keep a returned `value` as extra headers on the request).
 		return () => true;
 	}
+	const part = httpPart ?? 'body';
 	return (data: unknown) => {
 		const parsed = parseWith(schema, data);
-		return parsed.ok ? { value: parsed.value } : { error: new RequestValidationError(httpPart ?? 'body', parsed.errors) };
+		if (parsed.ok) {
+			return { value: parsed.value };
+		}
+		// fastify hands a route without a body `null`; and an error about the whole part names the part.
+		const errors =
+			part === 'body' && data === null
+				? [{ path: 'body', message: 'is required: send JSON with Content-Type: application/json' }]
+				: parsed.errors.map((error) => (error.path ? error : { ...error, path: part }));
+		return { error: new RequestValidationError(part, errors) };
 	};
 };

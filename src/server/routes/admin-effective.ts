@@ -1,12 +1,10 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import * as z from 'zod';
 import { effectiveDocument, OverlaysSchema, settingsOf, type PolicyDocument } from '../../policy';
-import { expectedRevision, savePolicy, withKeptValuesOrThrow } from '../http/policy-http';
-import { sendStoredJson, signedPolicyResponse } from '../http/schemas';
 import { principalOf, requireRole, type Authenticators } from '../http/auth';
-import { currentOrThrow } from '../http/policy-http';
 import { HttpError } from '../http/http-error';
-import { ErrorSchema } from '../http/schemas';
+import { currentOrThrow, expectedRevision, savePolicy, withKeptValuesOrThrow } from '../http/policy-http';
+import { ErrorSchema, sendStoredJson, signedPolicyResponse } from '../http/schemas';
 import type { PolicyService } from '../policy/policy-service';
 import { diffSettings, maskSettings } from '../policy/revision-diff';
 import { describeChanges } from '../policy/revision-words';
@@ -24,7 +22,7 @@ export const adminEffectiveRoutes: FastifyPluginAsyncZod<{
 	policies: Pick<PolicyService, 'current' | 'save' | 'withKeptValues'>;
 	store: Pick<Store, 'findUserByEmail' | 'groups'>;
 }> = async (app, { auth, policies, store }) => {
-	app.addHook('preValidation', requireRole(auth, 'admin'));
+	app.addHook('onRequest', requireRole(auth, 'admin'));
 
 	app.put(
 		'/policy/overlays',
@@ -82,7 +80,10 @@ export const adminEffectiveRoutes: FastifyPluginAsyncZod<{
 						member: z.string().max(320).optional().describe("A member's e-mail address"),
 						group: z.string().max(200).optional().describe("A group's name: what any member of that group alone is served"),
 					})
-					.refine((query) => (query.member === undefined) !== (query.group === undefined), 'give member or group, not both'),
+					.refine(
+						(query) => (query.member === undefined) !== (query.group === undefined),
+						'give either member or group (one of them, not both)',
+					),
 				response: {
 					200: z.object({
 						revision: z.number(),

@@ -37,7 +37,7 @@ function valueOf(result: GroupResult) {
 
 /** Groups under /api/v1/admin/groups: listed with their members, made, renamed, members added and removed, deleted. */
 export const adminGroupRoutes: FastifyPluginAsyncZod<AdminGroupRouteOptions> = async (app, { auth, groups }) => {
-	app.addHook('preValidation', requireRole(auth, 'admin'));
+	app.addHook('onRequest', requireRole(auth, 'admin'));
 	const IdParams = z.object({ id: z.string().max(100) });
 
 	app.get(

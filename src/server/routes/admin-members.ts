@@ -71,7 +71,7 @@ export const adminMemberRoutes: FastifyPluginAsyncZod<AdminMemberRouteOptions> =
 	app,
 	{ auth, members, tokens, policies, store, clock, audit, publicUrl, mailer, standings },
 ) => {
-	app.addHook('preValidation', requireRole(auth, 'admin'));
+	app.addHook('onRequest', requireRole(auth, 'admin'));
 
 	app.get(
 		'/members',

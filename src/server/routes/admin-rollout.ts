@@ -40,7 +40,7 @@ export const adminRolloutRoutes: FastifyPluginAsyncZod<{
 	/** Tells this instance's streams (and, through the store, the others') that a rollout ended. */
 	ended: (orgId: string) => Promise<void>;
 }> = async (app, { auth, policies, rollouts, store, groups, usage, ended }) => {
-	app.addHook('preValidation', requireRole(auth, 'admin'));
+	app.addHook('onRequest', requireRole(auth, 'admin'));
 	const bearer = [{ bearerAuth: [] }];
 
 	app.get(

@@ -35,7 +35,7 @@ const KeepHeaderValuesQuery = z.object({
 /** Admin endpoints under /api/v1/admin for the policy: save (the one save path), history, restore. */
 export const adminRoutes: FastifyPluginAsyncZod<AdminRouteOptions> = async (app, { auth, policies, audit }) => {
 	// Who may call is settled before the body is validated: strangers learn nothing from a 400.
-	app.addHook('preValidation', requireRole(auth, 'admin'));
+	app.addHook('onRequest', requireRole(auth, 'admin'));
 
 	app.put(
 		'/policy',

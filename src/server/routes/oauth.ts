@@ -1,3 +1,4 @@
+import formbody from '@fastify/formbody';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import * as z from 'zod';
 import {
@@ -38,6 +39,8 @@ export const oauthRoutes: FastifyPluginAsyncZod<OAuthRouteOptions> = async (
 	app,
 	{ devices, tokens, organizationTokens, publicUrl, deviceAuthorizationsPerMinute },
 ) => {
+	// RFC 6749 §4 and RFC 8628 §3.1: requests are form-encoded (JSON is read too).
+	await app.register(formbody);
 	// Token responses must never be cached (RFC 6749 §5.1), errors included.
 	app.addHook('onRequest', async (_request, reply) => {
 		reply.header('cache-control', 'no-store').header('pragma', 'no-cache');

@@ -84,7 +84,7 @@ export const adminTokenKeyRoutes: FastifyPluginAsyncZod<{
 	audit: Pick<AuditLog, 'record'>;
 	publicUrl: () => string;
 }> = async (app, { auth, keys, audit, publicUrl }) => {
-	app.addHook('preValidation', requireRole(auth, 'admin'));
+	app.addHook('onRequest', requireRole(auth, 'admin'));
 	const bearer = [{ bearerAuth: [] }];
 	const iso = (at: number) => new Date(at).toISOString();
 	const view = (key: Awaited<ReturnType<OrganizationTokenKeys['list']>>[number]) => ({

@@ -44,7 +44,7 @@ export const policyRoutes: FastifyPluginAsyncZod<PolicyRouteOptions> = async (
 	app.get(
 		'',
 		{
-			preValidation: signedIn,
+			onRequest: signedIn,
 			schema: {
 				summary: "The member's organization policy, signed; ETag is the revision",
 				security: bearer,
@@ -83,7 +83,7 @@ export const policyRoutes: FastifyPluginAsyncZod<PolicyRouteOptions> = async (
 	app.get(
 		'/placement',
 		{
-			preValidation: signedIn,
+			onRequest: signedIn,
 			schema: {
 				summary: "The member's groups, the overlays they apply, and any rollout under way (informational: not signed)",
 				security: bearer,
@@ -116,7 +116,7 @@ export const policyRoutes: FastifyPluginAsyncZod<PolicyRouteOptions> = async (
 	app.post(
 		'/applied',
 		{
-			preValidation: signedIn,
+			onRequest: signedIn,
 			schema: {
 				summary: 'Report the revision this member applied',
 				security: bearer,
@@ -143,7 +143,7 @@ export const policyRoutes: FastifyPluginAsyncZod<PolicyRouteOptions> = async (
 	app.get(
 		'/events',
 		{
-			preValidation: signedIn,
+			onRequest: signedIn,
 			schema: {
 				summary: 'Server-Sent Events: the current signed policy, then every new revision (id = revision), and a heartbeat',
 				security: bearer,

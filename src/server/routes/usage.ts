@@ -58,7 +58,7 @@ export const usageRoutes: FastifyPluginAsyncZod<UsageRouteOptions> = async (app,
 	app.post(
 		'/usage',
 		{
-			preValidation: signedIn,
+			onRequest: signedIn,
 			// After sign-in, so the limit is the member's own and not their network's.
 			config: {
 				rateLimit: {
@@ -89,7 +89,7 @@ export const usageRoutes: FastifyPluginAsyncZod<UsageRouteOptions> = async (app,
 	app.get(
 		'/usage/me',
 		{
-			preValidation: signedIn,
+			onRequest: signedIn,
 			schema: {
 				summary: 'What was reported about the signed-in member, by day, model and outcome',
 				security: bearer,
@@ -112,7 +112,7 @@ export const usageRoutes: FastifyPluginAsyncZod<UsageRouteOptions> = async (app,
 	app.get(
 		'/admin/usage',
 		{
-			preValidation: admin,
+			onRequest: admin,
 			schema: {
 				summary: 'Usage sums for a period, grouped by the dimensions asked for (largest request count first)',
 				security: bearer,
@@ -135,7 +135,7 @@ export const usageRoutes: FastifyPluginAsyncZod<UsageRouteOptions> = async (app,
 	app.get(
 		'/admin/usage.csv',
 		{
-			preValidation: admin,
+			onRequest: admin,
 			schema: {
 				summary: 'The same sums as CSV (RFC 4180), one row per group',
 				security: bearer,
@@ -166,7 +166,7 @@ export const usageRoutes: FastifyPluginAsyncZod<UsageRouteOptions> = async (app,
 	app.get(
 		'/usage/standing',
 		{
-			preValidation: signedIn,
+			onRequest: signedIn,
 			schema: {
 				summary: "The signed-in member's tokens this month against their allowance",
 				security: bearer,
@@ -182,7 +182,7 @@ export const usageRoutes: FastifyPluginAsyncZod<UsageRouteOptions> = async (app,
 	app.get(
 		'/admin/usage/budgets',
 		{
-			preValidation: admin,
+			onRequest: admin,
 			schema: {
 				summary: "Members' own monthly allowances (set apart from the policy's)",
 				security: bearer,
@@ -211,7 +211,7 @@ export const usageRoutes: FastifyPluginAsyncZod<UsageRouteOptions> = async (app,
 	app.put(
 		'/admin/usage/budgets/:member',
 		{
-			preValidation: admin,
+			onRequest: admin,
 			schema: {
 				summary: "Sets one member's own monthly allowance (null: the policy's again)",
 				security: bearer,

@@ -19,7 +19,7 @@ export const vscodeSettingsRoutes: FastifyPluginAsyncZod<{
 	app.post(
 		'/vscode-settings',
 		{
-			preValidation: requireRole(auth),
+			onRequest: requireRole(auth),
 			schema: {
 				summary: "Report this member's VS Code utility-model settings (chat.utilityModel, chat.utilitySmallModel)",
 				security: [{ bearerAuth: [] }],
