@@ -260,6 +260,30 @@ describe('security', function () {
 		});
 	});
 
+	it('refuses a caller without a valid token before reading what they sent', async () => {
+		// [path, method, content type, body, what a signed-in member gets once the body is read]
+		const sends = [
+			['/api/v1/admin/policy', 'PUT', 'application/json', '{"enabled": tru', 403],
+			['/api/v1/admin/policy', 'PUT', 'application/json', JSON.stringify({ enabled: false, adminContact: 'x'.repeat(300_000) }), 403],
+			['/api/v1/usage', 'POST', 'application/xml', '<report/>', 415],
+			['/api/v1/policy/applied', 'POST', 'application/json', '[]', 400],
+		] as const;
+		for (const [path, method, type, body, asMember] of sends) {
+			for (const [token, expected] of [
+				[undefined, 401],
+				['opp_at_forged', 401],
+				[member.access_token, asMember],
+			] as const) {
+				const response = await fetch(`${service.url}${path}`, {
+					method,
+					headers: { 'content-type': type, 'if-match': '*', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+					body,
+				});
+				assert.equal(response.status, expected, `${method} ${path} (${type}, ${body.length} bytes) with ${token ?? 'no token'}`);
+			}
+		}
+	});
+
 	it('compares If-Match strongly: "01" is not revision 1 (item 10)', async () => {
 		const response = await putPolicy(service.url, admin.access_token, validSettings.plainCompatible, '"01"');
 		assert.equal(response.status, 400);
