@@ -35,6 +35,8 @@ export function fieldErrorsOf(error: z.ZodError): FieldError[] {
 		} else if (issue.code === 'invalid_type' && issue.message.startsWith('Invalid input')) {
 			// zod's own words ("Invalid input: expected object, received array"), said plainly; a schema's own message is kept.
 			errors.push({ path: formatPath(issue.path), message: `must be ${kindWords(issue.expected)}, not ${kindOf(issue.input)}` });
+		} else if (issue.code === 'invalid_value' && /^Invalid (input|option)/.test(issue.message)) {
+			errors.push({ path: formatPath(issue.path), message: `must be ${oneOf(issue.values)}` });
 		} else {
 			errors.push({ path: formatPath(issue.path), message: issue.message });
 		}
@@ -72,4 +74,10 @@ function kindOf(input: unknown): string {
 		return 'a list';
 	}
 	return kindWords(typeof input);
+}
+
+/** `"admin" or "member"`, `"a", "b" or "c"`. */
+function oneOf(values: readonly unknown[]): string {
+	const quoted = values.map((value) => JSON.stringify(value));
+	return quoted.length > 1 ? `${quoted.slice(0, -1).join(', ')} or ${quoted.at(-1)}` : (quoted[0] ?? 'something else');
 }

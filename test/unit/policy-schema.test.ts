@@ -67,6 +67,7 @@ describe('policy schema v1', () => {
 		it('says what a field of the wrong kind must be, and what it is', () => {
 			assertRefused(withProvider({ azure: ['2024-10-21'] }), 'provider.azure', /: must be an object, not a list$/);
 			assertRefused(withProvider({ azure: '2024-10-21' }), 'provider.azure', /: must be an object, not a string$/);
+			assertRefused({ ...withProvider({}), usage: { reporting: 'everything' } }, 'usage.reporting', /: must be "off" or "counts"$/);
 		});
 		it('refuses unknown fields', () => assertRefused(withProvider({ colour: 'blue' }), 'provider.colour', 'is not a known field'));
 		it('refuses another provider id', () => assertRefused(withProvider({ id: 'openai' }), 'provider.id', 'only "openai-compatible"'));
