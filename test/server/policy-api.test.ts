@@ -415,6 +415,26 @@ describe('policy API over HTTP', () => {
 		}
 	});
 
+	it('answers a method a path does not take with 405 and the methods it does (RFC 9110 §15.5.6), and an unknown path with 404', async () => {
+		for (const [method, path, allow] of [
+			['DELETE', '/api/v1/policy', 'GET, HEAD'],
+			['GET', '/api/v1/admin/groups/some-id?x=1', 'DELETE, PATCH'],
+			['PUT', '/console/login', 'GET, HEAD, POST'],
+		] as const) {
+			const response = await fetch(`${service.url}${path}`, { method, headers: bearer(admin.access_token) });
+			assert.equal(response.status, 405, `${method} ${path}`);
+			assert.equal(response.headers.get('allow'), allow);
+			assert.deepEqual(await jsonOf(response), {
+				error: 'method_not_allowed',
+				message: `${path.split('?')[0]} answers ${allow}, not ${method}`,
+			});
+		}
+		const unknown = await fetch(`${service.url}/api/v1/nothing-here?x=1`, { method: 'POST' });
+		assert.equal(unknown.status, 404);
+		assert.deepEqual(await jsonOf(unknown), { error: 'not_found', message: 'no route for POST /api/v1/nothing-here' });
+		assert.equal(await revisionNow(), 1);
+	});
+
 	it('answers health, readiness, metrics and the generated OpenAPI document', async () => {
 		assert.deepEqual(await jsonOf(await fetch(`${service.url}/healthz`)), { status: 'ok' });
 		assert.deepEqual(await jsonOf(await fetch(`${service.url}/readyz`)), { status: 'ready', store: service.store.kind });

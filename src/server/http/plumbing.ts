@@ -25,9 +25,6 @@ export async function installHttpPlumbing(
 	// A write refused for a full disk makes the service not ready until a write succeeds again.
 	let storageFullSince: number | undefined;
 	app.setErrorHandler(createErrorHandler(bodyLimit, () => (storageFullSince ??= clock.now())));
-	app.setNotFoundHandler((request, reply) =>
-		reply.code(404).send({ error: 'not_found', message: `no route for ${request.method} ${request.url.split('?')[0]}` }),
-	);
 
 	await app.register(swagger, {
 		openapi: {
@@ -48,5 +45,17 @@ export async function installHttpPlumbing(
 		}
 	});
 	metrics.countRequestsFrom(responses);
+	app.setNotFoundHandler((request, reply) => {
+		const path = request.url.split('?')[0]!;
+		const allowed = responses.routes.methodsAt(path);
+		if (allowed.length > 0) {
+			// RFC 9110 §15.5.6: the resource exists; say which methods it answers.
+			return reply
+				.code(405)
+				.header('allow', allowed.join(', '))
+				.send({ error: 'method_not_allowed', message: `${path} answers ${allowed.join(', ')}, not ${request.method}` });
+		}
+		return reply.code(404).send({ error: 'not_found', message: `no route for ${request.method} ${path}` });
+	});
 	return { storageFullSince: () => storageFullSince };
 }

@@ -1,8 +1,8 @@
 import type { FastifyInstance } from 'fastify';
-import FindMyWay, { type HTTPMethod } from 'find-my-way';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import type { ResponseCount } from '../metrics';
+import { RouteTable } from './route-table';
 
 /** What Node publishes on `http.server.response.finish` for every response it finished sending. */
 interface ResponseFinished {
@@ -23,13 +23,13 @@ const CHANNEL = 'http.server.response.finish';
 /**
  * Counts every response an app sends by method, route pattern and status, from Node's own
  * diagnostics channel rather than a fastify `onResponse` hook: even an empty hook cost the members'
- * policy read a tenth of its throughput (bench/NOTES.md, *Policy reads*). Each route's counts live in
- * the store of its entry in a `find-my-way` table of the app's routes (fastify keeps its own to
- * itself), so counting a response is one lookup and one increment, with no label string built.
- * Construct it before the routes are registered.
+ * policy read a tenth of its throughput (bench/NOTES.md, *Policy reads*). Each route's counts are its
+ * value in a {@link RouteTable}, so counting a response is one lookup and one increment, with no
+ * label string built. Construct it before the routes are registered.
  */
 export class ResponseCounter {
-	private readonly routes = FindMyWay<FindMyWay.HTTPVersion.V1>();
+	/** The app's routes, each with its counts; the 404 handler reads which methods a path answers. */
+	readonly routes: RouteTable<RouteCounts>;
 	private readonly unmatched = new Map<string, RouteCounts>();
 	private readonly all: RouteCounts[] = [];
 
@@ -38,13 +38,7 @@ export class ResponseCounter {
 		/** Told the status of every response to a method other than GET. */
 		private readonly onNonGet?: (status: number) => void,
 	) {
-		app.addHook('onRoute', (route) => {
-			for (const method of [route.method].flat() as HTTPMethod[]) {
-				if (!this.routes.hasRoute(method, route.url)) {
-					this.routes.on(method, route.url, () => undefined, this.track(method, route.url));
-				}
-			}
-		});
+		this.routes = new RouteTable(app, (method, route) => this.track(method, route));
 		const onFinished = (message: unknown): void => {
 			const { request, response, server } = message as ResponseFinished;
 			// The channel is the process's: other servers (tests run several) publish on it too.
@@ -66,7 +60,7 @@ export class ResponseCounter {
 	}
 
 	private count(method: string, url: string, status: number): void {
-		const counts = (this.routes.find(method as HTTPMethod, url)?.store as RouteCounts | undefined) ?? this.unmatchedFor(method);
+		const counts = this.routes.find(method, url) ?? this.unmatchedFor(method);
 		counts.byStatus.set(status, (counts.byStatus.get(status) ?? 0) + 1);
 		if (method !== 'GET') {
 			this.onNonGet?.(status);
