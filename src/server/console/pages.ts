@@ -159,13 +159,15 @@ export const adminPages = {
 					<p class="hint">Per hour: model, API, caller, outcome, revision, requests, tokens and timings, shown on the Usage page. Never prompts, answers, tool arguments, file or workspace names. Members can see what is reported about them.</p>
 					${errorSlot('usage.reporting')}
 				</div>
-				<div class="field row">
+				<div class="field">
 					<label for="budget-tokens">Monthly token allowance per member</label>
-					<input id="budget-tokens" inputmode="numeric" placeholder="No budget" value="${settings.usage?.budget?.monthlyTokens ?? ''}">
-					<select id="budget-enforcement" aria-label="When the allowance is used up">
-						<option value="soft" ${settings.usage?.budget?.enforcement === 'hard' ? '' : 'selected'}>Soft: tell the member at 80% and 100%</option>
-						<option value="hard" ${settings.usage?.budget?.enforcement === 'hard' ? 'selected' : ''}>Hard: refuse requests at 100% until next month</option>
-					</select>
+					<div class="row">
+						<input id="budget-tokens" inputmode="numeric" placeholder="No budget" value="${settings.usage?.budget?.monthlyTokens ?? ''}">
+						<select id="budget-enforcement" aria-label="When the allowance is used up">
+							<option value="soft" ${settings.usage?.budget?.enforcement === 'hard' ? '' : 'selected'}>Soft: tell the member at 80% and 100%</option>
+							<option value="hard" ${settings.usage?.budget?.enforcement === 'hard' ? 'selected' : ''}>Hard: refuse requests at 100% until next month</option>
+						</select>
+					</div>
 					${errorSlot('usage.budget')}
 					<p class="hint">Input and output tokens per calendar month (UTC), measured from usage reports; one member's own allowance is set with the admin API (<code>PUT /api/v1/admin/usage/budgets/{member}</code>).</p>
 				</div>
