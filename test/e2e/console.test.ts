@@ -129,9 +129,13 @@ describe('admin console in headless Chromium', function () {
 		await page.uncheck('#azure');
 		await page.fill('#base-url', 'https://acme.openai.azure.com/openai/v1');
 		assert.equal(await page.textContent('#request-url'), 'https://acme.openai.azure.com/openai/v1/chat/completions');
+		// No model named yet: no empty table, a line saying where its rows come from.
+		assert.equal(await page.isVisible('#model-settings'), false);
+		assert.equal(await page.isVisible('.model-settings-empty'), true);
 		await page.fill('#allowed-models', 'gpt-4o, prod-reasoner');
 		const reasoner = page.locator('.model-row[data-model="prod-reasoner"]');
 		await reasoner.waitFor();
+		assert.equal(await page.isVisible('.model-settings-empty'), false);
 		assert.deepEqual(
 			await page
 				.locator('.model-row')

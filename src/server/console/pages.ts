@@ -146,6 +146,7 @@ export const adminPages = {
 							<thead><tr><th>Model</th><th>Display name</th><th>Context window</th><th>Max output</th><th>Tools</th><th>Images</th><th>Reasoning model</th><th>Reasoning effort</th><th>API</th></tr></thead>
 							<tbody>${(provider?.models?.allowed ?? []).map((model) => modelRow(model, provider?.models?.settings?.[model]))}</tbody>
 						</table></div>
+						<p class="hint model-settings-empty">A row appears here for each model (or deployment) named above.</p>
 						${errorSlot('provider.models.settings')}
 					</div>
 				</fieldset>
