@@ -30,12 +30,13 @@ function groupRow(group: GroupView): SafeHtml {
 	</tr>`;
 }
 
-/** The Groups page: every group with its members and who manages it; the console's own groups are edited here. */
+/** The Groups page: every group with its members and who manages it (the console's own groups are edited here), then the overlays that apply them. */
 export function groupsPage(
 	groups: readonly GroupView[],
 	overlays: { overlays: readonly Overlay[]; overlaysMayChangeEndpoint: boolean; revision: number },
 ): SafeHtml {
-	return html`${overlaysSection({ ...overlays, groups: groups.map((group) => group.displayName) })}<section class="card">
+	// The page's own heading first; the overlays, which apply these groups, after them.
+	return html`<section class="card">
 		<h1>Groups</h1>
 		<p class="muted">Groups come from your directory (SCIM), from the group claim of single sign-on (at each member's sign-in), or are made here. Only groups made here are changed here.</p>
 		<div id="status" class="status" role="status" aria-live="polite"></div>
@@ -49,5 +50,5 @@ export function groupsPage(
 			<div class="field"><label for="group-members">Members (one e-mail address per line)</label><textarea id="group-members" rows="4" spellcheck="false"></textarea><p class="field-error" data-error-for="members"></p></div>
 			<div class="actions"><button type="submit" class="primary">Create group</button></div>
 		</form>
-	</section>`;
+	</section>${overlaysSection({ ...overlays, groups: groups.map((group) => group.displayName) })}`;
 }

@@ -58,9 +58,10 @@ export function page(options: PageOptions, body: SafeHtml): string {
 				<a href="/console/devices" class="${options.active === 'devices' ? 'active' : ''}">Devices</a>
 				<a href="/console/sso" class="${options.active === 'sso' ? 'active' : ''}">Single sign-on</a>
 				<a href="/console/activity" class="${options.active === 'activity' ? 'active' : ''}">Activity</a>
-				<span class="spacer"></span>
-				<span class="who">${options.user.email} (${options.user.role})</span>
-				<form method="post" action="/console/logout" class="inline"><input type="hidden" name="csrf" value="${options.csrfToken ?? ''}"><button type="submit" class="link">Sign out</button></form>
+				<span class="account">
+					<span class="who">${options.user.email} (${options.user.role})</span>
+					<form method="post" action="/console/logout" class="inline"><input type="hidden" name="csrf" value="${options.csrfToken ?? ''}"><button type="submit" class="link">Sign out</button></form>
+				</span>
 			</nav>`
 		: html``;
 	return `<!doctype html>${html`<html lang="en">
