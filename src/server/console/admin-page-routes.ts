@@ -54,7 +54,10 @@ export const adminPageRoutes: FastifyPluginAsyncZod<AdminPageRouteOptions> = asy
 			issuer: publicUrl(),
 			groups: (await groups.list(current.orgId)).map((group) => group.displayName),
 		};
-		const options = chrome(request, 'Provider settings', 'settings', current.signed.policy.organization.name, script);
+		const options = {
+			...chrome(request, 'Provider settings', 'settings', current.signed.policy.organization.name, script),
+			styles: ['/console/assets/settings.css'],
+		};
 		return sendPage(reply, page(options, adminPages.settings(state)));
 	});
 
