@@ -132,7 +132,8 @@ export function createErrorHandler(bodyLimitBytes: number, onStorageFull: () => 
 
 /** What a route reads, said to a caller who sent something else (`curl -d` sends a form, say). */
 function unsupportedMediaType(request: FastifyRequest): string {
-	const sent = request.headers['content-type']?.split(';')[0]?.trim() || 'none';
+	// Only the media type, and not much of it: the header is the caller's to fill.
+	const sent = request.headers['content-type']?.split(';')[0]?.trim().slice(0, 80) || 'none';
 	const reads = request.server.hasContentTypeParser('application/x-www-form-urlencoded')
 		? 'a form (application/x-www-form-urlencoded) or JSON (application/json)'
 		: 'JSON: send it with Content-Type: application/json';
