@@ -418,17 +418,22 @@ describe('policy API over HTTP', () => {
 	it('answers a method a path does not take with 405 and the methods it does (RFC 9110 §15.5.6), and an unknown path with 404', async () => {
 		for (const [method, path, allow] of [
 			['DELETE', '/api/v1/policy', 'GET, HEAD'],
+			['HEAD', '/api/v1/policy/events', 'GET'],
 			['GET', '/api/v1/admin/groups/some-id?x=1', 'DELETE, PATCH'],
 			['PUT', '/console/login', 'GET, HEAD, POST'],
 		] as const) {
 			const response = await fetch(`${service.url}${path}`, { method, headers: bearer(admin.access_token) });
 			assert.equal(response.status, 405, `${method} ${path}`);
 			assert.equal(response.headers.get('allow'), allow);
-			assert.deepEqual(await jsonOf(response), {
-				error: 'method_not_allowed',
-				message: `${path.split('?')[0]} answers ${allow}, not ${method}`,
-			});
+			if (method !== 'HEAD') {
+				assert.deepEqual(await jsonOf(response), {
+					error: 'method_not_allowed',
+					message: `${path.split('?')[0]} answers ${allow}, not ${method}`,
+				});
+			}
 		}
+		// HEAD on the event stream opened no stream.
+		assert.match(await (await fetch(`${service.url}/metrics`)).text(), /^org_policy_sse_subscribers 0$/m);
 		const unknown = await fetch(`${service.url}/api/v1/nothing-here?x=1`, { method: 'POST' });
 		assert.equal(unknown.status, 404);
 		assert.deepEqual(await jsonOf(unknown), { error: 'not_found', message: 'no route for POST /api/v1/nothing-here' });

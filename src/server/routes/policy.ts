@@ -143,6 +143,8 @@ export const policyRoutes: FastifyPluginAsyncZod<PolicyRouteOptions> = async (
 	app.get(
 		'/events',
 		{
+			// A stream has no HEAD: fastify's automatic one would open a stream and never end it.
+			exposeHeadRoute: false,
 			onRequest: signedIn,
 			schema: {
 				summary: 'Server-Sent Events: the current signed policy, then every new revision (id = revision), and a heartbeat',
