@@ -1,6 +1,7 @@
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { installHttpPlumbing } from './http/plumbing';
+import { consoleMissPage } from './console/miss-page';
 import { createAccounts, DEFAULT_TIMINGS, type AccountTimings, type Accounts } from './accounts';
 import { bootstrap, type BootstrapResult } from './bootstrap';
 import { systemClock, type Clock } from './clock';
@@ -155,7 +156,12 @@ export async function buildApp(options: AppOptions): Promise<PolicyApp> {
 	const registered: { method: string | string[]; url: string; schema?: { hide?: boolean } }[] = [];
 	// Hooks of plugins registered later (the console hides its pages) still change these options.
 	app.addHook('onRoute', (route) => void registered.push(route));
-	const { storageFullSince } = await installHttpPlumbing(app, { clock, metrics, bodyLimit: BODY_LIMIT_BYTES });
+	const { storageFullSince } = await installHttpPlumbing(app, {
+		clock,
+		metrics,
+		bodyLimit: BODY_LIMIT_BYTES,
+		pageForMiss: consoleMissPage,
+	});
 	app.addHook('preClose', async () => {
 		closing = true;
 		hub.endAll();

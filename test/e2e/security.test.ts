@@ -119,6 +119,22 @@ describe('cross-site and same-site form posts in Chromium (security)', function 
 		assert.match(page.url(), /\/console\/login/, 'the admin session was ended, not just hidden');
 	});
 
+	it('shows a page with the way back, styled under its own policy, at a console address that takes only a form', async () => {
+		const page = await signInAsAdmin();
+		const refused: string[] = [];
+		page.on('console', (message) => /Refused to/.test(message.text()) && refused.push(message.text()));
+		const response = await page.goto(`${service.url}/console/logout`);
+		assert.equal(response?.status(), 405);
+		assert.equal(await page.textContent('h1'), 'This address takes a form');
+		// The console's stylesheet applied: the card has its border, so style-src 'self' let it in.
+		assert.notEqual(await page.locator('.card').evaluate((card) => getComputedStyle(card).borderTopStyle), 'none');
+		assert.deepEqual(refused, [], 'nothing was refused by the page policy');
+		mkdirSync(ARTIFACTS, { recursive: true });
+		await page.screenshot({ path: join(ARTIFACTS, 'e2e-console-form-address.png') });
+		await page.click('text=Open the console');
+		await page.waitForURL(/\/console\/settings$/);
+	});
+
 	it("still lets the admin approve a device code on the service's own page", async () => {
 		const page = await signInAsAdmin();
 		const code = await startDeviceCode();

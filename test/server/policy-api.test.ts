@@ -432,6 +432,21 @@ describe('policy API over HTTP', () => {
 				});
 			}
 		}
+		// A browser sent to a console address gets a page with the way back, under a policy of its own.
+		for (const [path, status, title] of [
+			['/console/logout', 405, 'This address takes a form'],
+			['/console/no-such-page', 404, 'Nothing here'],
+		] as const) {
+			const page = await fetch(`${service.url}${path}`, { headers: { accept: 'text/html,application/xhtml+xml' } });
+			assert.equal(page.status, status, path);
+			assert.match(page.headers.get('content-type') ?? '', /^text\/html/);
+			assert.match(page.headers.get('content-security-policy') ?? '', /default-src 'none'/);
+			const body = await page.text();
+			assert.match(body, new RegExp(`<h1>${title}</h1>`));
+			assert.match(body, /href="\/console"/);
+		}
+		const apiFromBrowser = await fetch(`${service.url}/api/v1/nothing-here`, { headers: { accept: 'text/html' } });
+		assert.equal((await jsonOf(apiFromBrowser)).error, 'not_found', 'the API answers JSON whoever asks');
 		// HEAD on the event stream opened no stream.
 		assert.match(await (await fetch(`${service.url}/metrics`)).text(), /^org_policy_sse_subscribers 0$/m);
 		const unknown = await fetch(`${service.url}/api/v1/nothing-here?x=1`, { method: 'POST' });

@@ -9,6 +9,12 @@ import { ResponseCounter } from './response-counter';
 import { apiSchemaRegistry } from './schemas';
 import { zodValidatorCompiler } from './validation';
 
+/** A page for a browser sent to an address with nothing there (404) or not for its method (405), where there is one. */
+export type PageForMiss = (
+	path: string,
+	miss: { status: 404 | 405 },
+) => { body: string; headers: Readonly<Record<string, string>> } | undefined;
+
 /**
  * What every route shares: zod validation and serialization, the one error handler and the 404,
  * the OpenAPI document, rate limits and the request counter (cookies and form bodies are the
@@ -18,7 +24,7 @@ import { zodValidatorCompiler } from './validation';
  */
 export async function installHttpPlumbing(
 	app: FastifyInstance,
-	{ clock, metrics, bodyLimit }: { clock: Clock; metrics: ServiceMetrics; bodyLimit: number },
+	{ clock, metrics, bodyLimit, pageForMiss }: { clock: Clock; metrics: ServiceMetrics; bodyLimit: number; pageForMiss?: PageForMiss },
 ): Promise<{ storageFullSince: () => number | undefined }> {
 	app.setValidatorCompiler(zodValidatorCompiler);
 	app.setSerializerCompiler(serializerCompiler);
@@ -48,14 +54,19 @@ export async function installHttpPlumbing(
 	app.setNotFoundHandler((request, reply) => {
 		const path = request.url.split('?')[0]!;
 		const allowed = responses.routes.methodsAt(path);
+		// RFC 9110 §15.5.6: where the resource exists, a 405 says which methods it answers.
+		const miss =
+			allowed.length > 0
+				? { status: 405 as const, error: 'method_not_allowed', message: `${path} answers ${allowed.join(', ')}, not ${request.method}` }
+				: { status: 404 as const, error: 'not_found', message: `no route for ${request.method} ${path}` };
 		if (allowed.length > 0) {
-			// RFC 9110 §15.5.6: the resource exists; say which methods it answers.
-			return reply
-				.code(405)
-				.header('allow', allowed.join(', '))
-				.send({ error: 'method_not_allowed', message: `${path} answers ${allowed.join(', ')}, not ${request.method}` });
+			reply.header('allow', allowed.join(', '));
 		}
-		return reply.code(404).send({ error: 'not_found', message: `no route for ${request.method} ${path}` });
+		const page = request.headers.accept?.includes('text/html') ? pageForMiss?.(path, miss) : undefined;
+		if (page) {
+			return reply.code(miss.status).headers(page.headers).type('text/html; charset=utf-8').send(page.body);
+		}
+		return reply.code(miss.status).send({ error: miss.error, message: miss.message });
 	});
 	return { storageFullSince: () => storageFullSince };
 }
