@@ -2,7 +2,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import * as z from 'zod';
 import type { Accounts, Principal } from '../accounts';
 import type { UserRecord } from '../store/store';
-import { principalOf, requireRole, sessionCookieName } from '../http/auth';
+import { principalOf, sessionCookieName } from '../http/auth';
 import { HttpError } from '../http/http-error';
 import { FormGuard } from './form-guard';
 import type { PageOptions } from './html';
@@ -28,8 +28,6 @@ export interface ConsoleKit {
 	): Promise<unknown>;
 	/** A pre-handler: console pages answer a visitor who is not a signed-in admin with the sign-in page. */
 	consolePage(request: FastifyRequest, reply: FastifyReply): Promise<void>;
-	/** A pre-handler for the console's JSON API: admins only, CSRF token required. */
-	readonly admin: ReturnType<typeof requireRole>;
 	chrome(
 		request: FastifyRequest,
 		title: string,
@@ -78,7 +76,6 @@ export function createConsoleKit(accounts: Pick<Accounts, 'sessions' | 'tokens'>
 			request.principal = principal;
 		},
 		sessionCookie,
-		admin: requireRole({ ...accounts, sessionCookie }, 'admin'),
 		chrome(request, title, active, organization, scripts) {
 			const { user, token } = principalOf(request);
 			return { title, organization, user, csrfToken: token.csrfToken ?? '', active, ...(scripts ? { scripts } : {}) };
