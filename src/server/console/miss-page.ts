@@ -1,3 +1,4 @@
+import type { PageForMiss } from '../http/plumbing';
 import { html, page } from './html';
 
 /** The console's addresses: a browser sent to one that has nothing there gets a page, not JSON. */
@@ -19,10 +20,7 @@ const MISS_PAGE_HEADERS = {
  * What a browser is shown at a console address with nothing there (404), or that takes only a form
  * (405: typing /console/logout, reloading after a form's page): a sentence and the way back.
  */
-export function consoleMissPage(
-	path: string,
-	miss: { status: 404 | 405 },
-): { body: string; headers: Readonly<Record<string, string>> } | undefined {
+export const consoleMissPage: PageForMiss = (path, miss) => {
 	if (!CONSOLE_PATHS.test(path)) {
 		return undefined;
 	}
@@ -39,4 +37,4 @@ export function consoleMissPage(
 		</section>`,
 	);
 	return { body, headers: MISS_PAGE_HEADERS };
-}
+};

@@ -53,14 +53,13 @@ export async function installHttpPlumbing(
 	metrics.countRequestsFrom(responses);
 	app.setNotFoundHandler((request, reply) => {
 		const path = request.url.split('?')[0]!;
-		const allowed = responses.routes.methodsAt(path);
+		const allowed = responses.routes.methodsAt(path).join(', ');
 		// RFC 9110 §15.5.6: where the resource exists, a 405 says which methods it answers.
-		const miss =
-			allowed.length > 0
-				? { status: 405 as const, error: 'method_not_allowed', message: `${path} answers ${allowed.join(', ')}, not ${request.method}` }
-				: { status: 404 as const, error: 'not_found', message: `no route for ${request.method} ${path}` };
-		if (allowed.length > 0) {
-			reply.header('allow', allowed.join(', '));
+		const miss = allowed
+			? { status: 405 as const, error: 'method_not_allowed', message: `${path} answers ${allowed}, not ${request.method}` }
+			: { status: 404 as const, error: 'not_found', message: `no route for ${request.method} ${path}` };
+		if (allowed) {
+			reply.header('allow', allowed);
 		}
 		const page = request.headers.accept?.includes('text/html') ? pageForMiss?.(path, miss) : undefined;
 		if (page) {

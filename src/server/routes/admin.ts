@@ -34,7 +34,7 @@ const KeepHeaderValuesQuery = z.object({
 
 /** Admin endpoints under /api/v1/admin for the policy: save (the one save path), history, restore. */
 export const adminRoutes: FastifyPluginAsyncZod<AdminRouteOptions> = async (app, { auth, policies, audit }) => {
-	// Who may call is settled before the body is validated: strangers learn nothing from a 400.
+	// Who may call is settled before the body is read: strangers learn nothing from a 400, 413 or 415.
 	app.addHook('onRequest', requireRole(auth, 'admin'));
 
 	app.put(
