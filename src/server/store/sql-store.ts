@@ -1,6 +1,6 @@
 import type { Kysely } from 'kysely';
 import type { DialectSpecifics } from './dialect';
-import { SqlCredentialStore } from './sql-credential-store';
+import { SqlMemberStore } from './sql-member-store';
 import { SqlIdentityStore, type IdentityStore } from './identity-store';
 import { SqlUsageStore, type UsageStore } from './usage-store';
 import { SqlMemberSettingsStore, type MemberSettingsStore } from './member-settings-store';
@@ -9,31 +9,18 @@ import { SqlGroupStore, type GroupStore } from './group-store';
 import type {
 	AppendResult,
 	ExternalChange,
-	InvitationRecord,
 	OrganizationRecord,
 	RevisionRecord,
 	RolloutOutcomeRecord,
 	KeyEndorsementRecord,
 	SigningKeyRecord,
 	Store,
-	UserRecord,
 } from './store';
-import {
-	invitationRow,
-	keyEndorsementRow,
-	revisionRow,
-	toInvitation,
-	toKeyEndorsement,
-	toSigningKey,
-	toOrganization,
-	toRevision,
-	toUser,
-	userRow,
-} from './rows';
+import { keyEndorsementRow, revisionRow, toKeyEndorsement, toSigningKey, toOrganization, toRevision } from './rows';
 import type { Tables } from './tables';
 
 /** The {@link Store} on Kysely: one implementation for SQLite and PostgreSQL. */
-export class SqlStore extends SqlCredentialStore implements Store {
+export class SqlStore extends SqlMemberStore implements Store {
 	readonly kind: Store['kind'];
 	readonly identity: IdentityStore;
 	readonly usage: UsageStore;
@@ -189,101 +176,5 @@ export class SqlStore extends SqlCredentialStore implements Store {
 				by: row.by,
 			}
 		);
-	}
-
-	async createUser(user: UserRecord): Promise<void> {
-		await this.db.insertInto('users').values(userRow(user)).execute();
-	}
-
-	async getUser(id: string): Promise<UserRecord | undefined> {
-		const row = await this.db.selectFrom('users').selectAll().where('id', '=', id).executeTakeFirst();
-		return row && toUser(row);
-	}
-
-	async findUserByEmail(orgId: string, email: string): Promise<UserRecord | undefined> {
-		const row = await this.db
-			.selectFrom('users')
-			.selectAll()
-			.where('org_id', '=', orgId)
-			.where('email', '=', email.toLowerCase())
-			.executeTakeFirst();
-		return row && toUser(row);
-	}
-
-	async findUsersByEmail(email: string): Promise<UserRecord[]> {
-		return (await this.db.selectFrom('users').selectAll().where('email', '=', email.toLowerCase()).orderBy('created_at').execute()).map(
-			toUser,
-		);
-	}
-
-	async listUsers(orgId: string): Promise<UserRecord[]> {
-		return (await this.db.selectFrom('users').selectAll().where('org_id', '=', orgId).orderBy('email').execute()).map(toUser);
-	}
-
-	async removeUser(id: string, at: number): Promise<boolean> {
-		return this.db.transaction().execute(async (trx) => {
-			await trx.updateTable('tokens').set({ revoked_at: at }).where('user_id', '=', id).where('revoked_at', 'is', null).execute();
-			await trx.deleteFrom('scim_attributes').where('user_id', '=', id).execute();
-			await trx.deleteFrom('group_members').where('user_id', '=', id).execute();
-			const deleted = await trx.deleteFrom('users').where('id', '=', id).executeTakeFirst();
-			await this.dialect.announce(trx, { kind: 'revoked', userId: id });
-			return deleted.numDeletedRows > 0n;
-		});
-	}
-
-	async recordSeen(userId: string, at: number): Promise<void> {
-		await this.db.updateTable('users').set({ last_seen_at: at }).where('id', '=', userId).execute();
-	}
-
-	async recordApplied(userId: string, revision: number, at: number): Promise<void> {
-		await this.db
-			.updateTable('users')
-			.set({ applied_revision: revision, applied_at: at, last_seen_at: at })
-			.where('id', '=', userId)
-			.execute();
-	}
-
-	async createInvitation(invitation: InvitationRecord): Promise<void> {
-		await this.db.insertInto('invitations').values(invitationRow(invitation)).execute();
-	}
-
-	async getInvitation(tokenHash: string): Promise<InvitationRecord | undefined> {
-		const row = await this.db.selectFrom('invitations').selectAll().where('token_hash', '=', tokenHash).executeTakeFirst();
-		return row && toInvitation(row);
-	}
-
-	async acceptInvitation(tokenHash: string, user: UserRecord, at: number): Promise<'accepted' | 'already-used' | 'already-member'> {
-		try {
-			return await this.db.transaction().execute(async (trx) => {
-				const accepted = await trx
-					.updateTable('invitations')
-					.set({ accepted_at: at })
-					.where('token_hash', '=', tokenHash)
-					.where('accepted_at', 'is', null)
-					.executeTakeFirst();
-				if (accepted.numUpdatedRows === 0n) {
-					return 'already-used' as const;
-				}
-				await trx.insertInto('users').values(userRow(user)).execute();
-				return 'accepted' as const;
-			});
-		} catch (error) {
-			// Another invitation for the same email was accepted first (users are unique per organization and email).
-			if (this.dialect.isUniqueViolation(error)) {
-				return 'already-member';
-			}
-			throw error;
-		}
-	}
-
-	async listInvitations(orgId: string): Promise<InvitationRecord[]> {
-		const rows = await this.db
-			.selectFrom('invitations')
-			.selectAll()
-			.where('org_id', '=', orgId)
-			.where('accepted_at', 'is', null)
-			.orderBy('created_at')
-			.execute();
-		return rows.map(toInvitation);
 	}
 }
