@@ -73,6 +73,18 @@ describe('SCIM 2.0 Groups, as Entra ID and Okta provision them', function () {
 		assert.equal(found.Resources[0].members, undefined, 'excludedAttributes=members');
 		const none = await jsonOf(await directory.call('GET', `/Groups?filter=${encodeURIComponent('displayName eq "Nobody"')}`));
 		assert.equal(none.totalResults, 0);
+		// RFC 7644 §3.4.3: the same query as a POST to the resource type's .search.
+		const searched = await directory.call('POST', '/Groups/.search', {
+			schemas: ['urn:ietf:params:scim:api:messages:2.0:SearchRequest'],
+			filter: 'displayName eq "Engineering"',
+			attributes: ['displayName'],
+		});
+		assert.equal(searched.status, 200, await searched.clone().text());
+		const page = await jsonOf(searched);
+		assert.deepEqual(
+			[page.totalResults, page.Resources[0].id, page.Resources[0].displayName, page.Resources[0].members],
+			[1, group.id, 'Engineering', undefined],
+		);
 
 		const add = await directory.call('PATCH', `/Groups/${group.id}`, {
 			schemas: [PATCH_OP],

@@ -6,7 +6,7 @@ import { newId } from '../crypto';
 import type { GroupRecord, GroupStore } from '../store/group-store';
 import type { Store } from '../store/store';
 import { hasUnsafeText } from '../text-safety';
-import { PATCH_SCHEMA, problem, type ScimResult } from '../sso/scim-resource';
+import { PATCH_SCHEMA, problem, type ListQuery, type ScimResult } from '../sso/scim-resource';
 
 export const GROUP_SCHEMA = 'urn:ietf:params:scim:schemas:core:2.0:Group';
 const MAX_PAGE = 200;
@@ -49,12 +49,6 @@ const PatchInput = z.looseObject({
 });
 /** `members[value eq "…"]`: one member, as Okta and Entra ID name them to remove. */
 const MEMBER_PATH = /^members\[\s*value\s+eq\s+"([^"]+)"\s*\]$/i;
-
-export interface GroupListQuery {
-	filter?: string | undefined;
-	startIndex?: number | undefined;
-	count?: number | undefined;
-}
 
 /**
  * SCIM Groups (RFC 7644) as Entra ID and Okta provision them: create, read, `filter` (the common
@@ -109,7 +103,7 @@ export class ScimGroups {
 		return { ok: true, value: this.resource(group, members.get(id) ?? [], emails) };
 	}
 
-	async list(orgId: string, query: GroupListQuery): Promise<ScimResult<{ total: number; startIndex: number; resources: ScimGroup[] }>> {
+	async list(orgId: string, query: ListQuery): Promise<ScimResult<{ total: number; startIndex: number; resources: ScimGroup[] }>> {
 		let parsed: Filter | undefined;
 		try {
 			parsed = query.filter ? parseFilter(query.filter) : undefined;

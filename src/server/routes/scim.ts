@@ -3,9 +3,9 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import * as z from 'zod';
 import { hashSecret } from '../crypto';
 import { ScimDiscovery } from '../sso/scim-discovery';
-import { LIST_SCHEMA, projectResource, SEARCH_SCHEMA, type ScimProblemKind, type ScimResult, type ScimUser } from '../sso/scim-resource';
-import type { ListQuery, ScimUsers } from '../sso/scim-users';
-import type { ScimGroup, ScimGroups } from '../groups/scim-groups';
+import { LIST_SCHEMA, projectResource, SEARCH_SCHEMA, type ListQuery, type ScimProblemKind, type ScimResult } from '../sso/scim-resource';
+import type { ScimUsers } from '../sso/scim-users';
+import type { ScimGroups } from '../groups/scim-groups';
 import type { IdentityStore } from '../store/identity-store';
 
 export interface ScimRouteOptions {
@@ -47,7 +47,21 @@ const names = z
 	.transform((value) => value.split(',').map((name) => name.trim()))
 	.optional();
 const Projection = { attributes: names, excludedAttributes: names };
-const UsersQuery = z.object({
+type Projected = { attributes?: string[] | undefined; excludedAttributes?: string[] | undefined };
+
+/** A SCIM resource as the services answer it: its attributes, and where it lives. */
+type ScimResource = { [attribute: string]: unknown; meta: { location: string } };
+
+/** What one resource type's service answers (Users and Groups alike), each call a result the routes map to a status. */
+interface ScimResources<R extends ScimResource> {
+	list(orgId: string, query: ListQuery): Promise<ScimResult<{ total: number; startIndex: number; resources: R[] }>>;
+	create(orgId: string, body: unknown): Promise<ScimResult<R>>;
+	get(orgId: string, id: string): Promise<ScimResult<R>>;
+	replace(orgId: string, id: string, body: unknown): Promise<ScimResult<R>>;
+	patch(orgId: string, id: string, body: unknown): Promise<ScimResult<R>>;
+	delete(orgId: string, id: string): Promise<ScimResult<undefined>>;
+}
+const ListParams = z.object({
 	filter: z.string().max(1000).optional(),
 	startIndex: z.coerce.number().int().optional(),
 	count: z.coerce.number().int().optional(),
@@ -65,7 +79,7 @@ const SearchRequest = z.looseObject({
 
 /**
  * SCIM 2.0 for Entra ID and Okta provisioning, under `/scim/v2`: discovery (ServiceProviderConfig,
- * ResourceTypes, Schemas), Users, Groups, and `/.search`. Its bearer token opens these routes only, and no
+ * ResourceTypes, Schemas), Users and Groups, each with its `.search`, and `/.search`. Its bearer token opens these routes only, and no
  * other token opens them. Bodies are `application/scim+json` or `application/json`; every answer is
  * `application/scim+json`, errors in RFC 7644 §3.12's shape.
  */
@@ -115,7 +129,7 @@ export const scimRoutes: FastifyPluginAsyncZod<ScimRouteOptions> = async (app, {
 		}
 		request.scimOrgId = orgId;
 	});
-	// Groups and anything else: a SCIM error, so a directory reads it as one.
+	// Anything else: a SCIM error, so a directory reads it as one.
 	app.setNotFoundHandler((request, reply) =>
 		error(reply, 404, `this service provisions Users and Groups; there is no ${request.method} ${request.url.split('?')[0]}`),
 	);
@@ -136,79 +150,53 @@ export const scimRoutes: FastifyPluginAsyncZod<ScimRouteOptions> = async (app, {
 		return found ? send(reply, 200, found) : error(reply, 404, `no Schema ${request.params.id}`);
 	});
 
-	const listPage = async (
-		reply: FastifyReply,
-		orgId: string,
-		query: ListQuery & { attributes?: string[]; excludedAttributes?: string[] },
-	) =>
-		answer(reply, await users.list(orgId, query), 200, (page) => ({
-			schemas: [LIST_SCHEMA],
-			totalResults: page.total,
-			startIndex: page.startIndex,
-			itemsPerPage: page.resources.length,
-			Resources: page.resources.map((user) => projectResource(user, query.attributes, query.excludedAttributes)),
-		}));
-	app.get('/Users', { schema: { ...hidden, querystring: UsersQuery } }, async (request, reply) =>
-		listPage(reply, orgOf(request), request.query),
-	);
-	// POST /Users/.search and, across resource types (there is only one), POST /.search.
-	for (const path of ['/Users/.search', '/.search']) {
-		app.post(path, { schema: { ...hidden, body: SearchRequest } }, async (request, reply) => listPage(reply, orgOf(request), request.body));
-	}
-
-	const one = (request: FastifyRequest<{ Querystring: { attributes?: string[]; excludedAttributes?: string[] } }>) => (user: ScimUser) =>
-		projectResource(user, request.query.attributes, request.query.excludedAttributes);
+	/**
+	 * One resource type's endpoints (RFC 7644 §3.3–§3.6): list with filter and paging, the same as a
+	 * POST `.search`, create, read, replace, PATCH and delete, each read back as the caller projected it.
+	 */
+	const resourceRoutes = <R extends ScimResource>(path: string, resources: ScimResources<R>, searchPaths: readonly string[]) => {
+		const listPage = async (reply: FastifyReply, orgId: string, query: ListQuery & Projected) =>
+			answer(reply, await resources.list(orgId, query), 200, (page) => ({
+				schemas: [LIST_SCHEMA],
+				totalResults: page.total,
+				startIndex: page.startIndex,
+				itemsPerPage: page.resources.length,
+				Resources: page.resources.map((resource) => projectResource(resource, query.attributes, query.excludedAttributes)),
+			}));
+		app.get(path, { schema: { ...hidden, querystring: ListParams } }, async (request, reply) =>
+			listPage(reply, orgOf(request), request.query),
+		);
+		for (const search of searchPaths) {
+			app.post(search, { schema: { ...hidden, body: SearchRequest } }, async (request, reply) =>
+				listPage(reply, orgOf(request), request.body),
+			);
+		}
+		const projectedAs = (request: FastifyRequest<{ Querystring: Projected }>) => (resource: R) =>
+			projectResource(resource, request.query.attributes, request.query.excludedAttributes);
+		app.post(path, { schema: projected }, async (request, reply) => {
+			const result = await resources.create(orgOf(request), request.body);
+			if (result.ok) {
+				reply.header('location', result.value.meta.location);
+			}
+			return answer(reply, result, 201, projectedAs(request));
+		});
+		app.get(`${path}/:id`, { schema: withId }, async (request, reply) =>
+			answer(reply, await resources.get(orgOf(request), request.params.id), 200, projectedAs(request)),
+		);
+		app.put(`${path}/:id`, { schema: withId }, async (request, reply) =>
+			answer(reply, await resources.replace(orgOf(request), request.params.id, request.body), 200, projectedAs(request)),
+		);
+		app.patch(`${path}/:id`, { schema: withId }, async (request, reply) =>
+			answer(reply, await resources.patch(orgOf(request), request.params.id, request.body), 200, projectedAs(request)),
+		);
+		app.delete(`${path}/:id`, { schema: { ...hidden, params: IdParams } }, async (request, reply) =>
+			answer(reply, await resources.delete(orgOf(request), request.params.id), 204, () => undefined),
+		);
+	};
 	const projected = { ...hidden, querystring: z.object(Projection) };
-	app.post('/Users', { schema: projected }, async (request, reply) => {
-		const result = await users.create(orgOf(request), request.body);
-		if (result.ok) {
-			reply.header('location', result.value.meta.location);
-		}
-		return answer(reply, result, 201, one(request));
-	});
 	const withId = { ...projected, params: IdParams };
-	app.get('/Users/:id', { schema: withId }, async (request, reply) =>
-		answer(reply, await users.get(orgOf(request), request.params.id), 200, one(request)),
-	);
-	app.put('/Users/:id', { schema: withId }, async (request, reply) =>
-		answer(reply, await users.replace(orgOf(request), request.params.id, request.body), 200, one(request)),
-	);
-	app.patch('/Users/:id', { schema: withId }, async (request, reply) =>
-		answer(reply, await users.patch(orgOf(request), request.params.id, request.body), 200, one(request)),
-	);
-	app.delete('/Users/:id', { schema: { ...hidden, params: IdParams } }, async (request, reply) =>
-		answer(reply, await users.delete(orgOf(request), request.params.id), 204, () => undefined),
-	);
-
-	const group =
-		(request: FastifyRequest<{ Querystring: { attributes?: string[]; excludedAttributes?: string[] } }>) => (found: ScimGroup) =>
-			projectResource(found, request.query.attributes, request.query.excludedAttributes);
-	app.get('/Groups', { schema: { ...hidden, querystring: UsersQuery } }, async (request, reply) =>
-		answer(reply, await groups.list(orgOf(request), request.query), 200, (page) => ({
-			schemas: [LIST_SCHEMA],
-			totalResults: page.total,
-			startIndex: page.startIndex,
-			itemsPerPage: page.resources.length,
-			Resources: page.resources.map(group(request)),
-		})),
-	);
-	app.post('/Groups', { schema: projected }, async (request, reply) => {
-		const result = await groups.create(orgOf(request), request.body);
-		if (result.ok) {
-			reply.header('location', result.value.meta.location);
-		}
-		return answer(reply, result, 201, group(request));
-	});
-	app.get('/Groups/:id', { schema: withId }, async (request, reply) =>
-		answer(reply, await groups.get(orgOf(request), request.params.id), 200, group(request)),
-	);
-	app.put('/Groups/:id', { schema: withId }, async (request, reply) =>
-		answer(reply, await groups.replace(orgOf(request), request.params.id, request.body), 200, group(request)),
-	);
-	app.patch('/Groups/:id', { schema: withId }, async (request, reply) =>
-		answer(reply, await groups.patch(orgOf(request), request.params.id, request.body), 200, group(request)),
-	);
-	app.delete('/Groups/:id', { schema: { ...hidden, params: IdParams } }, async (request, reply) =>
-		answer(reply, await groups.delete(orgOf(request), request.params.id), 204, () => undefined),
-	);
+	// POST /.search at the root searches Users: a directory searches one resource type at a time, and
+	// a filter names one type's attributes (userName, or displayName).
+	resourceRoutes('/Users', users, ['/Users/.search', '/.search']);
+	resourceRoutes('/Groups', groups, ['/Groups/.search']);
 };

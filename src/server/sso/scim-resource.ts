@@ -40,6 +40,13 @@ export type ScimProblemKind =
 export type ScimProblem = { ok: false; kind: ScimProblemKind; detail: string };
 export type ScimResult<T> = { ok: true; value: T } | ScimProblem;
 
+/** A list request (RFC 7644 §3.4.2): a filter, and the page (1-based `startIndex`, `count`). */
+export interface ListQuery {
+	filter?: string | undefined;
+	startIndex?: number | undefined;
+	count?: number | undefined;
+}
+
 export const problem = (kind: ScimProblemKind, detail: string): ScimProblem => ({ ok: false, kind, detail });
 
 // Entra ID sends booleans as "True"/"False" strings in some PATCH requests; both forms are accepted.

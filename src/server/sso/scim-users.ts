@@ -7,7 +7,16 @@ import type { Clock } from '../clock';
 import type { IdentityStore } from '../store/identity-store';
 import type { Store, UserRecord } from '../store/store';
 import { checkPatchPath, checkPatchValueKeys, readStoredAttributes, type StoredAttributes } from './scim-attributes';
-import { notProvisioned, PATCH_SCHEMA, problem, userResource, UserInput, type ScimResult, type ScimUser } from './scim-resource';
+import {
+	notProvisioned,
+	PATCH_SCHEMA,
+	problem,
+	userResource,
+	UserInput,
+	type ListQuery,
+	type ScimResult,
+	type ScimUser,
+} from './scim-resource';
 
 export { LIST_SCHEMA, type ScimProblemKind, type ScimResult, type ScimUser } from './scim-resource';
 export { USER_SCHEMA } from './scim-schema';
@@ -28,12 +37,6 @@ const PatchInput = z.looseObject({
 		.min(1, 'Operations must not be empty')
 		.max(MAX_OPERATIONS, `Operations must have at most ${MAX_OPERATIONS} entries`),
 });
-
-export interface ListQuery {
-	filter?: string | undefined;
-	startIndex?: number | undefined;
-	count?: number | undefined;
-}
 
 /**
  * SCIM 2.0 provisioning of an organization's people (RFC 7644): what Entra ID and Okta send.
