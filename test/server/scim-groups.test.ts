@@ -46,7 +46,7 @@ describe('SCIM 2.0 Groups, as Entra ID and Okta provision them', function () {
 			.map((member) => member.display)
 			.sort();
 
-	it('follows Entra ID: create with externalId, look up by displayName without members, add and remove members, rename', async () => {
+	it('follows Entra ID: create with externalId, look up by displayName without members (also by .search, and at the root), add and remove members, rename', async () => {
 		const created = await directory.call('POST', '/Groups', {
 			schemas: [GROUP_SCHEMA, 'http://schemas.microsoft.com/2006/11/ResourceManagement/ADSCIM/2.0/Group'],
 			externalId: '8aa1a0c0-c4c3-4bc0-b4a5-2ef676900159',
@@ -85,6 +85,34 @@ describe('SCIM 2.0 Groups, as Entra ID and Okta provision them', function () {
 			[page.totalResults, page.Resources[0].id, page.Resources[0].displayName, page.Resources[0].members],
 			[1, group.id, 'Engineering', undefined],
 		);
+		// At the root, a search covers both resource types: each filter finds what has its attribute.
+		const atRoot = async (filter: string, startIndex?: number) => {
+			const answer = await directory.call('POST', '/.search', {
+				schemas: ['urn:ietf:params:scim:api:messages:2.0:SearchRequest'],
+				filter,
+				startIndex,
+				count: 1,
+			});
+			assert.equal(answer.status, 200, await answer.clone().text());
+			const found = await jsonOf(answer);
+			return [
+				found.totalResults,
+				...found.Resources.map(
+					(resource: { meta: { resourceType: string }; id: string }) => resource.meta.resourceType + ' ' + resource.id,
+				),
+			];
+		};
+		assert.deepEqual(await atRoot('displayName eq "Engineering"'), [1, `Group ${group.id}`]);
+		assert.deepEqual(await atRoot('userName eq "ann@acme.test"'), [1, `User ${people.ann}`]);
+		// Users first (by userName: cy is the last), then Groups, paged across both.
+		const users = (await jsonOf(await directory.call('GET', '/Users'))).totalResults as number;
+		assert.deepEqual(await atRoot('meta.resourceType pr', users), [users + 1, `User ${people.cy}`]);
+		assert.deepEqual(await atRoot('meta.resourceType pr', users + 1), [users + 1, `Group ${group.id}`]);
+		const unparsable = await directory.call('POST', '/.search', {
+			schemas: ['urn:ietf:params:scim:api:messages:2.0:SearchRequest'],
+			filter: 'displayName eq',
+		});
+		assert.deepEqual([unparsable.status, (await jsonOf(unparsable)).scimType], [400, 'invalidFilter']);
 
 		const add = await directory.call('PATCH', `/Groups/${group.id}`, {
 			schemas: [PATCH_OP],

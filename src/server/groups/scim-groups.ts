@@ -6,10 +6,9 @@ import { newId } from '../crypto';
 import type { GroupRecord, GroupStore } from '../store/group-store';
 import type { Store } from '../store/store';
 import { hasUnsafeText } from '../text-safety';
-import { PATCH_SCHEMA, problem, type ListQuery, type ScimResult } from '../sso/scim-resource';
+import { PATCH_SCHEMA, pageOf, problem, type ListPage, type ListQuery, type ScimResult } from '../sso/scim-resource';
 
 export const GROUP_SCHEMA = 'urn:ietf:params:scim:schemas:core:2.0:Group';
-const MAX_PAGE = 200;
 
 /** A Group resource (RFC 7643 §4.2): its members by account id, with their e-mail as `display`. */
 export interface ScimGroup {
@@ -103,10 +102,16 @@ export class ScimGroups {
 		return { ok: true, value: this.resource(group, members.get(id) ?? [], emails) };
 	}
 
-	async list(orgId: string, query: ListQuery): Promise<ScimResult<{ total: number; startIndex: number; resources: ScimGroup[] }>> {
+	async list(orgId: string, query: ListQuery): Promise<ScimResult<ListPage<ScimGroup>>> {
+		const matched = await this.matching(orgId, query.filter);
+		return matched.ok ? { ok: true, value: pageOf(matched.value, query) } : matched;
+	}
+
+	/** Every group the filter matches (every group without one), in the order lists show them. */
+	async matching(orgId: string, filter: string | undefined): Promise<ScimResult<ScimGroup[]>> {
 		let parsed: Filter | undefined;
 		try {
-			parsed = query.filter ? parseFilter(query.filter) : undefined;
+			parsed = filter ? parseFilter(filter) : undefined;
 		} catch (error) {
 			return problem('invalidFilter', `the filter could not be parsed: ${(error as Error).message}`);
 		}
@@ -120,9 +125,7 @@ export class ScimGroups {
 		if (parsed && byName === undefined) {
 			resources = resources.filter(scimFilter(parsed));
 		}
-		const startIndex = Math.max(1, query.startIndex ?? 1);
-		const count = Math.min(MAX_PAGE, Math.max(0, query.count ?? MAX_PAGE));
-		return { ok: true, value: { total: resources.length, startIndex, resources: resources.slice(startIndex - 1, startIndex - 1 + count) } };
+		return { ok: true, value: resources };
 	}
 
 	/** PUT: the name, externalId and members as sent. */

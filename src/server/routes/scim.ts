@@ -3,7 +3,16 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import * as z from 'zod';
 import { hashSecret } from '../crypto';
 import { ScimDiscovery } from '../sso/scim-discovery';
-import { LIST_SCHEMA, projectResource, SEARCH_SCHEMA, type ListQuery, type ScimProblemKind, type ScimResult } from '../sso/scim-resource';
+import {
+	LIST_SCHEMA,
+	pageOf,
+	projectResource,
+	SEARCH_SCHEMA,
+	type ListPage,
+	type ListQuery,
+	type ScimProblemKind,
+	type ScimResult,
+} from '../sso/scim-resource';
 import type { ScimUsers } from '../sso/scim-users';
 import type { ScimGroups } from '../groups/scim-groups';
 import type { IdentityStore } from '../store/identity-store';
@@ -54,7 +63,8 @@ type ScimResource = { [attribute: string]: unknown; meta: { location: string } }
 
 /** What one resource type's service answers (Users and Groups alike), each call a result the routes map to a status. */
 interface ScimResources<R extends ScimResource> {
-	list(orgId: string, query: ListQuery): Promise<ScimResult<{ total: number; startIndex: number; resources: R[] }>>;
+	list(orgId: string, query: ListQuery): Promise<ScimResult<ListPage<R>>>;
+	matching(orgId: string, filter: string | undefined): Promise<ScimResult<R[]>>;
 	create(orgId: string, body: unknown): Promise<ScimResult<R>>;
 	get(orgId: string, id: string): Promise<ScimResult<R>>;
 	replace(orgId: string, id: string, body: unknown): Promise<ScimResult<R>>;
@@ -79,7 +89,7 @@ const SearchRequest = z.looseObject({
 
 /**
  * SCIM 2.0 for Entra ID and Okta provisioning, under `/scim/v2`: discovery (ServiceProviderConfig,
- * ResourceTypes, Schemas), Users and Groups, each with its `.search`, and `/.search`. Its bearer token opens these routes only, and no
+ * ResourceTypes, Schemas), Users and Groups, each with its `.search`, and `/.search` across both. Its bearer token opens these routes only, and no
  * other token opens them. Bodies are `application/scim+json` or `application/json`; every answer is
  * `application/scim+json`, errors in RFC 7644 §3.12's shape.
  */
@@ -154,23 +164,22 @@ export const scimRoutes: FastifyPluginAsyncZod<ScimRouteOptions> = async (app, {
 	 * One resource type's endpoints (RFC 7644 §3.3–§3.6): list with filter and paging, the same as a
 	 * POST `.search`, create, read, replace, PATCH and delete, each read back as the caller projected it.
 	 */
-	const resourceRoutes = <R extends ScimResource>(path: string, resources: ScimResources<R>, searchPaths: readonly string[]) => {
+	const listResponse = (query: Projected) => (page: ListPage<ScimResource>) => ({
+		schemas: [LIST_SCHEMA],
+		totalResults: page.total,
+		startIndex: page.startIndex,
+		itemsPerPage: page.resources.length,
+		Resources: page.resources.map((resource) => projectResource(resource, query.attributes, query.excludedAttributes)),
+	});
+	const resourceRoutes = <R extends ScimResource>(path: string, resources: ScimResources<R>) => {
 		const listPage = async (reply: FastifyReply, orgId: string, query: ListQuery & Projected) =>
-			answer(reply, await resources.list(orgId, query), 200, (page) => ({
-				schemas: [LIST_SCHEMA],
-				totalResults: page.total,
-				startIndex: page.startIndex,
-				itemsPerPage: page.resources.length,
-				Resources: page.resources.map((resource) => projectResource(resource, query.attributes, query.excludedAttributes)),
-			}));
+			answer(reply, await resources.list(orgId, query), 200, listResponse(query));
 		app.get(path, { schema: { ...hidden, querystring: ListParams } }, async (request, reply) =>
 			listPage(reply, orgOf(request), request.query),
 		);
-		for (const search of searchPaths) {
-			app.post(search, { schema: { ...hidden, body: SearchRequest } }, async (request, reply) =>
-				listPage(reply, orgOf(request), request.body),
-			);
-		}
+		app.post(`${path}/.search`, { schema: { ...hidden, body: SearchRequest } }, async (request, reply) =>
+			listPage(reply, orgOf(request), request.body),
+		);
 		const projectedAs = (request: FastifyRequest<{ Querystring: Projected }>) => (resource: R) =>
 			projectResource(resource, request.query.attributes, request.query.excludedAttributes);
 		app.post(path, { schema: projected }, async (request, reply) => {
@@ -195,8 +204,20 @@ export const scimRoutes: FastifyPluginAsyncZod<ScimRouteOptions> = async (app, {
 	};
 	const projected = { ...hidden, querystring: z.object(Projection) };
 	const withId = { ...projected, params: IdParams };
-	// POST /.search at the root searches Users: a directory searches one resource type at a time, and
-	// a filter names one type's attributes (userName, or displayName).
-	resourceRoutes('/Users', users, ['/Users/.search', '/.search']);
-	resourceRoutes('/Groups', groups, ['/Groups/.search']);
+	resourceRoutes('/Users', users);
+	resourceRoutes('/Groups', groups);
+	// RFC 7644 §3.4.3: a search at the root covers every resource type, Users first, then Groups; an
+	// attribute one type does not have matches none of its resources.
+	app.post('/.search', { schema: { ...hidden, body: SearchRequest } }, async (request, reply) => {
+		const orgId = orgOf(request);
+		const matched: ScimResource[] = [];
+		for (const resources of [users, groups]) {
+			const found = await resources.matching(orgId, request.body.filter);
+			if (!found.ok) {
+				return answer(reply, found, 200, () => undefined);
+			}
+			matched.push(...found.value);
+		}
+		return send(reply, 200, listResponse(request.body)(pageOf(matched, request.body)));
+	});
 };

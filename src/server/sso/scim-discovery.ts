@@ -1,4 +1,4 @@
-import { LIST_SCHEMA } from './scim-resource';
+import { LIST_SCHEMA, MAX_PAGE } from './scim-resource';
 import {
 	ENTERPRISE_ATTRIBUTES,
 	ENTERPRISE_SCHEMA,
@@ -13,7 +13,6 @@ const GROUP_SCHEMA = 'urn:ietf:params:scim:schemas:core:2.0:Group';
 const SCHEMA_SCHEMA = 'urn:ietf:params:scim:schemas:core:2.0:Schema';
 const RESOURCE_TYPE_SCHEMA = 'urn:ietf:params:scim:schemas:core:2.0:ResourceType';
 const SERVICE_PROVIDER_CONFIG_SCHEMA = 'urn:ietf:params:scim:schemas:core:2.0:ServiceProviderConfig';
-export const MAX_RESULTS = 200;
 
 /**
  * SCIM's discovery documents (RFC 7644 §4, their content RFC 7643 §5–7): what a directory, or a
@@ -29,7 +28,7 @@ export class ScimDiscovery {
 			documentationUri,
 			patch: { supported: true },
 			bulk: { supported: false, maxOperations: 0, maxPayloadSize: 0 },
-			filter: { supported: true, maxResults: MAX_RESULTS },
+			filter: { supported: true, maxResults: MAX_PAGE },
 			changePassword: { supported: false },
 			sort: { supported: false },
 			etag: { supported: false },

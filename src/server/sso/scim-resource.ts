@@ -47,6 +47,23 @@ export interface ListQuery {
 	count?: number | undefined;
 }
 
+/** One page of a list: how many matched in all, where the page starts (1-based), and its resources. */
+export interface ListPage<R> {
+	total: number;
+	startIndex: number;
+	resources: R[];
+}
+
+/** The most resources one page holds (ServiceProviderConfig's `filter.maxResults` says the same). */
+export const MAX_PAGE = 200;
+
+/** The page a query asks for of everything that matched (RFC 7644 §3.4.2.4: `startIndex` below 1 is 1). */
+export function pageOf<R>(matched: readonly R[], query: Pick<ListQuery, 'startIndex' | 'count'>): ListPage<R> {
+	const startIndex = Math.max(1, query.startIndex ?? 1);
+	const count = Math.min(MAX_PAGE, Math.max(0, query.count ?? MAX_PAGE));
+	return { total: matched.length, startIndex, resources: matched.slice(startIndex - 1, startIndex - 1 + count) };
+}
+
 export const problem = (kind: ScimProblemKind, detail: string): ScimProblem => ({ ok: false, kind, detail });
 
 // Entra ID sends booleans as "True"/"False" strings in some PATCH requests; both forms are accepted.

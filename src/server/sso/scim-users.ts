@@ -13,6 +13,8 @@ import {
 	problem,
 	userResource,
 	UserInput,
+	pageOf,
+	type ListPage,
 	type ListQuery,
 	type ScimResult,
 	type ScimUser,
@@ -21,7 +23,6 @@ import {
 export { LIST_SCHEMA, type ScimProblemKind, type ScimResult, type ScimUser } from './scim-resource';
 export { USER_SCHEMA } from './scim-schema';
 
-const MAX_PAGE = 200;
 const MAX_OPERATIONS = 100;
 
 const PatchInput = z.looseObject({
@@ -90,10 +91,16 @@ export class ScimUsers {
 	}
 
 	/** `filter` per RFC 7644 §3.4.2.2 (any declared attribute); `startIndex` is 1-based. */
-	async list(orgId: string, query: ListQuery): Promise<ScimResult<{ total: number; startIndex: number; resources: ScimUser[] }>> {
+	async list(orgId: string, query: ListQuery): Promise<ScimResult<ListPage<ScimUser>>> {
+		const matched = await this.matching(orgId, query.filter);
+		return matched.ok ? { ok: true, value: pageOf(matched.value, query) } : matched;
+	}
+
+	/** Every person the filter matches (everyone without one), in the order lists show them. */
+	async matching(orgId: string, filter: string | undefined): Promise<ScimResult<ScimUser[]>> {
 		let parsed: Filter | undefined;
 		try {
-			parsed = query.filter ? parseFilter(query.filter) : undefined;
+			parsed = filter ? parseFilter(filter) : undefined;
 		} catch (error) {
 			return problem('invalidFilter', `the filter could not be parsed: ${(error as Error).message}`);
 		}
@@ -108,9 +115,7 @@ export class ScimUsers {
 		if (parsed && byUserName === undefined) {
 			resources = resources.filter(scimFilter(parsed));
 		}
-		const startIndex = Math.max(1, query.startIndex ?? 1);
-		const count = Math.min(MAX_PAGE, Math.max(0, query.count ?? MAX_PAGE));
-		return { ok: true, value: { total: resources.length, startIndex, resources: resources.slice(startIndex - 1, startIndex - 1 + count) } };
+		return { ok: true, value: resources };
 	}
 
 	async patch(orgId: string, id: string, body: unknown): Promise<ScimResult<ScimUser>> {
