@@ -130,6 +130,14 @@ describe('SCIM 2.0 Groups, as Entra ID and Okta provision them', function () {
 		});
 		assert.equal(add.status, 200, await add.clone().text());
 		assert.deepEqual(await members(group.id), ['ann@acme.test', 'bob@acme.test']);
+		// Entra ID's membership check (Microsoft Learn, "Get Group by id and member").
+		const isMember = async (person: string) => {
+			const filter = `id eq "${group.id}" and members[value eq "${person}"]`;
+			const found = await jsonOf(await directory.call('GET', `/Groups?excludedAttributes=members&filter=${encodeURIComponent(filter)}`));
+			return [found.totalResults, found.Resources[0]?.members];
+		};
+		assert.deepEqual(await isMember(people.ann!), [1, undefined]);
+		assert.deepEqual(await isMember(people.cy!), [0, undefined]);
 		await directory.call('PATCH', `/Groups/${group.id}`, {
 			schemas: [PATCH_OP],
 			Operations: [{ name: 'removeMember', op: 'Remove', path: 'members', value: [{ $ref: null, value: people.ann }] }],
