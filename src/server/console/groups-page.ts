@@ -41,7 +41,7 @@ export function groupsPage(
 		<p class="muted">Groups come from your directory (SCIM), from the group claim of single sign-on (at each member's sign-in), or are made here. Only groups made here are changed here.</p>
 		<div id="status" class="status" role="status" aria-live="polite"></div>
 		<table id="groups">
-			<thead><tr><th scope="col">Group</th><th scope="col">Managed by</th><th scope="col">Members</th><th scope="col"></th></tr></thead>
+			<thead><tr><th scope="col">Group</th><th scope="col">Managed by</th><th scope="col">Members</th><th scope="col"><span class="visually-hidden">Actions</span></th></tr></thead>
 			<tbody>${groups.length ? groups.map(groupRow) : html`<tr><td colspan="4" class="muted">No groups yet.</td></tr>`}</tbody>
 		</table>
 		<h2>New group</h2>

@@ -188,7 +188,7 @@ export const adminPages = {
 			<h1>Revisions</h1>
 			<div id="status" class="status" role="status" aria-live="polite"></div>
 			<table id="revisions" data-current="${rows[0]?.revision ?? 0}">
-				<thead><tr><th>Revision</th><th>Saved by</th><th>When</th><th>Enabled</th><th>What changed</th><th></th></tr></thead>
+				<thead><tr><th>Revision</th><th>Saved by</th><th>When</th><th>Enabled</th><th>What changed</th><th><span class="visually-hidden">Actions</span></th></tr></thead>
 				<tbody>
 					${rows.map(
 						(row, index) => html`<tr data-revision="${row.revision}">
@@ -217,7 +217,7 @@ export const adminPages = {
 			<p class="muted">Current revision ${currentRevision}.</p>
 			<div id="status" class="status" role="status" aria-live="polite"></div>
 			<table id="members">
-				<thead><tr><th>Email</th><th>Role</th><th>Groups</th><th>Last seen</th><th>Applied revision</th><th>Sync</th><th></th></tr></thead>
+				<thead><tr><th>Email</th><th>Role</th><th>Groups</th><th>Last seen</th><th>Applied revision</th><th>Sync</th><th><span class="visually-hidden">Actions</span></th></tr></thead>
 				<tbody>
 					${members.map(
 						(member) => html`<tr data-member-id="${member.id}">

@@ -27,7 +27,7 @@ export function rolloutCard(status: RolloutStatus | undefined): SafeHtml | '' {
 		<h2>Revision ${status.revision} is rolling out to ${canary}</h2>
 		<p class="muted">Saved by ${status.startedBy}. Everyone else keeps revision ${status.stable} until you promote it; nothing changes on its own.</p>
 		<table id="rollout-compare">
-			<thead><tr><th></th><th>Revision</th><th>Applied</th><th>Requests</th><th>Failed</th><th>Error rate</th></tr></thead>
+			<thead><tr><th><span class="visually-hidden">Members</span></th><th>Revision</th><th>Applied</th><th>Requests</th><th>Failed</th><th>Error rate</th></tr></thead>
 			<tbody>${row('Canary', status.revision, status.canaryMembers)}${row('Everyone else', status.stable, status.everyoneElse)}</tbody>
 		</table>
 		<div class="actions">

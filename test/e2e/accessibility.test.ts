@@ -1,0 +1,114 @@
+import assert from 'node:assert/strict';
+import { mkdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import { launchChromium, signInToConsole } from '../support/chromium';
+import { validSettings } from '../support/policy-fixtures';
+import { ADMIN, jsonOf, putPolicy, startService, type RunningService } from '../support/service';
+
+/**
+ * axe-core (Deque's accessibility engine), evaluated in the page through the browser's debugging
+ * protocol, which the pages' Content-Security-Policy does not govern: the console itself loads no
+ * script but its own.
+ */
+const ARTIFACTS = join(__dirname, '..', '..', 'test-results');
+const AXE = readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
+/** WCAG 2.2 levels A and AA (2.0 and 2.1 included), and axe's best practices. */
+const RULES = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa', 'best-practice'];
+
+interface Finding {
+	id: string;
+	impact: string | null;
+	nodes: { target: string[]; failureSummary?: string }[];
+}
+
+/** What axe finds on the page as it is now, each finding with the elements at fault and why. */
+async function findings(page: Page): Promise<string[]> {
+	await page.evaluate(AXE);
+	const violations = (await page.evaluate(
+		`axe.run(document, { runOnly: { type: 'tag', values: ${JSON.stringify(RULES)} } }).then((result) => result.violations)`,
+	)) as Finding[];
+	return violations.flatMap((violation) =>
+		violation.nodes.map(
+			(node) => `${violation.impact} ${violation.id}: ${node.target.join(' ')} — ${node.failureSummary?.replace(/\s+/g, ' ')}`,
+		),
+	);
+}
+
+/**
+ * Every console page, and the pages people reach from a link (sign-in, device approval, invitation),
+ * with content on them: a group, an invitation, two revisions, a rollout under way, and the settings
+ * form showing its errors. Both colour schemes: the console follows the system's.
+ */
+describe('the console against WCAG 2.2 AA (axe-core, headless Chromium)', function () {
+	this.timeout(120_000);
+	let browser: Browser;
+	let service: RunningService;
+	let invitation: string;
+
+	before(async () => {
+		browser = await launchChromium();
+		service = await startService();
+		await service.addUser('dev@acme.example', 'member');
+		const admin = (await service.signIn(ADMIN.email)).access_token;
+		const api = (method: string, path: string, body: unknown) =>
+			fetch(`${service.url}/api/v1/admin${path}`, {
+				method,
+				headers: { authorization: `Bearer ${admin}`, 'content-type': 'application/json' },
+				body: JSON.stringify(body),
+			});
+		assert.equal((await putPolicy(service.url, admin, validSettings.plainCompatible, '"1"')).status, 200);
+		assert.equal((await api('POST', '/groups', { displayName: 'Pilots', members: ['dev@acme.example'] })).status, 201);
+		const invited = await api('POST', '/members', { email: 'invited@acme.example', role: 'member' });
+		assert.equal(invited.status, 201);
+		invitation = (await jsonOf(invited)).invitation.link;
+		const canary = await fetch(`${service.url}/api/v1/admin/policy?rollout=group:Pilots`, {
+			method: 'PUT',
+			headers: { authorization: `Bearer ${admin}`, 'content-type': 'application/json', 'if-match': '"2"' },
+			body: JSON.stringify({
+				...validSettings.plainCompatible,
+				provider: { ...validSettings.plainCompatible.provider, baseUrl: 'https://next.acme.example/v1' },
+			}),
+		});
+		assert.equal(canary.status, 200, await canary.clone().text());
+	});
+	after(async () => {
+		await service?.close();
+		await browser?.close();
+	});
+
+	for (const colorScheme of ['light', 'dark'] as const) {
+		it(`finds nothing on any page in the ${colorScheme} scheme`, async () => {
+			const page = await browser.newPage({ colorScheme });
+			mkdirSync(ARTIFACTS, { recursive: true });
+			const found: string[] = [];
+			const check = async (name: string) => {
+				await page.waitForLoadState('networkidle');
+				found.push(...(await findings(page)).map((finding) => `${name}: ${finding}`));
+				await page.screenshot({ path: join(ARTIFACTS, `a11y-${colorScheme}-${name.replace(/ /g, '-')}.png`), fullPage: true });
+			};
+			try {
+				await page.goto(`${service.url}/console/login`);
+				await check('login');
+				await page.goto(invitation);
+				await check('invitation');
+				await signInToConsole(page, service.url);
+				await check('settings');
+				await page.fill('#base-url', 'not a url');
+				await page.click('#save');
+				await page.waitForSelector('#status.error');
+				await check('settings with errors');
+				for (const name of ['members', 'groups', 'revisions', 'usage', 'devices', 'sso', 'activity']) {
+					await page.goto(`${service.url}/console/${name}`);
+					await check(name);
+				}
+				assert.equal(await page.goto(`${service.url}/console/revisions`).then(() => page.isVisible('#rollout-card')), true);
+				await page.goto(`${service.url}/device`);
+				await check('device approval');
+			} finally {
+				await page.close();
+			}
+			assert.deepEqual(found, []);
+		});
+	}
+});
