@@ -6,7 +6,7 @@ import { newId } from '../crypto';
 import type { GroupRecord, GroupStore } from '../store/group-store';
 import type { Store } from '../store/store';
 import { hasUnsafeText } from '../text-safety';
-import { PATCH_SCHEMA, pageOf, problem, type ListPage, type ListQuery, type ScimResult } from '../sso/scim-resource';
+import { PATCH_SCHEMA, problem, type ScimResult } from '../sso/scim-resource';
 
 export const GROUP_SCHEMA = 'urn:ietf:params:scim:schemas:core:2.0:Group';
 
@@ -100,11 +100,6 @@ export class ScimGroups {
 		}
 		const [members, emails] = [await this.groups.memberships(orgId), await this.emails(orgId)];
 		return { ok: true, value: this.resource(group, members.get(id) ?? [], emails) };
-	}
-
-	async list(orgId: string, query: ListQuery): Promise<ScimResult<ListPage<ScimGroup>>> {
-		const matched = await this.matching(orgId, query.filter);
-		return matched.ok ? { ok: true, value: pageOf(matched.value, query) } : matched;
 	}
 
 	/** Every group the filter matches (every group without one), in the order lists show them. */

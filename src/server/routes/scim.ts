@@ -8,7 +8,6 @@ import {
 	pageOf,
 	projectResource,
 	SEARCH_SCHEMA,
-	type ListPage,
 	type ListQuery,
 	type ScimProblemKind,
 	type ScimResult,
@@ -56,14 +55,15 @@ const names = z
 	.transform((value) => value.split(',').map((name) => name.trim()))
 	.optional();
 const Projection = { attributes: names, excludedAttributes: names };
-type Projected = { attributes?: string[] | undefined; excludedAttributes?: string[] | undefined };
+const ProjectionQuery = z.object(Projection);
+type Projected = z.infer<typeof ProjectionQuery>;
 
 /** A SCIM resource as the services answer it: its attributes, and where it lives. */
 type ScimResource = { [attribute: string]: unknown; meta: { location: string } };
 
 /** What one resource type's service answers (Users and Groups alike), each call a result the routes map to a status. */
 interface ScimResources<R extends ScimResource> {
-	list(orgId: string, query: ListQuery): Promise<ScimResult<ListPage<R>>>;
+	/** Every resource the filter matches (all without one), in the order lists show them. */
 	matching(orgId: string, filter: string | undefined): Promise<ScimResult<R[]>>;
 	create(orgId: string, body: unknown): Promise<ScimResult<R>>;
 	get(orgId: string, id: string): Promise<ScimResult<R>>;
@@ -71,6 +71,7 @@ interface ScimResources<R extends ScimResource> {
 	patch(orgId: string, id: string, body: unknown): Promise<ScimResult<R>>;
 	delete(orgId: string, id: string): Promise<ScimResult<undefined>>;
 }
+
 const ListParams = z.object({
 	filter: z.string().max(1000).optional(),
 	startIndex: z.coerce.number().int().optional(),
@@ -89,8 +90,8 @@ const SearchRequest = z.looseObject({
 
 /**
  * SCIM 2.0 for Entra ID and Okta provisioning, under `/scim/v2`: discovery (ServiceProviderConfig,
- * ResourceTypes, Schemas), Users and Groups, each with its `.search`, and `/.search` across both. Its bearer token opens these routes only, and no
- * other token opens them. Bodies are `application/scim+json` or `application/json`; every answer is
+ * ResourceTypes, Schemas), Users and Groups, each with its `.search`, and `/.search` across both.
+ * Its bearer token opens these routes only, and no other token opens them. Bodies are `application/scim+json` or `application/json`; every answer is
  * `application/scim+json`, errors in RFC 7644 §3.12's shape.
  */
 export const scimRoutes: FastifyPluginAsyncZod<ScimRouteOptions> = async (app, { users, groups, identity, publicUrl }) => {
@@ -160,25 +161,28 @@ export const scimRoutes: FastifyPluginAsyncZod<ScimRouteOptions> = async (app, {
 		return found ? send(reply, 200, found) : error(reply, 404, `no Schema ${request.params.id}`);
 	});
 
+	/** A list (RFC 7644 §3.4.2): the page the query asks for of what matched, each resource projected as asked. */
+	const sendList = (reply: FastifyReply, query: ListQuery & Projected, matched: ScimResult<ScimResource[]>) =>
+		answer(reply, matched, 200, (resources) => {
+			const page = pageOf(resources, query);
+			return {
+				schemas: [LIST_SCHEMA],
+				totalResults: page.total,
+				startIndex: page.startIndex,
+				itemsPerPage: page.resources.length,
+				Resources: page.resources.map((resource) => projectResource(resource, query.attributes, query.excludedAttributes)),
+			};
+		});
 	/**
 	 * One resource type's endpoints (RFC 7644 §3.3–§3.6): list with filter and paging, the same as a
 	 * POST `.search`, create, read, replace, PATCH and delete, each read back as the caller projected it.
 	 */
-	const listResponse = (query: Projected) => (page: ListPage<ScimResource>) => ({
-		schemas: [LIST_SCHEMA],
-		totalResults: page.total,
-		startIndex: page.startIndex,
-		itemsPerPage: page.resources.length,
-		Resources: page.resources.map((resource) => projectResource(resource, query.attributes, query.excludedAttributes)),
-	});
 	const resourceRoutes = <R extends ScimResource>(path: string, resources: ScimResources<R>) => {
-		const listPage = async (reply: FastifyReply, orgId: string, query: ListQuery & Projected) =>
-			answer(reply, await resources.list(orgId, query), 200, listResponse(query));
 		app.get(path, { schema: { ...hidden, querystring: ListParams } }, async (request, reply) =>
-			listPage(reply, orgOf(request), request.query),
+			sendList(reply, request.query, await resources.matching(orgOf(request), request.query.filter)),
 		);
 		app.post(`${path}/.search`, { schema: { ...hidden, body: SearchRequest } }, async (request, reply) =>
-			listPage(reply, orgOf(request), request.body),
+			sendList(reply, request.body, await resources.matching(orgOf(request), request.body.filter)),
 		);
 		const projectedAs = (request: FastifyRequest<{ Querystring: Projected }>) => (resource: R) =>
 			projectResource(resource, request.query.attributes, request.query.excludedAttributes);
@@ -202,22 +206,21 @@ export const scimRoutes: FastifyPluginAsyncZod<ScimRouteOptions> = async (app, {
 			answer(reply, await resources.delete(orgOf(request), request.params.id), 204, () => undefined),
 		);
 	};
-	const projected = { ...hidden, querystring: z.object(Projection) };
+	const projected = { ...hidden, querystring: ProjectionQuery };
 	const withId = { ...projected, params: IdParams };
 	resourceRoutes('/Users', users);
 	resourceRoutes('/Groups', groups);
 	// RFC 7644 §3.4.3: a search at the root covers every resource type, Users first, then Groups; an
 	// attribute one type does not have matches none of its resources.
-	app.post('/.search', { schema: { ...hidden, body: SearchRequest } }, async (request, reply) => {
-		const orgId = orgOf(request);
-		const matched: ScimResource[] = [];
-		for (const resources of [users, groups]) {
-			const found = await resources.matching(orgId, request.body.filter);
-			if (!found.ok) {
-				return answer(reply, found, 200, () => undefined);
-			}
-			matched.push(...found.value);
+	const everything = async (orgId: string, filter: string | undefined): Promise<ScimResult<ScimResource[]>> => {
+		const people = await users.matching(orgId, filter);
+		if (!people.ok) {
+			return people;
 		}
-		return send(reply, 200, listResponse(request.body)(pageOf(matched, request.body)));
-	});
+		const teams = await groups.matching(orgId, filter);
+		return teams.ok ? { ok: true, value: [...people.value, ...teams.value] } : teams;
+	};
+	app.post('/.search', { schema: { ...hidden, body: SearchRequest } }, async (request, reply) =>
+		sendList(reply, request.body, await everything(orgOf(request), request.body.filter)),
+	);
 };

@@ -7,18 +7,7 @@ import type { Clock } from '../clock';
 import type { IdentityStore } from '../store/identity-store';
 import type { Store, UserRecord } from '../store/store';
 import { checkPatchPath, checkPatchValueKeys, readStoredAttributes, type StoredAttributes } from './scim-attributes';
-import {
-	notProvisioned,
-	PATCH_SCHEMA,
-	problem,
-	userResource,
-	UserInput,
-	pageOf,
-	type ListPage,
-	type ListQuery,
-	type ScimResult,
-	type ScimUser,
-} from './scim-resource';
+import { notProvisioned, PATCH_SCHEMA, problem, userResource, UserInput, type ScimResult, type ScimUser } from './scim-resource';
 
 export { LIST_SCHEMA, type ScimProblemKind, type ScimResult, type ScimUser } from './scim-resource';
 export { USER_SCHEMA } from './scim-schema';
@@ -90,13 +79,7 @@ export class ScimUsers {
 		return { ok: true, value: userResource(user, kept.get(id), this.locationOf(id)) };
 	}
 
-	/** `filter` per RFC 7644 §3.4.2.2 (any declared attribute); `startIndex` is 1-based. */
-	async list(orgId: string, query: ListQuery): Promise<ScimResult<ListPage<ScimUser>>> {
-		const matched = await this.matching(orgId, query.filter);
-		return matched.ok ? { ok: true, value: pageOf(matched.value, query) } : matched;
-	}
-
-	/** Every person the filter matches (everyone without one), in the order lists show them. */
+	/** Every person the filter (RFC 7644 §3.4.2.2, on any declared attribute) matches, everyone without one, in the order lists show them. */
 	async matching(orgId: string, filter: string | undefined): Promise<ScimResult<ScimUser[]>> {
 		let parsed: Filter | undefined;
 		try {
