@@ -38,8 +38,6 @@ export interface ServiceOptions {
 	relyingParty?: RelyingParty;
 }
 
-export type Services = Awaited<ReturnType<typeof buildServices>>;
-
 /**
  * The domain half of the composition root: every service, built once, wired to the others it tells
  * (a save to the streams, a group change to the members' documents, a rollout's end to its
