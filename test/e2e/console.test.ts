@@ -369,6 +369,14 @@ describe('admin console in headless Chromium', function () {
 		assert.match((await page.locator('.header-row').last().locator('.field-error').textContent())!, /value contains a line break/);
 		assert.equal(await page.inputValue('#base-url'), 'http://example.com', 'what the admin typed stays, to be fixed');
 		assert.equal((await currentPolicy()).policy.revision, 1, 'nothing was saved');
+		// Focus goes to the first field to fix; each wrong field is described by its own error.
+		assert.equal(await page.evaluate('document.activeElement.id'), 'base-url');
+		const describedBy = (selector: string) =>
+			page.evaluate(
+				`document.getElementById(document.querySelector(${JSON.stringify(selector)}).getAttribute('aria-describedby')).textContent`,
+			);
+		assert.match(String(await describedBy('#base-url')), /must use https:/);
+		assert.match(String(await describedBy('.header-row:last-of-type .header-value')), /value contains a line break/);
 		mkdirSync(ARTIFACTS, { recursive: true });
 		await page.screenshot({ path: join(ARTIFACTS, 'console-settings-errors.png'), fullPage: true });
 
@@ -377,6 +385,7 @@ describe('admin console in headless Chromium', function () {
 		await page.click('#save');
 		await page.waitForSelector('#status.success');
 		assert.equal((await currentPolicy()).policy.revision, 2);
+		assert.equal(await page.locator('[aria-invalid], #base-url[aria-describedby]').count(), 0, 'no field is marked wrong after a save');
 	});
 
 	it('says who changed the policy when another admin saved first', async () => {

@@ -12,7 +12,20 @@ export function clearErrors(): void {
 	}
 	for (const input of $$('[aria-invalid]')) {
 		input.removeAttribute('aria-invalid');
+		input.removeAttribute('aria-describedby');
 	}
+}
+
+let slotIds = 0;
+
+/** Marks a field wrong and names its error as its description, so a screen reader says why on reaching it. */
+function markInvalid(input: Element | null | undefined, slot: HTMLElement): void {
+	if (!input || !['INPUT', 'SELECT', 'TEXTAREA'].includes(input.tagName)) {
+		return;
+	}
+	slot.id ||= `field-error-${++slotIds}`;
+	input.setAttribute('aria-invalid', 'true');
+	input.setAttribute('aria-describedby', slot.id);
 }
 
 /** The error slot the page renders beside the field with this path. */
@@ -42,7 +55,7 @@ export function showFieldErrors(errors: FieldError[], headersBox: HTMLElement): 
 			const row = $$('.header-row', headersBox).find((candidate) => inputValue('.header-name', candidate).trim() === name);
 			if (row) {
 				slot = $('.field-error', row);
-				$('.header-value', row).setAttribute('aria-invalid', 'true');
+				markInvalid($('.header-value', row), slot);
 			}
 		}
 		if (!slot && error.path.startsWith('provider.models.allowed')) {
@@ -51,10 +64,14 @@ export function showFieldErrors(errors: FieldError[], headersBox: HTMLElement): 
 		}
 		if (slot) {
 			slot.textContent = message;
-			slot.previousElementSibling?.setAttribute('aria-invalid', 'true');
+			if (!slot.closest('.header-row')) {
+				markInvalid(slot.previousElementSibling, slot);
+			}
 		}
 		lines.push(`${label ?? error.path}: ${message}`);
 	}
+	// Keyboard and screen-reader users land on the first field to fix, not at the Save button.
+	$$<HTMLElement>('[aria-invalid="true"]')[0]?.focus();
 	const count = errors.length;
 	showStatus(`Not saved: ${count} field${count === 1 ? '' : 's'} need${count === 1 ? 's' : ''} fixing. ${lines.join('; ')}`, 'error');
 }
