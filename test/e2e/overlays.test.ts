@@ -65,6 +65,13 @@ describe('group overlays in headless Chromium', function () {
 		await page.waitForSelector('#status.error');
 		assert.match((await page.textContent('#status'))!, /Contractors: gpt-4o is not in models\.allowed/);
 		assert.match((await last().locator('.field-error[data-overlay-field="default"]').textContent())!, /gpt-4o is not in models\.allowed/);
+		// The wrong field has focus and is described by its error, as on the settings page.
+		assert.deepEqual(
+			await page.evaluate(
+				"[document.activeElement.className, document.getElementById(document.activeElement.getAttribute('aria-describedby')).textContent]",
+			),
+			['overlay-default', 'gpt-4o is not in models.allowed'],
+		);
 
 		await last().locator('.overlay-default').fill('');
 		// Contractors first, so Research (applied later) wins for a member of both.

@@ -6,11 +6,11 @@ export interface FieldError {
 	message: string;
 }
 
-export function clearErrors(): void {
-	for (const slot of $$('.field-error')) {
+export function clearErrors(root: ParentNode = document): void {
+	for (const slot of $$('.field-error', root)) {
 		slot.textContent = '';
 	}
-	for (const input of $$('[aria-invalid]')) {
+	for (const input of $$('[aria-invalid]', root)) {
 		input.removeAttribute('aria-invalid');
 		input.removeAttribute('aria-describedby');
 	}
@@ -19,7 +19,7 @@ export function clearErrors(): void {
 let slotIds = 0;
 
 /** Marks a field wrong and names its error as its description, so a screen reader says why on reaching it. */
-function markInvalid(input: Element | null | undefined, slot: HTMLElement): void {
+export function markInvalid(input: Element | null | undefined, slot: HTMLElement): void {
 	if (!input || !['INPUT', 'SELECT', 'TEXTAREA'].includes(input.tagName)) {
 		return;
 	}
@@ -40,6 +40,11 @@ function labelFor(path: string): string | undefined {
 /** The service names fields by path; the admin knows them by their labels. */
 function inLabels(message: string): string {
 	return message.replace(/\bmodels\.allowed\b/g, labelFor('provider.models.allowed') ?? 'Allowed models');
+}
+
+/** Keyboard and screen-reader users land on the first field to fix, not at the Save button. */
+export function focusFirstInvalid(root: ParentNode = document): void {
+	$$('[aria-invalid="true"]', root)[0]?.focus();
 }
 
 /** Puts each error beside its field (a header's beside its row), and lists them all by label in the status line. */
@@ -70,8 +75,7 @@ export function showFieldErrors(errors: FieldError[], headersBox: HTMLElement): 
 		}
 		lines.push(`${label ?? error.path}: ${message}`);
 	}
-	// Keyboard and screen-reader users land on the first field to fix, not at the Save button.
-	$$<HTMLElement>('[aria-invalid="true"]')[0]?.focus();
+	focusFirstInvalid();
 	const count = errors.length;
 	showStatus(`Not saved: ${count} field${count === 1 ? '' : 's'} need${count === 1 ? 's' : ''} fixing. ${lines.join('; ')}`, 'error');
 }

@@ -1,4 +1,5 @@
 import { $, $$, send, showStatus } from './dom';
+import { clearErrors, focusFirstInvalid, markInvalid } from './field-errors';
 
 interface Answer {
 	message?: string;
@@ -111,9 +112,7 @@ export function wireOverlays(card: HTMLElement): void {
 		refresh();
 	});
 	$('#save-overlays', card).addEventListener('click', async () => {
-		for (const slot of $$('.field-error', card)) {
-			slot.textContent = '';
-		}
+		clearErrors(card);
 		const { response, data } = await send<Answer>(
 			'PUT',
 			'/api/v1/admin/policy/overlays',
@@ -129,11 +128,13 @@ export function wireOverlays(card: HTMLElement): void {
 			const { index, field } = slotOf(error.path);
 			const row = rows[index];
 			const slot = (row ?? card).querySelector(`.field-error[data-overlay-field="${index < 0 ? 'overlays' : field}"]`);
-			if (slot) {
+			if (slot instanceof HTMLElement) {
 				slot.textContent = error.message;
+				markInvalid(slot.previousElementSibling, slot);
 			}
 			return `${row?.dataset.group ?? error.path}: ${error.message}`;
 		});
+		focusFirstInvalid(card);
 		showStatus(`Overlays not saved: ${lines.join('; ') || data.message || `failed (${response.status})`}`, 'error');
 	});
 	// Whether overlays may change the endpoint decides whether their Base URL can be filled in.
