@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { launchChromium, signInToConsole } from '../support/chromium';
 import { validSettings } from '../support/policy-fixtures';
-import { ADMIN, jsonOf, putPolicy, startService, type RunningService } from '../support/service';
+import { ADMIN, bearer, createGroup, jsonOf, putPolicy, startService, type RunningService } from '../support/service';
 
 /**
  * axe-core (Deque's accessibility engine), evaluated in the page through the browser's debugging
@@ -37,7 +37,7 @@ async function findings(page: Page): Promise<string[]> {
 
 /**
  * Every console page, and the pages people reach from a link (sign-in, device approval, invitation),
- * with content on them: a group, an invitation, two revisions, a rollout under way, and the settings
+ * with content on them: a group, an invitation, three revisions, a rollout under way, and the settings
  * form showing its errors. Both colour schemes: the console follows the system's.
  */
 describe('the console against WCAG 2.2 AA (axe-core, headless Chromium)', function () {
@@ -51,20 +51,18 @@ describe('the console against WCAG 2.2 AA (axe-core, headless Chromium)', functi
 		service = await startService();
 		await service.addUser('dev@acme.example', 'member');
 		const admin = (await service.signIn(ADMIN.email)).access_token;
-		const api = (method: string, path: string, body: unknown) =>
-			fetch(`${service.url}/api/v1/admin${path}`, {
-				method,
-				headers: { authorization: `Bearer ${admin}`, 'content-type': 'application/json' },
-				body: JSON.stringify(body),
-			});
 		assert.equal((await putPolicy(service.url, admin, validSettings.plainCompatible, '"1"')).status, 200);
-		assert.equal((await api('POST', '/groups', { displayName: 'Pilots', members: ['dev@acme.example'] })).status, 201);
-		const invited = await api('POST', '/members', { email: 'invited@acme.example', role: 'member' });
+		await createGroup(service.url, admin, 'Pilots', ['dev@acme.example']);
+		const invited = await fetch(`${service.url}/api/v1/admin/members`, {
+			method: 'POST',
+			headers: bearer(admin, { 'content-type': 'application/json' }),
+			body: JSON.stringify({ email: 'invited@acme.example', role: 'member' }),
+		});
 		assert.equal(invited.status, 201);
 		invitation = (await jsonOf(invited)).invitation.link;
 		const canary = await fetch(`${service.url}/api/v1/admin/policy?rollout=group:Pilots`, {
 			method: 'PUT',
-			headers: { authorization: `Bearer ${admin}`, 'content-type': 'application/json', 'if-match': '"2"' },
+			headers: bearer(admin, { 'content-type': 'application/json', 'if-match': '"2"' }),
 			body: JSON.stringify({
 				...validSettings.plainCompatible,
 				provider: { ...validSettings.plainCompatible.provider, baseUrl: 'https://next.acme.example/v1' },
