@@ -36,9 +36,10 @@ async function findings(page: Page): Promise<string[]> {
 }
 
 /**
- * Every console page, and the pages people reach from a link (sign-in, device approval, invitation),
- * with content on them: a group, an invitation, three revisions, a rollout under way, and the settings
- * form showing its errors. Both colour schemes: the console follows the system's.
+ * Every console page, and the pages people reach from a link (sign-in, device approval, invitation,
+ * an address with nothing there), with content on them: a group, an invitation, three revisions, a
+ * rollout under way, and the settings form showing its errors. Both colour schemes: the console
+ * follows the system's.
  */
 describe('the console against WCAG 2.2 AA (axe-core, headless Chromium)', function () {
 	this.timeout(120_000);
@@ -103,6 +104,8 @@ describe('the console against WCAG 2.2 AA (axe-core, headless Chromium)', functi
 				assert.equal(await page.goto(`${service.url}/console/revisions`).then(() => page.isVisible('#rollout-card')), true);
 				await page.goto(`${service.url}/device`);
 				await check('device approval');
+				await page.goto(`${service.url}/console/no-such-page`);
+				await check('nothing here');
 			} finally {
 				await page.close();
 			}
