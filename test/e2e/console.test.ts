@@ -386,6 +386,14 @@ describe('admin console in headless Chromium', function () {
 		await page.waitForSelector('#status.success');
 		assert.equal((await currentPolicy()).policy.revision, 2);
 		assert.equal(await page.locator('[aria-invalid], #base-url[aria-describedby]').count(), 0, 'no field is marked wrong after a save');
+
+		// A saved header's row, as the page renders it after a reload: its value is the field at fault.
+		await page.reload();
+		await page.locator('.header-row').last().locator('.header-value').fill('again\nInjected: yes');
+		await page.click('#save');
+		await page.waitForSelector('#status.error');
+		assert.equal(await page.evaluate("document.activeElement.classList.contains('header-value')"), true);
+		assert.match(String(await describedBy('.header-row:last-of-type .header-value')), /value contains a line break/);
 	});
 
 	it('says who changed the policy when another admin saved first', async () => {

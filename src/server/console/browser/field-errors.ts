@@ -60,7 +60,6 @@ export function showFieldErrors(errors: FieldError[], headersBox: HTMLElement): 
 			const row = $$('.header-row', headersBox).find((candidate) => inputValue('.header-name', candidate).trim() === name);
 			if (row) {
 				slot = $('.field-error', row);
-				markInvalid($('.header-value', row), slot);
 			}
 		}
 		if (!slot && error.path.startsWith('provider.models.allowed')) {
@@ -69,9 +68,9 @@ export function showFieldErrors(errors: FieldError[], headersBox: HTMLElement): 
 		}
 		if (slot) {
 			slot.textContent = message;
-			if (!slot.closest('.header-row')) {
-				markInvalid(slot.previousElementSibling, slot);
-			}
+			// In a header's row the slot follows the row's buttons: the field at fault is its value.
+			const row = slot.closest('.header-row');
+			markInvalid(row ? $('.header-value', row) : slot.previousElementSibling, slot);
 		}
 		lines.push(`${label ?? error.path}: ${message}`);
 	}
