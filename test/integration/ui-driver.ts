@@ -156,19 +156,20 @@ export async function uiChatError(
 	const failedShot = scenario.screenshot.replace(/\.png$/, '-failed.png');
 	try {
 		const chat = await openChat(page);
-		// Earlier refusals of the day stay in the transcript: this request's error is the next one.
-		const earlier = await chat.locator('.entry .error').count();
+		// Earlier failures of the day stay in the transcript: this question's answers are the ones right
+		// after it (Try again asks it once more, so a second answer follows a second copy of it).
+		const answers = chat.locator(`.entry.user:has-text(${JSON.stringify(scenario.message)}) + .entry.assistant`);
 		await chat.locator('#input').fill(scenario.message);
 		await chat.locator('#input').press('Enter');
-		const actions = chat.locator('.entry .error-actions').nth(earlier);
+		const actions = answers.first().locator('.error-actions');
 		await actions.waitFor({ timeout: 30_000 });
 		const buttons = await actions.locator('button').allTextContents();
-		const error = (await chat.locator('.entry .error').nth(earlier).textContent()) ?? '';
+		const error = (await answers.first().locator('.error').textContent()) ?? '';
 		mkdirSync(artifacts, { recursive: true });
 		await page.screenshot({ path: join(artifacts, scenario.screenshot) });
 		await actions.locator(`button.action-${scenario.press}`).click();
 		if (scenario.press === 'tryAgain') {
-			const again = chat.locator('.entry .error').nth(earlier + 1);
+			const again = answers.nth(1).locator('.error');
 			await again.waitFor({ timeout: 30_000 });
 			await page.screenshot({ path: join(artifacts, scenario.screenshot.replace(/\.png$/, '-retried.png')) });
 			return { ok: true, buttons, error: error.trim(), retried: ((await again.textContent()) ?? '').trim() };
@@ -247,7 +248,11 @@ export async function openChat(page: Page): Promise<Frame> {
 	await page.keyboard.type('Org Provider Policy: Open Chat');
 	await page.waitForTimeout(300);
 	await page.keyboard.press('Enter');
-	return chatFrame(page);
+	const chat = await chatFrame(page);
+	// The view's document is there before the extension's first state (the badge, the day's
+	// transcript) reaches it: wait for that, or what the transcript holds is read too early.
+	await chat.waitForFunction("document.getElementById('badge-label')?.textContent !== ''", undefined, { timeout: 20_000 });
+	return chat;
 }
 
 /** The chat view's document: webviews are nested frames, found by what they contain. */
