@@ -251,7 +251,8 @@ export async function openChat(page: Page): Promise<Frame> {
 	const chat = await chatFrame(page);
 	// The view's document is there before the extension's first state (the badge, the day's
 	// transcript) reaches it: wait for that, or what the transcript holds is read too early.
-	await chat.waitForFunction("document.getElementById('badge-label')?.textContent !== ''", undefined, { timeout: 20_000 });
+	// (A selector, not a script: the view's CSP refuses evaluated strings.)
+	await chat.locator('#badge-label:not(:empty)').waitFor({ timeout: 20_000 });
 	return chat;
 }
 
