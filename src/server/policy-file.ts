@@ -29,17 +29,37 @@ const GroupsSchema = z.record(
 	'must map each group name to its members',
 );
 
+/** What a policy file holds at its top level. */
+const FILE_SECTIONS = ['kind', 'policy', 'groups'];
+
 /** Reads a policy file (YAML or JSON: YAML reads both), resolving secret references; every problem names its field. */
 export function readPolicyFile(text: string, sources: PolicyFileSources): DesiredState {
 	let raw: unknown;
 	try {
 		raw = parseYaml(text);
 	} catch (error) {
-		return { ok: false, errors: [{ path: '', message: `not YAML or JSON: ${(error as Error).message.split('\n')[0]}` }] };
+		// The parser's first line ends with a colon before the excerpt it quotes on the next lines.
+		const said = (error as Error).message.split('\n')[0]!.replace(/:\s*$/, '');
+		return { ok: false, errors: [{ path: '', message: `not YAML or JSON: ${said}` }] };
 	}
 	const file = raw as { kind?: unknown; policy?: unknown; groups?: unknown } | null;
 	if (!file || typeof file !== 'object' || file.kind !== POLICY_FILE_KIND) {
 		return { ok: false, errors: [{ path: 'kind', message: `must be ${POLICY_FILE_KIND}` }] };
+	}
+	// A misspelt section (`group:` for `groups:`) would otherwise be skipped without a word, and
+	// apply would leave what the admin meant to change as it was.
+	const unknown = Object.keys(file).filter((key) => !FILE_SECTIONS.includes(key));
+	if (unknown.length) {
+		const settingsHere = unknown.some((key) => key in PolicySettingsSchema.shape) && file.policy === undefined;
+		return {
+			ok: false,
+			errors: unknown.map((key) => ({
+				path: key,
+				message: settingsHere
+					? `is not read at the top of the file: the policy's settings go under policy:`
+					: `is not a section of a policy file (${FILE_SECTIONS.join(', ')})`,
+			})),
+		};
 	}
 	const policy = structuredClone(file.policy) as
 		{ provider?: { headers?: Record<string, unknown> }; overlays?: { headers?: Record<string, unknown> }[] } | undefined;
