@@ -32,6 +32,9 @@ export function fieldErrorsOf(error: z.ZodError): FieldError[] {
 			}
 		} else if (issue.code === 'invalid_type' && issue.input === undefined) {
 			errors.push({ path: formatPath(issue.path), message: 'is required' });
+		} else if (issue.code === 'invalid_type' && Number.isNaN(issue.input)) {
+			// A coerced query or flag (`?limit=abc`) reaches zod as NaN: "not a number" would read as nonsense.
+			errors.push({ path: formatPath(issue.path), message: `must be ${kindWords(issue.expected)}` });
 		} else if (issue.code === 'invalid_type' && issue.message.startsWith('Invalid input')) {
 			// zod's own words ("Invalid input: expected object, received array"), said plainly; a schema's own message is kept.
 			errors.push({ path: formatPath(issue.path), message: `must be ${kindWords(issue.expected)}, not ${kindOf(issue.input)}` });

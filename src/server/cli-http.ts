@@ -1,7 +1,24 @@
+import { readFileSync } from 'node:fs';
 import { formatFieldError, type FieldError } from '../policy';
 
 /** A failure the admin CLI reports in one line (exit code 1). */
 export class CliError extends Error {}
+
+const READ_FAILURES: Readonly<Record<string, string>> = {
+	ENOENT: 'no such file',
+	EACCES: 'permission denied',
+	EISDIR: 'it is a directory',
+};
+
+/** A file the admin named, or a CliError that says which and why in words (the code kept for searching). */
+export function readNamedFile(file: string): string {
+	try {
+		return readFileSync(file, 'utf8');
+	} catch (error) {
+		const code = (error as NodeJS.ErrnoException).code;
+		throw new CliError(`cannot read ${file}: ${code ? `${READ_FAILURES[code] ?? 'failed'} (${code})` : (error as Error).message}`);
+	}
+}
 
 export interface Options {
 	server: string;

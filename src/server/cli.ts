@@ -1,7 +1,6 @@
-import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { formatFieldError, parseWith, PolicySettingsSchema, settingsOf, type PolicyDocument } from '../policy';
-import { call, CliError } from './cli-http';
+import { call, CliError, readNamedFile } from './cli-http';
 import { POLICY_FILE_KIND } from './policy-file';
 import { importCline, NEWEST_SCHEMA, policyAsCode } from './policy-as-code-command';
 
@@ -44,12 +43,18 @@ async function run(argv: string[]): Promise<void> {
 	}
 	const asCode = ['plan', 'apply', 'export'].includes(positionals[0] ?? '');
 	if (values.help || (!asCode && (positionals[0] !== 'policy' || !positionals[1]))) {
+		if (!values.help && positionals[0] && positionals[0] !== 'policy') {
+			console.error(`org-policy: unknown command "${positionals[0]}"\n`);
+		}
 		console.log(USAGE);
 		if (!values.help) {
 			process.exitCode = 2;
 		}
 		return;
 	}
+	// Checked here, so a mistyped number is named as the flag it is, before anything is asked of the service.
+	const revision = wholeNumber('--revision', values.revision);
+	const limit = wholeNumber('--limit', values.limit);
 	const options = {
 		server: values.server ?? process.env.ORG_POLICY_SERVER ?? 'http://127.0.0.1:8787',
 		token: values.token ?? process.env.ORG_POLICY_TOKEN ?? '',
@@ -60,12 +65,7 @@ async function run(argv: string[]): Promise<void> {
 		);
 	}
 	if (asCode) {
-		process.exitCode = await policyAsCode(
-			options,
-			positionals[0]!,
-			values.file,
-			values.revision === undefined ? undefined : Number(values.revision),
-		);
+		process.exitCode = await policyAsCode(options, positionals[0]!, values.file, revision);
 		return;
 	}
 	switch (positionals[1]) {
@@ -86,11 +86,12 @@ async function run(argv: string[]): Promise<void> {
 					'pass --revision N (the revision your file was based on, from `policy get`) or --force to overwrite whatever is current',
 				);
 			}
+			const text = readNamedFile(file);
 			let settings: unknown;
 			try {
-				settings = JSON.parse(readFileSync(file, 'utf8'));
+				settings = JSON.parse(text);
 			} catch (error) {
-				throw new CliError(`${file}: ${(error as Error).message}`);
+				throw new CliError(`${file} is not JSON (policy set reads the JSON of policy get): ${(error as Error).message}`);
 			}
 			const checked = parseWith(PolicySettingsSchema, settings);
 			if (!checked.ok) {
@@ -98,13 +99,13 @@ async function run(argv: string[]): Promise<void> {
 			}
 			const { body } = await call(options, 'PUT', '/api/v1/admin/policy', {
 				body: settings,
-				headers: { 'if-match': values.force ? '*' : `"${values.revision}"` },
+				headers: { 'if-match': values.force ? '*' : `"${revision}"` },
 			});
 			console.log(`saved revision ${(body.policy as PolicyDocument).revision}`);
 			return;
 		}
 		case 'history': {
-			const { body } = await call(options, 'GET', `/api/v1/admin/policy/revisions?limit=${Number(values.limit ?? 20)}`);
+			const { body } = await call(options, 'GET', `/api/v1/admin/policy/revisions?limit=${limit ?? 20}`);
 			for (const revision of body.revisions as {
 				revision: number;
 				updatedAt: string;
@@ -121,6 +122,17 @@ async function run(argv: string[]): Promise<void> {
 		default:
 			throw new CliError(`unknown command "policy ${positionals[1]}"\n\n${USAGE}`);
 	}
+}
+
+/** A flag's value as a whole number of at least 1, or a CliError naming the flag. */
+function wholeNumber(flag: string, value: string | undefined): number | undefined {
+	if (value === undefined) {
+		return undefined;
+	}
+	if (!/^[1-9]\d*$/.test(value.trim())) {
+		throw new CliError(`${flag} must be a whole number of at least 1, not "${value}"`);
+	}
+	return Number(value);
 }
 
 run(process.argv.slice(2)).catch((error: unknown) => {

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { SCHEMA_HEADER, SCHEMA_VERSION, settingsOf, type PolicyDocument } from '../policy';
-import { call, CliError, type Options } from './cli-http';
+import { call, CliError, readNamedFile, type Options } from './cli-http';
 import { importClineConfig } from './cline-import';
 import { exportPolicyFile, formatErrors, planChanges, readPolicyFile } from './policy-file';
 import { applyGroupSteps, consoleGroups, planGroups, type ListedGroup } from './policy-file-groups';
@@ -24,12 +24,7 @@ export async function policyAsCode(options: Options, command: string, file: stri
 	if (!file) {
 		throw new CliError(`${command} needs -f FILE`);
 	}
-	let text: string;
-	try {
-		text = readFileSync(file, 'utf8');
-	} catch (error) {
-		throw new CliError(`${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
-	}
+	const text = readNamedFile(file);
 	const desired = readPolicyFile(text, { env: process.env, readFile: (path) => readFileSync(path, 'utf8') });
 	if (!desired.ok) {
 		console.error(`${file} is refused:${formatErrors(desired.errors)}`);
@@ -104,11 +99,12 @@ export function importCline(file: string | undefined): void {
 	if (!file) {
 		throw new CliError('import-cline needs the Cline remote configuration FILE (JSON)');
 	}
+	const text = readNamedFile(file);
 	let raw: unknown;
 	try {
-		raw = JSON.parse(readFileSync(file, 'utf8'));
+		raw = JSON.parse(text);
 	} catch (error) {
-		throw new CliError(`${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+		throw new CliError(`${file} is not JSON: ${(error as Error).message}`);
 	}
 	const imported = importClineConfig(raw);
 	if (!imported.ok) {

@@ -78,6 +78,25 @@ describe('org-policy admin CLI', function () {
 		assert.ok(!history.stdout.includes('"acme"'), 'header values stay masked');
 	});
 
+	it('names a mistyped command, number or file before asking the service anything', async () => {
+		const before = (await cli('policy', 'history')).stdout;
+		const unknown = await cli('aply', '-f', 'policy.yaml');
+		assert.equal(unknown.code, 2);
+		assert.match(unknown.stderr, /^org-policy: unknown command "aply"/);
+		assert.match(unknown.stdout, /^usage: org-policy/);
+		const revision = await cli('apply', '-f', 'policy.yaml', '--revision', 'latest');
+		assert.equal(revision.code, 1);
+		assert.equal(revision.stderr.trim(), 'org-policy: --revision must be a whole number of at least 1, not "latest"');
+		const limit = await cli('policy', 'history', '--limit', '0');
+		assert.equal(limit.stderr.trim(), 'org-policy: --limit must be a whole number of at least 1, not "0"');
+		const missing = await cli('plan', '-f', join(dir, 'no-such.yaml'));
+		assert.equal(missing.code, 1);
+		assert.equal(missing.stderr.trim(), `org-policy: cannot read ${join(dir, 'no-such.yaml')}: no such file (ENOENT)`);
+		const folder = await cli('import-cline', dir);
+		assert.equal(folder.stderr.trim(), `org-policy: cannot read ${dir}: it is a directory (EISDIR)`);
+		assert.equal((await cli('policy', 'history')).stdout, before, 'nothing was saved');
+	});
+
 	it('plans and applies a YAML file of the whole policy, secrets by reference, with exit codes for CI; export round-trips (#30)', async () => {
 		const file = join(dir, 'policy.yaml');
 		const secretFile = join(dir, 'gateway-key');

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import * as z from 'zod';
 import {
 	buildPolicyDocument,
 	canonicalJson,
@@ -68,6 +69,10 @@ describe('policy schema v1', () => {
 			assertRefused(withProvider({ azure: ['2024-10-21'] }), 'provider.azure', /: must be an object, not a list$/);
 			assertRefused(withProvider({ azure: '2024-10-21' }), 'provider.azure', /: must be an object, not a string$/);
 			assertRefused({ ...withProvider({}), usage: { reporting: 'everything' } }, 'usage.reporting', /: must be "off" or "counts"$/);
+		});
+		it('says a number that did not parse must be a number (a coerced query or flag reaches zod as NaN)', () => {
+			const limit = z.object({ limit: z.coerce.number().int() });
+			assert.deepEqual(parseWith(limit, { limit: 'abc' }), { ok: false, errors: [{ path: 'limit', message: 'must be a number' }] });
 		});
 		it('refuses unknown fields', () => assertRefused(withProvider({ colour: 'blue' }), 'provider.colour', 'is not a known field'));
 		it('refuses another provider id', () => assertRefused(withProvider({ id: 'openai' }), 'provider.id', 'only "openai-compatible"'));
