@@ -1,39 +1,13 @@
 import assert from 'node:assert/strict';
-import { mkdirSync, readFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Browser, Page } from 'playwright-core';
+import type { Browser } from 'playwright-core';
+import { axeFindings } from '../support/axe';
 import { launchChromium, signInToConsole } from '../support/chromium';
 import { validSettings } from '../support/policy-fixtures';
 import { ADMIN, bearer, createGroup, jsonOf, putPolicy, startService, type RunningService } from '../support/service';
 
-/**
- * axe-core (Deque's accessibility engine), evaluated in the page through the browser's debugging
- * protocol, which the pages' Content-Security-Policy does not govern: the console itself loads no
- * script but its own.
- */
 const ARTIFACTS = join(__dirname, '..', '..', 'test-results');
-const AXE = readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
-/** WCAG 2.2 levels A and AA (2.0 and 2.1 included), and axe's best practices. */
-const RULES = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa', 'best-practice'];
-
-interface Finding {
-	id: string;
-	impact: string | null;
-	nodes: { target: string[]; failureSummary?: string }[];
-}
-
-/** What axe finds on the page as it is now, each finding with the elements at fault and why. */
-async function findings(page: Page): Promise<string[]> {
-	await page.evaluate(AXE);
-	const violations = (await page.evaluate(
-		`axe.run(document, { runOnly: { type: 'tag', values: ${JSON.stringify(RULES)} } }).then((result) => result.violations)`,
-	)) as Finding[];
-	return violations.flatMap((violation) =>
-		violation.nodes.map(
-			(node) => `${violation.impact} ${violation.id}: ${node.target.join(' ')} — ${node.failureSummary?.replace(/\s+/g, ' ')}`,
-		),
-	);
-}
 
 /**
  * Every console page, and the pages people reach from a link (sign-in, device approval, invitation,
@@ -83,7 +57,7 @@ describe('the console against WCAG 2.2 AA (axe-core, headless Chromium)', functi
 			const found: string[] = [];
 			const check = async (name: string) => {
 				await page.waitForLoadState('networkidle');
-				found.push(...(await findings(page)).map((finding) => `${name}: ${finding}`));
+				found.push(...(await axeFindings(page)).map((finding) => `${name}: ${finding}`));
 				await page.screenshot({ path: join(ARTIFACTS, `a11y-${colorScheme}-${name.replace(/ /g, '-')}.png`), fullPage: true });
 			};
 			try {

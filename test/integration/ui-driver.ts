@@ -5,6 +5,7 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Frame, Page } from 'playwright-core';
+import { axeFindings } from '../support/axe';
 import { launchChromium } from '../support/chromium';
 import { TestBrowser } from '../support/sso-browser';
 
@@ -183,6 +184,22 @@ export async function uiChatError(
 	} catch (error) {
 		mkdirSync(artifacts, { recursive: true });
 		await page.screenshot({ path: join(artifacts, failedShot) }).catch(() => undefined);
+		return { ok: false, detail: String(error) };
+	}
+}
+
+/**
+ * The chat view as the day left it (answers, failures with their buttons, the endpoint's divider)
+ * checked by axe-core against WCAG 2.2 AA in the workbench's own theme; a screenshot beside it.
+ */
+export async function uiChatAccessibility(page: Page, screenshot: string): Promise<{ ok: boolean; findings?: string[]; detail?: string }> {
+	try {
+		const chat = await openChat(page);
+		const findings = await axeFindings(chat);
+		mkdirSync(artifacts, { recursive: true });
+		await page.screenshot({ path: join(artifacts, screenshot) });
+		return { ok: true, findings };
+	} catch (error) {
 		return { ok: false, detail: String(error) };
 	}
 }

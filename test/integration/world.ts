@@ -20,6 +20,7 @@ import {
 	type ChatErrorScenario,
 	consoleUsage,
 	ssoApprove,
+	uiChatAccessibility,
 	uiChatError,
 	uiCheck,
 	uiFirstRun,
@@ -137,6 +138,8 @@ export async function startWorld(): Promise<{ world: World; env: Record<string, 
 						return onPage<{ title: string; screenshot: string }>((page, { title, screenshot }) => uiSettingShown(page, title, screenshot));
 					case 'POST /ui-chat-error':
 						return onPage<ChatErrorScenario>((page, scenario) => uiChatError(page, scenario));
+					case 'POST /ui-chat-a11y':
+						return onPage<{ screenshot: string }>((page, { screenshot }) => uiChatAccessibility(page, screenshot));
 					case 'POST /ui-status':
 						return onPage<{ screenshot: string }>((page, { screenshot }) => uiStatusItem(page, screenshot));
 					case 'POST /ui-vscode-chat':

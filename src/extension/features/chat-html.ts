@@ -28,21 +28,26 @@ export function chatHtml(webview: vscode.Webview, media: vscode.Uri): string {
 <title>Chat</title>
 </head>
 <body>
-<header class="bar">
+<header>
+<h1 class="visually-hidden">Org Provider Policy chat</h1>
+<div class="bar">
 <button id="badge" class="badge" title="Select API Provider"><span id="badge-icon" class="codicon"></span><span id="badge-label"></span></button>
 <select id="model" aria-label="Model"></select>
-</header>
+</div>
 <div id="managed" class="managed" hidden><span class="codicon codicon-lock"></span><span id="managed-label"></span></div>
-<section id="welcome" class="welcome" hidden>
-<h2>Is your organization using Org Provider Policy?</h2>
+</header>
+<main>
+<section id="welcome" class="welcome" aria-labelledby="welcome-title" hidden>
+<h2 id="welcome-title">Is your organization using Org Provider Policy?</h2>
 <p>Connect to it: your AI provider, models and headers then come from your organization.</p>
 <button type="button" id="welcome-sign-in">Sign in to your organization</button>
 <button type="button" id="welcome-invitation" class="secondary">I have an invitation link</button>
 <p class="hint">Otherwise choose your own provider with the badge above.</p>
 </section>
-<main id="conversation" aria-live="polite"></main>
+<div id="conversation" aria-live="polite"></div>
 <div id="notice" class="notice" hidden></div>
-<form id="composer">
+</main>
+<form id="composer" aria-label="Send a message">
 <textarea id="input" rows="3" placeholder="Ask anything…" aria-label="Message"></textarea>
 <div class="actions">
 	<button type="button" id="clear" title="New conversation" class="icon"><span class="codicon codicon-clear-all"></span></button>

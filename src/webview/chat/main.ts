@@ -31,7 +31,8 @@ const ACTION_LABELS: Record<ErrorAction, string> = {
 const post = (message: FromWebview) => vscode.postMessage(message);
 
 function renderEntry(entry: ChatEntry): HTMLElement {
-	const element = document.createElement('article');
+	// A turn is an article; the endpoint's divider is a note between them (a separator's text would not be read).
+	const element = document.createElement(entry.role === 'divider' ? 'div' : 'article');
 	element.className = `entry ${entry.role}`;
 	element.dataset.id = entry.id;
 	const body = document.createElement('div');
@@ -41,7 +42,7 @@ function renderEntry(entry: ChatEntry): HTMLElement {
 		body.textContent = entry.content;
 	}
 	if (entry.role === 'divider') {
-		element.setAttribute('role', 'separator');
+		element.setAttribute('role', 'note');
 	}
 	element.append(body);
 	if (entry.error) {

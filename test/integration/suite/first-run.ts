@@ -42,6 +42,9 @@ export function firstRun(): void {
 			});
 			assert.equal(invited.status, 201);
 			const { invitation } = (await invited.json()) as { invitation: { link: string } };
+			// The empty state, as a screen reader or the keyboard meets it: axe's WCAG 2.2 AA checks.
+			const checked = await drive<{ findings: string[] }>('/ui-chat-a11y', { screenshot: 'integration-first-run-a11y.png' });
+			assert.deepEqual(checked?.findings ?? [], []);
 			const shown = await drive<{ welcome: string; prompt: string }>('/ui-first-run', { invitationLink: invitation.link });
 			if (!shown) {
 				this.skip();

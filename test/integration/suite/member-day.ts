@@ -850,6 +850,14 @@ export function memberDay(): void {
 			}
 		});
 
+		it("passes axe's WCAG 2.2 AA checks in the chat view, with the day's answers, failures and their buttons in it", async function () {
+			const checked = await drive<{ findings: string[] }>('/ui-chat-a11y', { screenshot: `integration-chat-a11y${hostSuffix}.png` });
+			if (!checked) {
+				this.skip();
+			}
+			assert.deepEqual(checked?.findings, []);
+		});
+
 		it('unlocks the picker live when the admin disables the policy; the own provider waits for the member', async function () {
 			await vscode.commands.executeCommand('notifications.clearAll');
 			const saved = await savePolicy({ enabled: false });
