@@ -1,9 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as vscode from 'vscode';
-import * as z from 'zod';
 import type { HttpOptions } from '../client';
-import { resolveServer, type ServerSettings } from './base/server-source';
+import { parseManagedBootstrap, resolveServer, type ServerSettings } from './base/server-source';
 import { PRESETS, type MemberProviderSettings, type PresetId } from './lock/effective';
 
 export const SECTION = 'orgProviderPolicy';
@@ -20,19 +19,7 @@ export function bootstrapFilePath(platform: NodeJS.Platform = process.platform, 
 	}
 }
 
-const BootstrapSchema = z.object({ serverUrl: z.url(), organization: z.string().optional() });
-
 export type { ServerSettings } from './base/server-source';
-
-/** The IT-managed bootstrap file, when there is a valid one. */
-function readManaged(file: string): { serverUrl: string; organization: string | undefined } | undefined {
-	try {
-		const bootstrap = BootstrapSchema.parse(JSON.parse(readFileSync(file, 'utf8')));
-		return { serverUrl: bootstrap.serverUrl.replace(/\/+$/, ''), organization: bootstrap.organization };
-	} catch {
-		return undefined;
-	}
-}
 
 export function readServerSettings(file = process.env.ORG_PROVIDER_POLICY_BOOTSTRAP ?? bootstrapFilePath()): ServerSettings {
 	const config = vscode.workspace.getConfiguration(SECTION);
@@ -42,7 +29,7 @@ export function readServerSettings(file = process.env.ORG_PROVIDER_POLICY_BOOTST
 			organization: config.get<string>('organization'),
 			overrideManaged: config.get<boolean>('overrideManagedServer') === true,
 		},
-		readManaged(file),
+		parseManagedBootstrap(file, () => readFileSync(file, 'utf8')),
 	);
 }
 

@@ -1,3 +1,6 @@
+import * as z from 'zod';
+import { formatFieldError, parseWith } from '../../policy';
+
 /** Where the policy server's address comes from. */
 export type ServerSource = 'settings' | 'managed bootstrap' | 'none';
 
@@ -9,6 +12,39 @@ export interface ServerSettings {
 	ignoredSetting?: string;
 	/** The IT-managed server the member's own setting replaces, by their explicit choice. */
 	replacesManaged?: string;
+	/** Why an address that is set is not used (a malformed setting or bootstrap file): a sentence naming it. */
+	problem?: string;
+}
+
+/** The bootstrap file IT deploys: `{ "serverUrl": "https://…", "organization": "acme" }`. */
+const BootstrapSchema = z.object({
+	serverUrl: z.string('must be a string').superRefine((value, context) => {
+		const problem = serverUrlProblem(value);
+		if (problem) {
+			context.addIssue({ code: 'custom', message: problem });
+		}
+	}),
+	organization: z.string('must be a string').optional(),
+});
+
+/** What the IT-managed bootstrap file gave: its server, or why the file is not used. */
+export type ManagedServer = { serverUrl: string; organization: string | undefined } | { problem: string };
+
+const NOT_A_URL = 'is not a URL';
+
+/** Why `value` cannot be a policy server's address, or undefined when it can. */
+export function serverUrlProblem(value: string): string | undefined {
+	let url: URL;
+	try {
+		url = new URL(value);
+	} catch {
+		return NOT_A_URL;
+	}
+	if (url.protocol !== 'https:' && url.protocol !== 'http:') {
+		return `must be an http(s) address, not ${url.protocol}`;
+	}
+	// A password in the address would be sent, and shown in the status bar's tooltip, with every request.
+	return url.username || url.password ? 'must not carry a user name or password' : undefined;
 }
 
 /**
@@ -18,26 +54,38 @@ export interface ServerSettings {
  */
 export function resolveServer(
 	setting: { serverUrl: string | undefined; organization: string | undefined; overrideManaged: boolean },
-	managed: { serverUrl: string; organization: string | undefined } | undefined,
+	managed: ManagedServer | undefined,
 ): ServerSettings {
-	const own = setting.serverUrl?.trim() || undefined;
-	if (managed && !(own && setting.overrideManaged)) {
-		return {
-			serverUrl: managed.serverUrl,
-			organization: managed.organization,
+	const fromFile = managed && 'serverUrl' in managed ? managed : undefined;
+	const problems = managed && 'problem' in managed ? [managed.problem] : [];
+	const typed = setting.serverUrl?.trim() || undefined;
+	const typedProblem = typed === undefined ? undefined : serverUrlProblem(typed);
+	// A malformed setting is named, not sent requests to (and never outranks a good managed file).
+	const own = typedProblem ? undefined : typed;
+	const withProblems = (settings: ServerSettings): ServerSettings =>
+		problems.length ? { ...settings, problem: problems.join(' ') } : settings;
+	if (fromFile && !(own && setting.overrideManaged)) {
+		return withProblems({
+			serverUrl: fromFile.serverUrl,
+			organization: fromFile.organization,
 			source: 'managed bootstrap',
-			...(own && own !== managed.serverUrl ? { ignoredSetting: own } : {}),
-		};
+			...(typed && typed !== fromFile.serverUrl ? { ignoredSetting: typed } : {}),
+		});
+	}
+	if (typedProblem) {
+		// Quoted only when it is no URL at all (a missing https://): a URL is never repeated, it may carry a password.
+		const quoted = typedProblem === NOT_A_URL ? ` ("${typed}")` : '';
+		problems.push(`Your setting orgProviderPolicy.serverUrl ${typedProblem}${quoted}: set it to the address on your invitation page.`);
 	}
 	if (own) {
-		return {
+		return withProblems({
 			serverUrl: own,
 			organization: setting.organization?.trim() || undefined,
 			source: 'settings',
-			...(managed && managed.serverUrl !== own ? { replacesManaged: managed.serverUrl } : {}),
-		};
+			...(fromFile && fromFile.serverUrl !== own ? { replacesManaged: fromFile.serverUrl } : {}),
+		});
 	}
-	return { serverUrl: undefined, organization: undefined, source: 'none' };
+	return withProblems({ serverUrl: undefined, organization: undefined, source: 'none' });
 }
 
 /** One line for the status bar and Show Effective Policy: which server applies, and why. */
@@ -46,8 +94,36 @@ export function describeServer(server: ServerSettings): string {
 		case 'managed bootstrap':
 			return `${server.serverUrl} (from the IT-managed bootstrap file${server.ignoredSetting ? `; your setting ${server.ignoredSetting} is not used` : ''})`;
 		case 'settings':
-			return `${server.serverUrl} (from your settings${server.replacesManaged ? `, replacing the IT-managed ${server.replacesManaged} by your choice` : ''})`;
+			return `${server.serverUrl} (from your settings${server.replacesManaged ? `, replacing the IT-managed ${server.replacesManaged} by your choice` : ''})${server.problem ? ` ${server.problem}` : ''}`;
 		case 'none':
-			return 'none configured';
+			return server.problem ? `none in use. ${server.problem}` : 'none configured';
 	}
+}
+
+/**
+ * The IT-managed bootstrap file: absent (undefined), its server, or why it is not used — a file IT
+ * deployed wrongly is named with the field at fault instead of being passed over in silence.
+ */
+export function parseManagedBootstrap(file: string, read: () => string): ManagedServer | undefined {
+	let text: string;
+	try {
+		text = read();
+	} catch (error) {
+		const code = (error as NodeJS.ErrnoException).code;
+		return code === 'ENOENT'
+			? undefined
+			: { problem: `The IT-managed bootstrap file ${file} cannot be read (${code ?? 'error'}): ask IT to fix it.` };
+	}
+	const notUsed = (why: string) => ({ problem: `The IT-managed bootstrap file ${file} is not used: ${why}. Ask IT to fix it.` });
+	let raw: unknown;
+	try {
+		raw = JSON.parse(text);
+	} catch {
+		return notUsed('it is not JSON');
+	}
+	const parsed = parseWith(BootstrapSchema, raw);
+	if (!parsed.ok) {
+		return notUsed(parsed.errors.map(formatFieldError).join('; '));
+	}
+	return { serverUrl: parsed.value.serverUrl.replace(/\/+$/, ''), organization: parsed.value.organization || undefined };
 }

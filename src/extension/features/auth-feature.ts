@@ -155,7 +155,9 @@ export class AuthFeature extends Disposable implements vscode.AuthenticationProv
 			if (error instanceof DeviceFlowError && error.reason === 'cancelled') {
 				return undefined;
 			}
-			const message = error instanceof Error ? error.message : String(error);
+			// No server in use because the one set is malformed: that, naming the setting or file, is the news.
+			const problem = error instanceof NoPolicyServerError ? readServerSettings().problem : undefined;
+			const message = problem ?? (error instanceof Error ? error.message : String(error));
 			this.log.warn(`sign-in failed: ${message}`);
 			if (error instanceof NoPolicyServerError) {
 				void vscode.window

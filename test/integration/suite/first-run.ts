@@ -77,5 +77,27 @@ export function firstRun(): void {
 			assert.ok(shown);
 			assert.equal(Boolean(vscode.env.remoteName), /remote/i.test(shown.tab), `the settings tab opened: ${shown.tab}`);
 		});
+
+		it('names a server address typed without https:// instead of sending anything to it, where the member looks', async function () {
+			const settings = vscode.workspace.getConfiguration('orgProviderPolicy');
+			await settings.update('serverUrl', 'policy.acme.example', vscode.ConfigurationTarget.Global);
+			try {
+				await vscode.commands.executeCommand('notifications.clearAll');
+				void vscode.commands.executeCommand('orgProviderPolicy.signIn');
+				const said = await drive<{ text: string }>('/ui-message', {
+					kind: 'notification',
+					contains: 'orgProviderPolicy.serverUrl',
+					screenshot: 'integration-first-run-malformed-server.png',
+				});
+				if (!said) {
+					this.skip();
+				}
+				assert.match(said.text, /Your setting orgProviderPolicy\.serverUrl is not a URL \("policy\.acme\.example"\)/);
+				assert.match(said.text, /Open Settings/);
+				assert.equal(api.syncState().status, 'signed-out');
+			} finally {
+				await settings.update('serverUrl', undefined, vscode.ConfigurationTarget.Global);
+			}
+		});
 	});
 }

@@ -1,0 +1,59 @@
+import assert from 'node:assert/strict';
+import { describeServer, parseManagedBootstrap, resolveServer } from '../../src/extension/base/server-source';
+
+const FILE = '/etc/org-provider-policy/bootstrap.json';
+const bootstrap = (text: string) => parseManagedBootstrap(FILE, () => text);
+const failing = (code: string) =>
+	parseManagedBootstrap(FILE, () => {
+		throw Object.assign(new Error(code), { code });
+	});
+
+describe('where the policy server comes from, when what is set is malformed', () => {
+	it('reads the IT-managed file, and names what is wrong with one instead of passing over it', () => {
+		assert.deepEqual(bootstrap('{"serverUrl":"https://policy.corp.example/","organization":"corp"}'), {
+			serverUrl: 'https://policy.corp.example',
+			organization: 'corp',
+		});
+		assert.equal(failing('ENOENT'), undefined, 'no file is the usual case, not a problem');
+		assert.deepEqual(failing('EACCES'), { problem: `The IT-managed bootstrap file ${FILE} cannot be read (EACCES): ask IT to fix it.` });
+		assert.deepEqual(bootstrap('serverUrl=https://x'), {
+			problem: `The IT-managed bootstrap file ${FILE} is not used: it is not JSON. Ask IT to fix it.`,
+		});
+		assert.deepEqual(bootstrap('{"serverUrl":"ftp://policy.corp.example"}'), {
+			problem: `The IT-managed bootstrap file ${FILE} is not used: serverUrl: must be an http(s) address, not ftp:. Ask IT to fix it.`,
+		});
+		assert.deepEqual(bootstrap('{"organization":7}'), {
+			problem: `The IT-managed bootstrap file ${FILE} is not used: serverUrl: is required; organization: must be a string. Ask IT to fix it.`,
+		});
+	});
+
+	it('does not use a serverUrl setting that is not an http(s) URL, and says so where the member looks', () => {
+		const typo = resolveServer({ serverUrl: 'policy.acme.example', organization: undefined, overrideManaged: false }, undefined);
+		assert.equal(typo.serverUrl, undefined, 'no request goes to it');
+		assert.equal(
+			describeServer(typo),
+			'none in use. Your setting orgProviderPolicy.serverUrl is not a URL ("policy.acme.example"): set it to the address on your invitation page.',
+		);
+		const managed = { serverUrl: 'https://policy.corp.example', organization: 'corp' };
+		const overridden = resolveServer({ serverUrl: 'javascript:alert(1)', organization: undefined, overrideManaged: true }, managed);
+		assert.equal(overridden.serverUrl, 'https://policy.corp.example', 'a malformed setting never outranks a good managed file');
+		assert.equal(overridden.problem, undefined);
+		assert.equal(
+			resolveServer({ serverUrl: 'https://me:secret@policy.acme.example', organization: undefined, overrideManaged: false }, undefined)
+				.problem,
+			'Your setting orgProviderPolicy.serverUrl must not carry a user name or password: set it to the address on your invitation page.',
+		);
+	});
+
+	it("uses the member's own setting when the managed file is broken, and keeps saying the file is", () => {
+		const chosen = resolveServer(
+			{ serverUrl: 'https://policy.acme.example', organization: 'acme', overrideManaged: false },
+			bootstrap('{"serverUrl":""}'),
+		);
+		assert.equal(chosen.serverUrl, 'https://policy.acme.example');
+		assert.equal(
+			describeServer(chosen),
+			`https://policy.acme.example (from your settings) The IT-managed bootstrap file ${FILE} is not used: serverUrl: is not a URL. Ask IT to fix it.`,
+		);
+	});
+});
