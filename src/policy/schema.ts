@@ -8,7 +8,15 @@ import { overlaidProvider, OverlaySchema, OverlaysSchema, type Overlay } from '.
 import { apiVersionProblem, ProviderSchema, ProviderSchemaV1, ProviderSchemaV2, text, type ProviderSettings } from './provider-schema';
 
 export { LIMITS } from './limits';
-export { BaseUrlSchema, HeadersSchema, isLoopbackHost, isPlainHttpBeyondLoopback, PLAIN_HTTP_CHOICE, withoutQuery } from './http-rules';
+export {
+	BaseUrlSchema,
+	BaseUrlSchemaV2,
+	HeadersSchema,
+	isLoopbackHost,
+	isPlainHttpBeyondLoopback,
+	PLAIN_HTTP_CHOICE,
+	withoutQuery,
+} from './http-rules';
 export {
 	AzureSchema,
 	credentialHeaderNames,

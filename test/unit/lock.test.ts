@@ -28,6 +28,24 @@ describe('lock rules and settings precedence', () => {
 		assert.deepEqual(effectiveSettings(enabled, member).warnings, []);
 	});
 
+	it("names a base URL of the member's own that no request could reach, and sends nothing to it", () => {
+		for (const [baseUrl, said] of [
+			['my-own.example/v1', 'must be an absolute URL, e.g. https://example.openai.azure.com'],
+			['https://me:secret@my-own.example/v1', 'must not contain credentials (put them in a header or the member API key)'],
+			['ftp://my-own.example', 'must use https:, not ftp:'],
+		] as const) {
+			const effective = effectiveSettings(undefined, { preset: 'custom', baseUrl, headers: {} });
+			assert.equal(effective.provider, undefined, baseUrl);
+			assert.deepEqual(effective.warnings, [`Your setting orgProviderPolicy.provider.baseUrl ${said}.`]);
+			assert.doesNotMatch(effective.warnings[0]!, /secret/);
+		}
+		// A LAN endpoint the member chose over plain http is theirs to use (the policy's own rule needs an admin's opt-in).
+		assert.equal(
+			effectiveSettings(undefined, { preset: 'custom', baseUrl: 'http://192.168.1.5:8000/v1', headers: {} }).provider?.baseUrl,
+			'http://192.168.1.5:8000/v1',
+		);
+	});
+
 	it('an enabled policy wins over the member settings and locks the picker to the managed provider', () => {
 		const effective = effectiveSettings(enabled, member);
 		assert.equal(effective.locked, true);

@@ -1,5 +1,5 @@
 import type { EffectiveProvider } from '../../client';
-import { isPlainHttpBeyondLoopback, withoutQuery, type PolicyDocument } from '../../policy';
+import { BaseUrlSchemaV2, isPlainHttpBeyondLoopback, parseWith, withoutQuery, type PolicyDocument } from '../../policy';
 
 /** Providers a member may choose from when no policy is in force. */
 export const PRESETS = [
@@ -64,6 +64,19 @@ export function effectiveSettings(policy: PolicyDocument | undefined, member: Me
 		};
 	}
 	const preset = PRESETS.find((candidate) => candidate.id === member.preset) ?? PRESETS[0];
+	const typed = member.baseUrl ? parseWith(BaseUrlSchemaV2, member.baseUrl) : undefined;
+	// A base URL the member typed that no request could reach is named, and nothing is sent to it
+	// (the rule is the policy's own, plain http allowed, since the member chose the endpoint).
+	if (typed && !typed.ok) {
+		return {
+			locked: false,
+			source: 'member',
+			organization: policy?.organization,
+			provider: undefined,
+			label: preset.label,
+			warnings: [`Your setting orgProviderPolicy.provider.baseUrl ${typed.errors.map((error) => error.message).join('; ')}.`],
+		};
+	}
 	const baseUrl = member.baseUrl || preset.baseUrl;
 	return {
 		locked: false,
