@@ -39,6 +39,12 @@ describe('lock rules and settings precedence', () => {
 			assert.deepEqual(effective.warnings, [`Your setting orgProviderPolicy.provider.baseUrl ${said}.`]);
 			assert.doesNotMatch(effective.warnings[0]!, /secret/);
 		}
+		const header = effectiveSettings(undefined, { ...member, headers: { 'X-Key': 'sk-secret\r\nX-Injected: 1', 'Bad Name': 'x' } });
+		assert.equal(header.provider, undefined);
+		assert.deepEqual(header.warnings, [
+			"Your setting orgProviderPolicy.provider.headers: X-Key: value contains a line break; Bad Name: header name must be an RFC 7230 token (letters, digits and !#$%&'*+-.^_`|~).",
+		]);
+		assert.doesNotMatch(header.warnings[0]!, /secret/, 'a value is never repeated');
 		// A LAN endpoint the member chose over plain http is theirs to use (the policy's own rule needs an admin's opt-in).
 		assert.equal(
 			effectiveSettings(undefined, { preset: 'custom', baseUrl: 'http://192.168.1.5:8000/v1', headers: {} }).provider?.baseUrl,

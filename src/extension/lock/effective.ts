@@ -1,5 +1,13 @@
 import type { EffectiveProvider } from '../../client';
-import { BaseUrlSchemaV2, isPlainHttpBeyondLoopback, parseWith, withoutQuery, type PolicyDocument } from '../../policy';
+import {
+	BaseUrlSchemaV2,
+	formatFieldError,
+	HeadersSchema,
+	isPlainHttpBeyondLoopback,
+	parseWith,
+	withoutQuery,
+	type PolicyDocument,
+} from '../../policy';
 
 /** Providers a member may choose from when no policy is in force. */
 export const PRESETS = [
@@ -64,17 +72,17 @@ export function effectiveSettings(policy: PolicyDocument | undefined, member: Me
 		};
 	}
 	const preset = PRESETS.find((candidate) => candidate.id === member.preset) ?? PRESETS[0];
-	const typed = member.baseUrl ? parseWith(BaseUrlSchemaV2, member.baseUrl) : undefined;
-	// A base URL the member typed that no request could reach is named, and nothing is sent to it
-	// (the rule is the policy's own, plain http allowed, since the member chose the endpoint).
-	if (typed && !typed.ok) {
+	// A base URL or header the member typed that no request could carry is named, and nothing is sent
+	// (the policy's own rules, plain http allowed, since the member chose the endpoint).
+	const problems = memberSettingProblems(member);
+	if (problems.length) {
 		return {
 			locked: false,
 			source: 'member',
 			organization: policy?.organization,
 			provider: undefined,
 			label: preset.label,
-			warnings: [`Your setting orgProviderPolicy.provider.baseUrl ${typed.errors.map((error) => error.message).join('; ')}.`],
+			warnings: problems,
 		};
 	}
 	const baseUrl = member.baseUrl || preset.baseUrl;
@@ -86,6 +94,21 @@ export function effectiveSettings(policy: PolicyDocument | undefined, member: Me
 		label: preset.label,
 		warnings: [],
 	};
+}
+
+/** What is wrong with the member's own base URL and headers, one sentence per setting at fault. */
+function memberSettingProblems(member: MemberProviderSettings): string[] {
+	const problems: string[] = [];
+	const baseUrl = member.baseUrl ? parseWith(BaseUrlSchemaV2, member.baseUrl) : undefined;
+	if (baseUrl && !baseUrl.ok) {
+		problems.push(`Your setting orgProviderPolicy.provider.baseUrl ${baseUrl.errors.map((error) => error.message).join('; ')}.`);
+	}
+	const headers = parseWith(HeadersSchema, member.headers);
+	if (!headers.ok) {
+		// Names only: a header's value may be a secret.
+		problems.push(`Your setting orgProviderPolicy.provider.headers: ${headers.errors.map(formatFieldError).join('; ')}.`);
+	}
+	return problems;
 }
 
 export interface ProviderChoice {
