@@ -20,12 +20,31 @@ export type FetchFunction = (input: string | URL | Request, init?: RequestInit) 
 
 function certificates(options: HttpOptions): string[] | undefined {
 	const env = options.env ?? process.env;
-	const files = [...(options.caFiles ?? []), ...(env.NODE_EXTRA_CA_CERTS ? [env.NODE_EXTRA_CA_CERTS] : [])];
+	const files = [
+		...(options.caFiles ?? []).map((file) => ({ file, from: 'orgProviderPolicy.http.caCertificates' })),
+		...(env.NODE_EXTRA_CA_CERTS ? [{ file: env.NODE_EXTRA_CA_CERTS, from: 'NODE_EXTRA_CA_CERTS' }] : []),
+	];
 	if (files.length === 0) {
 		return undefined;
 	}
 	// Giving `ca` replaces Node's bundled roots, so keep them alongside the extra ones.
-	return [...rootCertificates, ...files.map((file) => readFileSync(file, 'utf8'))];
+	return [...rootCertificates, ...files.map(({ file, from }) => readCertificate(file, from))];
+}
+
+/** A CA file's PEM text, or an error naming the setting that lists it (not Node's bare ENOENT). */
+function readCertificate(file: string, from: string): string {
+	let text: string;
+	try {
+		text = readFileSync(file, 'utf8');
+	} catch (error) {
+		throw new Error(`${from} lists ${file}, which cannot be read (${(error as NodeJS.ErrnoException).code ?? String(error)})`, {
+			cause: error,
+		});
+	}
+	if (!text.includes('-----BEGIN CERTIFICATE-----')) {
+		throw new Error(`${from} lists ${file}, which holds no PEM certificate (-----BEGIN CERTIFICATE-----)`);
+	}
+	return text;
 }
 
 /**

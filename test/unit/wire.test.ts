@@ -1,4 +1,7 @@
 import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import {
 	apiKeyCredential,
 	ChatRequestError,
@@ -398,6 +401,25 @@ describe('the chat client on the wire, through a CONNECT proxy, with the real ho
 				assert.equal(error.kind, kind);
 				assert.equal(error.message, message);
 			});
+		}
+	});
+});
+
+describe('extra CA certificates', () => {
+	it('names the setting that lists a file it cannot read or that holds no certificate, instead of a bare ENOENT', () => {
+		const dir = mkdtempSync(join(tmpdir(), 'opp-ca-'));
+		try {
+			const missing = join(dir, 'corp-root.pem');
+			assert.throws(() => createDispatcher({ caFiles: [missing], env: {} }), {
+				message: `orgProviderPolicy.http.caCertificates lists ${missing}, which cannot be read (ENOENT)`,
+			});
+			const key = join(dir, 'key.pem');
+			writeFileSync(key, '-----BEGIN PRIVATE KEY-----\nMC4CAQAwBQYDK2VwBCIEIA==\n-----END PRIVATE KEY-----\n');
+			assert.throws(() => createDispatcher({ env: { NODE_EXTRA_CA_CERTS: key } }), {
+				message: `NODE_EXTRA_CA_CERTS lists ${key}, which holds no PEM certificate (-----BEGIN CERTIFICATE-----)`,
+			});
+		} finally {
+			rmSync(dir, { recursive: true, force: true });
 		}
 	});
 });
