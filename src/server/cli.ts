@@ -59,6 +59,11 @@ async function run(argv: string[]): Promise<void> {
 		server: values.server ?? process.env.ORG_POLICY_SERVER ?? 'http://127.0.0.1:8787',
 		token: values.token ?? process.env.ORG_POLICY_TOKEN ?? '',
 	};
+	if (!/^https?:\/\/[^\s/]+/.test(options.server) || !URL.canParse(options.server)) {
+		throw new CliError(
+			`--server (or ORG_POLICY_SERVER) must be the service's http(s) address, e.g. https://policy.acme.example, not "${options.server}"`,
+		);
+	}
 	if (!options.token) {
 		throw new CliError(
 			'an admin API token is required: --token or ORG_POLICY_TOKEN (create one in the console or with POST /api/v1/admin/tokens)',

@@ -89,6 +89,11 @@ describe('org-policy admin CLI', function () {
 		assert.equal(revision.stderr.trim(), 'org-policy: --revision must be a whole number of at least 1, not "latest"');
 		const limit = await cli('policy', 'history', '--limit', '0');
 		assert.equal(limit.stderr.trim(), 'org-policy: --limit must be a whole number of at least 1, not "0"');
+		const server = await cliWith({ ORG_POLICY_SERVER: 'policy.acme.example' }, 'policy', 'get');
+		assert.equal(
+			server.stderr.trim(),
+			'org-policy: --server (or ORG_POLICY_SERVER) must be the service\'s http(s) address, e.g. https://policy.acme.example, not "policy.acme.example"',
+		);
 		const missing = await cli('plan', '-f', join(dir, 'no-such.yaml'));
 		assert.equal(missing.code, 1);
 		assert.equal(missing.stderr.trim(), `org-policy: cannot read ${join(dir, 'no-such.yaml')}: no such file (ENOENT)`);
