@@ -195,6 +195,27 @@ export async function uiChatError(
 export async function uiChatAccessibility(page: Page, screenshot: string): Promise<{ ok: boolean; findings?: string[]; detail?: string }> {
 	try {
 		const chat = await openChat(page);
+		// A view's webview is transparent: the member reads it on the side bar's colour, which axe, seeing
+		// only the frame's own document, would take for white. Paint that colour behind the document first.
+		const container = await chat.parentFrame()?.frameElement();
+		// (No named function inside: the bundler would wrap it in a helper the page does not have.)
+		const behind = await container?.evaluate((element) => {
+			const view = globalThis as unknown as { getComputedStyle(node: unknown): { backgroundColor: string } };
+			for (let node = element as { parentElement: unknown } | null; node; node = node.parentElement as typeof node) {
+				const colour = view.getComputedStyle(node).backgroundColor;
+				if (colour && colour !== 'rgba(0, 0, 0, 0)' && colour !== 'transparent') {
+					return colour;
+				}
+			}
+			return undefined;
+		});
+		if (behind) {
+			await chat.evaluate((colour) => {
+				(
+					globalThis as unknown as { document: { documentElement: { style: { background: string } } } }
+				).document.documentElement.style.background = colour;
+			}, behind);
+		}
 		const findings = await axeFindings(chat);
 		mkdirSync(artifacts, { recursive: true });
 		await page.screenshot({ path: join(artifacts, screenshot) });

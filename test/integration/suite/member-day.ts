@@ -850,12 +850,23 @@ export function memberDay(): void {
 			}
 		});
 
-		it("passes axe's WCAG 2.2 AA checks in the chat view, with the day's answers, failures and their buttons in it", async function () {
-			const checked = await drive<{ findings: string[] }>('/ui-chat-a11y', { screenshot: `integration-chat-a11y${hostSuffix}.png` });
-			if (!checked) {
-				this.skip();
+		it("passes axe's WCAG 2.2 AA checks in the chat view, with the day's answers, failures and their buttons in it, in a light and a dark theme", async function () {
+			const workbench = vscode.workspace.getConfiguration('workbench');
+			const found: string[] = [];
+			try {
+				for (const theme of ['Default Light Modern', 'Default Dark Modern']) {
+					await workbench.update('colorTheme', theme, vscode.ConfigurationTarget.Global);
+					const screenshot = `integration-chat-a11y-${theme.split(' ')[1]!.toLowerCase()}${hostSuffix}.png`;
+					const checked = await drive<{ findings: string[] }>('/ui-chat-a11y', { screenshot });
+					if (!checked) {
+						this.skip();
+					}
+					found.push(...(checked?.findings ?? []).map((finding) => `${theme}: ${finding}`));
+				}
+			} finally {
+				await workbench.update('colorTheme', undefined, vscode.ConfigurationTarget.Global);
 			}
-			assert.deepEqual(checked?.findings, []);
+			assert.deepEqual(found, []);
 		});
 
 		it('unlocks the picker live when the admin disables the policy; the own provider waits for the member', async function () {
