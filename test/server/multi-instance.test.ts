@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { eventually } from '../support/eventually';
 import { validSettings } from '../support/policy-fixtures';
 import { freshDatabase, TEST_DATABASE_URL } from '../support/postgres';
 import pg from 'pg';
@@ -58,6 +59,11 @@ import { ADMIN, bearer, EventReader, form, jsonOf, putPolicy, startService, type
 			overlays: [{ group: 'Research', models: { allowed: ['o3'] } }],
 		};
 		assert.equal((await putPolicy(first.url, admin, settings, '"1"')).status, 200);
+		// The other instance learns of the save through the database's notification, moments later.
+		await eventually(
+			'the other instance to serve revision 2',
+			async () => (await fetch(`${second.url}/api/v1/policy`, { headers: bearer(member.access_token) })).headers.get('etag') === '"2"',
+		);
 		const stream = new EventReader(
 			await fetch(`${second.url}/api/v1/policy/events`, { headers: bearer(member.access_token, { 'org-policy-schema': '3' }) }),
 		);
