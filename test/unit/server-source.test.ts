@@ -38,6 +38,15 @@ describe('where the policy server comes from, when what is set is malformed', ()
 		const overridden = resolveServer({ serverUrl: 'javascript:alert(1)', organization: undefined, overrideManaged: true }, managed);
 		assert.equal(overridden.serverUrl, 'https://policy.corp.example', 'a malformed setting never outranks a good managed file');
 		assert.equal(overridden.problem, undefined);
+		const withPassword = resolveServer(
+			{ serverUrl: 'https://me:secret@typed.example', organization: undefined, overrideManaged: false },
+			managed,
+		);
+		assert.equal(
+			describeServer(withPassword),
+			'https://policy.corp.example (from the IT-managed bootstrap file; your setting https://typed.example/ is not used)',
+			'a password in the ignored setting is not shown',
+		);
 		assert.equal(
 			resolveServer({ serverUrl: 'https://me:secret@policy.acme.example', organization: undefined, overrideManaged: false }, undefined)
 				.problem,

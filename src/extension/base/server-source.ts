@@ -47,6 +47,18 @@ export function serverUrlProblem(value: string): string | undefined {
 	return url.username || url.password ? 'must not carry a user name or password' : undefined;
 }
 
+/** An address as it may be shown (the tooltip, Show Effective Policy, which members paste into tickets): never with a password. */
+function withoutCredentials(value: string): string {
+	// Not URL.parse: the oldest VS Code we support runs an older Node.
+	const url = URL.canParse(value) ? new URL(value) : undefined;
+	if (!url || (!url.username && !url.password)) {
+		return value;
+	}
+	url.username = '';
+	url.password = '';
+	return url.href;
+}
+
 /**
  * The IT-managed bootstrap file wins over the member's `serverUrl` setting, unless the member chose
  * otherwise (`overrideManagedServer`, set when they confirm a sign-in link that replaces the managed
@@ -69,7 +81,7 @@ export function resolveServer(
 			serverUrl: fromFile.serverUrl,
 			organization: fromFile.organization,
 			source: 'managed bootstrap',
-			...(typed && typed !== fromFile.serverUrl ? { ignoredSetting: typed } : {}),
+			...(typed && typed !== fromFile.serverUrl ? { ignoredSetting: withoutCredentials(typed) } : {}),
 		});
 	}
 	if (typedProblem) {
