@@ -34,12 +34,11 @@ const NOT_A_URL = 'is not a URL';
 
 /** Why `value` cannot be a policy server's address, or undefined when it can. */
 export function serverUrlProblem(value: string): string | undefined {
-	let url: URL;
-	try {
-		url = new URL(value);
-	} catch {
-		return NOT_A_URL;
-	}
+	return URL.canParse(value) ? serverAddressProblem(new URL(value)) : NOT_A_URL;
+}
+
+/** The same, for an address already parsed (a sign-in link's, a pasted one). */
+export function serverAddressProblem(url: URL): string | undefined {
 	if (url.protocol !== 'https:' && url.protocol !== 'http:') {
 		return `must be an http(s) address, not ${url.protocol}`;
 	}

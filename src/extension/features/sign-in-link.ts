@@ -1,5 +1,5 @@
 import { isLoopbackHost } from '../../policy';
-import type { ServerSettings } from '../base/server-source';
+import { serverAddressProblem, type ServerSettings } from '../base/server-source';
 /**
  * The `vscode://org-provider-policy.org-provider-policy/sign-in?server=…&organization=…` link on the
  * invitation page: one click sets the policy server (and organization) and starts sign-in. A web page
@@ -36,7 +36,7 @@ export function parseSignInLink(path: string, query: string): SignInLink | undef
 	} catch {
 		return { error: `The sign-in link has no valid server address (${server || 'none'}).` };
 	}
-	if ((url.protocol !== 'https:' && url.protocol !== 'http:') || url.username || url.password) {
+	if (serverAddressProblem(url)) {
 		return { error: `The sign-in link's server address is not an http(s) URL: ${server}` };
 	}
 	if (url.protocol === 'http:' && !isLoopbackHost(url.hostname)) {
@@ -115,7 +115,7 @@ export function parsePastedAddress(text: string): PastedAddress {
 	} catch {
 		return { error: `Not an address: ${pasted}` };
 	}
-	if ((url.protocol !== 'https:' && url.protocol !== 'http:') || url.username || url.password) {
+	if (serverAddressProblem(url)) {
 		return { error: `The address is not an http(s) URL without a user name or password: ${url.protocol}//${url.host}` };
 	}
 	const invite = /^(.*)\/invite\/[^/]+\/?$/.exec(url.pathname);
