@@ -99,5 +99,23 @@ export function firstRun(): void {
 				await settings.update('serverUrl', undefined, vscode.ConfigurationTarget.Global);
 			}
 		});
+
+		it("names a base URL of the member's own provider that no request could reach, under the message in the chat view", async function () {
+			const settings = vscode.workspace.getConfiguration('orgProviderPolicy');
+			await settings.update('provider.preset', 'custom', vscode.ConfigurationTarget.Global);
+			await settings.update('provider.baseUrl', 'my-llm.example/v1', vscode.ConfigurationTarget.Global);
+			try {
+				await assert.rejects(
+					Promise.resolve(vscode.commands.executeCommand('orgProviderPolicy.sendChatMessage', 'Hello, own provider')),
+					/^Error: Your setting orgProviderPolicy\.provider\.baseUrl must be an absolute URL, e\.g\. https:\/\/example\.openai\.azure\.com\.$/,
+				);
+				// What the member reads in the view (screenshot), checked by axe with the failure in it.
+				const checked = await drive<{ findings: string[] }>('/ui-chat-a11y', { screenshot: 'integration-first-run-own-base-url.png' });
+				assert.deepEqual(checked?.findings ?? [], []);
+			} finally {
+				await settings.update('provider.baseUrl', undefined, vscode.ConfigurationTarget.Global);
+				await settings.update('provider.preset', undefined, vscode.ConfigurationTarget.Global);
+			}
+		});
 	});
 }
