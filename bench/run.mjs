@@ -13,6 +13,7 @@ const smoke = process.argv.includes('--smoke');
 const only = process.argv.slice(2).filter((arg) => !arg.startsWith('--'));
 const benches = [
 	['propagation', 'Propagation: admin save → members applied'],
+	['fan-out-in-process', 'Fan-out past the open-file limit: 50,000 streams over in-process connections'],
 	['group-propagation', 'Propagation with group overlays: members in 50 groups'],
 	['instances', 'Several instances on one PostgreSQL database'],
 	['policy-reads', 'Policy reads'],

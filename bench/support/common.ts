@@ -63,10 +63,13 @@ export async function startServiceProcess(
 	admin: { email: string; password: string } | undefined,
 	/** More flags, e.g. `--database-url` for an instance of a PostgreSQL-backed cluster. */
 	extra: string[] = [],
+	/** Node's own flags for the process (e.g. a `--require`d harness); with `ipc`, an IPC channel to it. */
+	node: { execArgv?: string[]; ipc?: boolean } = {},
 ): Promise<{ child: ChildProcess; url: string }> {
 	const child = spawn(
 		process.execPath,
 		[
+			...(node.execArgv ?? []),
 			join(root, 'dist', 'server.js'),
 			'--port',
 			String(port),
@@ -82,7 +85,7 @@ export async function startServiceProcess(
 			...extra,
 		],
 		{
-			stdio: ['ignore', 'pipe', 'inherit'],
+			stdio: node.ipc ? ['ignore', 'pipe', 'inherit', 'ipc'] : ['ignore', 'pipe', 'inherit'],
 		},
 	);
 	const url = await new Promise<string>((resolve, reject) => {
