@@ -142,7 +142,6 @@ async function bare(count: number, frameBytes: number): Promise<Run> {
 	const child = spawn(process.execPath, [...HARNESS, '-e', BARE_SERVER], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
 	try {
 		const frame = `id: 2\nevent: policy\ndata: ${JSON.stringify({ constant: 'x'.repeat(Math.max(0, frameBytes - 40)) })}\n\n`;
-		await new Promise((resolve) => setTimeout(resolve, 300));
 		return await measure(child, count, { path: '/events', tokens: [] }, async () => {
 			const sent = next(child, 'sent');
 			child.send({ type: 'fan-out', frame });
