@@ -81,6 +81,9 @@ export async function startServiceProcess(
 			'Acme Corp',
 			'--log-level',
 			'silent',
+			// One benchmark member holds thousands of streams, as thousands of members would.
+			'--max-streams-per-member',
+			'0',
 			...(admin ? ['--admin-email', admin.email, '--admin-password', admin.password] : []),
 			...extra,
 		],

@@ -121,6 +121,7 @@ export async function buildApp(options: AppOptions): Promise<PolicyApp> {
 		clock,
 		hub,
 		heartbeatSeconds: config.heartbeatSeconds,
+		maxStreamsPerMember: config.maxStreamsPerMember,
 		variants,
 		groupsOf: groupNames,
 		rollouts,

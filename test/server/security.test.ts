@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { PolicyTransport } from '../../src/extension/sync/transport';
 import { openSqliteStore } from '../../src/server/store/sqlite';
 import { validSettings } from '../support/policy-fixtures';
 import { freshDatabase, TEST_DATABASE_URL } from '../support/postgres';
@@ -300,6 +301,50 @@ describe('security', function () {
 			assert.deepEqual(statuses, [200, 200, 200, 429]);
 			const purged = await limited.store.purgeExpired(Date.now() + 3600_000);
 			assert.ok(purged >= 3, `the three device codes (and the sign-in's tokens) went: ${purged} rows`);
+		} finally {
+			await limited.close();
+		}
+	});
+
+	it('limits the event streams one member holds open, so one account cannot take every connection', async () => {
+		const limited = await startService({ settings: { maxStreamsPerMember: 2 } });
+		try {
+			await limited.addUser('dev@acme.example', 'member');
+			const first = await limited.signIn('dev@acme.example');
+			// A second sign-in: the limit is the member's, not one token's.
+			const second = await limited.signIn('dev@acme.example');
+			await putPolicy(limited.url, (await limited.signIn(ADMIN.email)).access_token, validSettings.plainCompatible, '"0"');
+			const open = (token: string) => fetch(`${limited.url}/api/v1/policy/events`, { headers: bearer(token) });
+			const streams = [new EventReader(await open(first.access_token)), new EventReader(await open(second.access_token))];
+			assert.equal((await streams[1]!.next())?.id, '1');
+			const refused = await open(second.access_token);
+			assert.equal(refused.status, 429);
+			assert.equal(refused.headers.get('retry-after'), '60');
+			const body = await jsonOf(refused);
+			assert.equal(body.error, 'too_many_streams');
+			assert.match(String(body.message), /already has 2 policy event streams open/);
+			// The member's extension says why, in the service's words (its sync shows it as the reason it is stale).
+			const transport = new PolicyTransport({
+				connection: { serverUrl: limited.url, fetch: globalThis.fetch },
+				trust: { signingKey: second.policy_signing_key, organizationId: 'acme' },
+				accessToken: async () => second.access_token,
+				refresh: async () => false,
+			});
+			await assert.rejects(transport.events(undefined, new AbortController().signal), (error: Error) =>
+				error.message.startsWith('the policy event stream answered 429: this account already has 2 policy event streams open'),
+			);
+			const admins = new EventReader(await open((await limited.signIn(ADMIN.email)).access_token));
+			assert.equal((await admins.next())?.id, '1', 'another member is not held back by this one');
+			// A window closed: its place is free again once the service has seen the stream end.
+			await streams[0]!.cancel();
+			let again: Response | undefined;
+			for (let attempt = 0; attempt < 50 && again?.status !== 200; attempt++) {
+				await again?.body?.cancel();
+				await new Promise((resolve) => setTimeout(resolve, 20));
+				again = await open(first.access_token);
+			}
+			assert.equal(again?.status, 200);
+			await Promise.all([streams[1]!.cancel(), admins.cancel(), new EventReader(again!).cancel()]);
 		} finally {
 			await limited.close();
 		}

@@ -19,6 +19,17 @@ export class ServiceHttpError extends Error {
 	) {
 		super(message);
 	}
+
+	/**
+	 * `what` answered with an error status: the error, with the service's own sentence when its body
+	 * has one (`{ "message": … }`, as every error of the service's does), so the member reads why.
+	 */
+	static async from(response: Response, what: string): Promise<ServiceHttpError> {
+		const body: unknown = await response.json().catch(() => undefined);
+		const said = (body as { message?: unknown } | undefined)?.message;
+		const why = typeof said === 'string' && said.length > 0 ? `: ${said.slice(0, 300)}` : '';
+		return new ServiceHttpError(response.status, `${what} answered ${response.status}${why}`);
+	}
 }
 
 /** Node's socket errors and undici's connection errors: the service could not be reached or the connection broke. */

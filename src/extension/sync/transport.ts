@@ -99,9 +99,11 @@ export class PolicyTransport {
 			await response.body?.cancel();
 			return { kind: 'unsupported' };
 		}
-		if (!response.ok || !response.body) {
-			await response.body?.cancel();
-			throw new ServiceHttpError(response.status, `the policy event stream answered ${response.status}`);
+		if (!response.ok) {
+			throw await ServiceHttpError.from(response, 'the policy event stream');
+		}
+		if (!response.body) {
+			throw new ServiceHttpError(response.status, `the policy event stream answered ${response.status} without a body`);
 		}
 		const events = response.body
 			.pipeThrough(new TextDecoderStream())

@@ -51,6 +51,8 @@ export function revisionFrame(policy: MemberPolicy, version: SchemaVersion): Buf
  */
 export class StreamHub {
 	private readonly byOrg = new Map<string, Set<Subscriber>>();
+	/** Open streams per member, so one member cannot hold every connection the service may open. */
+	private readonly perMember = new Map<string, number>();
 	private readonly heartbeat: NodeJS.Timeout;
 	private readonly unsubscribe: (() => void)[];
 	/** Fan-outs run one after another, so every stream gets revisions in order even while they yield. */
@@ -92,11 +94,23 @@ export class StreamHub {
 			this.byOrg.set(orgId, subscribers);
 		}
 		subscribers.add(subscriber);
+		this.perMember.set(userId, this.openFor(userId) + 1);
 		this.metrics.sseSubscribers.inc();
 		stream.once('close', () => {
 			subscribers.delete(subscriber);
+			const open = this.openFor(userId) - 1;
+			if (open > 0) {
+				this.perMember.set(userId, open);
+			} else {
+				this.perMember.delete(userId);
+			}
 			this.metrics.sseSubscribers.dec();
 		});
+	}
+
+	/** How many streams `userId` has open on this instance. */
+	openFor(userId: string): number {
+		return this.perMember.get(userId) ?? 0;
 	}
 
 	/** Ends the streams whose token the check no longer accepts (after missed revocations). */

@@ -29,6 +29,8 @@ export interface PolicyRouteOptions {
 	readonly rollouts: Pick<Rollouts, 'served' | 'active'>;
 	/** How often the event stream sends a heartbeat; members reconnect after missing about three. */
 	readonly heartbeatSeconds: number;
+	/** Event streams one member may hold open here at once; 0: no limit. */
+	readonly maxStreamsPerMember: number;
 }
 
 const bearer = [{ bearerAuth: [] }];
@@ -36,7 +38,7 @@ const bearer = [{ bearerAuth: [] }];
 /** What members read under /api/v1/policy: the signed policy, its event stream, and the applied-revision report. */
 export const policyRoutes: FastifyPluginAsyncZod<PolicyRouteOptions> = async (
 	app,
-	{ auth, policies, store, metrics, clock, hub, heartbeatSeconds, variants, groupsOf, rollouts },
+	{ auth, policies, store, metrics, clock, hub, heartbeatSeconds, maxStreamsPerMember, variants, groupsOf, rollouts },
 ) => {
 	const signedIn = requireRole(auth);
 	const reading = { policies, rollouts, variants, groupsOf };
@@ -150,7 +152,10 @@ export const policyRoutes: FastifyPluginAsyncZod<PolicyRouteOptions> = async (
 				summary: 'Server-Sent Events: the current signed policy, then every new revision (id = revision), and a heartbeat',
 				security: bearer,
 				headers: z.looseObject({ 'last-event-id': z.string().optional(), [SCHEMA_HEADER]: z.string().optional() }),
-				response: { 200: { description: 'An event stream', content: { 'text/event-stream': { schema: z.string() } } } },
+				response: {
+					200: { description: 'An event stream', content: { 'text/event-stream': { schema: z.string() } } },
+					429: ErrorSchema.describe('The member already holds the most streams allowed (--max-streams-per-member)'),
+				},
 			},
 		},
 		async (request, reply) => {
@@ -162,6 +167,15 @@ export const policyRoutes: FastifyPluginAsyncZod<PolicyRouteOptions> = async (
 			const groups = await groupsOf(user.id);
 			const current = await rollouts.served(newest, user.id, async () => groups);
 			const served = await variants.forGroups(current, groups);
+			// Checked after the last await, so no other stream of theirs can open in between.
+			if (maxStreamsPerMember > 0 && hub.openFor(user.id) >= maxStreamsPerMember) {
+				reply.header('retry-after', '60');
+				throw new HttpError(
+					429,
+					'too_many_streams',
+					`this account already has ${maxStreamsPerMember} policy event streams open here, the most allowed: close VS Code windows you no longer use (each holds one)`,
+				);
+			}
 
 			reply.hijack();
 			const stream = reply.raw;
