@@ -154,7 +154,7 @@ export const policyRoutes: FastifyPluginAsyncZod<PolicyRouteOptions> = async (
 				headers: z.looseObject({ 'last-event-id': z.string().optional(), [SCHEMA_HEADER]: z.string().optional() }),
 				response: {
 					200: { description: 'An event stream', content: { 'text/event-stream': { schema: z.string() } } },
-					429: ErrorSchema.describe('The member already holds the most streams allowed (--max-streams-per-member)'),
+					429: ErrorSchema,
 				},
 			},
 		},
