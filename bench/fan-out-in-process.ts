@@ -21,6 +21,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
 	BENCH_ADMIN,
+	collect,
 	mb,
 	memberSessions,
 	ms,
@@ -41,6 +42,8 @@ type HarnessMessage =
 	| { type: 'sent'; at: number }
 	| { type: 'error'; message: string };
 
+type Message<T extends HarnessMessage['type']> = Extract<HarnessMessage, { type: T }>;
+
 interface Run {
 	latencies: number[];
 	/** The process's RSS with every stream open, after a garbage collection. */
@@ -50,35 +53,10 @@ interface Run {
 const HARNESS = ['--expose-gc', '--require', join(root, 'bench', 'support', 'in-process-readers.cjs')];
 const MEMBER_TOKENS = 100;
 
-/** The next message of `type` from `child` (an `error` message, or its exit, rejects). */
-function next<T extends HarnessMessage['type']>(
-	child: ChildProcess,
-	type: T,
-	timeoutMs = 600_000,
-): Promise<Extract<HarnessMessage, { type: T }>> {
-	return new Promise((resolve, reject) => {
-		const timer = setTimeout(() => finish(new Error(`timed out waiting for ${type}`)), timeoutMs);
-		const onMessage = (message: HarnessMessage) => {
-			if (message.type === type) {
-				finish(undefined, message as Extract<HarnessMessage, { type: T }>);
-			} else if (message.type === 'error') {
-				finish(new Error(message.message));
-			}
-		};
-		const onExit = (code: number | null) => finish(new Error(`the process exited (${code}) before ${type}`));
-		const finish = (error?: Error, message?: Extract<HarnessMessage, { type: T }>) => {
-			clearTimeout(timer);
-			child.off('message', onMessage);
-			child.off('exit', onExit);
-			if (error) {
-				reject(error);
-			} else {
-				resolve(message!);
-			}
-		};
-		child.on('message', onMessage);
-		child.once('exit', onExit);
-	});
+/** The next message of `type` from `child` (its type named: `next<Message<'memory'>>(child, 'memory')`). */
+async function next<M extends HarnessMessage>(child: ChildProcess, type: M['type']): Promise<M> {
+	const [message] = await collect<M>([child], type, 600_000);
+	return message!;
 }
 
 /** Opens `count` streams in `child`, reads its RSS, then times `fanOut` to the frame of revision 2 on every stream. */
@@ -88,13 +66,13 @@ async function measure(
 	stream: { path: string; tokens: string[] },
 	fanOut: () => Promise<number>,
 ): Promise<Run> {
-	const ready = next(child, 'ready');
+	const ready = next<Message<'ready'>>(child, 'ready');
 	child.send({ type: 'open', count, ...stream, lastEventId: 1, target: 2 });
 	await ready;
-	const memory = next(child, 'memory');
+	const memory = next<Message<'memory'>>(child, 'memory');
 	child.send({ type: 'memory' });
 	const { rss } = await memory;
-	const arrived = next(child, 'arrived');
+	const arrived = next<Message<'arrived'>>(child, 'arrived');
 	const sent = await fanOut();
 	const { times } = await arrived;
 	return { latencies: times.map((time) => time - sent), rss };
@@ -143,7 +121,7 @@ async function bare(count: number, frameBytes: number): Promise<Run> {
 	try {
 		const frame = `id: 2\nevent: policy\ndata: ${JSON.stringify({ constant: 'x'.repeat(Math.max(0, frameBytes - 40)) })}\n\n`;
 		return await measure(child, count, { path: '/events', tokens: [] }, async () => {
-			const sent = next(child, 'sent');
+			const sent = next<Message<'sent'>>(child, 'sent');
 			child.send({ type: 'fan-out', frame });
 			return (await sent).at;
 		});

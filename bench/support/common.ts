@@ -136,26 +136,40 @@ export function runBench(main: () => Promise<void>): void {
 
 export { deviceSignIn, form };
 
-/** Collects one message of `type` from every worker (rejecting on an `error` message or a timeout). */
+/** Collects one message of `type` from every worker (rejecting on an `error` message, a worker's exit before it, or a timeout). */
 export function collect<T extends { type: string }>(workers: ChildProcess[], type: T['type'], timeoutMs: number): Promise<T[]> {
 	return new Promise((resolve, reject) => {
 		const collected: T[] = [];
-		const timer = setTimeout(() => reject(new Error(`timed out waiting for ${type}`)), timeoutMs);
+		const stops: (() => void)[] = [];
+		const finish = (error?: Error) => {
+			clearTimeout(timer);
+			stops.forEach((stop) => stop());
+			if (error) {
+				reject(error);
+			} else {
+				resolve(collected);
+			}
+		};
+		const timer = setTimeout(() => finish(new Error(`timed out waiting for ${type}`)), timeoutMs);
 		for (const child of workers) {
 			const onMessage = (message: T | { type: 'error'; message: string }) => {
 				if (message.type === 'error') {
-					clearTimeout(timer);
-					reject(new Error((message as { message: string }).message));
+					finish(new Error((message as { message: string }).message));
 				} else if (message.type === type) {
 					child.off('message', onMessage);
 					collected.push(message as T);
 					if (collected.length === workers.length) {
-						clearTimeout(timer);
-						resolve(collected);
+						finish();
 					}
 				}
 			};
+			const onExit = (code: number | null) => finish(new Error(`a process exited (${code}) before sending ${type}`));
 			child.on('message', onMessage);
+			child.once('exit', onExit);
+			stops.push(() => {
+				child.off('message', onMessage);
+				child.off('exit', onExit);
+			});
 		}
 	});
 }
