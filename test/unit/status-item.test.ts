@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { statusItemView, type StatusItemInput } from '../../src/extension/features/status-item';
 import { effectiveSettings, type MemberProviderSettings } from '../../src/extension/lock/effective';
 import type { SyncState } from '../../src/extension/sync/policy-sync';
+import { transition } from '../../src/extension/sync/state';
 import { buildPolicyDocument, PolicySettingsSchema } from '../../src/policy';
 import { stamp, validSettings } from '../support/policy-fixtures';
 
@@ -32,18 +33,40 @@ describe('the status bar item', () => {
 		assert.equal(view.text, '$(key) $(lock) Acme Corp: API key needed');
 		assert.equal(view.command, 'orgProviderPolicy.setApiKey');
 		assert.equal(view.attention, true);
-		assert.match(view.tooltip, /No API key is set for acme\.openai\.azure\.com: click to enter yours\./);
+		assert.match(view.tooltip.join('\n'), /No API key is set for acme\.openai\.azure\.com: click to enter yours\./);
 		assert.match(view.accessibilityLabel, /API key needed for acme\.openai\.azure\.com$/);
 		const entered = statusItemView(input({ needsApiKey: false }));
 		assert.equal(entered.attention, false, 'the key entered: the item is back to the state');
-		assert.doesNotMatch(entered.tooltip, /API key/);
+		assert.doesNotMatch(entered.tooltip.join('\n'), /API key/);
 	});
 
 	it('signed out, it is the way in, whatever a key would need', () => {
 		const view = statusItemView(input({ state: { status: 'signed-out', policy: undefined }, signedIn: false, needsApiKey: true }));
 		assert.equal(view.text, '$(account) $(lock) Acme Corp');
 		assert.equal(view.command, 'orgProviderPolicy.signIn');
-		assert.match(view.tooltip, /Click to sign in\.$/);
+		assert.equal(view.tooltip.at(-1), 'Click to sign in.');
+	});
+
+	it('says offline only when the network failed: a service that answered but refused is "not updated"', () => {
+		const at = new Date(2026, 11, 4, 9, 30, 0).getTime();
+		const stale = (reason: string, unreachable: boolean): SyncState => transition(inSync, { type: 'failed', reason, unreachable, at });
+		const offline = statusItemView(input({ state: stale('cannot reach the policy service (ECONNREFUSED)', true) }));
+		assert.equal(offline.text, '$(warning) $(lock) Acme Corp');
+		assert.ok(
+			offline.tooltip.includes(
+				`Sync: stale (offline since ${new Date(at).toLocaleTimeString()}: cannot reach the policy service (ECONNREFUSED); revision 7)`,
+			),
+		);
+		const refused = statusItemView(
+			input({ state: stale('the policy event stream answered 429: this account already has 50 policy event streams open', false) }),
+		);
+		assert.ok(
+			refused.tooltip.includes(
+				`Sync: stale (not updated since ${new Date(at).toLocaleTimeString()}: policy sync failed: the policy event stream answered 429: this account already has 50 policy event streams open; revision 7)`,
+			),
+			refused.tooltip.join('\n'),
+		);
+		assert.doesNotMatch(refused.accessibilityLabel, /offline/);
 	});
 
 	it('marks a policy that cannot be verified as an error, not as signed out', () => {

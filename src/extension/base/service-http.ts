@@ -25,11 +25,24 @@ export class ServiceHttpError extends Error {
 	 * has one (`{ "message": … }`, as every error of the service's does), so the member reads why.
 	 */
 	static async from(response: Response, what: string): Promise<ServiceHttpError> {
-		const body: unknown = await response.json().catch(() => undefined);
-		const said = (body as { message?: unknown } | undefined)?.message;
-		const why = typeof said === 'string' && said.length > 0 ? `: ${said.slice(0, 300)}` : '';
-		return new ServiceHttpError(response.status, `${what} answered ${response.status}${why}`);
+		const said = serviceSentence(await response.text().catch(() => ''));
+		return new ServiceHttpError(response.status, `${what} answered ${response.status}${said ? `: ${said}` : ''}`);
 	}
+}
+
+/**
+ * The `message` of the service's error body, at most 300 characters; undefined for any other body
+ * (a proxy's error page is no sentence, and would only fill the member's status line with HTML).
+ */
+function serviceSentence(body: string): string | undefined {
+	let parsed: unknown;
+	try {
+		parsed = JSON.parse(body);
+	} catch {
+		return undefined;
+	}
+	const said = (parsed as { message?: unknown } | null)?.message;
+	return typeof said === 'string' && said.length > 0 ? said.slice(0, 300) : undefined;
 }
 
 /** Node's socket errors and undici's connection errors: the service could not be reached or the connection broke. */

@@ -15,8 +15,11 @@ export function describeState(state: SyncState): string {
 			return 'syncing';
 		case 'in-sync':
 			return `in sync (${revision})`;
-		case 'stale':
-			return `stale (offline since ${new Date(state.since).toLocaleTimeString()}: ${state.reason}; ${revision})`;
+		case 'stale': {
+			// Offline is the network's doing; a service that answers but refuses is not "offline".
+			const since = `${state.unreachable ? 'offline' : 'not updated'} since ${new Date(state.since).toLocaleTimeString()}`;
+			return `stale (${since}: ${state.reason}; ${revision})`;
+		}
 		case 'error':
 			return `error (${state.message})`;
 		case 'cannot-verify':

@@ -6,8 +6,11 @@ import { describeState } from './effective-policy-text';
 export interface StatusItemView {
 	text: string;
 	command: 'orgProviderPolicy.showEffectivePolicy' | 'orgProviderPolicy.signIn' | 'orgProviderPolicy.setApiKey';
-	/** Markdown. */
-	tooltip: string;
+	/**
+	 * The tooltip's lines, plain text: the feature renders them as Markdown text, so nothing in them
+	 * (an organization's name, the service's own sentence for a failure) is read as Markdown or an icon.
+	 */
+	tooltip: string[];
 	accessibilityLabel: string;
 	/** Something waits for the member (a key to enter): shown in the warning colours until it is done. */
 	attention: boolean;
@@ -45,7 +48,7 @@ export function statusItemView(input: StatusItemInput): StatusItemView {
 	const attention = signedIn && input.needsApiKey && effective.provider !== undefined;
 	const host = attention ? hostOf(effective.provider!.baseUrl) : '';
 	const lines = [
-		'**Org Provider Policy**',
+		'Org Provider Policy',
 		`Organization: ${organization ?? '—'}`,
 		`Provider: ${effective.label}${effective.locked ? ' (locked)' : ''}`,
 		`Sync: ${describeState(state)}`,
@@ -60,7 +63,7 @@ export function statusItemView(input: StatusItemInput): StatusItemView {
 		text: attention ? `$(key) ${lock}${name}: API key needed` : `${SYNC_ICONS[state.status]} ${lock}${name}`,
 		// Signed out, the item is the way in; a missing key, the way to enter it; otherwise it shows what is in force.
 		command: !signedIn ? 'orgProviderPolicy.signIn' : attention ? 'orgProviderPolicy.setApiKey' : 'orgProviderPolicy.showEffectivePolicy',
-		tooltip: lines.join('\n\n'),
+		tooltip: lines,
 		accessibilityLabel: `Org Provider Policy: ${organization ?? 'no organization'}, ${effective.label}, ${describeState(state)}${attention ? `, API key needed for ${host}` : ''}`,
 		attention,
 	};

@@ -126,7 +126,7 @@ export class SyncFeature extends Disposable implements vscode.TextDocumentConten
 		});
 		this.statusBar.text = view.text;
 		this.statusBar.command = view.command;
-		this.statusBar.tooltip = new vscode.MarkdownString(view.tooltip, true);
+		this.statusBar.tooltip = tooltipMarkdown(view.tooltip);
 		this.statusBar.accessibilityInformation = { label: view.accessibilityLabel };
 		this.statusBar.backgroundColor = view.attention ? new vscode.ThemeColor('statusBarItem.warningBackground') : undefined;
 		this.documentChanged.fire(EFFECTIVE_POLICY_URI);
@@ -175,4 +175,13 @@ export function revokedMessage(organization: string | undefined, detail: string 
 	const who = organization ?? 'Your organization';
 	const what = detail ? `${who} signed you out: ${detail}.` : `${who} signed you out (the service ended this session).`;
 	return `${what} The provider your organization set stays locked; sign in again to resume sync, or ask your admin if you should still have access.`;
+}
+
+/** The status bar's tooltip: its title in bold, then each line as text (VS Code escapes any Markdown in it). */
+function tooltipMarkdown([title, ...lines]: readonly string[]): vscode.MarkdownString {
+	const markdown = new vscode.MarkdownString().appendMarkdown(`**${title ?? ''}**`);
+	for (const line of lines) {
+		markdown.appendMarkdown('\n\n').appendText(line);
+	}
+	return markdown;
 }

@@ -16,8 +16,17 @@ export type SyncState =
 	| { readonly status: 'signed-out'; readonly policy: AppliedPolicy | undefined }
 	| { readonly status: 'syncing'; readonly policy: AppliedPolicy | undefined }
 	| { readonly status: 'in-sync'; readonly policy: AppliedPolicy }
-	/** The service is unreachable; `since` is when that began, `reason` what failed. */
-	| { readonly status: 'stale'; readonly policy: AppliedPolicy; readonly since: number; readonly reason: string }
+	/**
+	 * The policy could not be brought up to date: `since` is when that began, `reason` what failed
+	 * last, `unreachable` whether that was the network (offline) or an answer of the service's (a refusal).
+	 */
+	| {
+			readonly status: 'stale';
+			readonly policy: AppliedPolicy;
+			readonly since: number;
+			readonly reason: string;
+			readonly unreachable: boolean;
+	  }
 	| { readonly status: 'error'; readonly policy: AppliedPolicy | undefined; readonly message: string }
 	/**
 	 * A key is pinned but no policy verifies against it (the cache is gone, altered or rolled
@@ -90,7 +99,8 @@ export function transition(state: SyncState, event: SyncEvent): SyncState {
 			if (!state.policy) {
 				return { status: 'error', policy: undefined, message: reason };
 			}
-			return { status: 'stale', policy: state.policy, since: state.status === 'stale' ? state.since : event.at, reason };
+			const since = state.status === 'stale' ? state.since : event.at;
+			return { status: 'stale', policy: state.policy, since, reason, unreachable: event.unreachable };
 		}
 		case 'refused':
 			return {

@@ -79,8 +79,7 @@ export class PolicyTransport {
 			return { kind: 'unchanged' };
 		}
 		if (!response.ok) {
-			await response.body?.cancel();
-			throw new ServiceHttpError(response.status, `GET /api/v1/policy answered ${response.status}`);
+			throw await ServiceHttpError.from(response, 'GET /api/v1/policy');
 		}
 		return { kind: 'policy', envelope: await response.json() };
 	}
@@ -119,10 +118,10 @@ export class PolicyTransport {
 		if (!response) {
 			return false;
 		}
-		await response.body?.cancel();
 		if (!response.ok) {
-			throw new ServiceHttpError(response.status, `the service answered ${response.status}`);
+			throw await ServiceHttpError.from(response, 'POST /api/v1/policy/applied');
 		}
+		await response.body?.cancel();
 		return true;
 	}
 
@@ -139,18 +138,15 @@ export class PolicyTransport {
 		if (!response) {
 			return { kind: 'signed-out' };
 		}
-		const said = response.ok ? '' : await response.text().catch(() => '');
-		await response.body?.cancel().catch(() => undefined);
 		if (response.ok) {
+			await response.body?.cancel().catch(() => undefined);
 			return { kind: 'taken' };
 		}
+		const error = await ServiceHttpError.from(response, 'POST /api/v1/usage');
 		if (response.status === 400 || response.status === 413) {
-			return { kind: 'refused', reason: `${response.status} ${said.slice(0, 300)}` };
+			return { kind: 'refused', reason: error.message };
 		}
-		throw new ServiceHttpError(
-			response.status,
-			`the service answered ${response.status} to a usage report${said ? `: ${said.slice(0, 200)}` : ''}`,
-		);
+		throw error;
 	}
 
 	/** GET /api/v1/usage/standing: the member's tokens this month against their allowance; undefined when signed out. */
@@ -170,8 +166,7 @@ export class PolicyTransport {
 			return undefined;
 		}
 		if (!response.ok) {
-			await response.body?.cancel();
-			throw new ServiceHttpError(response.status, `GET ${path} answered ${response.status}`);
+			throw await ServiceHttpError.from(response, `GET ${path}`);
 		}
 		return schema.parse(await response.json());
 	}
@@ -189,10 +184,10 @@ export class PolicyTransport {
 		if (!response) {
 			return false;
 		}
-		await response.body?.cancel();
 		if (!response.ok) {
-			throw new ServiceHttpError(response.status, `POST /api/v1/policy/vscode-settings answered ${response.status}`);
+			throw await ServiceHttpError.from(response, 'POST /api/v1/policy/vscode-settings');
 		}
+		await response.body?.cancel();
 		return true;
 	}
 }

@@ -905,7 +905,11 @@ export function memberDay(): void {
 			await until('stale', () => api.syncState().status === 'stale');
 			assert.equal(api.policy()?.revision, before, 'the last good revision stays applied');
 			const stale = api.syncState();
-			assert.ok(stale.status === 'stale' && stale.since > 0 && stale.reason, 'stale says since when and why');
+			assert.ok(stale.status === 'stale' && stale.since > 0 && stale.reason && stale.unreachable, 'stale says since when and why');
+			const label = await statusItem('integration-status-offline.png');
+			if (label !== undefined) {
+				assert.match(label, /stale \(offline since .+; revision \d+\)/, 'the status bar says the member is offline, and why');
+			}
 			assert.equal((await fetch(`${control}/service/start`, { method: 'POST' })).status, 200);
 			await until('in sync after the service returns', () => api.syncState().status === 'in-sync', 40_000);
 		});

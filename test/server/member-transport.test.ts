@@ -1,0 +1,101 @@
+import assert from 'node:assert/strict';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { PolicyTransport } from '../../src/extension/sync/transport';
+import type { Store } from '../../src/server/store/store';
+import { validSettings } from '../support/policy-fixtures';
+import { ADMIN, putPolicy, startService, type RunningService } from '../support/service';
+
+/** The member's real transport, signed in as `token`, against the service (or anything else) at `serverUrl`. */
+function transportFor(serverUrl: string, token: string): PolicyTransport {
+	return new PolicyTransport({
+		connection: { serverUrl, fetch: globalThis.fetch },
+		trust: { signingKey: { keyId: 'k', publicKey: 'x' } as never, organizationId: 'acme' },
+		accessToken: async () => token,
+		refresh: async () => false,
+	});
+}
+
+const signal = () => AbortSignal.timeout(5000);
+
+/**
+ * The store with its group reads failing as node-postgres fails when the database is out of reach
+ * (the connection refused): what a member's placement needs is then missing, and the service says so.
+ */
+function withGroupsOutOfReach(store: Store, outage: { now: boolean }): Store {
+	const refused = () => Promise.reject(Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' }));
+	const groups = new Proxy(store.groups, {
+		get: (target, property) => {
+			const value: unknown = Reflect.get(target, property);
+			if (property === 'groupsOf' && outage.now) {
+				return refused;
+			}
+			return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
+		},
+	});
+	return new Proxy(store, {
+		get: (target, property) => {
+			const value: unknown = Reflect.get(target, property);
+			if (property === 'groups') {
+				return groups;
+			}
+			return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
+		},
+	});
+}
+
+describe("the member's transport says why the service refused, in the service's words", () => {
+	let service: RunningService;
+	let member: string;
+	const outage = { now: false };
+
+	before(async () => {
+		service = await startService({ wrapStore: (store) => withGroupsOutOfReach(store, outage) });
+		await service.addUser('dev@acme.example', 'member');
+		member = (await service.signIn('dev@acme.example')).access_token;
+	});
+	after(() => service.close());
+
+	it('on every call a member makes, not only the event stream', async () => {
+		const transport = transportFor(service.url, member);
+		// The database out of reach: the placement is refused with the service's sentence, the policy still served.
+		outage.now = true;
+		try {
+			await assert.rejects(transport.placement(signal()), {
+				name: 'ServiceHttpError',
+				status: 503,
+				message: 'GET /api/v1/policy/placement answered 503: the service cannot reach its database right now; try again shortly',
+			});
+			assert.equal((await transport.policy(undefined, signal())).kind, 'policy');
+		} finally {
+			outage.now = false;
+		}
+		const admin = (await service.signIn(ADMIN.email)).access_token;
+		assert.equal((await putPolicy(service.url, admin, validSettings.plainCompatible, '"1"')).status, 200);
+		await assert.rejects(transport.reportApplied(99, signal()), {
+			status: 400,
+			message: 'POST /api/v1/policy/applied answered 400: revision: 99 does not exist yet (newest is 2)',
+		});
+		assert.equal(await transport.reportApplied(2, signal()), true, 'an answer the service takes is no error');
+		const refused = await transport.reportUsage({ hours: 'not a list' } as never, signal());
+		assert.equal(refused.kind, 'refused');
+		assert.match(refused.kind === 'refused' ? refused.reason : '', /^POST \/api\/v1\/usage answered 400: \S.*/);
+	});
+
+	it("adds nothing from a body that is not the service's: a proxy's error page is no sentence", async () => {
+		const proxy: Server = createServer((_request, response) => {
+			response.writeHead(502, { 'content-type': 'text/html' });
+			response.end('<html><body><h1>502 Bad Gateway</h1><script>alert(1)</script></body></html>');
+		});
+		await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
+		try {
+			const url = `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`;
+			await assert.rejects(transportFor(url, member).policy(undefined, signal()), {
+				status: 502,
+				message: 'GET /api/v1/policy answered 502',
+			});
+		} finally {
+			await new Promise((resolve) => proxy.close(resolve));
+		}
+	});
+});
