@@ -1,4 +1,9 @@
 import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { DeviceAuthorization } from '../../src/policy';
 import { DeviceFlowError, runDeviceFlow } from '../../src/extension/auth/device-flow';
 import { eventually } from '../support/eventually';
@@ -75,6 +80,110 @@ describe('device flow client (RFC 8628) against the real service', () => {
 			(error: DeviceFlowError) => error.reason === 'expired' && /expired/.test(error.message),
 		);
 		assert.ok(clock.now() - Date.parse('2026-11-26T10:00:00Z') >= 900_000);
+	});
+
+	it('keeps polling, backing off, while the service restarts: the member approving then still signs in (RFC 8628 §3.5)', async () => {
+		const dataDir = mkdtempSync(join(tmpdir(), 'opp-device-restart-'));
+		let first: RunningService | undefined = await startService({ clock, dataDir });
+		let second: RunningService | undefined;
+		try {
+			const url = first.url;
+			const port = Number(new URL(url).port);
+			const scheduler = new ManualScheduler(clock, false);
+			let shown: DeviceAuthorization | undefined;
+			const flow = runDeviceFlow(
+				{ serverUrl: url, fetch: globalThis.fetch },
+				scheduler,
+				{ showCode: (code) => (shown = code) },
+				new AbortController().signal,
+			);
+			assert.equal(await scheduler.pendingSleep(), 5000);
+			await first.close();
+			first = undefined;
+			// Two polls find nobody listening: each waits twice as long as the one before.
+			scheduler.advance(5000);
+			assert.equal(await scheduler.pendingSleep(), 10_000);
+			scheduler.advance(10_000);
+			assert.equal(await scheduler.pendingSleep(), 20_000);
+			second = await startService({ clock, dataDir, port });
+			await second.addUser('dev@acme.example', 'member').catch(() => undefined);
+			const approved = await approveDevice(second.url, shown!.user_code, 'dev@acme.example', 'pw-dev@acme.example-long-enough');
+			assert.equal(approved.status, 200, 'the code outlived the restart');
+			scheduler.advance(20_000);
+			const tokens = await flow;
+			assert.equal(tokens.user.email, 'dev@acme.example');
+			assert.deepEqual(scheduler.sleeps, [5000, 10_000, 20_000]);
+		} finally {
+			await first?.close();
+			await second?.close();
+			rmSync(dataDir, { recursive: true, force: true });
+		}
+	});
+
+	it("backs off on a proxy's error page too, and says why when the code expires meanwhile", async () => {
+		const proxy = createServer((_request, response) => {
+			response.writeHead(502, { 'content-type': 'text/html' });
+			response.end('<html><body>502 Bad Gateway</body></html>');
+		});
+		await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
+		try {
+			// The code comes from the service; every poll after it meets the proxy's error page.
+			const proxied = `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`;
+			const fetchThroughProxy: typeof fetch = (input, init) =>
+				globalThis.fetch(String(input).endsWith('/oauth/token') ? `${proxied}/oauth/token` : input, init);
+			const scheduler = new ManualScheduler(clock, true);
+			await assert.rejects(
+				runDeviceFlow(
+					{ serverUrl: service.url, fetch: fetchThroughProxy },
+					scheduler,
+					{ showCode: () => undefined },
+					new AbortController().signal,
+				),
+				{
+					name: 'DeviceFlowError',
+					reason: 'expired',
+					message: 'the sign-in code expired before it was approved (the last try: the policy service answered 502); run Sign In again',
+				},
+			);
+			assert.deepEqual(scheduler.sleeps.slice(0, 6), [5000, 10_000, 20_000, 40_000, 60_000, 60_000], 'doubling, at most a minute');
+		} finally {
+			await new Promise((resolve) => proxy.close(resolve));
+		}
+	});
+
+	it('says what the service said when it ends the sign-in for another reason', async () => {
+		const scheduler = new ManualScheduler(clock, false);
+		const flow = runDeviceFlow(connection(), scheduler, { showCode: () => undefined }, new AbortController().signal);
+		await scheduler.pendingSleep();
+		// The service loses the code (its database was replaced): the next poll is refused as invalid_grant.
+		await service.store.purgeExpired(Number.MAX_SAFE_INTEGER);
+		scheduler.advance(5000);
+		await assert.rejects(
+			flow,
+			(error: DeviceFlowError) =>
+				error.reason === 'protocol' && /^the policy service answered 400 \(invalid_grant: .+\)$/.test(error.message),
+		);
+	});
+
+	it('says why the service refused to start a sign-in', async () => {
+		const limited = await startService({ clock, settings: { deviceAuthorizationsPerMinute: 1 } });
+		try {
+			const scheduler = new ManualScheduler(clock, false);
+			const start = (signal: AbortSignal) =>
+				runDeviceFlow({ serverUrl: limited.url, fetch: globalThis.fetch }, scheduler, { showCode: () => undefined }, signal);
+			const controller = new AbortController();
+			const first = start(controller.signal);
+			await scheduler.pendingSleep();
+			controller.abort();
+			await assert.rejects(first, { reason: 'cancelled' }, 'the first sign-in request was taken, then cancelled');
+			await assert.rejects(start(new AbortController().signal), (error: DeviceFlowError) => {
+				assert.equal(error.reason, 'protocol');
+				assert.match(error.message, /^the policy service refused the sign-in request \(429: .*\d+ .*\)$/);
+				return true;
+			});
+		} finally {
+			await limited.close();
+		}
 	});
 
 	it('stops when cancelled', async () => {

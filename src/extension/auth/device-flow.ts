@@ -7,7 +7,7 @@ import {
 	type TokenResponse,
 } from '../../policy';
 import type { Scheduler } from '../base/scheduler';
-import { formBody, serviceFetch, type ServiceConnection } from '../base/service-http';
+import { describeServiceFailure, formBody, isServiceUnreachable, serviceFetch, type ServiceConnection } from '../base/service-http';
 
 export type DeviceFlowFailure = 'expired' | 'denied' | 'cancelled' | 'protocol';
 
@@ -26,10 +26,15 @@ export interface DeviceFlowUi {
 	showCode(authorization: DeviceAuthorization): void;
 }
 
+/** The longest wait between two polls while the service cannot be reached or answers 5xx. */
+const MOST_BACKOFF_SECONDS = 60;
+
 /**
  * RFC 8628 from the device's side: ask for a code, show it, poll the token endpoint at the
  * server's interval, five seconds slower after each slow_down (§3.5), until approved, denied,
- * expired or cancelled.
+ * expired or cancelled. While the service cannot be reached or answers 5xx (a restart, a proxy
+ * between two instances), polling goes on with a doubling wait (§3.5's backoff) instead of ending
+ * a sign-in the member may be approving right then; the code outlives a restart of the service.
  */
 export async function runDeviceFlow(
 	connection: ServiceConnection,
@@ -37,28 +42,42 @@ export async function runDeviceFlow(
 	ui: DeviceFlowUi,
 	signal: AbortSignal,
 ): Promise<TokenResponse> {
-	const started = await serviceFetch(connection, '/oauth/device_authorization', { ...formBody({ client_id: CLIENT_ID }), signal });
+	const started = await serviceFetch(connection, '/oauth/device_authorization', {
+		...formBody({ client_id: CLIENT_ID }),
+		signal,
+	}).catch((error: unknown) => {
+		throw signal.aborted ? cancelled() : error;
+	});
 	if (!started.ok) {
-		throw new DeviceFlowError('protocol', `the policy service refused the sign-in request (${started.status})`);
+		const said = describeOAuthError(await oauthBody(started));
+		throw new DeviceFlowError('protocol', `the policy service refused the sign-in request (${started.status}${said ? `: ${said}` : ''})`);
 	}
 	const authorization = DeviceAuthorizationSchema.parse(await started.json());
 	ui.showCode(authorization);
 	const deadline = scheduler.now() + authorization.expires_in * 1000;
 	let interval = authorization.interval;
+	let wait = interval;
+	/** Why the last poll got no answer of the service's, while that lasts. */
+	let trouble: string | undefined;
 	for (;;) {
 		try {
-			await scheduler.sleep(interval * 1000, signal);
+			await scheduler.sleep(wait * 1000, signal);
 		} catch {
-			throw new DeviceFlowError('cancelled', 'sign-in cancelled');
+			throw cancelled();
 		}
 		if (scheduler.now() >= deadline) {
-			throw new DeviceFlowError('expired', 'the sign-in code expired before it was approved; run Sign In again');
+			const why = trouble ? ` (the last try: ${trouble})` : '';
+			throw new DeviceFlowError('expired', `the sign-in code expired before it was approved${why}; run Sign In again`);
 		}
-		const response = await serviceFetch(connection, '/oauth/token', {
-			...formBody({ grant_type: DEVICE_CODE_GRANT, device_code: authorization.device_code, client_id: CLIENT_ID }),
-			signal,
-		});
-		const body = (await response.json()) as { error?: string };
+		const answer = await poll(connection, authorization.device_code, signal);
+		if (answer.kind === 'trouble') {
+			trouble = answer.why;
+			wait = Math.min(wait * 2, Math.max(interval, MOST_BACKOFF_SECONDS));
+			continue;
+		}
+		trouble = undefined;
+		wait = interval;
+		const { response, body } = answer;
 		if (response.ok) {
 			return TokenResponseSchema.parse(body);
 		}
@@ -67,13 +86,61 @@ export async function runDeviceFlow(
 				continue;
 			case 'slow_down':
 				interval += 5;
+				wait = interval;
 				continue;
 			case 'expired_token':
 				throw new DeviceFlowError('expired', 'the sign-in code expired before it was approved; run Sign In again');
 			case 'access_denied':
 				throw new DeviceFlowError('denied', 'the sign-in was denied in the browser');
-			default:
-				throw new DeviceFlowError('protocol', `the policy service answered ${response.status} ${body.error ?? ''}`.trim());
+			default: {
+				const said = describeOAuthError(body);
+				throw new DeviceFlowError('protocol', `the policy service answered ${response.status}${said ? ` (${said})` : ''}`);
+			}
 		}
 	}
+}
+
+const cancelled = () => new DeviceFlowError('cancelled', 'sign-in cancelled');
+
+type OAuthBody = { error?: unknown; error_description?: unknown; message?: unknown };
+
+/** One poll of the token endpoint: the service's answer, or why there was none to read (to try again later). */
+async function poll(
+	connection: ServiceConnection,
+	deviceCode: string,
+	signal: AbortSignal,
+): Promise<{ kind: 'answer'; response: Response; body: OAuthBody } | { kind: 'trouble'; why: string }> {
+	let response: Response;
+	try {
+		response = await serviceFetch(connection, '/oauth/token', {
+			...formBody({ grant_type: DEVICE_CODE_GRANT, device_code: deviceCode, client_id: CLIENT_ID }),
+			signal,
+		});
+	} catch (error) {
+		if (signal.aborted) {
+			throw cancelled();
+		}
+		if (isServiceUnreachable(error)) {
+			return { kind: 'trouble', why: describeServiceFailure(error) };
+		}
+		throw error;
+	}
+	const body = await oauthBody(response);
+	if (response.status >= 500 || body === undefined) {
+		// Not the token endpoint speaking (a proxy's error page, a service starting up): ask again later.
+		return { kind: 'trouble', why: `the policy service answered ${response.status}` };
+	}
+	return { kind: 'answer', response, body };
+}
+
+/** The JSON object of an answer; undefined for anything else (a proxy's HTML page). */
+async function oauthBody(response: Response): Promise<OAuthBody | undefined> {
+	const body: unknown = await response.json().catch(() => undefined);
+	return typeof body === 'object' && body !== null ? (body as OAuthBody) : undefined;
+}
+
+/** An OAuth error (RFC 6749 §5.2) in one line: its code and description, or the service's own `message`. */
+function describeOAuthError(body: OAuthBody | undefined): string {
+	const text = (value: unknown) => (typeof value === 'string' ? value.slice(0, 300) : '');
+	return [text(body?.error), text(body?.error_description) || text(body?.message)].filter(Boolean).join(': ');
 }
