@@ -2,8 +2,8 @@ import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { PolicyTransport } from '../../src/extension/sync/transport';
-import type { Store } from '../../src/server/store/store';
 import { validSettings } from '../support/policy-fixtures';
+import { storeOutOfReach } from '../support/store-outage';
 import { ADMIN, putPolicy, startService, type RunningService } from '../support/service';
 
 /** The member's real transport, signed in as `token`, against the service (or anything else) at `serverUrl`. */
@@ -18,39 +18,13 @@ function transportFor(serverUrl: string, token: string): PolicyTransport {
 
 const signal = () => AbortSignal.timeout(5000);
 
-/**
- * The store with its group reads failing as node-postgres fails when the database is out of reach
- * (the connection refused): what a member's placement needs is then missing, and the service says so.
- */
-function withGroupsOutOfReach(store: Store, outage: { now: boolean }): Store {
-	const refused = () => Promise.reject(Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' }));
-	const groups = new Proxy(store.groups, {
-		get: (target, property) => {
-			const value: unknown = Reflect.get(target, property);
-			if (property === 'groupsOf' && outage.now) {
-				return refused;
-			}
-			return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
-		},
-	});
-	return new Proxy(store, {
-		get: (target, property) => {
-			const value: unknown = Reflect.get(target, property);
-			if (property === 'groups') {
-				return groups;
-			}
-			return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
-		},
-	});
-}
-
 describe("the member's transport says why the service refused, in the service's words", () => {
 	let service: RunningService;
 	let member: string;
 	const outage = { now: false };
 
 	before(async () => {
-		service = await startService({ wrapStore: (store) => withGroupsOutOfReach(store, outage) });
+		service = await startService({ wrapStore: (store) => storeOutOfReach(store, outage, new Set(['groupsOf'])) });
 		await service.addUser('dev@acme.example', 'member');
 		member = (await service.signIn('dev@acme.example')).access_token;
 	});

@@ -151,12 +151,43 @@ describe('member sign-in: RFC 8628 device flow and tokens', () => {
 		assert.notEqual(second.refresh_token, first.refresh_token);
 		assert.equal((await fetch(`${service.url}/api/v1/policy`, { headers: bearer(second.access_token) })).status, 200);
 
+		// Past the moments in which another window of the same member may still refresh it.
+		clock.advance(61_000);
 		const replay = await refresh(first.refresh_token);
 		assert.equal(replay.status, 400);
 		assert.equal((await jsonOf(replay)).error, 'invalid_grant');
 		// The replay ended the family: the newest tokens are dead too.
 		assert.equal((await fetch(`${service.url}/api/v1/policy`, { headers: bearer(second.access_token) })).status, 401);
 		assert.equal((await refresh(second.refresh_token)).status, 400);
+	});
+
+	it('lets the windows of one VS Code refresh their shared sign-in at once, and a retry after a lost answer, within a minute', async () => {
+		const first = await service.signIn('dev@acme.example');
+		const refresh = (token: string) =>
+			form(`${service.url}/oauth/token`, { grant_type: 'refresh_token', refresh_token: token, client_id: 'vscode' });
+		// Three windows, their event streams ended by the same expiry, refresh the same token together.
+		const answers = await Promise.all([refresh(first.refresh_token), refresh(first.refresh_token), refresh(first.refresh_token)]);
+		assert.deepEqual(
+			answers.map((answer) => answer.status),
+			[200, 200, 200],
+		);
+		const issued = (await Promise.all(answers.map(jsonOf))) as { access_token: string; refresh_token: string }[];
+		assert.equal(new Set(issued.map((tokens) => tokens.refresh_token)).size, 3, 'each window gets tokens of its own');
+		for (const tokens of issued) {
+			assert.equal((await fetch(`${service.url}/api/v1/policy`, { headers: bearer(tokens.access_token) })).status, 200);
+		}
+		// An answer lost on the way: asked again 59 s after the rotation, it is answered too.
+		clock.advance(59_000);
+		assert.equal((await refresh(first.refresh_token)).status, 200);
+		// After that it is a replay: the whole sign-in ends, every window's tokens with it.
+		clock.advance(2_000);
+		const replay = await refresh(first.refresh_token);
+		assert.equal(replay.status, 400);
+		assert.match(String((await jsonOf(replay)).error_description), /already used/);
+		for (const tokens of issued) {
+			assert.equal((await fetch(`${service.url}/api/v1/policy`, { headers: bearer(tokens.access_token) })).status, 401);
+			assert.equal((await refresh(tokens.refresh_token)).status, 400);
+		}
 	});
 
 	it('expires access tokens after an hour', async () => {

@@ -19,6 +19,7 @@ import { eventually, whenChanged } from '../support/eventually';
 import { ManualScheduler } from '../support/manual-scheduler';
 import { MemoryKeyValueStore, MemorySecretStore } from '../support/memory-storage';
 import { validSettings } from '../support/policy-fixtures';
+import { storeOutOfReach } from '../support/store-outage';
 import { ADMIN, approveDevice, bearer, jsonOf, ManualClock, putPolicy, startService, type RunningService } from '../support/service';
 
 /** Resolves when the sync state matches (re-checked on each change, never a sleep), failing after 5 s. */
@@ -84,6 +85,23 @@ describe('policy sync against the real service', () => {
 				new AbortController().signal,
 			);
 			await eventually('the other window to see the sign-in', () => otherWindow.session?.accessToken === sessions.session?.accessToken);
+		} finally {
+			otherWindow.dispose();
+		}
+	});
+
+	it('stays signed in when two windows refresh their shared sign-in at once (their streams end with the same token)', async () => {
+		const otherWindow = new SessionManager(secrets, () => ({ serverUrl: service.url, fetch: globalThis.fetch }), scheduler);
+		try {
+			await otherWindow.reload();
+			const before = sessions.session!.refreshToken;
+			assert.deepEqual(await Promise.all([sessions.refresh(), otherWindow.refresh()]), [true, true]);
+			await eventually(
+				'both windows to hold the one session stored last',
+				() => sessions.session !== undefined && sessions.session.accessToken === otherWindow.session?.accessToken,
+			);
+			assert.notEqual(sessions.session!.refreshToken, before);
+			assert.equal((await fetch(`${service.url}/api/v1/policy`, { headers: bearer(sessions.session!.accessToken) })).status, 200);
 		} finally {
 			otherWindow.dispose();
 		}
@@ -164,6 +182,29 @@ describe('policy sync against the real service', () => {
 		await sync.refreshNow(syncSession());
 		assert.notEqual(sessions.session?.accessToken, oldAccess, 'a new access token was issued');
 		assert.equal(sync.current.status, 'in-sync');
+	});
+
+	it('keeps the member signed in while the service cannot refresh their token (its database out of reach), and catches up after', async () => {
+		sync.start(syncSession());
+		await stateWhere(sync, revisionIs(1), 'revision 1');
+		const port = Number(new URL(service.url).port);
+		await service.close();
+		const outage = { now: false };
+		service = await startService({ clock, dataDir, port, wrapStore: (store) => storeOutOfReach(store, outage) });
+		outage.now = true;
+		const first = sessions.session!.accessToken;
+		// The access token comes due during the outage: its refresh is answered 503, which says nothing of the session.
+		clock.advance(3550_000);
+		const stale = await stateWhere(sync, (state) => state.status === 'stale', 'stale');
+		scheduler.advance(await scheduler.pendingSleep());
+		await eventually('a poll during the outage', () => sync.current.status === 'stale' && /database/.test(sync.current.reason));
+		assert.equal(stale.policy?.document.revision, 1, 'the last good revision stays applied');
+		assert.equal(sessions.session?.accessToken, first, 'the session is kept: not signed out');
+		assert.equal((await secrets.keys()).length, 1);
+		outage.now = false;
+		scheduler.advance(await scheduler.pendingSleep());
+		await stateWhere(sync, (state) => state.status === 'in-sync', 'in sync once the database is back');
+		assert.notEqual(sessions.session?.accessToken, first, 'refreshed once the service could');
 	});
 
 	it('refreshes an access token that is about to expire before using it', async () => {

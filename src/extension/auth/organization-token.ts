@@ -1,6 +1,7 @@
 import { SignInRequiredError, type OrganizationTokenFacts } from '../../client/credentials';
 import { ACCESS_TOKEN_TYPE, CLIENT_ID, TOKEN_EXCHANGE_GRANT, TokenExchangeResponseSchema } from '../../policy';
-import { formBody, serviceFetch, ServiceUnreachableError, type ServiceConnection } from '../base/service-http';
+import { formBody, serviceFetch, type ServiceConnection } from '../base/service-http';
+import { isRefreshPostponed } from './session-manager';
 
 /** What the token source needs of the member's sign-in. */
 export interface OrganizationTokenHost {
@@ -64,34 +65,30 @@ export class OrganizationTokenSource {
 		if (!connection || !accessToken) {
 			throw new SignInRequiredError(`Sign in to ${organization} to use its models: run "Org Provider Policy: Sign In".`);
 		}
-		let response: Response;
-		try {
-			response = await serviceFetch(
-				connection,
-				'/oauth/token',
-				formBody({
-					grant_type: TOKEN_EXCHANGE_GRANT,
-					subject_token: accessToken,
-					subject_token_type: ACCESS_TOKEN_TYPE,
-					audience,
-					client_id: CLIENT_ID,
-				}),
-			);
-		} catch (error) {
-			if (error instanceof ServiceUnreachableError) {
+		const unavailable = (error: unknown): never => {
+			if (isRefreshPostponed(error)) {
 				throw new SignInRequiredError(
-					`Could not get a token from ${organization}'s policy service: ${error.message}. Try again when it is back.`,
-					{
-						cause: error,
-					},
+					`Could not get a token from ${organization}'s policy service: ${(error as Error).message}. Try again when it is back.`,
+					{ cause: error },
 				);
 			}
 			throw error;
-		}
+		};
+		const response = await serviceFetch(
+			connection,
+			'/oauth/token',
+			formBody({
+				grant_type: TOKEN_EXCHANGE_GRANT,
+				subject_token: accessToken,
+				subject_token_type: ACCESS_TOKEN_TYPE,
+				audience,
+				client_id: CLIENT_ID,
+			}),
+		).catch(unavailable);
 		if (!response.ok) {
 			const body = (await response.json().catch(() => ({}))) as { error?: string; error_description?: string };
 			// The access token expired or was rotated under us: one refresh, one more try.
-			if (body.error === 'invalid_grant' && !retried && (await this.host.refreshSession())) {
+			if (body.error === 'invalid_grant' && !retried && (await this.host.refreshSession().catch(unavailable))) {
 				return this.exchange(audience, true);
 			}
 			throw new SignInRequiredError(

@@ -3,7 +3,7 @@ import { PolicySigningKeySchema } from '../../policy';
 import { Disposable, Emitter } from '../base/disposable';
 import type { SecretStore } from '../base/storage';
 import type { Scheduler } from '../base/scheduler';
-import { formBody, serviceFetch, ServiceUnreachableError, type ServiceConnection } from '../base/service-http';
+import { formBody, serviceFetch, ServiceHttpError, ServiceUnreachableError, type ServiceConnection } from '../base/service-http';
 import { CLIENT_ID, OAuthErrorSchema, TokenResponseSchema, type TokenResponse } from '../../policy';
 import { runDeviceFlow, type DeviceFlowUi } from './device-flow';
 
@@ -105,21 +105,31 @@ export class SessionManager extends Disposable {
 		this.changed.fire({ session: undefined, reason, ...(detail ? { detail } : {}) });
 	}
 
-	/** A valid access token, refreshed first when it is about to expire. */
+	/**
+	 * A valid access token, refreshed first when it is about to expire. While the service cannot
+	 * refresh it (unreachable or failing), the current one is answered: it may still be good, and a
+	 * 401 asks again.
+	 */
 	async accessToken(): Promise<string | undefined> {
 		const session = this.current;
 		if (!session) {
 			return undefined;
 		}
 		if (session.expiresAt - this.scheduler.now() < REFRESH_MARGIN_MS) {
-			await this.refresh();
+			await this.refresh().catch((error: unknown) => {
+				if (!isRefreshPostponed(error)) {
+					throw error;
+				}
+			});
 		}
 		return this.current?.accessToken;
 	}
 
 	/**
-	 * After a 401: tries the refresh token once. A refused refresh (revoked, reused, member
-	 * removed) signs the member out; an unreachable service keeps the session for later.
+	 * After a 401: tries the refresh token once. True when a refreshed token is ready; false when the
+	 * service refused the refresh (revoked, reused, member removed), which signs the member out.
+	 * Throws `ServiceUnreachableError` or `ServiceHttpError` when the service could not answer
+	 * (unreachable, 5xx, a proxy's page, a rate limit): that says nothing of the session, which is kept.
 	 */
 	refresh(): Promise<boolean> {
 		this.refreshing ??= this.doRefresh().finally(() => (this.refreshing = undefined));
@@ -132,23 +142,24 @@ export class SessionManager extends Disposable {
 		if (!session || !connection) {
 			return false;
 		}
-		let response: Response;
-		try {
-			response = await serviceFetch(
-				connection,
-				'/oauth/token',
-				formBody({ grant_type: 'refresh_token', refresh_token: session.refreshToken, client_id: CLIENT_ID }),
-			);
-		} catch (error) {
-			if (error instanceof ServiceUnreachableError) {
+		const response = await serviceFetch(
+			connection,
+			'/oauth/token',
+			formBody({ grant_type: 'refresh_token', refresh_token: session.refreshToken, client_id: CLIENT_ID }),
+		);
+		if (!response.ok) {
+			const body: unknown = await response.json().catch(() => undefined);
+			const refusal = OAuthErrorSchema.safeParse(body);
+			// RFC 6749 §5.2: the service refuses a grant with 400 (401 for the client) and an OAuth error.
+			if ((response.status === 400 || response.status === 401) && refusal.success) {
+				await this.signOut('revoked', refusal.data.error_description?.slice(0, 200));
 				return false;
 			}
-			throw error;
-		}
-		if (!response.ok) {
-			const refusal = OAuthErrorSchema.safeParse(await response.json().catch(() => undefined));
-			await this.signOut('revoked', refusal.success ? refusal.data.error_description?.slice(0, 200) : undefined);
-			return false;
+			const said = (body as { message?: unknown } | undefined)?.message;
+			throw new ServiceHttpError(
+				response.status,
+				`refreshing the sign-in: the policy service answered ${response.status}${typeof said === 'string' ? `: ${said.slice(0, 300)}` : ''}`,
+			);
 		}
 		await this.save(session.serverUrl, TokenResponseSchema.parse(await response.json()));
 		return true;
@@ -179,4 +190,9 @@ export class SessionManager extends Disposable {
 		}
 		return connection;
 	}
+}
+
+/** A refresh that could not be done now, without a verdict on the session (see {@link SessionManager.refresh}). */
+export function isRefreshPostponed(error: unknown): boolean {
+	return error instanceof ServiceUnreachableError || error instanceof ServiceHttpError;
 }

@@ -1,6 +1,13 @@
 export interface AccountTimings {
 	accessTokenSeconds: number;
 	refreshTokenSeconds: number;
+	/**
+	 * How long after its rotation a refresh token may come back without being taken for a stolen
+	 * copy: every VS Code window of a member shares one sign-in, and their event streams all end
+	 * when its access token does, so they refresh the same token at once; an answer lost on the way
+	 * is asked again within moments too. Later, the replay revokes the whole sign-in.
+	 */
+	refreshReuseGraceSeconds: number;
 	sessionSeconds: number;
 	invitationSeconds: number;
 	deviceCodeSeconds: number;
@@ -10,6 +17,7 @@ export interface AccountTimings {
 export const DEFAULT_TIMINGS: AccountTimings = {
 	accessTokenSeconds: 3600,
 	refreshTokenSeconds: 30 * 24 * 3600,
+	refreshReuseGraceSeconds: 60,
 	sessionSeconds: 12 * 3600,
 	invitationSeconds: 7 * 24 * 3600,
 	deviceCodeSeconds: 900,

@@ -96,7 +96,7 @@ export class Tokens {
 			// RFC 6749 §6: a refresh token is good only for the client it was issued to.
 			throw new OAuthError('invalid_grant', 'the refresh token was issued to another client');
 		}
-		if (!(await this.store.markTokenUsed(record.tokenHash, now))) {
+		if (!(await this.store.markTokenUsed(record.tokenHash, now)) && !(await this.reusedWithinGrace(record, now))) {
 			// A rotated-out refresh token came back: someone holds a copy. End the whole family.
 			await this.store.revokeFamily(record.familyId ?? '', now);
 			this.forgetPrincipals({ familyId: record.familyId ?? undefined, tokenHash: record.tokenHash });
@@ -113,6 +113,17 @@ export class Tokens {
 			throw new OAuthError('invalid_grant', whyRevoked(user));
 		}
 		return this.issue(user, clientId, record.familyId ?? newId());
+	}
+
+	/**
+	 * Whether a refresh token already rotated came back within moments of its rotation: another
+	 * window of the same member refreshing at once, or a retry after a lost answer (see
+	 * {@link AccountTimings.refreshReuseGraceSeconds}). It gets a sign-in of its own in the same family.
+	 */
+	private async reusedWithinGrace(record: TokenRecord, now: number): Promise<boolean> {
+		// Rotated while this request was on its way: the record read before does not say when.
+		const usedAt = record.usedAt ?? (await this.store.getToken(record.tokenHash))?.usedAt ?? null;
+		return usedAt !== null && now - usedAt <= this.timings.refreshReuseGraceSeconds * 1000;
 	}
 
 	/** Revokes a token and, for access and refresh tokens, the rest of its sign-in (RFC 7009). */
