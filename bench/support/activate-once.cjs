@@ -47,6 +47,11 @@ const vscode = {
 			this.value += text;
 			return this;
 		}
+		appendText(text) {
+			// As VS Code's: Markdown's syntax characters escaped.
+			this.value += text.replace(/[\\`*_{}[\]()#+\-!~]/g, '\\$&');
+			return this;
+		}
 	},
 	window: {
 		createOutputChannel: () => ({ info() {}, warn() {}, error() {}, debug() {}, trace() {}, appendLine() {}, show() {}, dispose() {} }),

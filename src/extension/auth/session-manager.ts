@@ -155,11 +155,7 @@ export class SessionManager extends Disposable {
 				await this.signOut('revoked', refusal.data.error_description?.slice(0, 200));
 				return false;
 			}
-			const said = (body as { message?: unknown } | undefined)?.message;
-			throw new ServiceHttpError(
-				response.status,
-				`refreshing the sign-in: the policy service answered ${response.status}${typeof said === 'string' ? `: ${said.slice(0, 300)}` : ''}`,
-			);
+			throw ServiceHttpError.answered(response.status, 'refreshing the sign-in: the policy service', body);
 		}
 		await this.save(session.serverUrl, TokenResponseSchema.parse(await response.json()));
 		return true;

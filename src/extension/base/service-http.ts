@@ -25,8 +25,13 @@ export class ServiceHttpError extends Error {
 	 * has one (`{ "message": … }`, as every error of the service's does), so the member reads why.
 	 */
 	static async from(response: Response, what: string): Promise<ServiceHttpError> {
-		const said = serviceSentence(await response.text().catch(() => ''));
-		return new ServiceHttpError(response.status, `${what} answered ${response.status}${said ? `: ${said}` : ''}`);
+		return ServiceHttpError.answered(response.status, what, await response.json().catch(() => undefined));
+	}
+
+	/** {@link from}, for a body already read as JSON. */
+	static answered(status: number, what: string, body: unknown): ServiceHttpError {
+		const said = serviceSentence(body);
+		return new ServiceHttpError(status, `${what} answered ${status}${said ? `: ${said}` : ''}`);
 	}
 }
 
@@ -34,14 +39,8 @@ export class ServiceHttpError extends Error {
  * The `message` of the service's error body, at most 300 characters; undefined for any other body
  * (a proxy's error page is no sentence, and would only fill the member's status line with HTML).
  */
-function serviceSentence(body: string): string | undefined {
-	let parsed: unknown;
-	try {
-		parsed = JSON.parse(body);
-	} catch {
-		return undefined;
-	}
-	const said = (parsed as { message?: unknown } | null)?.message;
+function serviceSentence(body: unknown): string | undefined {
+	const said = typeof body === 'object' && body !== null ? (body as { message?: unknown }).message : undefined;
 	return typeof said === 'string' && said.length > 0 ? said.slice(0, 300) : undefined;
 }
 
