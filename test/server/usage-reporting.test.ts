@@ -137,35 +137,6 @@ describe('usage reports from the extension to the service', function () {
 		]);
 	});
 
-	it('counts what every window of one VS Code counted, also a window closed before its report (they share global state)', async () => {
-		const service = await startService();
-		cleanups.push(() => service.close());
-		const member = await memberReporter(service, () => service.url);
-		// Two windows restored together: both read the shared ledger before either counts anything.
-		const [first, second] = [member.make(), member.make()];
-		assert.equal(first.ledger.view('acme').open.length + second.ledger.view('acme').open.length, 0);
-		first.ledger.add('acme', counted());
-		first.ledger.add('acme', counted({ model: 'o3' }));
-		second.ledger.add('acme', counted());
-		second.ledger.add('acme', counted());
-		second.ledger.add('acme', counted({ inputTokens: 50 }));
-		await Promise.all([first.ledger.flush(), second.ledger.flush()]);
-		// The first window closes before its hourly report; the second sends for both.
-		first.reporter.dispose();
-		assert.equal(await second.reporter.sendNow(), 'sent');
-		assert.deepEqual(
-			(await totals(service)).map((group) => [group.member, group.requests, group.inputTokens]),
-			[['dev@acme.example', 5, 450]],
-		);
-		// Both windows sending what they see at once: the report counts once (its id), and each ledger ends empty.
-		first.ledger.add('acme', counted());
-		const again = member.make();
-		await Promise.all([again.reporter.sendNow(), second.reporter.sendNow()]);
-		assert.equal((await totals(service))[0]?.requests, 6);
-		assert.equal(second.ledger.nextPending('acme'), undefined);
-		assert.equal(second.ledger.view('acme').open.length, 0);
-	});
-
 	(TEST_DATABASE_URL ? it : it.skip)('counts a report once across two instances on one PostgreSQL database', async () => {
 		const database = await freshDatabase();
 		cleanups.push(() => database.drop());

@@ -35,15 +35,11 @@ const SENT_KEPT = 20;
  * Counted requests per organization, as hourly buckets, kept in global state so they survive a
  * restart and offline time. Bounded: when full, a request that needs a new bucket is not kept,
  * only counted as dropped, and that count is itself reported.
- *
- * Every VS Code window runs its own copy of the extension over the same global state (VS Code hands
- * each window the others' writes), so the stored ledger is the only one: each change reads it as it
- * is now and writes it back at once. A window holding its own copy would write it over the other
- * windows' counts, and a window closed before its next report would lose its own.
  */
 export class UsageLedger {
-	/** The writes on their way to storage, for {@link flush}. */
-	private writing: Promise<unknown> = Promise.resolve();
+	private readonly snapshots = new Map<string, Snapshot>();
+	private saving: Promise<void> | undefined;
+	private readonly dirty = new Set<string>();
 
 	constructor(
 		private readonly state: KeyValueStore,
@@ -51,104 +47,104 @@ export class UsageLedger {
 		private readonly maxBuckets = MAX_KEPT_BUCKETS,
 	) {}
 
-	/** The organization's ledger as stored now (not to be changed: see {@link change}). */
-	private stored(orgId: string): Snapshot {
-		const stored = this.state.get<Snapshot>(STATE_PREFIX + orgId);
-		return stored?.version === 1 ? stored : { version: 1, open: [], pending: [], dropped: 0, sent: [] };
-	}
-
-	/** Changes the stored ledger: `apply` edits a copy of it, and says whether it changed anything (then it is written back). */
-	private change(orgId: string, apply: (snapshot: Snapshot) => boolean): void {
-		const snapshot = structuredClone(this.stored(orgId));
-		if (!apply(snapshot)) {
-			return;
+	private of(orgId: string): Snapshot {
+		let snapshot = this.snapshots.get(orgId);
+		if (!snapshot) {
+			const stored = this.state.get<Snapshot>(STATE_PREFIX + orgId);
+			snapshot = stored?.version === 1 ? stored : { version: 1, open: [], pending: [], dropped: 0, sent: [] };
+			this.snapshots.set(orgId, snapshot);
 		}
-		// The window's own global state answers the new value at once; the write to disk follows.
-		const written = this.state.update(STATE_PREFIX + orgId, snapshot);
-		this.writing = Promise.all([this.writing, written]).catch(() => undefined);
+		return snapshot;
 	}
 
 	add(orgId: string, request: CountedRequest): void {
-		this.change(orgId, (snapshot) => {
-			const key = bucketKey(request);
-			const found = snapshot.open.find((bucket) => bucketKey(bucket) === key);
-			if (found) {
-				const sums = found as Record<(typeof BUCKET_SUMS)[number], number>;
-				for (const name of BUCKET_SUMS) {
-					sums[name] += name === 'requests' ? 1 : request[name];
-				}
-			} else if (snapshot.open.length + snapshot.pending.reduce((sum, report) => sum + report.buckets.length, 0) >= this.maxBuckets) {
-				snapshot.dropped += 1;
-			} else {
-				snapshot.open.push({ ...request, requests: 1 });
+		const snapshot = this.of(orgId);
+		const key = bucketKey(request);
+		const found = snapshot.open.find((bucket) => bucketKey(bucket) === key);
+		if (found) {
+			const sums = found as Record<(typeof BUCKET_SUMS)[number], number>;
+			for (const name of BUCKET_SUMS) {
+				sums[name] += name === 'requests' ? 1 : request[name];
 			}
-			return true;
-		});
+		} else if (snapshot.open.length + snapshot.pending.reduce((sum, report) => sum + report.buckets.length, 0) >= this.maxBuckets) {
+			snapshot.dropped += 1;
+		} else {
+			snapshot.open.push({ ...request, requests: 1 });
+		}
+		this.saveSoon(orgId);
 	}
 
 	/** Seals what was counted into reports (each within the size the service takes); none when there is nothing. */
 	seal(orgId: string, at: number): void {
-		this.change(orgId, (snapshot) => {
-			if (!snapshot.open.length && !snapshot.dropped) {
-				return false;
-			}
-			const open = snapshot.open;
-			for (let start = 0; start < Math.max(open.length, 1); start += USAGE_LIMITS.bucketsPerReport) {
-				snapshot.pending.push({
-					batchId: this.newId(),
-					buckets: open.slice(start, start + USAGE_LIMITS.bucketsPerReport),
-					droppedRequests: start === 0 ? snapshot.dropped : 0,
-					sealedAt: at,
-				});
-			}
-			snapshot.open = [];
-			snapshot.dropped = 0;
-			return true;
-		});
+		const snapshot = this.of(orgId);
+		if (!snapshot.open.length && !snapshot.dropped) {
+			return;
+		}
+		const open = snapshot.open;
+		for (let start = 0; start < Math.max(open.length, 1); start += USAGE_LIMITS.bucketsPerReport) {
+			snapshot.pending.push({
+				batchId: this.newId(),
+				buckets: open.slice(start, start + USAGE_LIMITS.bucketsPerReport),
+				droppedRequests: start === 0 ? snapshot.dropped : 0,
+				sealedAt: at,
+			});
+		}
+		snapshot.open = [];
+		snapshot.dropped = 0;
+		this.saveSoon(orgId);
 	}
 
-	/** The oldest report not yet taken by the service (another window may be sending it too: its id makes it count once). */
+	/** The oldest report not yet taken by the service. */
 	nextPending(orgId: string): PendingReport | undefined {
-		return this.stored(orgId).pending[0];
+		return this.of(orgId).pending[0];
 	}
 
 	/**
 	 * The service's word on a report: taken (or taken before), or refused for good (it will never
-	 * take it: dropped, and its requests counted as dropped in the next report). A report another
-	 * window settled already changes nothing.
+	 * take it: dropped, and its requests counted as dropped in the next report).
 	 */
 	settle(orgId: string, batchId: string, outcome: 'taken' | 'refused', at: number): void {
-		this.change(orgId, (snapshot) => {
-			const report = snapshot.pending.find((candidate) => candidate.batchId === batchId);
-			if (!report) {
-				return false;
-			}
-			snapshot.pending = snapshot.pending.filter((candidate) => candidate !== report);
-			const requests = report.buckets.reduce((sum, bucket) => sum + bucket.requests, 0);
-			if (outcome === 'taken') {
-				snapshot.sent = [{ batchId, at, requests, buckets: report.buckets.length }, ...snapshot.sent].slice(0, SENT_KEPT);
-			} else {
-				snapshot.dropped += requests + report.droppedRequests;
-			}
-			return true;
-		});
+		const snapshot = this.of(orgId);
+		const report = snapshot.pending.find((candidate) => candidate.batchId === batchId);
+		if (!report) {
+			return;
+		}
+		snapshot.pending = snapshot.pending.filter((candidate) => candidate !== report);
+		const requests = report.buckets.reduce((sum, bucket) => sum + bucket.requests, 0);
+		if (outcome === 'taken') {
+			snapshot.sent = [{ batchId, at, requests, buckets: report.buckets.length }, ...snapshot.sent].slice(0, SENT_KEPT);
+		} else {
+			snapshot.dropped += requests + report.droppedRequests;
+		}
+		this.saveSoon(orgId);
 	}
 
 	/** Input and output tokens counted from `from` on that the service has not taken yet. */
 	unsentTokens(orgId: string, from: number): number {
-		const { open, pending } = this.stored(orgId);
+		const { open, pending } = this.of(orgId);
 		return [...open, ...pending.flatMap((report) => report.buckets)]
 			.filter((bucket) => Date.parse(bucket.hour) >= from)
 			.reduce((sum, bucket) => sum + bucket.inputTokens + bucket.outputTokens, 0);
 	}
 
 	view(orgId: string): LedgerView {
-		const { open, pending, dropped, sent } = this.stored(orgId);
+		const { open, pending, dropped, sent } = this.of(orgId);
 		return { open, pending, droppedRequests: dropped, sent };
 	}
 
-	/** Resolves once every change so far is written. */
+	/** Writes every changed organization's ledger now (also what a pending save would write). */
 	async flush(): Promise<void> {
-		await this.writing;
+		const orgs = [...this.dirty];
+		this.dirty.clear();
+		await Promise.all(orgs.map((orgId) => this.state.update(STATE_PREFIX + orgId, this.snapshots.get(orgId))));
+	}
+
+	/** Coalesces the writes of a burst of requests into one, a moment later. */
+	private saveSoon(orgId: string): void {
+		this.dirty.add(orgId);
+		this.saving ??= new Promise<void>((resolve) => setTimeout(resolve, 1000).unref?.()).then(async () => {
+			this.saving = undefined;
+			await this.flush();
+		});
 	}
 }
