@@ -6,7 +6,8 @@ import { join } from 'node:path';
 import { hourOf } from '../../src/policy';
 import type { FetchFunction } from '../../src/client';
 import { PolicyTransport } from '../../src/extension/sync/transport';
-import { UsageLedger, type CountedRequest } from '../../src/extension/usage/usage-ledger';
+import { UsageLedger, type CountedRequest, type LedgerWindow } from '../../src/extension/usage/usage-ledger';
+import { WINDOW_GONE_MS } from '../../src/extension/usage/window-ledgers';
 import { UsageReporter } from '../../src/extension/usage/usage-reporter';
 import { freshDatabase, TEST_DATABASE_URL } from '../support/postgres';
 import { ManualScheduler } from '../support/manual-scheduler';
@@ -71,8 +72,9 @@ describe('usage reports from the extension to the service', function () {
 			refresh: async () => false,
 		});
 		const logged: string[] = [];
-		const make = () => {
-			const ledger = new UsageLedger(state, () => randomUUID());
+		/** A VS Code window; `window` sets its id and clock (by default its own id, and now), `seen` the global state as it sees it. */
+		const make = (window?: LedgerWindow, seen = state) => {
+			const ledger = new UsageLedger(seen, () => randomUUID(), undefined, window);
 			const reporter = new UsageReporter({
 				ledger,
 				scheduler: new ManualScheduler(new ManualClock()),
@@ -119,13 +121,17 @@ describe('usage reports from the extension to the service', function () {
 		await service.close();
 		assert.equal(await before.reporter.sendNow(), 'failed', 'the service is down');
 		before.ledger.add('acme', counted({ model: 'o3' }));
-		await before.ledger.flush();
 		before.reporter.dispose();
+		await before.ledger.close();
 
-		// VS Code restarts (a new ledger over the same global state); the service comes back.
+		// VS Code restarts (a new window over the same global state); the service comes back.
 		const after = member.make();
-		assert.equal(after.ledger.view('acme').pending.length, 1, 'the sealed report survived');
-		assert.equal(after.ledger.view('acme').open.length, 1, 'and what was counted after it');
+		assert.equal(
+			after.ledger.view('acme').pending.length,
+			2,
+			'the report sealed before, and what was counted after it, sealed at the close',
+		);
+		assert.equal(after.ledger.view('acme').open.length, 0);
 		service = await startService({ dataDir, port });
 		cleanups.push(() => service.close());
 		assert.equal(await after.reporter.sendNow(), 'sent');
@@ -135,6 +141,100 @@ describe('usage reports from the extension to the service', function () {
 			['gpt-4o', 1],
 			['o3', 1],
 		]);
+	});
+
+	it("counts what every window of one VS Code counted: each keeps its own, and a closed window's is sent by another", async () => {
+		const service = await startService();
+		cleanups.push(() => service.close());
+		const member = await memberReporter(service, () => service.url);
+		// Two windows restored together.
+		const [first, second] = [member.make(), member.make()];
+		first.ledger.add('acme', counted());
+		first.ledger.add('acme', counted({ model: 'o3' }));
+		second.ledger.add('acme', counted());
+		second.ledger.add('acme', counted());
+		second.ledger.add('acme', counted({ inputTokens: 50 }));
+		await Promise.all([first.ledger.flush(), second.ledger.flush()]);
+		assert.equal(second.ledger.unsentTokens('acme', 0), 5 * 20 + 450, 'the budget counts both windows');
+		// A window still open keeps its own: the other sends only what it counted.
+		assert.equal(await second.reporter.sendNow(), 'sent');
+		assert.equal((await totals(service))[0]?.requests, 3);
+		// The first window closes before its hourly report; the next report of the second sends it.
+		first.reporter.dispose();
+		await first.ledger.close();
+		assert.equal(await second.reporter.sendNow(), 'sent');
+		assert.deepEqual(
+			(await totals(service)).map((group) => [group.member, group.requests, group.inputTokens]),
+			[['dev@acme.example', 5, 450]],
+		);
+		assert.deepEqual(second.ledger.view('acme').pending, []);
+	});
+
+	it("sends a crashed window's counts once, however many windows take them over, and the ledger of the version before", async () => {
+		const service = await startService();
+		cleanups.push(() => service.close());
+		const member = await memberReporter(service, () => service.url);
+		let now = Date.parse('2026-12-04T09:00:00Z');
+		const clock = () => now;
+		const crashed = member.make({ id: 'crashed-window', now: clock });
+		crashed.ledger.add('acme', counted());
+		crashed.ledger.add('acme', counted({ model: 'o3' }));
+		await crashed.ledger.flush();
+		// The version before kept one ledger per organization: a report sealed in it, not sent yet.
+		await member.state.update('orgProviderPolicy.usage.acme', {
+			version: 1,
+			open: [],
+			pending: [{ batchId: randomUUID(), buckets: [{ ...counted({ model: 'gpt-4.1' }), requests: 1 }], droppedRequests: 0, sealedAt: now }],
+			dropped: 0,
+			sent: [],
+		});
+		// The window never closed (its process was killed). A day later two windows open together.
+		now += WINDOW_GONE_MS + 1;
+		// The second sees global state as it was before the first's writes reached it.
+		const before = new MemoryKeyValueStore();
+		member.state.keys().forEach((key) => void before.update(key, member.state.get(key)));
+		const [one, two] = [member.make({ id: 'one', now: clock }), member.make({ id: 'two', now: clock }, before)];
+		assert.equal(one.ledger.view('acme').pending.length, 2, 'the crashed window and the old ledger, both taken over');
+		assert.equal(two.ledger.view('acme').pending.length, 2, 'by both windows');
+		await Promise.all([one.reporter.sendNow(), two.reporter.sendNow()]);
+		const byModel = await jsonOf(
+			await fetch(`${service.url}/api/v1/admin/usage?groupBy=model`, { headers: bearer((await service.signIn(ADMIN.email)).access_token) }),
+		);
+		assert.deepEqual(byModel.groups.map((group: { model: string; requests: number }) => [group.model, group.requests]).sort(), [
+			['gpt-4.1', 1],
+			['gpt-4o', 1],
+			['o3', 1],
+		]);
+		assert.deepEqual(
+			member.state.keys().filter((key) => key === 'orgProviderPolicy.usage.acme' || key.endsWith('.crashed-window')),
+			[],
+			'what was taken over is gone from global state',
+		);
+	});
+
+	it('leaves an open window its counts however long it waits to send them (signed out for days)', async () => {
+		const service = await startService();
+		cleanups.push(() => service.close());
+		const member = await memberReporter(service, () => service.url);
+		let now = Date.parse('2026-12-04T09:00:00Z');
+		const clock = () => now;
+		const waiting = member.make({ id: 'waiting', now: clock });
+		waiting.ledger.add('acme', counted());
+		await waiting.ledger.flush();
+		// Its reporter ticks at least every half hour, whether or not it can send.
+		for (let hour = 0; hour < 30; hour++) {
+			now += 3600_000;
+			waiting.ledger.stillHere();
+			await waiting.ledger.flush();
+		}
+		const other = member.make({ id: 'other', now: clock });
+		assert.equal(other.ledger.nextPending('acme'), undefined, 'not taken over: the window is still open');
+		assert.equal(await other.reporter.sendNow(), 'nothing');
+		assert.equal(await waiting.reporter.sendNow(), 'sent');
+		assert.deepEqual(
+			(await totals(service)).map((group) => group.requests),
+			[1],
+		);
 	});
 
 	(TEST_DATABASE_URL ? it : it.skip)('counts a report once across two instances on one PostgreSQL database', async () => {

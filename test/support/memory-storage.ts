@@ -1,5 +1,5 @@
 import { Emitter, type IDisposable } from '../../src/extension/base/disposable';
-import type { KeyValueStore, SecretStore } from '../../src/extension/base/storage';
+import type { ListedKeyValueStore, SecretStore } from '../../src/extension/base/storage';
 
 /** VS Code's SecretStorage in memory; `setFromAnotherWindow` plays a change made elsewhere. */
 export class MemorySecretStore implements SecretStore {
@@ -30,7 +30,7 @@ export class MemorySecretStore implements SecretStore {
 }
 
 /** VS Code's Memento (global state) in memory, with values copied as VS Code serializes them. */
-export class MemoryKeyValueStore implements KeyValueStore {
+export class MemoryKeyValueStore implements ListedKeyValueStore {
 	readonly values = new Map<string, string>();
 
 	get<T>(key: string): T | undefined {
@@ -44,6 +44,10 @@ export class MemoryKeyValueStore implements KeyValueStore {
 		} else {
 			this.values.set(key, JSON.stringify(value));
 		}
+	}
+
+	keys(): string[] {
+		return [...this.values.keys()];
 	}
 }
 

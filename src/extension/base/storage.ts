@@ -14,3 +14,8 @@ export interface KeyValueStore {
 	get<T>(key: string): T | undefined;
 	update(key: string, value: unknown): PromiseLike<void>;
 }
+
+/** Global state whose keys can be listed (VS Code's `Memento.keys`). */
+export interface ListedKeyValueStore extends KeyValueStore {
+	keys(): readonly string[];
+}

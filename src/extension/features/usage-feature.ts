@@ -59,8 +59,8 @@ export class UsageFeature extends Disposable implements vscode.TextDocumentConte
 				return sent;
 			}),
 		);
-		// What was counted since the last write reaches global state before the host stops.
-		this._register({ dispose: () => void this.ledger.flush() });
+		// What this window counted is sealed and reaches global state before the host stops; the next window sends it.
+		this._register({ dispose: () => void this.ledger.close() });
 		reporter.start();
 	}
 

@@ -1,10 +1,16 @@
-import { BUCKET_SUMS, bucketKey, USAGE_LIMITS, type UsageBucket, type UsageReport } from '../../policy';
-import type { KeyValueStore } from '../base/storage';
+import { BUCKET_SUMS, bucketKey, type UsageBucket } from '../../policy';
+import type { ListedKeyValueStore } from '../base/storage';
+import {
+	emptySnapshot,
+	otherLedgers,
+	reportsOfGone,
+	sealBuckets,
+	windowLedgerKey,
+	type PendingReport,
+	type Snapshot,
+} from './window-ledgers';
 
-/** A sealed report waiting for the service's word: sent again, with the same id, until it has it. */
-export interface PendingReport extends UsageReport {
-	readonly sealedAt: number;
-}
+export type { PendingReport } from './window-ledgers';
 
 /** What the member may look at: what was counted and not sent yet, and what the service took. */
 export interface LedgerView {
@@ -14,27 +20,29 @@ export interface LedgerView {
 	readonly sent: readonly { batchId: string; at: number; requests: number; buckets: number }[];
 }
 
-interface Snapshot {
-	version: 1;
-	open: UsageBucket[];
-	pending: PendingReport[];
-	dropped: number;
-	sent: LedgerView['sent'][number][];
-}
-
 /** One request, counted: the bucket's key fields and its own numbers. */
 export type CountedRequest = Omit<UsageBucket, (typeof BUCKET_SUMS)[number]> &
 	Omit<Record<(typeof BUCKET_SUMS)[number], number>, 'requests'>;
 
-const STATE_PREFIX = 'orgProviderPolicy.usage.';
 /** Buckets kept per organization, open and sealed together: about three weeks of a busy member's hours. */
 export const MAX_KEPT_BUCKETS = 5000;
 const SENT_KEPT = 20;
+/** How often a window holding counts rewrites its ledger, to show it is still open (a day, see `WINDOW_GONE_MS`). */
+const STILL_HERE_MS = 3600_000;
+
+/** This window: its id, and the clock that says when it last wrote its ledger. */
+export interface LedgerWindow {
+	readonly id: string;
+	readonly now: () => number;
+}
 
 /**
  * Counted requests per organization, as hourly buckets, kept in global state so they survive a
  * restart and offline time. Bounded: when full, a request that needs a new bucket is not kept,
  * only counted as dropped, and that count is itself reported.
+ *
+ * Each VS Code window keeps its own (see {@link windowLedgerKey}); closing, it seals what it
+ * counted, and the next window to load or seal its ledger takes that over and sends it.
  */
 export class UsageLedger {
 	private readonly snapshots = new Map<string, Snapshot>();
@@ -42,19 +50,37 @@ export class UsageLedger {
 	private readonly dirty = new Set<string>();
 
 	constructor(
-		private readonly state: KeyValueStore,
+		private readonly state: ListedKeyValueStore,
 		private readonly newId: () => string,
 		private readonly maxBuckets = MAX_KEPT_BUCKETS,
+		private readonly window: LedgerWindow = { id: newId(), now: () => Date.now() },
 	) {}
 
 	private of(orgId: string): Snapshot {
 		let snapshot = this.snapshots.get(orgId);
 		if (!snapshot) {
-			const stored = this.state.get<Snapshot>(STATE_PREFIX + orgId);
-			snapshot = stored?.version === 1 ? stored : { version: 1, open: [], pending: [], dropped: 0, sent: [] };
+			snapshot = emptySnapshot();
 			this.snapshots.set(orgId, snapshot);
+			this.takeOverGone(orgId);
 		}
 		return snapshot;
+	}
+
+	/** The reports of this organization's windows that are gone become this window's to send. */
+	private takeOverGone(orgId: string): void {
+		const snapshot = this.of(orgId);
+		const now = this.window.now();
+		for (const { key, snapshot: other, gone } of otherLedgers(this.state, orgId, windowLedgerKey(orgId, this.window.id), now)) {
+			if (!gone) {
+				continue;
+			}
+			const known = new Set(snapshot.pending.map((report) => report.batchId));
+			snapshot.pending.push(...reportsOfGone(key, other, now).filter((report) => !known.has(report.batchId)));
+			// What it sent stays in Show Reported Usage, newest first.
+			snapshot.sent = [...snapshot.sent, ...other.sent].sort((a, b) => b.at - a.at).slice(0, SENT_KEPT);
+			void this.state.update(key, undefined);
+			this.saveSoon(orgId);
+		}
 	}
 
 	add(orgId: string, request: CountedRequest): void {
@@ -74,24 +100,41 @@ export class UsageLedger {
 		this.saveSoon(orgId);
 	}
 
-	/** Seals what was counted into reports (each within the size the service takes); none when there is nothing. */
+	/** Seals what was counted into reports (each within the size the service takes); none when there is nothing. Takes over gone windows' reports first. */
 	seal(orgId: string, at: number): void {
+		this.takeOverGone(orgId);
 		const snapshot = this.of(orgId);
 		if (!snapshot.open.length && !snapshot.dropped) {
 			return;
 		}
-		const open = snapshot.open;
-		for (let start = 0; start < Math.max(open.length, 1); start += USAGE_LIMITS.bucketsPerReport) {
-			snapshot.pending.push({
-				batchId: this.newId(),
-				buckets: open.slice(start, start + USAGE_LIMITS.bucketsPerReport),
-				droppedRequests: start === 0 ? snapshot.dropped : 0,
-				sealedAt: at,
-			});
-		}
+		snapshot.pending.push(...sealBuckets(snapshot.open, snapshot.dropped, at, () => this.newId()));
 		snapshot.open = [];
 		snapshot.dropped = 0;
 		this.saveSoon(orgId);
+	}
+
+	/**
+	 * Says this window is still open, for ledgers holding counts not written for an hour (a window
+	 * signed out for a day would otherwise look gone, and its counts be sent by another as well).
+	 */
+	stillHere(): void {
+		for (const [orgId, snapshot] of this.snapshots) {
+			const holds = snapshot.open.length > 0 || snapshot.pending.length > 0 || snapshot.dropped > 0;
+			if (holds && this.window.now() - (snapshot.touchedAt ?? 0) > STILL_HERE_MS) {
+				this.saveSoon(orgId);
+			}
+		}
+	}
+
+	/** This window closes: what it counted is sealed and written, for the next window to send. */
+	async close(): Promise<void> {
+		const at = this.window.now();
+		for (const [orgId, snapshot] of this.snapshots) {
+			this.seal(orgId, at);
+			snapshot.closed = true;
+			this.dirty.add(orgId);
+		}
+		await this.flush();
 	}
 
 	/** The oldest report not yet taken by the service. */
@@ -119,24 +162,42 @@ export class UsageLedger {
 		this.saveSoon(orgId);
 	}
 
-	/** Input and output tokens counted from `from` on that the service has not taken yet. */
+	/** Input and output tokens counted from `from` on that the service has not taken yet (this window's and the others'). */
 	unsentTokens(orgId: string, from: number): number {
-		const { open, pending } = this.of(orgId);
-		return [...open, ...pending.flatMap((report) => report.buckets)]
+		return this.everyWindow(orgId)
+			.flatMap(({ open, pending }) => [...open, ...pending.flatMap((report) => report.buckets)])
 			.filter((bucket) => Date.parse(bucket.hour) >= from)
 			.reduce((sum, bucket) => sum + bucket.inputTokens + bucket.outputTokens, 0);
 	}
 
+	/** What is counted and not yet taken in every open window, and what this one sent. */
 	view(orgId: string): LedgerView {
-		const { open, pending, dropped, sent } = this.of(orgId);
-		return { open, pending, droppedRequests: dropped, sent };
+		const windows = this.everyWindow(orgId);
+		return {
+			open: windows.flatMap((snapshot) => snapshot.open),
+			pending: windows.flatMap((snapshot) => snapshot.pending),
+			droppedRequests: windows.reduce((sum, snapshot) => sum + snapshot.dropped, 0),
+			sent: this.of(orgId).sent,
+		};
+	}
+
+	private everyWindow(orgId: string): Snapshot[] {
+		const others = otherLedgers(this.state, orgId, windowLedgerKey(orgId, this.window.id), this.window.now());
+		return [this.of(orgId), ...others.filter((other) => !other.gone).map((other) => other.snapshot)];
 	}
 
 	/** Writes every changed organization's ledger now (also what a pending save would write). */
 	async flush(): Promise<void> {
 		const orgs = [...this.dirty];
 		this.dirty.clear();
-		await Promise.all(orgs.map((orgId) => this.state.update(STATE_PREFIX + orgId, this.snapshots.get(orgId))));
+		const touchedAt = this.window.now();
+		await Promise.all(
+			orgs.map((orgId) => {
+				const snapshot = this.snapshots.get(orgId)!;
+				snapshot.touchedAt = touchedAt;
+				return this.state.update(windowLedgerKey(orgId, this.window.id), snapshot);
+			}),
+		);
 	}
 
 	/** Coalesces the writes of a burst of requests into one, a moment later. */

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { PolicyDocument } from '../../policy';
 import type { Scheduler } from '../base/scheduler';
-import type { KeyValueStore } from '../base/storage';
+import type { ListedKeyValueStore } from '../base/storage';
 import type { SyncSession } from '../sync/transport';
 import { PolicyTransport } from '../sync/transport';
 import { BudgetGuard } from './budget-guard';
@@ -10,7 +10,7 @@ import { UsageMeter, type UsageContext } from './usage-meter';
 import { UsageReporter } from './usage-reporter';
 
 export interface UsageHost {
-	readonly state: KeyValueStore;
+	readonly state: ListedKeyValueStore;
 	readonly scheduler: Scheduler;
 	/** The policy applied now (live or cached). */
 	readonly policy: () => PolicyDocument | undefined;

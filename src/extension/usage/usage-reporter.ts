@@ -13,7 +13,7 @@ export interface UsageTransport {
 }
 
 export interface UsageReporterDeps {
-	readonly ledger: Pick<UsageLedger, 'seal' | 'nextPending' | 'settle'>;
+	readonly ledger: Pick<UsageLedger, 'seal' | 'nextPending' | 'settle' | 'stillHere'>;
 	readonly scheduler: Scheduler;
 	/** The organization whose counts may be sent now, and how to send them; undefined while reporting is off or no one is signed in. */
 	readonly target: () => { orgId: string; transport: UsageTransport; budgeted: boolean } | undefined;
@@ -58,6 +58,7 @@ export class UsageReporter extends Disposable {
 		let failures = 0;
 		for (;;) {
 			await scheduler.sleep(wait, this.stopped.signal);
+			this.deps.ledger.stillHere();
 			const sent = await this.sendNow();
 			failures = sent === 'failed' ? failures + 1 : 0;
 			wait = failures ? Math.min(this.intervalMs * 2 ** failures, this.maxBackoffMs) : this.intervalMs;
