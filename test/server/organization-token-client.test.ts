@@ -6,6 +6,7 @@ import { SessionManager } from '../../src/extension/auth/session-manager';
 import { FakeEndpoint } from '../support/fake-endpoint';
 import { ManualScheduler } from '../support/manual-scheduler';
 import { MemorySecretStore } from '../support/memory-storage';
+import { storeOutOfReach } from '../support/store-outage';
 import { validSettings } from '../support/policy-fixtures';
 import { ADMIN, approveDevice, bearer, ManualClock, startService, type RunningService } from '../support/service';
 import { startTokenGateway, type TokenGateway } from '../support/token-gateway';
@@ -31,6 +32,8 @@ describe('organization tokens from the member’s side', function () {
 	let source: OrganizationTokenSource;
 	let endpoint: FakeEndpoint;
 	const gateways: TokenGateway[] = [];
+	/** The service's group reads out of reach (its database down), when on. */
+	const outage = { now: false };
 	const dispatcher = createDispatcher({ headersTimeoutMs: 5000, connectTimeoutMs: 5000 });
 
 	beforeEach(async () => {
@@ -38,7 +41,8 @@ describe('organization tokens from the member’s side', function () {
 		memberClock = new ManualClock(Date.now());
 		// The device flow's polling moves the service's clock (it would answer slow_down otherwise).
 		scheduler = new ManualScheduler(clock, true);
-		service = await startService({ clock });
+		outage.now = false;
+		service = await startService({ clock, wrapStore: (store) => storeOutOfReach(store, outage, new Set(['groupsOf'])) });
 		assert.equal((await service.policies.save('acme', SETTINGS, 'any', ADMIN.email)).kind, 'saved');
 		await service.addUser(MEMBER.email, 'member');
 		secrets = new MemorySecretStore();
@@ -109,6 +113,21 @@ describe('organization tokens from the member’s side', function () {
 			return true;
 		});
 		assert.equal(sessions.session, undefined, 'the refused refresh signed the member out');
+	});
+
+	it('says the service could not give a token now when its database is out of reach, and keeps the member signed in', async () => {
+		outage.now = true;
+		await assert.rejects(source.token(AUDIENCE), (error: unknown) => {
+			assert.ok(error instanceof SignInRequiredError);
+			assert.equal(
+				error.message,
+				"Could not get a token from Acme Corp's policy service: it answered 503: the service cannot reach its database right now; try again shortly. Try again when it is back.",
+			);
+			return true;
+		});
+		assert.ok(sessions.session, 'still signed in');
+		outage.now = false;
+		assert.ok(await source.token(AUDIENCE), 'a token once the database is back');
 	});
 
 	it('sends the token as a bearer token through the gateway, or in the policy’s own header', async () => {

@@ -1,6 +1,6 @@
 import { SignInRequiredError, type OrganizationTokenFacts } from '../../client/credentials';
 import { ACCESS_TOKEN_TYPE, CLIENT_ID, TOKEN_EXCHANGE_GRANT, TokenExchangeResponseSchema } from '../../policy';
-import { formBody, serviceFetch, type ServiceConnection } from '../base/service-http';
+import { formBody, serviceFetch, ServiceHttpError, type ServiceConnection } from '../base/service-http';
 import { isRefreshPostponed } from './session-manager';
 
 /** What the token source needs of the member's sign-in. */
@@ -90,6 +90,10 @@ export class OrganizationTokenSource {
 			// The access token expired or was rotated under us: one refresh, one more try.
 			if (body.error === 'invalid_grant' && !retried && (await this.host.refreshSession().catch(unavailable))) {
 				return this.exchange(audience, true);
+			}
+			if (response.status >= 500 || body.error === undefined) {
+				// Not a refusal (RFC 6749 §5.2): the service, or a proxy before it, could not answer now.
+				unavailable(ServiceHttpError.answered(response.status, 'it', body));
 			}
 			throw new SignInRequiredError(
 				body.error === 'invalid_grant'
