@@ -151,6 +151,33 @@ describe('device flow client (RFC 8628) against the real service', () => {
 		}
 	});
 
+	it("keeps polling through a gateway's rate limit (429): it says nothing of the code, though its body names an error", async () => {
+		let limited = 2;
+		const gateway = createServer((_request, response) => {
+			response.writeHead(429, { 'content-type': 'application/json', 'retry-after': '10' });
+			response.end(JSON.stringify({ error: 'rate_limited', message: 'Too many requests from this address' }));
+		});
+		await new Promise<void>((resolve) => gateway.listen(0, '127.0.0.1', resolve));
+		try {
+			const limitedAt = `http://127.0.0.1:${(gateway.address() as AddressInfo).port}`;
+			const fetchThroughGateway: typeof fetch = (input, init) =>
+				globalThis.fetch(String(input).endsWith('/oauth/token') && limited-- > 0 ? `${limitedAt}/oauth/token` : input, init);
+			const scheduler = new ManualScheduler(clock, true);
+			let approval: Promise<Response> | undefined;
+			const tokens = await runDeviceFlow(
+				{ serverUrl: service.url, fetch: fetchThroughGateway },
+				scheduler,
+				{ showCode: (code) => void (approval = approveOnPage(code)) },
+				new AbortController().signal,
+			);
+			assert.equal((await approval)?.status, 200);
+			assert.equal(tokens.user.email, 'dev@acme.example');
+			assert.deepEqual(scheduler.sleeps.slice(0, 3), [5000, 10_000, 20_000], 'backed off twice, then the service answered');
+		} finally {
+			await new Promise((resolve) => gateway.close(resolve));
+		}
+	});
+
 	it('says what the service said when it ends the sign-in for another reason', async () => {
 		const scheduler = new ManualScheduler(clock, false);
 		const flow = runDeviceFlow(connection(), scheduler, { showCode: () => undefined }, new AbortController().signal);
@@ -178,7 +205,7 @@ describe('device flow client (RFC 8628) against the real service', () => {
 			await assert.rejects(first, { reason: 'cancelled' }, 'the first sign-in request was taken, then cancelled');
 			await assert.rejects(start(new AbortController().signal), (error: DeviceFlowError) => {
 				assert.equal(error.reason, 'protocol');
-				assert.match(error.message, /^the policy service refused the sign-in request \(429: .*\d+ .*\)$/);
+				assert.match(error.message, /^could not start the sign-in: the policy service answered 429: .*\d+ .*$/);
 				return true;
 			});
 		} finally {

@@ -207,6 +207,34 @@ describe('policy sync against the real service', () => {
 		assert.notEqual(sessions.session?.accessToken, first, 'refreshed once the service could');
 	});
 
+	it('keeps the member signed in when a gateway rate-limits the refresh (429), though its body names an error', async () => {
+		const gateway = createServer((_request, response) => {
+			response.writeHead(429, { 'content-type': 'application/json' });
+			response.end(JSON.stringify({ error: 'rate_limited', error_description: 'Too many requests from this address' }));
+		});
+		await new Promise<void>((resolve) => gateway.listen(0, '127.0.0.1', resolve));
+		const limitedAt = `http://127.0.0.1:${(gateway.address() as AddressInfo).port}`;
+		const fetchThroughGateway: typeof fetch = (input, init) =>
+			globalThis.fetch(String(input).endsWith('/oauth/token') ? `${limitedAt}/oauth/token` : input, init);
+		const window = new SessionManager(secrets, () => ({ serverUrl: service.url, fetch: fetchThroughGateway }), scheduler);
+		try {
+			await window.reload();
+			const first = window.session!.accessToken;
+			clock.advance(3550_000);
+			assert.equal(await window.accessToken(), first, 'the current token is used while the refresh waits');
+			await assert.rejects(window.refresh(), {
+				name: 'ServiceHttpError',
+				status: 429,
+				message: /answered 429: Too many requests from this address$/,
+			});
+			assert.equal(window.session?.accessToken, first, 'not signed out');
+			assert.equal((await secrets.keys()).length, 1, 'the sign-in stays in secret storage');
+		} finally {
+			window.dispose();
+			await new Promise((resolve) => gateway.close(resolve));
+		}
+	});
+
 	it('refreshes an access token that is about to expire before using it', async () => {
 		const first = sessions.session!.accessToken;
 		clock.advance(3550_000);

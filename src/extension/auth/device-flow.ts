@@ -7,7 +7,17 @@ import {
 	type TokenResponse,
 } from '../../policy';
 import type { Scheduler } from '../base/scheduler';
-import { describeServiceFailure, formBody, isServiceUnreachable, serviceFetch, type ServiceConnection } from '../base/service-http';
+import {
+	describeRefusal,
+	describeServiceFailure,
+	formBody,
+	isServiceUnreachable,
+	readTokenEndpointError,
+	serviceFetch,
+	ServiceHttpError,
+	type OAuthRefusal,
+	type ServiceConnection,
+} from '../base/service-http';
 
 export type DeviceFlowFailure = 'expired' | 'denied' | 'cancelled' | 'protocol';
 
@@ -49,8 +59,13 @@ export async function runDeviceFlow(
 		throw signal.aborted ? cancelled() : error;
 	});
 	if (!started.ok) {
-		const said = describeOAuthError(await oauthBody(started));
-		throw new DeviceFlowError('protocol', `the policy service refused the sign-in request (${started.status}${said ? `: ${said}` : ''})`);
+		const answer = await readTokenEndpointError(started, 'the policy service');
+		throw new DeviceFlowError(
+			'protocol',
+			answer instanceof ServiceHttpError
+				? `could not start the sign-in: ${answer.message}`
+				: `the policy service refused the sign-in request (${answer.status}: ${describeRefusal(answer)})`,
+		);
 	}
 	const authorization = DeviceAuthorizationSchema.parse(await started.json());
 	ui.showCode(authorization);
@@ -77,11 +92,10 @@ export async function runDeviceFlow(
 		}
 		trouble = undefined;
 		wait = interval;
-		const { response, body } = answer;
-		if (response.ok) {
-			return TokenResponseSchema.parse(body);
+		if (answer.kind === 'tokens') {
+			return answer.tokens;
 		}
-		switch (body.error) {
+		switch (answer.refusal.error) {
 			case 'authorization_pending':
 				continue;
 			case 'slow_down':
@@ -92,24 +106,20 @@ export async function runDeviceFlow(
 				throw new DeviceFlowError('expired', 'the sign-in code expired before it was approved; run Sign In again');
 			case 'access_denied':
 				throw new DeviceFlowError('denied', 'the sign-in was denied in the browser');
-			default: {
-				const said = describeOAuthError(body);
-				throw new DeviceFlowError('protocol', `the policy service answered ${response.status}${said ? ` (${said})` : ''}`);
-			}
+			default:
+				throw new DeviceFlowError('protocol', `the policy service answered ${answer.refusal.status} (${describeRefusal(answer.refusal)})`);
 		}
 	}
 }
 
 const cancelled = () => new DeviceFlowError('cancelled', 'sign-in cancelled');
 
-type OAuthBody = { error?: unknown; error_description?: unknown; message?: unknown };
-
-/** One poll of the token endpoint: the service's answer, or why there was none to read (to try again later). */
+/** One poll of the token endpoint: tokens, a refusal, or why there was no answer to read (to try again later). */
 async function poll(
 	connection: ServiceConnection,
 	deviceCode: string,
 	signal: AbortSignal,
-): Promise<{ kind: 'answer'; response: Response; body: OAuthBody } | { kind: 'trouble'; why: string }> {
+): Promise<{ kind: 'tokens'; tokens: TokenResponse } | { kind: 'refusal'; refusal: OAuthRefusal } | { kind: 'trouble'; why: string }> {
 	let response: Response;
 	try {
 		response = await serviceFetch(connection, '/oauth/token', {
@@ -125,22 +135,10 @@ async function poll(
 		}
 		throw error;
 	}
-	const body = await oauthBody(response);
-	if (response.status >= 500 || body === undefined) {
-		// Not the token endpoint speaking (a proxy's error page, a service starting up): ask again later.
-		return { kind: 'trouble', why: `the policy service answered ${response.status}` };
+	if (response.ok) {
+		return { kind: 'tokens', tokens: TokenResponseSchema.parse(await response.json()) };
 	}
-	return { kind: 'answer', response, body };
-}
-
-/** The JSON object of an answer; undefined for anything else (a proxy's HTML page). */
-async function oauthBody(response: Response): Promise<OAuthBody | undefined> {
-	const body: unknown = await response.json().catch(() => undefined);
-	return typeof body === 'object' && body !== null ? (body as OAuthBody) : undefined;
-}
-
-/** An OAuth error (RFC 6749 §5.2) in one line: its code and description, or the service's own `message`. */
-function describeOAuthError(body: OAuthBody | undefined): string {
-	const text = (value: unknown) => (typeof value === 'string' ? value.slice(0, 300) : '');
-	return [text(body?.error), text(body?.error_description) || text(body?.message)].filter(Boolean).join(': ');
+	const answer = await readTokenEndpointError(response, 'the policy service');
+	// Not the token endpoint speaking (a proxy's error page, a service starting up): ask again later.
+	return answer instanceof ServiceHttpError ? { kind: 'trouble', why: answer.message } : { kind: 'refusal', refusal: answer };
 }

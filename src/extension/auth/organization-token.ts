@@ -1,7 +1,13 @@
 import { SignInRequiredError, type OrganizationTokenFacts } from '../../client/credentials';
 import { ACCESS_TOKEN_TYPE, CLIENT_ID, TOKEN_EXCHANGE_GRANT, TokenExchangeResponseSchema } from '../../policy';
-import { formBody, serviceFetch, ServiceHttpError, type ServiceConnection } from '../base/service-http';
-import { isRefreshPostponed } from './session-manager';
+import {
+	formBody,
+	isServiceUnanswered,
+	readTokenEndpointError,
+	serviceFetch,
+	ServiceHttpError,
+	type ServiceConnection,
+} from '../base/service-http';
 
 /** What the token source needs of the member's sign-in. */
 export interface OrganizationTokenHost {
@@ -66,7 +72,7 @@ export class OrganizationTokenSource {
 			throw new SignInRequiredError(`Sign in to ${organization} to use its models: run "Org Provider Policy: Sign In".`);
 		}
 		const unavailable = (error: unknown): never => {
-			if (isRefreshPostponed(error)) {
+			if (isServiceUnanswered(error)) {
 				throw new SignInRequiredError(
 					`Could not get a token from ${organization}'s policy service: ${(error as Error).message}. Try again when it is back.`,
 					{ cause: error },
@@ -86,19 +92,19 @@ export class OrganizationTokenSource {
 			}),
 		).catch(unavailable);
 		if (!response.ok) {
-			const body = (await response.json().catch(() => ({}))) as { error?: string; error_description?: string };
+			const answer = await readTokenEndpointError(response, 'it');
+			if (answer instanceof ServiceHttpError) {
+				// Not a refusal (RFC 6749 §5.2): the service, or a proxy before it, could not answer now.
+				return unavailable(answer);
+			}
 			// The access token expired or was rotated under us: one refresh, one more try.
-			if (body.error === 'invalid_grant' && !retried && (await this.host.refreshSession().catch(unavailable))) {
+			if (answer.error === 'invalid_grant' && !retried && (await this.host.refreshSession().catch(unavailable))) {
 				return this.exchange(audience, true);
 			}
-			if (response.status >= 500 || body.error === undefined) {
-				// Not a refusal (RFC 6749 §5.2): the service, or a proxy before it, could not answer now.
-				unavailable(ServiceHttpError.answered(response.status, 'it', body));
-			}
 			throw new SignInRequiredError(
-				body.error === 'invalid_grant'
+				answer.error === 'invalid_grant'
 					? `${organization} no longer gives this account a token (signed out, or the account was deactivated or removed): sign in again, or ask your admin.`
-					: `${organization}'s policy service refused a token (${body.error_description ?? `HTTP ${response.status}`}).`,
+					: `${organization}'s policy service refused a token (${answer.description ?? `HTTP ${answer.status}`}).`,
 			);
 		}
 		const issued = TokenExchangeResponseSchema.parse(await response.json());

@@ -3,8 +3,16 @@ import { PolicySigningKeySchema } from '../../policy';
 import { Disposable, Emitter } from '../base/disposable';
 import type { SecretStore } from '../base/storage';
 import type { Scheduler } from '../base/scheduler';
-import { formBody, serviceFetch, ServiceHttpError, ServiceUnreachableError, type ServiceConnection } from '../base/service-http';
-import { CLIENT_ID, OAuthErrorSchema, TokenResponseSchema, type TokenResponse } from '../../policy';
+import {
+	describeRefusal,
+	formBody,
+	isServiceUnanswered,
+	readTokenEndpointError,
+	serviceFetch,
+	ServiceHttpError,
+	type ServiceConnection,
+} from '../base/service-http';
+import { CLIENT_ID, TokenResponseSchema, type TokenResponse } from '../../policy';
 import { runDeviceFlow, type DeviceFlowUi } from './device-flow';
 
 export type { SecretStore } from '../base/storage';
@@ -117,7 +125,7 @@ export class SessionManager extends Disposable {
 		}
 		if (session.expiresAt - this.scheduler.now() < REFRESH_MARGIN_MS) {
 			await this.refresh().catch((error: unknown) => {
-				if (!isRefreshPostponed(error)) {
+				if (!isServiceUnanswered(error)) {
 					throw error;
 				}
 			});
@@ -148,14 +156,18 @@ export class SessionManager extends Disposable {
 			formBody({ grant_type: 'refresh_token', refresh_token: session.refreshToken, client_id: CLIENT_ID }),
 		);
 		if (!response.ok) {
-			const body: unknown = await response.json().catch(() => undefined);
-			const refusal = OAuthErrorSchema.safeParse(body);
+			const answer = await readTokenEndpointError(response, 'refreshing the sign-in: the policy service');
 			// RFC 6749 §5.2: the service refuses a grant with 400 (401 for the client) and an OAuth error.
-			if ((response.status === 400 || response.status === 401) && refusal.success) {
-				await this.signOut('revoked', refusal.data.error_description?.slice(0, 200));
-				return false;
+			if (answer instanceof ServiceHttpError || (answer.status !== 400 && answer.status !== 401)) {
+				throw answer instanceof ServiceHttpError
+					? answer
+					: new ServiceHttpError(
+							answer.status,
+							`refreshing the sign-in: the policy service answered ${answer.status}: ${describeRefusal(answer)}`,
+						);
 			}
-			throw ServiceHttpError.answered(response.status, 'refreshing the sign-in: the policy service', body);
+			await this.signOut('revoked', answer.description?.slice(0, 200));
+			return false;
 		}
 		await this.save(session.serverUrl, TokenResponseSchema.parse(await response.json()));
 		return true;
@@ -186,9 +198,4 @@ export class SessionManager extends Disposable {
 		}
 		return connection;
 	}
-}
-
-/** A refresh that could not be done now, without a verdict on the session (see {@link SessionManager.refresh}). */
-export function isRefreshPostponed(error: unknown): boolean {
-	return error instanceof ServiceUnreachableError || error instanceof ServiceHttpError;
 }

@@ -35,13 +35,52 @@ export class ServiceHttpError extends Error {
 	}
 }
 
+/** A grant the token endpoint refused (RFC 6749 §5.2): its status, error code and description. */
+export interface OAuthRefusal {
+	readonly status: number;
+	readonly error: string;
+	/** `error_description`, or the service's own `message` when there is none. */
+	readonly description?: string;
+}
+
 /**
- * The `message` of the service's error body, at most 300 characters; undefined for any other body
- * (a proxy's error page is no sentence, and would only fill the member's status line with HTML).
+ * Reads the token endpoint's error answer: the refusal it carries (a 4xx whose JSON body has an
+ * `error` code), or, for anything else (a 5xx, a rate limit, a proxy's page, a body without a
+ * code), the
+ * `ServiceHttpError` saying the service could not answer now — which is no verdict on the grant.
+ */
+export async function readTokenEndpointError(response: Response, what: string): Promise<OAuthRefusal | ServiceHttpError> {
+	const body: unknown = await response.json().catch(() => undefined);
+	const fields = typeof body === 'object' && body !== null ? (body as { error?: unknown; error_description?: unknown }) : {};
+	if (response.status >= 500 || response.status === 429 || typeof fields.error !== 'string' || fields.error.length === 0) {
+		return ServiceHttpError.answered(response.status, what, body);
+	}
+	const description = serviceSentence(body);
+	return { status: response.status, error: fields.error.slice(0, 100), ...(description ? { description } : {}) };
+}
+
+/** A refusal in one line: its code and description. */
+export function describeRefusal(refusal: OAuthRefusal): string {
+	return refusal.description ? `${refusal.error}: ${refusal.description}` : refusal.error;
+}
+
+/**
+ * True when the service could not answer now (unreachable, 5xx, a proxy's page, a rate limit
+ * without an OAuth error): a reason to keep what the member has and try later, not to sign out.
+ */
+export function isServiceUnanswered(error: unknown): boolean {
+	return error instanceof ServiceUnreachableError || error instanceof ServiceHttpError;
+}
+
+/**
+ * The service's sentence in an error body (an OAuth `error_description`, else `message`), at most
+ * 300 characters; undefined for any other body (a proxy's error page is no sentence, and would only
+ * fill the member's status line with HTML).
  */
 function serviceSentence(body: unknown): string | undefined {
-	const said = typeof body === 'object' && body !== null ? (body as { message?: unknown }).message : undefined;
-	return typeof said === 'string' && said.length > 0 ? said.slice(0, 300) : undefined;
+	const fields = typeof body === 'object' && body !== null ? (body as { message?: unknown; error_description?: unknown }) : {};
+	const said = [fields.error_description, fields.message].find((text): text is string => typeof text === 'string' && text.length > 0);
+	return said?.slice(0, 300);
 }
 
 /** Node's socket errors and undici's connection errors: the service could not be reached or the connection broke. */
