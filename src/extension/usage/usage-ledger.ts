@@ -56,6 +56,10 @@ export class UsageLedger {
 		private readonly window: LedgerWindow = { id: newId(), now: () => Date.now() },
 	) {}
 
+	private ownKey(orgId: string): string {
+		return windowLedgerKey(orgId, this.window.id);
+	}
+
 	private of(orgId: string): Snapshot {
 		let snapshot = this.snapshots.get(orgId);
 		if (!snapshot) {
@@ -70,7 +74,7 @@ export class UsageLedger {
 	private takeOverGone(orgId: string): void {
 		const snapshot = this.of(orgId);
 		const now = this.window.now();
-		for (const { key, snapshot: other, gone } of otherLedgers(this.state, orgId, windowLedgerKey(orgId, this.window.id), now)) {
+		for (const { key, snapshot: other, gone } of otherLedgers(this.state, orgId, this.ownKey(orgId), now)) {
 			if (!gone) {
 				continue;
 			}
@@ -102,8 +106,12 @@ export class UsageLedger {
 
 	/** Seals what was counted into reports (each within the size the service takes); none when there is nothing. Takes over gone windows' reports first. */
 	seal(orgId: string, at: number): void {
-		this.takeOverGone(orgId);
+		const known = this.snapshots.has(orgId);
 		const snapshot = this.of(orgId);
+		if (known) {
+			// A first use has just taken them over; a window may have gone since the last time.
+			this.takeOverGone(orgId);
+		}
 		if (!snapshot.open.length && !snapshot.dropped) {
 			return;
 		}
@@ -182,7 +190,7 @@ export class UsageLedger {
 	}
 
 	private everyWindow(orgId: string): Snapshot[] {
-		const others = otherLedgers(this.state, orgId, windowLedgerKey(orgId, this.window.id), this.window.now());
+		const others = otherLedgers(this.state, orgId, this.ownKey(orgId), this.window.now());
 		return [this.of(orgId), ...others.filter((other) => !other.gone).map((other) => other.snapshot)];
 	}
 
@@ -195,7 +203,7 @@ export class UsageLedger {
 			orgs.map((orgId) => {
 				const snapshot = this.snapshots.get(orgId)!;
 				snapshot.touchedAt = touchedAt;
-				return this.state.update(windowLedgerKey(orgId, this.window.id), snapshot);
+				return this.state.update(this.ownKey(orgId), snapshot);
 			}),
 		);
 	}
