@@ -13,12 +13,16 @@ import { UsageLedger } from '../src/extension/usage/usage-ledger';
 import { UsageMeter } from '../src/extension/usage/usage-meter';
 import { MemoryKeyValueStore } from '../test/support/memory-storage';
 import { mean, report, runBench, smoke, startEndpoint, wallClock } from './support/common';
+import { budgetedMeter } from './support/budgeted-meter';
 import { measure, merge, providerWithPolicy, TIMING_HEADER, timingRow } from './support/streaming';
 
 const COUNT = smoke ? 30 : 2000;
 const WARMUP = smoke ? 5 : 200;
 const KEY = 'sk-bench-key';
 const HEADERS = { 'X-Tenant': 'acme', 'X-Cost-Center': 'cc-42' };
+/** The budgeted variant's other windows and the unsent buckets each holds (a few days offline, busy). */
+const OTHER_WINDOWS = 3;
+const BUCKETS_EACH = 1000;
 
 async function main(): Promise<void> {
 	const endpoint = await startEndpoint();
@@ -52,6 +56,15 @@ async function main(): Promise<void> {
 			KEY,
 			meter,
 		);
+		// Counting under a hard budget, while other windows hold unsent counts the budget must add up.
+		const budgeted = await budgetedMeter('acme', OTHER_WINDOWS, BUCKETS_EACH);
+		const budgetedProvider = await providerWithPolicy(
+			baseUrl,
+			HEADERS,
+			{ allowed: ['gpt-4o'], settings: { 'gpt-4o': { maxOutputTokens: 4096 } } },
+			KEY,
+			budgeted.meter,
+		);
 		const vscodeMessages = [{ role: ROLE.user, content: [{ value: 'Say hello' }], name: undefined }];
 		const token = { isCancellationRequested: false, onCancellationRequested: new Emitter<void>().event };
 
@@ -81,10 +94,12 @@ async function main(): Promise<void> {
 		};
 		const throughProvider = through(provider);
 		const throughCounting = through(counting);
+		const throughBudgeted = through(budgetedProvider);
 
 		await measure(WARMUP, bare);
 		await measure(WARMUP, throughProvider);
 		await measure(WARMUP, throughCounting);
+		await measure(WARMUP, throughBudgeted);
 		// Interleaved halves, so a slow stretch of the machine falls on both sides.
 		const half = Math.ceil(COUNT / 2);
 		const runs = {
@@ -92,7 +107,9 @@ async function main(): Promise<void> {
 			provider: [await measure(half, throughProvider)],
 			uncancellable: [await measure(half, bareUncancellable)],
 			counting: [await measure(half, throughCounting)],
+			budgeted: [await measure(half, throughBudgeted)],
 		};
+		runs.budgeted.push(await measure(half, throughBudgeted));
 		runs.counting.push(await measure(half, throughCounting));
 		runs.uncancellable.push(await measure(half, bareUncancellable));
 		runs.provider.push(await measure(half, throughProvider));
@@ -106,9 +123,13 @@ async function main(): Promise<void> {
 		// What counting adds to each request, as a share of the time to first token without it.
 		const addedFirstToken = (mean(counted.firstToken) - mean(ours.firstToken)) / mean(ours.firstToken);
 		const addedTotal = mean(counted.total) - mean(ours.total);
+		const withBudget = merge(runs.budgeted);
+		// What the budget's checks add to a counted request, as a share of its time to first token.
+		const budgetFirstToken = (mean(withBudget.firstToken) - mean(counted.firstToken)) / mean(counted.firstToken);
 		const countedRequests = ledger.view('acme').open.reduce((sum, bucket) => sum + bucket.requests, 0);
 		provider.dispose();
 		counting.dispose();
+		budgetedProvider.dispose();
 		report({
 			name: 'lm-provider',
 			markdown: [
@@ -117,10 +138,13 @@ async function main(): Promise<void> {
 				...TIMING_HEADER,
 				timingRow('through the Language Model provider', ours),
 				timingRow('through the provider, every request counted for the usage report', counted),
+				timingRow(`the same, under a hard budget, ${OTHER_WINDOWS} other windows holding ${BUCKETS_EACH} unsent buckets each`, withBudget),
 				timingRow('bare client, cancellable (baseline)', base),
 				timingRow('bare client without an abort signal (reference)', uncancellable),
 				'',
 				`Usage counting (${countedRequests} requests counted, in ${ledger.view('acme').open.length} hourly bucket): ${addedFirstToken > 0 ? `adds ${(addedFirstToken * 100).toFixed(2)}% to the time to first token` : `no measurable addition to the time to first token (${(addedFirstToken * 100).toFixed(2)}%, within the run's noise)`}, ${addedTotal > 0 ? `${(addedTotal * 1000).toFixed(0)} µs` : 'nothing measurable'} added to the total.`,
+				'',
+				`The budget, checked before and after each request against every window's unsent tokens: ${budgetFirstToken > 0 ? `adds ${(budgetFirstToken * 100).toFixed(2)}% (${((mean(withBudget.firstToken) - mean(counted.firstToken)) * 1000).toFixed(0)} µs) to the counted request's time to first token` : `no measurable addition to the counted request's time to first token (${(budgetFirstToken * 100).toFixed(2)}%, within the run's noise)`}; VS Code's global state hands back the same object until a window writes, so each window's sum is worked out once per write, not per request.`,
 				'',
 				`Against the uncancellable reference the provider takes ${(mean(ours.total) / mean(uncancellable.total)).toFixed(2)}× (total): the openai SDK's handling of an abort signal, which any cancellable request pays.`,
 			].join('\n'),
@@ -135,6 +159,11 @@ async function main(): Promise<void> {
 					description: 'usage counting adds ≤ 1% to the time to first token',
 					met: addedFirstToken <= 0.01,
 					measured: `${(addedFirstToken * 100).toFixed(2)}%`,
+				},
+				{
+					description: `a hard budget, with ${OTHER_WINDOWS} other windows' unsent counts to add up, adds ≤ 1% to a counted request's time to first token`,
+					met: budgetFirstToken <= 0.01,
+					measured: `${(budgetFirstToken * 100).toFixed(2)}%`,
 				},
 			],
 		});

@@ -52,6 +52,32 @@ export class MemoryKeyValueStore implements ListedKeyValueStore {
 }
 
 /**
+ * Global state exactly as VS Code's `ExtensionMemento` keeps it: `get` hands back the stored object
+ * itself, not a copy, until a write replaces it with the value read back from storage
+ * (microsoft/vscode, src/vs/workbench/api/common/extHostMemento.ts). For code that relies on that
+ * identity, and for benchmarks, which the copying store above would charge for copies VS Code does not make.
+ */
+export class MementoLikeVsCode implements ListedKeyValueStore {
+	private readonly values = new Map<string, unknown>();
+
+	get<T>(key: string): T | undefined {
+		return this.values.get(key) as T | undefined;
+	}
+
+	async update(key: string, value: unknown): Promise<void> {
+		if (value === undefined) {
+			this.values.delete(key);
+		} else {
+			this.values.set(key, JSON.parse(JSON.stringify(value)));
+		}
+	}
+
+	keys(): string[] {
+		return [...this.values.keys()];
+	}
+}
+
+/**
  * A member's storage after they applied `revision` under `signingKey` for organization acme: the pin
  * in secret storage, the signed envelope in global state (as PolicyCache writes them).
  */

@@ -6,7 +6,7 @@ import { UsageReportSchema } from '../../src/policy';
 import { UsageLedger, type CountedRequest } from '../../src/extension/usage/usage-ledger';
 import { UsageMeter, type MeteredRequest } from '../../src/extension/usage/usage-meter';
 import { BudgetGuard } from '../../src/extension/usage/budget-guard';
-import { MemoryKeyValueStore } from '../support/memory-storage';
+import { MementoLikeVsCode, MemoryKeyValueStore } from '../support/memory-storage';
 
 const T0 = Date.parse('2026-12-02T10:15:00.000Z');
 
@@ -184,6 +184,58 @@ describe('usage counted at the source (UsageMeter, UsageLedger)', () => {
 			restarted.view('acme').sent.map((sent) => sent.requests),
 			[3],
 		);
+	});
+});
+
+describe("the budget's unsent tokens across windows (UsageLedger.unsentTokens)", () => {
+	const DECEMBER = Date.parse('2026-12-01T00:00:00.000Z');
+	const used = (hour: string, inputTokens: number): CountedRequest => ({
+		hour,
+		model: 'gpt-4o',
+		api: 'chat-completions',
+		caller: 'language-model',
+		outcome: 'ok',
+		revision: 1,
+		inputTokens,
+		outputTokens: 1,
+		cachedTokens: 0,
+		reasoningTokens: 0,
+		estimatedRequests: 0,
+		firstTokenRequests: 0,
+		firstTokenMs: 0,
+		durationMs: 10,
+	});
+
+	// Global state as VS Code keeps it: the same object until a write replaces it, which the sums rely on.
+	it('adds up every open window, this month only, and follows each change: a count, a seal, a report taken, another window writing', async () => {
+		const state = new MementoLikeVsCode();
+		const window = (id: string) => new UsageLedger(state, () => randomUUID(), 100, { id, now: () => T0 });
+		const mine = window('mine');
+		const other = window('other');
+		other.add('acme', used('2026-11-30T23:00:00.000Z', 1000)); // last month: not this month's budget
+		other.add('acme', used('2026-12-02T09:00:00.000Z', 10));
+		other.seal('acme', T0);
+		await other.flush();
+		assert.equal(mine.unsentTokens('acme', DECEMBER), 11);
+		mine.add('acme', used('2026-12-02T10:00:00.000Z', 100));
+		assert.equal(mine.unsentTokens('acme', DECEMBER), 112, 'a count of its own, at once');
+		mine.seal('acme', T0);
+		assert.equal(mine.unsentTokens('acme', DECEMBER), 112, 'sealed into a report, still unsent');
+		mine.settle('acme', mine.nextPending('acme')!.batchId, 'taken', T0);
+		assert.equal(mine.unsentTokens('acme', DECEMBER), 11, 'taken by the service: no longer unsent');
+		other.add('acme', used('2026-12-02T10:00:00.000Z', 5));
+		await other.flush();
+		assert.equal(mine.unsentTokens('acme', DECEMBER), 17, "the other window's write is seen");
+		assert.equal(mine.unsentTokens('acme', Date.parse('2026-11-01T00:00:00.000Z')), 1018, 'asked from another month start');
+		assert.equal(mine.unsentTokens('acme', DECEMBER), 17);
+		other.settle('acme', other.nextPending('acme')!.batchId, 'taken', T0);
+		await other.flush();
+		assert.equal(mine.unsentTokens('acme', DECEMBER), 6);
+		assert.equal(mine.unsentTokens('acme', Date.parse('2026-11-01T00:00:00.000Z')), 6, 'from another month start, after the change');
+		await other.close();
+		assert.equal(mine.unsentTokens('acme', DECEMBER), 0, 'a closed window is no longer counted as open…');
+		mine.seal('acme', T0);
+		assert.equal(mine.unsentTokens('acme', DECEMBER), 6, '…until this window takes its counts over');
 	});
 });
 

@@ -48,6 +48,7 @@ export class UsageLedger {
 	private readonly snapshots = new Map<string, Snapshot>();
 	private saving: Promise<void> | undefined;
 	private readonly dirty = new Set<string>();
+	private readonly sums = new WeakMap<object, { from: number; tokens: number }>();
 
 	constructor(
 		private readonly state: ListedKeyValueStore,
@@ -172,10 +173,32 @@ export class UsageLedger {
 
 	/** Input and output tokens counted from `from` on that the service has not taken yet (this window's and the others'). */
 	unsentTokens(orgId: string, from: number): number {
-		return this.everyWindow(orgId)
-			.flatMap(({ open, pending }) => [...open, ...pending.flatMap((report) => report.buckets)])
-			.filter((bucket) => Date.parse(bucket.hour) >= from)
-			.reduce((sum, bucket) => sum + bucket.inputTokens + bucket.outputTokens, 0);
+		const own = this.of(orgId);
+		return this.everyWindow(orgId).reduce(
+			(sum, snapshot) =>
+				sum + (snapshot === own ? this.unsentIn(own, from) : this.summed(snapshot, from, () => this.unsentIn(snapshot, from))),
+			0,
+		);
+	}
+
+	private unsentIn(snapshot: Snapshot, from: number): number {
+		const sealed = snapshot.pending.reduce((sum, report) => sum + this.summed(report, from, () => tokensFrom(report.buckets, from)), 0);
+		return tokensFrom(snapshot.open, from) + sealed;
+	}
+
+	/**
+	 * The sum for a sealed report or another window's ledger, worked out once: the budget asks on
+	 * every request, a ledger may hold thousands of buckets, and neither changes once made (VS Code's
+	 * memento hands back the same object until a write replaces it with a new one).
+	 */
+	private summed(of: object, from: number, sum: () => number): number {
+		const known = this.sums.get(of);
+		if (known?.from === from) {
+			return known.tokens;
+		}
+		const tokens = sum();
+		this.sums.set(of, { from, tokens });
+		return tokens;
 	}
 
 	/** What is counted and not yet taken in every open window, and what this one sent. */
@@ -216,4 +239,15 @@ export class UsageLedger {
 			await this.flush();
 		});
 	}
+}
+
+/** Input and output tokens of the buckets of hours from `from` on. */
+function tokensFrom(buckets: readonly UsageBucket[], from: number): number {
+	let tokens = 0;
+	for (const bucket of buckets) {
+		if (Date.parse(bucket.hour) >= from) {
+			tokens += bucket.inputTokens + bucket.outputTokens;
+		}
+	}
+	return tokens;
 }
