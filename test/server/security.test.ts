@@ -6,6 +6,8 @@ import { PolicyTransport } from '../../src/extension/sync/transport';
 import { openSqliteStore } from '../../src/server/store/sqlite';
 import { validSettings } from '../support/policy-fixtures';
 import { freshDatabase, TEST_DATABASE_URL } from '../support/postgres';
+import { adminConsole } from '../support/sso-setup';
+import { TestBrowser } from '../support/sso-browser';
 import {
 	ADMIN,
 	approveDevice,
@@ -361,6 +363,28 @@ describe('security', function () {
 		} finally {
 			await behindTls.close();
 		}
+	});
+
+	it("gives a console session's CSRF token only to the console's own pages: same origin, that session, never cached", async () => {
+		const nobody = await fetch(`${service.url}/console/session`);
+		assert.equal(nobody.status, 401);
+		assert.equal(nobody.headers.get('cache-control'), 'no-store');
+		const browser = await adminConsole(service);
+		const settingsPage = await (await browser.request(`${service.url}/console/settings`)).text();
+		const fromPage = /<meta name="csrf-token" content="([^"]+)">/.exec(settingsPage)?.[1];
+		// Asked from another site's page: the answer carries no CORS header, so that page cannot read it.
+		const asked = await browser.request(`${service.url}/console/session`, { headers: { origin: 'https://evil.example' } });
+		assert.equal(asked.status, 200);
+		assert.equal(asked.headers.get('access-control-allow-origin'), null);
+		assert.equal(asked.headers.get('cache-control'), 'no-store');
+		assert.deepEqual(await asked.json(), { csrfToken: fromPage, email: ADMIN.email });
+		// A member (the console takes no member's password; their sessions only approve devices) gets nothing.
+		const memberBrowser = new TestBrowser();
+		await memberBrowser.submit(`${service.url}/console/login`, '/console/login', {
+			email: 'dev@acme.example',
+			password: 'pw-dev@acme.example-long-enough',
+		});
+		assert.equal((await memberBrowser.request(`${service.url}/console/session`)).status, 401);
 	});
 
 	it('restricts /metrics to a bearer token when one is set', async () => {

@@ -96,8 +96,9 @@ export const consolePlugin: FastifyPluginAsyncZod<ConsoleOptions> = async (
 		schemaHide: true,
 	});
 	app.addHook('onSend', async (_request, reply) => {
-		// Pages carry CSRF tokens and settings: never keep them in a cache.
-		reply.header('cache-control', String(reply.getHeader('content-type') ?? '').startsWith('text/html') ? 'no-store' : 'no-cache');
+		// Pages and answers carry CSRF tokens and settings: never keep them in a cache (assets: revalidate).
+		const type = String(reply.getHeader('content-type') ?? '');
+		reply.header('cache-control', type.startsWith('text/html') || type.startsWith('application/json') ? 'no-store' : 'no-cache');
 	});
 	app.addHook('onRoute', (route) => {
 		route.schema = { ...route.schema, hide: true };

@@ -82,6 +82,20 @@ export const signInRoutes: FastifyPluginAsyncZod<SignInRouteOptions> = async (
 		return reply.redirect('/console/login', 303);
 	});
 
+	/**
+	 * The console session's CSRF token, for a page opened under an earlier session: an admin whose
+	 * session ended signs in again in another tab, and the page they were editing sends its change
+	 * again with the new session's token instead of being reloaded (which would lose the edit). Only
+	 * this origin's scripts can read the answer (no CORS), so it gives another site nothing.
+	 */
+	app.get('/console/session', async (request, reply) => {
+		const principal = await sessionPrincipal(request);
+		if (!principal || principal.user.role !== 'admin' || !principal.token.csrfToken) {
+			return reply.code(401).send({ error: 'unauthorized', message: 'no console session: sign in first' });
+		}
+		return { csrfToken: principal.token.csrfToken, email: principal.user.email };
+	});
+
 	// Someone opening the service's bare address is looking for the console.
 	app.get('/', async (_request, reply) => reply.redirect('/console', 302));
 	app.get('/console', async (_request, reply) => reply.redirect('/console/settings', 302));

@@ -15,33 +15,98 @@ export function $$<T extends Element = HTMLElement>(selector: string, root: Pare
 export const inputValue = (selector: string, root?: ParentNode) => $<HTMLInputElement>(selector, root).value;
 export const isChecked = (selector: string) => $<HTMLInputElement>(selector).checked;
 
+/**
+ * Set while the service says this page's console session has ended (a 401): every error shown then
+ * offers a sign-in in a new tab, so what the admin entered on this page is not lost to a reload.
+ */
+let sessionEnded = false;
+
 export function showStatus(message: string, kind?: 'error' | 'success'): void {
 	const status = document.querySelector('#status');
 	if (status) {
 		status.textContent = message;
 		status.className = `status ${kind ?? ''}`;
+		if (kind === 'error' && sessionEnded) {
+			const signIn = document.createElement('a');
+			signIn.href = '/console/login';
+			signIn.target = '_blank';
+			signIn.rel = 'noopener';
+			signIn.id = 'sign-in-again';
+			signIn.textContent = 'Sign in again (opens a new tab)';
+			status.append(' ', signIn);
+		}
 		// The banner may sit above the button pressed: bring it into view, or the admin never sees it.
 		status.scrollIntoView({ block: 'nearest' });
 	}
 }
 
-const csrf = document.querySelector('meta[name="csrf-token"]')?.getAttribute('content') ?? '';
+let csrf = document.querySelector('meta[name="csrf-token"]')?.getAttribute('content') ?? '';
 
-/** A JSON request with the console session's CSRF token; the answer's body parsed (or `{}`). */
+const KEPT = 'What you entered is still on this page';
+
+/**
+ * A JSON request with the console session's CSRF token; the answer's body parsed. Never throws for
+ * the service's trouble: an unreachable service, a proxy's error page or an ended session come back
+ * as a failed response whose `message` says what happened and that nothing on the page was lost.
+ * Refused for a CSRF token of an earlier session (the admin signed in again in another tab), it
+ * takes the current session's token and sends once more.
+ */
 export async function send<T>(
 	method: string,
 	url: string,
 	body?: unknown,
 	headers: Record<string, string> = {},
 ): Promise<{ response: Response; data: T }> {
-	const response = await fetch(url, {
-		method,
-		headers: { ...(body === undefined ? {} : { 'content-type': 'application/json' }), 'x-csrf-token': csrf, ...headers },
-		body: body === undefined ? null : JSON.stringify(body),
-		credentials: 'same-origin',
-	});
+	let answer = await attempt(method, url, body, headers);
+	if (answer.response.status === 403 && answer.data.error === 'csrf' && (await renewCsrf())) {
+		answer = await attempt(method, url, body, headers);
+	}
+	sessionEnded = answer.response.status === 401;
+	return answer as { response: Response; data: T };
+}
+
+type Answer = { response: Response; data: { error?: unknown; message?: string } };
+
+async function attempt(method: string, url: string, body: unknown, headers: Record<string, string>): Promise<Answer> {
+	let response: Response;
+	try {
+		response = await fetch(url, {
+			method,
+			headers: { ...(body === undefined ? {} : { 'content-type': 'application/json' }), 'x-csrf-token': csrf, ...headers },
+			body: body === undefined ? null : JSON.stringify(body),
+			credentials: 'same-origin',
+		});
+	} catch {
+		return { response: Response.error(), data: { message: `Could not reach the policy service. ${KEPT}: try again when it is back.` } };
+	}
 	const text = await response.text();
-	return { response, data: (text ? JSON.parse(text) : {}) as T };
+	let data: Answer['data'];
+	try {
+		data = text ? (JSON.parse(text) as Answer['data']) : {};
+	} catch {
+		// Not the service speaking: a proxy's error page while it restarts, say.
+		const status = `HTTP ${response.status}${response.statusText ? ` ${response.statusText}` : ''}`;
+		return { response, data: { message: `The policy service did not answer (${status}). ${KEPT}: try again in a moment.` } };
+	}
+	if (response.status === 401) {
+		data = { ...data, message: `Your console session has ended. ${KEPT}: sign in again in a new tab, then come back and try again.` };
+	}
+	return { response, data };
+}
+
+/** The current console session's CSRF token, after the admin signed in again elsewhere; false without a session. */
+async function renewCsrf(): Promise<boolean> {
+	try {
+		const response = await fetch('/console/session', { credentials: 'same-origin' });
+		const session = response.ok ? ((await response.json()) as { csrfToken?: string }) : {};
+		if (session.csrfToken && session.csrfToken !== csrf) {
+			csrf = session.csrfToken;
+			return true;
+		}
+	} catch {
+		// Unreachable now: the refusal stands, and says to reload.
+	}
+	return false;
 }
 
 /** A timestamp in the admin's own time zone and locale (the server writes ISO 8601 in UTC). */

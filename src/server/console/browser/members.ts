@@ -52,12 +52,12 @@ export function wireMembers(addMember: HTMLFormElement): void {
 			if (!window.confirm(`Remove ${email}? Their VS Code is signed out at once.${token}`)) {
 				return;
 			}
-			const { response } = await send('DELETE', `/api/v1/admin/members/${encodeURIComponent(id)}`);
+			const { response, data } = await send<{ message?: string }>('DELETE', `/api/v1/admin/members/${encodeURIComponent(id)}`);
 			if (response.ok) {
 				button.closest('tr')?.remove();
 				showStatus(`Removed ${email}.`, 'success');
 			} else {
-				showStatus(`Remove failed (${response.status}).`, 'error');
+				showStatus(data.message ?? `Remove failed (${response.status}).`, 'error');
 			}
 		});
 	}

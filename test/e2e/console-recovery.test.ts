@@ -1,0 +1,117 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import { launchChromium, signInToConsole } from '../support/chromium';
+import { ADMIN, ManualClock, startService, type RunningService } from '../support/service';
+
+const ARTIFACTS = join(__dirname, '..', '..', 'test-results');
+
+/**
+ * What the admin's edit survives: the console session ending, the service restarting, a proxy's
+ * error page. The page says what happened in words and keeps what was entered; pressing Save again
+ * once things are back saves it, with no reload.
+ */
+describe('the console keeps an edit through an ended session, a restart and a proxy error (Chromium)', function () {
+	this.timeout(60_000);
+	let browser: Browser;
+	let service: RunningService;
+	let page: Page;
+	let clock: ManualClock;
+	let dataDir: string;
+
+	before(async () => (browser = await launchChromium()));
+	after(async () => browser?.close());
+
+	beforeEach(async () => {
+		clock = new ManualClock();
+		dataDir = mkdtempSync(join(tmpdir(), 'opp-console-'));
+		service = await startService({ clock, dataDir });
+		page = await browser.newPage();
+		await signInToConsole(page, service.url);
+	});
+	afterEach(async () => {
+		await page?.close();
+		await service?.close().catch(() => undefined);
+		rmSync(dataDir, { recursive: true, force: true });
+	});
+
+	const editBaseUrl = async () => {
+		await page.check('#enabled');
+		await page.fill('#base-url', 'https://acme.openai.azure.com');
+	};
+	/** The Base URL the service now holds, as the settings page shows it after a reload. */
+	const savedBaseUrl = async () => {
+		await page.reload();
+		return page.inputValue('#base-url');
+	};
+	const statusAfterSave = async () => {
+		await page.click('#save');
+		await page.waitForSelector('#status.error, #status.success');
+		return (await page.textContent('#status')) ?? '';
+	};
+
+	it('an ended session: says so, offers a sign-in in a new tab, and the same page then saves the edit', async () => {
+		await editBaseUrl();
+		clock.advance(13 * 3600_000); // past the console session's 12 hours
+		const said = await statusAfterSave();
+		assert.match(
+			said,
+			/^Your console session has ended\. What you entered is still on this page: sign in again in a new tab, then come back and try again\. Sign in again \(opens a new tab\)$/,
+		);
+		assert.doesNotMatch(said, /token/i, 'no talk of tokens to an admin in a browser');
+		await page.screenshot({ path: join(ARTIFACTS, 'console-session-ended.png'), fullPage: false });
+		const [signInTab] = await Promise.all([page.context().waitForEvent('page'), page.click('#sign-in-again')]);
+		await signInTab.waitForURL(/\/console\/login$/);
+		await signInTab.fill('#email', ADMIN.email);
+		await signInTab.fill('#password', ADMIN.password);
+		await signInTab.click('#sign-in');
+		await signInTab.waitForURL(/\/console\/settings$/);
+		await signInTab.close();
+		// Back on the first tab, unreloaded: its CSRF token was the ended session's.
+		assert.equal(await page.inputValue('#base-url'), 'https://acme.openai.azure.com');
+		assert.match(await statusAfterSave(), /^Saved revision 2\./);
+		assert.equal(await savedBaseUrl(), 'https://acme.openai.azure.com');
+	});
+
+	it('a restart of the service: says it could not be reached, then saves once it is back', async () => {
+		await editBaseUrl();
+		const port = Number(new URL(service.url).port);
+		await service.close();
+		assert.equal(
+			await statusAfterSave(),
+			'Could not reach the policy service. What you entered is still on this page: try again when it is back.',
+		);
+		assert.equal(await page.isDisabled('#save'), false, 'Save can be pressed again');
+		service = await startService({ clock, dataDir, port });
+		assert.match(await statusAfterSave(), /^Saved revision 2\./, 'the console session outlives the restart');
+		assert.equal(await savedBaseUrl(), 'https://acme.openai.azure.com');
+	});
+
+	it("a proxy's error page: says the service did not answer, with the status, and no parser's complaint", async () => {
+		await editBaseUrl();
+		await page.route('**/api/v1/admin/policy**', (route) =>
+			route.fulfill({ status: 502, contentType: 'text/html', body: '<html><body><h1>502 Bad Gateway</h1></body></html>' }),
+		);
+		assert.equal(
+			await statusAfterSave(),
+			'The policy service did not answer (HTTP 502 Bad Gateway). What you entered is still on this page: try again in a moment.',
+		);
+		await page.unroute('**/api/v1/admin/policy**');
+		assert.match(await statusAfterSave(), /^Saved revision 2\./);
+	});
+
+	it('the members page says the same when the service cannot be reached', async () => {
+		await page.goto(`${service.url}/console/members`);
+		await page.fill('#member-email', 'new@acme.example');
+		await service.close();
+		await page.click('#add-member button[type="submit"]');
+		await page.waitForSelector('#status.error');
+		assert.equal(
+			await page.textContent('#status'),
+			'Could not reach the policy service. What you entered is still on this page: try again when it is back.',
+		);
+		assert.equal(await page.inputValue('#member-email'), 'new@acme.example');
+	});
+});
