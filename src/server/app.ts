@@ -21,6 +21,7 @@ import { scimRoutes } from './routes/scim';
 import { usageRoutes } from './routes/usage';
 import { vscodeSettingsRoutes } from './routes/vscode-settings';
 import { buildServices, type ServiceOptions } from './services';
+import { boundGracefulClose } from './http/bounded-close';
 
 export interface AppOptions extends Omit<ServiceOptions, 'clock' | 'log'> {
 	clock?: Clock;
@@ -74,6 +75,7 @@ export async function buildApp(options: AppOptions): Promise<PolicyApp> {
 		bodyLimit: BODY_LIMIT_BYTES,
 		pageForMiss: consoleMissPage,
 	});
+	boundGracefulClose(app, config.shutdownGraceSeconds * 1000);
 	app.addHook('preClose', async () => {
 		closing = true;
 		hub.endAll();

@@ -32,6 +32,8 @@ const ServerConfigFields = z.strictObject({
 	// JSON lines for production log shippers; `pretty` for a person at a terminal (`./dev start` there).
 	logFormat: z.enum(['json', 'pretty'], 'must be json or pretty').default('json'),
 	heartbeatSeconds: z.coerce.number().positive().default(15),
+	// On SIGTERM, how long requests in flight may take to finish before their connections are ended.
+	shutdownGraceSeconds: z.coerce.number('must be a number').min(0, 'must be 0 or more').max(300, 'must be at most 300').default(10),
 	// Policy event streams one member may hold open on one instance (one per VS Code window); 0: no limit.
 	// Each stream is an open file of the service's, so without a limit one member could use them all.
 	maxStreamsPerMember: z.coerce.number('must be a number').int('must be a whole number').min(0, 'must be 0 or more').default(50),

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { launchChromium, signInToConsole } from '../support/chromium';
+import { startIdentityProvider, TEST_CLIENT } from '../support/identity-provider';
 import { ADMIN, ManualClock, startService, type RunningService } from '../support/service';
 
 const ARTIFACTS = join(__dirname, '..', '..', 'test-results');
@@ -73,6 +74,36 @@ describe('the console keeps an edit through an ended session, a restart and a pr
 		assert.equal(await page.inputValue('#base-url'), 'https://acme.openai.azure.com');
 		assert.match(await statusAfterSave(), /^Saved revision 2\./);
 		assert.equal(await savedBaseUrl(), 'https://acme.openai.azure.com');
+	});
+
+	it('the single sign-on form (posted to the server, not by script) is kept too: nothing typed is lost to the sign-in page', async () => {
+		// Saving reads the identity provider's discovery document: a real one, on loopback.
+		const idp = await startIdentityProvider([`${service.url}/console/sso/callback`]);
+		try {
+			await page.goto(`${service.url}/console/sso`);
+			await page.fill('#sso-displayName', 'Acme ID');
+			await page.fill('#sso-issuer', idp.issuer);
+			await page.fill('#sso-clientId', TEST_CLIENT.id);
+			await page.fill('#sso-clientSecret', TEST_CLIENT.secret);
+			clock.advance(13 * 3600_000);
+			await page.click('#sso-save');
+			await page.waitForSelector('#status.error');
+			assert.match((await page.textContent('#status')) ?? '', /^Your console session has ended\. What you entered is still on this page/);
+			assert.equal(new URL(page.url()).pathname, '/console/sso', 'still on the form, not the sign-in page');
+			assert.equal(await page.inputValue('#sso-clientSecret'), TEST_CLIENT.secret);
+			const [signInTab] = await Promise.all([page.context().waitForEvent('page'), page.click('#sign-in-again')]);
+			await signInTab.fill('#email', ADMIN.email);
+			await signInTab.fill('#password', ADMIN.password);
+			await signInTab.click('#sign-in');
+			await signInTab.waitForURL(/\/console\/settings$/);
+			await signInTab.close();
+			await page.click('#sso-save');
+			await page.waitForSelector('#sso-notice');
+			assert.equal(await page.textContent('#sso-notice'), 'Saved.');
+			assert.equal(await page.inputValue('#sso-issuer'), idp.issuer);
+		} finally {
+			await idp.close();
+		}
 	});
 
 	it('a restart of the service: says it could not be reached, then saves once it is back', async () => {

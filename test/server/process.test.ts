@@ -1,4 +1,6 @@
 import assert from 'node:assert/strict';
+import { once } from 'node:events';
+import { connect, type Socket } from 'node:net';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -84,7 +86,7 @@ describe('service process', function () {
 		});
 	}
 
-	it('starts, prints a one-time admin link, and on SIGTERM ends event streams and exits cleanly', async () => {
+	it('starts, prints a one-time admin link, and on SIGTERM ends event streams and exits cleanly, not held by idle or stuck clients', async () => {
 		const dataDir = mkdtempSync(join(tmpdir(), 'opp-process-'));
 		const child = startProcess([
 			'--port',
@@ -97,11 +99,14 @@ describe('service process', function () {
 			'Acme Corp',
 			'--log-level',
 			'warn',
+			'--shutdown-grace-seconds',
+			'1',
 		]);
 		try {
 			const out = output(child);
 			const [, url] = await out.waitFor(/listening on (http:\/\/127\.0\.0\.1:\d+)/);
 			const [, link] = await out.waitFor(/one-time link[^\n]*:\n\s+(\S+)/);
+			const { port } = new URL(url!);
 			assert.ok(link!.startsWith(`${url}/invite/`));
 			assert.equal((await submitPageForm(link!, { password: 'the first admin password' })).status, 303);
 
@@ -109,9 +114,20 @@ describe('service process', function () {
 			const stream = new EventReader(await fetch(`${url}/api/v1/policy/events`, { headers: bearer(tokens.access_token) }));
 			assert.equal((await stream.next())?.id, '1');
 
+			// A connection a browser opened ahead of need (nothing sent), and a client stuck halfway through
+			// its headers: Node would hold the close for its 60 s headers timeout, past this test's timeout.
+			const preconnected = connect(Number(port), '127.0.0.1');
+			const stuck = connect(Number(port), '127.0.0.1', () => stuck.write('GET /healthz HTTP/1.1\r\nHost: x\r\n'));
+			await Promise.all([once(preconnected, 'connect'), once(stuck, 'connect')]);
+			// Ended by the service: a reset, which is what they get.
+			preconnected.on('error', () => undefined);
+			stuck.on('error', () => undefined);
+			const closed = (socket: Socket) => new Promise((resolve) => socket.once('close', resolve));
+			const ended = Promise.all([closed(preconnected), closed(stuck)]);
 			child.kill('SIGTERM');
 			assert.equal(await stream.next(), undefined, 'the event stream ends on shutdown');
 			assert.equal(await exitOf(child), 0);
+			await ended;
 		} finally {
 			child.kill('SIGKILL');
 			rmSync(dataDir, { recursive: true, force: true });

@@ -89,7 +89,8 @@ export const ssoPages = {
 			${state.errors?.length ? html`<div class="error" role="alert" id="sso-errors"><p>Not saved:</p><ul>${state.errors.map((error) => html`<li>${error}</li>`)}</ul></div>` : ''}
 			<p>Register this service with your identity provider as a web application (authorization code flow) with the redirect URI <code id="redirect-uri">${state.redirectUri}</code>.</p>
 			<p id="sso-test-state" class="${view.tested ? 'success' : 'warning'}">${view.settings ? (view.tested ? 'A Test sign-in succeeded with these settings: the sign-in button is shown where single sign-on is offered, and password sign-in may be turned off.' : 'Not shown to anyone yet: the sign-in button appears only after a Test sign-in passes with these settings (and password sign-in can be turned off only then).') : ''}</p>
-			<form method="post" action="/console/sso" id="sso-form">
+			<div id="status" class="status" role="status" aria-live="polite"></div>
+			<form method="post" action="/console/sso" id="sso-form" data-keep-through-session-end>
 				${csrfField(state.formToken)}
 				${toggle(values, 'enabled', 'Offer single sign-on', 'Shows "Sign in with …" on the console sign-in page and on the page that approves VS Code sign-ins, once a Test sign-in has passed with the saved settings.')}
 				${text(values, 'displayName', 'Button label', 'The provider as people know it: Sign in with <this>.', 'Okta')}
@@ -126,8 +127,8 @@ export const ssoPages = {
 					? html`<div class="subpanel"><p>The SCIM token, shown this once:</p><div class="row"><input id="scim-token" readonly value="${state.scimToken}" spellcheck="false" aria-label="SCIM token"><button type="button" data-copy-from="#scim-token">Copy</button></div></div>`
 					: ''
 			}
-			<form method="post" action="/console/sso/scim-token" class="inline">${csrfField(state.formToken)}<button type="submit" id="scim-create" ${view.settings ? '' : 'disabled'}>${view.scimEnabled ? 'Replace SCIM token' : 'Create SCIM token'}</button></form>
-			${view.scimEnabled ? html`<form method="post" action="/console/sso/scim-token/revoke" class="inline">${csrfField(state.formToken)}<button type="submit" id="scim-revoke">Turn provisioning off</button></form>` : ''}
+			<form method="post" action="/console/sso/scim-token" class="inline" data-keep-through-session-end>${csrfField(state.formToken)}<button type="submit" id="scim-create" ${view.settings ? '' : 'disabled'}>${view.scimEnabled ? 'Replace SCIM token' : 'Create SCIM token'}</button></form>
+			${view.scimEnabled ? html`<form method="post" action="/console/sso/scim-token/revoke" class="inline" data-keep-through-session-end>${csrfField(state.formToken)}<button type="submit" id="scim-revoke">Turn provisioning off</button></form>` : ''}
 		</section>`;
 	},
 

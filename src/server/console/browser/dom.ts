@@ -109,6 +109,30 @@ async function renewCsrf(): Promise<boolean> {
 	return false;
 }
 
+/**
+ * Forms the server answers itself (single sign-on settings, the SCIM token) post only while the
+ * console session lasts: with it ended the service answers the sign-in page, and what was typed (a
+ * pasted client secret among it) is gone. So the session is asked first; without one the admin is
+ * offered a sign-in in a new tab and the form stays as it is, to be sent again after.
+ */
+export function keepFormsThroughSessionEnd(root: ParentNode = document): void {
+	for (const form of $$<HTMLFormElement>('form[data-keep-through-session-end]', root)) {
+		form.addEventListener('submit', async (event) => {
+			if (form.dataset.sessionChecked === 'yes') {
+				return;
+			}
+			event.preventDefault();
+			const { response, data } = await send<{ message?: string }>('GET', '/console/session');
+			if (!response.ok) {
+				showStatus(data.message ?? `Not sent (${response.status}).`, 'error');
+				return;
+			}
+			form.dataset.sessionChecked = 'yes';
+			form.requestSubmit(event.submitter);
+		});
+	}
+}
+
 /** A timestamp in the admin's own time zone and locale (the server writes ISO 8601 in UTC). */
 export function localTime(iso: string): string {
 	const date = new Date(iso);

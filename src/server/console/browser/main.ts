@@ -1,6 +1,6 @@
 // The admin console's behaviour, served as one static script under a strict CSP: each page part
 // is wired only when the server rendered it.
-import { showLocalTimes, wireCopyButtons } from './dom';
+import { keepFormsThroughSessionEnd, showLocalTimes, wireCopyButtons } from './dom';
 import { wireGroups } from './groups';
 import { wireMembers } from './members';
 import { wireRevisions } from './revisions';
@@ -29,5 +29,6 @@ if (groups) {
 	wireGroups(groups);
 }
 wireSsoBinding();
+keepFormsThroughSessionEnd();
 wireCopyButtons();
 showLocalTimes();
