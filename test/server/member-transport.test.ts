@@ -72,4 +72,25 @@ describe("the member's transport says why the service refused, in the service's 
 			await new Promise((resolve) => proxy.close(resolve));
 		}
 	});
+
+	it("says a network sign-in page is in the way when it answers 200 with HTML in the service's place", async () => {
+		// A captive portal or an authenticating proxy: 200, its own page, for any address.
+		const portal: Server = createServer((_request, response) => {
+			response.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
+			response.end('<html><body><form>Sign in to the guest network</form></body></html>');
+		});
+		await new Promise<void>((resolve) => portal.listen(0, '127.0.0.1', resolve));
+		try {
+			const transport = transportFor(`http://127.0.0.1:${(portal.address() as AddressInfo).port}`, member);
+			const inTheWay = (what: string) => ({
+				name: 'ServiceHttpError',
+				status: 200,
+				message: `${what} answered 200 with a page (text/html), not the policy service's answer: a proxy or a network sign-in page may be in the way`,
+			});
+			await assert.rejects(transport.policy(undefined, signal()), inTheWay('GET /api/v1/policy'));
+			await assert.rejects(transport.placement(signal()), inTheWay('GET /api/v1/policy/placement'));
+		} finally {
+			await new Promise((resolve) => portal.close(resolve));
+		}
+	});
 });

@@ -207,33 +207,46 @@ describe('policy sync against the real service', () => {
 		assert.notEqual(sessions.session?.accessToken, first, 'refreshed once the service could');
 	});
 
-	it('keeps the member signed in when a gateway rate-limits the refresh (429), though its body names an error', async () => {
-		const gateway = createServer((_request, response) => {
-			response.writeHead(429, { 'content-type': 'application/json' });
-			response.end(JSON.stringify({ error: 'rate_limited', error_description: 'Too many requests from this address' }));
-		});
-		await new Promise<void>((resolve) => gateway.listen(0, '127.0.0.1', resolve));
-		const limitedAt = `http://127.0.0.1:${(gateway.address() as AddressInfo).port}`;
-		const fetchThroughGateway: typeof fetch = (input, init) =>
-			globalThis.fetch(String(input).endsWith('/oauth/token') ? `${limitedAt}/oauth/token` : input, init);
-		const window = new SessionManager(secrets, () => ({ serverUrl: service.url, fetch: fetchThroughGateway }), scheduler);
-		try {
-			await window.reload();
-			const first = window.session!.accessToken;
-			clock.advance(3550_000);
-			assert.equal(await window.accessToken(), first, 'the current token is used while the refresh waits');
-			await assert.rejects(window.refresh(), {
-				name: 'ServiceHttpError',
-				status: 429,
-				message: /answered 429: Too many requests from this address$/,
+	for (const { what, status, type, body, said } of [
+		{
+			what: 'a gateway rate-limits the refresh (429), though its body names an error',
+			status: 429,
+			type: 'application/json',
+			body: JSON.stringify({ error: 'rate_limited', error_description: 'Too many requests from this address' }),
+			said: /answered 429: Too many requests from this address$/,
+		},
+		{
+			what: 'a network sign-in page answers the refresh with 200 and HTML',
+			status: 200,
+			type: 'text/html',
+			body: '<html><body>Sign in to the guest network</body></html>',
+			said: /answered 200 with a page \(text\/html\), not the policy service's answer/,
+		},
+	]) {
+		it(`keeps the member signed in when ${what}`, async () => {
+			const gateway = createServer((_request, response) => {
+				response.writeHead(status, { 'content-type': type });
+				response.end(body);
 			});
-			assert.equal(window.session?.accessToken, first, 'not signed out');
-			assert.equal((await secrets.keys()).length, 1, 'the sign-in stays in secret storage');
-		} finally {
-			window.dispose();
-			await new Promise((resolve) => gateway.close(resolve));
-		}
-	});
+			await new Promise<void>((resolve) => gateway.listen(0, '127.0.0.1', resolve));
+			const inTheWay = `http://127.0.0.1:${(gateway.address() as AddressInfo).port}`;
+			const fetchThroughGateway: typeof fetch = (input, init) =>
+				globalThis.fetch(String(input).endsWith('/oauth/token') ? `${inTheWay}/oauth/token` : input, init);
+			const window = new SessionManager(secrets, () => ({ serverUrl: service.url, fetch: fetchThroughGateway }), scheduler);
+			try {
+				await window.reload();
+				const first = window.session!.accessToken;
+				clock.advance(3550_000);
+				assert.equal(await window.accessToken(), first, 'the current token is used while the refresh waits');
+				await assert.rejects(window.refresh(), { name: 'ServiceHttpError', status, message: said });
+				assert.equal(window.session?.accessToken, first, 'not signed out');
+				assert.equal((await secrets.keys()).length, 1, 'the sign-in stays in secret storage');
+			} finally {
+				window.dispose();
+				await new Promise((resolve) => gateway.close(resolve));
+			}
+		});
+	}
 
 	it('refreshes an access token that is about to expire before using it', async () => {
 		const first = sessions.session!.accessToken;

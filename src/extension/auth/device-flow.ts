@@ -12,6 +12,7 @@ import {
 	describeServiceFailure,
 	formBody,
 	isServiceUnreachable,
+	readServiceJson,
 	readTokenEndpointError,
 	serviceFetch,
 	ServiceHttpError,
@@ -67,7 +68,7 @@ export async function runDeviceFlow(
 				: `the policy service refused the sign-in request (${answer.status}: ${describeRefusal(answer)})`,
 		);
 	}
-	const authorization = DeviceAuthorizationSchema.parse(await started.json());
+	const authorization = await readServiceJson(started, 'the policy service', DeviceAuthorizationSchema);
 	ui.showCode(authorization);
 	const deadline = scheduler.now() + authorization.expires_in * 1000;
 	let interval = authorization.interval;
@@ -136,7 +137,7 @@ async function poll(
 		throw error;
 	}
 	if (response.ok) {
-		return { kind: 'tokens', tokens: TokenResponseSchema.parse(await response.json()) };
+		return { kind: 'tokens', tokens: await readServiceJson(response, 'the policy service', TokenResponseSchema) };
 	}
 	const answer = await readTokenEndpointError(response, 'the policy service');
 	// Not the token endpoint speaking (a proxy's error page, a service starting up): ask again later.

@@ -3,6 +3,7 @@ import { ACCESS_TOKEN_TYPE, CLIENT_ID, TOKEN_EXCHANGE_GRANT, TokenExchangeRespon
 import {
 	formBody,
 	isServiceUnanswered,
+	readServiceJson,
 	readTokenEndpointError,
 	serviceFetch,
 	ServiceHttpError,
@@ -107,7 +108,7 @@ export class OrganizationTokenSource {
 					: `${organization}'s policy service refused a token (${answer.description ?? `HTTP ${answer.status}`}).`,
 			);
 		}
-		const issued = TokenExchangeResponseSchema.parse(await response.json());
+		const issued = await readServiceJson(response, 'it', TokenExchangeResponseSchema).catch(unavailable);
 		const now = this.host.now();
 		const lifetimeMs = issued.expires_in * 1000;
 		const claims = readClaims(issued.access_token);

@@ -7,6 +7,7 @@ import {
 	describeRefusal,
 	formBody,
 	isServiceUnanswered,
+	readServiceJson,
 	readTokenEndpointError,
 	serviceFetch,
 	ServiceHttpError,
@@ -169,7 +170,7 @@ export class SessionManager extends Disposable {
 			await this.signOut('revoked', answer.description?.slice(0, 200));
 			return false;
 		}
-		await this.save(session.serverUrl, TokenResponseSchema.parse(await response.json()));
+		await this.save(session.serverUrl, await readServiceJson(response, 'refreshing the sign-in: the policy service', TokenResponseSchema));
 		return true;
 	}
 

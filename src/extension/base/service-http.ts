@@ -35,6 +35,32 @@ export class ServiceHttpError extends Error {
 	}
 }
 
+const NOT_JSON = Symbol('not JSON');
+
+/**
+ * The JSON body of a successful answer, checked by `schema` when given. A 200 that is not the
+ * service's — a captive portal's or an authenticating proxy's sign-in page, which answer 200 with
+ * HTML — is a `ServiceHttpError` that says so (no verdict on the member's sign-in, tried again
+ * later), instead of a JSON parser's complaint about a '<'.
+ */
+export async function readServiceJson<T = unknown>(
+	response: Response,
+	what: string,
+	schema?: { safeParse(value: unknown): { success: true; data: T } | { success: false } },
+): Promise<T> {
+	const body: unknown = await response.json().catch(() => NOT_JSON);
+	const parsed = body === NOT_JSON ? undefined : schema ? schema.safeParse(body) : { success: true as const, data: body as T };
+	if (parsed?.success) {
+		return parsed.data;
+	}
+	const type = response.headers.get('content-type')?.split(';')[0]?.trim() || 'no content type';
+	const got = body === NOT_JSON ? `a page (${type})` : 'JSON of another shape';
+	throw new ServiceHttpError(
+		response.status,
+		`${what} answered ${response.status} with ${got}, not the policy service's answer: a proxy or a network sign-in page may be in the way`,
+	);
+}
+
 /** A grant the token endpoint refused (RFC 6749 §5.2): its status, error code and description. */
 export interface OAuthRefusal {
 	readonly status: number;

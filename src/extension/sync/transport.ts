@@ -13,7 +13,7 @@ import {
 	PlacementSchema,
 	type Placement,
 } from '../../policy';
-import { serviceFetch, ServiceHttpError, type ServiceConnection } from '../base/service-http';
+import { readServiceJson, serviceFetch, ServiceHttpError, type ServiceConnection } from '../base/service-http';
 
 /** A signed-in member as the sync engine sees them. */
 export interface SyncSession {
@@ -81,7 +81,7 @@ export class PolicyTransport {
 		if (!response.ok) {
 			throw await ServiceHttpError.from(response, 'GET /api/v1/policy');
 		}
-		return { kind: 'policy', envelope: await response.json() };
+		return { kind: 'policy', envelope: await readServiceJson(response, 'GET /api/v1/policy') };
 	}
 
 	/** The event stream, parsed by eventsource-parser; `unsupported` where a proxy or old service has none. */
@@ -160,7 +160,7 @@ export class PolicyTransport {
 	}
 
 	/** A member's GET of a JSON answer, checked by its schema; undefined when signed out. */
-	private async getJson<T>(path: string, schema: { parse(value: unknown): T }, signal: AbortSignal): Promise<T | undefined> {
+	private async getJson<T>(path: string, schema: Parameters<typeof readServiceJson<T>>[2], signal: AbortSignal): Promise<T | undefined> {
 		const response = await this.authorized(path, {}, signal);
 		if (!response) {
 			return undefined;
@@ -168,7 +168,7 @@ export class PolicyTransport {
 		if (!response.ok) {
 			throw await ServiceHttpError.from(response, `GET ${path}`);
 		}
-		return schema.parse(await response.json());
+		return readServiceJson(response, `GET ${path}`, schema);
 	}
 
 	/** POST /api/v1/policy/vscode-settings: what this VS Code's utility-model settings hold; false when signed out. */
