@@ -158,14 +158,15 @@ export class SessionManager extends Disposable {
 		);
 		if (!response.ok) {
 			const answer = await readTokenEndpointError(response, 'refreshing the sign-in: the policy service');
-			// RFC 6749 §5.2: the service refuses a grant with 400 (401 for the client) and an OAuth error.
-			if (answer instanceof ServiceHttpError || (answer.status !== 400 && answer.status !== 401)) {
-				throw answer instanceof ServiceHttpError
-					? answer
-					: new ServiceHttpError(
-							answer.status,
-							`refreshing the sign-in: the policy service answered ${answer.status}: ${describeRefusal(answer)}`,
-						);
+			if (answer instanceof ServiceHttpError) {
+				throw answer;
+			}
+			// RFC 6749 §5.2: the service refuses a grant with 400 (401 for the client); another status says nothing of the session.
+			if (answer.status !== 400 && answer.status !== 401) {
+				throw new ServiceHttpError(
+					answer.status,
+					`refreshing the sign-in: the policy service answered ${answer.status}: ${describeRefusal(answer)}`,
+				);
 			}
 			await this.signOut('revoked', answer.description?.slice(0, 200));
 			return false;

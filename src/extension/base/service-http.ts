@@ -37,17 +37,18 @@ export class ServiceHttpError extends Error {
 
 const NOT_JSON = Symbol('not JSON');
 
+/** What checks a JSON answer's shape (a zod schema, without importing zod here). */
+export interface AnswerSchema<T> {
+	safeParse(value: unknown): { success: true; data: T } | { success: false };
+}
+
 /**
  * The JSON body of a successful answer, checked by `schema` when given. A 200 that is not the
  * service's — a captive portal's or an authenticating proxy's sign-in page, which answer 200 with
  * HTML — is a `ServiceHttpError` that says so (no verdict on the member's sign-in, tried again
  * later), instead of a JSON parser's complaint about a '<'.
  */
-export async function readServiceJson<T = unknown>(
-	response: Response,
-	what: string,
-	schema?: { safeParse(value: unknown): { success: true; data: T } | { success: false } },
-): Promise<T> {
+export async function readServiceJson<T = unknown>(response: Response, what: string, schema?: AnswerSchema<T>): Promise<T> {
 	const body: unknown = await response.json().catch(() => NOT_JSON);
 	const parsed = body === NOT_JSON ? undefined : schema ? schema.safeParse(body) : { success: true as const, data: body as T };
 	if (parsed?.success) {
@@ -70,10 +71,10 @@ export interface OAuthRefusal {
 }
 
 /**
- * Reads the token endpoint's error answer: the refusal it carries (a 4xx whose JSON body has an
- * `error` code), or, for anything else (a 5xx, a rate limit, a proxy's page, a body without a
- * code), the
- * `ServiceHttpError` saying the service could not answer now — which is no verdict on the grant.
+ * Reads the token endpoint's error answer: the refusal it carries (a 4xx other than 429 whose JSON
+ * body has an `error` code), or, for anything else (a 5xx, a rate limit, a proxy's page, a body
+ * without a code), the `ServiceHttpError` saying the service could not answer now — which is no
+ * verdict on the grant.
  */
 export async function readTokenEndpointError(response: Response, what: string): Promise<OAuthRefusal | ServiceHttpError> {
 	const body: unknown = await response.json().catch(() => undefined);
@@ -91,8 +92,8 @@ export function describeRefusal(refusal: OAuthRefusal): string {
 }
 
 /**
- * True when the service could not answer now (unreachable, 5xx, a proxy's page, a rate limit
- * without an OAuth error): a reason to keep what the member has and try later, not to sign out.
+ * True when the service could not answer now (unreachable, 5xx, a rate limit, a proxy's page) or
+ * answered without a refusal: a reason to keep what the member has and try later, not to sign out.
  */
 export function isServiceUnanswered(error: unknown): boolean {
 	return error instanceof ServiceUnreachableError || error instanceof ServiceHttpError;

@@ -13,7 +13,7 @@ import {
 	PlacementSchema,
 	type Placement,
 } from '../../policy';
-import { readServiceJson, serviceFetch, ServiceHttpError, type ServiceConnection } from '../base/service-http';
+import { readServiceJson, serviceFetch, ServiceHttpError, type AnswerSchema, type ServiceConnection } from '../base/service-http';
 
 /** A signed-in member as the sync engine sees them. */
 export interface SyncSession {
@@ -160,7 +160,7 @@ export class PolicyTransport {
 	}
 
 	/** A member's GET of a JSON answer, checked by its schema; undefined when signed out. */
-	private async getJson<T>(path: string, schema: Parameters<typeof readServiceJson<T>>[2], signal: AbortSignal): Promise<T | undefined> {
+	private async getJson<T>(path: string, schema: AnswerSchema<T>, signal: AbortSignal): Promise<T | undefined> {
 		const response = await this.authorized(path, {}, signal);
 		if (!response) {
 			return undefined;
