@@ -90,6 +90,7 @@ describe('the console keeps an edit through an ended session, a restart and a pr
 			await page.waitForSelector('#status.error');
 			assert.match((await page.textContent('#status')) ?? '', /^Your console session has ended\. What you entered is still on this page/);
 			assert.equal(new URL(page.url()).pathname, '/console/sso', 'still on the form, not the sign-in page');
+			await page.screenshot({ path: join(ARTIFACTS, 'console-sso-session-ended.png') });
 			assert.equal(await page.inputValue('#sso-clientSecret'), TEST_CLIENT.secret);
 			const [signInTab] = await Promise.all([page.context().waitForEvent('page'), page.click('#sign-in-again')]);
 			await signInTab.fill('#email', ADMIN.email);
@@ -115,6 +116,7 @@ describe('the console keeps an edit through an ended session, a restart and a pr
 			'Could not reach the policy service. What you entered is still on this page: try again when it is back.',
 		);
 		assert.equal(await page.isDisabled('#save'), false, 'Save can be pressed again');
+		await page.screenshot({ path: join(ARTIFACTS, 'console-service-unreachable.png') });
 		service = await startService({ clock, dataDir, port });
 		assert.match(await statusAfterSave(), /^Saved revision 2\./, 'the console session outlives the restart');
 		assert.equal(await savedBaseUrl(), 'https://acme.openai.azure.com');
@@ -129,6 +131,7 @@ describe('the console keeps an edit through an ended session, a restart and a pr
 			await statusAfterSave(),
 			'The policy service did not answer (HTTP 502 Bad Gateway). What you entered is still on this page: try again in a moment.',
 		);
+		await page.screenshot({ path: join(ARTIFACTS, 'console-proxy-error.png') });
 		await page.unroute('**/api/v1/admin/policy**');
 		assert.match(await statusAfterSave(), /^Saved revision 2\./);
 	});
