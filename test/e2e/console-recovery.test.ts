@@ -76,6 +76,17 @@ describe('the console keeps an edit through an ended session, a restart and a pr
 		assert.equal(await savedBaseUrl(), 'https://acme.openai.azure.com');
 	});
 
+	it('an ended session and a reload (or a link followed): signing in comes back to the page that was asked for', async () => {
+		clock.advance(13 * 3600_000);
+		await page.goto(`${service.url}/console/usage?member=dev%40acme.example`);
+		await page.waitForURL(/\/console\/login\?next=/);
+		await page.fill('#email', ADMIN.email);
+		await page.fill('#password', ADMIN.password);
+		await page.click('#sign-in');
+		await page.waitForURL(/\/console\/usage\?member=dev%40acme\.example$/);
+		assert.equal(await page.inputValue('input[name="member"]'), 'dev@acme.example', 'the page as it was asked for, its filter kept');
+	});
+
 	it('the single sign-on form (posted to the server, not by script) is kept too: nothing typed is lost to the sign-in page', async () => {
 		// Saving reads the identity provider's discovery document: a real one, on loopback.
 		const idp = await startIdentityProvider([`${service.url}/console/sso/callback`]);

@@ -387,6 +387,45 @@ describe('security', function () {
 		assert.equal((await memberBrowser.request(`${service.url}/console/session`)).status, 401);
 	});
 
+	it('brings an admin back to the console page they opened after signing in, and never off the console', async () => {
+		const browser = new TestBrowser();
+		const asked = await browser.open(`${service.url}/console/groups?group=platform`);
+		assert.equal(new URL(asked.url).pathname, '/console/login');
+		assert.equal(new URL(asked.url).searchParams.get('next'), '/console/groups?group=platform');
+		const action = /<form method="post" action="([^"]+)">/.exec(await asked.response.text())?.[1]?.replaceAll('&amp;', '&');
+		assert.equal(action, '/console/login?next=%2Fconsole%2Fgroups%3Fgroup%3Dplatform');
+		// A wrong password keeps where to go.
+		const wrong = await browser.submit(asked.url, action!, { email: ADMIN.email, password: 'not the password at all' });
+		assert.equal(wrong.response.status, 401);
+		assert.match(await wrong.response.text(), /action="\/console\/login\?next=%2Fconsole%2Fgroups%3Fgroup%3Dplatform"/);
+		const signedIn = await browser.submit(asked.url, action!, { email: ADMIN.email, password: ADMIN.password });
+		assert.equal(new URL(signedIn.url).pathname + new URL(signedIn.url).search, '/console/groups?group=platform');
+		assert.equal(signedIn.response.status, 200);
+
+		// Anything but a console page of this origin is no destination: sign-in leads to the settings.
+		for (const next of [
+			'https://evil.example/console/settings',
+			'//evil.example/console/settings',
+			'/\\evil.example/console/settings',
+			'/console/../oauth/token',
+			'/console/%2e%2e/healthz',
+			'/console/logout',
+			'/\t/evil.example/console/settings',
+			'javascript:alert(1)',
+		]) {
+			const other = new TestBrowser();
+			const page = `${service.url}/console/login?next=${encodeURIComponent(next)}`;
+			const pageText = await (await other.request(page)).text();
+			assert.doesNotMatch(pageText, /evil|javascript|oauth|healthz|logout|callback|api\/v1/, `${next} is not carried on`);
+			// Posted as if the page had carried it on (the sign-in form's own address drops it).
+			const landed = await other.submit(page, `/console/login?next=${encodeURIComponent(next)}`, {
+				email: ADMIN.email,
+				password: ADMIN.password,
+			});
+			assert.equal(landed.url, `${service.url}/console/settings`, next);
+		}
+	});
+
 	it('restricts /metrics to a bearer token when one is set', async () => {
 		const guarded = await startService({ settings: { metricsToken: 'metrics-token-0123456789' } });
 		try {

@@ -38,6 +38,29 @@ describe('single sign-on (OpenID Connect)', function () {
 		return admin;
 	};
 
+	it('brings an admin who opened a console page signed out back to that page through the identity provider', async () => {
+		const admin = await configure();
+		// The sign-in page offers single sign-on once a Test sign-in passed.
+		assert.equal((await admin.signInWithSso(service.url, 'alice@acme.test', { purpose: 'test' })).status, 200);
+		const browser = new TestBrowser();
+		const asked = `${service.url}/console/usage?member=alice%40acme.test&model=gpt-4o`;
+		const login = await browser.open(asked);
+		assert.equal(new URL(login.url).pathname, '/console/login');
+		assert.match(await (await browser.request(login.url)).text(), /id="sso-sign-in"/);
+		const result = await browser.signInWithSso(service.url, 'alice@acme.test', { loginPage: login.url });
+		assert.equal(result.status, 200, result.text);
+		const onward = /href="([^"]+)" id="continue"/.exec(result.text)?.[1];
+		assert.equal(onward, '/console/usage?member=alice%40acme.test&amp;model=gpt-4o', 'the page asked for, escaped in HTML');
+		const page = await browser.open(new URL('/console/usage?member=alice%40acme.test&model=gpt-4o', service.url).href);
+		assert.equal(page.response.status, 200, 'the session opens it');
+		// A page that is not the console's own is not a destination: the usual one is.
+		const elsewhere = new TestBrowser();
+		const led = await elsewhere.signInWithSso(service.url, 'alice@acme.test', {
+			loginPage: `${service.url}/console/login?next=${encodeURIComponent('//evil.example/console/usage')}`,
+		});
+		assert.match(led.text, /href="\/console\/settings" id="continue"/);
+	});
+
 	it('signs an admin in to the console through the identity provider, creating the account just in time', async () => {
 		await configure();
 		const browser = new TestBrowser();

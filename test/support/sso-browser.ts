@@ -3,6 +3,9 @@
  * whatever the port), redirects followed one by one, forms posted with their CSRF token. The
  * Chromium tests drive the same pages with a real browser.
  */
+const ENTITIES: Record<string, string> = { '&amp;': '&', '&lt;': '<', '&gt;': '>', '&quot;': '"', '&#39;': "'" };
+const unescapeHtml = (value: string) => value.replace(/&(amp|lt|gt|quot|#39);/g, (entity) => ENTITIES[entity]!);
+
 export class TestBrowser {
 	private readonly jar = new Map<string, Map<string, string>>();
 	/** Each origin's session storage (the console script keeps the single sign-on binding there). */
@@ -81,24 +84,28 @@ export class TestBrowser {
 		// The token of the form that posts to `action` (the page's sign-out form carries another).
 		const escaped = action.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 		const formHtml = new RegExp(`<form[^>]*action="${escaped}"[^>]*>([\\s\\S]*?)</form>`).exec(html)?.[1] ?? html;
-		const token = /name="csrf" value="([^"]+)"/.exec(formHtml)?.[1];
+		// Sent as a browser sends them: the form's hidden fields (its CSRF token among them), then what was typed.
+		const hidden = [...formHtml.matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)">/g)].map(
+			([, name, value]) => [name!, unescapeHtml(value!)] as const,
+		);
 		const target = new URL(action, pageUrl).href;
 		const response = await this.request(target, {
 			method: 'POST',
 			headers: { 'content-type': 'application/x-www-form-urlencoded' },
-			body: new URLSearchParams({ ...(token ? { csrf: token } : {}), ...fields }),
+			body: new URLSearchParams({ ...Object.fromEntries(hidden), ...fields }),
 		});
 		return this.follow(target, response);
 	}
 
 	/**
 	 * Single sign-on from one of the service's pages: press "Sign in with …" (`purpose`), sign in
-	 * at the identity provider as `person`, and come back. Returns the service's answer.
+	 * at the identity provider as `person`, and come back. Returns the service's answer. A console
+	 * sign-in starts from `loginPage` (default: the plain sign-in page).
 	 */
 	async signInWithSso(
 		serviceUrl: string,
 		person: string,
-		options: { purpose?: 'console' | 'device' | 'test'; userCode?: string } = {},
+		options: { purpose?: 'console' | 'device' | 'test'; userCode?: string; loginPage?: string } = {},
 	): Promise<{ url: string; status: number; text: string }> {
 		const purpose = options.purpose ?? 'console';
 		const pageUrl =
@@ -106,7 +113,7 @@ export class TestBrowser {
 				? `${serviceUrl}/device?user_code=${options.userCode ?? ''}`
 				: purpose === 'test'
 					? `${serviceUrl}/console/sso`
-					: `${serviceUrl}/console/login`;
+					: (options.loginPage ?? `${serviceUrl}/console/login`);
 		let at = await this.runConsoleScript(
 			await this.submit(pageUrl, '/console/sso/start', { purpose, ...(options.userCode ? { user_code: options.userCode } : {}) }),
 		);

@@ -6,6 +6,7 @@ import { principalOf, sessionCookieName } from '../http/auth';
 import { HttpError } from '../http/http-error';
 import { FormGuard } from './form-guard';
 import type { PageOptions } from './html';
+import { loginPath } from './return-path';
 
 const FormSchema = z.record(z.string(), z.string()).default({});
 
@@ -26,7 +27,10 @@ export interface ConsoleKit {
 		render: (formToken: string, error: string) => string,
 		work: () => Promise<unknown>,
 	): Promise<unknown>;
-	/** A pre-handler: console pages answer a visitor who is not a signed-in admin with the sign-in page. */
+	/**
+	 * A pre-handler: console pages send a visitor who is not a signed-in admin to the sign-in page,
+	 * which brings them back to the page they opened.
+	 */
 	consolePage(request: FastifyRequest, reply: FastifyReply): Promise<void>;
 	chrome(
 		request: FastifyRequest,
@@ -70,7 +74,7 @@ export function createConsoleKit(accounts: Pick<Accounts, 'sessions' | 'tokens'>
 		async consolePage(request, reply) {
 			const principal = await sessionPrincipal(request);
 			if (!principal || principal.user.role !== 'admin') {
-				await reply.redirect('/console/login', 303);
+				await reply.redirect(loginPath(request.method === 'GET' ? request.url : undefined), 303);
 				return;
 			}
 			request.principal = principal;

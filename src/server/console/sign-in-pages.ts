@@ -1,5 +1,6 @@
 import type { IdentityClaims } from '../sso/membership';
 import { html, page, type SafeHtml } from './html';
+import { consoleReturnPath, loginPath } from './return-path';
 
 /** The extension's id (publisher.name), the authority of its vscode:// links. */
 export const VSCODE_EXTENSION_ID = 'org-provider-policy.org-provider-policy';
@@ -14,9 +15,11 @@ export interface SsoOffer {
 
 /** The pages anyone may open: sign-in, device approval, invitations and what single sign-on answers. */
 export const signInPages = {
-	login(formToken: string, options: { error?: string; email?: string; sso?: SsoOffer; breakGlass?: boolean } = {}): string {
+	/** `next`: the console page the admin asked for, where a successful sign-in takes them. */
+	login(formToken: string, options: { error?: string; email?: string; sso?: SsoOffer; breakGlass?: boolean; next?: string } = {}): string {
 		const { error, email = '', sso, breakGlass = false } = options;
 		const passwords = !sso || sso.passwordSignIn || breakGlass;
+		const next = consoleReturnPath(options.next);
 		return page(
 			{ title: 'Sign in' },
 			html`<section class="card narrow">
@@ -26,6 +29,7 @@ export const signInPages = {
 					sso && !breakGlass
 						? html`<form method="post" action="/console/sso/start">
 							${formTokenField(formToken)}<input type="hidden" name="purpose" value="console">
+							${next ? html`<input type="hidden" name="next" value="${next}">` : ''}
 							<button type="submit" id="sso-sign-in" class="primary">Sign in with ${sso.displayName}</button>
 						</form>`
 						: ''
@@ -33,13 +37,13 @@ export const signInPages = {
 				${breakGlass ? html`<p class="warning">For the admin the operator created (first start or <code>admin reset-link</code>) when single sign-on fails. Every use is recorded in the activity list and the service log.</p>` : ''}
 				${
 					passwords
-						? html`<form method="post" action="/console/login${breakGlass ? '?break-glass=1' : ''}">
+						? html`<form method="post" action="${loginPath(next, breakGlass)}">
 							${formTokenField(formToken)}
 							<label>Email <input type="email" name="email" id="email" autocomplete="username" required value="${email}"></label>
 							<label>Password <input type="password" name="password" id="password" autocomplete="current-password" required></label>
 							<button type="submit" id="sign-in" class="${sso ? '' : 'primary'}">Sign in${sso ? ' with a password' : ''}</button>
 						</form>`
-						: html`<p class="muted">This organization signs in with ${sso?.displayName ?? 'single sign-on'} only. <a href="/console/login?break-glass=1" id="break-glass">Break-glass sign-in</a></p>`
+						: html`<p class="muted">This organization signs in with ${sso?.displayName ?? 'single sign-on'} only. <a href="${loginPath(next, true)}" id="break-glass">Break-glass sign-in</a></p>`
 				}
 			</section>`,
 		);

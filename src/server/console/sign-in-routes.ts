@@ -6,6 +6,7 @@ import type { ServerConfig } from '../config';
 import type { PasswordRefusal, PasswordSignIn } from '../sso/password-sign-in';
 import type { SingleSignOn } from '../sso/single-sign-on';
 import type { ConsoleKit } from './kit';
+import { consoleReturnPath } from './return-path';
 import { signInPages, type SsoOffer } from './sign-in-pages';
 
 export interface SignInRouteOptions {
@@ -17,7 +18,8 @@ export interface SignInRouteOptions {
 	readonly loginLimit: { rateLimit: { max: number; timeWindow: string } };
 }
 
-const BreakGlass = z.object({ 'break-glass': z.string().optional() });
+/** The sign-in page's address: break-glass, and the console page to return to (`next`). */
+const LoginQuery = z.object({ 'break-glass': z.string().optional(), next: z.string().optional() });
 
 /** The status and sentence for a refused sign-in; a throttled account is told when to try again. */
 export function refusalAnswer(refusal: PasswordRefusal, reply: FastifyReply): [number, string] {
@@ -43,30 +45,35 @@ export const signInRoutes: FastifyPluginAsyncZod<SignInRouteOptions> = async (
 	const loginPage = (
 		request: FastifyRequest,
 		reply: FastifyReply,
-		options: { error?: string; email?: string; breakGlass: boolean; sso: SsoOffer | undefined },
+		options: { error?: string; email?: string; breakGlass: boolean; sso: SsoOffer | undefined; next: string | undefined },
 		status = 200,
 	) => sendPage(reply, signInPages.login(guard.tokenFor(request, reply), options), status);
 
-	app.get('/console/login', { schema: { querystring: BreakGlass } }, async (request, reply) =>
-		loginPage(request, reply, { breakGlass: request.query['break-glass'] !== undefined, sso: await sso.offer(config.orgId) }),
+	app.get('/console/login', { schema: { querystring: LoginQuery } }, async (request, reply) =>
+		loginPage(request, reply, {
+			breakGlass: request.query['break-glass'] !== undefined,
+			sso: await sso.offer(config.orgId),
+			next: request.query.next,
+		}),
 	);
 
-	app.post('/console/login', { config: loginLimit, schema: { querystring: BreakGlass } }, async (request, reply) => {
+	app.post('/console/login', { config: loginLimit, schema: { querystring: LoginQuery } }, async (request, reply) => {
 		const body = formOf(request);
 		const breakGlass = request.query['break-glass'] !== undefined;
+		const { next } = request.query;
 		const offer = await sso.offer(config.orgId);
 		return guarded(
 			request,
 			reply,
-			(token, error) => signInPages.login(token, { error, email: body.email, sso: offer, breakGlass }),
+			(token, error) => signInPages.login(token, { error, email: body.email, sso: offer, breakGlass, next }),
 			async () => {
 				const outcome = await passwords.signIn(body.email ?? '', body.password ?? '', 'console');
 				if (outcome.kind === 'refused') {
 					const [status, error] = refusalAnswer(outcome, reply);
-					return loginPage(request, reply, { error, email: body.email, breakGlass, sso: offer }, status);
+					return loginPage(request, reply, { error, email: body.email, breakGlass, sso: offer, next }, status);
 				}
 				await kit.signIn(reply, outcome.user);
-				return reply.redirect('/console/settings', 303);
+				return reply.redirect(consoleReturnPath(next) ?? '/console/settings', 303);
 			},
 		);
 	});

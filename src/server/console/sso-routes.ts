@@ -11,6 +11,7 @@ import type { SsoPurpose } from '../store/identity-store';
 import type { Store } from '../store/store';
 import { page } from './html';
 import type { ConsoleKit } from './kit';
+import { consoleReturnPath, loginPath } from './return-path';
 import { signInPages } from './sign-in-pages';
 import { formValuesOf, ssoPages, type SsoFormValues } from './sso-pages';
 
@@ -30,7 +31,8 @@ export interface SsoConsoleOptions {
 /**
  * Where a single sign-on comes back to, for each purpose — the one place that says it: the page to
  * go back to after a refusal (`href`, `label`), and where a signed-in person goes (`signedIn`). A
- * device approval returns to the verification page with its code kept (`returnTo`).
+ * device approval returns to the verification page with its code kept (`returnTo`); a console
+ * sign-in to the console page the admin asked for.
  */
 export function ssoReturn(purpose: SsoPurpose, returnTo: string | null): { href: string; label: string; signedIn: string } {
 	switch (purpose) {
@@ -38,8 +40,24 @@ export function ssoReturn(purpose: SsoPurpose, returnTo: string | null): { href:
 			return { href: returnTo ?? '/device', label: 'Back to approving VS Code', signedIn: returnTo ?? '/device' };
 		case 'test':
 			return { href: '/console/sso', label: 'Back to single sign-on settings', signedIn: '/console/sso' };
+		case 'console': {
+			const page = consoleReturnPath(returnTo ?? undefined);
+			return { href: loginPath(page), label: 'Back to sign-in', signedIn: page ?? '/console/settings' };
+		}
+	}
+}
+
+/** What a sign-in's start form says to come back to: the code being approved, or the console page asked for. */
+function returnToOf(purpose: SsoPurpose, form: Record<string, string>): string | null {
+	switch (purpose) {
+		case 'device': {
+			const userCode = normalizeUserCode(form.user_code ?? '');
+			return userCode ? `/device?user_code=${encodeURIComponent(userCode)}` : null;
+		}
 		case 'console':
-			return { href: '/console/login', label: 'Back to sign-in', signedIn: '/console/settings' };
+			return consoleReturnPath(form.next) ?? null;
+		case 'test':
+			return null;
 	}
 }
 
@@ -134,8 +152,8 @@ export const ssoConsoleRoutes: FastifyPluginAsyncZod<SsoConsoleOptions> = async 
 	app.post('/console/sso/start', { config: loginLimit }, async (request, reply) => {
 		const form = formOf(request);
 		const purpose = form.purpose === 'device' ? 'device' : form.purpose === 'test' ? 'test' : 'console';
-		const userCode = normalizeUserCode(form.user_code ?? '');
-		const back = ssoReturn(purpose, userCode ? `/device?user_code=${encodeURIComponent(userCode)}` : null).href;
+		const returnTo = returnToOf(purpose, form);
+		const back = ssoReturn(purpose, returnTo).href;
 		const retry = { href: back, label: 'Back' };
 		if (purpose === 'test' && !(await signedInAdmin(request, reply))) {
 			return reply;
@@ -146,7 +164,7 @@ export const ssoConsoleRoutes: FastifyPluginAsyncZod<SsoConsoleOptions> = async 
 			(_token, error) => signInPages.ssoRefused(error, retry),
 			async () => {
 				const targetOrg = purpose === 'test' ? principalOf(request).user.orgId : orgId;
-				const begun = await sso.begin(targetOrg, purpose, purpose === 'device' ? back : null);
+				const begun = await sso.begin(targetOrg, purpose, returnTo);
 				if (begun.kind === 'unavailable') {
 					return sendPage(reply, signInPages.ssoRefused(begun.message, retry), 503);
 				}
