@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
@@ -85,6 +85,26 @@ describe('the console keeps an edit through an ended session, a restart and a pr
 		await page.click('#sign-in');
 		await page.waitForURL(/\/console\/usage\?member=dev%40acme\.example$/);
 		assert.equal(await page.inputValue('input[name="member"]'), 'dev@acme.example', 'the page as it was asked for, its filter kept');
+	});
+
+	it("the Devices page's download with an ended session: says so and keeps the ticks; after signing in the same button downloads", async () => {
+		await page.goto(`${service.url}/console/devices`);
+		await page.check('input[name="assistants"][value="cline"]');
+		clock.advance(13 * 3600_000);
+		await page.click('button[name="file"][value="policy.json"]');
+		await page.waitForSelector('#status.error');
+		assert.match((await page.textContent('#status')) ?? '', /^Your console session has ended\./);
+		assert.equal(new URL(page.url()).pathname, '/console/devices', 'still the page, not the sign-in page');
+		assert.ok(await page.isChecked('input[name="assistants"][value="cline"]'));
+		const [signInTab] = await Promise.all([page.context().waitForEvent('page'), page.click('#sign-in-again')]);
+		await signInTab.fill('#email', ADMIN.email);
+		await signInTab.fill('#password', ADMIN.password);
+		await signInTab.click('#sign-in');
+		await signInTab.waitForURL(/\/console\/settings$/);
+		await signInTab.close();
+		const [downloaded] = await Promise.all([page.waitForEvent('download'), page.click('button[name="file"][value="policy.json"]')]);
+		const linux = JSON.parse(readFileSync((await downloaded.path())!, 'utf8')) as { AllowedExtensions: string };
+		assert.ok(JSON.parse(linux.AllowedExtensions)['saoudrizwan.claude-dev'], 'the ticked assistant is allowed');
 	});
 
 	it('the single sign-on form (posted to the server, not by script) is kept too: nothing typed is lost to the sign-in page', async () => {

@@ -25,14 +25,16 @@ function flagChoice(name: keyof DeviceChoices, label: string, policy: string, cu
 /**
  * The Devices page: the files an admin pushes with device management beside this extension's
  * bootstrap file — VS Code's own policies for Linux, macOS and Windows, allowing this extension and
- * the assistants ticked, and the chat policies VS Code offers. Downloads are GET forms: no script.
+ * the assistants ticked, and the chat policies VS Code offers. Downloads are GET forms; the console
+ * script only checks the session first, so that an ended one does not swap the page for the sign-in.
  */
 export function devicesPage(state: { choices: DeviceChoices; errors: readonly FieldError[]; serverUrl: string }): SafeHtml {
 	const { choices, errors } = state;
 	return html`<section class="card">
 		<h1>Devices</h1>
 		<p class="muted">VS Code reads policies its administrators set on each computer. Download them here and push them with your device management (Intune, Jamf, Ansible…) beside this extension's bootstrap file. Every extension the list does not allow is disabled, and members cannot change a setting a policy sets.</p>
-		<form method="get" action="/console/devices/download" id="device-files">
+		<div id="status" class="status" role="status" aria-live="polite"></div>
+		<form method="get" action="/console/devices/download" id="device-files" data-keep-through-session-end>
 			<fieldset>
 				<legend>Extensions VS Code allows (<code>AllowedExtensions</code>, VS Code ${VSCODE_POLICIES.AllowedExtensions.minimumVersion}+)</legend>
 				<p class="hint">Org Provider Policy is always allowed.</p>

@@ -29,10 +29,11 @@ export const devicesRoutes: FastifyPluginAsyncZod<{
 }> = async (app, { kit, policies, publicUrl }) => {
 	const { sendPage, consolePage, chrome } = kit;
 	const empty = DeviceChoicesSchema.parse({});
+	const scripts = ['/console/assets/console.js'];
 
 	app.get('/console/devices', { preHandler: consolePage }, async (request, reply) => {
 		const current = await currentOrThrow(policies, principalOf(request).user.orgId);
-		const options = chrome(request, 'Devices', 'devices', current.signed.policy.organization.name, []);
+		const options = chrome(request, 'Devices', 'devices', current.signed.policy.organization.name, scripts);
 		return sendPage(reply, page(options, devicesPage({ choices: empty, errors: [], serverUrl: publicUrl() })));
 	});
 
@@ -46,7 +47,7 @@ export const devicesRoutes: FastifyPluginAsyncZod<{
 				...(file.success ? [] : [{ path: 'file', message: 'choose one of the files' }]),
 				...(choices.success ? [] : fieldErrorsOf(choices.error)),
 			];
-			const options = chrome(request, 'Devices', 'devices', current.signed.policy.organization.name, []);
+			const options = chrome(request, 'Devices', 'devices', current.signed.policy.organization.name, scripts);
 			return sendPage(reply, page(options, devicesPage({ choices: choicesAsSent(query), errors, serverUrl: publicUrl() })), 400);
 		}
 		const { organization } = current.signed.policy;

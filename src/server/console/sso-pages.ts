@@ -115,7 +115,7 @@ export const ssoPages = {
 				${toggle(values, 'passwordSignIn', 'Allow password sign-in', 'Turn off once single sign-on works. The admin the operator created keeps a break-glass password sign-in at /console/login?break-glass=1.')}
 				<div class="actions"><button type="submit" class="primary" id="sso-save">Save</button></div>
 			</form>
-			<form method="post" action="/console/sso/start" class="inline">
+			<form method="post" action="/console/sso/start" class="inline" data-keep-through-session-end>
 				${csrfField(state.formToken)}<input type="hidden" name="purpose" value="test">
 				<button type="submit" id="sso-test" ${view.settings ? '' : html`disabled aria-describedby="sso-test-why"`}>Test sign-in</button>
 				${view.settings ? '' : html`<span class="hint" id="sso-test-why">Save the settings first: Test sign-in uses the saved ones.</span>`}

@@ -110,9 +110,9 @@ async function renewCsrf(): Promise<boolean> {
 }
 
 /**
- * Forms the server answers itself (single sign-on settings, the SCIM token) post only while the
- * console session lasts: with it ended the service answers the sign-in page, and what was typed (a
- * pasted client secret among it) is gone. So the session is asked first; without one the admin is
+ * Forms the server answers itself (single sign-on settings, the SCIM token, Test sign-in, the
+ * Devices page's downloads) are sent only while the console session lasts: with it ended the
+ * service answers the sign-in page, and what was typed (a pasted client secret among it) is gone. So the session is asked first; without one the admin is
  * offered a sign-in in a new tab and the form stays as it is, to be sent again after.
  */
 export function keepFormsThroughSessionEnd(root: ParentNode = document): void {
@@ -127,8 +127,10 @@ export function keepFormsThroughSessionEnd(root: ParentNode = document): void {
 				showStatus(data.message ?? `Not sent (${response.status}).`, 'error');
 				return;
 			}
+			// Checked for this submission only: a download leaves the page open, and the next one asks again.
 			form.dataset.sessionChecked = 'yes';
 			form.requestSubmit(event.submitter);
+			delete form.dataset.sessionChecked;
 		});
 	}
 }
