@@ -66,14 +66,13 @@ export class UsageLedger {
 		if (!snapshot) {
 			snapshot = emptySnapshot();
 			this.snapshots.set(orgId, snapshot);
-			this.takeOverGone(orgId);
+			this.takeOverGone(orgId, snapshot);
 		}
 		return snapshot;
 	}
 
-	/** The reports of this organization's windows that are gone become this window's to send. */
-	private takeOverGone(orgId: string): void {
-		const snapshot = this.of(orgId);
+	/** The reports of this organization's windows that are gone become this window's to send (into `snapshot`, its own). */
+	private takeOverGone(orgId: string, snapshot: Snapshot): void {
 		const now = this.window.now();
 		for (const { key, snapshot: other, gone } of otherLedgers(this.state, orgId, this.ownKey(orgId), now)) {
 			if (!gone) {
@@ -107,12 +106,12 @@ export class UsageLedger {
 
 	/** Seals what was counted into reports (each within the size the service takes); none when there is nothing. Takes over gone windows' reports first. */
 	seal(orgId: string, at: number): void {
-		const known = this.snapshots.has(orgId);
-		const snapshot = this.of(orgId);
-		if (known) {
-			// A first use has just taken them over; a window may have gone since the last time.
-			this.takeOverGone(orgId);
+		// A first use takes them over; after that, a window may have gone since the last seal.
+		const open = this.snapshots.get(orgId);
+		if (open) {
+			this.takeOverGone(orgId, open);
 		}
+		const snapshot = open ?? this.of(orgId);
 		if (!snapshot.open.length && !snapshot.dropped) {
 			return;
 		}
