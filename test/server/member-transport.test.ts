@@ -1,10 +1,9 @@
 import assert from 'node:assert/strict';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { PolicyTransport } from '../../src/extension/sync/transport';
 import { validSettings } from '../support/policy-fixtures';
 import { storeOutOfReach } from '../support/store-outage';
 import { ADMIN, putPolicy, startService, type RunningService } from '../support/service';
+import { startInTheWay } from '../support/in-the-way';
 
 /** The member's real transport, signed in as `token`, against the service (or anything else) at `serverUrl`. */
 function transportFor(serverUrl: string, token: string): PolicyTransport {
@@ -57,31 +56,31 @@ describe("the member's transport says why the service refused, in the service's 
 	});
 
 	it("adds nothing from a body that is not the service's: a proxy's error page is no sentence", async () => {
-		const proxy: Server = createServer((_request, response) => {
-			response.writeHead(502, { 'content-type': 'text/html' });
-			response.end('<html><body><h1>502 Bad Gateway</h1><script>alert(1)</script></body></html>');
+		const proxy = await startInTheWay({
+			status: 502,
+			type: 'text/html',
+			body: '<html><body><h1>502 Bad Gateway</h1><script>alert(1)</script></body></html>',
 		});
-		await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
 		try {
-			const url = `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`;
+			const { url } = proxy;
 			await assert.rejects(transportFor(url, member).policy(undefined, signal()), {
 				status: 502,
 				message: 'GET /api/v1/policy answered 502',
 			});
 		} finally {
-			await new Promise((resolve) => proxy.close(resolve));
+			await proxy.close();
 		}
 	});
 
 	it("says a network sign-in page is in the way when it answers 200 with HTML in the service's place", async () => {
 		// A captive portal or an authenticating proxy: 200, its own page, for any address.
-		const portal: Server = createServer((_request, response) => {
-			response.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
-			response.end('<html><body><form>Sign in to the guest network</form></body></html>');
+		const portal = await startInTheWay({
+			status: 200,
+			type: 'text/html; charset=utf-8',
+			body: '<html><body><form>Sign in to the guest network</form></body></html>',
 		});
-		await new Promise<void>((resolve) => portal.listen(0, '127.0.0.1', resolve));
 		try {
-			const transport = transportFor(`http://127.0.0.1:${(portal.address() as AddressInfo).port}`, member);
+			const transport = transportFor(portal.url, member);
 			const inTheWay = (what: string) => ({
 				name: 'ServiceHttpError',
 				status: 200,
@@ -90,7 +89,7 @@ describe("the member's transport says why the service refused, in the service's 
 			await assert.rejects(transport.policy(undefined, signal()), inTheWay('GET /api/v1/policy'));
 			await assert.rejects(transport.placement(signal()), inTheWay('GET /api/v1/policy/placement'));
 		} finally {
-			await new Promise((resolve) => portal.close(resolve));
+			await portal.close();
 		}
 	});
 });

@@ -1,7 +1,5 @@
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { DeviceAuthorization } from '../../src/policy';
@@ -9,6 +7,7 @@ import { DeviceFlowError, runDeviceFlow } from '../../src/extension/auth/device-
 import { eventually } from '../support/eventually';
 import { ManualScheduler } from '../support/manual-scheduler';
 import { approveDevice, ManualClock, startService, type RunningService } from '../support/service';
+import { startInTheWay } from '../support/in-the-way';
 
 describe('device flow client (RFC 8628) against the real service', () => {
 	let service: RunningService;
@@ -121,16 +120,10 @@ describe('device flow client (RFC 8628) against the real service', () => {
 	});
 
 	it("backs off on a proxy's error page too, and says why when the code expires meanwhile", async () => {
-		const proxy = createServer((_request, response) => {
-			response.writeHead(502, { 'content-type': 'text/html' });
-			response.end('<html><body>502 Bad Gateway</body></html>');
-		});
-		await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
+		const proxy = await startInTheWay({ status: 502, type: 'text/html', body: '<html><body>502 Bad Gateway</body></html>' });
 		try {
 			// The code comes from the service; every poll after it meets the proxy's error page.
-			const proxied = `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`;
-			const fetchThroughProxy: typeof fetch = (input, init) =>
-				globalThis.fetch(String(input).endsWith('/oauth/token') ? `${proxied}/oauth/token` : input, init);
+			const fetchThroughProxy = proxy.tokenEndpointFetch();
 			const scheduler = new ManualScheduler(clock, true);
 			await assert.rejects(
 				runDeviceFlow(
@@ -147,21 +140,19 @@ describe('device flow client (RFC 8628) against the real service', () => {
 			);
 			assert.deepEqual(scheduler.sleeps.slice(0, 6), [5000, 10_000, 20_000, 40_000, 60_000, 60_000], 'doubling, at most a minute');
 		} finally {
-			await new Promise((resolve) => proxy.close(resolve));
+			await proxy.close();
 		}
 	});
 
 	it("keeps polling through a gateway's rate limit (429): it says nothing of the code, though its body names an error", async () => {
-		let limited = 2;
-		const gateway = createServer((_request, response) => {
-			response.writeHead(429, { 'content-type': 'application/json', 'retry-after': '10' });
-			response.end(JSON.stringify({ error: 'rate_limited', message: 'Too many requests from this address' }));
+		const gateway = await startInTheWay({
+			status: 429,
+			type: 'application/json',
+			headers: { 'retry-after': '10' },
+			body: JSON.stringify({ error: 'rate_limited', message: 'Too many requests from this address' }),
 		});
-		await new Promise<void>((resolve) => gateway.listen(0, '127.0.0.1', resolve));
 		try {
-			const limitedAt = `http://127.0.0.1:${(gateway.address() as AddressInfo).port}`;
-			const fetchThroughGateway: typeof fetch = (input, init) =>
-				globalThis.fetch(String(input).endsWith('/oauth/token') && limited-- > 0 ? `${limitedAt}/oauth/token` : input, init);
+			const fetchThroughGateway = gateway.tokenEndpointFetch(2);
 			const scheduler = new ManualScheduler(clock, true);
 			let approval: Promise<Response> | undefined;
 			const tokens = await runDeviceFlow(
@@ -174,7 +165,7 @@ describe('device flow client (RFC 8628) against the real service', () => {
 			assert.equal(tokens.user.email, 'dev@acme.example');
 			assert.deepEqual(scheduler.sleeps.slice(0, 3), [5000, 10_000, 20_000], 'backed off twice, then the service answered');
 		} finally {
-			await new Promise((resolve) => gateway.close(resolve));
+			await gateway.close();
 		}
 	});
 

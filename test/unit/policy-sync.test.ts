@@ -21,6 +21,7 @@ import { MemoryKeyValueStore, MemorySecretStore } from '../support/memory-storag
 import { validSettings } from '../support/policy-fixtures';
 import { storeOutOfReach } from '../support/store-outage';
 import { ADMIN, approveDevice, bearer, jsonOf, ManualClock, putPolicy, startService, type RunningService } from '../support/service';
+import { startInTheWay } from '../support/in-the-way';
 
 /** Resolves when the sync state matches (re-checked on each change, never a sleep), failing after 5 s. */
 const stateWhere = (sync: PolicySync, predicate: (state: SyncState) => boolean, what: string): Promise<SyncState> =>
@@ -224,14 +225,8 @@ describe('policy sync against the real service', () => {
 		},
 	]) {
 		it(`keeps the member signed in when ${what}`, async () => {
-			const gateway = createServer((_request, response) => {
-				response.writeHead(status, { 'content-type': type });
-				response.end(body);
-			});
-			await new Promise<void>((resolve) => gateway.listen(0, '127.0.0.1', resolve));
-			const inTheWay = `http://127.0.0.1:${(gateway.address() as AddressInfo).port}`;
-			const fetchThroughGateway: typeof fetch = (input, init) =>
-				globalThis.fetch(String(input).endsWith('/oauth/token') ? `${inTheWay}/oauth/token` : input, init);
+			const gateway = await startInTheWay({ status, type, body });
+			const fetchThroughGateway = gateway.tokenEndpointFetch();
 			const window = new SessionManager(secrets, () => ({ serverUrl: service.url, fetch: fetchThroughGateway }), scheduler);
 			try {
 				await window.reload();
@@ -243,7 +238,7 @@ describe('policy sync against the real service', () => {
 				assert.equal((await secrets.keys()).length, 1, 'the sign-in stays in secret storage');
 			} finally {
 				window.dispose();
-				await new Promise((resolve) => gateway.close(resolve));
+				await gateway.close();
 			}
 		});
 	}
