@@ -209,17 +209,25 @@ export async function uiChatAccessibility(page: Page, screenshot: string): Promi
 			}
 			return undefined;
 		});
-		if (behind) {
-			await chat.evaluate((colour) => {
+		const paint = (colour: string) =>
+			chat.evaluate((value) => {
 				(
 					globalThis as unknown as { document: { documentElement: { style: { background: string } } } }
-				).document.documentElement.style.background = colour;
-			}, behind);
+				).document.documentElement.style.background = value;
+			}, colour);
+		if (behind) {
+			await paint(behind);
 		}
-		const findings = await axeFindings(chat);
-		mkdirSync(artifacts, { recursive: true });
-		await page.screenshot({ path: join(artifacts, screenshot) });
-		return { ok: true, findings };
+		try {
+			const findings = await axeFindings(chat);
+			mkdirSync(artifacts, { recursive: true });
+			await page.screenshot({ path: join(artifacts, screenshot) });
+			return { ok: true, findings };
+		} finally {
+			// Taken off again: left on, it stays when the theme changes back, and every later screenshot
+			// showed the view in this theme's colour under the next theme's text.
+			await paint('');
+		}
 	} catch (error) {
 		return { ok: false, detail: String(error) };
 	}
@@ -344,6 +352,23 @@ export async function uiStatusItem(page: Page, screenshot: string): Promise<{ ok
 		mkdirSync(artifacts, { recursive: true });
 		await page.locator('.part.statusbar').screenshot({ path: join(artifacts, screenshot) });
 		return { ok: true, label: (await item.getAttribute('aria-label')) ?? '' };
+	} catch (error) {
+		return { ok: false, detail: String(error) };
+	}
+}
+
+/** The status bar item's tooltip, as a member hovering over it reads it: its text, and a screenshot. */
+export async function uiStatusHover(page: Page, screenshot: string): Promise<{ ok: boolean; text?: string; detail?: string }> {
+	try {
+		const item = page.locator('.statusbar-item[aria-label*="Org Provider Policy"]').first();
+		await item.hover();
+		const hover = page.locator('.workbench-hover, .monaco-hover').filter({ hasText: 'Sync:' }).first();
+		await hover.waitFor({ timeout: 10_000 });
+		mkdirSync(artifacts, { recursive: true });
+		await page.screenshot({ path: join(artifacts, screenshot) });
+		const text = await hover.innerText();
+		await page.mouse.move(0, 0);
+		return { ok: true, text };
 	} catch (error) {
 		return { ok: false, detail: String(error) };
 	}

@@ -14,6 +14,7 @@ import { freePort } from '../support/free-port';
 import { startIdentityProvider, type TestIdentityProvider } from '../support/identity-provider';
 import { adminConsole, saveSsoSettings } from '../support/sso-setup';
 import { startTokenGateway, type TokenGateway } from '../support/token-gateway';
+import { startInTheWay, type InTheWay } from '../support/in-the-way';
 
 import { FIRST_RUN, MEMBER, PACKAGED, PACKAGED_GREP, log } from './harness';
 import {
@@ -26,6 +27,7 @@ import {
 	uiFirstRun,
 	uiMessage,
 	uiSettingShown,
+	uiStatusHover,
 	uiStatusItem,
 	uiVsCodeChat,
 } from './ui-driver';
@@ -38,6 +40,10 @@ async function readBody(request: IncomingMessage): Promise<string> {
 	return body;
 }
 
+/** What a hotel's or a conference's network shows before it lets anyone through. */
+const PORTAL_PAGE =
+	'<html><head><title>Guest Wi-Fi</title></head><body><form>Accept the terms to use the guest network</form></body></html>';
+
 export interface World {
 	service: RunningService | undefined;
 	servicePort: number;
@@ -49,6 +55,8 @@ export interface World {
 	idp: TestIdentityProvider;
 	/** Apache with mod_auth_openidc in front of the endpoint, once the organization-token test starts it. */
 	gateway?: TokenGateway;
+	/** A network sign-in page answering on the service's port in its place, while the service is stopped. */
+	portal?: InTheWay;
 }
 
 export async function startWorld(): Promise<{ world: World; env: Record<string, string>; control: Server }> {
@@ -101,7 +109,20 @@ export async function startWorld(): Promise<{ world: World; env: Record<string, 
 						world.service = undefined;
 						log('policy service stopped');
 						return reply(200, {});
+					case 'POST /service/portal':
+						await world.service?.close();
+						world.service = undefined;
+						world.portal = await startInTheWay({
+							status: 200,
+							type: 'text/html; charset=utf-8',
+							body: PORTAL_PAGE,
+							port: world.servicePort,
+						});
+						log('a network sign-in page answers in place of the policy service');
+						return reply(200, {});
 					case 'POST /service/start':
+						await world.portal?.close();
+						world.portal = undefined;
 						world.service = await startService({ dataDir: world.dataDir, port: world.servicePort });
 						log('policy service started again');
 						return reply(200, {});
@@ -140,6 +161,8 @@ export async function startWorld(): Promise<{ world: World; env: Record<string, 
 						return onPage<ChatErrorScenario>((page, scenario) => uiChatError(page, scenario));
 					case 'POST /ui-chat-a11y':
 						return onPage<{ screenshot: string }>((page, { screenshot }) => uiChatAccessibility(page, screenshot));
+					case 'POST /ui-status-hover':
+						return onPage<{ screenshot: string }>((page, { screenshot }) => uiStatusHover(page, screenshot));
 					case 'POST /ui-status':
 						return onPage<{ screenshot: string }>((page, { screenshot }) => uiStatusItem(page, screenshot));
 					case 'POST /ui-vscode-chat':

@@ -16,17 +16,19 @@ export interface InTheWay {
 	close(): Promise<void>;
 }
 
+/** `port`: where it answers (the service's own, to stand in its place); any free one when not given. */
 export async function startInTheWay(answer: {
 	status: number;
 	type: string;
 	body: string;
 	headers?: Record<string, string>;
+	port?: number;
 }): Promise<InTheWay> {
 	const server = createServer((_request, response) => {
 		response.writeHead(answer.status, { 'content-type': answer.type, ...answer.headers });
 		response.end(answer.body);
 	});
-	await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+	await new Promise<void>((resolve) => server.listen(answer.port ?? 0, '127.0.0.1', resolve));
 	const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 	return {
 		url,
@@ -34,6 +36,11 @@ export async function startInTheWay(answer: {
 			let left = times;
 			return (input, init) => globalThis.fetch(String(input).endsWith('/oauth/token') && left-- > 0 ? `${url}/oauth/token` : input, init);
 		},
-		close: () => new Promise((resolve) => server.close(() => resolve())),
+		close: () =>
+			new Promise((resolve) => {
+				server.close(() => resolve());
+				// Event streams the member held open here end too, as they would when the network lets them through.
+				server.closeAllConnections();
+			}),
 	};
 }

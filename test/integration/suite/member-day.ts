@@ -914,6 +914,42 @@ export function memberDay(): void {
 			await until('in sync after the service returns', () => api.syncState().status === 'in-sync', 40_000);
 		});
 
+		it("says a network sign-in page is in the way, not that it is offline, and keeps the member signed in (screenshot of the status bar's tooltip)", async function () {
+			this.timeout(90_000);
+			const before = api.policy()?.revision;
+			assert.equal((await fetch(`${control}/service/portal`, { method: 'POST' })).status, 200);
+			try {
+				// The event stream's end comes first (the connection closed); the next try meets the portal.
+				const portalSaid =
+					/answered 200 with a page \(text\/html\), not the policy service's answer: a proxy or a network sign-in page may be in the way$/;
+				await until(
+					'stale, naming the portal',
+					() => {
+						const state = api.syncState();
+						return state.status === 'stale' && portalSaid.test(state.reason);
+					},
+					60_000,
+				);
+				const stale = api.syncState();
+				assert.ok(stale.status === 'stale');
+				assert.equal(stale.unreachable, false, 'something answered: not offline');
+				assert.doesNotMatch(stale.reason, /Unexpected token|JSON/, "no parser's complaint");
+				assert.equal(api.policy()?.revision, before, 'the last good revision stays applied');
+				assert.equal((await vscode.authentication.getAccounts('org-provider-policy')).length, 1, 'still signed in');
+				const hover = await drive<{ text?: string }>('/ui-status-hover', { screenshot: `integration-status-portal${hostSuffix}.png` });
+				if (hover) {
+					// The hover's text keeps the markdown's non-breaking spaces: read as plain spaces.
+					assert.match(
+						(hover.text ?? '').replace(/\s+/g, ' '),
+						/Sync: stale \(not updated since .+a proxy or a network sign-in page may be in the way/,
+					);
+				}
+			} finally {
+				assert.equal((await fetch(`${control}/service/start`, { method: 'POST' })).status, 200);
+			}
+			await until('in sync after the portal lets the member through', () => api.syncState().status === 'in-sync', 40_000);
+		});
+
 		it('chats through vscode.lm in organization-token mode with no key ever set, through a real gateway, across the token’s expiry (#29)', async function () {
 			this.timeout(150_000);
 			const audience = 'https://gateway.acme.example';
