@@ -7,6 +7,7 @@ import { explainFailure, type ChatRequestError } from './errors';
 import { testConnection, type ConnectionReport } from './connection-test';
 import { planEndpoint, type EndpointPlan } from './endpoint';
 import { ReasoningMemory, streamResponse } from './responses';
+import { SentSecrets } from './sent-secrets';
 import type { FetchFunction } from './http';
 
 export interface ChatMessage {
@@ -71,8 +72,9 @@ export function createChatClient(provider: EffectiveProvider, deps: ClientDeps):
 	// Every option the SDK would otherwise read from the member's environment is given here:
 	// while a policy is in force, nothing from OPENAI_* or AZURE_OPENAI_* may change the request.
 	const tokenProvider = bearerTokenProvider(credential);
+	const sentSecrets = new SentSecrets(provider, credential);
 	const common = {
-		fetch: withTokenHeader(deps.fetch, credential),
+		fetch: sentSecrets.watching(withTokenHeader(deps.fetch, credential)),
 		maxRetries: 0,
 		timeout: deps.timeoutMs ?? 120_000,
 		defaultQuery: plan.query,
@@ -234,7 +236,8 @@ export function createChatClient(provider: EffectiveProvider, deps: ClientDeps):
 			}
 		},
 		explain(error, model) {
-			return explainFailure(error, provider, credential, deps.proxy?.(), deps.owner, model);
+			// The endpoint's words may repeat what was sent in confidence (see SentSecrets).
+			return sentSecrets.maskError(explainFailure(error, provider, credential, deps.proxy?.(), deps.owner, model));
 		},
 		testConnection(selected) {
 			return testConnection(client, provider, credential, selected);

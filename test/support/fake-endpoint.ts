@@ -25,6 +25,11 @@ export interface FakeBehaviour {
 	status?: number;
 	/** A Retry-After header for that answer. */
 	retryAfter?: string;
+	/**
+	 * That answer's message repeats the request's headers, as some gateways' and proxies' errors do
+	 * ("Invalid header … received …"), so that what the member is shown can be checked for them.
+	 */
+	echoHeaders?: boolean;
 	models?: string[];
 	/** The streamed answer, as SSE chunks of these texts. */
 	answer?: string[];
@@ -175,7 +180,15 @@ export class FakeEndpoint {
 			});
 			response.end(
 				JSON.stringify({
-					error: { message: `fake failure ${behaviour.status}`, type: 'invalid_request_error', code: String(behaviour.status) },
+					error: {
+						message: behaviour.echoHeaders
+							? `fake failure ${behaviour.status}: received ${Object.entries(request.headers)
+									.map(([name, value]) => `${name}=${String(value)}`)
+									.join(', ')}`
+							: `fake failure ${behaviour.status}`,
+						type: 'invalid_request_error',
+						code: String(behaviour.status),
+					},
 				}),
 			);
 			return;

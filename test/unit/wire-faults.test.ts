@@ -67,6 +67,63 @@ describe('wire faults the second review found', () => {
 		);
 	});
 
+	describe('an endpoint whose error repeats the request: what was sent in confidence is not shown back', () => {
+		const HEADER_SECRET = 'hdr-s3cr3t-value-9876543210';
+		const provider = { headers: { 'X-Gateway-Key': HEADER_SECRET, 'X-Team': 'platform' }, readableHeaders: ['x-team'] };
+		const everyWay = async (make: () => ReturnType<typeof client>) => {
+			const said: string[] = [];
+			for (const status of [400, 422, 500]) {
+				endpoint.behaviour = { status, echoHeaders: true };
+				const failure = await (async () => {
+					try {
+						for await (const _ of make().streamChat([{ role: 'user', content: 'x' }], 'gpt-4o')) {
+							// nothing arrives
+						}
+					} catch (error) {
+						return error;
+					}
+					return undefined;
+				})();
+				assert.ok(failure instanceof ChatRequestError, String(failure));
+				said.push(failure.message);
+			}
+			const report = await make().testConnection();
+			said.push(JSON.stringify(report));
+			return said;
+		};
+
+		it("the member's key and a policy header's value (Chat Completions, bearer)", async () => {
+			const said = await everyWay(() => client(`${endpoint.url}/v1`, provider));
+			assert.ok(
+				endpoint.requests.some((request) => request.headers['authorization'] === `Bearer ${KEY}`),
+				'the key was sent',
+			);
+			assert.match(said[0]!, /answered 400: fake failure 400: received /, "the endpoint's words are still there");
+			assert.match(said[0]!, /x-team=platform/, 'what is not secret stays as said');
+			for (const text of said) {
+				assert.ok(!text.includes(KEY), text);
+				assert.ok(!text.includes(HEADER_SECRET), text);
+			}
+		});
+
+		it("the member's key in Azure's api-key header", async () => {
+			const said = await everyWay(() =>
+				client(`${endpoint.url}/openai/deployments/gpt-4o`, {
+					...provider,
+					azure: { apiVersion: '2024-10-21', identityAuth: false, scope: 'https://cognitiveservices.azure.com/.default' },
+				}),
+			);
+			assert.ok(
+				endpoint.requests.some((request) => request.headers['api-key'] === KEY),
+				'the key was sent as api-key',
+			);
+			for (const text of said) {
+				assert.ok(!text.includes(KEY), text);
+				assert.ok(!text.includes(HEADER_SECRET), text);
+			}
+		});
+	});
+
 	it("keeps a secret in the base URL's query out of Test Connection's report and its errors", async () => {
 		const secret = 'func-key-s3cr3t-0123456789';
 		const report = await client(`${endpoint.url}/v1?code=${secret}`, { models: { allowed: ['gpt-4o', 'gone'] } }).testConnection();
