@@ -47,6 +47,16 @@ describe('the console keeps an edit through an ended session, a restart and a pr
 		await page.reload();
 		return page.inputValue('#base-url');
 	};
+	/** *Sign in again (opens a new tab)*: the admin signs in there and closes it, back to the page. */
+	const signInAgainInNewTab = async () => {
+		const [signInTab] = await Promise.all([page.context().waitForEvent('page'), page.click('#sign-in-again')]);
+		await signInTab.waitForURL(/\/console\/login$/);
+		await signInTab.fill('#email', ADMIN.email);
+		await signInTab.fill('#password', ADMIN.password);
+		await signInTab.click('#sign-in');
+		await signInTab.waitForURL(/\/console\/settings$/);
+		await signInTab.close();
+	};
 	const statusAfterSave = async () => {
 		await page.click('#save');
 		await page.waitForSelector('#status.error, #status.success');
@@ -63,13 +73,7 @@ describe('the console keeps an edit through an ended session, a restart and a pr
 		);
 		assert.doesNotMatch(said, /token/i, 'no talk of tokens to an admin in a browser');
 		await page.screenshot({ path: join(ARTIFACTS, 'console-session-ended.png'), fullPage: false });
-		const [signInTab] = await Promise.all([page.context().waitForEvent('page'), page.click('#sign-in-again')]);
-		await signInTab.waitForURL(/\/console\/login$/);
-		await signInTab.fill('#email', ADMIN.email);
-		await signInTab.fill('#password', ADMIN.password);
-		await signInTab.click('#sign-in');
-		await signInTab.waitForURL(/\/console\/settings$/);
-		await signInTab.close();
+		await signInAgainInNewTab();
 		// Back on the first tab, unreloaded: its CSRF token was the ended session's.
 		assert.equal(await page.inputValue('#base-url'), 'https://acme.openai.azure.com');
 		assert.match(await statusAfterSave(), /^Saved revision 2\./);
@@ -96,12 +100,7 @@ describe('the console keeps an edit through an ended session, a restart and a pr
 		assert.match((await page.textContent('#status')) ?? '', /^Your console session has ended\./);
 		assert.equal(new URL(page.url()).pathname, '/console/devices', 'still the page, not the sign-in page');
 		assert.ok(await page.isChecked('input[name="assistants"][value="cline"]'));
-		const [signInTab] = await Promise.all([page.context().waitForEvent('page'), page.click('#sign-in-again')]);
-		await signInTab.fill('#email', ADMIN.email);
-		await signInTab.fill('#password', ADMIN.password);
-		await signInTab.click('#sign-in');
-		await signInTab.waitForURL(/\/console\/settings$/);
-		await signInTab.close();
+		await signInAgainInNewTab();
 		const [downloaded] = await Promise.all([page.waitForEvent('download'), page.click('button[name="file"][value="policy.json"]')]);
 		const linux = JSON.parse(readFileSync((await downloaded.path())!, 'utf8')) as { AllowedExtensions: string };
 		assert.ok(JSON.parse(linux.AllowedExtensions)['saoudrizwan.claude-dev'], 'the ticked assistant is allowed');
@@ -123,12 +122,7 @@ describe('the console keeps an edit through an ended session, a restart and a pr
 			assert.equal(new URL(page.url()).pathname, '/console/sso', 'still on the form, not the sign-in page');
 			await page.screenshot({ path: join(ARTIFACTS, 'console-sso-session-ended.png') });
 			assert.equal(await page.inputValue('#sso-clientSecret'), TEST_CLIENT.secret);
-			const [signInTab] = await Promise.all([page.context().waitForEvent('page'), page.click('#sign-in-again')]);
-			await signInTab.fill('#email', ADMIN.email);
-			await signInTab.fill('#password', ADMIN.password);
-			await signInTab.click('#sign-in');
-			await signInTab.waitForURL(/\/console\/settings$/);
-			await signInTab.close();
+			await signInAgainInNewTab();
 			await page.click('#sso-save');
 			await page.waitForSelector('#sso-notice');
 			assert.equal(await page.textContent('#sso-notice'), 'Saved.');
