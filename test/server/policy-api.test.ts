@@ -178,6 +178,28 @@ describe('policy API over HTTP', () => {
 			assert.equal(await revisionNow(), 1);
 		});
 
+		it('says where a body stops being JSON, without quoting it back, and refuses a __proto__ key', async () => {
+			const secret = 'sk-pasted-by-mistake-0123456789';
+			for (const [body, said] of [
+				[`{"enabled": tru`, /^the body is not valid JSON: Unexpected end of JSON input$/],
+				[
+					`{"enabled": true "adminContact": "${secret}"}`,
+					/^the body is not valid JSON: Expected ',' or '}' after property value in JSON at position 17/,
+				],
+				[`{"provider": {"headers": {"api-key": '${secret}'}}}`, /^the body is not valid JSON: Unexpected token '''/],
+				['{"__proto__": {"enabled": true}}', /^the body is not valid JSON: Object contains forbidden prototype property$/],
+				['   ', /^the body is empty: send a JSON document$/],
+			] as const) {
+				const response = await putPolicy(service.url, admin.access_token, body, '"1"');
+				assert.equal(response.status, 400, body);
+				const answer = await jsonOf(response);
+				assert.equal(answer.error, 'invalid_request');
+				assert.match(answer.message, said);
+				assert.ok(!JSON.stringify(answer).includes(secret), answer.message);
+			}
+			assert.equal(await revisionNow(), 1);
+		});
+
 		it('names the body itself when there is none, or it is not an object', async () => {
 			const none = await fetch(`${service.url}/api/v1/admin/policy`, {
 				method: 'PUT',
@@ -444,6 +466,13 @@ describe('policy API over HTTP', () => {
 			const body = await page.text();
 			assert.match(body, new RegExp(`<h1>${title}</h1>`));
 			assert.match(body, /href="\/console"/);
+		}
+		// A console asset that does not exist is missing, not a method refused (its route takes GET).
+		for (const path of ['/console/assets/no-such-file.js', '/console/assets/..%2f..%2fpackage.json']) {
+			const asset = await fetch(`${service.url}${path}`);
+			assert.equal(asset.status, 404, path);
+			assert.equal(asset.headers.get('allow'), null);
+			assert.equal((await jsonOf(asset)).error, 'not_found');
 		}
 		const apiFromBrowser = await fetch(`${service.url}/api/v1/nothing-here`, { headers: { accept: 'text/html' } });
 		assert.equal((await jsonOf(apiFromBrowser)).error, 'not_found', 'the API answers JSON whoever asks');

@@ -119,7 +119,15 @@ describe('SCIM 2.0 provisioning', function () {
 			headers: bearer(token, { 'content-type': SCIM_JSON }),
 			body: '{nope',
 		});
-		assert.equal((await jsonOf(notJson)).scimType, 'invalidSyntax');
+		const notJsonAnswer = await jsonOf(notJson);
+		assert.equal(notJsonAnswer.scimType, 'invalidSyntax');
+		assert.match(notJsonAnswer.detail, /^the body is not valid JSON: Expected property name or '}' in JSON at position 1/);
+		const poisoned = await fetch(`${service.url}/scim/v2/Users`, {
+			method: 'POST',
+			headers: bearer(token, { 'content-type': SCIM_JSON }),
+			body: '{"userName": "x@acme.example", "__proto__": {"active": false}}',
+		});
+		assert.deepEqual([poisoned.status, (await jsonOf(poisoned)).scimType], [400, 'invalidSyntax'], 'a __proto__ key is refused');
 		const noUserName = await client.call('POST', '/Users', { schemas: ['urn:ietf:params:scim:schemas:core:2.0:User'] });
 		assert.deepEqual([noUserName.status, (await jsonOf(noUserName)).scimType], [400, 'invalidValue']);
 	});

@@ -5,6 +5,7 @@ import { createJsonSchemaTransform, createJsonSchemaTransformObject, serializerC
 import type { Clock } from '../clock';
 import type { ServiceMetrics } from '../metrics';
 import { createErrorHandler } from './errors';
+import { readJsonBodies } from './json-body';
 import { ResponseCounter } from './response-counter';
 import { apiSchemaRegistry } from './schemas';
 import { zodValidatorCompiler } from './validation';
@@ -43,6 +44,7 @@ export async function installHttpPlumbing(
 	});
 	// The API reads JSON only: a text body would reach its schemas as one string.
 	app.removeContentTypeParser('text/plain');
+	readJsonBodies(app);
 	await app.register(rateLimit, { global: false });
 
 	const responses = new ResponseCounter(app, (status) => {
@@ -53,8 +55,11 @@ export async function installHttpPlumbing(
 	metrics.countRequestsFrom(responses);
 	app.setNotFoundHandler((request, reply) => {
 		const path = request.url.split('?')[0]!;
-		const allowed = responses.routes.methodsAt(path).join(', ');
-		// RFC 9110 §15.5.6: where the resource exists, a 405 says which methods it answers.
+		const methods = responses.routes.methodsAt(path);
+		// RFC 9110 §15.5.6: where the resource exists, a 405 says which methods it answers. A route
+		// that answers this method yet sent the request here (a missing file under the console's
+		// assets) has no such resource: that is a 404.
+		const allowed = methods.includes(request.method) ? '' : methods.join(', ');
 		const miss = allowed
 			? { status: 405 as const, error: 'method_not_allowed', message: `${path} answers ${allowed}, not ${request.method}` }
 			: { status: 404 as const, error: 'not_found', message: `no route for ${request.method} ${path}` };

@@ -15,6 +15,8 @@ import {
 import type { ScimUsers } from '../sso/scim-users';
 import type { ScimGroups } from '../groups/scim-groups';
 import type { IdentityStore } from '../store/identity-store';
+import { parse } from 'secure-json-parse';
+import { jsonSyntaxReason } from '../http/json-body';
 
 export interface ScimRouteOptions {
 	readonly users: ScimUsers;
@@ -114,9 +116,10 @@ export const scimRoutes: FastifyPluginAsyncZod<ScimRouteOptions> = async (app, {
 		{ parseAs: 'string', bodyLimit: BODY_LIMIT },
 		(_request, body, done) => {
 			try {
-				done(null, body === '' ? undefined : JSON.parse(String(body)));
-			} catch {
-				done(Object.assign(new Error('the body is not JSON'), { statusCode: 400, scimType: 'invalidSyntax' }), undefined);
+				done(null, body === '' ? undefined : parse(String(body), undefined, { protoAction: 'error', constructorAction: 'error' }));
+			} catch (failure) {
+				const reason = `the body is not valid JSON: ${jsonSyntaxReason(failure)}`;
+				done(Object.assign(new Error(reason), { statusCode: 400, scimType: 'invalidSyntax' }), undefined);
 			}
 		},
 	);
