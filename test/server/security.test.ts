@@ -353,9 +353,16 @@ describe('security', function () {
 		}
 	});
 
-	it('never lets a cache keep console pages, and sends HSTS when the public URL is https', async () => {
+	it('never lets a cache keep console pages, admin answers or SCIM records, and sends HSTS when the public URL is https', async () => {
 		const page = await fetch(`${service.url}/console/login`);
 		assert.equal(page.headers.get('cache-control'), 'no-store');
+		for (const path of ['/members', '/policy/revisions', '/usage', '/groups', '/usage/budgets']) {
+			const answer = await fetch(`${service.url}/api/v1/admin${path}`, { headers: bearer(admin.access_token) });
+			assert.equal(answer.headers.get('cache-control'), 'no-store', `${path} (${answer.status})`);
+		}
+		const scim = await fetch(`${service.url}/scim/v2/Users`);
+		assert.equal(scim.status, 401);
+		assert.equal(scim.headers.get('cache-control'), 'no-store', 'SCIM');
 		assert.equal(page.headers.get('strict-transport-security'), null, 'not over plain http');
 		const behindTls = await startService({ settings: { publicUrl: 'https://policy.acme.example' } });
 		try {

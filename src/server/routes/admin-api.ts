@@ -9,6 +9,7 @@ import type { Store } from '../store/store';
 import type { Rollouts } from '../policy/rollouts';
 import type { UsageService } from '../usage/usage-service';
 import { adminRolloutRoutes } from './admin-rollout';
+import { answersNotKept } from '../http/private-answers';
 
 export type AdminApiOptions = AdminRouteOptions &
 	Omit<AdminMemberRouteOptions, 'policies'> &
@@ -39,6 +40,7 @@ export const adminApi: FastifyPluginAsyncZod<AdminApiOptions> = async (app, opti
 		rolloutEnded,
 		standings,
 	} = options;
+	answersNotKept(app);
 	await app.register(adminRoutes, { auth, policies, audit });
 	await app.register(adminRolloutRoutes, { auth, policies, rollouts, store, groups, usage, ended: rolloutEnded });
 	await app.register(adminEffectiveRoutes, { auth, policies, store });

@@ -98,7 +98,9 @@ const SearchRequest = z.looseObject({
  */
 export const scimRoutes: FastifyPluginAsyncZod<ScimRouteOptions> = async (app, { users, groups, identity, publicUrl }) => {
 	const discovery = new ScimDiscovery(() => `${publicUrl()}/scim/v2`);
-	const send = (reply: FastifyReply, status: number, body: unknown) => reply.code(status).type(SCIM_TYPE).send(body);
+	// People's records: no cache keeps them.
+	const send = (reply: FastifyReply, status: number, body: unknown) =>
+		reply.code(status).type(SCIM_TYPE).header('cache-control', 'no-store').send(body);
 	const error = (reply: FastifyReply, status: number, detail: string, scimType?: string) =>
 		send(reply, status, { schemas: [ERROR_SCHEMA], status: String(status), ...(scimType ? { scimType } : {}), detail });
 	const answer = <T>(reply: FastifyReply, result: ScimResult<T>, status: number, body: (value: T) => unknown) => {

@@ -10,6 +10,7 @@ import type { Store } from '../store/store';
 import { USAGE_DIMENSIONS, type UsageDimension } from '../store/usage-store';
 import { groupView, periodOf, UsageQuerySchema, usageCsv, type UsageQuery } from '../usage/usage-query';
 import type { UsageService } from '../usage/usage-service';
+import { answersNotKept } from '../http/private-answers';
 
 export interface UsageRouteOptions {
 	readonly auth: Authenticators;
@@ -33,6 +34,7 @@ const invalid = (errors: readonly FieldError[]) =>
 export const usageRoutes: FastifyPluginAsyncZod<UsageRouteOptions> = async (app, { auth, usage, store, clock, reportsPerMinute }) => {
 	const signedIn = requireRole(auth);
 	const admin = requireRole(auth, 'admin');
+	answersNotKept(app);
 
 	/** The filter a query asks for, within the caller's organization; a bad period or member is a 400 naming the field. */
 	const filterOf = async (request: FastifyRequest, query: Pick<UsageQuery, 'from' | 'to' | 'model' | 'member'>, onlyUser?: string) => {
