@@ -6,18 +6,10 @@ import { planEndpoint } from './endpoint';
 import { causeCode, causes } from './cause-chain';
 import { forwardingProxyFailure, proxyFailure } from './proxy-failure';
 import { ChatRequestError } from './request-error';
+import { TRUST_ADVICE, untrustedCertificateCode } from './tls-codes';
 
 export { ChatRequestError, isChatRequestError, type FailureKind } from './request-error';
 
-const TLS_CODES = new Set([
-	'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
-	'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
-	'SELF_SIGNED_CERT_IN_CHAIN',
-	'DEPTH_ZERO_SELF_SIGNED_CERT',
-	'CERT_HAS_EXPIRED',
-	'ERR_TLS_CERT_ALTNAME_INVALID',
-	'CERT_UNTRUSTED',
-]);
 const UNREACHABLE_CODES = new Set([
 	'ENOTFOUND',
 	'EAI_AGAIN',
@@ -210,11 +202,9 @@ export function explainFailure(
 			`${host} did not answer in time: ${networkAdvice.charAt(0).toLowerCase()}${networkAdvice.slice(1)}.`,
 		);
 	}
-	if (code && TLS_CODES.has(code)) {
-		return new ChatRequestError(
-			'tls',
-			`The certificate of ${host} is not trusted (${code}). If your organization inspects TLS, add its root certificate with the "orgProviderPolicy.http.caCertificates" setting or NODE_EXTRA_CA_CERTS.`,
-		);
+	const untrusted = untrustedCertificateCode(error);
+	if (untrusted) {
+		return new ChatRequestError('tls', `The certificate of ${host} is not trusted (${untrusted}). ${TRUST_ADVICE}`);
 	}
 	if (error instanceof APIConnectionError || (code && UNREACHABLE_CODES.has(code))) {
 		return new ChatRequestError(

@@ -1,14 +1,17 @@
 import assert from 'node:assert/strict';
+import { createDispatcher, fetchThrough, type FetchFunction } from '../../src/client';
+import { isServiceUnanswered, isServiceUnreachable } from '../../src/extension/base/service-http';
 import { PolicyTransport } from '../../src/extension/sync/transport';
+import { FakeEndpoint, makeTestCertificates } from '../support/fake-endpoint';
 import { validSettings } from '../support/policy-fixtures';
 import { storeOutOfReach } from '../support/store-outage';
 import { ADMIN, putPolicy, startService, type RunningService } from '../support/service';
 import { startInTheWay } from '../support/in-the-way';
 
 /** The member's real transport, signed in as `token`, against the service (or anything else) at `serverUrl`. */
-function transportFor(serverUrl: string, token: string): PolicyTransport {
+function transportFor(serverUrl: string, token: string, fetch: FetchFunction = globalThis.fetch): PolicyTransport {
 	return new PolicyTransport({
-		connection: { serverUrl, fetch: globalThis.fetch },
+		connection: { serverUrl, fetch },
 		trust: { signingKey: { keyId: 'k', publicKey: 'x' } as never, organizationId: 'acme' },
 		accessToken: async () => token,
 		refresh: async () => false,
@@ -28,6 +31,41 @@ describe("the member's transport says why the service refused, in the service's 
 		member = (await service.signIn('dev@acme.example')).access_token;
 	});
 	after(() => service.close());
+
+	it("says the policy service's certificate is not trusted (not that the member is offline), and how to trust it", async () => {
+		const certs = makeTestCertificates();
+		const selfSigned = await FakeEndpoint.start({ tls: { key: certs.selfSignedKey, cert: certs.selfSignedCert } });
+		const signedByCa = await FakeEndpoint.start({ tls: { key: certs.key, cert: certs.cert } });
+		try {
+			const failure = await transportFor(selfSigned.url, member, fetchThrough(createDispatcher()))
+				.policy(undefined, signal())
+				.then(
+					() => assert.fail('an untrusted certificate was accepted'),
+					(error: unknown) => error as Error,
+				);
+			assert.equal(failure.name, 'ServiceCertificateError');
+			assert.match(
+				failure.message,
+				/^the certificate of the policy service at https:\/\/127\.0\.0\.1:\d+ is not trusted on this machine \(DEPTH_ZERO_SELF_SIGNED_CERT\)\. If your organization inspects TLS, add its root certificate with the "orgProviderPolicy\.http\.caCertificates" setting or NODE_EXTRA_CA_CERTS\.$/,
+			);
+			// Policy sync reports the member "offline" only for what isServiceUnreachable says.
+			assert.equal(isServiceUnreachable(failure), false, 'the network is there: not offline');
+			assert.equal(isServiceUnanswered(failure), true, 'nothing to sign the member out for');
+			// Trusted through the setting's CA file, the handshake passes (the fake then answers as no policy service would).
+			const trusted = await transportFor(signedByCa.url, member, fetchThrough(createDispatcher({ caFiles: [certs.caFile] })))
+				.policy(undefined, signal())
+				.catch((error: unknown) => error as Error);
+			assert.notEqual((trusted as Error).name, 'ServiceCertificateError', String(trusted));
+			assert.ok(
+				signedByCa.requests.some((request) => request.path === '/api/v1/policy'),
+				'the request reached the server',
+			);
+		} finally {
+			await selfSigned.close();
+			await signedByCa.close();
+			certs.cleanup();
+		}
+	});
 
 	it('on every call a member makes, not only the event stream', async () => {
 		const transport = transportFor(service.url, member);

@@ -11,7 +11,7 @@ import {
 	describeRefusal,
 	describeServiceFailure,
 	formBody,
-	isServiceUnreachable,
+	isServiceUnanswered,
 	readServiceJson,
 	readTokenEndpointError,
 	serviceFetch,
@@ -131,7 +131,7 @@ async function poll(
 		if (signal.aborted) {
 			throw cancelled();
 		}
-		if (isServiceUnreachable(error)) {
+		if (isServiceUnanswered(error)) {
 			return { kind: 'trouble', why: describeServiceFailure(error) };
 		}
 		throw error;

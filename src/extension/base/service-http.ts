@@ -1,4 +1,5 @@
 import type { FetchFunction } from '../../client';
+import { TRUST_ADVICE, untrustedCertificateCode } from '../../client/tls-codes';
 
 /** The policy service's base URL and a fetch bound to the extension's one dispatcher. */
 export interface ServiceConnection {
@@ -8,6 +9,11 @@ export interface ServiceConnection {
 
 export class ServiceUnreachableError extends Error {
 	override readonly name = 'ServiceUnreachableError';
+}
+
+/** The service answered with a certificate this machine does not trust: the network is there, so not "offline". */
+export class ServiceCertificateError extends Error {
+	override readonly name = 'ServiceCertificateError';
 }
 
 /** An answer the service should not have given (a status the caller does not handle). */
@@ -92,11 +98,11 @@ export function describeRefusal(refusal: OAuthRefusal): string {
 }
 
 /**
- * True when the service could not answer now (unreachable, 5xx, a rate limit, a proxy's page) or
+ * True when the service could not answer now (unreachable, an untrusted certificate, 5xx, a rate limit, a proxy's page) or
  * answered without a refusal: a reason to keep what the member has and try later, not to sign out.
  */
 export function isServiceUnanswered(error: unknown): boolean {
-	return error instanceof ServiceUnreachableError || error instanceof ServiceHttpError;
+	return error instanceof ServiceUnreachableError || error instanceof ServiceHttpError || error instanceof ServiceCertificateError;
 }
 
 /**
@@ -148,6 +154,12 @@ export async function serviceFetch(connection: ServiceConnection, path: string, 
 	} catch (error) {
 		if ((error as Error).name === 'AbortError') {
 			throw error;
+		}
+		const untrusted = untrustedCertificateCode(error);
+		if (untrusted) {
+			throw new ServiceCertificateError(
+				`the certificate of the policy service at ${connection.serverUrl} is not trusted on this machine (${untrusted}). ${TRUST_ADVICE}`,
+			);
 		}
 		const cause = (error as { cause?: { message?: string } }).cause;
 		throw new ServiceUnreachableError(
