@@ -38,6 +38,9 @@ export function fieldErrorsOf(error: z.ZodError): FieldError[] {
 		} else if (issue.code === 'invalid_type' && issue.message.startsWith('Invalid input')) {
 			// zod's own words ("Invalid input: expected object, received array"), said plainly; a schema's own message is kept.
 			errors.push({ path: formatPath(issue.path), message: `must be ${kindWords(issue.expected)}, not ${kindOf(issue.input)}` });
+		} else if (issue.code === 'invalid_type' && issue.expected === 'boolean' && typeof issue.input === 'string') {
+			// YAML 1.1 (Ansible's habit) read yes/no/on/off as booleans; YAML 1.2, which policy files use, and JSON read text.
+			errors.push({ path: formatPath(issue.path), message: `must be true or false, ${textInsteadOfBoolean(issue.input)}` });
 		} else if (issue.code === 'invalid_value' && /^Invalid (input|option)/.test(issue.message)) {
 			errors.push({ path: formatPath(issue.path), message: `must be ${oneOf(issue.values)}` });
 		} else {
@@ -53,6 +56,17 @@ export type ParseResult<T> = { ok: true; value: T } | { ok: false; errors: Field
 export function parseWith<S extends z.ZodType>(schema: S, input: unknown): ParseResult<z.infer<S>> {
 	const result = schema.safeParse(input, { reportInput: true });
 	return result.success ? { ok: true, value: result.data } : { ok: false, errors: fieldErrorsOf(result.error) };
+}
+
+/** What was written instead of a boolean, and how to write one. */
+function textInsteadOfBoolean(input: string): string {
+	if (/^(true|false)$/i.test(input)) {
+		return `not the text "${input}" (write it without quotes)`;
+	}
+	if (/^(yes|no|on|off|y|n)$/i.test(input)) {
+		return `not the text "${input}" (yes, no, on and off are text here: write true or false)`;
+	}
+	return 'not a string';
 }
 
 const KIND_WORDS: Readonly<Record<string, string>> = {

@@ -32,6 +32,28 @@ describe('a policy file (org-policy plan / apply)', () => {
 		]);
 	});
 
+	it('with yes, on or a quoted "true" for a boolean says what YAML read, and how to write it', () => {
+		const read = readPolicyFile(
+			[
+				'kind: org-provider-policy/v1',
+				'policy:',
+				'  enabled: yes',
+				'  provider:',
+				'    id: openai-compatible',
+				'    baseUrl: https://x.example/v1',
+				'    apiKeyRequired: "true"',
+				'    allowPlainHttp: maybe',
+				'',
+			].join('\n'),
+			sources,
+		);
+		assert.deepEqual(read.ok ? [] : read.errors.map((error) => `${error.path}: ${error.message}`), [
+			'policy.enabled: must be true or false, not the text "yes" (yes, no, on and off are text here: write true or false)',
+			'policy.provider.apiKeyRequired: must be true or false, not the text "true" (write it without quotes)',
+			'policy.provider.allowPlainHttp: must be true or false, not a string',
+		]);
+	});
+
 	it('with only what a file holds is read', () => {
 		const read = readPolicyFile(['kind: org-provider-policy/v1', 'policy:', '  enabled: false', 'groups: {}', ''].join('\n'), sources);
 		assert.deepEqual(read, { ok: true, settings: { enabled: false }, groups: {} });

@@ -94,7 +94,7 @@ describe('policy schema v3: the Responses API and reasoning efforts', () => {
 			['provider.models.settings.m.reasoningEfforts: pin one effort or allow a set members pick from, not both'],
 		);
 		assert.deepEqual(errorsOf(settingsWith({ allowed: ['m'], settings: { m: { store: 'yes' } } })), [
-			'provider.models.settings.m.store: must be true or false',
+			'provider.models.settings.m.store: must be true or false, not the text "yes" (yes, no, on and off are text here: write true or false)',
 		]);
 	});
 
