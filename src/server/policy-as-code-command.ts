@@ -10,9 +10,9 @@ export const NEWEST_SCHEMA = { [SCHEMA_HEADER]: String(SCHEMA_VERSION) };
 
 /** `plan`, `apply` and `export`; returns the exit code. */
 export async function policyAsCode(options: Options, command: string, file: string | undefined, planned?: number): Promise<number> {
-	const { body } = await call(options, 'GET', '/api/v1/policy', { headers: NEWEST_SCHEMA });
-	const current = body.policy as PolicyDocument;
 	if (command === 'export') {
+		const { body } = await call(options, 'GET', '/api/v1/policy', { headers: NEWEST_SCHEMA });
+		const current = body.policy as PolicyDocument;
 		const groups = consoleGroups((await call(options, 'GET', '/api/v1/admin/groups')).body.groups as ListedGroup[]);
 		const exported = exportPolicyFile(settingsOf(current), `${options.server.replace(/\/+$/, '')}/api/v1/schema/policy-file.json`, groups);
 		console.log(exported.text.trimEnd());
@@ -27,9 +27,12 @@ export async function policyAsCode(options: Options, command: string, file: stri
 	const text = readNamedFile(file);
 	const desired = readPolicyFile(text, { env: process.env, readFile: (path) => readFileSync(path, 'utf8') });
 	if (!desired.ok) {
+		// Said before the server is asked: a file's own mistakes need no server to be named.
 		console.error(`${file} is refused:${formatErrors(desired.errors)}`);
 		return 3;
 	}
+	const { body } = await call(options, 'GET', '/api/v1/policy', { headers: NEWEST_SCHEMA });
+	const current = body.policy as PolicyDocument;
 	const policyChanges = planChanges(settingsOf(current), desired.settings);
 	const groups = desired.groups
 		? planGroups((await call(options, 'GET', '/api/v1/admin/groups')).body.groups as ListedGroup[], desired.groups)

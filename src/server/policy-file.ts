@@ -68,17 +68,22 @@ export function readPolicyFile(text: string, sources: PolicyFileSources): Desire
 	(Array.isArray(policy?.overlays) ? policy.overlays : []).forEach((overlay, index) =>
 		resolveHeaderReferences(overlay?.headers, `policy.overlays[${index}].headers`, sources, errors),
 	);
-	if (errors.length) {
-		return { ok: false, errors };
-	}
 	const groups = file.groups === undefined ? undefined : parseWith(GroupsSchema, file.groups);
 	if (groups && !groups.ok) {
-		return { ok: false, errors: groups.errors.map((error) => ({ ...error, path: `groups${error.path ? `.${error.path}` : ''}` })) };
+		errors.push(...groups.errors.map((error) => ({ ...error, path: `groups${error.path ? `.${error.path}` : ''}` })));
 	}
 	const parsed = parseWith(PolicySettingsSchema, policy);
-	return parsed.ok
-		? { ok: true, settings: parsed.value, ...(groups ? { groups: groups.value } : {}) }
-		: { ok: false, errors: parsed.errors.map((error) => ({ ...error, path: error.path ? `policy.${error.path}` : 'policy' })) };
+	if (parsed.ok && groups?.ok !== false && errors.length === 0) {
+		return { ok: true, settings: parsed.value, ...(groups ? { groups: groups.value } : {}) };
+	}
+	// Every mistake in one run: a reference that could not be read is named once, by itself.
+	const unread = new Set(errors.map((error) => error.path));
+	const schemaErrors = parsed.ok
+		? []
+		: parsed.errors
+				.map((error) => ({ ...error, path: error.path ? `policy.${error.path}` : 'policy' }))
+				.filter((error) => !unread.has(error.path));
+	return { ok: false, errors: [...errors, ...schemaErrors] };
 }
 
 /** Puts each header's value where the file says it is read from (in place), naming each one that cannot be read. */

@@ -97,6 +97,11 @@ describe('org-policy admin CLI', function () {
 		const missing = await cli('plan', '-f', join(dir, 'no-such.yaml'));
 		assert.equal(missing.code, 1);
 		assert.equal(missing.stderr.trim(), `org-policy: cannot read ${join(dir, 'no-such.yaml')}: no such file (ENOENT)`);
+		// A file's own mistakes are named without the service: here, one no server answers at.
+		writeFileSync(join(dir, 'mistaken.yaml'), 'kind: org-provider-policy/v1\npolicy:\n  enabled: yes\n');
+		const offline = await cliWith({ ORG_POLICY_SERVER: 'http://127.0.0.1:9' }, 'plan', '-f', join(dir, 'mistaken.yaml'));
+		assert.equal(offline.code, 3, offline.stderr);
+		assert.match(offline.stderr, /is refused:\n {2}policy\.enabled: must be true or false, not the text "yes"/);
 		const folder = await cli('import-cline', dir);
 		assert.equal(folder.stderr.trim(), `org-policy: cannot read ${dir}: it is a directory (EISDIR)`);
 		assert.equal((await cli('policy', 'history')).stdout, before, 'nothing was saved');

@@ -54,6 +54,31 @@ describe('a policy file (org-policy plan / apply)', () => {
 		]);
 	});
 
+	it('names every mistake in one run: an unset environment variable once, and the fields beside it', () => {
+		const read = readPolicyFile(
+			[
+				'kind: org-provider-policy/v1',
+				'policy:',
+				'  enabled: yes',
+				'  provider:',
+				'    id: openai-compatible',
+				'    baseUrl: ftp://x.example/v1',
+				'    headers:',
+				'      X-Gateway-Key: { fromEnv: NOT_SET_ANYWHERE }',
+				'groups:',
+				'  Research: [not-an-address]',
+				'',
+			].join('\n'),
+			sources,
+		);
+		assert.deepEqual(read.ok ? [] : read.errors.map((error) => `${error.path}: ${error.message}`), [
+			'policy.provider.headers.X-Gateway-Key: the environment variable NOT_SET_ANYWHERE is not set',
+			'groups.Research[0]: must be an e-mail address',
+			'policy.enabled: must be true or false, not the text "yes" (yes, no, on and off are text here: write true or false)',
+			'policy.provider.baseUrl: must use https:, not ftp:',
+		]);
+	});
+
 	it('with only what a file holds is read', () => {
 		const read = readPolicyFile(['kind: org-provider-policy/v1', 'policy:', '  enabled: false', 'groups: {}', ''].join('\n'), sources);
 		assert.deepEqual(read, { ok: true, settings: { enabled: false }, groups: {} });
