@@ -98,8 +98,9 @@ export function describeRefusal(refusal: OAuthRefusal): string {
 }
 
 /**
- * True when the service could not answer now (unreachable, an untrusted certificate, 5xx, a rate limit, a proxy's page) or
- * answered without a refusal: a reason to keep what the member has and try later, not to sign out.
+ * True when the service could not answer now (unreachable, an untrusted certificate, 5xx, a rate
+ * limit, a proxy's page) or answered without a refusal: a reason to keep what the member has and
+ * try later, not to sign out.
  */
 export function isServiceUnanswered(error: unknown): boolean {
 	return error instanceof ServiceUnreachableError || error instanceof ServiceHttpError || error instanceof ServiceCertificateError;

@@ -6,16 +6,25 @@ import { HttpError } from './http-error';
  * Why a body is not JSON, in the parser's words without the body itself: V8 quotes the start of
  * the text it could not read, and that may be a secret the caller pasted (a header value, a key).
  */
-export function jsonSyntaxReason(error: unknown): string {
+function jsonSyntaxReason(error: unknown): string {
 	const message = error instanceof Error ? error.message : String(error);
 	return message.replace(/,? "[\s\S]*" is not valid JSON$/, '').trim() || 'not JSON';
 }
 
 /**
- * JSON bodies, read as fastify reads them (a key named `__proto__`, or `constructor` with a
- * `prototype`, is refused: it could change the objects the service builds from the body), but
- * answered with where the text stops being JSON instead of fastify's "Body is not valid JSON".
+ * A JSON body read as fastify reads it (a key named `__proto__`, or `constructor` with a
+ * `prototype`, is refused: it could change the objects the service builds from the body), or why
+ * it is not one, in words that say where the text stops being JSON. The API and SCIM both read so.
  */
+export function parseJsonBody(text: string): { ok: true; value: unknown } | { ok: false; message: string } {
+	try {
+		return { ok: true, value: parse(text, undefined, { protoAction: 'error', constructorAction: 'error' }) };
+	} catch (error) {
+		return { ok: false, message: `the body is not valid JSON: ${jsonSyntaxReason(error)}` };
+	}
+}
+
+/** The API's JSON bodies through {@link parseJsonBody}, instead of fastify's "Body is not valid JSON". */
 export function readJsonBodies(app: FastifyInstance): void {
 	app.removeContentTypeParser('application/json');
 	app.addContentTypeParser('application/json', { parseAs: 'string' }, (_request, body, done) => {
@@ -24,10 +33,11 @@ export function readJsonBodies(app: FastifyInstance): void {
 			done(new HttpError(400, 'invalid_request', 'the body is empty: send a JSON document'), undefined);
 			return;
 		}
-		try {
-			done(null, parse(text, undefined, { protoAction: 'error', constructorAction: 'error' }));
-		} catch (error) {
-			done(new HttpError(400, 'invalid_request', `the body is not valid JSON: ${jsonSyntaxReason(error)}`), undefined);
+		const read = parseJsonBody(text);
+		if (read.ok) {
+			done(null, read.value);
+		} else {
+			done(new HttpError(400, 'invalid_request', read.message), undefined);
 		}
 	});
 }

@@ -15,8 +15,7 @@ import {
 import type { ScimUsers } from '../sso/scim-users';
 import type { ScimGroups } from '../groups/scim-groups';
 import type { IdentityStore } from '../store/identity-store';
-import { parse } from 'secure-json-parse';
-import { jsonSyntaxReason } from '../http/json-body';
+import { parseJsonBody } from '../http/json-body';
 
 export interface ScimRouteOptions {
 	readonly users: ScimUsers;
@@ -117,11 +116,15 @@ export const scimRoutes: FastifyPluginAsyncZod<ScimRouteOptions> = async (app, {
 		['application/scim+json', 'application/json'],
 		{ parseAs: 'string', bodyLimit: BODY_LIMIT },
 		(_request, body, done) => {
-			try {
-				done(null, body === '' ? undefined : parse(String(body), undefined, { protoAction: 'error', constructorAction: 'error' }));
-			} catch (failure) {
-				const reason = `the body is not valid JSON: ${jsonSyntaxReason(failure)}`;
-				done(Object.assign(new Error(reason), { statusCode: 400, scimType: 'invalidSyntax' }), undefined);
+			if (body === '') {
+				done(null, undefined);
+				return;
+			}
+			const read = parseJsonBody(String(body));
+			if (read.ok) {
+				done(null, read.value);
+			} else {
+				done(Object.assign(new Error(read.message), { statusCode: 400, scimType: 'invalidSyntax' }), undefined);
 			}
 		},
 	);
