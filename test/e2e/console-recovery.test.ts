@@ -100,6 +100,7 @@ describe('the console keeps an edit through an ended session, a restart and a pr
 		assert.match((await page.textContent('#status')) ?? '', /^Your console session has ended\./);
 		assert.equal(new URL(page.url()).pathname, '/console/devices', 'still the page, not the sign-in page');
 		assert.ok(await page.isChecked('input[name="assistants"][value="cline"]'));
+		await page.screenshot({ path: join(ARTIFACTS, 'console-devices-session-ended.png') });
 		await signInAgainInNewTab();
 		const [downloaded] = await Promise.all([page.waitForEvent('download'), page.click('button[name="file"][value="policy.json"]')]);
 		const linux = JSON.parse(readFileSync((await downloaded.path())!, 'utf8')) as { AllowedExtensions: string };
