@@ -34,6 +34,21 @@ export function ifNoneMatchHits(
 	return entityTags(header).some((tag) => tag === '*' || tag.replace(/^W\//, '') === current);
 }
 
+/**
+ * The newest revision a member says they hold, from the policy ETags in their If-None-Match
+ * (`"12"`, `"12.v3"`, `W/"12.v3.oab"`): undefined when it names none.
+ */
+export function heldRevision(header: string | undefined): number | undefined {
+	let held: number | undefined;
+	for (const tag of header === undefined ? [] : entityTags(header)) {
+		const match = /^(?:W\/)?"([1-9]\d{0,14})(?:\.v\d+(?:\.o[0-9a-z]+)?)?"$/.exec(tag);
+		if (match) {
+			held = Math.max(held ?? 0, Number(match[1]));
+		}
+	}
+	return held;
+}
+
 export type IfMatch = { kind: 'absent' } | { kind: 'any' } | { kind: 'revision'; revision: number } | { kind: 'invalid' };
 
 /**

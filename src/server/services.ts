@@ -102,7 +102,9 @@ export async function buildServices({
 	const administration = new SsoAdministration(sso, store.identity, clock, audit, relyingParty);
 	// Members whose groups changed get the document their new groups make, on their open streams.
 	const regroup = (orgId: string) =>
-		void regroupStreams(orgId, { policies, groups, hub }).catch((error: unknown) => log.warn({ err: error }, 'could not regroup streams'));
+		void regroupStreams(orgId, { policies, groups, hub, rollouts }).catch((error: unknown) =>
+			log.warn({ err: error }, 'could not regroup streams'),
+		);
 	const groups: GroupsService = new GroupsService(store.groups, store, clock, audit, regroup);
 	const standings = memberStandings({ rollouts, groups, store });
 	const scimGroups = new ScimGroups(store.groups, store, clock, audit, (kind, id) => `${config.publicUrl}/scim/v2/${kind}/${id}`, regroup);

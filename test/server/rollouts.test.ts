@@ -111,9 +111,8 @@ describe('staged rollouts', function () {
 		);
 	});
 
-	it('rolls a group canary back as a newer revision, which the canary member’s PolicySync accepts', async () => {
-		const member = await service.addUser('dev@acme.example', 'member');
-		await createGroup(service.url, admin, 'Pilots', [member.email]);
+	/** A member's own PolicySync, signed in through the device flow, as their VS Code runs it. */
+	const memberSync = async (member: { email: string; password: string }) => {
 		// The member's scheduler moves the service's clock: the device flow's polling is then never too fast for it.
 		const scheduler = new ManualScheduler(clock, true);
 		const sessions = new SessionManager(new MemorySecretStore(), () => ({ serverUrl: service.url, fetch: globalThis.fetch }), scheduler);
@@ -123,23 +122,45 @@ describe('staged rollouts', function () {
 		);
 		scheduler.autoAdvance = false;
 		const sync = new PolicySync({ state: new MemoryKeyValueStore(), secrets: new MemorySecretStore() }, scheduler, { ackSpreadMs: 0 });
-		const at = (revision: number) => (state: SyncState) => state.status === 'in-sync' && state.policy?.document.revision === revision;
 		const rejected: string[] = [];
 		sync.onDidRejectPolicy((error) => rejected.push(error.message));
+		const session = syncSessionFor(sessions, { serverUrl: service.url, fetch: globalThis.fetch })!;
+		sync.start(session);
+		return {
+			sync,
+			session,
+			rejected,
+			reaches: (revision: number, what: string) =>
+				whenChanged(
+					() => sync.current,
+					sync.onDidChangeState,
+					(state: SyncState) => state.status === 'in-sync' && state.policy?.document.revision === revision,
+					what,
+				),
+			dispose: () => {
+				sync.dispose();
+				sessions.dispose();
+			},
+		};
+	};
+
+	it('rolls a group canary back as a newer revision, which the canary member’s PolicySync accepts', async () => {
+		const member = await service.addUser('dev@acme.example', 'member');
+		await createGroup(service.url, admin, 'Pilots', [member.email]);
+		const { rejected, reaches, dispose } = await memberSync(member);
 		try {
-			sync.start(syncSessionFor(sessions, { serverUrl: service.url, fetch: globalThis.fetch })!);
-			await whenChanged(() => sync.current, sync.onDidChangeState, at(2), 'revision 2');
+			await reaches(2, 'revision 2');
 			const saved = await fetch(`${service.url}/api/v1/admin/policy?rollout=group:pilots`, {
 				method: 'PUT',
 				headers: bearer(admin, { 'content-type': 'application/json', 'if-match': '"2"' }),
 				body: JSON.stringify(NEXT),
 			});
 			assert.equal(saved.status, 200);
-			const canary = await whenChanged(() => sync.current, sync.onDidChangeState, at(3), 'the canary revision');
+			const canary = await reaches(3, 'the canary revision');
 			assert.equal(canary.policy?.document.provider?.baseUrl, 'https://llm-next.acme.example/v1');
 
 			assert.deepEqual((await call('POST', '/rollout/rollback')).body, { revision: 4 });
-			const back = await whenChanged(() => sync.current, sync.onDidChangeState, at(4), 'the rollback, as revision 4');
+			const back = await reaches(4, 'the rollback, as revision 4');
 			assert.equal(back.policy?.document.provider?.baseUrl, validSettings.plainCompatible.provider.baseUrl);
 			assert.deepEqual(rejected, [], 'not taken for a rollback attack');
 			const activity = await service.store.identity.listAudit('acme', 10);
@@ -147,8 +168,78 @@ describe('staged rollouts', function () {
 				activity.some((event) => event.action === 'policy.rolled_back' && event.detail.restored === '2' && event.detail.as === '4'),
 			);
 		} finally {
-			sync.dispose();
-			sessions.dispose();
+			dispose();
+		}
+	});
+
+	it('keeps a member who leaves the canary on its revision, brings one who joins it the revision live, and never sends it to anyone else whose groups change', async () => {
+		const [pilot, joiner, other] = await Promise.all(
+			['pilot', 'joiner', 'other'].map((name) => service.addUser(`${name}@acme.example`, 'member')),
+		);
+		const pilots = await createGroup(service.url, admin, 'Pilots', [pilot.email]);
+		const research = await createGroup(service.url, admin, 'Research', []);
+		const openStream = async (email: string) => {
+			const token = (await service.signIn(email)).access_token;
+			const stream = new EventReader(
+				await fetch(`${service.url}/api/v1/policy/events`, { headers: bearer(token, { 'org-policy-schema': '3' }) }),
+			);
+			assert.equal((await stream.next())?.id, '2');
+			return stream;
+		};
+		/** The next policy event on a stream (heartbeats skipped): its revision and the overlays applied. */
+		const nextPolicy = async (stream: EventReader) => {
+			for (let event = await stream.next(); event; event = await stream.next()) {
+				if (event.event === 'policy') {
+					const { policy } = JSON.parse(event.data!) as { policy: { revision: number; appliedOverlays?: string[] } };
+					return { revision: policy.revision, appliedOverlays: policy.appliedOverlays ?? [] };
+				}
+			}
+			return undefined;
+		};
+		const changeGroup = async (id: string, change: { add?: string[]; remove?: string[] }) => {
+			const changed = await fetch(`${service.url}/api/v1/admin/groups/${id}`, {
+				method: 'PATCH',
+				headers: bearer(admin, { 'content-type': 'application/json' }),
+				body: JSON.stringify(change),
+			});
+			assert.equal(changed.status, 200, await changed.clone().text());
+		};
+		const streams = { joiner: await openStream(joiner.email), other: await openStream(other.email) };
+		const member = await memberSync(pilot);
+		try {
+			await member.reaches(2, 'revision 2');
+			// The canary's revision gives Research its own header: a change that shows whose document it is.
+			const saved = await fetch(`${service.url}/api/v1/admin/policy?rollout=group:Pilots`, {
+				method: 'PUT',
+				headers: bearer(admin, { 'content-type': 'application/json', 'if-match': '"2"' }),
+				body: JSON.stringify({ ...NEXT, overlays: [{ group: 'Research', headers: { 'X-Team': 'research' } }] }),
+			});
+			assert.equal(saved.status, 200, await saved.clone().text());
+			await member.reaches(3, 'the canary revision');
+
+			// Outside the canary, a member whose groups change is served the stable revision's document (unchanged here).
+			await changeGroup(research.id, { add: [other.email] });
+			// Joining the canary's group brings its revision at once, on the open stream.
+			await changeGroup(pilots.id, { add: [joiner.email] });
+			assert.deepEqual(await nextPolicy(streams.joiner), { revision: 3, appliedOverlays: [] });
+
+			// Leaving it, the pilot keeps revision 3: their VS Code would refuse revision 2 as older, on every fetch until the rollout ends.
+			await changeGroup(pilots.id, { remove: [pilot.email] });
+			await member.sync.refreshNow(member.session);
+			assert.equal(member.sync.current.status, 'in-sync', JSON.stringify(member.sync.current));
+			assert.equal(member.sync.current.policy?.document.revision, 3);
+			assert.deepEqual(member.rejected, []);
+			const { members } = (await call('GET', '/members')).body as { members: { email: string; sync: string }[] };
+			assert.equal(members.find((each) => each.email === pilot.email)?.sync, 'in sync');
+			const status = (await call('GET', '/rollout')).body as { canaryMembers: { members: number; applied: number } };
+			assert.deepEqual(status.canaryMembers, { ...status.canaryMembers, members: 2, applied: 1 }, 'the pilot still counts with the canary');
+
+			// The next thing the member outside the canary receives is the rollback, not the canary's revision.
+			assert.deepEqual((await call('POST', '/rollout/rollback')).body, { revision: 4 });
+			assert.deepEqual(await nextPolicy(streams.other), { revision: 4, appliedOverlays: [] });
+			await member.reaches(4, 'the rollback');
+		} finally {
+			member.dispose();
 		}
 	});
 

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { etagOf, ifNoneMatchHits, parseIfMatch } from '../../src/policy';
+import { etagOf, heldRevision, ifNoneMatchHits, parseIfMatch } from '../../src/policy';
 
 describe('policy ETags', () => {
 	it('quotes the revision, and names the schema version from version 2 on', () => {
@@ -24,5 +24,13 @@ describe('policy ETags', () => {
 		assert.deepEqual(parseIfMatch('7'), { kind: 'invalid' });
 		assert.deepEqual(parseIfMatch('"034"'), { kind: 'invalid' }, 'strong comparison: "034" is not revision 34');
 		assert.deepEqual(parseIfMatch('"0"'), { kind: 'revision', revision: 0 });
+	});
+	it('reads the newest revision a member holds from the ETags they send back', () => {
+		assert.equal(heldRevision(etagOf(12)), 12);
+		assert.equal(heldRevision(etagOf(12, 3, ['Research'])), 12);
+		assert.equal(heldRevision(`W/${etagOf(9, 2)}, ${etagOf(12, 3)}`), 12);
+		for (const none of [undefined, '', '*', '"abc"', '"0"', '"012"', '"12.x"', '12']) {
+			assert.equal(heldRevision(none), undefined, String(none));
+		}
 	});
 });

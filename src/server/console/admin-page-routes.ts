@@ -78,7 +78,7 @@ export const adminPageRoutes: FastifyPluginAsyncZod<AdminPageRouteOptions> = asy
 		const tokens = await store.tokenKeys.liveGrants(user.orgId, Date.now());
 		const standing = await standings(current);
 		const people = (await store.listUsers(user.orgId)).map((member) =>
-			memberView(member, standing.servedRevision(member.id), tokens.get(member.id), standing.vscodeChat(member.id)),
+			memberView(member, standing.servedRevision(member), tokens.get(member.id), standing.vscodeChat(member.id)),
 		);
 		const invitations = (await store.listInvitations(user.orgId)).map(invitationView);
 		const options = chrome(request, 'Members', 'members', current.signed.policy.organization.name, script);

@@ -2,7 +2,7 @@ import type { PolicyDocument } from '../../policy';
 import type { GroupsService } from '../groups/groups-service';
 import type { Store } from '../store/store';
 import type { PublishedRevision } from './policy-service';
-import type { Rollouts } from './rollouts';
+import type { Rollouts, ServedMember } from './rollouts';
 import { vscodeChatStatuses, type VsCodeChatStatus } from './vscode-chat';
 
 /** What the members list says of each member beside their account: read once per listing. */
@@ -10,7 +10,7 @@ export interface MemberStanding {
 	/** Each member's groups' names. */
 	readonly groupsOf: ReadonlyMap<string, readonly string[]>;
 	/** The revision a member is served now (a rollout keeps some on the one before): what "in sync" is measured against. */
-	servedRevision(userId: string): number;
+	servedRevision(member: ServedMember): number;
 	/** Their VS Code's utility-model settings against what their policy names. */
 	vscodeChat(userId: string): VsCodeChatStatus | undefined;
 }

@@ -2,7 +2,7 @@ import type { GroupsService } from '../groups/groups-service';
 import type { Store } from '../store/store';
 import type { UsageService } from '../usage/usage-service';
 import type { PolicyService } from './policy-service';
-import { inCanary, type Rollouts } from './rollouts';
+import { takesRollout, type Rollouts } from './rollouts';
 
 export interface RolloutSide {
 	members: number;
@@ -45,7 +45,9 @@ export async function rolloutStatus(
 	]);
 	const side = (canary: boolean): RolloutSide => {
 		const members = users.filter(
-			(member) => member.deactivatedAt === null && inCanary(spec, orgId, member.id, byMember.get(member.id) ?? []) === canary,
+			(member) =>
+				member.deactivatedAt === null &&
+				takesRollout(spec, current, member.id, byMember.get(member.id) ?? [], member.appliedRevision) === canary,
 		);
 		const revision = canary ? current.revision : spec.stable;
 		const under = summary.revisions.find((entry) => entry.revision === revision);

@@ -18,6 +18,28 @@ export function inCanary(spec: RolloutSpec, orgId: string, userId: string, group
 	return canaryBucket(orgId, userId) < (spec.percent ?? 0);
 }
 
+/**
+ * Whether a member is served a rollout's revision: they are in its canary, or they hold that revision
+ * already (they took it in the canary and have since left it, say by leaving the group). Their VS
+ * Code refuses an older revision, so serving them the one before would leave them refusing every
+ * answer until the rollout ends; they keep the canary's instead.
+ */
+export function takesRollout(
+	spec: RolloutSpec,
+	current: Pick<PublishedRevision, 'orgId' | 'revision'>,
+	userId: string,
+	groups: readonly string[],
+	held: number | null | undefined,
+): boolean {
+	return (held ?? 0) >= current.revision || inCanary(spec, current.orgId, userId, groups);
+}
+
+/** A member as the service records them: who, and the newest revision they reported applying. */
+export interface ServedMember {
+	readonly id: string;
+	readonly appliedRevision: number | null;
+}
+
 export type RolloutEnd = { ok: true; revision: PublishedRevision } | { ok: false; status: 404 | 409; message: string };
 
 /**
@@ -56,26 +78,37 @@ export class Rollouts {
 		this.ended.delete(orgId);
 	}
 
-	/** The revision a member is served: the newest, or while it rolls out and they are not in its canary, the one before. */
-	async served(current: PublishedRevision, userId: string, groups: () => Promise<readonly string[]>): Promise<PublishedRevision> {
+	/**
+	 * The revision a member is served: the newest, or while it rolls out and they do not take it (see
+	 * `takesRollout`), the one before. `held`: the newest revision the member says they hold.
+	 */
+	async served(
+		current: PublishedRevision,
+		userId: string,
+		groups: () => Promise<readonly string[]>,
+		held?: number,
+	): Promise<PublishedRevision> {
 		const spec = await this.active(current);
-		if (!spec || inCanary(spec, current.orgId, userId, spec.group !== undefined ? await groups() : [])) {
+		if (!spec) {
 			return current;
 		}
-		return this.stableOf(current.orgId, spec.stable);
+		// Groups are read only when they decide it.
+		const decidingGroups = spec.group !== undefined && (held ?? 0) < current.revision ? await groups() : [];
+		return takesRollout(spec, current, userId, decidingGroups, held) ? current : this.stableOf(current.orgId, spec.stable);
 	}
 
 	/** Which revision each member is served now (the canary's or the stable one): what "in sync" and "behind" are measured against. */
 	async servedRevisions(
 		current: PublishedRevision,
 		groupsByMember: () => Promise<ReadonlyMap<string, readonly string[]>>,
-	): Promise<(userId: string) => number> {
+	): Promise<(member: ServedMember) => number> {
 		const spec = await this.active(current);
 		if (!spec) {
 			return () => current.revision;
 		}
 		const byMember = spec.group !== undefined ? await groupsByMember() : new Map<string, readonly string[]>();
-		return (userId) => (inCanary(spec, current.orgId, userId, byMember.get(userId) ?? []) ? current.revision : spec.stable);
+		return (member) =>
+			takesRollout(spec, current, member.id, byMember.get(member.id) ?? [], member.appliedRevision) ? current.revision : spec.stable;
 	}
 
 	async stableOf(orgId: string, revision: number): Promise<PublishedRevision> {

@@ -1,3 +1,4 @@
+import { heldRevision } from '../../policy';
 import type { PolicyService, PublishedRevision } from './policy-service';
 import type { Rollouts } from './rollouts';
 import { baseVariant, hasOverlays, type MemberPolicy, type PolicyVariants } from './variants';
@@ -25,23 +26,29 @@ export interface Reader {
  * is answered without a promise, because it is the service's hottest path and each promise on it is
  * a measurable share of a read (bench/NOTES.md, *Policy reads*). Anything else takes the full path.
  */
-export function servedPolicy(deps: ServedPolicyDeps, reader: Reader): MemberPolicy | undefined | Promise<MemberPolicy | undefined> {
+export function servedPolicy(
+	deps: ServedPolicyDeps,
+	reader: Reader,
+	ifNoneMatch?: string,
+): MemberPolicy | undefined | Promise<MemberPolicy | undefined> {
 	const newest = deps.policies.newestInMemory(reader.orgId);
 	if (newest && !newest.rollout && !hasOverlays(newest)) {
 		return baseVariant(newest);
 	}
-	return servedEventually(deps, reader, newest);
+	return servedEventually(deps, reader, newest, ifNoneMatch);
 }
 
 async function servedEventually(
 	deps: ServedPolicyDeps,
 	reader: Reader,
 	inMemory: PublishedRevision | undefined,
+	ifNoneMatch: string | undefined,
 ): Promise<MemberPolicy | undefined> {
 	const newest = inMemory ?? (await deps.policies.current(reader.orgId));
 	if (!newest) {
 		return undefined;
 	}
-	const current = await deps.rollouts.served(newest, reader.id, () => deps.groupsOf(reader.id));
+	// What the member holds (their If-None-Match) counts while a revision rolls out: see `takesRollout`.
+	const current = await deps.rollouts.served(newest, reader.id, () => deps.groupsOf(reader.id), heldRevision(ifNoneMatch));
 	return deps.variants.forMember(current, reader.id);
 }

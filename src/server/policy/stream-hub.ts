@@ -3,7 +3,8 @@ import type { ServiceMetrics } from '../metrics';
 import type { SchemaVersion } from '../../policy';
 import type { PolicyEvents, PublishedRevision, Revocation } from './policy-service';
 import { baseVariant, hasOverlays, PolicyVariants, type MemberPolicy } from './variants';
-import { inCanary } from './rollouts';
+import { inCanary, takesRollout } from './rollouts';
+import type { RolloutSpec } from '../store/store';
 
 /** The token a stream was opened with: the stream lasts only as long as it does. */
 export interface StreamToken {
@@ -20,6 +21,25 @@ interface Subscriber {
 	readonly token: StreamToken;
 	/** The member's groups' names, for the revisions made with group overlays. */
 	groups: readonly string[];
+	/** The newest revision this stream's member holds: written to it, or named by its Last-Event-ID. */
+	held: number;
+}
+
+/** What a stream is opened with, beside its member and response. */
+export interface StreamOpening {
+	/** The policy schema version this member reads. */
+	readonly version: SchemaVersion;
+	readonly token: StreamToken;
+	/** The member's groups' names. */
+	readonly groups: readonly string[];
+	/** The newest revision the member holds once the stream opens. */
+	readonly held: number;
+}
+
+/** A revision rolling out when members' groups changed, and the one everyone outside its canary keeps. */
+export interface RegroupRollout {
+	readonly spec: RolloutSpec;
+	readonly stable: PublishedRevision;
 }
 
 const HEARTBEAT = Buffer.from(': heartbeat\n\n');
@@ -72,16 +92,8 @@ export class StreamHub {
 		];
 	}
 
-	add(
-		orgId: string,
-		userId: string,
-		stream: ServerResponse,
-		version: SchemaVersion,
-		token: StreamToken,
-		now: number,
-		groups: readonly string[] = [],
-	): void {
-		const subscriber: Subscriber = { stream, userId, version, token, groups };
+	add(orgId: string, userId: string, stream: ServerResponse, { version, token, groups, held }: StreamOpening, now: number): void {
+		const subscriber: Subscriber = { stream, userId, version, token, groups, held };
 		if (token.expiresAt !== null) {
 			// Ends exactly when the token does, not at the next heartbeat.
 			const expiry = setTimeout(() => stream.end(EXPIRED), Math.max(0, token.expiresAt - now));
@@ -135,18 +147,26 @@ export class StreamHub {
 
 	/**
 	 * Members' groups changed: each of the organization's streams whose member is now served another
-	 * document of `current` (other overlays apply) gets it at once.
+	 * document gets it at once — other overlays apply, or (while `current` rolls out) they joined its
+	 * canary. A member outside the canary is served the stable revision's document, never
+	 * `current`'s; one who leaves the canary keeps the revision they hold (see `takesRollout`).
 	 */
-	async regroup(current: PublishedRevision, groupsOf: (userId: string) => readonly string[]): Promise<void> {
-		const moved: Subscriber[] = [];
+	async regroup(current: PublishedRevision, groupsOf: (userId: string) => readonly string[], rollout?: RegroupRollout): Promise<void> {
+		const moved = new Map<PublishedRevision, Subscriber[]>([
+			[current, []],
+			...(rollout ? [[rollout.stable, []] as [PublishedRevision, Subscriber[]]] : []),
+		]);
 		for (const subscriber of this.byOrg.get(current.orgId) ?? []) {
 			const groups = groupsOf(subscriber.userId);
-			if (PolicyVariants.differs(current, subscriber.groups, groups)) {
-				moved.push(subscriber);
+			const served = !rollout || takesRollout(rollout.spec, current, subscriber.userId, groups, subscriber.held) ? current : rollout.stable;
+			if (served.revision > subscriber.held || PolicyVariants.differs(served, subscriber.groups, groups)) {
+				moved.get(served)!.push(subscriber);
 			}
 			subscriber.groups = groups;
 		}
-		await this.write(current, moved);
+		for (const [revision, subscribers] of moved) {
+			await this.write(revision, subscribers);
+		}
 	}
 
 	private async broadcast(revision: PublishedRevision): Promise<void> {
@@ -160,7 +180,8 @@ export class StreamHub {
 	async promote(revision: PublishedRevision): Promise<void> {
 		const spec = revision.rollout;
 		const subscribers = [...(this.byOrg.get(revision.orgId) ?? [])];
-		await this.write(revision, spec ? subscribers.filter((each) => !inCanary(spec, revision.orgId, each.userId, each.groups)) : []);
+		// Those who hold it already (the canary, and anyone who took it there and left) have it.
+		await this.write(revision, spec ? subscribers.filter((each) => each.held < revision.revision) : []);
 	}
 
 	/** Writes each subscriber what it is served of `revision`, after any fan-out still under way. */
@@ -194,6 +215,7 @@ export class StreamHub {
 			// A stream may have closed while an earlier slice was written.
 			if (!subscriber.stream.writableEnded && !subscriber.stream.destroyed) {
 				subscriber.stream.write(frame);
+				subscriber.held = Math.max(subscriber.held, revision.revision);
 			}
 			if (++written % SLICE === 0) {
 				await yieldToEventLoop();

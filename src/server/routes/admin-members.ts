@@ -96,7 +96,7 @@ export const adminMemberRoutes: FastifyPluginAsyncZod<AdminMemberRouteOptions> =
 			return {
 				currentRevision: current.revision,
 				members: users.map((member) =>
-					memberView(member, standing.servedRevision(member.id), tokens.get(member.id), standing.vscodeChat(member.id)),
+					memberView(member, standing.servedRevision(member), tokens.get(member.id), standing.vscodeChat(member.id)),
 				),
 				invitations: invitations.map(invitationView),
 			};

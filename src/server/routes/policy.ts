@@ -77,7 +77,7 @@ export const policyRoutes: FastifyPluginAsyncZod<PolicyRouteOptions> = async (
 					sendStoredJson(reply, served.json(version));
 				}
 			};
-			const served = servedPolicy(reading, user);
+			const served = servedPolicy(reading, user, request.headers['if-none-match']);
 			return served instanceof Promise ? served.then(send) : send(served);
 		},
 	);
@@ -165,7 +165,9 @@ export const policyRoutes: FastifyPluginAsyncZod<PolicyRouteOptions> = async (
 			const version = negotiateSchemaVersion(request.headers[SCHEMA_HEADER] as string | undefined);
 			store.recordSeen(user.id, clock.now()).catch((error: unknown) => request.log.warn({ err: error }, 'could not record last-seen time'));
 			const groups = await groupsOf(user.id);
-			const current = await rollouts.served(newest, user.id, async () => groups);
+			// The revision the member holds, as far as it exists: it decides whether they keep a rollout's.
+			const held = Number.isInteger(lastEventId) && lastEventId > 0 ? Math.min(lastEventId, newest.revision) : 0;
+			const current = await rollouts.served(newest, user.id, async () => groups, held);
 			const served = await variants.forGroups(current, groups);
 			// Checked after the last await, so no other stream of theirs can open in between.
 			if (maxStreamsPerMember > 0 && hub.openFor(user.id) >= maxStreamsPerMember) {
@@ -199,10 +201,13 @@ export const policyRoutes: FastifyPluginAsyncZod<PolicyRouteOptions> = async (
 				user.orgId,
 				user.id,
 				stream,
-				version,
-				{ hash: token.tokenHash, familyId: token.familyId, expiresAt: token.expiresAt },
+				{
+					version,
+					token: { hash: token.tokenHash, familyId: token.familyId, expiresAt: token.expiresAt },
+					groups,
+					held: Math.max(held, current.revision),
+				},
 				clock.now(),
-				groups,
 			);
 		},
 	);
