@@ -4,7 +4,7 @@ import { PolicySync, type SyncState } from '../../src/extension/sync/policy-sync
 import { syncSessionFor } from '../../src/extension/sync/sync-session';
 import { canaryBucket } from '../../src/server/policy/rollouts';
 import { memberRecord } from '../support/records';
-import { whenChanged } from '../support/eventually';
+import { eventually, whenChanged } from '../support/eventually';
 import { ManualScheduler } from '../support/manual-scheduler';
 import { MemoryKeyValueStore, MemorySecretStore } from '../support/memory-storage';
 import { validSettings } from '../support/policy-fixtures';
@@ -224,6 +224,10 @@ describe('staged rollouts', function () {
 			assert.deepEqual(await nextPolicy(streams.joiner), { revision: 3, appliedOverlays: [] });
 
 			// Leaving it, the pilot keeps revision 3: their VS Code would refuse revision 2 as older, on every fetch until the rollout ends.
+			await eventually('the pilot reports applying revision 3', async () => {
+				const { members } = (await call('GET', '/members')).body as { members: { email: string; appliedRevision: number | null }[] };
+				return members.find((each) => each.email === pilot.email)?.appliedRevision === 3;
+			});
 			await changeGroup(pilots.id, { remove: [pilot.email] });
 			await member.sync.refreshNow(member.session);
 			assert.equal(member.sync.current.status, 'in-sync', JSON.stringify(member.sync.current));
@@ -231,6 +235,15 @@ describe('staged rollouts', function () {
 			assert.deepEqual(member.rejected, []);
 			const { members } = (await call('GET', '/members')).body as { members: { email: string; sync: string }[] };
 			assert.equal(members.find((each) => each.email === pilot.email)?.sync, 'in sync');
+			const placement = await jsonOf(
+				await fetch(`${service.url}/api/v1/policy/placement`, { headers: bearer((await service.signIn(pilot.email)).access_token) }),
+			);
+			assert.deepEqual(placement, {
+				revision: 3,
+				groups: [],
+				appliedOverlays: [],
+				rollout: { revision: 3, stable: 2, canary: 'group Pilots', inCanary: true },
+			});
 			const status = (await call('GET', '/rollout')).body as { canaryMembers: { members: number; applied: number } };
 			assert.deepEqual(status.canaryMembers, { ...status.canaryMembers, members: 2, applied: 1 }, 'the pilot still counts with the canary');
 

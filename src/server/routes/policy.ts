@@ -10,7 +10,7 @@ import type { ServiceMetrics } from '../metrics';
 import type { PolicyService } from '../policy/policy-service';
 import { servedPolicy } from '../policy/served-policy';
 import { hasOverlays, type MemberPolicy, type PolicyVariants } from '../policy/variants';
-import { inCanary, type Rollouts } from '../policy/rollouts';
+import { takesRollout, type Rollouts } from '../policy/rollouts';
 import { revisionFrame, type StreamHub } from '../policy/stream-hub';
 import type { Store } from '../store/store';
 
@@ -97,7 +97,9 @@ export const policyRoutes: FastifyPluginAsyncZod<PolicyRouteOptions> = async (
 			const newest = await currentOrThrow(policies, user.orgId);
 			const groups = await groupsOf(user.id);
 			const spec = await rollouts.active(newest);
-			const current = await rollouts.served(newest, user.id, async () => groups);
+			// The revision they reported applying: a member who took a canary's keeps it (see `takesRollout`).
+			const held = user.appliedRevision ?? undefined;
+			const current = await rollouts.served(newest, user.id, async () => groups, held);
 			const served = await variants.forGroups(current, groups);
 			return {
 				revision: current.revision,
@@ -108,7 +110,7 @@ export const policyRoutes: FastifyPluginAsyncZod<PolicyRouteOptions> = async (
 							revision: newest.revision,
 							stable: spec.stable,
 							canary: spec.group !== undefined ? `group ${spec.group}` : `${spec.percent ?? 0}% of members`,
-							inCanary: inCanary(spec, user.orgId, user.id, groups),
+							inCanary: takesRollout(spec, newest, user.id, groups, held),
 						}
 					: null,
 			};
