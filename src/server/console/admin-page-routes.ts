@@ -11,6 +11,7 @@ import type { Store } from '../store/store';
 import { page } from './html';
 import type { ConsoleKit } from './kit';
 import { adminPages } from './pages';
+import { membersOnPage, membersPage, membersPageQuery } from './members-page';
 import { usagePage } from './usage-page';
 import { groupsPage } from './groups-page';
 import type { GroupsService } from '../groups/groups-service';
@@ -80,9 +81,10 @@ export const adminPageRoutes: FastifyPluginAsyncZod<AdminPageRouteOptions> = asy
 		const people = (await store.listUsers(user.orgId)).map((member) =>
 			memberView(member, standing.servedRevision(member), tokens.get(member.id), standing.vscodeChat(member.id)),
 		);
+		const { listing, query } = membersOnPage(people, standing.groupsOf, membersPageQuery(request.query));
 		const invitations = (await store.listInvitations(user.orgId)).map(invitationView);
 		const options = chrome(request, 'Members', 'members', current.signed.policy.organization.name, script);
-		return sendPage(reply, page(options, adminPages.members(people, invitations, current.revision, user.id, standing.groupsOf)));
+		return sendPage(reply, page(options, membersPage(listing, query, invitations, current.revision, user.id, standing.groupsOf)));
 	});
 
 	app.get('/console/usage', { preHandler: consolePage }, async (request, reply) => {

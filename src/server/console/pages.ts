@@ -1,7 +1,7 @@
 import type { PolicySettings } from '../../policy';
 import { DEFAULT_AZURE_SCOPE, isPlainHttpBeyondLoopback, PLAIN_HTTP_CHOICE } from '../../policy';
-import type { InvitationView, MemberView, RevisionView } from '../http/views';
-import { errorSlot, headerRow, invitationItem, MODEL_DEFAULTS_TEXT, modelRow, previewUrl } from './fragments';
+import type { RevisionView } from '../http/views';
+import { errorSlot, headerRow, MODEL_DEFAULTS_TEXT, modelRow, previewUrl } from './fragments';
 import { html, jsonForScript, type SafeHtml } from './html';
 import { describeChanges } from '../policy/revision-words';
 import { organizationTokenFields } from './organization-token-fields';
@@ -9,19 +9,6 @@ import { rolloutCard, rolloutChoice } from './rollout-fragments';
 import type { RolloutStatus } from '../policy/rollout-status';
 
 /** The admin console's pages (signed-in admins only). */
-/** A member whose VS Code holds other utility models than the policy names (they changed them; the extension cannot lock them). */
-function vscodeChatNote(chat: MemberView['vscodeChat']): SafeHtml {
-	if (!chat?.reported) {
-		return html``;
-	}
-	if (!chat.reported.supported) {
-		return html`<br><span class="muted vscode-chat">this VS Code has no utility-model settings (older than the policy's option)</span>`;
-	}
-	return chat.drifted
-		? html`<br><span class="muted vscode-chat drifted">VS Code utility models changed on this computer: ${chat.reported.utilityModel ?? 'not set'} / ${chat.reported.utilitySmallModel ?? 'not set'} (the policy names ${chat.expected.utilityModel ?? '—'} / ${chat.expected.utilitySmallModel ?? '—'})</span>`
-		: html``;
-}
-
 export const adminPages = {
 	settings(state: {
 		settings: PolicySettings;
@@ -202,53 +189,6 @@ export const adminPages = {
 					)}
 				</tbody>
 			</table>
-		</section>`;
-	},
-
-	members(
-		members: MemberView[],
-		invitations: InvitationView[],
-		currentRevision: number,
-		selfId: string,
-		groupsOf: ReadonlyMap<string, readonly string[]> = new Map(),
-	): SafeHtml {
-		return html`<section class="card">
-			<h1>Members</h1>
-			<p class="muted">Current revision ${currentRevision}.</p>
-			<div id="status" class="status" role="status" aria-live="polite"></div>
-			<table id="members">
-				<thead><tr><th>Email</th><th>Role</th><th>Groups</th><th>Last seen</th><th>Applied revision</th><th>Sync</th><th><span class="visually-hidden">Actions</span></th></tr></thead>
-				<tbody>
-					${members.map(
-						(member) => html`<tr data-member-id="${member.id}">
-							<td>${member.email}</td>
-							<td>${member.role}</td>
-							<td class="member-groups">${(groupsOf.get(member.id) ?? []).join(', ') || '—'}</td>
-							<td>${member.lastSeenAt ? html`<time datetime="${member.lastSeenAt}">${member.lastSeenAt}</time>` : 'never'}</td>
-							<td>${member.appliedRevision ?? '—'}</td>
-							<td><span class="badge ${member.sync.replace(/ /g, '-')}">${member.sync}</span>${member.deactivatedAt && member.organizationTokenUntil ? html`<br><span class="muted">organization token works until <time datetime="${member.organizationTokenUntil}">${member.organizationTokenUntil}</time></span>` : ''}${vscodeChatNote(member.vscodeChat)}</td>
-							<td>${member.id === selfId ? '' : html`<button type="button" class="remove-member" data-id="${member.id}" data-email="${member.email}" data-token-until="${member.organizationTokenUntil ?? ''}">Remove</button>`}</td>
-						</tr>`,
-					)}
-				</tbody>
-			</table>
-			<h2>Pending invitations</h2>
-			<ul id="invitations">${invitations.map((invitation) => invitationItem(invitation.email, invitation.role, invitation.expiresAt))}</ul>
-			<p id="no-invitations" class="muted" ${invitations.length ? 'hidden' : ''}>None.</p>
-			<template id="invitation-template">${invitationItem('', 'member', '')}</template>
-			<h2>Add a member</h2>
-			<form id="add-member" class="row">
-				<input type="email" id="member-email" placeholder="name@example.com" required aria-label="Email">
-				<select id="member-role" aria-label="Role"><option value="member">member</option><option value="admin">admin</option></select>
-				<button type="submit" class="primary">Invite</button>
-			</form>
-			<div id="invite-result" class="subpanel" hidden>
-				<p id="invite-note"></p>
-				<div class="row">
-					<input id="invite-link" readonly aria-label="One-time invitation link" spellcheck="false">
-					<button type="button" id="copy-invite-link" data-copy-from="#invite-link">Copy</button>
-				</div>
-			</div>
 		</section>`;
 	},
 };

@@ -68,7 +68,7 @@ export function usagePage(state: UsagePageState): SafeHtml {
 		<header class="card-header"><h1>Usage</h1>
 		<p class="muted">Counted by members' extensions at the source and reported hourly sums: no prompts, answers or file names ever reach this service.</p></header>
 		${state.reporting ? '' : html`<p class="status error" id="reporting-off">Usage reporting is off in the policy: members' extensions count and send nothing. Turn it on under Settings → Usage reporting.</p>`}
-		<form class="usage-filter" method="get" action="/console/usage">
+		<form class="usage-filter filters" method="get" action="/console/usage">
 			<label>From <input type="date" name="from" value="${query.from}"></label>
 			<label>To <input type="date" name="to" value="${query.to}"></label>
 			<label>Model <select name="model"><option value="">All models</option>${summary.models.map((model) => html`<option ${model === query.model ? 'selected' : ''}>${model}</option>`)}</select></label>

@@ -1,6 +1,7 @@
 import type { FastifyBaseLogger } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import * as z from 'zod';
+import { listMembers, MemberListingQuerySchema, SYNC_LABELS } from '../http/member-listing';
 import { RoleSchema } from '../../policy';
 import type { Members, Tokens } from '../accounts';
 import type { AuditLog } from '../audit';
@@ -77,10 +78,19 @@ export const adminMemberRoutes: FastifyPluginAsyncZod<AdminMemberRouteOptions> =
 		'/members',
 		{
 			schema: {
-				summary: 'Members with their sync state, and pending invitations',
+				summary: 'Members with their sync state (all, or those a search and a sync state match, a page at a time), and pending invitations',
 				security: bearer,
+				querystring: MemberListingQuerySchema,
 				response: {
-					200: z.object({ currentRevision: z.number(), members: z.array(MemberViewSchema), invitations: z.array(InvitationViewSchema) }),
+					200: z.object({
+						currentRevision: z.number(),
+						total: z.number().describe('Every member of the organization'),
+						matching: z.number().describe('Members that `q` and `sync` match'),
+						counts: z.record(z.enum(SYNC_LABELS), z.number()).describe('Members that `q` matches, by sync state'),
+						members: z.array(MemberViewSchema),
+						invitations: z.array(InvitationViewSchema),
+					}),
+					400: ErrorSchema,
 				},
 			},
 		},
@@ -93,11 +103,12 @@ export const adminMemberRoutes: FastifyPluginAsyncZod<AdminMemberRouteOptions> =
 				store.tokenKeys.liveGrants(user.orgId, clock.now()),
 				standings(current),
 			]);
+			const views = users.map((member) =>
+				memberView(member, standing.servedRevision(member), tokens.get(member.id), standing.vscodeChat(member.id)),
+			);
 			return {
 				currentRevision: current.revision,
-				members: users.map((member) =>
-					memberView(member, standing.servedRevision(member), tokens.get(member.id), standing.vscodeChat(member.id)),
-				),
+				...listMembers(views, standing.groupsOf, request.query),
 				invitations: invitations.map(invitationView),
 			};
 		},

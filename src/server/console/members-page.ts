@@ -1,0 +1,145 @@
+import type { MemberListing, MemberListingQuery } from '../http/member-listing';
+import { listMembers, SYNC_LABELS } from '../http/member-listing';
+import type { InvitationView, MemberView } from '../http/views';
+import { invitationItem } from './fragments';
+import { html, type SafeHtml } from './html';
+
+/** Members shown on one page of the console's list: a company's thousands are searched, not scrolled. */
+export const MEMBERS_PER_PAGE = 100;
+
+/** What the Members page was asked for: a search, a sync state, and the page (from 1). */
+export interface MembersPageQuery {
+	readonly q: string;
+	readonly sync: MemberListingQuery['sync'];
+	readonly page: number;
+}
+
+/** The page's query from its address: anything unusable falls back to everyone, first page (the form shows what applies). */
+export function membersPageQuery(raw: unknown): MembersPageQuery {
+	const { q, sync, page } = (typeof raw === 'object' && raw !== null ? raw : {}) as Record<string, unknown>;
+	const pageNumber = typeof page === 'string' && /^[1-9]\d{0,5}$/.test(page) ? Number(page) : 1;
+	return {
+		q: typeof q === 'string' ? q.trim().slice(0, 320) : '',
+		sync: SYNC_LABELS.find((label) => label === sync),
+		page: pageNumber,
+	};
+}
+
+/** The members of the page asked for, or of the last page when it asks past the end (a member was removed meanwhile). */
+export function membersOnPage(
+	people: readonly MemberView[],
+	groupsOf: ReadonlyMap<string, readonly string[]>,
+	query: MembersPageQuery,
+): { listing: MemberListing; query: MembersPageQuery } {
+	const on = (page: number) =>
+		listMembers(people, groupsOf, { q: query.q, sync: query.sync, offset: (page - 1) * MEMBERS_PER_PAGE, limit: MEMBERS_PER_PAGE });
+	const listing = on(query.page);
+	const pages = Math.max(1, Math.ceil(listing.matching / MEMBERS_PER_PAGE));
+	return query.page > pages ? { listing: on(pages), query: { ...query, page: pages } } : { listing, query };
+}
+
+/** A member whose VS Code holds other utility models than the policy names (they changed them; the extension cannot lock them). */
+function vscodeChatNote(chat: MemberView['vscodeChat']): SafeHtml {
+	if (!chat?.reported) {
+		return html``;
+	}
+	if (!chat.reported.supported) {
+		return html`<br><span class="muted vscode-chat">this VS Code has no utility-model settings (older than the policy's option)</span>`;
+	}
+	return chat.drifted
+		? html`<br><span class="muted vscode-chat drifted">VS Code utility models changed on this computer: ${chat.reported.utilityModel ?? 'not set'} / ${chat.reported.utilitySmallModel ?? 'not set'} (the policy names ${chat.expected.utilityModel ?? '—'} / ${chat.expected.utilitySmallModel ?? '—'})</span>`
+		: html``;
+}
+
+const count = (value: number) => value.toLocaleString('en-US');
+
+/** The address of another page of the same search. */
+function pageLink(query: MembersPageQuery, page: number): string {
+	const params = new URLSearchParams();
+	if (query.q) {
+		params.set('q', query.q);
+	}
+	if (query.sync) {
+		params.set('sync', query.sync);
+	}
+	params.set('page', String(page));
+	return `/console/members?${params.toString()}`;
+}
+
+/** The search form, how many it found of how many, and links to the pages before and after. */
+function membersSearch(listing: MemberListing, query: MembersPageQuery): SafeHtml {
+	const pages = Math.max(1, Math.ceil(listing.matching / MEMBERS_PER_PAGE));
+	const first = listing.matching === 0 ? 0 : (query.page - 1) * MEMBERS_PER_PAGE + 1;
+	const last = Math.min(listing.matching, query.page * MEMBERS_PER_PAGE);
+	const narrowed = query.q !== '' || query.sync !== undefined;
+	return html`<form class="filters" id="member-search" method="get" action="/console/members" role="search">
+			<label>Find <input type="search" name="q" value="${query.q}" placeholder="E-mail or group" maxlength="320"></label>
+			<label>Sync <select name="sync"><option value="">Every state (${count(Object.values(listing.counts).reduce((a, b) => a + b, 0))})</option>${SYNC_LABELS.map(
+				(label) =>
+					html`<option value="${label}" ${label === query.sync ? 'selected' : ''}>${label} (${count(listing.counts[label])})</option>`,
+			)}</select></label>
+			<button type="submit">Show</button>
+			${narrowed ? html`<a href="/console/members">Show everyone</a>` : ''}
+		</form>
+		<nav class="pages" aria-label="Pages of members">
+			<p id="members-shown">${
+				listing.matching === 0
+					? narrowed
+						? `No member matches (of ${count(listing.total)}).`
+						: 'No members yet.'
+					: `Showing ${count(first)}–${count(last)} of ${count(listing.matching)}${narrowed ? ` matching (${count(listing.total)} members)` : ' members'}.`
+			}</p>
+			${query.page > 1 ? html`<a href="${pageLink(query, query.page - 1)}" rel="prev">Previous page</a>` : ''}
+			${query.page < pages ? html`<a href="${pageLink(query, query.page + 1)}" rel="next">Next page</a>` : ''}
+		</nav>`;
+}
+
+/** The Members page: who is in sync, searched and a page at a time; invitations; invite a member. */
+export function membersPage(
+	listing: MemberListing,
+	query: MembersPageQuery,
+	invitations: InvitationView[],
+	currentRevision: number,
+	selfId: string,
+	groupsOf: ReadonlyMap<string, readonly string[]>,
+): SafeHtml {
+	return html`<section class="card">
+			<h1>Members</h1>
+			<p class="muted">Current revision ${currentRevision}.</p>
+			<div id="status" class="status" role="status" aria-live="polite"></div>
+			${membersSearch(listing, query)}
+			<table id="members">
+				<thead><tr><th>Email</th><th>Role</th><th>Groups</th><th>Last seen</th><th>Applied revision</th><th>Sync</th><th><span class="visually-hidden">Actions</span></th></tr></thead>
+				<tbody>
+					${listing.members.map(
+						(member) => html`<tr data-member-id="${member.id}">
+							<td>${member.email}</td>
+							<td>${member.role}</td>
+							<td class="member-groups">${(groupsOf.get(member.id) ?? []).join(', ') || '—'}</td>
+							<td>${member.lastSeenAt ? html`<time datetime="${member.lastSeenAt}">${member.lastSeenAt}</time>` : 'never'}</td>
+							<td>${member.appliedRevision ?? '—'}</td>
+							<td><span class="badge ${member.sync.replace(/ /g, '-')}">${member.sync}</span>${member.deactivatedAt && member.organizationTokenUntil ? html`<br><span class="muted">organization token works until <time datetime="${member.organizationTokenUntil}">${member.organizationTokenUntil}</time></span>` : ''}${vscodeChatNote(member.vscodeChat)}</td>
+							<td>${member.id === selfId ? '' : html`<button type="button" class="remove-member" data-id="${member.id}" data-email="${member.email}" data-token-until="${member.organizationTokenUntil ?? ''}">Remove</button>`}</td>
+						</tr>`,
+					)}
+				</tbody>
+			</table>
+			<h2>Pending invitations</h2>
+			<ul id="invitations">${invitations.map((invitation) => invitationItem(invitation.email, invitation.role, invitation.expiresAt))}</ul>
+			<p id="no-invitations" class="muted" ${invitations.length ? 'hidden' : ''}>None.</p>
+			<template id="invitation-template">${invitationItem('', 'member', '')}</template>
+			<h2>Add a member</h2>
+			<form id="add-member" class="row">
+				<input type="email" id="member-email" placeholder="name@example.com" required aria-label="Email">
+				<select id="member-role" aria-label="Role"><option value="member">member</option><option value="admin">admin</option></select>
+				<button type="submit" class="primary">Invite</button>
+			</form>
+			<div id="invite-result" class="subpanel" hidden>
+				<p id="invite-note"></p>
+				<div class="row">
+					<input id="invite-link" readonly aria-label="One-time invitation link" spellcheck="false">
+					<button type="button" id="copy-invite-link" data-copy-from="#invite-link">Copy</button>
+				</div>
+			</div>
+		</section>`;
+}

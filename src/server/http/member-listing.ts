@@ -1,0 +1,67 @@
+import * as z from 'zod';
+import { MemberViewSchema, type MemberView } from './views';
+
+export type SyncLabel = MemberView['sync'];
+export const SYNC_LABELS: readonly SyncLabel[] = MemberViewSchema.shape.sync.options;
+
+const PAGE_SIZE = 'must be a whole number from 1 to 1000';
+const SKIPPED = 'must be a whole number, 0 or more';
+
+/** How the members list is narrowed and cut: the admin API's query, and the console's search form. */
+export const MemberListingQuerySchema = z.object({
+	q: z.string().max(320, 'must be at most 320 characters').optional().describe('Part of an e-mail address or of a group name, in any case'),
+	sync: z.enum(SYNC_LABELS).optional().describe('Only members in this sync state'),
+	limit: z.coerce
+		.number()
+		.int(PAGE_SIZE)
+		.min(1, PAGE_SIZE)
+		.max(1000, PAGE_SIZE)
+		.optional()
+		.describe('At most this many members (default: all)'),
+	offset: z.coerce.number().int(SKIPPED).min(0, SKIPPED).optional().describe('Members to skip, in e-mail order'),
+});
+export type MemberListingQuery = z.infer<typeof MemberListingQuerySchema>;
+
+export interface MemberListing {
+	/** Every member of the organization. */
+	readonly total: number;
+	/** Members the search and the sync state match. */
+	readonly matching: number;
+	/** Members the search matches, by sync state (what each choice of state would show). */
+	readonly counts: Record<SyncLabel, number>;
+	/** The matching members within `offset` and `limit`, in e-mail order. */
+	readonly members: MemberView[];
+}
+
+/**
+ * The members an admin asked for, in e-mail order. A search matches part of an address or of the name
+ * of one of the member's groups: an organization of thousands finds a person, a team, or everyone
+ * still behind, without a page of every member.
+ */
+export function listMembers(
+	all: readonly MemberView[],
+	groupsOf: ReadonlyMap<string, readonly string[]>,
+	{ q, sync, limit, offset = 0 }: MemberListingQuery,
+): MemberListing {
+	const needle = q?.trim().toLowerCase() ?? '';
+	const found = needle
+		? all.filter(
+				(member) =>
+					member.email.toLowerCase().includes(needle) ||
+					(groupsOf.get(member.id) ?? []).some((group) => group.toLowerCase().includes(needle)),
+			)
+		: [...all];
+	const counts = Object.fromEntries(SYNC_LABELS.map((label) => [label, 0])) as Record<SyncLabel, number>;
+	for (const member of found) {
+		counts[member.sync]++;
+	}
+	const matching = (sync ? found.filter((member) => member.sync === sync) : found).sort((a, b) =>
+		a.email < b.email ? -1 : a.email > b.email ? 1 : 0,
+	);
+	return {
+		total: all.length,
+		matching: matching.length,
+		counts,
+		members: matching.slice(offset, limit === undefined ? undefined : offset + limit),
+	};
+}

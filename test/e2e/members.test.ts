@@ -1,0 +1,103 @@
+import assert from 'node:assert/strict';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import { launchChromium, signInToConsole } from '../support/chromium';
+import { validSettings } from '../support/policy-fixtures';
+import { memberRecord } from '../support/records';
+import { ADMIN, createGroup, putPolicy, startService, type RunningService } from '../support/service';
+
+const ARTIFACTS = join(__dirname, '..', '..', 'test-results');
+const MEMBERS = 2500;
+
+/**
+ * The Members page of an organization of thousands: a page at a time, searched by address or group,
+ * narrowed to a sync state, every choice kept in the address.
+ */
+describe('the Members page of a large organization (headless Chromium)', function () {
+	this.timeout(120_000);
+	let browser: Browser;
+	let service: RunningService;
+	let page: Page;
+
+	before(async () => {
+		browser = await launchChromium();
+		service = await startService();
+		const admin = (await service.signIn(ADMIN.email)).access_token;
+		assert.equal((await putPolicy(service.url, admin, validSettings.plainCompatible, '"1"')).status, 200);
+		for (let index = 0; index < MEMBERS; index++) {
+			const id = `member-${index.toString().padStart(4, '0')}`;
+			// Every tenth applied the current revision, the rest an older one or none.
+			const appliedRevision = index % 10 === 0 ? 2 : index % 10 === 1 ? 1 : null;
+			await service.store.createUser(memberRecord(id));
+			if (appliedRevision) {
+				await service.store.recordApplied(id, appliedRevision, Date.now());
+			}
+		}
+		await createGroup(
+			service.url,
+			admin,
+			'Platform',
+			[7, 1500, 2499].map((index) => `member-${index.toString().padStart(4, '0')}@acme.example`),
+		);
+		page = await browser.newPage();
+		await signInToConsole(page, service.url);
+	});
+	after(async () => {
+		await service?.close();
+		await browser?.close();
+	});
+
+	const emails = () => page.locator('#members tbody tr td:first-child').allTextContents();
+
+	it('shows a hundred at a time with the way to the next page, finds a person and a team, and narrows to a sync state', async () => {
+		await page.click('a[href="/console/members"]');
+		assert.equal(await page.textContent('#members-shown'), `Showing 1–100 of 2,501 members.`);
+		const first = await emails();
+		assert.equal(first.length, 100);
+		assert.equal(first[0], 'admin@acme.example', 'in e-mail order');
+		assert.equal(first[1], 'member-0000@acme.example');
+		assert.equal(await page.isVisible('a[rel="prev"]'), false);
+
+		await page.click('a[rel="next"]');
+		await page.waitForURL(/page=2$/);
+		assert.equal(await page.textContent('#members-shown'), 'Showing 101–200 of 2,501 members.');
+		assert.equal((await emails())[0], 'member-0099@acme.example');
+		assert.equal(await page.isVisible('a[rel="prev"]'), true);
+
+		await page.fill('#member-search input[name="q"]', 'MEMBER-2042');
+		await page.click('#member-search button[type="submit"]');
+		await page.waitForURL(/q=MEMBER-2042/);
+		assert.deepEqual(await emails(), ['member-2042@acme.example'], 'any case, from the first page');
+		assert.equal(await page.textContent('#members-shown'), 'Showing 1–1 of 1 matching (2,501 members).');
+
+		await page.fill('#member-search input[name="q"]', 'platform');
+		await page.click('#member-search button[type="submit"]');
+		await page.waitForURL(/q=platform/);
+		assert.deepEqual(
+			await emails(),
+			['member-0007@acme.example', 'member-1500@acme.example', 'member-2499@acme.example'],
+			'a group by name',
+		);
+
+		await page.fill('#member-search input[name="q"]', '');
+		await page.selectOption('#member-search select[name="sync"]', 'in sync');
+		await page.click('#member-search button[type="submit"]');
+		await page.waitForURL(/sync=in\+sync/);
+		const options = await page.locator('#member-search select[name="sync"] option').allTextContents();
+		assert.deepEqual(options, ['Every state (2,501)', 'in sync (250)', 'behind (250)', 'never synced (2,001)', 'deactivated (0)']);
+		assert.equal(await page.textContent('#members-shown'), 'Showing 1–100 of 250 matching (2,501 members).');
+		assert.deepEqual(new Set(await page.locator('#members .badge').allTextContents()), new Set(['in sync']));
+		mkdirSync(ARTIFACTS, { recursive: true });
+		await page.screenshot({ path: join(ARTIFACTS, 'console-members-search.png'), fullPage: false });
+
+		// A page past the end (members removed since the link was made) shows the last one.
+		await page.goto(`${service.url}/console/members?sync=in+sync&page=9`);
+		assert.equal(await page.textContent('#members-shown'), 'Showing 201–250 of 250 matching (2,501 members).');
+		await page.click('a:has-text("Show everyone")');
+		assert.equal(await page.textContent('#members-shown'), 'Showing 1–100 of 2,501 members.');
+		await page.goto(`${service.url}/console/members?q=nobody-here`);
+		assert.equal(await page.textContent('#members-shown'), 'No member matches (of 2,501).');
+		assert.equal(await page.locator('#members tbody tr').count(), 0);
+	});
+});
