@@ -8,6 +8,7 @@ import { regroupStreams } from './groups/regroup';
 import { ScimGroups } from './groups/scim-groups';
 import { ServiceMetrics } from './metrics';
 import { createOrganizationTokens } from './org-tokens';
+import { memberDocuments } from './policy/member-document';
 import { memberStandings } from './policy/member-standing';
 import { PolicyEvents, PolicyService } from './policy/policy-service';
 import { Rollouts } from './policy/rollouts';
@@ -64,7 +65,9 @@ export async function buildServices({
 	const otlp = config.otlpMetricsUrl
 		? (await import('./usage/otlp-metrics')).otlpUsageMetrics(config.otlpMetricsUrl, config.otlpMetricsIntervalSeconds, '1.0.0')
 		: undefined;
-	const usage = new UsageService(store, policies, clock, (counts) => {
+	const rollouts = new Rollouts(store, policies, clock, audit);
+	const documentFor = memberDocuments({ policies, rollouts });
+	const usage = new UsageService(store, policies, documentFor, clock, (counts) => {
 		metrics.recordUsage(counts);
 		otlp?.record(counts);
 	});
@@ -75,7 +78,6 @@ export async function buildServices({
 		onSigned: () => metrics.effectiveDocumentsSigned.inc(),
 	});
 	const hub = new StreamHub(events, metrics, config.heartbeatSeconds * 1000, variants);
-	const rollouts = new Rollouts(store, policies, clock, audit);
 	// A rollout ended (here, or on another instance): promoted, the streams outside its canary get it.
 	const rolloutEnded = async (orgId: string) => {
 		rollouts.forget(orgId);
@@ -85,7 +87,14 @@ export async function buildServices({
 		}
 	};
 	const publicUrl = () => config.publicUrl;
-	const organizationTokens = createOrganizationTokens({ store, clock, orgId: config.orgId, policies, tokens: accounts.tokens, publicUrl });
+	const organizationTokens = createOrganizationTokens({
+		store,
+		clock,
+		orgId: config.orgId,
+		documentFor,
+		tokens: accounts.tokens,
+		publicUrl,
+	});
 	const relyingParty = givenRelyingParty ?? new OpenIdRelyingParty(clock);
 	const sso = new SingleSignOn({
 		identity: store.identity,

@@ -139,6 +139,44 @@ describe('organization tokens', function () {
 		);
 	});
 
+	it('names the models the member may use, their group overlay’s and their side of a rollout, not the organization’s newest list', async () => {
+		const admin = (await service.signIn(ADMIN.email)).access_token;
+		const [contractor, pilot, everyone] = await Promise.all(
+			['contractor', 'pilot', 'everyone'].map((name) => service.addUser(`${name}@acme.example`, 'member')),
+		);
+		await createGroup(service.url, admin, 'Contractors', [contractor.email]);
+		await createGroup(service.url, admin, 'Pilots', [pilot.email]);
+		const base = validSettings.organizationToken;
+		const withOverlay = { ...base, overlays: [{ group: 'Contractors', models: { allowed: ['gpt-4o-mini'] } }] };
+		assert.equal((await service.policies.save('acme', withOverlay, 'any', ADMIN.email)).kind, 'saved');
+		const modelsOf = async (email: string) => {
+			const issued = await jsonOf(await exchange(service, (await service.signIn(email)).access_token));
+			return JSON.parse(Buffer.from(issued.access_token.split('.')[1], 'base64url').toString()).models as string[];
+		};
+		assert.deepEqual(
+			await modelsOf(contractor.email),
+			['gpt-4o-mini'],
+			'a gateway that enforces the claim keeps contractors to their model',
+		);
+		assert.deepEqual(await modelsOf(everyone.email), ['gpt-4o', 'gpt-4o-mini']);
+
+		// A new model for the pilots first: nobody outside the canary gets it in their token.
+		const canary = await fetch(`${service.url}/api/v1/admin/policy?rollout=group:Pilots`, {
+			method: 'PUT',
+			headers: bearer(admin, { 'content-type': 'application/json', 'if-match': '*' }),
+			body: JSON.stringify({
+				...withOverlay,
+				provider: { ...base.provider, models: { allowed: ['gpt-4o', 'gpt-4o-mini', 'o3'] } },
+			}),
+		});
+		assert.equal(canary.status, 200, await canary.clone().text());
+		assert.deepEqual(await modelsOf(pilot.email), ['gpt-4o', 'gpt-4o-mini', 'o3']);
+		assert.deepEqual(await modelsOf(everyone.email), ['gpt-4o', 'gpt-4o-mini']);
+		assert.deepEqual(await modelsOf(contractor.email), ['gpt-4o-mini']);
+		assert.equal((await fetch(`${service.url}/api/v1/admin/rollout/promote`, { method: 'POST', headers: bearer(admin) })).status, 200);
+		assert.deepEqual(await modelsOf(everyone.email), ['gpt-4o', 'gpt-4o-mini', 'o3']);
+	});
+
 	it('gives a member the directory deactivates no new token, and the members list says how long their last one lives', async () => {
 		const member = await service.addUser('leaver@acme.example', 'member');
 		const signedIn = await service.signIn(member.email);

@@ -285,6 +285,9 @@ describe('staged rollouts', function () {
 			appliedOverlays: [],
 			rollout: { revision: 3, stable: 2, canary: 'group pilots', inCanary: false },
 		});
+		// The admin's view of what each is served says the same.
+		const effective = async (email: string) => (await call('GET', `/policy/effective?member=${email}`)).body as { revision: number };
+		assert.deepEqual([(await effective(pilot.email)).revision, (await effective(other.email)).revision], [3, 2]);
 		const noToken = await fetch(`${service.url}/api/v1/policy/placement`);
 		assert.equal(noToken.status, 401);
 

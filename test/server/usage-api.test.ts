@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { hourOf, type UsageBucket } from '../../src/policy';
-import { ADMIN, bearer, jsonOf, putPolicy, startService, type RunningService } from '../support/service';
+import { ADMIN, bearer, createGroup, jsonOf, putPolicy, startService, type RunningService } from '../support/service';
 
 const HOUR = 3_600_000;
 
@@ -255,6 +255,26 @@ describe('usage reporting API', function () {
 		assert.equal((await raise('dev@acme.example', 10, dev)).status, 403, 'members cannot raise their own');
 		assert.equal((await raise('dev@acme.example', null)).status, 204);
 		assert.equal((await standing(dev)).allowance, 500);
+
+		// A new allowance tried on a canary first: only its members are measured against it.
+		await createGroup(service.url, admin, 'Pilots', ['ops@acme.example']);
+		const trial = await fetch(`${service.url}/api/v1/admin/policy?rollout=group:Pilots`, {
+			method: 'PUT',
+			headers: bearer(admin, { 'content-type': 'application/json', 'if-match': '*' }),
+			body: JSON.stringify({
+				enabled: true,
+				provider,
+				usage: { reporting: 'counts', budget: { monthlyTokens: 2000, enforcement: 'soft' } },
+			}),
+		});
+		assert.equal(trial.status, 200, await trial.clone().text());
+		assert.deepEqual(
+			[await standing(ops), await standing(dev)].map((each) => [each.allowance, each.enforcement]),
+			[
+				[2000, 'soft'],
+				[500, 'hard'],
+			],
+		);
 	});
 
 	it('exports the same totals to an OpenTelemetry collector over OTLP/HTTP when configured, without a member attribute', async () => {

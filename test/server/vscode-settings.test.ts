@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { ADMIN, bearer, jsonOf, putPolicy, startService, type RunningService } from '../support/service';
+import { ADMIN, bearer, createGroup, jsonOf, putPolicy, startService, type RunningService } from '../support/service';
 import { adminConsole } from '../support/sso-setup';
 
 const WITH_UTILITY = {
@@ -82,6 +82,38 @@ describe('VS Code utility-model settings reported by members', function () {
 			200,
 		);
 		assert.equal(await chatOf(people.changed.email), undefined);
+	});
+
+	it('compares each member with the revision they are served while another one rolls out to a canary', async () => {
+		const [pilot, other] = [await service.addUser('pilot@acme.example', 'member'), await service.addUser('other@acme.example', 'member')];
+		await createGroup(service.url, admin, 'Pilots', [pilot.email]);
+		const mini = 'org-provider-policy/gpt-4o-mini';
+		const full = 'org-provider-policy/gpt-4o';
+		for (const person of [pilot, other]) {
+			const reported = await report((await service.signIn(person.email)).access_token, {
+				supported: true,
+				utilityModel: mini,
+				utilitySmallModel: mini,
+			});
+			assert.equal(reported.status, 204);
+		}
+		const canary = await fetch(`${service.url}/api/v1/admin/policy?rollout=group:Pilots`, {
+			method: 'PUT',
+			headers: bearer(admin, { 'content-type': 'application/json', 'if-match': '"2"' }),
+			body: JSON.stringify({
+				...WITH_UTILITY,
+				provider: { ...WITH_UTILITY.provider, models: { ...WITH_UTILITY.provider.models, utilityModel: 'gpt-4o' } },
+			}),
+		});
+		assert.equal(canary.status, 200, await canary.clone().text());
+		const pilotChat = await chatOf(pilot.email);
+		assert.deepEqual([pilotChat?.expected, pilotChat?.drifted], [{ utilityModel: full, utilitySmallModel: mini }, true], 'not there yet');
+		const otherChat = await chatOf(other.email);
+		assert.deepEqual(
+			[otherChat?.expected, otherChat?.drifted],
+			[{ utilityModel: mini, utilitySmallModel: mini }, false],
+			'outside the canary, revision 2 still names gpt-4o-mini: nothing changed on their computer',
+		);
 	});
 
 	it('refuses a report without a member token or with a malformed body, naming the field', async () => {

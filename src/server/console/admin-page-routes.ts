@@ -79,7 +79,7 @@ export const adminPageRoutes: FastifyPluginAsyncZod<AdminPageRouteOptions> = asy
 		const tokens = await store.tokenKeys.liveGrants(user.orgId, Date.now());
 		const standing = await standings(current);
 		const people = (await store.listUsers(user.orgId)).map((member) =>
-			memberView(member, standing.servedRevision(member), tokens.get(member.id), standing.vscodeChat(member.id)),
+			memberView(member, standing.servedRevision(member), tokens.get(member.id), standing.vscodeChat(member)),
 		);
 		const { listing, query } = membersOnPage(people, standing.groupsOf, membersPageQuery(request.query));
 		const invitations = (await store.listInvitations(user.orgId)).map(invitationView);

@@ -1,6 +1,6 @@
 import type { Tokens } from '../accounts/tokens';
 import type { Clock } from '../clock';
-import type { PolicyService } from '../policy/policy-service';
+import type { MemberDocumentOf } from '../policy/member-document';
 import type { Store } from '../store/store';
 import { OrganizationTokens } from './organization-tokens';
 import { OrganizationTokenKeys } from './token-keys';
@@ -13,7 +13,7 @@ export function createOrganizationTokens(deps: {
 	store: Store;
 	clock: Clock;
 	orgId: string;
-	policies: Pick<PolicyService, 'current'>;
+	documentFor: MemberDocumentOf;
 	tokens: Pick<Tokens, 'resolveBearer'>;
 	publicUrl: () => string;
 }): { keys: OrganizationTokenKeys; issuer: OrganizationTokens } {
@@ -21,7 +21,7 @@ export function createOrganizationTokens(deps: {
 	const issuer = new OrganizationTokens({
 		keys,
 		resolveBearer: async (token) => deps.tokens.resolveBearer(token),
-		policy: async (orgId) => (await deps.policies.current(orgId))?.signed.policy,
+		documentFor: deps.documentFor,
 		groups: deps.store.groups,
 		grants: deps.store.tokenKeys,
 		clock: deps.clock,

@@ -1,8 +1,9 @@
 import { SignJWT } from 'jose';
-import { JWT_TOKEN_TYPE, type OrganizationTokenClaims, type PolicyDocument, type TokenExchangeResponse } from '../../policy';
+import { JWT_TOKEN_TYPE, type OrganizationTokenClaims, type TokenExchangeResponse } from '../../policy';
 import { OAuthError } from '../accounts/errors';
 import type { Principal } from '../accounts/tokens';
 import type { Clock } from '../clock';
+import type { MemberDocumentOf } from '../policy/member-document';
 import type { GroupStore } from '../store/group-store';
 import type { TokenKeyStore } from '../store/token-key-store';
 import { TOKEN_ALGORITHM, type OrganizationTokenKeys } from './token-keys';
@@ -11,8 +12,8 @@ export interface OrganizationTokenDeps {
 	readonly keys: OrganizationTokenKeys;
 	/** Resolves the member's own access token (revoked, expired and deactivated members resolve to nothing). */
 	readonly resolveBearer: (token: string) => Promise<Principal | undefined>;
-	/** The organization's policy in force. */
-	readonly policy: (orgId: string) => Promise<PolicyDocument | undefined>;
+	/** The policy the member is under: their side of any rollout, their groups' overlays applied. */
+	readonly documentFor: MemberDocumentOf;
 	readonly groups: Pick<GroupStore, 'groupsOf'>;
 	readonly grants: Pick<TokenKeyStore, 'recordGrant' | 'grantExpiry'>;
 	readonly clock: Clock;
@@ -43,7 +44,9 @@ export class OrganizationTokens {
 				'subject_token is not a signed-in member’s access token (expired, revoked, or the account was deactivated or removed)',
 			);
 		}
-		const document = await this.deps.policy(principal.user.orgId);
+		const groups = (await this.deps.groups.groupsOf(principal.user.id)).map((group) => group.displayName).sort();
+		// The member's own document: a group overlay's models, not the organization's, and never a canary they are not in.
+		const document = await this.deps.documentFor(principal.user, groups);
 		const settings = document?.enabled ? document.provider?.organizationToken : undefined;
 		if (!document?.provider || !settings) {
 			throw new OAuthError('invalid_request', 'the organization’s policy does not use organization tokens');
@@ -55,13 +58,12 @@ export class OrganizationTokens {
 		const lifetimeSeconds = settings.lifetimeMinutes * 60;
 		const expiresAt = now + lifetimeSeconds * 1000;
 		const key = await this.deps.keys.signing();
-		const groups = await this.deps.groups.groupsOf(principal.user.id);
 		const claims: OrganizationTokenClaims = {
 			iss: this.deps.issuer(),
 			sub: principal.user.id,
 			aud: settings.audience,
 			email: principal.user.email,
-			groups: groups.map((group) => group.displayName).sort(),
+			groups,
 			models: document.provider.models?.allowed ?? [],
 			org: principal.user.orgId,
 		};

@@ -11,13 +11,13 @@ export interface MemberStanding {
 	readonly groupsOf: ReadonlyMap<string, readonly string[]>;
 	/** The revision a member is served now (a rollout keeps some on the one before): what "in sync" is measured against. */
 	servedRevision(member: ServedMember): number;
-	/** Their VS Code's utility-model settings against what their policy names. */
-	vscodeChat(userId: string): VsCodeChatStatus | undefined;
+	/** Their VS Code's utility-model settings against what the revision they are served names. */
+	vscodeChat(member: ServedMember): VsCodeChatStatus | undefined;
 }
 
 /** One reading of the members' groups and reports, shared by the members API and the console's Members page. */
 export function memberStandings(deps: {
-	rollouts: Pick<Rollouts, 'servedRevisions'>;
+	rollouts: Pick<Rollouts, 'servedRevisions' | 'active' | 'stableOf'>;
 	groups: Pick<GroupsService, 'groupsByMember'>;
 	store: Pick<Store, 'memberSettings'>;
 }): (current: PublishedRevision) => Promise<MemberStanding> {
@@ -27,6 +27,14 @@ export function memberStandings(deps: {
 			deps.store.memberSettings.list(current.orgId),
 		]);
 		const servedRevision = await deps.rollouts.servedRevisions(current, async () => groupsOf);
-		return { groupsOf, servedRevision, vscodeChat: vscodeChatStatuses(current.signed.policy as PolicyDocument, reports, groupsOf) };
+		const spec = await deps.rollouts.active(current);
+		const stable = spec && (await deps.rollouts.stableOf(current.orgId, spec.stable));
+		const chat = vscodeChatStatuses(reports, groupsOf);
+		return {
+			groupsOf,
+			servedRevision,
+			vscodeChat: (member) =>
+				chat(member.id, (servedRevision(member) === stable?.revision ? stable : current).signed.policy as PolicyDocument),
+		};
 	};
 }

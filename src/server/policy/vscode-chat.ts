@@ -16,16 +16,16 @@ export interface VsCodeChatStatus {
 const asSetting = (model: string | undefined) => (model ? `${LM_VENDOR}/${model}` : null);
 
 /**
- * Each member's VS Code utility-model settings against what their effective policy names: the
+ * Each member's VS Code utility-model settings against what their effective policy names (`current`:
+ * the revision they are served): the
  * extension points them at it once, but cannot lock another product's setting, so this is how
  * admins see who changed it. Undefined for a member whose policy names no utility model.
  */
 export function vscodeChatStatuses(
-	current: PolicyDocument,
 	reports: ReadonlyMap<string, VsCodeSettingsReport>,
 	groupsOf: ReadonlyMap<string, readonly string[]>,
-): (userId: string) => VsCodeChatStatus | undefined {
-	return (userId) => {
+): (userId: string, current: PolicyDocument) => VsCodeChatStatus | undefined {
+	return (userId, current) => {
 		const models = effectiveDocument(current, groupsOf.get(userId) ?? []).provider?.models;
 		const expected = { utilityModel: asSetting(models?.utilityModel), utilitySmallModel: asSetting(models?.utilitySmallModel) };
 		if (!current.enabled || (!expected.utilityModel && !expected.utilitySmallModel)) {

@@ -43,7 +43,7 @@ export const adminApi: FastifyPluginAsyncZod<AdminApiOptions> = async (app, opti
 	answersNotKept(app);
 	await app.register(adminRoutes, { auth, policies, audit });
 	await app.register(adminRolloutRoutes, { auth, policies, rollouts, store, groups, usage, ended: rolloutEnded });
-	await app.register(adminEffectiveRoutes, { auth, policies, store });
+	await app.register(adminEffectiveRoutes, { auth, policies, store, rollouts });
 	await app.register(adminGroupRoutes, { auth, groups });
 	await app.register(adminMemberRoutes, {
 		auth,

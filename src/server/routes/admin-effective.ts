@@ -6,6 +6,7 @@ import { HttpError } from '../http/http-error';
 import { currentOrThrow, expectedRevision, savePolicy, withKeptValuesOrThrow } from '../http/policy-http';
 import { ErrorSchema, sendStoredJson, signedPolicyResponse } from '../http/schemas';
 import type { PolicyService } from '../policy/policy-service';
+import type { Rollouts } from '../policy/rollouts';
 import { diffSettings, maskSettings } from '../policy/revision-diff';
 import { describeChanges } from '../policy/revision-words';
 import type { Store } from '../store/store';
@@ -13,15 +14,17 @@ import type { Store } from '../store/store';
 const ChangeSchema = z.object({ path: z.string(), before: z.string().optional(), after: z.string().optional() });
 
 /**
- * What a member (or any member of a group) is served of the current revision: the overlays that
- * apply, in order, the provider they make (header values masked), and how it differs from the
- * organization's policy. Under /api/v1/admin/policy/effective.
+ * What a member (or any member of a group) is served: the revision (a member outside a rollout's
+ * canary keeps the one before), the overlays that apply, in order, the provider they make (header
+ * values masked), and how it differs from the organization's policy. Under
+ * /api/v1/admin/policy/effective.
  */
 export const adminEffectiveRoutes: FastifyPluginAsyncZod<{
 	auth: Authenticators;
 	policies: Pick<PolicyService, 'current' | 'save' | 'withKeptValues'>;
 	store: Pick<Store, 'findUserByEmail' | 'groups'>;
-}> = async (app, { auth, policies, store }) => {
+	rollouts: Pick<Rollouts, 'served'>;
+}> = async (app, { auth, policies, store, rollouts }) => {
 	app.addHook('onRequest', requireRole(auth, 'admin'));
 
 	app.put(
@@ -100,14 +103,17 @@ export const adminEffectiveRoutes: FastifyPluginAsyncZod<{
 		},
 		async (request) => {
 			const { user } = principalOf(request);
-			const current = await currentOrThrow(policies, user.orgId);
+			const newest = await currentOrThrow(policies, user.orgId);
 			let groups: string[];
+			let current = newest;
 			if (request.query.member !== undefined) {
 				const member = await store.findUserByEmail(user.orgId, request.query.member.trim().toLowerCase());
 				if (!member) {
 					throw new HttpError(404, 'not_found', `member: ${request.query.member} is not a member of this organization`);
 				}
 				groups = (await store.groups.groupsOf(member.id)).map((group) => group.displayName);
+				// While a revision rolls out, a member outside its canary is served the one before.
+				current = await rollouts.served(newest, member.id, async () => groups, member.appliedRevision ?? undefined);
 			} else {
 				groups = [request.query.group!];
 			}

@@ -104,7 +104,7 @@ export const adminMemberRoutes: FastifyPluginAsyncZod<AdminMemberRouteOptions> =
 				standings(current),
 			]);
 			const views = users.map((member) =>
-				memberView(member, standing.servedRevision(member), tokens.get(member.id), standing.vscodeChat(member.id)),
+				memberView(member, standing.servedRevision(member), tokens.get(member.id), standing.vscodeChat(member)),
 			);
 			return {
 				currentRevision: current.revision,

@@ -1,13 +1,6 @@
-import {
-	effectiveDocument,
-	monthOf,
-	USAGE_LIMITS,
-	type FieldError,
-	type PolicyDocument,
-	type UsageReport,
-	type UsageStanding,
-} from '../../policy';
+import { monthOf, USAGE_LIMITS, type FieldError, type UsageReport, type UsageStanding } from '../../policy';
 import type { Clock } from '../clock';
+import type { MemberDocumentOf } from '../policy/member-document';
 import type { PolicyService } from '../policy/policy-service';
 import type { Store } from '../store/store';
 import type { UsageDimension, UsageFilter, UsageGroup, UsageTotals } from '../store/usage-store';
@@ -55,6 +48,7 @@ export class UsageService {
 	constructor(
 		private readonly store: Pick<Store, 'usage' | 'listRevisions' | 'listUsers' | 'getUser' | 'groups'>,
 		private readonly policies: Pick<PolicyService, 'current'>,
+		private readonly documentFor: MemberDocumentOf,
 		private readonly clock: Clock,
 		private readonly counted: (counts: IngestedCounts) => void = () => undefined,
 	) {}
@@ -143,16 +137,20 @@ export class UsageService {
 	/** A member's tokens this month against their allowance: their own where an admin set one, else their groups' overlay's, else the policy's. */
 	async standing(orgId: string, userId: string): Promise<UsageStanding> {
 		const { from, to, month } = monthOf(this.clock.now());
-		const [used, overrides, current] = await Promise.all([
+		const [used, overrides, member, groups] = await Promise.all([
 			this.store.usage.aggregate(orgId, { from, to, userId }, []),
 			this.store.usage.listBudgetOverrides(orgId),
-			this.policies.current(orgId),
+			this.store.getUser(userId),
+			this.store.groups.groupsOf(userId),
 		]);
-		const document = current?.signed.policy as PolicyDocument | undefined;
-		const groups = document?.overlays?.some((overlay) => overlay.budget)
-			? (await this.store.groups.groupsOf(userId)).map((group) => group.displayName)
-			: [];
-		const budget = document && effectiveDocument(document, groups).usage?.budget;
+		// Their groups' overlay's budget, on their side of any rollout.
+		const document =
+			member &&
+			(await this.documentFor(
+				member,
+				groups.map((group) => group.displayName),
+			));
+		const budget = document?.usage?.budget;
 		const own = overrides.find((override) => override.userId === userId)?.monthlyTokens;
 		return {
 			month,
