@@ -40,6 +40,12 @@ describe('the Members page of a large organization (headless Chromium)', functio
 			'Platform',
 			[7, 1500, 2499].map((index) => `member-${index.toString().padStart(4, '0')}@acme.example`),
 		);
+		await createGroup(
+			service.url,
+			admin,
+			'Everyone East',
+			Array.from({ length: 250 }, (_, index) => `member-${(index * 2).toString().padStart(4, '0')}@acme.example`),
+		);
 		page = await browser.newPage();
 		await signInToConsole(page, service.url);
 	});
@@ -99,5 +105,25 @@ describe('the Members page of a large organization (headless Chromium)', functio
 		await page.goto(`${service.url}/console/members?q=nobody-here`);
 		assert.equal(await page.textContent('#members-shown'), 'No member matches (of 2,501).');
 		assert.equal(await page.locator('#members tbody tr').count(), 0);
+	});
+
+	it('names twenty members of a large group on the Groups page, and lists them all on Members', async () => {
+		await page.goto(`${service.url}/console/groups`);
+		const row = page.locator('tr[data-group-name="Everyone East"]');
+		assert.equal(await row.locator('.chip').count(), 20);
+		assert.equal(await row.locator('.group-all-members').textContent(), 'and 230 more: all 250 on Members');
+		assert.equal(await page.locator('tr[data-group-name="Platform"] .group-all-members').count(), 0, 'a small group is named in full');
+		await row.locator('.group-all-members').click();
+		await page.waitForURL(/\/console\/members\?group=Everyone\+East$/);
+		assert.equal(await page.textContent('#members-shown'), 'Showing 1–100 of 250 matching (2,501 members).');
+		assert.equal((await emails())[1], 'member-0002@acme.example');
+		assert.equal(await page.inputValue('#member-search input[name="group"]'), 'Everyone East');
+		// The group stays while the admin narrows further.
+		await page.selectOption('#member-search select[name="sync"]', 'in sync');
+		await page.click('#member-search button[type="submit"]');
+		await page.waitForURL(/group=Everyone\+East/);
+		assert.equal(await page.textContent('#members-shown'), 'Showing 1–50 of 50 matching (2,501 members).');
+		mkdirSync(ARTIFACTS, { recursive: true });
+		await page.screenshot({ path: join(ARTIFACTS, 'console-members-group.png'), fullPage: false });
 	});
 });

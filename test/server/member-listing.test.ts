@@ -64,6 +64,14 @@ describe('the members API: search, sync state and pages', function () {
 			[['member-03@acme.example', 'in sync']],
 		);
 		assert.equal(inSync.body.matching, 1);
+
+		const inGroup = await list('?group=data%20SCIENCE');
+		assert.deepEqual(
+			inGroup.body.members.map((member) => member.email),
+			['member-03@acme.example', 'member-20@acme.example'],
+			'a group by its whole name, in any case',
+		);
+		assert.equal((await list('?group=data')).body.matching, 0, 'not part of a name');
 	});
 
 	it('cuts the list into pages with limit and offset', async () => {

@@ -9,17 +9,26 @@ const MANAGED: Record<GroupView['source'], string> = {
 	sso: 'sign-in group claim',
 };
 
+/** Members named in a group's row: a directory group of thousands is listed on the Members page instead. */
+const CHIPS_PER_GROUP = 20;
+
 function groupRow(group: GroupView): SafeHtml {
+	const shown = group.members.slice(0, CHIPS_PER_GROUP);
+	const more = group.members.length - shown.length;
 	return html`<tr data-group-id="${group.id}" data-group-name="${group.displayName}">
 		<th scope="row">${group.displayName}</th>
 		<td>${MANAGED[group.source]}</td>
 		<td class="group-members">${
 			group.members.length
-				? group.members.map(
+				? shown.map(
 						(email) =>
 							html`<span class="chip">${email}${group.editable ? html` <button type="button" class="link remove-from-group" data-email="${email}" aria-label="Remove ${email} from ${group.displayName}">×</button>` : ''}</span> `,
 					)
 				: html`<span class="muted">No members</span>`
+		}${
+			more > 0
+				? html`<a class="group-all-members" href="/console/members?${new URLSearchParams({ group: group.displayName }).toString()}">and ${more.toLocaleString('en-US')} more: all ${group.members.length.toLocaleString('en-US')} on Members</a>`
+				: ''
 		}</td>
 		<td>${
 			group.editable

@@ -7,20 +7,22 @@ import { html, type SafeHtml } from './html';
 /** Members shown on one page of the console's list: a company's thousands are searched, not scrolled. */
 export const MEMBERS_PER_PAGE = 100;
 
-/** What the Members page was asked for: a search, a sync state, and the page (from 1). */
+/** What the Members page was asked for: a search, a sync state, a group (from the Groups page), and the page (from 1). */
 export interface MembersPageQuery {
 	readonly q: string;
 	readonly sync: MemberListingQuery['sync'];
+	readonly group: string;
 	readonly page: number;
 }
 
 /** The page's query from its address: anything unusable falls back to everyone, first page (the form shows what applies). */
 export function membersPageQuery(raw: unknown): MembersPageQuery {
-	const { q, sync, page } = (typeof raw === 'object' && raw !== null ? raw : {}) as Record<string, unknown>;
+	const { q, sync, group, page } = (typeof raw === 'object' && raw !== null ? raw : {}) as Record<string, unknown>;
 	const pageNumber = typeof page === 'string' && /^[1-9]\d{0,5}$/.test(page) ? Number(page) : 1;
 	return {
 		q: typeof q === 'string' ? q.trim().slice(0, 320) : '',
 		sync: SYNC_LABELS.find((label) => label === sync),
+		group: typeof group === 'string' ? group.trim().slice(0, 200) : '',
 		page: pageNumber,
 	};
 }
@@ -32,7 +34,13 @@ export function membersOnPage(
 	query: MembersPageQuery,
 ): { listing: MemberListing; query: MembersPageQuery } {
 	const on = (page: number) =>
-		listMembers(people, groupsOf, { q: query.q, sync: query.sync, offset: (page - 1) * MEMBERS_PER_PAGE, limit: MEMBERS_PER_PAGE });
+		listMembers(people, groupsOf, {
+			q: query.q,
+			sync: query.sync,
+			group: query.group,
+			offset: (page - 1) * MEMBERS_PER_PAGE,
+			limit: MEMBERS_PER_PAGE,
+		});
 	const listing = on(query.page);
 	const pages = Math.max(1, Math.ceil(listing.matching / MEMBERS_PER_PAGE));
 	return query.page > pages ? { listing: on(pages), query: { ...query, page: pages } } : { listing, query };
@@ -62,22 +70,27 @@ function pageLink(query: MembersPageQuery, page: number): string {
 	if (query.sync) {
 		params.set('sync', query.sync);
 	}
+	if (query.group) {
+		params.set('group', query.group);
+	}
 	params.set('page', String(page));
 	return `/console/members?${params.toString()}`;
 }
 
 /** The search form, how many it found of how many, and links to the pages before and after. */
-function membersSearch(listing: MemberListing, query: MembersPageQuery): SafeHtml {
+function membersSearch(listing: MemberListing, query: MembersPageQuery, groupNames: readonly string[]): SafeHtml {
 	const pages = Math.max(1, Math.ceil(listing.matching / MEMBERS_PER_PAGE));
 	const first = listing.matching === 0 ? 0 : (query.page - 1) * MEMBERS_PER_PAGE + 1;
 	const last = Math.min(listing.matching, query.page * MEMBERS_PER_PAGE);
-	const narrowed = query.q !== '' || query.sync !== undefined;
+	const narrowed = query.q !== '' || query.sync !== undefined || query.group !== '';
 	return html`<form class="filters" id="member-search" method="get" action="/console/members" role="search">
 			<label>Find <input type="search" name="q" value="${query.q}" placeholder="E-mail or group" maxlength="320"></label>
 			<label>Sync <select name="sync"><option value="">Every state (${count(Object.values(listing.counts).reduce((a, b) => a + b, 0))})</option>${SYNC_LABELS.map(
 				(label) =>
 					html`<option value="${label}" ${label === query.sync ? 'selected' : ''}>${label} (${count(listing.counts[label])})</option>`,
 			)}</select></label>
+			<label>Group <input name="group" list="member-group-names" value="${query.group}" placeholder="Any group" maxlength="200"></label>
+			<datalist id="member-group-names">${groupNames.map((name) => html`<option value="${name}"></option>`)}</datalist>
 			<button type="submit">Show</button>
 			${narrowed ? html`<a href="/console/members">Show everyone</a>` : ''}
 		</form>
@@ -107,7 +120,7 @@ export function membersPage(
 			<h1>Members</h1>
 			<p class="muted">Current revision ${currentRevision}.</p>
 			<div id="status" class="status" role="status" aria-live="polite"></div>
-			${membersSearch(listing, query)}
+			${membersSearch(listing, query, [...new Set([...groupsOf.values()].flat())].sort())}
 			<table id="members">
 				<thead><tr><th>Email</th><th>Role</th><th>Groups</th><th>Last seen</th><th>Applied revision</th><th>Sync</th><th><span class="visually-hidden">Actions</span></th></tr></thead>
 				<tbody>

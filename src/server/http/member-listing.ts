@@ -11,6 +11,7 @@ const SKIPPED = 'must be a whole number, 0 or more';
 export const MemberListingQuerySchema = z.object({
 	q: z.string().max(320, 'must be at most 320 characters').optional().describe('Part of an e-mail address or of a group name, in any case'),
 	sync: z.enum(SYNC_LABELS).optional().describe('Only members in this sync state'),
+	group: z.string().max(200, 'must be at most 200 characters').optional().describe('Only members of this group (its name, in any case)'),
 	limit: z.coerce
 		.number()
 		.int(PAGE_SIZE)
@@ -25,9 +26,9 @@ export type MemberListingQuery = z.infer<typeof MemberListingQuerySchema>;
 export interface MemberListing {
 	/** Every member of the organization. */
 	readonly total: number;
-	/** Members the search and the sync state match. */
+	/** Members the search, the group and the sync state match. */
 	readonly matching: number;
-	/** Members the search matches, by sync state (what each choice of state would show). */
+	/** Members the search and the group match, by sync state (what each choice of state would show). */
 	readonly counts: Record<SyncLabel, number>;
 	/** The matching members within `offset` and `limit`, in e-mail order. */
 	readonly members: MemberView[];
@@ -41,16 +42,17 @@ export interface MemberListing {
 export function listMembers(
 	all: readonly MemberView[],
 	groupsOf: ReadonlyMap<string, readonly string[]>,
-	{ q, sync, limit, offset = 0 }: MemberListingQuery,
+	{ q, sync, group, limit, offset = 0 }: MemberListingQuery,
 ): MemberListing {
 	const needle = q?.trim().toLowerCase() ?? '';
-	const found = needle
-		? all.filter(
-				(member) =>
-					member.email.toLowerCase().includes(needle) ||
-					(groupsOf.get(member.id) ?? []).some((group) => group.toLowerCase().includes(needle)),
-			)
-		: [...all];
+	const team = group?.trim().toLowerCase() ?? '';
+	const found = all.filter((member) => {
+		const groups = groupsOf.get(member.id) ?? [];
+		return (
+			(!team || groups.some((each) => each.toLowerCase() === team)) &&
+			(!needle || member.email.toLowerCase().includes(needle) || groups.some((each) => each.toLowerCase().includes(needle)))
+		);
+	});
 	const counts = Object.fromEntries(SYNC_LABELS.map((label) => [label, 0])) as Record<SyncLabel, number>;
 	for (const member of found) {
 		counts[member.sync]++;
