@@ -256,6 +256,30 @@ describe('staged rollouts', function () {
 		}
 	});
 
+	it('refuses a canary group that does not exist, naming the groups there are, and saves nothing', async () => {
+		await createGroup(service.url, admin, 'Pilots', []);
+		const typo = await fetch(`${service.url}/api/v1/admin/policy?rollout=group:Pilotz`, {
+			method: 'PUT',
+			headers: bearer(admin, { 'content-type': 'application/json', 'if-match': '"2"' }),
+			body: JSON.stringify(NEXT),
+		});
+		const refusal = await jsonOf(typo);
+		assert.deepEqual(
+			[typo.status, refusal.message, refusal.fieldErrors?.[0]?.path],
+			[400, 'rollout: no group is named "Pilotz" (the groups are Pilots)', 'rollout'],
+		);
+		assert.equal((await service.policies.current('acme'))?.revision, 2, 'nothing saved');
+		assert.equal((await call('GET', '/rollout')).status, 404, 'no rollout started: other saves are not held back');
+		// In any case, as the group's name is unique whatever its case: the rollout names it as the organization spells it.
+		const saved = await fetch(`${service.url}/api/v1/admin/policy?rollout=group:PILOTS`, {
+			method: 'PUT',
+			headers: bearer(admin, { 'content-type': 'application/json', 'if-match': '"2"' }),
+			body: JSON.stringify(NEXT),
+		});
+		assert.equal(saved.status, 200);
+		assert.deepEqual(((await call('GET', '/rollout')).body as { canary: unknown }).canary, { group: 'Pilots' });
+	});
+
 	it('tells each member where they stand (their groups, the rollout, whether they are in its canary) and counts a member on the stable revision as in sync', async () => {
 		const pilot = await service.addUser('pilot@acme.example', 'member');
 		const other = await service.addUser('other@acme.example', 'member');
@@ -277,13 +301,13 @@ describe('staged rollouts', function () {
 			revision: 3,
 			groups: ['Pilots'],
 			appliedOverlays: [],
-			rollout: { revision: 3, stable: 2, canary: 'group pilots', inCanary: true },
+			rollout: { revision: 3, stable: 2, canary: 'group Pilots', inCanary: true },
 		});
 		assert.deepEqual(await placement(tokens.other), {
 			revision: 2,
 			groups: [],
 			appliedOverlays: [],
-			rollout: { revision: 3, stable: 2, canary: 'group pilots', inCanary: false },
+			rollout: { revision: 3, stable: 2, canary: 'group Pilots', inCanary: false },
 		});
 		// The admin's view of what each is served says the same.
 		const effective = async (email: string) => (await call('GET', `/policy/effective?member=${email}`)).body as { revision: number };

@@ -1,8 +1,9 @@
 import { fnv1a, settingsOf, type PolicyDocument } from '../../policy';
 import type { AuditLog } from '../audit';
 import type { Clock } from '../clock';
+import type { GroupStore } from '../store/group-store';
 import type { RolloutOutcomeRecord, RolloutSpec, Store } from '../store/store';
-import type { PolicyService, PublishedRevision, SaveResult } from './policy-service';
+import type { Canary, PolicyService, PublishedRevision, SaveResult } from './policy-service';
 
 /** A member's place in 0–99, from the organization and their id: the same every time, on every instance. */
 export function canaryBucket(orgId: string, userId: string): number {
@@ -38,6 +39,36 @@ export function takesRollout(
 export interface ServedMember {
 	readonly id: string;
 	readonly appliedRevision: number | null;
+}
+
+export type CanaryChoice = { ok: true; canary: Canary | undefined } | { ok: false; message: string };
+
+/**
+ * The canary a save asks for (`group:<name>`, `percent:<n>`, or none). A group must exist, or the
+ * revision would reach nobody and hold every other save back until someone ends it: a typo is
+ * refused with the groups there are. Its name is taken as the organization spells it.
+ */
+export async function canaryOf(
+	orgId: string,
+	rollout: string | undefined,
+	groups: Pick<GroupStore, 'findGroupByName' | 'listGroups'>,
+): Promise<CanaryChoice> {
+	if (!rollout) {
+		return { ok: true, canary: undefined };
+	}
+	if (!rollout.startsWith('group:')) {
+		return { ok: true, canary: { percent: Number(rollout.slice('percent:'.length)) } };
+	}
+	const name = rollout.slice('group:'.length);
+	const group = await groups.findGroupByName(orgId, name);
+	if (group) {
+		return { ok: true, canary: { group: group.displayName } };
+	}
+	const names = (await groups.listGroups(orgId)).map((each) => each.displayName).sort();
+	const known = names.length
+		? `the groups are ${names.slice(0, 10).join(', ')}${names.length > 10 ? ', …' : ''}`
+		: 'there are no groups yet';
+	return { ok: false, message: `rollout: no group is named "${name}" (${known})` };
 }
 
 export type RolloutEnd = { ok: true; revision: PublishedRevision } | { ok: false; status: 404 | 409; message: string };

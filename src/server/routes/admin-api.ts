@@ -11,7 +11,7 @@ import type { UsageService } from '../usage/usage-service';
 import { adminRolloutRoutes } from './admin-rollout';
 import { answersNotKept } from '../http/private-answers';
 
-export type AdminApiOptions = AdminRouteOptions &
+export type AdminApiOptions = Omit<AdminRouteOptions, 'canaryGroups'> &
 	Omit<AdminMemberRouteOptions, 'policies'> &
 	Pick<AdminGroupRouteOptions, 'groups'> & {
 		readonly store: Store;
@@ -41,7 +41,7 @@ export const adminApi: FastifyPluginAsyncZod<AdminApiOptions> = async (app, opti
 		standings,
 	} = options;
 	answersNotKept(app);
-	await app.register(adminRoutes, { auth, policies, audit });
+	await app.register(adminRoutes, { auth, policies, audit, canaryGroups: store.groups });
 	await app.register(adminRolloutRoutes, { auth, policies, rollouts, store, groups, usage, ended: rolloutEnded });
 	await app.register(adminEffectiveRoutes, { auth, policies, store, rollouts });
 	await app.register(adminGroupRoutes, { auth, groups });

@@ -8,11 +8,15 @@ import { ErrorSchema, sendStoredJson, signedPolicyResponse } from '../http/schem
 import { revisionView, RevisionViewSchema } from '../http/views';
 import { HttpError } from '../http/http-error';
 import { settingsOfRevision, type PolicyService } from '../policy/policy-service';
+import { canaryOf } from '../policy/rollouts';
+import type { GroupStore } from '../store/group-store';
 
 export interface AdminRouteOptions {
 	readonly auth: Authenticators;
 	readonly policies: Pick<PolicyService, 'current' | 'save' | 'history' | 'revision' | 'withKeptValues'>;
 	readonly audit: Pick<AuditLog, 'record'>;
+	/** The organization's groups, which a canary names. */
+	readonly canaryGroups: Pick<GroupStore, 'findGroupByName' | 'listGroups'>;
 }
 
 const bearer = [{ bearerAuth: [] }];
@@ -33,7 +37,7 @@ const KeepHeaderValuesQuery = z.object({
 });
 
 /** Admin endpoints under /api/v1/admin for the policy: save (the one save path), history, restore. */
-export const adminRoutes: FastifyPluginAsyncZod<AdminRouteOptions> = async (app, { auth, policies, audit }) => {
+export const adminRoutes: FastifyPluginAsyncZod<AdminRouteOptions> = async (app, { auth, policies, audit, canaryGroups }) => {
 	// Who may call is settled before the body is read: strangers learn nothing from a 400, 413 or 415.
 	app.addHook('onRequest', requireRole(auth, 'admin'));
 
@@ -67,14 +71,17 @@ export const adminRoutes: FastifyPluginAsyncZod<AdminRouteOptions> = async (app,
 			const { user } = principalOf(request);
 			const expected = expectedRevision(request.headers['if-match']);
 			const rollout = request.query.rollout;
-			const canary = rollout?.startsWith('group:')
-				? { group: rollout.slice('group:'.length) }
-				: rollout
-					? { percent: Number(rollout.slice('percent:'.length)) }
-					: undefined;
+			const choice = await canaryOf(user.orgId, rollout, canaryGroups);
+			if (!choice.ok) {
+				throw new HttpError(400, 'invalid_request', choice.message, { fieldErrors: [{ path: 'rollout', message: choice.message }] });
+			}
+			const { canary } = choice;
 			const saved = await savePolicy(policies, user.orgId, request.body, expected, user.email, canary);
 			if (canary) {
-				await audit.record(user.orgId, user.email, 'policy.rollout_started', 'ok', { revision: String(saved.revision), canary: rollout! });
+				await audit.record(user.orgId, user.email, 'policy.rollout_started', 'ok', {
+					revision: String(saved.revision),
+					canary: 'group' in canary ? `group:${canary.group}` : rollout!,
+				});
 			}
 			reply.header('etag', etagOf(saved.revision));
 			return sendStoredJson(reply, saved.json);
