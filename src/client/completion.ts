@@ -151,6 +151,10 @@ export async function* streamCompletion(
 		if (choice.delta?.content) {
 			yield { type: 'text', text: choice.delta.content };
 		}
+		// A refusal (structured outputs) is the model's answer in its own words, not an empty reply.
+		if (choice.delta?.refusal) {
+			yield { type: 'text', text: choice.delta.refusal };
+		}
 		for (const delta of choice.delta?.tool_calls ?? []) {
 			const call = calls.get(delta.index) ?? { id: '', name: '', arguments: '' };
 			call.id ||= delta.id ?? '';

@@ -33,6 +33,8 @@ export interface FakeBehaviour {
 	models?: string[];
 	/** The streamed answer, as SSE chunks of these texts. */
 	answer?: string[];
+	/** The model declines: `delta.refusal` chunks of these texts instead of the answer. */
+	refusal?: string[];
 	/** Split the SSE bytes into pieces of this size, so chunks land at awkward boundaries. */
 	splitBytes?: number;
 	/** Fail after this many content chunks with a broken stream. */
@@ -301,7 +303,9 @@ export class FakeEndpoint {
 						event({ tool_calls: [{ index, id: call.id, type: 'function', function: { name: call.name, arguments: '' } }] }, null),
 						...call.argumentPieces.map((piece) => event({ tool_calls: [{ index, function: { arguments: piece } }] }, null)),
 					])
-				: answer.map((text) => event({ content: text }, null));
+				: behaviour.refusal
+					? behaviour.refusal.map((text) => event({ refusal: text }, null))
+					: answer.map((text) => event({ content: text }, null));
 			const finish = behaviour.finishReason === undefined ? (calling ? 'tool_calls' : 'stop') : behaviour.finishReason;
 			// Asked for, the usage comes last in a chunk without choices, as OpenAI sends it.
 			const usage = (body as { stream_options?: { include_usage?: boolean } }).stream_options?.include_usage

@@ -16,8 +16,16 @@ export interface ResponsesBehaviour {
 	toolCalls?: { id: string; name: string; argumentPieces: string[] }[];
 	/** A reasoning item (with encrypted content when asked for by `include`) before the output. */
 	reasoning?: boolean;
-	/** How the response ends instead of `response.completed`. */
-	end?: { kind: 'incomplete'; reason: 'max_output_tokens' | 'content_filter' } | { kind: 'failed'; code: string; message: string };
+	/** The model declines: a `refusal` content part, in these deltas, instead of the answer text. */
+	refusal?: string[];
+	/**
+	 * How the response ends instead of `response.completed`: incomplete, failed, or an `error` event
+	 * (what the service streams when it fails outside a response, e.g. overloaded mid-stream).
+	 */
+	end?:
+		| { kind: 'incomplete'; reason: 'max_output_tokens' | 'content_filter' }
+		| { kind: 'failed'; code: string; message: string }
+		| { kind: 'error'; code: string; message: string };
 	/** The usage `response.completed` reports. */
 	usage?: { input: number; output: number; cached: number; reasoning: number };
 }
@@ -76,6 +84,20 @@ export function responseEvents(body: RequestBody, behaviour: ResponsesBehaviour)
 			output.push(done);
 			index++;
 		}
+	} else if (behaviour.refusal) {
+		const item = { type: 'message', id: 'msg_1', role: 'assistant', status: 'in_progress', content: [] };
+		const part = { type: 'refusal', refusal: '' };
+		add({ type: 'response.output_item.added', output_index: index, item });
+		add({ type: 'response.content_part.added', item_id: item.id, output_index: index, content_index: 0, part });
+		for (const delta of behaviour.refusal) {
+			add({ type: 'response.refusal.delta', item_id: item.id, output_index: index, content_index: 0, delta });
+		}
+		const refusal = behaviour.refusal.join('');
+		add({ type: 'response.refusal.done', item_id: item.id, output_index: index, content_index: 0, refusal });
+		add({ type: 'response.content_part.done', item_id: item.id, output_index: index, content_index: 0, part: { ...part, refusal } });
+		const done = { ...item, status: 'completed', content: [{ ...part, refusal }] };
+		add({ type: 'response.output_item.done', output_index: index, item: done });
+		output.push(done);
 	} else {
 		const answer = behaviour.answer ?? ['Hello', ' from', ' the', ' endpoint', ' ✓'];
 		const item = { type: 'message', id: 'msg_1', role: 'assistant', status: 'in_progress', content: [] };
@@ -106,6 +128,8 @@ export function responseEvents(body: RequestBody, behaviour: ResponsesBehaviour)
 			type: 'response.incomplete',
 			response: { ...base, status: 'incomplete', incomplete_details: { reason: end.reason }, output, usage: reported },
 		});
+	} else if (end?.kind === 'error') {
+		add({ type: 'error', code: end.code, message: end.message, param: null });
 	} else if (end?.kind === 'failed') {
 		add({
 			type: 'response.failed',

@@ -124,6 +124,8 @@ describe('models that speak only the Responses API, on the wire', function () {
 			{ reasoning: true, toolCalls: [{ id: 'call_1', name: 'read_file', argumentPieces: ['{"pa', 'th":"a.ts"}'] }] },
 			{ end: { kind: 'incomplete', reason: 'max_output_tokens' } },
 			{ end: { kind: 'failed', code: 'server_error', message: 'The server had an error' } },
+			{ end: { kind: 'error', code: 'server_error', message: 'The server is overloaded' } },
+			{ refusal: ["I'm sorry, ", 'I cannot help with that.'] },
 		];
 		for (const behaviour of behaviours) {
 			for (const event of responseEvents({ model: 'gpt-5.2-codex', include: ['reasoning.encrypted_content'] }, behaviour)) {
@@ -288,6 +290,12 @@ describe('models that speak only the Responses API, on the wire', function () {
 			'server-error',
 			'llm.acme.example reported an error while answering: The server had an error while processing your request.',
 		],
+		[
+			'an error event in the stream',
+			{ kind: 'error', code: 'server_error', message: 'The server is overloaded, try again shortly.' },
+			'server-error',
+			'llm.acme.example reported an error while answering: The server is overloaded, try again shortly.',
+		],
 	];
 	for (const [name, end, kind, message] of ends) {
 		it(`${name} reaches the caller as one sentence (${kind})`, async () => {
@@ -301,6 +309,13 @@ describe('models that speak only the Responses API, on the wire', function () {
 			});
 		});
 	}
+
+	it("a model's refusal reaches the caller as its answer, not as an empty one", async () => {
+		endpoint.behaviour = { responses: { refusal: ["I'm sorry, ", 'I cannot help with that.'] } };
+		const events = await collect(client(FORMS[0]!.provider), { model: 'gpt-5.2-codex', messages: [{ role: 'user', content: 'hi' }] });
+		assert.equal(events.map((event) => (event.type === 'text' ? event.text : '')).join(''), "I'm sorry, I cannot help with that.");
+		assert.equal(events.at(-1)?.type, 'end');
+	});
 
 	it('Test Connection probes a Responses model with the Responses API, and names the fix when Chat Completions is refused', async () => {
 		endpoint.behaviour = { responsesOnlyModels: ['gpt-5.2-codex'], models: ['gpt-5.2-codex', 'gpt-4o'] };

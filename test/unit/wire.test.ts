@@ -277,6 +277,14 @@ describe('the chat client on the wire, through a CONNECT proxy, with the real ho
 		});
 	}
 
+	it("a model's refusal (delta.refusal) is its answer, not an empty reply", async () => {
+		endpoint.behaviour = { refusal: ["I'm sorry, ", 'I cannot help with that.'] };
+		const [first] = CASES;
+		assert.equal(await chat(first!.provider, first!.model, first!.credential), "I'm sorry, I cannot help with that.");
+		const validate = openAiSchema('ChatCompletionStreamResponseDelta');
+		assert.ok(validate({ refusal: 'No.' }), `the fake's refusal delta is the published shape: ${JSON.stringify(validate.errors)}`);
+	});
+
 	describe('each failure, in the sentence the member sees', () => {
 		const azure = provider('https://acme.openai.azure.com', { azure: classic, models: deployments });
 
