@@ -196,8 +196,8 @@ export async function* streamResponse(
 	let completed = false;
 	for await (const event of guarded(stream as AsyncIterable<ResponseStreamEvent>, signal)) {
 		switch (event.type) {
-			case 'response.output_text.delta':
 			// A refusal is the model's answer in its own words: shown as such, not left as an empty reply.
+			case 'response.output_text.delta':
 			case 'response.refusal.delta':
 				yield { type: 'text', text: event.delta };
 				break;
