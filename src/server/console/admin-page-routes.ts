@@ -83,7 +83,10 @@ export const adminPageRoutes: FastifyPluginAsyncZod<AdminPageRouteOptions> = asy
 		);
 		const { listing, query } = membersOnPage(people, standing.groupsOf, membersPageQuery(request.query));
 		const invitations = (await store.listInvitations(user.orgId)).map(invitationView);
-		const options = chrome(request, 'Members', 'members', current.signed.policy.organization.name, script);
+		const options = {
+			...chrome(request, 'Members', 'members', current.signed.policy.organization.name, script),
+			styles: ['/console/assets/lists.css'],
+		};
 		return sendPage(reply, page(options, membersPage(listing, query, invitations, current.revision, user.id, standing.groupsOf)));
 	});
 
@@ -105,7 +108,7 @@ export const adminPageRoutes: FastifyPluginAsyncZod<AdminPageRouteOptions> = asy
 		};
 		const options = {
 			...chrome(request, 'Usage', 'usage', current.signed.policy.organization.name, ['/console/assets/usage.js']),
-			styles: ['/console/assets/usage.css'],
+			styles: ['/console/assets/lists.css', '/console/assets/usage.css'],
 		};
 		return sendPage(reply, page(options, usagePage(state)));
 	});
