@@ -75,7 +75,7 @@ async function run(argv: string[]): Promise<void> {
 	}
 	switch (positionals[1]) {
 		case 'get': {
-			const { body } = await call(options, 'GET', '/api/v1/policy', { headers: NEWEST_SCHEMA });
+			const { body } = await call(options, 'GET', '/api/v1/admin/policy', { headers: NEWEST_SCHEMA });
 			const document = body.policy as PolicyDocument;
 			console.error(`revision ${document.revision}, saved by ${document.updatedBy} at ${document.updatedAt}`);
 			console.log(JSON.stringify(settingsOf(document), null, 2));

@@ -11,7 +11,7 @@ export const NEWEST_SCHEMA = { [SCHEMA_HEADER]: String(SCHEMA_VERSION) };
 /** `plan`, `apply` and `export`; returns the exit code. */
 export async function policyAsCode(options: Options, command: string, file: string | undefined, planned?: number): Promise<number> {
 	if (command === 'export') {
-		const { body } = await call(options, 'GET', '/api/v1/policy', { headers: NEWEST_SCHEMA });
+		const { body } = await call(options, 'GET', '/api/v1/admin/policy', { headers: NEWEST_SCHEMA });
 		const current = body.policy as PolicyDocument;
 		const groups = consoleGroups((await call(options, 'GET', '/api/v1/admin/groups')).body.groups as ListedGroup[]);
 		const exported = exportPolicyFile(settingsOf(current), `${options.server.replace(/\/+$/, '')}/api/v1/schema/policy-file.json`, groups);
@@ -31,7 +31,7 @@ export async function policyAsCode(options: Options, command: string, file: stri
 		console.error(`${file} is refused:${formatErrors(desired.errors)}`);
 		return 3;
 	}
-	const { body } = await call(options, 'GET', '/api/v1/policy', { headers: NEWEST_SCHEMA });
+	const { body } = await call(options, 'GET', '/api/v1/admin/policy', { headers: NEWEST_SCHEMA });
 	const current = body.policy as PolicyDocument;
 	const policyChanges = planChanges(settingsOf(current), desired.settings);
 	const groups = desired.groups

@@ -269,4 +269,51 @@ describe('org-policy admin CLI', function () {
 		assert.match(refused.stderr, /groups\.Research\[1\]: nobody@acme\.example is not a member of this organization/);
 		assert.match(refused.stderr, /groups\.Directory Team: is managed by your directory \(SCIM\); leave it out of the file/);
 	});
+
+	it("reads the organization's saved policy, not the admin's own document: its group overlays, and the newest revision while one rolls out", async () => {
+		const admin = (await service.signIn(ADMIN.email)).access_token;
+		await service.addUser('ana@acme.example', 'member');
+		const made = await fetch(`${service.url}/api/v1/admin/groups`, {
+			method: 'POST',
+			headers: bearer(admin, { 'content-type': 'application/json' }),
+			body: JSON.stringify({ displayName: 'Analysts', members: ['ana@acme.example'] }),
+		});
+		assert.equal(made.status, 201);
+		const provider = { id: 'openai-compatible', baseUrl: 'https://llm.acme.example/v1', headers: {}, apiKeyRequired: true };
+		const settings = {
+			enabled: true,
+			provider: { ...provider, models: { allowed: ['gpt-4o', 'o3'] } },
+			overlays: [{ group: 'Analysts', models: { allowed: ['o3'] } }],
+		};
+		const saved = await fetch(`${service.url}/api/v1/admin/policy`, {
+			method: 'PUT',
+			headers: bearer(token, { 'content-type': 'application/json', 'if-match': '*' }),
+			body: JSON.stringify(settings),
+		});
+		assert.equal(saved.status, 200, await saved.clone().text());
+
+		const exported = await cli('export');
+		assert.equal(exported.code, 0, exported.stderr);
+		assert.match(exported.stdout, /overlays:\n {4}- group: Analysts\n {6}models:\n {8}allowed:\n {10}- o3/, exported.stdout);
+		const file = join(dir, 'overlays.yaml');
+		writeFileSync(file, exported.stdout);
+		const unchanged = await cli('plan', '-f', file);
+		assert.deepEqual([unchanged.code, unchanged.stdout.split(':')[0]], [0, 'No change'], unchanged.stdout + unchanged.stderr);
+
+		// A canary the admin is not in: what they read as a member is the revision before; what the CLI reads is the newest.
+		const canary = await fetch(`${service.url}/api/v1/admin/policy?rollout=group:Analysts`, {
+			method: 'PUT',
+			headers: bearer(token, { 'content-type': 'application/json', 'if-match': '*' }),
+			body: JSON.stringify({ ...settings, provider: { ...settings.provider, baseUrl: 'https://next.acme.example/v1' } }),
+		});
+		assert.equal(canary.status, 200, await canary.clone().text());
+		const got = await cli('policy', 'get');
+		assert.equal(JSON.parse(got.stdout).provider.baseUrl, 'https://next.acme.example/v1');
+		const planned = await cli('plan', '-f', file);
+		assert.equal(planned.code, 2);
+		assert.match(planned.stdout, /Base URL: https:\/\/next\.acme\.example\/v1 → https:\/\/llm\.acme\.example\/v1/, planned.stdout);
+		const own = await jsonOf(await fetch(`${service.url}/api/v1/policy`, { headers: bearer(admin, { 'org-policy-schema': '3' }) }));
+		assert.equal(own.policy.provider.baseUrl, 'https://llm.acme.example/v1', "the admin's own VS Code stays outside the canary");
+		assert.equal((await fetch(`${service.url}/api/v1/admin/rollout/promote`, { method: 'POST', headers: bearer(token) })).status, 200);
+	});
 });

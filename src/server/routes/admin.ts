@@ -1,9 +1,10 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import * as z from 'zod';
-import { etagOf, PolicySettingsSchema } from '../../policy';
+import { etagOf, negotiateSchemaVersion, PolicySettingsSchema, SCHEMA_HEADER } from '../../policy';
 import type { AuditLog } from '../audit';
 import { principalOf, requireRole, type Authenticators } from '../http/auth';
-import { expectedRevision, INVALID_POLICY_MESSAGE, savePolicy, withKeptValuesOrThrow } from '../http/policy-http';
+import { currentOrThrow, expectedRevision, INVALID_POLICY_MESSAGE, savePolicy, withKeptValuesOrThrow } from '../http/policy-http';
+import { jsonForSchema } from '../policy/revisions';
 import { ErrorSchema, sendStoredJson, signedPolicyResponse } from '../http/schemas';
 import { revisionView, RevisionViewSchema } from '../http/views';
 import { HttpError } from '../http/http-error';
@@ -85,6 +86,28 @@ export const adminRoutes: FastifyPluginAsyncZod<AdminRouteOptions> = async (app,
 			}
 			reply.header('etag', etagOf(saved.revision));
 			return sendStoredJson(reply, saved.json);
+		},
+	);
+
+	app.get(
+		'/policy',
+		{
+			schema: {
+				summary:
+					"The organization's newest revision as saved, signed: its group overlays and any canary included (what policy as code reads; a member's GET /api/v1/policy is their own document)",
+				security: bearer,
+				headers: z.looseObject({
+					[SCHEMA_HEADER]: z.string().optional().describe('The newest policy schema version the reader understands (default 1)'),
+				}),
+				response: { 200: signedPolicyResponse, 404: ErrorSchema },
+			},
+		},
+		async (request, reply) => {
+			const { user } = principalOf(request);
+			const current = await currentOrThrow(policies, user.orgId);
+			const version = negotiateSchemaVersion(request.headers[SCHEMA_HEADER] as string | undefined);
+			reply.header('etag', etagOf(current.revision, version)).header(SCHEMA_HEADER, String(version)).header('vary', SCHEMA_HEADER);
+			return sendStoredJson(reply, jsonForSchema(current, version));
 		},
 	);
 
