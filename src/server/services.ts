@@ -11,7 +11,7 @@ import { createOrganizationTokens } from './org-tokens';
 import { memberDocuments } from './policy/member-document';
 import { memberStandings } from './policy/member-standing';
 import { PolicyEvents, PolicyService } from './policy/policy-service';
-import { Rollouts } from './policy/rollouts';
+import { groupNamedByPolicy, Rollouts } from './policy/rollouts';
 import { StreamHub } from './policy/stream-hub';
 import { PolicyVariants } from './policy/variants';
 import { Keyring, type KeyCustodyOptions } from './signing/keyring';
@@ -114,7 +114,9 @@ export async function buildServices({
 		void regroupStreams(orgId, { policies, groups, hub, rollouts }).catch((error: unknown) =>
 			log.warn({ err: error }, 'could not regroup streams'),
 		);
-	const groups: GroupsService = new GroupsService(store.groups, store, clock, audit, regroup);
+	const groups: GroupsService = new GroupsService(store.groups, store, clock, audit, regroup, (orgId, name) =>
+		groupNamedByPolicy(orgId, name, { policies, rollouts }),
+	);
 	const standings = memberStandings({ rollouts, groups, store });
 	const scimGroups = new ScimGroups(store.groups, store, clock, audit, (kind, id) => `${config.publicUrl}/scim/v2/${kind}/${id}`, regroup);
 	const scimUsers = new ScimUsers(store, store.identity, accounts.members, clock, audit, (id) => `${config.publicUrl}/scim/v2/Users/${id}`);

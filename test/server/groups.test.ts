@@ -69,6 +69,58 @@ describe('groups: made by admins, named by sign-in claims', function () {
 		);
 	});
 
+	it('will not rename or delete a group the policy depends on (an overlay, a rollout’s canary), saying why; names an overlay whose group is gone', async () => {
+		const provider = { id: 'openai-compatible', baseUrl: 'https://llm.acme.example/v1', headers: {}, apiKeyRequired: true };
+		const contractors = await api('POST', '/groups', { displayName: 'Contractors', members: ['ann@acme.example'] });
+		const pilots = await api('POST', '/groups', { displayName: 'Pilots', members: ['bob@acme.example'] });
+		const saved = await fetch(`${service.url}/api/v1/admin/policy`, {
+			method: 'PUT',
+			headers: bearer(admin, { 'content-type': 'application/json', 'if-match': '*' }),
+			body: JSON.stringify({
+				enabled: true,
+				provider: { ...provider, models: { allowed: ['gpt-4o', 'gpt-4o-mini'] } },
+				overlays: [
+					{ group: 'contractors', models: { allowed: ['gpt-4o-mini'] } },
+					{ group: 'Ghosts', models: { allowed: ['gpt-4o'] } },
+				],
+			}),
+		});
+		assert.equal(saved.status, 200, await saved.clone().text());
+
+		const renamed = await api('PATCH', `/groups/${contractors.body.id}`, { displayName: 'External contractors' });
+		assert.equal(renamed.status, 409);
+		assert.equal(
+			renamed.body.message,
+			"displayName: Contractors cannot be renamed while the policy's group overlays name it: its members would lose it. Make a group with the new name and these members, point the policy at it, then delete this one",
+		);
+		const deleted = await api('DELETE', `/groups/${contractors.body.id}`);
+		assert.deepEqual(
+			[deleted.status, deleted.body.message],
+			[409, "Contractors cannot be deleted while the policy's group overlays name it: its members would lose it. Change the policy first"],
+		);
+		assert.equal((await api('PATCH', `/groups/${contractors.body.id}`, { add: ['bob@acme.example'] })).status, 200, 'members still change');
+
+		const canary = await fetch(`${service.url}/api/v1/admin/policy?rollout=group:Pilots&keepOverlays=true`, {
+			method: 'PUT',
+			headers: bearer(admin, { 'content-type': 'application/json', 'if-match': '*' }),
+			body: JSON.stringify({ enabled: true, provider: { ...provider, models: { allowed: ['gpt-4o', 'gpt-4o-mini', 'o3'] } } }),
+		});
+		assert.equal(canary.status, 200, await canary.clone().text());
+		const pilotsRenamed = await api('PATCH', `/groups/${pilots.body.id}`, { displayName: 'Pilot team' });
+		assert.equal(pilotsRenamed.status, 409);
+		assert.match(pilotsRenamed.body.message, /^displayName: Pilots cannot be renamed while it is the canary of revision 3's rollout/);
+		assert.equal((await api('POST', '/rollout/promote')).status, 200);
+		assert.equal(
+			(await api('PATCH', `/groups/${pilots.body.id}`, { displayName: 'Pilot team' })).status,
+			200,
+			'once the rollout has ended',
+		);
+
+		const page = await (await (await adminConsole(service)).request(`${service.url}/console/groups`)).text();
+		assert.match(page, /No group is named Ghosts now: this overlay applies to nobody/);
+		assert.doesNotMatch(page, /No group is named contractors/i, 'an overlay names its group in any case');
+	});
+
 	it("makes the groups a sign-in's claim names, keeps the member in them while named, and leaves the directory's to the directory", async () => {
 		const browser = await adminConsole(service);
 		assert.equal((await saveSsoSettings(browser, service, idp.settings())).status, 200);

@@ -11,7 +11,7 @@ const headerLines = (headers: Record<string, string> | undefined) =>
 		.map(([name, value]) => `${name}: ${value}`)
 		.join('\n');
 
-function overlayRow(overlay: Overlay | undefined, mayChangeEndpoint: boolean): SafeHtml {
+function overlayRow(overlay: Overlay | undefined, mayChangeEndpoint: boolean, groupExists = true): SafeHtml {
 	const group = overlay?.group ?? '';
 	const name = group || 'the group';
 	const kept = Object.keys(overlay?.models?.settings ?? {});
@@ -32,6 +32,7 @@ function overlayRow(overlay: Overlay | undefined, mayChangeEndpoint: boolean): S
 				</select>${slot('budget')}</label>
 			<label>Base URL<input class="overlay-base-url" value="${overlay?.baseUrl ?? ''}" placeholder="The organization's" spellcheck="false" ${mayChangeEndpoint ? '' : 'disabled'} title="${mayChangeEndpoint ? '' : 'Turn on “Overlays may change the endpoint” first'}">${slot('baseUrl')}</label>
 		</div>
+		${groupExists ? '' : html`<p class="hint warning overlay-orphan">No group is named ${group} now: this overlay applies to nobody (was the group renamed or removed in your directory?).</p>`}
 		${kept.length ? html`<p class="hint">Per-model settings kept (edit them in the policy file or the API): ${kept.join(', ')}.</p>` : ''}
 		${slot('')}
 	</fieldset>`;
@@ -52,7 +53,13 @@ export function overlaysSection(state: {
 		<h2>Group overlays</h2>
 		<p class="muted">Members of a group get what its overlay changes — models, extra headers, a monthly budget and, where allowed, the endpoint — applied in this order over the organization's policy (a later overlay wins where a member is in both). Empty fields keep the organization's; the credential always does. Saved secret header values show as ${MASK}: leave them to keep them.</p>
 		<label class="toggle"><input type="checkbox" id="overlays-endpoint" ${state.overlaysMayChangeEndpoint ? 'checked' : ''}> Overlays may change the endpoint (base URL)</label>
-		<div id="overlays">${state.overlays.map((overlay) => overlayRow(overlay, state.overlaysMayChangeEndpoint))}</div>
+		<div id="overlays">${state.overlays.map((overlay) =>
+			overlayRow(
+				overlay,
+				state.overlaysMayChangeEndpoint,
+				state.groups.some((group) => group.toLowerCase() === overlay.group.toLowerCase()),
+			),
+		)}</div>
 		<p id="no-overlays" class="muted" ${state.overlays.length ? 'hidden' : ''}>No overlays: every member gets the organization's policy.</p>
 		<div class="row">
 			<select id="overlay-group" aria-label="Group to add an overlay for">${state.groups.map((group) => html`<option value="${group}">${group}</option>`)}</select>

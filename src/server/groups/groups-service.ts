@@ -50,6 +50,8 @@ export class GroupsService {
 		private readonly clock: Clock,
 		private readonly audit: Pick<AuditLog, 'record'>,
 		private readonly changed: (orgId: string) => void = () => undefined,
+		/** Why the policy depends on a group's name (its overlays, a rollout's canary), if it does. */
+		private readonly namedByPolicy: (orgId: string, name: string) => Promise<string | undefined> = async () => undefined,
 	) {}
 
 	async list(orgId: string): Promise<GroupView[]> {
@@ -106,6 +108,16 @@ export class GroupsService {
 			return !add.ok ? add : (remove as Extract<GroupResult, { ok: false }>);
 		}
 		if (change.displayName !== undefined && change.displayName !== group.displayName) {
+			const named = await this.namedByPolicy(orgId, group.displayName);
+			if (named) {
+				// Overlays and canaries name groups: renamed, its members would silently lose what the policy gives them.
+				return {
+					ok: false,
+					status: 409,
+					message: `displayName: ${group.displayName} cannot be renamed while ${named}: its members would lose it. Make a group with the new name and these members, point the policy at it, then delete this one`,
+					errors: [{ path: 'displayName', message: `cannot change while ${named}` }],
+				};
+			}
 			if (!(await this.groups.updateGroup(orgId, id, { displayName: change.displayName }, this.clock.now()))) {
 				return {
 					ok: false,
@@ -133,6 +145,14 @@ export class GroupsService {
 		}
 		if (group.source !== 'console') {
 			return { ok: false, status: 409, message: `${group.displayName} is managed by ${MANAGED_BY[group.source]}: remove it there` };
+		}
+		const named = await this.namedByPolicy(orgId, group.displayName);
+		if (named) {
+			return {
+				ok: false,
+				status: 409,
+				message: `${group.displayName} cannot be deleted while ${named}: its members would lose it. Change the policy first`,
+			};
 		}
 		await this.groups.deleteGroup(orgId, id);
 		await this.audit.record(orgId, actor, 'group.deleted', 'ok', { group: group.displayName });

@@ -71,6 +71,30 @@ export async function canaryOf(
 	return { ok: false, message: `rollout: no group is named "${name}" (${known})` };
 }
 
+/**
+ * Why the organization's newest policy depends on a group's name, if it does: its overlays name it,
+ * or it is the canary of the rollout under way. Groups are matched by name, in any case.
+ */
+export async function groupNamedByPolicy(
+	orgId: string,
+	name: string,
+	deps: { policies: Pick<PolicyService, 'current'>; rollouts: Pick<Rollouts, 'active'> },
+): Promise<string | undefined> {
+	const current = await deps.policies.current(orgId);
+	if (!current) {
+		return undefined;
+	}
+	const key = name.toLowerCase();
+	const reasons: string[] = [];
+	if ((current.signed.policy as PolicyDocument).overlays?.some((overlay) => overlay.group.toLowerCase() === key)) {
+		reasons.push("the policy's group overlays name it");
+	}
+	if ((await deps.rollouts.active(current))?.group?.toLowerCase() === key) {
+		reasons.push(`it is the canary of revision ${current.revision}'s rollout`);
+	}
+	return reasons.length ? reasons.join(' and ') : undefined;
+}
+
 export type RolloutEnd = { ok: true; revision: PublishedRevision } | { ok: false; status: 404 | 409; message: string };
 
 /**
