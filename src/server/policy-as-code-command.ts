@@ -52,6 +52,13 @@ export async function policyAsCode(options: Options, command: string, file: stri
 			);
 		}
 	}
+	// The service keeps a group the policy's overlays name; a file that removes one would stop half-way.
+	const named = new Set((desired.settings.overlays ?? []).map((overlay) => overlay.group.toLowerCase()));
+	for (const step of groups.steps) {
+		if (step.kind === 'delete' && named.has(step.displayName.toLowerCase())) {
+			groups.errors.push(`groups: ${step.displayName} is left out, but policy.overlays name it: keep the group, or drop its overlay too`);
+		}
+	}
 	if (groups.errors.length) {
 		console.error(`${file} is refused:${groups.errors.map((error) => `\n  ${error}`).join('')}`);
 		return 3;

@@ -315,5 +315,15 @@ describe('org-policy admin CLI', function () {
 		const own = await jsonOf(await fetch(`${service.url}/api/v1/policy`, { headers: bearer(admin, { 'org-policy-schema': '3' }) }));
 		assert.equal(own.policy.provider.baseUrl, 'https://llm.acme.example/v1', "the admin's own VS Code stays outside the canary");
 		assert.equal((await fetch(`${service.url}/api/v1/admin/rollout/promote`, { method: 'POST', headers: bearer(token) })).status, 200);
+
+		// A file that leaves out a group its own overlays name is refused before anything is saved.
+		const withGroups = (await cli('export')).stdout;
+		assert.match(withGroups, /\n {2}Analysts:\n/);
+		writeFileSync(file, `${withGroups.split('\ngroups:')[0]}\ngroups: {}\n`);
+		const before = (await service.policies.current('acme'))?.revision;
+		const orphaned = await cli('apply', '-f', file);
+		assert.equal(orphaned.code, 3, orphaned.stdout + orphaned.stderr);
+		assert.match(orphaned.stderr, /groups: Analysts is left out, but policy\.overlays name it: keep the group, or drop its overlay too/);
+		assert.equal((await service.policies.current('acme'))?.revision, before, 'nothing saved');
 	});
 });
