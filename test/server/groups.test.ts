@@ -99,6 +99,8 @@ describe('groups: made by admins, named by sign-in claims', function () {
 			[409, "Contractors cannot be deleted while the policy's group overlays name it: its members would lose it. Change the policy first"],
 		);
 		assert.equal((await api('PATCH', `/groups/${contractors.body.id}`, { add: ['bob@acme.example'] })).status, 200, 'members still change');
+		const recased = await api('PATCH', `/groups/${contractors.body.id}`, { displayName: 'CONTRACTORS' });
+		assert.equal(recased.status, 200, 'another case is the same name to the policy');
 
 		const canary = await fetch(`${service.url}/api/v1/admin/policy?rollout=group:Pilots&keepOverlays=true`, {
 			method: 'PUT',

@@ -108,9 +108,10 @@ export class GroupsService {
 			return !add.ok ? add : (remove as Extract<GroupResult, { ok: false }>);
 		}
 		if (change.displayName !== undefined && change.displayName !== group.displayName) {
-			const named = await this.namedByPolicy(orgId, group.displayName);
+			// Overlays and canaries name groups (in any case): renamed, its members would silently lose what the policy gives them.
+			const recased = change.displayName.toLowerCase() === group.displayName.toLowerCase();
+			const named = recased ? undefined : await this.namedByPolicy(orgId, group.displayName);
 			if (named) {
-				// Overlays and canaries name groups: renamed, its members would silently lose what the policy gives them.
 				return {
 					ok: false,
 					status: 409,
