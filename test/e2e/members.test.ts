@@ -76,6 +76,11 @@ describe('the Members page of a large organization (headless Chromium)', functio
 		await page.waitForURL(/q=MEMBER-2042/);
 		assert.deepEqual(await emails(), ['member-2042@acme.example'], 'any case, from the first page');
 		assert.equal(await page.textContent('#members-shown'), 'Showing 1–1 of 1 matching (2,501 members).');
+		assert.equal(
+			await page.getAttribute('#members tbody tr a', 'href'),
+			'/console/usage?member=member-2042%40acme.example',
+			'each address leads to that member’s usage',
+		);
 
 		await page.fill('#member-search input[name="q"]', 'platform');
 		await page.click('#member-search button[type="submit"]');

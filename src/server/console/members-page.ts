@@ -126,7 +126,7 @@ export function membersPage(
 				<tbody>
 					${listing.members.map(
 						(member) => html`<tr data-member-id="${member.id}">
-							<td>${member.email}</td>
+							<td><a href="/console/usage?${new URLSearchParams({ member: member.email }).toString()}" title="Their usage">${member.email}</a></td>
 							<td>${member.role}</td>
 							<td class="member-groups">${(groupsOf.get(member.id) ?? []).join(', ') || '—'}</td>
 							<td>${member.lastSeenAt ? html`<time datetime="${member.lastSeenAt}">${member.lastSeenAt}</time>` : 'never'}</td>
