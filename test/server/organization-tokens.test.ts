@@ -173,6 +173,15 @@ describe('organization tokens', function () {
 		assert.deepEqual(await modelsOf(pilot.email), ['gpt-4o', 'gpt-4o-mini', 'o3']);
 		assert.deepEqual(await modelsOf(everyone.email), ['gpt-4o', 'gpt-4o-mini']);
 		assert.deepEqual(await modelsOf(contractor.email), ['gpt-4o-mini']);
+		// A member may report any revision as applied: that does not put them in the canary.
+		const outside = (await service.signIn(everyone.email)).access_token;
+		const claimed = await fetch(`${service.url}/api/v1/policy/applied`, {
+			method: 'POST',
+			headers: bearer(outside, { 'content-type': 'application/json' }),
+			body: JSON.stringify({ revision: (await service.policies.current('acme'))!.revision }),
+		});
+		assert.equal(claimed.status, 204);
+		assert.deepEqual(await modelsOf(everyone.email), ['gpt-4o', 'gpt-4o-mini'], 'a reported revision is no way into the canary');
 		assert.equal((await fetch(`${service.url}/api/v1/admin/rollout/promote`, { method: 'POST', headers: bearer(admin) })).status, 200);
 		assert.deepEqual(await modelsOf(everyone.email), ['gpt-4o', 'gpt-4o-mini', 'o3']);
 	});

@@ -1,17 +1,19 @@
 import { effectiveDocument, type PolicyDocument } from '../../policy';
 import type { PolicyService } from './policy-service';
-import type { Rollouts, ServedMember } from './rollouts';
+import type { Rollouts } from './rollouts';
 
-/** A member of an organization, with the newest revision they reported applying. */
-export interface DocumentReader extends ServedMember {
+/** A member of an organization. */
+export interface DocumentReader {
+	readonly id: string;
 	readonly orgId: string;
 }
 
 /**
- * The policy a member is under now, as their VS Code applies it: the revision they are served (a
- * rollout keeps those outside its canary on the one before) with their groups' overlays applied.
- * What the service hands a member beside the signed document (an organization token's models, their
- * budget) is decided by this, never by the organization's newest document alone.
+ * The policy that grants a member what the service hands them beside the signed document (an
+ * organization token's models, their budget): the revision of their side of any rollout, by the
+ * canary's terms alone, with their groups' overlays applied. Never the organization's newest document
+ * as such, and never what the member says they hold: a member may report any revision, and a
+ * canary's models or allowance are not theirs for the asking.
  */
 export type MemberDocumentOf = (member: DocumentReader, groups: readonly string[]) => Promise<PolicyDocument | undefined>;
 
@@ -21,7 +23,7 @@ export function memberDocuments(deps: { policies: Pick<PolicyService, 'current'>
 		if (!newest) {
 			return undefined;
 		}
-		const served = await deps.rollouts.served(newest, member.id, async () => groups, member.appliedRevision ?? undefined);
+		const served = await deps.rollouts.served(newest, member.id, async () => groups);
 		return effectiveDocument(served.signed.policy as PolicyDocument, groups);
 	};
 }

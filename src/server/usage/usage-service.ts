@@ -137,19 +137,16 @@ export class UsageService {
 	/** A member's tokens this month against their allowance: their own where an admin set one, else their groups' overlay's, else the policy's. */
 	async standing(orgId: string, userId: string): Promise<UsageStanding> {
 		const { from, to, month } = monthOf(this.clock.now());
-		const [used, overrides, member, groups] = await Promise.all([
+		const [used, overrides, groups] = await Promise.all([
 			this.store.usage.aggregate(orgId, { from, to, userId }, []),
 			this.store.usage.listBudgetOverrides(orgId),
-			this.store.getUser(userId),
 			this.store.groups.groupsOf(userId),
 		]);
 		// Their groups' overlay's budget, on their side of any rollout.
-		const document =
-			member &&
-			(await this.documentFor(
-				member,
-				groups.map((group) => group.displayName),
-			));
+		const document = await this.documentFor(
+			{ id: userId, orgId },
+			groups.map((group) => group.displayName),
+		);
 		const budget = document?.usage?.budget;
 		const own = overrides.find((override) => override.userId === userId)?.monthlyTokens;
 		return {
