@@ -312,6 +312,8 @@ describe('staged rollouts', function () {
 		// The admin's view of what each is served says the same.
 		const effective = async (email: string) => (await call('GET', `/policy/effective?member=${email}`)).body as { revision: number };
 		assert.deepEqual([(await effective(pilot.email)).revision, (await effective(other.email)).revision], [3, 2]);
+		const ofGroup = async (group: string) => (await call('GET', `/policy/effective?group=${group}`)).body as { revision: number };
+		assert.deepEqual([(await ofGroup('PILOTS')).revision, (await ofGroup('Research')).revision], [3, 2]);
 		const noToken = await fetch(`${service.url}/api/v1/policy/placement`);
 		assert.equal(noToken.status, 401);
 

@@ -6,7 +6,7 @@ import { HttpError } from '../http/http-error';
 import { currentOrThrow, expectedRevision, savePolicy, withKeptValuesOrThrow } from '../http/policy-http';
 import { ErrorSchema, sendStoredJson, signedPolicyResponse } from '../http/schemas';
 import type { PolicyService } from '../policy/policy-service';
-import type { Rollouts } from '../policy/rollouts';
+import { inCanary, type Rollouts } from '../policy/rollouts';
 import { diffSettings, maskSettings } from '../policy/revision-diff';
 import { describeChanges } from '../policy/revision-words';
 import type { Store } from '../store/store';
@@ -23,7 +23,7 @@ export const adminEffectiveRoutes: FastifyPluginAsyncZod<{
 	auth: Authenticators;
 	policies: Pick<PolicyService, 'current' | 'save' | 'withKeptValues'>;
 	store: Pick<Store, 'findUserByEmail' | 'groups'>;
-	rollouts: Pick<Rollouts, 'served'>;
+	rollouts: Pick<Rollouts, 'served' | 'active' | 'stableOf'>;
 }> = async (app, { auth, policies, store, rollouts }) => {
 	app.addHook('onRequest', requireRole(auth, 'admin'));
 
@@ -116,6 +116,12 @@ export const adminEffectiveRoutes: FastifyPluginAsyncZod<{
 				current = await rollouts.served(newest, member.id, async () => groups, member.appliedRevision ?? undefined);
 			} else {
 				groups = [request.query.group!];
+				// While a revision rolls out to a group, any other group's members keep the one before (a
+				// share of members is no group's: the newest is shown).
+				const spec = await rollouts.active(newest);
+				if (spec?.group !== undefined && !inCanary(spec, newest.orgId, '', groups)) {
+					current = await rollouts.stableOf(newest.orgId, spec.stable);
+				}
 			}
 			const base = current.signed.policy as PolicyDocument;
 			const effective = effectiveDocument(base, groups);
