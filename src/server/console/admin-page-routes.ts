@@ -2,7 +2,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { isoTime } from '../clock';
 import { principalOf } from '../http/auth';
 import { currentOrThrow } from '../http/policy-http';
-import { invitationView, memberView, revisionView } from '../http/views';
+import { invitationView, revisionView } from '../http/views';
 import { settingsOfRevision, type PolicyService, type PublishedRevision } from '../policy/policy-service';
 import { restoreEffect } from '../policy/restore-effect';
 import type { MemberStanding } from '../policy/member-standing';
@@ -12,6 +12,7 @@ import { page } from './html';
 import type { ConsoleKit } from './kit';
 import { adminPages } from './pages';
 import { membersOnPage, membersPage, membersPageQuery } from './members-page';
+import { memberViews } from '../http/member-listing';
 import { usagePage } from './usage-page';
 import { groupsPage } from './groups-page';
 import type { GroupsService } from '../groups/groups-service';
@@ -78,9 +79,7 @@ export const adminPageRoutes: FastifyPluginAsyncZod<AdminPageRouteOptions> = asy
 		const current = await currentOrThrow(policies, user.orgId);
 		const tokens = await store.tokenKeys.liveGrants(user.orgId, Date.now());
 		const standing = await standings(current);
-		const people = (await store.listUsers(user.orgId)).map((member) =>
-			memberView(member, standing.servedRevision(member), tokens.get(member.id), standing.vscodeChat(member)),
-		);
+		const people = memberViews(await store.listUsers(user.orgId), standing, tokens);
 		const { listing, query } = membersOnPage(people, standing.groupsOf, membersPageQuery(request.query));
 		const invitations = (await store.listInvitations(user.orgId)).map(invitationView);
 		const options = {

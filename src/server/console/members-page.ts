@@ -27,6 +27,9 @@ export function membersPageQuery(raw: unknown): MembersPageQuery {
 	};
 }
 
+/** How many pages the matching members fill (one, when none match). */
+const pageCount = (listing: MemberListing) => Math.max(1, Math.ceil(listing.matching / MEMBERS_PER_PAGE));
+
 /** The members of the page asked for, or of the last page when it asks past the end (a member was removed meanwhile). */
 export function membersOnPage(
 	people: readonly MemberView[],
@@ -42,7 +45,7 @@ export function membersOnPage(
 			limit: MEMBERS_PER_PAGE,
 		});
 	const listing = on(query.page);
-	const pages = Math.max(1, Math.ceil(listing.matching / MEMBERS_PER_PAGE));
+	const pages = pageCount(listing);
 	return query.page > pages ? { listing: on(pages), query: { ...query, page: pages } } : { listing, query };
 }
 
@@ -79,7 +82,7 @@ function pageLink(query: MembersPageQuery, page: number): string {
 
 /** The search form, how many it found of how many, and links to the pages before and after. */
 function membersSearch(listing: MemberListing, query: MembersPageQuery, groupNames: readonly string[]): SafeHtml {
-	const pages = Math.max(1, Math.ceil(listing.matching / MEMBERS_PER_PAGE));
+	const pages = pageCount(listing);
 	const first = listing.matching === 0 ? 0 : (query.page - 1) * MEMBERS_PER_PAGE + 1;
 	const last = Math.min(listing.matching, query.page * MEMBERS_PER_PAGE);
 	const narrowed = query.q !== '' || query.sync !== undefined || query.group !== '';

@@ -1,5 +1,7 @@
 import * as z from 'zod';
-import { MemberViewSchema, type MemberView } from './views';
+import type { MemberStanding } from '../policy/member-standing';
+import type { UserRecord } from '../store/store';
+import { memberView, MemberViewSchema, type MemberView } from './views';
 
 export type SyncLabel = MemberView['sync'];
 export const SYNC_LABELS: readonly SyncLabel[] = MemberViewSchema.shape.sync.options;
@@ -66,4 +68,17 @@ export function listMembers(
 		counts,
 		members: matching.slice(offset, limit === undefined ? undefined : offset + limit),
 	};
+}
+
+/**
+ * Each member as the admin API and the console's Members page list them: in sync against the
+ * revision they are served, until when their organization token lives (`tokens`, by member id),
+ * and their VS Code's utility models against that revision's.
+ */
+export function memberViews(
+	users: readonly UserRecord[],
+	standing: Pick<MemberStanding, 'servedRevision' | 'vscodeChat'>,
+	tokens: ReadonlyMap<string, number>,
+): MemberView[] {
+	return users.map((member) => memberView(member, standing.servedRevision(member), tokens.get(member.id), standing.vscodeChat(member)));
 }

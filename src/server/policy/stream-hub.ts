@@ -152,20 +152,20 @@ export class StreamHub {
 	 * `current`'s; one who leaves the canary keeps the revision they hold (see `takesRollout`).
 	 */
 	async regroup(current: PublishedRevision, groupsOf: (userId: string) => readonly string[], rollout?: RegroupRollout): Promise<void> {
-		const moved = new Map<PublishedRevision, Subscriber[]>([
-			[current, []],
-			...(rollout ? [[rollout.stable, []] as [PublishedRevision, Subscriber[]]] : []),
-		]);
+		const toCurrent: Subscriber[] = [];
+		const toStable: Subscriber[] = [];
 		for (const subscriber of this.byOrg.get(current.orgId) ?? []) {
 			const groups = groupsOf(subscriber.userId);
-			const served = !rollout || takesRollout(rollout.spec, current, subscriber.userId, groups, subscriber.held) ? current : rollout.stable;
+			const takes = !rollout || takesRollout(rollout.spec, current, subscriber.userId, groups, subscriber.held);
+			const served = takes ? current : rollout.stable;
 			if (served.revision > subscriber.held || PolicyVariants.differs(served, subscriber.groups, groups)) {
-				moved.get(served)!.push(subscriber);
+				(takes ? toCurrent : toStable).push(subscriber);
 			}
 			subscriber.groups = groups;
 		}
-		for (const [revision, subscribers] of moved) {
-			await this.write(revision, subscribers);
+		await this.write(current, toCurrent);
+		if (rollout) {
+			await this.write(rollout.stable, toStable);
 		}
 	}
 

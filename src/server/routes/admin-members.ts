@@ -1,7 +1,7 @@
 import type { FastifyBaseLogger } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import * as z from 'zod';
-import { listMembers, MemberListingQuerySchema, SYNC_LABELS } from '../http/member-listing';
+import { listMembers, MemberListingQuerySchema, memberViews, SYNC_LABELS } from '../http/member-listing';
 import { RoleSchema } from '../../policy';
 import type { Members, Tokens } from '../accounts';
 import type { AuditLog } from '../audit';
@@ -103,12 +103,9 @@ export const adminMemberRoutes: FastifyPluginAsyncZod<AdminMemberRouteOptions> =
 				store.tokenKeys.liveGrants(user.orgId, clock.now()),
 				standings(current),
 			]);
-			const views = users.map((member) =>
-				memberView(member, standing.servedRevision(member), tokens.get(member.id), standing.vscodeChat(member)),
-			);
 			return {
 				currentRevision: current.revision,
-				...listMembers(views, standing.groupsOf, request.query),
+				...listMembers(memberViews(users, standing, tokens), standing.groupsOf, request.query),
 				invitations: invitations.map(invitationView),
 			};
 		},
