@@ -3,7 +3,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { launchChromium, signInToConsole } from '../support/chromium';
-import { startService, type RunningService } from '../support/service';
+import { ADMIN, createGroup, putPolicy, startService, type RunningService } from '../support/service';
 
 const ARTIFACTS = join(__dirname, '..', '..', 'test-results');
 
@@ -81,5 +81,39 @@ describe('the Groups page in headless Chromium', function () {
 		await row('AI Research').locator('.delete-group').click();
 		await statusSays('Deleted AI Research');
 		assert.equal(await row('AI Research').count(), 0);
+	});
+
+	it('says in the status line why a group its overlay names keeps its name, and marks an overlay whose group is gone', async () => {
+		const admin = (await service.signIn(ADMIN.email)).access_token;
+		await createGroup(service.url, admin, 'Research', ['ann@acme.example']);
+		const saved = await putPolicy(
+			service.url,
+			admin,
+			{
+				enabled: true,
+				provider: { id: 'openai-compatible', baseUrl: 'https://llm.acme.example/v1', models: { allowed: ['gpt-4o', 'o3'] } },
+				overlays: [
+					{ group: 'Research', models: { allowed: ['o3'] } },
+					{ group: 'Former Team', models: { allowed: ['gpt-4o'] } },
+				],
+			},
+			'*',
+		);
+		assert.equal(saved.status, 200, await saved.clone().text());
+		await page.goto(`${service.url}/console/groups`);
+		await row('Research').locator('.rename-group').click();
+		await page.waitForSelector('#status.error');
+		assert.match(
+			(await page.textContent('#status')) ?? '',
+			/^displayName: Research cannot be renamed while the policy's group overlays name it: its members would lose it\./,
+		);
+		assert.equal(await page.textContent('#new-group [data-error-for="displayName"]'), '', 'not said under the new group’s name');
+		assert.equal(await row('Research').count(), 1, 'still named Research');
+		assert.equal(
+			await page.textContent('#overlays .overlay-orphan'),
+			'No group is named Former Team now: this overlay applies to nobody (was the group renamed or removed in your directory?).',
+		);
+		assert.equal(await page.locator('#overlays .overlay-orphan').count(), 1, 'only the overlay whose group is gone');
+		await page.screenshot({ path: join(ARTIFACTS, 'console-groups-named-by-policy.png'), fullPage: true });
 	});
 });

@@ -118,6 +118,8 @@ describe('the Members page of a large organization (headless Chromium)', functio
 		assert.equal(await row.locator('.chip').count(), 20);
 		assert.equal(await row.locator('.group-all-members').textContent(), 'and 230 more: all 250 on Members');
 		assert.equal(await page.locator('tr[data-group-name="Platform"] .group-all-members').count(), 0, 'a small group is named in full');
+		mkdirSync(ARTIFACTS, { recursive: true });
+		await row.screenshot({ path: join(ARTIFACTS, 'console-groups-large-group.png') });
 		await row.locator('.group-all-members').click();
 		await page.waitForURL(/\/console\/members\?group=Everyone\+East$/);
 		assert.equal(await page.textContent('#members-shown'), 'Showing 1–100 of 250 matching (2,501 members).');

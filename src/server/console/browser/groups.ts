@@ -7,10 +7,12 @@ interface Answer {
 
 /** The Groups page: make a group, add and remove members, rename and delete — each through the admin API, then the page again. */
 export function wireGroups(table: HTMLElement): void {
-	const done = async ({ response, data }: { response: Response; data: Answer }, success: string) => {
+	// Field errors go beside the fields of the form that was sent (the new group's); a row's change
+	// (a rename, say) has no such fields, and its refusal is said in the status line whole.
+	const done = async ({ response, data }: { response: Response; data: Answer }, success: string, form?: HTMLElement) => {
 		if (!response.ok) {
-			for (const error of data.fieldErrors ?? []) {
-				const slot = document.querySelector(`[data-error-for="${error.path.split('[')[0]}"]`);
+			for (const error of form ? (data.fieldErrors ?? []) : []) {
+				const slot = form?.querySelector(`[data-error-for="${error.path.split('[')[0]}"]`);
 				if (slot) {
 					slot.textContent = error.message;
 				}
@@ -26,7 +28,8 @@ export function wireGroups(table: HTMLElement): void {
 		sessionStorage.removeItem('groups-status');
 		showStatus(saved, 'success');
 	}
-	$<HTMLFormElement>('#new-group').addEventListener('submit', (event) => {
+	const newGroup = $<HTMLFormElement>('#new-group');
+	newGroup.addEventListener('submit', (event) => {
 		event.preventDefault();
 		const displayName = $<HTMLInputElement>('#group-name').value.trim();
 		const members = $<HTMLTextAreaElement>('#group-members')
@@ -34,7 +37,7 @@ export function wireGroups(table: HTMLElement): void {
 			.map((line) => line.trim())
 			.filter(Boolean);
 		void send<Answer>('POST', '/api/v1/admin/groups', { displayName, members }).then((response) =>
-			done(response, `Created ${displayName}.`),
+			done(response, `Created ${displayName}.`, newGroup),
 		);
 	});
 	for (const row of $$('tr[data-group-id]', table)) {
