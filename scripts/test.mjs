@@ -59,6 +59,7 @@ const suites = {
 				'overlay-changes',
 				'vscode-settings',
 				'rollouts',
+				'admin-tokens',
 			].map((name) => join(root, `test/server/${name}.test.ts`)),
 		],
 	},

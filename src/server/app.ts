@@ -139,7 +139,7 @@ export async function buildApp(options: AppOptions): Promise<PolicyApp> {
 		store,
 		groups,
 		members: accounts.members,
-		tokens: accounts.tokens,
+		adminTokens: accounts.adminTokens,
 		clock,
 		audit,
 		publicUrl,
@@ -171,6 +171,7 @@ export async function buildApp(options: AppOptions): Promise<PolicyApp> {
 		groups,
 		rolloutStatus: (orgId) => rolloutStatus({ policies, rollouts, store, groups, usage }, orgId),
 		standings,
+		clock,
 	});
 	await app.register(scimRoutes, { prefix: '/scim/v2', users: scimUsers, groups: scimGroups, identity: store.identity, publicUrl });
 

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { formatFieldError, type FieldError } from '../policy';
+import { ADMIN_TOKEN_EXPIRY_WARNING_DAYS, TOKEN_EXPIRES_HEADER } from './accounts/admin-api-tokens';
 
 /** A failure the admin CLI reports in one line (exit code 1). */
 export class CliError extends Error {}
@@ -18,6 +19,24 @@ export function readNamedFile(file: string): string {
 		const code = (error as NodeJS.ErrnoException).code;
 		throw new CliError(`cannot read ${file}: ${code ? `${READ_FAILURES[code] ?? 'failed'} (${code})` : (error as Error).message}`);
 	}
+}
+
+const WARN_WITHIN_MS = ADMIN_TOKEN_EXPIRY_WARNING_DAYS * 86_400_000;
+let warnedOfExpiry = false;
+
+const consoleTokensPage = (server: string) => `${server.replace(/\/+$/, '')}/console/tokens`;
+
+/** A token about to expire is said on stderr (once per run), so a pipeline's log shows it before the pipeline breaks. */
+function warnOfTokenExpiry(expires: string | null): void {
+	const at = expires ? Date.parse(expires) : Number.NaN;
+	if (warnedOfExpiry || Number.isNaN(at) || at - Date.now() > WARN_WITHIN_MS) {
+		return;
+	}
+	warnedOfExpiry = true;
+	const days = Math.max(0, Math.ceil((at - Date.now()) / 86_400_000));
+	console.error(
+		`warning: this admin API token expires ${days === 0 ? 'today' : `in ${days} day${days === 1 ? '' : 's'}`} (${expires}): make its successor on the console's API tokens page`,
+	);
 }
 
 export interface Options {
@@ -50,6 +69,12 @@ export async function call(
 	}
 	const text = await response.text();
 	const body = text ? (JSON.parse(text) as Record<string, unknown>) : {};
+	warnOfTokenExpiry(response.headers.get(TOKEN_EXPIRES_HEADER));
+	if (response.status === 401) {
+		throw new CliError(
+			`401: ${options.server} refused the admin API token (--token or ORG_POLICY_TOKEN): it expired, was revoked, or is not one of this service's. An admin makes a new one on the console's API tokens page (${consoleTokensPage(options.server)}).`,
+		);
+	}
 	if (!response.ok) {
 		const fieldErrors = (body.fieldErrors as FieldError[] | undefined)?.map((error) => `\n  ${formatFieldError(error)}`).join('') ?? '';
 		throw new CliError(`${response.status} ${String(body.message ?? body.error ?? response.statusText)}${fieldErrors}`);

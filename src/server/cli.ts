@@ -66,7 +66,7 @@ async function run(argv: string[]): Promise<void> {
 	}
 	if (!options.token) {
 		throw new CliError(
-			'an admin API token is required: --token or ORG_POLICY_TOKEN (create one in the console or with POST /api/v1/admin/tokens)',
+			"an admin API token is required: --token or ORG_POLICY_TOKEN (an admin makes one on the console's API tokens page, /console/tokens)",
 		);
 	}
 	if (asCode) {

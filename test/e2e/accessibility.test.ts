@@ -75,6 +75,12 @@ describe('the console against WCAG 2.2 AA (axe-core, headless Chromium)', functi
 					await page.goto(`${service.url}/console/${name}`);
 					await check(name);
 				}
+				// The API tokens page with a token just made: the secret shown once and the list.
+				await page.goto(`${service.url}/console/tokens`);
+				await page.fill('#token-label', 'policy pipeline');
+				await page.click('#token-create');
+				await page.waitForSelector('#new-token-value');
+				await check('tokens');
 				assert.equal(await page.goto(`${service.url}/console/revisions`).then(() => page.isVisible('#rollout-card')), true);
 				await page.goto(`${service.url}/device`);
 				await check('device approval');

@@ -56,8 +56,11 @@ describe('activity list: who did what', function () {
 
 		const events = (await activity()).map(({ actor, action, outcome, detail }) => ({ actor, action, outcome, detail }));
 		const of = (action: string) => events.filter((event) => event.action === action);
+		// The token's end is in the line: 90 days, the default lifetime.
+		const expiresAt = String(of('admin_token.created')[0]?.detail['expiresAt']);
+		assert.ok(Math.abs(Date.parse(expiresAt) - Date.now() - 90 * 86_400_000) < 60_000, expiresAt);
 		assert.deepEqual(of('admin_token.created'), [
-			{ actor: ADMIN.email, action: 'admin_token.created', outcome: 'ok', detail: { label: 'ci' } },
+			{ actor: ADMIN.email, action: 'admin_token.created', outcome: 'ok', detail: { label: 'ci', expiresAt } },
 		]);
 		assert.deepEqual(of('member.added'), [
 			{ actor: ADMIN.email, action: 'member.added', outcome: 'ok', detail: { member: 'added@acme.example', role: 'member' } },

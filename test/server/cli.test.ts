@@ -78,6 +78,40 @@ describe('org-policy admin CLI', function () {
 		assert.ok(!history.stdout.includes('"acme"'), 'header values stay masked');
 	});
 
+	it("warns in the pipeline's log a week before its token expires, and says where to make a new one once it is refused", async () => {
+		const admin = await service.signIn(ADMIN.email);
+		const made = async (expiresInDays: number) =>
+			(await jsonOf(
+				await fetch(`${service.url}/api/v1/admin/tokens`, {
+					method: 'POST',
+					headers: bearer(admin.access_token, { 'content-type': 'application/json' }),
+					body: JSON.stringify({ label: `${expiresInDays} days`, expiresInDays }),
+				}),
+			)) as { token: string; id: string };
+		const ending = await made(3);
+		const warned = await cliWith({ ORG_POLICY_TOKEN: ending.token }, 'policy', 'history');
+		assert.equal(warned.code, 0, warned.stderr);
+		assert.match(
+			warned.stderr,
+			/^warning: this admin API token expires in 3 days \(\d{4}-.*\): make its successor on the console's API tokens page$/m,
+		);
+		assert.equal(warned.stderr.match(/warning:/g)?.length, 1, 'once per run');
+		assert.doesNotMatch((await cliWith({ ORG_POLICY_TOKEN: (await made(30)).token }, 'policy', 'history')).stderr, /warning/);
+
+		const revoked = await fetch(`${service.url}/api/v1/admin/tokens/${ending.id}`, {
+			method: 'DELETE',
+			headers: bearer(admin.access_token),
+		});
+		assert.equal(revoked.status, 204);
+		const refusedGet = await cliWith({ ORG_POLICY_TOKEN: ending.token }, 'policy', 'get');
+		assert.equal(refusedGet.code, 1);
+		assert.equal(
+			refusedGet.stderr.trim(),
+			`org-policy: 401: ${service.url} refused the admin API token (--token or ORG_POLICY_TOKEN): it expired, was revoked, or is not one of this service's. An admin makes a new one on the console's API tokens page (${service.url}/console/tokens).`,
+		);
+		assert.ok(!refusedGet.stderr.includes(ending.token), 'the token itself is never printed');
+	});
+
 	it('names a mistyped command, number or file before asking the service anything', async () => {
 		const before = (await cli('policy', 'history')).stdout;
 		const unknown = await cli('aply', '-f', 'policy.yaml');

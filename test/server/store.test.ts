@@ -142,6 +142,30 @@ function storeContract(name: string, makeHarness: () => Promise<StoreHarness>): 
 			assert.equal(await store.markTokenUsed('r', 6), false);
 		});
 
+		it("lists an organization's admin API tokens not revoked, newest first, with their makers, and notes their last use", async () => {
+			await store.createUser(user('u1'));
+			const admin = { ...token, familyId: null, clientId: null, kind: 'admin_api' as const, expiresAt: null };
+			await store.insertTokens([
+				{ ...admin, tokenHash: 'older', createdAt: 1, label: 'older' },
+				{ ...admin, tokenHash: 'newer', createdAt: 2, label: 'newer' },
+				{ ...admin, tokenHash: 'gone', createdAt: 3, label: 'revoked' },
+				{ ...admin, tokenHash: 'elsewhere', orgId: 'other', createdAt: 4, label: 'other organization' },
+				{ ...token, tokenHash: 'access', kind: 'access', createdAt: 5 },
+			]);
+			await store.revokeToken('gone', 10);
+			await store.noteAdminApiTokenUse('older', 1_790_000_000_123);
+			await store.noteAdminApiTokenUse('access', 99);
+			const listed = await store.listAdminApiTokens('acme');
+			assert.deepEqual(
+				listed.map(({ token: { label, usedAt }, user: { email } }) => [label, usedAt, email]),
+				[
+					['newer', null, 'u1@acme.example'],
+					['older', 1_790_000_000_123, 'u1@acme.example'],
+				],
+			);
+			assert.equal((await store.getToken('access'))?.usedAt, null, 'only admin API tokens are noted');
+		});
+
 		it('accepts an invitation once, creating its user', async () => {
 			await store.createInvitation({
 				tokenHash: 'inv',

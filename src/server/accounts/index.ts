@@ -3,6 +3,7 @@ import type { AuditLog } from '../audit';
 import type { Clock } from '../clock';
 import type { PolicyEvents } from '../policy/policy-service';
 import type { Store } from '../store/store';
+import { AdminApiTokens } from './admin-api-tokens';
 import { DeviceAuthorizations } from './device-authorization';
 import { Members } from './members';
 import { ConsoleSessions } from './sessions';
@@ -12,7 +13,8 @@ import { Tokens } from './tokens';
 export { DomainError, OAuthError, type DomainErrorCode, type OAuthErrorCode } from './errors';
 export { DEFAULT_TIMINGS, type AccountTimings } from './timings';
 export type { Principal } from './tokens';
-export type { Tokens, Members, ConsoleSessions, DeviceAuthorizations };
+export type { Tokens, Members, ConsoleSessions, DeviceAuthorizations, AdminApiTokens };
+export type { AdminApiTokenView, AdminApiTokenState } from './admin-api-tokens';
 
 /** The account services, wired to each other; routes take only the ones they use. */
 export interface Accounts {
@@ -20,6 +22,7 @@ export interface Accounts {
 	readonly members: Members;
 	readonly sessions: ConsoleSessions;
 	readonly devices: DeviceAuthorizations;
+	readonly adminTokens: AdminApiTokens;
 }
 
 export function createAccounts(
@@ -36,5 +39,6 @@ export function createAccounts(
 		members: new Members(store, events, clock, timings, tokens),
 		sessions: new ConsoleSessions(store, clock, timings, tokens),
 		devices: new DeviceAuthorizations(store, clock, timings, tokens),
+		adminTokens: new AdminApiTokens(store, tokens, clock),
 	};
 }

@@ -21,6 +21,8 @@ const PRINCIPAL_CACHE_MS = 5000;
  */
 export const OUTAGE_GRACE_MS = 5 * 60_000;
 const PRINCIPAL_CACHE_SIZE = 20_000;
+/** An admin API token's last use is noted at most this often (a read of the store resolves it every few seconds). */
+const LAST_USE_RESOLUTION_MS = 60_000;
 
 /** A token's resolution, and when the store was read for it. */
 interface ResolvedToken {
@@ -129,9 +131,13 @@ export class Tokens {
 	/** Revokes a token and, for access and refresh tokens, the rest of its sign-in (RFC 7009). */
 	async revoke(token: string): Promise<void> {
 		const record = await this.store.getToken(hashSecret(token));
-		if (!record) {
-			return;
+		if (record) {
+			await this.revokeRecord(record);
 		}
+	}
+
+	/** Revokes a stored token (with its sign-in's family), here and on every instance, its open event streams included. */
+	async revokeRecord(record: TokenRecord): Promise<void> {
 		if (record.familyId) {
 			await this.store.revokeFamily(record.familyId, this.clock.now());
 		} else {
@@ -173,7 +179,12 @@ export class Tokens {
 			this.principals.clear();
 		}
 		this.principals.set(hash, { found, at: now });
-		return this.usable(found);
+		const usable = this.usable(found);
+		if (usable?.token.kind === 'admin_api' && now - (usable.token.usedAt ?? 0) >= LAST_USE_RESOLUTION_MS) {
+			// Shown beside the token in the console; never read to admit anyone, so a failed write is only a stale date.
+			this.store.noteAdminApiTokenUse(hash, now).catch(() => undefined);
+		}
+		return usable;
 	}
 
 	private usable(found: Principal | undefined): Principal | undefined {
@@ -206,27 +217,6 @@ export class Tokens {
 				this.principals.delete(hash);
 			}
 		}
-	}
-
-	async createAdminApiToken(user: UserRecord, label: string): Promise<string> {
-		const token = newSecret('opp_admin');
-		await this.store.insertTokens([
-			{
-				tokenHash: hashSecret(token),
-				kind: 'admin_api',
-				userId: user.id,
-				orgId: user.orgId,
-				familyId: null,
-				clientId: null,
-				expiresAt: null,
-				createdAt: this.clock.now(),
-				usedAt: null,
-				revokedAt: null,
-				csrfToken: null,
-				label,
-			},
-		]);
-		return token;
 	}
 
 	/** The principal a stored token stands for, while it is neither revoked nor expired. */

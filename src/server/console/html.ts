@@ -38,7 +38,7 @@ export interface PageOptions {
 	organization?: string;
 	user?: { email: string; role: string };
 	csrfToken?: string;
-	active?: 'settings' | 'revisions' | 'members' | 'groups' | 'usage' | 'devices' | 'sso' | 'activity';
+	active?: 'settings' | 'revisions' | 'members' | 'groups' | 'usage' | 'devices' | 'sso' | 'tokens' | 'activity';
 	scripts?: string[];
 	/** Stylesheets of this page alone, after the console's own. */
 	styles?: string[];
@@ -57,6 +57,7 @@ export function page(options: PageOptions, body: SafeHtml): string {
 				<a href="/console/usage" class="${options.active === 'usage' ? 'active' : ''}">Usage</a>
 				<a href="/console/devices" class="${options.active === 'devices' ? 'active' : ''}">Devices</a>
 				<a href="/console/sso" class="${options.active === 'sso' ? 'active' : ''}">Single sign-on</a>
+				<a href="/console/tokens" class="${options.active === 'tokens' ? 'active' : ''}">API tokens</a>
 				<a href="/console/activity" class="${options.active === 'activity' ? 'active' : ''}">Activity</a>
 				<span class="account">
 					<span class="who">${options.user.email} (${options.user.role})</span>

@@ -7,6 +7,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Accounts } from '../accounts';
 import type { AuditLog } from '../audit';
+import type { Clock } from '../clock';
 import type { ServerConfig } from '../config';
 import type { PolicyService } from '../policy/policy-service';
 import type { SsoAdministration } from '../sso/administration';
@@ -17,6 +18,7 @@ import type { UsageService } from '../usage/usage-service';
 import type { RolloutStatus } from '../policy/rollout-status';
 import type { GroupsService } from '../groups/groups-service';
 import { adminPageRoutes, type AdminPageRouteOptions } from './admin-page-routes';
+import { apiTokensRoutes } from './api-tokens-routes';
 import { deviceVerificationRoutes } from './device-verification-routes';
 import { devicesRoutes } from './devices-routes';
 import { invitationRoutes } from './invitation-routes';
@@ -34,7 +36,7 @@ function assetDir(): string {
 }
 
 export interface ConsoleOptions {
-	readonly accounts: Pick<Accounts, 'members' | 'sessions' | 'tokens' | 'devices'>;
+	readonly accounts: Pick<Accounts, 'members' | 'sessions' | 'tokens' | 'devices' | 'adminTokens'>;
 	readonly sso: SingleSignOn;
 	readonly administration: SsoAdministration;
 	readonly audit: AuditLog;
@@ -50,6 +52,7 @@ export interface ConsoleOptions {
 	/** The rollout under way, if any (the Revisions page shows it). */
 	readonly rolloutStatus: (orgId: string) => Promise<RolloutStatus | undefined>;
 	readonly standings: AdminPageRouteOptions['standings'];
+	readonly clock: Clock;
 }
 
 /**
@@ -59,7 +62,21 @@ export interface ConsoleOptions {
  */
 export const consolePlugin: FastifyPluginAsyncZod<ConsoleOptions> = async (
 	app,
-	{ accounts, policies, store, config, loginRateLimit, sso, administration, audit, usage, groups, rolloutStatus: statusOf, standings },
+	{
+		accounts,
+		policies,
+		store,
+		config,
+		loginRateLimit,
+		sso,
+		administration,
+		audit,
+		usage,
+		groups,
+		rolloutStatus: statusOf,
+		standings,
+		clock,
+	},
 ) => {
 	const passwords = new PasswordSignIn(accounts.members, sso, audit, config.orgId);
 	const secure = config.publicUrl.startsWith('https:');
@@ -129,6 +146,7 @@ export const consolePlugin: FastifyPluginAsyncZod<ConsoleOptions> = async (
 		standings,
 	});
 	await app.register(devicesRoutes, { kit, policies, publicUrl: () => config.publicUrl });
+	await app.register(apiTokensRoutes, { kit, adminTokens: accounts.adminTokens, audit, store, clock });
 	await app.register(deviceVerificationRoutes, {
 		kit,
 		passwords,

@@ -59,6 +59,8 @@ const ACTION_LABELS: Readonly<Record<string, string>> = {
 	'member.role_changed': 'Role changed',
 	'sso.test': 'Test sign-in',
 	'sso.settings_saved': 'Single sign-on settings saved',
+	'admin_token.created': 'API token made',
+	'admin_token.revoked': 'API token revoked',
 	'scim.token_created': 'SCIM token created',
 	'scim.token_revoked': 'Provisioning turned off',
 	'scim.user_created': 'Provisioned',
@@ -135,7 +137,7 @@ export const ssoPages = {
 	activity(events: AuditEventRecord[]): SafeHtml {
 		return html`<section class="card">
 			<h1>Activity</h1>
-			<p class="muted">Sign-ins, joins, provisioning and single sign-on changes, newest first.</p>
+			<p class="muted">Sign-ins, joins, provisioning, single sign-on changes and API tokens, newest first.</p>
 			<table id="activity">
 				<thead><tr><th>When</th><th>Who</th><th>What</th><th>Outcome</th><th>Details</th></tr></thead>
 				<tbody>

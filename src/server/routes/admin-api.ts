@@ -3,6 +3,8 @@ import { adminRoutes, type AdminRouteOptions } from './admin';
 import { adminEffectiveRoutes } from './admin-effective';
 import { adminGroupRoutes, type AdminGroupRouteOptions } from './admin-groups';
 import { adminMemberRoutes, type AdminMemberRouteOptions } from './admin-members';
+import { adminTokenRoutes } from './admin-tokens';
+import type { AdminApiTokens } from '../accounts';
 import { adminTokenKeyRoutes } from './organization-token-routes';
 import type { OrganizationTokenKeys } from '../org-tokens/token-keys';
 import type { Store } from '../store/store';
@@ -10,6 +12,8 @@ import type { Rollouts } from '../policy/rollouts';
 import type { UsageService } from '../usage/usage-service';
 import { adminRolloutRoutes } from './admin-rollout';
 import { answersNotKept } from '../http/private-answers';
+import { TOKEN_EXPIRES_HEADER } from '../accounts/admin-api-tokens';
+import { isoTime } from '../clock';
 
 export type AdminApiOptions = Omit<AdminRouteOptions, 'canaryGroups'> &
 	Omit<AdminMemberRouteOptions, 'policies'> &
@@ -19,9 +23,10 @@ export type AdminApiOptions = Omit<AdminRouteOptions, 'canaryGroups'> &
 		readonly rollouts: Rollouts;
 		readonly usage: UsageService;
 		readonly rolloutEnded: (orgId: string) => Promise<void>;
+		readonly adminTokens: AdminApiTokens;
 	};
 
-/** The admin API under /api/v1/admin: the policy and its effective form per member, members, groups, token keys. */
+/** The admin API under /api/v1/admin: the policy and its effective form per member, members, groups, API tokens, token keys. */
 export const adminApi: FastifyPluginAsyncZod<AdminApiOptions> = async (app, options) => {
 	const {
 		auth,
@@ -29,7 +34,7 @@ export const adminApi: FastifyPluginAsyncZod<AdminApiOptions> = async (app, opti
 		store,
 		groups,
 		members,
-		tokens,
+		adminTokens,
 		clock,
 		audit,
 		publicUrl,
@@ -41,6 +46,14 @@ export const adminApi: FastifyPluginAsyncZod<AdminApiOptions> = async (app, opti
 		standings,
 	} = options;
 	answersNotKept(app);
+	app.addHook('onSend', (request, reply, payload, done) => {
+		// Automation learns its token's end from every answer (the CLI warns a week before).
+		const token = request.principal?.token;
+		if (token?.kind === 'admin_api' && token.expiresAt !== null) {
+			reply.header(TOKEN_EXPIRES_HEADER, isoTime(token.expiresAt));
+		}
+		done(null, payload);
+	});
 	await app.register(adminRoutes, { auth, policies, audit, canaryGroups: store.groups });
 	await app.register(adminRolloutRoutes, { auth, policies, rollouts, store, groups, usage, ended: rolloutEnded });
 	await app.register(adminEffectiveRoutes, { auth, policies, store, rollouts });
@@ -48,7 +61,6 @@ export const adminApi: FastifyPluginAsyncZod<AdminApiOptions> = async (app, opti
 	await app.register(adminMemberRoutes, {
 		auth,
 		members,
-		tokens,
 		policies,
 		store,
 		clock,
@@ -57,5 +69,6 @@ export const adminApi: FastifyPluginAsyncZod<AdminApiOptions> = async (app, opti
 		mailer,
 		standings,
 	});
+	await app.register(adminTokenRoutes, { auth, adminTokens, audit });
 	await app.register(adminTokenKeyRoutes, { auth, keys: tokenKeys, audit, publicUrl });
 };

@@ -3,7 +3,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import * as z from 'zod';
 import { listMembers, MemberListingQuerySchema, memberViews, SYNC_LABELS } from '../http/member-listing';
 import { RoleSchema } from '../../policy';
-import type { Members, Tokens } from '../accounts';
+import type { Members } from '../accounts';
 import type { AuditLog } from '../audit';
 import { isoTime, type Clock } from '../clock';
 import { principalOf, requireRole, type Authenticators } from '../http/auth';
@@ -18,7 +18,6 @@ import type { Store } from '../store/store';
 export interface AdminMemberRouteOptions {
 	readonly auth: Authenticators;
 	readonly members: Pick<Members, 'create' | 'invite' | 'remove'>;
-	readonly tokens: Pick<Tokens, 'createAdminApiToken'>;
 	readonly policies: Pick<PolicyService, 'current'>;
 	readonly store: Pick<Store, 'listUsers' | 'listInvitations' | 'getOrganization' | 'getUser' | 'tokenKeys'>;
 	readonly clock: Clock;
@@ -65,12 +64,12 @@ async function sendInvitation(
 }
 
 /**
- * Members, invitations and automation tokens under /api/v1/admin: each change is written to the
+ * Members and invitations under /api/v1/admin: each change is written to the
  * activity list with the admin who made it.
  */
 export const adminMemberRoutes: FastifyPluginAsyncZod<AdminMemberRouteOptions> = async (
 	app,
-	{ auth, members, tokens, policies, store, clock, audit, publicUrl, mailer, standings },
+	{ auth, members, policies, store, clock, audit, publicUrl, mailer, standings },
 ) => {
 	app.addHook('onRequest', requireRole(auth, 'admin'));
 
@@ -179,24 +178,6 @@ export const adminMemberRoutes: FastifyPluginAsyncZod<AdminMemberRouteOptions> =
 			await members.remove(user.orgId, request.params.id);
 			await audit.record(user.orgId, user.email, 'member.removed', 'ok', { member: removed?.email ?? request.params.id });
 			return reply.code(204).send(null);
-		},
-	);
-
-	app.post(
-		'/tokens',
-		{
-			schema: {
-				summary: 'Create an admin API token for automation (shown once)',
-				security: bearer,
-				body: z.strictObject({ label: z.string().min(1).max(100) }),
-				response: { 201: z.object({ token: z.string(), label: z.string() }), 400: ErrorSchema },
-			},
-		},
-		async (request, reply) => {
-			const { user } = principalOf(request);
-			const token = await tokens.createAdminApiToken(user, request.body.label);
-			await audit.record(user.orgId, user.email, 'admin_token.created', 'ok', { label: request.body.label });
-			return reply.code(201).send({ token, label: request.body.label });
 		},
 	);
 };

@@ -16,6 +16,8 @@ type CredentialMethods =
 	| 'markTokenUsed'
 	| 'revokeToken'
 	| 'revokeFamily'
+	| 'listAdminApiTokens'
+	| 'noteAdminApiTokenUse'
 	| 'purgeExpired';
 
 /**
@@ -102,6 +104,24 @@ export abstract class SqlCredentialStore implements Pick<Store, CredentialMethod
 			await trx.updateTable('tokens').set({ revoked_at: at }).where('token_hash', '=', tokenHash).where('revoked_at', 'is', null).execute();
 			await this.dialect.announce(trx, { kind: 'revoked', tokenHash });
 		});
+	}
+
+	async listAdminApiTokens(orgId: string): Promise<{ token: TokenRecord; user: UserRecord }[]> {
+		const rows = await this.db
+			.selectFrom('tokens as t')
+			.innerJoin('users as u', 'u.id', 't.user_id')
+			.selectAll('t')
+			.select(USER_COLUMNS_PREFIXED)
+			.where('t.org_id', '=', orgId)
+			.where('t.kind', '=', 'admin_api')
+			.where('t.revoked_at', 'is', null)
+			.orderBy('t.created_at', 'desc')
+			.execute();
+		return rows.map(toTokenWithUser);
+	}
+
+	async noteAdminApiTokenUse(tokenHash: string, at: number): Promise<void> {
+		await this.db.updateTable('tokens').set({ used_at: at }).where('token_hash', '=', tokenHash).where('kind', '=', 'admin_api').execute();
 	}
 
 	async revokeFamily(familyId: string, at: number): Promise<void> {

@@ -221,6 +221,10 @@ export interface Store {
 	markTokenUsed(tokenHash: string, at: number): Promise<boolean>;
 	revokeToken(tokenHash: string, at: number): Promise<void>;
 	revokeFamily(familyId: string, at: number): Promise<void>;
+	/** The organization's admin API tokens not revoked (expired ones included), newest first, with who made each. */
+	listAdminApiTokens(orgId: string): Promise<{ token: TokenRecord; user: UserRecord }[]>;
+	/** Notes when an admin API token was last used (shown beside it; never read to admit anyone). */
+	noteAdminApiTokenUse(tokenHash: string, at: number): Promise<void>;
 
 	/**
 	 * Deletes what can no longer be used: device codes, invitations, tokens and SSO sign-ins expired before

@@ -166,3 +166,16 @@ export function wireCopyButtons(root: ParentNode = document): void {
 		});
 	}
 }
+
+/** Forms that undo something (`data-confirm="question"`) ask first, before any other submit handler; without the script they post as they are. */
+export function confirmForms(root: ParentNode = document): void {
+	for (const form of $$<HTMLFormElement>('form[data-confirm]', root)) {
+		form.addEventListener('submit', (event) => {
+			// Asked once: the session check's own re-submission (see keepFormsThroughSessionEnd) is the same post.
+			if (form.dataset.sessionChecked !== 'yes' && !window.confirm(form.dataset.confirm ?? 'Are you sure?')) {
+				event.preventDefault();
+				event.stopImmediatePropagation();
+			}
+		});
+	}
+}

@@ -1,6 +1,6 @@
 // The admin console's behaviour, served as one static script under a strict CSP: each page part
 // is wired only when the server rendered it.
-import { keepFormsThroughSessionEnd, showLocalTimes, wireCopyButtons } from './dom';
+import { confirmForms, keepFormsThroughSessionEnd, showLocalTimes, wireCopyButtons } from './dom';
 import { wireGroups } from './groups';
 import { wireMembers } from './members';
 import { wireRevisions } from './revisions';
@@ -29,6 +29,7 @@ if (groups) {
 	wireGroups(groups);
 }
 wireSsoBinding();
+confirmForms();
 keepFormsThroughSessionEnd();
 wireCopyButtons();
 showLocalTimes();

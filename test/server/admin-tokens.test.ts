@@ -1,0 +1,168 @@
+import assert from 'node:assert/strict';
+import { eventually } from '../support/eventually';
+import { ADMIN, bearer, jsonOf, ManualClock, putPolicy, startService, type RunningService } from '../support/service';
+
+const DAY = 86_400_000;
+
+/** Admin API tokens: made by a signed-in admin, expiring, listed with their last use, revoked at once. */
+describe('admin API tokens', () => {
+	let service: RunningService;
+	let clock: ManualClock;
+	let admin: string;
+
+	beforeEach(async () => {
+		clock = new ManualClock(Date.parse('2026-12-04T10:00:00Z'));
+		service = await startService({ clock });
+		admin = (await service.signIn(ADMIN.email)).access_token;
+	});
+	afterEach(async () => service.close());
+
+	const make = (token: string, body: unknown) =>
+		fetch(`${service.url}/api/v1/admin/tokens`, {
+			method: 'POST',
+			headers: bearer(token, { 'content-type': 'application/json' }),
+			body: JSON.stringify(body),
+		});
+	const list = async (token = admin) => {
+		const response = await fetch(`${service.url}/api/v1/admin/tokens`, { headers: bearer(token) });
+		assert.equal(response.status, 200);
+		return (await jsonOf(response)).tokens as {
+			id: string;
+			label: string;
+			createdBy: string;
+			expiresAt: string | null;
+			lastUsedAt: string | null;
+			state: string;
+		}[];
+	};
+	const members = (token: string) => fetch(`${service.url}/api/v1/admin/members`, { headers: bearer(token) });
+	const revoke = (token: string, id: string) =>
+		fetch(`${service.url}/api/v1/admin/tokens/${id}`, { method: 'DELETE', headers: bearer(token) });
+
+	it('lasts 90 days unless its maker says otherwise, and stops opening the admin API when it expires', async () => {
+		const made = await make(admin, { label: 'policy pipeline' });
+		assert.equal(made.status, 201);
+		const { token, id, expiresAt, createdBy, state } = await jsonOf(made);
+		assert.match(token, /^opp_admin_/);
+		assert.equal(expiresAt, '2027-03-04T10:00:00.000Z');
+		assert.equal(createdBy, ADMIN.email);
+		assert.equal(state, 'active');
+		// Every answer to the token says when it ends, so automation can warn before it breaks.
+		const used = await members(token);
+		assert.equal(used.status, 200);
+		assert.equal(used.headers.get('org-policy-token-expires'), expiresAt);
+		assert.equal((await members(admin)).headers.get('org-policy-token-expires'), null, 'a signed-in admin has no such header');
+
+		clock.advance(90 * DAY - 1000);
+		assert.equal((await members(token)).status, 200);
+		clock.advance(2000);
+		const refused = await members(token);
+		assert.equal(refused.status, 401);
+		admin = (await service.signIn(ADMIN.email)).access_token;
+		assert.deepEqual(
+			(await list()).map((entry) => [entry.id, entry.state]),
+			[[id, 'expired']],
+		);
+	});
+
+	it('takes a lifetime in days, or null for a token that never expires; bad values are named and nothing is made', async () => {
+		const week = await jsonOf(await make(admin, { label: 'one week', expiresInDays: 7 }));
+		assert.equal(week.expiresAt, '2026-12-11T10:00:00.000Z');
+		clock.advance(1000);
+		const forever = await jsonOf(await make(admin, { label: 'forever', expiresInDays: null }));
+		assert.equal(forever.expiresAt, null);
+		clock.advance(4000 * DAY);
+		assert.equal((await members(forever.token)).status, 200);
+		admin = (await service.signIn(ADMIN.email)).access_token;
+
+		for (const [body, field, message] of [
+			[{ label: '   ' }, 'label', /is required/],
+			[{ label: 'x'.repeat(101) }, 'label', /at most 100/],
+			[{ label: 'ci', expiresInDays: 0 }, 'expiresInDays', /at least 1 day/],
+			[{ label: 'ci', expiresInDays: 400 }, 'expiresInDays', /at most 366 days/],
+			[{ label: 'ci', expiresInDays: 1.5 }, 'expiresInDays', /whole number/],
+			[{ label: 'ci', expiresInDays: '30' }, 'expiresInDays', /whole number of days/],
+			[{ label: 'ci', scopes: ['all'] }, '', /scopes/],
+		] as const) {
+			const response = await make(admin, body);
+			assert.equal(response.status, 400, JSON.stringify(body));
+			const answer = await jsonOf(response);
+			assert.match(answer.message, new RegExp(field ? `${field}: ` : 'scopes'), JSON.stringify(answer));
+			assert.match(answer.message, message);
+		}
+		assert.deepEqual(
+			(await list()).map((entry) => entry.label),
+			['forever', 'one week'],
+		);
+	});
+
+	it('is revoked at once by any admin, even moments after it was used', async () => {
+		const { token, id } = await jsonOf(await make(admin, { label: 'leaked', expiresInDays: 30 }));
+		assert.equal((await members(token)).status, 200, 'resolved, and remembered for a few seconds');
+		const other = await service.addUser('second-admin@acme.example', 'admin');
+		const secondAdmin = (await service.signIn(other.email)).access_token;
+		const revoked = await revoke(secondAdmin, id);
+		assert.equal(revoked.status, 204);
+		const refused = await members(token);
+		assert.equal(refused.status, 401);
+		assert.equal((await putPolicy(service.url, token, { enabled: false }, '*')).status, 401);
+		assert.deepEqual(await list(), []);
+		assert.equal((await revoke(admin, id)).status, 404);
+		assert.match((await jsonOf(await revoke(admin, 'no-such-token'))).message, /no admin API token no-such-token/);
+
+		const events = await service.store.identity.listAudit('acme', 20);
+		const revocation = events.find((event) => event.action === 'admin_token.revoked');
+		assert.deepEqual(revocation && { actor: revocation.actor, detail: revocation.detail }, {
+			actor: other.email,
+			detail: { label: 'leaked', createdBy: ADMIN.email },
+		});
+	});
+
+	it('notes when a token was last used, at most once a minute', async () => {
+		const { token } = await jsonOf(await make(admin, { label: 'nightly' }));
+		assert.equal((await list())[0]!.lastUsedAt, null);
+		// The note is written beside the request, not before its answer: read until it lands.
+		const lastUsedBecomes = (iso: string) => eventually(`last use ${iso}`, async () => (await list())[0]!.lastUsedAt === iso);
+		clock.advance(60_000);
+		await members(token);
+		const first = new Date(clock.now()).toISOString();
+		await lastUsedBecomes(first);
+		// Ten seconds on, the token is read from the store again (its cache lasts 5 s), but the note stands.
+		clock.advance(10_000);
+		await members(token);
+		assert.equal((await list())[0]!.lastUsedAt, first, 'within the minute: not written again');
+		clock.advance(51_000);
+		await members(token);
+		await lastUsedBecomes(new Date(clock.now()).toISOString());
+	});
+
+	it('cannot make another token, and opens nothing once its maker is no longer an admin', async () => {
+		const { token, id } = await jsonOf(await make(admin, { label: 'pipeline' }));
+		const successor = await make(token, { label: 'successor', expiresInDays: null });
+		assert.equal(successor.status, 403);
+		assert.match((await jsonOf(successor)).message, /an admin API token cannot make another/);
+		// A token may still list and revoke (a pipeline retiring itself).
+		assert.equal((await list(token)).length, 1);
+
+		clock.advance(1000);
+		const maker = await service.addUser('maker@acme.example', 'admin');
+		const makersToken = (await jsonOf(await make((await service.signIn(maker.email)).access_token, { label: "maker's" }))) as {
+			token: string;
+			id: string;
+		};
+		await service.store.identity.updateUser(maker.id, { role: 'member' });
+		clock.advance(6000);
+		assert.equal((await members(makersToken.token)).status, 403);
+		assert.deepEqual(
+			(await list()).map((entry) => [entry.label, entry.state]),
+			[
+				["maker's", 'maker-not-admin'],
+				['pipeline', 'active'],
+			],
+		);
+		const member = await service.addUser('dev@acme.example', 'member');
+		const memberToken = (await service.signIn(member.email)).access_token;
+		assert.equal((await fetch(`${service.url}/api/v1/admin/tokens`, { headers: bearer(memberToken) })).status, 403);
+		assert.equal((await revoke(memberToken, id)).status, 403);
+	});
+});
