@@ -60,6 +60,7 @@ const suites = {
 				'vscode-settings',
 				'rollouts',
 				'admin-tokens',
+				'member-sign-out',
 			].map((name) => join(root, `test/server/${name}.test.ts`)),
 		],
 	},

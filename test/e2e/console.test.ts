@@ -434,14 +434,21 @@ describe('admin console in headless Chromium', function () {
 		await page.click('a[href="/console/members"]');
 		const row = page.locator('tr', { hasText: 'dev@acme.example' });
 		assert.equal(await row.locator('.badge').textContent(), 'behind');
+		// Signed out everywhere first (a lost laptop): the sign-in ends, the member stays.
+		let asked = '';
+		page.once('dialog', (dialog) => {
+			asked = dialog.message();
+			void dialog.accept();
+		});
+		await row.locator('.sign-out-member').click();
+		await page.waitForSelector('#status.success:has-text("Signed dev@acme.example out everywhere")');
+		assert.match(asked, /^Sign dev@acme\.example out everywhere\? Every VS Code and console sign-in of theirs ends now/);
+		assert.equal((await fetch(`${service.url}/api/v1/policy`, { headers: bearer(member.access_token) })).status, 401);
+		assert.equal(await row.count(), 1, 'still a member');
 		page.once('dialog', (dialog) => void dialog.accept());
 		await row.locator('.remove-member').click();
-		await page.waitForSelector('#status.success');
-		assert.equal(
-			(await fetch(`${service.url}/api/v1/policy`, { headers: bearer(member.access_token) })).status,
-			401,
-			'removal revoked the member',
-		);
+		await page.waitForSelector('#status.success:has-text("Removed dev@acme.example")');
+		assert.equal(await row.count(), 0);
 	});
 
 	it('invites without a reload: says nothing was e-mailed, copies the link, shows the expiry in local time, clears the form, lists it (#14 item 7)', async () => {

@@ -137,6 +137,21 @@ export class Members {
 		this.forgetRevoked(userId);
 	}
 
+	/**
+	 * Signs a member out everywhere (a lost laptop, a token seen where it should not be) and keeps
+	 * them a member: every VS Code and console sign-in ends at once, on every instance, and they sign
+	 * in again. Their admin API tokens are automation's and stay (the API tokens page revokes those).
+	 */
+	async endSignIns(orgId: string, userId: string): Promise<UserRecord> {
+		const user = await this.store.getUser(userId);
+		if (!user || user.orgId !== orgId) {
+			throw new DomainError('not_found', 'no such member in this organization');
+		}
+		await this.store.endSignIns(userId, this.clock.now());
+		this.forgetRevoked(userId);
+		return user;
+	}
+
 	/** Ends what a revoked person still holds on this instance: cached tokens and open streams. */
 	forgetRevoked(userId: string): void {
 		this.tokens.forgetPrincipals({ userId });

@@ -62,6 +62,13 @@ function vscodeChatNote(chat: MemberView['vscodeChat']): SafeHtml {
 		: html``;
 }
 
+/** What an admin may do to another member: sign them out everywhere (they stay), or remove them. */
+function memberActions(member: MemberView): SafeHtml {
+	const data = html`data-id="${member.id}" data-email="${member.email}" data-token-until="${member.organizationTokenUntil ?? ''}"`;
+	return html`<button type="button" class="sign-out-member" ${data} aria-label="Sign ${member.email} out everywhere">Sign out</button>
+		<button type="button" class="remove-member" ${data} aria-label="Remove ${member.email}">Remove</button>`;
+}
+
 const count = (value: number) => value.toLocaleString('en-US');
 
 /** The address of another page of the same search. */
@@ -135,7 +142,7 @@ export function membersPage(
 							<td>${member.lastSeenAt ? html`<time datetime="${member.lastSeenAt}">${member.lastSeenAt}</time>` : 'never'}</td>
 							<td>${member.appliedRevision ?? '—'}</td>
 							<td><span class="badge ${member.sync.replace(/ /g, '-')}">${member.sync}</span>${member.deactivatedAt && member.organizationTokenUntil ? html`<br><span class="muted">organization token works until <time datetime="${member.organizationTokenUntil}">${member.organizationTokenUntil}</time></span>` : ''}${vscodeChatNote(member.vscodeChat)}</td>
-							<td>${member.id === selfId ? '' : html`<button type="button" class="remove-member" data-id="${member.id}" data-email="${member.email}" data-token-until="${member.organizationTokenUntil ?? ''}">Remove</button>`}</td>
+							<td class="nowrap">${member.id === selfId ? '' : memberActions(member)}</td>
 						</tr>`,
 					)}
 				</tbody>

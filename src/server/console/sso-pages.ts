@@ -57,6 +57,7 @@ const ACTION_LABELS: Readonly<Record<string, string>> = {
 	'device.denied': 'VS Code sign-in denied',
 	'member.joined': 'Joined',
 	'member.role_changed': 'Role changed',
+	'member.signed_out': 'Signed out everywhere',
 	'sso.test': 'Test sign-in',
 	'sso.settings_saved': 'Single sign-on settings saved',
 	'admin_token.created': 'API token made',

@@ -17,7 +17,7 @@ import type { Store } from '../store/store';
 
 export interface AdminMemberRouteOptions {
 	readonly auth: Authenticators;
-	readonly members: Pick<Members, 'create' | 'invite' | 'remove'>;
+	readonly members: Pick<Members, 'create' | 'invite' | 'remove' | 'endSignIns'>;
 	readonly policies: Pick<PolicyService, 'current'>;
 	readonly store: Pick<Store, 'listUsers' | 'listInvitations' | 'getOrganization' | 'getUser' | 'tokenKeys'>;
 	readonly clock: Clock;
@@ -159,6 +159,24 @@ export const adminMemberRoutes: FastifyPluginAsyncZod<AdminMemberRouteOptions> =
 					...(mail?.error ? { emailError: mail.error } : {}),
 				},
 			});
+		},
+	);
+
+	app.post(
+		'/members/:id/sign-out',
+		{
+			schema: {
+				summary: 'Sign a member out everywhere (every VS Code and console sign-in ends at once); they stay a member and sign in again',
+				security: bearer,
+				params: z.object({ id: z.string().min(1) }),
+				response: { 204: z.null(), 404: ErrorSchema },
+			},
+		},
+		async (request, reply) => {
+			const { user } = principalOf(request);
+			const member = await members.endSignIns(user.orgId, request.params.id);
+			await audit.record(user.orgId, user.email, 'member.signed_out', 'ok', { member: member.email });
+			return reply.code(204).send(null);
 		},
 	);
 

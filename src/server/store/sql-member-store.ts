@@ -9,6 +9,7 @@ type MemberMethods =
 	| 'findUsersByEmail'
 	| 'listUsers'
 	| 'removeUser'
+	| 'endSignIns'
 	| 'recordSeen'
 	| 'recordApplied'
 	| 'createInvitation'
@@ -59,6 +60,20 @@ export abstract class SqlMemberStore extends SqlCredentialStore implements Pick<
 			const deleted = await trx.deleteFrom('users').where('id', '=', id).executeTakeFirst();
 			await this.dialect.announce(trx, { kind: 'revoked', userId: id });
 			return deleted.numDeletedRows > 0n;
+		});
+	}
+
+	async endSignIns(userId: string, at: number): Promise<number> {
+		return this.db.transaction().execute(async (trx) => {
+			const ended = await trx
+				.updateTable('tokens')
+				.set({ revoked_at: at })
+				.where('user_id', '=', userId)
+				.where('kind', 'in', ['access', 'refresh', 'console_session'])
+				.where('revoked_at', 'is', null)
+				.executeTakeFirst();
+			await this.dialect.announce(trx, { kind: 'revoked', userId });
+			return Number(ended.numUpdatedRows);
 		});
 	}
 

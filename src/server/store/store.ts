@@ -194,6 +194,11 @@ export interface Store {
 	listUsers(orgId: string): Promise<UserRecord[]>;
 	/** Deletes the user and revokes every token they hold, in one transaction. */
 	removeUser(id: string, at: number): Promise<boolean>;
+	/**
+	 * Ends every sign-in of the user (VS Code's access and refresh tokens, console sessions) in one
+	 * transaction, announced to the other instances; their admin API tokens stay. Returns how many tokens ended.
+	 */
+	endSignIns(userId: string, at: number): Promise<number>;
 	recordSeen(userId: string, at: number): Promise<void>;
 	recordApplied(userId: string, revision: number, at: number): Promise<void>;
 

@@ -16,7 +16,7 @@ function listInvitation(invitation: NonNullable<InvitationAnswer['invitation']>)
 	showLocalTimes(item);
 }
 
-/** The members page: invite by email, remove a member (their VS Code is signed out at once). */
+/** The members page: invite by email, sign a member out everywhere, remove a member (their VS Code is signed out at once). */
 export function wireMembers(addMember: HTMLFormElement): void {
 	addMember.addEventListener('submit', async (event) => {
 		event.preventDefault();
@@ -42,6 +42,28 @@ export function wireMembers(addMember: HTMLFormElement): void {
 			showStatus(data.message ?? `Invite failed (${response.status}).`, 'error');
 		}
 	});
+	for (const button of $$<HTMLButtonElement>('.sign-out-member')) {
+		button.addEventListener('click', async () => {
+			const { id = '', email = '', tokenUntil = '' } = button.dataset;
+			const token = tokenUntil
+				? ` The organization token issued to them still works until ${new Date(tokenUntil).toLocaleTimeString()}.`
+				: '';
+			if (
+				!window.confirm(
+					`Sign ${email} out everywhere? Every VS Code and console sign-in of theirs ends now; they stay a member and sign in again.${token}`,
+				)
+			) {
+				return;
+			}
+			const { response, data } = await send<{ message?: string }>('POST', `/api/v1/admin/members/${encodeURIComponent(id)}/sign-out`);
+			showStatus(
+				response.ok
+					? `Signed ${email} out everywhere: they sign in again to go on.`
+					: (data.message ?? `Sign-out failed (${response.status}).`),
+				response.ok ? 'success' : 'error',
+			);
+		});
+	}
 	for (const button of $$<HTMLButtonElement>('.remove-member')) {
 		button.addEventListener('click', async () => {
 			const { id = '', email = '', tokenUntil = '' } = button.dataset;

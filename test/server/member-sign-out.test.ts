@@ -1,0 +1,79 @@
+import assert from 'node:assert/strict';
+import { TestBrowser } from '../support/sso-browser';
+import { ADMIN, bearer, EventReader, form, jsonOf, startService, type RunningService } from '../support/service';
+
+/** An admin signs one member out everywhere (a lost laptop) and keeps them a member. */
+describe('signing a member out everywhere', () => {
+	let service: RunningService;
+	let admin: string;
+
+	beforeEach(async () => {
+		service = await startService();
+		admin = (await service.signIn(ADMIN.email)).access_token;
+	});
+	afterEach(async () => service.close());
+
+	const signOut = (token: string, id: string) =>
+		fetch(`${service.url}/api/v1/admin/members/${id}/sign-out`, { method: 'POST', headers: bearer(token) });
+	const read = (token: string) => fetch(`${service.url}/api/v1/policy`, { headers: bearer(token) });
+	const refresh = (refreshToken: string) =>
+		form(`${service.url}/oauth/token`, { grant_type: 'refresh_token', refresh_token: refreshToken, client_id: 'vscode' });
+
+	it('ends every VS Code and console sign-in of theirs at once, open streams included; their admin API token and membership stay', async () => {
+		const lead = await service.addUser('lead@acme.example', 'admin');
+		const laptop = await service.signIn(lead.email);
+		const desktop = await service.signIn(lead.email);
+		const stream = new EventReader(await fetch(`${service.url}/api/v1/policy/events`, { headers: bearer(laptop.access_token) }));
+		assert.equal((await stream.next())?.id, '1');
+		const console = new TestBrowser();
+		await console.submit(`${service.url}/console/login`, '/console/login', { email: lead.email, password: lead.password });
+		assert.equal((await console.open(`${service.url}/console/members`)).url, `${service.url}/console/members`);
+		const pipeline = await jsonOf(
+			await fetch(`${service.url}/api/v1/admin/tokens`, {
+				method: 'POST',
+				headers: bearer(laptop.access_token, { 'content-type': 'application/json' }),
+				body: JSON.stringify({ label: 'pipeline' }),
+			}),
+		);
+		const bystander = await service.addUser('dev@acme.example', 'member');
+		const bystanderTokens = await service.signIn(bystander.email);
+
+		assert.equal((await signOut(admin, lead.id)).status, 204);
+
+		assert.equal((await stream.next())?.event, 'revoked', 'the open stream ended at once');
+		assert.equal(await stream.next(), undefined);
+		for (const tokens of [laptop, desktop]) {
+			assert.equal((await read(tokens.access_token)).status, 401);
+			const refused = await refresh(tokens.refresh_token);
+			assert.equal(refused.status, 400);
+			assert.match((await jsonOf(refused)).error_description, /this sign-in was ended \(signed out here or by an admin\)/);
+		}
+		assert.match((await console.open(`${service.url}/console/members`)).url, /\/console\/login/, 'the console session ended too');
+		assert.equal(
+			(await fetch(`${service.url}/api/v1/admin/members`, { headers: bearer(pipeline.token) })).status,
+			200,
+			"automation's token stays",
+		);
+		assert.equal((await read(bystanderTokens.access_token)).status, 200, 'nobody else is signed out');
+
+		// Still a member: they sign in again and go on.
+		const again = await service.signIn(lead.email);
+		assert.equal((await read(again.access_token)).status, 200);
+		const listed = await jsonOf(await fetch(`${service.url}/api/v1/admin/members`, { headers: bearer(admin) }));
+		assert.ok(listed.members.some((member: { email: string }) => member.email === lead.email));
+		const events = await service.store.identity.listAudit('acme', 10);
+		assert.deepEqual(
+			events.filter((event) => event.action === 'member.signed_out').map(({ actor, detail }) => ({ actor, detail })),
+			[{ actor: ADMIN.email, detail: { member: lead.email } }],
+		);
+	});
+
+	it('is for admins, and names a member who is not there', async () => {
+		const member = await service.addUser('dev@acme.example', 'member');
+		const memberToken = (await service.signIn(member.email)).access_token;
+		assert.equal((await signOut(memberToken, member.id)).status, 403);
+		const missing = await signOut(admin, 'no-such-member');
+		assert.equal(missing.status, 404);
+		assert.match((await jsonOf(missing)).message, /no such member/);
+	});
+});
