@@ -61,6 +61,7 @@ const suites = {
 				'rollouts',
 				'admin-tokens',
 				'member-sign-out',
+				'invitation-withdrawal',
 			].map((name) => join(root, `test/server/${name}.test.ts`)),
 		],
 	},

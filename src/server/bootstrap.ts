@@ -94,7 +94,9 @@ async function bootstrapAccounts(
  */
 export async function adminSetupLink(members: Pick<Members, 'invite'>, orgId: string, email: string): Promise<AdminSetupLink> {
 	try {
-		const invitation = await members.invite(orgId, email, 'admin', 'system');
+		// Every start (of every instance) and `admin reset-link` print a link until an admin has a password: each
+		// stays good, so an operator reading any instance's log gets one that works.
+		const invitation = await members.invite(orgId, email, 'admin', 'system', { replacePending: false });
 		return { ...invitation, email: email.trim().toLowerCase() };
 	} catch (error) {
 		if (error instanceof DomainError && error.code === 'already_member') {

@@ -486,7 +486,7 @@ describe('admin console in headless Chromium', function () {
 			assert.equal(await tokyo.inputValue('#member-email'), '', 'the form is cleared');
 			assert.equal(
 				await tokyo.textContent('#invitations li:last-child'),
-				`new@acme.example (admin), expires ${local}`,
+				`new@acme.example (admin), expires ${local} Withdraw`,
 				'listed without a reload, in local time',
 			);
 			assert.equal(await tokyo.isVisible('#no-invitations'), false);
@@ -500,9 +500,28 @@ describe('admin console in headless Chromium', function () {
 			await tokyo.reload();
 			assert.equal(
 				await tokyo.textContent('#invitations li:last-child'),
-				`new@acme.example (admin), expires ${local}`,
+				`new@acme.example (admin), expires ${local} Withdraw`,
 				'the same after a reload',
 			);
+
+			// Invited again (as a member this time): the new link replaces the first, in the list too.
+			await tokyo.fill('#member-email', 'new@acme.example');
+			await tokyo.click('#add-member button[type=submit]');
+			await tokyo.waitForSelector('#status.success:has-text("Invited new@acme.example")');
+			assert.deepEqual(await tokyo.locator('#invitations li .invitation-role').allTextContents(), ['member']);
+			// Withdrawn after asking: the item goes, and its link opens nothing.
+			let asked = '';
+			tokyo.once('dialog', (dialog) => {
+				asked = dialog.message();
+				void dialog.accept();
+			});
+			await tokyo.click('#invitations li .withdraw-invitation');
+			await tokyo.waitForSelector('#status.success:has-text("Withdrew the invitation to new@acme.example")');
+			assert.equal(asked, 'Withdraw the invitation to new@acme.example? Its link stops working now.');
+			assert.equal(await tokyo.locator('#invitations li').count(), 0);
+			assert.equal(await tokyo.isVisible('#no-invitations'), true);
+			const admin = (await service.signIn(ADMIN.email)).access_token;
+			assert.deepEqual((await jsonOf(await fetch(`${service.url}/api/v1/admin/members`, { headers: bearer(admin) }))).invitations, []);
 		} finally {
 			await context.close();
 		}

@@ -142,18 +142,14 @@ describe('security', function () {
 	});
 
 	it('answers a second accepted invitation for the same email with 409 and a sentence (item 7)', async () => {
-		const invite = async () =>
-			(
-				await jsonOf(
-					await fetch(`${service.url}/api/v1/admin/members`, {
-						method: 'POST',
-						headers: bearer(admin.access_token, { 'content-type': 'application/json' }),
-						body: JSON.stringify({ email: 'twice@acme.example' }),
-					}),
-				)
-			).invitation.link as string;
-		const [first, second] = [await invite(), await invite()];
-		assert.equal((await submitPageForm(first, { password: 'a long enough password' })).status, 200);
+		// An admin's second invitation replaces the first (see invitation-withdrawal.test.ts); two links for
+		// one address live side by side only as the operator's set-up links (one per start), as here.
+		const link = async () => {
+			const made = await service.accounts.members.invite('acme', 'twice@acme.example', 'admin', 'system', { replacePending: false });
+			return `${service.url}/invite/${made.token}`;
+		};
+		const [first, second] = [await link(), await link()];
+		assert.equal((await submitPageForm(first, { password: 'a long enough password' })).status, 303);
 		const again = await submitPageForm(second, { password: 'another long password' });
 		assert.equal(again.status, 409);
 		assert.match(await again.text(), /twice@acme\.example already has an account in this organization/);

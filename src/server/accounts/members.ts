@@ -158,11 +158,21 @@ export class Members {
 		this.events.publishRevoked({ userId });
 	}
 
-	async invite(orgId: string, email: string, role: Role, invitedBy: string): Promise<{ token: string; expiresAt: number }> {
+	async invite(
+		orgId: string,
+		email: string,
+		role: Role,
+		invitedBy: string,
+		{ replacePending = true }: { replacePending?: boolean } = {},
+	): Promise<{ token: string; expiresAt: number }> {
 		const normalized = await this.newMemberEmail(orgId, email);
 		const token = newSecret('opp_inv');
 		const now = this.clock.now();
 		const expiresAt = now + this.timings.invitationSeconds * 1000;
+		// A new link for the same address replaces the one before (lost, or sent to the wrong inbox): one link works at a time.
+		if (replacePending) {
+			await this.store.withdrawInvitations(orgId, normalized);
+		}
 		await this.store.createInvitation({
 			tokenHash: hashSecret(token),
 			orgId,
@@ -176,11 +186,18 @@ export class Members {
 		return { token, expiresAt };
 	}
 
+	/** Withdraws the address's pending invitation: its link opens nothing from now on. */
+	async withdrawInvitation(orgId: string, email: string): Promise<void> {
+		if ((await this.store.withdrawInvitations(orgId, email.trim().toLowerCase())) === 0) {
+			throw new DomainError('not_found', `no pending invitation for ${email.trim().toLowerCase()} (accepted or withdrawn already?)`);
+		}
+	}
+
 	/** Without a password (null) when the organization signs in with single sign-on only. */
 	async acceptInvitation(token: string, password: string | null): Promise<UserRecord> {
 		const invitation = await this.store.getInvitation(hashSecret(token));
 		if (!invitation || invitation.acceptedAt !== null) {
-			throw new DomainError('invalid_invitation', 'this invitation link is not valid or was already used');
+			throw new DomainError('invalid_invitation', 'this invitation link is not valid: it was used, withdrawn or replaced by a newer one');
 		}
 		if (invitation.expiresAt <= this.clock.now()) {
 			throw new DomainError('expired_invitation', 'this invitation link has expired; ask your admin for a new one');

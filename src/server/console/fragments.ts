@@ -74,5 +74,5 @@ export function modelRow(model: string, settings: ModelSettings | undefined): Sa
 
 /** One pending invitation; also the template the script fills after inviting, so the markup lives here only. */
 export function invitationItem(email: string, role: string, expiresAt: string): SafeHtml {
-	return html`<li><span class="invitation-email">${email}</span> (<span class="invitation-role">${role}</span>), expires <time class="invitation-expires" datetime="${expiresAt}">${expiresAt}</time></li>`;
+	return html`<li><span class="invitation-email">${email}</span> (<span class="invitation-role">${role}</span>), expires <time class="invitation-expires" datetime="${expiresAt}">${expiresAt}</time> <button type="button" class="withdraw-invitation" data-email="${email}" aria-label="Withdraw the invitation to ${email}">Withdraw</button></li>`;
 }

@@ -58,6 +58,7 @@ const ACTION_LABELS: Readonly<Record<string, string>> = {
 	'member.joined': 'Joined',
 	'member.role_changed': 'Role changed',
 	'member.signed_out': 'Signed out everywhere',
+	'member.invitation_withdrawn': 'Invitation withdrawn',
 	'sso.test': 'Test sign-in',
 	'sso.settings_saved': 'Single sign-on settings saved',
 	'admin_token.created': 'API token made',

@@ -17,7 +17,7 @@ import type { Store } from '../store/store';
 
 export interface AdminMemberRouteOptions {
 	readonly auth: Authenticators;
-	readonly members: Pick<Members, 'create' | 'invite' | 'remove' | 'endSignIns'>;
+	readonly members: Pick<Members, 'create' | 'invite' | 'remove' | 'endSignIns' | 'withdrawInvitation'>;
 	readonly policies: Pick<PolicyService, 'current'>;
 	readonly store: Pick<Store, 'listUsers' | 'listInvitations' | 'getOrganization' | 'getUser' | 'tokenKeys'>;
 	readonly clock: Clock;
@@ -159,6 +159,26 @@ export const adminMemberRoutes: FastifyPluginAsyncZod<AdminMemberRouteOptions> =
 					...(mail?.error ? { emailError: mail.error } : {}),
 				},
 			});
+		},
+	);
+
+	app.delete(
+		'/invitations/:email',
+		{
+			schema: {
+				summary: "Withdraw an address's pending invitation: its link opens nothing from now on",
+				security: bearer,
+				params: z.object({ email: z.string().min(1).max(320) }),
+				response: { 204: z.null(), 404: ErrorSchema },
+			},
+		},
+		async (request, reply) => {
+			const { user } = principalOf(request);
+			await members.withdrawInvitation(user.orgId, request.params.email);
+			await audit.record(user.orgId, user.email, 'member.invitation_withdrawn', 'ok', {
+				member: request.params.email.trim().toLowerCase(),
+			});
+			return reply.code(204).send(null);
 		},
 	);
 

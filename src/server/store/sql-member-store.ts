@@ -15,7 +15,8 @@ type MemberMethods =
 	| 'createInvitation'
 	| 'getInvitation'
 	| 'acceptInvitation'
-	| 'listInvitations';
+	| 'listInvitations'
+	| 'withdrawInvitations';
 
 /**
  * The members part of the SQL store: accounts, what each member last applied and when they were
@@ -131,5 +132,15 @@ export abstract class SqlMemberStore extends SqlCredentialStore implements Pick<
 			.orderBy('created_at')
 			.execute();
 		return rows.map(toInvitation);
+	}
+
+	async withdrawInvitations(orgId: string, email: string): Promise<number> {
+		const deleted = await this.db
+			.deleteFrom('invitations')
+			.where('org_id', '=', orgId)
+			.where('email', '=', email.toLowerCase())
+			.where('accepted_at', 'is', null)
+			.executeTakeFirst();
+		return Number(deleted.numDeletedRows);
 	}
 }

@@ -207,6 +207,8 @@ export interface Store {
 	/** Marks the invitation accepted and creates its user, in one transaction; nothing when it was used or the email is taken. */
 	acceptInvitation(tokenHash: string, user: UserRecord, at: number): Promise<'accepted' | 'already-used' | 'already-member'>;
 	listInvitations(orgId: string): Promise<InvitationRecord[]>;
+	/** Deletes the address's invitations not accepted yet, so their links open nothing; returns how many went. */
+	withdrawInvitations(orgId: string, email: string): Promise<number>;
 
 	createDeviceCode(code: DeviceCodeRecord): Promise<void>;
 	getDeviceCode(deviceCodeHash: string): Promise<DeviceCodeRecord | undefined>;

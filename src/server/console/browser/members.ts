@@ -5,12 +5,25 @@ interface InvitationAnswer {
 	message?: string;
 }
 
+/** Organization tokens already issued are not recalled: the gateway accepts them until they expire. */
+const tokenStillWorks = (tokenUntil: string) =>
+	tokenUntil ? ` The organization token issued to them still works until ${new Date(tokenUntil).toLocaleTimeString()}.` : '';
+
 /** Adds the new invitation to the pending list, from the server's own item template. */
 function listInvitation(invitation: NonNullable<InvitationAnswer['invitation']>): void {
 	const item = ($<HTMLTemplateElement>('#invitation-template').content.firstElementChild as HTMLElement).cloneNode(true) as HTMLElement;
 	$('.invitation-email', item).textContent = invitation.email;
 	$('.invitation-role', item).textContent = invitation.role;
 	$<HTMLTimeElement>('.invitation-expires', item).dateTime = invitation.expiresAt;
+	// The service replaced any earlier invitation for the address: its old item goes.
+	for (const listed of $$<HTMLElement>('#invitations li')) {
+		if ($('.invitation-email', listed).textContent === invitation.email) {
+			listed.remove();
+		}
+	}
+	const withdraw = $<HTMLButtonElement>('.withdraw-invitation', item);
+	withdraw.dataset.email = invitation.email;
+	withdraw.setAttribute('aria-label', `Withdraw the invitation to ${invitation.email}`);
 	$('#invitations').append(item);
 	$('#no-invitations').hidden = true;
 	showLocalTimes(item);
@@ -45,14 +58,8 @@ export function wireMembers(addMember: HTMLFormElement): void {
 	for (const button of $$<HTMLButtonElement>('.sign-out-member')) {
 		button.addEventListener('click', async () => {
 			const { id = '', email = '', tokenUntil = '' } = button.dataset;
-			const token = tokenUntil
-				? ` The organization token issued to them still works until ${new Date(tokenUntil).toLocaleTimeString()}.`
-				: '';
-			if (
-				!window.confirm(
-					`Sign ${email} out everywhere? Every VS Code and console sign-in of theirs ends now; they stay a member and sign in again.${token}`,
-				)
-			) {
+			const question = `Sign ${email} out everywhere? Every VS Code and console sign-in of theirs ends now; they stay a member and sign in again.`;
+			if (!window.confirm(question + tokenStillWorks(tokenUntil))) {
 				return;
 			}
 			const { response, data } = await send<{ message?: string }>('POST', `/api/v1/admin/members/${encodeURIComponent(id)}/sign-out`);
@@ -67,11 +74,7 @@ export function wireMembers(addMember: HTMLFormElement): void {
 	for (const button of $$<HTMLButtonElement>('.remove-member')) {
 		button.addEventListener('click', async () => {
 			const { id = '', email = '', tokenUntil = '' } = button.dataset;
-			// Tokens already issued are not recalled: the gateway accepts them until they expire.
-			const token = tokenUntil
-				? ` The organization token issued to them still works until ${new Date(tokenUntil).toLocaleTimeString()}.`
-				: '';
-			if (!window.confirm(`Remove ${email}? Their VS Code is signed out at once.${token}`)) {
+			if (!window.confirm(`Remove ${email}? Their VS Code is signed out at once.${tokenStillWorks(tokenUntil)}`)) {
 				return;
 			}
 			const { response, data } = await send<{ message?: string }>('DELETE', `/api/v1/admin/members/${encodeURIComponent(id)}`);
@@ -83,4 +86,23 @@ export function wireMembers(addMember: HTMLFormElement): void {
 			}
 		});
 	}
+	// One listener for every Withdraw button, those of invitations made after the page loaded included.
+	$('#invitations').addEventListener('click', async (event) => {
+		const button = (event.target as HTMLElement).closest<HTMLButtonElement>('.withdraw-invitation');
+		if (!button) {
+			return;
+		}
+		const email = button.dataset.email ?? '';
+		if (!window.confirm(`Withdraw the invitation to ${email}? Its link stops working now.`)) {
+			return;
+		}
+		const { response, data } = await send<{ message?: string }>('DELETE', `/api/v1/admin/invitations/${encodeURIComponent(email)}`);
+		if (response.ok) {
+			button.closest('li')?.remove();
+			$('#no-invitations').hidden = $$('#invitations li').length > 0;
+			showStatus(`Withdrew the invitation to ${email}: its link opens nothing now.`, 'success');
+		} else {
+			showStatus(data.message ?? `Withdraw failed (${response.status}).`, 'error');
+		}
+	});
 }
