@@ -62,6 +62,7 @@ const suites = {
 				'admin-tokens',
 				'member-sign-out',
 				'invitation-withdrawal',
+				'member-roles',
 			].map((name) => join(root, `test/server/${name}.test.ts`)),
 		],
 	},

@@ -130,7 +130,7 @@ export async function buildApp(options: AppOptions): Promise<PolicyApp> {
 	});
 	await app.register(vscodeSettingsRoutes, { prefix: '/api/v1/policy', auth, store, clock });
 	await app.register(schemaRoutes, { prefix: '/api/v1/schema', publicUrl });
-	await app.register(usageRoutes, { prefix: '/api/v1', auth, usage, store, clock, reportsPerMinute: config.usageReportsPerMinute });
+	await app.register(usageRoutes, { prefix: '/api/v1', auth, usage, store, clock, reportsPerMinute: config.usageReportsPerMinute, audit });
 	const mailer = options.mailer ?? (config.smtpUrl && config.smtpFrom ? smtpMailer(config.smtpUrl, config.smtpFrom) : undefined);
 	await app.register(adminApi, {
 		prefix: '/api/v1/admin',
@@ -149,6 +149,7 @@ export async function buildApp(options: AppOptions): Promise<PolicyApp> {
 		usage,
 		rolloutEnded,
 		standings,
+		rolesFromSso: (orgId) => sso.setsRoles(orgId),
 	});
 	await app.register(opsRoutes, {
 		store,

@@ -50,6 +50,9 @@ export function followOtherInstances(
 			regroup(change.orgId);
 		} else if (change.kind === 'rollout') {
 			rolloutEnded(change.orgId);
+		} else if (change.kind === 'account') {
+			// Another instance changed someone's role: their next request reads it.
+			tokens.forgetPrincipals({ userId: change.userId });
 		} else if (change.kind === 'revoked') {
 			// Another instance revoked tokens: end this instance's streams that used them, too.
 			tokens.forgetPrincipals(change);

@@ -434,6 +434,15 @@ describe('admin console in headless Chromium', function () {
 		await page.click('a[href="/console/members"]');
 		const row = page.locator('tr', { hasText: 'dev@acme.example' });
 		assert.equal(await row.locator('.badge').textContent(), 'behind');
+		// Made an admin in place, after asking; a refusal (here: none) would put the choice back.
+		page.once('dialog', (dialog) => void dialog.accept());
+		await row.locator('.member-role').selectOption('admin');
+		await page.waitForSelector('#status.success:has-text("dev@acme.example is now an admin")');
+		assert.equal((await fetch(`${service.url}/api/v1/admin/members`, { headers: bearer(member.access_token) })).status, 200);
+		page.once('dialog', (dialog) => void dialog.dismiss());
+		await row.locator('.member-role').selectOption('member');
+		assert.equal(await row.locator('.member-role').inputValue(), 'admin', 'dismissed: the choice goes back');
+		assert.equal(await page.locator('tr', { hasText: 'admin@acme.example' }).locator('.member-role').count(), 0, 'not on their own row');
 		// Signed out everywhere first (a lost laptop): the sign-in ends, the member stays.
 		let asked = '';
 		page.once('dialog', (dialog) => {

@@ -79,6 +79,44 @@ import { ADMIN, bearer, EventReader, form, jsonOf, putPolicy, startService, type
 		);
 	});
 
+	it('an admin API token revoked, a role changed and a member signed out on one instance hold on the other at once, past its cache', async () => {
+		const admin = (await first.signIn(ADMIN.email)).access_token;
+		const lead = await first.addUser('lead@acme.example', 'admin');
+		const leadToken = (await second.signIn(lead.email)).access_token;
+		const made = await jsonOf(
+			await fetch(`${first.url}/api/v1/admin/tokens`, {
+				method: 'POST',
+				headers: bearer(admin, { 'content-type': 'application/json' }),
+				body: JSON.stringify({ label: 'pipeline' }),
+			}),
+		);
+		const onSecond = (token: string) => fetch(`${second.url}/api/v1/admin/members`, { headers: bearer(token) });
+		// Resolved on the second instance, and remembered there for 5 s: only the notification can end them sooner.
+		assert.equal((await onSecond(made.token)).status, 200);
+		assert.equal((await onSecond(leadToken)).status, 200);
+		const soon = (what: string, condition: () => Promise<boolean>) => eventually(what, condition, 2500);
+
+		assert.equal((await fetch(`${first.url}/api/v1/admin/tokens/${made.id}`, { method: 'DELETE', headers: bearer(admin) })).status, 204);
+		await soon('the revoked API token refused on the other instance', async () => (await onSecond(made.token)).status === 401);
+
+		const demoted = await fetch(`${first.url}/api/v1/admin/members/${lead.id}`, {
+			method: 'PATCH',
+			headers: bearer(admin, { 'content-type': 'application/json' }),
+			body: JSON.stringify({ role: 'member' }),
+		});
+		assert.equal(demoted.status, 200);
+		await soon('the demoted admin refused on the other instance', async () => (await onSecond(leadToken)).status === 403);
+
+		assert.equal(
+			(await fetch(`${first.url}/api/v1/admin/members/${lead.id}/sign-out`, { method: 'POST', headers: bearer(admin) })).status,
+			204,
+		);
+		await soon(
+			'the signed-out member refused on the other instance',
+			async () => (await fetch(`${second.url}/api/v1/policy`, { headers: bearer(leadToken) })).status === 401,
+		);
+	});
+
 	it('reconnects a lost notification connection, is not ready meanwhile, and catches up on what it missed', async () => {
 		await first.addUser('dev@acme.example', 'member');
 		const member = await second.signIn('dev@acme.example');

@@ -255,6 +255,12 @@ describe('usage reporting API', function () {
 		assert.equal((await raise('dev@acme.example', 10, dev)).status, 403, 'members cannot raise their own');
 		assert.equal((await raise('dev@acme.example', null)).status, 204);
 		assert.equal((await standing(dev)).allowance, 500);
+		// Each change is on the Activity list with the admin who made it; the refused ones are not.
+		const changes = (await service.store.identity.listAudit('acme', 20)).filter((event) => event.action === 'usage.budget_set');
+		assert.deepEqual(changes.map(({ actor, detail }) => `${actor} ${detail['member']} ${detail['monthlyTokens']}`).sort(), [
+			`${ADMIN.email} dev@acme.example 5000`,
+			`${ADMIN.email} dev@acme.example the policy's`,
+		]);
 
 		// A new allowance tried on a canary first: only its members are measured against it.
 		await createGroup(service.url, admin, 'Pilots', ['ops@acme.example']);

@@ -4,7 +4,8 @@ import { CLIENT_ID } from '../../policy';
  * What the account domain refuses, in its own words. The HTTP layer alone decides which status
  * code each one becomes (`src/server/http/errors.ts`).
  */
-export type DomainErrorCode = 'already_member' | 'not_found' | 'last_admin' | 'invalid_invitation' | 'expired_invitation' | 'weak_password';
+export type DomainErrorCode =
+	'already_member' | 'not_found' | 'last_admin' | 'invalid_invitation' | 'expired_invitation' | 'weak_password' | 'role_from_sso';
 
 export class DomainError extends Error {
 	override readonly name = 'DomainError';

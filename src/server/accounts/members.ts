@@ -121,6 +121,33 @@ export class Members {
 		return admins.every((admin) => admin.id === user.id);
 	}
 
+	/**
+	 * Makes a member an admin or an admin a member. Never the last admin who can sign in; and not
+	 * where single sign-on's rules name the admins (`rolesFromSso`): its next sign-in would undo it.
+	 */
+	async changeRole(orgId: string, userId: string, role: Role, rolesFromSso: boolean): Promise<{ user: UserRecord; from: Role }> {
+		const user = await this.store.getUser(userId);
+		if (!user || user.orgId !== orgId) {
+			throw new DomainError('not_found', 'no such member in this organization');
+		}
+		if (user.role === role) {
+			return { user, from: role };
+		}
+		if (rolesFromSso && !user.breakGlass) {
+			throw new DomainError(
+				'role_from_sso',
+				`${user.email}'s role comes from single sign-on: its Admin groups and Admin e-mails decide it at every sign-in. Change them there.`,
+			);
+		}
+		if (role === 'member' && (await this.isLastActiveAdmin(user))) {
+			throw new DomainError('last_admin', `${user.email} is the last admin who can sign in: make someone else an admin first`);
+		}
+		await this.store.setRole(userId, role);
+		// Cached resolutions carry the old role: the next request reads the new one (other instances hear it from the store).
+		this.tokens.forgetPrincipals({ userId });
+		return { user: { ...user, role }, from: user.role };
+	}
+
 	async remove(orgId: string, userId: string): Promise<void> {
 		const user = await this.store.getUser(userId);
 		if (!user || user.orgId !== orgId) {

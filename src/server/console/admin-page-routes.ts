@@ -32,6 +32,8 @@ export interface AdminPageRouteOptions {
 	readonly standings: (current: PublishedRevision) => Promise<MemberStanding>;
 	readonly usage: Pick<UsageService, 'summary'>;
 	readonly groups: Pick<GroupsService, 'list' | 'groupsByMember'>;
+	/** Whether single sign-on's rules set roles (the Members page then shows them without a choice). */
+	readonly rolesFromSso: (orgId: string) => Promise<boolean>;
 }
 
 /**
@@ -40,7 +42,7 @@ export interface AdminPageRouteOptions {
  */
 export const adminPageRoutes: FastifyPluginAsyncZod<AdminPageRouteOptions> = async (
 	app,
-	{ kit, policies, store, usage, groups, publicUrl, rolloutStatus, standings },
+	{ kit, policies, store, usage, groups, publicUrl, rolloutStatus, standings, rolesFromSso },
 ) => {
 	const { sendPage, consolePage, chrome } = kit;
 	const script = ['/console/assets/console.js'];
@@ -86,7 +88,16 @@ export const adminPageRoutes: FastifyPluginAsyncZod<AdminPageRouteOptions> = asy
 			...chrome(request, 'Members', 'members', current.signed.policy.organization.name, script),
 			styles: ['/console/assets/lists.css'],
 		};
-		return sendPage(reply, page(options, membersPage(listing, query, invitations, current.revision, user.id, standing.groupsOf)));
+		const view = {
+			listing,
+			query,
+			invitations,
+			currentRevision: current.revision,
+			selfId: user.id,
+			groupsOf: standing.groupsOf,
+			rolesFromSso: await rolesFromSso(user.orgId),
+		};
+		return sendPage(reply, page(options, membersPage(view)));
 	});
 
 	app.get('/console/usage', { preHandler: consolePage }, async (request, reply) => {

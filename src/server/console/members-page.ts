@@ -62,10 +62,16 @@ function vscodeChatNote(chat: MemberView['vscodeChat']): SafeHtml {
 		: html``;
 }
 
+/** Another member's role, changed in place (the script asks first and says the outcome). */
+function roleChoice(member: MemberView): SafeHtml {
+	const option = (role: string) => html`<option value="${role}" ${member.role === role ? 'selected' : ''}>${role}</option>`;
+	return html`<select class="member-role" data-id="${member.id}" data-email="${member.email}" data-role="${member.role}" aria-label="Role of ${member.email}">${option('member')}${option('admin')}</select>`;
+}
+
 /** What an admin may do to another member: sign them out everywhere (they stay), or remove them. */
 function memberActions(member: MemberView): SafeHtml {
 	const data = html`data-id="${member.id}" data-email="${member.email}" data-token-until="${member.organizationTokenUntil ?? ''}"`;
-	return html`<button type="button" class="sign-out-member" ${data} aria-label="Sign ${member.email} out everywhere">Sign out</button>
+	return html`<button type="button" class="sign-out-member" ${data} aria-label="Sign out ${member.email} everywhere">Sign out</button>
 		<button type="button" class="remove-member" ${data} aria-label="Remove ${member.email}">Remove</button>`;
 }
 
@@ -118,17 +124,28 @@ function membersSearch(listing: MemberListing, query: MembersPageQuery, groupNam
 }
 
 /** The Members page: who is in sync, searched and a page at a time; invitations; invite a member. */
-export function membersPage(
-	listing: MemberListing,
-	query: MembersPageQuery,
-	invitations: InvitationView[],
-	currentRevision: number,
-	selfId: string,
-	groupsOf: ReadonlyMap<string, readonly string[]>,
-): SafeHtml {
+export function membersPage({
+	listing,
+	query,
+	invitations,
+	currentRevision,
+	selfId,
+	groupsOf,
+	rolesFromSso,
+}: {
+	listing: MemberListing;
+	query: MembersPageQuery;
+	invitations: InvitationView[];
+	currentRevision: number;
+	/** The admin looking: their own row offers no role change, sign-out or removal. */
+	selfId: string;
+	groupsOf: ReadonlyMap<string, readonly string[]>;
+	/** Single sign-on's rules name the admins: roles are shown, not changed here. */
+	rolesFromSso: boolean;
+}): SafeHtml {
 	return html`<section class="card">
 			<h1>Members</h1>
-			<p class="muted">Current revision ${currentRevision}.</p>
+			<p class="muted">Current revision ${currentRevision}.${rolesFromSso ? html` Roles come from single sign-on: its <a href="/console/sso">Admin groups and Admin e-mails</a> set them at every sign-in.` : ''}</p>
 			<div id="status" class="status" role="status" aria-live="polite"></div>
 			${membersSearch(listing, query, [...new Set([...groupsOf.values()].flat())].sort())}
 			<table id="members">
@@ -137,7 +154,7 @@ export function membersPage(
 					${listing.members.map(
 						(member) => html`<tr data-member-id="${member.id}">
 							<td><a href="/console/usage?${new URLSearchParams({ member: member.email }).toString()}" title="Their usage">${member.email}</a></td>
-							<td>${member.role}</td>
+							<td>${member.id === selfId || rolesFromSso ? member.role : roleChoice(member)}</td>
 							<td class="member-groups">${(groupsOf.get(member.id) ?? []).join(', ') || '—'}</td>
 							<td>${member.lastSeenAt ? html`<time datetime="${member.lastSeenAt}">${member.lastSeenAt}</time>` : 'never'}</td>
 							<td>${member.appliedRevision ?? '—'}</td>

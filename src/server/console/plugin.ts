@@ -144,6 +144,7 @@ export const consolePlugin: FastifyPluginAsyncZod<ConsoleOptions> = async (
 		publicUrl: () => config.publicUrl,
 		rolloutStatus: statusOf,
 		standings,
+		rolesFromSso: (orgId) => sso.setsRoles(orgId),
 	});
 	await app.register(devicesRoutes, { kit, policies, publicUrl: () => config.publicUrl });
 	await app.register(apiTokensRoutes, { kit, adminTokens: accounts.adminTokens, audit, store, clock });

@@ -1,7 +1,6 @@
 import { isoTime } from '../clock';
 import type { SsoAdminView } from '../sso/administration';
 import type { SsoSettings } from '../sso/settings';
-import type { AuditEventRecord } from '../store/identity-store';
 import { html, type SafeHtml } from './html';
 
 /** The form's raw values: what the admin typed, shown again when a save is refused. */
@@ -47,30 +46,6 @@ const toggle = (values: SsoFormValues, name: keyof SsoSettings, label: string, h
 	<label><input type="checkbox" id="sso-${name}" name="${name}" value="on" ${values[name] === true ? 'checked' : ''}> ${label}</label>
 	<p class="hint">${hint}</p>
 </div>`;
-
-/** What each audited action is called in the activity list (the code stays in `data-action`). */
-const ACTION_LABELS: Readonly<Record<string, string>> = {
-	'sign_in.password': 'Password sign-in',
-	'sign_in.sso': 'Single sign-on',
-	'sign_in.break_glass': 'Break-glass sign-in',
-	'device.approved': 'VS Code sign-in approved',
-	'device.denied': 'VS Code sign-in denied',
-	'member.joined': 'Joined',
-	'member.role_changed': 'Role changed',
-	'member.signed_out': 'Signed out everywhere',
-	'member.invitation_withdrawn': 'Invitation withdrawn',
-	'sso.test': 'Test sign-in',
-	'sso.settings_saved': 'Single sign-on settings saved',
-	'admin_token.created': 'API token made',
-	'admin_token.revoked': 'API token revoked',
-	'scim.token_created': 'SCIM token created',
-	'scim.token_revoked': 'Provisioning turned off',
-	'scim.user_created': 'Provisioned',
-	'scim.user_updated': 'Updated by the directory',
-	'scim.user_deactivated': 'Deactivated by the directory',
-	'scim.user_reactivated': 'Reactivated by the directory',
-	'scim.user_deleted': 'Deleted by the directory',
-};
 
 export const ssoPages = {
 	settings(state: {
@@ -133,28 +108,6 @@ export const ssoPages = {
 			}
 			<form method="post" action="/console/sso/scim-token" class="inline" data-keep-through-session-end>${csrfField(state.formToken)}<button type="submit" id="scim-create" ${view.settings ? '' : 'disabled'}>${view.scimEnabled ? 'Replace SCIM token' : 'Create SCIM token'}</button></form>
 			${view.scimEnabled ? html`<form method="post" action="/console/sso/scim-token/revoke" class="inline" data-keep-through-session-end>${csrfField(state.formToken)}<button type="submit" id="scim-revoke">Turn provisioning off</button></form>` : ''}
-		</section>`;
-	},
-
-	activity(events: AuditEventRecord[]): SafeHtml {
-		return html`<section class="card">
-			<h1>Activity</h1>
-			<p class="muted">Sign-ins, joins, provisioning, single sign-on changes and API tokens, newest first.</p>
-			<table id="activity">
-				<thead><tr><th>When</th><th>Who</th><th>What</th><th>Outcome</th><th>Details</th></tr></thead>
-				<tbody>
-					${events.map(
-						(event) => html`<tr data-action="${event.action}" data-outcome="${event.outcome}">
-							<td class="nowrap"><time datetime="${isoTime(event.at)}">${isoTime(event.at)}</time></td>
-							<td>${event.actor}</td>
-							<td title="${event.action}">${ACTION_LABELS[event.action] ?? event.action}</td>
-							<td><span class="badge ${event.outcome}">${event.outcome}</span></td>
-							<td>${Object.entries(event.detail).map(([name, value], index) => html`${index > 0 ? ' · ' : ''}${name}: <strong>${String(value)}</strong>`)}</td>
-						</tr>`,
-					)}
-				</tbody>
-			</table>
-			${events.length === 0 ? html`<p class="muted">Nothing yet.</p>` : ''}
 		</section>`;
 	},
 };

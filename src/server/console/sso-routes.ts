@@ -9,6 +9,7 @@ import { labelled } from '../sso/settings';
 import type { SingleSignOn } from '../sso/single-sign-on';
 import type { SsoPurpose } from '../store/identity-store';
 import type { Store } from '../store/store';
+import { activityPage } from './activity-page';
 import { page } from './html';
 import type { ConsoleKit } from './kit';
 import { consoleReturnPath, loginPath } from './return-path';
@@ -263,7 +264,7 @@ export const ssoConsoleRoutes: FastifyPluginAsyncZod<SsoConsoleOptions> = async 
 			reply,
 			page(
 				kit.chrome(request, 'Activity', 'activity', organization, ['/console/assets/console.js']),
-				ssoPages.activity(await audit.list(user.orgId, 200)),
+				activityPage(await audit.list(user.orgId, 200)),
 			),
 		);
 	});

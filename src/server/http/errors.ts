@@ -17,6 +17,7 @@ const DOMAIN_STATUS: Record<DomainErrorCode, { status: number; error: string }> 
 	invalid_invitation: { status: 404, error: 'invalid_invitation' },
 	expired_invitation: { status: 410, error: 'expired_invitation' },
 	weak_password: { status: 400, error: 'weak_password' },
+	role_from_sso: { status: 409, error: 'role_from_sso' },
 };
 
 /** The status an account-domain refusal answers with, for the HTML pages that show it. */

@@ -44,6 +44,7 @@ export const adminApi: FastifyPluginAsyncZod<AdminApiOptions> = async (app, opti
 		usage,
 		rolloutEnded,
 		standings,
+		rolesFromSso,
 	} = options;
 	answersNotKept(app);
 	app.addHook('onSend', (request, reply, payload, done) => {
@@ -68,6 +69,7 @@ export const adminApi: FastifyPluginAsyncZod<AdminApiOptions> = async (app, opti
 		publicUrl,
 		mailer,
 		standings,
+		rolesFromSso,
 	});
 	await app.register(adminTokenRoutes, { auth, adminTokens, audit });
 	await app.register(adminTokenKeyRoutes, { auth, keys: tokenKeys, audit, publicUrl });

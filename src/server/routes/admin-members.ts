@@ -17,7 +17,9 @@ import type { Store } from '../store/store';
 
 export interface AdminMemberRouteOptions {
 	readonly auth: Authenticators;
-	readonly members: Pick<Members, 'create' | 'invite' | 'remove' | 'endSignIns' | 'withdrawInvitation'>;
+	readonly members: Pick<Members, 'create' | 'invite' | 'remove' | 'endSignIns' | 'withdrawInvitation' | 'changeRole'>;
+	/** Whether single sign-on's rules name the organization's admins (then its sign-ins set roles, not admins by hand). */
+	readonly rolesFromSso: (orgId: string) => Promise<boolean>;
 	readonly policies: Pick<PolicyService, 'current'>;
 	readonly store: Pick<Store, 'listUsers' | 'listInvitations' | 'getOrganization' | 'getUser' | 'tokenKeys'>;
 	readonly clock: Clock;
@@ -69,7 +71,7 @@ async function sendInvitation(
  */
 export const adminMemberRoutes: FastifyPluginAsyncZod<AdminMemberRouteOptions> = async (
 	app,
-	{ auth, members, policies, store, clock, audit, publicUrl, mailer, standings },
+	{ auth, members, policies, store, clock, audit, publicUrl, mailer, standings, rolesFromSso },
 ) => {
 	app.addHook('onRequest', requireRole(auth, 'admin'));
 
@@ -159,6 +161,37 @@ export const adminMemberRoutes: FastifyPluginAsyncZod<AdminMemberRouteOptions> =
 					...(mail?.error ? { emailError: mail.error } : {}),
 				},
 			});
+		},
+	);
+
+	app.patch(
+		'/members/:id',
+		{
+			schema: {
+				summary: "Change a member's role (never the last admin's; not where single sign-on's rules name the admins)",
+				security: bearer,
+				params: z.object({ id: z.string().min(1) }),
+				body: z.strictObject({ role: RoleSchema }),
+				response: {
+					200: z.object({ id: z.string(), email: z.string(), role: RoleSchema }),
+					400: ErrorSchema,
+					404: ErrorSchema,
+					409: ErrorSchema,
+				},
+			},
+		},
+		async (request) => {
+			const { user } = principalOf(request);
+			const { role } = request.body;
+			const changed = await members.changeRole(user.orgId, request.params.id, role, await rolesFromSso(user.orgId));
+			if (changed.from !== role) {
+				await audit.record(user.orgId, user.email, 'member.role_changed', 'ok', {
+					member: changed.user.email,
+					from: changed.from,
+					to: role,
+				});
+			}
+			return { id: changed.user.id, email: changed.user.email, role: changed.user.role };
 		},
 	);
 

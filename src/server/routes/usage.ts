@@ -2,6 +2,7 @@ import type { FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import * as z from 'zod';
 import { BudgetSchema, formatFieldError, UsageReportSchema, UsageStandingSchema, type FieldError } from '../../policy';
+import type { AuditLog } from '../audit';
 import type { Clock } from '../clock';
 import { principalOf, requireRole, type Authenticators } from '../http/auth';
 import { HttpError } from '../http/http-error';
@@ -19,6 +20,8 @@ export interface UsageRouteOptions {
 	readonly clock: Clock;
 	/** Reports one member may send a minute (a member's extension sends about one). */
 	readonly reportsPerMinute: number;
+	/** Where a changed allowance is written with the admin who changed it. */
+	readonly audit: Pick<AuditLog, 'record'>;
 }
 
 const bearer = [{ bearerAuth: [] }];
@@ -31,7 +34,10 @@ const invalid = (errors: readonly FieldError[]) =>
  * Usage under /api/v1: members report their counts (`POST /usage`) and read what was reported about
  * them (`GET /usage/me`); admins read the aggregates (`/admin/usage`, its summary and CSV).
  */
-export const usageRoutes: FastifyPluginAsyncZod<UsageRouteOptions> = async (app, { auth, usage, store, clock, reportsPerMinute }) => {
+export const usageRoutes: FastifyPluginAsyncZod<UsageRouteOptions> = async (
+	app,
+	{ auth, usage, store, clock, reportsPerMinute, audit },
+) => {
 	const signedIn = requireRole(auth);
 	const admin = requireRole(auth, 'admin');
 	answersNotKept(app);
@@ -228,6 +234,10 @@ export const usageRoutes: FastifyPluginAsyncZod<UsageRouteOptions> = async (app,
 			if (!member || !(await usage.setBudget(user.orgId, member.id, request.body.monthlyTokens, user.email))) {
 				throw new HttpError(404, 'not_found', `no member ${request.params.member} in this organization`);
 			}
+			await audit.record(user.orgId, user.email, 'usage.budget_set', 'ok', {
+				member: member.email,
+				monthlyTokens: request.body.monthlyTokens ?? "the policy's",
+			});
 			return reply.code(204).send(null);
 		},
 	);

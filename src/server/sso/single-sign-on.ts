@@ -10,6 +10,10 @@ import { admit, readClaims, rulesNameAdmins, type IdentityClaims, type RefusalRe
 import { IdentityProviderError, type RelyingParty } from './oidc';
 import { admitsNewcomers, parseSsoSettings, ssoFingerprint, type SsoSettings } from './settings';
 
+/** Single sign-on is offered once turned on and a Test sign-in passed with exactly the saved settings. */
+const offered = ({ settings, record }: LoadedSso): boolean =>
+	settings.enabled && record.testedFingerprint === ssoFingerprint(settings, record.clientSecret);
+
 /** How long a browser may stay at the identity provider before the sign-in must start again. */
 const LOGIN_LIFETIME_MS = 10 * 60_000;
 
@@ -57,6 +61,12 @@ export type SsoOutcome =
 export class SingleSignOn {
 	constructor(private readonly deps: SsoDependencies) {}
 
+	/** Whether sign-ins set the organization's roles: single sign-on is offered and its rules name admins. */
+	async setsRoles(orgId: string): Promise<boolean> {
+		const loaded = await this.load(orgId);
+		return loaded !== undefined && offered(loaded) && rulesNameAdmins(loaded.settings);
+	}
+
 	async load(orgId: string): Promise<LoadedSso | undefined> {
 		const record = await this.deps.identity.getSsoSettings(orgId);
 		if (!record) {
@@ -73,8 +83,7 @@ export class SingleSignOn {
 	 */
 	async offer(orgId: string): Promise<{ displayName: string; passwordSignIn: boolean } | undefined> {
 		const loaded = await this.load(orgId);
-		const tested = loaded?.record.testedFingerprint === (loaded && ssoFingerprint(loaded.settings, loaded.record.clientSecret));
-		return loaded?.settings.enabled && tested
+		return loaded && offered(loaded)
 			? { displayName: loaded.settings.displayName, passwordSignIn: loaded.settings.passwordSignIn }
 			: undefined;
 	}

@@ -1,6 +1,6 @@
 import { SqlCredentialStore } from './sql-credential-store';
 import { invitationRow, toInvitation, toUser, userRow } from './rows';
-import type { InvitationRecord, Store, UserRecord } from './store';
+import type { InvitationRecord, Role, Store, UserRecord } from './store';
 
 type MemberMethods =
 	| 'createUser'
@@ -10,6 +10,7 @@ type MemberMethods =
 	| 'listUsers'
 	| 'removeUser'
 	| 'endSignIns'
+	| 'setRole'
 	| 'recordSeen'
 	| 'recordApplied'
 	| 'createInvitation'
@@ -75,6 +76,14 @@ export abstract class SqlMemberStore extends SqlCredentialStore implements Pick<
 				.executeTakeFirst();
 			await this.dialect.announce(trx, { kind: 'revoked', userId });
 			return Number(ended.numUpdatedRows);
+		});
+	}
+
+	async setRole(userId: string, role: Role): Promise<boolean> {
+		return this.db.transaction().execute(async (trx) => {
+			const updated = await trx.updateTable('users').set({ role }).where('id', '=', userId).executeTakeFirst();
+			await this.dialect.announce(trx, { kind: 'account', userId });
+			return updated.numUpdatedRows > 0n;
 		});
 	}
 

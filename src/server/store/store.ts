@@ -136,6 +136,8 @@ export type ExternalChange =
 	/** A rollout was promoted or rolled back. */
 	| { kind: 'rollout'; orgId: string }
 	| { kind: 'revoked'; userId?: string; familyId?: string; tokenHash?: string }
+	/** A person's role changed: what was resolved for their tokens holds the old one. */
+	| { kind: 'account'; userId: string }
 	/** Notifications were lost for a while: re-read everything other instances may have changed. */
 	| { kind: 'resync' };
 
@@ -199,6 +201,8 @@ export interface Store {
 	 * transaction, announced to the other instances; their admin API tokens stay. Returns how many tokens ended.
 	 */
 	endSignIns(userId: string, at: number): Promise<number>;
+	/** Sets a person's role, announced to the other instances (which forget what they resolved for them). False when no such user. */
+	setRole(userId: string, role: Role): Promise<boolean>;
 	recordSeen(userId: string, at: number): Promise<void>;
 	recordApplied(userId: string, revision: number, at: number): Promise<void>;
 

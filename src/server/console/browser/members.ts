@@ -55,6 +55,28 @@ export function wireMembers(addMember: HTMLFormElement): void {
 			showStatus(data.message ?? `Invite failed (${response.status}).`, 'error');
 		}
 	});
+	for (const select of $$<HTMLSelectElement>('.member-role')) {
+		select.addEventListener('change', async () => {
+			const { id = '', email = '', role: before = '' } = select.dataset;
+			const role = select.value;
+			const question =
+				role === 'admin'
+					? `Make ${email} an admin? They can change the policy, members and tokens from their next request.`
+					: `Make ${email} a member? They lose the console and the admin API at once; API tokens they made stop working.`;
+			if (!window.confirm(question)) {
+				select.value = before;
+				return;
+			}
+			const { response, data } = await send<{ message?: string }>('PATCH', `/api/v1/admin/members/${encodeURIComponent(id)}`, { role });
+			if (response.ok) {
+				select.dataset.role = role;
+				showStatus(`${email} is now ${role === 'admin' ? 'an admin' : 'a member'}.`, 'success');
+			} else {
+				select.value = before;
+				showStatus(data.message ?? `Role not changed (${response.status}).`, 'error');
+			}
+		});
+	}
 	for (const button of $$<HTMLButtonElement>('.sign-out-member')) {
 		button.addEventListener('click', async () => {
 			const { id = '', email = '', tokenUntil = '' } = button.dataset;

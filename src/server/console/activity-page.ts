@@ -1,0 +1,67 @@
+import { isoTime } from '../clock';
+import type { AuditEventRecord } from '../store/identity-store';
+import { html, type SafeHtml } from './html';
+
+/** What each audited action is called in the activity list (the code stays in `data-action`). */
+const ACTION_LABELS: Readonly<Record<string, string>> = {
+	'sign_in.password': 'Password sign-in',
+	'sign_in.sso': 'Single sign-on',
+	'sign_in.break_glass': 'Break-glass sign-in',
+	'device.approved': 'VS Code sign-in approved',
+	'device.denied': 'VS Code sign-in denied',
+	'member.joined': 'Joined',
+	'member.role_changed': 'Role changed',
+	'member.signed_out': 'Signed out everywhere',
+	'member.invitation_withdrawn': 'Invitation withdrawn',
+	'usage.budget_set': 'Allowance set',
+	'member.added': 'Added',
+	'member.invited': 'Invited',
+	'member.removed': 'Removed',
+	'invitation.accepted': 'Invitation accepted',
+	'admin.reset_link': 'Admin set-up link made',
+	'token.refresh_replayed': 'Stolen sign-in stopped (a used refresh token came back)',
+	'group.created': 'Group made',
+	'group.changed': 'Group changed',
+	'group.deleted': 'Group deleted',
+	'scim.group_created': 'Group provisioned',
+	'scim.group_updated': 'Group updated by the directory',
+	'scim.group_deleted': 'Group deleted by the directory',
+	'policy.rollout_started': 'Rollout started',
+	'policy.rollout_promoted': 'Rollout promoted',
+	'policy.rolled_back': 'Rollout rolled back',
+	'token_key.rotated': 'Organization token key rotated',
+	'sso.test': 'Test sign-in',
+	'sso.settings_saved': 'Single sign-on settings saved',
+	'admin_token.created': 'API token made',
+	'admin_token.revoked': 'API token revoked',
+	'scim.token_created': 'SCIM token created',
+	'scim.token_revoked': 'Provisioning turned off',
+	'scim.user_created': 'Provisioned',
+	'scim.user_updated': 'Updated by the directory',
+	'scim.user_deactivated': 'Deactivated by the directory',
+	'scim.user_reactivated': 'Reactivated by the directory',
+	'scim.user_deleted': 'Deleted by the directory',
+};
+
+/** The Activity page: what was done, by whom, with what outcome, newest first. */
+export function activityPage(events: readonly AuditEventRecord[]): SafeHtml {
+	return html`<section class="card">
+		<h1>Activity</h1>
+		<p class="muted">Sign-ins; members, their roles and invitations; groups, rollouts and allowances; tokens; provisioning and single sign-on changes — newest first. Policy saves are on <a href="/console/revisions">Revisions</a>.</p>
+		<table id="activity">
+			<thead><tr><th>When</th><th>Who</th><th>What</th><th>Outcome</th><th>Details</th></tr></thead>
+			<tbody>
+				${events.map(
+					(event) => html`<tr data-action="${event.action}" data-outcome="${event.outcome}">
+						<td class="nowrap"><time datetime="${isoTime(event.at)}">${isoTime(event.at)}</time></td>
+						<td>${event.actor}</td>
+						<td title="${event.action}">${ACTION_LABELS[event.action] ?? event.action}</td>
+						<td><span class="badge ${event.outcome}">${event.outcome}</span></td>
+						<td>${Object.entries(event.detail).map(([name, value], index) => html`${index > 0 ? ' · ' : ''}${name}: <strong>${String(value)}</strong>`)}</td>
+					</tr>`,
+				)}
+			</tbody>
+		</table>
+		${events.length === 0 ? html`<p class="muted">Nothing yet.</p>` : ''}
+	</section>`;
+}
