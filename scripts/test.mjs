@@ -63,6 +63,7 @@ const suites = {
 				'member-sign-out',
 				'invitation-withdrawal',
 				'member-roles',
+				'activity',
 			].map((name) => join(root, `test/server/${name}.test.ts`)),
 		],
 	},

@@ -40,7 +40,7 @@ export async function runAdminCommand(argv: readonly string[], env: NodeJS.Proce
 		const accounts = createAccounts(store, new PolicyEvents(), systemClock, DEFAULT_TIMINGS, async () => undefined);
 		const setup = await adminSetupLink(accounts.members, config.orgId, config.adminEmail ?? DEFAULT_ADMIN_EMAIL);
 		// Whoever can open the database is the operator: the link is in the activity list, not who ran it.
-		const audit = new AuditLog(store.identity, systemClock, { info: () => undefined, warn: () => undefined });
+		const audit = new AuditLog(store.audit, systemClock, { info: () => undefined, warn: () => undefined });
 		await audit.record(config.orgId, 'operator (admin reset-link)', 'admin.reset_link', 'ok', { admin: setup.email });
 		console.log(
 			`One-time link for ${setup.email} to become an admin of ${config.orgId} (valid until ${isoTime(setup.expiresAt)}):\n  ${config.publicUrl}/invite/${setup.token}`,

@@ -1,7 +1,7 @@
 import type { Clock } from './clock';
 import { newId } from './crypto';
 import { neutralise } from './text-safety';
-import type { AuditEventRecord, AuditOutcome, IdentityStore } from './store/identity-store';
+import type { AuditEventRecord, AuditOutcome, AuditQuery, AuditStore } from './store/audit-store';
 
 /** Where audit lines also go: the service log (pino's `info`/`warn` shape). */
 export interface AuditLogger {
@@ -18,7 +18,7 @@ export type AuditDetail = AuditEventRecord['detail'];
  */
 export class AuditLog {
 	constructor(
-		private readonly store: Pick<IdentityStore, 'appendAudit' | 'listAudit'>,
+		private readonly store: AuditStore,
 		private readonly clock: Clock,
 		private readonly log: AuditLogger,
 	) {}
@@ -44,7 +44,7 @@ export class AuditLog {
 		}
 	}
 
-	list(orgId: string, limit: number): Promise<AuditEventRecord[]> {
-		return this.store.listAudit(orgId, limit);
+	list(orgId: string, query: AuditQuery): Promise<AuditEventRecord[]> {
+		return this.store.listAudit(orgId, query);
 	}
 }

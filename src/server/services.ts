@@ -60,7 +60,7 @@ export async function buildServices({
 		overlapMs: config.keyOverlapDays * 86_400_000,
 	});
 	const policies = new PolicyService(store, events, clock, keyring);
-	const audit = new AuditLog(store.identity, clock, log);
+	const audit = new AuditLog(store.audit, clock, log);
 	const accounts = createAccounts(store, events, clock, { ...DEFAULT_TIMINGS, ...timings }, (orgId) => policies.signingKey(orgId), audit);
 	const otlp = config.otlpMetricsUrl
 		? (await import('./usage/otlp-metrics')).otlpUsageMetrics(config.otlpMetricsUrl, config.otlpMetricsIntervalSeconds, '1.0.0')

@@ -33,7 +33,7 @@ describe('activity list: who did what', function () {
 	});
 	afterEach(() => service.close());
 
-	const activity = async () => (await service.store.identity.listAudit('acme', 100)).reverse();
+	const activity = async () => (await service.store.audit.listAudit('acme', { limit: 100 })).reverse();
 	const admin = async () => (await service.signIn(ADMIN.email)).access_token;
 	const post = (token: string, path: string, body: unknown) =>
 		fetch(`${service.url}/api/v1/admin${path}`, {
@@ -111,7 +111,7 @@ describe('activity list: who did what', function () {
 		}
 		const reopened = await startService({ dataDir });
 		try {
-			const events = await reopened.store.identity.listAudit('acme', 10);
+			const events = await reopened.store.audit.listAudit('acme', { limit: 10 });
 			assert.deepEqual(
 				events.filter((event) => event.action === 'admin.reset_link').map(({ actor, detail }) => [actor, detail['admin']]),
 				[['operator (admin reset-link)', 'rescue@acme.example']],
@@ -175,5 +175,53 @@ describe('activity list: who did what', function () {
 			client_id: 'vscode',
 		});
 		assert.equal((await jsonOf(again)).error, 'invalid_grant', 'and the code is used up');
+	});
+
+	it('hands the list to a log collector: paged back with before, followed with after, one action or several, bad cursors named', async () => {
+		const token = await admin();
+		for (const label of ['one', 'two', 'three']) {
+			assert.equal((await post(token, '/tokens', { label })).status, 201);
+			// Apart by a few milliseconds: events of one millisecond are in id order, which is random.
+			await new Promise((resolve) => setTimeout(resolve, 5));
+		}
+		const read = async (query: string, as = token) => {
+			const response = await fetch(`${service.url}/api/v1/admin/activity?${query}`, { headers: bearer(as) });
+			return { status: response.status, body: await jsonOf(response) };
+		};
+		const labels = (events: { detail: { label?: string } }[]) => events.map((event) => event.detail.label ?? '-');
+		const first = await read('action=admin_token.created&limit=2');
+		assert.equal(first.status, 200);
+		assert.deepEqual(labels(first.body.events), ['three', 'two']);
+		assert.match(first.body.events[0].at, /^\d{4}-\d\d-\d\dT/);
+		const older = await read(`action=admin_token.created&limit=2&before=${first.body.next}`);
+		assert.deepEqual(labels(older.body.events), ['one']);
+		assert.equal(older.body.next, undefined, 'a short page is the end');
+
+		// A collector that read up to "two" gets what came after it, oldest first, and a cursor to keep.
+		const since = await read(`action=admin_token.created&after=${first.body.events[1].cursor}`);
+		assert.deepEqual(labels(since.body.events), ['three']);
+		const caughtUp = await read(`action=admin_token.created&after=${since.body.next}`);
+		assert.deepEqual(caughtUp.body.events, []);
+		assert.equal(caughtUp.body.next, since.body.next, 'nothing new: the same place');
+		assert.equal((await post(token, '/tokens', { label: 'four' })).status, 201);
+		assert.deepEqual(labels((await read(`action=admin_token.created&after=${caughtUp.body.next}`)).body.events), ['four']);
+		const mixed = await read('action=admin_token.created,device.approved&limit=100');
+		assert.deepEqual([...new Set(mixed.body.events.map((event: { action: string }) => event.action))].sort(), [
+			'admin_token.created',
+			'device.approved',
+		]);
+
+		for (const [query, message] of [
+			['before=not-a-cursor', /^before: must be a cursor this list handed out/],
+			[`before=${first.body.next}&after=${first.body.next}`, /^after: take one of before and after, not both/],
+			['limit=0', /^limit: must be at least 1/],
+			['limit=5000', /^limit: must be at most 1000/],
+		] as const) {
+			const refused = await read(query);
+			assert.equal(refused.status, 400, query);
+			assert.match(refused.body.message, message);
+		}
+		await service.addUser('dev@acme.example', 'member');
+		assert.equal((await read('', (await service.signIn('dev@acme.example')).access_token)).status, 403);
 	});
 });

@@ -110,7 +110,7 @@ describe('admin API tokens', () => {
 		assert.equal((await revoke(admin, id)).status, 404);
 		assert.match((await jsonOf(await revoke(admin, 'no-such-token'))).message, /no admin API token no-such-token/);
 
-		const events = await service.store.identity.listAudit('acme', 20);
+		const events = await service.store.audit.listAudit('acme', { limit: 20 });
 		const revocation = events.find((event) => event.action === 'admin_token.revoked');
 		assert.deepEqual(revocation && { actor: revocation.actor, detail: revocation.detail }, {
 			actor: other.email,

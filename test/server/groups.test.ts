@@ -62,7 +62,7 @@ describe('groups: made by admins, named by sign-in claims', function () {
 		assert.equal((await api('GET', '/groups', undefined, member)).status, 403);
 		assert.equal((await api('DELETE', `/groups/${made.body.id}`)).status, 204);
 		assert.equal((await api('DELETE', `/groups/${made.body.id}`)).status, 404);
-		const activity = await service.store.identity.listAudit('acme', 10);
+		const activity = await service.store.audit.listAudit('acme', { limit: 10 });
 		assert.deepEqual(
 			activity.map((event) => event.action).filter((action) => action.startsWith('group.')),
 			['group.deleted', 'group.changed', 'group.created'],

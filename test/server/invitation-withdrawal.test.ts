@@ -45,7 +45,7 @@ describe('withdrawing and replacing invitations', () => {
 		const missing = await withdraw('new.admin@acme.example');
 		assert.equal(missing.status, 404);
 		assert.match((await jsonOf(missing)).message, /no pending invitation for new\.admin@acme\.example/);
-		const events = await service.store.identity.listAudit('acme', 10);
+		const events = await service.store.audit.listAudit('acme', { limit: 10 });
 		assert.deepEqual(
 			events.filter((event) => event.action === 'member.invitation_withdrawn').map(({ actor, detail }) => ({ actor, detail })),
 			[{ actor: ADMIN.email, detail: { member: 'new.admin@acme.example' } }],

@@ -22,7 +22,7 @@ describe("changing a member's role", () => {
 		});
 	const adminApi = (token: string) => fetch(`${service.url}/api/v1/admin/members`, { headers: bearer(token) });
 	const roleChanges = async () =>
-		(await service.store.identity.listAudit('acme', 20))
+		(await service.store.audit.listAudit('acme', { limit: 20 }))
 			.filter((event) => event.action === 'member.role_changed')
 			.map(({ actor, detail }) => ({ actor, detail }));
 

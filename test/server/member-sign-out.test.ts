@@ -61,7 +61,7 @@ describe('signing a member out everywhere', () => {
 		assert.equal((await read(again.access_token)).status, 200);
 		const listed = await jsonOf(await fetch(`${service.url}/api/v1/admin/members`, { headers: bearer(admin) }));
 		assert.ok(listed.members.some((member: { email: string }) => member.email === lead.email));
-		const events = await service.store.identity.listAudit('acme', 10);
+		const events = await service.store.audit.listAudit('acme', { limit: 10 });
 		assert.deepEqual(
 			events.filter((event) => event.action === 'member.signed_out').map(({ actor, detail }) => ({ actor, detail })),
 			[{ actor: ADMIN.email, detail: { member: lead.email } }],

@@ -255,7 +255,7 @@ describe('organization tokens', function () {
 
 		clock.advance(10 * 60_000);
 		assert.deepEqual(await kids(), [newKey.kid], 'then only the new one');
-		const activity = await service.store.identity.listAudit('acme', 5);
+		const activity = await service.store.audit.listAudit('acme', { limit: 5 });
 		assert.ok(activity.some((event) => event.action === 'token_key.rotated' && event.actor === ADMIN.email));
 
 		const wrong = await fetch(`${service.url}/api/v1/admin/token-keys/rotate`, {

@@ -100,7 +100,7 @@ describe('staged rollouts', function () {
 		assert.equal((await stream.next())?.id, '3', 'the rest get it on their open streams');
 		assert.equal(await revisionServed(outside.token), 3);
 		assert.equal((await call('POST', '/rollout/promote')).status, 404, 'nothing rolls out any more');
-		const activity = await service.store.identity.listAudit('acme', 10);
+		const activity = await service.store.audit.listAudit('acme', { limit: 10 });
 		// Both at the same instant of the test's clock: compared as a set, not in order.
 		assert.deepEqual(
 			activity
@@ -163,7 +163,7 @@ describe('staged rollouts', function () {
 			const back = await reaches(4, 'the rollback, as revision 4');
 			assert.equal(back.policy?.document.provider?.baseUrl, validSettings.plainCompatible.provider.baseUrl);
 			assert.deepEqual(rejected, [], 'not taken for a rollback attack');
-			const activity = await service.store.identity.listAudit('acme', 10);
+			const activity = await service.store.audit.listAudit('acme', { limit: 10 });
 			assert.ok(
 				activity.some((event) => event.action === 'policy.rolled_back' && event.detail.restored === '2' && event.detail.as === '4'),
 			);

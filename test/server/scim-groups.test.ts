@@ -220,7 +220,7 @@ describe('SCIM 2.0 Groups, as Entra ID and Okta provision them', function () {
 		assert.match((await jsonOf(noName)).detail, /displayName must not be empty/);
 		const types = await jsonOf(await directory.call('GET', '/ResourceTypes/Group'));
 		assert.equal(types.endpoint, '/Groups');
-		const activity = await service.store.identity.listAudit('acme', 20);
+		const activity = await service.store.audit.listAudit('acme', { limit: 20 });
 		assert.ok(activity.some((event) => event.action === 'scim.group_created' && event.detail.group === 'Ops'));
 	});
 });

@@ -168,7 +168,7 @@ describe('SCIM 2.0 provisioning', function () {
 		assert.equal((await jsonOf(back)).active, true);
 		const again = await ssoDeviceSignIn(service, 'bob@acme.test');
 		assert.equal((await fetch(`${service.url}/api/v1/policy`, { headers: bearer(again.access_token) })).status, 200);
-		const actions = (await service.store.identity.listAudit('acme', 50)).map((event) => event.action);
+		const actions = (await service.store.audit.listAudit('acme', { limit: 50 })).map((event) => event.action);
 		assert.ok(
 			actions.includes('scim.user_deactivated') && actions.includes('scim.user_reactivated') && actions.includes('scim.user_created'),
 		);

@@ -30,7 +30,7 @@ describe('single sign-on (OpenID Connect)', function () {
 		await idp.close();
 	});
 
-	const audit = async () => service.store.identity.listAudit('acme', 100);
+	const audit = async () => service.store.audit.listAudit('acme', { limit: 100 });
 	const configure = async (overrides: Record<string, unknown> = {}) => {
 		const admin = await adminConsole(service);
 		const saved = await saveSsoSettings(admin, service, idp.settings(overrides));

@@ -265,7 +265,7 @@ function storeContract(name: string, makeHarness: () => Promise<StoreHarness>): 
 		});
 
 		it('lists audit events newest first with their details', async () => {
-			await store.identity.appendAudit({
+			await store.audit.appendAudit({
 				id: 'e1',
 				orgId: 'acme',
 				at: 1,
@@ -274,7 +274,7 @@ function storeContract(name: string, makeHarness: () => Promise<StoreHarness>): 
 				outcome: 'ok',
 				detail: { purpose: 'console' },
 			});
-			await store.identity.appendAudit({
+			await store.audit.appendAudit({
 				id: 'e2',
 				orgId: 'acme',
 				at: 2,
@@ -283,13 +283,31 @@ function storeContract(name: string, makeHarness: () => Promise<StoreHarness>): 
 				outcome: 'refused',
 				detail: { user: 'x', active: false },
 			});
-			await store.identity.appendAudit({ id: 'e3', orgId: 'other', at: 3, actor: 'c', action: 'x', outcome: 'ok', detail: {} });
-			const events = await store.identity.listAudit('acme', 10);
+			await store.audit.appendAudit({ id: 'e3', orgId: 'other', at: 3, actor: 'c', action: 'x', outcome: 'ok', detail: {} });
+			const events = await store.audit.listAudit('acme', { limit: 10 });
 			assert.deepEqual(
 				events.map((event) => event.id),
 				['e2', 'e1'],
 			);
 			assert.deepEqual(events[0]?.detail, { user: 'x', active: false });
+		});
+
+		it('pages the audit list back from a position and reads on after one, events of one millisecond in id order', async () => {
+			const event = (id: string, at: number, action = 'sign_in.sso') =>
+				store.audit.appendAudit({ id, orgId: 'acme', at, actor: 'a', action, outcome: 'ok', detail: {} });
+			await event('a', 10);
+			await event('b', 20, 'member.removed');
+			await event('c', 20);
+			await event('d', 20);
+			await event('e', 30, 'member.removed');
+			const ids = async (query: Parameters<Store['audit']['listAudit']>[1]) =>
+				(await store.audit.listAudit('acme', query)).map((each) => each.id);
+			assert.deepEqual(await ids({ limit: 2 }), ['e', 'd']);
+			assert.deepEqual(await ids({ limit: 2, before: { at: 20, id: 'd' } }), ['c', 'b']);
+			assert.deepEqual(await ids({ limit: 2, before: { at: 20, id: 'b' } }), ['a']);
+			assert.deepEqual(await ids({ limit: 10, after: { at: 20, id: 'b' } }), ['c', 'd', 'e'], 'oldest first, after the position');
+			assert.deepEqual(await ids({ limit: 10, after: { at: 30, id: 'e' } }), []);
+			assert.deepEqual(await ids({ limit: 10, actions: ['member.removed'] }), ['e', 'b']);
 		});
 	});
 }

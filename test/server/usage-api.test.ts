@@ -256,7 +256,7 @@ describe('usage reporting API', function () {
 		assert.equal((await raise('dev@acme.example', null)).status, 204);
 		assert.equal((await standing(dev)).allowance, 500);
 		// Each change is on the Activity list with the admin who made it; the refused ones are not.
-		const changes = (await service.store.identity.listAudit('acme', 20)).filter((event) => event.action === 'usage.budget_set');
+		const changes = (await service.store.audit.listAudit('acme', { limit: 20 })).filter((event) => event.action === 'usage.budget_set');
 		assert.deepEqual(changes.map(({ actor, detail }) => `${actor} ${detail['member']} ${detail['monthlyTokens']}`).sort(), [
 			`${ADMIN.email} dev@acme.example 5000`,
 			`${ADMIN.email} dev@acme.example the policy's`,

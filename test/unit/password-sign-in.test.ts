@@ -41,14 +41,14 @@ describe('password sign-in (the domain service)', () => {
 		await members.create('acme', 'glass@acme.example', 'admin', PASSWORD, { breakGlass: true });
 		sso = new SsoSettingsDouble();
 		lines.length = 0;
-		audit = new AuditLog(store.identity, clock, { info: (line) => lines.push(line), warn: (line) => lines.push(line) });
+		audit = new AuditLog(store.audit, clock, { info: (line) => lines.push(line), warn: (line) => lines.push(line) });
 		passwords = new PasswordSignIn(members, sso, audit, 'acme');
 	});
 
 	afterEach(() => store.close());
 
 	const activity = async () =>
-		(await audit.list('acme', 50)).map(({ actor, action, outcome, detail }) => ({ actor, action, outcome, detail }));
+		(await audit.list('acme', { limit: 50 })).map(({ actor, action, outcome, detail }) => ({ actor, action, outcome, detail }));
 
 	it('lets an admin into the console and records the sign-in', async () => {
 		const outcome = await passwords.signIn(' Admin@Acme.example ', PASSWORD, 'console');

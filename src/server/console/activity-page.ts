@@ -1,5 +1,5 @@
 import { isoTime } from '../clock';
-import type { AuditEventRecord } from '../store/identity-store';
+import type { AuditEventRecord } from '../store/audit-store';
 import { html, type SafeHtml } from './html';
 
 /** What each audited action is called in the activity list (the code stays in `data-action`). */
@@ -44,7 +44,13 @@ const ACTION_LABELS: Readonly<Record<string, string>> = {
 };
 
 /** The Activity page: what was done, by whom, with what outcome, newest first. */
-export function activityPage(events: readonly AuditEventRecord[]): SafeHtml {
+export function activityPage(
+	events: readonly AuditEventRecord[],
+	paging: {
+		/** The cursor of the page before, when there is one. */ older?: string | undefined;
+		/** Not the newest page. */ paged: boolean;
+	},
+): SafeHtml {
 	return html`<section class="card">
 		<h1>Activity</h1>
 		<p class="muted">Sign-ins; members, their roles and invitations; groups, rollouts and allowances; tokens; provisioning and single sign-on changes — newest first. Policy saves are on <a href="/console/revisions">Revisions</a>.</p>
@@ -62,6 +68,11 @@ export function activityPage(events: readonly AuditEventRecord[]): SafeHtml {
 				)}
 			</tbody>
 		</table>
-		${events.length === 0 ? html`<p class="muted">Nothing yet.</p>` : ''}
+		${events.length === 0 ? html`<p class="muted">${paging.paged ? 'Nothing older.' : 'Nothing yet.'}</p>` : ''}
+		<p class="pages">
+			${paging.paged ? html`<a href="/console/activity" id="activity-newest">Newest</a>` : ''}
+			${paging.older ? html`<a href="/console/activity?${new URLSearchParams({ before: paging.older }).toString()}" id="activity-older">Older</a>` : ''}
+		</p>
+		<p class="hint">A log collector reads the same list from <code>GET /api/v1/admin/activity</code> with an admin API token (<code>after=</code> the last cursor it read).</p>
 	</section>`;
 }

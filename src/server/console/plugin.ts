@@ -18,6 +18,7 @@ import type { UsageService } from '../usage/usage-service';
 import type { RolloutStatus } from '../policy/rollout-status';
 import type { GroupsService } from '../groups/groups-service';
 import { adminPageRoutes, type AdminPageRouteOptions } from './admin-page-routes';
+import { activityRoutes } from './activity-routes';
 import { apiTokensRoutes } from './api-tokens-routes';
 import { deviceVerificationRoutes } from './device-verification-routes';
 import { devicesRoutes } from './devices-routes';
@@ -127,7 +128,6 @@ export const consolePlugin: FastifyPluginAsyncZod<ConsoleOptions> = async (
 		kit,
 		sso,
 		administration,
-		audit,
 		store,
 		publicUrl: () => config.publicUrl,
 		orgId: config.orgId,
@@ -147,6 +147,7 @@ export const consolePlugin: FastifyPluginAsyncZod<ConsoleOptions> = async (
 		rolesFromSso: (orgId) => sso.setsRoles(orgId),
 	});
 	await app.register(devicesRoutes, { kit, policies, publicUrl: () => config.publicUrl });
+	await app.register(activityRoutes, { kit, audit, store });
 	await app.register(apiTokensRoutes, { kit, adminTokens: accounts.adminTokens, audit, store, clock });
 	await app.register(deviceVerificationRoutes, {
 		kit,

@@ -1,7 +1,6 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import * as z from 'zod';
-import type { AuditLog } from '../audit';
 import { normalizeUserCode } from '../crypto';
 import { principalOf } from '../http/auth';
 import type { SsoAdministration } from '../sso/administration';
@@ -9,7 +8,6 @@ import { labelled } from '../sso/settings';
 import type { SingleSignOn } from '../sso/single-sign-on';
 import type { SsoPurpose } from '../store/identity-store';
 import type { Store } from '../store/store';
-import { activityPage } from './activity-page';
 import { page } from './html';
 import type { ConsoleKit } from './kit';
 import { consoleReturnPath, loginPath } from './return-path';
@@ -20,7 +18,6 @@ export interface SsoConsoleOptions {
 	readonly kit: ConsoleKit;
 	readonly sso: SingleSignOn;
 	readonly administration: SsoAdministration;
-	readonly audit: AuditLog;
 	readonly store: Pick<Store, 'getOrganization'>;
 	readonly publicUrl: () => string;
 	/** The organization this service's sign-in pages are for. */
@@ -99,12 +96,12 @@ function typedValues(form: Record<string, string>): SsoFormValues {
 
 /**
  * Single sign-on in the console: the sign-in round trip through the identity provider (for the
- * console, the device-approval page and the admin's *Test sign-in*), the settings page with
- * provisioning, and the activity list.
+ * console, the device-approval page and the admin's *Test sign-in*), and the settings page with
+ * provisioning.
  */
 export const ssoConsoleRoutes: FastifyPluginAsyncZod<SsoConsoleOptions> = async (
 	app,
-	{ kit, sso, administration, audit, store, publicUrl, orgId, loginLimit },
+	{ kit, sso, administration, store, publicUrl, orgId, loginLimit },
 ) => {
 	const { sendPage, guard, guarded, consolePage, formOf } = kit;
 	const secure = publicUrl().startsWith('https:');
@@ -256,16 +253,4 @@ export const ssoConsoleRoutes: FastifyPluginAsyncZod<SsoConsoleOptions> = async 
 			return settingsPage(request, reply, { notice: 'Provisioning is off: the SCIM token no longer works.' });
 		}),
 	);
-
-	app.get('/console/activity', { preHandler: consolePage }, async (request, reply) => {
-		const { user } = principalOf(request);
-		const organization = (await store.getOrganization(user.orgId))?.name;
-		return sendPage(
-			reply,
-			page(
-				kit.chrome(request, 'Activity', 'activity', organization, ['/console/assets/console.js']),
-				activityPage(await audit.list(user.orgId, 200)),
-			),
-		);
-	});
 };

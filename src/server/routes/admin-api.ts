@@ -4,7 +4,9 @@ import { adminEffectiveRoutes } from './admin-effective';
 import { adminGroupRoutes, type AdminGroupRouteOptions } from './admin-groups';
 import { adminMemberRoutes, type AdminMemberRouteOptions } from './admin-members';
 import { adminTokenRoutes } from './admin-tokens';
+import { adminActivityRoutes } from './admin-activity';
 import type { AdminApiTokens } from '../accounts';
+import type { AuditLog } from '../audit';
 import { adminTokenKeyRoutes } from './organization-token-routes';
 import type { OrganizationTokenKeys } from '../org-tokens/token-keys';
 import type { Store } from '../store/store';
@@ -24,6 +26,8 @@ export type AdminApiOptions = Omit<AdminRouteOptions, 'canaryGroups'> &
 		readonly usage: UsageService;
 		readonly rolloutEnded: (orgId: string) => Promise<void>;
 		readonly adminTokens: AdminApiTokens;
+		/** The activity list: written by every admin route, read by `GET /activity`. */
+		readonly audit: Pick<AuditLog, 'record' | 'list'>;
 	};
 
 /** The admin API under /api/v1/admin: the policy and its effective form per member, members, groups, API tokens, token keys. */
@@ -72,5 +76,6 @@ export const adminApi: FastifyPluginAsyncZod<AdminApiOptions> = async (app, opti
 		rolesFromSso,
 	});
 	await app.register(adminTokenRoutes, { auth, adminTokens, audit });
+	await app.register(adminActivityRoutes, { auth, audit });
 	await app.register(adminTokenKeyRoutes, { auth, keys: tokenKeys, audit, publicUrl });
 };

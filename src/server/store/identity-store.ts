@@ -38,19 +38,6 @@ export interface SsoLoginRecord {
 	expiresAt: number;
 }
 
-export type AuditOutcome = 'ok' | 'refused' | 'failed';
-
-/** One line of the activity list: who did what, how it ended, and the non-secret particulars. */
-export interface AuditEventRecord {
-	id: string;
-	orgId: string;
-	at: number;
-	actor: string;
-	action: string;
-	outcome: AuditOutcome;
-	detail: Record<string, string | number | boolean | null>;
-}
-
 export type UserChange = { email?: string; externalId?: string | null; role?: Role };
 
 /**
@@ -70,10 +57,6 @@ export interface IdentityStore {
 	createSsoLogin(login: SsoLoginRecord): Promise<void>;
 	/** Returns and deletes the login in one step: a state is good for exactly one callback. */
 	takeSsoLogin(stateHash: string): Promise<SsoLoginRecord | undefined>;
-
-	appendAudit(event: AuditEventRecord): Promise<void>;
-	/** Newest first. */
-	listAudit(orgId: string, limit: number): Promise<AuditEventRecord[]>;
 
 	/**
 	 * Deactivates (with a time) or reactivates (null) a person. Deactivating revokes every token
@@ -191,41 +174,6 @@ export class SqlIdentityStore implements IdentityStore {
 				expiresAt: row.expires_at,
 			};
 		});
-	}
-
-	async appendAudit(event: AuditEventRecord): Promise<void> {
-		await this.db
-			.insertInto('audit_events')
-			.values({
-				id: event.id,
-				org_id: event.orgId,
-				at: event.at,
-				actor: event.actor,
-				action: event.action,
-				outcome: event.outcome,
-				detail: JSON.stringify(event.detail),
-			})
-			.execute();
-	}
-
-	async listAudit(orgId: string, limit: number): Promise<AuditEventRecord[]> {
-		const rows = await this.db
-			.selectFrom('audit_events')
-			.selectAll()
-			.where('org_id', '=', orgId)
-			.orderBy('at', 'desc')
-			.orderBy('id', 'desc')
-			.limit(limit)
-			.execute();
-		return rows.map((row) => ({
-			id: row.id,
-			orgId: row.org_id,
-			at: row.at,
-			actor: row.actor,
-			action: row.action,
-			outcome: row.outcome as AuditOutcome,
-			detail: JSON.parse(row.detail) as AuditEventRecord['detail'],
-		}));
 	}
 
 	async setDeactivated(userId: string, at: number | null): Promise<boolean> {

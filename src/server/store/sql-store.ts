@@ -1,6 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { DialectSpecifics } from './dialect';
 import { SqlMemberStore } from './sql-member-store';
+import { SqlAuditStore, type AuditStore } from './audit-store';
 import { SqlIdentityStore, type IdentityStore } from './identity-store';
 import { SqlUsageStore, type UsageStore } from './usage-store';
 import { SqlMemberSettingsStore, type MemberSettingsStore } from './member-settings-store';
@@ -23,6 +24,7 @@ import type { Tables } from './tables';
 export class SqlStore extends SqlMemberStore implements Store {
 	readonly kind: Store['kind'];
 	readonly identity: IdentityStore;
+	readonly audit: AuditStore;
 	readonly usage: UsageStore;
 	readonly groups: GroupStore;
 	readonly tokenKeys: TokenKeyStore;
@@ -32,6 +34,7 @@ export class SqlStore extends SqlMemberStore implements Store {
 		super(db, dialect);
 		this.kind = dialect.kind;
 		this.identity = new SqlIdentityStore(db, dialect);
+		this.audit = new SqlAuditStore(db);
 		this.usage = new SqlUsageStore(db);
 		this.groups = new SqlGroupStore(db, (trx, orgId) => dialect.announce(trx, { kind: 'groups', orgId }));
 		this.tokenKeys = new SqlTokenKeyStore(db);

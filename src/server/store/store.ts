@@ -9,6 +9,7 @@ import type { IdentityStore } from './identity-store';
 import type { UsageStore } from './usage-store';
 import type { MemberSettingsStore } from './member-settings-store';
 import type { TokenKeyStore } from './token-key-store';
+import type { AuditStore } from './audit-store';
 import type { GroupStore } from './group-store';
 
 export type { Role };
@@ -147,6 +148,8 @@ export interface Store {
 	readonly kind: 'sqlite' | 'postgres';
 	/** Single sign-on settings, provisioning and the activity log. */
 	readonly identity: IdentityStore;
+	/** The organization's activity list (sign-ins, members, tokens, provisioning…). */
+	readonly audit: AuditStore;
 	/** Usage the extension reports: hourly sums per member, model and outcome. */
 	readonly usage: UsageStore;
 	/** Groups of members and who is in each. */

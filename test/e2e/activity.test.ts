@@ -1,0 +1,59 @@
+import assert from 'node:assert/strict';
+import type { Browser, Page } from 'playwright-core';
+import { launchChromium, signInToConsole } from '../support/chromium';
+import { startService, type RunningService } from '../support/service';
+
+/** The Activity page of an organization with a long history: 200 at a time, newest first, with the way back and forth. */
+describe('the Activity page in headless Chromium', function () {
+	this.timeout(60_000);
+	let browser: Browser;
+	let service: RunningService;
+	let page: Page;
+
+	before(async () => {
+		browser = await launchChromium();
+		service = await startService();
+		// 450 sign-ins of the past, a minute apart, oldest first.
+		const start = Date.parse('2026-11-01T00:00:00Z');
+		for (let index = 0; index < 450; index++) {
+			await service.store.audit.appendAudit({
+				id: `past-${String(index).padStart(3, '0')}`,
+				orgId: 'acme',
+				at: start + index * 60_000,
+				actor: `person${index}@acme.example`,
+				action: 'sign_in.sso',
+				outcome: 'ok',
+				detail: { purpose: 'console' },
+			});
+		}
+		page = await browser.newPage();
+		await signInToConsole(page, service.url);
+	});
+	after(async () => {
+		await page?.close();
+		await browser?.close();
+		await service?.close();
+	});
+
+	const actors = () => page.locator('#activity tbody tr td:nth-child(2)').allTextContents();
+
+	it('shows the newest 200, then older pages until the first event, and the way back to the newest', async () => {
+		await page.goto(`${service.url}/console/activity`);
+		const newest = await actors();
+		assert.equal(newest.length, 200);
+		assert.equal(newest[0], 'admin@acme.example', "this sign-in, today's, first");
+		assert.equal(await page.locator('#activity-newest').count(), 0);
+		await page.click('#activity-older');
+		const second = await actors();
+		assert.equal(second.length, 200);
+		assert.equal(newest.at(-1), 'person251@acme.example');
+		assert.equal(second[0], 'person250@acme.example', 'the page goes on right after the last one shown');
+		await page.click('#activity-older');
+		const last = await actors();
+		assert.equal(last.at(-1), 'person0@acme.example');
+		assert.equal(last.length, 451 - 400);
+		assert.equal(await page.locator('#activity-older').count(), 0, 'the first event: nothing older');
+		await page.click('#activity-newest');
+		assert.deepEqual(await actors(), newest);
+	});
+});
