@@ -64,6 +64,7 @@ const suites = {
 				'invitation-withdrawal',
 				'member-roles',
 				'activity',
+				'account-password',
 			].map((name) => join(root, `test/server/${name}.test.ts`)),
 		],
 	},

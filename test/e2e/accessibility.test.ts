@@ -71,7 +71,7 @@ describe('the console against WCAG 2.2 AA (axe-core, headless Chromium)', functi
 				await page.click('#save');
 				await page.waitForSelector('#status.error');
 				await check('settings with errors');
-				for (const name of ['members', 'groups', 'revisions', 'usage', 'devices', 'sso', 'activity']) {
+				for (const name of ['members', 'groups', 'revisions', 'usage', 'devices', 'sso', 'activity', 'account']) {
 					await page.goto(`${service.url}/console/${name}`);
 					await check(name);
 				}

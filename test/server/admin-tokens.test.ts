@@ -152,7 +152,8 @@ describe('admin API tokens', () => {
 		};
 		await service.store.identity.updateUser(maker.id, { role: 'member' });
 		clock.advance(6000);
-		assert.equal((await members(makersToken.token)).status, 403);
+		assert.equal((await members(makersToken.token)).status, 401);
+		assert.equal((await fetch(`${service.url}/api/v1/policy`, { headers: bearer(makersToken.token) })).status, 401, 'not even as a member');
 		assert.deepEqual(
 			(await list()).map((entry) => [entry.label, entry.state]),
 			[

@@ -5,7 +5,9 @@ import type { PolicyEvents } from '../policy/policy-service';
 import type { Store } from '../store/store';
 import { AdminApiTokens } from './admin-api-tokens';
 import { DeviceAuthorizations } from './device-authorization';
+import { LoginThrottle } from './login-throttle';
 import { Members } from './members';
+import { PasswordChanges } from './password-change';
 import { ConsoleSessions } from './sessions';
 import type { AccountTimings } from './timings';
 import { Tokens } from './tokens';
@@ -13,7 +15,8 @@ import { Tokens } from './tokens';
 export { DomainError, OAuthError, type DomainErrorCode, type OAuthErrorCode } from './errors';
 export { DEFAULT_TIMINGS, type AccountTimings } from './timings';
 export type { Principal } from './tokens';
-export type { Tokens, Members, ConsoleSessions, DeviceAuthorizations, AdminApiTokens };
+export type { Tokens, Members, ConsoleSessions, DeviceAuthorizations, AdminApiTokens, PasswordChanges };
+export type { PasswordChange } from './password-change';
 export type { AdminApiTokenView, AdminApiTokenState } from './admin-api-tokens';
 
 /** The account services, wired to each other; routes take only the ones they use. */
@@ -23,6 +26,7 @@ export interface Accounts {
 	readonly sessions: ConsoleSessions;
 	readonly devices: DeviceAuthorizations;
 	readonly adminTokens: AdminApiTokens;
+	readonly passwords: PasswordChanges;
 }
 
 export function createAccounts(
@@ -34,9 +38,12 @@ export function createAccounts(
 	audit?: Pick<AuditLog, 'record'>,
 ): Accounts {
 	const tokens = new Tokens(store, events, clock, timings, signingKeyOf, audit);
+	const throttle = new LoginThrottle();
+	const members = new Members(store, events, clock, timings, tokens, throttle);
 	return {
 		tokens,
-		members: new Members(store, events, clock, timings, tokens),
+		members,
+		passwords: new PasswordChanges(store, members, throttle, tokens, events, clock),
 		sessions: new ConsoleSessions(store, clock, timings, tokens),
 		devices: new DeviceAuthorizations(store, clock, timings, tokens),
 		adminTokens: new AdminApiTokens(store, tokens, clock),

@@ -60,7 +60,7 @@ export class Members {
 			orgId,
 			normalized,
 			role,
-			password === null ? null : await this.checkedHash(password, normalized, orgId),
+			password === null ? null : await this.newPasswordHash(password, normalized, orgId),
 			extra,
 		);
 		await this.store.createUser(user);
@@ -94,7 +94,7 @@ export class Members {
 	}
 
 	/** Refuses a new password that is short, common or too close to the account (NIST SP 800-63B §5.1.1.2). */
-	private async checkedHash(password: string, email: string, orgId: string): Promise<string> {
+	async newPasswordHash(password: string, email: string, orgId: string): Promise<string> {
 		const organization = await this.store.getOrganization(orgId);
 		const problem = passwordProblem(password, [
 			email,
@@ -239,7 +239,7 @@ export class Members {
 		}
 		// A link the operator made (first start, `admin reset-link`) is the break-glass way in.
 		const breakGlass = invitation.createdBy === 'system' && invitation.role === 'admin';
-		const passwordHash = password === null ? null : await this.checkedHash(password, invitation.email, invitation.orgId);
+		const passwordHash = password === null ? null : await this.newPasswordHash(password, invitation.email, invitation.orgId);
 		const user = this.newUser(invitation.orgId, invitation.email, invitation.role, passwordHash, { breakGlass });
 		switch (await this.store.acceptInvitation(invitation.tokenHash, user, user.createdAt)) {
 			case 'already-used':

@@ -188,7 +188,11 @@ export class Tokens {
 	}
 
 	private usable(found: Principal | undefined): Principal | undefined {
-		return found && (found.token.kind === 'access' || found.token.kind === 'admin_api') ? this.validPrincipal(found) : undefined;
+		const opens =
+			found?.token.kind === 'access' ||
+			// Automation acts with its maker's admin rights: once they are not an admin, it opens nothing at all.
+			(found?.token.kind === 'admin_api' && found.user.role === 'admin');
+		return opens ? this.validPrincipal(found) : undefined;
 	}
 
 	/** Whether a token still opens the service (read from the store, not the cache). */

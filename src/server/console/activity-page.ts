@@ -12,6 +12,7 @@ const ACTION_LABELS: Readonly<Record<string, string>> = {
 	'member.joined': 'Joined',
 	'member.role_changed': 'Role changed',
 	'member.signed_out': 'Signed out everywhere',
+	'account.password_changed': 'Own password changed',
 	'member.invitation_withdrawn': 'Invitation withdrawn',
 	'usage.budget_set': 'Allowance set',
 	'member.added': 'Added',

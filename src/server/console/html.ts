@@ -38,7 +38,7 @@ export interface PageOptions {
 	organization?: string;
 	user?: { email: string; role: string };
 	csrfToken?: string;
-	active?: 'settings' | 'revisions' | 'members' | 'groups' | 'usage' | 'devices' | 'sso' | 'tokens' | 'activity';
+	active?: 'settings' | 'revisions' | 'members' | 'groups' | 'usage' | 'devices' | 'sso' | 'tokens' | 'activity' | 'account';
 	scripts?: string[];
 	/** Stylesheets of this page alone, after the console's own. */
 	styles?: string[];
@@ -60,7 +60,7 @@ export function page(options: PageOptions, body: SafeHtml): string {
 				<a href="/console/tokens" class="${options.active === 'tokens' ? 'active' : ''}">API tokens</a>
 				<a href="/console/activity" class="${options.active === 'activity' ? 'active' : ''}">Activity</a>
 				<span class="account">
-					<span class="who">${options.user.email} (${options.user.role})</span>
+					<a href="/console/account" class="who ${options.active === 'account' ? 'active' : ''}" title="Your account and password">${options.user.email} (${options.user.role})</a>
 					<form method="post" action="/console/logout" class="inline"><input type="hidden" name="csrf" value="${options.csrfToken ?? ''}"><button type="submit" class="link">Sign out</button></form>
 				</span>
 			</nav>`

@@ -18,6 +18,7 @@ import type { UsageService } from '../usage/usage-service';
 import type { RolloutStatus } from '../policy/rollout-status';
 import type { GroupsService } from '../groups/groups-service';
 import { adminPageRoutes, type AdminPageRouteOptions } from './admin-page-routes';
+import { accountRoutes } from './account-routes';
 import { activityRoutes } from './activity-routes';
 import { apiTokensRoutes } from './api-tokens-routes';
 import { deviceVerificationRoutes } from './device-verification-routes';
@@ -37,7 +38,7 @@ function assetDir(): string {
 }
 
 export interface ConsoleOptions {
-	readonly accounts: Pick<Accounts, 'members' | 'sessions' | 'tokens' | 'devices' | 'adminTokens'>;
+	readonly accounts: Pick<Accounts, 'members' | 'sessions' | 'tokens' | 'devices' | 'adminTokens' | 'passwords'>;
 	readonly sso: SingleSignOn;
 	readonly administration: SsoAdministration;
 	readonly audit: AuditLog;
@@ -148,6 +149,7 @@ export const consolePlugin: FastifyPluginAsyncZod<ConsoleOptions> = async (
 	});
 	await app.register(devicesRoutes, { kit, policies, publicUrl: () => config.publicUrl });
 	await app.register(activityRoutes, { kit, audit, store });
+	await app.register(accountRoutes, { kit, passwords: accounts.passwords, audit, store });
 	await app.register(apiTokensRoutes, { kit, adminTokens: accounts.adminTokens, audit, store, clock });
 	await app.register(deviceVerificationRoutes, {
 		kit,

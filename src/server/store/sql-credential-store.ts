@@ -78,14 +78,13 @@ export abstract class SqlCredentialStore implements Pick<Store, CredentialMethod
 		return row && toToken(row);
 	}
 
+	/** Tokens with the account each belongs to, in one read. */
+	private tokensWithUsers() {
+		return this.db.selectFrom('tokens as t').innerJoin('users as u', 'u.id', 't.user_id').selectAll('t').select(USER_COLUMNS_PREFIXED);
+	}
+
 	async getTokenWithUser(tokenHash: string): Promise<{ token: TokenRecord; user: UserRecord } | undefined> {
-		const row = await this.db
-			.selectFrom('tokens as t')
-			.innerJoin('users as u', 'u.id', 't.user_id')
-			.selectAll('t')
-			.select(USER_COLUMNS_PREFIXED)
-			.where('t.token_hash', '=', tokenHash)
-			.executeTakeFirst();
+		const row = await this.tokensWithUsers().where('t.token_hash', '=', tokenHash).executeTakeFirst();
 		return row && toTokenWithUser(row);
 	}
 
@@ -107,11 +106,7 @@ export abstract class SqlCredentialStore implements Pick<Store, CredentialMethod
 	}
 
 	async listAdminApiTokens(orgId: string): Promise<{ token: TokenRecord; user: UserRecord }[]> {
-		const rows = await this.db
-			.selectFrom('tokens as t')
-			.innerJoin('users as u', 'u.id', 't.user_id')
-			.selectAll('t')
-			.select(USER_COLUMNS_PREFIXED)
+		const rows = await this.tokensWithUsers()
 			.where('t.org_id', '=', orgId)
 			.where('t.kind', '=', 'admin_api')
 			.where('t.revoked_at', 'is', null)

@@ -11,6 +11,7 @@ type MemberMethods =
 	| 'removeUser'
 	| 'endSignIns'
 	| 'setRole'
+	| 'setPassword'
 	| 'recordSeen'
 	| 'recordApplied'
 	| 'createInvitation'
@@ -84,6 +85,21 @@ export abstract class SqlMemberStore extends SqlCredentialStore implements Pick<
 			const updated = await trx.updateTable('users').set({ role }).where('id', '=', userId).executeTakeFirst();
 			await this.dialect.announce(trx, { kind: 'account', userId });
 			return updated.numUpdatedRows > 0n;
+		});
+	}
+
+	async setPassword(userId: string, passwordHash: string, change: { keepSession: string; endSignIns: boolean; at: number }): Promise<void> {
+		await this.db.transaction().execute(async (trx) => {
+			await trx.updateTable('users').set({ password_hash: passwordHash }).where('id', '=', userId).execute();
+			await trx
+				.updateTable('tokens')
+				.set({ revoked_at: change.at })
+				.where('user_id', '=', userId)
+				.where('kind', 'in', change.endSignIns ? ['console_session', 'access', 'refresh'] : ['console_session'])
+				.where('token_hash', '!=', change.keepSession)
+				.where('revoked_at', 'is', null)
+				.execute();
+			await this.dialect.announce(trx, change.endSignIns ? { kind: 'revoked', userId } : { kind: 'account', userId });
 		});
 	}
 

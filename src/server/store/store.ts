@@ -204,6 +204,11 @@ export interface Store {
 	 * transaction, announced to the other instances; their admin API tokens stay. Returns how many tokens ended.
 	 */
 	endSignIns(userId: string, at: number): Promise<number>;
+	/**
+	 * Sets a person's password hash and, in the same transaction, ends their console sessions but
+	 * `keepSession` (and their VS Code sign-ins with `endSignIns`), announced to the other instances.
+	 */
+	setPassword(userId: string, passwordHash: string, change: { keepSession: string; endSignIns: boolean; at: number }): Promise<void>;
 	/** Sets a person's role, announced to the other instances (which forget what they resolved for them). False when no such user. */
 	setRole(userId: string, role: Role): Promise<boolean>;
 	recordSeen(userId: string, at: number): Promise<void>;

@@ -1,0 +1,83 @@
+import assert from 'node:assert/strict';
+import { TestBrowser } from '../support/sso-browser';
+import { ADMIN, bearer, startService, type RunningService } from '../support/service';
+
+const NEW_PASSWORD = 'a brand new passphrase 42';
+
+/** A signed-in admin changes their own password on /console/account. */
+describe('changing your own password', () => {
+	let service: RunningService;
+
+	beforeEach(async () => {
+		service = await startService();
+	});
+	afterEach(async () => service.close());
+
+	const consoleAs = async (email: string, password: string) => {
+		const browser = new TestBrowser();
+		const signedIn = await browser.submit(`${service.url}/console/login`, '/console/login', { email, password });
+		return { browser, landed: new URL(signedIn.url).pathname };
+	};
+	const change = async (browser: TestBrowser, fields: Record<string, string>) => {
+		const answer = await browser.submit(`${service.url}/console/account`, '/console/account/password', fields);
+		return { status: answer.response.status, text: await answer.response.text() };
+	};
+	const stillIn = async (browser: TestBrowser) =>
+		new URL((await browser.open(`${service.url}/console/members`)).url).pathname === '/console/members';
+
+	it('asks for the current password, checks the new one, ends the other console sessions and keeps this one', async () => {
+		const { browser: here } = await consoleAs(ADMIN.email, ADMIN.password);
+		const { browser: elsewhere } = await consoleAs(ADMIN.email, ADMIN.password);
+		const vscode = (await service.signIn(ADMIN.email)).access_token;
+
+		const wrong = await change(here, { current: 'not it at all', password: NEW_PASSWORD, repeat: NEW_PASSWORD });
+		assert.equal(wrong.status, 400);
+		assert.match(wrong.text, /That is not your current password\./);
+		const differ = await change(here, { current: ADMIN.password, password: NEW_PASSWORD, repeat: `${NEW_PASSWORD}!` });
+		assert.equal(differ.status, 400);
+		assert.match(differ.text, /The two new passwords differ\./);
+		const weak = await change(here, { current: ADMIN.password, password: 'password1234', repeat: 'password1234' });
+		assert.equal(weak.status, 400);
+		assert.match(weak.text, /The password /);
+		assert.ok(![wrong, differ, weak].some((answer) => answer.text.includes(ADMIN.password)), 'no password is echoed back');
+
+		const changed = await change(here, { current: ADMIN.password, password: NEW_PASSWORD, repeat: NEW_PASSWORD });
+		assert.equal(changed.status, 200);
+		assert.match(changed.text, /Password changed\. Your other console sessions ended\./);
+		assert.equal(await stillIn(here), true, 'this session stays');
+		assert.equal(await stillIn(elsewhere), false, 'the other session ended');
+		assert.equal(
+			(await fetch(`${service.url}/api/v1/policy`, { headers: bearer(vscode) })).status,
+			200,
+			'VS Code stays signed in unless asked',
+		);
+
+		assert.equal((await consoleAs(ADMIN.email, ADMIN.password)).landed, '/console/login', 'the old password opens nothing');
+		assert.equal((await consoleAs(ADMIN.email, NEW_PASSWORD)).landed, '/console/settings');
+		const events = await service.store.audit.listAudit('acme', { limit: 50, actions: ['account.password_changed'] });
+		assert.deepEqual(events.map((event) => `${event.outcome} ${JSON.stringify(event.detail)}`).sort(), [
+			'ok {"endedSignIns":false}',
+			'refused {"reason":"wrong current password"}',
+		]);
+	});
+
+	it('signs VS Code out everywhere too when asked (someone may know the old password)', async () => {
+		const { browser } = await consoleAs(ADMIN.email, ADMIN.password);
+		const vscode = (await service.signIn(ADMIN.email)).access_token;
+		const changed = await change(browser, { current: ADMIN.password, password: NEW_PASSWORD, repeat: NEW_PASSWORD, endSignIns: 'on' });
+		assert.equal(changed.status, 200);
+		assert.match(changed.text, /and so did your VS Code sign-ins: sign in there again\./);
+		assert.equal((await fetch(`${service.url}/api/v1/policy`, { headers: bearer(vscode) })).status, 401);
+		assert.equal(await stillIn(browser), true);
+	});
+
+	it('has no password to change for an account that signs in through single sign-on', async () => {
+		const person = await service.accounts.members.create('acme', 'sso.admin@acme.example', 'admin', null);
+		const { cookie } = await service.accounts.sessions.create(person);
+		const browser = new TestBrowser();
+		browser.plant(service.url, 'opp_session', cookie);
+		const page = await (await browser.open(`${service.url}/console/account`)).response.text();
+		assert.match(page, /You sign in through single sign-on: there is no password here to change\./);
+		assert.doesNotMatch(page, /id="password-form"/);
+	});
+});
