@@ -1,4 +1,5 @@
-import type { Clock } from '../clock';
+import type { AuditLog } from '../audit';
+import { isoTime, type Clock } from '../clock';
 import { hashSecret, newSecret } from '../crypto';
 import type { Store, TokenRecord, UserRecord } from '../store/store';
 import { neutralise } from '../text-safety';
@@ -49,6 +50,8 @@ export class AdminApiTokens {
 		private readonly store: Pick<Store, 'insertTokens' | 'listAdminApiTokens'>,
 		private readonly tokens: Pick<Tokens, 'revokeRecord'>,
 		private readonly clock: Clock,
+		/** Where each token made and revoked is written, with the admin who did it (console and API alike). */
+		private readonly audit?: Pick<AuditLog, 'record'>,
 	) {}
 
 	async create(maker: UserRecord, label: string, expiresInDays: number | null): Promise<NewAdminApiToken> {
@@ -70,7 +73,12 @@ export class AdminApiTokens {
 			label: neutralise(label.trim()),
 		};
 		await this.store.insertTokens([record]);
-		return { token, view: this.view(record, maker, now) };
+		const view = this.view(record, maker, now);
+		await this.audit?.record(maker.orgId, maker.email, 'admin_token.created', 'ok', {
+			label: view.label,
+			expiresAt: isoTime(view.expiresAt) ?? 'never',
+		});
+		return { token, view };
 	}
 
 	async list(orgId: string): Promise<AdminApiTokenView[]> {
@@ -79,14 +87,16 @@ export class AdminApiTokens {
 	}
 
 	/** Revokes one of the organization's tokens at once, on every instance; undefined when it has no such token. */
-	async revoke(orgId: string, id: string): Promise<AdminApiTokenView | undefined> {
+	async revoke(by: UserRecord, id: string): Promise<AdminApiTokenView | undefined> {
 		const now = this.clock.now();
-		const found = (await this.store.listAdminApiTokens(orgId)).find(({ token }) => idOf(token.tokenHash) === id);
+		const found = (await this.store.listAdminApiTokens(by.orgId)).find(({ token }) => idOf(token.tokenHash) === id);
 		if (!found) {
 			return undefined;
 		}
 		await this.tokens.revokeRecord(found.token);
-		return this.view(found.token, found.user, now);
+		const view = this.view(found.token, found.user, now);
+		await this.audit?.record(by.orgId, by.email, 'admin_token.revoked', 'ok', { label: view.label, createdBy: view.createdBy });
+		return view;
 	}
 
 	private view(token: TokenRecord, maker: UserRecord, now: number): AdminApiTokenView {

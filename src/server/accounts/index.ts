@@ -43,9 +43,9 @@ export function createAccounts(
 	return {
 		tokens,
 		members,
-		passwords: new PasswordChanges(store, members, throttle, tokens, events, clock),
+		passwords: new PasswordChanges(store, members, throttle, tokens, clock),
 		sessions: new ConsoleSessions(store, clock, timings, tokens),
 		devices: new DeviceAuthorizations(store, clock, timings, tokens),
-		adminTokens: new AdminApiTokens(store, tokens, clock),
+		adminTokens: new AdminApiTokens(store, tokens, clock, audit),
 	};
 }

@@ -24,11 +24,10 @@ export type PasswordChange =
 export class PasswordChanges {
 	constructor(
 		private readonly store: Pick<Store, 'setPassword'>,
-		private readonly members: Pick<Members, 'newPasswordHash'>,
+		private readonly members: Pick<Members, 'newPasswordHash' | 'forgetRevoked'>,
 		/** The sign-in forms' throttle: guessing the current password here counts as guessing it there. */
 		private readonly throttle: LoginThrottle,
 		private readonly tokens: Pick<Tokens, 'forgetPrincipals'>,
-		private readonly events: { publishRevoked(revocation: { userId: string }): void },
 		private readonly clock: Clock,
 	) {}
 
@@ -64,9 +63,11 @@ export class PasswordChanges {
 			throw error;
 		}
 		await this.store.setPassword(user.id, hash, { keepSession, endSignIns, at: this.clock.now() });
-		this.tokens.forgetPrincipals({ userId: user.id });
 		if (endSignIns) {
-			this.events.publishRevoked({ userId: user.id });
+			// Their cached tokens and open event streams end here; other instances hear it from the store.
+			this.members.forgetRevoked(user.id);
+		} else {
+			this.tokens.forgetPrincipals({ userId: user.id });
 		}
 		return { kind: 'changed', endedSignIns: endSignIns };
 	}

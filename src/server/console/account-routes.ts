@@ -3,7 +3,6 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { PasswordChanges } from '../accounts';
 import type { AuditLog } from '../audit';
 import { principalOf } from '../http/auth';
-import { HttpError } from '../http/http-error';
 import type { Store } from '../store/store';
 import { accountPage, type AccountPageState } from './account-page';
 import { page } from './html';
@@ -16,41 +15,34 @@ export const accountRoutes: FastifyPluginAsyncZod<{
 	audit: Pick<AuditLog, 'record'>;
 	store: Pick<Store, 'getOrganization'>;
 }> = async (app, { kit, passwords, audit, store }) => {
-	const { sendPage, consolePage, chrome, guard, formOf } = kit;
+	const { sendPage, consolePage, chrome, guard, guarded, formOf } = kit;
 
+	/** The page as HTML, with the form token its form carries. */
+	const accountHtml = async (request: FastifyRequest, formToken: string, extra: Pick<AccountPageState, 'notice' | 'errors'>) => {
+		const { user } = principalOf(request);
+		const organization = (await store.getOrganization(user.orgId))?.name;
+		const state = { email: user.email, role: user.role, formToken, passwordless: user.passwordHash === null, ...extra };
+		return page(chrome(request, 'Your account', 'account', organization, ['/console/assets/console.js']), accountPage(state));
+	};
 	const accountView = async (
 		request: FastifyRequest,
 		reply: FastifyReply,
 		extra: Pick<AccountPageState, 'notice' | 'errors'> = {},
 		status = 200,
-	) => {
-		const { user } = principalOf(request);
-		const organization = (await store.getOrganization(user.orgId))?.name;
-		const state = {
-			email: user.email,
-			role: user.role,
-			formToken: guard.tokenFor(request, reply),
-			passwordless: user.passwordHash === null,
-			...extra,
-		};
-		return sendPage(
-			reply,
-			page(chrome(request, 'Your account', 'account', organization, ['/console/assets/console.js']), accountPage(state)),
-			status,
-		);
-	};
+	) => sendPage(reply, await accountHtml(request, guard.tokenFor(request, reply), extra), status);
 
 	app.get('/console/account', { preHandler: consolePage }, async (request, reply) => accountView(request, reply));
 
-	app.post('/console/account/password', { preHandler: consolePage }, async (request, reply) => {
-		try {
-			guard.check(request, formOf(request).csrf);
-		} catch (error) {
-			if (error instanceof HttpError) {
-				return accountView(request, reply, { errors: { form: `Nothing was changed: ${error.message}` } }, error.statusCode);
-			}
-			throw error;
-		}
+	app.post('/console/account/password', { preHandler: consolePage }, async (request, reply) =>
+		guarded(
+			request,
+			reply,
+			(formToken, error) => accountHtml(request, formToken, { errors: { form: `Nothing was changed: ${error}` } }),
+			() => changePassword(request, reply),
+		),
+	);
+
+	const changePassword = async (request: FastifyRequest, reply: FastifyReply) => {
 		const form = formOf(request);
 		const { user, token } = principalOf(request);
 		if ((form.password ?? '') !== (form.repeat ?? '')) {
@@ -84,5 +76,5 @@ export const accountRoutes: FastifyPluginAsyncZod<{
 					409,
 				);
 		}
-	});
+	};
 };

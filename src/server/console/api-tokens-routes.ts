@@ -2,10 +2,8 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import * as z from 'zod';
 import type { AdminApiTokens } from '../accounts';
-import type { AuditLog } from '../audit';
-import { isoTime, type Clock } from '../clock';
+import type { Clock } from '../clock';
 import { principalOf } from '../http/auth';
-import { HttpError } from '../http/http-error';
 import { NewAdminTokenSchema } from '../routes/admin-tokens';
 import type { Store } from '../store/store';
 import { apiTokensPage, type ApiTokensPageState } from './api-tokens-page';
@@ -27,39 +25,31 @@ function requestOf(form: Record<string, string>): Record<string, unknown> {
 export const apiTokensRoutes: FastifyPluginAsyncZod<{
 	kit: ConsoleKit;
 	adminTokens: Pick<AdminApiTokens, 'create' | 'list' | 'revoke'>;
-	audit: Pick<AuditLog, 'record'>;
 	store: Pick<Store, 'getOrganization'>;
 	clock: Clock;
-}> = async (app, { kit, adminTokens, audit, store, clock }) => {
-	const { sendPage, consolePage, chrome, guard, formOf } = kit;
+}> = async (app, { kit, adminTokens, store, clock }) => {
+	const { sendPage, consolePage, chrome, guard, guarded, formOf } = kit;
 
+	/** The page as HTML, with the form token its forms carry. */
+	const tokensHtml = async (
+		request: FastifyRequest,
+		formToken: string,
+		extra: Omit<ApiTokensPageState, 'tokens' | 'formToken' | 'now'>,
+	) => {
+		const { user } = principalOf(request);
+		const organization = (await store.getOrganization(user.orgId))?.name;
+		const state = { tokens: await adminTokens.list(user.orgId), formToken, now: clock.now(), ...extra };
+		return page(chrome(request, 'API tokens', 'tokens', organization, ['/console/assets/console.js']), apiTokensPage(state));
+	};
 	const tokensPage = async (
 		request: FastifyRequest,
 		reply: FastifyReply,
 		extra: Omit<ApiTokensPageState, 'tokens' | 'formToken' | 'now'> = {},
 		status = 200,
-	) => {
-		const { user } = principalOf(request);
-		const organization = (await store.getOrganization(user.orgId))?.name;
-		const state = { tokens: await adminTokens.list(user.orgId), formToken: guard.tokenFor(request, reply), now: clock.now(), ...extra };
-		return sendPage(
-			reply,
-			page(chrome(request, 'API tokens', 'tokens', organization, ['/console/assets/console.js']), apiTokensPage(state)),
-			status,
-		);
-	};
-	/** Runs a form post only when it is this page's own form; otherwise the page again, saying why and doing nothing. */
-	const ownForm = async (request: FastifyRequest, reply: FastifyReply, work: () => Promise<unknown>) => {
-		try {
-			guard.check(request, formOf(request).csrf);
-		} catch (error) {
-			if (error instanceof HttpError) {
-				return tokensPage(request, reply, { refusal: error.message }, error.statusCode);
-			}
-			throw error;
-		}
-		return work();
-	};
+	) => sendPage(reply, await tokensHtml(request, guard.tokenFor(request, reply), extra), status);
+	/** A post of this page's own form only; otherwise the page again, saying why and doing nothing. */
+	const ownForm = (request: FastifyRequest, reply: FastifyReply, work: () => Promise<unknown>) =>
+		guarded(request, reply, (formToken, error) => tokensHtml(request, formToken, { refusal: error }), work);
 
 	app.get('/console/tokens', { preHandler: consolePage }, async (request, reply) => tokensPage(request, reply));
 
@@ -75,10 +65,6 @@ export const apiTokensRoutes: FastifyPluginAsyncZod<{
 			}
 			const { user } = principalOf(request);
 			const made = await adminTokens.create(user, parsed.data.label, parsed.data.expiresInDays);
-			await audit.record(user.orgId, user.email, 'admin_token.created', 'ok', {
-				label: made.view.label,
-				expiresAt: isoTime(made.view.expiresAt) ?? 'never',
-			});
 			return tokensPage(request, reply, { created: made });
 		}),
 	);
@@ -86,11 +72,10 @@ export const apiTokensRoutes: FastifyPluginAsyncZod<{
 	app.post('/console/tokens/:id/revoke', { preHandler: consolePage, schema: { params: RevokeParams } }, async (request, reply) =>
 		ownForm(request, reply, async () => {
 			const { user } = principalOf(request);
-			const revoked = await adminTokens.revoke(user.orgId, request.params.id);
+			const revoked = await adminTokens.revoke(user, request.params.id);
 			if (!revoked) {
 				return tokensPage(request, reply, { notice: 'That token was revoked already.' }, 404);
 			}
-			await audit.record(user.orgId, user.email, 'admin_token.revoked', 'ok', { label: revoked.label, createdBy: revoked.createdBy });
 			return tokensPage(request, reply, { notice: `Revoked ${revoked.label}: whatever used it is refused from now on.` });
 		}),
 	);

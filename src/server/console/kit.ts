@@ -24,7 +24,7 @@ export interface ConsoleKit {
 	guarded(
 		request: FastifyRequest,
 		reply: FastifyReply,
-		render: (formToken: string, error: string) => string,
+		render: (formToken: string, error: string) => string | Promise<string>,
 		work: () => Promise<unknown>,
 	): Promise<unknown>;
 	/**
@@ -65,7 +65,7 @@ export function createConsoleKit(accounts: Pick<Accounts, 'sessions' | 'tokens'>
 				guard.check(request, formOf(request).csrf);
 			} catch (error) {
 				if (error instanceof HttpError) {
-					return sendPage(reply, render(guard.tokenFor(request, reply), error.message), error.statusCode);
+					return sendPage(reply, await render(guard.tokenFor(request, reply), error.message), error.statusCode);
 				}
 				throw error;
 			}

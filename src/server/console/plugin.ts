@@ -150,7 +150,7 @@ export const consolePlugin: FastifyPluginAsyncZod<ConsoleOptions> = async (
 	await app.register(devicesRoutes, { kit, policies, publicUrl: () => config.publicUrl });
 	await app.register(activityRoutes, { kit, audit, store });
 	await app.register(accountRoutes, { kit, passwords: accounts.passwords, audit, store });
-	await app.register(apiTokensRoutes, { kit, adminTokens: accounts.adminTokens, audit, store, clock });
+	await app.register(apiTokensRoutes, { kit, adminTokens: accounts.adminTokens, store, clock });
 	await app.register(deviceVerificationRoutes, {
 		kit,
 		passwords,

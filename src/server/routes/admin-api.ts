@@ -75,7 +75,7 @@ export const adminApi: FastifyPluginAsyncZod<AdminApiOptions> = async (app, opti
 		standings,
 		rolesFromSso,
 	});
-	await app.register(adminTokenRoutes, { auth, adminTokens, audit });
+	await app.register(adminTokenRoutes, { auth, adminTokens });
 	await app.register(adminActivityRoutes, { auth, audit });
 	await app.register(adminTokenKeyRoutes, { auth, keys: tokenKeys, audit, publicUrl });
 };

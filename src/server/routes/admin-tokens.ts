@@ -2,7 +2,6 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import * as z from 'zod';
 import type { AdminApiTokens, AdminApiTokenView } from '../accounts';
 import { ADMIN_TOKEN_DEFAULT_DAYS, ADMIN_TOKEN_MAX_DAYS } from '../accounts/admin-api-tokens';
-import type { AuditLog } from '../audit';
 import { isoTime } from '../clock';
 import { principalOf, requireRole, type Authenticators } from '../http/auth';
 import { HttpError } from '../http/http-error';
@@ -48,14 +47,13 @@ export function adminTokenView(view: AdminApiTokenView): z.infer<typeof AdminTok
 
 /**
  * Admin API tokens under /api/v1/admin/tokens: made by a signed-in admin (not by another token, so a
- * leaked token cannot make itself a successor), listed and revoked by any admin; each change is in
- * the activity list.
+ * leaked token cannot make itself a successor), listed and revoked by any admin (each change goes to
+ * the activity list from the domain).
  */
 export const adminTokenRoutes: FastifyPluginAsyncZod<{
 	auth: Authenticators;
 	adminTokens: Pick<AdminApiTokens, 'create' | 'list' | 'revoke'>;
-	audit: Pick<AuditLog, 'record'>;
-}> = async (app, { auth, adminTokens, audit }) => {
+}> = async (app, { auth, adminTokens }) => {
 	app.addHook('onRequest', requireRole(auth, 'admin'));
 
 	app.get(
@@ -90,10 +88,6 @@ export const adminTokenRoutes: FastifyPluginAsyncZod<{
 				);
 			}
 			const made = await adminTokens.create(user, request.body.label, request.body.expiresInDays);
-			await audit.record(user.orgId, user.email, 'admin_token.created', 'ok', {
-				label: made.view.label,
-				expiresAt: isoTime(made.view.expiresAt) ?? 'never',
-			});
 			return reply.code(201).send({ ...adminTokenView(made.view), token: made.token });
 		},
 	);
@@ -110,11 +104,9 @@ export const adminTokenRoutes: FastifyPluginAsyncZod<{
 		},
 		async (request, reply) => {
 			const { user } = principalOf(request);
-			const revoked = await adminTokens.revoke(user.orgId, request.params.id);
-			if (!revoked) {
+			if (!(await adminTokens.revoke(user, request.params.id))) {
 				throw new HttpError(404, 'not_found', `no admin API token ${request.params.id} in this organization (revoked already?)`);
 			}
-			await audit.record(user.orgId, user.email, 'admin_token.revoked', 'ok', { label: revoked.label, createdBy: revoked.createdBy });
 			return reply.code(204).send(null);
 		},
 	);
