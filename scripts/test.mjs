@@ -65,6 +65,7 @@ const suites = {
 				'member-roles',
 				'activity',
 				'account-password',
+				'password-reset',
 			].map((name) => join(root, `test/server/${name}.test.ts`)),
 		],
 	},

@@ -8,7 +8,7 @@ import { consolePlugin } from './console/plugin';
 import { sessionCookieName } from './http/auth';
 import { installHttpPlumbing } from './http/plumbing';
 import { followOtherInstances, purgeHourly } from './lifecycle';
-import { smtpMailer, type InvitationMailer } from './mail';
+import { smtpMailer, type Mailer } from './mail';
 import { rolloutStatus } from './policy/rollout-status';
 import type { PolicyEvents, PolicyService } from './policy/policy-service';
 import { adminApi } from './routes/admin-api';
@@ -28,8 +28,8 @@ export interface AppOptions extends Omit<ServiceOptions, 'clock' | 'log'> {
 	logger?: FastifyServerOptions['logger'];
 	/** Login attempts per IP per minute; tests lower it. */
 	loginRateLimit?: number;
-	/** Sends invitation e-mails; without it, `--smtp-url` is used, and without that nothing is e-mailed. */
-	mailer?: InvitationMailer;
+	/** Sends invitation and password reset e-mails; without it, `--smtp-url` is used, and without that nothing is e-mailed. */
+	mailer?: Mailer;
 }
 
 export interface PolicyApp {
@@ -140,6 +140,7 @@ export async function buildApp(options: AppOptions): Promise<PolicyApp> {
 		groups,
 		members: accounts.members,
 		adminTokens: accounts.adminTokens,
+		passwordResets: services.passwordResets,
 		clock,
 		audit,
 		publicUrl,
@@ -166,6 +167,7 @@ export async function buildApp(options: AppOptions): Promise<PolicyApp> {
 		config,
 		loginRateLimit: options.loginRateLimit ?? 10,
 		sso,
+		passwordResets: services.passwordResets,
 		administration,
 		audit,
 		usage,

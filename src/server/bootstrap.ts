@@ -1,4 +1,4 @@
-import { DomainError, type Members } from './accounts';
+import { DomainError, OPERATOR, type Members } from './accounts';
 import type { Clock } from './clock';
 import type { ServerConfig } from './config';
 import { createOrganizationWithPolicy, type PolicyService } from './policy/policy-service';
@@ -96,12 +96,12 @@ export async function adminSetupLink(members: Pick<Members, 'invite'>, orgId: st
 	try {
 		// Every start (of every instance) and `admin reset-link` print a link until an admin has a password: each
 		// stays good, so an operator reading any instance's log gets one that works.
-		const invitation = await members.invite(orgId, email, 'admin', 'system', { replacePending: false });
+		const invitation = await members.invite(orgId, email, 'admin', OPERATOR, { replacePending: false });
 		return { ...invitation, email: email.trim().toLowerCase() };
 	} catch (error) {
 		if (error instanceof DomainError && error.code === 'already_member') {
 			throw new Error(
-				`--admin-email (ORG_POLICY_ADMIN_EMAIL): ${error.message}; choose another address for the recovery admin, then remove the old account in the console`,
+				`--admin-email (ORG_POLICY_ADMIN_EMAIL): ${error.message}, not an admin; choose another address for the recovery admin (or an admin's, for a link that sets their new password)`,
 				{ cause: error },
 			);
 		}

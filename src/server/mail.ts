@@ -9,9 +9,20 @@ export interface InvitationMail {
 	expiresAt: number;
 }
 
-/** Sends invitation e-mails. Off unless an operator configures SMTP; the console then says nothing was sent. */
-export interface InvitationMailer {
-	send(mail: InvitationMail): Promise<void>;
+export interface PasswordResetMail {
+	to: string;
+	organization: string;
+	/** The admin who made the link. */
+	sentBy: string;
+	link: string;
+	/** Milliseconds since the epoch. */
+	expiresAt: number;
+}
+
+/** Sends the service's e-mails. Off unless an operator configures SMTP; the console then says nothing was sent. */
+export interface Mailer {
+	invitation(mail: InvitationMail): Promise<void>;
+	passwordReset(mail: PasswordResetMail): Promise<void>;
 }
 
 /** The failure of a send, as an admin may read it: the SMTP server's reply, never the URL (it may hold a password). */
@@ -21,15 +32,30 @@ export function mailFailure(error: unknown): string {
 	return typeof response === 'string' ? response.slice(0, 200) : typeof code === 'string' ? code : 'the mail server refused it';
 }
 
+/**
+ * Sends, and says how it went: a mail that fails leaves its link in place (the admin still has it
+ * to pass on), so the failure is an answer, not an error.
+ */
+export async function trySending(send: () => Promise<void>, warn: (reason: string) => void): Promise<{ sent: boolean; error?: string }> {
+	try {
+		await send();
+		return { sent: true };
+	} catch (error) {
+		const reason = mailFailure(error);
+		warn(reason);
+		return { sent: false, error: reason };
+	}
+}
+
 /** SMTP through nodemailer; `url` is smtp:// or smtps:// with optional user:password. */
-export function smtpMailer(url: string, from: string): InvitationMailer {
+export function smtpMailer(url: string, from: string): Mailer {
 	// Required here, not at the top: most services send no mail, and a start need not load an SMTP client.
 	// eslint-disable-next-line @typescript-eslint/no-require-imports
 	const { createTransport } = require('nodemailer') as typeof Nodemailer;
 	const transport = createTransport(url);
+	const until = (expiresAt: number) => new Date(expiresAt).toUTCString();
 	return {
-		async send(mail) {
-			const until = new Date(mail.expiresAt).toUTCString();
+		async invitation(mail) {
 			await transport.sendMail({
 				from,
 				to: mail.to,
@@ -37,10 +63,26 @@ export function smtpMailer(url: string, from: string): InvitationMailer {
 				text: [
 					`${mail.invitedBy} invited you to ${mail.organization}'s AI provider policy.`,
 					'',
-					`Set your password with this one-time link (valid until ${until}):`,
+					`Set your password with this one-time link (valid until ${until(mail.expiresAt)}):`,
 					mail.link,
 					'',
 					'The page then connects VS Code for you.',
+				].join('\n'),
+			});
+		},
+		async passwordReset(mail) {
+			await transport.sendMail({
+				from,
+				to: mail.to,
+				subject: `${mail.organization}: set a new password`,
+				text: [
+					`${mail.sentBy} sent you a link to set a new password for ${mail.organization}'s AI provider policy.`,
+					'',
+					`Choose your new password with this one-time link (valid until ${until(mail.expiresAt)}):`,
+					mail.link,
+					'',
+					'Your VS Code sign-ins end when you do: sign in again with the new password.',
+					'If you did not ask for this, tell your admin.',
 				].join('\n'),
 			});
 		},

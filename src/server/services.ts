@@ -1,5 +1,5 @@
 import type { FastifyBaseLogger } from 'fastify';
-import { createAccounts, DEFAULT_TIMINGS, type AccountTimings } from './accounts';
+import { createAccounts, DEFAULT_TIMINGS, PasswordResets, type AccountTimings } from './accounts';
 import { AuditLog } from './audit';
 import type { Clock } from './clock';
 import type { ServerConfig } from './config';
@@ -61,7 +61,8 @@ export async function buildServices({
 	});
 	const policies = new PolicyService(store, events, clock, keyring);
 	const audit = new AuditLog(store.audit, clock, log);
-	const accounts = createAccounts(store, events, clock, { ...DEFAULT_TIMINGS, ...timings }, (orgId) => policies.signingKey(orgId), audit);
+	const accountTimings = { ...DEFAULT_TIMINGS, ...timings };
+	const accounts = createAccounts(store, events, clock, accountTimings, (orgId) => policies.signingKey(orgId), audit);
 	const otlp = config.otlpMetricsUrl
 		? (await import('./usage/otlp-metrics')).otlpUsageMetrics(config.otlpMetricsUrl, config.otlpMetricsIntervalSeconds, '1.0.0')
 		: undefined;
@@ -108,6 +109,7 @@ export async function buildServices({
 		// A claim that changed a member's groups changes what their open streams are served.
 		groupsChanged: (orgId) => regroup(orgId),
 	});
+	const passwordResets = new PasswordResets(store, accounts.members, (user) => sso.passwordAllowed(user), clock, accountTimings);
 	const administration = new SsoAdministration(sso, store.identity, clock, audit, relyingParty);
 	// Members whose groups changed get the document their new groups make, on their open streams.
 	const regroup = (orgId: string) =>
@@ -127,6 +129,7 @@ export async function buildServices({
 		policies,
 		audit,
 		accounts,
+		passwordResets,
 		otlp,
 		usage,
 		groupNames,

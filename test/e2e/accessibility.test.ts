@@ -10,7 +10,7 @@ import { ADMIN, bearer, createGroup, jsonOf, putPolicy, startService, type Runni
 const ARTIFACTS = join(__dirname, '..', '..', 'test-results');
 
 /**
- * Every console page, and the pages people reach from a link (sign-in, device approval, invitation,
+ * Every console page, and the pages people reach from a link (sign-in, device approval, invitation, password reset,
  * an address with nothing there), with content on them: a group, an invitation, three revisions, a
  * rollout under way, and the settings form showing its errors. Both colour schemes: the console
  * follows the system's.
@@ -20,12 +20,16 @@ describe('the console against WCAG 2.2 AA (axe-core, headless Chromium)', functi
 	let browser: Browser;
 	let service: RunningService;
 	let invitation: string;
+	let passwordReset: string;
 
 	before(async () => {
 		browser = await launchChromium();
 		service = await startService();
-		await service.addUser('dev@acme.example', 'member');
+		const dev = await service.addUser('dev@acme.example', 'member');
 		const admin = (await service.signIn(ADMIN.email)).access_token;
+		const reset = await fetch(`${service.url}/api/v1/admin/members/${dev.id}/password-reset`, { method: 'POST', headers: bearer(admin) });
+		assert.equal(reset.status, 201);
+		passwordReset = (await jsonOf(reset)).link;
 		assert.equal((await putPolicy(service.url, admin, validSettings.plainCompatible, '"1"')).status, 200);
 		await createGroup(service.url, admin, 'Pilots', ['dev@acme.example']);
 		const invited = await fetch(`${service.url}/api/v1/admin/members`, {
@@ -65,6 +69,8 @@ describe('the console against WCAG 2.2 AA (axe-core, headless Chromium)', functi
 				await check('login');
 				await page.goto(invitation);
 				await check('invitation');
+				await page.goto(passwordReset);
+				await check('password reset');
 				await signInToConsole(page, service.url);
 				await check('settings');
 				await page.fill('#base-url', 'not a url');
@@ -81,6 +87,12 @@ describe('the console against WCAG 2.2 AA (axe-core, headless Chromium)', functi
 				await page.click('#token-create');
 				await page.waitForSelector('#new-token-value');
 				await check('tokens');
+				// Members with a password reset link just made for someone.
+				await page.goto(`${service.url}/console/members`);
+				page.once('dialog', (dialog) => void dialog.accept());
+				await page.click('.reset-password');
+				await page.waitForSelector('#reset-result:not([hidden])');
+				await check('members with a reset link');
 				assert.equal(await page.goto(`${service.url}/console/revisions`).then(() => page.isVisible('#rollout-card')), true);
 				await page.goto(`${service.url}/device`);
 				await check('device approval');

@@ -1,34 +1,18 @@
 import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Browser, Page } from 'playwright-core';
-import { launchChromium, signInToConsole } from '../support/chromium';
-import { ADMIN, startService, type RunningService } from '../support/service';
+import { signedInConsole } from '../support/chromium';
+import { ADMIN } from '../support/service';
 
 const ARTIFACTS = join(__dirname, '..', '..', 'test-results');
 
 /** The admin's own account page, reached from their address in the top bar. */
 describe('your account in headless Chromium', function () {
 	this.timeout(60_000);
-	let browser: Browser;
-	let service: RunningService;
-	let page: Page;
-
-	before(async () => {
-		browser = await launchChromium();
-	});
-	after(async () => browser?.close());
-	beforeEach(async () => {
-		service = await startService();
-		page = await browser.newPage();
-		await signInToConsole(page, service.url);
-	});
-	afterEach(async () => {
-		await page?.close();
-		await service?.close();
-	});
+	const ui = signedInConsole();
 
 	it('changes the password from the top bar: a wrong current one is said beside its field, the new one then works', async () => {
+		const { page } = ui;
 		await page.click('nav .who');
 		await page.waitForURL(/\/console\/account$/);
 		assert.equal(await page.textContent('#account-email'), ADMIN.email);

@@ -1,36 +1,20 @@
 import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Browser, Page } from 'playwright-core';
-import { launchChromium, signInToConsole } from '../support/chromium';
-import { bearer, startService, type RunningService } from '../support/service';
+import { signedInConsole } from '../support/chromium';
+import { bearer } from '../support/service';
 
 const ARTIFACTS = join(__dirname, '..', '..', 'test-results');
 
 /** The API tokens page: the token a policy pipeline runs with, made, shown once, listed and revoked in the browser. */
 describe('API tokens in headless Chromium', function () {
 	this.timeout(60_000);
-	let browser: Browser;
-	let service: RunningService;
-	let page: Page;
+	const ui = signedInConsole();
 
-	before(async () => {
-		browser = await launchChromium();
-	});
-	after(async () => browser?.close());
-	beforeEach(async () => {
-		service = await startService();
-		page = await browser.newPage();
-		await signInToConsole(page, service.url);
-	});
-	afterEach(async () => {
-		await page?.close();
-		await service?.close();
-	});
-
-	const members = (token: string) => fetch(`${service.url}/api/v1/admin/members`, { headers: bearer(token) });
+	const members = (token: string) => fetch(`${ui.service.url}/api/v1/admin/members`, { headers: bearer(token) });
 
 	it('makes a token shown once, lists it with its maker, expiry and last use, and revokes it after asking', async () => {
+		const { page, service } = ui;
 		await page.goto(`${service.url}/console/settings`);
 		await page.click('nav a[href="/console/tokens"]');
 		await page.waitForURL(/\/console\/tokens$/);

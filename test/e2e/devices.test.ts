@@ -1,11 +1,9 @@
 import assert from 'node:assert/strict';
 import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Browser, Page } from 'playwright-core';
 import { parse as parsePlist } from 'plist';
-import { launchChromium, signInToConsole } from '../support/chromium';
+import { signedInConsole } from '../support/chromium';
 import { readRegFile } from '../support/reg-file';
-import { startService, type RunningService } from '../support/service';
 
 const ARTIFACTS = join(__dirname, '..', '..', 'test-results');
 const OURS = 'org-provider-policy.org-provider-policy';
@@ -13,32 +11,16 @@ const OURS = 'org-provider-policy.org-provider-policy';
 /** The Devices page (#24 item 5): the admin's choices become files that download and read back as valid JSON, plist and .reg. */
 describe('device-management files in headless Chromium', function () {
 	this.timeout(60_000);
-	let browser: Browser;
-	let service: RunningService;
-	let page: Page;
-
-	before(async () => {
-		browser = await launchChromium();
-	});
-	after(async () => browser?.close());
-	beforeEach(async () => {
-		service = await startService();
-		page = await browser.newPage({ acceptDownloads: true });
-		await signInToConsole(page, service.url);
-		await page.goto(`${service.url}/console/devices`);
-	});
-	afterEach(async () => {
-		await page?.close();
-		await service?.close();
-	});
+	const ui = signedInConsole({ pageOptions: { acceptDownloads: true }, startAt: '/console/devices' });
 
 	const download = async (file: string): Promise<Buffer> => {
-		const [downloaded] = await Promise.all([page.waitForEvent('download'), page.click(`button[name="file"][value="${file}"]`)]);
+		const [downloaded] = await Promise.all([ui.page.waitForEvent('download'), ui.page.click(`button[name="file"][value="${file}"]`)]);
 		assert.equal(downloaded.suggestedFilename(), file);
 		return readFileSync((await downloaded.path())!);
 	};
 
 	it('downloads the Linux policy.json, the macOS profile, the Windows .reg and the bootstrap file, each valid and saying the same', async () => {
+		const { page, service } = ui;
 		await page.check('input[name="assistants"][value="cline"]');
 		await page.check('input[name="assistants"][value="roo-code"]');
 		await page.fill('#alsoAllow', 'ms-python.python');
@@ -69,6 +51,7 @@ describe('device-management files in headless Chromium', function () {
 	});
 
 	it('refuses a malformed extension id beside its field, keeping what the admin chose', async () => {
+		const { page } = ui;
 		await page.check('input[name="assistants"][value="cline"]');
 		await page.fill('#alsoAllow', 'ms-python.python, bad!id');
 		await page.click('button[name="file"][value="policy.json"]');

@@ -1,52 +1,38 @@
 import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Browser, Page } from 'playwright-core';
-import { launchChromium, signInToConsole } from '../support/chromium';
+import { signedInConsole } from '../support/chromium';
 import { validSettings } from '../support/policy-fixtures';
-import { ADMIN, putPolicy, startService, type RunningService, createGroup } from '../support/service';
+import { ADMIN, putPolicy, createGroup } from '../support/service';
 
 const ARTIFACTS = join(__dirname, '..', '..', 'test-results');
 
 /** Group overlays in the console: added, ordered, refused with the field named, saved, and a member's policy previewed. */
 describe('group overlays in headless Chromium', function () {
 	this.timeout(60_000);
-	let browser: Browser;
-	let service: RunningService;
-	let page: Page;
-
-	before(async () => {
-		browser = await launchChromium();
-	});
-	after(async () => browser?.close());
-
-	beforeEach(async () => {
-		service = await startService();
-		await service.addUser('both@acme.example', 'member');
-		const admin = (await service.signIn(ADMIN.email)).access_token;
-		const settings = {
-			...validSettings.plainCompatible,
-			provider: {
-				...validSettings.plainCompatible.provider,
-				headers: { 'X-Tenant': 'acme-secret-tenant' },
-				models: { allowed: ['gpt-4o', 'gpt-4o-mini'] },
-			},
-			usage: { reporting: 'counts' as const },
-		};
-		assert.equal((await putPolicy(service.url, admin, settings, '"1"')).status, 200);
-		for (const displayName of ['Research', 'Contractors']) {
-			await createGroup(service.url, admin, displayName, ['both@acme.example']);
-		}
-		page = await browser.newPage();
-		await signInToConsole(page, service.url);
-		await page.goto(`${service.url}/console/groups`);
-	});
-	afterEach(async () => {
-		await page?.close();
-		await service?.close();
+	const ui = signedInConsole({
+		startAt: '/console/groups',
+		prepare: async (service) => {
+			await service.addUser('both@acme.example', 'member');
+			const admin = (await service.signIn(ADMIN.email)).access_token;
+			const settings = {
+				...validSettings.plainCompatible,
+				provider: {
+					...validSettings.plainCompatible.provider,
+					headers: { 'X-Tenant': 'acme-secret-tenant' },
+					models: { allowed: ['gpt-4o', 'gpt-4o-mini'] },
+				},
+				usage: { reporting: 'counts' as const },
+			};
+			assert.equal((await putPolicy(service.url, admin, settings, '"1"')).status, 200);
+			for (const displayName of ['Research', 'Contractors']) {
+				await createGroup(service.url, admin, displayName, ['both@acme.example']);
+			}
+		},
 	});
 
 	it('adds, orders and saves overlays, names a wrong default beside its field, keeps secret header values, and previews a member in both groups', async () => {
+		const { page, service } = ui;
 		assert.equal(await page.isVisible('#no-overlays'), true);
 		const last = () => page.locator('.overlay-row').last();
 		await page.selectOption('#overlay-group', 'Research');

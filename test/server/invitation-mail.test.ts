@@ -3,7 +3,7 @@ import { parseConfig } from '../../src/server/config';
 import { SmtpSink } from '../support/smtp-sink';
 import { ADMIN, bearer, jsonOf, startService, type RunningService } from '../support/service';
 
-describe('invitation e-mail through SMTP, off by default (#14 item 7)', function () {
+describe('invitation and password reset e-mail through SMTP, off by default (#14 item 7)', function () {
 	this.timeout(20_000);
 	let sink: SmtpSink;
 	let service: RunningService | undefined;
@@ -56,6 +56,29 @@ describe('invitation e-mail through SMTP, off by default (#14 item 7)', function
 		assert.match(invitation.emailError, /550/);
 		assert.ok(!invitation.emailError.includes(sink.url), 'the SMTP URL (which may hold a password) is never shown');
 		assert.match(invitation.link, /\/invite\//, 'the admin still has the link');
+	});
+
+	it('e-mails a password reset link to the member, and says when the mail server refused it', async () => {
+		service = await startService({ settings: { smtpUrl: sink.url, smtpFrom: 'Acme AI <ai@acme.example>' } });
+		const admin = (await service.signIn(ADMIN.email)).access_token;
+		const dev = await service.addUser('dev@acme.example', 'member');
+		const reset = () => fetch(`${service!.url}/api/v1/admin/members/${dev.id}/password-reset`, { method: 'POST', headers: bearer(admin) });
+		const sent = await jsonOf(await reset());
+		assert.equal(sent.emailed, true);
+		assert.equal(sink.messages.length, 1);
+		const [message] = sink.messages;
+		assert.deepEqual(message!.to, ['dev@acme.example']);
+		assert.match(message!.raw, /Subject: Acme Corp: set a new password/);
+		const body = message!.raw.replace(/=\r?\n/g, '');
+		assert.ok(body.includes(sent.link), 'the link is in the message');
+		assert.match(body, /admin@acme\.example sent you a link to set a new password/);
+
+		sink.refuse = 'mailbox unavailable';
+		const refused = await jsonOf(await reset());
+		assert.equal(refused.emailed, false);
+		assert.match(refused.emailError, /550/);
+		assert.match(refused.link, /\/reset\//, 'the admin still has the link');
+		assert.equal((await fetch(refused.link)).status, 200);
 	});
 
 	it('needs a sender address with --smtp-url, naming the flag', () => {

@@ -135,6 +135,37 @@ function storeContract(name: string, makeHarness: () => Promise<StoreHarness>): 
 			assert.equal(await store.getUser('u1'), undefined);
 		});
 
+		it('keeps one unused password reset link per person, uses it once with their new password and ends their sign-ins, and forgets it with them', async () => {
+			await store.createUser(user('u1'));
+			await store.insertTokens([
+				{ ...token, tokenHash: 'a', kind: 'access' },
+				{ ...token, tokenHash: 's', kind: 'console_session' },
+				{ ...token, tokenHash: 'k', kind: 'admin_api', expiresAt: null },
+			]);
+			const link = (tokenHash: string, expiresAt = 2_000) =>
+				({ tokenHash, orgId: 'acme', userId: 'u1', createdBy: 'admin@acme.example', createdAt: 1_000, expiresAt, usedAt: null }) as const;
+			await store.passwordResets.issue(link('first'));
+			await store.passwordResets.issue(link('second'));
+			assert.equal(await store.passwordResets.get('first'), undefined, 'the newer link replaced it');
+			assert.deepEqual(await store.passwordResets.get('second'), link('second'));
+
+			assert.equal(await store.passwordResets.redeem('second', 'new-hash', 1_500, { breakGlass: true }), 'reset');
+			assert.equal(await store.passwordResets.redeem('second', 'other-hash', 1_600, { breakGlass: false }), 'already-used');
+			const after = await store.getUser('u1');
+			assert.equal(after?.passwordHash, 'new-hash');
+			assert.equal(after?.breakGlass, true);
+			assert.equal((await store.passwordResets.get('second'))?.usedAt, 1_500);
+			assert.equal((await store.getToken('a'))?.revokedAt, 1_500);
+			assert.equal((await store.getToken('s'))?.revokedAt, 1_500);
+			assert.equal((await store.getToken('k'))?.revokedAt, null, "automation's API token stays");
+
+			await store.passwordResets.issue(link('third', 5_000));
+			assert.equal(await store.purgeExpired(3_000), 1, 'the used link, expired since');
+			assert.notEqual(await store.passwordResets.get('third'), undefined, 'not expired yet');
+			await store.removeUser('u1', 4_000);
+			assert.equal(await store.passwordResets.get('third'), undefined, 'gone with the person');
+		});
+
 		it('keeps millisecond timestamps exact and marks a refresh token used exactly once', async () => {
 			await store.insertTokens([{ ...token, tokenHash: 'r', kind: 'refresh' }]);
 			assert.equal((await store.getToken('r'))?.expiresAt, 1_800_000_000_000);

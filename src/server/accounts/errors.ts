@@ -5,7 +5,17 @@ import { CLIENT_ID } from '../../policy';
  * code each one becomes (`src/server/http/errors.ts`).
  */
 export type DomainErrorCode =
-	'already_member' | 'not_found' | 'last_admin' | 'invalid_invitation' | 'expired_invitation' | 'weak_password' | 'role_from_sso';
+	| 'already_member'
+	| 'not_found'
+	| 'last_admin'
+	| 'invalid_invitation'
+	| 'expired_invitation'
+	| 'weak_password'
+	| 'role_from_sso'
+	| 'invalid_reset'
+	| 'expired_reset'
+	| 'password_sign_in_off'
+	| 'deactivated';
 
 export class DomainError extends Error {
 	override readonly name = 'DomainError';

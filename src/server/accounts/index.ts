@@ -17,6 +17,8 @@ export { DEFAULT_TIMINGS, type AccountTimings } from './timings';
 export type { Principal } from './tokens';
 export type { Tokens, Members, ConsoleSessions, DeviceAuthorizations, AdminApiTokens, PasswordChanges };
 export type { PasswordChange } from './password-change';
+export { PasswordResets, type PendingReset } from './password-resets';
+export { OPERATOR } from './members';
 export type { AdminApiTokenView, AdminApiTokenState } from './admin-api-tokens';
 
 /** The account services, wired to each other; routes take only the ones they use. */

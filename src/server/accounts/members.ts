@@ -13,6 +13,9 @@ export interface NewUserOptions {
 	breakGlass?: boolean;
 }
 
+/** The maker recorded on links the operator's own commands make (first start, `admin reset-link`): their admin links are break-glass. */
+export const OPERATOR = 'system';
+
 export type SignInResult = { kind: 'ok'; user: UserRecord } | { kind: 'wrong' } | { kind: 'throttled'; retryAfterSeconds: number };
 
 /** Who belongs to an organization: added with a password, invited, checked at sign-in, removed. */
@@ -91,6 +94,11 @@ export class Members {
 		}
 		this.throttle.failed(account, this.clock.now());
 		return { kind: 'wrong' };
+	}
+
+	/** Clears the account's failed sign-ins (its password was just reset by someone who proved they may). */
+	forgiveFailedSignIns(email: string): void {
+		this.throttle.succeeded(email.trim().toLowerCase());
 	}
 
 	/** Refuses a new password that is short, common or too close to the account (NIST SP 800-63B §5.1.1.2). */
@@ -238,7 +246,7 @@ export class Members {
 			throw taken();
 		}
 		// A link the operator made (first start, `admin reset-link`) is the break-glass way in.
-		const breakGlass = invitation.createdBy === 'system' && invitation.role === 'admin';
+		const breakGlass = invitation.createdBy === OPERATOR && invitation.role === 'admin';
 		const passwordHash = password === null ? null : await this.newPasswordHash(password, invitation.email, invitation.orgId);
 		const user = this.newUser(invitation.orgId, invitation.email, invitation.role, passwordHash, { breakGlass });
 		switch (await this.store.acceptInvitation(invitation.tokenHash, user, user.createdAt)) {

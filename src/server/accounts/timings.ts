@@ -10,6 +10,8 @@ export interface AccountTimings {
 	refreshReuseGraceSeconds: number;
 	sessionSeconds: number;
 	invitationSeconds: number;
+	/** How long a password reset link works: a day, so one sent in the evening still works in the morning. */
+	passwordResetSeconds: number;
 	deviceCodeSeconds: number;
 	devicePollSeconds: number;
 }
@@ -20,6 +22,7 @@ export const DEFAULT_TIMINGS: AccountTimings = {
 	refreshReuseGraceSeconds: 60,
 	sessionSeconds: 12 * 3600,
 	invitationSeconds: 7 * 24 * 3600,
+	passwordResetSeconds: 24 * 3600,
 	deviceCodeSeconds: 900,
 	devicePollSeconds: 5,
 };

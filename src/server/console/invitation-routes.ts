@@ -1,12 +1,12 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import * as z from 'zod';
-import { DomainError, type Members } from '../accounts';
+import { DomainError, OPERATOR, type Members } from '../accounts';
 import type { AuditLog } from '../audit';
 import type { ServerConfig } from '../config';
 import { hashSecret } from '../crypto';
 import { domainStatus } from '../http/errors';
 import type { SingleSignOn } from '../sso/single-sign-on';
-import type { Store } from '../store/store';
+import type { Store, UserRecord } from '../store/store';
 import type { ConsoleKit } from './kit';
 import { signInPages, VSCODE_EXTENSION_ID } from './sign-in-pages';
 
@@ -22,6 +22,22 @@ export interface InvitationRouteOptions {
 
 const InviteParams = z.object({ token: z.string() });
 
+/** The page that connects VS Code once a member's password is set (after an invitation or a reset) or they joined through SSO. */
+export async function connectVsCodePage(
+	{ store, config }: { store: Pick<Store, 'getOrganization'>; config: Pick<ServerConfig, 'publicUrl' | 'extensionInstallUrl'> },
+	user: UserRecord,
+	how: { sso?: string | undefined; afterReset?: boolean },
+): Promise<string> {
+	const organization = await store.getOrganization(user.orgId);
+	return signInPages.welcome({
+		serverUrl: config.publicUrl,
+		organizationId: user.orgId,
+		organizationName: organization?.name ?? user.orgId,
+		installUrl: config.extensionInstallUrl ?? `vscode:extension/${VSCODE_EXTENSION_ID}`,
+		...how,
+	});
+}
+
 /**
  * The one-time invitation link: the invited person sets a password — or, where the organization
  * signs in with single sign-on only, just joins (no password that could not be used). The
@@ -35,7 +51,7 @@ export const invitationRoutes: FastifyPluginAsyncZod<InvitationRouteOptions> = a
 	/** The invited account, and the identity provider's name when this invitation joins without a password. */
 	const invited = async (token: string): Promise<{ email?: string | undefined; ssoOnly?: string | undefined }> => {
 		const invitation = await store.getInvitation(hashSecret(token));
-		const offer = invitation && invitation.createdBy !== 'system' ? await sso.offer(invitation.orgId) : undefined;
+		const offer = invitation && invitation.createdBy !== OPERATOR ? await sso.offer(invitation.orgId) : undefined;
 		return { email: invitation?.email, ssoOnly: offer && !offer.passwordSignIn ? offer.displayName : undefined };
 	};
 
@@ -68,17 +84,7 @@ export const invitationRoutes: FastifyPluginAsyncZod<InvitationRouteOptions> = a
 						await kit.signIn(reply, user);
 						return reply.redirect('/console/settings', 303);
 					}
-					const organization = await store.getOrganization(user.orgId);
-					return sendPage(
-						reply,
-						signInPages.welcome({
-							serverUrl: config.publicUrl,
-							organizationId: user.orgId,
-							organizationName: organization?.name ?? user.orgId,
-							sso: provider,
-							installUrl: config.extensionInstallUrl ?? `vscode:extension/${VSCODE_EXTENSION_ID}`,
-						}),
-					);
+					return sendPage(reply, await connectVsCodePage({ store, config }, user, { sso: provider }));
 				} catch (error) {
 					if (error instanceof DomainError) {
 						return again(error.message, domainStatus(error));

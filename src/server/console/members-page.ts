@@ -68,11 +68,23 @@ function roleChoice(member: MemberView): SafeHtml {
 	return html`<select class="member-role" data-id="${member.id}" data-email="${member.email}" data-role="${member.role}" aria-label="Role of ${member.email}">${option('member')}${option('admin')}</select>`;
 }
 
-/** What an admin may do to another member: sign them out everywhere (they stay), or remove them. */
+/** What an admin may do to another member: a link to set a lost password, sign them out everywhere (they stay), or remove them. */
 function memberActions(member: MemberView): SafeHtml {
 	const data = html`data-id="${member.id}" data-email="${member.email}" data-token-until="${member.organizationTokenUntil ?? ''}"`;
-	return html`<button type="button" class="sign-out-member" ${data} aria-label="Sign out ${member.email} everywhere">Sign out</button>
-		<button type="button" class="remove-member" ${data} aria-label="Remove ${member.email}">Remove</button>`;
+	return html`<div class="member-actions"><button type="button" class="reset-password" ${data} aria-label="Reset password of ${member.email}" title="A one-time link with which they set a new password">Reset password</button>
+		<button type="button" class="sign-out-member" ${data} aria-label="Sign out ${member.email} everywhere">Sign out</button>
+		<button type="button" class="remove-member" ${data} aria-label="Remove ${member.email}">Remove</button></div>`;
+}
+
+/** Where the script shows a one-time link just made (`#<kind>-link`), with what happened to it (`#<kind>-note`) and *Copy*. */
+function oneTimeLinkPanel(kind: 'invite' | 'reset', label: string): SafeHtml {
+	return html`<div id="${kind}-result" class="subpanel" hidden>
+		<p id="${kind}-note"></p>
+		<div class="row">
+			<input id="${kind}-link" readonly aria-label="${label}" spellcheck="false">
+			<button type="button" id="copy-${kind}-link" data-copy-from="#${kind}-link">Copy</button>
+		</div>
+	</div>`;
 }
 
 const count = (value: number) => value.toLocaleString('en-US');
@@ -147,6 +159,7 @@ export function membersPage({
 			<h1>Members</h1>
 			<p class="muted">Current revision ${currentRevision}.${rolesFromSso ? html` Roles come from single sign-on: its <a href="/console/sso">Admin groups and Admin e-mails</a> set them at every sign-in.` : ''}</p>
 			<div id="status" class="status" role="status" aria-live="polite"></div>
+			${oneTimeLinkPanel('reset', 'One-time password reset link')}
 			${membersSearch(listing, query, [...new Set([...groupsOf.values()].flat())].sort())}
 			<table id="members">
 				<thead><tr><th>Email</th><th>Role</th><th>Groups</th><th>Last seen</th><th>Applied revision</th><th>Sync</th><th><span class="visually-hidden">Actions</span></th></tr></thead>
@@ -159,7 +172,7 @@ export function membersPage({
 							<td>${member.lastSeenAt ? html`<time datetime="${member.lastSeenAt}">${member.lastSeenAt}</time>` : 'never'}</td>
 							<td>${member.appliedRevision ?? '—'}</td>
 							<td><span class="badge ${member.sync.replace(/ /g, '-')}">${member.sync}</span>${member.deactivatedAt && member.organizationTokenUntil ? html`<br><span class="muted">organization token works until <time datetime="${member.organizationTokenUntil}">${member.organizationTokenUntil}</time></span>` : ''}${vscodeChatNote(member.vscodeChat)}</td>
-							<td class="nowrap">${member.id === selfId ? '' : memberActions(member)}</td>
+							<td>${member.id === selfId ? '' : memberActions(member)}</td>
 						</tr>`,
 					)}
 				</tbody>
@@ -174,12 +187,6 @@ export function membersPage({
 				<select id="member-role" aria-label="Role"><option value="member">member</option><option value="admin">admin</option></select>
 				<button type="submit" class="primary">Invite</button>
 			</form>
-			<div id="invite-result" class="subpanel" hidden>
-				<p id="invite-note"></p>
-				<div class="row">
-					<input id="invite-link" readonly aria-label="One-time invitation link" spellcheck="false">
-					<button type="button" id="copy-invite-link" data-copy-from="#invite-link">Copy</button>
-				</div>
-			</div>
+			${oneTimeLinkPanel('invite', 'One-time invitation link')}
 		</section>`;
 }

@@ -5,7 +5,7 @@ import fastifyStatic from '@fastify/static';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Accounts } from '../accounts';
+import type { Accounts, PasswordResets } from '../accounts';
 import type { AuditLog } from '../audit';
 import type { Clock } from '../clock';
 import type { ServerConfig } from '../config';
@@ -24,6 +24,7 @@ import { apiTokensRoutes } from './api-tokens-routes';
 import { deviceVerificationRoutes } from './device-verification-routes';
 import { devicesRoutes } from './devices-routes';
 import { invitationRoutes } from './invitation-routes';
+import { passwordResetRoutes } from './password-reset-routes';
 import { createConsoleKit } from './kit';
 import { signInRoutes } from './sign-in-routes';
 import { ssoConsoleRoutes } from './sso-routes';
@@ -40,6 +41,7 @@ function assetDir(): string {
 export interface ConsoleOptions {
 	readonly accounts: Pick<Accounts, 'members' | 'sessions' | 'tokens' | 'devices' | 'adminTokens' | 'passwords'>;
 	readonly sso: SingleSignOn;
+	readonly passwordResets: Pick<PasswordResets, 'check' | 'redeem'>;
 	readonly administration: SsoAdministration;
 	readonly audit: AuditLog;
 	readonly policies: Pick<PolicyService, 'current' | 'history'>;
@@ -71,6 +73,7 @@ export const consolePlugin: FastifyPluginAsyncZod<ConsoleOptions> = async (
 		config,
 		loginRateLimit,
 		sso,
+		passwordResets,
 		administration,
 		audit,
 		usage,
@@ -163,4 +166,5 @@ export const consolePlugin: FastifyPluginAsyncZod<ConsoleOptions> = async (
 		loginLimit,
 	});
 	await app.register(invitationRoutes, { kit, members: accounts.members, sso, store, config, audit, loginLimit });
+	await app.register(passwordResetRoutes, { kit, passwordResets, store, config, audit, loginLimit });
 };

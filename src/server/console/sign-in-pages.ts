@@ -42,7 +42,8 @@ export const signInPages = {
 							<label>Email <input type="email" name="email" id="email" autocomplete="username" required value="${email}"></label>
 							<label>Password <input type="password" name="password" id="password" autocomplete="current-password" required></label>
 							<button type="submit" id="sign-in" class="${sso ? '' : 'primary'}">Sign in${sso ? ' with a password' : ''}</button>
-						</form>`
+						</form>
+						<p class="muted" id="forgot-password">Forgot your password? Another admin can make you a link to set a new one (Members, <em>Reset password</em>); the service's operator can too, with <code>admin reset-link</code>.</p>`
 						: html`<p class="muted">This organization signs in with ${sso?.displayName ?? 'single sign-on'} only. <a href="${loginPath(next, true)}" id="break-glass">Break-glass sign-in</a></p>`
 				}
 			</section>`,
@@ -88,7 +89,8 @@ export const signInPages = {
 							${
 								!sso || sso.passwordSignIn
 									? html`<label>Email <input type="email" name="email" id="email" autocomplete="username" required></label>
-									<label>Password <input type="password" name="password" id="password" autocomplete="current-password" required></label>`
+									<label>Password <input type="password" name="password" id="password" autocomplete="current-password" required></label>
+									<p class="muted" id="forgot-password">Forgot your password? Ask your admin for a link to set a new one.</p>`
 									: ''
 							}`
 					}
@@ -147,13 +149,19 @@ export const signInPages = {
 		organizationName: string;
 		sso?: string | undefined;
 		installUrl: string;
+		/** After a password reset rather than an invitation: the member's earlier sign-ins ended. */
+		afterReset?: boolean;
 	}): string {
 		const link = `vscode://${VSCODE_EXTENSION_ID}/sign-in?${new URLSearchParams({ server: connect.serverUrl, organization: connect.organizationId }).toString()}`;
 		return page(
 			{ title: 'Welcome', scripts: ['/console/assets/console.js'] },
 			html`<section class="card narrow">
-				<h1>You're in</h1>
-				<p>${connect.sso ? html`You're a member. When VS Code opens the sign-in page, choose <strong>Sign in with ${connect.sso}</strong>.` : 'Your password is set.'} Now connect VS Code to <strong>${connect.organizationName}</strong>:</p>
+				<h1>${connect.afterReset ? 'Password set' : "You're in"}</h1>
+				${
+					connect.afterReset
+						? html`<p>Your new password is set, and your earlier sign-ins ended. Connect VS Code to <strong>${connect.organizationName}</strong> again:</p>`
+						: html`<p>${connect.sso ? html`You're a member. When VS Code opens the sign-in page, choose <strong>Sign in with ${connect.sso}</strong>.` : 'Your password is set.'} Now connect VS Code to <strong>${connect.organizationName}</strong>:</p>`
+				}
 				<p><a class="button primary" id="open-in-vscode" href="${link}">Open in VS Code</a></p>
 				<p class="muted">VS Code asks you to confirm the address, then signs you in. Not installed yet? <a id="install-extension" href="${connect.installUrl}">Install the Org Provider Policy extension</a> first.</p>
 				<p>Or set <code>orgProviderPolicy.serverUrl</code> to this address and run <strong>Org Provider Policy: Sign In</strong>:</p>

@@ -116,3 +116,16 @@ export function principalOf(request: FastifyRequest): Principal {
 	}
 	return request.principal;
 }
+
+/**
+ * The principal of a request a person must make signed in, not an admin API token: what the route
+ * does (make a token, reset a password) would let a leaked pipeline token outlive or take over
+ * people. `refusal` says what a token cannot do and where a person does it.
+ */
+export function signedInPrincipalOf(request: FastifyRequest, refusal: string): Principal {
+	const principal = principalOf(request);
+	if (principal.token.kind === 'admin_api') {
+		throw new HttpError(403, 'forbidden', refusal);
+	}
+	return principal;
+}

@@ -18,6 +18,10 @@ const DOMAIN_STATUS: Record<DomainErrorCode, { status: number; error: string }> 
 	expired_invitation: { status: 410, error: 'expired_invitation' },
 	weak_password: { status: 400, error: 'weak_password' },
 	role_from_sso: { status: 409, error: 'role_from_sso' },
+	invalid_reset: { status: 404, error: 'invalid_reset' },
+	expired_reset: { status: 410, error: 'expired_reset' },
+	password_sign_in_off: { status: 409, error: 'password_sign_in_off' },
+	deactivated: { status: 409, error: 'deactivated' },
 };
 
 /** The status an account-domain refusal answers with, for the HTML pages that show it. */

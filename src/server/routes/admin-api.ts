@@ -5,7 +5,8 @@ import { adminGroupRoutes, type AdminGroupRouteOptions } from './admin-groups';
 import { adminMemberRoutes, type AdminMemberRouteOptions } from './admin-members';
 import { adminTokenRoutes } from './admin-tokens';
 import { adminActivityRoutes } from './admin-activity';
-import type { AdminApiTokens } from '../accounts';
+import { adminPasswordResetRoutes } from './admin-password-resets';
+import type { AdminApiTokens, PasswordResets } from '../accounts';
 import type { AuditLog } from '../audit';
 import { adminTokenKeyRoutes } from './organization-token-routes';
 import type { OrganizationTokenKeys } from '../org-tokens/token-keys';
@@ -26,6 +27,7 @@ export type AdminApiOptions = Omit<AdminRouteOptions, 'canaryGroups'> &
 		readonly usage: UsageService;
 		readonly rolloutEnded: (orgId: string) => Promise<void>;
 		readonly adminTokens: AdminApiTokens;
+		readonly passwordResets: Pick<PasswordResets, 'issue'>;
 		/** The activity list: written by every admin route, read by `GET /activity`. */
 		readonly audit: Pick<AuditLog, 'record' | 'list'>;
 	};
@@ -39,6 +41,7 @@ export const adminApi: FastifyPluginAsyncZod<AdminApiOptions> = async (app, opti
 		groups,
 		members,
 		adminTokens,
+		passwordResets,
 		clock,
 		audit,
 		publicUrl,
@@ -75,6 +78,7 @@ export const adminApi: FastifyPluginAsyncZod<AdminApiOptions> = async (app, opti
 		standings,
 		rolesFromSso,
 	});
+	await app.register(adminPasswordResetRoutes, { auth, passwordResets, store, audit, publicUrl, mailer });
 	await app.register(adminTokenRoutes, { auth, adminTokens });
 	await app.register(adminActivityRoutes, { auth, audit });
 	await app.register(adminTokenKeyRoutes, { auth, keys: tokenKeys, audit, publicUrl });

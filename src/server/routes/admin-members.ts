@@ -1,4 +1,3 @@
-import type { FastifyBaseLogger } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import * as z from 'zod';
 import { listMembers, MemberListingQuerySchema, memberViews, SYNC_LABELS } from '../http/member-listing';
@@ -10,7 +9,7 @@ import { principalOf, requireRole, type Authenticators } from '../http/auth';
 import { currentOrThrow } from '../http/policy-http';
 import { ErrorSchema } from '../http/schemas';
 import { invitationView, InvitationViewSchema, memberView, MemberViewSchema } from '../http/views';
-import { mailFailure, type InvitationMail, type InvitationMailer } from '../mail';
+import { trySending, type Mailer } from '../mail';
 import type { PolicyService, PublishedRevision } from '../policy/policy-service';
 import type { MemberStanding } from '../policy/member-standing';
 import type { Store } from '../store/store';
@@ -25,7 +24,7 @@ export interface AdminMemberRouteOptions {
 	readonly clock: Clock;
 	readonly audit: Pick<AuditLog, 'record'>;
 	readonly publicUrl: () => string;
-	readonly mailer?: InvitationMailer | undefined;
+	readonly mailer?: Mailer | undefined;
 	/** Each member's served revision and VS Code settings against the policy, read once per listing. */
 	readonly standings: (current: PublishedRevision) => Promise<MemberStanding>;
 }
@@ -48,22 +47,6 @@ const NewInvitationSchema = z.object({
 	/** Why the e-mail could not be sent, when it could not: the admin passes the link on instead. */
 	emailError: z.string().optional(),
 });
-
-/** An invitation e-mail that fails leaves the invitation in place: the admin still has the link. */
-async function sendInvitation(
-	mailer: InvitationMailer,
-	mail: InvitationMail,
-	log: FastifyBaseLogger,
-): Promise<{ sent: boolean; error?: string }> {
-	try {
-		await mailer.send(mail);
-		return { sent: true };
-	} catch (error) {
-		const reason = mailFailure(error);
-		log.warn({ reason }, 'could not e-mail an invitation');
-		return { sent: false, error: reason };
-	}
-}
 
 /**
  * Members and invitations under /api/v1/admin: each change is written to the
@@ -140,16 +123,17 @@ export const adminMemberRoutes: FastifyPluginAsyncZod<AdminMemberRouteOptions> =
 			const link = `${publicUrl()}/invite/${invitation.token}`;
 			const mail =
 				mailer &&
-				(await sendInvitation(
-					mailer,
-					{
-						to: email,
-						organization: (await store.getOrganization(user.orgId))?.name ?? user.orgId,
-						invitedBy: user.email,
-						link,
-						expiresAt: invitation.expiresAt,
-					},
-					request.log,
+				(await trySending(
+					async () =>
+						mailer.invitation({
+							to: email,
+							organization: (await store.getOrganization(user.orgId))?.name ?? user.orgId,
+							invitedBy: user.email,
+							link,
+							expiresAt: invitation.expiresAt,
+						}),
+					// An invitation e-mail that fails leaves the invitation in place: the admin still has the link.
+					(reason) => request.log.warn({ reason }, 'could not e-mail an invitation'),
 				));
 			return reply.code(201).send({
 				invitation: {

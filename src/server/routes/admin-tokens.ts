@@ -3,7 +3,7 @@ import * as z from 'zod';
 import type { AdminApiTokens, AdminApiTokenView } from '../accounts';
 import { ADMIN_TOKEN_DEFAULT_DAYS, ADMIN_TOKEN_MAX_DAYS } from '../accounts/admin-api-tokens';
 import { isoTime } from '../clock';
-import { principalOf, requireRole, type Authenticators } from '../http/auth';
+import { principalOf, requireRole, signedInPrincipalOf, type Authenticators } from '../http/auth';
 import { HttpError } from '../http/http-error';
 import { ErrorSchema } from '../http/schemas';
 
@@ -79,14 +79,10 @@ export const adminTokenRoutes: FastifyPluginAsyncZod<{
 			},
 		},
 		async (request, reply) => {
-			const { user, token } = principalOf(request);
-			if (token.kind === 'admin_api') {
-				throw new HttpError(
-					403,
-					'forbidden',
-					"an admin API token cannot make another: an admin makes tokens signed in (the console's API tokens page)",
-				);
-			}
+			const { user } = signedInPrincipalOf(
+				request,
+				"an admin API token cannot make another: an admin makes tokens signed in (the console's API tokens page)",
+			);
 			const made = await adminTokens.create(user, request.body.label, request.body.expiresInDays);
 			return reply.code(201).send({ ...adminTokenView(made.view), token: made.token });
 		},

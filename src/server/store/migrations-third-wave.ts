@@ -2,7 +2,7 @@ import type { Kysely } from 'kysely';
 import type { Migration } from 'kysely/migration';
 
 /**
- * The third wave's migrations: usage, groups, organization tokens and staged rollouts. Kept apart
+ * The third wave's migrations: usage, groups, organization tokens, staged rollouts and password resets. Kept apart
  * from the first waves' only for size; `MIGRATIONS` runs them all, in name order.
  */
 export const THIRD_WAVE_MIGRATIONS: Readonly<Record<string, Migration>> = {
@@ -142,6 +142,23 @@ export const THIRD_WAVE_MIGRATIONS: Readonly<Record<string, Migration>> = {
 				.addColumn('utility_small_model', 'text')
 				.addColumn('reported_at', 'bigint', (c) => c.notNull())
 				.execute();
+		},
+	},
+	'0013_password_resets': {
+		// One-time links an admin (or the operator) makes for a person who lost their password: kept by
+		// hash only, one unused link per person at a time, used once.
+		async up(db: Kysely<unknown>): Promise<void> {
+			await db.schema
+				.createTable('password_resets')
+				.addColumn('token_hash', 'text', (c) => c.primaryKey())
+				.addColumn('org_id', 'text', (c) => c.notNull())
+				.addColumn('user_id', 'text', (c) => c.notNull())
+				.addColumn('created_by', 'text', (c) => c.notNull())
+				.addColumn('created_at', 'bigint', (c) => c.notNull())
+				.addColumn('expires_at', 'bigint', (c) => c.notNull())
+				.addColumn('used_at', 'bigint')
+				.execute();
+			await db.schema.createIndex('password_resets_by_user').on('password_resets').column('user_id').execute();
 		},
 	},
 };

@@ -134,6 +134,7 @@ export abstract class SqlCredentialStore implements Pick<Store, CredentialMethod
 				// Tokens that never expire (admin API tokens) stay until revoked and then stay for the audit.
 				trx.deleteFrom('tokens').where('expires_at', 'is not', null).where('expires_at', '<', before).executeTakeFirst(),
 				trx.deleteFrom('sso_logins').where('expires_at', '<', before).executeTakeFirst(),
+				trx.deleteFrom('password_resets').where('expires_at', '<', before).executeTakeFirst(),
 			]);
 			return deleted.reduce((sum, result) => sum + Number(result.numDeletedRows), 0);
 		});

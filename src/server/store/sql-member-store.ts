@@ -1,6 +1,8 @@
+import type { Transaction } from 'kysely';
 import { SqlCredentialStore } from './sql-credential-store';
 import { invitationRow, toInvitation, toUser, userRow } from './rows';
 import type { InvitationRecord, Role, Store, UserRecord } from './store';
+import type { Tables } from './tables';
 
 type MemberMethods =
 	| 'createUser'
@@ -19,6 +21,29 @@ type MemberMethods =
 	| 'acceptInvitation'
 	| 'listInvitations'
 	| 'withdrawInvitations';
+
+/**
+ * Inside a transaction: ends a person's sign-ins — VS Code's access and refresh tokens and console
+ * sessions (only the console's with `consoleOnly`), but `keep` — and not the admin API tokens they
+ * made, which are automation's. Returns how many ended; the caller announces it.
+ */
+export async function endSignInsWithin(
+	trx: Transaction<Tables>,
+	userId: string,
+	at: number,
+	{ keep, consoleOnly = false }: { keep?: string; consoleOnly?: boolean } = {},
+): Promise<number> {
+	let query = trx
+		.updateTable('tokens')
+		.set({ revoked_at: at })
+		.where('user_id', '=', userId)
+		.where('kind', 'in', consoleOnly ? ['console_session'] : ['access', 'refresh', 'console_session'])
+		.where('revoked_at', 'is', null);
+	if (keep !== undefined) {
+		query = query.where('token_hash', '!=', keep);
+	}
+	return Number((await query.executeTakeFirst()).numUpdatedRows);
+}
 
 /**
  * The members part of the SQL store: accounts, what each member last applied and when they were
@@ -60,6 +85,7 @@ export abstract class SqlMemberStore extends SqlCredentialStore implements Pick<
 			await trx.updateTable('tokens').set({ revoked_at: at }).where('user_id', '=', id).where('revoked_at', 'is', null).execute();
 			await trx.deleteFrom('scim_attributes').where('user_id', '=', id).execute();
 			await trx.deleteFrom('group_members').where('user_id', '=', id).execute();
+			await trx.deleteFrom('password_resets').where('user_id', '=', id).execute();
 			const deleted = await trx.deleteFrom('users').where('id', '=', id).executeTakeFirst();
 			await this.dialect.announce(trx, { kind: 'revoked', userId: id });
 			return deleted.numDeletedRows > 0n;
@@ -68,15 +94,9 @@ export abstract class SqlMemberStore extends SqlCredentialStore implements Pick<
 
 	async endSignIns(userId: string, at: number): Promise<number> {
 		return this.db.transaction().execute(async (trx) => {
-			const ended = await trx
-				.updateTable('tokens')
-				.set({ revoked_at: at })
-				.where('user_id', '=', userId)
-				.where('kind', 'in', ['access', 'refresh', 'console_session'])
-				.where('revoked_at', 'is', null)
-				.executeTakeFirst();
+			const ended = await endSignInsWithin(trx, userId, at);
 			await this.dialect.announce(trx, { kind: 'revoked', userId });
-			return Number(ended.numUpdatedRows);
+			return ended;
 		});
 	}
 
@@ -91,14 +111,7 @@ export abstract class SqlMemberStore extends SqlCredentialStore implements Pick<
 	async setPassword(userId: string, passwordHash: string, change: { keepSession: string; endSignIns: boolean; at: number }): Promise<void> {
 		await this.db.transaction().execute(async (trx) => {
 			await trx.updateTable('users').set({ password_hash: passwordHash }).where('id', '=', userId).execute();
-			await trx
-				.updateTable('tokens')
-				.set({ revoked_at: change.at })
-				.where('user_id', '=', userId)
-				.where('kind', 'in', change.endSignIns ? ['console_session', 'access', 'refresh'] : ['console_session'])
-				.where('token_hash', '!=', change.keepSession)
-				.where('revoked_at', 'is', null)
-				.execute();
+			await endSignInsWithin(trx, userId, change.at, { keep: change.keepSession, consoleOnly: !change.endSignIns });
 			await this.dialect.announce(trx, change.endSignIns ? { kind: 'revoked', userId } : { kind: 'account', userId });
 		});
 	}

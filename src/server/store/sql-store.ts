@@ -7,6 +7,7 @@ import { SqlUsageStore, type UsageStore } from './usage-store';
 import { SqlMemberSettingsStore, type MemberSettingsStore } from './member-settings-store';
 import { SqlTokenKeyStore, type TokenKeyStore } from './token-key-store';
 import { SqlGroupStore, type GroupStore } from './group-store';
+import { SqlPasswordResetStore, type PasswordResetStore } from './password-reset-store';
 import type {
 	AppendResult,
 	ExternalChange,
@@ -29,6 +30,7 @@ export class SqlStore extends SqlMemberStore implements Store {
 	readonly groups: GroupStore;
 	readonly tokenKeys: TokenKeyStore;
 	readonly memberSettings: MemberSettingsStore;
+	readonly passwordResets: PasswordResetStore;
 
 	constructor(db: Kysely<Tables>, dialect: DialectSpecifics) {
 		super(db, dialect);
@@ -39,6 +41,7 @@ export class SqlStore extends SqlMemberStore implements Store {
 		this.groups = new SqlGroupStore(db, (trx, orgId) => dialect.announce(trx, { kind: 'groups', orgId }));
 		this.tokenKeys = new SqlTokenKeyStore(db);
 		this.memberSettings = new SqlMemberSettingsStore(db);
+		this.passwordResets = new SqlPasswordResetStore(db, (trx, change) => dialect.announce(trx, change));
 		if (dialect.onExternalChange) {
 			this.onExternalChange = (listener) => dialect.onExternalChange!(listener);
 			this.notificationsHealthy = () => dialect.notificationsHealthy !== false;

@@ -11,6 +11,7 @@ import type { MemberSettingsStore } from './member-settings-store';
 import type { TokenKeyStore } from './token-key-store';
 import type { AuditStore } from './audit-store';
 import type { GroupStore } from './group-store';
+import type { PasswordResetStore } from './password-reset-store';
 
 export type { Role };
 export type TokenKind = 'access' | 'refresh' | 'admin_api' | 'console_session';
@@ -158,6 +159,8 @@ export interface Store {
 	readonly tokenKeys: TokenKeyStore;
 	/** What members' VS Code reports of the settings the policy points it at. */
 	readonly memberSettings: MemberSettingsStore;
+	/** One-time links that set a lost password. */
+	readonly passwordResets: PasswordResetStore;
 	ping(): Promise<void>;
 	/**
 	 * Changes made by other instances sharing this store (PostgreSQL LISTEN/NOTIFY). An embedded
@@ -246,7 +249,7 @@ export interface Store {
 	noteAdminApiTokenUse(tokenHash: string, at: number): Promise<void>;
 
 	/**
-	 * Deletes what can no longer be used: device codes, invitations, tokens and SSO sign-ins expired before
+	 * Deletes what can no longer be used: device codes, invitations, tokens, SSO sign-ins and password reset links expired before
 	 * `before` (revoked tokens too, once expired). Returns how many rows went.
 	 */
 	purgeExpired(before: number): Promise<number>;

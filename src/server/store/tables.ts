@@ -127,6 +127,15 @@ export interface Tables {
 		reported_at: number;
 	};
 	rollout_outcomes: { org_id: string; revision: number; outcome: string; at: number; by: string };
+	password_resets: {
+		token_hash: string;
+		org_id: string;
+		user_id: string;
+		created_by: string;
+		created_at: number;
+		expires_at: number;
+		used_at: number | null;
+	};
 }
 
 /** The sums of an hourly usage bucket, as columns. */

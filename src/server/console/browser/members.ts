@@ -29,7 +29,39 @@ function listInvitation(invitation: NonNullable<InvitationAnswer['invitation']>)
 	showLocalTimes(item);
 }
 
-/** The members page: invite by email, sign a member out everywhere, remove a member (their VS Code is signed out at once). */
+interface ResetAnswer {
+	email?: string;
+	link?: string;
+	expiresAt?: string;
+	emailed?: boolean;
+	emailError?: string;
+	message?: string;
+}
+
+/** Makes a one-time link for a member who lost their password, and shows it (or says it was e-mailed). */
+async function resetPassword(button: HTMLButtonElement): Promise<void> {
+	const { id = '', email = '' } = button.dataset;
+	const question = `Make a link with which ${email} sets a new password? It works once, for a day; an earlier link stops working. Using it ends every sign-in of theirs.`;
+	if (!window.confirm(question)) {
+		return;
+	}
+	const { response, data } = await send<ResetAnswer>('POST', `/api/v1/admin/members/${encodeURIComponent(id)}/password-reset`);
+	if (!response.ok || !data.link || !data.expiresAt) {
+		showStatus(data.message ?? `No link was made (${response.status}).`, 'error');
+		return;
+	}
+	const until = localTime(data.expiresAt);
+	$('#reset-note').textContent = data.emailed
+		? `An e-mail with this one-time link was sent to ${email}. It works once, until ${until}.`
+		: data.emailError
+			? `The e-mail to ${email} could not be sent (${data.emailError}). Send this one-time link yourself; it works once, until ${until}.`
+			: `Nothing was e-mailed. Send this one-time link to ${email} yourself, the way you would share a password; it works once, until ${until}.`;
+	$<HTMLInputElement>('#reset-link').value = data.link;
+	$('#reset-result').hidden = false;
+	showStatus(`Made a password reset link for ${email}.`, 'success');
+}
+
+/** The members page: invite by email, reset a lost password, sign a member out everywhere, remove a member (their VS Code is signed out at once). */
 export function wireMembers(addMember: HTMLFormElement): void {
 	addMember.addEventListener('submit', async (event) => {
 		event.preventDefault();
@@ -76,6 +108,9 @@ export function wireMembers(addMember: HTMLFormElement): void {
 				showStatus(data.message ?? `Role not changed (${response.status}).`, 'error');
 			}
 		});
+	}
+	for (const button of $$<HTMLButtonElement>('.reset-password')) {
+		button.addEventListener('click', () => void resetPassword(button));
 	}
 	for (const button of $$<HTMLButtonElement>('.sign-out-member')) {
 		button.addEventListener('click', async () => {

@@ -1,0 +1,105 @@
+import type { Clock } from '../clock';
+import { hashSecret, newSecret } from '../crypto';
+import type { Store, UserRecord } from '../store/store';
+import { DomainError } from './errors';
+import { OPERATOR, type Members } from './members';
+import type { AccountTimings } from './timings';
+
+/** A reset link as the page that opens it sees it. */
+export interface PendingReset {
+	email: string;
+	orgId: string;
+	role: UserRecord['role'];
+}
+
+/**
+ * One-time links that set a forgotten password: an admin makes one for a member (or the operator
+ * for an admin, from the database's side), the person opens it and chooses a new password. Using it
+ * ends every sign-in the account had: whoever knew the old password is out.
+ */
+export class PasswordResets {
+	constructor(
+		private readonly store: Pick<Store, 'getUser' | 'passwordResets'>,
+		private readonly members: Pick<Members, 'newPasswordHash' | 'forgetRevoked' | 'forgiveFailedSignIns'>,
+		/** Whether the organization's sign-in rules let this person use a password (single sign-on may not). */
+		private readonly passwordAllowed: (user: UserRecord) => Promise<boolean>,
+		private readonly clock: Clock,
+		private readonly timings: Pick<AccountTimings, 'passwordResetSeconds'>,
+	) {}
+
+	/** A new link for the person (their unused one stops working); `issuedBy` is the admin's e-mail or {@link OPERATOR}. */
+	async issue(orgId: string, userId: string, issuedBy: string): Promise<{ user: UserRecord; token: string; expiresAt: number }> {
+		const user = await this.store.getUser(userId);
+		if (!user || user.orgId !== orgId) {
+			throw new DomainError('not_found', 'no such member in this organization');
+		}
+		if (user.deactivatedAt !== null) {
+			throw new DomainError('deactivated', `${user.email} is deactivated by the directory (SCIM): reactivate them there first`);
+		}
+		if (issuedBy !== OPERATOR && !(await this.passwordAllowed(user))) {
+			throw new DomainError(
+				'password_sign_in_off',
+				`${user.email} signs in with single sign-on only: a password could not be used (their identity provider resets theirs)`,
+			);
+		}
+		const token = newSecret('opp_pwr');
+		const now = this.clock.now();
+		const expiresAt = now + this.timings.passwordResetSeconds * 1000;
+		await this.store.passwordResets.issue({
+			tokenHash: hashSecret(token),
+			orgId,
+			userId,
+			createdBy: issuedBy,
+			createdAt: now,
+			expiresAt,
+			usedAt: null,
+		});
+		return { user, token, expiresAt };
+	}
+
+	/** The account a link resets, while it can still be used; a used, replaced or expired one is refused. */
+	async check(token: string): Promise<PendingReset> {
+		const { user } = await this.usable(token);
+		return { email: user.email, orgId: user.orgId, role: user.role };
+	}
+
+	/** Sets the new password with the link, once; every sign-in of the account ends. */
+	async redeem(token: string, password: string): Promise<UserRecord> {
+		const { reset, user } = await this.usable(token);
+		const hash = await this.members.newPasswordHash(password, user.email, user.orgId);
+		// The operator's link is the break-glass way in for an admin, as its invitation would be.
+		const breakGlass = reset.createdBy === OPERATOR && user.role === 'admin';
+		if ((await this.store.passwordResets.redeem(reset.tokenHash, hash, this.clock.now(), { breakGlass })) === 'already-used') {
+			throw used();
+		}
+		// Their cached tokens and open streams end here; other instances hear it from the store.
+		this.members.forgetRevoked(user.id);
+		// Failed guesses at the old password no longer stand between them and the new one.
+		this.members.forgiveFailedSignIns(user.email);
+		return { ...user, passwordHash: hash, breakGlass: user.breakGlass || breakGlass };
+	}
+
+	private async usable(token: string) {
+		const reset = await this.store.passwordResets.get(hashSecret(token));
+		if (!reset || reset.usedAt !== null) {
+			throw used();
+		}
+		if (reset.expiresAt <= this.clock.now()) {
+			throw new DomainError('expired_reset', 'this password reset link has expired: ask your admin for a new one');
+		}
+		const user = await this.store.getUser(reset.userId);
+		if (!user) {
+			throw used();
+		}
+		if (user.deactivatedAt !== null) {
+			throw new DomainError('deactivated', 'this account is deactivated by its directory: ask your admin');
+		}
+		return { reset, user };
+	}
+}
+
+const used = () =>
+	new DomainError(
+		'invalid_reset',
+		'this password reset link is not valid: it was used, or replaced by a newer one; ask your admin for a new one',
+	);
