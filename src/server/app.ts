@@ -2,7 +2,7 @@ import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastif
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { Accounts } from './accounts';
 import { bootstrap, type BootstrapResult } from './bootstrap';
-import { systemClock, type Clock } from './clock';
+import { DAY_MS, systemClock, type Clock } from './clock';
 import { consoleMissPage } from './console/miss-page';
 import { consolePlugin } from './console/plugin';
 import { sessionCookieName } from './http/auth';
@@ -43,7 +43,7 @@ export interface PolicyApp {
 }
 
 export const BODY_LIMIT_BYTES = 256 * 1024;
-const PURGE_GRACE_MS = 24 * 3600_000;
+const PURGE_GRACE_MS = DAY_MS;
 
 /** The composition root: the services (see {@link buildServices}), the HTTP plumbing, and each route plugin with what it uses. */
 export async function buildApp(options: AppOptions): Promise<PolicyApp> {

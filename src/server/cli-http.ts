@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { formatFieldError, type FieldError } from '../policy';
 import { ADMIN_TOKEN_EXPIRY_WARNING_DAYS, TOKEN_EXPIRES_HEADER } from './accounts/admin-api-tokens';
+import { DAY_MS } from './clock';
 
 /** A failure the admin CLI reports in one line (exit code 1). */
 export class CliError extends Error {}
@@ -21,7 +22,7 @@ export function readNamedFile(file: string): string {
 	}
 }
 
-const WARN_WITHIN_MS = ADMIN_TOKEN_EXPIRY_WARNING_DAYS * 86_400_000;
+const WARN_WITHIN_MS = ADMIN_TOKEN_EXPIRY_WARNING_DAYS * DAY_MS;
 let warnedOfExpiry = false;
 
 const consoleTokensPage = (server: string) => `${server.replace(/\/+$/, '')}/console/tokens`;
@@ -33,7 +34,7 @@ function warnOfTokenExpiry(expires: string | null): void {
 		return;
 	}
 	warnedOfExpiry = true;
-	const days = Math.max(0, Math.ceil((at - Date.now()) / 86_400_000));
+	const days = Math.max(0, Math.ceil((at - Date.now()) / DAY_MS));
 	console.error(
 		`warning: this admin API token expires ${days === 0 ? 'today' : `in ${days} day${days === 1 ? '' : 's'}`} (${expires}): make its successor on the console's API tokens page`,
 	);

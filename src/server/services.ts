@@ -1,7 +1,7 @@
 import type { FastifyBaseLogger } from 'fastify';
 import { createAccounts, DEFAULT_TIMINGS, PasswordResets, type AccountTimings } from './accounts';
 import { AuditLog } from './audit';
-import type { Clock } from './clock';
+import { DAY_MS, type Clock } from './clock';
 import type { ServerConfig } from './config';
 import { GroupsService } from './groups/groups-service';
 import { regroupStreams } from './groups/regroup';
@@ -57,7 +57,7 @@ export async function buildServices({
 	const metrics = new ServiceMetrics();
 	const keyring = new Keyring(store, clock, {
 		external: externalSigner ?? externalSignerOf(config),
-		overlapMs: config.keyOverlapDays * 86_400_000,
+		overlapMs: config.keyOverlapDays * DAY_MS,
 	});
 	const policies = new PolicyService(store, events, clock, keyring);
 	const audit = new AuditLog(store.audit, clock, log);

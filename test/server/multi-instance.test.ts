@@ -3,7 +3,18 @@ import { eventually } from '../support/eventually';
 import { validSettings } from '../support/policy-fixtures';
 import { freshDatabase, TEST_DATABASE_URL } from '../support/postgres';
 import pg from 'pg';
-import { ADMIN, bearer, EventReader, form, jsonOf, putPolicy, startService, type RunningService, createGroup } from '../support/service';
+import {
+	ADMIN,
+	bearer,
+	EventReader,
+	form,
+	jsonOf,
+	putPolicy,
+	startService,
+	submitPageForm,
+	type RunningService,
+	createGroup,
+} from '../support/service';
 
 (TEST_DATABASE_URL ? describe : describe.skip)('several service instances on one PostgreSQL database', function () {
 	this.timeout(30_000);
@@ -115,6 +126,24 @@ import { ADMIN, bearer, EventReader, form, jsonOf, putPolicy, startService, type
 			'the signed-out member refused on the other instance',
 			async () => (await fetch(`${second.url}/api/v1/policy`, { headers: bearer(leadToken) })).status === 401,
 		);
+	});
+
+	it('a password reset on one instance ends the member’s stream and tokens on the other at once, and its link works on either', async () => {
+		const admin = (await first.signIn(ADMIN.email)).access_token;
+		const dev = await first.addUser('dev@acme.example', 'member');
+		const member = await second.signIn(dev.email);
+		const stream = new EventReader(await fetch(`${second.url}/api/v1/policy/events`, { headers: bearer(member.access_token) }));
+		assert.equal((await stream.next())?.id, '1');
+		const made = await jsonOf(
+			await fetch(`${first.url}/api/v1/admin/members/${dev.id}/password-reset`, { method: 'POST', headers: bearer(admin) }),
+		);
+		// Made on the first instance, used on the second (one link, one database).
+		const link = made.link.replace(first.url, second.url);
+		assert.equal((await submitPageForm(link, { password: 'a fresh passphrase for spring' })).status, 200);
+		assert.equal((await stream.next())?.event, 'revoked');
+		assert.equal((await fetch(`${first.url}/api/v1/policy`, { headers: bearer(member.access_token) })).status, 401);
+		assert.equal((await fetch(made.link)).status, 404, 'used, on the instance that made it too');
+		await first.signIn(dev.email, 'a fresh passphrase for spring');
 	});
 
 	it('reconnects a lost notification connection, is not ready meanwhile, and catches up on what it missed', async () => {

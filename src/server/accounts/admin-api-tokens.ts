@@ -1,5 +1,5 @@
 import type { AuditLog } from '../audit';
-import { isoTime, type Clock } from '../clock';
+import { DAY_MS, isoTime, type Clock } from '../clock';
 import { hashSecret, newSecret } from '../crypto';
 import type { Store, TokenRecord, UserRecord } from '../store/store';
 import { neutralise } from '../text-safety';
@@ -11,7 +11,6 @@ export const ADMIN_TOKEN_DEFAULT_DAYS = 90;
 export const ADMIN_TOKEN_MAX_DAYS = 366;
 /** A token this close to its end is flagged in the console, and the CLI says so on every call. */
 export const ADMIN_TOKEN_EXPIRY_WARNING_DAYS = 7;
-const DAY_MS = 86_400_000;
 /** The header the admin API answers an admin API token's calls with: when that token stops working. */
 export const TOKEN_EXPIRES_HEADER = 'org-policy-token-expires';
 

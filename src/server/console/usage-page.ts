@@ -2,6 +2,7 @@ import type { UsageGroup } from '../store/usage-store';
 import { dayOf } from '../usage/usage-query';
 import { NOT_FAILED, type UsageSummary } from '../usage/usage-service';
 import { html, jsonForScript, type SafeHtml } from './html';
+import { DAY_MS } from '../clock';
 
 export interface UsagePageState {
 	summary: UsageSummary;
@@ -17,7 +18,7 @@ const percent = (part: number, whole: number) => (whole ? `${((100 * part) / who
 /** Each day of the period, so days without requests show as zero rather than vanish. */
 function daysOf(summary: UsageSummary): string[] {
 	const days: string[] = [];
-	for (let at = summary.from; at < summary.to; at += 86_400_000) {
+	for (let at = summary.from; at < summary.to; at += DAY_MS) {
 		days.push(dayOf(at));
 	}
 	return days;

@@ -3,6 +3,7 @@ import type { Store } from '../store/store';
 import type { UsageService } from '../usage/usage-service';
 import type { PolicyService } from './policy-service';
 import { takesRollout, type Rollouts } from './rollouts';
+import { DAY_MS, HOUR_MS } from '../clock';
 
 export interface RolloutSide {
 	members: number;
@@ -41,7 +42,7 @@ export async function rolloutStatus(
 	const [users, byMember, summary] = await Promise.all([
 		deps.store.listUsers(orgId),
 		spec.group !== undefined ? deps.groups.groupsByMember(orgId) : Promise.resolve(new Map<string, string[]>()),
-		deps.usage.summary(orgId, { from: current.createdAt - 86_400_000, to: Date.now() + 3_600_000 }),
+		deps.usage.summary(orgId, { from: current.createdAt - DAY_MS, to: Date.now() + HOUR_MS }),
 	]);
 	const side = (canary: boolean): RolloutSide => {
 		const members = users.filter(

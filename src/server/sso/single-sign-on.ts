@@ -6,9 +6,10 @@ import type { Clock } from '../clock';
 import { hashSecret, newSecret } from '../crypto';
 import type { IdentityStore, SsoPurpose, SsoSettingsRecord } from '../store/identity-store';
 import type { Role, Store, UserRecord } from '../store/store';
-import { admit, readClaims, rulesNameAdmins, type IdentityClaims, type RefusalReason } from './membership';
+import { admit, readClaims, rulesNameAdmins, type IdentityClaims } from './membership';
 import { IdentityProviderError, type RelyingParty } from './oidc';
-import { admitsNewcomers, parseSsoSettings, ssoFingerprint, type SsoSettings } from './settings';
+import { parseSsoSettings, ssoFingerprint, type SsoSettings } from './settings';
+import { SsoAccounts } from './sso-accounts';
 
 /** Single sign-on is offered once turned on and a Test sign-in passed with exactly the saved settings. */
 const offered = ({ settings, record }: LoadedSso): boolean =>
@@ -59,7 +60,11 @@ export type SsoOutcome =
  * membership rules, creates newcomers just in time and keeps admin roles in step with the rules.
  */
 export class SingleSignOn {
-	constructor(private readonly deps: SsoDependencies) {}
+	private readonly accounts: SsoAccounts;
+
+	constructor(private readonly deps: SsoDependencies) {
+		this.accounts = new SsoAccounts(deps);
+	}
 
 	/** Whether sign-ins set the organization's roles: single sign-on is offered and its rules name admins. */
 	async setsRoles(orgId: string): Promise<boolean> {
@@ -194,7 +199,7 @@ export class SingleSignOn {
 		if (purpose === 'test') {
 			return this.finishTest(loaded, admission.email, admission.role, claims);
 		}
-		const user = await this.accountFor(orgId, loaded.settings, admission.email, admission.role);
+		const user = await this.accounts.accountFor(orgId, loaded.settings, admission.email, admission.role);
 		if ('refusal' in user) {
 			return refused(user.message, user.refusal, actor);
 		}
@@ -236,55 +241,5 @@ export class SingleSignOn {
 		}
 		await this.deps.audit.record(orgId, email, 'sso.test', 'ok', { role });
 		return { kind: 'tested', email, role, claims };
-	}
-
-	/** The person's account: found, or created now when the rules admit newcomers; otherwise why not. */
-	private async accountFor(
-		orgId: string,
-		settings: SsoSettings,
-		email: string,
-		role: Role,
-	): Promise<UserRecord | { refusal: RefusalReason; message: string }> {
-		const existing = await this.deps.users.findUserByEmail(orgId, email);
-		if (existing) {
-			if (existing.deactivatedAt !== null) {
-				return { refusal: 'deactivated', message: 'Your account in this organization was deactivated by its directory. Ask your admin.' };
-			}
-			return this.syncRole(existing, settings, role);
-		}
-		if (!admitsNewcomers(settings)) {
-			return {
-				refusal: 'not_member',
-				message: `${email} has no account in this organization, and it admits only people its admins add. Ask your admin to add you.`,
-			};
-		}
-		try {
-			const user = await this.deps.members.create(orgId, email, role, null);
-			await this.deps.audit.record(orgId, email, 'member.joined', 'ok', { via: 'sso', role });
-			return user;
-		} catch (error) {
-			// The same person signing in twice at once: the other sign-in created the account.
-			const raced = await this.deps.users.findUserByEmail(orgId, email);
-			if (raced) {
-				return raced;
-			}
-			throw error;
-		}
-	}
-
-	/**
-	 * When the rules name admins, a sign-in brings the role in line: promoted when now in an admin
-	 * group, demoted when no longer — never the operator's break-glass admins, never the last admin.
-	 */
-	private async syncRole(user: UserRecord, settings: SsoSettings, role: Role): Promise<UserRecord> {
-		if (user.role === role || !rulesNameAdmins(settings) || (role === 'member' && user.breakGlass)) {
-			return user;
-		}
-		if (role === 'member' && (await this.deps.members.isLastActiveAdmin(user))) {
-			return user;
-		}
-		await this.deps.identity.updateUser(user.id, { role });
-		await this.deps.audit.record(user.orgId, user.email, 'member.role_changed', 'ok', { via: 'sso', from: user.role, to: role });
-		return { ...user, role };
 	}
 }

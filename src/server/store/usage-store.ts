@@ -1,6 +1,7 @@
 import { sql, type Kysely, type RawBuilder } from 'kysely';
 import type { UsageBucket } from '../../policy';
 import { USAGE_SUM_COLUMNS, type Tables, type UsageSumColumn } from './tables';
+import { DAY_MS } from '../clock';
 
 /** The sums of any set of buckets. */
 export interface UsageTotals {
@@ -83,8 +84,6 @@ const FIELD_OF: Record<UsageSumColumn, keyof UsageTotals> = {
 	first_token_ms: 'firstTokenMs',
 	duration_ms: 'durationMs',
 };
-
-const DAY_MS = 86_400_000;
 
 /** Each dimension as a column expression; both databases divide integers as integers. */
 const DIMENSION_SQL: Record<UsageDimension, RawBuilder<unknown>> = {

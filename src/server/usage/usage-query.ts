@@ -1,8 +1,8 @@
 import * as z from 'zod';
 import { BUCKET_SUMS, type FieldError } from '../../policy';
 import { USAGE_DIMENSIONS, type UsageDimension, type UsageFilter, type UsageGroup } from '../store/usage-store';
+import { DAY_MS } from '../clock';
 
-const DAY_MS = 86_400_000;
 /** The period shown when none is asked for: the last 30 days, today included. */
 export const DEFAULT_PERIOD_DAYS = 30;
 const MAX_PERIOD_DAYS = 3660;

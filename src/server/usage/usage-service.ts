@@ -1,12 +1,11 @@
 import { monthOf, USAGE_LIMITS, type FieldError, type UsageReport, type UsageStanding } from '../../policy';
-import type { Clock } from '../clock';
+import { DAY_MS, type Clock } from '../clock';
 import type { MemberDocumentOf } from '../policy/member-document';
 import type { PolicyService } from '../policy/policy-service';
 import type { Store } from '../store/store';
 import type { UsageDimension, UsageFilter, UsageGroup, UsageTotals } from '../store/usage-store';
 
 const HOUR_MS = 3_600_000;
-const DAY_MS = 86_400_000;
 
 export type IngestResult = { ok: true; duplicate: boolean } | { ok: false; errors: FieldError[] };
 
