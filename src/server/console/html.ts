@@ -44,6 +44,8 @@ export interface PageOptions {
 	styles?: string[];
 	/** Moves on to this same-site address at once (`<meta http-equiv="refresh">`). */
 	refreshTo?: string;
+	/** The page answers a form post: the console script makes a reload read it afresh, not post again. */
+	answersPost?: boolean;
 }
 
 export function page(options: PageOptions, body: SafeHtml): string {
@@ -77,7 +79,7 @@ ${options.user ? html`<link rel="stylesheet" href="/console/assets/topbar.css">`
 ${(options.styles ?? []).map((href) => html`<link rel="stylesheet" href="${href}">`)}
 ${(options.scripts ?? []).map((src) => html`<script src="${src}" defer></script>`)}
 </head>
-<body>
+<body${options.answersPost ? html` data-answers-post` : ''}>
 ${nav}
 <main>${body}</main>
 </body>

@@ -82,7 +82,8 @@ export function createConsoleKit(accounts: Pick<Accounts, 'sessions' | 'tokens'>
 		sessionCookie,
 		chrome(request, title, active, organization, scripts) {
 			const { user, token } = principalOf(request);
-			return { title, organization, user, csrfToken: token.csrfToken ?? '', active, ...(scripts ? { scripts } : {}) };
+			const answersPost = request.method === 'POST';
+			return { title, organization, user, csrfToken: token.csrfToken ?? '', active, answersPost, ...(scripts ? { scripts } : {}) };
 		},
 	};
 }

@@ -28,6 +28,11 @@ const groups = document.querySelector<HTMLElement>('#groups');
 if (groups) {
 	wireGroups(groups);
 }
+if (document.body.dataset.answersPost !== undefined) {
+	// A reload of a form's answer would post the form again (a second API token, say): this turns the
+	// history entry into a plain visit of the page, which a reload reads afresh.
+	history.replaceState(history.state, '', location.href);
+}
 wireSsoBinding();
 confirmForms();
 keepFormsThroughSessionEnd();
