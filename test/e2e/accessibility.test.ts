@@ -71,6 +71,8 @@ describe('the console against WCAG 2.2 AA (axe-core, headless Chromium)', functi
 				await check('invitation');
 				await page.goto(passwordReset);
 				await check('password reset');
+				await page.goto(`${service.url}/account/password`);
+				await check('change password');
 				await signInToConsole(page, service.url);
 				await check('settings');
 				await page.fill('#base-url', 'not a url');

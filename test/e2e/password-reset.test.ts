@@ -73,4 +73,26 @@ describe('a forgotten password, in headless Chromium', function () {
 		);
 		assert.equal(await page.isVisible('#reset-result'), false);
 	});
+
+	it('a member who knows their password changes it from the VS Code sign-in page, without a console', async () => {
+		const { service, browser } = ui;
+		const dev = await service.addUser('dev@acme.example', 'member');
+		const member = await browser.newPage();
+		try {
+			await member.goto(`${service.url}/device`);
+			await member.click('a[href="/account/password"]');
+			await member.waitForURL(/\/account\/password$/);
+			await member.fill('#email', dev.email);
+			await member.fill('#current-password', dev.password);
+			await member.fill('#new-password', NEW_PASSWORD);
+			await member.fill('#repeat-password', NEW_PASSWORD);
+			await member.uncheck('#end-sign-ins');
+			await member.click('#change-password');
+			await member.waitForSelector('#password-changed');
+			assert.equal(await member.textContent('#password-changed'), 'Password changed for dev@acme.example. VS Code stays signed in.');
+		} finally {
+			await member.close();
+		}
+		await deviceSignIn(service.url, dev.email, NEW_PASSWORD);
+	});
 });

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { parseSsoSettings, ssoFingerprint } from '../../src/server/sso/settings';
 import { TestBrowser } from '../support/sso-browser';
 import { ADMIN, bearer, startService, type RunningService } from '../support/service';
 
@@ -79,5 +80,97 @@ describe('changing your own password', () => {
 		const page = await (await browser.open(`${service.url}/console/account`)).response.text();
 		assert.match(page, /You sign in through single sign-on: there is no password here to change\./);
 		assert.doesNotMatch(page, /id="password-form"/);
+	});
+
+	describe("members' own page (/account/password), for those who have no console", () => {
+		const changeAsMember = async (fields: Record<string, string>) => {
+			const answer = await new TestBrowser().submit(`${service.url}/account/password`, '/account/password', fields);
+			return { status: answer.response.status, text: await answer.response.text() };
+		};
+
+		it('changes a member’s password with the current one; VS Code stays signed in unless they ask', async () => {
+			const dev = await service.addUser('dev@acme.example', 'member');
+			const laptop = (await service.signIn(dev.email)).access_token;
+			const typo = await changeAsMember({
+				email: dev.email,
+				current: dev.password,
+				password: NEW_PASSWORD,
+				repeat: 'something else entirely',
+			});
+			assert.equal(typo.status, 400);
+			assert.match(typo.text, /The two new passwords differ\./);
+			const wrong = await changeAsMember({
+				email: dev.email,
+				current: 'not the password at all',
+				password: NEW_PASSWORD,
+				repeat: NEW_PASSWORD,
+			});
+			assert.equal(wrong.status, 401);
+			assert.match(wrong.text, /Wrong email or current password\./);
+			assert.match(wrong.text, /value="dev@acme\.example"/, 'the address typed is kept');
+			const same = await changeAsMember({ email: dev.email, current: dev.password, password: dev.password, repeat: dev.password });
+			assert.equal(same.status, 400);
+			assert.match(same.text, /must differ from the current one/);
+
+			const changed = await changeAsMember({ email: dev.email, current: dev.password, password: NEW_PASSWORD, repeat: NEW_PASSWORD });
+			assert.equal(changed.status, 200);
+			assert.match(changed.text, /Password changed for dev@acme\.example\. VS Code stays signed in\./);
+			assert.ok(![typo, wrong, same, changed].some((answer) => answer.text.includes(dev.password)), 'no password is echoed back');
+			assert.equal((await fetch(`${service.url}/api/v1/policy`, { headers: bearer(laptop) })).status, 200);
+			await assert.rejects(service.signIn(dev.email, dev.password));
+			const again = (await service.signIn(dev.email, NEW_PASSWORD)).access_token;
+
+			const ended = await changeAsMember({
+				email: dev.email,
+				current: NEW_PASSWORD,
+				password: 'and yet another passphrase',
+				repeat: 'and yet another passphrase',
+				endSignIns: 'on',
+			});
+			assert.match(ended.text, /Your VS Code sign-ins ended: sign in there again with the new password\./);
+			for (const token of [laptop, again]) {
+				assert.equal((await fetch(`${service.url}/api/v1/policy`, { headers: bearer(token) })).status, 401);
+			}
+			const events = await service.store.audit.listAudit('acme', { limit: 50, actions: ['account.password_changed', 'sign_in.password'] });
+			assert.deepEqual(events.map((event) => `${event.actor} ${event.action} ${event.outcome} ${JSON.stringify(event.detail)}`).sort(), [
+				'dev@acme.example account.password_changed ok {"endedSignIns":false,"via":"account page"}',
+				'dev@acme.example account.password_changed ok {"endedSignIns":true,"via":"account page"}',
+				'dev@acme.example sign_in.password refused {"purpose":"account","reason":"wrong_password"}',
+				'dev@acme.example sign_in.password refused {"purpose":"device","reason":"wrong_password"}',
+			]);
+		});
+
+		it('is throttled like a sign-in, and sends people who sign in with single sign-on only to their identity provider', async () => {
+			const dev = await service.addUser('dev@acme.example', 'member');
+			// Five free failures (then each waits longer), under the address's own limit of ten a minute.
+			for (let attempt = 0; attempt < 6; attempt++) {
+				await changeAsMember({ email: dev.email, current: `wrong guess ${attempt} here`, password: NEW_PASSWORD, repeat: NEW_PASSWORD });
+			}
+			const throttled = await changeAsMember({ email: dev.email, current: dev.password, password: NEW_PASSWORD, repeat: NEW_PASSWORD });
+			assert.equal(throttled.status, 429);
+			assert.match(throttled.text, /Too many failed sign-ins for this account: try again in \d+ s\./);
+
+			const parsed = parseSsoSettings({
+				enabled: true,
+				displayName: 'Acme ID',
+				issuer: 'https://id.acme.example',
+				clientId: 'org-policy',
+				passwordSignIn: false,
+			});
+			assert.ok(parsed.ok);
+			await service.store.identity.saveSsoSettings({
+				orgId: 'acme',
+				settingsJson: JSON.stringify(parsed.value),
+				clientSecret: 's3cret',
+				updatedAt: 1,
+				updatedBy: ADMIN.email,
+				testedFingerprint: ssoFingerprint(parsed.value, 's3cret'),
+			});
+			const other = await service.addUser('other@acme.example', 'member');
+			const ssoOnly = await changeAsMember({ email: other.email, current: other.password, password: NEW_PASSWORD, repeat: NEW_PASSWORD });
+			assert.equal(ssoOnly.status, 409);
+			assert.match(ssoOnly.text, /signs in with single sign-on only: change your password at your identity provider/);
+			await assert.rejects(service.signIn(other.email, NEW_PASSWORD));
+		});
 	});
 });

@@ -50,6 +50,19 @@ export class PasswordChanges {
 			return { kind: 'wrong' };
 		}
 		throttle.succeeded(user.email);
+		return this.setNew(user, current, next, { keepSession, endSignIns });
+	}
+
+	/**
+	 * The new password of someone who just proved the current one (here, or by signing in with it on
+	 * the members' page): checked like any new password, then set with their sessions ended.
+	 */
+	async setNew(
+		user: UserRecord,
+		current: string,
+		next: string,
+		{ keepSession, endSignIns }: { keepSession: string | null; endSignIns: boolean },
+	): Promise<Extract<PasswordChange, { kind: 'changed' | 'weak' }>> {
 		if (next === current) {
 			return { kind: 'weak', message: 'The new password must differ from the current one.' };
 		}
@@ -62,7 +75,7 @@ export class PasswordChanges {
 			}
 			throw error;
 		}
-		await this.store.setPassword(user.id, hash, { keepSession, endSignIns, at: this.clock.now() });
+		await this.store.setPassword(user.id, hash, { keepSession: keepSession ?? '', endSignIns, at: this.clock.now() });
 		if (endSignIns) {
 			// Their cached tokens and open event streams end here; other instances hear it from the store.
 			this.members.forgetRevoked(user.id);

@@ -25,6 +25,7 @@ import { deviceVerificationRoutes } from './device-verification-routes';
 import { devicesRoutes } from './devices-routes';
 import { invitationRoutes } from './invitation-routes';
 import { passwordResetRoutes } from './password-reset-routes';
+import { memberPasswordRoutes } from './member-password-routes';
 import { createConsoleKit } from './kit';
 import { signInRoutes } from './sign-in-routes';
 import { ssoConsoleRoutes } from './sso-routes';
@@ -167,4 +168,5 @@ export const consolePlugin: FastifyPluginAsyncZod<ConsoleOptions> = async (
 	});
 	await app.register(invitationRoutes, { kit, members: accounts.members, sso, store, config, audit, loginLimit });
 	await app.register(passwordResetRoutes, { kit, passwordResets, store, config, audit, loginLimit });
+	await app.register(memberPasswordRoutes, { kit, passwords, changes: accounts.passwords, audit, loginLimit });
 };

@@ -90,7 +90,7 @@ export const signInPages = {
 								!sso || sso.passwordSignIn
 									? html`<label>Email <input type="email" name="email" id="email" autocomplete="username" required></label>
 									<label>Password <input type="password" name="password" id="password" autocomplete="current-password" required></label>
-									<p class="muted" id="forgot-password">Forgot your password? Ask your admin for a link to set a new one.</p>`
+									<p class="muted" id="forgot-password">Forgot your password? Ask your admin for a link to set a new one. Know it, and want another? <a href="/account/password">Change your password</a>.</p>`
 									: ''
 							}`
 					}

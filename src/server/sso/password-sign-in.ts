@@ -3,8 +3,8 @@ import type { AuditLog } from '../audit';
 import type { UserRecord } from '../store/store';
 import type { SingleSignOn } from './single-sign-on';
 
-/** Where a password sign-in comes from: the console's sign-in page, or the device verification page. */
-export type PasswordPurpose = 'console' | 'device';
+/** Where a password sign-in comes from: the console's sign-in page, the device verification page, or the members' password page. */
+export type PasswordPurpose = 'console' | 'device' | 'account';
 
 /** Why a password sign-in was refused; the HTTP layer turns each into a status and a sentence. */
 export type PasswordRefusal =

@@ -1,0 +1,103 @@
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import type { PasswordChanges } from '../accounts';
+import type { AuditLog } from '../audit';
+import type { PasswordSignIn } from '../sso/password-sign-in';
+import { html, page } from './html';
+import type { ConsoleKit } from './kit';
+import { refusalAnswer } from './sign-in-routes';
+
+export interface MemberPasswordRouteOptions {
+	readonly kit: ConsoleKit;
+	readonly passwords: Pick<PasswordSignIn, 'signIn'>;
+	readonly changes: Pick<PasswordChanges, 'setNew'>;
+	readonly audit: Pick<AuditLog, 'record'>;
+	readonly loginLimit: { rateLimit: { max: number; timeWindow: string } };
+}
+
+interface MemberPasswordState {
+	formToken: string;
+	email?: string;
+	error?: string;
+	done?: string;
+}
+
+function memberPasswordPage({ formToken, email = '', error, done }: MemberPasswordState): string {
+	return page(
+		{ title: 'Change your password' },
+		html`<section class="card narrow">
+			<h1>Change your password</h1>
+			${done ? html`<p class="success" role="status" id="password-changed">${done}</p>` : ''}
+			${error ? html`<p class="error" role="alert" id="password-error">${error}</p>` : ''}
+			${
+				done
+					? ''
+					: html`<p class="muted">The password you sign in to VS Code with, for the organization's AI provider policy. Forgot it? Ask your admin for a link to set a new one.</p>
+			<form method="post" action="/account/password">
+				<input type="hidden" name="csrf" value="${formToken}">
+				<label>Email <input type="email" name="email" id="email" autocomplete="username" required value="${email}"></label>
+				<label>Current password <input type="password" name="current" id="current-password" autocomplete="current-password" required></label>
+				<label>New password (12 characters or more) <input type="password" name="password" id="new-password" autocomplete="new-password" minlength="12" required></label>
+				<label>New password again <input type="password" name="repeat" id="repeat-password" autocomplete="new-password" minlength="12" required></label>
+				<label class="toggle"><input type="checkbox" name="endSignIns" id="end-sign-ins" checked> Also sign out my VS Code everywhere (do this if someone else may know the old password)</label>
+				<button type="submit" class="primary" id="change-password">Change password</button>
+			</form>`
+			}
+		</section>`,
+	);
+}
+
+/**
+ * `/account/password`: anyone with a password changes it with the current one — members too, who
+ * have no console. Throttled and recorded like a sign-in; where single sign-on is required, the
+ * identity provider changes passwords, not this page.
+ */
+export const memberPasswordRoutes: FastifyPluginAsyncZod<MemberPasswordRouteOptions> = async (
+	app,
+	{ kit, passwords, changes, audit, loginLimit },
+) => {
+	const { sendPage, guard, guarded, formOf } = kit;
+	const show = (request: FastifyRequest, reply: FastifyReply, state: Omit<MemberPasswordState, 'formToken'>, status = 200) =>
+		sendPage(reply, memberPasswordPage({ formToken: guard.tokenFor(request, reply), ...state }), status);
+
+	app.get('/account/password', async (request, reply) => show(request, reply, {}));
+
+	app.post('/account/password', { config: loginLimit }, async (request, reply) =>
+		guarded(
+			request,
+			reply,
+			(formToken, error) => memberPasswordPage({ formToken, error: `Nothing was changed: ${error}` }),
+			async () => {
+				const form = formOf(request);
+				const email = form.email ?? '';
+				const [current, next] = [form.current ?? '', form.password ?? ''];
+				if (next !== (form.repeat ?? '')) {
+					return show(request, reply, { email, error: 'The two new passwords differ.' }, 400);
+				}
+				if (next.length < 12) {
+					return show(request, reply, { email, error: 'The new password must be at least 12 characters.' }, 400);
+				}
+				const signedIn = await passwords.signIn(email, current, 'account');
+				if (signedIn.kind === 'refused') {
+					const [status, message] =
+						signedIn.reason === 'wrong_password'
+							? [401, 'Wrong email or current password.']
+							: signedIn.reason === 'password_sign_in_off'
+								? [409, 'This organization signs in with single sign-on only: change your password at your identity provider.']
+								: refusalAnswer(signedIn, reply);
+					return show(request, reply, { email, error: message }, status);
+				}
+				const { user } = signedIn;
+				const endSignIns = form.endSignIns === 'on';
+				const outcome = await changes.setNew(user, current, next, { keepSession: null, endSignIns });
+				if (outcome.kind === 'weak') {
+					return show(request, reply, { email, error: outcome.message }, 400);
+				}
+				await audit.record(user.orgId, user.email, 'account.password_changed', 'ok', { endedSignIns: endSignIns, via: 'account page' });
+				return show(request, reply, {
+					done: `Password changed for ${user.email}.${endSignIns ? ' Your VS Code sign-ins ended: sign in there again with the new password.' : ' VS Code stays signed in.'}`,
+				});
+			},
+		),
+	);
+};
