@@ -175,6 +175,7 @@ export async function buildApp(options: AppOptions): Promise<PolicyApp> {
 		rolloutStatus: (orgId) => rolloutStatus({ policies, rollouts, store, groups, usage }, orgId),
 		standings,
 		clock,
+		mailer,
 	});
 	await app.register(scimRoutes, { prefix: '/scim/v2', users: scimUsers, groups: scimGroups, identity: store.identity, publicUrl });
 

@@ -19,11 +19,35 @@ export interface PasswordResetMail {
 	expiresAt: number;
 }
 
+/** Tells a person their password changed, so one they did not change is noticed (NIST SP 800-63B §6.1.2.3). */
+export interface PasswordChangedMail {
+	to: string;
+	organization: string;
+	/** `changed`: with the current password; `reset`: with a one-time link an admin (or the operator) made. */
+	how: 'changed' | 'reset';
+	/** Milliseconds since the epoch. */
+	at: number;
+	endedSignIns: boolean;
+}
+
 /** Sends the service's e-mails. Off unless an operator configures SMTP; the console then says nothing was sent. */
 export interface Mailer {
 	invitation(mail: InvitationMail): Promise<void>;
 	passwordReset(mail: PasswordResetMail): Promise<void>;
+	passwordChanged(mail: PasswordChangedMail): Promise<void>;
 }
+
+/**
+ * How long a send may take, in milliseconds. nodemailer's own defaults wait two minutes for a
+ * connection and ten for a silent server; an admin's click waits on the invitation's mail.
+ */
+export interface SmtpTimeouts {
+	connectionTimeout: number;
+	greetingTimeout: number;
+	socketTimeout: number;
+}
+
+export const DEFAULT_SMTP_TIMEOUTS: SmtpTimeouts = { connectionTimeout: 10_000, greetingTimeout: 10_000, socketTimeout: 30_000 };
 
 /** The failure of a send, as an admin may read it: the SMTP server's reply, never the URL (it may hold a password). */
 export function mailFailure(error: unknown): string {
@@ -48,11 +72,11 @@ export async function trySending(send: () => Promise<void>, warn: (reason: strin
 }
 
 /** SMTP through nodemailer; `url` is smtp:// or smtps:// with optional user:password. */
-export function smtpMailer(url: string, from: string): Mailer {
+export function smtpMailer(url: string, from: string, timeouts: SmtpTimeouts = DEFAULT_SMTP_TIMEOUTS): Mailer {
 	// Required here, not at the top: most services send no mail, and a start need not load an SMTP client.
 	// eslint-disable-next-line @typescript-eslint/no-require-imports
 	const { createTransport } = require('nodemailer') as typeof Nodemailer;
-	const transport = createTransport(url);
+	const transport = createTransport({ url, ...timeouts });
 	const until = (expiresAt: number) => new Date(expiresAt).toUTCString();
 	return {
 		async invitation(mail) {
@@ -83,6 +107,19 @@ export function smtpMailer(url: string, from: string): Mailer {
 					'',
 					'Your VS Code sign-ins end when you do: sign in again with the new password.',
 					'If you did not ask for this, tell your admin.',
+				].join('\n'),
+			});
+		},
+		async passwordChanged(mail) {
+			await transport.sendMail({
+				from,
+				to: mail.to,
+				subject: `${mail.organization}: your password was changed`,
+				text: [
+					`The password of ${mail.to} for ${mail.organization}'s AI provider policy was ${mail.how === 'reset' ? 'set with a one-time reset link' : 'changed with the current one'} on ${new Date(mail.at).toUTCString()}.`,
+					...(mail.endedSignIns ? ['', 'Your VS Code sign-ins ended: sign in again with the new password.'] : []),
+					'',
+					'If this was not you, tell your admin at once.',
 				].join('\n'),
 			});
 		},

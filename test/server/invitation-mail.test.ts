@@ -1,7 +1,10 @@
 import assert from 'node:assert/strict';
+import { createServer, type AddressInfo } from 'node:net';
 import { parseConfig } from '../../src/server/config';
+import { smtpMailer } from '../../src/server/mail';
+import { eventually } from '../support/eventually';
 import { SmtpSink } from '../support/smtp-sink';
-import { ADMIN, bearer, jsonOf, startService, type RunningService } from '../support/service';
+import { ADMIN, bearer, jsonOf, startService, submitPageForm, type RunningService } from '../support/service';
 
 describe('invitation and password reset e-mail through SMTP, off by default (#14 item 7)', function () {
 	this.timeout(20_000);
@@ -79,6 +82,55 @@ describe('invitation and password reset e-mail through SMTP, off by default (#14
 		assert.match(refused.emailError, /550/);
 		assert.match(refused.link, /\/reset\//, 'the admin still has the link');
 		assert.equal((await fetch(refused.link)).status, 200);
+	});
+
+	it('tells the person by e-mail when their password changed, with a reset link or on the members’ page', async () => {
+		service = await startService({ settings: { smtpUrl: sink.url, smtpFrom: 'Acme AI <ai@acme.example>' } });
+		const admin = (await service.signIn(ADMIN.email)).access_token;
+		const dev = await service.addUser('dev@acme.example', 'member');
+		const made = await jsonOf(
+			await fetch(`${service.url}/api/v1/admin/members/${dev.id}/password-reset`, { method: 'POST', headers: bearer(admin) }),
+		);
+		assert.equal((await submitPageForm(made.link, { password: 'a fresh passphrase for spring' })).status, 200);
+		await eventually('the notice of the reset', async () => sink.messages.length === 2);
+		const notice = sink.messages[1]!;
+		assert.deepEqual(notice.to, ['dev@acme.example']);
+		assert.match(notice.raw, /Subject: Acme Corp: your password was changed/);
+		const reset = notice.raw.replace(/=\r?\n/g, '');
+		assert.match(reset, /was set with a one-time reset link on /);
+		assert.match(reset, /Your VS Code sign-ins ended/);
+		assert.match(reset, /If this was not you, tell your admin at once\./);
+		assert.ok(!reset.includes('a fresh passphrase for spring'), 'never the password');
+
+		const changed = await submitPageForm(`${service.url}/account/password`, {
+			email: dev.email,
+			current: 'a fresh passphrase for spring',
+			password: 'another passphrase for autumn',
+			repeat: 'another passphrase for autumn',
+		});
+		assert.equal(changed.status, 200);
+		await eventually('the notice of the change', async () => sink.messages.length === 3);
+		const own = sink.messages[2]!.raw.replace(/=\r?\n/g, '');
+		assert.match(own, /was changed with the current one on /);
+		assert.doesNotMatch(own, /sign-ins ended/);
+	});
+
+	it('gives up on a mail server that never answers in seconds, not minutes, and keeps the invitation', async () => {
+		// Accepts the connection and says nothing: what a stuck or wrongly addressed relay does.
+		const silent = createServer(() => undefined);
+		await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+		try {
+			const url = `smtp://127.0.0.1:${(silent.address() as AddressInfo).port}`;
+			service = await startService({
+				mailer: smtpMailer(url, 'ai@acme.example', { connectionTimeout: 2000, greetingTimeout: 300, socketTimeout: 2000 }),
+			});
+			const invitation = await invite(service, 'new@acme.example');
+			assert.equal(invitation.emailed, false);
+			assert.match(invitation.emailError, /ETIMEDOUT/);
+			assert.match(invitation.link, /\/invite\//, 'the admin still has the link');
+		} finally {
+			silent.close();
+		}
 	});
 
 	it('needs a sender address with --smtp-url, naming the flag', () => {

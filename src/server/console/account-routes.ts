@@ -7,6 +7,7 @@ import type { Store } from '../store/store';
 import { accountPage, type AccountPageState } from './account-page';
 import { page } from './html';
 import type { ConsoleKit } from './kit';
+import type { PasswordNotice } from './password-notice';
 
 /** The signed-in admin's own account page (`/console/account`): their password, changed with the current one. */
 export const accountRoutes: FastifyPluginAsyncZod<{
@@ -14,7 +15,8 @@ export const accountRoutes: FastifyPluginAsyncZod<{
 	passwords: Pick<PasswordChanges, 'change'>;
 	audit: Pick<AuditLog, 'record'>;
 	store: Pick<Store, 'getOrganization'>;
-}> = async (app, { kit, passwords, audit, store }) => {
+	notify: PasswordNotice;
+}> = async (app, { kit, passwords, audit, store, notify }) => {
 	const { sendPage, consolePage, chrome, guard, guarded, formOf } = kit;
 
 	/** The page as HTML, with the form token its form carries. */
@@ -53,6 +55,7 @@ export const accountRoutes: FastifyPluginAsyncZod<{
 		switch (outcome.kind) {
 			case 'changed':
 				await audit.record(user.orgId, user.email, 'account.password_changed', 'ok', { endedSignIns: outcome.endedSignIns });
+				notify(user, 'changed', outcome.endedSignIns);
 				return accountView(request, reply, {
 					notice: `Password changed. Your other console sessions ended${outcome.endedSignIns ? ', and so did your VS Code sign-ins: sign in there again' : ''}.`,
 				});

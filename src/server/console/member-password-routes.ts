@@ -5,6 +5,7 @@ import type { AuditLog } from '../audit';
 import type { PasswordSignIn } from '../sso/password-sign-in';
 import { html, page } from './html';
 import type { ConsoleKit } from './kit';
+import type { PasswordNotice } from './password-notice';
 import { refusalAnswer } from './sign-in-routes';
 
 export interface MemberPasswordRouteOptions {
@@ -13,6 +14,7 @@ export interface MemberPasswordRouteOptions {
 	readonly changes: Pick<PasswordChanges, 'setNew'>;
 	readonly audit: Pick<AuditLog, 'record'>;
 	readonly loginLimit: { rateLimit: { max: number; timeWindow: string } };
+	readonly notify: PasswordNotice;
 }
 
 interface MemberPasswordState {
@@ -54,7 +56,7 @@ function memberPasswordPage({ formToken, email = '', error, done }: MemberPasswo
  */
 export const memberPasswordRoutes: FastifyPluginAsyncZod<MemberPasswordRouteOptions> = async (
 	app,
-	{ kit, passwords, changes, audit, loginLimit },
+	{ kit, passwords, changes, audit, loginLimit, notify },
 ) => {
 	const { sendPage, guard, guarded, formOf } = kit;
 	const show = (request: FastifyRequest, reply: FastifyReply, state: Omit<MemberPasswordState, 'formToken'>, status = 200) =>
@@ -94,6 +96,7 @@ export const memberPasswordRoutes: FastifyPluginAsyncZod<MemberPasswordRouteOpti
 					return show(request, reply, { email, error: outcome.message }, 400);
 				}
 				await audit.record(user.orgId, user.email, 'account.password_changed', 'ok', { endedSignIns: endSignIns, via: 'account page' });
+				notify(user, 'changed', endSignIns);
 				return show(request, reply, {
 					done: `Password changed for ${user.email}.${endSignIns ? ' Your VS Code sign-ins ended: sign in there again with the new password.' : ' VS Code stays signed in.'}`,
 				});

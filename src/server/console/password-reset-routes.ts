@@ -7,6 +7,7 @@ import { domainStatus } from '../http/errors';
 import type { Store } from '../store/store';
 import { html, page } from './html';
 import type { ConsoleKit } from './kit';
+import type { PasswordNotice } from './password-notice';
 import { connectVsCodePage } from './invitation-routes';
 
 export interface PasswordResetRouteOptions {
@@ -16,6 +17,7 @@ export interface PasswordResetRouteOptions {
 	readonly config: Pick<ServerConfig, 'publicUrl' | 'extensionInstallUrl'>;
 	readonly audit: Pick<AuditLog, 'record'>;
 	readonly loginLimit: { rateLimit: { max: number; timeWindow: string } };
+	readonly notify: PasswordNotice;
 }
 
 const ResetParams = z.object({ token: z.string().max(200) });
@@ -62,7 +64,7 @@ function refusalMessage(error: DomainError): string {
  */
 export const passwordResetRoutes: FastifyPluginAsyncZod<PasswordResetRouteOptions> = async (
 	app,
-	{ kit, passwordResets, store, config, audit, loginLimit },
+	{ kit, passwordResets, store, config, audit, loginLimit, notify },
 ) => {
 	const { sendPage, guard, guarded, formOf } = kit;
 
@@ -101,6 +103,7 @@ export const passwordResetRoutes: FastifyPluginAsyncZod<PasswordResetRouteOption
 				try {
 					const user = await passwordResets.redeem(token, password);
 					await audit.record(user.orgId, user.email, 'member.password_reset', 'ok', { role: user.role });
+					notify(user, 'reset', true);
 					if (user.role === 'admin') {
 						await kit.signIn(reply, user);
 						return reply.redirect('/console', 303);

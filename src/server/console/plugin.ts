@@ -26,6 +26,8 @@ import { devicesRoutes } from './devices-routes';
 import { invitationRoutes } from './invitation-routes';
 import { passwordResetRoutes } from './password-reset-routes';
 import { memberPasswordRoutes } from './member-password-routes';
+import { passwordNotice } from './password-notice';
+import type { Mailer } from '../mail';
 import { createConsoleKit } from './kit';
 import { signInRoutes } from './sign-in-routes';
 import { ssoConsoleRoutes } from './sso-routes';
@@ -58,6 +60,8 @@ export interface ConsoleOptions {
 	readonly rolloutStatus: (orgId: string) => Promise<RolloutStatus | undefined>;
 	readonly standings: AdminPageRouteOptions['standings'];
 	readonly clock: Clock;
+	/** E-mails people (their password changed) when SMTP is set up. */
+	readonly mailer?: Mailer | undefined;
 }
 
 /**
@@ -82,6 +86,7 @@ export const consolePlugin: FastifyPluginAsyncZod<ConsoleOptions> = async (
 		rolloutStatus: statusOf,
 		standings,
 		clock,
+		mailer,
 	},
 ) => {
 	const passwords = new PasswordSignIn(accounts.members, sso, audit, config.orgId);
@@ -153,7 +158,8 @@ export const consolePlugin: FastifyPluginAsyncZod<ConsoleOptions> = async (
 	});
 	await app.register(devicesRoutes, { kit, policies, publicUrl: () => config.publicUrl });
 	await app.register(activityRoutes, { kit, audit, store });
-	await app.register(accountRoutes, { kit, passwords: accounts.passwords, audit, store });
+	const notify = passwordNotice(mailer, { store, clock, log: app.log });
+	await app.register(accountRoutes, { kit, passwords: accounts.passwords, audit, store, notify });
 	await app.register(apiTokensRoutes, { kit, adminTokens: accounts.adminTokens, store, clock });
 	await app.register(deviceVerificationRoutes, {
 		kit,
@@ -167,6 +173,6 @@ export const consolePlugin: FastifyPluginAsyncZod<ConsoleOptions> = async (
 		loginLimit,
 	});
 	await app.register(invitationRoutes, { kit, members: accounts.members, sso, store, config, audit, loginLimit });
-	await app.register(passwordResetRoutes, { kit, passwordResets, store, config, audit, loginLimit });
-	await app.register(memberPasswordRoutes, { kit, passwords, changes: accounts.passwords, audit, loginLimit });
+	await app.register(passwordResetRoutes, { kit, passwordResets, store, config, audit, loginLimit, notify });
+	await app.register(memberPasswordRoutes, { kit, passwords, changes: accounts.passwords, audit, loginLimit, notify });
 };
