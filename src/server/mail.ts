@@ -78,50 +78,40 @@ export function smtpMailer(url: string, from: string, timeouts: SmtpTimeouts = D
 	const { createTransport } = require('nodemailer') as typeof Nodemailer;
 	const transport = createTransport({ url, ...timeouts });
 	const until = (expiresAt: number) => new Date(expiresAt).toUTCString();
+	/** Plain text, one paragraph per line given. */
+	const send = async (to: string, subject: string, lines: string[]) => {
+		await transport.sendMail({ from, to, subject, text: lines.join('\n') });
+	};
 	return {
 		async invitation(mail) {
-			await transport.sendMail({
-				from,
-				to: mail.to,
-				subject: `${mail.organization}: your invitation to the AI provider policy`,
-				text: [
-					`${mail.invitedBy} invited you to ${mail.organization}'s AI provider policy.`,
-					'',
-					`Set your password with this one-time link (valid until ${until(mail.expiresAt)}):`,
-					mail.link,
-					'',
-					'The page then connects VS Code for you.',
-				].join('\n'),
-			});
+			await send(mail.to, `${mail.organization}: your invitation to the AI provider policy`, [
+				`${mail.invitedBy} invited you to ${mail.organization}'s AI provider policy.`,
+				'',
+				`Set your password with this one-time link (valid until ${until(mail.expiresAt)}):`,
+				mail.link,
+				'',
+				'The page then connects VS Code for you.',
+			]);
 		},
 		async passwordReset(mail) {
-			await transport.sendMail({
-				from,
-				to: mail.to,
-				subject: `${mail.organization}: set a new password`,
-				text: [
-					`${mail.sentBy} sent you a link to set a new password for ${mail.organization}'s AI provider policy.`,
-					'',
-					`Choose your new password with this one-time link (valid until ${until(mail.expiresAt)}):`,
-					mail.link,
-					'',
-					'Your VS Code sign-ins end when you do: sign in again with the new password.',
-					'If you did not ask for this, tell your admin.',
-				].join('\n'),
-			});
+			await send(mail.to, `${mail.organization}: set a new password`, [
+				`${mail.sentBy} sent you a link to set a new password for ${mail.organization}'s AI provider policy.`,
+				'',
+				`Choose your new password with this one-time link (valid until ${until(mail.expiresAt)}):`,
+				mail.link,
+				'',
+				'Your VS Code sign-ins end when you do: sign in again with the new password.',
+				'If you did not ask for this, tell your admin.',
+			]);
 		},
 		async passwordChanged(mail) {
-			await transport.sendMail({
-				from,
-				to: mail.to,
-				subject: `${mail.organization}: your password was changed`,
-				text: [
-					`The password of ${mail.to} for ${mail.organization}'s AI provider policy was ${mail.how === 'reset' ? 'set with a one-time reset link' : 'changed with the current one'} on ${new Date(mail.at).toUTCString()}.`,
-					...(mail.endedSignIns ? ['', 'Your VS Code sign-ins ended: sign in again with the new password.'] : []),
-					'',
-					'If this was not you, tell your admin at once.',
-				].join('\n'),
-			});
+			const how = mail.how === 'reset' ? 'set with a one-time reset link' : 'changed with the current one';
+			await send(mail.to, `${mail.organization}: your password was changed`, [
+				`The password of ${mail.to} for ${mail.organization}'s AI provider policy was ${how} on ${new Date(mail.at).toUTCString()}.`,
+				...(mail.endedSignIns ? ['', 'Your VS Code sign-ins ended: sign in again with the new password.'] : []),
+				'',
+				'If this was not you, tell your admin at once.',
+			]);
 		},
 	};
 }

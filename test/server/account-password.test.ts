@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
-import { parseSsoSettings, ssoFingerprint } from '../../src/server/sso/settings';
 import { TestBrowser } from '../support/sso-browser';
+import { ssoInStore } from '../support/sso-setup';
 import { ADMIN, bearer, startService, type RunningService } from '../support/service';
 
 const NEW_PASSWORD = 'a brand new passphrase 42';
@@ -150,22 +150,7 @@ describe('changing your own password', () => {
 			assert.equal(throttled.status, 429);
 			assert.match(throttled.text, /Too many failed sign-ins for this account: try again in \d+ s\./);
 
-			const parsed = parseSsoSettings({
-				enabled: true,
-				displayName: 'Acme ID',
-				issuer: 'https://id.acme.example',
-				clientId: 'org-policy',
-				passwordSignIn: false,
-			});
-			assert.ok(parsed.ok);
-			await service.store.identity.saveSsoSettings({
-				orgId: 'acme',
-				settingsJson: JSON.stringify(parsed.value),
-				clientSecret: 's3cret',
-				updatedAt: 1,
-				updatedBy: ADMIN.email,
-				testedFingerprint: ssoFingerprint(parsed.value, 's3cret'),
-			});
+			await ssoInStore(service, { passwordSignIn: false });
 			const other = await service.addUser('other@acme.example', 'member');
 			const ssoOnly = await changeAsMember({ email: other.email, current: other.password, password: NEW_PASSWORD, repeat: NEW_PASSWORD });
 			assert.equal(ssoOnly.status, 409);

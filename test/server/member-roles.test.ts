@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
-import { parseSsoSettings, ssoFingerprint } from '../../src/server/sso/settings';
 import { TestBrowser } from '../support/sso-browser';
+import { ssoInStore } from '../support/sso-setup';
 import { ADMIN, bearer, jsonOf, startService, type RunningService } from '../support/service';
 
 /** An admin makes a member an admin, or an admin a member, without removing and inviting them again. */
@@ -75,20 +75,10 @@ describe("changing a member's role", () => {
 
 	it('leaves roles to single sign-on when its rules name the admins (its next sign-in would undo a change here)', async () => {
 		const dev = await service.addUser('dev@acme.example', 'member');
-		const parsed = parseSsoSettings({
-			enabled: true,
-			displayName: 'Acme ID',
-			issuer: 'https://id.acme.example',
-			clientId: 'org-policy',
-			adminGroups: ['ai-admins'],
-		});
-		assert.ok(parsed.ok);
-		const settings = parsed.value;
-		const record = { orgId: 'acme', settingsJson: JSON.stringify(settings), clientSecret: 's3cret', updatedAt: 1, updatedBy: ADMIN.email };
 		// Saved but never tested: single sign-on is not offered, so nothing else sets roles yet.
-		await service.store.identity.saveSsoSettings({ ...record, testedFingerprint: null });
+		await ssoInStore(service, { adminGroups: ['ai-admins'] }, { tested: false });
 		assert.equal((await setRole(dev.id, 'admin')).status, 200);
-		await service.store.identity.saveSsoSettings({ ...record, testedFingerprint: ssoFingerprint(settings, 's3cret') });
+		await ssoInStore(service, { adminGroups: ['ai-admins'] });
 		const refused = await setRole(dev.id, 'member');
 		assert.equal(refused.status, 409);
 		assert.equal(

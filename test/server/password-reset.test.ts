@@ -3,8 +3,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runAdminCommand } from '../../src/server/admin-command';
-import { parseSsoSettings, ssoFingerprint } from '../../src/server/sso/settings';
 import { TestBrowser } from '../support/sso-browser';
+import { ssoInStore } from '../support/sso-setup';
 import {
 	ADMIN,
 	bearer,
@@ -174,22 +174,7 @@ describe('password reset links', () => {
 		await service.store.identity.setDeactivated(dev.id, null);
 
 		const link = await linkFor(dev.id);
-		const parsed = parseSsoSettings({
-			enabled: true,
-			displayName: 'Acme ID',
-			issuer: 'https://id.acme.example',
-			clientId: 'org-policy',
-			passwordSignIn: false,
-		});
-		assert.ok(parsed.ok);
-		await service.store.identity.saveSsoSettings({
-			orgId: 'acme',
-			settingsJson: JSON.stringify(parsed.value),
-			clientSecret: 's3cret',
-			updatedAt: 1,
-			updatedBy: ADMIN.email,
-			testedFingerprint: ssoFingerprint(parsed.value, 's3cret'),
-		});
+		await ssoInStore(service, { passwordSignIn: false });
 		const ssoOnly = await makeLink(admin, dev.id);
 		assert.equal(ssoOnly.status, 409);
 		assert.match((await jsonOf(ssoOnly)).message, /dev@acme\.example signs in with single sign-on only: a password could not be used/);

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { parseSsoSettings, ssoFingerprint } from '../../src/server/sso/settings';
 import { TEST_CLIENT } from './identity-provider';
 import { ADMIN, type RunningService } from './service';
 import { TestBrowser } from './sso-browser';
@@ -37,4 +38,28 @@ export async function saveSsoSettings(
 ): Promise<{ status: number; text: string }> {
 	const saved = await browser.submit(`${service.url}/console/sso`, '/console/sso', ssoFormFields(settings, clientSecret));
 	return { status: saved.response.status, text: await saved.response.text() };
+}
+
+/**
+ * Single sign-on as if set up and tested, written straight to the store: for tests of what it
+ * changes elsewhere (passwords off, roles from its rules) that need no identity provider running.
+ * `tested: false` saves it without a passing test, so it is not offered yet.
+ */
+export async function ssoInStore(service: RunningService, settings: Record<string, unknown>, { tested = true } = {}): Promise<void> {
+	const parsed = parseSsoSettings({
+		enabled: true,
+		displayName: 'Acme ID',
+		issuer: 'https://id.acme.example',
+		clientId: 'org-policy',
+		...settings,
+	});
+	assert.ok(parsed.ok);
+	await service.store.identity.saveSsoSettings({
+		orgId: 'acme',
+		settingsJson: JSON.stringify(parsed.value),
+		clientSecret: 's3cret',
+		updatedAt: 1,
+		updatedBy: ADMIN.email,
+		testedFingerprint: tested ? ssoFingerprint(parsed.value, 's3cret') : null,
+	});
 }
