@@ -30,6 +30,10 @@ describe('a forgotten password, in headless Chromium', function () {
 			/^Nothing was e-mailed\. Send this one-time link to dev@acme\.example yourself/,
 		);
 		const link = await page.inputValue('#reset-link');
+		const row = page.locator('tr', { hasText: 'dev@acme.example' });
+		assert.match((await row.locator('.password-reset-until').textContent()) ?? '', /reset link works until \w+/);
+		await page.reload();
+		assert.match((await row.locator('.password-reset-until').textContent()) ?? '', /reset link works until \w+/, 'and after a reload');
 		assert.match(link, new RegExp(`^${service.url}/reset/opp_pwr_`));
 		mkdirSync(ARTIFACTS, { recursive: true });
 		await page.locator('main').screenshot({ path: join(ARTIFACTS, 'console-password-reset-link.png') });

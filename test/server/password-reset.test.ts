@@ -62,6 +62,14 @@ describe('password reset links', () => {
 		assert.match(answer.link, new RegExp(`^${service.url}/reset/opp_pwr_`));
 		assert.equal(Date.parse(answer.expiresAt), clock.now() + 24 * 3600_000, 'a day');
 
+		const listed = async () =>
+			(
+				(await jsonOf(await fetch(`${service.url}/api/v1/admin/members`, { headers: bearer(admin) }))).members as {
+					email: string;
+					passwordResetUntil?: string;
+				}[]
+			).find((member) => member.email === dev.email)?.passwordResetUntil;
+		assert.equal(await listed(), answer.expiresAt, 'the listing says a link is out, and until when');
 		const opened = await fetch(answer.link);
 		assert.equal(opened.status, 200);
 		const page = await opened.text();
@@ -78,6 +86,7 @@ describe('password reset links', () => {
 		);
 
 		assert.equal((await stream.next())?.event, 'revoked', 'their open stream ended at once');
+		assert.equal(await listed(), undefined, 'used: no link is out');
 		assert.equal((await read(laptop.access_token)).status, 401);
 		await assert.rejects(service.signIn(dev.email, dev.password), /approval failed: 401/);
 		assert.equal((await read((await service.signIn(dev.email, NEW_PASSWORD)).access_token)).status, 200);

@@ -148,6 +148,9 @@ function storeContract(name: string, makeHarness: () => Promise<StoreHarness>): 
 			await store.passwordResets.issue(link('second'));
 			assert.equal(await store.passwordResets.get('first'), undefined, 'the newer link replaced it');
 			assert.deepEqual(await store.passwordResets.get('second'), link('second'));
+			assert.deepEqual([...(await store.passwordResets.pendingUntil('acme', 1_000))], [['u1', 2_000]]);
+			assert.equal((await store.passwordResets.pendingUntil('acme', 2_000)).size, 0, 'expired');
+			assert.equal((await store.passwordResets.pendingUntil('other', 1_000)).size, 0);
 
 			assert.equal(await store.passwordResets.redeem('second', 'new-hash', 1_500, { breakGlass: true }), 'reset');
 			assert.equal(await store.passwordResets.redeem('second', 'other-hash', 1_600, { breakGlass: false }), 'already-used');
@@ -155,6 +158,7 @@ function storeContract(name: string, makeHarness: () => Promise<StoreHarness>): 
 			assert.equal(after?.passwordHash, 'new-hash');
 			assert.equal(after?.breakGlass, true);
 			assert.equal((await store.passwordResets.get('second'))?.usedAt, 1_500);
+			assert.equal((await store.passwordResets.pendingUntil('acme', 1_600)).size, 0, 'used');
 			assert.equal((await store.getToken('a'))?.revokedAt, 1_500);
 			assert.equal((await store.getToken('s'))?.revokedAt, 1_500);
 			assert.equal((await store.getToken('k'))?.revokedAt, null, "automation's API token stays");

@@ -1,5 +1,6 @@
 import type { Clock } from '../clock';
 import { hashSecret, newSecret } from '../crypto';
+import type { PasswordResetRecord } from '../store/password-reset-store';
 import type { Store, UserRecord } from '../store/store';
 import { DomainError } from './errors';
 import { OPERATOR, type Members } from './members';
@@ -79,7 +80,8 @@ export class PasswordResets {
 		return { ...user, passwordHash: hash, breakGlass: user.breakGlass || breakGlass };
 	}
 
-	private async usable(token: string) {
+	/** The link and its account while it can be used; otherwise the refusal, in the person's words. */
+	private async usable(token: string): Promise<{ reset: PasswordResetRecord; user: UserRecord }> {
 		const reset = await this.store.passwordResets.get(hashSecret(token));
 		if (!reset || reset.usedAt !== null) {
 			throw used();

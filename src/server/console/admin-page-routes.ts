@@ -12,7 +12,7 @@ import { page } from './html';
 import type { ConsoleKit } from './kit';
 import { adminPages } from './pages';
 import { membersOnPage, membersPage, membersPageQuery } from './members-page';
-import { memberViews } from '../http/member-listing';
+import { memberExtras, memberViews } from '../http/member-listing';
 import { usagePage } from './usage-page';
 import { groupsPage } from './groups-page';
 import type { GroupsService } from '../groups/groups-service';
@@ -23,7 +23,7 @@ import type { RolloutStatus } from '../policy/rollout-status';
 export interface AdminPageRouteOptions {
 	readonly kit: ConsoleKit;
 	readonly policies: Pick<PolicyService, 'current' | 'history'>;
-	readonly store: Pick<Store, 'listUsers' | 'listInvitations' | 'findUserByEmail' | 'tokenKeys'>;
+	readonly store: Pick<Store, 'listUsers' | 'listInvitations' | 'findUserByEmail' | 'tokenKeys' | 'passwordResets'>;
 	/** The issuer gateways trust for organization tokens. */
 	readonly publicUrl: () => string;
 	/** The rollout under way, if any. */
@@ -79,9 +79,9 @@ export const adminPageRoutes: FastifyPluginAsyncZod<AdminPageRouteOptions> = asy
 	app.get('/console/members', { preHandler: consolePage }, async (request, reply) => {
 		const { user } = principalOf(request);
 		const current = await currentOrThrow(policies, user.orgId);
-		const tokens = await store.tokenKeys.liveGrants(user.orgId, Date.now());
+		const extras = await memberExtras(store, user.orgId, Date.now());
 		const standing = await standings(current);
-		const people = memberViews(await store.listUsers(user.orgId), standing, tokens);
+		const people = memberViews(await store.listUsers(user.orgId), standing, extras);
 		const { listing, query } = membersOnPage(people, standing.groupsOf, membersPageQuery(request.query));
 		const invitations = (await store.listInvitations(user.orgId)).map(invitationView);
 		const options = {

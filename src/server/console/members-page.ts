@@ -166,7 +166,7 @@ export function membersPage({
 				<tbody>
 					${listing.members.map(
 						(member) => html`<tr data-member-id="${member.id}">
-							<td><a href="/console/usage?${new URLSearchParams({ member: member.email }).toString()}" title="Their usage">${member.email}</a></td>
+							<td><a href="/console/usage?${new URLSearchParams({ member: member.email }).toString()}" title="Their usage">${member.email}</a>${member.passwordResetUntil ? html`<span class="muted password-reset-until"><br>reset link works until <time datetime="${member.passwordResetUntil}">${member.passwordResetUntil}</time></span>` : ''}</td>
 							<td>${member.id === selfId || rolesFromSso ? member.role : roleChoice(member)}</td>
 							<td class="member-groups">${(groupsOf.get(member.id) ?? []).join(', ') || '—'}</td>
 							<td>${member.lastSeenAt ? html`<time datetime="${member.lastSeenAt}">${member.lastSeenAt}</time>` : 'never'}</td>

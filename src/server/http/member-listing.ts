@@ -1,6 +1,6 @@
 import * as z from 'zod';
 import type { MemberStanding } from '../policy/member-standing';
-import type { UserRecord } from '../store/store';
+import type { Store, UserRecord } from '../store/store';
 import { memberView, MemberViewSchema, type MemberView } from './views';
 
 export type SyncLabel = MemberView['sync'];
@@ -75,10 +75,30 @@ export function listMembers(
  * revision they are served, until when their organization token lives (`tokens`, by member id),
  * and their VS Code's utility models against that revision's.
  */
+/** What the listing shows beside each member from elsewhere, by member id: until when their organization token and their unused password reset link work. */
+export interface MemberExtras {
+	organizationTokens: ReadonlyMap<string, number>;
+	passwordResets: ReadonlyMap<string, number>;
+}
+
+export async function memberExtras(store: Pick<Store, 'tokenKeys' | 'passwordResets'>, orgId: string, now: number): Promise<MemberExtras> {
+	const [organizationTokens, passwordResets] = await Promise.all([
+		store.tokenKeys.liveGrants(orgId, now),
+		store.passwordResets.pendingUntil(orgId, now),
+	]);
+	return { organizationTokens, passwordResets };
+}
+
 export function memberViews(
 	users: readonly UserRecord[],
 	standing: Pick<MemberStanding, 'servedRevision' | 'vscodeChat'>,
-	tokens: ReadonlyMap<string, number>,
+	extras: MemberExtras,
 ): MemberView[] {
-	return users.map((member) => memberView(member, standing.servedRevision(member), tokens.get(member.id), standing.vscodeChat(member)));
+	return users.map((member) =>
+		memberView(member, standing.servedRevision(member), {
+			organizationTokenUntil: extras.organizationTokens.get(member.id),
+			passwordResetUntil: extras.passwordResets.get(member.id),
+			vscodeChat: standing.vscodeChat(member),
+		}),
+	);
 }

@@ -20,6 +20,8 @@ export const MemberViewSchema = z.object({
 	sync: z.enum(['in sync', 'behind', 'never synced', 'deactivated']),
 	/** Until when the newest organization token issued to them still works (absent: none lives). */
 	organizationTokenUntil: z.string().optional(),
+	/** Until when the unused password reset link an admin made for them works (absent: none). */
+	passwordResetUntil: z.string().optional(),
 	/** Their VS Code's utility-model settings against what the policy names (absent: it names none). */
 	vscodeChat: z
 		.object({
@@ -58,12 +60,20 @@ function vscodeChatView({ expected, reported, drifted }: VsCodeChatStatus): NonN
 export function memberView(
 	user: UserRecord,
 	currentRevision: number,
-	organizationTokenUntil?: number,
-	vscodeChat?: VsCodeChatStatus,
+	{
+		organizationTokenUntil,
+		passwordResetUntil,
+		vscodeChat,
+	}: {
+		organizationTokenUntil?: number | undefined;
+		passwordResetUntil?: number | undefined;
+		vscodeChat?: VsCodeChatStatus | undefined;
+	} = {},
 ): MemberView {
 	return {
 		...(vscodeChat ? { vscodeChat: vscodeChatView(vscodeChat) } : {}),
 		...(organizationTokenUntil !== undefined ? { organizationTokenUntil: isoTime(organizationTokenUntil) } : {}),
+		...(passwordResetUntil !== undefined ? { passwordResetUntil: isoTime(passwordResetUntil) } : {}),
 		id: user.id,
 		email: user.email,
 		role: user.role,

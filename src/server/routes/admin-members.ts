@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import * as z from 'zod';
-import { listMembers, MemberListingQuerySchema, memberViews, SYNC_LABELS } from '../http/member-listing';
+import { listMembers, memberExtras, MemberListingQuerySchema, memberViews, SYNC_LABELS } from '../http/member-listing';
 import { RoleSchema } from '../../policy';
 import type { Members } from '../accounts';
 import type { AuditLog } from '../audit';
@@ -20,7 +20,7 @@ export interface AdminMemberRouteOptions {
 	/** Whether single sign-on's rules name the organization's admins (then its sign-ins set roles, not admins by hand). */
 	readonly rolesFromSso: (orgId: string) => Promise<boolean>;
 	readonly policies: Pick<PolicyService, 'current'>;
-	readonly store: Pick<Store, 'listUsers' | 'listInvitations' | 'getOrganization' | 'getUser' | 'tokenKeys'>;
+	readonly store: Pick<Store, 'listUsers' | 'listInvitations' | 'getOrganization' | 'getUser' | 'tokenKeys' | 'passwordResets'>;
 	readonly clock: Clock;
 	readonly audit: Pick<AuditLog, 'record'>;
 	readonly publicUrl: () => string;
@@ -81,15 +81,15 @@ export const adminMemberRoutes: FastifyPluginAsyncZod<AdminMemberRouteOptions> =
 		async (request) => {
 			const { user } = principalOf(request);
 			const current = await currentOrThrow(policies, user.orgId);
-			const [users, invitations, tokens, standing] = await Promise.all([
+			const [users, invitations, extras, standing] = await Promise.all([
 				store.listUsers(user.orgId),
 				store.listInvitations(user.orgId),
-				store.tokenKeys.liveGrants(user.orgId, clock.now()),
+				memberExtras(store, user.orgId, clock.now()),
 				standings(current),
 			]);
 			return {
 				currentRevision: current.revision,
-				...listMembers(memberViews(users, standing, tokens), standing.groupsOf, request.query),
+				...listMembers(memberViews(users, standing, extras), standing.groupsOf, request.query),
 				invitations: invitations.map(invitationView),
 			};
 		},

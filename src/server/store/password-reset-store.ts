@@ -28,6 +28,8 @@ export interface PasswordResetStore {
 	 * announced to the other instances. `already-used` changes nothing.
 	 */
 	redeem(tokenHash: string, passwordHash: string, at: number, options: { breakGlass: boolean }): Promise<PasswordResetOutcome>;
+	/** Until when each person's unused link works, for those of the organization who have one. */
+	pendingUntil(orgId: string, now: number): Promise<Map<string, number>>;
 }
 
 type ResetRow = Tables['password_resets'];
@@ -98,5 +100,16 @@ export class SqlPasswordResetStore implements PasswordResetStore {
 			await this.announce(trx, { kind: 'revoked', userId });
 			return 'reset' as const;
 		});
+	}
+
+	async pendingUntil(orgId: string, now: number): Promise<Map<string, number>> {
+		const rows = await this.db
+			.selectFrom('password_resets')
+			.select(['user_id', 'expires_at'])
+			.where('org_id', '=', orgId)
+			.where('used_at', 'is', null)
+			.where('expires_at', '>', now)
+			.execute();
+		return new Map(rows.map((row) => [row.user_id, Number(row.expires_at)]));
 	}
 }

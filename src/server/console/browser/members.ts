@@ -58,6 +58,18 @@ async function resetPassword(button: HTMLButtonElement): Promise<void> {
 			: `Nothing was e-mailed. Send this one-time link to ${email} yourself, the way you would share a password; it works once, until ${until}.`;
 	$<HTMLInputElement>('#reset-link').value = data.link;
 	$('#reset-result').hidden = false;
+	// The member's row says a link is out, as the page does after a reload (the new one replaced any earlier).
+	const cell = button.closest('tr')?.querySelector('td');
+	if (cell) {
+		cell.querySelector('.password-reset-until')?.remove();
+		const note = document.createElement('span');
+		note.className = 'muted password-reset-until';
+		const time = document.createElement('time');
+		time.dateTime = data.expiresAt;
+		note.append(document.createElement('br'), 'reset link works until ', time);
+		cell.append(note);
+		showLocalTimes(note);
+	}
 	showStatus(`Made a password reset link for ${email}.`, 'success');
 }
 
