@@ -73,6 +73,8 @@ export async function uiCheck(page: Page, expected: { expectDivider?: boolean } 
 		const answered = await chat.locator('.entry.assistant').count();
 		await chat.locator('#input').fill('Hello from the workbench');
 		await chat.locator('#input').press('Enter');
+		// The question first, so a failure says whether it was sent at all or went unanswered.
+		await chat.locator('.entry.user').last().filter({ hasText: 'Hello from the workbench' }).waitFor({ timeout: 10_000 });
 		await chat
 			.locator('.entry.assistant')
 			.nth(answered)
@@ -101,6 +103,49 @@ export async function uiCheck(page: Page, expected: { expectDivider?: boolean } 
 	} catch (error) {
 		mkdirSync(artifacts, { recursive: true });
 		await page.screenshot({ path: join(artifacts, 'integration-chat-view-failed.png') }).catch(() => undefined);
+		return { ok: false, detail: String(error) };
+	}
+}
+
+/**
+ * A question typed while an answer still streams, as members do: Enter keeps it in the box (the
+ * extension answers one question at a time), it survives the view being hidden and shown again,
+ * and Enter sends it once the answer is done. The endpoint is slowed by the test first.
+ */
+export async function uiDraftWhileAnswering(page: Page): Promise<{ ok: boolean; detail: string }> {
+	const draft = 'Typed while the answer streams';
+	try {
+		let chat = await openChat(page);
+		await chat.locator('#input').fill('A slow answer, please');
+		await chat.locator('#input').press('Enter');
+		await chat.locator('#stop').waitFor({ state: 'visible', timeout: 10_000 });
+		await chat.locator('#input').fill(draft);
+		await chat.locator('#input').press('Enter');
+		const keptWhileBusy = await chat.locator('#input').inputValue();
+		mkdirSync(artifacts, { recursive: true });
+		await page.screenshot({ path: join(artifacts, 'integration-chat-draft-while-answering.png') });
+		await chat.locator('#stop').waitFor({ state: 'hidden', timeout: 30_000 });
+		const sentWhileBusy = await chat.locator('.entry.user').filter({ hasText: draft }).count();
+		// Another view in the side bar discards the chat view's document; the draft comes back with it.
+		await runFromPalette(page, 'View: Show Explorer');
+		chat = await openChat(page);
+		const keptAcrossHide = await chat.locator('#input').inputValue();
+		await chat.locator('#input').press('Enter');
+		await chat.locator('.entry.user').last().filter({ hasText: draft }).waitFor({ timeout: 10_000 });
+		await chat.locator('#stop').waitFor({ state: 'hidden', timeout: 30_000 });
+		const sent = await chat.locator('.entry.user').filter({ hasText: draft }).count();
+		return {
+			ok:
+				keptWhileBusy === draft &&
+				sentWhileBusy === 0 &&
+				keptAcrossHide === draft &&
+				sent === 1 &&
+				(await chat.locator('#input').inputValue()) === '',
+			detail: `box while answering: "${keptWhileBusy}"; sent while answering: ${sentWhileBusy}; box after the view was hidden: "${keptAcrossHide}"; sent: ${sent}`,
+		};
+	} catch (error) {
+		mkdirSync(artifacts, { recursive: true });
+		await page.screenshot({ path: join(artifacts, 'integration-chat-draft-failed.png') }).catch(() => undefined);
 		return { ok: false, detail: String(error) };
 	}
 }
@@ -290,16 +335,29 @@ export async function uiSettingShown(
 
 /** Opens the chat view from the command palette, as a member does, and returns its document. */
 export async function openChat(page: Page): Promise<Frame> {
-	await page.keyboard.press('F1');
-	await page.keyboard.type('Org Provider Policy: Open Chat');
-	await page.waitForTimeout(300);
-	await page.keyboard.press('Enter');
+	await runFromPalette(page, 'Org Provider Policy: Open Chat');
 	const chat = await chatFrame(page);
 	// The view's document is there before the extension's first state (the badge, the day's
 	// transcript) reaches it: wait for that, or what the transcript holds is read too early.
 	// (A selector, not a script: the view's CSP refuses evaluated strings.)
 	await chat.locator('#badge-label:not(:empty)').waitFor({ timeout: 20_000 });
 	return chat;
+}
+
+/**
+ * Runs a command from the palette as a member does. The title is entered once the palette's box
+ * has focus, and Enter pressed once that command leads the list: keys typed before the palette
+ * opens land in whatever had focus (a space in the chat view presses its provider badge).
+ */
+export async function runFromPalette(page: Page, title: string): Promise<void> {
+	await page.keyboard.press('F1');
+	const palette = page.locator('.quick-input-widget');
+	const box = palette.locator('.quick-input-box input');
+	await box.waitFor({ state: 'visible', timeout: 10_000 });
+	await box.fill(`>${title}`);
+	await palette.locator('.monaco-list-row.focused').filter({ hasText: title }).waitFor({ timeout: 10_000 });
+	await box.press('Enter');
+	await palette.waitFor({ state: 'hidden', timeout: 10_000 });
 }
 
 /** The chat view's document: webviews are nested frames, found by what they contain. */

@@ -24,6 +24,7 @@ import {
 	uiChatAccessibility,
 	uiChatError,
 	uiCheck,
+	uiDraftWhileAnswering,
 	uiFirstRun,
 	uiMessage,
 	uiSettingShown,
@@ -137,6 +138,8 @@ export async function startWorld(): Promise<{ world: World; env: Record<string, 
 						return reply(200, {});
 					case 'POST /ui-check':
 						return onPage<{ expectDivider?: boolean }>((page, expected) => uiCheck(page, expected));
+					case 'POST /ui-draft-while-answering':
+						return onPage(uiDraftWhileAnswering);
 					case 'POST /ui-message':
 						return onPage<Parameters<typeof uiMessage>[1]>((page, wanted) => uiMessage(page, wanted));
 					case 'POST /sso-approve': {

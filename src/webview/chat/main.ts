@@ -21,6 +21,8 @@ const modelSelect = byId<HTMLSelectElement>('model');
 const notice = byId<HTMLElement>('notice');
 
 let entries: ChatEntry[] = [];
+// While an answer streams the extension takes no new question: Enter then keeps the draft instead of dropping it.
+let busy = false;
 const ACTION_LABELS: Record<ErrorAction, string> = {
 	setApiKey: 'Set API Key',
 	signInWithMicrosoft: 'Sign in with Microsoft',
@@ -29,6 +31,8 @@ const ACTION_LABELS: Record<ErrorAction, string> = {
 	showLog: 'Show Log',
 };
 const post = (message: FromWebview) => vscode.postMessage(message);
+// The draft outlives the view being hidden (its document is then discarded) and shown again.
+const saveDraft = () => vscode.setState({ draft: input.value });
 
 function renderEntry(entry: ChatEntry): HTMLElement {
 	// A turn is an article; the endpoint's divider is a note between them (a separator's text would not be read).
@@ -95,6 +99,7 @@ window.addEventListener('message', (event: MessageEvent<unknown>) => {
 		byId('managed-label').textContent = message.managedBy ?? '';
 		modelSelect.replaceChildren(...message.models.map((model) => new Option(model, model, false, model === message.model)));
 		modelSelect.disabled = message.models.length === 0;
+		busy = message.busy;
 		send.hidden = message.busy;
 		stop.hidden = !message.busy;
 		const welcome = Boolean(message.welcome) && entries.length === 0;
@@ -102,7 +107,6 @@ window.addEventListener('message', (event: MessageEvent<unknown>) => {
 		// While the empty state asks whether an organization is in use, the own provider's missing key is not the member's concern yet.
 		notice.hidden = !message.notice || welcome;
 		notice.textContent = message.notice ?? '';
-		vscode.setState({ draft: input.value });
 	} else if (message.type === 'delta') {
 		const entry = entries.find((candidate) => candidate.id === message.id);
 		if (entry) {
@@ -124,11 +128,13 @@ for (const id of ['welcome-sign-in', 'welcome-invitation']) {
 byId<HTMLFormElement>('composer').addEventListener('submit', (event) => {
 	event.preventDefault();
 	const text = input.value.trim();
-	if (text) {
+	if (text && !busy) {
 		post({ type: 'send', text });
 		input.value = '';
+		saveDraft();
 	}
 });
+input.addEventListener('input', saveDraft);
 input.addEventListener('keydown', (event) => {
 	if (event.key === 'Enter' && !event.shiftKey) {
 		event.preventDefault();

@@ -834,6 +834,19 @@ export function memberDay(): void {
 			assert.equal(result.ok, true, result.detail);
 		});
 
+		it('keeps a question typed while an answer streams, also when the view is hidden, and sends it with Enter afterwards', async function () {
+			// The answer's bytes in pieces half a second apart (about 3 s): time to type and press Enter while it streams.
+			await setEndpointBehaviour({ splitBytes: 250, chunkDelayMs: 500 });
+			try {
+				// Asserts what the member saw (the driver's detail says which step differed); skipped without a page.
+				if (!(await drive<{ detail: string }>('/ui-draft-while-answering', {}))) {
+					this.skip();
+				}
+			} finally {
+				await setEndpointBehaviour({});
+			}
+		});
+
 		it('offers Set API Key, Copy details and Show Log as buttons on a refused request in the chat view (#14 item 5)', async function () {
 			await setEndpointBehaviour({ status: 401 });
 			try {
