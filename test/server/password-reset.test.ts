@@ -121,7 +121,17 @@ describe('password reset links', () => {
 		assert.match(await short.text(), /at least 12 characters/);
 		const common = await submitPageForm(link, { password: 'dev@acme.example' + '1234' });
 		assert.equal(common.status, 400);
-		assert.match(await common.text(), /role="alert" id="reset-error">The password /);
+		const commonPage = await common.text();
+		assert.match(commonPage, /role="alert" id="reset-error">The password /);
+		assert.match(commonPage, /id="reset-account">dev@acme\.example</, 'the form is there again, for the same account');
+		// A form that fails its own check (no form token) is refused, and shown again for the account.
+		const unchecked = await fetch(link, {
+			method: 'POST',
+			headers: { 'content-type': 'application/x-www-form-urlencoded', origin: service.url },
+			body: new URLSearchParams({ password: NEW_PASSWORD }),
+		});
+		assert.equal(unchecked.status, 403);
+		assert.match(await unchecked.text(), /id="reset-account">dev@acme\.example</);
 		assert.equal((await fetch(link)).status, 200, 'still usable');
 		assert.equal((await submitPageForm(link, { password: NEW_PASSWORD })).status, 200);
 	});

@@ -58,47 +58,64 @@ export class PasswordResets {
 		return { user, token, expiresAt };
 	}
 
-	/** The account a link resets, while it can still be used; a used, replaced or expired one is refused. */
-	async check(token: string): Promise<PendingReset> {
-		const { user } = await this.usable(token);
-		return { email: user.email, orgId: user.orgId, role: user.role };
+	/** The account a link resets while it can still be used, or why it opens nothing (used, replaced, expired). */
+	async check(token: string): Promise<{ account: PendingReset } | { refused: DomainError }> {
+		const found = await this.usable(token);
+		return found instanceof DomainError ? { refused: found } : { account: pendingReset(found.user) };
 	}
 
-	/** Sets the new password with the link, once; every sign-in of the account ends. */
-	async redeem(token: string, password: string): Promise<UserRecord> {
-		const { reset, user } = await this.usable(token);
-		const hash = await this.members.newPasswordHash(password, user.email, user.orgId);
+	/**
+	 * Sets the new password with the link, once; every sign-in of the account ends. Refused, the
+	 * account comes back too where only the password was wrong, so the form can be shown again.
+	 */
+	async redeem(token: string, password: string): Promise<{ user: UserRecord } | { refused: DomainError; account?: PendingReset }> {
+		const found = await this.usable(token);
+		if (found instanceof DomainError) {
+			return { refused: found };
+		}
+		const { reset, user } = found;
+		let hash: string;
+		try {
+			hash = await this.members.newPasswordHash(password, user.email, user.orgId);
+		} catch (error) {
+			if (error instanceof DomainError) {
+				return { refused: error, account: pendingReset(user) };
+			}
+			throw error;
+		}
 		// The operator's link is the break-glass way in for an admin, as its invitation would be.
 		const breakGlass = reset.createdBy === OPERATOR && user.role === 'admin';
 		if ((await this.store.passwordResets.redeem(reset.tokenHash, hash, this.clock.now(), { breakGlass })) === 'already-used') {
-			throw used();
+			return { refused: used() };
 		}
 		// Their cached tokens and open streams end here; other instances hear it from the store.
 		this.members.forgetRevoked(user.id);
 		// Failed guesses at the old password no longer stand between them and the new one.
 		this.members.forgiveFailedSignIns(user.email);
-		return { ...user, passwordHash: hash, breakGlass: user.breakGlass || breakGlass };
+		return { user: { ...user, passwordHash: hash, breakGlass: user.breakGlass || breakGlass } };
 	}
 
 	/** The link and its account while it can be used; otherwise the refusal, in the person's words. */
-	private async usable(token: string): Promise<{ reset: PasswordResetRecord; user: UserRecord }> {
+	private async usable(token: string): Promise<{ reset: PasswordResetRecord; user: UserRecord } | DomainError> {
 		const reset = await this.store.passwordResets.get(hashSecret(token));
 		if (!reset || reset.usedAt !== null) {
-			throw used();
+			return used();
 		}
 		if (reset.expiresAt <= this.clock.now()) {
-			throw new DomainError('expired_reset', 'this password reset link has expired: ask your admin for a new one');
+			return new DomainError('expired_reset', 'this password reset link has expired: ask your admin for a new one');
 		}
 		const user = await this.store.getUser(reset.userId);
 		if (!user) {
-			throw used();
+			return used();
 		}
 		if (user.deactivatedAt !== null) {
-			throw new DomainError('deactivated', 'this account is deactivated by its directory: ask your admin');
+			return new DomainError('deactivated', 'this account is deactivated by its directory: ask your admin');
 		}
 		return { reset, user };
 	}
 }
+
+const pendingReset = (user: UserRecord): PendingReset => ({ email: user.email, orgId: user.orgId, role: user.role });
 
 const used = () =>
 	new DomainError(

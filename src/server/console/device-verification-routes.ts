@@ -74,7 +74,7 @@ export const deviceVerificationRoutes: FastifyPluginAsyncZod<DeviceVerificationR
 				if (byPassword) {
 					const outcome = await passwords.signIn(body.email ?? '', body.password ?? '', 'device');
 					if (outcome.kind === 'refused') {
-						const [status, error] = refusalAnswer(outcome, reply);
+						const [status, error] = refusalAnswer(outcome, reply, 'device');
 						return answer(status, { error });
 					}
 					user = outcome.user;

@@ -81,12 +81,7 @@ export const memberPasswordRoutes: FastifyPluginAsyncZod<MemberPasswordRouteOpti
 				}
 				const signedIn = await passwords.signIn(email, current, 'account');
 				if (signedIn.kind === 'refused') {
-					const [status, message] =
-						signedIn.reason === 'wrong_password'
-							? [401, 'Wrong email or current password.']
-							: signedIn.reason === 'password_sign_in_off'
-								? [409, 'This organization signs in with single sign-on only: change your password at your identity provider.']
-								: refusalAnswer(signedIn, reply);
+					const [status, message] = refusalAnswer(signedIn, reply, 'account');
 					return show(request, reply, { email, error: message }, status);
 				}
 				const { user } = signedIn;

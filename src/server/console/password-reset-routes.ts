@@ -68,54 +68,41 @@ export const passwordResetRoutes: FastifyPluginAsyncZod<PasswordResetRouteOption
 ) => {
 	const { sendPage, guard, guarded, formOf } = kit;
 
-	/** The account the link resets, or the page that says why it opens nothing (and its status). */
-	const opened = async (token: string): Promise<{ account?: PendingReset; refusal?: { message: string; status: number } }> => {
-		try {
-			return { account: await passwordResets.check(token) };
-		} catch (error) {
-			if (error instanceof DomainError) {
-				return { refusal: { message: refusalMessage(error), status: domainStatus(error) } };
-			}
-			throw error;
-		}
-	};
-
 	app.get('/reset/:token', { schema: { params: ResetParams } }, async (request, reply) => {
 		const { token } = request.params;
-		const { account, refusal } = await opened(token);
-		return sendPage(reply, resetPage(token, guard.tokenFor(request, reply), account, refusal?.message), refusal?.status ?? 200);
+		const checked = await passwordResets.check(token);
+		if ('refused' in checked) {
+			const { refused } = checked;
+			return sendPage(reply, resetPage(token, guard.tokenFor(request, reply), undefined, refusalMessage(refused)), domainStatus(refused));
+		}
+		return sendPage(reply, resetPage(token, guard.tokenFor(request, reply), checked.account));
 	});
 
 	app.post('/reset/:token', { config: loginLimit, schema: { params: ResetParams } }, async (request, reply) => {
 		const { token } = request.params;
-		const { account } = await opened(token);
-		const again = (error: string, status: number) =>
-			sendPage(reply, resetPage(token, guard.tokenFor(request, reply), account, error), status);
 		return guarded(
 			request,
 			reply,
-			(formToken, error) => resetPage(token, formToken, account, error),
+			// A form that fails its own check (an old page's token) is shown again, for the link's account if it still opens.
+			async (formToken, error) => {
+				const checked = await passwordResets.check(token);
+				return resetPage(token, formToken, 'account' in checked ? checked.account : undefined, error);
+			},
 			async () => {
-				const password = formOf(request).password ?? '';
-				if (account && password.length < 12) {
-					return again('The password must be at least 12 characters.', 400);
+				const outcome = await passwordResets.redeem(token, formOf(request).password ?? '');
+				if ('refused' in outcome) {
+					// A weak password keeps the form; a link that opens nothing says so, the same way the page does.
+					const { refused, account } = outcome;
+					return sendPage(reply, resetPage(token, guard.tokenFor(request, reply), account, refusalMessage(refused)), domainStatus(refused));
 				}
-				try {
-					const user = await passwordResets.redeem(token, password);
-					await audit.record(user.orgId, user.email, 'member.password_reset', 'ok', { role: user.role });
-					notify(user, 'reset', true);
-					if (user.role === 'admin') {
-						await kit.signIn(reply, user);
-						return reply.redirect('/console', 303);
-					}
-					return sendPage(reply, await connectVsCodePage({ store, config }, user, { afterReset: true }));
-				} catch (error) {
-					if (error instanceof DomainError) {
-						// A weak password keeps the form; a link that opens nothing says so, the same way the page does.
-						return again(refusalMessage(error), domainStatus(error));
-					}
-					throw error;
+				const { user } = outcome;
+				await audit.record(user.orgId, user.email, 'member.password_reset', 'ok', { role: user.role });
+				notify(user, 'reset', true);
+				if (user.role === 'admin') {
+					await kit.signIn(reply, user);
+					return reply.redirect('/console', 303);
 				}
+				return sendPage(reply, await connectVsCodePage({ store, config }, user, { afterReset: true }));
 			},
 		);
 	});

@@ -3,7 +3,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import * as z from 'zod';
 import type { ConsoleSessions } from '../accounts';
 import type { ServerConfig } from '../config';
-import type { PasswordRefusal, PasswordSignIn } from '../sso/password-sign-in';
+import type { PasswordPurpose, PasswordRefusal, PasswordSignIn } from '../sso/password-sign-in';
 import type { SingleSignOn } from '../sso/single-sign-on';
 import type { ConsoleKit } from './kit';
 import { consoleReturnPath } from './return-path';
@@ -21,18 +21,25 @@ export interface SignInRouteOptions {
 /** The sign-in page's address: break-glass, and the console page to return to (`next`). */
 const LoginQuery = z.object({ 'break-glass': z.string().optional(), next: z.string().optional() });
 
-/** The status and sentence for a refused sign-in; a throttled account is told when to try again. */
-export function refusalAnswer(refusal: PasswordRefusal, reply: FastifyReply): [number, string] {
+/**
+ * The status and sentence for a refused password, in the words of the page that asked: a sign-in
+ * (the console's, or VS Code's on the device page) or the members' password page. A throttled
+ * account is told when to try again.
+ */
+export function refusalAnswer(refusal: PasswordRefusal, reply: FastifyReply, purpose: PasswordPurpose): [number, string] {
+	const changing = purpose === 'account';
 	switch (refusal.reason) {
 		case 'throttled':
 			reply.header('retry-after', String(refusal.retryAfterSeconds));
 			return [429, `Too many failed sign-ins for this account: try again in ${refusal.retryAfterSeconds} s.`];
 		case 'wrong_password':
-			return [401, 'Wrong email or password.'];
+			return [401, changing ? 'Wrong email or current password.' : 'Wrong email or password.'];
 		case 'not_admin':
 			return [401, 'Only admins can use the console.'];
 		case 'password_sign_in_off':
-			return [403, 'This organization signs in with single sign-on only: use the button above.'];
+			return changing
+				? [409, 'This organization signs in with single sign-on only: change your password at your identity provider.']
+				: [403, 'This organization signs in with single sign-on only: use the button above.'];
 	}
 }
 
@@ -69,7 +76,7 @@ export const signInRoutes: FastifyPluginAsyncZod<SignInRouteOptions> = async (
 			async () => {
 				const outcome = await passwords.signIn(body.email ?? '', body.password ?? '', 'console');
 				if (outcome.kind === 'refused') {
-					const [status, error] = refusalAnswer(outcome, reply);
+					const [status, error] = refusalAnswer(outcome, reply, 'console');
 					return loginPage(request, reply, { error, email: body.email, breakGlass, sso: offer, next }, status);
 				}
 				await kit.signIn(reply, outcome.user);
