@@ -63,6 +63,42 @@ describe('a forgotten password, in headless Chromium', function () {
 		await deviceSignIn(service.url, dev.email, NEW_PASSWORD);
 	});
 
+	it('the admin withdraws a link sent to the wrong inbox, one made on this page or listed after a reload', async () => {
+		const { page, service } = ui;
+		const dev = await service.addUser('dev@acme.example', 'member');
+		await page.goto(`${service.url}/console/members`);
+		const row = page.locator('tr', { hasText: 'dev@acme.example' });
+		const withdrawIt = async () => {
+			let asked = '';
+			page.once('dialog', (dialog) => {
+				asked = dialog.message();
+				void dialog.accept();
+			});
+			await row.getByRole('button', { name: 'Withdraw the password reset link of dev@acme.example' }).click();
+			await page.waitForSelector('#status.success:has-text("Withdrew the password reset link of dev@acme.example: it opens nothing now.")');
+			assert.match(asked, /^Withdraw the password reset link of dev@acme\.example\? It opens nothing from now on/);
+			assert.equal(await row.locator('.password-reset-until').count(), 0, 'the row no longer says a link is out');
+		};
+
+		page.once('dialog', (dialog) => void dialog.accept());
+		await page.click('button[aria-label="Reset password of dev@acme.example"]');
+		await page.waitForSelector('#status.success');
+		const first = await page.inputValue('#reset-link');
+		await withdrawIt();
+		assert.equal(await page.isVisible('#reset-result'), false, 'the withdrawn link is no longer offered to copy');
+		assert.equal((await fetch(first)).status, 404);
+
+		page.once('dialog', (dialog) => void dialog.accept());
+		await page.click('button[aria-label="Reset password of dev@acme.example"]');
+		await page.waitForSelector('#status.success');
+		const second = await page.inputValue('#reset-link');
+		await page.reload();
+		await withdrawIt();
+		assert.equal((await fetch(second)).status, 404);
+		await page.reload();
+		assert.equal(await row.locator('.password-reset-until').count(), 0);
+	});
+
 	it('says why no link was made for a member the directory deactivated', async () => {
 		const { page, service } = ui;
 		const dev = await service.addUser('dev@acme.example', 'member');

@@ -200,6 +200,44 @@ describe('password reset links', () => {
 		assert.equal((await fetch(link)).status, 200, 'the earlier link stays: a refused one replaces nothing');
 	});
 
+	it('is withdrawn by an admin (an API token too): the link opens nothing, the listing drops it, the activity names it', async () => {
+		const dev = await service.addUser('dev@acme.example', 'member');
+		const link = await linkFor(dev.id);
+		const withdraw = (token: string, id = dev.id) =>
+			fetch(`${service.url}/api/v1/admin/members/${id}/password-reset`, { method: 'DELETE', headers: bearer(token) });
+		const devToken = (await service.signIn(dev.email)).access_token;
+		assert.equal((await withdraw(devToken)).status, 403, 'not by members');
+
+		const pipeline = await jsonOf(
+			await fetch(`${service.url}/api/v1/admin/tokens`, {
+				method: 'POST',
+				headers: bearer(admin, { 'content-type': 'application/json' }),
+				body: JSON.stringify({ label: 'pipeline' }),
+			}),
+		);
+		// Withdrawing only takes a way in away: a pipeline may clean up after a link sent to the wrong inbox.
+		assert.equal((await withdraw(pipeline.token)).status, 204);
+		assert.equal((await fetch(link)).status, 404, 'the link opens nothing');
+		const listing = await jsonOf(await fetch(`${service.url}/api/v1/admin/members`, { headers: bearer(admin) }));
+		assert.equal(listing.members.find((member: { email: string }) => member.email === dev.email).passwordResetUntil, undefined);
+		await service.signIn(dev.email, dev.password);
+
+		const again = await withdraw(admin);
+		assert.equal(again.status, 404);
+		assert.match((await jsonOf(again)).message, /no password reset link of dev@acme\.example is out/);
+		assert.equal((await withdraw(admin, 'no-such-member')).status, 404);
+		// An expired link is not "out": there is nothing to withdraw.
+		await linkFor(dev.id);
+		clock.advance(24 * 3600_000);
+		assert.equal((await withdraw(pipeline.token)).status, 404);
+
+		const events = await service.store.audit.listAudit('acme', { limit: 5, actions: ['member.password_reset_withdrawn'] });
+		assert.deepEqual(
+			events.map(({ actor, detail }) => ({ actor, detail })),
+			[{ actor: ADMIN.email, detail: { member: dev.email } }],
+		);
+	});
+
 	it('ends with the member: removing them voids their link', async () => {
 		const dev = await service.addUser('dev@acme.example', 'member');
 		const link = await linkFor(dev.id);

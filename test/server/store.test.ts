@@ -135,7 +135,7 @@ function storeContract(name: string, makeHarness: () => Promise<StoreHarness>): 
 			assert.equal(await store.getUser('u1'), undefined);
 		});
 
-		it('keeps one unused password reset link per person, uses it once with their new password and ends their sign-ins, and forgets it with them', async () => {
+		it('keeps one unused password reset link per person, uses it once with their new password and ends their sign-ins, withdraws it, and forgets it with them', async () => {
 			await store.createUser(user('u1'));
 			await store.insertTokens([
 				{ ...token, tokenHash: 'a', kind: 'access' },
@@ -163,7 +163,15 @@ function storeContract(name: string, makeHarness: () => Promise<StoreHarness>): 
 			assert.equal((await store.getToken('s'))?.revokedAt, 1_500);
 			assert.equal((await store.getToken('k'))?.revokedAt, null, "automation's API token stays");
 
+			await store.passwordResets.issue(link('withdrawn', 5_000));
+			assert.equal(await store.passwordResets.withdraw('other', 'u1', 2_000), 0, 'only in its organization');
+			assert.equal(await store.passwordResets.withdraw('acme', 'u1', 2_000), 1);
+			assert.equal(await store.passwordResets.get('withdrawn'), undefined);
+			assert.notEqual(await store.passwordResets.get('second'), undefined, 'a used link stays on record');
+			assert.equal(await store.passwordResets.withdraw('acme', 'u1', 2_000), 0, 'nothing left to withdraw');
+
 			await store.passwordResets.issue(link('third', 5_000));
+			assert.equal(await store.passwordResets.withdraw('acme', 'u1', 5_000), 0, 'an expired link is not out');
 			assert.equal(await store.purgeExpired(3_000), 1, 'the used link, expired since');
 			assert.notEqual(await store.passwordResets.get('third'), undefined, 'not expired yet');
 			await store.removeUser('u1', 4_000);

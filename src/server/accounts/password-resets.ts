@@ -30,10 +30,7 @@ export class PasswordResets {
 
 	/** A new link for the person (their unused one stops working); `issuedBy` is the admin's e-mail or {@link OPERATOR}. */
 	async issue(orgId: string, userId: string, issuedBy: string): Promise<{ user: UserRecord; token: string; expiresAt: number }> {
-		const user = await this.store.getUser(userId);
-		if (!user || user.orgId !== orgId) {
-			throw new DomainError('not_found', 'no such member in this organization');
-		}
+		const user = await this.memberOf(orgId, userId);
 		if (user.deactivatedAt !== null) {
 			throw new DomainError('deactivated', `${user.email} is deactivated by the directory (SCIM): reactivate them there first`);
 		}
@@ -56,6 +53,15 @@ export class PasswordResets {
 			usedAt: null,
 		});
 		return { user, token, expiresAt };
+	}
+
+	/** Voids the member's unused link (sent to the wrong inbox, say): it opens nothing from now on. */
+	async withdraw(orgId: string, userId: string): Promise<UserRecord> {
+		const user = await this.memberOf(orgId, userId);
+		if ((await this.store.passwordResets.withdraw(orgId, userId, this.clock.now())) === 0) {
+			throw new DomainError('not_found', `no password reset link of ${user.email} is out (used, withdrawn or expired already?)`);
+		}
+		return user;
 	}
 
 	/** The account a link resets while it can still be used, or why it opens nothing (used, replaced, expired). */
@@ -93,6 +99,14 @@ export class PasswordResets {
 		// Failed guesses at the old password no longer stand between them and the new one.
 		this.members.forgiveFailedSignIns(user.email);
 		return { user: { ...user, passwordHash: hash, breakGlass: user.breakGlass || breakGlass } };
+	}
+
+	private async memberOf(orgId: string, userId: string): Promise<UserRecord> {
+		const user = await this.store.getUser(userId);
+		if (!user || user.orgId !== orgId) {
+			throw new DomainError('not_found', 'no such member in this organization');
+		}
+		return user;
 	}
 
 	/** The link and its account while it can be used; otherwise the refusal, in the person's words. */

@@ -14,6 +14,7 @@ const ACTION_LABELS: Readonly<Record<string, string>> = {
 	'member.signed_out': 'Signed out everywhere',
 	'member.password_reset_sent': 'Password reset link made',
 	'member.password_reset': 'Password reset',
+	'member.password_reset_withdrawn': 'Password reset link withdrawn',
 	'account.password_changed': 'Own password changed',
 	'member.invitation_withdrawn': 'Invitation withdrawn',
 	'usage.budget_set': 'Allowance set',

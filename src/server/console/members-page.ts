@@ -76,6 +76,12 @@ function memberActions(member: MemberView): SafeHtml {
 		<button type="button" class="remove-member" ${data} aria-label="Remove ${member.email}">Remove</button></div>`;
 }
 
+/** A member's unused reset link: until when it works, and *Withdraw* (a link sent to the wrong inbox). The script fills a copy for a link just made. */
+function resetLinkNote(member: Pick<MemberView, 'id' | 'email'>, until: string): SafeHtml {
+	return html`<span class="password-reset-until"><br><span class="muted">reset link works until <time datetime="${until}">${until}</time></span>
+		<button type="button" class="withdraw-reset" data-id="${member.id}" data-email="${member.email}" aria-label="Withdraw the password reset link of ${member.email}">Withdraw</button></span>`;
+}
+
 /** Where the script shows a one-time link just made (`#<kind>-link`), with what happened to it (`#<kind>-note`) and *Copy*. */
 function oneTimeLinkPanel(kind: 'invite' | 'reset', label: string): SafeHtml {
 	return html`<div id="${kind}-result" class="subpanel" hidden>
@@ -166,7 +172,7 @@ export function membersPage({
 				<tbody>
 					${listing.members.map(
 						(member) => html`<tr data-member-id="${member.id}">
-							<td><a href="/console/usage?${new URLSearchParams({ member: member.email }).toString()}" title="Their usage">${member.email}</a>${member.passwordResetUntil ? html`<span class="muted password-reset-until"><br>reset link works until <time datetime="${member.passwordResetUntil}">${member.passwordResetUntil}</time></span>` : ''}</td>
+							<td><a href="/console/usage?${new URLSearchParams({ member: member.email }).toString()}" title="Their usage">${member.email}</a>${member.passwordResetUntil ? resetLinkNote(member, member.passwordResetUntil) : ''}</td>
 							<td>${member.id === selfId || rolesFromSso ? member.role : roleChoice(member)}</td>
 							<td class="member-groups">${(groupsOf.get(member.id) ?? []).join(', ') || '—'}</td>
 							<td>${member.lastSeenAt ? html`<time datetime="${member.lastSeenAt}">${member.lastSeenAt}</time>` : 'never'}</td>
@@ -180,6 +186,7 @@ export function membersPage({
 			<h2>Pending invitations</h2>
 			<ul id="invitations">${invitations.map((invitation) => invitationItem(invitation.email, invitation.role, invitation.expiresAt))}</ul>
 			<p id="no-invitations" class="muted" ${invitations.length ? 'hidden' : ''}>None.</p>
+			<template id="reset-note-template">${resetLinkNote({ id: '', email: '' }, '')}</template>
 			<template id="invitation-template">${invitationItem('', 'member', '')}</template>
 			<h2>Add a member</h2>
 			<form id="add-member" class="row">

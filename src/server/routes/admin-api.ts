@@ -27,7 +27,7 @@ export type AdminApiOptions = Omit<AdminRouteOptions, 'canaryGroups'> &
 		readonly usage: UsageService;
 		readonly rolloutEnded: (orgId: string) => Promise<void>;
 		readonly adminTokens: AdminApiTokens;
-		readonly passwordResets: Pick<PasswordResets, 'issue'>;
+		readonly passwordResets: Pick<PasswordResets, 'issue' | 'withdraw'>;
 		/** The activity list: written by every admin route, read by `GET /activity`. */
 		readonly audit: Pick<AuditLog, 'record' | 'list'>;
 	};

@@ -3,14 +3,14 @@ import * as z from 'zod';
 import type { PasswordResets } from '../accounts';
 import type { AuditLog } from '../audit';
 import { isoTime } from '../clock';
-import { requireRole, signedInPrincipalOf, type Authenticators } from '../http/auth';
+import { principalOf, requireRole, signedInPrincipalOf, type Authenticators } from '../http/auth';
 import { ErrorSchema } from '../http/schemas';
 import { trySending, type Mailer } from '../mail';
 import type { Store } from '../store/store';
 
 export interface AdminPasswordResetRouteOptions {
 	readonly auth: Authenticators;
-	readonly passwordResets: Pick<PasswordResets, 'issue'>;
+	readonly passwordResets: Pick<PasswordResets, 'issue' | 'withdraw'>;
 	readonly store: Pick<Store, 'getOrganization'>;
 	readonly audit: Pick<AuditLog, 'record'>;
 	readonly publicUrl: () => string;
@@ -82,6 +82,25 @@ export const adminPasswordResetRoutes: FastifyPluginAsyncZod<AdminPasswordResetR
 				emailed: mail?.sent ?? false,
 				...(mail?.error ? { emailError: mail.error } : {}),
 			});
+		},
+	);
+
+	// Withdrawing only takes a way in away, so an admin API token may do it too.
+	app.delete(
+		'/members/:id/password-reset',
+		{
+			schema: {
+				summary: "Withdraw a member's unused password reset link: it opens nothing from now on",
+				security: [{ bearerAuth: [] }],
+				params: z.object({ id: z.string().min(1) }),
+				response: { 204: z.null(), 404: ErrorSchema },
+			},
+		},
+		async (request, reply) => {
+			const { user } = principalOf(request);
+			const member = await passwordResets.withdraw(user.orgId, request.params.id);
+			await audit.record(user.orgId, user.email, 'member.password_reset_withdrawn', 'ok', { member: member.email });
+			return reply.code(204).send(null);
 		},
 	);
 };

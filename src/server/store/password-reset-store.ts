@@ -28,6 +28,8 @@ export interface PasswordResetStore {
 	 * announced to the other instances. `already-used` changes nothing.
 	 */
 	redeem(tokenHash: string, passwordHash: string, at: number, options: { breakGlass: boolean }): Promise<PasswordResetOutcome>;
+	/** Voids the person's unused link that still works (an admin withdrew it); how many there were (0 or 1). */
+	withdraw(orgId: string, userId: string, now: number): Promise<number>;
 	/** Until when each person's unused link works, for those of the organization who have one. */
 	pendingUntil(orgId: string, now: number): Promise<Map<string, number>>;
 }
@@ -100,6 +102,17 @@ export class SqlPasswordResetStore implements PasswordResetStore {
 			await this.announce(trx, { kind: 'revoked', userId });
 			return 'reset' as const;
 		});
+	}
+
+	async withdraw(orgId: string, userId: string, now: number): Promise<number> {
+		const deleted = await this.db
+			.deleteFrom('password_resets')
+			.where('org_id', '=', orgId)
+			.where('user_id', '=', userId)
+			.where('used_at', 'is', null)
+			.where('expires_at', '>', now)
+			.executeTakeFirst();
+		return Number(deleted.numDeletedRows);
 	}
 
 	async pendingUntil(orgId: string, now: number): Promise<Map<string, number>> {

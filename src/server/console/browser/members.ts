@@ -57,20 +57,40 @@ async function resetPassword(button: HTMLButtonElement): Promise<void> {
 			? `The e-mail to ${email} could not be sent (${data.emailError}). Send this one-time link yourself; it works once, until ${until}.`
 			: `Nothing was e-mailed. Send this one-time link to ${email} yourself, the way you would share a password; it works once, until ${until}.`;
 	$<HTMLInputElement>('#reset-link').value = data.link;
+	$<HTMLInputElement>('#reset-link').dataset.email = email;
 	$('#reset-result').hidden = false;
 	// The member's row says a link is out, as the page does after a reload (the new one replaced any earlier).
 	const cell = button.closest('tr')?.querySelector('td');
 	if (cell) {
 		cell.querySelector('.password-reset-until')?.remove();
-		const note = document.createElement('span');
-		note.className = 'muted password-reset-until';
-		const time = document.createElement('time');
-		time.dateTime = data.expiresAt;
-		note.append(document.createElement('br'), 'reset link works until ', time);
+		const note = ($<HTMLTemplateElement>('#reset-note-template').content.firstElementChild as HTMLElement).cloneNode(true) as HTMLElement;
+		$<HTMLTimeElement>('time', note).dateTime = data.expiresAt;
+		const withdraw = $<HTMLButtonElement>('.withdraw-reset', note);
+		Object.assign(withdraw.dataset, { id, email });
+		withdraw.setAttribute('aria-label', `Withdraw the password reset link of ${email}`);
 		cell.append(note);
 		showLocalTimes(note);
 	}
 	showStatus(`Made a password reset link for ${email}.`, 'success');
+}
+
+/** Voids a member's unused reset link (sent to the wrong inbox, say), after asking. */
+async function withdrawReset(button: HTMLButtonElement): Promise<void> {
+	const { id = '', email = '' } = button.dataset;
+	if (!window.confirm(`Withdraw the password reset link of ${email}? It opens nothing from now on; their password stays as it is.`)) {
+		return;
+	}
+	const { response, data } = await send<{ message?: string }>('DELETE', `/api/v1/admin/members/${encodeURIComponent(id)}/password-reset`);
+	if (!response.ok) {
+		showStatus(data.message ?? `Withdraw failed (${response.status}).`, 'error');
+		return;
+	}
+	button.closest('.password-reset-until')?.remove();
+	// The link shown above to copy is this one's, if it was just made: it is no use now.
+	if ($<HTMLInputElement>('#reset-link').dataset.email === email) {
+		$('#reset-result').hidden = true;
+	}
+	showStatus(`Withdrew the password reset link of ${email}: it opens nothing now.`, 'success');
 }
 
 /** The members page: invite by email, reset a lost password, sign a member out everywhere, remove a member (their VS Code is signed out at once). */
@@ -124,6 +144,13 @@ export function wireMembers(addMember: HTMLFormElement): void {
 	for (const button of $$<HTMLButtonElement>('.reset-password')) {
 		button.addEventListener('click', () => void resetPassword(button));
 	}
+	// One listener for every reset link's Withdraw, those of links made after the page loaded included.
+	$('#members').addEventListener('click', (event) => {
+		const button = (event.target as HTMLElement).closest<HTMLButtonElement>('.withdraw-reset');
+		if (button) {
+			void withdrawReset(button);
+		}
+	});
 	for (const button of $$<HTMLButtonElement>('.sign-out-member')) {
 		button.addEventListener('click', async () => {
 			const { id = '', email = '', tokenUntil = '' } = button.dataset;
