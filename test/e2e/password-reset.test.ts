@@ -65,7 +65,7 @@ describe('a forgotten password, in headless Chromium', function () {
 
 	it('the admin withdraws a link sent to the wrong inbox, one made on this page or listed after a reload', async () => {
 		const { page, service } = ui;
-		const dev = await service.addUser('dev@acme.example', 'member');
+		await service.addUser('dev@acme.example', 'member');
 		await page.goto(`${service.url}/console/members`);
 		const row = page.locator('tr', { hasText: 'dev@acme.example' });
 		const withdrawIt = async () => {
