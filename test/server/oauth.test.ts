@@ -207,7 +207,10 @@ describe('member sign-in: RFC 8628 device flow and tokens', () => {
 			refresh_token: tokens.refresh_token,
 			client_id: 'vscode',
 		});
-		assert.equal((await jsonOf(refreshed)).error_description, 'this sign-in was ended (signed out here or by an admin)');
+		assert.equal(
+			(await jsonOf(refreshed)).error_description,
+			'this sign-in was ended: signed out (here, or by an admin), or the password was changed',
+		);
 		assert.equal((await form(`${service.url}/oauth/revoke`, { token: 'never-issued' })).status, 200);
 	});
 

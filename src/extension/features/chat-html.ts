@@ -48,7 +48,8 @@ export function chatHtml(webview: vscode.Webview, media: vscode.Uri): string {
 <div id="notice" class="notice" hidden></div>
 </main>
 <form id="composer" aria-label="Send a message">
-<textarea id="input" rows="3" placeholder="Ask anything…" aria-label="Message"></textarea>
+<textarea id="input" rows="3" placeholder="Ask anything…" aria-label="Message" aria-describedby="composer-note"></textarea>
+<p id="composer-note" class="composer-note" role="status" hidden></p>
 <div class="actions">
 	<button type="button" id="clear" title="New conversation" class="icon"><span class="codicon codicon-clear-all"></span></button>
 	<button type="button" id="stop" hidden title="Stop"><span class="codicon codicon-debug-stop"></span> Stop</button>

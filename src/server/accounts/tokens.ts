@@ -237,5 +237,7 @@ function whyRevoked(user: UserRecord | undefined): string {
 	if (!user) {
 		return 'this account was removed from the organization';
 	}
-	return user.deactivatedAt !== null ? 'this account was deactivated' : 'this sign-in was ended (signed out here or by an admin)';
+	return user.deactivatedAt !== null
+		? 'this account was deactivated'
+		: 'this sign-in was ended: signed out (here, or by an admin), or the password was changed';
 }

@@ -1,5 +1,5 @@
 import MarkdownIt from 'markdown-it';
-import { ToWebviewSchema, type ChatEntry, type ErrorAction, type FromWebview } from './protocol';
+import { MAX_MESSAGE_LENGTH, ToWebviewSchema, type ChatEntry, type ErrorAction, type FromWebview } from './protocol';
 
 interface VsCodeApi {
 	postMessage(message: unknown): void;
@@ -19,6 +19,7 @@ const send = byId<HTMLButtonElement>('send');
 const stop = byId<HTMLButtonElement>('stop');
 const modelSelect = byId<HTMLSelectElement>('model');
 const notice = byId<HTMLElement>('notice');
+const composerNote = byId<HTMLElement>('composer-note');
 
 let entries: ChatEntry[] = [];
 // While an answer streams the extension takes no new question: Enter then keeps the draft instead of dropping it.
@@ -128,10 +129,17 @@ for (const id of ['welcome-sign-in', 'welcome-invitation']) {
 byId<HTMLFormElement>('composer').addEventListener('submit', (event) => {
 	event.preventDefault();
 	const text = input.value.trim();
-	if (text && !busy) {
+	// Too long to send: the question stays in the box, with why (the extension would drop it).
+	composerNote.hidden = text.length <= MAX_MESSAGE_LENGTH;
+	composerNote.textContent = composerNote.hidden
+		? ''
+		: `This message is ${text.length.toLocaleString('en-US')} characters long; the most one message can be is ${MAX_MESSAGE_LENGTH.toLocaleString('en-US')}. Shorten it to send it.`;
+	if (text && !busy && composerNote.hidden) {
 		post({ type: 'send', text });
 		input.value = '';
 		saveDraft();
+		// Busy until the extension's next state says otherwise: a second question typed at once is kept too.
+		busy = true;
 	}
 });
 input.addEventListener('input', saveDraft);

@@ -16,9 +16,15 @@ export const ChatEntrySchema = z.object({
 	stopped: z.boolean().optional(),
 });
 
+/**
+ * The longest question the view sends, in characters: about the context window of today's common
+ * models (128k tokens). The view says so instead of sending a longer one, which would be dropped.
+ */
+export const MAX_MESSAGE_LENGTH = 500_000;
+
 export const FromWebviewSchema = z.discriminatedUnion('type', [
 	z.object({ type: z.literal('ready') }),
-	z.object({ type: z.literal('send'), text: z.string().min(1).max(100_000) }),
+	z.object({ type: z.literal('send'), text: z.string().min(1).max(MAX_MESSAGE_LENGTH) }),
 	z.object({ type: z.literal('stop') }),
 	z.object({ type: z.literal('selectModel'), model: z.string().min(1).max(200) }),
 	z.object({ type: z.literal('selectProvider') }),

@@ -834,7 +834,7 @@ export function memberDay(): void {
 			assert.equal(result.ok, true, result.detail);
 		});
 
-		it('keeps a question typed while an answer streams, also when the view is hidden, and sends it with Enter afterwards', async function () {
+		it('keeps a question it cannot send yet: one too long (saying so), one typed while an answer streams (also when the view is hidden), sent with Enter afterwards', async function () {
 			// The answer's bytes in pieces half a second apart (about 3 s): time to type and press Enter while it streams.
 			await setEndpointBehaviour({ splitBytes: 250, chunkDelayMs: 500 });
 			try {
