@@ -8,6 +8,7 @@ import { Disposable, Emitter } from './base/disposable';
 import { realScheduler } from './base/scheduler';
 import { AuthFeature } from './features/auth-feature';
 import { ChatFeature } from './features/chat-feature';
+import { ChatTranscript } from './features/chat-transcript';
 import { LanguageModelFeature } from './features/language-model-feature';
 import { ProviderFeature } from './features/provider-feature';
 import { SyncFeature } from './features/sync-feature';
@@ -139,7 +140,11 @@ export class OrgPolicyExtension extends Disposable {
 			),
 		);
 		const providerFeature = this._register(new ProviderFeature(provider, log));
-		this._register(new ChatFeature(context.extensionUri, provider, log, () => Boolean(readServerSettings().serverUrl)));
+		this._register(
+			new ChatFeature(context.extensionUri, provider, log, new ChatTranscript(context.workspaceState), () =>
+				Boolean(readServerSettings().serverUrl),
+			),
+		);
 		this._register(new LanguageModelFeature(provider, effective, tokens, log));
 		this._register(usage.reporter);
 		this._register(new UsageFeature(usage.ledger, usage.reporter, () => sync.current.policy?.document, effective));

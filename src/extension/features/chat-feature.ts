@@ -7,6 +7,7 @@ import { FromWebviewSchema, ToWebviewSchema, type ChatEntry, type ErrorAction, t
 import { Disposable } from '../base/disposable';
 import { managedByLine } from '../lock/effective';
 import { chatHtml } from './chat-html';
+import type { ChatTranscript } from './chat-transcript';
 import type { ProviderService } from '../provider/provider-service';
 
 export const CHAT_VIEW_ID = 'orgProviderPolicy.chat';
@@ -14,7 +15,7 @@ export const CHAT_VIEW_ID = 'orgProviderPolicy.chat';
 /** The chat webview: streamed answers, stop, model choice and the provider badge. */
 export class ChatFeature extends Disposable implements vscode.WebviewViewProvider {
 	private view: vscode.WebviewView | undefined;
-	private readonly conversation: ChatEntry[] = [];
+	private readonly conversation: ChatEntry[];
 	private running: AbortController | undefined;
 	private models: string[] = [];
 	private model: string | undefined;
@@ -26,10 +27,17 @@ export class ChatFeature extends Disposable implements vscode.WebviewViewProvide
 		private readonly extensionUri: vscode.Uri,
 		private readonly provider: ProviderService,
 		private readonly log: vscode.LogOutputChannel,
+		/** Where the conversation outlives a reload of VS Code. */
+		private readonly transcript: ChatTranscript,
 		/** Whether a policy server is known (settings or the IT-managed file). */
 		private readonly hasServer: () => boolean = () => true,
 	) {
 		super();
+		const restored = transcript.restore();
+		this.conversation = restored?.entries ?? [];
+		this.endpoint = restored ? restored.endpoint : provider.current.provider?.baseUrl;
+		// The endpoint may have moved while VS Code was closed: the restored transcript says so too.
+		this.markEndpointChange();
 		this._register(vscode.window.registerWebviewViewProvider(CHAT_VIEW_ID, this));
 		this._register(
 			vscode.commands.registerCommand('orgProviderPolicy.openChat', () => vscode.commands.executeCommand(`${CHAT_VIEW_ID}.focus`)),
@@ -49,7 +57,6 @@ export class ChatFeature extends Disposable implements vscode.WebviewViewProvide
 		);
 		// A key entered (here or in another window) clears the "No API key" notice it answers.
 		this._register(provider.onDidChangeCredentials(() => this.view && void this.refreshModels()));
-		this.endpoint = provider.current.provider?.baseUrl;
 		this._register(
 			vscode.workspace.onDidChangeConfiguration((event) => event.affectsConfiguration('orgProviderPolicy.serverUrl') && this.postState()),
 		);
@@ -73,6 +80,7 @@ export class ChatFeature extends Disposable implements vscode.WebviewViewProvide
 					? `The endpoint changed to ${new URL(now).host}: the messages above are not sent to it.`
 					: 'No endpoint is in use now: the messages above will not be sent to the next one.',
 			});
+			this.persist();
 			this.postState();
 		}
 	}
@@ -87,6 +95,13 @@ export class ChatFeature extends Disposable implements vscode.WebviewViewProvide
 			listener.dispose();
 			this.view = undefined;
 		});
+	}
+
+	/** Keeps the conversation for the next session; a write that fails costs only that. */
+	private persist(): void {
+		void Promise.resolve(this.transcript.save(this.conversation, this.endpoint)).catch((error: unknown) =>
+			this.log.warn(`could not keep the chat transcript: ${String(error)}`),
+		);
 	}
 
 	private post(message: ToWebview): void {
@@ -166,6 +181,7 @@ export class ChatFeature extends Disposable implements vscode.WebviewViewProvide
 			case 'clear':
 				this.running?.abort();
 				this.conversation.length = 0;
+				this.persist();
 				this.postState();
 				return;
 		}
@@ -226,6 +242,7 @@ export class ChatFeature extends Disposable implements vscode.WebviewViewProvide
 		this.conversation.push(question, answer);
 		const controller = new AbortController();
 		this.running = controller;
+		this.persist();
 		this.postState();
 		try {
 			if (!this.model) {
@@ -254,6 +271,7 @@ export class ChatFeature extends Disposable implements vscode.WebviewViewProvide
 			}
 		} finally {
 			this.running = undefined;
+			this.persist();
 			this.post({ type: 'done', id: answer.id });
 			this.postState();
 		}
