@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { TestBrowser } from '../support/sso-browser';
 import { ssoInStore } from '../support/sso-setup';
-import { ADMIN, bearer, startService, type RunningService } from '../support/service';
+import { ADMIN, bearer, form, jsonOf, startService, type RunningService } from '../support/service';
 
 const NEW_PASSWORD = 'a brand new passphrase 42';
 
@@ -64,11 +64,17 @@ describe('changing your own password', () => {
 
 	it('signs VS Code out everywhere too when asked (someone may know the old password)', async () => {
 		const { browser } = await consoleAs(ADMIN.email, ADMIN.password);
-		const vscode = (await service.signIn(ADMIN.email)).access_token;
+		const vscode = await service.signIn(ADMIN.email);
 		const changed = await change(browser, { current: ADMIN.password, password: NEW_PASSWORD, repeat: NEW_PASSWORD, endSignIns: 'on' });
 		assert.equal(changed.status, 200);
 		assert.match(changed.text, /and so did your VS Code sign-ins: sign in there again\./);
-		assert.equal((await fetch(`${service.url}/api/v1/policy`, { headers: bearer(vscode) })).status, 401);
+		assert.equal((await fetch(`${service.url}/api/v1/policy`, { headers: bearer(vscode.access_token) })).status, 401);
+		const refused = await form(`${service.url}/oauth/token`, {
+			grant_type: 'refresh_token',
+			refresh_token: vscode.refresh_token,
+			client_id: 'vscode',
+		});
+		assert.equal((await jsonOf(refused)).error_description, "this account's password was changed", 'VS Code is told why');
 		assert.equal(await stillIn(browser), true);
 	});
 

@@ -88,6 +88,13 @@ describe('password reset links', () => {
 		assert.equal((await stream.next())?.event, 'revoked', 'their open stream ended at once');
 		assert.equal(await listed(), undefined, 'used: no link is out');
 		assert.equal((await read(laptop.access_token)).status, 401);
+		// Their VS Code, refreshing, is told why it was signed out.
+		const refused = await form(`${service.url}/oauth/token`, {
+			grant_type: 'refresh_token',
+			refresh_token: laptop.refresh_token,
+			client_id: 'vscode',
+		});
+		assert.equal((await jsonOf(refused)).error_description, "this account's password was reset with a one-time link");
 		await assert.rejects(service.signIn(dev.email, dev.password), /approval failed: 401/);
 		assert.equal((await read((await service.signIn(dev.email, NEW_PASSWORD)).access_token)).status, 200);
 

@@ -195,7 +195,9 @@ function storeContract(name: string, makeHarness: () => Promise<StoreHarness>): 
 				{ ...admin, tokenHash: 'elsewhere', orgId: 'other', createdAt: 4, label: 'other organization' },
 				{ ...token, tokenHash: 'access', kind: 'access', createdAt: 5 },
 			]);
-			await store.revokeToken('gone', 10);
+			await store.revokeToken('gone', 10, 'signed_out');
+			assert.equal((await store.getToken('gone'))?.revokedReason, 'signed_out', 'why it ended is kept with it');
+			assert.equal((await store.getToken('newer'))?.revokedReason, undefined);
 			await store.noteAdminApiTokenUse('older', 1_790_000_000_123);
 			await store.noteAdminApiTokenUse('access', 99);
 			const listed = await store.listAdminApiTokens('acme');

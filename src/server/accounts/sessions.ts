@@ -48,7 +48,7 @@ export class ConsoleSessions {
 
 	async end(cookie: string): Promise<void> {
 		const tokenHash = hashSecret(cookie);
-		await this.store.revokeToken(tokenHash, this.clock.now());
+		await this.store.revokeToken(tokenHash, this.clock.now(), 'signed_out');
 		this.tokens.forgetPrincipals({ tokenHash });
 	}
 }

@@ -3,7 +3,7 @@ import type { AuditLog } from '../audit';
 import type { Clock } from '../clock';
 import { hashSecret, newId, newSecret } from '../crypto';
 import type { PolicyEvents, Revocation } from '../policy/policy-service';
-import type { Store, TokenRecord, UserRecord } from '../store/store';
+import type { RevocationReason, Store, TokenRecord, UserRecord } from '../store/store';
 import { OAuthError, requireKnownClient } from './errors';
 import type { AccountTimings } from './timings';
 
@@ -92,7 +92,7 @@ export class Tokens {
 		}
 		if (record.revokedAt !== null) {
 			// Said to the token's own holder, so a member's extension can tell them what happened.
-			throw new OAuthError('invalid_grant', whyRevoked(await this.store.getUser(record.userId)));
+			throw new OAuthError('invalid_grant', whyRevoked(await this.store.getUser(record.userId), record.revokedReason));
 		}
 		if (record.clientId !== null && record.clientId !== clientId) {
 			// RFC 6749 §6: a refresh token is good only for the client it was issued to.
@@ -100,7 +100,7 @@ export class Tokens {
 		}
 		if (!(await this.store.markTokenUsed(record.tokenHash, now)) && !(await this.reusedWithinGrace(record, now))) {
 			// A rotated-out refresh token came back: someone holds a copy. End the whole family.
-			await this.store.revokeFamily(record.familyId ?? '', now);
+			await this.store.revokeFamily(record.familyId ?? '', now, 'replayed');
 			this.forgetPrincipals({ familyId: record.familyId ?? undefined, tokenHash: record.tokenHash });
 			this.events.publishRevoked({ familyId: record.familyId ?? undefined });
 			const owner = await this.store.getUser(record.userId);
@@ -139,9 +139,9 @@ export class Tokens {
 	/** Revokes a stored token (with its sign-in's family), here and on every instance, its open event streams included. */
 	async revokeRecord(record: TokenRecord): Promise<void> {
 		if (record.familyId) {
-			await this.store.revokeFamily(record.familyId, this.clock.now());
+			await this.store.revokeFamily(record.familyId, this.clock.now(), 'signed_out');
 		} else {
-			await this.store.revokeToken(record.tokenHash, this.clock.now());
+			await this.store.revokeToken(record.tokenHash, this.clock.now(), 'signed_out');
 		}
 		const revocation = record.familyId ? { familyId: record.familyId } : { tokenHash: record.tokenHash };
 		this.forgetPrincipals(revocation);
@@ -233,11 +233,22 @@ export class Tokens {
 }
 
 /** Why a refresh token no longer works, in words for the person who held it (the token's account, if it still exists). */
-function whyRevoked(user: UserRecord | undefined): string {
+/** Why a sign-in ended, said to whoever holds it (they read it as "<organization> signed you out: …"). */
+const REVOCATION_WORDS: Readonly<Record<RevocationReason, string>> = {
+	signed_out: 'this sign-in was signed out (here, or from another window)',
+	replayed: 'its refresh token was used twice, so a copy of it may exist elsewhere',
+	admin_sign_out: 'an admin signed this account out everywhere',
+	password_changed: "this account's password was changed",
+	password_reset: "this account's password was reset with a one-time link",
+};
+
+function whyRevoked(user: UserRecord | undefined, reason?: RevocationReason): string {
 	if (!user) {
 		return 'this account was removed from the organization';
 	}
-	return user.deactivatedAt !== null
-		? 'this account was deactivated'
-		: 'this sign-in was ended: signed out (here, or by an admin), or the password was changed';
+	if (user.deactivatedAt !== null) {
+		return 'this account was deactivated';
+	}
+	// Sign-ins ended before the reason was recorded.
+	return reason ? REVOCATION_WORDS[reason] : 'this sign-in was ended: signed out (here, or by an admin), or the password was changed';
 }

@@ -161,4 +161,10 @@ export const THIRD_WAVE_MIGRATIONS: Readonly<Record<string, Migration>> = {
 			await db.schema.createIndex('password_resets_by_user').on('password_resets').column('user_id').execute();
 		},
 	},
+	'0014_token_revoked_reason': {
+		// Why a sign-in ended, so its holder is told (a changed password, an admin's sign-out…) instead of a guess.
+		async up(db: Kysely<unknown>): Promise<void> {
+			await db.schema.alterTable('tokens').addColumn('revoked_reason', 'text').execute();
+		},
+	},
 };

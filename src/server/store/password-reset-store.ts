@@ -98,7 +98,7 @@ export class SqlPasswordResetStore implements PasswordResetStore {
 				.set({ password_hash: passwordHash, ...(breakGlass ? { break_glass: 1 } : {}) })
 				.where('id', '=', userId)
 				.execute();
-			await endSignInsWithin(trx, userId, at);
+			await endSignInsWithin(trx, userId, at, 'password_reset');
 			await this.announce(trx, { kind: 'revoked', userId });
 			return 'reset' as const;
 		});

@@ -10,7 +10,9 @@ import type {
 	SigningKeyRecord,
 	TokenRecord,
 	UserRecord,
+	RevocationReason,
 } from './store';
+import { REVOCATION_REASONS } from './store';
 import type { Tables } from './tables';
 
 /** Row ↔ record mapping: SQL column names on one side, the domain's names on the other. */
@@ -88,6 +90,7 @@ export const toDevice = (row: Row<'device_codes'>): DeviceCodeRecord => ({
 	status: row.status,
 	userId: row.user_id,
 });
+const revocationReason = (value: string | null): RevocationReason | undefined => REVOCATION_REASONS.find((reason) => reason === value);
 export const toToken = (row: Row<'tokens'>): TokenRecord => ({
 	tokenHash: row.token_hash,
 	kind: row.kind,
@@ -99,6 +102,7 @@ export const toToken = (row: Row<'tokens'>): TokenRecord => ({
 	createdAt: row.created_at,
 	usedAt: row.used_at,
 	revokedAt: row.revoked_at,
+	...(revocationReason(row.revoked_reason) ? { revokedReason: revocationReason(row.revoked_reason) } : {}),
 	csrfToken: row.csrf_token,
 	label: row.label,
 });

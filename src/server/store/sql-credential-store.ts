@@ -1,7 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { DialectSpecifics } from './dialect';
 import { deviceRow, toDevice, toToken, toTokenWithUser, tokenRow, USER_COLUMNS_PREFIXED } from './rows';
-import type { DeviceCodeRecord, Store, TokenRecord, UserRecord } from './store';
+import type { DeviceCodeRecord, RevocationReason, Store, TokenRecord, UserRecord } from './store';
 import type { Tables } from './tables';
 
 type CredentialMethods =
@@ -98,9 +98,14 @@ export abstract class SqlCredentialStore implements Pick<Store, CredentialMethod
 		return result.numUpdatedRows === 1n;
 	}
 
-	async revokeToken(tokenHash: string, at: number): Promise<void> {
+	async revokeToken(tokenHash: string, at: number, reason: RevocationReason): Promise<void> {
 		await this.db.transaction().execute(async (trx) => {
-			await trx.updateTable('tokens').set({ revoked_at: at }).where('token_hash', '=', tokenHash).where('revoked_at', 'is', null).execute();
+			await trx
+				.updateTable('tokens')
+				.set({ revoked_at: at, revoked_reason: reason })
+				.where('token_hash', '=', tokenHash)
+				.where('revoked_at', 'is', null)
+				.execute();
 			await this.dialect.announce(trx, { kind: 'revoked', tokenHash });
 		});
 	}
@@ -119,9 +124,14 @@ export abstract class SqlCredentialStore implements Pick<Store, CredentialMethod
 		await this.db.updateTable('tokens').set({ used_at: at }).where('token_hash', '=', tokenHash).where('kind', '=', 'admin_api').execute();
 	}
 
-	async revokeFamily(familyId: string, at: number): Promise<void> {
+	async revokeFamily(familyId: string, at: number, reason: RevocationReason): Promise<void> {
 		await this.db.transaction().execute(async (trx) => {
-			await trx.updateTable('tokens').set({ revoked_at: at }).where('family_id', '=', familyId).where('revoked_at', 'is', null).execute();
+			await trx
+				.updateTable('tokens')
+				.set({ revoked_at: at, revoked_reason: reason })
+				.where('family_id', '=', familyId)
+				.where('revoked_at', 'is', null)
+				.execute();
 			await this.dialect.announce(trx, { kind: 'revoked', familyId });
 		});
 	}

@@ -1,7 +1,7 @@
 import type { Transaction } from 'kysely';
 import { SqlCredentialStore } from './sql-credential-store';
 import { invitationRow, toInvitation, toUser, userRow } from './rows';
-import type { InvitationRecord, Role, Store, UserRecord } from './store';
+import type { InvitationRecord, RevocationReason, Role, Store, UserRecord } from './store';
 import type { Tables } from './tables';
 
 type MemberMethods =
@@ -31,11 +31,12 @@ export async function endSignInsWithin(
 	trx: Transaction<Tables>,
 	userId: string,
 	at: number,
+	reason: RevocationReason,
 	{ keep, consoleOnly = false }: { keep?: string; consoleOnly?: boolean } = {},
 ): Promise<number> {
 	let query = trx
 		.updateTable('tokens')
-		.set({ revoked_at: at })
+		.set({ revoked_at: at, revoked_reason: reason })
 		.where('user_id', '=', userId)
 		.where('kind', 'in', consoleOnly ? ['console_session'] : ['access', 'refresh', 'console_session'])
 		.where('revoked_at', 'is', null);
@@ -94,7 +95,7 @@ export abstract class SqlMemberStore extends SqlCredentialStore implements Pick<
 
 	async endSignIns(userId: string, at: number): Promise<number> {
 		return this.db.transaction().execute(async (trx) => {
-			const ended = await endSignInsWithin(trx, userId, at);
+			const ended = await endSignInsWithin(trx, userId, at, 'admin_sign_out');
 			await this.dialect.announce(trx, { kind: 'revoked', userId });
 			return ended;
 		});
@@ -111,7 +112,7 @@ export abstract class SqlMemberStore extends SqlCredentialStore implements Pick<
 	async setPassword(userId: string, passwordHash: string, change: { keepSession: string; endSignIns: boolean; at: number }): Promise<void> {
 		await this.db.transaction().execute(async (trx) => {
 			await trx.updateTable('users').set({ password_hash: passwordHash }).where('id', '=', userId).execute();
-			await endSignInsWithin(trx, userId, change.at, { keep: change.keepSession, consoleOnly: !change.endSignIns });
+			await endSignInsWithin(trx, userId, change.at, 'password_changed', { keep: change.keepSession, consoleOnly: !change.endSignIns });
 			await this.dialect.announce(trx, change.endSignIns ? { kind: 'revoked', userId } : { kind: 'account', userId });
 		});
 	}

@@ -114,6 +114,13 @@ export interface DeviceCodeRecord {
 	userId: string | null;
 }
 
+/**
+ * Why a sign-in ended, told to its holder when it next refreshes: the member's own sign-out, a
+ * refresh token presented twice, an admin's *Sign out*, a changed password, a reset link used.
+ */
+export const REVOCATION_REASONS = ['signed_out', 'replayed', 'admin_sign_out', 'password_changed', 'password_reset'] as const;
+export type RevocationReason = (typeof REVOCATION_REASONS)[number];
+
 export interface TokenRecord {
 	tokenHash: string;
 	kind: TokenKind;
@@ -126,6 +133,8 @@ export interface TokenRecord {
 	createdAt: number;
 	usedAt: number | null;
 	revokedAt: number | null;
+	/** Why it was revoked, where that was recorded (not for rows older than the record, nor for a removed or deactivated account). */
+	revokedReason?: RevocationReason;
 	csrfToken: string | null;
 	label: string | null;
 }
@@ -241,8 +250,8 @@ export interface Store {
 	getTokenWithUser(tokenHash: string): Promise<{ token: TokenRecord; user: UserRecord } | undefined>;
 	/** Marks a refresh token used; false when it was already used (a replay). */
 	markTokenUsed(tokenHash: string, at: number): Promise<boolean>;
-	revokeToken(tokenHash: string, at: number): Promise<void>;
-	revokeFamily(familyId: string, at: number): Promise<void>;
+	revokeToken(tokenHash: string, at: number, reason: RevocationReason): Promise<void>;
+	revokeFamily(familyId: string, at: number, reason: RevocationReason): Promise<void>;
 	/** The organization's admin API tokens not revoked (expired ones included), newest first, with who made each. */
 	listAdminApiTokens(orgId: string): Promise<{ token: TokenRecord; user: UserRecord }[]>;
 	/** Notes when an admin API token was last used (shown beside it; never read to admit anyone). */

@@ -69,6 +69,7 @@ export interface Tables {
 		created_at: number;
 		used_at: number | null;
 		revoked_at: number | null;
+		revoked_reason: string | null;
 		csrf_token: string | null;
 		label: string | null;
 	};
