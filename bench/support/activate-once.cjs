@@ -93,6 +93,7 @@ Module._load = function (request, ...rest) {
 
 const secrets = new Map(Object.entries(fixture.secrets));
 const state = new Map(Object.entries(fixture.globalState));
+const workspaceState = new Map();
 const context = {
 	subscriptions: [],
 	extensionUri: uri('/ext'),
@@ -105,6 +106,12 @@ const context = {
 		onDidChange: disposable,
 	},
 	globalState: { get: (key) => state.get(key), update: async (key, value) => void state.set(key, value), keys: () => [...state.keys()] },
+	// The folder's own state (the chat view's conversation): empty, as in a folder opened for the first time.
+	workspaceState: {
+		get: (key) => workspaceState.get(key),
+		update: async (key, value) => void workspaceState.set(key, value),
+		keys: () => [...workspaceState.keys()],
+	},
 };
 
 const start = performance.now();

@@ -10,8 +10,22 @@ import { format } from 'node:util';
 import { launchChromium } from '../support/chromium';
 import { freePort } from '../support/free-port';
 
-import { artifacts, HOST_TIMEOUT_MS, PACKAGED, log, packageExtension, root } from './harness';
+import { artifacts, FIRST_RUN, HOST_TIMEOUT_MS, PACKAGED, log, packageExtension, root } from './harness';
+import { uiChatAfterReload } from './ui-driver';
 import type { World } from './world';
+
+/** A check the launcher makes itself, after the extension host's tests: counted and reported with them. */
+function countOutsideHost(world: World, title: string, result: { ok: boolean; detail: string }): void {
+	const stats = (world.stats ??= { passed: 0, failed: 0, skipped: 0 });
+	if (result.ok) {
+		stats.passed++;
+		console.log(`    ✔ ${title}`);
+	} else {
+		stats.failed++;
+		(stats.failures ??= []).push({ title: `a member's day with Org Provider Policy ${title}`, message: result.detail });
+		console.log(`    ✗ ${title}: ${result.detail}`);
+	}
+}
 
 export async function runOffline(
 	suitePath: string,
@@ -135,6 +149,12 @@ export async function runOffline(
 		]).finally(() => clearTimeout(timer));
 		if (code !== 0) {
 			await page.screenshot({ path: join(artifacts, 'integration-host-at-exit.png') }).catch(() => undefined);
+		} else if (!PACKAGED && !FIRST_RUN && !process.env.ORG_POLICY_INTEGRATION_GREP) {
+			// The whole day ran: VS Code opened again on the same folder (a reload, as after an update), the
+			// extension without the tests, must show the chat view's conversation as the day left it.
+			const developmentOnly = JSON.stringify([['extensionDevelopmentPath', remote(root)]]);
+			await page.goto(`${base}/?folder=${encodeURIComponent(folder)}&payload=${encodeURIComponent(developmentOnly)}`);
+			countOutsideHost(world, 'the chat view shows the conversation again after VS Code opens anew', await uiChatAfterReload(page));
 		}
 		return code;
 	} finally {

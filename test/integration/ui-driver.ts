@@ -165,6 +165,33 @@ export async function uiDraftWhileAnswering(page: Page): Promise<{ ok: boolean; 
 }
 
 /**
+ * VS Code opened again on the folder of the day (the extension without its tests): the chat view
+ * shows the day's conversation, restored from the workspace's state. A screenshot beside it.
+ */
+export async function uiChatAfterReload(page: Page): Promise<{ ok: boolean; detail: string }> {
+	try {
+		await page.locator('.monaco-workbench').waitFor({ timeout: 60_000 });
+		// The side bar comes back as it was left, the chat view in it.
+		const chat = await chatFrame(page);
+		const questions = chat.locator('.entry.user');
+		await questions.filter({ hasText: 'Hello from the workbench' }).first().waitFor({ timeout: 20_000 });
+		const asked = (await questions.allTextContents()).map((text) => text.trim());
+		mkdirSync(artifacts, { recursive: true });
+		await page.screenshot({ path: join(artifacts, 'integration-chat-after-reload.png') });
+		const wanted = ['Hello from the workbench', 'Typed while the answer streams', 'And again'];
+		const missing = wanted.filter((question) => !asked.includes(question));
+		return {
+			ok: missing.length === 0,
+			detail: `${missing.length ? `missing: ${missing.join(', ')}; ` : ''}questions shown: ${asked.join(' | ')}`,
+		};
+	} catch (error) {
+		mkdirSync(artifacts, { recursive: true });
+		await page.screenshot({ path: join(artifacts, 'integration-chat-after-reload-failed.png') }).catch(() => undefined);
+		return { ok: false, detail: String(error) };
+	}
+}
+
+/**
  * Waits for a notification toast or a modal dialog that says `contains`, screenshots the workbench
  * into test-results/, and clicks one of its buttons if asked: what a member sees, and does.
  */

@@ -46,7 +46,7 @@ describe("the chat view's transcript across reloads of VS Code", () => {
 		assert.equal(transcript.restore(), undefined, 'an entry the view cannot show');
 	});
 
-	it('keeps the newest 200 entries and at most 2,000,000 characters, dropping the oldest first', async () => {
+	it('keeps the newest 200 entries and at most 1,000,000 characters, dropping the oldest first', async () => {
 		const state = new MemoryKeyValueStore();
 		const transcript = new ChatTranscript(state);
 		const long = Array.from({ length: 150 }, (_, n) => turn(n)).flat();
@@ -61,7 +61,7 @@ describe("the chat view's transcript across reloads of VS Code", () => {
 		const restored = transcript.restore();
 		assert.deepEqual(
 			restored?.entries.map((entry) => entry.id),
-			['p2', 'p3', 'p4', 'q5', 'a5'],
+			['p4', 'q5', 'a5'],
 		);
 		assert.equal(restored?.endpoint, undefined);
 	});

@@ -7,7 +7,7 @@ const TRANSCRIPT_KEY = 'orgProviderPolicy.chat.transcript';
 /** Enough for a long day's conversation; older turns give way first. */
 const MAX_ENTRIES = 200;
 /** VS Code keeps the workspace's state in one database: a pasted log or two, not a library. */
-const MAX_CHARACTERS = 2_000_000;
+const MAX_CHARACTERS = 1_000_000;
 
 const SavedTranscriptSchema = z.object({
 	version: z.literal(1),
