@@ -90,7 +90,11 @@ export const toDevice = (row: Row<'device_codes'>): DeviceCodeRecord => ({
 	status: row.status,
 	userId: row.user_id,
 });
-const revocationReason = (value: string | null): RevocationReason | undefined => REVOCATION_REASONS.find((reason) => reason === value);
+/** The recorded reason, when the row has one this version knows. */
+function revokedReasonOf(value: string | null): { revokedReason?: RevocationReason } {
+	const revokedReason = REVOCATION_REASONS.find((reason) => reason === value);
+	return revokedReason ? { revokedReason } : {};
+}
 export const toToken = (row: Row<'tokens'>): TokenRecord => ({
 	tokenHash: row.token_hash,
 	kind: row.kind,
@@ -102,7 +106,7 @@ export const toToken = (row: Row<'tokens'>): TokenRecord => ({
 	createdAt: row.created_at,
 	usedAt: row.used_at,
 	revokedAt: row.revoked_at,
-	...(revocationReason(row.revoked_reason) ? { revokedReason: revocationReason(row.revoked_reason) } : {}),
+	...revokedReasonOf(row.revoked_reason),
 	csrfToken: row.csrf_token,
 	label: row.label,
 });

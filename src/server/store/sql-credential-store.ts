@@ -1,7 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { DialectSpecifics } from './dialect';
 import { deviceRow, toDevice, toToken, toTokenWithUser, tokenRow, USER_COLUMNS_PREFIXED } from './rows';
-import type { DeviceCodeRecord, RevocationReason, Store, TokenRecord, UserRecord } from './store';
+import type { DeviceCodeRecord, ExternalChange, RevocationReason, Store, TokenRecord, UserRecord } from './store';
 import type { Tables } from './tables';
 
 type CredentialMethods =
@@ -99,14 +99,25 @@ export abstract class SqlCredentialStore implements Pick<Store, CredentialMethod
 	}
 
 	async revokeToken(tokenHash: string, at: number, reason: RevocationReason): Promise<void> {
+		await this.revokeWhere('token_hash', tokenHash, at, reason, { kind: 'revoked', tokenHash });
+	}
+
+	/** Revokes the tokens not revoked yet whose column holds the value, with why, and tells the other instances. */
+	private async revokeWhere(
+		column: 'token_hash' | 'family_id',
+		value: string,
+		at: number,
+		reason: RevocationReason,
+		change: ExternalChange,
+	): Promise<void> {
 		await this.db.transaction().execute(async (trx) => {
 			await trx
 				.updateTable('tokens')
 				.set({ revoked_at: at, revoked_reason: reason })
-				.where('token_hash', '=', tokenHash)
+				.where(column, '=', value)
 				.where('revoked_at', 'is', null)
 				.execute();
-			await this.dialect.announce(trx, { kind: 'revoked', tokenHash });
+			await this.dialect.announce(trx, change);
 		});
 	}
 
@@ -125,15 +136,7 @@ export abstract class SqlCredentialStore implements Pick<Store, CredentialMethod
 	}
 
 	async revokeFamily(familyId: string, at: number, reason: RevocationReason): Promise<void> {
-		await this.db.transaction().execute(async (trx) => {
-			await trx
-				.updateTable('tokens')
-				.set({ revoked_at: at, revoked_reason: reason })
-				.where('family_id', '=', familyId)
-				.where('revoked_at', 'is', null)
-				.execute();
-			await this.dialect.announce(trx, { kind: 'revoked', familyId });
-		});
+		await this.revokeWhere('family_id', familyId, at, reason, { kind: 'revoked', familyId });
 	}
 
 	async purgeExpired(before: number): Promise<number> {
