@@ -14,7 +14,7 @@ const reporter = join(root, 'test/support/counting-reporter.cjs');
 
 /** The member's day's core, which the host matrix runs on each VS Code version. */
 const MATRIX_GREP =
-	"activates|signs in with the device flow|applies the admin|VS Code's own chat|sends a chat completion|offers another extension|utility models|streams another extension|completes a tool round trip|shaped like";
+	"activates|signs in with the device flow|applies the admin|VS Code's own chat|sends a chat completion|offers another extension|utility models|streams another extension|completes a tool round trip|shaped like|password page";
 
 const suites = {
 	unit: {

@@ -21,6 +21,7 @@ import {
 	type ChatErrorScenario,
 	consoleUsage,
 	ssoApprove,
+	uiChangePassword,
 	uiChatAccessibility,
 	uiChatError,
 	uiCheck,
@@ -138,6 +139,8 @@ export async function startWorld(): Promise<{ world: World; env: Record<string, 
 						return reply(200, {});
 					case 'POST /ui-check':
 						return onPage<{ expectDivider?: boolean }>((page, expected) => uiCheck(page, expected));
+					case 'POST /ui-change-password':
+						return onPage<{ email: string }>((page, wanted) => uiChangePassword(page, wanted));
 					case 'POST /ui-draft-while-answering':
 						return onPage(uiDraftWhileAnswering);
 					case 'POST /ui-message':

@@ -146,6 +146,19 @@ describe('changing your own password', () => {
 			]);
 		});
 
+		it("fills in the address VS Code's Change Password… opens it with, and only one that could be an address", async () => {
+			const pageFor = async (query: string) => (await fetch(`${service.url}/account/password${query}`)).text();
+			assert.match(
+				await pageFor('?email=dev%2Bai%40acme.example'),
+				/id="email" autocomplete="username" required value="dev\+ai@acme\.example"/,
+			);
+			for (const query of ['', '?email=', '?email=%22%3E%3Cscript%3Ealert(1)%3C%2Fscript%3E', `?email=${'a'.repeat(250)}%40b.example`]) {
+				const page = await pageFor(query);
+				assert.match(page, /id="email" autocomplete="username" required value=""/, query);
+				assert.doesNotMatch(page, /<script>alert/, query);
+			}
+		});
+
 		it('is throttled like a sign-in, and sends people who sign in with single sign-on only to their identity provider', async () => {
 			const dev = await service.addUser('dev@acme.example', 'member');
 			// Five free failures (then each waits longer), under the address's own limit of ten a minute.

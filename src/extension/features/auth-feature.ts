@@ -67,6 +67,26 @@ export class AuthFeature extends Disposable implements vscode.AuthenticationProv
 		);
 		this._register(vscode.commands.registerCommand('orgProviderPolicy.signOut', () => this.signOut()));
 		this._register(vscode.commands.registerCommand('orgProviderPolicy.connect', (asked?: unknown) => this.connect(asked)));
+		this._register(vscode.commands.registerCommand('orgProviderPolicy.changePassword', () => this.changePassword()));
+	}
+
+	/**
+	 * Members have no console: their password is changed on the service's own page, opened in the
+	 * browser with their address filled in. Whether VS Code stays signed in is chosen there.
+	 */
+	private async changePassword(): Promise<boolean> {
+		const session = this.sessions.session;
+		if (!session) {
+			const choice = await vscode.window.showInformationMessage(
+				'Sign in to your organization first: the password to change is the one you sign in to VS Code with.',
+				'Sign In',
+			);
+			if (choice) {
+				await this.signIn();
+			}
+			return false;
+		}
+		return vscode.env.openExternal(vscode.Uri.parse(passwordPageUrl(session)));
 	}
 
 	/** What the sign-in link (and a pasted address) needs of VS Code. */
@@ -197,6 +217,13 @@ export class AuthFeature extends Disposable implements vscode.AuthenticationProv
 			'Signed out of Org Provider Policy. A provider your organization locked stays locked until you sign in again.',
 		);
 	}
+}
+
+/** The service's page where a member changes their password, their address filled in. */
+export function passwordPageUrl(session: Pick<StoredSession, 'serverUrl' | 'account'>): string {
+	const page = new URL('account/password', session.serverUrl.endsWith('/') ? session.serverUrl : `${session.serverUrl}/`);
+	page.searchParams.set('email', session.account.email);
+	return page.toString();
 }
 
 /**

@@ -1,5 +1,6 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import * as z from 'zod';
 import type { PasswordChanges } from '../accounts';
 import type { AuditLog } from '../audit';
 import type { PasswordSignIn } from '../sso/password-sign-in';
@@ -49,6 +50,11 @@ function memberPasswordPage({ formToken, email = '', error, done }: MemberPasswo
 	);
 }
 
+/** An address to fill in the form with: one that could be an account's, or none. */
+function prefilledAddress(asked: string | undefined): string | undefined {
+	return asked !== undefined && asked.length <= 254 && /^[^\s@]+@[^\s@]+$/.test(asked) ? asked : undefined;
+}
+
 /**
  * `/account/password`: anyone with a password changes it with the current one — members too, who
  * have no console. Throttled and recorded like a sign-in; where single sign-on is required, the
@@ -62,7 +68,11 @@ export const memberPasswordRoutes: FastifyPluginAsyncZod<MemberPasswordRouteOpti
 	const show = (request: FastifyRequest, reply: FastifyReply, state: Omit<MemberPasswordState, 'formToken'>, status = 200) =>
 		sendPage(reply, memberPasswordPage({ formToken: guard.tokenFor(request, reply), ...state }), status);
 
-	app.get('/account/password', async (request, reply) => show(request, reply, {}));
+	// `?email=`: VS Code's *Change Password* opens the page with the signed-in address filled in. Only a
+	// plausible address is echoed (escaped like every value); anything else leaves the box empty.
+	app.get('/account/password', { schema: { querystring: z.object({ email: z.string().optional() }) } }, async (request, reply) =>
+		show(request, reply, { email: prefilledAddress(request.query.email) }),
+	);
 
 	app.post('/account/password', { config: loginLimit }, async (request, reply) =>
 		guarded(

@@ -847,6 +847,13 @@ export function memberDay(): void {
 			}
 		});
 
+		it("opens the service's password page from Change Password…, the member's address filled in (members have no console)", async function () {
+			// Asserts the page that opened (the driver's detail says what it found); skipped without a page.
+			if (!(await drive('/ui-change-password', { email: env('ORG_POLICY_TEST_MEMBER_EMAIL') }))) {
+				this.skip();
+			}
+		});
+
 		it('offers Set API Key, Copy details and Show Log as buttons on a refused request in the chat view (#14 item 5)', async function () {
 			await setEndpointBehaviour({ status: 401 });
 			try {
