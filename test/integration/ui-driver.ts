@@ -165,6 +165,32 @@ export async function uiDraftWhileAnswering(page: Page): Promise<{ ok: boolean; 
 }
 
 /**
+ * An answer that has not begun (the endpoint is made to hold it by the test): the chat view says it
+ * is waiting for the model instead of showing an empty answer; Stop ends the wait, marked Stopped.
+ */
+export async function uiWaitingForAnswer(page: Page, { model }: { model: string }): Promise<{ ok: boolean; detail: string }> {
+	const differed: string[] = [];
+	const expect = (what: string, seen: unknown, wanted: unknown) => seen === wanted || differed.push(`${what}: ${JSON.stringify(seen)}`);
+	try {
+		const chat = await openChat(page);
+		await chat.locator('#input').fill('An answer that takes its time');
+		await chat.locator('#input').press('Enter');
+		const answer = chat.locator('.entry.assistant').last();
+		expect('while waiting', (await answer.locator('.waiting').textContent({ timeout: 10_000 }))?.trim(), `Waiting for ${model}…`);
+		mkdirSync(artifacts, { recursive: true });
+		await page.screenshot({ path: join(artifacts, 'integration-chat-waiting.png') });
+		await chat.locator('#stop').click();
+		expect('once stopped', await answer.locator('.stopped').textContent({ timeout: 10_000 }), 'Stopped.');
+		expect('waiting once stopped', await answer.locator('.waiting').count(), 0);
+		return { ok: differed.length === 0, detail: differed.join('; ') || 'as expected' };
+	} catch (error) {
+		mkdirSync(artifacts, { recursive: true });
+		await page.screenshot({ path: join(artifacts, 'integration-chat-waiting-failed.png') }).catch(() => undefined);
+		return { ok: false, detail: [...differed, String(error)].join('; ') };
+	}
+}
+
+/**
  * VS Code opened again on the folder of the day (the extension without its tests): the chat view
  * shows the day's conversation, restored from the workspace's state. A screenshot beside it.
  */

@@ -32,6 +32,7 @@ import {
 	uiStatusHover,
 	uiStatusItem,
 	uiVsCodeChat,
+	uiWaitingForAnswer,
 } from './ui-driver';
 
 async function readBody(request: IncomingMessage): Promise<string> {
@@ -141,6 +142,8 @@ export async function startWorld(): Promise<{ world: World; env: Record<string, 
 						return onPage<{ expectDivider?: boolean }>((page, expected) => uiCheck(page, expected));
 					case 'POST /ui-change-password':
 						return onPage<{ email: string }>((page, wanted) => uiChangePassword(page, wanted));
+					case 'POST /ui-waiting-for-answer':
+						return onPage<{ model: string }>((page, wanted) => uiWaitingForAnswer(page, wanted));
 					case 'POST /ui-draft-while-answering':
 						return onPage(uiDraftWhileAnswering);
 					case 'POST /ui-message':

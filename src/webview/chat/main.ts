@@ -24,6 +24,7 @@ const composerNote = byId<HTMLElement>('composer-note');
 let entries: ChatEntry[] = [];
 // While an answer streams the extension takes no new question: Enter then keeps the draft instead of dropping it.
 let busy = false;
+let model: string | undefined;
 const ACTION_LABELS: Record<ErrorAction, string> = {
 	setApiKey: 'Set API Key',
 	signInWithMicrosoft: 'Sign in with Microsoft',
@@ -34,6 +35,21 @@ const ACTION_LABELS: Record<ErrorAction, string> = {
 const post = (message: FromWebview) => vscode.postMessage(message);
 // The draft outlives the view being hidden (its document is then discarded) and shown again.
 const saveDraft = () => vscode.setState({ draft: input.value });
+
+/**
+ * The answer being asked for, before its first words: reasoning models may think for many seconds,
+ * and an empty entry would look like nothing happened.
+ */
+function waitingFor(entry: ChatEntry): HTMLElement | undefined {
+	if (!busy || entry !== entries.at(-1) || entry.role !== 'assistant' || entry.content || entry.error || entry.stopped) {
+		return undefined;
+	}
+	const waiting = document.createElement('div');
+	waiting.className = 'waiting';
+	waiting.innerHTML = '<span class="codicon codicon-loading codicon-modifier-spin" aria-hidden="true"></span> ';
+	waiting.append(document.createTextNode(`Waiting for ${model ?? 'the model'}…`));
+	return waiting;
+}
 
 function renderEntry(entry: ChatEntry): HTMLElement {
 	// A turn is an article; the endpoint's divider is a note between them (a separator's text would not be read).
@@ -50,6 +66,10 @@ function renderEntry(entry: ChatEntry): HTMLElement {
 		element.setAttribute('role', 'note');
 	}
 	element.append(body);
+	const waiting = waitingFor(entry);
+	if (waiting) {
+		element.append(waiting);
+	}
 	if (entry.error) {
 		const error = document.createElement('div');
 		error.className = 'error';
@@ -92,6 +112,8 @@ window.addEventListener('message', (event: MessageEvent<unknown>) => {
 	const message = parsed.data;
 	if (message.type === 'state') {
 		entries = message.conversation;
+		busy = message.busy;
+		model = message.model;
 		renderAll();
 		byId('badge-label').textContent = message.badge.label;
 		byId('badge-icon').className = `codicon ${message.badge.locked ? 'codicon-lock' : 'codicon-unlock'}`;
@@ -100,7 +122,6 @@ window.addEventListener('message', (event: MessageEvent<unknown>) => {
 		byId('managed-label').textContent = message.managedBy ?? '';
 		modelSelect.replaceChildren(...message.models.map((model) => new Option(model, model, false, model === message.model)));
 		modelSelect.disabled = message.models.length === 0;
-		busy = message.busy;
 		send.hidden = message.busy;
 		stop.hidden = !message.busy;
 		const welcome = Boolean(message.welcome) && entries.length === 0;
@@ -112,14 +133,32 @@ window.addEventListener('message', (event: MessageEvent<unknown>) => {
 		const entry = entries.find((candidate) => candidate.id === message.id);
 		if (entry) {
 			entry.content += message.text;
-			const element = conversationBox.querySelector<HTMLElement>(`[data-id="${message.id}"] .body`);
-			if (element) {
-				element.innerHTML = markdown.render(entry.content);
-			}
-			conversationBox.scrollTop = conversationBox.scrollHeight;
+			renderSoon(entry);
 		}
 	}
 });
+
+// A long answer arrives in thousands of pieces; its Markdown is rendered at most once a frame, not once a piece.
+const streamed = new Set<string>();
+function renderSoon(entry: ChatEntry): void {
+	if (streamed.size === 0) {
+		requestAnimationFrame(() => {
+			for (const id of streamed) {
+				// The entry as it is now: a state message may have replaced the list since.
+				const current = entries.find((candidate) => candidate.id === id);
+				const element = conversationBox.querySelector<HTMLElement>(`[data-id="${id}"]`);
+				const body = element?.querySelector<HTMLElement>('.body');
+				if (current && body) {
+					element?.querySelector('.waiting')?.remove();
+					body.innerHTML = markdown.render(current.content);
+				}
+			}
+			streamed.clear();
+			conversationBox.scrollTop = conversationBox.scrollHeight;
+		});
+	}
+	streamed.add(entry.id);
+}
 
 // Both ask for the address (or the invitation link) the admin sent: with no server, that is how sign-in starts.
 for (const id of ['welcome-sign-in', 'welcome-invitation']) {

@@ -847,6 +847,18 @@ export function memberDay(): void {
 			}
 		});
 
+		it('says the answer is awaited until its first words arrive, and Stop ends the wait', async function () {
+			await setEndpointBehaviour({ hang: true });
+			try {
+				// Asserts what the member saw (the driver's detail says which step differed); skipped without a page.
+				if (!(await drive('/ui-waiting-for-answer', { model: 'gpt-4o' }))) {
+					this.skip();
+				}
+			} finally {
+				await setEndpointBehaviour({});
+			}
+		});
+
 		it("opens the service's password page from Change Password…, the member's address filled in (members have no console)", async function () {
 			// Asserts the page that opened (the driver's detail says what it found); skipped without a page.
 			if (!(await drive('/ui-change-password', { email: env('ORG_POLICY_TEST_MEMBER_EMAIL') }))) {
