@@ -82,6 +82,11 @@ export async function uiCheck(page: Page, expected: { expectDivider?: boolean } 
 			.filter({ hasText: 'Hello from the endpoint ✓' })
 			.waitFor({ timeout: 20_000 });
 		await chat.locator('#stop').waitFor({ state: 'hidden', timeout: 20_000 });
+		// A screen reader hears the whole answer once it is done, as in VS Code's own chat.
+		await chat
+			.locator('#announcer')
+			.filter({ hasText: /^Hello from the endpoint ✓$/ })
+			.waitFor({ state: 'attached', timeout: 5_000 });
 		const status = page.locator('.statusbar-item[aria-label*="Org Provider Policy"]').first();
 		await status.waitFor({ timeout: 10_000 });
 		const statusLabel = (await status.getAttribute('aria-label')) ?? '';
@@ -177,11 +182,16 @@ export async function uiWaitingForAnswer(page: Page, { model }: { model: string 
 		await chat.locator('#input').press('Enter');
 		const answer = chat.locator('.entry.assistant').last();
 		expect('while waiting', (await answer.locator('.waiting').textContent({ timeout: 10_000 }))?.trim(), `Waiting for ${model}…`);
+		// What a screen reader is told (the transcript is not a live region: it would be read again whole).
+		const announced = chat.locator('#announcer[role="status"]');
+		await announced.filter({ hasText: `Waiting for ${model}…` }).waitFor({ state: 'attached', timeout: 5_000 });
+		expect('transcript live', await chat.locator('#conversation').getAttribute('aria-live'), null);
 		mkdirSync(artifacts, { recursive: true });
 		await page.screenshot({ path: join(artifacts, 'integration-chat-waiting.png') });
 		await chat.locator('#stop').click();
 		expect('once stopped', await answer.locator('.stopped').textContent({ timeout: 10_000 }), 'Stopped.');
 		expect('waiting once stopped', await answer.locator('.waiting').count(), 0);
+		await announced.filter({ hasText: /^Stopped\.$/ }).waitFor({ state: 'attached', timeout: 5_000 });
 		return { ok: differed.length === 0, detail: differed.join('; ') || 'as expected' };
 	} catch (error) {
 		mkdirSync(artifacts, { recursive: true });

@@ -44,7 +44,8 @@ export function chatHtml(webview: vscode.Webview, media: vscode.Uri): string {
 <button type="button" id="welcome-invitation" class="secondary">I have an invitation link</button>
 <p class="hint">Otherwise choose your own provider with the badge above.</p>
 </section>
-<div id="conversation" aria-live="polite"></div>
+<div id="conversation"></div>
+<div id="announcer" class="visually-hidden" role="status"></div>
 <div id="notice" class="notice" hidden></div>
 </main>
 <form id="composer" aria-label="Send a message">

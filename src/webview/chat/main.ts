@@ -20,6 +20,7 @@ const stop = byId<HTMLButtonElement>('stop');
 const modelSelect = byId<HTMLSelectElement>('model');
 const notice = byId<HTMLElement>('notice');
 const composerNote = byId<HTMLElement>('composer-note');
+const announcer = byId<HTMLElement>('announcer');
 
 let entries: ChatEntry[] = [];
 // While an answer streams the extension takes no new question: Enter then keeps the draft instead of dropping it.
@@ -99,6 +100,43 @@ function renderEntry(entry: ChatEntry): HTMLElement {
 	return element;
 }
 
+/**
+ * What a screen reader hears, as VS Code's own chat does it: that an answer is awaited, then the
+ * whole answer (or its failure) once done. The transcript itself is not a live region: it is redrawn
+ * on every change and would be read again from the top.
+ */
+function announce(text: string): void {
+	announcer.textContent = '';
+	// Emptied first, so the same words twice (two equal answers) are announced twice.
+	requestAnimationFrame(() => (announcer.textContent = text.length > 20_000 ? `${text.slice(0, 20_000)}…` : text));
+}
+
+function spoken(entry: ChatEntry): string {
+	if (entry.error) {
+		return `The request failed: ${entry.error}`;
+	}
+	const rendered = document.createElement('div');
+	rendered.innerHTML = markdown.render(entry.content);
+	const text = rendered.textContent?.trim() ?? '';
+	return entry.stopped ? `Stopped.${text ? ` The answer so far: ${text}` : ''}` : text;
+}
+
+/** The answer a screen reader was told is awaited; it hears that answer once it is done. */
+let awaited: string | undefined;
+function announceProgress(): void {
+	const last = entries.at(-1);
+	if (busy && last?.role === 'assistant' && last.id !== awaited) {
+		awaited = last.id;
+		announce(`Waiting for ${model ?? 'the model'}…`);
+	} else if (!busy && awaited !== undefined) {
+		const answered = entries.find((entry) => entry.id === awaited);
+		awaited = undefined;
+		if (answered) {
+			announce(spoken(answered));
+		}
+	}
+}
+
 function renderAll(): void {
 	conversationBox.replaceChildren(...entries.map(renderEntry));
 	conversationBox.scrollTop = conversationBox.scrollHeight;
@@ -115,6 +153,7 @@ window.addEventListener('message', (event: MessageEvent<unknown>) => {
 		busy = message.busy;
 		model = message.model;
 		renderAll();
+		announceProgress();
 		byId('badge-label').textContent = message.badge.label;
 		byId('badge-icon').className = `codicon ${message.badge.locked ? 'codicon-lock' : 'codicon-unlock'}`;
 		byId('badge').classList.toggle('locked', message.badge.locked);
