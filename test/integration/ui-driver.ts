@@ -201,6 +201,34 @@ export async function uiWaitingForAnswer(page: Page, { model }: { model: string 
 }
 
 /**
+ * An answer with a code block (the endpoint is made to send one by the test): the block has a Copy
+ * button; the test then reads VS Code's clipboard. Returns the code block's text as shown.
+ */
+export async function uiCopyCode(page: Page, { question }: { question: string }): Promise<{ ok: boolean; detail: string; shown?: string }> {
+	try {
+		// VS Code in a browser writes its clipboard through the browser's.
+		await page.context().grantPermissions(['clipboard-read', 'clipboard-write'], { origin: new URL(page.url()).origin });
+		const chat = await openChat(page);
+		await chat.locator('#input').fill(question);
+		await chat.locator('#input').press('Enter');
+		const block = chat.locator('.entry.assistant').last().locator('.code-block');
+		await block.locator('code').waitFor({ timeout: 20_000 });
+		await chat.locator('#stop').waitFor({ state: 'hidden', timeout: 20_000 });
+		const copy = block.getByRole('button', { name: 'Copy code' });
+		await copy.click();
+		await chat
+			.locator('#announcer')
+			.filter({ hasText: /^Copied\.$/ })
+			.waitFor({ state: 'attached', timeout: 5_000 });
+		mkdirSync(artifacts, { recursive: true });
+		await page.screenshot({ path: join(artifacts, 'integration-chat-copy-code.png') });
+		return { ok: true, detail: 'copied', shown: (await block.locator('code').textContent()) ?? '' };
+	} catch (error) {
+		return { ok: false, detail: String(error) };
+	}
+}
+
+/**
  * VS Code opened again on the folder of the day (the extension without its tests): the chat view
  * shows the day's conversation, restored from the workspace's state. A screenshot beside it.
  */

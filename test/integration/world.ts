@@ -24,6 +24,7 @@ import {
 	uiChangePassword,
 	uiChatAccessibility,
 	uiChatError,
+	uiCopyCode,
 	uiCheck,
 	uiDraftWhileAnswering,
 	uiFirstRun,
@@ -142,6 +143,8 @@ export async function startWorld(): Promise<{ world: World; env: Record<string, 
 						return onPage<{ expectDivider?: boolean }>((page, expected) => uiCheck(page, expected));
 					case 'POST /ui-change-password':
 						return onPage<{ email: string }>((page, wanted) => uiChangePassword(page, wanted));
+					case 'POST /ui-copy-code':
+						return onPage<{ question: string }>((page, wanted) => uiCopyCode(page, wanted));
 					case 'POST /ui-waiting-for-answer':
 						return onPage<{ model: string }>((page, wanted) => uiWaitingForAnswer(page, wanted));
 					case 'POST /ui-draft-while-answering':

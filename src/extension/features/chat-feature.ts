@@ -172,6 +172,9 @@ export class ChatFeature extends Disposable implements vscode.WebviewViewProvide
 			case 'connect':
 				await vscode.commands.executeCommand('orgProviderPolicy.connect');
 				return;
+			case 'copy':
+				await vscode.env.clipboard.writeText(message.text);
+				return;
 			case 'action':
 				await this.act(
 					message.action,

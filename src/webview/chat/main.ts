@@ -52,6 +52,27 @@ function waitingFor(entry: ChatEntry): HTMLElement | undefined {
 	return waiting;
 }
 
+/** An answer's Markdown, each code block with a Copy button (the code only, as the member sees it). */
+function renderAnswer(body: HTMLElement, content: string): void {
+	body.innerHTML = markdown.render(content);
+	for (const block of body.querySelectorAll('pre')) {
+		const copy = document.createElement('button');
+		copy.type = 'button';
+		copy.className = 'icon copy-code';
+		copy.title = 'Copy';
+		copy.setAttribute('aria-label', 'Copy code');
+		copy.innerHTML = '<span class="codicon codicon-copy" aria-hidden="true"></span>';
+		copy.addEventListener('click', () => {
+			post({ type: 'copy', text: block.querySelector('code')?.textContent ?? block.textContent ?? '' });
+			announce('Copied.');
+		});
+		const frame = document.createElement('div');
+		frame.className = 'code-block';
+		block.replaceWith(frame);
+		frame.append(copy, block);
+	}
+}
+
 function renderEntry(entry: ChatEntry): HTMLElement {
 	// A turn is an article; the endpoint's divider is a note between them (a separator's text would not be read).
 	const element = document.createElement(entry.role === 'divider' ? 'div' : 'article');
@@ -59,8 +80,9 @@ function renderEntry(entry: ChatEntry): HTMLElement {
 	element.dataset.id = entry.id;
 	const body = document.createElement('div');
 	body.className = 'body';
-	body.innerHTML = entry.role === 'assistant' ? markdown.render(entry.content) : '';
-	if (entry.role === 'user' || entry.role === 'divider') {
+	if (entry.role === 'assistant') {
+		renderAnswer(body, entry.content);
+	} else {
 		body.textContent = entry.content;
 	}
 	if (entry.role === 'divider') {
@@ -189,7 +211,7 @@ function renderSoon(entry: ChatEntry): void {
 				const body = element?.querySelector<HTMLElement>('.body');
 				if (current && body) {
 					element?.querySelector('.waiting')?.remove();
-					body.innerHTML = markdown.render(current.content);
+					renderAnswer(body, current.content);
 				}
 			}
 			streamed.clear();

@@ -30,6 +30,8 @@ export const FromWebviewSchema = z.discriminatedUnion('type', [
 	z.object({ type: z.literal('selectProvider') }),
 	z.object({ type: z.literal('clear') }),
 	z.object({ type: z.literal('action'), id: z.string().max(64), action: ErrorActionSchema }),
+	/** An answer's code block, copied with its Copy button (through VS Code's clipboard, which works in every host). */
+	z.object({ type: z.literal('copy'), text: z.string().max(MAX_MESSAGE_LENGTH) }),
 	/** From the empty state with no policy server: sign in to an organization, or paste an invitation link. */
 	z.object({ type: z.literal('connect') }),
 ]);

@@ -847,6 +847,27 @@ export function memberDay(): void {
 			}
 		});
 
+		it("copies an answer's code block with its Copy button, the code only, through VS Code's clipboard", async function () {
+			await setEndpointBehaviour({ answer: ['Run the tests:\n\n```sh\n', 'npm test -- --grep policy\n', '```\n', '\nThen push.'] });
+			try {
+				await vscode.env.clipboard.writeText('before');
+				const copied = await drive<{ shown: string }>('/ui-copy-code', { question: 'How do I run the tests?' });
+				if (!copied) {
+					this.skip();
+				}
+				assert.equal(copied.shown, 'npm test -- --grep policy\n');
+				// The webview's message reaches the extension, which writes the clipboard, a moment after the click.
+				let clipboard = '';
+				for (let attempt = 0; attempt < 50 && clipboard !== copied.shown; attempt++) {
+					clipboard = await vscode.env.clipboard.readText();
+					await new Promise((resolve) => setTimeout(resolve, 100));
+				}
+				assert.equal(clipboard, copied.shown, 'the clipboard holds the code block, and only it');
+			} finally {
+				await setEndpointBehaviour({});
+			}
+		});
+
 		it('says the answer is awaited until its first words arrive, and Stop ends the wait', async function () {
 			await setEndpointBehaviour({ hang: true });
 			try {
