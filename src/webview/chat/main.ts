@@ -25,7 +25,8 @@ const announcer = byId<HTMLElement>('announcer');
 let entries: ChatEntry[] = [];
 // While an answer streams the extension takes no new question: Enter then keeps the draft instead of dropping it.
 let busy = false;
-let model: string | undefined;
+/** The model answers are asked of (the picker's choice). */
+let currentModel: string | undefined;
 const ACTION_LABELS: Record<ErrorAction, string> = {
 	setApiKey: 'Set API Key',
 	signInWithMicrosoft: 'Sign in with Microsoft',
@@ -48,7 +49,7 @@ function waitingFor(entry: ChatEntry): HTMLElement | undefined {
 	const waiting = document.createElement('div');
 	waiting.className = 'waiting';
 	waiting.innerHTML = '<span class="codicon codicon-loading codicon-modifier-spin" aria-hidden="true"></span> ';
-	waiting.append(document.createTextNode(`Waiting for ${model ?? 'the model'}…`));
+	waiting.append(document.createTextNode(`Waiting for ${currentModel ?? 'the model'}…`));
 	return waiting;
 }
 
@@ -149,7 +150,7 @@ function announceProgress(): void {
 	const last = entries.at(-1);
 	if (busy && last?.role === 'assistant' && last.id !== awaited) {
 		awaited = last.id;
-		announce(`Waiting for ${model ?? 'the model'}…`);
+		announce(`Waiting for ${currentModel ?? 'the model'}…`);
 	} else if (!busy && awaited !== undefined) {
 		const answered = entries.find((entry) => entry.id === awaited);
 		awaited = undefined;
@@ -173,7 +174,7 @@ window.addEventListener('message', (event: MessageEvent<unknown>) => {
 	if (message.type === 'state') {
 		entries = message.conversation;
 		busy = message.busy;
-		model = message.model;
+		currentModel = message.model;
 		renderAll();
 		announceProgress();
 		byId('badge-label').textContent = message.badge.label;
