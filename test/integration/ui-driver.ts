@@ -170,6 +170,33 @@ export async function uiDraftWhileAnswering(page: Page): Promise<{ ok: boolean; 
 }
 
 /**
+ * *New conversation* empties the chat view, which then offers to bring it back; *Undo* does, every
+ * entry as it was (the rest of the day's checks read them again).
+ */
+export async function uiUndoClear(page: Page): Promise<{ ok: boolean; detail: string }> {
+	const differed: string[] = [];
+	const expect = (what: string, seen: unknown, wanted: unknown) => seen === wanted || differed.push(`${what}: ${JSON.stringify(seen)}`);
+	try {
+		const chat = await openChat(page);
+		const texts = () => chat.locator('.entry').allTextContents();
+		const before = await texts();
+		await chat.getByRole('button', { name: 'New conversation' }).click();
+		await chat.locator('#cleared').waitFor({ state: 'visible', timeout: 10_000 });
+		expect('entries once cleared', await chat.locator('.entry').count(), 0);
+		expect('offer', (await chat.locator('#cleared').textContent())?.trim(), 'Conversation cleared. Undo');
+		mkdirSync(artifacts, { recursive: true });
+		await page.screenshot({ path: join(artifacts, 'integration-chat-cleared.png') });
+		await chat.getByRole('button', { name: 'Undo' }).click();
+		await chat.locator('#cleared').waitFor({ state: 'hidden', timeout: 10_000 });
+		expect('entries brought back', JSON.stringify(await texts()), JSON.stringify(before));
+		expect('entries before', before.length > 0, true);
+		return { ok: differed.length === 0, detail: differed.join('; ') || 'as expected' };
+	} catch (error) {
+		return { ok: false, detail: [...differed, String(error)].join('; ') };
+	}
+}
+
+/**
  * An answer that has not begun (the endpoint is made to hold it by the test): the chat view says it
  * is waiting for the model instead of showing an empty answer; Stop ends the wait, marked Stopped.
  */

@@ -32,6 +32,7 @@ import {
 	uiSettingShown,
 	uiStatusHover,
 	uiStatusItem,
+	uiUndoClear,
 	uiVsCodeChat,
 	uiWaitingForAnswer,
 } from './ui-driver';
@@ -143,6 +144,8 @@ export async function startWorld(): Promise<{ world: World; env: Record<string, 
 						return onPage<{ expectDivider?: boolean }>((page, expected) => uiCheck(page, expected));
 					case 'POST /ui-change-password':
 						return onPage<{ email: string }>((page, wanted) => uiChangePassword(page, wanted));
+					case 'POST /ui-undo-clear':
+						return onPage(uiUndoClear);
 					case 'POST /ui-copy-code':
 						return onPage<{ question: string }>((page, wanted) => uiCopyCode(page, wanted));
 					case 'POST /ui-waiting-for-answer':

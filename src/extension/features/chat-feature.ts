@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import * as vscode from 'vscode';
 import { withoutQuery } from '../../policy';
 import { isChatRequestError } from '../../client/request-error';
@@ -7,6 +6,7 @@ import { FromWebviewSchema, ToWebviewSchema, type ChatEntry, type ErrorAction, t
 import { Disposable } from '../base/disposable';
 import { managedByLine } from '../lock/effective';
 import { chatHtml } from './chat-html';
+import { ChatConversation } from './chat-conversation';
 import type { ChatTranscript } from './chat-transcript';
 import type { ProviderService } from '../provider/provider-service';
 
@@ -15,29 +15,23 @@ export const CHAT_VIEW_ID = 'orgProviderPolicy.chat';
 /** The chat webview: streamed answers, stop, model choice and the provider badge. */
 export class ChatFeature extends Disposable implements vscode.WebviewViewProvider {
 	private view: vscode.WebviewView | undefined;
-	private readonly conversation: ChatEntry[];
+	private readonly conversation: ChatConversation;
 	private running: AbortController | undefined;
 	private models: string[] = [];
 	private model: string | undefined;
 	private notice: string | undefined;
-	/** The endpoint the conversation's context was sent to; a change marks the transcript. */
-	private endpoint: string | undefined;
 
 	constructor(
 		private readonly extensionUri: vscode.Uri,
 		private readonly provider: ProviderService,
 		private readonly log: vscode.LogOutputChannel,
 		/** Where the conversation outlives a reload of VS Code. */
-		private readonly transcript: ChatTranscript,
+		transcript: ChatTranscript,
 		/** Whether a policy server is known (settings or the IT-managed file). */
 		private readonly hasServer: () => boolean = () => true,
 	) {
 		super();
-		const restored = transcript.restore();
-		this.conversation = restored?.entries ?? [];
-		this.endpoint = restored ? restored.endpoint : provider.current.provider?.baseUrl;
-		// The endpoint may have moved while VS Code was closed: the restored transcript says so too.
-		this.markEndpointChange();
+		this.conversation = new ChatConversation(transcript, provider.current.provider?.baseUrl, (message) => log.warn(message));
 		this._register(vscode.window.registerWebviewViewProvider(CHAT_VIEW_ID, this));
 		this._register(
 			vscode.commands.registerCommand('orgProviderPolicy.openChat', () => vscode.commands.executeCommand(`${CHAT_VIEW_ID}.focus`)),
@@ -62,25 +56,9 @@ export class ChatFeature extends Disposable implements vscode.WebviewViewProvide
 		);
 	}
 
-	/**
-	 * The organization (or the member) moved to another endpoint: the answers of the previous one are
-	 * not sent to it. The transcript says so, and the next request's context starts there.
-	 */
+	/** The endpoint moved: the transcript says so, and the next request's context starts there. */
 	private markEndpointChange(): void {
-		const now = this.provider.current.provider?.baseUrl;
-		if (now === this.endpoint) {
-			return;
-		}
-		this.endpoint = now;
-		if (this.conversation.length && this.conversation.at(-1)?.role !== 'divider') {
-			this.conversation.push({
-				id: randomBytes(6).toString('hex'),
-				role: 'divider',
-				content: now
-					? `The endpoint changed to ${new URL(now).host}: the messages above are not sent to it.`
-					: 'No endpoint is in use now: the messages above will not be sent to the next one.',
-			});
-			this.persist();
+		if (this.conversation.markEndpoint(this.provider.current.provider?.baseUrl)) {
 			this.postState();
 		}
 	}
@@ -97,13 +75,6 @@ export class ChatFeature extends Disposable implements vscode.WebviewViewProvide
 		});
 	}
 
-	/** Keeps the conversation for the next session; a write that fails costs only that. */
-	private persist(): void {
-		void Promise.resolve(this.transcript.save(this.conversation, this.endpoint)).catch((error: unknown) =>
-			this.log.warn(`could not keep the chat transcript: ${String(error)}`),
-		);
-	}
-
 	private post(message: ToWebview): void {
 		void this.view?.webview.postMessage(ToWebviewSchema.parse(message));
 	}
@@ -112,7 +83,8 @@ export class ChatFeature extends Disposable implements vscode.WebviewViewProvide
 		const effective = this.provider.current;
 		this.post({
 			type: 'state',
-			conversation: this.conversation,
+			conversation: this.conversation.entries,
+			...(this.conversation.canUndoClear ? { canUndoClear: true } : {}),
 			models: this.models,
 			...(this.model ? { model: this.model } : {}),
 			// The badge stays short (it shares the bar with the model picker); who manages it gets its own row.
@@ -176,15 +148,15 @@ export class ChatFeature extends Disposable implements vscode.WebviewViewProvide
 				await vscode.env.clipboard.writeText(message.text);
 				return;
 			case 'action':
-				await this.act(
-					message.action,
-					this.conversation.find((entry) => entry.id === message.id),
-				);
+				await this.act(message.action, this.conversation.find(message.id));
 				return;
 			case 'clear':
 				this.running?.abort();
-				this.conversation.length = 0;
-				this.persist();
+				this.conversation.clear();
+				this.postState();
+				return;
+			case 'undoClear':
+				this.conversation.undoClear();
 				this.postState();
 				return;
 		}
@@ -225,9 +197,8 @@ export class ChatFeature extends Disposable implements vscode.WebviewViewProvide
 
 	/** Sends the question a failed answer answered again, as a new turn. */
 	private async retry(failed: ChatEntry | undefined): Promise<void> {
-		const index = failed ? this.conversation.indexOf(failed) : -1;
-		const question = index > 0 ? this.conversation[index - 1] : undefined;
-		if (question?.role === 'user') {
+		const question = this.conversation.questionOf(failed);
+		if (question) {
 			await this.send(question.content).catch(() => undefined); // its own failure is shown under it
 		}
 	}
@@ -240,23 +211,16 @@ export class ChatFeature extends Disposable implements vscode.WebviewViewProvide
 		if (!this.model) {
 			await this.refreshModels();
 		}
-		const question: ChatEntry = { id: randomBytes(6).toString('hex'), role: 'user', content: text };
-		const answer: ChatEntry = { id: randomBytes(6).toString('hex'), role: 'assistant', content: '' };
-		this.conversation.push(question, answer);
+		const { answer } = this.conversation.ask(text);
 		const controller = new AbortController();
 		this.running = controller;
-		this.persist();
 		this.postState();
 		try {
 			if (!this.model) {
 				throw new Error(this.notice ?? 'No model is available: check the provider with Test Connection.');
 			}
 			// The context starts after the last endpoint change.
-			const since = this.conversation.findLastIndex((entry) => entry.role === 'divider') + 1;
-			const history = this.conversation
-				.slice(since)
-				.filter((entry) => entry !== answer && !entry.error && entry.role !== 'divider')
-				.map(({ role, content }) => ({ role: role as 'user' | 'assistant', content }));
+			const history = this.conversation.context(answer);
 			for await (const event of this.provider.stream({ model: this.model, messages: history }, controller.signal)) {
 				if (event.type === 'text') {
 					answer.content += event.text;
@@ -274,7 +238,7 @@ export class ChatFeature extends Disposable implements vscode.WebviewViewProvide
 			}
 		} finally {
 			this.running = undefined;
-			this.persist();
+			this.conversation.persist();
 			this.post({ type: 'done', id: answer.id });
 			this.postState();
 		}

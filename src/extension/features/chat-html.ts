@@ -31,10 +31,10 @@ export function chatHtml(webview: vscode.Webview, media: vscode.Uri): string {
 <header>
 <h1 class="visually-hidden">Org Provider Policy chat</h1>
 <div class="bar">
-<button id="badge" class="badge" title="Select API Provider"><span id="badge-icon" class="codicon"></span><span id="badge-label"></span></button>
+<button id="badge" class="badge" title="Select API Provider"><span id="badge-icon" class="codicon" aria-hidden="true"></span><span id="badge-label"></span></button>
 <select id="model" aria-label="Model"></select>
 </div>
-<div id="managed" class="managed" hidden><span class="codicon codicon-lock"></span><span id="managed-label"></span></div>
+<div id="managed" class="managed" hidden><span class="codicon codicon-lock" aria-hidden="true"></span><span id="managed-label"></span></div>
 </header>
 <main>
 <section id="welcome" class="welcome" aria-labelledby="welcome-title" hidden>
@@ -45,6 +45,7 @@ export function chatHtml(webview: vscode.Webview, media: vscode.Uri): string {
 <p class="hint">Otherwise choose your own provider with the badge above.</p>
 </section>
 <div id="conversation"></div>
+<p id="cleared" class="cleared" hidden>Conversation cleared. <button type="button" id="undo-clear" class="link">Undo</button></p>
 <div id="announcer" class="visually-hidden" role="status"></div>
 <div id="notice" class="notice" hidden></div>
 </main>
@@ -52,9 +53,9 @@ export function chatHtml(webview: vscode.Webview, media: vscode.Uri): string {
 <textarea id="input" rows="3" placeholder="Ask anything…" aria-label="Message" aria-describedby="composer-note"></textarea>
 <p id="composer-note" class="composer-note" role="status" hidden></p>
 <div class="actions">
-	<button type="button" id="clear" title="New conversation" class="icon"><span class="codicon codicon-clear-all"></span></button>
-	<button type="button" id="stop" hidden title="Stop"><span class="codicon codicon-debug-stop"></span> Stop</button>
-	<button type="submit" id="send"><span class="codicon codicon-send"></span> Send</button>
+	<button type="button" id="clear" title="New conversation" aria-label="New conversation" class="icon"><span class="codicon codicon-clear-all" aria-hidden="true"></span></button>
+	<button type="button" id="stop" hidden title="Stop"><span class="codicon codicon-debug-stop" aria-hidden="true"></span> Stop</button>
+	<button type="submit" id="send"><span class="codicon codicon-send" aria-hidden="true"></span> Send</button>
 </div>
 </form>
 <script nonce="${nonce}" src="${script}"></script>

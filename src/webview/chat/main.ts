@@ -97,7 +97,7 @@ function renderEntry(entry: ChatEntry): HTMLElement {
 	if (entry.error) {
 		const error = document.createElement('div');
 		error.className = 'error';
-		error.innerHTML = '<span class="codicon codicon-error"></span> ';
+		error.innerHTML = '<span class="codicon codicon-error" aria-hidden="true"></span> ';
 		error.append(document.createTextNode(entry.error));
 		element.append(error);
 		if (entry.actions?.length) {
@@ -187,6 +187,7 @@ window.addEventListener('message', (event: MessageEvent<unknown>) => {
 		send.hidden = message.busy;
 		stop.hidden = !message.busy;
 		const welcome = Boolean(message.welcome) && entries.length === 0;
+		byId('cleared').hidden = !message.canUndoClear || entries.length > 0;
 		byId('welcome').hidden = !welcome;
 		// While the empty state asks whether an organization is in use, the own provider's missing key is not the member's concern yet.
 		notice.hidden = !message.notice || welcome;
@@ -251,7 +252,15 @@ input.addEventListener('keydown', (event) => {
 	}
 });
 stop.addEventListener('click', () => post({ type: 'stop' }));
-byId('clear').addEventListener('click', () => post({ type: 'clear' }));
+byId('clear').addEventListener('click', () => {
+	post({ type: 'clear' });
+	announce('Conversation cleared.');
+});
+byId('undo-clear').addEventListener('click', () => {
+	post({ type: 'undoClear' });
+	announce('Conversation restored.');
+	input.focus();
+});
 byId('badge').addEventListener('click', () => post({ type: 'selectProvider' }));
 modelSelect.addEventListener('change', () => post({ type: 'selectModel', model: modelSelect.value }));
 

@@ -29,6 +29,8 @@ export const FromWebviewSchema = z.discriminatedUnion('type', [
 	z.object({ type: z.literal('selectModel'), model: z.string().min(1).max(200) }),
 	z.object({ type: z.literal('selectProvider') }),
 	z.object({ type: z.literal('clear') }),
+	/** Brings back what *New conversation* emptied, until the next question. */
+	z.object({ type: z.literal('undoClear') }),
 	z.object({ type: z.literal('action'), id: z.string().max(64), action: ErrorActionSchema }),
 	/** An answer's code block, copied with its Copy button (through VS Code's clipboard, which works in every host). */
 	z.object({ type: z.literal('copy'), text: z.string().max(MAX_MESSAGE_LENGTH) }),
@@ -47,6 +49,8 @@ export const ToWebviewSchema = z.discriminatedUnion('type', [
 		managedBy: z.string().optional(),
 		busy: z.boolean(),
 		notice: z.string().optional(),
+		/** *New conversation* emptied the conversation, and it can still be brought back. */
+		canUndoClear: z.boolean().optional(),
 		/** No policy server is known and no organization governs: the empty state offers to connect to one. */
 		welcome: z.boolean().optional(),
 	}),

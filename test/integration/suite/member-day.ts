@@ -868,6 +868,13 @@ export function memberDay(): void {
 			}
 		});
 
+		it('brings the conversation back with Undo after New conversation', async function () {
+			// Asserts what the member saw (the driver's detail says which step differed); skipped without a page.
+			if (!(await drive('/ui-undo-clear', {}))) {
+				this.skip();
+			}
+		});
+
 		it('says the answer is awaited until its first words arrive, and Stop ends the wait', async function () {
 			await setEndpointBehaviour({ hang: true });
 			try {
