@@ -54,6 +54,19 @@ export async function ssoApprove(
 	}
 }
 
+/** What differed from what a member expects, collected so that one run names every difference. */
+function expectations(): { differed: string[]; expect: (what: string, seen: unknown, wanted: unknown) => void } {
+	const differed: string[] = [];
+	return {
+		differed,
+		expect: (what, seen, wanted) => {
+			if (seen !== wanted) {
+				differed.push(`${what}: ${JSON.stringify(seen)}`);
+			}
+		},
+	};
+}
+
 /** Drives the real workbench once: open the chat view, send a message, read the answer, badge and status bar. */
 export async function uiCheck(page: Page, expected: { expectDivider?: boolean } = {}): Promise<{ ok: boolean; detail: string }> {
 	try {
@@ -120,8 +133,7 @@ export async function uiCheck(page: Page, expected: { expectDivider?: boolean } 
  */
 export async function uiDraftWhileAnswering(page: Page): Promise<{ ok: boolean; detail: string }> {
 	const draft = 'Typed while the answer streams';
-	const differed: string[] = [];
-	const expect = (what: string, seen: unknown, wanted: unknown) => seen === wanted || differed.push(`${what}: ${JSON.stringify(seen)}`);
+	const { differed, expect } = expectations();
 	try {
 		let chat = await openChat(page);
 		const input = () => chat.locator('#input');
@@ -174,8 +186,7 @@ export async function uiDraftWhileAnswering(page: Page): Promise<{ ok: boolean; 
  * entry as it was (the rest of the day's checks read them again).
  */
 export async function uiUndoClear(page: Page): Promise<{ ok: boolean; detail: string }> {
-	const differed: string[] = [];
-	const expect = (what: string, seen: unknown, wanted: unknown) => seen === wanted || differed.push(`${what}: ${JSON.stringify(seen)}`);
+	const { differed, expect } = expectations();
 	try {
 		const chat = await openChat(page);
 		const texts = () => chat.locator('.entry').allTextContents();
@@ -201,8 +212,7 @@ export async function uiUndoClear(page: Page): Promise<{ ok: boolean; detail: st
  * is waiting for the model instead of showing an empty answer; Stop ends the wait, marked Stopped.
  */
 export async function uiWaitingForAnswer(page: Page, { model }: { model: string }): Promise<{ ok: boolean; detail: string }> {
-	const differed: string[] = [];
-	const expect = (what: string, seen: unknown, wanted: unknown) => seen === wanted || differed.push(`${what}: ${JSON.stringify(seen)}`);
+	const { differed, expect } = expectations();
 	try {
 		const chat = await openChat(page);
 		await chat.locator('#input').fill('An answer that takes its time');
