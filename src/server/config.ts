@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 import * as z from 'zod';
 import { fieldErrorsOf, formatFieldError } from '../policy';
+import { couldBeAddress } from './accounts/email-address';
 
 /**
  * The service's settings: each field is a flag and an environment variable of the same name
@@ -22,11 +23,7 @@ const ServerConfigFields = z.strictObject({
 		.default('default'),
 	orgName: z.string().min(1).max(200).default('My Organization'),
 	// Any local@domain, so the project's own default admin@localhost passes too.
-	adminEmail: z
-		.string()
-		.trim()
-		.regex(/^[^\s@]+@[^\s@]+$/, 'must be an email address')
-		.optional(),
+	adminEmail: z.string().trim().refine(couldBeAddress, 'must be an email address').optional(),
 	adminPassword: z.string().min(12, 'must be at least 12 characters').optional(),
 	logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 	// JSON lines for production log shippers; `pretty` for a person at a terminal (`./dev start` there).

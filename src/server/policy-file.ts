@@ -5,6 +5,7 @@ import { POLICY_FILE_KIND } from '../policy/json-schema';
 import { diffSettings } from './policy/revision-diff';
 import { GroupNameSchema } from './groups/groups-service';
 import { describeChanges } from './policy/revision-words';
+import { EMAIL_MAX_LENGTH } from './accounts/email-address';
 
 /**
  * Policy as code: a YAML or JSON file of the whole state an admin owns, `org-policy plan` and
@@ -25,7 +26,7 @@ export type DesiredState =
 /** The console's groups in a file: each name with its members' e-mail addresses. */
 const GroupsSchema = z.record(
 	GroupNameSchema,
-	z.array(z.email('must be an e-mail address').max(320), 'must be a list of e-mail addresses').max(1000),
+	z.array(z.email('must be an e-mail address').max(EMAIL_MAX_LENGTH), 'must be a list of e-mail addresses').max(1000),
 	'must map each group name to its members',
 );
 

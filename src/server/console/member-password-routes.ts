@@ -2,6 +2,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import * as z from 'zod';
 import type { PasswordChanges } from '../accounts';
+import { couldBeAddress } from '../accounts/email-address';
 import type { AuditLog } from '../audit';
 import type { PasswordSignIn } from '../sso/password-sign-in';
 import { html, page } from './html';
@@ -52,7 +53,7 @@ function memberPasswordPage({ formToken, email = '', error, done }: MemberPasswo
 
 /** An address to fill in the form with: one that could be an account's, or none. */
 function prefilledAddress(asked: string | undefined): string | undefined {
-	return asked !== undefined && asked.length <= 254 && /^[^\s@]+@[^\s@]+$/.test(asked) ? asked : undefined;
+	return asked !== undefined && couldBeAddress(asked) ? asked : undefined;
 }
 
 /**

@@ -3,6 +3,7 @@ import { listMembers, SYNC_LABELS } from '../http/member-listing';
 import type { InvitationView, MemberView } from '../http/views';
 import { invitationItem } from './fragments';
 import { html, type SafeHtml } from './html';
+import { EMAIL_MAX_LENGTH } from '../accounts/email-address';
 
 /** Members shown on one page of the console's list: a company's thousands are searched, not scrolled. */
 export const MEMBERS_PER_PAGE = 100;
@@ -20,7 +21,7 @@ export function membersPageQuery(raw: unknown): MembersPageQuery {
 	const { q, sync, group, page } = (typeof raw === 'object' && raw !== null ? raw : {}) as Record<string, unknown>;
 	const pageNumber = typeof page === 'string' && /^[1-9]\d{0,5}$/.test(page) ? Number(page) : 1;
 	return {
-		q: typeof q === 'string' ? q.trim().slice(0, 320) : '',
+		q: typeof q === 'string' ? q.trim().slice(0, EMAIL_MAX_LENGTH) : '',
 		sync: SYNC_LABELS.find((label) => label === sync),
 		group: typeof group === 'string' ? group.trim().slice(0, 200) : '',
 		page: pageNumber,
@@ -118,7 +119,7 @@ function membersSearch(listing: MemberListing, query: MembersPageQuery, groupNam
 	const last = Math.min(listing.matching, query.page * MEMBERS_PER_PAGE);
 	const narrowed = query.q !== '' || query.sync !== undefined || query.group !== '';
 	return html`<form class="filters" id="member-search" method="get" action="/console/members" role="search">
-			<label>Find <input type="search" name="q" value="${query.q}" placeholder="E-mail or group" maxlength="320"></label>
+			<label>Find <input type="search" name="q" value="${query.q}" placeholder="E-mail or group" maxlength="${EMAIL_MAX_LENGTH}"></label>
 			<label>Sync <select name="sync"><option value="">Every state (${count(Object.values(listing.counts).reduce((a, b) => a + b, 0))})</option>${SYNC_LABELS.map(
 				(label) =>
 					html`<option value="${label}" ${label === query.sync ? 'selected' : ''}>${label} (${count(listing.counts[label])})</option>`,

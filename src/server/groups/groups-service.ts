@@ -6,6 +6,7 @@ import { newId } from '../crypto';
 import type { GroupRecord, GroupSource, GroupStore } from '../store/group-store';
 import type { Store } from '../store/store';
 import { hasUnsafeText } from '../text-safety';
+import { EMAIL_MAX_LENGTH } from '../accounts/email-address';
 
 /** A group as admins see it: its members by e-mail, and who manages it. */
 export interface GroupView {
@@ -27,8 +28,8 @@ export const GroupNameSchema = z
 export const GroupChangeSchema = z.strictObject({
 	displayName: GroupNameSchema.optional(),
 	/** Members by e-mail. */
-	add: z.array(z.string().max(320), 'must be a list of e-mail addresses').max(1000).optional(),
-	remove: z.array(z.string().max(320), 'must be a list of e-mail addresses').max(1000).optional(),
+	add: z.array(z.string().max(EMAIL_MAX_LENGTH), 'must be a list of e-mail addresses').max(1000).optional(),
+	remove: z.array(z.string().max(EMAIL_MAX_LENGTH), 'must be a list of e-mail addresses').max(1000).optional(),
 });
 
 export type GroupResult = { ok: true; value: GroupView } | { ok: false; status: 400 | 404 | 409; message: string; errors?: FieldError[] };

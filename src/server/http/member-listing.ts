@@ -2,6 +2,7 @@ import * as z from 'zod';
 import type { MemberStanding } from '../policy/member-standing';
 import type { Store, UserRecord } from '../store/store';
 import { memberView, MemberViewSchema, type MemberView } from './views';
+import { EMAIL_MAX_LENGTH } from '../accounts/email-address';
 
 export type SyncLabel = MemberView['sync'];
 export const SYNC_LABELS: readonly SyncLabel[] = MemberViewSchema.shape.sync.options;
@@ -11,7 +12,11 @@ const SKIPPED = 'must be a whole number, 0 or more';
 
 /** How the members list is narrowed and cut: the admin API's query, and the console's search form. */
 export const MemberListingQuerySchema = z.object({
-	q: z.string().max(320, 'must be at most 320 characters').optional().describe('Part of an e-mail address or of a group name, in any case'),
+	q: z
+		.string()
+		.max(EMAIL_MAX_LENGTH, `must be at most ${EMAIL_MAX_LENGTH} characters`)
+		.optional()
+		.describe('Part of an e-mail address or of a group name, in any case'),
 	sync: z.enum(SYNC_LABELS).optional().describe('Only members in this sync state'),
 	group: z.string().max(200, 'must be at most 200 characters').optional().describe('Only members of this group (its name, in any case)'),
 	limit: z.coerce

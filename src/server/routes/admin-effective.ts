@@ -10,6 +10,7 @@ import { inCanary, type Rollouts } from '../policy/rollouts';
 import { diffSettings, maskSettings } from '../policy/revision-diff';
 import { describeChanges } from '../policy/revision-words';
 import type { Store } from '../store/store';
+import { EMAIL_MAX_LENGTH } from '../accounts/email-address';
 
 const ChangeSchema = z.object({ path: z.string(), before: z.string().optional(), after: z.string().optional() });
 
@@ -80,7 +81,7 @@ export const adminEffectiveRoutes: FastifyPluginAsyncZod<{
 				security: [{ bearerAuth: [] }],
 				querystring: z
 					.object({
-						member: z.string().max(320).optional().describe("A member's e-mail address"),
+						member: z.string().max(EMAIL_MAX_LENGTH).optional().describe("A member's e-mail address"),
 						group: z.string().max(200).optional().describe("A group's name: what any member of that group alone is served"),
 					})
 					.refine(

@@ -4,6 +4,7 @@ import { principalOf, requireRole, type Authenticators } from '../http/auth';
 import { HttpError } from '../http/http-error';
 import { ErrorSchema } from '../http/schemas';
 import { GroupChangeSchema, GroupNameSchema, type GroupResult, type GroupsService } from '../groups/groups-service';
+import { EMAIL_MAX_LENGTH } from '../accounts/email-address';
 
 export interface AdminGroupRouteOptions {
 	readonly auth: Authenticators;
@@ -54,7 +55,7 @@ export const adminGroupRoutes: FastifyPluginAsyncZod<AdminGroupRouteOptions> = a
 			schema: {
 				summary: 'Make a group in the console (members by e-mail)',
 				security: bearer,
-				body: z.strictObject({ displayName: GroupNameSchema, members: z.array(z.string().max(320)).max(1000).default([]) }),
+				body: z.strictObject({ displayName: GroupNameSchema, members: z.array(z.string().max(EMAIL_MAX_LENGTH)).max(1000).default([]) }),
 				response: { 201: GroupSchema, 400: ErrorSchema, 409: ErrorSchema },
 			},
 		},

@@ -13,6 +13,7 @@ import { trySending, type Mailer } from '../mail';
 import type { PolicyService, PublishedRevision } from '../policy/policy-service';
 import type { MemberStanding } from '../policy/member-standing';
 import type { Store } from '../store/store';
+import { EMAIL_MAX_LENGTH } from '../accounts/email-address';
 
 export interface AdminMemberRouteOptions {
 	readonly auth: Authenticators;
@@ -32,7 +33,10 @@ export interface AdminMemberRouteOptions {
 const bearer = [{ bearerAuth: [] }];
 
 const NewMemberSchema = z.strictObject({
-	email: z.string('must be an email address').max(320, 'must be at most 320 characters').pipe(z.email('must be an email address')),
+	email: z
+		.string('must be an email address')
+		.max(EMAIL_MAX_LENGTH, `must be at most ${EMAIL_MAX_LENGTH} characters`)
+		.pipe(z.email('must be an email address')),
 	role: RoleSchema.default('member'),
 	password: z.string().min(12, 'must be at least 12 characters').optional(),
 });
@@ -185,7 +189,7 @@ export const adminMemberRoutes: FastifyPluginAsyncZod<AdminMemberRouteOptions> =
 			schema: {
 				summary: "Withdraw an address's pending invitation: its link opens nothing from now on",
 				security: bearer,
-				params: z.object({ email: z.string().min(1).max(320) }),
+				params: z.object({ email: z.string().min(1).max(EMAIL_MAX_LENGTH) }),
 				response: { 204: z.null(), 404: ErrorSchema },
 			},
 		},

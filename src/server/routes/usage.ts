@@ -12,6 +12,7 @@ import { USAGE_DIMENSIONS, type UsageDimension } from '../store/usage-store';
 import { groupView, periodOf, UsageQuerySchema, usageCsv, type UsageQuery } from '../usage/usage-query';
 import type { UsageService } from '../usage/usage-service';
 import { answersNotKept } from '../http/private-answers';
+import { EMAIL_MAX_LENGTH } from '../accounts/email-address';
 
 export interface UsageRouteOptions {
 	readonly auth: Authenticators;
@@ -223,7 +224,7 @@ export const usageRoutes: FastifyPluginAsyncZod<UsageRouteOptions> = async (
 			schema: {
 				summary: "Sets one member's own monthly allowance (null: the policy's again)",
 				security: bearer,
-				params: z.object({ member: z.string().max(320).describe("The member's e-mail") }),
+				params: z.object({ member: z.string().max(EMAIL_MAX_LENGTH).describe("The member's e-mail") }),
 				body: z.strictObject({ monthlyTokens: BudgetSchema.shape.monthlyTokens.nullable() }),
 				response: { 204: z.null(), 400: ErrorSchema, 404: ErrorSchema },
 			},

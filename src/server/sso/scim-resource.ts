@@ -5,6 +5,7 @@ import type { UserRecord } from '../store/store';
 import { hasUnsafeText } from '../text-safety';
 import type { StoredAttributes } from './scim-attributes';
 import { ENTERPRISE_SCHEMA, USER_SCHEMA } from './scim-schema';
+import { EMAIL_MAX_LENGTH } from '../accounts/email-address';
 
 export const LIST_SCHEMA = 'urn:ietf:params:scim:api:messages:2.0:ListResponse';
 export const PATCH_SCHEMA = 'urn:ietf:params:scim:api:messages:2.0:PatchOp';
@@ -74,7 +75,7 @@ export const UserInput = z.looseObject({
 	userName: z
 		.string('userName is required')
 		.trim()
-		.max(320, 'userName must be at most 320 characters')
+		.max(EMAIL_MAX_LENGTH, `userName must be at most ${EMAIL_MAX_LENGTH} characters`)
 		.refine((value) => !hasUnsafeText(value), 'userName must not contain control or bidirectional-override characters')
 		.transform((value) => value.toLowerCase())
 		.pipe(z.email('userName must be an e-mail address')),

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import * as z from 'zod';
 import { parseWith, type FieldError, type ParseResult } from '../../policy';
+import { couldBeAddress } from '../accounts/email-address';
 
 const LOOPBACK = new Set(['localhost', '127.0.0.1', '[::1]']);
 
@@ -67,13 +68,7 @@ export const SsoSettingsSchema = z.strictObject({
 	),
 	allowedGroups: list(z.string().trim().min(1).max(256)),
 	adminGroups: list(z.string().trim().min(1).max(256)),
-	adminEmails: list(
-		z
-			.string()
-			.trim()
-			.toLowerCase()
-			.regex(/^[^\s@]+@[^\s@]+$/, 'must be e-mail addresses'),
-	),
+	adminEmails: list(z.string().trim().toLowerCase().refine(couldBeAddress, 'must be e-mail addresses')),
 	/** Off: only single sign-on (and the operator's break-glass admins) can sign in. */
 	passwordSignIn: z.boolean().default(true),
 });

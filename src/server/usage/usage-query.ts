@@ -2,6 +2,7 @@ import * as z from 'zod';
 import { BUCKET_SUMS, type FieldError } from '../../policy';
 import { USAGE_DIMENSIONS, type UsageDimension, type UsageFilter, type UsageGroup } from '../store/usage-store';
 import { DAY_MS } from '../clock';
+import { EMAIL_MAX_LENGTH } from '../accounts/email-address';
 
 /** The period shown when none is asked for: the last 30 days, today included. */
 export const DEFAULT_PERIOD_DAYS = 30;
@@ -15,7 +16,11 @@ export const UsageQuerySchema = z.object({
 	from: z.iso.date('must be a date (YYYY-MM-DD)').optional().describe('First day (UTC), default 30 days ago'),
 	to: z.iso.date('must be a date (YYYY-MM-DD)').optional().describe('Last day (UTC, included), default today'),
 	model: z.string().max(200, 'must be at most 200 characters').optional().describe('Only this model'),
-	member: z.string().max(320, 'must be at most 320 characters').optional().describe("Only this member's requests (e-mail)"),
+	member: z
+		.string()
+		.max(EMAIL_MAX_LENGTH, `must be at most ${EMAIL_MAX_LENGTH} characters`)
+		.optional()
+		.describe("Only this member's requests (e-mail)"),
 	groupBy: z
 		.string()
 		.optional()
