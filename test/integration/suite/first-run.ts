@@ -78,6 +78,30 @@ export function firstRun(): void {
 			assert.equal(Boolean(vscode.env.remoteName), /remote/i.test(shown.tab), `the settings tab opened: ${shown.tab}`);
 		});
 
+		it('Change Password… before signing in says to sign in first, and its Sign In starts signing in', async function () {
+			await vscode.commands.executeCommand('notifications.clearAll');
+			void vscode.commands.executeCommand('orgProviderPolicy.changePassword');
+			const said = await drive<{ text: string }>('/ui-message', {
+				kind: 'notification',
+				contains: 'Sign in to your organization first',
+				screenshot: 'integration-first-run-change-password.png',
+				click: 'Sign In',
+			});
+			if (!said) {
+				this.skip();
+			}
+			assert.match(said.text, /the password to change is the one you sign in to VS Code with/);
+			// With no server set, signing in offers Open Settings: Sign In went on to sign in.
+			const next = await drive<{ text: string }>('/ui-message', {
+				kind: 'notification',
+				contains: 'Open Settings',
+				screenshot: 'integration-first-run-change-password-sign-in.png',
+			});
+			assert.ok(next);
+			await vscode.commands.executeCommand('notifications.clearAll');
+			assert.equal(api.syncState().status, 'signed-out');
+		});
+
 		it('names a server address typed without https:// instead of sending anything to it, where the member looks', async function () {
 			const settings = vscode.workspace.getConfiguration('orgProviderPolicy');
 			await settings.update('serverUrl', 'policy.acme.example', vscode.ConfigurationTarget.Global);
