@@ -29,6 +29,11 @@ export interface TokenUsage {
 
 export type CompletionEvent =
 	| { readonly type: 'text'; readonly text: string }
+	/**
+	 * A reasoning model's thinking (or its summary) as the endpoint streams it beside the answer: for
+	 * the member to read, never part of the answer nor sent back with the next turn.
+	 */
+	| { readonly type: 'reasoning'; readonly text: string }
 	/** A whole tool call, its streamed argument pieces assembled and parsed. */
 	| { readonly type: 'tool-call'; readonly id: string; readonly name: string; readonly input: Record<string, unknown> }
 	/** The answer is whole; `usage` when the endpoint reported it. */
@@ -151,6 +156,10 @@ export async function* streamCompletion(
 		if (choice.delta?.content) {
 			yield { type: 'text', text: choice.delta.content };
 		}
+		const thinking = reasoningOf(choice.delta);
+		if (thinking) {
+			yield { type: 'reasoning', text: thinking };
+		}
 		// A refusal (structured outputs) is the model's answer in its own words, not an empty reply.
 		if (choice.delta?.refusal) {
 			yield { type: 'text', text: choice.delta.refusal };
@@ -176,6 +185,17 @@ export async function* streamCompletion(
 		throw failure;
 	}
 	yield { type: 'end', reason: reason!, ...(usage ? { usage } : {}) };
+}
+
+/**
+ * The thinking a chunk carries, where servers that serve reasoning models put it beside the answer:
+ * vLLM and SGLang as `reasoning` (vLLM before 0.11, and DeepSeek's own API, as `reasoning_content`).
+ * Not in OpenAI's types, so read with care; one field only, as a server in transition may send both.
+ */
+function reasoningOf(delta: object | undefined): string | undefined {
+	const extra = delta as { reasoning?: unknown; reasoning_content?: unknown } | undefined;
+	const value = typeof extra?.reasoning === 'string' ? extra.reasoning : extra?.reasoning_content;
+	return typeof value === 'string' && value ? value : undefined;
 }
 
 /**

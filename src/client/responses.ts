@@ -201,6 +201,16 @@ export async function* streamResponse(
 			case 'response.refusal.delta':
 				yield { type: 'text', text: event.delta };
 				break;
+			// Thinking as the endpoint shows it: a summary (OpenAI, Azure) or the raw text (vLLM's gpt-oss).
+			case 'response.reasoning_summary_text.delta':
+			case 'response.reasoning_text.delta':
+				yield { type: 'reasoning', text: event.delta };
+				break;
+			case 'response.reasoning_summary_part.added':
+				if (event.summary_index > 0) {
+					yield { type: 'reasoning', text: '\n\n' };
+				}
+				break;
 			case 'response.output_item.added':
 				if (event.item.type === 'function_call') {
 					calls.set(event.item.id ?? event.item.call_id, { id: event.item.call_id, name: event.item.name, arguments: '' });

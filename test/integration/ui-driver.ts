@@ -238,6 +238,43 @@ export async function uiWaitingForAnswer(page: Page, { model }: { model: string 
 }
 
 /**
+ * A reasoning model's answer whose thinking the endpoint streams first (the test makes it slow):
+ * "Thinking…" shows open while the model thinks, folds away once the answer is done, and opens
+ * again on a click, showing what the model thought. Screenshots of both.
+ */
+export async function uiThinking(
+	page: Page,
+	{ question, thought, answer }: { question: string; thought: string; answer: string },
+): Promise<{ ok: boolean; detail: string }> {
+	const { differed, expect } = expectations();
+	try {
+		const chat = await openChat(page);
+		await chat.locator('#input').fill(question);
+		await chat.locator('#input').press('Enter');
+		const entry = chat.locator('.entry.assistant').last();
+		const reasoning = entry.locator('details.reasoning');
+		await reasoning.locator('summary', { hasText: 'Thinking…' }).waitFor({ timeout: 10_000 });
+		expect('open while thinking', await reasoning.evaluate((details) => (details as { open?: boolean }).open), true);
+		expect('waiting line while thinking', await entry.locator('.waiting').count(), 0);
+		mkdirSync(artifacts, { recursive: true });
+		await page.screenshot({ path: join(artifacts, 'integration-chat-thinking.png') });
+		await chat.locator('#stop').waitFor({ state: 'hidden', timeout: 30_000 });
+		expect('answer', (await entry.locator('.body').textContent())?.trim(), answer);
+		expect('folded once answered', await reasoning.evaluate((details) => (details as { open?: boolean }).open), false);
+		expect('summary once answered', (await reasoning.locator('summary').textContent())?.trim(), 'Thinking');
+		await reasoning.locator('summary').click();
+		expect('opened by a click', await reasoning.evaluate((details) => (details as { open?: boolean }).open), true);
+		expect('what it thought', (await reasoning.locator('.reasoning-body').textContent())?.trim(), thought);
+		await page.screenshot({ path: join(artifacts, 'integration-chat-thinking-done.png') });
+		return { ok: differed.length === 0, detail: differed.join('; ') || 'as expected' };
+	} catch (error) {
+		mkdirSync(artifacts, { recursive: true });
+		await page.screenshot({ path: join(artifacts, 'integration-chat-thinking-failed.png') }).catch(() => undefined);
+		return { ok: false, detail: [...differed, String(error)].join('; ') };
+	}
+}
+
+/**
  * An answer with a code block (the endpoint is made to send one by the test): the block has a Copy
  * button; the test then reads VS Code's clipboard. Returns the code block's text as shown.
  */

@@ -22,6 +22,7 @@ import {
 	consoleUsage,
 	ssoApprove,
 	uiChangePassword,
+	uiThinking,
 	uiChatAccessibility,
 	uiChatError,
 	uiCopyCode,
@@ -148,6 +149,8 @@ export async function startWorld(): Promise<{ world: World; env: Record<string, 
 						return onPage(uiUndoClear);
 					case 'POST /ui-copy-code':
 						return onPage<{ question: string }>((page, wanted) => uiCopyCode(page, wanted));
+					case 'POST /ui-thinking':
+						return onPage<{ question: string; thought: string; answer: string }>((page, wanted) => uiThinking(page, wanted));
 					case 'POST /ui-waiting-for-answer':
 						return onPage<{ model: string }>((page, wanted) => uiWaitingForAnswer(page, wanted));
 					case 'POST /ui-draft-while-answering':

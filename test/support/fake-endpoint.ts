@@ -33,6 +33,12 @@ export interface FakeBehaviour {
 	models?: string[];
 	/** The streamed answer, as SSE chunks of these texts. */
 	answer?: string[];
+	/**
+	 * A reasoning model's thinking, streamed before the answer in the delta field servers use for it
+	 * (not in OpenAI's API description): `reasoning` as vLLM sends it since 0.11, `reasoning_content`
+	 * as vLLM did before and DeepSeek's API does (docs.vllm.ai, "Reasoning Outputs").
+	 */
+	reasoning?: { field: 'reasoning' | 'reasoning_content'; pieces: string[] };
 	/** The model declines: `delta.refusal` chunks of these texts instead of the answer. */
 	refusal?: string[];
 	/** Split the SSE bytes into pieces of this size, so chunks land at awkward boundaries. */
@@ -306,6 +312,7 @@ export class FakeEndpoint {
 				: behaviour.refusal
 					? behaviour.refusal.map((text) => event({ refusal: text }, null))
 					: answer.map((text) => event({ content: text }, null));
+			const thinking = (behaviour.reasoning?.pieces ?? []).map((text) => event({ [behaviour.reasoning!.field]: text }, null));
 			const finish = behaviour.finishReason === undefined ? (calling ? 'tool_calls' : 'stop') : behaviour.finishReason;
 			// Asked for, the usage comes last in a chunk without choices, as OpenAI sends it.
 			const usage = (body as { stream_options?: { include_usage?: boolean } }).stream_options?.include_usage
@@ -315,6 +322,7 @@ export class FakeEndpoint {
 				: [];
 			const events = [
 				event({ role: 'assistant', content: '' }, null),
+				...thinking,
 				...content,
 				...(finish === null ? [] : [event({}, finish)]),
 				...usage,

@@ -16,6 +16,13 @@ export interface ResponsesBehaviour {
 	toolCalls?: { id: string; name: string; argumentPieces: string[] }[];
 	/** A reasoning item (with encrypted content when asked for by `include`) before the output. */
 	reasoning?: boolean;
+	/**
+	 * That reasoning item's summary, streamed: each part's deltas (OpenAI and Azure send a summary of
+	 * the model's thinking when the request asks for one). Implies `reasoning`.
+	 */
+	reasoningSummary?: string[][];
+	/** The thinking itself, streamed as `reasoning_text` deltas, as vLLM serves gpt-oss. Implies `reasoning`. */
+	reasoningText?: string[];
 	/** The model declines: a `refusal` content part, in these deltas, instead of the answer text. */
 	refusal?: string[];
 	/**
@@ -62,12 +69,31 @@ export function responseEvents(body: RequestBody, behaviour: ResponsesBehaviour)
 	add({ type: 'response.created', response: { ...base, status: 'in_progress', output: [] } });
 	add({ type: 'response.in_progress', response: { ...base, status: 'in_progress', output: [] } });
 	let index = 0;
-	if (behaviour.reasoning) {
+	if (behaviour.reasoning || behaviour.reasoningSummary || behaviour.reasoningText) {
 		const encrypted = body.include?.includes('reasoning.encrypted_content') ? { encrypted_content: `enc-${input.length}` } : {};
 		const item = { type: 'reasoning', id: `rs_${input.length}`, summary: [] };
+		const where = { item_id: item.id, output_index: index };
 		add({ type: 'response.output_item.added', output_index: index, item });
-		add({ type: 'response.output_item.done', output_index: index, item: { ...item, ...encrypted } });
-		output.push({ ...item, ...encrypted });
+		const summary = (behaviour.reasoningSummary ?? []).map((deltas, summary_index) => {
+			const text = deltas.join('');
+			add({ type: 'response.reasoning_summary_part.added', ...where, summary_index, part: { type: 'summary_text', text: '' } });
+			for (const delta of deltas) {
+				add({ type: 'response.reasoning_summary_text.delta', ...where, summary_index, delta });
+			}
+			add({ type: 'response.reasoning_summary_text.done', ...where, summary_index, text });
+			add({ type: 'response.reasoning_summary_part.done', ...where, summary_index, part: { type: 'summary_text', text } });
+			return { type: 'summary_text', text };
+		});
+		const thought = behaviour.reasoningText;
+		for (const delta of thought ?? []) {
+			add({ type: 'response.reasoning_text.delta', ...where, content_index: 0, delta });
+		}
+		if (thought) {
+			add({ type: 'response.reasoning_text.done', ...where, content_index: 0, text: thought.join('') });
+		}
+		const done = { ...item, summary, ...(thought ? { content: [{ type: 'reasoning_text', text: thought.join('') }] } : {}), ...encrypted };
+		add({ type: 'response.output_item.done', output_index: index, item: done });
+		output.push(done);
 		index++;
 	}
 	if (calling) {

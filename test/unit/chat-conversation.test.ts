@@ -66,6 +66,25 @@ describe("the chat view's conversation", () => {
 		assert.equal(reopened.entries.at(-1)?.content, 'No endpoint is in use now: the messages above will not be sent to the next one.');
 	});
 
+	it("keeps a reasoning model's thinking with its answer across a restart, and never sends it back", async () => {
+		const state = new MemoryKeyValueStore();
+		const conversation = new ChatConversation(new ChatTranscript(state), ENDPOINT, assert.fail);
+		const first = conversation.ask('Question 1');
+		first.answer.reasoning = 'The member asks a question.';
+		first.answer.content = 'Answer 1';
+		conversation.persist();
+		await settled();
+
+		const reopened = new ChatConversation(new ChatTranscript(state), ENDPOINT, assert.fail);
+		assert.equal(reopened.entries[1]?.reasoning, 'The member asks a question.');
+		const { answer } = reopened.ask('Question 2');
+		assert.deepEqual(reopened.context(answer), [
+			{ role: 'user', content: 'Question 1' },
+			{ role: 'assistant', content: 'Answer 1' },
+			{ role: 'user', content: 'Question 2' },
+		]);
+	});
+
 	it('says so in the log when the transcript cannot be written, and keeps the conversation', async () => {
 		const state = new MemoryKeyValueStore();
 		state.update = () => Promise.reject(new Error('the workspace state is read-only'));

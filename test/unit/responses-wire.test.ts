@@ -126,6 +126,7 @@ describe('models that speak only the Responses API, on the wire', function () {
 			{ end: { kind: 'failed', code: 'server_error', message: 'The server had an error' } },
 			{ end: { kind: 'error', code: 'server_error', message: 'The server is overloaded' } },
 			{ refusal: ["I'm sorry, ", 'I cannot help with that.'] },
+			{ reasoningSummary: [['**Reading**', ' the file'], ['**Answering**']], reasoningText: ['Let me ', 'think.'] },
 		];
 		for (const behaviour of behaviours) {
 			for (const event of responseEvents({ model: 'gpt-5.2-codex', include: ['reasoning.encrypted_content'] }, behaviour)) {
@@ -315,6 +316,28 @@ describe('models that speak only the Responses API, on the wire', function () {
 		const events = await collect(client(FORMS[0]!.provider), { model: 'gpt-5.2-codex', messages: [{ role: 'user', content: 'hi' }] });
 		assert.equal(events.map((event) => (event.type === 'text' ? event.text : '')).join(''), "I'm sorry, I cannot help with that.");
 		assert.equal(events.at(-1)?.type, 'end');
+	});
+
+	it("a reasoning model's thinking (its summary's parts, or the raw text vLLM streams) reaches the caller as reasoning, apart from the answer", async () => {
+		endpoint.behaviour = {
+			responses: {
+				reasoningSummary: [['**Reading**', ' the file'], ['**Answering**']],
+				reasoningText: ['Let me ', 'think.'],
+				answer: ['Done', '.'],
+			},
+		};
+		const events = await collect(client(FORMS[0]!.provider), { model: 'gpt-5.2-codex', messages: [{ role: 'user', content: 'hi' }] });
+		const said = (type: 'reasoning' | 'text') =>
+			events
+				.filter((event) => event.type === type)
+				.map((event) => (event as { text: string }).text)
+				.join('');
+		assert.equal(said('reasoning'), '**Reading** the file\n\n**Answering**Let me think.');
+		assert.equal(said('text'), 'Done.');
+		assert.deepEqual(
+			events.map((event) => event.type),
+			['reasoning', 'reasoning', 'reasoning', 'reasoning', 'reasoning', 'reasoning', 'text', 'text', 'end'],
+		);
 	});
 
 	it('Test Connection probes a Responses model with the Responses API, and names the fix when Chat Completions is refused', async () => {

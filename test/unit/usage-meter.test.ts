@@ -91,6 +91,44 @@ describe('usage counted at the source (UsageMeter, UsageLedger)', () => {
 		assert.equal(counted[0]?.request.estimatedRequests, 1);
 	});
 
+	it("counts a reasoning model's streamed thinking as output and as reasoning, not as the answer's first token", async () => {
+		await drain(
+			meter().measure(
+				request,
+				answer([
+					{ type: 'reasoning', text: 'think' },
+					{ type: 'text', text: 'four' },
+					{ type: 'end', reason: 'stop' },
+				]),
+			),
+		);
+		const controller = new AbortController();
+		for await (const event of meter().measure(
+			request,
+			answer([
+				{ type: 'reasoning', text: 'hmm' },
+				{ type: 'text', text: 'x' },
+			]),
+			controller.signal,
+		)) {
+			assert.equal(event.type, 'reasoning');
+			break; // stopped while the model thought: what it thought is still billed
+		}
+		assert.deepEqual(
+			counted.map(({ request: counts }) => [
+				counts.outcome,
+				counts.outputTokens,
+				counts.reasoningTokens,
+				counts.firstTokenRequests,
+				counts.estimatedRequests,
+			]),
+			[
+				['ok', 'think'.length + 'four'.length, 'think'.length, 1, 1],
+				['cancelled', 'hmm'.length, 'hmm'.length, 0, 1],
+			],
+		);
+	});
+
 	it('records how a request ended: the failure kind, stopped by the member, a failure of no known kind', async () => {
 		await assert.rejects(drain(meter().measure(request, answer([], new ChatRequestError('rate-limited', 'Too many requests')))));
 		await assert.rejects(

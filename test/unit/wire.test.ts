@@ -9,6 +9,7 @@ import {
 	createDispatcher,
 	entraCredential,
 	fetchThrough,
+	type CompletionEvent,
 	type CredentialSource,
 	type EffectiveProvider,
 	type HttpOptions,
@@ -284,6 +285,29 @@ describe('the chat client on the wire, through a CONNECT proxy, with the real ho
 		const validate = openAiSchema('ChatCompletionStreamResponseDelta');
 		assert.ok(validate({ refusal: 'No.' }), `the fake's refusal delta is the published shape: ${JSON.stringify(validate.errors)}`);
 	});
+
+	for (const field of ['reasoning', 'reasoning_content'] as const) {
+		it(`a reasoning model's thinking in delta.${field} (vLLM, DeepSeek) comes apart from the answer`, async () => {
+			endpoint.behaviour = { reasoning: { field, pieces: ['The user greets', ' me.'] }, answer: ['Hi', '!'] };
+			const [first] = CASES;
+			const events: CompletionEvent[] = [];
+			for await (const event of client(first!.provider, first!.credential).streamCompletion({
+				model: first!.model,
+				messages: [{ role: 'user', content: 'hi' }],
+			})) {
+				events.push(event);
+			}
+			assert.deepEqual(
+				events.filter((event) => event.type !== 'end'),
+				[
+					{ type: 'reasoning', text: 'The user greets' },
+					{ type: 'reasoning', text: ' me.' },
+					{ type: 'text', text: 'Hi' },
+					{ type: 'text', text: '!' },
+				],
+			);
+		});
+	}
 
 	describe('each failure, in the sentence the member sees', () => {
 		const azure = provider('https://acme.openai.azure.com', { azure: classic, models: deployments });

@@ -225,6 +225,9 @@ export class ChatFeature extends Disposable implements vscode.WebviewViewProvide
 				if (event.type === 'text') {
 					answer.content += event.text;
 					this.post({ type: 'delta', id: answer.id, text: event.text });
+				} else if (event.type === 'reasoning') {
+					answer.reasoning = (answer.reasoning ?? '') + event.text;
+					this.post({ type: 'thinking', id: answer.id, text: event.text });
 				}
 			}
 		} catch (error) {

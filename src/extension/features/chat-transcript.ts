@@ -49,11 +49,14 @@ export class ChatTranscript {
 			return this.state.update(TRANSCRIPT_KEY, undefined);
 		}
 		let kept = entries.slice(-MAX_ENTRIES);
-		let characters = kept.reduce((sum, entry) => sum + entry.content.length, 0);
+		let characters = kept.reduce((sum, entry) => sum + sizeOf(entry), 0);
 		while (characters > MAX_CHARACTERS && kept.length > 1) {
-			characters -= kept[0]!.content.length;
+			characters -= sizeOf(kept[0]!);
 			kept = kept.slice(1);
 		}
 		return this.state.update(TRANSCRIPT_KEY, { version: 1, ...(endpoint ? { endpoint } : {}), entries: kept });
 	}
 }
+
+/** What an entry weighs in the workspace's state: its words and the thinking kept with them. */
+const sizeOf = (entry: ChatEntry): number => entry.content.length + (entry.reasoning?.length ?? 0);

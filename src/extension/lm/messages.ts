@@ -200,7 +200,7 @@ export async function reportCompletion(events: AsyncIterable<CompletionEvent>, s
 			sink.text(event.text);
 		} else if (event.type === 'tool-call') {
 			sink.toolCall(event.id, event.name, event.input);
-		} else {
+		} else if (event.type === 'end') {
 			reason = event.reason;
 		}
 	}

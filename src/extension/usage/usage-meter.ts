@@ -77,12 +77,16 @@ export class UsageMeter {
 		let firstTokenAt: number | undefined;
 		let usage: TokenUsage | undefined;
 		let answer = '';
+		// Thinking streamed beside the answer: output the endpoint bills, though not the first token of the answer.
+		let thought = '';
 		let outcome: UsageOutcome = 'cancelled';
 		try {
 			for await (const event of events) {
 				if (event.type === 'text' || event.type === 'tool-call') {
 					firstTokenAt ??= this.deps.now();
 					answer += event.type === 'text' ? event.text : `${event.name}${JSON.stringify(event.input)}`;
+				} else if (event.type === 'reasoning') {
+					thought += event.text;
 				} else {
 					usage = event.usage;
 					outcome = 'ok';
@@ -94,25 +98,28 @@ export class UsageMeter {
 			throw error;
 		} finally {
 			// A caller that stops reading early (a cancelled request) ends here too, as `cancelled`.
-			this.record(context, request, { started, firstTokenAt, usage, answer, outcome });
+			this.record(context, request, { started, firstTokenAt, usage, answer, thought, outcome });
 		}
 	}
 
 	private record(
 		context: UsageContext,
 		request: MeteredRequest,
-		seen: { started: number; firstTokenAt: number | undefined; usage: TokenUsage | undefined; answer: string; outcome: UsageOutcome },
+		seen: {
+			started: number;
+			firstTokenAt: number | undefined;
+			usage: TokenUsage | undefined;
+			answer: string;
+			thought: string;
+			outcome: UsageOutcome;
+		},
 	): void {
 		const ended = this.deps.now();
 		// Nothing reported by the endpoint: count what was sent and what came back, here.
 		// A request refused before any answer (no key, endpoint down) is counted with no tokens.
-		const answered = seen.outcome === 'ok' || seen.firstTokenAt !== undefined;
+		const answered = seen.outcome === 'ok' || seen.firstTokenAt !== undefined || seen.thought !== '';
 		const estimated = !seen.usage && answered;
-		const tokens =
-			seen.usage ??
-			(answered
-				? { input: this.deps.countTokens(request.model, request.prompt()), output: this.deps.countTokens(request.model, seen.answer) }
-				: { input: 0, output: 0 });
+		const tokens = seen.usage ?? (answered ? this.estimate(request, seen) : { input: 0, output: 0 });
 		this.deps.sink.add(context.orgId, {
 			hour: hourOf(seen.started),
 			model: request.model,
@@ -130,6 +137,16 @@ export class UsageMeter {
 			durationMs: Math.max(0, Math.round(ended - seen.started)),
 		});
 		this.deps.counted?.(context.orgId);
+	}
+
+	/** Tokens counted here: the output includes the thinking, as endpoints count it (`reasoning_tokens` is part of it). */
+	private estimate(request: MeteredRequest, seen: { answer: string; thought: string }): TokenUsage {
+		const reasoning = seen.thought ? this.deps.countTokens(request.model, seen.thought) : 0;
+		return {
+			input: this.deps.countTokens(request.model, request.prompt()),
+			output: this.deps.countTokens(request.model, seen.answer) + reasoning,
+			...(reasoning ? { reasoning } : {}),
+		};
 	}
 }
 

@@ -1,5 +1,5 @@
-import MarkdownIt from 'markdown-it';
-import { MAX_MESSAGE_LENGTH, ToWebviewSchema, type ChatEntry, type ErrorAction, type FromWebview } from './protocol';
+import { markdown, refreshEntry, renderEntry, type EntryContext } from './entry-view';
+import { MAX_MESSAGE_LENGTH, ToWebviewSchema, type ChatEntry, type FromWebview } from './protocol';
 
 interface VsCodeApi {
 	postMessage(message: unknown): void;
@@ -9,8 +9,6 @@ interface VsCodeApi {
 declare function acquireVsCodeApi(): VsCodeApi;
 
 const vscode = acquireVsCodeApi();
-// html: false escapes any HTML in answers, so the rendered Markdown is safe to insert.
-const markdown = new MarkdownIt({ html: false, linkify: true, breaks: false });
 
 const byId = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
 const conversationBox = byId<HTMLElement>('conversation');
@@ -27,101 +25,9 @@ let entries: ChatEntry[] = [];
 let busy = false;
 /** The model answers are asked of (the picker's choice). */
 let currentModel: string | undefined;
-const ACTION_LABELS: Record<ErrorAction, string> = {
-	setApiKey: 'Set API Key',
-	signInWithMicrosoft: 'Sign in with Microsoft',
-	tryAgain: 'Try again',
-	copyDetails: 'Copy details',
-	showLog: 'Show Log',
-};
 const post = (message: FromWebview) => vscode.postMessage(message);
 // The draft outlives the view being hidden (its document is then discarded) and shown again.
 const saveDraft = () => vscode.setState({ draft: input.value });
-
-/**
- * The answer being asked for, before its first words: reasoning models may think for many seconds,
- * and an empty entry would look like nothing happened.
- */
-function waitingFor(entry: ChatEntry): HTMLElement | undefined {
-	if (!busy || entry !== entries.at(-1) || entry.role !== 'assistant' || entry.content || entry.error || entry.stopped) {
-		return undefined;
-	}
-	const waiting = document.createElement('div');
-	waiting.className = 'waiting';
-	waiting.innerHTML = '<span class="codicon codicon-loading codicon-modifier-spin" aria-hidden="true"></span> ';
-	waiting.append(document.createTextNode(`Waiting for ${currentModel ?? 'the model'}…`));
-	return waiting;
-}
-
-/** An answer's Markdown, each code block with a Copy button (the code only, as the member sees it). */
-function renderAnswer(body: HTMLElement, content: string): void {
-	body.innerHTML = markdown.render(content);
-	for (const block of body.querySelectorAll('pre')) {
-		const copy = document.createElement('button');
-		copy.type = 'button';
-		copy.className = 'icon copy-code';
-		copy.title = 'Copy';
-		copy.setAttribute('aria-label', 'Copy code');
-		copy.innerHTML = '<span class="codicon codicon-copy" aria-hidden="true"></span>';
-		copy.addEventListener('click', () => {
-			post({ type: 'copy', text: block.querySelector('code')?.textContent ?? block.textContent ?? '' });
-			announce('Copied.');
-		});
-		const frame = document.createElement('div');
-		frame.className = 'code-block';
-		block.replaceWith(frame);
-		frame.append(copy, block);
-	}
-}
-
-function renderEntry(entry: ChatEntry): HTMLElement {
-	// A turn is an article; the endpoint's divider is a note between them (a separator's text would not be read).
-	const element = document.createElement(entry.role === 'divider' ? 'div' : 'article');
-	element.className = `entry ${entry.role}`;
-	element.dataset.id = entry.id;
-	const body = document.createElement('div');
-	body.className = 'body';
-	if (entry.role === 'assistant') {
-		renderAnswer(body, entry.content);
-	} else {
-		body.textContent = entry.content;
-	}
-	if (entry.role === 'divider') {
-		element.setAttribute('role', 'note');
-	}
-	element.append(body);
-	const waiting = waitingFor(entry);
-	if (waiting) {
-		element.append(waiting);
-	}
-	if (entry.error) {
-		const error = document.createElement('div');
-		error.className = 'error';
-		error.innerHTML = '<span class="codicon codicon-error" aria-hidden="true"></span> ';
-		error.append(document.createTextNode(entry.error));
-		element.append(error);
-		if (entry.actions?.length) {
-			const actions = document.createElement('div');
-			actions.className = 'error-actions';
-			for (const action of entry.actions) {
-				const button = document.createElement('button');
-				button.type = 'button';
-				button.className = `secondary action-${action}`;
-				button.textContent = ACTION_LABELS[action];
-				button.addEventListener('click', () => post({ type: 'action', id: entry.id, action }));
-				actions.append(button);
-			}
-			element.append(actions);
-		}
-	}
-	if (entry.stopped) {
-		const stopped = document.createElement('div');
-		stopped.className = 'stopped';
-		stopped.textContent = 'Stopped.';
-		element.append(stopped);
-	}
-	return element;
-}
 
 /**
  * What a screen reader hears, as VS Code's own chat does it: that an answer is awaited, then the
@@ -160,8 +66,22 @@ function announceProgress(): void {
 	}
 }
 
+const reasoningOpened = new Map<string, boolean>();
+/** What drawing an entry needs, as the view stands now. */
+function entryContext(): EntryContext {
+	const last = entries.at(-1);
+	return {
+		streaming: busy && last?.role === 'assistant' ? last : undefined,
+		model: currentModel,
+		reasoningOpened,
+		post,
+		announce,
+	};
+}
+
 function renderAll(): void {
-	conversationBox.replaceChildren(...entries.map(renderEntry));
+	const context = entryContext();
+	conversationBox.replaceChildren(...entries.map((entry) => renderEntry(entry, context)));
 	conversationBox.scrollTop = conversationBox.scrollHeight;
 }
 
@@ -192,10 +112,14 @@ window.addEventListener('message', (event: MessageEvent<unknown>) => {
 		// While the empty state asks whether an organization is in use, the own provider's missing key is not the member's concern yet.
 		notice.hidden = !message.notice || welcome;
 		notice.textContent = message.notice ?? '';
-	} else if (message.type === 'delta') {
+	} else if (message.type === 'delta' || message.type === 'thinking') {
 		const entry = entries.find((candidate) => candidate.id === message.id);
 		if (entry) {
-			entry.content += message.text;
+			if (message.type === 'delta') {
+				entry.content += message.text;
+			} else {
+				entry.reasoning = (entry.reasoning ?? '') + message.text;
+			}
 			renderSoon(entry);
 		}
 	}
@@ -206,14 +130,13 @@ const streamed = new Set<string>();
 function renderSoon(entry: ChatEntry): void {
 	if (streamed.size === 0) {
 		requestAnimationFrame(() => {
+			const context = entryContext();
 			for (const id of streamed) {
 				// The entry as it is now: a state message may have replaced the list since.
 				const current = entries.find((candidate) => candidate.id === id);
 				const element = conversationBox.querySelector<HTMLElement>(`[data-id="${id}"]`);
-				const body = element?.querySelector<HTMLElement>('.body');
-				if (current && body) {
-					element?.querySelector('.waiting')?.remove();
-					renderAnswer(body, current.content);
+				if (current && element) {
+					refreshEntry(element, current, context);
 				}
 			}
 			streamed.clear();

@@ -14,6 +14,8 @@ export const ChatEntrySchema = z.object({
 	error: z.string().optional(),
 	actions: z.array(ErrorActionSchema).optional(),
 	stopped: z.boolean().optional(),
+	/** A reasoning model's thinking as the endpoint streamed it: shown folded above the answer, never sent back. */
+	reasoning: z.string().optional(),
 });
 
 /**
@@ -55,6 +57,8 @@ export const ToWebviewSchema = z.discriminatedUnion('type', [
 		welcome: z.boolean().optional(),
 	}),
 	z.object({ type: z.literal('delta'), id: z.string(), text: z.string() }),
+	/** More of an answer's thinking. */
+	z.object({ type: z.literal('thinking'), id: z.string(), text: z.string() }),
 	z.object({ type: z.literal('done'), id: z.string() }),
 ]);
 

@@ -868,6 +868,34 @@ export function memberDay(): void {
 			}
 		});
 
+		it("shows a reasoning model's thinking while it thinks, folded once it answers, and never sends it back", async function () {
+			const thought = ['The member asks', ' which is greater.', ' 9.8 is 9.80,', ' and 9.80 > 9.11.'];
+			// vLLM's field; slow, so the thinking is on screen for a while before the answer.
+			await setEndpointBehaviour({
+				reasoning: { field: 'reasoning', pieces: thought },
+				answer: ['9.8', ' is greater.'],
+				splitBytes: 120,
+				chunkDelayMs: 250,
+			});
+			try {
+				const shown = await drive('/ui-thinking', {
+					question: 'Which is greater, 9.11 or 9.8?',
+					thought: thought.join(''),
+					answer: '9.8 is greater.',
+				});
+				if (!shown) {
+					this.skip();
+				}
+				await setEndpointBehaviour({});
+				await vscode.commands.executeCommand<string>('orgProviderPolicy.sendChatMessage', 'And 9.9?');
+				const sent = JSON.stringify((await lastChat()).body);
+				assert.match(sent, /9\.8 is greater\./, 'the answer is part of the next question’s context');
+				assert.doesNotMatch(sent, /The member asks/, 'what the model thought is not');
+			} finally {
+				await setEndpointBehaviour({});
+			}
+		});
+
 		it('brings the conversation back with Undo after New conversation', async function () {
 			// Asserts what the member saw (the driver's detail says which step differed); skipped without a page.
 			if (!(await drive('/ui-undo-clear', {}))) {
