@@ -416,9 +416,19 @@ export async function uiChatError(
  * The chat view as the day left it (answers, failures with their buttons, the endpoint's divider)
  * checked by axe-core against WCAG 2.2 AA in the workbench's own theme; a screenshot beside it.
  */
-export async function uiChatAccessibility(page: Page, screenshot: string): Promise<{ ok: boolean; findings?: string[]; detail?: string }> {
+export async function uiChatAccessibility(
+	page: Page,
+	screenshot: string,
+	theme?: 'light' | 'dark',
+): Promise<{ ok: boolean; findings?: string[]; detail?: string }> {
 	try {
 		const chat = await openChat(page);
+		if (theme) {
+			// A theme change reaches the workbench and then each webview a moment after the setting:
+			// checked before, the view would be judged in the theme it was leaving.
+			await page.locator(`.monaco-workbench.${theme === 'dark' ? 'vs-dark' : 'vs'}`).waitFor({ timeout: 15_000 });
+			await chat.locator(`body.vscode-${theme}`).waitFor({ state: 'attached', timeout: 15_000 });
+		}
 		// A view's webview is transparent: the member reads it on the side bar's colour, which axe, seeing
 		// only the frame's own document, would take for white. Paint that colour behind the document first.
 		const container = await chat.parentFrame()?.frameElement();

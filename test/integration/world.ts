@@ -178,7 +178,9 @@ export async function startWorld(): Promise<{ world: World; env: Record<string, 
 					case 'POST /ui-chat-error':
 						return onPage<ChatErrorScenario>((page, scenario) => uiChatError(page, scenario));
 					case 'POST /ui-chat-a11y':
-						return onPage<{ screenshot: string }>((page, { screenshot }) => uiChatAccessibility(page, screenshot));
+						return onPage<{ screenshot: string; theme?: 'light' | 'dark' }>((page, { screenshot, theme }) =>
+							uiChatAccessibility(page, screenshot, theme),
+						);
 					case 'POST /ui-status-hover':
 						return onPage<{ screenshot: string }>((page, { screenshot }) => uiStatusHover(page, screenshot));
 					case 'POST /ui-status':

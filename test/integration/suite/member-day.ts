@@ -945,7 +945,10 @@ export function memberDay(): void {
 				for (const theme of ['Default Light Modern', 'Default Dark Modern']) {
 					await workbench.update('colorTheme', theme, vscode.ConfigurationTarget.Global);
 					const screenshot = `integration-chat-a11y-${theme.split(' ')[1]!.toLowerCase()}${hostSuffix}.png`;
-					const checked = await drive<{ findings: string[] }>('/ui-chat-a11y', { screenshot });
+					const checked = await drive<{ findings: string[] }>('/ui-chat-a11y', {
+						screenshot,
+						theme: theme.includes('Dark') ? 'dark' : 'light',
+					});
 					if (!checked) {
 						this.skip();
 					}
