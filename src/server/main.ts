@@ -3,6 +3,7 @@ import { buildApp } from './app';
 import { requestLogSerializers } from './log-redaction';
 import { isoTime } from './clock';
 import { ConfigError, parseConfig } from './config';
+import { serverUsage } from './config-help';
 import { describeStorage, openStore } from './store/open';
 import type { Store } from './store/store';
 import pinoPretty from 'pino-pretty';
@@ -11,12 +12,16 @@ async function main(): Promise<void> {
 	if (process.argv[2] === 'admin') {
 		process.exit(await runAdminCommand(process.argv.slice(3), process.env));
 	}
+	if (process.argv.slice(2).some((arg) => arg === '--help' || arg === '-h')) {
+		process.stdout.write(serverUsage());
+		process.exit(0);
+	}
 	let config;
 	try {
 		config = parseConfig(process.argv.slice(2), process.env);
 	} catch (error) {
 		if (error instanceof ConfigError) {
-			console.error(`org-policy-server: ${error.message}`);
+			console.error(`org-policy-server: ${error.message}\n(org-policy-server --help lists every flag)`);
 			process.exit(2);
 		}
 		throw error;

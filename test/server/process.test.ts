@@ -5,7 +5,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseConfig } from '../../src/server/config';
+import { parseConfig, ServerConfigFields } from '../../src/server/config';
 import { bearer, deviceSignIn, EventReader, submitPageForm } from '../support/service';
 
 const root = join(__dirname, '..', '..');
@@ -68,7 +68,7 @@ describe('service process', function () {
 		[['--port', 'eighty'], {}, /--port \(ORG_POLICY_PORT\): must be a number/],
 		[[], { ORG_POLICY_PORT: '70000' }, /--port \(ORG_POLICY_PORT\): must be at most 65535/],
 		[['--public-url', 'not a url'], {}, /--public-url \(ORG_POLICY_PUBLIC_URL\): must be an absolute http\(s\) URL/],
-		[['--colour', 'blue'], {}, /Unknown option '--colour'/],
+		[['--colour', 'blue'], {}, /Unknown option '--colour'\n\(org-policy-server --help lists every flag\)/],
 		[['--admin-password', 'short'], {}, /--admin-password \(ORG_POLICY_ADMIN_PASSWORD\): must be at least 12 characters/],
 		[['--admin-email', 'not-an-address'], {}, /--admin-email \(ORG_POLICY_ADMIN_EMAIL\): must be an email address/],
 		[
@@ -83,6 +83,24 @@ describe('service process', function () {
 			const out = output(child);
 			assert.equal(await exitOf(child), 2);
 			assert.match(out.text(), pattern);
+		});
+	}
+
+	for (const flag of ['--help', '-h']) {
+		it(`${flag} lists every flag with its variable, default and meaning, and starts nothing`, async () => {
+			const child = startProcess([flag]);
+			const out = output(child);
+			assert.equal(await exitOf(child), 0);
+			const text = out.text();
+			assert.match(text, /^usage: org-policy-server/);
+			for (const field of Object.keys(ServerConfigFields.shape)) {
+				const kebab = field.replace(/[A-Z]/g, (letter) => `-${letter.toLowerCase()}`);
+				const variable = `ORG_POLICY_${kebab.replace(/-/g, '_').toUpperCase()}`;
+				// Each flag's line, then its meaning on the next one.
+				assert.match(text, new RegExp(`\\n  --${kebab} VALUE  \\(${variable}[^\\n]*\\)\\n      \\S`), field);
+			}
+			assert.match(text, /--port VALUE {2}\(ORG_POLICY_PORT; default 8787\)\n {6}port to listen on/);
+			assert.doesNotMatch(text, /"level":|Server listening/, 'no service started');
 		});
 	}
 
