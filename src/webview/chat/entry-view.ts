@@ -68,7 +68,11 @@ function showReasoning(element: HTMLElement, entry: ChatEntry, context: EntryCon
 	details.querySelector('summary')!.innerHTML = thinking
 		? '<span class="codicon codicon-loading codicon-modifier-spin" aria-hidden="true"></span> Thinking…'
 		: 'Thinking';
-	details.querySelector<HTMLElement>('.reasoning-body')!.innerHTML = markdown.render(entry.reasoning);
+	// Drawn again only when more came: while the answer streams below it, the thinking stays as it is.
+	if (details.dataset.shown !== String(entry.reasoning.length)) {
+		details.dataset.shown = String(entry.reasoning.length);
+		details.querySelector<HTMLElement>('.reasoning-body')!.innerHTML = markdown.render(entry.reasoning);
+	}
 }
 
 /** An answer's Markdown, each code block with a Copy button (the code only, as the member sees it). */
