@@ -1,6 +1,7 @@
 import * as vscode from 'vscode';
 import { withoutQuery } from '../../policy';
 import { isChatRequestError } from '../../client/request-error';
+import { thinkTagsAsReasoning } from '../../client/think-tags';
 import { errorActionsFor } from './chat-error-actions';
 import { FromWebviewSchema, ToWebviewSchema, type ChatEntry, type ErrorAction, type ToWebview } from '../../webview/chat/protocol';
 import { Disposable } from '../base/disposable';
@@ -221,7 +222,8 @@ export class ChatFeature extends Disposable implements vscode.WebviewViewProvide
 			}
 			// The context starts after the last endpoint change.
 			const history = this.conversation.context(answer);
-			for await (const event of this.provider.stream({ model: this.model, messages: history }, controller.signal)) {
+			const events = this.provider.stream({ model: this.model, messages: history }, controller.signal);
+			for await (const event of thinkTagsAsReasoning(events)) {
 				if (event.type === 'text') {
 					answer.content += event.text;
 					this.post({ type: 'delta', id: answer.id, text: event.text });

@@ -868,33 +868,34 @@ export function memberDay(): void {
 			}
 		});
 
-		it("shows a reasoning model's thinking while it thinks, folded once it answers, and never sends it back", async function () {
-			const thought = ['The member asks', ' which is greater.', ' 9.8 is 9.80,', ' and 9.80 > 9.11.'];
-			// vLLM's field; slow, so the thinking is on screen for a while before the answer.
-			await setEndpointBehaviour({
-				reasoning: { field: 'reasoning', pieces: thought },
-				answer: ['9.8', ' is greater.'],
-				splitBytes: 120,
-				chunkDelayMs: 250,
-			});
-			try {
-				const shown = await drive('/ui-thinking', {
-					question: 'Which is greater, 9.11 or 9.8?',
-					thought: thought.join(''),
-					answer: '9.8 is greater.',
-				});
-				if (!shown) {
-					this.skip();
+		const thought = ['The member asks', ' which is greater.', ' 9.8 is 9.80,', ' and 9.80 > 9.11.'];
+		for (const [wire, behaviour] of [
+			// vLLM's field for it; slow, so the thinking is on screen for a while before the answer.
+			['in delta.reasoning (vLLM)', { reasoning: { field: 'reasoning', pieces: thought }, answer: ['9.8', ' is greater.'] }],
+			// text-generation-inference (or vLLM without a reasoning parser): the tags in the answer itself.
+			['inside <think> tags (text-generation-inference)', { answer: ['<think>', ...thought, '</think>', '\n\n9.8', ' is greater.'] }],
+		] as const) {
+			it(`shows a reasoning model's thinking ${wire} while it thinks, folded once it answers, and never sends it back`, async function () {
+				await setEndpointBehaviour({ ...behaviour, splitBytes: 120, chunkDelayMs: 250 });
+				try {
+					const shown = await drive('/ui-thinking', {
+						question: 'Which is greater, 9.11 or 9.8?',
+						thought: thought.join(''),
+						answer: '9.8 is greater.',
+					});
+					if (!shown) {
+						this.skip();
+					}
+					await setEndpointBehaviour({});
+					await vscode.commands.executeCommand<string>('orgProviderPolicy.sendChatMessage', 'And 9.9?');
+					const sent = JSON.stringify((await lastChat()).body);
+					assert.match(sent, /9\.8 is greater\./, 'the answer is part of the next question’s context');
+					assert.doesNotMatch(sent, /The member asks|<think>/, 'what the model thought is not');
+				} finally {
+					await setEndpointBehaviour({});
 				}
-				await setEndpointBehaviour({});
-				await vscode.commands.executeCommand<string>('orgProviderPolicy.sendChatMessage', 'And 9.9?');
-				const sent = JSON.stringify((await lastChat()).body);
-				assert.match(sent, /9\.8 is greater\./, 'the answer is part of the next question’s context');
-				assert.doesNotMatch(sent, /The member asks/, 'what the model thought is not');
-			} finally {
-				await setEndpointBehaviour({});
-			}
-		});
+			});
+		}
 
 		it('brings the conversation back with Undo after New conversation', async function () {
 			// Asserts what the member saw (the driver's detail says which step differed); skipped without a page.
