@@ -1,11 +1,11 @@
 import type * as z from 'zod';
-import { FLAGS, ServerConfigFields } from './config';
+import { camel, FLAGS, ServerConfigFields } from './config';
 
 /** What `org-policy-server --help` prints: every flag from the settings' own schema, so none is missed. */
 export function serverUsage(): string {
 	const fields = ServerConfigFields.shape as Record<string, z.ZodType>;
 	const flags = Object.entries(FLAGS).map(([flag, variable]) => {
-		const field = fields[flag.replace(/-([a-z])/g, (_, letter: string) => letter.toUpperCase())]!;
+		const field = fields[camel(flag)]!;
 		const fallback = field.def.type === 'default' ? (field.def as unknown as { defaultValue: unknown }).defaultValue : undefined;
 		const where = `${variable}${fallback === undefined ? '' : `; default ${String(fallback)}`}`;
 		return `  --${flag} VALUE  (${where})\n      ${field.description ?? ''}`;

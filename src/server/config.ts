@@ -191,7 +191,8 @@ export class ConfigError extends Error {
 	override readonly name = 'ConfigError';
 }
 
-const camel = (flag: string) => flag.replace(/-([a-z])/g, (_, letter: string) => letter.toUpperCase());
+/** A flag's settings field: `--org-id` is `orgId`. */
+export const camel = (flag: string) => flag.replace(/-([a-z])/g, (_, letter: string) => letter.toUpperCase());
 
 export function parseConfig(argv: readonly string[], env: NodeJS.ProcessEnv): ServerConfig {
 	let values: Record<string, string | boolean | undefined>;
