@@ -64,5 +64,13 @@ describe("the chat view's transcript across reloads of VS Code", () => {
 			['p4', 'q5', 'a5'],
 		);
 		assert.equal(restored?.endpoint, undefined);
+
+		// A model's thinking weighs as much as its words: two long thoughts do not fit beside each other.
+		const thought = (n: number): ChatEntry => ({ id: `t${n}`, role: 'assistant', content: 'ok', reasoning: 'y'.repeat(600_000) });
+		await transcript.save([thought(1), thought(2)], undefined);
+		assert.deepEqual(
+			transcript.restore()?.entries.map((entry) => [entry.id, entry.reasoning?.length]),
+			[['t2', 600_000]],
+		);
 	});
 });
