@@ -5,7 +5,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseConfig, ServerConfigFields } from '../../src/server/config';
+import { FLAGS, parseConfig, ServerConfigFields } from '../../src/server/config';
 import { bearer, deviceSignIn, EventReader, submitPageForm } from '../support/service';
 
 const root = join(__dirname, '..', '..');
@@ -93,11 +93,11 @@ describe('service process', function () {
 			assert.equal(await exitOf(child), 0);
 			const text = out.text();
 			assert.match(text, /^usage: org-policy-server/);
-			for (const field of Object.keys(ServerConfigFields.shape)) {
-				const kebab = field.replace(/[A-Z]/g, (letter) => `-${letter.toLowerCase()}`);
-				const variable = `ORG_POLICY_${kebab.replace(/-/g, '_').toUpperCase()}`;
+			// Every field of the settings is a flag (FLAGS is made from the schema's fields).
+			assert.equal(Object.keys(FLAGS).length, Object.keys(ServerConfigFields.shape).length);
+			for (const [flag, variable] of Object.entries(FLAGS)) {
 				// Each flag's line, then its meaning on the next one.
-				assert.match(text, new RegExp(`\\n  --${kebab} VALUE  \\(${variable}[^\\n]*\\)\\n      \\S`), field);
+				assert.match(text, new RegExp(`\\n  --${flag} VALUE  \\(${variable}[^\\n]*\\)\\n      \\S`), flag);
 			}
 			assert.match(text, /--port VALUE {2}\(ORG_POLICY_PORT; default 8787\)\n {6}port to listen on/);
 			assert.doesNotMatch(text, /"level":|Server listening/, 'no service started');

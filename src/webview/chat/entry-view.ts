@@ -12,6 +12,9 @@ const ACTION_LABELS: Record<ErrorAction, string> = {
 	showLog: 'Show Log',
 };
 
+/** The spinner of an answer not begun yet (still under `prefers-reduced-motion`). */
+const SPINNER = '<span class="codicon codicon-loading codicon-modifier-spin" aria-hidden="true"></span>';
+
 /** What drawing an entry needs of the view around it. */
 export interface EntryContext {
 	/** The answer being streamed now, if any. */
@@ -37,7 +40,7 @@ const waits = (entry: ChatEntry, context: EntryContext): boolean => awaitingFirs
 function waitingLine(context: EntryContext): HTMLElement {
 	const waiting = document.createElement('div');
 	waiting.className = 'waiting';
-	waiting.innerHTML = '<span class="codicon codicon-loading codicon-modifier-spin" aria-hidden="true"></span> ';
+	waiting.innerHTML = `${SPINNER} `;
 	waiting.append(document.createTextNode(`Waiting for ${context.model ?? 'the model'}…`));
 	return waiting;
 }
@@ -65,9 +68,7 @@ function showReasoning(element: HTMLElement, entry: ChatEntry, context: EntryCon
 		element.querySelector(':scope > .body')?.before(details);
 	}
 	details.open = context.reasoningOpened.get(entry.id) ?? thinking;
-	details.querySelector('summary')!.innerHTML = thinking
-		? '<span class="codicon codicon-loading codicon-modifier-spin" aria-hidden="true"></span> Thinking…'
-		: 'Thinking';
+	details.querySelector('summary')!.innerHTML = thinking ? `${SPINNER} Thinking…` : 'Thinking';
 	// Drawn again only when more came: while the answer streams below it, the thinking stays as it is.
 	if (details.dataset.shown !== String(entry.reasoning.length)) {
 		details.dataset.shown = String(entry.reasoning.length);
