@@ -290,6 +290,55 @@ describe('admin console in headless Chromium', function () {
 		assert.equal(current?.signed.policy.organization.adminContact, 'ai-platform@acme.example');
 	});
 
+	it('keeps the model settings its table has no control for (set by the API or a policy file), lists them, and saves the rest', async () => {
+		const admin = (await service.signIn(ADMIN.email)).access_token;
+		const settings = {
+			'gpt-5': { reasoning: true, api: 'responses', store: true, reasoningEfforts: ['low', 'medium'], tokenizer: 'o200k_base' },
+			'gpt-4o': { pinned: { temperature: 0.2, seed: 7, reasoning_effort: 'low' }, forbidden: ['top_p'] },
+		};
+		const provider = { ...validSettings.plainCompatible.provider, models: { allowed: ['gpt-5', 'gpt-4o'], settings } };
+		assert.equal((await putPolicy(service.url, admin, { ...validSettings.plainCompatible, provider }, '"1"')).status, 200);
+		await page.reload();
+		const listed = (model: string) => page.locator(`.model-row[data-model="${model}"] .model-kept li`).allTextContents();
+		assert.deepEqual(await listed('gpt-5'), [
+			'efforts members may pick: low, medium',
+			'stored by the service: on',
+			'tokenizer: o200k_base',
+		]);
+		assert.deepEqual(await listed('gpt-4o'), ['parameters removed: top_p', 'seed pinned at 7', 'temperature pinned at 0.2']);
+		// The admin changes what the table shows; what it does not show survives the save.
+		const gpt4o = page.locator('.model-row[data-model="gpt-4o"]');
+		await gpt4o.locator('.model-reasoningEffort').selectOption('');
+		await gpt4o.locator('.model-displayName').fill('GPT-4o (Acme)');
+		await page.click('#save');
+		await page.waitForSelector('#status.success');
+		const current = await service.policies.current('acme');
+		assert.equal(current?.revision, 3);
+		assert.deepEqual(current?.signed.policy.provider?.models?.settings, {
+			'gpt-5': { ...settings['gpt-5'], toolCalling: true, imageInput: false, pinned: {}, forbidden: [] },
+			'gpt-4o': {
+				displayName: 'GPT-4o (Acme)',
+				pinned: { temperature: 0.2, seed: 7 },
+				forbidden: ['top_p'],
+				toolCalling: true,
+				imageInput: false,
+				reasoning: false,
+			},
+		});
+		// Pinning an effort where the policy file lets members pick: the kept setting the service names is on its model's row.
+		await page.reload();
+		await page.locator('.model-row[data-model="gpt-5"] .model-reasoningEffort').selectOption('high');
+		await page.click('#save');
+		await page.waitForSelector('#status.error');
+		assert.equal(
+			await page.locator('[data-error-for="provider.models.settings.gpt-5.reasoningEfforts"]').textContent(),
+			'pin one effort or allow a set members pick from, not both',
+		);
+		mkdirSync(ARTIFACTS, { recursive: true });
+		await page.locator('.model-row[data-model="gpt-5"] .model-kept').scrollIntoViewIfNeeded();
+		await page.locator('.table-scroll').screenshot({ path: join(ARTIFACTS, 'console-model-settings-kept.png') });
+	});
+
 	it('asks for deployment names on the Azure deployments API, and says why when they are missing', async () => {
 		await page.check('#enabled');
 		await page.fill('#base-url', 'https://acme.openai.azure.com');

@@ -2,6 +2,7 @@ import type { ModelApi, ModelSettings, ProviderSettings } from '../../policy';
 import { MODEL_APIS, planEndpoint, previewRequestUrl, REASONING_EFFORTS } from '../../policy';
 import { MASK } from '../policy/revision-diff';
 import { html, type SafeHtml } from './html';
+import { describeBeyondTheTable, settingsBeyondTheTable } from './model-settings-beyond-table';
 
 /**
  * The console's repeated parts: each is rendered in its page and also sent as a <template> the
@@ -55,7 +56,9 @@ export function modelRow(model: string, settings: ModelSettings | undefined): Sa
 		html`<td><input type="checkbox" class="model-${field}" aria-label="${field} of ${model}" ${on ? 'checked' : ''}></td>`;
 	const effort = settings?.pinned.reasoning_effort ?? '';
 	const api = settings?.api ?? 'chat-completions';
-	return html`<tr class="model-row" data-model="${model}">
+	const kept = settingsBeyondTheTable(settings);
+	const keptWords = describeBeyondTheTable(kept);
+	return html`<tr class="model-row" data-model="${model}" data-kept="${JSON.stringify(kept)}">
 		<th scope="row" class="model-name">${model}</th>
 		<td><input class="model-displayName" aria-label="display name of ${model}" placeholder="${model}" value="${settings?.displayName ?? ''}">${errorSlot(`${path}.displayName`)}</td>
 		${number('contextWindow', '128000')}
@@ -69,6 +72,7 @@ export function modelRow(model: string, settings: ModelSettings | undefined): Sa
 		<td><select class="model-api" aria-label="API of ${model}">${MODEL_APIS.map(
 			(value) => html`<option value="${value}" ${value === api ? 'selected' : ''}>${API_LABELS[value]}</option>`,
 		)}</select>${errorSlot(`${path}.api`)}</td>
+		<td class="model-kept">${keptWords.length ? html`<ul>${keptWords.map(({ words }) => html`<li>${words}</li>`)}</ul>` : '—'}${keptWords.map(({ field }) => errorSlot(`${path}.${field}`))}</td>
 	</tr>`;
 }
 

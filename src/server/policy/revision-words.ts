@@ -36,7 +36,7 @@ const OVERLAY_TARGET: Readonly<Record<string, string>> = {
 	budget: 'usage.budget',
 };
 
-const MODEL_LABELS: Readonly<Record<string, string>> = {
+export const MODEL_LABELS: Readonly<Record<string, string>> = {
 	displayName: 'display name',
 	contextWindow: 'context window',
 	maxOutputTokens: 'max output',

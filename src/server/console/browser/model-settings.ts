@@ -43,7 +43,9 @@ export function collectModelSettings(): Record<string, Record<string, unknown>> 
 	const settings: Record<string, Record<string, unknown>> = {};
 	for (const row of $$('.model-row')) {
 		const model = row.dataset.model ?? '';
-		const entry: Record<string, unknown> = {};
+		// What the table has no control for (set through the API or a policy file) is kept as saved.
+		const { pinned: keptPinned, ...kept } = JSON.parse(row.dataset.kept ?? '{}') as Record<string, unknown>;
+		const entry: Record<string, unknown> = { ...kept };
 		const displayName = inputValue('.model-displayName', row).trim();
 		if (displayName) {
 			entry.displayName = displayName;
@@ -62,8 +64,9 @@ export function collectModelSettings(): Record<string, Record<string, unknown>> 
 			}
 		}
 		const effort = $<HTMLSelectElement>('.model-reasoningEffort', row).value;
-		if (effort) {
-			entry.pinned = { reasoning_effort: effort };
+		const pinned = { ...(keptPinned as Record<string, unknown> | undefined), ...(effort ? { reasoning_effort: effort } : {}) };
+		if (Object.keys(pinned).length > 0) {
+			entry.pinned = pinned;
 		}
 		const api = $<HTMLSelectElement>('.model-api', row).value;
 		if (api && api !== 'chat-completions') {
