@@ -173,7 +173,11 @@ export function createChatClient(provider: EffectiveProvider, deps: ClientDeps):
 				const sent = { ...request, model: modelFor(request.model) };
 				if (viaResponses(request.model)) {
 					const settings = settingsOf(request.model);
-					const options = { store: settings?.store === true, reasoning: settings?.reasoning === true };
+					const options = {
+						store: settings?.store === true,
+						reasoning: settings?.reasoning === true,
+						reasoningSummary: settings?.reasoningSummary,
+					};
 					yield* streamResponse(sdk, sent, options, reasoningMemory, signal);
 				} else {
 					yield* streamCompletion(sdk, sent, signal, usageOption);

@@ -10,6 +10,7 @@ import type {
 	ResponseUsage,
 } from 'openai/resources/responses/responses';
 import { guarded, parsedArguments, type CompletionEvent, type CompletionRequest, type PendingCall, type TokenUsage } from './completion';
+import type { ReasoningSummary } from '../policy/model-settings';
 import { ChatRequestError } from './request-error';
 
 /** How a Responses-API model is called, from its settings in the policy. */
@@ -18,6 +19,8 @@ export interface ResponsesOptions {
 	readonly store: boolean;
 	/** A reasoning model: its encrypted reasoning is asked for and carried to the next turn. */
 	readonly reasoning: boolean;
+	/** The summary of its reasoning the policy asks for (shown as the model's thinking); none unless asked. */
+	readonly reasoningSummary?: ReasoningSummary | undefined;
 }
 
 /**
@@ -124,14 +127,18 @@ export function responsesInput(
  * takes them: the output cap as `max_output_tokens`, the effort as `reasoning.effort`; what it has
  * no room for (seed, penalties) is left out.
  */
-export function responsesParameters(parameters: Record<string, unknown> = {}): Partial<ResponseCreateParamsStreaming> {
+export function responsesParameters(
+	parameters: Record<string, unknown> = {},
+	summary?: ReasoningSummary,
+): Partial<ResponseCreateParamsStreaming> {
 	const cap = parameters['max_completion_tokens'] ?? parameters['max_tokens'];
 	const effort = parameters['reasoning_effort'];
+	const reasoning = { ...(typeof effort === 'string' ? { effort: effort as 'low' } : {}), ...(summary ? { summary } : {}) };
 	return {
 		...(typeof parameters['temperature'] === 'number' ? { temperature: parameters['temperature'] } : {}),
 		...(typeof parameters['top_p'] === 'number' ? { top_p: parameters['top_p'] } : {}),
 		...(typeof cap === 'number' ? { max_output_tokens: cap } : {}),
-		...(typeof effort === 'string' ? { reasoning: { effort: effort as 'low' } } : {}),
+		...(Object.keys(reasoning).length ? { reasoning } : {}),
 	};
 }
 
@@ -179,7 +186,7 @@ export async function* streamResponse(
 	}));
 	const stream = await sdk.responses.create(
 		{
-			...responsesParameters(request.parameters),
+			...responsesParameters(request.parameters, options.reasoningSummary),
 			model: request.model,
 			...(instructions !== undefined ? { instructions } : {}),
 			input,

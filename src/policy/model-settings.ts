@@ -22,6 +22,10 @@ export const REASONING_EFFORTS_V2 = ['minimal', 'low', 'medium', 'high'] as cons
 export const REASONING_EFFORTS = ['none', 'minimal', 'low', 'medium', 'high', 'xhigh'] as const;
 export type ReasoningEffort = (typeof REASONING_EFFORTS)[number];
 
+/** How much of its reasoning a model summarizes for the member (the Responses API's `reasoning.summary`). */
+export const REASONING_SUMMARIES = ['auto', 'concise', 'detailed'] as const;
+export type ReasoningSummary = (typeof REASONING_SUMMARIES)[number];
+
 /** The wire API a model is called through: never guessed from its name. */
 export const MODEL_APIS = ['chat-completions', 'responses'] as const;
 export type ModelApi = (typeof MODEL_APIS)[number];
@@ -118,11 +122,26 @@ export const ModelSettingsSchema = z
 			.min(1, 'must allow at least one effort')
 			.max(REASONING_EFFORTS.length)
 			.optional(),
+		/**
+		 * Responses API reasoning models only: ask for a summary of the model's reasoning, which the
+		 * chat view shows as its thinking. Off by default: Azure gives some models' summaries only to
+		 * resources approved for them, and refuses the request otherwise.
+		 */
+		reasoningSummary: z
+			.enum(REASONING_SUMMARIES, `must be ${REASONING_SUMMARIES.slice(0, -1).join(', ')} or ${REASONING_SUMMARIES.at(-1)}`)
+			.optional(),
 	})
 	.superRefine(checkModelSettings)
 	.superRefine((model, ctx) => {
 		if (model.reasoningEfforts && model.pinned.reasoning_effort !== undefined) {
 			ctx.addIssue({ code: 'custom', message: 'pin one effort or allow a set members pick from, not both', path: ['reasoningEfforts'] });
+		}
+		if (model.reasoningSummary !== undefined && (model.api !== 'responses' || !model.reasoning)) {
+			ctx.addIssue({
+				code: 'custom',
+				message: 'only a reasoning model called through the Responses API summarizes its reasoning',
+				path: ['reasoningSummary'],
+			});
 		}
 	});
 

@@ -192,8 +192,13 @@ describe('admin console in headless Chromium', function () {
 		const codex = page.locator('.model-row[data-model="gpt-5.2-codex"]');
 		await codex.waitFor();
 		assert.equal(await page.textContent('#request-url'), 'https://acme.openai.azure.com/openai/v1/chat/completions');
+		// A summary is for reasoning models on the Responses API: the choice opens once both are set.
+		assert.equal(await codex.locator('.model-reasoningSummary').isDisabled(), true);
 		await codex.locator('.model-api').selectOption('responses');
+		assert.equal(await codex.locator('.model-reasoningSummary').isDisabled(), true);
 		await codex.locator('.model-reasoning').check();
+		assert.equal(await codex.locator('.model-reasoningSummary').isDisabled(), false);
+		await codex.locator('.model-reasoningSummary').selectOption('detailed');
 		assert.deepEqual(
 			await codex.locator('.model-reasoningEffort option').evaluateAll((options) => options.map((option) => option.textContent)),
 			['default', 'none', 'minimal', 'low', 'medium', 'high', 'xhigh'],
@@ -219,17 +224,28 @@ describe('admin console in headless Chromium', function () {
 			imageInput: false,
 			reasoning: true,
 			api: 'responses',
+			reasoningSummary: 'detailed',
 			pinned: { reasoning_effort: 'xhigh' },
 			forbidden: [],
 		});
 		await page.reload();
 		assert.equal(await page.locator('.model-row[data-model="gpt-5.2-codex"] .model-api').inputValue(), 'responses');
+		assert.equal(await page.locator('.model-row[data-model="gpt-5.2-codex"] .model-reasoningSummary').inputValue(), 'detailed');
 		// A model typed out of the list and back keeps its settings (a typo fixed mid-edit).
 		await page.fill('#allowed-models', 'gpt-4o');
 		await page.locator('.model-row[data-model="gpt-5.2-codex"]').waitFor({ state: 'detached' });
 		await page.fill('#allowed-models', 'gpt-5.2-codex, gpt-4o');
 		assert.equal(await page.locator('.model-row[data-model="gpt-5.2-codex"] .model-api').inputValue(), 'responses');
 		assert.equal(await page.locator('.model-row[data-model="gpt-5.2-codex"] .model-reasoningEffort').inputValue(), 'xhigh');
+		// Back on Chat Completions the summary is off (not sent), and the service would refuse one there.
+		const again = page.locator('.model-row[data-model="gpt-5.2-codex"]');
+		await again.locator('.model-api').selectOption('chat-completions');
+		assert.equal(await again.locator('.model-reasoningSummary').isDisabled(), true);
+		await page.click('#save');
+		await page.waitForSelector('#status.success');
+		const current = await service.policies.current('acme');
+		assert.equal(current?.signed.policy.provider?.models?.settings?.['gpt-5.2-codex']?.reasoningSummary, undefined);
+		assert.equal(current?.signed.policy.provider?.models?.settings?.['gpt-5.2-codex']?.reasoning, true);
 		mkdirSync(ARTIFACTS, { recursive: true });
 		await page.screenshot({ path: join(ARTIFACTS, 'console-model-api.png'), fullPage: true });
 	});

@@ -17,8 +17,8 @@ export interface ResponsesBehaviour {
 	/** A reasoning item (with encrypted content when asked for by `include`) before the output. */
 	reasoning?: boolean;
 	/**
-	 * That reasoning item's summary, streamed: each part's deltas (OpenAI and Azure send a summary of
-	 * the model's thinking when the request asks for one). Implies `reasoning`.
+	 * That reasoning item's summary, streamed: each part's deltas. As OpenAI and Azure do, it is sent
+	 * only when the request asks for one (`reasoning.summary`). Implies `reasoning`.
 	 */
 	reasoningSummary?: string[][];
 	/** The thinking itself, streamed as `reasoning_text` deltas, as vLLM serves gpt-oss. Implies `reasoning`. */
@@ -42,6 +42,7 @@ interface RequestBody {
 	input?: unknown;
 	stream?: boolean;
 	include?: string[];
+	reasoning?: { summary?: string };
 }
 
 /** Every event of one streamed response, as `{ type, …, sequence_number }` objects. */
@@ -74,7 +75,8 @@ export function responseEvents(body: RequestBody, behaviour: ResponsesBehaviour)
 		const item = { type: 'reasoning', id: `rs_${input.length}`, summary: [] };
 		const where = { item_id: item.id, output_index: index };
 		add({ type: 'response.output_item.added', output_index: index, item });
-		const summary = (behaviour.reasoningSummary ?? []).map((deltas, summary_index) => {
+		const asked = body.reasoning?.summary !== undefined ? behaviour.reasoningSummary : undefined;
+		const summary = (asked ?? []).map((deltas, summary_index) => {
 			const text = deltas.join('');
 			add({ type: 'response.reasoning_summary_part.added', ...where, summary_index, part: { type: 'summary_text', text: '' } });
 			for (const delta of deltas) {

@@ -28,10 +28,11 @@ const errorsOf = (input: unknown): string[] => {
 
 describe('policy schema v3: the Responses API and reasoning efforts', () => {
 	const mixed = settingsWith({
-		allowed: ['gpt-5.2-codex', 'gpt-4o', 'o4-mini'],
+		allowed: ['gpt-5.2-codex', 'gpt-4o', 'o4-mini', 'gpt-5'],
 		default: 'gpt-5.2-codex',
 		settings: {
 			'gpt-5.2-codex': { api: 'responses', reasoning: true, store: true, pinned: { reasoning_effort: 'xhigh' } },
+			'gpt-5': { api: 'responses', reasoning: true, reasoningSummary: 'auto' },
 			'o4-mini': { reasoning: true, reasoningEfforts: ['none', 'low', 'high'] },
 			'gpt-4o': { api: 'chat-completions', pinned: { reasoning_effort: 'none' } },
 		},
@@ -44,6 +45,7 @@ describe('policy schema v3: the Responses API and reasoning efforts', () => {
 		assert.equal(settings?.['gpt-5.2-codex']?.api, 'responses');
 		assert.equal(settings?.['gpt-5.2-codex']?.store, true);
 		assert.deepEqual(settings?.['o4-mini']?.reasoningEfforts, ['none', 'low', 'high']);
+		assert.equal(settings?.['gpt-5']?.reasoningSummary, 'auto');
 	});
 
 	it('projects to version 2 without the models only the Responses API serves, and with efforts version 2 knows', () => {
@@ -93,6 +95,16 @@ describe('policy schema v3: the Responses API and reasoning efforts', () => {
 			errorsOf(settingsWith({ allowed: ['m'], settings: { m: { reasoningEfforts: ['low'], pinned: { reasoning_effort: 'high' } } } })),
 			['provider.models.settings.m.reasoningEfforts: pin one effort or allow a set members pick from, not both'],
 		);
+		assert.deepEqual(
+			errorsOf(settingsWith({ allowed: ['m'], settings: { m: { api: 'responses', reasoning: true, reasoningSummary: 'full' } } })),
+			['provider.models.settings.m.reasoningSummary: must be auto, concise or detailed'],
+		);
+		// Only the Responses API asks for a summary, and only a reasoning model has one to give.
+		for (const settings of [{ reasoning: true }, { api: 'responses' }, { api: 'chat-completions', reasoning: true }]) {
+			assert.deepEqual(errorsOf(settingsWith({ allowed: ['m'], settings: { m: { ...settings, reasoningSummary: 'auto' } } })), [
+				'provider.models.settings.m.reasoningSummary: only a reasoning model called through the Responses API summarizes its reasoning',
+			]);
+		}
 		assert.deepEqual(errorsOf(settingsWith({ allowed: ['m'], settings: { m: { store: 'yes' } } })), [
 			'provider.models.settings.m.store: must be true or false, not the text "yes" (yes, no, on and off are text here: write true or false)',
 		]);

@@ -129,7 +129,8 @@ describe('models that speak only the Responses API, on the wire', function () {
 			{ reasoningSummary: [['**Reading**', ' the file'], ['**Answering**']], reasoningText: ['Let me ', 'think.'] },
 		];
 		for (const behaviour of behaviours) {
-			for (const event of responseEvents({ model: 'gpt-5.2-codex', include: ['reasoning.encrypted_content'] }, behaviour)) {
+			const body = { model: 'gpt-5.2-codex', include: ['reasoning.encrypted_content'], reasoning: { summary: 'auto' } };
+			for (const event of responseEvents(body, behaviour)) {
 				const validate = responseEventSchema(String(event['type']));
 				assert.ok(validate(event), `${String(event['type'])}: ${JSON.stringify(validate.errors)}`);
 				assert.ok(any(event), `${String(event['type'])} is a ResponseStreamEvent`);
@@ -318,7 +319,7 @@ describe('models that speak only the Responses API, on the wire', function () {
 		assert.equal(events.at(-1)?.type, 'end');
 	});
 
-	it("a reasoning model's thinking (its summary's parts, or the raw text vLLM streams) reaches the caller as reasoning, apart from the answer", async () => {
+	it("a reasoning model's thinking (the summary the policy asks for, or the raw text vLLM streams) reaches the caller as reasoning, apart from the answer", async () => {
 		endpoint.behaviour = {
 			responses: {
 				reasoningSummary: [['**Reading**', ' the file'], ['**Answering**']],
@@ -326,7 +327,13 @@ describe('models that speak only the Responses API, on the wire', function () {
 				answer: ['Done', '.'],
 			},
 		};
-		const events = await collect(client(FORMS[0]!.provider), { model: 'gpt-5.2-codex', messages: [{ role: 'user', content: 'hi' }] });
+		const summarized = provider('https://llm.acme.example/v1', {
+			models: { allowed: ['gpt-5.2-codex'], settings: { 'gpt-5.2-codex': { ...codex, reasoningSummary: 'detailed' } } },
+		});
+		const events = await collect(client(summarized), { model: 'gpt-5.2-codex', messages: [{ role: 'user', content: 'hi' }], parameters });
+		const [request] = endpoint.requests as [RecordedRequest];
+		validRequest(request);
+		assert.deepEqual((request.body as Record<string, unknown>)['reasoning'], { effort: 'xhigh', summary: 'detailed' });
 		const said = (type: 'reasoning' | 'text') =>
 			events
 				.filter((event) => event.type === type)
@@ -337,6 +344,17 @@ describe('models that speak only the Responses API, on the wire', function () {
 		assert.deepEqual(
 			events.map((event) => event.type),
 			['reasoning', 'reasoning', 'reasoning', 'reasoning', 'reasoning', 'reasoning', 'text', 'text', 'end'],
+		);
+		// Without the policy's summary setting none is asked for, and the endpoint sends none.
+		endpoint.requests.length = 0;
+		const plain = await collect(client(FORMS[0]!.provider), { model: 'gpt-5.2-codex', messages: [{ role: 'user', content: 'hi' }] });
+		assert.deepEqual(((endpoint.requests[0] as RecordedRequest).body as Record<string, unknown>)['reasoning'], undefined);
+		assert.equal(
+			plain
+				.filter((event) => event.type === 'reasoning')
+				.map((event) => (event as { text: string }).text)
+				.join(''),
+			'Let me think.',
 		);
 	});
 

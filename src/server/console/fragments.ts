@@ -1,5 +1,5 @@
 import type { ModelApi, ModelSettings, ProviderSettings } from '../../policy';
-import { MODEL_APIS, planEndpoint, previewRequestUrl, REASONING_EFFORTS } from '../../policy';
+import { MODEL_APIS, planEndpoint, previewRequestUrl, REASONING_EFFORTS, REASONING_SUMMARIES } from '../../policy';
 import { MASK } from '../policy/revision-diff';
 import { html, type SafeHtml } from './html';
 import { describeBeyondTheTable, settingsBeyondTheTable } from './model-settings-beyond-table';
@@ -47,6 +47,8 @@ export const MODEL_DEFAULTS_TEXT =
 /** The console's words for each API (codex models on Azure take only the Responses API). */
 const API_LABELS: Record<ModelApi, string> = { 'chat-completions': 'Chat Completions', responses: 'Responses' };
 
+const SUMMARY_HINT = 'Reasoning models called through the Responses API: the chat view shows the summary as the model’s thinking';
+
 /** One allowed model's settings, also sent as a template the script clones when a model is added to the list. */
 export function modelRow(model: string, settings: ModelSettings | undefined): SafeHtml {
 	const path = `provider.models.settings.${model}`;
@@ -56,6 +58,8 @@ export function modelRow(model: string, settings: ModelSettings | undefined): Sa
 		html`<td><input type="checkbox" class="model-${field}" aria-label="${field} of ${model}" ${on ? 'checked' : ''}></td>`;
 	const effort = settings?.pinned.reasoning_effort ?? '';
 	const api = settings?.api ?? 'chat-completions';
+	const summary = settings?.reasoningSummary ?? '';
+	const summaryPossible = api === 'responses' && settings?.reasoning === true;
 	const kept = settingsBeyondTheTable(settings);
 	const keptWords = describeBeyondTheTable(kept);
 	return html`<tr class="model-row" data-model="${model}" data-kept="${JSON.stringify(kept)}">
@@ -69,6 +73,12 @@ export function modelRow(model: string, settings: ModelSettings | undefined): Sa
 		<td><select class="model-reasoningEffort" aria-label="reasoning effort of ${model}">${['', ...REASONING_EFFORTS].map(
 			(value) => html`<option value="${value}" ${value === effort ? 'selected' : ''}>${value || 'default'}</option>`,
 		)}</select>${errorSlot(`${path}.pinned.reasoning_effort`)}</td>
+		<td><select class="model-reasoningSummary" aria-label="reasoning summary of ${model}" title="${SUMMARY_HINT}" ${summaryPossible ? '' : 'disabled'}>${[
+			'',
+			...REASONING_SUMMARIES,
+		].map(
+			(value) => html`<option value="${value}" ${value === summary ? 'selected' : ''}>${value || 'off'}</option>`,
+		)}</select>${errorSlot(`${path}.reasoningSummary`)}</td>
 		<td><select class="model-api" aria-label="API of ${model}">${MODEL_APIS.map(
 			(value) => html`<option value="${value}" ${value === api ? 'selected' : ''}>${API_LABELS[value]}</option>`,
 		)}</select>${errorSlot(`${path}.api`)}</td>

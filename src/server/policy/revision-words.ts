@@ -46,6 +46,7 @@ export const MODEL_LABELS: Readonly<Record<string, string>> = {
 	api: 'API',
 	store: 'stored by the service',
 	reasoningEfforts: 'efforts members may pick',
+	reasoningSummary: 'reasoning summary',
 	forbidden: 'parameters removed',
 	tokenizer: 'tokenizer',
 	'pinned.reasoning_effort': 'reasoning effort',
@@ -91,7 +92,7 @@ const atDefault = (key: string, change: FieldChange) =>
 	DEFAULTS[key] !== undefined && (change.before ?? DEFAULTS[key]) === (change.after ?? DEFAULTS[key]);
 
 const MODEL_SETTING =
-	/^provider\.models\.settings\.(.+)\.(displayName|contextWindow|maxOutputTokens|toolCalling|imageInput|reasoning|api|store|reasoningEfforts|forbidden|tokenizer|pinned\.[a-z_]+)$/;
+	/^provider\.models\.settings\.(.+)\.(displayName|contextWindow|maxOutputTokens|toolCalling|imageInput|reasoning|api|store|reasoningEfforts|reasoningSummary|forbidden|tokenizer|pinned\.[a-z_]+)$/;
 
 /**
  * A revision's changes in people's words: the console's labels, each model's settings on one line,

@@ -552,7 +552,7 @@ export function memberDay(): void {
 			);
 		});
 
-		it('completes a tool round trip on a model only the Responses API serves (POST …/responses, store: false)', async () => {
+		it('completes a tool round trip on a model only the Responses API serves (POST …/responses, store: false, the summary the policy asks for)', async () => {
 			const policy = policyFor(`${endpoint}/openai`, { 'X-Tenant': 'acme', 'X-Cost-Center': 'cc-42' });
 			const withCodex = await savePolicy({
 				...policy,
@@ -560,7 +560,9 @@ export function memberDay(): void {
 					...policy.provider,
 					models: {
 						allowed: ['gpt-4o', 'gpt-5.2-codex'],
-						settings: { 'gpt-5.2-codex': { api: 'responses', reasoning: true, pinned: { reasoning_effort: 'xhigh' } } },
+						settings: {
+							'gpt-5.2-codex': { api: 'responses', reasoning: true, pinned: { reasoning_effort: 'xhigh' }, reasoningSummary: 'auto' },
+						},
 					},
 				},
 			});
@@ -568,6 +570,8 @@ export function memberDay(): void {
 			await setEndpointBehaviour({
 				responses: {
 					reasoning: true,
+					// Sent because the policy asks for it; the Language Model API has no place for it (stable VS Code).
+					reasoningSummary: [['**Checking** the weather tool']],
 					toolCalls: [{ id: 'call_weather', name: 'get_weather', argumentPieces: ['{"ci', 'ty": "Paris"}'] }],
 					answer: ['It is ', '18 °C in Paris.'],
 				},
@@ -592,7 +596,7 @@ export function memberDay(): void {
 				const body = firstRequest.body as { tool_choice?: string; store?: boolean; reasoning?: unknown; model?: string };
 				assert.deepEqual(
 					{ model: body.model, tool_choice: body.tool_choice, store: body.store, reasoning: body.reasoning },
-					{ model: 'gpt-5.2-codex', tool_choice: 'required', store: false, reasoning: { effort: 'xhigh' } },
+					{ model: 'gpt-5.2-codex', tool_choice: 'required', store: false, reasoning: { effort: 'xhigh', summary: 'auto' } },
 				);
 				const input = (secondRequest.body as { input: { type?: string; call_id?: string; output?: string }[] }).input;
 				assert.deepEqual(

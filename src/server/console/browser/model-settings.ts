@@ -68,6 +68,10 @@ export function collectModelSettings(): Record<string, Record<string, unknown>> 
 		if (Object.keys(pinned).length > 0) {
 			entry.pinned = pinned;
 		}
+		const summary = $<HTMLSelectElement>('.model-reasoningSummary', row);
+		if (!summary.disabled && summary.value) {
+			entry.reasoningSummary = summary.value;
+		}
 		const api = $<HTMLSelectElement>('.model-api', row).value;
 		if (api && api !== 'chat-completions') {
 			entry.api = api;
@@ -77,4 +81,12 @@ export function collectModelSettings(): Record<string, Record<string, unknown>> 
 		}
 	}
 	return settings;
+}
+
+/** Only a reasoning model called through the Responses API gives a summary: elsewhere the choice is off. */
+export function reflectSummaryChoices(): void {
+	for (const row of $$('.model-row')) {
+		const viaResponses = $<HTMLSelectElement>('.model-api', row).value === 'responses';
+		$<HTMLSelectElement>('.model-reasoningSummary', row).disabled = !(viaResponses && $<HTMLInputElement>('.model-reasoning', row).checked);
+	}
 }

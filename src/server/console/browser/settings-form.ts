@@ -3,7 +3,7 @@ import { organizationTokenChoice, reflectOrganizationToken } from './organizatio
 import { $, $$, inputValue, isChecked, send, showLocalTimes, showStatus } from './dom';
 import { planEndpoint, previewRequestUrl, type EndpointPlan } from '../../../policy/endpoint';
 import { isPlainHttpBeyondLoopback } from '../../../policy/url-rules';
-import { collectModelSettings, syncModelRows } from './model-settings';
+import { collectModelSettings, reflectSummaryChoices, syncModelRows } from './model-settings';
 import { clearErrors, showFieldErrors, type FieldError } from './field-errors';
 
 /** The admin API's answer: the signed revision (read for its stamp only), or an error. */
@@ -135,6 +135,7 @@ export function wireSettingsForm(form: HTMLFormElement): void {
 	});
 	form.addEventListener('change', () => {
 		$('#azure-panel').hidden = !isChecked('#azure');
+		reflectSummaryChoices();
 		reflectOrganizationToken();
 		reflectEntra();
 		describeAsEdited();
