@@ -22,6 +22,20 @@ describe('the console against WCAG 2.2 AA (axe-core, headless Chromium)', functi
 	let invitation: string;
 	let passwordReset: string;
 
+	// Model rows with every kind of cell: a reasoning model on the Responses API with its summary, and settings the table only lists.
+	const withModels = {
+		...validSettings.plainCompatible,
+		provider: {
+			...validSettings.plainCompatible.provider,
+			models: {
+				allowed: ['gpt-5', 'gpt-4o'],
+				settings: {
+					'gpt-5': { api: 'responses', reasoning: true, reasoningSummary: 'auto', store: true, reasoningEfforts: ['low', 'high'] },
+				},
+			},
+		},
+	};
+
 	before(async () => {
 		browser = await launchChromium();
 		service = await startService();
@@ -30,7 +44,7 @@ describe('the console against WCAG 2.2 AA (axe-core, headless Chromium)', functi
 		const reset = await fetch(`${service.url}/api/v1/admin/members/${dev.id}/password-reset`, { method: 'POST', headers: bearer(admin) });
 		assert.equal(reset.status, 201);
 		passwordReset = (await jsonOf(reset)).link;
-		assert.equal((await putPolicy(service.url, admin, validSettings.plainCompatible, '"1"')).status, 200);
+		assert.equal((await putPolicy(service.url, admin, withModels, '"1"')).status, 200);
 		await createGroup(service.url, admin, 'Pilots', ['dev@acme.example']);
 		const invited = await fetch(`${service.url}/api/v1/admin/members`, {
 			method: 'POST',
@@ -42,10 +56,7 @@ describe('the console against WCAG 2.2 AA (axe-core, headless Chromium)', functi
 		const canary = await fetch(`${service.url}/api/v1/admin/policy?rollout=group:Pilots`, {
 			method: 'PUT',
 			headers: bearer(admin, { 'content-type': 'application/json', 'if-match': '"2"' }),
-			body: JSON.stringify({
-				...validSettings.plainCompatible,
-				provider: { ...validSettings.plainCompatible.provider, baseUrl: 'https://next.acme.example/v1' },
-			}),
+			body: JSON.stringify({ ...withModels, provider: { ...withModels.provider, baseUrl: 'https://next.acme.example/v1' } }),
 		});
 		assert.equal(canary.status, 200, await canary.clone().text());
 	});

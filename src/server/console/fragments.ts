@@ -47,42 +47,69 @@ export const MODEL_DEFAULTS_TEXT =
 /** The console's words for each API (codex models on Azure take only the Responses API). */
 const API_LABELS: Record<ModelApi, string> = { 'chat-completions': 'Chat Completions', responses: 'Responses' };
 
-const SUMMARY_HINT = 'Reasoning models called through the Responses API: the chat view shows the summary as the model’s thinking';
-
-/** One allowed model's settings, also sent as a template the script clones when a model is added to the list. */
+/**
+ * One allowed model's settings, also sent as a template the script clones when a model is added to
+ * the list. Related settings share a cell, each with its own small label, so the row fits the card.
+ */
 export function modelRow(model: string, settings: ModelSettings | undefined): SafeHtml {
 	const path = `provider.models.settings.${model}`;
-	const number = (field: 'contextWindow' | 'maxOutputTokens', placeholder: string) =>
-		html`<td><input type="number" min="1" class="model-${field}" aria-label="${field} of ${model}" placeholder="${placeholder}" value="${settings?.[field] ?? ''}">${errorSlot(`${path}.${field}`)}</td>`;
-	const flag = (field: 'toolCalling' | 'imageInput' | 'reasoning', on: boolean) =>
-		html`<td><input type="checkbox" class="model-${field}" aria-label="${field} of ${model}" ${on ? 'checked' : ''}></td>`;
-	const effort = settings?.pinned.reasoning_effort ?? '';
+	// An error slot follows its control, which is how the script finds the control to mark.
+	const field = (label: string, control: SafeHtml, errorPath: string) =>
+		html`<div class="cell-field"><span class="cell-label" aria-hidden="true">${label}</span>${control}${errorSlot(`${path}.${errorPath}`)}</div>`;
+	const number = (name: 'contextWindow' | 'maxOutputTokens', label: string, placeholder: string) =>
+		field(
+			label,
+			html`<input type="number" min="1" class="model-${name}" aria-label="${name} of ${model}" placeholder="${placeholder}" value="${settings?.[name] ?? ''}">`,
+			name,
+		);
+	const flag = (name: 'toolCalling' | 'imageInput' | 'reasoning', label: string, on: boolean) =>
+		html`<label class="cell-check"><input type="checkbox" class="model-${name}" aria-label="${name} of ${model}" ${on ? 'checked' : ''}> ${label}</label>`;
+	const choice = (
+		name: string,
+		ariaLabel: string,
+		values: readonly string[],
+		chosen: string,
+		words: (value: string) => string,
+		extra = '',
+	) =>
+		html`<select class="model-${name}" aria-label="${ariaLabel} of ${model}" ${extra}>${values.map(
+			(value) => html`<option value="${value}" ${value === chosen ? 'selected' : ''}>${words(value)}</option>`,
+		)}</select>`;
 	const api = settings?.api ?? 'chat-completions';
-	const summary = settings?.reasoningSummary ?? '';
 	const summaryPossible = api === 'responses' && settings?.reasoning === true;
 	const kept = settingsBeyondTheTable(settings);
 	const keptWords = describeBeyondTheTable(kept);
 	return html`<tr class="model-row" data-model="${model}" data-kept="${JSON.stringify(kept)}">
 		<th scope="row" class="model-name">${model}</th>
-		<td><input class="model-displayName" aria-label="display name of ${model}" placeholder="${model}" value="${settings?.displayName ?? ''}">${errorSlot(`${path}.displayName`)}</td>
-		${number('contextWindow', '128000')}
-		${number('maxOutputTokens', '4096')}
-		${flag('toolCalling', settings?.toolCalling ?? true)}
-		${flag('imageInput', settings?.imageInput ?? false)}
-		${flag('reasoning', settings?.reasoning ?? false)}
-		<td><select class="model-reasoningEffort" aria-label="reasoning effort of ${model}">${['', ...REASONING_EFFORTS].map(
-			(value) => html`<option value="${value}" ${value === effort ? 'selected' : ''}>${value || 'default'}</option>`,
-		)}</select>${errorSlot(`${path}.pinned.reasoning_effort`)}</td>
-		<td><select class="model-reasoningSummary" aria-label="reasoning summary of ${model}" title="${SUMMARY_HINT}" ${summaryPossible ? '' : 'disabled'}>${[
-			'',
-			...REASONING_SUMMARIES,
-		].map(
-			(value) => html`<option value="${value}" ${value === summary ? 'selected' : ''}>${value || 'off'}</option>`,
-		)}</select>${errorSlot(`${path}.reasoningSummary`)}</td>
-		<td><select class="model-api" aria-label="API of ${model}">${MODEL_APIS.map(
-			(value) => html`<option value="${value}" ${value === api ? 'selected' : ''}>${API_LABELS[value]}</option>`,
-		)}</select>${errorSlot(`${path}.api`)}</td>
-		<td class="model-kept">${keptWords.length ? html`<ul>${keptWords.map(({ words }) => html`<li>${words}</li>`)}</ul>` : '—'}${keptWords.map(({ field }) => errorSlot(`${path}.${field}`))}</td>
+		<td><input class="model-displayName" aria-label="display name of ${model}" placeholder="${model}" value="${settings?.displayName ?? ''}">${errorSlot(`${path}.displayName`)}
+			${keptWords.length ? html`<div class="model-kept"><span class="cell-label">Also set (admin API or policy file)</span><ul>${keptWords.map(({ words }) => html`<li>${words}</li>`)}</ul></div>` : ''}${keptWords.map(({ field: kept }) => errorSlot(`${path}.${kept}`))}</td>
+		<td>${number('contextWindow', 'Context window', '128000')}${number('maxOutputTokens', 'Max output', '4096')}</td>
+		<td>${flag('toolCalling', 'Tools', settings?.toolCalling ?? true)}${flag('imageInput', 'Images', settings?.imageInput ?? false)}</td>
+		<td>${flag('reasoning', 'Reasoning model', settings?.reasoning ?? false)}
+			${field(
+				'Effort',
+				choice(
+					'reasoningEffort',
+					'reasoning effort',
+					['', ...REASONING_EFFORTS],
+					settings?.pinned.reasoning_effort ?? '',
+					(value) => value || 'default',
+				),
+				'pinned.reasoning_effort',
+			)}
+			${field(
+				'Summary',
+				choice(
+					'reasoningSummary',
+					'reasoning summary',
+					['', ...REASONING_SUMMARIES],
+					settings?.reasoningSummary ?? '',
+					(value) => value || 'off',
+					summaryPossible ? '' : 'disabled',
+				),
+				'reasoningSummary',
+			)}</td>
+		<td>${choice('api', 'API', MODEL_APIS, api, (value) => API_LABELS[value as ModelApi])}${errorSlot(`${path}.api`)}</td>
 	</tr>`;
 }
 
