@@ -2,11 +2,14 @@ import { parseArgs } from 'node:util';
 import { formatFieldError, parseWith, PolicySettingsSchema, settingsOf, type PolicyDocument } from '../policy';
 import { call, CliError, readNamedFile } from './cli-http';
 import { POLICY_FILE_KIND } from './policy-file';
-import { importCline, NEWEST_SCHEMA, policyAsCode } from './policy-as-code-command';
+import { importCline, NEWEST_SCHEMA, policyAsCode, validatePolicyFile } from './policy-as-code-command';
 
 const USAGE = `usage: org-policy [--server URL] [--token TOKEN] <command>
 
 commands:
+  validate -f FILE                   check FILE on its own: no service, no token (secrets that
+                                     cannot be read here are named as not checked)
+                                     exit 0: valid, 3: FILE refused (field errors)
   plan -f FILE                       what saving FILE (YAML or JSON, kind ${POLICY_FILE_KIND}) would change
                                      exit 0: no change, 2: changes, 3: FILE refused (field errors)
   apply -f FILE [--revision N]       save FILE if it changes anything and nobody saved meanwhile
@@ -21,7 +24,7 @@ commands:
   policy set FILE --force            save FILE whatever the current revision is
   policy history [--limit N]         list revisions: who, when, what changed
 
-The server and an admin API token come from --server/--token or ORG_POLICY_SERVER/ORG_POLICY_TOKEN.`;
+Except for validate and import-cline, the server and an admin API token come from --server/--token or ORG_POLICY_SERVER/ORG_POLICY_TOKEN.`;
 
 async function run(argv: string[]): Promise<void> {
 	const { values, positionals } = parseArgs({
@@ -39,6 +42,10 @@ async function run(argv: string[]): Promise<void> {
 	});
 	if (positionals[0] === 'import-cline') {
 		importCline(positionals[1]);
+		return;
+	}
+	if (positionals[0] === 'validate') {
+		process.exitCode = validatePolicyFile(values.file);
 		return;
 	}
 	const asCode = ['plan', 'apply', 'export'].includes(positionals[0] ?? '');

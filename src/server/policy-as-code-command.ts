@@ -104,6 +104,38 @@ export async function policyAsCode(options: Options, command: string, file: stri
 	}
 }
 
+/**
+ * `validate -f FILE`: the file's own checks, with neither the service nor a token (a pre-commit hook,
+ * or a pull request's check that runs without the organization's secrets). A secret that cannot be
+ * read here is named as not checked; what only the service knows (who is a member, what would
+ * change) is left to `plan`. Returns the exit code: 0 valid, 3 refused.
+ */
+export function validatePolicyFile(file: string | undefined): number {
+	if (!file) {
+		throw new CliError('validate needs -f FILE');
+	}
+	const unchecked: string[] = [];
+	const desired = readPolicyFile(readNamedFile(file), {
+		env: process.env,
+		readFile: (path) => readFileSync(path, 'utf8'),
+		standIn: (reference, path) => {
+			unchecked.push(`${path}: ${reference} cannot be read here, so its value was not checked`);
+			return 'stand-in';
+		},
+	});
+	if (!desired.ok) {
+		console.error(`${file} is refused:${formatErrors(desired.errors)}`);
+		return 3;
+	}
+	for (const line of unchecked) {
+		console.error(line);
+	}
+	const count = Object.keys(desired.groups ?? {}).length;
+	const groups = desired.groups ? `, with ${count} group${count === 1 ? '' : 's'} whose members plan checks with the service` : '';
+	console.log(`${file} is a valid policy file${groups}.`);
+	return 0;
+}
+
 /** `import-cline FILE`: needs no service (it only reads the file). */
 export function importCline(file: string | undefined): void {
 	if (!file) {

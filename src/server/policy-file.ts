@@ -17,6 +17,12 @@ export { POLICY_FILE_KIND } from '../policy/json-schema';
 export interface PolicyFileSources {
 	env: NodeJS.ProcessEnv;
 	readFile: (path: string) => string;
+	/**
+	 * A stand-in for a secret that cannot be read here (its variable unset, its file absent), so the
+	 * rest of the file is still checked; without it, such a secret is an error. `validate` uses it:
+	 * a pull request's check often runs without the organization's secrets.
+	 */
+	standIn?: (reference: string, path: string) => string;
 }
 
 export type DesiredState =
@@ -101,7 +107,7 @@ function resolveHeaderReferences(
 		const reference = value as { fromEnv?: unknown; fromFile?: unknown };
 		const path = `${at}.${name}`;
 		if (typeof reference.fromEnv === 'string') {
-			const found = sources.env[reference.fromEnv];
+			const found = sources.env[reference.fromEnv] ?? sources.standIn?.(`the environment variable ${reference.fromEnv}`, path);
 			if (found === undefined) {
 				errors.push({ path, message: `the environment variable ${reference.fromEnv} is not set` });
 			}
@@ -110,6 +116,10 @@ function resolveHeaderReferences(
 			try {
 				headers![name] = sources.readFile(reference.fromFile).trim();
 			} catch (error) {
+				if (sources.standIn) {
+					headers![name] = sources.standIn(`the file ${reference.fromFile}`, path);
+					continue;
+				}
 				errors.push({
 					path,
 					message: `cannot read ${reference.fromFile}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`,

@@ -230,6 +230,48 @@ describe('org-policy admin CLI', function () {
 		assert.match(bad.stderr, /policy\.provider\.baseUrl: /);
 	});
 
+	it("validates a file with neither the service nor a token (a pull request's check without secrets): every mistake named, unread secrets said to be unchecked", async () => {
+		const file = join(dir, 'validate.yaml');
+		const policy = (summary: string) =>
+			[
+				'kind: org-provider-policy/v1',
+				'policy:',
+				'  enabled: true',
+				'  provider:',
+				'    id: openai-compatible',
+				'    baseUrl: https://llm.acme.example/v1',
+				'    headers:',
+				'      X-Tenant: { fromEnv: ACME_TENANT_FOR_VALIDATE }',
+				`      X-Gateway-Key: { fromFile: ${join(dir, 'no-such-secret')} }`,
+				'    models:',
+				'      allowed: [gpt-5, gpt-4o]',
+				'      settings:',
+				`        gpt-5: { api: responses, reasoning: true, reasoningSummary: ${summary} }`,
+				'groups:',
+				'  Research: [dev@acme.example]',
+			].join('\n');
+		// Nowhere to send anything: an address nothing listens on, and no token.
+		const offline = { ORG_POLICY_SERVER: 'http://127.0.0.1:9', ORG_POLICY_TOKEN: '' };
+		writeFileSync(file, policy('auto'));
+		const valid = await cliWith(offline, 'validate', '-f', file);
+		assert.equal(valid.code, 0, valid.stderr);
+		assert.equal(valid.stdout.trim(), `${file} is a valid policy file, with 1 group whose members plan checks with the service.`);
+		assert.deepEqual(valid.stderr.trim().split('\n'), [
+			'policy.provider.headers.X-Tenant: the environment variable ACME_TENANT_FOR_VALIDATE cannot be read here, so its value was not checked',
+			`policy.provider.headers.X-Gateway-Key: the file ${join(dir, 'no-such-secret')} cannot be read here, so its value was not checked`,
+		]);
+		// A secret that can be read is checked like any value.
+		const badValue = await cliWith({ ...offline, ACME_TENANT_FOR_VALIDATE: 'two\nlines' }, 'validate', '-f', file);
+		assert.equal(badValue.code, 3, badValue.stdout + badValue.stderr);
+		assert.match(badValue.stderr, /policy\.provider\.headers\.X-Tenant: /);
+		writeFileSync(file, `${policy('verbose')}\n  Pilots: [not-an-address]\n`);
+		const refused = await cliWith(offline, 'validate', '-f', file);
+		assert.equal(refused.code, 3);
+		assert.match(refused.stderr, /policy\.provider\.models\.settings\.gpt-5\.reasoningSummary: must be auto, concise or detailed/);
+		assert.match(refused.stderr, /groups\.Pilots\[0\]: must be an e-mail address/);
+		assert.equal((await cliWith(offline, 'validate')).stderr.trim(), 'org-policy: validate needs -f FILE');
+	});
+
 	it("imports a Cline remote configuration's OpenAI Compatible settings, naming what it could not carry over (#30 item 4)", async () => {
 		const fixture = join(root, 'test/fixtures/cline/remote-config.json');
 		const imported = await cli('import-cline', fixture);
