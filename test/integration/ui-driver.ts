@@ -238,6 +238,41 @@ export async function uiWaitingForAnswer(page: Page, { model }: { model: string 
 }
 
 /**
+ * A model whose reasoning effort the policy lets members pick: the chat view offers the allowed
+ * efforts beside Send once that model is chosen, and the member's pick goes with the question
+ * (the test reads the request). Back on a model without a set, the picker is gone.
+ */
+export async function uiEffort(
+	page: Page,
+	{ model, effort, efforts, back }: { model: string; effort: string; efforts: string[]; back: string },
+): Promise<{ ok: boolean; detail: string }> {
+	const { differed, expect } = expectations();
+	try {
+		const chat = await openChat(page);
+		const picker = chat.locator('#effort');
+		expect('picker before', await picker.isVisible(), false);
+		await chat.locator('#model').selectOption(model);
+		await picker.waitFor({ state: 'visible', timeout: 10_000 });
+		expect('offered', (await picker.locator('option').allTextContents()).join(', '), efforts.join(', '));
+		await picker.selectOption(effort);
+		// The choice is the extension's to keep: it comes back in the next state message.
+		await chat.locator(`#effort option[value="${effort}"]:checked`).waitFor({ state: 'attached', timeout: 5_000 });
+		await chat.locator('#input').fill('Think hard about this one');
+		await chat.locator('#input').press('Enter');
+		await chat.locator('#stop').waitFor({ state: 'hidden', timeout: 20_000 });
+		mkdirSync(artifacts, { recursive: true });
+		await page.screenshot({ path: join(artifacts, 'integration-chat-effort.png') });
+		await chat.locator('#model').selectOption(back);
+		await picker.waitFor({ state: 'hidden', timeout: 10_000 });
+		return { ok: differed.length === 0, detail: differed.join('; ') || 'as expected' };
+	} catch (error) {
+		mkdirSync(artifacts, { recursive: true });
+		await page.screenshot({ path: join(artifacts, 'integration-chat-effort-failed.png') }).catch(() => undefined);
+		return { ok: false, detail: [...differed, String(error)].join('; ') };
+	}
+}
+
+/**
  * A reasoning model's answer whose thinking the endpoint streams first (the test makes it slow):
  * "Thinking…" shows open while the model thinks, folds away once the answer is done, and opens
  * again on a click, showing what the model thought. Screenshots of both.

@@ -23,6 +23,7 @@ import {
 	ssoApprove,
 	uiChangePassword,
 	uiThinking,
+	uiEffort,
 	uiChatAccessibility,
 	uiChatError,
 	uiCopyCode,
@@ -149,6 +150,8 @@ export async function startWorld(): Promise<{ world: World; env: Record<string, 
 						return onPage(uiUndoClear);
 					case 'POST /ui-copy-code':
 						return onPage<{ question: string }>((page, wanted) => uiCopyCode(page, wanted));
+					case 'POST /ui-effort':
+						return onPage<Parameters<typeof uiEffort>[1]>((page, wanted) => uiEffort(page, wanted));
 					case 'POST /ui-thinking':
 						return onPage<{ question: string; thought: string; answer: string }>((page, wanted) => uiThinking(page, wanted));
 					case 'POST /ui-waiting-for-answer':

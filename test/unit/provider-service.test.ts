@@ -196,6 +196,36 @@ describe('provider service (in-memory host)', () => {
 		await assert.rejects(service.selectModel('gpt-5'), /gpt-5 is not an allowed model/);
 	});
 
+	it('offers the reasoning efforts the policy lets members pick, keeps the choice per organization and model, and drops one no longer allowed', async () => {
+		const withEfforts = (efforts: string[]) => ({
+			...validSettings.plainCompatible,
+			provider: {
+				...validSettings.plainCompatible.provider,
+				models: {
+					allowed: ['o4-mini', 'o3', 'gpt-4o'],
+					settings: {
+						'o4-mini': { reasoning: true, reasoningEfforts: efforts },
+						o3: { reasoning: true, pinned: { reasoning_effort: 'high' } },
+					},
+				},
+			},
+		});
+		policy.apply(withEfforts(['low', 'high']) as PolicySettingsInput);
+		assert.deepEqual(service.effortChoice('o4-mini'), { efforts: ['low', 'high'], chosen: undefined });
+		assert.equal(service.effortChoice('o3'), undefined, 'one effort pinned for everyone: nothing to pick');
+		assert.equal(service.effortChoice('gpt-4o'), undefined);
+		await service.selectEffort('o4-mini', 'high');
+		assert.equal(service.effortChoice('o4-mini')?.chosen, 'high');
+		assert.equal(state.get<string>('orgProviderPolicy.model.acme.effort.o4-mini'), 'high');
+		await assert.rejects(service.selectEffort('o4-mini', 'xhigh'), /xhigh is not a reasoning effort your organization allows for o4-mini/);
+		await assert.rejects(service.selectEffort('o3', 'low'), /low is not a reasoning effort your organization allows for o3/);
+		// The admin narrows the set: the member's pick no longer applies, and the model's default does.
+		policy.apply(withEfforts(['low']) as PolicySettingsInput, 13);
+		assert.deepEqual(service.effortChoice('o4-mini'), { efforts: ['low'], chosen: undefined });
+		await service.selectEffort('o4-mini', undefined);
+		assert.equal(state.get<string>('orgProviderPolicy.model.acme.effort.o4-mini'), undefined);
+	});
+
 	it("uses the member's own provider while no policy is enabled, and needs no key for a keyless policy", async () => {
 		member = { preset: 'custom', baseUrl: 'http://127.0.0.1:11434/v1', headers: { 'X-Own': '1' } };
 		service.recompute();

@@ -88,6 +88,7 @@ export class ChatFeature extends Disposable implements vscode.WebviewViewProvide
 			...(this.conversation.canUndoClear ? { canUndoClear: true } : {}),
 			models: this.models,
 			...(this.model ? { model: this.model } : {}),
+			...this.effortState(),
 			// The badge stays short (it shares the bar with the model picker); who manages it gets its own row.
 			badge: { label: effective.locked ? 'OpenAI Compatible' : effective.label, locked: effective.locked },
 			...(managedByLine(effective) ? { managedBy: managedByLine(effective) } : {}),
@@ -95,6 +96,11 @@ export class ChatFeature extends Disposable implements vscode.WebviewViewProvide
 			...(this.notice || effective.warnings[0] ? { notice: this.notice ?? effective.warnings[0] } : {}),
 			...(!effective.locked && !this.hasServer() ? { welcome: true } : {}),
 		});
+	}
+
+	private effortState(): { efforts?: string[]; effort?: string } {
+		const choice = this.model ? this.provider.effortChoice(this.model) : undefined;
+		return choice ? { efforts: [...choice.efforts], ...(choice.chosen ? { effort: choice.chosen } : {}) } : {};
 	}
 
 	private async refreshModels(): Promise<void> {
@@ -134,6 +140,16 @@ export class ChatFeature extends Disposable implements vscode.WebviewViewProvide
 				try {
 					await this.provider.selectModel(message.model);
 					this.model = message.model;
+				} catch (error) {
+					this.notice = (error as Error).message;
+				}
+				this.postState();
+				return;
+			case 'selectEffort':
+				try {
+					if (this.model) {
+						await this.provider.selectEffort(this.model, message.effort);
+					}
 				} catch (error) {
 					this.notice = (error as Error).message;
 				}
@@ -222,7 +238,9 @@ export class ChatFeature extends Disposable implements vscode.WebviewViewProvide
 			}
 			// The context starts after the last endpoint change.
 			const history = this.conversation.context(answer);
-			const events = this.provider.stream({ model: this.model, messages: history }, controller.signal);
+			const effort = this.provider.effortChoice(this.model)?.chosen;
+			const asked = effort ? { reasoning_effort: effort } : undefined;
+			const events = this.provider.stream({ model: this.model, messages: history, asked }, controller.signal);
 			for await (const event of thinkTagsAsReasoning(events)) {
 				if (event.type === 'text') {
 					answer.content += event.text;

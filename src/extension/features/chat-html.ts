@@ -53,6 +53,7 @@ export function chatHtml(webview: vscode.Webview, media: vscode.Uri): string {
 <textarea id="input" rows="3" placeholder="Ask anything…" aria-label="Message" aria-describedby="composer-note"></textarea>
 <p id="composer-note" class="composer-note" role="status" hidden></p>
 <div class="actions">
+	<select id="effort" aria-label="Reasoning effort" title="How much the model reasons before it answers" hidden></select>
 	<button type="button" id="clear" title="New conversation" aria-label="New conversation" class="icon"><span class="codicon codicon-clear-all" aria-hidden="true"></span></button>
 	<button type="button" id="stop" hidden title="Stop"><span class="codicon codicon-debug-stop" aria-hidden="true"></span> Stop</button>
 	<button type="submit" id="send"><span class="codicon codicon-send" aria-hidden="true"></span> Send</button>

@@ -1,5 +1,5 @@
 import type { ChatClient, CompletionEvent, CompletionRequest } from '../../client/chat-client';
-import { requestParameters, type ModelSettings, type UsageCaller } from '../../policy';
+import { requestParameters, type ModelSettings, type ReasoningEffort, type UsageCaller } from '../../policy';
 import type { CredentialSource } from '../../client/credentials';
 import type { OrganizationTokenSource } from '../auth/organization-token';
 import { API_KEY_PREFIX, MemberCredentials } from './member-credentials';
@@ -234,6 +234,32 @@ export class ProviderService extends Disposable {
 	/** The model the member last chose, as stored (Test Connection tries it when the endpoint's list is used). */
 	chosenModel(): string | undefined {
 		return this.host.state.get<string>(this.modelKey());
+	}
+
+	/**
+	 * The reasoning efforts the policy lets members pick for this model (`reasoningEfforts`), with the
+	 * member's choice; undefined where there is nothing to pick (no set, or one effort pinned for all).
+	 */
+	effortChoice(model: string): { efforts: readonly ReasoningEffort[]; chosen: ReasoningEffort | undefined } | undefined {
+		const efforts = this.modelSettings(model)?.reasoningEfforts;
+		if (!efforts) {
+			return undefined;
+		}
+		// A choice the policy no longer allows is not made: the model's default applies again.
+		const stored = this.host.state.get<string>(this.effortKey(model));
+		return { efforts, chosen: efforts.find((effort) => effort === stored) };
+	}
+
+	/** Keeps the member's effort for this model (per organization); undefined goes back to the model's default. */
+	async selectEffort(model: string, effort: string | undefined): Promise<void> {
+		if (effort !== undefined && !this.effortChoice(model)?.efforts.includes(effort as ReasoningEffort)) {
+			throw new Error(`${effort} is not a reasoning effort your organization allows for ${model}`);
+		}
+		await this.host.state.update(this.effortKey(model), effort);
+	}
+
+	private effortKey(model: string): string {
+		return `${this.modelKey()}.effort.${model}`;
 	}
 
 	async selectModel(model: string): Promise<void> {

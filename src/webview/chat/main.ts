@@ -16,6 +16,7 @@ const input = byId<HTMLTextAreaElement>('input');
 const send = byId<HTMLButtonElement>('send');
 const stop = byId<HTMLButtonElement>('stop');
 const modelSelect = byId<HTMLSelectElement>('model');
+const effortSelect = byId<HTMLSelectElement>('effort');
 const notice = byId<HTMLElement>('notice');
 const composerNote = byId<HTMLElement>('composer-note');
 const announcer = byId<HTMLElement>('announcer');
@@ -104,6 +105,12 @@ window.addEventListener('message', (event: MessageEvent<unknown>) => {
 		byId('managed-label').textContent = message.managedBy ?? '';
 		modelSelect.replaceChildren(...message.models.map((model) => new Option(model, model, false, model === message.model)));
 		modelSelect.disabled = message.models.length === 0;
+		// Only where the policy lets members pick: the model's default first, which sends no effort.
+		effortSelect.hidden = !message.efforts;
+		effortSelect.replaceChildren(
+			new Option('default effort', '', false, !message.effort),
+			...(message.efforts ?? []).map((effort) => new Option(`${effort} effort`, effort, false, effort === message.effort)),
+		);
 		send.hidden = message.busy;
 		stop.hidden = !message.busy;
 		const welcome = Boolean(message.welcome) && entries.length === 0;
@@ -186,6 +193,9 @@ byId('undo-clear').addEventListener('click', () => {
 });
 byId('badge').addEventListener('click', () => post({ type: 'selectProvider' }));
 modelSelect.addEventListener('change', () => post({ type: 'selectModel', model: modelSelect.value }));
+effortSelect.addEventListener('change', () =>
+	post({ type: 'selectEffort', ...(effortSelect.value ? { effort: effortSelect.value } : {}) }),
+);
 
 const saved = vscode.getState() as { draft?: string } | undefined;
 input.value = saved?.draft ?? '';

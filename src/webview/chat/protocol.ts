@@ -29,6 +29,8 @@ export const FromWebviewSchema = z.discriminatedUnion('type', [
 	z.object({ type: z.literal('send'), text: z.string().min(1).max(MAX_MESSAGE_LENGTH) }),
 	z.object({ type: z.literal('stop') }),
 	z.object({ type: z.literal('selectModel'), model: z.string().min(1).max(200) }),
+	/** The reasoning effort to ask the model for, among those the policy lets members pick; none: the model's default. */
+	z.object({ type: z.literal('selectEffort'), effort: z.string().min(1).max(20).optional() }),
 	z.object({ type: z.literal('selectProvider') }),
 	z.object({ type: z.literal('clear') }),
 	/** Brings back what *New conversation* emptied, until the next question. */
@@ -46,6 +48,9 @@ export const ToWebviewSchema = z.discriminatedUnion('type', [
 		conversation: z.array(ChatEntrySchema),
 		models: z.array(z.string()),
 		model: z.string().optional(),
+		/** The reasoning efforts the policy lets members pick for this model (absent: nothing to pick), and the member's choice. */
+		efforts: z.array(z.string()).optional(),
+		effort: z.string().optional(),
 		badge: z.object({ label: z.string(), locked: z.boolean() }),
 		/** The full-width row under the bar while the provider is managed: "Managed by <organization> · <admin contact>". */
 		managedBy: z.string().optional(),

@@ -901,6 +901,42 @@ export function memberDay(): void {
 			});
 		}
 
+		it('offers the reasoning efforts the policy lets members pick, beside Send, and sends the one picked', async function () {
+			const policy = policyFor(`${endpoint}/openai`, { 'X-Tenant': 'acme', 'X-Cost-Center': 'cc-42' });
+			const withEfforts = await savePolicy({
+				...policy,
+				provider: {
+					...policy.provider,
+					models: {
+						...policy.provider.models,
+						allowed: ['gpt-4o', 'gpt-4o-mini', 'o4-mini'],
+						settings: { 'o4-mini': { reasoning: true, reasoningEfforts: ['low', 'high'] } },
+					},
+				},
+			});
+			await until(`revision ${withEfforts}`, inSyncAt(withEfforts));
+			try {
+				const picked = await drive('/ui-effort', {
+					model: 'o4-mini',
+					effort: 'high',
+					efforts: ['default effort', 'low effort', 'high effort'],
+					back: 'gpt-4o',
+				});
+				if (!picked) {
+					this.skip();
+				}
+				const body = (await lastChat()).body as { model?: string; reasoning_effort?: string; max_completion_tokens?: number };
+				assert.deepEqual([body.model, body.reasoning_effort], ['o4-mini', 'high'], JSON.stringify(body));
+				// Back on a model with no set, nothing is asked for.
+				await vscode.commands.executeCommand<string>('orgProviderPolicy.sendChatMessage', 'And now?');
+				const after = (await lastChat()).body as { model?: string; reasoning_effort?: string };
+				assert.deepEqual([after.model, after.reasoning_effort], ['gpt-4o', undefined]);
+			} finally {
+				const back = await savePolicy(policy);
+				await until(`revision ${back}`, inSyncAt(back));
+			}
+		});
+
 		it('brings the conversation back with Undo after New conversation', async function () {
 			// Asserts what the member saw (the driver's detail says which step differed); skipped without a page.
 			if (!(await drive('/ui-undo-clear', {}))) {
