@@ -114,8 +114,9 @@ export const ModelSettingsSchema = z
 		 */
 		store: z.boolean('must be true or false').optional(),
 		/**
-		 * The efforts a member's assistant may ask for (its `reasoning_effort` model option); one
-		 * outside the set is dropped. The alternative to pinning one effort for everyone.
+		 * The efforts a member's assistant may ask for (its `reasoning_effort` model option); a request
+		 * that asks for none of them is sent with the first, so none leaves the set (a model's own
+		 * default differs between models). The alternative to pinning one effort for everyone.
 		 */
 		reasoningEfforts: z
 			.array(z.enum(REASONING_EFFORTS, `must be ${REASONING_EFFORTS.slice(0, -1).join(', ')} or ${REASONING_EFFORTS.at(-1)}`))
@@ -169,8 +170,8 @@ export function requestParameters(
 		}
 	}
 	const allowedEfforts = settings?.reasoningEfforts as readonly unknown[] | undefined;
-	if (allowedEfforts && !allowedEfforts.includes(parameters['reasoning_effort'])) {
-		delete parameters['reasoning_effort'];
+	if (allowedEfforts && !allowedEfforts.includes(parameters['reasoning_effort']) && !forbidden.has('reasoning_effort')) {
+		parameters['reasoning_effort'] = allowedEfforts[0];
 	}
 	Object.assign(parameters, settings?.pinned ?? {});
 	if (settings?.maxOutputTokens !== undefined) {

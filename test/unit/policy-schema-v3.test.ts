@@ -110,10 +110,13 @@ describe('policy schema v3: the Responses API and reasoning efforts', () => {
 		]);
 	});
 
-	it("honours a caller's effort only from the allowed set", () => {
+	it("honours a caller's effort only from the allowed set; asked for none of them, the set's first", () => {
 		const settings = { reasoning: true, reasoningEfforts: ['low', 'high'], pinned: {}, forbidden: [] } as unknown as ModelSettings;
 		assert.equal(requestParameters(settings, { reasoning_effort: 'high' })['reasoning_effort'], 'high');
-		assert.equal(requestParameters(settings, { reasoning_effort: 'xhigh' })['reasoning_effort'], undefined);
+		assert.equal(requestParameters(settings, { reasoning_effort: 'xhigh' })['reasoning_effort'], 'low');
+		assert.equal(requestParameters(settings, {})['reasoning_effort'], 'low', "not the model's own default, which may be outside the set");
+		const forbidden = { ...settings, forbidden: ['reasoning_effort'] } as unknown as ModelSettings;
+		assert.equal(requestParameters(forbidden, {})['reasoning_effort'], undefined, 'a forbidden parameter stays out');
 		assert.equal(requestParameters(undefined, { reasoning_effort: 'xhigh' })['reasoning_effort'], 'xhigh', 'no settings: as asked');
 	});
 });

@@ -219,7 +219,7 @@ describe('provider service (in-memory host)', () => {
 		assert.equal(state.get<string>('orgProviderPolicy.model.acme.effort.o4-mini'), 'high');
 		await assert.rejects(service.selectEffort('o4-mini', 'xhigh'), /xhigh is not a reasoning effort your organization allows for o4-mini/);
 		await assert.rejects(service.selectEffort('o3', 'low'), /low is not a reasoning effort your organization allows for o3/);
-		// The admin narrows the set: the member's pick no longer applies, and the model's default does.
+		// The admin narrows the set: the member's pick no longer applies, and the policy's first effort does.
 		policy.apply(withEfforts(['low']) as PolicySettingsInput, 13);
 		assert.deepEqual(service.effortChoice('o4-mini'), { efforts: ['low'], chosen: undefined });
 		await service.selectEffort('o4-mini', undefined);

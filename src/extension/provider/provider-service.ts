@@ -245,12 +245,12 @@ export class ProviderService extends Disposable {
 		if (!efforts) {
 			return undefined;
 		}
-		// A choice the policy no longer allows is not made: the model's default applies again.
+		// A choice the policy no longer allows is not made: the policy's first effort applies again.
 		const stored = this.host.state.get<string>(this.effortKey(model));
 		return { efforts, chosen: efforts.find((effort) => effort === stored) };
 	}
 
-	/** Keeps the member's effort for this model (per organization); undefined goes back to the model's default. */
+	/** Keeps the member's effort for this model (per organization); undefined goes back to the policy's first. */
 	async selectEffort(model: string, effort: string | undefined): Promise<void> {
 		if (effort !== undefined && !this.effortChoice(model)?.efforts.includes(effort as ReasoningEffort)) {
 			throw new Error(`${effort} is not a reasoning effort your organization allows for ${model}`);

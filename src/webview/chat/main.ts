@@ -105,11 +105,11 @@ window.addEventListener('message', (event: MessageEvent<unknown>) => {
 		byId('managed-label').textContent = message.managedBy ?? '';
 		modelSelect.replaceChildren(...message.models.map((model) => new Option(model, model, false, model === message.model)));
 		modelSelect.disabled = message.models.length === 0;
-		// Only where the policy lets members pick: the model's default first, which sends no effort.
-		effortSelect.hidden = !message.efforts;
+		// Only where the policy lets members pick; without a choice the policy's first effort is used.
+		const efforts = message.efforts ?? [];
+		effortSelect.hidden = efforts.length === 0;
 		effortSelect.replaceChildren(
-			new Option('default effort', '', false, !message.effort),
-			...(message.efforts ?? []).map((effort) => new Option(`${effort} effort`, effort, false, effort === message.effort)),
+			...efforts.map((effort) => new Option(`${effort} effort`, effort, false, effort === (message.effort ?? efforts[0]))),
 		);
 		send.hidden = message.busy;
 		stop.hidden = !message.busy;

@@ -29,7 +29,7 @@ export const FromWebviewSchema = z.discriminatedUnion('type', [
 	z.object({ type: z.literal('send'), text: z.string().min(1).max(MAX_MESSAGE_LENGTH) }),
 	z.object({ type: z.literal('stop') }),
 	z.object({ type: z.literal('selectModel'), model: z.string().min(1).max(200) }),
-	/** The reasoning effort to ask the model for, among those the policy lets members pick; none: the model's default. */
+	/** The reasoning effort to ask the model for, among those the policy lets members pick; none: the policy's first. */
 	z.object({ type: z.literal('selectEffort'), effort: z.string().min(1).max(20).optional() }),
 	z.object({ type: z.literal('selectProvider') }),
 	z.object({ type: z.literal('clear') }),

@@ -919,7 +919,7 @@ export function memberDay(): void {
 				const picked = await drive('/ui-effort', {
 					model: 'o4-mini',
 					effort: 'high',
-					efforts: ['default effort', 'low effort', 'high effort'],
+					efforts: ['low effort', 'high effort'],
 					back: 'gpt-4o',
 				});
 				if (!picked) {
