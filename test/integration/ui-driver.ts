@@ -257,9 +257,14 @@ export async function uiEffort(
 		await picker.selectOption(effort);
 		// The choice is the extension's to keep: it comes back in the next state message.
 		await chat.locator(`#effort option[value="${effort}"]:checked`).waitFor({ state: 'attached', timeout: 5_000 });
+		// This question's own answer, once done: Stop is hidden before the question is taken too.
+		const answers = chat.locator('.entry.assistant');
+		const before = await answers.count();
 		await chat.locator('#input').fill('Think hard about this one');
 		await chat.locator('#input').press('Enter');
+		await answers.nth(before).locator('.body', { hasText: 'Hello from the endpoint' }).waitFor({ timeout: 20_000 });
 		await chat.locator('#stop').waitFor({ state: 'hidden', timeout: 20_000 });
+		expect('picked, after the answer', await picker.inputValue(), effort);
 		mkdirSync(artifacts, { recursive: true });
 		await page.screenshot({ path: join(artifacts, 'integration-chat-effort.png') });
 		await chat.locator('#model').selectOption(back);

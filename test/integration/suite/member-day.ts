@@ -902,7 +902,10 @@ export function memberDay(): void {
 		}
 
 		it('offers the reasoning efforts the policy lets members pick, beside Send, and sends the one picked', async function () {
-			const policy = policyFor(`${endpoint}/openai`, { 'X-Tenant': 'acme', 'X-Cost-Center': 'cc-42' });
+			// The policy in force, with one model more: the endpoint stays where the earlier tests left it.
+			const policy = policyFor(`${endpoint}/v2/openai`, { 'X-Tenant': 'acme-eu', 'X-Region': 'westeurope' });
+			const inForce = (await admin('GET', '/api/v1/policy', undefined, { 'org-policy-schema': '3' })).body.policy;
+			assert.equal(inForce.provider.baseUrl, policy.provider.baseUrl, 'the policy the earlier tests left');
 			const withEfforts = await savePolicy({
 				...policy,
 				provider: {
