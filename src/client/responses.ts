@@ -124,8 +124,8 @@ export function responsesInput(
 
 /**
  * The policy's request parameters (named as Chat Completions names them) as the Responses API
- * takes them: the output cap as `max_output_tokens`, the effort as `reasoning.effort`; what it has
- * no room for (seed, penalties) is left out.
+ * takes them: the output cap as `max_output_tokens`, the effort as `reasoning.effort`, the
+ * verbosity as `text.verbosity`; what it has no room for (seed, penalties) is left out.
  */
 export function responsesParameters(
 	parameters: Record<string, unknown> = {},
@@ -139,6 +139,7 @@ export function responsesParameters(
 		...(typeof parameters['top_p'] === 'number' ? { top_p: parameters['top_p'] } : {}),
 		...(typeof cap === 'number' ? { max_output_tokens: cap } : {}),
 		...(Object.keys(reasoning).length ? { reasoning } : {}),
+		...(typeof parameters['verbosity'] === 'string' ? { text: { verbosity: parameters['verbosity'] as 'low' } } : {}),
 	};
 }
 

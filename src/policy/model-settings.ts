@@ -1,7 +1,7 @@
 import * as z from 'zod';
 
-/** Request parameters an admin may pin or forbid per model. */
-export const REQUEST_PARAMETERS = [
+/** Request parameters schema version 2 lets an admin pin or forbid (frozen: what its members validate). */
+const REQUEST_PARAMETERS_V2 = [
 	'temperature',
 	'top_p',
 	'presence_penalty',
@@ -11,7 +11,12 @@ export const REQUEST_PARAMETERS = [
 	'max_completion_tokens',
 	'reasoning_effort',
 ] as const;
+/** Request parameters an admin may pin or forbid per model (schema version 3 added `verbosity`). */
+export const REQUEST_PARAMETERS = [...REQUEST_PARAMETERS_V2, 'verbosity'] as const;
 export type RequestParameter = (typeof REQUEST_PARAMETERS)[number];
+
+/** How long an answer a model gives (gpt-5 and later; Chat Completions' `verbosity`, the Responses API's `text.verbosity`). */
+export const VERBOSITIES = ['low', 'medium', 'high'] as const;
 
 export const TOKENIZERS = ['o200k_base', 'cl100k_base'] as const;
 export type TokenizerName = (typeof TOKENIZERS)[number];
@@ -30,18 +35,22 @@ export type ReasoningSummary = (typeof REASONING_SUMMARIES)[number];
 export const MODEL_APIS = ['chat-completions', 'responses'] as const;
 export type ModelApi = (typeof MODEL_APIS)[number];
 
-function pinnedSchema<const Efforts extends readonly [string, ...string[]]>(efforts: Efforts) {
-	return z
-		.strictObject({
-			temperature: z.number('must be a number').min(0, 'must be between 0 and 2').max(2, 'must be between 0 and 2').optional(),
-			top_p: z.number('must be a number').min(0, 'must be between 0 and 1').max(1, 'must be between 0 and 1').optional(),
-			presence_penalty: z.number('must be a number').min(-2, 'must be between -2 and 2').max(2, 'must be between -2 and 2').optional(),
-			frequency_penalty: z.number('must be a number').min(-2, 'must be between -2 and 2').max(2, 'must be between -2 and 2').optional(),
-			seed: z.int('must be a whole number').optional(),
-			reasoning_effort: z.enum(efforts, `must be ${efforts.slice(0, -1).join(', ')} or ${efforts.at(-1)}`).optional(),
-		})
-		.default({});
+function pinnedShape<const Efforts extends readonly [string, ...string[]]>(efforts: Efforts) {
+	return {
+		temperature: z.number('must be a number').min(0, 'must be between 0 and 2').max(2, 'must be between 0 and 2').optional(),
+		top_p: z.number('must be a number').min(0, 'must be between 0 and 1').max(1, 'must be between 0 and 1').optional(),
+		presence_penalty: z.number('must be a number').min(-2, 'must be between -2 and 2').max(2, 'must be between -2 and 2').optional(),
+		frequency_penalty: z.number('must be a number').min(-2, 'must be between -2 and 2').max(2, 'must be between -2 and 2').optional(),
+		seed: z.int('must be a whole number').optional(),
+		reasoning_effort: z.enum(efforts, `must be ${efforts.slice(0, -1).join(', ')} or ${efforts.at(-1)}`).optional(),
+	};
 }
+
+const forbiddenSchema = <const Names extends readonly [string, ...string[]]>(names: Names) =>
+	z
+		.array(z.enum(names, `must be one of ${names.join(', ')}`), 'must be a list of parameter names')
+		.max(names.length)
+		.default([]);
 
 /** The per-model settings schema version 2 introduced. */
 const modelSettingsShapeV2 = {
@@ -66,12 +75,9 @@ const modelSettingsShapeV2 = {
 	 */
 	reasoning: z.boolean('must be true or false').default(false),
 	/** Parameters sent with every request to this model. */
-	pinned: pinnedSchema(REASONING_EFFORTS_V2),
+	pinned: z.strictObject(pinnedShape(REASONING_EFFORTS_V2)).default({}),
 	/** Parameters removed from every request to this model, whoever asks for them. */
-	forbidden: z
-		.array(z.enum(REQUEST_PARAMETERS, `must be one of ${REQUEST_PARAMETERS.join(', ')}`), 'must be a list of parameter names')
-		.max(REQUEST_PARAMETERS.length)
-		.default([]),
+	forbidden: forbiddenSchema(REQUEST_PARAMETERS_V2),
 	/** The tokenizer whose counts match the model; without one, counts are estimated. */
 	tokenizer: z.enum(TOKENIZERS, `must be ${TOKENIZERS.join(' or ')}`).optional(),
 };
@@ -105,7 +111,13 @@ export const ModelSettingsSchemaV2 = z.strictObject(modelSettingsShapeV2).superR
 export const ModelSettingsSchema = z
 	.strictObject({
 		...modelSettingsShapeV2,
-		pinned: pinnedSchema(REASONING_EFFORTS),
+		pinned: z
+			.strictObject({
+				...pinnedShape(REASONING_EFFORTS),
+				verbosity: z.enum(VERBOSITIES, `must be ${VERBOSITIES.slice(0, -1).join(', ')} or ${VERBOSITIES.at(-1)}`).optional(),
+			})
+			.default({}),
+		forbidden: forbiddenSchema(REQUEST_PARAMETERS),
 		/** Chat Completions (every OpenAI-compatible server; the default) or the Responses API (codex models on Azure). */
 		api: z.enum(MODEL_APIS, `must be ${MODEL_APIS.join(' or ')}`).optional(),
 		/**

@@ -78,12 +78,20 @@ export function projectable(document: PolicyDocument, version: SchemaVersion): b
 /** The efforts schema 3 added, as the nearest one schema 2 knows. */
 const EFFORT_BEFORE_3: Partial<Record<ReasoningEffort, ReasoningEffort>> = { none: 'minimal', xhigh: 'high' };
 
-/** A model's settings as schema 2 has room for them (no `api`, `store`, effort set or summary; efforts it knows). */
+/**
+ * A model's settings as schema 2 has room for them (no `api`, `store`, effort set, summary or
+ * verbosity; efforts it knows).
+ */
 function settingsV2(settings: ModelSettings): ModelSettings {
 	const { api: _api, store: _store, reasoningEfforts: _efforts, reasoningSummary: _summary, ...rest } = settings;
-	const effort = rest.pinned.reasoning_effort;
+	const { verbosity: _verbosity, ...pinned } = rest.pinned;
+	const effort = pinned.reasoning_effort;
 	const nearest = effort && EFFORT_BEFORE_3[effort];
-	return nearest ? { ...rest, pinned: { ...rest.pinned, reasoning_effort: nearest } } : rest;
+	return {
+		...rest,
+		pinned: nearest ? { ...pinned, reasoning_effort: nearest } : pinned,
+		forbidden: rest.forbidden.filter((name) => name !== 'verbosity'),
+	};
 }
 
 /**

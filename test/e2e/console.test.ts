@@ -310,7 +310,7 @@ describe('admin console in headless Chromium', function () {
 		const admin = (await service.signIn(ADMIN.email)).access_token;
 		const settings = {
 			'gpt-5': { reasoning: true, api: 'responses', store: true, reasoningEfforts: ['low', 'medium'], tokenizer: 'o200k_base' },
-			'gpt-4o': { pinned: { temperature: 0.2, seed: 7, reasoning_effort: 'low' }, forbidden: ['top_p'] },
+			'gpt-4o': { pinned: { temperature: 0.2, seed: 7, verbosity: 'low', reasoning_effort: 'low' }, forbidden: ['top_p'] },
 		};
 		const provider = { ...validSettings.plainCompatible.provider, models: { allowed: ['gpt-5', 'gpt-4o'], settings } };
 		assert.equal((await putPolicy(service.url, admin, { ...validSettings.plainCompatible, provider }, '"1"')).status, 200);
@@ -321,7 +321,7 @@ describe('admin console in headless Chromium', function () {
 			'stored by the service: on',
 			'tokenizer: o200k_base',
 		]);
-		assert.deepEqual(await listed('gpt-4o'), ['parameters removed: top_p', 'seed pinned at 7', 'temperature pinned at 0.2']);
+		assert.deepEqual(await listed('gpt-4o'), ['parameters removed: top_p', 'seed pinned at 7', 'temperature pinned at 0.2', 'verbosity pinned at low']);
 		// The admin changes what the table shows; what it does not show survives the save.
 		const gpt4o = page.locator('.model-row[data-model="gpt-4o"]');
 		await gpt4o.locator('.model-reasoningEffort').selectOption('');
@@ -334,7 +334,7 @@ describe('admin console in headless Chromium', function () {
 			'gpt-5': { ...settings['gpt-5'], toolCalling: true, imageInput: false, pinned: {}, forbidden: [] },
 			'gpt-4o': {
 				displayName: 'GPT-4o (Acme)',
-				pinned: { temperature: 0.2, seed: 7 },
+				pinned: { temperature: 0.2, seed: 7, verbosity: 'low' },
 				forbidden: ['top_p'],
 				toolCalling: true,
 				imageInput: false,

@@ -232,6 +232,18 @@ describe('Language Model provider: the streamed answer on the wire', function ()
 			{ top_p: 0.9, max_tokens: 50 },
 		);
 	});
+
+	it("pins a gpt-5 model's verbosity (schema 3), sent as Chat Completions' verbosity; an assistant's own is honoured unless forbidden", async () => {
+		const terse = ModelSettingsSchema.parse({ reasoning: true, pinned: { verbosity: 'low' } });
+		const parameters = requestParameters(terse, { verbosity: 'high' });
+		assert.deepEqual(parameters, { verbosity: 'low' });
+		await collect({ model: 'gpt-5', messages: [{ role: 'user', content: 'hi' }], parameters });
+		const body = endpoint.requests.at(-1)!.body as Record<string, unknown>;
+		assert.equal(body.verbosity, 'low');
+		assert.equal(openAiSchema('CreateChatCompletionRequest')(body), true);
+		assert.deepEqual(requestParameters(ModelSettingsSchema.parse({}), { verbosity: 'high' }), { verbosity: 'high' });
+		assert.deepEqual(requestParameters(ModelSettingsSchema.parse({ forbidden: ['verbosity'] }), { verbosity: 'high' }), {});
+	});
 });
 
 describe('Language Model provider: model information and token counts', () => {

@@ -33,8 +33,8 @@ describe('policy schema v3: the Responses API and reasoning efforts', () => {
 		settings: {
 			'gpt-5.2-codex': { api: 'responses', reasoning: true, store: true, pinned: { reasoning_effort: 'xhigh' } },
 			'gpt-5': { api: 'responses', reasoning: true, reasoningSummary: 'auto' },
-			'o4-mini': { reasoning: true, reasoningEfforts: ['none', 'low', 'high'] },
-			'gpt-4o': { api: 'chat-completions', pinned: { reasoning_effort: 'none' } },
+			'o4-mini': { reasoning: true, reasoningEfforts: ['none', 'low', 'high'], forbidden: ['verbosity', 'seed'] },
+			'gpt-4o': { api: 'chat-completions', pinned: { reasoning_effort: 'none', verbosity: 'low' } },
 		},
 	});
 	const document = () => buildPolicyDocument(PolicySettingsSchema.parse(mixed), stamp);
@@ -46,6 +46,7 @@ describe('policy schema v3: the Responses API and reasoning efforts', () => {
 		assert.equal(settings?.['gpt-5.2-codex']?.store, true);
 		assert.deepEqual(settings?.['o4-mini']?.reasoningEfforts, ['none', 'low', 'high']);
 		assert.equal(settings?.['gpt-5']?.reasoningSummary, 'auto');
+		assert.equal(settings?.['gpt-4o']?.pinned.verbosity, 'low');
 	});
 
 	it('projects to version 2 without the models only the Responses API serves, and with efforts version 2 knows', () => {
@@ -55,7 +56,8 @@ describe('policy schema v3: the Responses API and reasoning efforts', () => {
 		assert.deepEqual(older.provider?.models?.allowed, ['gpt-4o', 'o4-mini']);
 		assert.equal(older.provider?.models?.default, undefined, 'the default was the codex model: members fall back to the first');
 		assert.deepEqual(Object.keys(older.provider?.models?.settings ?? {}).sort(), ['gpt-4o', 'o4-mini']);
-		assert.deepEqual(older.provider?.models?.settings?.['gpt-4o']?.pinned, { reasoning_effort: 'minimal' }, 'none → minimal');
+		assert.deepEqual(older.provider?.models?.settings?.['gpt-4o']?.pinned, { reasoning_effort: 'minimal' }, 'none → minimal, no verbosity');
+		assert.deepEqual(older.provider?.models?.settings?.['o4-mini']?.forbidden, ['seed'], 'schema 2 cannot name verbosity');
 		assert.equal(older.provider?.models?.settings?.['gpt-4o']?.api, undefined);
 		assert.equal(older.provider?.models?.settings?.['o4-mini']?.reasoningEfforts, undefined);
 		const first = projectDocument(document(), 1);
@@ -105,6 +107,9 @@ describe('policy schema v3: the Responses API and reasoning efforts', () => {
 				'provider.models.settings.m.reasoningSummary: only a reasoning model called through the Responses API summarizes its reasoning',
 			]);
 		}
+		assert.deepEqual(errorsOf(settingsWith({ allowed: ['m'], settings: { m: { pinned: { verbosity: 'terse' } } } })), [
+			'provider.models.settings.m.pinned.verbosity: must be low, medium or high',
+		]);
 		assert.deepEqual(errorsOf(settingsWith({ allowed: ['m'], settings: { m: { store: 'yes' } } })), [
 			'provider.models.settings.m.store: must be true or false, not the text "yes" (yes, no, on and off are text here: write true or false)',
 		]);

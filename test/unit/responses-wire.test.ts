@@ -334,6 +334,7 @@ describe('models that speak only the Responses API, on the wire', function () {
 		const [request] = endpoint.requests as [RecordedRequest];
 		validRequest(request);
 		assert.deepEqual((request.body as Record<string, unknown>)['reasoning'], { effort: 'xhigh', summary: 'detailed' });
+		assert.equal((request.body as Record<string, unknown>)['text'], undefined, 'no verbosity unless pinned or asked');
 		const said = (type: 'reasoning' | 'text') =>
 			events
 				.filter((event) => event.type === type)
@@ -356,6 +357,18 @@ describe('models that speak only the Responses API, on the wire', function () {
 				.join(''),
 			'Let me think.',
 		);
+	});
+
+	it("sends a pinned verbosity as the Responses API's text.verbosity", async () => {
+		await collect(client(FORMS[0]!.provider), {
+			model: 'gpt-5.2-codex',
+			messages: [{ role: 'user', content: 'hi' }],
+			parameters: { ...parameters, verbosity: 'low' },
+		});
+		const [request] = endpoint.requests as [RecordedRequest];
+		validRequest(request);
+		assert.deepEqual((request.body as Record<string, unknown>)['text'], { verbosity: 'low' });
+		assert.equal((request.body as Record<string, unknown>)['verbosity'], undefined, 'not under its Chat Completions name');
 	});
 
 	it('Test Connection probes a Responses model with the Responses API, and names the fix when Chat Completions is refused', async () => {
