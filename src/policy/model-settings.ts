@@ -127,8 +127,8 @@ export const ModelSettingsSchema = z
 		store: z.boolean('must be true or false').optional(),
 		/**
 		 * The efforts a member's assistant may ask for (its `reasoning_effort` model option); a request
-		 * that asks for none of them is sent with the first, so none leaves the set (a model's own
-		 * default differs between models). The alternative to pinning one effort for everyone.
+		 * to a reasoning model that asks for none of them is sent with the first, so none leaves the set
+		 * (a model's own default differs between models). The alternative to pinning one effort for everyone.
 		 */
 		reasoningEfforts: z
 			.array(z.enum(REASONING_EFFORTS, `must be ${REASONING_EFFORTS.slice(0, -1).join(', ')} or ${REASONING_EFFORTS.at(-1)}`))
@@ -182,8 +182,13 @@ export function requestParameters(
 		}
 	}
 	const allowedEfforts = settings?.reasoningEfforts as readonly unknown[] | undefined;
-	if (allowedEfforts && !allowedEfforts.includes(parameters['reasoning_effort']) && !forbidden.has('reasoning_effort')) {
-		parameters['reasoning_effort'] = allowedEfforts[0];
+	if (allowedEfforts && !allowedEfforts.includes(parameters['reasoning_effort'])) {
+		delete parameters['reasoning_effort'];
+		// Left to the model, a reasoning model might use an effort outside the set (its own default
+		// differs between models). One not marked as reasoning may refuse the parameter outright.
+		if (settings?.reasoning && !forbidden.has('reasoning_effort')) {
+			parameters['reasoning_effort'] = allowedEfforts[0];
+		}
 	}
 	Object.assign(parameters, settings?.pinned ?? {});
 	if (settings?.maxOutputTokens !== undefined) {

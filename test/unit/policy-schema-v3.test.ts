@@ -122,6 +122,9 @@ describe('policy schema v3: the Responses API and reasoning efforts', () => {
 		assert.equal(requestParameters(settings, {})['reasoning_effort'], 'low', "not the model's own default, which may be outside the set");
 		const forbidden = { ...settings, forbidden: ['reasoning_effort'] } as unknown as ModelSettings;
 		assert.equal(requestParameters(forbidden, {})['reasoning_effort'], undefined, 'a forbidden parameter stays out');
+		const notReasoning = { ...settings, reasoning: false } as unknown as ModelSettings;
+		assert.equal(requestParameters(notReasoning, {})['reasoning_effort'], undefined, 'not added where the model may refuse it');
+		assert.equal(requestParameters(notReasoning, { reasoning_effort: 'xhigh' })['reasoning_effort'], undefined);
 		assert.equal(requestParameters(undefined, { reasoning_effort: 'xhigh' })['reasoning_effort'], 'xhigh', 'no settings: as asked');
 	});
 });
