@@ -321,7 +321,12 @@ describe('admin console in headless Chromium', function () {
 			'stored by the service: on',
 			'tokenizer: o200k_base',
 		]);
-		assert.deepEqual(await listed('gpt-4o'), ['parameters removed: top_p', 'seed pinned at 7', 'temperature pinned at 0.2', 'verbosity pinned at low']);
+		assert.deepEqual(await listed('gpt-4o'), [
+			'parameters removed: top_p',
+			'seed pinned at 7',
+			'temperature pinned at 0.2',
+			'verbosity pinned at low',
+		]);
 		// The admin changes what the table shows; what it does not show survives the save.
 		const gpt4o = page.locator('.model-row[data-model="gpt-4o"]');
 		await gpt4o.locator('.model-reasoningEffort').selectOption('');
