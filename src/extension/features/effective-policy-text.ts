@@ -2,6 +2,7 @@ import { describeRollout, withoutQuery, type Placement } from '../../policy';
 import type { EffectiveSettings } from '../lock/effective';
 import { describeVsCodeChat, type VsCodeChatVisibility } from '../lock/vscode-chat';
 import type { SyncState } from '../sync/policy-sync';
+import { modelSettingLines } from './model-settings-text';
 
 /** What the service said of the member's groups and rollout: its answer, unreachable, or not asked (signed out). */
 export type PlacementAnswer = Placement | 'unreachable' | undefined;
@@ -97,6 +98,10 @@ export function effectivePolicyText(input: {
 			lines.push(
 				`- Allowed models: ${provider.models.allowed.join(', ')}${provider.models.default ? ` (default ${provider.models.default})` : ''}`,
 			);
+			const settings = modelSettingLines(provider.models.settings);
+			if (settings.length) {
+				lines.push('- Model settings:', ...settings);
+			}
 			if (vscodeChat) {
 				lines.push(`- In VS Code's own chat: ${describeVsCodeChat(vscodeChat)}`);
 			}

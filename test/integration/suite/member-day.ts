@@ -928,6 +928,11 @@ export function memberDay(): void {
 				if (!picked) {
 					this.skip();
 				}
+				// What the member reads of it in Show Effective Policy.
+				await vscode.commands.executeCommand('orgProviderPolicy.showEffectivePolicy');
+				const shown = vscode.window.activeTextEditor?.document.getText() ?? '';
+				await vscode.commands.executeCommand('workbench.action.closeActiveEditor');
+				assert.match(shown, /- o4-mini: a reasoning model .*; reasoning effort you may pick: low, high \(low unless you pick another\)/);
 				const body = (await lastChat()).body as { model?: string; reasoning_effort?: string; max_completion_tokens?: number };
 				assert.deepEqual([body.model, body.reasoning_effort], ['o4-mini', 'high'], JSON.stringify(body));
 				// Back on a model with no set, nothing is asked for.
