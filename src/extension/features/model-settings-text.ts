@@ -20,7 +20,7 @@ export function modelSettingLines(settings: Readonly<Record<string, ModelSetting
 			pinned.length > 0 && `always sent: ${pinned.map(([name, value]) => `${name} ${String(value)}`).join(', ')}`,
 			setting.forbidden.length > 0 && `removed from every request: ${setting.forbidden.join(', ')}`,
 			setting.reasoningEfforts &&
-				`reasoning effort you may pick: ${setting.reasoningEfforts.join(', ')} (${setting.reasoningEfforts[0]} unless you pick another)`,
+				`reasoning effort you may pick: ${setting.reasoningEfforts.join(', ')}${setting.reasoning ? ` (${setting.reasoningEfforts[0]} unless you pick another)` : ''}`,
 			setting.reasoningSummary &&
 				`a summary of its reasoning is asked for (${setting.reasoningSummary}; the chat view shows it as its thinking)`,
 			setting.store && setting.api === 'responses' && 'the endpoint stores your conversations with it',
