@@ -244,7 +244,7 @@ export async function uiWaitingForAnswer(page: Page, { model }: { model: string 
  */
 export async function uiEffort(
 	page: Page,
-	{ model, effort, efforts, back }: { model: string; effort: string; efforts: string[]; back: string },
+	{ model, effort, efforts, plain, back }: { model: string; effort: string; efforts: string[]; plain: string; back: string },
 ): Promise<{ ok: boolean; detail: string }> {
 	const { differed, expect } = expectations();
 	try {
@@ -267,6 +267,14 @@ export async function uiEffort(
 		expect('picked, after the answer', await picker.inputValue(), effort);
 		mkdirSync(artifacts, { recursive: true });
 		await page.screenshot({ path: join(artifacts, 'integration-chat-effort.png') });
+		// A model not marked as reasoning gets no effort added: without a choice, its own default.
+		await chat.locator('#model').selectOption(plain);
+		await chat.locator('#effort option[value=""]:checked').waitFor({ state: 'attached', timeout: 10_000 });
+		expect(
+			'offered for a model not marked as reasoning',
+			(await picker.locator('option').allTextContents()).join(', '),
+			['default effort', ...efforts].join(', '),
+		);
 		await chat.locator('#model').selectOption(back);
 		await picker.waitFor({ state: 'hidden', timeout: 10_000 });
 		return { ok: differed.length === 0, detail: differed.join('; ') || 'as expected' };

@@ -206,14 +206,16 @@ describe('provider service (in-memory host)', () => {
 					settings: {
 						'o4-mini': { reasoning: true, reasoningEfforts: efforts },
 						o3: { reasoning: true, pinned: { reasoning_effort: 'high' } },
+						// Not marked as reasoning: nothing is added for it, so without a choice its own default applies.
+						'gpt-4o': { reasoningEfforts: efforts },
 					},
 				},
 			},
 		});
 		policy.apply(withEfforts(['low', 'high']) as PolicySettingsInput);
-		assert.deepEqual(service.effortChoice('o4-mini'), { efforts: ['low', 'high'], chosen: undefined });
+		assert.deepEqual(service.effortChoice('o4-mini'), { efforts: ['low', 'high'], chosen: undefined, unchosen: 'low' });
 		assert.equal(service.effortChoice('o3'), undefined, 'one effort pinned for everyone: nothing to pick');
-		assert.equal(service.effortChoice('gpt-4o'), undefined);
+		assert.deepEqual(service.effortChoice('gpt-4o'), { efforts: ['low', 'high'], chosen: undefined, unchosen: undefined });
 		await service.selectEffort('o4-mini', 'high');
 		assert.equal(service.effortChoice('o4-mini')?.chosen, 'high');
 		assert.equal(state.get<string>('orgProviderPolicy.model.acme.effort.o4-mini'), 'high');
@@ -221,7 +223,7 @@ describe('provider service (in-memory host)', () => {
 		await assert.rejects(service.selectEffort('o3', 'low'), /low is not a reasoning effort your organization allows for o3/);
 		// The admin narrows the set: the member's pick no longer applies, and the policy's first effort does.
 		policy.apply(withEfforts(['low']) as PolicySettingsInput, 13);
-		assert.deepEqual(service.effortChoice('o4-mini'), { efforts: ['low'], chosen: undefined });
+		assert.deepEqual(service.effortChoice('o4-mini'), { efforts: ['low'], chosen: undefined, unchosen: 'low' });
 		await service.selectEffort('o4-mini', undefined);
 		assert.equal(state.get<string>('orgProviderPolicy.model.acme.effort.o4-mini'), undefined);
 	});

@@ -100,7 +100,9 @@ export class ChatFeature extends Disposable implements vscode.WebviewViewProvide
 
 	private effortState(): { efforts?: string[]; effort?: string } {
 		const choice = this.model ? this.provider.effortChoice(this.model) : undefined;
-		return choice ? { efforts: [...choice.efforts], ...(choice.chosen ? { effort: choice.chosen } : {}) } : {};
+		// Without a choice the picker shows what is sent (the set's first, for a reasoning model), or the model's default.
+		const shown = choice?.chosen ?? choice?.unchosen;
+		return choice ? { efforts: [...choice.efforts], ...(shown ? { effort: shown } : {}) } : {};
 	}
 
 	private async refreshModels(): Promise<void> {

@@ -238,19 +238,23 @@ export class ProviderService extends Disposable {
 
 	/**
 	 * The reasoning efforts the policy lets members pick for this model (`reasoningEfforts`), with the
-	 * member's choice; undefined where there is nothing to pick (no set, or one effort pinned for all).
+	 * member's choice and what is sent without one (the set's first, for a reasoning model);
+	 * undefined where there is nothing to pick (no set, or one effort pinned for all).
 	 */
-	effortChoice(model: string): { efforts: readonly ReasoningEffort[]; chosen: ReasoningEffort | undefined } | undefined {
-		const efforts = this.modelSettings(model)?.reasoningEfforts;
+	effortChoice(
+		model: string,
+	): { efforts: readonly ReasoningEffort[]; chosen: ReasoningEffort | undefined; unchosen: ReasoningEffort | undefined } | undefined {
+		const settings = this.modelSettings(model);
+		const efforts = settings?.reasoningEfforts;
 		if (!efforts) {
 			return undefined;
 		}
-		// A choice the policy no longer allows is not made: the policy's first effort applies again.
+		// A choice the policy no longer allows is not made: what is sent without one applies again.
 		const stored = this.host.state.get<string>(this.effortKey(model));
-		return { efforts, chosen: efforts.find((effort) => effort === stored) };
+		return { efforts, chosen: efforts.find((effort) => effort === stored), unchosen: settings.reasoning ? efforts[0] : undefined };
 	}
 
-	/** Keeps the member's effort for this model (per organization); undefined goes back to the policy's first. */
+	/** Keeps the member's effort for this model (per organization); undefined goes back to sending none of the member's own. */
 	async selectEffort(model: string, effort: string | undefined): Promise<void> {
 		if (effort !== undefined && !this.effortChoice(model)?.efforts.includes(effort as ReasoningEffort)) {
 			throw new Error(`${effort} is not a reasoning effort your organization allows for ${model}`);

@@ -105,11 +105,12 @@ window.addEventListener('message', (event: MessageEvent<unknown>) => {
 		byId('managed-label').textContent = message.managedBy ?? '';
 		modelSelect.replaceChildren(...message.models.map((model) => new Option(model, model, false, model === message.model)));
 		modelSelect.disabled = message.models.length === 0;
-		// Only where the policy lets members pick; without a choice the policy's first effort is used.
+		// Only where the policy lets members pick; with no effort to show, the model's own default applies.
 		const efforts = message.efforts ?? [];
 		effortSelect.hidden = efforts.length === 0;
 		effortSelect.replaceChildren(
-			...efforts.map((effort) => new Option(`${effort} effort`, effort, false, effort === (message.effort ?? efforts[0]))),
+			...(message.effort ? [] : [new Option('default effort', '', false, true)]),
+			...efforts.map((effort) => new Option(`${effort} effort`, effort, false, effort === message.effort)),
 		);
 		send.hidden = message.busy;
 		stop.hidden = !message.busy;

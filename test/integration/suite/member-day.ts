@@ -913,7 +913,10 @@ export function memberDay(): void {
 					models: {
 						...policy.provider.models,
 						allowed: ['gpt-4o', 'gpt-4o-mini', 'o4-mini'],
-						settings: { 'o4-mini': { reasoning: true, reasoningEfforts: ['low', 'high'] } },
+						settings: {
+							'o4-mini': { reasoning: true, reasoningEfforts: ['low', 'high'] },
+							'gpt-4o-mini': { reasoningEfforts: ['low', 'high'] },
+						},
 					},
 				},
 			});
@@ -923,6 +926,7 @@ export function memberDay(): void {
 					model: 'o4-mini',
 					effort: 'high',
 					efforts: ['low effort', 'high effort'],
+					plain: 'gpt-4o-mini',
 					back: 'gpt-4o',
 				});
 				if (!picked) {
