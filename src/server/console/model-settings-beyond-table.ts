@@ -1,5 +1,5 @@
 import type { ModelSettings } from '../../policy';
-import { MODEL_LABELS } from '../policy/revision-words';
+import { MODEL_LABELS, shown } from '../policy/revision-words';
 
 /** The per-model settings the console's table has a control for. */
 const IN_THE_TABLE: ReadonlySet<string> = new Set([
@@ -37,8 +37,8 @@ export function settingsBeyondTheTable(settings: ModelSettings | undefined): Rec
 	return kept;
 }
 
-const inWords = (value: unknown) =>
-	typeof value === 'boolean' ? (value ? 'on' : 'off') : Array.isArray(value) ? value.join(', ') : String(value);
+/** A kept value as the revision history shows one: switches as on/off, lists comma-separated. */
+const inWords = (value: unknown) => shown(JSON.stringify(value));
 
 /** Each kept setting in the console's words, with the path the service names it by when it refuses it. */
 export function describeBeyondTheTable(kept: Record<string, unknown>): { field: string; words: string }[] {

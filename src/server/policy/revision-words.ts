@@ -70,7 +70,7 @@ const DEFAULTS: Readonly<Record<string, string>> = {
 };
 
 /** A stored JSON value as the console shows it: text without quotes, lists comma-separated, switches as on/off. */
-function shown(value: string | undefined): string {
+export function shown(value: string | undefined): string {
 	if (value === undefined) {
 		return '—';
 	}
