@@ -315,7 +315,9 @@ describe('admin console in headless Chromium', function () {
 		const provider = { ...validSettings.plainCompatible.provider, models: { allowed: ['gpt-5', 'gpt-4o'], settings } };
 		assert.equal((await putPolicy(service.url, admin, { ...validSettings.plainCompatible, provider }, '"1"')).status, 200);
 		await page.reload();
-		const listed = (model: string) => page.locator(`.model-row[data-model="${model}"] .model-kept li`).allTextContents();
+		const row = (model: string) => page.locator(`.model-row[data-model="${model}"]`);
+		const listed = (model: string) => row(model).locator('.kept-words').allTextContents();
+		const removeButton = (model: string, words: string) => row(model).locator('.kept-setting', { hasText: words }).locator('.remove-kept');
 		assert.deepEqual(await listed('gpt-5'), [
 			'efforts members may pick: low, medium',
 			'stored by the service: on',
@@ -327,19 +329,37 @@ describe('admin console in headless Chromium', function () {
 			'temperature pinned at 0.2',
 			'verbosity pinned at low',
 		]);
-		// The admin changes what the table shows; what it does not show survives the save.
-		const gpt4o = page.locator('.model-row[data-model="gpt-4o"]');
+		// Remove strikes a setting out and Keep takes that back: with nothing else changed, nothing is to save.
+		const verbosity = removeButton('gpt-4o', 'verbosity pinned at low');
+		await verbosity.click();
+		assert.equal(await verbosity.getAttribute('aria-label'), 'Keep verbosity pinned at low (gpt-4o)');
+		assert.equal(await page.isEnabled('#save'), true);
+		await verbosity.click();
+		assert.equal(await verbosity.textContent(), 'Remove');
+		assert.equal(await page.isDisabled('#save'), true);
+		// The admin changes what the table shows and removes two kept settings; the rest survives the save.
+		const gpt4o = row('gpt-4o');
 		await gpt4o.locator('.model-reasoningEffort').selectOption('');
 		await gpt4o.locator('.model-displayName').fill('GPT-4o (Acme)');
+		await removeButton('gpt-4o', 'seed pinned at 7').click();
+		await removeButton('gpt-5', 'tokenizer').click();
 		await page.click('#save');
 		await page.waitForSelector('#status.success');
+		const afterSave = ['gpt-5', 'gpt-4o'].map((model) => listed(model));
+		const keptAfterSave = {
+			'gpt-5': ['efforts members may pick: low, medium', 'stored by the service: on'],
+			'gpt-4o': ['parameters removed: top_p', 'temperature pinned at 0.2', 'verbosity pinned at low'],
+		};
+		assert.deepEqual(await Promise.all(afterSave), Object.values(keptAfterSave));
+		assert.equal(await page.isDisabled('#save'), true);
 		const current = await service.policies.current('acme');
 		assert.equal(current?.revision, 3);
+		const { tokenizer: _removed, ...gpt5 } = settings['gpt-5'];
 		assert.deepEqual(current?.signed.policy.provider?.models?.settings, {
-			'gpt-5': { ...settings['gpt-5'], toolCalling: true, imageInput: false, pinned: {}, forbidden: [] },
+			'gpt-5': { ...gpt5, toolCalling: true, imageInput: false, pinned: {}, forbidden: [] },
 			'gpt-4o': {
 				displayName: 'GPT-4o (Acme)',
-				pinned: { temperature: 0.2, seed: 7, verbosity: 'low' },
+				pinned: { temperature: 0.2, verbosity: 'low' },
 				forbidden: ['top_p'],
 				toolCalling: true,
 				imageInput: false,
@@ -348,6 +368,7 @@ describe('admin console in headless Chromium', function () {
 		});
 		// Pinning an effort where the policy file lets members pick: the kept setting the service names is on its model's row.
 		await page.reload();
+		assert.deepEqual(await Promise.all(['gpt-5', 'gpt-4o'].map((model) => listed(model))), Object.values(keptAfterSave));
 		await page.locator('.model-row[data-model="gpt-5"] .model-reasoningEffort').selectOption('high');
 		await page.click('#save');
 		await page.waitForSelector('#status.error');

@@ -82,7 +82,14 @@ export function modelRow(model: string, settings: ModelSettings | undefined): Sa
 	return html`<tr class="model-row" data-model="${model}" data-kept="${JSON.stringify(kept)}">
 		<th scope="row" class="model-name">${model}</th>
 		<td><input class="model-displayName" aria-label="display name of ${model}" placeholder="${model}" value="${settings?.displayName ?? ''}">${errorSlot(`${path}.displayName`)}
-			${keptWords.length ? html`<div class="model-kept"><span class="cell-label">Also set (admin API or policy file)</span><ul>${keptWords.map(({ words }) => html`<li>${words}</li>`)}</ul></div>` : ''}${keptWords.map(({ field: kept }) => errorSlot(`${path}.${kept}`))}</td>
+			${
+				keptWords.length
+					? html`<div class="model-kept"><span class="cell-label">Also set (admin API or policy file)</span><ul>${keptWords.map(
+							({ field: kept, words }) =>
+								html`<li class="kept-setting" data-field="${kept}"><span class="kept-words">${words}</span> <button type="button" class="link remove-kept" aria-label="Remove ${words} (${model})">Remove</button></li>`,
+						)}</ul></div>`
+					: ''
+			}${keptWords.map(({ field: kept }) => errorSlot(`${path}.${kept}`))}</td>
 		<td>${number('contextWindow', 'Context window', '128000')}${number('maxOutputTokens', 'Max output', '4096')}</td>
 		<td>${flag('toolCalling', 'Tools', settings?.toolCalling ?? true)}${flag('imageInput', 'Images', settings?.imageInput ?? false)}</td>
 		<td>${flag('reasoning', 'Reasoning model', settings?.reasoning ?? false)}

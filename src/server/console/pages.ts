@@ -128,7 +128,7 @@ export const adminPages = {
 					</div>
 					<div class="field">
 						<label>Model settings</label>
-						<p class="hint">What assistants learn about each allowed model. Empty fields keep the defaults: ${MODEL_DEFAULTS_TEXT}. A reasoning model on the Responses API can be asked for a <em>Summary</em> of its reasoning, which the chat view shows as its thinking (Azure gives some models' summaries only to approved resources). <em>Also set</em> lists what the admin API or a policy file set beyond these columns; saving here keeps it.</p>
+						<p class="hint">What assistants learn about each allowed model. Empty fields keep the defaults: ${MODEL_DEFAULTS_TEXT}. A reasoning model on the Responses API can be asked for a <em>Summary</em> of its reasoning, which the chat view shows as its thinking (Azure gives some models' summaries only to approved resources). <em>Also set</em> lists what the admin API or a policy file set beyond these columns: saving here keeps it, unless you remove it.</p>
 						<div class="table-scroll"><table id="model-settings" class="model-settings">
 							<thead><tr><th>Model</th><th>Display name</th><th>Tokens</th><th>Abilities</th><th>Reasoning</th><th>API</th></tr></thead>
 							<tbody>${(provider?.models?.allowed ?? []).map((model) => modelRow(model, provider?.models?.settings?.[model]))}</tbody>

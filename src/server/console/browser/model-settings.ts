@@ -43,8 +43,8 @@ export function collectModelSettings(): Record<string, Record<string, unknown>> 
 	const settings: Record<string, Record<string, unknown>> = {};
 	for (const row of $$('.model-row')) {
 		const model = row.dataset.model ?? '';
-		// What the table has no control for (set through the API or a policy file) is kept as saved.
-		const { pinned: keptPinned, ...kept } = JSON.parse(row.dataset.kept ?? '{}') as Record<string, unknown>;
+		// What the table has no control for (set through the API or a policy file) is kept as saved, unless removed.
+		const { pinned: keptPinned, ...kept } = keptSettings(row);
 		const entry: Record<string, unknown> = { ...kept };
 		const displayName = inputValue('.model-displayName', row).trim();
 		if (displayName) {
@@ -88,5 +88,61 @@ export function reflectSummaryChoices(): void {
 	for (const row of $$('.model-row')) {
 		const viaResponses = $<HTMLSelectElement>('.model-api', row).value === 'responses';
 		$<HTMLSelectElement>('.model-reasoningSummary', row).disabled = !(viaResponses && $<HTMLInputElement>('.model-reasoning', row).checked);
+	}
+}
+
+/**
+ * The row's settings from beyond the table, less those the admin removed on this page. A kept
+ * setting is named as the service names it: a field (`store`) or a pinned parameter (`pinned.seed`).
+ */
+function keptSettings(row: HTMLElement): Record<string, unknown> {
+	const kept = JSON.parse(row.dataset.kept ?? '{}') as Record<string, unknown>;
+	for (const item of $$('.kept-setting[data-removed="true"]', row)) {
+		const [field = '', parameter] = (item.dataset.field ?? '').split('.');
+		if (parameter === undefined) {
+			delete kept[field];
+			continue;
+		}
+		const { [parameter]: _removed, ...pinned } = kept[field] as Record<string, unknown>;
+		if (Object.keys(pinned).length > 0) {
+			kept[field] = pinned;
+		} else {
+			delete kept[field];
+		}
+	}
+	return kept;
+}
+
+/**
+ * *Remove* beside a kept setting strikes it out and leaves it out of the next save; the same
+ * button (now *Keep*) takes that back before saving, as a header row's removal cannot be.
+ */
+export function wireKeptSettings(table: HTMLElement, changed: () => void): void {
+	table.addEventListener('click', (event) => {
+		const button = (event.target as Element).closest<HTMLButtonElement>('.remove-kept');
+		const item = button?.closest<HTMLElement>('.kept-setting');
+		if (!button || !item) {
+			return;
+		}
+		const removed = item.dataset.removed !== 'true';
+		item.dataset.removed = String(removed);
+		const label = button.getAttribute('aria-label') ?? '';
+		button.setAttribute('aria-label', label.replace(/^(Remove|Keep) /, removed ? 'Keep ' : 'Remove '));
+		button.textContent = removed ? 'Keep' : 'Remove';
+		changed();
+	});
+}
+
+/** Once saved, what was removed is gone from the policy: its lines leave the rows. */
+export function settleKeptSettings(): void {
+	for (const row of $$('.model-row')) {
+		row.dataset.kept = JSON.stringify(keptSettings(row));
+		for (const item of $$('.kept-setting[data-removed="true"]', row)) {
+			item.remove();
+		}
+		const list = row.querySelector('.model-kept');
+		if (list && !list.querySelector('.kept-setting')) {
+			list.remove();
+		}
 	}
 }

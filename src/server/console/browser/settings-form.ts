@@ -3,7 +3,7 @@ import { organizationTokenChoice, reflectOrganizationToken } from './organizatio
 import { $, $$, inputValue, isChecked, send, showLocalTimes, showStatus } from './dom';
 import { planEndpoint, previewRequestUrl, type EndpointPlan } from '../../../policy/endpoint';
 import { isPlainHttpBeyondLoopback } from '../../../policy/url-rules';
-import { collectModelSettings, reflectSummaryChoices, syncModelRows } from './model-settings';
+import { collectModelSettings, reflectSummaryChoices, settleKeptSettings, syncModelRows, wireKeptSettings } from './model-settings';
 import { clearErrors, showFieldErrors, type FieldError } from './field-errors';
 
 /** The admin API's answer: the signed revision (read for its stamp only), or an error. */
@@ -155,6 +155,7 @@ export function wireSettingsForm(form: HTMLFormElement): void {
 			refreshDirty();
 		}
 	});
+	wireKeptSettings($('#model-settings'), refreshDirty);
 
 	form.addEventListener('submit', async (event) => {
 		event.preventDefault();
@@ -196,6 +197,7 @@ export function wireSettingsForm(form: HTMLFormElement): void {
 						row.dataset.saved = 'false';
 					}
 				}
+				settleKeptSettings();
 				saved = snapshot();
 				showStatus(
 					rollout
