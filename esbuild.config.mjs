@@ -76,6 +76,8 @@ const builds = [
 function copyStaticAssets() {
 	mkdirSync('dist/console-assets', { recursive: true });
 	cpSync('src/server/console/assets', 'dist/console-assets', { recursive: true });
+	// The extension's icon is the console's too (the browser tab's).
+	cpSync('media/icon.svg', 'dist/console-assets/icon.svg');
 	mkdirSync('dist/media', { recursive: true });
 	cpSync('node_modules/@vscode/codicons/dist/codicon.css', 'dist/media/codicon.css');
 	cpSync('node_modules/@vscode/codicons/dist/codicon.ttf', 'dist/media/codicon.ttf');

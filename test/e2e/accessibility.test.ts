@@ -70,6 +70,12 @@ describe('the console against WCAG 2.2 AA (axe-core, headless Chromium)', functi
 			const page = await browser.newPage({ colorScheme });
 			mkdirSync(ARTIFACTS, { recursive: true });
 			const found: string[] = [];
+			// Chromium's own hints about a page's forms (a password form without a username for password managers…).
+			page.on('console', (message) => {
+				if (message.text().startsWith('[DOM]')) {
+					found.push(`${page.url()}: ${message.text()}`);
+				}
+			});
 			const check = async (name: string) => {
 				await page.waitForLoadState('networkidle');
 				found.push(...(await axeFindings(page)).map((finding) => `${name}: ${finding}`));

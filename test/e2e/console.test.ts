@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { launchChromium, signInToConsole } from '../support/chromium';
@@ -753,6 +753,14 @@ describe('admin console in headless Chromium', function () {
 		assert.equal(script.status, 200);
 		const size = (await script.arrayBuffer()).byteLength;
 		assert.ok(size < 100_000, `console.js is ${size} bytes: something pulled a large module (zod?) into the browser bundle`);
+	});
+
+	it("shows the extension's icon in the browser tab (the page's icon is served, not a 404)", async () => {
+		const href = await page.getAttribute('link[rel="icon"]', 'href');
+		const icon = await fetch(new URL(href!, service.url));
+		assert.equal(icon.status, 200);
+		assert.equal(icon.headers.get('content-type'), 'image/svg+xml');
+		assert.equal(await icon.text(), readFileSync(join(__dirname, '..', '..', 'media', 'icon.svg'), 'utf8'));
 	});
 
 	it('refuses console writes without the CSRF token and sets strict cookies and CSP', async () => {

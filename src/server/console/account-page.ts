@@ -29,7 +29,7 @@ export function accountPage(state: AccountPageState): SafeHtml {
 				? html`<p class="muted" id="no-password">You sign in through single sign-on: there is no password here to change.</p>`
 				: html`<form method="post" action="/console/account/password" id="password-form" data-keep-through-session-end>
 					<input type="hidden" name="csrf" value="${state.formToken}">
-					<input type="hidden" name="username" value="${state.email}" autocomplete="username">
+					<input type="email" name="username" value="${state.email}" autocomplete="username" hidden readonly>
 					<div class="field">
 						<label for="current-password">Current password</label>
 						<input type="password" id="current-password" name="current" autocomplete="current-password" required aria-describedby="current-password-error">

@@ -74,6 +74,7 @@ export function page(options: PageOptions, body: SafeHtml): string {
 <meta name="csrf-token" content="${options.csrfToken ?? ''}">
 ${options.refreshTo ? html`<meta http-equiv="refresh" content="0;url=${options.refreshTo}">` : ''}
 <title>${options.title} · Org Provider Policy</title>
+<link rel="icon" type="image/svg+xml" href="/console/assets/icon.svg">
 <link rel="stylesheet" href="/console/assets/console.css">
 ${options.user ? html`<link rel="stylesheet" href="/console/assets/topbar.css">` : ''}
 ${(options.styles ?? []).map((href) => html`<link rel="stylesheet" href="${href}">`)}
