@@ -176,7 +176,7 @@ export function createChatClient(provider: EffectiveProvider, deps: ClientDeps):
 					const options = {
 						store: settings?.store === true,
 						reasoning: settings?.reasoning === true,
-						reasoningSummary: settings?.reasoningSummary,
+						reasoningSummary: request.showsThinking ? settings?.reasoningSummary : undefined,
 					};
 					yield* streamResponse(sdk, sent, options, reasoningMemory, signal);
 				} else {

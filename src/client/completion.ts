@@ -17,6 +17,11 @@ export interface CompletionRequest {
 	toolChoice?: 'auto' | 'required';
 	/** Request parameters the policy pins for this model (e.g. `max_completion_tokens`, `reasoning_effort`). */
 	parameters?: Record<string, unknown>;
+	/**
+	 * The caller shows the model's thinking (the chat view): only then is the summary the policy
+	 * asks for requested, since stable VS Code's Language Model API has no part to carry it.
+	 */
+	showsThinking?: boolean;
 }
 
 /** Tokens as the endpoint reported them for one request (cached and reasoning where it says). */

@@ -26,7 +26,7 @@ describe("Show Effective Policy: each model's settings in a member's words", () 
 			'gpt-4o-mini': ModelSettingsSchema.parse({}),
 		});
 		assert.deepEqual(lines, [
-			'  - gpt-5: called through the Responses API; a reasoning model (temperature, top_p and the penalties are not sent); always sent: verbosity low; reasoning effort you may pick: low, high (low unless you pick another); a summary of its reasoning is asked for (auto; the chat view shows it as its thinking); the endpoint stores your conversations with it',
+			'  - gpt-5: called through the Responses API; a reasoning model (temperature, top_p and the penalties are not sent); always sent: verbosity low; reasoning effort you may pick: low, high (low unless you pick another); the chat view asks for a summary of its reasoning (auto) and shows it as its thinking; the endpoint stores your conversations with it',
 			'  - gpt-4o: shown as “GPT-4o (Acme)”; context window 128,000 tokens; answers capped at 4,096 tokens; no tools; takes images; always sent: temperature 0.2; removed from every request: seed; tokens counted with o200k_base',
 		]);
 		assert.deepEqual(modelSettingLines(undefined), []);

@@ -330,7 +330,12 @@ describe('models that speak only the Responses API, on the wire', function () {
 		const summarized = provider('https://llm.acme.example/v1', {
 			models: { allowed: ['gpt-5.2-codex'], settings: { 'gpt-5.2-codex': { ...codex, reasoningSummary: 'detailed' } } },
 		});
-		const events = await collect(client(summarized), { model: 'gpt-5.2-codex', messages: [{ role: 'user', content: 'hi' }], parameters });
+		const events = await collect(client(summarized), {
+			model: 'gpt-5.2-codex',
+			messages: [{ role: 'user', content: 'hi' }],
+			parameters,
+			showsThinking: true,
+		});
 		const [request] = endpoint.requests as [RecordedRequest];
 		validRequest(request);
 		assert.deepEqual((request.body as Record<string, unknown>)['reasoning'], { effort: 'xhigh', summary: 'detailed' });
@@ -346,6 +351,10 @@ describe('models that speak only the Responses API, on the wire', function () {
 			events.map((event) => event.type),
 			['reasoning', 'reasoning', 'reasoning', 'reasoning', 'reasoning', 'reasoning', 'text', 'text', 'end'],
 		);
+		// A caller with nowhere to show it (the Language Model API) does not ask for the summary.
+		endpoint.requests.length = 0;
+		await collect(client(summarized), { model: 'gpt-5.2-codex', messages: [{ role: 'user', content: 'hi' }], parameters });
+		assert.deepEqual(((endpoint.requests[0] as RecordedRequest).body as Record<string, unknown>)['reasoning'], { effort: 'xhigh' });
 		// Without the policy's summary setting none is asked for, and the endpoint sends none.
 		endpoint.requests.length = 0;
 		const plain = await collect(client(FORMS[0]!.provider), { model: 'gpt-5.2-codex', messages: [{ role: 'user', content: 'hi' }] });

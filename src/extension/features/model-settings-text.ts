@@ -22,7 +22,7 @@ export function modelSettingLines(settings: Readonly<Record<string, ModelSetting
 			setting.reasoningEfforts &&
 				`reasoning effort you may pick: ${setting.reasoningEfforts.join(', ')}${setting.reasoning ? ` (${setting.reasoningEfforts[0]} unless you pick another)` : ''}`,
 			setting.reasoningSummary &&
-				`a summary of its reasoning is asked for (${setting.reasoningSummary}; the chat view shows it as its thinking)`,
+				`the chat view asks for a summary of its reasoning (${setting.reasoningSummary}) and shows it as its thinking`,
 			setting.store && setting.api === 'responses' && 'the endpoint stores your conversations with it',
 			setting.tokenizer && `tokens counted with ${setting.tokenizer}`,
 		].filter((words): words is string => typeof words === 'string');

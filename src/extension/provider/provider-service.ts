@@ -213,7 +213,8 @@ export class ProviderService extends Disposable {
 	): AsyncIterable<CompletionEvent> {
 		const { asked, ...rest } = request;
 		const settings = this.modelSettings(request.model);
-		const events = this.client().streamCompletion({ ...rest, parameters: requestParameters(settings, asked) }, signal);
+		const parameters = requestParameters(settings, asked);
+		const events = this.client().streamCompletion({ ...rest, parameters, showsThinking: caller === 'chat-view' }, signal);
 		const prompt = () => JSON.stringify([rest.messages, rest.tools ?? []]);
 		const metered = { caller, model: request.model, api: settings?.api ?? ('chat-completions' as const), prompt };
 		return this.host.meter ? this.host.meter.measure(metered, events, signal) : events;

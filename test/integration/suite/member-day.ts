@@ -552,7 +552,7 @@ export function memberDay(): void {
 			);
 		});
 
-		it('completes a tool round trip on a model only the Responses API serves (POST …/responses, store: false, the summary the policy asks for)', async () => {
+		it('completes a tool round trip on a model only the Responses API serves (POST …/responses, store: false); the summary the policy asks for only where it is shown', async () => {
 			const policy = policyFor(`${endpoint}/openai`, { 'X-Tenant': 'acme', 'X-Cost-Center': 'cc-42' });
 			const withCodex = await savePolicy({
 				...policy,
@@ -570,7 +570,7 @@ export function memberDay(): void {
 			await setEndpointBehaviour({
 				responses: {
 					reasoning: true,
-					// Sent because the policy asks for it; the Language Model API has no place for it (stable VS Code).
+					// Sent only when asked for: the Language Model API has no place for it (stable VS Code), so it is not.
 					reasoningSummary: [['**Checking** the weather tool']],
 					toolCalls: [{ id: 'call_weather', name: 'get_weather', argumentPieces: ['{"ci', 'ty": "Paris"}'] }],
 					answer: ['It is ', '18 °C in Paris.'],
@@ -596,7 +596,7 @@ export function memberDay(): void {
 				const body = firstRequest.body as { tool_choice?: string; store?: boolean; reasoning?: unknown; model?: string };
 				assert.deepEqual(
 					{ model: body.model, tool_choice: body.tool_choice, store: body.store, reasoning: body.reasoning },
-					{ model: 'gpt-5.2-codex', tool_choice: 'required', store: false, reasoning: { effort: 'xhigh', summary: 'auto' } },
+					{ model: 'gpt-5.2-codex', tool_choice: 'required', store: false, reasoning: { effort: 'xhigh' } },
 				);
 				const input = (secondRequest.body as { input: { type?: string; call_id?: string; output?: string }[] }).input;
 				assert.deepEqual(
@@ -604,10 +604,18 @@ export function memberDay(): void {
 					['message', 'reasoning', 'function_call', 'function_call_output'],
 				);
 				assert.deepEqual({ id: input[3]!.call_id, output: input[3]!.output }, { id: 'call_weather', output: '18 °C and sunny' });
+
+				// The chat view shows the model's thinking: its request asks for the summary.
+				await setEndpointBehaviour({ responses: { reasoning: true, reasoningSummary: [['**Looking** it up']], answer: ['18 °C.'] } });
+				await vscode.commands.executeCommand('orgProviderPolicy.selectModel', 'gpt-5.2-codex');
+				assert.equal(await vscode.commands.executeCommand<string>('orgProviderPolicy.sendChatMessage', 'Weather in Paris?'), '18 °C.');
+				const fromTheView = (await requests()).filter((request) => request.path.endsWith('/responses')).at(-1)!;
+				assert.deepEqual((fromTheView.body as { reasoning?: unknown }).reasoning, { effort: 'xhigh', summary: 'auto' });
 			} finally {
 				await setEndpointBehaviour({});
 				const back = await savePolicy(policy);
 				await until(`revision ${back}`, inSyncAt(back));
+				await vscode.commands.executeCommand('orgProviderPolicy.selectModel', 'gpt-4o');
 			}
 		});
 
