@@ -2,27 +2,18 @@
 // not zod, and the decision is handed to the rest of the extension. The same disks that must never
 // unlock a member (member-fail-closed.test.ts) go through it here.
 import assert from 'node:assert/strict';
-import { createRequire } from 'node:module';
 import { buildPolicyDocument, generateSigningKeyPair, PolicySettingsSchema, signPolicy } from '../../src/policy';
-import type { PrecompiledValidators } from '../../src/policy/precompiled-verification';
 import { PolicySync } from '../../src/extension/sync/policy-sync';
 import { restoreAtStartUp } from '../../src/extension/sync/start-up-policy';
-import { precompiledValidatorsSource } from '../../scripts/precompiled-validators';
+import { loadPrecompiledValidators } from '../support/precompiled-validators';
 import { ManualScheduler } from '../support/manual-scheduler';
 import { memberWhoApplied, MemoryKeyValueStore, MemorySecretStore } from '../support/memory-storage';
 import { validSettings } from '../support/policy-fixtures';
 import { ManualClock } from '../support/service';
 
-/** The generated module, evaluated as dist/policy-validators.js is at run time. */
-function loadValidators(): PrecompiledValidators {
-	const module = { exports: {} as PrecompiledValidators };
-	new Function('module', 'exports', 'require', precompiledValidatorsSource())(module, module.exports, createRequire(__filename));
-	return module.exports;
-}
-
 describe('the activation path never unlocks a member', function () {
 	this.timeout(30_000);
-	const validators = loadValidators();
+	const validators = loadPrecompiledValidators();
 	const keys = generateSigningKeyPair();
 	const attacker = generateSigningKeyPair();
 	const document = (revision: number, settings: unknown = validSettings.plainCompatible) =>

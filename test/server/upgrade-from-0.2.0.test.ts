@@ -4,9 +4,17 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import pg from 'pg';
+import { SESSION_SECRET_KEY, SessionManager } from '../../src/extension/auth/session-manager';
+import { PolicySync, type SyncState } from '../../src/extension/sync/policy-sync';
+import { restoreAtStartUp } from '../../src/extension/sync/start-up-policy';
+import { syncSessionFor } from '../../src/extension/sync/sync-session';
 import { verifySignedPolicy } from '../../src/policy';
 import { MIGRATIONS } from '../../src/server/store/migrations';
+import { whenChanged } from '../support/eventually';
+import { ManualScheduler } from '../support/manual-scheduler';
+import { memberWhoApplied } from '../support/memory-storage';
 import { freshDatabase, TEST_DATABASE_URL } from '../support/postgres';
+import { loadPrecompiledValidators } from '../support/precompiled-validators';
 import { scim } from '../support/scim-client';
 import { bearer, form, jsonOf, ManualClock, startService, type RunningService } from '../support/service';
 
@@ -109,11 +117,12 @@ describe('upgrading from 0.2.0 (the second wave)', function () {
 			let service: RunningService;
 			let made: Made;
 			let opened: Opened;
+			let clock: ManualClock;
 			before(async () => {
 				opened = await store.open();
 				({ made } = opened);
 				// A minute after 0.2.0 stopped: the member's access token is still within its hour.
-				const clock = new ManualClock(Date.parse(made.madeAt) + 60_000);
+				clock = new ManualClock(Date.parse(made.madeAt) + 60_000);
 				service = await startService({ ...opened.options, clock });
 			});
 			after(async () => {
@@ -143,6 +152,52 @@ describe('upgrading from 0.2.0 (the second wave)', function () {
 				const verified = verifySignedPolicy(await jsonOf(newest), { signingKey: made.member.policySigningKey, organizationId: 'acme' });
 				assert.equal(verified.policy.revision, made.revision);
 				assert.equal(verified.policy.provider?.headers?.['Ocp-Apim-Subscription-Key'], 'apim-key-from-0.2.0');
+			});
+
+			it("starts a member whose extension updated too from 0.2.0's cache, locked, and syncs on without a new sign-in", async () => {
+				// What 0.2.0's extension left in VS Code's storage: the pin, the policy it applied (schema 2), the session.
+				const { memento, secrets } = await memberWhoApplied(made.revision, JSON.parse(made.served['2'].body), made.member.policySigningKey);
+				await secrets.store(
+					SESSION_SECRET_KEY,
+					JSON.stringify({
+						serverUrl: service.url,
+						accessToken: made.member.accessToken,
+						refreshToken: made.member.refreshToken,
+						expiresAt: clock.now() + 30 * 60_000,
+						organization: { id: 'acme', name: 'Acme Corp' },
+						account: { id: made.member.userId, email: made.member.email, role: 'member' },
+						signingKey: made.member.policySigningKey,
+					}),
+				);
+				const scheduler = new ManualScheduler(clock, false);
+				const connection = () => ({ serverUrl: service.url, fetch: globalThis.fetch });
+				const sessions = new SessionManager(secrets, connection, scheduler);
+				const sync = new PolicySync({ state: memento, secrets }, scheduler, { ackSpreadMs: 0 });
+				const states: SyncState[] = [];
+				const rejected: string[] = [];
+				sync.onDidChangeState((state) => states.push(state));
+				sync.onDidRejectPolicy((error) => rejected.push(error.message));
+				try {
+					await sync.adoptStartUp(await restoreAtStartUp(secrets, memento, loadPrecompiledValidators()));
+					assert.deepEqual([sync.current.policy?.document.revision, sync.current.policy?.source], [made.revision, 'cached']);
+					assert.equal((await sessions.reload())?.account.email, made.member.email, "0.2.0's sign-in is read as it was stored");
+					sync.start(syncSessionFor(sessions, connection())!);
+					await whenChanged(
+						() => sync.current,
+						sync.onDidChangeState,
+						(state: SyncState) => state.status === 'in-sync' && state.policy?.source !== 'cached',
+						'in sync with the upgraded service',
+					);
+					assert.deepEqual(rejected, []);
+					assert.deepEqual(
+						[...new Set(states.map((state) => `${state.policy?.document.revision} ${state.policy?.document.enabled}`))],
+						[`${made.revision} true`],
+						'locked to the same revision throughout: never unlocked, nothing new to apply',
+					);
+				} finally {
+					sync.dispose();
+					sessions.dispose();
+				}
 			});
 
 			it("keeps members signed in: 0.2.0's refresh token gives new tokens", async () => {
