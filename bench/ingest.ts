@@ -47,6 +47,7 @@ async function seedMembers(dataDir: string, count: number): Promise<string[]> {
 				deactivatedAt: null,
 				externalId: null,
 				breakGlass: false,
+				policySchema: null,
 			});
 			const token = newSecret('opp_at');
 			await store.insertTokens([

@@ -96,7 +96,14 @@ describe('the Members page of a large organization (headless Chromium)', functio
 		await page.click('#member-search button[type="submit"]');
 		await page.waitForURL(/sync=in\+sync/);
 		const options = await page.locator('#member-search select[name="sync"] option').allTextContents();
-		assert.deepEqual(options, ['Every state (2,501)', 'in sync (250)', 'behind (250)', 'never synced (2,001)', 'deactivated (0)']);
+		assert.deepEqual(options, [
+			'Every state (2,501)',
+			'in sync (250)',
+			'behind (250)',
+			'extension too old (0)',
+			'never synced (2,001)',
+			'deactivated (0)',
+		]);
 		assert.equal(await page.textContent('#members-shown'), 'Showing 1–100 of 250 matching (2,501 members).');
 		assert.deepEqual(new Set(await page.locator('#members .badge').allTextContents()), new Set(['in sync']));
 		mkdirSync(ARTIFACTS, { recursive: true });
@@ -132,5 +139,36 @@ describe('the Members page of a large organization (headless Chromium)', functio
 		assert.equal(await page.textContent('#members-shown'), 'Showing 1–50 of 50 matching (2,501 members).');
 		mkdirSync(ARTIFACTS, { recursive: true });
 		await page.screenshot({ path: join(ARTIFACTS, 'console-members-group.png'), fullPage: false });
+	});
+
+	it('says after a save whose members cannot be given it for their old extension, and why on Members', async () => {
+		// Two members whose extension understands policy schema 2, holding revision 1.
+		for (const id of ['member-0001', 'member-0011']) {
+			await service.store.recordApplied(id, 1, Date.now(), 2);
+		}
+		// Organization tokens need schema 3: those two cannot be given this policy.
+		const admin = (await service.signIn(ADMIN.email)).access_token;
+		assert.equal((await putPolicy(service.url, admin, validSettings.organizationToken, '"2"')).status, 200);
+		await page.goto(`${service.url}/console/settings`);
+		await page.fill('#admin-contact', 'ai-platform@acme.example');
+		await page.click('#save');
+		await page.waitForSelector('#extensions-too-old');
+		assert.equal(
+			await page.textContent('#status'),
+			"Saved revision 4. Members receive it now. 2 members' extensions are too old for it: they keep the revision they have until they update Org Provider Policy in VS Code.",
+		);
+		await page.click('#extensions-too-old');
+		await page.waitForURL(/sync=extension\+too\+old/);
+		assert.deepEqual(await emails(), ['member-0001@acme.example', 'member-0011@acme.example']);
+		assert.deepEqual(await page.locator('#members .extension-update-note').allTextContents(), [
+			'knows schema 2 only: keeps revision 1 until updated',
+			'knows schema 2 only: keeps revision 1 until updated',
+		]);
+		assert.match(
+			(await page.textContent('#extension-too-old-hint')) ?? '',
+			/^Extension too old: their Org Provider Policy extension understands an older policy schema/,
+		);
+		mkdirSync(ARTIFACTS, { recursive: true });
+		await page.locator('main').screenshot({ path: join(ARTIFACTS, 'console-members-extension-too-old.png') });
 	});
 });

@@ -41,7 +41,7 @@ describe('the members API: search, sync state and pages', function () {
 		assert.equal(status, 200);
 		assert.equal(body.members.length, 31);
 		assert.deepEqual([body.total, body.matching], [31, 31]);
-		assert.deepEqual(body.counts, { 'in sync': 5, behind: 0, 'never synced': 26, deactivated: 0 });
+		assert.deepEqual(body.counts, { 'in sync': 5, behind: 0, 'extension too old': 0, 'never synced': 26, deactivated: 0 });
 		assert.deepEqual(
 			body.members.map((member) => member.email),
 			[...body.members.map((member) => member.email)].sort(),
@@ -56,7 +56,11 @@ describe('the members API: search, sync state and pages', function () {
 			['member-03@acme.example', 'member-20@acme.example'],
 		);
 		assert.deepEqual([byGroup.body.total, byGroup.body.matching], [31, 2]);
-		assert.deepEqual(byGroup.body.counts, { 'in sync': 1, behind: 0, 'never synced': 1, deactivated: 0 }, 'counted within the search');
+		assert.deepEqual(
+			byGroup.body.counts,
+			{ 'in sync': 1, behind: 0, 'extension too old': 0, 'never synced': 1, deactivated: 0 },
+			'counted within the search',
+		);
 
 		const inSync = await list('?q=science&sync=in%20sync');
 		assert.deepEqual(
@@ -96,7 +100,7 @@ describe('the members API: search, sync state and pages', function () {
 			['?limit=2.5', 'limit: must be a whole number from 1 to 1000'],
 			['?limit=ten', 'limit: must be a number'],
 			['?offset=-1', 'offset: must be a whole number, 0 or more'],
-			['?sync=lost', 'sync: must be "in sync", "behind", "never synced" or "deactivated"'],
+			['?sync=lost', 'sync: must be "in sync", "behind", "extension too old", "never synced" or "deactivated"'],
 			[`?q=${'x'.repeat(321)}`, 'q: must be at most 320 characters'],
 		] as const) {
 			const { status, body } = await list(query);

@@ -16,5 +16,6 @@ export function memberRecord(id: string, options: { orgId?: string; createdAt?: 
 		deactivatedAt: null,
 		externalId: null,
 		breakGlass: false,
+		policySchema: null,
 	};
 }

@@ -52,6 +52,7 @@ export class Members {
 			deactivatedAt: null,
 			externalId: extra.externalId ?? null,
 			breakGlass: extra.breakGlass ?? false,
+			policySchema: null,
 		};
 	}
 

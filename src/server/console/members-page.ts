@@ -63,6 +63,18 @@ function vscodeChatNote(chat: MemberView['vscodeChat']): SafeHtml {
 		: html``;
 }
 
+/** Why a member is stuck, and what brings them along: only an update of their extension. */
+function extensionTooOldNote(member: MemberView): SafeHtml {
+	if (member.sync !== 'extension too old') {
+		return html``;
+	}
+	const holding = member.appliedRevision === null ? 'no policy' : `revision ${member.appliedRevision}`;
+	return html`<br><span class="muted extension-update-note">knows schema ${member.policySchema ?? 1} only: keeps ${holding} until updated</span>`;
+}
+
+/** What *extension too old* means, said once above the list when anyone on it is. */
+const EXTENSION_TOO_OLD_HINT = html`<p class="muted" id="extension-too-old-hint"><em>Extension too old</em>: their Org Provider Policy extension understands an older policy schema than the revision they are served needs (organization tokens, and models only the Responses API serves, need schema 3). They keep what they hold until they update the extension in VS Code; nothing here can do it for them.</p>`;
+
 /** Another member's role, changed in place (the script asks first and says the outcome). */
 function roleChoice(member: MemberView): SafeHtml {
 	const option = (role: string) => html`<option value="${role}" ${member.role === role ? 'selected' : ''}>${role}</option>`;
@@ -165,6 +177,7 @@ export function membersPage({
 	return html`<section class="card">
 			<h1>Members</h1>
 			<p class="muted">Current revision ${currentRevision}.${rolesFromSso ? html` Roles come from single sign-on: its <a href="/console/sso">Admin groups and Admin e-mails</a> set them at every sign-in.` : ''}</p>
+			${listing.counts['extension too old'] > 0 ? EXTENSION_TOO_OLD_HINT : ''}
 			<div id="status" class="status" role="status" aria-live="polite"></div>
 			${oneTimeLinkPanel('reset', 'One-time password reset link')}
 			${membersSearch(listing, query, [...new Set([...groupsOf.values()].flat())].sort())}
@@ -178,7 +191,7 @@ export function membersPage({
 							<td class="member-groups">${(groupsOf.get(member.id) ?? []).join(', ') || '—'}</td>
 							<td>${member.lastSeenAt ? html`<time datetime="${member.lastSeenAt}">${member.lastSeenAt}</time>` : 'never'}</td>
 							<td>${member.appliedRevision ?? '—'}</td>
-							<td><span class="badge ${member.sync.replace(/ /g, '-')}">${member.sync}</span>${member.deactivatedAt && member.organizationTokenUntil ? html`<br><span class="muted">organization token works until <time datetime="${member.organizationTokenUntil}">${member.organizationTokenUntil}</time></span>` : ''}${vscodeChatNote(member.vscodeChat)}</td>
+							<td><span class="badge ${member.sync.replace(/ /g, '-')}">${member.sync}</span>${member.deactivatedAt && member.organizationTokenUntil ? html`<br><span class="muted">organization token works until <time datetime="${member.organizationTokenUntil}">${member.organizationTokenUntil}</time></span>` : ''}${vscodeChatNote(member.vscodeChat)}${extensionTooOldNote(member)}</td>
 							<td>${member.id === selfId ? '' : memberActions(member)}</td>
 						</tr>`,
 					)}

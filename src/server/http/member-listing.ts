@@ -96,7 +96,7 @@ export async function memberExtras(store: Pick<Store, 'tokenKeys' | 'passwordRes
 
 export function memberViews(
 	users: readonly UserRecord[],
-	standing: Pick<MemberStanding, 'servedRevision' | 'vscodeChat'>,
+	standing: Pick<MemberStanding, 'servedRevision' | 'vscodeChat' | 'extensionTooOld'>,
 	extras: MemberExtras,
 ): MemberView[] {
 	return users.map((member) =>
@@ -104,6 +104,7 @@ export function memberViews(
 			organizationTokenUntil: extras.organizationTokens.get(member.id),
 			passwordResetUntil: extras.passwordResets.get(member.id),
 			vscodeChat: standing.vscodeChat(member),
+			extensionTooOld: standing.extensionTooOld(member),
 		}),
 	);
 }

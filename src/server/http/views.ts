@@ -17,7 +17,10 @@ export const MemberViewSchema = z.object({
 	appliedAt: z.string().nullable(),
 	/** When the directory (SCIM) deactivated the person; they hold no token until reactivated. */
 	deactivatedAt: z.string().nullable(),
-	sync: z.enum(['in sync', 'behind', 'never synced', 'deactivated']),
+	/** The newest policy schema their extension said it understands, at its last sync (null: not known yet). */
+	policySchema: z.number().nullable(),
+	/** `extension too old`: behind because their extension cannot be given the revision they are served until it is updated. */
+	sync: z.enum(['in sync', 'behind', 'extension too old', 'never synced', 'deactivated']),
 	/** Until when the newest organization token issued to them still works (absent: none lives). */
 	organizationTokenUntil: z.string().optional(),
 	/** Until when the unused password reset link an admin made for them works (absent: none). */
@@ -64,10 +67,12 @@ export function memberView(
 		organizationTokenUntil,
 		passwordResetUntil,
 		vscodeChat,
+		extensionTooOld = false,
 	}: {
 		organizationTokenUntil?: number | undefined;
 		passwordResetUntil?: number | undefined;
 		vscodeChat?: VsCodeChatStatus | undefined;
+		extensionTooOld?: boolean;
 	} = {},
 ): MemberView {
 	return {
@@ -82,14 +87,18 @@ export function memberView(
 		appliedRevision: user.appliedRevision,
 		appliedAt: isoTime(user.appliedAt),
 		deactivatedAt: isoTime(user.deactivatedAt),
+		policySchema: user.policySchema,
 		sync:
 			user.deactivatedAt !== null
 				? 'deactivated'
-				: user.appliedRevision === null
-					? 'never synced'
-					: user.appliedRevision >= currentRevision
-						? 'in sync'
-						: 'behind',
+				: user.appliedRevision !== null && user.appliedRevision >= currentRevision
+					? 'in sync'
+					: // Whether they hold an older revision or none yet, only an update brings them this one.
+						extensionTooOld
+						? 'extension too old'
+						: user.appliedRevision === null
+							? 'never synced'
+							: 'behind',
 	};
 }
 

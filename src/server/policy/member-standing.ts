@@ -2,6 +2,7 @@ import type { PolicyDocument } from '../../policy';
 import type { GroupsService } from '../groups/groups-service';
 import type { Store } from '../store/store';
 import type { PublishedRevision } from './policy-service';
+import { servesSchema } from './revisions';
 import type { Rollouts, ServedMember } from './rollouts';
 import { vscodeChatStatuses, type VsCodeChatStatus } from './vscode-chat';
 
@@ -13,6 +14,12 @@ export interface MemberStanding {
 	servedRevision(member: ServedMember): number;
 	/** Their VS Code's utility-model settings against what the revision they are served names. */
 	vscodeChat(member: ServedMember): VsCodeChatStatus | undefined;
+	/**
+	 * Their extension cannot be given the revision they are served: it understands too old a policy
+	 * schema (schema 3's organization tokens, or only models the Responses API serves). Judged on
+	 * the organization's document; a group overlay rarely changes what a schema can carry.
+	 */
+	extensionTooOld(member: ServedMember & { readonly policySchema: number | null }): boolean;
 }
 
 /** One reading of the members' groups and reports, shared by the members API and the console's Members page. */
@@ -30,11 +37,12 @@ export function memberStandings(deps: {
 		const spec = await deps.rollouts.active(current);
 		const stable = spec && (await deps.rollouts.stableOf(current.orgId, spec.stable));
 		const chat = vscodeChatStatuses(reports, groupsOf);
+		const served = (member: ServedMember) => (servedRevision(member) === stable?.revision ? stable : current);
 		return {
 			groupsOf,
 			servedRevision,
-			vscodeChat: (member) =>
-				chat(member.id, (servedRevision(member) === stable?.revision ? stable : current).signed.policy as PolicyDocument),
+			vscodeChat: (member) => chat(member.id, served(member).signed.policy as PolicyDocument),
+			extensionTooOld: (member) => member.policySchema !== null && !servesSchema(served(member), member.policySchema),
 		};
 	};
 }

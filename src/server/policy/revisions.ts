@@ -53,6 +53,11 @@ export function toPublished(record: RevisionRecord): PublishedRevision {
 	};
 }
 
+/** Whether a member that understands schema versions up to `version` can be given this revision at all. */
+export function servesSchema(revision: PublishedRevision, version: number): boolean {
+	return [...revision.jsonBySchema.keys()].some((signed) => signed <= version);
+}
+
 /** The envelope a member that understands schema versions up to `version` is served. */
 export function jsonForSchema(revision: PublishedRevision, version: SchemaVersion): string {
 	for (let candidate = version; candidate >= 1; candidate--) {

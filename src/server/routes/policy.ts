@@ -138,7 +138,9 @@ export const policyRoutes: FastifyPluginAsyncZod<PolicyRouteOptions> = async (
 					`revision: ${request.body.revision} does not exist yet (newest is ${current.revision})`,
 				);
 			}
-			await store.recordApplied(user.id, request.body.revision, clock.now());
+			// Every member request names the schema versions its extension understands (none: version 1).
+			const version = negotiateSchemaVersion(request.headers[SCHEMA_HEADER] as string | undefined);
+			await store.recordApplied(user.id, request.body.revision, clock.now(), version);
 			metrics.revisionsApplied.inc({ org: user.orgId });
 			return reply.code(204).send(null);
 		},
@@ -165,7 +167,9 @@ export const policyRoutes: FastifyPluginAsyncZod<PolicyRouteOptions> = async (
 			const newest = await currentOrThrow(policies, user.orgId);
 			const lastEventId = Number(request.headers['last-event-id']);
 			const version = negotiateSchemaVersion(request.headers[SCHEMA_HEADER] as string | undefined);
-			store.recordSeen(user.id, clock.now()).catch((error: unknown) => request.log.warn({ err: error }, 'could not record last-seen time'));
+			store
+				.recordSeen(user.id, clock.now(), version)
+				.catch((error: unknown) => request.log.warn({ err: error }, 'could not record last-seen time'));
 			const groups = await groupsOf(user.id);
 			// The revision the member holds, as far as it exists: it decides whether they keep a rollout's.
 			const held = Number.isInteger(lastEventId) && lastEventId > 0 ? Math.min(lastEventId, newest.revision) : 0;

@@ -167,4 +167,11 @@ export const THIRD_WAVE_MIGRATIONS: Readonly<Record<string, Migration>> = {
 			await db.schema.alterTable('tokens').addColumn('revoked_reason', 'text').execute();
 		},
 	},
+	'0015_member_policy_schema': {
+		// The newest policy schema each member's extension said it understands, at its last sync: a
+		// revision it cannot be given (organization tokens need schema 3) leaves it behind until it updates.
+		async up(db: Kysely<unknown>): Promise<void> {
+			await db.schema.alterTable('users').addColumn('policy_schema', 'integer').execute();
+		},
+	},
 };

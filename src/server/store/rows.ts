@@ -69,6 +69,7 @@ export const toUser = (row: Row<'users'>): UserRecord => ({
 	deactivatedAt: row.deactivated_at,
 	externalId: row.external_id,
 	breakGlass: row.break_glass === 1,
+	policySchema: row.policy_schema,
 });
 export const toInvitation = (row: Row<'invitations'>): InvitationRecord => ({
 	tokenHash: row.token_hash,
@@ -179,6 +180,7 @@ export const USER_COLUMNS_PREFIXED = [
 	'u.deactivated_at as u_deactivated_at',
 	'u.external_id as u_external_id',
 	'u.break_glass as u_break_glass',
+	'u.policy_schema as u_policy_schema',
 ] as const;
 
 type PrefixedUser = { [K in keyof Row<'users'> as `u_${K}`]: Row<'users'>[K] };
@@ -197,6 +199,7 @@ export function toTokenWithUser(row: Row<'tokens'> & PrefixedUser): { token: Tok
 		deactivated_at: row.u_deactivated_at,
 		external_id: row.u_external_id,
 		break_glass: row.u_break_glass,
+		policy_schema: row.u_policy_schema,
 	};
 	return { token: toToken(row), user: toUser(user) };
 }

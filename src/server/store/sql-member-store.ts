@@ -117,14 +117,23 @@ export abstract class SqlMemberStore extends SqlCredentialStore implements Pick<
 		});
 	}
 
-	async recordSeen(userId: string, at: number): Promise<void> {
-		await this.db.updateTable('users').set({ last_seen_at: at }).where('id', '=', userId).execute();
-	}
-
-	async recordApplied(userId: string, revision: number, at: number): Promise<void> {
+	async recordSeen(userId: string, at: number, policySchema?: number): Promise<void> {
 		await this.db
 			.updateTable('users')
-			.set({ applied_revision: revision, applied_at: at, last_seen_at: at })
+			.set({ last_seen_at: at, ...(policySchema !== undefined ? { policy_schema: policySchema } : {}) })
+			.where('id', '=', userId)
+			.execute();
+	}
+
+	async recordApplied(userId: string, revision: number, at: number, policySchema?: number): Promise<void> {
+		await this.db
+			.updateTable('users')
+			.set({
+				applied_revision: revision,
+				applied_at: at,
+				last_seen_at: at,
+				...(policySchema !== undefined ? { policy_schema: policySchema } : {}),
+			})
 			.where('id', '=', userId)
 			.execute();
 	}

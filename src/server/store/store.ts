@@ -90,6 +90,8 @@ export interface UserRecord {
 	externalId: string | null;
 	/** An admin the operator made (bootstrap, `admin reset-link`): may use a password when SSO is required. */
 	breakGlass: boolean;
+	/** The newest policy schema version their extension said it understands, at its last sync (null: not since it began saying). */
+	policySchema: number | null;
 }
 
 export interface InvitationRecord {
@@ -223,8 +225,9 @@ export interface Store {
 	setPassword(userId: string, passwordHash: string, change: { keepSession: string; endSignIns: boolean; at: number }): Promise<void>;
 	/** Sets a person's role, announced to the other instances (which forget what they resolved for them). False when no such user. */
 	setRole(userId: string, role: Role): Promise<boolean>;
-	recordSeen(userId: string, at: number): Promise<void>;
-	recordApplied(userId: string, revision: number, at: number): Promise<void>;
+	/** The member's extension was here (its event stream opened), understanding policy schemas up to `policySchema`. */
+	recordSeen(userId: string, at: number, policySchema?: number): Promise<void>;
+	recordApplied(userId: string, revision: number, at: number, policySchema?: number): Promise<void>;
 
 	createInvitation(invitation: InvitationRecord): Promise<void>;
 	getInvitation(tokenHash: string): Promise<InvitationRecord | undefined>;

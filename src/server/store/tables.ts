@@ -31,6 +31,7 @@ export interface Tables {
 		deactivated_at: number | null;
 		external_id: string | null;
 		break_glass: number;
+		policy_schema: number | null;
 	};
 	scim_attributes: {
 		user_id: string;

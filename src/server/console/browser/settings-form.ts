@@ -3,6 +3,7 @@ import { organizationTokenChoice, reflectOrganizationToken } from './organizatio
 import { $, $$, inputValue, isChecked, send, showLocalTimes, showStatus } from './dom';
 import { planEndpoint, previewRequestUrl, type EndpointPlan } from '../../../policy/endpoint';
 import { isPlainHttpBeyondLoopback } from '../../../policy/url-rules';
+import { noteExtensionsTooOld } from './extensions-too-old';
 import { collectModelSettings, reflectSummaryChoices, settleKeptSettings, syncModelRows, wireKeptSettings } from './model-settings';
 import { clearErrors, showFieldErrors, type FieldError } from './field-errors';
 
@@ -206,6 +207,7 @@ export function wireSettingsForm(form: HTMLFormElement): void {
 					'success',
 				);
 				$<HTMLSelectElement>('#rollout').value = '';
+				await noteExtensionsTooOld();
 			} else if (response.status === 400 && data.fieldErrors) {
 				showFieldErrors(data.fieldErrors, headersBox);
 			} else if (response.status === 412) {
