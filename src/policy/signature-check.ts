@@ -16,7 +16,14 @@ export interface PolicySigningKey {
 	readonly publicKey: string;
 }
 
-export type PolicyRejection = 'malformed' | 'unknown-key' | 'bad-signature' | 'invalid-document' | 'wrong-organization';
+export type PolicyRejection =
+	| 'malformed'
+	| 'unknown-key'
+	| 'bad-signature'
+	| 'invalid-document'
+	| 'wrong-organization'
+	/** Genuinely the organization's, in a policy schema newer than this extension knows: only an update applies it. */
+	| 'newer-schema';
 
 export class PolicyRejectedError extends Error {
 	override readonly name = 'PolicyRejectedError';

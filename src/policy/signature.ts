@@ -2,7 +2,7 @@ import { createPrivateKey, createPublicKey, generateKeyPairSync, sign, type KeyO
 import * as z from 'zod';
 import { canonicalJson } from './canonical';
 import { formatFieldError, parseWith } from './errors';
-import type { PolicyDocument } from './schema';
+import { SCHEMA_VERSION, type PolicyDocument } from './schema';
 import { keyIdOf, KeyEndorsementSchema, MAX_ENDORSEMENTS, type KeyEndorsement } from './key-endorsement';
 import {
 	checkPolicyOrganization,
@@ -97,6 +97,14 @@ export function verifySignedPolicy(envelope: unknown, trust: PolicyTrust): Verif
 	}
 	const { policy: raw, signature, keyEndorsements } = shape.value;
 	const signingKey = checkPolicySignature(raw, signature, keyEndorsements ?? [], trust);
+	// Said apart from a broken document, and only once the signature holds: the member is asked to update, which a forger must not cause.
+	const { schemaVersion: declared, revision } = raw as { schemaVersion?: unknown; revision?: unknown };
+	if (typeof declared === 'number' && Number.isInteger(declared) && declared > SCHEMA_VERSION) {
+		throw new PolicyRejectedError(
+			'newer-schema',
+			`revision ${String(revision)} of the policy uses policy schema ${declared}; this extension understands schemas up to ${SCHEMA_VERSION}`,
+		);
+	}
 	const document = parseDocument(raw);
 	if (!document.ok) {
 		throw new PolicyRejectedError('invalid-document', document.errors.map(formatFieldError).join('; '));

@@ -56,6 +56,22 @@ describe('policy signatures', () => {
 		assert.equal(rejection(signPolicy(invalid as typeof document, keys.privateKeyPem)), 'invalid-document');
 	});
 
+	it('says a genuine policy in a newer schema is one this extension must be updated for, and only when the signature holds', () => {
+		const newer = { ...document, schemaVersion: 4, provider: { ...document.provider, somethingNew: true } };
+		const signed = signPolicy(newer as unknown as typeof document, keys.privateKeyPem);
+		assert.throws(
+			() => verifySignedPolicy(JSON.parse(JSON.stringify(signed)), trust),
+			(error: Error & { reason?: string }) =>
+				error.reason === 'newer-schema' &&
+				error.message === 'revision 12 of the policy uses policy schema 4; this extension understands schemas up to 3',
+		);
+		// Anyone else's "newer schema" is what it is: not the organization's, so no update is asked for.
+		assert.equal(rejection(signPolicy(newer as unknown as typeof document, generateSigningKeyPair().privateKeyPem)), 'unknown-key');
+		const tampered = structuredClone(signPolicy(document, keys.privateKeyPem)) as { policy: { schemaVersion: number } };
+		tampered.policy.schemaVersion = 4;
+		assert.equal(rejection(tampered), 'bad-signature');
+	});
+
 	it('property: changing any byte of the signed payload makes verification fail', () => {
 		const signed = signPolicy(document, keys.privateKeyPem);
 		const payload = Buffer.from(canonicalJson(signed.policy), 'utf8');

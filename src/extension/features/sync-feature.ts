@@ -12,6 +12,9 @@ import type { ProviderService } from '../provider/provider-service';
 import type { PolicySync, SyncSession, SyncState } from '../sync/policy-sync';
 import type { ServiceConnection } from '../base/service-http';
 
+/** This extension in the Marketplace (`publisher.name` of package.json): where its update is. */
+const EXTENSION_ID = 'org-provider-policy.org-provider-policy';
+
 const EFFECTIVE_POLICY_URI = vscode.Uri.parse('org-provider-policy:/Effective%20Policy.md');
 /** How long Show Effective Policy waits for the service to say which groups the member is in. */
 const PLACEMENT_TIMEOUT_MS = 3000;
@@ -63,6 +66,16 @@ export class SyncFeature extends Disposable implements vscode.TextDocumentConten
 		this._register(
 			sync.onDidRejectPolicy((error) => {
 				this.log.warn(`refused a policy: ${error.message}`);
+				if (error.reason === 'newer-schema') {
+					// The organization's own policy, which this version cannot read: only an update helps, so offer it.
+					void vscode.window
+						.showWarningMessage(
+							`Your organization's policy needs a newer Org Provider Policy extension (${error.message}). Update the extension to apply it; until then none of it is applied.`,
+							'Update Extension',
+						)
+						.then((choice) => choice && vscode.commands.executeCommand('extension.open', EXTENSION_ID));
+					return;
+				}
 				void vscode.window.showWarningMessage(
 					`Org Provider Policy refused a policy from the service (${error.reason}): the last good revision stays in force.`,
 				);
