@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { validSettings } from '../support/policy-fixtures';
-import { ADMIN, bearer, jsonOf, putPolicy, startService, type RunningService } from '../support/service';
+import { ADMIN, bearer, createGroup, jsonOf, putPolicy, startService, type RunningService } from '../support/service';
 
 interface Listed {
 	email: string;
@@ -95,5 +95,22 @@ describe('members whose extension is too old for the policy', function () {
 		assert.deepEqual((await standing())['old@acme.example'], ['behind', 2, 2]);
 		assert.equal(await old.sync(), 4);
 		assert.deepEqual((await standing())['old@acme.example'], ['in sync', 2, 4]);
+	});
+
+	it("counts a canary's members whose extension is too old for the revision rolling out to them", async () => {
+		await createGroup(service.url, admin, 'Pilots', ['old@acme.example', 'current@acme.example']);
+		const canary = await fetch(`${service.url}/api/v1/admin/policy?rollout=group:Pilots`, {
+			method: 'PUT',
+			headers: bearer(admin, { 'content-type': 'application/json', 'if-match': '"4"' }),
+			body: JSON.stringify(validSettings.organizationToken),
+		});
+		assert.equal(canary.status, 200, await canary.clone().text());
+		const status = await jsonOf(await fetch(`${service.url}/api/v1/admin/rollout`, { headers: bearer(admin) }));
+		assert.deepEqual(
+			[status.canaryMembers.members, status.canaryMembers.extensionTooOld],
+			[2, 1],
+			'the old extension in the canary can never adopt it',
+		);
+		assert.equal(status.everyoneElse.extensionTooOld, 0, 'everyone else keeps revision 4, which schema 2 carries');
 	});
 });

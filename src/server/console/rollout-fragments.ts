@@ -22,7 +22,7 @@ export function rolloutCard(status: RolloutStatus | undefined): SafeHtml | '' {
 	}
 	const canary = status.canary.group !== undefined ? `the group ${status.canary.group}` : `${status.canary.percent}% of members`;
 	const row = (name: string, revision: number, side: RolloutSide) =>
-		html`<tr><th scope="row">${name}</th><td>${revision}</td><td>${side.applied} of ${side.members}</td><td>${side.requests}</td><td>${side.failed}</td><td>${rate(side)}</td></tr>`;
+		html`<tr><th scope="row">${name}</th><td>${revision}</td><td>${side.applied} of ${side.members}${side.extensionTooOld ? html`<br><span class="muted extension-update-note">${side.extensionTooOld} with an extension too old for it</span>` : ''}</td><td>${side.requests}</td><td>${side.failed}</td><td>${rate(side)}</td></tr>`;
 	return html`<section class="card" id="rollout-card" data-revision="${status.revision}">
 		<h2>Revision ${status.revision} is rolling out to ${canary}</h2>
 		<p class="muted">Saved by ${status.startedBy}. Everyone else keeps revision ${status.stable} until you promote it; nothing changes on its own.</p>

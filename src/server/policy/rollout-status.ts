@@ -4,11 +4,14 @@ import type { UsageService } from '../usage/usage-service';
 import type { PolicyService } from './policy-service';
 import { takesRollout, type Rollouts } from './rollouts';
 import { DAY_MS, HOUR_MS } from '../clock';
+import { servesSchema } from './revisions';
 
 export interface RolloutSide {
 	members: number;
 	/** Members who reported applying the revision they are served. */
 	applied: number;
+	/** Members whose extension understands too old a policy schema to be given that revision at all. */
+	extensionTooOld: number;
 	/** Requests reported under that revision, and how many failed (with usage reporting on). */
 	requests: number;
 	failed: number;
@@ -27,7 +30,7 @@ export interface RolloutStatus {
 export async function rolloutStatus(
 	deps: {
 		policies: Pick<PolicyService, 'current'>;
-		rollouts: Pick<Rollouts, 'active'>;
+		rollouts: Pick<Rollouts, 'active' | 'stableOf'>;
 		store: Pick<Store, 'listUsers'>;
 		groups: Pick<GroupsService, 'groupsByMember'>;
 		usage: Pick<UsageService, 'summary'>;
@@ -39,10 +42,11 @@ export async function rolloutStatus(
 	if (!current || !spec) {
 		return undefined;
 	}
-	const [users, byMember, summary] = await Promise.all([
+	const [users, byMember, summary, stable] = await Promise.all([
 		deps.store.listUsers(orgId),
 		spec.group !== undefined ? deps.groups.groupsByMember(orgId) : Promise.resolve(new Map<string, string[]>()),
 		deps.usage.summary(orgId, { from: current.createdAt - DAY_MS, to: Date.now() + HOUR_MS }),
+		deps.rollouts.stableOf(orgId, spec.stable),
 	]);
 	const side = (canary: boolean): RolloutSide => {
 		const members = users.filter(
@@ -52,9 +56,13 @@ export async function rolloutStatus(
 		);
 		const revision = canary ? current.revision : spec.stable;
 		const under = summary.revisions.find((entry) => entry.revision === revision);
+		const served = canary ? current : stable;
 		return {
 			members: members.length,
 			applied: members.filter((member) => member.appliedRevision === revision).length,
+			extensionTooOld: members.filter(
+				(member) => member.policySchema !== null && served !== undefined && !servesSchema(served, member.policySchema),
+			).length,
 			requests: under?.requests ?? 0,
 			failed: under?.failed ?? 0,
 		};

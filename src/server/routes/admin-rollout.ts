@@ -13,6 +13,7 @@ import type { GroupsService } from '../groups/groups-service';
 const SideSchema = z.object({
 	members: z.number(),
 	applied: z.number().describe('Members who reported applying the revision they are served'),
+	extensionTooOld: z.number().describe('Members whose extension understands too old a policy schema to be given that revision'),
 	requests: z.number().describe('Requests reported under that revision (usage reporting on)'),
 	failed: z.number(),
 });
@@ -33,7 +34,7 @@ const StatusSchema = z.object({
 export const adminRolloutRoutes: FastifyPluginAsyncZod<{
 	auth: Authenticators;
 	policies: Pick<PolicyService, 'current'>;
-	rollouts: Pick<Rollouts, 'active' | 'promote' | 'rollBack'>;
+	rollouts: Pick<Rollouts, 'active' | 'stableOf' | 'promote' | 'rollBack'>;
 	store: Pick<Store, 'listUsers'>;
 	groups: Pick<GroupsService, 'groupsByMember'>;
 	usage: Pick<UsageService, 'summary'>;
