@@ -61,6 +61,18 @@ describe('sync state machine', () => {
 			'refused a policy from the service: bad signature; revision 7 stays in force',
 		);
 		assert.equal(transition(refused, { type: 'signed-out' }).policy?.document.revision, 7);
+		const newer = transition(refused, {
+			type: 'refused',
+			reason: 'revision 8 of the policy uses policy schema 4; this extension understands schemas up to 3',
+			needsUpdate: true,
+		});
+		assert.deepEqual(
+			[newer.policy?.document.revision, newer.status === 'error' && newer.message],
+			[
+				7,
+				"your organization's policy needs a newer version of this extension (revision 8 of the policy uses policy schema 4; this extension understands schemas up to 3): update it; revision 7 stays in force",
+			],
+		);
 	});
 
 	it("drops another organization's policy when sync starts, and a cache never overrides a live policy", () => {

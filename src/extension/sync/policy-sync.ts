@@ -246,7 +246,7 @@ export class PolicySync extends Disposable {
 				this.lastRejection = error.message;
 				this.rejected.fire(error);
 			}
-			this.dispatch({ type: 'refused', reason: error.message });
+			this.dispatch({ type: 'refused', reason: error.message, needsUpdate: error.reason === 'newer-schema' });
 			return;
 		}
 		if (document.revision < this.highestApplied) {

@@ -51,7 +51,8 @@ export type SyncEvent =
 	| { readonly type: 'confirmed' }
 	| { readonly type: 'failed'; readonly reason: string; readonly unreachable: boolean; readonly at: number }
 	/** The service sent a policy that does not verify, or is older than one applied before; the applied one stays. */
-	| { readonly type: 'refused'; readonly reason: string };
+	/** `needsUpdate`: the organization's own policy, in a schema only a newer extension reads. */
+	| { readonly type: 'refused'; readonly reason: string; readonly needsUpdate?: boolean };
 
 export const INITIAL_STATE: SyncState = { status: 'signed-out', policy: undefined };
 
@@ -106,7 +107,9 @@ export function transition(state: SyncState, event: SyncEvent): SyncState {
 			return {
 				status: 'error',
 				policy: state.policy,
-				message: `refused a policy from the service: ${event.reason}; revision ${state.policy?.document.revision ?? '—'} stays in force`,
+				message: event.needsUpdate
+					? `your organization's policy needs a newer version of this extension (${event.reason}): update it; revision ${state.policy?.document.revision ?? '—'} stays in force`
+					: `refused a policy from the service: ${event.reason}; revision ${state.policy?.document.revision ?? '—'} stays in force`,
 			};
 	}
 }
