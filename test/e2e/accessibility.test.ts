@@ -123,4 +123,43 @@ describe('the console against WCAG 2.2 AA (axe-core, headless Chromium)', functi
 			assert.deepEqual(found, []);
 		});
 	}
+
+	it('reflows to 320 CSS pixels: no page scrolls sideways, a wide table scrolls within its card (WCAG 1.4.10)', async () => {
+		const page = await browser.newPage({ viewport: { width: 320, height: 640 } });
+		const wider: string[] = [];
+		const check = async (name: string) => {
+			await page.waitForLoadState('networkidle');
+			const [scrolled, shown] = (await page.evaluate('[document.documentElement.scrollWidth, document.documentElement.clientWidth]')) as [
+				number,
+				number,
+			];
+			if (scrolled > shown) {
+				wider.push(`${name}: ${scrolled} px wide`);
+			}
+		};
+		try {
+			for (const [name, address] of [
+				['login', '/console/login'],
+				['invitation', invitation],
+				['password reset', passwordReset],
+				['change password', '/account/password'],
+				['device approval', '/device'],
+			] as const) {
+				await page.goto(new URL(address, service.url).toString());
+				await check(name);
+			}
+			await signInToConsole(page, service.url);
+			for (const name of ['settings', 'members', 'groups', 'revisions', 'usage', 'devices', 'sso', 'tokens', 'activity', 'account']) {
+				await page.goto(`${service.url}/console/${name}`);
+				await check(name);
+			}
+			for (const name of ['members', 'settings']) {
+				await page.goto(`${service.url}/console/${name}`);
+				await page.screenshot({ path: join(ARTIFACTS, `console-${name}-320px.png`), fullPage: true });
+			}
+		} finally {
+			await page.close();
+		}
+		assert.deepEqual(wider, []);
+	});
 });
