@@ -50,8 +50,10 @@ export type SyncEvent =
 	/** The service confirmed the applied revision is current (304). */
 	| { readonly type: 'confirmed' }
 	| { readonly type: 'failed'; readonly reason: string; readonly unreachable: boolean; readonly at: number }
-	/** The service sent a policy that does not verify, or is older than one applied before; the applied one stays. */
-	/** `needsUpdate`: the organization's own policy, in a schema only a newer extension reads. */
+	/**
+	 * The service sent a policy that does not verify, or is older than one applied before; the applied
+	 * one stays. `needsUpdate`: the organization's own policy, in a schema only a newer extension reads.
+	 */
 	| { readonly type: 'refused'; readonly reason: string; readonly needsUpdate?: boolean };
 
 export const INITIAL_STATE: SyncState = { status: 'signed-out', policy: undefined };
