@@ -2,7 +2,7 @@ import type { PolicyDocument } from '../../policy';
 import type { GroupsService } from '../groups/groups-service';
 import type { Store } from '../store/store';
 import type { PublishedRevision } from './policy-service';
-import { servesSchema } from './revisions';
+import { tooOldFor } from './revisions';
 import type { Rollouts, ServedMember } from './rollouts';
 import { vscodeChatStatuses, type VsCodeChatStatus } from './vscode-chat';
 
@@ -42,7 +42,7 @@ export function memberStandings(deps: {
 			groupsOf,
 			servedRevision,
 			vscodeChat: (member) => chat(member.id, served(member).signed.policy as PolicyDocument),
-			extensionTooOld: (member) => member.policySchema !== null && !servesSchema(served(member), member.policySchema),
+			extensionTooOld: (member) => tooOldFor(served(member), member.policySchema),
 		};
 	};
 }

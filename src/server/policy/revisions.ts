@@ -53,9 +53,12 @@ export function toPublished(record: RevisionRecord): PublishedRevision {
 	};
 }
 
-/** Whether a member that understands schema versions up to `version` can be given this revision at all. */
-export function servesSchema(revision: PublishedRevision, version: number): boolean {
-	return [...revision.jsonBySchema.keys()].some((signed) => signed <= version);
+/**
+ * Whether an extension that said it understands policy schemas up to `policySchema` cannot be given
+ * this revision at all (none of its envelopes is in a schema that old). Unknown (null): not judged.
+ */
+export function tooOldFor(revision: PublishedRevision, policySchema: number | null): boolean {
+	return policySchema !== null && ![...revision.jsonBySchema.keys()].some((signed) => signed <= policySchema);
 }
 
 /** The envelope a member that understands schema versions up to `version` is served. */

@@ -4,7 +4,7 @@ import type { UsageService } from '../usage/usage-service';
 import type { PolicyService } from './policy-service';
 import { takesRollout, type Rollouts } from './rollouts';
 import { DAY_MS, HOUR_MS } from '../clock';
-import { servesSchema } from './revisions';
+import { tooOldFor } from './revisions';
 
 export interface RolloutSide {
 	members: number;
@@ -60,9 +60,7 @@ export async function rolloutStatus(
 		return {
 			members: members.length,
 			applied: members.filter((member) => member.appliedRevision === revision).length,
-			extensionTooOld: members.filter(
-				(member) => member.policySchema !== null && served !== undefined && !servesSchema(served, member.policySchema),
-			).length,
+			extensionTooOld: members.filter((member) => tooOldFor(served, member.policySchema)).length,
 			requests: under?.requests ?? 0,
 			failed: under?.failed ?? 0,
 		};
