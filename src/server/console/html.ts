@@ -76,6 +76,7 @@ ${options.refreshTo ? html`<meta http-equiv="refresh" content="0;url=${options.r
 <title>${options.title} · Org Provider Policy</title>
 <link rel="icon" type="image/svg+xml" href="/console/assets/icon.svg">
 <link rel="stylesheet" href="/console/assets/console.css">
+<link rel="stylesheet" href="/console/assets/tables.css">
 ${options.user ? html`<link rel="stylesheet" href="/console/assets/topbar.css">` : ''}
 ${(options.styles ?? []).map((href) => html`<link rel="stylesheet" href="${href}">`)}
 ${(options.scripts ?? []).map((src) => html`<script src="${src}" defer></script>`)}
