@@ -86,6 +86,11 @@ const suites = {
 		needsBuild: true,
 		command: [process.execPath, '--import', 'tsx', join(root, 'test/integration/launch.ts'), '--packaged'],
 	},
+	// A member's update: release 0.2.0's package signed in and holding a policy, this release installed over it.
+	'integration-upgrade': {
+		needsBuild: true,
+		command: [process.execPath, '--import', 'tsx', join(root, 'test/integration/launch.ts'), '--upgrade'],
+	},
 	// The host matrix: the oldest VS Code we support and a current one (code-server 4.139 runs on
 	// Node 24, from the npm registry), on the core of the member's day — sign-in, the policy, both
 	// assistants' shapes through vscode.lm, tool round trips. The full day runs on 1.117 above.

@@ -17,6 +17,13 @@ export const MEMBER = { email: 'dev@acme.example', password: 'pw-dev@acme.exampl
  * development extension then, so the installed package is the one under test.
  */
 export const PACKAGED = process.argv.includes('--packaged');
+/**
+ * `--upgrade`: a member's VS Code with release 0.2.0 installed (the package members have), signed in
+ * and holding a policy; this release's package is then installed over it and VS Code starts again.
+ */
+export const UPGRADE = process.argv.includes('--upgrade');
+/** Release 0.2.0's production package, as members installed it (test/fixtures/release-0.2.0/README.md says how it was made). */
+export const RELEASE_0_2_0_VSIX = join(root, 'test', 'fixtures', 'release-0.2.0', 'org-provider-policy-0.2.0.vsix');
 /** `--first-run`: a machine with no policy server configured (no bootstrap file), for a member's first minute. */
 export const FIRST_RUN = process.argv.includes('--first-run');
 export const PACKAGED_GREP = [

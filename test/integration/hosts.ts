@@ -2,15 +2,15 @@
  * The two extension hosts: the offline one (code-server's VS Code server, driven by headless
  * Chromium) and the Electron build through @vscode/test-electron.
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { format } from 'node:util';
 import { launchChromium } from '../support/chromium';
-import { freePort } from '../support/free-port';
 
-import { artifacts, FIRST_RUN, HOST_TIMEOUT_MS, PACKAGED, log, packageExtension, root } from './harness';
+import { artifacts, FIRST_RUN, PACKAGED, UPGRADE, log, packageExtension, root } from './harness';
+import { hostEnvironment, installExtension, logsDir, prepareOfflineHost, remote, runSuiteOnPage, startHostServer } from './offline-host';
+import { runUpgrade } from './upgrade-host';
 import { uiChatAfterReload } from './ui-driver';
 import type { World } from './world';
 
@@ -33,141 +33,49 @@ export async function runOffline(
 	env: Record<string, string>,
 	world: World,
 ): Promise<number> {
-	const { installHost, hostNode } = await import('../../scripts/vscode-host.mjs');
-	const codeServer = installHost();
-	const node = hostNode().bin;
-	const port = await freePort();
-	const home = mkdtempSync(join(tmpdir(), 'opp-integration-home-'));
-	const logs = join(artifacts, 'integration-logs');
-	mkdirSync(logs, { recursive: true });
-	const folder = join(home, 'workspace');
-	mkdirSync(folder, { recursive: true });
-	const configFile = join(home, 'config.yaml');
-	writeFileSync(configFile, 'auth: none\ncert: false\n');
-	log(
-		`host: offline (code-server ${codeServer.split('/').slice(-3, -2)[0] ?? ''} with VS Code's server, headless Chromium) on port ${port}`,
-	);
-	const hostEnv = { ...process.env, ...env, HOME: home, EXTENSIONS_GALLERY: '{}' };
-	// The consumer is installed as a member's assistant would be; in the packaged run, ours is instead.
-	for (const vsix of PACKAGED ? [packageExtension()] : [consumer.vsix]) {
-		const installed = spawnSync(
-			node,
-			[
-				join(codeServer, 'out', 'node', 'entry.js'),
-				'--extensions-dir',
-				join(home, 'extensions'),
-				'--user-data-dir',
-				join(home, 'data'),
-				'--install-extension',
-				vsix,
-			],
-			{ env: hostEnv, encoding: 'utf8' },
-		);
-		if (installed.status !== 0) {
-			throw new Error(`could not install ${vsix}: ${installed.stderr || installed.stdout}`);
-		}
+	const host = await prepareOfflineHost();
+	mkdirSync(logsDir, { recursive: true });
+	if (UPGRADE) {
+		return runUpgrade(host, suitePath, consumer, env, world);
 	}
-	// VS Code 1.139's built workbench honours the test payload (extensionDevelopmentPath,
-	// extensionTestsPath) only with the smoke-test driver on, which code-server's CLI does not pass:
-	// there the VS Code server inside code-server is started directly with it.
-	const vscodeServer = process.env.ORG_POLICY_HOST_VSCODE_SERVER === '1';
-	const serverArgs = vscodeServer
-		? [
-				join(codeServer, 'lib', 'vscode', 'out', 'server-main.js'),
-				'--host',
-				'127.0.0.1',
-				'--port',
-				String(port),
-				'--without-connection-token',
-				'--enable-smoke-test-driver',
-				'--accept-server-license-terms',
-				'--disable-telemetry',
-				'--disable-workspace-trust',
-			]
-		: [
-				join(codeServer, 'out', 'node', 'entry.js'),
-				'--auth',
-				'none',
-				'--bind-addr',
-				`127.0.0.1:${port}`,
-				'--disable-telemetry',
-				'--disable-update-check',
-				'--disable-workspace-trust',
-				'--config',
-				configFile,
-			];
-	const server: ChildProcess = spawn(
-		node,
-		[...serverArgs, '--user-data-dir', join(home, 'data'), '--extensions-dir', join(home, 'extensions'), ...(vscodeServer ? [] : [folder])],
-		{ env: hostEnv, detached: true, stdio: ['ignore', 'pipe', 'pipe'] },
-	);
-	let serverLog = '';
-	server.stdout?.on('data', (chunk) => (serverLog += String(chunk)));
-	server.stderr?.on('data', (chunk) => (serverLog += String(chunk)));
+	const hostEnv = hostEnvironment(host, env);
+	// The consumer is installed as a member's assistant would be; in the packaged run, ours is instead.
+	installExtension(host, PACKAGED ? packageExtension() : consumer.vsix, hostEnv);
+	const server = await startHostServer(host, hostEnv).catch((error: unknown) => {
+		rmSync(host.home, { recursive: true, force: true });
+		throw error;
+	});
 	const browser = await launchChromium();
 	const hostLog: string[] = [];
 	try {
-		const base = `http://127.0.0.1:${port}`;
-		for (let attempt = 0; ; attempt++) {
-			const healthy = await fetch(`${base}/${vscodeServer ? 'version' : 'healthz'}`)
-				.then((response) => response.ok)
-				.catch(() => false);
-			if (healthy) {
-				break;
-			}
-			if (attempt > 300 || server.exitCode !== null) {
-				throw new Error(`code-server did not start:\n${serverLog}`);
-			}
-			await new Promise((resolve) => setTimeout(resolve, 100));
-		}
 		const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
 		world.page = page;
-		const exit = new Promise<number>((resolve) => {
-			void page.exposeFunction('codeAutomationExit', (code: number) => resolve(code));
-		});
-		await page.exposeFunction('codeAutomationLog', (level: string, args: unknown[]) => {
-			// Arguments arrive as console.log gave them (format string first).
-			const line = format(...(Array.isArray(args) ? args : [args]));
-			hostLog.push(`[${level}] ${line}`);
-			console.log(line);
-		});
-		const remote = (path: string) => `vscode-remote://127.0.0.1:${port}${path}`;
-		const payload = JSON.stringify([
-			['extensionDevelopmentPath', remote(PACKAGED ? consumer.dir : root)],
-			['extensionTestsPath', remote(suitePath)],
-		]);
-		await page.goto(`${base}/?folder=${encodeURIComponent(folder)}&payload=${encodeURIComponent(payload)}`);
-		let timer: NodeJS.Timeout | undefined;
-		const code = await Promise.race([
-			exit,
-			new Promise<number>((resolve) => {
-				timer = setTimeout(() => {
-					console.error(`[integration] the extension host did not finish within ${HOST_TIMEOUT_MS / 1000} s; logs kept in ${logs}`);
-					resolve(124);
-				}, HOST_TIMEOUT_MS);
-			}),
-		]).finally(() => clearTimeout(timer));
+		const code = await runSuiteOnPage(
+			host,
+			page,
+			[
+				['extensionDevelopmentPath', remote(host, PACKAGED ? consumer.dir : root)],
+				['extensionTestsPath', remote(host, suitePath)],
+			],
+			hostLog,
+		);
 		if (code !== 0) {
 			await page.screenshot({ path: join(artifacts, 'integration-host-at-exit.png') }).catch(() => undefined);
 		} else if (!PACKAGED && !FIRST_RUN && !process.env.ORG_POLICY_INTEGRATION_GREP) {
 			// The whole day ran: VS Code opened again on the same folder (a reload, as after an update), the
 			// extension without the tests, must show the chat view's conversation as the day left it.
-			const developmentOnly = JSON.stringify([['extensionDevelopmentPath', remote(root)]]);
-			await page.goto(`${base}/?folder=${encodeURIComponent(folder)}&payload=${encodeURIComponent(developmentOnly)}`);
+			const developmentOnly = JSON.stringify([['extensionDevelopmentPath', remote(host, root)]]);
+			await page.goto(`${host.base}/?folder=${encodeURIComponent(host.folder)}&payload=${encodeURIComponent(developmentOnly)}`);
 			countOutsideHost(world, 'the chat view shows the conversation again after VS Code opens anew', await uiChatAfterReload(page));
 		}
 		return code;
 	} finally {
-		writeFileSync(join(logs, 'code-server.log'), serverLog);
-		writeFileSync(join(logs, 'extension-host.log'), hostLog.join('\n'));
+		writeFileSync(join(logsDir, 'code-server.log'), server.output());
+		writeFileSync(join(logsDir, 'extension-host.log'), hostLog.join('\n'));
 		world.page = undefined;
 		await browser.close().catch(() => undefined);
-		try {
-			process.kill(-server.pid!, 'SIGTERM');
-		} catch {
-			// already gone
-		}
-		rmSync(home, { recursive: true, force: true });
+		await server.stop();
+		rmSync(host.home, { recursive: true, force: true });
 	}
 }
 

@@ -9,14 +9,16 @@
 import { existsSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
-import { buildConsumer, buildSuite, log, PACKAGED, root } from './harness';
+import { buildConsumer, buildSuite, log, PACKAGED, root, UPGRADE } from './harness';
 import { runElectron, runOffline } from './hosts';
 import { startWorld } from './world';
 
 async function main(): Promise<void> {
 	const electron = Boolean(process.env.VSCODE_EXECUTABLE_PATH) || process.env.ORG_POLICY_VSCODE_DOWNLOAD === '1';
-	if (PACKAGED && electron) {
-		throw new Error('--packaged runs in the offline host (it installs the .vsix into code-server); unset VSCODE_EXECUTABLE_PATH');
+	if ((PACKAGED || UPGRADE) && electron) {
+		throw new Error(
+			'--packaged and --upgrade run in the offline host (they install .vsix files into code-server); unset VSCODE_EXECUTABLE_PATH',
+		);
 	}
 	if (!existsSync(join(root, 'dist', 'extension.js'))) {
 		throw new Error('dist/extension.js is missing: run npm run build first');

@@ -16,7 +16,7 @@ import { adminConsole, saveSsoSettings } from '../support/sso-setup';
 import { startTokenGateway, type TokenGateway } from '../support/token-gateway';
 import { startInTheWay, type InTheWay } from '../support/in-the-way';
 
-import { FIRST_RUN, MEMBER, PACKAGED, PACKAGED_GREP, log } from './harness';
+import { FIRST_RUN, MEMBER, PACKAGED, PACKAGED_GREP, UPGRADE, log } from './harness';
 import {
 	type ChatErrorScenario,
 	consoleUsage,
@@ -64,6 +64,8 @@ export interface World {
 	gateway?: TokenGateway;
 	/** A network sign-in page answering on the service's port in its place, while the service is stopped. */
 	portal?: InTheWay;
+	/** What one start of VS Code leaves for the next (the upgrade run: the revisions 0.2.0 saw). */
+	remembered: Record<string, unknown>;
 }
 
 export async function startWorld(): Promise<{ world: World; env: Record<string, string>; control: Server }> {
@@ -93,7 +95,7 @@ export async function startWorld(): Promise<{ world: World; env: Record<string, 
 	if (!tested.text.includes('id="sso-tested"')) {
 		throw new Error(`the Test sign-in did not pass: ${tested.text.slice(0, 500)}`);
 	}
-	const world: World = { service, servicePort, dataDir, endpoint, stats: undefined, page: undefined, idp };
+	const world: World = { service, servicePort, dataDir, endpoint, stats: undefined, page: undefined, idp, remembered: {} };
 
 	const control = createServer((request, response) => {
 		const reply = (status: number, body: unknown) =>
@@ -139,9 +141,23 @@ export async function startWorld(): Promise<{ world: World; env: Record<string, 
 						world.gateway = await startTokenGateway({ serviceUrl: world.service!.url, endpointUrl: world.endpoint.url, audience });
 						return reply(200, { url: world.gateway.url });
 					}
-					case 'POST /stats':
-						world.stats = JSON.parse(await readBody(request));
+					case 'POST /remember':
+						Object.assign(world.remembered, JSON.parse(await readBody(request)));
 						return reply(200, {});
+					case 'GET /remembered':
+						return reply(200, world.remembered);
+					case 'POST /stats': {
+						// Added up: the upgrade run reports once per VS Code start.
+						const reported = JSON.parse(await readBody(request)) as NonNullable<World['stats']>;
+						const sum = (world.stats ??= { passed: 0, failed: 0, skipped: 0 });
+						sum.passed += reported.passed;
+						sum.failed += reported.failed;
+						sum.skipped += reported.skipped;
+						if (reported.failures?.length) {
+							(sum.failures ??= []).push(...reported.failures);
+						}
+						return reply(200, {});
+					}
 					case 'POST /ui-check':
 						return onPage<{ expectDivider?: boolean }>((page, expected) => uiCheck(page, expected));
 					case 'POST /ui-change-password':
@@ -221,6 +237,8 @@ export async function startWorld(): Promise<{ world: World; env: Record<string, 
 		// chain fails here without any traffic beyond this machine.
 		AZURE_AUTHORITY_HOST: 'https://127.0.0.1:9',
 		...(PACKAGED ? { ORG_POLICY_INTEGRATION_PACKAGED: '1', ORG_POLICY_INTEGRATION_GREP: PACKAGED_GREP } : {}),
+		// The upgrade run's launcher adds which start this is (ORG_POLICY_INTEGRATION_UPGRADE: before or after).
+		...(UPGRADE ? { ORG_POLICY_INTEGRATION_UPGRADE: 'before' } : {}),
 	};
 	return { world, env, control };
 }

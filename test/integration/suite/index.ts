@@ -1,6 +1,7 @@
 import Mocha from 'mocha';
 import { firstRun } from './first-run';
 import { memberDay } from './member-day';
+import { upgrade } from './upgrade';
 
 /**
  * The extension-host entry (`extensionTestsPath`): the same for the Electron launcher and the
@@ -12,8 +13,12 @@ export async function run(): Promise<void> {
 	const mocha = new Mocha({ ui: 'bdd', reporter: 'spec', color: false, timeout: 60_000, ...(grep ? { grep: new RegExp(grep) } : {}) });
 	mocha.suite.emit('pre-require', globalThis, 'member-day', mocha);
 	// launch.ts --first-run: a machine with no policy server, and nobody signed in yet.
+	const upgradePhase = process.env.ORG_POLICY_INTEGRATION_UPGRADE;
 	if (process.env.ORG_POLICY_INTEGRATION_FIRST_RUN === '1') {
 		firstRun();
+	} else if (upgradePhase === 'before' || upgradePhase === 'after') {
+		// launch.ts --upgrade: VS Code with 0.2.0 installed, then again with this release installed over it.
+		upgrade(upgradePhase);
 	} else {
 		memberDay();
 	}

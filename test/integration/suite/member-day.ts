@@ -3,6 +3,7 @@ import * as vscode from 'vscode';
 import type { OrgProviderPolicyApi } from '../../../src/extension/api';
 import type { LanguageModelConsumer } from '../lm-consumer/extension';
 import { packagedChecks } from './packaged';
+import { approveDeviceCode } from './device-approval';
 import { workbenchDriver } from './drive';
 
 const env = (name: string): string => {
@@ -189,28 +190,11 @@ export function memberDay(): void {
 			const shown = new Promise<{ userCode: string }>((resolve) => api.onDidShowDeviceCode(resolve));
 			const signIn = vscode.commands.executeCommand('orgProviderPolicy.signIn');
 			const { userCode } = await shown;
-			// As a browser does: open the page (its form cookie and token), then post the form.
-			const page = await fetch(`${service()}/device?user_code=${encodeURIComponent(userCode)}`);
-			const html = await page.text();
-			assert.match(html, /Acme Corp/);
-			const approval = await fetch(`${service()}/device`, {
-				method: 'POST',
-				headers: {
-					'content-type': 'application/x-www-form-urlencoded',
-					cookie: page.headers
-						.getSetCookie()
-						.map((cookie) => cookie.split(';')[0])
-						.join('; '),
-				},
-				body: new URLSearchParams({
-					csrf: /name="csrf" value="([^"]+)"/.exec(html)?.[1] ?? '',
-					user_code: userCode,
-					email: env('ORG_POLICY_TEST_MEMBER_EMAIL'),
-					password: env('ORG_POLICY_TEST_MEMBER_PASSWORD'),
-					action: 'approve',
-				}),
+			const { html } = await approveDeviceCode(service(), userCode, {
+				email: env('ORG_POLICY_TEST_MEMBER_EMAIL'),
+				password: env('ORG_POLICY_TEST_MEMBER_PASSWORD'),
 			});
-			assert.equal(approval.status, 200);
+			assert.match(html, /Acme Corp/);
 			await signIn;
 			const accounts = await vscode.authentication.getAccounts('org-provider-policy');
 			assert.deepEqual(
