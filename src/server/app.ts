@@ -172,7 +172,7 @@ export async function buildApp(options: AppOptions): Promise<PolicyApp> {
 		audit,
 		usage,
 		groups,
-		rolloutStatus: (orgId) => rolloutStatus({ policies, rollouts, store, groups, usage }, orgId),
+		rolloutStatus: (orgId) => rolloutStatus({ policies, rollouts, store, groups, usage, clock }, orgId),
 		standings,
 		clock,
 		mailer,

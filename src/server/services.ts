@@ -119,7 +119,7 @@ export async function buildServices({
 	const groups: GroupsService = new GroupsService(store.groups, store, clock, audit, regroup, (orgId, name) =>
 		groupNamedByPolicy(orgId, name, { policies, rollouts }),
 	);
-	const standings = memberStandings({ rollouts, groups, store });
+	const standings = memberStandings({ rollouts, groups, store, clock });
 	const scimGroups = new ScimGroups(store.groups, store, clock, audit, (kind, id) => `${config.publicUrl}/scim/v2/${kind}/${id}`, regroup);
 	const scimUsers = new ScimUsers(store, store.identity, accounts.members, clock, audit, (id) => `${config.publicUrl}/scim/v2/Users/${id}`);
 	return {

@@ -31,7 +31,7 @@ describe('the Members page of a large organization (headless Chromium)', functio
 			const appliedRevision = index % 10 === 0 ? 2 : index % 10 === 1 ? 1 : null;
 			await service.store.createUser(memberRecord(id));
 			if (appliedRevision) {
-				await service.store.recordApplied(id, appliedRevision, Date.now());
+				await service.store.recordApplied({ userId: id, revision: appliedRevision, at: Date.now() });
 			}
 		}
 		await createGroup(
@@ -144,7 +144,7 @@ describe('the Members page of a large organization (headless Chromium)', functio
 	it('says after a save whose members cannot be given it for their old extension, and why on Members', async () => {
 		// Two members whose extension understands policy schema 2, holding revision 1.
 		for (const id of ['member-0001', 'member-0011']) {
-			await service.store.recordApplied(id, 1, Date.now(), 2);
+			await service.store.recordApplied({ userId: id, revision: 1, at: Date.now(), policySchema: 2 });
 		}
 		// Organization tokens need schema 3: those two cannot be given this policy.
 		const admin = (await service.signIn(ADMIN.email)).access_token;

@@ -1,4 +1,6 @@
 import assert from 'node:assert/strict';
+import { form } from '../support/device-sign-in';
+import { TestBrowser } from '../support/sso-browser';
 import { validSettings } from '../support/policy-fixtures';
 import { ADMIN, bearer, createGroup, jsonOf, putPolicy, startService, type RunningService } from '../support/service';
 
@@ -7,6 +9,7 @@ interface Listed {
 	sync: string;
 	policySchema: number | null;
 	appliedRevision: number | null;
+	signIns?: { appliedRevision: number | null; policySchema: number | null }[];
 }
 
 /**
@@ -28,7 +31,12 @@ describe('members whose extension is too old for the policy', function () {
 	/** A member's extension that understands policy schemas up to `schema`: reads, then reports what it applied. */
 	const extension = async (email: string, schema: string) => {
 		await service.addUser(email, 'member');
-		const token = (await service.signIn(email)).access_token;
+		return machine(email, schema);
+	};
+	/** The member signs in (again) from VS Code on another machine: a sign-in of its own. */
+	const machine = async (email: string, schema: string) => {
+		const signedIn = await service.signIn(email);
+		const token = signedIn.access_token;
 		const headers = (extra: Record<string, string> = {}) => bearer(token, { 'org-policy-schema': schema, ...extra });
 		return {
 			async sync(): Promise<number> {
@@ -50,6 +58,10 @@ describe('members whose extension is too old for the policy', function () {
 				const stream = await fetch(`${service.url}/api/v1/policy/events`, { headers: headers(), signal: controller.signal });
 				assert.equal(stream.status, 200);
 				controller.abort();
+			},
+			/** Signs this machine out (RFC 7009, as the extension's *Sign Out* does). */
+			async signOut(): Promise<void> {
+				assert.equal((await form(`${service.url}/oauth/revoke`, { token: signedIn.refresh_token })).status, 200);
 			},
 		};
 	};
@@ -97,11 +109,63 @@ describe('members whose extension is too old for the policy', function () {
 		assert.deepEqual((await standing())['old@acme.example'], ['in sync', 2, 4]);
 	});
 
+	it('judges a member on two machines by the one furthest behind, and forgets a machine signed out', async () => {
+		await service.addUser('two@acme.example', 'member');
+		const laptop = await machine('two@acme.example', '3');
+		const desktop = await machine('two@acme.example', '2');
+		assert.equal(await desktop.sync(), 4);
+		assert.equal(await laptop.sync(), 4);
+		const listed = async () => (await members(`?q=two%40`)).members[0]!;
+		const inSync = await listed();
+		assert.equal(inSync.sync, 'in sync');
+		assert.deepEqual(
+			inSync.signIns?.map((each) => [each.appliedRevision, each.policySchema]),
+			[
+				[4, 3],
+				[4, 2],
+			],
+			'each machine, the one seen last first',
+		);
+
+		// Organization tokens: the laptop takes the revision, the desktop's extension cannot.
+		const saved = await putPolicy(service.url, admin, validSettings.organizationToken, '"4"');
+		assert.equal(saved.status, 200);
+		assert.equal(await laptop.sync(), 5);
+		const behindOnOne = await listed();
+		assert.deepEqual(
+			[behindOnOne.sync, behindOnOne.appliedRevision, behindOnOne.policySchema],
+			['extension too old', 5, 2],
+			'the laptop applied 5, yet the desktop holds them back',
+		);
+		assert.deepEqual(
+			behindOnOne.signIns?.map((each) => [each.appliedRevision, each.policySchema]),
+			[
+				[5, 3],
+				[4, 2],
+			],
+		);
+		const browser = new TestBrowser();
+		await browser.submit(`${service.url}/console/login`, '/console/login', { email: ADMIN.email, password: ADMIN.password });
+		const page = await (await browser.open(`${service.url}/console/members?q=two%40`)).response.text();
+		assert.match(page, /one of their machines knows schema 2 only: keeps revision 4 until updated/);
+		assert.match(page, /signed in on 2 machines: revision 5, revision 4/);
+
+		// The desktop is signed out (put away, or handed on): the member is as far along as the laptop.
+		await desktop.signOut();
+		const after = await listed();
+		assert.deepEqual([after.sync, after.policySchema, after.signIns?.length], ['in sync', 3, 1]);
+		assert.equal(
+			(await putPolicy(service.url, admin, validSettings.plainCompatible, '"5"')).status,
+			200,
+			'back to a revision schema 2 carries',
+		);
+	});
+
 	it("counts a canary's members whose extension is too old for the revision rolling out to them", async () => {
 		await createGroup(service.url, admin, 'Pilots', ['old@acme.example', 'current@acme.example']);
 		const canary = await fetch(`${service.url}/api/v1/admin/policy?rollout=group:Pilots`, {
 			method: 'PUT',
-			headers: bearer(admin, { 'content-type': 'application/json', 'if-match': '"4"' }),
+			headers: bearer(admin, { 'content-type': 'application/json', 'if-match': '"6"' }),
 			body: JSON.stringify(validSettings.organizationToken),
 		});
 		assert.equal(canary.status, 200, await canary.clone().text());
@@ -111,6 +175,6 @@ describe('members whose extension is too old for the policy', function () {
 			[2, 1],
 			'the old extension in the canary can never adopt it',
 		);
-		assert.equal(status.everyoneElse.extensionTooOld, 0, 'everyone else keeps revision 4, which schema 2 carries');
+		assert.equal(status.everyoneElse.extensionTooOld, 0, 'everyone else keeps revision 6, which schema 2 carries');
 	});
 });

@@ -24,7 +24,7 @@ describe('the members API: search, sync state and pages', function () {
 			const id = `member-${index.toString().padStart(2, '0')}`;
 			await service.store.createUser(memberRecord(id));
 			if (index < 5) {
-				await service.store.recordApplied(id, 2, Date.now());
+				await service.store.recordApplied({ userId: id, revision: 2, at: Date.now() });
 			}
 		}
 		await createGroup(service.url, admin, 'Data Science', ['member-03@acme.example', 'member-20@acme.example']);

@@ -178,6 +178,68 @@ function storeContract(name: string, makeHarness: () => Promise<StoreHarness>): 
 			assert.equal(await store.passwordResets.get('third'), undefined, 'gone with the person');
 		});
 
+		it("records each sign-in's report with the member's, lists the live ones seen lately, and forgets them with their tokens or their member", async () => {
+			const now = token.createdAt + 1000;
+			await store.createUser(user('u1'));
+			const signIn = (familyId: string, kind: 'refresh' | 'access' = 'refresh', changes: Partial<typeof token> = {}) =>
+				store.insertTokens([{ ...token, familyId, tokenHash: `${kind}-${familyId}`, kind, ...changes }]);
+			await signIn('laptop');
+			await signIn('desktop');
+			await signIn('rotated');
+			await store.markTokenUsed('refresh-rotated', now - 10);
+			await signIn('expired', 'refresh', { expiresAt: now });
+			await signIn('revoked');
+			await store.revokeFamily('revoked', now - 10, 'signed_out');
+			await signIn('put-away');
+			const on = (familyId: string) => ({ orgId: 'acme', familyId });
+			await store.recordApplied({ userId: 'u1', revision: 3, at: now - 300, policySchema: 2, signIn: on('desktop') });
+			await store.recordApplied({ userId: 'u1', revision: 4, at: now - 200, policySchema: 3, signIn: on('laptop') });
+			await store.recordSeen({ userId: 'u1', at: now - 100, policySchema: 3, signIn: on('laptop') });
+			for (const familyId of ['rotated', 'expired', 'revoked']) {
+				await store.recordSeen({ userId: 'u1', at: now - 50, signIn: on(familyId) });
+			}
+			await store.recordSeen({ userId: 'u1', at: now - 5000, signIn: on('put-away') });
+			await store.recordSeen({ userId: 'u1', at: now - 20 });
+
+			const member = await store.getUser('u1');
+			assert.deepEqual(
+				[member?.appliedRevision, member?.policySchema, member?.lastSeenAt],
+				[4, 3, now - 20],
+				"the member's own last report",
+			);
+			assert.deepEqual(
+				await store.signIns.listLive('acme', now, now - 1000),
+				new Map([
+					[
+						'u1',
+						[
+							{ familyId: 'laptop', policySchema: 3, appliedRevision: 4, lastSeenAt: now - 100 },
+							{ familyId: 'desktop', policySchema: 2, appliedRevision: 3, lastSeenAt: now - 300 },
+						],
+					],
+				]),
+				'live sign-ins seen since, newest first: not a rotated-out, expired or revoked refresh token, nor one not seen lately',
+			);
+			assert.deepEqual(await store.signIns.listLive('other-org', now, 0), new Map());
+
+			// Signing out ends the family: it no longer counts.
+			await store.revokeFamily('desktop', now, 'signed_out');
+			assert.deepEqual(
+				[...((await store.signIns.listLive('acme', now, 0)).get('u1') ?? [])].map((each) => each.familyId),
+				['laptop', 'put-away'],
+			);
+			// Purged with the last of its tokens; gone with its member.
+			await store.purgeExpired(token.expiresAt + 1);
+			assert.deepEqual(await store.signIns.listLive('acme', now, 0), new Map());
+			await signIn('again');
+			await store.recordSeen({ userId: 'u1', at: now, signIn: on('again') });
+			assert.equal((await store.signIns.listLive('acme', now, 0)).get('u1')?.length, 1);
+			await store.removeUser('u1', now);
+			await store.createUser(user('u1'));
+			await signIn('again-after', 'refresh');
+			assert.deepEqual(await store.signIns.listLive('acme', now, 0), new Map(), 'a removed member leaves no report behind');
+		});
+
 		it('keeps millisecond timestamps exact and marks a refresh token used exactly once', async () => {
 			await store.insertTokens([{ ...token, tokenHash: 'r', kind: 'refresh' }]);
 			assert.equal((await store.getToken('r'))?.expiresAt, 1_800_000_000_000);

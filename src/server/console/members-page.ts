@@ -63,13 +63,27 @@ function vscodeChatNote(chat: MemberView['vscodeChat']): SafeHtml {
 		: html``;
 }
 
-/** Why a member is stuck, and what brings them along: only an update of their extension. */
+/** Why a member is stuck, and what brings them along: only an update of their extension (on the machine that has the old one). */
 function extensionTooOldNote(member: MemberView): SafeHtml {
 	if (member.sync !== 'extension too old') {
 		return html``;
 	}
-	const holding = member.appliedRevision === null ? 'no policy' : `revision ${member.appliedRevision}`;
-	return html`<br><span class="muted extension-update-note">knows schema ${member.policySchema ?? 1} only: keeps ${holding} until updated</span>`;
+	const machines = member.signIns ?? [];
+	const oldest = machines.find((machine) => machine.policySchema === member.policySchema);
+	const applied = oldest ? oldest.appliedRevision : member.appliedRevision;
+	const holding = applied === null ? 'no policy' : `revision ${applied}`;
+	const which = machines.length > 1 ? 'one of their machines knows' : 'knows';
+	return html`<br><span class="muted extension-update-note">${which} schema ${member.policySchema ?? 1} only: keeps ${holding} until updated</span>`;
+}
+
+/** A member on several machines: what each holds, since the one furthest behind sets their sync state. */
+function signInsNote(member: MemberView): SafeHtml {
+	const machines = member.signIns ?? [];
+	if (machines.length < 2) {
+		return html``;
+	}
+	const each = machines.map((machine) => (machine.appliedRevision === null ? 'no policy yet' : `revision ${machine.appliedRevision}`));
+	return html`<br><span class="muted sign-ins-note">signed in on ${machines.length} machines: ${each.join(', ')}</span>`;
 }
 
 /** What *extension too old* means, said once above the list when anyone on it is. */
@@ -191,7 +205,7 @@ export function membersPage({
 							<td class="member-groups">${(groupsOf.get(member.id) ?? []).join(', ') || '—'}</td>
 							<td>${member.lastSeenAt ? html`<time datetime="${member.lastSeenAt}">${member.lastSeenAt}</time>` : 'never'}</td>
 							<td>${member.appliedRevision ?? '—'}</td>
-							<td><span class="badge ${member.sync.replace(/ /g, '-')}">${member.sync}</span>${member.deactivatedAt && member.organizationTokenUntil ? html`<br><span class="muted">organization token works until <time datetime="${member.organizationTokenUntil}">${member.organizationTokenUntil}</time></span>` : ''}${vscodeChatNote(member.vscodeChat)}${extensionTooOldNote(member)}</td>
+							<td><span class="badge ${member.sync.replace(/ /g, '-')}">${member.sync}</span>${member.deactivatedAt && member.organizationTokenUntil ? html`<br><span class="muted">organization token works until <time datetime="${member.organizationTokenUntil}">${member.organizationTokenUntil}</time></span>` : ''}${vscodeChatNote(member.vscodeChat)}${extensionTooOldNote(member)}${signInsNote(member)}</td>
 							<td>${member.id === selfId ? '' : memberActions(member)}</td>
 						</tr>`,
 					)}

@@ -96,7 +96,7 @@ export async function memberExtras(store: Pick<Store, 'tokenKeys' | 'passwordRes
 
 export function memberViews(
 	users: readonly UserRecord[],
-	standing: Pick<MemberStanding, 'servedRevision' | 'vscodeChat' | 'extensionTooOld'>,
+	standing: Pick<MemberStanding, 'servedRevision' | 'vscodeChat' | 'extensionTooOld' | 'signInsOf' | 'lagging'>,
 	extras: MemberExtras,
 ): MemberView[] {
 	return users.map((member) =>
@@ -105,6 +105,8 @@ export function memberViews(
 			passwordResetUntil: extras.passwordResets.get(member.id),
 			vscodeChat: standing.vscodeChat(member),
 			extensionTooOld: standing.extensionTooOld(member),
+			signIns: standing.signInsOf(member),
+			lagging: standing.lagging(member),
 		}),
 	);
 }

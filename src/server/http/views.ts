@@ -3,7 +3,9 @@ import { RoleSchema } from '../../policy';
 import { isoTime } from '../clock';
 import { settingsOfRevision, type PublishedRevision } from '../policy/policy-service';
 import { diffSettings } from '../policy/revision-diff';
+import type { LaggingReport } from '../policy/sign-in-standing';
 import type { VsCodeChatStatus } from '../policy/vscode-chat';
+import type { SignInReport } from '../store/member-sign-ins-store';
 import type { InvitationRecord, UserRecord } from '../store/store';
 
 /** The shapes the admin API answers with, declared once for serialization and the OpenAPI document. */
@@ -17,10 +19,17 @@ export const MemberViewSchema = z.object({
 	appliedAt: z.string().nullable(),
 	/** When the directory (SCIM) deactivated the person; they hold no token until reactivated. */
 	deactivatedAt: z.string().nullable(),
-	/** The newest policy schema their extension said it understands, at its last sync (null: not known yet). */
+	/** The oldest policy schema the extension on any of their machines said it understands (null: not known yet). */
 	policySchema: z.number().nullable(),
-	/** `extension too old`: behind because their extension cannot be given the revision they are served until it is updated. */
+	/**
+	 * Judged on their machine furthest behind. `extension too old`: behind because the extension on a
+	 * machine of theirs cannot be given the revision they are served until it is updated.
+	 */
 	sync: z.enum(['in sync', 'behind', 'extension too old', 'never synced', 'deactivated']),
+	/** Each machine they are signed in on and used in the last 14 days, most recently seen first (absent: none reported yet). */
+	signIns: z
+		.array(z.object({ appliedRevision: z.number().nullable(), policySchema: z.number().nullable(), lastSeenAt: z.string() }))
+		.optional(),
 	/** Until when the newest organization token issued to them still works (absent: none lives). */
 	organizationTokenUntil: z.string().optional(),
 	/** Until when the unused password reset link an admin made for them works (absent: none). */
@@ -68,17 +77,31 @@ export function memberView(
 		passwordResetUntil,
 		vscodeChat,
 		extensionTooOld = false,
+		signIns = [],
+		lagging = { appliedRevision: user.appliedRevision, policySchema: user.policySchema },
 	}: {
 		organizationTokenUntil?: number | undefined;
 		passwordResetUntil?: number | undefined;
 		vscodeChat?: VsCodeChatStatus | undefined;
 		extensionTooOld?: boolean;
+		signIns?: readonly SignInReport[];
+		/** Their machine furthest behind (default: their own last report). */
+		lagging?: LaggingReport;
 	} = {},
 ): MemberView {
 	return {
 		...(vscodeChat ? { vscodeChat: vscodeChatView(vscodeChat) } : {}),
 		...(organizationTokenUntil !== undefined ? { organizationTokenUntil: isoTime(organizationTokenUntil) } : {}),
 		...(passwordResetUntil !== undefined ? { passwordResetUntil: isoTime(passwordResetUntil) } : {}),
+		...(signIns.length > 0
+			? {
+					signIns: signIns.map(({ appliedRevision, policySchema, lastSeenAt }) => ({
+						appliedRevision,
+						policySchema,
+						lastSeenAt: isoTime(lastSeenAt),
+					})),
+				}
+			: {}),
 		id: user.id,
 		email: user.email,
 		role: user.role,
@@ -87,11 +110,11 @@ export function memberView(
 		appliedRevision: user.appliedRevision,
 		appliedAt: isoTime(user.appliedAt),
 		deactivatedAt: isoTime(user.deactivatedAt),
-		policySchema: user.policySchema,
+		policySchema: lagging.policySchema,
 		sync:
 			user.deactivatedAt !== null
 				? 'deactivated'
-				: user.appliedRevision !== null && user.appliedRevision >= currentRevision
+				: lagging.appliedRevision !== null && lagging.appliedRevision >= currentRevision
 					? 'in sync'
 					: // Whether they hold an older revision or none yet, only an update brings them this one.
 						extensionTooOld

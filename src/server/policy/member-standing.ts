@@ -1,8 +1,11 @@
 import type { PolicyDocument } from '../../policy';
 import type { GroupsService } from '../groups/groups-service';
-import type { Store } from '../store/store';
+import type { Clock } from '../clock';
+import type { SignInReport } from '../store/member-sign-ins-store';
+import type { Store, UserRecord } from '../store/store';
 import type { PublishedRevision } from './policy-service';
 import { tooOldFor } from './revisions';
+import { laggingReport, SIGN_IN_COUNTS_FOR_MS, type LaggingReport } from './sign-in-standing';
 import type { Rollouts, ServedMember } from './rollouts';
 import { vscodeChatStatuses, type VsCodeChatStatus } from './vscode-chat';
 
@@ -14,35 +17,47 @@ export interface MemberStanding {
 	servedRevision(member: ServedMember): number;
 	/** Their VS Code's utility-model settings against what the revision they are served names. */
 	vscodeChat(member: ServedMember): VsCodeChatStatus | undefined;
+	/** Their machines still signed in and seen lately, most recently seen first (none: not reported since 0.3.0). */
+	signInsOf(member: ServedMember): readonly SignInReport[];
+	/** What their sync is judged on: their machine furthest behind (or their own last report). */
+	lagging(member: ServedMember & Pick<UserRecord, 'appliedRevision' | 'policySchema'>): LaggingReport;
 	/**
-	 * Their extension cannot be given the revision they are served: it understands too old a policy
-	 * schema (schema 3's organization tokens, or only models the Responses API serves). Judged on
-	 * the organization's document; a group overlay rarely changes what a schema can carry.
+	 * The extension on one of their machines cannot be given the revision they are served: it
+	 * understands too old a policy schema (schema 3's organization tokens, or only models the
+	 * Responses API serves). Judged on the organization's document; a group overlay rarely changes
+	 * what a schema can carry.
 	 */
-	extensionTooOld(member: ServedMember & { readonly policySchema: number | null }): boolean;
+	extensionTooOld(member: ServedMember & Pick<UserRecord, 'appliedRevision' | 'policySchema'>): boolean;
 }
 
 /** One reading of the members' groups and reports, shared by the members API and the console's Members page. */
 export function memberStandings(deps: {
 	rollouts: Pick<Rollouts, 'servedRevisions' | 'active' | 'stableOf'>;
 	groups: Pick<GroupsService, 'groupsByMember'>;
-	store: Pick<Store, 'memberSettings'>;
+	store: Pick<Store, 'memberSettings' | 'signIns'>;
+	clock: Pick<Clock, 'now'>;
 }): (current: PublishedRevision) => Promise<MemberStanding> {
 	return async (current) => {
-		const [groupsOf, reports] = await Promise.all([
+		const now = deps.clock.now();
+		const [groupsOf, reports, signIns] = await Promise.all([
 			deps.groups.groupsByMember(current.orgId),
 			deps.store.memberSettings.list(current.orgId),
+			deps.store.signIns.listLive(current.orgId, now, now - SIGN_IN_COUNTS_FOR_MS),
 		]);
 		const servedRevision = await deps.rollouts.servedRevisions(current, async () => groupsOf);
 		const spec = await deps.rollouts.active(current);
 		const stable = spec && (await deps.rollouts.stableOf(current.orgId, spec.stable));
 		const chat = vscodeChatStatuses(reports, groupsOf);
 		const served = (member: ServedMember) => (servedRevision(member) === stable?.revision ? stable : current);
+		const lagging = (member: ServedMember & Pick<UserRecord, 'appliedRevision' | 'policySchema'>) =>
+			laggingReport(member, signIns.get(member.id));
 		return {
 			groupsOf,
 			servedRevision,
 			vscodeChat: (member) => chat(member.id, served(member).signed.policy as PolicyDocument),
-			extensionTooOld: (member) => tooOldFor(served(member), member.policySchema),
+			signInsOf: (member) => signIns.get(member.id) ?? [],
+			lagging,
+			extensionTooOld: (member) => tooOldFor(served(member), lagging(member).policySchema),
 		};
 	};
 }

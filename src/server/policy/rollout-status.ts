@@ -3,12 +3,13 @@ import type { Store } from '../store/store';
 import type { UsageService } from '../usage/usage-service';
 import type { PolicyService } from './policy-service';
 import { takesRollout, type Rollouts } from './rollouts';
-import { DAY_MS, HOUR_MS } from '../clock';
+import { DAY_MS, HOUR_MS, type Clock } from '../clock';
 import { tooOldFor } from './revisions';
+import { laggingReport, SIGN_IN_COUNTS_FOR_MS } from './sign-in-standing';
 
 export interface RolloutSide {
 	members: number;
-	/** Members who reported applying the revision they are served. */
+	/** Members who reported applying the revision they are served (on every machine they use). */
 	applied: number;
 	/** Members whose extension understands too old a policy schema to be given that revision at all. */
 	extensionTooOld: number;
@@ -31,9 +32,10 @@ export async function rolloutStatus(
 	deps: {
 		policies: Pick<PolicyService, 'current'>;
 		rollouts: Pick<Rollouts, 'active' | 'stableOf'>;
-		store: Pick<Store, 'listUsers'>;
+		store: Pick<Store, 'listUsers' | 'signIns'>;
 		groups: Pick<GroupsService, 'groupsByMember'>;
 		usage: Pick<UsageService, 'summary'>;
+		clock: Pick<Clock, 'now'>;
 	},
 	orgId: string,
 ): Promise<RolloutStatus | undefined> {
@@ -42,10 +44,12 @@ export async function rolloutStatus(
 	if (!current || !spec) {
 		return undefined;
 	}
-	const [users, byMember, summary, stable] = await Promise.all([
+	const now = deps.clock.now();
+	const [users, signIns, byMember, summary, stable] = await Promise.all([
 		deps.store.listUsers(orgId),
+		deps.store.signIns.listLive(orgId, now, now - SIGN_IN_COUNTS_FOR_MS),
 		spec.group !== undefined ? deps.groups.groupsByMember(orgId) : Promise.resolve(new Map<string, string[]>()),
-		deps.usage.summary(orgId, { from: current.createdAt - DAY_MS, to: Date.now() + HOUR_MS }),
+		deps.usage.summary(orgId, { from: current.createdAt - DAY_MS, to: now + HOUR_MS }),
 		deps.rollouts.stableOf(orgId, spec.stable),
 	]);
 	const side = (canary: boolean): RolloutSide => {
@@ -57,10 +61,11 @@ export async function rolloutStatus(
 		const revision = canary ? current.revision : spec.stable;
 		const under = summary.revisions.find((entry) => entry.revision === revision);
 		const served = canary ? current : stable;
+		const lagging = members.map((member) => laggingReport(member, signIns.get(member.id)));
 		return {
 			members: members.length,
-			applied: members.filter((member) => member.appliedRevision === revision).length,
-			extensionTooOld: members.filter((member) => tooOldFor(served, member.policySchema)).length,
+			applied: lagging.filter((report) => report.appliedRevision === revision).length,
+			extensionTooOld: lagging.filter((report) => tooOldFor(served, report.policySchema)).length,
 			requests: under?.requests ?? 0,
 			failed: under?.failed ?? 0,
 		};

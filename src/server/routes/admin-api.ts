@@ -63,7 +63,7 @@ export const adminApi: FastifyPluginAsyncZod<AdminApiOptions> = async (app, opti
 		done(null, payload);
 	});
 	await app.register(adminRoutes, { auth, policies, audit, canaryGroups: store.groups });
-	await app.register(adminRolloutRoutes, { auth, policies, rollouts, store, groups, usage, ended: rolloutEnded });
+	await app.register(adminRolloutRoutes, { auth, policies, rollouts, store, groups, usage, clock, ended: rolloutEnded });
 	await app.register(adminEffectiveRoutes, { auth, policies, store, rollouts });
 	await app.register(adminGroupRoutes, { auth, groups });
 	await app.register(adminMemberRoutes, {

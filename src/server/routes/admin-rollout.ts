@@ -1,5 +1,6 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import * as z from 'zod';
+import type { Clock } from '../clock';
 import { principalOf, requireRole, type Authenticators } from '../http/auth';
 import { HttpError } from '../http/http-error';
 import { ErrorSchema } from '../http/schemas';
@@ -35,12 +36,13 @@ export const adminRolloutRoutes: FastifyPluginAsyncZod<{
 	auth: Authenticators;
 	policies: Pick<PolicyService, 'current'>;
 	rollouts: Pick<Rollouts, 'active' | 'stableOf' | 'promote' | 'rollBack'>;
-	store: Pick<Store, 'listUsers'>;
+	store: Pick<Store, 'listUsers' | 'signIns'>;
 	groups: Pick<GroupsService, 'groupsByMember'>;
 	usage: Pick<UsageService, 'summary'>;
+	clock: Pick<Clock, 'now'>;
 	/** Tells this instance's streams (and, through the store, the others') that a rollout ended. */
 	ended: (orgId: string) => Promise<void>;
-}> = async (app, { auth, policies, rollouts, store, groups, usage, ended }) => {
+}> = async (app, { auth, policies, rollouts, store, groups, usage, clock, ended }) => {
 	app.addHook('onRequest', requireRole(auth, 'admin'));
 	const bearer = [{ bearerAuth: [] }];
 
@@ -55,7 +57,7 @@ export const adminRolloutRoutes: FastifyPluginAsyncZod<{
 		},
 		async (request) => {
 			const { user } = principalOf(request);
-			const status = await rolloutStatus({ policies, rollouts, store, groups, usage }, user.orgId);
+			const status = await rolloutStatus({ policies, rollouts, store, groups, usage, clock }, user.orgId);
 			if (!status) {
 				throw new HttpError(404, 'not_found', 'no revision is rolling out');
 			}

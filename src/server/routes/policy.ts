@@ -12,7 +12,7 @@ import { servedPolicy } from '../policy/served-policy';
 import { hasOverlays, type MemberPolicy, type PolicyVariants } from '../policy/variants';
 import { takesRollout, type Rollouts } from '../policy/rollouts';
 import { revisionFrame, type StreamHub } from '../policy/stream-hub';
-import type { Store } from '../store/store';
+import type { MemberReport, Store, TokenRecord, UserRecord } from '../store/store';
 
 export interface PolicyRouteOptions {
 	readonly auth: Authenticators;
@@ -129,7 +129,7 @@ export const policyRoutes: FastifyPluginAsyncZod<PolicyRouteOptions> = async (
 			},
 		},
 		async (request, reply) => {
-			const { user } = principalOf(request);
+			const { user, token } = principalOf(request);
 			const current = await currentOrThrow(policies, user.orgId);
 			if (request.body.revision > current.revision) {
 				throw new HttpError(
@@ -140,7 +140,7 @@ export const policyRoutes: FastifyPluginAsyncZod<PolicyRouteOptions> = async (
 			}
 			// Every member request names the schema versions its extension understands (none: version 1).
 			const version = negotiateSchemaVersion(request.headers[SCHEMA_HEADER] as string | undefined);
-			await store.recordApplied(user.id, request.body.revision, clock.now(), version);
+			await store.recordApplied({ ...memberReport(user, token, clock.now(), version), revision: request.body.revision });
 			metrics.revisionsApplied.inc({ org: user.orgId });
 			return reply.code(204).send(null);
 		},
@@ -163,12 +163,12 @@ export const policyRoutes: FastifyPluginAsyncZod<PolicyRouteOptions> = async (
 			},
 		},
 		async (request, reply) => {
-			const { user } = principalOf(request);
+			const { user, token } = principalOf(request);
 			const newest = await currentOrThrow(policies, user.orgId);
 			const lastEventId = Number(request.headers['last-event-id']);
 			const version = negotiateSchemaVersion(request.headers[SCHEMA_HEADER] as string | undefined);
 			store
-				.recordSeen(user.id, clock.now(), version)
+				.recordSeen(memberReport(user, token, clock.now(), version))
 				.catch((error: unknown) => request.log.warn({ err: error }, 'could not record last-seen time'));
 			const groups = await groupsOf(user.id);
 			// The revision the member holds, as far as it exists: it decides whether they keep a rollout's.
@@ -202,7 +202,6 @@ export const policyRoutes: FastifyPluginAsyncZod<PolicyRouteOptions> = async (
 				stream.write(revisionFrame(served, version));
 				metrics.eventsSent.inc();
 			}
-			const { token } = principalOf(request);
 			hub.add(
 				user.orgId,
 				user.id,
@@ -218,3 +217,13 @@ export const policyRoutes: FastifyPluginAsyncZod<PolicyRouteOptions> = async (
 		},
 	);
 };
+
+/** What a member's call tells of them: when, which schema their extension reads, and on which sign-in (its own machine). */
+function memberReport(user: UserRecord, token: TokenRecord, at: number, policySchema: number): MemberReport {
+	return {
+		userId: user.id,
+		at,
+		policySchema,
+		...(token.familyId !== null ? { signIn: { orgId: user.orgId, familyId: token.familyId } } : {}),
+	};
+}

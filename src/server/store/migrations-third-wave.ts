@@ -174,4 +174,20 @@ export const THIRD_WAVE_MIGRATIONS: Readonly<Record<string, Migration>> = {
 			await db.schema.alterTable('users').addColumn('policy_schema', 'integer').execute();
 		},
 	},
+	'0016_member_sign_ins': {
+		// What each of a member's sign-ins (one VS Code on one machine: a refresh-token family) last
+		// reported: a member on two machines is behind, or needs an update, when either one is.
+		async up(db: Kysely<unknown>): Promise<void> {
+			await db.schema
+				.createTable('member_sign_ins')
+				.addColumn('family_id', 'text', (c) => c.primaryKey())
+				.addColumn('org_id', 'text', (c) => c.notNull())
+				.addColumn('user_id', 'text', (c) => c.notNull())
+				.addColumn('policy_schema', 'integer')
+				.addColumn('applied_revision', 'integer')
+				.addColumn('last_seen_at', 'bigint', (c) => c.notNull())
+				.execute();
+			await db.schema.createIndex('member_sign_ins_by_org').on('member_sign_ins').column('org_id').execute();
+		},
+	},
 };

@@ -149,6 +149,13 @@ export abstract class SqlCredentialStore implements Pick<Store, CredentialMethod
 				trx.deleteFrom('sso_logins').where('expires_at', '<', before).executeTakeFirst(),
 				trx.deleteFrom('password_resets').where('expires_at', '<', before).executeTakeFirst(),
 			]);
+			// A sign-in's report goes with the last of its tokens.
+			await trx
+				.deleteFrom('member_sign_ins')
+				.where(({ not, exists, selectFrom }) =>
+					not(exists(selectFrom('tokens').select('token_hash').whereRef('tokens.family_id', '=', 'member_sign_ins.family_id'))),
+				)
+				.execute();
 			return deleted.reduce((sum, result) => sum + Number(result.numDeletedRows), 0);
 		});
 	}

@@ -1,7 +1,8 @@
 import type { Transaction } from 'kysely';
 import { SqlCredentialStore } from './sql-credential-store';
 import { invitationRow, toInvitation, toUser, userRow } from './rows';
-import type { InvitationRecord, RevocationReason, Role, Store, UserRecord } from './store';
+import { recordSignInWithin } from './member-sign-ins-store';
+import type { InvitationRecord, MemberReport, RevocationReason, Role, Store, UserRecord } from './store';
 import type { Tables } from './tables';
 
 type MemberMethods =
@@ -87,6 +88,7 @@ export abstract class SqlMemberStore extends SqlCredentialStore implements Pick<
 			await trx.deleteFrom('scim_attributes').where('user_id', '=', id).execute();
 			await trx.deleteFrom('group_members').where('user_id', '=', id).execute();
 			await trx.deleteFrom('password_resets').where('user_id', '=', id).execute();
+			await trx.deleteFrom('member_sign_ins').where('user_id', '=', id).execute();
 			const deleted = await trx.deleteFrom('users').where('id', '=', id).executeTakeFirst();
 			await this.dialect.announce(trx, { kind: 'revoked', userId: id });
 			return deleted.numDeletedRows > 0n;
@@ -117,25 +119,38 @@ export abstract class SqlMemberStore extends SqlCredentialStore implements Pick<
 		});
 	}
 
-	async recordSeen(userId: string, at: number, policySchema?: number): Promise<void> {
-		await this.db
-			.updateTable('users')
-			.set({ last_seen_at: at, ...(policySchema !== undefined ? { policy_schema: policySchema } : {}) })
-			.where('id', '=', userId)
-			.execute();
+	async recordSeen(report: MemberReport): Promise<void> {
+		await this.recordReport(report, { last_seen_at: report.at });
 	}
 
-	async recordApplied(userId: string, revision: number, at: number, policySchema?: number): Promise<void> {
-		await this.db
-			.updateTable('users')
-			.set({
-				applied_revision: revision,
-				applied_at: at,
-				last_seen_at: at,
-				...(policySchema !== undefined ? { policy_schema: policySchema } : {}),
-			})
-			.where('id', '=', userId)
-			.execute();
+	async recordApplied(report: MemberReport & { revision: number }): Promise<void> {
+		await this.recordReport(report, { applied_revision: report.revision, applied_at: report.at, last_seen_at: report.at }, report.revision);
+	}
+
+	/** The member's row and, when the call came on a sign-in, that sign-in's row: both or neither. */
+	private async recordReport(
+		report: MemberReport,
+		changes: { last_seen_at: number; applied_revision?: number; applied_at?: number },
+		appliedRevision?: number,
+	): Promise<void> {
+		const { userId, at, policySchema, signIn } = report;
+		const schema = policySchema !== undefined ? { policy_schema: policySchema } : {};
+		await this.db.transaction().execute(async (trx) => {
+			await trx
+				.updateTable('users')
+				.set({ ...changes, ...schema })
+				.where('id', '=', userId)
+				.execute();
+			if (signIn) {
+				await recordSignInWithin(trx, {
+					...signIn,
+					userId,
+					at,
+					...(policySchema !== undefined ? { policySchema } : {}),
+					...(appliedRevision !== undefined ? { appliedRevision } : {}),
+				});
+			}
+		});
 	}
 
 	async createInvitation(invitation: InvitationRecord): Promise<void> {

@@ -5,6 +5,7 @@ import { SqlAuditStore, type AuditStore } from './audit-store';
 import { SqlIdentityStore, type IdentityStore } from './identity-store';
 import { SqlUsageStore, type UsageStore } from './usage-store';
 import { SqlMemberSettingsStore, type MemberSettingsStore } from './member-settings-store';
+import { SqlMemberSignInsStore, type MemberSignInsStore } from './member-sign-ins-store';
 import { SqlTokenKeyStore, type TokenKeyStore } from './token-key-store';
 import { SqlGroupStore, type GroupStore } from './group-store';
 import { SqlPasswordResetStore, type PasswordResetStore } from './password-reset-store';
@@ -30,6 +31,7 @@ export class SqlStore extends SqlMemberStore implements Store {
 	readonly groups: GroupStore;
 	readonly tokenKeys: TokenKeyStore;
 	readonly memberSettings: MemberSettingsStore;
+	readonly signIns: MemberSignInsStore;
 	readonly passwordResets: PasswordResetStore;
 
 	constructor(db: Kysely<Tables>, dialect: DialectSpecifics) {
@@ -41,6 +43,7 @@ export class SqlStore extends SqlMemberStore implements Store {
 		this.groups = new SqlGroupStore(db, (trx, orgId) => dialect.announce(trx, { kind: 'groups', orgId }));
 		this.tokenKeys = new SqlTokenKeyStore(db);
 		this.memberSettings = new SqlMemberSettingsStore(db);
+		this.signIns = new SqlMemberSignInsStore(db);
 		this.passwordResets = new SqlPasswordResetStore(db, (trx, change) => dialect.announce(trx, change));
 		if (dialect.onExternalChange) {
 			this.onExternalChange = (listener) => dialect.onExternalChange!(listener);

@@ -8,6 +8,7 @@ import type { Role } from '../../policy';
 import type { IdentityStore } from './identity-store';
 import type { UsageStore } from './usage-store';
 import type { MemberSettingsStore } from './member-settings-store';
+import type { MemberSignInsStore } from './member-sign-ins-store';
 import type { TokenKeyStore } from './token-key-store';
 import type { AuditStore } from './audit-store';
 import type { GroupStore } from './group-store';
@@ -156,6 +157,16 @@ export type ExternalChange =
 
 export type AppendResult = { ok: true; record: RevisionRecord } | { ok: false; current: RevisionRecord | undefined };
 
+/** What a member's extension said on a call: when, and on which of their sign-ins. */
+export interface MemberReport {
+	userId: string;
+	at: number;
+	/** The newest policy schema version it understands. */
+	policySchema?: number;
+	/** The sign-in it came on (a refresh-token family), recorded apart so each machine's standing is known. */
+	signIn?: { orgId: string; familyId: string };
+}
+
 export interface Store {
 	readonly kind: 'sqlite' | 'postgres';
 	/** Single sign-on settings, provisioning and the activity log. */
@@ -170,6 +181,7 @@ export interface Store {
 	readonly tokenKeys: TokenKeyStore;
 	/** What members' VS Code reports of the settings the policy points it at. */
 	readonly memberSettings: MemberSettingsStore;
+	readonly signIns: MemberSignInsStore;
 	/** One-time links that set a lost password. */
 	readonly passwordResets: PasswordResetStore;
 	ping(): Promise<void>;
@@ -225,9 +237,10 @@ export interface Store {
 	setPassword(userId: string, passwordHash: string, change: { keepSession: string; endSignIns: boolean; at: number }): Promise<void>;
 	/** Sets a person's role, announced to the other instances (which forget what they resolved for them). False when no such user. */
 	setRole(userId: string, role: Role): Promise<boolean>;
-	/** The member's extension was here (its event stream opened), understanding policy schemas up to `policySchema`. */
-	recordSeen(userId: string, at: number, policySchema?: number): Promise<void>;
-	recordApplied(userId: string, revision: number, at: number, policySchema?: number): Promise<void>;
+	/** The member's extension was here (its event stream opened). */
+	recordSeen(report: MemberReport): Promise<void>;
+	/** The member's extension applied `revision`. */
+	recordApplied(report: MemberReport & { revision: number }): Promise<void>;
 
 	createInvitation(invitation: InvitationRecord): Promise<void>;
 	getInvitation(tokenHash: string): Promise<InvitationRecord | undefined>;

@@ -128,6 +128,14 @@ export interface Tables {
 		utility_small_model: string | null;
 		reported_at: number;
 	};
+	member_sign_ins: {
+		family_id: string;
+		org_id: string;
+		user_id: string;
+		policy_schema: number | null;
+		applied_revision: number | null;
+		last_seen_at: number;
+	};
 	rollout_outcomes: { org_id: string; revision: number; outcome: string; at: number; by: string };
 	password_resets: {
 		token_hash: string;

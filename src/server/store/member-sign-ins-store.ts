@@ -1,0 +1,85 @@
+import type { Kysely, Transaction } from 'kysely';
+import type { Tables } from './tables';
+
+/**
+ * What one of a member's sign-ins last reported. A sign-in is one VS Code on one machine: the
+ * refresh-token family its device-flow sign-in began, kept through every rotation.
+ */
+export interface SignInReport {
+	familyId: string;
+	/** The newest policy schema its extension said it understands (null: it did not say). */
+	policySchema: number | null;
+	/** The revision it last reported applied (null: none yet). */
+	appliedRevision: number | null;
+	lastSeenAt: number;
+}
+
+/** A member's sign-ins, for the members list: who is behind on one machine though in sync on another. */
+export interface MemberSignInsStore {
+	/**
+	 * By member id, their sign-ins that are still signed in (a refresh token neither used, revoked nor
+	 * expired at `now`) and were seen since `seenSince`, most recently seen first.
+	 */
+	listLive(orgId: string, now: number, seenSince: number): Promise<Map<string, SignInReport[]>>;
+}
+
+/** Inside the transaction that records a member's report: the same report for the sign-in it came on. */
+export async function recordSignInWithin(
+	trx: Transaction<Tables>,
+	report: { orgId: string; userId: string; familyId: string; at: number; policySchema?: number; appliedRevision?: number },
+): Promise<void> {
+	const changes = {
+		last_seen_at: report.at,
+		...(report.policySchema !== undefined ? { policy_schema: report.policySchema } : {}),
+		...(report.appliedRevision !== undefined ? { applied_revision: report.appliedRevision } : {}),
+	};
+	await trx
+		.insertInto('member_sign_ins')
+		.values({
+			family_id: report.familyId,
+			org_id: report.orgId,
+			user_id: report.userId,
+			policy_schema: report.policySchema ?? null,
+			applied_revision: report.appliedRevision ?? null,
+			last_seen_at: report.at,
+		})
+		.onConflict((conflict) => conflict.column('family_id').doUpdateSet(changes))
+		.execute();
+}
+
+export class SqlMemberSignInsStore implements MemberSignInsStore {
+	constructor(private readonly db: Kysely<Tables>) {}
+
+	async listLive(orgId: string, now: number, seenSince: number): Promise<Map<string, SignInReport[]>> {
+		const rows = await this.db
+			.selectFrom('member_sign_ins as s')
+			.select(['s.family_id', 's.user_id', 's.policy_schema', 's.applied_revision', 's.last_seen_at'])
+			.where('s.org_id', '=', orgId)
+			.where('s.last_seen_at', '>=', seenSince)
+			.where(({ exists, selectFrom }) =>
+				exists(
+					selectFrom('tokens as t')
+						.select('t.token_hash')
+						.whereRef('t.family_id', '=', 's.family_id')
+						.where('t.kind', '=', 'refresh')
+						.where('t.revoked_at', 'is', null)
+						.where('t.used_at', 'is', null)
+						.where('t.expires_at', '>', now),
+				),
+			)
+			.orderBy('s.last_seen_at', 'desc')
+			.execute();
+		const byMember = new Map<string, SignInReport[]>();
+		for (const row of rows) {
+			const reports = byMember.get(row.user_id) ?? [];
+			reports.push({
+				familyId: row.family_id,
+				policySchema: row.policy_schema === null ? null : Number(row.policy_schema),
+				appliedRevision: row.applied_revision === null ? null : Number(row.applied_revision),
+				lastSeenAt: Number(row.last_seen_at),
+			});
+			byMember.set(row.user_id, reports);
+		}
+		return byMember;
+	}
+}
