@@ -142,10 +142,32 @@ describe('the Members page of a large organization (headless Chromium)', functio
 	});
 
 	it('says after a save whose members cannot be given it for their old extension, and why on Members', async () => {
-		// Two members whose extension understands policy schema 2, holding revision 1.
+		// Two members whose extension understands policy schema 2, holding revision 1; the second on two machines.
 		for (const id of ['member-0001', 'member-0011']) {
 			await service.store.recordApplied({ userId: id, revision: 1, at: Date.now(), policySchema: 2 });
 		}
+		const machine = async (familyId: string) => {
+			const now = Date.now();
+			await service.store.insertTokens([
+				{
+					tokenHash: `refresh-${familyId}`,
+					kind: 'refresh',
+					userId: 'member-0011',
+					orgId: 'acme',
+					familyId,
+					clientId: 'vscode',
+					expiresAt: now + 3600_000,
+					createdAt: now,
+					usedAt: null,
+					revokedAt: null,
+					csrfToken: null,
+					label: null,
+				},
+			]);
+			return { orgId: 'acme', familyId };
+		};
+		const [desktop, laptop] = [await machine('desktop'), await machine('laptop')];
+		await service.store.recordApplied({ userId: 'member-0011', revision: 1, at: Date.now(), policySchema: 2, signIn: desktop });
 		// Organization tokens need schema 3: those two cannot be given this policy.
 		const admin = (await service.signIn(ADMIN.email)).access_token;
 		assert.equal((await putPolicy(service.url, admin, validSettings.organizationToken, '"2"')).status, 200);
@@ -153,6 +175,8 @@ describe('the Members page of a large organization (headless Chromium)', functio
 		await page.fill('#admin-contact', 'ai-platform@acme.example');
 		await page.click('#save');
 		await page.waitForSelector('#extensions-too-old');
+		// Their laptop runs this release: it takes revision 4, the desktop still cannot.
+		await service.store.recordApplied({ userId: 'member-0011', revision: 4, at: Date.now() + 1, policySchema: 3, signIn: laptop });
 		assert.equal(
 			await page.textContent('#status'),
 			"Saved revision 4. Members receive it now. 2 members' extensions are too old for it: they keep the revision they have until they update Org Provider Policy in VS Code.",
@@ -162,8 +186,9 @@ describe('the Members page of a large organization (headless Chromium)', functio
 		assert.deepEqual(await emails(), ['member-0001@acme.example', 'member-0011@acme.example']);
 		assert.deepEqual(await page.locator('#members .extension-update-note').allTextContents(), [
 			'knows schema 2 only: keeps revision 1 until updated',
-			'knows schema 2 only: keeps revision 1 until updated',
+			'one of their machines knows schema 2 only: keeps revision 1 until updated',
 		]);
+		assert.deepEqual(await page.locator('#members .sign-ins-note').allTextContents(), ['signed in on 2 machines: revision 4, revision 1']);
 		assert.match(
 			(await page.textContent('#extension-too-old-hint')) ?? '',
 			/^Extension too old: their Org Provider Policy extension understands an older policy schema/,
