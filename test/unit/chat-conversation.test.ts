@@ -64,6 +64,15 @@ describe("the chat view's conversation", () => {
 
 		assert.equal(reopened.markEndpoint(undefined), true);
 		assert.equal(reopened.entries.at(-1)?.content, 'No endpoint is in use now: the messages above will not be sent to the next one.');
+		// An endpoint again before anything was asked: the one marker says where things stand now.
+		assert.equal(reopened.markEndpoint(ENDPOINT), true);
+		assert.deepEqual(
+			reopened.entries.filter((entry) => entry.role === 'divider').map((entry) => entry.content),
+			[
+				'The endpoint changed to other.acme.example: the messages above are not sent to it.',
+				'The endpoint changed to ai.acme.example: the messages above are not sent to it.',
+			],
+		);
 	});
 
 	it("keeps a reasoning model's thinking with its answer across a restart, and never sends it back", async () => {

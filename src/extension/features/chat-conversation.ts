@@ -40,16 +40,22 @@ export class ChatConversation {
 			return false;
 		}
 		this.endpoint = now;
-		if (this.entries.length === 0 || this.entries.at(-1)?.role === 'divider') {
+		const last = this.entries.at(-1);
+		if (!last) {
 			return false;
 		}
-		this.entries.push({
-			id: newId(),
-			role: 'divider',
-			content: now
-				? `The endpoint changed to ${new URL(now).host}: the messages above are not sent to it.`
-				: 'No endpoint is in use now: the messages above will not be sent to the next one.',
-		});
+		const content = now
+			? `The endpoint changed to ${new URL(now).host}: the messages above are not sent to it.`
+			: 'No endpoint is in use now: the messages above will not be sent to the next one.';
+		if (last.role === 'divider') {
+			// Nothing was asked since the last change: its one marker says where things stand now.
+			if (last.content === content) {
+				return false;
+			}
+			last.content = content;
+		} else {
+			this.entries.push({ id: newId(), role: 'divider', content });
+		}
 		this.persist();
 		return true;
 	}
