@@ -179,7 +179,13 @@ export class OrgPolicyExtension extends Disposable {
 		this.ready = restored;
 		void restored
 			.then(() => sessions.reload())
+			.catch((error: unknown) => {
+				// Secret storage refused: treated as no sign-in (the cached policy stays in force), and said.
+				log.warn(`could not read the stored sign-in: ${error instanceof Error ? error.message : String(error)}`);
+				return undefined;
+			})
 			.then((session) => {
+				syncFeature.sessionWasRead();
 				if (session) {
 					syncFeature.startSync();
 				}

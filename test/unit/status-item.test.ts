@@ -47,6 +47,21 @@ describe('the status bar item', () => {
 		assert.equal(view.tooltip.at(-1), 'Click to sign in.');
 	});
 
+	it('at start-up, until the stored sign-in is read, is neither "signed out" nor the way to sign in', () => {
+		const cached: SyncState = { status: 'signed-out', policy: { document, source: 'cached', receivedAt: 0 } };
+		const starting = statusItemView(input({ state: cached, signedIn: undefined, needsApiKey: true }));
+		assert.equal(starting.text, '$(sync~spin) $(lock) Acme Corp');
+		assert.equal(starting.command, 'orgProviderPolicy.showEffectivePolicy', 'a click does not begin a second sign-in');
+		assert.equal(starting.attention, false, 'nor asks for a key before it is known whose');
+		assert.ok(starting.tooltip.includes('Sync: starting (reading your sign-in)'));
+		assert.ok(!starting.tooltip.includes('Click to sign in.'));
+		assert.match(starting.accessibilityLabel, /, starting \(reading your sign-in\)$/);
+		// Read, and nobody was signed in: now it is the way in.
+		const read = statusItemView(input({ state: cached, signedIn: false }));
+		assert.equal(read.text, '$(account) $(lock) Acme Corp');
+		assert.equal(read.command, 'orgProviderPolicy.signIn');
+	});
+
 	it('says offline only when the network failed: a service that answered but refused is "not updated"', () => {
 		const at = new Date(2026, 11, 4, 9, 30, 0).getTime();
 		const stale = (reason: string, unreachable: boolean): SyncState => transition(inSync, { type: 'failed', reason, unreachable, at });

@@ -20,7 +20,8 @@ export interface StatusItemInput {
 	state: SyncState;
 	effective: EffectiveSettings;
 	organization: string | undefined;
-	signedIn: boolean;
+	/** Undefined while the stored sign-in is still being read at start-up: nobody is known to be signed out yet. */
+	signedIn: boolean | undefined;
 	server: string;
 	/** The provider in force wants an API key the member has not entered for it. */
 	needsApiKey: boolean;
@@ -42,29 +43,36 @@ const SYNC_ICONS: Record<SyncState['status'], string> = {
  * stays while the key is missing and clears itself the moment it is entered.
  */
 export function statusItemView(input: StatusItemInput): StatusItemView {
-	const { state, effective, organization, signedIn } = input;
+	const { effective, organization, signedIn } = input;
+	// At start-up the sign-in is read after the cached policy is applied: "signed out" (and its
+	// *Click to sign in*) would be wrong for that moment, and a click would begin a second sign-in.
+	const starting = signedIn === undefined && input.state.status === 'signed-out';
+	const stateText = starting ? 'starting (reading your sign-in)' : describeState(input.state);
 	const lock = effective.locked ? '$(lock) ' : '';
 	const name = organization ?? 'Org Provider Policy';
-	const attention = signedIn && input.needsApiKey && effective.provider !== undefined;
+	const attention = signedIn === true && input.needsApiKey && effective.provider !== undefined;
 	const host = attention ? hostOf(effective.provider!.baseUrl) : '';
 	const lines = [
 		'Org Provider Policy',
 		`Organization: ${organization ?? '—'}`,
 		`Provider: ${effective.label}${effective.locked ? ' (locked)' : ''}`,
-		`Sync: ${describeState(state)}`,
+		`Sync: ${stateText}`,
 		`Policy server: ${input.server}`,
 	];
 	if (attention) {
 		lines.push(`No API key is set for ${host}: click to enter yours.`);
-	} else if (!signedIn) {
+	} else if (signedIn === false) {
 		lines.push('Click to sign in.');
 	}
 	return {
-		text: attention ? `$(key) ${lock}${name}: API key needed` : `${SYNC_ICONS[state.status]} ${lock}${name}`,
+		text: attention
+			? `$(key) ${lock}${name}: API key needed`
+			: `${starting ? '$(sync~spin)' : SYNC_ICONS[input.state.status]} ${lock}${name}`,
 		// Signed out, the item is the way in; a missing key, the way to enter it; otherwise it shows what is in force.
-		command: !signedIn ? 'orgProviderPolicy.signIn' : attention ? 'orgProviderPolicy.setApiKey' : 'orgProviderPolicy.showEffectivePolicy',
+		command:
+			signedIn === false ? 'orgProviderPolicy.signIn' : attention ? 'orgProviderPolicy.setApiKey' : 'orgProviderPolicy.showEffectivePolicy',
 		tooltip: lines,
-		accessibilityLabel: `Org Provider Policy: ${organization ?? 'no organization'}, ${effective.label}, ${describeState(state)}${attention ? `, API key needed for ${host}` : ''}`,
+		accessibilityLabel: `Org Provider Policy: ${organization ?? 'no organization'}, ${effective.label}, ${stateText}${attention ? `, API key needed for ${host}` : ''}`,
 		attention,
 	};
 }

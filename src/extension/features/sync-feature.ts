@@ -30,6 +30,8 @@ export class SyncFeature extends Disposable implements vscode.TextDocumentConten
 	private readonly documentChanged = this._register(new vscode.EventEmitter<vscode.Uri>());
 	readonly onDidChange = this.documentChanged.event;
 	private needsApiKey = false;
+	/** Whether the stored sign-in has been read since start-up (until then nobody is known to be signed out). */
+	private sessionRead = false;
 
 	constructor(
 		private readonly sessions: SessionManager,
@@ -104,6 +106,12 @@ export class SyncFeature extends Disposable implements vscode.TextDocumentConten
 		void this.checkApiKey();
 	}
 
+	/** Start-up read the stored sign-in (there may be none): from now on "signed out" is the truth. */
+	sessionWasRead(): void {
+		this.sessionRead = true;
+		this.render(this.sync.current);
+	}
+
 	startSync(): void {
 		const session = this.syncSession();
 		if (session) {
@@ -133,7 +141,7 @@ export class SyncFeature extends Disposable implements vscode.TextDocumentConten
 			state,
 			effective: this.provider.current,
 			organization: state.policy?.document.organization.name ?? this.sessions.session?.organization.name,
-			signedIn: this.sessions.session !== undefined,
+			signedIn: this.sessions.session !== undefined ? true : this.sessionRead ? false : undefined,
 			server: describeServer(this.server()),
 			needsApiKey: this.needsApiKey,
 		});

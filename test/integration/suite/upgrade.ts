@@ -171,7 +171,7 @@ export function upgrade(phase: 'before' | 'after'): void {
 				}
 			});
 			try {
-				// The start shows "signed out" only until the stored session is read; then the service is found away.
+				// The sync state says "signed-out" only until the stored session is read (the status bar: starting); then the service is found away.
 				await until("0.2.0's sign-in, read back", () => api.syncState().status === 'stale');
 			} finally {
 				watch.dispose();
