@@ -184,12 +184,8 @@ export class OrgPolicyExtension extends Disposable {
 				log.warn(`could not read the stored sign-in: ${error instanceof Error ? error.message : String(error)}`);
 				return undefined;
 			})
-			.then((session) => {
-				syncFeature.sessionWasRead();
-				if (session) {
-					syncFeature.startSync();
-				}
-			});
+			// A stored sign-in found starts sync through the session's change event (SyncFeature listens).
+			.then(() => syncFeature.sessionWasRead());
 	}
 }
 
