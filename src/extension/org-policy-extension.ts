@@ -18,7 +18,8 @@ import { EntraCommands } from './features/entra-commands';
 import { EffectiveStateEvents } from './provider/effective-state';
 import { readHttpOptions, readMemberProvider, readServerSettings } from './settings';
 import { PolicySync } from './sync/policy-sync';
-import type { ServiceConnection } from './base/service-http';
+import { withUserAgent, type ServiceConnection } from './base/service-http';
+import { extensionUserAgent } from '../policy/user-agent';
 import { UsageFeature } from './features/usage-feature';
 import { TokenCounter } from './lm/token-counter';
 import { createUsageParts } from './usage/usage-parts';
@@ -67,10 +68,12 @@ export class OrgPolicyExtension extends Disposable {
 				}
 			}),
 		);
+		const userAgent = extensionUserAgent(String(context.extension.packageJSON.version), vscode.version);
 		const connection = (): ServiceConnection | undefined => {
 			const { serverUrl } = readServerSettings();
-			// The fetch is resolved per request, so the sync follows a changed proxy setting.
-			return serverUrl ? { serverUrl, fetch: (input, init) => fetch()(input, init) } : undefined;
+			// The fetch is resolved per request, so the sync follows a changed proxy setting. The service
+			// learns what each machine runs from the User-Agent (admins see it per sign-in on Members).
+			return serverUrl ? { serverUrl, fetch: (input, init) => fetch()(input, withUserAgent(input, init, userAgent)) } : undefined;
 		};
 
 		const sessions = this._register(new SessionManager(context.secrets, connection, realScheduler));
@@ -118,7 +121,7 @@ export class OrgPolicyExtension extends Disposable {
 				proxy: () => lazy.http().configuredProxy(readHttpOptions()),
 				loadChatClient: lazy.chatClient,
 				loadEntra: lazy.entra,
-				userAgent: `OrgProviderPolicy/${String(context.extension.packageJSON.version)} (VS Code ${vscode.version})`,
+				userAgent,
 				meter: usage.meter,
 				organizationTokens,
 			}),

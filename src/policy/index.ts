@@ -12,3 +12,4 @@ export * from './usage';
 export * from './organization-token';
 export * from './overlays';
 export * from './placement';
+export * from './user-agent';

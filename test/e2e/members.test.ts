@@ -176,7 +176,13 @@ describe('the Members page of a large organization (headless Chromium)', functio
 		await page.click('#save');
 		await page.waitForSelector('#extensions-too-old');
 		// Their laptop runs this release: it takes revision 4, the desktop still cannot.
-		await service.store.recordApplied({ userId: 'member-0011', revision: 4, at: Date.now() + 1, policySchema: 3, signIn: laptop });
+		await service.store.recordApplied({
+			userId: 'member-0011',
+			revision: 4,
+			at: Date.now() + 1,
+			policySchema: 3,
+			signIn: { ...laptop, extensionVersion: '0.3.0', vscodeVersion: '1.117.0' },
+		});
 		assert.equal(
 			await page.textContent('#status'),
 			"Saved revision 4. Members receive it now. 2 members' extensions are too old for it: they keep the revision they have until they update Org Provider Policy in VS Code.",
@@ -188,7 +194,9 @@ describe('the Members page of a large organization (headless Chromium)', functio
 			'knows schema 2 only: keeps revision 1 until updated',
 			'one of their machines knows schema 2 only: keeps revision 1 until updated',
 		]);
-		assert.deepEqual(await page.locator('#members .sign-ins-note').allTextContents(), ['signed in on 2 machines: revision 4, revision 1']);
+		assert.deepEqual(await page.locator('#members .sign-ins-note').allTextContents(), [
+			'signed in on 2 machines: revision 4 (extension 0.3.0, VS Code 1.117.0); revision 1 (extension 0.2.0 or older)',
+		]);
 		assert.match(
 			(await page.textContent('#extension-too-old-hint')) ?? '',
 			/^Extension too old: their Org Provider Policy extension understands an older policy schema/,

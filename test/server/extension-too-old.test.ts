@@ -9,7 +9,12 @@ interface Listed {
 	sync: string;
 	policySchema: number | null;
 	appliedRevision: number | null;
-	signIns?: { appliedRevision: number | null; policySchema: number | null }[];
+	signIns?: {
+		appliedRevision: number | null;
+		policySchema: number | null;
+		extensionVersion: string | null;
+		vscodeVersion: string | null;
+	}[];
 }
 
 /**
@@ -34,10 +39,11 @@ describe('members whose extension is too old for the policy', function () {
 		return machine(email, schema);
 	};
 	/** The member signs in (again) from VS Code on another machine: a sign-in of its own. */
-	const machine = async (email: string, schema: string) => {
+	const machine = async (email: string, schema: string, userAgent?: string) => {
 		const signedIn = await service.signIn(email);
 		const token = signedIn.access_token;
-		const headers = (extra: Record<string, string> = {}) => bearer(token, { 'org-policy-schema': schema, ...extra });
+		const headers = (extra: Record<string, string> = {}) =>
+			bearer(token, { 'org-policy-schema': schema, ...(userAgent ? { 'user-agent': userAgent } : {}), ...extra });
 		return {
 			async sync(): Promise<number> {
 				const read = await jsonOf(await fetch(`${service.url}/api/v1/policy`, { headers: headers() }));
@@ -111,7 +117,7 @@ describe('members whose extension is too old for the policy', function () {
 
 	it('judges a member on two machines by the one furthest behind, and forgets a machine signed out', async () => {
 		await service.addUser('two@acme.example', 'member');
-		const laptop = await machine('two@acme.example', '3');
+		const laptop = await machine('two@acme.example', '3', 'OrgProviderPolicy/0.3.0 (VS Code 1.117.0)');
 		const desktop = await machine('two@acme.example', '2');
 		assert.equal(await desktop.sync(), 4);
 		assert.equal(await laptop.sync(), 4);
@@ -138,17 +144,21 @@ describe('members whose extension is too old for the policy', function () {
 			'the laptop applied 5, yet the desktop holds them back',
 		);
 		assert.deepEqual(
-			behindOnOne.signIns?.map((each) => [each.appliedRevision, each.policySchema]),
+			behindOnOne.signIns?.map((each) => [each.appliedRevision, each.policySchema, each.extensionVersion, each.vscodeVersion]),
 			[
-				[5, 3],
-				[4, 2],
+				[5, 3, '0.3.0', '1.117.0'],
+				[4, 2, null, null],
 			],
+			'what each machine runs, as its User-Agent says (0.2.0 said nothing)',
 		);
 		const browser = new TestBrowser();
 		await browser.submit(`${service.url}/console/login`, '/console/login', { email: ADMIN.email, password: ADMIN.password });
 		const page = await (await browser.open(`${service.url}/console/members?q=two%40`)).response.text();
 		assert.match(page, /one of their machines knows schema 2 only: keeps revision 4 until updated/);
-		assert.match(page, /signed in on 2 machines: revision 5, revision 4/);
+		assert.match(
+			page,
+			/signed in on 2 machines: revision 5 \(extension 0\.3\.0, VS Code 1\.117\.0\); revision 4 \(extension 0\.2\.0 or older\)/,
+		);
 
 		// The desktop is signed out (put away, or handed on): the member is as far along as the laptop.
 		await desktop.signOut();

@@ -193,7 +193,13 @@ function storeContract(name: string, makeHarness: () => Promise<StoreHarness>): 
 			await signIn('put-away');
 			const on = (familyId: string) => ({ orgId: 'acme', familyId });
 			await store.recordApplied({ userId: 'u1', revision: 3, at: now - 300, policySchema: 2, signIn: on('desktop') });
-			await store.recordApplied({ userId: 'u1', revision: 4, at: now - 200, policySchema: 3, signIn: on('laptop') });
+			await store.recordApplied({
+				userId: 'u1',
+				revision: 4,
+				at: now - 200,
+				policySchema: 3,
+				signIn: { ...on('laptop'), extensionVersion: '0.3.0', vscodeVersion: '1.117.0' },
+			});
 			await store.recordSeen({ userId: 'u1', at: now - 100, policySchema: 3, signIn: on('laptop') });
 			for (const familyId of ['rotated', 'expired', 'revoked']) {
 				await store.recordSeen({ userId: 'u1', at: now - 50, signIn: on(familyId) });
@@ -213,8 +219,22 @@ function storeContract(name: string, makeHarness: () => Promise<StoreHarness>): 
 					[
 						'u1',
 						[
-							{ familyId: 'laptop', policySchema: 3, appliedRevision: 4, lastSeenAt: now - 100 },
-							{ familyId: 'desktop', policySchema: 2, appliedRevision: 3, lastSeenAt: now - 300 },
+							{
+								familyId: 'laptop',
+								policySchema: 3,
+								appliedRevision: 4,
+								extensionVersion: '0.3.0',
+								vscodeVersion: '1.117.0',
+								lastSeenAt: now - 100,
+							},
+							{
+								familyId: 'desktop',
+								policySchema: 2,
+								appliedRevision: 3,
+								extensionVersion: null,
+								vscodeVersion: null,
+								lastSeenAt: now - 300,
+							},
 						],
 					],
 				]),

@@ -7,6 +7,18 @@ export interface ServiceConnection {
 	readonly fetch: FetchFunction;
 }
 
+/** `init` with the extension's `User-Agent`, unless the request names its own (a `Request` keeps its headers: `init`'s would replace them). */
+export function withUserAgent(input: string | URL | Request, init: RequestInit | undefined, userAgent: string): RequestInit | undefined {
+	if (input instanceof Request) {
+		return init;
+	}
+	const headers = new Headers(init?.headers);
+	if (!headers.has('user-agent')) {
+		headers.set('user-agent', userAgent);
+	}
+	return { ...init, headers };
+}
+
 export class ServiceUnreachableError extends Error {
 	override readonly name = 'ServiceUnreachableError';
 }

@@ -82,8 +82,15 @@ function signInsNote(member: MemberView): SafeHtml {
 	if (machines.length < 2) {
 		return html``;
 	}
-	const each = machines.map((machine) => (machine.appliedRevision === null ? 'no policy yet' : `revision ${machine.appliedRevision}`));
-	return html`<br><span class="muted sign-ins-note">signed in on ${machines.length} machines: ${each.join(', ')}</span>`;
+	const each = machines.map((machine) => {
+		const holds = machine.appliedRevision === null ? 'no policy yet' : `revision ${machine.appliedRevision}`;
+		// Extensions before 0.3.0 did not say what they run.
+		const runs = machine.extensionVersion
+			? `extension ${machine.extensionVersion}, VS Code ${machine.vscodeVersion ?? '?'}`
+			: 'extension 0.2.0 or older';
+		return `${holds} (${runs})`;
+	});
+	return html`<br><span class="muted sign-ins-note">signed in on ${machines.length} machines: ${each.join('; ')}</span>`;
 }
 
 /** What *extension too old* means, said once above the list when anyone on it is. */

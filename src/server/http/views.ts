@@ -28,7 +28,16 @@ export const MemberViewSchema = z.object({
 	sync: z.enum(['in sync', 'behind', 'extension too old', 'never synced', 'deactivated']),
 	/** Each machine they are signed in on and used in the last 14 days, most recently seen first (absent: none reported yet). */
 	signIns: z
-		.array(z.object({ appliedRevision: z.number().nullable(), policySchema: z.number().nullable(), lastSeenAt: z.string() }))
+		.array(
+			z.object({
+				appliedRevision: z.number().nullable(),
+				policySchema: z.number().nullable(),
+				/** What the machine runs, as its extension's User-Agent says (null: not said; extensions before 0.3.0). */
+				extensionVersion: z.string().nullable(),
+				vscodeVersion: z.string().nullable(),
+				lastSeenAt: z.string(),
+			}),
+		)
 		.optional(),
 	/** Until when the newest organization token issued to them still works (absent: none lives). */
 	organizationTokenUntil: z.string().optional(),
@@ -95,9 +104,11 @@ export function memberView(
 		...(passwordResetUntil !== undefined ? { passwordResetUntil: isoTime(passwordResetUntil) } : {}),
 		...(signIns.length > 0
 			? {
-					signIns: signIns.map(({ appliedRevision, policySchema, lastSeenAt }) => ({
+					signIns: signIns.map(({ appliedRevision, policySchema, extensionVersion, vscodeVersion, lastSeenAt }) => ({
 						appliedRevision,
 						policySchema,
+						extensionVersion,
+						vscodeVersion,
 						lastSeenAt: isoTime(lastSeenAt),
 					})),
 				}

@@ -1,6 +1,14 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import * as z from 'zod';
-import { HEARTBEAT_HEADER, ifNoneMatchHits, negotiateSchemaVersion, PlacementSchema, SCHEMA_HEADER, type Placement } from '../../policy';
+import {
+	HEARTBEAT_HEADER,
+	ifNoneMatchHits,
+	negotiateSchemaVersion,
+	parseExtensionUserAgent,
+	PlacementSchema,
+	SCHEMA_HEADER,
+	type Placement,
+} from '../../policy';
 import type { Clock } from '../clock';
 import { principalOf, requireRole, type Authenticators } from '../http/auth';
 import { HttpError } from '../http/http-error';
@@ -140,7 +148,10 @@ export const policyRoutes: FastifyPluginAsyncZod<PolicyRouteOptions> = async (
 			}
 			// Every member request names the schema versions its extension understands (none: version 1).
 			const version = negotiateSchemaVersion(request.headers[SCHEMA_HEADER] as string | undefined);
-			await store.recordApplied({ ...memberReport(user, token, clock.now(), version), revision: request.body.revision });
+			await store.recordApplied({
+				...memberReport(user, token, clock.now(), version, request.headers['user-agent']),
+				revision: request.body.revision,
+			});
 			metrics.revisionsApplied.inc({ org: user.orgId });
 			return reply.code(204).send(null);
 		},
@@ -168,7 +179,7 @@ export const policyRoutes: FastifyPluginAsyncZod<PolicyRouteOptions> = async (
 			const lastEventId = Number(request.headers['last-event-id']);
 			const version = negotiateSchemaVersion(request.headers[SCHEMA_HEADER] as string | undefined);
 			store
-				.recordSeen(memberReport(user, token, clock.now(), version))
+				.recordSeen(memberReport(user, token, clock.now(), version, request.headers['user-agent']))
 				.catch((error: unknown) => request.log.warn({ err: error }, 'could not record last-seen time'));
 			const groups = await groupsOf(user.id);
 			// The revision the member holds, as far as it exists: it decides whether they keep a rollout's.
@@ -218,12 +229,12 @@ export const policyRoutes: FastifyPluginAsyncZod<PolicyRouteOptions> = async (
 	);
 };
 
-/** What a member's call tells of them: when, which schema their extension reads, and on which sign-in (its own machine). */
-function memberReport(user: UserRecord, token: TokenRecord, at: number, policySchema: number): MemberReport {
+/** What a member's call tells of them: when, which schema their extension reads, and on which sign-in (its own machine) running what. */
+function memberReport(user: UserRecord, token: TokenRecord, at: number, policySchema: number, userAgent: string | undefined): MemberReport {
 	return {
 		userId: user.id,
 		at,
 		policySchema,
-		...(token.familyId !== null ? { signIn: { orgId: user.orgId, familyId: token.familyId } } : {}),
+		...(token.familyId !== null ? { signIn: { orgId: user.orgId, familyId: token.familyId, ...parseExtensionUserAgent(userAgent) } } : {}),
 	};
 }

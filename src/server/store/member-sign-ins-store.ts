@@ -11,7 +11,18 @@ export interface SignInReport {
 	policySchema: number | null;
 	/** The revision it last reported applied (null: none yet). */
 	appliedRevision: number | null;
+	/** The extension's and VS Code's versions, as its User-Agent said (null: not said; before 0.3.0). */
+	extensionVersion: string | null;
+	vscodeVersion: string | null;
 	lastSeenAt: number;
+}
+
+/** The sign-in a member's call came on, and what it said it runs. */
+export interface SignInOfCall {
+	orgId: string;
+	familyId: string;
+	extensionVersion?: string;
+	vscodeVersion?: string;
 }
 
 /** A member's sign-ins, for the members list: who is behind on one machine though in sync on another. */
@@ -26,12 +37,14 @@ export interface MemberSignInsStore {
 /** Inside the transaction that records a member's report: the same report for the sign-in it came on. */
 export async function recordSignInWithin(
 	trx: Transaction<Tables>,
-	report: { orgId: string; userId: string; familyId: string; at: number; policySchema?: number; appliedRevision?: number },
+	report: SignInOfCall & { userId: string; at: number; policySchema?: number; appliedRevision?: number },
 ): Promise<void> {
 	const changes = {
 		last_seen_at: report.at,
 		...(report.policySchema !== undefined ? { policy_schema: report.policySchema } : {}),
 		...(report.appliedRevision !== undefined ? { applied_revision: report.appliedRevision } : {}),
+		...(report.extensionVersion !== undefined ? { extension_version: report.extensionVersion } : {}),
+		...(report.vscodeVersion !== undefined ? { vscode_version: report.vscodeVersion } : {}),
 	};
 	await trx
 		.insertInto('member_sign_ins')
@@ -41,6 +54,8 @@ export async function recordSignInWithin(
 			user_id: report.userId,
 			policy_schema: report.policySchema ?? null,
 			applied_revision: report.appliedRevision ?? null,
+			extension_version: report.extensionVersion ?? null,
+			vscode_version: report.vscodeVersion ?? null,
 			last_seen_at: report.at,
 		})
 		.onConflict((conflict) => conflict.column('family_id').doUpdateSet(changes))
@@ -53,7 +68,15 @@ export class SqlMemberSignInsStore implements MemberSignInsStore {
 	async listLive(orgId: string, now: number, seenSince: number): Promise<Map<string, SignInReport[]>> {
 		const rows = await this.db
 			.selectFrom('member_sign_ins as s')
-			.select(['s.family_id', 's.user_id', 's.policy_schema', 's.applied_revision', 's.last_seen_at'])
+			.select([
+				's.family_id',
+				's.user_id',
+				's.policy_schema',
+				's.applied_revision',
+				's.extension_version',
+				's.vscode_version',
+				's.last_seen_at',
+			])
 			.where('s.org_id', '=', orgId)
 			.where('s.last_seen_at', '>=', seenSince)
 			.where(({ exists, selectFrom }) =>
@@ -76,6 +99,8 @@ export class SqlMemberSignInsStore implements MemberSignInsStore {
 				familyId: row.family_id,
 				policySchema: row.policy_schema === null ? null : Number(row.policy_schema),
 				appliedRevision: row.applied_revision === null ? null : Number(row.applied_revision),
+				extensionVersion: row.extension_version,
+				vscodeVersion: row.vscode_version,
 				lastSeenAt: Number(row.last_seen_at),
 			});
 			byMember.set(row.user_id, reports);

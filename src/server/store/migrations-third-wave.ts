@@ -176,7 +176,7 @@ export const THIRD_WAVE_MIGRATIONS: Readonly<Record<string, Migration>> = {
 	},
 	'0016_member_sign_ins': {
 		// What each of a member's sign-ins (one VS Code on one machine: a refresh-token family) last
-		// reported: a member on two machines is behind, or needs an update, when either one is.
+		// reported and runs: a member on two machines is behind, or needs an update, when either one is.
 		async up(db: Kysely<unknown>): Promise<void> {
 			await db.schema
 				.createTable('member_sign_ins')
@@ -185,6 +185,9 @@ export const THIRD_WAVE_MIGRATIONS: Readonly<Record<string, Migration>> = {
 				.addColumn('user_id', 'text', (c) => c.notNull())
 				.addColumn('policy_schema', 'integer')
 				.addColumn('applied_revision', 'integer')
+				// What it runs, from its User-Agent (extensions before 0.3.0 did not say).
+				.addColumn('extension_version', 'text')
+				.addColumn('vscode_version', 'text')
 				.addColumn('last_seen_at', 'bigint', (c) => c.notNull())
 				.execute();
 			await db.schema.createIndex('member_sign_ins_by_org').on('member_sign_ins').column('org_id').execute();

@@ -8,7 +8,7 @@ import type { Role } from '../../policy';
 import type { IdentityStore } from './identity-store';
 import type { UsageStore } from './usage-store';
 import type { MemberSettingsStore } from './member-settings-store';
-import type { MemberSignInsStore } from './member-sign-ins-store';
+import type { MemberSignInsStore, SignInOfCall } from './member-sign-ins-store';
 import type { TokenKeyStore } from './token-key-store';
 import type { AuditStore } from './audit-store';
 import type { GroupStore } from './group-store';
@@ -164,7 +164,7 @@ export interface MemberReport {
 	/** The newest policy schema version it understands. */
 	policySchema?: number;
 	/** The sign-in it came on (a refresh-token family), recorded apart so each machine's standing is known. */
-	signIn?: { orgId: string; familyId: string };
+	signIn?: SignInOfCall;
 }
 
 export interface Store {

@@ -134,6 +134,8 @@ export interface Tables {
 		user_id: string;
 		policy_schema: number | null;
 		applied_revision: number | null;
+		extension_version: string | null;
+		vscode_version: string | null;
 		last_seen_at: number;
 	};
 	rollout_outcomes: { org_id: string; revision: number; outcome: string; at: number; by: string };

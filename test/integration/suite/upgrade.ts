@@ -21,6 +21,20 @@ interface RecordedRequest {
 	headers: Record<string, string | undefined>;
 }
 
+interface ListedMember {
+	email: string;
+	sync: string;
+	policySchema: number | null;
+	appliedRevision: number | null;
+	signIns?: {
+		appliedRevision: number | null;
+		policySchema: number | null;
+		extensionVersion: string | null;
+		vscodeVersion: string | null;
+		lastSeenAt: string;
+	}[];
+}
+
 /** What the first start leaves for the second (through the launcher's control server). */
 interface Remembered {
 	/** The revision 0.2.0 applied. */
@@ -67,9 +81,7 @@ export function upgrade(phase: 'before' | 'after'): void {
 	};
 	const theMember = async () => {
 		const listed = await admin('GET', '/api/v1/admin/members');
-		return (listed.body.members as { email: string; sync: string; policySchema: number | null; appliedRevision: number | null }[]).find(
-			(one) => one.email === member.email,
-		);
+		return (listed.body.members as ListedMember[]).find((one) => one.email === member.email);
 	};
 	const lastChat = async () =>
 		((await (await fetch(`${control}/endpoint/requests`)).json()) as RecordedRequest[])
@@ -214,6 +226,11 @@ export function upgrade(phase: 'before' | 'after'): void {
 			const listed = await theMember();
 			assert.equal(listed?.policySchema, 3);
 			assert.equal(listed?.appliedRevision, remembered.needsUpdate);
+			// The same sign-in (one machine) before and after the update, now saying what it runs.
+			assert.deepEqual(
+				listed?.signIns?.map((machine) => [machine.appliedRevision, machine.policySchema, machine.extensionVersion, machine.vscodeVersion]),
+				[[remembered.needsUpdate, 3, version(updated), vscode.version]],
+			);
 		});
 	});
 }
