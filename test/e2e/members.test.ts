@@ -194,8 +194,9 @@ describe('the Members page of a large organization (headless Chromium)', functio
 			'knows schema 2 only: keeps revision 1 until updated',
 			'one of their machines knows schema 2 only: keeps revision 1 until updated',
 		]);
-		assert.deepEqual(await page.locator('#members .sign-ins-note').allTextContents(), [
-			'signed in on 2 machines: revision 4 (extension 0.3.0, VS Code 1.117.0); revision 1 (extension 0.2.0 or older)',
+		assert.deepEqual(await page.locator('#members .sign-ins-note li').allTextContents(), [
+			'revision 4 (extension 0.3.0, VS Code 1.117.0)',
+			'revision 1 (extension 0.2.0 or older)',
 		]);
 		assert.match(
 			(await page.textContent('#extension-too-old-hint')) ?? '',

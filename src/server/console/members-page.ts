@@ -76,7 +76,7 @@ function extensionTooOldNote(member: MemberView): SafeHtml {
 	return html`<br><span class="muted extension-update-note">${which} schema ${member.policySchema ?? 1} only: keeps ${holding} until updated</span>`;
 }
 
-/** A member on several machines: what each holds, since the one furthest behind sets their sync state. */
+/** A member on several machines: what each holds and runs, since the one furthest behind sets their sync state. */
 function signInsNote(member: MemberView): SafeHtml {
 	const machines = member.signIns ?? [];
 	if (machines.length < 2) {
@@ -88,9 +88,9 @@ function signInsNote(member: MemberView): SafeHtml {
 		const runs = machine.extensionVersion
 			? `extension ${machine.extensionVersion}, VS Code ${machine.vscodeVersion ?? '?'}`
 			: 'extension 0.2.0 or older';
-		return `${holds} (${runs})`;
+		return html`<li>${holds} (${runs})</li>`;
 	});
-	return html`<br><span class="muted sign-ins-note">signed in on ${machines.length} machines: ${each.join('; ')}</span>`;
+	return html`<div class="muted sign-ins-note">signed in on ${machines.length} machines:<ul>${each}</ul></div>`;
 }
 
 /** What *extension too old* means, said once above the list when anyone on it is. */
