@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import { hourOf } from '../src/policy';
 import { hashSecret, newId, newSecret } from '../src/server/crypto';
 import { openSqliteStore } from '../src/server/store/sqlite';
+import { signInToken } from '../test/support/records';
 import { BENCH_ADMIN, deviceSignIn, mb, ms, report, rssOf, smoke, startServiceProcess } from './support/common';
 
 const MEMBERS = Number(process.env.BENCH_MEMBERS ?? (smoke ? 200 : 10_000));
@@ -50,22 +51,7 @@ async function seedMembers(dataDir: string, count: number): Promise<string[]> {
 				policySchema: null,
 			});
 			const token = newSecret('opp_at');
-			await store.insertTokens([
-				{
-					tokenHash: hashSecret(token),
-					kind: 'access',
-					userId: id,
-					orgId: 'acme',
-					familyId: newId(),
-					clientId: 'vscode',
-					expiresAt: now + 3600_000,
-					createdAt: now,
-					usedAt: null,
-					revokedAt: null,
-					csrfToken: null,
-					label: null,
-				},
-			]);
+			await store.insertTokens([signInToken(id, hashSecret(token), { kind: 'access', familyId: newId(), now })]);
 			tokens.push(token);
 		}
 	} finally {

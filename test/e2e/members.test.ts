@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { launchChromium, signInToConsole } from '../support/chromium';
 import { validSettings } from '../support/policy-fixtures';
-import { memberRecord } from '../support/records';
+import { memberRecord, signInToken } from '../support/records';
 import { ADMIN, createGroup, putPolicy, startService, type RunningService } from '../support/service';
 
 const ARTIFACTS = join(__dirname, '..', '..', 'test-results');
@@ -147,23 +147,7 @@ describe('the Members page of a large organization (headless Chromium)', functio
 			await service.store.recordApplied({ userId: id, revision: 1, at: Date.now(), policySchema: 2 });
 		}
 		const machine = async (familyId: string) => {
-			const now = Date.now();
-			await service.store.insertTokens([
-				{
-					tokenHash: `refresh-${familyId}`,
-					kind: 'refresh',
-					userId: 'member-0011',
-					orgId: 'acme',
-					familyId,
-					clientId: 'vscode',
-					expiresAt: now + 3600_000,
-					createdAt: now,
-					usedAt: null,
-					revokedAt: null,
-					csrfToken: null,
-					label: null,
-				},
-			]);
+			await service.store.insertTokens([signInToken('member-0011', `refresh-${familyId}`, { familyId })]);
 			return { orgId: 'acme', familyId };
 		};
 		const [desktop, laptop] = [await machine('desktop'), await machine('laptop')];

@@ -1,21 +1,11 @@
 import assert from 'node:assert/strict';
+import type { MemberView } from '../../src/server/http/views';
 import { form } from '../support/device-sign-in';
 import { TestBrowser } from '../support/sso-browser';
 import { validSettings } from '../support/policy-fixtures';
 import { ADMIN, bearer, createGroup, jsonOf, putPolicy, startService, type RunningService } from '../support/service';
 
-interface Listed {
-	email: string;
-	sync: string;
-	policySchema: number | null;
-	appliedRevision: number | null;
-	signIns?: {
-		appliedRevision: number | null;
-		policySchema: number | null;
-		extensionVersion: string | null;
-		vscodeVersion: string | null;
-	}[];
-}
+type Listed = Pick<MemberView, 'email' | 'sync' | 'policySchema' | 'appliedRevision' | 'signIns'>;
 
 /**
  * Members whose extension is older than the policy: they say which policy schema they understand on

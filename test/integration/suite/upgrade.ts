@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import * as vscode from 'vscode';
 import type { OrgProviderPolicyApi } from '../../../src/extension/api';
+import type { MemberView } from '../../../src/server/http/views';
 import { approveDeviceCode } from './device-approval';
 
 const env = (name: string): string => {
@@ -21,19 +22,7 @@ interface RecordedRequest {
 	headers: Record<string, string | undefined>;
 }
 
-interface ListedMember {
-	email: string;
-	sync: string;
-	policySchema: number | null;
-	appliedRevision: number | null;
-	signIns?: {
-		appliedRevision: number | null;
-		policySchema: number | null;
-		extensionVersion: string | null;
-		vscodeVersion: string | null;
-		lastSeenAt: string;
-	}[];
-}
+type ListedMember = Pick<MemberView, 'email' | 'sync' | 'policySchema' | 'appliedRevision' | 'signIns'>;
 
 /** What the first start leaves for the second (through the launcher's control server). */
 interface Remembered {
