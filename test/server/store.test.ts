@@ -200,7 +200,12 @@ function storeContract(name: string, makeHarness: () => Promise<StoreHarness>): 
 				policySchema: 3,
 				signIn: { ...on('laptop'), extensionVersion: '0.3.0', vscodeVersion: '1.117.0' },
 			});
-			await store.recordSeen({ userId: 'u1', at: now - 100, policySchema: 3, signIn: on('laptop') });
+			await store.recordSeen({
+				userId: 'u1',
+				at: now - 100,
+				policySchema: 3,
+				signIn: { ...on('laptop'), extensionVersion: '0.3.0', vscodeVersion: '1.117.0' },
+			});
 			for (const familyId of ['rotated', 'expired', 'revoked']) {
 				await store.recordSeen({ userId: 'u1', at: now - 50, signIn: on(familyId) });
 			}
@@ -242,6 +247,16 @@ function storeContract(name: string, makeHarness: () => Promise<StoreHarness>): 
 			);
 			assert.deepEqual(await store.signIns.listLive('other-org', now, 0), new Map());
 
+			// A call that says nothing of what it runs (the extension put back to 0.2.0): nothing stale is kept.
+			await store.recordSeen({ userId: 'u1', at: now - 100, policySchema: 2, signIn: on('laptop') });
+			assert.deepEqual((await store.signIns.listLive('acme', now, now - 1000)).get('u1')?.[0], {
+				familyId: 'laptop',
+				policySchema: 2,
+				appliedRevision: 4,
+				extensionVersion: null,
+				vscodeVersion: null,
+				lastSeenAt: now - 100,
+			});
 			// Signing out ends the family: it no longer counts.
 			await store.revokeFamily('desktop', now, 'signed_out');
 			assert.deepEqual(

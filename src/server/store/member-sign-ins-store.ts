@@ -43,8 +43,9 @@ export async function recordSignInWithin(
 		last_seen_at: report.at,
 		...(report.policySchema !== undefined ? { policy_schema: report.policySchema } : {}),
 		...(report.appliedRevision !== undefined ? { applied_revision: report.appliedRevision } : {}),
-		...(report.extensionVersion !== undefined ? { extension_version: report.extensionVersion } : {}),
-		...(report.vscodeVersion !== undefined ? { vscode_version: report.vscodeVersion } : {}),
+		// Every call says what it runs, or nothing (an extension before 0.3.0, or one put back to it).
+		extension_version: report.extensionVersion ?? null,
+		vscode_version: report.vscodeVersion ?? null,
 	};
 	await trx
 		.insertInto('member_sign_ins')
