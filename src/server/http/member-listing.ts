@@ -96,7 +96,7 @@ export async function memberExtras(store: Pick<Store, 'tokenKeys' | 'passwordRes
 
 export function memberViews(
 	users: readonly UserRecord[],
-	standing: Pick<MemberStanding, 'servedRevision' | 'vscodeChat' | 'extensionTooOld' | 'signInsOf' | 'lagging'>,
+	standing: Pick<MemberStanding, 'servedRevision' | 'vscodeChat' | 'extensionTooOld' | 'signInsOf'>,
 	extras: MemberExtras,
 ): MemberView[] {
 	return users.map((member) =>
@@ -106,7 +106,6 @@ export function memberViews(
 			vscodeChat: standing.vscodeChat(member),
 			extensionTooOld: standing.extensionTooOld(member),
 			signIns: standing.signInsOf(member),
-			lagging: standing.lagging(member),
 		}),
 	);
 }

@@ -3,7 +3,7 @@ import { RoleSchema } from '../../policy';
 import { isoTime } from '../clock';
 import { settingsOfRevision, type PublishedRevision } from '../policy/policy-service';
 import { diffSettings } from '../policy/revision-diff';
-import type { LaggingReport } from '../policy/sign-in-standing';
+import { laggingReport } from '../policy/sign-in-standing';
 import type { VsCodeChatStatus } from '../policy/vscode-chat';
 import type { SignInReport } from '../store/member-sign-ins-store';
 import type { InvitationRecord, UserRecord } from '../store/store';
@@ -87,17 +87,16 @@ export function memberView(
 		vscodeChat,
 		extensionTooOld = false,
 		signIns = [],
-		lagging = { appliedRevision: user.appliedRevision, policySchema: user.policySchema },
 	}: {
 		organizationTokenUntil?: number | undefined;
 		passwordResetUntil?: number | undefined;
 		vscodeChat?: VsCodeChatStatus | undefined;
 		extensionTooOld?: boolean;
+		/** Their machines: the one furthest behind sets their sync state (none: their own last report does). */
 		signIns?: readonly SignInReport[];
-		/** Their machine furthest behind (default: their own last report). */
-		lagging?: LaggingReport;
 	} = {},
 ): MemberView {
+	const lagging = laggingReport(user, signIns);
 	return {
 		...(vscodeChat ? { vscodeChat: vscodeChatView(vscodeChat) } : {}),
 		...(organizationTokenUntil !== undefined ? { organizationTokenUntil: isoTime(organizationTokenUntil) } : {}),

@@ -5,7 +5,7 @@ import type { SignInReport } from '../store/member-sign-ins-store';
 import type { Store, UserRecord } from '../store/store';
 import type { PublishedRevision } from './policy-service';
 import { tooOldFor } from './revisions';
-import { laggingReport, SIGN_IN_COUNTS_FOR_MS, type LaggingReport } from './sign-in-standing';
+import { countedSignIns, laggingReport } from './sign-in-standing';
 import type { Rollouts, ServedMember } from './rollouts';
 import { vscodeChatStatuses, type VsCodeChatStatus } from './vscode-chat';
 
@@ -19,8 +19,6 @@ export interface MemberStanding {
 	vscodeChat(member: ServedMember): VsCodeChatStatus | undefined;
 	/** Their machines still signed in and seen lately, most recently seen first (none: not reported since 0.3.0). */
 	signInsOf(member: ServedMember): readonly SignInReport[];
-	/** What their sync is judged on: their machine furthest behind (or their own last report). */
-	lagging(member: ServedMember & Pick<UserRecord, 'appliedRevision' | 'policySchema'>): LaggingReport;
 	/**
 	 * The extension on one of their machines cannot be given the revision they are served: it
 	 * understands too old a policy schema (schema 3's organization tokens, or only models the
@@ -42,22 +40,19 @@ export function memberStandings(deps: {
 		const [groupsOf, reports, signIns] = await Promise.all([
 			deps.groups.groupsByMember(current.orgId),
 			deps.store.memberSettings.list(current.orgId),
-			deps.store.signIns.listLive(current.orgId, now, now - SIGN_IN_COUNTS_FOR_MS),
+			countedSignIns(deps.store, current.orgId, now),
 		]);
 		const servedRevision = await deps.rollouts.servedRevisions(current, async () => groupsOf);
 		const spec = await deps.rollouts.active(current);
 		const stable = spec && (await deps.rollouts.stableOf(current.orgId, spec.stable));
 		const chat = vscodeChatStatuses(reports, groupsOf);
 		const served = (member: ServedMember) => (servedRevision(member) === stable?.revision ? stable : current);
-		const lagging = (member: ServedMember & Pick<UserRecord, 'appliedRevision' | 'policySchema'>) =>
-			laggingReport(member, signIns.get(member.id));
 		return {
 			groupsOf,
 			servedRevision,
 			vscodeChat: (member) => chat(member.id, served(member).signed.policy as PolicyDocument),
 			signInsOf: (member) => signIns.get(member.id) ?? [],
-			lagging,
-			extensionTooOld: (member) => tooOldFor(served(member), lagging(member).policySchema),
+			extensionTooOld: (member) => tooOldFor(served(member), laggingReport(member, signIns.get(member.id)).policySchema),
 		};
 	};
 }

@@ -5,7 +5,7 @@ import type { PolicyService } from './policy-service';
 import { takesRollout, type Rollouts } from './rollouts';
 import { DAY_MS, HOUR_MS, type Clock } from '../clock';
 import { tooOldFor } from './revisions';
-import { laggingReport, SIGN_IN_COUNTS_FOR_MS } from './sign-in-standing';
+import { countedSignIns, laggingReport } from './sign-in-standing';
 
 export interface RolloutSide {
 	members: number;
@@ -47,7 +47,7 @@ export async function rolloutStatus(
 	const now = deps.clock.now();
 	const [users, signIns, byMember, summary, stable] = await Promise.all([
 		deps.store.listUsers(orgId),
-		deps.store.signIns.listLive(orgId, now, now - SIGN_IN_COUNTS_FOR_MS),
+		countedSignIns(deps.store, orgId, now),
 		spec.group !== undefined ? deps.groups.groupsByMember(orgId) : Promise.resolve(new Map<string, string[]>()),
 		deps.usage.summary(orgId, { from: current.createdAt - DAY_MS, to: now + HOUR_MS }),
 		deps.rollouts.stableOf(orgId, spec.stable),

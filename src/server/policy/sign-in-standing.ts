@@ -1,5 +1,5 @@
 import type { SignInReport } from '../store/member-sign-ins-store';
-import type { UserRecord } from '../store/store';
+import type { Store, UserRecord } from '../store/store';
 
 /**
  * How long a sign-in counts as one of the member's machines after it was last seen. An extension
@@ -7,6 +7,11 @@ import type { UserRecord } from '../store/store';
  * away, reinstalled or wiped (its refresh token outlives it): it no longer holds the member back.
  */
 export const SIGN_IN_COUNTS_FOR_MS = 14 * 24 * 3600 * 1000;
+
+/** By member id, their sign-ins that count as their machines at `now`: still signed in, and seen within {@link SIGN_IN_COUNTS_FOR_MS}. */
+export function countedSignIns(store: Pick<Store, 'signIns'>, orgId: string, now: number): Promise<Map<string, SignInReport[]>> {
+	return store.signIns.listLive(orgId, now, now - SIGN_IN_COUNTS_FOR_MS);
+}
 
 /** What a member's sync standing is judged on: their report, or the report of their machine furthest behind. */
 export interface LaggingReport {

@@ -53,11 +53,9 @@ export async function recordSignInWithin(
 			family_id: report.familyId,
 			org_id: report.orgId,
 			user_id: report.userId,
-			policy_schema: report.policySchema ?? null,
-			applied_revision: report.appliedRevision ?? null,
-			extension_version: report.extensionVersion ?? null,
-			vscode_version: report.vscodeVersion ?? null,
-			last_seen_at: report.at,
+			policy_schema: null,
+			applied_revision: null,
+			...changes,
 		})
 		.onConflict((conflict) => conflict.column('family_id').doUpdateSet(changes))
 		.execute();
