@@ -130,8 +130,8 @@ describe('members whose extension is too old for the policy', function () {
 		const behindOnOne = await listed();
 		assert.deepEqual(
 			[behindOnOne.sync, behindOnOne.appliedRevision, behindOnOne.policySchema],
-			['extension too old', 5, 2],
-			'the laptop applied 5, yet the desktop holds them back',
+			['extension too old', 4, 2],
+			'the laptop applied 5, yet the desktop holds them back at 4',
 		);
 		assert.deepEqual(
 			behindOnOne.signIns?.map((each) => [each.appliedRevision, each.policySchema, each.extensionVersion, each.vscodeVersion]),
@@ -147,13 +147,18 @@ describe('members whose extension is too old for the policy', function () {
 		assert.match(page, /one of their machines knows schema 2 only: keeps revision 4 until updated/);
 		assert.match(
 			page,
+			/<td>4<\/td>\s*<td><span class="badge extension-too-old">/,
+			'the Applied revision column agrees with the sync state',
+		);
+		assert.match(
+			page,
 			/signed in on 2 machines:<ul><li>revision 5 \(extension 0\.3\.0, VS Code 1\.117\.0\)<\/li><li>revision 4 \(extension 0\.2\.0 or older\)<\/li><\/ul>/,
 		);
 
 		// The desktop is signed out (put away, or handed on): the member is as far along as the laptop.
 		await desktop.signOut();
 		const after = await listed();
-		assert.deepEqual([after.sync, after.policySchema, after.signIns?.length], ['in sync', 3, 1]);
+		assert.deepEqual([after.sync, after.appliedRevision, after.policySchema, after.signIns?.length], ['in sync', 5, 3, 1]);
 		assert.equal(
 			(await putPolicy(service.url, admin, validSettings.plainCompatible, '"5"')).status,
 			200,

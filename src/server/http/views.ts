@@ -15,7 +15,9 @@ export const MemberViewSchema = z.object({
 	role: RoleSchema,
 	createdAt: z.string(),
 	lastSeenAt: z.string().nullable(),
+	/** The revision their machine furthest behind holds, as `sync` judges them (null: a machine of theirs holds none yet). */
 	appliedRevision: z.number().nullable(),
+	/** When any machine of theirs last applied a revision. */
 	appliedAt: z.string().nullable(),
 	/** When the directory (SCIM) deactivated the person; they hold no token until reactivated. */
 	deactivatedAt: z.string().nullable(),
@@ -117,7 +119,7 @@ export function memberView(
 		role: user.role,
 		createdAt: isoTime(user.createdAt),
 		lastSeenAt: isoTime(user.lastSeenAt),
-		appliedRevision: user.appliedRevision,
+		appliedRevision: lagging.appliedRevision,
 		appliedAt: isoTime(user.appliedAt),
 		deactivatedAt: isoTime(user.deactivatedAt),
 		policySchema: lagging.policySchema,
