@@ -231,6 +231,7 @@ function storeContract(name: string, makeHarness: () => Promise<StoreHarness>): 
 								extensionVersion: '0.3.0',
 								vscodeVersion: '1.117.0',
 								lastSeenAt: now - 100,
+								vscodeSettings: null,
 							},
 							{
 								familyId: 'desktop',
@@ -239,6 +240,7 @@ function storeContract(name: string, makeHarness: () => Promise<StoreHarness>): 
 								extensionVersion: null,
 								vscodeVersion: null,
 								lastSeenAt: now - 300,
+								vscodeSettings: null,
 							},
 						],
 					],
@@ -256,6 +258,7 @@ function storeContract(name: string, makeHarness: () => Promise<StoreHarness>): 
 				extensionVersion: null,
 				vscodeVersion: null,
 				lastSeenAt: now - 100,
+				vscodeSettings: null,
 			});
 			// Signing out ends the family: it no longer counts.
 			await store.revokeFamily('desktop', now, 'signed_out');
@@ -273,6 +276,63 @@ function storeContract(name: string, makeHarness: () => Promise<StoreHarness>): 
 			await store.createUser(user('u1'));
 			await signIn('again-after', 'refresh');
 			assert.deepEqual(await store.signIns.listLive('acme', now, 0), new Map(), 'a removed member leaves no report behind');
+		});
+
+		it("keeps each sign-in's VS Code settings report apart, replaced by its next one, beside what it applied", async () => {
+			const now = token.createdAt + 1000;
+			await store.createUser(user('u1'));
+			for (const familyId of ['laptop', 'desktop']) {
+				await store.insertTokens([{ ...token, familyId, tokenHash: `refresh-${familyId}`, kind: 'refresh' }]);
+			}
+			const on = (familyId: string) => ({ orgId: 'acme', familyId, userId: 'u1' });
+			const settings = (utilityModel: string | null, reportedAt: number) => ({
+				supported: true,
+				utilityModel,
+				utilitySmallModel: null,
+				reportedAt,
+			});
+			// Reported before the machine's first sync: the sign-in is recorded with it.
+			await store.signIns.recordVsCodeSettings(
+				{ ...on('laptop'), extensionVersion: '0.3.0', vscodeVersion: '1.117.0' },
+				settings('a/one', now - 400),
+			);
+			await store.recordApplied({ userId: 'u1', revision: 5, at: now - 300, policySchema: 3, signIn: on('laptop') });
+			await store.recordApplied({ userId: 'u1', revision: 5, at: now - 250, policySchema: 3, signIn: on('desktop') });
+			await store.signIns.recordVsCodeSettings(on('laptop'), settings('a/two', now - 200));
+			await store.signIns.recordVsCodeSettings(on('desktop'), {
+				supported: false,
+				utilityModel: null,
+				utilitySmallModel: null,
+				reportedAt: now - 100,
+			});
+
+			const listed = (await store.signIns.listLive('acme', now, 0)).get('u1') ?? [];
+			assert.deepEqual(
+				listed.map(({ familyId, appliedRevision, extensionVersion, lastSeenAt, vscodeSettings }) => ({
+					familyId,
+					appliedRevision,
+					extensionVersion,
+					lastSeenAt,
+					vscodeSettings,
+				})),
+				[
+					{
+						familyId: 'desktop',
+						appliedRevision: 5,
+						extensionVersion: null,
+						lastSeenAt: now - 100,
+						vscodeSettings: { supported: false, utilityModel: null, utilitySmallModel: null, reportedAt: now - 100 },
+					},
+					{
+						familyId: 'laptop',
+						appliedRevision: 5,
+						extensionVersion: null,
+						lastSeenAt: now - 200,
+						vscodeSettings: settings('a/two', now - 200),
+					},
+				],
+				'each machine its own report, the newest replacing the one before; what it applied and runs stays as its calls said',
+			);
 		});
 
 		it('keeps millisecond timestamps exact and marks a refresh token used exactly once', async () => {

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { ADMIN, bearer, createGroup, jsonOf, putPolicy, startService, type RunningService } from '../support/service';
+import { form } from '../support/device-sign-in';
 import { adminConsole } from '../support/sso-setup';
 
 const WITH_UTILITY = {
@@ -73,7 +74,7 @@ describe('VS Code utility-model settings reported by members', function () {
 		const browser = await adminConsole(service);
 		const page = await (await browser.request(`${service.url}/console/members`)).text();
 		assert.match(page, /VS Code utility models changed on this computer: copilot\/gpt-4\.1 \/ org-provider-policy\/gpt-4o-mini/);
-		assert.match(page, /this VS Code has no utility-model settings/);
+		assert.match(page, /the VS Code on this computer has no utility-model settings/);
 
 		// A policy without utility models: nothing to compare.
 		const { utilityModel: _u, utilitySmallModel: _s, ...models } = WITH_UTILITY.provider.models;
@@ -82,6 +83,33 @@ describe('VS Code utility-model settings reported by members', function () {
 			200,
 		);
 		assert.equal(await chatOf(people.changed.email), undefined);
+	});
+
+	it('judges a member on every machine: the one that changed them shows, whichever reported last, until it is signed out', async () => {
+		const person = await service.addUser('two@acme.example', 'member');
+		const ours = 'org-provider-policy/gpt-4o-mini';
+		const laptop = await service.signIn(person.email);
+		const desktop = await service.signIn(person.email);
+		assert.equal(
+			(await report(laptop.access_token, { supported: true, utilityModel: 'copilot/gpt-4.1', utilitySmallModel: ours })).status,
+			204,
+		);
+		assert.equal((await report(desktop.access_token, { supported: true, utilityModel: ours, utilitySmallModel: ours })).status, 204);
+
+		const both = await chatOf(person.email);
+		assert.deepEqual(
+			[both?.drifted, (both?.reported as { utilityModel: string }).utilityModel],
+			[true, 'copilot/gpt-4.1'],
+			'the desktop reported last, in line with the policy; the laptop still holds another model',
+		);
+		const browser = await adminConsole(service);
+		const page = await (await browser.request(`${service.url}/console/members?q=two%40`)).text();
+		assert.match(page, /VS Code utility models changed on one of their computers: copilot\/gpt-4\.1/);
+
+		// The laptop is signed out (RFC 7009, as the extension's Sign Out does): only the desktop counts.
+		assert.equal((await form(`${service.url}/oauth/revoke`, { token: laptop.refresh_token })).status, 200);
+		const after = await chatOf(person.email);
+		assert.deepEqual([after?.drifted, (after?.reported as { utilityModel: string }).utilityModel], [false, ours]);
 	});
 
 	it('compares each member with the revision they are served while another one rolls out to a canary', async () => {

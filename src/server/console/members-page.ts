@@ -51,15 +51,16 @@ export function membersOnPage(
 }
 
 /** A member whose VS Code holds other utility models than the policy names (they changed them; the extension cannot lock them). */
-function vscodeChatNote(chat: MemberView['vscodeChat']): SafeHtml {
+function vscodeChatNote({ vscodeChat: chat, signIns }: MemberView): SafeHtml {
 	if (!chat?.reported) {
 		return html``;
 	}
+	const where = (signIns?.length ?? 0) > 1 ? 'one of their computers' : 'this computer';
 	if (!chat.reported.supported) {
-		return html`<br><span class="muted vscode-chat">this VS Code has no utility-model settings (older than the policy's option)</span>`;
+		return html`<br><span class="muted vscode-chat">the VS Code on ${where} has no utility-model settings (older than the policy's option)</span>`;
 	}
 	return chat.drifted
-		? html`<br><span class="muted vscode-chat drifted">VS Code utility models changed on this computer: ${chat.reported.utilityModel ?? 'not set'} / ${chat.reported.utilitySmallModel ?? 'not set'} (the policy names ${chat.expected.utilityModel ?? '—'} / ${chat.expected.utilitySmallModel ?? '—'})</span>`
+		? html`<br><span class="muted vscode-chat drifted">VS Code utility models changed on ${where}: ${chat.reported.utilityModel ?? 'not set'} / ${chat.reported.utilitySmallModel ?? 'not set'} (the policy names ${chat.expected.utilityModel ?? '—'} / ${chat.expected.utilitySmallModel ?? '—'})</span>`
 		: html``;
 }
 
@@ -212,7 +213,7 @@ export function membersPage({
 							<td class="member-groups">${(groupsOf.get(member.id) ?? []).join(', ') || '—'}</td>
 							<td>${member.lastSeenAt ? html`<time datetime="${member.lastSeenAt}">${member.lastSeenAt}</time>` : 'never'}</td>
 							<td>${member.appliedRevision ?? '—'}</td>
-							<td><span class="badge ${member.sync.replace(/ /g, '-')}">${member.sync}</span>${member.deactivatedAt && member.organizationTokenUntil ? html`<br><span class="muted">organization token works until <time datetime="${member.organizationTokenUntil}">${member.organizationTokenUntil}</time></span>` : ''}${vscodeChatNote(member.vscodeChat)}${extensionTooOldNote(member)}${signInsNote(member)}</td>
+							<td><span class="badge ${member.sync.replace(/ /g, '-')}">${member.sync}</span>${member.deactivatedAt && member.organizationTokenUntil ? html`<br><span class="muted">organization token works until <time datetime="${member.organizationTokenUntil}">${member.organizationTokenUntil}</time></span>` : ''}${vscodeChatNote(member)}${extensionTooOldNote(member)}${signInsNote(member)}</td>
 							<td>${member.id === selfId ? '' : memberActions(member)}</td>
 						</tr>`,
 					)}

@@ -32,20 +32,19 @@ export interface MemberStanding {
 export function memberStandings(deps: {
 	rollouts: Pick<Rollouts, 'servedRevisions' | 'active' | 'stableOf'>;
 	groups: Pick<GroupsService, 'groupsByMember'>;
-	store: Pick<Store, 'memberSettings' | 'signIns'>;
+	store: Pick<Store, 'signIns'>;
 	clock: Pick<Clock, 'now'>;
 }): (current: PublishedRevision) => Promise<MemberStanding> {
 	return async (current) => {
 		const now = deps.clock.now();
-		const [groupsOf, reports, signIns] = await Promise.all([
+		const [groupsOf, signIns] = await Promise.all([
 			deps.groups.groupsByMember(current.orgId),
-			deps.store.memberSettings.list(current.orgId),
 			countedSignIns(deps.store, current.orgId, now),
 		]);
 		const servedRevision = await deps.rollouts.servedRevisions(current, async () => groupsOf);
 		const spec = await deps.rollouts.active(current);
 		const stable = spec && (await deps.rollouts.stableOf(current.orgId, spec.stable));
-		const chat = vscodeChatStatuses(reports, groupsOf);
+		const chat = vscodeChatStatuses(signIns, groupsOf);
 		const served = (member: ServedMember) => (servedRevision(member) === stable?.revision ? stable : current);
 		return {
 			groupsOf,

@@ -1,5 +1,5 @@
 import { effectiveDocument, type PolicyDocument } from '../../policy';
-import type { VsCodeSettingsReport } from '../store/member-settings-store';
+import type { SignInReport, VsCodeSettingsReport } from '../store/member-sign-ins-store';
 
 /** The Language Model vendor VS Code knows our models by; its utility settings store `vendor/id`. */
 export const LM_VENDOR = 'org-provider-policy';
@@ -17,12 +17,13 @@ const asSetting = (model: string | undefined) => (model ? `${LM_VENDOR}/${model}
 
 /**
  * Each member's VS Code utility-model settings against what their effective policy names (`current`:
- * the revision they are served): the
- * extension points them at it once, but cannot lock another product's setting, so this is how
- * admins see who changed it. Undefined for a member whose policy names no utility model.
+ * the revision they are served): the extension points them at it once, but cannot lock another
+ * product's setting, so this is how admins see who changed it. A member is judged on every machine
+ * they are signed in on (`signIns`, the ones that count): drifted when any one holds something else,
+ * and that one is the report shown. Undefined for a member whose policy names no utility model.
  */
 export function vscodeChatStatuses(
-	reports: ReadonlyMap<string, VsCodeSettingsReport>,
+	signIns: ReadonlyMap<string, readonly SignInReport[]>,
 	groupsOf: ReadonlyMap<string, readonly string[]>,
 ): (userId: string, current: PolicyDocument) => VsCodeChatStatus | undefined {
 	return (userId, current) => {
@@ -31,8 +32,15 @@ export function vscodeChatStatuses(
 		if (!current.enabled || (!expected.utilityModel && !expected.utilitySmallModel)) {
 			return undefined;
 		}
-		const report = reports.get(userId);
-		const differs = (field: 'utilityModel' | 'utilitySmallModel') => expected[field] !== null && report?.[field] !== expected[field];
+		const differs = (report: VsCodeSettingsReport, field: 'utilityModel' | 'utilitySmallModel') =>
+			expected[field] !== null && report[field] !== expected[field];
+		const isDrifted = (report: VsCodeSettingsReport) =>
+			report.supported && (differs(report, 'utilityModel') || differs(report, 'utilitySmallModel'));
+		const reports = (signIns.get(userId) ?? [])
+			.flatMap((signIn) => (signIn.vscodeSettings ? [signIn.vscodeSettings] : []))
+			.sort((a, b) => b.reportedAt - a.reportedAt);
+		// What the admin most needs to see: a machine that changed them, else one that cannot hold them, else the newest.
+		const report = reports.find(isDrifted) ?? reports.find((each) => !each.supported) ?? reports[0];
 		return {
 			expected,
 			...(report
@@ -45,7 +53,7 @@ export function vscodeChatStatuses(
 						},
 					}
 				: {}),
-			drifted: report !== undefined && report.supported && (differs('utilityModel') || differs('utilitySmallModel')),
+			drifted: report !== undefined && isDrifted(report),
 		};
 	};
 }

@@ -1,14 +1,6 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import * as z from 'zod';
-import {
-	HEARTBEAT_HEADER,
-	ifNoneMatchHits,
-	negotiateSchemaVersion,
-	parseExtensionUserAgent,
-	PlacementSchema,
-	SCHEMA_HEADER,
-	type Placement,
-} from '../../policy';
+import { HEARTBEAT_HEADER, ifNoneMatchHits, negotiateSchemaVersion, PlacementSchema, SCHEMA_HEADER, type Placement } from '../../policy';
 import type { Clock } from '../clock';
 import { principalOf, requireRole, type Authenticators } from '../http/auth';
 import { HttpError } from '../http/http-error';
@@ -20,7 +12,9 @@ import { servedPolicy } from '../policy/served-policy';
 import { hasOverlays, type MemberPolicy, type PolicyVariants } from '../policy/variants';
 import { takesRollout, type Rollouts } from '../policy/rollouts';
 import { revisionFrame, type StreamHub } from '../policy/stream-hub';
-import type { MemberReport, Store, TokenRecord, UserRecord } from '../store/store';
+import type { MemberReport, Store } from '../store/store';
+import type { Principal } from '../accounts';
+import { signInOfCall } from './member-call';
 
 export interface PolicyRouteOptions {
 	readonly auth: Authenticators;
@@ -137,7 +131,8 @@ export const policyRoutes: FastifyPluginAsyncZod<PolicyRouteOptions> = async (
 			},
 		},
 		async (request, reply) => {
-			const { user, token } = principalOf(request);
+			const principal = principalOf(request);
+			const { user } = principal;
 			const current = await currentOrThrow(policies, user.orgId);
 			if (request.body.revision > current.revision) {
 				throw new HttpError(
@@ -149,7 +144,7 @@ export const policyRoutes: FastifyPluginAsyncZod<PolicyRouteOptions> = async (
 			// Every member request names the schema versions its extension understands (none: version 1).
 			const version = negotiateSchemaVersion(request.headers[SCHEMA_HEADER] as string | undefined);
 			await store.recordApplied({
-				...memberReport(user, token, clock.now(), version, request.headers['user-agent']),
+				...memberReport(principal, clock.now(), version, request.headers['user-agent']),
 				revision: request.body.revision,
 			});
 			metrics.revisionsApplied.inc({ org: user.orgId });
@@ -174,12 +169,13 @@ export const policyRoutes: FastifyPluginAsyncZod<PolicyRouteOptions> = async (
 			},
 		},
 		async (request, reply) => {
-			const { user, token } = principalOf(request);
+			const principal = principalOf(request);
+			const { user, token } = principal;
 			const newest = await currentOrThrow(policies, user.orgId);
 			const lastEventId = Number(request.headers['last-event-id']);
 			const version = negotiateSchemaVersion(request.headers[SCHEMA_HEADER] as string | undefined);
 			store
-				.recordSeen(memberReport(user, token, clock.now(), version, request.headers['user-agent']))
+				.recordSeen(memberReport(principal, clock.now(), version, request.headers['user-agent']))
 				.catch((error: unknown) => request.log.warn({ err: error }, 'could not record last-seen time'));
 			const groups = await groupsOf(user.id);
 			// The revision the member holds, as far as it exists: it decides whether they keep a rollout's.
@@ -230,11 +226,7 @@ export const policyRoutes: FastifyPluginAsyncZod<PolicyRouteOptions> = async (
 };
 
 /** What a member's call tells of them: when, which schema their extension reads, and on which sign-in (its own machine) running what. */
-function memberReport(user: UserRecord, token: TokenRecord, at: number, policySchema: number, userAgent: string | undefined): MemberReport {
-	return {
-		userId: user.id,
-		at,
-		policySchema,
-		...(token.familyId !== null ? { signIn: { orgId: user.orgId, familyId: token.familyId, ...parseExtensionUserAgent(userAgent) } } : {}),
-	};
+function memberReport(principal: Principal, at: number, policySchema: number, userAgent: string | undefined): MemberReport {
+	const signIn = signInOfCall(principal, userAgent);
+	return { userId: principal.user.id, at, policySchema, ...(signIn ? { signIn } : {}) };
 }

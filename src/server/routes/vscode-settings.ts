@@ -4,16 +4,17 @@ import type { Clock } from '../clock';
 import { principalOf, requireRole, type Authenticators } from '../http/auth';
 import { ErrorSchema } from '../http/schemas';
 import type { Store } from '../store/store';
+import { signInOfCall } from './member-call';
 
 const SettingValue = z.string().max(400, 'must be at most 400 characters').nullable();
 
 /**
  * POST /api/v1/policy/vscode-settings: a member's VS Code says what its utility-model settings hold
- * (only those the policy points it at), so admins see a member who changed them.
+ * (only those the policy points it at), so admins see a member who changed them on any machine.
  */
 export const vscodeSettingsRoutes: FastifyPluginAsyncZod<{
 	auth: Authenticators;
-	store: Pick<Store, 'memberSettings'>;
+	store: Pick<Store, 'signIns'>;
 	clock: Clock;
 }> = async (app, { auth, store, clock }) => {
 	app.post(
@@ -32,8 +33,12 @@ export const vscodeSettingsRoutes: FastifyPluginAsyncZod<{
 			},
 		},
 		async (request, reply) => {
-			const { user } = principalOf(request);
-			await store.memberSettings.record({ orgId: user.orgId, userId: user.id, ...request.body, reportedAt: clock.now() });
+			const principal = principalOf(request);
+			const signIn = signInOfCall(principal, request.headers['user-agent']);
+			// Each VS Code is judged apart; a token from before sign-ins had families names none (it renews into one).
+			if (signIn) {
+				await store.signIns.recordVsCodeSettings({ ...signIn, userId: principal.user.id }, { ...request.body, reportedAt: clock.now() });
+			}
 			return reply.code(204).send(null);
 		},
 	);

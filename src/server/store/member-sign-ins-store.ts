@@ -15,6 +15,17 @@ export interface SignInReport {
 	extensionVersion: string | null;
 	vscodeVersion: string | null;
 	lastSeenAt: number;
+	/** What its VS Code last said of the utility-model settings the policy points it at (null: nothing yet). */
+	vscodeSettings: VsCodeSettingsReport | null;
+}
+
+/** What one VS Code said of its utility-model settings (`chat.utilityModel`, `chat.utilitySmallModel`; null: not set there). */
+export interface VsCodeSettingsReport {
+	/** Whether this VS Code has the settings at all (older versions do not). */
+	supported: boolean;
+	utilityModel: string | null;
+	utilitySmallModel: string | null;
+	reportedAt: number;
 }
 
 /** The sign-in a member's call came on, and what it said it runs. */
@@ -32,6 +43,8 @@ export interface MemberSignInsStore {
 	 * expired at `now`) and were seen since `seenSince`, most recently seen first.
 	 */
 	listLive(orgId: string, now: number, seenSince: number): Promise<Map<string, SignInReport[]>>;
+	/** What the VS Code of one sign-in says of its utility-model settings, replacing what it said before. */
+	recordVsCodeSettings(signIn: SignInOfCall & { userId: string }, report: VsCodeSettingsReport): Promise<void>;
 }
 
 /** Inside the transaction that records a member's report: the same report for the sign-in it came on. */
@@ -64,6 +77,31 @@ export async function recordSignInWithin(
 export class SqlMemberSignInsStore implements MemberSignInsStore {
 	constructor(private readonly db: Kysely<Tables>) {}
 
+	async recordVsCodeSettings(signIn: SignInOfCall & { userId: string }, report: VsCodeSettingsReport): Promise<void> {
+		const changes = {
+			chat_supported: report.supported ? 1 : 0,
+			utility_model: report.utilityModel,
+			utility_small_model: report.utilitySmallModel,
+			chat_reported_at: report.reportedAt,
+			last_seen_at: report.reportedAt,
+			// Every call says what it runs, or nothing (see recordSignInWithin).
+			extension_version: signIn.extensionVersion ?? null,
+			vscode_version: signIn.vscodeVersion ?? null,
+		};
+		await this.db
+			.insertInto('member_sign_ins')
+			.values({
+				family_id: signIn.familyId,
+				org_id: signIn.orgId,
+				user_id: signIn.userId,
+				policy_schema: null,
+				applied_revision: null,
+				...changes,
+			})
+			.onConflict((conflict) => conflict.column('family_id').doUpdateSet(changes))
+			.execute();
+	}
+
 	async listLive(orgId: string, now: number, seenSince: number): Promise<Map<string, SignInReport[]>> {
 		const rows = await this.db
 			.selectFrom('member_sign_ins as s')
@@ -75,6 +113,10 @@ export class SqlMemberSignInsStore implements MemberSignInsStore {
 				's.extension_version',
 				's.vscode_version',
 				's.last_seen_at',
+				's.chat_supported',
+				's.utility_model',
+				's.utility_small_model',
+				's.chat_reported_at',
 			])
 			.where('s.org_id', '=', orgId)
 			.where('s.last_seen_at', '>=', seenSince)
@@ -101,6 +143,15 @@ export class SqlMemberSignInsStore implements MemberSignInsStore {
 				extensionVersion: row.extension_version,
 				vscodeVersion: row.vscode_version,
 				lastSeenAt: Number(row.last_seen_at),
+				vscodeSettings:
+					row.chat_reported_at === null
+						? null
+						: {
+								supported: Number(row.chat_supported) === 1,
+								utilityModel: row.utility_model,
+								utilitySmallModel: row.utility_small_model,
+								reportedAt: Number(row.chat_reported_at),
+							},
 			});
 			byMember.set(row.user_id, reports);
 		}

@@ -193,4 +193,22 @@ export const THIRD_WAVE_MIGRATIONS: Readonly<Record<string, Migration>> = {
 			await db.schema.createIndex('member_sign_ins_by_org').on('member_sign_ins').column('org_id').execute();
 		},
 	},
+	'0017_sign_in_vscode_settings': {
+		// What each VS Code (not each member) says of its utility-model settings: a member who changed
+		// them on one machine is seen though another machine of theirs reports the policy's. The one row
+		// per member is not carried over: it names no machine, and every extension reports again when it
+		// starts.
+		async up(db: Kysely<unknown>): Promise<void> {
+			for (const [column, type] of [
+				['chat_supported', 'integer'],
+				['utility_model', 'text'],
+				['utility_small_model', 'text'],
+				['chat_reported_at', 'bigint'],
+			] as const) {
+				// One column per statement: SQLite's ALTER TABLE adds one at a time.
+				await db.schema.alterTable('member_sign_ins').addColumn(column, type).execute();
+			}
+			await db.schema.dropTable('member_vscode_settings').execute();
+		},
+	},
 };

@@ -4,7 +4,6 @@ import { SqlMemberStore } from './sql-member-store';
 import { SqlAuditStore, type AuditStore } from './audit-store';
 import { SqlIdentityStore, type IdentityStore } from './identity-store';
 import { SqlUsageStore, type UsageStore } from './usage-store';
-import { SqlMemberSettingsStore, type MemberSettingsStore } from './member-settings-store';
 import { SqlMemberSignInsStore, type MemberSignInsStore } from './member-sign-ins-store';
 import { SqlTokenKeyStore, type TokenKeyStore } from './token-key-store';
 import { SqlGroupStore, type GroupStore } from './group-store';
@@ -30,7 +29,6 @@ export class SqlStore extends SqlMemberStore implements Store {
 	readonly usage: UsageStore;
 	readonly groups: GroupStore;
 	readonly tokenKeys: TokenKeyStore;
-	readonly memberSettings: MemberSettingsStore;
 	readonly signIns: MemberSignInsStore;
 	readonly passwordResets: PasswordResetStore;
 
@@ -42,7 +40,6 @@ export class SqlStore extends SqlMemberStore implements Store {
 		this.usage = new SqlUsageStore(db);
 		this.groups = new SqlGroupStore(db, (trx, orgId) => dialect.announce(trx, { kind: 'groups', orgId }));
 		this.tokenKeys = new SqlTokenKeyStore(db);
-		this.memberSettings = new SqlMemberSettingsStore(db);
 		this.signIns = new SqlMemberSignInsStore(db);
 		this.passwordResets = new SqlPasswordResetStore(db, (trx, change) => dialect.announce(trx, change));
 		if (dialect.onExternalChange) {

@@ -7,7 +7,6 @@
 import type { Role } from '../../policy';
 import type { IdentityStore } from './identity-store';
 import type { UsageStore } from './usage-store';
-import type { MemberSettingsStore } from './member-settings-store';
 import type { MemberSignInsStore, SignInOfCall } from './member-sign-ins-store';
 import type { TokenKeyStore } from './token-key-store';
 import type { AuditStore } from './audit-store';
@@ -179,8 +178,7 @@ export interface Store {
 	readonly groups: GroupStore;
 	/** Organization tokens' signing keys and grants. */
 	readonly tokenKeys: TokenKeyStore;
-	/** What members' VS Code reports of the settings the policy points it at. */
-	readonly memberSettings: MemberSettingsStore;
+	/** Each member's sign-ins (one VS Code each): what each last reported, runs and holds. */
 	readonly signIns: MemberSignInsStore;
 	/** One-time links that set a lost password. */
 	readonly passwordResets: PasswordResetStore;

@@ -120,14 +120,6 @@ export interface Tables {
 		last_expires_at: number;
 	};
 	organization_token_grants: { user_id: string; org_id: string; expires_at: number };
-	member_vscode_settings: {
-		user_id: string;
-		org_id: string;
-		supported: number;
-		utility_model: string | null;
-		utility_small_model: string | null;
-		reported_at: number;
-	};
 	member_sign_ins: {
 		family_id: string;
 		org_id: string;
@@ -137,6 +129,11 @@ export interface Tables {
 		extension_version: string | null;
 		vscode_version: string | null;
 		last_seen_at: number;
+		/** What its VS Code last said of the utility-model settings (all null: no report yet). */
+		chat_supported: number | null;
+		utility_model: string | null;
+		utility_small_model: string | null;
+		chat_reported_at: number | null;
 	};
 	rollout_outcomes: { org_id: string; revision: number; outcome: string; at: number; by: string };
 	password_resets: {
