@@ -178,9 +178,9 @@ describe('the Members page of a large organization (headless Chromium)', functio
 			'knows schema 2 only: keeps revision 1 until updated',
 			'one of their machines knows schema 2 only: keeps revision 1 until updated',
 		]);
-		assert.deepEqual(await page.locator('#members .sign-ins-note li').allTextContents(), [
-			'revision 4 (extension 0.3.0, VS Code 1.117.0)',
-			'revision 1 (extension 0.2.0 or older)',
+		assert.deepEqual(await page.locator('#members .sign-ins-note li').allInnerTexts(), [
+			'revision 4 (extension 0.3.0, VS Code 1.117.0) Sign out',
+			'revision 1 (extension 0.2.0 or older) Sign out',
 		]);
 		assert.match(
 			(await page.textContent('#extension-too-old-hint')) ?? '',
@@ -188,5 +188,29 @@ describe('the Members page of a large organization (headless Chromium)', functio
 		);
 		mkdirSync(ARTIFACTS, { recursive: true });
 		await page.locator('main').screenshot({ path: join(ARTIFACTS, 'console-members-extension-too-old.png') });
+
+		// The desktop was put away: the admin signs that one machine out, and the member is as far along as their laptop.
+		const asked = new Promise<string>((resolve) =>
+			page.once('dialog', (dialog) => {
+				resolve(dialog.message());
+				void dialog.accept();
+			}),
+		);
+		await page.getByRole('button', { name: 'Sign out the machine of member-0011@acme.example running extension 0.2.0 or older' }).click();
+		assert.match(
+			await asked,
+			/^Sign out the VS Code of member-0011@acme\.example running extension 0\.2\.0 or older\? That machine's sign-in ends now/,
+		);
+		await page.waitForSelector('#status.success');
+		assert.equal(
+			await page.textContent('#status'),
+			'Signed out the VS Code of member-0011@acme.example running extension 0.2.0 or older. Reload to see their sync state without it.',
+		);
+		assert.deepEqual(await page.locator('#members .sign-ins-note li').allInnerTexts(), [
+			'revision 4 (extension 0.3.0, VS Code 1.117.0) Sign out',
+		]);
+		assert.equal(await service.store.getToken('refresh-desktop').then((token) => token?.revokedReason), 'admin_machine_sign_out');
+		await page.reload();
+		assert.deepEqual(await emails(), ['member-0001@acme.example'], 'member-0011 is no longer held back');
 	});
 });

@@ -76,4 +76,68 @@ describe('signing a member out everywhere', () => {
 		assert.equal(missing.status, 404);
 		assert.match((await jsonOf(missing)).message, /no such member/);
 	});
+
+	it("signs one machine out (a lost laptop): that VS Code's sign-in and stream end, it stops counting, the member's other machine goes on", async () => {
+		const dev = await service.addUser('dev@acme.example', 'member');
+		const laptop = await service.signIn(dev.email);
+		const desktop = await service.signIn(dev.email);
+		const applied = (tokens: { access_token: string }, userAgent: string) =>
+			fetch(`${service.url}/api/v1/policy/applied`, {
+				method: 'POST',
+				headers: bearer(tokens.access_token, { 'content-type': 'application/json', 'user-agent': userAgent }),
+				body: JSON.stringify({ revision: 1 }),
+			});
+		assert.equal((await applied(laptop, 'OrgProviderPolicy/0.3.0 (VS Code 1.117.0)')).status, 204);
+		assert.equal((await applied(desktop, 'OrgProviderPolicy/0.3.0 (VS Code 1.104.0)')).status, 204);
+		const machines = async () => {
+			const { members } = await jsonOf(await fetch(`${service.url}/api/v1/admin/members?q=dev%40`, { headers: bearer(admin) }));
+			return (members[0].signIns ?? []) as { id: string; vscodeVersion: string }[];
+		};
+		const listed = await machines();
+		const laptopSignIn = listed.find((machine) => machine.vscodeVersion === '1.117.0');
+		assert.ok(laptopSignIn, 'each machine is listed with an id');
+		const stream = new EventReader(
+			await fetch(`${service.url}/api/v1/policy/events`, {
+				headers: bearer(laptop.access_token, { 'user-agent': 'OrgProviderPolicy/0.3.0 (VS Code 1.117.0)' }),
+			}),
+		);
+		assert.equal((await stream.next())?.id, '1');
+
+		const endOne = (token: string, memberId: string, signInId: string) =>
+			fetch(`${service.url}/api/v1/admin/members/${memberId}/sign-ins/${signInId}/sign-out`, { method: 'POST', headers: bearer(token) });
+		assert.equal((await endOne(admin, dev.id, laptopSignIn.id)).status, 204);
+
+		assert.equal((await stream.next())?.event, 'revoked', "the laptop's open stream ended at once");
+		assert.equal((await read(laptop.access_token)).status, 401);
+		const refused = await refresh(laptop.refresh_token);
+		assert.equal(refused.status, 400);
+		assert.equal((await jsonOf(refused)).error_description, "an admin signed this VS Code out; the account's other sign-ins go on");
+		assert.equal((await read(desktop.access_token)).status, 200, 'the desktop goes on');
+		assert.equal((await refresh(desktop.refresh_token)).status, 200);
+		assert.deepEqual(
+			(await machines()).map((machine) => machine.vscodeVersion),
+			['1.104.0'],
+			'the laptop no longer counts',
+		);
+		const events = await service.store.audit.listAudit('acme', { limit: 10 });
+		assert.deepEqual(
+			events.filter((event) => event.action === 'member.sign_in_ended').map(({ actor, detail }) => ({ actor, detail })),
+			[{ actor: ADMIN.email, detail: { member: dev.email, machine: 'extension 0.3.0, VS Code 1.117.0' } }],
+		);
+
+		// Another member's machine, one that is not there, and a member (not an admin) are refused.
+		const other = await service.addUser('other@acme.example', 'member');
+		const desktopSignIn = (await machines())[0]!;
+		for (const [memberId, signInId] of [
+			[other.id, desktopSignIn.id],
+			[dev.id, 'no-such-sign-in'],
+			['no-such-member', desktopSignIn.id],
+		] as const) {
+			const missing = await endOne(admin, memberId, signInId);
+			assert.equal(missing.status, 404);
+			assert.match((await jsonOf(missing)).message, /no such sign-in of this member/);
+		}
+		assert.equal((await endOne((await service.signIn(other.email)).access_token, dev.id, desktopSignIn.id)).status, 403);
+		assert.equal((await read(desktop.access_token)).status, 200, 'none of the refused calls ended it');
+	});
 });

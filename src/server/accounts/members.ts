@@ -1,6 +1,7 @@
 import type { Clock } from '../clock';
 import { hashPassword, hashSecret, newId, newSecret, verifyPassword } from '../crypto';
 import type { PolicyEvents } from '../policy/policy-service';
+import type { OwnedSignInReport } from '../store/member-sign-ins-store';
 import type { Role, Store, UserRecord } from '../store/store';
 import { DomainError } from './errors';
 import { LoginThrottle } from './login-throttle';
@@ -186,6 +187,16 @@ export class Members {
 		await this.store.endSignIns(userId, this.clock.now());
 		this.forgetRevoked(userId);
 		return user;
+	}
+
+	/** Ends one of a member's sign-ins (one VS Code on one machine: a lost laptop, a machine put away); their others go on. */
+	async endSignIn(orgId: string, userId: string, signInId: string): Promise<{ user: UserRecord; signIn: OwnedSignInReport }> {
+		const [user, signIn] = await Promise.all([this.store.getUser(userId), this.store.signIns.find(signInId)]);
+		if (!user || user.orgId !== orgId || signIn?.userId !== userId) {
+			throw new DomainError('not_found', 'no such sign-in of this member');
+		}
+		await this.tokens.endFamily(signInId, 'admin_machine_sign_out');
+		return { user, signIn };
 	}
 
 	/** Ends what a revoked person still holds on this instance: cached tokens and open streams. */

@@ -139,14 +139,19 @@ export class Tokens {
 	/** Revokes a stored token (with its sign-in's family), here and on every instance, its open event streams included. */
 	async revokeRecord(record: TokenRecord): Promise<void> {
 		if (record.familyId) {
-			await this.store.revokeFamily(record.familyId, this.clock.now(), 'signed_out');
-		} else {
-			await this.store.revokeToken(record.tokenHash, this.clock.now(), 'signed_out');
+			return this.endFamily(record.familyId, 'signed_out');
 		}
-		const revocation = record.familyId ? { familyId: record.familyId } : { tokenHash: record.tokenHash };
-		this.forgetPrincipals(revocation);
+		await this.store.revokeToken(record.tokenHash, this.clock.now(), 'signed_out');
+		this.forgetPrincipals({ tokenHash: record.tokenHash });
+		this.events.publishRevoked({ tokenHash: record.tokenHash });
+	}
+
+	/** Ends one sign-in (a refresh-token family: one VS Code) here and on every instance, its open event streams included. */
+	async endFamily(familyId: string, reason: RevocationReason): Promise<void> {
+		await this.store.revokeFamily(familyId, this.clock.now(), reason);
+		this.forgetPrincipals({ familyId });
 		// Open event streams end with their token, not only new requests.
-		this.events.publishRevoked(revocation);
+		this.events.publishRevoked({ familyId });
 	}
 
 	/**
@@ -238,6 +243,7 @@ const REVOCATION_WORDS: Readonly<Record<RevocationReason, string>> = {
 	signed_out: 'this sign-in was signed out (here, or from another window)',
 	replayed: 'its refresh token was used twice, so a copy of it may exist elsewhere',
 	admin_sign_out: 'an admin signed this account out everywhere',
+	admin_machine_sign_out: "an admin signed this VS Code out; the account's other sign-ins go on",
 	password_changed: "this account's password was changed",
 	password_reset: "this account's password was reset with a one-time link",
 };

@@ -12,6 +12,7 @@ const ACTION_LABELS: Readonly<Record<string, string>> = {
 	'member.joined': 'Joined',
 	'member.role_changed': 'Role changed',
 	'member.signed_out': 'Signed out everywhere',
+	'member.sign_in_ended': 'Signed out on one machine',
 	'member.password_reset_sent': 'Password reset link made',
 	'member.password_reset': 'Password reset',
 	'member.password_reset_withdrawn': 'Password reset link withdrawn',

@@ -4,6 +4,7 @@ import type { InvitationView, MemberView } from '../http/views';
 import { invitationItem } from './fragments';
 import { html, type SafeHtml } from './html';
 import { EMAIL_MAX_LENGTH } from '../accounts/email-address';
+import { machineWords } from '../policy/sign-in-standing';
 
 /** Members shown on one page of the console's list: a company's thousands are searched, not scrolled. */
 export const MEMBERS_PER_PAGE = 100;
@@ -85,11 +86,8 @@ function signInsNote(member: MemberView): SafeHtml {
 	}
 	const each = machines.map((machine) => {
 		const holds = machine.appliedRevision === null ? 'no policy yet' : `revision ${machine.appliedRevision}`;
-		// Extensions before 0.3.0 did not say what they run.
-		const runs = machine.extensionVersion
-			? `extension ${machine.extensionVersion}, VS Code ${machine.vscodeVersion ?? '?'}`
-			: 'extension 0.2.0 or older';
-		return html`<li>${holds} (${runs})</li>`;
+		const runs = machineWords(machine);
+		return html`<li>${holds} (${runs}) <button type="button" class="sign-out-machine" data-id="${member.id}" data-sign-in-id="${machine.id}" data-email="${member.email}" data-machine="${runs}" aria-label="Sign out the machine of ${member.email} running ${runs}" title="That VS Code's sign-in ends now; their other machines stay signed in">Sign out</button></li>`;
 	});
 	return html`<div class="muted sign-ins-note">signed in on ${machines.length} machines:<ul>${each}</ul></div>`;
 }

@@ -32,6 +32,8 @@ export const MemberViewSchema = z.object({
 	signIns: z
 		.array(
 			z.object({
+				/** The sign-in's id, for signing this one machine out (`POST /members/{id}/sign-ins/{signInId}/sign-out`). */
+				id: z.string(),
 				appliedRevision: z.number().nullable(),
 				policySchema: z.number().nullable(),
 				/** What the machine runs, as its extension's User-Agent says (null: not said; extensions before 0.3.0). */
@@ -105,7 +107,8 @@ export function memberView(
 		...(passwordResetUntil !== undefined ? { passwordResetUntil: isoTime(passwordResetUntil) } : {}),
 		...(signIns.length > 0
 			? {
-					signIns: signIns.map(({ appliedRevision, policySchema, extensionVersion, vscodeVersion, lastSeenAt }) => ({
+					signIns: signIns.map(({ familyId, appliedRevision, policySchema, extensionVersion, vscodeVersion, lastSeenAt }) => ({
+						id: familyId,
 						appliedRevision,
 						policySchema,
 						extensionVersion,

@@ -40,3 +40,8 @@ export function laggingReport(
 		policySchema: schemas.length > 0 ? Math.min(...schemas) : user.policySchema,
 	};
 }
+
+/** What a machine runs, in words: "extension 0.3.0, VS Code 1.117.0" (extensions before 0.3.0 did not say). */
+export function machineWords({ extensionVersion, vscodeVersion }: Pick<SignInReport, 'extensionVersion' | 'vscodeVersion'>): string {
+	return extensionVersion ? `extension ${extensionVersion}, VS Code ${vscodeVersion ?? '?'}` : 'extension 0.2.0 or older';
+}

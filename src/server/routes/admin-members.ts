@@ -12,12 +12,13 @@ import { invitationView, InvitationViewSchema, memberView, MemberViewSchema } fr
 import { trySending, type Mailer } from '../mail';
 import type { PolicyService, PublishedRevision } from '../policy/policy-service';
 import type { MemberStanding } from '../policy/member-standing';
+import { machineWords } from '../policy/sign-in-standing';
 import type { Store } from '../store/store';
 import { EMAIL_MAX_LENGTH } from '../accounts/email-address';
 
 export interface AdminMemberRouteOptions {
 	readonly auth: Authenticators;
-	readonly members: Pick<Members, 'create' | 'invite' | 'remove' | 'endSignIns' | 'withdrawInvitation' | 'changeRole'>;
+	readonly members: Pick<Members, 'create' | 'invite' | 'remove' | 'endSignIns' | 'endSignIn' | 'withdrawInvitation' | 'changeRole'>;
 	/** Whether single sign-on's rules name the organization's admins (then its sign-ins set roles, not admins by hand). */
 	readonly rolesFromSso: (orgId: string) => Promise<boolean>;
 	readonly policies: Pick<PolicyService, 'current'>;
@@ -217,6 +218,28 @@ export const adminMemberRoutes: FastifyPluginAsyncZod<AdminMemberRouteOptions> =
 			const { user } = principalOf(request);
 			const member = await members.endSignIns(user.orgId, request.params.id);
 			await audit.record(user.orgId, user.email, 'member.signed_out', 'ok', { member: member.email });
+			return reply.code(204).send(null);
+		},
+	);
+
+	app.post(
+		'/members/:id/sign-ins/:signInId/sign-out',
+		{
+			schema: {
+				summary:
+					"Sign one of a member's machines out (a lost laptop, a machine put away): that VS Code's sign-in ends at once and it stops counting for their sync state; their other sign-ins go on",
+				security: bearer,
+				params: z.object({ id: z.string().min(1), signInId: z.string().min(1).describe('A sign-in `id` from the member listing') }),
+				response: { 204: z.null(), 404: ErrorSchema },
+			},
+		},
+		async (request, reply) => {
+			const { user } = principalOf(request);
+			const { user: member, signIn } = await members.endSignIn(user.orgId, request.params.id, request.params.signInId);
+			await audit.record(user.orgId, user.email, 'member.sign_in_ended', 'ok', {
+				member: member.email,
+				machine: machineWords(signIn),
+			});
 			return reply.code(204).send(null);
 		},
 	);

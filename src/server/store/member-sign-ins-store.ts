@@ -1,4 +1,4 @@
-import type { Kysely, Transaction } from 'kysely';
+import type { Kysely, Selectable, Transaction } from 'kysely';
 import type { Tables } from './tables';
 
 /**
@@ -18,6 +18,9 @@ export interface SignInReport {
 	/** What its VS Code last said of the utility-model settings the policy points it at (null: nothing yet). */
 	vscodeSettings: VsCodeSettingsReport | null;
 }
+
+/** A sign-in's report with the member it belongs to. */
+export type OwnedSignInReport = SignInReport & { orgId: string; userId: string };
 
 /** What one VS Code said of its utility-model settings (`chat.utilityModel`, `chat.utilitySmallModel`; null: not set there). */
 export interface VsCodeSettingsReport {
@@ -43,6 +46,8 @@ export interface MemberSignInsStore {
 	 * expired at `now`) and were seen since `seenSince`, most recently seen first.
 	 */
 	listLive(orgId: string, now: number, seenSince: number): Promise<Map<string, SignInReport[]>>;
+	/** One sign-in's report, whoever's it is, live or not (none: it never called). */
+	find(familyId: string): Promise<OwnedSignInReport | undefined>;
 	/** What the VS Code of one sign-in says of its utility-model settings, replacing what it said before. */
 	recordVsCodeSettings(signIn: SignInOfCall & { userId: string }, report: VsCodeSettingsReport): Promise<void>;
 }
@@ -105,19 +110,7 @@ export class SqlMemberSignInsStore implements MemberSignInsStore {
 	async listLive(orgId: string, now: number, seenSince: number): Promise<Map<string, SignInReport[]>> {
 		const rows = await this.db
 			.selectFrom('member_sign_ins as s')
-			.select([
-				's.family_id',
-				's.user_id',
-				's.policy_schema',
-				's.applied_revision',
-				's.extension_version',
-				's.vscode_version',
-				's.last_seen_at',
-				's.chat_supported',
-				's.utility_model',
-				's.utility_small_model',
-				's.chat_reported_at',
-			])
+			.selectAll('s')
 			.where('s.org_id', '=', orgId)
 			.where('s.last_seen_at', '>=', seenSince)
 			.where(({ exists, selectFrom }) =>
@@ -136,25 +129,34 @@ export class SqlMemberSignInsStore implements MemberSignInsStore {
 		const byMember = new Map<string, SignInReport[]>();
 		for (const row of rows) {
 			const reports = byMember.get(row.user_id) ?? [];
-			reports.push({
-				familyId: row.family_id,
-				policySchema: row.policy_schema === null ? null : Number(row.policy_schema),
-				appliedRevision: row.applied_revision === null ? null : Number(row.applied_revision),
-				extensionVersion: row.extension_version,
-				vscodeVersion: row.vscode_version,
-				lastSeenAt: Number(row.last_seen_at),
-				vscodeSettings:
-					row.chat_reported_at === null
-						? null
-						: {
-								supported: Number(row.chat_supported) === 1,
-								utilityModel: row.utility_model,
-								utilitySmallModel: row.utility_small_model,
-								reportedAt: Number(row.chat_reported_at),
-							},
-			});
+			reports.push(signInReport(row));
 			byMember.set(row.user_id, reports);
 		}
 		return byMember;
 	}
+
+	async find(familyId: string): Promise<OwnedSignInReport | undefined> {
+		const row = await this.db.selectFrom('member_sign_ins').selectAll().where('family_id', '=', familyId).executeTakeFirst();
+		return row && { ...signInReport(row), orgId: row.org_id, userId: row.user_id };
+	}
+}
+
+function signInReport(row: Selectable<Tables['member_sign_ins']>): SignInReport {
+	return {
+		familyId: row.family_id,
+		policySchema: row.policy_schema === null ? null : Number(row.policy_schema),
+		appliedRevision: row.applied_revision === null ? null : Number(row.applied_revision),
+		extensionVersion: row.extension_version,
+		vscodeVersion: row.vscode_version,
+		lastSeenAt: Number(row.last_seen_at),
+		vscodeSettings:
+			row.chat_reported_at === null
+				? null
+				: {
+						supported: Number(row.chat_supported) === 1,
+						utilityModel: row.utility_model,
+						utilitySmallModel: row.utility_small_model,
+						reportedAt: Number(row.chat_reported_at),
+					},
+	};
 }

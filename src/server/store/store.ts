@@ -120,7 +120,14 @@ export interface DeviceCodeRecord {
  * Why a sign-in ended, told to its holder when it next refreshes: the member's own sign-out, a
  * refresh token presented twice, an admin's *Sign out*, a changed password, a reset link used.
  */
-export const REVOCATION_REASONS = ['signed_out', 'replayed', 'admin_sign_out', 'password_changed', 'password_reset'] as const;
+export const REVOCATION_REASONS = [
+	'signed_out',
+	'replayed',
+	'admin_sign_out',
+	'admin_machine_sign_out',
+	'password_changed',
+	'password_reset',
+] as const;
 export type RevocationReason = (typeof REVOCATION_REASONS)[number];
 
 export interface TokenRecord {

@@ -93,6 +93,23 @@ async function withdrawReset(button: HTMLButtonElement): Promise<void> {
 	showStatus(`Withdrew the password reset link of ${email}: it opens nothing now.`, 'success');
 }
 
+/** Signs one machine of a member out (a lost laptop, a machine put away), after asking; their other machines go on. */
+async function signOutMachine(button: HTMLButtonElement): Promise<void> {
+	const { id = '', signInId = '', email = '', machine = '' } = button.dataset;
+	const question = `Sign out the VS Code of ${email} running ${machine}? That machine's sign-in ends now and no longer counts for their sync state; their other machines stay signed in.`;
+	if (!window.confirm(question)) {
+		return;
+	}
+	const path = `/api/v1/admin/members/${encodeURIComponent(id)}/sign-ins/${encodeURIComponent(signInId)}/sign-out`;
+	const { response, data } = await send<{ message?: string }>('POST', path);
+	if (!response.ok) {
+		showStatus(data.message ?? `Sign-out failed (${response.status}).`, 'error');
+		return;
+	}
+	button.closest('li')?.remove();
+	showStatus(`Signed out the VS Code of ${email} running ${machine}. Reload to see their sync state without it.`, 'success');
+}
+
 /** The members page: invite by email, reset a lost password, sign a member out everywhere, remove a member (their VS Code is signed out at once). */
 export function wireMembers(addMember: HTMLFormElement): void {
 	addMember.addEventListener('submit', async (event) => {
@@ -166,6 +183,9 @@ export function wireMembers(addMember: HTMLFormElement): void {
 				response.ok ? 'success' : 'error',
 			);
 		});
+	}
+	for (const button of $$<HTMLButtonElement>('.sign-out-machine')) {
+		button.addEventListener('click', () => void signOutMachine(button));
 	}
 	for (const button of $$<HTMLButtonElement>('.remove-member')) {
 		button.addEventListener('click', async () => {
