@@ -52,59 +52,59 @@ export interface MemberSignInsStore {
 	recordVsCodeSettings(signIn: SignInOfCall & { userId: string }, report: VsCodeSettingsReport): Promise<void>;
 }
 
+/** What a call on a sign-in reported besides being made and what it runs. */
+type ReportedColumns = Partial<
+	Pick<
+		Tables['member_sign_ins'],
+		'policy_schema' | 'applied_revision' | 'chat_supported' | 'utility_model' | 'utility_small_model' | 'chat_reported_at'
+	>
+>;
+
+/** A call on one sign-in: it was seen at `at` running what it says, and reported `reported`. Its row is made on its first call. */
+async function recordCall(
+	db: Kysely<Tables>,
+	call: SignInOfCall & { userId: string; at: number },
+	reported: ReportedColumns,
+): Promise<void> {
+	const changes = {
+		last_seen_at: call.at,
+		// Every call says what it runs, or nothing (an extension before 0.3.0, or one put back to it).
+		extension_version: call.extensionVersion ?? null,
+		vscode_version: call.vscodeVersion ?? null,
+		...reported,
+	};
+	await db
+		.insertInto('member_sign_ins')
+		.values({ family_id: call.familyId, org_id: call.orgId, user_id: call.userId, policy_schema: null, applied_revision: null, ...changes })
+		.onConflict((conflict) => conflict.column('family_id').doUpdateSet(changes))
+		.execute();
+}
+
 /** Inside the transaction that records a member's report: the same report for the sign-in it came on. */
-export async function recordSignInWithin(
+export function recordSignInWithin(
 	trx: Transaction<Tables>,
 	report: SignInOfCall & { userId: string; at: number; policySchema?: number; appliedRevision?: number },
 ): Promise<void> {
-	const changes = {
-		last_seen_at: report.at,
+	return recordCall(trx, report, {
 		...(report.policySchema !== undefined ? { policy_schema: report.policySchema } : {}),
 		...(report.appliedRevision !== undefined ? { applied_revision: report.appliedRevision } : {}),
-		// Every call says what it runs, or nothing (an extension before 0.3.0, or one put back to it).
-		extension_version: report.extensionVersion ?? null,
-		vscode_version: report.vscodeVersion ?? null,
-	};
-	await trx
-		.insertInto('member_sign_ins')
-		.values({
-			family_id: report.familyId,
-			org_id: report.orgId,
-			user_id: report.userId,
-			policy_schema: null,
-			applied_revision: null,
-			...changes,
-		})
-		.onConflict((conflict) => conflict.column('family_id').doUpdateSet(changes))
-		.execute();
+	});
 }
 
 export class SqlMemberSignInsStore implements MemberSignInsStore {
 	constructor(private readonly db: Kysely<Tables>) {}
 
-	async recordVsCodeSettings(signIn: SignInOfCall & { userId: string }, report: VsCodeSettingsReport): Promise<void> {
-		const changes = {
-			chat_supported: report.supported ? 1 : 0,
-			utility_model: report.utilityModel,
-			utility_small_model: report.utilitySmallModel,
-			chat_reported_at: report.reportedAt,
-			last_seen_at: report.reportedAt,
-			// Every call says what it runs, or nothing (see recordSignInWithin).
-			extension_version: signIn.extensionVersion ?? null,
-			vscode_version: signIn.vscodeVersion ?? null,
-		};
-		await this.db
-			.insertInto('member_sign_ins')
-			.values({
-				family_id: signIn.familyId,
-				org_id: signIn.orgId,
-				user_id: signIn.userId,
-				policy_schema: null,
-				applied_revision: null,
-				...changes,
-			})
-			.onConflict((conflict) => conflict.column('family_id').doUpdateSet(changes))
-			.execute();
+	recordVsCodeSettings(signIn: SignInOfCall & { userId: string }, report: VsCodeSettingsReport): Promise<void> {
+		return recordCall(
+			this.db,
+			{ ...signIn, at: report.reportedAt },
+			{
+				chat_supported: report.supported ? 1 : 0,
+				utility_model: report.utilityModel,
+				utility_small_model: report.utilitySmallModel,
+				chat_reported_at: report.reportedAt,
+			},
+		);
 	}
 
 	async listLive(orgId: string, now: number, seenSince: number): Promise<Map<string, SignInReport[]>> {
