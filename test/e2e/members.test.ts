@@ -209,6 +209,8 @@ describe('the Members page of a large organization (headless Chromium)', functio
 		assert.deepEqual(await page.locator('#members .sign-ins-note li').allInnerTexts(), [
 			'revision 4 (extension 0.3.0, VS Code 1.117.0) Sign out',
 		]);
+		assert.match((await page.locator('#members .sign-ins-note').innerText()).trim(), /^signed in on 1 machine:/);
+		await page.locator('main').screenshot({ path: join(ARTIFACTS, 'console-members-machine-signed-out.png') });
 		assert.equal(await service.store.getToken('refresh-desktop').then((token) => token?.revokedReason), 'admin_machine_sign_out');
 		await page.reload();
 		assert.deepEqual(await emails(), ['member-0001@acme.example'], 'member-0011 is no longer held back');

@@ -152,7 +152,7 @@ describe('members whose extension is too old for the policy', function () {
 		);
 		assert.match(
 			page,
-			/signed in on 2 machines:<ul><li>revision 5 \(extension 0\.3\.0, VS Code 1\.117\.0\) <button [^>]*class="sign-out-machine"[^>]*>Sign out<\/button><\/li><li>revision 4 \(extension 0\.2\.0 or older\) <button [^>]*class="sign-out-machine"[^>]*>Sign out<\/button><\/li><\/ul>/,
+			/signed in on <span class="sign-in-count">2 machines<\/span>:<ul><li>revision 5 \(extension 0\.3\.0, VS Code 1\.117\.0\) <button [^>]*class="sign-out-machine"[^>]*>Sign out<\/button><\/li><li>revision 4 \(extension 0\.2\.0 or older\) <button [^>]*class="sign-out-machine"[^>]*>Sign out<\/button><\/li><\/ul>/,
 		);
 
 		// The desktop is signed out (put away, or handed on): the member is as far along as the laptop.

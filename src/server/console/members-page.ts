@@ -89,7 +89,7 @@ function signInsNote(member: MemberView): SafeHtml {
 		const runs = machineWords(machine);
 		return html`<li>${holds} (${runs}) <button type="button" class="sign-out-machine" data-id="${member.id}" data-sign-in-id="${machine.id}" data-email="${member.email}" data-machine="${runs}" aria-label="Sign out the machine of ${member.email} running ${runs}" title="That VS Code's sign-in ends now; their other machines stay signed in">Sign out</button></li>`;
 	});
-	return html`<div class="muted sign-ins-note">signed in on ${machines.length} machines:<ul>${each}</ul></div>`;
+	return html`<div class="muted sign-ins-note">signed in on <span class="sign-in-count">${machines.length} machines</span>:<ul>${each}</ul></div>`;
 }
 
 /** What *extension too old* means, said once above the list when anyone on it is. */

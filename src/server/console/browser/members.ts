@@ -106,7 +106,14 @@ async function signOutMachine(button: HTMLButtonElement): Promise<void> {
 		showStatus(data.message ?? `Sign-out failed (${response.status}).`, 'error');
 		return;
 	}
+	const note = button.closest('.sign-ins-note');
 	button.closest('li')?.remove();
+	// The list says how many machines are left; the row's sync state is the service's to judge again.
+	const left = note?.querySelectorAll('li').length ?? 0;
+	const count = note?.querySelector('.sign-in-count');
+	if (count) {
+		count.textContent = `${left} machine${left === 1 ? '' : 's'}`;
+	}
 	showStatus(`Signed out the VS Code of ${email} running ${machine}. Reload to see their sync state without it.`, 'success');
 }
 
