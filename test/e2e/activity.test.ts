@@ -56,4 +56,21 @@ describe('the Activity page in headless Chromium', function () {
 		await page.click('#activity-newest');
 		assert.deepEqual(await actors(), newest);
 	});
+
+	it('names each detail in words and a flag as yes or no; a detail it has no words for keeps its code', async () => {
+		await service.store.audit.appendAudit({
+			id: 'joined-now',
+			orgId: 'acme',
+			at: Date.now() + 60_000,
+			actor: 'lead@acme.example',
+			action: 'invitation.accepted',
+			outcome: 'ok',
+			detail: { role: 'admin', breakGlass: true, fromNextRelease: 'kept' },
+		});
+		await page.goto(`${service.url}/console/activity`);
+		const newest = page.locator('#activity tbody tr').first();
+		assert.equal(await newest.locator('td:nth-child(3)').innerText(), 'Invitation accepted');
+		assert.equal(await newest.locator('td:nth-child(5)').innerText(), 'role: admin · break-glass admin: yes · fromNextRelease: kept');
+		assert.equal(await newest.locator('td:nth-child(5) span[title="breakGlass"]').count(), 1, 'the code stays at hand');
+	});
 });

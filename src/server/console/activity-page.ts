@@ -48,6 +48,29 @@ const ACTION_LABELS: Readonly<Record<string, string>> = {
 	'scim.user_deleted': 'Deleted by the directory',
 };
 
+/**
+ * What each detail is called in the list; the API and the log keep the codes. Details not named
+ * here (from a newer release, say) show their code.
+ */
+const DETAIL_LABELS: Readonly<Record<string, string>> = {
+	activateInMinutes: 'signs after (minutes)',
+	as: 'saved as revision',
+	breakGlass: 'break-glass admin',
+	clientSecretChanged: 'client secret changed',
+	emailed: 'e-mailed',
+	endedSignIns: 'sign-ins ended',
+	kid: 'key id',
+	monthlyTokens: 'monthly tokens',
+	passwordReset: 'password reset',
+	passwordSignIn: 'password sign-in',
+	renamedFrom: 'renamed from',
+	restored: 'restored revision',
+};
+
+/** One detail as the admin reads it: its label, and yes or no for a flag. */
+const detailItem = ([name, value]: [string, string | number | boolean | null], index: number) =>
+	html`${index > 0 ? ' · ' : ''}<span title="${name}">${DETAIL_LABELS[name] ?? name}</span>: <strong>${typeof value === 'boolean' ? (value ? 'yes' : 'no') : String(value)}</strong>`;
+
 /** The Activity page: what was done, by whom, with what outcome, newest first. */
 export function activityPage(
 	events: readonly AuditEventRecord[],
@@ -68,7 +91,7 @@ export function activityPage(
 						<td>${event.actor}</td>
 						<td title="${event.action}">${ACTION_LABELS[event.action] ?? event.action}</td>
 						<td><span class="badge ${event.outcome}">${event.outcome}</span></td>
-						<td>${Object.entries(event.detail).map(([name, value], index) => html`${index > 0 ? ' · ' : ''}${name}: <strong>${String(value)}</strong>`)}</td>
+						<td>${Object.entries(event.detail).map(detailItem)}</td>
 					</tr>`,
 				)}
 			</tbody>
