@@ -196,7 +196,9 @@ describe('the Members page of a large organization (headless Chromium)', functio
 				void dialog.accept();
 			}),
 		);
-		await page.getByRole('button', { name: 'Sign out the machine of member-0011@acme.example running extension 0.2.0 or older' }).click();
+		// Pressed from the keyboard: the button goes with the old row, and the keyboard goes on from the member's row.
+		await page.getByRole('button', { name: 'Sign out the machine of member-0011@acme.example running extension 0.2.0 or older' }).focus();
+		await page.keyboard.press('Enter');
 		assert.match(
 			await asked,
 			/^Sign out the VS Code of member-0011@acme\.example running extension 0\.2\.0 or older\? That machine's sign-in ends now/,
@@ -211,6 +213,7 @@ describe('the Members page of a large organization (headless Chromium)', functio
 		assert.deepEqual(await row.locator('td').nth(4).innerText(), '4');
 		assert.equal(await row.locator('.badge').innerText(), 'in sync');
 		assert.equal(await row.locator('.sign-ins-note, .extension-update-note').count(), 0);
+		assert.equal(await page.locator(':focus').textContent(), 'member-0011@acme.example');
 		await page.locator('main').screenshot({ path: join(ARTIFACTS, 'console-members-machine-signed-out.png') });
 		// The redrawn row's actions work as the page's own did.
 		page.once('dialog', (dialog) => void dialog.accept());

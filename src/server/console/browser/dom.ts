@@ -179,3 +179,29 @@ export function confirmForms(root: ParentNode = document): void {
 		});
 	}
 }
+
+const FOCUSABLE = 'a[href], button:not([disabled]), input:not([disabled]), select:not([disabled]), textarea:not([disabled])';
+
+/** Focuses the first of `candidates` that is, or holds, a control that can take focus. */
+export function focusFirst(...candidates: (Element | null | undefined)[]): void {
+	for (const candidate of candidates) {
+		const target = candidate?.matches(FOCUSABLE) ? candidate : candidate?.querySelector(FOCUSABLE);
+		if (target instanceof HTMLElement) {
+			target.focus();
+			return;
+		}
+	}
+}
+
+/**
+ * Removes a part of the page (a row, a list item). When it held keyboard focus (its own button was
+ * pressed), focus goes to the first control of the first of `then` (the next item, the one before,
+ * the list's own control): without this it falls to the page's top and a keyboard user starts over.
+ */
+export function removeKeepingFocus(element: Element, ...then: (Element | null | undefined)[]): void {
+	const held = element.contains(document.activeElement);
+	element.remove();
+	if (held) {
+		focusFirst(...then);
+	}
+}

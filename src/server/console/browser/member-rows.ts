@@ -1,4 +1,4 @@
-import { $, $$, localTime, send, showLocalTimes, showStatus } from './dom';
+import { $, $$, focusFirst, localTime, removeKeepingFocus, send, showLocalTimes, showStatus } from './dom';
 
 /** Organization tokens already issued are not recalled: the gateway accepts them until they expire. */
 const tokenStillWorks = (tokenUntil: string) =>
@@ -60,7 +60,10 @@ async function withdrawReset(button: HTMLButtonElement): Promise<void> {
 		showStatus(data.message ?? `Withdraw failed (${response.status}).`, 'error');
 		return;
 	}
-	button.closest('.password-reset-until')?.remove();
+	const note = button.closest('.password-reset-until');
+	if (note) {
+		removeKeepingFocus(note, note.closest('tr')?.querySelector('.reset-password'));
+	}
 	// The link shown above to copy is this one's, if it was just made: it is no use now.
 	if ($<HTMLInputElement>('#reset-link').dataset.email === email) {
 		$('#reset-result').hidden = true;
@@ -85,8 +88,13 @@ async function redrawRow(row: HTMLTableRowElement, email: string): Promise<boole
 			return false;
 		}
 		const adopted = document.importNode(fresh, true);
+		const held = row.contains(document.activeElement);
 		row.replaceWith(adopted);
 		showLocalTimes(adopted);
+		if (held) {
+			// The pressed button went with the old row: the keyboard goes on from the member's row.
+			focusFirst(adopted);
+		}
 		return true;
 	} catch {
 		return false;
@@ -120,7 +128,10 @@ async function signOutMachine(button: HTMLButtonElement): Promise<void> {
 	}
 	// The page could not be read again: the machine's line goes, and the admin is told to reload.
 	const note = button.closest('.sign-ins-note');
-	button.closest('li')?.remove();
+	const item = button.closest('li');
+	if (item) {
+		removeKeepingFocus(item, item.nextElementSibling, item.previousElementSibling, row);
+	}
 	const left = note?.querySelectorAll('li').length ?? 0;
 	const count = note?.querySelector('.sign-in-count');
 	if (count) {
@@ -156,7 +167,10 @@ async function removeMember(button: HTMLButtonElement): Promise<void> {
 	}
 	const { response, data } = await send<{ message?: string }>('DELETE', `/api/v1/admin/members/${encodeURIComponent(id)}`);
 	if (response.ok) {
-		button.closest('tr')?.remove();
+		const row = button.closest('tr');
+		if (row) {
+			removeKeepingFocus(row, row.nextElementSibling, row.previousElementSibling, $('#member-search'));
+		}
 		showStatus(`Removed ${email}.`, 'success');
 	} else {
 		showStatus(data.message ?? `Remove failed (${response.status}).`, 'error');

@@ -1,4 +1,4 @@
-import { $, $$, inputValue, localTime, send, showLocalTimes, showStatus } from './dom';
+import { $, $$, inputValue, localTime, removeKeepingFocus, send, showLocalTimes, showStatus } from './dom';
 import { wireMemberRows } from './member-rows';
 
 interface InvitationAnswer {
@@ -65,7 +65,10 @@ export function wireMembers(addMember: HTMLFormElement): void {
 		}
 		const { response, data } = await send<{ message?: string }>('DELETE', `/api/v1/admin/invitations/${encodeURIComponent(email)}`);
 		if (response.ok) {
-			button.closest('li')?.remove();
+			const item = button.closest('li');
+			if (item) {
+				removeKeepingFocus(item, item.nextElementSibling, item.previousElementSibling, $('#member-email'));
+			}
 			$('#no-invitations').hidden = $$('#invitations li').length > 0;
 			showStatus(`Withdrew the invitation to ${email}: its link opens nothing now.`, 'success');
 		} else {

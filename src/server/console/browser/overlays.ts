@@ -1,4 +1,4 @@
-import { $, $$, send, showStatus } from './dom';
+import { $, $$, removeKeepingFocus, send, showStatus } from './dom';
 import { clearErrors, focusFirstInvalid, markInvalid } from './field-errors';
 
 interface Answer {
@@ -103,7 +103,7 @@ export function wireOverlays(card: HTMLElement): void {
 			return;
 		}
 		if (button.classList.contains('overlay-remove')) {
-			row.remove();
+			removeKeepingFocus(row, row.nextElementSibling, row.previousElementSibling, $('#overlay-group', card));
 		} else if (button.classList.contains('overlay-up') && row.previousElementSibling) {
 			row.previousElementSibling.before(row);
 		} else if (button.classList.contains('overlay-down') && row.nextElementSibling) {

@@ -1,6 +1,6 @@
 import { usageChoice } from './usage-settings';
 import { organizationTokenChoice, reflectOrganizationToken } from './organization-token';
-import { $, $$, inputValue, isChecked, send, showLocalTimes, showStatus } from './dom';
+import { $, $$, inputValue, isChecked, removeKeepingFocus, send, showLocalTimes, showStatus } from './dom';
 import { planEndpoint, previewRequestUrl, type EndpointPlan } from '../../../policy/endpoint';
 import { isPlainHttpBeyondLoopback } from '../../../policy/url-rules';
 import { noteExtensionsTooOld } from './extensions-too-old';
@@ -150,9 +150,9 @@ export function wireSettingsForm(form: HTMLFormElement): void {
 		refreshDirty();
 	});
 	headersBox.addEventListener('click', (event) => {
-		const button = (event.target as Element).closest('.remove-header');
-		if (button) {
-			button.closest('.header-row')?.remove();
+		const row = (event.target as Element).closest('.remove-header')?.closest('.header-row');
+		if (row) {
+			removeKeepingFocus(row, row.nextElementSibling, row.previousElementSibling, $('#add-header'));
 			refreshDirty();
 		}
 	});
