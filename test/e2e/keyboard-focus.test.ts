@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { signedInConsole } from '../support/chromium';
-import { ADMIN, bearer } from '../support/service';
+import { ADMIN, bearer, createGroup } from '../support/service';
 
 /**
  * A control that removes its own row or item (a header, an invitation, a reset link, a member)
@@ -19,6 +19,9 @@ describe('keyboard focus when the console removes what it was on (headless Chrom
 					body: JSON.stringify({ email, role: 'member' }),
 				});
 				assert.equal(invited.status, 201);
+			}
+			for (const displayName of ['Research', 'Contractors']) {
+				await createGroup(service.url, admin, displayName, []);
 			}
 			for (const email of ['ann@acme.example', 'bob@acme.example']) {
 				const { id } = await service.addUser(email, 'member');
@@ -48,6 +51,20 @@ describe('keyboard focus when the console removes what it was on (headless Chrom
 		assert.equal(await page.locator(':focus').inputValue(), 'X-Second', "the next header's name");
 		await press('.header-row .remove-header');
 		assert.equal(await focused('id'), 'add-header');
+	});
+
+	it('Groups: removing an overlay moves into the next one, and from the last one to the group to add', async () => {
+		const { page, service } = fixture;
+		await page.goto(`${service.url}/console/groups`);
+		for (const group of ['Research', 'Contractors']) {
+			await page.selectOption('#overlay-group', group);
+			await page.click('#add-overlay');
+		}
+		await press('.overlay-row[data-group="Research"] .overlay-remove');
+		assert.equal(await page.locator('.overlay-row').count(), 1);
+		assert.equal(await page.locator('.overlay-row[data-group="Contractors"] :focus').count(), 1, "within Contractors' overlay");
+		await press('.overlay-row .overlay-remove');
+		assert.equal(await focused('id'), 'overlay-group');
 	});
 
 	it('Members: withdrawing an invitation, a reset link, or removing a member keeps the keyboard beside what is left', async () => {
