@@ -113,8 +113,33 @@ describe('member sign-in: RFC 8628 device flow and tokens', () => {
 		assert.equal(unsupported.status, 400);
 		assert.equal((await jsonOf(unsupported)).error, 'unsupported_grant_type');
 		const incomplete = await form(`${service.url}/oauth/token`, { grant_type: DEVICE_GRANT, client_id: 'vscode' });
-		assert.equal((await jsonOf(incomplete)).error, 'invalid_request');
+		assert.deepEqual(await jsonOf(incomplete), { error: 'invalid_request', error_description: 'device_code: is required' });
 		assert.equal((await poll('opp_dc_unknown')).body.error, 'invalid_grant');
+	});
+
+	it('says what a request without grant_type, or without a body, lacks, in the form an OAuth client sends', async () => {
+		const noGrant = await form(`${service.url}/oauth/token`, { refresh_token: 'x', client_id: 'vscode' });
+		assert.equal(noGrant.status, 400);
+		assert.deepEqual(await jsonOf(noGrant), {
+			error: 'invalid_request',
+			error_description:
+				'grant_type: is required (urn:ietf:params:oauth:grant-type:device_code, refresh_token or urn:ietf:params:oauth:grant-type:token-exchange)',
+		});
+		const twice = await fetch(`${service.url}/oauth/token`, {
+			method: 'POST',
+			headers: { 'content-type': 'application/x-www-form-urlencoded' },
+			body: 'grant_type=refresh_token&refresh_token=a&refresh_token=b&client_id=vscode',
+		});
+		assert.deepEqual(await jsonOf(twice), { error: 'invalid_request', error_description: 'refresh_token: must be sent once' });
+		for (const endpoint of ['token', 'device_authorization', 'revoke']) {
+			const empty = await fetch(`${service.url}/oauth/${endpoint}`, { method: 'POST' });
+			assert.equal(empty.status, 400, endpoint);
+			assert.equal(empty.headers.get('cache-control'), 'no-store');
+			assert.deepEqual(await jsonOf(empty), {
+				error: 'invalid_request',
+				error_description: 'the request has no body: send its parameters as a form (Content-Type: application/x-www-form-urlencoded)',
+			});
+		}
 	});
 
 	it('answers invalid_client (401) to a client it does not know, before looking at its code or token (RFC 6749 §5.2)', async () => {

@@ -32,6 +32,34 @@ const GRANT_LIST = `${DEVICE_CODE_GRANT}, ${REFRESH_TOKEN_GRANT} or ${TOKEN_EXCH
 const TokenEndpointRequestSchema = z.discriminatedUnion('grant_type', [...TokenRequestSchema.options, TokenExchangeRequestSchema]);
 
 /**
+ * What a request that fails its schema is told, in OAuth's words (RFC 6749 §5.2): a grant this
+ * service has none of is `unsupported_grant_type`; anything else missing or malformed is
+ * `invalid_request`, said the way an OAuth client sends it (a form, not the JSON the generic
+ * message would ask for).
+ */
+function oauthRefusalOf(error: RequestValidationError, body: unknown, tokenEndpoint: boolean): OAuthError {
+	if (body === null || body === undefined) {
+		return new OAuthError(
+			'invalid_request',
+			'the request has no body: send its parameters as a form (Content-Type: application/x-www-form-urlencoded)',
+		);
+	}
+	// RFC 6749 §3.1 and §3.2: no parameter may be sent more than once (a form reads one twice as a list).
+	const repeated = Object.entries(body).find(([, value]) => Array.isArray(value));
+	if (repeated) {
+		return new OAuthError('invalid_request', `${repeated[0]}: must be sent once`);
+	}
+	const grant = (body as { grant_type?: unknown }).grant_type;
+	if (tokenEndpoint && grant === undefined) {
+		return new OAuthError('invalid_request', `grant_type: is required (${GRANT_LIST})`);
+	}
+	if (tokenEndpoint && (typeof grant !== 'string' || !GRANTS.has(grant))) {
+		return new OAuthError('unsupported_grant_type', `grant_type must be ${GRANT_LIST}`);
+	}
+	return new OAuthError('invalid_request', error.message);
+}
+
+/**
  * RFC 8628 device authorization, the RFC 6749 token endpoint (device code and refresh grants, and
  * RFC 8693 token exchange for organization tokens) and RFC 7009 revocation, under /oauth. Errors keep the OAuth shape `{ error, error_description }`.
  */
@@ -51,12 +79,7 @@ export const oauthRoutes: FastifyPluginAsyncZod<OAuthRouteOptions> = async (
 			reply.header('www-authenticate', 'Basic realm="org-policy"');
 		}
 		if (error instanceof RequestValidationError) {
-			const grant = (request.body as { grant_type?: unknown } | undefined)?.grant_type;
-			const oauth =
-				request.url.endsWith('/token') && typeof grant === 'string' && !GRANTS.has(grant)
-					? new OAuthError('unsupported_grant_type', `grant_type must be ${GRANT_LIST}`)
-					: new OAuthError('invalid_request', error.message);
-			throw oauth;
+			throw oauthRefusalOf(error, request.body, request.url.endsWith('/token'));
 		}
 		throw error;
 	});
