@@ -77,6 +77,17 @@ describe('signing a member out everywhere', () => {
 		assert.match((await jsonOf(missing)).message, /no such member/);
 	});
 
+	it('takes the POST as scripts send it, with a JSON Content-Type and no body', async () => {
+		const member = await service.addUser('dev@acme.example', 'member');
+		const laptop = await service.signIn(member.email);
+		const scripted = await fetch(`${service.url}/api/v1/admin/members/${member.id}/sign-out`, {
+			method: 'POST',
+			headers: bearer(admin, { 'content-type': 'application/json' }),
+		});
+		assert.equal(scripted.status, 204, await scripted.clone().text());
+		assert.equal((await read(laptop.access_token)).status, 401);
+	});
+
 	it("signs one machine out (a lost laptop): that VS Code's sign-in and stream end, it stops counting, the member's other machine goes on", async () => {
 		const dev = await service.addUser('dev@acme.example', 'member');
 		const laptop = await service.signIn(dev.email);

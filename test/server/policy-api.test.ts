@@ -188,7 +188,6 @@ describe('policy API over HTTP', () => {
 				],
 				[`{"provider": {"headers": {"api-key": '${secret}'}}}`, /^the body is not valid JSON: Unexpected token '''/],
 				['{"__proto__": {"enabled": true}}', /^the body is not valid JSON: Object contains forbidden prototype property$/],
-				['   ', /^the body is empty: send a JSON document$/],
 			] as const) {
 				const response = await putPolicy(service.url, admin.access_token, body, '"1"');
 				assert.equal(response.status, 400, body);
@@ -207,7 +206,13 @@ describe('policy API over HTTP', () => {
 			});
 			assert.equal(none.status, 400);
 			assert.deepEqual((await jsonOf(none)).fieldErrors, [
-				{ path: 'body', message: 'is required: send JSON with Content-Type: application/json' },
+				{ path: 'body', message: 'is required: send a JSON document (Content-Type: application/json)' },
+			]);
+			// A JSON Content-Type with nothing (or only spaces) in it is no body either.
+			const blank = await putPolicy(service.url, admin.access_token, '   ', '"1"');
+			assert.equal(blank.status, 400);
+			assert.deepEqual((await jsonOf(blank)).fieldErrors, [
+				{ path: 'body', message: 'is required: send a JSON document (Content-Type: application/json)' },
 			]);
 			const list = await putPolicy(service.url, admin.access_token, [validSettings.plainCompatible], '"1"');
 			assert.equal(list.status, 400);

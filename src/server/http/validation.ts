@@ -32,10 +32,10 @@ export const zodValidatorCompiler: FastifySchemaCompiler<z.ZodType> = ({ schema,
 		if (parsed.ok) {
 			return { value: parsed.value };
 		}
-		// fastify hands a route without a body `null`; and an error about the whole part names the part.
+		// fastify hands a route without a body `null` (an empty JSON body is `undefined`); and an error about the whole part names the part.
 		const errors =
-			part === 'body' && data === null
-				? [{ path: 'body', message: 'is required: send JSON with Content-Type: application/json' }]
+			part === 'body' && (data === null || data === undefined)
+				? [{ path: 'body', message: 'is required: send a JSON document (Content-Type: application/json)' }]
 				: parsed.errors.map((error) => (error.path ? error : { ...error, path: part }));
 		return { error: new RequestValidationError(part, errors) };
 	};
