@@ -56,7 +56,8 @@ export async function buildApp(options: AppOptions): Promise<PolicyApp> {
 		forceCloseConnections: 'idle',
 	}).withTypeProvider<ZodTypeProvider>();
 	const services = await buildServices({ ...options, clock, log: app.log });
-	const { events, metrics, policies, accounts, usage, variants, groupNames, hub, rollouts, rolloutEnded, organizationTokens } = services;
+	const { events, metrics, policies, accounts, usage, variants, groupNames, hub, heldAhead, rollouts, rolloutEnded, organizationTokens } =
+		services;
 	const { sso, administration, groups, regroup, standings, scimGroups, scimUsers, audit, keyring, otlp } = services;
 	const auth = {
 		tokens: accounts.tokens,
@@ -127,6 +128,7 @@ export async function buildApp(options: AppOptions): Promise<PolicyApp> {
 		variants,
 		groupsOf: groupNames,
 		rollouts,
+		heldAhead,
 	});
 	await app.register(vscodeSettingsRoutes, { prefix: '/api/v1/policy', auth, store, clock });
 	await app.register(schemaRoutes, { prefix: '/api/v1/schema', publicUrl });

@@ -13,6 +13,7 @@ import { memberStandings } from './policy/member-standing';
 import { PolicyEvents, PolicyService } from './policy/policy-service';
 import { groupNamedByPolicy, Rollouts } from './policy/rollouts';
 import { StreamHub } from './policy/stream-hub';
+import { RevisionsHeldAhead } from './policy/held-ahead';
 import { PolicyVariants } from './policy/variants';
 import { Keyring, type KeyCustodyOptions } from './signing/keyring';
 import { readSigningKeyFile } from './signing/signer';
@@ -79,6 +80,7 @@ export async function buildServices({
 		onSigned: () => metrics.effectiveDocumentsSigned.inc(),
 	});
 	const hub = new StreamHub(events, metrics, config.heartbeatSeconds * 1000, variants);
+	const heldAhead = new RevisionsHeldAhead(store, clock, log);
 	// A rollout ended (here, or on another instance): promoted, the streams outside its canary get it.
 	const rolloutEnded = async (orgId: string) => {
 		rollouts.forget(orgId);
@@ -135,6 +137,7 @@ export async function buildServices({
 		groupNames,
 		variants,
 		hub,
+		heldAhead,
 		rollouts,
 		rolloutEnded,
 		organizationTokens,

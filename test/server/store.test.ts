@@ -73,6 +73,26 @@ function storeContract(name: string, makeHarness: () => Promise<StoreHarness>): 
 			);
 		});
 
+		it('numbers the next revision past the highest one a member said they hold (a database restored from a backup)', async () => {
+			assert.equal((await store.getOrganization('acme'))?.heldAhead, undefined);
+			await store.noteRevisionHeld('acme', 'u1', 5, org.createdAt + 1);
+			await store.noteRevisionHeld('acme', 'u2', 4, org.createdAt + 2);
+			assert.deepEqual(
+				(await store.getOrganization('acme'))?.heldAhead,
+				{ revision: 5, userId: 'u1', at: org.createdAt + 1 },
+				'the highest is kept',
+			);
+			const next = await store.appendRevision('acme', 1, (n) => revision(n));
+			assert.equal(next.ok ? next.record.revision : undefined, 6);
+			assert.equal((await store.appendRevision('acme', 6, (n) => revision(n))).ok, true, 'then on as usual');
+			assert.deepEqual(
+				(await store.listRevisions('acme', 10)).map((r) => r.revision),
+				[7, 6, 1],
+			);
+			await store.noteRevisionHeld('acme', 'u3', 9, org.createdAt + 3);
+			assert.deepEqual((await store.getOrganization('acme'))?.heldAhead, { revision: 9, userId: 'u3', at: org.createdAt + 3 });
+		});
+
 		it('lets exactly one of two concurrent writers of the same revision win', async () => {
 			const results = await Promise.all([
 				store.appendRevision('acme', 1, (n) => revision(n, 'a')),

@@ -23,7 +23,10 @@ import type { RolloutStatus } from '../policy/rollout-status';
 export interface AdminPageRouteOptions {
 	readonly kit: ConsoleKit;
 	readonly policies: Pick<PolicyService, 'current' | 'history'>;
-	readonly store: Pick<Store, 'listUsers' | 'listInvitations' | 'findUserByEmail' | 'tokenKeys' | 'passwordResets'>;
+	readonly store: Pick<
+		Store,
+		'listUsers' | 'listInvitations' | 'findUserByEmail' | 'tokenKeys' | 'passwordResets' | 'getOrganization' | 'getUser'
+	>;
 	/** The issuer gateways trust for organization tokens. */
 	readonly publicUrl: () => string;
 	/** The rollout under way, if any. */
@@ -34,6 +37,16 @@ export interface AdminPageRouteOptions {
 	readonly groups: Pick<GroupsService, 'list' | 'groupsByMember'>;
 	/** Whether single sign-on's rules set roles (the Members page then shows them without a choice). */
 	readonly rolesFromSso: (orgId: string) => Promise<boolean>;
+}
+
+/** The newest revision a member holds beyond this database's newest, and whose VS Code said so; none once a save passed it. */
+async function revisionHeldAhead(store: Pick<Store, 'getOrganization' | 'getUser'>, orgId: string, newest: number) {
+	const held = (await store.getOrganization(orgId))?.heldAhead;
+	if (!held || held.revision <= newest) {
+		return undefined;
+	}
+	const by = (await store.getUser(held.userId))?.email ?? 'a member since removed';
+	return { revision: held.revision, by, at: isoTime(held.at) };
 }
 
 /**
@@ -57,6 +70,7 @@ export const adminPageRoutes: FastifyPluginAsyncZod<AdminPageRouteOptions> = asy
 			updatedAt: isoTime(current.createdAt),
 			issuer: publicUrl(),
 			groups: (await groups.list(current.orgId)).map((group) => group.displayName),
+			heldAhead: await revisionHeldAhead(store, current.orgId, current.revision),
 		};
 		const options = {
 			...chrome(request, 'Provider settings', 'settings', current.signed.policy.organization.name, script),

@@ -8,6 +8,11 @@ import { organizationTokenFields } from './organization-token-fields';
 import { rolloutCard, rolloutChoice } from './rollout-fragments';
 import type { RolloutStatus } from '../policy/rollout-status';
 
+/** Members hold a revision newer than this database's newest: what that means, and what the next save does about it. */
+function heldAheadNote(revision: number, held: { revision: number; by: string; at: string }): SafeHtml {
+	return html`<p class="status error" id="held-ahead">The VS Code of ${held.by} holds revision ${held.revision} (said <time datetime="${held.at}">${held.at}</time>), newer than the newest saved here (${revision}): this database was probably restored from an earlier backup. Members refuse a revision older than one they applied, so they keep what they hold until you save; your next save is revision ${held.revision + 1}, which every member takes.</p>`;
+}
+
 /** The admin console's pages (signed-in admins only). */
 export const adminPages = {
 	settings(state: {
@@ -18,6 +23,8 @@ export const adminPages = {
 		issuer: string;
 		/** The groups a save may go to first. */
 		groups: readonly string[];
+		/** A member holds a newer revision than any saved here (this database was restored from a backup). */
+		heldAhead?: { revision: number; by: string; at: string };
 	}): SafeHtml {
 		const { settings } = state;
 		const provider = settings.provider;
@@ -28,6 +35,7 @@ export const adminPages = {
 				<h1>Provider settings</h1>
 				<p class="muted">Revision <span id="revision">${state.revision}</span>, saved by <span id="updated-by">${state.updatedBy}</span> at <time id="updated-at" datetime="${state.updatedAt}">${state.updatedAt}</time></p>
 			</header>
+			${state.heldAhead ? heldAheadNote(state.revision, state.heldAhead) : ''}
 			<div id="status" class="status" role="status" aria-live="polite"></div>
 			<form id="settings-form" novalidate>
 				<div class="field toggle">

@@ -50,7 +50,15 @@ export interface ConsoleOptions {
 	readonly policies: Pick<PolicyService, 'current' | 'history'>;
 	readonly store: Pick<
 		Store,
-		'listUsers' | 'listInvitations' | 'findUserByEmail' | 'getOrganization' | 'getInvitation' | 'identity' | 'tokenKeys' | 'passwordResets'
+		| 'listUsers'
+		| 'listInvitations'
+		| 'findUserByEmail'
+		| 'getUser'
+		| 'getOrganization'
+		| 'getInvitation'
+		| 'identity'
+		| 'tokenKeys'
+		| 'passwordResets'
 	>;
 	readonly config: ServerConfig;
 	readonly loginRateLimit: number;

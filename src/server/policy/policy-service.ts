@@ -184,14 +184,9 @@ export class PolicyService {
 			if (expected !== 'any' && expected !== base) {
 				return { kind: 'conflict', current: latest && this.remember(toPublished(latest)) };
 			}
-			const record = await signRevision(
-				settings,
-				{ id: organization.id, name: organization.name },
-				base + 1,
-				this.clock.now(),
-				author,
-				keys,
-			);
+			// Past any revision a member holds beyond this database's (it was restored from a backup): they refuse older ones.
+			const next = Math.max(base, organization.heldAhead?.revision ?? 0) + 1;
+			const record = await signRevision(settings, { id: organization.id, name: organization.name }, next, this.clock.now(), author, keys);
 			// The canary is stored with the revision, so no instance ever publishes it without.
 			const staged = canary && base > 0 ? { ...record, rollout: { stable: base, ...canary } } : record;
 			const result = await this.store.appendRevision(orgId, base, () => staged);

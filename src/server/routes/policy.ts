@@ -1,6 +1,14 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import * as z from 'zod';
-import { HEARTBEAT_HEADER, ifNoneMatchHits, negotiateSchemaVersion, PlacementSchema, SCHEMA_HEADER, type Placement } from '../../policy';
+import {
+	HEARTBEAT_HEADER,
+	heldRevision,
+	ifNoneMatchHits,
+	negotiateSchemaVersion,
+	PlacementSchema,
+	SCHEMA_HEADER,
+	type Placement,
+} from '../../policy';
 import type { Clock } from '../clock';
 import { principalOf, requireRole, type Authenticators } from '../http/auth';
 import { HttpError } from '../http/http-error';
@@ -15,6 +23,7 @@ import { revisionFrame, type StreamHub } from '../policy/stream-hub';
 import type { MemberReport, Store } from '../store/store';
 import type { Principal } from '../accounts';
 import { signInOfCall } from './member-call';
+import type { RevisionsHeldAhead } from '../policy/held-ahead';
 
 export interface PolicyRouteOptions {
 	readonly auth: Authenticators;
@@ -33,6 +42,8 @@ export interface PolicyRouteOptions {
 	readonly heartbeatSeconds: number;
 	/** Event streams one member may hold open here at once; 0: no limit. */
 	readonly maxStreamsPerMember: number;
+	/** Members whose reads name a revision newer than any here (the database was restored from a backup). */
+	readonly heldAhead: Pick<RevisionsHeldAhead, 'note'>;
 }
 
 const bearer = [{ bearerAuth: [] }];
@@ -40,7 +51,7 @@ const bearer = [{ bearerAuth: [] }];
 /** What members read under /api/v1/policy: the signed policy, its event stream, and the applied-revision report. */
 export const policyRoutes: FastifyPluginAsyncZod<PolicyRouteOptions> = async (
 	app,
-	{ auth, policies, store, metrics, clock, hub, heartbeatSeconds, maxStreamsPerMember, variants, groupsOf, rollouts },
+	{ auth, policies, store, metrics, clock, hub, heartbeatSeconds, maxStreamsPerMember, variants, groupsOf, rollouts, heldAhead },
 ) => {
 	const signedIn = requireRole(auth);
 	const reading = { policies, rollouts, variants, groupsOf };
@@ -77,6 +88,11 @@ export const policyRoutes: FastifyPluginAsyncZod<PolicyRouteOptions> = async (
 				} else {
 					// Sent as stored: the signature covers these exact bytes' canonical form.
 					sendStoredJson(reply, served.json(version));
+					// Measured against the newest revision, not the one served (a rollout's stable one, say).
+					const newest = request.headers['if-none-match'] === undefined ? undefined : policies.newestInMemory(user.orgId);
+					if (newest) {
+						heldAhead.note(user.orgId, user.id, heldRevision(request.headers['if-none-match']), newest.revision);
+					}
 				}
 			};
 			const served = servedPolicy(reading, user, request.headers['if-none-match']);
@@ -173,6 +189,7 @@ export const policyRoutes: FastifyPluginAsyncZod<PolicyRouteOptions> = async (
 			const { user, token } = principal;
 			const newest = await currentOrThrow(policies, user.orgId);
 			const lastEventId = Number(request.headers['last-event-id']);
+			heldAhead.note(user.orgId, user.id, lastEventId, newest.revision);
 			const version = negotiateSchemaVersion(request.headers[SCHEMA_HEADER] as string | undefined);
 			store
 				.recordSeen(memberReport(principal, clock.now(), version, request.headers['user-agent']))

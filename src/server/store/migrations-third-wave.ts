@@ -211,4 +211,18 @@ export const THIRD_WAVE_MIGRATIONS: Readonly<Record<string, Migration>> = {
 			await db.schema.dropTable('member_vscode_settings').execute();
 		},
 	},
+	'0018_revision_held_ahead': {
+		// The newest revision a member says they hold beyond the organization's newest here: the
+		// database was restored from an earlier backup. The next save is numbered past it, or members,
+		// who refuse an older revision than one they applied, would refuse it.
+		async up(db: Kysely<unknown>): Promise<void> {
+			for (const [column, type] of [
+				['held_ahead_revision', 'integer'],
+				['held_ahead_by', 'text'],
+				['held_ahead_at', 'bigint'],
+			] as const) {
+				await db.schema.alterTable('organizations').addColumn(column, type).execute();
+			}
+		},
+	},
 };

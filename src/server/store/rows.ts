@@ -22,6 +22,9 @@ export const toOrganization = (row: Row<'organizations'>): OrganizationRecord =>
 	id: row.id,
 	name: row.name,
 	createdAt: row.created_at,
+	...(row.held_ahead_revision !== null && row.held_ahead_by !== null && row.held_ahead_at !== null
+		? { heldAhead: { revision: Number(row.held_ahead_revision), userId: row.held_ahead_by, at: Number(row.held_ahead_at) } }
+		: {}),
 });
 export const toSigningKey = (row: Row<'signing_keys'>): SigningKeyRecord => ({
 	orgId: row.org_id,

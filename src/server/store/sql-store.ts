@@ -137,7 +137,9 @@ export class SqlStore extends SqlMemberStore implements Store {
 				if (expected !== 'any' && expected !== latest) {
 					return { ok: false, current };
 				}
-				const record = build(latest + 1);
+				// Numbered past any revision a member holds beyond this database's (restored from a backup).
+				const heldAhead = await trx.selectFrom('organizations').select('held_ahead_revision').where('id', '=', orgId).executeTakeFirst();
+				const record = build(Math.max(latest, heldAhead?.held_ahead_revision ?? 0) + 1);
 				await trx.insertInto('policy_revisions').values(revisionRow(record)).execute();
 				await this.dialect.announce(trx, { kind: 'revision', orgId });
 				return { ok: true, record };
@@ -149,6 +151,15 @@ export class SqlStore extends SqlMemberStore implements Store {
 			}
 			throw error;
 		}
+	}
+
+	async noteRevisionHeld(orgId: string, userId: string, revision: number, at: number): Promise<void> {
+		await this.db
+			.updateTable('organizations')
+			.set({ held_ahead_revision: revision, held_ahead_by: userId, held_ahead_at: at })
+			.where('id', '=', orgId)
+			.where((where) => where.or([where('held_ahead_revision', 'is', null), where('held_ahead_revision', '<', revision)]))
+			.execute();
 	}
 
 	async endRollout(outcome: RolloutOutcomeRecord): Promise<boolean> {

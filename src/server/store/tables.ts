@@ -5,7 +5,14 @@ import type { DeviceStatus, Role, TokenKind } from './store';
  * of milliseconds since the epoch (BIGINT on PostgreSQL), the one representation the domain uses.
  */
 export interface Tables {
-	organizations: { id: string; name: string; created_at: number };
+	organizations: {
+		id: string;
+		name: string;
+		created_at: number;
+		held_ahead_revision: number | null;
+		held_ahead_by: string | null;
+		held_ahead_at: number | null;
+	};
 	signing_keys: { org_id: string; private_key_pem: string; public_key: string | null; created_at: number };
 	key_endorsements: { org_id: string; key_id: string; public_key: string; endorsed_by: string; signature: string; created_at: number };
 	policy_revisions: {

@@ -181,6 +181,8 @@ export function wireSettingsForm(form: HTMLFormElement): void {
 			});
 			if (response.ok && data.policy) {
 				const revision = data.policy;
+				// The revision everyone else keeps during a rollout (numbers may skip after a restored backup).
+				const before = state.revision;
 				state.revision = revision.revision;
 				$('#revision').textContent = String(revision.revision);
 				$('#updated-by').textContent = revision.updatedBy;
@@ -202,7 +204,7 @@ export function wireSettingsForm(form: HTMLFormElement): void {
 				saved = snapshot();
 				showStatus(
 					rollout
-						? `Saved revision ${revision.revision} for its canary (${$<HTMLSelectElement>('#rollout').selectedOptions[0]?.textContent?.replace(/^a canary: /, '') ?? rollout}); everyone else keeps revision ${revision.revision - 1} until you promote it on Revisions.`
+						? `Saved revision ${revision.revision} for its canary (${$<HTMLSelectElement>('#rollout').selectedOptions[0]?.textContent?.replace(/^a canary: /, '') ?? rollout}); everyone else keeps revision ${before} until you promote it on Revisions.`
 						: `Saved revision ${revision.revision}. Members receive it now.`,
 					'success',
 				);
