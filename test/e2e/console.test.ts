@@ -450,6 +450,25 @@ describe('admin console in headless Chromium', function () {
 		assert.equal(await page.isChecked('#allow-plain-http'), false, 'a hidden choice does not stay ticked');
 	});
 
+	it('after a restored backup, says a member holds a newer revision and saves the settings unchanged past it', async () => {
+		const dev = await service.store.findUserByEmail('acme', 'dev@acme.example');
+		// What the service notes when a member's VS Code reconnects naming revision 7 (test/server/backup-restore.test.ts).
+		await service.store.noteRevisionHeld('acme', dev!.id, 7, Date.now());
+		await page.reload();
+		assert.match(
+			(await page.textContent('#held-ahead')) ?? '',
+			/^The VS Code of dev@acme\.example holds revision 7 \(said .+\), newer than the newest saved here \(1\): this database was probably restored from an earlier backup\./,
+		);
+		await page.locator('main').screenshot({ path: join(ARTIFACTS, 'console-settings-restored-backup.png') });
+		assert.equal(await page.isEnabled('#save'), true, 'nothing changed, and Save is what moves members on');
+		await page.click('#save');
+		await page.waitForSelector('#status.success');
+		assert.equal(await page.textContent('#status'), 'Saved revision 8. Members receive it now.');
+		assert.equal(await page.locator('#held-ahead').count(), 0);
+		assert.equal(await page.isEnabled('#save'), false, 'and Save waits for a change again');
+		assert.equal((await currentPolicy()).policy.revision, 8);
+	});
+
 	it('shows inline errors for a plain-http base URL and a header value with a line break, and saves nothing', async () => {
 		await page.check('#enabled');
 		await page.fill('#base-url', 'http://example.com');

@@ -80,7 +80,7 @@ describe('a database restored from an earlier backup', function () {
 		const page = await settingsPage(running);
 		assert.match(
 			page,
-			/The VS Code of dev@acme\.example holds revision 5 \(said <time[^>]*>[^<]*<\/time>\), newer than the newest saved here \(3\): this database was probably restored from an earlier backup\. Members refuse a revision older than one they applied, so they keep what they hold until you save; your next save is revision 6, which every member takes\./,
+			/The VS Code of dev@acme\.example holds revision 5 \(said <time[^>]*>[^<]*<\/time>\), newer than the newest saved here \(3\): this database was probably restored from an earlier backup\. Members refuse a revision older than one they applied, so they keep what they hold until you save\. <em>Save<\/em>, with the settings as they are or changed, makes revision 6, which every member takes\./,
 		);
 		const admin = (await running.signIn(ADMIN.email)).access_token;
 		assert.equal(await save(running, admin, 3, 'after-restore@acme.example'), 6);

@@ -10,7 +10,7 @@ import type { RolloutStatus } from '../policy/rollout-status';
 
 /** Members hold a revision newer than this database's newest: what that means, and what the next save does about it. */
 function heldAheadNote(revision: number, held: { revision: number; by: string; at: string }): SafeHtml {
-	return html`<p class="status error" id="held-ahead">The VS Code of ${held.by} holds revision ${held.revision} (said <time datetime="${held.at}">${held.at}</time>), newer than the newest saved here (${revision}): this database was probably restored from an earlier backup. Members refuse a revision older than one they applied, so they keep what they hold until you save; your next save is revision ${held.revision + 1}, which every member takes.</p>`;
+	return html`<p class="status error" id="held-ahead">The VS Code of ${held.by} holds revision ${held.revision} (said <time datetime="${held.at}">${held.at}</time>), newer than the newest saved here (${revision}): this database was probably restored from an earlier backup. Members refuse a revision older than one they applied, so they keep what they hold until you save. <em>Save</em>, with the settings as they are or changed, makes revision ${held.revision + 1}, which every member takes.</p>`;
 }
 
 /** The admin console's pages (signed-in admins only). */

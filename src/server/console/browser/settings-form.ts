@@ -123,8 +123,10 @@ export function wireSettingsForm(form: HTMLFormElement): void {
 	const snapshot = () => JSON.stringify(collect(headersBox));
 	reflectEntra();
 	let saved = snapshot();
+	// Members hold a newer revision than any here (a restored backup): saving the settings as they are moves them on.
+	const heldAhead = () => document.querySelector('#held-ahead') !== null;
 	const refreshDirty = () => {
-		save.disabled = snapshot() === saved;
+		save.disabled = snapshot() === saved && !heldAhead();
 	};
 
 	form.addEventListener('input', (event) => {
@@ -202,6 +204,7 @@ export function wireSettingsForm(form: HTMLFormElement): void {
 				}
 				settleKeptSettings();
 				saved = snapshot();
+				document.querySelector('#held-ahead')?.remove();
 				showStatus(
 					rollout
 						? `Saved revision ${revision.revision} for its canary (${$<HTMLSelectElement>('#rollout').selectedOptions[0]?.textContent?.replace(/^a canary: /, '') ?? rollout}); everyone else keeps revision ${before} until you promote it on Revisions.`
