@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { SCHEMA_HEADER, SCHEMA_VERSION, settingsOf, type PolicyDocument } from '../policy';
 import { call, CliError, readNamedFile, type Options } from './cli-http';
+import { HELD_AHEAD_HEADER } from './policy/held-ahead';
 import { importClineConfig } from './cline-import';
 import { exportPolicyFile, formatErrors, planChanges, readPolicyFile } from './policy-file';
 import { applyGroupSteps, consoleGroups, planGroups, type ListedGroup } from './policy-file-groups';
@@ -31,9 +32,16 @@ export async function policyAsCode(options: Options, command: string, file: stri
 		console.error(`${file} is refused:${formatErrors(desired.errors)}`);
 		return 3;
 	}
-	const { body } = await call(options, 'GET', '/api/v1/admin/policy', { headers: NEWEST_SCHEMA });
+	const { body, response } = await call(options, 'GET', '/api/v1/admin/policy', { headers: NEWEST_SCHEMA });
 	const current = body.policy as PolicyDocument;
+	const heldAhead = Number(response.headers.get(HELD_AHEAD_HEADER)) || undefined;
 	const policyChanges = planChanges(settingsOf(current), desired.settings);
+	if (heldAhead && policyChanges.length === 0) {
+		// The same settings saved again: members who hold a newer revision than the restored database take it.
+		policyChanges.push(
+			`saved again as revision ${heldAhead + 1}: members hold revision ${heldAhead}, newer than ${current.revision} (the service's database was restored from a backup)`,
+		);
+	}
 	const groups = desired.groups
 		? planGroups((await call(options, 'GET', '/api/v1/admin/groups')).body.groups as ListedGroup[], desired.groups)
 		: { lines: [], steps: [], errors: [] };

@@ -402,4 +402,28 @@ describe('org-policy admin CLI', function () {
 		assert.match(orphaned.stderr, /groups: Analysts is left out, but policy\.overlays name it: keep the group, or drop its overlay too/);
 		assert.equal((await service.policies.current('acme'))?.revision, before, 'nothing saved');
 	});
+
+	it('after a restored backup, plan and apply save an unchanged file again, numbered past what members hold', async () => {
+		const exported = await cli('export');
+		assert.equal(exported.code, 0, exported.stderr);
+		const file = join(dir, 'restored.yaml');
+		writeFileSync(file, exported.stdout);
+		const newest = (await service.policies.current('acme'))!.revision;
+		const member = await service.addUser('held@acme.example', 'member');
+		// What the service notes when a member's VS Code names a revision it no longer has (test/server/backup-restore.test.ts).
+		await service.store.noteRevisionHeld('acme', member.id, newest + 3, Date.now());
+		const plan = await cli('plan', '-f', file);
+		assert.equal(plan.code, 2, plan.stdout + plan.stderr);
+		assert.match(
+			plan.stdout,
+			new RegExp(
+				`saved again as revision ${newest + 4}: members hold revision ${newest + 3}, newer than ${newest} \\(the service's database was restored from a backup\\)`,
+			),
+		);
+		const apply = await cli('apply', '-f', file);
+		assert.equal(apply.code, 2, apply.stdout + apply.stderr);
+		assert.match(apply.stdout, new RegExp(`saved revision ${newest + 4}`));
+		const again = await cli('plan', '-f', file);
+		assert.deepEqual([again.code, again.stdout.split(':')[0]], [0, 'No change'], again.stdout + again.stderr);
+	});
 });

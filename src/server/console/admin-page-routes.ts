@@ -22,7 +22,7 @@ import type { RolloutStatus } from '../policy/rollout-status';
 
 export interface AdminPageRouteOptions {
 	readonly kit: ConsoleKit;
-	readonly policies: Pick<PolicyService, 'current' | 'history'>;
+	readonly policies: Pick<PolicyService, 'current' | 'history' | 'heldAhead'>;
 	readonly store: Pick<
 		Store,
 		'listUsers' | 'listInvitations' | 'findUserByEmail' | 'tokenKeys' | 'passwordResets' | 'getOrganization' | 'getUser'
@@ -39,10 +39,10 @@ export interface AdminPageRouteOptions {
 	readonly rolesFromSso: (orgId: string) => Promise<boolean>;
 }
 
-/** The newest revision a member holds beyond this database's newest, and whose VS Code said so; none once a save passed it. */
-async function revisionHeldAhead(store: Pick<Store, 'getOrganization' | 'getUser'>, orgId: string, newest: number) {
-	const held = (await store.getOrganization(orgId))?.heldAhead;
-	if (!held || held.revision <= newest) {
+/** The revision a member holds beyond this database's newest, and whose VS Code said so (see {@link PolicyService.heldAhead}). */
+async function revisionHeldAhead(policies: Pick<PolicyService, 'heldAhead'>, store: Pick<Store, 'getUser'>, orgId: string) {
+	const held = await policies.heldAhead(orgId);
+	if (!held) {
 		return undefined;
 	}
 	const by = (await store.getUser(held.userId))?.email ?? 'a member since removed';
@@ -70,7 +70,7 @@ export const adminPageRoutes: FastifyPluginAsyncZod<AdminPageRouteOptions> = asy
 			updatedAt: isoTime(current.createdAt),
 			issuer: publicUrl(),
 			groups: (await groups.list(current.orgId)).map((group) => group.displayName),
-			heldAhead: await revisionHeldAhead(store, current.orgId, current.revision),
+			heldAhead: await revisionHeldAhead(policies, store, current.orgId),
 		};
 		const options = {
 			...chrome(request, 'Provider settings', 'settings', current.signed.policy.organization.name, script),

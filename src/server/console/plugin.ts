@@ -47,7 +47,7 @@ export interface ConsoleOptions {
 	readonly passwordResets: Pick<PasswordResets, 'check' | 'redeem'>;
 	readonly administration: SsoAdministration;
 	readonly audit: AuditLog;
-	readonly policies: Pick<PolicyService, 'current' | 'history'>;
+	readonly policies: Pick<PolicyService, 'current' | 'history' | 'heldAhead'>;
 	readonly store: Pick<
 		Store,
 		| 'listUsers'

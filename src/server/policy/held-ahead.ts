@@ -7,6 +7,9 @@ import type { Store } from '../store/store';
  */
 export const MAX_REVISIONS_AHEAD = 10_000;
 
+/** On the admin API's `GET /policy`: the revision a member holds beyond the newest here (the next save is numbered past it). */
+export const HELD_AHEAD_HEADER = 'org-policy-held-ahead';
+
 /** Where a failure to note one is said (the read that carried it is answered anyway). */
 export interface HeldAheadLog {
 	warn(object: object, message: string): void;

@@ -108,6 +108,16 @@ export class PolicyService {
 		return this.keyring.publicKey(orgId);
 	}
 
+	/**
+	 * The newest revision a member said they hold beyond the newest saved here (this database was
+	 * restored from an earlier backup), and whose VS Code said so; none once a save passed it.
+	 */
+	async heldAhead(orgId: string): Promise<{ revision: number; userId: string; at: number } | undefined> {
+		const [organization, current] = await Promise.all([this.store.getOrganization(orgId), this.current(orgId)]);
+		const held = organization?.heldAhead;
+		return held && current && held.revision > current.revision ? held : undefined;
+	}
+
 	/** One earlier revision, to restore it. */
 	async revision(orgId: string, revision: number): Promise<PublishedRevision | undefined> {
 		const current = await this.current(orgId);

@@ -8,13 +8,14 @@ import { jsonForSchema } from '../policy/revisions';
 import { ErrorSchema, sendStoredJson, signedPolicyResponse } from '../http/schemas';
 import { revisionView, RevisionViewSchema } from '../http/views';
 import { HttpError } from '../http/http-error';
+import { HELD_AHEAD_HEADER } from '../policy/held-ahead';
 import { settingsOfRevision, type PolicyService } from '../policy/policy-service';
 import { canaryOf } from '../policy/rollouts';
 import type { GroupStore } from '../store/group-store';
 
 export interface AdminRouteOptions {
 	readonly auth: Authenticators;
-	readonly policies: Pick<PolicyService, 'current' | 'save' | 'history' | 'revision' | 'withKeptValues'>;
+	readonly policies: Pick<PolicyService, 'current' | 'save' | 'history' | 'revision' | 'withKeptValues' | 'heldAhead'>;
 	readonly audit: Pick<AuditLog, 'record'>;
 	/** The organization's groups, which a canary names. */
 	readonly canaryGroups: Pick<GroupStore, 'findGroupByName' | 'listGroups'>;
@@ -107,6 +108,11 @@ export const adminRoutes: FastifyPluginAsyncZod<AdminRouteOptions> = async (app,
 			const current = await currentOrThrow(policies, user.orgId);
 			const version = negotiateSchemaVersion(request.headers[SCHEMA_HEADER] as string | undefined);
 			reply.header('etag', etagOf(current.revision, version)).header(SCHEMA_HEADER, String(version)).header('vary', SCHEMA_HEADER);
+			// A restored backup: policy as code saves even an unchanged file, which moves those members on.
+			const held = await policies.heldAhead(user.orgId);
+			if (held) {
+				reply.header(HELD_AHEAD_HEADER, String(held.revision));
+			}
 			return sendStoredJson(reply, jsonForSchema(current, version));
 		},
 	);
