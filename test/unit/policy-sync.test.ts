@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, cpSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildPolicyDocument, generateSigningKeyPair, PolicySettingsSchema, signPolicy } from '../../src/policy';
@@ -169,6 +169,48 @@ describe('policy sync against the real service', () => {
 		const again = await stateWhere(sync, (state) => state.status === 'stale', 'stale again');
 		assert.match(again.status === 'stale' ? again.reason : '', /policy service/, 'stale says why');
 		assert.equal(await scheduler.pendingSleep(), BACKOFF.initialMs);
+	});
+
+	it("after the service's database is restored from an earlier backup: keeps the newer revision, says why, and takes the admin's next save", async () => {
+		sync.start(syncSession());
+		await stateWhere(sync, revisionIs(1), 'revision 1');
+		const port = Number(new URL(service.url).port);
+		const backup = mkdtempSync(join(tmpdir(), 'opp-backup-'));
+		try {
+			// Backed up at revision 1, the member signed in; then revision 2 is saved, and taken.
+			await service.close();
+			await stateWhere(sync, (state) => state.status === 'stale', 'stale while it is backed up');
+			cpSync(dataDir, backup, { recursive: true });
+			service = await startService({ clock, dataDir, port });
+			scheduler.advance(await scheduler.pendingSleep());
+			await stateWhere(sync, revisionIs(1), 'back in sync');
+			admin = (await service.signIn(ADMIN.email)).access_token;
+			assert.equal((await putPolicy(service.url, admin, validSettings.azureDeployment, '"1"')).status, 200);
+			await stateWhere(sync, revisionIs(2), 'revision 2');
+
+			// The disk is lost: the backup is restored, and the service knows revision 1 only.
+			await service.close();
+			await stateWhere(sync, (state) => state.status === 'stale', 'stale while it is restored');
+			rmSync(dataDir, { recursive: true, force: true });
+			cpSync(backup, dataDir, { recursive: true });
+			chmodSync(dataDir, 0o700);
+			service = await startService({ clock, dataDir, port });
+			scheduler.advance(await scheduler.pendingSleep());
+			const refused = await stateWhere(sync, (state) => state.status === 'error', 'the older revision refused');
+			assert.equal(refused.policy?.document.revision, 2, 'revision 2 stays in force');
+			assert.match(
+				refused.status === 'error' ? refused.message : '',
+				/revision 1 is older than revision 2, applied before \(the service's database may have been restored from an earlier backup: its next save reaches you\); revision 2 stays in force/,
+			);
+			await eventually('the service to note what the member holds', async () => (await service.policies.heldAhead('acme'))?.revision === 2);
+			admin = (await service.signIn(ADMIN.email)).access_token;
+			const saved = await putPolicy(service.url, admin, { ...validSettings.plainCompatible, adminContact: 'restored@acme.example' }, '"1"');
+			assert.equal(((await jsonOf(saved)) as { policy: { revision: number } }).policy.revision, 3);
+			const taken = await stateWhere(sync, revisionIs(3), 'the next save taken');
+			assert.equal(taken.policy?.document.organization.adminContact, 'restored@acme.example');
+		} finally {
+			rmSync(backup, { recursive: true, force: true });
+		}
 	});
 
 	it('after a 401 refreshes the token once and carries on', async () => {

@@ -253,7 +253,7 @@ export class PolicySync extends Disposable {
 			// A genuine but older revision (a replay, or a service restored from an old backup) never unlocks anything.
 			this.dispatch({
 				type: 'refused',
-				reason: `revision ${document.revision} is older than revision ${this.highestApplied}, applied before`,
+				reason: `revision ${document.revision} is older than revision ${this.highestApplied}, applied before (the service's database may have been restored from an earlier backup: its next save reaches you)`,
 			});
 			return;
 		}
