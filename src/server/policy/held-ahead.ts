@@ -19,7 +19,7 @@ export interface HeldAheadLog {
  * Members who hold a revision newer than any saved here, from what their reads say they hold
  * (`If-None-Match`, `Last-Event-ID`): the database was restored from an earlier backup. Their
  * extensions refuse a revision older than one they applied, so the next save must be numbered past
- * theirs; the store does that once it is noted. Each instance writes a number only when it is the
+ * theirs: once noted in the store, `PolicyService` numbers it so. Each instance writes a number only when it is the
  * highest it has seen, so members reconnecting after a restore cost one write, not one per read.
  */
 export class RevisionsHeldAhead {
