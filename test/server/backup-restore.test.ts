@@ -63,11 +63,12 @@ describe('a database restored from an earlier backup', function () {
 		return { running: await start(), member };
 	};
 
-	const settingsPage = async (running: RunningService) => {
+	const consolePage = async (running: RunningService, name: string) => {
 		const browser = new TestBrowser();
 		await browser.submit(`${running.url}/console/login`, '/console/login', { email: ADMIN.email, password: ADMIN.password });
-		return (await browser.open(`${running.url}/console/settings`)).response.text();
+		return (await browser.open(`${running.url}/console/${name}`)).response.text();
 	};
+	const settingsPage = (running: RunningService) => consolePage(running, 'settings');
 	const heldAhead = async (running: RunningService) => (await running.store.getOrganization('acme'))?.heldAhead?.revision;
 
 	it("numbers the admin's next save past the revision members hold, says so on Settings, and the member takes it", async () => {
@@ -82,6 +83,10 @@ describe('a database restored from an earlier backup', function () {
 			page,
 			/The VS Code of dev@acme\.example holds revision 5 \(said <time[^>]*>[^<]*<\/time>\), newer than the newest saved here \(3\): this database was probably restored from an earlier backup\. Members refuse a revision older than one they applied, so they keep what they hold until you save\. <em>Save<\/em>, with the settings as they are or changed, makes revision 6, which every member takes\./,
 		);
+		assert.match(
+			await consolePage(running, 'members'),
+			/Members hold revisions up to 5, newer than any saved here \(3\): this database was probably restored from an earlier backup, and the sync states below are from before it\./,
+		);
 		const admin = (await running.signIn(ADMIN.email)).access_token;
 		assert.equal(await save(running, admin, 3, 'after-restore@acme.example'), 6);
 		const taken = await events.next();
@@ -89,6 +94,7 @@ describe('a database restored from an earlier backup', function () {
 		assert.match(taken?.data ?? '', /after-restore@acme\.example/);
 		await events.cancel();
 		assert.doesNotMatch(await settingsPage(running), /id="held-ahead"/, 'the note goes once a save passed it');
+		assert.doesNotMatch(await consolePage(running, 'members'), /id="held-ahead-members"/);
 		assert.equal(await save(running, admin, 6, 'next@acme.example'), 7, 'and numbering goes on from there');
 	});
 

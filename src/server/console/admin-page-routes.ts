@@ -110,6 +110,7 @@ export const adminPageRoutes: FastifyPluginAsyncZod<AdminPageRouteOptions> = asy
 			selfId: user.id,
 			groupsOf: standing.groupsOf,
 			rolesFromSso: await rolesFromSso(user.orgId),
+			heldAhead: (await policies.heldAhead(user.orgId))?.revision,
 		};
 		return sendPage(reply, page(options, membersPage(view)));
 	});

@@ -183,6 +183,7 @@ export function membersPage({
 	selfId,
 	groupsOf,
 	rolesFromSso,
+	heldAhead,
 }: {
 	listing: MemberListing;
 	query: MembersPageQuery;
@@ -193,11 +194,14 @@ export function membersPage({
 	groupsOf: ReadonlyMap<string, readonly string[]>;
 	/** Single sign-on's rules name the admins: roles are shown, not changed here. */
 	rolesFromSso: boolean;
+	/** A member holds this revision, newer than any saved here (this database was restored from a backup). */
+	heldAhead?: number | undefined;
 }): SafeHtml {
 	return html`<section class="card">
 			<h1>Members</h1>
 			<p class="muted">Current revision ${currentRevision}.${rolesFromSso ? html` Roles come from single sign-on: its <a href="/console/sso">Admin groups and Admin e-mails</a> set them at every sign-in.` : ''}</p>
 			${listing.counts['extension too old'] > 0 ? EXTENSION_TOO_OLD_HINT : ''}
+			${heldAhead ? html`<p class="status error" id="held-ahead-members">Members hold revisions up to ${heldAhead}, newer than any saved here (${currentRevision}): this database was probably restored from an earlier backup, and the sync states below are from before it. Save on <a href="/console/settings">Settings</a> to bring everyone to revision ${heldAhead + 1}.</p>` : ''}
 			<div id="status" class="status" role="status" aria-live="polite"></div>
 			${oneTimeLinkPanel('reset', 'One-time password reset link')}
 			${membersSearch(listing, query, [...new Set([...groupsOf.values()].flat())].sort())}
