@@ -95,6 +95,10 @@ describe('a database restored from an earlier backup', function () {
 		await events.cancel();
 		assert.doesNotMatch(await settingsPage(running), /id="held-ahead"/, 'the note goes once a save passed it');
 		assert.doesNotMatch(await consolePage(running, 'members'), /id="held-ahead-members"/);
+		assert.match(
+			await consolePage(running, 'revisions'),
+			/Revisions 4–5 are not in this database: saved before it was restored from an earlier backup\. Revision 6 was numbered past them, since members held them\./,
+		);
 		assert.equal(await save(running, admin, 6, 'next@acme.example'), 7, 'and numbering goes on from there');
 	});
 

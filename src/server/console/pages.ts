@@ -8,6 +8,15 @@ import { organizationTokenFields } from './organization-token-fields';
 import { rolloutCard, rolloutChoice } from './rollout-fragments';
 import type { RolloutStatus } from '../policy/rollout-status';
 
+/** Numbers the history skips: saved before this database was restored from an earlier backup, and lost with it. */
+function missingBefore(revision: number, older: number | undefined): SafeHtml {
+	if (older === undefined || revision - older < 2) {
+		return html``;
+	}
+	const missing = revision - older === 2 ? `Revision ${older + 1} is` : `Revisions ${older + 1}–${revision - 1} are`;
+	return html`<tr class="revisions-missing"><td colspan="6" class="muted">${missing} not in this database: saved before it was restored from an earlier backup. Revision ${revision} was numbered past them, since members held them.</td></tr>`;
+}
+
 /** Members hold a revision newer than this database's newest: what that means, and what the next save does about it. */
 function heldAheadNote(revision: number, held: { revision: number; by: string; at: string }): SafeHtml {
 	return html`<p class="status error" id="held-ahead">The VS Code of ${held.by} holds revision ${held.revision} (said <time datetime="${held.at}">${held.at}</time>), newer than the newest saved here (${revision}): this database was probably restored from an earlier backup. Members refuse a revision older than one they applied, so they keep what they hold until you save. <em>Save</em>, with the settings as they are or changed, makes revision ${held.revision + 1}, which every member takes.</p>`;
@@ -193,7 +202,7 @@ export const adminPages = {
 							<td>${row.enabled ? 'yes' : 'no'}</td>
 							<td><ul class="changes">${describeChanges(row.changes).map((line) => html`<li>${line}</li>`)}</ul></td>
 							<td>${index === 0 ? html`<span class="muted">current</span>` : html`<button type="button" class="restore-revision" data-revision="${row.revision}" data-effect="${row.restoreEffect.join(' · ')}">Restore</button>`}</td>
-						</tr>`,
+						</tr>${missingBefore(row.revision, rows[index + 1]?.revision)}`,
 					)}
 				</tbody>
 			</table>
