@@ -195,13 +195,14 @@ export function focusFirst(...candidates: (Element | null | undefined)[]): void 
 
 /**
  * Removes a part of the page (a row, a list item). When it held keyboard focus (its own button was
- * pressed), focus goes to the first control of the first of `then` (the next item, the one before,
- * the list's own control): without this it falls to the page's top and a keyboard user starts over.
+ * pressed), focus goes to the item after it, else the one before, else the first of `otherwise`
+ * (the list's own control): without this it falls to the page's top and a keyboard user starts over.
  */
-export function removeKeepingFocus(element: Element, ...then: (Element | null | undefined)[]): void {
+export function removeKeepingFocus(element: Element, ...otherwise: (Element | null | undefined)[]): void {
 	const held = element.contains(document.activeElement);
+	const [next, previous] = [element.nextElementSibling, element.previousElementSibling];
 	element.remove();
 	if (held) {
-		focusFirst(...then);
+		focusFirst(next, previous, ...otherwise);
 	}
 }

@@ -60,9 +60,13 @@ async function withdrawReset(button: HTMLButtonElement): Promise<void> {
 		showStatus(data.message ?? `Withdraw failed (${response.status}).`, 'error');
 		return;
 	}
+	// Focus goes to the member's Reset password (a new link is the likely next step), not the e-mail beside the note.
 	const note = button.closest('.password-reset-until');
-	if (note) {
-		removeKeepingFocus(note, note.closest('tr')?.querySelector('.reset-password'));
+	const held = note?.contains(document.activeElement);
+	const reset = note?.closest('tr')?.querySelector('.reset-password');
+	note?.remove();
+	if (held) {
+		focusFirst(reset);
 	}
 	// The link shown above to copy is this one's, if it was just made: it is no use now.
 	if ($<HTMLInputElement>('#reset-link').dataset.email === email) {
@@ -130,7 +134,7 @@ async function signOutMachine(button: HTMLButtonElement): Promise<void> {
 	const note = button.closest('.sign-ins-note');
 	const item = button.closest('li');
 	if (item) {
-		removeKeepingFocus(item, item.nextElementSibling, item.previousElementSibling, row);
+		removeKeepingFocus(item, row);
 	}
 	const left = note?.querySelectorAll('li').length ?? 0;
 	const count = note?.querySelector('.sign-in-count');
@@ -169,7 +173,7 @@ async function removeMember(button: HTMLButtonElement): Promise<void> {
 	if (response.ok) {
 		const row = button.closest('tr');
 		if (row) {
-			removeKeepingFocus(row, row.nextElementSibling, row.previousElementSibling, $('#member-search'));
+			removeKeepingFocus(row, $('#member-search'));
 		}
 		showStatus(`Removed ${email}.`, 'success');
 	} else {

@@ -67,7 +67,7 @@ export function wireMembers(addMember: HTMLFormElement): void {
 		if (response.ok) {
 			const item = button.closest('li');
 			if (item) {
-				removeKeepingFocus(item, item.nextElementSibling, item.previousElementSibling, $('#member-email'));
+				removeKeepingFocus(item, $('#member-email'));
 			}
 			$('#no-invitations').hidden = $$('#invitations li').length > 0;
 			showStatus(`Withdrew the invitation to ${email}: its link opens nothing now.`, 'success');

@@ -103,7 +103,7 @@ export function wireOverlays(card: HTMLElement): void {
 			return;
 		}
 		if (button.classList.contains('overlay-remove')) {
-			removeKeepingFocus(row, row.nextElementSibling, row.previousElementSibling, $('#overlay-group', card));
+			removeKeepingFocus(row, $('#overlay-group', card));
 		} else if (button.classList.contains('overlay-up') && row.previousElementSibling) {
 			row.previousElementSibling.before(row);
 		} else if (button.classList.contains('overlay-down') && row.nextElementSibling) {

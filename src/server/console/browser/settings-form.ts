@@ -154,7 +154,7 @@ export function wireSettingsForm(form: HTMLFormElement): void {
 	headersBox.addEventListener('click', (event) => {
 		const row = (event.target as Element).closest('.remove-header')?.closest('.header-row');
 		if (row) {
-			removeKeepingFocus(row, row.nextElementSibling, row.previousElementSibling, $('#add-header'));
+			removeKeepingFocus(row, $('#add-header'));
 			refreshDirty();
 		}
 	});
