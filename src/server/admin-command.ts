@@ -5,6 +5,7 @@ import { systemClock, isoTime } from './clock';
 import { ConfigError, parseConfig } from './config';
 import { PolicyEvents } from './policy/policy-service';
 import { describeStorage, openStore } from './store/open';
+import { BACKUP_USAGE, runBackup } from './backup-command';
 
 const USAGE = `usage: org-policy-server admin reset-link [--admin-email EMAIL] [the service's --data-dir/--database-url, --org-id, --public-url]
 
@@ -15,8 +16,11 @@ who can open it can run it; the service may keep running.`;
 
 /** `org-policy-server admin …`: operator commands that need the database, not an admin session. Returns the exit code. */
 export async function runAdminCommand(argv: readonly string[], env: NodeJS.ProcessEnv): Promise<number> {
+	if (argv[0] === 'backup') {
+		return runBackup(argv.slice(1), env);
+	}
 	if (argv[0] !== 'reset-link') {
-		console.error(USAGE);
+		console.error(`${USAGE}\n\n${BACKUP_USAGE}`);
 		return argv[0] === '--help' || argv[0] === '-h' ? 0 : 2;
 	}
 	let config;

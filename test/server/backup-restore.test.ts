@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
-import { chmodSync, cpSync, mkdtempSync, rmSync } from 'node:fs';
+import { execFile } from 'node:child_process';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { TestBrowser } from '../support/sso-browser';
 import { validSettings } from '../support/policy-fixtures';
 import { eventually } from '../support/eventually';
@@ -12,6 +14,9 @@ import { ADMIN, bearer, EventReader, putPolicy, startService, type RunningServic
  * members' extensions hold revisions newer than any in it, and refuse a revision older than one they
  * applied. What their reads say they hold is noted, and the admin's next save is numbered past it.
  */
+const root = join(__dirname, '..', '..');
+const run = promisify(execFile);
+
 describe('a database restored from an earlier backup', function () {
 	this.timeout(30_000);
 	let dataDir: string;
@@ -39,29 +44,58 @@ describe('a database restored from an earlier backup', function () {
 		new EventReader(
 			await fetch(`${running.url}/api/v1/policy/events`, { headers: bearer(member.access_token, { 'last-event-id': lastEventId }) }),
 		);
-	/** Revisions 1–3 saved and a member signed in, then backed up; revisions 4 and 5 saved and taken after, then lost. */
+	/** `org-policy-server admin backup`, run as an operator runs it, beside the running service. */
+	const backUp = async (to: string) => {
+		const { stdout } = await run(process.execPath, ['--import', 'tsx', join(root, 'src/server/main.ts'), 'admin', 'backup', '--to', to], {
+			cwd: root,
+			env: { ...process.env, ORG_POLICY_DATA_DIR: dataDir },
+		});
+		return stdout;
+	};
+	/** Revisions 1–3 saved and a member signed in, then backed up online; revisions 4 and 5 saved and taken after, then lost. */
 	const restoredAfterTheMemberTookFive = async () => {
-		let running = await start();
+		const running = await start();
 		const admin = (await running.signIn(ADMIN.email)).access_token;
 		await save(running, admin, 1, 'a@acme.example');
 		await save(running, admin, 2, 'b@acme.example');
 		const member = await running.signIn((await running.addUser('dev@acme.example', 'member')).email);
-		await running.close();
-		cpSync(dataDir, backupDir, { recursive: true });
-		running = await start();
-		const adminAgain = (await running.signIn(ADMIN.email)).access_token;
-		await save(running, adminAgain, 3, 'c@acme.example');
-		assert.equal(await save(running, adminAgain, 4, 'd@acme.example'), 5);
+		const backup = join(backupDir, 'policy.sqlite');
+		assert.match(
+			await backUp(backup),
+			/^Backed up .*policy\.sqlite \(newest revision 3\) to .*policy\.sqlite\. Keep it as private as the data directory\.\n$/,
+		);
+		assert.equal(statSync(backup).mode & 0o777, 0o600, 'the copy holds the signing key: its owner alone reads it');
+		await save(running, admin, 3, 'c@acme.example');
+		assert.equal(await save(running, admin, 4, 'd@acme.example'), 5);
 		const before = await stream(running, member, '3');
 		assert.equal((await before.next())?.id, '5', 'the member took revision 5');
 		await before.cancel();
+		// Restored as the README says: the service stopped, the copy put in as policy.sqlite, nothing beside it.
 		await running.close();
 		rmSync(dataDir, { recursive: true, force: true });
-		cpSync(backupDir, dataDir, { recursive: true });
-		// As the operator restores it: private to the service's user, as the service insists.
-		chmodSync(dataDir, 0o700);
+		mkdirSync(dataDir, { mode: 0o700 });
+		copyFileSync(backup, join(dataDir, 'policy.sqlite'));
 		return { running: await start(), member };
 	};
+
+	it('admin backup refuses to write over a file, and names what is missing', async () => {
+		await start();
+		const taken = join(backupDir, 'taken.sqlite');
+		writeFileSync(taken, 'keep me');
+		await assert.rejects(backUp(taken), (error: { code: number; stderr: string }) => {
+			assert.equal(error.code, 2);
+			assert.match(error.stderr, /--to: .*taken\.sqlite exists already; choose a new file/);
+			return true;
+		});
+		assert.equal(readFileSync(taken, 'utf8'), 'keep me');
+		await assert.rejects(
+			run(process.execPath, ['--import', 'tsx', join(root, 'src/server/main.ts'), 'admin', 'backup'], {
+				cwd: root,
+				env: { ...process.env, ORG_POLICY_DATA_DIR: dataDir },
+			}),
+			(error: { code: number; stderr: string }) => error.code === 2 && /--to: is required/.test(error.stderr),
+		);
+	});
 
 	const consolePage = async (running: RunningService, name: string) => {
 		const browser = new TestBrowser();
