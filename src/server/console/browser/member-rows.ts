@@ -1,4 +1,4 @@
-import { $, $$, focusFirst, localTime, removeKeepingFocus, send, showLocalTimes, showStatus } from './dom';
+import { $, focusFirst, localTime, removeKeepingFocus, send, showLocalTimes, showStatus } from './dom';
 
 /** Organization tokens already issued are not recalled: the gateway accepts them until they expire. */
 const tokenStillWorks = (tokenUntil: string) =>
@@ -78,18 +78,19 @@ async function withdrawReset(button: HTMLButtonElement): Promise<void> {
 /**
  * Draws a member's row again as the service now renders it, after something that changes how their
  * machines count (their sync state, applied revision and machines are the service's to judge).
- * Fetched by their e-mail, so the row comes back whatever this page's search; false when it could not.
+ * Fetched by their e-mail, so the row comes back whatever this page's search; the new row, or
+ * undefined when it could not.
  */
-async function redrawRow(row: HTMLTableRowElement, email: string): Promise<boolean> {
+async function redrawRow(row: HTMLTableRowElement, email: string): Promise<HTMLTableRowElement | undefined> {
 	try {
 		const response = await fetch(`/console/members?${new URLSearchParams({ q: email }).toString()}`, { credentials: 'same-origin' });
 		if (!response.ok) {
-			return false;
+			return undefined;
 		}
 		const page = new DOMParser().parseFromString(await response.text(), 'text/html');
 		const fresh = page.querySelector<HTMLTableRowElement>(`#members tr[data-member-id="${CSS.escape(row.dataset.memberId ?? '')}"]`);
 		if (!fresh) {
-			return false;
+			return undefined;
 		}
 		const adopted = document.importNode(fresh, true);
 		const held = row.contains(document.activeElement);
@@ -99,17 +100,11 @@ async function redrawRow(row: HTMLTableRowElement, email: string): Promise<boole
 			// The pressed button went with the old row: the keyboard goes on from the member's row.
 			focusFirst(adopted);
 		}
-		return true;
+		return adopted;
 	} catch {
-		return false;
+		return undefined;
 	}
 }
-
-/** The sync state a member's row shows, for the status line. */
-const syncOf = (memberId: string) =>
-	$$<HTMLTableRowElement>('#members tr[data-member-id]')
-		.find((row) => row.dataset.memberId === memberId)
-		?.querySelector('.badge')?.textContent ?? '';
 
 /** Signs one machine of a member out (a lost laptop, a machine put away), after asking; their other machines go on. */
 async function signOutMachine(button: HTMLButtonElement): Promise<void> {
@@ -126,8 +121,9 @@ async function signOutMachine(button: HTMLButtonElement): Promise<void> {
 	}
 	const done = `Signed out the VS Code of ${email} running ${machine}.`;
 	const row = button.closest('tr');
-	if (row && (await redrawRow(row, email))) {
-		showStatus(`${done} Their sync state without it: ${syncOf(id)}.`, 'success');
+	const redrawn = row ? await redrawRow(row, email) : undefined;
+	if (redrawn) {
+		showStatus(`${done} Their sync state without it: ${redrawn.querySelector('.badge')?.textContent ?? ''}.`, 'success');
 		return;
 	}
 	// The page could not be read again: the machine's line goes, and the admin is told to reload.
