@@ -564,10 +564,17 @@ describe('admin console in headless Chromium', function () {
 		assert.match(asked, /^Sign dev@acme\.example out everywhere\? Every VS Code and console sign-in of theirs ends now/);
 		assert.equal((await fetch(`${service.url}/api/v1/policy`, { headers: bearer(member.access_token) })).status, 401);
 		assert.equal(await row.count(), 1, 'still a member');
+		const syncChoices = () => page.locator('#member-search select[name="sync"] option').allTextContents();
+		const choicesBefore = await syncChoices();
 		page.once('dialog', (dialog) => void dialog.accept());
 		await row.locator('.remove-member').click();
 		await page.waitForSelector('#status.success:has-text("Removed dev@acme.example")');
 		assert.equal(await row.count(), 0);
+		// The sync filter counts one member fewer, as a reload does.
+		const choicesAfter = await syncChoices();
+		assert.notDeepEqual(choicesAfter, choicesBefore);
+		await page.reload();
+		assert.deepEqual(await syncChoices(), choicesAfter);
 	});
 
 	it('invites without a reload: says nothing was e-mailed, copies the link, shows the expiry in local time, clears the form, lists it (#14 item 7)', async () => {

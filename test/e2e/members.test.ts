@@ -196,6 +196,9 @@ describe('the Members page of a large organization (headless Chromium)', functio
 				void dialog.accept();
 			}),
 		);
+		const syncChoices = () => page.locator('#member-search select[name="sync"] option').allTextContents();
+		const choicesBefore = await syncChoices();
+		assert.ok(choicesBefore.includes('extension too old (2)'), choicesBefore.join(', '));
 		// Pressed from the keyboard: the button goes with the old row, and the keyboard goes on from the member's row.
 		await page.getByRole('button', { name: 'Sign out the machine of member-0011@acme.example running extension 0.2.0 or older' }).focus();
 		await page.keyboard.press('Enter');
@@ -214,6 +217,14 @@ describe('the Members page of a large organization (headless Chromium)', functio
 		assert.equal(await row.locator('.badge').innerText(), 'in sync');
 		assert.equal(await row.locator('.sign-ins-note, .extension-update-note').count(), 0);
 		assert.equal(await page.locator(':focus').textContent(), 'member-0011@acme.example');
+		// The filter counts them as a reload would: one fewer held back, one more in sync, as many in all.
+		const moved = (choice: string, by: number) => choice.replace(/\((\d+)\)$/, (_, n: string) => `(${Number(n) + by})`);
+		assert.deepEqual(
+			await syncChoices(),
+			choicesBefore.map((choice) =>
+				choice.startsWith('extension too old') ? moved(choice, -1) : choice.startsWith('in sync') ? moved(choice, 1) : choice,
+			),
+		);
 		await page.locator('main').screenshot({ path: join(ARTIFACTS, 'console-members-machine-signed-out.png') });
 		// The redrawn row's actions work as the page's own did.
 		page.once('dialog', (dialog) => void dialog.accept());
@@ -221,7 +232,9 @@ describe('the Members page of a large organization (headless Chromium)', functio
 		await page.locator('#status', { hasText: 'Made a password reset link for member-0011@acme.example.' }).waitFor();
 		assert.equal(await row.locator('.password-reset-until').count(), 1);
 		assert.equal(await service.store.getToken('refresh-desktop').then((token) => token?.revokedReason), 'admin_machine_sign_out');
+		const choicesAfter = await syncChoices();
 		await page.reload();
 		assert.deepEqual(await emails(), ['member-0001@acme.example'], 'member-0011 is no longer held back');
+		assert.deepEqual(await syncChoices(), choicesAfter, 'the page counted as the service does');
 	});
 });

@@ -75,6 +75,27 @@ async function withdrawReset(button: HTMLButtonElement): Promise<void> {
 	showStatus(`Withdrew the password reset link of ${email}: it opens nothing now.`, 'success');
 }
 
+/** The sync state a member's row shows (its badge), as the filter's choices name it. */
+const syncOf = (row: Element | null | undefined) => row?.querySelector('.badge')?.textContent?.trim() ?? '';
+
+/**
+ * Keeps the sync filter's counts ("in sync (250)") true after a row changed state or went, as a
+ * reload would count them: one member moves from one state to another, or leaves the list.
+ */
+function recountSync(from: string, to: string | undefined): void {
+	if (!from || from === to) {
+		return;
+	}
+	for (const option of document.querySelectorAll<HTMLOptionElement>('#member-search select[name="sync"] option')) {
+		const step = (option.value === from ? -1 : 0) + (option.value === to ? 1 : 0) + (option.value === '' && to === undefined ? -1 : 0);
+		const counted = /^(.*) \(([\d,]+)\)$/.exec(option.textContent ?? '');
+		if (step !== 0 && counted) {
+			const value = Math.max(0, Number(counted[2]?.replace(/,/g, '')) + step);
+			option.textContent = `${counted[1]} (${value.toLocaleString('en-US')})`;
+		}
+	}
+}
+
 /**
  * Draws a member's row again as the service now renders it, after something that changes how their
  * machines count (their sync state, applied revision and machines are the service's to judge).
@@ -94,7 +115,9 @@ async function redrawRow(row: HTMLTableRowElement, email: string): Promise<HTMLT
 		}
 		const adopted = document.importNode(fresh, true);
 		const held = row.contains(document.activeElement);
+		const before = syncOf(row);
 		row.replaceWith(adopted);
+		recountSync(before, syncOf(adopted));
 		showLocalTimes(adopted);
 		if (held) {
 			// The pressed button went with the old row: the keyboard goes on from the member's row.
@@ -123,7 +146,7 @@ async function signOutMachine(button: HTMLButtonElement): Promise<void> {
 	const row = button.closest('tr');
 	const redrawn = row ? await redrawRow(row, email) : undefined;
 	if (redrawn) {
-		showStatus(`${done} Their sync state without it: ${redrawn.querySelector('.badge')?.textContent ?? ''}.`, 'success');
+		showStatus(`${done} Their sync state without it: ${syncOf(redrawn)}.`, 'success');
 		return;
 	}
 	// The page could not be read again: the machine's line goes, and the admin is told to reload.
@@ -169,6 +192,7 @@ async function removeMember(button: HTMLButtonElement): Promise<void> {
 	if (response.ok) {
 		const row = button.closest('tr');
 		if (row) {
+			recountSync(syncOf(row), undefined);
 			removeKeepingFocus(row, $('#member-search'));
 		}
 		showStatus(`Removed ${email}.`, 'success');
