@@ -169,7 +169,7 @@ function checkProvider(
 		ctx.addIssue({
 			code: 'custom',
 			path: ['baseUrl'],
-			message: `must use https:, or, for an internal endpoint, turn on "${PLAIN_HTTP_CHOICE}" (keys and prompts then cross the network unencrypted)`,
+			message: `must use https:, or, for an internal endpoint, turn on "${PLAIN_HTTP_CHOICE}" (allowPlainHttp: true; keys and prompts then cross the network unencrypted)`,
 		});
 	}
 }
@@ -192,7 +192,7 @@ function checkCredentialHeaders(
 		if (reserved.includes(name.toLowerCase())) {
 			ctx.addIssue({
 				code: 'custom',
-				message: `${name} would replace the member's own credential; allowed only when apiKeyRequired is false, Azure identity authentication is off and no organization token is sent in it`,
+				message: `${name} would replace the member's own credential; allowed only when apiKeyRequired is false, Azure identity authentication (azure.identityAuth) is off and no organization token is sent in it`,
 				path: ['headers', name],
 			});
 		}

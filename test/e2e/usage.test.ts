@@ -77,14 +77,21 @@ describe('the Usage page in headless Chromium', function () {
 					}),
 				],
 			],
-			['ops@acme.example', [bucket({ outcome: 'key-rejected', requests: 3 }), bucket({ requests: 1, inputTokens: 100, outputTokens: 10 })]],
+			[
+				'ops@acme.example',
+				[
+					bucket({ outcome: 'key-rejected', requests: 3 }),
+					bucket({ requests: 1, inputTokens: 100, outputTokens: 10, estimatedRequests: 1 }),
+				],
+			],
 		] as const) {
 			await service.addUser(email, 'member');
 			const token = (await service.signIn(email)).access_token;
 			const sent = await fetch(`${service.url}/api/v1/usage`, {
 				method: 'POST',
 				headers: bearer(token, { 'content-type': 'application/json' }),
-				body: JSON.stringify({ batchId: randomUUID(), buckets, droppedRequests: 0 }),
+				// ops' extension lost two requests' counts (a long time offline): only their number arrives.
+				body: JSON.stringify({ batchId: randomUUID(), buckets, droppedRequests: email === 'ops@acme.example' ? 2 : 0 }),
 			});
 			assert.equal(sent.status, 200, await sent.text());
 		}
@@ -103,6 +110,13 @@ describe('the Usage page in headless Chromium', function () {
 		assert.equal(await page.textContent('#total-failed'), '3 (30.0%)');
 		assert.equal(await page.textContent('#total-input'), '1,800');
 		assert.equal(await page.isVisible('#reporting-off'), false, 'the policy asks for usage');
+		// The two less obvious totals are said in words, not in a tooltip.
+		assert.equal(await page.textContent('#total-estimated'), '1 (10.0%)');
+		assert.equal(await page.textContent('#total-uncounted'), '2');
+		assert.match(
+			(await page.textContent('#usage-totals-notes')) ?? '',
+			/^Token counts estimated: the endpoint's answer carried no token counts.* Requests not counted: /,
+		);
 
 		// Chart.js drew both charts: their canvases hold pixels.
 		// (A string: the test compiles without the DOM's types.)

@@ -64,7 +64,7 @@ describe('group overlays: headers, budgets and the endpoint', function () {
 			'overlays[0]: must change something: models, headers, budget, baseUrl',
 			'overlays[1].baseUrl: may change the endpoint only where the policy allows it: turn on overlaysMayChangeEndpoint',
 			'overlays[2].budget: needs usage reporting ("counts"): a budget is measured from what members report',
-			"overlays[3].headers.authorization: authorization would replace the member's own credential; allowed only when apiKeyRequired is false, Azure identity authentication is off and no organization token is sent in it",
+			"overlays[3].headers.authorization: authorization would replace the member's own credential; allowed only when apiKeyRequired is false, Azure identity authentication (azure.identityAuth) is off and no organization token is sent in it",
 		]);
 		const plain = await fieldErrors(
 			await putPolicy(service.url, admin, {

@@ -15,6 +15,22 @@ export interface UsagePageState {
 const number = (value: number) => value.toLocaleString('en-US');
 const percent = (part: number, whole: number) => (whole ? `${((100 * part) / whole).toFixed(1)}%` : '—');
 
+/**
+ * What the two less obvious totals mean, said in words where they are not zero (a tooltip reaches
+ * neither the keyboard nor a phone).
+ */
+function totalsNotes(estimated: number, uncounted: number): SafeHtml {
+	const notes = [
+		estimated
+			? "Token counts estimated: the endpoint's answer carried no token counts, so the member's extension estimated them from the text."
+			: '',
+		uncounted
+			? "Requests not counted: members' extensions could not deliver their counts (the store of unsent counts filled up during a long time offline, or this service refused a report); only how many is known."
+			: '',
+	].filter(Boolean);
+	return notes.length ? html`<p class="muted" id="usage-totals-notes">${notes.join(' ')}</p>` : html``;
+}
+
 /** Each day of the period, so days without requests show as zero rather than vanish. */
 function daysOf(summary: UsageSummary): string[] {
 	const days: string[] = [];
@@ -83,9 +99,10 @@ export function usagePage(state: UsagePageState): SafeHtml {
 			<div><dt>Input tokens</dt><dd id="total-input">${number(totals.inputTokens)}</dd></div>
 			<div><dt>Output tokens</dt><dd id="total-output">${number(totals.outputTokens)}</dd></div>
 			<div><dt>Mean time to first token</dt><dd>${totals.firstTokenRequests ? `${Math.round(totals.firstTokenMs / totals.firstTokenRequests)} ms` : '—'}</dd></div>
-			<div><dt>Counted by the extension</dt><dd title="Requests whose endpoint reported no token counts">${percent(totals.estimatedRequests, totals.requests)}</dd></div>
-			${summary.droppedRequests ? html`<div><dt>Dropped from full queues</dt><dd>${number(summary.droppedRequests)}</dd></div>` : ''}
+			<div><dt>Token counts estimated</dt><dd id="total-estimated">${number(totals.estimatedRequests)} (${percent(totals.estimatedRequests, totals.requests)})</dd></div>
+			${summary.droppedRequests ? html`<div><dt>Requests not counted</dt><dd id="total-uncounted">${number(summary.droppedRequests)}</dd></div>` : ''}
 		</dl>
+		${totalsNotes(totals.estimatedRequests, summary.droppedRequests)}
 	</section>
 	<section class="card"><h2>Tokens per day by model</h2>
 		<canvas id="chart-tokens" role="img" aria-label="Tokens per day by model; the numbers are in the table below"></canvas>
