@@ -85,7 +85,7 @@ describe('policy schema v1', () => {
 			assertRefused(
 				withProvider({ baseUrl: 'http://vllm.internal:8000/v1' }),
 				'provider.baseUrl',
-				/turn on "Allow plain HTTP" \(keys and prompts then cross the network unencrypted\)/,
+				/turn on "Allow plain HTTP" \(allowPlainHttp: true; keys and prompts then cross the network unencrypted\)/,
 			);
 			const chosen = parseWith(
 				PolicySettingsSchema,
