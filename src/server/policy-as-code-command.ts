@@ -77,7 +77,7 @@ export async function policyAsCode(options: Options, command: string, file: stri
 		return 0;
 	}
 	console.log(
-		`Saving ${file} over revision ${current.revision} (${current.updatedBy}, ${current.updatedAt}) ${command === 'plan' ? 'would change' : 'changes'}:`,
+		`Saving ${file} over revision ${current.revision} (saved by ${current.updatedBy} at ${current.updatedAt}) ${command === 'plan' ? 'would change' : 'changes'}:`,
 	);
 	for (const line of changes) {
 		console.log(`  ${line}`);

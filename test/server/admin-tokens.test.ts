@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { eventually } from '../support/eventually';
-import { ADMIN, bearer, jsonOf, ManualClock, putPolicy, startService, type RunningService } from '../support/service';
+import { ADMIN, bearer, createGroup, jsonOf, ManualClock, putPolicy, startService, type RunningService } from '../support/service';
 
 const DAY = 86_400_000;
 
@@ -116,6 +116,32 @@ describe('admin API tokens', () => {
 			actor: other.email,
 			detail: { label: 'leaked', createdBy: ADMIN.email },
 		});
+	});
+
+	it('is named in what it did: the activity list and the revision history say which token, not only its maker', async () => {
+		const { token } = await jsonOf(await make(admin, { label: 'policy pipeline', expiresInDays: 30 }));
+		const byToken = `${ADMIN.email} (API token "policy pipeline")`;
+		assert.equal((await putPolicy(service.url, token, { enabled: false }, '"1"')).status, 200);
+		await createGroup(service.url, token, 'Research', []);
+		const dev = await service.addUser('dev@acme.example', 'member');
+		const removed = await fetch(`${service.url}/api/v1/admin/members/${dev.id}`, { method: 'DELETE', headers: bearer(token) });
+		assert.equal(removed.status, 204);
+		// The same done signed in names the admin alone.
+		await createGroup(service.url, admin, 'Design', []);
+
+		const events = await service.store.audit.listAudit('acme', { limit: 20 });
+		const actorOf = (action: string, group?: string) =>
+			events.find((event) => event.action === action && (group === undefined || event.detail.group === group))?.actor;
+		assert.equal(actorOf('group.created', 'Research'), byToken);
+		assert.equal(actorOf('member.removed'), byToken);
+		assert.equal(actorOf('group.created', 'Design'), ADMIN.email);
+		const history = await jsonOf(await fetch(`${service.url}/api/v1/admin/policy/revisions`, { headers: bearer(admin) }));
+		assert.equal((history.revisions as { revision: number; updatedBy: string }[]).find((each) => each.revision === 2)?.updatedBy, byToken);
+		// Members read the same name in the document they are served.
+		const served = await jsonOf(
+			await fetch(`${service.url}/api/v1/policy`, { headers: bearer((await service.signIn(ADMIN.email)).access_token) }),
+		);
+		assert.equal(served.policy.updatedBy, byToken);
 	});
 
 	it('notes when a token was last used, at most once a minute', async () => {

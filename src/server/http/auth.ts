@@ -117,6 +117,23 @@ export function principalOf(request: FastifyRequest): Principal {
 	return request.principal;
 }
 
+/** Longest name of who did something, as a policy revision's `updatedBy` takes it. */
+const ACTOR_MAX_LENGTH = 320;
+
+/**
+ * Who did what a request does, as the activity list and the revision history name them: the
+ * admin, and which of their API tokens when one made the request (a leaked or misused pipeline
+ * token then shows in what it did, not only as its maker).
+ */
+export function actorOf(principal: Principal): string {
+	const { user, token } = principal;
+	if (token.kind !== 'admin_api') {
+		return user.email;
+	}
+	const named = `${user.email} (API token "${token.label ?? ''}")`;
+	return named.length <= ACTOR_MAX_LENGTH ? named : `${user.email} (API token)`;
+}
+
 /**
  * The principal of a request a person must make signed in, not an admin API token: what the route
  * does (make a token, reset a password) would let a leaked pipeline token outlive or take over

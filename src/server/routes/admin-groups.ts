@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import * as z from 'zod';
-import { principalOf, requireRole, type Authenticators } from '../http/auth';
+import { actorOf, principalOf, requireRole, type Authenticators } from '../http/auth';
 import { HttpError } from '../http/http-error';
 import { ErrorSchema } from '../http/schemas';
 import { GroupChangeSchema, GroupNameSchema, type GroupResult, type GroupsService } from '../groups/groups-service';
@@ -60,8 +60,11 @@ export const adminGroupRoutes: FastifyPluginAsyncZod<AdminGroupRouteOptions> = a
 			},
 		},
 		async (request, reply) => {
-			const { user } = principalOf(request);
-			return reply.code(201).send(valueOf(await groups.create(user.orgId, user.email, request.body.displayName, request.body.members)));
+			const principal = principalOf(request);
+			const { user } = principal;
+			return reply
+				.code(201)
+				.send(valueOf(await groups.create(user.orgId, actorOf(principal), request.body.displayName, request.body.members)));
 		},
 	);
 
@@ -77,8 +80,9 @@ export const adminGroupRoutes: FastifyPluginAsyncZod<AdminGroupRouteOptions> = a
 			},
 		},
 		async (request) => {
-			const { user } = principalOf(request);
-			return valueOf(await groups.change(user.orgId, user.email, request.params.id, request.body));
+			const principal = principalOf(request);
+			const { user } = principal;
+			return valueOf(await groups.change(user.orgId, actorOf(principal), request.params.id, request.body));
 		},
 	);
 
@@ -93,8 +97,9 @@ export const adminGroupRoutes: FastifyPluginAsyncZod<AdminGroupRouteOptions> = a
 			},
 		},
 		async (request, reply) => {
-			const { user } = principalOf(request);
-			const result = await groups.delete(user.orgId, user.email, request.params.id);
+			const principal = principalOf(request);
+			const { user } = principal;
+			const result = await groups.delete(user.orgId, actorOf(principal), request.params.id);
 			if (!result.ok) {
 				valueOf(result);
 			}

@@ -5,7 +5,7 @@ import { RoleSchema } from '../../policy';
 import type { Members } from '../accounts';
 import type { AuditLog } from '../audit';
 import { isoTime, type Clock } from '../clock';
-import { principalOf, requireRole, type Authenticators } from '../http/auth';
+import { actorOf, principalOf, requireRole, type Authenticators } from '../http/auth';
 import { currentOrThrow } from '../http/policy-http';
 import { ErrorSchema } from '../http/schemas';
 import { invitationView, InvitationViewSchema, memberView, MemberViewSchema } from '../http/views';
@@ -115,16 +115,17 @@ export const adminMemberRoutes: FastifyPluginAsyncZod<AdminMemberRouteOptions> =
 			},
 		},
 		async (request, reply) => {
-			const { user } = principalOf(request);
+			const principal = principalOf(request);
+			const { user } = principal;
 			const { email, role, password } = request.body;
 			if (password) {
 				const created = await members.create(user.orgId, email, role, password);
-				await audit.record(user.orgId, user.email, 'member.added', 'ok', { member: created.email, role });
+				await audit.record(user.orgId, actorOf(principal), 'member.added', 'ok', { member: created.email, role });
 				const current = await currentOrThrow(policies, user.orgId);
 				return reply.code(201).send({ member: memberView(created, current.revision) });
 			}
 			const invitation = await members.invite(user.orgId, email, role, user.email);
-			await audit.record(user.orgId, user.email, 'member.invited', 'ok', { member: email.trim().toLowerCase(), role });
+			await audit.record(user.orgId, actorOf(principal), 'member.invited', 'ok', { member: email.trim().toLowerCase(), role });
 			const link = `${publicUrl()}/invite/${invitation.token}`;
 			const mail =
 				mailer &&
@@ -170,11 +171,12 @@ export const adminMemberRoutes: FastifyPluginAsyncZod<AdminMemberRouteOptions> =
 			},
 		},
 		async (request) => {
-			const { user } = principalOf(request);
+			const principal = principalOf(request);
+			const { user } = principal;
 			const { role } = request.body;
 			const changed = await members.changeRole(user.orgId, request.params.id, role, await rolesFromSso(user.orgId));
 			if (changed.from !== role) {
-				await audit.record(user.orgId, user.email, 'member.role_changed', 'ok', {
+				await audit.record(user.orgId, actorOf(principal), 'member.role_changed', 'ok', {
 					member: changed.user.email,
 					from: changed.from,
 					to: role,
@@ -195,9 +197,10 @@ export const adminMemberRoutes: FastifyPluginAsyncZod<AdminMemberRouteOptions> =
 			},
 		},
 		async (request, reply) => {
-			const { user } = principalOf(request);
+			const principal = principalOf(request);
+			const { user } = principal;
 			await members.withdrawInvitation(user.orgId, request.params.email);
-			await audit.record(user.orgId, user.email, 'member.invitation_withdrawn', 'ok', {
+			await audit.record(user.orgId, actorOf(principal), 'member.invitation_withdrawn', 'ok', {
 				member: request.params.email.trim().toLowerCase(),
 			});
 			return reply.code(204).send(null);
@@ -215,9 +218,10 @@ export const adminMemberRoutes: FastifyPluginAsyncZod<AdminMemberRouteOptions> =
 			},
 		},
 		async (request, reply) => {
-			const { user } = principalOf(request);
+			const principal = principalOf(request);
+			const { user } = principal;
 			const member = await members.endSignIns(user.orgId, request.params.id);
-			await audit.record(user.orgId, user.email, 'member.signed_out', 'ok', { member: member.email });
+			await audit.record(user.orgId, actorOf(principal), 'member.signed_out', 'ok', { member: member.email });
 			return reply.code(204).send(null);
 		},
 	);
@@ -234,9 +238,10 @@ export const adminMemberRoutes: FastifyPluginAsyncZod<AdminMemberRouteOptions> =
 			},
 		},
 		async (request, reply) => {
-			const { user } = principalOf(request);
+			const principal = principalOf(request);
+			const { user } = principal;
 			const { user: member, signIn } = await members.endSignIn(user.orgId, request.params.id, request.params.signInId);
-			await audit.record(user.orgId, user.email, 'member.sign_in_ended', 'ok', {
+			await audit.record(user.orgId, actorOf(principal), 'member.sign_in_ended', 'ok', {
 				member: member.email,
 				machine: machineWords(signIn),
 			});
@@ -255,10 +260,11 @@ export const adminMemberRoutes: FastifyPluginAsyncZod<AdminMemberRouteOptions> =
 			},
 		},
 		async (request, reply) => {
-			const { user } = principalOf(request);
+			const principal = principalOf(request);
+			const { user } = principal;
 			const removed = await store.getUser(request.params.id);
 			await members.remove(user.orgId, request.params.id);
-			await audit.record(user.orgId, user.email, 'member.removed', 'ok', { member: removed?.email ?? request.params.id });
+			await audit.record(user.orgId, actorOf(principal), 'member.removed', 'ok', { member: removed?.email ?? request.params.id });
 			return reply.code(204).send(null);
 		},
 	);

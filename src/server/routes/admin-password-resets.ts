@@ -3,7 +3,7 @@ import * as z from 'zod';
 import type { PasswordResets } from '../accounts';
 import type { AuditLog } from '../audit';
 import { isoTime } from '../clock';
-import { principalOf, requireRole, signedInPrincipalOf, type Authenticators } from '../http/auth';
+import { actorOf, principalOf, requireRole, signedInPrincipalOf, type Authenticators } from '../http/auth';
 import { ErrorSchema } from '../http/schemas';
 import { trySending, type Mailer } from '../mail';
 import type { Store } from '../store/store';
@@ -97,9 +97,10 @@ export const adminPasswordResetRoutes: FastifyPluginAsyncZod<AdminPasswordResetR
 			},
 		},
 		async (request, reply) => {
-			const { user } = principalOf(request);
+			const principal = principalOf(request);
+			const { user } = principal;
 			const member = await passwordResets.withdraw(user.orgId, request.params.id);
-			await audit.record(user.orgId, user.email, 'member.password_reset_withdrawn', 'ok', { member: member.email });
+			await audit.record(user.orgId, actorOf(principal), 'member.password_reset_withdrawn', 'ok', { member: member.email });
 			return reply.code(204).send(null);
 		},
 	);

@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import * as z from 'zod';
 import type { Clock } from '../clock';
-import { principalOf, requireRole, type Authenticators } from '../http/auth';
+import { actorOf, principalOf, requireRole, type Authenticators } from '../http/auth';
 import { HttpError } from '../http/http-error';
 import { ErrorSchema } from '../http/schemas';
 import type { PolicyService } from '../policy/policy-service';
@@ -84,8 +84,9 @@ export const adminRolloutRoutes: FastifyPluginAsyncZod<{
 			},
 		},
 		async (request) => {
-			const { user } = principalOf(request);
-			return end(user.orgId, await rollouts.promote(user.orgId, user.email));
+			const principal = principalOf(request);
+			const { user } = principal;
+			return end(user.orgId, await rollouts.promote(user.orgId, actorOf(principal)));
 		},
 	);
 
@@ -99,8 +100,9 @@ export const adminRolloutRoutes: FastifyPluginAsyncZod<{
 			},
 		},
 		async (request) => {
-			const { user } = principalOf(request);
-			return end(user.orgId, await rollouts.rollBack(user.orgId, user.email));
+			const principal = principalOf(request);
+			const { user } = principal;
+			return end(user.orgId, await rollouts.rollBack(user.orgId, actorOf(principal)));
 		},
 	);
 };

@@ -2,7 +2,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import * as z from 'zod';
 import { etagOf, negotiateSchemaVersion, PolicySettingsSchema, SCHEMA_HEADER } from '../../policy';
 import type { AuditLog } from '../audit';
-import { principalOf, requireRole, type Authenticators } from '../http/auth';
+import { actorOf, principalOf, requireRole, type Authenticators } from '../http/auth';
 import { currentOrThrow, expectedRevision, INVALID_POLICY_MESSAGE, savePolicy, withKeptValuesOrThrow } from '../http/policy-http';
 import { jsonForSchema } from '../policy/revisions';
 import { ErrorSchema, sendStoredJson, signedPolicyResponse } from '../http/schemas';
@@ -70,7 +70,8 @@ export const adminRoutes: FastifyPluginAsyncZod<AdminRouteOptions> = async (app,
 			},
 		},
 		async (request, reply) => {
-			const { user } = principalOf(request);
+			const principal = principalOf(request);
+			const { user } = principal;
 			const expected = expectedRevision(request.headers['if-match']);
 			const rollout = request.query.rollout;
 			const choice = await canaryOf(user.orgId, rollout, canaryGroups);
@@ -78,9 +79,9 @@ export const adminRoutes: FastifyPluginAsyncZod<AdminRouteOptions> = async (app,
 				throw new HttpError(400, 'invalid_request', choice.message, { fieldErrors: [{ path: 'rollout', message: choice.message }] });
 			}
 			const { canary } = choice;
-			const saved = await savePolicy(policies, user.orgId, request.body, expected, user.email, canary);
+			const saved = await savePolicy(policies, user.orgId, request.body, expected, actorOf(principal), canary);
 			if (canary) {
-				await audit.record(user.orgId, user.email, 'policy.rollout_started', 'ok', {
+				await audit.record(user.orgId, actorOf(principal), 'policy.rollout_started', 'ok', {
 					revision: String(saved.revision),
 					canary: 'group' in canary ? `group:${canary.group}` : rollout!,
 				});
@@ -148,14 +149,15 @@ export const adminRoutes: FastifyPluginAsyncZod<AdminRouteOptions> = async (app,
 			},
 		},
 		async (request, reply) => {
-			const { user } = principalOf(request);
+			const principal = principalOf(request);
+			const { user } = principal;
 			const expected = expectedRevision(request.headers['if-match']);
 			const earlier = await policies.revision(user.orgId, request.params.revision);
 			if (!earlier) {
 				throw new HttpError(404, 'no_revision', `there is no revision ${request.params.revision}`);
 			}
 			// Saved again through the same rules: a revision that no longer passes them is refused, naming the fields.
-			const saved = await savePolicy(policies, user.orgId, settingsOfRevision(earlier), expected, user.email);
+			const saved = await savePolicy(policies, user.orgId, settingsOfRevision(earlier), expected, actorOf(principal));
 			reply.header('etag', etagOf(saved.revision));
 			return sendStoredJson(reply, saved.json);
 		},

@@ -2,7 +2,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import * as z from 'zod';
 import { DEVICE_CODE_GRANT, REFRESH_TOKEN_GRANT, TOKEN_EXCHANGE_GRANT } from '../../policy';
 import type { AuditLog } from '../audit';
-import { principalOf, requireRole, type Authenticators } from '../http/auth';
+import { actorOf, principalOf, requireRole, type Authenticators } from '../http/auth';
 import { ErrorSchema } from '../http/schemas';
 import { TOKEN_ALGORITHM, type OrganizationTokenKeys } from '../org-tokens/token-keys';
 
@@ -132,7 +132,7 @@ export const adminTokenKeyRoutes: FastifyPluginAsyncZod<{
 			const principal = principalOf(request);
 			const activateInMinutes = request.body?.activateInMinutes ?? DEFAULT_ACTIVATE_IN_MINUTES;
 			const key = await keys.rotate(activateInMinutes * 60_000);
-			await audit.record(principal.user.orgId, principal.user.email, 'token_key.rotated', 'ok', { kid: key.kid, activateInMinutes });
+			await audit.record(principal.user.orgId, actorOf(principal), 'token_key.rotated', 'ok', { kid: key.kid, activateInMinutes });
 			return { issuer: publicUrl(), jwksUri: `${publicUrl()}/.well-known/jwks.json`, keys: (await keys.list()).map(view) };
 		},
 	);

@@ -4,7 +4,7 @@ import * as z from 'zod';
 import { BudgetSchema, formatFieldError, UsageReportSchema, UsageStandingSchema, type FieldError } from '../../policy';
 import type { AuditLog } from '../audit';
 import type { Clock } from '../clock';
-import { principalOf, requireRole, type Authenticators } from '../http/auth';
+import { actorOf, principalOf, requireRole, type Authenticators } from '../http/auth';
 import { HttpError } from '../http/http-error';
 import { ErrorSchema } from '../http/schemas';
 import type { Store } from '../store/store';
@@ -230,12 +230,13 @@ export const usageRoutes: FastifyPluginAsyncZod<UsageRouteOptions> = async (
 			},
 		},
 		async (request, reply) => {
-			const { user } = principalOf(request);
+			const principal = principalOf(request);
+			const { user } = principal;
 			const member = await store.findUserByEmail(user.orgId, request.params.member.trim().toLowerCase());
-			if (!member || !(await usage.setBudget(user.orgId, member.id, request.body.monthlyTokens, user.email))) {
+			if (!member || !(await usage.setBudget(user.orgId, member.id, request.body.monthlyTokens, actorOf(principal)))) {
 				throw new HttpError(404, 'not_found', `no member ${request.params.member} in this organization`);
 			}
-			await audit.record(user.orgId, user.email, 'usage.budget_set', 'ok', {
+			await audit.record(user.orgId, actorOf(principal), 'usage.budget_set', 'ok', {
 				member: member.email,
 				monthlyTokens: request.body.monthlyTokens ?? "the policy's",
 			});
