@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import type { Browser, Page } from 'playwright-core';
 import { launchChromium, signInToConsole } from '../support/chromium';
-import { startService, type RunningService } from '../support/service';
+import { ADMIN, startService, type RunningService } from '../support/service';
 
 /** The Activity page of an organization with a long history: 200 at a time, newest first, with the way back and forth. */
 describe('the Activity page in headless Chromium', function () {
@@ -72,5 +72,29 @@ describe('the Activity page in headless Chromium', function () {
 		assert.equal(await newest.locator('td:nth-child(3)').innerText(), 'Invitation accepted');
 		assert.equal(await newest.locator('td:nth-child(5)').innerText(), 'role: admin · break-glass admin: yes · fromNextRelease: kept');
 		assert.equal(await newest.locator('td:nth-child(5) span[title="breakGlass"]').count(), 1, 'the code stays at hand');
+	});
+
+	it("shows a moment in a detail in the admin's own time, as it shows when", async () => {
+		const context = await browser.newContext({ locale: 'en-US', timezoneId: 'Asia/Tokyo' });
+		try {
+			const tokyo = await context.newPage();
+			await signInToConsole(tokyo, service.url);
+			await service.store.audit.appendAudit({
+				id: 'token-made',
+				orgId: 'acme',
+				at: Date.now() + 60_000,
+				actor: ADMIN.email,
+				action: 'admin_token.created',
+				outcome: 'ok',
+				detail: { label: 'pipeline', expiresAt: '2027-03-05T19:09:38.844Z' },
+			});
+			await tokyo.goto(`${service.url}/console/activity`);
+			const details = tokyo.locator('#activity tbody tr').first().locator('td:nth-child(5)');
+			// 19:09 UTC is 04:09 the next morning in Tokyo.
+			assert.equal(await details.innerText(), 'label: pipeline · expires: Mar 6, 2027, 4:09 AM');
+			assert.equal(await details.locator('time').getAttribute('title'), '2027-03-05T19:09:38.844Z');
+		} finally {
+			await context.close();
+		}
 	});
 });

@@ -56,6 +56,8 @@ const DETAIL_LABELS: Readonly<Record<string, string>> = {
 	activateInMinutes: 'signs after (minutes)',
 	as: 'saved as revision',
 	breakGlass: 'break-glass admin',
+	createdBy: 'made by',
+	expiresAt: 'expires',
 	clientSecretChanged: 'client secret changed',
 	emailed: 'e-mailed',
 	endedSignIns: 'sign-ins ended',
@@ -67,9 +69,21 @@ const DETAIL_LABELS: Readonly<Record<string, string>> = {
 	restored: 'restored revision',
 };
 
-/** One detail as the admin reads it: its label, and yes or no for a flag. */
+/** A moment as the service records it (`isoTime`): shown in the admin's own time zone, like *When*. */
+const ISO_MOMENT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$/;
+
+const detailValue = (value: string | number | boolean | null) =>
+	typeof value === 'boolean'
+		? value
+			? 'yes'
+			: 'no'
+		: typeof value === 'string' && ISO_MOMENT.test(value)
+			? html`<time datetime="${value}">${value}</time>`
+			: String(value);
+
+/** One detail as the admin reads it: its label, yes or no for a flag, a moment in local time. */
 const detailItem = ([name, value]: [string, string | number | boolean | null], index: number) =>
-	html`${index > 0 ? ' · ' : ''}<span title="${name}">${DETAIL_LABELS[name] ?? name}</span>: <strong>${typeof value === 'boolean' ? (value ? 'yes' : 'no') : String(value)}</strong>`;
+	html`${index > 0 ? ' · ' : ''}<span title="${name}">${DETAIL_LABELS[name] ?? name}</span>: <strong>${detailValue(value)}</strong>`;
 
 /** The Activity page: what was done, by whom, with what outcome, newest first. */
 export function activityPage(
