@@ -575,6 +575,7 @@ describe('admin console in headless Chromium', function () {
 		assert.notDeepEqual(choicesAfter, choicesBefore);
 		await page.reload();
 		assert.deepEqual(await syncChoices(), choicesAfter);
+		assert.equal(await page.textContent('#members-shown'), 'Showing 1–1 of 1 member.', 'the admin alone now');
 	});
 
 	it('invites without a reload: says nothing was e-mailed, copies the link, shows the expiry in local time, clears the form, lists it (#14 item 7)', async () => {

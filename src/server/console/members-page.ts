@@ -127,6 +127,7 @@ function oneTimeLinkPanel(kind: 'invite' | 'reset', label: string): SafeHtml {
 }
 
 const count = (value: number) => value.toLocaleString('en-US');
+const membersCount = (value: number) => `${count(value)} member${value === 1 ? '' : 's'}`;
 
 /** The address of another page of the same search. */
 function pageLink(query: MembersPageQuery, page: number): string {
@@ -167,7 +168,7 @@ function membersSearch(listing: MemberListing, query: MembersPageQuery, groupNam
 					? narrowed
 						? `No member matches (of ${count(listing.total)}).`
 						: 'No members yet.'
-					: `Showing ${count(first)}–${count(last)} of ${count(listing.matching)}${narrowed ? ` matching (${count(listing.total)} members)` : ' members'}.`
+					: `Showing ${count(first)}–${count(last)} of ${narrowed ? `${count(listing.matching)} matching (${membersCount(listing.total)})` : membersCount(listing.matching)}.`
 			}</p>
 			${query.page > 1 ? html`<a href="${pageLink(query, query.page - 1)}" rel="prev">Previous page</a>` : ''}
 			${query.page < pages ? html`<a href="${pageLink(query, query.page + 1)}" rel="next">Next page</a>` : ''}
