@@ -42,9 +42,9 @@ function tokenRow(token: AdminApiTokenView, state: ApiTokensPageState): SafeHtml
 	return html`<tr data-token-id="${token.id}" data-state="${token.state}">
 		<td>${token.label}</td>
 		<td>${token.createdBy}</td>
-		<td class="nowrap">${timeOf(token.createdAt)}</td>
-		<td class="nowrap">${expiryCell(token, state.now)}</td>
-		<td class="nowrap">${token.lastUsedAt === null ? 'never' : timeOf(token.lastUsedAt)}</td>
+		<td>${timeOf(token.createdAt)}</td>
+		<td>${expiryCell(token, state.now)}</td>
+		<td>${token.lastUsedAt === null ? 'never' : timeOf(token.lastUsedAt)}</td>
 		<td>${STATE_WORDS[token.state]}</td>
 		<td>
 			<form method="post" action="/console/tokens/${token.id}/revoke" class="inline" data-keep-through-session-end data-confirm="Revoke the token ${token.label}? Whatever uses it is refused at once.">

@@ -61,7 +61,7 @@ export function overlaysSection(state: {
 			),
 		)}</div>
 		<p id="no-overlays" class="muted" ${state.overlays.length ? 'hidden' : ''}>No overlays: every member gets the organization's policy.</p>
-		<div class="row">
+		<div class="row wraps">
 			<select id="overlay-group" aria-label="Group to add an overlay for">${state.groups.map((group) => html`<option value="${group}">${group}</option>`)}</select>
 			<button type="button" id="add-overlay">Add overlay</button>
 			<button type="button" id="save-overlays" class="primary">Save overlays</button>
