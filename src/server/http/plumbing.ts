@@ -1,11 +1,12 @@
 import rateLimit from '@fastify/rate-limit';
 import swagger from '@fastify/swagger';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifySchema } from 'fastify';
 import { createJsonSchemaTransform, createJsonSchemaTransformObject, serializerCompiler } from 'fastify-type-provider-zod';
 import type { Clock } from '../clock';
 import type { ServiceMetrics } from '../metrics';
 import { createErrorHandler } from './errors';
 import { readJsonBodies } from './json-body';
+import { operationIdOf } from './operation-ids';
 import { ResponseCounter } from './response-counter';
 import { apiSchemaRegistry } from './schemas';
 import { zodValidatorCompiler } from './validation';
@@ -33,13 +34,19 @@ export async function installHttpPlumbing(
 	let storageFullSince: number | undefined;
 	app.setErrorHandler(createErrorHandler(bodyLimit, () => (storageFullSince ??= clock.now())));
 
+	const toJsonSchema = createJsonSchemaTransform({ schemaRegistry: apiSchemaRegistry });
 	await app.register(swagger, {
 		openapi: {
 			openapi: '3.1.0',
 			info: { title: 'Org Provider Policy service', version: '1.0.0' },
 			components: { securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer' } } },
 		},
-		transform: createJsonSchemaTransform({ schemaRegistry: apiSchemaRegistry }),
+		transform: (route) => {
+			const documented = toJsonSchema(route);
+			const method = [route.route.method].flat()[0] ?? 'GET';
+			const schema: FastifySchema & { operationId?: string } = { ...documented.schema, operationId: operationIdOf(method, route.url) };
+			return { ...documented, schema };
+		},
 		transformObject: createJsonSchemaTransformObject({ schemaRegistry: apiSchemaRegistry }),
 	});
 	// The API reads JSON only: a text body would reach its schemas as one string.
