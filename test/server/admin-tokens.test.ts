@@ -1,6 +1,16 @@
 import assert from 'node:assert/strict';
 import { eventually } from '../support/eventually';
-import { ADMIN, bearer, createGroup, jsonOf, ManualClock, putPolicy, startService, type RunningService } from '../support/service';
+import {
+	ADMIN,
+	bearer,
+	createGroup,
+	EventReader,
+	jsonOf,
+	ManualClock,
+	putPolicy,
+	startService,
+	type RunningService,
+} from '../support/service';
 
 const DAY = 86_400_000;
 
@@ -142,6 +152,27 @@ describe('admin API tokens', () => {
 			await fetch(`${service.url}/api/v1/policy`, { headers: bearer((await service.signIn(ADMIN.email)).access_token) }),
 		);
 		assert.equal(served.policy.updatedBy, byToken);
+	});
+
+	it('keeps an event stream open for as long as the token lives, past the 24.8 days a timer can hold', async () => {
+		const beating = await startService({ clock, heartbeatSeconds: 1 });
+		try {
+			const signedIn = (await beating.signIn(ADMIN.email)).access_token;
+			const made = await fetch(`${beating.url}/api/v1/admin/tokens`, {
+				method: 'POST',
+				headers: bearer(signedIn, { 'content-type': 'application/json' }),
+				body: JSON.stringify({ label: 'watcher' }),
+			});
+			const stream = await fetch(`${beating.url}/api/v1/policy/events`, { headers: bearer((await jsonOf(made)).token) });
+			assert.equal(stream.status, 200);
+			const events = new EventReader(stream);
+			assert.equal((await events.next())?.event, 'policy');
+			// Its 90 days would overflow the expiry timer, which then ended the stream at once as "expired".
+			assert.deepEqual(await events.next(3000), { comment: 'heartbeat' });
+			await events.cancel();
+		} finally {
+			await beating.close();
+		}
 	});
 
 	it('notes when a token was last used, at most once a minute', async () => {

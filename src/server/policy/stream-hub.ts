@@ -45,6 +45,8 @@ export interface RegroupRollout {
 const HEARTBEAT = Buffer.from(': heartbeat\n\n');
 /** The member's tokens were revoked: refreshing fails and signs the member out. */
 const REVOKED = 'event: revoked\ndata: {}\n\n';
+/** The longest delay `setTimeout` takes (2^31 − 1 ms); Node fires a longer one after 1 ms. */
+const LONGEST_TIMER_MS = 2 ** 31 - 1;
 /** The access token expired: the member refreshes it and reconnects. */
 const EXPIRED = 'event: expired\ndata: {}\n\n';
 
@@ -96,8 +98,16 @@ export class StreamHub {
 		const subscriber: Subscriber = { stream, userId, version, token, groups, held };
 		if (token.expiresAt !== null) {
 			// Ends exactly when the token does, not at the next heartbeat.
-			const expiry = setTimeout(() => stream.end(EXPIRED), Math.max(0, token.expiresAt - now));
-			expiry.unref();
+			let expiry: NodeJS.Timeout | undefined;
+			const endIn = (remaining: number) => {
+				// A timer holds at most 24.8 days (an admin API token lives 90): a longer one would fire at once.
+				expiry = setTimeout(
+					() => (remaining > LONGEST_TIMER_MS ? endIn(remaining - LONGEST_TIMER_MS) : stream.end(EXPIRED)),
+					Math.min(remaining, LONGEST_TIMER_MS),
+				);
+				expiry.unref();
+			};
+			endIn(Math.max(0, token.expiresAt - now));
 			stream.once('close', () => clearTimeout(expiry));
 		}
 		let subscribers = this.byOrg.get(orgId);
