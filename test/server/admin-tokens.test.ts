@@ -1,4 +1,6 @@
 import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { TestBrowser } from '../support/sso-browser';
 import { eventually } from '../support/eventually';
 import {
 	ADMIN,
@@ -173,6 +175,34 @@ describe('admin API tokens', () => {
 		} finally {
 			await beating.close();
 		}
+	});
+
+	it("cannot report for its maker's VS Code (applied revision, usage, settings), nor can a console session; their VS Code can", async () => {
+		const { token } = await jsonOf(await make(admin, { label: 'pipeline' }));
+		const browser = new TestBrowser();
+		await browser.submit(`${service.url}/console/login`, '/console/login', { email: ADMIN.email, password: ADMIN.password });
+		const { csrfToken } = await jsonOf(await browser.request(`${service.url}/console/session`));
+		const reports: [string, unknown][] = [
+			['/api/v1/policy/applied', { revision: 1 }],
+			['/api/v1/usage', { batchId: randomUUID(), buckets: [], droppedRequests: 0 }],
+			['/api/v1/policy/vscode-settings', { supported: true, utilityModel: null, utilitySmallModel: null }],
+		];
+		for (const [path, body] of reports) {
+			const json = { 'content-type': 'application/json' };
+			const byToken = await fetch(`${service.url}${path}`, { method: 'POST', headers: bearer(token, json), body: JSON.stringify(body) });
+			assert.equal(byToken.status, 403, path);
+			assert.match((await jsonOf(byToken)).message, /^only a member's VS Code reports this/);
+			const bySession = await browser.request(`${service.url}${path}`, {
+				method: 'POST',
+				headers: { ...json, 'x-csrf-token': csrfToken },
+				body: JSON.stringify(body),
+			});
+			assert.equal(bySession.status, 403, `${path} from the console`);
+			const byVsCode = await fetch(`${service.url}${path}`, { method: 'POST', headers: bearer(admin, json), body: JSON.stringify(body) });
+			assert.ok(byVsCode.ok, `${path}: ${byVsCode.status}`);
+		}
+		// Reading stays open to the token: a script may check what members are served.
+		assert.equal((await fetch(`${service.url}/api/v1/policy`, { headers: bearer(token) })).status, 200);
 	});
 
 	it('notes when a token was last used, at most once a minute', async () => {

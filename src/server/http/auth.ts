@@ -110,6 +110,28 @@ export function requireRole(auth: Authenticators, ...roles: Role[]) {
 	};
 }
 
+/**
+ * A `requireRole` for what only a member's VS Code reports: the revision it applied, its usage
+ * counts, its own settings. An admin API token or a console session is refused, so a pipeline's
+ * token (leaked or not) cannot make its maker look in sync, or add to their usage.
+ */
+export function requireVsCodeSignIn(auth: Authenticators) {
+	const signedIn = requireRole(auth);
+	return (request: FastifyRequest, reply: FastifyReply, done: (error?: Error) => void): void =>
+		signedIn(request, reply, (error) => {
+			if (!error && request.principal?.token.kind !== 'access') {
+				return done(
+					new HttpError(
+						403,
+						'forbidden',
+						"only a member's VS Code reports this, signed in as itself: an admin API token or a console session cannot report for them",
+					),
+				);
+			}
+			done(error);
+		});
+}
+
 export function principalOf(request: FastifyRequest): Principal {
 	if (!request.principal) {
 		throw new Error('route used without an authentication pre-handler');

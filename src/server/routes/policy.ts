@@ -10,7 +10,7 @@ import {
 	type Placement,
 } from '../../policy';
 import type { Clock } from '../clock';
-import { principalOf, requireRole, type Authenticators } from '../http/auth';
+import { principalOf, requireRole, requireVsCodeSignIn, type Authenticators } from '../http/auth';
 import { HttpError } from '../http/http-error';
 import { currentOrThrow, noPolicy } from '../http/policy-http';
 import { ErrorSchema, sendNotModified, sendStoredJson, signedPolicyResponse } from '../http/schemas';
@@ -138,12 +138,12 @@ export const policyRoutes: FastifyPluginAsyncZod<PolicyRouteOptions> = async (
 	app.post(
 		'/applied',
 		{
-			onRequest: signedIn,
+			onRequest: requireVsCodeSignIn(auth),
 			schema: {
 				summary: 'Report the revision this member applied',
 				security: bearer,
 				body: z.strictObject({ revision: z.int().min(1) }),
-				response: { 204: z.null(), 400: ErrorSchema },
+				response: { 204: z.null(), 400: ErrorSchema, 403: ErrorSchema },
 			},
 		},
 		async (request, reply) => {

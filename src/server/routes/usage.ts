@@ -4,7 +4,7 @@ import * as z from 'zod';
 import { BudgetSchema, formatFieldError, UsageReportSchema, UsageStandingSchema, type FieldError } from '../../policy';
 import type { AuditLog } from '../audit';
 import type { Clock } from '../clock';
-import { actorOf, principalOf, requireRole, type Authenticators } from '../http/auth';
+import { actorOf, principalOf, requireRole, requireVsCodeSignIn, type Authenticators } from '../http/auth';
 import { HttpError } from '../http/http-error';
 import { ErrorSchema } from '../http/schemas';
 import type { Store } from '../store/store';
@@ -67,7 +67,7 @@ export const usageRoutes: FastifyPluginAsyncZod<UsageRouteOptions> = async (
 	app.post(
 		'/usage',
 		{
-			onRequest: signedIn,
+			onRequest: requireVsCodeSignIn(auth),
 			// After sign-in, so the limit is the member's own and not their network's.
 			config: {
 				rateLimit: {
@@ -82,7 +82,7 @@ export const usageRoutes: FastifyPluginAsyncZod<UsageRouteOptions> = async (
 					'Report usage counts (hourly buckets) for the signed-in member; a report id already counted is accepted and not counted again',
 				security: bearer,
 				body: UsageReportSchema,
-				response: { 200: z.object({ duplicate: z.boolean() }), 400: ErrorSchema, 429: ErrorSchema },
+				response: { 200: z.object({ duplicate: z.boolean() }), 400: ErrorSchema, 403: ErrorSchema, 429: ErrorSchema },
 			},
 		},
 		async (request) => {

@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import * as z from 'zod';
 import type { Clock } from '../clock';
-import { principalOf, requireRole, type Authenticators } from '../http/auth';
+import { principalOf, requireVsCodeSignIn, type Authenticators } from '../http/auth';
 import { ErrorSchema } from '../http/schemas';
 import type { Store } from '../store/store';
 import { signInOfCall } from './member-call';
@@ -20,7 +20,7 @@ export const vscodeSettingsRoutes: FastifyPluginAsyncZod<{
 	app.post(
 		'/vscode-settings',
 		{
-			onRequest: requireRole(auth),
+			onRequest: requireVsCodeSignIn(auth),
 			schema: {
 				summary: "Report this member's VS Code utility-model settings (chat.utilityModel, chat.utilitySmallModel)",
 				security: [{ bearerAuth: [] }],
@@ -29,7 +29,7 @@ export const vscodeSettingsRoutes: FastifyPluginAsyncZod<{
 					utilityModel: SettingValue,
 					utilitySmallModel: SettingValue,
 				}),
-				response: { 204: z.null(), 400: ErrorSchema, 401: ErrorSchema },
+				response: { 204: z.null(), 400: ErrorSchema, 401: ErrorSchema, 403: ErrorSchema },
 			},
 		},
 		async (request, reply) => {
