@@ -72,7 +72,7 @@ export const policyRoutes: FastifyPluginAsyncZod<PolicyRouteOptions> = async (
 		},
 		// Not async: the usual read is answered without a promise (see servedPolicy).
 		(request, reply) => {
-			const { user } = principalOf(request);
+			const { user, token } = principalOf(request);
 			const version = negotiateSchemaVersion(request.headers[SCHEMA_HEADER] as string | undefined);
 			const send = (served: MemberPolicy | undefined): void => {
 				if (!served) {
@@ -89,7 +89,9 @@ export const policyRoutes: FastifyPluginAsyncZod<PolicyRouteOptions> = async (
 					// Sent as stored: the signature covers these exact bytes' canonical form.
 					sendStoredJson(reply, served.json(version));
 					// Measured against the newest revision, not the one served (a rollout's stable one, say).
-					const newest = request.headers['if-none-match'] === undefined ? undefined : policies.newestInMemory(user.orgId);
+					// Only what a VS Code holds counts: a script's If-None-Match is not a member's revision.
+					const newest =
+						request.headers['if-none-match'] === undefined || token.kind !== 'access' ? undefined : policies.newestInMemory(user.orgId);
 					if (newest) {
 						heldAhead.note(user.orgId, user.id, heldRevision(request.headers['if-none-match']), newest.revision);
 					}
@@ -189,11 +191,14 @@ export const policyRoutes: FastifyPluginAsyncZod<PolicyRouteOptions> = async (
 			const { user, token } = principal;
 			const newest = await currentOrThrow(policies, user.orgId);
 			const lastEventId = Number(request.headers['last-event-id']);
-			heldAhead.note(user.orgId, user.id, lastEventId, newest.revision);
 			const version = negotiateSchemaVersion(request.headers[SCHEMA_HEADER] as string | undefined);
-			store
-				.recordSeen(memberReport(principal, clock.now(), version, request.headers['user-agent']))
-				.catch((error: unknown) => request.log.warn({ err: error }, 'could not record last-seen time'));
+			// A script watching with an admin API token (or the console) is not one of the member's machines.
+			if (token.kind === 'access') {
+				heldAhead.note(user.orgId, user.id, lastEventId, newest.revision);
+				store
+					.recordSeen(memberReport(principal, clock.now(), version, request.headers['user-agent']))
+					.catch((error: unknown) => request.log.warn({ err: error }, 'could not record last-seen time'));
+			}
 			const groups = await groupsOf(user.id);
 			// The revision the member holds, as far as it exists: it decides whether they keep a rollout's.
 			const held = Number.isInteger(lastEventId) && lastEventId > 0 ? Math.min(lastEventId, newest.revision) : 0;
