@@ -153,7 +153,7 @@ export function actorOf(principal: Principal): string {
 		return user.email;
 	}
 	const named = `${user.email} (API token "${token.label ?? ''}")`;
-	return named.length <= ACTOR_MAX_LENGTH ? named : `${user.email} (API token)`;
+	return token.label && named.length <= ACTOR_MAX_LENGTH ? named : `${user.email} (API token)`;
 }
 
 /**
