@@ -11,6 +11,18 @@ export interface AuditLogger {
 
 export type AuditDetail = AuditEventRecord['detail'];
 
+/** Longest name of who did something, as a policy revision's `updatedBy` takes it. */
+const ACTOR_MAX_LENGTH = 320;
+
+/**
+ * How the activity list and the revision history name what an admin API token did: its maker and
+ * its label, so a leaked or misused pipeline token shows in what it did, not only as its maker.
+ */
+export function apiTokenActor(makerEmail: string, label: string | null): string {
+	const named = `${makerEmail} (API token "${label ?? ''}")`;
+	return label && named.length <= ACTOR_MAX_LENGTH ? named : `${makerEmail} (API token)`;
+}
+
 /**
  * The organization's activity list: sign-ins, joins, provisioning and SSO setting changes, in the
  * database (for the console) and in the service log. Callers pass no secrets; only names, reasons

@@ -51,6 +51,28 @@ describe('API tokens in headless Chromium', function () {
 		);
 		assert.ok(!(await page.content()).includes(secret), 'the secret is not in the page again');
 
+		// What it did, from its row: Activity narrowed to the token, under its maker and label.
+		const invited = await fetch(`${service.url}/api/v1/admin/members`, {
+			method: 'POST',
+			headers: bearer(secret, { 'content-type': 'application/json' }),
+			body: JSON.stringify({ email: 'pipeline-made@acme.example', role: 'member' }),
+		});
+		assert.equal(invited.status, 201);
+		await page.getByRole('link', { name: 'What policy pipeline did' }).click();
+		await page.waitForURL(/\/console\/activity\?actor=/);
+		assert.equal(
+			await page.textContent('#activity-actor'),
+			`Only what admin@acme.example (API token "policy pipeline") did. Show everyone's`,
+		);
+		assert.deepEqual(await page.locator('#activity tbody tr td:nth-child(3)').allTextContents(), ['Invited']);
+		await page.click('#activity-actor a:has-text("Show everyone\'s")');
+		await page.waitForURL(/\/console\/activity$/);
+		assert.ok((await page.locator('#activity tbody tr').count()) > 1, "everyone's again");
+		// Each actor links to what they did.
+		await page.locator('#activity tbody tr td:nth-child(2) a', { hasText: /^admin@acme\.example$/ }).first().click();
+		await page.waitForURL(/actor=admin%40acme\.example$/);
+		await page.goto(`${service.url}/console/tokens`);
+
 		// Dismissing the question leaves the token working; accepting it revokes it at once.
 		page.once('dialog', (dialog) => void dialog.dismiss());
 		await page.click('#api-tokens button:has-text("Revoke")');

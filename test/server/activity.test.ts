@@ -223,5 +223,15 @@ describe('activity list: who did what', function () {
 		}
 		await service.addUser('dev@acme.example', 'member');
 		assert.equal((await read('', (await service.signIn('dev@acme.example')).access_token)).status, 403);
+
+		// What one API token did (a leaked one, say): its maker and label, exactly as events name it.
+		const pipeline = await jsonOf(await post(token, '/tokens', { label: 'pipeline' }));
+		assert.equal((await post(pipeline.token, '/members', { email: 'new@acme.example', role: 'member' })).status, 201);
+		const byToken = await read(`actor=${encodeURIComponent(`${ADMIN.email} (API token "pipeline")`)}`);
+		assert.deepEqual(
+			byToken.body.events.map((event: { action: string; detail: { member?: string } }) => [event.action, event.detail.member]),
+			[['member.invited', 'new@acme.example']],
+		);
+		assert.match((await read(`actor=${'x'.repeat(501)}`)).body.message, /^actor: must be at most 500 characters/);
 	});
 });

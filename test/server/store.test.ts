@@ -515,10 +515,10 @@ function storeContract(name: string, makeHarness: () => Promise<StoreHarness>): 
 		});
 
 		it('pages the audit list back from a position and reads on after one, events of one millisecond in id order', async () => {
-			const event = (id: string, at: number, action = 'sign_in.sso') =>
-				store.audit.appendAudit({ id, orgId: 'acme', at, actor: 'a', action, outcome: 'ok', detail: {} });
+			const event = (id: string, at: number, action = 'sign_in.sso', actor = 'a') =>
+				store.audit.appendAudit({ id, orgId: 'acme', at, actor, action, outcome: 'ok', detail: {} });
 			await event('a', 10);
-			await event('b', 20, 'member.removed');
+			await event('b', 20, 'member.removed', 'lead@acme.example (API token "pipeline")');
 			await event('c', 20);
 			await event('d', 20);
 			await event('e', 30, 'member.removed');
@@ -530,6 +530,8 @@ function storeContract(name: string, makeHarness: () => Promise<StoreHarness>): 
 			assert.deepEqual(await ids({ limit: 10, after: { at: 20, id: 'b' } }), ['c', 'd', 'e'], 'oldest first, after the position');
 			assert.deepEqual(await ids({ limit: 10, after: { at: 30, id: 'e' } }), []);
 			assert.deepEqual(await ids({ limit: 10, actions: ['member.removed'] }), ['e', 'b']);
+			assert.deepEqual(await ids({ limit: 10, actor: 'lead@acme.example (API token "pipeline")' }), ['b'], 'one actor, named exactly');
+			assert.deepEqual(await ids({ limit: 10, actor: 'lead@acme.example' }), []);
 		});
 	});
 }

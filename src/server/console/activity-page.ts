@@ -85,24 +85,33 @@ const detailValue = (value: string | number | boolean | null) =>
 const detailItem = ([name, value]: [string, string | number | boolean | null], index: number) =>
 	html`${index > 0 ? ' · ' : ''}<span title="${name}">${DETAIL_LABELS[name] ?? name}</span>: <strong>${detailValue(value)}</strong>`;
 
-/** The Activity page: what was done, by whom, with what outcome, newest first. */
+/** The Activity page's own address, narrowed to one actor when it is, at a page. */
+export function activityLink(actor: string | undefined, before?: string): string {
+	const query = new URLSearchParams({ ...(actor ? { actor } : {}), ...(before ? { before } : {}) }).toString();
+	return `/console/activity${query ? `?${query}` : ''}`;
+}
+
+/** The Activity page: what was done, by whom, with what outcome, newest first; or what one actor did. */
 export function activityPage(
 	events: readonly AuditEventRecord[],
 	paging: {
 		/** The cursor of the page before, when there is one. */ older?: string | undefined;
 		/** Not the newest page. */ paged: boolean;
+		/** Only what this actor did (an API token after a leak, say). */ actor?: string | undefined;
 	},
 ): SafeHtml {
+	const { actor } = paging;
 	return html`<section class="card">
 		<h1>Activity</h1>
 		<p class="muted">Sign-ins; members, their roles and invitations; groups, rollouts and allowances; tokens; provisioning and single sign-on changes — newest first. Policy saves are on <a href="/console/revisions">Revisions</a>.</p>
+		${actor ? html`<p id="activity-actor">Only what <strong>${actor}</strong> did. <a href="/console/activity">Show everyone's</a></p>` : ''}
 		<table id="activity">
 			<thead><tr><th>When</th><th>Who</th><th>What</th><th>Outcome</th><th>Details</th></tr></thead>
 			<tbody>
 				${events.map(
 					(event) => html`<tr data-action="${event.action}" data-outcome="${event.outcome}">
 						<td class="nowrap"><time datetime="${isoTime(event.at)}">${isoTime(event.at)}</time></td>
-						<td>${event.actor}</td>
+						<td>${actor ? event.actor : html`<a href="${activityLink(event.actor)}" title="Only what they did">${event.actor}</a>`}</td>
 						<td title="${event.action}">${ACTION_LABELS[event.action] ?? event.action}</td>
 						<td><span class="badge ${event.outcome}">${event.outcome}</span></td>
 						<td>${Object.entries(event.detail).map(detailItem)}</td>
@@ -110,11 +119,11 @@ export function activityPage(
 				)}
 			</tbody>
 		</table>
-		${events.length === 0 ? html`<p class="muted">${paging.paged ? 'Nothing older.' : 'Nothing yet.'}</p>` : ''}
+		${events.length === 0 ? html`<p class="muted">${paging.paged ? 'Nothing older.' : actor ? 'Nothing by them.' : 'Nothing yet.'}</p>` : ''}
 		<p class="pages">
-			${paging.paged ? html`<a href="/console/activity" id="activity-newest">Newest</a>` : ''}
-			${paging.older ? html`<a href="/console/activity?${new URLSearchParams({ before: paging.older }).toString()}" id="activity-older">Older</a>` : ''}
+			${paging.paged ? html`<a href="${activityLink(actor)}" id="activity-newest">Newest</a>` : ''}
+			${paging.older ? html`<a href="${activityLink(actor, paging.older)}" id="activity-older">Older</a>` : ''}
 		</p>
-		<p class="hint">A log collector reads the same list from <code>GET /api/v1/admin/activity</code> with an admin API token (<code>after=</code> the last cursor it read).</p>
+		<p class="hint">A log collector reads the same list from <code>GET /api/v1/admin/activity</code> with an admin API token (<code>after=</code> the last cursor it read; <code>actor=</code> narrows it as this page does).</p>
 	</section>`;
 }

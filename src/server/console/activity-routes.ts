@@ -32,7 +32,7 @@ export const activityRoutes: FastifyPluginAsyncZod<{
 					...kit.chrome(request, 'Activity', 'activity', organization, ['/console/assets/console.js']),
 					styles: ['/console/assets/lists.css'],
 				},
-				activityPage(events, { older: nextCursor(events, query), paged: query.before !== undefined }),
+				activityPage(events, { older: nextCursor(events, query), paged: query.before !== undefined, actor: query.actor }),
 			),
 		);
 	});

@@ -1,6 +1,8 @@
 import type { AdminApiTokenView } from '../accounts';
 import { ADMIN_TOKEN_DEFAULT_DAYS, ADMIN_TOKEN_EXPIRY_WARNING_DAYS } from '../accounts/admin-api-tokens';
+import { apiTokenActor } from '../audit';
 import { isoTime } from '../clock';
+import { activityLink } from './activity-page';
 import { html, type SafeHtml } from './html';
 
 const DAY_MS = 86_400_000;
@@ -44,7 +46,7 @@ function tokenRow(token: AdminApiTokenView, state: ApiTokensPageState): SafeHtml
 		<td>${token.createdBy}</td>
 		<td>${timeOf(token.createdAt)}</td>
 		<td>${expiryCell(token, state.now)}</td>
-		<td>${token.lastUsedAt === null ? 'never' : timeOf(token.lastUsedAt)}</td>
+		<td>${token.lastUsedAt === null ? 'never' : html`${timeOf(token.lastUsedAt)}<br><a href="${activityLink(apiTokenActor(token.createdBy, token.label))}" aria-label="What ${token.label} did">What it did</a>`}</td>
 		<td>${STATE_WORDS[token.state]}</td>
 		<td>
 			<form method="post" action="/console/tokens/${token.id}/revoke" class="inline" data-keep-through-session-end data-confirm="Revoke the token ${token.label}? Whatever uses it is refused at once.">

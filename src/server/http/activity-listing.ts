@@ -36,6 +36,11 @@ export const ActivityQuerySchema = z
 		before: Cursor.optional().describe('Older than this cursor, newest first (paging back)'),
 		after: Cursor.optional().describe('Newer than this cursor, oldest first (what a log collector has not read yet)'),
 		action: z.string().max(500).optional().describe('Only these actions, comma-separated (e.g. `member.removed,admin_token.revoked`)'),
+		actor: z
+			.string()
+			.max(500, 'must be at most 500 characters')
+			.optional()
+			.describe('Only what this actor did, exactly as events name them (e.g. `admin@acme.example (API token "policy pipeline")`)'),
 	})
 	.refine((query) => !(query.before && query.after), { message: 'take one of before and after, not both', path: ['after'] });
 
@@ -44,7 +49,7 @@ export function auditQueryOf(query: z.infer<typeof ActivityQuerySchema>): AuditQ
 		?.split(',')
 		.map((action) => action.trim())
 		.filter(Boolean);
-	return { limit: query.limit, before: query.before, after: query.after, actions };
+	return { limit: query.limit, before: query.before, after: query.after, actions, actor: query.actor || undefined };
 }
 
 export const ActivityEventSchema = z.object({

@@ -1,6 +1,7 @@
 import { fastifyCookie } from '@fastify/cookie';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { ConsoleSessions, Principal, Tokens } from '../accounts';
+import { apiTokenActor } from '../audit';
 import type { Role } from '../store/store';
 import { HttpError } from './http-error';
 
@@ -139,21 +140,12 @@ export function principalOf(request: FastifyRequest): Principal {
 	return request.principal;
 }
 
-/** Longest name of who did something, as a policy revision's `updatedBy` takes it. */
-const ACTOR_MAX_LENGTH = 320;
-
 /**
  * Who did what a request does, as the activity list and the revision history name them: the
- * admin, and which of their API tokens when one made the request (a leaked or misused pipeline
- * token then shows in what it did, not only as its maker).
+ * admin, and which of their API tokens when one made the request (see {@link apiTokenActor}).
  */
-export function actorOf(principal: Principal): string {
-	const { user, token } = principal;
-	if (token.kind !== 'admin_api') {
-		return user.email;
-	}
-	const named = `${user.email} (API token "${token.label ?? ''}")`;
-	return token.label && named.length <= ACTOR_MAX_LENGTH ? named : `${user.email} (API token)`;
+export function actorOf({ user, token }: Principal): string {
+	return token.kind === 'admin_api' ? apiTokenActor(user.email, token.label) : user.email;
 }
 
 /**

@@ -29,6 +29,8 @@ export interface AuditQuery {
 	readonly after?: AuditPosition | undefined;
 	/** Only these actions. */
 	readonly actions?: readonly string[] | undefined;
+	/** Only what this actor did, named exactly as the list names them. */
+	readonly actor?: string | undefined;
 }
 
 /** The organization's activity list: appended to, never changed. */
@@ -56,7 +58,7 @@ export class SqlAuditStore implements AuditStore {
 			.execute();
 	}
 
-	async listAudit(orgId: string, { limit, before, after, actions }: AuditQuery): Promise<AuditEventRecord[]> {
+	async listAudit(orgId: string, { limit, before, after, actions, actor }: AuditQuery): Promise<AuditEventRecord[]> {
 		const direction = after ? 'asc' : 'desc';
 		let query = this.db.selectFrom('audit_events').selectAll().where('org_id', '=', orgId);
 		if (before) {
@@ -67,6 +69,9 @@ export class SqlAuditStore implements AuditStore {
 		}
 		if (actions?.length) {
 			query = query.where('action', 'in', [...actions]);
+		}
+		if (actor !== undefined) {
+			query = query.where('actor', '=', actor);
 		}
 		const rows = await query.orderBy('at', direction).orderBy('id', direction).limit(limit).execute();
 		return rows.map((row) => ({
