@@ -69,7 +69,10 @@ describe('API tokens in headless Chromium', function () {
 		await page.waitForURL(/\/console\/activity$/);
 		assert.ok((await page.locator('#activity tbody tr').count()) > 1, "everyone's again");
 		// Each actor links to what they did.
-		await page.locator('#activity tbody tr td:nth-child(2) a', { hasText: /^admin@acme\.example$/ }).first().click();
+		await page
+			.locator('#activity tbody tr td:nth-child(2) a', { hasText: /^admin@acme\.example$/ })
+			.first()
+			.click();
 		await page.waitForURL(/actor=admin%40acme\.example$/);
 		await page.goto(`${service.url}/console/tokens`);
 
