@@ -157,6 +157,24 @@ describe('the Usage page in headless Chromium', function () {
 		assert.match(Buffer.concat(chunks).toString('utf8'), /^day,model,outcome,member,requests,/);
 	});
 
+	it('says which field of the address it did not use, and why, beside what it shows instead', async () => {
+		await page.goto(`${service.url}/console/usage?member=${encodeURIComponent('nobody@acme.example')}`);
+		assert.equal(
+			await page.textContent('#usage-problems'),
+			'Not used: Member nobody@acme.example is not a member of this organization. Shown instead: what the form below says.',
+		);
+		assert.equal(await page.getAttribute('input[name="member"]', 'aria-invalid'), 'true');
+		assert.equal(await page.getAttribute('input[name="from"]', 'aria-invalid'), 'false');
+		await page.goto(`${service.url}/console/usage?from=2026-13-01`);
+		assert.match((await page.textContent('#usage-problems')) ?? '', /^Not used: From must be a date \(YYYY-MM-DD\)\./);
+		await page.goto(`${service.url}/console/usage?from=2026-12-05&to=2026-11-01`);
+		assert.match((await page.textContent('#usage-problems')) ?? '', /^Not used: To must not be before from\./);
+		assert.equal(await page.getAttribute('input[name="to"]', 'aria-invalid'), 'true');
+		assert.equal(await page.textContent('#total-requests'), '10', 'the usual 30 days instead');
+		await page.goto(`${service.url}/console/usage`);
+		assert.equal(await page.locator('#usage-problems').count(), 0);
+	});
+
 	it('says when the policy does not ask for usage', async () => {
 		const admin = (await service.signIn(ADMIN.email)).access_token;
 		const saved = await putPolicy(service.url, admin, { enabled: false }, '"2"');

@@ -1,4 +1,5 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { fieldErrorsOf } from '../../policy';
 import { isoTime } from '../clock';
 import { principalOf } from '../http/auth';
 import { currentOrThrow } from '../http/policy-http';
@@ -118,18 +119,26 @@ export const adminPageRoutes: FastifyPluginAsyncZod<AdminPageRouteOptions> = asy
 	app.get('/console/usage', { preHandler: consolePage }, async (request, reply) => {
 		const { user } = principalOf(request);
 		const current = await currentOrThrow(policies, user.orgId);
-		// A bad field in the address falls back to the default period rather than an error page; the form shows what applies.
+		// A bad field in the address falls back to the default period rather than an error page; the
+		// page says which field was not used and why, and the form shows what applies.
 		const parsed = UsageQuerySchema.safeParse(request.query);
 		const query = parsed.success ? parsed.data : { groupBy: [] };
 		const period = periodOf(query, Date.now());
 		const { from, to } = period.ok ? period.value : (periodOf({}, Date.now()) as { ok: true; value: { from: number; to: number } }).value;
 		const member = query.member?.trim().toLowerCase() ?? '';
-		const userId = member ? ((await store.findUserByEmail(user.orgId, member))?.id ?? 'nobody') : undefined;
+		const found = member ? await store.findUserByEmail(user.orgId, member) : undefined;
+		const problems = [
+			...(parsed.success ? [] : fieldErrorsOf(parsed.error)),
+			...(period.ok ? [] : period.errors),
+			...(member && !found ? [{ path: 'member', message: `${member} is not a member of this organization` }] : []),
+		];
+		const userId = member ? (found?.id ?? 'nobody') : undefined;
 		const summary = await usage.summary(user.orgId, { from, to, model: query.model || undefined, userId });
 		const state = {
 			summary,
 			query: { from: dayOf(from), to: dayOf(to - 86_400_000), model: query.model ?? '', member },
 			reporting: current.signed.policy.usage?.reporting === 'counts',
+			problems,
 		};
 		const options = {
 			...chrome(request, 'Usage', 'usage', current.signed.policy.organization.name, ['/console/assets/usage.js']),

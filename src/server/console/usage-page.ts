@@ -1,3 +1,4 @@
+import type { FieldError } from '../../policy';
 import type { UsageGroup } from '../store/usage-store';
 import { dayOf } from '../usage/usage-query';
 import { NOT_FAILED, type UsageSummary } from '../usage/usage-service';
@@ -10,7 +11,12 @@ export interface UsagePageState {
 	query: { from: string; to: string; model: string; member: string };
 	/** Whether the policy in force asks members' extensions for usage. */
 	reporting: boolean;
+	/** Fields of the address that were not used, and why (the page shows what applies instead). */
+	problems?: readonly FieldError[];
 }
+
+/** The filter's labels, by the field a problem names. */
+const FILTER_LABELS: Readonly<Record<string, string>> = { from: 'From', to: 'To', model: 'Model', member: 'Member' };
 
 const number = (value: number) => value.toLocaleString('en-US');
 const percent = (part: number, whole: number) => (whole ? `${((100 * part) / whole).toFixed(1)}%` : '—');
@@ -75,6 +81,7 @@ export function usagePage(state: UsagePageState): SafeHtml {
 		.filter((group) => !NOT_FAILED.has(group.outcome ?? ''))
 		.reduce((sum, group) => sum + group.requests, 0);
 	const { totals } = summary;
+	const invalid = (field: string) => String(state.problems?.some((problem) => problem.path === field) ?? false);
 	const csv = new URLSearchParams({
 		from: query.from,
 		to: query.to,
@@ -85,11 +92,18 @@ export function usagePage(state: UsagePageState): SafeHtml {
 		<header class="card-header"><h1>Usage</h1>
 		<p class="muted">Counted by members' extensions at the source and reported hourly sums: no prompts, answers or file names ever reach this service.</p></header>
 		${state.reporting ? '' : html`<p class="status error" id="reporting-off">Usage reporting is off in the policy: members' extensions count and send nothing. Turn it on under Settings → Usage reporting.</p>`}
+		${
+			state.problems?.length
+				? html`<div class="status error" id="usage-problems" role="alert">Not used: ${state.problems.map(
+						(problem, index) => html`${index > 0 ? '; ' : ''}${FILTER_LABELS[problem.path] ?? problem.path} ${problem.message}`,
+					)}. Shown instead: what the form below says.</div>`
+				: ''
+		}
 		<form class="usage-filter filters" method="get" action="/console/usage">
-			<label>From <input type="date" name="from" value="${query.from}"></label>
-			<label>To <input type="date" name="to" value="${query.to}"></label>
+			<label>From <input type="date" name="from" value="${query.from}" aria-invalid="${invalid('from')}"></label>
+			<label>To <input type="date" name="to" value="${query.to}" aria-invalid="${invalid('to')}"></label>
 			<label>Model <select name="model"><option value="">All models</option>${summary.models.map((model) => html`<option ${model === query.model ? 'selected' : ''}>${model}</option>`)}</select></label>
-			<label>Member <input type="email" name="member" value="${query.member}" placeholder="All members"></label>
+			<label>Member <input type="email" name="member" value="${query.member}" placeholder="All members" aria-invalid="${invalid('member')}"></label>
 			<button type="submit">Show</button>
 			<a class="button" id="usage-csv" href="/api/v1/admin/usage.csv?${csv.toString()}&amp;groupBy=day,model,member,outcome" download>Export CSV</a>
 		</form>
