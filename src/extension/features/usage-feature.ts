@@ -15,7 +15,7 @@ const WHAT_IS_SENT = [
 
 function bucketLine(bucket: UsageBucket): string {
 	const firstToken = bucket.firstTokenRequests ? `${Math.round(bucket.firstTokenMs / bucket.firstTokenRequests)} ms` : '—';
-	return `| ${bucket.hour.slice(0, 13).replace('T', ' ')}:00 | ${bucket.model} | ${bucket.api} | ${bucket.caller} | ${bucket.outcome} | ${bucket.revision} | ${bucket.requests} | ${bucket.inputTokens} | ${bucket.outputTokens}${bucket.estimatedRequests ? ` (${bucket.estimatedRequests} counted here)` : ''} | ${firstToken} |`;
+	return `| ${bucket.hour.slice(0, 13).replace('T', ' ')}:00 | ${bucket.model} | ${bucket.api} | ${bucket.caller} | ${bucket.outcome} | ${bucket.revision} | ${bucket.requests} | ${bucket.inputTokens} | ${bucket.outputTokens}${bucket.estimatedRequests ? ` (${bucket.estimatedRequests} estimated here: the endpoint sent no counts)` : ''} | ${firstToken} |`;
 }
 
 /**
@@ -92,14 +92,17 @@ export class UsageFeature extends Disposable implements vscode.TextDocumentConte
 		}
 		lines.push('');
 		if (view.droppedRequests) {
-			lines.push(`${view.droppedRequests} requests were counted while the queue was full: only their number is reported.`, '');
+			lines.push(
+				`${view.droppedRequests} request${view.droppedRequests === 1 ? ' was' : 's were'} made while the store of unsent counts was full (or a report was refused): only how many is reported, as *Requests not counted* on the console's Usage page.`,
+				'',
+			);
 		}
 		lines.push('## Sent', '');
 		lines.push(
 			...(view.sent.length
 				? view.sent.map(
 						(sent) =>
-							`- ${new Date(sent.at).toISOString()}: ${sent.requests} requests in ${sent.buckets} hourly buckets (report ${sent.batchId})`,
+							`- ${new Date(sent.at).toISOString()}: ${sent.requests} request${sent.requests === 1 ? '' : 's'} in ${sent.buckets} hourly bucket${sent.buckets === 1 ? '' : 's'} (report ${sent.batchId})`,
 					)
 				: ['Nothing yet.']),
 			'',

@@ -651,6 +651,19 @@ export function memberDay(): void {
 				);
 				const page = (await (await fetch(`${control}/console-usage`, { method: 'POST' })).json()) as Record<string, string>;
 				assert.deepEqual(page, { requests: '2', input: '18', output: '10' }, 'the Usage page (screenshot in test-results/)');
+				// The member sees what was reported about them, and nothing of what they wrote.
+				await vscode.commands.executeCommand('orgProviderPolicy.showReportedUsage');
+				const reported = vscode.workspace.textDocuments.find((document) => document.uri.scheme === 'org-provider-policy-usage');
+				const text = reported?.getText() ?? '';
+				assert.match(text, /^# Usage reported to your organization\n/);
+				assert.match(text, new RegExp(`policy \\(revision ${counting}\\) asks for usage counts`));
+				assert.match(text, /## Counted, not sent yet\n\nNothing\./);
+				assert.match(
+					text,
+					/## Sent\n\n- \d{4}-\d\d-\d\dT[^:]+:\d\d:\d\d\.\d{3}Z: 2 requests in \d+ hourly buckets? \(report [0-9a-f-]{36}\)/,
+				);
+				assert.ok(!text.includes(secret), 'no prompt in what the member is shown as reported');
+				await vscode.commands.executeCommand('workbench.action.closeActiveEditor');
 				const held = (await (await fetch(`${control}/service/holds`, { method: 'POST', body: secret })).json()) as { files: string[] };
 				assert.deepEqual(held.files, [], "the prompt is nowhere in the service's database");
 
