@@ -131,7 +131,7 @@ describe('admin API tokens', () => {
 	});
 
 	it('is named in what it did: the activity list and the revision history say which token, not only its maker', async () => {
-		const { token } = await jsonOf(await make(admin, { label: 'policy pipeline', expiresInDays: 30 }));
+		const { token, id } = await jsonOf(await make(admin, { label: 'policy pipeline', expiresInDays: 30 }));
 		const byToken = `${ADMIN.email} (API token "policy pipeline")`;
 		assert.equal((await putPolicy(service.url, token, { enabled: false }, '"1"')).status, 200);
 		await createGroup(service.url, token, 'Research', []);
@@ -154,6 +154,10 @@ describe('admin API tokens', () => {
 			await fetch(`${service.url}/api/v1/policy`, { headers: bearer((await service.signIn(ADMIN.email)).access_token) }),
 		);
 		assert.equal(served.policy.updatedBy, byToken);
+		// A pipeline that retires its own token is named as that token too.
+		assert.equal((await revoke(token, id)).status, 204);
+		const revoked = (await service.store.audit.listAudit('acme', { limit: 5, actions: ['admin_token.revoked'] }))[0];
+		assert.equal(revoked?.actor, byToken);
 	});
 
 	it('keeps an event stream open for as long as the token lives, past the 24.8 days a timer can hold', async () => {

@@ -85,8 +85,11 @@ export class AdminApiTokens {
 		return (await this.store.listAdminApiTokens(orgId)).map(({ token, user }) => this.view(token, user, now));
 	}
 
-	/** Revokes one of the organization's tokens at once, on every instance; undefined when it has no such token. */
-	async revoke(by: UserRecord, id: string): Promise<AdminApiTokenView | undefined> {
+	/**
+	 * Revokes one of the organization's tokens at once, on every instance; undefined when it has no
+	 * such token. `actor` names who did it in the activity list (a token revoking itself names itself).
+	 */
+	async revoke(by: UserRecord, id: string, actor = by.email): Promise<AdminApiTokenView | undefined> {
 		const now = this.clock.now();
 		const found = (await this.store.listAdminApiTokens(by.orgId)).find(({ token }) => idOf(token.tokenHash) === id);
 		if (!found) {
@@ -94,7 +97,7 @@ export class AdminApiTokens {
 		}
 		await this.tokens.revokeRecord(found.token);
 		const view = this.view(found.token, found.user, now);
-		await this.audit?.record(by.orgId, by.email, 'admin_token.revoked', 'ok', { label: view.label, createdBy: view.createdBy });
+		await this.audit?.record(by.orgId, actor, 'admin_token.revoked', 'ok', { label: view.label, createdBy: view.createdBy });
 		return view;
 	}
 

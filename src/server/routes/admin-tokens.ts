@@ -3,7 +3,7 @@ import * as z from 'zod';
 import type { AdminApiTokens, AdminApiTokenView } from '../accounts';
 import { ADMIN_TOKEN_DEFAULT_DAYS, ADMIN_TOKEN_MAX_DAYS } from '../accounts/admin-api-tokens';
 import { isoTime } from '../clock';
-import { principalOf, requireRole, signedInPrincipalOf, type Authenticators } from '../http/auth';
+import { actorOf, principalOf, requireRole, signedInPrincipalOf, type Authenticators } from '../http/auth';
 import { HttpError } from '../http/http-error';
 import { ErrorSchema } from '../http/schemas';
 
@@ -99,8 +99,8 @@ export const adminTokenRoutes: FastifyPluginAsyncZod<{
 			},
 		},
 		async (request, reply) => {
-			const { user } = principalOf(request);
-			if (!(await adminTokens.revoke(user, request.params.id))) {
+			const principal = principalOf(request);
+			if (!(await adminTokens.revoke(principal.user, request.params.id, actorOf(principal)))) {
 				throw new HttpError(404, 'not_found', `no admin API token ${request.params.id} in this organization (revoked already?)`);
 			}
 			return reply.code(204).send(null);
