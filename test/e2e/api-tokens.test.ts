@@ -90,6 +90,11 @@ describe('API tokens in headless Chromium', function () {
 		assert.equal(asked, 'Revoke the token policy pipeline? Whatever uses it is refused at once.');
 		await page.waitForSelector('#tokens-notice');
 		assert.match((await page.textContent('#tokens-notice')) ?? '', /Revoked policy pipeline/);
+		// Its row is gone, yet what it did is one step away: the reason to revoke a leaked token is to look.
+		assert.equal(
+			await page.getAttribute('#tokens-notice a', 'href'),
+			`/console/activity?${new URLSearchParams({ actor: 'admin@acme.example (API token "policy pipeline")' }).toString()}`,
+		);
 		assert.equal(await page.locator('#api-tokens').count(), 0);
 		assert.equal((await members(secret)).status, 401);
 		await page.goto(`${service.url}/console/activity`);

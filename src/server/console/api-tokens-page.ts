@@ -19,6 +19,8 @@ export interface ApiTokensPageState {
 	/** A token just made: its secret, shown this once. */
 	readonly created?: { token: string; view: AdminApiTokenView };
 	readonly notice?: string;
+	/** A token just revoked: where to see what it did (its row is gone from the list). */
+	readonly revoked?: AdminApiTokenView;
 	/** Why a post did nothing (a stale or foreign form). */
 	readonly refusal?: string;
 }
@@ -70,7 +72,7 @@ export function apiTokensPage(state: ApiTokensPageState): SafeHtml {
 		<h1>API tokens</h1>
 		<p class="muted">What automation acts with: the <code>org-policy</code> CLI in a pipeline (<code>ORG_POLICY_TOKEN</code>), scripts calling <code>/api/v1/admin</code>. A token carries its maker's admin rights and opens nothing once they are no longer an admin. The CLI warns ${ADMIN_TOKEN_EXPIRY_WARNING_DAYS} days before a token expires.</p>
 		<div id="status" class="status" role="status" aria-live="polite"></div>
-		${state.notice ? html`<p class="success" role="status" id="tokens-notice">${state.notice}</p>` : ''}
+		${state.notice ? html`<p class="success" role="status" id="tokens-notice">${state.notice}${state.revoked?.lastUsedAt ? html` <a href="${activityLink(apiTokenActor(state.revoked.createdBy, state.revoked.label))}">What it did</a>` : ''}</p>` : ''}
 		${state.refusal ? html`<p class="error" role="alert" id="tokens-refusal">Nothing was done: ${state.refusal}</p>` : ''}
 		${
 			state.created

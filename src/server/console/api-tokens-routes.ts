@@ -76,7 +76,7 @@ export const apiTokensRoutes: FastifyPluginAsyncZod<{
 			if (!revoked) {
 				return tokensPage(request, reply, { notice: 'That token was revoked already.' }, 404);
 			}
-			return tokensPage(request, reply, { notice: `Revoked ${revoked.label}: whatever used it is refused from now on.` });
+			return tokensPage(request, reply, { notice: `Revoked ${revoked.label}: whatever used it is refused from now on.`, revoked });
 		}),
 	);
 };
