@@ -111,7 +111,7 @@ describe('the console against WCAG 2.2 AA (axe-core, headless Chromium)', functi
 				}
 				// The API tokens page with a token just made: the secret shown once and the list.
 				await page.goto(`${service.url}/console/tokens`);
-				await page.fill('#token-label', 'policy pipeline');
+				await page.fill('#token-label', `policy pipeline (${colorScheme})`);
 				await page.click('#token-create');
 				await page.waitForSelector('#new-token-value');
 				await check('tokens');

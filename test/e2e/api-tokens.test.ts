@@ -58,7 +58,7 @@ describe('API tokens in headless Chromium', function () {
 			body: JSON.stringify({ email: 'pipeline-made@acme.example', role: 'member' }),
 		});
 		assert.equal(invited.status, 201);
-		await page.getByRole('link', { name: 'What policy pipeline did' }).click();
+		await page.getByRole('link', { name: 'What it did: policy pipeline' }).click();
 		await page.waitForURL(/\/console\/activity\?actor=/);
 		assert.equal(
 			await page.textContent('#activity-actor'),

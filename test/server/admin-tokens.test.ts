@@ -108,6 +108,26 @@ describe('admin API tokens', () => {
 		);
 	});
 
+	it("refuses a second token of one maker with the same label (the activity list tells tokens apart by it); another admin's may share it", async () => {
+		assert.equal((await make(admin, { label: 'Policy pipeline' })).status, 201);
+		const again = await make(admin, { label: ' policy PIPELINE ' });
+		assert.equal(again.status, 409);
+		assert.deepEqual((await jsonOf(again)).fieldErrors, [
+			{
+				path: 'label',
+				message:
+					'you have a token labelled "policy PIPELINE" already: choose another label (the activity list tells tokens apart by it), or revoke that one first',
+			},
+		]);
+		assert.equal((await list()).length, 1, 'nothing was made');
+		const other = await service.addUser('second-admin@acme.example', 'admin');
+		assert.equal((await make((await service.signIn(other.email)).access_token, { label: 'policy pipeline' })).status, 201);
+		// Revoked, the label is free again.
+		const own = (await list()).find((token) => token.createdBy === ADMIN.email);
+		assert.equal((await revoke(admin, own!.id)).status, 204);
+		assert.equal((await make(admin, { label: 'policy pipeline' })).status, 201);
+	});
+
 	it('is revoked at once by any admin, even moments after it was used', async () => {
 		const { token, id } = await jsonOf(await make(admin, { label: 'leaked', expiresInDays: 30 }));
 		assert.equal((await members(token)).status, 200, 'resolved, and remembered for a few seconds');

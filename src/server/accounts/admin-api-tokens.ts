@@ -53,7 +53,25 @@ export class AdminApiTokens {
 		private readonly audit?: Pick<AuditLog, 'record'>,
 	) {}
 
-	async create(maker: UserRecord, label: string, expiresInDays: number | null): Promise<NewAdminApiToken> {
+	/**
+	 * Makes a token; refused when its maker has a token of that label already, since the activity
+	 * list tells tokens apart by maker and label (`apiTokenActor`): two alike would share a history.
+	 */
+	async create(
+		maker: UserRecord,
+		label: string,
+		expiresInDays: number | null,
+	): Promise<{ ok: true; value: NewAdminApiToken } | { ok: false; field: 'label'; message: string }> {
+		// Shown in the console and the activity list: no control or bidi character in it.
+		const named = neutralise(label.trim());
+		const tokens = await this.store.listAdminApiTokens(maker.orgId);
+		if (tokens.some(({ token }) => token.userId === maker.id && token.label?.toLowerCase() === named.toLowerCase())) {
+			return {
+				ok: false,
+				field: 'label',
+				message: `you have a token labelled "${named}" already: choose another label (the activity list tells tokens apart by it), or revoke that one first`,
+			};
+		}
 		const token = newSecret('opp_admin');
 		const now = this.clock.now();
 		const record: TokenRecord = {
@@ -68,8 +86,7 @@ export class AdminApiTokens {
 			usedAt: null,
 			revokedAt: null,
 			csrfToken: null,
-			// Shown in the console and the activity list: no control or bidi character in it.
-			label: neutralise(label.trim()),
+			label: named,
 		};
 		await this.store.insertTokens([record]);
 		const view = this.view(record, maker, now);
@@ -77,7 +94,7 @@ export class AdminApiTokens {
 			label: view.label,
 			expiresAt: isoTime(view.expiresAt) ?? 'never',
 		});
-		return { token, view };
+		return { ok: true, value: { token, view } };
 	}
 
 	async list(orgId: string): Promise<AdminApiTokenView[]> {

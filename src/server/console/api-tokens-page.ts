@@ -48,7 +48,7 @@ function tokenRow(token: AdminApiTokenView, state: ApiTokensPageState): SafeHtml
 		<td>${token.createdBy}</td>
 		<td>${timeOf(token.createdAt)}</td>
 		<td>${expiryCell(token, state.now)}</td>
-		<td>${token.lastUsedAt === null ? 'never' : html`${timeOf(token.lastUsedAt)}<br><a href="${activityLink(apiTokenActor(token.createdBy, token.label))}" aria-label="What ${token.label} did">What it did</a>`}</td>
+		<td>${token.lastUsedAt === null ? 'never' : html`${timeOf(token.lastUsedAt)}<br><a href="${activityLink(apiTokenActor(token.createdBy, token.label))}" aria-label="What it did: ${token.label}">What it did</a>`}</td>
 		<td>${STATE_WORDS[token.state]}</td>
 		<td>
 			<form method="post" action="/console/tokens/${token.id}/revoke" class="inline" data-keep-through-session-end data-confirm="Revoke the token ${token.label}? Whatever uses it is refused at once.">

@@ -65,7 +65,10 @@ export const apiTokensRoutes: FastifyPluginAsyncZod<{
 			}
 			const { user } = principalOf(request);
 			const made = await adminTokens.create(user, parsed.data.label, parsed.data.expiresInDays);
-			return tokensPage(request, reply, { created: made });
+			if (!made.ok) {
+				return tokensPage(request, reply, { values, errors: { [made.field]: made.message } }, 409);
+			}
+			return tokensPage(request, reply, { created: made.value });
 		}),
 	);
 

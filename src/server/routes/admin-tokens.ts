@@ -75,7 +75,7 @@ export const adminTokenRoutes: FastifyPluginAsyncZod<{
 				summary: 'Create an admin API token for automation (the secret is shown once)',
 				security: bearer,
 				body: NewAdminTokenSchema,
-				response: { 201: AdminTokenViewSchema.extend({ token: z.string() }), 400: ErrorSchema, 403: ErrorSchema },
+				response: { 201: AdminTokenViewSchema.extend({ token: z.string() }), 400: ErrorSchema, 403: ErrorSchema, 409: ErrorSchema },
 			},
 		},
 		async (request, reply) => {
@@ -84,7 +84,12 @@ export const adminTokenRoutes: FastifyPluginAsyncZod<{
 				"an admin API token cannot make another: an admin makes tokens signed in (the console's API tokens page)",
 			);
 			const made = await adminTokens.create(user, request.body.label, request.body.expiresInDays);
-			return reply.code(201).send({ ...adminTokenView(made.view), token: made.token });
+			if (!made.ok) {
+				throw new HttpError(409, 'conflict', `${made.field}: ${made.message}`, {
+					fieldErrors: [{ path: made.field, message: made.message }],
+				});
+			}
+			return reply.code(201).send({ ...adminTokenView(made.value.view), token: made.value.token });
 		},
 	);
 
