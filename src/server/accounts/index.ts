@@ -15,6 +15,7 @@ import { Tokens } from './tokens';
 export { DomainError, OAuthError, type DomainErrorCode, type OAuthErrorCode } from './errors';
 export { DEFAULT_TIMINGS, type AccountTimings } from './timings';
 export type { Principal } from './tokens';
+export { isVsCodeSignIn } from './tokens';
 export type { Tokens, Members, ConsoleSessions, DeviceAuthorizations, AdminApiTokens, PasswordChanges };
 export type { PasswordChange } from './password-change';
 export { PasswordResets, type PendingReset } from './password-resets';

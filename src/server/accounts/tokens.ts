@@ -12,6 +12,12 @@ export interface Principal {
 	readonly token: TokenRecord;
 }
 
+/**
+ * Whether the caller is a member's own VS Code (its device-flow access token), not an admin's
+ * automation token or a console session: only it speaks for the member's machine.
+ */
+export const isVsCodeSignIn = (principal: Principal): boolean => principal.token.kind === 'access';
+
 /** How long a resolved token may be reused without reading the store again. */
 const PRINCIPAL_CACHE_MS = 5000;
 /**

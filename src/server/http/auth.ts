@@ -1,6 +1,6 @@
 import { fastifyCookie } from '@fastify/cookie';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import type { ConsoleSessions, Principal, Tokens } from '../accounts';
+import { isVsCodeSignIn, type ConsoleSessions, type Principal, type Tokens } from '../accounts';
 import { apiTokenActor } from '../audit';
 import type { Role } from '../store/store';
 import { HttpError } from './http-error';
@@ -120,7 +120,7 @@ export function requireVsCodeSignIn(auth: Authenticators) {
 	const signedIn = requireRole(auth);
 	return (request: FastifyRequest, reply: FastifyReply, done: (error?: Error) => void): void =>
 		signedIn(request, reply, (error) => {
-			if (!error && request.principal?.token.kind !== 'access') {
+			if (!error && !(request.principal && isVsCodeSignIn(request.principal))) {
 				return done(
 					new HttpError(
 						403,

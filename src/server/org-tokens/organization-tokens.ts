@@ -1,7 +1,7 @@
 import { SignJWT } from 'jose';
 import { JWT_TOKEN_TYPE, type OrganizationTokenClaims, type TokenExchangeResponse } from '../../policy';
 import { OAuthError } from '../accounts/errors';
-import type { Principal } from '../accounts/tokens';
+import { isVsCodeSignIn, type Principal } from '../accounts/tokens';
 import type { Clock } from '../clock';
 import type { MemberDocumentOf } from '../policy/member-document';
 import type { GroupStore } from '../store/group-store';
@@ -38,7 +38,7 @@ export class OrganizationTokens {
 	async exchange(request: ExchangeRequest): Promise<TokenExchangeResponse> {
 		const principal = await this.deps.resolveBearer(request.subjectToken);
 		// Automation tokens act for an admin's scripts, not a member at the endpoint.
-		if (!principal || principal.token.kind !== 'access' || principal.user.deactivatedAt !== null) {
+		if (!principal || !isVsCodeSignIn(principal) || principal.user.deactivatedAt !== null) {
 			throw new OAuthError(
 				'invalid_grant',
 				'subject_token is not a signed-in member’s access token (expired, revoked, or the account was deactivated or removed)',

@@ -21,7 +21,7 @@ import { hasOverlays, type MemberPolicy, type PolicyVariants } from '../policy/v
 import { takesRollout, type Rollouts } from '../policy/rollouts';
 import { revisionFrame, type StreamHub } from '../policy/stream-hub';
 import type { MemberReport, Store } from '../store/store';
-import type { Principal } from '../accounts';
+import { isVsCodeSignIn, type Principal } from '../accounts';
 import { signInOfCall } from './member-call';
 import type { RevisionsHeldAhead } from '../policy/held-ahead';
 
@@ -72,7 +72,8 @@ export const policyRoutes: FastifyPluginAsyncZod<PolicyRouteOptions> = async (
 		},
 		// Not async: the usual read is answered without a promise (see servedPolicy).
 		(request, reply) => {
-			const { user, token } = principalOf(request);
+			const principal = principalOf(request);
+			const { user } = principal;
 			const version = negotiateSchemaVersion(request.headers[SCHEMA_HEADER] as string | undefined);
 			const send = (served: MemberPolicy | undefined): void => {
 				if (!served) {
@@ -91,7 +92,7 @@ export const policyRoutes: FastifyPluginAsyncZod<PolicyRouteOptions> = async (
 					// Measured against the newest revision, not the one served (a rollout's stable one, say).
 					// Only what a VS Code holds counts: a script's If-None-Match is not a member's revision.
 					const newest =
-						request.headers['if-none-match'] === undefined || token.kind !== 'access' ? undefined : policies.newestInMemory(user.orgId);
+						request.headers['if-none-match'] === undefined || !isVsCodeSignIn(principal) ? undefined : policies.newestInMemory(user.orgId);
 					if (newest) {
 						heldAhead.note(user.orgId, user.id, heldRevision(request.headers['if-none-match']), newest.revision);
 					}
@@ -193,7 +194,7 @@ export const policyRoutes: FastifyPluginAsyncZod<PolicyRouteOptions> = async (
 			const lastEventId = Number(request.headers['last-event-id']);
 			const version = negotiateSchemaVersion(request.headers[SCHEMA_HEADER] as string | undefined);
 			// A script watching with an admin API token (or the console) is not one of the member's machines.
-			if (token.kind === 'access') {
+			if (isVsCodeSignIn(principal)) {
 				heldAhead.note(user.orgId, user.id, lastEventId, newest.revision);
 				store
 					.recordSeen(memberReport(principal, clock.now(), version, request.headers['user-agent']))
