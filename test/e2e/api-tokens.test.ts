@@ -74,6 +74,15 @@ describe('API tokens in headless Chromium', function () {
 			.first()
 			.click();
 		await page.waitForURL(/actor=admin%40acme\.example$/);
+		assert.equal(await page.locator('#activity-problems').count(), 0);
+		// An actor no event can have (past the 500 characters an actor name may take) is named as not used,
+		// so nobody takes everyone's list for that actor's.
+		await page.goto(`${service.url}/console/activity?actor=${'x'.repeat(501)}`);
+		assert.equal(
+			await page.textContent('#activity-problems'),
+			'Not used: Who must be at most 500 characters. The list below is shown without it.',
+		);
+		assert.equal(await page.locator('#activity-actor').count(), 0);
 		await page.goto(`${service.url}/console/tokens`);
 
 		// Dismissing the question leaves the token working; accepting it revokes it at once.

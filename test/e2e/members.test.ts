@@ -117,6 +117,24 @@ describe('the Members page of a large organization (headless Chromium)', functio
 		await page.goto(`${service.url}/console/members?q=nobody-here`);
 		assert.equal(await page.textContent('#members-shown'), 'No member matches (of 2,501).');
 		assert.equal(await page.locator('#members tbody tr').count(), 0);
+		assert.equal(await page.locator('#members-problems').count(), 0, 'nothing to say of a search that found nobody');
+
+		// A state or page the form never offers (a hand-edited or an old link) is named, not silently dropped;
+		// the search beside it still applies.
+		await page.goto(`${service.url}/console/members?q=member-00&sync=in-sync&page=first`);
+		assert.equal(
+			await page.textContent('#members-problems'),
+			'Not used: Sync must be "in sync", "behind", "extension too old", "never synced" or "deactivated"; Page must be a number. Shown instead: what the form below says.',
+		);
+		assert.equal(await page.getAttribute('#member-search select[name="sync"]', 'aria-invalid'), 'true');
+		assert.equal(await page.getAttribute('#member-search input[name="q"]', 'aria-invalid'), 'false');
+		assert.equal(await page.inputValue('#member-search input[name="q"]'), 'member-00');
+		assert.equal(await page.inputValue('#member-search select[name="sync"]'), '', 'every state instead');
+		assert.equal(await page.textContent('#members-shown'), 'Showing 1–100 of 100 matching (2,501 members).');
+		// The form's own empty choices ask for nothing and are not problems.
+		await page.goto(`${service.url}/console/members?q=&sync=&group=&page=`);
+		assert.equal(await page.locator('#members-problems').count(), 0);
+		assert.equal(await page.textContent('#members-shown'), 'Showing 1–100 of 2,501 members.');
 	});
 
 	it('names twenty members of a large group on the Groups page, and lists them all on Members', async () => {

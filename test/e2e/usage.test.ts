@@ -167,6 +167,11 @@ describe('the Usage page in headless Chromium', function () {
 		assert.equal(await page.getAttribute('input[name="from"]', 'aria-invalid'), 'false');
 		await page.goto(`${service.url}/console/usage?from=2026-13-01`);
 		assert.match((await page.textContent('#usage-problems')) ?? '', /^Not used: From must be a date \(YYYY-MM-DD\)\./);
+		// Only the bad field falls back: the member asked for beside it still narrows the totals.
+		await page.goto(`${service.url}/console/usage?from=2026-13-01&member=ops%40acme.example`);
+		assert.match((await page.textContent('#usage-problems')) ?? '', /^Not used: From must be a date \(YYYY-MM-DD\)\./);
+		assert.equal(await page.inputValue('input[name="member"]'), 'ops@acme.example');
+		assert.equal(await page.textContent('#total-requests'), '4', "ops' requests over the usual 30 days");
 		await page.goto(`${service.url}/console/usage?from=2026-12-05&to=2026-11-01`);
 		assert.match((await page.textContent('#usage-problems')) ?? '', /^Not used: To must not be before from\./);
 		assert.equal(await page.getAttribute('input[name="to"]', 'aria-invalid'), 'true');

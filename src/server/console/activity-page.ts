@@ -1,6 +1,11 @@
 import { isoTime } from '../clock';
 import type { AuditEventRecord } from '../store/audit-store';
+import type { FieldError } from '../../policy';
 import { html, type SafeHtml } from './html';
+import { notUsedNotice } from './not-used';
+
+/** The address's fields as the page speaks of them (it has no form: its links set them). */
+const ACTIVITY_QUERY_LABELS: Readonly<Record<string, string>> = { before: 'Page', actor: 'Who', action: 'What' };
 
 /** What each audited action is called in the activity list (the code stays in `data-action`). */
 const ACTION_LABELS: Readonly<Record<string, string>> = {
@@ -99,11 +104,14 @@ export function activityPage(
 		/** Not the newest page. */ paged: boolean;
 		/** Only what this actor did (an API token after a leak, say). */ actor?: string | undefined;
 	},
+	/** What the address asked for that the page did not use. */
+	problems: readonly FieldError[] = [],
 ): SafeHtml {
 	const { actor } = paging;
 	return html`<section class="card">
 		<h1>Activity</h1>
 		<p class="muted">Sign-ins; members, their roles and invitations; groups, rollouts and allowances; tokens; provisioning and single sign-on changes — newest first. Policy saves are on <a href="/console/revisions">Revisions</a>.</p>
+		${notUsedNotice('activity-problems', problems, ACTIVITY_QUERY_LABELS, 'The list below is shown without it.')}
 		${actor ? html`<p id="activity-actor">Only what <strong>${actor}</strong> did. <a href="/console/activity">Show everyone's</a></p>` : ''}
 		<table id="activity">
 			<thead><tr><th>When</th><th>Who</th><th>What</th><th>Outcome</th><th>Details</th></tr></thead>

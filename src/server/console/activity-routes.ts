@@ -5,6 +5,7 @@ import { principalOf } from '../http/auth';
 import type { Store } from '../store/store';
 import { activityPage } from './activity-page';
 import { page } from './html';
+import { queryKeepingGood } from './not-used';
 import type { ConsoleKit } from './kit';
 
 /** Events on one page of the console's Activity list. */
@@ -21,9 +22,10 @@ export const activityRoutes: FastifyPluginAsyncZod<{
 	app.get('/console/activity', { preHandler: consolePage }, async (request, reply) => {
 		const { user } = principalOf(request);
 		const organization = (await store.getOrganization(user.orgId))?.name;
-		// A page of 200, newest first; `before` pages back (a cursor this page did not hand out starts from the newest).
-		const asked = ActivityQuerySchema.safeParse({ ...(request.query as object), limit: ACTIVITY_PAGE, after: undefined });
-		const query = auditQueryOf(asked.success ? asked.data : { limit: ACTIVITY_PAGE });
+		// A page of 200, newest first; `before` pages back. What the address asks for that cannot be used
+		// (a cursor this page did not hand out, say) is named on the page, which shows the rest.
+		const asked = queryKeepingGood(ActivityQuerySchema, { ...(request.query as object), limit: ACTIVITY_PAGE, after: undefined });
+		const query = auditQueryOf(asked.query ?? { limit: ACTIVITY_PAGE });
 		const events = await audit.list(user.orgId, query);
 		return sendPage(
 			reply,
@@ -32,7 +34,7 @@ export const activityRoutes: FastifyPluginAsyncZod<{
 					...kit.chrome(request, 'Activity', 'activity', organization, ['/console/assets/console.js']),
 					styles: ['/console/assets/lists.css'],
 				},
-				activityPage(events, { older: nextCursor(events, query), paged: query.before !== undefined, actor: query.actor }),
+				activityPage(events, { older: nextCursor(events, query), paged: query.before !== undefined, actor: query.actor }, asked.problems),
 			),
 		);
 	});

@@ -1,5 +1,5 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
-import { fieldErrorsOf } from '../../policy';
+import { queryKeepingGood } from './not-used';
 import { isoTime } from '../clock';
 import { principalOf } from '../http/auth';
 import { currentOrThrow } from '../http/policy-http';
@@ -97,7 +97,8 @@ export const adminPageRoutes: FastifyPluginAsyncZod<AdminPageRouteOptions> = asy
 		const extras = await memberExtras(store, user.orgId, Date.now());
 		const standing = await standings(current);
 		const people = memberViews(await store.listUsers(user.orgId), standing, extras);
-		const { listing, query } = membersOnPage(people, standing.groupsOf, membersPageQuery(request.query));
+		const asked = membersPageQuery(request.query);
+		const { listing, query } = membersOnPage(people, standing.groupsOf, asked.query);
 		const invitations = (await store.listInvitations(user.orgId)).map(invitationView);
 		const options = {
 			...chrome(request, 'Members', 'members', current.signed.policy.organization.name, script),
@@ -106,6 +107,7 @@ export const adminPageRoutes: FastifyPluginAsyncZod<AdminPageRouteOptions> = asy
 		const view = {
 			listing,
 			query,
+			problems: asked.problems,
 			invitations,
 			currentRevision: current.revision,
 			selfId: user.id,
@@ -119,16 +121,16 @@ export const adminPageRoutes: FastifyPluginAsyncZod<AdminPageRouteOptions> = asy
 	app.get('/console/usage', { preHandler: consolePage }, async (request, reply) => {
 		const { user } = principalOf(request);
 		const current = await currentOrThrow(policies, user.orgId);
-		// A bad field in the address falls back to the default period rather than an error page; the
-		// page says which field was not used and why, and the form shows what applies.
-		const parsed = UsageQuerySchema.safeParse(request.query);
-		const query = parsed.success ? parsed.data : { groupBy: [] };
+		// A bad field in the address falls back to its default rather than an error page; the page
+		// says which field was not used and why, and the form shows what applies.
+		const asked = queryKeepingGood(UsageQuerySchema, request.query);
+		const query = asked.query ?? { groupBy: [] };
 		const period = periodOf(query, Date.now());
 		const { from, to } = period.ok ? period.value : (periodOf({}, Date.now()) as { ok: true; value: { from: number; to: number } }).value;
 		const member = query.member?.trim().toLowerCase() ?? '';
 		const found = member ? await store.findUserByEmail(user.orgId, member) : undefined;
 		const problems = [
-			...(parsed.success ? [] : fieldErrorsOf(parsed.error)),
+			...asked.problems,
 			...(period.ok ? [] : period.errors),
 			...(member && !found ? [{ path: 'member', message: `${member} is not a member of this organization` }] : []),
 		];

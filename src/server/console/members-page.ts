@@ -1,10 +1,13 @@
+import * as z from 'zod';
+import type { FieldError } from '../../policy';
 import type { MemberListing, MemberListingQuery } from '../http/member-listing';
-import { listMembers, SYNC_LABELS } from '../http/member-listing';
+import { listMembers, MemberListingQuerySchema, SYNC_LABELS } from '../http/member-listing';
 import type { InvitationView, MemberView } from '../http/views';
 import { invitationItem } from './fragments';
 import { html, type SafeHtml } from './html';
 import { EMAIL_MAX_LENGTH } from '../accounts/email-address';
 import { machineWords } from '../policy/sign-in-standing';
+import { invalidField, notUsedNotice, queryKeepingGood } from './not-used';
 
 /** Members shown on one page of the console's list: a company's thousands are searched, not scrolled. */
 export const MEMBERS_PER_PAGE = 100;
@@ -17,15 +20,34 @@ export interface MembersPageQuery {
 	readonly page: number;
 }
 
-/** The page's query from its address: anything unusable falls back to everyone, first page (the form shows what applies). */
-export function membersPageQuery(raw: unknown): MembersPageQuery {
-	const { q, sync, group, page } = (typeof raw === 'object' && raw !== null ? raw : {}) as Record<string, unknown>;
-	const pageNumber = typeof page === 'string' && /^[1-9]\d{0,5}$/.test(page) ? Number(page) : 1;
+/** An empty field of the search form (`sync=` for every state) asks for nothing. */
+const blankAsUnset = <Schema extends z.ZodType>(schema: Schema) => z.preprocess((value) => (value === '' ? undefined : value), schema);
+const PAGE_NUMBER = 'must be a whole number, 1 or more';
+
+const MembersPageQuerySchema = z.object({
+	q: MemberListingQuerySchema.shape.q,
+	sync: blankAsUnset(MemberListingQuerySchema.shape.sync),
+	group: MemberListingQuerySchema.shape.group,
+	page: blankAsUnset(z.coerce.number(PAGE_NUMBER).int(PAGE_NUMBER).min(1, PAGE_NUMBER).max(1_000_000, PAGE_NUMBER).optional()),
+});
+
+/** The form's labels for the fields of the page's address, as a notice names them. */
+export const MEMBERS_QUERY_LABELS: Readonly<Record<string, string>> = { q: 'Find', sync: 'Sync', group: 'Group', page: 'Page' };
+
+/**
+ * The page's query from its address: a field that cannot be used falls back to its default (every
+ * state, the first page…) and is named in `problems`; the form shows what applies.
+ */
+export function membersPageQuery(raw: unknown): { query: MembersPageQuery; problems: FieldError[] } {
+	const { query, problems } = queryKeepingGood(MembersPageQuerySchema, raw);
 	return {
-		q: typeof q === 'string' ? q.trim().slice(0, EMAIL_MAX_LENGTH) : '',
-		sync: SYNC_LABELS.find((label) => label === sync),
-		group: typeof group === 'string' ? group.trim().slice(0, 200) : '',
-		page: pageNumber,
+		query: {
+			q: query?.q?.trim() ?? '',
+			sync: query?.sync,
+			group: query?.group?.trim() ?? '',
+			page: query?.page ?? 1,
+		},
+		problems,
 	};
 }
 
@@ -146,18 +168,25 @@ function pageLink(query: MembersPageQuery, page: number): string {
 }
 
 /** The search form, how many it found of how many, and links to the pages before and after. */
-function membersSearch(listing: MemberListing, query: MembersPageQuery, groupNames: readonly string[]): SafeHtml {
+function membersSearch(
+	listing: MemberListing,
+	query: MembersPageQuery,
+	groupNames: readonly string[],
+	problems: readonly FieldError[],
+): SafeHtml {
 	const pages = pageCount(listing);
 	const first = listing.matching === 0 ? 0 : (query.page - 1) * MEMBERS_PER_PAGE + 1;
 	const last = Math.min(listing.matching, query.page * MEMBERS_PER_PAGE);
 	const narrowed = query.q !== '' || query.sync !== undefined || query.group !== '';
-	return html`<form class="filters" id="member-search" method="get" action="/console/members" role="search">
-			<label>Find <input type="search" name="q" value="${query.q}" placeholder="E-mail or group" maxlength="${EMAIL_MAX_LENGTH}"></label>
-			<label>Sync <select name="sync"><option value="">Every state (${count(Object.values(listing.counts).reduce((a, b) => a + b, 0))})</option>${SYNC_LABELS.map(
+	const invalid = (field: string) => invalidField(problems, field);
+	return html`${notUsedNotice('members-problems', problems, MEMBERS_QUERY_LABELS, 'Shown instead: what the form below says.')}
+		<form class="filters" id="member-search" method="get" action="/console/members" role="search">
+			<label>Find <input type="search" name="q" value="${query.q}" placeholder="E-mail or group" maxlength="${EMAIL_MAX_LENGTH}" aria-invalid="${invalid('q')}"></label>
+			<label>Sync <select name="sync" aria-invalid="${invalid('sync')}"><option value="">Every state (${count(Object.values(listing.counts).reduce((a, b) => a + b, 0))})</option>${SYNC_LABELS.map(
 				(label) =>
 					html`<option value="${label}" ${label === query.sync ? 'selected' : ''}>${label} (${count(listing.counts[label])})</option>`,
 			)}</select></label>
-			<label>Group <input name="group" list="member-group-names" value="${query.group}" placeholder="Any group" maxlength="200"></label>
+			<label>Group <input name="group" list="member-group-names" value="${query.group}" placeholder="Any group" maxlength="200" aria-invalid="${invalid('group')}"></label>
 			<datalist id="member-group-names">${groupNames.map((name) => html`<option value="${name}"></option>`)}</datalist>
 			<button type="submit">Show</button>
 			${narrowed ? html`<a href="/console/members">Show everyone</a>` : ''}
@@ -179,6 +208,7 @@ function membersSearch(listing: MemberListing, query: MembersPageQuery, groupNam
 export function membersPage({
 	listing,
 	query,
+	problems = [],
 	invitations,
 	currentRevision,
 	selfId,
@@ -188,6 +218,8 @@ export function membersPage({
 }: {
 	listing: MemberListing;
 	query: MembersPageQuery;
+	/** What the address asked for that the page did not use. */
+	problems?: readonly FieldError[];
 	invitations: InvitationView[];
 	currentRevision: number;
 	/** The admin looking: their own row offers no role change, sign-out or removal. */
@@ -205,7 +237,7 @@ export function membersPage({
 			${heldAhead ? html`<p class="status error" id="held-ahead-members">Members hold revisions up to ${heldAhead}, newer than any saved here (${currentRevision}): this database was probably restored from an earlier backup, and the sync states below are from before it. Save on <a href="/console/settings">Settings</a> to bring everyone to revision ${heldAhead + 1}.</p>` : ''}
 			<div id="status" class="status" role="status" aria-live="polite"></div>
 			${oneTimeLinkPanel('reset', 'One-time password reset link')}
-			${membersSearch(listing, query, [...new Set([...groupsOf.values()].flat())].sort())}
+			${membersSearch(listing, query, [...new Set([...groupsOf.values()].flat())].sort(), problems)}
 			<table id="members">
 				<thead><tr><th>Email</th><th>Role</th><th>Groups</th><th>Last seen</th><th>Applied revision</th><th>Sync</th><th><span class="visually-hidden">Actions</span></th></tr></thead>
 				<tbody>

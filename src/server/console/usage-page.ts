@@ -3,6 +3,7 @@ import type { UsageGroup } from '../store/usage-store';
 import { dayOf } from '../usage/usage-query';
 import { NOT_FAILED, type UsageSummary } from '../usage/usage-service';
 import { html, jsonForScript, type SafeHtml } from './html';
+import { invalidField, notUsedNotice } from './not-used';
 import { DAY_MS } from '../clock';
 
 export interface UsagePageState {
@@ -81,7 +82,7 @@ export function usagePage(state: UsagePageState): SafeHtml {
 		.filter((group) => !NOT_FAILED.has(group.outcome ?? ''))
 		.reduce((sum, group) => sum + group.requests, 0);
 	const { totals } = summary;
-	const invalid = (field: string) => String(state.problems?.some((problem) => problem.path === field) ?? false);
+	const invalid = (field: string) => invalidField(state.problems, field);
 	const csv = new URLSearchParams({
 		from: query.from,
 		to: query.to,
@@ -92,13 +93,7 @@ export function usagePage(state: UsagePageState): SafeHtml {
 		<header class="card-header"><h1>Usage</h1>
 		<p class="muted">Counted by members' extensions at the source and reported hourly sums: no prompts, answers or file names ever reach this service.</p></header>
 		${state.reporting ? '' : html`<p class="status error" id="reporting-off">Usage reporting is off in the policy: members' extensions count and send nothing. Turn it on under Settings → Usage reporting.</p>`}
-		${
-			state.problems?.length
-				? html`<div class="status error" id="usage-problems" role="alert">Not used: ${state.problems.map(
-						(problem, index) => html`${index > 0 ? '; ' : ''}${FILTER_LABELS[problem.path] ?? problem.path} ${problem.message}`,
-					)}. Shown instead: what the form below says.</div>`
-				: ''
-		}
+		${notUsedNotice('usage-problems', state.problems ?? [], FILTER_LABELS, 'Shown instead: what the form below says.')}
 		<form class="usage-filter filters" method="get" action="/console/usage">
 			<label>From <input type="date" name="from" value="${query.from}" aria-invalid="${invalid('from')}"></label>
 			<label>To <input type="date" name="to" value="${query.to}" aria-invalid="${invalid('to')}"></label>

@@ -158,12 +158,16 @@ function listOf(value: unknown): string[] {
 /** The query a form or a script sends, each wrong field named by the schema. */
 export function choicesFromQuery(query: Record<string, unknown>): ReturnType<typeof DeviceChoicesSchema.safeParse> {
 	const blankToUndefined = (value: unknown) => (value === '' ? undefined : value);
-	return DeviceChoicesSchema.safeParse({
-		assistants: listOf(query['assistants']),
-		alsoAllow: listOf(query['alsoAllow']),
-		mcp: blankToUndefined(query['mcp']),
-		...Object.fromEntries(FLAGS.map((flag) => [flag, blankToUndefined(query[flag])])),
-	});
+	return DeviceChoicesSchema.safeParse(
+		{
+			assistants: listOf(query['assistants']),
+			alsoAllow: listOf(query['alsoAllow']),
+			mcp: blankToUndefined(query['mcp']),
+			...Object.fromEntries(FLAGS.map((flag) => [flag, blankToUndefined(query[flag])])),
+		},
+		// The input is reported so a value that did not parse is told from one that is missing.
+		{ reportInput: true },
+	);
 }
 
 /** What the admin chose, as far as it can be read: to show the form again beside its errors. */
