@@ -7,6 +7,11 @@ import { EMAIL_MAX_LENGTH } from '../accounts/email-address';
 export type SyncLabel = MemberView['sync'];
 export const SYNC_LABELS: readonly SyncLabel[] = MemberViewSchema.shape.sync.options;
 
+/** How many members are in each sync state, every state named (an object, so generated clients get a field per state). */
+export const SyncCountsSchema = z.object(
+	Object.fromEntries(SYNC_LABELS.map((label) => [label, z.number().int()])) as Record<SyncLabel, z.ZodNumber>,
+);
+
 const PAGE_SIZE = 'must be a whole number from 1 to 1000';
 const SKIPPED = 'must be a whole number, 0 or more';
 

@@ -7,6 +7,7 @@ import type { ServiceMetrics } from '../metrics';
 import { createErrorHandler } from './errors';
 import { readJsonBodies } from './json-body';
 import { operationIdOf } from './operation-ids';
+import { tidyComponents, withSignInRefusals } from './openapi-document';
 import { ResponseCounter } from './response-counter';
 import { apiSchemaRegistry } from './schemas';
 import { zodValidatorCompiler } from './validation';
@@ -35,19 +36,29 @@ export async function installHttpPlumbing(
 	app.setErrorHandler(createErrorHandler(bodyLimit, () => (storageFullSince ??= clock.now())));
 
 	const toJsonSchema = createJsonSchemaTransform({ schemaRegistry: apiSchemaRegistry });
+	const transformComponents = createJsonSchemaTransformObject({ schemaRegistry: apiSchemaRegistry });
 	await app.register(swagger, {
 		openapi: {
 			openapi: '3.1.0',
-			info: { title: 'Org Provider Policy service', version: '1.0.0' },
-			components: { securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer' } } },
+			info: { title: 'Org Provider Policy service', version: '1.0.0', license: { name: 'MIT', identifier: 'MIT' } },
+			components: {
+				securitySchemes: {
+					bearerAuth: {
+						type: 'http',
+						scheme: 'bearer',
+						description: "A member's or admin's access token (device flow), or an admin API token",
+					},
+					metricsToken: { type: 'http', scheme: 'bearer', description: 'The token the service was started with (--metrics-token)' },
+				},
+			},
 		},
 		transform: (route) => {
-			const documented = toJsonSchema(route);
+			const documented = toJsonSchema({ ...route, schema: withSignInRefusals(route.schema, route.url) ?? route.schema });
 			const method = [route.route.method].flat()[0] ?? 'GET';
 			const schema: FastifySchema & { operationId?: string } = { ...documented.schema, operationId: operationIdOf(method, route.url) };
 			return { ...documented, schema };
 		},
-		transformObject: createJsonSchemaTransformObject({ schemaRegistry: apiSchemaRegistry }),
+		transformObject: (documentObject) => tidyComponents(transformComponents(documentObject)),
 	});
 	// The API reads JSON only: a text body would reach its schemas as one string.
 	app.removeContentTypeParser('text/plain');

@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import * as z from 'zod';
-import { listMembers, memberExtras, MemberListingQuerySchema, memberViews, SYNC_LABELS } from '../http/member-listing';
+import { listMembers, memberExtras, MemberListingQuerySchema, memberViews, SyncCountsSchema } from '../http/member-listing';
 import { RoleSchema } from '../../policy';
 import type { Members } from '../accounts';
 import type { AuditLog } from '../audit';
@@ -75,7 +75,7 @@ export const adminMemberRoutes: FastifyPluginAsyncZod<AdminMemberRouteOptions> =
 						currentRevision: z.number(),
 						total: z.number().describe('Every member of the organization'),
 						matching: z.number().describe('Members that `q` and `sync` match'),
-						counts: z.record(z.enum(SYNC_LABELS), z.number()).describe('Members that `q` matches, by sync state'),
+						counts: SyncCountsSchema.describe('Members that `q` matches, by sync state'),
 						members: z.array(MemberViewSchema),
 						invitations: z.array(InvitationViewSchema),
 					}),

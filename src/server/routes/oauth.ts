@@ -90,6 +90,7 @@ export const oauthRoutes: FastifyPluginAsyncZod<OAuthRouteOptions> = async (
 			config: { rateLimit: { max: deviceAuthorizationsPerMinute, timeWindow: '1 minute' } },
 			schema: {
 				summary: 'RFC 8628 device authorization request',
+				security: [],
 				body: DeviceAuthorizationRequestSchema,
 				response: { 200: DeviceAuthorizationSchema, 401: OAuthErrorSchema },
 			},
@@ -113,6 +114,7 @@ export const oauthRoutes: FastifyPluginAsyncZod<OAuthRouteOptions> = async (
 		{
 			schema: {
 				summary: 'Token endpoint: device_code, refresh_token and token-exchange (organization token) grants',
+				security: [],
 				body: TokenEndpointRequestSchema,
 				response: { 200: z.union([TokenResponseSchema, TokenExchangeResponseSchema]), 400: OAuthErrorSchema, 401: OAuthErrorSchema },
 			},
@@ -132,7 +134,14 @@ export const oauthRoutes: FastifyPluginAsyncZod<OAuthRouteOptions> = async (
 
 	app.post(
 		'/revoke',
-		{ schema: { summary: 'RFC 7009 token revocation', body: RevocationRequestSchema, response: { 200: z.object({}) } } },
+		{
+			schema: {
+				summary: 'RFC 7009 token revocation',
+				security: [],
+				body: RevocationRequestSchema,
+				response: { 200: z.object({}), 400: OAuthErrorSchema },
+			},
+		},
 		async (request) => {
 			await tokens.revoke(request.body.token);
 			// RFC 7009 §2.2: the same answer whether or not the token was known.

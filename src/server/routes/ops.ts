@@ -2,6 +2,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { timingSafeEqual } from 'node:crypto';
 import * as z from 'zod';
 import { HttpError } from '../http/http-error';
+import { ErrorSchema } from '../http/schemas';
 import type { ServiceMetrics } from '../metrics';
 import type { Store } from '../store/store';
 
@@ -31,7 +32,7 @@ export const opsRoutes: FastifyPluginAsyncZod<OpsRouteOptions> = async (
 	};
 	app.get(
 		'/healthz',
-		{ schema: { summary: 'Liveness', tags: ['operations'], response: { 200: z.object({ status: z.literal('ok') }) } } },
+		{ schema: { summary: 'Liveness', tags: ['operations'], security: [], response: { 200: z.object({ status: z.literal('ok') }) } } },
 		async () => ({ status: 'ok' as const }),
 	);
 
@@ -41,6 +42,7 @@ export const opsRoutes: FastifyPluginAsyncZod<OpsRouteOptions> = async (
 			schema: {
 				summary: "Readiness: the store answers, other instances' changes arrive, and the service is not shutting down",
 				tags: ['operations'],
+				security: [],
 				response: {
 					200: z.object({ status: z.literal('ready'), store: z.string() }),
 					503: z.object({ status: z.string(), reason: z.string().optional() }),
@@ -75,7 +77,9 @@ export const opsRoutes: FastifyPluginAsyncZod<OpsRouteOptions> = async (
 			schema: {
 				summary: 'Prometheus metrics',
 				tags: ['operations'],
-				response: { 200: { description: 'Prometheus text format', content: { 'text/plain': { schema: z.string() } } } },
+				// Open unless the service was started with --metrics-token.
+				security: [{}, { metricsToken: [] }],
+				response: { 200: { description: 'Prometheus text format', content: { 'text/plain': { schema: z.string() } } }, 401: ErrorSchema },
 			},
 		},
 		async (request, reply) => {
@@ -89,7 +93,7 @@ export const opsRoutes: FastifyPluginAsyncZod<OpsRouteOptions> = async (
 
 	app.get(
 		'/api/v1/openapi.json',
-		{ schema: { summary: 'This OpenAPI 3.1 document, generated from the route schemas', tags: ['operations'] } },
+		{ schema: { summary: 'This OpenAPI 3.1 document, generated from the route schemas', tags: ['operations'], security: [] } },
 		async () => ({ ...app.swagger(), servers: [{ url: publicUrl() }] }),
 	);
 };

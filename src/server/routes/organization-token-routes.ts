@@ -29,7 +29,7 @@ export const wellKnownRoutes: FastifyPluginAsyncZod<{ publicUrl: () => string; k
 ) => {
 	app.get(
 		'/.well-known/oauth-authorization-server',
-		{ schema: { summary: 'RFC 8414 authorization server metadata', response: { 200: AuthorizationServerMetadataSchema } } },
+		{ schema: { summary: 'RFC 8414 authorization server metadata', security: [], response: { 200: AuthorizationServerMetadataSchema } } },
 		async (_request, reply) => {
 			const issuer = publicUrl();
 			reply.header('cache-control', 'public, max-age=3600');
@@ -52,6 +52,7 @@ export const wellKnownRoutes: FastifyPluginAsyncZod<{ publicUrl: () => string; k
 		'/.well-known/jwks.json',
 		{
 			schema: {
+				security: [],
 				summary: 'RFC 7517 key set that verifies organization tokens (the signing key and retired keys whose tokens still live)',
 				response: { 200: z.object({ keys: z.array(JwkSchema) }) },
 			},

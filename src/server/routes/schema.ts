@@ -10,6 +10,7 @@ export const schemaRoutes: FastifyPluginAsyncZod<{ publicUrl: () => string }> = 
 		'/:name',
 		{
 			schema: {
+				security: [],
 				summary: 'JSON Schema of the settings an admin writes, of the signed document, or of a policy file (org-policy plan/apply)',
 				params: z.object({
 					name: z.enum(
