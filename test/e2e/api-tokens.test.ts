@@ -83,6 +83,9 @@ describe('API tokens in headless Chromium', function () {
 			'Not used: Who must be at most 500 characters. The list below is shown without it.',
 		);
 		assert.equal(await page.locator('#activity-actor').count(), 0);
+		// A page this list never handed out: named, with the API's own words, its backticks as code.
+		await page.goto(`${service.url}/console/activity?before=not-a-cursor`);
+		assert.equal(await page.textContent('#activity-problems code'), 'next');
 		await page.goto(`${service.url}/console/tokens`);
 
 		// Dismissing the question leaves the token working; accepting it revokes it at once.

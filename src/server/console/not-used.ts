@@ -41,9 +41,12 @@ export function notUsedNotice(
 		return '';
 	}
 	return html`<div class="status error" id="${id}" role="alert">Not used: ${problems.map(
-		(problem, index) => html`${index > 0 ? '; ' : ''}${labels[problem.path] ?? problem.path} ${problem.message}`,
+		(problem, index) => html`${index > 0 ? '; ' : ''}${labels[problem.path] ?? problem.path} ${asProse(problem.message)}`,
 	)}. ${instead}</div>`;
 }
+
+/** The API's messages mark names in backticks (Markdown, as in its OpenAPI text); on a page they are code. */
+const asProse = (message: string) => message.split('`').map((part, index) => (index % 2 ? html`<code>${part}</code>` : part));
 
 /** Whether the form's field for `path` shows as invalid (`aria-invalid`). */
 export const invalidField = (problems: readonly FieldError[] | undefined, path: string) =>
