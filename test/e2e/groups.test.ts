@@ -83,6 +83,22 @@ describe('the Groups page in headless Chromium', function () {
 		assert.equal(await row('AI Research').count(), 0);
 	});
 
+	it('says an overlay needs a group where there is none yet, and offers the group once made', async () => {
+		assert.ok(await service.store.groups.deleteGroup('acme', 'scim-1'));
+		await page.goto(`${service.url}/console/groups`);
+		assert.match((await page.textContent('#overlays-need-group')) ?? '', /^An overlay applies to a group: make one above/);
+		assert.equal(await page.isVisible('#add-overlay'), false, 'no Add overlay for want of a group');
+		assert.equal(await page.isVisible('#overlay-group'), false);
+		assert.equal(await page.isVisible('#save-overlays'), true, 'the endpoint choice can still be saved');
+		await page.fill('#group-name', 'Research');
+		await page.click('#new-group button[type="submit"]');
+		await statusSays('Created Research');
+		assert.equal(await page.locator('#overlays-need-group').count(), 0);
+		assert.deepEqual(await page.locator('#overlay-group option').allTextContents(), ['Research']);
+		await page.click('#add-overlay');
+		assert.equal(await page.locator('#overlays .overlay-row[data-group="Research"]').count(), 1);
+	});
+
 	it('says in the status line why a group its overlay names keeps its name, and marks an overlay whose group is gone', async () => {
 		const admin = (await service.signIn(ADMIN.email)).access_token;
 		await createGroup(service.url, admin, 'Research', ['ann@acme.example']);

@@ -61,9 +61,10 @@ export function overlaysSection(state: {
 			),
 		)}</div>
 		<p id="no-overlays" class="muted" ${state.overlays.length ? 'hidden' : ''}>No overlays: every member gets the organization's policy.</p>
+		${state.groups.length ? '' : html`<p class="muted" id="overlays-need-group">An overlay applies to a group: make one above, or let your directory (SCIM) or single sign-on bring them.</p>`}
 		<div class="row wraps">
-			<select id="overlay-group" aria-label="Group to add an overlay for">${state.groups.map((group) => html`<option value="${group}">${group}</option>`)}</select>
-			<button type="button" id="add-overlay">Add overlay</button>
+			<select id="overlay-group" aria-label="Group to add an overlay for" ${state.groups.length ? '' : 'hidden'}>${state.groups.map((group) => html`<option value="${group}">${group}</option>`)}</select>
+			<button type="button" id="add-overlay" ${state.groups.length ? '' : 'hidden'}>Add overlay</button>
 			<button type="button" id="save-overlays" class="primary">Save overlays</button>
 		</div>
 		${slot('overlays')}

@@ -200,7 +200,7 @@ export const adminPages = {
 							<td>${row.updatedBy}</td>
 							<td><time datetime="${row.updatedAt}">${row.updatedAt}</time></td>
 							<td>${row.enabled ? 'yes' : 'no'}</td>
-							<td><ul class="changes">${describeChanges(row.changes).map((line) => html`<li>${line}</li>`)}</ul></td>
+							<td class="changes-cell"><ul class="changes">${describeChanges(row.changes).map((line) => html`<li>${line}</li>`)}</ul></td>
 							<td>${index === 0 ? html`<span class="muted">current</span>` : html`<button type="button" class="restore-revision" data-revision="${row.revision}" data-effect="${row.restoreEffect.join(' · ')}">Restore</button>`}</td>
 						</tr>${missingBefore(row.revision, rows[index + 1]?.revision)}`,
 					)}
