@@ -314,6 +314,12 @@ describe('single sign-on (OpenID Connect)', function () {
 		assert.match(page, /Not set up yet\./);
 		assert.match(page, /id="sso-test" disabled aria-describedby="sso-test-why"/);
 		assert.match(page, /Save the settings first: Test sign-in uses the saved ones\./, 'a disabled Test sign-in says why');
+		assert.match(page, /id="scim-create" disabled aria-describedby="scim-create-why"/);
+		assert.match(
+			page,
+			/id="scim-create-why">Save the single sign-on settings above first: the SCIM token is kept with them\./,
+			'so does a disabled Create SCIM token',
+		);
 		assert.doesNotMatch(page, /name="enabled"[^>]*checked/, '"Offer single sign-on" starts unticked');
 		const unreachable = await saveSsoSettings(admin, service, idp.settings({ issuer: 'http://127.0.0.1:9' }));
 		assert.equal(unreachable.status, 400);

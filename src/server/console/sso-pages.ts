@@ -106,7 +106,7 @@ export const ssoPages = {
 					? html`<div class="subpanel"><p>The SCIM token, shown this once:</p><div class="row"><input id="scim-token" readonly value="${state.scimToken}" spellcheck="false" aria-label="SCIM token"><button type="button" data-copy-from="#scim-token">Copy</button></div></div>`
 					: ''
 			}
-			<form method="post" action="/console/sso/scim-token" class="inline" data-keep-through-session-end>${csrfField(state.formToken)}<button type="submit" id="scim-create" ${view.settings ? '' : 'disabled'}>${view.scimEnabled ? 'Replace SCIM token' : 'Create SCIM token'}</button></form>
+			<form method="post" action="/console/sso/scim-token" class="inline" data-keep-through-session-end>${csrfField(state.formToken)}<button type="submit" id="scim-create" ${view.settings ? '' : html`disabled aria-describedby="scim-create-why"`}>${view.scimEnabled ? 'Replace SCIM token' : 'Create SCIM token'}</button>${view.settings ? '' : html` <span class="hint" id="scim-create-why">Save the single sign-on settings above first: the SCIM token is kept with them.</span>`}</form>
 			${view.scimEnabled ? html`<form method="post" action="/console/sso/scim-token/revoke" class="inline" data-keep-through-session-end>${csrfField(state.formToken)}<button type="submit" id="scim-revoke">Turn provisioning off</button></form>` : ''}
 		</section>`;
 	},
