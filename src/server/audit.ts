@@ -15,12 +15,14 @@ export type AuditDetail = AuditEventRecord['detail'];
 const ACTOR_MAX_LENGTH = 320;
 
 /**
- * How the activity list and the revision history name what an admin API token did: its maker and
- * its label, so a leaked or misused pipeline token shows in what it did, not only as its maker.
+ * How the activity list and the revision history name what an admin API token did: its maker, its
+ * label and its id, so a leaked or misused pipeline token shows in what it did, not only as its
+ * maker. The id keeps apart tokens of one label over time (a revoked "ci" and its successor, also
+ * "ci"), and is the one `GET /api/v1/admin/tokens` lists and `DELETE` takes.
  */
-export function apiTokenActor(makerEmail: string, label: string | null): string {
-	const named = `${makerEmail} (API token "${label ?? ''}")`;
-	return label && named.length <= ACTOR_MAX_LENGTH ? named : `${makerEmail} (API token)`;
+export function apiTokenActor(makerEmail: string, label: string | null, id: string): string {
+	const named = `${makerEmail} (API token "${label ?? ''}", id ${id})`;
+	return label && named.length <= ACTOR_MAX_LENGTH ? named : `${makerEmail} (API token, id ${id})`;
 }
 
 /**

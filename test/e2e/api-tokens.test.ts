@@ -33,6 +33,7 @@ describe('API tokens in headless Chromium', function () {
 		const secret = await page.inputValue('#new-token-value');
 		assert.match(secret, /^opp_admin_/);
 		assert.equal(await page.textContent('#api-tokens tbody tr td:nth-child(1)'), 'policy pipeline');
+		const byToken = `admin@acme.example (API token "policy pipeline", id ${await page.getAttribute('#api-tokens tbody tr', 'data-token-id')})`;
 		assert.equal(await page.textContent('#api-tokens tbody tr td:nth-child(2)'), 'admin@acme.example');
 		assert.equal(await page.textContent('#api-tokens tbody tr td:nth-child(5)'), 'never');
 		mkdirSync(ARTIFACTS, { recursive: true });
@@ -60,10 +61,7 @@ describe('API tokens in headless Chromium', function () {
 		assert.equal(invited.status, 201);
 		await page.getByRole('link', { name: 'What it did: policy pipeline' }).click();
 		await page.waitForURL(/\/console\/activity\?actor=/);
-		assert.equal(
-			await page.textContent('#activity-actor'),
-			`Only what admin@acme.example (API token "policy pipeline") did. Show everyone's`,
-		);
+		assert.equal(await page.textContent('#activity-actor'), `Only what ${byToken} did. Show everyone's`);
 		assert.deepEqual(await page.locator('#activity tbody tr td:nth-child(3)').allTextContents(), ['Invited']);
 		await page.click('#activity-actor a:has-text("Show everyone\'s")');
 		await page.waitForURL(/\/console\/activity$/);
@@ -105,7 +103,7 @@ describe('API tokens in headless Chromium', function () {
 		// Its row is gone, yet what it did is one step away: the reason to revoke a leaked token is to look.
 		assert.equal(
 			await page.getAttribute('#tokens-notice a', 'href'),
-			`/console/activity?${new URLSearchParams({ actor: 'admin@acme.example (API token "policy pipeline")' }).toString()}`,
+			`/console/activity?${new URLSearchParams({ actor: byToken }).toString()}`,
 		);
 		assert.equal(await page.locator('#api-tokens').count(), 0);
 		assert.equal((await members(secret)).status, 401);

@@ -44,7 +44,9 @@ describe('activity list: who did what', function () {
 
 	it('records admin API tokens, members added, invited and removed, and invitations accepted, with the acting admin', async () => {
 		const token = await admin();
-		assert.equal((await post(token, '/tokens', { label: 'ci' })).status, 201);
+		const madeAnswer = await post(token, '/tokens', { label: 'ci' });
+		assert.equal(madeAnswer.status, 201);
+		const made = await jsonOf(madeAnswer);
 		const added = await jsonOf(await post(token, '/members', { email: 'added@acme.example', password: 'a long enough password 1' }));
 		const invited = await jsonOf(await post(token, '/members', { email: 'Invited@acme.example', role: 'admin' }));
 		const removed = await fetch(`${service.url}/api/v1/admin/members/${added.member.id}`, { method: 'DELETE', headers: bearer(token) });
@@ -60,7 +62,7 @@ describe('activity list: who did what', function () {
 		const expiresAt = String(of('admin_token.created')[0]?.detail['expiresAt']);
 		assert.ok(Math.abs(Date.parse(expiresAt) - Date.now() - 90 * 86_400_000) < 60_000, expiresAt);
 		assert.deepEqual(of('admin_token.created'), [
-			{ actor: ADMIN.email, action: 'admin_token.created', outcome: 'ok', detail: { label: 'ci', expiresAt } },
+			{ actor: ADMIN.email, action: 'admin_token.created', outcome: 'ok', detail: { label: 'ci', id: made.id, expiresAt } },
 		]);
 		assert.deepEqual(of('member.added'), [
 			{ actor: ADMIN.email, action: 'member.added', outcome: 'ok', detail: { member: 'added@acme.example', role: 'member' } },
@@ -224,10 +226,10 @@ describe('activity list: who did what', function () {
 		await service.addUser('dev@acme.example', 'member');
 		assert.equal((await read('', (await service.signIn('dev@acme.example')).access_token)).status, 403);
 
-		// What one API token did (a leaked one, say): its maker and label, exactly as events name it.
+		// What one API token did (a leaked one, say): its maker, label and id, exactly as events name it.
 		const pipeline = await jsonOf(await post(token, '/tokens', { label: 'pipeline' }));
 		assert.equal((await post(pipeline.token, '/members', { email: 'new@acme.example', role: 'member' })).status, 201);
-		const byToken = await read(`actor=${encodeURIComponent(`${ADMIN.email} (API token "pipeline")`)}`);
+		const byToken = await read(`actor=${encodeURIComponent(`${ADMIN.email} (API token "pipeline", id ${pipeline.id})`)}`);
 		assert.deepEqual(
 			byToken.body.events.map((event: { action: string; detail: { member?: string } }) => [event.action, event.detail.member]),
 			[['member.invited', 'new@acme.example']],

@@ -108,15 +108,14 @@ describe('admin API tokens', () => {
 		);
 	});
 
-	it("refuses a second token of one maker with the same label (the activity list tells tokens apart by it); another admin's may share it", async () => {
+	it("refuses a second live token of one maker with the same label; another admin's may share it", async () => {
 		assert.equal((await make(admin, { label: 'Policy pipeline' })).status, 201);
 		const again = await make(admin, { label: ' policy PIPELINE ' });
 		assert.equal(again.status, 409);
 		assert.deepEqual((await jsonOf(again)).fieldErrors, [
 			{
 				path: 'label',
-				message:
-					'you have a token labelled "policy PIPELINE" already: choose another label (the activity list tells tokens apart by it), or revoke that one first',
+				message: 'you have a token labelled "policy PIPELINE" already: choose another label, or revoke that one first',
 			},
 		]);
 		assert.equal((await list()).length, 1, 'nothing was made');
@@ -146,13 +145,13 @@ describe('admin API tokens', () => {
 		const revocation = events.find((event) => event.action === 'admin_token.revoked');
 		assert.deepEqual(revocation && { actor: revocation.actor, detail: revocation.detail }, {
 			actor: other.email,
-			detail: { label: 'leaked', createdBy: ADMIN.email },
+			detail: { label: 'leaked', id, createdBy: ADMIN.email },
 		});
 	});
 
 	it('is named in what it did: the activity list and the revision history say which token, not only its maker', async () => {
 		const { token, id } = await jsonOf(await make(admin, { label: 'policy pipeline', expiresInDays: 30 }));
-		const byToken = `${ADMIN.email} (API token "policy pipeline")`;
+		const byToken = `${ADMIN.email} (API token "policy pipeline", id ${id})`;
 		assert.equal((await putPolicy(service.url, token, { enabled: false }, '"1"')).status, 200);
 		await createGroup(service.url, token, 'Research', []);
 		const dev = await service.addUser('dev@acme.example', 'member');
@@ -178,6 +177,20 @@ describe('admin API tokens', () => {
 		assert.equal((await revoke(token, id)).status, 204);
 		const revoked = (await service.store.audit.listAudit('acme', { limit: 5, actions: ['admin_token.revoked'] }))[0];
 		assert.equal(revoked?.actor, byToken);
+
+		// Its successor may take the same label, and keeps a history of its own: what one did is never the other's.
+		const successor = await jsonOf(await make(admin, { label: 'policy pipeline', expiresInDays: 30 }));
+		assert.notEqual(successor.id, id);
+		await createGroup(service.url, successor.token, 'Successors', []);
+		const bySuccessor = `${ADMIN.email} (API token "policy pipeline", id ${successor.id})`;
+		const read = async (actor: string) =>
+			(await jsonOf(await fetch(`${service.url}/api/v1/admin/activity?actor=${encodeURIComponent(actor)}`, { headers: bearer(admin) })))
+				.events as { action: string; detail: { group?: string } }[];
+		assert.deepEqual(
+			(await read(bySuccessor)).map((event) => `${event.action} ${event.detail.group ?? ''}`.trim()),
+			['group.created Successors'],
+		);
+		assert.deepEqual((await read(byToken)).map((event) => event.action).sort(), ['admin_token.revoked', 'group.created', 'member.removed']);
 	});
 
 	it('keeps an event stream open for as long as the token lives, past the 24.8 days a timer can hold', async () => {

@@ -242,7 +242,7 @@ describe('password reset links', () => {
 		assert.deepEqual(
 			events.map(({ actor, detail }) => ({ actor, detail })),
 			// The pipeline withdrew it: the activity names its token, not only the admin who made it.
-			[{ actor: `${ADMIN.email} (API token "pipeline")`, detail: { member: dev.email } }],
+			[{ actor: `${ADMIN.email} (API token "pipeline", id ${pipeline.id})`, detail: { member: dev.email } }],
 		);
 	});
 

@@ -37,7 +37,7 @@ export interface NewAdminApiToken {
 }
 
 /** A token's id: enough of its stored hash to name it among an organization's tokens, and nothing that opens anything. */
-const idOf = (tokenHash: string) => tokenHash.slice(0, 16);
+export const adminApiTokenId = (tokenHash: string) => tokenHash.slice(0, 16);
 
 /**
  * Admin API tokens: what automation (the `org-policy` CLI in a pipeline, scripts) acts with. Each is
@@ -54,8 +54,9 @@ export class AdminApiTokens {
 	) {}
 
 	/**
-	 * Makes a token; refused when its maker has a token of that label already, since the activity
-	 * list tells tokens apart by maker and label (`apiTokenActor`): two alike would share a history.
+	 * Makes a token; refused when its maker has a live token of that label already: the tokens list
+	 * and the pipelines that use them tell them apart by label. (The activity list names each by its
+	 * id too, `apiTokenActor`, so a revoked token's label may be used again.)
 	 */
 	async create(
 		maker: UserRecord,
@@ -69,7 +70,7 @@ export class AdminApiTokens {
 			return {
 				ok: false,
 				field: 'label',
-				message: `you have a token labelled "${named}" already: choose another label (the activity list tells tokens apart by it), or revoke that one first`,
+				message: `you have a token labelled "${named}" already: choose another label, or revoke that one first`,
 			};
 		}
 		const token = newSecret('opp_admin');
@@ -92,6 +93,7 @@ export class AdminApiTokens {
 		const view = this.view(record, maker, now);
 		await this.audit?.record(maker.orgId, maker.email, 'admin_token.created', 'ok', {
 			label: view.label,
+			id: view.id,
 			expiresAt: isoTime(view.expiresAt) ?? 'never',
 		});
 		return { ok: true, value: { token, view } };
@@ -108,13 +110,13 @@ export class AdminApiTokens {
 	 */
 	async revoke(by: UserRecord, id: string, actor = by.email): Promise<AdminApiTokenView | undefined> {
 		const now = this.clock.now();
-		const found = (await this.store.listAdminApiTokens(by.orgId)).find(({ token }) => idOf(token.tokenHash) === id);
+		const found = (await this.store.listAdminApiTokens(by.orgId)).find(({ token }) => adminApiTokenId(token.tokenHash) === id);
 		if (!found) {
 			return undefined;
 		}
 		await this.tokens.revokeRecord(found.token);
 		const view = this.view(found.token, found.user, now);
-		await this.audit?.record(by.orgId, actor, 'admin_token.revoked', 'ok', { label: view.label, createdBy: view.createdBy });
+		await this.audit?.record(by.orgId, actor, 'admin_token.revoked', 'ok', { label: view.label, id: view.id, createdBy: view.createdBy });
 		return view;
 	}
 
@@ -126,7 +128,7 @@ export class AdminApiTokens {
 					? 'maker-not-admin'
 					: 'active';
 		return {
-			id: idOf(token.tokenHash),
+			id: adminApiTokenId(token.tokenHash),
 			label: token.label ?? '',
 			createdBy: maker.email,
 			createdAt: token.createdAt,

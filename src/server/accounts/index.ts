@@ -21,6 +21,7 @@ export type { PasswordChange } from './password-change';
 export { PasswordResets, type PendingReset } from './password-resets';
 export { OPERATOR } from './members';
 export type { AdminApiTokenView, AdminApiTokenState } from './admin-api-tokens';
+export { adminApiTokenId } from './admin-api-tokens';
 
 /** The account services, wired to each other; routes take only the ones they use. */
 export interface Accounts {

@@ -48,7 +48,7 @@ function tokenRow(token: AdminApiTokenView, state: ApiTokensPageState): SafeHtml
 		<td>${token.createdBy}</td>
 		<td>${timeOf(token.createdAt)}</td>
 		<td>${expiryCell(token, state.now)}</td>
-		<td>${token.lastUsedAt === null ? 'never' : html`${timeOf(token.lastUsedAt)}<br><a href="${activityLink(apiTokenActor(token.createdBy, token.label))}" aria-label="What it did: ${token.label}">What it did</a>`}</td>
+		<td>${token.lastUsedAt === null ? 'never' : html`${timeOf(token.lastUsedAt)}<br><a href="${activityLink(apiTokenActor(token.createdBy, token.label, token.id))}" aria-label="What it did: ${token.label}">What it did</a>`}</td>
 		<td>${STATE_WORDS[token.state]}</td>
 		<td>
 			<form method="post" action="/console/tokens/${token.id}/revoke" class="inline" data-keep-through-session-end data-confirm="Revoke the token ${token.label}? Whatever uses it is refused at once.">
@@ -72,7 +72,7 @@ export function apiTokensPage(state: ApiTokensPageState): SafeHtml {
 		<h1>API tokens</h1>
 		<p class="muted">What automation acts with: the <code>org-policy</code> CLI in a pipeline (<code>ORG_POLICY_TOKEN</code>), scripts calling <code>/api/v1/admin</code>. A token carries its maker's admin rights and opens nothing once they are no longer an admin. The CLI warns ${ADMIN_TOKEN_EXPIRY_WARNING_DAYS} days before a token expires.</p>
 		<div id="status" class="status" role="status" aria-live="polite"></div>
-		${state.notice ? html`<p class="success" role="status" id="tokens-notice">${state.notice}${state.revoked?.lastUsedAt ? html` <a href="${activityLink(apiTokenActor(state.revoked.createdBy, state.revoked.label))}">What it did</a>` : ''}</p>` : ''}
+		${state.notice ? html`<p class="success" role="status" id="tokens-notice">${state.notice}${state.revoked?.lastUsedAt ? html` <a href="${activityLink(apiTokenActor(state.revoked.createdBy, state.revoked.label, state.revoked.id))}">What it did</a>` : ''}</p>` : ''}
 		${state.refusal ? html`<p class="error" role="alert" id="tokens-refusal">Nothing was done: ${state.refusal}</p>` : ''}
 		${
 			state.created

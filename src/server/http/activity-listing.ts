@@ -40,7 +40,9 @@ export const ActivityQuerySchema = z
 			.string()
 			.max(500, 'must be at most 500 characters')
 			.optional()
-			.describe('Only what this actor did, exactly as events name them (e.g. `admin@acme.example (API token "policy pipeline")`)'),
+			.describe(
+				'Only what this actor did, exactly as events name them (e.g. `admin@acme.example (API token "policy pipeline", id q3XbT0k9VdM2a1Zr)`)',
+			),
 	})
 	.refine((query) => !(query.before && query.after), { message: 'take one of before and after, not both', path: ['after'] });
 

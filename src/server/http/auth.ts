@@ -1,6 +1,6 @@
 import { fastifyCookie } from '@fastify/cookie';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { isVsCodeSignIn, type ConsoleSessions, type Principal, type Tokens } from '../accounts';
+import { adminApiTokenId, isVsCodeSignIn, type ConsoleSessions, type Principal, type Tokens } from '../accounts';
 import { apiTokenActor } from '../audit';
 import type { Role } from '../store/store';
 import { HttpError } from './http-error';
@@ -145,7 +145,7 @@ export function principalOf(request: FastifyRequest): Principal {
  * admin, and which of their API tokens when one made the request (see {@link apiTokenActor}).
  */
 export function actorOf({ user, token }: Principal): string {
-	return token.kind === 'admin_api' ? apiTokenActor(user.email, token.label) : user.email;
+	return token.kind === 'admin_api' ? apiTokenActor(user.email, token.label, adminApiTokenId(token.tokenHash)) : user.email;
 }
 
 /**
