@@ -142,6 +142,41 @@ describe('member sign-in: RFC 8628 device flow and tokens', () => {
 		}
 	});
 
+	it("refuses a body it cannot read in OAuth's shape too: not JSON, of another type, too large (RFC 6749 §5.2)", async () => {
+		const send = (endpoint: string, contentType: string, body: string) =>
+			fetch(`${service.url}/oauth/${endpoint}`, { method: 'POST', headers: { 'content-type': contentType }, body });
+		const refusals = [
+			[await send('token', 'application/json', '{"grant_type": '), 400, /^the body is not valid JSON/],
+			[
+				await send('device_authorization', 'text/plain', 'client_id=vscode'),
+				415,
+				/^Content-Type: text\/plain is not read here; the body must be a form/,
+			],
+			[
+				await send('revoke', 'application/x-www-form-urlencoded', `token=${'x'.repeat(2_000_000)}`),
+				413,
+				/^the body is larger than \d+ bytes/,
+			],
+		] as const;
+		for (const [response, status, description] of refusals) {
+			assert.equal(response.status, status);
+			assert.equal(response.headers.get('cache-control'), 'no-store');
+			const body = await jsonOf(response);
+			assert.deepEqual(Object.keys(body).sort(), ['error', 'error_description'], JSON.stringify(body));
+			assert.equal(body.error, 'invalid_request');
+			assert.match(body.error_description, description);
+		}
+		// The rest of the API keeps its own shape.
+		const member = (await service.signIn('dev@acme.example')).access_token;
+		const api = await fetch(`${service.url}/api/v1/usage`, {
+			method: 'POST',
+			headers: bearer(member, { 'content-type': 'text/plain' }),
+			body: 'x',
+		});
+		assert.equal(api.status, 415);
+		assert.equal((await jsonOf(api)).error, 'unsupported_media_type');
+	});
+
 	it('answers invalid_client (401) to a client it does not know, before looking at its code or token (RFC 6749 §5.2)', async () => {
 		const started = await authorize();
 		const byDevice = await form(`${service.url}/oauth/token`, {

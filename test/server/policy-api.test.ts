@@ -174,7 +174,7 @@ describe('policy API over HTTP', () => {
 			// Where forms are the wire (RFC 6749's token endpoint), the answer says so.
 			const token = await fetch(`${service.url}/oauth/token`, { method: 'POST', headers: { 'content-type': 'text/csv' }, body: 'a,b' });
 			assert.equal(token.status, 415);
-			assert.match((await jsonOf(token)).message, /a form \(application\/x-www-form-urlencoded\) or JSON/);
+			assert.match((await jsonOf(token)).error_description, /a form \(application\/x-www-form-urlencoded\) or JSON/);
 			assert.equal(await revisionNow(), 1);
 		});
 

@@ -7,6 +7,8 @@ declare module 'fastify' {
 	interface FastifyContextConfig {
 		/** The error code a request that fails its schema answers with (default `invalid_request`). */
 		invalidRequest?: { code: string; message: string };
+		/** An OAuth endpoint: every refusal, a body it cannot read included, takes RFC 6749 §5.2's shape. */
+		oauthErrors?: boolean;
 	}
 }
 
@@ -73,11 +75,15 @@ export function isStoreUnavailable(error: unknown): boolean {
  */
 export function createErrorHandler(bodyLimitBytes: number, onStorageFull: () => void = () => undefined) {
 	return (error: FastifyError | Error, request: FastifyRequest, reply: FastifyReply) => {
+		const send = (status: number, answer: { error: string; message: string } & Record<string, unknown>) =>
+			request.routeOptions.config.oauthErrors
+				? reply.code(status).send({ error: oauthErrorCodeOf(status), error_description: answer.message })
+				: reply.code(status).send(answer);
 		if (isStorageFull(error)) {
 			onStorageFull();
 			request.log.error({ err: error }, 'the storage is full: a write was refused');
 			// RFC 4918 §11.5: the server cannot store the representation. Reads go on being served.
-			return reply.code(507).send({
+			return send(507, {
 				error: 'storage_full',
 				message:
 					"the service's storage is full: the change was not saved (nothing else was lost); free disk space on the service, then save again",
@@ -86,10 +92,8 @@ export function createErrorHandler(bodyLimitBytes: number, onStorageFull: () => 
 		if (isStoreUnavailable(error)) {
 			request.log.error({ err: error }, 'the database is out of reach');
 			// Members keep what they applied and try again; what the service holds in memory is still served.
-			return reply
-				.code(503)
-				.header('retry-after', '5')
-				.send({ error: 'store_unavailable', message: 'the service cannot reach its database right now; try again shortly' });
+			reply.header('retry-after', '5');
+			return send(503, { error: 'store_unavailable', message: 'the service cannot reach its database right now; try again shortly' });
 		}
 		if (error instanceof OAuthError) {
 			// RFC 6749 §5.2: invalid_client is 401; every other error is 400.
@@ -97,19 +101,21 @@ export function createErrorHandler(bodyLimitBytes: number, onStorageFull: () => 
 		}
 		if (error instanceof DomainError) {
 			const { status, error: code } = DOMAIN_STATUS[error.code];
-			return reply.code(status).send({ error: code, message: error.message });
+			return send(status, { error: code, message: error.message });
 		}
 		if (error instanceof RequestValidationError) {
 			const custom = request.routeOptions.config.invalidRequest;
-			return reply
-				.code(400)
-				.send({ error: custom?.code ?? 'invalid_request', message: custom?.message ?? error.message, fieldErrors: error.fieldErrors });
+			return send(400, {
+				error: custom?.code ?? 'invalid_request',
+				message: custom?.message ?? error.message,
+				fieldErrors: error.fieldErrors,
+			});
 		}
 		if (error instanceof HttpError) {
 			for (const [name, value] of Object.entries(error.extra.headers ?? {})) {
 				reply.header(name, value);
 			}
-			return reply.code(error.statusCode).send({
+			return send(error.statusCode, {
 				error: error.code,
 				message: error.message,
 				...(error.extra.fieldErrors ? { fieldErrors: error.extra.fieldErrors } : {}),
@@ -119,7 +125,7 @@ export function createErrorHandler(bodyLimitBytes: number, onStorageFull: () => 
 		const status = typeof (error as { statusCode?: unknown }).statusCode === 'number' ? (error as { statusCode: number }).statusCode : 500;
 		if (status >= 500) {
 			request.log.error({ err: error }, 'request failed');
-			return reply.code(500).send({ error: 'internal', message: 'internal error; see the service log' });
+			return send(500, { error: 'internal', message: 'internal error; see the service log' });
 		}
 		const code =
 			status === 413
@@ -131,8 +137,16 @@ export function createErrorHandler(bodyLimitBytes: number, onStorageFull: () => 
 						: 'invalid_request';
 		const message =
 			status === 413 ? `the body is larger than ${bodyLimitBytes} bytes` : status === 415 ? unsupportedMediaType(request) : error.message;
-		return reply.code(status).send({ error: code, message });
+		return send(status, { error: code, message });
 	};
+}
+
+/**
+ * An OAuth endpoint's refusal that is not OAuth's own (a body it cannot read, a rate limit, the
+ * database out of reach), in RFC 6749's words: an OAuth client reads `error` from its list.
+ */
+function oauthErrorCodeOf(status: number): string {
+	return status < 500 ? 'invalid_request' : status === 503 || status === 507 ? 'temporarily_unavailable' : 'server_error';
 }
 
 /** What a route reads, said to a caller who sent something else (`curl -d` sends a form, say). */

@@ -69,6 +69,10 @@ export const oauthRoutes: FastifyPluginAsyncZod<OAuthRouteOptions> = async (
 ) => {
 	// RFC 6749 §4 and RFC 8628 §3.1: requests are form-encoded (JSON is read too).
 	await app.register(formbody);
+	// A body that cannot be read (not JSON, too large, of another type) or a rate limit is refused in OAuth's shape too.
+	app.addHook('onRoute', (route) => {
+		route.config = { ...route.config, oauthErrors: true };
+	});
 	// Token responses must never be cached (RFC 6749 §5.1), errors included.
 	app.addHook('onRequest', async (_request, reply) => {
 		reply.header('cache-control', 'no-store').header('pragma', 'no-cache');
