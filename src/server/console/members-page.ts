@@ -32,7 +32,7 @@ const MembersPageQuerySchema = z.object({
 });
 
 /** The form's labels for the fields of the page's address, as a notice names them. */
-export const MEMBERS_QUERY_LABELS: Readonly<Record<string, string>> = { q: 'Find', sync: 'Sync', group: 'Group', page: 'Page' };
+const MEMBERS_QUERY_LABELS: Readonly<Record<string, string>> = { q: 'Find', sync: 'Sync', group: 'Group', page: 'Page' };
 
 /**
  * The page's query from its address: a field that cannot be used falls back to its default (every
