@@ -6,6 +6,32 @@ import { bearer, EventReader, form, jsonOf, startService, type RunningService, t
 import { TestBrowser } from '../support/sso-browser';
 import { adminConsole, saveSsoSettings } from '../support/sso-setup';
 import { scim, scimToken } from '../support/scim-client';
+import type { Store } from '../../src/server/store/store';
+
+/** A database gone away, as `pg` reports it (ECONNREFUSED), for SCIM's token lookup while `outage.now`. */
+function withOutage(store: Store, outage: { now: boolean }): Store {
+	const identity = new Proxy(store.identity, {
+		get(target, property, receiver) {
+			const value: unknown = Reflect.get(target, property, receiver);
+			if (property === 'findScimOrganization' && typeof value === 'function') {
+				return (...args: unknown[]) =>
+					outage.now
+						? Promise.reject(Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' }))
+						: (value as (...a: unknown[]) => unknown).apply(target, args);
+			}
+			return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
+		},
+	});
+	return new Proxy(store, {
+		get(target, property, receiver) {
+			if (property === 'identity') {
+				return identity;
+			}
+			const value: unknown = Reflect.get(target, property, receiver);
+			return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
+		},
+	});
+}
 
 const SCIM_JSON = 'application/scim+json';
 const ERROR_SCHEMA = 'urn:ietf:params:scim:api:messages:2.0:Error';
@@ -41,12 +67,14 @@ describe('SCIM 2.0 provisioning', function () {
 	let admin: TestBrowser;
 	let token: string;
 	let secondPort: number;
+	const outage = { now: false };
 
 	beforeEach(async () => {
 		const port = await freePort();
 		secondPort = await freePort();
 		idp = await startIdentityProvider([port, secondPort].map((each) => `http://127.0.0.1:${each}/console/sso/callback`));
-		service = await startService({ port });
+		outage.now = false;
+		service = await startService({ port, wrapStore: (store) => withOutage(store, outage) });
 		admin = await adminConsole(service);
 		// No membership rules: only people the directory (or an admin) added may sign in.
 		assert.equal(
@@ -58,6 +86,20 @@ describe('SCIM 2.0 provisioning', function () {
 	afterEach(async () => {
 		await service.close();
 		await idp.close();
+	});
+
+	it("answers 503 with Retry-After in SCIM's error shape while the database is out of reach, so the directory retries", async () => {
+		outage.now = true;
+		const answer = await fetch(`${service.url}/scim/v2/Users`, { headers: bearer(token) });
+		assert.equal(answer.status, 503);
+		assert.equal(answer.headers.get('retry-after'), '5');
+		assert.deepEqual(await jsonOf(answer), {
+			schemas: [ERROR_SCHEMA],
+			status: '503',
+			detail: 'the service cannot reach its database right now; try again shortly',
+		});
+		outage.now = false;
+		assert.equal((await fetch(`${service.url}/scim/v2/Users`, { headers: bearer(token) })).status, 200);
 	});
 
 	it('creates a person the identity provider then signs in, and refuses them before', async () => {

@@ -62,6 +62,13 @@ const STORE_UNAVAILABLE_CODES = new Set([
 ]);
 const CONNECTION_LOST = /Connection terminated|connection terminated|Client has encountered a connection error/;
 
+/** What every API (SCIM's too, in its own shape) says while the database is out of reach: 503, and when to ask again. */
+export const STORE_UNAVAILABLE = {
+	status: 503,
+	retryAfterSeconds: 5,
+	message: 'the service cannot reach its database right now; try again shortly',
+} as const;
+
 /** Whether a request failed because the database is out of reach (not because of the request). */
 export function isStoreUnavailable(error: unknown): boolean {
 	return [...causeChain(error)].some(
@@ -92,8 +99,8 @@ export function createErrorHandler(bodyLimitBytes: number, onStorageFull: () => 
 		if (isStoreUnavailable(error)) {
 			request.log.error({ err: error }, 'the database is out of reach');
 			// Members keep what they applied and try again; what the service holds in memory is still served.
-			reply.header('retry-after', '5');
-			return send(503, { error: 'store_unavailable', message: 'the service cannot reach its database right now; try again shortly' });
+			reply.header('retry-after', String(STORE_UNAVAILABLE.retryAfterSeconds));
+			return send(STORE_UNAVAILABLE.status, { error: 'store_unavailable', message: STORE_UNAVAILABLE.message });
 		}
 		if (error instanceof OAuthError) {
 			// RFC 6749 §5.2: invalid_client is 401; every other error is 400.

@@ -15,6 +15,7 @@ import {
 import type { ScimUsers } from '../sso/scim-users';
 import type { ScimGroups } from '../groups/scim-groups';
 import type { IdentityStore } from '../store/identity-store';
+import { isStoreUnavailable, STORE_UNAVAILABLE } from '../http/errors';
 import { parseJsonBody } from '../http/json-body';
 
 export interface ScimRouteOptions {
@@ -130,6 +131,12 @@ export const scimRoutes: FastifyPluginAsyncZod<ScimRouteOptions> = async (app, {
 	);
 	app.setErrorHandler((failure: Error & { statusCode?: number; scimType?: string; code?: string }, request, reply) => {
 		const status = failure.statusCode ?? 500;
+		if (isStoreUnavailable(failure)) {
+			// A directory retries a 503 when Retry-After says (RFC 7644 §3.12), rather than counting a failure.
+			request.log.error({ err: failure }, 'the database is out of reach');
+			reply.header('retry-after', String(STORE_UNAVAILABLE.retryAfterSeconds));
+			return error(reply, STORE_UNAVAILABLE.status, STORE_UNAVAILABLE.message);
+		}
 		if (status >= 500) {
 			request.log.error({ err: failure }, 'SCIM request failed');
 			return error(reply, 500, 'internal error; see the service log');
