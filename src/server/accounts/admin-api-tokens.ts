@@ -54,9 +54,10 @@ export class AdminApiTokens {
 	) {}
 
 	/**
-	 * Makes a token; refused when its maker has a live token of that label already: the tokens list
-	 * and the pipelines that use them tell them apart by label. (The activity list names each by its
-	 * id too, `apiTokenActor`, so a revoked token's label may be used again.)
+	 * Makes a token; refused when its maker has a token of that label still listed (not revoked, an
+	 * expired one included): the tokens list and the pipelines that use them tell them apart by label.
+	 * (The activity list names each by its id too, `apiTokenActor`, so a revoked token's label may be
+	 * used again.)
 	 */
 	async create(
 		maker: UserRecord,
