@@ -178,6 +178,13 @@ describe('the Usage page in headless Chromium', function () {
 		assert.equal(await page.textContent('#total-requests'), '10', 'the usual 30 days instead');
 		await page.goto(`${service.url}/console/usage`);
 		assert.equal(await page.locator('#usage-problems').count(), 0);
+		// A date the admin clears asks for the usual period, as every empty field of the form asks for nothing.
+		await page.fill('input[name="from"]', '');
+		await page.fill('input[name="member"]', 'ops@acme.example');
+		await Promise.all([page.waitForURL(/from=&/), page.click('.usage-filter button[type="submit"]')]);
+		assert.equal(await page.locator('#usage-problems').count(), 0);
+		assert.notEqual(await page.inputValue('input[name="from"]'), '', 'the usual first day, shown');
+		assert.equal(await page.textContent('#total-requests'), '4', "ops' requests over the usual 30 days");
 	});
 
 	it('says when the policy does not ask for usage', async () => {

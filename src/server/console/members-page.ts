@@ -20,15 +20,13 @@ export interface MembersPageQuery {
 	readonly page: number;
 }
 
-/** An empty field of the search form (`sync=` for every state) asks for nothing. */
-const blankAsUnset = <Schema extends z.ZodType>(schema: Schema) => z.preprocess((value) => (value === '' ? undefined : value), schema);
 const PAGE_NUMBER = 'must be a whole number, 1 or more';
 
 const MembersPageQuerySchema = z.object({
 	q: MemberListingQuerySchema.shape.q,
-	sync: blankAsUnset(MemberListingQuerySchema.shape.sync),
+	sync: MemberListingQuerySchema.shape.sync,
 	group: MemberListingQuerySchema.shape.group,
-	page: blankAsUnset(z.coerce.number(PAGE_NUMBER).int(PAGE_NUMBER).min(1, PAGE_NUMBER).max(1_000_000, PAGE_NUMBER).optional()),
+	page: z.coerce.number(PAGE_NUMBER).int(PAGE_NUMBER).min(1, PAGE_NUMBER).max(1_000_000, PAGE_NUMBER).optional(),
 });
 
 /** The form's labels for the fields of the page's address, as a notice names them. */

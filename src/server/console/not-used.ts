@@ -6,13 +6,19 @@ import { html, type SafeHtml } from './html';
  * A console page's query, read from its address, with the fields that could not be used set aside:
  * the page still opens (a bookmark, a hand-edited or an old link), shows what it can, and names what
  * it dropped. Only the bad fields fall back to their defaults — an admin asking for one member's
- * usage over a mistyped period still gets that member's — and the rest stand.
+ * usage over a mistyped period still gets that member's — and the rest stand. A field the form sent
+ * empty (a date cleared, *All models*, every sync state) asks for nothing: it takes its default, and
+ * is no problem.
  */
 export function queryKeepingGood<Schema extends z.ZodType>(
 	schema: Schema,
 	raw: unknown,
 ): { query: z.infer<Schema> | undefined; problems: FieldError[] } {
-	const fields: Record<string, unknown> = typeof raw === 'object' && raw !== null ? { ...raw } : {};
+	const fields: Record<string, unknown> = Object.fromEntries(
+		Object.entries(typeof raw === 'object' && raw !== null ? raw : {}).filter(
+			([, value]) => !(typeof value === 'string' && value.trim() === ''),
+		),
+	);
 	// The input is reported so a value that did not parse is told from one that is missing.
 	const asked = schema.safeParse(fields, { reportInput: true });
 	if (asked.success) {
