@@ -489,6 +489,31 @@ describe('policy API over HTTP', () => {
 		assert.equal(await revisionNow(), 1);
 	});
 
+	it('marks every answer nosniff, refusals and misses included, so no browser reads one as another type', async () => {
+		const asked: [string, RequestInit?][] = [
+			['/api/v1/policy'],
+			['/api/v1/policy', { headers: bearer(member.access_token) }],
+			['/api/v1/admin/usage.csv', { headers: bearer(admin.access_token) }],
+			['/api/v1/admin/members?sync=bogus', { headers: bearer(admin.access_token) }],
+			[
+				'/api/v1/admin/policy',
+				{ method: 'PUT', headers: { ...bearer(admin.access_token), 'content-type': 'application/json' }, body: '{' },
+			],
+			['/oauth/token', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' }],
+			['/scim/v2/Users'],
+			['/api/v1/nothing-here'],
+			['/healthz'],
+			['/metrics'],
+			['/api/v1/openapi.json'],
+			['/console/login'],
+		];
+		for (const [path, init] of asked) {
+			const response = await fetch(`${service.url}${path}`, init);
+			await response.arrayBuffer();
+			assert.equal(response.headers.get('x-content-type-options'), 'nosniff', `${init?.method ?? 'GET'} ${path} (${response.status})`);
+		}
+	});
+
 	it('answers health, readiness, metrics and the generated OpenAPI document', async () => {
 		assert.deepEqual(await jsonOf(await fetch(`${service.url}/healthz`)), { status: 'ok' });
 		assert.deepEqual(await jsonOf(await fetch(`${service.url}/readyz`)), { status: 'ready', store: service.store.kind });
