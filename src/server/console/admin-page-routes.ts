@@ -21,6 +21,9 @@ import { dayOf, periodOf, UsageQuerySchema } from '../usage/usage-query';
 import type { UsageService } from '../usage/usage-service';
 import type { RolloutStatus } from '../policy/rollout-status';
 
+/** The Usage page's address: the API's filters; its grouping is the page's own (no `groupBy` to read). */
+const USAGE_PAGE_QUERY = UsageQuerySchema.omit({ groupBy: true });
+
 export interface AdminPageRouteOptions {
 	readonly kit: ConsoleKit;
 	readonly policies: Pick<PolicyService, 'current' | 'history' | 'heldAhead'>;
@@ -123,8 +126,8 @@ export const adminPageRoutes: FastifyPluginAsyncZod<AdminPageRouteOptions> = asy
 		const current = await currentOrThrow(policies, user.orgId);
 		// A bad field in the address falls back to its default rather than an error page; the page
 		// says which field was not used and why, and the form shows what applies.
-		const asked = queryKeepingGood(UsageQuerySchema, request.query);
-		const query = asked.query ?? { groupBy: [] };
+		const asked = queryKeepingGood(USAGE_PAGE_QUERY, request.query);
+		const query = asked.query ?? {};
 		const period = periodOf(query, Date.now());
 		const { from, to } = period.ok ? period.value : (periodOf({}, Date.now()) as { ok: true; value: { from: number; to: number } }).value;
 		const member = query.member?.trim().toLowerCase() ?? '';
