@@ -21,6 +21,9 @@ export function bootstrapFilePath(platform: NodeJS.Platform = process.platform, 
 
 export type { ServerSettings } from './base/server-source';
 
+/** The settings that say which policy service this machine follows. */
+export const SERVER_SETTING_KEYS = ['serverUrl', 'organization', 'overrideManagedServer'].map((key) => `${SECTION}.${key}`);
+
 export function readServerSettings(file = process.env.ORG_PROVIDER_POLICY_BOOTSTRAP ?? bootstrapFilePath()): ServerSettings {
 	const config = vscode.workspace.getConfiguration(SECTION);
 	return resolveServer(

@@ -1,6 +1,6 @@
 import * as z from 'zod';
 import { PolicySigningKeySchema } from '../../policy';
-import { Disposable, Emitter } from '../base/disposable';
+import { Disposable, Emitter, type Event } from '../base/disposable';
 import type { SecretStore } from '../base/storage';
 import type { Scheduler } from '../base/scheduler';
 import {
@@ -51,10 +51,16 @@ export interface SessionChange {
 /**
  * Holds the member's tokens (in secret storage only), refreshes them before expiry and after a
  * 401, and follows changes other windows make to the same secret.
+ *
+ * A sign-in belongs to the service that issued it: while the configured service is another one (the
+ * member, or IT's file, changed the address), it is not in use — no token of it is sent there, and
+ * the member is asked to sign in to the new one. Only its revocation goes back to its own service.
  */
 export class SessionManager extends Disposable {
 	private current: StoredSession | undefined;
 	private refreshing: Promise<boolean> | undefined;
+	/** The session listeners were last told of. */
+	private announced: StoredSession | undefined;
 	private readonly changed = this._register(new Emitter<SessionChange>());
 	readonly onDidChange = this.changed.event;
 
@@ -62,6 +68,8 @@ export class SessionManager extends Disposable {
 		private readonly secrets: SecretStore,
 		private readonly connection: () => ServiceConnection | undefined,
 		private readonly scheduler: Scheduler,
+		/** Fires when the configured service may have changed (its settings, IT's file). */
+		serverChanges?: Event<void>,
 	) {
 		super();
 		this._register(
@@ -71,10 +79,26 @@ export class SessionManager extends Disposable {
 				}
 			}),
 		);
+		if (serverChanges) {
+			this._register(
+				serverChanges(() => {
+					if (this.session !== this.announced) {
+						this.announce({ session: this.session });
+					}
+				}),
+			);
+		}
 	}
 
+	private announce(change: SessionChange): void {
+		this.announced = change.session;
+		this.changed.fire(change);
+	}
+
+	/** The sign-in to the configured service; undefined when there is none, or the one kept is another service's. */
 	get session(): StoredSession | undefined {
-		return this.current;
+		const stored = this.current;
+		return stored && sameServer(stored.serverUrl, this.connection()?.serverUrl) ? stored : undefined;
 	}
 
 	/** Reads the stored session; another window may have signed in or out. */
@@ -86,18 +110,25 @@ export class SessionManager extends Disposable {
 		} catch {
 			next = undefined;
 		}
-		const before = this.current;
+		const before = this.session;
 		this.current = next;
-		if (before?.accessToken !== next?.accessToken || before?.account.id !== next?.account.id) {
-			this.changed.fire({ session: next, ...(next ? {} : { reason: 'user' as const }) });
+		const now = this.session;
+		if (before?.accessToken !== now?.accessToken || before?.account.id !== now?.account.id) {
+			this.announce({ session: now, ...(now ? {} : { reason: 'user' as const }) });
 		}
-		return next;
+		return now;
 	}
 
 	async signIn(ui: DeviceFlowUi, signal: AbortSignal): Promise<StoredSession> {
 		const connection = this.requireConnection();
 		const tokens = await runDeviceFlow(connection, this.scheduler, ui, signal);
-		return this.save(connection.serverUrl, tokens);
+		const replaced = this.current;
+		const session = await this.save(connection.serverUrl, tokens);
+		if (replaced && !sameServer(replaced.serverUrl, connection.serverUrl)) {
+			// The other service's sign-in is not kept: it ends there too, rather than lingering live.
+			await this.revokeAtIssuer(replaced);
+		}
+		return session;
 	}
 
 	async signOut(reason: SignOutReason = 'user', detail?: string): Promise<void> {
@@ -105,13 +136,9 @@ export class SessionManager extends Disposable {
 		this.current = undefined;
 		await this.secrets.delete(SESSION_SECRET_KEY);
 		if (session && reason === 'user') {
-			const connection = this.connection();
-			// Best effort: the tokens are gone locally whether or not the service hears of it.
-			await (connection
-				? serviceFetch(connection, '/oauth/revoke', formBody({ token: session.refreshToken })).catch(() => undefined)
-				: undefined);
+			await this.revokeAtIssuer(session);
 		}
-		this.changed.fire({ session: undefined, reason, ...(detail ? { detail } : {}) });
+		this.announce({ session: undefined, reason, ...(detail ? { detail } : {}) });
 	}
 
 	/**
@@ -120,7 +147,7 @@ export class SessionManager extends Disposable {
 	 * 401 asks again.
 	 */
 	async accessToken(): Promise<string | undefined> {
-		const session = this.current;
+		const session = this.session;
 		if (!session) {
 			return undefined;
 		}
@@ -131,7 +158,7 @@ export class SessionManager extends Disposable {
 				}
 			});
 		}
-		return this.current?.accessToken;
+		return this.session?.accessToken;
 	}
 
 	/**
@@ -146,7 +173,7 @@ export class SessionManager extends Disposable {
 	}
 
 	private async doRefresh(): Promise<boolean> {
-		const session = this.current;
+		const session = this.session;
 		const connection = this.connection();
 		if (!session || !connection) {
 			return false;
@@ -187,8 +214,17 @@ export class SessionManager extends Disposable {
 		};
 		this.current = session;
 		await this.secrets.store(SESSION_SECRET_KEY, JSON.stringify(session));
-		this.changed.fire({ session });
+		this.announce({ session });
 		return session;
+	}
+
+	/** Best effort: the tokens are gone locally whether or not their service hears of it. */
+	private async revokeAtIssuer(session: StoredSession): Promise<void> {
+		const connection = this.connection();
+		if (connection) {
+			const issuer = { ...connection, serverUrl: session.serverUrl };
+			await serviceFetch(issuer, '/oauth/revoke', formBody({ token: session.refreshToken })).catch(() => undefined);
+		}
 	}
 
 	private requireConnection(): ServiceConnection {
@@ -200,4 +236,19 @@ export class SessionManager extends Disposable {
 		}
 		return connection;
 	}
+}
+
+/** Whether two addresses name the same service (`https://policy.example.com/` is `https://POLICY.example.com`). */
+function sameServer(a: string, b: string | undefined): boolean {
+	if (b === undefined) {
+		return false;
+	}
+	const normal = (address: string) => {
+		try {
+			return new URL(address).href.replace(/\/+$/, '');
+		} catch {
+			return address;
+		}
+	};
+	return normal(a) === normal(b);
 }
