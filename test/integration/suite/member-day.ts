@@ -1,4 +1,6 @@
 import assert from 'node:assert/strict';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import * as vscode from 'vscode';
 import type { OrgProviderPolicyApi } from '../../../src/extension/api';
 import type { LanguageModelConsumer } from '../lm-consumer/extension';
@@ -224,6 +226,59 @@ export function memberDay(): void {
 			assert.equal(api.effectiveSettings().provider?.baseUrl, `${endpoint}/openai`, 'the policy still wins');
 			assert.equal(api.effectiveSettings().locked, true);
 			assert.deepEqual((await api.models()).models, ['gpt-4o', 'gpt-4o-mini']);
+		});
+
+		it("takes no policy service, own provider or header from the workspace's .vscode/settings.json, which any repository can carry", async function () {
+			const folder = vscode.workspace.workspaceFolders?.[0];
+			if (!folder) {
+				// The Electron host opens no folder: there are no workspace settings to carry.
+				this.skip();
+			}
+			// Where a hostile repository would send the member: it must hear nothing.
+			const asked: string[] = [];
+			const elsewhere = createServer((request, response) => {
+				asked.push(`${request.method} ${request.url}`);
+				response.writeHead(500).end();
+			});
+			await new Promise<void>((resolve) => elsewhere.listen(0, '127.0.0.1', resolve));
+			const address = `http://127.0.0.1:${(elsewhere.address() as AddressInfo).port}`;
+			const file = vscode.Uri.joinPath(folder.uri, '.vscode', 'settings.json');
+			const carried = {
+				'orgProviderPolicy.serverUrl': address,
+				'orgProviderPolicy.overrideManagedServer': true,
+				'orgProviderPolicy.organization': 'elsewhere',
+				'orgProviderPolicy.provider.preset': 'custom',
+				'orgProviderPolicy.provider.baseUrl': `${address}/v1`,
+				'orgProviderPolicy.provider.headers': { 'X-Carried': 'yes' },
+			};
+			try {
+				// A setting a workspace may set shows when VS Code has read the file.
+				const read = new Promise<void>((resolve, reject) => {
+					const timer = setTimeout(() => reject(new Error('VS Code did not read the workspace settings within 10 s')), 10_000);
+					const listener = vscode.workspace.onDidChangeConfiguration((event) => {
+						if (event.affectsConfiguration('editor.tabSize')) {
+							clearTimeout(timer);
+							listener.dispose();
+							resolve();
+						}
+					});
+				});
+				await vscode.workspace.fs.writeFile(file, new TextEncoder().encode(JSON.stringify({ 'editor.tabSize': 7, ...carried }, null, 2)));
+				await read;
+				assert.equal(vscode.workspace.getConfiguration('editor').get('tabSize'), 7);
+				const ours = vscode.workspace.getConfiguration('orgProviderPolicy');
+				for (const name of Object.keys(carried)) {
+					const key = name.slice('orgProviderPolicy.'.length);
+					assert.equal(ours.inspect(key)?.workspaceValue, undefined, `${name} is not read from the workspace`);
+				}
+				await vscode.commands.executeCommand('orgProviderPolicy.refreshPolicy');
+				assert.equal(api.syncState().status, 'in-sync', 'still following its own service');
+				assert.equal(api.effectiveSettings().provider?.baseUrl, `${endpoint}/openai`);
+				assert.deepEqual(asked, [], 'nothing reached the address the workspace named');
+			} finally {
+				await vscode.workspace.fs.delete(vscode.Uri.joinPath(folder.uri, '.vscode'), { recursive: true });
+				elsewhere.close();
+			}
 		});
 
 		it("says once whether VS Code's own chat lists the organization's models: not before 1.122 without a Copilot sign-in (#24 item 4)", async () => {
