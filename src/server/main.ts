@@ -4,6 +4,7 @@ import { requestLogSerializers } from './log-redaction';
 import { isoTime } from './clock';
 import { ConfigError, parseConfig } from './config';
 import { serverUsage } from './config-help';
+import { claimDataDir } from './store/data-dir-claim';
 import { describeStorage, openStore } from './store/open';
 import type { Store } from './store/store';
 import pinoPretty from 'pino-pretty';
@@ -26,10 +27,14 @@ async function main(): Promise<void> {
 		}
 		throw error;
 	}
+	let claim: { release(): void } | undefined;
 	let store: Store;
 	try {
+		// One service process per embedded database (PostgreSQL takes several).
+		claim = config.databaseUrl || config.dataDir === ':memory:' ? undefined : claimDataDir(config.dataDir);
 		store = await openStore(config);
 	} catch (error) {
+		claim?.release();
 		console.error(`org-policy-server: cannot open ${describeStorage(config)}: ${(error as Error).message}`);
 		process.exit(1);
 	}
@@ -65,6 +70,7 @@ async function main(): Promise<void> {
 		app.log.info({ signal }, 'shutting down: finishing in-flight requests and closing event streams');
 		await app.close();
 		await store.close();
+		claim?.release();
 		process.exit(0);
 	};
 	process.once('SIGTERM', () => void stop('SIGTERM'));

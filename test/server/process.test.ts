@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import { connect, type Socket } from 'node:net';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FLAGS, parseConfig, ServerConfigFields } from '../../src/server/config';
@@ -177,6 +177,45 @@ describe('service process', function () {
 		} finally {
 			rmSync(dataDir, { recursive: true, force: true });
 		}
+	});
+
+	describe('one service per embedded database', () => {
+		let dataDir: string;
+		beforeEach(() => (dataDir = mkdtempSync(join(tmpdir(), 'opp-claim-'))));
+		afterEach(() => rmSync(dataDir, { recursive: true, force: true }));
+
+		const start = (...extra: string[]) =>
+			startProcess(['--port', '0', '--data-dir', dataDir, '--org-id', 'acme', '--log-level', 'warn', ...extra]);
+		const listening = async (child: ChildProcess) => (await output(child).waitFor(/listening on (http:\/\/127\.0\.0\.1:\d+)/))[1]!;
+
+		it('refuses a second service on the data directory, naming the first, and takes over at once from one killed', async () => {
+			const first = start();
+			const firstUrl = await listening(first);
+			try {
+				const second = start();
+				const said = output(second);
+				assert.equal(await exitOf(second), 1);
+				assert.match(
+					said.text(),
+					new RegExp(
+						`another policy service \\(process ${first.pid} on \\S+, started \\d{4}-[^)]+\\) serves ${dataDir}: stop it first\\. To run several instances, give them one PostgreSQL database \\(--database-url\\)\\.`,
+					),
+				);
+				assert.equal((await fetch(`${firstUrl}/readyz`)).status, 200, 'the first one goes on serving');
+			} finally {
+				const exited = exitOf(first);
+				first.kill('SIGKILL');
+				await exited;
+			}
+			// Killed, it could not give the claim back: its process is gone, so the next start takes it.
+			assert.ok(existsSync(join(dataDir, 'service.lock')));
+			const next = start();
+			await listening(next);
+			const exited = exitOf(next);
+			next.kill('SIGTERM');
+			assert.equal(await exited, 0);
+			assert.equal(existsSync(join(dataDir, 'service.lock')), false, 'a service that stops gives its claim back');
+		});
 	});
 
 	describe('a lost admin link', () => {
