@@ -4,7 +4,7 @@ import type { FetchFunction } from '../client/http';
 import type { OrgProviderPolicyApi } from './api';
 import { OrganizationTokenSource } from './auth/organization-token';
 import { SessionManager } from './auth/session-manager';
-import { Disposable, Emitter, type Event } from './base/disposable';
+import { Disposable, Emitter } from './base/disposable';
 import { realScheduler } from './base/scheduler';
 import { AuthFeature } from './features/auth-feature';
 import { ChatFeature } from './features/chat-feature';
@@ -16,7 +16,7 @@ import { ProviderService, type ChatClientModule, type EntraModule } from './prov
 import { EntraSignIn } from './features/entra-sign-in';
 import { EntraCommands } from './features/entra-commands';
 import { EffectiveStateEvents } from './provider/effective-state';
-import { readHttpOptions, readMemberProvider, readServerSettings, SERVER_SETTING_KEYS } from './settings';
+import { onDidChangeServer, readHttpOptions, readMemberProvider, readServerSettings } from './settings';
 import { PolicySync } from './sync/policy-sync';
 import { withUserAgent, type ServiceConnection } from './base/service-http';
 import { extensionUserAgent } from '../policy/user-agent';
@@ -77,11 +77,7 @@ export class OrgPolicyExtension extends Disposable {
 		};
 
 		// A sign-in is used only with the service that issued it: a changed address sets it aside.
-		const serverChanges: Event<void> = (listener) =>
-			vscode.workspace.onDidChangeConfiguration(
-				(event) => SERVER_SETTING_KEYS.some((name) => event.affectsConfiguration(name)) && listener(),
-			);
-		const sessions = this._register(new SessionManager(context.secrets, connection, realScheduler, serverChanges));
+		const sessions = this._register(new SessionManager(context.secrets, connection, realScheduler, onDidChangeServer));
 		const sync = this._register(new PolicySync({ state: context.globalState, secrets: context.secrets }, realScheduler));
 		// A signed-out member keeps the last policy they had (fail closed), even across restarts:
 		// activation waits for it, so nothing is ever used unlocked in between.

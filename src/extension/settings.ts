@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import * as vscode from 'vscode';
 import type { HttpOptions } from '../client';
+import type { Event } from './base/disposable';
 import { parseManagedBootstrap, resolveServer, type ServerSettings } from './base/server-source';
 import { PRESETS, type MemberProviderSettings, type PresetId } from './lock/effective';
 
@@ -22,9 +23,33 @@ export function bootstrapFilePath(platform: NodeJS.Platform = process.platform, 
 export type { ServerSettings } from './base/server-source';
 
 /** The settings that say which policy service this machine follows. */
-export const SERVER_SETTING_KEYS = ['serverUrl', 'organization', 'overrideManagedServer'].map((key) => `${SECTION}.${key}`);
+const SERVER_SETTING_KEYS = ['serverUrl', 'organization', 'overrideManagedServer'].map((key) => `${SECTION}.${key}`);
 
-export function readServerSettings(file = process.env.ORG_PROVIDER_POLICY_BOOTSTRAP ?? bootstrapFilePath()): ServerSettings {
+const bootstrapFile = () => process.env.ORG_PROVIDER_POLICY_BOOTSTRAP ?? bootstrapFilePath();
+
+/**
+ * Fires when the policy service this machine follows may have changed: one of its settings, or IT's
+ * bootstrap file written, replaced or removed (a service moved to a new address reaches members at
+ * once, not at their next restart).
+ */
+export const onDidChangeServer: Event<void> = (listener) => {
+	const file = bootstrapFile();
+	const settings = vscode.workspace.onDidChangeConfiguration(
+		(event) => SERVER_SETTING_KEYS.some((name) => event.affectsConfiguration(name)) && listener(),
+	);
+	const watcher = vscode.workspace.createFileSystemWatcher(new vscode.RelativePattern(vscode.Uri.file(dirname(file)), basename(file)));
+	const changed = () => listener();
+	const fileEvents = [watcher.onDidCreate(changed), watcher.onDidChange(changed), watcher.onDidDelete(changed)];
+	return {
+		dispose: () => {
+			settings.dispose();
+			fileEvents.forEach((event) => event.dispose());
+			watcher.dispose();
+		},
+	};
+};
+
+export function readServerSettings(file = bootstrapFile()): ServerSettings {
 	const config = vscode.workspace.getConfiguration(SECTION);
 	return resolveServer(
 		{

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import * as vscode from 'vscode';
@@ -278,6 +279,39 @@ export function memberDay(): void {
 			} finally {
 				await vscode.workspace.fs.delete(vscode.Uri.joinPath(folder.uri, '.vscode'), { recursive: true });
 				elsewhere.close();
+			}
+		});
+
+		it("sets the sign-in aside when IT's bootstrap file moves the service, sending the new address no token, and takes it up again when the file moves back", async () => {
+			const file = process.env.ORG_PROVIDER_POLICY_BOOTSTRAP!;
+			const deployed = readFileSync(file, 'utf8');
+			const revision = api.policy()?.revision;
+			// Where the file now says the service is: it must be sent none of the member's tokens.
+			const carried: string[] = [];
+			const moved = createServer((request, response) => {
+				carried.push(`${request.method} ${request.url} ${request.headers.authorization ?? ''}`);
+				response.writeHead(503).end();
+			});
+			await new Promise<void>((resolve) => moved.listen(0, '127.0.0.1', resolve));
+			try {
+				writeFileSync(
+					file,
+					JSON.stringify({ serverUrl: `http://127.0.0.1:${(moved.address() as AddressInfo).port}`, organization: 'acme' }),
+				);
+				await until('the sign-in set aside for the moved service', () => api.syncState().status === 'signed-out');
+				assert.equal(api.policy()?.revision, revision, 'the last policy stays in force (fail closed)');
+				assert.equal(api.effectiveSettings().locked, true);
+				assert.deepEqual(await vscode.authentication.getAccounts('org-provider-policy'), [], 'no account for the moved service yet');
+				writeFileSync(file, deployed);
+				await until('in sync again with the service the file names once more', () => api.syncState().status === 'in-sync');
+				assert.deepEqual(
+					carried.filter((request) => !request.endsWith(' ')),
+					[],
+					'no token reached the moved address',
+				);
+			} finally {
+				writeFileSync(file, deployed);
+				moved.close();
 			}
 		});
 
