@@ -39,6 +39,12 @@ const vscode = {
 	},
 	ProgressLocation: { SourceControl: 1, Window: 10, Notification: 15 },
 	ConfigurationTarget: { Global: 1, Workspace: 2, WorkspaceFolder: 3 },
+	RelativePattern: class {
+		constructor(base, pattern) {
+			this.baseUri = base;
+			this.pattern = pattern;
+		}
+	},
 	MarkdownString: class {
 		constructor(value = '') {
 			this.value = value;
@@ -66,6 +72,7 @@ const vscode = {
 	workspace: {
 		getConfiguration: () => ({ get: (_key, fallback) => fallback, update: async () => undefined }),
 		onDidChangeConfiguration: disposable,
+		createFileSystemWatcher: () => ({ onDidCreate: disposable, onDidChange: disposable, onDidDelete: disposable, dispose() {} }),
 		registerTextDocumentContentProvider: disposable,
 	},
 	commands: { registerCommand: disposable, executeCommand: async () => undefined },
