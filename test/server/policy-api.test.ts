@@ -506,6 +506,7 @@ describe('policy API over HTTP', () => {
 			['/metrics'],
 			['/api/v1/openapi.json'],
 			['/console/login'],
+			['/console/no-such-page', { headers: { accept: 'text/html' } }],
 		];
 		for (const [path, init] of asked) {
 			const response = await fetch(`${service.url}${path}`, init);
