@@ -131,6 +131,7 @@ void (async () => {
 	const ours = api && typeof api.syncState === 'function';
 	const statusAtActivation = ours ? api.syncState().status : null;
 	const revisionAtActivation = ours && api.policy() ? api.policy().revision : null;
+	const headersAtActivation = ours && api.policy() ? api.policy().provider?.headers : null;
 	const loadedAtActivation = Object.keys(require.cache).map((file) => file.split('/').pop());
 	const azureLoaded = Object.keys(require.cache).some((file) => file.includes('@azure') || file.endsWith('entra.js'));
 	const lazyLoaded = Object.keys(require.cache)
@@ -152,6 +153,11 @@ void (async () => {
 				revisionAtActivation,
 				status: ours ? api.syncState().status : null,
 				locked: ours ? api.effectiveSettings().locked : null,
+				// What other extensions see of the policy's custom headers, before and after the rest loads.
+				headersAtActivation,
+				headers: policy?.provider?.headers ?? null,
+				effectiveHeaders: ours ? (api.effectiveSettings().provider?.headers ?? null) : null,
+				syncStateHeaders: ours ? (api.syncState().policy?.document.provider?.headers ?? null) : null,
 			}),
 		);
 		process.exit(0);

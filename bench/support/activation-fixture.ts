@@ -4,7 +4,7 @@ import { buildPolicyDocument, canonicalJson, generateSigningKeyPair, PolicySetti
 
 /**
  * A member's storage after a sign-in and one applied revision (7): the session and the pin in
- * secret storage, the signed policy in global state, as bench/support/activate-once.cjs reads them.
+ * secret storage, the signed policy too (where PolicyCache keeps it), as bench/support/activate-once.cjs reads them.
  * `alter` changes the cached envelope after signing (the start-up tests tamper with it).
  */
 export function fixtureFile(dir: string, alter?: (envelope: { policy: Record<string, unknown> }) => void): string {
@@ -46,13 +46,9 @@ export function fixtureFile(dir: string, alter?: (envelope: { policy: Record<str
 			secrets: {
 				'orgProviderPolicy.session': JSON.stringify(session),
 				'orgProviderPolicy.pin': JSON.stringify({ organizationId: 'acme', signingKey: keys.publicKey, highestRevision: document.revision }),
+				'orgProviderPolicy.cache.acme': JSON.stringify({ envelope, receivedAt: Date.now() }),
 			},
-			globalState: {
-				'orgProviderPolicy.cache.acme': {
-					envelope,
-					receivedAt: Date.now(),
-				},
-			},
+			globalState: {},
 		}),
 	);
 	return file;

@@ -2,6 +2,7 @@ import * as vscode from 'vscode';
 import type { PolicyDocument } from '../policy';
 import type { PrecompiledValidators } from '../policy/precompiled-verification';
 import type { OrgProviderPolicyApi } from './api';
+import { documentForApi, settingsForApi, syncStateForApi } from './api-view';
 import { Disposable, Emitter } from './base/disposable';
 import type { Announcement } from './lock/announcements';
 import type { OrgPolicyExtension } from './org-policy-extension';
@@ -53,9 +54,10 @@ export class ActivationShell extends Disposable {
 		this.ready = this.start();
 		this.api = {
 			version: 1,
-			policy: () => (this.main ? this.main.api.policy() : this.startUpPolicy()),
-			syncState: () => (this.main ? this.main.api.syncState() : this.startUpState()),
-			effectiveSettings: () => this.loaded().api.effectiveSettings(),
+			// Header values are hidden from other extensions (see api-view.ts).
+			policy: () => documentForApi(this.main ? this.main.api.policy() : this.startUpPolicy()),
+			syncState: () => syncStateForApi(this.main ? this.main.api.syncState() : this.startUpState()),
+			effectiveSettings: () => settingsForApi(this.loaded().api.effectiveSettings()),
 			models: () => this.loaded().api.models(),
 			onDidChange: this.changed.event,
 			onDidShowDeviceCode: this.deviceCodes.event,

@@ -5,7 +5,11 @@ import type { EffectiveSettings } from './lock/effective';
 import type { VsCodeChatVisibility } from './lock/vscode-chat';
 import type { SyncState } from './sync/policy-sync';
 
-/** What `activate()` returns: read by other extensions and by the extension-host tests. */
+/**
+ * What `activate()` returns: read by other extensions and by the extension-host tests. Custom header
+ * values are hidden in everything it returns (`••••••`): another extension sends through the
+ * Language Model API, which adds them.
+ */
 export interface OrgProviderPolicyApi {
 	readonly version: 1;
 	/** The applied policy document, if any (live or cached). */

@@ -17,6 +17,10 @@ interface Activation {
 	status: string;
 	locked: boolean;
 	cachedRevision: number | null;
+	headersAtActivation: Record<string, string> | null;
+	headers: Record<string, string> | null;
+	effectiveHeaders: Record<string, string> | null;
+	syncStateHeaders: Record<string, string> | null;
 }
 
 describe('the built activation bundle', () => {
@@ -40,6 +44,15 @@ describe('the built activation bundle', () => {
 		assert.deepEqual(result.loadedAtActivation.sort(), ['activate-once.cjs', 'extension.js', 'policy-validators.js']);
 		assert.equal(result.cachedRevision, 7, 'the same revision once the rest has loaded and checked it fully');
 		assert.equal(result.locked, true);
+	});
+
+	it("hides the policy's custom header values from other extensions, before and after the rest loads", () => {
+		const result = activate(fixtureFile(dir));
+		const hidden = { 'X-Tenant': '••••••' };
+		assert.deepEqual(
+			[result.headersAtActivation, result.headers, result.effectiveHeaders, result.syncStateHeaders],
+			[hidden, hidden, hidden, hidden],
+		);
 	});
 
 	it('is locked, unable to verify, from activation on when the cached policy was altered', () => {

@@ -12,20 +12,7 @@ import { artifacts, FIRST_RUN, PACKAGED, UPGRADE, log, packageExtension, root } 
 import { hostEnvironment, installExtension, logsDir, prepareOfflineHost, remote, runSuiteOnPage, startHostServer } from './offline-host';
 import { runUpgrade } from './upgrade-host';
 import { uiChatAfterReload } from './ui-driver';
-import type { World } from './world';
-
-/** A check the launcher makes itself, after the extension host's tests: counted and reported with them. */
-function countOutsideHost(world: World, title: string, result: { ok: boolean; detail: string }): void {
-	const stats = (world.stats ??= { passed: 0, failed: 0, skipped: 0 });
-	if (result.ok) {
-		stats.passed++;
-		console.log(`    ✔ ${title}`);
-	} else {
-		stats.failed++;
-		(stats.failures ??= []).push({ title: `a member's day with Org Provider Policy ${title}`, message: result.detail });
-		console.log(`    ✗ ${title}: ${result.detail}`);
-	}
-}
+import { countOutsideHost, type World } from './world';
 
 export async function runOffline(
 	suitePath: string,

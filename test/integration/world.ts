@@ -242,3 +242,21 @@ export async function startWorld(): Promise<{ world: World; env: Record<string, 
 	};
 	return { world, env, control };
 }
+
+/** A check the launcher makes itself, after the extension host's tests: counted and reported with them. */
+export function countOutsideHost(
+	world: World,
+	title: string,
+	result: { ok: boolean; detail: string },
+	suite = "a member's day with Org Provider Policy",
+): void {
+	const stats = (world.stats ??= { passed: 0, failed: 0, skipped: 0 });
+	if (result.ok) {
+		stats.passed++;
+		console.log(`    ✔ ${title}`);
+	} else {
+		stats.failed++;
+		(stats.failures ??= []).push({ title: `${suite} ${title}`, message: result.detail });
+		console.log(`    ✗ ${title}: ${result.detail}`);
+	}
+}

@@ -8,7 +8,7 @@ import { ProviderService } from '../../src/extension/provider/provider-service';
 import { PolicySync, type SyncState } from '../../src/extension/sync/policy-sync';
 import { eventually, whenChanged } from '../support/eventually';
 import { ManualScheduler } from '../support/manual-scheduler';
-import { memberWhoApplied, MemoryKeyValueStore, MemorySecretStore } from '../support/memory-storage';
+import { cachedPolicy, memberWhoApplied, MemoryKeyValueStore, MemorySecretStore, setCachedPolicy } from '../support/memory-storage';
 import { validSettings } from '../support/policy-fixtures';
 import { ManualClock } from '../support/service';
 
@@ -120,32 +120,32 @@ describe('a member is never unlocked by its own disk', () => {
 	});
 
 	it('stays locked, unable to verify, when the cache is deleted', async () => {
-		await memento.update('orgProviderPolicy.cache.acme', undefined);
+		await setCachedPolicy(secrets, undefined);
 		const state = await restoredStatus();
 		assert.equal(state.status, 'cannot-verify');
 		assert.match(state.status === 'cannot-verify' ? state.message : '', /no AI provider is used until it is verified/);
 	});
 
 	it('stays locked when the cache is altered', async () => {
-		const cached = memento.get<{ envelope: { policy: { enabled: boolean } } }>('orgProviderPolicy.cache.acme')!;
+		const cached = await cachedPolicy<{ envelope: { policy: { enabled: boolean } }; receivedAt: number }>(secrets);
 		cached.envelope.policy.enabled = false;
-		await memento.update('orgProviderPolicy.cache.acme', cached);
+		await setCachedPolicy(secrets, cached);
 		assert.equal((await restoredStatus()).status, 'cannot-verify');
 	});
 
 	it('refuses an older genuine revision put back into the cache (rollback to enabled: false)', async () => {
-		await memento.update('orgProviderPolicy.cache.acme', { envelope: signed(2, validSettings.disabled), receivedAt: 1 });
+		await setCachedPolicy(secrets, { envelope: signed(2, validSettings.disabled), receivedAt: 1 });
 		assert.equal((await restoredStatus()).status, 'cannot-verify');
 	});
 
 	it('ignores a key written into global state: trust lives in secret storage', async () => {
 		await memento.update('orgProviderPolicy.trust', { signingKey: attacker.publicKey, organizationId: 'acme' });
-		await memento.update('orgProviderPolicy.cache.acme', { envelope: signed(9, validSettings.disabled, attacker), receivedAt: 1 });
+		await setCachedPolicy(secrets, { envelope: signed(9, validSettings.disabled, attacker), receivedAt: 1 });
 		assert.equal((await restoredStatus()).status, 'cannot-verify');
 	});
 
 	it('keeps the lock through sign-out, and the provider uses nothing meanwhile', async () => {
-		await memento.update('orgProviderPolicy.cache.acme', undefined);
+		await setCachedPolicy(secrets, undefined);
 		await sync.restoreLastKnown();
 		sync.signedOut();
 		assert.equal(sync.current.status, 'cannot-verify');

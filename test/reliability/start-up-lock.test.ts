@@ -7,7 +7,7 @@ import { PolicySync } from '../../src/extension/sync/policy-sync';
 import { restoreAtStartUp } from '../../src/extension/sync/start-up-policy';
 import { loadPrecompiledValidators } from '../support/precompiled-validators';
 import { ManualScheduler } from '../support/manual-scheduler';
-import { memberWhoApplied, MemoryKeyValueStore, MemorySecretStore } from '../support/memory-storage';
+import { ACME_CACHE_KEY, memberWhoApplied, MemoryKeyValueStore, MemorySecretStore, setCachedPolicy } from '../support/memory-storage';
 import { validSettings } from '../support/policy-fixtures';
 import { ManualClock } from '../support/service';
 
@@ -67,7 +67,7 @@ describe('the activation path never unlocks a member', function () {
 			['not an envelope', { policy: 'enabled: false' }],
 		];
 		for (const [what, envelope] of cases) {
-			await memento.update('orgProviderPolicy.cache.acme', envelope === undefined ? undefined : { envelope, receivedAt: 1 });
+			await setCachedPolicy(secrets, envelope === undefined ? undefined : { envelope, receivedAt: 1 });
 			sync.dispose();
 			sync = new PolicySync({ state: memento, secrets }, new ManualScheduler(new ManualClock(), false), { ackSpreadMs: 0 });
 			const { decision, state } = await startUp();
@@ -87,7 +87,7 @@ describe('the activation path never unlocks a member', function () {
 		const broken = document(5, withModels);
 		assert.ok(broken.provider?.models);
 		broken.provider.models.default = 'not-an-allowed-model';
-		await memento.update('orgProviderPolicy.cache.acme', { envelope: signed(broken), receivedAt: 1 });
+		await setCachedPolicy(secrets, { envelope: signed(broken), receivedAt: 1 });
 		const { decision, state } = await startUp();
 		assert.equal(decision.kind, 'restored', 'the JSON Schema cannot state this rule');
 		assert.equal(state.status, 'cannot-verify');
@@ -95,7 +95,7 @@ describe('the activation path never unlocks a member', function () {
 
 	it('leaves a cache of an older schema version, or an unreadable pin, to the full check', async () => {
 		const v2 = signed({ ...document(4), schemaVersion: 2 } as ReturnType<typeof document>);
-		await memento.update('orgProviderPolicy.cache.acme', { envelope: v2, receivedAt: 1 });
+		await setCachedPolicy(secrets, { envelope: v2, receivedAt: 1 });
 		const { decision, state } = await startUp();
 		assert.equal(decision.kind, 'needs-full-check');
 		// Adopting it runs the full restore (zod, every schema version): the older document applies.
@@ -103,6 +103,31 @@ describe('the activation path never unlocks a member', function () {
 		assert.equal(state.policy?.document.revision, 4);
 		await secrets.store('orgProviderPolicy.pin', '{not json');
 		assert.equal((await restoreAtStartUp(secrets, memento, validators)).kind, 'needs-full-check');
+	});
+
+	it("moves an earlier release's cache out of global state (plain text on disk) into secret storage, applied as before", async () => {
+		// Releases up to 0.2.x kept it in global state, custom header values (a gateway's key) and all.
+		const envelope = signed(document(4));
+		await setCachedPolicy(secrets, undefined);
+		await memento.update(ACME_CACHE_KEY, { envelope, receivedAt: 1 });
+		const { decision, state } = await startUp();
+		assert.equal(decision.kind, 'needs-full-check', 'the full check reads it, and moves it');
+		assert.equal(state.policy?.document.revision, 4);
+		assert.equal(memento.get(ACME_CACHE_KEY), undefined, 'no copy left in global state');
+		assert.deepEqual(JSON.parse((await secrets.get(ACME_CACHE_KEY)) ?? 'null'), { envelope, receivedAt: 1 });
+		// The next start reads it from secret storage, on the precompiled path.
+		assert.equal((await restoreAtStartUp(secrets, memento, validators)).kind, 'restored');
+	});
+
+	it("moves an earlier release's altered cache too, and stays locked", async () => {
+		const envelope = signed(document(4));
+		envelope.policy.enabled = false;
+		await setCachedPolicy(secrets, undefined);
+		await memento.update(ACME_CACHE_KEY, { envelope, receivedAt: 1 });
+		const { state } = await startUp();
+		assert.equal(state.status, 'cannot-verify');
+		assert.equal(memento.get(ACME_CACHE_KEY), undefined);
+		assert.equal((await restoreAtStartUp(secrets, memento, validators)).kind, 'cannot-verify');
 	});
 
 	it('decides nothing on a machine that never signed in', async () => {

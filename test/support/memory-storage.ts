@@ -1,3 +1,4 @@
+import assert from 'node:assert/strict';
 import { Emitter, type IDisposable } from '../../src/extension/base/disposable';
 import type { ListedKeyValueStore, SecretStore } from '../../src/extension/base/storage';
 
@@ -77,9 +78,24 @@ export class MementoLikeVsCode implements ListedKeyValueStore {
 	}
 }
 
+/** Where PolicyCache keeps acme's last verified policy: secret storage (global state up to 0.2.x). */
+export const ACME_CACHE_KEY = 'orgProviderPolicy.cache.acme';
+
+/** Writes acme's cached policy as PolicyCache does, or deletes it (`undefined`). */
+export async function setCachedPolicy(secrets: SecretStore, cached: { envelope: unknown; receivedAt: number } | undefined): Promise<void> {
+	await (cached === undefined ? secrets.delete(ACME_CACHE_KEY) : secrets.store(ACME_CACHE_KEY, JSON.stringify(cached)));
+}
+
+/** Acme's cached policy as PolicyCache wrote it, a copy to alter. */
+export async function cachedPolicy<T>(secrets: SecretStore): Promise<T> {
+	const stored = await secrets.get(ACME_CACHE_KEY);
+	assert.ok(stored !== undefined, 'a policy is cached in secret storage');
+	return JSON.parse(stored) as T;
+}
+
 /**
  * A member's storage after they applied `revision` under `signingKey` for organization acme: the pin
- * in secret storage, the signed envelope in global state (as PolicyCache writes them).
+ * and the signed envelope in secret storage (as PolicyCache writes them).
  */
 export async function memberWhoApplied(
 	revision: number,
@@ -89,6 +105,6 @@ export async function memberWhoApplied(
 	const memento = new MemoryKeyValueStore();
 	const secrets = new MemorySecretStore();
 	await secrets.store('orgProviderPolicy.pin', JSON.stringify({ organizationId: 'acme', signingKey, highestRevision: revision }));
-	await memento.update('orgProviderPolicy.cache.acme', { envelope, receivedAt: 1 });
+	await setCachedPolicy(secrets, { envelope, receivedAt: 1 });
 	return { memento, secrets };
 }

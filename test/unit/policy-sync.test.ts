@@ -17,7 +17,7 @@ import {
 } from '../../src/extension/sync/policy-sync';
 import { eventually, whenChanged } from '../support/eventually';
 import { ManualScheduler } from '../support/manual-scheduler';
-import { MemoryKeyValueStore, MemorySecretStore } from '../support/memory-storage';
+import { ACME_CACHE_KEY, cachedPolicy, MemoryKeyValueStore, MemorySecretStore, setCachedPolicy } from '../support/memory-storage';
 import { validSettings } from '../support/policy-fixtures';
 import { storeOutOfReach } from '../support/store-outage';
 import { ADMIN, approveDevice, bearer, jsonOf, ManualClock, putPolicy, startService, type RunningService } from '../support/service';
@@ -117,7 +117,8 @@ describe('policy sync against the real service', () => {
 		sync.start(syncSession());
 		await stateWhere(sync, revisionIs(1), 'revision 1');
 		assert.equal(sync.current.policy?.source, 'live');
-		assert.ok(memento.values.has('orgProviderPolicy.cache.acme'), 'the applied revision is cached');
+		assert.ok(syncSecrets.values.has(ACME_CACHE_KEY), 'the applied revision is cached, in secret storage');
+		assert.deepEqual(memento.keys(), [], 'nothing of the policy in global state (plain text on disk)');
 
 		assert.equal((await putPolicy(service.url, admin, validSettings.azureDeployment, '"1"')).status, 200);
 		const state = await stateWhere(sync, revisionIs(2), 'revision 2 from the stream');
@@ -322,9 +323,9 @@ describe('policy sync against the real service', () => {
 		assert.equal(restarted.current.policy?.source, 'cached');
 		assert.equal(restarted.current.policy?.document.revision, 1);
 
-		const cached = memento.get<{ envelope: { policy: { enabled: boolean } } }>('orgProviderPolicy.cache.acme')!;
+		const cached = await cachedPolicy<{ envelope: { policy: { enabled: boolean } }; receivedAt: number }>(syncSecrets);
 		cached.envelope.policy.enabled = true;
-		await memento.update('orgProviderPolicy.cache.acme', cached);
+		await setCachedPolicy(syncSecrets, cached);
 		const tampered = new PolicySync({ state: memento, secrets: syncSecrets }, scheduler);
 		await tampered.restoreLastKnown();
 		assert.equal(tampered.current.policy, undefined, 'a tampered cache is not applied');
@@ -449,11 +450,8 @@ describe('policy sync at start-up', () => {
 			updatedBy: 'a@acme.example',
 		});
 		const memento = new MemoryKeyValueStore();
-		await memento.update('orgProviderPolicy.cache.acme', {
-			envelope: JSON.parse(JSON.stringify(signPolicy(document, keys.privateKeyPem))),
-			receivedAt: 1,
-		});
 		const secrets = new MemorySecretStore();
+		await setCachedPolicy(secrets, { envelope: JSON.parse(JSON.stringify(signPolicy(document, keys.privateKeyPem))), receivedAt: 1 });
 		await secrets.store(
 			'orgProviderPolicy.pin',
 			JSON.stringify({ organizationId: 'acme', signingKey: keys.publicKey, highestRevision: 4 }),

@@ -1,7 +1,7 @@
 import { PolicySigningKeySchema, verifySignedPolicy, type PolicyDocument, type PolicySigningKey, type PolicyTrust } from '../../policy';
 import * as z from 'zod';
 import type { KeyValueStore, SecretStore } from '../base/storage';
-import { PIN_KEY, policyCacheKey, type CachedEnvelope } from './cache-keys';
+import { PIN_KEY, policyCacheKey, readCachedEnvelope, type CachedEnvelope } from './cache-keys';
 import type { AppliedPolicy } from './state';
 
 export const PinSchema = z.object({
@@ -19,9 +19,10 @@ export const PinSchema = z.object({
 export type Pin = z.infer<typeof PinSchema>;
 
 /**
- * The last verified policy per organization, kept as the signed envelope in global state and
- * verified again whenever it is read, against a pin kept in secret storage. A cache that no longer
- * verifies, or is older than what was applied before (a rollback), is never applied.
+ * The last verified policy per organization, kept as the signed envelope in secret storage (its
+ * header values may be secrets) and verified again whenever it is read, against a pin kept there
+ * too. A cache that no longer verifies, or is older than what was applied before (a rollback), is
+ * never applied. An earlier release's copy in global state is moved to secret storage when read.
  */
 export class PolicyCache {
 	constructor(
@@ -82,8 +83,11 @@ export class PolicyCache {
 	}
 
 	/** The cached policy, when it verifies against the trust and is not older than the mark. */
-	load(trust: PolicyTrust, highestRevision: number): AppliedPolicy | undefined {
-		const cached = this.store.get<CachedEnvelope>(policyCacheKey(trust.organizationId));
+	async load(trust: PolicyTrust, highestRevision: number): Promise<AppliedPolicy | undefined> {
+		const { cached, legacy } = await readCachedEnvelope(this.secrets, this.store, trust.organizationId);
+		if (cached && legacy) {
+			await this.keep(trust.organizationId, cached);
+		}
 		if (!cached) {
 			return undefined;
 		}
@@ -96,7 +100,16 @@ export class PolicyCache {
 	}
 
 	async save(organizationId: string, envelope: unknown, receivedAt: number): Promise<void> {
-		await this.store.update(policyCacheKey(organizationId), { envelope, receivedAt });
+		await this.keep(organizationId, { envelope, receivedAt });
+	}
+
+	/** Secret storage first, then global state cleared: another window reading meanwhile finds one of them. */
+	private async keep(organizationId: string, cached: CachedEnvelope): Promise<void> {
+		const key = policyCacheKey(organizationId);
+		await this.secrets.store(key, JSON.stringify(cached));
+		if (this.store.get(key) !== undefined) {
+			await this.store.update(key, undefined);
+		}
 	}
 
 	private async write(pin: Pin): Promise<void> {

@@ -89,13 +89,13 @@ export class PolicySync extends Disposable {
 	async restoreLastKnown(): Promise<void> {
 		const pin = await this.cache.pin();
 		if (pin) {
-			this.restoreFor({ organizationId: pin.organizationId, signingKey: pin.signingKey }, pin.highestRevision);
+			await this.restoreFor({ organizationId: pin.organizationId, signingKey: pin.signingKey }, pin.highestRevision);
 		}
 	}
 
-	private restoreFor(trust: PolicyTrust, highestRevision: number): void {
+	private async restoreFor(trust: PolicyTrust, highestRevision: number): Promise<void> {
 		this.highestApplied = highestRevision;
-		const cached = this.cache.load(trust, highestRevision);
+		const cached = await this.cache.load(trust, highestRevision);
 		if (cached) {
 			this.dispatch({ type: 'restored', policy: cached });
 		} else if (highestRevision > 0) {
@@ -115,7 +115,7 @@ export class PolicySync extends Disposable {
 			this.trust = await this.cache.rememberTrust(session.trust);
 			const pin = await this.cache.pin();
 			if (!this.state.policy || this.state.policy.source === 'cached') {
-				this.restoreFor(this.trust, pin?.highestRevision ?? 0);
+				await this.restoreFor(this.trust, pin?.highestRevision ?? 0);
 			}
 			await this.loop(new PolicyTransport(session), session, run.signal);
 		})();

@@ -1,6 +1,6 @@
 import { verifyCachedPolicy, type CachedPolicyDocument, type PrecompiledValidators } from '../../policy/precompiled-verification';
 import type { KeyValueStore, SecretStore } from '../base/storage';
-import { PIN_KEY, policyCacheKey, type CachedEnvelope } from './cache-keys';
+import { PIN_KEY, readCachedEnvelope } from './cache-keys';
 
 // Imports stay off the policy index and zod: this module runs on the activation path.
 
@@ -52,9 +52,10 @@ export async function restoreAtStartUp(
 		signingKey: { alg: 'Ed25519'; keyId: string; publicKey: string };
 		highestRevision: number;
 	};
-	const cached = store.get<CachedEnvelope>(policyCacheKey(organizationId));
+	const { cached, legacy } = await readCachedEnvelope(secrets, store, organizationId);
 	const version = (cached?.envelope as { policy?: { schemaVersion?: unknown } } | undefined)?.policy?.schemaVersion;
-	if (version !== undefined && version !== PRECOMPILED_SCHEMA_VERSION) {
+	// An earlier release's copy (or schema): the full check decides, and moves the copy to secret storage.
+	if (legacy || (version !== undefined && version !== PRECOMPILED_SCHEMA_VERSION)) {
 		return { kind: 'needs-full-check' };
 	}
 	try {

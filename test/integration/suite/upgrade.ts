@@ -3,6 +3,7 @@ import * as vscode from 'vscode';
 import type { OrgProviderPolicyApi } from '../../../src/extension/api';
 import type { MemberView } from '../../../src/server/http/views';
 import { approveDeviceCode } from './device-approval';
+import { GATEWAY_KEY } from './upgrade-values';
 
 const env = (name: string): string => {
 	const value = process.env[name];
@@ -108,7 +109,7 @@ export function upgrade(phase: 'before' | 'after'): void {
 				await signIn;
 				const applied = await save({
 					baseUrl: `${endpoint}/openai`,
-					headers: { 'X-Tenant': 'acme' },
+					headers: { 'X-Tenant': 'acme', 'X-Gateway-Key': GATEWAY_KEY },
 					apiKeyRequired: true,
 					azure: { apiVersion: '2024-06-01' },
 					models: { allowed: ['gpt-4o'], default: 'gpt-4o' },
@@ -127,7 +128,7 @@ export function upgrade(phase: 'before' | 'after'): void {
 				// Organization tokens need policy schema 3, which 0.2.0 does not know.
 				const needsUpdate = await save({
 					baseUrl: `${endpoint}/openai`,
-					headers: { 'X-Tenant': 'acme' },
+					headers: { 'X-Tenant': 'acme', 'X-Gateway-Key': GATEWAY_KEY },
 					apiKeyRequired: false,
 					azure: { apiVersion: '2024-06-01' },
 					organizationToken: { audience: AUDIENCE },
@@ -185,6 +186,7 @@ export function upgrade(phase: 'before' | 'after'): void {
 			const sent = await lastChat();
 			assert.equal(sent?.headers['api-key'], MEMBER_KEY);
 			assert.equal(sent?.headers['x-tenant'], 'acme');
+			assert.equal(sent?.headers['x-gateway-key'], GATEWAY_KEY);
 			assert.deepEqual(sent?.query, { 'api-version': ['2024-06-01'] });
 			// Sent by the update (0.2.0 sent the SDK's minified "Da/JS" instead of its own name).
 			assert.match(sent?.headers['user-agent'] ?? '', new RegExp(`^OrgProviderPolicy/${version(updated).replace(/\./g, '\\.')} `));
