@@ -85,10 +85,11 @@ describe('a sign-in is used only with the service that issued it', () => {
 		moveTo(second.url);
 		assert.equal(sessions.session, undefined, 'not signed in to the configured service');
 		assert.deepEqual(
-			changes.map((change) => change.session?.serverUrl),
-			[undefined],
-			'listeners are told, so the sync stops and the member is asked to sign in',
+			changes.map((change) => [change.session?.serverUrl, change.reason]),
+			[[undefined, 'other-service']],
+			'listeners are told why, so the sync stops and the member is asked to sign in there',
 		);
+		assert.equal(sessions.signedInElsewhere, first.url, 'the sign-in kept, for the service that issued it');
 		assert.equal(await sessions.accessToken(), undefined);
 		assert.equal(await sessions.refresh(), false);
 		assert.equal(syncSessionFor(sessions, connection()), undefined, 'no sync session for the new service');
@@ -102,6 +103,7 @@ describe('a sign-in is used only with the service that issued it', () => {
 			changes.map((change) => change.session?.serverUrl),
 			[undefined, first.url],
 		);
+		assert.equal(sessions.signedInElsewhere, undefined);
 		const token = await sessions.accessToken();
 		assert.equal((await fetch(`${first.url}/api/v1/policy`, { headers: bearer(token!) })).status, 200);
 	});

@@ -41,10 +41,14 @@ export class NoPolicyServerError extends Error {
 	override readonly name = 'NoPolicyServerError';
 }
 
-/** A change of session; a sign-out says why, and a refused refresh what the service said (its `error_description`). */
+/**
+ * A change of session; a sign-out says why, and a refused refresh what the service said (its
+ * `error_description`). `other-service`: the sign-in is kept but set aside, another service being
+ * configured now (see {@link SessionManager.signedInElsewhere}).
+ */
 export interface SessionChange {
 	readonly session: StoredSession | undefined;
-	readonly reason?: SignOutReason;
+	readonly reason?: SignOutReason | 'other-service';
 	readonly detail?: string;
 }
 
@@ -82,8 +86,9 @@ export class SessionManager extends Disposable {
 		if (serverChanges) {
 			this._register(
 				serverChanges(() => {
-					if (this.session !== this.announced) {
-						this.announce({ session: this.session });
+					const session = this.session;
+					if (session !== this.announced) {
+						this.announce(session || !this.current ? { session } : { session, reason: 'other-service' });
 					}
 				}),
 			);
@@ -99,6 +104,11 @@ export class SessionManager extends Disposable {
 	get session(): StoredSession | undefined {
 		const stored = this.current;
 		return stored && sameServer(stored.serverUrl, this.connection()?.serverUrl) ? stored : undefined;
+	}
+
+	/** The service of the sign-in kept but not in use, another service being configured now. */
+	get signedInElsewhere(): string | undefined {
+		return this.current && !this.session ? this.current.serverUrl : undefined;
 	}
 
 	/** Reads the stored session; another window may have signed in or out. */

@@ -48,7 +48,13 @@ export class SyncFeature extends Disposable implements vscode.TextDocumentConten
 		this.statusBar.show();
 		this._register(
 			vscode.workspace.onDidChangeConfiguration((event) => {
-				if (event.affectsConfiguration('orgProviderPolicy.serverUrl') && this.connection() && !this.sessions.session) {
+				// A sign-in set aside by the change has its own notice (below).
+				if (
+					event.affectsConfiguration('orgProviderPolicy.serverUrl') &&
+					this.connection() &&
+					!this.sessions.session &&
+					!this.sessions.signedInElsewhere
+				) {
 					// Saving the address is the moment to offer the next step.
 					const server = this.connection()!.serverUrl;
 					void vscode.window
@@ -91,6 +97,8 @@ export class SyncFeature extends Disposable implements vscode.TextDocumentConten
 					this.sync.signedOut();
 					if (reason === 'revoked') {
 						void vscode.window.showWarningMessage(revokedMessage(this.sync.current.policy?.document.organization.name, detail));
+					} else if (reason === 'other-service') {
+						this.offerSignInAtNewService();
 					}
 				}
 			}),
@@ -104,6 +112,26 @@ export class SyncFeature extends Disposable implements vscode.TextDocumentConten
 		);
 		this.render(sync.current);
 		void this.checkApiKey();
+	}
+
+	/**
+	 * The service this machine follows changed (IT's file or a setting) while signed in to the old
+	 * one: its policy stays in force, but no update arrives until the member signs in to the new one.
+	 */
+	private offerSignInAtNewService(): void {
+		const now = this.connection()?.serverUrl;
+		const before = this.sessions.signedInElsewhere;
+		if (!now || !before) {
+			return;
+		}
+		const organization = this.sync.current.policy?.document.organization.name ?? 'Your organization';
+		this.log.info(`the policy service is now ${now}; the sign-in to ${before} is set aside`);
+		void vscode.window
+			.showInformationMessage(
+				`${organization}'s policy service is now ${now} (was ${before}). Sign in there to keep receiving its policy; until then the last policy stays in force.`,
+				'Sign In',
+			)
+			.then((choice) => choice && vscode.commands.executeCommand('orgProviderPolicy.signIn'));
 	}
 
 	/** Start-up read the stored sign-in (there may be none): from now on "signed out" is the truth. */

@@ -73,6 +73,18 @@ export function memberDay(): void {
 		const result = await drive<{ text?: string }>('/ui-message', wanted);
 		return result && (result.text ?? '');
 	};
+	/**
+	 * A notice in the notification center, where every VS Code version keeps it (1.139 shows no toast
+	 * to an unfocused window): its text, or undefined where nothing can be seen.
+	 */
+	const noticeIfDriven = async (contains: string, screenshot: string): Promise<string | undefined> => {
+		await vscode.commands.executeCommand('notifications.showList');
+		try {
+			return await seenIfDriven({ kind: 'notification', contains, screenshot });
+		} finally {
+			await vscode.commands.executeCommand('notifications.hideList');
+		}
+	};
 	/** The same, for a test that is only about what the member sees: skipped where nothing can be seen. */
 	const seen = async (test: Mocha.Context, wanted: Wanted): Promise<string> => {
 		const text = await seenIfDriven(wanted);
@@ -299,6 +311,14 @@ export function memberDay(): void {
 					JSON.stringify({ serverUrl: `http://127.0.0.1:${(moved.address() as AddressInfo).port}`, organization: 'acme' }),
 				);
 				await until('the sign-in set aside for the moved service', () => api.syncState().status === 'signed-out');
+				const notice = await noticeIfDriven('policy service is now http://127.0.0.1', `integration-service-moved${hostSuffix}.png`);
+				if (notice !== undefined) {
+					assert.match(
+						notice,
+						/Acme Corp's policy service is now http:\/\/127\.0\.0\.1:\d+ \(was http:\/\/127\.0\.0\.1:\d+\)\. Sign in there/,
+					);
+					assert.match(notice, /Sign In/);
+				}
 				assert.equal(api.policy()?.revision, revision, 'the last policy stays in force (fail closed)');
 				assert.equal(api.effectiveSettings().locked, true);
 				assert.deepEqual(await vscode.authentication.getAccounts('org-provider-policy'), [], 'no account for the moved service yet');
@@ -331,14 +351,7 @@ export function memberDay(): void {
 				assert.doesNotMatch(shown.text ?? '', /gpt-4o/, "VS Code's chat shows none of the organization's models");
 			}
 			assert.deepEqual(api.vscodeChat(), { listed: false, reason: 'copilot-sign-in-needed' });
-			// In the notification center, where every VS Code version keeps it.
-			await vscode.commands.executeCommand('notifications.showList');
-			const notice = await seenIfDriven({
-				kind: 'notification',
-				contains: "VS Code's own chat does not list",
-				screenshot: `integration-vscode-chat-not-listed${hostSuffix}.png`,
-			});
-			await vscode.commands.executeCommand('notifications.hideList');
+			const notice = await noticeIfDriven("VS Code's own chat does not list", `integration-vscode-chat-not-listed${hostSuffix}.png`);
 			if (notice !== undefined) {
 				assert.match(
 					notice,
@@ -403,14 +416,7 @@ export function memberDay(): void {
 					(await removal).message,
 					/removed gpt-4o: pick another model where you used it — VS Code's chat: the model picker; Cline: API Provider settings; Roo Code/,
 				);
-				// In the notification center, where every VS Code version keeps it (1.139 shows no toast to an unfocused window).
-				await vscode.commands.executeCommand('notifications.showList');
-				const shown = await seenIfDriven({
-					kind: 'notification',
-					contains: 'removed gpt-4o',
-					screenshot: `integration-model-removed${hostSuffix}.png`,
-				});
-				await vscode.commands.executeCommand('notifications.hideList');
+				const shown = await noticeIfDriven('removed gpt-4o', `integration-model-removed${hostSuffix}.png`);
 				if (shown !== undefined) {
 					assert.match(shown, /removed gpt-4o: pick another model/);
 				}
