@@ -113,13 +113,7 @@ export class SessionManager extends Disposable {
 
 	/** Reads the stored session; another window may have signed in or out. */
 	async reload(): Promise<StoredSession | undefined> {
-		const raw = await this.secrets.get(SESSION_SECRET_KEY);
-		let next: StoredSession | undefined;
-		try {
-			next = raw ? StoredSessionSchema.parse(JSON.parse(raw)) : undefined;
-		} catch {
-			next = undefined;
-		}
+		const next = await this.stored();
 		const before = this.session;
 		this.current = next;
 		const now = this.session;
@@ -129,13 +123,23 @@ export class SessionManager extends Disposable {
 		return now;
 	}
 
+	private async stored(): Promise<StoredSession | undefined> {
+		const raw = await this.secrets.get(SESSION_SECRET_KEY);
+		try {
+			return raw ? StoredSessionSchema.parse(JSON.parse(raw)) : undefined;
+		} catch {
+			return undefined;
+		}
+	}
+
 	async signIn(ui: DeviceFlowUi, signal: AbortSignal): Promise<StoredSession> {
 		const connection = this.requireConnection();
 		const tokens = await runDeviceFlow(connection, this.scheduler, ui, signal);
 		const replaced = this.current;
 		const session = await this.save(connection.serverUrl, tokens);
-		if (replaced && !sameServer(replaced.serverUrl, connection.serverUrl)) {
-			// The other service's sign-in is not kept: it ends there too, rather than lingering live.
+		if (replaced && replaced.refreshToken !== session.refreshToken) {
+			// The replaced sign-in is not kept, so it ends at its service too rather than lingering live
+			// (there, on the Members page, as a second machine falling behind).
 			await this.revokeAtIssuer(replaced);
 		}
 		return session;
@@ -204,6 +208,11 @@ export class SessionManager extends Disposable {
 					answer.status,
 					`refreshing the sign-in: the policy service answered ${answer.status}: ${describeRefusal(answer)}`,
 				);
+			}
+			const now = await this.stored();
+			if (now && now.refreshToken !== session.refreshToken) {
+				// Another window signed in anew meanwhile, which ended this sign-in: the new one is kept.
+				return (await this.reload()) !== undefined;
 			}
 			await this.signOut('revoked', answer.description?.slice(0, 200));
 			return false;
