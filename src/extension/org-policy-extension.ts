@@ -16,7 +16,7 @@ import { ProviderService, type ChatClientModule, type EntraModule } from './prov
 import { EntraSignIn } from './features/entra-sign-in';
 import { EntraCommands } from './features/entra-commands';
 import { EffectiveStateEvents } from './provider/effective-state';
-import { onDidChangeServer, readHttpOptions, readMemberProvider, readServerSettings } from './settings';
+import { readHttpOptions, readMemberProvider, readServerSettings, watchServerSettings } from './settings';
 import { PolicySync } from './sync/policy-sync';
 import { withUserAgent, type ServiceConnection } from './base/service-http';
 import { extensionUserAgent } from '../policy/user-agent';
@@ -76,8 +76,9 @@ export class OrgPolicyExtension extends Disposable {
 			return serverUrl ? { serverUrl, fetch: (input, init) => fetch()(input, withUserAgent(input, init, userAgent)) } : undefined;
 		};
 
+		const server = { read: () => readServerSettings(), onDidChange: this._register(watchServerSettings()).onDidChange };
 		// A sign-in is used only with the service that issued it: a changed address sets it aside.
-		const sessions = this._register(new SessionManager(context.secrets, connection, realScheduler, onDidChangeServer));
+		const sessions = this._register(new SessionManager(context.secrets, connection, realScheduler, server.onDidChange));
 		const sync = this._register(new PolicySync({ state: context.globalState, secrets: context.secrets }, realScheduler));
 		// A signed-out member keeps the last policy they had (fail closed), even across restarts:
 		// activation waits for it, so nothing is ever used unlocked in between.
@@ -132,16 +133,7 @@ export class OrgPolicyExtension extends Disposable {
 		const effective = this._register(new EffectiveStateEvents(sync, provider));
 		const vscodeChat = this._register(new VsCodeChatFeature(provider, context.globalState, log));
 		const syncFeature = this._register(
-			new SyncFeature(
-				sessions,
-				sync,
-				provider,
-				connection,
-				log,
-				() => readServerSettings(),
-				effective,
-				() => vscodeChat.current,
-			),
+			new SyncFeature(sessions, sync, provider, connection, log, server, effective, () => vscodeChat.current),
 		);
 		const providerFeature = this._register(new ProviderFeature(provider, log));
 		this._register(

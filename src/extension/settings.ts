@@ -1,8 +1,8 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import * as vscode from 'vscode';
 import type { HttpOptions } from '../client';
-import type { Event } from './base/disposable';
+import { Emitter, type Event, type IDisposable } from './base/disposable';
 import { parseManagedBootstrap, resolveServer, type ServerSettings } from './base/server-source';
 import { PRESETS, type MemberProviderSettings, type PresetId } from './lock/effective';
 
@@ -30,24 +30,69 @@ const bootstrapFile = () => process.env.ORG_PROVIDER_POLICY_BOOTSTRAP ?? bootstr
 /**
  * Fires when the policy service this machine follows may have changed: one of its settings, or IT's
  * bootstrap file written, replaced or removed (a service moved to a new address reaches members at
- * once, not at their next restart).
+ * once, not at their next restart). The file's content, not a watcher's event, decides whether it
+ * changed.
  */
-export const onDidChangeServer: Event<void> = (listener) => {
+export function watchServerSettings(): { readonly onDidChange: Event<void>; dispose(): void } {
+	const changed = new Emitter<void>();
 	const file = bootstrapFile();
+	const read = () => {
+		try {
+			return readFileSync(file, 'utf8');
+		} catch {
+			return undefined;
+		}
+	};
+	let seen = read();
+	const fileWatch = watchPath(file, () => {
+		const now = read();
+		if (now !== seen) {
+			seen = now;
+			changed.fire();
+		}
+	});
 	const settings = vscode.workspace.onDidChangeConfiguration(
-		(event) => SERVER_SETTING_KEYS.some((name) => event.affectsConfiguration(name)) && listener(),
+		(event) => SERVER_SETTING_KEYS.some((name) => event.affectsConfiguration(name)) && changed.fire(),
 	);
-	const watcher = vscode.workspace.createFileSystemWatcher(new vscode.RelativePattern(vscode.Uri.file(dirname(file)), basename(file)));
-	const changed = () => listener();
-	const fileEvents = [watcher.onDidCreate(changed), watcher.onDidChange(changed), watcher.onDidDelete(changed)];
+	return { onDidChange: changed.event, dispose: () => [settings, fileWatch, changed].forEach((part) => part.dispose()) };
+}
+
+/**
+ * Calls `touched` when `file` may have been created, changed or removed. A watcher sees only into a
+ * folder that exists, so while the file's folder does not (IT's first deployment on a machine where
+ * VS Code is already open), the nearest folder above it that does is watched for the next one down,
+ * and the watch moves down as the folders appear (and back up if they are removed).
+ */
+function watchPath(file: string, touched: () => void): IDisposable {
+	let watcher: vscode.FileSystemWatcher | undefined;
+	let events: IDisposable[] = [];
+	const arm = () => {
+		events.forEach((event) => event.dispose());
+		watcher?.dispose();
+		let folder = dirname(file);
+		let name = basename(file);
+		while (!existsSync(folder) && dirname(folder) !== folder) {
+			name = basename(folder);
+			folder = dirname(folder);
+		}
+		const watching = join(folder, name);
+		watcher = vscode.workspace.createFileSystemWatcher(new vscode.RelativePattern(vscode.Uri.file(folder), name));
+		const onEvent = () => {
+			if (watching !== file || !existsSync(folder)) {
+				arm();
+			}
+			touched();
+		};
+		events = [watcher.onDidCreate(onEvent), watcher.onDidChange(onEvent), watcher.onDidDelete(onEvent)];
+	};
+	arm();
 	return {
 		dispose: () => {
-			settings.dispose();
-			fileEvents.forEach((event) => event.dispose());
-			watcher.dispose();
+			events.forEach((event) => event.dispose());
+			watcher?.dispose();
 		},
 	};
-};
+}
 
 export function readServerSettings(file = bootstrapFile()): ServerSettings {
 	const config = vscode.workspace.getConfiguration(SECTION);

@@ -230,8 +230,8 @@ export async function startWorld(): Promise<{ world: World; env: Record<string, 
 		ORG_POLICY_TEST_ADMIN_TOKEN: token,
 		ORG_POLICY_TEST_MEMBER_EMAIL: MEMBER.email,
 		ORG_POLICY_TEST_MEMBER_PASSWORD: MEMBER.password,
-		// A first run has no bootstrap file: the path names one that does not exist.
-		ORG_PROVIDER_POLICY_BOOTSTRAP: FIRST_RUN ? join(dataDir, 'no-bootstrap.json') : bootstrap,
+		// A first run has no bootstrap file, nor its folder: IT deploys both while VS Code is open.
+		ORG_PROVIDER_POLICY_BOOTSTRAP: FIRST_RUN ? join(dataDir, 'it-managed', 'bootstrap.json') : bootstrap,
 		...(FIRST_RUN ? { ORG_POLICY_INTEGRATION_FIRST_RUN: '1' } : {}),
 		// Entra ID's device-code credential talks to this authority: a closed loopback port, so the
 		// chain fails here without any traffic beyond this machine.

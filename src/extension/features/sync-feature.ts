@@ -7,10 +7,16 @@ import { effectivePolicyText, type PlacementAnswer } from './effective-policy-te
 import { statusItemView } from './status-item';
 import type { VsCodeChatVisibility } from '../lock/vscode-chat';
 import type { SessionManager } from '../auth/session-manager';
-import { Disposable } from '../base/disposable';
+import { Disposable, type Event } from '../base/disposable';
 import type { ProviderService } from '../provider/provider-service';
 import type { PolicySync, SyncSession, SyncState } from '../sync/policy-sync';
 import type { ServiceConnection } from '../base/service-http';
+
+/** The policy service this machine follows, and when that may have changed (a setting, IT's file). */
+export interface PolicyServer {
+	read(): ServerSettings;
+	readonly onDidChange: Event<void>;
+}
 
 /** This extension in the Marketplace (`publisher.name` of package.json): where its update is. */
 const EXTENSION_ID = 'org-provider-policy.org-provider-policy';
@@ -39,26 +45,31 @@ export class SyncFeature extends Disposable implements vscode.TextDocumentConten
 		private readonly provider: ProviderService,
 		private readonly connection: () => ServiceConnection | undefined,
 		private readonly log: vscode.LogOutputChannel,
-		private readonly server: () => ServerSettings,
+		private readonly server: PolicyServer,
 		effective: Pick<EffectiveStateEvents, 'onDidChange'>,
 		private readonly vscodeChat: () => VsCodeChatVisibility | undefined,
 	) {
 		super();
 		this.statusBar.name = 'Org Provider Policy';
 		this.statusBar.show();
+		let announcedServer = connection()?.serverUrl;
 		this._register(
-			vscode.workspace.onDidChangeConfiguration((event) => {
-				// A sign-in set aside by the change has its own notice (below).
-				if (
-					event.affectsConfiguration('orgProviderPolicy.serverUrl') &&
-					this.connection() &&
-					!this.sessions.session &&
-					!this.sessions.signedInElsewhere
-				) {
-					// Saving the address is the moment to offer the next step.
-					const server = this.connection()!.serverUrl;
+			server.onDidChange(() => {
+				const now = this.connection()?.serverUrl;
+				if (now === announcedServer) {
+					return;
+				}
+				announcedServer = now;
+				this.render(this.sync.current);
+				// Saving the address, or IT's file arriving, is the moment to offer the next step; a sign-in
+				// set aside by the change has its own notice.
+				if (now && !this.sessions.session && !this.sessions.signedInElsewhere) {
+					const byIt = this.server.read().source === 'managed bootstrap';
 					void vscode.window
-						.showInformationMessage(`Policy server set to ${server}.`, 'Sign In')
+						.showInformationMessage(
+							byIt ? `Your organization's IT set the policy server: ${now}.` : `Policy server set to ${now}.`,
+							'Sign In',
+						)
 						.then((choice) => choice && vscode.commands.executeCommand('orgProviderPolicy.signIn'));
 				}
 			}),
@@ -170,7 +181,7 @@ export class SyncFeature extends Disposable implements vscode.TextDocumentConten
 			effective: this.provider.current,
 			organization: state.policy?.document.organization.name ?? this.sessions.session?.organization.name,
 			signedIn: this.sessions.session !== undefined ? true : this.sessionRead ? false : undefined,
-			server: describeServer(this.server()),
+			server: describeServer(this.server.read()),
 			needsApiKey: this.needsApiKey,
 		});
 		this.statusBar.text = view.text;
@@ -195,7 +206,7 @@ export class SyncFeature extends Disposable implements vscode.TextDocumentConten
 		return effectivePolicyText({
 			state: this.sync.current,
 			effective: this.provider.current,
-			server: describeServer(this.server()),
+			server: describeServer(this.server.read()),
 			placement: await this.placement(),
 			vscodeChat: this.vscodeChat(),
 		});

@@ -1,4 +1,6 @@
 import assert from 'node:assert/strict';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
 import * as vscode from 'vscode';
 import type { OrgProviderPolicyApi } from '../../../src/extension/api';
 import { workbenchDriver } from './drive';
@@ -139,6 +141,28 @@ export function firstRun(): void {
 			} finally {
 				await settings.update('provider.baseUrl', undefined, vscode.ConfigurationTarget.Global);
 				await settings.update('provider.preset', undefined, vscode.ConfigurationTarget.Global);
+			}
+		});
+
+		it("takes up IT's bootstrap file deployed while VS Code is open, into a folder that did not exist, and offers Sign In", async function () {
+			await vscode.commands.executeCommand('notifications.clearAll');
+			const file = env('ORG_PROVIDER_POLICY_BOOTSTRAP');
+			mkdirSync(dirname(file), { recursive: true });
+			writeFileSync(file, JSON.stringify({ serverUrl: service, organization: 'acme' }));
+			try {
+				const said = await drive<{ text: string }>('/ui-message', {
+					kind: 'notification',
+					contains: 'IT set the policy server',
+					screenshot: 'integration-first-run-bootstrap-arrives.png',
+				});
+				if (!said) {
+					this.skip();
+				}
+				assert.match(said.text, new RegExp(`Your organization's IT set the policy server: ${service.replace(/[.:/]/g, '\\$&')}\\.`));
+				assert.match(said.text, /Sign In/);
+				assert.equal(api.syncState().status, 'signed-out', 'nothing happens before the member signs in');
+			} finally {
+				rmSync(dirname(file), { recursive: true, force: true });
 			}
 		});
 	});
