@@ -55,6 +55,7 @@ async function memberWorker(): Promise<void> {
 	const cache = {
 		get: <T>(key: string) => memory.get(key) as T | undefined,
 		update: async (key: string, value: unknown) => void memory.set(key, value),
+		keys: () => [...memory.keys()],
 	};
 	const fetch = fetchThrough(dispatcher);
 	const times: number[] = [];

@@ -130,6 +130,18 @@ describe('the activation path never unlocks a member', function () {
 		assert.equal((await restoreAtStartUp(secrets, memento, validators)).kind, 'cannot-verify');
 	});
 
+	it("moves other organizations' copies an earlier release left in global state too", async () => {
+		// The member was in globex before acme: 0.2.0 kept both copies, and only acme's is pinned.
+		const globex = { envelope: signed({ ...document(3), organization: { id: 'globex', name: 'Globex' } }), receivedAt: 1 };
+		await memento.update('orgProviderPolicy.cache.globex', globex);
+		const { decision, state } = await startUp();
+		assert.equal(decision.kind, 'restored');
+		assert.equal(state.policy?.document.revision, 4);
+		await new Promise((resolve) => setImmediate(resolve));
+		assert.deepEqual(memento.keys(), [], 'nothing of any policy left in global state');
+		assert.deepEqual(JSON.parse((await secrets.get('orgProviderPolicy.cache.globex')) ?? 'null'), globex);
+	});
+
 	it('decides nothing on a machine that never signed in', async () => {
 		await secrets.delete('orgProviderPolicy.pin');
 		assert.deepEqual(await restoreAtStartUp(secrets, memento, validators), { kind: 'none' });

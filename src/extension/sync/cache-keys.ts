@@ -7,7 +7,8 @@ import type { KeyValueStore, SecretStore } from '../base/storage';
  * header values may be secrets (a gateway's key). Releases up to 0.2.x kept it under the same key in
  * global state, which VS Code writes to disk in plain text; it is read from there only until moved.
  */
-export const policyCacheKey = (orgId: string) => `orgProviderPolicy.cache.${orgId}`;
+export const CACHE_KEY_PREFIX = 'orgProviderPolicy.cache.';
+export const policyCacheKey = (orgId: string) => `${CACHE_KEY_PREFIX}${orgId}`;
 /** In secret storage: what the member's own disk cannot rewrite through settings or global state. */
 export const PIN_KEY = 'orgProviderPolicy.pin';
 

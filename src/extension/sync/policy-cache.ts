@@ -1,7 +1,7 @@
 import { PolicySigningKeySchema, verifySignedPolicy, type PolicyDocument, type PolicySigningKey, type PolicyTrust } from '../../policy';
 import * as z from 'zod';
-import type { KeyValueStore, SecretStore } from '../base/storage';
-import { PIN_KEY, policyCacheKey, readCachedEnvelope, type CachedEnvelope } from './cache-keys';
+import type { ListedKeyValueStore, SecretStore } from '../base/storage';
+import { CACHE_KEY_PREFIX, PIN_KEY, policyCacheKey, readCachedEnvelope, type CachedEnvelope } from './cache-keys';
 import type { AppliedPolicy } from './state';
 
 export const PinSchema = z.object({
@@ -26,7 +26,7 @@ export type Pin = z.infer<typeof PinSchema>;
  */
 export class PolicyCache {
 	constructor(
-		private readonly store: KeyValueStore,
+		private readonly store: ListedKeyValueStore,
 		private readonly secrets: SecretStore,
 	) {}
 
@@ -101,6 +101,21 @@ export class PolicyCache {
 
 	async save(organizationId: string, envelope: unknown, receivedAt: number): Promise<void> {
 		await this.keep(organizationId, { envelope, receivedAt });
+	}
+
+	/**
+	 * Every organization's copy an earlier release left in global state, moved to secret storage
+	 * (where one is already, it is newer): none stays on disk in plain text, whichever organization
+	 * the member was in before.
+	 */
+	async moveEarlierCopies(): Promise<void> {
+		for (const key of this.store.keys().filter((name) => name.startsWith(CACHE_KEY_PREFIX))) {
+			const earlier = this.store.get<CachedEnvelope>(key);
+			if (earlier !== undefined && (await this.secrets.get(key)) === undefined) {
+				await this.secrets.store(key, JSON.stringify(earlier));
+			}
+			await this.store.update(key, undefined);
+		}
 	}
 
 	/** Secret storage first, then global state cleared: another window reading meanwhile finds one of them. */

@@ -3,7 +3,7 @@ import { Disposable, Emitter } from '../base/disposable';
 import type { Scheduler } from '../base/scheduler';
 import { describeServiceFailure, isServiceUnreachable } from '../base/service-http';
 import { backoffDelay, DEFAULT_SYNC_OPTIONS, POLL_INTERVAL_MS, type SyncOptions } from './timing';
-import type { KeyValueStore, SecretStore } from '../base/storage';
+import type { ListedKeyValueStore, SecretStore } from '../base/storage';
 import { Acknowledgements } from './acknowledgements';
 import { PolicyCache } from './policy-cache';
 import { INITIAL_STATE, supersedes, transition, type SyncEvent, type SyncState } from './state';
@@ -44,7 +44,7 @@ export class PolicySync extends Disposable {
 	readonly onDidRejectPolicy = this.rejected.event;
 
 	constructor(
-		storage: { readonly state: KeyValueStore; readonly secrets: SecretStore },
+		storage: { readonly state: ListedKeyValueStore; readonly secrets: SecretStore },
 		private readonly scheduler: Scheduler,
 		options: SyncOptions = DEFAULT_SYNC_OPTIONS,
 	) {
@@ -69,8 +69,10 @@ export class PolicySync extends Disposable {
 	 */
 	adoptStartUp(startUp: StartUpPolicy): Promise<void> {
 		if (startUp.kind === 'needs-full-check') {
-			return this.restoreLastKnown();
+			return this.restoreLastKnown().then(() => this.cache.moveEarlierCopies());
 		}
+		// Other organizations' copies an earlier release left in global state, the member's once.
+		void this.cache.moveEarlierCopies();
 		if (startUp.kind !== 'none') {
 			this.highestApplied = startUp.highestRevision;
 		}
