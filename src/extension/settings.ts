@@ -64,34 +64,27 @@ export function watchServerSettings(): { readonly onDidChange: Event<void>; disp
  * and the watch moves down as the folders appear (and back up if they are removed).
  */
 function watchPath(file: string, touched: () => void): IDisposable {
-	let watcher: vscode.FileSystemWatcher | undefined;
-	let events: IDisposable[] = [];
+	let watching: IDisposable[] = [];
+	const release = () => watching.forEach((part) => part.dispose());
 	const arm = () => {
-		events.forEach((event) => event.dispose());
-		watcher?.dispose();
+		release();
 		let folder = dirname(file);
 		let name = basename(file);
 		while (!existsSync(folder) && dirname(folder) !== folder) {
 			name = basename(folder);
 			folder = dirname(folder);
 		}
-		const watching = join(folder, name);
-		watcher = vscode.workspace.createFileSystemWatcher(new vscode.RelativePattern(vscode.Uri.file(folder), name));
+		const watcher = vscode.workspace.createFileSystemWatcher(new vscode.RelativePattern(vscode.Uri.file(folder), name));
 		const onEvent = () => {
-			if (watching !== file || !existsSync(folder)) {
+			if (join(folder, name) !== file || !existsSync(folder)) {
 				arm();
 			}
 			touched();
 		};
-		events = [watcher.onDidCreate(onEvent), watcher.onDidChange(onEvent), watcher.onDidDelete(onEvent)];
+		watching = [watcher, watcher.onDidCreate(onEvent), watcher.onDidChange(onEvent), watcher.onDidDelete(onEvent)];
 	};
 	arm();
-	return {
-		dispose: () => {
-			events.forEach((event) => event.dispose());
-			watcher?.dispose();
-		},
-	};
+	return { dispose: release };
 }
 
 export function readServerSettings(file = bootstrapFile()): ServerSettings {

@@ -3,7 +3,7 @@
  * provider, and the control server through which the suite drives them and the workbench.
  */
 import { createServer, type IncomingMessage, type Server } from 'node:http';
-import { mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -16,6 +16,7 @@ import { adminConsole, saveSsoSettings } from '../support/sso-setup';
 import { startTokenGateway, type TokenGateway } from '../support/token-gateway';
 import { startInTheWay, type InTheWay } from '../support/in-the-way';
 
+import { filesHolding } from './stored-secrets';
 import { FIRST_RUN, MEMBER, PACKAGED, PACKAGED_GREP, UPGRADE, log } from './harness';
 import {
 	type ChatErrorScenario,
@@ -182,11 +183,7 @@ export async function startWorld(): Promise<{ world: World; env: Record<string, 
 					}
 					case 'POST /service/holds': {
 						// Which of the service's files (database, WAL) hold this text: the privacy promise, checked on disk.
-						const text = Buffer.from(await readBody(request));
-						const files = readdirSync(world.dataDir)
-							.map((name) => join(world.dataDir, name))
-							.filter((file) => statSync(file).isFile() && readFileSync(file).includes(text));
-						return reply(200, { files });
+						return reply(200, { files: filesHolding(world.dataDir, await readBody(request)) });
 					}
 					case 'POST /console-usage':
 						return reply(200, await consoleUsage(world.service!, world.page));

@@ -65,12 +65,7 @@ export class SyncFeature extends Disposable implements vscode.TextDocumentConten
 				// set aside by the change has its own notice.
 				if (now && !this.sessions.session && !this.sessions.signedInElsewhere) {
 					const byIt = this.server.read().source === 'managed bootstrap';
-					void vscode.window
-						.showInformationMessage(
-							byIt ? `Your organization's IT set the policy server: ${now}.` : `Policy server set to ${now}.`,
-							'Sign In',
-						)
-						.then((choice) => choice && vscode.commands.executeCommand('orgProviderPolicy.signIn'));
+					offerSignIn(byIt ? `Your organization's IT set the policy server: ${now}.` : `Policy server set to ${now}.`);
 				}
 			}),
 		);
@@ -137,12 +132,9 @@ export class SyncFeature extends Disposable implements vscode.TextDocumentConten
 		}
 		const organization = this.sync.current.policy?.document.organization.name ?? 'Your organization';
 		this.log.info(`the policy service is now ${now}; the sign-in to ${before} is set aside`);
-		void vscode.window
-			.showInformationMessage(
-				`${organization}'s policy service is now ${now} (was ${before}). Sign in there to keep receiving its policy; until then the last policy stays in force.`,
-				'Sign In',
-			)
-			.then((choice) => choice && vscode.commands.executeCommand('orgProviderPolicy.signIn'));
+		offerSignIn(
+			`${organization}'s policy service is now ${now} (was ${before}). Sign in there to keep receiving its policy; until then the last policy stays in force.`,
+		);
 	}
 
 	/** Start-up read the stored sign-in (there may be none): from now on "signed out" is the truth. */
@@ -244,4 +236,11 @@ function tooltipMarkdown([title, ...lines]: readonly string[]): vscode.MarkdownS
 		markdown.appendMarkdown('\n\n').appendText(line);
 	}
 	return markdown;
+}
+
+/** A notice whose one action is signing in. */
+function offerSignIn(message: string): void {
+	void vscode.window
+		.showInformationMessage(message, 'Sign In')
+		.then((choice) => choice && vscode.commands.executeCommand('orgProviderPolicy.signIn'));
 }

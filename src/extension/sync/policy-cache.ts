@@ -22,7 +22,7 @@ export type Pin = z.infer<typeof PinSchema>;
  * The last verified policy per organization, kept as the signed envelope in secret storage (its
  * header values may be secrets) and verified again whenever it is read, against a pin kept there
  * too. A cache that no longer verifies, or is older than what was applied before (a rollback), is
- * never applied. An earlier release's copy in global state is moved to secret storage when read.
+ * never applied. Earlier releases' copies in global state are moved to secret storage at start-up.
  */
 export class PolicyCache {
 	constructor(
@@ -84,10 +84,7 @@ export class PolicyCache {
 
 	/** The cached policy, when it verifies against the trust and is not older than the mark. */
 	async load(trust: PolicyTrust, highestRevision: number): Promise<AppliedPolicy | undefined> {
-		const { cached, legacy } = await readCachedEnvelope(this.secrets, this.store, trust.organizationId);
-		if (cached && legacy) {
-			await this.keep(trust.organizationId, cached);
-		}
+		const { cached } = await readCachedEnvelope(this.secrets, this.store, trust.organizationId);
 		if (!cached) {
 			return undefined;
 		}
@@ -100,13 +97,15 @@ export class PolicyCache {
 	}
 
 	async save(organizationId: string, envelope: unknown, receivedAt: number): Promise<void> {
-		await this.keep(organizationId, { envelope, receivedAt });
+		const cached: CachedEnvelope = { envelope, receivedAt };
+		await this.secrets.store(policyCacheKey(organizationId), JSON.stringify(cached));
 	}
 
 	/**
 	 * Every organization's copy an earlier release left in global state, moved to secret storage
 	 * (where one is already, it is newer): none stays on disk in plain text, whichever organization
-	 * the member was in before.
+	 * the member was in before. Secret storage is written before global state is cleared, so a window
+	 * reading meanwhile finds one of them.
 	 */
 	async moveEarlierCopies(): Promise<void> {
 		for (const key of this.store.keys().filter((name) => name.startsWith(CACHE_KEY_PREFIX))) {
@@ -114,15 +113,6 @@ export class PolicyCache {
 			if (earlier !== undefined && (await this.secrets.get(key)) === undefined) {
 				await this.secrets.store(key, JSON.stringify(earlier));
 			}
-			await this.store.update(key, undefined);
-		}
-	}
-
-	/** Secret storage first, then global state cleared: another window reading meanwhile finds one of them. */
-	private async keep(organizationId: string, cached: CachedEnvelope): Promise<void> {
-		const key = policyCacheKey(organizationId);
-		await this.secrets.store(key, JSON.stringify(cached));
-		if (this.store.get(key) !== undefined) {
 			await this.store.update(key, undefined);
 		}
 	}

@@ -69,9 +69,11 @@ export class PolicySync extends Disposable {
 	 */
 	adoptStartUp(startUp: StartUpPolicy): Promise<void> {
 		if (startUp.kind === 'needs-full-check') {
-			return this.restoreLastKnown().then(() => this.cache.moveEarlierCopies());
+			// An earlier release's copy, among others: moved to secret storage, then checked there.
+			return this.cache.moveEarlierCopies().then(() => this.restoreLastKnown());
 		}
-		// Other organizations' copies an earlier release left in global state, the member's once.
+		// Other organizations' copies an earlier release left in global state (the member's own is
+		// never decided on the precompiled path): moved while the decision is applied, which cannot wait.
 		void this.cache.moveEarlierCopies();
 		if (startUp.kind !== 'none') {
 			this.highestApplied = startUp.highestRevision;
