@@ -108,6 +108,9 @@ function checkOverlays(
 		ctx.addIssue({ code: 'custom', path: ['overlays'], message: 'change the provider: set the provider first' });
 		return;
 	}
+	// The organization's own provider is checked where it stands: its mistakes are not each overlay's too.
+	const issueKey = (issue: z.core.$ZodIssue) => `${issue.path.join('.')}\n${issue.message}`;
+	const providersOwn = new Set(ProviderSchema.safeParse(provider).error?.issues.map(issueKey));
 	value.overlays.forEach((overlay, index) => {
 		const at = (...path: PropertyKey[]) => ['overlays', index, ...path];
 		if (overlay.baseUrl !== undefined && value.overlaysMayChangeEndpoint !== true) {
@@ -126,7 +129,7 @@ function checkOverlays(
 		}
 		// An overlay its own schema refused has said why already; what is left comes from combining it with the organization's.
 		const effective = OverlaySchema.safeParse(overlay).success ? ProviderSchema.safeParse(overlaidProvider(provider, overlay)) : undefined;
-		for (const issue of effective?.success === false ? effective.error.issues : []) {
+		for (const issue of effective?.success === false ? effective.error.issues.filter((issue) => !providersOwn.has(issueKey(issue))) : []) {
 			const [field, ...rest] = issue.path;
 			const own = field === 'headers' || field === 'baseUrl' || field === 'models';
 			ctx.addIssue({ code: 'custom', path: own ? at(field, ...rest) : at(), message: issue.message });

@@ -93,6 +93,22 @@ export function readPolicyFile(text: string, sources: PolicyFileSources): Desire
 	return { ok: false, errors: [...errors, ...schemaErrors] };
 }
 
+/**
+ * `${NAME}` anywhere in a value, or a value that is only `$NAME`: the way a shell, Compose or a CI
+ * file names a variable. A policy file expands nothing, so saving it would send those characters to
+ * the endpoint as the header's value (a gateway key that fails for every member) — refused instead.
+ */
+const SHELL_VARIABLE = /\$\{([A-Za-z_][A-Za-z0-9_]*)\}|^\$([A-Za-z_][A-Za-z0-9_]*)$/;
+
+/** Names only the variable: the rest of the value may be a secret's part. */
+function unexpandedMessage(match: RegExpExecArray): string {
+	const variable = match[1] ?? match[2]!;
+	const written = match[1] ? `\${${variable}}` : `$${variable}`;
+	return match.input === written
+		? `${written} is not expanded in a policy file: write { fromEnv: ${variable} } to read the value from that environment variable`
+		: `${written} is not expanded in a policy file: put the whole value in an environment variable and write { fromEnv: NAME }`;
+}
+
 /** Puts each header's value where the file says it is read from (in place), naming each one that cannot be read. */
 function resolveHeaderReferences(
 	headers: Record<string, unknown> | undefined,
@@ -101,11 +117,18 @@ function resolveHeaderReferences(
 	errors: FieldError[],
 ): void {
 	for (const [name, value] of Object.entries(headers && typeof headers === 'object' ? headers : {})) {
+		const path = `${at}.${name}`;
+		if (typeof value === 'string') {
+			const shellVariable = SHELL_VARIABLE.exec(value);
+			if (shellVariable) {
+				errors.push({ path, message: unexpandedMessage(shellVariable) });
+			}
+			continue;
+		}
 		if (!value || typeof value !== 'object') {
 			continue;
 		}
 		const reference = value as { fromEnv?: unknown; fromFile?: unknown };
-		const path = `${at}.${name}`;
 		if (typeof reference.fromEnv === 'string') {
 			const found = sources.env[reference.fromEnv] ?? sources.standIn?.(`the environment variable ${reference.fromEnv}`, path);
 			if (found === undefined) {

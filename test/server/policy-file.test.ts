@@ -78,6 +78,32 @@ describe('a policy file (org-policy plan / apply)', () => {
 		]);
 	});
 
+	it("with a shell's ${NAME} or $NAME as a header's value is refused, pointing at fromEnv, without the rest of the value", () => {
+		const mistakes = mistakesIn([
+			'kind: org-provider-policy/v1',
+			'policy:',
+			'  enabled: true',
+			'  provider:',
+			'    id: openai-compatible',
+			'    baseUrl: https://x.example/v1',
+			'    headers:',
+			'      X-Gateway-Key: ${GATEWAY_KEY}',
+			'      X-Route-Key: $ROUTE_KEY',
+			'      Authorization: Bearer sk-part-${TOKEN_TAIL}',
+			'      X-Price: $5 a call',
+			'  overlays:',
+			'    - group: Research',
+			'      headers: { X-Lab-Key: "${LAB_KEY}" }',
+		]);
+		assert.deepEqual(mistakes, [
+			'policy.provider.headers.X-Gateway-Key: ${GATEWAY_KEY} is not expanded in a policy file: write { fromEnv: GATEWAY_KEY } to read the value from that environment variable',
+			'policy.provider.headers.X-Route-Key: $ROUTE_KEY is not expanded in a policy file: write { fromEnv: ROUTE_KEY } to read the value from that environment variable',
+			'policy.provider.headers.Authorization: ${TOKEN_TAIL} is not expanded in a policy file: put the whole value in an environment variable and write { fromEnv: NAME }',
+			'policy.overlays[0].headers.X-Lab-Key: ${LAB_KEY} is not expanded in a policy file: write { fromEnv: LAB_KEY } to read the value from that environment variable',
+		]);
+		assert.ok(!mistakes.join('\n').includes('sk-part'), 'the rest of a value may be part of a secret');
+	});
+
 	it('with only what a file holds is read', () => {
 		const read = readPolicyFile(['kind: org-provider-policy/v1', 'policy:', '  enabled: false', 'groups: {}', ''].join('\n'), sources);
 		assert.deepEqual(read, { ok: true, settings: { enabled: false }, groups: {} });

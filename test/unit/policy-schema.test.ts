@@ -147,6 +147,26 @@ describe('policy schema v1', () => {
 				'provider.headers.Authorization',
 				"replace the member's own credential",
 			));
+		it("names the organization's own header mistake once, not again under each group overlay", () => {
+			const settings = withProvider({ headers: { Authorization: 'Bearer x' } });
+			const overlays = [
+				{ group: 'Research', headers: { 'X-Lab': 'on' } },
+				{ group: 'Platform', headers: { 'X-Team': 'platform' } },
+			];
+			assertRefused({ ...settings, overlays }, 'provider.headers.Authorization', "replace the member's own credential");
+		});
+		it("names an overlay's own header mistake under that overlay", () =>
+			assertRefused(
+				{
+					...withProvider({}),
+					overlays: [
+						{ group: 'Platform', headers: { 'X-Team': 'platform' } },
+						{ group: 'Research', headers: { Authorization: 'Bearer x' } },
+					],
+				},
+				'overlays[1].headers.Authorization',
+				"replace the member's own credential",
+			));
 		it('refuses api-key on Azure while members send a key', () =>
 			assertRefused(withProvider({ headers: { 'api-key': 'x' } }), 'provider.headers.api-key', "replace the member's own credential"));
 		it('refuses Authorization when Entra ID is on even without a member key', () =>
