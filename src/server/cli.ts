@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
 import { formatFieldError, parseWith, PolicySettingsSchema, settingsOf, type PolicyDocument } from '../policy';
 import { call, CliError, readNamedFile } from './cli-http';
-import { POLICY_FILE_KIND } from './policy-file';
+import { POLICY_FILE_KIND, withSecretHeaders } from './policy-file';
 import { importCline, NEWEST_SCHEMA, policyAsCode, validatePolicyFile } from './policy-as-code-command';
 
 const USAGE = `usage: org-policy [--server URL] [--token TOKEN] <command>
@@ -19,7 +19,8 @@ commands:
                                      environment variable references; their names on stderr)
   import-cline FILE                  turn a Cline remote configuration's OpenAI Compatible settings into
                                      such a file; what cannot be carried over is named on stderr
-  policy get                         print the current settings as JSON (for keeping in git)
+  policy get                         print the current settings as JSON (for keeping in git: secret
+                                     header values left empty, and kept as saved by policy set)
   policy set FILE --revision N       save FILE as the next revision, if N is still current
   policy set FILE --force            save FILE whatever the current revision is
   policy history [--limit N]         list revisions: who, when, what changed
@@ -84,8 +85,19 @@ async function run(argv: string[]): Promise<void> {
 		case 'get': {
 			const { body } = await call(options, 'GET', '/api/v1/admin/policy', { headers: NEWEST_SCHEMA });
 			const document = body.policy as PolicyDocument;
+			// A file meant for git holds no secret: each secret header's value is left empty, and set keeps the saved one.
+			const emptied: string[] = [];
+			const settings = withSecretHeaders(settingsOf(document), (name, _value, { overlay }) => {
+				emptied.push(overlay === undefined ? name : `${name} (group ${overlay})`);
+				return '';
+			});
 			console.error(`revision ${document.revision}, saved by ${document.updatedBy} at ${document.updatedAt}`);
-			console.log(JSON.stringify(settingsOf(document), null, 2));
+			if (emptied.length) {
+				console.error(
+					`secret header values are left empty: ${emptied.join(', ')}; policy set keeps the saved value of each one left empty (write a value to change it)`,
+				);
+			}
+			console.log(JSON.stringify(settings, null, 2));
 			return;
 		}
 		case 'set': {
@@ -109,7 +121,10 @@ async function run(argv: string[]): Promise<void> {
 			if (!checked.ok) {
 				throw new CliError(`${file} is not a valid policy:${checked.errors.map((error) => `\n  ${formatFieldError(error)}`).join('')}`);
 			}
-			const { body } = await call(options, 'PUT', '/api/v1/admin/policy', {
+			// The headers policy get left empty keep their saved values (a group overlay's do without asking).
+			const kept = Object.entries(checked.value.provider?.headers ?? {}).filter(([, value]) => value === '');
+			const query = new URLSearchParams(kept.map(([name]): [string, string] => ['keepHeaderValues', name]));
+			const { body } = await call(options, 'PUT', `/api/v1/admin/policy${kept.length ? `?${query}` : ''}`, {
 				body: settings,
 				headers: { 'if-match': values.force ? '*' : `"${revision}"` },
 			});

@@ -159,6 +159,35 @@ export function planChanges(current: PolicySettings, desired: PolicySettings): s
 	return describeChanges(diffSettings(current, desired));
 }
 
+/** Where a secret header sits: the organization's provider, or a group's overlay. */
+export type HeaderPlace = { overlay?: undefined } | { overlay: string };
+
+/**
+ * The settings with each secret header's value (every header not in readableHeaders, the provider's
+ * and each overlay's) replaced by what `replace` makes of it: what leaves the service for a file.
+ */
+export function withSecretHeaders<T>(
+	settings: PolicySettings,
+	replace: (name: string, value: string, place: HeaderPlace) => T,
+): Omit<PolicySettings, 'provider' | 'overlays'> & { provider?: unknown; overlays?: unknown[] } {
+	const readable = new Set((settings.provider?.readableHeaders ?? []).map((name) => name.toLowerCase()));
+	const replaced = (headers: Record<string, string>, place: HeaderPlace) =>
+		Object.fromEntries(
+			Object.entries(headers).map(([name, value]) => [name, readable.has(name.toLowerCase()) ? value : replace(name, value, place)]),
+		);
+	return {
+		...settings,
+		...(settings.provider ? { provider: { ...settings.provider, headers: replaced(settings.provider.headers, {}) } } : {}),
+		...(settings.overlays
+			? {
+					overlays: settings.overlays.map((overlay) =>
+						overlay.headers ? { ...overlay, headers: replaced(overlay.headers, { overlay: overlay.group }) } : overlay,
+					),
+				}
+			: {}),
+	};
+}
+
 /**
  * Today's settings as a policy file: each secret header's value becomes a reference to an
  * environment variable named after it (set it where `plan` and `apply` run), so the file holds none.
@@ -168,37 +197,16 @@ export function exportPolicyFile(
 	schemaUrl?: string,
 	groups?: Record<string, string[]>,
 ): { text: string; variables: Record<string, string> } {
-	const readable = new Set((settings.provider?.readableHeaders ?? []).map((name) => name.toLowerCase()));
 	const variables: Record<string, string> = {};
-	const variableName = (...parts: string[]) =>
-		parts
+	const policy = withSecretHeaders(settings, (name, value, { overlay }) => {
+		const parts = overlay === undefined ? ['ORG_POLICY_HEADER', name] : [`ORG_POLICY_OVERLAY_${overlay}_HEADER`, name];
+		const variable = parts
 			.join('_')
 			.toUpperCase()
 			.replace(/[^A-Z0-9]+/g, '_');
-	const referenced = (headers: Record<string, string>, prefix: string) =>
-		Object.fromEntries(
-			Object.entries(headers).map(([name, value]): [string, unknown] => {
-				if (readable.has(name.toLowerCase())) {
-					return [name, value];
-				}
-				const variable = variableName(prefix, name);
-				variables[variable] = value;
-				return [name, { fromEnv: variable }];
-			}),
-		);
-	const policy = {
-		...settings,
-		...(settings.provider
-			? { provider: { ...settings.provider, headers: referenced(settings.provider.headers, 'ORG_POLICY_HEADER') } }
-			: {}),
-		...(settings.overlays
-			? {
-					overlays: settings.overlays.map((overlay) =>
-						overlay.headers ? { ...overlay, headers: referenced(overlay.headers, `ORG_POLICY_OVERLAY_${overlay.group}_HEADER`) } : overlay,
-					),
-				}
-			: {}),
-	};
+		variables[variable] = value;
+		return { fromEnv: variable };
+	});
 	const header = `${schemaUrl ? `# yaml-language-server: $schema=${schemaUrl}\n` : ''}# The organization's provider policy, for org-policy plan -f / apply -f. Secret header values are read\n# from the environment variables named here; the file holds none.\n`;
 	return { text: header + toYaml({ kind: POLICY_FILE_KIND, policy, ...(groups ? { groups } : {}) }), variables };
 }

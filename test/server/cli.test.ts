@@ -66,6 +66,21 @@ describe('org-policy admin CLI', function () {
 		assert.equal(stale.code, 1);
 		assert.match(stale.stderr, /412 the policy changed since you loaded it: revision 2 by admin@acme\.example/);
 
+		// What get prints is kept in git: no secret header value, and set keeps the saved ones.
+		const withSecrets = await cli('policy', 'get');
+		assert.deepEqual(JSON.parse(withSecrets.stdout).provider.headers, { 'X-Cost-Center': '', 'X-Tenant': '' });
+		assert.match(withSecrets.stderr, /secret header values are left empty: X-Cost-Center, X-Tenant; policy set keeps the saved value/);
+		const changed = JSON.parse(withSecrets.stdout);
+		changed.provider.headers['X-Cost-Center'] = '43';
+		writeFileSync(file, JSON.stringify(changed));
+		const kept = await cli('policy', 'set', file, '--revision', '2');
+		assert.equal(kept.code, 0, kept.stderr);
+		assert.deepEqual((await service.policies.current('acme'))?.signed.policy.provider?.headers, {
+			'X-Cost-Center': '43',
+			'X-Tenant': 'acme',
+		});
+		writeFileSync(file, JSON.stringify(validSettings.azureDeployment));
+
 		writeFileSync(file, JSON.stringify({ enabled: true, provider: { id: 'openai-compatible', baseUrl: 'http://example.com' } }));
 		const invalid = await cli('policy', 'set', file, '--force');
 		assert.equal(invalid.code, 1);
@@ -74,8 +89,58 @@ describe('org-policy admin CLI', function () {
 		const history = await cli('policy', 'history');
 		assert.equal(history.code, 0);
 		assert.match(history.stdout, /^2\t.*\tadmin@acme\.example/m);
+		assert.match(history.stdout, /^3\t[^]*provider\.headers\.X-Cost-Center: •••••• → ••••••/m);
 		assert.match(history.stdout, /provider\.headers\.X-Tenant: — → ••••••/);
 		assert.ok(!history.stdout.includes('"acme"'), 'header values stay masked');
+	});
+
+	it("gets a group overlay's secret header empty and a readable header as it is; set keeps the overlay's saved value", async () => {
+		await service.addUser('lab@acme.example', 'member');
+		const admin = (await service.signIn(ADMIN.email)).access_token;
+		const made = await fetch(`${service.url}/api/v1/admin/groups`, {
+			method: 'POST',
+			headers: bearer(admin, { 'content-type': 'application/json' }),
+			body: JSON.stringify({ displayName: 'Lab', members: ['lab@acme.example'] }),
+		});
+		assert.equal(made.status, 201);
+		const settings = {
+			enabled: true,
+			provider: {
+				id: 'openai-compatible',
+				baseUrl: 'https://llm.acme.example/v1',
+				headers: { 'X-Tenant': 'acme', 'X-Gateway-Key': 'gw-secret-1' },
+				readableHeaders: ['X-Tenant'],
+			},
+			overlays: [{ group: 'Lab', headers: { 'X-Lab-Key': 'lab-secret-1' } }],
+		};
+		const saved = await fetch(`${service.url}/api/v1/admin/policy`, {
+			method: 'PUT',
+			headers: bearer(token, { 'content-type': 'application/json', 'if-match': '*' }),
+			body: JSON.stringify(settings),
+		});
+		assert.equal(saved.status, 200, await saved.clone().text());
+
+		const got = await cli('policy', 'get');
+		assert.equal(got.code, 0, got.stderr);
+		assert.doesNotMatch(got.stdout + got.stderr, /secret-1/);
+		const file = JSON.parse(got.stdout);
+		assert.deepEqual(file.provider.headers, { 'X-Gateway-Key': '', 'X-Tenant': 'acme' });
+		assert.deepEqual(file.overlays[0].headers, { 'X-Lab-Key': '' });
+		assert.match(got.stderr, /left empty: X-Gateway-Key, X-Lab-Key \(group Lab\);/);
+		writeFileSync(
+			join(dir, 'overlay.json'),
+			JSON.stringify({ ...file, provider: { ...file.provider, headers: { ...file.provider.headers, 'X-Tenant': 'acme-2' } } }),
+		);
+		const set = await cli('policy', 'set', join(dir, 'overlay.json'), '--force');
+		assert.equal(set.code, 0, set.stderr);
+		const stored = await service.policies.current('acme');
+		assert.deepEqual(stored?.signed.policy.provider?.headers, { 'X-Gateway-Key': 'gw-secret-1', 'X-Tenant': 'acme-2' });
+		assert.deepEqual(stored?.signed.policy.overlays?.[0]?.headers, { 'X-Lab-Key': 'lab-secret-1' });
+		await fetch(`${service.url}/api/v1/admin/policy`, {
+			method: 'PUT',
+			headers: bearer(token, { 'content-type': 'application/json', 'if-match': '*' }),
+			body: JSON.stringify(validSettings.azureDeployment),
+		});
 	});
 
 	it("warns in the pipeline's log a week before its token expires, and says where to make a new one once it is refused", async () => {
