@@ -83,6 +83,13 @@ export async function policyAsCode(options: Options, command: string, file: stri
 		console.log(`  ${line}`);
 	}
 	if (command === 'plan') {
+		const rollout = policyChanges.length ? await rolloutUnderWay(options) : undefined;
+		if (rollout) {
+			// Said at plan time: a pipeline that plans on a pull request and applies on merge would otherwise learn it at apply.
+			console.error(
+				`note: revision ${rollout.revision} is still rolling out to its canary (${canaryWords(rollout.canary)}): apply is refused until it is promoted or rolled back (the console's Revisions page)`,
+			);
+		}
 		return 2;
 	}
 	// The revision the reviewed plan was made against: the service refuses the save (412) when another
@@ -111,6 +118,26 @@ export async function policyAsCode(options: Options, command: string, file: stri
 		throw error;
 	}
 }
+
+interface RolloutUnderWay {
+	revision: number;
+	canary: { group?: string; percent?: number };
+}
+
+/** The rollout under way, or undefined when there is none (the service answers 404). */
+async function rolloutUnderWay(options: Options): Promise<RolloutUnderWay | undefined> {
+	try {
+		return (await call(options, 'GET', '/api/v1/admin/rollout')).body as unknown as RolloutUnderWay;
+	} catch (error) {
+		if (error instanceof CliError && error.message.startsWith('404')) {
+			return undefined;
+		}
+		throw error;
+	}
+}
+
+const canaryWords = ({ group, percent }: RolloutUnderWay['canary']) =>
+	group !== undefined ? `the group ${group}` : `${percent}% of members`;
 
 /**
  * `validate -f FILE`: the file's own checks, with neither the service nor a token (a pre-commit hook,

@@ -453,6 +453,14 @@ describe('org-policy admin CLI', function () {
 		const planned = await cli('plan', '-f', file);
 		assert.equal(planned.code, 2);
 		assert.match(planned.stdout, /Base URL: https:\/\/next\.acme\.example\/v1 → https:\/\/llm\.acme\.example\/v1/, planned.stdout);
+		assert.match(
+			planned.stderr,
+			/note: revision \d+ is still rolling out to its canary \(the group Analysts\): apply is refused until it is promoted or rolled back/,
+			'a pipeline that plans on a pull request hears of the rollout before apply is refused',
+		);
+		const refused = await cli('apply', '-f', file);
+		assert.equal(refused.code, 1);
+		assert.match(refused.stderr, /409 revision \d+ is still rolling out to its canary/);
 		const own = await jsonOf(await fetch(`${service.url}/api/v1/policy`, { headers: bearer(admin, { 'org-policy-schema': '3' }) }));
 		assert.equal(own.policy.provider.baseUrl, 'https://llm.acme.example/v1', "the admin's own VS Code stays outside the canary");
 		assert.equal((await fetch(`${service.url}/api/v1/admin/rollout/promote`, { method: 'POST', headers: bearer(token) })).status, 200);
