@@ -19,6 +19,13 @@ export const ServerConfigFields = z.strictObject({
 		.describe('port to listen on (0: any free port)'),
 	publicUrl: z
 		.url({ protocol: /^https?$/, error: 'must be an absolute http(s) URL' })
+		// The console's links, forms and redirects and the API's paths start at the root of the address:
+		// behind a proxy that maps a path (https://tools.acme.example/policy) the console would break.
+		.refine((value) => {
+			// An address that is no URL has been named already by the check above.
+			const url = URL.canParse(value) ? new URL(value) : undefined;
+			return !url || (url.pathname === '/' && !url.search && !url.hash);
+		}, 'must be the address alone, with no path, query or fragment (https://policy.acme.example): the service answers at the root of its address, so a proxy gives it a host name of its own')
 		.optional()
 		.describe('URL members and admins reach (behind a proxy: its https URL; default http://HOST:PORT)'),
 	dataDir: z.string().min(1).default('.data').describe('folder of the SQLite database'),

@@ -68,6 +68,11 @@ describe('service process', function () {
 		[['--port', 'eighty'], {}, /--port \(ORG_POLICY_PORT\): must be a number/],
 		[[], { ORG_POLICY_PORT: '70000' }, /--port \(ORG_POLICY_PORT\): must be at most 65535/],
 		[['--public-url', 'not a url'], {}, /--public-url \(ORG_POLICY_PUBLIC_URL\): must be an absolute http\(s\) URL/],
+		[
+			['--public-url', 'https://tools.acme.example/policy'],
+			{},
+			/--public-url \(ORG_POLICY_PUBLIC_URL\): must be the address alone, with no path, query or fragment \(https:\/\/policy\.acme\.example\)/,
+		],
 		[['--colour', 'blue'], {}, /Unknown option '--colour'\n\(org-policy-server --help lists every flag\)/],
 		[['--admin-password', 'short'], {}, /--admin-password \(ORG_POLICY_ADMIN_PASSWORD\): must be at least 12 characters/],
 		[['--admin-email', 'not-an-address'], {}, /--admin-email \(ORG_POLICY_ADMIN_EMAIL\): must be an email address/],
