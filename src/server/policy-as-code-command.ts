@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import { SCHEMA_HEADER, SCHEMA_VERSION, settingsOf, type PolicyDocument } from '../policy';
 import { call, CliError, readNamedFile, type Options } from './cli-http';
 import { HELD_AHEAD_HEADER } from './policy/held-ahead';
@@ -26,7 +27,7 @@ export async function policyAsCode(options: Options, command: string, file: stri
 		throw new CliError(`${command} needs -f FILE`);
 	}
 	const text = readNamedFile(file);
-	const desired = readPolicyFile(text, { env: process.env, readFile: (path) => readFileSync(path, 'utf8') });
+	const desired = readPolicyFile(text, { env: process.env, readFile: besideFile(file) });
 	if (!desired.ok) {
 		// Said before the server is asked: a file's own mistakes need no server to be named.
 		console.error(`${file} is refused:${formatErrors(desired.errors)}`);
@@ -119,6 +120,12 @@ export async function policyAsCode(options: Options, command: string, file: stri
 	}
 }
 
+/**
+ * Reads a `fromFile` secret: a relative path is taken from the policy file's own folder, as Compose
+ * and kustomize do, so `apply -f infra/policy.yaml` reads the same secret from wherever it runs.
+ */
+const besideFile = (policyFile: string) => (path: string) => readFileSync(resolve(dirname(policyFile), path), 'utf8');
+
 interface RolloutUnderWay {
 	revision: number;
 	canary: { group?: string; percent?: number };
@@ -152,7 +159,7 @@ export function validatePolicyFile(file: string | undefined): number {
 	const unchecked: string[] = [];
 	const desired = readPolicyFile(readNamedFile(file), {
 		env: process.env,
-		readFile: (path) => readFileSync(path, 'utf8'),
+		readFile: besideFile(file),
 		standIn: (reference, path) => {
 			unchecked.push(`${path}: ${reference} cannot be read here, so its value was not checked`);
 			return 'stand-in';

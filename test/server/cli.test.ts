@@ -223,7 +223,8 @@ describe('org-policy admin CLI', function () {
 				'    headers:',
 				'      X-Tenant: acme',
 				'      X-Gateway-Key: { fromEnv: GATEWAY_KEY }',
-				'      X-Other-Key: { fromFile: ' + JSON.stringify(secretFile) + ' }',
+				// Relative: read beside the policy file, though the CLI runs from the repository's root.
+				'      X-Other-Key: { fromFile: gateway-key }',
 				'    readableHeaders: [X-Tenant]',
 				'    models:',
 				'      allowed: [gpt-4o, o3]',
