@@ -54,6 +54,25 @@ describe('where the policy server comes from, when what is set is malformed', ()
 		);
 	});
 
+	it('uses plain http only to this machine, from a setting or the IT-managed file, as a sign-in link is refused', () => {
+		const remote = resolveServer(
+			{ serverUrl: 'http://policy.acme.example:8787', organization: undefined, overrideManaged: false },
+			undefined,
+		);
+		assert.equal(remote.serverUrl, undefined, 'no sign-in or token goes to it');
+		assert.equal(
+			remote.problem,
+			"Your setting orgProviderPolicy.serverUrl must use https: plain http is for this machine only (policy.acme.example:8787 is another), or your sign-in and the policy's header values would cross the network unencrypted: set it to the address on your invitation page.",
+		);
+		assert.deepEqual(bootstrap('{"serverUrl":"http://10.0.0.5:8787"}'), {
+			problem: `The IT-managed bootstrap file ${FILE} is not used: serverUrl: must use https: plain http is for this machine only (10.0.0.5:8787 is another), or your sign-in and the policy's header values would cross the network unencrypted. Ask IT to fix it.`,
+		});
+		for (const local of ['http://127.0.0.1:8787', 'http://localhost:8787', 'http://[::1]:8787']) {
+			const resolved = resolveServer({ serverUrl: local, organization: undefined, overrideManaged: false }, undefined);
+			assert.deepEqual([resolved.serverUrl, resolved.problem], [local, undefined], local);
+		}
+	});
+
 	it("uses the member's own setting when the managed file is broken, and keeps saying the file is", () => {
 		const chosen = resolveServer(
 			{ serverUrl: 'https://policy.acme.example', organization: 'acme', overrideManaged: false },

@@ -1,5 +1,5 @@
 import * as z from 'zod';
-import { formatFieldError, parseWith } from '../../policy';
+import { formatFieldError, isLoopbackHost, parseWith } from '../../policy';
 
 /** Where the policy server's address comes from. */
 export type ServerSource = 'settings' | 'managed bootstrap' | 'none';
@@ -34,7 +34,19 @@ const NOT_A_URL = 'is not a URL';
 
 /** Why `value` cannot be a policy server's address, or undefined when it can. */
 export function serverUrlProblem(value: string): string | undefined {
-	return URL.canParse(value) ? serverAddressProblem(new URL(value)) : NOT_A_URL;
+	if (!URL.canParse(value)) {
+		return NOT_A_URL;
+	}
+	const url = new URL(value);
+	// As a sign-in link to one is refused: the sign-in's tokens and the policy's header values (a
+	// gateway's key) would cross the network readable.
+	const plainHttp = url.protocol === 'http:' && !isLoopbackHost(url.hostname);
+	return (
+		serverAddressProblem(url) ??
+		(plainHttp
+			? `must use https: plain http is for this machine only (${url.host} is another), or your sign-in and the policy's header values would cross the network unencrypted`
+			: undefined)
+	);
 }
 
 /** The same, for an address already parsed (a sign-in link's, a pasted one). */
