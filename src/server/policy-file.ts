@@ -166,9 +166,9 @@ export type HeaderPlace = { overlay?: undefined } | { overlay: string };
  * The settings with each secret header's value (every header not in readableHeaders, the provider's
  * and each overlay's) replaced by what `replace` makes of it: what leaves the service for a file.
  */
-export function withSecretHeaders<T>(
+export function withSecretHeaders(
 	settings: PolicySettings,
-	replace: (name: string, value: string, place: HeaderPlace) => T,
+	replace: (name: string, value: string, place: HeaderPlace) => unknown,
 ): Omit<PolicySettings, 'provider' | 'overlays'> & { provider?: unknown; overlays?: unknown[] } {
 	const readable = new Set((settings.provider?.readableHeaders ?? []).map((name) => name.toLowerCase()));
 	const replaced = (headers: Record<string, string>, place: HeaderPlace) =>
