@@ -12,10 +12,24 @@ const READ_FAILURES: Readonly<Record<string, string>> = {
 	EISDIR: 'it is a directory',
 };
 
+/**
+ * A file's text by its byte order mark: Windows PowerShell 5.1's `policy get > policy.json` writes
+ * UTF-16 with one, and Notepad may start UTF-8 with one; either would otherwise read as "not JSON".
+ */
+function decodeText(bytes: Buffer): string {
+	if (bytes[0] === 0xff && bytes[1] === 0xfe) {
+		return new TextDecoder('utf-16le').decode(bytes.subarray(2));
+	}
+	if (bytes[0] === 0xfe && bytes[1] === 0xff) {
+		return new TextDecoder('utf-16be').decode(bytes.subarray(2));
+	}
+	return new TextDecoder('utf-8', { ignoreBOM: false }).decode(bytes);
+}
+
 /** A file the admin named, or a CliError that says which and why in words (the code kept for searching). */
 export function readNamedFile(file: string): string {
 	try {
-		return readFileSync(file, 'utf8');
+		return decodeText(readFileSync(file));
 	} catch (error) {
 		const code = (error as NodeJS.ErrnoException).code;
 		throw new CliError(`cannot read ${file}: ${code ? `${READ_FAILURES[code] ?? 'failed'} (${code})` : (error as Error).message}`);

@@ -143,6 +143,18 @@ describe('org-policy admin CLI', function () {
 		});
 	});
 
+	it("reads files as Windows writes them: PowerShell 5.1's UTF-16 from policy get > file, and UTF-8 with a byte order mark", async () => {
+		const got = await cli('policy', 'get');
+		const utf16 = join(dir, 'powershell.json');
+		writeFileSync(utf16, Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(got.stdout.replace(/\n/g, '\r\n'), 'utf16le')]));
+		const set = await cli('policy', 'set', utf16, '--force');
+		assert.equal(set.code, 0, set.stderr);
+		const yaml = join(dir, 'notepad.yaml');
+		writeFileSync(yaml, '\ufeffkind: org-provider-policy/v1\r\npolicy:\r\n  enabled: false\r\n');
+		const valid = await cli('validate', '-f', yaml);
+		assert.equal(valid.code, 0, valid.stderr);
+	});
+
 	it("warns in the pipeline's log a week before its token expires, and says where to make a new one once it is refused", async () => {
 		const admin = await service.signIn(ADMIN.email);
 		const made = async (expiresInDays: number) =>
