@@ -1,10 +1,11 @@
 import { parseArgs } from 'node:util';
 import { formatFieldError, parseWith, PolicySettingsSchema, settingsOf, type PolicyDocument } from '../policy';
 import { call, CliError, readNamedFile } from './cli-http';
+import { RELEASE_VERSION } from './release';
 import { POLICY_FILE_KIND, withSecretHeaders } from './policy-file';
 import { importCline, NEWEST_SCHEMA, policyAsCode, validatePolicyFile } from './policy-as-code-command';
 
-const USAGE = `usage: org-policy [--server URL] [--token TOKEN] <command>
+const USAGE = `usage: org-policy [--server URL] [--token TOKEN] <command>   (org-policy --version: this release)
 
 commands:
   validate -f FILE                   check FILE on its own: no service, no token (secrets that
@@ -38,9 +39,14 @@ async function run(argv: string[]): Promise<void> {
 			limit: { type: 'string' },
 			file: { type: 'string', short: 'f' },
 			help: { type: 'boolean', short: 'h' },
+			version: { type: 'boolean', short: 'v' },
 		},
 		allowPositionals: true,
 	});
+	if (values.version) {
+		console.log(`org-policy ${RELEASE_VERSION}`);
+		return;
+	}
 	if (positionals[0] === 'import-cline') {
 		importCline(positionals[1]);
 		return;

@@ -13,6 +13,7 @@ export function serverUsage(): string {
 	return [
 		'usage: org-policy-server [--flag VALUE …]       run the policy service',
 		'       org-policy-server admin reset-link …    a one-time admin link when every password is lost (admin --help)',
+		'       org-policy-server --version             which release this is',
 		'',
 		'Each flag may be given by its environment variable instead; flags win. A value that is not valid',
 		'stops the service with exit code 2 and the flag named.',

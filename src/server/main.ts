@@ -4,6 +4,7 @@ import { requestLogSerializers } from './log-redaction';
 import { isoTime } from './clock';
 import { ConfigError, parseConfig } from './config';
 import { serverUsage } from './config-help';
+import { RELEASE_VERSION } from './release';
 import { claimDataDir } from './store/data-dir-claim';
 import { describeStorage, openStore } from './store/open';
 import type { Store } from './store/store';
@@ -15,6 +16,10 @@ async function main(): Promise<void> {
 	}
 	if (process.argv.slice(2).some((arg) => arg === '--help' || arg === '-h')) {
 		process.stdout.write(serverUsage());
+		process.exit(0);
+	}
+	if (process.argv.slice(2).some((arg) => arg === '--version' || arg === '-v')) {
+		process.stdout.write(`org-policy-server ${RELEASE_VERSION}\n`);
 		process.exit(0);
 	}
 	let config;

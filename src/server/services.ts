@@ -23,6 +23,7 @@ import { ScimUsers } from './sso/scim-users';
 import { SingleSignOn } from './sso/single-sign-on';
 import type { Store } from './store/store';
 import { UsageService } from './usage/usage-service';
+import { RELEASE_VERSION } from './release';
 
 /** What the service's parts are built from; the HTTP side (logger, rate limits, mail) is the app's. */
 export interface ServiceOptions {
@@ -65,7 +66,7 @@ export async function buildServices({
 	const accountTimings = { ...DEFAULT_TIMINGS, ...timings };
 	const accounts = createAccounts(store, events, clock, accountTimings, (orgId) => policies.signingKey(orgId), audit);
 	const otlp = config.otlpMetricsUrl
-		? (await import('./usage/otlp-metrics')).otlpUsageMetrics(config.otlpMetricsUrl, config.otlpMetricsIntervalSeconds, '1.0.0')
+		? (await import('./usage/otlp-metrics')).otlpUsageMetrics(config.otlpMetricsUrl, config.otlpMetricsIntervalSeconds, RELEASE_VERSION)
 		: undefined;
 	const rollouts = new Rollouts(store, policies, clock, audit);
 	const documentFor = memberDocuments({ policies, rollouts });

@@ -1,10 +1,11 @@
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import { connect, type Socket } from 'node:net';
-import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { FLAGS, parseConfig, ServerConfigFields } from '../../src/server/config';
 import { bearer, deviceSignIn, EventReader, submitPageForm } from '../support/service';
 
@@ -108,6 +109,16 @@ describe('service process', function () {
 			assert.doesNotMatch(text, /"level":|Server listening/, 'no service started');
 		});
 	}
+
+	it('--version says which release it is, as package.json does, and starts nothing; so does the CLI', async () => {
+		const { version } = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { version: string };
+		const child = startProcess(['--version']);
+		const out = output(child);
+		assert.equal(await exitOf(child), 0);
+		assert.equal(out.text(), `org-policy-server ${version}\n`);
+		const cli = await promisify(execFile)(process.execPath, ['--import', 'tsx', join(root, 'src/server/cli.ts'), '--version']);
+		assert.equal(cli.stdout, `org-policy ${version}\n`);
+	});
 
 	it('starts, prints a one-time admin link, and on SIGTERM ends event streams and exits cleanly, not held by idle or stuck clients', async () => {
 		const dataDir = mkdtempSync(join(tmpdir(), 'opp-process-'));

@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
 import { hourOf, type UsageBucket } from '../../src/policy';
 import { ADMIN, bearer, createGroup, jsonOf, putPolicy, startService, type RunningService } from '../support/service';
 
@@ -289,11 +291,13 @@ describe('usage reporting API', function () {
 			let body = '';
 			request.on('data', (chunk) => (body += String(chunk)));
 			request.on('end', () => {
-				received.push(`${request.method} ${request.url} ${request.headers['content-type']}\n${body}`);
+				received.push(`${request.method} ${request.url} ${request.headers['content-type']} ${request.headers['x-collector-key']}\n${body}`);
 				response.writeHead(200, { 'content-type': 'application/json' }).end('{}');
 			});
 		});
 		await new Promise<void>((resolve) => collector.listen(0, '127.0.0.1', resolve));
+		// A hosted collector's key, as the README says to give it: OpenTelemetry's own variable.
+		process.env.OTEL_EXPORTER_OTLP_METRICS_HEADERS = 'x-collector-key=collector-secret';
 		const exporting = await startService({
 			settings: {
 				otlpMetricsUrl: `http://127.0.0.1:${(collector.address() as AddressInfo).port}/v1/metrics`,
@@ -339,13 +343,26 @@ describe('usage reporting API', function () {
 			while (!points()['org_policy.usage.requests{model=other,outcome=timeout}'] && Date.now() < deadline) {
 				await new Promise((resolve) => setTimeout(resolve, 200));
 			}
-			assert.match(received[0] ?? '', /^POST \/v1\/metrics application\/json/);
+			assert.match(received[0] ?? '', /^POST \/v1\/metrics application\/json collector-secret\n/);
+			const { version } = JSON.parse(readFileSync(join(__dirname, '..', '..', 'package.json'), 'utf8')) as { version: string };
+			const resource = JSON.parse(received[0]!.slice(received[0]!.indexOf('\n') + 1)).resourceMetrics[0].resource;
+			assert.deepEqual(
+				Object.fromEntries(
+					(resource.attributes as { key: string; value: { stringValue: string } }[]).map((attribute) => [
+						attribute.key,
+						attribute.value.stringValue,
+					]),
+				),
+				{ 'service.name': 'org-provider-policy', 'service.version': version },
+				'this release, and nothing a resource detector would have probed for',
+			);
 			const exported = points();
 			assert.equal(exported['org_policy.usage.requests{model=other,outcome=ok}'], 3, JSON.stringify(exported));
 			assert.equal(exported['org_policy.usage.requests{model=other,outcome=timeout}'], 2);
 			assert.equal(exported['org_policy.usage.tokens{direction=input,model=other}'], 240);
 			assert.doesNotMatch(received.join('\n'), /dev@acme|"gpt-4o"/, 'no member, and a model the policy does not name is "other"');
 		} finally {
+			delete process.env.OTEL_EXPORTER_OTLP_METRICS_HEADERS;
 			await exporting.close();
 			collector.close();
 		}
