@@ -5,6 +5,7 @@ import { isoTime } from './clock';
 import { ConfigError, parseConfig } from './config';
 import { serverUsage } from './config-help';
 import { RELEASE_VERSION } from './release';
+import { isLoopbackHost } from '../policy';
 import { claimDataDir } from './store/data-dir-claim';
 import { describeStorage, openStore } from './store/open';
 import type { Store } from './store/store';
@@ -100,9 +101,19 @@ async function main(): Promise<void> {
 		);
 		console.log(`  ${config.publicUrl}/invite/${bootstrap.setup.token}\n`);
 	}
-	for (const warning of bootstrap.warnings) {
+	for (const warning of [...bootstrap.warnings, ...publicUrlWarnings(config.publicUrl)]) {
 		console.warn(`warning: ${warning}`);
 	}
+}
+
+/** A public URL members' VS Code will not use: plain http to another machine (their sign-in would cross the network readable). */
+function publicUrlWarnings(publicUrl: string): string[] {
+	const url = new URL(publicUrl);
+	return url.protocol === 'http:' && !isLoopbackHost(url.hostname)
+		? [
+				`the public URL ${publicUrl} is plain http on another machine: members' VS Code refuses it (their sign-in and the policy's header values would cross the network unencrypted). Put TLS in front and pass its https address with --public-url.`,
+			]
+		: [];
 }
 
 main().catch((error: unknown) => {

@@ -293,6 +293,16 @@ describe('service process', function () {
 			assert.match(afterPassword.text, /admin reset-link/, 'the warning names the recovery command');
 		});
 
+		it('warns at start of a public URL that is plain http to another machine, which members refuse', async () => {
+			const remote = await startAndStop(['--public-url', 'http://10.1.2.3:8787']);
+			assert.match(
+				remote.text,
+				/warning: the public URL http:\/\/10\.1\.2\.3:8787 is plain http on another machine: members' VS Code refuses it .*--public-url\./,
+			);
+			const local = await startAndStop();
+			assert.doesNotMatch(local.text, /plain http/, 'loopback is for development, and fine');
+		});
+
 		it('creates the configured admin on a later start while none has a password', async () => {
 			await startAndStop();
 			const second = await startAndStop(['--admin-email', 'ops@example.com', '--admin-password', 'a long admin password']);
