@@ -4,10 +4,10 @@
  */
 import autocannon from 'autocannon';
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { deviceSignIn, ms, report, root, smoke, startServiceProcess } from './support/common';
+import { deviceSignIn, ms, processCpu, report, root, smoke, startServiceProcess } from './support/common';
 
 const ADMIN = { email: 'admin@acme.example', password: 'benchmark admin password' };
 const DURATION = smoke ? 1 : 4;
@@ -18,14 +18,10 @@ const CONNECTIONS = 50;
 /** `cpu`: the server process's CPU time per request, in µs (Linux, from /proc), or NaN where it cannot be read. */
 type Run = { rps: number; p50: number; p99: number; non2xx: number; cpu: number };
 
-/** A process's user + system CPU time so far, in µs (/proc/<pid>/stat counts in clock ticks of 10 ms). */
+/** A process's user + system CPU time so far, in µs. */
 function cpuMicros(pid: number | undefined): number {
-	try {
-		const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-		return (Number(fields[11]) + Number(fields[12])) * 10_000;
-	} catch {
-		return Number.NaN;
-	}
+	const { user, system } = processCpu(pid);
+	return user + system;
 }
 
 async function load(url: string, headers: Record<string, string>, pid: number | undefined): Promise<Run> {

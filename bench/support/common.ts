@@ -29,6 +29,16 @@ export function rssOf(pid: number): number {
 	return Number(/VmRSS:\s+(\d+) kB/.exec(status)?.[1] ?? Number.NaN) * 1024;
 }
 
+/** A process's user and system CPU time so far, in µs, from /proc (Linux counts clock ticks of 10 ms); NaN where it cannot be read. */
+export function processCpu(pid: number | undefined): { user: number; system: number } {
+	try {
+		const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+		return { user: Number(fields[11]) * 10_000, system: Number(fields[12]) * 10_000 };
+	} catch {
+		return { user: Number.NaN, system: Number.NaN };
+	}
+}
+
 export function mb(bytes: number): string {
 	return `${(bytes / 1024 / 1024).toFixed(1)} MB`;
 }
@@ -63,14 +73,17 @@ export async function startServiceProcess(
 	admin: { email: string; password: string } | undefined,
 	/** More flags, e.g. `--database-url` for an instance of a PostgreSQL-backed cluster. */
 	extra: string[] = [],
-	/** Node's own flags for the process (e.g. a `--require`d harness); with `ipc`, an IPC channel to it. */
-	node: { execArgv?: string[]; ipc?: boolean } = {},
+	/**
+	 * Node's own flags for the process (e.g. a `--require`d harness); with `ipc`, an IPC channel to it;
+	 * `dist`, another build's `dist/` to run (bench/compare-builds.ts), this checkout's by default.
+	 */
+	node: { execArgv?: string[]; ipc?: boolean; dist?: string } = {},
 ): Promise<{ child: ChildProcess; url: string }> {
 	const child = spawn(
 		process.execPath,
 		[
 			...(node.execArgv ?? []),
-			join(root, 'dist', 'server.js'),
+			join(node.dist ?? join(root, 'dist'), 'server.js'),
 			'--port',
 			String(port),
 			'--data-dir',
