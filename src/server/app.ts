@@ -6,7 +6,7 @@ import { DAY_MS, systemClock, type Clock } from './clock';
 import { consoleMissPage } from './console/miss-page';
 import { consolePlugin } from './console/plugin';
 import { sessionCookieName } from './http/auth';
-import { installHttpPlumbing } from './http/plumbing';
+import { answerUndecodableAddress, installHttpPlumbing } from './http/plumbing';
 import { followOtherInstances, purgeHourly } from './lifecycle';
 import { smtpMailer, type Mailer } from './mail';
 import { rolloutStatus } from './policy/rollout-status';
@@ -54,6 +54,7 @@ export async function buildApp(options: AppOptions): Promise<PolicyApp> {
 		bodyLimit: BODY_LIMIT_BYTES,
 		trustProxy: config.trustProxy,
 		forceCloseConnections: 'idle',
+		frameworkErrors: answerUndecodableAddress,
 	}).withTypeProvider<ZodTypeProvider>();
 	const services = await buildServices({ ...options, clock, log: app.log });
 	const { events, metrics, policies, accounts, usage, variants, groupNames, hub, heldAhead, rollouts, rolloutEnded, organizationTokens } =

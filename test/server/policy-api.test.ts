@@ -483,6 +483,16 @@ describe('policy API over HTTP', () => {
 		assert.equal((await jsonOf(apiFromBrowser)).error, 'not_found', 'the API answers JSON whoever asks');
 		// HEAD on the event stream opened no stream.
 		assert.match(await (await fetch(`${service.url}/metrics`)).text(), /^org_policy_sse_subscribers 0$/m);
+		// An address the router cannot decode is refused in the service's own shape, without echoing it.
+		for (const path of ['/%', '/invite/secret-token%zz']) {
+			const undecodable = await fetch(`${service.url}${path}`);
+			assert.equal(undecodable.status, 400, path);
+			assert.equal(undecodable.headers.get('x-content-type-options'), 'nosniff');
+			assert.deepEqual(await jsonOf(undecodable), {
+				error: 'invalid_request',
+				message: 'the address is not a valid URL: each % in it must be followed by two hexadecimal digits',
+			});
+		}
 		const unknown = await fetch(`${service.url}/api/v1/nothing-here?x=1`, { method: 'POST' });
 		assert.equal(unknown.status, 404);
 		assert.deepEqual(await jsonOf(unknown), { error: 'not_found', message: 'no route for POST /api/v1/nothing-here' });
