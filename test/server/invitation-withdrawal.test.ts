@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { TestBrowser } from '../support/sso-browser';
-import { ADMIN, bearer, jsonOf, startService, type RunningService } from '../support/service';
+import { ADMIN, bearer, jsonOf, ManualClock, startService, type RunningService } from '../support/service';
 
 /** A pending invitation can be taken back, and a new one for the same address replaces it: one link works at a time. */
 describe('withdrawing and replacing invitations', () => {
@@ -68,5 +68,58 @@ describe('withdrawing and replacing invitations', () => {
 		const member = (await service.signIn('dev@acme.example')).access_token;
 		assert.equal((await withdraw('someone@acme.example', member)).status, 403);
 		assert.deepEqual(await pending(), ['someone@acme.example member']);
+	});
+
+	it('says a link opens nothing when it is opened, before a password is typed, and again if it stopped working while the page was open', async () => {
+		const sent = await invite('late@acme.example');
+		const opened = await fetch(sent.link);
+		assert.equal(opened.status, 200);
+		assert.match(await opened.text(), /id="password"/);
+		assert.equal((await withdraw('late@acme.example')).status, 204);
+		for (const link of [sent.link, `${service.url}/invite/made-up-token`]) {
+			const page = await fetch(link, { headers: { accept: 'text/html' } });
+			assert.equal(page.status, 404, link);
+			const text = await page.text();
+			assert.match(text, /<h1>This invitation link cannot be used<\/h1>/);
+			assert.match(text, /not valid: it was used, withdrawn or replaced by a newer one\. Ask your admin for a new one\./);
+			assert.doesNotMatch(text, /<form method="post"/, 'no password to type for a link that opens nothing');
+		}
+		// The page opened before the withdrawal is submitted: the same sentence, no form to fill in again.
+		const submitted = await accept(sent.link);
+		assert.equal(submitted.status, 404);
+		assert.match(submitted.text, /This invitation link cannot be used/);
+		assert.doesNotMatch(submitted.text, /id="password"/);
+	});
+});
+
+describe('an expired invitation link', () => {
+	it('says it expired when it is opened, and when a page opened in time is submitted late', async () => {
+		const clock = new ManualClock(Date.parse('2026-12-06T09:00:00Z'));
+		const service = await startService({ clock });
+		try {
+			const { token } = await service.accounts.members.invite('acme', 'slow@acme.example', 'member', ADMIN.email);
+			const link = `${service.url}/invite/${token}`;
+			const browser = new TestBrowser();
+			const opened = await browser.request(link);
+			assert.equal(opened.status, 200);
+			const formToken = /name="csrf" value="([^"]+)"/.exec(await opened.text())?.[1];
+			assert.ok(formToken);
+			clock.advance(7 * 24 * 3600_000 + 1000);
+			const expired = await fetch(link);
+			assert.equal(expired.status, 410);
+			const text = await expired.text();
+			assert.match(text, /This invitation link has expired\. Ask your admin for a new one\./);
+			assert.doesNotMatch(text, /id="password"/);
+			const late = await browser.request(link, {
+				method: 'POST',
+				headers: { 'content-type': 'application/x-www-form-urlencoded' },
+				body: new URLSearchParams({ csrf: formToken, password: 'a long enough password 1' }),
+			});
+			assert.equal(late.status, 410);
+			assert.match(await late.text(), /has expired/);
+			assert.equal(await service.store.findUserByEmail('acme', 'slow@acme.example'), undefined);
+		} finally {
+			await service.close();
+		}
 	});
 });

@@ -2,7 +2,7 @@ import type { Clock } from '../clock';
 import { hashPassword, hashSecret, newId, newSecret, verifyPassword } from '../crypto';
 import type { PolicyEvents } from '../policy/policy-service';
 import type { OwnedSignInReport } from '../store/member-sign-ins-store';
-import type { Role, Store, UserRecord } from '../store/store';
+import type { InvitationRecord, Role, Store, UserRecord } from '../store/store';
 import { DomainError } from './errors';
 import { LoginThrottle } from './login-throttle';
 import { passwordProblem } from './password-policy';
@@ -241,22 +241,35 @@ export class Members {
 	}
 
 	/** Without a password (null) when the organization signs in with single sign-on only. */
-	async acceptInvitation(token: string, password: string | null): Promise<UserRecord> {
+	/**
+	 * Whether an invitation link can still be accepted: its invitation, or why not. Asked before the
+	 * person types a password, so a used, withdrawn or expired link says so at once.
+	 */
+	async checkInvitation(token: string): Promise<{ invitation: InvitationRecord } | { refused: DomainError }> {
 		const invitation = await this.store.getInvitation(hashSecret(token));
 		if (!invitation || invitation.acceptedAt !== null) {
-			throw new DomainError('invalid_invitation', 'this invitation link is not valid: it was used, withdrawn or replaced by a newer one');
+			return {
+				refused: new DomainError(
+					'invalid_invitation',
+					'this invitation link is not valid: it was used, withdrawn or replaced by a newer one',
+				),
+			};
 		}
 		if (invitation.expiresAt <= this.clock.now()) {
-			throw new DomainError('expired_invitation', 'this invitation link has expired; ask your admin for a new one');
+			return { refused: new DomainError('expired_invitation', 'this invitation link has expired; ask your admin for a new one') };
 		}
-		const taken = () =>
-			new DomainError(
-				'already_member',
-				`${invitation.email} already has an account in this organization: sign in with it, or ask your admin to remove it first`,
-			);
 		if (await this.store.findUserByEmail(invitation.orgId, invitation.email)) {
-			throw taken();
+			return { refused: alreadyMember(invitation.email) };
 		}
+		return { invitation };
+	}
+
+	async acceptInvitation(token: string, password: string | null): Promise<UserRecord> {
+		const checked = await this.checkInvitation(token);
+		if ('refused' in checked) {
+			throw checked.refused;
+		}
+		const { invitation } = checked;
 		// A link the operator made (first start, `admin reset-link`) is the break-glass way in.
 		const breakGlass = invitation.createdBy === OPERATOR && invitation.role === 'admin';
 		const passwordHash = password === null ? null : await this.newPasswordHash(password, invitation.email, invitation.orgId);
@@ -265,9 +278,16 @@ export class Members {
 			case 'already-used':
 				throw new DomainError('invalid_invitation', 'this invitation link was already used');
 			case 'already-member':
-				throw taken();
+				throw alreadyMember(invitation.email);
 			case 'accepted':
 				return user;
 		}
 	}
+}
+
+function alreadyMember(email: string): DomainError {
+	return new DomainError(
+		'already_member',
+		`${email} already has an account in this organization: sign in with it, or ask your admin to remove it first`,
+	);
 }

@@ -1,20 +1,20 @@
+import type { FastifyReply } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import * as z from 'zod';
 import { DomainError, OPERATOR, type Members } from '../accounts';
 import type { AuditLog } from '../audit';
 import type { ServerConfig } from '../config';
-import { hashSecret } from '../crypto';
 import { domainStatus } from '../http/errors';
 import type { SingleSignOn } from '../sso/single-sign-on';
-import type { Store, UserRecord } from '../store/store';
+import type { InvitationRecord, Store, UserRecord } from '../store/store';
 import type { ConsoleKit } from './kit';
 import { signInPages, VSCODE_EXTENSION_ID } from './sign-in-pages';
 
 export interface InvitationRouteOptions {
 	readonly kit: ConsoleKit;
-	readonly members: Pick<Members, 'acceptInvitation'>;
+	readonly members: Pick<Members, 'acceptInvitation' | 'checkInvitation'>;
 	readonly sso: Pick<SingleSignOn, 'offer'>;
-	readonly store: Pick<Store, 'getInvitation' | 'getOrganization'>;
+	readonly store: Pick<Store, 'getOrganization'>;
 	readonly config: Pick<ServerConfig, 'publicUrl' | 'extensionInstallUrl'>;
 	readonly audit: Pick<AuditLog, 'record'>;
 	readonly loginLimit: { rateLimit: { max: number; timeWindow: string } };
@@ -48,23 +48,31 @@ export const invitationRoutes: FastifyPluginAsyncZod<InvitationRouteOptions> = a
 	{ kit, members, sso, store, config, audit, loginLimit },
 ) => {
 	const { sendPage, guard, guarded, formOf } = kit;
-	/** The invited account, and the identity provider's name when this invitation joins without a password. */
-	const invited = async (token: string): Promise<{ email?: string | undefined; ssoOnly?: string | undefined }> => {
-		const invitation = await store.getInvitation(hashSecret(token));
-		const offer = invitation && invitation.createdBy !== OPERATOR ? await sso.offer(invitation.orgId) : undefined;
-		return { email: invitation?.email, ssoOnly: offer && !offer.passwordSignIn ? offer.displayName : undefined };
+	/** Who the invitation is for, and the identity provider's name when it joins without a password. */
+	const accountOf = async (invitation: InvitationRecord): Promise<{ email: string; ssoOnly?: string | undefined }> => {
+		const offer = invitation.createdBy !== OPERATOR ? await sso.offer(invitation.orgId) : undefined;
+		return { email: invitation.email, ssoOnly: offer && !offer.passwordSignIn ? offer.displayName : undefined };
 	};
+	const sendRefusal = (reply: FastifyReply, refused: DomainError) =>
+		sendPage(reply, signInPages.invitationRefused(invitationRefusal(refused)), domainStatus(refused));
 
-	app.get('/invite/:token', { schema: { params: InviteParams } }, async (request, reply) =>
-		sendPage(
-			reply,
-			signInPages.invitation(request.params.token, guard.tokenFor(request, reply), undefined, await invited(request.params.token)),
-		),
-	);
+	app.get('/invite/:token', { schema: { params: InviteParams } }, async (request, reply) => {
+		const { token } = request.params;
+		const checked = await members.checkInvitation(token);
+		if ('refused' in checked) {
+			return sendRefusal(reply, checked.refused);
+		}
+		return sendPage(reply, signInPages.invitation(token, guard.tokenFor(request, reply), undefined, await accountOf(checked.invitation)));
+	});
 
 	app.post('/invite/:token', { config: loginLimit, schema: { params: InviteParams } }, async (request, reply) => {
 		const { token } = request.params;
-		const account = await invited(token);
+		const checked = await members.checkInvitation(token);
+		if ('refused' in checked) {
+			// Withdrawn, used or expired while the page was open.
+			return sendRefusal(reply, checked.refused);
+		}
+		const account = await accountOf(checked.invitation);
 		const provider = account.ssoOnly;
 		const again = (error: string, status: number) =>
 			sendPage(reply, signInPages.invitation(token, guard.tokenFor(request, reply), error, account), status);
@@ -87,7 +95,8 @@ export const invitationRoutes: FastifyPluginAsyncZod<InvitationRouteOptions> = a
 					return sendPage(reply, await connectVsCodePage({ store, config }, user, { sso: provider }));
 				} catch (error) {
 					if (error instanceof DomainError) {
-						return again(error.message, domainStatus(error));
+						// Only a password the rules refuse is typed again; a link that stopped working just now says so.
+						return error.code === 'weak_password' ? again(error.message, domainStatus(error)) : sendRefusal(reply, error);
 					}
 					throw error;
 				}
@@ -95,3 +104,15 @@ export const invitationRoutes: FastifyPluginAsyncZod<InvitationRouteOptions> = a
 		);
 	});
 };
+
+/** Why an invitation link opens nothing, in the words the person needs. */
+function invitationRefusal(error: DomainError): string {
+	switch (error.code) {
+		case 'invalid_invitation':
+			return 'This invitation link is not valid: it was used, withdrawn or replaced by a newer one. Ask your admin for a new one.';
+		case 'expired_invitation':
+			return 'This invitation link has expired. Ask your admin for a new one.';
+		default:
+			return `${error.message}.`;
+	}
+}

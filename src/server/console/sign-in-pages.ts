@@ -139,6 +139,17 @@ export const signInPages = {
 		);
 	},
 
+	/** An invitation link that opens nothing (used, withdrawn, expired, or its address already a member): why, and no form. */
+	invitationRefused(sentence: string): string {
+		return page(
+			{ title: 'Accept invitation' },
+			html`<section class="card narrow">
+				<h1>This invitation link cannot be used</h1>
+				<p class="error" role="alert" id="invitation-refused">${sentence}</p>
+			</section>`,
+		);
+	},
+
 	/**
 	 * After an invitation is accepted: one click connects VS Code (a vscode:// link the extension
 	 * handles, asking the member first), and the address to paste for those who set it by hand.
