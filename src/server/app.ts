@@ -6,7 +6,8 @@ import { DAY_MS, systemClock, type Clock } from './clock';
 import { consoleMissPage } from './console/miss-page';
 import { consolePlugin } from './console/plugin';
 import { sessionCookieName } from './http/auth';
-import { answerUndecodableAddress, installHttpPlumbing } from './http/plumbing';
+import { answerUndecodableAddress, answerUnreadableRequest } from './http/framework-answers';
+import { installHttpPlumbing } from './http/plumbing';
 import { followOtherInstances, purgeHourly } from './lifecycle';
 import { smtpMailer, type Mailer } from './mail';
 import { rolloutStatus } from './policy/rollout-status';
@@ -55,6 +56,7 @@ export async function buildApp(options: AppOptions): Promise<PolicyApp> {
 		trustProxy: config.trustProxy,
 		forceCloseConnections: 'idle',
 		frameworkErrors: answerUndecodableAddress,
+		clientErrorHandler: answerUnreadableRequest,
 	}).withTypeProvider<ZodTypeProvider>();
 	const services = await buildServices({ ...options, clock, log: app.log });
 	const { events, metrics, policies, accounts, usage, variants, groupNames, hub, heldAhead, rollouts, rolloutEnded, organizationTokens } =

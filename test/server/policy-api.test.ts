@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { connect } from 'node:net';
 import { verifySignedPolicy } from '../../src/policy';
 import { validSettings } from '../support/policy-fixtures';
 import {
@@ -497,6 +498,38 @@ describe('policy API over HTTP', () => {
 		assert.equal(unknown.status, 404);
 		assert.deepEqual(await jsonOf(unknown), { error: 'not_found', message: 'no route for POST /api/v1/nothing-here' });
 		assert.equal(await revisionNow(), 1);
+	});
+
+	it("answers a request Node cannot parse in the service's own shape, nosniff, and closes the connection", async () => {
+		const { port } = new URL(service.url);
+		/** What the service sends back to `raw` before it closes the connection. */
+		const exchange = (raw: string) =>
+			new Promise<string>((resolve, reject) => {
+				let answer = '';
+				const socket = connect(Number(port), '127.0.0.1', () => socket.write(raw));
+				socket.on('data', (chunk) => (answer += String(chunk)));
+				socket.on('error', reject);
+				socket.on('close', () => resolve(answer));
+			});
+		for (const [raw, status, body] of [
+			[
+				`GET /api/v1/policy HTTP/1.1\r\nHost: x\r\nBad Header: y\r\n\r\n`,
+				'400 Bad Request',
+				{ error: 'invalid_request', message: 'the request is not valid HTTP/1.1' },
+			],
+			[
+				`GET /api/v1/policy HTTP/1.1\r\nHost: x\r\nX-Large: ${'a'.repeat(20_000)}\r\n\r\n`,
+				'431 Request Header Fields Too Large',
+				{ error: 'headers_too_large', message: 'the request headers are larger than this service reads (16 KB in all)' },
+			],
+		] as const) {
+			const answer = await exchange(raw);
+			const [head, text] = answer.split('\r\n\r\n');
+			assert.match(head!, new RegExp(`^HTTP/1.1 ${status}\r\n`));
+			assert.match(head!, /\r\nx-content-type-options: nosniff\r\n/i);
+			assert.match(head!, /\r\ncontent-type: application\/json; charset=utf-8\r\n/i);
+			assert.deepEqual(JSON.parse(text!), body);
+		}
 	});
 
 	it('marks every answer nosniff, refusals and misses included, so no browser reads one as another type', async () => {

@@ -1,6 +1,6 @@
 import rateLimit from '@fastify/rate-limit';
 import swagger from '@fastify/swagger';
-import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest, FastifySchema } from 'fastify';
+import type { FastifyInstance, FastifySchema } from 'fastify';
 import { createJsonSchemaTransform, createJsonSchemaTransformObject, serializerCompiler } from 'fastify-type-provider-zod';
 import type { Clock } from '../clock';
 import type { ServiceMetrics } from '../metrics';
@@ -17,24 +17,6 @@ export type PageForMiss = (
 	path: string,
 	miss: { status: 404 | 405 },
 ) => { body: string; headers: Readonly<Record<string, string>> } | undefined;
-
-/**
- * What the router answers before any route or hook runs: an address it cannot decode (`/%`, a `%`
- * not followed by two hex digits). fastify's own answer has another shape than every other refusal
- * here, echoes the address (which may be a one-time link) and lacks `nosniff`. For the instance's
- * `frameworkErrors` option.
- */
-export function answerUndecodableAddress(error: FastifyError, _request: FastifyRequest, reply: FastifyReply): void {
-	reply.header('x-content-type-options', 'nosniff');
-	if (error.code === 'FST_ERR_BAD_URL') {
-		void reply.code(400).send({
-			error: 'invalid_request',
-			message: 'the address is not a valid URL: each % in it must be followed by two hexadecimal digits',
-		});
-		return;
-	}
-	void reply.send(error);
-}
 
 /**
  * What every route shares: zod validation and serialization, the one error handler and the 404,
