@@ -10,7 +10,7 @@ import { ADMIN, bearer, createGroup, jsonOf, putPolicy, startService, type Runni
 const ARTIFACTS = join(__dirname, '..', '..', 'test-results');
 
 /**
- * Every console page, and the pages people reach from a link (sign-in, device approval, invitation, password reset,
+ * Every console page, and the pages people reach from a link (sign-in, device approval, invitation and a dead one, password reset,
  * an address with nothing there), with content on them: a group, an invitation, three revisions, a
  * rollout under way, and the settings form showing its errors. Both colour schemes: the console
  * follows the system's.
@@ -95,6 +95,8 @@ describe('the console against WCAG 2.2 AA (axe-core, headless Chromium)', functi
 				await check('login');
 				await page.goto(invitation);
 				await check('invitation');
+				await page.goto(`${service.url}/invite/no-such-link`);
+				await check('invitation refused');
 				await page.goto(passwordReset);
 				await check('password reset');
 				await page.goto(`${service.url}/account/password`);
@@ -164,6 +166,7 @@ describe('the console against WCAG 2.2 AA (axe-core, headless Chromium)', functi
 			for (const [name, address] of [
 				['login', '/console/login'],
 				['invitation', invitation],
+				['invitation refused', '/invite/no-such-link'],
 				['password reset', passwordReset],
 				['change password', '/account/password'],
 				['device approval', '/device'],
