@@ -240,7 +240,6 @@ export class Members {
 		}
 	}
 
-	/** Without a password (null) when the organization signs in with single sign-on only. */
 	/**
 	 * Whether an invitation link can still be accepted: its invitation, or why not. Asked before the
 	 * person types a password, so a used, withdrawn or expired link says so at once.
@@ -264,6 +263,7 @@ export class Members {
 		return { invitation };
 	}
 
+	/** Without a password (null) when the organization signs in with single sign-on only. */
 	async acceptInvitation(token: string, password: string | null): Promise<UserRecord> {
 		const checked = await this.checkInvitation(token);
 		if ('refused' in checked) {
