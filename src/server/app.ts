@@ -8,6 +8,7 @@ import { consolePlugin } from './console/plugin';
 import { sessionCookieName } from './http/auth';
 import { answerUndecodableAddress, answerUnreadableRequest } from './http/framework-answers';
 import { installHttpPlumbing } from './http/plumbing';
+import { ShortcutServer } from './http/shortcut-server';
 import { followOtherInstances, purgeHourly } from './lifecycle';
 import { smtpMailer, type Mailer } from './mail';
 import { rolloutStatus } from './policy/rollout-status';
@@ -17,6 +18,7 @@ import { oauthRoutes } from './routes/oauth';
 import { opsRoutes } from './routes/ops';
 import { wellKnownRoutes } from './routes/organization-token-routes';
 import { policyRoutes } from './routes/policy';
+import { policyReadShortcut } from './routes/policy-read';
 import { schemaRoutes } from './routes/schema';
 import { scimRoutes } from './routes/scim';
 import { usageRoutes } from './routes/usage';
@@ -44,13 +46,18 @@ export interface PolicyApp {
 }
 
 export const BODY_LIMIT_BYTES = 256 * 1024;
+const MEMBER_POLICY_PATH = '/api/v1/policy';
+/** The log levels at which fastify logs every request (at info). */
+const REQUEST_LOG_LEVELS = new Set(['info', 'debug', 'trace']);
 const PURGE_GRACE_MS = DAY_MS;
 
 /** The composition root: the services (see {@link buildServices}), the HTTP plumbing, and each route plugin with what it uses. */
 export async function buildApp(options: AppOptions): Promise<PolicyApp> {
 	const { config, store } = options;
 	const clock = options.clock ?? systemClock;
+	const shortcuts = new ShortcutServer();
 	const app = Fastify({
+		serverFactory: shortcuts.factory,
 		logger: options.logger ?? false,
 		bodyLimit: BODY_LIMIT_BYTES,
 		trustProxy: config.trustProxy,
@@ -119,7 +126,7 @@ export async function buildApp(options: AppOptions): Promise<PolicyApp> {
 	});
 	await app.register(wellKnownRoutes, { publicUrl, keys: organizationTokens.keys });
 	await app.register(policyRoutes, {
-		prefix: '/api/v1/policy',
+		prefix: MEMBER_POLICY_PATH,
 		auth,
 		policies,
 		store,
@@ -133,7 +140,14 @@ export async function buildApp(options: AppOptions): Promise<PolicyApp> {
 		rollouts,
 		heldAhead,
 	});
-	await app.register(vscodeSettingsRoutes, { prefix: '/api/v1/policy', auth, store, clock });
+	// Nearly every member's read is answered from memory before fastify's router (see policyReadShortcut).
+	shortcuts.use(
+		policyReadShortcut(
+			{ tokens: accounts.tokens, policies, heldAhead, isClosing: () => closing, logsRequests: () => REQUEST_LOG_LEVELS.has(app.log.level) },
+			MEMBER_POLICY_PATH,
+		),
+	);
+	await app.register(vscodeSettingsRoutes, { prefix: MEMBER_POLICY_PATH, auth, store, clock });
 	await app.register(schemaRoutes, { prefix: '/api/v1/schema', publicUrl });
 	await app.register(usageRoutes, { prefix: '/api/v1', auth, usage, store, clock, reportsPerMinute: config.usageReportsPerMinute, audit });
 	const mailer = options.mailer ?? (config.smtpUrl && config.smtpFrom ? smtpMailer(config.smtpUrl, config.smtpFrom) : undefined);

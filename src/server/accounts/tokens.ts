@@ -174,6 +174,16 @@ export class Tokens {
 		return this.lookUp(hash, cached);
 	}
 
+	/**
+	 * Who a bearer token belongs to, when it was resolved within the last few seconds and still
+	 * opens the service; otherwise undefined, the store untouched (a caller then asks
+	 * {@link resolveBearer}, which also answers refusals).
+	 */
+	resolvedRecently(token: string): Principal | undefined {
+		const cached = this.principals.get(hashSecret(token));
+		return cached && this.clock.now() - cached.at <= PRINCIPAL_CACHE_MS ? this.usable(cached.found) : undefined;
+	}
+
 	private async lookUp(hash: string, cached: ResolvedToken | undefined): Promise<Principal | undefined> {
 		const now = this.clock.now();
 		let found: Principal | undefined;

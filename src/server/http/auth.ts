@@ -39,10 +39,15 @@ const BEARER = /^Bearer\s+(\S+)$/i;
 export function identify(auth: Authenticators, request: FastifyRequest): Principal | undefined | Promise<Principal | undefined> {
 	const header = request.headers.authorization;
 	if (header !== undefined) {
-		const match = BEARER.exec(header);
-		return match ? auth.tokens.resolveBearer(match[1]!) : undefined;
+		const token = bearerTokenOf(header);
+		return token === undefined ? undefined : auth.tokens.resolveBearer(token);
 	}
 	return identifyBySession(auth, request);
+}
+
+/** The token of an `Authorization: Bearer …` header; undefined for any other header or none. */
+export function bearerTokenOf(header: string | undefined): string | undefined {
+	return header === undefined ? undefined : BEARER.exec(header)?.[1];
 }
 
 async function identifyBySession(auth: Authenticators, request: FastifyRequest): Promise<Principal | undefined> {

@@ -1,5 +1,6 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import type { Socket } from 'node:net';
+import { NO_SNIFF } from './plumbing';
 
 /*
  * What the service answers before any route or hook can: a request Node cannot parse, or an address
@@ -8,11 +9,9 @@ import type { Socket } from 'node:net';
  * be a one-time link.
  */
 
-const NOSNIFF = 'x-content-type-options';
-
 /** For the instance's `frameworkErrors` option: an address with a `%` not followed by two hex digits. */
 export function answerUndecodableAddress(error: FastifyError, _request: FastifyRequest, reply: FastifyReply): void {
-	reply.header(NOSNIFF, 'nosniff');
+	reply.header(NO_SNIFF.name, NO_SNIFF.value);
 	if (error.code === 'FST_ERR_BAD_URL') {
 		void reply.code(400).send({
 			error: 'invalid_request',
@@ -53,7 +52,7 @@ export function answerUnreadableRequest(error: NodeJS.ErrnoException, socket: So
 	if (socket.writable) {
 		socket.write(
 			`HTTP/1.1 ${answer.status} ${answer.reason}\r\nContent-Type: application/json; charset=utf-8\r\n` +
-				`Content-Length: ${Buffer.byteLength(body)}\r\n${NOSNIFF}: nosniff\r\nConnection: close\r\n\r\n${body}`,
+				`Content-Length: ${Buffer.byteLength(body)}\r\n${NO_SNIFF.name}: ${NO_SNIFF.value}\r\nConnection: close\r\n\r\n${body}`,
 		);
 	}
 	socket.destroy(error);

@@ -12,6 +12,9 @@ import { ResponseCounter } from './response-counter';
 import { apiSchemaRegistry } from './schemas';
 import { zodValidatorCompiler } from './validation';
 
+/** The header every answer carries, framework answers and the members' read shortcut included. */
+export const NO_SNIFF = { name: 'x-content-type-options', value: 'nosniff' } as const;
+
 /** A page for a browser sent to an address with nothing there (404) or not for its method (405), where there is one. */
 export type PageForMiss = (
 	path: string,
@@ -63,7 +66,7 @@ export async function installHttpPlumbing(
 	// No answer is read as anything but the type it declares: a JSON error that echoes a field, or a
 	// CSV export, is never sniffed into a page by a browser (the console's helmet says the same).
 	app.addHook('onRequest', (_request, reply, done) => {
-		reply.header('x-content-type-options', 'nosniff');
+		reply.header(NO_SNIFF.name, NO_SNIFF.value);
 		done();
 	});
 	// The API reads JSON only: a text body would reach its schemas as one string.

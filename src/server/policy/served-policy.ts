@@ -31,11 +31,20 @@ export function servedPolicy(
 	reader: Reader,
 	ifNoneMatch?: string,
 ): MemberPolicy | undefined | Promise<MemberPolicy | undefined> {
+	return servedFromMemory(deps, reader) ?? servedEventually(deps, reader, deps.policies.newestInMemory(reader.orgId), ifNoneMatch);
+}
+
+/**
+ * The usual case of {@link servedPolicy} alone: the organization's newest revision, when it is in
+ * memory with no rollout and no overlays, so every member is served the same; otherwise undefined
+ * (ask `servedPolicy`).
+ */
+export function servedFromMemory(
+	deps: { readonly policies: Pick<PolicyService, 'newestInMemory'> },
+	reader: Reader,
+): MemberPolicy | undefined {
 	const newest = deps.policies.newestInMemory(reader.orgId);
-	if (newest && !newest.rollout && !hasOverlays(newest)) {
-		return baseVariant(newest);
-	}
-	return servedEventually(deps, reader, newest, ifNoneMatch);
+	return newest && !newest.rollout && !hasOverlays(newest) ? baseVariant(newest) : undefined;
 }
 
 async function servedEventually(

@@ -1,14 +1,6 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import * as z from 'zod';
-import {
-	HEARTBEAT_HEADER,
-	heldRevision,
-	ifNoneMatchHits,
-	negotiateSchemaVersion,
-	PlacementSchema,
-	SCHEMA_HEADER,
-	type Placement,
-} from '../../policy';
+import { HEARTBEAT_HEADER, negotiateSchemaVersion, PlacementSchema, SCHEMA_HEADER, type Placement } from '../../policy';
 import type { Clock } from '../clock';
 import { principalOf, requireRole, requireVsCodeSignIn, type Authenticators } from '../http/auth';
 import { HttpError } from '../http/http-error';
@@ -23,6 +15,7 @@ import { revisionFrame, type StreamHub } from '../policy/stream-hub';
 import type { MemberReport, Store } from '../store/store';
 import { isVsCodeSignIn, type Principal } from '../accounts';
 import { signInOfCall } from './member-call';
+import { policyReadAnswer } from './policy-read';
 import type { RevisionsHeldAhead } from '../policy/held-ahead';
 
 export interface PolicyRouteOptions {
@@ -55,6 +48,7 @@ export const policyRoutes: FastifyPluginAsyncZod<PolicyRouteOptions> = async (
 ) => {
 	const signedIn = requireRole(auth);
 	const reading = { policies, rollouts, variants, groupsOf };
+	const readDeps = { policies, heldAhead };
 
 	app.get(
 		'',
@@ -73,32 +67,23 @@ export const policyRoutes: FastifyPluginAsyncZod<PolicyRouteOptions> = async (
 		// Not async: the usual read is answered without a promise (see servedPolicy).
 		(request, reply) => {
 			const principal = principalOf(request);
-			const { user } = principal;
-			const version = negotiateSchemaVersion(request.headers[SCHEMA_HEADER] as string | undefined);
+			const ifNoneMatch = request.headers['if-none-match'];
 			const send = (served: MemberPolicy | undefined): void => {
 				if (!served) {
 					throw noPolicy();
 				}
-				reply
-					.header('etag', served.etag(version))
-					.header('cache-control', 'private, no-cache')
-					.header(SCHEMA_HEADER, String(version))
-					.header('vary', SCHEMA_HEADER);
-				if (ifNoneMatchHits(request.headers['if-none-match'], served.revision, version, served.applied)) {
+				const answer = policyReadAnswer(readDeps, principal, served, {
+					ifNoneMatch,
+					schema: request.headers[SCHEMA_HEADER] as string | undefined,
+				});
+				reply.headers(answer.headers);
+				if (answer.body === undefined) {
 					sendNotModified(reply);
 				} else {
-					// Sent as stored: the signature covers these exact bytes' canonical form.
-					sendStoredJson(reply, served.json(version));
-					// Measured against the newest revision, not the one served (a rollout's stable one, say).
-					// Only what a VS Code holds counts: a script's If-None-Match is not a member's revision.
-					const newest =
-						request.headers['if-none-match'] === undefined || !isVsCodeSignIn(principal) ? undefined : policies.newestInMemory(user.orgId);
-					if (newest) {
-						heldAhead.note(user.orgId, user.id, heldRevision(request.headers['if-none-match']), newest.revision);
-					}
+					sendStoredJson(reply, answer.body);
 				}
 			};
-			const served = servedPolicy(reading, user, request.headers['if-none-match']);
+			const served = servedPolicy(reading, principal.user, ifNoneMatch);
 			return served instanceof Promise ? served.then(send) : send(served);
 		},
 	);
