@@ -168,10 +168,7 @@ export class Tokens {
 	resolveBearer(token: string): Principal | undefined | Promise<Principal | undefined> {
 		const hash = hashSecret(token);
 		const cached = this.principals.get(hash);
-		if (cached && this.clock.now() - cached.at <= PRINCIPAL_CACHE_MS) {
-			return this.usable(cached.found);
-		}
-		return this.lookUp(hash, cached);
+		return this.isRecent(cached) ? this.usable(cached.found) : this.lookUp(hash, cached);
 	}
 
 	/**
@@ -181,7 +178,11 @@ export class Tokens {
 	 */
 	resolvedRecently(token: string): Principal | undefined {
 		const cached = this.principals.get(hashSecret(token));
-		return cached && this.clock.now() - cached.at <= PRINCIPAL_CACHE_MS ? this.usable(cached.found) : undefined;
+		return this.isRecent(cached) ? this.usable(cached.found) : undefined;
+	}
+
+	private isRecent(cached: ResolvedToken | undefined): cached is ResolvedToken {
+		return cached !== undefined && this.clock.now() - cached.at <= PRINCIPAL_CACHE_MS;
 	}
 
 	private async lookUp(hash: string, cached: ResolvedToken | undefined): Promise<Principal | undefined> {
