@@ -31,7 +31,8 @@ export function servedPolicy(
 	reader: Reader,
 	ifNoneMatch?: string,
 ): MemberPolicy | undefined | Promise<MemberPolicy | undefined> {
-	return servedFromMemory(deps, reader) ?? servedEventually(deps, reader, deps.policies.newestInMemory(reader.orgId), ifNoneMatch);
+	const newest = deps.policies.newestInMemory(reader.orgId);
+	return servedAlike(newest) ?? servedEventually(deps, reader, newest, ifNoneMatch);
 }
 
 /**
@@ -43,7 +44,11 @@ export function servedFromMemory(
 	deps: { readonly policies: Pick<PolicyService, 'newestInMemory'> },
 	reader: Reader,
 ): MemberPolicy | undefined {
-	const newest = deps.policies.newestInMemory(reader.orgId);
+	return servedAlike(deps.policies.newestInMemory(reader.orgId));
+}
+
+/** The revision as every member is served it, when they all are (no rollout, no overlays). */
+function servedAlike(newest: PublishedRevision | undefined): MemberPolicy | undefined {
 	return newest && !newest.rollout && !hasOverlays(newest) ? baseVariant(newest) : undefined;
 }
 
