@@ -10,8 +10,10 @@ import { claimDataDir } from './store/data-dir-claim';
 import { describeStorage, openStore } from './store/open';
 import type { Store } from './store/store';
 import pinoPretty from 'pino-pretty';
+import { holdNextTickShape } from './tick-shape';
 
 async function main(): Promise<void> {
+	holdNextTickShape();
 	if (process.argv[2] === 'admin') {
 		process.exit(await runAdminCommand(process.argv.slice(3), process.env));
 	}

@@ -30,14 +30,25 @@ export interface VariantDeps {
 
 export const hasOverlays = (revision: PublishedRevision): boolean => Boolean((revision.signed.policy as PolicyDocument).overlays?.length);
 
+/**
+ * Each revision's base variant, made once: the same object for every read of a revision lets a
+ * reader keep what it derives from it (the policy read's prepared answers) against that object.
+ */
+const baseVariants = new WeakMap<PublishedRevision, MemberPolicy>();
+
 /** What every member is served of a revision without overlays: the stored envelopes. */
 export function baseVariant(revision: PublishedRevision): MemberPolicy {
-	return {
-		revision: revision.revision,
-		applied: [],
-		json: (version) => jsonForSchema(revision, version),
-		etag: (version) => etagOf(revision.revision, version),
-	};
+	let variant = baseVariants.get(revision);
+	if (!variant) {
+		variant = {
+			revision: revision.revision,
+			applied: [],
+			json: (version) => jsonForSchema(revision, version),
+			etag: (version) => etagOf(revision.revision, version),
+		};
+		baseVariants.set(revision, variant);
+	}
+	return variant;
 }
 
 /**
