@@ -36,7 +36,13 @@ interface PreparedReads {
  */
 const preparedByServed = new WeakMap<MemberPolicy, Map<SchemaVersion, PreparedReads>>();
 
+/** The last answers looked up: nearly every read is of the same organization's newest revision. */
+let lastPrepared: { readonly served: MemberPolicy; readonly version: SchemaVersion; readonly reads: PreparedReads } | undefined;
+
 function preparedReads(served: MemberPolicy, version: SchemaVersion): PreparedReads {
+	if (lastPrepared?.served === served && lastPrepared.version === version) {
+		return lastPrepared.reads;
+	}
 	let byVersion = preparedByServed.get(served);
 	if (!byVersion) {
 		byVersion = new Map();
@@ -47,6 +53,7 @@ function preparedReads(served: MemberPolicy, version: SchemaVersion): PreparedRe
 		prepared = prepareReads(served, version);
 		byVersion.set(version, prepared);
 	}
+	lastPrepared = { served, version, reads: prepared };
 	return prepared;
 }
 
@@ -138,10 +145,14 @@ export function policyReadShortcut(deps: PolicyReadShortcutDeps, path: string): 
 			ifNoneMatch: request.headers['if-none-match'],
 			schema: request.headers[SCHEMA_HEADER] as string | undefined,
 		});
-		// Node's writeHead takes the list as it is (it copies nothing when no header was set before),
-		// and a string body goes out in one write with the head, as fastify's does.
+		// Node's writeHead takes the list as it is (it copies nothing when no header was set before).
+		// The body is written before end(), as fastify does: Node sends it with the head in one
+		// write, where end(body) would cork the socket and send it with an empty second chunk.
 		response.writeHead(answer.status, answer.wireHeaders as string[]);
-		response.end(answer.body);
+		if (answer.body !== undefined) {
+			response.write(answer.body);
+		}
+		response.end();
 		return true;
 	};
 }
