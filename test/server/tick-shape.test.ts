@@ -3,35 +3,35 @@ import { spawn } from 'node:child_process';
 import { closeSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { eventually } from '../support/eventually';
 
 const root = join(__dirname, '..', '..');
 const FIXTURE = join(root, 'test/fixtures/tick-feedback.cjs');
 const V8_FLAGS = ['--allow-natives-syntax', '--expose-gc', '-r', FIXTURE];
 
-/** The states of `process.nextTick`'s property definitions after collections, from a process started with `args`. */
-async function definitionStates(args: string[], ready: (output: string) => boolean): Promise<string[] & { output: string }> {
+/** What V8 printed, and the states of `process.nextTick`'s property definitions in it, after collections in a process started with `args`. */
+async function definitionStates(args: string[], ready: (output: string) => boolean): Promise<{ states: string[]; output: string }> {
 	// A file, not a pipe: V8 prints through C's stdout, which a pipe's reader can see cut short at exit.
 	const directory = mkdtempSync(join(tmpdir(), 'opp-tick-feedback-'));
 	const outputFile = join(directory, 'output.txt');
 	const fd = openSync(outputFile, 'w');
 	const child = spawn(process.execPath, [...V8_FLAGS, ...args], { cwd: root, stdio: ['ignore', fd, fd] });
 	closeSync(fd);
-	const closed = new Promise<void>((resolve) => child.once('close', () => resolve()));
 	const output = () => readFileSync(outputFile, 'utf8');
 	try {
-		const started = Date.now();
-		while (!ready(output())) {
-			assert.ok(Date.now() - started < 20_000 && child.exitCode === null, `the process did not start:\n${output()}`);
-			await new Promise((resolve) => setTimeout(resolve, 50));
-		}
-		child.kill('SIGUSR2');
-		const done = await Promise.race([closed.then(() => true), new Promise<boolean>((resolve) => setTimeout(() => resolve(false), 30_000))]);
-		assert.ok(done, `the process did not print its feedback:\n${output()}`);
-		const text = output();
-		return Object.assign(
-			[...text.matchAll(/DefineKeyedOwnPropertyInLiteral (\w+)/g)].map((match) => match[1]!),
-			{ output: text },
+		await eventually(
+			'the process to start',
+			() => {
+				assert.equal(child.exitCode, null, `the process ended before it started:\n${output()}`);
+				return ready(output());
+			},
+			20_000,
 		);
+		child.kill('SIGUSR2');
+		// The fixture exits once it has printed; the exit flushes C's stdout into the file.
+		await eventually('the process to print its feedback and exit', () => child.exitCode !== null, 30_000);
+		const text = output();
+		return { states: [...text.matchAll(/DefineKeyedOwnPropertyInLiteral (\w+)/g)].map((match) => match[1]!), output: text };
 	} finally {
 		child.kill();
 		rmSync(directory, { recursive: true, force: true });
@@ -42,19 +42,21 @@ describe('the service process and Node’s tick entries', function () {
 	this.timeout(60_000);
 
 	it('without a held entry, collections leave nextTick’s property definitions megamorphic (what the service avoids)', async () => {
-		const states = await definitionStates(['-e', 'console.log("ready"); setInterval(() => {}, 1000)'], (out) => out.includes('ready'));
-		assert.ok(states.length > 0, `V8 printed no property definitions for nextTick:\n${states.output}`);
+		const { states, output } = await definitionStates(['-e', 'console.log("ready"); setInterval(() => {}, 1000)'], (out) =>
+			out.includes('ready'),
+		);
+		assert.ok(states.length > 0, `V8 printed no property definitions for nextTick:\n${output}`);
 		assert.ok(states.includes('MEGAMORPHIC'), `expected a megamorphic definition, got ${states.join(', ')}`);
 	});
 
 	it('keeps them monomorphic in the running service, however many collections pass', async () => {
 		const dataDir = mkdtempSync(join(tmpdir(), 'opp-tick-shape-'));
 		try {
-			const states = await definitionStates(
+			const { states, output } = await definitionStates(
 				['--import', 'tsx', join(root, 'src/server/main.ts'), '--port', '0', '--data-dir', dataDir, '--log-level', 'warn'],
 				(out) => out.includes('listening on'),
 			);
-			assert.ok(states.length > 0, `V8 printed no property definitions for nextTick:\n${states.output}`);
+			assert.ok(states.length > 0, `V8 printed no property definitions for nextTick:\n${output}`);
 			assert.deepEqual(
 				states.filter((state) => state !== 'MONOMORPHIC'),
 				[],
