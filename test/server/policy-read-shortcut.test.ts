@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { subscribe, unsubscribe } from 'node:diagnostics_channel';
+import { Agent, request } from 'node:http';
 import { Writable } from 'node:stream';
 import type { FastifyRequest } from 'fastify';
 import { bearer, startService, type RunningService } from '../support/service';
@@ -25,6 +26,18 @@ function readsReachingFastify(service: RunningService): { count(): number; stop(
 	};
 	subscribe(FASTIFY_HANDLER_START, onStart);
 	return { count: () => count, stop: () => void unsubscribe(FASTIFY_HANDLER_START, onStart) };
+}
+
+/** A GET of `url` through `agent`, with `authorization`; its status. */
+function statusThrough(agent: Agent, url: string, authorization: string): Promise<number> {
+	return new Promise((resolve, reject) => {
+		const sent = request(url, { agent, headers: { authorization } }, (response) => {
+			response.resume();
+			response.on('end', () => resolve(response.statusCode ?? 0));
+		});
+		sent.on('error', reject);
+		sent.end();
+	});
 }
 
 /** #31: a member's usual read is answered before fastify's router, exactly as the route answers it. */
@@ -93,6 +106,40 @@ describe('the members’ policy read shortcut', () => {
 		assert.equal(revoked.status, 401);
 		assert.equal(revoked.headers.get('www-authenticate'), 'Bearer realm="org-policy"');
 		assert.equal((await read({}, '/api/v1/policy/')).status, 404, 'a trailing slash is not the read');
+	});
+
+	it('answers each request on a kept-alive connection for the token it carries, a revocation at once', async () => {
+		// Two members' tokens over one connection: what the shortcut remembers of a connection's last
+		// header must never answer for another header, nor outlive a revocation.
+		await service.addUser('other@acme.example', 'member');
+		const other = (await service.signIn('other@acme.example')).access_token;
+		let connections = 0;
+		service.app.server.on('connection', () => connections++);
+		const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+		const url = `${service.url}/api/v1/policy`;
+		try {
+			const readAs = (authorization: string) => statusThrough(agent, url, authorization);
+			assert.deepEqual(
+				[await readAs(`Bearer ${token}`), await readAs(`Bearer ${other}`), await readAs(`Bearer ${token}`)],
+				[200, 200, 200],
+			);
+			const throughRoute = reaching.count();
+			await service.accounts.tokens.revoke(other);
+			assert.equal(await readAs(`Bearer ${other}`), 401, 'the revoked token, right after the same header');
+			assert.equal(await readAs(`Bearer ${token}`), 200);
+			assert.equal(await readAs(`Bearer ${other}`), 401, 'the revoked token, after another');
+			assert.equal(await readAs(`bearer ${token}`), 200, 'the scheme in any case, as the route takes it');
+			assert.equal(await readAs(`Bearer ${token}x`), 401, 'a header one byte longer is another token');
+			assert.equal(await readAs(`Basic ${token}`), 401);
+			assert.equal(await readAs(`Bearer ${token}`), 200);
+			// A refusal never gets to the route's handler; every 200 since the first three was the shortcut's.
+			assert.equal(reaching.count(), throughRoute, 'the shortcut answered the reads it admitted');
+			await service.accounts.tokens.revoke(token);
+			assert.equal(await readAs(`Bearer ${token}`), 401, 'a token revoked while its connection stays open');
+			assert.equal(connections, 1, 'every read was on one connection');
+		} finally {
+			agent.destroy();
+		}
 	});
 
 	it('leaves every read to fastify while requests are logged, so each is logged', async () => {

@@ -172,12 +172,12 @@ export class Tokens {
 	}
 
 	/**
-	 * Who a bearer token belongs to, when it was resolved within the last few seconds and still
-	 * opens the service; otherwise undefined, the store untouched (a caller then asks
+	 * Who a bearer token (by its hash, {@link hashSecret}) belongs to, when it was resolved within the
+	 * last few seconds and still opens the service; otherwise undefined, the store untouched (a caller then asks
 	 * {@link resolveBearer}, which also answers refusals).
 	 */
-	resolvedRecently(token: string): Principal | undefined {
-		const cached = this.principals.get(hashSecret(token));
+	resolvedRecently(tokenHash: string): Principal | undefined {
+		const cached = this.principals.get(tokenHash);
 		return this.isRecent(cached) ? this.usable(cached.found) : undefined;
 	}
 

@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { heldRevision, ifNoneMatchHits, negotiateSchemaVersion, SCHEMA_HEADER, type SchemaVersion } from '../../policy';
 import { isVsCodeSignIn, type Principal, type Tokens } from '../accounts';
-import { bearerTokenOf } from '../http/auth';
+import { ConnectionBearers } from '../http/connection-bearer';
 import { NO_SNIFF } from '../http/plumbing';
 import type { RequestShortcut } from '../http/shortcut-server';
 import type { RevisionsHeldAhead } from '../policy/held-ahead';
@@ -131,13 +131,14 @@ export interface PolicyReadShortcutDeps extends PolicyReadDeps {
  * which gives the same answer through {@link policyReadAnswer}.
  */
 export function policyReadShortcut(deps: PolicyReadShortcutDeps, path: string): RequestShortcut {
+	const bearers = new ConnectionBearers();
 	return (request: IncomingMessage, response: ServerResponse): boolean => {
 		// fastify reads no body on a GET either, so one sent along changes nothing here.
 		if (request.method !== 'GET' || request.url !== path || deps.isClosing() || deps.logsRequests()) {
 			return false;
 		}
-		const token = bearerTokenOf(request.headers.authorization);
-		const principal = token === undefined ? undefined : deps.tokens.resolvedRecently(token);
+		const tokenHash = bearers.tokenHashOf(request);
+		const principal = tokenHash === undefined ? undefined : deps.tokens.resolvedRecently(tokenHash);
 		const served = principal && servedFromMemory(deps, principal.user);
 		if (!principal || !served) {
 			return false;
