@@ -1,4 +1,5 @@
 import type { IncomingMessage } from 'node:http';
+import type { Socket } from 'node:net';
 import { hashSecret } from '../crypto';
 import { bearerTokenOf } from './auth';
 
@@ -19,7 +20,7 @@ interface LastBearer {
  * stream keeps the same header; a closed connection's entry goes with its socket.
  */
 export class ConnectionBearers {
-	private readonly lastBySocket = new WeakMap<object, LastBearer>();
+	private readonly lastBySocket = new WeakMap<Socket, LastBearer>();
 
 	/** The hash of the request's `Authorization: Bearer …` token; undefined without one. */
 	tokenHashOf(request: IncomingMessage): string | undefined {
